@@ -1,0 +1,47 @@
+/**
+ * The boundary between a simulated board and the host simulator. The simulator owns time
+ * and the network: it hands a board a batch of events, the board runs until every promise
+ * job has settled, and hands back the actions it took. Both the in-process V8 board
+ * (hal/node) and the XS board (hal/xsnap, over xsnap-worker's pipe, encoded by codec.ts)
+ * speak exactly this, which is why a run is deterministic and the same on both engines.
+ */
+
+export type BoardEvent =
+  /** First event a board ever gets: its configuration (JSON text, see BoardBootConfig). */
+  | { kind: 'boot'; config: string }
+  /** Virtual time advances to `now` (ms). Always the first event of a batch. */
+  | { kind: 'time'; now: number }
+  | { kind: 'rx'; link: number; bytes: Uint8Array }
+  | { kind: 'timer'; id: number }
+  | { kind: 'console'; text: string };
+
+export type BoardAction =
+  | { kind: 'tx'; link: number; bytes: Uint8Array }
+  /** Fire timer `id` at virtual time `at` (absolute ms). */
+  | { kind: 'timer-set'; id: number; at: number }
+  | { kind: 'timer-clear'; id: number }
+  | { kind: 'console'; text: string }
+  | { kind: 'log'; level: string; message: string }
+  | { kind: 'event'; name: string; value: number; detail: string }
+  | { kind: 'halt'; reason: string }
+  | { kind: 'reset' };
+
+/** What the simulator tells a board at boot. Real boards get the same from firmware config. */
+export interface BoardBootConfig {
+  domain: number;
+  node: number;
+  /** Logical rank, or -1 for a standby spare. */
+  rank: number;
+  /** Number of working (non-spare) boards. */
+  boards: number;
+  links: { kind: 'stream' | 'datagram'; mtu: number }[];
+  /** Seed for the board's Hal.random(). */
+  seed: number;
+  /** Memory budget in bytes reported by Hal.memory().limit. */
+  ramLimit: number;
+  /** Application to run, by registered name, and its options (the words after `--`). */
+  app: string;
+  appArgs: string[];
+  /** Runtime options (page size, MCAPI limits, ...), validated by the runtime at boot. */
+  options: Record<string, unknown>;
+}

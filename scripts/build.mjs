@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// One build for every target: TypeScript for the host and tests, an engine-neutral check of
+// the board code, the XS bundles, and the Moddable type check. Each step is a child process
+// so a failure names its step.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const steps = [
+  ['host and tests (tsc)', 'npx', ['tsc', '-p', 'tsconfig.json']],
+  ['board code without host globals (tsc)', 'npx', ['tsc', '-p', 'tsconfig.src.json']],
+];
+if (existsSync('rollup.config.mjs')) steps.push(['XS bundles (rollup)', 'npx', ['rollup', '-c', '--silent']]);
+if (existsSync('hal/moddable/tsconfig.json')) steps.push(['Moddable HAL against @moddable/typings (tsc)', 'npx', ['tsc', '-p', 'hal/moddable/tsconfig.json']]);
+
+for (const [name, cmd, args] of steps) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build: step "${name}" failed`);
+    process.exit(r.status ?? 1);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The hardware abstraction layer: everything the runtime needs from the world.
+ *
+ * src/ never touches a host global (no timers, console, Buffer, process, TextEncoder): a
+ * target hands one Hal object to the runtime at start. Targets: hal/node (in-process V8
+ * boards), hal/xsnap (XS boards in the host simulator), hal/moddable (real boards).
+ *
+ * Every callback the runtime installs (`onReceive`, `onInput`, timer callbacks) is invoked
+ * by the target from its own event loop, never re-entrantly from inside a Hal call, so the
+ * protocol cores can treat each one as a single event.
+ */
+
+export type LinkKind = 'stream' | 'datagram';
+
+/** One physical link: a UART (byte stream) or a UDP socket towards one peer (datagrams). */
+export interface HalLink {
+  /** Position of this link in `Hal.links`; also its id in frames' hop fields and stats. */
+  readonly index: number;
+  /** `stream` links deliver arbitrary byte chunks and need framing; `datagram` links deliver whole packets. */
+  readonly kind: LinkKind;
+  /** Largest write the link accepts in one call (datagram: packet size; stream: a hint). */
+  readonly mtu: number;
+  /** Queue bytes for transmission. Never blocks; the target owns its transmit buffer. */
+  write(bytes: Uint8Array): void;
+  /** Installed by the runtime. A stream link may split or merge writes arbitrarily. */
+  onReceive: ((bytes: Uint8Array) => void) | null;
+}
+
+/** The board's serial console (USB serial on a real board, pty/TCP in the simulator). */
+export interface HalConsole {
+  write(text: string): void;
+  /** Installed by the runtime; receives raw text as it arrives (not necessarily whole lines). */
+  onInput: ((text: string) => void) | null;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface MemoryFigures {
+  /** Bytes of heap in use now, as well as the target can tell. */
+  used: number;
+  /** The budget in bytes (configured in the simulator, the chip's heap on a board). */
+  limit: number;
+}
+
+export interface Hal {
+  /** Milliseconds since the board started; virtual time in the simulator. May be fractional. */
+  now(): number;
+  /** Call `fire` once after `delayMs`; returns an id for clearTimer. */
+  setTimer(delayMs: number, fire: () => void): number;
+  clearTimer(id: number): void;
+  readonly links: readonly HalLink[];
+  readonly console: HalConsole;
+  log(level: LogLevel, message: string): void;
+  memory(): MemoryFigures;
+  /** Uniform in [0, 1). Seeded (deterministic) in the simulator. */
+  random(): number;
+  /**
+   * Report a named runtime event (`iter`, `ckpt-send`, `ckpt-commit`, `recovery-transfer`,
+   * `app-result`, ...). The simulator uses these for fault triggers and the trace; a real
+   * board may log them or ignore them.
+   */
+  event(name: string, value: number, detail?: string): void;
+  /** Stop the board for good (fatal error, injected crash). Does not return control usefully. */
+  halt(reason: string): void;
+  /** Restart the board: RAM lost, same identity. */
+  reset(): void;
+}
+
+/** The part of the Hal that protocol state machines need for time. */
+export type Clock = Pick<Hal, 'now' | 'setTimer' | 'clearTimer'>;

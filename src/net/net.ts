@@ -1,0 +1,58 @@
+/**
+ * The contract between the network layer (src/net: links, framing, per-hop acknowledged
+ * delivery, routing) and the layers above it (MCAPI, DSM, FT). Upper layers see end-to-end
+ * datagrams addressed by node and port, delivered in order per (source, destination) pair
+ * while the route is stable, at most once, never corrupted.
+ */
+
+export interface NetFrame {
+  /** Frame type, from the owning layer's range in FrameType. */
+  type: number;
+  /** Source node id (0..254). Filled in by the network layer on send. */
+  src: number;
+  /** Destination node id (0..254); 255 is broadcast to every node of the domain. */
+  dst: number;
+  srcPort: number;
+  dstPort: number;
+  /** Membership generation; the network layer drops frames whose epoch is older than its own. */
+  epoch: number;
+  payload: Uint8Array;
+}
+
+export type NetHandler = (frame: NetFrame) => void;
+
+export const BROADCAST_NODE = 255;
+
+export interface NetStats {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  forwarded: number;
+  retransmits: number;
+  /** Frames dropped because they failed the CRC, were too short, or had a bad version/length. */
+  malformed: number;
+  /** Frames dropped because their epoch was older than the board's. */
+  stale: number;
+  /** Frames dropped for lack of a route or queue space. */
+  unroutable: number;
+}
+
+export interface Net {
+  readonly domain: number;
+  readonly node: number;
+  /** Current membership epoch; frames sent carry it. */
+  epoch: number;
+  /**
+   * Send a frame (src and epoch are filled in). Returns false when it cannot be queued
+   * (no route to `dst`, or the transmit queue towards it is full); the caller decides.
+   */
+  send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean;
+  /** Receive every frame whose type is in [first, last] and addressed to this node (or broadcast). */
+  register(first: number, last: number, handler: NetHandler): void;
+  /** True when a route to `node` is known. */
+  reachable(node: number): boolean;
+  /** Nodes currently known in the domain (from routing), including this one, ascending. */
+  nodes(): number[];
+  stats(): NetStats;
+}

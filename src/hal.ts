@@ -64,6 +64,8 @@ export interface Hal {
   halt(reason: string): void;
   /** Restart the board: RAM lost, same identity. */
   reset(): void;
+  /** Stop processing anything for `ms` (injected hang; a real board busy-waits). */
+  hang(ms: number): void;
 }
 
 /** The part of the Hal that protocol state machines need for time. */

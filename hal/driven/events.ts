@@ -7,7 +7,7 @@
  */
 
 export type BoardEvent =
-  /** First event a board ever gets: its configuration (JSON text, see BoardBootConfig). */
+  /** First event a board ever gets: its configuration (JSON text of src/config.ts BoardConfig). */
   | { kind: 'boot'; config: string }
   /** Virtual time advances to `now` (ms). Always the first event of a batch. */
   | { kind: 'time'; now: number }
@@ -24,24 +24,6 @@ export type BoardAction =
   | { kind: 'log'; level: string; message: string }
   | { kind: 'event'; name: string; value: number; detail: string }
   | { kind: 'halt'; reason: string }
-  | { kind: 'reset' };
-
-/** What the simulator tells a board at boot. Real boards get the same from firmware config. */
-export interface BoardBootConfig {
-  domain: number;
-  node: number;
-  /** Logical rank, or -1 for a standby spare. */
-  rank: number;
-  /** Number of working (non-spare) boards. */
-  boards: number;
-  links: { kind: 'stream' | 'datagram'; mtu: number }[];
-  /** Seed for the board's Hal.random(). */
-  seed: number;
-  /** Memory budget in bytes reported by Hal.memory().limit. */
-  ramLimit: number;
-  /** Application to run, by registered name, and its options (the words after `--`). */
-  app: string;
-  appArgs: string[];
-  /** Runtime options (page size, MCAPI limits, ...), validated by the runtime at boot. */
-  options: Record<string, unknown>;
-}
+  | { kind: 'reset' }
+  /** The board stops processing events for `ms` of virtual time (injected hang). */
+  | { kind: 'hang'; ms: number };

@@ -13,7 +13,9 @@ export type BoardEvent =
   | { kind: 'time'; now: number }
   | { kind: 'rx'; link: number; bytes: Uint8Array }
   | { kind: 'timer'; id: number }
-  | { kind: 'console'; text: string };
+  | { kind: 'console'; text: string }
+  /** Heap figures for Hal.memory(): bytes in use as measured by the host, and the budget. */
+  | { kind: 'memory'; used: number; limit: number };
 
 export type BoardAction =
   | { kind: 'tx'; link: number; bytes: Uint8Array }

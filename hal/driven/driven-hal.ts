@@ -1,0 +1,208 @@
+/**
+ * The board side of the simulator boundary: a Hal whose every output is recorded as a
+ * BoardAction and whose every input arrives as a BoardEvent (see events.ts). Time is what
+ * the host says it is; timers are requests to the host; randomness is a seeded PRNG. Runs
+ * unchanged on V8 (hal/node) and XS (hal/xsnap).
+ */
+import type { Hal, HalConsole, HalLink, LinkKind, LogLevel, MemoryFigures } from '../../src/hal.js';
+import type { BoardAction } from './events.js';
+import { Prng } from '../../src/util/prng.js';
+
+export interface DrivenLinkSpec {
+  kind: LinkKind;
+  mtu: number;
+}
+
+export interface DrivenHalOptions {
+  links: readonly DrivenLinkSpec[];
+  seed: number;
+  /** Budget reported by memory().limit until a `memory` event says otherwise. */
+  ramLimit: number;
+  /** Virtual time at creation (ms). */
+  now?: number;
+}
+
+/** Why a board stopped producing actions. */
+export type StopKind = 'halt' | 'reset';
+
+class DrivenLink implements HalLink {
+  onReceive: ((bytes: Uint8Array) => void) | null = null;
+
+  constructor(
+    private readonly hal: DrivenHal,
+    readonly index: number,
+    readonly kind: LinkKind,
+    readonly mtu: number,
+  ) {}
+
+  write(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`links[${this.index}].write: bytes must be a Uint8Array`);
+    if (this.kind === 'datagram' && bytes.length > this.mtu) {
+      throw new RangeError(`links[${this.index}].write: datagram of ${bytes.length} bytes exceeds mtu ${this.mtu}`);
+    }
+    if (bytes.length === 0) return;
+    // The caller may reuse its buffer as soon as write returns: the action keeps a copy.
+    this.hal.record({ kind: 'tx', link: this.index, bytes: bytes.slice() });
+  }
+}
+
+class DrivenConsole implements HalConsole {
+  onInput: ((text: string) => void) | null = null;
+
+  constructor(private readonly hal: DrivenHal) {}
+
+  write(text: string): void {
+    if (typeof text !== 'string') throw new TypeError('console.write: text must be a string');
+    if (text.length === 0) return;
+    this.hal.record({ kind: 'console', text });
+  }
+}
+
+export class DrivenHal implements Hal {
+  readonly links: readonly HalLink[];
+  readonly console: HalConsole;
+  private readonly linkList: DrivenLink[];
+  private readonly consoleImpl: DrivenConsole;
+  private readonly timers = new Map<number, () => void>();
+  private readonly prng: Prng;
+  private actions: BoardAction[] = [];
+  private nextTimerId = 1;
+  private time: number;
+  private memUsed = 0;
+  private memLimit: number;
+  private stopKind: StopKind | null = null;
+
+  constructor(options: DrivenHalOptions) {
+    this.linkList = options.links.map((l, i) => new DrivenLink(this, i, l.kind, l.mtu));
+    this.links = this.linkList;
+    this.consoleImpl = new DrivenConsole(this);
+    this.console = this.consoleImpl;
+    this.prng = new Prng(options.seed);
+    this.memLimit = options.ramLimit;
+    this.time = options.now ?? 0;
+  }
+
+  // ---- Hal (what the runtime calls) ----
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimer(delayMs: number, fire: () => void): number {
+    if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
+      throw new TypeError(`setTimer: delayMs must be a number, got ${String(delayMs)}`);
+    }
+    if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
+    const id = this.nextTimerId++;
+    if (this.stopKind !== null) return id;
+    this.timers.set(id, fire);
+    this.record({ kind: 'timer-set', id, at: this.time + Math.max(0, delayMs) });
+    return id;
+  }
+
+  clearTimer(id: number): void {
+    if (this.timers.delete(id)) this.record({ kind: 'timer-clear', id });
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.record({ kind: 'log', level, message: String(message) });
+  }
+
+  memory(): MemoryFigures {
+    return { used: this.memUsed, limit: this.memLimit };
+  }
+
+  random(): number {
+    return this.prng.random();
+  }
+
+  event(name: string, value: number, detail?: string): void {
+    this.record({ kind: 'event', name, value, detail: detail ?? '' });
+  }
+
+  /**
+   * Records the halt and silences the board: every later Hal output is dropped, so code that
+   * keeps running after the call has no effect, as on a board that stopped. It does not
+   * throw, so a halt from inside a promise job cannot turn into an unhandled rejection.
+   */
+  halt(reason: string): void {
+    if (this.stopKind !== null) return;
+    this.record({ kind: 'halt', reason: String(reason) });
+    this.stop('halt');
+  }
+
+  /** Recorded like halt; the host restarts the board with a fresh VM and a new boot event. */
+  reset(): void {
+    if (this.stopKind !== null) return;
+    this.record({ kind: 'reset' });
+    this.stop('reset');
+  }
+
+  /** The host delays this board's next events by `ms`; actions recorded after this call happen after the hang. */
+  hang(ms: number): void {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`hang: ms must be a number >= 0, got ${String(ms)}`);
+    this.record({ kind: 'hang', ms });
+  }
+
+  // ---- host side (BoardHost) ----
+
+  get stopped(): StopKind | null {
+    return this.stopKind;
+  }
+
+  /** Number of timers set and not yet fired or cleared. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  record(action: BoardAction): void {
+    if (this.stopKind === null) this.actions.push(action);
+  }
+
+  takeActions(): BoardAction[] {
+    const out = this.actions;
+    this.actions = [];
+    return out;
+  }
+
+  advance(now: number): void {
+    this.time = now;
+  }
+
+  setMemory(used: number, limit: number): void {
+    this.memUsed = used;
+    this.memLimit = limit;
+  }
+
+  /** Runs the timer's callback; false when the id is unknown (cleared earlier in the batch). */
+  fireTimer(id: number): boolean {
+    const fire = this.timers.get(id);
+    if (fire === undefined) return false;
+    this.timers.delete(id);
+    fire();
+    return true;
+  }
+
+  /** Delivers received bytes; false when the link does not exist or nobody listens. */
+  receive(link: number, bytes: Uint8Array): boolean {
+    const l = this.linkList[link];
+    if (l === undefined || l.onReceive === null) return false;
+    l.onReceive(bytes);
+    return true;
+  }
+
+  /** Delivers console input; false when nobody listens. */
+  input(text: string): boolean {
+    const handler = this.consoleImpl.onInput;
+    if (handler === null) return false;
+    handler(text);
+    return true;
+  }
+
+  private stop(kind: StopKind): void {
+    this.stopKind = kind;
+    this.timers.clear();
+    for (const l of this.linkList) l.onReceive = null;
+    this.consoleImpl.onInput = null;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Turns an XS machine inside xsnap-worker into a simulated board: installs the global
+ * `handleCommand` that xsnap-worker calls for each `?` command. The argument is an encoded
+ * event batch (codec.ts); the returned object's `result` getter is read by the worker only
+ * after every promise job has settled, so the encoded actions include everything the
+ * batch caused, in one pipe round trip.
+ */
+import { BoardHost, errorText } from '../driven/board-host.js';
+import type { BootFunction } from '../driven/board-host.js';
+import { decodeEvents, encodeActions } from '../driven/codec.js';
+
+interface CommandResult {
+  readonly result: ArrayBuffer;
+}
+
+interface WorkerGlobal {
+  handleCommand?: (message: ArrayBuffer) => CommandResult;
+}
+
+export function installBoard(boot: BootFunction): void {
+  const host = new BoardHost(boot);
+  const result: CommandResult = {
+    get result(): ArrayBuffer {
+      const bytes = encodeActions(host.takeActions());
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
+  (globalThis as unknown as WorkerGlobal).handleCommand = (message: ArrayBuffer): CommandResult => {
+    try {
+      host.apply(decodeEvents(new Uint8Array(message)));
+    } catch (err) {
+      // Only an undecodable batch gets here (BoardHost catches the runtime's exceptions).
+      host.fail(`bad event batch: ${errorText(err)}`);
+    }
+    return result;
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * What the simulator sees of a board, whatever engine runs it: hand it a batch of events,
+ * get back the actions it took once every promise job has settled.
+ */
+import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+
+export type BoardEngine = 'v8' | 'xs';
+
+export interface BoardFigures {
+  /** Batches stepped. */
+  steps: number;
+  /** Host wall-clock ms spent inside step() (XS: includes the pipe round trip). */
+  hostMs: number;
+  /** XS metering units used by the last step and in total (0 on V8, which has no meter). */
+  compute: number;
+  computeTotal: number;
+  /**
+   * Bytes of live JS heap as a board would count them: XS live slots x 16 (the slot size on
+   * a 32-bit microcontroller; chunk memory such as strings and buffers is not included).
+   * 0 on V8, which cannot measure one board inside the host's heap.
+   */
+  heapBytes: number;
+  /** Largest heapBytes seen. */
+  heapPeakBytes: number;
+}
+
+export interface SimBoard {
+  readonly engine: BoardEngine;
+  /** False once the board's VM is gone (killed, or died: see exitReason). A halted board is still alive. */
+  readonly alive: boolean;
+  /** Why the VM is gone, or null. */
+  readonly exitReason: string | null;
+  /**
+   * Apply a batch (first event `time`, see events.ts) and return the actions it caused.
+   * Never rejects for anything the board does: a crash, even of the VM itself, comes back as
+   * a `halt` action. A dead board returns no actions.
+   */
+  step(events: readonly BoardEvent[]): Promise<BoardAction[]>;
+  figures(): BoardFigures;
+  /** Stop the board's VM for good. */
+  kill(): Promise<void>;
+}
+
+export function emptyFigures(): BoardFigures {
+  return { steps: 0, hostMs: 0, compute: 0, computeTotal: 0, heapBytes: 0, heapPeakBytes: 0 };
+}

@@ -1,0 +1,180 @@
+/**
+ * A board running in a real XS machine (xsnap-worker), loaded with the same board bundle
+ * (dist/bundles/board.xs.js) whose runtime goes to real boards. Each step is one pipe round
+ * trip: the encoded event batch goes in, the encoded actions come back after every promise
+ * job in the VM has settled.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeActions, encodeEvents } from '../../hal/driven/codec.js';
+import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import { XsEvalError, XsWorker, XsWorkerExited } from '../xsnap/worker.js';
+import type { XsMeter, XsOutput } from '../xsnap/worker.js';
+import { emptyFigures } from './sim-board.js';
+import type { BoardFigures, SimBoard } from './sim-board.js';
+
+/** Bytes per XS slot on a 32-bit microcontroller (16) — the host build's slots are 32. */
+const BOARD_SLOT_BYTES = 16;
+
+export interface XsBoardOptions {
+  /** Path of the board bundle; default dist/bundles/board.xs.js of this package. */
+  bundlePath?: string;
+  /** The bundle's text instead of a path (tests). */
+  bundleText?: string;
+  /** Compute limit per step; a board exceeding it dies ("too much computation"). 0: none. */
+  meteringLimit?: number;
+  name?: string;
+  /** Where the VM's print() and XS's own reports go. Default 'ignore' / 'inherit'. */
+  stdout?: XsOutput;
+  stderr?: XsOutput;
+  /**
+   * Put a `memory` event (the measured heap, the configured ramLimit) into a batch whenever
+   * the figure changed, so Hal.memory() on the board reports it. Default true.
+   */
+  reportMemory?: boolean;
+}
+
+const bundleCache = new Map<string, string>();
+
+export function defaultBundlePath(): string {
+  // dist/host-sim/boards/xs-board.js -> dist/bundles/board.xs.js
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bundles', 'board.xs.js');
+}
+
+/** Reads a bundle once per process: every board of a run evaluates the same text. */
+export function loadBundle(path: string): string {
+  let text = bundleCache.get(path);
+  if (text === undefined) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new Error(`XS board bundle ${path} is missing: run \`npm run build\` (${(e as Error).message})`);
+    }
+    bundleCache.set(path, text);
+  }
+  return text;
+}
+
+export class XsBoard implements SimBoard {
+  readonly engine = 'xs' as const;
+  private readonly stats: BoardFigures = emptyFigures();
+  private readonly reportMemory: boolean;
+  private baselineSlots = 0;
+  private ramLimit = 0;
+  private sentUsed = -1;
+  private sentLimit = -1;
+  private halted = false;
+  private deathReported = false;
+
+  private constructor(
+    private readonly worker: XsWorker,
+    options: XsBoardOptions,
+  ) {
+    this.reportMemory = options.reportMemory ?? true;
+  }
+
+  /** Spawns the VM and evaluates the bundle in it. */
+  static async create(options: XsBoardOptions = {}): Promise<XsBoard> {
+    const text = options.bundleText ?? loadBundle(options.bundlePath ?? defaultBundlePath());
+    const worker = new XsWorker({
+      name: options.name ?? 'xs-board',
+      meteringLimit: options.meteringLimit ?? 0,
+      stdout: options.stdout ?? 'ignore',
+      stderr: options.stderr ?? 'inherit',
+    });
+    const board = new XsBoard(worker, options);
+    try {
+      const r = await worker.evaluate(text);
+      // What the bundle itself allocates would be preloaded into flash on a real board.
+      board.baselineSlots = r.meter.currentHeapCount;
+    } catch (e) {
+      await worker.kill();
+      throw new Error(`XS board bundle failed to load: ${(e as Error).message}`);
+    }
+    return board;
+  }
+
+  get alive(): boolean {
+    return this.worker.alive;
+  }
+
+  get exitReason(): string | null {
+    return this.worker.exitInfo?.reason ?? null;
+  }
+
+  get pid(): number | undefined {
+    return this.worker.pid;
+  }
+
+  async step(events: readonly BoardEvent[]): Promise<BoardAction[]> {
+    if (!this.worker.alive) return this.deathActions();
+    if (this.halted) {
+      // A stopped board takes no more events (as BoardHost would drop them): spare the round trip.
+      this.stats.steps++;
+      return [];
+    }
+    const batch = this.withMemory(events);
+    const t0 = performance.now();
+    try {
+      const r = await this.worker.command(encodeEvents(batch));
+      this.account(r.meter);
+      const actions = decodeActions(r.reply);
+      for (const a of actions) if (a.kind === 'halt' || a.kind === 'reset') this.halted = true;
+      return actions;
+    } catch (e) {
+      if (e instanceof XsWorkerExited) return this.deathActions();
+      this.halted = true;
+      const why = e instanceof XsEvalError ? e.vmMessage : (e as Error).message;
+      return [{ kind: 'halt', reason: `xs board failed: ${why}` }];
+    } finally {
+      this.stats.steps++;
+      this.stats.hostMs += performance.now() - t0;
+    }
+  }
+
+  figures(): BoardFigures {
+    return { ...this.stats };
+  }
+
+  kill(): Promise<void> {
+    this.deathReported = true;
+    return this.worker.kill();
+  }
+
+  private deathActions(): BoardAction[] {
+    if (this.deathReported || this.halted) return [];
+    this.deathReported = true;
+    return [{ kind: 'halt', reason: `xs vm ${this.worker.exitInfo?.reason ?? 'gone'}` }];
+  }
+
+  private account(meter: XsMeter): void {
+    this.stats.compute = meter.compute;
+    this.stats.computeTotal += meter.compute;
+    const heap = Math.max(0, meter.currentHeapCount - this.baselineSlots) * BOARD_SLOT_BYTES;
+    this.stats.heapBytes = heap;
+    if (heap > this.stats.heapPeakBytes) this.stats.heapPeakBytes = heap;
+  }
+
+  private withMemory(events: readonly BoardEvent[]): readonly BoardEvent[] {
+    for (const e of events) {
+      if (e.kind === 'boot') {
+        try {
+          const limit = (JSON.parse(e.config) as { ramLimit?: unknown }).ramLimit;
+          if (typeof limit === 'number') this.ramLimit = limit;
+        } catch {
+          // The board itself reports a bad config.
+        }
+      }
+    }
+    if (!this.reportMemory || this.stats.steps === 0) return events;
+    const used = this.stats.heapBytes;
+    if (used === this.sentUsed && this.ramLimit === this.sentLimit) return events;
+    this.sentUsed = used;
+    this.sentLimit = this.ramLimit;
+    const memory: BoardEvent = { kind: 'memory', used, limit: this.ramLimit };
+    const out = events.slice();
+    out.splice(out.length > 0 && out[0]!.kind === 'time' ? 1 : 0, 0, memory);
+    return out;
+  }
+}

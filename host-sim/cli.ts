@@ -1,0 +1,101 @@
+/**
+ * The `mcdsm` command line. Each subcommand lives in host-sim/commands/; this file only wires
+ * flags to them. App options go after `--` and are handed to the app untouched.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { SpecError } from './sim/link-model.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  const own = dash < 0 ? argv : argv.slice(0, dash);
+  const appArgs = dash < 0 ? [] : argv.slice(dash + 1);
+  let code = 0;
+  const program = new Command('mcdsm')
+    .description('MCAPI, DSM and buddy-RAM checkpoints for XS boards — simulator and tools')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('sim')
+    .description('run an app on simulated boards')
+    .argument('<app>', 'app folder or name, e.g. examples/pingpong')
+    .option('--boards <n>', 'working boards', '4')
+    .option('--spares <k>', 'standby spare boards', '0')
+    .addOption(new Option('--engine <engine>', 'xs: each board an XS process; node: in-process V8; mixed').default('xs'))
+    .option('--topology <kind>', 'line | ring | star | full | <file.json>', 'ring')
+    .option('--link <spec>', 'link model: uart:BAUD | udp | ideal [,latency=..,loss=..,corrupt=..,reorder=..]', 'uart:921600')
+    .option('--seed <n>', 'seed for every random choice of the run', '1')
+    .option('--ram <size>', 'memory budget per board (exceeding it is an out-of-memory fault)', '160k')
+    .option('--page-size <bytes>', 'DSM page size (256..4096, power of two)')
+    .option('--realtime', 'pace virtual time to the wall clock')
+    .option('--max-virtual <time>', 'stop after this much virtual time', '600s')
+    .addOption(new Option('--consoles <how>', 'expose board consoles as').choices(['pty', 'tcp', 'none']).default('pty'))
+    .option('--scenario <file>', 'timed console commands')
+    .option('--fault <spec>', 'fault as <kind>:<board>@<trigger>[:<arg>] (repeatable)', collect, [])
+    .option('--trace <file>', 'write a Chrome trace-event file (open in Perfetto)')
+    .option('--json', 'print a JSON summary as the last line')
+    .option('--quiet', 'no live view')
+    .action(async (app: string, flags: Record<string, unknown>) => {
+      const { simCommand } = await import('./commands/sim.js');
+      code = await simCommand(app, flags, appArgs);
+    });
+
+  program
+    .command('console')
+    .description('interactive console of a board: a serial device (/dev/ttyUSB0, /dev/pts/N) or tcp://host:port')
+    .argument('<target>')
+    .option('--baud <rate>', 'serial baud rate', '115200')
+    .action(async (target: string, flags: { baud: string }) => {
+      const { consoleCommand } = await import('./commands/console.js');
+      code = await consoleCommand(target, flags);
+    });
+
+  program
+    .command('inject')
+    .description('send one console command to a board and print its answer')
+    .argument('<target>')
+    .argument('<command>')
+    .option('--baud <rate>', 'serial baud rate', '115200')
+    .option('--timeout <ms>', 'how long to wait for the answer', '5000')
+    .action(async (target: string, command: string, flags: { baud: string; timeout: string }) => {
+      const { injectCommand } = await import('./commands/console.js');
+      code = await injectCommand(target, command, flags);
+    });
+
+  program
+    .command('conformance')
+    .description('run the MCAPI conformance suite on simulated boards')
+    .addOption(new Option('--engine <engine>').choices(['xs', 'node']).default('node'))
+    .option('--case <substring>', 'only cases whose name contains this')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (flags: { engine: 'xs' | 'node'; case?: string; json?: boolean }) => {
+      const { conformanceCommand } = await import('./commands/conformance.js');
+      code = await conformanceCommand(flags);
+    });
+
+  program
+    .command('bench')
+    .description('benchmarks: mcapi | sim | dsm | ft')
+    .argument('<which>')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (which: string, flags: { json?: boolean }) => {
+      const { benchCommand } = await import('./commands/bench.js');
+      code = await benchCommand(which, flags, appArgs);
+    });
+
+  try {
+    await program.parseAsync(own, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof SpecError) {
+      process.stderr.write(`mcdsm: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

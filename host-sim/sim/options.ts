@@ -1,0 +1,122 @@
+/**
+ * From command-line words to a checked SimConfig. Every problem is reported before anything
+ * starts, naming the flag or file at fault.
+ */
+import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { parseLinkSpec, SpecError } from './link-model.js';
+import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
+import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
+import type { EngineName, SimConfig } from './simulator.js';
+
+export interface SimFlags {
+  boards: string;
+  spares: string;
+  engine: string;
+  topology: string;
+  link: string;
+  seed: string;
+  ram: string;
+  pageSize?: string;
+  realtime?: boolean;
+  maxVirtual: string;
+  scenario?: string;
+  fault: string[];
+  trace?: string;
+}
+
+export function parseIntFlag(text: string, flag: string, min: number, max: number): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(v) || v < min || v > max) {
+    throw new SpecError(`${flag}: "${text}" must be an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+/** `160k`, `2M`, `65536`. */
+export function parseBytes(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]i?[bB]?|[bB])?$/.exec(text.trim());
+  if (!m) throw new SpecError(`${flag}: "${text}" is not a size (e.g. 160k, 2M, 65536)`);
+  const unit = (m[2] ?? '').toLowerCase();
+  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** The app name from a path like `examples/pingpong` or a bare name. */
+export function appNameOf(appPath: string, known: readonly string[]): string {
+  const name = basename(resolve(appPath));
+  if (!known.includes(name)) {
+    const hint = existsSync(appPath) ? ` (the folder exists, but its app is not built into the board bundle: add it to examples/registry.ts)` : '';
+    throw new SpecError(`app "${appPath}": unknown app${hint}; known apps: ${known.join(', ')}`);
+  }
+  return name;
+}
+
+export function engineList(engine: string, total: number): EngineName[] {
+  switch (engine) {
+    case 'xs':
+    case 'node':
+      return Array.from({ length: total }, () => engine);
+    case 'mixed':
+      // Even boards XS, odd boards V8: every link then joins the two engines.
+      return Array.from({ length: total }, (_, i) => (i % 2 === 0 ? 'xs' : 'node'));
+    default:
+      throw new SpecError(`--engine: "${engine}" must be xs, node or mixed`);
+  }
+}
+
+export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]): SimConfig {
+  const boards = parseIntFlag(flags.boards, '--boards', 1, 200);
+  const spares = parseIntFlag(flags.spares, '--spares', 0, 50);
+  const total = boards + spares;
+  if (total > 254) throw new SpecError(`--boards + --spares: ${total} boards exceed the 254 a domain can hold`);
+  const model = parseLinkSpec(flags.link);
+  let topology: Topology;
+  if (flags.topology.endsWith('.json')) {
+    topology = loadTopologyFile(flags.topology, model);
+    if (topology.boards !== total) {
+      throw new SpecError(`topology file ${flags.topology}: describes ${topology.boards} boards but --boards ${boards} + --spares ${spares} = ${total}`);
+    }
+  } else {
+    topology = buildTopology(flags.topology, total, model);
+  }
+  const cut = disconnected(topology);
+  if (cut.length) throw new SpecError(`topology: boards ${cut.join(', ')} are not connected to board 0`);
+  const seed = parseIntFlag(flags.seed, '--seed', 0, 2 ** 32 - 1);
+  const ramBytes = parseBytes(flags.ram, '--ram');
+  if (ramBytes < 16 * 1024) throw new SpecError(`--ram: ${flags.ram} is below the 16k a board needs to boot`);
+  const options: Record<string, unknown> = {};
+  if (flags.pageSize !== undefined) {
+    const ps = parseIntFlag(flags.pageSize, '--page-size', 256, 4096);
+    if ((ps & (ps - 1)) !== 0) throw new SpecError(`--page-size: ${ps} must be a power of two from 256 to 4096`);
+    options.pageSize = ps;
+  }
+  const maxVirtualMs = parseDuration(flags.maxVirtual, '--max-virtual');
+  const scenario: ScenarioStep[] = [];
+  if (flags.scenario) scenario.push(...loadScenario(flags.scenario));
+  for (const f of flags.fault) scenario.push(parseFaultFlag(f));
+  checkScenarioBoards(scenario, total);
+  return {
+    domain: 1,
+    boards,
+    spares,
+    engines: engineList(flags.engine, total),
+    topology,
+    seed,
+    ramBytes,
+    app,
+    appArgs,
+    options,
+    maxVirtualMs,
+    realtime: flags.realtime === true,
+    scenario,
+    recordTrace: flags.trace !== undefined,
+  };
+}
+
+function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/.exec(text.trim());
+  if (!m) throw new SpecError(`${flag}: "${text}" is not a duration (e.g. 60s, 500ms)`);
+  const v = Number(m[1]);
+  return m[2] === 'ms' ? v : m[2] === 'min' ? v * 60000 : v * 1000;
+}

@@ -1,0 +1,524 @@
+/**
+ * The simulator: owns virtual time and the network, and drives every board through the
+ * event/action boundary of hal/driven/events.ts. Boards never see the wall clock; the same
+ * seed and scenario give the same trace on every run and on both engines.
+ *
+ * One step of the loop takes every queued entry at the earliest virtual time, hands each board
+ * its batch (XS boards step concurrently — they are separate processes), then applies the
+ * boards' actions in board order, so concurrency never changes the outcome.
+ */
+import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import type { BoardConfig } from '../../src/config.js';
+import { EventQueue } from './event-queue.js';
+import { Prng } from '../../src/util/prng.js';
+import { WireDirection, type WireStats } from './wire.js';
+import type { Topology } from './topology.js';
+import { Trace } from './trace.js';
+import type { ScenarioStep } from './scenario.js';
+import type { SimBoard } from '../boards/sim-board.js';
+
+export type EngineName = 'xs' | 'node';
+
+export type BoardFactory = (engine: EngineName, node: number) => Promise<SimBoard>;
+
+export type BoardState = 'booting' | 'running' | 'done' | 'spare' | 'halted' | 'hung';
+
+export interface SimConfig {
+  domain: number;
+  boards: number;
+  spares: number;
+  engines: EngineName[];
+  topology: Topology;
+  seed: number;
+  ramBytes: number;
+  app: string;
+  appArgs: string[];
+  options: Record<string, unknown>;
+  maxVirtualMs: number;
+  realtime: boolean;
+  scenario: ScenarioStep[];
+  recordTrace: boolean;
+}
+
+export interface FaultRecord {
+  atMs: number;
+  board: number;
+  command: string;
+  source: 'scenario' | 'console';
+  effect?: string;
+}
+
+export interface BoardSummary {
+  node: number;
+  rank: number;
+  engine: EngineName;
+  state: BoardState;
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  heapBytes: number;
+  heapPeakBytes: number;
+  /** Host wall time spent stepping this board (XS: includes the pipe round trip). */
+  hostMs: number;
+  /** XS metering units (0 on V8). */
+  compute: number;
+  boots: number;
+  haltReason?: string;
+  lastEvent?: { name: string; value: number };
+}
+
+export interface LinkSummary {
+  a: number;
+  b: number;
+  kind: string;
+  frames: number;
+  bytes: number;
+  lost: number;
+  corrupted: number;
+  /** What these bytes would cost on the real link, both directions summed (ms). */
+  predictedMs: number;
+}
+
+export interface SimSummary {
+  ok: boolean;
+  reason: string;
+  app: { name: string; result: unknown; results: Record<number, unknown> };
+  traceDigest: string;
+  boards: BoardSummary[];
+  links: LinkSummary[];
+  faults: FaultRecord[];
+  wire: { frames: number; bytes: number };
+  virtualMs: number;
+  wallMs: number;
+  seed: number;
+}
+
+type QItem =
+  | { t: 'ev'; board: number; gen: number; ev: BoardEvent }
+  | { t: 'scenario'; step: ScenarioStep };
+
+class Slot {
+  board: SimBoard | null = null;
+  state: BoardState = 'booting';
+  gen = 0;
+  boots = 0;
+  timers = new Set<number>();
+  hungUntil = 0;
+  framesIn = 0;
+  framesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  heapBytes = 0;
+  heapPeakBytes = 0;
+  hostMs = 0;
+  compute = 0;
+  haltReason: string | undefined;
+  lastEvent: { name: string; value: number } | undefined;
+  /** For each HAL link index: the edge index and the direction this board sends on. */
+  links: { edge: number; out: WireDirection; peer: number; peerLink: number }[] = [];
+  constructor(
+    readonly node: number,
+    readonly rank: number,
+    readonly engine: EngineName,
+  ) {}
+}
+
+export interface SimObserver {
+  consoleOutput?(board: number, text: string): void;
+  boardEvent?(board: number, name: string, value: number, detail: string): void;
+  log?(board: number, level: string, message: string): void;
+}
+
+const TAG = { rx: 1, tx: 2, timer: 3, console: 4, consoleOut: 5, event: 6, halt: 7, reset: 8, hang: 9, boot: 10 } as const;
+
+export class Simulator {
+  private readonly queue = new EventQueue<QItem>();
+  private readonly slots: Slot[] = [];
+  private readonly rng: Prng;
+  private readonly trace: Trace;
+  private readonly dirs: [WireDirection, WireDirection][] = [];
+  private readonly results = new Map<number, unknown>();
+  readonly faults: FaultRecord[] = [];
+  private now = 0;
+  private wallStart = 0;
+  private stopReason = '';
+  private pendingTriggers: ScenarioStep[] = [];
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly cfg: SimConfig,
+    private readonly factory: BoardFactory,
+    private readonly observer: SimObserver = {},
+  ) {
+    this.rng = new Prng(cfg.seed ^ 0x5eed);
+    this.trace = new Trace(cfg.recordTrace);
+    const total = cfg.boards + cfg.spares;
+    for (let n = 0; n < total; n++) {
+      this.slots.push(new Slot(n, n < cfg.boards ? n : -1, cfg.engines[n] ?? 'node'));
+      this.trace.nameBoard(n, n < cfg.boards ? `board ${n} (rank ${n})` : `board ${n} (spare)`);
+    }
+    cfg.topology.edges.forEach((e, i) => {
+      const ab = new WireDirection(e.model, this.rng);
+      const ba = new WireDirection(e.model, this.rng);
+      this.dirs.push([ab, ba]);
+      const sa = this.slots[e.a]!;
+      const sb = this.slots[e.b]!;
+      const la = sa.links.length;
+      const lb = sb.links.length;
+      sa.links.push({ edge: i, out: ab, peer: e.b, peerLink: lb });
+      sb.links.push({ edge: i, out: ba, peer: e.a, peerLink: la });
+    });
+    for (const step of cfg.scenario) {
+      if (step.atMs !== undefined) this.queue.push(step.atMs, { t: 'scenario', step });
+      else this.pendingTriggers.push(step);
+    }
+  }
+
+  get boardCount(): number {
+    return this.slots.length;
+  }
+
+  virtualNow(): number {
+    return this.now;
+  }
+
+  bootConfig(node: number): BoardConfig {
+    const slot = this.slots[node]!;
+    return {
+      domain: this.cfg.domain,
+      node,
+      rank: slot.rank,
+      boards: this.cfg.boards,
+      links: slot.links.map((l) => ({ kind: l.out.model.halKind, mtu: l.out.model.mtu })),
+      seed: (this.cfg.seed * 1000003 + node * 7919) >>> 0,
+      ramLimit: this.cfg.ramBytes,
+      app: this.cfg.app,
+      appArgs: this.cfg.appArgs,
+      options: { ...this.cfg.options, spares: this.cfg.spares },
+    };
+  }
+
+  /** Text typed on a board's console (from TCP, a pty or a test), delivered at the current virtual time. */
+  consoleInput(node: number, text: string, source: 'scenario' | 'console' = 'console'): void {
+    const slot = this.slots[node];
+    if (!slot) return;
+    const line = text.trim();
+    if (/^fault\b/.test(line)) this.faults.push({ atMs: this.now, board: node, command: line, source });
+    this.queue.push(this.now, { t: 'ev', board: node, gen: slot.gen, ev: { kind: 'console', text } });
+    this.wake?.();
+  }
+
+  async start(): Promise<void> {
+    this.wallStart = Date.now();
+    await Promise.all(this.slots.map((s) => this.bootSlot(s)));
+  }
+
+  private async bootSlot(slot: Slot): Promise<void> {
+    slot.board = await this.factory(slot.engine, slot.node);
+    slot.gen++;
+    slot.boots++;
+    slot.timers.clear();
+    slot.state = slot.rank < 0 ? 'spare' : 'booting';
+    slot.haltReason = undefined;
+    this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
+  }
+
+  /** Run until every rank has a result, every board is down, virtual time runs out or nothing is left to do. */
+  async run(): Promise<SimSummary> {
+    if (this.wallStart === 0) await this.start();
+    while (!this.stopReason) {
+      const t = this.queue.peekTime();
+      if (t === Infinity) {
+        this.stopReason = this.allDone() ? 'done' : 'stalled: no pending events (a board is waiting for something that never comes)';
+        break;
+      }
+      if (t > this.cfg.maxVirtualMs) {
+        this.stopReason = `virtual time limit of ${this.cfg.maxVirtualMs} ms reached`;
+        break;
+      }
+      if (this.cfg.realtime) await this.waitWall(t);
+      if (this.queue.peekTime() < t) continue;
+      this.now = Math.max(this.now, t);
+      await this.stepAt(t);
+      if (this.allDone()) this.stopReason = 'done';
+      else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = 'every working board is down';
+    }
+    return this.summary();
+  }
+
+  private async waitWall(t: number): Promise<void> {
+    const due = this.wallStart + t;
+    const wait = due - Date.now();
+    if (wait > 1) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => ((this.wake = null), resolve()), wait);
+        this.wake = () => (clearTimeout(timer), (this.wake = null), resolve());
+      });
+    }
+  }
+
+  private allDone(): boolean {
+    for (let r = 0; r < this.cfg.boards; r++) if (!this.results.has(r)) return false;
+    return true;
+  }
+
+  private async stepAt(t: number): Promise<void> {
+    const batches = new Map<number, BoardEvent[]>();
+    const deferred: { at: number; item: QItem }[] = [];
+    while (this.queue.peekTime() === t) {
+      const { item } = this.queue.pop()!;
+      if (item.t === 'scenario') {
+        this.consoleInput(item.step.board, item.step.command + '\n', 'scenario');
+        continue;
+      }
+      const slot = this.slots[item.board]!;
+      if (slot.state === 'halted' || !slot.board) continue;
+      if (item.ev.kind === 'timer' && (item.gen !== slot.gen || !slot.timers.delete(item.ev.id))) continue;
+      if (slot.hungUntil > t) {
+        // A hung board takes nothing in: bytes on the wire are lost, timers fire late.
+        if (item.ev.kind === 'timer') {
+          slot.timers.add(item.ev.id);
+          deferred.push({ at: slot.hungUntil, item });
+        }
+        continue;
+      }
+      let batch = batches.get(item.board);
+      if (!batch) batches.set(item.board, (batch = [{ kind: 'time', now: t }]));
+      batch.push(item.ev);
+      if (item.ev.kind === 'rx') {
+        slot.framesIn++;
+        slot.bytesIn += item.ev.bytes.length;
+      }
+    }
+    for (const d of deferred) this.queue.push(d.at, d.item);
+    const order = [...batches.keys()].sort((a, b) => a - b);
+    const outs = await Promise.all(
+      order.map(async (node) => {
+        const slot = this.slots[node]!;
+        const board = slot.board!;
+        try {
+          return await board.step(batches.get(node)!);
+        } catch (e) {
+          return [{ kind: 'halt', reason: `board process failed: ${(e as Error).message}` }] as BoardAction[];
+        }
+      }),
+    );
+    order.forEach((node, i) => {
+      const slot = this.slots[node]!;
+      for (const ev of batches.get(node)!) this.digestEvent(t, node, ev);
+      for (const a of outs[i]!) this.apply(slot, a);
+      if (slot.board && slot.state !== 'halted') {
+        const f = slot.board.figures();
+        slot.heapBytes = f.heapBytes;
+        slot.heapPeakBytes = Math.max(slot.heapPeakBytes, f.heapPeakBytes);
+        slot.hostMs = f.hostMs;
+        slot.compute = f.computeTotal;
+        if (f.heapBytes > this.cfg.ramBytes) {
+          this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
+          this.faults.push({ atMs: t, board: node, command: 'oom', source: 'scenario', effect: 'out of memory' });
+        }
+      }
+    });
+  }
+
+  private digestEvent(t: number, node: number, ev: BoardEvent): void {
+    switch (ev.kind) {
+      case 'rx':
+        this.trace.digest(t, node, TAG.rx, String(ev.link), ev.bytes);
+        break;
+      case 'timer':
+        this.trace.digest(t, node, TAG.timer, String(ev.id));
+        break;
+      case 'console':
+        this.trace.digest(t, node, TAG.console, ev.text);
+        this.trace.add({ name: `console> ${ev.text.trim()}`, cat: 'console', ph: 'i', s: 't', ts: t * 1000, tid: node });
+        break;
+      case 'boot':
+        this.trace.digest(t, node, TAG.boot, '');
+        break;
+      case 'time':
+        break;
+    }
+  }
+
+  private apply(slot: Slot, a: BoardAction): void {
+    const t = this.now;
+    const node = slot.node;
+    switch (a.kind) {
+      case 'tx': {
+        const link = slot.links[a.link];
+        if (!link) return;
+        slot.framesOut++;
+        slot.bytesOut += a.bytes.length;
+        this.trace.digest(t, node, TAG.tx, String(a.link), a.bytes);
+        const d = link.out.transmit(t, a.bytes);
+        this.trace.add({ name: `${node}->${link.peer}`, cat: 'link', ph: 'X', ts: t * 1000, dur: Math.max(0.001, (d ? d.at - t : 0) * 1000), tid: node, args: { bytes: a.bytes.length, lost: d === null } });
+        if (d) {
+          const peer = this.slots[link.peer]!;
+          this.queue.push(d.at, { t: 'ev', board: link.peer, gen: peer.gen, ev: { kind: 'rx', link: link.peerLink, bytes: d.bytes } });
+        }
+        return;
+      }
+      case 'timer-set':
+        slot.timers.add(a.id);
+        this.queue.push(Math.max(a.at, t), { t: 'ev', board: node, gen: slot.gen, ev: { kind: 'timer', id: a.id } });
+        return;
+      case 'timer-clear':
+        slot.timers.delete(a.id);
+        return;
+      case 'console':
+        this.trace.digest(t, node, TAG.consoleOut, a.text);
+        this.observer.consoleOutput?.(node, a.text);
+        return;
+      case 'log':
+        this.observer.log?.(node, a.level, a.message);
+        return;
+      case 'event':
+        this.onBoardEvent(slot, a.name, a.value, a.detail);
+        return;
+      case 'halt':
+        this.trace.digest(t, node, TAG.halt, a.reason);
+        this.halt(slot, a.reason);
+        return;
+      case 'reset':
+        this.trace.digest(t, node, TAG.reset, '');
+        this.recordEffect(node, 'reboot');
+        this.trace.add({ name: 'reboot', cat: 'fault', ph: 'i', s: 'g', ts: t * 1000, tid: node });
+        void slot.board?.kill();
+        slot.board = null;
+        slot.state = 'booting';
+        void this.bootSlot(slot).then(() => this.wake?.());
+        return;
+      case 'hang':
+        this.trace.digest(t, node, TAG.hang, String(a.ms));
+        this.recordEffect(node, `hang ${a.ms} ms`);
+        this.trace.add({ name: 'hang', cat: 'fault', ph: 'X', ts: t * 1000, dur: a.ms * 1000, tid: node });
+        slot.hungUntil = t + a.ms;
+        return;
+    }
+  }
+
+  private recordEffect(node: number, effect: string): void {
+    for (let i = this.faults.length - 1; i >= 0; i--) {
+      const f = this.faults[i]!;
+      if (f.board === node && f.effect === undefined) {
+        f.effect = effect;
+        return;
+      }
+    }
+    this.faults.push({ atMs: this.now, board: node, command: effect, source: 'console', effect });
+  }
+
+  private halt(slot: Slot, reason: string): void {
+    void slot.board?.kill();
+    slot.board = null;
+    slot.state = 'halted';
+    slot.haltReason = reason;
+    this.recordEffect(slot.node, reason.startsWith('fault crash') || reason === 'crash' ? 'crash' : `halt: ${reason}`);
+    this.trace.add({ name: `halt: ${reason}`, cat: 'fault', ph: 'i', s: 'g', ts: this.now * 1000, tid: slot.node });
+  }
+
+  private onBoardEvent(slot: Slot, name: string, value: number, detail: string): void {
+    const t = this.now;
+    this.trace.digest(t, slot.node, TAG.event, `${name}=${value}:${detail}`);
+    this.trace.add({ name: `${name}=${value}`, cat: 'app', ph: 'i', s: 't', ts: t * 1000, tid: slot.node, args: detail ? { detail } : {} });
+    slot.lastEvent = { name, value };
+    if (name === 'app-start') slot.state = 'running';
+    if (name === 'app-result') {
+      let v: unknown = null;
+      try {
+        v = JSON.parse(detail);
+      } catch {
+        v = detail;
+      }
+      this.results.set(value, v);
+      slot.state = 'done';
+    }
+    if (name === 'app-error') {
+      this.stopReason = `board ${slot.node} (rank ${value}): app failed: ${detail}`;
+    }
+    this.observer.boardEvent?.(slot.node, name, value, detail);
+    this.pendingTriggers = this.pendingTriggers.filter((step) => {
+      if (step.board !== slot.node && step.onAnyBoard !== true) return true;
+      if (step.onEvent?.name !== name) return true;
+      if (step.onEvent.value !== undefined && step.onEvent.value !== value) return true;
+      this.consoleInput(step.board, step.command + '\n', 'scenario');
+      return false;
+    });
+  }
+
+  boardSummaries(): BoardSummary[] {
+    return this.slots.map((s) => ({
+      node: s.node,
+      rank: s.rank,
+      engine: s.engine,
+      state: s.hungUntil > this.now ? 'hung' : s.state,
+      framesIn: s.framesIn,
+      framesOut: s.framesOut,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      heapBytes: s.heapBytes,
+      heapPeakBytes: s.heapPeakBytes,
+      hostMs: Math.round(s.hostMs),
+      compute: s.compute,
+      boots: s.boots,
+      ...(s.haltReason !== undefined ? { haltReason: s.haltReason } : {}),
+      ...(s.lastEvent !== undefined ? { lastEvent: s.lastEvent } : {}),
+    }));
+  }
+
+  linkSummaries(): LinkSummary[] {
+    return this.cfg.topology.edges.map((e, i) => {
+      const [ab, ba] = this.dirs[i]!;
+      const sum = (k: keyof WireStats) => ab.stats[k] + ba.stats[k];
+      return {
+        a: e.a,
+        b: e.b,
+        kind: e.model.kind === 'uart' ? `uart:${e.model.baud}` : e.model.kind,
+        frames: sum('frames'),
+        bytes: sum('bytes'),
+        lost: sum('lost'),
+        corrupted: sum('corrupted'),
+        predictedMs: round3(sum('busyMs')),
+      };
+    });
+  }
+
+  summary(): SimSummary {
+    const links = this.linkSummaries();
+    const results: Record<number, unknown> = {};
+    for (const [r, v] of [...this.results.entries()].sort((a, b) => a[0] - b[0])) results[r] = v;
+    return {
+      ok: this.stopReason === 'done',
+      reason: this.stopReason,
+      app: { name: this.cfg.app, result: this.results.get(0) ?? null, results },
+      traceDigest: this.trace.finish(),
+      boards: this.boardSummaries(),
+      links,
+      faults: this.faults,
+      wire: { frames: links.reduce((a, l) => a + l.frames, 0), bytes: links.reduce((a, l) => a + l.bytes, 0) },
+      virtualMs: round3(this.now),
+      wallMs: Date.now() - this.wallStart,
+      seed: this.cfg.seed,
+    };
+  }
+
+  writeTrace(path: string): void {
+    this.trace.write(path);
+  }
+
+  /** Stop the loop from outside (Ctrl-C). */
+  stop(reason: string): void {
+    this.stopReason = reason;
+    this.wake?.();
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.board?.kill()));
+  }
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

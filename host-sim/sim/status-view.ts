@@ -1,0 +1,88 @@
+/**
+ * The live view: one row per board (role, state, frames and bytes in/out, heap, last app
+ * event), redrawn in place on a terminal, and the summary table printed at the end.
+ */
+import type { BoardSummary, LinkSummary, SimSummary } from './simulator.js';
+
+export function boardTable(boards: BoardSummary[], virtualMs: number): string {
+  const rows = [
+    `virtual ${fmtMs(virtualMs)}`,
+    'board  role     engine state     frames in/out      bytes in/out        heap     last event',
+  ];
+  for (const b of boards) {
+    const role = b.rank >= 0 ? `rank ${b.rank}` : 'spare';
+    const ev = b.lastEvent ? `${b.lastEvent.name}=${b.lastEvent.value}` : '';
+    rows.push(
+      [
+        String(b.node).padEnd(6),
+        role.padEnd(8),
+        b.engine.padEnd(6),
+        b.state.padEnd(9),
+        `${b.framesIn}/${b.framesOut}`.padEnd(18),
+        `${fmtBytes(b.bytesIn)}/${fmtBytes(b.bytesOut)}`.padEnd(19),
+        fmtBytes(b.heapBytes).padEnd(8),
+        ev,
+      ].join(' '),
+    );
+  }
+  return rows.join('\n');
+}
+
+export function linkTable(links: LinkSummary[]): string {
+  const rows = ['link      kind          frames     bytes        lost  corrupt  predicted wire time'];
+  for (const l of links) {
+    rows.push(
+      [
+        `${l.a}-${l.b}`.padEnd(9),
+        l.kind.padEnd(13),
+        String(l.frames).padEnd(10),
+        fmtBytes(l.bytes).padEnd(12),
+        String(l.lost).padEnd(5),
+        String(l.corrupted).padEnd(8),
+        fmtMs(l.predictedMs),
+      ].join(' '),
+    );
+  }
+  return rows.join('\n');
+}
+
+export function summaryText(s: SimSummary): string {
+  const lines = [
+    '',
+    boardTable(s.boards, s.virtualMs),
+    '',
+    linkTable(s.links),
+    '',
+    `faults: ${s.faults.length ? s.faults.map((f) => `${fmtMs(f.atMs)} board ${f.board}: ${f.command}${f.effect ? ` -> ${f.effect}` : ''}`).join('; ') : 'none'}`,
+    `wire: ${s.wire.frames} frames, ${fmtBytes(s.wire.bytes)}   virtual ${fmtMs(s.virtualMs)}   wall ${fmtMs(s.wallMs)}   seed ${s.seed}`,
+    `trace digest: ${s.traceDigest}`,
+    `result (rank 0): ${JSON.stringify(s.app.result)}`,
+    s.ok ? 'run completed' : `run did not complete: ${s.reason}`,
+  ];
+  return lines.join('\n');
+}
+
+/** Redraws a block of text in place on a terminal. */
+export class LiveBlock {
+  private lines = 0;
+  constructor(private readonly out: NodeJS.WriteStream) {}
+  draw(text: string): void {
+    if (this.lines) this.out.write(`\x1b[${this.lines}F\x1b[J`);
+    this.out.write(text + '\n');
+    this.lines = text.split('\n').length;
+  }
+  clear(): void {
+    if (this.lines) this.out.write(`\x1b[${this.lines}F\x1b[J`);
+    this.lines = 0;
+  }
+}
+
+export function fmtBytes(n: number): string {
+  if (n < 10_000) return `${n}B`;
+  if (n < 10_000_000) return `${(n / 1024).toFixed(1)}K`;
+  return `${(n / 1048576).toFixed(1)}M`;
+}
+
+export function fmtMs(ms: number): string {
+  return ms < 10_000 ? `${ms.toFixed(ms < 10 ? 2 : 0)}ms` : `${(ms / 1000).toFixed(2)}s`;
+}

@@ -1,0 +1,326 @@
+/**
+ * Our own driver for `xsnap-worker`, the real XS engine compiled by @agoric/xsnap's install
+ * (we do not use the package's JS API: it pulls SES into the host). Protocol, from
+ * xsnap-native/xsnap/sources/xsnap-worker.c: netstring commands on the worker's fd 3,
+ * netstring replies on its fd 4.
+ *
+ *   host -> worker   `e<js>` evaluate a script, `?<bytes>` call globalThis.handleCommand(ArrayBuffer),
+ *                    `w<path>` write a heap snapshot, `/<bytes>` answer the VM's issueCommand
+ *   worker -> host   `.<meter json>\x01<bytes>` success, `!<text>` exception, `?<bytes>` issueCommand
+ *
+ * After handleCommand returns the worker drains every promise job (fxRunLoop) and only then
+ * reads `.result` of the returned object, so one round trip carries everything a batch of
+ * events caused. Commands are strictly serial: a command written while another runs would
+ * be read by the worker as the answer to an issueCommand.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { NetstringDecoder, encodeNetstring } from './netstring.js';
+
+export interface XsMeter {
+  /** Live slots in the XS heap after the command (XS's currentHeapCount). */
+  currentHeapCount: number;
+  /** Computation units the command used (XS metering). */
+  compute: number;
+  /** Bytes the machine has allocated from the OS (chunks + slot heaps, free space included). */
+  allocate: number;
+  /** Wall-clock seconds the worker recorded (receive, syscalls, send). */
+  timestamps: number[];
+}
+
+export interface XsReply {
+  reply: Uint8Array;
+  meter: XsMeter;
+}
+
+export type XsOutput = 'inherit' | 'ignore' | ((text: string) => void);
+
+export interface XsWorkerOptions {
+  /** Path of xsnap-worker; default: the release build inside @agoric/xsnap. */
+  binary?: string;
+  /** Compute limit per command (`-l`); exceeding it kills the worker ("too much computation"). 0: none. */
+  meteringLimit?: number;
+  /** Parser buffer in KiB (`-s`): bounds the size of one evaluated script. Default 8192 (xsnap's own). */
+  parserBufferKiB?: number;
+  /** Start the machine from a heap snapshot written by `writeSnapshot` (`-r`). */
+  snapshot?: string;
+  /** Answers the VM's issueCommand(ArrayBuffer). Without one (or if it throws) the VM gets an empty buffer. */
+  onIssueCommand?: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+  /** Where the VM's print() output goes. Default 'inherit'. */
+  stdout?: XsOutput;
+  /** Where XS's own reports go (also kept for death reasons). Default 'inherit'. */
+  stderr?: XsOutput;
+  /** Name used in error messages. */
+  name?: string;
+}
+
+/** The VM threw (or the script failed to parse); the worker is still alive. */
+export class XsEvalError extends Error {
+  constructor(
+    readonly workerName: string,
+    readonly vmMessage: string,
+  ) {
+    super(`${workerName}: ${vmMessage}`);
+    this.name = 'XsEvalError';
+  }
+}
+
+/** The worker process is gone; every pending and later command fails with this. */
+export class XsWorkerExited extends Error {
+  constructor(
+    readonly workerName: string,
+    readonly reason: string,
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(`${workerName}: xsnap-worker ${reason}`);
+    this.name = 'XsWorkerExited';
+  }
+}
+
+/** xsnap-worker's exit codes (ExitCode in xsnap-worker.c). */
+export function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) return `killed by ${signal}`;
+  switch (code) {
+    case 0:
+      return 'exited';
+    case 1:
+      return 'exited: bad usage (exit 1)';
+    case 2:
+      return 'exited: I/O error on its pipes (exit 2)';
+    case 11:
+      return 'died: out of memory (exit 11)';
+    case 12:
+      return 'died: stack overflow (exit 12)';
+    case 15:
+      return 'died: unhandled exception (exit 15)';
+    case 16:
+      return 'died: out of property keys (exit 16)';
+    case 17:
+      return 'died: too much computation, metering limit reached (exit 17)';
+    case 255:
+      return 'died: unknown XS abort (exit 255)';
+    default:
+      return `exited with code ${String(code)}`;
+  }
+}
+
+let cachedBinary: string | null = null;
+
+/** The xsnap-worker binary that @agoric/xsnap's install (or scripts/setup.mjs) built. */
+export function defaultXsnapBinary(): string {
+  if (cachedBinary === null) {
+    const require = createRequire(import.meta.url);
+    const pkg = dirname(require.resolve('@agoric/xsnap/package.json'));
+    const platform = process.platform === 'darwin' ? 'mac' : 'lin';
+    cachedBinary = join(pkg, 'xsnap-native', 'xsnap', 'build', 'bin', platform, 'release', 'xsnap-worker');
+  }
+  return cachedBinary;
+}
+
+const DOT = 0x2e;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const SEPARATOR = 0x01;
+const PREFIX_EVAL = 0x65; // e
+const PREFIX_COMMAND = 0x3f; // ?
+const PREFIX_SNAPSHOT = 0x77; // w
+const PREFIX_ANSWER = 0x2f; // /
+const STDERR_TAIL = 2048;
+
+interface Pending {
+  frame: Buffer;
+  resolve: (r: XsReply) => void;
+  reject: (e: Error) => void;
+}
+
+export class XsWorker {
+  readonly name: string;
+  private readonly child: ChildProcess;
+  private readonly toWorker: Writable;
+  private readonly queue: Pending[] = [];
+  private current: Pending | null = null;
+  private exitError: XsWorkerExited | null = null;
+  private killedByHost = false;
+  private stderrTail = '';
+  private readonly closed: Promise<void>;
+  private readonly onIssueCommand: XsWorkerOptions['onIssueCommand'];
+
+  constructor(options: XsWorkerOptions = {}) {
+    this.name = options.name ?? 'xs';
+    this.onIssueCommand = options.onIssueCommand;
+    const args: string[] = [];
+    if (options.meteringLimit !== undefined && options.meteringLimit > 0) {
+      args.push('-l', String(Math.floor(options.meteringLimit)));
+    }
+    if (options.parserBufferKiB !== undefined) args.push('-s', String(Math.max(1, Math.floor(options.parserBufferKiB))));
+    if (options.snapshot !== undefined) args.push('-r', options.snapshot);
+    const stdout = options.stdout ?? 'inherit';
+    const stderr = options.stderr ?? 'inherit';
+    this.child = spawn(options.binary ?? defaultXsnapBinary(), args, {
+      stdio: ['ignore', typeof stdout === 'function' ? 'pipe' : stdout, 'pipe', 'pipe', 'pipe'],
+    });
+    const [, out, err, toWorker, fromWorker] = this.child.stdio as unknown as [
+      null,
+      Readable | null,
+      Readable,
+      Writable,
+      Readable,
+    ];
+    this.toWorker = toWorker;
+    // EPIPE and friends surface through the exit below; without a listener they would crash the host.
+    toWorker.on('error', () => {});
+    fromWorker.on('error', () => {});
+    if (typeof stdout === 'function' && out !== null) {
+      out.setEncoding('utf8');
+      out.on('data', (text: string) => stdout(text));
+    }
+    err.setEncoding('utf8');
+    err.on('data', (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+      if (stderr === 'inherit') process.stderr.write(text);
+      else if (typeof stderr === 'function') stderr(text);
+    });
+    const decoder = new NetstringDecoder((m) => this.onMessage(m));
+    fromWorker.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk);
+      } catch (e) {
+        this.protocolFailure(e instanceof Error ? e.message : String(e));
+      }
+    });
+    this.closed = new Promise((resolve) => {
+      this.child.once('error', (e) => {
+        this.onExit(null, null, `could not start (${e.message})`);
+        resolve();
+      });
+      this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+        this.onExit(code, signal, null);
+        resolve();
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return this.exitError === null;
+  }
+
+  /** Why the worker is gone, or null while it lives. */
+  get exitInfo(): XsWorkerExited | null {
+    return this.exitError;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Evaluate a classic script (global scope). Resolves after every promise job it started has settled. */
+  evaluate(code: string): Promise<XsReply> {
+    return this.enqueue(encodeNetstring(PREFIX_EVAL, code));
+  }
+
+  /** Call `globalThis.handleCommand(ArrayBuffer)` with a copy of `bytes`. */
+  command(bytes: Uint8Array): Promise<XsReply> {
+    return this.enqueue(encodeNetstring(PREFIX_COMMAND, bytes));
+  }
+
+  /** Write the machine's heap to `path` (a later worker can start from it); resolves to its size in bytes. */
+  async writeSnapshot(path: string): Promise<number> {
+    const r = await this.enqueue(encodeNetstring(PREFIX_SNAPSHOT, path));
+    return Number(Buffer.from(r.reply).toString('latin1'));
+  }
+
+  /** Ask the worker to finish (end of its command pipe); resolves once it has exited. */
+  close(): Promise<void> {
+    if (this.exitError === null) this.toWorker.end();
+    return this.closed;
+  }
+
+  /** Kill the worker now; pending commands fail. Resolves once it is gone. */
+  kill(): Promise<void> {
+    if (this.exitError === null) {
+      this.killedByHost = true;
+      this.child.kill('SIGKILL');
+    }
+    return this.closed;
+  }
+
+  private enqueue(frame: Buffer): Promise<XsReply> {
+    if (this.exitError !== null) return Promise.reject(this.exitError);
+    return new Promise<XsReply>((resolve, reject) => {
+      this.queue.push({ frame, resolve, reject });
+      if (this.current === null) this.sendNext();
+    });
+  }
+
+  private sendNext(): void {
+    const next = this.queue.shift();
+    if (next === undefined) return;
+    this.current = next;
+    this.toWorker.write(next.frame);
+  }
+
+  private onMessage(m: Uint8Array): void {
+    const kind = m[0];
+    if (kind === QUESTION) {
+      void this.answerIssueCommand(m.subarray(1));
+      return;
+    }
+    const p = this.current;
+    if (p === null) {
+      this.protocolFailure(`reply without a command (0x${(kind ?? 0).toString(16)})`);
+      return;
+    }
+    this.current = null;
+    if (kind === DOT) {
+      const sep = m.indexOf(SEPARATOR, 1);
+      if (sep < 0) {
+        p.reject(new XsEvalError(this.name, 'reply without meter separator'));
+      } else {
+        let meter: XsMeter;
+        try {
+          meter = JSON.parse(Buffer.from(m.buffer, m.byteOffset + 1, sep - 1).toString('latin1')) as XsMeter;
+        } catch {
+          meter = { currentHeapCount: 0, compute: 0, allocate: 0, timestamps: [] };
+        }
+        p.resolve({ reply: m.subarray(sep + 1), meter });
+      }
+    } else if (kind === BANG) {
+      p.reject(new XsEvalError(this.name, Buffer.from(m.buffer, m.byteOffset + 1, m.length - 1).toString('utf8')));
+    } else {
+      p.reject(new XsEvalError(this.name, `unexpected reply prefix 0x${(kind ?? 0).toString(16)}`));
+    }
+    this.sendNext();
+  }
+
+  private async answerIssueCommand(bytes: Uint8Array): Promise<void> {
+    let answer: Uint8Array = new Uint8Array(0);
+    if (this.onIssueCommand !== undefined) {
+      try {
+        answer = await this.onIssueCommand(bytes);
+      } catch {
+        answer = new Uint8Array(0);
+      }
+    }
+    if (this.exitError === null) this.toWorker.write(encodeNetstring(PREFIX_ANSWER, answer));
+  }
+
+  private protocolFailure(why: string): void {
+    this.stderrTail += `\n[host] protocol error: ${why}`;
+    this.child.kill('SIGKILL');
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, startError: string | null): void {
+    if (this.exitError !== null) return;
+    let reason = startError ?? (this.killedByHost ? 'killed by the host' : exitReason(code, signal));
+    const tail = this.stderrTail.trim();
+    if (tail !== '' && !this.killedByHost && code !== 0) reason += ` — stderr: ${tail.split('\n').slice(-3).join(' | ')}`;
+    this.exitError = new XsWorkerExited(this.name, reason, code, signal);
+    const failed = this.current === null ? this.queue.splice(0) : [this.current, ...this.queue.splice(0)];
+    this.current = null;
+    for (const p of failed) p.reject(this.exitError);
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The board's console shell: line assembly, parsing and dispatch over a HalConsole, answering
+ * every line by the convention in answer.ts. Engine neutral: the same object runs on a real
+ * board's USB serial and on a simulated board's pty/TCP console.
+ */
+import type { HalConsole } from '../hal.js';
+import { EOL, OK_LINE, errLine, guardOutputLine, NOTICE_PREFIX } from './answer.js';
+import { parseArgs } from './args.js';
+import { LineAssembler } from './line-assembler.js';
+import type { LineSink } from './line-assembler.js';
+import { formatRecord } from './record.js';
+import type { ConsoleRecord } from './record.js';
+import { CommandRegistry, ConsoleError } from './registry.js';
+import type { CommandContext, CommandSpec } from './registry.js';
+import type { ConsoleTarget, NetFaultState } from './target.js';
+import { NO_NET_FAULTS } from './target.js';
+import { builtinCommands } from './builtin-commands.js';
+import { faultCommands } from './fault-commands.js';
+
+export const DEFAULT_MAX_LINE = 256;
+export const DEFAULT_MAX_QUEUED = 8;
+
+export interface ShellOptions {
+  /** Longest accepted line in characters (default 256). Longer lines answer `ERR line too long`. */
+  maxLine?: number;
+  /** Echo typed characters back (default false: tools and pty bridges do not want it). */
+  echo?: boolean;
+  /**
+   * Whether fault injection is armed at start. Default false (the safe choice for firmware);
+   * the simulator passes true. `arm faults` arms it at run time.
+   */
+  faultsArmed?: boolean;
+  /** Register the `fault`, `arm` and `disarm` commands at all (default true). */
+  faultCommands?: boolean;
+  /** Lines that may wait while an asynchronous command runs (default 8); more answer `ERR busy`. */
+  maxQueued?: number;
+}
+
+export interface ShellStats {
+  /** Non-empty lines received (overlong ones included). */
+  lines: number;
+  ok: number;
+  err: number;
+  /** Lines discarded for being longer than maxLine. */
+  overlong: number;
+  /** Lines refused because too many waited behind an asynchronous command. */
+  busy: number;
+  /** Asynchronous commands abandoned with Ctrl-C. */
+  interrupted: number;
+  /** Handlers that failed with something other than ConsoleError (a bug, reported as ERR). */
+  internal: number;
+}
+
+/** What the command modules may see and change of the shell. */
+export interface ShellState {
+  readonly target: ConsoleTarget;
+  readonly registry: CommandRegistry;
+  faultsArmed: boolean;
+  echo: boolean;
+  netFaults: NetFaultState;
+  /** Stop answering: the board is going down (crash, reboot). */
+  stop(): void;
+  stats(): ShellStats;
+}
+
+interface Pending {
+  /** Set when the answer has been written (settled or interrupted). */
+  done: boolean;
+}
+
+export class ConsoleShell implements ShellState {
+  readonly registry = new CommandRegistry();
+  faultsArmed: boolean;
+  netFaults: NetFaultState = NO_NET_FAULTS;
+  readonly maxQueued: number;
+  private readonly assembler: LineAssembler;
+  private readonly counters: ShellStats = { lines: 0, ok: 0, err: 0, overlong: 0, busy: 0, interrupted: 0, internal: 0 };
+  private pending: Pending | null = null;
+  /** Lines waiting for an asynchronous command; null stands for an overlong line. */
+  private readonly queue: (string | null)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly io: HalConsole,
+    readonly target: ConsoleTarget,
+    options: ShellOptions = {},
+  ) {
+    const maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
+    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new RangeError(`maxQueued: expected an integer >= 0, got ${String(options.maxQueued)}`);
+    const sink: LineSink = {
+      line: (text) => this.onLine(text),
+      overflow: () => this.onLine(null),
+      interrupt: () => this.onInterrupt(),
+      echo: (text) => this.io.write(text),
+    };
+    this.assembler = new LineAssembler(sink, maxLine);
+    this.assembler.echo = options.echo ?? false;
+    this.faultsArmed = options.faultsArmed ?? false;
+    for (const c of builtinCommands(this)) this.registry.register(c);
+    if (options.faultCommands ?? true) for (const c of faultCommands(this)) this.registry.register(c);
+    this.registry.reserve('ckpt now', 'take a coordinated checkpoint now', 'checkpointing not enabled');
+    this.registry.reserve('ckpt status', 'show the last committed checkpoint', 'checkpointing not enabled');
+    io.onInput = (text) => this.feed(text);
+  }
+
+  get echo(): boolean {
+    return this.assembler.echo;
+  }
+
+  set echo(on: boolean) {
+    this.assembler.echo = on;
+  }
+
+  get maxLine(): number {
+    return this.assembler.maxLine;
+  }
+
+  /** True once a crash or reboot was answered: further input is ignored. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** True while an asynchronous command's answer is outstanding. */
+  get isBusy(): boolean {
+    return this.pending !== null;
+  }
+
+  /** Add a command (modules: `ckpt now`, ...). Throws on a bad or duplicate name. */
+  register(spec: CommandSpec): void {
+    this.registry.register(spec);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  stats(): ShellStats {
+    return { ...this.counters };
+  }
+
+  /** Raw input, as HalConsole.onInput delivers it. */
+  feed(text: string): void {
+    if (this.stopped) return;
+    this.assembler.push(text);
+  }
+
+  /** Write a line the board produces on its own (a log message): `# text`, between answers. */
+  notice(text: string): void {
+    if (this.stopped) return;
+    const partial = this.assembler.echo ? this.assembler.pending : '';
+    const line = NOTICE_PREFIX + ' ' + text.replace(/[\r\n]+/g, ' ');
+    // With echo on, the user's half-typed line is moved below the notice.
+    this.io.write((partial.length > 0 ? EOL : '') + line + EOL + partial);
+  }
+
+  private onLine(text: string | null): void {
+    if (this.stopped) return;
+    if (text !== null && text.trim().length === 0) return;
+    this.counters.lines++;
+    if (this.pending !== null) {
+      if (this.queue.length >= this.maxQueued) {
+        this.counters.busy++;
+        this.answer([], 'busy: an earlier command is still running');
+        return;
+      }
+      this.queue.push(text);
+      return;
+    }
+    this.run(text);
+  }
+
+  private onInterrupt(): void {
+    const p = this.pending;
+    if (p === null || this.stopped) return;
+    p.done = true;
+    this.pending = null;
+    this.counters.interrupted++;
+    this.answer([], 'interrupted');
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.pending === null && !this.stopped && this.queue.length > 0) this.run(this.queue.shift() as string | null);
+  }
+
+  private run(text: string | null): void {
+    if (text === null) {
+      this.counters.overlong++;
+      this.answer([], `line too long (max ${this.assembler.maxLine} characters)`);
+      return;
+    }
+    const words = text.trim().split(/\s+/);
+    let name = (words[0] as string).toLowerCase();
+    let rest = words.slice(1);
+    if (this.registry.isGroup(name)) {
+      const sub = rest[0];
+      const subs = this.registry.subcommands(name).join('|');
+      if (sub === undefined) return this.answer([], `${name} needs a subcommand: ${subs}`);
+      const full = name + ' ' + sub.toLowerCase();
+      if (this.registry.get(full) === undefined) return this.answer([], `unknown ${name} command '${sub}' (one of ${subs})`);
+      name = full;
+      rest = rest.slice(1);
+    }
+    const entry = this.registry.get(name);
+    if (entry === undefined) return this.answer([], `unknown command '${words[0] as string}' (try: help)`);
+    if (entry.reserved !== null) return this.answer([], entry.reserved);
+    const parsed = parseArgs(name, entry.spec.args, rest);
+    if (!parsed.ok) return this.answer([], parsed.reason);
+
+    const out: string[] = [];
+    const effects: (() => void)[] = [];
+    let open = true;
+    const ctx: CommandContext = {
+      args: parsed.args,
+      print: (line) => {
+        if (open) out.push(guardOutputLine(line));
+      },
+      record: (r: ConsoleRecord) => {
+        if (open) out.push(guardOutputLine(formatRecord(r)));
+      },
+      afterOk: (effect) => {
+        if (open) effects.push(effect);
+      },
+    };
+    let result: void | PromiseLike<void>;
+    try {
+      result = entry.spec.handler(ctx);
+    } catch (e) {
+      open = false;
+      this.answer([], this.reasonOf(e));
+      return;
+    }
+    if (result === undefined || result === null || typeof result.then !== 'function') {
+      open = false;
+      this.complete(out, effects);
+      return;
+    }
+    const p: Pending = { done: false };
+    this.pending = p;
+    result.then(
+      () => {
+        open = false;
+        if (p.done) return;
+        p.done = true;
+        this.pending = null;
+        try {
+          this.complete(out, effects);
+        } catch (e) {
+          this.notice(`error after answer: ${this.reasonOf(e)}`);
+        }
+        this.drain();
+      },
+      (e: unknown) => {
+        open = false;
+        if (p.done) return;
+        p.done = true;
+        this.pending = null;
+        this.answer([], this.reasonOf(e));
+        this.drain();
+      },
+    );
+  }
+
+  /** Write OK, then run the effects; an effect's exception propagates (a halt may unwind that way). */
+  private complete(out: string[], effects: (() => void)[]): void {
+    this.answer(out, null);
+    for (const f of effects) f();
+  }
+
+  private reasonOf(e: unknown): string {
+    if (e instanceof ConsoleError) return e.reason;
+    this.counters.internal++;
+    const msg = e instanceof Error ? e.message : String(e);
+    return `internal error: ${msg}`;
+  }
+
+  /** Write one answer: `out` lines then OK (err null) or ERR err. */
+  private answer(out: readonly string[], err: string | null): void {
+    if (err === null) this.counters.ok++;
+    else this.counters.err++;
+    let text = '';
+    if (err === null) for (const l of out) text += l + EOL;
+    text += (err === null ? OK_LINE : errLine(err)) + EOL;
+    this.io.write(text);
+  }
+}

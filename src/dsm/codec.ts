@@ -1,0 +1,141 @@
+/**
+ * Byte-level encoding for DSM messages: unsigned LEB128 varints (most DSM numbers are small:
+ * request ids, granule offsets, run lengths, so one or two bytes each instead of four) and
+ * printable-ASCII names. Decoding never trusts the input: every read is bounds-checked and a
+ * short or malformed message raises DecodeError, which the core counts and drops.
+ */
+
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+/** Largest value a varint may carry: keeps arithmetic exact in every engine. */
+export const VARINT_MAX = 0xffffffff;
+
+/** Bytes a varint of `value` takes. */
+export function varintSize(value: number): number {
+  let n = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    n++;
+  }
+  return n;
+}
+
+/** A growable message writer; `finish()` returns an exactly sized copy the caller may hand off. */
+export class Writer {
+  private buf: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  u8(value: number): this {
+    this.room(1);
+    this.buf[this.length++] = value & 0xff;
+    return this;
+  }
+
+  varint(value: number): this {
+    if (!(value >= 0 && value <= VARINT_MAX) || value !== Math.floor(value)) {
+      throw new RangeError(`varint out of range: ${value}`);
+    }
+    this.room(5);
+    while (value >= 0x80) {
+      this.buf[this.length++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buf[this.length++] = value;
+    return this;
+  }
+
+  bytes(src: Uint8Array): this {
+    this.room(src.length);
+    this.buf.set(src, this.length);
+    this.length += src.length;
+    return this;
+  }
+
+  /** Length-prefixed printable ASCII (names and error texts; callers validate names first). */
+  ascii(text: string): this {
+    this.varint(text.length);
+    this.room(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      this.buf[this.length++] = c >= 0x20 && c < 0x7f ? c : 0x3f;
+    }
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+export class Reader {
+  offset = 0;
+
+  constructor(readonly buf: Uint8Array) {}
+
+  get remaining(): number {
+    return this.buf.length - this.offset;
+  }
+
+  u8(): number {
+    if (this.offset >= this.buf.length) throw new DecodeError('message too short');
+    return this.buf[this.offset++]!;
+  }
+
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 5; i++) {
+      const b = this.u8();
+      value += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (value > VARINT_MAX) break;
+        return value;
+      }
+      scale *= 128;
+    }
+    throw new DecodeError('bad varint');
+  }
+
+  /** A view (not a copy) of the next `n` bytes. */
+  bytes(n: number): Uint8Array {
+    if (n > this.remaining) throw new DecodeError('message too short');
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  ascii(maxLength: number): string {
+    const n = this.varint();
+    if (n > maxLength) throw new DecodeError('name too long');
+    const raw = this.bytes(n);
+    let s = '';
+    for (let i = 0; i < n; i++) {
+      const c = raw[i]!;
+      if (c < 0x20 || c >= 0x7f) throw new DecodeError('name not printable ASCII');
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+
+  end(): void {
+    if (this.offset !== this.buf.length) throw new DecodeError('trailing bytes');
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The three manager roles of the DSM, each a small state machine fed by the core's message
+ * dispatch: the barrier manager (rank 0), the alloc checker (rank 0) and the lock manager
+ * (every board, for the locks whose name hashes to it). They answer through `post`, which
+ * the core routes to the transport or, for itself, to a local queue.
+ */
+import type { Clock } from '../hal.js';
+import { Reader, Writer } from './codec.js';
+import { Msg, describeSpec, readSpec, writeNotices } from './messages.js';
+import { RangeList } from './range-list.js';
+
+export type Post = (to: number, bytes: Uint8Array) => void;
+
+function listRanks(ranks: number[]): string {
+  return `rank${ranks.length === 1 ? '' : 's'} ${ranks.join(', ')}`;
+}
+
+interface BarrierRound {
+  got: Uint8Array;
+  n: number;
+  notices: RangeList[];
+}
+
+/** Collects BARRIER_ARRIVE, answers with BARRIER_RELEASE or, past the timeout, BARRIER_FAIL. */
+export class BarrierManager {
+  /** Barriers completed (or failed). */
+  private done = 0;
+  private readonly rounds = new Map<number, BarrierRound>();
+  private timer = -1;
+
+  constructor(
+    private readonly self: number,
+    private readonly size: number,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly noticeCap: number,
+    private readonly post: Post,
+  ) {}
+
+  /** Returns false when the arrival makes no sense (stale or duplicate): the caller counts it. */
+  arrive(from: number, epoch: number, notices: RangeList): boolean {
+    // A board released from barrier e may arrive at e+1 before this manager saw its own e+1.
+    if (epoch <= this.done || epoch > this.done + 2) return false;
+    let round = this.rounds.get(epoch);
+    if (!round) {
+      round = { got: new Uint8Array(this.size), n: 0, notices: [] };
+      for (let r = 0; r < this.size; r++) round.notices.push(new RangeList(this.noticeCap));
+      this.rounds.set(epoch, round);
+    }
+    if (round.got[from]) return false;
+    round.got[from] = 1;
+    round.n++;
+    round.notices[from]!.addAll(notices);
+    // The clock runs from the manager's own arrival: a late manager is not "missing" to itself.
+    if (from === this.self && epoch === this.done + 1) {
+      this.timer = this.clock.setTimer(this.timeoutMs, () => this.expire(epoch));
+    }
+    if (epoch === this.done + 1 && round.n === this.size) this.complete(epoch, round);
+    return true;
+  }
+
+  private complete(epoch: number, round: BarrierRound): void {
+    this.finish(epoch);
+    const merged = new RangeList(this.noticeCap);
+    for (let to = 0; to < this.size; to++) {
+      merged.clear();
+      for (let r = 0; r < this.size; r++) if (r !== to) merged.addAll(round.notices[r]!);
+      const w = new Writer();
+      w.u8(Msg.BARRIER_RELEASE).varint(epoch);
+      writeNotices(w, merged);
+      this.post(to, w.finish());
+    }
+    // The next round may be complete already (everyone but the manager arrived early).
+    const next = this.rounds.get(this.done + 1);
+    if (next && next.n === this.size) this.complete(this.done + 1, next);
+  }
+
+  private expire(epoch: number): void {
+    this.timer = -1;
+    const round = this.rounds.get(epoch);
+    if (!round || epoch !== this.done + 1) return;
+    this.finish(epoch);
+    const missing: number[] = [];
+    for (let r = 0; r < this.size; r++) if (!round.got[r]) missing.push(r);
+    const w = new Writer();
+    w.u8(Msg.BARRIER_FAIL).varint(epoch).varint(missing.length);
+    for (const r of missing) w.varint(r);
+    const bytes = w.finish();
+    for (let r = 0; r < this.size; r++) if (round.got[r]) this.post(r, bytes.slice());
+  }
+
+  private finish(epoch: number): void {
+    if (this.timer >= 0) this.clock.clearTimer(this.timer);
+    this.timer = -1;
+    this.rounds.delete(epoch);
+    this.done = epoch;
+  }
+}
+
+export function describeMissing(missing: number[]): string {
+  return `${listRanks(missing)} did not arrive`;
+}
+
+interface AllocRound {
+  specs: (Uint8Array | null)[];
+  n: number;
+  timer: number;
+}
+
+/** Checks that every board allocated the same array at the same position in the order. */
+export class AllocChecker {
+  private readonly rounds = new Map<number, AllocRound>();
+  private done = 0;
+
+  constructor(
+    private readonly self: number,
+    private readonly size: number,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly post: Post,
+  ) {}
+
+  arrive(from: number, seq: number, spec: Uint8Array): boolean {
+    if (seq <= this.done || seq > this.done + 2) return false;
+    let round = this.rounds.get(seq);
+    if (!round) {
+      round = { specs: [], n: 0, timer: -1 };
+      for (let r = 0; r < this.size; r++) round.specs.push(null);
+      this.rounds.set(seq, round);
+    }
+    if (round.specs[from]) return false;
+    round.specs[from] = spec.slice();
+    round.n++;
+    if (from === this.self && round.timer < 0) {
+      round.timer = this.clock.setTimer(this.timeoutMs, () => this.expire(seq));
+    }
+    if (round.n === this.size) this.complete(seq, round);
+    return true;
+  }
+
+  private complete(seq: number, round: AllocRound): void {
+    this.end(seq, round);
+    const first = round.specs[0]!;
+    let mismatch = -1;
+    for (let r = 1; r < this.size && mismatch < 0; r++) if (!sameBytes(first, round.specs[r]!)) mismatch = r;
+    if (mismatch < 0) {
+      const ok = new Writer().u8(Msg.ALLOC_OK).varint(seq).finish();
+      for (let r = 0; r < this.size; r++) this.post(r, ok.slice());
+      return;
+    }
+    const a = readSpec(new Reader(first), this.size);
+    const b = readSpec(new Reader(round.specs[mismatch]!), this.size);
+    const text =
+      `dsm.alloc: boards disagree on shared array #${seq - 1} '${a.name}': ` +
+      `rank 0 allocates ${describeSpec(a)}, rank ${mismatch} allocates ${describeSpec(b)}`;
+    this.broadcastError(seq, text, round);
+  }
+
+  private expire(seq: number): void {
+    const round = this.rounds.get(seq);
+    if (!round) return;
+    round.timer = -1;
+    this.end(seq, round);
+    const missing: number[] = [];
+    for (let r = 0; r < this.size; r++) if (!round.specs[r]) missing.push(r);
+    const mine = readSpec(new Reader(round.specs[this.self]!), this.size);
+    const text = `dsm.alloc('${mine.name}'): timed out after ${this.timeoutMs} ms: ${listRanks(missing)} did not allocate it`;
+    this.broadcastError(seq, text, round);
+  }
+
+  private broadcastError(seq: number, text: string, round: AllocRound): void {
+    const bytes = new Writer().u8(Msg.ALLOC_ERR).varint(seq).ascii(text).finish();
+    for (let r = 0; r < this.size; r++) if (round.specs[r]) this.post(r, bytes.slice());
+  }
+
+  private end(seq: number, round: AllocRound): void {
+    if (round.timer >= 0) this.clock.clearTimer(round.timer);
+    round.timer = -1;
+    this.rounds.delete(seq);
+    if (seq > this.done) this.done = seq;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface LockRecord {
+  holder: number;
+  queue: { rank: number; epoch: number }[];
+  /** Barrier epoch the notices belong to: older notices were already spread by that barrier. */
+  noticeEpoch: number;
+  notices: RangeList;
+}
+
+/** Manages the locks whose names hash to this board: a FIFO of waiters per lock. */
+export class LockManager {
+  private readonly locks = new Map<string, LockRecord>();
+
+  constructor(
+    private readonly size: number,
+    private readonly maxRecords: number,
+    private readonly noticeCap: number,
+    private readonly post: Post,
+  ) {}
+
+  request(from: number, epoch: number, name: string): boolean {
+    let rec = this.locks.get(name);
+    if (!rec) {
+      if (this.locks.size >= this.maxRecords) return false;
+      rec = { holder: -1, queue: [], noticeEpoch: 0, notices: new RangeList(this.noticeCap) };
+      this.locks.set(name, rec);
+    }
+    for (const q of rec.queue) if (q.rank === from) return false;
+    if (rec.queue.length >= this.size) return false;
+    // A request from the holder itself overtook its release: it waits its turn like anyone.
+    if (rec.holder < 0 && rec.queue.length === 0) this.grant(name, rec, from, epoch);
+    else rec.queue.push({ rank: from, epoch });
+    return true;
+  }
+
+  release(from: number, epoch: number, name: string, notices: RangeList): boolean {
+    const rec = this.locks.get(name);
+    if (!rec || rec.holder !== from) return false;
+    if (epoch > rec.noticeEpoch) {
+      rec.notices.clear();
+      rec.noticeEpoch = epoch;
+    }
+    rec.notices.addAll(notices);
+    rec.holder = -1;
+    const next = rec.queue.shift();
+    if (next) this.grant(name, rec, next.rank, next.epoch);
+    return true;
+  }
+
+  private grant(name: string, rec: LockRecord, to: number, epoch: number): void {
+    rec.holder = to;
+    const w = new Writer().u8(Msg.LOCK_GRANT).ascii(name);
+    // A board that already passed the barrier the stored notices belong to has applied them.
+    writeNotices(w, rec.noticeEpoch >= epoch ? rec.notices : new RangeList());
+    this.post(to, w.finish());
+  }
+}

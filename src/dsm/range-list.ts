@@ -1,0 +1,97 @@
+/**
+ * A set of half-open integer ranges kept sorted, disjoint and non-adjacent (touching ranges
+ * are merged). Used for write notices (granules), write-only ranges (bytes) and declared
+ * writes. Two ways to bound it: `lossyCap` merges the two closest ranges when the count
+ * would pass the cap (a superset, fine for notices: it only invalidates more), while a
+ * lossless list reports overflow to its caller (write-only ranges must stay exact).
+ */
+export class RangeList {
+  /** start0, end0, start1, end1, ... */
+  private readonly r: number[] = [];
+
+  constructor(private readonly lossyCap = 0) {}
+
+  get count(): number {
+    return this.r.length >> 1;
+  }
+
+  get empty(): boolean {
+    return this.r.length === 0;
+  }
+
+  start(i: number): number {
+    return this.r[2 * i]!;
+  }
+
+  end(i: number): number {
+    return this.r[2 * i + 1]!;
+  }
+
+  clear(): void {
+    this.r.length = 0;
+  }
+
+  /** Add [start, end). Returns the new range count (before any lossy merge). */
+  add(start: number, end: number): number {
+    if (end <= start) return this.count;
+    const r = this.r;
+    // First range whose end >= start (it may touch or overlap the new one).
+    let lo = 0;
+    let hi = r.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid + 1]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    let j = lo;
+    let s = start;
+    let e = end;
+    while (j < r.length >> 1 && r[2 * j]! <= e) {
+      if (r[2 * j]! < s) s = r[2 * j]!;
+      if (r[2 * j + 1]! > e) e = r[2 * j + 1]!;
+      j++;
+    }
+    r.splice(2 * lo, 2 * (j - lo), s, e);
+    const n = r.length >> 1;
+    if (this.lossyCap > 0 && n > this.lossyCap) this.mergeClosest();
+    return n;
+  }
+
+  addAll(other: RangeList): void {
+    for (let i = 0; i < other.count; i++) this.add(other.start(i), other.end(i));
+  }
+
+  /** True when some range overlaps [start, end). */
+  overlaps(start: number, end: number): boolean {
+    for (let i = 0; i < this.count; i++) {
+      if (this.r[2 * i]! >= end) return false;
+      if (this.r[2 * i + 1]! > start) return true;
+    }
+    return false;
+  }
+
+  /** Calls `fn` with each non-empty intersection of the list with [start, end), ascending. */
+  forEachIn(start: number, end: number, fn: (s: number, e: number) => void): void {
+    for (let i = 0; i < this.count; i++) {
+      const s = this.r[2 * i]!;
+      const e = this.r[2 * i + 1]!;
+      if (s >= end) return;
+      if (e <= start) continue;
+      fn(s > start ? s : start, e < end ? e : end);
+    }
+  }
+
+  private mergeClosest(): void {
+    const r = this.r;
+    let best = 1;
+    let bestGap = Infinity;
+    for (let i = 1; i < r.length >> 1; i++) {
+      const gap = r[2 * i]! - r[2 * i - 1]!;
+      if (gap < bestGap) {
+        bestGap = gap;
+        best = i;
+      }
+    }
+    r.splice(2 * best - 1, 2);
+  }
+}

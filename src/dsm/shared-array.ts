@@ -1,0 +1,411 @@
+/**
+ * One shared array on one board: the local copy, which board homes each page, which
+ * granules are stale, and what the current interval has done to it (twins of written
+ * non-home pages, write-only ranges, declared writes, read-only checks).
+ */
+import { DsmError, type DsmArray, type DsmElementType, type DsmHome, type DsmViewOf } from './types.js';
+import { RangeList } from './range-list.js';
+import { StaleMap } from './stale-map.js';
+
+export const ELEMENT_TYPES: readonly DsmElementType[] = [
+  'Float64',
+  'Float32',
+  'Int32',
+  'Uint32',
+  'Int16',
+  'Uint16',
+  'Int8',
+  'Uint8',
+];
+
+export function bytesPerElement(type: DsmElementType): number {
+  switch (type) {
+    case 'Float64':
+      return 8;
+    case 'Float32':
+    case 'Int32':
+    case 'Uint32':
+      return 4;
+    case 'Int16':
+    case 'Uint16':
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+/** A read-only acquisition being watched: the range and a hash of its bytes when handed out. */
+interface ReadCheck {
+  start: number;
+  end: number;
+  hash: number;
+}
+
+/** Bytes of run header that merging across a gap of this many unchanged bytes saves. */
+const RUN_MERGE_GAP = 2;
+
+export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T> {
+  readonly bytesPerElement: number;
+  /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. */
+  readonly byteLength: number;
+  readonly pages: number;
+  readonly granules: number;
+  readonly bytes: Uint8Array;
+  private readonly words: Int32Array;
+  /** Home rank of each page. */
+  readonly homes: Uint8Array;
+  readonly stale: StaleMap;
+  /** Pages this board homes (for figures and checkpoints). */
+  readonly homePages: number;
+
+  /** Interval state, cleared at every release. */
+  readonly twins = new Map<number, Uint8Array>();
+  /** Write-only ranges (bytes): exact, sent whole to the home. */
+  readonly writeOnly: RangeList;
+  /** Every writable range acquired (bytes): the source of write notices for home pages. */
+  readonly declared: RangeList;
+  private readonly reads: ReadCheck[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly type: T,
+    readonly length: number,
+    readonly pageSize: number,
+    readonly granule: number,
+    /** First granule of this array in the global granule space that write notices use. */
+    readonly granuleBase: number,
+    homes: Uint8Array,
+    readonly rank: number,
+    private readonly maxRanges: number,
+  ) {
+    this.bytesPerElement = bytesPerElement(type);
+    this.byteLength = length * this.bytesPerElement;
+    this.pages = homes.length;
+    this.bytes = new Uint8Array(this.pages * pageSize);
+    this.words = new Int32Array(this.bytes.buffer, 0, this.bytes.length >> 2);
+    this.granules = (this.pages * pageSize) / granule;
+    this.homes = homes;
+    this.stale = new StaleMap(this.granules);
+    let mine = 0;
+    for (let p = 0; p < homes.length; p++) if (homes[p] === rank) mine++;
+    this.homePages = mine;
+    this.writeOnly = new RangeList();
+    this.declared = new RangeList(maxRanges);
+  }
+
+  get granulesPerPage(): number {
+    return this.pageSize / this.granule;
+  }
+
+  isHome(page: number): boolean {
+    return this.homes[page] === this.rank;
+  }
+
+  view(start: number, end: number): DsmViewOf[T] {
+    const off = start * this.bytesPerElement;
+    const n = end - start;
+    const buf = this.bytes.buffer;
+    switch (this.type) {
+      case 'Float64':
+        return new Float64Array(buf, off, n) as DsmViewOf[T];
+      case 'Float32':
+        return new Float32Array(buf, off, n) as DsmViewOf[T];
+      case 'Int32':
+        return new Int32Array(buf, off, n) as DsmViewOf[T];
+      case 'Uint32':
+        return new Uint32Array(buf, off, n) as DsmViewOf[T];
+      case 'Int16':
+        return new Int16Array(buf, off, n) as DsmViewOf[T];
+      case 'Uint16':
+        return new Uint16Array(buf, off, n) as DsmViewOf[T];
+      case 'Int8':
+        return new Int8Array(buf, off, n) as DsmViewOf[T];
+      default:
+        return new Uint8Array(buf, off, n) as DsmViewOf[T];
+    }
+  }
+
+  /** `'name'[a, b)` in elements, for error texts. */
+  describe(byteStart: number, byteEnd: number): string {
+    const a = Math.floor(byteStart / this.bytesPerElement);
+    const b = Math.ceil(byteEnd / this.bytesPerElement);
+    return `'${this.name}'[${a}, ${b})`;
+  }
+
+  // ---- read-only checks ----------------------------------------------------------------
+
+  /**
+   * Position-dependent 32-bit hash (FNV-1a steps over 32-bit words). Each step is a bijection
+   * of the running hash, so changing any single word always changes the result.
+   */
+  private hash(start: number, end: number): number {
+    const b = this.bytes;
+    let h = 0x811c9dc5 | 0;
+    let i = start;
+    while (i < end && (i & 3) !== 0) h = Math.imul(h ^ b[i++]!, 0x01000193);
+    const wEnd = end >> 2;
+    const w = this.words;
+    for (let k = i >> 2; k < wEnd; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
+    if (wEnd << 2 > i) i = wEnd << 2;
+    while (i < end) h = Math.imul(h ^ b[i++]!, 0x01000193);
+    return h;
+  }
+
+  /** Start watching [start, end) (bytes) for writes; parts already declared writable are skipped. */
+  watchRead(start: number, end: number, violations: string[]): void {
+    let s = start;
+    let e = end;
+    for (let i = this.reads.length - 1; i >= 0; i--) {
+      const r = this.reads[i]!;
+      if (r.end < s || r.start > e) continue;
+      this.verify(r, violations);
+      if (r.start < s) s = r.start;
+      if (r.end > e) e = r.end;
+      this.reads.splice(i, 1);
+    }
+    let cursor = s;
+    this.declared.forEachIn(s, e, (ds, de) => {
+      if (ds > cursor) this.addRead(cursor, ds);
+      cursor = de;
+    });
+    if (cursor < e) this.addRead(cursor, e);
+  }
+
+  private addRead(start: number, end: number): void {
+    if (this.reads.length >= this.maxRanges) {
+      throw new DsmError(
+        'LIMIT',
+        `dsm.acquire(${this.describe(start, end)}, 'r'): more than maxRangesPerInterval=${this.maxRanges} separate read-only ranges of '${this.name}' in one interval`,
+      );
+    }
+    this.reads.push({ start, end, hash: this.hash(start, end) });
+  }
+
+  private verify(r: ReadCheck, violations: string[]): void {
+    if (this.hash(r.start, r.end) !== r.hash) {
+      violations.push(`${this.describe(r.start, r.end)} was written through a read-only ('r') acquisition`);
+    }
+  }
+
+  /** A writable acquisition of [start, end) ends read checking there (after one last check). */
+  unwatch(start: number, end: number, violations: string[]): void {
+    for (let i = this.reads.length - 1; i >= 0; i--) {
+      const r = this.reads[i]!;
+      if (r.end <= start || r.start >= end) continue;
+      this.verify(r, violations);
+      this.reads.splice(i, 1);
+      if (r.start < start) this.reads.push({ start: r.start, end: start, hash: this.hash(r.start, start) });
+      if (r.end > end) this.reads.push({ start: end, end: r.end, hash: this.hash(end, r.end) });
+    }
+  }
+
+  /** Verify every watched range; used at release. */
+  verifyReads(violations: string[]): void {
+    for (const r of this.reads) this.verify(r, violations);
+  }
+
+  // ---- incoming data ---------------------------------------------------------------------
+
+  /**
+   * Store bytes that came from elsewhere (fetched from a home, or a diff applied at the home)
+   * at byte offset `off`. Watched read ranges are checked before and re-hashed after, so a
+   * legitimate update is not mistaken for a write through a read-only view. On a page with a
+   * twin only bytes this board has not changed are taken (and the twin follows), and
+   * write-only ranges keep the local bytes: in a race-free program the incoming bytes and the
+   * local writes are disjoint, so both survive.
+   */
+  storeIncoming(off: number, data: Uint8Array, violations: string[]): void {
+    const end = off + data.length;
+    const touched: ReadCheck[] = [];
+    for (const r of this.reads) {
+      if (r.end > off && r.start < end) {
+        this.verify(r, violations);
+        touched.push(r);
+      }
+    }
+    if (this.twins.size === 0 && this.writeOnly.empty) {
+      this.bytes.set(data, off);
+    } else {
+      const ps = this.pageSize;
+      for (let p = Math.floor(off / ps); p * ps < end; p++) {
+        const s = Math.max(off, p * ps);
+        const e = Math.min(end, (p + 1) * ps);
+        let cursor = s;
+        this.writeOnly.forEachIn(s, e, (ws, we) => {
+          if (ws > cursor) this.storeSegment(p, cursor, ws, data, off);
+          cursor = we;
+        });
+        if (cursor < e) this.storeSegment(p, cursor, e, data, off);
+      }
+    }
+    for (const r of touched) r.hash = this.hash(r.start, r.end);
+  }
+
+  private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number): void {
+    const twin = this.twins.get(page);
+    if (!twin) {
+      this.bytes.set(data.subarray(s - dataOff, e - dataOff), s);
+      return;
+    }
+    const base = page * this.pageSize;
+    const b = this.bytes;
+    for (let i = s; i < e; i++) {
+      if (b[i] === twin[i - base]) {
+        const v = data[i - dataOff]!;
+        b[i] = v;
+        twin[i - base] = v;
+      }
+    }
+  }
+
+  // ---- interval bookkeeping --------------------------------------------------------------
+
+  /** Begin tracking writes to [start, end) (bytes) for `mode` 'w' or 'rw'. */
+  declareWrite(start: number, end: number, mode: 'w' | 'rw', violations: string[]): void {
+    if (mode === 'w' && this.writeOnly.count >= this.maxRanges && !this.writeOnly.overlaps(start - 1, end + 1)) {
+      throw new DsmError(
+        'LIMIT',
+        `dsm.acquire(${this.describe(start, end)}, 'w'): more than maxRangesPerInterval=${this.maxRanges} separate write-only ranges of '${this.name}' in one interval`,
+      );
+    }
+    this.unwatch(start, end, violations);
+    this.declared.add(start, end);
+    if (mode === 'w') {
+      this.writeOnly.add(start, end);
+      // Whole granules the caller overwrites need no fetch later in this interval.
+      const g = this.granule;
+      const g0 = Math.ceil(start / g);
+      const g1 = Math.floor(end / g);
+      if (g1 > g0) this.stale.clear(g0, g1);
+      return;
+    }
+    const ps = this.pageSize;
+    for (let p = Math.floor(start / ps); p * ps < end; p++) {
+      if (this.isHome(p) || this.twins.has(p)) continue;
+      this.twins.set(p, this.bytes.slice(p * ps, (p + 1) * ps));
+    }
+  }
+
+  /** Non-home pages written in this interval, ascending. */
+  dirtyPages(): number[] {
+    const out: number[] = [];
+    for (const p of this.twins.keys()) out.push(p);
+    const ps = this.pageSize;
+    for (let i = 0; i < this.writeOnly.count; i++) {
+      const s = this.writeOnly.start(i);
+      const e = this.writeOnly.end(i);
+      for (let p = Math.floor(s / ps); p * ps < e; p++) if (!this.isHome(p)) out.push(p);
+    }
+    out.sort((a, b) => a - b);
+    let n = 0;
+    for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[n - 1]) out[n++] = out[i]!;
+    out.length = n;
+    return out;
+  }
+
+  /**
+   * The byte runs of `page` to send to its home: bytes that differ from the twin plus
+   * write-only ranges. Runs separated by at most RUN_MERGE_GAP unchanged bytes are joined
+   * (cheaper than another run header).
+   */
+  pageRuns(page: number, out: RangeList): void {
+    out.clear();
+    const base = page * this.pageSize;
+    const end = base + this.pageSize;
+    const twin = this.twins.get(page);
+    if (twin) {
+      const tw = new Int32Array(twin.buffer, twin.byteOffset, twin.length >> 2);
+      const w = this.words;
+      const b = this.bytes;
+      const w0 = base >> 2;
+      let runStart = -1;
+      let runEnd = -1;
+      for (let k = 0; k < tw.length; k++) {
+        if (w[w0 + k] === tw[k]) continue;
+        for (let j = 0; j < 4; j++) {
+          const i = base + 4 * k + j;
+          if (b[i] === twin[i - base]) continue;
+          if (runStart >= 0 && i - runEnd <= RUN_MERGE_GAP) {
+            runEnd = i + 1;
+          } else {
+            if (runStart >= 0) out.add(runStart, runEnd);
+            runStart = i;
+            runEnd = i + 1;
+          }
+        }
+      }
+      if (runStart >= 0) out.add(runStart, runEnd);
+    }
+    this.writeOnly.forEachIn(base, end, (s, e) => out.add(s, e));
+  }
+
+  /** Forget the interval: twins, write-only and declared ranges, read checks. */
+  endInterval(): void {
+    this.twins.clear();
+    this.writeOnly.clear();
+    this.declared.clear();
+    this.reads.length = 0;
+  }
+}
+
+/** Home rank of every page, or a DsmError naming the bad field. */
+export function computeHomes(
+  where: string,
+  home: DsmHome,
+  length: number,
+  bpe: number,
+  pageSize: number,
+  size: number,
+): Uint8Array {
+  const pages = Math.ceil((length * bpe) / pageSize);
+  const homes = new Uint8Array(pages);
+  if (home === 'block') {
+    const per = Math.floor(pages / size);
+    const rem = pages % size;
+    let p = 0;
+    for (let r = 0; r < size; r++) {
+      const n = per + (r < rem ? 1 : 0);
+      for (let k = 0; k < n; k++) homes[p++] = r;
+    }
+    return homes;
+  }
+  if (home === 'cyclic') {
+    for (let p = 0; p < pages; p++) homes[p] = p % size;
+    return homes;
+  }
+  const ranges = home.ranges;
+  if (!Array.isArray(ranges) || ranges.length !== size) {
+    throw new DsmError('BAD_ARG', `${where}: home.ranges must have one [start, end) per board (${size})`);
+  }
+  let covered = 0;
+  for (let r = 0; r < size; r++) {
+    const pair = ranges[r];
+    const s = pair?.[0];
+    const e = pair?.[1];
+    if (!Number.isInteger(s) || !Number.isInteger(e) || s! < 0 || e! < s! || e! > length) {
+      throw new DsmError('BAD_ARG', `${where}: home.ranges[${r}] must be [start, end) with 0 <= start <= end <= ${length}`);
+    }
+    covered += e! - s!;
+    for (let q = 0; q < r; q++) {
+      const o = ranges[q]!;
+      if (s! < o[1] && o[0] < e!) {
+        throw new DsmError('BAD_ARG', `${where}: home.ranges[${r}] overlaps home.ranges[${q}]`);
+      }
+    }
+  }
+  if (covered !== length) {
+    throw new DsmError('BAD_ARG', `${where}: home.ranges must cover all ${length} elements (they cover ${covered})`);
+  }
+  for (let p = 0; p < pages; p++) {
+    const elem = (p * pageSize) / bpe;
+    for (let r = 0; r < size; r++) {
+      const pair = ranges[r]!;
+      if (elem >= pair[0] && elem < pair[1]) {
+        homes[p] = r;
+        break;
+      }
+    }
+  }
+  return homes;
+}

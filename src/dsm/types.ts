@@ -1,0 +1,164 @@
+/**
+ * The DSM's public vocabulary: element types, access modes, home distributions, options,
+ * errors and figures. Everything an application or the runtime touches is declared here.
+ */
+
+export type DsmElementType =
+  | 'Float64'
+  | 'Float32'
+  | 'Int32'
+  | 'Uint32'
+  | 'Int16'
+  | 'Uint16'
+  | 'Int8'
+  | 'Uint8';
+
+/** The typed array an acquisition of each element type returns. */
+export interface DsmViewOf {
+  Float64: Float64Array;
+  Float32: Float32Array;
+  Int32: Int32Array;
+  Uint32: Uint32Array;
+  Int16: Int16Array;
+  Uint16: Uint16Array;
+  Int8: Int8Array;
+  Uint8: Uint8Array;
+}
+
+/**
+ * 'r': read only (stale parts are fetched; writes through the view are an error reported at
+ * release). 'rw': read and write (stale parts are fetched; a twin records what changed).
+ * 'w': write only: the caller overwrites the whole range; nothing is fetched and the whole
+ * range goes to the home at release, so a byte the caller leaves alone is undefined there.
+ */
+export type DsmMode = 'r' | 'w' | 'rw';
+
+/**
+ * Which board homes each page. 'block': contiguous runs of pages, as even as possible
+ * (default). 'cyclic': page p on rank p mod boards. `{ ranges }`: element ranges
+ * [start, end) indexed by rank, disjoint and covering the array; a page belongs to the rank
+ * whose range holds the page's first element.
+ */
+export type DsmHome = 'block' | 'cyclic' | { ranges: ReadonlyArray<readonly [number, number]> };
+
+export interface DsmAllocOptions {
+  home?: DsmHome;
+}
+
+/** A shared array handle; the data is reached only through `Dsm.acquire`. */
+export interface DsmArray<T extends DsmElementType = DsmElementType> {
+  readonly name: string;
+  readonly type: T;
+  /** Elements. */
+  readonly length: number;
+  readonly bytesPerElement: number;
+  /** Position in the allocation order (the same on every board). */
+  readonly id: number;
+}
+
+/**
+ * A DSM message path between boards. `send` never blocks; the transport owns the bytes it
+ * is given. `onMessage` is installed by the DSM and must be called from the event loop, never
+ * re-entrantly from inside `send`. Delivery must be reliable (no loss, no corruption, no
+ * duplicates); order between a pair of boards need not be kept.
+ */
+export interface DsmTransport {
+  readonly rank: number;
+  readonly size: number;
+  /** Largest message the transport carries; the DSM splits data messages to fit. */
+  readonly maxMessage?: number;
+  send(toRank: number, bytes: Uint8Array): void;
+  onMessage: ((fromRank: number, bytes: Uint8Array) => void) | null;
+}
+
+export interface DsmOptions {
+  /** Bytes per page, a power of two in 256..4096. Default 1024. */
+  pageSize?: number;
+  /** Bytes per validity granule, a power of two in 1..pageSize. Default 8. */
+  granule?: number;
+  /** How long the barrier manager waits for missing boards. Default 60000 ms. */
+  barrierTimeoutMs?: number;
+  /** Silence from a home (fetch, diff) or collective peer before failing. Default 15000 ms. */
+  requestTimeoutMs?: number;
+  /** How long `lock` waits for a grant. Default 120000 ms. */
+  lockTimeoutMs?: number;
+  /** Fetch / diff messages in flight towards one board. Default 4. */
+  window?: number;
+  /** Largest message sent; defaults to the transport's maxMessage, else 1024. */
+  maxMessage?: number;
+  /** Shared arrays per DSM. Default 16. */
+  maxArrays?: number;
+  /** Distinct lock names a board may use. Default 32. */
+  maxLocks?: number;
+  /** Write-notice ranges a board keeps per interval before coalescing (more are merged). Default 64. */
+  maxNoticeRanges?: number;
+  /** Disjoint read-only / write-only ranges per array per interval. Default 64. */
+  maxRangesPerInterval?: number;
+  /** Verify at release that read-only acquisitions were not written. Default true. */
+  checkReads?: boolean;
+}
+
+export interface DsmLimits {
+  pageSize: number;
+  granule: number;
+  barrierTimeoutMs: number;
+  requestTimeoutMs: number;
+  lockTimeoutMs: number;
+  window: number;
+  maxMessage: number;
+  maxArrays: number;
+  maxLocks: number;
+  maxNoticeRanges: number;
+  maxRangesPerInterval: number;
+  checkReads: boolean;
+}
+
+export type DsmErrorCode =
+  | 'BAD_ARG'
+  | 'OUT_OF_RANGE'
+  | 'ALLOC_MISMATCH'
+  | 'READ_ONLY_WRITE'
+  | 'NOT_HELD'
+  | 'ALREADY_HELD'
+  | 'BARRIER_TIMEOUT'
+  | 'TIMEOUT'
+  | 'LIMIT'
+  | 'REMOTE'
+  | 'FAILED';
+
+export class DsmError extends Error {
+  constructor(
+    readonly code: DsmErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DsmError';
+  }
+}
+
+export interface DsmStats {
+  /** Bytes handed to the transport, and received from it. */
+  bytesSent: number;
+  bytesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+  /** Fetch request messages sent, and the data bytes they brought back. */
+  fetches: number;
+  fetchedBytes: number;
+  /** Fetch requests this board answered as a home. */
+  fetchesServed: number;
+  /** Diff messages sent, and the data bytes (run contents) they carried. */
+  diffs: number;
+  diffBytes: number;
+  /** Diff messages this board applied as a home. */
+  diffsApplied: number;
+  /** Write-notice ranges this board sent, and granules it marked stale on receipt. */
+  noticesSent: number;
+  invalidations: number;
+  barriers: number;
+  lockAcquires: number;
+  /** Messages dropped as malformed (bad encoding, unknown array, out-of-range request). */
+  malformed: number;
+  /** Writes found through read-only acquisitions. */
+  readOnlyViolations: number;
+}

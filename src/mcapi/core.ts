@@ -1,0 +1,317 @@
+/**
+ * What the MCAPI engines share: the Net and Clock, the endpoint table, the request table,
+ * counters, and frame transmission with a loopback for frames to the node itself and a
+ * bounded outbox for frames the network refuses for a moment.
+ *
+ * Every timer goes through setTimer here so finalize can clear them all. Frames to this very
+ * node go through a zero-delay timer rather than a direct call, so no handler ever runs inside
+ * an application call (the same rule the Hal gives its callbacks).
+ */
+import type { Clock } from '../hal.js';
+import type { Net, NetFrame } from '../net/net.js';
+import { Endpoint } from './handles.js';
+import type { McapiLimits } from './limits.js';
+import { RequestTable } from './request.js';
+import type { Request } from './request.js';
+import type { EndpointState } from './state.js';
+import { McapiError, Status } from './status.js';
+import type { StatusCode } from './status.js';
+
+export interface McapiCounters {
+  framesOut: number;
+  framesIn: number;
+  bytesOut: number;
+  bytesIn: number;
+  msgSent: number;
+  msgDelivered: number;
+  msgReceived: number;
+  msgRejected: number;
+  msgRetransmits: number;
+  respFrames: number;
+  piggybacked: number;
+  pktSent: number;
+  pktReceived: number;
+  sclSent: number;
+  sclReceived: number;
+  creditFrames: number;
+  /** Frames malformed at the MCAPI layer (too short, bad field, protocol violation); dropped. */
+  malformed: number;
+  /** Well-formed frames with nowhere to go (unknown endpoint or channel, node not initialized). */
+  dropped: number;
+  /** Message data frames refused because the outbox was full (the message is retried). */
+  txRefused: number;
+  /** Exceptions caught at the frame handler (a bug if ever non-zero). */
+  handlerErrors: number;
+}
+
+export function newCounters(): McapiCounters {
+  return {
+    framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
+    msgSent: 0, msgDelivered: 0, msgReceived: 0, msgRejected: 0, msgRetransmits: 0,
+    respFrames: 0, piggybacked: 0,
+    pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0,
+    malformed: 0, dropped: 0, txRefused: 0, handlerErrors: 0,
+  };
+}
+
+interface OutFrame {
+  frame: Omit<NetFrame, 'src' | 'epoch'>;
+  data: boolean;
+}
+
+/** undefined and 0xffffffff (the C value of MCAPI_TIMEOUT_INFINITE) mean Infinity. */
+export function normTimeout(t: number | undefined, field = 'timeoutMs'): number {
+  if (t === undefined || t === 0xffffffff) return Infinity;
+  if (typeof t !== 'number' || !(t >= 0)) {
+    throw new McapiError(Status.MCAPI_ERR_PARAMETER, `${field} must be a number >= 0 or Infinity`);
+  }
+  return t;
+}
+
+export class Core {
+  readonly net: Net;
+  readonly clock: Clock;
+  readonly limits: McapiLimits;
+  readonly requests: RequestTable;
+  readonly endpoints = new Map<number, EndpointState>();
+  readonly counters: McapiCounters = newCounters();
+  domain = -1;
+  node = -1;
+  initialized = false;
+  /** Messages and bytes queued on all local endpoints. */
+  queuedMsgs = 0;
+  queuedBytes = 0;
+  /** Bytes reserved by open channel receivers. */
+  channelBytes = 0;
+  lastHandlerError = '';
+  /** Set by the node: routes one MCAPI frame to its engine. */
+  dispatch: (f: NetFrame) => void = () => undefined;
+  /** Set by the node: sends whatever responses and credits were batched. */
+  flush: () => void = () => undefined;
+  private readonly timers = new Set<number>();
+  private endpointGen = 0;
+  private loop: NetFrame[] = [];
+  private loopTimer = -1;
+  private readonly outbox: OutFrame[] = [];
+  private outboxData = 0;
+  private readonly outboxPerDst = new Map<number, number>();
+  private outboxTimer = -1;
+  private flushTimer = -1;
+
+  constructor(net: Net, clock: Clock, limits: McapiLimits) {
+    this.net = net;
+    this.clock = clock;
+    this.limits = limits;
+    this.requests = new RequestTable(limits.maxRequests);
+  }
+
+  nextGen(): number {
+    this.endpointGen = (this.endpointGen + 1) >>> 0 || 1;
+    return this.endpointGen;
+  }
+
+  setTimer(ms: number, fire: () => void): number {
+    const id = this.clock.setTimer(ms, () => {
+      this.timers.delete(id);
+      fire();
+    });
+    this.timers.add(id);
+    return id;
+  }
+
+  clearTimer(id: number): void {
+    if (id < 0) return;
+    if (this.timers.delete(id)) this.clock.clearTimer(id);
+  }
+
+  /** Drop every timer, queued frame and batched output (finalize). */
+  reset(): void {
+    for (const id of this.timers) this.clock.clearTimer(id);
+    this.timers.clear();
+    this.loop = [];
+    this.loopTimer = -1;
+    this.outbox.length = 0;
+    this.outboxData = 0;
+    this.outboxPerDst.clear();
+    this.outboxTimer = -1;
+    this.flushTimer = -1;
+    this.endpoints.clear();
+    this.queuedMsgs = 0;
+    this.queuedBytes = 0;
+    this.channelBytes = 0;
+  }
+
+  checkInit(): void {
+    if (!this.initialized) throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'mcapi node is not initialized');
+  }
+
+  validNode(n: unknown): n is number {
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 254;
+  }
+
+  validPort(p: unknown): p is number {
+    return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= this.limits.maxPort;
+  }
+
+  /**
+   * The state of a local endpoint handle. Not an Endpoint, unknown or deleted:
+   * MCAPI_ERR_ENDP_INVALID; an endpoint of another node: `remote` (the caller's status for that).
+   */
+  local(ep: unknown, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
+    if (!(ep instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
+    if (ep.domain !== this.domain || ep.node !== this.node) {
+      throw new McapiError(remote, `${what} ${ep.toString()} is not an endpoint of this node`);
+    }
+    const st = this.endpoints.get(ep.port);
+    if (st === undefined || (ep._gen !== 0 && ep._gen !== st.gen)) {
+      throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${ep.toString()} does not exist (deleted?)`);
+    }
+    return st;
+  }
+
+  /** True when a message data frame to `dst` would be sent or queued, not refused. */
+  outboxEmpty(): boolean {
+    return this.outbox.length === 0;
+  }
+
+  /**
+   * Send a frame. Frames to this node loop back through a zero-delay timer. A frame the network
+   * refuses waits in the outbox, behind earlier frames to the same node (order is kept). Only
+   * message data frames count against limits.outboxFrames; when that is full, tx returns false
+   * and the caller retries later. Control and channel frames are bounded by the protocol itself
+   * (requests, credits).
+   */
+  tx(type: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array, data = false): boolean {
+    const c = this.counters;
+    if (dst === this.node) {
+      this.loop.push({ type, src: this.node, dst, srcPort, dstPort, epoch: this.net.epoch, payload });
+      if (this.loopTimer < 0) this.loopTimer = this.setTimer(0, () => this.drainLoop());
+      c.framesOut++;
+      c.bytesOut += payload.length;
+      return true;
+    }
+    const frame = { type, dst, srcPort, dstPort, payload };
+    if ((this.outboxPerDst.get(dst) ?? 0) === 0 && this.net.send(frame)) {
+      c.framesOut++;
+      c.bytesOut += payload.length;
+      return true;
+    }
+    if (data && this.outboxData >= this.limits.outboxFrames) {
+      c.txRefused++;
+      return false;
+    }
+    this.outbox.push({ frame, data });
+    if (data) this.outboxData++;
+    this.outboxPerDst.set(dst, (this.outboxPerDst.get(dst) ?? 0) + 1);
+    if (this.outboxTimer < 0) this.outboxTimer = this.setTimer(this.limits.retryMs, () => this.drainOutbox());
+    return true;
+  }
+
+  get outboxDepth(): number {
+    return this.outbox.length;
+  }
+
+  private drainLoop(): void {
+    this.loopTimer = -1;
+    const frames = this.loop;
+    this.loop = [];
+    for (const f of frames) this.receive(f);
+  }
+
+  private drainOutbox(): void {
+    this.outboxTimer = -1;
+    const stuck = new Set<number>();
+    let i = 0;
+    while (i < this.outbox.length) {
+      const o = this.outbox[i]!;
+      const dst = o.frame.dst;
+      if (!stuck.has(dst) && this.net.send(o.frame)) {
+        this.outbox.splice(i, 1);
+        if (o.data) this.outboxData--;
+        const left = (this.outboxPerDst.get(dst) ?? 1) - 1;
+        if (left === 0) this.outboxPerDst.delete(dst);
+        else this.outboxPerDst.set(dst, left);
+        this.counters.framesOut++;
+        this.counters.bytesOut += o.frame.payload.length;
+      } else {
+        stuck.add(dst);
+        i++;
+      }
+    }
+    if (this.outbox.length > 0) this.outboxTimer = this.setTimer(this.limits.retryMs, () => this.drainOutbox());
+  }
+
+  /** Entry point for every MCAPI frame, from the network or the loopback. */
+  receive(f: NetFrame): void {
+    const c = this.counters;
+    c.framesIn++;
+    c.bytesIn += f.payload.length;
+    if (!this.initialized) {
+      c.dropped++;
+      return;
+    }
+    try {
+      this.dispatch(f);
+    } catch (e) {
+      c.handlerErrors++;
+      this.lastHandlerError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+  }
+
+  /** Batch responses and credits until the end of this turn (a zero-delay timer). */
+  requestFlush(): void {
+    if (this.flushTimer < 0) {
+      this.flushTimer = this.setTimer(0, () => {
+        this.flushTimer = -1;
+        this.flush();
+      });
+    }
+  }
+
+  /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
+  abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
+    const undo = req._cancel;
+    req._cancel = null;
+    if (undo !== null) undo();
+    this.requests.fail(req, status, detail);
+  }
+
+  /**
+   * Wait for a request and report it (its slot is freed). `timeoutMs` bounds the wait; on
+   * timeout a blocking call (`abandon`) cancels the operation, while mcapi_wait leaves the
+   * request pending (non-destructive) and only rejects with MCAPI_TIMEOUT.
+   */
+  waitFor<T>(req: Request<T>, timeoutMs: number, abandon: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer = -1;
+      const settle = (): void => {
+        if (timer >= 0) this.clearTimer(timer);
+        timer = -1;
+        this.requests.release(req);
+        if (req.status === Status.MCAPI_SUCCESS) resolve(req.value as T);
+        else reject(req.error ?? new McapiError(req.status));
+      };
+      if (!req.pending) {
+        settle();
+        return;
+      }
+      const onTimeout = (): void => {
+        timer = -1;
+        const ws = req._waiters;
+        if (ws !== null) {
+          const i = ws.indexOf(settle);
+          if (i >= 0) ws.splice(i, 1);
+        }
+        if (abandon) {
+          this.abort(req, Status.MCAPI_TIMEOUT);
+          this.requests.release(req);
+        }
+        const err = new McapiError(Status.MCAPI_TIMEOUT, `${req.kind} did not complete within ${String(timeoutMs)} ms`);
+        reject(err);
+      };
+      (req._waiters ??= []).push(settle);
+      if (timeoutMs <= 0) onTimeout();
+      else if (timeoutMs !== Infinity) timer = this.setTimer(timeoutMs, onTimeout);
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Requests (mcapi_request_t): the handle of a non-blocking operation, and the bounded table
+ * they live in. A request is PENDING until its operation completes; test / wait / waitAny
+ * then report the outcome once and free the slot. Blocking calls use a slot too while they
+ * wait, so the table bounds everything in flight.
+ */
+import { McapiError, Status } from './status.js';
+import type { StatusCode } from './status.js';
+
+type Waiter = () => void;
+
+export class Request<T = number> {
+  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... */
+  readonly kind: string;
+  /** MCAPI_PENDING until the operation completes; then its status. */
+  status: StatusCode = Status.MCAPI_PENDING;
+  /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
+  value: T | undefined = undefined;
+  /** Bytes sent or received (0 for connect, open and close). */
+  size = 0;
+  /** The error once it completed unsuccessfully. */
+  error: McapiError | null = null;
+  /** @internal the table that owns the request */
+  readonly _owner: RequestTable;
+  /** @internal slot in the table, -1 once the outcome was reported */
+  _slot: number;
+  /** @internal undoes the operation's bookkeeping when the request is cancelled */
+  _cancel: (() => void) | null = null;
+  /** @internal callbacks of wait / waitAny calls waiting for completion */
+  _waiters: Waiter[] | null = null;
+
+  constructor(owner: RequestTable, slot: number, kind: string) {
+    this._owner = owner;
+    this._slot = slot;
+    this.kind = kind;
+  }
+
+  get pending(): boolean {
+    return this.status === Status.MCAPI_PENDING;
+  }
+
+  /** True while the request still occupies a slot (its outcome has not been reported). */
+  get live(): boolean {
+    return this._slot >= 0;
+  }
+}
+
+export class RequestTable {
+  readonly limit: number;
+  private readonly slots: (Request<unknown> | null)[];
+  private hint = 0;
+  private count = 0;
+
+  constructor(limit: number) {
+    this.limit = limit;
+    this.slots = new Array<Request<unknown> | null>(limit).fill(null);
+  }
+
+  get used(): number {
+    return this.count;
+  }
+
+  /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
+  alloc<T>(kind: string): Request<T> {
+    if (this.count >= this.limit) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
+    }
+    let i = this.hint;
+    while (this.slots[i] !== null) i = i + 1 === this.limit ? 0 : i + 1;
+    const req = new Request<T>(this, i, kind);
+    this.slots[i] = req as Request<unknown>;
+    this.count++;
+    this.hint = i + 1 === this.limit ? 0 : i + 1;
+    return req;
+  }
+
+  /** Complete successfully; false when the request was no longer pending. */
+  succeed<T>(req: Request<T>, value: T, size: number): boolean {
+    if (req.status !== Status.MCAPI_PENDING) return false;
+    req.status = Status.MCAPI_SUCCESS;
+    req.value = value;
+    req.size = size;
+    req._cancel = null;
+    this.notify(req);
+    return true;
+  }
+
+  /** Complete with an error; false when the request was no longer pending. */
+  fail<T>(req: Request<T>, status: StatusCode, detail?: string, size = 0): boolean {
+    if (req.status !== Status.MCAPI_PENDING) return false;
+    const err = new McapiError(status, detail);
+    err.size = size;
+    req.status = status;
+    req.error = err;
+    req.size = size;
+    req._cancel = null;
+    this.notify(req);
+    return true;
+  }
+
+  /** Free the slot: the outcome has been reported. */
+  release<T>(req: Request<T>): void {
+    if (req._slot < 0) return;
+    if (this.slots[req._slot] === (req as Request<unknown>)) {
+      this.slots[req._slot] = null;
+      this.count--;
+    }
+    req._slot = -1;
+  }
+
+  /** Requests still pending, in slot order (for finalize). */
+  pending(): Request<unknown>[] {
+    const out: Request<unknown>[] = [];
+    for (const r of this.slots) if (r !== null && r.pending) out.push(r);
+    return out;
+  }
+
+  /** Every request in a slot, pending or completed-but-unreported. */
+  all(): Request<unknown>[] {
+    const out: Request<unknown>[] = [];
+    for (const r of this.slots) if (r !== null) out.push(r);
+    return out;
+  }
+
+  private notify<T>(req: Request<T>): void {
+    const ws = req._waiters;
+    if (ws === null) return;
+    req._waiters = null;
+    for (const w of ws) w();
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Per-endpoint and per-channel state of a node. Plain records: the engines (messages.ts,
+ * channels.ts) own the rules; these only hold what a rule needs to remember.
+ */
+import type { ChannelHandle, Endpoint } from './handles.js';
+import type { Request } from './request.js';
+import type { ChanDirCode, ChanKindCode } from './wire.js';
+
+export interface QueuedMsg {
+  data: Uint8Array;
+  srcNode: number;
+  srcPort: number;
+}
+
+/** A msgRecvI waiting for a message. */
+export interface MsgRecvWait {
+  req: Request<number>;
+  buf: Uint8Array;
+}
+
+/** A connect this node (the send side) accepted and forwarded to the receive side. */
+export interface Connecting {
+  kind: ChanKindCode;
+  recvNode: number;
+  recvPort: number;
+  connector: number;
+  token: number;
+}
+
+/** An open called before the endpoint was connected; it completes (or fails) at connect. */
+export interface PendingOpen {
+  kind: ChanKindCode;
+  dir: ChanDirCode;
+  req: Request<ChannelHandle>;
+}
+
+export class EndpointState {
+  readonly port: number;
+  readonly gen: number;
+  readonly handle: Endpoint;
+  maxPayload: number;
+  priority = 0;
+  recvBuffers: number;
+  timeoutMs: number;
+  /** MEMORY_TYPE behaviour: fail with MCAPI_ERR_MEM_LIMIT instead of waiting for room. */
+  failOnLimit: boolean;
+  /** Queued messages, one FIFO per priority (index 0 = highest). */
+  readonly queues: QueuedMsg[][];
+  queued = 0;
+  queuedBytes = 0;
+  readonly recvWaiters: MsgRecvWait[] = [];
+  chan: Channel | null = null;
+  connecting: Connecting | null = null;
+  pendingOpen: PendingOpen | null = null;
+  deleted = false;
+
+  constructor(
+    handle: Endpoint,
+    gen: number,
+    priorities: number,
+    maxPayload: number,
+    recvBuffers: number,
+    timeoutMs: number,
+    failOnLimit: boolean,
+  ) {
+    this.handle = handle;
+    this.port = handle.port;
+    this.gen = gen;
+    this.maxPayload = maxPayload;
+    this.recvBuffers = recvBuffers;
+    this.timeoutMs = timeoutMs;
+    this.failOnLimit = failOnLimit;
+    this.queues = [];
+    for (let i = 0; i < priorities; i++) this.queues.push([]);
+  }
+
+  /** The head message of the highest non-empty priority, or null. */
+  peek(): QueuedMsg | null {
+    for (const q of this.queues) if (q.length > 0) return q[0]!;
+    return null;
+  }
+
+  /** Remove the head message (call only after peek returned one). */
+  shift(): QueuedMsg {
+    for (const q of this.queues) {
+      if (q.length > 0) {
+        const m = q.shift()!;
+        this.queued--;
+        this.queuedBytes -= m.data.length;
+        return m;
+      }
+    }
+    throw new Error('EndpointState.shift on an empty queue');
+  }
+}
+
+/** Local side of a channel. */
+export const Side = {
+  NONE: 0,
+  OPENING: 1,
+  OPEN: 2,
+  CLOSED: 3,
+} as const;
+export type SideState = (typeof Side)[keyof typeof Side];
+
+/** A packet send or scalar send waiting for a credit. */
+export interface SendOp {
+  req: Request<number>;
+  /** Packet data (the application's buffer, untouched until the request completes). */
+  data: Uint8Array | null;
+  width: number;
+  hi: number;
+  lo: number;
+  timer: number;
+}
+
+/** A packet in the receive queue: the application's view and the pool buffer behind it. */
+export interface RxPacket {
+  view: Uint8Array;
+  buf: Uint8Array;
+}
+
+/** A packet or scalar receive waiting for data. */
+export interface RxWait {
+  req: Request<Uint8Array> | Request<number | bigint>;
+  /** Scalar width in bytes (1, 2, 4, 8); 0 for packets. */
+  width: number;
+  timer: number;
+}
+
+export class Channel {
+  readonly kind: ChanKindCode;
+  readonly dir: ChanDirCode;
+  readonly ep: EndpointState;
+  readonly peerNode: number;
+  readonly peerPort: number;
+  local: SideState = Side.NONE;
+  peerOpen = false;
+  peerClosed = false;
+  handle: ChannelHandle | null = null;
+  openReq: Request<ChannelHandle> | null = null;
+  /** Send side: packets / scalars the receiver can take now. */
+  credits = 0;
+  readonly sendQ: SendOp[] = [];
+  /** Receive side: buffers granted to the sender at open. */
+  granted = 0;
+  /** Receive side: bytes reserved against limits.maxChannelBufferBytes. */
+  reserved = 0;
+  /** Receive side: credits to return at the next flush. */
+  owed = 0;
+  readonly rxPackets: RxPacket[] = [];
+  readonly rxWaiters: RxWait[] = [];
+  /** Packets handed to the application and not released yet. */
+  inUse = 0;
+  /** Pool of packet buffers free for reuse. */
+  readonly free: Uint8Array[] = [];
+  /** Scalar ring: width, high and low 32 bits of each queued scalar. */
+  sclWidth: Uint8Array | null = null;
+  sclHi: Uint32Array | null = null;
+  sclLo: Uint32Array | null = null;
+  sclHead = 0;
+  sclCount = 0;
+
+  constructor(kind: ChanKindCode, dir: ChanDirCode, ep: EndpointState, peerNode: number, peerPort: number) {
+    this.kind = kind;
+    this.dir = dir;
+    this.ep = ep;
+    this.peerNode = peerNode;
+    this.peerPort = peerPort;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Payloads of the network layer's own frames (docs/PROTOCOL.md, "HELLO" and "LSA"):
+ *
+ *   HELLO (9 bytes):  0 u32 session (sender's link session, never 0)
+ *                     4 u32 echo    (the peer session the sender has heard on this link, 0 = none)
+ *                     8 u8  link    (sender's link index, for diagnostics)
+ *   LSA (5 + k):      0 u32 seq     (origin's advertisement number; higher replaces lower)
+ *                     4 u8  k       (number of up neighbours)
+ *                     5 k × u8      neighbour node ids, strictly ascending
+ *
+ * All integers little endian. The origin of an LSA is the frame's src field.
+ */
+
+export const HELLO_LENGTH = 9;
+export const LSA_HEADER_LENGTH = 5;
+
+export function readU32(p: Uint8Array, off: number): number {
+  return (p[off] | (p[off + 1] << 8) | (p[off + 2] << 16) | (p[off + 3] << 24)) >>> 0;
+}
+
+export function writeU32(p: Uint8Array, off: number, v: number): void {
+  p[off] = v & 0xff;
+  p[off + 1] = (v >>> 8) & 0xff;
+  p[off + 2] = (v >>> 16) & 0xff;
+  p[off + 3] = (v >>> 24) & 0xff;
+}
+
+export function writeHello(p: Uint8Array, session: number, echo: number, link: number): void {
+  writeU32(p, 0, session);
+  writeU32(p, 4, echo);
+  p[8] = link & 0xff;
+}
+
+export interface Lsa {
+  seq: number;
+  /** Ascending, no duplicates. */
+  neighbours: number[];
+}
+
+export function encodeLsa(lsa: Lsa): Uint8Array {
+  const k = lsa.neighbours.length;
+  const p = new Uint8Array(LSA_HEADER_LENGTH + k);
+  writeU32(p, 0, lsa.seq);
+  p[4] = k;
+  for (let i = 0; i < k; i++) p[LSA_HEADER_LENGTH + i] = lsa.neighbours[i];
+  return p;
+}
+
+/** The advertisement in `p`, or null when its length or neighbour list is malformed. */
+export function decodeLsa(p: Uint8Array): Lsa | null {
+  if (p.length < LSA_HEADER_LENGTH) return null;
+  const k = p[4];
+  if (p.length !== LSA_HEADER_LENGTH + k) return null;
+  const neighbours: number[] = [];
+  let last = -1;
+  for (let i = 0; i < k; i++) {
+    const n = p[LSA_HEADER_LENGTH + i];
+    if (n <= last || n === 255) return null;
+    neighbours.push(n);
+    last = n;
+  }
+  return { seq: readU32(p, 0), neighbours };
+}

@@ -1,0 +1,460 @@
+/**
+ * One link seen by the network layer: neighbour sessions (HELLO), per-hop acknowledged
+ * delivery (sliding window, cumulative acks in the hop fields, delayed standalone LINK_ACK,
+ * adaptive retransmission timeout with backoff, fast retransmit on duplicate acks), an
+ * in-order, exactly-once receive side that holds frames arriving early, and framing (COBS on
+ * stream links). Routing, delivery and fault injection live in NetLayer, reached through
+ * `LinkHost`.
+ */
+import type { Clock, HalLink, LinkKind } from '../hal.js';
+import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { FrameType } from '../wire/frame-types.js';
+import {
+  FLAG_ACK_VALID, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, emptyFrame,
+} from '../wire/frame.js';
+import type { FrameCodec, FrameFields } from '../wire/frame.js';
+import { HELLO_LENGTH, readU32, writeHello } from './control.js';
+import { Deadline } from './deadline.js';
+import { Fifo } from './fifo.js';
+import type { ResolvedNetOptions } from './options.js';
+import { newLinkStats } from './stats.js';
+import type { LinkStats, NetLayerStats } from './stats.js';
+
+/** Room above maxQueue for the layer's own frames (LSAs), so routing keeps working under load. */
+const CONTROL_SLACK = 256;
+
+export interface LinkHost {
+  readonly node: number;
+  readonly domain: number;
+  readonly codec: FrameCodec;
+  readonly clock: Clock;
+  readonly opts: ResolvedNetOptions;
+  readonly stats: NetLayerStats;
+  epoch(): number;
+  /** A whole frame taken off the link (deframed), before it is decoded. */
+  ingress(link: HopLink, frame: Uint8Array): void;
+  /** A sequenced frame, in order and exactly once. `owned`: `frame` is a private copy that may be kept. */
+  receive(link: HopLink, frame: Uint8Array, fields: FrameFields, owned: boolean): void;
+  /** The link went up, or down (its queue is already dropped). */
+  changed(link: HopLink): void;
+}
+
+export class HopLink {
+  readonly index: number;
+  readonly kind: LinkKind;
+  readonly stats: LinkStats;
+  up = false;
+  /** Node id of the neighbour, -1 until a HELLO was heard. */
+  peer = -1;
+
+  private readonly hal: HalLink;
+  private readonly host: LinkHost;
+  private readonly deframer: CobsDeframer | null;
+  private readonly wireBuf: Uint8Array | null;
+  private readonly ctrl: FrameFields = emptyFrame();
+  private readonly ctrlBuf: Uint8Array;
+  private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
+  private readonly rxFields: FrameFields = emptyFrame();
+
+  private localSession = 0;
+  private peerSession = 0;
+  private lastHeard = 0;
+
+  // Transmit side: slots indexed by sequence number (mod 256).
+  private readonly slots: (Uint8Array | null)[] = new Array<Uint8Array | null>(256).fill(null);
+  private readonly sentAt = new Float64Array(256);
+  private readonly retransmitted = new Uint8Array(256);
+  private readonly queue = new Fifo<Uint8Array>();
+  private base = 0;
+  private next = 0;
+  private rto: number;
+  private srtt = -1;
+  private rttvar = 0;
+  private timeouts = 0;
+  private dupAcks = 0;
+  private recovering = false;
+  private recoverSeq = 0;
+  private readonly rtxDeadline: Deadline;
+
+  // Receive side.
+  private expected = 0;
+  private readonly held: (Uint8Array | null)[] = new Array<Uint8Array | null>(256).fill(null);
+  private heldCount = 0;
+  private ackOwed = 0;
+  private readonly ackDeadline: Deadline;
+
+  constructor(hal: HalLink, host: LinkHost) {
+    this.hal = hal;
+    this.host = host;
+    this.index = hal.index;
+    this.kind = hal.kind;
+    this.stats = newLinkStats(hal.index, hal.kind);
+    const maxFrame = FRAME_OVERHEAD + host.opts.maxPayload;
+    if (hal.kind === 'stream') {
+      this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame));
+      this.wireBuf = new Uint8Array(cobsEncodedLength(maxFrame));
+    } else {
+      this.deframer = null;
+      this.wireBuf = null;
+    }
+    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + HELLO_LENGTH);
+    this.rto = host.opts.rtoMs;
+    this.rtxDeadline = new Deadline(host.clock, () => this.onRetransmitTimeout());
+    this.ackDeadline = new Deadline(host.clock, () => this.sendAck());
+    this.localSession = this.newSession();
+  }
+
+  /** Raw bytes from the HAL. */
+  input(bytes: Uint8Array): void {
+    this.stats.bytesIn += bytes.length;
+    this.host.stats.bytesIn += bytes.length;
+    if (this.deframer !== null) {
+      this.deframer.push(bytes);
+      this.stats.overruns = this.deframer.overruns;
+      this.stats.garbage = this.deframer.garbage;
+    } else {
+      this.host.ingress(this, bytes);
+    }
+  }
+
+  /** Queue a frame (hop fields are filled at transmission). False when down or full. */
+  enqueue(frame: Uint8Array, control: boolean): boolean {
+    if (!this.up) return false;
+    const limit = this.host.opts.maxQueue + (control ? CONTROL_SLACK : 0);
+    if (this.queue.length >= limit) return false;
+    this.queue.push(frame);
+    this.pump();
+    return true;
+  }
+
+  /** A decoded, validated frame of our domain that arrived on this link. */
+  onFrame(f: FrameFields, bytes: Uint8Array): void {
+    this.lastHeard = this.host.clock.now();
+    this.stats.framesIn++;
+    if (f.type === FrameType.HELLO) {
+      this.onHello(f);
+      return;
+    }
+    if (!this.up) {
+      if ((f.flags & FLAG_SEQ_VALID) !== 0) this.stats.noSession++;
+      return;
+    }
+    if ((f.flags & FLAG_ACK_VALID) !== 0) {
+      const pure = f.type === FrameType.LINK_ACK && (f.flags & FLAG_SEQ_VALID) === 0;
+      this.onAck(f.lack, pure);
+    }
+    if ((f.flags & FLAG_SEQ_VALID) !== 0) {
+      this.onSequenced(f, bytes);
+    } else if (f.type !== FrameType.LINK_ACK) {
+      // Only HELLO and LINK_ACK travel unsequenced.
+      this.stats.malformed++;
+      this.host.stats.malformed++;
+    }
+  }
+
+  /** Periodic: declare a silent neighbour gone, then say HELLO. */
+  tick(now: number): void {
+    if (this.peerSession !== 0 && now - this.lastHeard > this.host.opts.deadMs) {
+      this.down();
+      return;
+    }
+    this.sendHello();
+  }
+
+  /** Forget everything about the neighbour and start a new session (as on reset). */
+  down(): void {
+    const wasUp = this.up;
+    this.resetTraffic();
+    this.localSession = this.newSession();
+    this.peerSession = 0;
+    this.up = false;
+    if (wasUp) {
+      this.stats.downs++;
+      this.host.changed(this);
+    }
+    this.sendHello();
+  }
+
+  stop(): void {
+    this.rtxDeadline.stop();
+    this.ackDeadline.stop();
+  }
+
+  snapshot(): LinkStats {
+    const s = this.stats;
+    s.up = this.up;
+    s.peer = this.peer;
+    s.inflight = (this.next - this.base) & 0xff;
+    s.queued = this.queue.length;
+    s.rtoMs = this.rto;
+    s.srttMs = this.srtt;
+    return { ...s };
+  }
+
+  sendHello(): void {
+    writeHello(this.helloPayload, this.localSession, this.peerSession, this.index);
+    this.sendControl(FrameType.HELLO, 255, this.helloPayload);
+  }
+
+  // --- sessions -------------------------------------------------------------------------
+
+  private newSession(): number {
+    // 1 .. 2^32-1: zero means "none" in HELLO's echo field.
+    return 1 + Math.floor(this.host.opts.random() * 0xfffffffe);
+  }
+
+  private onHello(f: FrameFields): void {
+    const p = f.payload;
+    const session = p.length >= HELLO_LENGTH ? readU32(p, 0) : 0;
+    if (session === 0 || f.src === this.host.node || f.src === 255) {
+      this.stats.malformed++;
+      this.host.stats.malformed++;
+      return;
+    }
+    const echo = readU32(p, 4);
+    let learned = false;
+    if (session !== this.peerSession || f.src !== this.peer) {
+      // A new neighbour, or the same one restarted its side: old sequence state means nothing.
+      const wasUp = this.up;
+      if (this.peerSession !== 0) this.resetTraffic();
+      this.peerSession = session;
+      this.peer = f.src;
+      this.up = false;
+      learned = true;
+      if (wasUp) {
+        this.stats.downs++;
+        this.host.changed(this);
+      }
+    }
+    let cameUp = false;
+    if (!this.up && echo === this.localSession) {
+      this.up = true;
+      cameUp = true;
+      this.stats.ups++;
+    }
+    if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, false);
+    if (learned || cameUp) this.sendHello();
+    if (cameUp) this.host.changed(this);
+  }
+
+  /** Drop queued and in-flight frames and reset both sequence spaces. */
+  private resetTraffic(): void {
+    let dropped = this.queue.clear();
+    for (let s = 0; s < 256; s++) {
+      if (this.slots[s] !== null) {
+        this.slots[s] = null;
+        dropped++;
+      }
+      this.held[s] = null;
+    }
+    this.stats.dropped += dropped;
+    this.host.stats.linkDropped += dropped;
+    this.base = 0;
+    this.next = 0;
+    this.timeouts = 0;
+    this.dupAcks = 0;
+    this.recovering = false;
+    this.rto = this.currentRto();
+    this.rtxDeadline.cancel();
+    this.expected = 0;
+    this.heldCount = 0;
+    this.ackOwed = 0;
+    this.ackDeadline.cancel();
+  }
+
+  // --- transmit side ----------------------------------------------------------------------
+
+  private pump(): void {
+    const window = this.host.opts.window;
+    const now = this.host.clock.now();
+    while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
+      const frame = this.queue.shift() as Uint8Array;
+      const s = this.next;
+      this.slots[s] = frame;
+      this.sentAt[s] = now;
+      this.retransmitted[s] = 0;
+      this.next = (s + 1) & 0xff;
+      this.transmit(s);
+      if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
+    }
+  }
+
+  private transmit(s: number): void {
+    const frame = this.slots[s] as Uint8Array;
+    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]);
+    this.ackSent();
+    this.write(frame);
+  }
+
+  private retransmit(s: number): void {
+    this.retransmitted[s] = 1;
+    this.stats.retransmits++;
+    this.host.stats.retransmits++;
+    this.transmit(s);
+  }
+
+  private onAck(ack: number, pure: boolean): void {
+    const inflight = (this.next - this.base) & 0xff;
+    const d = (ack - this.base) & 0xff;
+    if (d === 0) {
+      if (pure && inflight > 0) {
+        this.dupAcks++;
+        if (this.dupAcks === this.host.opts.dupAcks && !this.recovering) {
+          this.recovering = true;
+          this.recoverSeq = this.next;
+          this.retransmit(this.base);
+        }
+      }
+      return;
+    }
+    if (d > inflight) return; // older than the window, or nonsense
+    const now = this.host.clock.now();
+    let sample = -1;
+    for (let i = 0; i < d; i++) {
+      const s = (this.base + i) & 0xff;
+      if (this.retransmitted[s] === 0) sample = now - this.sentAt[s];
+      this.slots[s] = null;
+    }
+    this.base = ack;
+    this.timeouts = 0;
+    this.dupAcks = 0;
+    // Karn: only a frame sent once gives a sample, and a backed-off timeout stays backed off
+    // until one does (else a link slower than the first guess would retransmit everything).
+    if (sample >= 0) {
+      this.rttSample(sample);
+      this.rto = this.currentRto();
+    }
+    const left = (this.next - this.base) & 0xff;
+    if (this.recovering) {
+      const toRecover = (this.recoverSeq - this.base) & 0xff;
+      // A partial ack: the frame after the one we resent is missing too (no SACK to say so).
+      if (left > 0 && toRecover > 0 && toRecover <= left) this.retransmit(this.base);
+      else this.recovering = false;
+    }
+    if (left > 0) this.rtxDeadline.arm(now + this.rto);
+    else this.rtxDeadline.cancel();
+    this.pump();
+  }
+
+  private rttSample(r: number): void {
+    if (this.srtt < 0) {
+      this.srtt = r;
+      this.rttvar = r / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
+      this.srtt = 0.875 * this.srtt + 0.125 * r;
+    }
+  }
+
+  private currentRto(): number {
+    const o = this.host.opts;
+    if (this.srtt < 0) return o.rtoMs;
+    const rto = this.srtt + 4 * this.rttvar + o.ackDelayMs;
+    return rto < o.minRtoMs ? o.minRtoMs : rto > o.maxRtoMs ? o.maxRtoMs : rto;
+  }
+
+  private onRetransmitTimeout(): void {
+    if (((this.next - this.base) & 0xff) === 0 || !this.up) return;
+    this.timeouts++;
+    if (this.timeouts > this.host.opts.maxRetries) {
+      this.down();
+      return;
+    }
+    this.rto = Math.min(this.rto * 2, this.host.opts.maxRtoMs);
+    this.recovering = true;
+    this.recoverSeq = this.next;
+    this.retransmit(this.base);
+    this.rtxDeadline.arm(this.host.clock.now() + this.rto);
+  }
+
+  // --- receive side -----------------------------------------------------------------------
+
+  private onSequenced(f: FrameFields, bytes: Uint8Array): void {
+    const seq = f.lseq;
+    const d = (seq - this.expected) & 0xff;
+    if (d === 0) {
+      this.expected = (seq + 1) & 0xff;
+      this.ackOwed++;
+      this.host.receive(this, bytes, f, false);
+      while (this.heldCount > 0 && this.up) {
+        const held = this.held[this.expected];
+        if (held === null) break;
+        this.held[this.expected] = null;
+        this.heldCount--;
+        this.expected = (this.expected + 1) & 0xff;
+        this.ackOwed++;
+        this.host.codec.decode(held, this.rxFields, false);
+        this.host.receive(this, held, this.rxFields, true);
+      }
+      if (!this.up) return;
+      // Still holding frames past a gap: tell the sender at once where the gap is.
+      if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
+      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.ackDelayMs);
+    } else if (d < this.host.opts.window) {
+      if (this.held[seq] !== null) {
+        this.countDuplicate();
+      } else {
+        this.held[seq] = bytes.slice();
+        this.heldCount++;
+        this.stats.outOfOrder++;
+      }
+      this.sendAck();
+    } else {
+      // Behind the window: a retransmission of something delivered; our ack was lost.
+      this.countDuplicate();
+      this.sendAck();
+    }
+  }
+
+  private countDuplicate(): void {
+    this.stats.duplicates++;
+    this.host.stats.duplicates++;
+  }
+
+  private ackSent(): void {
+    this.ackOwed = 0;
+    this.ackDeadline.cancel();
+  }
+
+  private sendAck(): void {
+    if (!this.up) return;
+    this.sendControl(FrameType.LINK_ACK, this.peer, null);
+  }
+
+  // --- output -----------------------------------------------------------------------------
+
+  private sendControl(type: number, dst: number, payload: Uint8Array | null): void {
+    const c = this.ctrl;
+    c.flags = this.up ? FLAG_ACK_VALID : 0;
+    c.type = type;
+    c.lseq = 0;
+    c.lack = this.up ? this.expected : 0;
+    c.domain = this.host.domain;
+    c.src = this.host.node;
+    c.dst = dst;
+    c.ttl = 1;
+    c.srcPort = 0;
+    c.dstPort = 0;
+    c.epoch = this.host.epoch();
+    c.payload = payload ?? this.ctrlBuf.subarray(0, 0);
+    const frame = this.host.codec.encode(c, this.ctrlBuf);
+    if (this.up) this.ackSent();
+    this.write(frame);
+  }
+
+  private write(frame: Uint8Array): void {
+    // Copies: a target may keep what it was given while we rewrite hop fields for a retransmission.
+    let out: Uint8Array;
+    if (this.wireBuf !== null) {
+      const n = cobsEncode(frame, this.wireBuf, 0);
+      out = this.wireBuf.slice(0, n);
+    } else {
+      out = frame.slice();
+    }
+    this.stats.framesOut++;
+    this.stats.bytesOut += out.length;
+    this.host.stats.framesOut++;
+    this.host.stats.bytesOut += out.length;
+    this.hal.write(out);
+  }
+}

@@ -1,0 +1,571 @@
+/**
+ * The network layer: one `HopLink` per HAL link (sessions, per-hop ARQ, framing), link-state
+ * routing over them (HELLO discovery, flooded LSAs, breadth-first shortest paths with a
+ * deterministic tie-break), forwarding by ttl, broadcast along the source's breadth-first
+ * tree, epoch filtering at delivery, and ingress fault injection. Driven entirely by HAL
+ * callbacks (bytes in, timers); see docs/PROTOCOL.md for the rules it implements.
+ */
+import type { Clock, HalLink } from '../hal.js';
+import { FrameType } from '../wire/frame-types.js';
+import { FRAME_OVERHEAD, FrameCodec, OFF_TTL, emptyFrame } from '../wire/frame.js';
+import type { FrameFields } from '../wire/frame.js';
+import { decodeLsa, encodeLsa } from './control.js';
+import type { Lsa } from './control.js';
+import { Deadline } from './deadline.js';
+import { resolveFault } from './fault.js';
+import type { IngressFault, ResolvedFault } from './fault.js';
+import { Fifo } from './fifo.js';
+import { HopLink } from './hop-link.js';
+import type { LinkHost } from './hop-link.js';
+import type { Net, NetFrame, NetHandler } from './net.js';
+import { BROADCAST_NODE } from './net.js';
+import { resolveNetOptions } from './options.js';
+import type { NetOptions, ResolvedNetOptions } from './options.js';
+import { LinkStateDb, shortestPaths, treePosition } from './routing.js';
+import type { TreePosition } from './routing.js';
+import { newNetLayerStats } from './stats.js';
+import type { LinkStats, NetLayerStats } from './stats.js';
+
+/** The first frame type that belongs to a layer above the network. */
+const FIRST_UPPER_TYPE = 0x10;
+
+interface Registration {
+  first: number;
+  last: number;
+  handler: NetHandler;
+}
+
+interface DelayedFrame {
+  link: HopLink;
+  bytes: Uint8Array;
+  at: number;
+}
+
+interface Waiter {
+  expected: number | readonly number[];
+  resolve: () => void;
+}
+
+function sameList(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function checkInt(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+export class NetLayer implements Net {
+  readonly domain: number;
+  readonly node: number;
+  /** Current membership epoch (0..65535): frames sent carry it, older frames are not delivered. */
+  epoch: number;
+  readonly options: Readonly<ResolvedNetOptions>;
+  /** Called whenever the set of reachable nodes changes (from inside event processing). */
+  onTopology: ((nodes: readonly number[]) => void) | null = null;
+
+  private readonly clock: Clock;
+  private readonly codec: FrameCodec;
+  private readonly st: NetLayerStats = newNetLayerStats();
+  private readonly halLinks: readonly HalLink[];
+  private readonly hops: HopLink[];
+  private readonly handlers: Registration[] = [];
+  private readonly rx: FrameFields = emptyFrame();
+  private readonly tx: FrameFields = emptyFrame();
+  private readonly db = new LinkStateDb();
+  private mySeq = 0;
+  private firstHop: Int16Array = new Int16Array(256).fill(-1);
+  private reachableNodes: number[];
+  private readonly trees = new Map<number, TreePosition>();
+  private readonly local = new Fifo<NetFrame>();
+  private readonly localDeadline: Deadline;
+  private readonly helloDeadline: Deadline;
+  private readonly lsaDeadline: Deadline;
+  private fault: ResolvedFault | null = null;
+  private readonly delayed = new Fifo<DelayedFrame>();
+  private readonly delayDeadline: Deadline;
+  private waiters: Waiter[] = [];
+  private started = false;
+
+  constructor(links: readonly HalLink[], clock: Clock, options: NetOptions) {
+    const opts = resolveNetOptions(options);
+    this.options = opts;
+    this.domain = opts.domain;
+    this.node = opts.node;
+    this.epoch = opts.epoch;
+    this.clock = clock;
+    this.codec = new FrameCodec(opts.maxPayload);
+    this.reachableNodes = [opts.node];
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i];
+      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + opts.maxPayload) {
+        throw new RangeError(
+          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + opts.maxPayload} bytes): ` +
+          'raise the datagram link mtu or lower the net option maxPayload',
+        );
+      }
+    }
+    const host: LinkHost = {
+      node: opts.node,
+      domain: opts.domain,
+      codec: this.codec,
+      clock,
+      opts,
+      stats: this.st,
+      epoch: () => this.epoch & 0xffff,
+      ingress: (link, frame) => this.ingress(link, frame),
+      receive: (link, frame, f, owned) => this.receive(link, frame, f, owned),
+      changed: (link) => this.linkChanged(link),
+    };
+    this.halLinks = links;
+    this.hops = links.map((l) => new HopLink(l, host));
+    this.localDeadline = new Deadline(clock, () => this.flushLocal());
+    this.helloDeadline = new Deadline(clock, () => this.onHelloTimer());
+    this.lsaDeadline = new Deadline(clock, () => this.onLsaTimer());
+    this.delayDeadline = new Deadline(clock, () => this.flushDelayed());
+  }
+
+  /** Install the receive callbacks, advertise ourselves and start discovery. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (let i = 0; i < this.halLinks.length; i++) {
+      const hop = this.hops[i];
+      this.halLinks[i].onReceive = (bytes) => hop.input(bytes);
+    }
+    this.originate();
+    for (const hop of this.hops) hop.sendHello();
+    const now = this.clock.now();
+    this.helloDeadline.arm(now + this.options.helloMs);
+    this.lsaDeadline.arm(now + this.options.lsaRefreshMs);
+  }
+
+  /** Uninstall the callbacks and clear every timer (the board is going away). */
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    for (const l of this.halLinks) l.onReceive = null;
+    for (const hop of this.hops) hop.stop();
+    this.localDeadline.stop();
+    this.helloDeadline.stop();
+    this.lsaDeadline.stop();
+    this.delayDeadline.stop();
+  }
+
+  // --- the Net contract ---------------------------------------------------------------------
+
+  send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {
+    checkInt('frame.type', frame.type, FIRST_UPPER_TYPE, 0xff);
+    checkInt('frame.dst', frame.dst, 0, BROADCAST_NODE);
+    checkInt('frame.srcPort', frame.srcPort, 0, 0xffff);
+    checkInt('frame.dstPort', frame.dstPort, 0, 0xffff);
+    if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
+    if (frame.payload.length > this.options.maxPayload) {
+      throw new RangeError(`frame.payload is ${frame.payload.length} bytes, more than maxPayload ${this.options.maxPayload}`);
+    }
+    if (frame.dst === this.node) return this.sendLocal(frame);
+    if (!this.started) return this.refuse();
+    const bytes = this.build(frame);
+    if (frame.dst === BROADCAST_NODE) {
+      const children = this.tree(this.node).children;
+      let ok = true;
+      for (let i = 0; i < children.length; i++) {
+        const hop = this.linkTo(children[i]);
+        const copy = i === children.length - 1 ? bytes : bytes.slice();
+        if (hop === null || !hop.enqueue(copy, false)) ok = false;
+      }
+      if (!ok) return this.refuse();
+      this.st.sent++;
+      return true;
+    }
+    const hop = this.route(frame.dst);
+    if (hop === null || !hop.enqueue(bytes, false)) return this.refuse();
+    this.st.sent++;
+    return true;
+  }
+
+  register(first: number, last: number, handler: NetHandler): void {
+    checkInt('register first', first, FIRST_UPPER_TYPE, 0xff);
+    checkInt('register last', last, first, 0xff);
+    if (typeof handler !== 'function') throw new TypeError('register handler must be a function');
+    this.handlers.push({ first, last, handler });
+  }
+
+  reachable(node: number): boolean {
+    return node === this.node || (node >= 0 && node < 255 && this.firstHop[node] >= 0);
+  }
+
+  nodes(): number[] {
+    return this.reachableNodes.slice();
+  }
+
+  stats(): NetLayerStats {
+    return { ...this.st };
+  }
+
+  // --- beyond the contract --------------------------------------------------------------------
+
+  linkStats(): LinkStats[] {
+    return this.hops.map((h) => h.snapshot());
+  }
+
+  /**
+   * True when routing reaches every node of `expected` (a list of node ids), or at least
+   * `expected` nodes in all when it is a count (this node included).
+   */
+  converged(expected: number | readonly number[]): boolean {
+    if (typeof expected === 'number') return this.reachableNodes.length >= expected;
+    for (const n of expected) if (!this.reachable(n)) return false;
+    return true;
+  }
+
+  /** Resolves once `converged(expected)` holds; apps wait on it before they start. */
+  whenConverged(expected: number | readonly number[]): Promise<void> {
+    if (this.converged(expected)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ expected, resolve });
+    });
+  }
+
+  /** Inject faults on everything this board receives from now on; null (or all zero) clears. */
+  setIngressFault(fault: IngressFault | null): void {
+    this.fault = fault === null ? null : resolveFault(fault);
+  }
+
+  ingressFault(): ResolvedFault | null {
+    return this.fault;
+  }
+
+  // --- receive path ---------------------------------------------------------------------------
+
+  private ingress(link: HopLink, frame: Uint8Array): void {
+    const fault = this.fault;
+    let bytes = frame;
+    if (fault !== null) {
+      const random = this.options.random;
+      if (fault.drop > 0 && random() < fault.drop) {
+        this.st.faultDropped++;
+        link.stats.faultDropped++;
+        return;
+      }
+      if (fault.corrupt > 0 && random() < fault.corrupt && bytes.length > 0) {
+        bytes = bytes.slice();
+        const bit = Math.floor(random() * bytes.length * 8);
+        bytes[bit >>> 3] ^= 1 << (bit & 7);
+      }
+    }
+    if ((fault !== null && fault.delayMs > 0) || this.delayed.length > 0) {
+      // Frames already waiting keep their place even if the delay was lifted since.
+      const at = this.clock.now() + (fault !== null ? fault.delayMs : 0);
+      this.delayed.push({ link, bytes: bytes === frame ? frame.slice() : bytes, at });
+      this.delayDeadline.armNoLaterThan(at);
+      return;
+    }
+    this.process(link, bytes);
+  }
+
+  private flushDelayed(): void {
+    const now = this.clock.now();
+    for (;;) {
+      const head = this.delayed.peek();
+      if (head === undefined) return;
+      if (head.at > now) {
+        this.delayDeadline.arm(head.at);
+        return;
+      }
+      this.delayed.shift();
+      this.process(head.link, head.bytes);
+    }
+  }
+
+  private process(link: HopLink, bytes: Uint8Array): void {
+    const f = this.rx;
+    if (this.codec.decode(bytes, f) !== 'ok' || f.ttl === 0) {
+      this.st.malformed++;
+      link.stats.malformed++;
+      return;
+    }
+    if (f.domain !== this.domain) {
+      this.st.wrongDomain++;
+      link.stats.wrongDomain++;
+      return;
+    }
+    const fault = this.fault;
+    if (fault !== null && fault.blockNodes.length > 0) {
+      const b = fault.blocked;
+      if (b[f.src] === 1 || (f.dst !== BROADCAST_NODE && b[f.dst] === 1) || (link.peer >= 0 && b[link.peer] === 1)) {
+        this.st.faultDropped++;
+        link.stats.faultDropped++;
+        return;
+      }
+    }
+    this.st.framesIn++;
+    link.onFrame(f, bytes);
+  }
+
+  /** A sequenced frame from a link, in order, exactly once. */
+  private receive(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
+    if (f.type === FrameType.LSA) {
+      this.onLsa(link, f);
+    } else if (f.type < FIRST_UPPER_TYPE) {
+      this.st.malformed++;
+      link.stats.malformed++;
+    } else if (f.dst === this.node) {
+      this.deliver(f, owned ? f.payload : f.payload.slice());
+    } else if (f.dst === BROADCAST_NODE) {
+      this.onBroadcast(link, bytes, f, owned);
+    } else {
+      this.forward(bytes, f, owned);
+    }
+  }
+
+  private onBroadcast(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
+    if (f.src === this.node) {
+      this.st.broadcastRejected++;
+      return;
+    }
+    const pos = this.tree(f.src);
+    // Taking a broadcast only from our parent in the source's tree is what keeps floods loop-free.
+    if (pos.parent !== link.peer) {
+      this.st.broadcastRejected++;
+      return;
+    }
+    if (pos.children.length > 0) {
+      if (f.ttl > 1) {
+        for (const child of pos.children) {
+          const hop = this.linkTo(child);
+          const copy = bytes.slice();
+          copy[OFF_TTL] = f.ttl - 1;
+          if (hop !== null && hop.enqueue(copy, false)) this.st.forwarded++;
+          else this.st.unroutable++;
+        }
+      } else {
+        this.st.ttlExpired++;
+        this.st.unroutable++;
+      }
+    }
+    this.deliver(f, owned ? f.payload : f.payload.slice());
+  }
+
+  private forward(bytes: Uint8Array, f: FrameFields, owned: boolean): void {
+    if (f.ttl <= 1) {
+      this.st.ttlExpired++;
+      this.st.unroutable++;
+      return;
+    }
+    const hop = this.route(f.dst);
+    if (hop === null) {
+      this.st.unroutable++;
+      return;
+    }
+    const copy = owned ? bytes : bytes.slice();
+    copy[OFF_TTL] = f.ttl - 1;
+    if (hop.enqueue(copy, false)) this.st.forwarded++;
+    else this.st.unroutable++;
+  }
+
+  private deliver(f: FrameFields, payload: Uint8Array): void {
+    if (f.epoch < (this.epoch & 0xffff)) {
+      this.st.stale++;
+      return;
+    }
+    this.dispatch({
+      type: f.type, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, epoch: f.epoch, payload,
+    });
+  }
+
+  private dispatch(frame: NetFrame): void {
+    let taken = false;
+    for (const r of this.handlers) {
+      if (frame.type < r.first || frame.type > r.last) continue;
+      taken = true;
+      try {
+        r.handler(frame);
+      } catch (e) {
+        this.st.handlerErrors++;
+        this.options.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
+      }
+    }
+    if (taken) this.st.delivered++;
+    else this.st.unhandled++;
+  }
+
+  // --- send path ------------------------------------------------------------------------------
+
+  private refuse(): false {
+    this.st.unroutable++;
+    return false;
+  }
+
+  private sendLocal(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {
+    if (this.local.length >= this.options.maxQueue) return this.refuse();
+    this.local.push({
+      type: frame.type, src: this.node, dst: this.node, srcPort: frame.srcPort, dstPort: frame.dstPort,
+      epoch: this.epoch & 0xffff, payload: frame.payload.slice(),
+    });
+    this.st.sent++;
+    // Delivered from a timer, never from inside send(): handlers must not re-enter their caller.
+    this.localDeadline.armNoLaterThan(this.clock.now());
+    return true;
+  }
+
+  private flushLocal(): void {
+    for (let n = this.local.length; n > 0; n--) {
+      const frame = this.local.shift() as NetFrame;
+      if (frame.epoch < (this.epoch & 0xffff)) this.st.stale++;
+      else this.dispatch(frame);
+    }
+    if (this.local.length > 0) this.localDeadline.armNoLaterThan(this.clock.now());
+  }
+
+  /** A fresh frame from this node; hop fields and CRC are filled in per transmission. */
+  private build(frame: Omit<NetFrame, 'src' | 'epoch'>): Uint8Array {
+    const t = this.tx;
+    t.flags = 0;
+    t.type = frame.type;
+    t.lseq = 0;
+    t.lack = 0;
+    t.domain = this.domain;
+    t.src = this.node;
+    t.dst = frame.dst;
+    t.ttl = this.options.ttl;
+    t.srcPort = frame.srcPort;
+    t.dstPort = frame.dstPort;
+    t.epoch = this.epoch & 0xffff;
+    t.payload = frame.payload;
+    return this.codec.encode(t, undefined, 0, false);
+  }
+
+  private route(dst: number): HopLink | null {
+    const fh = this.firstHop[dst];
+    return fh < 0 ? null : this.linkTo(fh);
+  }
+
+  /** The up link with the lowest index towards neighbour `peer`. */
+  private linkTo(peer: number): HopLink | null {
+    for (const hop of this.hops) if (hop.up && hop.peer === peer) return hop;
+    return null;
+  }
+
+  private tree(root: number): TreePosition {
+    let pos = this.trees.get(root);
+    if (pos === undefined) {
+      pos = treePosition(this.db, root, this.node);
+      this.trees.set(root, pos);
+    }
+    return pos;
+  }
+
+  // --- link state -----------------------------------------------------------------------------
+
+  private upNeighbours(): number[] {
+    const out: number[] = [];
+    for (const hop of this.hops) if (hop.up && !out.includes(hop.peer)) out.push(hop.peer);
+    return out.sort((a, b) => a - b);
+  }
+
+  private linkChanged(hop: HopLink): void {
+    const neighbours = this.upNeighbours();
+    const originated = !sameList(this.db.get(this.node)?.neighbours, neighbours);
+    if (originated) this.originate();
+    else this.recompute();
+    if (hop.up) {
+      // Database exchange: the neighbour may have just restarted and know nothing.
+      for (const origin of this.db.origins()) {
+        if (originated && origin === this.node) continue;
+        this.sendLsa(hop, origin, this.db.get(origin) as Lsa);
+      }
+    }
+  }
+
+  /** Advertise our current neighbours under a new sequence number. */
+  private originate(): void {
+    this.mySeq = (this.mySeq + 1) >>> 0;
+    const lsa: Lsa = { seq: this.mySeq, neighbours: this.upNeighbours() };
+    this.db.set(this.node, lsa);
+    this.flood(this.node, lsa, null);
+    this.recompute();
+  }
+
+  private onLsa(link: HopLink, f: FrameFields): void {
+    const lsa = decodeLsa(f.payload);
+    if (lsa === null || f.src === BROADCAST_NODE) {
+      this.st.malformed++;
+      link.stats.malformed++;
+      return;
+    }
+    const origin = f.src;
+    if (origin === this.node) {
+      // Our own advertisement from before a restart: continue numbering above it.
+      const mine = this.db.get(this.node);
+      if (lsa.seq > this.mySeq || (lsa.seq === this.mySeq && !sameList(mine?.neighbours, lsa.neighbours))) {
+        this.mySeq = lsa.seq;
+        this.originate();
+      }
+      return;
+    }
+    const cur = this.db.get(origin);
+    if (cur === undefined || lsa.seq > cur.seq) {
+      this.st.lsaIn++;
+      this.db.set(origin, lsa);
+      this.flood(origin, lsa, link);
+      this.recompute();
+    } else if (lsa.seq < cur.seq) {
+      this.sendLsa(link, origin, cur);
+    }
+  }
+
+  private flood(origin: number, lsa: Lsa, except: HopLink | null): void {
+    for (const hop of this.hops) if (hop.up && hop !== except) this.sendLsa(hop, origin, lsa);
+  }
+
+  private sendLsa(hop: HopLink, origin: number, lsa: Lsa): void {
+    const t = this.tx;
+    t.flags = 0;
+    t.type = FrameType.LSA;
+    t.lseq = 0;
+    t.lack = 0;
+    t.domain = this.domain;
+    t.src = origin;
+    t.dst = BROADCAST_NODE;
+    t.ttl = 1;
+    t.srcPort = 0;
+    t.dstPort = 0;
+    t.epoch = this.epoch & 0xffff;
+    t.payload = encodeLsa(lsa);
+    if (hop.enqueue(this.codec.encode(t, undefined, 0, false), true)) this.st.lsaOut++;
+  }
+
+  private recompute(): void {
+    const { firstHop, reachable } = shortestPaths(this.db, this.node);
+    this.firstHop = firstHop;
+    this.trees.clear();
+    if (sameList(this.reachableNodes, reachable)) return;
+    this.reachableNodes = reachable;
+    this.st.topologyChanges++;
+    if (this.onTopology !== null) this.onTopology(reachable.slice());
+    if (this.waiters.length > 0) {
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const w of waiting) {
+        if (this.converged(w.expected)) w.resolve();
+        else this.waiters.push(w);
+      }
+    }
+  }
+
+  private onHelloTimer(): void {
+    const now = this.clock.now();
+    for (const hop of this.hops) hop.tick(now);
+    this.helloDeadline.arm(now + this.options.helloMs);
+  }
+
+  private onLsaTimer(): void {
+    this.originate();
+    this.lsaDeadline.arm(this.clock.now() + this.options.lsaRefreshMs);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * NetLayer options, their defaults and validation. Every limit the layer enforces is here so
+ * that it can be configured, reported (NetLayer.options) and written down (docs/PROTOCOL.md).
+ */
+import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
+
+export interface NetOptions {
+  /** Domain id (0..255); frames of other domains are dropped. */
+  domain: number;
+  /** This board's node id (0..254). */
+  node: number;
+  /** Uniform in [0, 1): Hal.random. Session ids and injected faults use it (deterministic in the simulator). */
+  random: () => number;
+  /** Starting membership epoch (0..65535). Default 0. */
+  epoch?: number;
+  /** Frames in flight per link before an ack (1..64). Default 8. */
+  window?: number;
+  /** First retransmission timeout, before any round trip was measured (ms). Default 250. */
+  rtoMs?: number;
+  /** Floor and ceiling of the adaptive retransmission timeout (ms). Defaults 20 and 2000. */
+  minRtoMs?: number;
+  maxRtoMs?: number;
+  /** Timeouts in a row without an ack before the link is declared down. Default 8. */
+  maxRetries?: number;
+  /** Frames waiting (beyond the window) per link; send/forward fails beyond it. Default 32. */
+  maxQueue?: number;
+  /** Largest payload (bytes, 264..65535). Default 4200: a 4 KiB page plus upper-layer headers. */
+  maxPayload?: number;
+  /** HELLO period on every link (ms). Default 500. */
+  helloMs?: number;
+  /** A link that was heard from but is silent this long is declared down (ms). Default 4 * helloMs. */
+  deadMs?: number;
+  /** Longest wait before a standalone LINK_ACK for in-order frames (ms). Default 5. */
+  ackDelayMs?: number;
+  /** Acknowledge at once when this many in-order frames are unacknowledged. Default max(1, window/2). */
+  ackEvery?: number;
+  /** Duplicate standalone acks that trigger a fast retransmission. Default 2. */
+  dupAcks?: number;
+  /** Initial ttl of frames this node originates (1..255). Default 16. */
+  ttl?: number;
+  /** Period at which this node re-floods its link-state advertisement (ms). Default 30000. */
+  lsaRefreshMs?: number;
+  /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
+  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+}
+
+export type ResolvedNetOptions = Required<NetOptions>;
+
+/** The smallest maxPayload: a link-state advertisement listing 254 neighbours must fit. */
+export const MIN_MAX_PAYLOAD = 264;
+/** Sequence numbers are 8 bits; a window above half the space could not tell new from old. */
+export const MAX_WINDOW = 64;
+
+function int(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`net option ${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function ms(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new RangeError(`net option ${name} must be a number of ms >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function silent(): void {}
+
+export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
+  const window = int('window', o.window ?? 8, 1, MAX_WINDOW);
+  const helloMs = ms('helloMs', o.helloMs ?? 500, 1);
+  const minRtoMs = ms('minRtoMs', o.minRtoMs ?? 20, 1);
+  const maxRtoMs = ms('maxRtoMs', o.maxRtoMs ?? 2000, minRtoMs);
+  if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
+  if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
+  return {
+    domain: int('domain', o.domain, 0, 255),
+    node: int('node', o.node, 0, 254),
+    random: o.random,
+    epoch: int('epoch', o.epoch ?? 0, 0, 0xffff),
+    window,
+    rtoMs: ms('rtoMs', o.rtoMs ?? 250, minRtoMs),
+    minRtoMs,
+    maxRtoMs,
+    maxRetries: int('maxRetries', o.maxRetries ?? 8, 1, 1000),
+    maxQueue: int('maxQueue', o.maxQueue ?? 32, 1, 1 << 20),
+    maxPayload: int('maxPayload', o.maxPayload ?? DEFAULT_MAX_PAYLOAD, MIN_MAX_PAYLOAD, PAYLOAD_LIMIT),
+    helloMs,
+    deadMs: ms('deadMs', o.deadMs ?? 4 * helloMs, helloMs),
+    ackDelayMs: ms('ackDelayMs', o.ackDelayMs ?? 5, 0),
+    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >> 1), 1, 255),
+    dupAcks: int('dupAcks', o.dupAcks ?? 2, 1, 255),
+    ttl: int('ttl', o.ttl ?? 16, 1, 255),
+    lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
+    log: o.log ?? silent,
+  };
+}

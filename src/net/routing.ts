@@ -1,0 +1,102 @@
+/**
+ * Link-state routing: the database of advertisements and the breadth-first searches over it.
+ * An edge a–b exists only when a lists b AND b lists a, so a half-known or half-dead link is
+ * never used. Searches visit neighbours in ascending node id, which gives the documented
+ * tie-break for free: among equal-length paths the first hop with the lowest node id wins.
+ */
+import type { Lsa } from './control.js';
+
+export class LinkStateDb {
+  private readonly entries = new Map<number, Lsa>();
+
+  get(node: number): Lsa | undefined {
+    return this.entries.get(node);
+  }
+
+  set(node: number, lsa: Lsa): void {
+    this.entries.set(node, lsa);
+  }
+
+  /** Origins with an advertisement, in insertion order. */
+  origins(): IterableIterator<number> {
+    return this.entries.keys();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  adjacent(a: number, b: number): boolean {
+    const ea = this.entries.get(a);
+    const eb = this.entries.get(b);
+    return ea !== undefined && eb !== undefined && ea.neighbours.includes(b) && eb.neighbours.includes(a);
+  }
+}
+
+export interface SearchResult {
+  /** parent[v]: the node v was reached from, -1 for the root and for unreachable nodes. */
+  parent: Int16Array;
+  /** Reached nodes in visiting order, the root first. */
+  order: number[];
+}
+
+export function breadthFirst(db: LinkStateDb, root: number): SearchResult {
+  const parent = new Int16Array(256).fill(-1);
+  const seen = new Uint8Array(256);
+  const order = [root];
+  seen[root] = 1;
+  for (let i = 0; i < order.length; i++) {
+    const u = order[i];
+    const eu = db.get(u);
+    if (eu === undefined) continue;
+    for (const v of eu.neighbours) {
+      if (seen[v] === 1) continue;
+      const ev = db.get(v);
+      if (ev === undefined || !ev.neighbours.includes(u)) continue;
+      seen[v] = 1;
+      parent[v] = u;
+      order.push(v);
+    }
+  }
+  return { parent, order };
+}
+
+export interface Routes {
+  /** firstHop[dst]: the neighbour to send through, dst itself for a neighbour, -1 when unreachable or self. */
+  firstHop: Int16Array;
+  /** Reachable nodes including `self`, ascending. */
+  reachable: number[];
+}
+
+export function shortestPaths(db: LinkStateDb, self: number): Routes {
+  const { parent, order } = breadthFirst(db, self);
+  const firstHop = new Int16Array(256).fill(-1);
+  // BFS order puts every node after its parent, so the parent's first hop is known.
+  for (let i = 1; i < order.length; i++) {
+    const v = order[i];
+    const p = parent[v];
+    firstHop[v] = p === self ? v : firstHop[p];
+  }
+  const reachable = order.slice().sort((a, b) => a - b);
+  return { firstHop, reachable };
+}
+
+export interface TreePosition {
+  /** Our parent in the tree rooted at the source, -1 when we are the root or not in the tree. */
+  parent: number;
+  /** Our children in that tree, ascending. */
+  children: number[];
+}
+
+/** Where `self` sits in the breadth-first broadcast tree rooted at `root`. */
+export function treePosition(db: LinkStateDb, root: number, self: number): TreePosition {
+  const { parent, order } = breadthFirst(db, root);
+  const children: number[] = [];
+  for (let i = 1; i < order.length; i++) if (parent[order[i]] === self) children.push(order[i]);
+  children.sort((a, b) => a - b);
+  return { parent: parent[self], children };
+}

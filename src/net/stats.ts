@@ -1,0 +1,89 @@
+/**
+ * Counters the network layer keeps: the NetStats of the contract plus what the simulator's
+ * live view and the console show per link.
+ */
+import type { LinkKind } from '../hal.js';
+import type { NetStats } from './net.js';
+
+export interface NetLayerStats extends NetStats {
+  /** Frames accepted by send() (broadcasts count once). */
+  sent: number;
+  /** Frames handed to registered handlers (a frame two handlers share counts once). */
+  delivered: number;
+  /** Delivered frames no handler was registered for. */
+  unhandled: number;
+  /** Handlers that threw (the layer logs, counts and carries on). */
+  handlerErrors: number;
+  /** Sequenced frames received a second time (retransmissions of frames already had). */
+  duplicates: number;
+  /** Frames queued or in flight on a link when it went down or its peer restarted. */
+  linkDropped: number;
+  /** Frames dropped by the ingress fault injector (drop probability or blockNodes). */
+  faultDropped: number;
+  /** Well-formed frames of another domain. */
+  wrongDomain: number;
+  /** Frames that could not be forwarded because their ttl ran out (also counted in unroutable). */
+  ttlExpired: number;
+  /** Broadcasts not taken because they came from a neighbour that is not our parent in the source's tree. */
+  broadcastRejected: number;
+  /** Link-state advertisements received and installed / sent (floods count per link). */
+  lsaIn: number;
+  lsaOut: number;
+  /** Times the set of reachable nodes changed. */
+  topologyChanges: number;
+}
+
+export interface LinkStats {
+  index: number;
+  kind: LinkKind;
+  /** Both sides have heard each other's HELLO: frames flow. */
+  up: boolean;
+  /** Node id of the neighbour last heard on this link, -1 if none yet. */
+  peer: number;
+  framesIn: number;
+  framesOut: number;
+  /** Raw bytes, COBS overhead included on stream links. */
+  bytesIn: number;
+  bytesOut: number;
+  retransmits: number;
+  /** Frames that failed decode (CRC, length, version, flags) or carried bad control payloads. */
+  malformed: number;
+  duplicates: number;
+  /** Sequenced frames that arrived ahead of a gap and were held for in-order delivery. */
+  outOfOrder: number;
+  /** Sequenced frames received while the link was not up (the peer retransmits them later). */
+  noSession: number;
+  /** Frames lost from this link's queue/window when it went down or its peer restarted. */
+  dropped: number;
+  faultDropped: number;
+  wrongDomain: number;
+  /** Stream links: frames longer than the largest frame, and frames cut short by a delimiter. */
+  overruns: number;
+  garbage: number;
+  ups: number;
+  downs: number;
+  /** Frames sent and not yet acknowledged / waiting behind the window, now. */
+  inflight: number;
+  queued: number;
+  /** Current retransmission timeout and smoothed round trip (-1 before the first sample). */
+  rtoMs: number;
+  srttMs: number;
+}
+
+export function newNetLayerStats(): NetLayerStats {
+  return {
+    framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, forwarded: 0, retransmits: 0,
+    malformed: 0, stale: 0, unroutable: 0, sent: 0, delivered: 0, unhandled: 0,
+    handlerErrors: 0, duplicates: 0, linkDropped: 0, faultDropped: 0, wrongDomain: 0,
+    ttlExpired: 0, broadcastRejected: 0, lsaIn: 0, lsaOut: 0, topologyChanges: 0,
+  };
+}
+
+export function newLinkStats(index: number, kind: LinkKind): LinkStats {
+  return {
+    index, kind, up: false, peer: -1, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0,
+    retransmits: 0, malformed: 0, duplicates: 0, outOfOrder: 0, noSession: 0, dropped: 0,
+    faultDropped: 0, wrongDomain: 0, overruns: 0, garbage: 0, ups: 0, downs: 0, inflight: 0,
+    queued: 0, rtoMs: 0, srttMs: -1,
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Frame format v1, the same on every link (docs/PROTOCOL.md is normative):
+ *
+ *   off size field
+ *   0   1    version (high nibble = 1) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID)
+ *   1   1    type            2 1 lseq      3 1 lack        4 1 domain
+ *   5   1    src node        6 1 dst node  7 1 ttl
+ *   8   2    src port LE    10 2 dst port LE  12 2 epoch LE  14 2 payload length LE
+ *   16  n    payload
+ *   16+n 4   CRC-32 (IEEE) LE over bytes 0 .. 16+n-1
+ *
+ * flags, lseq, lack and ttl are hop fields: rewritten at every hop, so the CRC is too.
+ */
+import { Crc32 } from './crc32.js';
+
+export const FRAME_VERSION = 1;
+export const FLAG_ACK_VALID = 0x1;
+export const FLAG_SEQ_VALID = 0x2;
+/** Flag bits a v1 receiver understands; a frame with any other bit set is malformed. */
+export const FLAGS_KNOWN = FLAG_ACK_VALID | FLAG_SEQ_VALID;
+export const HEADER_SIZE = 16;
+export const CRC_SIZE = 4;
+export const FRAME_OVERHEAD = HEADER_SIZE + CRC_SIZE;
+/** A 4 KiB DSM page plus room for the headers of the layers above the network. */
+export const DEFAULT_MAX_PAYLOAD = 4200;
+/** The payload length field is 16 bits. */
+export const PAYLOAD_LIMIT = 0xffff;
+
+export const OFF_VERSION_FLAGS = 0;
+export const OFF_TYPE = 1;
+export const OFF_LSEQ = 2;
+export const OFF_LACK = 3;
+export const OFF_DOMAIN = 4;
+export const OFF_SRC = 5;
+export const OFF_DST = 6;
+export const OFF_TTL = 7;
+export const OFF_SRC_PORT = 8;
+export const OFF_DST_PORT = 10;
+export const OFF_EPOCH = 12;
+export const OFF_LENGTH = 14;
+
+export interface FrameFields {
+  flags: number;
+  type: number;
+  lseq: number;
+  lack: number;
+  domain: number;
+  src: number;
+  dst: number;
+  ttl: number;
+  srcPort: number;
+  dstPort: number;
+  epoch: number;
+  /** After decode: a view into the decoded bytes, not a copy. */
+  payload: Uint8Array;
+}
+
+/** Why decode rejected a frame; `ok` when it did not. */
+export type FrameError = 'ok' | 'short' | 'version' | 'flags' | 'length' | 'too-large' | 'crc';
+
+export function emptyFrame(): FrameFields {
+  return {
+    flags: 0, type: 0, lseq: 0, lack: 0, domain: 0, src: 0, dst: 0, ttl: 0,
+    srcPort: 0, dstPort: 0, epoch: 0, payload: new Uint8Array(0),
+  };
+}
+
+function checkField(name: string, value: number, max: number): void {
+  if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
+    throw new RangeError(`frame.${name} must be an integer in 0..${max}, got ${String(value)}`);
+  }
+}
+
+export class FrameCodec {
+  readonly maxPayload: number;
+  private readonly crc = new Crc32();
+
+  constructor(maxPayload = DEFAULT_MAX_PAYLOAD) {
+    checkField('maxPayload', maxPayload, PAYLOAD_LIMIT);
+    this.maxPayload = maxPayload;
+  }
+
+  /** Bytes a frame with `payloadLength` bytes of payload occupies (unencoded). */
+  frameLength(payloadLength: number): number {
+    return FRAME_OVERHEAD + payloadLength;
+  }
+
+  /**
+   * Encode `f` into `out` at `offset` (or into a fresh array) and return a view of exactly
+   * the frame's bytes. Throws RangeError naming the field when one is out of range.
+   * `seal = false` leaves the CRC bytes unset, for a frame whose hop fields are set (and the
+   * CRC computed) later by `setHop`.
+   */
+  encode(f: FrameFields, out?: Uint8Array, offset = 0, seal = true): Uint8Array {
+    checkField('flags', f.flags, FLAGS_KNOWN);
+    checkField('type', f.type, 0xff);
+    checkField('lseq', f.lseq, 0xff);
+    checkField('lack', f.lack, 0xff);
+    checkField('domain', f.domain, 0xff);
+    checkField('src', f.src, 0xff);
+    checkField('dst', f.dst, 0xff);
+    checkField('ttl', f.ttl, 0xff);
+    checkField('srcPort', f.srcPort, 0xffff);
+    checkField('dstPort', f.dstPort, 0xffff);
+    checkField('epoch', f.epoch, 0xffff);
+    const n = f.payload.length;
+    if (n > this.maxPayload) {
+      throw new RangeError(`frame.payload is ${n} bytes, more than maxPayload ${this.maxPayload}`);
+    }
+    const total = FRAME_OVERHEAD + n;
+    const buf = out ?? new Uint8Array(total);
+    if (offset < 0 || offset + total > buf.length) {
+      throw new RangeError(`frame needs ${total} bytes at offset ${offset}, out has ${buf.length}`);
+    }
+    buf[offset + OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | f.flags;
+    buf[offset + OFF_TYPE] = f.type;
+    buf[offset + OFF_LSEQ] = f.lseq;
+    buf[offset + OFF_LACK] = f.lack;
+    buf[offset + OFF_DOMAIN] = f.domain;
+    buf[offset + OFF_SRC] = f.src;
+    buf[offset + OFF_DST] = f.dst;
+    buf[offset + OFF_TTL] = f.ttl;
+    buf[offset + OFF_SRC_PORT] = f.srcPort & 0xff;
+    buf[offset + OFF_SRC_PORT + 1] = f.srcPort >>> 8;
+    buf[offset + OFF_DST_PORT] = f.dstPort & 0xff;
+    buf[offset + OFF_DST_PORT + 1] = f.dstPort >>> 8;
+    buf[offset + OFF_EPOCH] = f.epoch & 0xff;
+    buf[offset + OFF_EPOCH + 1] = f.epoch >>> 8;
+    buf[offset + OFF_LENGTH] = n & 0xff;
+    buf[offset + OFF_LENGTH + 1] = n >>> 8;
+    buf.set(f.payload, offset + HEADER_SIZE);
+    const frame = buf.subarray(offset, offset + total);
+    if (seal) this.seal(frame);
+    return frame;
+  }
+
+  /**
+   * Validate `bytes` as exactly one frame and fill `into` (payload is a view into `bytes`).
+   * `into` is only meaningful when the result is `ok`.
+   */
+  decode(bytes: Uint8Array, into: FrameFields, verifyCrc = true): FrameError {
+    const len = bytes.length;
+    if (len < FRAME_OVERHEAD) return 'short';
+    const vf = bytes[OFF_VERSION_FLAGS];
+    if (vf >>> 4 !== FRAME_VERSION) return 'version';
+    if ((vf & 0x0f & ~FLAGS_KNOWN) !== 0) return 'flags';
+    const n = bytes[OFF_LENGTH] | (bytes[OFF_LENGTH + 1] << 8);
+    if (n > this.maxPayload) return 'too-large';
+    if (len !== FRAME_OVERHEAD + n) return 'length';
+    if (verifyCrc) {
+      const end = HEADER_SIZE + n;
+      const stored = (bytes[end] | (bytes[end + 1] << 8) | (bytes[end + 2] << 16) | (bytes[end + 3] << 24)) >>> 0;
+      if (stored !== this.crc.compute(bytes, 0, end)) return 'crc';
+    }
+    into.flags = vf & 0x0f;
+    into.type = bytes[OFF_TYPE];
+    into.lseq = bytes[OFF_LSEQ];
+    into.lack = bytes[OFF_LACK];
+    into.domain = bytes[OFF_DOMAIN];
+    into.src = bytes[OFF_SRC];
+    into.dst = bytes[OFF_DST];
+    into.ttl = bytes[OFF_TTL];
+    into.srcPort = bytes[OFF_SRC_PORT] | (bytes[OFF_SRC_PORT + 1] << 8);
+    into.dstPort = bytes[OFF_DST_PORT] | (bytes[OFF_DST_PORT + 1] << 8);
+    into.epoch = bytes[OFF_EPOCH] | (bytes[OFF_EPOCH + 1] << 8);
+    into.payload = bytes.subarray(HEADER_SIZE, HEADER_SIZE + n);
+    return 'ok';
+  }
+
+  /** Rewrite the hop fields of an encoded frame in place and re-seal it. */
+  setHop(frame: Uint8Array, flags: number, lseq: number, lack: number, ttl: number): void {
+    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_KNOWN);
+    frame[OFF_LSEQ] = lseq;
+    frame[OFF_LACK] = lack;
+    frame[OFF_TTL] = ttl;
+    this.seal(frame);
+  }
+
+  /** Recompute and store the CRC of a frame whose length field is already set. */
+  seal(frame: Uint8Array): void {
+    const end = frame.length - CRC_SIZE;
+    const c = this.crc.compute(frame, 0, end);
+    frame[end] = c & 0xff;
+    frame[end + 1] = (c >>> 8) & 0xff;
+    frame[end + 2] = (c >>> 16) & 0xff;
+    frame[end + 3] = c >>> 24;
+  }
+}

@@ -1,0 +1,168 @@
+import test from 'ava';
+import { DrivenHal } from '../../hal/driven/driven-hal.js';
+import { BoardHost } from '../../hal/driven/board-host.js';
+import type { BoardAction } from '../../hal/driven/events.js';
+import { probeBoot } from '../xs/fixtures/probe-boot.js';
+import { bootConfig } from '../xs/fixtures/bundle.js';
+
+const links = [
+  { kind: 'stream' as const, mtu: 256 },
+  { kind: 'datagram' as const, mtu: 8 },
+];
+
+test('timers: deterministic ids, absolute times, clear, one-shot firing', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 100 });
+  const fired: string[] = [];
+  const a = hal.setTimer(10, () => fired.push('a'));
+  const b = hal.setTimer(2.5, () => fired.push('b'));
+  const c = hal.setTimer(-5, () => fired.push('c'));
+  t.deepEqual([a, b, c], [1, 2, 3]);
+  hal.clearTimer(b);
+  hal.clearTimer(b);
+  hal.clearTimer(999);
+  t.deepEqual(hal.takeActions(), [
+    { kind: 'timer-set', id: 1, at: 110 },
+    { kind: 'timer-set', id: 2, at: 102.5 },
+    { kind: 'timer-set', id: 3, at: 100 },
+    { kind: 'timer-clear', id: 2 },
+  ]);
+  t.is(hal.pendingTimers, 2);
+  hal.advance(110);
+  t.true(hal.fireTimer(a));
+  t.false(hal.fireTimer(a), 'a timer fires once');
+  t.false(hal.fireTimer(b), 'a cleared timer does not fire');
+  t.deepEqual(fired, ['a']);
+  t.is(hal.now(), 110);
+  t.throws(() => hal.setTimer(Number.NaN, () => {}), { message: /delayMs/ });
+});
+
+test('links copy what they send and enforce the datagram mtu; console and log become actions', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000 });
+  const buf = new Uint8Array([1, 2, 3]);
+  hal.links[0]!.write(buf);
+  buf[0] = 99;
+  hal.links[0]!.write(new Uint8Array(0));
+  t.throws(() => hal.links[1]!.write(new Uint8Array(9)), { instanceOf: RangeError, message: /links\[1\].*mtu 8/ });
+  hal.console.write('hi');
+  hal.log('warn', 'careful');
+  hal.event('iter', 3);
+  hal.hang(7);
+  const actions = hal.takeActions();
+  t.deepEqual(actions, [
+    { kind: 'tx', link: 0, bytes: new Uint8Array([1, 2, 3]) },
+    { kind: 'console', text: 'hi' },
+    { kind: 'log', level: 'warn', message: 'careful' },
+    { kind: 'event', name: 'iter', value: 3, detail: '' },
+    { kind: 'hang', ms: 7 },
+  ]);
+  t.deepEqual(hal.takeActions(), []);
+});
+
+test('halt silences the board: later outputs are dropped and listeners removed', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000 });
+  let got = 0;
+  hal.links[0]!.onReceive = () => got++;
+  hal.setTimer(1, () => got++);
+  hal.halt('done');
+  hal.console.write('ghost');
+  hal.links[0]!.write(new Uint8Array([1]));
+  hal.setTimer(1, () => {});
+  hal.reset();
+  t.deepEqual(
+    hal.takeActions().map((a) => a.kind),
+    ['timer-set', 'halt'],
+  );
+  t.false(hal.receive(0, new Uint8Array([1])));
+  t.false(hal.fireTimer(1));
+  t.is(got, 0);
+  t.is(hal.stopped, 'halt');
+});
+
+test('random is seeded; memory reports host figures', (t) => {
+  const a = new DrivenHal({ links, seed: 5, ramLimit: 4096 });
+  const b = new DrivenHal({ links, seed: 5, ramLimit: 4096 });
+  t.deepEqual([a.random(), a.random()], [b.random(), b.random()]);
+  t.deepEqual(a.memory(), { used: 0, limit: 4096 });
+  a.setMemory(100, 2048);
+  t.deepEqual(a.memory(), { used: 100, limit: 2048 });
+});
+
+function run(host: BoardHost, ...batches: Parameters<BoardHost['apply']>[0][]): BoardAction[][] {
+  return batches.map((b) => {
+    host.apply(b);
+    return host.takeActions();
+  });
+}
+
+test('BoardHost boots, routes events and turns exceptions into a halt', (t) => {
+  const host = new BoardHost(probeBoot);
+  const [boot, rx, crash, after] = run(
+    host,
+    [{ kind: 'console', text: 'early' }, { kind: 'time', now: 3 }, { kind: 'boot', config: bootConfig(4) }],
+    [{ kind: 'time', now: 8 }, { kind: 'timer', id: 1 }, { kind: 'console', text: 'now' }],
+    [{ kind: 'time', now: 9 }, { kind: 'console', text: 'throw x' }, { kind: 'console', text: 'now' }],
+    [{ kind: 'time', now: 10 }, { kind: 'console', text: 'now' }],
+  );
+  t.deepEqual(boot, [
+    { kind: 'console', text: 'boot node 4 rank 4 app probe\n' },
+    { kind: 'log', level: 'info', message: 'links 2 seed 1238' },
+    { kind: 'timer-set', id: 1, at: 8 },
+  ]);
+  t.deepEqual(rx, [
+    { kind: 'event', name: 'tick', value: 1, detail: 'at 8' },
+    { kind: 'tx', link: 0, bytes: new Uint8Array([0xee, 1]) },
+    { kind: 'timer-set', id: 2, at: 18 },
+    { kind: 'console', text: 'now 8\n' },
+  ]);
+  t.deepEqual(crash, [{ kind: 'halt', reason: 'uncaught exception in console handler: Error: thrown on request x' }]);
+  t.deepEqual(after, []);
+  t.is(host.state, 'halt');
+  t.is(host.counters.crashes, 1);
+  t.is(host.counters.dropped, 3, 'the early console line, and the two after the crash');
+});
+
+test('a bad boot config halts the board naming the field', (t) => {
+  const cases: [string, RegExp][] = [
+    ['not json', /config is not JSON/],
+    ['[]', /config must be an object/],
+    [JSON.stringify({ links: [{ kind: 'radio', mtu: 1 }], seed: 1, ramLimit: 1 }), /config\.links\[0\]\.kind/],
+    [JSON.stringify({ links: [{ kind: 'stream', mtu: 0 }], seed: 1, ramLimit: 1 }), /config\.links\[0\]\.mtu/],
+    [JSON.stringify({ links: [], seed: 'x', ramLimit: 1 }), /config\.seed/],
+    [JSON.stringify({ links: [], seed: 1 }), /config\.ramLimit/],
+  ];
+  for (const [config, why] of cases) {
+    const host = new BoardHost(() => t.fail('boot must not run'));
+    host.apply([{ kind: 'boot', config }]);
+    const actions = host.takeActions();
+    t.is(actions.length, 1);
+    t.is(actions[0]!.kind, 'halt');
+    t.regex((actions[0] as { reason: string }).reason, why);
+    t.is(host.state, 'halt');
+  }
+});
+
+test('an exception in boot halts; a second boot is refused', (t) => {
+  const crashing = new BoardHost(() => {
+    throw new TypeError('no app');
+  });
+  crashing.apply([{ kind: 'boot', config: bootConfig(1) }]);
+  t.deepEqual(crashing.takeActions(), [{ kind: 'halt', reason: 'uncaught exception in boot: TypeError: no app' }]);
+
+  const host = new BoardHost(() => {});
+  host.apply([{ kind: 'boot', config: bootConfig(1) }, { kind: 'boot', config: bootConfig(1) }]);
+  const actions = host.takeActions();
+  t.is(actions.length, 1);
+  t.is(actions[0]!.kind, 'log');
+  t.is(host.state, 'running');
+});
+
+test('memory events before and after boot reach Hal.memory()', (t) => {
+  const host = new BoardHost(probeBoot);
+  host.apply([{ kind: 'memory', used: 10, limit: 20 }, { kind: 'boot', config: bootConfig(1) }]);
+  host.takeActions();
+  host.apply([{ kind: 'console', text: 'mem' }, { kind: 'memory', used: 30, limit: 40 }, { kind: 'console', text: 'mem' }]);
+  t.deepEqual(host.takeActions(), [
+    { kind: 'console', text: 'mem 10 20\n' },
+    { kind: 'console', text: 'mem 30 40\n' },
+  ]);
+});

@@ -1,0 +1,114 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+
+function encode(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(cobsEncodedLength(data.length));
+  return out.subarray(0, cobsEncode(data, out));
+}
+
+/** Byte arrays rich in zeros and long non-zero runs (the COBS edge cases). */
+const arbData = fc.oneof(
+  fc.uint8Array({ maxLength: 700 }),
+  fc.array(fc.constantFrom(0, 1, 0xff), { maxLength: 300 }).map((a) => Uint8Array.from(a)),
+  fc.integer({ min: 250, max: 600 }).map((n) => Uint8Array.from({ length: n }, (_, i) => (i % 255) + 1)),
+);
+
+test('encoded form has no zero but its delimiter and respects the length bound', (t) => {
+  fc.assert(
+    fc.property(arbData, (data) => {
+      const enc = encode(data);
+      if (enc.length > cobsEncodedLength(data.length)) return false;
+      if (enc[enc.length - 1] !== 0) return false;
+      return enc.subarray(0, enc.length - 1).every((b) => b !== 0);
+    }),
+    { seed: 3, numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('round trip through cobsDecode', (t) => {
+  fc.assert(
+    fc.property(arbData, (data) => {
+      const enc = encode(data);
+      const out = new Uint8Array(data.length);
+      const n = cobsDecode(enc, out, 0, enc.length - 1);
+      return n === data.length && Buffer.from(out).equals(Buffer.from(data));
+    }),
+    { seed: 4, numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('edge cases: empty, one zero, 254 and 255 non-zero bytes', (t) => {
+  t.deepEqual(Array.from(encode(new Uint8Array(0))), [1, 0]);
+  t.deepEqual(Array.from(encode(Uint8Array.of(0))), [1, 1, 0]);
+  const run254 = encode(new Uint8Array(254).fill(7));
+  t.is(run254[0], 0xff);
+  t.is(run254.length, 257);
+  const run255 = encode(new Uint8Array(255).fill(7));
+  t.deepEqual(Array.from(run255.subarray(255)), [2, 7, 0]);
+});
+
+test('cobsDecode rejects malformed input', (t) => {
+  const out = new Uint8Array(10);
+  t.is(cobsDecode(Uint8Array.of(5, 1, 2), out), -1, 'truncated run');
+  t.is(cobsDecode(Uint8Array.of(3, 0, 2), out), -1, 'zero inside');
+  t.is(cobsDecode(Uint8Array.of(12, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), out), -1, 'does not fit');
+});
+
+test('the deframer recovers frames from arbitrary chunking of a stream', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(arbData.filter((d) => d.length > 0), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
+      (frames, cuts) => {
+        const stream = Buffer.concat(frames.map((f) => encode(f)));
+        const got: Buffer[] = [];
+        const d = new CobsDeframer(1000, (f) => got.push(Buffer.from(f)));
+        let pos = 0;
+        for (let i = 0; pos < stream.length; i++) {
+          const n = cuts[i % cuts.length];
+          d.push(stream.subarray(pos, pos + n));
+          pos += n;
+        }
+        return (
+          got.length === frames.length &&
+          got.every((g, i) => g.equals(Buffer.from(frames[i]))) &&
+          d.frames === frames.length && d.overruns === 0 && d.garbage === 0
+        );
+      },
+    ),
+    { seed: 5, numRuns: 200 },
+  );
+  t.pass();
+});
+
+test('the deframer bounds its buffer, counts overruns and garbage, and resynchronises', (t) => {
+  const got: number[][] = [];
+  const d = new CobsDeframer(8, (f) => got.push(Array.from(f)));
+  d.push(encode(new Uint8Array(9).fill(1))); // one byte too long
+  t.is(d.overruns, 1);
+  d.push(Uint8Array.of(5, 1, 2, 0)); // run of 4 cut by the delimiter after 2
+  t.is(d.garbage, 1);
+  d.push(Uint8Array.of(0, 0, 0)); // idle delimiters
+  d.push(encode(Uint8Array.of(1, 0, 2)));
+  t.deepEqual(got, [[1, 0, 2]]);
+  t.is(d.frames, 1);
+  // a frame of exactly the limit passes
+  d.push(encode(new Uint8Array(8).fill(3)));
+  t.is(got.length, 2);
+  t.throws(() => new CobsDeframer(0, () => {}), { message: /maxFrame/ });
+});
+
+test('the deframer never throws on random garbage', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 2000 }), (junk) => {
+      const d = new CobsDeframer(64, () => {});
+      d.push(junk);
+      return d.frames + d.overruns + d.garbage <= junk.length;
+    }),
+    { seed: 6, numRuns: 200 },
+  );
+  t.pass();
+});

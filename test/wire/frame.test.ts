@@ -1,0 +1,120 @@
+import test from 'ava';
+import fc from 'fast-check';
+import {
+  DEFAULT_MAX_PAYLOAD, FLAG_ACK_VALID, FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, emptyFrame,
+} from '../../src/wire/frame.js';
+import type { FrameFields } from '../../src/wire/frame.js';
+
+const codec = new FrameCodec();
+
+const arbFields = (maxPayload = 300): fc.Arbitrary<FrameFields> =>
+  fc.record({
+    flags: fc.integer({ min: 0, max: 3 }),
+    type: fc.integer({ min: 0, max: 255 }),
+    lseq: fc.integer({ min: 0, max: 255 }),
+    lack: fc.integer({ min: 0, max: 255 }),
+    domain: fc.integer({ min: 0, max: 255 }),
+    src: fc.integer({ min: 0, max: 255 }),
+    dst: fc.integer({ min: 0, max: 255 }),
+    ttl: fc.integer({ min: 0, max: 255 }),
+    srcPort: fc.integer({ min: 0, max: 0xffff }),
+    dstPort: fc.integer({ min: 0, max: 0xffff }),
+    epoch: fc.integer({ min: 0, max: 0xffff }),
+    payload: fc.uint8Array({ maxLength: maxPayload }),
+  });
+
+test('round trip of random frames: decode(encode(f)) == f', (t) => {
+  fc.assert(
+    fc.property(arbFields(), (f) => {
+      const bytes = codec.encode(f);
+      if (bytes.length !== FRAME_OVERHEAD + f.payload.length) return false;
+      const g = emptyFrame();
+      if (codec.decode(bytes, g) !== 'ok') return false;
+      const { payload, ...rest } = g;
+      const { payload: want, ...wantRest } = f;
+      t.deepEqual(rest, wantRest);
+      return Buffer.from(payload).equals(Buffer.from(want));
+    }),
+    { seed: 1, numRuns: 500 },
+  );
+  t.pass();
+});
+
+function flipsAllDetected(frame: Uint8Array): number {
+  const g = emptyFrame();
+  let missed = 0;
+  for (let bit = 0; bit < frame.length * 8; bit++) {
+    frame[bit >>> 3] ^= 1 << (bit & 7);
+    if (codec.decode(frame, g) === 'ok') missed++;
+    frame[bit >>> 3] ^= 1 << (bit & 7);
+  }
+  return missed;
+}
+
+test('every single-bit flip of random frames is detected', (t) => {
+  fc.assert(
+    fc.property(arbFields(120), (f) => flipsAllDetected(codec.encode(f)) === 0),
+    { seed: 2, numRuns: 40 },
+  );
+  t.pass();
+});
+
+test('every single-bit flip of a largest frame is detected', (t) => {
+  const payload = new Uint8Array(DEFAULT_MAX_PAYLOAD);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + 3) & 0xff;
+  const frame = codec.encode({ ...emptyFrame(), type: 0x30, ttl: 5, payload });
+  t.is(frame.length, FRAME_OVERHEAD + DEFAULT_MAX_PAYLOAD);
+  t.is(flipsAllDetected(frame), 0);
+});
+
+test('decode names the reason', (t) => {
+  const f = emptyFrame();
+  const good = codec.encode({ ...emptyFrame(), type: 0x10, ttl: 3, payload: Uint8Array.of(1, 2, 3) });
+  t.is(codec.decode(good, f), 'ok');
+  t.is(codec.decode(good.subarray(0, 19), f), 'short');
+  const bad = (mutate: (b: Uint8Array) => void): Uint8Array => {
+    const b = good.slice();
+    mutate(b);
+    return b;
+  };
+  t.is(codec.decode(bad((b) => { b[0] = 0x20; }), f), 'version');
+  t.is(codec.decode(bad((b) => { b[0] = 0x14; }), f), 'flags');
+  t.is(codec.decode(bad((b) => { b[14] = 4; }), f), 'length');
+  t.is(codec.decode(bad((b) => { b[15] = 0xff; }), f), 'too-large');
+  t.is(codec.decode(bad((b) => { b[17] ^= 0x40; }), f), 'crc');
+  const longer = new Uint8Array(good.length + 1);
+  longer.set(good);
+  t.is(codec.decode(longer, f), 'length');
+  t.is(new FrameCodec(2).decode(good, f), 'too-large');
+});
+
+test('encode rejects out-of-range fields naming them', (t) => {
+  const base = { ...emptyFrame(), ttl: 1 };
+  t.throws(() => codec.encode({ ...base, flags: 4 }), { instanceOf: RangeError, message: /frame\.flags/ });
+  t.throws(() => codec.encode({ ...base, dst: 256 }), { message: /frame\.dst/ });
+  t.throws(() => codec.encode({ ...base, srcPort: -1 }), { message: /frame\.srcPort/ });
+  t.throws(() => codec.encode({ ...base, epoch: 1.5 }), { message: /frame\.epoch/ });
+  t.throws(() => codec.encode({ ...base, payload: new Uint8Array(DEFAULT_MAX_PAYLOAD + 1) }), { message: /maxPayload/ });
+  t.throws(() => codec.encode(base, new Uint8Array(10)), { message: /needs 20 bytes/ });
+});
+
+test('setHop rewrites hop fields and keeps the frame valid', (t) => {
+  const frame = codec.encode({ ...emptyFrame(), type: 0x40, src: 1, dst: 9, ttl: 16, payload: Uint8Array.of(9, 8) });
+  codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, 200, 17, 15);
+  const f = emptyFrame();
+  t.is(codec.decode(frame, f), 'ok');
+  t.is(f.flags, 3);
+  t.is(f.lseq, 200);
+  t.is(f.lack, 17);
+  t.is(f.ttl, 15);
+  t.is(f.dst, 9);
+  t.deepEqual(Array.from(f.payload), [9, 8]);
+});
+
+test('an unsealed encode is completed by setHop', (t) => {
+  const frame = codec.encode({ ...emptyFrame(), type: 0x11, ttl: 2 }, undefined, 0, false);
+  const f = emptyFrame();
+  t.is(codec.decode(frame, f), 'crc');
+  codec.setHop(frame, FLAG_ACK_VALID, 0, 1, 2);
+  t.is(codec.decode(frame, f), 'ok');
+});

@@ -1,0 +1,145 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NodeBoard } from '../../hal/node/node-board.js';
+import { XsBoard, defaultBundlePath } from '../../host-sim/boards/xs-board.js';
+import type { SimBoard } from '../../host-sim/boards/sim-board.js';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { decodeActions } from '../../hal/driven/codec.js';
+import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import type { BootFunction } from '../../hal/driven/board-host.js';
+import { probeBoot } from './fixtures/probe-boot.js';
+import { bootConfig, probeBundle } from './fixtures/bundle.js';
+
+const script: BoardEvent[][] = [
+  [{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(3) }],
+  [{ kind: 'time', now: 5 }, { kind: 'timer', id: 1 }],
+  [
+    { kind: 'time', now: 6 },
+    { kind: 'rx', link: 0, bytes: new Uint8Array([1, 2, 3, 4]) },
+    { kind: 'rx', link: 1, bytes: new Uint8Array([9]) },
+    { kind: 'rx', link: 7, bytes: new Uint8Array([9]) },
+    { kind: 'console', text: 'now' },
+  ],
+  [{ kind: 'time', now: 15.25 }, { kind: 'timer', id: 2 }, { kind: 'console', text: 'utf8' }, { kind: 'console', text: 'cancel' }],
+  [{ kind: 'time', now: 16 }, { kind: 'timer', id: 3 }, { kind: 'console', text: 'hang 5' }, { kind: 'console', text: 'mem' }],
+  [{ kind: 'time', now: 20 }, { kind: 'console', text: 'throw boom' }, { kind: 'console', text: 'now' }],
+  [{ kind: 'time', now: 21 }, { kind: 'console', text: 'now' }],
+];
+
+async function runScript(board: SimBoard, batches: BoardEvent[][]): Promise<BoardAction[][]> {
+  const out: BoardAction[][] = [];
+  for (const batch of batches) out.push(await board.step(batch));
+  return out;
+}
+
+/** Uint8Array views from a pipe and fresh arrays compare equal by content. */
+function plain(actions: BoardAction[][]): unknown {
+  return actions.map((batch) => batch.map((a) => (a.kind === 'tx' ? { ...a, bytes: [...a.bytes] } : a)));
+}
+
+test('a V8 board and an XS board given the same batches take the same actions', async (t) => {
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), reportMemory: false, name: 'parity' });
+  try {
+    const v8 = new NodeBoard(probeBoot);
+    const [a, b] = [await runScript(v8, script), await runScript(xs, script)];
+    t.deepEqual(plain(b), plain(a));
+    // And the script exercised what it meant to: echoes, PRNG text, UTF-8, a hang, the crash.
+    const flat = a.flat();
+    t.true(flat.some((x) => x.kind === 'tx' && x.link === 0 && x.bytes.join() === '4,3,2,1'));
+    t.true(flat.some((x) => x.kind === 'console' && x.text.includes('世界 🎉')));
+    t.true(flat.some((x) => x.kind === 'hang' && x.ms === 5));
+    t.true(flat.some((x) => x.kind === 'timer-clear'));
+    t.deepEqual(a[5], [{ kind: 'halt', reason: 'uncaught exception in console handler: Error: thrown on request boom' }]);
+    t.deepEqual(a[6], []);
+    t.true(xs.figures().computeTotal > 0);
+    t.is(xs.figures().steps, script.length);
+  } finally {
+    await xs.kill();
+  }
+});
+
+test('the XS board really runs XS', async (t) => {
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), name: 'engine' });
+  try {
+    const v8 = new NodeBoard(probeBoot);
+    const ask: BoardEvent[][] = [[{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1) }], [{ kind: 'time', now: 1 }, { kind: 'console', text: 'engine' }]];
+    const fromXs = (await runScript(xs, ask))[1];
+    const fromV8 = (await runScript(v8, ask))[1];
+    t.deepEqual(fromXs, [{ kind: 'console', text: 'keeps-source false\n' }]);
+    t.deepEqual(fromV8, [{ kind: 'console', text: 'keeps-source true\n' }]);
+    t.is(xs.engine, 'xs');
+    t.true(xs.pid !== undefined);
+  } finally {
+    await xs.kill();
+  }
+});
+
+test('the XS board reports its measured heap through Hal.memory()', async (t) => {
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), name: 'memory' });
+  try {
+    await xs.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1) }]);
+    const actions = await xs.step([{ kind: 'time', now: 1 }, { kind: 'console', text: 'mem' }]);
+    const m = /^mem (\d+) (\d+)\n$/.exec((actions[0] as { text: string }).text);
+    t.truthy(m);
+    t.true(Number(m![1]) > 0);
+    t.is(Number(m![2]), 150 * 1024);
+    t.true(xs.figures().heapBytes > 0);
+  } finally {
+    await xs.kill();
+  }
+});
+
+test('an XS board that computes forever dies as a halt action, then stays silent', async (t) => {
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), meteringLimit: 1_000_000, stderr: 'ignore', name: 'spin' });
+  await xs.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1) }]);
+  const actions = await xs.step([{ kind: 'time', now: 1 }, { kind: 'console', text: 'spin' }]);
+  t.is(actions.length, 1);
+  t.is(actions[0]!.kind, 'halt');
+  t.regex((actions[0] as { reason: string }).reason, /too much computation/);
+  t.false(xs.alive);
+  t.regex(xs.exitReason!, /exit 17/);
+  t.deepEqual(await xs.step([{ kind: 'time', now: 2 }]), []);
+});
+
+test('an undecodable batch halts the XS board with the reason', async (t) => {
+  const w = new XsWorker({ name: 'garbage', stdout: 'ignore' });
+  try {
+    await w.evaluate(await probeBundle());
+    const r = await w.command(new Uint8Array([0x45, 5, 99]));
+    const actions = decodeActions(r.reply);
+    t.is(actions.length, 1);
+    t.regex((actions[0] as { reason: string }).reason, /^bad event batch: CodecError/);
+  } finally {
+    await w.kill();
+  }
+});
+
+test('the built board bundle loads in XS and matches V8 on boot', async (t) => {
+  const path = defaultBundlePath();
+  if (!existsSync(path)) {
+    t.fail(`${path} is missing: run \`npm run build\``);
+    return;
+  }
+  const t0 = performance.now();
+  const xs = await XsBoard.create({ name: 'bundle', reportMemory: false });
+  t.log(`spawn + bundle evaluation: ${(performance.now() - t0).toFixed(1)} ms`);
+  try {
+    const runtime = fileURLToPath(new URL('../../hal/driven/runtime.js', import.meta.url));
+    const batches: BoardEvent[][] = [
+      [{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1, { app: 'counter' }) }],
+      [{ kind: 'time', now: 1 }, { kind: 'console', text: 'help\n' }],
+    ];
+    const fromXs = await runScript(xs, batches);
+    if (!existsSync(runtime)) {
+      // Stand-in bundle (rollup.config.mjs) until the runtime exists.
+      t.deepEqual(fromXs[0], [{ kind: 'halt', reason: 'no runtime in this bundle: src/board.ts was not built' }]);
+      return;
+    }
+    const { bootRuntime } = (await import(runtime)) as { bootRuntime: BootFunction };
+    const fromV8 = await runScript(new NodeBoard(bootRuntime), batches);
+    t.deepEqual(plain(fromXs), plain(fromV8));
+  } finally {
+    await xs.kill();
+  }
+});

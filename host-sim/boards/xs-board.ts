@@ -4,12 +4,14 @@
  * trip: the encoded event batch goes in, the encoded actions come back after every promise
  * job in the VM has settled.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeActions, encodeEvents } from '../../hal/driven/codec.js';
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
-import { XsEvalError, XsWorker, XsWorkerExited } from '../xsnap/worker.js';
+import { XsEvalError, XsWorker, XsWorkerExited, defaultXsnapBinary } from '../xsnap/worker.js';
 import type { XsMeter, XsOutput } from '../xsnap/worker.js';
 import { emptyFigures } from './sim-board.js';
 import type { BoardFigures, SimBoard } from './sim-board.js';
@@ -28,6 +30,13 @@ export interface XsBoardOptions {
   /** Where the VM's print() and XS's own reports go. Default 'ignore' / 'inherit'. */
   stdout?: XsOutput;
   stderr?: XsOutput;
+  /** xsnap-worker binary; default: the board-sized build if present (see worker.ts). */
+  binary?: string;
+  /**
+   * Start from a heap snapshot of the evaluated bundle (made once per bundle and binary per
+   * process) instead of evaluating the bundle in every VM. Default true.
+   */
+  snapshot?: boolean;
   /**
    * Put a `memory` event (the measured heap, the configured ramLimit) into a batch whenever
    * the figure changed, so Hal.memory() on the board reports it. Default true.
@@ -56,6 +65,39 @@ export function loadBundle(path: string): string {
   return text;
 }
 
+// Parsing a board bundle costs an XS machine far more than starting one does; a snapshot of
+// a machine that has evaluated it lets every further board skip the parse.
+const snapshots = new Map<string, Promise<string | null>>();
+let snapshotDir: string | null = null;
+
+function snapshotFor(binary: string, text: string): Promise<string | null> {
+  const key = createHash('sha256').update(binary).update('\0').update(text).digest('hex').slice(0, 24);
+  let file = snapshots.get(key);
+  if (file === undefined) {
+    file = (async () => {
+      if (snapshotDir === null) {
+        const dir = mkdtempSync(join(tmpdir(), 'mcdsm-xs-'));
+        snapshotDir = dir;
+        process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      }
+      const path = join(snapshotDir, `${key}.xss`);
+      const w = new XsWorker({ binary, name: 'xs-snapshot', stdout: 'ignore', stderr: 'ignore' });
+      try {
+        await w.evaluate(text);
+        await w.writeSnapshot(path);
+        return path;
+      } catch {
+        // The board that evaluates the bundle itself reports why it does not load.
+        return null;
+      } finally {
+        await w.kill();
+      }
+    })();
+    snapshots.set(key, file);
+  }
+  return file;
+}
+
 export class XsBoard implements SimBoard {
   readonly engine = 'xs' as const;
   private readonly stats: BoardFigures = emptyFigures();
@@ -74,18 +116,22 @@ export class XsBoard implements SimBoard {
     this.reportMemory = options.reportMemory ?? true;
   }
 
-  /** Spawns the VM and evaluates the bundle in it. */
+  /** Spawns the VM and loads the bundle into it (from a snapshot when it can). */
   static async create(options: XsBoardOptions = {}): Promise<XsBoard> {
     const text = options.bundleText ?? loadBundle(options.bundlePath ?? defaultBundlePath());
+    const binary = options.binary ?? defaultXsnapBinary();
+    const snapshot = options.snapshot === false ? null : await snapshotFor(binary, text);
     const worker = new XsWorker({
+      binary,
       name: options.name ?? 'xs-board',
       meteringLimit: options.meteringLimit ?? 0,
       stdout: options.stdout ?? 'ignore',
       stderr: options.stderr ?? 'inherit',
+      ...(snapshot === null ? {} : { snapshot }),
     });
     const board = new XsBoard(worker, options);
     try {
-      const r = await worker.evaluate(text);
+      const r = await worker.evaluate(snapshot === null ? text : '0');
       // What the bundle itself allocates would be preloaded into flash on a real board.
       board.baselineSlots = r.meter.currentHeapCount;
     } catch (e) {

@@ -4,9 +4,9 @@ import { parseIntFlag } from '../sim/options.js';
 
 export async function consoleCommand(target: string, flags: { baud: string }): Promise<number> {
   const baudRate = parseIntFlag(flags.baud, '--baud', 300, 20_000_000);
-  process.stderr.write(`connected to ${target} — Ctrl-] quits\n`);
   const r = await runConsole(target, { baudRate });
-  return r.errors > 0 && r.reason === 'eof' ? 1 : 0;
+  // stdin is paused, not closed, after the client returns: leave explicitly.
+  process.exit(r.errors > 0 && r.reason === 'eof' ? 1 : 0);
 }
 
 export async function injectCommand(target: string, command: string, flags: { baud: string; timeout: string }): Promise<number> {

@@ -120,7 +120,10 @@ export class LineAssembler {
       case BS:
       case DEL:
         if (!this.overlong && this.buf.length > 0) {
-          this.buf = this.buf.slice(0, -1);
+          // Erase a whole character, not half of a surrogate pair.
+          const last = this.buf.charCodeAt(this.buf.length - 1);
+          const pair = last >= 0xdc00 && last <= 0xdfff && this.buf.length > 1;
+          this.buf = this.buf.slice(0, pair ? -2 : -1);
           if (this.echo) this.sink.echo('\b \b');
         }
         return;

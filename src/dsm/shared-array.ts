@@ -41,9 +41,6 @@ interface ReadCheck {
   hash: number;
 }
 
-/** Bytes of run header that merging across a gap of this many unchanged bytes saves. */
-const RUN_MERGE_GAP = 2;
-
 export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T> {
   readonly bytesPerElement: number;
   /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. */
@@ -306,8 +303,9 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /**
    * The byte runs of `page` to send to its home: bytes that differ from the twin plus
-   * write-only ranges. Runs separated by at most RUN_MERGE_GAP unchanged bytes are joined
-   * (cheaper than another run header).
+   * write-only ranges. Runs are exact: joining two runs across unchanged bytes would save a
+   * run header but send this board's old values of those bytes, overwriting what another
+   * writer put there in the same interval.
    */
   pageRuns(page: number, out: RangeList): void {
     out.clear();
@@ -326,7 +324,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         for (let j = 0; j < 4; j++) {
           const i = base + 4 * k + j;
           if (b[i] === twin[i - base]) continue;
-          if (runStart >= 0 && i - runEnd <= RUN_MERGE_GAP) {
+          if (i === runEnd) {
             runEnd = i + 1;
           } else {
             if (runStart >= 0) out.add(runStart, runEnd);
@@ -389,7 +387,7 @@ export function computeHomes(
     covered += e! - s!;
     for (let q = 0; q < r; q++) {
       const o = ranges[q]!;
-      if (s! < o[1] && o[0] < e!) {
+      if (s! < e! && o[0] < o[1] && s! < o[1] && o[0] < e!) {
         throw new DsmError('BAD_ARG', `${where}: home.ranges[${r}] overlaps home.ranges[${q}]`);
       }
     }

@@ -184,7 +184,8 @@ export class Core {
   tx(type: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array, data = false): boolean {
     const c = this.counters;
     if (dst === this.node) {
-      this.loop.push({ type, src: this.node, dst, srcPort, dstPort, epoch: this.net.epoch, payload });
+      // Copied like the Net copies: the payload may be the application's buffer.
+      this.loop.push({ type, src: this.node, dst, srcPort, dstPort, epoch: this.net.epoch, payload: payload.slice() });
       if (this.loopTimer < 0) this.loopTimer = this.setTimer(0, () => this.drainLoop());
       c.framesOut++;
       c.bytesOut += payload.length;

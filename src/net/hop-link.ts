@@ -22,6 +22,11 @@ import type { LinkStats, NetLayerStats } from './stats.js';
 
 /** Room above maxQueue for the layer's own frames (LSAs), so routing keeps working under load. */
 const CONTROL_SLACK = 256;
+/**
+ * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
+ * frame left in the receiver by line noise ends there instead of spoiling this frame.
+ */
+const IDLE_DELIMIT_MS = 10;
 
 export interface LinkHost {
   readonly node: number;
@@ -56,6 +61,7 @@ export class HopLink {
   private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
   private readonly rxFields: FrameFields = emptyFrame();
 
+  private lastWrite = -Infinity;
   private localSession = 0;
   private peerSession = 0;
   private lastHeard = 0;
@@ -92,7 +98,7 @@ export class HopLink {
     const maxFrame = FRAME_OVERHEAD + host.opts.maxPayload;
     if (hal.kind === 'stream') {
       this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame));
-      this.wireBuf = new Uint8Array(cobsEncodedLength(maxFrame));
+      this.wireBuf = new Uint8Array(1 + cobsEncodedLength(maxFrame));
     } else {
       this.deframer = null;
       this.wireBuf = null;
@@ -309,21 +315,22 @@ export class HopLink {
     }
     if (d > inflight) return; // older than the window, or nonsense
     const now = this.host.clock.now();
-    let sample = -1;
+    // Karn: an ack that covers a resent frame gives no sample (it may answer either copy, and
+    // frames after a gap waited at the receiver for it). A backed-off timeout stays backed off
+    // until a clean sample, else a link slower than the first guess would resend everything.
+    let clean = true;
     for (let i = 0; i < d; i++) {
       const s = (this.base + i) & 0xff;
-      if (this.retransmitted[s] === 0) sample = now - this.sentAt[s];
+      if (this.retransmitted[s] !== 0) clean = false;
       this.slots[s] = null;
+    }
+    if (clean) {
+      this.rttSample(now - this.sentAt[(ack - 1) & 0xff]);
+      this.rto = this.currentRto();
     }
     this.base = ack;
     this.timeouts = 0;
     this.dupAcks = 0;
-    // Karn: only a frame sent once gives a sample, and a backed-off timeout stays backed off
-    // until one does (else a link slower than the first guess would retransmit everything).
-    if (sample >= 0) {
-      this.rttSample(sample);
-      this.rto = this.currentRto();
-    }
     const left = (this.next - this.base) & 0xff;
     if (this.recovering) {
       const toRecover = (this.recoverSeq - this.base) & 0xff;
@@ -446,8 +453,12 @@ export class HopLink {
     // Copies: a target may keep what it was given while we rewrite hop fields for a retransmission.
     let out: Uint8Array;
     if (this.wireBuf !== null) {
-      const n = cobsEncode(frame, this.wireBuf, 0);
-      out = this.wireBuf.slice(0, n);
+      const now = this.host.clock.now();
+      const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
+      this.lastWrite = now;
+      this.wireBuf[0] = 0;
+      const n = cobsEncode(frame, this.wireBuf, lead);
+      out = this.wireBuf.slice(0, lead + n);
     } else {
       out = frame.slice();
     }

@@ -258,6 +258,8 @@ test('editing keys: backspace, DEL, Ctrl-U, arrow keys', (t) => {
   t.deepEqual(run(shell, io, 'ping \x1b[A\x1b[1;5Cf\x1bOPg'), { lines: ['pong=fg'], final: 'OK' });
   t.deepEqual(run(shell, io, 'ping\th'), { lines: ['pong=h'], final: 'OK' });
   t.deepEqual(run(shell, io, '\b\b\bping i'), { lines: ['pong=i'], final: 'OK' });
+  t.deepEqual(run(shell, io, 'ping j\u{1F600}\b'), { lines: ['pong=j'], final: 'OK' });
+  t.deepEqual(run(shell, io, 'ping \u00e9t\u00e9'), { lines: ['pong=\u00e9t\u00e9'], final: 'OK' });
 });
 
 test('overlong lines answer ERR line too long, are discarded whole, and the next line works', (t) => {

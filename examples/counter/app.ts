@@ -1,0 +1,14 @@
+/** The shared counter as a board app: `counter -- --k 10`; rank 0 returns `{ counter }`. */
+import type { App } from '../../src/app.js';
+import { openDsm } from '../../src/dsm/mcapi-transport.js';
+import { intOption } from '../laplace/options.js';
+import { counterOnDsm } from './counter.js';
+
+export const counterApp: App = {
+  name: 'counter',
+  async main(ctx) {
+    const k = intOption(ctx.args, 'k', 10, 0, 1_000_000);
+    const dsm = await openDsm(ctx);
+    return counterOnDsm(dsm, k, (i) => ctx.event('iter', i));
+  },
+};

@@ -1,0 +1,147 @@
+/**
+ * The seed paper's benchmark (SCASH/MCAPI, Figure 5): Jacobi iterations of the 2-D Laplace
+ * equation on an (N+2) x (N+2) grid, row-major u[y * XS + x] with XS = N + 2. Row y = 0 is
+ * held at 1.0, every other boundary at 0.0. Engine neutral: runs on the boards.
+ */
+import type { AppValue } from '../../src/app.js';
+import type { Dsm } from '../../src/dsm/index.js';
+import { Sha256 } from '../../src/util/sha256.js';
+
+export interface LaplaceOptions {
+  n: number;
+  iters: number;
+}
+
+/** Rows [first, first + count) of 1..n that `rank` computes: as even as possible. */
+export function bandOf(n: number, boards: number, rank: number): { first: number; count: number } {
+  const base = Math.floor(n / boards);
+  const rem = n % boards;
+  return { first: 1 + rank * base + Math.min(rank, rem), count: base + (rank < rem ? 1 : 0) };
+}
+
+/**
+ * Home element ranges: each board homes the rows it computes, so its writes stay local and
+ * only halo rows cross the wire. Row 0 goes with the first band, row N+1 with the last
+ * non-empty one; boards without rows home nothing.
+ */
+export function laplaceHomes(n: number, boards: number): [number, number][] {
+  const xs = n + 2;
+  const total = xs * xs;
+  const used = Math.min(n, boards);
+  const out: [number, number][] = [];
+  for (let r = 0; r < boards; r++) {
+    if (r >= used) {
+      out.push([total, total]);
+      continue;
+    }
+    const { first, count } = bandOf(n, boards, r);
+    out.push([r === 0 ? 0 : first * xs, r === used - 1 ? total : (first + count) * xs]);
+  }
+  return out;
+}
+
+/** One Jacobi sweep over rows [y0, y1): the kernel of Figure 5, additions in its order. */
+function sweep(
+  dst: Float64Array,
+  dstBase: number,
+  src: Float64Array,
+  srcBase: number,
+  xs: number,
+  n: number,
+  y0: number,
+  y1: number,
+): void {
+  for (let y = y0; y < y1; y++) {
+    const row = y * xs;
+    for (let x = 1; x <= n; x++) {
+      const i = row + x;
+      dst[i - dstBase] = (src[i - xs - srcBase]! + src[i + xs - srcBase]! + src[i - 1 - srcBase]! + src[i + 1 - srcBase]!) / 4.0;
+    }
+  }
+}
+
+/** The whole computation on one board; tests compare the DSM result with it bit for bit. */
+export function laplaceSequential(n: number, iters: number): Float64Array {
+  const xs = n + 2;
+  let u = new Float64Array(xs * xs);
+  let uu = new Float64Array(xs * xs);
+  for (let x = 0; x < xs; x++) {
+    u[x] = 1.0;
+    uu[x] = 1.0;
+  }
+  for (let k = 0; k < iters; k++) {
+    sweep(uu, 0, u, 0, xs, n, 1, n + 1);
+    const t = u;
+    u = uu;
+    uu = t;
+  }
+  return u;
+}
+
+/** SHA-256 of the values as little-endian IEEE 754 doubles, in index order. */
+export function digestFloat64(values: Float64Array): string {
+  const sha = new Sha256();
+  const chunk = new Uint8Array(4096);
+  const dv = new DataView(chunk.buffer);
+  for (let i = 0; i < values.length; ) {
+    const n = Math.min(values.length - i, chunk.length / 8);
+    for (let j = 0; j < n; j++) dv.setFloat64(8 * j, values[i + j]!, true);
+    sha.update(n * 8 === chunk.length ? chunk : chunk.subarray(0, n * 8));
+    i += n;
+  }
+  return sha.digestHex();
+}
+
+export interface LaplaceRun extends LaplaceOptions {
+  /** Called after each iteration's barrier with the iteration count so far. */
+  onIter?: (k: number) => void;
+  /** Called between the last iteration and the gather on rank 0 (figures per phase). */
+  onComputed?: () => void;
+}
+
+/**
+ * Run the benchmark on a DSM whose every board calls this. Rank 0 gathers the final grid
+ * through the DSM and returns `{ digest, n, iters, boards }`; the other ranks return null.
+ */
+export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue> {
+  const { n, iters } = run;
+  const boards = dsm.size;
+  const rank = dsm.rank;
+  const xs = n + 2;
+  const total = xs * xs;
+  const home = { ranges: laplaceHomes(n, boards) };
+  let u = await dsm.alloc('laplace.u', 'Float64', total, { home });
+  let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home });
+  if (rank === 0) {
+    (await dsm.acquire(u, 0, xs, 'w')).fill(1.0);
+    (await dsm.acquire(uu, 0, xs, 'w')).fill(1.0);
+  }
+  await dsm.barrier();
+  const { first, count } = bandOf(n, boards, rank);
+  const end = first + count;
+  for (let k = 0; k < iters; k++) {
+    if (count > 0) {
+      // Read the band and the halo rows' interior; write the band's interior (the columns
+      // between rows come along, unchanged, which keeps it one range).
+      const srcBase = (first - 1) * xs + 1;
+      const src = await dsm.acquire(u, srcBase, end * xs + n + 1, 'r');
+      const dstBase = first * xs + 1;
+      const dst = await dsm.acquire(uu, dstBase, (end - 1) * xs + n + 1, 'w');
+      sweep(dst, dstBase, src, srcBase, xs, n, first, end);
+    }
+    const t = u;
+    u = uu;
+    uu = t;
+    await dsm.barrier();
+    run.onIter?.(k + 1);
+  }
+  run.onComputed?.();
+  let result: AppValue = null;
+  if (rank === 0) {
+    const all = await dsm.acquire(u, 0, total, 'r');
+    result = { digest: digestFloat64(all), n, iters, boards };
+  }
+  // Everyone stays until rank 0 has gathered: the homes must answer its fetches.
+  await dsm.barrier();
+  return result;
+}

@@ -1,0 +1,59 @@
+/**
+ * Opens an ECMA-419 serial port (`embedded:io/serial`) in buffer mode with a transmit queue
+ * and hands received bytes to a callback. Shared by UART links and the console.
+ */
+import Serial from 'embedded:io/serial';
+import { TxQueue } from './tx-queue.js';
+import type { TxStats } from './tx-queue.js';
+
+/** Where a port is: the UART number, its pins, its speed. */
+export interface SerialPortSpec {
+  port: number;
+  receive: number;
+  transmit: number;
+  baud: number;
+}
+
+export class SerialPort {
+  private readonly serial: Serial;
+  private readonly tx: TxQueue;
+  private closed = false;
+
+  constructor(spec: SerialPortSpec, txLimit: number, onBytes: (bytes: Uint8Array) => void) {
+    let tx: TxQueue | null = null;
+    this.serial = new Serial({
+      port: spec.port,
+      receive: spec.receive,
+      transmit: spec.transmit,
+      baud: spec.baud,
+      format: 'buffer',
+      onReadable(this: Serial) {
+        const data = this.read();
+        if (data instanceof ArrayBuffer && data.byteLength > 0) onBytes(new Uint8Array(data));
+      },
+      onWritable(this: Serial, count: number) {
+        tx?.onWritable(count);
+      },
+    });
+    const serial = this.serial;
+    tx = new TxQueue({ write: (chunk) => serial.write(chunk) }, txLimit);
+    this.tx = tx;
+  }
+
+  /** Queue bytes; false when the transmit queue is full (the write is dropped and counted). */
+  write(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
+    return this.tx.push(bytes);
+  }
+
+  stats(): TxStats {
+    return this.tx.stats();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.tx.clear();
+    this.serial.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * A bounded transmit queue in front of an ECMA-419 serial port. The port's write() throws
+ * ("output full") when handed more than its FIFO has room for, and onWritable(count) says
+ * how much room there is; the queue only ever writes what fits, and the runtime never
+ * blocks: a write that would push the queue past its limit is dropped and counted.
+ */
+
+export interface TxSink {
+  write(chunk: ArrayBuffer): void;
+}
+
+export interface TxStats {
+  /** Bytes waiting now. */
+  queued: number;
+  /** Bytes handed to the port. */
+  sent: number;
+  /** Whole writes refused because the queue was full, and their bytes. */
+  droppedWrites: number;
+  droppedBytes: number;
+  /** The configured limit. */
+  limit: number;
+}
+
+export class TxQueue {
+  private readonly chunks: Uint8Array[] = [];
+  private offset = 0;
+  private writable = 0;
+  private readonly counts: TxStats;
+
+  constructor(
+    private readonly sink: TxSink,
+    limit: number,
+  ) {
+    this.counts = { queued: 0, sent: 0, droppedWrites: 0, droppedBytes: 0, limit };
+  }
+
+  /** Queue a copy of `bytes`; false (and counted) when it does not fit under the limit. */
+  push(bytes: Uint8Array): boolean {
+    if (bytes.length === 0) return true;
+    if (this.counts.queued + bytes.length > this.counts.limit) {
+      this.counts.droppedWrites++;
+      this.counts.droppedBytes += bytes.length;
+      return false;
+    }
+    this.chunks.push(bytes.slice());
+    this.counts.queued += bytes.length;
+    this.pump();
+    return true;
+  }
+
+  /** The port's onWritable: `count` bytes of room in its FIFO now. */
+  onWritable(count: number): void {
+    this.writable = count;
+    this.pump();
+  }
+
+  stats(): TxStats {
+    return { ...this.counts };
+  }
+
+  /** Forget everything queued (the port is closing). */
+  clear(): void {
+    this.chunks.length = 0;
+    this.offset = 0;
+    this.counts.queued = 0;
+  }
+
+  private pump(): void {
+    while (this.writable > 0 && this.chunks.length > 0) {
+      const chunk = this.chunks[0]!;
+      const n = Math.min(this.writable, chunk.length - this.offset);
+      const start = chunk.byteOffset + this.offset;
+      try {
+        this.sink.write(chunk.buffer.slice(start, start + n) as ArrayBuffer);
+      } catch {
+        // The FIFO had less room than we were told; wait for the next onWritable.
+        this.writable = 0;
+        return;
+      }
+      this.writable -= n;
+      this.offset += n;
+      this.counts.queued -= n;
+      this.counts.sent += n;
+      if (this.offset === chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+  }
+}

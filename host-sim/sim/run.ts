@@ -1,0 +1,48 @@
+/**
+ * Run an app on a simulated domain from code (tests, conformance, benchmarks): the same
+ * Simulator the CLI drives, with defaults for whatever the caller leaves out.
+ */
+import { buildSimConfig, type SimFlags } from './options.js';
+import { Simulator, type SimConfig, type SimObserver, type SimSummary } from './simulator.js';
+import { boardFactory } from './factory.js';
+
+export interface RunOptions extends Partial<SimFlags> {
+  app: string;
+  appArgs?: string[];
+  /** Extra runtime options handed to every board (merged over --page-size etc.). */
+  options?: Record<string, unknown>;
+  observer?: SimObserver;
+  /** Called after boot, before the run: inject console input, attach consoles. */
+  beforeRun?: (sim: Simulator) => void | Promise<void>;
+}
+
+export function runConfig(o: RunOptions): SimConfig {
+  const flags: SimFlags = {
+    boards: o.boards ?? '2',
+    spares: o.spares ?? '0',
+    engine: o.engine ?? 'node',
+    topology: o.topology ?? 'full',
+    link: o.link ?? 'ideal',
+    seed: o.seed ?? '1',
+    ram: o.ram ?? '1M',
+    maxVirtual: o.maxVirtual ?? '600s',
+    fault: o.fault ?? [],
+    ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
+    ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
+    ...(o.trace !== undefined ? { trace: o.trace } : {}),
+  };
+  const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
+  cfg.options = { ...cfg.options, ...(o.options ?? {}) };
+  return cfg;
+}
+
+export async function runDomain(o: RunOptions): Promise<SimSummary> {
+  const sim = new Simulator(runConfig(o), boardFactory(), o.observer ?? {});
+  try {
+    await sim.start();
+    await o.beforeRun?.(sim);
+    return await sim.run();
+  } finally {
+    await sim.shutdown();
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * Endpoint lookup (mcapi_endpoint_get / _get_i) and remote node attribute queries.
+ *
+ * A lookup asks the endpoint's node (EP_GET). If the endpoint exists the node answers at once;
+ * if not, it remembers the question (a bounded watch list, oldest evicted) and answers when the
+ * endpoint is created. The asker also repeats the question with a doubling interval, so a lost
+ * watch, a node that was not initialized yet, or one that restarted, only delays the answer.
+ */
+import type { NetFrame } from '../net/net.js';
+import { NodeAttr } from './constants.js';
+import type { Core } from './core.js';
+import { Endpoint } from './handles.js';
+import type { Request } from './request.js';
+import type { EndpointState } from './state.js';
+import { McapiError, Status, isStatusCode } from './status.js';
+import type { StatusCode } from './status.js';
+import { GetResult, McapiFrame, readU32, writeU32 } from './wire.js';
+
+interface Lookup {
+  req: Request<Endpoint>;
+  node: number;
+  port: number;
+  token: number;
+  timer: number;
+  interval: number;
+}
+
+interface Watch {
+  node: number;
+  token: number;
+  port: number;
+}
+
+/** Attribute numbers at and above this are vendor ranges (MCAPI_MAX_NUM_ENDP_ATTRS_MCA). */
+export const MCA_ATTR_RANGE = 64;
+
+/** MCAPI_ERR_ATTR_NUM for a number that is no attribute, NOTSUPPORTED for one we do not keep. */
+export function attrNumberError(attr: unknown, defined: number): McapiError {
+  if (typeof attr !== 'number' || !Number.isInteger(attr) || attr < 0 || (attr >= defined && attr < MCA_ATTR_RANGE)) {
+    return new McapiError(Status.MCAPI_ERR_ATTR_NUM, `${String(attr)} is not an attribute number`);
+  }
+  return new McapiError(Status.MCAPI_ERR_ATTR_NOTSUPPORTED, `attribute ${String(attr)} is not supported`);
+}
+
+export class LookupEngine {
+  private readonly core: Core;
+  private readonly lookups = new Map<number, Lookup>();
+  private readonly localWaits: { port: number; req: Request<Endpoint> }[] = [];
+  private readonly watches: Watch[] = [];
+  private readonly attrQueries = new Map<number, { req: Request<number>; timer: number }>();
+  private nextToken = 1;
+  /** The local node's NodeAttr.TYPE (set at initialize). */
+  nodeType = 0;
+
+  constructor(core: Core) {
+    this.core = core;
+  }
+
+  /** Finalize: withdraw outstanding lookups from the nodes asked, forget everything. */
+  shutdown(): void {
+    for (const l of this.lookups.values()) this.sendCancel(l);
+    this.lookups.clear();
+    this.localWaits.length = 0;
+    this.watches.length = 0;
+    this.attrQueries.clear();
+  }
+
+  private token(): number {
+    const t = this.nextToken;
+    this.nextToken = (t + 1) >>> 0 || 1;
+    return t;
+  }
+
+  private checkDomainNode(domain: unknown, node: unknown): number {
+    const core = this.core;
+    if (domain !== core.domain) throw new McapiError(Status.MCAPI_ERR_DOMAIN_INVALID, `domain ${String(domain)} is not this node's domain ${String(core.domain)}`);
+    if (!core.validNode(node)) throw new McapiError(Status.MCAPI_ERR_NODE_INVALID, `node ${String(node)} is not a node id (0..254)`);
+    return node;
+  }
+
+  getI(domain: unknown, node: unknown, port: unknown): Request<Endpoint> {
+    const core = this.core;
+    core.checkInit();
+    const n = this.checkDomainNode(domain, node);
+    if (!core.validPort(port)) throw new McapiError(Status.MCAPI_ERR_PORT_INVALID, `port ${String(port)} is not a port (1..${String(core.limits.maxPort)})`);
+    const req = core.requests.alloc<Endpoint>('endpoint-get');
+    if (n === core.node) {
+      const st = core.endpoints.get(port);
+      if (st !== undefined) {
+        core.requests.succeed(req, st.handle, 0);
+        return req;
+      }
+      const w = { port, req };
+      this.localWaits.push(w);
+      req._cancel = () => {
+        const i = this.localWaits.indexOf(w);
+        if (i >= 0) this.localWaits.splice(i, 1);
+      };
+      return req;
+    }
+    const l: Lookup = { req, node: n, port, token: this.token(), timer: -1, interval: 4 * core.limits.retryMs };
+    this.lookups.set(l.token, l);
+    req._cancel = () => {
+      this.lookups.delete(l.token);
+      core.clearTimer(l.timer);
+      l.timer = -1;
+      this.sendCancel(l);
+    };
+    this.poll(l);
+    return req;
+  }
+
+  private poll(l: Lookup): void {
+    const core = this.core;
+    const p = new Uint8Array(4);
+    writeU32(p, 0, l.token);
+    core.tx(McapiFrame.EP_GET, l.node, 0, l.port, p);
+    l.timer = core.setTimer(l.interval, () => {
+      l.timer = -1;
+      l.interval = Math.min(l.interval * 2, core.limits.getPollMaxMs);
+      this.poll(l);
+    });
+  }
+
+  private sendCancel(l: Lookup): void {
+    const p = new Uint8Array(4);
+    writeU32(p, 0, l.token);
+    this.core.tx(McapiFrame.EP_GET_CANCEL, l.node, 0, l.port, p);
+  }
+
+  private reply(node: number, token: number, port: number): void {
+    const p = new Uint8Array(5);
+    writeU32(p, 0, token);
+    p[4] = GetResult.FOUND;
+    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, p);
+  }
+
+  onGet(f: NetFrame): void {
+    const core = this.core;
+    if (f.payload.length !== 4) {
+      core.counters.malformed++;
+      return;
+    }
+    const token = readU32(f.payload, 0);
+    if (core.endpoints.has(f.dstPort)) {
+      this.reply(f.src, token, f.dstPort);
+      return;
+    }
+    if (core.limits.maxGetWatches === 0) return;
+    for (const w of this.watches) if (w.node === f.src && w.token === token) return;
+    this.watches.push({ node: f.src, token, port: f.dstPort });
+    if (this.watches.length > core.limits.maxGetWatches) this.watches.shift();
+  }
+
+  onGetReply(f: NetFrame): void {
+    const core = this.core;
+    const p = f.payload;
+    if (p.length !== 5 || p[4] !== GetResult.FOUND) {
+      core.counters.malformed++;
+      return;
+    }
+    const l = this.lookups.get(readU32(p, 0));
+    if (l === undefined || l.node !== f.src || l.port !== f.srcPort) {
+      core.counters.dropped++;
+      return;
+    }
+    this.lookups.delete(l.token);
+    core.clearTimer(l.timer);
+    l.timer = -1;
+    core.requests.succeed(l.req, new Endpoint(core.domain, l.node, l.port), 0);
+  }
+
+  onGetCancel(f: NetFrame): void {
+    if (f.payload.length !== 4) {
+      this.core.counters.malformed++;
+      return;
+    }
+    const token = readU32(f.payload, 0);
+    const i = this.watches.findIndex((w) => w.node === f.src && w.token === token);
+    if (i >= 0) this.watches.splice(i, 1);
+  }
+
+  /** A local endpoint was created: answer whoever is waiting for it. */
+  endpointCreated(st: EndpointState): void {
+    for (let i = 0; i < this.localWaits.length;) {
+      const w = this.localWaits[i]!;
+      if (w.port === st.port) {
+        this.localWaits.splice(i, 1);
+        this.core.requests.succeed(w.req, st.handle, 0);
+      } else {
+        i++;
+      }
+    }
+    for (let i = 0; i < this.watches.length;) {
+      const w = this.watches[i]!;
+      if (w.port === st.port) {
+        this.watches.splice(i, 1);
+        this.reply(w.node, w.token, w.port);
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** Outstanding lookups from here, and questions from other nodes waiting here. */
+  depths(): { lookups: number; watches: number } {
+    return { lookups: this.lookups.size + this.localWaits.length, watches: this.watches.length };
+  }
+
+  // ---------------------------------------------------------------- node attributes
+
+  nodeAttributeI(domain: unknown, node: unknown, attr: unknown): Request<number> {
+    const core = this.core;
+    core.checkInit();
+    const n = this.checkDomainNode(domain, node);
+    if (attr !== NodeAttr.TYPE) throw attrNumberError(attr, 1);
+    const req = core.requests.alloc<number>('node-attribute');
+    if (n === core.node) {
+      core.requests.succeed(req, this.nodeType, 4);
+      return req;
+    }
+    const token = this.token();
+    const q = { req, timer: -1 };
+    this.attrQueries.set(token, q);
+    req._cancel = () => {
+      this.attrQueries.delete(token);
+      core.clearTimer(q.timer);
+    };
+    q.timer = core.setTimer(core.limits.controlTimeoutMs, () => {
+      q.timer = -1;
+      core.abort(req, Status.MCAPI_TIMEOUT, `node ${String(n)} did not answer`);
+    });
+    const p = new Uint8Array(5);
+    writeU32(p, 0, token);
+    p[4] = attr;
+    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, p);
+    return req;
+  }
+
+  onAttrGet(f: NetFrame): void {
+    const p = f.payload;
+    if (p.length !== 5) {
+      this.core.counters.malformed++;
+      return;
+    }
+    const q = new Uint8Array(9);
+    q.set(p.subarray(0, 4), 0);
+    const ok = p[4] === NodeAttr.TYPE;
+    q[4] = ok ? Status.MCAPI_SUCCESS : attrNumberError(p[4], 1).status;
+    writeU32(q, 5, ok ? this.nodeType : 0);
+    this.core.tx(McapiFrame.NODE_ATTR_REPLY, f.src, 0, 0, q);
+  }
+
+  onAttrReply(f: NetFrame): void {
+    const core = this.core;
+    const p = f.payload;
+    if (p.length !== 9 || !isStatusCode(p[4])) {
+      core.counters.malformed++;
+      return;
+    }
+    const token = readU32(p, 0);
+    const q = this.attrQueries.get(token);
+    if (q === undefined) {
+      core.counters.dropped++;
+      return;
+    }
+    this.attrQueries.delete(token);
+    core.clearTimer(q.timer);
+    const status = p[4] as StatusCode;
+    if (status === Status.MCAPI_SUCCESS) core.requests.succeed(q.req, readU32(p, 5), 4);
+    else core.requests.fail(q.req, status, `node ${String(f.src)} refused the attribute query`);
+  }
+}

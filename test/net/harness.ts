@@ -1,0 +1,373 @@
+/**
+ * A small deterministic link simulator for network-layer tests (and anyone else who needs
+ * boards talking over imperfect links without the full host simulator): one virtual clock,
+ * one event queue, seeded randomness, and wires between boards' links with latency, jitter,
+ * bandwidth, loss, corruption, duplication and (for datagrams) reordering.
+ *
+ *   const net = new TestNetwork({ seed: 1 });
+ *   net.addNodes([1, 2]);
+ *   net.connect(1, 2, 'stream', { loss: 0.1 });
+ *   net.start();                        // one NetLayer per node
+ *   net.runUntil(() => net.converged(), 5000);
+ */
+import type { Clock, HalLink, LinkKind } from '../../src/hal.js';
+import { NetLayer } from '../../src/net/net-layer.js';
+import type { NetFrame } from '../../src/net/net.js';
+import type { NetOptions } from '../../src/net/options.js';
+
+/** mulberry32: small, fast, good enough for test randomness, and fully determined by the seed. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}
+
+interface SimEvent {
+  at: number;
+  seq: number;
+  fire: () => void;
+}
+
+/** Virtual time and a binary-heap event queue ordered by (time, insertion order). */
+export class EventLoop {
+  now = 0;
+  events = 0;
+  private heap: SimEvent[] = [];
+  private seq = 0;
+
+  schedule(at: number, fire: () => void): void {
+    const e: SimEvent = { at: Math.max(at, this.now), seq: this.seq++, fire };
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+
+  /** Run events up to and including time `until`; returns false if the queue ran dry first. */
+  runUntilTime(until: number): void {
+    while (this.heap.length > 0 && this.heap[0].at <= until) this.step();
+    if (this.now < until) this.now = until;
+  }
+
+  /** Run until `done()` holds (checked after every event) or `maxMs` of virtual time pass. */
+  runUntil(done: () => boolean, maxMs: number): boolean {
+    const limit = this.now + maxMs;
+    if (done()) return true;
+    while (this.heap.length > 0 && this.heap[0].at <= limit) {
+      this.step();
+      if (done()) return true;
+    }
+    if (this.now < limit) this.now = limit;
+    return done();
+  }
+
+  private step(): void {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop() as SimEvent;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    this.now = top.at;
+    this.events++;
+    top.fire();
+  }
+
+  private less(a: SimEvent, b: SimEvent): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+}
+
+/** A Clock for one node; all its timers die with the node. */
+export class NodeClock implements Clock {
+  alive = true;
+  private nextId = 1;
+  private readonly active = new Set<number>();
+  constructor(private readonly loop: EventLoop) {}
+  now(): number {
+    return this.loop.now;
+  }
+  setTimer(delayMs: number, fire: () => void): number {
+    const id = this.nextId++;
+    this.active.add(id);
+    this.loop.schedule(this.loop.now + Math.max(0, delayMs), () => {
+      if (!this.active.delete(id) || !this.alive) return;
+      fire();
+    });
+    return id;
+  }
+  clearTimer(id: number): void {
+    this.active.delete(id);
+  }
+  get pending(): number {
+    return this.active.size;
+  }
+}
+
+export interface WireModel {
+  /** One-way delay, ms. Default 1. */
+  latencyMs?: number;
+  /** Extra uniform delay 0..jitterMs per write; reorders datagrams (streams stay in order). */
+  jitterMs?: number;
+  /** Bytes per ms (0: unlimited). 921600 baud ≈ 92. Writes queue behind each other. */
+  bytesPerMs?: number;
+  /** Probability that a write (one frame, datagram or COBS-framed) is lost. */
+  loss?: number;
+  /** Stream links: probability that each delivered chunk is lost (line noise mid-frame). */
+  chunkLoss?: number;
+  /** Probability that one random bit of a write is flipped. */
+  corrupt?: number;
+  /** Probability that a write is delivered twice. */
+  duplicate?: number;
+  /** Stream links: deliver each write in random chunks of 1..chunkMax bytes. Default 64. */
+  chunkMax?: number;
+}
+
+export class SimLink implements HalLink {
+  onReceive: ((bytes: Uint8Array) => void) | null = null;
+  /** Everything written, for tests that inspect the wire. */
+  written = 0;
+  wire: Wire | null = null;
+  constructor(readonly owner: SimNode, readonly index: number, readonly kind: LinkKind, readonly mtu: number) {}
+  write(bytes: Uint8Array): void {
+    this.written += bytes.length;
+    this.wire?.transmit(this, bytes);
+  }
+}
+
+/** Both directions between two links. */
+export class Wire {
+  up = true;
+  private busyUntil = new Map<SimLink, number>();
+  private lastArrival = new Map<SimLink, number>();
+  constructor(
+    readonly a: SimLink,
+    readonly b: SimLink,
+    public model: Required<WireModel>,
+    private readonly loop: EventLoop,
+    private readonly rng: Rng,
+  ) {}
+
+  transmit(from: SimLink, bytes: Uint8Array): void {
+    if (!this.up) return;
+    const to = from === this.a ? this.b : this.a;
+    const m = this.model;
+    const start = Math.max(this.loop.now, this.busyUntil.get(from) ?? 0);
+    const txTime = m.bytesPerMs > 0 ? bytes.length / m.bytesPerMs : 0;
+    this.busyUntil.set(from, start + txTime);
+    if (this.rng.next() < m.loss) return;
+    const copies = this.rng.next() < m.duplicate ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      const data = bytes.slice();
+      if (this.rng.next() < m.corrupt) {
+        const bit = this.rng.int(data.length * 8);
+        data[bit >>> 3] ^= 1 << (bit & 7);
+      }
+      let at = start + txTime + m.latencyMs + this.rng.next() * m.jitterMs;
+      if (to.kind === 'stream') {
+        // A byte stream never reorders; it arrives in chunks, and line noise may eat some.
+        at = Math.max(at, this.lastArrival.get(to) ?? 0);
+        this.lastArrival.set(to, at);
+        for (let off = 0; off < data.length;) {
+          const n = 1 + this.rng.int(m.chunkMax);
+          const piece = data.subarray(off, off + n);
+          off += n;
+          if (this.rng.next() < m.chunkLoss) continue;
+          this.deliver(to, piece, at);
+        }
+      } else {
+        this.deliver(to, data, at);
+      }
+    }
+  }
+
+  private deliver(to: SimLink, data: Uint8Array, at: number): void {
+    this.loop.schedule(at, () => {
+      if (this.up && to.owner.alive && to.onReceive !== null) to.onReceive(data);
+    });
+  }
+}
+
+export interface SimNodeOptions {
+  /** Overrides of the net options for this node (domain/node/random are filled in). */
+  net?: Partial<NetOptions>;
+}
+
+export class SimNode {
+  alive = true;
+  readonly links: SimLink[] = [];
+  readonly clock: NodeClock;
+  readonly rng: Rng;
+  net!: NetLayer;
+  /** Every frame delivered to this node's catch-all handler, in order. */
+  readonly received: NetFrame[] = [];
+  constructor(readonly id: number, loop: EventLoop, seed: number, readonly options: SimNodeOptions) {
+    this.clock = new NodeClock(loop);
+    this.rng = new Rng(seed);
+  }
+}
+
+export interface TestNetworkOptions {
+  seed?: number;
+  domain?: number;
+  /** Net options for every node (per-node overrides in addNode). */
+  net?: Partial<NetOptions>;
+  /** Register a catch-all handler for types 0x10..0xff that records into `received`. Default true. */
+  record?: boolean;
+}
+
+const DEFAULT_WIRE: Required<WireModel> = {
+  latencyMs: 1, jitterMs: 0, bytesPerMs: 0, loss: 0, chunkLoss: 0, corrupt: 0, duplicate: 0, chunkMax: 64,
+};
+
+export class TestNetwork {
+  readonly loop = new EventLoop();
+  readonly nodes = new Map<number, SimNode>();
+  readonly wires: Wire[] = [];
+  private readonly rng: Rng;
+  private readonly seed: number;
+
+  constructor(private readonly options: TestNetworkOptions = {}) {
+    this.seed = options.seed ?? 1;
+    this.rng = new Rng(this.seed * 7919 + 17);
+  }
+
+  get now(): number {
+    return this.loop.now;
+  }
+
+  addNode(id: number, options: SimNodeOptions = {}): SimNode {
+    const n = new SimNode(id, this.loop, this.seed * 1000003 + id * 101 + 5, options);
+    this.nodes.set(id, n);
+    return n;
+  }
+
+  addNodes(ids: readonly number[]): void {
+    for (const id of ids) this.addNode(id);
+  }
+
+  node(id: number): SimNode {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  net(id: number): NetLayer {
+    return this.node(id).net;
+  }
+
+  /** A new link on each node, joined by a wire. Returns the wire (its model can be changed later). */
+  connect(a: number, b: number, kind: LinkKind = 'stream', model: WireModel = {}, mtu = 65535): Wire {
+    const na = this.node(a);
+    const nb = this.node(b);
+    const la = new SimLink(na, na.links.length, kind, mtu);
+    const lb = new SimLink(nb, nb.links.length, kind, mtu);
+    na.links.push(la);
+    nb.links.push(lb);
+    const w = new Wire(la, lb, { ...DEFAULT_WIRE, ...model }, this.loop, this.rng);
+    la.wire = w;
+    lb.wire = w;
+    this.wires.push(w);
+    return w;
+  }
+
+  /** Wires between a and b (in either direction). */
+  wiresBetween(a: number, b: number): Wire[] {
+    return this.wires.filter(
+      (w) => (w.a.owner.id === a && w.b.owner.id === b) || (w.a.owner.id === b && w.b.owner.id === a),
+    );
+  }
+
+  line(ids: readonly number[], kind: LinkKind = 'stream', model: WireModel = {}): void {
+    for (let i = 0; i + 1 < ids.length; i++) this.connect(ids[i], ids[i + 1], kind, model);
+  }
+
+  ring(ids: readonly number[], kind: LinkKind = 'stream', model: WireModel = {}): void {
+    this.line(ids, kind, model);
+    this.connect(ids[ids.length - 1], ids[0], kind, model);
+  }
+
+  /** Create and start a NetLayer on every node that has none yet. */
+  start(): void {
+    for (const n of this.nodes.values()) {
+      if (n.net !== undefined) continue;
+      this.boot(n);
+    }
+  }
+
+  private boot(n: SimNode): void {
+    n.net = new NetLayer(n.links, n.clock, {
+      domain: this.options.domain ?? 1,
+      node: n.id,
+      random: () => n.rng.next(),
+      ...this.options.net,
+      ...n.options.net,
+    });
+    if (this.options.record ?? true) n.net.register(0x10, 0xff, (f) => n.received.push(f));
+    n.net.start();
+  }
+
+  /** The node stops dead: no more timers, nothing in or out (its links stay attached). */
+  kill(id: number): void {
+    const n = this.node(id);
+    n.alive = false;
+    n.clock.alive = false;
+    n.net.stop();
+  }
+
+  /** A killed node starts again from scratch (RAM lost), with the same id and links. */
+  restart(id: number): void {
+    const n = this.node(id);
+    n.alive = true;
+    n.clock.alive = true;
+    for (const l of n.links) l.onReceive = null;
+    n.received.length = 0;
+    this.boot(n);
+  }
+
+  run(ms: number): void {
+    this.loop.runUntilTime(this.loop.now + ms);
+  }
+
+  runUntil(done: () => boolean, maxMs: number): boolean {
+    return this.loop.runUntil(done, maxMs);
+  }
+
+  /** Every live node reaches exactly the live nodes. */
+  converged(): boolean {
+    const alive = [...this.nodes.values()].filter((n) => n.alive).map((n) => n.id).sort((a, b) => a - b);
+    for (const n of this.nodes.values()) {
+      if (!n.alive) continue;
+      const seen = n.net.nodes();
+      if (seen.length !== alive.length || seen.some((x, i) => x !== alive[i])) return false;
+    }
+    return true;
+  }
+}

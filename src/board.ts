@@ -44,7 +44,7 @@ export class BoardRuntime implements ConsoleTarget {
       log: (level, message) => this.log(level, `net: ${message}`),
     });
     this.mcapi = new McapiNode(this.net, hal);
-    this.shell = new ConsoleShell(hal.console, this, { faultsArmed: config.options.faultsArmed !== false });
+    this.shell = new ConsoleShell(hal.console, this, { faultsArmed: config.options.faultsArmed === true });
   }
 
   start(): void {

@@ -3,33 +3,22 @@
  * port belongs to xsbug in a debug build — output through trace() and no input.
  */
 import type { HalConsole } from '../../src/hal.js';
-import { utf8Decode, utf8Encode } from '../../src/util/utf8.js';
+import { utf8Encode } from '../../src/util/utf8.js';
 import { SerialPort } from './serial-port.js';
-import type { SerialPortSpec } from './serial-port.js';
+import type { SerialPortSpec } from './specs.js';
+import { Utf8Carry } from './utf8-carry.js';
 import type { TxStats } from './tx-queue.js';
-
-/** Length of the longest prefix of `bytes` that does not end inside a UTF-8 sequence. */
-export function completeUtf8Length(bytes: Uint8Array): number {
-  const n = bytes.length;
-  for (let back = 1; back <= 3 && back <= n; back++) {
-    const b = bytes[n - back]!;
-    if ((b & 0xc0) === 0x80) continue;
-    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    return need > back ? n - back : n;
-  }
-  return n;
-}
 
 export class SerialConsole implements HalConsole {
   onInput: ((text: string) => void) | null = null;
   private readonly port: SerialPort;
-  private carry: Uint8Array = new Uint8Array(0);
+  private readonly text = new Utf8Carry();
 
   constructor(spec: SerialPortSpec, txLimit: number, guard: (where: string, run: () => void) => void) {
     this.port = new SerialPort(spec, txLimit, (bytes) => {
       const handler = this.onInput;
       if (handler === null) return;
-      const text = this.decode(bytes);
+      const text = this.text.push(bytes);
       if (text !== '') guard('console input', () => handler(text));
     });
   }
@@ -45,19 +34,6 @@ export class SerialConsole implements HalConsole {
   close(): void {
     this.onInput = null;
     this.port.close();
-  }
-
-  /** A multi-byte character split across two reads is held back until it is whole. */
-  private decode(bytes: Uint8Array): string {
-    let all = bytes;
-    if (this.carry.length > 0) {
-      all = new Uint8Array(this.carry.length + bytes.length);
-      all.set(this.carry);
-      all.set(bytes, this.carry.length);
-    }
-    const whole = completeUtf8Length(all);
-    this.carry = all.slice(whole);
-    return utf8Decode(all, 0, whole);
   }
 }
 

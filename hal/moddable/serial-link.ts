@@ -1,15 +1,8 @@
 /** A UART towards one peer board: a `stream` HalLink over an ECMA-419 serial port. */
 import type { HalLink } from '../../src/hal.js';
 import { SerialPort } from './serial-port.js';
-import type { SerialPortSpec } from './serial-port.js';
+import type { SerialLinkSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
-
-export interface SerialLinkSpec extends SerialPortSpec {
-  /** Largest write the runtime should make in one call (a hint on a stream). Default 256. */
-  mtu?: number;
-  /** Transmit queue limit in bytes. Default 4096. */
-  txLimit?: number;
-}
 
 export class SerialLink implements HalLink {
   readonly kind = 'stream' as const;

@@ -6,13 +6,7 @@ import Serial from 'embedded:io/serial';
 import { TxQueue } from './tx-queue.js';
 import type { TxStats } from './tx-queue.js';
 
-/** Where a port is: the UART number, its pins, its speed. */
-export interface SerialPortSpec {
-  port: number;
-  receive: number;
-  transmit: number;
-  baud: number;
-}
+import type { SerialPortSpec } from './specs.js';
 
 export class SerialPort {
   private readonly serial: Serial;

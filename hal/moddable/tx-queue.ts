@@ -69,9 +69,11 @@ export class TxQueue {
     while (this.writable > 0 && this.chunks.length > 0) {
       const chunk = this.chunks[0]!;
       const n = Math.min(this.writable, chunk.length - this.offset);
-      const start = chunk.byteOffset + this.offset;
+      // The port takes an ArrayBuffer of exactly the bytes to send.
+      const piece = new Uint8Array(n);
+      piece.set(chunk.subarray(this.offset, this.offset + n));
       try {
-        this.sink.write(chunk.buffer.slice(start, start + n) as ArrayBuffer);
+        this.sink.write(piece.buffer);
       } catch {
         // The FIFO had less room than we were told; wait for the next onWritable.
         this.writable = 0;

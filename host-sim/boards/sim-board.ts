@@ -15,9 +15,12 @@ export interface BoardFigures {
   compute: number;
   computeTotal: number;
   /**
-   * Bytes of live JS heap as a board would count them: XS live slots x 16 (the slot size on
-   * a 32-bit microcontroller; chunk memory such as strings and buffers is not included).
-   * 0 on V8, which cannot measure one board inside the host's heap.
+   * Bytes of JS heap as a board would count them: XS slots in use beyond those of the loaded
+   * bundle (which a real board keeps in flash), x 16 (the slot size on a 32-bit
+   * microcontroller; chunk memory such as strings and buffers is not included). XS counts
+   * garbage until it collects, so a figure above the board's ramLimit is confirmed by a
+   * collection before it is reported. 0 on V8, which cannot measure one board inside the
+   * host's heap.
    */
   heapBytes: number;
   /** Largest heapBytes seen. */

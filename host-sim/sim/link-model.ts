@@ -27,7 +27,7 @@ export class SpecError extends Error {}
 
 const DEFAULTS: Record<LinkKindName, Omit<LinkModel, 'kind'>> = {
   uart: { halKind: 'stream', baud: 921600, bytesPerMs: 92.16, latencyMs: 0.05, loss: 0, corrupt: 0, reorder: 0, mtu: 256 },
-  udp: { halKind: 'datagram', baud: 0, bytesPerMs: 1250, latencyMs: 1, loss: 0, corrupt: 0, reorder: 0, mtu: 1472 },
+  udp: { halKind: 'datagram', baud: 0, bytesPerMs: 1250, latencyMs: 1, loss: 0, corrupt: 0, reorder: 0, mtu: 8192 },
   ideal: { halKind: 'datagram', baud: 0, bytesPerMs: Infinity, latencyMs: 0.001, loss: 0, corrupt: 0, reorder: 0, mtu: 65535 },
 };
 

@@ -195,7 +195,7 @@ export class Simulator {
       ramLimit: this.cfg.ramBytes,
       app: this.cfg.app,
       appArgs: this.cfg.appArgs,
-      options: { ...this.cfg.options, spares: this.cfg.spares },
+      options: { faultsArmed: true, ...this.cfg.options, spares: this.cfg.spares },
     };
   }
 

@@ -74,8 +74,6 @@ interface Waiter<T> {
 
 function noop(): void {}
 
-const EMPTY = new Uint8Array(0);
-
 function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
   const limits: DsmLimits = {
     pageSize: o.pageSize ?? 1024,
@@ -535,7 +533,7 @@ export class Dsm {
         while (s < e) {
           if (cur === null || granules >= maxGranules || w.length + 12 > max) {
             if (cur) cur.bytes = w.finish();
-            cur = { to: home, req: this.nextReq++, bytes: EMPTY, st, ranges: [] };
+            cur = { to: home, req: this.nextReq++, bytes: new Uint8Array(0), st, ranges: [] };
             out.push(cur);
             w = new Writer(64).u8(Msg.FETCH).varint(cur.req).varint(st.id);
             granules = 0;

@@ -1,9 +1,240 @@
-/** Placeholder until src/mcapi/index.ts lands; replaced by the MCAPI adapter. */
+/**
+ * The DSM transport over MCAPI connectionless messages: one endpoint per board on a
+ * well-known port, `msg_send` to a peer's endpoint, a few receives always posted.
+ *
+ * Why messages and not packet channels (the seed paper's choice, made to mirror TCP sockets):
+ * the DSM core needs neither order nor connections, so channels would cost n(n-1) connect and
+ * open handshakes and, worse on a board, receive buffers reserved per channel (three peers
+ * with four 4 KiB buffers each already pass an ESP32's channel budget), while one message
+ * endpoint serves every peer from one bounded queue. MCAPI messages are acknowledged end to
+ * end and a full receiver makes the sender wait and retry, which is the back-pressure the DSM
+ * window relies on. MCAPI's receive does not say who sent a message, so every message starts
+ * with the sender's rank (one byte). As in the paper, every board first looks up every other
+ * board's endpoint (mcapi_endpoint_get waits until it exists) before the DSM sends anything.
+ */
 import type { AppContext } from '../app.js';
+import type { Clock } from '../hal.js';
+import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
-import { DsmError } from './types.js';
+import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
 
-export function openDsm(ctx: AppContext): Promise<Dsm> {
-  void ctx;
-  return Promise.reject(new DsmError('FAILED', 'dsm: the MCAPI transport is not built yet'));
+/** The port of every board's DSM endpoint. */
+export const DSM_PORT = 40;
+
+export interface McapiDsmPlan {
+  rank: number;
+  size: number;
+  domain: number;
+  /** The node that holds each rank. */
+  nodeOfRank(rank: number): number;
+  /** Default DSM_PORT. */
+  port?: number;
+  /** Message sends in flight at once (each holds an MCAPI request slot). Default 8. */
+  sendSlots?: number;
+  /** Receives kept posted (each holds a request slot and a maxPayload buffer). Default 4. */
+  recvSlots?: number;
+  /** How long to wait for every other board's DSM endpoint to exist. Default 30000 ms. */
+  connectTimeoutMs?: number;
+  /** Largest DSM message (the rank byte comes on top). Default: MCAPI's maxPayload - 1, at most 4095. */
+  maxMessage?: number;
+  /** Told about sends MCAPI failed (the DSM's own timeouts then report the silent peer). */
+  onSendError?: (toRank: number, error: Error) => void;
+}
+
+export interface McapiDsmTransportStats {
+  sent: number;
+  received: number;
+  sendErrors: number;
+  /** Messages too short or from a rank outside the domain; dropped. */
+  dropped: number;
+  /** Most sends waiting for a free slot at once. */
+  maxQueued: number;
+}
+
+export class McapiDsmTransport implements DsmTransport {
+  readonly rank: number;
+  readonly size: number;
+  readonly maxMessage: number;
+  onMessage: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
+  readonly stats: McapiDsmTransportStats = { sent: 0, received: 0, sendErrors: 0, dropped: 0, maxQueued: 0 };
+  private readonly queue: { to: number; data: Uint8Array }[] = [];
+  private inflight = 0;
+  private readonly sendSlots: number;
+  private readonly receives: Request<number>[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly mcapi: McapiNode,
+    private readonly ep: Endpoint,
+    private readonly peers: (Endpoint | null)[],
+    private readonly plan: McapiDsmPlan,
+    maxMessage: number,
+  ) {
+    this.rank = plan.rank;
+    this.size = plan.size;
+    this.maxMessage = maxMessage;
+    this.sendSlots = plan.sendSlots ?? 8;
+  }
+
+  /** Create this board's endpoint, find every other board's, and start receiving. */
+  static async open(mcapi: McapiNode, plan: McapiDsmPlan): Promise<McapiDsmTransport> {
+    const { rank, size } = plan;
+    if (!Number.isInteger(size) || size < 1 || size > 255 || !Number.isInteger(rank) || rank < 0 || rank >= size) {
+      throw new DsmError('BAD_ARG', `dsm transport: rank ${String(rank)} / size ${String(size)} must satisfy 0 <= rank < size <= 255`);
+    }
+    const port = plan.port ?? DSM_PORT;
+    const payload = mcapi.limits.maxPayload;
+    const maxMessage = plan.maxMessage ?? Math.min(payload - 1, 4095);
+    if (!Number.isInteger(maxMessage) || maxMessage < 64 || maxMessage + 1 > payload) {
+      throw new DsmError('BAD_ARG', `dsm transport: maxMessage must be an integer in 64..${payload - 1} (MCAPI maxPayload - 1)`);
+    }
+    const ep = mcapi.createEndpoint(port);
+    const timeout = plan.connectTimeoutMs ?? 30000;
+    const peers: (Endpoint | null)[] = [];
+    for (let r = 0; r < size; r++) {
+      if (r === rank) {
+        peers.push(null);
+        continue;
+      }
+      const node = plan.nodeOfRank(r);
+      try {
+        peers.push(await mcapi.getEndpoint(plan.domain, node, port, timeout));
+      } catch (e) {
+        mcapi.deleteEndpoint(ep);
+        throw new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${r} (node ${node}, port ${port}) within ${timeout} ms: ${(e as Error).message}`);
+      }
+    }
+    const t = new McapiDsmTransport(mcapi, ep, peers, plan, maxMessage);
+    for (let i = 0; i < (plan.recvSlots ?? 4); i++) t.post(new Uint8Array(payload));
+    return t;
+  }
+
+  send(toRank: number, bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (!this.peers[toRank]) throw new DsmError('BAD_ARG', `dsm transport: no peer with rank ${toRank}`);
+    const data = new Uint8Array(bytes.length + 1);
+    data[0] = this.rank;
+    data.set(bytes, 1);
+    this.queue.push({ to: toRank, data });
+    if (this.queue.length > this.stats.maxQueued) this.stats.maxQueued = this.queue.length;
+    this.pump();
+  }
+
+  /** Stop receiving and sending; the endpoint is deleted. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    for (const req of this.receives.splice(0)) {
+      if (req.live && req.pending) this.mcapi.cancel(req);
+    }
+    this.mcapi.deleteEndpoint(this.ep);
+  }
+
+  private pump(): void {
+    while (this.inflight < this.sendSlots && this.queue.length > 0) {
+      const { to, data } = this.queue.shift()!;
+      this.inflight++;
+      let req: Request<number>;
+      try {
+        req = this.mcapi.msgSendI(this.ep, this.peers[to]!, data);
+      } catch (e) {
+        this.inflight--;
+        this.sendFailed(to, e as Error);
+        continue;
+      }
+      this.stats.sent++;
+      this.mcapi.wait(req).then(
+        () => this.sendDone(),
+        (e: Error) => {
+          this.sendFailed(to, e);
+          this.sendDone();
+        },
+      );
+    }
+  }
+
+  private sendDone(): void {
+    this.inflight--;
+    if (!this.closed) this.pump();
+  }
+
+  private sendFailed(to: number, e: Error): void {
+    this.stats.sendErrors++;
+    this.plan.onSendError?.(to, e);
+  }
+
+  /** Keep one receive posted on `buf`; every message is handed over before the buffer is reused. */
+  private post(buf: Uint8Array): void {
+    if (this.closed) return;
+    const req = this.mcapi.msgRecvI(this.ep, buf);
+    this.receives.push(req);
+    this.mcapi.wait(req).then(
+      (n) => {
+        this.forget(req);
+        this.deliver(buf.subarray(0, n));
+        this.post(buf);
+      },
+      () => {
+        // Cancelled at close, or the endpoint went away: this receive slot ends.
+        this.forget(req);
+      },
+    );
+  }
+
+  private forget(req: Request<number>): void {
+    const i = this.receives.indexOf(req);
+    if (i >= 0) this.receives.splice(i, 1);
+  }
+
+  private deliver(msg: Uint8Array): void {
+    const from = msg.length > 0 ? msg[0]! : -1;
+    if (from < 0 || from >= this.size || from === this.rank) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.received++;
+    this.onMessage?.(from, msg.subarray(1));
+  }
+}
+
+/** A Clock made of what an AppContext offers (used until the runtime hands apps its Hal clock). */
+export function clockFromContext(ctx: Pick<AppContext, 'now' | 'sleep'>): Clock {
+  let next = 1;
+  const live = new Set<number>();
+  return {
+    now: () => ctx.now(),
+    setTimer(delayMs, fire) {
+      const id = next++;
+      live.add(id);
+      void ctx.sleep(delayMs).then(() => {
+        if (live.delete(id)) fire();
+      });
+      return id;
+    },
+    clearTimer(id) {
+      live.delete(id);
+    },
+  };
+}
+
+/** The DSM of every working board of `mcapi`'s domain, over MCAPI messages. */
+export async function createMcapiDsm(mcapi: McapiNode, clock: Clock, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
+  const transport = await McapiDsmTransport.open(mcapi, plan);
+  return new Dsm(transport, clock, options);
+}
+
+/**
+ * The app's DSM: the runtime's (`ctx.dsm`) when it provides one, else one built here from the
+ * context's MCAPI node (one per app run; call it once).
+ */
+export function openDsm(ctx: AppContext, options: DsmOptions = {}): Promise<Dsm> {
+  const given = (ctx as AppContext & { dsm?: Dsm }).dsm;
+  if (given instanceof Dsm) return Promise.resolve(given);
+  return createMcapiDsm(
+    ctx.mcapi,
+    clockFromContext(ctx),
+    { rank: ctx.rank, size: ctx.boards, domain: ctx.domain, nodeOfRank: (r) => ctx.nodeOfRank(r) },
+    options,
+  );
 }

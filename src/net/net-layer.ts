@@ -7,7 +7,7 @@
  */
 import type { Clock, HalLink } from '../hal.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FRAME_OVERHEAD, FrameCodec, OFF_TTL, emptyFrame } from '../wire/frame.js';
+import { FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, OFF_TTL, emptyFrame } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { decodeLsa, encodeLsa } from './control.js';
 import type { Lsa } from './control.js';
@@ -213,6 +213,23 @@ export class NetLayer implements Net {
     return this.hops.map((h) => h.snapshot());
   }
 
+  /** Where a frame for `dst` goes next: the neighbour and the link index; null if unreachable or self. */
+  nextHop(dst: number): { node: number; link: number } | null {
+    if (!Number.isInteger(dst) || dst < 0 || dst > 254) return null;
+    const hop = this.route(dst);
+    return hop === null ? null : { node: hop.peer, link: hop.index };
+  }
+
+  /** The link-state database as this node sees it, by origin ascending (for diagnostics). */
+  linkState(): { node: number; seq: number; neighbours: number[] }[] {
+    const out: { node: number; seq: number; neighbours: number[] }[] = [];
+    for (const origin of this.db.origins()) {
+      const lsa = this.db.get(origin) as Lsa;
+      out.push({ node: origin, seq: lsa.seq, neighbours: lsa.neighbours.slice() });
+    }
+    return out.sort((a, b) => a.node - b.node);
+  }
+
   /**
    * True when routing reaches every node of `expected` (a list of node ids), or at least
    * `expected` nodes in all when it is a count (this node included).
@@ -294,10 +311,13 @@ export class NetLayer implements Net {
       link.stats.wrongDomain++;
       return;
     }
+    // A partition: nothing from a blocked neighbour (so the link goes down). Sequenced frames
+    // from other neighbours that merely come from or go to a blocked node are dropped only
+    // after the link layer took them (receive), or the hop's sequence would stall on the gap.
     const fault = this.fault;
     if (fault !== null && fault.blockNodes.length > 0) {
       const b = fault.blocked;
-      if (b[f.src] === 1 || (f.dst !== BROADCAST_NODE && b[f.dst] === 1) || (link.peer >= 0 && b[link.peer] === 1)) {
+      if ((link.peer >= 0 && b[link.peer] === 1) || ((f.flags & FLAG_SEQ_VALID) === 0 && b[f.src] === 1)) {
         this.st.faultDropped++;
         link.stats.faultDropped++;
         return;
@@ -309,6 +329,12 @@ export class NetLayer implements Net {
 
   /** A sequenced frame from a link, in order, exactly once. */
   private receive(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
+    const fault = this.fault;
+    if (fault !== null && (fault.blocked[f.src] === 1 || (f.dst !== BROADCAST_NODE && fault.blocked[f.dst] === 1))) {
+      this.st.faultDropped++;
+      link.stats.faultDropped++;
+      return;
+    }
     if (f.type === FrameType.LSA) {
       this.onLsa(link, f);
     } else if (f.type < FIRST_UPPER_TYPE) {

@@ -76,7 +76,8 @@ test('the XS board really runs XS', async (t) => {
 });
 
 test('the XS board reports its measured heap through Hal.memory()', async (t) => {
-  const xs = await XsBoard.create({ bundleText: await probeBundle(), name: 'memory' });
+  // Also the path without a snapshot: the bundle is evaluated in the board's own VM.
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), name: 'memory', snapshot: false });
   try {
     await xs.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1) }]);
     const actions = await xs.step([{ kind: 'time', now: 1 }, { kind: 'console', text: 'mem' }]);
@@ -85,6 +86,20 @@ test('the XS board reports its measured heap through Hal.memory()', async (t) =>
     t.true(Number(m![1]) > 0);
     t.is(Number(m![2]), 150 * 1024);
     t.true(xs.figures().heapBytes > 0);
+  } finally {
+    await xs.kill();
+  }
+});
+
+test('garbage does not count against the heap budget; live data does', async (t) => {
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), name: 'heap' });
+  try {
+    await xs.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1, { ramLimit: 64 * 1024 }) }]);
+    await xs.step([{ kind: 'time', now: 1 }, { kind: 'console', text: 'garbage 20000' }]);
+    t.true(xs.figures().heapBytes < 64 * 1024, `after garbage: ${xs.figures().heapBytes}`);
+    await xs.step([{ kind: 'time', now: 2 }, { kind: 'console', text: 'hog 5000' }]);
+    t.true(xs.figures().heapBytes > 64 * 1024, `after hog: ${xs.figures().heapBytes}`);
+    t.true(xs.figures().heapPeakBytes >= xs.figures().heapBytes);
   } finally {
     await xs.kill();
   }

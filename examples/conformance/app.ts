@@ -1,0 +1,156 @@
+/**
+ * The MCAPI conformance suite as a board app: every board runs the cases with its own rank, in
+ * the same order, kept in step by a barrier. `conformance -- --case <substring>` runs the cases
+ * whose name contains the substring; `--case-timeout <ms>` bounds each case (virtual ms in the
+ * simulator). Every board returns the same { passed, failed, skipped, failures }.
+ *
+ * Besides each case's own assertions, a case fails when it leaves requests or endpoints behind
+ * on any board (bounded memory is part of conformance).
+ */
+import type { App, AppContext, AppValue } from '../../src/app.js';
+import type { Endpoint } from '../../src/mcapi/index.js';
+import { Barrier } from './barrier.js';
+import { allCases } from './cases/index.js';
+import { assertions, describeError } from './context.js';
+import type { Case, CaseContext } from './context.js';
+
+/** Port of the barrier endpoint; cases get ports from FIRST_CASE_PORT up. */
+export const BARRIER_PORT = 100;
+export const FIRST_CASE_PORT = 101;
+const DEFAULT_PORTS = 4;
+const DEFAULT_CASE_TIMEOUT_MS = 5000;
+
+export interface ConformanceOptions {
+  /** Run only cases whose name contains this. */
+  filter: string;
+  caseTimeoutMs: number;
+}
+
+export function parseConformanceArgs(args: readonly string[]): ConformanceOptions {
+  const o: ConformanceOptions = { filter: '', caseTimeoutMs: DEFAULT_CASE_TIMEOUT_MS };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const v = args[i + 1];
+    if (a === '--case' && v !== undefined) {
+      o.filter = v;
+      i++;
+    } else if (a === '--case-timeout' && v !== undefined) {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error(`--case-timeout must be a positive number of ms, got ${v}`);
+      o.caseTimeoutMs = n;
+      i++;
+    } else {
+      throw new Error(`conformance: unknown argument ${String(a)} (use --case <substring>, --case-timeout <ms>)`);
+    }
+  }
+  return o;
+}
+
+/** Ports of every case, by position in allCases(): the same on every board whatever the filter. */
+export function casePorts(cases: readonly Case[]): number[] {
+  const bases: number[] = [];
+  let next = FIRST_CASE_PORT;
+  for (const c of cases) {
+    bases.push(next);
+    next += c.ports ?? DEFAULT_PORTS;
+  }
+  return bases;
+}
+
+function withTimeout(p: Promise<void>, ms: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  let expired = false;
+  const timer = sleep(ms).then(() => {
+    expired = true;
+    throw new Error(`case did not finish within ${String(ms)} ms`);
+  });
+  return Promise.race([p, timer]).then(() => {
+    if (expired) throw new Error(`case did not finish within ${String(ms)} ms`);
+  });
+}
+
+export async function runConformance(ctx: AppContext, options: ConformanceOptions): Promise<{
+  passed: number; failed: number; skipped: number; failures: { name: string; message: string }[];
+}> {
+  const mcapi = ctx.mcapi;
+  const cases = allCases();
+  const bases = casePorts(cases);
+  const barrier = await Barrier.open(mcapi, ctx.domain, ctx.rank, ctx.boards, (r) => ctx.nodeOfRank(r), BARRIER_PORT);
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const failures: { name: string; message: string }[] = [];
+  try {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[i]!;
+      if (options.filter !== '' && c.name.indexOf(options.filter) < 0) continue;
+      if (c.boards > ctx.boards) {
+        skipped++;
+        continue;
+      }
+      await barrier.sync(`c${String(i)}:start`, ctx.boards);
+      const before = mcapi.stats();
+      let ok = true;
+      let message = '';
+      if (ctx.rank < c.boards) {
+        const ports = c.ports ?? DEFAULT_PORTS;
+        let phase = 0;
+        const cctx: CaseContext = {
+          rank: ctx.rank,
+          boards: c.boards,
+          mcapi,
+          domain: ctx.domain,
+          node: ctx.node,
+          port(k: number): number {
+            if (!Number.isInteger(k) || k < 0 || k >= ports) throw new Error(`port(${String(k)}): the case reserved ${String(ports)} ports`);
+            return bases[i]! + k;
+          },
+          peerNode: (r: number) => ctx.nodeOfRank(r),
+          async sync(tag: string): Promise<void> {
+            phase++;
+            await barrier.sync(`c${String(i)}:${String(phase)}:${tag}`, c.boards);
+          },
+          peer(r: number, k: number, timeoutMs = 1000): Promise<Endpoint> {
+            return mcapi.getEndpoint(ctx.domain, ctx.nodeOfRank(r), this.port(k), timeoutMs);
+          },
+          sleep: (ms: number) => ctx.sleep(ms),
+          now: () => ctx.now(),
+          log: (m: string) => ctx.log('info', `[${c.name}] ${m}`),
+          ...assertions,
+        };
+        try {
+          await withTimeout(c.run(cctx), options.caseTimeoutMs, (ms) => ctx.sleep(ms));
+          const after = mcapi.stats();
+          if (after.requests !== before.requests) {
+            throw new Error(`left ${String(after.requests - before.requests)} request(s) behind`);
+          }
+          if (after.endpoints !== before.endpoints) {
+            throw new Error(`left ${String(after.endpoints - before.endpoints)} endpoint(s) behind`);
+          }
+        } catch (e) {
+          ok = false;
+          message = describeError(e);
+        }
+      }
+      const v = await barrier.sync(`c${String(i)}:end`, ctx.boards, ok, message);
+      if (v.ok) {
+        passed++;
+      } else {
+        failed++;
+        failures.push({ name: c.name, message: v.message });
+        ctx.log('warn', `conformance: FAIL ${c.name}: ${v.message}`);
+      }
+    }
+    await barrier.sync('done', ctx.boards);
+  } finally {
+    barrier.close();
+  }
+  return { passed, failed, skipped, failures };
+}
+
+export const conformanceApp: App = {
+  name: 'conformance',
+  async main(ctx: AppContext): Promise<AppValue> {
+    const r = await runConformance(ctx, parseConformanceArgs(ctx.args));
+    return { passed: r.passed, failed: r.failed, skipped: r.skipped, failures: r.failures };
+  },
+};

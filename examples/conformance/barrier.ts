@@ -1,0 +1,182 @@
+/**
+ * A barrier among boards, over MCAPI messages (board code: it is what keeps the boards of a
+ * conformance run in step). Rank 0 collects ARRIVE messages for a key; when every participant
+ * has arrived it answers GO to each. An arrival carries the board's verdict, so GO carries the
+ * combined verdict and every board reports the same result.
+ */
+import type { Endpoint, McapiNode } from '../../src/mcapi/index.js';
+import { EndpointAttr } from '../../src/mcapi/index.js';
+
+const ARRIVE = 1;
+const GO = 2;
+const MAX_TEXT = 300;
+
+export interface Verdict {
+  ok: boolean;
+  message: string;
+}
+
+interface Arrival {
+  ranks: number[];
+  participants: number;
+  ok: boolean;
+  message: string;
+}
+
+function ascii(s: string, max: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length && out.length < max; i++) {
+    const c = s.charCodeAt(i);
+    out.push(c >= 0x20 && c < 0x7f ? c : 0x3f);
+  }
+  return out;
+}
+
+function text(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+export class Barrier {
+  private readonly mcapi: McapiNode;
+  private readonly ep: Endpoint;
+  private readonly rank: number;
+  /** Barrier endpoints by rank: all of them on rank 0, rank 0's elsewhere. */
+  private readonly peers = new Map<number, Endpoint>();
+  private readonly arrivals = new Map<string, Arrival>();
+  private readonly released = new Map<string, Verdict>();
+  private readonly waiting = new Map<string, (v: Verdict) => void>();
+
+  private constructor(mcapi: McapiNode, ep: Endpoint, rank: number) {
+    this.mcapi = mcapi;
+    this.ep = ep;
+    this.rank = rank;
+  }
+
+  /** Create this board's barrier endpoint on `port` and find the others'. */
+  static async open(
+    mcapi: McapiNode, domain: number, rank: number, boards: number, nodeOfRank: (r: number) => number, port: number,
+  ): Promise<Barrier> {
+    const ep = mcapi.createEndpoint(port);
+    mcapi.setEndpointAttribute(ep, EndpointAttr.TIMEOUT, Infinity);
+    const b = new Barrier(mcapi, ep, rank);
+    void b.loop();
+    if (rank === 0) {
+      for (let r = 1; r < boards; r++) b.peers.set(r, await mcapi.getEndpoint(domain, nodeOfRank(r), port));
+    } else {
+      b.peers.set(0, await mcapi.getEndpoint(domain, nodeOfRank(0), port));
+    }
+    return b;
+  }
+
+  /** Delete the endpoint (ends the receive loop). */
+  close(): void {
+    try {
+      this.mcapi.deleteEndpoint(this.ep);
+    } catch {
+      // already gone
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const buf = new Uint8Array(16 + 2 * MAX_TEXT);
+    for (;;) {
+      let n: number;
+      try {
+        n = await this.mcapi.msgRecv(this.ep, buf);
+      } catch {
+        return;
+      }
+      this.handle(buf.subarray(0, n));
+    }
+  }
+
+  private handle(m: Uint8Array): void {
+    if (m.length < 5) return;
+    const kind = m[0];
+    const from = m[1]!;
+    const participants = m[2]!;
+    const ok = m[3] === 1;
+    const keyLen = m[4]!;
+    if (m.length < 5 + keyLen) return;
+    const key = text(m.subarray(5, 5 + keyLen));
+    const message = text(m.subarray(5 + keyLen));
+    if (kind === ARRIVE && this.rank === 0) this.arrive(key, from, participants, ok, message);
+    else if (kind === GO) this.release(key, { ok, message });
+  }
+
+  private encode(kind: number, key: string, participants: number, ok: boolean, message: string): Uint8Array {
+    const k = ascii(key, 255);
+    const t = ascii(message, MAX_TEXT);
+    const b = new Uint8Array(5 + k.length + t.length);
+    b[0] = kind;
+    b[1] = this.rank;
+    b[2] = participants;
+    b[3] = ok ? 1 : 0;
+    b[4] = k.length;
+    b.set(k, 5);
+    b.set(t, 5 + k.length);
+    return b;
+  }
+
+  private release(key: string, v: Verdict): void {
+    const w = this.waiting.get(key);
+    if (w !== undefined) {
+      this.waiting.delete(key);
+      w(v);
+    } else {
+      this.released.set(key, v);
+    }
+  }
+
+  private arrive(key: string, from: number, participants: number, ok: boolean, message: string): void {
+    let a = this.arrivals.get(key);
+    if (a === undefined) {
+      a = { ranks: [], participants, ok: true, message: '' };
+      this.arrivals.set(key, a);
+    }
+    if (a.ranks.indexOf(from) >= 0) return;
+    a.ranks.push(from);
+    if (!ok) {
+      a.ok = false;
+      const line = `[rank ${String(from)}] ${message}`;
+      a.message = a.message === '' ? line : `${a.message}; ${line}`;
+    }
+    if (a.ranks.length < a.participants) return;
+    this.arrivals.delete(key);
+    const v: Verdict = { ok: a.ok, message: a.message.slice(0, MAX_TEXT) };
+    const go = this.encode(GO, key, a.participants, v.ok, v.message);
+    const sends: Promise<void>[] = [];
+    for (let r = 1; r < a.participants; r++) {
+      const ep = this.peers.get(r);
+      if (ep !== undefined) sends.push(this.mcapi.msgSend(this.ep, ep, go));
+    }
+    void Promise.all(sends).then(() => this.release(key, v), () => this.release(key, { ok: false, message: 'barrier GO failed' }));
+  }
+
+  /**
+   * Wait until the `participants` lowest ranks have all called sync(key). Returns the combined
+   * verdict (`ok` false when any board passed ok = false).
+   */
+  async sync(key: string, participants: number, ok = true, message = ''): Promise<Verdict> {
+    if (this.rank >= participants) throw new Error(`barrier: rank ${String(this.rank)} is not among ${String(participants)} participants`);
+    const done = new Promise<Verdict>((resolve) => {
+      const early = this.released.get(key);
+      if (early !== undefined) {
+        this.released.delete(key);
+        resolve(early);
+      } else {
+        this.waiting.set(key, resolve);
+      }
+    });
+    if (this.rank === 0) {
+      this.arrive(key, 0, participants, ok, message);
+    } else {
+      const ep = this.peers.get(0);
+      if (ep === undefined) throw new Error('barrier: rank 0 endpoint unknown');
+      await this.mcapi.msgSend(this.ep, ep, this.encode(ARRIVE, key, participants, ok, message));
+    }
+    return done;
+  }
+}

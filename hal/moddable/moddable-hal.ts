@@ -1,0 +1,165 @@
+/**
+ * The Hal of a real board running the Moddable SDK: timers from `timer`, time from `time`,
+ * UART links and the console through ECMA-419 `embedded:io/serial`, logging through trace(),
+ * memory figures from `instrumentation`, randomness from Math.random (the hardware RNG on an
+ * ESP32 / Pico).
+ *
+ * As in the simulator (hal/driven/board-host.ts), an exception out of a runtime callback
+ * halts the board with the callback named, instead of reaching XS's uncaught-exception
+ * handler (which would restart the chip and lose the reason).
+ */
+import Timer from 'timer';
+import Time from 'time';
+import Instrumentation from 'instrumentation';
+import type { Hal, HalConsole, HalLink, LogLevel, MemoryFigures } from '../../src/hal.js';
+import { SerialLink } from './serial-link.js';
+import { SerialConsole, TraceConsole } from './serial-console.js';
+import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
+import type { TxStats } from './tx-queue.js';
+
+export interface ModdableHalOptions {
+  /** One UART per link, in link index order. */
+  links: readonly SerialLinkSpec[];
+  /** The console's port (the USB serial of most boards), or null for trace() output only. */
+  console: SerialPortSpec | null;
+  /** Console transmit queue limit in bytes. Default 2048. */
+  consoleTxLimit?: number;
+  /** The heap budget reported by memory().limit. */
+  ramLimit: number;
+  /** How the platform restarts the chip; without it reset() halts instead. */
+  restart?: () => void;
+  /** Also trace() every Hal.event (they are for the simulator's trace; off by default). */
+  traceEvents?: boolean;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+export class ModdableHal implements Hal {
+  readonly links: readonly HalLink[];
+  readonly console: HalConsole;
+  private readonly serialLinks: SerialLink[];
+  private readonly consoleImpl: SerialConsole | TraceConsole;
+  private readonly timers = new Map<number, Timer>();
+  private readonly options: ModdableHalOptions;
+  private nextTimerId = 1;
+  private lastTicks: number;
+  private elapsed = 0;
+  private halted: string | null = null;
+  private readonly slotHeap: number | undefined;
+  private readonly chunkHeap: number | undefined;
+
+  constructor(options: ModdableHalOptions) {
+    this.options = options;
+    this.lastTicks = Time.ticks;
+    const guard = (where: string, run: () => void): void => this.guard(where, run);
+    this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, guard));
+    this.links = this.serialLinks;
+    this.consoleImpl =
+      options.console === null ? new TraceConsole() : new SerialConsole(options.console, options.consoleTxLimit ?? 2048, guard);
+    this.console = this.consoleImpl;
+    // Instrumentation exists in builds that have it (debug builds); otherwise memory() says 0 used.
+    this.slotHeap = Instrumentation.map('XS Slot Heap Used');
+    this.chunkHeap = Instrumentation.map('XS Chunk Heap Used');
+  }
+
+  /** Milliseconds since this Hal started, from the tick counter, continuous across its wrap. */
+  now(): number {
+    const ticks = Time.ticks;
+    this.elapsed += Time.delta(this.lastTicks, ticks);
+    this.lastTicks = ticks;
+    return this.elapsed;
+  }
+
+  setTimer(delayMs: number, fire: () => void): number {
+    if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) throw new TypeError(`setTimer: delayMs must be a number, got ${String(delayMs)}`);
+    if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
+    const id = this.nextTimerId++;
+    if (this.halted !== null) return id;
+    const timer = Timer.set(() => {
+      this.timers.delete(id);
+      this.guard('timer', fire);
+    }, Math.max(0, delayMs));
+    this.timers.set(id, timer);
+    return id;
+  }
+
+  clearTimer(id: number): void {
+    const timer = this.timers.get(id);
+    if (timer === undefined) return;
+    this.timers.delete(id);
+    Timer.clear(timer);
+  }
+
+  log(level: LogLevel, message: string): void {
+    trace(`${level}: ${message}\n`);
+  }
+
+  memory(): MemoryFigures {
+    let used = 0;
+    if (this.slotHeap !== undefined) used += Instrumentation.get(this.slotHeap) ?? 0;
+    if (this.chunkHeap !== undefined) used += Instrumentation.get(this.chunkHeap) ?? 0;
+    return { used, limit: this.options.ramLimit };
+  }
+
+  random(): number {
+    return Math.random();
+  }
+
+  event(name: string, value: number, detail?: string): void {
+    if (this.options.traceEvents === true) trace(`event ${name} ${value}${detail === undefined ? '' : ` ${detail}`}\n`);
+  }
+
+  /**
+   * Stops the board for good: timers cancelled, links and console input closed, the reason
+   * on the console and in the log. Later Hal calls do nothing.
+   */
+  halt(reason: string): void {
+    if (this.halted !== null) return;
+    this.halted = reason;
+    trace(`HALT: ${reason}\n`);
+    this.consoleImpl.write(`HALT ${reason}\n`);
+    for (const timer of this.timers.values()) Timer.clear(timer);
+    this.timers.clear();
+    for (const link of this.serialLinks) link.close();
+    this.consoleImpl.onInput = null;
+  }
+
+  reset(): void {
+    if (this.options.restart !== undefined) {
+      trace('RESET\n');
+      this.options.restart();
+      return;
+    }
+    this.halt('reset requested, but this firmware has no restart hook');
+  }
+
+  /** A real hang: Timer.delay blocks the VM, so nothing (timers, links, console) is served meanwhile. */
+  hang(ms: number): void {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`hang: ms must be a number >= 0, got ${String(ms)}`);
+    Timer.delay(ms);
+  }
+
+  /** Why the board halted, or null. */
+  get haltReason(): string | null {
+    return this.halted;
+  }
+
+  /** Transmit queue figures per link, then the console's (serial console only). */
+  txStats(): TxStats[] {
+    const out = this.serialLinks.map((l) => l.stats());
+    if (this.consoleImpl instanceof SerialConsole) out.push(this.consoleImpl.stats());
+    return out;
+  }
+
+  private guard(where: string, run: () => void): void {
+    if (this.halted !== null) return;
+    try {
+      run();
+    } catch (err) {
+      this.halt(`uncaught exception in ${where}: ${errorText(err)}`);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import test from 'ava';
+import { counterOnDsm } from '../../examples/counter/counter.js';
+import { digestFloat64, laplaceOnDsm, laplaceSequential } from '../../examples/laplace/laplace.js';
+import { createMcapiDsm, McapiDsmTransport } from '../../src/dsm/mcapi-transport.js';
+import type { Dsm } from '../../src/dsm/index.js';
+import { makeNodes } from '../mcapi/loopnet.js';
+
+/** Boards on nodes 1..n of an in-memory MCAPI domain, rank r on node r + 1. */
+async function onMcapi<T>(n: number, body: (dsm: Dsm) => Promise<T>): Promise<{ out: T[]; frames: number; bytes: number }> {
+  const { hub, nodes } = makeNodes(n);
+  const run = Promise.all(
+    nodes.map(async (mcapi, rank) => {
+      const dsm = await createMcapiDsm(mcapi, hub.clock, { rank, size: n, domain: 1, nodeOfRank: (r) => r + 1 });
+      return body(dsm);
+    }),
+  );
+  const out = await hub.run(run);
+  let frames = 0;
+  let bytes = 0;
+  for (const m of nodes) {
+    const s = m.stats();
+    frames += s.framesOut;
+    bytes += s.bytesOut;
+    if (s.handlerErrors !== 0) throw new Error('MCAPI handler error');
+  }
+  return { out, frames, bytes };
+}
+
+test('Laplace over MCAPI messages gives the sequential digest', async (t) => {
+  const n = 48;
+  const iters = 10;
+  const { out, frames, bytes } = await onMcapi(3, (dsm) => laplaceOnDsm(dsm, { n, iters }));
+  t.deepEqual(out[0], { digest: digestFloat64(laplaceSequential(n, iters)), n, iters, boards: 3 });
+  t.log(`${frames} MCAPI frames, ${bytes} payload bytes`);
+});
+
+test('the counter over MCAPI messages is exact', async (t) => {
+  const { out } = await onMcapi(4, (dsm) => counterOnDsm(dsm, 6));
+  t.deepEqual(out[0], { counter: 24 });
+});
+
+test('the transport waits for every peer endpoint and names a missing one', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const p = McapiDsmTransport.open(nodes[0]!, { rank: 0, size: 3, domain: 1, nodeOfRank: (r) => r + 1, connectTimeoutMs: 500 });
+  const e = await t.throwsAsync(hub.run(p));
+  t.regex(e!.message, /no DSM endpoint on rank 1 \(node 2, port 40\) within 500 ms|no DSM endpoint on rank 2/);
+});
+
+test('messages from outside the domain are dropped, not delivered', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+  const got: number[] = [];
+  const run = (async () => {
+    const [ta] = await Promise.all([
+      McapiDsmTransport.open(a, { rank: 0, size: 2, domain: 1, nodeOfRank: (r) => r + 1 }),
+      McapiDsmTransport.open(b, { rank: 1, size: 2, domain: 1, nodeOfRank: (r) => r + 1 }),
+    ]);
+    ta.onMessage = (from, bytes) => got.push(from, bytes.length);
+    const stray = b.createEndpoint(41);
+    const dst = await b.getEndpoint(1, 1, 40, 100);
+    await b.msgSend(stray, dst, new Uint8Array([9, 1, 2]));
+    await b.msgSend(stray, dst, new Uint8Array([]));
+    await b.msgSend(stray, dst, new Uint8Array([1, 7]));
+    await hub.sleep(10);
+    return ta.stats;
+  })();
+  const stats = await hub.run(run);
+  t.deepEqual(got, [1, 1]);
+  t.is(stats.dropped, 2);
+});

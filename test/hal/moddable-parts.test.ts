@@ -1,0 +1,129 @@
+// The parts of the Moddable HAL and firmware that need no SDK: the transmit queue, the
+// console's UTF-8 carry and the firmware config reader.
+import test from 'ava';
+import fc from 'fast-check';
+import { TxQueue } from '../../hal/moddable/tx-queue.js';
+import { Utf8Carry, completeUtf8Length } from '../../hal/moddable/utf8-carry.js';
+import { readFirmwareConfig } from '../../firmware/firmware-config.js';
+
+/** A UART FIFO that throws like Moddable's ESP32 serial when over-filled. */
+class Fifo {
+  room = 0;
+  out: number[] = [];
+  writes = 0;
+  write(chunk: ArrayBuffer): void {
+    if (chunk.byteLength > this.room) throw new Error('output full');
+    this.room -= chunk.byteLength;
+    this.writes++;
+    this.out.push(...new Uint8Array(chunk));
+  }
+}
+
+test('the transmit queue writes only what the FIFO has room for, in order', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 10 }),
+      fc.array(fc.integer({ min: 1, max: 128 }), { minLength: 1, maxLength: 10 }),
+      (writes, rooms) => {
+        const fifo = new Fifo();
+        const q = new TxQueue(fifo, 1 << 20);
+        const sent: number[] = [];
+        for (const w of writes) {
+          const copy = w.slice();
+          q.push(w);
+          w.fill(0); // the caller's buffer may change after push
+          sent.push(...copy);
+        }
+        // Drain the FIFO to the wire and report room, as the UART interrupt would.
+        let k = 0;
+        while (q.stats().queued > 0) {
+          fifo.room = rooms[k++ % rooms.length]!;
+          q.onWritable(fifo.room);
+        }
+        return fifo.out.length === sent.length && fifo.out.every((b, i) => b === sent[i]) && q.stats().sent === sent.length;
+      },
+    ),
+    { seed: 11, numRuns: 200 },
+  );
+  t.pass();
+});
+
+test('the transmit queue drops whole writes past its limit and counts them', (t) => {
+  const fifo = new Fifo();
+  const q = new TxQueue(fifo, 10);
+  t.true(q.push(new Uint8Array(6)));
+  t.false(q.push(new Uint8Array(5)));
+  t.true(q.push(new Uint8Array(4)));
+  t.deepEqual(q.stats(), { queued: 10, sent: 0, droppedWrites: 1, droppedBytes: 5, limit: 10 });
+  fifo.room = 8;
+  q.onWritable(8);
+  t.is(q.stats().queued, 2);
+  t.is(fifo.writes, 2);
+});
+
+test('a FIFO smaller than announced stops the pump until the next onWritable', (t) => {
+  const fifo = new Fifo();
+  const q = new TxQueue(fifo, 100);
+  q.push(new Uint8Array(20));
+  fifo.room = 5;
+  q.onWritable(20); // says 20, has 5: the write throws inside, nothing is lost
+  t.is(q.stats().queued, 20);
+  fifo.room = 20;
+  q.onWritable(20);
+  t.is(q.stats().queued, 0);
+  t.is(fifo.out.length, 20);
+});
+
+test('console text split anywhere decodes to the same text', (t) => {
+  const text = 'a→b 世界 🎉 ok\n';
+  const bytes = new TextEncoder().encode(text);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1 }), (cuts) => {
+      const carry = new Utf8Carry();
+      let got = '';
+      let pos = 0;
+      let k = 0;
+      while (pos < bytes.length) {
+        const n = cuts[k++ % cuts.length]!;
+        got += carry.push(bytes.subarray(pos, pos + n));
+        pos += n;
+      }
+      return got === text;
+    }),
+    { seed: 12, numRuns: 300 },
+  );
+  t.is(completeUtf8Length(new Uint8Array([0x61, 0xe4, 0xb8])), 1);
+  t.is(completeUtf8Length(new Uint8Array([0xe4, 0xb8, 0x96])), 3);
+  t.is(completeUtf8Length(new Uint8Array([0xf0, 0x9f, 0x8e, 0x89])), 4);
+});
+
+const defaults = {
+  domain: 1,
+  node: 0,
+  rank: 0,
+  boards: 2,
+  app: 'pingpong',
+  links: [{ port: 2, receive: 16, transmit: 17, baud: 921600 }],
+  console: null,
+};
+
+test('firmware config: preferences override the manifest defaults', (t) => {
+  const fw = readFirmwareConfig(JSON.stringify({ node: 3, rank: 1, console: { port: 1, receive: 3, transmit: 1, baud: 115200 } }), defaults);
+  t.is(fw.board['node'], 3);
+  t.is(fw.board['rank'], 1);
+  t.is(fw.board['domain'], 1);
+  t.deepEqual(fw.board['links'], [{ kind: 'stream', mtu: 256 }]);
+  t.deepEqual(fw.console, { port: 1, receive: 3, transmit: 1, baud: 115200 });
+  t.is(fw.ramLimit, 150 * 1024);
+  const plain = readFirmwareConfig(undefined, defaults);
+  t.is(plain.console, null);
+  t.deepEqual(plain.links, [{ port: 2, receive: 16, transmit: 17, baud: 921600 }]);
+});
+
+test('firmware config: a bad field is named', (t) => {
+  t.throws(() => readFirmwareConfig('{', defaults), { message: /preference mcdsm\/config: not JSON/ });
+  t.throws(() => readFirmwareConfig(JSON.stringify({ links: [{ port: 2, receive: 16, baud: 9600 }] }), defaults), { message: /links\[0\]\.transmit/ });
+  t.throws(() => readFirmwareConfig(JSON.stringify({ console: { port: 1, receive: 3, transmit: 1, baud: 1 } }), defaults), { message: /console\.baud/ });
+  t.throws(() => readFirmwareConfig(undefined, { ...defaults, links: 'uart' }), { message: /^links: expected an array/ });
+  t.throws(() => readFirmwareConfig(5, defaults), { message: /expected a JSON string/ });
+});

@@ -1,0 +1,250 @@
+import test from 'ava';
+import fc from 'fast-check';
+import type { HalLink } from '../../src/hal.js';
+import { NetLayer } from '../../src/net/net-layer.js';
+import { FrameCodec, emptyFrame } from '../../src/wire/frame.js';
+import { cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { EventLoop, NodeClock, Rng, TestNetwork } from './harness.js';
+import { intact, isRange, receivedFrom, startSender } from './util.js';
+
+function pair(kind: 'stream' | 'datagram' = 'stream', seed = 31, net = {}): TestNetwork {
+  const n = new TestNetwork({ seed, net });
+  n.addNodes([1, 2]);
+  n.connect(1, 2, kind, { latencyMs: 1 });
+  n.start();
+  n.runUntil(() => n.converged(), 5_000);
+  return n;
+}
+
+test('stale-epoch frames are dropped at delivery and counted; routing is exempt; forwarders do not filter', (t) => {
+  const net = new TestNetwork({ seed: 32 });
+  net.addNodes([1, 2, 3]);
+  net.line([1, 2, 3]);
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  net.net(3).epoch = 5;
+  net.net(2).epoch = 9; // the forwarder is ahead of both: it must not filter
+  startSender(net, 1, 3, 10);
+  net.run(500);
+  t.is(net.node(3).received.length, 0);
+  t.is(net.net(3).stats().stale, 10);
+  t.is(net.net(2).stats().stale, 0);
+  t.true(net.net(2).stats().forwarded >= 10);
+  // Routing frames still flow at any epoch: take the line down and up again.
+  net.wiresBetween(2, 3)[0].up = false;
+  t.true(net.runUntil(() => !net.net(1).reachable(3), 10_000));
+  net.wiresBetween(2, 3)[0].up = true;
+  t.true(net.runUntil(() => net.converged(), 10_000), 'reconverged across epochs 0, 9, 5');
+  net.net(1).epoch = 5;
+  startSender(net, 1, 3, 10, { port: 2 });
+  net.net(2).epoch = 0;
+  t.true(net.runUntil(() => net.node(3).received.length === 10, 2_000));
+  t.true(net.node(3).received.every((f) => f.epoch === 5));
+  // A newer epoch than the receiver's is delivered.
+  net.net(1).epoch = 6;
+  startSender(net, 1, 3, 1, { port: 3 });
+  t.true(net.runUntil(() => net.node(3).received.length === 11, 2_000));
+});
+
+for (const kind of ['stream', 'datagram'] as const) {
+  test(`${kind}: random garbage into a link is counted, never throws, and the link keeps working`, (t) => {
+    const net = pair(kind, 33);
+    const link = net.node(2).links[0];
+    const rng = new Rng(7);
+    for (let i = 0; i < 300; i++) {
+      const junk = new Uint8Array(1 + rng.int(kind === 'stream' ? 300 : 80));
+      for (let k = 0; k < junk.length; k++) junk[k] = rng.int(256);
+      if (i % 3 === 0) junk[rng.int(junk.length)] = 0; // some delimiters in the stream
+      t.notThrows(() => link.onReceive?.(junk));
+    }
+    const l = net.net(2).linkStats()[0];
+    t.true(l.malformed + l.garbage + l.overruns > 0);
+    t.true(net.net(2).stats().malformed > 0);
+    startSender(net, 1, 2, 30);
+    t.true(net.runUntil(() => net.node(2).received.length === 30, 10_000));
+    t.true(isRange(receivedFrom(net, 2, 1), 30));
+  });
+}
+
+test('well-formed frames with bad contents are dropped and counted, not thrown', (t) => {
+  const net = pair('datagram', 34);
+  const link = net.node(2).links[0];
+  const codec = new FrameCodec();
+  const send = (f: Partial<ReturnType<typeof emptyFrame>>): void => {
+    link.onReceive?.(codec.encode({ ...emptyFrame(), domain: 1, src: 1, dst: 2, ttl: 1, ...f }));
+  };
+  const before = net.net(2).stats();
+  send({ type: 0x02, payload: Uint8Array.of(1, 2) }); // HELLO too short
+  send({ type: 0x02, payload: new Uint8Array(9) }); // HELLO with session 0
+  send({ type: 0x10, ttl: 0 }); // ttl 0
+  send({ type: 0x10, domain: 7 }); // another domain
+  send({ type: 0x10 }); // unsequenced data
+  send({ type: 0x03, flags: 3, lseq: 200, payload: Uint8Array.of(1, 0, 0, 0, 2, 5, 3) }); // LSA out of window
+  const after = net.net(2).stats();
+  t.is(after.malformed - before.malformed, 4);
+  t.is(after.wrongDomain - before.wrongDomain, 1);
+  t.is(after.duplicates - before.duplicates, 1);
+  t.deepEqual(net.net(2).nodes(), [1, 2]);
+});
+
+test('fast-check: any bytes into a fresh NetLayer on either link kind never throw', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 20 }), fc.boolean(), (chunks, stream) => {
+      const loop = new EventLoop();
+      const rng = new Rng(1);
+      const link: HalLink = { index: 0, kind: stream ? 'stream' : 'datagram', mtu: 65535, write: () => {}, onReceive: null };
+      const n = new NetLayer([link], new NodeClock(loop), { domain: 1, node: 1, random: () => rng.next() });
+      n.start();
+      for (const c of chunks) link.onReceive?.(c);
+      loop.runUntilTime(3_000);
+      n.stop();
+      return n.stats().delivered === 0;
+    }),
+    { seed: 35, numRuns: 150 },
+  );
+  t.pass();
+});
+
+test('a link that gets no acks goes down after maxRetries, drops its queue, and comes back up', (t) => {
+  const net = pair('stream', 36, { deadMs: 600_000, maxRetries: 3, rtoMs: 50, maxRtoMs: 200 });
+  net.net(2).setIngressFault({ drop: 1 }); // 2 hears nothing: 1 gets no acks
+  startSender(net, 1, 2, 20);
+  t.true(net.runUntil(() => !net.net(1).linkStats()[0].up, 10_000));
+  const l = net.net(1).linkStats()[0];
+  t.is(l.downs, 1);
+  t.true(l.dropped > 0);
+  t.true(net.net(1).stats().linkDropped > 0);
+  t.deepEqual(net.net(1).nodes(), [1]);
+  t.true(net.net(2).stats().faultDropped > 0);
+  net.net(2).setIngressFault(null);
+  t.true(net.runUntil(() => net.converged() && net.net(1).linkStats()[0].up, 10_000));
+  t.is(net.net(1).linkStats()[0].ups, 2);
+  startSender(net, 1, 2, 5, { port: 9 });
+  t.true(net.runUntil(() => receivedFrom(net, 2, 1, 9).length === 5, 5_000));
+});
+
+test('a silent neighbour is declared gone after deadMs', (t) => {
+  const net = pair('datagram', 37, { helloMs: 100, deadMs: 400 });
+  net.kill(2);
+  const t0 = net.now;
+  t.true(net.runUntil(() => !net.net(1).linkStats()[0].up, 5_000));
+  t.true(net.now - t0 <= 400 + 100 + 1);
+  t.deepEqual(net.net(1).nodes(), [1]);
+});
+
+test('ingress faults: drop and corrupt keep delivery exactly-once; counters move', (t) => {
+  const net = pair('stream', 38);
+  net.net(2).setIngressFault({ drop: 0.2, corrupt: 0.1 });
+  net.net(1).setIngressFault({ drop: 0.1 });
+  startSender(net, 1, 2, 200);
+  t.true(net.runUntil(() => net.node(2).received.length === 200, 60_000));
+  net.run(1_000);
+  t.true(isRange(receivedFrom(net, 2, 1), 200));
+  t.true(net.node(2).received.every((f) => intact(f.payload)));
+  const s = net.net(2).stats();
+  t.true(s.faultDropped > 0);
+  t.true(s.malformed > 0);
+  t.deepEqual(net.net(2).ingressFault()?.blockNodes, []);
+});
+
+test('ingress delay adds latency and keeps order', (t) => {
+  const net = pair('datagram', 39);
+  net.net(2).setIngressFault({ delayMs: 40 });
+  const t0 = net.now;
+  startSender(net, 1, 2, 1);
+  t.true(net.runUntil(() => net.node(2).received.length === 1, 1_000));
+  t.true(net.now - t0 >= 41 - 1e-9, `took ${net.now - t0}`);
+  startSender(net, 1, 2, 30, { port: 4 });
+  net.net(2).setIngressFault(null); // frames already delayed keep their place
+  t.true(net.runUntil(() => receivedFrom(net, 2, 1, 4).length === 30, 5_000));
+  t.true(isRange(receivedFrom(net, 2, 1, 4), 30));
+});
+
+test('blockNodes partitions: the blocked neighbour goes away, routes avoid it, and it comes back when lifted', (t) => {
+  const net = new TestNetwork({ seed: 40, net: { helloMs: 100 } });
+  net.addNodes([1, 2, 3]);
+  net.ring([1, 2, 3]);
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  // Partition 1 from 2 both ways: 3 still connects them.
+  net.net(1).setIngressFault({ blockNodes: [2] });
+  net.net(2).setIngressFault({ blockNodes: [1] });
+  t.true(net.runUntil(() => net.net(1).nextHop(2)?.node === 3, 5_000));
+  t.true(net.net(1).stats().faultDropped > 0);
+  // Frames from 2 are blocked at 1 wherever they come from (2 -> 3 -> 1 is dropped at 1), but
+  // the link from 3 keeps working: the drop happens after its sequence took the frame.
+  startSender(net, 2, 1, 5);
+  startSender(net, 3, 1, 5);
+  t.true(net.runUntil(() => net.node(1).received.length === 5, 2_000));
+  net.run(1_000);
+  t.deepEqual(receivedFrom(net, 1, 2), []);
+  t.true(isRange(receivedFrom(net, 1, 3), 5));
+  t.true(net.net(3).stats().forwarded >= 5, '3 forwarded them');
+  t.is(net.net(3).linkStats()[1].inflight, 0, 'and 1 acknowledged them');
+  net.net(1).setIngressFault(null);
+  net.net(2).setIngressFault(null);
+  t.true(net.runUntil(() => net.net(1).nextHop(2)?.node === 2, 5_000));
+});
+
+test('option and argument validation names the field', (t) => {
+  const loop = new EventLoop();
+  const clock = new NodeClock(loop);
+  const random = (): number => 0.5;
+  const link = (kind: 'stream' | 'datagram', mtu: number): HalLink => ({ index: 0, kind, mtu, write: () => {}, onReceive: null });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 255, random }), { message: /node/ });
+  t.throws(() => new NetLayer([], clock, { domain: 256, node: 1, random }), { message: /domain/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, window: 200 }), { message: /window/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, maxPayload: 100 }), { message: /maxPayload/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, rtoMs: -1 }), { message: /rtoMs/ });
+  t.throws(() => new NetLayer([link('datagram', 1500)], clock, { domain: 1, node: 1, random }), { message: /links\[0\]\.mtu/ });
+  t.notThrows(() => new NetLayer([link('datagram', 1500)], clock, { domain: 1, node: 1, random, maxPayload: 1400 }));
+  t.notThrows(() => new NetLayer([link('stream', 64)], clock, { domain: 1, node: 1, random }));
+  const n = new NetLayer([], clock, { domain: 1, node: 1, random });
+  const ok = { type: 0x10, dst: 2, srcPort: 0, dstPort: 0, payload: new Uint8Array(0) };
+  t.throws(() => n.send({ ...ok, type: 0x03 }), { message: /frame\.type/ });
+  t.throws(() => n.send({ ...ok, dst: 300 }), { message: /frame\.dst/ });
+  t.throws(() => n.send({ ...ok, dstPort: 70000 }), { message: /frame\.dstPort/ });
+  t.throws(() => n.send({ ...ok, payload: new Uint8Array(5000) }), { message: /maxPayload/ });
+  t.throws(() => n.register(0x00, 0x20, () => {}), { message: /first/ });
+  t.throws(() => n.register(0x30, 0x20, () => {}), { message: /last/ });
+  t.throws(() => n.setIngressFault({ drop: 2 }), { message: /drop/ });
+  t.throws(() => n.setIngressFault({ blockNodes: [255] }), { message: /blockNodes/ });
+  t.throws(() => n.setIngressFault({ delayMs: -1 }), { message: /delayMs/ });
+});
+
+test('a throwing handler is counted and logged; other handlers and later frames still get through', (t) => {
+  const logs: string[] = [];
+  const net = new TestNetwork({ seed: 41, net: { log: (_l, m) => logs.push(m) } });
+  net.addNodes([1, 2]);
+  net.connect(1, 2);
+  net.start();
+  net.net(2).register(0x70, 0x70, () => {
+    throw new Error('app bug');
+  });
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  startSender(net, 1, 2, 3);
+  t.true(net.runUntil(() => net.node(2).received.length === 3, 2_000));
+  t.is(net.net(2).stats().handlerErrors, 3);
+  t.regex(logs[0], /app bug/);
+});
+
+test('frames encoded by hand are accepted from the wire (the codec is the protocol)', (t) => {
+  const net = pair('stream', 42);
+  // Stop node 1's layer and speak for it: a data frame with lseq = next expected.
+  const l2 = net.net(2).linkStats()[0];
+  t.true(l2.up);
+  const codec = new FrameCodec();
+  const bytes = codec.encode({
+    ...emptyFrame(), flags: 3, type: 0x70, lseq: 0, lack: 0, domain: 1, src: 1, dst: 2, ttl: 16,
+    payload: Uint8Array.of(0, 0, 0, 0),
+  });
+  // Node 1's sequence space towards 2 has carried the routing exchange; find where it is by
+  // replaying duplicates is not possible here, so just check the frame is taken or counted.
+  const out = new Uint8Array(cobsEncodedLength(bytes.length));
+  const n = cobsEncode(bytes, out);
+  const before = net.net(2).stats();
+  net.node(2).links[0].onReceive?.(out.subarray(0, n));
+  const after = net.net(2).stats();
+  t.is(after.framesIn, before.framesIn + 1);
+  t.is(after.malformed, before.malformed);
+});

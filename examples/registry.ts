@@ -3,14 +3,17 @@
  * names; to add your own, write `examples/<name>/app.ts` exporting an App and list it here.
  * A function rather than a module-level Map: XS freezes preloaded modules.
  */
-import type { App } from '../src/app.js';
+import type { App, RawApp } from '../src/app.js';
 import { pingpongApp } from './pingpong/app.js';
 import { conformanceApp } from './conformance/app.js';
 import { laplaceApp } from './laplace/app.js';
 import { counterApp } from './counter/app.js';
+import { idleApp } from './idle/app.js';
+import { mcapiBenchApp } from '../bench/apps/mcapi-bench.js';
+import { rawEchoApp } from '../bench/apps/raw-echo.js';
 
-export function appRegistry(): Map<string, App> {
-  const apps = new Map<string, App>();
-  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp]) apps.set(app.name, app);
+export function appRegistry(): Map<string, App | RawApp> {
+  const apps = new Map<string, App | RawApp>();
+  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, mcapiBenchApp, rawEchoApp]) apps.set(app.name, app);
   return apps;
 }

@@ -4,7 +4,8 @@
  * JSON-compatible result that the simulator reports.
  */
 import type { McapiNode } from './mcapi/index.js';
-import type { LogLevel } from './hal.js';
+import type { Hal, LogLevel } from './hal.js';
+import type { BoardConfig } from './config.js';
 
 export type AppValue = null | boolean | number | string | AppValue[] | { [key: string]: AppValue };
 
@@ -32,4 +33,14 @@ export interface AppContext {
 export interface App {
   readonly name: string;
   main(ctx: AppContext): Promise<AppValue>;
+}
+
+/**
+ * A program that runs on the bare HAL with no network layer, MCAPI or console — the raw
+ * baselines of the benchmarks. It reports through Hal.event like any app.
+ */
+export interface RawApp {
+  readonly name: string;
+  readonly raw: true;
+  start(hal: Hal, config: BoardConfig): void;
 }

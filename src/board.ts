@@ -4,7 +4,7 @@
  * board) boots through `bootBoard`, so the code that is tested is the code that is flashed.
  */
 import type { Hal, LogLevel } from './hal.js';
-import type { App, AppContext, AppValue } from './app.js';
+import type { App, AppContext, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
 import { NetLayer } from './net/index.js';
 import { McapiNode } from './mcapi/index.js';
@@ -182,7 +182,7 @@ export class BoardRuntime implements ConsoleTarget {
  * Boot a board: check the configuration (a bad field halts the board with the field's name),
  * find the app, start the runtime. Returns null when the board could not start.
  */
-export function bootBoard(hal: Hal, config: unknown, apps: ReadonlyMap<string, App>): BoardRuntime | null {
+export function bootBoard(hal: Hal, config: unknown, apps: ReadonlyMap<string, App | RawApp>): BoardRuntime | null {
   let cfg: BoardConfig;
   try {
     cfg = checkBoardConfig(config, hal.links.length);
@@ -193,6 +193,10 @@ export function bootBoard(hal: Hal, config: unknown, apps: ReadonlyMap<string, A
   const app = apps.get(cfg.app);
   if (!app) {
     hal.halt(`bad board config: app "${cfg.app}" is not built into this firmware (have: ${[...apps.keys()].join(', ')})`);
+    return null;
+  }
+  if ('raw' in app) {
+    app.start(hal, cfg);
     return null;
   }
   const board = new BoardRuntime(hal, cfg, app);

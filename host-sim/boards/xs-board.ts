@@ -164,15 +164,19 @@ export class XsBoard implements SimBoard {
     const t0 = performance.now();
     try {
       const r = await this.worker.command(encodeEvents(batch));
+      const actions = decodeActions(r.reply);
+      for (const a of actions) if (a.kind === 'halt' || a.kind === 'reset') this.halted = true;
       let live = r.meter.currentHeapCount;
       // XS counts every slot allocated since its last collection, garbage included. Before a
       // figure over the budget is believed, a collection makes it the live heap.
       if (this.ramLimit > 0 && this.slotsToBytes(live) > this.ramLimit) {
-        live = (await this.worker.evaluate('gc()')).meter.currentHeapCount;
+        try {
+          live = (await this.worker.evaluate('gc()')).meter.currentHeapCount;
+        } catch {
+          // The VM died collecting: these actions still happened; the next step reports the death.
+        }
       }
       this.account(r.meter.compute, live);
-      const actions = decodeActions(r.reply);
-      for (const a of actions) if (a.kind === 'halt' || a.kind === 'reset') this.halted = true;
       return actions;
     } catch (e) {
       if (e instanceof XsWorkerExited) return this.deathActions();

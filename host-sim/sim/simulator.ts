@@ -63,6 +63,8 @@ export interface BoardSummary {
   hostMs: number;
   /** XS metering units (0 on V8). */
   compute: number;
+  /** Event batches the board was handed. */
+  steps: number;
   boots: number;
   haltReason?: string;
   lastEvent?: { name: string; value: number };
@@ -113,6 +115,7 @@ class Slot {
   heapPeakBytes = 0;
   hostMs = 0;
   compute = 0;
+  steps = 0;
   haltReason: string | undefined;
   lastEvent: { name: string; value: number } | undefined;
   /** For each HAL link index: the edge index and the direction this board sends on. */
@@ -314,6 +317,7 @@ export class Simulator {
         slot.heapPeakBytes = Math.max(slot.heapPeakBytes, f.heapPeakBytes);
         slot.hostMs = f.hostMs;
         slot.compute = f.computeTotal;
+        slot.steps = f.steps;
         if (f.heapBytes > this.cfg.ramBytes) {
           this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
           this.faults.push({ atMs: t, board: node, command: 'oom', source: 'scenario', effect: 'out of memory' });
@@ -462,6 +466,7 @@ export class Simulator {
       heapPeakBytes: s.heapPeakBytes,
       hostMs: Math.round(s.hostMs),
       compute: s.compute,
+      steps: s.steps,
       boots: s.boots,
       ...(s.haltReason !== undefined ? { haltReason: s.haltReason } : {}),
       ...(s.lastEvent !== undefined ? { lastEvent: s.lastEvent } : {}),

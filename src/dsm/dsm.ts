@@ -113,11 +113,20 @@ function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
     const v = limits[k];
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) bad(k, `must be a positive number (got ${String(v)})`);
   }
-  if (!Number.isInteger(limits.maxMessage) || limits.maxMessage < 64 || limits.maxMessage < limits.granule + 2 * HEADER_ROOM) {
-    bad('maxMessage', `must be an integer >= 64 and >= granule + ${2 * HEADER_ROOM} (got ${String(limits.maxMessage)})`);
+  if (!Number.isInteger(limits.maxMessage) || limits.maxMessage < 128 || limits.maxMessage < limits.granule + 2 * HEADER_ROOM) {
+    bad('maxMessage', `must be an integer >= 128 and >= granule + ${2 * HEADER_ROOM} (got ${String(limits.maxMessage)})`);
+  }
+  // A lock release carries a name and a full notice list in one message.
+  if (noticeMessageBytes(limits.maxNoticeRanges) > limits.maxMessage) {
+    bad('maxNoticeRanges', `needs messages of ${noticeMessageBytes(limits.maxNoticeRanges)} bytes, more than maxMessage=${limits.maxMessage}`);
   }
   if (typeof limits.checkReads !== 'boolean') bad('checkReads', 'must be a boolean');
   return limits;
+}
+
+/** Worst-case size of a message carrying a full notice list (LOCK_RELEASE). */
+function noticeMessageBytes(ranges: number): number {
+  return 1 + 5 + 1 + MAX_NAME + 3 + 10 * ranges;
 }
 
 function lockManagerOf(name: string, size: number): number {
@@ -157,8 +166,9 @@ export class Dsm {
 
   private nextReq = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly queues: Outgoing[][] = [];
-  private readonly inflight: Int32Array;
+  /** Requests not sent yet: at most `window` are in flight, so at most that many replies arrive at once. */
+  private readonly queue: Outgoing[] = [];
+  private inflight = 0;
   private watchdog = -1;
   private lastProgress = 0;
 
@@ -204,14 +214,12 @@ export class Dsm {
     this.rank = rank;
     this.size = size;
     this.limits = resolveLimits(options, transport);
-    this.inflight = new Int32Array(size);
-    for (let r = 0; r < size; r++) this.queues.push([]);
     this.own = new RangeList(this.limits.maxNoticeRanges);
     this.known = new RangeList(this.limits.maxNoticeRanges);
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
     this.barrierMgr =
       rank === 0 ? new BarrierManager(0, size, clock, this.limits.barrierTimeoutMs, this.limits.maxNoticeRanges, post) : null;
-    this.allocMgr = rank === 0 ? new AllocChecker(0, size, clock, this.limits.barrierTimeoutMs, post) : null;
+    this.allocMgr = rank === 0 ? new AllocChecker(0, size, clock, this.limits.barrierTimeoutMs, this.limits.maxMessage, post) : null;
     this.lockMgr = new LockManager(size, this.limits.maxLocks * size, this.limits.maxNoticeRanges, post);
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
@@ -292,6 +300,11 @@ export class Dsm {
       const seq = ++this.allocSeq;
       const w = new Writer().u8(Msg.ALLOC).varint(seq);
       writeSpec(w, spec);
+      if (w.length > this.limits.maxMessage) {
+        this.arrays.pop();
+        this.granuleTotal -= st.granules;
+        throw new DsmError('BAD_ARG', `${where}: home.ranges do not fit one message of maxMessage=${this.limits.maxMessage} bytes`);
+      }
       const error = await new Promise<string | null>((resolve, reject) => {
         const timer = this.clock.setTimer(2 * this.limits.barrierTimeoutMs, () => {
           this.allocWait = null;
@@ -550,7 +563,7 @@ export class Dsm {
       if (cur) cur.bytes = w.finish();
     }
     this.figures.fetches += out.length;
-    return this.sendBatch(out);
+    return this.sendBatch(interleave(out));
   }
 
   private onFetchData(p: Pending, r: Reader): void {
@@ -661,7 +674,7 @@ export class Dsm {
       st.endInterval();
     }
     this.figures.diffs += diffs.length;
-    return { diffs, violations };
+    return { diffs: interleave(diffs), violations };
   }
 
   private notice(s: number, e: number): void {
@@ -724,9 +737,9 @@ export class Dsm {
       const batch: Batch = { remaining: list.length, settled: false, resolve, reject };
       for (const o of list) {
         this.pending.set(o.req, { to: o.to, batch, st: o.st, ranges: o.ranges });
-        this.queues[o.to]!.push(o);
-        this.pump(o.to);
+        this.queue.push(o);
       }
+      this.pump();
       if (this.watchdog < 0) {
         this.lastProgress = this.clock.now();
         this.watchdog = this.clock.setTimer(this.limits.requestTimeoutMs, () => this.onWatchdog());
@@ -734,12 +747,11 @@ export class Dsm {
     });
   }
 
-  private pump(to: number): void {
-    const q = this.queues[to]!;
-    while (this.inflight[to]! < this.limits.window && q.length > 0) {
-      const o = q.shift()!;
-      this.inflight[to]!++;
-      this.post(to, o.bytes);
+  private pump(): void {
+    while (this.inflight < this.limits.window && this.queue.length > 0) {
+      const o = this.queue.shift()!;
+      this.inflight++;
+      this.post(o.to, o.bytes);
     }
   }
 
@@ -748,9 +760,9 @@ export class Dsm {
     const p = this.pending.get(req);
     if (!p || p.to !== from) return null;
     this.pending.delete(req);
-    this.inflight[from]!--;
+    this.inflight--;
     this.lastProgress = this.clock.now();
-    this.pump(from);
+    this.pump();
     if (this.pending.size === 0 && this.watchdog >= 0) {
       this.clock.clearTimer(this.watchdog);
       this.watchdog = -1;
@@ -787,10 +799,8 @@ export class Dsm {
       }
     }
     this.pending.clear();
-    for (let r = 0; r < this.size; r++) {
-      this.queues[r]!.length = 0;
-      this.inflight[r] = 0;
-    }
+    this.queue.length = 0;
+    this.inflight = 0;
   }
 
   // ---- messages ------------------------------------------------------------------------
@@ -949,4 +959,18 @@ export class Dsm {
       this.figures.malformed++;
     }
   }
+}
+
+/** Requests reordered round-robin over their destinations, so transfers from several homes overlap. */
+function interleave(list: Outgoing[]): Outgoing[] {
+  const by = new Map<number, Outgoing[]>();
+  for (const o of list) {
+    let q = by.get(o.to);
+    if (!q) by.set(o.to, (q = []));
+    q.push(o);
+  }
+  if (by.size < 2) return list;
+  const out: Outgoing[] = [];
+  for (let i = 0; out.length < list.length; i++) for (const q of by.values()) if (i < q.length) out.push(q[i]!);
+  return out;
 }

@@ -117,6 +117,7 @@ export class AllocChecker {
     private readonly size: number,
     private readonly clock: Clock,
     private readonly timeoutMs: number,
+    private readonly maxMessage: number,
     private readonly post: Post,
   ) {}
 
@@ -169,7 +170,10 @@ export class AllocChecker {
   }
 
   private broadcastError(seq: number, text: string, round: AllocRound): void {
-    const bytes = new Writer().u8(Msg.ALLOC_ERR).varint(seq).ascii(text).finish();
+    // The text must fit one message: long home range lists are cut short.
+    const room = this.maxMessage - 16;
+    const fitted = text.length > room ? `${text.slice(0, room - 3)}...` : text;
+    const bytes = new Writer().u8(Msg.ALLOC_ERR).varint(seq).ascii(fitted).finish();
     for (let r = 0; r < this.size; r++) if (round.specs[r]) this.post(r, bytes.slice());
   }
 

@@ -31,7 +31,11 @@ export interface McapiDsmPlan {
   port?: number;
   /** Message sends in flight at once (each holds an MCAPI request slot). Default 8. */
   sendSlots?: number;
-  /** Receives kept posted (each holds a request slot and a maxPayload buffer). Default 4. */
+  /**
+   * Receives kept posted (each holds a request slot and a maxPayload buffer). A message that
+   * finds none waits in MCAPI's node queue, and past that queue is refused and sent again, so
+   * this should cover the DSM's `window` of replies plus a little control traffic. Default 6.
+   */
   recvSlots?: number;
   /** How long to wait for every other board's DSM endpoint to exist. Default 30000 ms. */
   connectTimeoutMs?: number;
@@ -105,7 +109,7 @@ export class McapiDsmTransport implements DsmTransport {
       }
     }
     const t = new McapiDsmTransport(mcapi, ep, peers, plan, maxMessage);
-    for (let i = 0; i < (plan.recvSlots ?? 4); i++) t.post(new Uint8Array(payload));
+    for (let i = 0; i < (plan.recvSlots ?? 6); i++) t.post(new Uint8Array(payload));
     return t;
   }
 
@@ -220,7 +224,7 @@ export function clockFromContext(ctx: Pick<AppContext, 'now' | 'sleep'>): Clock 
 
 /** The DSM of every working board of `mcapi`'s domain, over MCAPI messages. */
 export async function createMcapiDsm(mcapi: McapiNode, clock: Clock, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
-  const transport = await McapiDsmTransport.open(mcapi, plan);
+  const transport = await McapiDsmTransport.open(mcapi, { recvSlots: (options.window ?? 4) + 2, ...plan });
   return new Dsm(transport, clock, options);
 }
 

@@ -82,7 +82,7 @@ export interface DsmOptions {
   requestTimeoutMs?: number;
   /** How long `lock` waits for a grant. Default 120000 ms. */
   lockTimeoutMs?: number;
-  /** Fetch / diff messages in flight towards one board. Default 4. */
+  /** Fetch / diff requests in flight from this board (so at most this many replies arrive at once). Default 4. */
   window?: number;
   /** Largest message sent; defaults to the transport's maxMessage, else 1024. */
   maxMessage?: number;

@@ -130,6 +130,9 @@ export class ChannelEngine {
     if (locals.length === 2 && !this.compatible(locals[0]!, locals[1]!)) {
       throw new McapiError(Status.MCAPI_ERR_ATTR_INCOMPATIBLE, 'MAX_PAYLOAD_SIZE and PRIORITY must be equal on both endpoints');
     }
+    if (r.node === core.node && !this.fits(core.local(r, 'receive endpoint'), kind)) {
+      throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, `the receive buffers would exceed limits.maxChannelBufferBytes (${String(core.limits.maxChannelBufferBytes)})`);
+    }
     const req = core.requests.alloc<number>('connect');
     const token = this.token();
     this.connects.set(token, req);
@@ -192,6 +195,7 @@ export class ChannelEngine {
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
     else if (st.chan !== null || st.connecting !== null) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (st.maxPayload !== maxPayload || st.priority !== priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
+    else if (!this.fits(st, kind)) status = Status.MCAPI_ERR_MEM_LIMIT;
     const q = new Uint8Array(6);
     q[0] = status;
     q[1] = connector;
@@ -199,6 +203,8 @@ export class ChannelEngine {
     core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, q);
     if (st !== undefined && status === Status.MCAPI_SUCCESS) {
       const chan = new Channel(kind, ChanDir.RECV, st, f.src, f.srcPort);
+      chan.reserved = this.reserveFor(st, kind);
+      core.channelBytes += chan.reserved;
       st.chan = chan;
       this.attachPendingOpen(st, chan);
     }
@@ -259,8 +265,17 @@ export class ChannelEngine {
 
   // ---------------------------------------------------------------- open
 
+  /**
+   * Bytes a receive side may come to hold: every buffer it grants, at full size. Reserved when
+   * the receive side commits a connection (so an over-budget connect fails, rather than an open
+   * that could never be undone), released at disconnect.
+   */
   private reserveFor(st: EndpointState, kind: ChanKindCode): number {
     return st.recvBuffers * (kind === ChanKind.PKT ? st.maxPayload : 8);
+  }
+
+  private fits(st: EndpointState, kind: ChanKindCode): boolean {
+    return this.core.channelBytes + this.reserveFor(st, kind) <= this.core.limits.maxChannelBufferBytes;
   }
 
   openI(kind: ChanKindCode, dir: ChanDirCode, epH: unknown): Request<ChannelHandle> {
@@ -275,9 +290,6 @@ export class ChannelEngine {
       if (chan.local === Side.OPENING) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
       if (chan.local === Side.OPEN) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'this side is already open');
       if (chan.local === Side.CLOSED) throw new McapiError(Status.MCAPI_ERR_CHAN_CLOSEPENDING, 'this side is closed; the channel disconnects when the other side closes');
-      if (dir === ChanDir.RECV && core.channelBytes + this.reserveFor(st, kind) > core.limits.maxChannelBufferBytes) {
-        throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, `receive buffers would exceed limits.maxChannelBufferBytes (${String(core.limits.maxChannelBufferBytes)})`);
-      }
       const req = core.requests.alloc<ChannelHandle>('open');
       this.startOpen(chan, req);
       return req;
@@ -313,16 +325,8 @@ export class ChannelEngine {
   }
 
   private startOpen(chan: Channel, req: Request<ChannelHandle>): void {
-    const core = this.core;
     const st = chan.ep;
     if (chan.dir === ChanDir.RECV) {
-      const bytes = this.reserveFor(st, chan.kind);
-      if (core.channelBytes + bytes > core.limits.maxChannelBufferBytes) {
-        core.requests.fail(req, Status.MCAPI_ERR_MEM_LIMIT, 'receive buffers would exceed limits.maxChannelBufferBytes');
-        return;
-      }
-      core.channelBytes += bytes;
-      chan.reserved = bytes;
       chan.granted = st.recvBuffers;
       if (chan.kind === ChanKind.SCL) {
         chan.sclWidth = new Uint8Array(chan.granted);
@@ -370,10 +374,7 @@ export class ChannelEngine {
     chan.local = Side.NONE;
     chan.openReq = null;
     this.sendOpen(chan, false);
-    if (chan.dir === ChanDir.RECV) {
-      this.unreserve(chan);
-      chan.granted = 0;
-    }
+    if (chan.dir === ChanDir.RECV) chan.granted = 0;
   }
 
   onOpen(f: NetFrame): void {
@@ -408,7 +409,6 @@ export class ChannelEngine {
     } else {
       this.discard(chan);
       this.failRecvs(chan, 'the channel was closed');
-      this.unreserve(chan);
     }
     this.sendClose(chan);
     if (chan.peerClosed) this.disconnect(chan);
@@ -426,6 +426,7 @@ export class ChannelEngine {
   private disconnect(chan: Channel): void {
     if (chan.ep.chan === chan) chan.ep.chan = null;
     this.owing.delete(chan);
+    this.unreserve(chan);
   }
 
   private failSends(chan: Channel, why: string): void {
@@ -469,7 +470,6 @@ export class ChannelEngine {
     if (chan.local === Side.OPENING) {
       const req = chan.openReq;
       chan.openReq = null;
-      if (chan.dir === ChanDir.RECV) this.unreserve(chan);
       chan.local = Side.NONE;
       if (req !== null) this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_NOTOPEN, 'the other side closed the channel');
     }

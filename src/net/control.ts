@@ -4,6 +4,8 @@
  *   HELLO (9 bytes):  0 u32 session (sender's link session, never 0)
  *                     4 u32 echo    (the peer session the sender has heard on this link, 0 = none)
  *                     8 u8  link    (sender's link index, for diagnostics)
+ *   LINK_ACK (0..8):  selective ack: bit i (LSB first of byte i/8) set = the sender holds the
+ *                     frame with lseq = lack + 1 + i; trailing zero bytes are left out
  *   LSA (5 + k):      0 u32 seq     (origin's advertisement number; higher replaces lower)
  *                     4 u8  k       (number of up neighbours)
  *                     5 k × u8      neighbour node ids, strictly ascending
@@ -12,6 +14,8 @@
  */
 
 export const HELLO_LENGTH = 9;
+/** A window of at most 64 frames leaves at most 63 to report beyond the ack. */
+export const SACK_MAX_LENGTH = 8;
 export const LSA_HEADER_LENGTH = 5;
 
 export function readU32(p: Uint8Array, off: number): number {

@@ -1,9 +1,9 @@
 /**
  * One link seen by the network layer: neighbour sessions (HELLO), per-hop acknowledged
- * delivery (sliding window, cumulative acks in the hop fields, delayed standalone LINK_ACK,
- * adaptive retransmission timeout with backoff, fast retransmit on duplicate acks), an
- * in-order, exactly-once receive side that holds frames arriving early, and framing (COBS on
- * stream links). Routing, delivery and fault injection live in NetLayer, reached through
+ * delivery (sliding window, cumulative acks in the hop fields, delayed standalone LINK_ACK
+ * carrying a selective-ack bitmap, adaptive retransmission timeout with backoff, resending of
+ * the gaps the bitmap shows), an in-order, exactly-once receive side that holds frames
+ * arriving early, and framing (COBS on stream links). Routing, delivery and fault injection live in NetLayer, reached through
  * `LinkHost`.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
@@ -13,7 +13,7 @@ import {
   FLAG_ACK_VALID, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, emptyFrame,
 } from '../wire/frame.js';
 import type { FrameCodec, FrameFields } from '../wire/frame.js';
-import { HELLO_LENGTH, readU32, writeHello } from './control.js';
+import { HELLO_LENGTH, SACK_MAX_LENGTH, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
 import type { ResolvedNetOptions } from './options.js';
@@ -59,6 +59,9 @@ export class HopLink {
   private readonly ctrl: FrameFields = emptyFrame();
   private readonly ctrlBuf: Uint8Array;
   private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
+  private readonly sackPayload = new Uint8Array(SACK_MAX_LENGTH);
+  /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
+  private readonly lossThreshold: number;
   private readonly rxFields: FrameFields = emptyFrame();
 
   private lastWrite = -Infinity;
@@ -70,6 +73,9 @@ export class HopLink {
   private readonly slots: (Uint8Array | null)[] = new Array<Uint8Array | null>(256).fill(null);
   private readonly sentAt = new Float64Array(256);
   private readonly retransmitted = new Uint8Array(256);
+  private readonly resentAt = new Float64Array(256);
+  /** The peer holds this frame (selective ack); it needs no resend. */
+  private readonly sacked = new Uint8Array(256);
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
   private next = 0;
@@ -77,9 +83,6 @@ export class HopLink {
   private srtt = -1;
   private rttvar = 0;
   private timeouts = 0;
-  private dupAcks = 0;
-  private recovering = false;
-  private recoverSeq = 0;
   private readonly rtxDeadline: Deadline;
 
   // Receive side.
@@ -103,7 +106,8 @@ export class HopLink {
       this.deframer = null;
       this.wireBuf = null;
     }
-    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + HELLO_LENGTH);
+    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
+    this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
     this.rto = host.opts.rtoMs;
     this.rtxDeadline = new Deadline(host.clock, () => this.onRetransmitTimeout());
     this.ackDeadline = new Deadline(host.clock, () => this.sendAck());
@@ -146,8 +150,8 @@ export class HopLink {
       return;
     }
     if ((f.flags & FLAG_ACK_VALID) !== 0) {
-      const pure = f.type === FrameType.LINK_ACK && (f.flags & FLAG_SEQ_VALID) === 0;
-      this.onAck(f.lack, pure);
+      const standalone = f.type === FrameType.LINK_ACK && (f.flags & FLAG_SEQ_VALID) === 0;
+      this.onAck(f.lack, standalone ? f.payload : null);
     }
     if ((f.flags & FLAG_SEQ_VALID) !== 0) {
       this.onSequenced(f, bytes);
@@ -238,7 +242,7 @@ export class HopLink {
       cameUp = true;
       this.stats.ups++;
     }
-    if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, false);
+    if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, null);
     if (learned || cameUp) this.sendHello();
     if (cameUp) this.host.changed(this);
   }
@@ -258,8 +262,6 @@ export class HopLink {
     this.base = 0;
     this.next = 0;
     this.timeouts = 0;
-    this.dupAcks = 0;
-    this.recovering = false;
     this.rto = this.currentRto();
     this.rtxDeadline.cancel();
     this.expected = 0;
@@ -279,6 +281,7 @@ export class HopLink {
       this.slots[s] = frame;
       this.sentAt[s] = now;
       this.retransmitted[s] = 0;
+      this.sacked[s] = 0;
       this.next = (s + 1) & 0xff;
       this.transmit(s);
       if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
@@ -294,53 +297,62 @@ export class HopLink {
 
   private retransmit(s: number): void {
     this.retransmitted[s] = 1;
+    this.resentAt[s] = this.host.clock.now();
     this.stats.retransmits++;
     this.host.stats.retransmits++;
     this.transmit(s);
   }
 
-  private onAck(ack: number, pure: boolean): void {
+  /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
+  private onAck(ack: number, sack: Uint8Array | null): void {
     const inflight = (this.next - this.base) & 0xff;
     const d = (ack - this.base) & 0xff;
-    if (d === 0) {
-      if (pure && inflight > 0) {
-        this.dupAcks++;
-        if (this.dupAcks === this.host.opts.dupAcks && !this.recovering) {
-          this.recovering = true;
-          this.recoverSeq = this.next;
-          this.retransmit(this.base);
-        }
-      }
-      return;
-    }
     if (d > inflight) return; // older than the window, or nonsense
     const now = this.host.clock.now();
-    // Karn: an ack that covers a resent frame gives no sample (it may answer either copy, and
-    // frames after a gap waited at the receiver for it). A backed-off timeout stays backed off
-    // until a clean sample, else a link slower than the first guess would resend everything.
-    let clean = true;
-    for (let i = 0; i < d; i++) {
-      const s = (this.base + i) & 0xff;
-      if (this.retransmitted[s] !== 0) clean = false;
-      this.slots[s] = null;
+    if (d > 0) {
+      // Karn: an ack that covers a resent frame gives no sample (it may answer either copy,
+      // and frames after a gap waited at the receiver for it). A backed-off timeout stays
+      // backed off until a clean sample, else a link slower than the first guess would
+      // resend everything.
+      let clean = true;
+      for (let i = 0; i < d; i++) {
+        const s = (this.base + i) & 0xff;
+        if (this.retransmitted[s] !== 0) clean = false;
+        this.slots[s] = null;
+      }
+      if (clean) {
+        this.rttSample(now - this.sentAt[(ack - 1) & 0xff]);
+        this.rto = this.currentRto();
+      }
+      this.base = ack;
+      this.timeouts = 0;
+      if (((this.next - this.base) & 0xff) > 0) this.rtxDeadline.arm(now + this.rto);
+      else this.rtxDeadline.cancel();
     }
-    if (clean) {
-      this.rttSample(now - this.sentAt[(ack - 1) & 0xff]);
-      this.rto = this.currentRto();
+    if (sack !== null && sack.length > 0) this.onSack(sack, now);
+    if (d > 0) this.pump();
+  }
+
+  /**
+   * Bit i (LSB first) of the bitmap says the peer holds frame ack+1+i. A frame not held, with
+   * at least lossThreshold held frames above it, is lost: resend it, at most once per round trip.
+   */
+  private onSack(sack: Uint8Array, now: number): void {
+    const inflight = (this.next - this.base) & 0xff;
+    const bits = Math.min(sack.length * 8, inflight - 1);
+    for (let i = 0; i < bits; i++) {
+      if ((sack[i >>> 3] & (1 << (i & 7))) !== 0) this.sacked[(this.base + 1 + i) & 0xff] = 1;
     }
-    this.base = ack;
-    this.timeouts = 0;
-    this.dupAcks = 0;
-    const left = (this.next - this.base) & 0xff;
-    if (this.recovering) {
-      const toRecover = (this.recoverSeq - this.base) & 0xff;
-      // A partial ack: the frame after the one we resent is missing too (no SACK to say so).
-      if (left > 0 && toRecover > 0 && toRecover <= left) this.retransmit(this.base);
-      else this.recovering = false;
+    const guard = this.srtt > 0 ? Math.max(this.srtt, this.host.opts.minRtoMs) : this.rto;
+    let heldAbove = 0;
+    for (let off = inflight - 1; off >= 0; off--) {
+      const s = (this.base + off) & 0xff;
+      if (this.sacked[s] !== 0) {
+        heldAbove++;
+      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s] >= guard)) {
+        this.retransmit(s);
+      }
     }
-    if (left > 0) this.rtxDeadline.arm(now + this.rto);
-    else this.rtxDeadline.cancel();
-    this.pump();
   }
 
   private rttSample(r: number): void {
@@ -368,8 +380,6 @@ export class HopLink {
       return;
     }
     this.rto = Math.min(this.rto * 2, this.host.opts.maxRtoMs);
-    this.recovering = true;
-    this.recoverSeq = this.next;
     this.retransmit(this.base);
     this.rtxDeadline.arm(this.host.clock.now() + this.rto);
   }
@@ -425,7 +435,19 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    this.sendControl(FrameType.LINK_ACK, this.peer, null);
+    let len = 0;
+    if (this.heldCount > 0) {
+      const sack = this.sackPayload;
+      sack.fill(0);
+      const window = this.host.opts.window;
+      for (let i = 1; i < window; i++) {
+        if (this.held[(this.expected + i) & 0xff] === null) continue;
+        const bit = i - 1;
+        sack[bit >>> 3] |= 1 << (bit & 7);
+        len = (bit >>> 3) + 1;
+      }
+    }
+    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload.subarray(0, len));
   }
 
   // --- output -----------------------------------------------------------------------------

@@ -80,6 +80,8 @@ export class NetLayer implements Net {
   private mySeq = 0;
   private firstHop: Int16Array = new Int16Array(256).fill(-1);
   private reachableNodes: number[];
+  /** Every adjacency advertised by a reachable node is confirmed by the other end too. */
+  private settled = true;
   private readonly trees = new Map<number, TreePosition>();
   private readonly local = new Fifo<NetFrame>();
   private readonly localDeadline: Deadline;
@@ -232,9 +234,12 @@ export class NetLayer implements Net {
 
   /**
    * True when routing reaches every node of `expected` (a list of node ids), or at least
-   * `expected` nodes in all when it is a count (this node included).
+   * `expected` nodes in all when it is a count (this node included), and the link-state
+   * database has settled: every adjacency a reachable node advertises is advertised by the
+   * other end as well (so no advertisement is still on its way and broadcast trees agree).
    */
   converged(expected: number | readonly number[]): boolean {
+    if (!this.settled) return false;
     if (typeof expected === 'number') return this.reachableNodes.length >= expected;
     for (const n of expected) if (!this.reachable(n)) return false;
     return true;
@@ -570,10 +575,20 @@ export class NetLayer implements Net {
     const { firstHop, reachable } = shortestPaths(this.db, this.node);
     this.firstHop = firstHop;
     this.trees.clear();
-    if (sameList(this.reachableNodes, reachable)) return;
-    this.reachableNodes = reachable;
-    this.st.topologyChanges++;
-    if (this.onTopology !== null) this.onTopology(reachable.slice());
+    let settled = true;
+    for (const u of reachable) {
+      for (const v of (this.db.get(u) as Lsa).neighbours) {
+        if (!this.db.adjacent(u, v)) settled = false;
+      }
+    }
+    const changed = !sameList(this.reachableNodes, reachable);
+    if (!changed && settled === this.settled) return;
+    this.settled = settled;
+    if (changed) {
+      this.reachableNodes = reachable;
+      this.st.topologyChanges++;
+      if (this.onTopology !== null) this.onTopology(reachable.slice());
+    }
     if (this.waiters.length > 0) {
       const waiting = this.waiters;
       this.waiters = [];

@@ -34,8 +34,11 @@ export interface NetOptions {
   ackDelayMs?: number;
   /** Acknowledge at once when this many in-order frames are unacknowledged. Default max(1, window/2). */
   ackEvery?: number;
-  /** Duplicate standalone acks that trigger a fast retransmission. Default 2. */
-  dupAcks?: number;
+  /**
+   * Datagram links: frames the peer reports holding beyond a gap before the gap is resent
+   * (a smaller count may just be reordering). Stream links never reorder and use 1. Default 2.
+   */
+  reorderThreshold?: number;
   /** Initial ttl of frames this node originates (1..255). Default 16. */
   ttl?: number;
   /** Period at which this node re-floods its link-state advertisement (ms). Default 30000. */
@@ -90,7 +93,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     deadMs: ms('deadMs', o.deadMs ?? 4 * helloMs, helloMs),
     ackDelayMs: ms('ackDelayMs', o.ackDelayMs ?? 5, 0),
     ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >> 1), 1, 255),
-    dupAcks: int('dupAcks', o.dupAcks ?? 2, 1, 255),
+    reorderThreshold: int('reorderThreshold', o.reorderThreshold ?? 2, 1, MAX_WINDOW),
     ttl: int('ttl', o.ttl ?? 16, 1, 255),
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
     log: o.log ?? silent,

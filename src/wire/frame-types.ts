@@ -5,7 +5,7 @@
  */
 export const FrameType = {
   // 0x00-0x0f: link and network layer (hop-by-hop; never delivered above src/net)
-  LINK_ACK: 0x01, // acknowledgement only, no payload
+  LINK_ACK: 0x01, // acknowledgement; payload: optional selective-ack bitmap (docs/PROTOCOL.md)
   HELLO: 0x02, // neighbour discovery on one link
   LSA: 0x03, // link-state advertisement, flooded
   // 0x10-0x2f: MCAPI

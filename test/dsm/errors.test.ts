@@ -256,7 +256,8 @@ test('bad options are refused naming the option', (t) => {
   t.throws(make({ pageSize: 8192 }), { message: /pageSize/ });
   t.throws(make({ granule: 3 }), { message: /granule must be a power of two/ });
   t.throws(make({ window: 0 }), { message: /window must be a positive number/ });
-  t.throws(make({ maxMessage: 20 }), { message: /maxMessage must be an integer >= 64/ });
+  t.throws(make({ maxMessage: 20 }), { message: /maxMessage must be an integer >= 128/ });
+  t.throws(make({ maxMessage: 256 }), { message: /maxNoticeRanges needs messages of 682 bytes, more than maxMessage=256/ });
   t.throws(make({ checkReads: 'yes' }), { message: /checkReads must be a boolean/ });
   t.throws(() => new Dsm({ rank: 3, size: 2, send() {}, onMessage: null }, clock), { message: /transport\.rank must be an integer in 0\.\.1/ });
 });

@@ -91,3 +91,12 @@ test('Laplace wire bytes stay within 1.5x of the minimal halo exchange (N=256, 1
   const perLink = rig.net.pairBytes;
   t.true(perLink[1 * boards + 3]! === 0 && perLink[3 * boards + 1]! === 0);
 });
+
+test('Laplace with small messages (256 B, enforced by the transport) still gives the digest', async (t) => {
+  const n = 40;
+  const iters = 6;
+  const rig = makeRig(3, { seed: 77, maxMessage: 256 }, { pageSize: 256, maxNoticeRanges: 16 });
+  const out = values(await drive(rig, (dsm) => laplaceOnDsm(dsm, { n, iters })));
+  t.is((out[0] as { digest: string }).digest, digestFloat64(laplaceSequential(n, iters)));
+  t.true(rig.dsms.every((d) => d.limits.maxMessage === 256));
+});

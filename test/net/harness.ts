@@ -360,11 +360,12 @@ export class TestNetwork {
     return this.loop.runUntil(done, maxMs);
   }
 
-  /** Every live node reaches exactly the live nodes. */
+  /** Every live node reaches exactly the live nodes, and its routing has settled. */
   converged(): boolean {
     const alive = [...this.nodes.values()].filter((n) => n.alive).map((n) => n.id).sort((a, b) => a - b);
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
+      if (!n.net.converged(alive)) return false;
       const seen = n.net.nodes();
       if (seen.length !== alive.length || seen.some((x, i) => x !== alive[i])) return false;
     }

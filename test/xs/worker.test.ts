@@ -1,5 +1,14 @@
 import test from 'ava';
-import { XsEvalError, XsWorker, XsWorkerExited, exitReason } from '../../host-sim/xsnap/worker.js';
+import { existsSync } from 'node:fs';
+import {
+  XsEvalError,
+  XsWorker,
+  XsWorkerExited,
+  boardXsnapBinary,
+  defaultXsnapBinary,
+  exitReason,
+  stockXsnapBinary,
+} from '../../host-sim/xsnap/worker.js';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
@@ -170,4 +179,23 @@ test('a snapshot starts a new worker with the saved heap', async (t) => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the board-sized engine (scripts/setup.mjs) is the default and starts small', async (t) => {
+  const stock = new XsWorker({ name: 'stock', binary: stockXsnapBinary(), stdout: 'ignore' });
+  const stockMeter = (await stock.evaluate('1')).meter;
+  await stock.kill();
+  t.true(stockMeter.allocate > 32 * 1024 * 1024);
+  if (!existsSync(boardXsnapBinary())) {
+    t.is(defaultXsnapBinary(), stockXsnapBinary());
+    t.log('no board-sized engine: run node scripts/setup.mjs --no-build');
+    return;
+  }
+  t.is(defaultXsnapBinary(), boardXsnapBinary());
+  const t0 = performance.now();
+  const board = new XsWorker({ name: 'board', stdout: 'ignore' });
+  const boardMeter = (await board.evaluate('1')).meter;
+  t.log(`board-sized engine: started in ${(performance.now() - t0).toFixed(1)} ms, ${boardMeter.allocate} bytes allocated (stock: ${stockMeter.allocate})`);
+  await board.kill();
+  t.true(boardMeter.allocate * 8 < stockMeter.allocate);
 });

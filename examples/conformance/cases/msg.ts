@@ -66,10 +66,12 @@ export const msgCases: Case[] = [
       const m = ctx.mcapi;
       const { mine, other } = await pair(ctx);
       if (ctx.rank === 1) {
+        await ctx.sync('checked');
         for (let i = 0; i < 3; i++) await m.msgSend(mine, other, pattern(4, i));
         await ctx.sync('sent');
       } else {
         ctx.assertEqual(m.msgAvailable(mine), 0, 'nothing before the sends');
+        await ctx.sync('checked');
         await ctx.sync('sent');
         ctx.assertEqual(m.msgAvailable(mine), 3, 'three queued');
         await m.msgRecv(mine, new Uint8Array(4));

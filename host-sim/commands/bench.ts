@@ -1,0 +1,18 @@
+/** `mcdsm bench <which>`: each benchmark prints its figures, and with --json a JSON last line. */
+import { SpecError } from '../sim/link-model.js';
+
+export async function benchCommand(which: string, flags: { json?: boolean }, _appArgs: string[]): Promise<number> {
+  const log = (line: string) => process.stdout.write(line + '\n');
+  let result: unknown;
+  switch (which) {
+    case 'mcapi': {
+      const { benchMcapi } = await import('../../bench/mcapi.js');
+      result = await benchMcapi({ log });
+      break;
+    }
+    default:
+      throw new SpecError(`bench: unknown benchmark "${which}" (mcapi, sim, dsm, ft)`);
+  }
+  if (flags.json) log(JSON.stringify(result));
+  return 0;
+}

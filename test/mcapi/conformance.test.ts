@@ -1,0 +1,74 @@
+/**
+ * Runs the conformance app (examples/conformance) on three in-process McapiNodes over the
+ * test LoopNet, the way the simulator runs it on boards, and requires every case to pass.
+ */
+import test from 'ava';
+import type { AppContext } from '../../src/app.js';
+import type { McapiNode } from '../../src/mcapi/index.js';
+import { conformanceApp, runConformance } from '../../examples/conformance/app.js';
+import { allCases } from '../../examples/conformance/cases/index.js';
+import { makeNodes } from './loopnet.js';
+import type { LoopHub } from './loopnet.js';
+
+function contexts(hub: LoopHub, nodes: McapiNode[], args: string[], logs: string[]): AppContext[] {
+  return nodes.map((mcapi, rank) => ({
+    domain: 1,
+    node: rank + 1,
+    rank,
+    boards: nodes.length,
+    args,
+    mcapi,
+    nodeOfRank: (r: number) => r + 1,
+    now: () => hub.clock.now(),
+    sleep: (ms: number) => hub.sleep(ms),
+    log: (level: string, message: string) => {
+      logs.push(`${level} ${String(rank)} ${message}`);
+    },
+    event: () => undefined,
+    random: () => 0.5,
+  }));
+}
+
+test('every conformance case passes on three in-process boards', async (t) => {
+  const { hub, nodes } = makeNodes(3);
+  const logs: string[] = [];
+  const ctxs = contexts(hub, nodes, [], logs);
+  const results = await hub.run(Promise.all(ctxs.map((c) => conformanceApp.main(c))));
+  const total = allCases().length;
+  t.true(total >= 60, `at least 60 cases (have ${String(total)})`);
+  for (const r of results) {
+    const v = r as { passed: number; failed: number; skipped: number; failures: { name: string; message: string }[] };
+    t.deepEqual(v.failures, [], 'no failures');
+    t.is(v.passed, total, 'passed === total');
+    t.is(v.skipped, 0);
+  }
+  t.deepEqual(results[0], results[1], 'every board reports the same result');
+  t.deepEqual(results[1], results[2], 'every board reports the same result');
+  for (const n of nodes) {
+    const s = n.stats();
+    t.is(s.handlerErrors, 0, n.lastHandlerError());
+    t.is(s.malformed, 0);
+    t.is(s.requests, 0, 'no request left after the run');
+    t.is(s.endpoints, 0, 'no endpoint left after the run');
+  }
+});
+
+test('with two boards the 3-board cases are skipped, the rest pass', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const ctxs = contexts(hub, nodes, [], []);
+  const results = await hub.run(Promise.all(ctxs.map((c) => runConformance(c, { filter: '', caseTimeoutMs: 5000 }))));
+  const three = allCases().filter((c) => c.boards === 3).length;
+  t.true(three > 0);
+  t.is(results[0]!.skipped, three);
+  t.is(results[0]!.failed, 0, JSON.stringify(results[0]!.failures));
+  t.is(results[0]!.passed, allCases().length - three);
+});
+
+test('--case filters by substring; a bad argument is refused', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const ctxs = contexts(hub, nodes, ['--case', 'ping-pong'], []);
+  const results = await hub.run(Promise.all(ctxs.map((c) => conformanceApp.main(c))));
+  t.like(results[0], { passed: 1, failed: 0 });
+  const bad = contexts(hub, nodes, ['--bogus'], [])[0]!;
+  await t.throwsAsync(conformanceApp.main(bad), { message: /unknown argument/ });
+});

@@ -158,20 +158,31 @@ export class BoardRuntime implements ConsoleTarget {
   }
 
   fault(f: FaultCommand): void {
+    // Reported before it acts, so that the simulator (or a log) sees every injected fault.
     switch (f.kind) {
       case 'crash':
+        this.hal.event('fault', 0, 'crash');
         this.hal.halt('fault crash');
         return;
       case 'reboot':
+        this.hal.event('fault', 0, 'reboot');
         this.hal.reset();
         return;
       case 'hang':
+        this.hal.event('fault', 0, `hang ${f.ms}`);
         this.hal.hang(f.ms);
         return;
       case 'net': {
         const s = f.state;
         const none = s.drop === 0 && s.corrupt === 0 && s.delayMs === 0 && s.partitioned.length === 0;
         this.net.setIngressFault(none ? null : { drop: s.drop, corrupt: s.corrupt, delayMs: s.delayMs, blockNodes: s.partitioned });
+        const detail =
+          f.change === 'heal' ? 'heal'
+          : f.change === 'drop' ? `drop ${s.drop}`
+          : f.change === 'corrupt' ? `corrupt ${s.corrupt}`
+          : f.change === 'delay' ? `delay ${s.delayMs}`
+          : `partition ${s.partitioned.join(',')}`;
+        this.hal.event('fault', 0, detail);
         return;
       }
     }

@@ -30,6 +30,7 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
     ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
+    ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };
@@ -41,7 +42,9 @@ export async function runDomain(o: RunOptions): Promise<SimSummary> {
   try {
     await sim.start();
     await o.beforeRun?.(sim);
-    return await sim.run();
+    const summary = await sim.run();
+    if (o.trace !== undefined) sim.writeTrace(o.trace);
+    return summary;
   } finally {
     await sim.shutdown();
   }

@@ -44,7 +44,8 @@ export interface FaultRecord {
   atMs: number;
   board: number;
   command: string;
-  source: 'scenario' | 'console';
+  /** `scenario` (a --fault or scenario step), `console` (typed by someone), `budget` (--ram). */
+  source: 'scenario' | 'console' | 'budget';
   effect?: string;
 }
 
@@ -118,6 +119,8 @@ class Slot {
   steps = 0;
   haltReason: string | undefined;
   lastEvent: { name: string; value: number } | undefined;
+  /** Scenario commands sent to this board whose fault has not been reported yet. */
+  scenarioLines: string[] = [];
   /** For each HAL link index: the edge index and the direction this board sends on. */
   links: { edge: number; out: WireDirection; peer: number; peerLink: number }[] = [];
   constructor(
@@ -206,8 +209,7 @@ export class Simulator {
   consoleInput(node: number, text: string, source: 'scenario' | 'console' = 'console'): void {
     const slot = this.slots[node];
     if (!slot) return;
-    const line = text.trim();
-    if (/^fault\b/.test(line)) this.faults.push({ atMs: this.now, board: node, command: line, source });
+    if (source === 'scenario') slot.scenarioLines.push(text.trim());
     this.queue.push(this.now, { t: 'ev', board: node, gen: slot.gen, ev: { kind: 'console', text } });
     this.wake?.();
   }
@@ -319,8 +321,8 @@ export class Simulator {
         slot.compute = f.computeTotal;
         slot.steps = f.steps;
         if (f.heapBytes > this.cfg.ramBytes) {
+          this.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget' });
           this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
-          this.faults.push({ atMs: t, board: node, command: 'oom', source: 'scenario', effect: 'out of memory' });
         }
       }
     });
@@ -403,6 +405,7 @@ export class Simulator {
     }
   }
 
+  /** Note what a fault the board reported did (the board reports the command, the host sees the effect). */
   private recordEffect(node: number, effect: string): void {
     for (let i = this.faults.length - 1; i >= 0; i--) {
       const f = this.faults[i]!;
@@ -411,7 +414,6 @@ export class Simulator {
         return;
       }
     }
-    this.faults.push({ atMs: this.now, board: node, command: effect, source: 'console', effect });
   }
 
   private halt(slot: Slot, reason: string): void {
@@ -419,7 +421,7 @@ export class Simulator {
     slot.board = null;
     slot.state = 'halted';
     slot.haltReason = reason;
-    this.recordEffect(slot.node, reason.startsWith('fault crash') || reason === 'crash' ? 'crash' : `halt: ${reason}`);
+    this.recordEffect(slot.node, reason === 'fault crash' ? 'crash' : `halt: ${reason}`);
     this.trace.add({ name: `halt: ${reason}`, cat: 'fault', ph: 'i', s: 'g', ts: this.now * 1000, tid: slot.node });
   }
 
@@ -427,6 +429,16 @@ export class Simulator {
     const t = this.now;
     this.trace.digest(t, slot.node, TAG.event, `${name}=${value}:${detail}`);
     this.trace.add({ name: `${name}=${value}`, cat: 'app', ph: 'i', s: 't', ts: t * 1000, tid: slot.node, args: detail ? { detail } : {} });
+    if (name === 'fault') {
+      // The board applied a fault command (from any console line); attribute it to the scenario
+      // when the scenario sent that command.
+      const command = `fault ${detail}`;
+      const i = slot.scenarioLines.indexOf(command);
+      if (i >= 0) slot.scenarioLines.splice(i, 1);
+      this.faults.push({ atMs: t, board: slot.node, command, source: i >= 0 ? 'scenario' : 'console', ...(/^(crash|reboot|hang)/.test(detail) ? {} : { effect: detail }) });
+      this.trace.add({ name: command, cat: 'fault', ph: 'i', s: 't', ts: t * 1000, tid: slot.node });
+      return;
+    }
     slot.lastEvent = { name, value };
     if (name === 'app-start') slot.state = 'running';
     if (name === 'app-result') {

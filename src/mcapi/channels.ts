@@ -487,17 +487,30 @@ export class ChannelEngine {
     }
   }
 
-  flush(): void {
-    for (const chan of this.owing) {
-      if (chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) {
-        const p = new Uint8Array(2);
-        writeU16(p, 0, chan.owed);
-        this.core.counters.creditFrames++;
-        this.core.tx(McapiFrame.CREDIT, chan.peerNode, chan.ep.port, chan.peerPort, p);
-      }
-      chan.owed = 0;
+  private sendCredit(chan: Channel): void {
+    if (chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) {
+      const p = new Uint8Array(2);
+      writeU16(p, 0, chan.owed);
+      this.core.counters.creditFrames++;
+      this.core.tx(McapiFrame.CREDIT, chan.peerNode, chan.ep.port, chan.peerPort, p);
     }
+    chan.owed = 0;
+  }
+
+  flush(): void {
+    for (const chan of this.owing) this.sendCredit(chan);
     this.owing.clear();
+  }
+
+  /** Send the credits owed to `node` now (before a data frame to it). */
+  flushTo(node: number): void {
+    if (this.owing.size === 0) return;
+    for (const chan of this.owing) {
+      if (chan.peerNode === node) {
+        this.sendCredit(chan);
+        this.owing.delete(chan);
+      }
+    }
   }
 
   onCredit(f: NetFrame): void {
@@ -570,6 +583,7 @@ export class ChannelEngine {
   }
 
   private transmitPkt(chan: Channel, data: Uint8Array): void {
+    this.core.beforeData(chan.peerNode, false);
     chan.credits--;
     this.core.counters.pktSent++;
     // The Net copies the payload before send returns, so the application's buffer goes as is.
@@ -715,6 +729,7 @@ export class ChannelEngine {
   // ---------------------------------------------------------------- scalars
 
   private transmitScl(chan: Channel, width: number, hi: number, lo: number): void {
+    this.core.beforeData(chan.peerNode, false);
     chan.credits--;
     const p = new Uint8Array(1 + width);
     p[0] = width;

@@ -88,6 +88,12 @@ export class Core {
   dispatch: (f: NetFrame) => void = () => undefined;
   /** Set by the node: sends whatever responses and credits were batched. */
   flush: () => void = () => undefined;
+  /**
+   * Set by the node: called before a data frame (message, packet, scalar) goes to `dst`, to
+   * send first the credits (and, for channel data, the message responses) batched for `dst`.
+   * So a credit returned before a later message is never overtaken by it.
+   */
+  beforeData: (dst: number, msg: boolean) => void = () => undefined;
   private readonly timers = new Set<number>();
   private endpointGen = 0;
   private loop: NetFrame[] = [];

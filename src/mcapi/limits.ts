@@ -73,7 +73,7 @@ export const DEFAULT_LIMITS: Readonly<McapiLimits> = {
   controlTimeoutMs: 1000,
 };
 
-/** Bytes of MCAPI header in a message frame (flags, sequence number). */
+/** Bytes of MCAPI header in a message frame without piggybacked responses (flags, sequence, ACK1). */
 export const MSG_HEADER_BYTES = 3;
 
 function bad(field: string, want: string, got: unknown): McapiError {

@@ -262,8 +262,12 @@ export class MessageEngine {
     const core = this.core;
     const peer = om.peer;
     const n = om.data.length;
+    core.beforeData(om.toNode, true);
     let piggy = 0;
-    if (peer.respLen > 0 && core.outboxEmpty() && 4 + peer.respLen + n <= core.limits.maxFramePayload) piggy = peer.respLen;
+    if (peer.respLen > 0) {
+      if (core.outboxEmpty() && 4 + peer.respLen + n <= core.limits.maxFramePayload) piggy = peer.respLen;
+      else this.flushPeer(peer);
+    }
     const head = piggy > 0 ? 4 + piggy : 3;
     const p = new Uint8Array(head + n);
     p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
@@ -593,6 +597,12 @@ export class MessageEngine {
     this.respPending.delete(peer);
     this.core.counters.respFrames++;
     this.core.tx(McapiFrame.MSG_RESP, peer.node, 0, 0, payload, false);
+  }
+
+  /** Send the responses batched for `node` now (before a channel frame to it). */
+  flushNode(node: number): void {
+    const peer = this.peers.get(node);
+    if (peer !== undefined && peer.respLen > 0) this.flushPeer(peer);
   }
 
   /** Send every batched response (end of turn). */

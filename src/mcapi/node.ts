@@ -114,6 +114,10 @@ export class McapiNode {
       this.msg.flush();
       this.chan.flush();
     };
+    core.beforeData = (dst, msg) => {
+      this.chan.flushTo(dst);
+      if (!msg) this.msg.flushNode(dst);
+    };
     net.register(FrameType.MCAPI_FIRST, FrameType.MCAPI_LAST, (f) => core.receive(f));
   }
 

@@ -6,7 +6,7 @@
 import { FrameType } from '../wire/frame-types.js';
 
 export const McapiFrame = {
-  /** A message: flags, u16 sequence, [piggybacked responses], data. */
+  /** A message: flags, u8 sequence, [u8 acknowledged sequence], [piggybacked responses], data. */
   MSG: FrameType.MCAPI_FIRST + 0x0,
   /** Responses to messages: ACK ranges, NACKs, RESUMEs. */
   MSG_RESP: FrameType.MCAPI_FIRST + 0x1,
@@ -38,19 +38,24 @@ export const MsgFlag = {
   PRIORITY_MASK: 0x07,
   /** The sender waits (retries) when the receiver is full; the receiver keeps its order. */
   BLOCK: 0x08,
-  /** A u8 length and that many bytes of responses follow the sequence number. */
+  /** A u8 length and that many bytes of responses follow (after the ACK1 byte, if any). */
   PIGGYBACK: 0x10,
   /** No data: the sender gave up on this sequence number (timeout, cancel). */
   WITHDRAW: 0x20,
+  /** One byte follows the sequence number: the sequence number of one message accepted. */
+  ACK1: 0x40,
 } as const;
 
-/** Entries in MSG_RESP payloads and in piggybacked response sections. */
+/** Messages a sender may have outstanding per destination node (sequence numbers are 8-bit). */
+export const MSG_WINDOW = 128;
+
+/** Entries in MSG_RESP payloads and in piggybacked response sections (3 bytes each). */
 export const Resp = {
-  /** u16 first sequence, u8 count: messages accepted. 4 bytes. */
+  /** u8 first sequence, u8 count: messages accepted. */
   ACK: 1,
-  /** u16 sequence, u8 reason: message not accepted. 4 bytes. */
+  /** u8 sequence, u8 reason: message not accepted. */
   NACK: 2,
-  /** u16 port: the endpoint has room again; resend what it refused. 3 bytes. */
+  /** u16 port: the endpoint has room again; resend what it refused. */
   RESUME: 3,
 } as const;
 

@@ -127,11 +127,14 @@ export class HopLink {
     }
   }
 
+  /** Whether enqueue would take a frame now. */
+  canEnqueue(control: boolean): boolean {
+    return this.up && this.queue.length < this.host.opts.maxQueue + (control ? CONTROL_SLACK : 0);
+  }
+
   /** Queue a frame (hop fields are filled at transmission). False when down or full. */
   enqueue(frame: Uint8Array, control: boolean): boolean {
-    if (!this.up) return false;
-    const limit = this.host.opts.maxQueue + (control ? CONTROL_SLACK : 0);
-    if (this.queue.length >= limit) return false;
+    if (!this.canEnqueue(control)) return false;
     this.queue.push(frame);
     this.pump();
     return true;

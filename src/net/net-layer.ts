@@ -2,7 +2,8 @@
  * The network layer: one `HopLink` per HAL link (sessions, per-hop ARQ, framing), link-state
  * routing over them (HELLO discovery, flooded LSAs, breadth-first shortest paths with a
  * deterministic tie-break), forwarding by ttl, broadcast along the source's breadth-first
- * tree, epoch filtering at delivery, and ingress fault injection. Driven entirely by HAL
+ * tree with per-source numbering against duplicates, epoch filtering at delivery, and
+ * ingress fault injection. Driven entirely by HAL
  * callbacks (bytes in, timers); see docs/PROTOCOL.md for the rules it implements.
  */
 import type { Clock, HalLink } from '../hal.js';
@@ -28,6 +29,13 @@ import type { LinkStats, NetLayerStats } from './stats.js';
 
 /** The first frame type that belongs to a layer above the network. */
 const FIRST_UPPER_TYPE = 0x10;
+/** Broadcast payloads start with the source's u16 broadcast number (stripped on delivery). */
+const BCAST_HEADER = 2;
+/**
+ * A broadcast number this far or further behind the newest one taken from its source is not
+ * a late copy but a restarted source (which starts at a random number).
+ */
+const BCAST_RESTART_GAP = 64;
 
 interface Registration {
   first: number;
@@ -83,6 +91,10 @@ export class NetLayer implements Net {
   /** Every adjacency advertised by a reachable node is confirmed by the other end too. */
   private settled = true;
   private readonly trees = new Map<number, TreePosition>();
+  /** Number of our next broadcast (u16), starting at random so a restart is told from a late copy. */
+  private bcastNext: number;
+  /** Newest broadcast number taken from each source, -1 for none yet. */
+  private readonly bcastNewest = new Int32Array(256).fill(-1);
   private readonly local = new Fifo<NetFrame>();
   private readonly localDeadline: Deadline;
   private readonly helloDeadline: Deadline;
@@ -102,6 +114,7 @@ export class NetLayer implements Net {
     this.clock = clock;
     this.codec = new FrameCodec(opts.maxPayload);
     this.reachableNodes = [opts.node];
+    this.bcastNext = Math.floor(opts.random() * 0x10000) & 0xffff;
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
       if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + opts.maxPayload) {
@@ -166,24 +179,17 @@ export class NetLayer implements Net {
     checkInt('frame.srcPort', frame.srcPort, 0, 0xffff);
     checkInt('frame.dstPort', frame.dstPort, 0, 0xffff);
     if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
-    if (frame.payload.length > this.options.maxPayload) {
-      throw new RangeError(`frame.payload is ${frame.payload.length} bytes, more than maxPayload ${this.options.maxPayload}`);
+    const room = this.options.maxPayload - (frame.dst === BROADCAST_NODE ? BCAST_HEADER : 0);
+    if (frame.payload.length > room) {
+      throw new RangeError(
+        `frame.payload is ${frame.payload.length} bytes, more than ${room} (maxPayload ${this.options.maxPayload}` +
+        `${frame.dst === BROADCAST_NODE ? `, less ${BCAST_HEADER} for a broadcast` : ''})`,
+      );
     }
     if (frame.dst === this.node) return this.sendLocal(frame);
     if (!this.started) return this.refuse();
-    const bytes = this.build(frame);
-    if (frame.dst === BROADCAST_NODE) {
-      const children = this.tree(this.node).children;
-      let ok = true;
-      for (let i = 0; i < children.length; i++) {
-        const hop = this.linkTo(children[i]);
-        const copy = i === children.length - 1 ? bytes : bytes.slice();
-        if (hop === null || !hop.enqueue(copy, false)) ok = false;
-      }
-      if (!ok) return this.refuse();
-      this.st.sent++;
-      return true;
-    }
+    if (frame.dst === BROADCAST_NODE) return this.sendBroadcast(frame);
+    const bytes = this.build(frame, frame.payload);
     const hop = this.route(frame.dst);
     if (hop === null || !hop.enqueue(bytes, false)) return this.refuse();
     this.st.sent++;
@@ -355,19 +361,26 @@ export class NetLayer implements Net {
   }
 
   private onBroadcast(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
-    if (f.src === this.node) {
+    const p = f.payload;
+    if (p.length < BCAST_HEADER) {
+      this.st.malformed++;
+      link.stats.malformed++;
+      return;
+    }
+    const number = p[0] | (p[1] << 8);
+    // Take the first copy that is newer than anything taken from this source, from whichever
+    // neighbour: no loops, no duplicates, never out of order.
+    const newest = this.bcastNewest[f.src];
+    if (f.src === this.node || (newest >= 0 && !this.bcastIsNew(number, newest))) {
       this.st.broadcastRejected++;
       return;
     }
-    const pos = this.tree(f.src);
-    // Taking a broadcast only from our parent in the source's tree is what keeps floods loop-free.
-    if (pos.parent !== link.peer) {
-      this.st.broadcastRejected++;
-      return;
-    }
-    if (pos.children.length > 0) {
+    this.bcastNewest[f.src] = number;
+    const children = this.tree(f.src).children;
+    if (children.length > 0) {
       if (f.ttl > 1) {
-        for (const child of pos.children) {
+        for (const child of children) {
+          if (child === link.peer) continue;
           const hop = this.linkTo(child);
           const copy = bytes.slice();
           copy[OFF_TTL] = f.ttl - 1;
@@ -379,7 +392,14 @@ export class NetLayer implements Net {
         this.st.unroutable++;
       }
     }
-    this.deliver(f, owned ? f.payload : f.payload.slice());
+    this.deliver(f, owned ? p.subarray(BCAST_HEADER) : p.slice(BCAST_HEADER));
+  }
+
+  private bcastIsNew(number: number, newest: number): boolean {
+    const ahead = (number - newest) & 0xffff;
+    if (ahead === 0) return false;
+    if (ahead < 0x8000) return true;
+    return 0x10000 - ahead >= BCAST_RESTART_GAP;
   }
 
   private forward(bytes: Uint8Array, f: FrameFields, owned: boolean): void {
@@ -453,8 +473,28 @@ export class NetLayer implements Net {
     if (this.local.length > 0) this.localDeadline.armNoLaterThan(this.clock.now());
   }
 
+  private sendBroadcast(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {
+    const children = this.tree(this.node).children;
+    const hops: HopLink[] = [];
+    for (const child of children) {
+      const hop = this.linkTo(child);
+      // All or nothing: a caller that retries a refused broadcast must not duplicate it.
+      if (hop === null || !hop.canEnqueue(false)) return this.refuse();
+      hops.push(hop);
+    }
+    const payload = new Uint8Array(BCAST_HEADER + frame.payload.length);
+    payload[0] = this.bcastNext & 0xff;
+    payload[1] = this.bcastNext >>> 8;
+    payload.set(frame.payload, BCAST_HEADER);
+    this.bcastNext = (this.bcastNext + 1) & 0xffff;
+    const bytes = this.build(frame, payload);
+    for (let i = 0; i < hops.length; i++) hops[i].enqueue(i === hops.length - 1 ? bytes : bytes.slice(), false);
+    this.st.sent++;
+    return true;
+  }
+
   /** A fresh frame from this node; hop fields and CRC are filled in per transmission. */
-  private build(frame: Omit<NetFrame, 'src' | 'epoch'>): Uint8Array {
+  private build(frame: Omit<NetFrame, 'src' | 'epoch'>, payload: Uint8Array): Uint8Array {
     const t = this.tx;
     t.flags = 0;
     t.type = frame.type;
@@ -467,7 +507,7 @@ export class NetLayer implements Net {
     t.srcPort = frame.srcPort;
     t.dstPort = frame.dstPort;
     t.epoch = this.epoch & 0xffff;
-    t.payload = frame.payload;
+    t.payload = payload;
     return this.codec.encode(t, undefined, 0, false);
   }
 

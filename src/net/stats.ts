@@ -24,7 +24,7 @@ export interface NetLayerStats extends NetStats {
   wrongDomain: number;
   /** Frames that could not be forwarded because their ttl ran out (also counted in unroutable). */
   ttlExpired: number;
-  /** Broadcasts not taken because they came from a neighbour that is not our parent in the source's tree. */
+  /** Broadcast copies not taken: one already taken (or older than the newest taken) from that source, or our own. */
   broadcastRejected: number;
   /** Link-state advertisements received and installed / sent (floods count per link). */
   lsaIn: number;

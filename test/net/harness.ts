@@ -360,6 +360,14 @@ export class TestNetwork {
     return this.loop.runUntil(done, maxMs);
   }
 
+  /** Every link whose wire is connected and whose both ends are alive is up on both ends. */
+  allLinksUp(): boolean {
+    return this.wires.every(
+      (w) => !w.up || !w.a.owner.alive || !w.b.owner.alive ||
+        (w.a.owner.net.linkStats()[w.a.index].up && w.b.owner.net.linkStats()[w.b.index].up),
+    );
+  }
+
   /** Every live node reaches exactly the live nodes, and its routing has settled. */
   converged(): boolean {
     const alive = [...this.nodes.values()].filter((n) => n.alive).map((n) => n.id).sort((a, b) => a - b);

@@ -140,7 +140,7 @@ test('broadcast reaches every other node exactly once, in order, without loops (
   net.ring([1, 2, 3, 4, 5, 6], 'stream', m);
   net.connect(2, 5, 'datagram', { ...m, jitterMs: 3 });
   net.start();
-  t.true(net.runUntil(() => net.converged(), 5_000));
+  t.true(net.runUntil(() => net.converged() && net.allLinksUp(), 5_000));
   startSender(net, 1, 255, 30, { type: 0x50 });
   startSender(net, 4, 255, 30, { type: 0x51 });
   const all = (): boolean =>

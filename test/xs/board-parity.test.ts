@@ -168,3 +168,60 @@ test('the built board bundle loads in XS and matches V8 on boot', async (t) => {
     await xs.kill();
   }
 });
+
+/** Runs one board alone: delivers its earliest timer each step until its app reports a result. */
+async function driveAlone(board: SimBoard, config: string): Promise<BoardAction[][]> {
+  const log: BoardAction[][] = [];
+  const timers = new Map<number, number>();
+  let batch: BoardEvent[] | null = [{ kind: 'time', now: 0 }, { kind: 'boot', config }];
+  let now = 0;
+  for (let i = 0; i < 500 && batch !== null; i++) {
+    const actions = await board.step(batch);
+    log.push(actions);
+    for (const a of actions) {
+      if (a.kind === 'timer-set') timers.set(a.id, a.at);
+      if (a.kind === 'timer-clear') timers.delete(a.id);
+    }
+    batch = null;
+    if (actions.some((a) => a.kind === 'event' && a.name === 'app-result')) break;
+    const next = [...timers].sort((x, y) => x[1] - y[1] || x[0] - y[0])[0];
+    if (next !== undefined) {
+      timers.delete(next[0]);
+      now = Math.max(now, next[1]);
+      batch = [{ kind: 'time', now }, { kind: 'timer', id: next[0] }];
+    }
+  }
+  return log;
+}
+
+test('the real runtime computes an app to the same result on V8 and XS', async (t) => {
+  const runtime = fileURLToPath(new URL('../../hal/driven/runtime.js', import.meta.url));
+  if (!existsSync(runtime) || !existsSync(defaultBundlePath())) {
+    t.fail('the runtime or dist/bundles/board.xs.js is not built: run `npm run build`');
+    return;
+  }
+  const { bootRuntime } = (await import(runtime)) as { bootRuntime: BootFunction };
+  const config = JSON.stringify({
+    domain: 1,
+    node: 0,
+    rank: 0,
+    boards: 1,
+    links: [],
+    seed: 5,
+    ramLimit: 1 << 20,
+    app: 'laplace',
+    appArgs: ['--n', '48', '--iters', '20'],
+    options: {},
+  });
+  const xs = await XsBoard.create({ name: 'laplace', reportMemory: false });
+  try {
+    const fromV8 = await driveAlone(new NodeBoard(bootRuntime), config);
+    const fromXs = await driveAlone(xs, config);
+    t.deepEqual(plain(fromXs), plain(fromV8));
+    const result = fromV8.flat().find((a) => a.kind === 'event' && a.name === 'app-result');
+    t.truthy(result, 'the app finished');
+    t.log(`laplace result: ${(result as { detail: string }).detail.slice(0, 120)}`);
+  } finally {
+    await xs.kill();
+  }
+});

@@ -263,7 +263,7 @@ export const pktCases: Case[] = [
     boards: 2,
     async run(ctx) {
       const m = ctx.mcapi;
-      const s = await open(ctx, { recvBuffers: 6 });
+      const s = await open(ctx, { recvBuffers: 6, maxPayload: 64 });
       if (s.send !== null) {
         for (let i = 0; i < 6; i++) await m.pktSend(s.send, new Uint8Array([i, i]));
         await ctx.sync('sent');
@@ -339,7 +339,7 @@ export const pktCases: Case[] = [
     boards: 2,
     async run(ctx) {
       const m = ctx.mcapi;
-      const s = await open(ctx, { recvBuffers: 4 });
+      const s = await open(ctx, { recvBuffers: 4, maxPayload: 64 });
       if (s.send !== null) {
         await m.pktSend(s.send, new Uint8Array([1]));
         await m.pktSend(s.send, new Uint8Array([2]));
@@ -367,7 +367,7 @@ export const pktCases: Case[] = [
     boards: 2,
     async run(ctx) {
       const m = ctx.mcapi;
-      const s = await open(ctx, { recvBuffers: 4 });
+      const s = await open(ctx, { recvBuffers: 4, maxPayload: 64 });
       if (s.send !== null) {
         await m.pktSend(s.send, new Uint8Array([1]));
         await m.pktSend(s.send, new Uint8Array([2]));
@@ -482,6 +482,7 @@ export const pktCases: Case[] = [
         await ctx.assertRejectsStatus(m.pktSend(s.send, new Uint8Array([2])), Status.MCAPI_ERR_MEM_LIMIT, 'pktSend without a credit');
         await ctx.sync('refused');
         await ctx.sync('released');
+        ctx.assertEqual(m.getEndpointAttribute(s.ep, EndpointAttr.NUM_SEND_BUFFERS), 1, 'the credit returned on release arrived before the later barrier message');
         await m.pktSend(s.send, new Uint8Array([3]));
       } else {
         await ctx.sync('refused');

@@ -304,9 +304,12 @@ export const sclCases: Case[] = [
         const t0 = ctx.now();
         await ctx.assertRejectsStatus(m.sclRecvUint32(h), Status.MCAPI_TIMEOUT, 'nothing sent');
         ctx.assert(ctx.now() - t0 >= 12 - 1e-6, 'waited for the TIMEOUT');
+        await ctx.sync('timed-out');
         await close(ctx, { ep, send: null, recv: h });
       } else {
-        await close(ctx, { ep, send: await m.sclSendOpen(ep, 1000), recv: null });
+        const h = await m.sclSendOpen(ep, 1000);
+        await ctx.sync('timed-out');
+        await close(ctx, { ep, send: h, recv: null });
       }
     },
   },

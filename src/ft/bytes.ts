@@ -1,0 +1,143 @@
+/**
+ * Little-endian byte writing and bounds-checked reading for FT payloads. The reader never
+ * throws: a read past the end returns 0 and clears `ok`, so a decoder checks once at the end
+ * and a malformed frame is dropped and counted, never a crash.
+ */
+import { utf8Decode, utf8EncodeInto, utf8Length } from '../util/utf8.js';
+
+/** Longest string field on the wire (one length byte). */
+export const MAX_STR = 255;
+
+export class ByteWriter {
+  buf: Uint8Array;
+  private dv: DataView;
+  pos: number;
+
+  constructor(sizeOrBuffer: number | Uint8Array, pos = 0) {
+    this.buf = typeof sizeOrBuffer === 'number' ? new Uint8Array(sizeOrBuffer) : sizeOrBuffer;
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = pos;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+    this.dv = new DataView(grown.buffer);
+  }
+
+  u8(v: number): this {
+    this.room(1);
+    this.buf[this.pos++] = v & 0xff;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.room(2);
+    this.dv.setUint16(this.pos, v & 0xffff, true);
+    this.pos += 2;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.room(4);
+    this.dv.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+    return this;
+  }
+
+  /** A string as one length byte and UTF-8, cut (at a character boundary) to MAX_STR bytes. */
+  str(s: string): this {
+    this.room(1 + utf8Length(s));
+    const start = this.pos + 1;
+    let len = utf8EncodeInto(s, this.buf, start) - start;
+    if (len > MAX_STR) {
+      len = MAX_STR;
+      // Back off to the start of the character the cut would split.
+      while (len > 0 && ((this.buf[start + len] as number) & 0xc0) === 0x80) len--;
+    }
+    this.buf[this.pos] = len;
+    this.pos = start + len;
+    return this;
+  }
+
+  bytes(src: Uint8Array): this {
+    this.room(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+    return this;
+  }
+
+  /** The bytes written so far (a view; the writer must not be reused while it is held). */
+  done(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export class ByteReader {
+  ok = true;
+  pos: number;
+  private readonly dv: DataView;
+
+  constructor(
+    readonly buf: Uint8Array,
+    pos = 0,
+  ) {
+    this.pos = pos;
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  private take(n: number): boolean {
+    if (this.pos + n > this.buf.length) {
+      this.ok = false;
+      this.pos = this.buf.length;
+      return false;
+    }
+    return true;
+  }
+
+  u8(): number {
+    if (!this.take(1)) return 0;
+    return this.buf[this.pos++] as number;
+  }
+
+  u16(): number {
+    if (!this.take(2)) return 0;
+    const v = this.dv.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    if (!this.take(4)) return 0;
+    const v = this.dv.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  str(): string {
+    const n = this.u8();
+    if (!this.take(n)) return '';
+    const s = utf8Decode(this.buf, this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /** A view of the next `n` bytes (not a copy). */
+  view(n: number): Uint8Array {
+    if (!this.take(n)) return new Uint8Array(0);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** True when everything was read and nothing was left over. */
+  get exact(): boolean {
+    return this.ok && this.pos === this.buf.length;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Checkpoint images. A board keeps one Image per rank it hosts (its own copy) and one per
+ * rank it is a buddy of (a ward). An Image is the committed generation plus, while a round
+ * is open, the tentative data of the next one kept *beside* it (never a second copy of the
+ * image): changed spans for segments whose size did not change, whole arrays for new or
+ * resized ones. Commit patches the committed arrays in place; abort drops the tentative data.
+ */
+import type { Segment } from './types.js';
+import { FtError } from './types.js';
+import { utf8Length } from '../util/utf8.js';
+
+export interface SegEntry {
+  name: string;
+  length: number;
+  /** Sent whole (new or resized segment); otherwise patched onto the committed copy of the same name and length. */
+  whole: boolean;
+}
+
+/** Bytes for [offset, offset + bytes.length) of segment `seg` (an index in the table). */
+export interface Run {
+  seg: number;
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/** Tentative data of one round (or a full image being copied to a new holder). */
+export class Pending {
+  readonly table: SegEntry[] = [];
+  /** Data of whole segments (null for patched ones), by table index. */
+  readonly whole: (Uint8Array | null)[] = [];
+  readonly runs: Run[] = [];
+  /** Memory held: whole arrays and run bytes. */
+  bytes = 0;
+  /** Changed bytes: the spans a delta carries (whole segments count in full). */
+  changed = 0;
+  complete = false;
+  /** Receiver side: what the stream announced, checked when it ends. */
+  expectSegs = -1;
+  expectData = -1;
+
+  constructor(
+    readonly round: number,
+    readonly base: number,
+    /** A full image that replaces the committed one on completion (recovery copies). */
+    readonly replica: boolean,
+    public progress: number,
+  ) {}
+
+  addSeg(e: SegEntry, data: Uint8Array | null): number {
+    this.table.push(e);
+    this.whole.push(data);
+    if (data !== null) {
+      this.bytes += data.length;
+      this.changed += data.length;
+    }
+    return this.table.length - 1;
+  }
+
+  addRun(seg: number, offset: number, bytes: Uint8Array): void {
+    this.runs.push({ seg, offset, bytes });
+    this.bytes += bytes.length;
+    this.changed += bytes.length;
+  }
+}
+
+export class Image {
+  gen = 0;
+  progress = 0;
+  names: string[] = [];
+  data: Uint8Array[] = [];
+  pending: Pending | null = null;
+  private index = new Map<string, number>();
+  private committed = 0;
+
+  constructor(readonly rank: number) {}
+
+  get committedBytes(): number {
+    return this.committed;
+  }
+
+  get pendingBytes(): number {
+    return this.pending === null ? 0 : this.pending.bytes;
+  }
+
+  find(name: string): number {
+    const i = this.index.get(name);
+    return i === undefined ? -1 : i;
+  }
+
+  /** The committed segments, as views (valid until the next commit). */
+  segments(): Segment[] {
+    return this.names.map((name, i) => ({ name, bytes: this.data[i] as Uint8Array }));
+  }
+
+  /** Make the (complete) pending data the committed generation. */
+  commit(): void {
+    const p = this.pending;
+    if (p === null || !p.complete) return;
+    const names: string[] = [];
+    const data: Uint8Array[] = [];
+    for (let i = 0; i < p.table.length; i++) {
+      const e = p.table[i] as SegEntry;
+      const w = p.whole[i];
+      let arr: Uint8Array;
+      if (w !== null && w !== undefined) arr = w;
+      else {
+        const j = this.find(e.name);
+        // Checked when the entry was accepted; a mismatch here is a bug, not bad input.
+        if (j < 0 || (this.data[j] as Uint8Array).length !== e.length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${e.name}`);
+        arr = this.data[j] as Uint8Array;
+      }
+      names.push(e.name);
+      data.push(arr);
+    }
+    for (const r of p.runs) (data[r.seg] as Uint8Array).set(r.bytes, r.offset);
+    this.install(names, data, p.round, p.progress);
+  }
+
+  discard(): void {
+    this.pending = null;
+  }
+
+  install(names: string[], data: Uint8Array[], gen: number, progress: number): void {
+    this.names = names;
+    this.data = data;
+    this.gen = gen;
+    this.progress = progress;
+    this.pending = null;
+    this.index = new Map();
+    let total = 0;
+    for (let i = 0; i < names.length; i++) {
+      this.index.set(names[i] as string, i);
+      total += (data[i] as Uint8Array).length;
+    }
+    this.committed = total;
+  }
+
+  /** Forget everything (a rank this board no longer keeps). */
+  clear(): void {
+    this.install([], [], 0, 0);
+  }
+}
+
+/**
+ * Call `emit(start, end)` for each span where `b` differs from `a` (same length). Spans
+ * separated by at most `gap` equal bytes are merged: a run header costs about as much.
+ * Compares 32-bit words where both arrays are aligned, bytes elsewhere.
+ */
+export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (start: number, end: number) => void): void {
+  const n = Math.min(a.length, b.length);
+  let wa: Uint32Array | null = null;
+  let wb: Uint32Array | null = null;
+  if (n >= 32 && (a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+    wa = new Uint32Array(a.buffer, a.byteOffset, n >> 2);
+    wb = new Uint32Array(b.buffer, b.byteOffset, n >> 2);
+  }
+  const nw = wa === null ? 0 : wa.length;
+  const skip = (from: number): number => {
+    let i = from;
+    if (wa !== null && wb !== null) {
+      while (i < n && (i & 3) !== 0) {
+        if (a[i] !== b[i]) return i;
+        i++;
+      }
+      let w = i >> 2;
+      while (w < nw && wa[w] === wb[w]) w++;
+      if ((w << 2) > i) i = w << 2;
+    }
+    while (i < n && a[i] === b[i]) i++;
+    return i;
+  };
+  let i = 0;
+  while (i < n) {
+    i = skip(i);
+    if (i >= n) break;
+    const start = i;
+    let last = i;
+    let j = i + 1;
+    while (j < n) {
+      if (a[j] !== b[j]) {
+        last = j++;
+        continue;
+      }
+      const k = skip(j);
+      if (k >= n || k - j > gap) {
+        j = k;
+        break;
+      }
+      last = k;
+      j = k + 1;
+    }
+    emit(start, last + 1);
+    i = j;
+  }
+}
+
+/** Longest segment name (bytes of UTF-8): one length byte on the wire. */
+export const MAX_NAME = 255;
+
+/**
+ * The tentative data of `round` for `image`: each captured segment is diffed against the
+ * committed segment of the same name and length (changed spans are copied), or copied whole.
+ * Throws FtError('BAD_ARG') for a duplicate, empty or over-long name.
+ */
+export function buildPending(image: Image, segments: readonly Segment[], round: number, progress: number, gap: number): Pending {
+  const p = new Pending(round, image.gen, false, progress);
+  const seen = new Set<string>();
+  if (segments.length > 0xffff) throw new FtError('BAD_ARG', `checkpoint: ${segments.length} segments, more than 65535`);
+  for (const s of segments) {
+    if (typeof s.name !== 'string' || s.name.length === 0 || utf8Length(s.name) > MAX_NAME) {
+      throw new FtError('BAD_ARG', `checkpoint segment name ${JSON.stringify(s.name)}: expected 1..${MAX_NAME} bytes`);
+    }
+    if (!(s.bytes instanceof Uint8Array)) throw new FtError('BAD_ARG', `checkpoint segment ${s.name}: bytes must be a Uint8Array`);
+    if (seen.has(s.name)) throw new FtError('BAD_ARG', `checkpoint segment ${s.name}: captured twice`);
+    seen.add(s.name);
+    const j = image.find(s.name);
+    const old = j >= 0 ? (image.data[j] as Uint8Array) : null;
+    if (old !== null && old.length === s.bytes.length) {
+      const seg = p.addSeg({ name: s.name, length: s.bytes.length, whole: false }, null);
+      const bytes = s.bytes;
+      diffSpans(old, bytes, gap, (start, end) => p.addRun(seg, start, bytes.slice(start, end)));
+    } else {
+      p.addSeg({ name: s.name, length: s.bytes.length, whole: true }, s.bytes.slice());
+    }
+  }
+  p.complete = true;
+  return p;
+}

@@ -1,0 +1,89 @@
+/**
+ * Fault-tolerance options, defaults and validation. Every limit the module enforces is here
+ * so it can be configured (board config `options.ft`), reported and written down (docs/FT.md).
+ */
+import { FtError } from './types.js';
+
+export interface FtOptions {
+  /** Number of ranks (working boards). */
+  boards: number;
+  /** Node of each rank at start. Default: rank r on node r. */
+  initialMap?: readonly number[];
+  /**
+   * What must be identical on every board of the run (app name, arguments, bundle hash): its
+   * hash is checked in the join handshake, so a spare built from other code is refused.
+   */
+  version?: string;
+  /** Buddy copies of each rank's checkpoint (1..3). Default 1. */
+  buddies?: number;
+  /** Heartbeat period (ms). Default 250. */
+  heartbeatMs?: number;
+  /** Silence after which a board is suspected (ms, >= 2 heartbeats). Default 2000. */
+  timeoutMs?: number;
+  /** Silence allowed before a board is first heard from (boot, network convergence). Default 10000. */
+  startGraceMs?: number;
+  /** How long the coordinator waits for every rank to store a checkpoint before it aborts it (ms). Default 30000. */
+  checkpointTimeoutMs?: number;
+  /** How long a recovery phase may take before the coordinator starts over without the silent boards (ms). Default 30000. */
+  recoveryTimeoutMs?: number;
+  /** Take a checkpoint at every `checkpointEvery`-th opportunity (0: only when asked). Default 0. */
+  checkpointEvery?: number;
+  /** `ckpt now`: checkpoint at the opportunity this far past the furthest board's progress. Default 2. */
+  requestMargin?: number;
+  /** Checkpoint data frames in flight per stream (1..32). Default 4. */
+  window?: number;
+  /** No acknowledgement progress for this long resends a stream's window (ms). Default 3000. */
+  rtoMs?: number;
+  /** Largest frame payload (the network's maxPayload). Default 4200. */
+  maxPayload?: number;
+  /** Limit on checkpoint RAM (own + buddy images + tentative data), bytes. Default 1 MiB. */
+  maxStoreBytes?: number;
+  /** Unchanged bytes between two changed spans below which the spans are sent as one. Default 8. */
+  mergeGap?: number;
+  /** Without a spare, let a surviving board take a failed rank (one board then holds two ranks). Default false. */
+  shrink?: boolean;
+}
+
+export type ResolvedFtOptions = Required<FtOptions> & { initialMap: readonly number[] };
+
+function bad(field: string, rule: string, v: unknown): never {
+  throw new FtError('BAD_ARG', `ft option ${field}: ${rule}, got ${JSON.stringify(v)}`);
+}
+
+function int(o: FtOptions, field: keyof FtOptions, dflt: number, min: number, max: number): number {
+  const v = o[field] ?? dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(field, `expected an integer from ${min} to ${max}`, v);
+  return v as number;
+}
+
+export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
+  if (typeof o !== 'object' || o === null) throw new FtError('BAD_ARG', 'ft options: expected an object');
+  const boards = int(o, 'boards', 0, 1, 254);
+  const map = o.initialMap ?? Array.from({ length: boards }, (_, r) => r);
+  if (!Array.isArray(map) || map.length !== boards) bad('initialMap', `expected ${boards} node ids`, map);
+  for (const n of map) if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 254) bad('initialMap', 'node ids are integers 0..254', map);
+  const heartbeatMs = int(o, 'heartbeatMs', 250, 1, 600_000);
+  const timeoutMs = int(o, 'timeoutMs', 2000, 2 * heartbeatMs, 3_600_000);
+  const version = o.version ?? '';
+  if (typeof version !== 'string') bad('version', 'expected a string', version);
+  if (o.shrink !== undefined && typeof o.shrink !== 'boolean') bad('shrink', 'expected true or false', o.shrink);
+  return {
+    boards,
+    initialMap: map.slice(),
+    version,
+    buddies: int(o, 'buddies', 1, 1, 3),
+    heartbeatMs,
+    timeoutMs,
+    startGraceMs: int(o, 'startGraceMs', 10_000, 0, 3_600_000),
+    checkpointTimeoutMs: int(o, 'checkpointTimeoutMs', 30_000, 1, 3_600_000),
+    recoveryTimeoutMs: int(o, 'recoveryTimeoutMs', 30_000, 1, 3_600_000),
+    checkpointEvery: int(o, 'checkpointEvery', 0, 0, 1_000_000_000),
+    requestMargin: int(o, 'requestMargin', 2, 1, 1_000_000),
+    window: int(o, 'window', 4, 1, 32),
+    rtoMs: int(o, 'rtoMs', 3000, 1, 600_000),
+    maxPayload: int(o, 'maxPayload', 4200, 264, 65535),
+    maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
+    mergeGap: int(o, 'mergeGap', 8, 0, 4096),
+    shrink: o.shrink ?? false,
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Checkpoint data on the wire: a delta (or a full image) cut into CKPT_DATA frames of at most
+ * maxPayload bytes, sent with a bounded window and acknowledged end to end.
+ *
+ *   CKPT_DATA payload: u8 flags (1 LAST, 2 REPLICA) | u8 rank | u32 round | u32 base | u16 seq | records
+ *   records: META  3 | u32 progress | u16 segments | u32 dataBytes        (first frame only, first record)
+ *            SEG   1 | u8 whole | u32 length | u8 n | name[n]             (all before the first RUN)
+ *            RUN   2 | u16 seg | u32 offset | u16 n | bytes[n]
+ *
+ * Frames are built on demand from a cursor into the source, so the sender keeps no copy of
+ * what it has sent: going back N frames rebuilds them from the cursor saved for each.
+ */
+import { ByteReader, ByteWriter } from './bytes.js';
+import type { Image, Pending, Run, SegEntry } from './image.js';
+import { utf8Encode } from '../util/utf8.js';
+
+export const DATA_HEADER = 12;
+export const FLAG_LAST = 1;
+export const FLAG_REPLICA = 2;
+const TAG_SEG = 1;
+const TAG_RUN = 2;
+const TAG_META = 3;
+const META_SIZE = 11;
+const RUN_HEADER = 9;
+/** A run is not started in the last few bytes of a frame: a header for a handful of bytes is waste. */
+const MIN_RUN_START = RUN_HEADER + 16;
+
+export interface StreamSource {
+  table: readonly SegEntry[];
+  /** Runs in send order: whole segments' data first (in table order, each from offset 0), then patches. */
+  runs: readonly Run[];
+  progress: number;
+  /** Sum of run lengths. */
+  dataBytes: number;
+}
+
+export function sourceOfPending(p: Pending): StreamSource {
+  const runs: Run[] = [];
+  let data = 0;
+  for (let i = 0; i < p.table.length; i++) {
+    const w = p.whole[i];
+    if (w !== null && w !== undefined) {
+      runs.push({ seg: i, offset: 0, bytes: w });
+      data += w.length;
+    }
+  }
+  for (const r of p.runs) {
+    runs.push(r);
+    data += r.bytes.length;
+  }
+  return { table: p.table, runs, progress: p.progress, dataBytes: data };
+}
+
+/** The committed image as a full copy (recovery transfers, rebuilt buddy copies). */
+export function sourceOfImage(img: Image): StreamSource {
+  const table: SegEntry[] = [];
+  const runs: Run[] = [];
+  let data = 0;
+  for (let i = 0; i < img.names.length; i++) {
+    const bytes = img.data[i] as Uint8Array;
+    table.push({ name: img.names[i] as string, length: bytes.length, whole: true });
+    runs.push({ seg: i, offset: 0, bytes });
+    data += bytes.length;
+  }
+  return { table, runs, progress: img.progress, dataBytes: data };
+}
+
+/** Where the next frame starts: stage 0 META, 1 SEG records, 2 RUN records, 3 done. */
+export interface Cursor {
+  stage: number;
+  index: number;
+  offset: number;
+}
+
+export interface DataHeader {
+  flags: number;
+  rank: number;
+  round: number;
+  base: number;
+  seq: number;
+}
+
+export function readDataHeader(p: Uint8Array): DataHeader | null {
+  if (p.length < DATA_HEADER) return null;
+  const r = new ByteReader(p);
+  return { flags: r.u8(), rank: r.u8(), round: r.u32(), base: r.u32(), seq: r.u16() };
+}
+
+/** Sending side of one stream. The caller sends what `build` returns and feeds acks to `onAck`. */
+export class StreamSender {
+  /** Next sequence number to send, and the first not yet acknowledged. */
+  next = 0;
+  acked = 0;
+  /** Sequence number of the LAST frame, once it has been built. */
+  lastSeq = -1;
+  /** Payload bytes and frames sent (retransmissions included). */
+  bytesSent = 0;
+  frames = 0;
+  /** Time of the last acknowledgement progress (for the resend timer). */
+  progressAt: number;
+  private readonly names: Uint8Array[];
+  private readonly cursors = new Map<number, Cursor>();
+
+  constructor(
+    readonly dst: number,
+    readonly rank: number,
+    readonly round: number,
+    readonly base: number,
+    readonly replica: boolean,
+    readonly src: StreamSource,
+    readonly window: number,
+    now: number,
+  ) {
+    this.names = src.table.map((e) => utf8Encode(e.name));
+    this.cursors.set(0, { stage: 0, index: 0, offset: 0 });
+    this.progressAt = now;
+  }
+
+  get complete(): boolean {
+    return this.lastSeq >= 0 && this.acked > this.lastSeq;
+  }
+
+  /** True when another frame may be sent now. */
+  wants(): boolean {
+    return !this.complete && this.next - this.acked < this.window && (this.lastSeq < 0 || this.next <= this.lastSeq);
+  }
+
+  /** Frame `this.next` into `w` (reset to 0 first); returns its payload (a view of w's buffer). */
+  build(w: ByteWriter, cap: number): Uint8Array {
+    const seq = this.next;
+    if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
+    const c = { ...(this.cursors.get(seq) as Cursor) };
+    w.pos = 0;
+    w.u8(0).u8(this.rank).u32(this.round).u32(this.base).u16(seq);
+    const src = this.src;
+    if (c.stage === 0) {
+      w.u8(TAG_META).u32(src.progress).u16(src.table.length).u32(src.dataBytes);
+      c.stage = 1;
+    }
+    while (c.stage === 1) {
+      if (c.index >= src.table.length) {
+        c.stage = 2;
+        c.index = 0;
+        c.offset = 0;
+        break;
+      }
+      const e = src.table[c.index] as SegEntry;
+      const name = this.names[c.index] as Uint8Array;
+      if (w.pos + 7 + name.length > cap) break;
+      w.u8(TAG_SEG).u8(e.whole ? 1 : 0).u32(e.length).u8(name.length).bytes(name);
+      c.index++;
+    }
+    while (c.stage === 2) {
+      if (c.index >= src.runs.length) {
+        c.stage = 3;
+        break;
+      }
+      const run = src.runs[c.index] as Run;
+      const left = run.bytes.length - c.offset;
+      const room = cap - w.pos - RUN_HEADER;
+      if (room < Math.min(left, MIN_RUN_START - RUN_HEADER) || room <= 0) break;
+      const n = Math.min(left, room, 0xffff);
+      w.u8(TAG_RUN).u16(run.seg).u32(run.offset + c.offset).u16(n).bytes(run.bytes.subarray(c.offset, c.offset + n));
+      c.offset += n;
+      if (c.offset >= run.bytes.length) {
+        c.index++;
+        c.offset = 0;
+      }
+    }
+    let flags = this.replica ? FLAG_REPLICA : 0;
+    if (c.stage === 3) {
+      flags |= FLAG_LAST;
+      this.lastSeq = seq;
+    } else {
+      this.cursors.set(seq + 1, c);
+    }
+    w.buf[0] = flags;
+    this.bytesSent += w.pos;
+    this.frames++;
+    return w.done();
+  }
+
+  /** The receiver expects `next`; returns true on progress. */
+  onAck(next: number, now: number): boolean {
+    if (next <= this.acked || next > this.next) return false;
+    for (let s = this.acked; s < next; s++) if (s > 0) this.cursors.delete(s);
+    this.acked = next;
+    this.progressAt = now;
+    return true;
+  }
+
+  /** Resend from the first unacknowledged frame. */
+  goBack(now: number): void {
+    this.next = this.acked;
+    this.progressAt = now;
+  }
+}
+
+export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
+
+/** Receiving side of one stream: records into `pending`, checked against the image it patches. */
+export class StreamReceiver {
+  expected = 0;
+  /** Bytes of whole segments filled so far, by table index. */
+  private readonly filled: number[] = [];
+  private gotData = 0;
+
+  constructor(
+    readonly src: number,
+    readonly rank: number,
+    readonly round: number,
+    readonly replica: boolean,
+    readonly pending: Pending,
+  ) {}
+
+  get complete(): boolean {
+    return this.pending.complete;
+  }
+
+  /**
+   * Apply the records of one in-order frame. `budget` is how many more bytes this board may
+   * hold; `image` is the committed copy patches apply to.
+   */
+  apply(image: Image, payload: Uint8Array, last: boolean, budget: number): RecvStatus {
+    const p = this.pending;
+    const r = new ByteReader(payload, DATA_HEADER);
+    let room = budget;
+    while (r.remaining > 0) {
+      const tag = r.u8();
+      if (tag === TAG_META) {
+        if (p.expectSegs >= 0) return 'malformed';
+        p.progress = r.u32();
+        p.expectSegs = r.u16();
+        p.expectData = r.u32();
+        if (!r.ok) return 'malformed';
+      } else if (tag === TAG_SEG) {
+        const whole = r.u8();
+        const length = r.u32();
+        const name = r.str();
+        if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || whole > 1 || name.length === 0) return 'malformed';
+        if (whole === 1) {
+          if (length > room) return 'nomem';
+          room -= length;
+          p.addSeg({ name, length, whole: true }, new Uint8Array(length));
+        } else {
+          if (this.replica) return 'malformed';
+          const j = image.find(name);
+          if (j < 0 || (image.data[j] as Uint8Array).length !== length) return 'need-full';
+          p.addSeg({ name, length, whole: false }, null);
+        }
+        this.filled.push(0);
+      } else if (tag === TAG_RUN) {
+        const seg = r.u16();
+        const offset = r.u32();
+        const n = r.u16();
+        const bytes = r.view(n);
+        if (!r.ok || seg >= p.table.length || n === 0) return 'malformed';
+        const e = p.table[seg] as SegEntry;
+        if (offset + n > e.length) return 'malformed';
+        const w = p.whole[seg];
+        if (w !== null && w !== undefined) {
+          // Whole segments arrive in order, so coverage is exact.
+          if (offset !== this.filled[seg]) return 'malformed';
+          w.set(bytes, offset);
+          this.filled[seg] = offset + n;
+        } else {
+          if (n > room) return 'nomem';
+          room -= n;
+          p.addRun(seg, offset, bytes.slice());
+        }
+        this.gotData += n;
+      } else {
+        return 'malformed';
+      }
+    }
+    this.expected++;
+    if (last) {
+      if (p.table.length !== p.expectSegs || this.gotData !== p.expectData) return 'malformed';
+      for (let i = 0; i < p.table.length; i++) {
+        const e = p.table[i] as SegEntry;
+        if (e.whole && this.filled[i] !== e.length) return 'malformed';
+      }
+      p.complete = true;
+    }
+    return 'ok';
+  }
+}

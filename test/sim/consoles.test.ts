@@ -1,0 +1,64 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Simulator } from '../../host-sim/sim/simulator.js';
+import { runConfig, runDomain } from '../../host-sim/sim/run.js';
+import { boardFactory } from '../../host-sim/sim/factory.js';
+import { ConsoleHub, inject } from '../../host-sim/console/index.js';
+
+test('a simulated board answers through its pseudo-terminal and over TCP, and a crash injected there kills it', async (t) => {
+  const hub = new ConsoleHub({ ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-test-pty-')) });
+  const cfg = runConfig({ app: 'idle', appArgs: ['--ms', '2500'], boards: '2', engine: 'xs', realtime: true, maxVirtual: '3s' });
+  const sim = new Simulator(cfg, boardFactory(), { consoleOutput: (b, text) => hub.output(b, text) });
+  try {
+    const info = [];
+    for (let b = 0; b < 2; b++) info.push(await hub.attach(b, (text) => sim.consoleInput(b, text)));
+    await sim.start();
+    const running = sim.run();
+    const device = info[1]!.pty!.device;
+    t.regex(device, /^\/dev\/pts\/\d+$/);
+    const status = await inject(device, 'status', 5000);
+    t.regex(status, /node=1 /);
+    t.regex(status, /(^|\n)OK$/);
+    const peers = await inject(info[0]!.url, 'peers', 5000);
+    t.regex(peers, /node=1 reachable=1/);
+    const bad = await inject(info[0]!.url, 'fault explode', 5000);
+    t.regex(bad, /^ERR /);
+    const crash = await inject(info[1]!.url, 'fault crash', 5000);
+    t.regex(crash, /OK/);
+    const s = await running;
+    t.is(s.boards[1]!.state, 'halted');
+    t.regex(s.boards[1]!.haltReason ?? '', /fault crash/);
+    t.is(s.boards[0]!.state, 'done');
+    t.like(s.faults.find((f) => f.board === 1), { command: 'fault crash', source: 'console', effect: 'crash' });
+    t.falsy(s.faults.find((f) => f.board === 0), 'the refused command changed nothing');
+  } finally {
+    await sim.shutdown();
+    await hub.close();
+  }
+});
+
+test('scenario faults reach boards through their consoles: reboot, hang, crash', async (t) => {
+  const trace = join(mkdtempSync(join(tmpdir(), 'mcdsm-trace-')), 'run.json');
+  const s = await runDomain({
+    app: 'idle', appArgs: ['--ms', '1000'], boards: '3', engine: 'node', maxVirtual: '2s', trace,
+    fault: ['reboot:1@300ms', 'hang:0@iter=2:250ms', 'crash:2@500ms'],
+  });
+  t.is(s.boards[1]!.boots, 2, 'board 1 came back as a fresh board');
+  t.is(s.boards[2]!.state, 'halted');
+  const effects = Object.fromEntries(s.faults.map((f) => [f.board, f.effect]));
+  t.deepEqual(effects, { 0: 'hang 250 ms', 1: 'reboot', 2: 'crash' });
+  t.is(Math.round(s.faults.find((f) => f.board === 0)!.atMs), 200, 'the hang fired on the second iteration event');
+  t.true(s.faults.every((f) => f.source === 'scenario'));
+  const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as { name: string; cat: string }[];
+  t.true(events.some((e) => e.cat === 'fault' && e.name === 'hang'));
+  t.true(events.some((e) => e.cat === 'console' && e.name.includes('fault crash')));
+  t.true(events.some((e) => e.cat === 'link'));
+});
+
+test('a board over its memory budget stops with an out-of-memory fault', async (t) => {
+  const s = await runDomain({ app: 'idle', appArgs: ['--ms', '100'], boards: '2', engine: 'xs', ram: '16k', maxVirtual: '1s' });
+  t.false(s.ok);
+  t.true(s.boards.every((b) => b.state === 'halted' && /out of memory/.test(b.haltReason ?? '')), JSON.stringify(s.boards.map((b) => b.haltReason)));
+});

@@ -4,6 +4,7 @@
  * JSON-compatible result that the simulator reports.
  */
 import type { McapiNode } from './mcapi/index.js';
+import type { Dsm } from './dsm/index.js';
 import type { Hal, LogLevel } from './hal.js';
 import type { BoardConfig } from './config.js';
 
@@ -20,6 +21,12 @@ export interface AppContext {
   readonly args: readonly string[];
   /** This board's MCAPI node, initialized. */
   readonly mcapi: McapiNode;
+  /**
+   * The distributed shared memory of the working boards, opened on first call (every board
+   * must call it; later calls return the same one). Page size and limits come from the board's
+   * runtime options (`mcdsm sim --page-size`).
+   */
+  dsm(): Promise<Dsm>;
   /** The node id that currently holds `rank`. */
   nodeOfRank(rank: number): number;
   now(): number;

@@ -8,6 +8,8 @@ import type { App, AppContext, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
 import { NetLayer } from './net/index.js';
 import { McapiNode } from './mcapi/index.js';
+import { createMcapiDsm } from './dsm/mcapi-transport.js';
+import type { Dsm, DsmOptions } from './dsm/index.js';
 import { ConsoleShell, LOG_LEVELS } from './console/index.js';
 import type { ConsoleRecord, ConsoleTarget, FaultCommand } from './console/index.js';
 
@@ -25,6 +27,7 @@ export class BoardRuntime implements ConsoleTarget {
   readonly shell: ConsoleShell;
   appState: AppState;
   private logLevel: LogLevel = 'info';
+  private dsmOpening: Promise<Dsm> | null = null;
   private readonly started: number;
 
   constructor(
@@ -105,6 +108,7 @@ export class BoardRuntime implements ConsoleTarget {
       boards: c.boards,
       args: c.appArgs,
       mcapi: this.mcapi,
+      dsm: () => (this.dsmOpening ??= this.openDsm()),
       nodeOfRank: (rank) => rank,
       now: () => hal.now(),
       sleep: (ms) => new Promise((resolve) => hal.setTimer(ms, resolve)),
@@ -112,6 +116,14 @@ export class BoardRuntime implements ConsoleTarget {
       event: (name, value) => hal.event(name, value),
       random: () => hal.random(),
     };
+  }
+
+  private openDsm(): Promise<Dsm> {
+    const c = this.config;
+    const raw = c.options.dsm;
+    const options: DsmOptions = { ...(typeof raw === 'object' && raw !== null ? (raw as DsmOptions) : {}) };
+    if (typeof c.options.pageSize === 'number') options.pageSize = c.options.pageSize;
+    return createMcapiDsm(this.mcapi, this.hal, { rank: c.rank, size: c.boards, domain: c.domain, nodeOfRank: (r) => r }, options);
   }
 
   // ---- ConsoleTarget ----

@@ -1,6 +1,5 @@
 /** The shared counter as a board app: `counter -- --k 10`; rank 0 returns `{ counter }`. */
 import type { App } from '../../src/app.js';
-import { openDsm } from '../../src/dsm/mcapi-transport.js';
 import { intOption } from '../laplace/options.js';
 import { counterOnDsm } from './counter.js';
 
@@ -8,7 +7,7 @@ export const counterApp: App = {
   name: 'counter',
   async main(ctx) {
     const k = intOption(ctx.args, 'k', 10, 0, 1_000_000);
-    const dsm = await openDsm(ctx);
+    const dsm = await ctx.dsm();
     return counterOnDsm(dsm, k, (i) => ctx.event('iter', i));
   },
 };

@@ -202,43 +202,8 @@ export class McapiDsmTransport implements DsmTransport {
   }
 }
 
-/** A Clock made of what an AppContext offers (used until the runtime hands apps its Hal clock). */
-export function clockFromContext(ctx: Pick<AppContext, 'now' | 'sleep'>): Clock {
-  let next = 1;
-  const live = new Set<number>();
-  return {
-    now: () => ctx.now(),
-    setTimer(delayMs, fire) {
-      const id = next++;
-      live.add(id);
-      void ctx.sleep(delayMs).then(() => {
-        if (live.delete(id)) fire();
-      });
-      return id;
-    },
-    clearTimer(id) {
-      live.delete(id);
-    },
-  };
-}
-
 /** The DSM of every working board of `mcapi`'s domain, over MCAPI messages. */
 export async function createMcapiDsm(mcapi: McapiNode, clock: Clock, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
   const transport = await McapiDsmTransport.open(mcapi, { recvSlots: (options.window ?? 4) + 2, ...plan });
   return new Dsm(transport, clock, options);
-}
-
-/**
- * The app's DSM: the runtime's (`ctx.dsm`) when it provides one, else one built here from the
- * context's MCAPI node (one per app run; call it once).
- */
-export function openDsm(ctx: AppContext, options: DsmOptions = {}): Promise<Dsm> {
-  const given = (ctx as AppContext & { dsm?: Dsm }).dsm;
-  if (given instanceof Dsm) return Promise.resolve(given);
-  return createMcapiDsm(
-    ctx.mcapi,
-    clockFromContext(ctx),
-    { rank: ctx.rank, size: ctx.boards, domain: ctx.domain, nodeOfRank: (r) => ctx.nodeOfRank(r) },
-    options,
-  );
 }

@@ -194,8 +194,8 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
   }
 }
 
-/** Longest segment name (bytes of UTF-8): one length byte on the wire. */
-export const MAX_NAME = 255;
+/** Longest segment name (bytes of UTF-8), so that a SEG record fits the smallest frame. */
+export const MAX_NAME = 200;
 
 /**
  * The tentative data of `round` for `image`: each captured segment is diffed against the

@@ -39,7 +39,7 @@ export function sourceOfPending(p: Pending): StreamSource {
   let data = 0;
   for (let i = 0; i < p.table.length; i++) {
     const w = p.whole[i];
-    if (w !== null && w !== undefined) {
+    if (w !== null && w !== undefined && w.length > 0) {
       runs.push({ seg: i, offset: 0, bytes: w });
       data += w.length;
     }
@@ -59,7 +59,7 @@ export function sourceOfImage(img: Image): StreamSource {
   for (let i = 0; i < img.names.length; i++) {
     const bytes = img.data[i] as Uint8Array;
     table.push({ name: img.names[i] as string, length: bytes.length, whole: true });
-    runs.push({ seg: i, offset: 0, bytes });
+    if (bytes.length > 0) runs.push({ seg: i, offset: 0, bytes });
     data += bytes.length;
   }
   return { table, runs, progress: img.progress, dataBytes: data };

@@ -23,12 +23,12 @@ import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
-import { MsgFlag, McapiFrame, Nack, Resp, readU16, writeU16 } from './wire.js';
+import { MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
 
 const INFLIGHT = 0;
 const REJECTED = 1;
-/** Not transmitted yet: the outbox was full, or earlier messages to the node are waiting. */
-const LOCAL = 2;
+/** Not transmitted yet (window full, outbox full, or earlier messages to the node waiting). */
+const QUEUED = 2;
 
 /** Response bytes batched per peer before a MSG_RESP frame is forced out. */
 const RESP_MAX = 252;
@@ -41,11 +41,12 @@ interface OutMsg {
   prio: number;
   block: boolean;
   data: Uint8Array;
+  /** 8-bit sequence number, given at the first transmission (-1 before). */
   seq: number;
   state: number;
-  /** Transmitted at least once: the receiver may hold its number in an ordering list. */
-  sent: boolean;
   expired: boolean;
+  /** Cancelled while a response was on its way: kept only to hold its sequence number. */
+  zombie: boolean;
   timer: number;
   peer: Peer;
 }
@@ -61,8 +62,12 @@ interface Blocked {
 class Peer {
   readonly node: number;
   nextSeq = 0;
+  /** Transmitted messages awaiting their outcome, by sequence number, in sending order. */
   readonly out = new Map<number, OutMsg>();
-  local = 0;
+  /** Messages not transmitted yet, in order. */
+  readonly queue: OutMsg[] = [];
+  /** Ports whose refused messages must be resent once the outbox has room. */
+  readonly resendPorts = new Set<number>();
   retryTimer = -1;
   readonly blocked = new Map<number, Blocked>();
   readonly resp = new Uint8Array(RESP_MAX);
@@ -82,6 +87,17 @@ function nackStatus(reason: number): StatusCode {
     case Nack.SIZE: return Status.MCAPI_ERR_MSG_SIZE;
     case Nack.PRIORITY: return Status.MCAPI_ERR_PRIORITY;
     default: return Status.MCAPI_ERR_MEM_LIMIT;
+  }
+}
+
+function nackWhy(reason: number): string {
+  switch (reason) {
+    case Nack.NO_ENDPOINT: return 'no such endpoint on the receiving node';
+    case Nack.CHAN_CONNECTED: return 'receive endpoint is connected to a channel';
+    case Nack.SIZE: return "message exceeds the receive endpoint's MAX_PAYLOAD_SIZE";
+    case Nack.OVERFLOW: return 'the receiver remembers too many refused messages from this node';
+    case Nack.PRIORITY: return 'priority not supported by the receiving node';
+    default: return `refused (reason ${String(reason)})`;
   }
 }
 
@@ -105,7 +121,7 @@ export class MessageEngine {
   /** Outgoing messages not yet acknowledged, and refused sequence numbers remembered. */
   depths(): { pendingSends: number; blockedSenders: number } {
     let pendingSends = 0;
-    for (const p of this.peers.values()) pendingSends += p.out.size;
+    for (const p of this.peers.values()) pendingSends += p.out.size + p.queue.length;
     return { pendingSends, blockedSenders: this.blockedTotal };
   }
 
@@ -151,18 +167,13 @@ export class MessageEngine {
     const peer = this.peer(toH.node);
     const om: OutMsg = {
       req, from, toNode: toH.node, toPort: toH.port, prio: priority, block: !from.failOnLimit,
-      data, seq: peer.nextSeq, state: LOCAL, sent: false, expired: false, timer: -1, peer,
+      data, seq: -1, state: QUEUED, expired: false, zombie: false, timer: -1, peer,
     };
-    peer.nextSeq = (peer.nextSeq + 1) & 0xffff;
-    peer.out.set(om.seq, om);
     req._cancel = () => this.abandon(om);
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;
-    if (peer.local > 0) {
-      peer.local++;
-    } else {
-      this.transmit(om);
-    }
+    peer.queue.push(om);
+    this.pump(peer);
     return req;
   }
 
@@ -247,76 +258,114 @@ export class MessageEngine {
         this.blockedTotal -= b.list.length;
         peer.blocked.delete(st.port);
       }
-      for (const om of [...peer.out.values()]) {
-        if (om.from === st) {
-          this.abandon(om);
-          core.requests.fail(om.req, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
-        }
+      const mine = [...peer.queue, ...peer.out.values()].filter((om) => om.from === st && !om.zombie);
+      for (const om of mine) {
+        this.abandon(om);
+        core.requests.fail(om.req, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
       }
     }
   }
 
   // ---------------------------------------------------------------- sender
 
-  private transmit(om: OutMsg): void {
+  /** True when a new sequence number stays within MSG_WINDOW of the oldest outstanding one. */
+  private windowOpen(peer: Peer): boolean {
+    if (peer.out.size === 0) return true;
+    const oldest = peer.out.keys().next().value as number;
+    return ((peer.nextSeq - oldest) & 0xff) < MSG_WINDOW;
+  }
+
+  /** Transmit queued messages while the window and the outbox allow. */
+  private pump(peer: Peer): void {
+    while (peer.queue.length > 0 && peer.retryTimer < 0 && this.windowOpen(peer)) {
+      const om = peer.queue[0]!;
+      if (!this.transmit(om, peer.nextSeq)) {
+        this.retryLater(peer);
+        return;
+      }
+      peer.queue.shift();
+      om.seq = peer.nextSeq;
+      peer.nextSeq = (peer.nextSeq + 1) & 0xff;
+      peer.out.set(om.seq, om);
+    }
+  }
+
+  private retryLater(peer: Peer): void {
+    if (peer.retryTimer >= 0) return;
+    peer.retryTimer = this.core.setTimer(this.core.limits.retryMs, () => {
+      peer.retryTimer = -1;
+      const ports = [...peer.resendPorts];
+      peer.resendPorts.clear();
+      for (const port of ports) this.resume(peer, port);
+      this.pump(peer);
+    });
+  }
+
+  /** Build and send one MSG frame for `om` with sequence number `seq`; false when refused. */
+  private transmit(om: OutMsg, seq: number): boolean {
     const core = this.core;
     const peer = om.peer;
     const n = om.data.length;
     core.beforeData(om.toNode, true);
+    let ack1 = -1;
     let piggy = 0;
     if (peer.respLen > 0) {
-      if (core.outboxEmpty() && 4 + peer.respLen + n <= core.limits.maxFramePayload) piggy = peer.respLen;
-      else this.flushPeer(peer);
+      if (!core.outboxEmpty()) {
+        this.flushPeer(peer);
+      } else if (peer.respLen === 3 && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
+        ack1 = peer.resp[1];
+      } else if (5 + peer.respLen + n <= core.limits.maxFramePayload) {
+        piggy = peer.respLen;
+      } else {
+        this.flushPeer(peer);
+      }
     }
-    const head = piggy > 0 ? 4 + piggy : 3;
+    const head = 2 + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
     const p = new Uint8Array(head + n);
-    p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
-    writeU16(p, 1, om.seq);
+    p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
+    p[1] = seq;
+    let off = 2;
+    if (ack1 >= 0) p[off++] = ack1;
     if (piggy > 0) {
-      p[3] = piggy;
-      p.set(peer.resp.subarray(0, piggy), 4);
+      p[off] = piggy;
+      p.set(peer.resp.subarray(0, piggy), off + 1);
     }
     p.set(om.data, head);
-    if (core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, true)) {
-      om.state = INFLIGHT;
-      om.sent = true;
-      if (piggy > 0) {
-        peer.respLen = 0;
-        peer.lastAck = -1;
-        this.respPending.delete(peer);
-        core.counters.piggybacked++;
-      }
-    } else {
-      om.state = LOCAL;
-      peer.local++;
-      if (peer.retryTimer < 0) peer.retryTimer = core.setTimer(core.limits.retryMs, () => this.retryLocal(peer));
+    if (!core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, true)) return false;
+    om.state = INFLIGHT;
+    if (ack1 >= 0 || piggy > 0) {
+      peer.respLen = 0;
+      peer.lastAck = -1;
+      this.respPending.delete(peer);
+      core.counters.piggybacked++;
     }
+    return true;
   }
 
-  /** Transmit messages that could not go out, oldest first; stop at the first refusal. */
-  private retryLocal(peer: Peer): void {
-    peer.retryTimer = -1;
-    for (const om of peer.out.values()) {
-      if (om.state !== LOCAL) continue;
-      peer.local--;
-      this.transmit(om);
-      if (om.state === LOCAL) return;
-    }
-  }
-
+  /** Complete a message's request and forget it. */
   private finish(om: OutMsg, status: StatusCode, detail?: string): void {
     const core = this.core;
-    om.peer.out.delete(om.seq);
-    if (om.state === LOCAL) om.peer.local--;
-    om.state = INFLIGHT;
-    core.clearTimer(om.timer);
-    om.timer = -1;
+    const peer = om.peer;
+    this.forget(om);
     if (status === Status.MCAPI_SUCCESS) {
       core.counters.msgDelivered++;
       core.requests.succeed(om.req, om.data.length, om.data.length);
     } else {
       core.requests.fail(om.req, status, detail);
     }
+    this.pump(peer);
+  }
+
+  private forget(om: OutMsg): void {
+    const peer = om.peer;
+    if (om.state === QUEUED) {
+      const i = peer.queue.indexOf(om);
+      if (i >= 0) peer.queue.splice(i, 1);
+    } else if (peer.out.get(om.seq) === om) {
+      peer.out.delete(om.seq);
+    }
+    this.core.clearTimer(om.timer);
+    om.timer = -1;
   }
 
   /** The TIMEOUT attribute ran out: give up unless a response is on its way. */
@@ -324,58 +373,68 @@ export class MessageEngine {
     om.timer = -1;
     om.expired = true;
     if (om.state === INFLIGHT) return;
-    if (om.sent && om.block) this.withdraw(om);
+    if (om.state === REJECTED && om.block) this.withdraw(om);
     this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
   }
 
-  /** Cancel: forget the message; a receiver holding its number in an ordering list is told. */
+  /**
+   * Cancel. A queued message is simply dropped. A refused one is withdrawn. One in flight may
+   * still be delivered (MCAPI cannot recall it); it is withdrawn in case it gets refused, and
+   * kept as a zombie until its response arrives so its sequence number is not reused early.
+   */
   private abandon(om: OutMsg): void {
     const peer = om.peer;
-    if (peer.out.get(om.seq) !== om) return;
-    peer.out.delete(om.seq);
-    if (om.state === LOCAL) peer.local--;
-    if (om.sent && om.block) this.withdraw(om);
-    this.core.clearTimer(om.timer);
-    om.timer = -1;
+    if (om.zombie) return;
+    if (om.state === INFLIGHT) {
+      om.zombie = true;
+      if (om.block) this.withdraw(om);
+      this.core.clearTimer(om.timer);
+      om.timer = -1;
+      return;
+    }
+    if (om.state === REJECTED && om.block) this.withdraw(om);
+    this.forget(om);
+    this.pump(peer);
   }
 
   private withdraw(om: OutMsg): void {
-    const p = new Uint8Array(3);
+    const p = new Uint8Array(2);
     p[0] = MsgFlag.WITHDRAW | om.prio;
-    writeU16(p, 1, om.seq);
+    p[1] = om.seq;
     this.core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, false);
   }
 
   private onResponses(node: number, p: Uint8Array, start: number, end: number): void {
     const peer = this.peers.get(node);
     let off = start;
-    while (off < end) {
+    while (off + 3 <= end) {
       const t = p[off];
-      if (t === Resp.ACK || t === Resp.NACK) {
-        if (off + 4 > end) break;
-        const seq = readU16(p, off + 1);
-        const x = p[off + 3];
-        off += 4;
-        if (peer === undefined) continue;
-        if (t === Resp.ACK) {
-          for (let i = 0; i < x; i++) {
-            const om = peer.out.get((seq + i) & 0xffff);
-            if (om !== undefined && om.state === INFLIGHT) this.finish(om, Status.MCAPI_SUCCESS);
-          }
-        } else {
-          const om = peer.out.get(seq);
-          if (om !== undefined && om.state === INFLIGHT) this.nacked(om, x);
+      const a = p[off + 1];
+      const b = p[off + 2];
+      if (t === Resp.ACK) {
+        if (peer !== undefined) for (let i = 0; i < b; i++) this.acked(peer, (a + i) & 0xff);
+      } else if (t === Resp.NACK) {
+        const om = peer === undefined ? undefined : peer.out.get(a);
+        if (om !== undefined && om.state === INFLIGHT) {
+          if (om.zombie) this.forget(om);
+          else this.nacked(om, b);
         }
       } else if (t === Resp.RESUME) {
-        if (off + 3 > end) break;
-        const port = readU16(p, off + 1);
-        off += 3;
-        if (peer !== undefined) this.resume(peer, port);
+        if (peer !== undefined) this.resume(peer, (a << 8) | b);
       } else {
         break;
       }
+      off += 3;
     }
     if (off !== end) this.core.counters.malformed++;
+    if (peer !== undefined) this.pump(peer);
+  }
+
+  private acked(peer: Peer, seq: number): void {
+    const om = peer.out.get(seq);
+    if (om === undefined || om.state !== INFLIGHT) return;
+    if (om.zombie) this.forget(om);
+    else this.finish(om, Status.MCAPI_SUCCESS);
   }
 
   private nacked(om: OutMsg, reason: number): void {
@@ -391,26 +450,19 @@ export class MessageEngine {
       }
       return;
     }
-    const why = reason === Nack.NO_ENDPOINT ? 'no such endpoint on the receiving node'
-      : reason === Nack.CHAN_CONNECTED ? 'receive endpoint is connected to a channel'
-        : reason === Nack.SIZE ? "message exceeds the receive endpoint's MAX_PAYLOAD_SIZE"
-          : reason === Nack.OVERFLOW ? 'the receiver remembers too many refused messages from this node'
-            : reason === Nack.PRIORITY ? 'priority not supported by the receiving node'
-              : `refused (reason ${String(reason)})`;
-    this.finish(om, nackStatus(reason), why);
+    this.finish(om, nackStatus(reason), nackWhy(reason));
   }
 
+  /** The receiver has room on `port`: resend what it refused there, oldest first. */
   private resume(peer: Peer, port: number): void {
     for (const om of peer.out.values()) {
-      if (om.toPort === port && om.state === REJECTED) {
-        this.core.counters.msgRetransmits++;
-        if (peer.local > 0) {
-          om.state = LOCAL;
-          peer.local++;
-        } else {
-          this.transmit(om);
-        }
+      if (om.toPort !== port || om.state !== REJECTED || om.zombie) continue;
+      if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
+        peer.resendPorts.add(port);
+        this.retryLater(peer);
+        return;
       }
+      this.core.counters.msgRetransmits++;
     }
   }
 
@@ -419,29 +471,39 @@ export class MessageEngine {
   onMsg(f: NetFrame): void {
     const core = this.core;
     const p = f.payload;
-    if (p.length < 3) {
+    const flags = p.length >= 2 ? p[0] : 0x80;
+    if ((flags & 0x80) !== 0) {
       core.counters.malformed++;
       return;
     }
-    const flags = p[0];
-    const seq = readU16(p, 1);
-    let off = 3;
-    if ((flags & MsgFlag.PIGGYBACK) !== 0) {
-      if (p.length < 4 || 4 + p[3] > p.length) {
+    const seq = p[1];
+    let off = 2;
+    if ((flags & MsgFlag.ACK1) !== 0) {
+      if (p.length < 3) {
         core.counters.malformed++;
         return;
       }
-      off = 4 + p[3];
-      this.onResponses(f.src, p, 4, off);
+      const peer = this.peers.get(f.src);
+      if (peer !== undefined) this.acked(peer, p[2]);
+      off = 3;
     }
-    if ((flags & ~(MsgFlag.PRIORITY_MASK | MsgFlag.BLOCK | MsgFlag.PIGGYBACK | MsgFlag.WITHDRAW)) !== 0) {
-      core.counters.malformed++;
-      return;
+    if ((flags & MsgFlag.PIGGYBACK) !== 0) {
+      if (p.length < off + 1 || off + 1 + p[off] > p.length) {
+        core.counters.malformed++;
+        return;
+      }
+      const end = off + 1 + p[off];
+      this.onResponses(f.src, p, off + 1, end);
+      off = end;
+    } else if ((flags & MsgFlag.ACK1) !== 0) {
+      const peer = this.peers.get(f.src);
+      if (peer !== undefined) this.pump(peer);
     }
     const peer = this.peer(f.src);
     const port = f.dstPort;
     if ((flags & MsgFlag.WITHDRAW) !== 0) {
-      this.withdrawn(peer, port, seq);
+      if (off !== p.length) core.counters.malformed++;
+      else this.withdrawn(peer, port, seq);
       return;
     }
     const st = core.endpoints.get(port);
@@ -564,24 +626,27 @@ export class MessageEngine {
     }
   }
 
+  /** Batch one response entry (ACK seq, NACK seq reason, RESUME port) for `peer`. */
   private respond(peer: Peer, kind: number, a: number, b: number): void {
+    const r = peer.resp;
     if (kind === Resp.ACK && peer.lastAck >= 0) {
-      const r = peer.resp;
-      const first = readU16(r, peer.lastAck + 1);
-      const count = r[peer.lastAck + 3];
-      if (count < 255 && ((first + count) & 0xffff) === a) {
-        r[peer.lastAck + 3] = count + 1;
+      const count = r[peer.lastAck + 2];
+      if (count < 255 && ((r[peer.lastAck + 1] + count) & 0xff) === a) {
+        r[peer.lastAck + 2] = count + 1;
         return;
       }
     }
-    const size = kind === Resp.RESUME ? 3 : 4;
-    if (peer.respLen + size > RESP_MAX) this.flushPeer(peer);
-    const r = peer.resp;
+    if (peer.respLen + 3 > RESP_MAX) this.flushPeer(peer);
     const o = peer.respLen;
     r[o] = kind;
-    writeU16(r, o + 1, a);
-    if (size === 4) r[o + 3] = b;
-    peer.respLen = o + size;
+    if (kind === Resp.RESUME) {
+      r[o + 1] = (a >>> 8) & 0xff;
+      r[o + 2] = a & 0xff;
+    } else {
+      r[o + 1] = a;
+      r[o + 2] = b;
+    }
+    peer.respLen = o + 3;
     peer.lastAck = kind === Resp.ACK ? o : -1;
     if (!this.respPending.has(peer)) {
       this.respPending.add(peer);

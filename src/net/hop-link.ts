@@ -20,7 +20,12 @@ import type { ResolvedNetOptions } from './options.js';
 import { newLinkStats } from './stats.js';
 import type { LinkStats, NetLayerStats } from './stats.js';
 
-/** Room above maxQueue for the layer's own frames (LSAs), so routing keeps working under load. */
+/**
+ * Who is queueing: a local send (refused first: the caller can wait and retry), a frame in
+ * transit (it cannot be refused upstream, so it may use twice the queue), or the layer's own
+ * LSAs (256 places more still, so routing keeps working under any load).
+ */
+export type QueueClass = 'local' | 'transit' | 'control';
 const CONTROL_SLACK = 256;
 /**
  * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
@@ -127,14 +132,16 @@ export class HopLink {
     }
   }
 
-  /** Whether enqueue would take a frame now. */
-  canEnqueue(control: boolean): boolean {
-    return this.up && this.queue.length < this.host.opts.maxQueue + (control ? CONTROL_SLACK : 0);
+  /** Whether enqueue would take a frame of this class now. */
+  canEnqueue(cls: QueueClass): boolean {
+    const max = this.host.opts.maxQueue;
+    const limit = cls === 'local' ? max : cls === 'transit' ? 2 * max : 2 * max + CONTROL_SLACK;
+    return this.up && this.queue.length < limit;
   }
 
   /** Queue a frame (hop fields are filled at transmission). False when down or full. */
-  enqueue(frame: Uint8Array, control: boolean): boolean {
-    if (!this.canEnqueue(control)) return false;
+  enqueue(frame: Uint8Array, cls: QueueClass): boolean {
+    if (!this.canEnqueue(cls)) return false;
     this.queue.push(frame);
     this.pump();
     return true;

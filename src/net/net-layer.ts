@@ -191,7 +191,7 @@ export class NetLayer implements Net {
     if (frame.dst === BROADCAST_NODE) return this.sendBroadcast(frame);
     const bytes = this.build(frame, frame.payload);
     const hop = this.route(frame.dst);
-    if (hop === null || !hop.enqueue(bytes, false)) return this.refuse();
+    if (hop === null || !hop.enqueue(bytes, 'local')) return this.refuse();
     this.st.sent++;
     return true;
   }
@@ -384,7 +384,7 @@ export class NetLayer implements Net {
           const hop = this.linkTo(child);
           const copy = bytes.slice();
           copy[OFF_TTL] = f.ttl - 1;
-          if (hop !== null && hop.enqueue(copy, false)) this.st.forwarded++;
+          if (hop !== null && hop.enqueue(copy, 'transit')) this.st.forwarded++;
           else this.st.unroutable++;
         }
       } else {
@@ -415,7 +415,7 @@ export class NetLayer implements Net {
     }
     const copy = owned ? bytes : bytes.slice();
     copy[OFF_TTL] = f.ttl - 1;
-    if (hop.enqueue(copy, false)) this.st.forwarded++;
+    if (hop.enqueue(copy, 'transit')) this.st.forwarded++;
     else this.st.unroutable++;
   }
 
@@ -479,7 +479,7 @@ export class NetLayer implements Net {
     for (const child of children) {
       const hop = this.linkTo(child);
       // All or nothing: a caller that retries a refused broadcast must not duplicate it.
-      if (hop === null || !hop.canEnqueue(false)) return this.refuse();
+      if (hop === null || !hop.canEnqueue('local')) return this.refuse();
       hops.push(hop);
     }
     const payload = new Uint8Array(BCAST_HEADER + frame.payload.length);
@@ -488,7 +488,7 @@ export class NetLayer implements Net {
     payload.set(frame.payload, BCAST_HEADER);
     this.bcastNext = (this.bcastNext + 1) & 0xffff;
     const bytes = this.build(frame, payload);
-    for (let i = 0; i < hops.length; i++) hops[i].enqueue(i === hops.length - 1 ? bytes : bytes.slice(), false);
+    for (let i = 0; i < hops.length; i++) hops[i].enqueue(i === hops.length - 1 ? bytes : bytes.slice(), 'local');
     this.st.sent++;
     return true;
   }
@@ -608,7 +608,7 @@ export class NetLayer implements Net {
     t.dstPort = 0;
     t.epoch = this.epoch & 0xffff;
     t.payload = encodeLsa(lsa);
-    if (hop.enqueue(this.codec.encode(t, undefined, 0, false), true)) this.st.lsaOut++;
+    if (hop.enqueue(this.codec.encode(t, undefined, 0, false), 'control')) this.st.lsaOut++;
   }
 
   private recompute(): void {

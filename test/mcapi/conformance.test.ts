@@ -26,6 +26,7 @@ function contexts(hub: LoopHub, nodes: McapiNode[], args: string[], logs: string
     },
     event: () => undefined,
     random: () => 0.5,
+    dsm: () => Promise.reject(new Error('no DSM in the MCAPI tests')),
   }));
 }
 

@@ -9,6 +9,7 @@ test('one', async (t) => {
     domain: 1, node: rank + 1, rank, boards: nodes.length, args: [], mcapi, nodeOfRank: (r: number) => r + 1,
     now: () => hub.clock.now(), sleep: (ms: number) => hub.sleep(ms),
     log: (l: string, m: string) => { logs.push(m); }, event: () => undefined, random: () => 0.5,
+    dsm: () => Promise.reject(new Error('no DSM in the MCAPI tests')),
   }));
   const filter = process.env.CASE ?? '';
   const r = await hub.run(Promise.all(ctxs.map((c) => runConformance(c, { filter, caseTimeoutMs: 5000 }))));

@@ -1,0 +1,138 @@
+/**
+ * The failure detector: last sign of life of every board this one watches (any frame counts,
+ * heartbeats add what the sender says about itself), and which of them fell silent for
+ * longer than the timeout. Pure: the caller feeds it time and frames.
+ *
+ * A board never heard from gets the start grace instead of the timeout (boot, routing). A
+ * board whose own timer ran far too late (it was hung, or the app did not yield) must not
+ * blame the others for the silence it caused: `stalled` restarts everyone's clock.
+ */
+import type { Heartbeat } from './frames.js';
+
+export interface PeerInfo {
+  node: number;
+  /** Virtual time of the last frame from it (or of when watching began, before the first). */
+  lastHeard: number;
+  heard: boolean;
+  /** From its heartbeats; -1 until the first. */
+  incarnation: number;
+  hash: number;
+  role: number;
+  epoch: number;
+  coord: number;
+  committed: number;
+  aborted: number;
+  progress: number;
+  suspected: boolean;
+  suspectedAt: number;
+}
+
+export class Detector {
+  private readonly peers = new Map<number, PeerInfo>();
+
+  constructor(
+    readonly self: number,
+    readonly timeoutMs: number,
+    readonly graceMs: number,
+  ) {}
+
+  /** Start watching `node` (no-op if watched). */
+  watch(node: number, now: number): PeerInfo {
+    let p = this.peers.get(node);
+    if (p === undefined) {
+      p = {
+        node, lastHeard: now, heard: false, incarnation: -1, hash: 0, role: 0, epoch: 0, coord: 255,
+        committed: 0, aborted: 0, progress: 0, suspected: false, suspectedAt: 0,
+      };
+      this.peers.set(node, p);
+    }
+    return p;
+  }
+
+  get(node: number): PeerInfo | undefined {
+    return this.peers.get(node);
+  }
+
+  all(): PeerInfo[] {
+    return [...this.peers.values()].sort((a, b) => a.node - b.node);
+  }
+
+  /** Any frame from `node`. */
+  heard(node: number, now: number): void {
+    if (node === this.self) return;
+    const p = this.peers.get(node);
+    if (p === undefined) return;
+    p.lastHeard = now;
+    p.heard = true;
+  }
+
+  /**
+   * A heartbeat. Returns true when it comes from a new incarnation of a board seen before
+   * (it restarted: everything the old one held is gone).
+   */
+  heartbeat(node: number, epoch: number, h: Heartbeat, now: number): boolean {
+    const p = this.watch(node, now);
+    const reborn = p.incarnation >= 0 && p.incarnation !== h.incarnation;
+    p.lastHeard = now;
+    p.heard = true;
+    p.incarnation = h.incarnation;
+    p.hash = h.hash;
+    p.role = h.role;
+    p.epoch = epoch;
+    p.coord = h.coord;
+    p.committed = h.committed;
+    p.aborted = h.aborted;
+    p.progress = h.progress;
+    return reborn;
+  }
+
+  /** Record an incarnation learnt another way (a join); same meaning as heartbeat's result. */
+  incarnation(node: number, inc: number, now: number): boolean {
+    const p = this.watch(node, now);
+    const reborn = p.incarnation >= 0 && p.incarnation !== inc;
+    p.incarnation = inc;
+    p.lastHeard = now;
+    p.heard = true;
+    return reborn;
+  }
+
+  /** Nodes among `watched` that are silent past their limit and not yet suspected; marks them. */
+  expire(now: number, watched: readonly number[]): number[] {
+    const out: number[] = [];
+    for (const n of watched) {
+      if (n === this.self) continue;
+      const p = this.watch(n, now);
+      if (p.suspected) continue;
+      const limit = p.heard ? this.timeoutMs : this.graceMs;
+      if (now - p.lastHeard > limit) {
+        p.suspected = true;
+        p.suspectedAt = now;
+        out.push(n);
+      }
+    }
+    return out;
+  }
+
+  suspect(node: number, now: number): boolean {
+    const p = this.watch(node, now);
+    if (p.suspected) return false;
+    p.suspected = true;
+    p.suspectedAt = now;
+    return true;
+  }
+
+  clear(node: number, now: number): void {
+    const p = this.watch(node, now);
+    p.suspected = false;
+    p.lastHeard = Math.max(p.lastHeard, now);
+  }
+
+  isSuspected(node: number): boolean {
+    return this.peers.get(node)?.suspected === true;
+  }
+
+  /** This board was not running for a while: nobody's silence in that time counts. */
+  stalled(now: number): void {
+    for (const p of this.peers.values()) if (!p.suspected) p.lastHeard = Math.max(p.lastHeard, now);
+  }
+}

@@ -11,9 +11,10 @@ import { counterApp } from './counter/app.js';
 import { idleApp } from './idle/app.js';
 import { mcapiBenchApp } from '../bench/apps/mcapi-bench.js';
 import { rawEchoApp } from '../bench/apps/raw-echo.js';
+import { laplaceSeqApp } from './laplace/seq-app.js';
 
 export function appRegistry(): Map<string, App | RawApp> {
   const apps = new Map<string, App | RawApp>();
-  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, mcapiBenchApp, rawEchoApp]) apps.set(app.name, app);
+  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, mcapiBenchApp, rawEchoApp, laplaceSeqApp]) apps.set(app.name, app);
   return apps;
 }

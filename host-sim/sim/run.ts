@@ -12,6 +12,7 @@ export interface RunOptions extends Partial<SimFlags> {
   /** Extra runtime options handed to every board (merged over --page-size etc.). */
   options?: Record<string, unknown>;
   observer?: SimObserver;
+  maxWallMs?: number;
   /** Called after boot, before the run: inject console input, attach consoles. */
   beforeRun?: (sim: Simulator) => void | Promise<void>;
 }
@@ -34,6 +35,7 @@ export function runConfig(o: RunOptions): SimConfig {
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };
+  if (o.maxWallMs !== undefined) cfg.maxWallMs = o.maxWallMs;
   return cfg;
 }
 

@@ -38,6 +38,8 @@ export interface SimConfig {
   realtime: boolean;
   scenario: ScenarioStep[];
   recordTrace: boolean;
+  /** Stop a run that takes longer than this on the wall clock (benchmarks). */
+  maxWallMs?: number;
 }
 
 export interface FaultRecord {
@@ -92,6 +94,8 @@ export interface SimSummary {
   links: LinkSummary[];
   faults: FaultRecord[];
   wire: { frames: number; bytes: number };
+  /** Events handed to boards (frames, timers, console lines, boots). */
+  events: number;
   virtualMs: number;
   wallMs: number;
   seed: number;
@@ -147,6 +151,7 @@ export class Simulator {
   private readonly results = new Map<number, unknown>();
   readonly faults: FaultRecord[] = [];
   private now = 0;
+  private events = 0;
   private wallStart = 0;
   private stopReason = '';
   private pendingTriggers: ScenarioStep[] = [];
@@ -242,6 +247,10 @@ export class Simulator {
         this.stopReason = `virtual time limit of ${this.cfg.maxVirtualMs} ms reached`;
         break;
       }
+      if (this.cfg.maxWallMs !== undefined && Date.now() - this.wallStart > this.cfg.maxWallMs) {
+        this.stopReason = `wall time limit of ${this.cfg.maxWallMs} ms reached`;
+        break;
+      }
       if (this.cfg.realtime) await this.waitWall(t);
       if (this.queue.peekTime() < t) continue;
       this.now = Math.max(this.now, t);
@@ -291,6 +300,7 @@ export class Simulator {
       let batch = batches.get(item.board);
       if (!batch) batches.set(item.board, (batch = [{ kind: 'time', now: t }]));
       batch.push(item.ev);
+      this.events++;
       if (item.ev.kind === 'rx') {
         slot.framesIn++;
         slot.bytesIn += item.ev.bytes.length;
@@ -515,6 +525,7 @@ export class Simulator {
       links,
       faults: this.faults,
       wire: { frames: links.reduce((a, l) => a + l.frames, 0), bytes: links.reduce((a, l) => a + l.bytes, 0) },
+      events: this.events,
       virtualMs: round3(this.now),
       wallMs: Date.now() - this.wallStart,
       seed: this.cfg.seed,

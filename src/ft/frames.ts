@@ -152,6 +152,30 @@ export function decodeCkptStart(p: Uint8Array): CkptStart | null {
   return r.exact ? s : null;
 }
 
+/** CKPT_ACK status: how the receiver took the stream so far. */
+export const AckStatus = { OK: 0, STORED: 1, NEED_FULL: 2, NO_MEMORY: 3, MALFORMED: 4 } as const;
+
+/** CKPT_ACK (receiver → sender): the next sequence number expected, and the stream's status. */
+export interface CkptAck {
+  round: number;
+  rank: number;
+  replica: boolean;
+  next: number;
+  status: number;
+  /** NO_MEMORY: the receiver's limit in bytes. */
+  info: number;
+}
+
+export function encodeCkptAck(a: CkptAck): Uint8Array {
+  return new ByteWriter(13).u32(a.round).u8(a.rank).u8(a.replica ? 1 : 0).u16(a.next).u8(a.status).u32(a.info).done();
+}
+
+export function decodeCkptAck(p: Uint8Array): CkptAck | null {
+  const r = new ByteReader(p);
+  const a = { round: r.u32(), rank: r.u8(), replica: r.u8() === 1, next: r.u16(), status: r.u8(), info: r.u32() };
+  return r.exact && a.status <= AckStatus.MALFORMED ? a : null;
+}
+
 /** CKPT_STORED (rank → coordinator): every buddy of the rank holds its data for `round`. */
 export interface CkptStored {
   round: number;

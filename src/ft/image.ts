@@ -33,6 +33,8 @@ export class Pending {
   bytes = 0;
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
   changed = 0;
+  /** Size of the image this data produces (sum of segment lengths). */
+  size = 0;
   complete = false;
   /** Receiver side: what the stream announced, checked when it ends. */
   expectSegs = -1;
@@ -49,6 +51,7 @@ export class Pending {
   addSeg(e: SegEntry, data: Uint8Array | null): number {
     this.table.push(e);
     this.whole.push(data);
+    this.size += e.length;
     if (data !== null) {
       this.bytes += data.length;
       this.changed += data.length;

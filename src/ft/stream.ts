@@ -125,7 +125,7 @@ export class StreamSender {
     return !this.complete && this.next - this.acked < this.window && (this.lastSeq < 0 || this.next <= this.lastSeq);
   }
 
-  /** Frame `this.next` into `w` (reset to 0 first); returns its payload (a view of w's buffer). */
+  /** Frame `this.next` into `w` (reset to 0 first); returns its payload (a view of w's buffer). Call `sent` once the network took it. */
   build(w: ByteWriter, cap: number): Uint8Array {
     const seq = this.next;
     if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
@@ -175,9 +175,14 @@ export class StreamSender {
       this.cursors.set(seq + 1, c);
     }
     w.buf[0] = flags;
-    this.bytesSent += w.pos;
-    this.frames++;
     return w.done();
+  }
+
+  /** The frame just built was accepted by the network. */
+  sent(bytes: number): void {
+    this.next++;
+    this.bytesSent += bytes;
+    this.frames++;
   }
 
   /** The receiver expects `next`; returns true on progress. */

@@ -4,6 +4,7 @@
  * of queued data (docs/MCAPI.md "Limits" has the arithmetic).
  */
 import { McapiError, Status } from './status.js';
+import { MSG_PORT_WINDOW } from './wire.js';
 
 export type FullPolicy = 'wait' | 'fail';
 
@@ -36,8 +37,11 @@ export interface McapiLimits {
   fullPolicy: FullPolicy;
   /** TIMEOUT attribute default (ms); Infinity waits forever, as MCAPI specifies. */
   defaultTimeoutMs: number;
-  /** Rejected messages a receiver remembers per (sender node, endpoint) to keep their order. */
-  maxBlockedPerPeer: number;
+  /**
+   * Refused messages a receiver remembers, all senders together, to keep their order (a few
+   * bytes each). Beyond it a refused message fails at its sender with MCAPI_ERR_MEM_LIMIT.
+   */
+  maxBlocked: number;
   /** Endpoint lookups from other nodes waiting here for an endpoint to be created. */
   maxGetWatches: number;
   /** Message data frames held while the network refuses them (control frames are not counted). */
@@ -65,7 +69,7 @@ export const DEFAULT_LIMITS: Readonly<McapiLimits> = {
   maxChannelBufferBytes: 20480,
   fullPolicy: 'wait',
   defaultTimeoutMs: Infinity,
-  maxBlockedPerPeer: 32,
+  maxBlocked: 512,
   maxGetWatches: 16,
   outboxFrames: 32,
   retryMs: 5,
@@ -110,7 +114,7 @@ export function resolveLimits(partial?: Partial<McapiLimits>): McapiLimits {
   intIn(o, 'maxQueuedMessages', 1, 1 << 20);
   intIn(o, 'maxQueuedBytes', 0, 1 << 30);
   intIn(o, 'maxChannelBufferBytes', 0, 1 << 30);
-  intIn(o, 'maxBlockedPerPeer', 1, 4096);
+  intIn(o, 'maxBlocked', MSG_PORT_WINDOW, 1 << 20);
   intIn(o, 'maxGetWatches', 0, 4096);
   intIn(o, 'outboxFrames', 1, 1 << 16);
   if (o.fullPolicy !== 'wait' && o.fullPolicy !== 'fail') throw bad('fullPolicy', "'wait' or 'fail'", o.fullPolicy);

@@ -23,7 +23,7 @@ import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
-import { MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
+import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
 
 const INFLIGHT = 0;
 const REJECTED = 1;
@@ -66,6 +66,8 @@ class Peer {
   readonly out = new Map<number, OutMsg>();
   /** Messages not transmitted yet, in order. */
   readonly queue: OutMsg[] = [];
+  /** Transmitted, unfinished messages per destination port (at most MSG_PORT_WINDOW). */
+  readonly perPort = new Map<number, number>();
   /** Ports whose refused messages must be resent once the outbox has room. */
   readonly resendPorts = new Set<number>();
   retryTimer = -1;
@@ -275,18 +277,29 @@ export class MessageEngine {
     return ((peer.nextSeq - oldest) & 0xff) < MSG_WINDOW;
   }
 
-  /** Transmit queued messages while the window and the outbox allow. */
+  /**
+   * Transmit queued messages while the windows and the outbox allow. A message whose endpoint
+   * window is full waits without holding back messages to other endpoints (order only matters
+   * per destination endpoint).
+   */
   private pump(peer: Peer): void {
-    while (peer.queue.length > 0 && peer.retryTimer < 0 && this.windowOpen(peer)) {
-      const om = peer.queue[0]!;
+    let i = 0;
+    while (i < peer.queue.length && peer.retryTimer < 0 && this.windowOpen(peer)) {
+      const om = peer.queue[i]!;
+      const n = peer.perPort.get(om.toPort) ?? 0;
+      if (n >= MSG_PORT_WINDOW) {
+        i++;
+        continue;
+      }
       if (!this.transmit(om, peer.nextSeq)) {
         this.retryLater(peer);
         return;
       }
-      peer.queue.shift();
+      peer.queue.splice(i, 1);
       om.seq = peer.nextSeq;
       peer.nextSeq = (peer.nextSeq + 1) & 0xff;
       peer.out.set(om.seq, om);
+      peer.perPort.set(om.toPort, n + 1);
     }
   }
 
@@ -363,6 +376,9 @@ export class MessageEngine {
       if (i >= 0) peer.queue.splice(i, 1);
     } else if (peer.out.get(om.seq) === om) {
       peer.out.delete(om.seq);
+      const n = (peer.perPort.get(om.toPort) ?? 1) - 1;
+      if (n === 0) peer.perPort.delete(om.toPort);
+      else peer.perPort.set(om.toPort, n);
     }
     this.core.clearTimer(om.timer);
     om.timer = -1;
@@ -518,7 +534,9 @@ export class MessageEngine {
     if (b !== undefined && b.list[0] !== seq) {
       if (!block) return this.respond(peer, Resp.NACK, seq, Nack.FULL);
       if (b.list.indexOf(seq) < 0) {
-        if (b.list.length >= core.limits.maxBlockedPerPeer) return this.respond(peer, Resp.NACK, seq, Nack.OVERFLOW);
+        if (b.list.length >= MSG_PORT_WINDOW || this.blockedTotal >= core.limits.maxBlocked) {
+          return this.respond(peer, Resp.NACK, seq, Nack.OVERFLOW);
+        }
         b.list.push(seq);
         this.blockedTotal++;
       }
@@ -539,6 +557,7 @@ export class MessageEngine {
     }
     if (block) {
       if (b === undefined) {
+        if (this.blockedTotal >= core.limits.maxBlocked) return this.respond(peer, Resp.NACK, seq, Nack.OVERFLOW);
         b = { list: [seq], armed: true };
         peer.blocked.set(port, b);
         this.blockedTotal++;

@@ -48,6 +48,12 @@ export const MsgFlag = {
 
 /** Messages a sender may have outstanding per destination node (sequence numbers are 8-bit). */
 export const MSG_WINDOW = 128;
+/**
+ * Messages a sender may have outstanding per destination endpoint. A receiver remembers at
+ * least this many refused messages per (sender node, endpoint), so a sender that keeps to it
+ * never sees an OVERFLOW refusal.
+ */
+export const MSG_PORT_WINDOW = 32;
 
 /** Entries in MSG_RESP payloads and in piggybacked response sections (3 bytes each). */
 export const Resp = {

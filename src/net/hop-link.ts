@@ -3,8 +3,8 @@
  * delivery (sliding window, cumulative acks in the hop fields, delayed standalone LINK_ACK
  * carrying a selective-ack bitmap, adaptive retransmission timeout with backoff, resending of
  * the gaps the bitmap shows), an in-order, exactly-once receive side that holds frames
- * arriving early, and framing (COBS on stream links). Routing, delivery and fault injection live in NetLayer, reached through
- * `LinkHost`.
+ * arriving early, and framing (COBS on stream links). Routing, delivery and fault injection
+ * live in NetLayer, reached through `LinkHost`.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
 import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';

@@ -4,7 +4,7 @@ import type { HalLink } from '../../src/hal.js';
 import { NetLayer } from '../../src/net/net-layer.js';
 import { FrameCodec, emptyFrame } from '../../src/wire/frame.js';
 import { EventLoop, NodeClock, Rng, TestNetwork } from './harness.js';
-import { intact, isRange, receivedFrom, startSender } from './util.js';
+import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
 function pair(kind: 'stream' | 'datagram' = 'stream', seed = 31, net = {}): TestNetwork {
   const n = new TestNetwork({ seed, net });
@@ -292,5 +292,25 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   t.true(n.send({ type: 0x10, dst: 7, srcPort: 1, dstPort: 2, payload: Uint8Array.of(9) }));
   const data = sent.find((f) => f.type === 0x10);
   t.deepEqual([data!.flags, data!.lseq, data!.lack, data!.src, data!.dst, data!.ttl], [3, 1, 2, 1, 7, 16]);
+  // 7. Selective acks, receiving: we skip lseq 2 and send 3. It holds 3 and says so at once:
+  // lack 2, bitmap bit 0 (lseq 3).
+  sent.length = 0;
+  put({ type: 0x10, flags: 3, lseq: 3, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: Uint8Array.of(44) });
+  t.is(got.length, 1, 'held, not delivered');
+  const sack = sent.find((f) => f.type === 0x01);
+  t.deepEqual([sack!.lack, ...sack!.payload], [2, 0x01]);
+  put({ type: 0x10, flags: 3, lseq: 2, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: Uint8Array.of(43) });
+  t.deepEqual(got.map((g) => g[2]), [42, 43, 44], 'the gap filled: both delivered in order');
+  // 8. Selective acks, sending: it has lseq 1 in flight; three more go out (2, 3, 4). We ack 1
+  // and report holding 3 and 4 (bits 0 and 1): it resends 2 at once, without waiting for a timeout.
+  for (const b of [10, 11, 12]) t.true(n.send({ type: 0x10, dst: 7, srcPort: 1, dstPort: 2, payload: Uint8Array.of(b) }));
+  t.deepEqual(sent.filter((f) => f.type === 0x10).map((f) => f.lseq), [2, 3, 4]);
+  sent.length = 0;
+  put({ type: 0x01, flags: 1, lack: 2, src: 7, dst: 1, payload: Uint8Array.of(0x03) });
+  t.deepEqual(sent.filter((f) => f.type === 0x10).map((f) => [f.lseq, f.payload[0]]), [[2, 10]]);
+  t.is(n.linkStats()[0].retransmits, 1);
+  t.is(n.linkStats()[0].inflight, 3);
+  put({ type: 0x01, flags: 1, lack: 5, src: 7, dst: 1 });
+  t.is(n.linkStats()[0].inflight, 0);
   n.stop();
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { TestNetwork } from './harness.js';
 import type { WireModel } from './harness.js';
-import { isRange, numberOf, receivedFrom, startSender, strictlyIncreasing } from './util.js';
+import { isRange, numberOf, receivedFrom, startSender, strictlyIncreasing } from './traffic.js';
 
 const FIVE = [1, 2, 3, 4, 5];
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { LinkKind } from '../../src/hal.js';
 import { TestNetwork } from './harness.js';
 import type { WireModel } from './harness.js';
-import { intact, isRange, receivedFrom, startSender } from './util.js';
+import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
 function lossyPair(kind: LinkKind, model: WireModel, seed: number): TestNetwork {
   const net = new TestNetwork({ seed });

@@ -50,6 +50,20 @@ test('edge cases: empty, one zero, 254 and 255 non-zero bytes', (t) => {
   t.deepEqual(Array.from(run255.subarray(255)), [2, 7, 0]);
 });
 
+test('a 254-byte run decodes with or without the trailing 01 code', (t) => {
+  const run = new Uint8Array(254).fill(7);
+  const got: number[] = [];
+  const d = new CobsDeframer(300, (f) => got.push(f.length));
+  const without = new Uint8Array(256);
+  without[0] = 0xff;
+  without.set(run, 1);
+  d.push(without); // ends in the 0x00 delimiter
+  d.push(encode(run)); // ends in 01 00
+  t.deepEqual(got, [254, 254]);
+  const out = new Uint8Array(254);
+  t.is(cobsDecode(without, out, 0, 255), 254);
+});
+
 test('cobsDecode rejects malformed input', (t) => {
   const out = new Uint8Array(10);
   t.is(cobsDecode(Uint8Array.of(5, 1, 2), out), -1, 'truncated run');

@@ -175,7 +175,7 @@ export class FaultTolerance implements FtRunHost {
   /** Progress the runs had made when the recovery revoked them. */
   private recoveryProgress = 0;
 
-  private readonly retryQueue: { dst: number; type: number; payload: Uint8Array; changes: number }[] = [];
+  private readonly retryQueue: { dst: number; type: number; payload: Uint8Array; changes: number; until: number }[] = [];
   private retryTimer = -1;
 
   private readonly figures: FtCheckpointFigures = {
@@ -451,7 +451,8 @@ export class FaultTolerance implements FtRunHost {
     if (dst < 0 || dst > 254) return;
     if (this.trySend(dst, type, payload)) return;
     if (this.retryQueue.length >= MAX_RETRY_QUEUE) this.retryQueue.shift();
-    this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.changes });
+    // Steps that need an answer are repeated by the protocol anyway; this only bridges a full queue.
+    this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.changes, until: this.hal.now() + this.options.timeoutMs });
     if (this.retryTimer < 0) this.retryTimer = this.hal.setTimer(RETRY_MS, () => this.flushRetries());
   }
 
@@ -473,7 +474,7 @@ export class FaultTolerance implements FtRunHost {
     for (let i = 0; i < n; i++) {
       const r = this.retryQueue.shift();
       if (r === undefined) break;
-      if (r.changes !== this.changes) continue;
+      if (r.changes !== this.changes || this.hal.now() > r.until) continue;
       this.counters.retries++;
       if (!this.trySend(r.dst, r.type, r.payload)) {
         this.retryQueue.push(r);
@@ -604,7 +605,10 @@ export class FaultTolerance implements FtRunHost {
 
   private onReplicaData(f: NetFrame, rank: number, gen: number, seq: number, last: boolean): void {
     const p = this.part;
-    const forRecovery = this.phaseV === 'recovering' && p !== null && p.plan !== null && p.expecting.get(rank) === f.src && gen === p.plan.generation;
+    // A copy may overtake the plan (it comes from another board than the coordinator): take it.
+    const forRecovery =
+      this.phaseV === 'recovering' && p !== null && f.epoch === p.epoch &&
+      (p.plan === null || (p.expecting.get(rank) === f.src && gen === p.plan.generation));
     const forRepair = this.phaseV === 'running' && this.map[rank] === f.src && buddiesOf(this.map, rank, this.options.buddies).includes(this.node);
     const key = `${f.src}/${rank}`;
     let rx = this.receivers.get(key);
@@ -1039,6 +1043,7 @@ export class FaultTolerance implements FtRunHost {
       this.onNewerEpoch(f.epoch, h.coord);
       return;
     }
+    if (this.phaseV === 'joining' && f.epoch === this.epochV && h.coord !== NO_NODE && h.coord !== this.node) this.joinTarget = h.coord;
     if (f.epoch === this.epochV && this.phaseV === 'running' && x === this.viewCoord && x !== this.node) {
       // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
       if (h.committed > this.lastCommitted && this.hasPending(h.committed)) this.applyCommit(h.committed);
@@ -1114,10 +1119,7 @@ export class FaultTolerance implements FtRunHost {
     const x = f.src;
     if (j.hash !== this.versionHash) {
       this.refused.delete(x);
-      if (this.coordinating() || this.phaseV === 'joining') {
-        this.refused.add(x);
-        this.sendCtl(x, FtFrame.REFUSE, encodeReason(`app version mismatch: node ${x} runs version ${j.hash.toString(16)}, the domain runs ${this.versionHash.toString(16)}`));
-      }
+      this.refuseIfCoordinating(x, j.hash);
       return;
     }
     const now = this.hal.now();
@@ -1272,6 +1274,7 @@ export class FaultTolerance implements FtRunHost {
     if (this.startup !== null) for (const n of this.startup) if (!this.detector.isSuspected(n)) live.add(n);
     const participants = [...live].sort((a, b) => a - b);
     if (this.recoveryStartedAt < 0) this.recoveryStartedAt = now;
+    this.recoveryProgress = Math.max(this.recoveryProgress, this.progressNow());
     this.hal.log('warn', `ft: recovery to epoch ${epoch} (${why}); participants ${participants.join(', ')}`);
     this.enterRecovery(epoch, this.node, participants);
     const r: RecCoord = {
@@ -1405,14 +1408,13 @@ export class FaultTolerance implements FtRunHost {
       (f.epoch === this.epochV && this.phaseV === 'joining') ||
       (f.epoch === this.epochV && p !== null && b.coord < p.coord);
     if (!same && !newer) return this.staleFrame();
-    let report: RecState;
     if (!same) {
       // Progress is measured before the runs are revoked: it is what the rollback loses.
       const progress = this.progressNow();
       this.enterRecovery(f.epoch, b.coord, b.participants);
-      this.recoveryProgress = progress;
+      this.recoveryProgress = Math.max(this.recoveryProgress, progress);
     }
-    report = this.stateReport(b.coord);
+    const report = this.stateReport(b.coord);
     this.sendCtl(b.coord, FtFrame.REC_STATE, encodeRecState(report));
   }
 
@@ -1441,7 +1443,7 @@ export class FaultTolerance implements FtRunHost {
     }
     this.lastCommitted = g;
     this.lastAborted = g;
-    for (const t of plan.transfers) if (t.dst === this.node) p.expecting.set(t.rank, t.src);
+    for (const t of plan.transfers) if (t.dst === this.node && this.images.get(t.rank)?.gen !== g) p.expecting.set(t.rank, t.src);
     for (const t of plan.transfers) {
       if (t.src !== this.node || t.dst === this.node) continue;
       const img = this.images.get(t.rank);
@@ -1511,6 +1513,7 @@ export class FaultTolerance implements FtRunHost {
       if (inc >= 0) this.viewIncarnations.set(n, inc);
     }
     this.recoveryStartedAt = -1;
+    this.recoveryProgress = 0;
     if (this.epochV > 0) {
       const ranks: number[] = [];
       const replacements: number[] = [];

@@ -153,6 +153,12 @@ async function runScenario(s: Scenario): Promise<string | null> {
   return null;
 }
 
+test('debug one', async (t) => {
+  const s = JSON.parse(process.env.SCEN ?? 'null') as Scenario | null;
+  if (s === null) { t.pass(); return; }
+  t.is(await runScenario(s), null);
+});
+
 test('full receivers: exactly-once, per-sender FIFO per priority, nothing left behind', async (t) => {
   await fc.assert(
     fc.asyncProperty(scenario, async (s) => {

@@ -20,9 +20,15 @@ export interface HalLink {
   readonly kind: LinkKind;
   /** Largest write the link accepts in one call (datagram: packet size; stream: a hint). */
   readonly mtu: number;
-  /** Queue bytes for transmission. Never blocks; the target owns its transmit buffer. */
+  /**
+   * Queue bytes for transmission. Never blocks; the target owns its transmit buffer: it
+   * copies what it keeps, so the caller may change `bytes` as soon as write returns.
+   */
   write(bytes: Uint8Array): void;
-  /** Installed by the runtime. A stream link may split or merge writes arbitrarily. */
+  /**
+   * Installed by the runtime. A stream link may split or merge writes arbitrarily. `bytes`
+   * is the runtime's to keep: the target never reuses the memory it hands over.
+   */
   onReceive: ((bytes: Uint8Array) => void) | null;
 }
 
@@ -45,7 +51,15 @@ export interface MemoryFigures {
 export interface Hal {
   /** Milliseconds since the board started; virtual time in the simulator. May be fractional. */
   now(): number;
-  /** Call `fire` once after `delayMs`; returns an id for clearTimer. */
+  /**
+   * Call `fire` once after `delayMs`; returns an id for clearTimer. A delay of 0 (or less)
+   * means "at the end of this turn": after the callback that set it and every promise job that
+   * callback started have finished, with no time passing. Protocol cores use it to batch
+   * output of one event (flush once, after everything the event caused). The simulator runs
+   * such timers inside the same step, in the order they were set, before the board's next
+   * event; a real board runs them on its next event-loop turn. Code must not rely on more
+   * than "later than now, not re-entrantly".
+   */
   setTimer(delayMs: number, fire: () => void): number;
   clearTimer(id: number): void;
   readonly links: readonly HalLink[];

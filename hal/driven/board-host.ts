@@ -50,6 +50,17 @@ export class BoardHost {
     for (const e of events) this.applyOne(e);
   }
 
+  /**
+   * Call once every promise job of the batch has settled: runs the zero-delay timers that are
+   * due at the end of this turn. True when it ran any: let the promise jobs settle and call
+   * again. The XS entry and the V8 board both loop on it, so both run the same rounds.
+   */
+  settle(): boolean {
+    const hal = this.hal;
+    if (hal === null || hal.stopped !== null) return false;
+    return hal.runDeferred((err) => this.crash(hal, 'timer handler', err));
+  }
+
   takeActions(): BoardAction[] {
     const halActions = this.hal === null ? [] : this.hal.takeActions();
     if (this.own.length === 0) return halActions;

@@ -7,6 +7,7 @@
 import type { Hal, HalConsole, HalLink, LinkKind, LogLevel, MemoryFigures } from '../../src/hal.js';
 import type { BoardAction } from './events.js';
 import { Prng } from '../../src/util/prng.js';
+import { copyBytes } from '../../src/wire/bytes.js';
 
 export interface DrivenLinkSpec {
   kind: LinkKind;
@@ -25,6 +26,12 @@ export interface DrivenHalOptions {
 /** Why a board stopped producing actions. */
 export type StopKind = 'halt' | 'reset';
 
+/**
+ * Zero-delay timers run in one batch before the rest go to the host as ordinary timers: a
+ * callback that keeps re-arming itself with delay 0 must not keep the batch from ending.
+ */
+export const DEFERRED_PER_BATCH = 4096;
+
 class DrivenLink implements HalLink {
   onReceive: ((bytes: Uint8Array) => void) | null = null;
 
@@ -42,7 +49,7 @@ class DrivenLink implements HalLink {
     }
     if (bytes.length === 0) return;
     // The caller may reuse its buffer as soon as write returns: the action keeps a copy.
-    this.hal.record({ kind: 'tx', link: this.index, bytes: bytes.slice() });
+    this.hal.record({ kind: 'tx', link: this.index, bytes: copyBytes(bytes) });
   }
 }
 
@@ -64,6 +71,10 @@ export class DrivenHal implements Hal {
   private readonly linkList: DrivenLink[];
   private readonly consoleImpl: DrivenConsole;
   private readonly timers = new Map<number, () => void>();
+  /** Zero-delay timers waiting for the end of the turn (runDeferred), in the order they were set. */
+  private readonly deferred = new Map<number, () => void>();
+  private deferredRun = 0;
+  private hungInBatch = false;
   private readonly prng: Prng;
   private actions: BoardAction[] = [];
   private nextTimerId = 1;
@@ -95,12 +106,18 @@ export class DrivenHal implements Hal {
     if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
     const id = this.nextTimerId++;
     if (this.stopKind !== null) return id;
+    if (delayMs <= 0 && !this.hungInBatch) {
+      // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
+      this.deferred.set(id, fire);
+      return id;
+    }
     this.timers.set(id, fire);
     this.record({ kind: 'timer-set', id, at: this.time + Math.max(0, delayMs) });
     return id;
   }
 
   clearTimer(id: number): void {
+    if (this.deferred.delete(id)) return;
     if (this.timers.delete(id)) this.record({ kind: 'timer-clear', id });
   }
 
@@ -142,6 +159,10 @@ export class DrivenHal implements Hal {
   hang(ms: number): void {
     if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`hang: ms must be a number >= 0, got ${String(ms)}`);
     this.record({ kind: 'hang', ms });
+    // A hung board runs nothing until the hang is over: what was due at the end of this turn
+    // becomes a host timer, which the host holds back until then.
+    this.hungInBatch = true;
+    this.deferToHost();
   }
 
   // ---- host side (BoardHost) ----
@@ -152,7 +173,12 @@ export class DrivenHal implements Hal {
 
   /** Number of timers set and not yet fired or cleared. */
   get pendingTimers(): number {
-    return this.timers.size;
+    return this.timers.size + this.deferred.size;
+  }
+
+  /** Zero-delay timers waiting for runDeferred. */
+  get deferredTimers(): number {
+    return this.deferred.size;
   }
 
   record(action: BoardAction): void {
@@ -165,8 +191,40 @@ export class DrivenHal implements Hal {
     return out;
   }
 
+  /** A new batch: virtual time moves to `now`. */
   advance(now: number): void {
     this.time = now;
+    this.deferredRun = 0;
+    this.hungInBatch = false;
+  }
+
+  /**
+   * The end of a turn: the caller saw every promise job settle. Runs the zero-delay timers set
+   * so far, in the order they were set; those they set in turn wait for the next call (after
+   * the promise jobs these started). Returns true when it ran any, so the caller lets the
+   * promise jobs settle and calls again. An exception from a callback goes to `onError`.
+   */
+  runDeferred(onError: (err: unknown) => void): boolean {
+    if (this.deferred.size === 0 || this.stopKind !== null) return false;
+    if (this.deferredRun >= DEFERRED_PER_BATCH) {
+      this.deferToHost();
+      return false;
+    }
+    const last = this.nextTimerId - 1;
+    let ran = false;
+    for (const [id, fire] of this.deferred) {
+      if (id > last) break;
+      this.deferred.delete(id);
+      this.deferredRun++;
+      ran = true;
+      try {
+        fire();
+      } catch (err) {
+        onError(err);
+      }
+      if (this.stopKind !== null) break;
+    }
+    return ran;
   }
 
   setMemory(used: number, limit: number): void {
@@ -199,9 +257,19 @@ export class DrivenHal implements Hal {
     return true;
   }
 
+  /** Hand every waiting zero-delay timer to the host, due now. */
+  private deferToHost(): void {
+    for (const [id, fire] of this.deferred) {
+      this.timers.set(id, fire);
+      this.record({ kind: 'timer-set', id, at: this.time });
+    }
+    this.deferred.clear();
+  }
+
   private stop(kind: StopKind): void {
     this.stopKind = kind;
     this.timers.clear();
+    this.deferred.clear();
     for (const l of this.linkList) l.onReceive = null;
     this.consoleImpl.onInput = null;
   }

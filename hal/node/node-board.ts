@@ -43,8 +43,10 @@ export class NodeBoard implements SimBoard {
       // may keep or rewrite what it receives without touching the simulator's copy.
       this.host.apply(events.map((e) => (e.kind === 'rx' ? { kind: 'rx', link: e.link, bytes: e.bytes.slice() } : e)));
       // A macrotask runs only once the microtask queue is empty: every promise job the
-      // batch started (and the jobs those started) has settled when this resolves.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // batch started (and the jobs those started) has settled when this resolves. Then the
+      // end-of-turn (zero-delay) timers run, round by round, as the XS entry runs them.
+      do await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.host.settle());
       return this.host.takeActions();
     } finally {
       this.busy = false;

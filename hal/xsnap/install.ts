@@ -15,23 +15,35 @@ interface CommandResult {
 
 interface WorkerGlobal {
   handleCommand?: (message: ArrayBuffer) => CommandResult;
+  /** xsnap-worker's: runs `fn` once the promise jobs have drained, before the command's reply. */
+  setImmediate?: (fn: () => void) => void;
 }
 
 export function installBoard(boot: BootFunction): void {
   const host = new BoardHost(boot);
+  const global = globalThis as unknown as WorkerGlobal;
+  const immediate = global.setImmediate;
+  // xsnap-worker's run loop alternates promise jobs and immediates until both are empty, and
+  // only then reads `result`: each settle() round starts after every job before it settled.
+  const settle = (): void => {
+    if (host.settle() && immediate !== undefined) immediate(settle);
+  };
   const result: CommandResult = {
     get result(): ArrayBuffer {
+      // Without setImmediate (not xsnap-worker?) the end-of-turn timers run here, less exactly.
+      if (immediate === undefined) while (host.settle());
       const bytes = encodeActions(host.takeActions());
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     },
   };
-  (globalThis as unknown as WorkerGlobal).handleCommand = (message: ArrayBuffer): CommandResult => {
+  global.handleCommand = (message: ArrayBuffer): CommandResult => {
     try {
       host.apply(decodeEvents(new Uint8Array(message)));
     } catch (err) {
       // Only an undecodable batch gets here (BoardHost catches the runtime's exceptions).
       host.fail(`bad event batch: ${errorText(err)}`);
     }
+    if (immediate !== undefined) immediate(settle);
     return result;
   };
 }

@@ -15,6 +15,11 @@ export async function benchCommand(which: string, flags: { json?: boolean }, _ap
       result = await benchSim({ log });
       break;
     }
+    case 'dsm': {
+      const { benchDsm } = await import('../../bench/dsm.js');
+      result = await benchDsm({ log });
+      break;
+    }
     default:
       throw new SpecError(`bench: unknown benchmark "${which}" (mcapi, sim, dsm, ft)`);
   }

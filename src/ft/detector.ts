@@ -6,6 +6,12 @@
  * A board never heard from gets the start grace instead of the timeout (boot, routing). A
  * board whose own timer ran far too late (it was hung, or the app did not yield) must not
  * blame the others for the silence it caused: `stalled` restarts everyone's clock.
+ *
+ * Silence alone is not enough while the network still has a route to the board: when a
+ * board dies, the boards whose route went through it hear nothing until routing notices
+ * (its links time out) and re-routes, which may take longer than the FT timeout. So a board
+ * heard before is suspected when it is silent past the timeout AND the network has no route
+ * to it, or when it is silent past `hardMs` whatever routing says.
  */
 import type { Heartbeat } from './frames.js';
 
@@ -34,6 +40,7 @@ export class Detector {
     readonly self: number,
     readonly timeoutMs: number,
     readonly graceMs: number,
+    readonly hardMs: number = 3 * timeoutMs,
   ) {}
 
   /** Start watching `node` (no-op if watched). */
@@ -96,15 +103,19 @@ export class Detector {
     return reborn;
   }
 
-  /** Nodes among `watched` that are silent past their limit and not yet suspected; marks them. */
-  expire(now: number, watched: readonly number[]): number[] {
+  /**
+   * Nodes among `watched` that are silent past their limit and not yet suspected; marks them.
+   * `reachable(n)` is the network's opinion (true while it has a route).
+   */
+  expire(now: number, watched: readonly number[], reachable: (n: number) => boolean = () => false): number[] {
     const out: number[] = [];
     for (const n of watched) {
       if (n === this.self) continue;
       const p = this.watch(n, now);
       if (p.suspected) continue;
-      const limit = p.heard ? this.timeoutMs : this.graceMs;
-      if (now - p.lastHeard > limit) {
+      const silent = now - p.lastHeard;
+      const dead = p.heard ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
+      if (dead) {
         p.suspected = true;
         p.suspectedAt = now;
         out.push(n);

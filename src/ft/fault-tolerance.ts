@@ -989,7 +989,7 @@ export class FaultTolerance implements FtRunHost {
         progress: this.progressNow(),
       });
       this.trySend(255, FtFrame.HEARTBEAT, hb);
-      for (const n of this.detector.expire(now, this.watched())) this.onSuspicion(n);
+      for (const n of this.detector.expire(now, this.watched(), (n) => this.net.reachable(n))) this.onSuspicion(n);
       this.resend(now);
       for (const x of this.outs) {
         if (!x.s.complete && x.s.next > x.s.acked && now - x.s.progressAt > o.rtoMs) x.s.goBack(now);
@@ -1200,6 +1200,8 @@ export class FaultTolerance implements FtRunHost {
     if (f.epoch !== this.epochV) return this.staleFrame();
     if (!this.coordinating() && this.candidate() !== this.node) return;
     const known = this.detector.get(s.node);
+    // The reporter's route may be what failed: a board this one hears well is not excluded on hearsay.
+    if (known !== undefined && known.heard && !known.suspected && this.hal.now() - known.lastHeard < this.options.timeoutMs && this.net.reachable(s.node)) return;
     if (known !== undefined && known.incarnation >= 0 && known.incarnation !== s.incarnation && !membersOf(this.map).includes(s.node)) return;
     if (this.detector.suspect(s.node, this.hal.now())) this.onSuspicion(s.node);
     else if (this.candidate() === this.node && this.rec === null && membersOf(this.map).includes(s.node) && this.phaseV !== 'joining') {

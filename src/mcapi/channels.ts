@@ -473,6 +473,8 @@ export class ChannelEngine {
       chan.local = Side.NONE;
       if (req !== null) this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_NOTOPEN, 'the other side closed the channel');
     }
+    // A side that never opened closes too (the other side waits for a second close).
+    if (chan.local === Side.NONE) this.sendClose(chan);
     if (chan.local !== Side.OPEN) this.disconnect(chan);
   }
 

@@ -175,7 +175,7 @@ export class Core {
     return st;
   }
 
-  /** True when a message data frame to `dst` would be sent or queued, not refused. */
+  /** True when nothing waits in the outbox: the next frame is sent or queued, never refused. */
   outboxEmpty(): boolean {
     return this.outbox.length === 0;
   }

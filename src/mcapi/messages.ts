@@ -3,9 +3,11 @@
  *
  * A send completes when the receiving node has queued the message (or handed it to a waiting
  * receive): the sender learns about a full receiver, a missing endpoint or a size mismatch.
- * Each sender keeps a u16 sequence number per destination node. The receiver answers every
- * message frame exactly once, batching answers per node until the end of the turn (or riding
- * them on a message going back: piggybacking), and merging consecutive ACKs into ranges.
+ * Each sender numbers its messages per destination node with an 8-bit sequence number, at
+ * most MSG_WINDOW (128) outstanding per node and MSG_PORT_WINDOW (32) per destination endpoint.
+ * The receiver answers every message frame exactly once, batching answers per node until the
+ * end of the turn, merging consecutive ACKs into ranges, or riding them on a message going back
+ * (piggybacking: a lone ACK costs one byte there).
  *
  * Full receiver, wait policy (BLOCK flag): the receiver refuses (NACK FULL) and remembers the
  * sequence number in an ordered list per (sender node, endpoint); until that list drains it

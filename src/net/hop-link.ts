@@ -7,6 +7,7 @@
  * live in NetLayer, reached through `LinkHost`.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
+import { copyBytes } from '../wire/bytes.js';
 import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import {
@@ -402,7 +403,8 @@ export class HopLink {
     if (d === 0) {
       this.expected = (seq + 1) & 0xff;
       this.ackOwed++;
-      this.host.receive(this, bytes, f, false);
+      // A datagram is the HAL's gift (HalLink.onReceive); a deframed frame lives in a reused buffer.
+      this.host.receive(this, bytes, f, this.deframer === null);
       while (this.heldCount > 0 && this.up) {
         const held = this.held[this.expected];
         if (held === null) break;
@@ -421,7 +423,7 @@ export class HopLink {
       if (this.held[seq] !== null) {
         this.countDuplicate();
       } else {
-        this.held[seq] = bytes.slice();
+        this.held[seq] = this.deframer === null ? bytes : copyBytes(bytes);
         this.heldCount++;
         this.stats.outOfOrder++;
       }
@@ -482,7 +484,8 @@ export class HopLink {
   }
 
   private write(frame: Uint8Array): void {
-    // Copies: a target may keep what it was given while we rewrite hop fields for a retransmission.
+    // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
+    // retransmission) and the encoding buffer (reused) stay ours.
     let out: Uint8Array;
     if (this.wireBuf !== null) {
       const now = this.host.clock.now();
@@ -490,9 +493,9 @@ export class HopLink {
       this.lastWrite = now;
       this.wireBuf[0] = 0;
       const n = cobsEncode(frame, this.wireBuf, lead);
-      out = this.wireBuf.slice(0, lead + n);
+      out = this.wireBuf.subarray(0, lead + n);
     } else {
-      out = frame.slice();
+      out = frame;
     }
     this.stats.framesOut++;
     this.stats.bytesOut += out.length;

@@ -7,6 +7,7 @@
  * callbacks (bytes in, timers); see docs/PROTOCOL.md for the rules it implements.
  */
 import type { Clock, HalLink } from '../hal.js';
+import { copyBytes } from '../wire/bytes.js';
 import { FrameType } from '../wire/frame-types.js';
 import { FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, OFF_TTL, emptyFrame } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
@@ -281,7 +282,7 @@ export class NetLayer implements Net {
         return;
       }
       if (fault.corrupt > 0 && random() < fault.corrupt && bytes.length > 0) {
-        bytes = bytes.slice();
+        bytes = copyBytes(bytes);
         const bit = Math.floor(random() * bytes.length * 8);
         bytes[bit >>> 3] ^= 1 << (bit & 7);
       }
@@ -289,7 +290,7 @@ export class NetLayer implements Net {
     if ((fault !== null && fault.delayMs > 0) || this.delayed.length > 0) {
       // Frames already waiting keep their place even if the delay was lifted since.
       const at = this.clock.now() + (fault !== null ? fault.delayMs : 0);
-      this.delayed.push({ link, bytes: bytes === frame ? frame.slice() : bytes, at });
+      this.delayed.push({ link, bytes: bytes === frame ? copyBytes(frame) : bytes, at });
       this.delayDeadline.armNoLaterThan(at);
       return;
     }
@@ -352,7 +353,7 @@ export class NetLayer implements Net {
       this.st.malformed++;
       link.stats.malformed++;
     } else if (f.dst === this.node) {
-      this.deliver(f, owned ? f.payload : f.payload.slice());
+      this.deliver(f, owned ? f.payload : copyBytes(f.payload));
     } else if (f.dst === BROADCAST_NODE) {
       this.onBroadcast(link, bytes, f, owned);
     } else {
@@ -382,7 +383,7 @@ export class NetLayer implements Net {
         for (const child of children) {
           if (child === link.peer) continue;
           const hop = this.linkTo(child);
-          const copy = bytes.slice();
+          const copy = copyBytes(bytes);
           copy[OFF_TTL] = f.ttl - 1;
           if (hop !== null && hop.enqueue(copy, 'transit')) this.st.forwarded++;
           else this.st.unroutable++;
@@ -392,7 +393,7 @@ export class NetLayer implements Net {
         this.st.unroutable++;
       }
     }
-    this.deliver(f, owned ? p.subarray(BCAST_HEADER) : p.slice(BCAST_HEADER));
+    this.deliver(f, owned ? p.subarray(BCAST_HEADER) : copyBytes(p.subarray(BCAST_HEADER)));
   }
 
   private bcastIsNew(number: number, newest: number): boolean {
@@ -413,7 +414,7 @@ export class NetLayer implements Net {
       this.st.unroutable++;
       return;
     }
-    const copy = owned ? bytes : bytes.slice();
+    const copy = owned ? bytes : copyBytes(bytes);
     copy[OFF_TTL] = f.ttl - 1;
     if (hop.enqueue(copy, 'transit')) this.st.forwarded++;
     else this.st.unroutable++;
@@ -456,7 +457,7 @@ export class NetLayer implements Net {
     if (this.local.length >= this.options.maxQueue) return this.refuse();
     this.local.push({
       type: frame.type, src: this.node, dst: this.node, srcPort: frame.srcPort, dstPort: frame.dstPort,
-      epoch: this.epoch & 0xffff, payload: frame.payload.slice(),
+      epoch: this.epoch & 0xffff, payload: copyBytes(frame.payload),
     });
     this.st.sent++;
     // Delivered from a timer, never from inside send(): handlers must not re-enter their caller.
@@ -488,7 +489,7 @@ export class NetLayer implements Net {
     payload.set(frame.payload, BCAST_HEADER);
     this.bcastNext = (this.bcastNext + 1) & 0xffff;
     const bytes = this.build(frame, payload);
-    for (let i = 0; i < hops.length; i++) hops[i].enqueue(i === hops.length - 1 ? bytes : bytes.slice(), 'local');
+    for (let i = 0; i < hops.length; i++) hops[i].enqueue(i === hops.length - 1 ? bytes : copyBytes(bytes), 'local');
     this.st.sent++;
     return true;
   }

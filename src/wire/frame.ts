@@ -71,6 +71,20 @@ function checkField(name: string, value: number, max: number): void {
   }
 }
 
+function checkFields(f: FrameFields): void {
+  checkField('flags', f.flags, FLAGS_KNOWN);
+  checkField('type', f.type, 0xff);
+  checkField('lseq', f.lseq, 0xff);
+  checkField('lack', f.lack, 0xff);
+  checkField('domain', f.domain, 0xff);
+  checkField('src', f.src, 0xff);
+  checkField('dst', f.dst, 0xff);
+  checkField('ttl', f.ttl, 0xff);
+  checkField('srcPort', f.srcPort, 0xffff);
+  checkField('dstPort', f.dstPort, 0xffff);
+  checkField('epoch', f.epoch, 0xffff);
+}
+
 export class FrameCodec {
   readonly maxPayload: number;
   private readonly crc = new Crc32();
@@ -92,17 +106,16 @@ export class FrameCodec {
    * CRC computed) later by `setHop`.
    */
   encode(f: FrameFields, out?: Uint8Array, offset = 0, seal = true): Uint8Array {
-    checkField('flags', f.flags, FLAGS_KNOWN);
-    checkField('type', f.type, 0xff);
-    checkField('lseq', f.lseq, 0xff);
-    checkField('lack', f.lack, 0xff);
-    checkField('domain', f.domain, 0xff);
-    checkField('src', f.src, 0xff);
-    checkField('dst', f.dst, 0xff);
-    checkField('ttl', f.ttl, 0xff);
-    checkField('srcPort', f.srcPort, 0xffff);
-    checkField('dstPort', f.dstPort, 0xffff);
-    checkField('epoch', f.epoch, 0xffff);
+    // `(v & m) === v` holds exactly for the integers 0..m (not for NaN, fractions, negatives
+    // or non-numbers): one cheap test per field, and the slow path only to name the bad one.
+    if (
+      (f.flags & FLAGS_KNOWN) !== f.flags || (f.type & 0xff) !== f.type || (f.lseq & 0xff) !== f.lseq ||
+      (f.lack & 0xff) !== f.lack || (f.domain & 0xff) !== f.domain || (f.src & 0xff) !== f.src ||
+      (f.dst & 0xff) !== f.dst || (f.ttl & 0xff) !== f.ttl || (f.srcPort & 0xffff) !== f.srcPort ||
+      (f.dstPort & 0xffff) !== f.dstPort || (f.epoch & 0xffff) !== f.epoch
+    ) {
+      checkFields(f);
+    }
     const n = f.payload.length;
     if (n > this.maxPayload) {
       throw new RangeError(`frame.payload is ${n} bytes, more than maxPayload ${this.maxPayload}`);

@@ -3,3 +3,4 @@ export { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from './cobs.
 export type { FrameSink } from './cobs.js';
 export * from './frame.js';
 export { FrameType } from './frame-types.js';
+export { copyBytes } from './bytes.js';

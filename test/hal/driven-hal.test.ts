@@ -1,9 +1,14 @@
 import test from 'ava';
-import { DrivenHal } from '../../hal/driven/driven-hal.js';
+import { DEFERRED_PER_BATCH, DrivenHal } from '../../hal/driven/driven-hal.js';
 import { BoardHost } from '../../hal/driven/board-host.js';
 import type { BoardAction } from '../../hal/driven/events.js';
 import { probeBoot } from '../xs/fixtures/probe-boot.js';
 import { bootConfig } from '../xs/fixtures/bundle.js';
+
+/** runDeferred's error callback where no callback may throw. */
+function noError(err: unknown): void {
+  throw new Error(`unexpected exception from a timer: ${String(err)}`);
+}
 
 const links = [
   { kind: 'stream' as const, mtu: 256 },
@@ -23,17 +28,79 @@ test('timers: deterministic ids, absolute times, clear, one-shot firing', (t) =>
   t.deepEqual(hal.takeActions(), [
     { kind: 'timer-set', id: 1, at: 110 },
     { kind: 'timer-set', id: 2, at: 102.5 },
-    { kind: 'timer-set', id: 3, at: 100 },
     { kind: 'timer-clear', id: 2 },
-  ]);
+  ], 'a delay <= 0 is the end of this turn: no host timer');
   t.is(hal.pendingTimers, 2);
+  t.false(hal.fireTimer(c), 'an end-of-turn timer is not the host\'s to fire');
+  t.true(hal.runDeferred(noError));
+  t.deepEqual(fired, ['c']);
+  t.false(hal.runDeferred(noError));
   hal.advance(110);
   t.true(hal.fireTimer(a));
   t.false(hal.fireTimer(a), 'a timer fires once');
   t.false(hal.fireTimer(b), 'a cleared timer does not fire');
-  t.deepEqual(fired, ['a']);
+  t.deepEqual(fired, ['c', 'a']);
   t.is(hal.now(), 110);
   t.throws(() => hal.setTimer(Number.NaN, () => {}), { message: /delayMs/ });
+});
+
+test('end-of-turn timers run in rounds, in the order set, and never as host actions', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 7 });
+  const fired: string[] = [];
+  hal.setTimer(0, () => {
+    fired.push(`a@${hal.now()}`);
+    hal.setTimer(0, () => fired.push('c'));
+  });
+  const b = hal.setTimer(0, () => fired.push('b'));
+  hal.setTimer(0, () => fired.push('d'));
+  hal.clearTimer(b);
+  t.is(hal.deferredTimers, 2);
+  t.true(hal.runDeferred(noError));
+  t.deepEqual(fired, ['a@7', 'd'], 'a timer set during a round waits for the next round');
+  t.true(hal.runDeferred(noError));
+  t.false(hal.runDeferred(noError));
+  t.deepEqual(fired, ['a@7', 'd', 'c']);
+  t.deepEqual(hal.takeActions(), []);
+  const errors: unknown[] = [];
+  hal.setTimer(0, () => {
+    throw new Error('boom');
+  });
+  hal.setTimer(0, () => fired.push('after'));
+  t.true(hal.runDeferred((e) => errors.push(e)));
+  t.is(errors.length, 1);
+  t.is(fired.at(-1), 'after', 'one throwing callback does not drop the others');
+});
+
+test('a self-re-arming zero-delay timer goes to the host after DEFERRED_PER_BATCH runs', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 3 });
+  let runs = 0;
+  const spin = (): void => {
+    runs++;
+    hal.setTimer(0, spin);
+  };
+  hal.setTimer(0, spin);
+  let rounds = 0;
+  while (hal.runDeferred(noError)) rounds++;
+  t.is(runs, DEFERRED_PER_BATCH);
+  t.is(rounds, DEFERRED_PER_BATCH);
+  const actions = hal.takeActions();
+  t.deepEqual(actions, [{ kind: 'timer-set', id: DEFERRED_PER_BATCH + 1, at: 3 }]);
+  t.true(hal.fireTimer(DEFERRED_PER_BATCH + 1), 'the host fires it in a later step');
+  hal.advance(4);
+  t.true(hal.runDeferred(noError), 'a new batch runs end-of-turn timers again');
+});
+
+test('after hang() end-of-turn timers become host timers (held back by the host until the hang ends)', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 5 });
+  hal.setTimer(0, () => {});
+  hal.hang(10);
+  hal.setTimer(0, () => {});
+  t.deepEqual(hal.takeActions(), [
+    { kind: 'hang', ms: 10 },
+    { kind: 'timer-set', id: 1, at: 5 },
+    { kind: 'timer-set', id: 2, at: 5 },
+  ]);
+  t.false(hal.runDeferred(noError));
 });
 
 test('links copy what they send and enforce the datagram mtu; console and log become actions', (t) => {
@@ -165,4 +232,28 @@ test('memory events before and after boot reach Hal.memory()', (t) => {
     { kind: 'console', text: 'mem 10 20\n' },
     { kind: 'console', text: 'mem 30 40\n' },
   ]);
+});
+
+test('BoardHost.settle runs end-of-turn timers; one that throws halts the board', (t) => {
+  const host = new BoardHost((hal) => {
+    hal.links[0]!.onReceive = (bytes) => {
+      hal.setTimer(0, () => hal.links[0]!.write(bytes));
+      if (bytes[0] === 0xff) hal.setTimer(0, () => {
+        throw new Error('late');
+      });
+    };
+  });
+  host.apply([{ kind: 'time', now: 1 }, { kind: 'boot', config: bootConfig(1) }, { kind: 'rx', link: 0, bytes: new Uint8Array([7]) }]);
+  t.deepEqual(host.takeActions(), [], 'nothing before the end of the turn');
+  t.true(host.settle());
+  t.false(host.settle());
+  t.deepEqual(host.takeActions(), [{ kind: 'tx', link: 0, bytes: new Uint8Array([7]) }]);
+  host.apply([{ kind: 'time', now: 2 }, { kind: 'rx', link: 0, bytes: new Uint8Array([0xff]) }]);
+  t.true(host.settle());
+  t.deepEqual(host.takeActions(), [
+    { kind: 'tx', link: 0, bytes: new Uint8Array([0xff]) },
+    { kind: 'halt', reason: 'uncaught exception in timer handler: Error: late' },
+  ]);
+  t.is(host.counters.crashes, 1);
+  t.false(host.settle());
 });

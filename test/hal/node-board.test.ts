@@ -28,3 +28,22 @@ test('steps of one board are serial', async (t) => {
   await t.throwsAsync(board.step([{ kind: 'time', now: 1 }]), { message: /already running/ });
   await first;
 });
+
+test('zero-delay timers run inside the step, after the promise jobs before them', async (t) => {
+  const board = new NodeBoard((hal) => {
+    hal.links[0]!.onReceive = (bytes) => {
+      const order: number[] = [];
+      hal.setTimer(0, () => {
+        order.push(2);
+        void Promise.resolve().then(() => {
+          order.push(3);
+          hal.setTimer(0, () => hal.links[0]!.write(new Uint8Array([...bytes, ...order])));
+        });
+      });
+      void Promise.resolve().then(() => order.push(1));
+    };
+  });
+  await board.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1) }]);
+  const actions = await board.step([{ kind: 'time', now: 1 }, { kind: 'rx', link: 0, bytes: new Uint8Array([9]) }]);
+  t.deepEqual(actions, [{ kind: 'tx', link: 0, bytes: new Uint8Array([9, 1, 2, 3]) }]);
+});

@@ -99,7 +99,7 @@ async function runScenario(s: Scenario): Promise<string | null> {
     }
   };
   await hub.run(Promise.all([sendTask(0), sendTask(1), recvTask()]));
-  await hub.advance(20);
+  await hub.advance(200);
   // A cancelled send that was already on its way may still arrive (MCAPI cannot recall it).
   const late = new Uint8Array(3);
   while (recvNode.msgAvailable(rx) > 0) {
@@ -152,12 +152,6 @@ async function runScenario(s: Scenario): Promise<string | null> {
   }
   return null;
 }
-
-test('debug one', async (t) => {
-  const s = JSON.parse(process.env.SCEN ?? 'null') as Scenario | null;
-  if (s === null) { t.pass(); return; }
-  t.is(await runScenario(s), null);
-});
 
 test('full receivers: exactly-once, per-sender FIFO per priority, nothing left behind', async (t) => {
   await fc.assert(

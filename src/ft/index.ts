@@ -1,0 +1,22 @@
+/** The fault-tolerance module: public surface (docs/FT.md). */
+export { FaultTolerance } from './fault-tolerance.js';
+export type { FtHal } from './fault-tolerance.js';
+export { FtRun, APP_SEGMENT } from './run.js';
+export { resolveFtOptions } from './options.js';
+export type { FtOptions, ResolvedFtOptions } from './options.js';
+export { FtError } from './types.js';
+export type {
+  CheckpointContent,
+  FtCheckpointFigures,
+  FtErrorCode,
+  FtMemoryFigures,
+  FtPhase,
+  FtRecoveryFigures,
+  FtStats,
+  Segment,
+} from './types.js';
+export type { AppState } from './app-state.js';
+export { encodeAppState, decodeAppState } from './app-state.js';
+export { registerFtConsole, ftCommands, checkpointStatus } from './console.js';
+export { FtFrame } from './frames.js';
+export { buddiesOf, wardsOf, ranksOf } from './view.js';

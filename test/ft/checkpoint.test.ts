@@ -1,0 +1,199 @@
+/**
+ * Coordinated checkpoints on real network layers: the two-phase commit, incremental data,
+ * memory, bad calls, and crashes at each phase (`ckpt-send`, `ckpt-commit` on a participant
+ * and on the coordinator) — after every one of them the run ends with the fault-free result.
+ */
+import test from 'ava';
+import { Cluster, expected } from './cluster.js';
+import type { AppSpec } from './cluster.js';
+import { FtError } from '../../src/ft/types.js';
+import type { FtRun } from '../../src/ft/run.js';
+
+const SPEC: AppSpec = { size: 8192, iters: 30, every: 5, frac: 0.02, iterMs: 20 };
+
+type Outcome = { ok: true } | { ok: false; error: Error };
+
+function settle(p: Promise<unknown>): { result: Outcome | null } {
+  const box: { result: Outcome | null } = { result: null };
+  p.then(
+    () => (box.result = { ok: true }),
+    (error: Error) => (box.result = { ok: false, error }),
+  );
+  return box;
+}
+
+async function started(c: Cluster, boards: number): Promise<FtRun[]> {
+  await c.runUntil(() => c.runs.size === boards, 10_000);
+  return [...Array(boards).keys()].map((r) => c.runs.get(r) as FtRun);
+}
+
+test('fault-free: every rank checkpoints together, buddies hold the copies, the result is right', async (t) => {
+  const c = new Cluster({ boards: 4, spares: 1, seed: 1 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  t.deepEqual(c.errors, []);
+  const gens = c.live().map((f) => f.generation);
+  t.deepEqual(gens, [6, 6, 6, 6, 0], 'six checkpoints on every member; the spare holds none');
+  t.is(c.ofName('suspect').length, 0);
+  for (let n = 0; n < 4; n++) {
+    const s = c.ft.get(n)!.stats();
+    t.deepEqual(s.buddies, [(n + 1) % 4]);
+    t.deepEqual(s.wards, [(n + 3) % 4]);
+    t.is(s.checkpoints.count, 6);
+    t.is(s.memory.ownBytes, s.memory.wardBytes, 'own copy and the ward’s copy have the same size');
+    t.is(s.memory.pendingBytes, 0, 'nothing tentative between checkpoints');
+  }
+  // Events come in protocol order on every board.
+  const first = c.events.filter((e) => e.node === 1 && e.name.startsWith('ckpt-')).slice(0, 2).map((e) => e.name);
+  t.deepEqual(first, ['ckpt-send', 'ckpt-commit']);
+});
+
+test('incremental: after the first full copy only the changed spans cross, and memory stays ≤ 2.3× the state', async (t) => {
+  const spec: AppSpec = { size: 32 * 1024, iters: 40, every: 5, frac: 0.02, iterMs: 20 };
+  const c = new Cluster({ boards: 4, seed: 2 });
+  c.spec = spec;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(spec), []);
+  const s = c.ft.get(1)!.stats();
+  const ck = s.checkpoints;
+  // Per checkpoint at most 5 iterations × 2% of the state change.
+  t.true(ck.lastChangedBytes <= 0.1 * spec.size + 64, `changed ${ck.lastChangedBytes}`);
+  t.true(ck.lastBytesSent <= 1.05 * ck.lastChangedBytes + 64, `sent ${ck.lastBytesSent} for ${ck.lastChangedBytes} changed`);
+  t.true(ck.bytesSent < 0.35 * ck.fullImageBytes, `all rounds: ${ck.bytesSent} sent vs ${ck.fullImageBytes} of full images`);
+  t.true(s.memory.peakMultiple <= 2.3, `memory multiple at the commit peak ${s.memory.peakMultiple.toFixed(2)}`);
+  t.true(s.memory.peakMultiple >= 2.0, 'own copy + a ward copy at least');
+  t.is(Math.round(s.memory.multiple * 100) / 100, 2, 'between checkpoints: own + one buddy copy');
+  t.log(`sent ${ck.bytesSent} B over ${ck.count} checkpoints of ${ck.fullImageBytes} B full images; peak multiple ${s.memory.peakMultiple.toFixed(2)}`);
+});
+
+test('two buddies: each rank has copies on the next two boards, and memory is about 3× the state', async (t) => {
+  const c = new Cluster({ boards: 4, seed: 3, ft: { buddies: 2 } });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  const s = c.ft.get(0)!.stats();
+  t.deepEqual(s.buddies, [1, 2]);
+  t.deepEqual(s.wards, [2, 3]);
+  t.is(Math.round(s.memory.multiple * 100) / 100, 3);
+  t.true(s.memory.peakMultiple <= 3.45, `peak ${s.memory.peakMultiple}`);
+});
+
+test('a checkpoint called by only some ranks times out naming the missing ones; the previous one stays', async (t) => {
+  const c = new Cluster({ boards: 4, seed: 4, ft: { checkpointTimeoutMs: 2000 } });
+  const runs = await started(c, 4);
+  const first = runs.map((r) => settle(r.checkpoint({ k: 1 }, 1)));
+  t.true(await c.runUntil(() => first.every((b) => b.result !== null), 5_000));
+  t.true(first.every((b) => b.result?.ok === true));
+  t.is(c.ft.get(0)!.generation, 1);
+  const t0 = c.now;
+  const partial = [0, 1, 3].map((r) => settle(runs[r]!.checkpoint({ k: 2 }, 2)));
+  t.true(await c.runUntil(() => partial.every((b) => b.result !== null), 10_000));
+  for (const b of partial) {
+    t.false(b.result!.ok);
+    const e = (b.result as { error: Error }).error;
+    t.true(e instanceof FtError && e.code === 'ABORTED');
+    t.regex(e.message, /checkpoint 2 aborted: timed out after 2000 ms: rank 2 did not call checkpoint/);
+  }
+  t.true(c.now - t0 >= 2000 && c.now - t0 < 2500, 'after the configured timeout');
+  await c.run(50); // the ABORT reaches rank 2's board too
+  for (const f of c.live()) t.is(f.generation, 1, 'generation 1 is still the current one');
+  for (const f of c.live()) t.is(f.stats().memory.pendingBytes, 0, 'tentative data dropped');
+  // Everyone again: the next round commits.
+  const again = runs.map((r) => settle(r.checkpoint({ k: 3 }, 3)));
+  t.true(await c.runUntil(() => again.every((b) => b.result !== null), 5_000));
+  t.true(again.every((b) => b.result?.ok === true));
+  t.true(c.live().every((f) => f.generation === 3));
+});
+
+test('state that cannot be saved fails at the call, and the others fail fast instead of waiting', async (t) => {
+  const c = new Cluster({ boards: 3, seed: 5, ft: { checkpointTimeoutMs: 20_000 } });
+  const runs = await started(c, 3);
+  const t0 = c.now;
+  const bad = settle(runs[1]!.checkpoint({ k: 1, f: (() => 1) as never }, 1));
+  const good = [0, 2].map((r) => settle(runs[r]!.checkpoint({ k: 1 }, 1)));
+  await c.runUntil(() => bad.result !== null, 10);
+  t.false(bad.result!.ok);
+  t.regex((bad.result as { error: Error }).error.message, /checkpoint state\.f: a function cannot be saved/);
+  t.true(await c.runUntil(() => good.every((b) => b.result !== null), 30_000));
+  for (const b of good) t.regex((b.result as { error: Error }).error.message, /rank 1 \(node 1\) could not checkpoint: checkpoint state\.f: a function/);
+  t.true(c.now - t0 < 1000, 'well before the timeout');
+  t.true(c.live().every((f) => f.generation === 0));
+  // A second call on the same rank while one is running is refused.
+  const a = settle(runs[0]!.checkpoint({ k: 2 }, 2));
+  const b = settle(runs[0]!.checkpoint({ k: 2 }, 2));
+  await c.runUntil(() => b.result !== null, 10);
+  t.regex((b.result as { error: Error }).error.message, /rank 0 already has a checkpoint in progress/);
+  void a;
+});
+
+test('checkpoint memory is bounded: a round that would exceed the limit fails with the limit named', async (t) => {
+  const c = new Cluster({ boards: 3, seed: 6, ft: { maxStoreBytes: 12_000 } });
+  const runs = await started(c, 3);
+  const data = new Uint8Array(8000);
+  for (const r of runs) r.addContent({ prefix: 'data', capture: () => [{ name: 'data/x', bytes: data }], restore: () => undefined });
+  const out = runs.map((r) => settle(r.checkpoint(null, 1)));
+  t.true(await c.runUntil(() => out.every((b) => b.result !== null), 10_000));
+  t.true(out.every((b) => b.result?.ok === false));
+  t.regex((out[0]!.result as { error: Error }).error.message, /checkpoint memory limit 12000 bytes|exceed its limit of 12000 bytes/);
+  t.true(c.live().every((f) => f.generation === 0));
+  t.true(c.live().every((f) => f.stats().memory.totalBytes <= 12_000));
+});
+
+/** Run SPEC, crash `node` at its `nth` `name` event, and check the run still ends right. */
+async function crashAt(t: import('ava').ExecutionContext, node: number, name: string, round: number, seed: number): Promise<Cluster> {
+  const c = new Cluster({ boards: 4, spares: 1, seed });
+  c.spec = SPEC;
+  c.crashOn(node, name, round);
+  t.true(await c.runUntil(() => c.finished(), 60_000), 'finished');
+  t.deepEqual(c.wrong(SPEC), []);
+  t.deepEqual(c.errors, []);
+  t.is(c.stops.size, 0);
+  return c;
+}
+
+test('crash at ckpt-send: the round never commits; everyone returns to the one before', async (t) => {
+  const c = await crashAt(t, 2, 'ckpt-send', 3, 7);
+  const rec = c.ft.get(0)!.stats().recoveries;
+  t.is(rec.length, 1);
+  t.is(rec[0]!.generation, 2);
+  t.deepEqual(rec[0]!.failed, [2]);
+  t.deepEqual(rec[0]!.replacements, [4]);
+});
+
+test('crash of a participant at ckpt-commit: the others committed, so the round is kept', async (t) => {
+  const c = await crashAt(t, 2, 'ckpt-commit', 3, 8);
+  const rec = c.ft.get(0)!.stats().recoveries;
+  t.is(rec.length, 1);
+  t.is(rec[0]!.generation, 3, 'rank 2’s tentative copy at its buddy is committed');
+});
+
+test('crash of the coordinator at ckpt-commit, after COMMIT reached one board only', async (t) => {
+  const c = await crashAt(t, 0, 'ckpt-commit', 3, 9);
+  const rec = c.ft.get(1)!.stats().recoveries;
+  t.is(rec.length, 1);
+  t.is(rec[0]!.generation, 3, 'node 1 had committed 3: every holder of 3 commits it');
+  t.deepEqual(rec[0]!.failed, [0]);
+  t.is(c.ft.get(1)!.stats().coordinator, 1, 'node 1 coordinates now');
+});
+
+test('crash of the coordinator at ckpt-send: nobody committed the round, so it is dropped', async (t) => {
+  const c = await crashAt(t, 0, 'ckpt-send', 4, 10);
+  const rec = c.ft.get(1)!.stats().recoveries;
+  t.is(rec[0]!.generation, 3);
+});
+
+test('crashes at random moments always end with the fault-free result', async (t) => {
+  for (let i = 0; i < 6; i++) {
+    const c = new Cluster({ boards: 4, spares: 1, seed: 100 + i });
+    c.spec = SPEC;
+    const victim = (i * 3) % 4;
+    const at = 150 + ((i * 277) % 500);
+    await c.run(at);
+    c.crash(victim);
+    t.true(await c.runUntil(() => c.finished(), 60_000), `case ${i}`);
+    t.deepEqual(c.wrong(SPEC), [], `case ${i}: node ${victim} at ${at} ms`);
+    t.deepEqual(c.errors, []);
+  }
+  t.is(expected(SPEC, 0).length, 8);
+});

@@ -34,7 +34,7 @@ export interface DsmBenchResult {
 export interface DsmBenchOptions {
   /** Timed fetches per run (default 100). */
   fetches?: number;
-  /** Pairs of fetch runs; the median is taken (default 3). */
+  /** Pairs of fetch runs and barrier runs per board count; the median is taken (default 3). */
   repeats?: number;
   /** Barriers timed per run (default 100). */
   barriers?: number;
@@ -87,13 +87,21 @@ async function pageFetch(count: number, repeats: number, log: (line: string) => 
   return { dsmUs: round(dsmUs, 1), rawUs: round(rawUs, 1), ratio: round(ratio, 3) };
 }
 
-async function barriers(count: number, log: (line: string) => void): Promise<DsmBenchResult['barrierUs']> {
+async function barriers(count: number, repeats: number, log: (line: string) => void): Promise<DsmBenchResult['barrierUs']> {
   const out: Record<string, number> = {};
   for (const boards of [2, 4, 8]) {
-    const r = await timedIntervals({ boards: String(boards), engine: 'xs', topology: 'full', link: 'ideal', ram: '8M', app: 'dsm-bench', appArgs: ['--mode', 'barrier', '--count', String(count)] });
-    const us = (r.ms * 1000) / r.count;
+    const times: number[] = [];
+    let units = 0;
+    let wire = 0;
+    for (let i = 0; i < repeats; i++) {
+      const r = await timedIntervals({ boards: String(boards), engine: 'xs', topology: 'full', link: 'ideal', ram: '8M', app: 'dsm-bench', appArgs: ['--mode', 'barrier', '--count', String(count)] });
+      times.push((r.ms * 1000) / r.count);
+      units = r.compute / r.count;
+      wire = r.summary.wire.bytes / (r.count + 1);
+    }
+    const us = median(times);
     out[String(boards)] = round(us, 1);
-    log(`barrier on ${boards} XS boards (full mesh, ideal links): ${round(us, 1)} us, ${kilo(r.compute / r.count)} XS units (all boards), ${Math.round(r.summary.wire.bytes / (r.count + 1))} bytes on the wire per barrier`);
+    log(`barrier on ${boards} XS boards (full mesh, ideal links, median of ${repeats} x ${count}): ${round(us, 1)} us, ${kilo(units)} XS units (all boards), ${Math.round(wire)} bytes on the wire per barrier`);
   }
   return { '2': out['2']!, '4': out['4']!, '8': out['8']! };
 }
@@ -186,7 +194,7 @@ async function laplace(o: Required<Pick<DsmBenchOptions, 'iters' | 'topology' | 
 export async function benchDsm(opts: DsmBenchOptions = {}): Promise<DsmBenchResult> {
   const log = opts.log ?? (() => {});
   const pageFetch4k = await pageFetch(opts.fetches ?? 100, opts.repeats ?? 3, log);
-  const barrierUs = await barriers(opts.barriers ?? 100, log);
+  const barrierUs = await barriers(opts.barriers ?? 100, opts.repeats ?? 3, log);
   const lap = await laplace(
     { iters: opts.iters ?? 100, topology: opts.topology ?? 'full', compareTopologies: opts.compareTopologies ?? true },
     log,

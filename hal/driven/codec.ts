@@ -12,6 +12,8 @@
  */
 import type { BoardAction, BoardEvent } from './events.js';
 import { utf8Decode, utf8EncodeInto, utf8Length } from '../../src/util/utf8.js';
+import { SPLICE_MIN, bufferConcat, ownBuffer } from '../../src/wire/bytes.js';
+import type { BufferConcat } from '../../src/wire/bytes.js';
 
 const TAG_EVENTS = 0x45;
 const TAG_ACTIONS = 0x41;
@@ -45,10 +47,16 @@ class Writer {
   buf: Uint8Array;
   view: DataView;
   pos = 0;
+  /** Spliced byte strings and where they go (positions in buf). */
+  private parts: ArrayBuffer[] | null = null;
+  private cuts: number[] | null = null;
+  /** Where the engine has one (XS), long byte strings are joined in by it rather than copied with set. */
+  private readonly concat: BufferConcat | undefined;
 
   constructor(size: number) {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
+    this.concat = bufferConcat();
   }
 
   ensure(n: number): void {
@@ -62,11 +70,17 @@ class Writer {
   }
 
   u8(v: number): void {
-    this.ensure(1);
+    if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = v;
   }
 
   varint(v: number, field: string): void {
+    // One byte for 0..127 (true exactly for those integers), the usual id, link or length.
+    if ((v & 0x7f) === v) {
+      if (this.pos >= this.buf.length) this.ensure(1);
+      this.buf[this.pos++] = v;
+      return;
+    }
     if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
       throw new RangeError(`codec: ${field} must be an integer in [0, 2^32), got ${String(v)}`);
     }
@@ -81,17 +95,23 @@ class Writer {
 
   f64(v: number, field: string): void {
     if (typeof v !== 'number') throw new TypeError(`codec: ${field} must be a number`);
-    this.ensure(8);
+    if (this.pos + 8 > this.buf.length) this.ensure(8);
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
 
   bytes(b: Uint8Array, field: string): void {
     if (!(b instanceof Uint8Array)) throw new TypeError(`codec: ${field} must be a Uint8Array`);
-    this.varint(b.length, field);
-    this.ensure(b.length);
+    const n = b.length;
+    this.varint(n, field);
+    if (n >= SPLICE_MIN && this.concat !== undefined) {
+      (this.parts ??= []).push(ownBuffer(b));
+      (this.cuts ??= []).push(this.pos);
+      return;
+    }
+    if (this.pos + n > this.buf.length) this.ensure(n);
     this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.pos += n;
   }
 
   text(s: string, field: string): void {
@@ -103,7 +123,19 @@ class Writer {
   }
 
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    const parts = this.parts;
+    const cuts = this.cuts;
+    if (parts === null || cuts === null || this.concat === undefined) return this.buf.subarray(0, this.pos);
+    const all = this.buf.buffer as ArrayBuffer;
+    const pieces: ArrayBuffer[] = [];
+    let from = cuts[0]!;
+    for (let i = 0; i < parts.length; i++) {
+      pieces.push(parts[i]!);
+      const to = i + 1 < cuts.length ? cuts[i + 1]! : this.pos;
+      if (to > from) pieces.push(all.slice(from, to));
+      from = to;
+    }
+    return new Uint8Array(this.concat.apply(all.slice(0, cuts[0]), pieces));
   }
 }
 
@@ -122,11 +154,22 @@ class Reader {
   }
 
   u8(what: string): number {
-    this.need(1, what);
-    return this.buf[this.pos++]!;
+    const p = this.pos;
+    if (p >= this.buf.length) this.need(1, what);
+    this.pos = p + 1;
+    return this.buf[p]!;
   }
 
   varint(what: string): number {
+    // Ids, links and lengths below 128 are one byte: the common case, without the loop.
+    const p = this.pos;
+    if (p < this.buf.length) {
+      const b = this.buf[p]!;
+      if (b < 0x80) {
+        this.pos = p + 1;
+        return b;
+      }
+    }
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 5; i++) {
@@ -142,7 +185,7 @@ class Reader {
   }
 
   f64(what: string): number {
-    this.need(8, what);
+    if (this.pos + 8 > this.buf.length) this.need(8, what);
     const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
@@ -150,7 +193,7 @@ class Reader {
 
   bytes(what: string): Uint8Array {
     const n = this.varint(what);
-    this.need(n, what);
+    if (this.pos + n > this.buf.length) this.need(n, what);
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;

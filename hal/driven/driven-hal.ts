@@ -71,8 +71,12 @@ export class DrivenHal implements Hal {
   private readonly linkList: DrivenLink[];
   private readonly consoleImpl: DrivenConsole;
   private readonly timers = new Map<number, () => void>();
-  /** Zero-delay timers waiting for the end of the turn (runDeferred), in the order they were set. */
-  private readonly deferred = new Map<number, () => void>();
+  // Zero-delay timers waiting for the end of the turn (runDeferred), in the order they were set:
+  // parallel arrays from `soonHead` on (a cleared one leaves a null), `soonLive` of them live.
+  private readonly soonIds: number[] = [];
+  private readonly soonFns: ((() => void) | null)[] = [];
+  private soonHead = 0;
+  private soonLive = 0;
   private deferredRun = 0;
   private hungInBatch = false;
   private readonly prng: Prng;
@@ -108,7 +112,9 @@ export class DrivenHal implements Hal {
     if (this.stopKind !== null) return id;
     if (delayMs <= 0 && !this.hungInBatch) {
       // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
-      this.deferred.set(id, fire);
+      this.soonIds.push(id);
+      this.soonFns.push(fire);
+      this.soonLive++;
       return id;
     }
     this.timers.set(id, fire);
@@ -117,7 +123,16 @@ export class DrivenHal implements Hal {
   }
 
   clearTimer(id: number): void {
-    if (this.deferred.delete(id)) return;
+    if (this.soonLive > 0) {
+      const i = this.soonIds.indexOf(id, this.soonHead);
+      if (i >= 0) {
+        if (this.soonFns[i] !== null) {
+          this.soonFns[i] = null;
+          this.soonLive--;
+        }
+        return;
+      }
+    }
     if (this.timers.delete(id)) this.record({ kind: 'timer-clear', id });
   }
 
@@ -173,12 +188,12 @@ export class DrivenHal implements Hal {
 
   /** Number of timers set and not yet fired or cleared. */
   get pendingTimers(): number {
-    return this.timers.size + this.deferred.size;
+    return this.timers.size + this.soonLive;
   }
 
   /** Zero-delay timers waiting for runDeferred. */
   get deferredTimers(): number {
-    return this.deferred.size;
+    return this.soonLive;
   }
 
   record(action: BoardAction): void {
@@ -205,16 +220,20 @@ export class DrivenHal implements Hal {
    * promise jobs settle and calls again. An exception from a callback goes to `onError`.
    */
   runDeferred(onError: (err: unknown) => void): boolean {
-    if (this.deferred.size === 0 || this.stopKind !== null) return false;
+    if (this.soonLive === 0 || this.stopKind !== null) return false;
     if (this.deferredRun >= DEFERRED_PER_BATCH) {
       this.deferToHost();
       return false;
     }
-    const last = this.nextTimerId - 1;
+    const fns = this.soonFns;
+    const end = fns.length;
     let ran = false;
-    for (const [id, fire] of this.deferred) {
-      if (id > last) break;
-      this.deferred.delete(id);
+    for (let i = this.soonHead; i < end && this.stopKind === null; i++) {
+      const fire = fns[i]!;
+      if (fire === null) continue;
+      fns[i] = null;
+      this.soonLive--;
+      this.soonHead = i + 1;
       this.deferredRun++;
       ran = true;
       try {
@@ -222,8 +241,9 @@ export class DrivenHal implements Hal {
       } catch (err) {
         onError(err);
       }
-      if (this.stopKind !== null) break;
     }
+    this.soonHead = end;
+    this.compactSoon();
     return ran;
   }
 
@@ -259,17 +279,32 @@ export class DrivenHal implements Hal {
 
   /** Hand every waiting zero-delay timer to the host, due now. */
   private deferToHost(): void {
-    for (const [id, fire] of this.deferred) {
+    for (let i = this.soonHead; i < this.soonFns.length; i++) {
+      const fire = this.soonFns[i]!;
+      if (fire === null) continue;
+      const id = this.soonIds[i]!;
       this.timers.set(id, fire);
       this.record({ kind: 'timer-set', id, at: this.time });
     }
-    this.deferred.clear();
+    this.clearSoon();
+  }
+
+  private clearSoon(): void {
+    this.soonIds.length = 0;
+    this.soonFns.length = 0;
+    this.soonHead = 0;
+    this.soonLive = 0;
+  }
+
+  /** Drop the entries before soonHead once none after it is waiting. */
+  private compactSoon(): void {
+    if (this.soonLive === 0) this.clearSoon();
   }
 
   private stop(kind: StopKind): void {
     this.stopKind = kind;
     this.timers.clear();
-    this.deferred.clear();
+    this.clearSoon();
     for (const l of this.linkList) l.onReceive = null;
     this.consoleImpl.onInput = null;
   }

@@ -33,7 +33,8 @@ export function installBoard(boot: BootFunction): void {
       // Without setImmediate (not xsnap-worker?) the end-of-turn timers run here, less exactly.
       if (immediate === undefined) while (host.settle());
       const bytes = encodeActions(host.takeActions());
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
     },
   };
   global.handleCommand = (message: ArrayBuffer): CommandResult => {

@@ -142,6 +142,8 @@ export class FaultTolerance implements FtRunHost {
   /** Incarnation of every member when the current view formed: a different one later means it restarted. */
   private viewIncarnations = new Map<number, number>();
   private stopReasonV = '';
+  /** The stop is the domain's (a recovery found the run cannot go on), not just this board's. */
+  private stopIsDomain = false;
   /** Bumped at every change of epoch or phase; deferred effects of an older state do nothing. */
   private changes = 0;
   private started = false;
@@ -898,7 +900,11 @@ export class FaultTolerance implements FtRunHost {
 
   private onFrame(f: NetFrame): void {
     this.counters.framesIn++;
-    if (this.phaseV === 'stopped') return;
+    if (this.phaseV === 'stopped') {
+      // A board that joins a run that has stopped learns why instead of waiting forever.
+      if (f.type === FtFrame.JOIN && this.stopIsDomain) this.sendCtl(f.src, FtFrame.STOP, encodeReason(this.stopReasonV));
+      return;
+    }
     const now = this.hal.now();
     this.detector.heard(f.src, now);
     if (f.epoch > this.maxEpochSeen) this.maxEpochSeen = f.epoch;
@@ -977,6 +983,10 @@ export class FaultTolerance implements FtRunHost {
       this.detector.stalled(now);
     }
     this.lastTick = now;
+    if (this.phaseV === 'stopped' && this.stopIsDomain) {
+      // In place of heartbeats: whoever is still joining (a board that restarted or woke up) learns why.
+      this.trySend(255, FtFrame.STOP, encodeReason(this.stopReasonV));
+    }
     if (this.phaseV !== 'stopped') {
       this.counters.heartbeatsSent++;
       const hb = encodeHeartbeat({
@@ -1177,14 +1187,15 @@ export class FaultTolerance implements FtRunHost {
   private onStopFrame(f: NetFrame): void {
     const reason = decodeReason(f.payload);
     if (reason === null) return this.malformed();
-    if (f.epoch < this.epochV) return this.staleFrame();
-    this.stopWith(reason);
+    if (f.epoch < this.epochV && this.phaseV !== 'joining') return this.staleFrame();
+    this.stopWith(reason, true);
   }
 
-  private stopWith(reason: string): void {
+  private stopWith(reason: string, domain = false): void {
     if (this.phaseV === 'stopped') return;
     this.enterPhase('stopped');
     this.stopReasonV = reason;
+    this.stopIsDomain = domain;
     this.hal.log('error', `ft: stopped: ${reason}`);
     this.hal.event('ft-stop', this.epochV, reason);
     for (const w of this.waiters.splice(0)) {
@@ -1328,7 +1339,7 @@ export class FaultTolerance implements FtRunHost {
       r.phase = 'done';
       this.hal.clearTimer(r.timer);
       this.sendToAll(r.participants.filter((n) => n !== this.node), FtFrame.STOP, encodeReason(plan.reason));
-      this.stopWith(plan.reason);
+      this.stopWith(plan.reason, true);
       return;
     }
     r.phase = 'transfer';

@@ -30,17 +30,13 @@ import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 const KIND_NAME: Record<ChanKindCode, string> = { 1: 'packet', 2: 'scalar' };
 
-function pool(n: number): number {
-  return n <= 64 ? 64 : (n + 63) & ~63;
-}
-
 export class ChannelEngine {
   private readonly core: Core;
   private readonly connects = new Map<number, Request<number>>();
   private nextToken = 1;
   private readonly owing = new Set<Channel>();
   /** Packets handed to the application, by the view it holds. */
-  private readonly inUse = new Map<Uint8Array, { chan: Channel; buf: Uint8Array }>();
+  private readonly inUse = new Map<Uint8Array, Channel>();
   private handedOut = new WeakSet<Uint8Array>();
 
   constructor(core: Core) {
@@ -445,7 +441,6 @@ export class ChannelEngine {
 
   private discard(chan: Channel): void {
     chan.rxPackets.length = 0;
-    chan.free.length = 0;
     chan.sclCount = 0;
     chan.owed = 0;
     this.owing.delete(chan);
@@ -628,21 +623,9 @@ export class ChannelEngine {
       core.counters.malformed++;
       return;
     }
-    let buf: Uint8Array | null = null;
-    const free = chan.free;
-    for (let i = free.length - 1; i >= 0; i--) {
-      if (free[i]!.length >= n) {
-        buf = free[i]!;
-        free.splice(i, 1);
-        break;
-      }
-    }
-    if (buf === null) {
-      if (free.length > 0) free.pop();
-      buf = new Uint8Array(Math.min(pool(n), st.maxPayload) || 1);
-    }
-    buf.set(f.payload);
-    const rx: RxPacket = { view: buf.subarray(0, n), buf };
+    // The packet is the Net's payload itself (handed over for keeps): no copy, and no buffer
+    // is ever reused, so a buffer the application holds cannot change under it.
+    const rx: RxPacket = { view: f.payload };
     const w = chan.rxWaiters.shift();
     if (w !== undefined) {
       core.clearTimer(w.timer);
@@ -654,7 +637,7 @@ export class ChannelEngine {
   }
 
   private give(chan: Channel, rx: RxPacket): void {
-    this.inUse.set(rx.view, { chan, buf: rx.buf });
+    this.inUse.set(rx.view, chan);
     this.handedOut.add(rx.view);
     chan.inUse++;
     this.core.counters.pktReceived++;
@@ -705,17 +688,13 @@ export class ChannelEngine {
   release(buf: unknown): void {
     const core = this.core;
     core.checkInit();
-    const e = buf instanceof Uint8Array ? this.inUse.get(buf) : undefined;
-    if (e === undefined) {
+    const chan = buf instanceof Uint8Array ? this.inUse.get(buf) : undefined;
+    if (chan === undefined) {
       throw new McapiError(Status.MCAPI_ERR_BUF_INVALID, 'not a packet buffer held by the application (released already?)');
     }
     this.inUse.delete(buf as Uint8Array);
-    const chan = e.chan;
     chan.inUse--;
-    if (chan.local === Side.OPEN && chan.ep.chan === chan) {
-      if (chan.free.length < chan.granted) chan.free.push(e.buf);
-      this.owe(chan);
-    }
+    if (chan.local === Side.OPEN && chan.ep.chan === chan) this.owe(chan);
   }
 
   /** True once the buffer was released (mcapi_pktchan_release_test). */

@@ -103,6 +103,11 @@ export class Core {
   private readonly outboxPerDst = new Map<number, number>();
   private outboxTimer = -1;
   private flushTimer = -1;
+  private readonly flushNow = (): void => {
+    this.timers.delete(this.flushTimer);
+    this.flushTimer = -1;
+    this.flush();
+  };
 
   constructor(net: Net, clock: Clock, limits: McapiLimits) {
     this.net = net;
@@ -268,10 +273,8 @@ export class Core {
   /** Batch responses and credits until the end of this turn (a zero-delay timer). */
   requestFlush(): void {
     if (this.flushTimer < 0) {
-      this.flushTimer = this.setTimer(0, () => {
-        this.flushTimer = -1;
-        this.flush();
-      });
+      this.flushTimer = this.clock.setTimer(0, this.flushNow);
+      this.timers.add(this.flushTimer);
     }
   }
 
@@ -289,19 +292,30 @@ export class Core {
    * request pending (non-destructive) and only rejects with MCAPI_TIMEOUT.
    */
   waitFor<T>(req: Request<T>, timeoutMs: number, abandon: boolean): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    return this.waitImpl(req, timeoutMs, abandon, true) as Promise<T>;
+  }
+
+  /** waitFor for sends: resolves with nothing once the request completed successfully. */
+  waitDone<T>(req: Request<T>): Promise<void> {
+    return this.waitImpl(req, Infinity, false, false) as Promise<void>;
+  }
+
+  private waitImpl<T>(req: Request<T>, timeoutMs: number, abandon: boolean, keep: boolean): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
       let timer = -1;
       const settle = (): void => {
         if (timer >= 0) this.clearTimer(timer);
         timer = -1;
         this.requests.release(req);
-        if (req.status === Status.MCAPI_SUCCESS) resolve(req.value as T);
+        if (req.status === Status.MCAPI_SUCCESS) resolve(keep ? req.value : undefined);
         else reject(req.error ?? new McapiError(req.status));
       };
       if (!req.pending) {
         settle();
         return;
       }
+      (req._waiters ??= []).push(settle);
+      if (timeoutMs === Infinity) return;
       const onTimeout = (): void => {
         timer = -1;
         const ws = req._waiters;
@@ -313,12 +327,10 @@ export class Core {
           this.abort(req, Status.MCAPI_TIMEOUT);
           this.requests.release(req);
         }
-        const err = new McapiError(Status.MCAPI_TIMEOUT, `${req.kind} did not complete within ${String(timeoutMs)} ms`);
-        reject(err);
+        reject(new McapiError(Status.MCAPI_TIMEOUT, `${req.kind} did not complete within ${String(timeoutMs)} ms`));
       };
-      (req._waiters ??= []).push(settle);
       if (timeoutMs <= 0) onTimeout();
-      else if (timeoutMs !== Infinity) timer = this.setTimer(timeoutMs, onTimeout);
+      else timer = this.setTimer(timeoutMs, onTimeout);
     });
   }
 }

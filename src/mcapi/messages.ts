@@ -189,6 +189,12 @@ export class MessageEngine {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
+    return this.post(st, buf);
+  }
+
+  /** A receive on a checked endpoint: completes at once when a message is queued. */
+  private post(st: EndpointState, buf: Uint8Array): Request<number> {
+    const core = this.core;
     const req = core.requests.alloc<number>('msg-recv');
     if (st.queued > 0) {
       const m = st.peek()!;
@@ -211,10 +217,11 @@ export class MessageEngine {
   }
 
   /**
-   * Blocking receive's fast path: the size received, or -1 when nothing is queued.
-   * MCAPI_ERR_MSG_TRUNCATED leaves the message queued (err.size is its size).
+   * A blocking receive: the size when a message is queued (taken at once), else a pending
+   * request to wait on up to the endpoint's TIMEOUT (also returned). MCAPI_ERR_MSG_TRUNCATED
+   * leaves the message queued (err.size is its size).
    */
-  recvNow(epH: unknown, buf: unknown): number {
+  recvBlocking(epH: unknown, buf: unknown): { size: number; req: Request<number> | null; timeoutMs: number } {
     const core = this.core;
     core.checkInit();
     const st = core.local(epH, 'receive endpoint');
@@ -222,14 +229,14 @@ export class MessageEngine {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-    if (st.queued === 0) return -1;
+    if (st.queued === 0) return { size: -1, req: this.post(st, buf), timeoutMs: st.timeoutMs };
     const m = st.peek()!;
     if (buf.length < m.data.length) {
       const e = new McapiError(Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`);
       e.size = m.data.length;
       throw e;
     }
-    return this.take(st, buf);
+    return { size: this.take(st, buf), req: null, timeoutMs: st.timeoutMs };
   }
 
   available(epH: unknown): number {
@@ -297,7 +304,8 @@ export class MessageEngine {
         this.retryLater(peer);
         return;
       }
-      peer.queue.splice(i, 1);
+      if (i === 0) peer.queue.shift();
+      else peer.queue.splice(i, 1);
       om.seq = peer.nextSeq;
       peer.nextSeq = (peer.nextSeq + 1) & 0xff;
       peer.out.set(om.seq, om);
@@ -591,7 +599,8 @@ export class MessageEngine {
       return true;
     }
     if (!this.hasCapacity(st, data.length)) return false;
-    st.queues[prio]!.push({ data: data.slice(), srcNode, srcPort });
+    // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
+    st.queues[prio]!.push({ data, srcNode, srcPort });
     st.queued++;
     st.queuedBytes += data.length;
     core.queuedMsgs++;
@@ -691,8 +700,8 @@ export class MessageEngine {
     if (peer !== undefined && peer.respLen > 0) this.flushPeer(peer);
   }
 
-  /** Send every batched response (end of turn). */
+  /** Send every batched response (end of turn). flushPeer removes each peer as it goes. */
   flush(): void {
-    for (const peer of [...this.respPending]) this.flushPeer(peer);
+    for (const peer of this.respPending) this.flushPeer(peer);
   }
 }

@@ -385,8 +385,12 @@ export class McapiNode {
   }
 
   /** mcapi_msg_send. */
-  async msgSend(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Promise<void> {
-    await this.core.waitFor(this.msg.sendI(from, to, data, priority), Infinity, false);
+  msgSend(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Promise<void> {
+    try {
+      return this.core.waitDone(this.msg.sendI(from, to, data, priority));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** mcapi_msg_recv_i: fills `buffer`; the request's size is the message's. */
@@ -395,11 +399,13 @@ export class McapiNode {
   }
 
   /** mcapi_msg_recv: resolves with the message size; waits up to the endpoint's TIMEOUT. */
-  async msgRecv(ep: Endpoint, buffer: Uint8Array): Promise<number> {
-    const n = this.msg.recvNow(ep, buffer);
-    if (n >= 0) return n;
-    const t = this.core.local(ep, 'receive endpoint').timeoutMs;
-    return this.core.waitFor(this.msg.recvI(ep, buffer), t, true);
+  msgRecv(ep: Endpoint, buffer: Uint8Array): Promise<number> {
+    try {
+      const r = this.msg.recvBlocking(ep, buffer);
+      return r.req === null ? Promise.resolve(r.size) : this.core.waitFor(r.req, r.timeoutMs, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** mcapi_msg_available. */
@@ -445,9 +451,13 @@ export class McapiNode {
   }
 
   /** mcapi_pktchan_send: resolves once the packet is sent (a receive buffer was free). */
-  async pktSend(h: PacketSendHandle, data: Uint8Array): Promise<void> {
-    const req = this.chan.pktSendNow(h, data);
-    if (req !== null) await this.core.waitFor(req, Infinity, false);
+  pktSend(h: PacketSendHandle, data: Uint8Array): Promise<void> {
+    try {
+      const req = this.chan.pktSendNow(h, data);
+      return req === null ? Promise.resolve() : this.core.waitDone(req);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** mcapi_pktchan_recv_i: the request's value is a buffer owned by MCAPI until pktRelease. */
@@ -456,10 +466,14 @@ export class McapiNode {
   }
 
   /** mcapi_pktchan_recv: a buffer owned by MCAPI until pktRelease; waits up to the TIMEOUT. */
-  async pktRecv(h: PacketRecvHandle): Promise<Uint8Array> {
-    const v = this.chan.pktRecvNow(h);
-    if (v !== null) return v;
-    return this.core.waitFor(this.chan.pktRecvI(h), (h as ChannelHandle)._chan.ep.timeoutMs, true);
+  pktRecv(h: PacketRecvHandle): Promise<Uint8Array> {
+    try {
+      const v = this.chan.pktRecvNow(h);
+      if (v !== null) return Promise.resolve(v);
+      return this.core.waitFor(this.chan.pktRecvI(h), (h as ChannelHandle)._chan.ep.timeoutMs, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** mcapi_pktchan_available. */
@@ -528,53 +542,69 @@ export class McapiNode {
     return this.core.waitFor(this.sclRecvOpenI(ep), t, true);
   }
 
-  private async sclSendWidth(h: ScalarSendHandle, width: number, hi: number, lo: number): Promise<void> {
-    const req = this.chan.sclSend(h, width, hi, lo);
-    if (req !== null) await this.core.waitFor(req, Infinity, false);
+  private sclSendWidth(h: ScalarSendHandle, width: number, value: unknown): Promise<void> {
+    try {
+      let hi = 0;
+      let lo: number;
+      if (width === 8) {
+        const v = uint64(value);
+        hi = Number(v >> 32n);
+        lo = Number(v & 0xffffffffn);
+      } else {
+        lo = uint(value, width * 8);
+      }
+      const req = this.chan.sclSend(h, width, hi, lo);
+      return req === null ? Promise.resolve() : this.core.waitDone(req);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** mcapi_sclchan_send_uint8: resolves at once unless the receiver has no free buffer. */
-  async sclSendUint8(h: ScalarSendHandle, value: number): Promise<void> {
-    return this.sclSendWidth(h, 1, 0, uint(value, 8));
+  sclSendUint8(h: ScalarSendHandle, value: number): Promise<void> {
+    return this.sclSendWidth(h, 1, value);
   }
 
-  async sclSendUint16(h: ScalarSendHandle, value: number): Promise<void> {
-    return this.sclSendWidth(h, 2, 0, uint(value, 16));
+  sclSendUint16(h: ScalarSendHandle, value: number): Promise<void> {
+    return this.sclSendWidth(h, 2, value);
   }
 
-  async sclSendUint32(h: ScalarSendHandle, value: number): Promise<void> {
-    return this.sclSendWidth(h, 4, 0, uint(value, 32));
+  sclSendUint32(h: ScalarSendHandle, value: number): Promise<void> {
+    return this.sclSendWidth(h, 4, value);
   }
 
-  async sclSendUint64(h: ScalarSendHandle, value: bigint): Promise<void> {
-    const v = uint64(value);
-    return this.sclSendWidth(h, 8, Number(v >> 32n), Number(v & 0xffffffffn));
+  sclSendUint64(h: ScalarSendHandle, value: bigint): Promise<void> {
+    return this.sclSendWidth(h, 8, value);
   }
 
-  private async sclRecvWidth(h: ScalarRecvHandle, width: number): Promise<number | bigint> {
-    const r = this.chan.sclRecv(h, width);
-    if (!(r instanceof Request)) return r.value;
-    return this.core.waitFor(r, (h as ChannelHandle)._chan.ep.timeoutMs, true);
+  private sclRecvWidth(h: ScalarRecvHandle, width: number): Promise<number | bigint> {
+    try {
+      const r = this.chan.sclRecv(h, width);
+      if (!(r instanceof Request)) return Promise.resolve(r.value);
+      return this.core.waitFor(r, (h as ChannelHandle)._chan.ep.timeoutMs, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
    * mcapi_sclchan_recv_uint8. A scalar of another width at the head of the queue fails with
    * MCAPI_ERR_SCL_SIZE and stays queued (nothing is lost).
    */
-  async sclRecvUint8(h: ScalarRecvHandle): Promise<number> {
-    return (await this.sclRecvWidth(h, 1)) as number;
+  sclRecvUint8(h: ScalarRecvHandle): Promise<number> {
+    return this.sclRecvWidth(h, 1) as Promise<number>;
   }
 
-  async sclRecvUint16(h: ScalarRecvHandle): Promise<number> {
-    return (await this.sclRecvWidth(h, 2)) as number;
+  sclRecvUint16(h: ScalarRecvHandle): Promise<number> {
+    return this.sclRecvWidth(h, 2) as Promise<number>;
   }
 
-  async sclRecvUint32(h: ScalarRecvHandle): Promise<number> {
-    return (await this.sclRecvWidth(h, 4)) as number;
+  sclRecvUint32(h: ScalarRecvHandle): Promise<number> {
+    return this.sclRecvWidth(h, 4) as Promise<number>;
   }
 
-  async sclRecvUint64(h: ScalarRecvHandle): Promise<bigint> {
-    return (await this.sclRecvWidth(h, 8)) as bigint;
+  sclRecvUint64(h: ScalarRecvHandle): Promise<bigint> {
+    return this.sclRecvWidth(h, 8) as Promise<bigint>;
   }
 
   /** mcapi_sclchan_available. */
@@ -630,10 +660,14 @@ export class McapiNode {
    * mcapi_wait: resolves with the operation's value once it completes. On timeout rejects with
    * MCAPI_TIMEOUT and leaves the request pending (it can be waited on again).
    */
-  async wait<T>(req: Request<T>, timeoutMs: number = Infinity): Promise<T> {
-    this.core.checkInit();
-    this.live(req);
-    return this.core.waitFor(req, normTimeout(timeoutMs), false);
+  wait<T>(req: Request<T>, timeoutMs: number = Infinity): Promise<T> {
+    try {
+      this.core.checkInit();
+      this.live(req);
+      return this.core.waitFor(req, normTimeout(timeoutMs), false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

@@ -114,10 +114,9 @@ export interface SendOp {
   timer: number;
 }
 
-/** A packet in the receive queue: the application's view and the pool buffer behind it. */
+/** A packet in the receive queue (the Net's payload, handed to the application as is). */
 export interface RxPacket {
   view: Uint8Array;
-  buf: Uint8Array;
 }
 
 /** A packet or scalar receive waiting for data. */
@@ -152,8 +151,6 @@ export class Channel {
   readonly rxWaiters: RxWait[] = [];
   /** Packets handed to the application and not released yet. */
   inUse = 0;
-  /** Pool of packet buffers free for reuse. */
-  readonly free: Uint8Array[] = [];
   /** Scalar ring: width, high and low 32 bits of each queued scalar. */
   sclWidth: Uint8Array | null = null;
   sclHi: Uint32Array | null = null;

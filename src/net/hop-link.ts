@@ -284,6 +284,7 @@ export class HopLink {
   // --- transmit side ----------------------------------------------------------------------
 
   private pump(): void {
+    if (this.queue.length === 0) return;
     const window = this.host.opts.window;
     const now = this.host.clock.now();
     while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {

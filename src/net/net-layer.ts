@@ -175,10 +175,14 @@ export class NetLayer implements Net {
   // --- the Net contract ---------------------------------------------------------------------
 
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {
-    checkInt('frame.type', frame.type, FIRST_UPPER_TYPE, 0xff);
-    checkInt('frame.dst', frame.dst, 0, BROADCAST_NODE);
-    checkInt('frame.srcPort', frame.srcPort, 0, 0xffff);
-    checkInt('frame.dstPort', frame.dstPort, 0, 0xffff);
+    const { type, dst, srcPort, dstPort } = frame;
+    // `(v & m) === v` holds exactly for the integers 0..m: the slow checks only to name a bad field.
+    if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
+      checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
+      checkInt('frame.dst', dst, 0, BROADCAST_NODE);
+      checkInt('frame.srcPort', srcPort, 0, 0xffff);
+      checkInt('frame.dstPort', dstPort, 0, 0xffff);
+    }
     if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
     const room = this.options.maxPayload - (frame.dst === BROADCAST_NODE ? BCAST_HEADER : 0);
     if (frame.payload.length > room) {

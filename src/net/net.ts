@@ -19,6 +19,7 @@ export interface NetFrame {
   payload: Uint8Array;
 }
 
+/** A handler may keep `frame.payload`: it is not reused (docs/PROTOCOL.md, section 8). */
 export type NetHandler = (frame: NetFrame) => void;
 
 export const BROADCAST_NODE = 255;

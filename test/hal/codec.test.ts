@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { CodecError, decodeActions, decodeEvents, encodeActions, encodeEvents } from '../../hal/driven/codec.js';
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import { withXsConcat } from '../wire/xs-concat.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const num = fc.double({ noNaN: false });
@@ -100,4 +101,26 @@ test('the encoding is compact', (t) => {
     { kind: 'rx', link: 0, bytes: new Uint8Array(10) },
   ]);
   t.is(e.length, 2 + 9 + 13);
+});
+
+test('long byte strings are spliced in with ArrayBuffer.prototype.concat where the engine has one (XS)', (t) => {
+  const backing = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+  const actions: BoardAction[] = [
+    { kind: 'tx', link: 0, bytes: backing.subarray(3, 303) },
+    { kind: 'timer-set', id: 9, at: 1.5 },
+    { kind: 'tx', link: 1, bytes: new Uint8Array(4096).fill(0xab) },
+    { kind: 'tx', link: 2, bytes: backing.subarray(0, 255) },
+    { kind: 'tx', link: 3, bytes: backing.subarray(100, 4200) },
+  ];
+  const copied = encodeActions(actions);
+  const spliced = withXsConcat((calls) => {
+    const out = encodeActions(actions);
+    t.is(calls(), 1, 'one concat joins the whole batch');
+    const small: BoardAction[] = [{ kind: 'tx', link: 0, bytes: new Uint8Array(255) }];
+    encodeActions(small);
+    t.is(calls(), 1, 'short strings are copied, not spliced');
+    return out;
+  });
+  t.deepEqual([...spliced], [...copied], 'the same bytes as the copying path');
+  t.deepEqual(decodeActions(spliced), actions);
 });

@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_PAYLOAD, FLAG_ACK_VALID, FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, emptyFrame,
 } from '../../src/wire/frame.js';
 import type { FrameFields } from '../../src/wire/frame.js';
+import { withXsConcat } from './xs-concat.js';
 
 const codec = new FrameCodec();
 
@@ -117,4 +118,23 @@ test('an unsealed encode is completed by setHop', (t) => {
   t.is(codec.decode(frame, f), 'crc');
   codec.setHop(frame, FLAG_ACK_VALID, 0, 1, 2);
   t.is(codec.decode(frame, f), 'ok');
+});
+
+test('encode joins long payloads with ArrayBuffer.prototype.concat where the engine has one (XS): same bytes', (t) => {
+  const plain = new FrameCodec();
+  withXsConcat((calls) => {
+    const xs = new FrameCodec();
+    fc.assert(
+      fc.property(arbFields(0), fc.integer({ min: 0, max: 600 }), fc.nat(5), fc.boolean(), (f, n, shift, seal) => {
+        // Payloads as views into a larger buffer, as upper layers hand them over.
+        const backing = new Uint8Array(n + shift + 3).map((_, i) => (i * 13 + n) & 0xff);
+        const g = { ...f, payload: backing.subarray(shift, shift + n) };
+        const a = plain.encode(g, undefined, 0, seal);
+        const b = xs.encode(g, undefined, 0, seal);
+        return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+      }),
+      { seed: 8, numRuns: 300 },
+    );
+    t.true(calls() > 0, 'the concat path ran');
+  });
 });

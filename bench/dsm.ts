@@ -67,6 +67,7 @@ async function pageFetch(count: number, repeats: number, log: (line: string) => 
   let rawUnits = 0;
   let dsmWire = 0;
   let rawWire = 0;
+  let dsmFetches = 0;
   const args = ['--count', String(count), '--size', '4096'];
   for (let i = 0; i < repeats; i++) {
     const r = await timedIntervals({ ...FETCH, app: 'raw-fetch', appArgs: args });
@@ -77,13 +78,26 @@ async function pageFetch(count: number, repeats: number, log: (line: string) => 
     dsm.push((d.ms * 1000) / d.count);
     dsmUnits = d.compute / d.count;
     dsmWire = d.summary.wire.bytes / (d.count + 1);
+    dsmFetches = (d.summary.app.result as { fetches?: number } | null)?.fetches ?? 0;
   }
   const dsmUs = median(dsm);
   const rawUs = median(raw);
   const ratio = dsmUs / rawUs;
   log(`4 KiB page fetch, 2 XS boards, ideal link, ${count} fetches x ${repeats} runs (median): DSM ${round(dsmUs, 1)} us, raw ${round(rawUs, 1)} us, ratio ${round(ratio, 2)}`);
-  log(`  XS compute per fetch (both boards): DSM ${kilo(dsmUnits)} units, raw ${kilo(rawUnits)} units (ratio ${round(dsmUnits / rawUnits, 2)})`);
+  log(`  XS compute per fetch (both boards): DSM ${kilo(dsmUnits)} units, raw ${kilo(rawUnits)} units (ratio ${round(dsmUnits / rawUnits, 2)}); FETCH requests per page: ${round(dsmFetches / (count + 1), 2)}`);
   log(`  bytes on the wire per round: DSM ${Math.round(dsmWire)} (the fetch, the home's rewrite notice and two barriers), raw ${Math.round(rawWire)}`);
+  // A 256-byte page splits each side's cost into a per-fetch and a per-byte part.
+  const small = 256;
+  const smallArgs = ['--count', String(count), '--size', String(small)];
+  const ds = await timedIntervals({ ...FETCH, pageSize: String(small), app: 'dsm-bench', appArgs: ['--mode', 'fetch', ...smallArgs] });
+  const rs = await timedIntervals({ ...FETCH, app: 'raw-fetch', appArgs: smallArgs });
+  const perByte = (big: number, little: number): number => (big - little) / (4096 - small);
+  const dsmByte = perByte(dsmUnits, ds.compute / ds.count);
+  const rawByte = perByte(rawUnits, rs.compute / rs.count);
+  log(
+    `  XS units = per fetch + per byte: DSM ${kilo(dsmUnits - 4096 * dsmByte)} + ${round(dsmByte, 1)}/byte, raw ${kilo(rawUnits - 4096 * rawByte)} + ${round(rawByte, 1)}/byte ` +
+      `(from 256-byte pages: DSM ${round((ds.ms * 1000) / ds.count, 1)} us, raw ${round((rs.ms * 1000) / rs.count, 1)} us)`,
+  );
   return { dsmUs: round(dsmUs, 1), rawUs: round(rawUs, 1), ratio: round(ratio, 3) };
 }
 

@@ -74,6 +74,26 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('campaign')
+    .description('randomized crash schedules over lossy links, each run compared with the fault-free result')
+    .argument('<app>', 'app folder or name, e.g. examples/laplace')
+    .option('--runs <n>', 'runs', '20')
+    .option('--boards <n>', 'working boards', '4')
+    .option('--spares <k>', 'standby spares', '2')
+    .addOption(new Option('--engine <engine>').choices(['xs', 'node', 'mixed']).default('node'))
+    .option('--seed <n>', 'campaign seed: run i uses a seed derived from it', '1')
+    .option('--link <spec>', 'link model before loss and corruption are added', 'uart:921600')
+    .option('--topology <kind>', 'line | ring | star | full', 'full')
+    .option('--loss <p>', 'frame loss on every link', '0.01')
+    .option('--corrupt <p>', 'frame corruption on every link', '0.001')
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (app: string, flags: Record<string, unknown>) => {
+      const { campaignCommand } = await import('./commands/campaign.js');
+      code = await campaignCommand(app, flags as unknown as import('./commands/campaign.js').CampaignFlags, appArgs);
+    });
+
+  program
     .command('bench')
     .description('benchmarks: mcapi | sim | dsm | ft')
     .argument('<which>')

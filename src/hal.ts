@@ -57,8 +57,10 @@ export interface Hal {
    * callback started have finished, with no time passing. Protocol cores use it to batch
    * output of one event (flush once, after everything the event caused). The simulator runs
    * such timers inside the same step, in the order they were set, before the board's next
-   * event; a real board runs them on its next event-loop turn. Code must not rely on more
-   * than "later than now, not re-entrantly".
+   * event — except after `event()` or `hang()` in that step, when they wait for the next step
+   * so the host can act first (a fault triggered by the event lands before them). A real board
+   * runs them on its next event-loop turn. Code must not rely on more than "later than now,
+   * not re-entrantly".
    */
   setTimer(delayMs: number, fire: () => void): number;
   clearTimer(id: number): void;

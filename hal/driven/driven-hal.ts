@@ -78,7 +78,8 @@ export class DrivenHal implements Hal {
   private soonHead = 0;
   private soonLive = 0;
   private deferredRun = 0;
-  private hungInBatch = false;
+  /** Set by hang() and event() until the next batch: zero-delay timers then go to the host. */
+  private holdDeferred = false;
   private readonly prng: Prng;
   private actions: BoardAction[] = [];
   private nextTimerId = 1;
@@ -110,7 +111,7 @@ export class DrivenHal implements Hal {
     if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
     const id = this.nextTimerId++;
     if (this.stopKind !== null) return id;
-    if (delayMs <= 0 && !this.hungInBatch) {
+    if (delayMs <= 0 && !this.holdDeferred) {
       // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
       this.soonIds.push(id);
       this.soonFns.push(fire);
@@ -148,8 +149,16 @@ export class DrivenHal implements Hal {
     return this.prng.random();
   }
 
+  /**
+   * The host may act on an event before the board goes on (a scenario's fault trigger): what
+   * is due at the end of this turn, and every zero-delay timer set later in this batch, becomes
+   * a host timer at the same virtual time, run in the next step — so `event('x'); setTimer(0, f)`
+   * lets a fault triggered by `x` land before `f`, as it would with the timer on a real board.
+   */
   event(name: string, value: number, detail?: string): void {
     this.record({ kind: 'event', name, value, detail: detail ?? '' });
+    this.holdDeferred = true;
+    this.deferToHost();
   }
 
   /**
@@ -176,7 +185,7 @@ export class DrivenHal implements Hal {
     this.record({ kind: 'hang', ms });
     // A hung board runs nothing until the hang is over: what was due at the end of this turn
     // becomes a host timer, which the host holds back until then.
-    this.hungInBatch = true;
+    this.holdDeferred = true;
     this.deferToHost();
   }
 
@@ -210,7 +219,7 @@ export class DrivenHal implements Hal {
   advance(now: number): void {
     this.time = now;
     this.deferredRun = 0;
-    this.hungInBatch = false;
+    this.holdDeferred = false;
   }
 
   /**

@@ -90,6 +90,23 @@ test('a self-re-arming zero-delay timer goes to the host after DEFERRED_PER_BATC
   t.true(hal.runDeferred(noError), 'a new batch runs end-of-turn timers again');
 });
 
+test('after event() end-of-turn timers become host timers, so a fault the event triggers lands first', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 5 });
+  hal.setTimer(0, () => {});
+  hal.event('ckpt-commit', 3);
+  hal.setTimer(0, () => {});
+  t.deepEqual(hal.takeActions(), [
+    { kind: 'event', name: 'ckpt-commit', value: 3, detail: '' },
+    { kind: 'timer-set', id: 1, at: 5 },
+    { kind: 'timer-set', id: 2, at: 5 },
+  ]);
+  t.false(hal.runDeferred(noError));
+  hal.advance(6);
+  hal.setTimer(0, () => {});
+  t.deepEqual(hal.takeActions(), [], 'the next batch runs them in the step again');
+  t.true(hal.runDeferred(noError));
+});
+
 test('after hang() end-of-turn timers become host timers (held back by the host until the hang ends)', (t) => {
   const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 5 });
   hal.setTimer(0, () => {});

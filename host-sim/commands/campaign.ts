@@ -1,0 +1,53 @@
+/** `mcdsm campaign <app>`: randomized crash schedules, each run compared with the fault-free result. */
+import { appNameOf, parseIntFlag } from '../sim/options.js';
+import { knownApps } from '../sim/factory.js';
+import { parseProbability } from '../sim/link-model.js';
+import { runCampaign } from '../campaign/campaign.js';
+
+export interface CampaignFlags {
+  runs: string;
+  boards: string;
+  spares: string;
+  engine: string;
+  seed: string;
+  link: string;
+  topology: string;
+  loss: string;
+  corrupt: string;
+  workers?: string;
+  json?: boolean;
+}
+
+function iterationsOf(args: readonly string[]): number {
+  const i = args.indexOf('--iters');
+  const v = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isInteger(v) && v > 0 ? v : 0;
+}
+
+export async function campaignCommand(appPath: string, flags: CampaignFlags, appArgs: string[]): Promise<number> {
+  const app = appNameOf(appPath, knownApps());
+  const out = (l: string) => process.stdout.write(l + '\n');
+  const s = await runCampaign({
+    app,
+    appArgs,
+    boards: parseIntFlag(flags.boards, '--boards', 1, 200),
+    spares: parseIntFlag(flags.spares, '--spares', 0, 50),
+    engine: flags.engine,
+    runs: parseIntFlag(flags.runs, '--runs', 1, 100_000),
+    seed: parseIntFlag(flags.seed, '--seed', 0, 2 ** 32 - 1),
+    link: flags.link,
+    topology: flags.topology,
+    loss: parseProbability(flags.loss, '--loss'),
+    corrupt: parseProbability(flags.corrupt, '--corrupt'),
+    iterations: iterationsOf(appArgs),
+    ...(flags.workers !== undefined ? { workers: parseIntFlag(flags.workers, '--workers', 1, 64) } : {}),
+    log: out,
+    onRun: (r) => {
+      if (r.outcome !== 'identical') out(`run ${r.index} seed ${r.seed} ${r.fault}: ${r.outcome.toUpperCase()} (${r.reason})`);
+    },
+  });
+  out(`campaign: ${s.runs} runs, ${s.identical} identical, ${s.wrong} wrong, ${s.hung} hung, ${s.unrecoverable} unrecoverable`);
+  out(`replay a run: mcdsm sim ${appPath} --boards ${flags.boards} --spares ${flags.spares} --engine ${flags.engine} --link "${flags.link},loss=${flags.loss},corrupt=${flags.corrupt}" --seed <seed> --fault <fault> -- ${appArgs.join(' ')}`);
+  if (flags.json) out(JSON.stringify({ runs: s.runs, identical: s.identical, wrong: s.wrong, hung: s.hung, unrecoverable: s.unrecoverable, seeds: s.seeds }));
+  return s.identical === s.runs ? 0 : 1;
+}

@@ -1,0 +1,364 @@
+/**
+ * Coordinated checkpoints: a rank's call (capture, diff, send to its buddies, tell the
+ * coordinator), the coordinator's two-phase commit (tally, commit to one board, announce, commit
+ * to the rest; abort with the reason), and applying the decision to every image of the board.
+ */
+import type { NetFrame } from '../net/net.js';
+import type { AppState } from './app-state.js';
+import { encodeAppState } from './app-state.js';
+import { FtFrame, NO_NODE, decodeCkptAbort, decodeCkptAt, decodeCkptStart, decodeCkptStored, decodeRound, encodeCkptAbort, encodeCkptAt, encodeCkptStart, encodeCkptStored, encodeRound } from './frames.js';
+import { buildPending } from './image.js';
+import type { Pending } from './image.js';
+import { APP_SEGMENT } from './run.js';
+import type { FtRun } from './run.js';
+import { StreamSender, sourceOfImage, sourceOfPending } from './stream.js';
+import type { RecvStatus, StreamSource } from './stream.js';
+import type { Segment } from './types.js';
+import { FtError } from './types.js';
+import { buddiesOf, membersOf } from './view.js';
+import { never } from './state.js';
+import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
+import { startStream, pump, stopStreams } from './transfer.js';
+
+/** A rank's checkpoint call: capture and diff now (errors here are the caller's), then send to the buddies. */
+export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress: number): Promise<void> {
+  if (!run.active) return never();
+  run.releaseRestored();
+  if (ft.phaseV !== 'running') return Promise.reject(new FtError('NOT_RUNNING', `checkpoint: the board is ${ft.phaseV}`));
+  const rank = run.rank;
+  if (ft.rounds.has(rank)) return Promise.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
+  if (typeof progress !== 'number' || !Number.isInteger(progress) || progress < 0 || progress > 0xffffffff) {
+    return Promise.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));
+  }
+  progressRun(ft, run, progress);
+  const round = Math.max(ft.lastCommitted, ft.lastAborted) + 1;
+  const refuse = (e: unknown): Promise<void> => {
+    const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
+    // The others would otherwise wait for this rank until the round times out.
+    ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
+    return Promise.reject(err);
+  };
+  let pending: Pending;
+  const image = ft.imageOf(rank);
+  try {
+    const segs: Segment[] = [{ name: APP_SEGMENT, bytes: encodeAppState(state) }];
+    for (const c of run.contents) {
+      for (const s of c.capture()) {
+        if (s.name !== c.prefix && !s.name.startsWith(c.prefix + '/')) {
+          throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
+        }
+        segs.push(s);
+      }
+    }
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap);
+  } catch (e) {
+    return refuse(e);
+  }
+  const limit = ft.options.maxStoreBytes;
+  if (ft.memoryTotal() + pending.bytes > limit) {
+    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${pending.bytes} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
+  }
+  image.pending = pending;
+  ft.notePeak();
+  return new Promise<void>((resolve, reject) => {
+    const entry: RankRound = {
+      run, rank, round, startedAt: ft.hal.now(), waiting: 0, streams: [], fullBytes: pending.size, changed: pending.changed, resolve, reject,
+    };
+    ft.rounds.set(rank, entry);
+    ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
+    ft.announce('ckpt-send', round, () => {
+      if (ft.rounds.get(rank) !== entry) return;
+      const buddies = buddiesOf(ft.map, rank, ft.options.buddies);
+      const src = sourceOfPending(pending);
+      entry.waiting = buddies.length;
+      for (const b of buddies) sendDelta(ft, entry, b, src, pending.base);
+      if (buddies.length === 0) rankStored(ft, entry);
+    });
+  });
+}
+
+/** Checkpoint here if the period or a `ckpt now` request says so. */
+export function opportunityRun(ft: FtState, run: FtRun, progress: number, state: () => AppState): Promise<boolean> {
+  if (!run.active) return never();
+  progressRun(ft, run, progress);
+  const every = ft.options.checkpointEvery;
+  const due = (every > 0 && progress > 0 && progress % every === 0) || progress === ft.requestTarget;
+  if (!due || ft.phaseV !== 'running') return Promise.resolve(false);
+  let s: AppState;
+  try {
+    s = state();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return checkpointRun(ft, run, s, progress).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof FtError && (e.code === 'ABORTED' || e.code === 'TIMEOUT' || e.code === 'NOT_RUNNING')) {
+        ft.hal.log('warn', `ft: checkpoint at ${progress} not taken: ${e.message}`);
+        return false;
+      }
+      throw e;
+    },
+  );
+}
+
+/** Resolves from a zero-delay timer, so the board's timers (heartbeats) run first. */
+export function yieldRun(ft: FtState, run: FtRun): Promise<void> {
+  if (!run.active) return never();
+  return new Promise<void>((resolve) => {
+    ft.hal.setTimer(0, () => {
+      if (run.active) resolve();
+    });
+  });
+}
+
+export function progressRun(ft: FtState, run: FtRun, progress: number): void {
+  if (run.active && progress > run.lastProgress) run.lastProgress = progress;
+}
+
+/**
+ * `ckpt now`: ask every rank to checkpoint at its next opportunity; resolves when a
+ * checkpoint commits after the request (or rejects on abort / timeout).
+ */
+export function requestCheckpoint(ft: FtState): Promise<{ generation: number; progress: number }> {
+  if (ft.phaseV === 'stopped') return Promise.reject(new FtError('NOT_RUNNING', `checkpointing stopped: ${ft.stopReasonV}`));
+  const ms = 2 * ft.options.checkpointTimeoutMs;
+  return new Promise((resolve, reject) => {
+    const w: RequestWaiter = {
+      after: ft.lastCommitted,
+      resolve,
+      reject,
+      timer: ft.hal.setTimer(ms, () => {
+        ft.dropWaiter(w);
+        reject(new FtError('TIMEOUT', `no checkpoint committed within ${ms} ms (does the app call opportunity() or checkpoint()?)`));
+      }),
+    };
+    ft.waiters.push(w);
+    ft.sendCtl(ft.phaseV === 'running' ? ft.viewCoord : ft.candidate(), FtFrame.CKPT_REQUEST, encodeCkptAt({ target: 0, node: ft.node, token: 0 }));
+  });
+}
+
+/** Stream a rank's delta to one buddy; a buddy without the base generation gets a full copy first. */
+export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: StreamSource, base: number): void {
+  const done: StreamDone = (status) => {
+    if (ft.rounds.get(entry.rank) !== entry) return;
+    if (status === 'stored') {
+      if (--entry.waiting === 0) rankStored(ft, entry);
+      return;
+    }
+    if (status === 'need-full') {
+      // The buddy lacks the base generation (it is new, or lost it): give it a full copy first.
+      const img = ft.imageOf(entry.rank);
+      startStream(ft, buddy, entry.rank, img.gen, 0, true, sourceOfImage(img), (st) => {
+        if (ft.rounds.get(entry.rank) !== entry) return;
+        if (st === 'stored') sendDelta(ft, entry, buddy, src, base);
+        else refuseRound(ft, entry, streamFailure(ft, buddy, st));
+      });
+      return;
+    }
+    refuseRound(ft, entry, streamFailure(ft, buddy, status));
+  };
+  const o = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now()), done };
+  entry.streams.push(o);
+  ft.outs.push(o);
+  pump(ft);
+}
+
+export function streamFailure(ft: FtState, buddy: number, status: 'stored' | RecvStatus): string {
+  return status === 'nomem'
+    ? `buddy node ${buddy} has no room for it (checkpoint memory limit ${ft.options.maxStoreBytes} bytes)`
+    : `buddy node ${buddy} rejected its data (${status})`;
+}
+
+export function refuseRound(ft: FtState, entry: RankRound, reason: string): void {
+  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round: entry.round, rank: entry.rank, reason }));
+}
+
+export function rankStored(ft: FtState, entry: RankRound): void {
+  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.rank }));
+}
+
+/** The round is committed (everyone stored it): make it the current generation everywhere on this board. */
+export function applyCommit(ft: FtState, round: number): void {
+  if (round <= ft.lastCommitted || round <= ft.lastAborted) return;
+  ft.lastPeakMultiple = Math.max(ft.roundPeakMultiple, ft.currentMultiple());
+  for (const img of ft.images.values()) {
+    const p = img.pending;
+    if (p === null) continue;
+    if (p.round === round && p.complete) img.commit();
+    else if (p.round <= round) img.discard();
+  }
+  for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
+  ft.lastCommitted = round;
+  ft.roundPeakMultiple = ft.currentMultiple();
+  const now = ft.hal.now();
+  let progress = ft.committedProgress;
+  let sent = 0;
+  let changed = 0;
+  let full = 0;
+  for (const [rank, e] of [...ft.rounds]) {
+    if (e.round !== round) continue;
+    ft.rounds.delete(rank);
+    for (const o of e.streams) sent += o.s.bytesSent;
+    changed += e.changed;
+    full += e.fullBytes;
+    progress = ft.imageOf(rank).progress;
+    ft.figures.lastMs = now - e.startedAt;
+    e.resolve();
+  }
+  ft.committedProgress = progress;
+  const f = ft.figures;
+  f.count++;
+  f.generation = round;
+  f.progress = progress;
+  f.bytesSent += sent;
+  f.changedBytes += changed;
+  f.fullImageBytes += full;
+  f.lastBytesSent = sent;
+  f.lastChangedBytes = changed;
+  f.lastFullImageBytes = full;
+  for (const w of ft.waiters.splice(0)) {
+    if (round <= w.after) {
+      ft.waiters.push(w);
+      continue;
+    }
+    ft.hal.clearTimer(w.timer);
+    w.resolve({ generation: round, progress });
+  }
+}
+
+export function applyAbort(ft: FtState, round: number, reason: string): void {
+  if (round <= ft.lastCommitted || round <= ft.lastAborted) return;
+  ft.lastAborted = round;
+  for (const img of ft.images.values()) if (img.pending !== null && img.pending.round <= round) img.discard();
+  for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
+  const dead = new Set<OutStream>();
+  for (const [rank, e] of [...ft.rounds]) {
+    if (e.round > round) continue;
+    ft.rounds.delete(rank);
+    for (const o of e.streams) dead.add(o);
+    e.reject(new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
+  }
+  stopStreams(ft, (o) => dead.has(o));
+  ft.figures.aborted++;
+  ft.figures.lastAbort = reason;
+  for (const w of ft.waiters.splice(0)) {
+    ft.hal.clearTimer(w.timer);
+    w.reject(new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
+  }
+  ft.hal.log('warn', `ft: checkpoint ${round} aborted: ${reason}`);
+}
+
+/** The coordinator's tally of `round` (null for a round already decided); the first frame of a round starts its timeout. */
+export function tallyFor(ft: FtState, round: number): Tally | null {
+  if (round <= Math.max(ft.lastCommitted, ft.lastAborted)) return null;
+  if (ft.tally !== null && ft.tally.round === round) return ft.tally;
+  if (ft.tally !== null && ft.tally.round > round) return null;
+  if (ft.tally !== null) ft.hal.clearTimer(ft.tally.timer);
+  const t: Tally = {
+    round, started: new Set(), stored: new Set(), decided: false, firstAt: ft.hal.now(),
+    timer: ft.hal.setTimer(ft.options.checkpointTimeoutMs, () => timeoutRound(ft, t)),
+  };
+  ft.tally = t;
+  return t;
+}
+
+export function timeoutRound(ft: FtState, t: Tally): void {
+  if (t.decided || ft.tally !== t) return;
+  const notCalled: number[] = [];
+  const notStored: number[] = [];
+  for (let r = 0; r < ft.map.length; r++) {
+    if (!t.started.has(r) && !t.stored.has(r)) notCalled.push(r);
+    else if (!t.stored.has(r)) notStored.push(r);
+  }
+  const parts: string[] = [];
+  const list = (rs: number[]): string => `${rs.length === 1 ? 'rank' : 'ranks'} ${rs.join(', ')}`;
+  if (notCalled.length > 0) parts.push(`${list(notCalled)} did not call checkpoint`);
+  if (notStored.length > 0) parts.push(`${list(notStored)} did not get ${notStored.length === 1 ? 'its' : 'their'} data stored with ${notStored.length === 1 ? 'its' : 'their'} buddies`);
+  abortRound(ft, t, `timed out after ${ft.options.checkpointTimeoutMs} ms: ${parts.join('; ')}`);
+}
+
+export function abortRound(ft: FtState, t: Tally, reason: string): void {
+  if (t.decided) return;
+  t.decided = true;
+  ft.hal.clearTimer(t.timer);
+  const payload = encodeCkptAbort({ round: t.round, rank: NO_NODE, reason });
+  ft.sendToAll(membersOf(ft.map).filter((n) => n !== ft.node), FtFrame.CKPT_ABORT, payload);
+  applyAbort(ft, t.round, reason);
+}
+
+export function decideCommit(ft: FtState, t: Tally): void {
+  t.decided = true;
+  ft.hal.clearTimer(t.timer);
+  const others = membersOf(ft.map).filter((n) => n !== ft.node);
+  const payload = encodeRound(t.round);
+  // One participant hears of the commit before the event: a crash on `ckpt-commit` leaves a
+  // commit that reached only some boards, the case recovery must resolve.
+  const first = others.shift();
+  if (first !== undefined) ft.sendCtl(first, FtFrame.CKPT_COMMIT, payload);
+  ft.announce('ckpt-commit', t.round, () => {
+    ft.sendToAll(others, FtFrame.CKPT_COMMIT, payload);
+    applyCommit(ft, t.round);
+  });
+}
+
+export function onCkptStart(ft: FtState, f: NetFrame): void {
+  const s = decodeCkptStart(f.payload);
+  if (s === null) return ft.malformed();
+  if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[s.rank] !== f.src) return ft.staleFrame();
+  const t = tallyFor(ft, s.round);
+  if (t !== null) t.started.add(s.rank);
+}
+
+export function onCkptStored(ft: FtState, f: NetFrame): void {
+  const s = decodeCkptStored(f.payload);
+  if (s === null) return ft.malformed();
+  if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[s.rank] !== f.src) return ft.staleFrame();
+  const t = tallyFor(ft, s.round);
+  if (t === null || t.decided) return;
+  t.stored.add(s.rank);
+  if (t.stored.size === ft.map.length) decideCommit(ft, t);
+}
+
+export function onCkptRefuse(ft: FtState, f: NetFrame): void {
+  const a = decodeCkptAbort(f.payload);
+  if (a === null) return ft.malformed();
+  if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[a.rank] !== f.src) return ft.staleFrame();
+  const t = tallyFor(ft, a.round);
+  if (t !== null) abortRound(ft, t, `rank ${a.rank} (node ${f.src}) could not checkpoint: ${a.reason}`);
+}
+
+export function onCkptCommit(ft: FtState, f: NetFrame): void {
+  const round = decodeRound(f.payload);
+  if (round === null) return ft.malformed();
+  if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
+  if (round <= ft.lastCommitted) return;
+  ft.announce('ckpt-commit', round, () => applyCommit(ft, round));
+}
+
+export function onCkptAbort(ft: FtState, f: NetFrame): void {
+  const a = decodeCkptAbort(f.payload);
+  if (a === null) return ft.malformed();
+  if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
+  applyAbort(ft, a.round, a.reason);
+}
+
+export function onCkptRequest(ft: FtState, f: NetFrame): void {
+  const a = decodeCkptAt(f.payload);
+  if (a === null) return ft.malformed();
+  if (!ft.isCoordinator()) return ft.staleFrame();
+  let furthest = 0;
+  for (const r of ft.runs.values()) furthest = Math.max(furthest, r.lastProgress);
+  for (const n of membersOf(ft.map)) furthest = Math.max(furthest, ft.detector.get(n)?.progress ?? 0);
+  const target = furthest + ft.options.requestMargin;
+  const to = membersOf(ft.map);
+  if (!to.includes(f.src)) to.push(f.src);
+  ft.sendToAll(to, FtFrame.CKPT_AT, encodeCkptAt({ target, node: f.src, token: a.token }));
+}
+
+export function onCkptAt(ft: FtState, f: NetFrame): void {
+  const a = decodeCkptAt(f.payload);
+  if (a === null) return ft.malformed();
+  if (ft.phaseV !== 'running' || f.epoch !== ft.epochV) return ft.staleFrame();
+  if (a.target > ft.requestTarget) ft.requestTarget = a.target;
+}

@@ -1,0 +1,238 @@
+/**
+ * Membership: heartbeats and the failure detector, the join handshake (version check,
+ * restarted boards), views at epochs, suspicions, and leaving a phase (runs revoked, rounds and
+ * streams dropped, images kept).
+ */
+import type { NetFrame } from '../net/net.js';
+import { FtFrame, NO_NODE, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { membersOf } from './view.js';
+import type { FtState } from './state.js';
+import { pump } from './transfer.js';
+import { applyCommit, applyAbort } from './checkpoint.js';
+import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload } from './recovery.js';
+
+/** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
+export function watched(ft: FtState): number[] {
+  const set = new Set<number>(membersOf(ft.map));
+  for (const p of ft.detector.all()) if (p.heard && !ft.refused.has(p.node)) set.add(p.node);
+  if (ft.part !== null) {
+    for (const n of ft.part.participants) set.add(n);
+    set.add(ft.part.coord);
+  }
+  set.delete(ft.node);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** The heartbeat timer: send a heartbeat, suspect the silent, repeat protocol steps that wait for an answer, resend stalled streams. */
+export function tick(ft: FtState): void {
+  if (!ft.started) return;
+  const now = ft.hal.now();
+  const o = ft.options;
+  if (ft.lastTick >= 0 && now - ft.lastTick > o.heartbeatMs + o.timeoutMs / 2) {
+    // Our own timer ran late: the board was hung or the app did not yield. That silence is ours.
+    ft.detector.stalled(now);
+  }
+  ft.lastTick = now;
+  if (ft.phaseV === 'stopped' && ft.stopIsDomain) {
+    // In place of heartbeats: whoever is still joining (a board that restarted or woke up) learns why.
+    ft.trySend(255, FtFrame.STOP, encodeReason(ft.stopReasonV));
+  }
+  if (ft.phaseV !== 'stopped') {
+    ft.counters.heartbeatsSent++;
+    const hb = encodeHeartbeat({
+      role: ft.role(),
+      coord: ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE,
+      incarnation: ft.incarnation,
+      hash: ft.versionHash,
+      committed: ft.lastCommitted,
+      aborted: ft.lastAborted,
+      progress: ft.progressNow(),
+    });
+    ft.trySend(255, FtFrame.HEARTBEAT, hb);
+    for (const n of ft.detector.expire(now, watched(ft), (n) => ft.net.reachable(n))) onSuspicion(ft, n);
+    resend(ft, now);
+    for (const x of ft.outs) {
+      if (!x.s.complete && x.s.next > x.s.acked && now - x.s.progressAt > o.rtoMs) x.s.goBack(now);
+    }
+    pump(ft);
+  }
+  ft.tickTimer = ft.hal.setTimer(o.heartbeatMs, () => tick(ft));
+}
+
+/** Protocol steps that wait for an answer are repeated every half timeout until it comes. */
+export function resend(ft: FtState, now: number): void {
+  const every = Math.max(ft.options.heartbeatMs, ft.options.timeoutMs / 2);
+  if (ft.phaseV === 'joining' && ft.startup === null && now - ft.lastJoinAt >= every) {
+    ft.lastJoinAt = now;
+    const c = ft.joinTarget >= 0 && !ft.detector.isSuspected(ft.joinTarget) ? ft.joinTarget : ft.candidate();
+    if (c === ft.node && ft.epochV === 0 && ft.map.includes(ft.node)) becomeStartupCoordinator(ft);
+    else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.incarnation, hash: ft.versionHash }));
+  }
+  if (ft.startup !== null) checkStartup(ft);
+  const r = ft.rec;
+  if (r !== null && r.phase !== 'done' && now - r.lastSend >= every) {
+    r.lastSend = now;
+    if (r.phase === 'collect') {
+      const missing = r.participants.filter((n) => !r.states.has(n));
+      ft.sendToAll(missing, FtFrame.REC_BEGIN, encodeRecBegin({ coord: ft.node, participants: r.participants }));
+    } else if (r.phase === 'transfer' && r.plan !== null && r.plan.ok) {
+      const waiting = r.participants.filter((n) => !r.ready.has(n));
+      ft.sendToAll(waiting, FtFrame.REC_PLAN, planPayload(ft, r));
+    }
+  }
+}
+
+export function onHeartbeat(ft: FtState, f: NetFrame): void {
+  const h = decodeHeartbeat(f.payload);
+  if (h === null) return ft.malformed();
+  ft.counters.heartbeatsReceived++;
+  const now = ft.hal.now();
+  const x = f.src;
+  const reborn = ft.detector.heartbeat(x, f.epoch, h, now);
+  if (h.hash !== ft.versionHash) {
+    refuseIfCoordinating(ft, x, h.hash);
+    return;
+  }
+  const member = membersOf(ft.map).includes(x);
+  if (!member && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
+  if (reborn && member) {
+    // It restarted: whatever it held is gone, as if it had crashed.
+    if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
+  }
+  if (f.epoch > ft.epochV) {
+    onNewerEpoch(ft, f.epoch, h.coord);
+    return;
+  }
+  if (ft.phaseV === 'joining' && f.epoch === ft.epochV && h.coord !== NO_NODE && h.coord !== ft.node) ft.joinTarget = h.coord;
+  if (f.epoch === ft.epochV && ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node) {
+    // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
+    if (h.committed > ft.lastCommitted && ft.hasPending(h.committed)) applyCommit(ft, h.committed);
+    if (h.aborted > ft.lastAborted && h.aborted > ft.lastCommitted) applyAbort(ft, h.aborted, 'aborted by the coordinator');
+  }
+}
+
+export function refuseIfCoordinating(ft: FtState, x: number, hash: number): void {
+  if (!ft.coordinating() || ft.refused.has(x)) return;
+  ft.refused.add(x);
+  const reason = `app version mismatch: node ${x} runs version ${hash.toString(16)}, the domain runs ${ft.versionHash.toString(16)}`;
+  ft.hal.log('error', `ft: refused node ${x}: ${reason}`);
+  ft.sendCtl(x, FtFrame.REFUSE, encodeReason(reason));
+}
+
+/** Someone is at a newer epoch that this board was not part of: it lost its place. */
+export function onNewerEpoch(ft: FtState, epoch: number, coord: number): void {
+  if (ft.phaseV === 'stopped') return;
+  ft.hal.log('warn', `ft: epoch ${epoch} is newer than ours (${ft.epochV}); rejoining`);
+  ft.setEpoch(epoch);
+  ft.enterPhase('joining');
+  ft.joinTarget = coord === NO_NODE ? -1 : coord;
+  ft.lastJoinAt = -Infinity;
+  resend(ft, ft.hal.now());
+}
+
+/** A board asks to be admitted (at boot, after a restart, after falling out of a view). */
+export function onJoin(ft: FtState, f: NetFrame): void {
+  const j = decodeJoin(f.payload);
+  if (j === null) return ft.malformed();
+  const x = f.src;
+  if (j.hash !== ft.versionHash) {
+    ft.refused.delete(x);
+    refuseIfCoordinating(ft, x, j.hash);
+    return;
+  }
+  const now = ft.hal.now();
+  const reborn = ft.detector.incarnation(x, j.incarnation, now);
+  if (ft.detector.isSuspected(x) && !membersOf(ft.map).includes(x)) ft.detector.clear(x, now);
+  if (ft.startup !== null) {
+    ft.startup.add(x);
+    checkStartup(ft);
+    return;
+  }
+  const r = ft.rec;
+  if (r !== null) {
+    if (r.phase === 'collect' && !r.participants.includes(x)) {
+      r.participants.push(x);
+      r.participants.sort((a, b) => a - b);
+      ft.sendToAll(r.participants, FtFrame.REC_BEGIN, encodeRecBegin({ coord: ft.node, participants: r.participants }));
+    } else if (r.phase === 'collect') {
+      ft.sendCtl(x, FtFrame.REC_BEGIN, encodeRecBegin({ coord: ft.node, participants: r.participants }));
+    }
+    return;
+  }
+  if (!ft.isCoordinator()) return;
+  if (membersOf(ft.map).includes(x)) {
+    // A member asking to join has lost its run (it restarted, or fell out of the view).
+    if (reborn) {
+      if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
+    } else beginRecovery(ft, `node ${x} rejoined`);
+    return;
+  }
+  ft.sendCtl(x, FtFrame.VIEW, encodeView({ coord: ft.node, generation: ft.lastCommitted, map: ft.map }));
+}
+
+export function onView(ft: FtState, f: NetFrame): void {
+  const v = decodeView(f.payload);
+  if (v === null) return ft.malformed();
+  if (ft.phaseV !== 'joining' || f.epoch < ft.epochV || v.map.includes(ft.node)) return ft.staleFrame();
+  ft.setEpoch(f.epoch);
+  ft.enterPhase('running');
+  ft.map = v.map;
+  ft.viewCoord = v.coord;
+  ft.lastCommitted = v.generation;
+  ft.lastAborted = v.generation;
+  // A spare keeps nothing: copies are handed out by recoveries.
+  ft.images.clear();
+  for (const n of membersOf(ft.map)) ft.detector.clear(n, ft.hal.now());
+  ft.hal.log('info', `ft: joined epoch ${f.epoch} as a spare`);
+}
+
+export function onRefuse(ft: FtState, f: NetFrame): void {
+  const reason = decodeReason(f.payload);
+  if (reason === null) return ft.malformed();
+  ft.stopWith(`refused by node ${f.src}: ${reason}`);
+}
+
+export function onStopFrame(ft: FtState, f: NetFrame): void {
+  const reason = decodeReason(f.payload);
+  if (reason === null) return ft.malformed();
+  if (f.epoch < ft.epochV && ft.phaseV !== 'joining') return ft.staleFrame();
+  ft.stopWith(reason, true);
+}
+
+export function onSuspectReport(ft: FtState, f: NetFrame): void {
+  const s = decodeSuspect(f.payload);
+  if (s === null) return ft.malformed();
+  if (f.epoch !== ft.epochV) return ft.staleFrame();
+  if (!ft.coordinating() && ft.candidate() !== ft.node) return;
+  const known = ft.detector.get(s.node);
+  // The reporter's route may be what failed: a board this one hears well is not excluded on hearsay.
+  if (known !== undefined && known.heard && !known.suspected && ft.hal.now() - known.lastHeard < ft.options.timeoutMs && ft.net.reachable(s.node)) return;
+  if (known !== undefined && known.incarnation >= 0 && known.incarnation !== s.incarnation && !membersOf(ft.map).includes(s.node)) return;
+  if (ft.detector.suspect(s.node, ft.hal.now())) onSuspicion(ft, s.node);
+  else if (ft.candidate() === ft.node && ft.rec === null && membersOf(ft.map).includes(s.node) && ft.phaseV !== 'joining') {
+    beginRecovery(ft, `node ${s.node} reported failed`);
+  }
+}
+
+/** A board fell silent: recover if this board should coordinate, else tell the one that should. */
+export function onSuspicion(ft: FtState, x: number): void {
+  ft.counters.suspicions++;
+  ft.hal.event('suspect', x);
+  ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.lastHeard ?? 0))} ms)`);
+  if (ft.phaseV === 'stopped') return;
+  if (ft.startup !== null) {
+    if (ft.map.includes(x)) beginRecovery(ft, `node ${x} did not join`);
+    return;
+  }
+  const r = ft.rec;
+  if (r !== null) {
+    if (r.participants.includes(x)) beginRecovery(ft, `node ${x} failed during recovery`);
+    return;
+  }
+  const p = ft.part;
+  const concerns = membersOf(ft.map).includes(x) || (p !== null && (p.participants.includes(x) || p.coord === x));
+  if (!concerns || ft.phaseV === 'joining') return;
+  const c = ft.candidate();
+  if (c === ft.node) beginRecovery(ft, `node ${x} failed`);
+  else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.incarnation ?? 0) }));
+}

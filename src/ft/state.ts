@@ -1,0 +1,419 @@
+/**
+ * Shared state and helpers of the fault-tolerance module (docs/FT.md).
+ */
+import type { Hal } from '../hal.js';
+import type { Net } from '../net/net.js';
+import { Sha256 } from '../util/sha256.js';
+import { utf8Encode } from '../util/utf8.js';
+import { ByteWriter } from './bytes.js';
+import { Detector } from './detector.js';
+import { Role } from './frames.js';
+import type { RecPlan, RecState } from './frames.js';
+import { Image } from './image.js';
+import type { FtOptions, ResolvedFtOptions } from './options.js';
+import { resolveFtOptions } from './options.js';
+import type { Plan } from './plan.js';
+import type { FtRun, FtRunHost } from './run.js';
+import type { RecvStatus, StreamReceiver, StreamSender } from './stream.js';
+import type { FtCheckpointFigures, FtPhase, FtRecoveryFigures } from './types.js';
+import { FtError } from './types.js';
+import { membersOf, ranksOf } from './view.js';
+
+/** What the module needs from the HAL. */
+export type FtHal = Pick<Hal, 'now' | 'setTimer' | 'clearTimer' | 'event' | 'log' | 'random'>;
+
+/** Port used by FT frames (both ends). */
+export const FT_PORT = 0;
+/** Control frames the network refused wait here for another try. */
+export const MAX_RETRY_QUEUE = 256;
+export const RETRY_MS = 10;
+
+export type StreamDone = (status: 'stored' | RecvStatus) => void;
+
+export interface OutStream {
+  s: StreamSender;
+  done: StreamDone;
+}
+
+/** One rank's part in a checkpoint round on this board. */
+export interface RankRound {
+  run: FtRun;
+  rank: number;
+  round: number;
+  startedAt: number;
+  waiting: number;
+  streams: OutStream[];
+  fullBytes: number;
+  changed: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** The coordinator's tally of one round. */
+export interface Tally {
+  round: number;
+  started: Set<number>;
+  stored: Set<number>;
+  decided: boolean;
+  timer: number;
+  firstAt: number;
+}
+
+/** The coordinator's side of a recovery. */
+export interface RecCoord {
+  epoch: number;
+  phase: 'collect' | 'transfer' | 'done';
+  participants: number[];
+  states: Map<number, RecState>;
+  ready: Set<number>;
+  plan: Plan | null;
+  bytes: number;
+  timer: number;
+  lastSend: number;
+}
+
+/** A participant's side of a recovery. */
+export interface RecPart {
+  epoch: number;
+  coord: number;
+  participants: number[];
+  plan: RecPlan | null;
+  /** Ranks whose image this board is to receive, and from which node. */
+  expecting: Map<number, number>;
+  sending: number;
+  bytesIn: number;
+  ready: boolean;
+}
+
+export interface RequestWaiter {
+  after: number;
+  resolve: (r: { generation: number; progress: number }) => void;
+  reject: (e: Error) => void;
+  timer: number;
+}
+
+export function never<T>(): Promise<T> {
+  return new Promise<T>(() => undefined);
+}
+
+export function hash32(text: string): number {
+  const d = new Sha256().update(utf8Encode(text)).digest();
+  return ((d[0] as number) | ((d[1] as number) << 8) | ((d[2] as number) << 16) | ((d[3] as number) << 24)) >>> 0;
+}
+
+/**
+ * The state of one board's fault-tolerance module, shared by its parts (membership.ts,
+ * checkpoint.ts, transfer.ts, recovery.ts: functions over this object), with the small helpers
+ * they all use: sending with retry, announcing a phase, images, memory figures.
+ */
+export class FtState {
+  readonly node: number;
+  readonly options: ResolvedFtOptions;
+  /** Hash of options.version, compared in the join handshake. */
+  readonly versionHash: number;
+  /** Random at boot: tells a restarted board from the one that was there before. */
+  readonly incarnation: number;
+  readonly net: Net;
+  readonly hal: FtHal;
+  readonly detector: Detector;
+  /** Where data frames are built (the network copies what it sends). */
+  readonly scratch: ByteWriter;
+
+  // Membership.
+  phaseV: FtPhase = 'joining';
+  epochV = 0;
+  maxEpochSeen = 0;
+  /** The node of each rank in the current view (during a recovery: the view being replaced). */
+  map: number[];
+  viewCoord: number;
+  /** Incarnation of every member when the current view formed: a different one later means it restarted. */
+  viewIncarnations = new Map<number, number>();
+  stopReasonV = '';
+  /** The stop is the domain's (a recovery found the run cannot go on), not just this board's. */
+  stopIsDomain = false;
+  /** Bumped at every change of epoch or phase; deferred effects of an older state do nothing. */
+  changes = 0;
+  started = false;
+  tickTimer = -1;
+  lastTick = -1;
+  lastJoinAt = -Infinity;
+  joinTarget = -1;
+  readonly refused = new Set<number>();
+
+  // Images and runs.
+  readonly images = new Map<number, Image>();
+  readonly runs = new Map<number, FtRun>();
+  runListener: ((run: FtRun) => void) | null = null;
+  stopListener: ((reason: string) => void) | null = null;
+
+  // Checkpoints.
+  lastCommitted = 0;
+  lastAborted = 0;
+  committedProgress = 0;
+  readonly rounds = new Map<number, RankRound>();
+  /** `ckpt now`: the opportunity every rank checkpoints at (-1: none). */
+  requestTarget = -1;
+  tally: Tally | null = null;
+  readonly waiters: RequestWaiter[] = [];
+
+  // Data streams.
+  outs: OutStream[] = [];
+  readonly receivers = new Map<string, StreamReceiver>();
+  pumpTimer = -1;
+
+  // Start and recovery.
+  startup: Set<number> | null = null;
+  rec: RecCoord | null = null;
+  part: RecPart | null = null;
+  recoveryStartedAt = -1;
+  /** Progress the runs had made when the recovery revoked them. */
+  recoveryProgress = 0;
+
+  /**
+   * Steps of the upper parts that the data path triggers (set by FaultTolerance): the fate of
+   * a ward's previous round learnt from its new delta, and a recovery copy installed.
+   */
+  hooks: { commit(round: number): void; copyInstalled(): void } = { commit: () => undefined, copyInstalled: () => undefined };
+
+  // Sending.
+  readonly retryQueue: { dst: number; type: number; payload: Uint8Array; changes: number; until: number }[] = [];
+  retryTimer = -1;
+
+  // Figures.
+  readonly figures: FtCheckpointFigures = {
+    count: 0, aborted: 0, generation: 0, progress: 0, lastMs: 0, bytesSent: 0, changedBytes: 0, fullImageBytes: 0,
+    lastBytesSent: 0, lastChangedBytes: 0, lastFullImageBytes: 0, lastAbort: '',
+  };
+  readonly recoveries: FtRecoveryFigures[] = [];
+  readonly counters = {
+    heartbeatsSent: 0, heartbeatsReceived: 0, suspicions: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
+  };
+  peakBytes = 0;
+  roundPeakMultiple = 0;
+  lastPeakMultiple = 0;
+
+  constructor(net: Net, hal: FtHal, options: FtOptions, readonly host: FtRunHost) {
+    this.options = resolveFtOptions(options);
+    this.net = net;
+    this.hal = hal;
+    this.node = net.node;
+    this.versionHash = hash32(this.options.version);
+    this.incarnation = Math.floor(hal.random() * 0xffffffff) >>> 0;
+    this.detector = new Detector(this.node, this.options.timeoutMs, this.options.startGraceMs);
+    this.scratch = new ByteWriter(this.options.maxPayload);
+    this.map = this.options.initialMap.slice();
+    this.viewCoord = Math.min(...this.map);
+  }
+
+  /** Forget a `ckpt now` waiter (it timed out). */
+  dropWaiter(w: RequestWaiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+  }
+
+  // ---- figures -----------------------------------------------------------------------------------
+
+  /** Checkpoint RAM of this board: own committed images, wards' committed images, tentative data; and its own state's size. */
+  memoryParts(): { own: number; ward: number; pending: number; state: number } {
+    const mine = new Set(this.phaseV === 'running' ? ranksOf(this.map, this.node) : []);
+    let own = 0;
+    let ward = 0;
+    let pending = 0;
+    let state = 0;
+    for (const img of this.images.values()) {
+      if (mine.has(img.rank)) {
+        own += img.committedBytes;
+        state += img.pending !== null ? img.pending.size : img.committedBytes;
+      } else ward += img.committedBytes;
+      pending += img.pendingBytes;
+    }
+    for (const rx of this.receivers.values()) if (rx.replica) pending += rx.pending.bytes;
+    return { own, ward, pending, state };
+  }
+
+  memoryTotal(): number {
+    const m = this.memoryParts();
+    return m.own + m.ward + m.pending;
+  }
+
+  /** Record the memory peak (tentative data just arrived or was built). */
+  notePeak(): void {
+    const m = this.memoryParts();
+    const total = m.own + m.ward + m.pending;
+    if (total > this.peakBytes) this.peakBytes = total;
+    if (m.state > 0) this.roundPeakMultiple = Math.max(this.roundPeakMultiple, total / m.state);
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------
+
+  /** Send a control frame; if the network refuses it, retry for a while. */
+  sendCtl(dst: number, type: number, payload: Uint8Array): void {
+    if (dst < 0 || dst > 254) return;
+    if (this.trySend(dst, type, payload)) return;
+    if (this.retryQueue.length >= MAX_RETRY_QUEUE) this.retryQueue.shift();
+    // Steps that need an answer are repeated by the protocol anyway; this only bridges a full queue.
+    this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.changes, until: this.hal.now() + this.options.timeoutMs });
+    if (this.retryTimer < 0) this.retryTimer = this.hal.setTimer(RETRY_MS, () => this.flushRetries());
+  }
+
+  /** Send once; true when the network took it (or it can never be sent). */
+  trySend(dst: number, type: number, payload: Uint8Array): boolean {
+    let ok = false;
+    try {
+      ok = this.net.send({ type, dst, srcPort: FT_PORT, dstPort: FT_PORT, payload });
+    } catch (e) {
+      this.hal.log('error', `ft: send to ${dst} failed: ${(e as Error).message}`);
+      return true;
+    }
+    if (ok) this.counters.framesOut++;
+    return ok;
+  }
+
+  flushRetries(): void {
+    this.retryTimer = -1;
+    const n = this.retryQueue.length;
+    for (let i = 0; i < n; i++) {
+      const r = this.retryQueue.shift();
+      if (r === undefined) break;
+      if (r.changes !== this.changes || this.hal.now() > r.until) continue;
+      this.counters.retries++;
+      if (!this.trySend(r.dst, r.type, r.payload)) {
+        this.retryQueue.push(r);
+      }
+    }
+    if (this.retryQueue.length > 0) this.retryTimer = this.hal.setTimer(RETRY_MS, () => this.flushRetries());
+  }
+
+  sendToAll(nodes: readonly number[], type: number, payload: Uint8Array): void {
+    for (const n of nodes) this.sendCtl(n, type, payload);
+  }
+
+  /** Announce a phase, then carry it out from a zero-delay timer unless the state moved on. */
+  announce(name: string, value: number, effect: () => void): void {
+    const ch = this.changes;
+    this.hal.event(name, value);
+    this.hal.setTimer(0, () => {
+      if (ch === this.changes && this.phaseV !== 'stopped') effect();
+    });
+  }
+
+  // ---- images ------------------------------------------------------------------------------------
+
+  imageOf(rank: number): Image {
+    let img = this.images.get(rank);
+    if (img === undefined) {
+      img = new Image(rank);
+      this.images.set(rank, img);
+    }
+    return img;
+  }
+
+  /** Checkpoint RAM now, as a multiple of this board's own state. */
+  currentMultiple(): number {
+    const m = this.memoryParts();
+    return m.state > 0 ? (m.own + m.ward + m.pending) / m.state : 0;
+  }
+
+  // ---- roles -------------------------------------------------------------------------------------
+
+  /** This board coordinates the current view's checkpoints. */
+  isCoordinator(): boolean {
+    return this.phaseV === 'running' && this.viewCoord === this.node;
+  }
+
+  /** Count a frame dropped as malformed. */
+  malformed(): void {
+    this.counters.malformed++;
+  }
+
+  /** Count a frame dropped as belonging to another epoch or phase. */
+  staleFrame(): void {
+    this.counters.stale++;
+  }
+
+  /** The role heartbeats announce. */
+  role(): number {
+    switch (this.phaseV) {
+      case 'joining': return Role.JOINING;
+      case 'recovering': return Role.RECOVERING;
+      case 'stopped': return Role.STOPPED;
+      default: return this.map.includes(this.node) ? Role.MEMBER : Role.SPARE;
+    }
+  }
+
+  /** The furthest progress of this board's runs (or of its last checkpoint). */
+  progressNow(): number {
+    let p = this.committedProgress;
+    for (const r of this.runs.values()) if (r.active && r.lastProgress > p) p = r.lastProgress;
+    return p;
+  }
+
+  /** Who should coordinate: the lowest member this board does not suspect (itself if none). */
+  candidate(): number {
+    for (const n of membersOf(this.map)) if (n === this.node || !this.detector.isSuspected(n)) return n;
+    return this.node;
+  }
+
+  /** This board holds complete tentative data of `round`. */
+  hasPending(round: number): boolean {
+    for (const img of this.images.values()) if (img.pending !== null && img.pending.round === round && img.pending.complete) return true;
+    return false;
+  }
+
+  /** This board coordinates something: the start, a recovery, or the current view. */
+  coordinating(): boolean {
+    return this.startup !== null || this.rec !== null || this.isCoordinator();
+  }
+
+  /** Move to `epoch` (never down): the network drops older frames from now on. */
+  setEpoch(epoch: number): void {
+    this.epochV = epoch;
+    this.net.epoch = epoch;
+    if (epoch > this.maxEpochSeen) this.maxEpochSeen = epoch;
+  }
+
+  // ---- phases ------------------------------------------------------------------------------------
+
+  /** Leave whatever this board was doing: runs, rounds, streams, coordination. Images stay. */
+  enterPhase(phase: FtPhase): void {
+    this.changes++;
+    this.phaseV = phase;
+    this.revokeRuns();
+    // Promises of the revoked runs' rounds are left unsettled: their main has stopped for good.
+    this.rounds.clear();
+    if (this.tally !== null) this.hal.clearTimer(this.tally.timer);
+    this.tally = null;
+    this.outs = [];
+    this.receivers.clear();
+    this.requestTarget = -1;
+    this.startup = null;
+    if (this.rec !== null) this.hal.clearTimer(this.rec.timer);
+    this.rec = null;
+    this.part = null;
+    for (const img of this.images.values()) {
+      // Tentative data of an undecided round stays until a recovery plan decides it; a
+      // half-received stream is worthless.
+      if (img.pending !== null && !img.pending.complete) img.discard();
+    }
+  }
+
+  revokeRuns(): void {
+    for (const r of this.runs.values()) r.active = false;
+    this.runs.clear();
+  }
+
+  /** Stop for good; `domain`: the whole run stops (this board then tells late joiners why). */
+  stopWith(reason: string, domain = false): void {
+    if (this.phaseV === 'stopped') return;
+    this.enterPhase('stopped');
+    this.stopReasonV = reason;
+    this.stopIsDomain = domain;
+    this.hal.log('error', `ft: stopped: ${reason}`);
+    this.hal.event('ft-stop', this.epochV, reason);
+    for (const w of this.waiters.splice(0)) {
+      this.hal.clearTimer(w.timer);
+      w.reject(new FtError('NOT_RUNNING', `checkpointing stopped: ${reason}`));
+    }
+    this.stopListener?.(reason);
+  }
+}

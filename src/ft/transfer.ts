@@ -1,0 +1,169 @@
+/**
+ * Checkpoint data between boards: outgoing streams (deltas to buddies, full copies in a recovery)
+ * pumped into the network within their window, and incoming ones checked and stored beside
+ * the committed image they patch (or installed whole, for a copy).
+ */
+import type { NetFrame } from '../net/net.js';
+import { AckStatus, FtFrame, decodeCkptAck, encodeCkptAck } from './frames.js';
+import { Pending } from './image.js';
+import { FLAG_LAST, FLAG_REPLICA, StreamReceiver, StreamSender, readDataHeader } from './stream.js';
+import type { StreamSource } from './stream.js';
+import { buddiesOf } from './view.js';
+import { RETRY_MS } from './state.js';
+import type { FtState, OutStream, StreamDone } from './state.js';
+
+export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
+  const s = new StreamSender(dst, rank, round, base, replica, src, ft.options.window, ft.hal.now());
+  ft.outs.push({ s, done });
+  pump(ft);
+}
+
+export function pump(ft: FtState): void {
+  for (const o of ft.outs) {
+    const s = o.s;
+    while (s.wants()) {
+      const payload = s.build(ft.scratch, ft.options.maxPayload);
+      if (!ft.trySend(s.dst, FtFrame.CKPT_DATA, payload)) {
+        if (ft.pumpTimer < 0) {
+          ft.pumpTimer = ft.hal.setTimer(RETRY_MS, () => {
+            ft.pumpTimer = -1;
+            pump(ft);
+          });
+        }
+        break;
+      }
+      s.sent(payload.length);
+    }
+  }
+}
+
+export function stopStreams(ft: FtState, filter: (o: OutStream) => boolean = () => true): void {
+  ft.outs = ft.outs.filter((o) => !filter(o));
+}
+
+export function onAck(ft: FtState, f: NetFrame): void {
+  const a = decodeCkptAck(f.payload);
+  if (a === null) return ft.malformed();
+  const o = ft.outs.find((x) => x.s.dst === f.src && x.s.rank === a.rank && x.s.round === a.round && x.s.replica === a.replica);
+  if (o === undefined) return ft.staleFrame();
+  const s = o.s;
+  if (a.status === AckStatus.OK || a.status === AckStatus.STORED) {
+    if (s.onAck(a.next, ft.hal.now()) || a.next === s.acked) {
+      if (s.complete) {
+        ft.outs.splice(ft.outs.indexOf(o), 1);
+        o.done('stored');
+      } else pump(ft);
+    }
+    return;
+  }
+  ft.outs.splice(ft.outs.indexOf(o), 1);
+  o.done(a.status === AckStatus.NEED_FULL ? 'need-full' : a.status === AckStatus.NO_MEMORY ? 'nomem' : 'malformed');
+}
+
+export function sendAck(ft: FtState, dst: number, rank: number, round: number, replica: boolean, next: number, status: number): void {
+  ft.sendCtl(dst, FtFrame.CKPT_ACK, encodeCkptAck({ round, rank, replica, next, status, info: ft.options.maxStoreBytes }));
+}
+
+export function onData(ft: FtState, f: NetFrame): void {
+  const h = readDataHeader(f.payload);
+  if (h === null) return ft.malformed();
+  if (f.epoch !== ft.epochV) return ft.staleFrame();
+  if ((h.flags & FLAG_REPLICA) !== 0) onReplicaData(ft, f, h.rank, h.round, h.seq, (h.flags & FLAG_LAST) !== 0);
+  else onDeltaData(ft, f, h.rank, h.round, h.base, h.seq, (h.flags & FLAG_LAST) !== 0);
+}
+
+/** A frame of a ward's delta: stored beside the committed copy it patches. */
+export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: number, base: number, seq: number, last: boolean): void {
+  if (ft.phaseV !== 'running' || ft.map[rank] !== f.src || !buddiesOf(ft.map, rank, ft.options.buddies).includes(ft.node)) {
+    return ft.staleFrame();
+  }
+  const key = `${f.src}/${rank}`;
+  let rx = ft.receivers.get(key);
+  const img = ft.imageOf(rank);
+  if (seq === 0 && (rx === undefined || rx.round !== round || rx.replica)) {
+    const old = img.pending;
+    if (old !== null && old.round !== round) {
+      // The ward moved on, so its previous round was decided: committed if it is now its base.
+      if (base === old.round) ft.hooks.commit(old.round);
+      else img.discard();
+    }
+    if (round <= Math.max(ft.lastCommitted, ft.lastAborted) || (img.pending !== null && img.pending.round === round)) {
+      // A round already decided, or a resend of one whose stream this board already has.
+      if (rx === undefined || rx.round !== round) return ft.staleFrame();
+    } else {
+      if (img.gen !== base) {
+        sendAck(ft, f.src, rank, round, false, 0, AckStatus.NEED_FULL);
+        return;
+      }
+      const pending = new Pending(round, base, false, 0);
+      img.pending = pending;
+      rx = new StreamReceiver(f.src, rank, round, false, pending);
+      ft.receivers.set(key, rx);
+    }
+  }
+  if (rx === undefined || rx.round !== round || rx.replica) return ft.staleFrame();
+  if (seq !== rx.expected) {
+    sendAck(ft, f.src, rank, round, false, rx.expected, rx.complete ? AckStatus.STORED : AckStatus.OK);
+    return;
+  }
+  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal());
+  if (status !== 'ok') {
+    img.discard();
+    ft.receivers.delete(key);
+    sendAck(ft, f.src, rank, round, false, rx.expected, status === 'nomem' ? AckStatus.NO_MEMORY : status === 'need-full' ? AckStatus.NEED_FULL : AckStatus.MALFORMED);
+    if (status === 'malformed') ft.malformed();
+    return;
+  }
+  if (rx.complete) ft.notePeak();
+  sendAck(ft, f.src, rank, round, false, rx.expected, rx.complete ? AckStatus.STORED : AckStatus.OK);
+}
+
+/** A frame of a full copy (a recovery's, or a repair of a buddy's copy): installed when complete. */
+export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: number, seq: number, last: boolean): void {
+  const p = ft.part;
+  // A copy may overtake the plan (it comes from another board than the coordinator): take it.
+  const forRecovery =
+    ft.phaseV === 'recovering' && p !== null && f.epoch === p.epoch &&
+    (p.plan === null || (p.expecting.get(rank) === f.src && gen === p.plan.generation));
+  const forRepair = ft.phaseV === 'running' && ft.map[rank] === f.src && buddiesOf(ft.map, rank, ft.options.buddies).includes(ft.node);
+  const key = `${f.src}/${rank}`;
+  let rx = ft.receivers.get(key);
+  if (!forRecovery && !forRepair) {
+    // A resend after completion: confirm it again so the sender stops.
+    if (ft.images.get(rank)?.gen === gen && (rx === undefined || rx.round !== gen)) sendAck(ft, f.src, rank, gen, true, seq + 1, AckStatus.STORED);
+    else ft.staleFrame();
+    return;
+  }
+  if (seq === 0 && (rx === undefined || rx.round !== gen || !rx.replica)) {
+    rx = new StreamReceiver(f.src, rank, gen, true, new Pending(gen, 0, true, 0));
+    ft.receivers.set(key, rx);
+  }
+  if (rx === undefined || rx.round !== gen || !rx.replica) return ft.staleFrame();
+  if (seq !== rx.expected) {
+    sendAck(ft, f.src, rank, gen, true, rx.expected, AckStatus.OK);
+    return;
+  }
+  const img = ft.imageOf(rank);
+  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal());
+  if (status !== 'ok') {
+    ft.receivers.delete(key);
+    sendAck(ft, f.src, rank, gen, true, rx.expected, status === 'nomem' ? AckStatus.NO_MEMORY : AckStatus.MALFORMED);
+    if (status === 'malformed') ft.malformed();
+    return;
+  }
+  if (!rx.complete) {
+    ft.notePeak();
+    sendAck(ft, f.src, rank, gen, true, rx.expected, AckStatus.OK);
+    return;
+  }
+  ft.receivers.delete(key);
+  const pend = rx.pending;
+  img.install(pend.table.map((e) => e.name), pend.whole.map((w) => w ?? new Uint8Array(0)), gen, pend.progress);
+  ft.notePeak();
+  sendAck(ft, f.src, rank, gen, true, rx.expected, AckStatus.STORED);
+  if (forRecovery && p !== null) {
+    p.expecting.delete(rank);
+    p.bytesIn += pend.size;
+    ft.hooks.copyInstalled();
+  }
+}

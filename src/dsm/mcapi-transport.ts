@@ -59,13 +59,15 @@ export class McapiDsmTransport implements DsmTransport {
   readonly rank: number;
   readonly size: number;
   readonly maxMessage: number;
-  onMessage: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: McapiDsmTransportStats = { sent: 0, received: 0, sendErrors: 0, dropped: 0, maxQueued: 0 };
   private readonly queue: { to: number; data: Uint8Array }[] = [];
   private inflight = 0;
   private readonly sendSlots: number;
+  private readonly recvSlots: number;
   private readonly receives: Request<number>[] = [];
   private closed = false;
+  private handler: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
+  private receiving = false;
 
   private constructor(
     private readonly mcapi: McapiNode,
@@ -78,9 +80,10 @@ export class McapiDsmTransport implements DsmTransport {
     this.size = plan.size;
     this.maxMessage = maxMessage;
     this.sendSlots = plan.sendSlots ?? 8;
+    this.recvSlots = plan.recvSlots ?? 6;
   }
 
-  /** Create this board's endpoint, find every other board's, and start receiving. */
+  /** Create this board's endpoint and find every other board's; receiving starts with onMessage. */
   static async open(mcapi: McapiNode, plan: McapiDsmPlan): Promise<McapiDsmTransport> {
     const { rank, size } = plan;
     if (!Number.isInteger(size) || size < 1 || size > 255 || !Number.isInteger(rank) || rank < 0 || rank >= size) {
@@ -108,9 +111,24 @@ export class McapiDsmTransport implements DsmTransport {
         throw new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${r} (node ${node}, port ${port}) within ${timeout} ms: ${(e as Error).message}`);
       }
     }
-    const t = new McapiDsmTransport(mcapi, ep, peers, plan, maxMessage);
-    for (let i = 0; i < (plan.recvSlots ?? 6); i++) t.post(new Uint8Array(payload));
-    return t;
+    return new McapiDsmTransport(mcapi, ep, peers, plan, maxMessage);
+  }
+
+  get onMessage(): ((fromRank: number, bytes: Uint8Array) => void) | null {
+    return this.handler;
+  }
+
+  /**
+   * Receiving starts when the DSM installs its handler, not in `open`: a peer that is ahead
+   * may already have sent (an ALLOC, a BARRIER_ARRIVE), and a receive posted before anyone
+   * listens could complete into the void. Until then messages wait in MCAPI's node queue.
+   */
+  set onMessage(fn: ((fromRank: number, bytes: Uint8Array) => void) | null) {
+    this.handler = fn;
+    if (fn && !this.receiving && !this.closed) {
+      this.receiving = true;
+      for (let i = 0; i < this.recvSlots; i++) this.post(new Uint8Array(this.mcapi.limits.maxPayload));
+    }
   }
 
   send(toRank: number, bytes: Uint8Array): void {
@@ -198,7 +216,7 @@ export class McapiDsmTransport implements DsmTransport {
       return;
     }
     this.stats.received++;
-    this.onMessage?.(from, msg.subarray(1));
+    this.handler?.(from, msg.subarray(1));
   }
 }
 

@@ -40,24 +40,41 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
   };
   let pending: Pending;
   const image = ft.imageOf(rank);
+  // The app state is a fresh encoding nobody else holds, and lending contents keep theirs
+  // unchanged until released: both are referenced rather than copied.
+  const lent = new Set<Segment>();
+  const lenders: (() => void)[] = [];
+  const giveBack = (): void => {
+    for (const f of lenders) f();
+  };
   try {
-    const segs: Segment[] = [{ name: APP_SEGMENT, bytes: encodeAppState(state) }];
+    const app: Segment = { name: APP_SEGMENT, bytes: encodeAppState(state) };
+    lent.add(app);
+    const segs: Segment[] = [app];
     for (const c of run.contents) {
-      for (const s of c.capture()) {
+      const captured = c.capture();
+      const release = c.release;
+      if (release !== undefined) lenders.push(() => release.call(c));
+      for (const s of captured) {
         if (s.name !== c.prefix && !s.name.startsWith(c.prefix + '/')) {
           throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
         }
         segs.push(s);
+        if (release !== undefined) lent.add(s);
       }
     }
-    pending = buildPending(image, segs, round, progress, ft.options.mergeGap);
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s));
   } catch (e) {
+    giveBack();
     return refuse(e);
   }
   const limit = ft.options.maxStoreBytes;
   if (ft.memoryTotal() + pending.bytes > limit) {
+    giveBack();
     return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${pending.bytes} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
+  pending.lenders = lenders;
+  image.discard();
   image.pending = pending;
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {

@@ -28,9 +28,15 @@ export class Pending {
   readonly table: SegEntry[] = [];
   /** Data of whole segments (null for patched ones), by table index. */
   readonly whole: (Uint8Array | null)[] = [];
+  /** Whole data that is lent (the content's own memory): copied at commit, never kept. */
+  readonly lent: boolean[] = [];
   readonly runs: Run[] = [];
-  /** Memory held: whole arrays and run bytes. */
+  /** Memory held: whole arrays and run bytes FT copied (lent bytes are not FT's). */
   bytes = 0;
+  /** Bytes referenced in lent memory. */
+  lentBytes = 0;
+  /** Called once when the data leaves (committed or dropped): contents that lent their bytes. */
+  lenders: (() => void)[] = [];
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
   changed = 0;
   /** Size of the image this data produces (sum of segment lengths). */
@@ -48,21 +54,31 @@ export class Pending {
     public progress: number,
   ) {}
 
-  addSeg(e: SegEntry, data: Uint8Array | null): number {
+  addSeg(e: SegEntry, data: Uint8Array | null, lent = false): number {
     this.table.push(e);
     this.whole.push(data);
+    this.lent.push(lent && data !== null);
     this.size += e.length;
     if (data !== null) {
-      this.bytes += data.length;
+      if (lent) this.lentBytes += data.length;
+      else this.bytes += data.length;
       this.changed += data.length;
     }
     return this.table.length - 1;
   }
 
-  addRun(seg: number, offset: number, bytes: Uint8Array): void {
+  addRun(seg: number, offset: number, bytes: Uint8Array, lent = false): void {
     this.runs.push({ seg, offset, bytes });
-    this.bytes += bytes.length;
+    if (lent) this.lentBytes += bytes.length;
+    else this.bytes += bytes.length;
     this.changed += bytes.length;
+  }
+
+  /** The data is no longer needed: give lent memory back. */
+  release(): void {
+    const l = this.lenders;
+    this.lenders = [];
+    for (const f of l) f();
   }
 }
 
@@ -105,7 +121,8 @@ export class Image {
       const e = p.table[i] as SegEntry;
       const w = p.whole[i];
       let arr: Uint8Array;
-      if (w !== null && w !== undefined) arr = w;
+      // Lent memory goes back to its owner: the image keeps a copy.
+      if (w !== null && w !== undefined) arr = p.lent[i] === true ? w.slice() : w;
       else {
         const j = this.find(e.name);
         // Checked when the entry was accepted; a mismatch here is a bug, not bad input.
@@ -120,10 +137,12 @@ export class Image {
   }
 
   discard(): void {
+    this.pending?.release();
     this.pending = null;
   }
 
   install(names: string[], data: Uint8Array[], gen: number, progress: number): void {
+    this.pending?.release();
     this.names = names;
     this.data = data;
     this.gen = gen;
@@ -203,9 +222,14 @@ export const MAX_NAME = 200;
 /**
  * The tentative data of `round` for `image`: each captured segment is diffed against the
  * committed segment of the same name and length (changed spans are copied), or copied whole.
- * Throws FtError('BAD_ARG') for a duplicate, empty or over-long name.
+ * Segments for which `lent` says so are referenced instead of copied (their owner keeps them
+ * unchanged until the pending data is released). Throws FtError('BAD_ARG') for a duplicate,
+ * empty or over-long name.
  */
-export function buildPending(image: Image, segments: readonly Segment[], round: number, progress: number, gap: number): Pending {
+export function buildPending(
+  image: Image, segments: readonly Segment[], round: number, progress: number, gap: number,
+  lent: (s: Segment) => boolean = () => false,
+): Pending {
   const p = new Pending(round, image.gen, false, progress);
   const seen = new Set<string>();
   if (segments.length > 0xffff) throw new FtError('BAD_ARG', `checkpoint: ${segments.length} segments, more than 65535`);
@@ -218,12 +242,13 @@ export function buildPending(image: Image, segments: readonly Segment[], round: 
     seen.add(s.name);
     const j = image.find(s.name);
     const old = j >= 0 ? (image.data[j] as Uint8Array) : null;
+    const byRef = lent(s);
     if (old !== null && old.length === s.bytes.length) {
       const seg = p.addSeg({ name: s.name, length: s.bytes.length, whole: false }, null);
       const bytes = s.bytes;
-      diffSpans(old, bytes, gap, (start, end) => p.addRun(seg, start, bytes.slice(start, end)));
+      diffSpans(old, bytes, gap, (start, end) => p.addRun(seg, start, byRef ? bytes.subarray(start, end) : bytes.slice(start, end), byRef));
     } else {
-      p.addSeg({ name: s.name, length: s.bytes.length, whole: true }, s.bytes.slice());
+      p.addSeg({ name: s.name, length: s.bytes.length, whole: true }, byRef ? s.bytes : s.bytes.slice(), byRef);
     }
   }
   p.complete = true;

@@ -14,15 +14,24 @@ export interface Segment {
  * A source of checkpoint content for one rank (the DSM's home pages, ...). Segment names are
  * `prefix` or start with `prefix/`; `app` is reserved for the application's own state.
  *
- * `capture` is called when the rank checkpoints; it may return views of live memory (the
- * bytes are copied before `capture`'s caller returns). `restore` is called once, when the
- * content is added to a run that was restored from a checkpoint, with the segments under
- * `prefix` that the checkpoint holds (possibly none).
+ * `capture` is called when the rank checkpoints; it may return views of live memory. Without
+ * `release`, the changed bytes are copied before the checkpoint call returns. `restore` is
+ * called once, when the content is added to a run that was restored from a checkpoint, with
+ * copies of the segments under `prefix` that the checkpoint holds (possibly none).
  */
 export interface CheckpointContent {
   readonly prefix: string;
   capture(): readonly Segment[];
   restore(segments: readonly Segment[]): void;
+  /**
+   * Optional: the content *lends* what `capture` returned instead of having it copied. The
+   * bytes must then stay exactly as captured — whatever the app or other boards write — until
+   * FT calls `release()`: once the round is committed (FT has copied them into its image),
+   * aborted, or settled by a recovery. A content that can promise this (copy-on-write, or
+   * nothing writes to it meanwhile) saves the tentative copy of its changes: with one buddy the
+   * checkpoint memory peaks at 2 + d times the state instead of 2 + 2d (d: the changed share).
+   */
+  release?(): void;
 }
 
 export type FtErrorCode =

@@ -74,6 +74,15 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('showcase')
+    .description('Laplace on 4 XS boards + a spare, a board crashed through its console, the same result (npm start)')
+    .option('--quiet', 'no live view')
+    .action(async (flags: { quiet?: boolean }) => {
+      const { showcaseCommand } = await import('./commands/showcase.js');
+      code = await showcaseCommand(flags);
+    });
+
+  program
     .command('campaign')
     .description('randomized crash schedules over lossy links, each run compared with the fault-free result')
     .argument('<app>', 'app folder or name, e.g. examples/laplace')

@@ -144,6 +144,7 @@ export class FaultTolerance implements FtRunHost {
         ownBytes: m.own,
         wardBytes: m.ward,
         pendingBytes: m.pending,
+        lentBytes: m.lent,
         totalBytes: total,
         peakBytes: ft.peakBytes,
         stateBytes: m.state,

@@ -181,6 +181,7 @@ export function onView(ft: FtState, f: NetFrame): void {
   ft.lastCommitted = v.generation;
   ft.lastAborted = v.generation;
   // A spare keeps nothing: copies are handed out by recoveries.
+  for (const img of ft.images.values()) img.discard();
   ft.images.clear();
   for (const n of membersOf(ft.map)) ft.detector.clear(n, ft.hal.now());
   ft.hal.log('info', `ft: joined epoch ${f.epoch} as a spare`);

@@ -214,11 +214,12 @@ export class FtState {
   // ---- figures -----------------------------------------------------------------------------------
 
   /** Checkpoint RAM of this board: own committed images, wards' committed images, tentative data; and its own state's size. */
-  memoryParts(): { own: number; ward: number; pending: number; state: number } {
+  memoryParts(): { own: number; ward: number; pending: number; lent: number; state: number } {
     const mine = new Set(this.phaseV === 'running' ? ranksOf(this.map, this.node) : []);
     let own = 0;
     let ward = 0;
     let pending = 0;
+    let lent = 0;
     let state = 0;
     for (const img of this.images.values()) {
       if (mine.has(img.rank)) {
@@ -226,9 +227,10 @@ export class FtState {
         state += img.pending !== null ? img.pending.size : img.committedBytes;
       } else ward += img.committedBytes;
       pending += img.pendingBytes;
+      lent += img.pending?.lentBytes ?? 0;
     }
     for (const rx of this.receivers.values()) if (rx.replica) pending += rx.pending.bytes;
-    return { own, ward, pending, state };
+    return { own, ward, pending, lent, state };
   }
 
   memoryTotal(): number {

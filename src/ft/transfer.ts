@@ -96,6 +96,7 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
         return;
       }
       const pending = new Pending(round, base, false, 0);
+      img.discard();
       img.pending = pending;
       rx = new StreamReceiver(f.src, rank, round, false, pending);
       ft.receivers.set(key, rx);

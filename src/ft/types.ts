@@ -114,8 +114,10 @@ export interface FtMemoryFigures {
   ownBytes: number;
   /** Committed images this board keeps for other ranks (it is their buddy). */
   wardBytes: number;
-  /** Tentative data (own and wards'), not yet committed. */
+  /** Tentative data (own and wards'), not yet committed, that FT holds. */
   pendingBytes: number;
+  /** Tentative data referenced in memory lent by contents (theirs, not counted in totalBytes). */
+  lentBytes: number;
   totalBytes: number;
   /** Highest totalBytes seen. */
   peakBytes: number;

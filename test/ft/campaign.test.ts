@@ -33,7 +33,8 @@ async function campaign(t: import('ava').ExecutionContext, k: Campaign): Promise
       boards: 4, spares: k.spares, seed, topology, ft: { buddies },
       ...(k.wire !== undefined ? { kind: 'stream' as const, wire: k.wire } : {}),
     });
-    c.spec = SPEC;
+    // Half the runs lend their state to FT (CheckpointContent.release) instead of having it copied.
+    c.spec = { ...SPEC, lend: seed % 2 === 1 };
     const faults: string[] = [];
     const plan = Array.from({ length: 1 + rng.int(2) }, () => ({ at: 100 + rng.int(1500), node: rng.int(6), kind: rng.int(6) }));
     plan.sort((a, b) => a.at - b.at);

@@ -197,3 +197,24 @@ test('crashes at random moments always end with the fault-free result', async (t
   }
   t.is(expected(SPEC, 0).length, 8);
 });
+
+test('a content that lends its bytes saves the tentative copy: memory peaks at 2 + d, not 2 + 2d', async (t) => {
+  const run = async (lend: boolean): Promise<{ peak: number; changed: number; full: number }> => {
+    const spec: AppSpec = { size: 32 * 1024, iters: 20, every: 5, frac: 0.06, iterMs: 20, lend };
+    const c = new Cluster({ boards: 4, seed: 12 });
+    c.spec = spec;
+    t.true(await c.runUntil(() => c.finished(), 60_000));
+    t.deepEqual(c.wrong(spec), []);
+    t.deepEqual(c.errors, [], 'nothing was written while lent');
+    const s = c.ft.get(2)!.stats();
+    t.is(s.memory.lentBytes, 0, 'everything given back');
+    return { peak: s.memory.peakMultiple, changed: s.checkpoints.lastChangedBytes, full: s.checkpoints.lastFullImageBytes };
+  };
+  const copied = await run(false);
+  const lent = await run(true);
+  const d = lent.changed / lent.full;
+  t.true(d > 0.2 && d < 0.35, `changed share ${d.toFixed(2)}`);
+  t.true(Math.abs(copied.peak - (2 + 2 * d)) < 0.02, `copied: ${copied.peak.toFixed(3)} vs ${(2 + 2 * d).toFixed(3)}`);
+  t.true(Math.abs(lent.peak - (2 + d)) < 0.02, `lent: ${lent.peak.toFixed(3)} vs ${(2 + d).toFixed(3)}`);
+  t.true(lent.peak <= 2.3);
+});

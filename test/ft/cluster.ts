@@ -29,6 +29,8 @@ export interface AppSpec {
   opportunities?: boolean;
   /** Extra app state saved with each checkpoint. */
   extra?: (rank: number, k: number) => unknown;
+  /** Lend the state to FT (CheckpointContent.release) instead of having it copied. */
+  lend?: boolean;
 }
 
 export interface EventRecord {
@@ -224,19 +226,26 @@ export class Cluster {
   private async app(n: number, ft: FaultTolerance, run: FtRun, spec: AppSpec): Promise<void> {
     const rank = run.rank;
     const data = run.generation === 0 ? initial(spec.size, rank) : new Uint8Array(spec.size);
+    let lent = 0;
     run.addContent({
       prefix: 'data',
-      capture: () => [{ name: 'data/state', bytes: data }],
+      capture: () => {
+        if (spec.lend === true) lent++;
+        return [{ name: 'data/state', bytes: data }];
+      },
       restore: (segs) => {
         const s = segs.find((x) => x.name === 'data/state');
         if (s === undefined || s.bytes.length !== data.length) throw new Error(`rank ${rank}: restore without data/state`);
         data.set(s.bytes);
       },
+      ...(spec.lend === true ? { release: () => void lent-- } : {}),
     });
     const restored = run.restored as { k?: number } | null;
     let k = restored?.k ?? 0;
     if (run.generation > 0 && restored?.k === undefined) throw new Error(`rank ${rank}: restored without k`);
     while (k < spec.iters) {
+      // A lending content promises its bytes stay as captured until released.
+      if (lent !== 0) throw new Error(`rank ${rank}: data written while lent to FT`);
       step(data, rank, k, spec.frac);
       k++;
       run.report(k);

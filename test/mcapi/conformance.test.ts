@@ -34,7 +34,19 @@ test('every conformance case passes on three in-process boards', async (t) => {
   const { hub, nodes } = makeNodes(3);
   const logs: string[] = [];
   const ctxs = contexts(hub, nodes, [], logs);
-  const results = await hub.run(Promise.all(ctxs.map((c) => conformanceApp.main(c))));
+  // A board process dies on an unhandled rejection: a case must handle every promise it makes.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  let results: unknown[];
+  try {
+    results = await hub.run(Promise.all(ctxs.map((c) => conformanceApp.main(c))));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  t.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
   const total = allCases().length;
   t.true(total >= 60, `at least 60 cases (have ${String(total)})`);
   for (const r of results) {

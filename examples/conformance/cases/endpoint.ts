@@ -156,9 +156,9 @@ export const endpointCases: Case[] = [
       const m = ctx.mcapi;
       if (ctx.rank === 0) {
         const req = m.getEndpointI(ctx.domain, ctx.peerNode(1), ctx.port(0));
-        const waiting = m.wait(req);
+        const waiting = ctx.assertRejectsStatus(m.wait(req), Status.MCAPI_ERR_REQUEST_CANCELLED, 'a wait on the cancelled request');
         m.cancel(req);
-        await ctx.assertRejectsStatus(waiting, Status.MCAPI_ERR_REQUEST_CANCELLED, 'a wait on the cancelled request');
+        await waiting;
         ctx.assertThrowsStatus(() => m.cancel(req), Status.MCAPI_ERR_REQUEST_CANCELLED, 'cancel twice');
         await ctx.sync('cancelled');
         await ctx.sync('created');

@@ -61,11 +61,11 @@ export const nodeCases: Case[] = [
       const ep = m.createEndpoint(ctx.port(0));
       const recv = m.msgRecvI(ep, new Uint8Array(8));
       const get = m.getEndpointI(ctx.domain, ctx.node, ctx.port(1));
-      const blocked = m.msgRecv(ep, new Uint8Array(8));
+      const blocked = ctx.assertRejectsStatus(m.msgRecv(ep, new Uint8Array(8)), Status.MCAPI_ERR_REQUEST_CANCELLED, 'blocking msgRecv across finalize');
       m.finalize();
       ctx.assertEqual(recv.status, Status.MCAPI_ERR_REQUEST_CANCELLED, 'pending msgRecvI after finalize');
       ctx.assertEqual(get.status, Status.MCAPI_ERR_REQUEST_CANCELLED, 'pending getEndpointI after finalize');
-      await ctx.assertRejectsStatus(blocked, Status.MCAPI_ERR_REQUEST_CANCELLED, 'blocking msgRecv across finalize');
+      await blocked;
       ctx.assertThrowsStatus(() => m.createEndpoint(ctx.port(0)), Status.MCAPI_ERR_NODE_NOTINIT, 'createEndpoint after finalize');
       ctx.assertThrowsStatus(() => m.finalize(), Status.MCAPI_ERR_NODE_NOTINIT, 'finalize twice');
       m.initialize(ctx.domain, ctx.node);

@@ -47,7 +47,7 @@ export class BoardHost {
   }
 
   apply(events: readonly BoardEvent[]): void {
-    for (const e of events) this.applyOne(e);
+    for (let i = 0; i < events.length; i++) this.applyOne(events[i]!);
   }
 
   /**

@@ -307,11 +307,15 @@ export function decodeEvents(bytes: Uint8Array): BoardEvent[] {
 
 export function encodeActions(actions: readonly BoardAction[]): Uint8Array {
   let payload = 0;
-  for (const a of actions) if (a.kind === 'tx') payload += a.bytes.length;
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
+    if (a.kind === 'tx') payload += a.bytes.length;
+  }
   const w = new Writer(initialSize(actions.length, payload));
   w.u8(TAG_ACTIONS);
   w.varint(actions.length, 'actions.length');
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
     switch (a.kind) {
       case 'tx':
         w.u8(AC_TX);

@@ -143,6 +143,11 @@ export class HopLink {
   /** Queue a frame (hop fields are filled at transmission). False when down or full. */
   enqueue(frame: Uint8Array, cls: QueueClass): boolean {
     if (!this.canEnqueue(cls)) return false;
+    if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
+      // The usual case: nothing waiting and room in the window, so straight into a slot.
+      this.send(frame, this.host.clock.now());
+      return true;
+    }
     this.queue.push(frame);
     this.pump();
     return true;
@@ -288,16 +293,20 @@ export class HopLink {
     const window = this.host.opts.window;
     const now = this.host.clock.now();
     while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
-      const frame = this.queue.shift() as Uint8Array;
-      const s = this.next;
-      this.slots[s] = frame;
-      this.sentAt[s] = now;
-      this.retransmitted[s] = 0;
-      this.sacked[s] = 0;
-      this.next = (s + 1) & 0xff;
-      this.transmit(s);
-      if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
+      this.send(this.queue.shift() as Uint8Array, now);
     }
+  }
+
+  /** Put a frame in the next slot of the window and transmit it. */
+  private send(frame: Uint8Array, now: number): void {
+    const s = this.next;
+    this.slots[s] = frame;
+    this.sentAt[s] = now;
+    this.retransmitted[s] = 0;
+    this.sacked[s] = 0;
+    this.next = (s + 1) & 0xff;
+    this.transmit(s);
+    if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
   }
 
   private transmit(s: number): void {

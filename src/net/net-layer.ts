@@ -436,7 +436,9 @@ export class NetLayer implements Net {
 
   private dispatch(frame: NetFrame): void {
     let taken = false;
-    for (const r of this.handlers) {
+    const handlers = this.handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const r = handlers[i];
       if (frame.type < r.first || frame.type > r.last) continue;
       taken = true;
       try {
@@ -523,7 +525,8 @@ export class NetLayer implements Net {
 
   /** The up link with the lowest index towards neighbour `peer`. */
   private linkTo(peer: number): HopLink | null {
-    for (const hop of this.hops) if (hop.up && hop.peer === peer) return hop;
+    const hops = this.hops;
+    for (let i = 0; i < hops.length; i++) if (hops[i].up && hops[i].peer === peer) return hops[i];
     return null;
   }
 

@@ -79,7 +79,8 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {
     const entry: RankRound = {
-      run, rank, round, startedAt: ft.hal.now(), waiting: 0, streams: [], fullBytes: pending.size, changed: pending.changed, resolve, reject,
+      run, rank, round, startedAt: ft.hal.now(), waiting: 0, stored: false, progress, base: pending.base, streams: [],
+      fullBytes: pending.size, changed: pending.changed, resolve, reject,
     };
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
@@ -192,7 +193,19 @@ export function refuseRound(ft: FtState, entry: RankRound, reason: string): void
 }
 
 export function rankStored(ft: FtState, entry: RankRound): void {
+  entry.stored = true;
   ft.sendCtl(ft.viewCoord, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.rank }));
+}
+
+/**
+ * Repeat where each open round stands. The network drops frames queued on a link that dies, so
+ * a START or STORED can be lost while routes change; the coordinator's tally takes repeats.
+ */
+export function repeatRounds(ft: FtState): void {
+  for (const e of ft.rounds.values()) {
+    if (e.stored) ft.sendCtl(ft.viewCoord, FtFrame.CKPT_STORED, encodeCkptStored({ round: e.round, rank: e.rank }));
+    else ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round: e.round, rank: e.rank, base: e.base, progress: e.progress }));
+  }
 }
 
 /** The round is committed (everyone stored it): make it the current generation everywhere on this board. */

@@ -8,7 +8,7 @@ import { FtFrame, NO_NODE, decodeHeartbeat, decodeJoin, decodeReason, decodeSusp
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 import { pump } from './transfer.js';
-import { applyCommit, applyAbort } from './checkpoint.js';
+import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
 import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload } from './recovery.js';
 
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
@@ -69,6 +69,10 @@ export function resend(ft: FtState, now: number): void {
     else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.incarnation, hash: ft.versionHash }));
   }
   if (ft.startup !== null) checkStartup(ft);
+  if (ft.phaseV === 'running' && ft.rounds.size > 0 && now - ft.lastRoundRepeat >= every) {
+    ft.lastRoundRepeat = now;
+    repeatRounds(ft);
+  }
   const r = ft.rec;
   if (r !== null && r.phase !== 'done' && now - r.lastSend >= every) {
     r.lastSend = now;

@@ -42,6 +42,10 @@ export interface RankRound {
   round: number;
   startedAt: number;
   waiting: number;
+  /** Every buddy holds the data (CKPT_STORED sent). */
+  stored: boolean;
+  progress: number;
+  base: number;
   streams: OutStream[];
   fullBytes: number;
   changed: number;
@@ -155,6 +159,7 @@ export class FtState {
   requestTarget = -1;
   tally: Tally | null = null;
   readonly waiters: RequestWaiter[] = [];
+  lastRoundRepeat = 0;
 
   // Data streams.
   outs: OutStream[] = [];

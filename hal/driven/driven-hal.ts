@@ -77,6 +77,8 @@ export class DrivenHal implements Hal {
   private readonly soonFns: ((() => void) | null)[] = [];
   private soonHead = 0;
   private soonLive = 0;
+  /** Bumped whenever the arrays are emptied, so a round in progress knows to stop. */
+  private soonGen = 0;
   private deferredRun = 0;
   /** Set by hang() and event() until the next batch: zero-delay timers then go to the host. */
   private holdDeferred = false;
@@ -236,8 +238,10 @@ export class DrivenHal implements Hal {
     }
     const fns = this.soonFns;
     const end = fns.length;
+    const gen = this.soonGen;
     let ran = false;
-    for (let i = this.soonHead; i < end && this.stopKind === null; i++) {
+    // A callback may empty the arrays (event(), hang(), halt()): the round ends there.
+    for (let i = this.soonHead; i < end && this.soonGen === gen; i++) {
       const fire = fns[i]!;
       if (fire === null) continue;
       fns[i] = null;
@@ -251,8 +255,10 @@ export class DrivenHal implements Hal {
         onError(err);
       }
     }
-    this.soonHead = end;
-    this.compactSoon();
+    if (this.soonGen === gen) {
+      this.soonHead = end;
+      this.compactSoon();
+    }
     return ran;
   }
 
@@ -299,6 +305,7 @@ export class DrivenHal implements Hal {
   }
 
   private clearSoon(): void {
+    this.soonGen++;
     this.soonIds.length = 0;
     this.soonFns.length = 0;
     this.soonHead = 0;

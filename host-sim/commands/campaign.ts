@@ -30,7 +30,7 @@ export async function campaignCommand(appPath: string, flags: CampaignFlags, app
   const s = await runCampaign({
     app,
     appArgs,
-    boards: parseIntFlag(flags.boards, '--boards', 1, 200),
+    boards: parseIntFlag(flags.boards, '--boards', 1, 254),
     spares: parseIntFlag(flags.spares, '--spares', 0, 50),
     engine: flags.engine,
     runs: parseIntFlag(flags.runs, '--runs', 1, 100_000),

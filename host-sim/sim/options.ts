@@ -66,7 +66,7 @@ export function engineList(engine: string, total: number): EngineName[] {
 }
 
 export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]): SimConfig {
-  const boards = parseIntFlag(flags.boards, '--boards', 1, 200);
+  const boards = parseIntFlag(flags.boards, '--boards', 1, 254);
   const spares = parseIntFlag(flags.spares, '--spares', 0, 50);
   const total = boards + spares;
   if (total > 254) throw new SpecError(`--boards + --spares: ${total} boards exceed the 254 a domain can hold`);

@@ -85,6 +85,35 @@ export interface LinkSummary {
   predictedMs: number;
 }
 
+/** One recovery, as the coordinator of the new view reported it (virtual times). */
+export interface RecoverySummary {
+  epoch: number;
+  generation: number;
+  failed: number[];
+  /** Nodes that took the failed ranks (spares, or survivors when shrinking). */
+  replacements: number[];
+  ranks: number[];
+  shrink: boolean;
+  detectMs: number;
+  restoreMs: number;
+  totalMs: number;
+  lostIterations: number;
+  bytes: number;
+}
+
+export interface CheckpointSummary {
+  /** Checkpoints committed (the most any board took part in). */
+  count: number;
+  /** Checkpoint data bytes sent by all boards. */
+  bytesSent: number;
+  /** Bytes that changed (what an ideal incremental scheme sends). */
+  changedBytes: number;
+  /** What full images would have cost. */
+  fullImageBytes: number;
+  /** Highest checkpoint RAM / checkpointed state of any board. */
+  memoryMultiple: number;
+}
+
 export interface SimSummary {
   ok: boolean;
   reason: string;
@@ -93,12 +122,20 @@ export interface SimSummary {
   boards: BoardSummary[];
   links: LinkSummary[];
   faults: FaultRecord[];
+  recoveries: RecoverySummary[];
+  checkpoints: CheckpointSummary;
   wire: { frames: number; bytes: number };
   /** Events handed to boards (frames, timers, console lines, boots). */
   events: number;
   virtualMs: number;
   wallMs: number;
   seed: number;
+}
+
+/** The parts of src/ft's FtStats the summary reads (sent by boards as JSON). */
+interface FtStatsLike {
+  checkpoints?: { count?: number; bytesSent?: number; changedBytes?: number; fullImageBytes?: number };
+  memory?: { peakMultiple?: number };
 }
 
 type QItem =
@@ -149,6 +186,8 @@ export class Simulator {
   private readonly trace: Trace;
   private readonly dirs: [WireDirection, WireDirection][] = [];
   private readonly results = new Map<number, unknown>();
+  private readonly recoveries = new Map<number, RecoverySummary>();
+  private readonly ftStats = new Map<number, FtStatsLike>();
   readonly faults: FaultRecord[] = [];
   private now = 0;
   private events = 0;
@@ -439,6 +478,10 @@ export class Simulator {
     const t = this.now;
     this.trace.digest(t, slot.node, TAG.event, `${name}=${value}:${detail}`);
     this.trace.add({ name: `${name}=${value}`, cat: 'app', ph: 'i', s: 't', ts: t * 1000, tid: slot.node, args: detail ? { detail } : {} });
+    if (name === 'ft-recovery' || name === 'ft-stats') {
+      this.onFtFigures(slot.node, name, value, detail);
+      return;
+    }
     if (name === 'fault') {
       // The board applied a fault command (from any console line); attribute it to the scenario
       // when the scenario sent that command.
@@ -472,6 +515,50 @@ export class Simulator {
       this.consoleInput(step.board, step.command + '\n', 'scenario');
       return false;
     });
+  }
+
+  private onFtFigures(node: number, name: string, value: number, detail: string): void {
+    let v: unknown;
+    try {
+      v = JSON.parse(detail);
+    } catch {
+      this.observer.log?.(node, 'warn', `unreadable ${name} figures: ${detail.slice(0, 80)}`);
+      return;
+    }
+    if (typeof v !== 'object' || v === null) return;
+    if (name === 'ft-stats') {
+      this.ftStats.set(node, v as FtStatsLike);
+      return;
+    }
+    const r = v as Partial<RecoverySummary>;
+    const num = (x: unknown) => (typeof x === 'number' ? x : 0);
+    const nums = (x: unknown) => (Array.isArray(x) ? x.filter((n): n is number => typeof n === 'number') : []);
+    this.recoveries.set(value, {
+      epoch: num(r.epoch ?? value),
+      generation: num(r.generation),
+      failed: nums(r.failed),
+      replacements: nums(r.replacements),
+      ranks: nums(r.ranks),
+      shrink: r.shrink === true,
+      detectMs: round3(num(r.detectMs)),
+      restoreMs: round3(num(r.restoreMs)),
+      totalMs: round3(num(r.totalMs)),
+      lostIterations: num(r.lostIterations),
+      bytes: num(r.bytes),
+    });
+  }
+
+  private checkpointSummary(): CheckpointSummary {
+    const all = [...this.ftStats.values()];
+    const c = (f: (s: FtStatsLike) => number | undefined) => all.map((s) => f(s) ?? 0);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    return {
+      count: Math.max(0, ...c((s) => s.checkpoints?.count)),
+      bytesSent: sum(c((s) => s.checkpoints?.bytesSent)),
+      changedBytes: sum(c((s) => s.checkpoints?.changedBytes)),
+      fullImageBytes: sum(c((s) => s.checkpoints?.fullImageBytes)),
+      memoryMultiple: round3(Math.max(0, ...c((s) => s.memory?.peakMultiple))),
+    };
   }
 
   boardSummaries(): BoardSummary[] {
@@ -524,6 +611,8 @@ export class Simulator {
       boards: this.boardSummaries(),
       links,
       faults: this.faults,
+      recoveries: [...this.recoveries.values()].sort((a, b) => a.epoch - b.epoch),
+      checkpoints: this.checkpointSummary(),
       wire: { frames: links.reduce((a, l) => a + l.frames, 0), bytes: links.reduce((a, l) => a + l.bytes, 0) },
       events: this.events,
       virtualMs: round3(this.now),

@@ -4,7 +4,9 @@
  * non-home pages, write-only ranges, declared writes, read-only checks).
  */
 import { DsmError, type DsmArray, type DsmElementType, type DsmHome, type DsmViewOf } from './types.js';
+import { copyInto, copyOf } from './bytes.js';
 import { RangeList } from './range-list.js';
+import { ReadChecker, type ReadCheck, type SnapshotBudget } from './read-check.js';
 import { StaleMap } from './stale-map.js';
 
 export const ELEMENT_TYPES: readonly DsmElementType[] = [
@@ -34,13 +36,6 @@ export function bytesPerElement(type: DsmElementType): number {
   }
 }
 
-/** A read-only acquisition being watched: the range and a hash of its bytes when handed out. */
-interface ReadCheck {
-  start: number;
-  end: number;
-  hash: number;
-}
-
 export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T> {
   readonly bytesPerElement: number;
   /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. */
@@ -62,6 +57,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Every writable range acquired (bytes): the source of write notices for home pages. */
   readonly declared: RangeList;
   private readonly reads: ReadCheck[] = [];
+  private readonly checker: ReadChecker;
 
   constructor(
     readonly id: number,
@@ -75,6 +71,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     homes: Uint8Array,
     readonly rank: number,
     private readonly maxRanges: number,
+    budget: SnapshotBudget,
   ) {
     this.bytesPerElement = bytesPerElement(type);
     this.byteLength = length * this.bytesPerElement;
@@ -89,6 +86,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     this.homePages = mine;
     this.writeOnly = new RangeList();
     this.declared = new RangeList(maxRanges);
+    this.checker = new ReadChecker(this.bytes, this.words, budget);
   }
 
   get granulesPerPage(): number {
@@ -132,23 +130,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   // ---- read-only checks ----------------------------------------------------------------
 
-  /**
-   * Position-dependent 32-bit hash (FNV-1a steps over 32-bit words). Each step is a bijection
-   * of the running hash, so changing any single word always changes the result.
-   */
-  private hash(start: number, end: number): number {
-    const b = this.bytes;
-    let h = 0x811c9dc5 | 0;
-    let i = start;
-    while (i < end && (i & 3) !== 0) h = Math.imul(h ^ b[i++]!, 0x01000193);
-    const wEnd = end >> 2;
-    const w = this.words;
-    for (let k = i >> 2; k < wEnd; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
-    if (wEnd << 2 > i) i = wEnd << 2;
-    while (i < end) h = Math.imul(h ^ b[i++]!, 0x01000193);
-    return h;
-  }
-
   /** Start watching [start, end) (bytes) for writes; parts already declared writable are skipped. */
   watchRead(start: number, end: number, violations: string[]): void {
     let s = start;
@@ -159,6 +140,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       this.verify(r, violations);
       if (r.start < s) s = r.start;
       if (r.end > e) e = r.end;
+      this.checker.drop(r);
       this.reads.splice(i, 1);
     }
     let cursor = s;
@@ -176,11 +158,11 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         `dsm.acquire(${this.describe(start, end)}, 'r'): more than maxRangesPerInterval=${this.maxRanges} separate read-only ranges of '${this.name}' in one interval`,
       );
     }
-    this.reads.push({ start, end, hash: this.hash(start, end) });
+    this.reads.push(this.checker.take(start, end));
   }
 
   private verify(r: ReadCheck, violations: string[]): void {
-    if (this.hash(r.start, r.end) !== r.hash) {
+    if (!this.checker.unchanged(r)) {
       violations.push(`${this.describe(r.start, r.end)} was written through a read-only ('r') acquisition`);
     }
   }
@@ -191,9 +173,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       const r = this.reads[i]!;
       if (r.end <= start || r.start >= end) continue;
       this.verify(r, violations);
+      this.checker.drop(r);
       this.reads.splice(i, 1);
-      if (r.start < start) this.reads.push({ start: r.start, end: start, hash: this.hash(r.start, start) });
-      if (r.end > end) this.reads.push({ start: end, end: r.end, hash: this.hash(end, r.end) });
+      if (r.start < start) this.reads.push(this.checker.take(r.start, start));
+      if (r.end > end) this.reads.push(this.checker.take(end, r.end));
     }
   }
 
@@ -206,7 +189,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /**
    * Store bytes that came from elsewhere (fetched from a home, or a diff applied at the home)
-   * at byte offset `off`. Watched read ranges are checked before and re-hashed after, so a
+   * at byte offset `off`. Watched read ranges are checked before and recorded again after, so a
    * legitimate update is not mistaken for a write through a read-only view. On a page with a
    * twin only bytes this board has not changed are taken (and the twin follows), and
    * write-only ranges keep the local bytes: in a race-free program the incoming bytes and the
@@ -222,7 +205,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       }
     }
     if (this.twins.size === 0 && this.writeOnly.empty) {
-      this.bytes.set(data, off);
+      copyInto(this.bytes, off, data);
     } else {
       const ps = this.pageSize;
       for (let p = Math.floor(off / ps); p * ps < end; p++) {
@@ -236,13 +219,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         if (cursor < e) this.storeSegment(p, cursor, e, data, off);
       }
     }
-    for (const r of touched) r.hash = this.hash(r.start, r.end);
+    for (const r of touched) this.checker.refresh(r);
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number): void {
     const twin = this.twins.get(page);
     if (!twin) {
-      this.bytes.set(data.subarray(s - dataOff, e - dataOff), s);
+      copyInto(this.bytes, s, data.subarray(s - dataOff, e - dataOff));
       return;
     }
     const base = page * this.pageSize;
@@ -280,7 +263,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const ps = this.pageSize;
     for (let p = Math.floor(start / ps); p * ps < end; p++) {
       if (this.isHome(p) || this.twins.has(p)) continue;
-      this.twins.set(p, this.bytes.slice(p * ps, (p + 1) * ps));
+      this.twins.set(p, copyOf(this.bytes.subarray(p * ps, (p + 1) * ps)));
     }
   }
 
@@ -343,6 +326,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     this.twins.clear();
     this.writeOnly.clear();
     this.declared.clear();
+    for (const r of this.reads) this.checker.drop(r);
     this.reads.length = 0;
   }
 }

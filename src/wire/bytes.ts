@@ -30,3 +30,39 @@ export function ownBuffer(b: Uint8Array): ArrayBuffer {
   if (b.byteOffset === 0 && b.length === buf.byteLength && buf instanceof ArrayBuffer) return buf;
   return buf.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
 }
+
+/**
+ * Index of the first 0x00 in bytes[from, to), or -1. Reads aligned 32-bit words and tests
+ * four bytes at once ((w - 0x01010101) & ~w & 0x80808080 is non-zero exactly when a byte of w
+ * is zero): a quarter of the operations of a byte loop, and on XS faster than the generic
+ * `indexOf`, which looks every element up as a property.
+ */
+export function findZero(bytes: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to && ((bytes.byteOffset + i) & 3) !== 0) {
+    if (bytes[i] === 0) return i;
+    i++;
+  }
+  const words = (to - i) >> 2;
+  if (words >= 4) {
+    const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let j = 0;
+    let x = 0;
+    while (j < words && ((x = w[j]) - 0x01010101 & ~x & 0x80808080) === 0) j++;
+    i += j << 2;
+  }
+  while (i < to) {
+    if (bytes[i] === 0) return i;
+    i++;
+  }
+  return -1;
+}
+
+/** Copy src[from, to) into dst at `at`: a loop for a few bytes, `set` (a C loop on XS) beyond. */
+export function copyRun(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
+  if (to - from < 16) {
+    for (let i = from; i < to; i++) dst[at++] = src[i];
+  } else {
+    dst.set(src.subarray(from, to), at);
+  }
+}

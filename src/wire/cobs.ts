@@ -4,6 +4,8 @@
  * mid-stream or loses bytes resynchronises at the next 0x00. Overhead: 1 byte per 254 + 2.
  */
 
+import { copyRun, findZero } from './bytes.js';
+
 /** Most bytes `cobsEncode` writes for `n` input bytes, delimiter included. */
 export function cobsEncodedLength(n: number): number {
   return n + Math.floor(n / 254) + 2;
@@ -18,26 +20,33 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
   if (offset < 0 || offset + need > out.length) {
     throw new RangeError(`cobsEncode needs ${need} bytes at offset ${offset}, out has ${out.length}`);
   }
+  // Run by run rather than byte by byte: a run (up to the next zero, at most 254 bytes) is
+  // copied whole and its code byte written in front of it.
   let codePos = offset;
   let w = offset + 1;
-  let code = 1;
-  for (let i = start; i < end; i++) {
-    const b = src[i];
-    if (b === 0) {
-      out[codePos] = code;
+  let i = start;
+  let zero = findZero(src, i, end);
+  for (;;) {
+    const limit = end - i > 254 ? i + 254 : end;
+    const atZero = zero >= 0 && zero < limit;
+    const runEnd = atZero ? zero : limit;
+    const len = runEnd - i;
+    copyRun(src, i, runEnd, out, w);
+    w += len;
+    if (atZero) {
+      out[codePos] = len + 1;
       codePos = w++;
-      code = 1;
+      i = runEnd + 1;
+      zero = findZero(src, i, end);
+    } else if (len === 254) {
+      out[codePos] = 0xff;
+      codePos = w++;
+      i = runEnd;
     } else {
-      out[w++] = b;
-      code++;
-      if (code === 0xff) {
-        out[codePos] = code;
-        codePos = w++;
-        code = 1;
-      }
+      break;
     }
   }
-  out[codePos] = code;
+  out[codePos] = w - codePos;
   out[w++] = 0;
   return w - offset;
 }
@@ -114,13 +123,22 @@ export class CobsDeframer {
   push(chunk: Uint8Array): void {
     const buf = this.buf;
     const max = buf.length;
-    for (let i = 0; i < chunk.length; i++) {
+    const n = chunk.length;
+    let i = 0;
+    // The next 0x00 at or after i in this chunk; -1 for none, -2 not looked for yet.
+    let zero = -2;
+    while (i < n) {
+      if (zero < i && zero !== -1) zero = findZero(chunk, i, n);
+      if (this.discarding) {
+        if (zero < 0) return;
+        i = zero;
+      }
       const b = chunk[i];
       if (b === 0) {
         this.endFrame();
+        i++;
         continue;
       }
-      if (this.discarding) continue;
       this.started = true;
       if (this.left === 0) {
         if (this.pendingZero) {
@@ -132,14 +150,21 @@ export class CobsDeframer {
         }
         this.left = b - 1;
         this.pendingZero = b !== 0xff;
-      } else {
-        if (this.len >= max) {
-          this.overrun();
-          continue;
-        }
-        buf[this.len++] = b;
-        this.left--;
+        i++;
+        continue;
       }
+      // Data bytes of the current run: as many as are here, up to the next zero.
+      let runEnd = n - i > this.left ? i + this.left : n;
+      if (zero >= 0 && zero < runEnd) runEnd = zero;
+      const take = runEnd - i;
+      if (this.len + take > max) {
+        this.overrun();
+        continue;
+      }
+      copyRun(chunk, i, runEnd, buf, this.len);
+      this.len += take;
+      this.left -= take;
+      i = runEnd;
     }
   }
 

@@ -107,6 +107,28 @@ test('after event() end-of-turn timers become host timers, so a fault the event 
   t.true(hal.runDeferred(noError));
 });
 
+test('an event() from inside an end-of-turn timer hands the rest of the round to the host', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 2 });
+  const fired: string[] = [];
+  hal.setTimer(0, () => {
+    fired.push('a');
+    hal.setTimer(0, () => fired.push('c'));
+    hal.event('phase', 1);
+  });
+  hal.setTimer(0, () => fired.push('b'));
+  t.true(hal.runDeferred(noError));
+  t.deepEqual(fired, ['a']);
+  t.deepEqual(hal.takeActions(), [
+    { kind: 'event', name: 'phase', value: 1, detail: '' },
+    { kind: 'timer-set', id: 2, at: 2 },
+    { kind: 'timer-set', id: 3, at: 2 },
+  ]);
+  t.false(hal.runDeferred(noError));
+  t.true(hal.fireTimer(2));
+  t.true(hal.fireTimer(3));
+  t.deepEqual(fired, ['a', 'b', 'c']);
+});
+
 test('after hang() end-of-turn timers become host timers (held back by the host until the hang ends)', (t) => {
   const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 5 });
   hal.setTimer(0, () => {});

@@ -126,3 +126,137 @@ test('the deframer never throws on random garbage', (t) => {
   );
   t.pass();
 });
+
+/** The byte-at-a-time encoder and deframer the run-wise ones replaced: the reference they must match. */
+function referenceEncode(src: Uint8Array): number[] {
+  const out: number[] = [0];
+  let codePos = 0;
+  let code = 1;
+  for (const b of src) {
+    if (b === 0) {
+      out[codePos] = code;
+      codePos = out.length;
+      out.push(0);
+      code = 1;
+    } else {
+      out.push(b);
+      code++;
+      if (code === 0xff) {
+        out[codePos] = code;
+        codePos = out.length;
+        out.push(0);
+        code = 1;
+      }
+    }
+  }
+  out[codePos] = code;
+  out.push(0);
+  return out;
+}
+
+class ReferenceDeframer {
+  frames: number[][] = [];
+  overruns = 0;
+  garbage = 0;
+  private buf: number[] = [];
+  private left = 0;
+  private pendingZero = false;
+  private started = false;
+  private discarding = false;
+  constructor(private readonly max: number) {}
+  push(chunk: Uint8Array): void {
+    for (const b of chunk) {
+      if (b === 0) {
+        if (this.discarding) {
+          // counted already
+        } else if (this.left !== 0) {
+          this.garbage++;
+        } else if (this.started) {
+          this.frames.push(this.buf);
+        }
+        this.buf = [];
+        this.left = 0;
+        this.pendingZero = false;
+        this.started = false;
+        this.discarding = false;
+        continue;
+      }
+      if (this.discarding) continue;
+      this.started = true;
+      if (this.left === 0) {
+        if (this.pendingZero) {
+          if (this.buf.length >= this.max) {
+            this.overruns++;
+            this.discarding = true;
+            continue;
+          }
+          this.buf.push(0);
+        }
+        this.left = b - 1;
+        this.pendingZero = b !== 0xff;
+      } else {
+        if (this.buf.length >= this.max) {
+          this.overruns++;
+          this.discarding = true;
+          continue;
+        }
+        this.buf.push(b);
+        this.left--;
+      }
+    }
+  }
+}
+
+/** Long zero-free stretches, zero-rich stretches, and plain random bytes, joined. */
+const arbMixed = fc
+  .array(
+    fc.oneof(
+      fc.integer({ min: 1, max: 700 }).map((n) => Uint8Array.from({ length: n }, (_, i) => ((i * 37) % 255) + 1)),
+      fc.array(fc.constantFrom(0, 0, 1, 0xff), { maxLength: 40 }).map((a) => Uint8Array.from(a)),
+      fc.uint8Array({ maxLength: 200, size: 'max' }),
+    ),
+    { maxLength: 5 },
+  )
+  .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p])));
+
+test('run-wise encoding equals the byte-at-a-time reference, at any alignment', (t) => {
+  fc.assert(
+    fc.property(arbMixed, fc.nat(7), fc.nat(5), (data, shift, outShift) => {
+      const backing = new Uint8Array(data.length + shift);
+      backing.set(data, shift);
+      const src = backing.subarray(shift);
+      const out = new Uint8Array(cobsEncodedLength(data.length) + outShift);
+      const n = cobsEncode(src, out, outShift);
+      return Buffer.from(out.subarray(outShift, outShift + n)).equals(Buffer.from(referenceEncode(data)));
+    }),
+    { seed: 11, numRuns: 400 },
+  );
+  t.pass();
+});
+
+test('the run-wise deframer matches the reference on any stream, chunking and limit (garbage included)', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(arbMixed.map((d) => Uint8Array.from(referenceEncode(d))), fc.uint8Array({ maxLength: 300, size: 'max' })), { maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 10 }),
+      fc.integer({ min: 1, max: 800 }),
+      (pieces, cuts, max) => {
+        const stream = Uint8Array.from(pieces.flatMap((p) => [...p]));
+        const got: number[][] = [];
+        const d = new CobsDeframer(max, (f) => got.push([...f]));
+        const ref = new ReferenceDeframer(max);
+        let pos = 0;
+        for (let i = 0; pos < stream.length; i++) {
+          const n = cuts[i % cuts.length]!;
+          const chunk = stream.subarray(pos, pos + n);
+          d.push(chunk);
+          ref.push(chunk);
+          pos += n;
+        }
+        t.deepEqual(got, ref.frames);
+        return d.frames === ref.frames.length && d.overruns === ref.overruns && d.garbage === ref.garbage;
+      },
+    ),
+    { seed: 12, numRuns: 400 },
+  );
+});

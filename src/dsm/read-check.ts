@@ -1,0 +1,112 @@
+/**
+ * Watching read-only acquisitions for writes. A watched range keeps what its bytes were when
+ * it was handed out (or when data last arrived into it) and is compared at release.
+ *
+ * Three ways to keep it, the cheapest first:
+ *  - a snapshot as BigInts (XS: `BigInt.fromArrayBuffer` copies natively and two BigInts
+ *    compare with one memcmp, so taking and checking cost a few units per 16 KiB chunk);
+ *  - a snapshot as a byte copy, compared word by word (engines without that function);
+ *  - past the snapshot budget (`maxReadSnapshot` bytes per board per interval), a 32-bit
+ *    position-dependent hash, taken at acquire and again at release: no memory, about 6.5
+ *    XS units per byte per pass.
+ * A snapshot detects every change; the hash every change of one 32-bit word and others
+ * with probability 1 - 2^-32.
+ */
+import { bigintFromBuffer, copyOf, sameBytes, sliceBuffer, type FromArrayBuffer } from './bytes.js';
+
+/** BigInt snapshots are taken in chunks so a check never holds more than one extra chunk. */
+const CHUNK = 16384;
+
+/** Snapshot bytes a board holds, shared by all its arrays. */
+export interface SnapshotBudget {
+  readonly max: number;
+  used: number;
+}
+
+export interface ReadCheck {
+  readonly start: number;
+  readonly end: number;
+  /** Snapshot chunks (XS). */
+  big: bigint[] | null;
+  /** Snapshot bytes (other engines). */
+  copy: Uint8Array | null;
+  /** Used when neither snapshot is kept. */
+  hash: number;
+}
+
+export class ReadChecker {
+  private readonly fromBuffer: FromArrayBuffer | undefined = bigintFromBuffer();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly words: Int32Array,
+    private readonly budget: SnapshotBudget,
+  ) {}
+
+  /** Start watching bytes [start, end). */
+  take(start: number, end: number): ReadCheck {
+    const r: ReadCheck = { start, end, big: null, copy: null, hash: 0 };
+    this.record(r);
+    return r;
+  }
+
+  /** True when the range still holds what was recorded. */
+  unchanged(r: ReadCheck): boolean {
+    if (r.big !== null) {
+      const from = this.fromBuffer!;
+      for (let i = 0, a = r.start; a < r.end; i++, a += CHUNK) {
+        if (from(sliceBuffer(this.bytes, a, Math.min(a + CHUNK, r.end))) !== r.big[i]) return false;
+      }
+      return true;
+    }
+    if (r.copy !== null) return sameBytes(this.bytes, r.start, r.copy, 0, r.end - r.start);
+    return this.hash(r.start, r.end) === r.hash;
+  }
+
+  /** Record the range's current bytes (after data arrived into it legitimately). */
+  refresh(r: ReadCheck): void {
+    this.drop(r);
+    this.record(r);
+  }
+
+  /** Stop watching: the snapshot's bytes go back to the budget. */
+  drop(r: ReadCheck): void {
+    if (r.big !== null || r.copy !== null) this.budget.used -= r.end - r.start;
+    r.big = null;
+    r.copy = null;
+  }
+
+  private record(r: ReadCheck): void {
+    const n = r.end - r.start;
+    if (this.budget.used + n > this.budget.max) {
+      r.hash = this.hash(r.start, r.end);
+      return;
+    }
+    this.budget.used += n;
+    const from = this.fromBuffer;
+    if (from === undefined) {
+      r.copy = copyOf(this.bytes.subarray(r.start, r.end));
+      return;
+    }
+    const big: bigint[] = [];
+    for (let a = r.start; a < r.end; a += CHUNK) big.push(from(sliceBuffer(this.bytes, a, Math.min(a + CHUNK, r.end))));
+    r.big = big;
+  }
+
+  /**
+   * Position-dependent 32-bit hash (FNV-1a steps over 32-bit words). Each step is a bijection
+   * of the running hash, so changing any single word always changes the result.
+   */
+  private hash(start: number, end: number): number {
+    const b = this.bytes;
+    let h = 0x811c9dc5 | 0;
+    let i = start;
+    while (i < end && (i & 3) !== 0) h = Math.imul(h ^ b[i++]!, 0x01000193);
+    const wEnd = end >> 2;
+    const w = this.words;
+    for (let k = i >> 2; k < wEnd; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
+    if (wEnd << 2 > i) i = wEnd << 2;
+    while (i < end) h = Math.imul(h ^ b[i++]!, 0x01000193);
+    return h;
+  }
+}

@@ -11,12 +11,14 @@ import { counterApp } from './counter/app.js';
 import { idleApp } from './idle/app.js';
 import { mcapiBenchApp } from '../bench/apps/mcapi-bench.js';
 import { rawEchoApp } from '../bench/apps/raw-echo.js';
+import { ftBenchApp } from '../bench/apps/ft-bench.js';
+import { rawStreamApp } from '../bench/apps/raw-stream.js';
 import { laplaceSeqApp } from './laplace/seq-app.js';
 import { dsmBenchApp } from '../bench/apps/dsm-bench.js';
 import { rawFetchApp } from '../bench/apps/raw-fetch.js';
 
 export function appRegistry(): Map<string, App | RawApp> {
   const apps = new Map<string, App | RawApp>();
-  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, mcapiBenchApp, rawEchoApp, laplaceSeqApp, dsmBenchApp, rawFetchApp]) apps.set(app.name, app);
+  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, mcapiBenchApp, rawEchoApp, laplaceSeqApp, dsmBenchApp, rawFetchApp, ftBenchApp, rawStreamApp]) apps.set(app.name, app);
   return apps;
 }

@@ -10,6 +10,11 @@ export async function benchCommand(which: string, flags: { json?: boolean }, _ap
       result = await benchMcapi({ log });
       break;
     }
+    case 'ft': {
+      const { benchFt } = await import('../../bench/ft.js');
+      result = await benchFt({ log });
+      break;
+    }
     case 'sim': {
       const { benchSim } = await import('../../bench/sim.js');
       result = await benchSim({ log });

@@ -4,6 +4,7 @@
  * printable-ASCII names. Decoding never trusts the input: every read is bounds-checked and a
  * short or malformed message raises DecodeError, which the core counts and drops.
  */
+import { copyInto } from './bytes.js';
 
 export class DecodeError extends Error {
   constructor(message: string) {
@@ -25,27 +26,38 @@ export function varintSize(value: number): number {
   return n;
 }
 
-/** A growable message writer; `finish()` returns an exactly sized copy the caller may hand off. */
+/**
+ * Bytes every message buffer keeps free before the message, for a transport to prepend its
+ * own header in place (DsmTransport.headroom) instead of copying the message.
+ */
+export const MAX_HEADROOM = 8;
+
+/**
+ * A growable message writer. `finish()` hands over a view of the writer's own buffer (no
+ * copy): the writer is done with after that. The view has MAX_HEADROOM free bytes before it.
+ */
 export class Writer {
   private buf: Uint8Array;
+  /** Bytes of message written (the headroom not counted). */
   length = 0;
 
   constructor(capacity = 64) {
-    this.buf = new Uint8Array(capacity);
+    this.buf = new Uint8Array(MAX_HEADROOM + capacity);
   }
 
   private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
+    const need = MAX_HEADROOM + this.length + n;
+    if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;
-    while (cap < this.length + n) cap *= 2;
+    while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.length));
+    copyInto(next, 0, this.buf.subarray(0, MAX_HEADROOM + this.length));
     this.buf = next;
   }
 
   u8(value: number): this {
     this.room(1);
-    this.buf[this.length++] = value & 0xff;
+    this.buf[MAX_HEADROOM + this.length++] = value & 0xff;
     return this;
   }
 
@@ -54,17 +66,20 @@ export class Writer {
       throw new RangeError(`varint out of range: ${value}`);
     }
     this.room(5);
+    const b = this.buf;
+    let at = MAX_HEADROOM + this.length;
     while (value >= 0x80) {
-      this.buf[this.length++] = (value & 0x7f) | 0x80;
+      b[at++] = (value & 0x7f) | 0x80;
       value = Math.floor(value / 128);
     }
-    this.buf[this.length++] = value;
+    b[at++] = value;
+    this.length = at - MAX_HEADROOM;
     return this;
   }
 
   bytes(src: Uint8Array): this {
     this.room(src.length);
-    this.buf.set(src, this.length);
+    copyInto(this.buf, MAX_HEADROOM + this.length, src);
     this.length += src.length;
     return this;
   }
@@ -75,14 +90,19 @@ export class Writer {
     this.room(text.length);
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      this.buf[this.length++] = c >= 0x20 && c < 0x7f ? c : 0x3f;
+      this.buf[MAX_HEADROOM + this.length++] = c >= 0x20 && c < 0x7f ? c : 0x3f;
     }
     return this;
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return this.buf.subarray(MAX_HEADROOM, MAX_HEADROOM + this.length);
   }
+}
+
+/** A copy of a finished message with its own headroom (for sending one message to several boards). */
+export function copyMessage(msg: Uint8Array): Uint8Array {
+  return new Writer(msg.length).bytes(msg).finish();
 }
 
 export class Reader {

@@ -15,10 +15,11 @@
  * except on pages they home.
  */
 import type { Clock } from '../hal.js';
-import { DecodeError, Reader, Writer } from './codec.js';
+import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.js';
 import { AllocChecker, BarrierManager, LockManager, describeMissing } from './managers.js';
 import { MAX_NAME, Msg, readNotices, readSpec, validName, writeNotices, writeSpec, type AllocSpec } from './messages.js';
 import { RangeList } from './range-list.js';
+import type { SnapshotBudget } from './read-check.js';
 import { ELEMENT_TYPES, SharedArrayState, bytesPerElement, computeHomes } from './shared-array.js';
 import {
   DsmError,
@@ -88,6 +89,7 @@ function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
     maxNoticeRanges: o.maxNoticeRanges ?? 64,
     maxRangesPerInterval: o.maxRangesPerInterval ?? 64,
     checkReads: o.checkReads ?? true,
+    maxReadSnapshot: o.maxReadSnapshot ?? 262144,
   };
   const pow2 = (v: number): boolean => Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
   const bad = (field: string, rule: string): never => {
@@ -121,6 +123,13 @@ function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
     bad('maxNoticeRanges', `needs messages of ${noticeMessageBytes(limits.maxNoticeRanges)} bytes, more than maxMessage=${limits.maxMessage}`);
   }
   if (typeof limits.checkReads !== 'boolean') bad('checkReads', 'must be a boolean');
+  if (!Number.isInteger(limits.maxReadSnapshot) || limits.maxReadSnapshot < 0) {
+    bad('maxReadSnapshot', `must be an integer >= 0 (got ${String(o.maxReadSnapshot)})`);
+  }
+  const headroom = transport.headroom ?? 0;
+  if (!Number.isInteger(headroom) || headroom < 0 || headroom > MAX_HEADROOM) {
+    throw new DsmError('BAD_ARG', `dsm: transport.headroom must be an integer in 0..${MAX_HEADROOM} (got ${String(transport.headroom)})`);
+  }
   return limits;
 }
 
@@ -159,6 +168,8 @@ export class Dsm {
   };
 
   private readonly arrays: SharedArrayState[] = [];
+  /** Bytes of read-only snapshots held now (all arrays). */
+  private readonly snapshots: SnapshotBudget;
   private granuleTotal = 0;
   /** Application operations run one after another in call order. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -214,6 +225,7 @@ export class Dsm {
     this.rank = rank;
     this.size = size;
     this.limits = resolveLimits(options, transport);
+    this.snapshots = { max: this.limits.maxReadSnapshot, used: 0 };
     this.own = new RangeList(this.limits.maxNoticeRanges);
     this.known = new RangeList(this.limits.maxNoticeRanges);
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
@@ -293,6 +305,7 @@ export class Dsm {
         homes,
         this.rank,
         this.limits.maxRangesPerInterval,
+        this.snapshots,
       );
       // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
       this.arrays.push(st);
@@ -533,8 +546,9 @@ export class Dsm {
     if (perHome.size === 0) return Promise.resolve();
     const out: Outgoing[] = [];
     const max = this.limits.maxMessage;
-    // The reply carries the data, so a request asks for at most what fits in one message.
-    const maxGranules = Math.floor((max - HEADER_ROOM) / g);
+    // The reply carries the data, so a request asks for at most what fits in one message:
+    // the data after the reply's type byte and request id.
+    let maxGranules = 0;
     for (const [home, list] of perHome) {
       let cur: Outgoing | null = null;
       let w = new Writer(64);
@@ -549,6 +563,7 @@ export class Dsm {
             cur = { to: home, req: this.nextReq++, bytes: new Uint8Array(0), st, ranges: [] };
             out.push(cur);
             w = new Writer(64).u8(Msg.FETCH).varint(cur.req).varint(st.id);
+            maxGranules = Math.floor((max - 1 - varintSize(cur.req)) / g);
             granules = 0;
             prev = 0;
           }
@@ -601,7 +616,7 @@ export class Dsm {
       total += (e - s) * st.granule;
       prev = e;
     }
-    const w = new Writer(total + 8).u8(Msg.FETCH_DATA).varint(req);
+    const w = new Writer(1 + varintSize(req) + total).u8(Msg.FETCH_DATA).varint(req);
     const g = st.granule;
     for (let i = 0; i < ranges.length; i += 2) w.bytes(st.bytes.subarray(ranges[i]! * g, ranges[i + 1]! * g));
     this.figures.fetchesServed++;

@@ -5,7 +5,7 @@
  * the core routes to the transport or, for itself, to a local queue.
  */
 import type { Clock } from '../hal.js';
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer, copyMessage } from './codec.js';
 import { Msg, describeSpec, readSpec, writeNotices } from './messages.js';
 import { RangeList } from './range-list.js';
 
@@ -86,7 +86,7 @@ export class BarrierManager {
     w.u8(Msg.BARRIER_FAIL).varint(epoch).varint(missing.length);
     for (const r of missing) w.varint(r);
     const bytes = w.finish();
-    for (let r = 0; r < this.size; r++) if (round.got[r]) this.post(r, bytes.slice());
+    for (let r = 0; r < this.size; r++) if (round.got[r]) this.post(r, copyMessage(bytes));
   }
 
   private finish(epoch: number): void {
@@ -146,7 +146,7 @@ export class AllocChecker {
     for (let r = 1; r < this.size && mismatch < 0; r++) if (!sameBytes(first, round.specs[r]!)) mismatch = r;
     if (mismatch < 0) {
       const ok = new Writer().u8(Msg.ALLOC_OK).varint(seq).finish();
-      for (let r = 0; r < this.size; r++) this.post(r, ok.slice());
+      for (let r = 0; r < this.size; r++) this.post(r, copyMessage(ok));
       return;
     }
     const a = readSpec(new Reader(first), this.size);
@@ -174,7 +174,7 @@ export class AllocChecker {
     const room = this.maxMessage - 16;
     const fitted = text.length > room ? `${text.slice(0, room - 3)}...` : text;
     const bytes = new Writer().u8(Msg.ALLOC_ERR).varint(seq).ascii(fitted).finish();
-    for (let r = 0; r < this.size; r++) if (round.specs[r]) this.post(r, bytes.slice());
+    for (let r = 0; r < this.size; r++) if (round.specs[r]) this.post(r, copyMessage(bytes));
   }
 
   private end(seq: number, round: AllocRound): void {

@@ -59,6 +59,8 @@ export class McapiDsmTransport implements DsmTransport {
   readonly rank: number;
   readonly size: number;
   readonly maxMessage: number;
+  /** The sender's rank goes into the byte before each message. */
+  readonly headroom = 1;
   readonly stats: McapiDsmTransportStats = { sent: 0, received: 0, sendErrors: 0, dropped: 0, maxQueued: 0 };
   private readonly queue: { to: number; data: Uint8Array }[] = [];
   private inflight = 0;
@@ -134,9 +136,16 @@ export class McapiDsmTransport implements DsmTransport {
   send(toRank: number, bytes: Uint8Array): void {
     if (this.closed) return;
     if (!this.peers[toRank]) throw new DsmError('BAD_ARG', `dsm transport: no peer with rank ${toRank}`);
-    const data = new Uint8Array(bytes.length + 1);
+    // The DSM leaves `headroom` free bytes before every message (DsmTransport.headroom): the
+    // rank goes there and the message is sent without a copy.
+    let data: Uint8Array;
+    if (bytes.byteOffset >= 1) {
+      data = new Uint8Array(bytes.buffer, bytes.byteOffset - 1, bytes.length + 1);
+    } else {
+      data = new Uint8Array(bytes.length + 1);
+      data.set(bytes, 1);
+    }
     data[0] = this.rank;
-    data.set(bytes, 1);
     this.queue.push({ to: toRank, data });
     if (this.queue.length > this.stats.maxQueued) this.stats.maxQueued = this.queue.length;
     this.pump();

@@ -67,6 +67,11 @@ export interface DsmTransport {
   readonly size: number;
   /** Largest message the transport carries; the DSM splits data messages to fit. */
   readonly maxMessage?: number;
+  /**
+   * Bytes (at most MAX_HEADROOM) the transport may write just before each message it is
+   * given, in the same buffer, to prepend its own header without copying the message.
+   */
+  readonly headroom?: number;
   send(toRank: number, bytes: Uint8Array): void;
   onMessage: ((fromRank: number, bytes: Uint8Array) => void) | null;
 }
@@ -96,6 +101,12 @@ export interface DsmOptions {
   maxRangesPerInterval?: number;
   /** Verify at release that read-only acquisitions were not written. Default true. */
   checkReads?: boolean;
+  /**
+   * Bytes of read-only ranges a board keeps a snapshot of per interval, to check them at
+   * release (all arrays together). Ranges past it are checked by hashing them at acquire and
+   * again at release: no memory, more CPU. 0 hashes everything. Default 262144.
+   */
+  maxReadSnapshot?: number;
 }
 
 export interface DsmLimits {
@@ -111,6 +122,7 @@ export interface DsmLimits {
   maxNoticeRanges: number;
   maxRangesPerInterval: number;
   checkReads: boolean;
+  maxReadSnapshot: number;
 }
 
 export type DsmErrorCode =

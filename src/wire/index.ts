@@ -1,4 +1,5 @@
 export { Crc32 } from './crc32.js';
+export type { CrcSlices } from './crc32.js';
 export { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from './cobs.js';
 export type { FrameSink } from './cobs.js';
 export * from './frame.js';

@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { LinkKind } from '../../src/hal.js';
 import { TestNetwork } from './harness.js';
+import { resolveNetOptions } from '../../src/net/options.js';
 import type { WireModel } from './harness.js';
 import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
@@ -93,4 +94,21 @@ test('window fills and the queue limit makes send() refuse', (t) => {
   t.is(l.queued, 6);
   t.is(net.net(1).stats().unroutable, 10);
   t.true(net.runUntil(() => net.node(2).received.length === 10, 2_000));
+});
+
+test('a node with one CRC table (crcSlices: 1) and one with eight talk over a corrupting link', (t) => {
+  const net = new TestNetwork({ seed: 31 });
+  net.addNode(1, { net: { crcSlices: 1 } });
+  net.addNode(2);
+  net.connect(1, 2, 'stream', { loss: 0.05, corrupt: 0.02, latencyMs: 2, bytesPerMs: 92, chunkMax: 40 });
+  net.start();
+  t.is(net.net(1).options.crcSlices, 1);
+  t.is(net.net(2).options.crcSlices, 8);
+  t.true(net.runUntil(() => net.converged(), 10_000), 'converged');
+  startSender(net, 1, 2, 150);
+  startSender(net, 2, 1, 150);
+  t.true(net.runUntil(() => net.node(2).received.length >= 150 && net.node(1).received.length >= 150, 120_000));
+  t.true(isRange(receivedFrom(net, 2, 1), 150) && isRange(receivedFrom(net, 1, 2), 150));
+  t.true(net.node(2).received.every((f) => intact(f.payload)) && net.node(1).received.every((f) => intact(f.payload)));
+  t.throws(() => resolveNetOptions({ domain: 1, node: 1, random: () => 0.5, crcSlices: 4 as 8 }), { message: /crcSlices/ });
 });

@@ -1,0 +1,65 @@
+/**
+ * `mcdsm bench ft`: checkpoint cost and recovery time.
+ *  - ckpt: two boards each checkpoint a state of 16 KiB .. 1 MiB (every byte changed since the
+ *    previous checkpoint) into the other's RAM over a 921600-baud UART, against the same bytes
+ *    streamed raw over the same link (bench/apps/raw-stream.ts). Times are virtual ms: the
+ *    simulator's link model makes them what the UART would take; they do not depend on the
+ *    engine (runs are deterministic and identical on V8 and XS), so V8 boards are used.
+ *  - laplaceOverheadPct: Laplace on 4 XS boards, N=256, 100 iterations, a checkpoint every 10
+ *    iterations against none — CPU spent (XS metering units summed over the boards,
+ *    deterministic). The virtual-time overhead is reported next to it.
+ *  - recovery: 64 KiB per board on an ideal link, a board crashed, a spare takes over:
+ *    detection, restore and total virtual ms as the coordinator reported them.
+ */
+import { runDomain } from '../host-sim/sim/run.js';
+import { round } from './timing.js';
+
+export interface FtBenchResult {
+  ckpt: { stateBytes: number; ms: number; rawMs: number; ratio: number; bytesSent: number; bytesChanged: number }[];
+  laplaceOverheadPct: number;
+  laplaceVirtualOverheadPct: number;
+  recovery: { detectMs: number; restoreMs: number; totalMs: number };
+}
+
+const LINK = 'uart:921600';
+
+async function ckptPoint(stateBytes: number, log: (l: string) => void): Promise<FtBenchResult['ckpt'][number]> {
+  let ckptUs = 0;
+  const ft = await runDomain({
+    app: 'ft-bench', appArgs: ['--state', String(stateBytes), '--change', '1'], boards: '2', engine: 'node', topology: 'line', link: LINK, ram: '16M',
+    options: { ft: { maxStoreBytes: stateBytes * 6 + 65536 } },
+    observer: { boardEvent: (_b, name, value) => void (name === 'ckpt-ms' && (ckptUs = Math.max(ckptUs, value))) },
+  });
+  if (!ft.ok || ckptUs === 0) throw new Error(`ft-bench with ${stateBytes} bytes failed: ${ft.reason}`);
+  const raw = await runDomain({ app: 'raw-stream', appArgs: ['--size', String(stateBytes)], boards: '2', engine: 'node', topology: 'line', link: LINK, ram: '16M' });
+  const rawMs = Math.max(...Object.values(raw.app.results).map((r) => (r as { ms: number }).ms));
+  const ms = ckptUs / 1000;
+  const point = { stateBytes, ms: round(ms), rawMs: round(rawMs), ratio: round(ms / rawMs, 3), bytesSent: ft.checkpoints.bytesSent, bytesChanged: ft.checkpoints.changedBytes };
+  log(`checkpoint of ${stateBytes} B per board: ${point.ms} ms vs raw ${point.rawMs} ms (x${point.ratio}); ${point.bytesSent} B sent for ${point.bytesChanged} B changed`);
+  return point;
+}
+
+export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise<FtBenchResult> {
+  const log = opts.log ?? (() => {});
+  const ckpt = [];
+  for (const s of [16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) ckpt.push(await ckptPoint(s, log));
+
+  const laplace = (every: number) =>
+    runDomain({ app: 'laplace', appArgs: ['--n', '256', '--iters', '100', '--ckpt-every', String(every)], boards: '4', engine: 'xs', topology: 'full', link: LINK, ram: '8M' });
+  const base = await laplace(0);
+  const withCkpt = await laplace(10);
+  if (!base.ok || !withCkpt.ok) throw new Error(`laplace runs failed: ${base.reason} / ${withCkpt.reason}`);
+  const cpu = (s: typeof base) => s.boards.reduce((a, b) => a + b.compute, 0);
+  const laplaceOverheadPct = round((cpu(withCkpt) / cpu(base) - 1) * 100);
+  const laplaceVirtualOverheadPct = round((withCkpt.virtualMs / base.virtualMs - 1) * 100);
+  log(`laplace 4 XS boards N=256 x100: checkpoint every 10 costs ${laplaceOverheadPct}% CPU (XS units), ${laplaceVirtualOverheadPct}% virtual time on ${LINK}`);
+
+  const rec = await runDomain({
+    app: 'ft-bench', appArgs: ['--state', '65536', '--change', '0.1', '--hold', '3000'], boards: '2', spares: '1', engine: 'node', topology: 'full', link: 'ideal', ram: '16M',
+    fault: ['crash:1@1000ms'],
+  });
+  const r = rec.recoveries[0];
+  if (!rec.ok || !r) throw new Error(`recovery run failed: ${rec.reason}`);
+  log(`recovery of a 64 KiB board on an ideal link: detect ${r.detectMs} ms, restore ${r.restoreMs} ms, total ${r.totalMs} ms (virtual)`);
+  return { ckpt, laplaceOverheadPct, laplaceVirtualOverheadPct, recovery: { detectMs: r.detectMs, restoreMs: r.restoreMs, totalMs: r.totalMs } };
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark, then the long fault campaign (200 randomized crash runs),
+// each printing its figures and a JSON last line. Not part of `npm test`: it takes minutes.
+import { spawnSync } from 'node:child_process';
+
+const runs = [
+  ['bench', 'mcapi', '--json'],
+  ['bench', 'dsm', '--json'],
+  ['bench', 'ft', '--json'],
+  ['bench', 'sim', '--json'],
+  ['campaign', 'examples/laplace', '--runs', '200', '--boards', '4', '--spares', '2', '--engine', 'node', '--seed', '1', '--json', '--', '--n', '64', '--iters', '60'],
+];
+let failed = 0;
+for (const args of runs) {
+  console.log(`\n$ mcdsm ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, ['bin/mcdsm.js', ...args], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

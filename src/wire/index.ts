@@ -4,5 +4,5 @@ export { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from './cobs.
 export type { FrameSink } from './cobs.js';
 export * from './frame.js';
 export { FrameType } from './frame-types.js';
-export { SPLICE_MIN, bufferConcat, copyBytes, ownBuffer } from './bytes.js';
+export { SPLICE_MIN, bufferConcat, copyBytes, copyRun, findZero, ownBuffer } from './bytes.js';
 export type { BufferConcat } from './bytes.js';

@@ -533,8 +533,7 @@ export class Dsm {
       let cur = s;
       while (cur < e) {
         const home = st.homes[Math.floor(cur / gpp)]!;
-        let stop = (Math.floor(cur / gpp) + 1) * gpp;
-        while (stop < e && st.homes[stop / gpp] === home) stop += gpp;
+        let stop = st.runEnd[Math.floor(cur / gpp)]! * gpp;
         if (stop > e) stop = e;
         let list = perHome.get(home);
         if (!list) perHome.set(home, (list = []));
@@ -609,8 +608,8 @@ export class Dsm {
       const s = prev + r.varint();
       const e = s + r.varint();
       if (e > st.granules || e <= s) throw new DecodeError('fetch range outside the array');
-      for (let p = Math.floor(s / gpp); p * gpp < e; p++) {
-        if (!st.isHome(p)) return this.refuse(from, req, `rank ${this.rank} is not the home of '${st.name}' page ${p}`);
+      if (!st.homesBytes(s * st.granule, e * st.granule)) {
+        return this.refuse(from, req, `rank ${this.rank} is not the home of every page of '${st.name}' granules ${s}..${e - 1}`);
       }
       ranges.push(s, e);
       total += (e - s) * st.granule;
@@ -647,9 +646,9 @@ export class Dsm {
       for (let i = 0; i < st.declared.count; i++) {
         const s = st.declared.start(i);
         const e = st.declared.end(i);
-        for (let p = Math.floor(s / ps); p * ps < e; p++) {
+        for (let p = Math.floor(s / ps); p * ps < e; p = st.runEnd[p]!) {
           if (!st.isHome(p)) continue;
-          this.notice(gb + Math.floor(Math.max(s, p * ps) / g), gb + Math.ceil(Math.min(e, (p + 1) * ps) / g));
+          this.notice(gb + Math.floor(Math.max(s, p * ps) / g), gb + Math.ceil(Math.min(e, st.runEnd[p]! * ps) / g));
         }
       }
       const writers = new Map<number, { w: Writer; req: number; prev: number }>();
@@ -708,8 +707,8 @@ export class Dsm {
       const s = prev + r.varint();
       const n = r.varint();
       if (n === 0 || s + n > st.bytes.length) throw new DecodeError('diff run outside the array');
-      for (let p = Math.floor(s / st.pageSize); p * st.pageSize < s + n; p++) {
-        if (!st.isHome(p)) return this.refuse(from, req, `rank ${this.rank} is not the home of '${st.name}' page ${p}`);
+      if (!st.homesBytes(s, s + n)) {
+        return this.refuse(from, req, `rank ${this.rank} is not the home of every page of '${st.name}' bytes ${s}..${s + n - 1}`);
       }
       r.bytes(n);
       prev = s + n;
@@ -736,9 +735,9 @@ export class Dsm {
         const b = Math.min(e, st.granuleBase + st.granules) - st.granuleBase;
         if (a >= b) continue;
         const gpp = st.granulesPerPage;
-        for (let p = Math.floor(a / gpp); p * gpp < b; p++) {
+        for (let p = Math.floor(a / gpp); p * gpp < b; p = st.runEnd[p]!) {
           if (st.isHome(p)) continue;
-          this.figures.invalidations += st.stale.mark(Math.max(a, p * gpp), Math.min(b, (p + 1) * gpp));
+          this.figures.invalidations += st.stale.mark(Math.max(a, p * gpp), Math.min(b, st.runEnd[p]! * gpp));
         }
       }
     }

@@ -46,6 +46,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   private readonly words: Int32Array;
   /** Home rank of each page. */
   readonly homes: Uint8Array;
+  /** For each page, the first later page with another home (or `pages`): loops go by runs. */
+  readonly runEnd: Uint32Array;
   readonly stale: StaleMap;
   /** Pages this board homes (for figures and checkpoints). */
   readonly homePages: number;
@@ -84,6 +86,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     let mine = 0;
     for (let p = 0; p < homes.length; p++) if (homes[p] === rank) mine++;
     this.homePages = mine;
+    this.runEnd = new Uint32Array(this.pages);
+    for (let p = this.pages - 1; p >= 0; p--) {
+      this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
+    }
     this.writeOnly = new RangeList();
     this.declared = new RangeList(maxRanges);
     this.checker = new ReadChecker(this.bytes, this.words, budget);
@@ -95,6 +101,14 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   isHome(page: number): boolean {
     return this.homes[page] === this.rank;
+  }
+
+  /** True when every page holding bytes [start, end) is homed here. */
+  homesBytes(start: number, end: number): boolean {
+    for (let p = Math.floor(start / this.pageSize); p * this.pageSize < end; p = this.runEnd[p]!) {
+      if (this.homes[p] !== this.rank) return false;
+    }
+    return true;
   }
 
   view(start: number, end: number): DsmViewOf[T] {
@@ -275,7 +289,11 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     for (let i = 0; i < this.writeOnly.count; i++) {
       const s = this.writeOnly.start(i);
       const e = this.writeOnly.end(i);
-      for (let p = Math.floor(s / ps); p * ps < e; p++) if (!this.isHome(p)) out.push(p);
+      for (let p = Math.floor(s / ps); p * ps < e; ) {
+        const q = this.runEnd[p]!;
+        if (this.homes[p] !== this.rank) for (; p < q && p * ps < e; p++) out.push(p);
+        p = q;
+      }
     }
     out.sort((a, b) => a - b);
     let n = 0;

@@ -29,6 +29,7 @@ export class FtRun {
   /** The application state saved with the checkpoint this run starts from; null on a fresh start. */
   readonly restored: AppState;
   private segments: Segment[] | null;
+  private revokeListeners: (() => void)[] = [];
 
   constructor(
     private readonly host: FtRunHost,
@@ -100,5 +101,27 @@ export class FtRun {
   /** The restored segments are no longer needed once the app has added its contents. */
   releaseRestored(): void {
     this.segments = null;
+  }
+
+  /**
+   * Call `listener` when this run is superseded (a recovery rolls everyone back, or the module
+   * stops): the runtime closes what the run opened (its DSM endpoint) at that moment, before
+   * any board can start the next run. Called at once if the run is inactive already.
+   */
+  onRevoke(listener: () => void): void {
+    if (!this.active) {
+      listener();
+      return;
+    }
+    this.revokeListeners.push(listener);
+  }
+
+  /** Supersede the run (the module calls this). */
+  revoke(): void {
+    if (!this.active) return;
+    this.active = false;
+    const ls = this.revokeListeners;
+    this.revokeListeners = [];
+    for (const l of ls) l();
   }
 }

@@ -405,8 +405,15 @@ export class FtState {
   }
 
   revokeRuns(): void {
-    for (const r of this.runs.values()) r.active = false;
+    const runs = [...this.runs.values()];
     this.runs.clear();
+    for (const r of runs) {
+      try {
+        r.revoke();
+      } catch (e) {
+        this.hal.log('error', `ft: closing the run of rank ${r.rank} failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Stop for good; `domain`: the whole run stops (this board then tells late joiners why). */

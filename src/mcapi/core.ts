@@ -36,7 +36,7 @@ export interface McapiCounters {
   creditFrames: number;
   /** Frames malformed at the MCAPI layer (too short, bad field, protocol violation); dropped. */
   malformed: number;
-  /** Well-formed frames with nowhere to go (unknown endpoint or channel, node not initialized). */
+  /** Well-formed frames with nowhere to go (unknown endpoint or channel, node not initialized), or outgoing ones of an older epoch. */
   dropped: number;
   /** Message data frames refused because the outbox was full (the message is retried). */
   txRefused: number;
@@ -57,6 +57,8 @@ export function newCounters(): McapiCounters {
 interface OutFrame {
   frame: Omit<NetFrame, 'src' | 'epoch'>;
   data: boolean;
+  /** The membership epoch it was sent in: sent later, it would carry the newer one. */
+  epoch: number;
 }
 
 /** undefined and 0xffffffff (the C value of MCAPI_TIMEOUT_INFINITE) mean Infinity. */
@@ -212,7 +214,7 @@ export class Core {
       c.txRefused++;
       return false;
     }
-    this.outbox.push({ frame, data });
+    this.outbox.push({ frame, data, epoch: this.net.epoch });
     if (data) this.outboxData++;
     this.outboxPerDst.set(dst, (this.outboxPerDst.get(dst) ?? 0) + 1);
     if (this.outboxTimer < 0) this.outboxTimer = this.setTimer(this.limits.retryMs, () => this.drainOutbox());
@@ -237,12 +239,19 @@ export class Core {
     while (i < this.outbox.length) {
       const o = this.outbox[i]!;
       const dst = o.frame.dst;
-      if (!stuck.has(dst) && this.net.send(o.frame)) {
+      // A frame of an older epoch (before a recovery) is dropped, as the network drops one in
+      // flight: sent now it would carry the new epoch into the new membership's runs.
+      const stale = o.epoch !== this.net.epoch;
+      if (stale || (!stuck.has(dst) && this.net.send(o.frame))) {
         this.outbox.splice(i, 1);
         if (o.data) this.outboxData--;
         const left = (this.outboxPerDst.get(dst) ?? 1) - 1;
         if (left === 0) this.outboxPerDst.delete(dst);
         else this.outboxPerDst.set(dst, left);
+        if (stale) {
+          this.counters.dropped++;
+          continue;
+        }
         this.counters.framesOut++;
         this.counters.bytesOut += o.frame.payload.length;
       } else {

@@ -51,6 +51,8 @@ interface OutMsg {
   zombie: boolean;
   timer: number;
   peer: Peer;
+  /** Membership epoch of its transmission (the network drops answers of older epochs). */
+  epoch: number;
 }
 
 interface Blocked {
@@ -78,6 +80,8 @@ class Peer {
   respLen = 0;
   /** Offset of the last entry when it is an ACK range that may still grow; -1 otherwise. */
   lastAck = -1;
+  /** Epoch at which zombies were last swept (sweepZombies). */
+  sweptEpoch = 0;
 
   constructor(node: number) {
     this.node = node;
@@ -171,7 +175,7 @@ export class MessageEngine {
     const peer = this.peer(toH.node);
     const om: OutMsg = {
       req, from, toNode: toH.node, toPort: toH.port, prio: priority, block: !from.failOnLimit,
-      data, seq: -1, state: QUEUED, expired: false, zombie: false, timer: -1, peer,
+      data, seq: -1, state: QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
     };
     req._cancel = () => this.abandon(om);
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
@@ -274,7 +278,27 @@ export class MessageEngine {
         this.abandon(om);
         core.requests.fail(om.req, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
       }
+      if (mine.length > 0) this.sweepZombies(peer);
     }
+  }
+
+  /**
+   * A zombie transmitted in an older membership epoch will never be answered (the network
+   * drops frames of older epochs), so its sequence number is free: kept, it would close the
+   * window to that node for good after a recovery (the fault-tolerance layer deletes the
+   * endpoints of a run it rolls back).
+   */
+  private sweepZombies(peer: Peer): void {
+    const epoch = this.core.net.epoch;
+    peer.sweptEpoch = epoch;
+    let swept = false;
+    for (const om of [...peer.out.values()]) {
+      if (om.zombie && om.epoch !== epoch) {
+        this.forget(om);
+        swept = true;
+      }
+    }
+    if (swept) this.pump(peer);
   }
 
   // ---------------------------------------------------------------- sender
@@ -292,6 +316,7 @@ export class MessageEngine {
    * per destination endpoint).
    */
   private pump(peer: Peer): void {
+    if (peer.sweptEpoch !== this.core.net.epoch) this.sweepZombies(peer);
     let i = 0;
     while (i < peer.queue.length && peer.retryTimer < 0 && this.windowOpen(peer)) {
       const om = peer.queue[i]!;
@@ -307,6 +332,7 @@ export class MessageEngine {
       if (i === 0) peer.queue.shift();
       else peer.queue.splice(i, 1);
       om.seq = peer.nextSeq;
+      om.epoch = this.core.net.epoch;
       peer.nextSeq = (peer.nextSeq + 1) & 0xff;
       peer.out.set(om.seq, om);
       peer.perPort.set(om.toPort, n + 1);

@@ -415,7 +415,7 @@ export class McapiNode {
 
   // ---------------------------------------------------------------- packet channels
 
-  /** mcapi_pktchan_connect_i: any node may connect a send endpoint to a receive endpoint. */
+  /** mcapi_pktchan_connect_i: every node may connect a send endpoint to a receive endpoint. */
   pktConnectI(sendEp: Endpoint, recvEp: Endpoint): Request<number> {
     return this.chan.connectI(ChanKind.PKT, sendEp, recvEp);
   }

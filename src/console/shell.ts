@@ -1,7 +1,7 @@
 /**
  * The board's console shell: line assembly, parsing and dispatch over a HalConsole, answering
  * every line by the convention in answer.ts. Engine neutral: the same object runs on a real
- * board's USB serial and on a simulated board's pty/TCP link
+ * board's USB serial and on a simulated board's pty/TCP link.
  */
 import type { HalConsole } from '../hal.js';
 import { EOL, OK_LINE, errLine, guardOutputLine, NOTICE_PREFIX } from './answer.js';

@@ -246,6 +246,14 @@ export class Dsm {
     return this.epoch;
   }
 
+  /** Called with each array as it is created locally, before any board can fetch from it. */
+  onAllocated: ((arr: SharedArrayState) => void) | null = null;
+
+  /** The shared arrays in allocation order (their home pages are checkpoint content). */
+  sharedArrays(): readonly SharedArrayState[] {
+    return this.arrays;
+  }
+
   /** The home rank of element `index` of `arr`. */
   homeOf(arr: DsmArray, index: number): number {
     const st = this.stateOf(arr, 'dsm.homeOf');
@@ -310,6 +318,8 @@ export class Dsm {
       // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
       this.arrays.push(st);
       this.granuleTotal += st.granules;
+      // A checkpoint's home pages go in before anyone can fetch them (checkpoint-content.ts).
+      this.onAllocated?.(st);
       const seq = ++this.allocSeq;
       const w = new Writer().u8(Msg.ALLOC).varint(seq);
       writeSpec(w, spec);

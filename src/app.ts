@@ -1,12 +1,14 @@
 /**
  * What an application sees. An app is a named `main` that every working board runs with its
- * own rank; it talks to other boards through MCAPI (and, once enabled, the DSM) and returns a
- * JSON-compatible result that the simulator reports.
+ * own rank; it talks to other boards through MCAPI and the DSM and returns a JSON-compatible
+ * result that the simulator reports. With fault tolerance (`ctx.ft`), `main` runs again from
+ * the last checkpoint after a failure, on whichever board holds the rank then.
  */
 import type { McapiNode } from './mcapi/index.js';
-import type { Dsm } from './dsm/index.js';
+import type { Dsm, DsmArray } from './dsm/index.js';
 import type { Hal, LogLevel } from './hal.js';
 import type { BoardConfig } from './config.js';
+import type { AppState } from './ft/app-state.js';
 
 export type AppValue = null | boolean | number | string | AppValue[] | { [key: string]: AppValue };
 
@@ -27,8 +29,13 @@ export interface AppContext {
    * runtime options (`mcdsm sim --page-size`).
    */
   dsm(): Promise<Dsm>;
-  /** The node id that currently holds `rank`. */
+  /** The node id that holds `rank` in this run (a rank moves to a spare after a failure). */
   nodeOfRank(rank: number): number;
+  /**
+   * Fault tolerance (docs/FT.md), present when the board hosts it: for apps that declare
+   * `ft: true`, and for every app when the domain has spares or `options.ft`. Absent otherwise.
+   */
+  readonly ft?: AppFt;
   now(): number;
   sleep(ms: number): Promise<void>;
   log(level: LogLevel, message: string): void;
@@ -37,8 +44,49 @@ export interface AppContext {
   random(): number;
 }
 
+/**
+ * One run of `main` under fault tolerance (src/ft/run.ts behind it). A run starts fresh
+ * (`restored` null, `generation` 0) or from the checkpoint everyone rolled back to; a run a
+ * rollback superseded gets promises that never settle, so the old `main` stops where it stands.
+ */
+export interface AppFt {
+  /** The state saved with the checkpoint this run starts from; null on a fresh start. */
+  readonly restored: AppState;
+  /** Checkpoint generation this run starts from (0: fresh start). */
+  readonly generation: number;
+  /** Progress (iterations) recorded with that checkpoint. */
+  readonly progress: number;
+  /** Membership epoch of this run (0 until the first recovery). */
+  readonly epoch: number;
+  /**
+   * True when a failure could be recovered from: the domain has spares or lets a survivor take
+   * a failed rank (`options.ft.shrink`). Without either, checkpoints would only cost time and
+   * RAM; an app may skip them (Laplace's default `--ckpt-every` does).
+   */
+  readonly recoverable: boolean;
+  /** Collective: every rank calls it at the same point; resolves once committed everywhere. */
+  checkpoint(state: AppState, progress?: number): Promise<void>;
+  /** A point where every rank could checkpoint (`ckpt now`, `options.ft.checkpointEvery`): true when it did. */
+  opportunity(progress: number, state: () => AppState): Promise<boolean>;
+  /** Let the board's timers (heartbeats) run inside a long computation. */
+  yield(): Promise<void>;
+  /** Progress without checkpointing (ctx.event('iter', k) reports it too). */
+  report(progress: number): void;
+  /**
+   * The shared arrays the following checkpoints save (the pages this rank homes); null: all of
+   * them (the default). Leave out scratch arrays the app rewrites before it reads them: they
+   * cost checkpoint RAM and wire time, and after a rollback they start from zeros again.
+   */
+  checkpointArrays(arrays: readonly DsmArray[] | null): void;
+}
+
 export interface App {
   readonly name: string;
+  /**
+   * The app checkpoints (uses `ctx.ft`): the board hosts fault tolerance for it even without
+   * spares, so a failure ends the run with a clear reason instead of a hang.
+   */
+  readonly ft?: boolean;
   main(ctx: AppContext): Promise<AppValue>;
 }
 

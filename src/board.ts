@@ -1,15 +1,26 @@
 /**
  * One board's runtime: the network layer on the HAL links, an MCAPI node on top, the serial
- * console, and the application. Every target (simulated V8, simulated XS, a real Moddable
- * board) boots through `bootBoard`, so the code that is tested is the code that is flashed.
+ * console, fault tolerance when the app or the domain wants it, and the application. Every
+ * target (simulated V8, simulated XS, a real Moddable board) boots through `bootBoard`, so the
+ * code that is tested is the code that is flashed.
+ *
+ * Without fault tolerance the app starts once the network has converged and runs once. With
+ * it (docs/FT.md §12) the FT module starts the app: once every member has joined, and again
+ * after every recovery, for each rank the board hosts then (a spare hosts none until it takes
+ * a failed board's rank). Each such run gets its own context, its own DSM on ports of its
+ * epoch, and its results count only while the run is active.
  */
 import type { Hal, LogLevel } from './hal.js';
-import type { App, AppContext, AppValue, RawApp } from './app.js';
+import type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
 import { NetLayer } from './net/index.js';
 import { McapiNode } from './mcapi/index.js';
-import { createMcapiDsm } from './dsm/mcapi-transport.js';
-import type { Dsm, DsmOptions } from './dsm/index.js';
+import { createMcapiDsm, McapiDsmTransport } from './dsm/mcapi-transport.js';
+import { Dsm } from './dsm/index.js';
+import type { DsmOptions } from './dsm/index.js';
+import { DsmCheckpointContent } from './dsm/checkpoint-content.js';
+import { attachFaultTolerance, checkpointStatus } from './ft/index.js';
+import type { FaultTolerance, FtRun } from './ft/index.js';
 import { ConsoleShell, LOG_LEVELS } from './console/index.js';
 import type { ConsoleRecord, ConsoleTarget, FaultCommand } from './console/index.js';
 
@@ -17,6 +28,28 @@ const LEVEL_RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug
 
 /** How long a board waits for every member of the domain to be reachable before its app starts. */
 const DEFAULT_CONVERGE_MS = 10_000;
+
+/**
+ * Under fault tolerance each run's DSM endpoint gets a port of its own epoch and rank, in
+ * [FT_DSM_PORT_BASE, FT_DSM_PORT_BASE + FT_DSM_PORT_SPAN): below MCAPI's dynamic ports (768),
+ * above the ports apps pick (DSM_PORT is 40). A rolled-back run's endpoint is deleted at the
+ * rollback; the next run's endpoint is a different one, so nothing addressed to the old run
+ * can reach the new one, and the new one can be created while the old run is still winding down.
+ */
+const FT_DSM_PORT_BASE = 256;
+const FT_DSM_PORT_SPAN = 512;
+
+export function ftDsmPort(epoch: number, boards: number, rank: number): number {
+  return FT_DSM_PORT_BASE + ((epoch * boards + rank) % FT_DSM_PORT_SPAN);
+}
+
+function never<T>(): Promise<T> {
+  return new Promise<T>(() => undefined);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
 
 export type AppState = 'waiting' | 'running' | 'done' | 'failed' | 'spare';
 
@@ -26,9 +59,13 @@ export class BoardRuntime implements ConsoleTarget {
   readonly mcapi: McapiNode;
   readonly shell: ConsoleShell;
   appState: AppState;
+  /** Fault tolerance, when this board hosts it (`hostsFt`). */
+  ft: FaultTolerance | null = null;
   private logLevel: LogLevel = 'info';
   private dsmOpening: Promise<Dsm> | null = null;
   private readonly started: number;
+  /** Epoch of the last recovery this board reported as the new view's coordinator. */
+  private recoveryReported = 0;
 
   constructor(
     private readonly hal: Hal,
@@ -53,7 +90,188 @@ export class BoardRuntime implements ConsoleTarget {
   start(): void {
     this.net.start();
     this.mcapi.initialize(this.config.domain, this.config.node);
+    if (this.hostsFt()) {
+      this.startFt();
+      return;
+    }
     if (this.config.rank >= 0) void this.runApp();
+  }
+
+  /**
+   * Fault tolerance is hosted for apps that checkpoint (`App.ft`), and for any app when the
+   * domain asks for it (spares, or `options.ft`). Other apps start as before and pay nothing.
+   */
+  hostsFt(): boolean {
+    const o = this.config.options.ft;
+    return this.app.ft === true || (typeof o === 'object' && o !== null) || this.spares() > 0;
+  }
+
+  private spares(): number {
+    return typeof this.config.options.spares === 'number' ? this.config.options.spares : 0;
+  }
+
+  private startFt(): void {
+    const hal = this.hal;
+    try {
+      this.ft = attachFaultTolerance({
+        net: this.net,
+        hal,
+        config: this.config,
+        maxPayload: this.net.options.maxPayload,
+        shell: this.shell,
+        run: (run) => this.onRun(run),
+        stopped: (reason) => this.onFtStop(reason),
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.appState = 'failed';
+      hal.event('app-error', this.config.rank, `bad board config: ${message}`);
+      hal.halt(`bad board config: ${message}`);
+    }
+  }
+
+  /** A run to start (at start, after every recovery): its content now, its `main` right after. */
+  private onRun(run: FtRun): void {
+    const content = new DsmCheckpointContent();
+    try {
+      // Before main: a restored run gets its DSM pages back as the app allocates its arrays.
+      run.addContent(content);
+    } catch (e) {
+      this.log('error', `ft: rank ${run.rank}: DSM checkpoint content: ${errorText(e)}`);
+    }
+    run.releaseRestored();
+    this.reportRecovery(run);
+    void this.runFt(run, content);
+  }
+
+  /** The coordinator of the new view reports each recovery once (the simulator's figures). */
+  private reportRecovery(run: FtRun): void {
+    const ft = this.ft;
+    if (ft === null || run.epoch === 0 || run.epoch === this.recoveryReported) return;
+    if (Math.min(...ft.rankMap()) !== this.node) return;
+    const rec = ft.lastRecovery();
+    if (rec === null || rec.epoch !== run.epoch) return;
+    this.recoveryReported = run.epoch;
+    this.hal.event('ft-recovery', run.epoch, JSON.stringify(rec));
+  }
+
+  private async runFt(run: FtRun, content: DsmCheckpointContent): Promise<void> {
+    // Out of the FT module's frame handler (and out of attachFaultTolerance at a one-board start).
+    await Promise.resolve();
+    const ft = this.ft;
+    if (ft === null || !run.active) return;
+    const hal = this.hal;
+    const map = ft.rankMap();
+    this.appState = 'running';
+    hal.event('app-start', run.rank);
+    let result: AppValue;
+    try {
+      result = await this.app.main(this.runContext(run, map, content));
+    } catch (e) {
+      if (!run.active) return;
+      this.appState = 'failed';
+      const message = errorText(e);
+      this.log('error', `app ${this.app.name} (rank ${run.rank}) failed: ${message}`);
+      hal.event('app-error', run.rank, message);
+      return;
+    }
+    // A superseded run's result is not the app's: the run from the checkpoint reports instead.
+    if (!run.active) return;
+    this.appState = 'done';
+    hal.event('ft-stats', run.rank, JSON.stringify(ft.stats()));
+    hal.event('app-result', run.rank, JSON.stringify(result ?? null));
+  }
+
+  private onFtStop(reason: string): void {
+    const hal = this.hal;
+    const ft = this.ft;
+    const ranks = ft?.rankMap() ?? [];
+    const mine = ranks.indexOf(this.node);
+    this.appState = 'failed';
+    if (ft !== null) hal.event('ft-stats', mine, JSON.stringify(ft.stats()));
+    hal.event('app-error', mine, reason);
+    hal.halt(`ft: ${reason}`);
+  }
+
+  /** The context of one FT run of `main` for `run.rank`, with the rank map of its view. */
+  private runContext(run: FtRun, map: readonly number[], content: DsmCheckpointContent): AppContext {
+    const hal = this.hal;
+    const c = this.config;
+    const ft: AppFt = {
+      restored: run.restored,
+      generation: run.generation,
+      progress: run.progress,
+      epoch: run.epoch,
+      recoverable: this.spares() > 0 || (this.ft?.options.shrink ?? false),
+      checkpoint: (state, progress) => run.checkpoint(state, progress),
+      opportunity: (progress, state) => run.opportunity(progress, state),
+      yield: () => run.yield(),
+      report: (progress) => run.report(progress),
+      checkpointArrays: (arrays) => content.select(arrays === null ? null : arrays.map((a) => a.name)),
+    };
+    let dsm: Promise<Dsm> | null = null;
+    return {
+      domain: c.domain,
+      node: c.node,
+      rank: run.rank,
+      boards: c.boards,
+      args: c.appArgs,
+      mcapi: this.mcapi,
+      dsm: () => (dsm ??= this.openRunDsm(run, map, content)),
+      nodeOfRank: (rank) => map[rank] ?? -1,
+      ft,
+      now: () => hal.now(),
+      // A superseded run's timers never wake it: its main stops where it stands.
+      sleep: (ms) =>
+        new Promise((resolve) =>
+          hal.setTimer(ms, () => {
+            if (run.active) resolve();
+          }),
+        ),
+      log: (level, message) => this.log(level, message),
+      event: (name, value) => {
+        if (!run.active) return;
+        if (name === 'iter') run.report(value);
+        hal.event(name, value);
+      },
+      random: () => hal.random(),
+    };
+  }
+
+  /**
+   * A fresh DSM for one run: ranks addressed through the run's rank map, an endpoint per rank
+   * on a port of the run's epoch (two ranks may share a board after a shrink), closed when the
+   * run is revoked. Peers' endpoints are looked up first, so nothing is sent to a board before
+   * its own run of this epoch exists; what arrives before the DSM listens waits in MCAPI.
+   */
+  private async openRunDsm(run: FtRun, map: readonly number[], content: DsmCheckpointContent): Promise<Dsm> {
+    const c = this.config;
+    const options = this.dsmOptions();
+    const boards = c.boards;
+    const transport = await McapiDsmTransport.open(this.mcapi, {
+      rank: run.rank,
+      size: boards,
+      domain: c.domain,
+      nodeOfRank: (r) => map[r] ?? -1,
+      portOfRank: (r) => ftDsmPort(run.epoch, boards, r),
+      recvSlots: (options.window ?? 4) + 2,
+    });
+    if (!run.active) {
+      transport.close();
+      return never();
+    }
+    run.onRevoke(() => transport.close());
+    const dsm = new Dsm(transport, this.hal, options);
+    content.attach(dsm);
+    return dsm;
+  }
+
+  private dsmOptions(): DsmOptions {
+    const c = this.config;
+    const raw = c.options.dsm;
+    const options: DsmOptions = { ...(typeof raw === 'object' && raw !== null ? (raw as DsmOptions) : {}) };
+    if (typeof c.options.pageSize === 'number') options.pageSize = c.options.pageSize;
+    return options;
   }
 
   log(level: LogLevel, message: string): void {
@@ -120,10 +338,7 @@ export class BoardRuntime implements ConsoleTarget {
 
   private openDsm(): Promise<Dsm> {
     const c = this.config;
-    const raw = c.options.dsm;
-    const options: DsmOptions = { ...(typeof raw === 'object' && raw !== null ? (raw as DsmOptions) : {}) };
-    if (typeof c.options.pageSize === 'number') options.pageSize = c.options.pageSize;
-    return createMcapiDsm(this.mcapi, this.hal, { rank: c.rank, size: c.boards, domain: c.domain, nodeOfRank: (r) => r }, options);
+    return createMcapiDsm(this.mcapi, this.hal, { rank: c.rank, size: c.boards, domain: c.domain, nodeOfRank: (r) => r }, this.dsmOptions());
   }
 
   // ---- ConsoleTarget ----
@@ -134,13 +349,18 @@ export class BoardRuntime implements ConsoleTarget {
 
   status(): ConsoleRecord {
     const mem = this.hal.memory();
+    const ft = this.ft;
+    // Under FT the ranks are the current view's: a spare may hold one, a survivor two.
+    const ranks = ft !== null ? ft.hostedRanks() : null;
+    const rank: number | string = ranks === null ? this.config.rank : ranks.length === 0 ? -1 : ranks.length === 1 ? ranks[0]! : ranks.join(',');
+    const role = ranks === null ? (this.config.rank < 0 ? 'spare' : 'member') : ft!.phase !== 'running' ? ft!.phase : ranks.length === 0 ? 'spare' : 'member';
     return {
       node: this.node,
-      rank: this.config.rank,
-      role: this.config.rank < 0 ? 'spare' : 'member',
+      rank,
+      role,
       app: this.config.app,
       state: this.appState,
-      epoch: this.net.epoch,
+      epoch: ft !== null ? ft.epoch : this.net.epoch,
       uptime_ms: Math.round(this.hal.now() - this.started),
       heap: mem.used,
       heap_limit: mem.limit,
@@ -161,7 +381,27 @@ export class BoardRuntime implements ConsoleTarget {
     for (const [k, v] of Object.entries(n)) if (typeof v === 'number') net[k] = v;
     const mcapi: Record<string, number> = {};
     for (const [k, v] of Object.entries(m)) if (typeof v === 'number') mcapi[k] = v;
-    return { net, mcapi };
+    const ft = this.ft;
+    if (ft === null) return { net, mcapi };
+    const s = ft.stats();
+    return {
+      net,
+      mcapi,
+      ft: {
+        ...checkpointStatus(ft),
+        coordinator: s.coordinator,
+        map: s.rankMap.join(','),
+        heartbeatsSent: s.heartbeatsSent,
+        heartbeatsReceived: s.heartbeatsReceived,
+        suspicions: s.suspicions,
+        framesIn: s.framesIn,
+        framesOut: s.framesOut,
+        malformed: s.malformed,
+        stale: s.stale,
+        retries: s.retries,
+        ...(s.stopReason !== '' ? { stopped: s.stopReason } : {}),
+      },
+    };
   }
 
   setLogLevel(level: LogLevel): void {

@@ -1,17 +1,65 @@
 /**
- * The Laplace benchmark as a board app: `laplace -- --n 256 --iters 100`. Every working
- * board computes its band of rows over the DSM; rank 0 returns the SHA-256 of the final grid.
+ * The Laplace benchmark as a board app: `laplace -- --n 256 --iters 100 [--ckpt-every K]`.
+ * Every working board computes its band of rows over the DSM; rank 0 returns the SHA-256 of
+ * the final grid.
+ *
+ * Fault tolerance: after the barrier of every K-th iteration every rank checkpoints
+ * `{ iteration }` (the DSM adds the pages of the current grid the rank homes; the other grid is
+ * scratch, rewritten before it is read). A run restarted after a failure
+ * resumes from the restored iteration, so the final digest is the fault-free one. K defaults
+ * to 10 when a failure could be recovered from (the domain has spares or may shrink), else to
+ * 0: checkpoints nobody could use are not taken.
  */
-import type { App } from '../../src/app.js';
+import type { App, AppContext } from '../../src/app.js';
+import type { DsmArray } from '../../src/dsm/index.js';
+import { FtError } from '../../src/ft/index.js';
 import { laplaceOnDsm } from './laplace.js';
 import { intOption } from './options.js';
 
+/** Checkpoint period when the domain can recover from a failure. */
+const DEFAULT_CKPT_EVERY = 10;
+
+/** The iteration a restored run starts from: `{ iteration }` as saved, within 0..iters. */
+function restoredIteration(ctx: AppContext, iters: number): number {
+  const r = ctx.ft?.restored ?? null;
+  if (r === null) return 0;
+  const k = typeof r === 'object' && !(r instanceof Uint8Array) && !Array.isArray(r) ? r.iteration : undefined;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > iters) {
+    throw new Error(`laplace: restored checkpoint state.iteration must be an integer in 0..${iters} (got ${JSON.stringify(k)})`);
+  }
+  return k;
+}
+
 export const laplaceApp: App = {
   name: 'laplace',
+  ft: true,
   async main(ctx) {
     const n = intOption(ctx.args, 'n', 256, 1, 4094);
     const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);
+    const ft = ctx.ft;
+    const every = intOption(ctx.args, 'ckpt-every', ft?.recoverable === true ? DEFAULT_CKPT_EVERY : 0, 0, 1_000_000);
+    const start = restoredIteration(ctx, iters);
     const dsm = await ctx.dsm();
-    return laplaceOnDsm(dsm, { n, iters, onIter: (k) => ctx.event('iter', k) });
+    const afterBarrier =
+      ft === undefined
+        ? undefined
+        : async (k: number, current: DsmArray<'Float64'>): Promise<void> => {
+            const state = { iteration: k };
+            // The other grid is scratch: only the current one (its pages this rank homes) is saved.
+            ft.checkpointArrays([current]);
+            if (every === 0 || k % every !== 0) {
+              // `ckpt now` from a console checkpoints here too.
+              await ft.opportunity(k, () => state);
+              return;
+            }
+            try {
+              await ft.checkpoint(state, k);
+            } catch (e) {
+              // The previous checkpoint stays good: go on and try again at the next one.
+              if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
+              ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
+            }
+          };
+    return laplaceOnDsm(dsm, { n, iters, start, onIter: (k) => ctx.event('iter', k), ...(afterBarrier ? { afterBarrier } : {}) });
   },
 };

@@ -4,7 +4,7 @@
  * held at 1.0, every other boundary at 0.0. Engine neutral: runs on the boards.
  */
 import type { AppValue } from '../../src/app.js';
-import type { Dsm } from '../../src/dsm/index.js';
+import type { Dsm, DsmArray } from '../../src/dsm/index.js';
 import { Sha256 } from '../../src/util/sha256.js';
 
 export interface LaplaceOptions {
@@ -80,7 +80,14 @@ export function laplaceSequential(n: number, iters: number): Float64Array {
 
 /** SHA-256 of the values as little-endian IEEE 754 doubles, in index order. */
 export function digestFloat64(values: Float64Array): string {
-  const sha = new Sha256();
+  return digestInto(new Sha256(), values).digestHex();
+}
+
+/** Feed the values to `sha` as little-endian doubles (on a little-endian board: their own bytes). */
+function digestInto(sha: Sha256, values: Float64Array): Sha256 {
+  if (new Uint8Array(new Float64Array([-0]).buffer)[7] === 0x80) {
+    return sha.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
   const chunk = new Uint8Array(4096);
   const dv = new DataView(chunk.buffer);
   for (let i = 0; i < values.length; ) {
@@ -89,19 +96,31 @@ export function digestFloat64(values: Float64Array): string {
     sha.update(n * 8 === chunk.length ? chunk : chunk.subarray(0, n * 8));
     i += n;
   }
-  return sha.digestHex();
+  return sha;
 }
 
 export interface LaplaceRun extends LaplaceOptions {
+  /**
+   * Iterations already done: the DSM's arrays were restored from a checkpoint taken after
+   * that many (fault tolerance). Default 0: a fresh start.
+   */
+  start?: number;
   /** Called after each iteration's barrier with the iteration count so far. */
   onIter?: (k: number) => void;
+  /**
+   * Awaited after onIter, while every board stands between the same two iterations and every
+   * write has reached its home: where a checkpoint goes. `current` holds the grid after k
+   * iterations; the other array is scratch (its interior is rewritten before it is read).
+   */
+  afterBarrier?: (k: number, current: DsmArray<'Float64'>) => Promise<unknown>;
   /** Called between the last iteration and the gather on rank 0 (figures per phase). */
   onComputed?: () => void;
 }
 
 /**
  * Run the benchmark on a DSM whose every board calls this. Rank 0 gathers the final grid
- * through the DSM and returns `{ digest, n, iters, boards }`; the other ranks return null.
+ * through the DSM (a band at a time) and returns `{ digest, n, iters, boards }`; the other
+ * ranks return null.
  */
 export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue> {
   const { n, iters } = run;
@@ -110,8 +129,16 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   const xs = n + 2;
   const total = xs * xs;
   const home = { ranges: laplaceHomes(n, boards) };
+  const start = run.start ?? 0;
   let u = await dsm.alloc('laplace.u', 'Float64', total, { home });
   let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home });
+  if (start % 2 === 1) {
+    // After an odd number of iterations the latest grid is the one allocated second.
+    const t = u;
+    u = uu;
+    uu = t;
+  }
+  // Also after a restart: a checkpoint saves the current grid only, the other one starts from zeros.
   if (rank === 0) {
     (await dsm.acquire(u, 0, xs, 'w')).fill(1.0);
     (await dsm.acquire(uu, 0, xs, 'w')).fill(1.0);
@@ -119,7 +146,7 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   await dsm.barrier();
   const { first, count } = bandOf(n, boards, rank);
   const end = first + count;
-  for (let k = 0; k < iters; k++) {
+  for (let k = start; k < iters; k++) {
     if (count > 0) {
       // Read the band and the halo rows' interior; write the band's interior (the columns
       // between rows come along, unchanged, which keeps it one range).
@@ -134,14 +161,16 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
     uu = t;
     await dsm.barrier();
     run.onIter?.(k + 1);
+    if (run.afterBarrier) await run.afterBarrier(k + 1, u);
   }
   run.onComputed?.();
-  let result: AppValue = null;
-  if (rank === 0) {
-    const all = await dsm.acquire(u, 0, total, 'r');
-    result = { digest: digestFloat64(all), n, iters, boards };
+  // Rank 0 reads the grid one home range at a time, in index order, with a barrier after
+  // each (everyone stays: the homes must answer its fetches), so it never holds a read-only
+  // snapshot of more than one band.
+  const sha = rank === 0 ? new Sha256() : null;
+  for (const [s, e] of home.ranges) {
+    if (sha && e > s) digestInto(sha, await dsm.acquire(u, s, e, 'r'));
+    await dsm.barrier();
   }
-  // Everyone stays until rank 0 has gathered: the homes must answer its fetches.
-  await dsm.barrier();
-  return result;
+  return sha ? { digest: sha.digestHex(), n, iters, boards } : null;
 }

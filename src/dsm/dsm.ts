@@ -19,7 +19,7 @@ import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.j
 import { AllocChecker, BarrierManager, LockManager, describeMissing } from './managers.js';
 import { MAX_NAME, Msg, readNotices, readSpec, validName, writeNotices, writeSpec, type AllocSpec } from './messages.js';
 import { RangeList } from './range-list.js';
-import type { SnapshotBudget } from './read-check.js';
+import { snapshotBudget, type SnapshotBudget } from './read-check.js';
 import { ELEMENT_TYPES, SharedArrayState, bytesPerElement, computeHomes } from './shared-array.js';
 import {
   DsmError,
@@ -225,7 +225,7 @@ export class Dsm {
     this.rank = rank;
     this.size = size;
     this.limits = resolveLimits(options, transport);
-    this.snapshots = { max: this.limits.maxReadSnapshot, used: 0 };
+    this.snapshots = snapshotBudget(this.limits.maxReadSnapshot);
     this.own = new RangeList(this.limits.maxNoticeRanges);
     this.known = new RangeList(this.limits.maxNoticeRanges);
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
@@ -537,20 +537,19 @@ export class Dsm {
     const g1 = Math.ceil(b1 / g);
     const gpp = st.granulesPerPage;
     const perHome = new Map<number, number[]>();
-    for (let s = st.stale.next(Math.floor(b0 / g), g1, true); s < g1; ) {
-      const e = st.stale.next(s, g1, false);
-      // Split the stale run where the home changes.
-      let cur = s;
-      while (cur < e) {
-        const home = st.homes[Math.floor(cur / gpp)]!;
-        let stop = st.runEnd[Math.floor(cur / gpp)]! * gpp;
-        if (stop > e) stop = e;
+    // Page runs of one home at a time: runs this board homes are never stale and are skipped
+    // whole, and a stale run found inside another home's run needs no further split.
+    for (let p = Math.floor(b0 / st.pageSize); p * gpp < g1; p = st.runEnd[p]!) {
+      const home = st.homes[p]!;
+      if (home === this.rank) continue;
+      const end = Math.min(g1, st.runEnd[p]! * gpp);
+      for (let s = st.stale.next(Math.max(Math.floor(b0 / g), p * gpp), end, true); s < end; ) {
+        const e = st.stale.next(s, end, false);
         let list = perHome.get(home);
         if (!list) perHome.set(home, (list = []));
-        list.push(cur, stop);
-        cur = stop;
+        list.push(s, e);
+        s = e < end ? st.stale.next(e, end, true) : end;
       }
-      s = e < g1 ? st.stale.next(e, g1, true) : g1;
     }
     if (perHome.size === 0) return Promise.resolve();
     const out: Outgoing[] = [];
@@ -747,7 +746,10 @@ export class Dsm {
         const gpp = st.granulesPerPage;
         for (let p = Math.floor(a / gpp); p * gpp < b; p = st.runEnd[p]!) {
           if (st.isHome(p)) continue;
-          this.figures.invalidations += st.stale.mark(Math.max(a, p * gpp), Math.min(b, st.runEnd[p]! * gpp));
+          const s0 = Math.max(a, p * gpp);
+          const e0 = Math.min(b, st.runEnd[p]! * gpp);
+          st.stale.fill(s0, e0);
+          this.figures.invalidations += e0 - s0;
         }
       }
     }

@@ -29,6 +29,11 @@ export interface McapiDsmPlan {
   nodeOfRank(rank: number): number;
   /** Default DSM_PORT. */
   port?: number;
+  /**
+   * The port of each rank's endpoint, when ranks do not all use `port` (a board hosting two
+   * ranks after a fault-tolerance shrink; a fresh port per recovery epoch).
+   */
+  portOfRank?: (rank: number) => number;
   /** Message sends in flight at once (each holds an MCAPI request slot). Default 8. */
   sendSlots?: number;
   /**
@@ -39,7 +44,7 @@ export interface McapiDsmPlan {
   recvSlots?: number;
   /** How long to wait for every other board's DSM endpoint to exist. Default 30000 ms. */
   connectTimeoutMs?: number;
-  /** Largest DSM message (the rank byte comes on top). Default: MCAPI's maxPayload - 1, at most 4095. */
+  /** Largest DSM message (the rank byte comes on top). Default: MCAPI's maxPayload - 1 (4159: a 4 KiB page and its header). */
   maxMessage?: number;
   /** Told about sends MCAPI failed (the DSM's own timeouts then report the silent peer). */
   onSendError?: (toRank: number, error: Error) => void;
@@ -93,11 +98,12 @@ export class McapiDsmTransport implements DsmTransport {
     }
     const port = plan.port ?? DSM_PORT;
     const payload = mcapi.limits.maxPayload;
-    const maxMessage = plan.maxMessage ?? Math.min(payload - 1, 4095);
+    const maxMessage = plan.maxMessage ?? payload - 1;
     if (!Number.isInteger(maxMessage) || maxMessage < 64 || maxMessage + 1 > payload) {
       throw new DsmError('BAD_ARG', `dsm transport: maxMessage must be an integer in 64..${payload - 1} (MCAPI maxPayload - 1)`);
     }
-    const ep = mcapi.createEndpoint(port);
+    const portOf = plan.portOfRank ?? (() => port);
+    const ep = mcapi.createEndpoint(portOf(rank));
     const timeout = plan.connectTimeoutMs ?? 30000;
     const peers: (Endpoint | null)[] = [];
     for (let r = 0; r < size; r++) {
@@ -106,11 +112,12 @@ export class McapiDsmTransport implements DsmTransport {
         continue;
       }
       const node = plan.nodeOfRank(r);
+      const peerPort = portOf(r);
       try {
-        peers.push(await mcapi.getEndpoint(plan.domain, node, port, timeout));
+        peers.push(await mcapi.getEndpoint(plan.domain, node, peerPort, timeout));
       } catch (e) {
         mcapi.deleteEndpoint(ep);
-        throw new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${r} (node ${node}, port ${port}) within ${timeout} ms: ${(e as Error).message}`);
+        throw new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${r} (node ${node}, port ${peerPort}) within ${timeout} ms: ${(e as Error).message}`);
       }
     }
     return new McapiDsmTransport(mcapi, ep, peers, plan, maxMessage);

@@ -17,10 +17,17 @@ import { bigintFromBuffer, copyOf, sameBytes, sliceBuffer, type FromArrayBuffer 
 /** BigInt snapshots are taken in chunks so a check never holds more than one extra chunk. */
 const CHUNK = 16384;
 
-/** Snapshot bytes a board holds, shared by all its arrays. */
+/** Snapshot bytes a board holds, shared by all its arrays, and how it takes them. */
 export interface SnapshotBudget {
   readonly max: number;
   used: number;
+  /** The engine's BigInt.fromArrayBuffer (looked up once per DSM), or undefined. */
+  readonly fromBuffer: FromArrayBuffer | undefined;
+}
+
+/** A budget of `max` bytes using what this engine offers. */
+export function snapshotBudget(max: number): SnapshotBudget {
+  return { max, used: 0, fromBuffer: bigintFromBuffer() };
 }
 
 export interface ReadCheck {
@@ -35,13 +42,15 @@ export interface ReadCheck {
 }
 
 export class ReadChecker {
-  private readonly fromBuffer: FromArrayBuffer | undefined = bigintFromBuffer();
+  private readonly fromBuffer: FromArrayBuffer | undefined;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly words: Int32Array,
     private readonly budget: SnapshotBudget,
-  ) {}
+  ) {
+    this.fromBuffer = budget.fromBuffer;
+  }
 
   /** Start watching bytes [start, end). */
   take(start: number, end: number): ReadCheck {

@@ -164,7 +164,7 @@ export interface DsmStats {
   diffBytes: number;
   /** Diff messages this board applied as a home. */
   diffsApplied: number;
-  /** Write-notice ranges this board sent, and granules it marked stale on receipt. */
+  /** Write-notice ranges this board sent, and granules of pages homed elsewhere that received notices covered (marked stale). */
   noticesSent: number;
   invalidations: number;
   barriers: number;

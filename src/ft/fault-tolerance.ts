@@ -24,7 +24,7 @@ import type { FtRun, FtRunHost } from './run.js';
 import { FtState } from './state.js';
 import type { FtHal } from './state.js';
 import * as transfer from './transfer.js';
-import type { FtPhase, FtStats } from './types.js';
+import type { FtPhase, FtRecoveryFigures, FtStats } from './types.js';
 import { buddiesOf, membersOf, ranksOf, wardsOf } from './view.js';
 
 export type { FtHal } from './state.js';
@@ -114,6 +114,12 @@ export class FaultTolerance implements FtRunHost {
 
   get stopReason(): string {
     return this.ft.stopReasonV;
+  }
+
+  /** The figures of the last recovery this board took part in (null: none yet). */
+  lastRecovery(): FtRecoveryFigures | null {
+    const r = this.ft.recoveries[this.ft.recoveries.length - 1];
+    return r === undefined ? null : { ...r, failed: r.failed.slice(), ranks: r.ranks.slice(), replacements: r.replacements.slice() };
   }
 
   /**

@@ -60,12 +60,14 @@ export const DEFAULT_LIMITS: Readonly<McapiLimits> = {
   maxPort: 1023,
   firstDynamicPort: 768,
   priorities: 4,
-  maxPayload: 4096,
+  // A 4 KiB DSM page plus the DSM's header (sender rank, type, request id) in one message.
+  maxPayload: 4160,
   maxFramePayload: 4200,
   defaultRecvBuffers: 4,
   maxRecvBuffers: 64,
   maxQueuedMessages: 64,
-  maxQueuedBytes: 8192,
+  // Two full messages.
+  maxQueuedBytes: 8320,
   maxChannelBufferBytes: 20480,
   fullPolicy: 'wait',
   defaultTimeoutMs: Infinity,

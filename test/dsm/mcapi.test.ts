@@ -2,15 +2,15 @@ import test from 'ava';
 import { counterOnDsm } from '../../examples/counter/counter.js';
 import { digestFloat64, laplaceOnDsm, laplaceSequential } from '../../examples/laplace/laplace.js';
 import { createMcapiDsm, McapiDsmTransport } from '../../src/dsm/mcapi-transport.js';
-import type { Dsm } from '../../src/dsm/index.js';
+import type { Dsm, DsmOptions } from '../../src/dsm/index.js';
 import { makeNodes } from '../mcapi/loopnet.js';
 
 /** Boards on nodes 1..n of an in-memory MCAPI domain, rank r on node r + 1. */
-async function onMcapi<T>(n: number, body: (dsm: Dsm) => Promise<T>): Promise<{ out: T[]; frames: number; bytes: number }> {
+async function onMcapi<T>(n: number, body: (dsm: Dsm) => Promise<T>, options: DsmOptions = {}): Promise<{ out: T[]; frames: number; bytes: number }> {
   const { hub, nodes } = makeNodes(n);
   const run = Promise.all(
     nodes.map(async (mcapi, rank) => {
-      const dsm = await createMcapiDsm(mcapi, hub.clock, { rank, size: n, domain: 1, nodeOfRank: (r) => r + 1 });
+      const dsm = await createMcapiDsm(mcapi, hub.clock, { rank, size: n, domain: 1, nodeOfRank: (r) => r + 1 }, options);
       return body(dsm);
     }),
   );
@@ -68,3 +68,29 @@ test('messages from outside the domain are dropped, not delivered', async (t) =>
   t.deepEqual(got, [1, 1]);
   t.is(stats.dropped, 2);
 });
+
+test('a 4 KiB page crosses MCAPI in one FETCH (a whole page and its header fit one message)', async (t) => {
+  const { out } = await onMcapi(2, async (dsm) => {
+    t.true(dsm.limits.maxMessage >= 4096 + 6, `maxMessage ${dsm.limits.maxMessage}`);
+    return withPageSize(dsm);
+  }, { pageSize: 4096 });
+  t.deepEqual(out[0], { fetches: 1, bytes: 4096, ok: true });
+});
+
+/** Rank 1 writes the 4 KiB page it homes; rank 0 reads it once (run with pageSize 4096). */
+async function withPageSize(dsm: Dsm): Promise<{ fetches: number; bytes: number; ok: boolean } | null> {
+  const page = await dsm.alloc('page', 'Uint8', 4096, { home: { ranges: [[4096, 4096], [0, 4096]] } });
+  if (dsm.rank === 1) {
+    const v = await dsm.acquire(page, 0, 4096, 'w');
+    for (let i = 0; i < 4096; i++) v[i] = (i * 7) & 0xff;
+  }
+  await dsm.barrier();
+  let result = null;
+  if (dsm.rank === 0) {
+    const v = await dsm.acquire(page, 0, 4096, 'r');
+    const s = dsm.stats();
+    result = { fetches: s.fetches, bytes: s.fetchedBytes, ok: v.every((x, i) => x === ((i * 7) & 0xff)) };
+  }
+  await dsm.barrier();
+  return result;
+}

@@ -75,6 +75,45 @@ test('StaleMap marks, clears and scans like a boolean array', (t) => {
   t.pass();
 });
 
+test('StaleMap over long ranges: mark, fill and clear by whole words, next bounded anywhere', (t) => {
+  const wide = fc.tuple(fc.nat(2400), fc.nat(900)).map(([s, n]) => [s, s + n] as const);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('mark', 'fill', 'clear'), wide), { maxLength: 25 }), fc.array(fc.tuple(fc.nat(2400), fc.nat(2400)), { minLength: 1, maxLength: 12 }), (ops, scans) => {
+      const size = 2345;
+      const map = new StaleMap(size);
+      const model = new Array<boolean>(size).fill(false);
+      for (const [op, [s0, e0]] of ops) {
+        const s = Math.min(s0, size);
+        const e = Math.min(e0, size);
+        if (op === 'mark') {
+          const before = model.slice(s, e).filter((x) => !x).length;
+          if (map.mark(s, e) !== before) return false;
+        } else if (op === 'fill') map.fill(s, e);
+        else map.clear(s, e);
+        for (let i = s; i < e; i++) model[i] = op !== 'clear';
+      }
+      for (let i = 0; i < size; i++) if (map.isStale(i) !== model[i]) return false;
+      for (const [a, b] of scans) {
+        const from = Math.min(a, size);
+        const end = Math.min(Math.max(a, b), size);
+        for (const want of [true, false]) {
+          let idx = end;
+          for (let i = from; i < end; i++) {
+            if (model[i] === want) {
+              idx = i;
+              break;
+            }
+          }
+          if (map.next(from, end, want) !== idx) return false;
+        }
+      }
+      return true;
+    }),
+    { seed: 5, numRuns: 300 },
+  );
+  t.pass();
+});
+
 test('varints round-trip and bad input raises DecodeError', (t) => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff })), (vals) => {

@@ -1,0 +1,116 @@
+/**
+ * The DSM's part of a fault-tolerance checkpoint (docs/FT.md §12): the pages this rank homes,
+ * one segment `dsm/<array>/<page>` each, and the segment `dsm` naming the arrays that existed
+ * (in allocation order). Only what changed since the last checkpoint crosses the wire: the FT
+ * core diffs the segments against its committed copy.
+ *
+ * After a rollback the next run has a fresh DSM. The saved pages go back in as the app
+ * allocates its arrays again (the same calls in the same order), before any board can fetch
+ * from them: home pages take the saved bytes and every other page of a saved array becomes
+ * stale, so it is fetched from its home (restored there the same way) when it is read.
+ *
+ * An app may leave scratch arrays out (`select`): data it rewrites before reading it. They are
+ * not saved, and after a rollback they start from zeros, as when they were allocated.
+ *
+ * The content is consistent when the rank checkpoints right after a barrier: every board's
+ * writes of the interval have reached their homes, and nobody writes before the checkpoint
+ * commits (the checkpoint is collective and every rank waits for it). The bytes are copied by
+ * FT at the call (no `release`: the DSM does not keep home pages copy-on-write).
+ */
+import type { CheckpointContent, Segment } from '../ft/types.js';
+import { utf8Decode, utf8Encode } from '../util/utf8.js';
+import type { Dsm } from './dsm.js';
+import type { SharedArrayState } from './shared-array.js';
+
+export const DSM_CONTENT_PREFIX = 'dsm';
+
+export interface DsmContentFigures {
+  /** Home pages captured by the last checkpoint call. */
+  capturedPages: number;
+  /** Pages written back from a checkpoint into this run's DSM. */
+  restoredPages: number;
+  /** Non-home pages marked stale by the restore. */
+  stalePages: number;
+}
+
+export class DsmCheckpointContent implements CheckpointContent {
+  readonly prefix = DSM_CONTENT_PREFIX;
+  readonly figures: DsmContentFigures = { capturedPages: 0, restoredPages: 0, stalePages: 0 };
+  private dsm: Dsm | null = null;
+  /** Restored pages by array name (null: nothing restored, or a fresh start). */
+  private saved: Map<string, Map<number, Uint8Array>> | null = null;
+  /** Names of the arrays checkpoints save (null: every array). */
+  private only: Set<string> | null = null;
+
+  /** Save only these arrays (by name) from now on; null: every array (the default). */
+  select(names: readonly string[] | null): void {
+    this.only = names === null ? null : new Set(names);
+  }
+
+  /** The DSM whose home pages this content saves; its arrays are restored as they are allocated. */
+  attach(dsm: Dsm): void {
+    this.dsm = dsm;
+    dsm.onAllocated = (st) => this.restoreArray(st);
+  }
+
+  capture(): readonly Segment[] {
+    const dsm = this.dsm;
+    if (dsm === null) return [];
+    const only = this.only;
+    const arrays = only === null ? dsm.sharedArrays() : dsm.sharedArrays().filter((a) => only.has(a.name));
+    if (arrays.length === 0) return [];
+    const out: Segment[] = [{ name: DSM_CONTENT_PREFIX, bytes: utf8Encode(arrays.map((a) => a.name).join('\n')) }];
+    let pages = 0;
+    for (const st of arrays) {
+      const ps = st.pageSize;
+      for (let p = 0; p < st.pages; p++) {
+        if (st.homes[p] !== st.rank) continue;
+        out.push({ name: `${DSM_CONTENT_PREFIX}/${st.name}/${p}`, bytes: st.bytes.subarray(p * ps, (p + 1) * ps) });
+        pages++;
+      }
+    }
+    this.figures.capturedPages = pages;
+    return out;
+  }
+
+  restore(segments: readonly Segment[]): void {
+    const saved = new Map<string, Map<number, Uint8Array>>();
+    for (const s of segments) {
+      if (s.name === DSM_CONTENT_PREFIX) {
+        const text = utf8Decode(s.bytes);
+        for (const name of text.length > 0 ? text.split('\n') : []) if (!saved.has(name)) saved.set(name, new Map());
+      }
+    }
+    const head = DSM_CONTENT_PREFIX.length + 1;
+    for (const s of segments) {
+      const cut = s.name.lastIndexOf('/');
+      if (s.name === DSM_CONTENT_PREFIX || cut < head) continue;
+      const name = s.name.slice(head, cut);
+      const page = Number(s.name.slice(cut + 1));
+      const pages = saved.get(name);
+      // A page of an array the index does not name cannot be placed: ignored.
+      if (pages !== undefined && Number.isInteger(page) && page >= 0) pages.set(page, s.bytes);
+    }
+    this.saved = saved.size > 0 ? saved : null;
+  }
+
+  private restoreArray(st: SharedArrayState): void {
+    const pages = this.saved?.get(st.name);
+    // Arrays allocated after the checkpoint start from zeros on every board, as they did.
+    if (pages === undefined) return;
+    this.saved!.delete(st.name);
+    const ps = st.pageSize;
+    const gpp = st.granulesPerPage;
+    for (let p = 0; p < st.pages; p++) {
+      if (st.homes[p] === st.rank) {
+        const b = pages.get(p);
+        if (b === undefined) continue;
+        st.bytes.set(b.length > ps ? b.subarray(0, ps) : b, p * ps);
+        this.figures.restoredPages++;
+      } else {
+        st.stale.mark(p * gpp, (p + 1) * gpp);
+        this.figures.stalePages++;
+      }
+    }
+  }
+}

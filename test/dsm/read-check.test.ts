@@ -1,0 +1,152 @@
+/**
+ * The read-only check in its three forms: a snapshot compared natively (XS's
+ * BigInt.fromArrayBuffer, here a stand-in so V8 runs that code path), a byte snapshot
+ * compared word by word (V8), and a hash past the snapshot budget. Each must report every
+ * write through a read-only acquisition, naming the array and range, and never report
+ * data that arrived legitimately.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { ReadChecker, snapshotBudget, type SnapshotBudget } from '../../src/dsm/read-check.js';
+import { DsmError } from '../../src/dsm/index.js';
+import { drive, makeRig } from './memnet.js';
+
+type Kind = 'bigint' | 'copy' | 'hash';
+
+/** XS's BigInt.fromArrayBuffer (unsigned, big-endian), for V8. */
+function fromArrayBuffer(buffer: ArrayBuffer): bigint {
+  const b = new Uint8Array(buffer);
+  let hex = '0x0';
+  for (let i = 0; i < b.length; i++) hex += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return BigInt(hex);
+}
+
+/** Run `make` with BigInt.fromArrayBuffer defined (the checker looks for it when built). */
+function withBigintPath<T>(make: () => T): T {
+  const target = BigInt as unknown as { fromArrayBuffer?: unknown };
+  target.fromArrayBuffer = fromArrayBuffer;
+  try {
+    return make();
+  } finally {
+    delete target.fromArrayBuffer;
+  }
+}
+
+function budgetOf(kind: Kind, max: number): SnapshotBudget {
+  return kind === 'bigint' ? withBigintPath(() => snapshotBudget(max)) : snapshotBudget(max);
+}
+
+function checker(bytes: Uint8Array, budget: SnapshotBudget): ReadChecker {
+  return new ReadChecker(bytes, new Int32Array(bytes.buffer, 0, bytes.length >> 2), budget);
+}
+
+const kinds: Kind[] = ['bigint', 'copy', 'hash'];
+
+for (const kind of kinds) {
+  test.serial(`${kind}: a change of any byte inside the range is found, a change outside is not`, (t) => {
+    const size = 50_000;
+    fc.assert(
+      fc.property(fc.nat(size - 1), fc.nat(40_000), fc.nat(), fc.integer({ min: 1, max: 255 }), (start, len, pick, flip) => {
+        const end = Math.min(size, start + 1 + len);
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i * 7) & 0xff;
+        const budget = budgetOf(kind, kind === 'hash' ? 0 : size);
+        const c = checker(bytes, budget);
+        const r = c.take(start, end);
+        const form = r.big !== null ? 'bigint' : r.copy !== null ? 'copy' : 'hash';
+        if (form !== kind || budget.used !== (kind === 'hash' ? 0 : end - start)) return false;
+        if (!c.unchanged(r)) return false;
+        const outside = pick % (size - (end - start) + 1);
+        const o = outside < start ? outside : end + outside - start;
+        if (o < size) {
+          bytes[o] ^= flip;
+          if (!c.unchanged(r)) return false;
+        }
+        const i = start + (pick % (end - start));
+        bytes[i] ^= flip;
+        if (c.unchanged(r)) return false;
+        // Data arriving legitimately: recorded again, no longer a difference.
+        c.refresh(r);
+        if (!c.unchanged(r)) return false;
+        c.drop(r);
+        return budget.used === 0;
+      }),
+      { seed: kinds.indexOf(kind) + 20, numRuns: 150 },
+    );
+    t.pass();
+  });
+}
+
+for (const kind of ['bigint', 'copy'] as Kind[]) {
+  test.serial(`${kind}: any set of writes inside the range is found`, (t) => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(4999), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 20 }), (writes) => {
+        const bytes = new Uint8Array(5000).fill(0x5a);
+        const c = checker(bytes, budgetOf(kind, 1 << 20));
+        const r = c.take(0, 5000);
+        for (const [i, x] of writes) bytes[i] ^= x;
+        const changed = bytes.some((b) => b !== 0x5a);
+        return c.unchanged(r) === !changed;
+      }),
+      { seed: 31, numRuns: 200 },
+    );
+    t.pass();
+  });
+}
+
+test('the snapshot budget is shared: ranges past it are hashed, and released bytes can be snapshot again', (t) => {
+  const bytes = new Uint8Array(4096);
+  const budget = snapshotBudget(3000);
+  const c = checker(bytes, budget);
+  const a = c.take(0, 2000);
+  const b = c.take(2000, 4000);
+  t.not(a.copy, null);
+  t.is(b.copy, null, 'past the budget: hashed');
+  t.is(budget.used, 2000);
+  c.drop(a);
+  t.is(budget.used, 0);
+  const d = c.take(2000, 4000);
+  t.not(d.copy, null);
+  bytes[3999] = 1;
+  t.false(c.unchanged(b));
+  t.false(c.unchanged(d));
+});
+
+async function writeThroughReadOnly(make: () => ReturnType<typeof makeRig>): Promise<DsmError> {
+  const out = await drive(make(), async (dsm, rank) => {
+    const a = await dsm.alloc('temps', 'Float64', 40_000, { home: 'cyclic' });
+    if (rank === 1) {
+      const all = await dsm.acquire(a, 0, 40_000, 'w');
+      all.fill(2.5);
+      all[29_999] = 0;
+    }
+    await dsm.barrier();
+    if (rank === 0) {
+      const v = await dsm.acquire(a, 1000, 30_000, 'r');
+      const w = await dsm.acquire(a, 35_000, 36_000, 'r');
+      if (v[0] !== 2.5 || w[0] !== 2.5 || !Object.is(v[28_999], 0)) throw new Error('fetched data missing');
+      // The last element of the range, to a value that compares equal (-0 === 0): only its bits change.
+      v[28_999] = -0;
+    }
+    await dsm.barrier();
+  });
+  const e = out[0]!;
+  if (e.ok) throw new Error('no violation reported');
+  return e.error as DsmError;
+}
+
+for (const kind of kinds) {
+  test.serial(`${kind}: writing through a read-only view is reported at the barrier, naming array and range`, async (t) => {
+    const opts = kind === 'hash' ? { maxReadSnapshot: 0 } : {};
+    const e = await writeThroughReadOnly(() => (kind === 'bigint' ? withBigintPath(() => makeRig(2, { seed: 5 }, opts)) : makeRig(2, { seed: 5 }, opts)));
+    t.is(e.code, 'READ_ONLY_WRITE');
+    t.regex(e.message, /'temps'\[1000, 30000\) was written through a read-only \('r'\) acquisition/);
+    t.notRegex(e.message, /35000/, 'the untouched range is not reported');
+  });
+}
+
+test('maxReadSnapshot must be an integer >= 0', (t) => {
+  t.throws(() => makeRig(1, {}, { maxReadSnapshot: -1 }), { message: /maxReadSnapshot must be an integer >= 0/ });
+  t.throws(() => makeRig(1, {}, { maxReadSnapshot: 1.5 }), { message: /maxReadSnapshot/ });
+  t.is(makeRig(1).dsms[0]!.limits.maxReadSnapshot, 262144);
+});

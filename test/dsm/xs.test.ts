@@ -1,0 +1,68 @@
+/**
+ * The DSM on XS itself (the engine it is written for), in one XS machine with an in-VM
+ * transport: the read-only check takes the native BigInt snapshot and finds a bit-only write;
+ * wide copies keep NaN payloads; and the XS meter bounds what the DSM's own code costs: the
+ * check of a 128 KiB range, and a page fetch, whose cost must not grow with the page's bytes.
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+
+async function bundle(): Promise<string> {
+  const b = await rollup({
+    input: fileURLToPath(new URL('./fixtures/xs-dsm-main.js', import.meta.url)),
+    onwarn: (w) => {
+      throw new Error(`rollup: ${w.message}`);
+    },
+  });
+  const { output } = await b.generate({ format: 'iife', strict: true });
+  await b.close();
+  return output[0].code;
+}
+
+test('the DSM on XS: native read checks, exact wide copies, and no per-byte cost on a page fetch', async (t) => {
+  const w = new XsWorker({ name: 'dsm-xs', stdout: 'ignore' });
+  const out = async (): Promise<unknown> => JSON.parse(Buffer.from((await w.evaluate('new TextEncoder().encode(String(globalThis.out)).buffer')).reply).toString()) as unknown;
+  try {
+    await w.evaluate(await bundle());
+
+    await w.evaluate('violation()');
+    const verdicts = (await out()) as string[];
+    t.regex(verdicts[0]!, /^READ_ONLY_WRITE: .*'temps'\[1000, 30000\) was written through a read-only \('r'\) acquisition/);
+    t.notRegex(verdicts[0]!, /35000/);
+    t.is(verdicts[1], 'ok');
+
+    await w.evaluate('checkSetup()');
+    const clean = await w.evaluate('checkRound(-1)');
+    t.deepEqual(await out(), { form: 'bigint', unchanged: true });
+    for (const flip of [0, 65_535, 131_071]) {
+      await w.evaluate(`checkRound(${flip})`);
+      t.deepEqual(await out(), { form: 'bigint', unchanged: false }, `byte ${flip} flipped`);
+    }
+    // Snapshot and check of 128 KiB: a few units per 16 KiB chunk, not per byte (a hash costs ~850k).
+    t.true(clean.meter.compute < 5_000, `read check of 128 KiB: ${clean.meter.compute} units`);
+
+    await w.evaluate('copyNaNs()');
+    t.deepEqual(await out(), [true, true, true, true]);
+
+    const perFetch = async (pageSize: number): Promise<number> => {
+      await w.evaluate(`fetchSetup(${pageSize})`);
+      let units = 0;
+      for (let i = 0; i < 4; i++) {
+        await w.evaluate('fetchWrite()');
+        const r = await w.evaluate('fetchRead()');
+        t.deepEqual(await out(), { ok: true, fetches: i + 1 }, `page ${pageSize}: one FETCH per page`);
+        if (i > 0) units += r.meter.compute;
+      }
+      return units / 3;
+    };
+    const big = await perFetch(4096);
+    const small = await perFetch(256);
+    t.log(`DSM code per page fetch on XS (both boards, in-VM transport): 4096 B ${Math.round(big)} units, 256 B ${Math.round(small)} units`);
+    t.true((big - small) / (4096 - 256) < 1, `${((big - small) / 3840).toFixed(2)} units per page byte`);
+    t.true(big < 15_000, `a 4 KiB fetch costs the DSM ${Math.round(big)} units`);
+  } finally {
+    await w.kill();
+  }
+});

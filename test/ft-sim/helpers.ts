@@ -1,0 +1,69 @@
+/** Shared pieces of the fault-tolerance end-to-end tests: Laplace through the simulator. */
+import { runDomain, type RunOptions } from '../../host-sim/sim/run.js';
+import type { SimSummary } from '../../host-sim/sim/simulator.js';
+import { digestFloat64, laplaceSequential } from '../../examples/laplace/laplace.js';
+
+const digests = new Map<string, string>();
+
+/** The fault-free digest of Laplace N x N after `iters` iterations, computed on the host. */
+export function expectedDigest(n: number, iters: number): string {
+  const key = `${n}/${iters}`;
+  let d = digests.get(key);
+  if (d === undefined) {
+    d = digestFloat64(laplaceSequential(n, iters));
+    digests.set(key, d);
+  }
+  return d;
+}
+
+export interface BoardEventRecord {
+  board: number;
+  name: string;
+  value: number;
+  detail: string;
+}
+
+export interface FtRun {
+  s: SimSummary;
+  events: BoardEventRecord[];
+  /** Rank 0's digest, or null. */
+  digest: string | null;
+}
+
+export interface FtRunOptions extends Partial<RunOptions> {
+  n?: number;
+  iters?: number;
+  /** Laplace's --ckpt-every (omitted: the app's default). */
+  every?: number;
+}
+
+/** Laplace on simulated boards (V8 by default), with every board event recorded. */
+export async function ftLaplace(o: FtRunOptions = {}): Promise<FtRun> {
+  const n = o.n ?? 32;
+  const iters = o.iters ?? 30;
+  const events: BoardEventRecord[] = [];
+  const { n: _n, iters: _i, every, ...rest } = o;
+  const s = await runDomain({
+    app: 'laplace',
+    appArgs: ['--n', String(n), '--iters', String(iters), ...(every !== undefined ? ['--ckpt-every', String(every)] : [])],
+    boards: '4',
+    spares: '1',
+    engine: 'node',
+    topology: 'full',
+    link: 'uart:921600',
+    maxVirtual: '300s',
+    ...rest,
+    observer: {
+      boardEvent: (board, name, value, detail) => {
+        if (name !== 'iter') events.push({ board, name, value, detail });
+      },
+    },
+  });
+  const r = s.app.result as { digest?: unknown } | null;
+  return { s, events, digest: r !== null && typeof r === 'object' && typeof r.digest === 'string' ? r.digest : null };
+}
+
+/** The events of one name, in order. */
+export function named(run: FtRun, name: string): BoardEventRecord[] {
+  return run.events.filter((e) => e.name === name);
+}

@@ -4,8 +4,8 @@
  * XS copies between typed arrays of the same type with one memcpy, but meters it per
  * element (2 units each), so a Uint8Array copy costs 2 units per byte and a Float64Array
  * copy of the same bytes 0.25; `ArrayBuffer.prototype.slice` is a memcpy metered as one
- * call. Pages therefore move through 8-byte views where the destination allows, the source
- * first sliced into a fresh (aligned) buffer when its own offset does not.
+ * call. Pages therefore move with `copyInto` (src/util/wide-copy.ts: 8-byte views) and are
+ * copied whole with `ArrayBuffer.prototype.slice`.
  *
  * Comparing a range with a snapshot is the read-only check. A JavaScript loop costs about
  * 3 units per byte in XS, which for an application that reads its whole band every
@@ -15,8 +15,10 @@
  * by word (V8 compiles that loop).
  */
 
-/** Below this many bytes a plain `set` is cheaper than setting up wide views. */
+/** Below this many bytes a word loop is not worth setting up. */
 const WIDE_MIN = 64;
+
+export { copyInto } from '../util/wide-copy.js';
 
 /** XS's BigInt.fromArrayBuffer(buffer): the bytes as one big-endian unsigned BigInt. */
 export type FromArrayBuffer = (buffer: ArrayBuffer) => bigint;
@@ -36,27 +38,6 @@ export function sliceBuffer(src: Uint8Array, start: number, end: number): ArrayB
 /** A fresh array holding a copy of `src` (offset 0 in its own buffer). */
 export function copyOf(src: Uint8Array): Uint8Array {
   return new Uint8Array(sliceBuffer(src, 0, src.length));
-}
-
-/** `dst.set(src, off)`, through 8-byte views for all but the unaligned ends. */
-export function copyInto(dst: Uint8Array, off: number, src: Uint8Array): void {
-  const n = src.length;
-  if (n < WIDE_MIN) {
-    dst.set(src, off);
-    return;
-  }
-  const at = dst.byteOffset + off;
-  const head = (8 - (at & 7)) & 7;
-  const words = (n - head) >> 3;
-  const tail = head + (words << 3);
-  for (let i = 0; i < head; i++) dst[off + i] = src[i]!;
-  const from = src.byteOffset + head;
-  const source =
-    (from & 7) === 0
-      ? new Float64Array(src.buffer, from, words)
-      : new Float64Array((src.buffer as ArrayBuffer).slice(from, from + (words << 3)));
-  new Float64Array(dst.buffer, at + head, words).set(source);
-  for (let i = tail; i < n; i++) dst[off + i] = src[i]!;
 }
 
 /** True when a[aOff, aOff + n) and b[bOff, bOff + n) hold the same bytes. */

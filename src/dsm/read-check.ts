@@ -14,7 +14,10 @@
  */
 import { bigintFromBuffer, copyOf, sameBytes, sliceBuffer, type FromArrayBuffer } from './bytes.js';
 
-/** BigInt snapshots are taken in chunks so a check never holds more than one extra chunk. */
+/**
+ * BigInt snapshots are taken in chunks: a check never holds more than one extra chunk, and an
+ * XS BigInt holds at most 65535 32-bit words (256 KiB; XS aborts the machine beyond).
+ */
 const CHUNK = 16384;
 
 /** Snapshot bytes a board holds, shared by all its arrays, and how it takes them. */

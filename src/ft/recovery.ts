@@ -326,6 +326,7 @@ export function resume(ft: FtState, v: RecResume): void {
     }
   }
   ft.committedProgress = mine.length > 0 ? ft.imageOf(mine[0] as number).progress : 0;
+  ft.figures.progress = ft.committedProgress;
   for (const rank of mine) {
     const img = ft.imageOf(rank);
     const run = new FtRun(ft.host, rank, ft.epochV, g, img.progress, g > 0 ? img.segments() : []);

@@ -19,6 +19,7 @@
  * MCAPI lets it use until the request completes), the receiver only sequence numbers.
  */
 import type { NetFrame } from '../net/net.js';
+import { copyInto } from '../util/wide-copy.js';
 import type { Core } from './core.js';
 import { Endpoint } from './handles.js';
 import type { Request } from './request.js';
@@ -250,7 +251,7 @@ export class MessageEngine {
 
   private take(st: EndpointState, buf: Uint8Array): number {
     const m = st.shift();
-    buf.set(m.data);
+    copyInto(buf, 0, m.data);
     this.core.queuedMsgs--;
     this.core.queuedBytes -= m.data.length;
     this.core.counters.msgReceived++;
@@ -379,7 +380,7 @@ export class MessageEngine {
       p[off] = piggy;
       p.set(peer.resp.subarray(0, piggy), off + 1);
     }
-    p.set(om.data, head);
+    copyInto(p, head, om.data);
     if (!core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, true)) return false;
     om.state = INFLIGHT;
     if (ack1 >= 0 || piggy > 0) {
@@ -437,14 +438,17 @@ export class MessageEngine {
   private abandon(om: OutMsg): void {
     const peer = om.peer;
     if (om.zombie) return;
+    // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
+    // it), or to a board that is gone: nothing there to withdraw from.
+    const withdraw = om.block && om.epoch === this.core.net.epoch;
     if (om.state === INFLIGHT) {
       om.zombie = true;
-      if (om.block) this.withdraw(om);
+      if (withdraw) this.withdraw(om);
       this.core.clearTimer(om.timer);
       om.timer = -1;
       return;
     }
-    if (om.state === REJECTED && om.block) this.withdraw(om);
+    if (om.state === REJECTED && withdraw) this.withdraw(om);
     this.forget(om);
     this.pump(peer);
   }
@@ -619,7 +623,7 @@ export class MessageEngine {
     const w = st.recvWaiters[0];
     if (w !== undefined && st.queued === 0 && w.buf.length >= data.length) {
       st.recvWaiters.shift();
-      w.buf.set(data);
+      copyInto(w.buf, 0, data);
       core.counters.msgReceived++;
       core.requests.succeed(w.req, data.length, data.length);
       return true;

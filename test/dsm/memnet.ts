@@ -18,6 +18,28 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** XS's BigInt.fromArrayBuffer (unsigned, big-endian), for V8. */
+export function fromArrayBuffer(buffer: ArrayBuffer): bigint {
+  const b = new Uint8Array(buffer);
+  let hex = '0x0';
+  for (let i = 0; i < b.length; i++) hex += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return BigInt(hex);
+}
+
+/**
+ * Run `make` with BigInt.fromArrayBuffer defined, so DSMs built inside take XS's native
+ * snapshot and twin-compare paths (a DSM looks for the function when it is built).
+ */
+export function withNativeCompare<T>(make: () => T): T {
+  const target = BigInt as unknown as { fromArrayBuffer?: unknown };
+  target.fromArrayBuffer = fromArrayBuffer;
+  try {
+    return make();
+  } finally {
+    delete target.fromArrayBuffer;
+  }
+}
+
 export class VirtualClock implements Clock {
   private t = 0;
   private nextId = 1;

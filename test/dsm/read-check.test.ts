@@ -9,31 +9,12 @@ import test from 'ava';
 import fc from 'fast-check';
 import { ReadChecker, snapshotBudget, type SnapshotBudget } from '../../src/dsm/read-check.js';
 import { DsmError } from '../../src/dsm/index.js';
-import { drive, makeRig } from './memnet.js';
+import { drive, makeRig, withNativeCompare } from './memnet.js';
 
 type Kind = 'bigint' | 'copy' | 'hash';
 
-/** XS's BigInt.fromArrayBuffer (unsigned, big-endian), for V8. */
-function fromArrayBuffer(buffer: ArrayBuffer): bigint {
-  const b = new Uint8Array(buffer);
-  let hex = '0x0';
-  for (let i = 0; i < b.length; i++) hex += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return BigInt(hex);
-}
-
-/** Run `make` with BigInt.fromArrayBuffer defined (the checker looks for it when built). */
-function withBigintPath<T>(make: () => T): T {
-  const target = BigInt as unknown as { fromArrayBuffer?: unknown };
-  target.fromArrayBuffer = fromArrayBuffer;
-  try {
-    return make();
-  } finally {
-    delete target.fromArrayBuffer;
-  }
-}
-
 function budgetOf(kind: Kind, max: number): SnapshotBudget {
-  return kind === 'bigint' ? withBigintPath(() => snapshotBudget(max)) : snapshotBudget(max);
+  return kind === 'bigint' ? withNativeCompare(() => snapshotBudget(max)) : snapshotBudget(max);
 }
 
 function checker(bytes: Uint8Array, budget: SnapshotBudget): ReadChecker {
@@ -138,7 +119,7 @@ async function writeThroughReadOnly(make: () => ReturnType<typeof makeRig>): Pro
 for (const kind of kinds) {
   test.serial(`${kind}: writing through a read-only view is reported at the barrier, naming array and range`, async (t) => {
     const opts = kind === 'hash' ? { maxReadSnapshot: 0 } : {};
-    const e = await writeThroughReadOnly(() => (kind === 'bigint' ? withBigintPath(() => makeRig(2, { seed: 5 }, opts)) : makeRig(2, { seed: 5 }, opts)));
+    const e = await writeThroughReadOnly(() => (kind === 'bigint' ? withNativeCompare(() => makeRig(2, { seed: 5 }, opts)) : makeRig(2, { seed: 5 }, opts)));
     t.is(e.code, 'READ_ONLY_WRITE');
     t.regex(e.message, /'temps'\[1000, 30000\) was written through a read-only \('r'\) acquisition/);
     t.notRegex(e.message, /35000/, 'the untouched range is not reported');

@@ -1,7 +1,8 @@
 /**
  * The DSM on XS itself (the engine it is written for), in one XS machine with an in-VM
  * transport: the read-only check takes the native BigInt snapshot and finds a bit-only write;
- * wide copies keep NaN payloads; and the XS meter bounds what the DSM's own code costs: the
+ * wide copies keep NaN payloads; sparse 'rw' writes (twins compared chunk by chunk natively)
+ * send exactly the changed bytes; and the XS meter bounds what the DSM's own code costs: the
  * check of a 128 KiB range, and a page fetch, whose cost must not grow with the page's bytes.
  */
 import test from 'ava';
@@ -45,6 +46,9 @@ test('the DSM on XS: native read checks, exact wide copies, and no per-byte cost
 
     await w.evaluate('copyNaNs()');
     t.deepEqual(await out(), [true, true, true, true]);
+
+    await w.evaluate('sparseWrites()');
+    t.deepEqual(await out(), [{ ok: true, diffBytes: 3 }, { ok: true, diffBytes: 0 }], 'rank 0 sent exactly its 3 changed bytes');
 
     const perFetch = async (pageSize: number): Promise<number> => {
       await w.evaluate(`fetchSetup(${pageSize})`);

@@ -41,7 +41,7 @@ export async function showcaseCommand(flags: { quiet?: boolean }): Promise<numbe
       if (name === 'fault') say(`${t}  board ${board}: console command "fault ${detail}"`);
       else if (name === 'suspect') say(`${t}  board ${board}: suspects board ${value} (no heartbeat)${detail ? ` ${detail}` : ''}`);
       else if (name === 'recovery-transfer') say(`${t}  board ${board}: sends a checkpoint image to the spare${detail ? ` (${detail})` : ''}`);
-      else if (name === 'recovery') say(`${t}  board ${board}: recovery done, rolled back to checkpoint generation ${value}${detail ? ` ${detail}` : ''}`);
+      else if (name === 'recovery') say(`${t}  board ${board}: recovery done, now at epoch ${value} (${detail.replace(/gen=/, 'rolled back to checkpoint ').replace(/ failed=/, ', failed board ').replace(/ map=/, ', ranks on boards ')})`);
       else if (name === 'ckpt-commit' && board === 0) say(`${t}  checkpoint ${value} committed`);
     },
   });

@@ -16,7 +16,8 @@ export const SPLICE_MIN = 256;
 /** A fresh array holding a copy of `b` (its own ArrayBuffer, offset 0). */
 export function copyBytes(b: Uint8Array): Uint8Array {
   const o = b.byteOffset;
-  return new Uint8Array(b.buffer.slice(o, o + b.length));
+  // Board buffers are plain ArrayBuffers (Moddable's typings widen .buffer to host buffers).
+  return new Uint8Array((b.buffer as ArrayBuffer).slice(o, o + b.length));
 }
 
 /** The engine's ArrayBuffer.prototype.concat, or undefined (V8 has none). */
@@ -28,7 +29,7 @@ export function bufferConcat(): BufferConcat | undefined {
 export function ownBuffer(b: Uint8Array): ArrayBuffer {
   const buf = b.buffer;
   if (b.byteOffset === 0 && b.length === buf.byteLength && buf instanceof ArrayBuffer) return buf;
-  return buf.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  return (buf as ArrayBuffer).slice(b.byteOffset, b.byteOffset + b.length);
 }
 
 /**

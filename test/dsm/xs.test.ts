@@ -42,6 +42,7 @@ test('the DSM on XS: native read checks, exact wide copies, and no per-byte cost
       t.deepEqual(await out(), { form: 'bigint', unchanged: false }, `byte ${flip} flipped`);
     }
     // Snapshot and check of 128 KiB: a few units per 16 KiB chunk, not per byte (a hash costs ~850k).
+    t.log(`snapshot and check of 128 KiB on XS: ${clean.meter.compute} units`);
     t.true(clean.meter.compute < 5_000, `read check of 128 KiB: ${clean.meter.compute} units`);
 
     await w.evaluate('copyNaNs()');

@@ -279,8 +279,7 @@ export class BoardRuntime implements ConsoleTarget {
   }
 
   private members(): number[] {
-    const spares = typeof this.config.options.spares === 'number' ? this.config.options.spares : 0;
-    return Array.from({ length: this.config.boards + spares }, (_, i) => i);
+    return Array.from({ length: this.config.boards + this.spares() }, (_, i) => i);
   }
 
   private async runApp(): Promise<void> {

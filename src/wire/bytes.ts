@@ -59,9 +59,38 @@ export function findZero(bytes: Uint8Array, from: number, to: number): number {
   return -1;
 }
 
-/** Copy src[from, to) into dst at `at`: a loop for a few bytes, `set` (a C loop on XS) beyond. */
+/**
+ * Index of the first byte in bytes[from, to) that is not `value`, or `to`: the end of a run of
+ * equal bytes (COBS: a run of zeros, or of 01 codes). Compares aligned 32-bit words, four bytes
+ * for the price of one loop step.
+ */
+export function skipRun(bytes: Uint8Array, from: number, to: number, value: number): number {
+  let i = from;
+  while (i < to && ((bytes.byteOffset + i) & 3) !== 0) {
+    if (bytes[i] !== value) return i;
+    i++;
+  }
+  const words = (to - i) >> 2;
+  if (words >= 2) {
+    const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
+    const pattern = (value * 0x01010101) | 0;
+    let j = 0;
+    while (j < words && w[j] === pattern) j++;
+    i += j << 2;
+  }
+  while (i < to) {
+    if (bytes[i] !== value) return i;
+    i++;
+  }
+  return to;
+}
+
+/**
+ * Copy src[from, to) into dst at `at`: a loop for a few bytes, `set` beyond. On XS a loop step
+ * costs about as much as the fixed part of `subarray` + `set` (~100 units) every four bytes.
+ */
 export function copyRun(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
-  if (to - from < 16) {
+  if (to - from < 4) {
     for (let i = from; i < to; i++) dst[at++] = src[i];
   } else {
     dst.set(src.subarray(from, to), at);

@@ -4,12 +4,21 @@
  * mid-stream or loses bytes resynchronises at the next 0x00. Overhead: 1 byte per 254 + 2.
  */
 
-import { copyRun, findZero } from './bytes.js';
+import { copyRun, findZero, skipRun } from './bytes.js';
 
 /** Most bytes `cobsEncode` writes for `n` input bytes, delimiter included. */
 export function cobsEncodedLength(n: number): number {
   return n + Math.floor(n / 254) + 2;
 }
+
+/**
+ * Runs up to this long are moved by an indexed loop; longer ones are found with findZero's
+ * word reads and copied with copyRun. On XS a loop step costs a few metering units per byte,
+ * while each findZero/copyRun call costs a hundred or more (calls, a view allocated per run):
+ * paid per run, that made zero-heavy data (every zero ends a run) twenty times dearer per byte
+ * than ordinary data. The loop also finds the run's end, so a run that stops early costs no call.
+ */
+const SHORT_RUN = 16;
 
 /**
  * Encode src[start, end) into `out` at `offset`, followed by the 0x00 delimiter.
@@ -20,30 +29,52 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
   if (offset < 0 || offset + need > out.length) {
     throw new RangeError(`cobsEncode needs ${need} bytes at offset ${offset}, out has ${out.length}`);
   }
-  // Run by run rather than byte by byte: a run (up to the next zero, at most 254 bytes) is
-  // copied whole and its code byte written in front of it.
+  // A block is a code byte (written when the block closes) then up to 254 non-zero bytes; it
+  // closes at a zero of the input (code = length + 1) or full (code 0xff, no zero implied).
   let codePos = offset;
   let w = offset + 1;
   let i = start;
-  let zero = findZero(src, i, end);
-  for (;;) {
-    const limit = end - i > 254 ? i + 254 : end;
-    const atZero = zero >= 0 && zero < limit;
-    const runEnd = atZero ? zero : limit;
-    const len = runEnd - i;
-    copyRun(src, i, runEnd, out, w);
-    w += len;
-    if (atZero) {
-      out[codePos] = len + 1;
+  // The first zero at or after i, as last found by findZero; -1 none; -2 not looked for yet.
+  let zero = -2;
+  while (i < end) {
+    let b = src[i];
+    if (b === 0) {
+      // This zero closes the block; each zero right after it is an empty block of its own.
+      out[codePos] = w - codePos;
+      i++;
+      if (i < end && src[i] === 0) {
+        if (i + 1 < end && src[i + 1] === 0) {
+          const z = skipRun(src, i, end, 0);
+          out.fill(1, w, w + z - i);
+          w += z - i;
+          i = z;
+        } else {
+          out[w++] = 1;
+          i++;
+        }
+      }
       codePos = w++;
-      i = runEnd + 1;
-      zero = findZero(src, i, end);
-    } else if (len === 254) {
+      continue;
+    }
+    const room = codePos + 255 - w;
+    const stop = end - i > room ? i + room : end;
+    const short = stop - i > SHORT_RUN ? i + SHORT_RUN : stop;
+    out[w++] = b;
+    i++;
+    while (i < short && (b = src[i]) !== 0) {
+      out[w++] = b;
+      i++;
+    }
+    if (i === short && short < stop) {
+      if (zero < i && zero !== -1) zero = findZero(src, i, end);
+      const runEnd = zero >= 0 && zero < stop ? zero : stop;
+      copyRun(src, i, runEnd, out, w);
+      w += runEnd - i;
+      i = runEnd;
+    }
+    if (w - codePos === 255) {
       out[codePos] = 0xff;
       codePos = w++;
-      i = runEnd;
-    } else {
-      break;
     }
   }
   out[codePos] = w - codePos;
@@ -56,21 +87,43 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
  * -1 when the block is malformed (a 0x00 inside, a truncated run) or does not fit in `out`.
  */
 export function cobsDecode(src: Uint8Array, out: Uint8Array, start = 0, end = src.length): number {
+  const max = out.length;
   let r = start;
   let w = 0;
   while (r < end) {
     const code = src[r++];
     if (code === 0) return -1;
-    const runEnd = r + code - 1;
-    if (runEnd > end) return -1;
-    if (w + (runEnd - r) > out.length) return -1;
-    while (r < runEnd) {
-      const b = src[r++];
-      if (b === 0) return -1;
-      out[w++] = b;
+    if (code === 1) {
+      // 01 codes in a row: one 0x00 each, except the block's last code, which implies none.
+      const j = r < end && src[r] === 1 ? skipRun(src, r, end, 1) : r;
+      const zeros = j === end ? j - r : j - r + 1;
+      if (zeros > max - w) return -1;
+      if (zeros === 1) {
+        out[w++] = 0;
+      } else {
+        out.fill(0, w, w + zeros);
+        w += zeros;
+      }
+      r = j;
+      continue;
+    }
+    const len = code - 1;
+    if (len > end - r || len > max - w) return -1;
+    if (len <= SHORT_RUN) {
+      const runEnd = r + len;
+      while (r < runEnd) {
+        const b = src[r++];
+        if (b === 0) return -1;
+        out[w++] = b;
+      }
+    } else {
+      if (findZero(src, r, r + len) >= 0) return -1;
+      copyRun(src, r, r + len, out, w);
+      r += len;
+      w += len;
     }
     if (code !== 0xff && r < end) {
-      if (w >= out.length) return -1;
+      if (w >= max) return -1;
       out[w++] = 0;
     }
   }
@@ -124,48 +177,84 @@ export class CobsDeframer {
     const buf = this.buf;
     const max = buf.length;
     const n = chunk.length;
+    // The state lives in locals during the call: XS pays several times more for a property.
+    let len = this.len;
+    let left = this.left;
+    let pendingZero = this.pendingZero;
     let i = 0;
-    // The next 0x00 at or after i in this chunk; -1 for none, -2 not looked for yet.
+    // The first 0x00 at or after i, as last found by findZero; -1 none; -2 not looked for yet.
+    // Only long runs and discarding need it: elsewhere a 0x00 shows up where it is read.
     let zero = -2;
     while (i < n) {
-      if (zero < i && zero !== -1) zero = findZero(chunk, i, n);
       if (this.discarding) {
-        if (zero < 0) return;
+        if (zero < i && zero !== -1) zero = findZero(chunk, i, n);
+        if (zero < 0) break;
         i = zero;
       }
       const b = chunk[i];
       if (b === 0) {
+        this.len = len;
+        this.left = left;
+        this.pendingZero = pendingZero;
         this.endFrame();
+        len = this.len;
+        left = this.left;
+        pendingZero = this.pendingZero;
         i++;
         continue;
       }
       this.started = true;
-      if (this.left === 0) {
-        if (this.pendingZero) {
-          if (this.len >= max) {
+      if (left === 0) {
+        if (pendingZero) {
+          if (len >= max) {
             this.overrun();
             continue;
           }
-          buf[this.len++] = 0;
+          buf[len++] = 0;
         }
-        this.left = b - 1;
-        this.pendingZero = b !== 0xff;
         i++;
+        left = b - 1;
+        pendingZero = b !== 0xff;
+        // 01 codes in a row (a run of zeros in the frame): each is one more 0x00.
+        if (left === 0 && i < n && chunk[i] === 1) {
+          let zeros = skipRun(chunk, i, n, 1) - i;
+          if (zeros > max - len) zeros = max - len;
+          buf.fill(0, len, len + zeros);
+          len += zeros;
+          i += zeros;
+        }
         continue;
       }
-      // Data bytes of the current run: as many as are here, up to the next zero.
-      let runEnd = n - i > this.left ? i + this.left : n;
-      if (zero >= 0 && zero < runEnd) runEnd = zero;
-      const take = runEnd - i;
-      if (this.len + take > max) {
+      // Data bytes of the current run: as many as are here, up to a 0x00 (which cuts the frame).
+      const runEnd = n - i > left ? i + left : n;
+      if (runEnd - i <= SHORT_RUN) {
+        const room = max - len;
+        const lim = runEnd - i > room ? i + room : runEnd;
+        const from = i;
+        let c = 0;
+        while (i < lim && (c = chunk[i]) !== 0) {
+          buf[len++] = c;
+          i++;
+        }
+        left -= i - from;
+        if (i === lim && lim < runEnd && chunk[i] !== 0) this.overrun();
+        continue;
+      }
+      if (zero < i && zero !== -1) zero = findZero(chunk, i, n);
+      const cut = zero >= 0 && zero < runEnd ? zero : runEnd;
+      const take = cut - i;
+      if (take > max - len) {
         this.overrun();
         continue;
       }
-      copyRun(chunk, i, runEnd, buf, this.len);
-      this.len += take;
-      this.left -= take;
-      i = runEnd;
+      copyRun(chunk, i, cut, buf, len);
+      len += take;
+      left -= take;
+      i = cut;
     }
+    this.len = len;
+    this.left = left;
+    this.pendingZero = pendingZero;
   }
 
   private overrun(): void {

@@ -1,10 +1,11 @@
 /**
- * Byte copies that are cheap on every engine. XS (the version in the simulator, and the
- * interpreters on boards) copies one typed array into another — `slice()`, `set()`, the
- * constructor — element by element through its generic getter and setter, about as slow as
- * a JS loop; `ArrayBuffer.prototype.slice` is a memcpy there as everywhere else, and XS's own
- * `ArrayBuffer.prototype.concat` joins buffers with one memcpy each. Code that moves large
- * payloads uses these and falls back to `set` where an engine lacks `concat` (V8 copies fast).
+ * Byte copies that are cheap on every engine. On XS, typed-array `set`, `copyWithin` and
+ * `fill` are C loops (a memcpy for `set`), metered at about 2 units per element (`fill` 1),
+ * against some 25-30 units per step of a JS byte loop; but each `set` of a part needs a
+ * `subarray` view, so a copy has a fixed cost of ~100 units. `ArrayBuffer.prototype.slice` is a
+ * memcpy there as everywhere else, and XS's own `ArrayBuffer.prototype.concat` joins buffers
+ * with one memcpy each, without a view per part. Code that moves large payloads uses these and
+ * falls back to `set` where an engine lacks `concat` (V8 copies fast).
  */
 
 /** XS's ArrayBuffer.prototype.concat: a new buffer holding `this` followed by every part. */

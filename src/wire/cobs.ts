@@ -20,6 +20,9 @@ export function cobsEncodedLength(n: number): number {
  */
 const SHORT_RUN = 16;
 
+/** The encoder tries this many bytes of a run by loop before paying for findZero + copyRun. */
+const PREFIX = 4;
+
 /**
  * Encode src[start, end) into `out` at `offset`, followed by the 0x00 delimiter.
  * Returns the number of bytes written; `out` must have cobsEncodedLength(end - start) room.
@@ -58,7 +61,7 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
     }
     const room = codePos + 255 - w;
     const stop = end - i > room ? i + room : end;
-    const short = stop - i > SHORT_RUN ? i + SHORT_RUN : stop;
+    const short = stop - i > PREFIX ? i + PREFIX : stop;
     out[w++] = b;
     i++;
     while (i < short && (b = src[i]) !== 0) {
@@ -181,12 +184,14 @@ export class CobsDeframer {
     let len = this.len;
     let left = this.left;
     let pendingZero = this.pendingZero;
+    let started = this.started;
+    let discarding = this.discarding;
     let i = 0;
     // The first 0x00 at or after i, as last found by findZero; -1 none; -2 not looked for yet.
     // Only long runs and discarding need it: elsewhere a 0x00 shows up where it is read.
     let zero = -2;
     while (i < n) {
-      if (this.discarding) {
+      if (discarding) {
         if (zero < i && zero !== -1) zero = findZero(chunk, i, n);
         if (zero < 0) break;
         i = zero;
@@ -196,18 +201,23 @@ export class CobsDeframer {
         this.len = len;
         this.left = left;
         this.pendingZero = pendingZero;
+        this.started = started;
+        this.discarding = discarding;
         this.endFrame();
         len = this.len;
         left = this.left;
         pendingZero = this.pendingZero;
+        started = this.started;
+        discarding = this.discarding;
         i++;
         continue;
       }
-      this.started = true;
+      started = true;
       if (left === 0) {
         if (pendingZero) {
           if (len >= max) {
-            this.overrun();
+            this.overruns++;
+            discarding = true;
             continue;
           }
           buf[len++] = 0;
@@ -237,14 +247,18 @@ export class CobsDeframer {
           i++;
         }
         left -= i - from;
-        if (i === lim && lim < runEnd && chunk[i] !== 0) this.overrun();
+        if (i === lim && lim < runEnd && chunk[i] !== 0) {
+          this.overruns++;
+          discarding = true;
+        }
         continue;
       }
       if (zero < i && zero !== -1) zero = findZero(chunk, i, n);
       const cut = zero >= 0 && zero < runEnd ? zero : runEnd;
       const take = cut - i;
       if (take > max - len) {
-        this.overrun();
+        this.overruns++;
+        discarding = true;
         continue;
       }
       copyRun(chunk, i, cut, buf, len);
@@ -255,11 +269,8 @@ export class CobsDeframer {
     this.len = len;
     this.left = left;
     this.pendingZero = pendingZero;
-  }
-
-  private overrun(): void {
-    this.overruns++;
-    this.discarding = true;
+    this.started = started;
+    this.discarding = discarding;
   }
 
   private endFrame(): void {

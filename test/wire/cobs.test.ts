@@ -207,13 +207,20 @@ class ReferenceDeframer {
   }
 }
 
-/** Long zero-free stretches, zero-rich stretches, and plain random bytes, joined. */
+/** Doubles, mostly 0.0 (a Laplace halo row): long zero runs cut by short non-zero ones. */
+const arbHalo = fc
+  .array(fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.double({ noNaN: true })), { maxLength: 80 })
+  .map((a) => new Uint8Array(Float64Array.from(a).buffer));
+
+/** Long zero-free stretches, zero-rich stretches, long zero runs, and plain random bytes, joined. */
 const arbMixed = fc
   .array(
     fc.oneof(
       fc.integer({ min: 1, max: 700 }).map((n) => Uint8Array.from({ length: n }, (_, i) => ((i * 37) % 255) + 1)),
       fc.array(fc.constantFrom(0, 0, 1, 0xff), { maxLength: 40 }).map((a) => Uint8Array.from(a)),
       fc.uint8Array({ maxLength: 200, size: 'max' }),
+      fc.integer({ min: 1, max: 600 }).map((n) => new Uint8Array(n)),
+      arbHalo,
     ),
     { maxLength: 5 },
   )
@@ -259,4 +266,34 @@ test('the run-wise deframer matches the reference on any stream, chunking and li
     ),
     { seed: 12, numRuns: 400 },
   );
+});
+
+test('cobsDecode inverts the reference encoding and rejects an output one byte short', (t) => {
+  fc.assert(
+    fc.property(arbMixed, fc.nat(7), (data, shift) => {
+      const enc = referenceEncode(data);
+      const backing = new Uint8Array(enc.length + shift);
+      backing.set(enc, shift);
+      const out = new Uint8Array(data.length);
+      const n = cobsDecode(backing, out, shift, backing.length - 1);
+      if (n !== data.length || !Buffer.from(out).equals(Buffer.from(data))) return false;
+      return data.length === 0 || cobsDecode(backing, new Uint8Array(data.length - 1), shift, backing.length - 1) === -1;
+    }),
+    { seed: 13, numRuns: 400 },
+  );
+  t.pass();
+});
+
+test('all-zero frames of every length around the word and block sizes', (t) => {
+  for (let n = 0; n <= 520; n++) {
+    const data = new Uint8Array(n);
+    const enc = encode(data);
+    t.deepEqual(Array.from(enc), referenceEncode(data), `encode ${n}`);
+    const out = new Uint8Array(n);
+    t.is(cobsDecode(enc, out, 0, enc.length - 1), n, `decode ${n}`);
+    const got: number[] = [];
+    const d = new CobsDeframer(Math.max(1, n), (f) => got.push(f.length + f.reduce((a, b) => a + b, 0)));
+    d.push(enc);
+    t.deepEqual(got, n === 0 ? [0] : [n], `deframe ${n}`);
+  }
 });

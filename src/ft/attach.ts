@@ -12,7 +12,7 @@ import type { FtHal } from './fault-tolerance.js';
 import type { FtOptions } from './options.js';
 import { resolveFtOptions } from './options.js';
 import type { FtRun } from './run.js';
-import { registerFtConsole } from './console.js';
+import { registerFtConsole } from './commands.js';
 import { FtError } from './types.js';
 
 /** Largest share of the board's memory budget that checkpoints may use by default. */

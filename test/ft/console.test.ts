@@ -3,7 +3,7 @@ import test from 'ava';
 import { Cluster } from './cluster.js';
 import type { AppSpec } from './cluster.js';
 import { makeShell, parseAnswers, run } from '../console/helpers.js';
-import { registerFtConsole } from '../../src/ft/console.js';
+import { registerFtConsole } from '../../src/ft/commands.js';
 import { parseRecord } from '../../src/console/record.js';
 
 test('ckpt status reports the last committed checkpoint', async (t) => {

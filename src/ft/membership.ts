@@ -99,8 +99,8 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
   }
   const member = membersOf(ft.map).includes(x);
   if (!member && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
-  if (reborn && member) {
-    // It restarted: whatever it held is gone, as if it had crashed.
+  if (reborn) {
+    // It restarted: whatever it held is gone, as if it had crashed (a spare too: see onSuspicion).
     if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
   }
   if (f.epoch > ft.epochV) {
@@ -171,6 +171,11 @@ export function onJoin(ft: FtState, f: NetFrame): void {
     } else beginRecovery(ft, `node ${x} rejoined`);
     return;
   }
+  if (reborn && ft.phaseV === 'running') {
+    // A spare restarted: frames it was relaying may be lost, as when one crashes (see onSuspicion).
+    beginRecovery(ft, `spare node ${x} restarted`);
+    return;
+  }
   ft.sendCtl(x, FtFrame.VIEW, encodeView({ coord: ft.node, generation: ft.lastCommitted, map: ft.map }));
 }
 
@@ -234,9 +239,12 @@ export function onSuspicion(ft: FtState, x: number): void {
     if (r.participants.includes(x)) beginRecovery(ft, `node ${x} failed during recovery`);
     return;
   }
-  const p = ft.part;
-  const concerns = membersOf(ft.map).includes(x) || (p !== null && (p.participants.includes(x) || p.coord === x));
-  if (!concerns || ft.phaseV === 'joining') return;
+  // Every board of the domain concerns the run, spares included: a spare may relay members'
+  // frames (ring, line), and the frames queued on its links die with it; MCAPI does not send
+  // them again, so the only safe answer is the rollback a member's failure gets (new epoch,
+  // new runs, fresh DSM ports). `watched` holds the members, the spares heard and the boards
+  // of a recovery.
+  if (!watched(ft).includes(x) || ft.phaseV === 'joining') return;
   const c = ft.candidate();
   if (c === ft.node) beginRecovery(ft, `node ${x} failed`);
   else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.incarnation ?? 0) }));

@@ -1,20 +1,9 @@
 /** Shared pieces of the fault-tolerance end-to-end tests: Laplace through the simulator. */
 import { runDomain, type RunOptions } from '../../host-sim/sim/run.js';
 import type { SimSummary } from '../../host-sim/sim/simulator.js';
-import { digestFloat64, laplaceSequential } from '../../examples/laplace/laplace.js';
+import { expectedDigest } from '../dsm-sim/helpers.js';
 
-const digests = new Map<string, string>();
-
-/** The fault-free digest of Laplace N x N after `iters` iterations, computed on the host. */
-export function expectedDigest(n: number, iters: number): string {
-  const key = `${n}/${iters}`;
-  let d = digests.get(key);
-  if (d === undefined) {
-    d = digestFloat64(laplaceSequential(n, iters));
-    digests.set(key, d);
-  }
-  return d;
-}
+export { expectedDigest };
 
 export interface BoardEventRecord {
   board: number;

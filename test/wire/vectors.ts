@@ -8,21 +8,10 @@
  *           more hex         a line starting with whitespace continues the previous value
  */
 import { readFileSync } from 'node:fs';
+import type { FrameFields } from '../../src/wire/frame.js';
 
-export interface VectorFields {
-  flags: number;
-  type: number;
-  lseq: number;
-  lack: number;
-  domain: number;
-  src: number;
-  dst: number;
-  ttl: number;
-  srcPort: number;
-  dstPort: number;
-  epoch: number;
-  payload: Uint8Array;
-}
+/** A vector's frame fields: exactly what the codec encodes and decodes. */
+export type VectorFields = FrameFields;
 
 export interface FrameVector {
   name: string;

@@ -166,7 +166,9 @@ export class Image {
 /**
  * Call `emit(start, end)` for each span where `b` differs from `a` (same length). Spans
  * separated by at most `gap` equal bytes are merged: a run header costs about as much.
- * Compares 32-bit words where both arrays are aligned, bytes elsewhere.
+ * Where both arrays are aligned it compares 32-bit words, through equal stretches and through
+ * differing ones alike (a checkpoint of a state that changed everywhere is mostly the latter),
+ * and looks at single bytes only at the edges of a span.
  */
 export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (start: number, end: number) => void): void {
   const n = Math.min(a.length, b.length);
@@ -177,6 +179,7 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
     wb = new Uint32Array(b.buffer, b.byteOffset, n >> 2);
   }
   const nw = wa === null ? 0 : wa.length;
+  /** The first differing byte at or after `from` (n if none). */
   const skip = (from: number): number => {
     let i = from;
     if (wa !== null && wb !== null) {
@@ -196,15 +199,29 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
     i = skip(i);
     if (i >= n) break;
     const start = i;
+    // `last`: the last differing byte of the span so far; `j`: the next byte to look at.
     let last = i;
     let j = i + 1;
     while (j < n) {
       if (a[j] !== b[j]) {
+        if (wa !== null && wb !== null && (j & 3) === 0) {
+          const w0 = j >> 2;
+          let w = w0;
+          while (w < nw && wa[w] !== wb[w]) w++;
+          if (w > w0) {
+            // Word w-1 differs: its last differing byte ends the span so far.
+            let k = (w << 2) - 1;
+            while (a[k] === b[k]) k--;
+            last = k;
+            j = w << 2;
+            continue;
+          }
+        }
         last = j++;
         continue;
       }
       const k = skip(j);
-      if (k >= n || k - j > gap) {
+      if (k >= n || k - last - 1 > gap) {
         j = k;
         break;
       }

@@ -79,6 +79,42 @@ test('diffSpans finds every difference and nothing else', (t) => {
   t.pass();
 });
 
+/** Byte-by-byte statement of what diffSpans must emit. */
+function referenceSpans(a: Uint8Array, b: Uint8Array, gap: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    const prev = out[out.length - 1];
+    if (prev !== undefined && i - prev[1] <= gap) prev[1] = i + 1;
+    else out.push([i, i + 1]);
+  }
+  return out;
+}
+
+test('diffSpans emits exactly the byte-wise spans, merged across gaps of at most `gap` equal bytes (property)', (t) => {
+  // Dense blocks of changes exercise the word-wise path through differing stretches.
+  const edit = fc.tuple(fc.nat(), fc.integer({ min: 1, max: 90 }), fc.boolean());
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 700 }), fc.array(edit, { maxLength: 12 }), fc.nat(16), fc.nat(3), fc.nat(3), (a, edits, gap, sa, sb) => {
+      const base = new Uint8Array(a.length + sa).subarray(sa);
+      base.set(a);
+      const b = new Uint8Array(a.length + sb).subarray(sb);
+      b.set(a);
+      for (const [at, len, sparse] of edits) {
+        for (let k = 0; k < len && b.length > 0; k += sparse ? 3 : 1) {
+          const p = (at + k) % b.length;
+          b[p] = (b[p]! + 1 + (k % 7)) & 0xff;
+        }
+      }
+      const got: [number, number][] = [];
+      diffSpans(base, b, gap, (s, e) => got.push([s, e]));
+      return JSON.stringify(got) === JSON.stringify(referenceSpans(base, b, gap));
+    }),
+    { seed: 12, numRuns: 400 },
+  );
+  t.pass();
+});
+
 test('a delta through frames rebuilds the new state exactly (property)', (t) => {
   fc.assert(
     fc.property(fc.uniqueArray(segArb, { selector: (s) => s.name, maxLength: 5 }), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 60 }), fc.boolean(), (first, edits, resize) => {

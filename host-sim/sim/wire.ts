@@ -45,10 +45,13 @@ export class WireDirection {
     }
     let out = bytes;
     if (m.corrupt > 0 && this.rng.random() < m.corrupt && bytes.length > 0) {
+      this.stats.corrupted++;
+      // A datagram network checks its packets (UDP checksum, the MAC's CRC-32): a damaged one
+      // is discarded on arrival, never handed to the board. A UART hands over whatever came.
+      if (m.halKind === 'datagram') return null;
       out = bytes.slice();
       const bit = this.rng.below(bytes.length * 8);
       out[bit >> 3]! ^= 1 << (bit & 7);
-      this.stats.corrupted++;
     }
     if (m.reorder > 0 && this.rng.random() < m.reorder) {
       // Held back by up to a few packet times: later packets overtake it.

@@ -53,6 +53,8 @@ export interface LinkHost {
 export class HopLink {
   readonly index: number;
   readonly kind: LinkKind;
+  /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
+  readonly crc: boolean;
   readonly stats: LinkStats;
   up = false;
   /** Node id of the neighbour, -1 until a HELLO was heard. */
@@ -103,6 +105,7 @@ export class HopLink {
     this.host = host;
     this.index = hal.index;
     this.kind = hal.kind;
+    this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
     this.stats = newLinkStats(hal.index, hal.kind);
     const maxFrame = FRAME_OVERHEAD + host.opts.maxPayload;
     if (hal.kind === 'stream') {
@@ -311,7 +314,7 @@ export class HopLink {
 
   private transmit(s: number): void {
     const frame = this.slots[s] as Uint8Array;
-    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]);
+    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL], this.crc);
     this.ackSent();
     this.write(frame);
   }
@@ -422,7 +425,7 @@ export class HopLink {
         this.heldCount--;
         this.expected = (this.expected + 1) & 0xff;
         this.ackOwed++;
-        this.host.codec.decode(held, this.rxFields, false);
+        this.host.codec.decode(held, this.rxFields, false, true);
         this.host.receive(this, held, this.rxFields, true);
       }
       if (!this.up) return;
@@ -488,7 +491,7 @@ export class HopLink {
     c.dstPort = 0;
     c.epoch = this.host.epoch();
     c.payload = payload ?? this.ctrlBuf.subarray(0, 0);
-    const frame = this.host.codec.encode(c, this.ctrlBuf);
+    const frame = this.host.codec.encode(c, this.ctrlBuf, 0, true, this.crc);
     if (this.up) this.ackSent();
     this.write(frame);
   }

@@ -286,6 +286,13 @@ export class NetLayer implements Net {
         return;
       }
       if (fault.corrupt > 0 && random() < fault.corrupt && bytes.length > 0) {
+        if (link.kind === 'datagram') {
+          // What a damaged datagram meets on a real board: the transport's own check (UDP
+          // checksum, the MAC's CRC-32) discards it before it reaches us; our CRC may be absent.
+          this.st.malformed++;
+          link.stats.malformed++;
+          return;
+        }
         bytes = copyBytes(bytes);
         const bit = Math.floor(random() * bytes.length * 8);
         bytes[bit >>> 3] ^= 1 << (bit & 7);
@@ -317,7 +324,7 @@ export class NetLayer implements Net {
 
   private process(link: HopLink, bytes: Uint8Array): void {
     const f = this.rx;
-    if (this.codec.decode(bytes, f) !== 'ok' || f.ttl === 0) {
+    if (this.codec.decode(bytes, f, true, link.kind === 'datagram') !== 'ok' || f.ttl === 0) {
       this.st.malformed++;
       link.stats.malformed++;
       return;

@@ -45,6 +45,12 @@ export interface NetOptions {
   lsaRefreshMs?: number;
   /** CRC-32 tables: 8 (slicing-by-8, 8 KiB, about twice as fast) or 1 (1 KiB). Default 8. */
   crcSlices?: 1 | 8;
+  /**
+   * Seal frames sent on datagram links with our CRC-32 too. Default false: a datagram link's
+   * transport (UDP's checksum, the radio's or Ethernet's CRC-32) already drops damaged frames,
+   * so they go NO_CRC. Stream links (UART) always carry the CRC.
+   */
+  datagramCrc?: boolean;
   /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
@@ -71,6 +77,11 @@ function ms(name: string, value: unknown, min: number): number {
 }
 
 function silent(): void {}
+
+function bool(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`net option ${name} must be true or false, got ${String(v)}`);
+  return v;
+}
 
 function slices(v: unknown): 1 | 8 {
   if (v === undefined) return 8;
@@ -105,6 +116,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     ttl: int('ttl', o.ttl ?? 16, 1, 255),
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
     crcSlices: slices(o.crcSlices),
+    datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),
     log: o.log ?? silent,
   };
 }

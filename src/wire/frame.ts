@@ -2,14 +2,18 @@
  * Frame format v1, the same on every link (docs/PROTOCOL.md is normative):
  *
  *   off size field
- *   0   1    version (high nibble = 1) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID)
+ *   0   1    version (high nibble = 1) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
+ *            bit2 NO_CRC)
  *   1   1    type            2 1 lseq      3 1 lack        4 1 domain
  *   5   1    src node        6 1 dst node  7 1 ttl
  *   8   2    src port LE    10 2 dst port LE  12 2 epoch LE  14 2 payload length LE
  *   16  n    payload
- *   16+n 4   CRC-32 (IEEE) LE over bytes 0 .. 16+n-1
+ *   16+n 4   CRC-32 (IEEE) LE over bytes 0 .. 16+n-1; zero when NO_CRC is set
  *
  * flags, lseq, lack and ttl are hop fields: rewritten at every hop, so the CRC is too.
+ * NO_CRC is a hop field as well: a link whose transport already checks every datagram (UDP's
+ * checksum over a MAC with its own CRC-32) may leave the CRC out; a byte stream (UART) never
+ * does, and a stream receiver drops a frame that claims it.
  */
 import { SPLICE_MIN, bufferConcat, ownBuffer } from './bytes.js';
 import type { BufferConcat } from './bytes.js';
@@ -19,8 +23,12 @@ import type { CrcSlices } from './crc32.js';
 export const FRAME_VERSION = 1;
 export const FLAG_ACK_VALID = 0x1;
 export const FLAG_SEQ_VALID = 0x2;
+/** The CRC field is not set: the link's transport checks frames (datagram links only). */
+export const FLAG_NO_CRC = 0x4;
+/** Flag bits a frame's fields carry (`FrameFields.flags`). */
+export const FLAGS_FIELDS = FLAG_ACK_VALID | FLAG_SEQ_VALID;
 /** Flag bits a v1 receiver understands; a frame with any other bit set is malformed. */
-export const FLAGS_KNOWN = FLAG_ACK_VALID | FLAG_SEQ_VALID;
+export const FLAGS_KNOWN = FLAGS_FIELDS | FLAG_NO_CRC;
 export const HEADER_SIZE = 16;
 export const CRC_SIZE = 4;
 export const FRAME_OVERHEAD = HEADER_SIZE + CRC_SIZE;
@@ -59,7 +67,7 @@ export interface FrameFields {
 }
 
 /** Why decode rejected a frame; `ok` when it did not. */
-export type FrameError = 'ok' | 'short' | 'version' | 'flags' | 'length' | 'too-large' | 'crc';
+export type FrameError = 'ok' | 'short' | 'version' | 'flags' | 'length' | 'too-large' | 'crc' | 'no-crc';
 
 export function emptyFrame(): FrameFields {
   return {
@@ -75,7 +83,7 @@ function checkField(name: string, value: number, max: number): void {
 }
 
 function checkFields(f: FrameFields): void {
-  checkField('flags', f.flags, FLAGS_KNOWN);
+  checkField('flags', f.flags, FLAGS_FIELDS);
   checkField('type', f.type, 0xff);
   checkField('lseq', f.lseq, 0xff);
   checkField('lack', f.lack, 0xff);
@@ -128,13 +136,14 @@ export class FrameCodec {
    * Encode `f` into `out` at `offset` (or into a fresh array) and return a view of exactly
    * the frame's bytes. Throws RangeError naming the field when one is out of range.
    * `seal = false` leaves the CRC bytes unset, for a frame whose hop fields are set (and the
-   * CRC computed) later by `setHop`.
+   * CRC computed) later by `setHop`. `crc = false` seals it as NO_CRC (datagram links whose
+   * transport checks frames).
    */
-  encode(f: FrameFields, out?: Uint8Array, offset = 0, seal = true): Uint8Array {
+  encode(f: FrameFields, out?: Uint8Array, offset = 0, seal = true, crc = true): Uint8Array {
     // `(v & m) === v` holds exactly for the integers 0..m (not for NaN, fractions, negatives
     // or non-numbers): one cheap test per field, and the slow path only to name the bad one.
     if (
-      (f.flags & FLAGS_KNOWN) !== f.flags || (f.type & 0xff) !== f.type || (f.lseq & 0xff) !== f.lseq ||
+      (f.flags & FLAGS_FIELDS) !== f.flags || (f.type & 0xff) !== f.type || (f.lseq & 0xff) !== f.lseq ||
       (f.lack & 0xff) !== f.lack || (f.domain & 0xff) !== f.domain || (f.src & 0xff) !== f.src ||
       (f.dst & 0xff) !== f.dst || (f.ttl & 0xff) !== f.ttl || (f.srcPort & 0xffff) !== f.srcPort ||
       (f.dstPort & 0xffff) !== f.dstPort || (f.epoch & 0xffff) !== f.epoch
@@ -162,15 +171,16 @@ export class FrameCodec {
       buf.set(f.payload, offset + HEADER_SIZE);
       frame = buf.subarray(offset, offset + total);
     }
-    if (seal) this.seal(frame);
+    if (seal) this.seal(frame, crc);
     return frame;
   }
 
   /**
    * Validate `bytes` as exactly one frame and fill `into` (payload is a view into `bytes`).
-   * `into` is only meaningful when the result is `ok`.
+   * `into` is only meaningful when the result is `ok`. A NO_CRC frame is taken only when
+   * `allowNoCrc` (it came over a datagram link); otherwise it is `no-crc`.
    */
-  decode(bytes: Uint8Array, into: FrameFields, verifyCrc = true): FrameError {
+  decode(bytes: Uint8Array, into: FrameFields, verifyCrc = true, allowNoCrc = false): FrameError {
     const len = bytes.length;
     if (len < FRAME_OVERHEAD) return 'short';
     const vf = bytes[OFF_VERSION_FLAGS];
@@ -179,12 +189,14 @@ export class FrameCodec {
     const n = bytes[OFF_LENGTH] | (bytes[OFF_LENGTH + 1] << 8);
     if (n > this.maxPayload) return 'too-large';
     if (len !== FRAME_OVERHEAD + n) return 'length';
-    if (verifyCrc) {
+    if ((vf & FLAG_NO_CRC) !== 0) {
+      if (!allowNoCrc) return 'no-crc';
+    } else if (verifyCrc) {
       const end = HEADER_SIZE + n;
       const stored = (bytes[end] | (bytes[end + 1] << 8) | (bytes[end + 2] << 16) | (bytes[end + 3] << 24)) >>> 0;
       if (stored !== this.crc.compute(bytes, 0, end)) return 'crc';
     }
-    into.flags = vf & 0x0f;
+    into.flags = vf & FLAGS_FIELDS;
     into.type = bytes[OFF_TYPE];
     into.lseq = bytes[OFF_LSEQ];
     into.lack = bytes[OFF_LACK];
@@ -199,18 +211,30 @@ export class FrameCodec {
     return 'ok';
   }
 
-  /** Rewrite the hop fields of an encoded frame in place and re-seal it. */
-  setHop(frame: Uint8Array, flags: number, lseq: number, lack: number, ttl: number): void {
-    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_KNOWN);
+  /** Rewrite the hop fields of an encoded frame in place and re-seal it (`crc = false`: as NO_CRC). */
+  setHop(frame: Uint8Array, flags: number, lseq: number, lack: number, ttl: number, crc = true): void {
+    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_FIELDS);
     frame[OFF_LSEQ] = lseq;
     frame[OFF_LACK] = lack;
     frame[OFF_TTL] = ttl;
-    this.seal(frame);
+    this.seal(frame, crc);
   }
 
-  /** Recompute and store the CRC of a frame whose length field is already set. */
-  seal(frame: Uint8Array): void {
+  /**
+   * Store the CRC of a frame whose length field is already set, or (`crc = false`) mark it
+   * NO_CRC and zero the field.
+   */
+  seal(frame: Uint8Array, crc = true): void {
     const end = frame.length - CRC_SIZE;
+    if (!crc) {
+      frame[OFF_VERSION_FLAGS] |= FLAG_NO_CRC;
+      frame[end] = 0;
+      frame[end + 1] = 0;
+      frame[end + 2] = 0;
+      frame[end + 3] = 0;
+      return;
+    }
+    frame[OFF_VERSION_FLAGS] &= ~FLAG_NO_CRC;
     const c = this.crc.compute(frame, 0, end);
     frame[end] = c & 0xff;
     frame[end + 1] = (c >>> 8) & 0xff;

@@ -236,7 +236,9 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
     index: 0, kind: 'datagram', mtu: 65535, onReceive: null,
     write: (bytes) => {
       const f = emptyFrame();
-      t.is(codec.decode(bytes, f), 'ok');
+      // A datagram link: frames go NO_CRC (flag bit 2, CRC field zero) unless datagramCrc is set.
+      t.is(bytes[0]! & 0x04, 0x04);
+      t.is(codec.decode(bytes, f, true, true), 'ok');
       sent.push({ ...f, payload: f.payload.slice() });
     },
   };

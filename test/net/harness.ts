@@ -148,6 +148,11 @@ export interface WireModel {
   duplicate?: number;
   /** Stream links: deliver each write in random chunks of 1..chunkMax bytes. Default 64. */
   chunkMax?: number;
+  /**
+   * Datagram links: the transport checks packets (as UDP's checksum and the MAC's CRC do), so a
+   * corrupted write is discarded instead of delivered. Default false: damage reaches the node.
+   */
+  checked?: boolean;
 }
 
 export class SimLink implements HalLink {
@@ -167,6 +172,8 @@ export class Wire {
   up = true;
   private busyUntil = new Map<SimLink, number>();
   private lastArrival = new Map<SimLink, number>();
+  /** Corrupted datagrams a checked transport discarded. */
+  discarded = 0;
   constructor(
     readonly a: SimLink,
     readonly b: SimLink,
@@ -189,6 +196,10 @@ export class Wire {
       if (this.rng.next() < m.corrupt) {
         const bit = this.rng.int(data.length * 8);
         data[bit >>> 3] ^= 1 << (bit & 7);
+        if (m.checked && to.kind === 'datagram') {
+          this.discarded++;
+          continue;
+        }
       }
       let at = start + txTime + m.latencyMs + this.rng.next() * m.jitterMs;
       if (to.kind === 'stream') {
@@ -244,7 +255,7 @@ export interface TestNetworkOptions {
 }
 
 const DEFAULT_WIRE: Required<WireModel> = {
-  latencyMs: 1, jitterMs: 0, bytesPerMs: 0, loss: 0, chunkLoss: 0, corrupt: 0, duplicate: 0, chunkMax: 64,
+  latencyMs: 1, jitterMs: 0, bytesPerMs: 0, loss: 0, chunkLoss: 0, corrupt: 0, duplicate: 0, chunkMax: 64, checked: false,
 };
 
 export class TestNetwork {

@@ -5,8 +5,8 @@ import { resolveNetOptions } from '../../src/net/options.js';
 import type { WireModel } from './harness.js';
 import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
-function lossyPair(kind: LinkKind, model: WireModel, seed: number): TestNetwork {
-  const net = new TestNetwork({ seed });
+function lossyPair(kind: LinkKind, model: WireModel, seed: number, datagramCrc = false): TestNetwork {
+  const net = new TestNetwork({ seed, net: { datagramCrc } });
   net.addNodes([1, 2]);
   net.connect(1, 2, kind, model);
   net.start();
@@ -19,10 +19,14 @@ const N21 = 250;
 for (const [kind, model] of [
   ['stream', { loss: 0.1, corrupt: 0.02, latencyMs: 2, bytesPerMs: 92, chunkMax: 40 }],
   ['stream with line noise', { loss: 0.1, corrupt: 0.02, chunkLoss: 0.02, latencyMs: 2, bytesPerMs: 92, chunkMax: 16 }],
+  // Our CRC on datagrams too (datagramCrc): damage reaches the node and the CRC drops it.
   ['datagram', { loss: 0.1, corrupt: 0.02, duplicate: 0.05, latencyMs: 2, jitterMs: 6 }],
+  // The default: NO_CRC datagrams over a transport that discards damaged packets itself.
+  ['datagram over a checked transport', { loss: 0.1, corrupt: 0.02, duplicate: 0.05, latencyMs: 2, jitterMs: 6, checked: true }],
 ] as [string, WireModel][]) {
   test(`${kind}: exactly once, in order, both ways, over 10% loss + 2% corruption`, (t) => {
-    const net = lossyPair(kind === 'datagram' ? 'datagram' : 'stream', model, kind.length);
+    const checked = model.checked === true;
+    const net = lossyPair(kind.startsWith('datagram') ? 'datagram' : 'stream', model, kind.length, kind === 'datagram');
     t.true(net.runUntil(() => net.converged(), 10_000), 'converged');
     startSender(net, 1, 2, N12);
     startSender(net, 2, 1, N21);
@@ -38,10 +42,11 @@ for (const [kind, model] of [
     const s1 = net.net(1).stats();
     const l1 = net.net(1).linkStats()[0];
     t.true(s1.retransmits > 0, 'loss caused retransmissions');
-    t.true(l1.malformed + l1.garbage + l1.overruns > 0, 'corruption was seen and dropped');
+    if (checked) t.true(net.wires[0]!.discarded > 0, 'the transport discarded damaged datagrams');
+    else t.true(l1.malformed + l1.garbage + l1.overruns > 0, 'corruption was seen and dropped');
     t.is(l1.downs, 0, 'the link never went down');
     t.is(s1.linkDropped, 0);
-    if (kind === 'datagram') {
+    if (kind.startsWith('datagram')) {
       const l2 = net.net(2).linkStats()[0];
       t.true(l2.outOfOrder + l1.outOfOrder > 0, 'reordering exercised the hold buffer');
       t.true(l2.duplicates + l1.duplicates > 0, 'duplicates were dropped');

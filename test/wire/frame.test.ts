@@ -79,7 +79,19 @@ test('decode names the reason', (t) => {
     return b;
   };
   t.is(codec.decode(bad((b) => { b[0] = 0x20; }), f), 'version');
-  t.is(codec.decode(bad((b) => { b[0] = 0x14; }), f), 'flags');
+  t.is(codec.decode(bad((b) => { b[0] = 0x18; }), f), 'flags');
+  // NO_CRC: refused unless the frame came over a datagram link; then the CRC field is not read.
+  const noCrc = bad((b) => { b[0] |= 0x04; b[17] ^= 0x40; });
+  t.is(codec.decode(noCrc, f), 'no-crc');
+  t.is(codec.decode(noCrc, f, true, true), 'ok');
+  t.is(f.flags, 0, 'NO_CRC is a link matter, not a frame field');
+  t.is(f.payload[1], 2 ^ 0x40);
+  const sealed = good.slice();
+  codec.seal(sealed, false);
+  t.is(sealed[0], 0x14);
+  t.deepEqual([...sealed.subarray(sealed.length - 4)], [0, 0, 0, 0]);
+  codec.seal(sealed, true);
+  t.deepEqual(sealed, good, 'sealing with a CRC again gives the original frame');
   t.is(codec.decode(bad((b) => { b[14] = 4; }), f), 'length');
   t.is(codec.decode(bad((b) => { b[15] = 0xff; }), f), 'too-large');
   t.is(codec.decode(bad((b) => { b[17] ^= 0x40; }), f), 'crc');

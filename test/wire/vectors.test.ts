@@ -1,6 +1,6 @@
 import test from 'ava';
 import { cobsDecode, cobsEncode, cobsEncodedLength, CobsDeframer } from '../../src/wire/cobs.js';
-import { FrameCodec, emptyFrame } from '../../src/wire/frame.js';
+import { FLAG_NO_CRC, FrameCodec, emptyFrame } from '../../src/wire/frame.js';
 import { FrameType } from '../../src/wire/frame-types.js';
 import { bytesToHex, loadVectors, parseVectors } from './vectors.js';
 
@@ -23,12 +23,20 @@ test('the vectors cover the network layer types and every upper range', (t) => {
   t.true(inRange(FrameType.RAW_FIRST, FrameType.RAW_LAST));
 });
 
+test('one vector shows a NO_CRC datagram frame', (t) => {
+  t.true(vectors.some((v) => (v.fields.flags & FLAG_NO_CRC) !== 0));
+});
+
 for (const v of vectors) {
+  // NO_CRC is a link matter, not a field: such a vector is encoded with crc = false and its
+  // decoded fields carry the other flags.
+  const crc = (v.fields.flags & FLAG_NO_CRC) === 0;
+  const fields = { ...v.fields, flags: v.fields.flags & ~FLAG_NO_CRC };
   test(`vector ${v.name}: encode(fields) == frame`, (t) => {
-    t.is(bytesToHex(codec.encode(v.fields)), bytesToHex(v.frame));
+    t.is(bytesToHex(codec.encode(fields, undefined, 0, true, crc)), bytesToHex(v.frame));
     // and into a caller-supplied buffer at an offset
     const out = new Uint8Array(v.frame.length + 7).fill(0xee);
-    const view = codec.encode(v.fields, out, 3);
+    const view = codec.encode(fields, out, 3, true, crc);
     t.is(bytesToHex(view), bytesToHex(v.frame));
     t.is(out[2], 0xee);
     t.is(out[3 + v.frame.length], 0xee);
@@ -36,9 +44,10 @@ for (const v of vectors) {
 
   test(`vector ${v.name}: decode(frame) == fields`, (t) => {
     const f = emptyFrame();
-    t.is(codec.decode(v.frame, f), 'ok');
+    t.is(codec.decode(v.frame, f), crc ? 'ok' : 'no-crc');
+    t.is(codec.decode(v.frame, f, true, true), 'ok');
     const { payload, ...rest } = f;
-    const { payload: want, ...wantRest } = v.fields;
+    const { payload: want, ...wantRest } = fields;
     t.deepEqual(rest, wantRest);
     t.is(bytesToHex(payload), bytesToHex(want));
   });

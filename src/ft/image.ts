@@ -21,6 +21,8 @@ export interface Run {
   seg: number;
   offset: number;
   bytes: Uint8Array;
+  /** The bytes are a copy of FT's own (not lent): commit may keep the array itself. */
+  own: boolean;
 }
 
 /** Tentative data of one round (or a full image being copied to a new holder). */
@@ -68,7 +70,7 @@ export class Pending {
   }
 
   addRun(seg: number, offset: number, bytes: Uint8Array, lent = false): void {
-    this.runs.push({ seg, offset, bytes });
+    this.runs.push({ seg, offset, bytes, own: !lent });
     if (lent) this.lentBytes += bytes.length;
     else this.bytes += bytes.length;
     this.changed += bytes.length;
@@ -132,7 +134,13 @@ export class Image {
       names.push(e.name);
       data.push(arr);
     }
-    for (const r of p.runs) (data[r.seg] as Uint8Array).set(r.bytes, r.offset);
+    for (const r of p.runs) {
+      const d = data[r.seg] as Uint8Array;
+      // A run that rewrites a whole segment (a DSM page that changed throughout) replaces it:
+      // no copy. Only an array of its own qualifies, so no larger buffer is kept alive.
+      if (r.own && r.offset === 0 && r.bytes.length === d.length && r.bytes.byteOffset === 0 && r.bytes.buffer.byteLength === d.length) data[r.seg] = r.bytes;
+      else d.set(r.bytes, r.offset);
+    }
     this.install(names, data, p.round, p.progress);
   }
 

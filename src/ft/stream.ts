@@ -40,7 +40,7 @@ export function sourceOfPending(p: Pending): StreamSource {
   for (let i = 0; i < p.table.length; i++) {
     const w = p.whole[i];
     if (w !== null && w !== undefined && w.length > 0) {
-      runs.push({ seg: i, offset: 0, bytes: w });
+      runs.push({ seg: i, offset: 0, bytes: w, own: false });
       data += w.length;
     }
   }
@@ -59,7 +59,7 @@ export function sourceOfImage(img: Image): StreamSource {
   for (let i = 0; i < img.names.length; i++) {
     const bytes = img.data[i] as Uint8Array;
     table.push({ name: img.names[i] as string, length: bytes.length, whole: true });
-    if (bytes.length > 0) runs.push({ seg: i, offset: 0, bytes });
+    if (bytes.length > 0) runs.push({ seg: i, offset: 0, bytes, own: false });
     data += bytes.length;
   }
   return { table, runs, progress: img.progress, dataBytes: data };

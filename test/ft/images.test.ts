@@ -237,3 +237,27 @@ test('buildPending refuses duplicate and bad names with the name in the message'
   t.throws(() => buildPending(img, [{ name: '', bytes: new Uint8Array(1) }], 1, 0, 8), { message: /segment name ""/ });
   t.throws(() => buildPending(img, [{ name: 'x'.repeat(300), bytes: new Uint8Array(1) }], 1, 0, 8), { message: /expected 1\.\.200 bytes/ });
 });
+
+test('commit keeps a run that rewrites a whole segment as the segment (no copy), and never a lent one', (t) => {
+  const live = new Uint8Array(2048).fill(1);
+  const segs = (): Segment[] => [{ name: 'dsm/a/0', bytes: live.subarray(0, 1024) }, { name: 'dsm/a/1', bytes: live.subarray(1024) }];
+  const img = new Image(0);
+  img.pending = buildPending(img, segs(), 1, 1, 8);
+  img.commit();
+  live.fill(2, 0, 1024); // page 0 changes throughout, page 1 not at all
+  live[1500] = 9;
+  img.pending = buildPending(img, segs(), 2, 2, 8);
+  const run = img.pending.runs.find((r) => r.seg === 0)!;
+  img.commit();
+  t.is(img.data[0], run.bytes, 'the copied run became the segment');
+  t.deepEqual([img.data[0]![0], img.data[0]![1023], img.data[1]![476], img.data[1]![0]], [2, 2, 9, 1]);
+  live.fill(3, 0, 1024);
+  t.is(img.data[0]![5], 2, 'the image does not share memory with the live state');
+  // Lent: the run is a view of live memory, so commit copies it.
+  img.pending = buildPending(img, segs(), 3, 3, 8, () => true);
+  const lent = img.pending.runs.find((r) => r.seg === 0)!;
+  img.commit();
+  t.not(img.data[0], lent.bytes);
+  live.fill(4, 0, 1024);
+  t.is(img.data[0]![5], 3);
+});

@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--page-size <bytes>', 'DSM page size (256..4096, power of two)')
     .option('--realtime', 'pace virtual time to the wall clock')
     .option('--max-virtual <time>', 'stop after this much virtual time', '600s')
+    .option('--cpu <ns>', 'CPU model: virtual ns per XS metering unit (~150 for an ESP32 at 240 MHz; 0: computing takes no time)', '0')
     .addOption(new Option('--consoles <how>', 'expose board consoles as').choices(['pty', 'tcp', 'none']).default('pty'))
     .option('--scenario <file>', 'timed console commands')
     .option('--fault <spec>', 'fault as <kind>:<board>@<trigger>[:<arg>] (repeatable)', collect, [])
@@ -95,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--topology <kind>', 'line | ring | star | full', 'full')
     .option('--loss <p>', 'frame loss on every link', '0.01')
     .option('--corrupt <p>', 'frame corruption on every link', '0.001')
+    .option('--cpu <ns>', 'CPU model: virtual ns per XS metering unit (0: off)', '0')
     .option('--workers <n>', 'worker threads (default: one per core)')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (app: string, flags: Record<string, unknown>) => {

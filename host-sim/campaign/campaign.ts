@@ -40,6 +40,8 @@ export interface CampaignOptions {
   topology: string;
   loss: number;
   corrupt: number;
+  /** CPU model for every run (virtual ns per XS metering unit); absent or 0: off. */
+  cpuNsPerUnit?: number;
   /** Iterations of the app, for iter=N triggers (from --iters when the app has it). */
   iterations: number;
   workers?: number;
@@ -51,6 +53,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary &
   const log = o.log ?? (() => {});
   const common: RunOptions = {
     app: o.app, appArgs: o.appArgs, boards: String(o.boards), spares: String(o.spares), engine: o.engine, topology: o.topology,
+    ...(o.cpuNsPerUnit ? { cpu: String(o.cpuNsPerUnit) } : {}),
   };
   const ref = await runDomain({ ...common, link: o.link, seed: String(o.seed) });
   const expected = resultDigest(ref);

@@ -1,5 +1,5 @@
 /** `mcdsm campaign <app>`: randomized crash schedules, each run compared with the fault-free result. */
-import { appNameOf, parseIntFlag } from '../sim/options.js';
+import { appNameOf, cpuModelWarning, engineList, parseCpuFlag, parseIntFlag } from '../sim/options.js';
 import { knownApps } from '../sim/factory.js';
 import { parseProbability } from '../sim/link-model.js';
 import { runCampaign } from '../campaign/campaign.js';
@@ -14,6 +14,7 @@ export interface CampaignFlags {
   topology: string;
   loss: string;
   corrupt: string;
+  cpu?: string;
   workers?: string;
   json?: boolean;
 }
@@ -27,11 +28,16 @@ function iterationsOf(args: readonly string[]): number {
 export async function campaignCommand(appPath: string, flags: CampaignFlags, appArgs: string[]): Promise<number> {
   const app = appNameOf(appPath, knownApps());
   const out = (l: string) => process.stdout.write(l + '\n');
+  const boards = parseIntFlag(flags.boards, '--boards', 1, 254);
+  const spares = parseIntFlag(flags.spares, '--spares', 0, 50);
+  const cpuNsPerUnit = flags.cpu === undefined ? 0 : parseCpuFlag(flags.cpu);
+  const cpuWarning = cpuModelWarning({ cpuNsPerUnit, engines: engineList(flags.engine, boards + spares) });
+  if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
   const s = await runCampaign({
     app,
     appArgs,
-    boards: parseIntFlag(flags.boards, '--boards', 1, 254),
-    spares: parseIntFlag(flags.spares, '--spares', 0, 50),
+    boards,
+    spares,
     engine: flags.engine,
     runs: parseIntFlag(flags.runs, '--runs', 1, 100_000),
     seed: parseIntFlag(flags.seed, '--seed', 0, 2 ** 32 - 1),
@@ -39,6 +45,7 @@ export async function campaignCommand(appPath: string, flags: CampaignFlags, app
     topology: flags.topology,
     loss: parseProbability(flags.loss, '--loss'),
     corrupt: parseProbability(flags.corrupt, '--corrupt'),
+    ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
     iterations: iterationsOf(appArgs),
     ...(flags.workers !== undefined ? { workers: parseIntFlag(flags.workers, '--workers', 1, 64) } : {}),
     log: out,
@@ -47,7 +54,7 @@ export async function campaignCommand(appPath: string, flags: CampaignFlags, app
     },
   });
   out(`campaign: ${s.runs} runs, ${s.identical} identical, ${s.wrong} wrong, ${s.hung} hung, ${s.unrecoverable} unrecoverable`);
-  out(`replay a run: mcdsm sim ${appPath} --boards ${flags.boards} --spares ${flags.spares} --engine ${flags.engine} --link "${flags.link},loss=${flags.loss},corrupt=${flags.corrupt}" --seed <seed> --fault <fault> -- ${appArgs.join(' ')}`);
+  out(`replay a run: mcdsm sim ${appPath} --boards ${flags.boards} --spares ${flags.spares} --engine ${flags.engine} --link "${flags.link},loss=${flags.loss},corrupt=${flags.corrupt}" --seed <seed> --fault <fault>${cpuNsPerUnit > 0 ? ` --cpu ${cpuNsPerUnit}` : ''} -- ${appArgs.join(' ')}`);
   if (flags.json) out(JSON.stringify({ runs: s.runs, identical: s.identical, wrong: s.wrong, hung: s.hung, unrecoverable: s.unrecoverable, seeds: s.seeds }));
   return s.identical === s.runs ? 0 : 1;
 }

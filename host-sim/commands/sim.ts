@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSimConfig, appNameOf, type SimFlags } from '../sim/options.js';
+import { buildSimConfig, appNameOf, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
 import { boardFactory, knownApps } from '../sim/factory.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
@@ -18,6 +18,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const flags = rawFlags as unknown as SimCommandFlags;
   const app = appNameOf(appPath, knownApps());
   const cfg = buildSimConfig(flags, app, appArgs);
+  const cpuWarning = cpuModelWarning(cfg);
+  if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
   const out = (line: string) => process.stdout.write(line + '\n');
   const hub = flags.consoles === 'none' ? null : new ConsoleHub(flags.consoles === 'pty' ? { ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) } : {});
   const sim = new Simulator(cfg, boardFactory(), {
@@ -32,7 +34,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const live = !flags.quiet && process.stderr.isTTY ? new LiveBlock(process.stderr) : null;
   let timer: NodeJS.Timeout | null = null;
   try {
-    out(`mcdsm sim ${app}: ${cfg.boards} boards + ${cfg.spares} spares, engine ${flags.engine}, topology ${flags.topology}, link ${flags.link}, seed ${cfg.seed}`);
+    out(`mcdsm sim ${app}: ${cfg.boards} boards + ${cfg.spares} spares, engine ${flags.engine}, topology ${flags.topology}, link ${flags.link}, seed ${cfg.seed}${cfg.cpuNsPerUnit ? `, cpu ${cfg.cpuNsPerUnit} ns/unit` : ''}`);
     if (hub) {
       for (let b = 0; b < sim.boardCount; b++) {
         const info = await hub.attach(b, (text) => sim.consoleInput(b, text));

@@ -23,6 +23,30 @@ export interface SimFlags {
   scenario?: string;
   fault: string[];
   trace?: string;
+  /** CPU model: virtual ns per XS metering unit; `0` (default) turns it off. */
+  cpu?: string | number;
+}
+
+/**
+ * What `--cpu` suggests for an ESP32 at 240 MHz: one XS metering unit is about one bytecode
+ * dispatched (or one property access / builtin step), which an interpreter on an Xtensa LX6
+ * spends some 25-70 cycles on. Uncalibrated: see docs/SIMULATOR.md, "CPU model".
+ */
+export const ESP32_NS_PER_UNIT = 150;
+
+/** `--cpu NS_PER_UNIT`: a finite number >= 0 (ns of virtual time per XS metering unit). */
+export function parseCpuFlag(text: string): number {
+  const v = Number(text.trim());
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(v) || v > 1e9) {
+    throw new SpecError(`--cpu: "${text}" must be a number of ns per XS metering unit, 0 or more (e.g. ${ESP32_NS_PER_UNIT} for an ESP32 at 240 MHz; 0 turns the CPU model off)`);
+  }
+  return v;
+}
+
+/** The one-line warning a run with the CPU model on and V8 boards deserves, or null. */
+export function cpuModelWarning(cfg: Pick<SimConfig, 'cpuNsPerUnit' | 'engines'>): string | null {
+  if (!cfg.cpuNsPerUnit || !cfg.engines.includes('node')) return null;
+  return `--cpu ${cfg.cpuNsPerUnit}: V8 boards have no deterministic meter and are modelled as infinitely fast; only XS boards cost CPU time`;
 }
 
 export function parseIntFlag(text: string, flag: string, min: number, max: number): number {
@@ -96,6 +120,7 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
   if (flags.scenario) scenario.push(...loadScenario(flags.scenario));
   for (const f of flags.fault) scenario.push(parseFaultFlag(f));
   checkScenarioBoards(scenario, total);
+  const cpuNsPerUnit = flags.cpu === undefined ? 0 : parseCpuFlag(String(flags.cpu));
   return {
     domain: 1,
     boards,
@@ -111,6 +136,7 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
     realtime: flags.realtime === true,
     scenario,
     recordTrace: flags.trace !== undefined,
+    ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
   };
 }
 

@@ -32,6 +32,7 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
     ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
+    ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };

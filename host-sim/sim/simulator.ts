@@ -6,6 +6,11 @@
  * One step of the loop takes every queued entry at the earliest virtual time, hands each board
  * its batch (XS boards step concurrently — they are separate processes), then applies the
  * boards' actions in board order, so concurrency never changes the outcome.
+ *
+ * With the CPU model on (SimConfig.cpuNsPerUnit > 0) a step costs the board virtual time: its
+ * XS metering units x cpuNsPerUnit. Its actions then take effect when the step ends (an `apply`
+ * entry queued at that instant), and whatever falls due for the board meanwhile waits in
+ * arrival order until then (docs/SIMULATOR.md, "CPU model").
  */
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
 import type { BoardConfig } from '../../src/config.js';
@@ -15,7 +20,7 @@ import { WireDirection, type WireStats } from './wire.js';
 import type { Topology } from './topology.js';
 import { Trace } from './trace.js';
 import type { ScenarioStep } from './scenario.js';
-import type { SimBoard } from '../boards/sim-board.js';
+import type { BoardFigures, SimBoard } from '../boards/sim-board.js';
 
 export type EngineName = 'xs' | 'node';
 
@@ -40,6 +45,11 @@ export interface SimConfig {
   recordTrace: boolean;
   /** Stop a run that takes longer than this on the wall clock (benchmarks). */
   maxWallMs?: number;
+  /**
+   * CPU model: virtual ns one XS metering unit costs a board (`--cpu`). 0 (or absent): boards
+   * compute in zero virtual time. V8 boards have no meter and always cost 0.
+   */
+  cpuNsPerUnit?: number;
 }
 
 export interface FaultRecord {
@@ -66,6 +76,8 @@ export interface BoardSummary {
   hostMs: number;
   /** XS metering units (0 on V8). */
   compute: number;
+  /** Virtual ms the board spent computing under the CPU model (every boot counted; 0 when it is off). */
+  cpuMs: number;
   /** Event batches the board was handed. */
   steps: number;
   boots: number;
@@ -130,6 +142,8 @@ export interface SimSummary {
   virtualMs: number;
   wallMs: number;
   seed: number;
+  /** The CPU model's virtual ns per XS metering unit (0: off). */
+  cpuNsPerUnit: number;
 }
 
 /** The parts of src/ft's FtStats the summary reads (sent by boards as JSON). */
@@ -140,7 +154,9 @@ interface FtStatsLike {
 
 type QItem =
   | { t: 'ev'; board: number; gen: number; ev: BoardEvent }
-  | { t: 'scenario'; step: ScenarioStep };
+  | { t: 'scenario'; step: ScenarioStep }
+  /** CPU model: the end of a step that cost virtual time; its actions take effect now. */
+  | { t: 'apply'; board: number; gen: number; actions: BoardAction[]; figures: BoardFigures };
 
 class Slot {
   board: SimBoard | null = null;
@@ -157,7 +173,11 @@ class Slot {
   heapPeakBytes = 0;
   hostMs = 0;
   compute = 0;
+  cpuMs = 0;
   steps = 0;
+  /** CPU model: a step's actions are still to be applied; events meanwhile wait in `waiting`. */
+  busy = false;
+  waiting: Extract<QItem, { t: 'ev' }>[] = [];
   haltReason: string | undefined;
   lastEvent: { name: string; value: number } | undefined;
   /** Scenario commands sent to this board whose fault has not been reported yet. */
@@ -268,6 +288,8 @@ export class Simulator {
     slot.gen++;
     slot.boots++;
     slot.timers.clear();
+    slot.busy = false;
+    slot.waiting = [];
     slot.state = slot.rank < 0 ? 'spare' : 'booting';
     slot.haltReason = undefined;
     this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
@@ -319,22 +341,22 @@ export class Simulator {
   private async stepAt(t: number): Promise<void> {
     const batches = new Map<number, BoardEvent[]>();
     const deferred: { at: number; item: QItem }[] = [];
-    while (this.queue.peekTime() === t) {
-      const { item } = this.queue.pop()!;
-      if (item.t === 'scenario') {
-        this.consoleInput(item.step.board, item.step.command + '\n', 'scenario');
-        continue;
-      }
+    const admit = (item: Extract<QItem, { t: 'ev' }>): void => {
       const slot = this.slots[item.board]!;
-      if (slot.state === 'halted' || !slot.board) continue;
-      if (item.ev.kind === 'timer' && (item.gen !== slot.gen || !slot.timers.delete(item.ev.id))) continue;
+      if (slot.state === 'halted' || !slot.board) return;
+      if (slot.busy) {
+        // Still computing: it takes the event (a timer's validity included) once it is free.
+        slot.waiting.push(item);
+        return;
+      }
+      if (item.ev.kind === 'timer' && (item.gen !== slot.gen || !slot.timers.delete(item.ev.id))) return;
       if (slot.hungUntil > t) {
         // A hung board takes nothing in: bytes on the wire are lost, timers fire late.
         if (item.ev.kind === 'timer') {
           slot.timers.add(item.ev.id);
           deferred.push({ at: slot.hungUntil, item });
         }
-        continue;
+        return;
       }
       let batch = batches.get(item.board);
       if (!batch) batches.set(item.board, (batch = [{ kind: 'time', now: t }]));
@@ -344,6 +366,25 @@ export class Simulator {
         slot.framesIn++;
         slot.bytesIn += item.ev.bytes.length;
       }
+    };
+    while (this.queue.peekTime() === t) {
+      const { item } = this.queue.pop()!;
+      if (item.t === 'scenario') {
+        this.consoleInput(item.step.board, item.step.command + '\n', 'scenario');
+        continue;
+      }
+      if (item.t === 'apply') {
+        const slot = this.slots[item.board]!;
+        if (item.gen !== slot.gen || !slot.busy) continue;
+        slot.busy = false;
+        this.finishStep(slot, item.actions, item.figures);
+        // What fell due while it computed, in the order it fell due, ahead of anything due now.
+        const waiting = slot.waiting;
+        slot.waiting = [];
+        for (const w of waiting) admit(w);
+        continue;
+      }
+      admit(item);
     }
     for (const d of deferred) this.queue.push(d.at, d.item);
     const order = [...batches.keys()].sort((a, b) => a - b);
@@ -351,30 +392,53 @@ export class Simulator {
       order.map(async (node) => {
         const slot = this.slots[node]!;
         const board = slot.board!;
+        const before = board.figures().computeTotal;
+        let actions: BoardAction[];
         try {
-          return await board.step(batches.get(node)!);
+          actions = await board.step(batches.get(node)!);
         } catch (e) {
-          return [{ kind: 'halt', reason: `board process failed: ${(e as Error).message}` }] as BoardAction[];
+          actions = [{ kind: 'halt', reason: `board process failed: ${(e as Error).message}` }];
         }
+        const figures = board.figures();
+        return { actions, figures, units: Math.max(0, figures.computeTotal - before) };
       }),
     );
+    const nsPerUnit = this.cfg.cpuNsPerUnit ?? 0;
     order.forEach((node, i) => {
       const slot = this.slots[node]!;
+      const out = outs[i]!;
       for (const ev of batches.get(node)!) this.digestEvent(t, node, ev);
-      for (const a of outs[i]!) this.apply(slot, a);
-      if (slot.board && slot.state !== 'halted') {
-        const f = slot.board.figures();
-        slot.heapBytes = f.heapBytes;
-        slot.heapPeakBytes = Math.max(slot.heapPeakBytes, f.heapPeakBytes);
-        slot.hostMs = f.hostMs;
-        slot.compute = f.computeTotal;
-        slot.steps = f.steps;
-        if (f.heapBytes > this.cfg.ramBytes) {
-          this.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget' });
-          this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
-        }
+      const costMs = (out.units * nsPerUnit) / 1e6;
+      if (costMs > 0 && slot.board) {
+        slot.cpuMs += costMs;
+        slot.busy = true;
+        // What the host ran counts now, so compute and cpuMs agree even if the run ends mid-step.
+        slot.hostMs = out.figures.hostMs;
+        slot.compute = out.figures.computeTotal;
+        slot.steps = out.figures.steps;
+        this.queue.push(t + costMs, { t: 'apply', board: node, gen: slot.gen, actions: out.actions, figures: out.figures });
+      } else {
+        this.finishStep(slot, out.actions, out.figures);
       }
     });
+  }
+
+  /** A step's effects, at the current virtual time: its actions, then its figures (and the --ram check). */
+  private finishStep(slot: Slot, actions: readonly BoardAction[], f: BoardFigures): void {
+    const t = this.now;
+    const node = slot.node;
+    for (const a of actions) this.apply(slot, a);
+    if (slot.board && slot.state !== 'halted') {
+      slot.heapBytes = f.heapBytes;
+      slot.heapPeakBytes = Math.max(slot.heapPeakBytes, f.heapPeakBytes);
+      slot.hostMs = f.hostMs;
+      slot.compute = f.computeTotal;
+      slot.steps = f.steps;
+      if (f.heapBytes > this.cfg.ramBytes) {
+        this.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget' });
+        this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
+      }
+    }
   }
 
   private digestEvent(t: number, node: number, ev: BoardEvent): void {
@@ -575,6 +639,7 @@ export class Simulator {
       heapPeakBytes: s.heapPeakBytes,
       hostMs: Math.round(s.hostMs),
       compute: s.compute,
+      cpuMs: round3(s.cpuMs),
       steps: s.steps,
       boots: s.boots,
       ...(s.haltReason !== undefined ? { haltReason: s.haltReason } : {}),
@@ -618,6 +683,7 @@ export class Simulator {
       virtualMs: round3(this.now),
       wallMs: Date.now() - this.wallStart,
       seed: this.cfg.seed,
+      cpuNsPerUnit: this.cfg.cpuNsPerUnit ?? 0,
     };
   }
 

@@ -5,9 +5,11 @@
 import type { BoardSummary, LinkSummary, SimSummary } from './simulator.js';
 
 export function boardTable(boards: BoardSummary[], virtualMs: number): string {
+  // The CPU column only appears when the CPU model (--cpu) charged some board for computing.
+  const cpu = boards.some((b) => b.cpuMs > 0);
   const rows = [
     `virtual ${fmtMs(virtualMs)}`,
-    'board  role     engine state     frames in/out      bytes in/out        heap     last event',
+    `board  role     engine state     frames in/out      bytes in/out        heap     ${cpu ? 'cpu      ' : ''}last event`,
   ];
   for (const b of boards) {
     const role = b.rank >= 0 ? `rank ${b.rank}` : 'spare';
@@ -21,6 +23,7 @@ export function boardTable(boards: BoardSummary[], virtualMs: number): string {
         `${b.framesIn}/${b.framesOut}`.padEnd(18),
         `${fmtBytes(b.bytesIn)}/${fmtBytes(b.bytesOut)}`.padEnd(19),
         fmtBytes(b.heapBytes).padEnd(8),
+        ...(cpu ? [fmtMs(b.cpuMs).padEnd(8)] : []),
         ev,
       ].join(' '),
     );

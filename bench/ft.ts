@@ -6,24 +6,29 @@
  *    simulator's link model makes them what the UART would take; they do not depend on the
  *    engine (runs are deterministic and identical on V8 and XS), so V8 boards are used.
  *  - laplaceOverheadPct: Laplace on 4 XS boards, N=256, 100 iterations, a checkpoint every 10
- *    iterations against none — CPU spent (XS metering units summed over the boards,
- *    deterministic). The virtual-time overhead is reported next to it.
+ *    iterations against none, in virtual time with the simulator's CPU model (--cpu 150, the
+ *    ESP32 estimate: each XS metering unit costs 150 ns of board time), on UDP links (a board's
+ *    Wi-Fi). Next to it: the same on 921600-baud UARTs, and the CPU spent alone (XS units
+ *    summed over the boards, deterministic).
  *  - recovery: 64 KiB per board on an ideal link, a board crashed, a spare takes over:
  *    detection, restore and total virtual ms as the coordinator reported them, with fast
  *    heartbeats (50 ms / 200 ms timeout) and with the defaults (250 ms / 2 s).
  */
+import { ESP32_NS_PER_UNIT } from '../host-sim/sim/options.js';
 import { runDomain } from '../host-sim/sim/run.js';
 import { round } from './timing.js';
 
 export interface FtBenchResult {
   ckpt: { stateBytes: number; ms: number; rawMs: number; ratio: number; bytesSent: number; bytesChanged: number }[];
   laplaceOverheadPct: number;
-  laplaceVirtualOverheadPct: number;
+  laplace: { link: string; cpuNsPerUnit: number; overheadPct: number; cpuOverheadPct: number; memoryMultiple: number }[];
   recovery: { detectMs: number; restoreMs: number; totalMs: number };
   recoveryDefaults: { detectMs: number; restoreMs: number; totalMs: number };
 }
 
 const LINK = 'uart:921600';
+/** The CPU model's estimate for an ESP32 at 240 MHz (ESP32_NS_PER_UNIT, docs/SIMULATOR.md). */
+const CPU_NS = ESP32_NS_PER_UNIT;
 
 async function ckptPoint(stateBytes: number, log: (l: string) => void): Promise<FtBenchResult['ckpt'][number]> {
   let ckptUs = 0;
@@ -46,15 +51,25 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
   const ckpt = [];
   for (const s of [16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) ckpt.push(await ckptPoint(s, log));
 
-  const laplace = (every: number) =>
-    runDomain({ app: 'laplace', appArgs: ['--n', '256', '--iters', '100', '--ckpt-every', String(every)], boards: '4', engine: 'xs', topology: 'full', link: LINK, ram: '8M' });
-  const base = await laplace(0);
-  const withCkpt = await laplace(10);
-  if (!base.ok || !withCkpt.ok) throw new Error(`laplace runs failed: ${base.reason} / ${withCkpt.reason}`);
-  const cpu = (s: typeof base) => s.boards.reduce((a, b) => a + b.compute, 0);
-  const laplaceOverheadPct = round((cpu(withCkpt) / cpu(base) - 1) * 100);
-  const laplaceVirtualOverheadPct = round((withCkpt.virtualMs / base.virtualMs - 1) * 100);
-  log(`laplace 4 XS boards N=256 x100: checkpoint every 10 costs ${laplaceOverheadPct}% CPU (XS units), ${laplaceVirtualOverheadPct}% virtual time on ${LINK}`);
+  const laplace = [];
+  for (const link of ['udp', LINK]) {
+    const run = (every: number) =>
+      runDomain({ app: 'laplace', appArgs: ['--n', '256', '--iters', '100', '--ckpt-every', String(every)], boards: '4', engine: 'xs', topology: 'full', link, ram: '8M', cpu: String(CPU_NS) });
+    const base = await run(0);
+    const withCkpt = await run(10);
+    if (!base.ok || !withCkpt.ok) throw new Error(`laplace runs on ${link} failed: ${base.reason} / ${withCkpt.reason}`);
+    if (base.app.result === null || JSON.stringify(base.app.result) !== JSON.stringify(withCkpt.app.result)) throw new Error('laplace with checkpoints gave another result');
+    const cpu = (s: typeof base) => s.boards.reduce((a, b) => a + b.compute, 0);
+    const point = {
+      link, cpuNsPerUnit: CPU_NS,
+      overheadPct: round((withCkpt.virtualMs / base.virtualMs - 1) * 100),
+      cpuOverheadPct: round((cpu(withCkpt) / cpu(base) - 1) * 100),
+      memoryMultiple: withCkpt.checkpoints.memoryMultiple,
+    };
+    laplace.push(point);
+    log(`laplace 4 XS boards N=256 x100 on ${link}, CPU model ${CPU_NS} ns/unit: ${round(base.virtualMs)} ms without checkpoints, ${round(withCkpt.virtualMs)} ms with one every 10 iterations: +${point.overheadPct}% time, +${point.cpuOverheadPct}% XS units; memory multiple ${point.memoryMultiple}`);
+  }
+  const laplaceOverheadPct = laplace[0]!.overheadPct;
 
   // Detection is set by the heartbeat timeout. The defaults (250 ms beats, 2 s timeout, 500 ms
   // HELLOs) suit busy UART boards; on an ideal link 50 ms beats, a 200 ms timeout and 50 ms
@@ -72,5 +87,5 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
   const defaults = await recovery({});
   log(`recovery of a 64 KiB board on an ideal link, 50 ms heartbeats / 200 ms timeout: detect ${fast.detectMs} ms, restore ${fast.restoreMs} ms, total ${fast.totalMs} ms (virtual)`);
   log(`  with the default 250 ms heartbeats / 2 s timeout: detect ${defaults.detectMs} ms, restore ${defaults.restoreMs} ms, total ${defaults.totalMs} ms`);
-  return { ckpt, laplaceOverheadPct, laplaceVirtualOverheadPct, recovery: fast, recoveryDefaults: defaults };
+  return { ckpt, laplaceOverheadPct, laplace, recovery: fast, recoveryDefaults: defaults };
 }

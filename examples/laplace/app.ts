@@ -60,6 +60,11 @@ export const laplaceApp: App = {
               ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
             }
           };
-    return laplaceOnDsm(dsm, { n, iters, start, onIter: (k) => ctx.event('iter', k), ...(afterBarrier ? { afterBarrier } : {}) });
+    return laplaceOnDsm(dsm, {
+      n, iters, start, onIter: (k) => ctx.event('iter', k),
+      // With fault tolerance on, heartbeats must keep flowing while a slow board computes.
+      ...(ft !== undefined ? { pause: () => ft.yield() } : {}),
+      ...(afterBarrier ? { afterBarrier } : {}),
+    });
   },
 };

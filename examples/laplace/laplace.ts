@@ -115,6 +115,14 @@ export interface LaplaceRun extends LaplaceOptions {
   afterBarrier?: (k: number, current: DsmArray<'Float64'>) => Promise<unknown>;
   /** Called between the last iteration and the gather on rank 0 (figures per phase). */
   onComputed?: () => void;
+  /**
+   * Lets the board's timers run (fault tolerance: `ctx.ft.yield`): awaited between slices of
+   * the sweep and of the final digest, each about `sliceCells` values, so that no stretch of
+   * computation outlasts the heartbeat timeout on a slow board. Absent: no pauses.
+   */
+  pause?: () => Promise<void>;
+  /** Values per slice between pauses. Default 8192 (about 1 M XS units of sweep, 0.2 s on an ESP32). */
+  sliceCells?: number;
 }
 
 /**
@@ -130,6 +138,8 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   const total = xs * xs;
   const home = { ranges: laplaceHomes(n, boards) };
   const start = run.start ?? 0;
+  const pause = run.pause;
+  const slice = Math.max(1, run.sliceCells ?? 8192);
   let u = await dsm.alloc('laplace.u', 'Float64', total, { home });
   let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home });
   if (start % 2 === 1) {
@@ -154,7 +164,15 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
       const src = await dsm.acquire(u, srcBase, end * xs + n + 1, 'r');
       const dstBase = first * xs + 1;
       const dst = await dsm.acquire(uu, dstBase, (end - 1) * xs + n + 1, 'w');
-      sweep(dst, dstBase, src, srcBase, xs, n, first, end);
+      if (pause === undefined) sweep(dst, dstBase, src, srcBase, xs, n, first, end);
+      else {
+        // The views stay valid until the next barrier, so the sweep can stop between rows.
+        const rows = Math.max(1, Math.floor(slice / xs));
+        for (let y = first; y < end; y += rows) {
+          if (y > first) await pause();
+          sweep(dst, dstBase, src, srcBase, xs, n, y, Math.min(end, y + rows));
+        }
+      }
     }
     const t = u;
     u = uu;
@@ -169,7 +187,18 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   // snapshot of more than one band.
   const sha = rank === 0 ? new Sha256() : null;
   for (const [s, e] of home.ranges) {
-    if (sha && e > s) digestInto(sha, await dsm.acquire(u, s, e, 'r'));
+    if (sha && e > s) {
+      const band = await dsm.acquire(u, s, e, 'r');
+      if (pause === undefined) digestInto(sha, band);
+      else {
+        // Hashing a value costs several times a sweep step: smaller slices.
+        const hashSlice = Math.max(1, slice >> 3);
+        for (let i = 0; i < band.length; i += hashSlice) {
+          if (i > 0) await pause();
+          digestInto(sha, band.subarray(i, i + hashSlice));
+        }
+      }
+    }
     await dsm.barrier();
   }
   return sha ? { digest: sha.digestHex(), n, iters, boards } : null;

@@ -137,7 +137,10 @@ export class BoardHost {
       this.fail(`bad boot config: ${errorText(err)}`);
       return;
     }
-    const hal = new DrivenHal({ links: config.links, seed: config.seed, ramLimit: config.ramLimit, now: this.now });
+    const hal = new DrivenHal({
+      links: config.links, seed: config.seed, ramLimit: config.ramLimit, now: this.now,
+      zeroDelayToHost: config.options['cpuModel'] === true,
+    });
     if (this.memLimit >= 0) hal.setMemory(this.memUsed, this.memLimit);
     this.hal = hal;
     try {

@@ -17,6 +17,12 @@ export interface DrivenLinkSpec {
 export interface DrivenHalOptions {
   links: readonly DrivenLinkSpec[];
   seed: number;
+  /**
+   * Zero-delay timers go to the host like any other instead of running at the end of the
+   * batch. The simulator's CPU model sets it: a step then ends where the board yields, and the
+   * time the step cost can let timers that fell due meanwhile (heartbeats) run before it goes on.
+   */
+  zeroDelayToHost?: boolean;
   /** Budget reported by memory().limit until a `memory` event says otherwise. */
   ramLimit: number;
   /** Virtual time at creation (ms). */
@@ -82,6 +88,7 @@ export class DrivenHal implements Hal {
   private deferredRun = 0;
   /** Set by hang() and event() until the next batch: zero-delay timers then go to the host. */
   private holdDeferred = false;
+  private readonly zeroDelayToHost: boolean;
   private readonly prng: Prng;
   private actions: BoardAction[] = [];
   private nextTimerId = 1;
@@ -98,6 +105,7 @@ export class DrivenHal implements Hal {
     this.prng = new Prng(options.seed);
     this.memLimit = options.ramLimit;
     this.time = options.now ?? 0;
+    this.zeroDelayToHost = options.zeroDelayToHost === true;
   }
 
   // ---- Hal (what the runtime calls) ----
@@ -113,7 +121,7 @@ export class DrivenHal implements Hal {
     if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
     const id = this.nextTimerId++;
     if (this.stopKind !== null) return id;
-    if (delayMs <= 0 && !this.holdDeferred) {
+    if (delayMs <= 0 && !this.holdDeferred && !this.zeroDelayToHost) {
       // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
       this.soonIds.push(id);
       this.soonFns.push(fire);

@@ -265,7 +265,10 @@ export class Simulator {
       ramLimit: this.cfg.ramBytes,
       app: this.cfg.app,
       appArgs: this.cfg.appArgs,
-      options: { faultsArmed: true, ...this.cfg.options, spares: this.cfg.spares },
+      // cpuModel (XS boards, the ones it charges): the board hands zero-delay timers to the host,
+      // so a long computation that yields ends its step there and the time it cost lets due
+      // heartbeats in (docs/SIMULATOR.md).
+      options: { faultsArmed: true, ...this.cfg.options, spares: this.cfg.spares, ...(this.cfg.cpuNsPerUnit && slot.engine === 'xs' ? { cpuModel: true } : {}) },
     };
   }
 

@@ -262,6 +262,8 @@ export class BoardRuntime implements ConsoleTarget {
     }
     run.onRevoke(() => transport.close());
     const dsm = new Dsm(transport, this.hal, options);
+    // Held-back diffs and timers of a superseded run go with it (a late release is a no-op).
+    run.onRevoke(() => dsm.close());
     content.attach(dsm);
     return dsm;
   }

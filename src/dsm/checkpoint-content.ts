@@ -13,9 +13,16 @@
  * not saved, and after a rollback they start from zeros, as when they were allocated.
  *
  * The content is consistent when the rank checkpoints right after a barrier: every board's
- * writes of the interval have reached their homes, and nobody writes before the checkpoint
- * commits (the checkpoint is collective and every rank waits for it). The bytes are copied by
- * FT at the call (no `release`: the DSM does not keep home pages copy-on-write).
+ * writes of the interval have reached their homes, and this rank writes nothing before its
+ * checkpoint commits (the checkpoint is collective and every rank waits for it).
+ *
+ * The pages are *lent* to FT (`release`), not copied at the call: FT sends the changed spans
+ * from the live pages and copies them into its image only at commit. Other ranks may resume
+ * before this board has the commit (it reaches boards at different times) and send diffs to
+ * these pages; the DSM holds them back, unacknowledged, until `release` (`Dsm.lend`), so the
+ * bytes stay as captured. That saves the tentative copy of the changes: with one buddy the
+ * checkpoint memory peaks at 2 + d times the state instead of 2 + 2d. The DSM option
+ * `lend: false` makes the content copy instead (no `release`).
  */
 import type { CheckpointContent, Segment } from '../ft/types.js';
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
@@ -24,6 +31,8 @@ import type { SharedArrayState } from './shared-array.js';
 
 export const DSM_CONTENT_PREFIX = 'dsm';
 
+function noop(): void {}
+
 export interface DsmContentFigures {
   /** Home pages captured by the last checkpoint call. */
   capturedPages: number;
@@ -31,16 +40,33 @@ export interface DsmContentFigures {
   restoredPages: number;
   /** Non-home pages marked stale by the restore. */
   stalePages: number;
+  /** Captures whose pages are still lent (FT has not released them yet). */
+  openLends: number;
 }
 
 export class DsmCheckpointContent implements CheckpointContent {
   readonly prefix = DSM_CONTENT_PREFIX;
-  readonly figures: DsmContentFigures = { capturedPages: 0, restoredPages: 0, stalePages: 0 };
+  readonly figures: DsmContentFigures = { capturedPages: 0, restoredPages: 0, stalePages: 0, openLends: 0 };
   private dsm: Dsm | null = null;
   /** Restored pages by array name (null: nothing restored, or a fresh start). */
   private saved: Map<string, Map<number, Uint8Array>> | null = null;
   /** Names of the arrays checkpoints save (null: every array). */
   private only: Set<string> | null = null;
+  /** Ends of the open lends, oldest first: FT releases each round's capture once, in order. */
+  private readonly lends: (() => void)[] = [];
+
+  /**
+   * FT calls this once per capture, when the round is committed (its image holds a copy),
+   * aborted or settled by a recovery: the oldest open capture's pages may change again, and
+   * the diffs held back for them are applied. Undefined when the DSM's option `lend` is false:
+   * FT then copies the pages at the call.
+   */
+  release: (() => void) | undefined = () => {
+    const end = this.lends.shift();
+    if (end === undefined) return;
+    this.figures.openLends = this.lends.length;
+    end();
+  };
 
   /** Save only these arrays (by name) from now on; null: every array (the default). */
   select(names: readonly string[] | null): void {
@@ -51,13 +77,18 @@ export class DsmCheckpointContent implements CheckpointContent {
   attach(dsm: Dsm): void {
     this.dsm = dsm;
     dsm.onAllocated = (st) => this.restoreArray(st);
+    if (!dsm.limits.lend) this.release = undefined;
   }
 
   capture(): readonly Segment[] {
     const dsm = this.dsm;
-    if (dsm === null) return [];
     const only = this.only;
-    const arrays = only === null ? dsm.sharedArrays() : dsm.sharedArrays().filter((a) => only.has(a.name));
+    const arrays = dsm === null ? [] : only === null ? dsm.sharedArrays() : dsm.sharedArrays().filter((a) => only.has(a.name));
+    // Every capture gets its lend (empty ones too): FT releases each capture once, in order.
+    if (this.release !== undefined) {
+      this.lends.push(dsm === null ? noop : dsm.lend(arrays));
+      this.figures.openLends = this.lends.length;
+    }
     if (arrays.length === 0) return [];
     const out: Segment[] = [{ name: DSM_CONTENT_PREFIX, bytes: utf8Encode(arrays.map((a) => a.name).join('\n')) }];
     let pages = 0;

@@ -16,6 +16,7 @@
  */
 import type { Clock } from '../hal.js';
 import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.js';
+import { HeldDiffs } from './held-diffs.js';
 import { AllocChecker, BarrierManager, LockManager, describeMissing } from './managers.js';
 import { MAX_NAME, Msg, readNotices, readSpec, validName, writeNotices, writeSpec, type AllocSpec } from './messages.js';
 import { RangeList } from './range-list.js';
@@ -90,6 +91,9 @@ function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
     maxRangesPerInterval: o.maxRangesPerInterval ?? 64,
     checkReads: o.checkReads ?? true,
     maxReadSnapshot: o.maxReadSnapshot ?? 262144,
+    lend: o.lend ?? true,
+    // A writer has at most `window` diffs in flight: what every other board can send at once.
+    maxDeferred: o.maxDeferred ?? Math.max(1, (transport.size - 1) * Math.ceil(o.window ?? 4)),
   };
   const pow2 = (v: number): boolean => Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
   const bad = (field: string, rule: string): never => {
@@ -110,6 +114,7 @@ function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
     'maxLocks',
     'maxNoticeRanges',
     'maxRangesPerInterval',
+    'maxDeferred',
   ];
   for (const k of positive) {
     const v = limits[k];
@@ -123,6 +128,8 @@ function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
     bad('maxNoticeRanges', `needs messages of ${noticeMessageBytes(limits.maxNoticeRanges)} bytes, more than maxMessage=${limits.maxMessage}`);
   }
   if (typeof limits.checkReads !== 'boolean') bad('checkReads', 'must be a boolean');
+  if (typeof limits.lend !== 'boolean') bad('lend', 'must be a boolean');
+  if (!Number.isInteger(limits.maxDeferred)) bad('maxDeferred', `must be an integer >= 1 (got ${String(o.maxDeferred)})`);
   if (!Number.isInteger(limits.maxReadSnapshot) || limits.maxReadSnapshot < 0) {
     bad('maxReadSnapshot', `must be an integer >= 0 (got ${String(o.maxReadSnapshot)})`);
   }
@@ -165,6 +172,12 @@ export class Dsm {
     lockAcquires: 0,
     malformed: 0,
     readOnlyViolations: 0,
+    lends: 0,
+    deferredMessages: 0,
+    deferredBytes: 0,
+    deferredPeak: 0,
+    deferredPeakBytes: 0,
+    lendWaits: 0,
   };
 
   private readonly arrays: SharedArrayState[] = [];
@@ -206,6 +219,13 @@ export class Dsm {
   private readonly claimed = new Set<string>();
   private readonly usedLocks = new Set<string>();
 
+  /** DIFFs for lent home pages, applied when the lend ends (held-diffs.ts). */
+  private readonly heldDiffs: HeldDiffs;
+  /** Writable acquisitions waiting for a lend of their home pages to end. */
+  private lendWaiters: (() => void)[] = [];
+  /** The run that used this DSM is over (close). */
+  private closed = false;
+
   private readonly barrierMgr: BarrierManager | null;
   private readonly allocMgr: AllocChecker | null;
   private readonly lockMgr: LockManager;
@@ -233,6 +253,9 @@ export class Dsm {
       rank === 0 ? new BarrierManager(0, size, clock, this.limits.barrierTimeoutMs, this.limits.maxNoticeRanges, post) : null;
     this.allocMgr = rank === 0 ? new AllocChecker(0, size, clock, this.limits.barrierTimeoutMs, this.limits.maxMessage, post) : null;
     this.lockMgr = new LockManager(size, this.limits.maxLocks * size, this.limits.maxNoticeRanges, post);
+    this.heldDiffs = new HeldDiffs(clock, this.limits.maxDeferred, this.limits.requestTimeoutMs / 3, this.figures, (to, req) =>
+      this.post(to, new Writer(8).u8(Msg.DIFF_HELD).varint(req).finish()),
+    );
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
 
@@ -252,6 +275,48 @@ export class Dsm {
   /** The shared arrays in allocation order (their home pages are checkpoint content). */
   sharedArrays(): readonly SharedArrayState[] {
     return this.arrays;
+  }
+
+  /**
+   * Lend the home pages of `arrays` to a checkpoint that references them: until the returned
+   * function is called, nothing changes those bytes. Diffs other boards send to them are held
+   * (unapplied, unacknowledged: their writers wait) and applied in arrival order when the last
+   * lend of their array ends; this board's writable acquisitions of them wait as well. Reads and
+   * fetches served to other boards go on. Lends may overlap; each ends once (calling the
+   * function again, or after `close`, does nothing).
+   */
+  lend(arrays: readonly DsmArray[]): () => void {
+    const states = arrays.map((a) => this.stateOf(a, 'dsm.lend'));
+    if (this.closed || states.length === 0) return noop;
+    for (const st of states) st.lends++;
+    this.figures.lends++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      if (this.closed) return;
+      for (const st of states) st.lends--;
+      this.lendEnded();
+    };
+  }
+
+  /**
+   * The run that used this DSM is over (a rollback superseded it): drop what is held back,
+   * stop its timers and refuse further calls (FAILED). Nothing is sent any more.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(new DsmError('FAILED', `dsm: closed (rank ${this.rank}'s run ended)`));
+    this.heldDiffs.clear();
+    this.lendWaiters = [];
+    for (const st of this.arrays) st.lends = 0;
+    if (this.watchdog >= 0) this.clock.clearTimer(this.watchdog);
+    this.watchdog = -1;
+    for (const w of [this.barrierWait, this.lockWait, this.allocWait]) if (w) this.clock.clearTimer(w.timer);
+    this.pending.clear();
+    this.queue.length = 0;
+    this.local.length = 0;
   }
 
   /** The home rank of element `index` of `arr`. */
@@ -369,6 +434,13 @@ export class Dsm {
     return this.enqueue(async () => {
       const b0 = start * st.bytesPerElement;
       const b1 = end * st.bytesPerElement;
+      if (mode !== 'r' && st.lends > 0 && st.homesAny(b0, b1)) {
+        // A checkpoint references these home pages: they are written only once it lets go.
+        this.figures.lendWaits++;
+        do await new Promise<void>((resolve) => this.lendWaiters.push(resolve));
+        while (st.lends > 0 && st.homesAny(b0, b1));
+        this.checkFailed();
+      }
       if (mode !== 'w' && b1 > b0) await this.fetchStale(st, b0, b1);
       const violations = this.pendingViolations.splice(0);
       if (mode === 'r') {
@@ -705,9 +777,20 @@ export class Dsm {
     this.known.add(s, e);
   }
 
-  private applyDiff(from: number, r: Reader): void {
-    const req = r.varint();
-    const st = this.arrays[r.varint()];
+  /** A diff for home pages lent to a checkpoint: kept, unacknowledged, until the lend ends. */
+  private holdDiff(from: number, req: number, st: SharedArrayState, message: Uint8Array): void {
+    if (!this.heldDiffs.hold(from, req, st, message)) {
+      this.refuse(from, req, `rank ${this.rank} already holds maxDeferred=${this.limits.maxDeferred} diffs back while a checkpoint references its pages`);
+    }
+  }
+
+  /** A lend ended: apply the diffs no lend holds back any more (in arrival order), wake waiting acquisitions. */
+  private lendEnded(): void {
+    for (const h of this.heldDiffs.takeReady()) this.dispatch(h.from, h.bytes);
+    if (this.lendWaiters.length > 0) for (const w of this.lendWaiters.splice(0)) w();
+  }
+
+  private applyDiff(from: number, req: number, st: SharedArrayState | undefined, r: Reader): void {
     if (!st) return this.refuse(from, req, `rank ${this.rank} has no such shared array`);
     // Validate the whole message before touching data: a bad diff changes nothing.
     const start = r.offset;
@@ -832,6 +915,8 @@ export class Dsm {
   // ---- messages ------------------------------------------------------------------------
 
   private post(to: number, bytes: Uint8Array): void {
+    // A closed DSM's managers may still time out: what they would say has no listener.
+    if (this.closed) return;
     if (to === this.rank) {
       this.local.push(bytes);
       if (!this.localScheduled) {
@@ -847,10 +932,11 @@ export class Dsm {
 
   private drainLocal(): void {
     this.localScheduled = false;
-    while (this.local.length > 0) this.dispatch(this.rank, this.local.shift()!);
+    while (this.local.length > 0 && !this.closed) this.dispatch(this.rank, this.local.shift()!);
   }
 
   private receive(from: number, bytes: Uint8Array): void {
+    if (this.closed) return;
     this.figures.messagesReceived++;
     this.figures.bytesReceived += bytes.length;
     if (!Number.isInteger(from) || from < 0 || from >= this.size || from === this.rank) {
@@ -873,8 +959,21 @@ export class Dsm {
           this.onFetchData(p, r);
           return this.complete(p);
         }
-        case Msg.DIFF:
-          return this.applyDiff(from, r);
+        case Msg.DIFF: {
+          const req = r.varint();
+          const st = this.arrays[r.varint()];
+          if (st !== undefined && st.lends > 0) return this.holdDiff(from, req, st, bytes);
+          return this.applyDiff(from, req, st, r);
+        }
+        case Msg.DIFF_HELD: {
+          const req = r.varint();
+          r.end();
+          const p = this.pending.get(req);
+          // The home is alive and will apply the diff once its checkpoint lets go. A notice
+          // overtaken by the ack finds nothing: ignored.
+          if (p && p.to === from && !p.st) this.lastProgress = this.clock.now();
+          return;
+        }
         case Msg.DIFF_ACK: {
           const p = this.settle(from, r.varint());
           if (!p || p.st) throw new DecodeError('diff ack for no diff');

@@ -37,6 +37,8 @@ export const Msg = {
   LOCK_GRANT: 0x0d,
   /** epoch, name, notices: give the lock back, with what the holder knows was written. */
   LOCK_RELEASE: 0x0e,
+  /** req: the home holds the diff back (its pages are lent to a checkpoint); keep waiting. */
+  DIFF_HELD: 0x0f,
 } as const;
 
 /** Longest array or lock name (printable ASCII). */

@@ -55,6 +55,12 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Pages this board homes (for figures and checkpoints). */
   readonly homePages: number;
 
+  /**
+   * Checkpoints that reference (lend) this array's home pages now (Dsm.lend): while above 0,
+   * nothing may change those bytes, so incoming diffs are held and writable acquisitions wait.
+   */
+  lends = 0;
+
   /** Interval state, cleared at every release. */
   readonly twins = new Map<number, Uint8Array>();
   /** Write-only ranges (bytes): exact, sent whole to the home. */
@@ -106,6 +112,14 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   isHome(page: number): boolean {
     return this.homes[page] === this.rank;
+  }
+
+  /** True when some page holding bytes [start, end) is homed here. */
+  homesAny(start: number, end: number): boolean {
+    for (let p = Math.floor(start / this.pageSize); p * this.pageSize < end; p = this.runEnd[p]!) {
+      if (this.homes[p] === this.rank) return true;
+    }
+    return false;
   }
 
   /** True when every page holding bytes [start, end) is homed here. */

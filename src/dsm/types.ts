@@ -107,6 +107,14 @@ export interface DsmOptions {
    * again at release: no memory, more CPU. 0 hashes everything. Default 262144.
    */
   maxReadSnapshot?: number;
+  /**
+   * A checkpoint content over this DSM (checkpoint-content.ts) lends its home pages to the
+   * checkpoint instead of having them copied: while a capture is lent, diffs arriving for those
+   * pages are held back and writable acquisitions of them wait. Default true; false copies.
+   */
+  lend?: boolean;
+  /** DIFF messages a home holds back at once while its pages are lent. Default (boards - 1) x window. */
+  maxDeferred?: number;
 }
 
 export interface DsmLimits {
@@ -123,6 +131,8 @@ export interface DsmLimits {
   maxRangesPerInterval: number;
   checkReads: boolean;
   maxReadSnapshot: number;
+  lend: boolean;
+  maxDeferred: number;
 }
 
 export type DsmErrorCode =
@@ -173,4 +183,14 @@ export interface DsmStats {
   malformed: number;
   /** Writes found through read-only acquisitions. */
   readOnlyViolations: number;
+  /** Checkpoint captures that lent home pages (Dsm.lend). */
+  lends: number;
+  /** DIFF messages held back because their pages were lent, and their bytes (each copied once). */
+  deferredMessages: number;
+  deferredBytes: number;
+  /** Most DIFF messages, and bytes, held back at once. */
+  deferredPeak: number;
+  deferredPeakBytes: number;
+  /** Writable acquisitions that waited for a lend of their home pages to end. */
+  lendWaits: number;
 }

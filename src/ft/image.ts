@@ -212,7 +212,9 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
     let j = i + 1;
     while (j < n) {
       if (a[j] !== b[j]) {
-        if (wa !== null && wb !== null && (j & 3) === 0) {
+        // Whole differing words may hide up to 3 + 3 equal bytes between two differing ones:
+        // only a gap that merges those anyway lets the word loop decide alone.
+        if (wa !== null && wb !== null && (j & 3) === 0 && gap >= 6) {
           const w0 = j >> 2;
           let w = w0;
           while (w < nw && wa[w] !== wb[w]) w++;

@@ -91,6 +91,21 @@ function referenceSpans(a: Uint8Array, b: Uint8Array, gap: number): [number, num
   return out;
 }
 
+test('diffSpans splits at equal stretches longer than a small gap even inside differing words', (t) => {
+  const a = new Uint8Array(64);
+  const b = new Uint8Array(64);
+  b[15] = 1;
+  b[16] = 1;
+  b[23] = 1;
+  const spans = (gap: number): number[][] => {
+    const got: number[][] = [];
+    diffSpans(a, b, gap, (s, e) => got.push([s, e]));
+    return got;
+  };
+  t.deepEqual(spans(2), [[15, 17], [23, 24]]);
+  t.deepEqual(spans(6), [[15, 24]]);
+});
+
 test('diffSpans emits exactly the byte-wise spans, merged across gaps of at most `gap` equal bytes (property)', (t) => {
   // Dense blocks of changes exercise the word-wise path through differing stretches.
   const edit = fc.tuple(fc.nat(), fc.integer({ min: 1, max: 90 }), fc.boolean());

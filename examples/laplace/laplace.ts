@@ -121,7 +121,7 @@ export interface LaplaceRun extends LaplaceOptions {
    * computation outlasts the heartbeat timeout on a slow board. Absent: no pauses.
    */
   pause?: () => Promise<void>;
-  /** Values per slice between pauses. Default 8192 (about 1 M XS units of sweep, 0.2 s on an ESP32). */
+  /** Values per slice of the sweep between pauses (the digest takes 1/16 as many). Default 4096: about 0.4M XS units, 60 ms on an ESP32 (docs/SIMULATOR.md, CPU model). */
   sliceCells?: number;
 }
 
@@ -139,7 +139,7 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   const home = { ranges: laplaceHomes(n, boards) };
   const start = run.start ?? 0;
   const pause = run.pause;
-  const slice = Math.max(1, run.sliceCells ?? 8192);
+  const slice = Math.max(1, run.sliceCells ?? 4096);
   let u = await dsm.alloc('laplace.u', 'Float64', total, { home });
   let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home });
   if (start % 2 === 1) {
@@ -191,8 +191,8 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
       const band = await dsm.acquire(u, s, e, 'r');
       if (pause === undefined) digestInto(sha, band);
       else {
-        // Hashing a value costs several times a sweep step: smaller slices.
-        const hashSlice = Math.max(1, slice >> 3);
+        // Hashing a value (SHA-256 in XS: about 190 units per byte) costs some 16 sweep steps.
+        const hashSlice = Math.max(1, slice >> 4);
         for (let i = 0; i < band.length; i += hashSlice) {
           if (i > 0) await pause();
           digestInto(sha, band.subarray(i, i + hashSlice));

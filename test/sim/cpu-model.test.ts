@@ -258,3 +258,17 @@ test('sim --cpu on XS boards: no warning, cpuMs in the summary and a cpu column 
   const s = JSON.parse(r.out.trim().split('\n').pop()!);
   t.true(s.boards.every((b: { cpuMs: number }) => b.cpuMs > 0));
 });
+
+test('a slow board stays alive while it computes: Laplace yields, so its heartbeats go out between slices', async (t) => {
+  // N = 128 on 4 boards: rank 0 hashes a 33 KB band at the end, some 6M XS units; at
+  // 1000 ns/unit that is 6 s in one piece, three times the 2 s heartbeat timeout. Without the
+  // yields (or with zero-delay timers run inside the step) rank 0 is suspected and, with no
+  // spare, the run stops.
+  const r = await runDomain({ app: 'laplace', appArgs: ['--n', '128', '--iters', '2', '--ckpt-every', '0'], boards: '4', engine: 'xs', topology: 'full', link: 'udp', ram: '8M', cpu: '1000' });
+  t.true(r.ok, r.reason);
+  t.deepEqual(r.recoveries, []);
+  const busiest = Math.max(...r.boards.map((b) => b.cpuMs));
+  t.true(busiest > 4000, `rank 0 computed ${busiest} ms of board time, longer than the timeout`);
+  const ref = await runDomain({ app: 'laplace', appArgs: ['--n', '128', '--iters', '2', '--ckpt-every', '0'], boards: '4', engine: 'node', topology: 'full', link: 'udp', ram: '8M' });
+  t.deepEqual(r.app.result, ref.app.result);
+});

@@ -239,6 +239,19 @@ export function onSuspicion(ft: FtState, x: number): void {
     if (r.participants.includes(x)) beginRecovery(ft, `node ${x} failed during recovery`);
     return;
   }
+  const p = ft.part;
+  if (p !== null && ft.phaseV === 'recovering' && ft.detector.isSuspected(p.coord)) {
+    // The recovery's coordinator is gone. Normally the old view's first live member takes
+    // over (below); when that board is not in this recovery (it fell out of the view and is
+    // joining, or it failed too) nobody would: then the recovery's first live participant
+    // starts the next one itself.
+    const c = ft.candidate();
+    if (c === p.coord || !p.participants.includes(c)) {
+      const next = p.participants.find((n) => n !== p.coord && (n === ft.node || !ft.detector.isSuspected(n)));
+      if (next === ft.node) beginRecovery(ft, `node ${p.coord}, coordinating the recovery to epoch ${p.epoch}, failed`);
+      return;
+    }
+  }
   // Every board of the domain concerns the run, spares included: a spare may relay members'
   // frames (ring, line), and the frames queued on its links die with it; MCAPI does not send
   // them again, so the only safe answer is the rollback a member's failure gets (new epoch,

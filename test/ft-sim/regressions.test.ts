@@ -1,4 +1,5 @@
 import test from 'ava';
+import { runDomain } from '../../host-sim/sim/run.js';
 import { expectedDigest, ftLaplace } from './helpers.js';
 
 // Seeds that once failed become tests. These two hung: on a ring, the crashed board was the
@@ -17,3 +18,20 @@ for (const [seed, fault] of ringHangs) {
     t.true(r.s.recoveries.length >= 1, 'the spare loss caused a recovery');
   });
 }
+
+// This one deadlocked: board 1 stopped hearing board 0 (a one-sided partition), took rank 0
+// away from it and gave it to the spare, then crashed while sending the spare the checkpoint.
+// The spare waited for a recovery coordinator that was dead, and board 0, pushed out of the
+// view, kept asking itself to join: nobody started the next recovery. Now the recovery's first
+// live participant does.
+test('the coordinator of a recovery crashes mid-transfer while the old view\'s first member is joining: the spare takes over', async (t) => {
+  const s = await runDomain({
+    app: 'ft-bench', appArgs: ['--state', '4096', '--change', '0.1', '--hold', '9000'], boards: '2', spares: '1', engine: 'node', topology: 'full', link: 'ideal', ram: '16M',
+    fault: ['partition:1@500ms:0', 'crash:1@recovery-transfer'], maxWallMs: 60_000,
+  });
+  t.true(s.ok, s.reason);
+  const results = Object.values(s.app.results) as { sum: number }[];
+  t.is(results.length, 2);
+  t.true(results.every((r) => r.sum === results[0]!.sum), 'both ranks end with the state of the committed checkpoint');
+  t.true(s.recoveries.some((r) => r.failed.includes(1)), 'a later recovery names the crashed coordinator');
+});

@@ -9,7 +9,7 @@ import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
-import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload } from './recovery.js';
+import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, startPayload } from './recovery.js';
 
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
 export function watched(ft: FtState): number[] {
@@ -165,6 +165,13 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   }
   if (!ft.isCoordinator()) return;
   if (membersOf(ft.map).includes(x)) {
+    if (!reborn && ft.epochV === 0 && f.epoch === 0 && ft.lastCommitted === 0 && ft.phaseV === 'running') {
+      // Still the start's view: its JOIN crossed the start's REC_RESUME (a busy coordinator
+      // answers late), or that frame was lost. It never ran, so nothing is rolled back: it
+      // gets the start again.
+      ft.sendCtl(x, FtFrame.REC_RESUME, startPayload(ft));
+      return;
+    }
     // A member asking to join has lost its run (it restarted, or fell out of the view).
     if (reborn) {
       if (ft.detector.suspect(x, now)) onSuspicion(ft, x);

@@ -23,6 +23,11 @@ export function becomeStartupCoordinator(ft: FtState): void {
   checkStartup(ft);
 }
 
+/** The REC_RESUME that starts the run (generation 0, the initial map). */
+export function startPayload(ft: FtState): Uint8Array {
+  return encodeRecResume({ coord: ft.node, generation: 0, map: ft.map, failed: [], detectMs: 0, restoreMs: 0, lost: 0, bytes: 0, shrink: false });
+}
+
 /** Start the run once every member has joined; a member that never does is handled as failed. */
 export function checkStartup(ft: FtState): void {
   const s = ft.startup;
@@ -35,7 +40,7 @@ export function checkStartup(ft: FtState): void {
   }
   if (missing.length > 0) return;
   const to = [...s].sort((a, b) => a - b);
-  const payload = encodeRecResume({ coord: ft.node, generation: 0, map: ft.map, failed: [], detectMs: 0, restoreMs: 0, lost: 0, bytes: 0, shrink: false });
+  const payload = startPayload(ft);
   ft.startup = null;
   ft.sendToAll(to.filter((n) => n !== ft.node), FtFrame.REC_RESUME, payload);
   resume(ft, decodeRecResume(payload) as RecResume);

@@ -35,3 +35,16 @@ test('the coordinator of a recovery crashes mid-transfer while the old view\'s f
   t.true(results.every((r) => r.sum === results[0]!.sum), 'both ranks end with the state of the committed checkpoint');
   t.true(s.recoveries.some((r) => r.failed.includes(1)), 'a later recovery names the crashed coordinator');
 });
+
+// A coordinator that answers the start late (here: hung for 400 ms right after boot) used to
+// take a member's repeated JOIN, which had crossed the start's REC_RESUME, for a member that
+// lost its run, and rolled everyone back before anything had run.
+test('a JOIN that crossed the start is answered with the start again, not with a recovery', async (t) => {
+  const s = await runDomain({
+    app: 'ft-bench', appArgs: ['--state', '65536', '--change', '0.1', '--hold', '500'], boards: '2', spares: '1', engine: 'node', topology: 'full', link: 'ideal', ram: '16M',
+    fault: ['hang:0@5ms:400ms'], options: { ft: { heartbeatMs: 50, timeoutMs: 200 }, net: { helloMs: 50 } },
+  });
+  t.true(s.ok, s.reason);
+  t.deepEqual(s.recoveries, [], 'no recovery');
+  t.is(Object.keys(s.app.results).length, 2);
+});

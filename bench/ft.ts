@@ -86,7 +86,8 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
       ...(cpu !== undefined ? { cpu: String(cpu) } : {}),
       fault: [`crash:1@${at}ms`], options,
     });
-    const r = rec.recoveries[0];
+    // The recovery from the crash (not one a false suspicion may have caused earlier).
+    const r = rec.recoveries.find((x) => x.failed.includes(1));
     if (!rec.ok || !r) throw new Error(`recovery run failed: ${rec.reason}`);
     return { detectMs: r.detectMs, restoreMs: r.restoreMs, totalMs: r.totalMs };
   };

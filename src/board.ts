@@ -81,6 +81,7 @@ export class BoardRuntime implements ConsoleTarget {
       domain: config.domain,
       node: config.node,
       random: () => hal.random(),
+      ...(hal.bytes !== undefined ? { bytes: hal.bytes } : {}),
       log: (level, message) => this.log(level, `net: ${message}`),
     });
     this.mcapi = new McapiNode(this.net, hal);

@@ -10,6 +10,7 @@
 import type { Hal, HalLink } from '../../src/hal.js';
 import { Crc32 } from '../../src/wire/crc32.js';
 import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { copyInto } from '../../src/util/wide-copy.js';
 
 export interface RawChannel {
   send(payload: Uint8Array): void;
@@ -46,7 +47,7 @@ export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessag
   return {
     send(payload: Uint8Array): void {
       const n = payload.length;
-      frame.set(payload, 0);
+      copyInto(frame, 0, payload);
       const c = crc.compute(frame, 0, n);
       frame[n] = c & 0xff;
       frame[n + 1] = (c >>> 8) & 0xff;

@@ -5,6 +5,7 @@
 import Preference from 'preference';
 import config from 'mc/config';
 import { ModdableHal } from '../hal/moddable/moddable-hal.js';
+import { moddableNativeBytes } from '../hal/moddable/native-bytes.js';
 import { bootBoard } from '../src/board.js';
 import { appRegistry } from '../examples/registry.js';
 import { readFirmwareConfig } from './firmware-config.js';
@@ -36,6 +37,7 @@ export default function main(): void {
     links: fw.links,
     console: fw.console,
     ramLimit: fw.ramLimit,
+    bytes: moddableNativeBytes(),
     ...(restart === undefined ? {} : { restart }),
   });
   bootBoard(hal, fw.board, appRegistry());

@@ -12,6 +12,7 @@ import Timer from 'timer';
 import Time from 'time';
 import Instrumentation from 'instrumentation';
 import type { Hal, HalConsole, HalLink, LogLevel, MemoryFigures } from '../../src/hal.js';
+import type { NativeBytes } from '../../src/wire/native.js';
 import { SerialLink } from './serial-link.js';
 import { SerialConsole, TraceConsole } from './serial-console.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
@@ -30,6 +31,8 @@ export interface ModdableHalOptions {
   restart?: () => void;
   /** Also trace() every Hal.event (they are for the simulator's trace; off by default). */
   traceEvents?: boolean;
+  /** The firmware's native byte helpers (hal/moddable/native-bytes.ts), when it has the C module. */
+  bytes?: NativeBytes;
 }
 
 function errorText(err: unknown): string {
@@ -39,6 +42,7 @@ function errorText(err: unknown): string {
 
 export class ModdableHal implements Hal {
   readonly links: readonly HalLink[];
+  readonly bytes?: NativeBytes;
   readonly console: HalConsole;
   private readonly serialLinks: SerialLink[];
   private readonly consoleImpl: SerialConsole | TraceConsole;
@@ -53,6 +57,7 @@ export class ModdableHal implements Hal {
 
   constructor(options: ModdableHalOptions) {
     this.options = options;
+    if (options.bytes !== undefined) this.bytes = options.bytes;
     this.lastTicks = Time.ticks;
     const guard = (where: string, run: () => void): void => this.guard(where, run);
     this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, guard));

@@ -17,6 +17,7 @@
  *    run summed over the boards / the units of `laplace-seq` (the sequential kernel and the
  *    same result digest on one board); wireRatio = every byte on every link / the bytes of
  *    the minimal halo exchange (iterations x (boards - 1) edges x 2 ways x N doubles).
+ *    Two boards on one UART are printed as well.
  */
 import { meteredWindows, round } from './timing.js';
 import { boardTime } from './board-time.js';
@@ -158,6 +159,10 @@ async function laplace(iters: number, ringBoards: readonly number[], log: (line:
         `virtual ${round(par.summary.virtualMs)} ms`,
     );
   }
+  // Two boards on one UART (the smallest domain; printed, not in the JSON).
+  const two = await laplaceRun(2, 'line', UART, n, iters);
+  if (two.digest !== seqDigest) throw new Error(`bench dsm: Laplace on 2 boards gave digest ${two.digest}, the sequential kernel ${seqDigest}`);
+  log(`Laplace on 2 XS boards, line of ${UART}: XS units ${kilo(sum(two.total))}: cpu ratio ${round(sum(two.total) / seqTotal, 3)}; wire ${round(two.summary.wire.bytes / minimalHaloBytes(n, 2, iters), 3)} x the minimal halo`);
   return points;
 }
 

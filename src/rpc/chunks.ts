@@ -63,6 +63,11 @@ export class ChunkSender {
     return this.acked;
   }
 
+  /** Every chunk went out at least once: the receiver may hold the whole value. */
+  get sentAll(): boolean {
+    return this.sent === this.count;
+  }
+
   stop(): void {
     if (this.finished) return;
     this.finished = true;

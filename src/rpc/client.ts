@@ -45,7 +45,7 @@ export interface ClientPort {
 
 type Outcome =
   | { ok: true; status: number; bytes: Uint8Array; resumed: boolean }
-  | { ok: false; stage: RpcStage; reason: string; resentBytes: number; noRecord: boolean };
+  | { ok: false; stage: RpcStage; reason: string; resentBytes: number; noRecord: boolean; mayHaveStarted: boolean };
 
 const REFUSALS: Record<number, string> = {
   [RefuseReason.UNKNOWN_FUNCTION]: 'does not serve it',
@@ -122,8 +122,11 @@ class Attempt {
   private fail(reason: string, noRecord = false): void {
     if (this.settled) return;
     const resentBytes = this.sender?.sentBytes ?? 0;
+    // Once the last argument chunk has left, the server may be computing even if its
+    // acknowledgement never came back.
+    const mayHaveStarted = this.stage === 'compute' || this.stage === 'result' || (this.stage === 'args' && this.sender !== null && this.sender.sentAll);
     this.cancel();
-    this.resolve({ ok: false, stage: this.stage, reason, resentBytes, noRecord });
+    this.resolve({ ok: false, stage: this.stage, reason, resentBytes, noRecord, mayHaveStarted });
   }
 
   handle(m: RpcMessage): void {
@@ -235,7 +238,9 @@ export class RpcClient {
     if (m.type === MsgType.RESULT) {
       // A finished call's result arriving again (our last acknowledgement was lost): acknowledge
       // all of it so the server stops holding it. Never delivered twice.
-      const r = this.recent.find((x) => x.call === m.call);
+      // Only the attempt that was delivered: another attempt's result was never taken, and
+      // acknowledging it would tell its server it had been.
+      const r = this.recent.find((x) => x.call === m.call && x.attempt === m.attempt);
       if (r !== undefined) this.port.send(r.server, encodeIndexed(MsgType.RESULT_ACK, m, Math.max(1, Math.ceil(m.total / this.limits.chunkBytes))));
     }
   }
@@ -302,7 +307,7 @@ export class RpcClient {
         return decodeValue(outcome.bytes);
       }
       const lostMs = this.clock.now() - a.started;
-      const ran = outcome.stage === 'compute' || outcome.stage === 'result';
+      const ran = outcome.mayHaveStarted;
       const failure: RpcFailure = { stage: outcome.stage, server, remedy: 'next-server', reason: outcome.reason, lostMs, resentBytes: outcome.resentBytes };
       failures.push(failure);
       const maybeExecuted = (why: string): RpcError => {

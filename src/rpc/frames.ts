@@ -17,7 +17,7 @@
  *   RESULT_ACK next u32
  *   STORE      kind u8 (0 checkpoint, 1 result), server u8 (the storing board), chunkBytes u16,
  *              gen u32, total u32, index u32, status u8, bytes
- *   STORE_ACK  gen u32, next u32
+ *   STORE_ACK  gen u32, next u32 (STORE_REFUSED: this board has taken the call over itself)
  *   FORGET     (nothing: drop what you hold of this call)
  */
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
@@ -45,6 +45,8 @@ export const RefuseReason = {
 } as const;
 
 export const HEADER_BYTES = 7;
+/** STORE_ACK's `next` when the buddy refuses: it runs a later attempt of the call itself. */
+export const STORE_REFUSED = 0xffffffff;
 /** `buddy` when there is none. */
 export const NO_BUDDY = 255;
 export const MAX_NAME_BYTES = 64;

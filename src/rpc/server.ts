@@ -13,7 +13,7 @@ import type { Clock } from '../hal.js';
 import { ChunkAssembler, ChunkSender, chunkCount, type SenderSettings } from './chunks.js';
 import {
   encodeAccept, encodeIndexed, encodeRefuse, encodeResult, encodeStore, encodeStoreAck,
-  MsgType, NO_BUDDY, RefuseReason, type CallId, type RpcMessage,
+  MsgType, NO_BUDDY, RefuseReason, STORE_REFUSED, type CallId, type RpcMessage,
 } from './frames.js';
 import { RPC_STAGES, type RpcLimits, type RpcValue, type ServeControl, type ServedFunction, type ServeOptions, type RpcStage } from './types.js';
 import { decodeValue, encodeValue } from './value-codec.js';
@@ -22,11 +22,23 @@ import { utf8Decode, utf8Encode } from '../util/utf8.js';
 /** STORE kinds. */
 export const STORE_CHECKPOINT = 0;
 export const STORE_RESULT = 1;
+/**
+ * A non-idempotent call's computation is about to begin (no state). It tells a buddy asked to
+ * carry the call on that its memory spans the call's start: no result was committed through it,
+ * so running from scratch cannot complete the call twice. Without any record (the buddy never
+ * heard of the call, or rebooted since) it refuses, and the call fails with MAYBE_EXECUTED.
+ */
+export const STORE_BEGUN = 2;
 /** RESULT / STORE status byte. */
 export const RESULT_VALUE = 0;
 export const RESULT_ERROR = 1;
 
+
 const DEFAULT_CONCURRENCY = 2;
+/** Finished or taken-over calls remembered for fencing (their late STOREs are refused). */
+const MAX_FENCED = 64;
+/** A fence against every attempt: the client has its result. */
+const ALL_ATTEMPTS = 256;
 
 interface Served {
   fn: ServedFunction;
@@ -56,6 +68,10 @@ interface ServerCall {
   progressCount: number;
   storeSender: ChunkSender | null;
   storeGen: number;
+  /** The result was not secured at the buddy: it is committed when the client acknowledges it. */
+  commitOnAck: boolean;
+  /** Ends the current store stream because the buddy took the call over. */
+  storeRefused: () => void;
   /** The function is running (or ran) on this board for this call. */
   ran: boolean;
 }
@@ -101,6 +117,8 @@ export class RpcServer {
   private readonly calls = new Map<string, ServerCall>();
   private readonly store = new Map<string, Stored>();
   private readonly storing = new Map<string, Storing>();
+  /** Call -> the attempts below which STOREs are refused (FIFO, MAX_FENCED). */
+  private readonly fenced = new Map<string, number>();
   private storedBytes = 0;
   private closed = false;
   readonly stats: ServerStats = {
@@ -157,11 +175,13 @@ export class RpcServer {
       case MsgType.STORE_ACK: {
         const c = this.calls.get(keyOf(m));
         if (c === undefined || c.storeSender === null || m.gen !== c.storeGen) return;
-        c.storeSender.ack(m.next);
+        if (m.next === STORE_REFUSED) c.storeRefused();
+        else c.storeSender.ack(m.next);
         return;
       }
       case MsgType.FORGET: {
         const key = keyOf(m);
+        this.fence(key, ALL_ATTEMPTS);
         this.unstore(key);
         this.storing.delete(key);
         const c = this.calls.get(key);
@@ -201,11 +221,14 @@ export class RpcServer {
       key, id, name: m.name, buddy: m.buddy, idempotent: m.idempotent, phase: 'args',
       args: new ChunkAssembler(m.argBytes, m.chunkBytes), chunkBytes: m.chunkBytes,
       restored: null, resumeGen: 0, gen: 0, result: null, resultStatus: RESULT_VALUE, sender: null,
-      progressTimer: -1, progressCount: 0, storeSender: null, storeGen: 0, ran: false,
+      progressTimer: -1, progressCount: 0, storeSender: null, storeGen: 0, storeRefused: () => undefined, commitOnAck: false, ran: false,
     };
     if (stored !== undefined) {
       this.stats.resumed++;
-      if (stored.kind === STORE_RESULT) {
+      if (stored.kind === STORE_BEGUN) {
+        c.resumeGen = stored.gen;
+        c.gen = stored.gen;
+      } else if (stored.kind === STORE_RESULT) {
         // The function finished on another server, which died before the client had it all.
         this.stats.heldResultsServed++;
         c.phase = 'result';
@@ -218,6 +241,9 @@ export class RpcServer {
       }
     }
     this.calls.set(key, c);
+    // Earlier attempts' servers may still be running the call: from now on their checkpoints
+    // and results are refused here, so only this attempt can complete it.
+    this.fence(key, m.attempt);
     this.enter('start');
     this.port.send(m.client, encodeAccept(id, c.resumeGen, c.phase === 'result'));
     if (c.phase === 'result') this.sendResult(c);
@@ -261,8 +287,25 @@ export class RpcServer {
     c.phase = 'compute';
     c.ran = true;
     served.running++;
-    this.enter('compute');
     this.progress(c);
+    if (!c.idempotent && c.buddy !== NO_BUDDY && c.buddy !== this.port.node && c.restored === null) {
+      // The buddy learns that the computation begins before anything of it runs (STORE_BEGUN).
+      void this.storeAtBuddy(c, STORE_BEGUN, RESULT_VALUE, new Uint8Array(0)).then((outcome) => {
+        if (outcome === 'refused') {
+          served.running--;
+          this.drop(c);
+          if (this.calls.get(c.key) === c) this.calls.delete(c.key);
+          return;
+        }
+        if (this.calls.get(c.key) === c && !this.closed) this.run(c, served, args);
+      });
+      return;
+    }
+    this.run(c, served, args);
+  }
+
+  private run(c: ServerCall, served: Served, args: RpcValue): void {
+    this.enter('compute');
     const control: ServeControl = {
       restored: c.restored,
       client: c.id.client,
@@ -311,21 +354,41 @@ export class RpcServer {
     c.progressTimer = -1;
     c.result = bytes;
     c.resultStatus = status;
-    this.stats.completed++;
-    // Evidence for the exactly-once check (the simulator counts completions per call).
-    this.port.event('rpc-done', c.id.call, `${c.id.client}:${c.id.call}:${c.idempotent ? 1 : 0}`);
     if (!c.idempotent && c.buddy !== NO_BUDDY && c.buddy !== this.port.node) {
       // Exactly once: the result is safe at the buddy before the client can see it. Keep
       // reporting progress meanwhile, so the client does not take the wait for a death.
       this.progress(c);
-      void this.storeAtBuddy(c, STORE_RESULT, status, bytes).then(() => {
+      void this.storeAtBuddy(c, STORE_RESULT, status, bytes).then((outcome) => {
         if (c.progressTimer >= 0) this.clock.clearTimer(c.progressTimer);
         c.progressTimer = -1;
+        if (outcome === 'refused') {
+          // The buddy runs a later attempt itself: this result must never reach the client.
+          this.drop(c);
+          if (this.calls.get(c.key) === c) this.calls.delete(c.key);
+          return;
+        }
+        // Not secured (the buddy is unreachable): the client is then the only judge. It takes
+        // a result only from the attempt it is on, and it resumes a non-idempotent call only at
+        // the buddy, which this result never reached: the completion counts once the client
+        // has acknowledged all of it.
+        if (outcome === 'lost') c.commitOnAck = true;
+        else this.completed(c);
         this.beginResult(c);
       });
       return;
     }
+    this.completed(c);
     this.beginResult(c);
+  }
+
+  /**
+   * The call's result is committed: the one completion a non-idempotent call may have (its
+   * result is at the buddy, which refuses any other attempt's). Reported as evidence for the
+   * exactly-once check (the simulator counts these per call).
+   */
+  private completed(c: ServerCall): void {
+    this.stats.completed++;
+    this.port.event('rpc-done', c.id.call, `${c.id.client}:${c.id.call}:${c.idempotent ? 1 : 0}`);
   }
 
   private beginResult(c: ServerCall): void {
@@ -350,6 +413,7 @@ export class RpcServer {
         // Delivered: forget it. Not acknowledged: keep holding it until the client asks again
         // (a START of a later attempt) or says FORGET; it counts against the store's budget.
         if (ok) {
+          if (c.commitOnAck) this.completed(c);
           this.calls.delete(c.key);
         } else {
           this.hold(c);
@@ -367,40 +431,48 @@ export class RpcServer {
     this.put(c.key, { kind: STORE_RESULT, gen: 0, status: c.resultStatus, bytes: c.result });
   }
 
-  private checkpoint(c: ServerCall, state: RpcValue): Promise<boolean> {
-    if (this.closed || this.calls.get(c.key) !== c || c.buddy === NO_BUDDY || c.buddy === this.port.node) return Promise.resolve(false);
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeValue(state);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.storeAtBuddy(c, STORE_CHECKPOINT, RESULT_VALUE, bytes);
+  private async checkpoint(c: ServerCall, state: RpcValue): Promise<boolean> {
+    if (this.closed || this.calls.get(c.key) !== c || c.buddy === NO_BUDDY || c.buddy === this.port.node) return false;
+    const bytes = encodeValue(state);
+    return (await this.storeAtBuddy(c, STORE_CHECKPOINT, RESULT_VALUE, bytes)) === 'stored';
   }
 
   /** Stream `bytes` into the buddy's store as the call's next generation. */
-  private storeAtBuddy(c: ServerCall, kind: number, status: number, bytes: Uint8Array): Promise<boolean> {
+  private storeAtBuddy(c: ServerCall, kind: number, status: number, bytes: Uint8Array): Promise<'stored' | 'refused' | 'lost'> {
     c.storeSender?.stop();
     const gen = ++c.gen;
     c.storeGen = gen;
     const id = { ...c.id };
     const fields = { kind, server: this.port.node, chunkBytes: c.chunkBytes, gen, total: bytes.length, status };
-    return new Promise<boolean>((resolve) => {
+    return new Promise((resolve) => {
       const sender = new ChunkSender(
         this.clock, bytes, this.settings(c.chunkBytes),
         (index, chunk) => this.port.send(c.buddy, encodeStore(id, fields, index, chunk)),
         (ok) => {
           if (c.storeSender === sender) c.storeSender = null;
-          resolve(ok);
+          resolve(ok ? 'stored' : 'lost');
         },
       );
       c.storeSender = sender;
+      c.storeRefused = () => {
+        sender.stop();
+        if (c.storeSender === sender) c.storeSender = null;
+        resolve('refused');
+      };
       sender.start();
     });
   }
 
   private onStore(m: Extract<RpcMessage, { type: typeof MsgType.STORE }>): void {
     const key = keyOf(m);
+    const mine = this.calls.get(key);
+    const fence = Math.max(mine?.id.attempt ?? 0, this.fenced.get(key) ?? 0);
+    if (fence > m.attempt) {
+      // This board carries a later attempt of the call: the old server's state is superseded,
+      // and its result must not be taken (fencing: one completion per call).
+      this.port.send(m.server, encodeStoreAck(m, m.gen, STORE_REFUSED));
+      return;
+    }
     const have = this.store.get(key);
     if (have !== undefined && have.gen >= m.gen) {
       // Already complete here (an acknowledgement was lost): say so again.
@@ -422,6 +494,13 @@ export class RpcServer {
       this.put(key, { kind: s.kind, gen: s.gen, status: s.status, bytes: s.asm.bytes });
     }
     this.port.send(m.server, encodeStoreAck(m, m.gen, next));
+  }
+
+  private fence(key: string, attempt: number): void {
+    const was = this.fenced.get(key) ?? 0;
+    this.fenced.delete(key);
+    this.fenced.set(key, Math.max(attempt, was));
+    if (this.fenced.size > MAX_FENCED) this.fenced.delete(this.fenced.keys().next().value as string);
   }
 
   private put(key: string, s: Stored): void {

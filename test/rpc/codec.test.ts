@@ -131,3 +131,11 @@ test('malformed messages are refused with RpcFrameError (the layer drops and cou
   t.throws(() => decodeMessage(new Uint8Array([99, 0, 0, 0, 0, 0, 0])), { instanceOf: RpcFrameError, message: /unknown message type/ });
   t.throws(() => encodeStart({ client: 1, call: 1, attempt: 1 }, { idempotent: true, resumeOnly: false, buddy: 2, argBytes: 1, chunkBytes: 64, name: '' }), { instanceOf: RpcFrameError });
 });
+
+test('the START vector of docs/PROTOCOL.md', (t) => {
+  const hex = '01 03 ef be ad de 07 02 09 70 11 01 00 00 04 03 66 66 74';
+  const bytes = Uint8Array.from(hex.split(' ').map((h) => parseInt(h, 16)));
+  const m = encodeStart({ client: 3, call: 0xdeadbeef, attempt: 7 }, { idempotent: false, resumeOnly: true, buddy: 9, argBytes: 70000, chunkBytes: 1024, name: 'fft' });
+  t.deepEqual([...m], [...bytes]);
+  t.like(decodeMessage(bytes), { type: MsgType.START, client: 3, call: 0xdeadbeef, attempt: 7, buddy: 9, argBytes: 70000, name: 'fft' });
+});

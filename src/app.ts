@@ -94,6 +94,11 @@ export interface App {
    * spares, so a failure ends the run with a clear reason instead of a hang.
    */
   readonly ft?: boolean;
+  /**
+   * The app offloads work with remote calls (ctx.rpc) from rank 0 to the other boards:
+   * `mcdsm campaign` then faults its compute boards at the stages of calls (docs/RPC.md).
+   */
+  readonly rpc?: boolean;
   main(ctx: AppContext): Promise<AppValue>;
 }
 

@@ -180,4 +180,4 @@ async function run(ctx: AppContext): Promise<AppValue> {
   return ctx.rank === 0 ? client(ctx, o) : serve(ctx);
 }
 
-export const offloadApp: App = { name: 'offload', main: run };
+export const offloadApp: App = { name: 'offload', rpc: true, main: run };

@@ -220,13 +220,17 @@ export class BoardRuntime implements ConsoleTarget {
       run.onRevoke(() => layer.close());
       return layer;
     };
+    // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
+    // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
+    const scope = this.mcapi.openScope();
+    run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
     return {
       domain: c.domain,
       node: c.node,
       rank: run.rank,
       boards: c.boards,
       args: c.appArgs,
-      mcapi: this.mcapi,
+      mcapi: scope.mcapi,
       dsm: () => (dsm ??= this.openRunDsm(run, map, content)),
       nodeOfRank: (rank) => map[rank] ?? -1,
       get rpc() {

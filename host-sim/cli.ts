@@ -34,7 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--scenario <file>', 'timed console commands')
     .option('--fault <spec>', 'fault as <kind>:<board>@<trigger>[:<arg>] (repeatable)', collect, [])
     .option('--trace <file>', 'write a Chrome trace-event file (open in Perfetto)')
-    .option('--json', 'print a JSON summary as the last line')
+    .option('--allow-unfired-faults', 'a fault step the board refused or that never fired does not fail the run (exploratory runs)')
+    .option('--json', 'print the JSON summary on stdout (everything else goes to stderr)')
     .option('--quiet', 'no live view')
     .action(async (app: string, flags: Record<string, unknown>) => {
       const { simCommand } = await import('./commands/sim.js');

@@ -20,7 +20,9 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const cfg = buildSimConfig(flags, app, appArgs);
   const cpuWarning = cpuModelWarning(cfg);
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
-  const out = (line: string) => process.stdout.write(line + '\n');
+  // With --json stdout holds the summary alone (for `| jq`); whatever is for people goes to stderr.
+  const human = flags.json ? process.stderr : process.stdout;
+  const out = (line: string) => human.write(line + '\n');
   const hub = flags.consoles === 'none' ? null : new ConsoleHub(flags.consoles === 'pty' ? { ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) } : {});
   const sim = new Simulator(cfg, boardFactory(), {
     consoleOutput: (board, text) => hub?.output(board, text),
@@ -57,6 +59,6 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     out(`trace written to ${flags.trace} (open it in Perfetto)`);
   }
   out(summaryText(summary));
-  if (flags.json) out(JSON.stringify(summary));
+  if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
   return summary.ok ? 0 : 1;
 }

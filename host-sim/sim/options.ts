@@ -25,6 +25,8 @@ export interface SimFlags {
   trace?: string;
   /** CPU model: virtual ns per XS metering unit; `0` (default) turns it off. */
   cpu?: string | number;
+  /** A fault step that was refused or never fired does not fail the run. */
+  allowUnfiredFaults?: boolean;
 }
 
 /**
@@ -136,6 +138,7 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
     realtime: flags.realtime === true,
     scenario,
     recordTrace: flags.trace !== undefined,
+    ...(flags.allowUnfiredFaults === true ? { allowUnfiredFaults: true } : {}),
     ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
   };
 }

@@ -35,6 +35,7 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
     ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+    ...(o.allowUnfiredFaults !== undefined ? { allowUnfiredFaults: o.allowUnfiredFaults } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };

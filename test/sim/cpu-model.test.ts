@@ -78,7 +78,7 @@ test('laplace on XS with --cpu: the fault-free digest, and a crash at a virtual 
   t.is(resultDigest(crashed), digest);
   t.is(crashed.faults.length, 1);
   t.is(crashed.faults[0]!.effect, 'crash');
-  t.true(crashed.faults[0]!.atMs >= at, `the crash at ${crashed.faults[0]!.atMs} ms, not before ${at} ms`);
+  t.true((crashed.faults[0]!.atMs ?? -1) >= at, `the crash at ${crashed.faults[0]!.atMs} ms, not before ${at} ms`);
   t.deepEqual(crashed.recoveries.map((r) => r.failed), [[1]]);
 });
 

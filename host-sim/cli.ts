@@ -13,7 +13,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('mcdsm')
     .description('MCAPI, DSM and buddy-RAM checkpoints for XS boards — simulator and tools')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      // `mcdsm sim examples/laplace --n 64` is an app option given before `--`.
+      outputError: (text, write) => write(/unknown option '--/.test(text) ? text.replace(/\n?$/, `\n(app options go after "--": mcdsm sim <app> [flags] -- ${unknownOption(text)} ...)\n`) : text),
+    });
 
   program
     .command('sim')
@@ -34,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--scenario <file>', 'timed console commands')
     .option('--fault <spec>', 'fault as <kind>:<board>@<trigger>[:<arg>] (repeatable)', collect, [])
     .option('--trace <file>', 'write a Chrome trace-event file (open in Perfetto)')
+    .option('--watchdog <limit>', 'task watchdog: a board that does not yield for this long is halted: XS metering units, a time (board time under --cpu; wall time for V8 boards) or off', 'default')
     .option('--allow-unfired-faults', 'a fault step the board refused or that never fired does not fail the run (exploratory runs)')
     .option('--json', 'print the JSON summary on stdout (everything else goes to stderr)')
     .option('--quiet', 'no live view')
@@ -126,6 +131,10 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   return code;
+}
+
+function unknownOption(text: string): string {
+  return /unknown option '([^']+)'/.exec(text)?.[1] ?? '--option';
 }
 
 function collect(value: string, previous: string[]): string[] {

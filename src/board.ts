@@ -13,6 +13,7 @@
 import type { Hal, LogLevel } from './hal.js';
 import type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
+import { appArgsError } from './app-options.js';
 import { NetLayer } from './net/index.js';
 import { McapiNode } from './mcapi/index.js';
 import { createMcapiDsm, McapiDsmTransport } from './dsm/mcapi-transport.js';
@@ -496,6 +497,12 @@ export function bootBoard(hal: Hal, config: unknown, apps: ReadonlyMap<string, A
   }
   if ('raw' in app) {
     app.start(hal, cfg);
+    return null;
+  }
+  const badArgs = appArgsError(app, cfg.appArgs);
+  if (badArgs !== null) {
+    hal.event('app-error', cfg.rank, badArgs);
+    hal.halt(`bad app options: ${badArgs}`);
     return null;
   }
   const board = new BoardRuntime(hal, cfg, app);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSimConfig, appNameOf, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { boardFactory, knownApps } from '../sim/factory.js';
+import { appOptionsError, boardFactory, knownApps } from '../sim/factory.js';
+import { SpecError } from '../sim/link-model.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
 import { ConsoleHub } from '../console/index.js';
 
@@ -18,6 +19,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const flags = rawFlags as unknown as SimCommandFlags;
   const app = appNameOf(appPath, knownApps());
   const cfg = buildSimConfig(flags, app, appArgs);
+  const badArgs = appOptionsError(app, appArgs);
+  if (badArgs !== null) throw new SpecError(badArgs);
   const cpuWarning = cpuModelWarning(cfg);
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
   // With --json stdout holds the summary alone (for `| jq`); whatever is for people goes to stderr.

@@ -8,6 +8,7 @@ import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
 import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
 import type { EngineName, SimConfig } from './simulator.js';
+import { parseWatchdog } from './watchdog.js';
 
 export interface SimFlags {
   boards: string;
@@ -27,6 +28,8 @@ export interface SimFlags {
   cpu?: string | number;
   /** A fault step that was refused or never fired does not fail the run. */
   allowUnfiredFaults?: boolean;
+  /** The task watchdog: `off`, XS metering units, or a time (host-sim/sim/watchdog.ts). Default: on. */
+  watchdog?: string;
 }
 
 /**
@@ -139,6 +142,7 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
     scenario,
     recordTrace: flags.trace !== undefined,
     ...(flags.allowUnfiredFaults === true ? { allowUnfiredFaults: true } : {}),
+    watchdog: parseWatchdog(flags.watchdog, cpuNsPerUnit),
     ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
   };
 }

@@ -36,6 +36,7 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
     ...(o.allowUnfiredFaults !== undefined ? { allowUnfiredFaults: o.allowUnfiredFaults } : {}),
+    ...(o.watchdog !== undefined ? { watchdog: o.watchdog } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };

@@ -22,10 +22,17 @@ import { Trace } from './trace.js';
 import type { ScenarioStep } from './scenario.js';
 import type { BoardFigures, SimBoard } from '../boards/sim-board.js';
 import { ERR_PREFIX, OK_LINE, isFinalLine } from '../../src/console/answer.js';
+import { V8Guard, watchdogReason, type WatchdogConfig } from './watchdog.js';
 
 export type EngineName = 'xs' | 'node';
 
-export type BoardFactory = (engine: EngineName, node: number) => Promise<SimBoard>;
+/** What a factory needs to know of a board besides its engine and node. */
+export interface BoardOptions {
+  /** XS metering units one step may use (the task watchdog); 0 or absent: no limit. */
+  meteringLimit?: number;
+}
+
+export type BoardFactory = (engine: EngineName, node: number, options?: BoardOptions) => Promise<SimBoard>;
 
 export type BoardState = 'booting' | 'running' | 'done' | 'spare' | 'halted' | 'hung';
 
@@ -51,6 +58,8 @@ export interface SimConfig {
    * runs, `--allow-unfired-faults`). Default: the run fails naming the step.
    */
   allowUnfiredFaults?: boolean;
+  /** The task watchdog (host-sim/sim/watchdog.ts); absent: off. */
+  watchdog?: WatchdogConfig;
   /**
    * CPU model: virtual ns one XS metering unit costs a board (`--cpu`). 0 (or absent): boards
    * compute in zero virtual time. V8 boards have no meter and always cost 0.
@@ -71,7 +80,7 @@ export interface FaultRecord {
   board: number;
   command: string;
   /** `scenario` (a --fault or scenario step), `console` (typed by someone), `budget` (--ram). */
-  source: 'scenario' | 'console' | 'budget';
+  source: 'scenario' | 'console' | 'budget' | 'watchdog';
   effect?: string;
   status: FaultStatus;
   /** Scenario steps: the trigger as written (`1200ms`, `iter=30`) and where the step came from. */
@@ -166,6 +175,8 @@ export interface SimSummary {
   cpuNsPerUnit: number;
   /** Remote calls (docs/RPC.md): what the clients reported, failures by stage. */
   rpc: RpcSummary;
+  /** The task watchdog: its limit (`off` when off) and the boards it halted. */
+  watchdog: { limit: string; units: number; fired: { board: number; atMs: number }[] };
 }
 
 export interface RpcSummary {
@@ -228,6 +239,8 @@ class Slot {
   compute = 0;
   cpuMs = 0;
   steps = 0;
+  /** The task watchdog ended the board's last step. */
+  watchdogFired = false;
   /** CPU model: a step's actions are still to be applied; events meanwhile wait in `waiting`. */
   busy = false;
   waiting: Extract<QItem, { t: 'ev' }>[] = [];
@@ -284,6 +297,8 @@ export class Simulator {
   /** Scenario steps that came due (time or trigger): their records are in `faults`. */
   private readonly fired = new Set<ScenarioStep>();
   private stepsSettled = false;
+  private v8Guard: V8Guard | null = null;
+  private readonly watchdogFired: { board: number; atMs: number }[] = [];
   private wake: (() => void) | null = null;
 
   constructor(
@@ -376,7 +391,8 @@ export class Simulator {
   }
 
   private async bootSlot(slot: Slot): Promise<void> {
-    slot.board = await this.factory(slot.engine, slot.node);
+    const units = this.cfg.watchdog?.units ?? 0;
+    slot.board = await this.factory(slot.engine, slot.node, units > 0 ? { meteringLimit: units } : {});
     slot.gen++;
     slot.boots++;
     slot.timers.clear();
@@ -395,6 +411,18 @@ export class Simulator {
   /** Run until every rank has a result, every board is down, virtual time runs out or nothing is left to do. */
   async run(): Promise<SimSummary> {
     if (this.wallStart === 0) await this.start();
+    const wallMs = this.cfg.watchdog?.v8WallMs ?? 0;
+    this.v8Guard = wallMs > 0 && this.slots.some((s) => s.engine === 'node') ? new V8Guard(this.slots.length, wallMs) : null;
+    this.v8Guard?.start();
+    try {
+      await this.loop();
+    } finally {
+      await this.v8Guard?.stop();
+    }
+    return this.summary();
+  }
+
+  private async loop(): Promise<void> {
     while (!this.stopReason) {
       const t = this.queue.peekTime();
       if (t === Infinity) {
@@ -413,10 +441,11 @@ export class Simulator {
       if (this.queue.peekTime() < t) continue;
       this.now = Math.max(this.now, t);
       await this.stepAt(t);
+      // A reason the step set (an app error, the watchdog) is the one to report.
+      if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
       else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = 'every working board is down';
     }
-    return this.summary();
   }
 
   private async waitWall(t: number): Promise<void> {
@@ -494,10 +523,18 @@ export class Simulator {
         const board = slot.board!;
         const before = board.figures().computeTotal;
         let actions: BoardAction[];
+        this.v8Guard?.stepping(node, slot.engine === 'node');
         try {
           actions = await board.step(batches.get(node)!);
         } catch (e) {
           actions = [{ kind: 'halt', reason: `board process failed: ${(e as Error).message}` }];
+        } finally {
+          this.v8Guard?.stepping(node, false);
+        }
+        const wd = this.cfg.watchdog;
+        if (wd && wd.units > 0 && board.exitReason !== null && /metering limit reached/.test(board.exitReason)) {
+          actions = [{ kind: 'halt', reason: watchdogReason(node, wd) }];
+          slot.watchdogFired = true;
         }
         const figures = board.figures();
         return { actions, figures, units: Math.max(0, figures.computeTotal - before) };
@@ -631,6 +668,13 @@ export class Simulator {
   }
 
   private halt(slot: Slot, reason: string): void {
+    if (slot.watchdogFired) {
+      slot.watchdogFired = false;
+      this.watchdogFired.push({ board: slot.node, atMs: round3(this.now) });
+      this.faults.push({ atMs: this.now, board: slot.node, command: 'task watchdog', source: 'watchdog', status: 'applied', effect: `halt: ${reason}` });
+      // Without spares nobody takes the rank over: the run cannot end well, so it ends now.
+      if (this.cfg.spares === 0) this.stopReason = reason;
+    }
     void slot.board?.kill();
     slot.board = null;
     slot.state = 'halted';
@@ -892,6 +936,7 @@ export class Simulator {
       seed: this.cfg.seed,
       cpuNsPerUnit: this.cfg.cpuNsPerUnit ?? 0,
       rpc: this.rpcSummary(),
+      watchdog: { limit: this.cfg.watchdog?.label ?? 'off', units: this.cfg.watchdog?.units ?? 0, fired: this.watchdogFired },
     };
   }
 

@@ -57,6 +57,7 @@ export const CONSOLE_PROMPT = 'mcdsm> ';
 /** Lines of in-session history (Up / Down, Ctrl-R through readline). */
 export const CONSOLE_HISTORY_LINES = 500;
 const CTRL_RIGHT_BRACKET_KEY = '\x1d';
+const CTRL_C = '\x03';
 
 /**
  * Node's readline does the terminal work: a prompt, line editing (arrows, Home/End, Ctrl-A/E/
@@ -92,15 +93,12 @@ function runTerminal(conn: ConsoleConnection, input: Input, output: NodeJS.Writa
       if (command.length > 0) conn.write(command + '\r\n').catch(() => finish('closed'));
       if (!finished) rl.prompt();
     });
-    // Ctrl-C clears a line being typed; on an empty line it quits, as Ctrl-D does.
+    // Ctrl-C drops the line being typed and interrupts the board's running command (the
+    // board's shell takes Ctrl-C); Ctrl-] and Ctrl-D quit.
     rl.on('SIGINT', () => {
-      if (rl.line.length === 0) {
-        output.write('\r\n');
-        finish('quit');
-        return;
-      }
       output.write('^C\r\n');
       rl.write(null, { ctrl: true, name: 'u' });
+      conn.write(CTRL_C).catch(() => finish('closed'));
       rl.prompt();
     });
     rl.on('close', () => finish('quit'));

@@ -2,9 +2,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSimConfig, appNameOf, cpuModelWarning, type SimFlags } from '../sim/options.js';
+import { buildSimConfig, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { boardFactory, knownApps } from '../sim/factory.js';
+import { boardFactory } from '../sim/factory.js';
+import { prepareApp } from '../apps/prepare.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
 import { ConsoleHub } from '../console/index.js';
 
@@ -16,13 +17,16 @@ export interface SimCommandFlags extends SimFlags {
 
 export async function simCommand(appPath: string, rawFlags: Record<string, unknown>, appArgs: string[]): Promise<number> {
   const flags = rawFlags as unknown as SimCommandFlags;
-  const app = appNameOf(appPath, knownApps());
-  const cfg = buildSimConfig(flags, app, appArgs);
+  const cfg = buildSimConfig(flags, appPath, appArgs);
+  // Resolved, type-checked and bundled (or taken from the cache) before any board starts.
+  const prepared = await prepareApp(appPath, { engines: cfg.engines });
+  cfg.app = prepared.name;
+  const app = prepared.label;
   const cpuWarning = cpuModelWarning(cfg);
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
   const out = (line: string) => process.stdout.write(line + '\n');
   const hub = flags.consoles === 'none' ? null : new ConsoleHub(flags.consoles === 'pty' ? { ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) } : {});
-  const sim = new Simulator(cfg, boardFactory(), {
+  const sim = new Simulator(cfg, boardFactory({ app: prepared }), {
     consoleOutput: (board, text) => hub?.output(board, text),
     log: (board, level, message) => {
       if (level === 'error' && !flags.quiet) process.stderr.write(`board ${board}: ${message}\n`);

@@ -1,8 +1,8 @@
 /** Makes boards for the simulator: in-process V8 boards or XS processes running the bundle. */
 import { NodeBoard } from '../../hal/node/node-board.js';
 import { XsBoard } from '../boards/xs-board.js';
-import { bootRuntime } from '../../hal/driven/runtime.js';
-import { appRegistry } from '../../examples/registry.js';
+import { builtinAppNames, builtinBoot } from '../apps/builtin.js';
+import { preparedBoardFactory, type PreparedApp } from '../apps/prepare.js';
 import type { BoardFactory } from './simulator.js';
 
 /**
@@ -17,17 +17,23 @@ function nativeFor(choice: NativeBytesChoice | undefined, node: number): boolean
   return typeof choice === 'boolean' ? choice : choice.includes(node);
 }
 
-export function boardFactory(options: { meteringLimit?: number; nativeBytes?: NativeBytesChoice } = {}): BoardFactory {
+/**
+ * Boards for a run. With `app` (host-sim/apps/prepare.ts), boards run that app's bundle;
+ * without, the built-in apps (the default XS bundle, the registry on V8).
+ */
+export function boardFactory(options: { meteringLimit?: number; nativeBytes?: NativeBytesChoice; app?: PreparedApp } = {}): BoardFactory {
+  const xsOptions = (node: number) => ({
+    name: `board${node}`,
+    nativeBytes: nativeFor(options.nativeBytes, node),
+    ...(options.meteringLimit ? { meteringLimit: options.meteringLimit } : {}),
+  });
+  if (options.app !== undefined) return preparedBoardFactory(options.app, xsOptions);
   return async (engine, node) => {
-    if (engine === 'node') return new NodeBoard(bootRuntime);
-    return XsBoard.create({
-      name: `board${node}`,
-      nativeBytes: nativeFor(options.nativeBytes, node),
-      ...(options.meteringLimit ? { meteringLimit: options.meteringLimit } : {}),
-    });
+    if (engine === 'node') return new NodeBoard(builtinBoot);
+    return XsBoard.create(xsOptions(node));
   };
 }
 
 export function knownApps(): string[] {
-  return [...appRegistry().keys()];
+  return builtinAppNames();
 }

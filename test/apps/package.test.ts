@@ -93,12 +93,24 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '', what: `${cmd} ${args.join(' ')} (in ${cwd})` };
 }
 
-test('pack, install outside the repository, init, npm test, and a user app on XS boards with a crash and a spare', async (t) => {
-  t.timeout(15 * 60_000);
-  const root = mkdtempSync(join(tmpdir(), 'mcdsm-package-'));
-  t.true(relative(REPO, root).startsWith('..'), 'the project is outside the repository');
+// Steps are serial tests sharing one project, so each reports on its own (and within ava's
+// inactivity timeout); a step whose predecessor failed fails at once, naming it. A failed
+// assertion ends its test, so `reached` only moves past a step that passed.
+const root = mkdtempSync(join(tmpdir(), 'mcdsm-package-'));
+const proj = join(root, 'my-boards');
+const mcdsmBin = join(proj, 'node_modules', '.bin', 'mcdsm');
+let reached = 0;
+const step = (n: number) => (t: { fail: (m: string) => void }) => {
+  if (reached < n - 1) {
+    t.fail(`step ${n - 1} failed`);
+    return false;
+  }
+  return true;
+};
 
-  // 1. The tarball: dist/ with declarations, the bin, the template; no tests, no CI.
+test.serial('1. npm pack: dist/ with declarations, the bin and the template; no tests, no CI, no build at install', (t) => {
+  t.timeout(5 * 60_000);
+  t.true(relative(REPO, root).startsWith('..'), 'the project is outside the repository');
   const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], REPO);
   t.is(packed.code, 0, packed.err);
   const info = (JSON.parse(packed.out) as { filename: string; files: { path: string }[] }[])[0]!;
@@ -108,17 +120,20 @@ test('pack, install outside the repository, init, npm test, and a user app on XS
   }
   t.deepEqual(files.filter((f) => /^(test|\.ci|dist\/test)\//.test(f) || f.includes('.test.')), ['templates/project/test/app.test.mjs']);
   t.false(files.includes('scripts/build.mjs'), 'no build script: nothing is built at install');
-  const tarball = join(root, info.filename);
 
-  // 2. A project from the template, depending on the tarball; installed offline from npm's cache.
-  const init = run(process.execPath, [BIN, 'init', 'my-boards', '--mcdsm', `file:${tarball}`], root);
+  // A project from the template, depending on the tarball; installed offline from npm's cache.
+  const init = run(process.execPath, [BIN, 'init', 'my-boards', '--mcdsm', `file:${join(root, info.filename)}`], root);
   t.is(init.code, 0, init.err);
-  const proj = join(root, 'my-boards');
   const installed = run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], proj);
   t.is(installed.code, 0, installed.err);
   for (const dev of ['ava', 'fast-check', '@moddable/typings']) t.false(existsSync(join(proj, 'node_modules', dev)), `devDependency ${dev} is not installed`);
+  reached = 1;
+});
 
-  // 3. The package's own postinstall, with the engine the repository's install compiled.
+test.serial('2. the package\'s postinstall needs no devDependency; the library is typed', (t) => {
+  t.timeout(5 * 60_000);
+  if (!step(2)(t)) return;
+  // The engine the repository's install compiled, instead of compiling XS again.
   const xsnapHere = dirname(createRequire(join(REPO, 'package.json')).resolve('@agoric/xsnap/package.json'));
   const xsnapThere = join(proj, 'node_modules', '@agoric', 'xsnap');
   cpSync(join(xsnapHere, 'xsnap-native', 'xsnap', 'build', 'bin'), join(xsnapThere, 'xsnap-native', 'xsnap', 'build', 'bin'), { recursive: true });
@@ -132,19 +147,25 @@ test('pack, install outside the repository, init, npm test, and a user app on XS
   t.regex(setup.out, /setup: XS engine present/);
   t.regex(setup.out, /setup: installed package: dist\/ is prebuilt, nothing to build/);
 
-  // 4. The typed library: app API, simulator API, board runtime.
   writeFileSync(join(proj, 'types-check.ts'), TYPES_CHECK);
   const tsc = run(process.execPath, [join(proj, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', '', 'types-check.ts'], proj);
   t.is(tsc.code, 0, tsc.out + tsc.err);
+  reached = 2;
+});
 
-  // 5. The template's test passes as it is (4 XS boards, with and without a crash).
+test.serial('3. the template\'s npm test passes as it is (4 XS boards, with and without a crash)', (t) => {
+  t.timeout(6 * 60_000);
+  if (!step(3)(t)) return;
   const npmTest = run('npm', ['test'], proj);
   t.is(npmTest.code, 0, npmTest.out + npmTest.err);
   t.regex(npmTest.out, /# pass 2/);
+  reached = 3;
+});
 
-  // 6. The user's app: fault-free with `mcdsm sim` on XS boards, then simulate() with a crash and a spare.
+test.serial('4. a user app (messages, packet channels, DSM): mcdsm sim on XS, then simulate() with a crash and a spare, same result', (t) => {
+  t.timeout(6 * 60_000);
+  if (!step(4)(t)) return;
   writeFileSync(join(proj, 'flow-app.ts'), FLOW_APP);
-  const mcdsmBin = join(proj, 'node_modules', '.bin', 'mcdsm');
   const clean = run(mcdsmBin, ['sim', './flow-app.ts', '--boards', '4', '--engine', 'xs', '--consoles', 'none', '--quiet', '--seed', '7', '--json'], proj);
   t.is(clean.code, 0, clean.out + clean.err);
   const cleanSummary = JSON.parse(clean.out.trim().split('\n').pop()!) as { ok: boolean; app: { name: string; result: unknown }; boards: { engine: string }[] };
@@ -166,7 +187,7 @@ test('pack, install outside the repository, init, npm test, and a user app on XS
   t.true(crashSummary.recoveries.length >= 1);
   t.deepEqual(crashSummary.app.result, cleanSummary.app.result, 'the crash and the rollback change nothing in the result');
 
-  // 7. The installed command makes projects too.
+  // The installed command makes projects too.
   const second = run(mcdsmBin, ['init', 'second'], root);
   t.is(second.code, 0, second.err);
   t.true(readFileSync(join(root, 'second', 'package.json'), 'utf8').includes('"mcdsm": "^0.1.0"'));

@@ -1,6 +1,6 @@
 /** Apps written into temporary folders outside the repository, and the mcdsm command. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ export const BIN = join(REPO, 'bin', 'mcdsm.js');
 /** A fresh folder outside the repository with `files` (path -> text) written into it. */
 export function project(files: Record<string, string>, prefix = 'mcdsm-app-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);

@@ -9,7 +9,7 @@
 // postinstall, which finds them and builds nothing.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
@@ -100,6 +100,7 @@ const root = mkdtempSync(join(tmpdir(), 'mcdsm-package-'));
 const proj = join(root, 'my-boards');
 const mcdsmBin = join(proj, 'node_modules', '.bin', 'mcdsm');
 let reached = 0;
+test.after.always(() => rmSync(root, { recursive: true, force: true }));
 const step = (n: number) => (t: { fail: (m: string) => void }) => {
   if (reached < n - 1) {
     t.fail(`step ${n - 1} failed`);

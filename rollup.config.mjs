@@ -1,44 +1,19 @@
-// Board bundles.
+// Board bundles with every built-in app (examples/registry.ts), the default of the simulator
+// and of `mcdsm firmware build` without an app:
 //   dist/bundles/board.xs.js        one classic script (iife) for xsnap-worker: the runtime behind
 //                                   hal/xsnap's handleCommand, from tsc's output in dist/.
-//   dist/bundles/board.moddable.js  one ES module for the Moddable SDK (firmware/manifest.json):
-//                                   firmware/main.ts + hal/moddable + src, transpiled here from the
-//                                   TypeScript sources (hal/moddable is type-checked by its own
-//                                   tsconfig, not compiled by the host build); Moddable modules
-//                                   ("timer", "embedded:io/serial", ...) stay imports.
+//   dist/bundles/board.moddable.js  one ES module for the Moddable SDK (firmware/main.ts): firmware/main.ts
+//                                   + hal/moddable + src, transpiled here from the TypeScript sources
+//                                   (hal/moddable is type-checked by its own tsconfig, not compiled by
+//                                   the host build); Moddable modules ("timer", ...) stay imports.
+// Board entries take their apps from the virtual module `mcdsm:board-apps`; here it is the
+// registry. A user's app is bundled on the fly by host-sim/apps/ (same plugins, from dist/).
 // A bundle whose entry does not exist yet is skipped with a note instead of failing the build.
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import ts from 'typescript';
+import { resolve } from 'node:path';
 
-/** Resolve `./x.js` to `./x.ts` next to a TypeScript importer and transpile TypeScript on the fly. */
-function typescriptSources() {
-  return {
-    name: 'mcdsm-typescript-sources',
-    resolveId(source, importer) {
-      if (importer === undefined || !source.startsWith('.')) return null;
-      const target = resolve(dirname(importer), source);
-      if (target.endsWith('.js')) {
-        const tsPath = `${target.slice(0, -3)}.ts`;
-        if (existsSync(tsPath)) return tsPath;
-      }
-      return null;
-    },
-    transform(code, id) {
-      if (!id.endsWith('.ts')) return null;
-      const out = ts.transpileModule(code, {
-        fileName: id,
-        compilerOptions: {
-          target: ts.ScriptTarget.ES2022,
-          module: ts.ModuleKind.ESNext,
-          verbatimModuleSyntax: true,
-          sourceMap: true,
-        },
-      });
-      return { code: out.outputText, map: out.sourceMapText ? JSON.parse(out.sourceMapText) : null };
-    },
-  };
-}
+const pluginsFile = resolve('dist/host-sim/apps/plugins.js');
+const { boardApps, typescriptSources } = existsSync(pluginsFile) ? await import(pluginsFile) : {};
 
 /** An unresolved import in a board bundle is a build error, not a warning. */
 function strictWarnings(warning, warn) {
@@ -50,9 +25,10 @@ function strictWarnings(warning, warn) {
 
 const configs = [];
 
-if (existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
+if (boardApps && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
   configs.push({
     input: 'dist/hal/xsnap/main.js',
+    plugins: [boardApps({ registry: resolve('dist/examples/registry.js') })],
     onwarn: strictWarnings,
     output: { file: 'dist/bundles/board.xs.js', format: 'iife', strict: true, sourcemap: false },
   });
@@ -81,12 +57,12 @@ if (existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && e
   console.error('rollup: skipping dist/bundles/board.xs.js (run tsc first: dist/hal/xsnap/install.js is missing)');
 }
 
-if (existsSync('firmware/main.ts') && existsSync('src/board.ts')) {
+if (boardApps && existsSync('firmware/main.ts') && existsSync('src/board.ts')) {
   configs.push({
     input: 'firmware/main.ts',
     // Everything that is not a relative path is a Moddable SDK module, resolved by mcconfig.
-    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
-    plugins: [typescriptSources()],
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && id !== 'mcdsm:board-apps',
+    plugins: [boardApps({ registry: resolve('examples/registry.ts') }), typescriptSources({ verbatimUnder: resolve('.') })],
     onwarn: strictWarnings,
     output: { file: 'dist/bundles/board.moddable.js', format: 'es', sourcemap: false },
   });

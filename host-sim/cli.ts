@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('sim')
     .description('run an app on simulated boards')
-    .argument('<app>', 'app folder or name, e.g. examples/pingpong')
+    .argument('<app>', 'your app (./app.ts, a folder, a package) or a built-in one (pingpong, examples/laplace)')
     .option('--boards <n>', 'working boards', '4')
     .option('--spares <k>', 'standby spare boards', '0')
     .addOption(new Option('--engine <engine>', 'xs: each board an XS process; node: in-process V8; mixed').default('xs'))
@@ -45,6 +45,18 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (app: string, flags: Record<string, unknown>) => {
       const { simCommand } = await import('./commands/sim.js');
       code = await simCommand(app, flags, appArgs);
+    });
+
+  program
+    .command('init')
+    .description('create a project for your own app: app.ts, a simulator test, tsconfig, README')
+    .argument('<dir>', 'folder to create (must be empty or absent)')
+    .option('--name <name>', 'package name (default: the folder name)')
+    .option('--mcdsm <spec>', 'how the project depends on mcdsm: a version range or file:<tarball> (default: this mcdsm)')
+    .option('--force', 'write into a folder that is not empty')
+    .action(async (dir: string, flags: { name?: string; mcdsm?: string; force?: boolean }) => {
+      const { initCommand } = await import('./commands/init.js');
+      code = initCommand(dir, flags);
     });
 
   program

@@ -8,6 +8,9 @@
 //   node scripts/setup.mjs [--no-build]     --no-build: only ensure the engine
 //   XSNAP_PACKAGE_DIR=<dir>                 use another copy of @agoric/xsnap (tests)
 //
+// In a checkout it then builds the project (scripts/build.mjs); an installed package has dist/
+// prebuilt and builds nothing (no step here needs a devDependency).
+//
 // Then a second, board-sized build of the same engine for the simulator: xsnap-worker's
 // machine starts with a 32 MiB chunk heap that it zero-fills (44 MB resident, ~35 ms to
 // start); a board gets ~150 KiB. The copy in node_modules/.cache/mcdsm/ differs only in the
@@ -19,6 +22,7 @@
 // Idempotent: a present, working binary is left alone. Every step prints one line; any
 // failure of a required step exits non-zero naming the step and the reason.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
@@ -115,7 +119,8 @@ function buildSmallEngine() {
   const sourceText = readFileSync(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
   if (!STOCK_CREATION.test(sourceText)) return 'xsnap-worker.c has no xsCreation block to resize (new @agoric/xsnap?)';
   const patched = sourceText.replace(STOCK_CREATION, SMALL_CREATION);
-  const key = `${version}\n${patched.length}\n${bin}`;
+  // The binary depends on the engine's version and the patched source, not on where it is installed.
+  const key = `${version}\n${createHash('sha256').update(patched).digest('hex')}`;
   if (existsSync(small) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key && engineVersion(small) !== null) {
     return null;
   }
@@ -164,8 +169,16 @@ function buildSmallEngine() {
   else say(`WARNING: no board-sized XS engine (${why}); the simulator will use the stock xsnap-worker (~7x slower to start, ~8x the memory per board)`);
 }
 
+// An installed package (`npm install mcdsm`) ships dist/ prebuilt (`prepack`) and has no
+// build script, no sources to compile and no devDependencies: only a checkout builds here.
+const checkout = existsSync(join(root, 'scripts', 'build.mjs')) && existsSync(join(root, 'tsconfig.json'));
 if (process.argv.includes('--no-build')) {
   say('skipping the project build (--no-build)');
+} else if (!checkout) {
+  if (!existsSync(join(root, 'dist', 'host-sim', 'cli.js')) || !existsSync(join(root, 'dist', 'bundles', 'board.xs.js'))) {
+    fail(`this mcdsm package has no dist/ (it is built by \`npm pack\`'s prepack): reinstall it from a packed tarball or the registry`);
+  }
+  say('installed package: dist/ is prebuilt, nothing to build');
 } else {
   say('building the project: node scripts/build.mjs (tsc, board bundles, Moddable type check)');
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });

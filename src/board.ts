@@ -50,8 +50,25 @@ function never<T>(): Promise<T> {
   return new Promise<T>(() => undefined);
 }
 
+/** Stack frames named in an app failure: enough to find the line, short enough for a log line. */
+const ERROR_FRAMES = 3;
+
+/**
+ * `Name: message (at file:line, ...)`: the places come from the stack where the engine keeps
+ * one (XS `at f (file:12)`, V8 `at f (file:12:5)`); the host maps bundle places to the app's
+ * own source lines (host-sim/apps/source-places.ts).
+ */
 function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  if (!(e instanceof Error)) return String(e);
+  const places: string[] = [];
+  const stack: unknown = e.stack;
+  if (typeof stack === 'string') {
+    for (const line of stack.split('\n')) {
+      const m = /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/.exec(line);
+      if (m !== null && places.length < ERROR_FRAMES) places.push(m[1]!);
+    }
+  }
+  return `${e.name}: ${e.message}${places.length > 0 ? ` (at ${places.join(', ')})` : ''}`;
 }
 
 export type AppState = 'waiting' | 'running' | 'done' | 'failed' | 'spare';
@@ -314,7 +331,7 @@ export class BoardRuntime implements ConsoleTarget {
       hal.event('app-result', rank, JSON.stringify(result ?? null));
     } catch (e) {
       this.appState = 'failed';
-      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const message = errorText(e);
       this.log('error', `app ${this.app.name} failed: ${message}`);
       hal.event('app-error', rank, message);
     }

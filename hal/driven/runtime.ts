@@ -1,13 +1,13 @@
 /**
- * The boot function of a simulated board: the runtime (src/board.ts) with every app built
- * into the bundle (examples/registry.ts). The XS bundle (hal/xsnap/main.ts) and in-process
- * V8 boards (`new NodeBoard(bootRuntime)`) boot through this same function.
+ * The boot function of a board bundle: the runtime (src/board.ts) with the apps the build put
+ * into it (the virtual module `mcdsm:board-apps`, see host-sim/apps/). The XS bundle
+ * (hal/xsnap/main.ts) boots through it; it only exists inside a bundle.
  */
 import type { Hal } from '../../src/hal.js';
 import type { BoardConfig } from '../../src/config.js';
 import { bootBoard } from '../../src/board.js';
-import { appRegistry } from '../../examples/registry.js';
+import { boardApps } from 'mcdsm:board-apps';
 
 export function bootRuntime(hal: Hal, config: BoardConfig): void {
-  bootBoard(hal, config, appRegistry());
+  bootBoard(hal, config, boardApps());
 }

@@ -3,7 +3,7 @@ import { appNameOf, cpuModelWarning, engineList, parseCpuFlag, parseIntFlag } fr
 import { knownApps } from '../sim/factory.js';
 import { parseProbability } from '../sim/link-model.js';
 import { runCampaign } from '../campaign/campaign.js';
-import { appRegistry } from '../../examples/registry.js';
+import { builtinApp } from '../apps/builtin.js';
 import { RPC_CAMPAIGN_LINK, rpcCampaignCommand } from './rpc-campaign.js';
 
 export interface CampaignFlags {
@@ -29,7 +29,7 @@ function iterationsOf(args: readonly string[]): number {
 
 export async function campaignCommand(appPath: string, flags: CampaignFlags, appArgs: string[]): Promise<number> {
   const app = appNameOf(appPath, knownApps());
-  const declared = appRegistry().get(app);
+  const declared = builtinApp(app);
   if (declared !== undefined && 'main' in declared && declared.rpc === true) {
     return rpcCampaignCommand(app, appPath, { ...flags, topology: flags.topology, link: flags.link === 'uart:921600' ? RPC_CAMPAIGN_LINK : flags.link }, appArgs);
   }

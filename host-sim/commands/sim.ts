@@ -2,10 +2,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSimConfig, appNameOf, cpuModelWarning, type SimFlags } from '../sim/options.js';
+import { buildSimConfig, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { appOptionsError, boardFactory, knownApps } from '../sim/factory.js';
+import { appOptionsError, boardFactory } from '../sim/factory.js';
 import { SpecError } from '../sim/link-model.js';
+import { prepareApp } from '../apps/prepare.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
 import { ConsoleHub } from '../console/index.js';
 
@@ -18,9 +19,12 @@ export interface SimCommandFlags extends SimFlags {
 
 export async function simCommand(appPath: string, rawFlags: Record<string, unknown>, appArgs: string[]): Promise<number> {
   const flags = rawFlags as unknown as SimCommandFlags;
-  const app = appNameOf(appPath, knownApps());
-  const cfg = buildSimConfig(flags, app, appArgs);
-  const badArgs = appOptionsError(app, appArgs);
+  const cfg = buildSimConfig(flags, appPath, appArgs);
+  // Resolved, type-checked and bundled (or taken from the cache) before any board starts.
+  const prepared = await prepareApp(appPath, { engines: cfg.engines });
+  cfg.app = prepared.name;
+  const app = prepared.label;
+  const badArgs = appOptionsError(prepared.declared, appArgs);
   if (badArgs !== null) throw new SpecError(badArgs);
   const cpuWarning = cpuModelWarning(cfg);
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
@@ -32,7 +36,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const tempDir = consoles.kind === 'pty' && consoles.dir === undefined ? mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) : null;
   const ptyDir = consoles.kind === 'pty' ? (consoles.dir ?? tempDir!) : undefined;
   const hub = consoles.kind === 'none' ? null : new ConsoleHub({ ...(ptyDir !== undefined ? { ptyDir } : {}), ...(consoles.basePort !== undefined ? { basePort: consoles.basePort } : {}) });
-  const sim = new Simulator(cfg, boardFactory(), {
+  const sim = new Simulator(cfg, boardFactory({ app: prepared }), {
     consoleOutput: (board, text) => hub?.output(board, text),
     log: (board, level, message) => {
       if (level === 'error' && !flags.quiet) process.stderr.write(`board ${board}: ${message}\n`);

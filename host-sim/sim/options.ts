@@ -2,8 +2,7 @@
  * From command-line words to a checked SimConfig. Every problem is reported before anything
  * starts, naming the flag or file at fault.
  */
-import { basename, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { resolveApp } from '../apps/resolve.js';
 import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
 import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
@@ -71,14 +70,17 @@ export function parseBytes(text: string, flag: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
-/** The app name from a path like `examples/pingpong` or a bare name. */
+/**
+ * The name of a built-in app from a name (`laplace`) or its folder (`examples/laplace`); a
+ * path that does not exist or an app of the user's is an error (commands that only run
+ * built-in apps).
+ */
 export function appNameOf(appPath: string, known: readonly string[]): string {
-  const name = basename(resolve(appPath));
-  if (!known.includes(name)) {
-    const hint = existsSync(appPath) ? ` (the folder exists, but its app is not built into the board bundle: add it to examples/registry.ts)` : '';
-    throw new SpecError(`app "${appPath}": unknown app${hint}; known apps: ${known.join(', ')}`);
+  const app = resolveApp(appPath);
+  if (app.kind !== 'builtin' || !known.includes(app.name)) {
+    throw new SpecError(`app "${appPath}": this command runs built-in apps only (${known.join(', ')}); \`mcdsm sim\` runs your own`);
   }
-  return name;
+  return app.name;
 }
 
 export function engineList(engine: string, total: number): EngineName[] {

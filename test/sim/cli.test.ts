@@ -47,7 +47,8 @@ test('consoles are printed at start', (t) => {
 
 const bad: [string, string[], RegExp][] = [
   ['unknown flag', ['sim', 'examples/pingpong', '--bogus'], /unknown option '--bogus'/],
-  ['unknown app', ['sim', 'examples/nope'], /unknown app; known apps: .*pingpong/],
+  ['app path that does not exist', ['sim', 'examples/nope'], /app "examples\/nope": no such file or folder/],
+  ['unknown app name', ['sim', 'nope'], /app "nope": not a built-in app \(pingpong, /],
   ['bad topology', ['sim', 'examples/pingpong', '--topology', 'mesh'], /unknown topology "mesh"/],
   ['bad link', ['sim', 'examples/pingpong', '--link', 'uart:fast'], /baud rate "fast"/],
   ['malformed fault', ['sim', 'examples/pingpong', '--fault', 'crash@2'], /--fault "crash@2": expected/],

@@ -151,7 +151,8 @@ test('the built board bundle loads in XS and matches V8 on boot', async (t) => {
   const xs = await XsBoard.create({ name: 'bundle', reportMemory: false });
   t.log(`spawn + bundle evaluation: ${(performance.now() - t0).toFixed(1)} ms`);
   try {
-    const runtime = fileURLToPath(new URL('../../hal/driven/runtime.js', import.meta.url));
+    // The V8 side boots the same built-in apps the default XS bundle holds.
+    const runtime = fileURLToPath(new URL('../../host-sim/apps/builtin.js', import.meta.url));
     const batches: BoardEvent[][] = [
       [{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1, { app: 'counter' }) }],
       [{ kind: 'time', now: 1 }, { kind: 'console', text: 'help\n' }],
@@ -162,8 +163,8 @@ test('the built board bundle loads in XS and matches V8 on boot', async (t) => {
       t.deepEqual(fromXs[0], [{ kind: 'halt', reason: 'no runtime in this bundle: src/board.ts was not built' }]);
       return;
     }
-    const { bootRuntime } = (await import(runtime)) as { bootRuntime: BootFunction };
-    const fromV8 = await runScript(new NodeBoard(bootRuntime), batches);
+    const { builtinBoot } = (await import(runtime)) as { builtinBoot: BootFunction };
+    const fromV8 = await runScript(new NodeBoard(builtinBoot), batches);
     t.deepEqual(plain(fromXs), plain(fromV8));
   } finally {
     await xs.kill();
@@ -196,12 +197,12 @@ async function driveAlone(board: SimBoard, config: string): Promise<BoardAction[
 }
 
 test('the real runtime computes an app to the same result on V8 and XS', async (t) => {
-  const runtime = fileURLToPath(new URL('../../hal/driven/runtime.js', import.meta.url));
+  const runtime = fileURLToPath(new URL('../../host-sim/apps/builtin.js', import.meta.url));
   if (!existsSync(runtime) || !existsSync(defaultBundlePath())) {
     t.fail('the runtime or dist/bundles/board.xs.js is not built: run `npm run build`');
     return;
   }
-  const { bootRuntime } = (await import(runtime)) as { bootRuntime: BootFunction };
+  const { builtinBoot: bootRuntime } = (await import(runtime)) as { builtinBoot: BootFunction };
   const config = JSON.stringify({
     domain: 1,
     node: 0,

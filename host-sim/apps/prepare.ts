@@ -1,0 +1,122 @@
+/**
+ * Everything a run needs from the app asked for, done before any board starts: resolve it,
+ * type-check and bundle it (cached), learn its name from its exports, and make the boards.
+ */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { App, RawApp } from '../../src/app.js';
+import type { BootFunction } from '../../hal/driven/board-host.js';
+import type { BoardAction } from '../../hal/driven/events.js';
+import { bootBoard } from '../../src/board.js';
+import { appsOf } from '../../hal/driven/app-exports.js';
+import { NodeBoard } from '../../hal/node/node-board.js';
+import { XsBoard, type XsBoardOptions } from '../boards/xs-board.js';
+import type { SimBoard } from '../boards/sim-board.js';
+import type { BoardFactory, BoardOptions, EngineName } from '../sim/simulator.js';
+import { AppError } from './errors.js';
+import { bundleBoard, type BoardBundle } from './bundle.js';
+import { builtinApp, builtinBoot } from './builtin.js';
+import { resolveApp, type ResolvedApp } from './resolve.js';
+import { identityPlaces, placeMapper, type PlaceMapper } from './source-places.js';
+
+export interface PrepareOptions {
+  cwd?: string;
+  /** The engines the run uses: an XS bundle is made only when one is XS. Default ['xs']. */
+  engines?: readonly EngineName[];
+  cacheDir?: string;
+}
+
+export interface PreparedApp {
+  readonly resolved: ResolvedApp;
+  /** The app's name: what boards are told to run. */
+  readonly name: string;
+  /** The App object itself (its declared options, `ft`, `rpc`), as loaded in the host. */
+  readonly declared: App | RawApp | undefined;
+  /** For people: `pingpong` or `./my-app/app.ts (my-app)`. */
+  readonly label: string;
+  /** The bundles it took (empty for a built-in app); `cached` says whether they were built now. */
+  readonly bundles: readonly BoardBundle[];
+  /** The XS bundle's text; undefined: the default bundle. */
+  readonly xsBundleText: string | undefined;
+  /** Boot function of an in-process V8 board. */
+  readonly nodeBoot: BootFunction;
+  /** Maps bundle places in board messages back to the app's sources. */
+  readonly places: PlaceMapper;
+}
+
+export async function prepareApp(spec: string, options: PrepareOptions = {}): Promise<PreparedApp> {
+  const cwd = options.cwd ?? process.cwd();
+  const resolved = resolveApp(spec, { cwd });
+  if (resolved.kind === 'builtin') {
+    return { resolved, name: resolved.name, declared: builtinApp(resolved.name), label: resolved.name, bundles: [], xsBundleText: undefined, nodeBoot: builtinBoot, places: identityPlaces };
+  }
+  const common = { app: resolved, cwd, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) };
+  // The V8 bundle is always made: importing it is how the host learns the app's name.
+  const node = await bundleBoard({ ...common, target: 'node' });
+  const module = (await import(`${pathToFileURL(node.file).href}?${node.hash.slice(0, 16)}`)) as Record<string, unknown>;
+  const apps = appsOf([module]);
+  const shown = relative(cwd, resolved.entry) || resolved.entry;
+  if (apps.size === 0) {
+    throw new AppError(
+      `app ${shown}: exports no App — export an object with a string \`name\` and an async \`main(ctx)\`, e.g.\n` +
+        `  import type { App } from 'mcdsm';\n  export const app: App = { name: 'my-app', async main(ctx) { return ctx.rank; } };`,
+    );
+  }
+  const name = chooseApp(module, apps, shown);
+  const engines = options.engines ?? ['xs'];
+  const bundles: BoardBundle[] = [node];
+  let xsBundleText: string | undefined;
+  let places = placeMapper(node.file, node.mapFile ?? '', cwd);
+  if (engines.includes('xs')) {
+    const xs = await bundleBoard({ ...common, target: 'xs', typecheck: false });
+    bundles.push(xs);
+    xsBundleText = readFileSync(xs.file, 'utf8');
+    const fromNode = places;
+    const fromXs = placeMapper(xs.file, xs.mapFile ?? '', cwd);
+    places = (text) => fromXs(fromNode(text));
+  }
+  const nodeBoot: BootFunction = (hal, config) => bootBoard(hal, config, appsOf([module]));
+  return { resolved, name, declared: apps.get(name), label: `${shown} (${name})`, bundles, xsBundleText, nodeBoot, places };
+}
+
+/** The default export if it is an App, else the only App; several without a default: error. */
+function chooseApp(module: Record<string, unknown>, apps: Map<string, App | RawApp>, shown: string): string {
+  const fallback = module['default'];
+  if (fallback !== undefined && appsOf([{ default: fallback }]).size === 1) return (fallback as App).name;
+  if (apps.size === 1) return [...apps.keys()][0]!;
+  throw new AppError(`app ${shown}: exports several apps (${[...apps.keys()].join(', ')}): make the one to run the default export`);
+}
+
+/** Boards for a prepared app: its XS bundle or V8 boot function, with its errors' places mapped. */
+export function preparedBoardFactory(app: PreparedApp, xsOptions: (node: number, board?: BoardOptions) => XsBoardOptions = (node) => ({ name: `board${node}` })): BoardFactory {
+  return async (engine, node, options) => {
+    const board: SimBoard =
+      engine === 'node'
+        ? new NodeBoard(app.nodeBoot)
+        : await XsBoard.create({ ...xsOptions(node, options), ...(app.xsBundleText !== undefined ? { bundleText: app.xsBundleText } : {}) });
+    if (app.places !== identityPlaces) mapPlaces(board, app.places);
+    return board;
+  };
+}
+
+/** Rewrites the texts of a board's actions in place of its own step (the board keeps all else). */
+function mapPlaces(board: SimBoard, places: PlaceMapper): void {
+  const step = board.step.bind(board);
+  board.step = async (events) => (await step(events)).map((a) => mapAction(a, places));
+}
+
+function mapAction(a: BoardAction, places: PlaceMapper): BoardAction {
+  switch (a.kind) {
+    case 'log':
+      return { ...a, message: places(a.message) };
+    case 'event':
+      return { ...a, detail: places(a.detail) };
+    case 'halt':
+      return { ...a, reason: places(a.reason) };
+    case 'console':
+      return { ...a, text: places(a.text) };
+    default:
+      return a;
+  }
+}

@@ -1,0 +1,46 @@
+/** Apps written into temporary folders outside the repository, and the mcdsm command. */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/test/apps/helpers.js -> the repository. */
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = join(REPO, 'bin', 'mcdsm.js');
+
+/** A fresh folder outside the repository with `files` (path -> text) written into it. */
+export function project(files: Record<string, string>, prefix = 'mcdsm-app-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+export function mcdsm(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A small app of the user's: every rank adds its rank + 1 into a shared counter under a lock. */
+export const COUNTER_APP = `import type { App } from 'mcdsm';
+
+export const app: App = {
+  name: 'my-counter',
+  async main(ctx) {
+    const dsm = await ctx.dsm();
+    const total = await dsm.alloc('total', 'Int32', 1);
+    await dsm.lock('total');
+    const v = await dsm.acquire(total, 0, 1, 'rw');
+    v[0] = v[0]! + ctx.rank + 1;
+    dsm.unlock('total');
+    await dsm.barrier();
+    if (ctx.rank !== 0) return null;
+    const r = await dsm.acquire(total, 0, 1, 'r');
+    return { mine: true, total: r[0]! };
+  },
+};
+`;

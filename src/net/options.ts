@@ -54,6 +54,19 @@ export interface NetOptions {
   datagramCrc?: boolean;
   /** The target's native byte helpers (Hal.bytes): CRC-32 and COBS use them when present. Default: none. */
   bytes?: NativeBytes;
+  /** End-to-end delivery (docs/PROTOCOL.md §8): frames held unacknowledged per destination. Default 32. */
+  e2eWindow?: number;
+  /** Bytes of frames held unacknowledged, all destinations together (send() refuses beyond). Default 65536. */
+  e2eMaxBytes?: number;
+  /** First end-to-end timeout before a round trip was measured (ms). Default 1000. */
+  e2eRtoMs?: number;
+  /** Floor and ceiling of the adaptive end-to-end timeout and its backoff (ms). Defaults 250 and 8000. */
+  e2eMinRtoMs?: number;
+  e2eMaxRtoMs?: number;
+  /** A destination that acknowledges nothing this long is given up: its held frames fail (ms). Default 30000. */
+  e2eGiveUpMs?: number;
+  /** Longest delay of a standalone E2E_ACK when no frame goes back to ride on (ms). Default 10. */
+  e2eAckDelayMs?: number;
   /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
@@ -64,6 +77,8 @@ export type ResolvedNetOptions = Required<NetOptions>;
 export const MIN_MAX_PAYLOAD = 264;
 /** Sequence numbers are 8 bits; a window above half the space could not tell new from old. */
 export const MAX_WINDOW = 64;
+/** End-to-end sequence numbers are 16 bits; a window this far below half the space is unambiguous. */
+export const E2E_MAX_WINDOW = 1024;
 
 function int(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -97,6 +112,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   const helloMs = ms('helloMs', o.helloMs ?? 500, 1);
   const minRtoMs = ms('minRtoMs', o.minRtoMs ?? 20, 1);
   const maxRtoMs = ms('maxRtoMs', o.maxRtoMs ?? 2000, minRtoMs);
+  const e2eMinRtoMs = ms('e2eMinRtoMs', o.e2eMinRtoMs ?? 250, 1);
   if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
   if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
   return {
@@ -121,6 +137,13 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     crcSlices: slices(o.crcSlices),
     datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),
     bytes: o.bytes ?? {},
+    e2eWindow: int('e2eWindow', o.e2eWindow ?? 32, 1, E2E_MAX_WINDOW),
+    e2eMaxBytes: int('e2eMaxBytes', o.e2eMaxBytes ?? 65536, 1, 1 << 30),
+    e2eRtoMs: ms('e2eRtoMs', o.e2eRtoMs ?? 1000, 1),
+    e2eMinRtoMs,
+    e2eMaxRtoMs: ms('e2eMaxRtoMs', o.e2eMaxRtoMs ?? 8000, e2eMinRtoMs),
+    e2eGiveUpMs: ms('e2eGiveUpMs', o.e2eGiveUpMs ?? 30000, 1),
+    e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 10, 0),
     log: o.log ?? silent,
   };
 }

@@ -31,6 +31,24 @@ export interface NetLayerStats extends NetStats {
   lsaOut: number;
   /** Times the set of reachable nodes changed. */
   topologyChanges: number;
+  /** End-to-end layer (docs/PROTOCOL.md §8): frames sent again because no ack came in time or a route changed. */
+  e2eResent: number;
+  /** Frames received a second time end to end (dropped), and frames ahead of a gap (dropped, resent later). */
+  e2eDuplicates: number;
+  e2eOutOfOrder: number;
+  /** Frames of a stream the receiver retired (a late copy from before a restart of the stream). */
+  e2eStale: number;
+  /** Streams adopted by this node as a receiver (a new sender, or a sender's new incarnation). */
+  e2eStreams: number;
+  /** Standalone E2E_ACK frames sent (acks riding on data frames are free). */
+  e2eAcksOut: number;
+  /** Frames refused by send() because the end-to-end window or memory was full. */
+  e2eFull: number;
+  /** Accepted frames that will never be delivered (definite failure): the destination restarted, was declared dead, or acknowledged nothing for e2eGiveUpMs. */
+  e2eAbandoned: number;
+  /** Destinations given up after e2eGiveUpMs without an ack; destinations found restarted. */
+  e2eGivenUp: number;
+  e2eResets: number;
 }
 
 export interface LinkStats {
@@ -76,6 +94,8 @@ export function newNetLayerStats(): NetLayerStats {
     malformed: 0, stale: 0, unroutable: 0, sent: 0, delivered: 0, unhandled: 0,
     handlerErrors: 0, duplicates: 0, linkDropped: 0, faultDropped: 0, wrongDomain: 0,
     ttlExpired: 0, broadcastRejected: 0, lsaIn: 0, lsaOut: 0, topologyChanges: 0,
+    e2eResent: 0, e2eDuplicates: 0, e2eOutOfOrder: 0, e2eStale: 0, e2eStreams: 0, e2eAcksOut: 0,
+    e2eFull: 0, e2eAbandoned: 0, e2eGivenUp: 0, e2eResets: 0,
   };
 }
 

@@ -1,8 +1,9 @@
 /**
- * Frame format v1, the same on every link (docs/PROTOCOL.md is normative):
+ * Frame format v2, the same on every link (docs/PROTOCOL.md is normative; v2 = v1 plus the
+ * end-to-end prefix of unicast upper-layer payloads, §8):
  *
  *   off size field
- *   0   1    version (high nibble = 1) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
+ *   0   1    version (high nibble = 2) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
  *            bit2 NO_CRC)
  *   1   1    type            2 1 lseq      3 1 lack        4 1 domain
  *   5   1    src node        6 1 dst node  7 1 ttl
@@ -21,7 +22,7 @@ import { Crc32 } from './crc32.js';
 import type { CrcSlices } from './crc32.js';
 import type { NativeBytes } from './native.js';
 
-export const FRAME_VERSION = 1;
+export const FRAME_VERSION = 2;
 export const FLAG_ACK_VALID = 0x1;
 export const FLAG_SEQ_VALID = 0x2;
 /** The CRC field is not set: the link's transport checks frames (datagram links only). */

@@ -107,7 +107,7 @@ export class HopLink {
     this.kind = hal.kind;
     this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
     this.stats = newLinkStats(hal.index, hal.kind);
-    const maxFrame = FRAME_OVERHEAD + host.opts.maxPayload;
+    const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload;
     if (hal.kind === 'stream') {
       this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes);
       this.wireBuf = new Uint8Array(1 + cobsEncodedLength(maxFrame));

@@ -120,14 +120,15 @@ export class NetLayer implements Net {
     this.node = opts.node;
     this.epoch = opts.epoch;
     this.clock = clock;
-    this.codec = new FrameCodec(opts.maxPayload, opts.crcSlices, opts.bytes);
+    // maxPayload is what the layers above may send; a unicast frame carries the e2e prefix too.
+    this.codec = new FrameCodec(opts.maxPayload + E2E_HEADER, opts.crcSlices, opts.bytes);
     this.reachableNodes = [opts.node];
     this.bcastNext = Math.floor(opts.random() * 0x10000) & 0xffff;
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
-      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + opts.maxPayload) {
+      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + E2E_HEADER + opts.maxPayload) {
         throw new RangeError(
-          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + opts.maxPayload} bytes): ` +
+          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + E2E_HEADER + opts.maxPayload} bytes): ` +
           'raise the datagram link mtu or lower the net option maxPayload',
         );
       }
@@ -207,11 +208,11 @@ export class NetLayer implements Net {
     }
     if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
     const bcast = frame.dst === BROADCAST_NODE;
-    const room = this.options.maxPayload - (bcast ? BCAST_HEADER : E2E_HEADER);
+    const room = this.options.maxPayload - (bcast ? BCAST_HEADER : 0);
     if (frame.payload.length > room) {
       throw new RangeError(
         `frame.payload is ${frame.payload.length} bytes, more than ${room} (maxPayload ${this.options.maxPayload}` +
-        `, less ${bcast ? `${BCAST_HEADER} for a broadcast` : `${E2E_HEADER} for end-to-end delivery`})`,
+        `${bcast ? `, less ${BCAST_HEADER} for a broadcast` : ''})`,
       );
     }
     if (frame.dst === this.node) return this.sendLocal(frame);

@@ -25,7 +25,10 @@ export interface NetOptions {
   maxRetries?: number;
   /** Frames waiting (beyond the window) per link; send/forward fails beyond it. Default 32. */
   maxQueue?: number;
-  /** Largest payload (bytes, 264..65535). Default 4200: a 4 KiB page plus upper-layer headers. */
+  /**
+   * Largest payload the layers above may send (bytes, 264..65535). Default 4200: a 4 KiB page
+   * plus upper-layer headers. A unicast frame carries 12 bytes of end-to-end prefix on top.
+   */
   maxPayload?: number;
   /** HELLO period on every link (ms). Default 500. */
   helloMs?: number;
@@ -65,7 +68,7 @@ export interface NetOptions {
   e2eMaxRtoMs?: number;
   /** A destination that acknowledges nothing this long is given up: its held frames fail (ms). Default 30000. */
   e2eGiveUpMs?: number;
-  /** Longest delay of a standalone E2E_ACK when no frame goes back to ride on (ms). Default 10. */
+  /** Longest delay of a standalone E2E_ACK when no frame goes back to ride on (ms). Default 50. */
   e2eAckDelayMs?: number;
   /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
@@ -143,7 +146,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     e2eMinRtoMs,
     e2eMaxRtoMs: ms('e2eMaxRtoMs', o.e2eMaxRtoMs ?? 8000, e2eMinRtoMs),
     e2eGiveUpMs: ms('e2eGiveUpMs', o.e2eGiveUpMs ?? 30000, 1),
-    e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 10, 0),
+    e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 50, 0),
     log: o.log ?? silent,
   };
 }

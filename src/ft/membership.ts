@@ -4,7 +4,7 @@
  * streams dropped, images kept).
  */
 import type { NetFrame } from '../net/net.js';
-import { FtFrame, NO_NODE, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 import { pump } from './transfer.js';
@@ -65,6 +65,8 @@ export function resend(ft: FtState, now: number): void {
   if (ft.phaseV === 'joining' && ft.startup === null && now - ft.lastJoinAt >= every) {
     ft.lastJoinAt = now;
     const c = ft.joinTarget >= 0 && !ft.detector.isSuspected(ft.joinTarget) ? ft.joinTarget : ft.candidate();
+    // Cut off from the majority, this board waits to be answered; it coordinates nothing.
+    if (c === ft.node && ft.isolated) return;
     if (c === ft.node && ft.epochV === 0 && ft.map.includes(ft.node)) becomeStartupCoordinator(ft);
     else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.incarnation, hash: ft.versionHash }));
   }
@@ -98,7 +100,8 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
     return;
   }
   const member = membersOf(ft.map).includes(x);
-  if (!member && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
+  // A board that stood aside for lack of a quorum takes any heartbeat as the way back.
+  if ((!member || ft.isolated) && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
   if (reborn) {
     // It restarted: whatever it held is gone, as if it had crashed (a spare too: see onSuspicion).
     if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
@@ -107,6 +110,7 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
     onNewerEpoch(ft, f.epoch, h.coord);
     return;
   }
+  if (f.epoch === ft.epochV && h.role === Role.MEMBER && h.progress > 0) ft.seenRunning.add(x);
   if (ft.phaseV === 'joining' && f.epoch === ft.epochV && h.coord !== NO_NODE && h.coord !== ft.node) ft.joinTarget = h.coord;
   if (f.epoch === ft.epochV && ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node) {
     // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
@@ -165,7 +169,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   }
   if (!ft.isCoordinator()) return;
   if (membersOf(ft.map).includes(x)) {
-    if (!reborn && ft.epochV === 0 && f.epoch === 0 && ft.lastCommitted === 0 && ft.phaseV === 'running') {
+    if (!reborn && ft.epochV === 0 && f.epoch === 0 && ft.lastCommitted === 0 && ft.phaseV === 'running' && !ft.seenRunning.has(x)) {
       // Still the start's view: its JOIN crossed the start's REC_RESUME (a busy coordinator
       // answers late), or that frame was lost. It never ran, so nothing is rolled back: it
       // gets the start again.

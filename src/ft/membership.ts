@@ -182,11 +182,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
     } else beginRecovery(ft, `node ${x} rejoined`);
     return;
   }
-  if (reborn && ft.phaseV === 'running') {
-    // A spare restarted: frames it was relaying may be lost, as when one crashes (see onSuspicion).
-    beginRecovery(ft, `spare node ${x} restarted`);
-    return;
-  }
+  // A restarted spare simply joins again: frames it was relaying are resent end to end.
   ft.sendCtl(x, FtFrame.VIEW, encodeView({ coord: ft.node, generation: ft.lastCommitted, map: ft.map }));
 }
 
@@ -263,12 +259,14 @@ export function onSuspicion(ft: FtState, x: number): void {
       return;
     }
   }
-  // Every board of the domain concerns the run, spares included: a spare may relay members'
-  // frames (ring, line), and the frames queued on its links die with it; MCAPI does not send
-  // them again, so the only safe answer is the rollback a member's failure gets (new epoch,
-  // new runs, fresh DSM ports). `watched` holds the members, the spares heard and the boards
-  // of a recovery.
   if (!watched(ft).includes(x) || ft.phaseV === 'joining') return;
+  // A spare holds no rank. It may relay members' frames (ring, line), but the network
+  // delivers end to end (docs/PROTOCOL.md §8): what died queued on its links is sent again
+  // along the new route. So a spare's failure costs no rollback; it only leaves the spares.
+  if (!membersOf(ft.map).includes(x) && ft.rec === null && ft.part === null) {
+    ft.hal.log('info', `ft: spare node ${x} is gone; no recovery needed`);
+    return;
+  }
   const c = ft.candidate();
   if (c === ft.node) beginRecovery(ft, `node ${x} failed`);
   else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.incarnation ?? 0) }));

@@ -7,9 +7,10 @@
  * callbacks (bytes in, timers); see docs/PROTOCOL.md for the rules it implements.
  */
 import type { Clock, HalLink } from '../hal.js';
+import { FrameAuth, parseDomainKey } from '../wire/auth.js';
 import { copyBytes } from '../wire/bytes.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, OFF_TTL, emptyFrame } from '../wire/frame.js';
+import { FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, OFF_TTL, TAG_SIZE, emptyFrame } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { decodeLsa, encodeLsa } from './control.js';
 import type { Lsa } from './control.js';
@@ -107,6 +108,8 @@ export class NetLayer implements Net {
   private waiters: Waiter[] = [];
   private started = false;
   private readonly e2e: E2eLayer;
+  /** The domain key's MAC; null for a domain without a key. */
+  private readonly auth: FrameAuth | null;
   /**
    * Called when frames this layer accepted for `node` will never be delivered (the node
    * restarted, was declared dead with `abandon`, or acknowledged nothing for e2eGiveUpMs).
@@ -123,12 +126,14 @@ export class NetLayer implements Net {
     // maxPayload is what the layers above may send; a unicast frame carries the e2e prefix too.
     this.codec = new FrameCodec(opts.maxPayload + E2E_HEADER, opts.crcSlices, opts.bytes);
     this.reachableNodes = [opts.node];
+    this.auth = opts.domainKey === null ? null : new FrameAuth(parseDomainKey(opts.domainKey, 'net option domainKey'));
+    const tag = this.auth === null ? 0 : TAG_SIZE;
     this.bcastNext = Math.floor(opts.random() * 0x10000) & 0xffff;
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
-      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + E2E_HEADER + opts.maxPayload) {
+      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + tag + E2E_HEADER + opts.maxPayload) {
         throw new RangeError(
-          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + E2E_HEADER + opts.maxPayload} bytes): ` +
+          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + tag + E2E_HEADER + opts.maxPayload} bytes): ` +
           'raise the datagram link mtu or lower the net option maxPayload',
         );
       }
@@ -140,6 +145,7 @@ export class NetLayer implements Net {
       clock,
       opts,
       stats: this.st,
+      auth: this.auth,
       epoch: () => this.epoch & 0xffff,
       ingress: (link, frame) => this.ingress(link, frame),
       receive: (link, frame, f, owned) => this.receive(link, frame, f, owned),
@@ -577,7 +583,7 @@ export class NetLayer implements Net {
     t.dstPort = 0;
     t.epoch = this.epoch & 0xffff;
     t.payload = payload;
-    hop.enqueue(this.codec.encode(t, undefined, 0, false), 'control');
+    hop.enqueue(this.codec.encode(t, undefined, 0, false, true, this.auth !== null), 'control');
   }
 
   /** A fresh frame from this node; hop fields and CRC are filled in per transmission. */
@@ -595,7 +601,7 @@ export class NetLayer implements Net {
     t.dstPort = frame.dstPort;
     t.epoch = this.epoch & 0xffff;
     t.payload = payload;
-    return this.codec.encode(t, undefined, 0, false);
+    return this.codec.encode(t, undefined, 0, false, true, this.auth !== null);
   }
 
   private route(dst: number): HopLink | null {
@@ -697,7 +703,7 @@ export class NetLayer implements Net {
     t.dstPort = 0;
     t.epoch = this.epoch & 0xffff;
     t.payload = encodeLsa(lsa);
-    if (hop.enqueue(this.codec.encode(t, undefined, 0, false), 'control')) this.st.lsaOut++;
+    if (hop.enqueue(this.codec.encode(t, undefined, 0, false, true, this.auth !== null), 'control')) this.st.lsaOut++;
   }
 
   private recompute(): void {

@@ -2,6 +2,7 @@
  * NetLayer options, their defaults and validation. Every limit the layer enforces is here so
  * that it can be configured, reported (NetLayer.options) and written down (docs/PROTOCOL.md).
  */
+import { parseDomainKey } from '../wire/auth.js';
 import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';
 
@@ -70,6 +71,12 @@ export interface NetOptions {
   e2eGiveUpMs?: number;
   /** Longest delay of a standalone E2E_ACK when no frame goes back to ride on (ms). Default 50. */
   e2eAckDelayMs?: number;
+  /**
+   * The domain key (docs/PROTOCOL.md §13): 32 hex digits, the same on every board of the
+   * domain. Every frame then carries a SipHash-2-4 MAC; frames without the right one are
+   * dropped (`authFailed`). Default null: no key, no MAC.
+   */
+  domainKey?: string | null;
   /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
@@ -147,6 +154,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     e2eMaxRtoMs: ms('e2eMaxRtoMs', o.e2eMaxRtoMs ?? 8000, e2eMinRtoMs),
     e2eGiveUpMs: ms('e2eGiveUpMs', o.e2eGiveUpMs ?? 30000, 1),
     e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 50, 0),
+    domainKey: o.domainKey === undefined || o.domainKey === null ? null : (parseDomainKey(o.domainKey, 'net option domainKey'), o.domainKey),
     log: o.log ?? silent,
   };
 }

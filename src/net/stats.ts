@@ -49,6 +49,8 @@ export interface NetLayerStats extends NetStats {
   /** Destinations given up after e2eGiveUpMs without an ack; destinations found restarted. */
   e2eGivenUp: number;
   e2eResets: number;
+  /** Domain key (docs/PROTOCOL.md §13): frames dropped for a missing or wrong MAC — forged, altered, replayed, or from a board without the key. */
+  authFailed: number;
 }
 
 export interface LinkStats {
@@ -75,6 +77,8 @@ export interface LinkStats {
   dropped: number;
   faultDropped: number;
   wrongDomain: number;
+  /** Frames dropped for a missing or wrong MAC (domain key). */
+  authFailed: number;
   /** Stream links: frames longer than the largest frame, and frames cut short by a delimiter. */
   overruns: number;
   garbage: number;
@@ -95,7 +99,7 @@ export function newNetLayerStats(): NetLayerStats {
     handlerErrors: 0, duplicates: 0, linkDropped: 0, faultDropped: 0, wrongDomain: 0,
     ttlExpired: 0, broadcastRejected: 0, lsaIn: 0, lsaOut: 0, topologyChanges: 0,
     e2eResent: 0, e2eDuplicates: 0, e2eOutOfOrder: 0, e2eStale: 0, e2eStreams: 0, e2eAcksOut: 0,
-    e2eFull: 0, e2eAbandoned: 0, e2eGivenUp: 0, e2eResets: 0,
+    e2eFull: 0, e2eAbandoned: 0, e2eGivenUp: 0, e2eResets: 0, authFailed: 0,
   };
 }
 
@@ -103,7 +107,7 @@ export function newLinkStats(index: number, kind: LinkKind): LinkStats {
   return {
     index, kind, up: false, peer: -1, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0,
     retransmits: 0, malformed: 0, duplicates: 0, outOfOrder: 0, noSession: 0, dropped: 0,
-    faultDropped: 0, wrongDomain: 0, overruns: 0, garbage: 0, ups: 0, downs: 0, inflight: 0,
+    faultDropped: 0, wrongDomain: 0, authFailed: 0, overruns: 0, garbage: 0, ups: 0, downs: 0, inflight: 0,
     queued: 0, rtoMs: 0, srttMs: -1,
   };
 }

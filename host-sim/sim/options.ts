@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
 import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
+import { parseDomainKey } from '../../src/wire/auth.js';
 import type { EngineName, SimConfig } from './simulator.js';
 
 export interface SimFlags {
@@ -25,6 +26,8 @@ export interface SimFlags {
   trace?: string;
   /** CPU model: virtual ns per XS metering unit; `0` (default) turns it off. */
   cpu?: string | number;
+  /** The domain key (32 hex digits): every board authenticates every frame (docs/PROTOCOL.md §13). */
+  domainKey?: string;
 }
 
 /**
@@ -114,6 +117,14 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
     const ps = parseIntFlag(flags.pageSize, '--page-size', 256, 4096);
     if ((ps & (ps - 1)) !== 0) throw new SpecError(`--page-size: ${ps} must be a power of two from 256 to 4096`);
     options.pageSize = ps;
+  }
+  if (flags.domainKey !== undefined) {
+    try {
+      parseDomainKey(flags.domainKey, '--domain-key');
+    } catch (e) {
+      throw new SpecError((e as Error).message);
+    }
+    options.net = { domainKey: flags.domainKey };
   }
   const maxVirtualMs = parseDuration(flags.maxVirtual, '--max-virtual');
   const scenario: ScenarioStep[] = [];

@@ -35,9 +35,11 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
     ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+    ...(o.domainKey !== undefined ? { domainKey: o.domainKey } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
-  cfg.options = { ...cfg.options, ...(o.options ?? {}) };
+  const net = { ...(cfg.options.net as object | undefined), ...(o.options?.net as object | undefined) };
+  cfg.options = { ...cfg.options, ...(o.options ?? {}), ...(Object.keys(net).length > 0 ? { net } : {}) };
   if (o.maxWallMs !== undefined) cfg.maxWallMs = o.maxWallMs;
   return cfg;
 }

@@ -80,7 +80,7 @@ test('decode names the reason', (t) => {
   };
   t.is(codec.decode(bad((b) => { b[0] = 0x10; }), f), 'version', 'a version 1 frame');
   t.is(codec.decode(bad((b) => { b[0] = 0x30; }), f), 'version');
-  t.is(codec.decode(bad((b) => { b[0] = 0x28; }), f), 'flags');
+  t.is(codec.decode(bad((b) => { b[0] = 0x28; }), f), 'length', 'AUTH promises 8 more bytes (a tag)');
   // NO_CRC: refused unless the frame came over a datagram link; then the CRC field is not read.
   const noCrc = bad((b) => { b[0] |= 0x04; b[17] ^= 0x40; });
   t.is(codec.decode(noCrc, f), 'no-crc');

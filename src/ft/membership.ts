@@ -5,6 +5,7 @@
  */
 import type { NetFrame } from '../net/net.js';
 import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { checkIsolation } from './quorum.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 import { pump } from './transfer.js';
@@ -51,6 +52,7 @@ export function tick(ft: FtState): void {
     ft.trySend(255, FtFrame.HEARTBEAT, hb);
     for (const n of ft.detector.expire(now, watched(ft), (n) => ft.net.reachable(n))) onSuspicion(ft, n);
     resend(ft, now);
+    checkIsolation(ft, now);
     for (const x of ft.outs) {
       if (!x.s.complete && x.s.next > x.s.acked && now - x.s.progressAt > o.rtoMs) x.s.goBack(now);
     }

@@ -143,6 +143,7 @@ export class FtState {
   lastJoinAt = -Infinity;
   /** Left its run for lack of a quorum (quorum.ts): judges nobody until it is admitted again. */
   isolated = false;
+  isolatedSince = 0;
   /** Members heard running (a member heartbeat with progress) in this epoch: a JOIN from one means it lost its run. */
   readonly seenRunning = new Set<number>();
   joinTarget = -1;

@@ -238,7 +238,7 @@ export class E2eLayer {
   private newId(): number {
     for (;;) {
       const id = ((Math.floor(this.host.opts.random() * 0x100000000) ^ this.idSalt) >>> 0);
-      this.idSalt = (Math.imul(this.idSalt ^ id, 0x9e3779b1) + 1) >>> 0;
+      this.idSalt = ((this.idSalt % 0x1000000) * 31 + (id % 0x1000000) + 1) >>> 0;
       if (id !== 0) return id;
     }
   }

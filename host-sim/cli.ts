@@ -34,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--realtime', 'pace virtual time to the wall clock')
     .option('--max-virtual <time>', 'stop after this much virtual time', '600s')
     .option('--cpu <ns>', 'CPU model: virtual ns per XS metering unit (~150 for an ESP32 at 240 MHz; 0: computing takes no time)', '0')
+    .option('--domain-key <hex>', 'shared domain key, 32 hex digits: every frame carries a SipHash-2-4 MAC (docs/PROTOCOL.md §13)')
     .option('--consoles <how>', 'expose board consoles as pty (and TCP), pty:DIR (stable links DIR/boardN), tcp, tcp:BASEPORT (board N on BASEPORT+N) or none', 'pty')
     .option('--scenario <file>', 'timed console commands')
     .option('--fault <spec>', 'fault as <kind>:<board>@<trigger>[:<arg>] (repeatable)', collect, [])

@@ -105,6 +105,8 @@ export class BoardRuntime implements ConsoleTarget {
       log: (level, message) => this.log(level, `net: ${message}`),
     });
     this.mcapi = new McapiNode(this.net, hal);
+    // Nothing accepted is lost silently: what the network gives up on fails the sends (MCAPI status).
+    this.net.onUndeliverable = (node) => this.mcapi.peerUnreachable(node);
     this.shell = new ConsoleShell(hal.console, this, { faultsArmed: config.options.faultsArmed === true });
   }
 

@@ -6,6 +6,7 @@ import { resolveApp } from '../apps/resolve.js';
 import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
 import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
+import { parseDomainKey } from '../../src/wire/auth.js';
 import type { EngineName, SimConfig } from './simulator.js';
 import { parseWatchdog } from './watchdog.js';
 
@@ -29,6 +30,8 @@ export interface SimFlags {
   allowUnfiredFaults?: boolean;
   /** The task watchdog: `off`, XS metering units, or a time (host-sim/sim/watchdog.ts). Default: on. */
   watchdog?: string;
+  /** The domain key (32 hex digits): every board authenticates every frame (docs/PROTOCOL.md §13). */
+  domainKey?: string;
 }
 
 /**
@@ -121,6 +124,14 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
     const ps = parseIntFlag(flags.pageSize, '--page-size', 256, 4096);
     if ((ps & (ps - 1)) !== 0) throw new SpecError(`--page-size: ${ps} must be a power of two from 256 to 4096`);
     options.pageSize = ps;
+  }
+  if (flags.domainKey !== undefined) {
+    try {
+      parseDomainKey(flags.domainKey, '--domain-key');
+    } catch (e) {
+      throw new SpecError((e as Error).message);
+    }
+    options.net = { domainKey: flags.domainKey };
   }
   const maxVirtualMs = parseDuration(flags.maxVirtual, '--max-virtual');
   const scenario: ScenarioStep[] = [];

@@ -37,9 +37,11 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
     ...(o.allowUnfiredFaults !== undefined ? { allowUnfiredFaults: o.allowUnfiredFaults } : {}),
     ...(o.watchdog !== undefined ? { watchdog: o.watchdog } : {}),
+    ...(o.domainKey !== undefined ? { domainKey: o.domainKey } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
-  cfg.options = { ...cfg.options, ...(o.options ?? {}) };
+  const net = { ...(cfg.options.net as object | undefined), ...(o.options?.net as object | undefined) };
+  cfg.options = { ...cfg.options, ...(o.options ?? {}), ...(Object.keys(net).length > 0 ? { net } : {}) };
   if (o.maxWallMs !== undefined) cfg.maxWallMs = o.maxWallMs;
   return cfg;
 }

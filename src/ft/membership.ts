@@ -4,7 +4,8 @@
  * streams dropped, images kept).
  */
 import type { NetFrame } from '../net/net.js';
-import { FtFrame, NO_NODE, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { checkIsolation } from './quorum.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 import { pump } from './transfer.js';
@@ -51,6 +52,7 @@ export function tick(ft: FtState): void {
     ft.trySend(255, FtFrame.HEARTBEAT, hb);
     for (const n of ft.detector.expire(now, watched(ft), (n) => ft.net.reachable(n))) onSuspicion(ft, n);
     resend(ft, now);
+    checkIsolation(ft, now);
     for (const x of ft.outs) {
       if (!x.s.complete && x.s.next > x.s.acked && now - x.s.progressAt > o.rtoMs) x.s.goBack(now);
     }
@@ -65,6 +67,8 @@ export function resend(ft: FtState, now: number): void {
   if (ft.phaseV === 'joining' && ft.startup === null && now - ft.lastJoinAt >= every) {
     ft.lastJoinAt = now;
     const c = ft.joinTarget >= 0 && !ft.detector.isSuspected(ft.joinTarget) ? ft.joinTarget : ft.candidate();
+    // Cut off from the majority, this board waits to be answered; it coordinates nothing.
+    if (c === ft.node && ft.isolated) return;
     if (c === ft.node && ft.epochV === 0 && ft.map.includes(ft.node)) becomeStartupCoordinator(ft);
     else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.incarnation, hash: ft.versionHash }));
   }
@@ -98,7 +102,8 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
     return;
   }
   const member = membersOf(ft.map).includes(x);
-  if (!member && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
+  // A board that stood aside for lack of a quorum takes any heartbeat as the way back.
+  if ((!member || ft.isolated) && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
   if (reborn) {
     // It restarted: whatever it held is gone, as if it had crashed (a spare too: see onSuspicion).
     if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
@@ -107,6 +112,7 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
     onNewerEpoch(ft, f.epoch, h.coord);
     return;
   }
+  if (f.epoch === ft.epochV && h.role === Role.MEMBER && h.progress > 0) ft.seenRunning.add(x);
   if (ft.phaseV === 'joining' && f.epoch === ft.epochV && h.coord !== NO_NODE && h.coord !== ft.node) ft.joinTarget = h.coord;
   if (f.epoch === ft.epochV && ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node) {
     // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
@@ -165,7 +171,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   }
   if (!ft.isCoordinator()) return;
   if (membersOf(ft.map).includes(x)) {
-    if (!reborn && ft.epochV === 0 && f.epoch === 0 && ft.lastCommitted === 0 && ft.phaseV === 'running') {
+    if (!reborn && ft.epochV === 0 && f.epoch === 0 && ft.lastCommitted === 0 && ft.phaseV === 'running' && !ft.seenRunning.has(x)) {
       // Still the start's view: its JOIN crossed the start's REC_RESUME (a busy coordinator
       // answers late), or that frame was lost. It never ran, so nothing is rolled back: it
       // gets the start again.
@@ -178,11 +184,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
     } else beginRecovery(ft, `node ${x} rejoined`);
     return;
   }
-  if (reborn && ft.phaseV === 'running') {
-    // A spare restarted: frames it was relaying may be lost, as when one crashes (see onSuspicion).
-    beginRecovery(ft, `spare node ${x} restarted`);
-    return;
-  }
+  // A restarted spare simply joins again: frames it was relaying are resent end to end.
   ft.sendCtl(x, FtFrame.VIEW, encodeView({ coord: ft.node, generation: ft.lastCommitted, map: ft.map }));
 }
 
@@ -259,12 +261,14 @@ export function onSuspicion(ft: FtState, x: number): void {
       return;
     }
   }
-  // Every board of the domain concerns the run, spares included: a spare may relay members'
-  // frames (ring, line), and the frames queued on its links die with it; MCAPI does not send
-  // them again, so the only safe answer is the rollback a member's failure gets (new epoch,
-  // new runs, fresh DSM ports). `watched` holds the members, the spares heard and the boards
-  // of a recovery.
   if (!watched(ft).includes(x) || ft.phaseV === 'joining') return;
+  // A spare holds no rank. It may relay members' frames (ring, line), but the network
+  // delivers end to end (docs/PROTOCOL.md §8): what died queued on its links is sent again
+  // along the new route. So a spare's failure costs no rollback; it only leaves the spares.
+  if (!membersOf(ft.map).includes(x) && ft.rec === null && ft.part === null) {
+    ft.hal.log('info', `ft: spare node ${x} is gone; no recovery needed`);
+    return;
+  }
   const c = ft.candidate();
   if (c === ft.node) beginRecovery(ft, `node ${x} failed`);
   else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.incarnation ?? 0) }));

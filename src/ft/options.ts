@@ -26,6 +26,8 @@ export interface FtOptions {
   checkpointTimeoutMs?: number;
   /** How long a recovery phase may take before the coordinator starts over without the silent boards (ms). Default 30000. */
   recoveryTimeoutMs?: number;
+  /** A board cut off from the majority of its view (no quorum) halts itself after this long (ms). Default 30000. */
+  quorumWaitMs?: number;
   /** Take a checkpoint at every `checkpointEvery`-th opportunity (0: only when asked). Default 0. */
   checkpointEvery?: number;
   /** `ckpt now`: checkpoint at the opportunity this far past the furthest board's progress. Default 2. */
@@ -77,6 +79,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     startGraceMs: int(o, 'startGraceMs', 10_000, 0, 3_600_000),
     checkpointTimeoutMs: int(o, 'checkpointTimeoutMs', 30_000, 1, 3_600_000),
     recoveryTimeoutMs: int(o, 'recoveryTimeoutMs', 30_000, 1, 3_600_000),
+    quorumWaitMs: int(o, 'quorumWaitMs', 30_000, 1, 3_600_000),
     checkpointEvery: int(o, 'checkpointEvery', 0, 0, 1_000_000_000),
     requestMargin: int(o, 'requestMargin', 2, 1, 1_000_000),
     window: int(o, 'window', 4, 1, 32),

@@ -11,6 +11,7 @@ import { planRecovery } from './plan.js';
 import { FtRun } from './run.js';
 import { sourceOfImage } from './stream.js';
 import type { FtRecoveryFigures } from './types.js';
+import { hasQuorum, standAside } from './quorum.js';
 import { membersOf, ranksOf, wardsOf } from './view.js';
 import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
@@ -62,6 +63,10 @@ export function beginRecovery(ft: FtState, why: string): void {
     if (p.heard && !p.suspected && p.hash === ft.versionHash && p.role !== Role.STOPPED && !ft.refused.has(p.node)) live.add(p.node);
   }
   if (ft.startup !== null) for (const n of ft.startup) if (!ft.detector.isSuspected(n)) live.add(n);
+  if (!hasQuorum(ft, live)) {
+    standAside(ft, live.size);
+    return;
+  }
   const participants = [...live].sort((a, b) => a - b);
   if (ft.recoveryStartedAt < 0) ft.recoveryStartedAt = now;
   ft.recoveryProgress = Math.max(ft.recoveryProgress, ft.progressNow());

@@ -141,6 +141,11 @@ export class FtState {
   tickTimer = -1;
   lastTick = -1;
   lastJoinAt = -Infinity;
+  /** Left its run for lack of a quorum (quorum.ts): judges nobody until it is admitted again. */
+  isolated = false;
+  isolatedSince = 0;
+  /** Members heard running (a member heartbeat with progress) in this epoch: a JOIN from one means it lost its run. */
+  readonly seenRunning = new Set<number>();
   joinTarget = -1;
   readonly refused = new Set<number>();
 
@@ -191,7 +196,7 @@ export class FtState {
   };
   readonly recoveries: FtRecoveryFigures[] = [];
   readonly counters = {
-    heartbeatsSent: 0, heartbeatsReceived: 0, suspicions: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
+    heartbeatsSent: 0, heartbeatsReceived: 0, suspicions: 0, noQuorum: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
   };
   peakBytes = 0;
   roundPeakMultiple = 0;
@@ -374,6 +379,7 @@ export class FtState {
 
   /** Move to `epoch` (never down): the network drops older frames from now on. */
   setEpoch(epoch: number): void {
+    if (epoch !== this.epochV) this.seenRunning.clear();
     this.epochV = epoch;
     this.net.epoch = epoch;
     if (epoch > this.maxEpochSeen) this.maxEpochSeen = epoch;
@@ -385,6 +391,7 @@ export class FtState {
   enterPhase(phase: FtPhase): void {
     this.changes++;
     this.phaseV = phase;
+    if (phase !== 'joining') this.isolated = false;
     this.revokeRuns();
     // Promises of the revoked runs' rounds are left unsettled: their main has stopped for good.
     this.rounds.clear();

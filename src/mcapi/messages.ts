@@ -393,6 +393,21 @@ export class MessageEngine {
   }
 
   /** Complete a message's request and forget it. */
+  /**
+   * The network gave up on `node` (it restarted, or acknowledged nothing for the net's
+   * e2eGiveUpMs; docs/PROTOCOL.md §8): every send to it that is not complete ends with
+   * MCAPI_ERR_TRANSMISSION — its delivery cannot be confirmed — instead of waiting forever.
+   */
+  unreachable(node: number): void {
+    const peer = this.peers.get(node);
+    if (peer === undefined) return;
+    const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
+    for (const om of [...peer.queue, ...peer.out.values()]) {
+      if (om.zombie) this.forget(om);
+      else this.finish(om, Status.MCAPI_ERR_TRANSMISSION, why);
+    }
+  }
+
   private finish(om: OutMsg, status: StatusCode, detail?: string): void {
     const core = this.core;
     const peer = om.peer;

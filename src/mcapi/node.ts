@@ -177,6 +177,15 @@ export class McapiNode {
   }
 
   /**
+   * The network reports that frames for `node` will never be delivered (NetLayer
+   * onUndeliverable, docs/PROTOCOL.md §8): pending message sends to it end with
+   * MCAPI_ERR_TRANSMISSION. Not part of the C API; the board wires it.
+   */
+  peerUnreachable(node: number): void {
+    if (this.core.initialized) this.msg.unreachable(node);
+  }
+
+  /**
    * mcapi_finalize: every pending request fails with MCAPI_ERR_REQUEST_CANCELLED, open channels
    * are closed towards their peers, endpoints are deleted. initialize may be called again.
    */

@@ -10,8 +10,9 @@ import type { Clock, HalLink, LinkKind } from '../hal.js';
 import { copyBytes } from '../wire/bytes.js';
 import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
+import type { FrameAuth } from '../wire/auth.js';
 import {
-  FLAG_ACK_VALID, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, emptyFrame,
+  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE, emptyFrame,
 } from '../wire/frame.js';
 import type { FrameCodec, FrameFields } from '../wire/frame.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH, readU32, writeHello } from './control.js';
@@ -41,6 +42,8 @@ export interface LinkHost {
   readonly clock: Clock;
   readonly opts: ResolvedNetOptions;
   readonly stats: NetLayerStats;
+  /** The domain key's MAC (docs/PROTOCOL.md §13), null when the domain has no key. */
+  readonly auth: FrameAuth | null;
   epoch(): number;
   /** A whole frame taken off the link (deframed), before it is decoded. */
   ingress(link: HopLink, frame: Uint8Array): void;
@@ -71,6 +74,13 @@ export class HopLink {
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
   private readonly lossThreshold: number;
   private readonly rxFields: FrameFields = emptyFrame();
+
+  /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
+  private txExt = 0;
+  private rxExt = 0;
+  private readonly slotExt = new Float64Array(256);
+  private signExt = 0;
+  private readonly signer: ((frame: Uint8Array) => void) | null;
 
   private lastWrite = -Infinity;
   private localSession = 0;
@@ -107,7 +117,7 @@ export class HopLink {
     this.kind = hal.kind;
     this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
     this.stats = newLinkStats(hal.index, hal.kind);
-    const maxFrame = FRAME_OVERHEAD + host.opts.maxPayload;
+    const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload + (host.auth !== null ? TAG_SIZE : 0);
     if (hal.kind === 'stream') {
       this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes);
       this.wireBuf = new Uint8Array(1 + cobsEncodedLength(maxFrame));
@@ -115,7 +125,9 @@ export class HopLink {
       this.deframer = null;
       this.wireBuf = null;
     }
-    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
+    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + TAG_SIZE + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
+    const auth = host.auth;
+    this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
     this.rto = host.opts.rtoMs;
     this.rtxDeadline = new Deadline(host.clock, () => this.onRetransmitTimeout());
@@ -158,6 +170,11 @@ export class HopLink {
 
   /** A decoded, validated frame of our domain that arrived on this link. */
   onFrame(f: FrameFields, bytes: Uint8Array): void {
+    if (!this.authentic(f, bytes)) {
+      this.stats.authFailed++;
+      this.host.stats.authFailed++;
+      return;
+    }
     this.lastHeard = this.host.clock.now();
     this.stats.framesIn++;
     if (f.type === FrameType.HELLO) {
@@ -179,6 +196,28 @@ export class HopLink {
       this.stats.malformed++;
       this.host.stats.malformed++;
     }
+  }
+
+  /**
+   * With a domain key: the frame must carry a MAC that is right for this link's sessions and
+   * the frame's extended sequence number. Forged, altered and replayed frames fail here (a
+   * sequenced frame before the link is up is left to the noSession rule: it is not taken).
+   * Without a key, an authenticated frame cannot be checked and is not taken either.
+   */
+  private authentic(f: FrameFields, bytes: Uint8Array): boolean {
+    const auth = this.host.auth;
+    const tagged = (bytes[0] & FLAG_AUTH) !== 0;
+    if (auth === null) return !tagged;
+    if (!tagged) return false;
+    if (f.type === FrameType.HELLO) return auth.verify(bytes, 0, 0, 0);
+    const sequenced = (f.flags & FLAG_SEQ_VALID) !== 0;
+    if (!this.up) return sequenced || auth.verify(bytes, this.peerSession, this.localSession, 0);
+    let ext = 0;
+    if (sequenced) {
+      const d = (f.lseq - this.expected) & 0xff;
+      ext = d < this.host.opts.window ? this.rxExt + d : this.rxExt - ((this.expected - f.lseq) & 0xff);
+    }
+    return auth.verify(bytes, this.peerSession, this.localSession, ext);
   }
 
   /** Periodic: declare a silent neighbour gone, then say HELLO. */
@@ -280,6 +319,8 @@ export class HopLink {
     this.host.stats.linkDropped += dropped;
     this.base = 0;
     this.next = 0;
+    this.txExt = 0;
+    this.rxExt = 0;
     this.timeouts = 0;
     this.rto = this.currentRto();
     this.rtxDeadline.cancel();
@@ -307,6 +348,7 @@ export class HopLink {
     this.sentAt[s] = now;
     this.retransmitted[s] = 0;
     this.sacked[s] = 0;
+    this.slotExt[s] = this.txExt++;
     this.next = (s + 1) & 0xff;
     this.transmit(s);
     if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
@@ -314,7 +356,8 @@ export class HopLink {
 
   private transmit(s: number): void {
     const frame = this.slots[s] as Uint8Array;
-    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL], this.crc);
+    this.signExt = this.slotExt[s];
+    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL], this.crc, this.signer);
     this.ackSent();
     this.write(frame);
   }
@@ -415,6 +458,7 @@ export class HopLink {
     const d = (seq - this.expected) & 0xff;
     if (d === 0) {
       this.expected = (seq + 1) & 0xff;
+      this.rxExt++;
       this.ackOwed++;
       // A datagram is the HAL's gift (HalLink.onReceive); a deframed frame lives in a reused buffer.
       this.host.receive(this, bytes, f, this.deframer === null);
@@ -424,6 +468,7 @@ export class HopLink {
         this.held[this.expected] = null;
         this.heldCount--;
         this.expected = (this.expected + 1) & 0xff;
+        this.rxExt++;
         this.ackOwed++;
         this.host.codec.decode(held, this.rxFields, false, true);
         this.host.receive(this, held, this.rxFields, true);
@@ -491,7 +536,13 @@ export class HopLink {
     c.dstPort = 0;
     c.epoch = this.host.epoch();
     c.payload = payload ?? this.ctrlBuf.subarray(0, 0);
-    const frame = this.host.codec.encode(c, this.ctrlBuf, 0, true, this.crc);
+    const auth = this.host.auth;
+    const frame = this.host.codec.encode(c, this.ctrlBuf, 0, auth === null, this.crc, auth !== null);
+    if (auth !== null) {
+      if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);
+      else auth.sign(frame, this.localSession, this.peerSession, 0);
+      this.host.codec.seal(frame, this.crc);
+    }
     if (this.up) this.ackSent();
     this.write(frame);
   }

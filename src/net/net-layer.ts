@@ -7,13 +7,15 @@
  * callbacks (bytes in, timers); see docs/PROTOCOL.md for the rules it implements.
  */
 import type { Clock, HalLink } from '../hal.js';
+import { FrameAuth, parseDomainKey } from '../wire/auth.js';
 import { copyBytes } from '../wire/bytes.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, OFF_TTL, emptyFrame } from '../wire/frame.js';
+import { FLAG_SEQ_VALID, FRAME_OVERHEAD, FrameCodec, OFF_TTL, TAG_SIZE, emptyFrame } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { decodeLsa, encodeLsa } from './control.js';
 import type { Lsa } from './control.js';
 import { Deadline } from './deadline.js';
+import { E2E_HEADER, E2eLayer } from './e2e.js';
 import { resolveFault } from './fault.js';
 import type { IngressFault, ResolvedFault } from './fault.js';
 import { Fifo } from './fifo.js';
@@ -105,6 +107,14 @@ export class NetLayer implements Net {
   private readonly delayDeadline: Deadline;
   private waiters: Waiter[] = [];
   private started = false;
+  private readonly e2e: E2eLayer;
+  /** The domain key's MAC; null for a domain without a key. */
+  private readonly auth: FrameAuth | null;
+  /**
+   * Called when frames this layer accepted for `node` will never be delivered (the node
+   * restarted, was declared dead with `abandon`, or acknowledged nothing for e2eGiveUpMs).
+   */
+  onUndeliverable: ((node: number, frames: number) => void) | null = null;
 
   constructor(links: readonly HalLink[], clock: Clock, options: NetOptions) {
     const opts = resolveNetOptions(options);
@@ -113,14 +123,17 @@ export class NetLayer implements Net {
     this.node = opts.node;
     this.epoch = opts.epoch;
     this.clock = clock;
-    this.codec = new FrameCodec(opts.maxPayload, opts.crcSlices, opts.bytes);
+    // maxPayload is what the layers above may send; a unicast frame carries the e2e prefix too.
+    this.codec = new FrameCodec(opts.maxPayload + E2E_HEADER, opts.crcSlices, opts.bytes);
     this.reachableNodes = [opts.node];
+    this.auth = opts.domainKey === null ? null : new FrameAuth(parseDomainKey(opts.domainKey, 'net option domainKey'));
+    const tag = this.auth === null ? 0 : TAG_SIZE;
     this.bcastNext = Math.floor(opts.random() * 0x10000) & 0xffff;
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
-      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + opts.maxPayload) {
+      if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + tag + E2E_HEADER + opts.maxPayload) {
         throw new RangeError(
-          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + opts.maxPayload} bytes): ` +
+          `links[${i}].mtu ${l.mtu} is below the largest frame (${FRAME_OVERHEAD + tag + E2E_HEADER + opts.maxPayload} bytes): ` +
           'raise the datagram link mtu or lower the net option maxPayload',
         );
       }
@@ -132,6 +145,7 @@ export class NetLayer implements Net {
       clock,
       opts,
       stats: this.st,
+      auth: this.auth,
       epoch: () => this.epoch & 0xffff,
       ingress: (link, frame) => this.ingress(link, frame),
       receive: (link, frame, f, owned) => this.receive(link, frame, f, owned),
@@ -143,6 +157,20 @@ export class NetLayer implements Net {
     this.helloDeadline = new Deadline(clock, () => this.onHelloTimer());
     this.lsaDeadline = new Deadline(clock, () => this.onLsaTimer());
     this.delayDeadline = new Deadline(clock, () => this.flushDelayed());
+    this.e2e = new E2eLayer({
+      clock,
+      opts,
+      stats: this.st,
+      transmit: (dst, frame) => {
+        const hop = this.route(dst);
+        return hop !== null && hop.enqueue(frame, 'local');
+      },
+      sendAck: (dst, payload) => this.sendE2eAck(dst, payload),
+      undeliverable: (node, frames) => {
+        this.options.log('warn', `net: ${frames} frame(s) for node ${node} will not be delivered`);
+        if (this.onUndeliverable !== null) this.onUndeliverable(node, frames);
+      },
+    });
   }
 
   /** Install the receive callbacks, advertise ourselves and start discovery. */
@@ -170,6 +198,7 @@ export class NetLayer implements Net {
     this.helloDeadline.stop();
     this.lsaDeadline.stop();
     this.delayDeadline.stop();
+    this.e2e.stop();
   }
 
   // --- the Net contract ---------------------------------------------------------------------
@@ -184,21 +213,43 @@ export class NetLayer implements Net {
       checkInt('frame.dstPort', dstPort, 0, 0xffff);
     }
     if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
-    const room = this.options.maxPayload - (frame.dst === BROADCAST_NODE ? BCAST_HEADER : 0);
+    const bcast = frame.dst === BROADCAST_NODE;
+    const room = this.options.maxPayload - (bcast ? BCAST_HEADER : 0);
     if (frame.payload.length > room) {
       throw new RangeError(
         `frame.payload is ${frame.payload.length} bytes, more than ${room} (maxPayload ${this.options.maxPayload}` +
-        `${frame.dst === BROADCAST_NODE ? `, less ${BCAST_HEADER} for a broadcast` : ''})`,
+        `${bcast ? `, less ${BCAST_HEADER} for a broadcast` : ''})`,
       );
     }
     if (frame.dst === this.node) return this.sendLocal(frame);
     if (!this.started) return this.refuse();
-    if (frame.dst === BROADCAST_NODE) return this.sendBroadcast(frame);
-    const bytes = this.build(frame, frame.payload);
+    if (bcast) return this.sendBroadcast(frame);
     const hop = this.route(frame.dst);
-    if (hop === null || !hop.enqueue(bytes, 'local')) return this.refuse();
+    if (hop === null || !hop.canEnqueue('local')) return this.refuse();
+    if (!this.e2e.canAccept(frame.dst, E2E_HEADER + frame.payload.length)) {
+      this.st.e2eFull++;
+      return false;
+    }
+    const payload = new Uint8Array(E2E_HEADER + frame.payload.length);
+    payload.set(frame.payload, E2E_HEADER);
+    const bytes = this.build(frame, payload);
+    this.e2e.track(frame.dst, bytes);
+    hop.enqueue(bytes, 'local');
     this.st.sent++;
     return true;
+  }
+
+  /**
+   * The layers above declared `node` dead: frames held for it end now as undeliverable
+   * (`onUndeliverable`), and later frames to it start a new end-to-end stream.
+   */
+  abandon(node: number): void {
+    this.e2e.abandon(node);
+  }
+
+  /** Frames accepted by send() and not yet acknowledged end to end (all destinations). */
+  unacknowledged(): number {
+    return this.e2e.heldFrames();
   }
 
   register(first: number, last: number, handler: NetHandler): void {
@@ -360,16 +411,25 @@ export class NetLayer implements Net {
     }
     if (f.type === FrameType.LSA) {
       this.onLsa(link, f);
+    } else if (f.type === FrameType.E2E_ACK && f.dst !== BROADCAST_NODE) {
+      if (f.dst !== this.node) this.forward(bytes, f, owned);
+      else if (!this.e2e.onAckFrame(f.src, f.payload)) this.malformedFrame(link);
     } else if (f.type < FIRST_UPPER_TYPE) {
-      this.st.malformed++;
-      link.stats.malformed++;
+      this.malformedFrame(link);
     } else if (f.dst === this.node) {
-      this.deliver(f, owned ? f.payload : copyBytes(f.payload));
+      const p = f.payload;
+      if (p.length < E2E_HEADER) this.malformedFrame(link);
+      else if (this.e2e.accept(f.src, p)) this.deliver(f, owned ? p.subarray(E2E_HEADER) : p.slice(E2E_HEADER));
     } else if (f.dst === BROADCAST_NODE) {
       this.onBroadcast(link, bytes, f, owned);
     } else {
       this.forward(bytes, f, owned);
     }
+  }
+
+  private malformedFrame(link: HopLink): void {
+    this.st.malformed++;
+    link.stats.malformed++;
   }
 
   private onBroadcast(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
@@ -507,6 +567,25 @@ export class NetLayer implements Net {
     return true;
   }
 
+  private sendE2eAck(dst: number, payload: Uint8Array): void {
+    const hop = this.route(dst);
+    if (hop === null) return; // the sender resends, and is acknowledged then
+    const t = this.tx;
+    t.flags = 0;
+    t.type = FrameType.E2E_ACK;
+    t.lseq = 0;
+    t.lack = 0;
+    t.domain = this.domain;
+    t.src = this.node;
+    t.dst = dst;
+    t.ttl = this.options.ttl;
+    t.srcPort = 0;
+    t.dstPort = 0;
+    t.epoch = this.epoch & 0xffff;
+    t.payload = payload;
+    hop.enqueue(this.codec.encode(t, undefined, 0, false, true, this.auth !== null), 'control');
+  }
+
   /** A fresh frame from this node; hop fields and CRC are filled in per transmission. */
   private build(frame: Omit<NetFrame, 'src' | 'epoch'>, payload: Uint8Array): Uint8Array {
     const t = this.tx;
@@ -522,7 +601,7 @@ export class NetLayer implements Net {
     t.dstPort = frame.dstPort;
     t.epoch = this.epoch & 0xffff;
     t.payload = payload;
-    return this.codec.encode(t, undefined, 0, false);
+    return this.codec.encode(t, undefined, 0, false, true, this.auth !== null);
   }
 
   private route(dst: number): HopLink | null {
@@ -555,6 +634,7 @@ export class NetLayer implements Net {
   }
 
   private linkChanged(hop: HopLink): void {
+    this.e2e.routeChanged();
     const neighbours = this.upNeighbours();
     const originated = !sameList(this.db.get(this.node)?.neighbours, neighbours);
     if (originated) this.originate();
@@ -623,7 +703,7 @@ export class NetLayer implements Net {
     t.dstPort = 0;
     t.epoch = this.epoch & 0xffff;
     t.payload = encodeLsa(lsa);
-    if (hop.enqueue(this.codec.encode(t, undefined, 0, false), 'control')) this.st.lsaOut++;
+    if (hop.enqueue(this.codec.encode(t, undefined, 0, false, true, this.auth !== null), 'control')) this.st.lsaOut++;
   }
 
   private recompute(): void {

@@ -2,6 +2,7 @@
  * NetLayer options, their defaults and validation. Every limit the layer enforces is here so
  * that it can be configured, reported (NetLayer.options) and written down (docs/PROTOCOL.md).
  */
+import { parseDomainKey } from '../wire/auth.js';
 import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';
 
@@ -25,7 +26,10 @@ export interface NetOptions {
   maxRetries?: number;
   /** Frames waiting (beyond the window) per link; send/forward fails beyond it. Default 32. */
   maxQueue?: number;
-  /** Largest payload (bytes, 264..65535). Default 4200: a 4 KiB page plus upper-layer headers. */
+  /**
+   * Largest payload the layers above may send (bytes, 264..65535). Default 4200: a 4 KiB page
+   * plus upper-layer headers. A unicast frame carries 12 bytes of end-to-end prefix on top.
+   */
   maxPayload?: number;
   /** HELLO period on every link (ms). Default 500. */
   helloMs?: number;
@@ -54,6 +58,25 @@ export interface NetOptions {
   datagramCrc?: boolean;
   /** The target's native byte helpers (Hal.bytes): CRC-32 and COBS use them when present. Default: none. */
   bytes?: NativeBytes;
+  /** End-to-end delivery (docs/PROTOCOL.md §8): frames held unacknowledged per destination. Default 32. */
+  e2eWindow?: number;
+  /** Bytes of frames held unacknowledged, all destinations together (send() refuses beyond). Default 65536. */
+  e2eMaxBytes?: number;
+  /** First end-to-end timeout before a round trip was measured (ms). Default 1000. */
+  e2eRtoMs?: number;
+  /** Floor and ceiling of the adaptive end-to-end timeout and its backoff (ms). Defaults 250 and 8000. */
+  e2eMinRtoMs?: number;
+  e2eMaxRtoMs?: number;
+  /** A destination that acknowledges nothing this long is given up: its held frames fail (ms). Default 30000. */
+  e2eGiveUpMs?: number;
+  /** Longest delay of a standalone E2E_ACK when no frame goes back to ride on (ms). Default 50. */
+  e2eAckDelayMs?: number;
+  /**
+   * The domain key (docs/PROTOCOL.md §13): 32 hex digits, the same on every board of the
+   * domain. Every frame then carries a SipHash-2-4 MAC; frames without the right one are
+   * dropped (`authFailed`). Default null: no key, no MAC.
+   */
+  domainKey?: string | null;
   /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
@@ -64,6 +87,8 @@ export type ResolvedNetOptions = Required<NetOptions>;
 export const MIN_MAX_PAYLOAD = 264;
 /** Sequence numbers are 8 bits; a window above half the space could not tell new from old. */
 export const MAX_WINDOW = 64;
+/** End-to-end sequence numbers are 16 bits; a window this far below half the space is unambiguous. */
+export const E2E_MAX_WINDOW = 1024;
 
 function int(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -97,6 +122,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   const helloMs = ms('helloMs', o.helloMs ?? 500, 1);
   const minRtoMs = ms('minRtoMs', o.minRtoMs ?? 20, 1);
   const maxRtoMs = ms('maxRtoMs', o.maxRtoMs ?? 2000, minRtoMs);
+  const e2eMinRtoMs = ms('e2eMinRtoMs', o.e2eMinRtoMs ?? 250, 1);
   if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
   if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
   return {
@@ -121,6 +147,14 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     crcSlices: slices(o.crcSlices),
     datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),
     bytes: o.bytes ?? {},
+    e2eWindow: int('e2eWindow', o.e2eWindow ?? 32, 1, E2E_MAX_WINDOW),
+    e2eMaxBytes: int('e2eMaxBytes', o.e2eMaxBytes ?? 65536, 1, 1 << 30),
+    e2eRtoMs: ms('e2eRtoMs', o.e2eRtoMs ?? 1000, 1),
+    e2eMinRtoMs,
+    e2eMaxRtoMs: ms('e2eMaxRtoMs', o.e2eMaxRtoMs ?? 8000, e2eMinRtoMs),
+    e2eGiveUpMs: ms('e2eGiveUpMs', o.e2eGiveUpMs ?? 30000, 1),
+    e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 50, 0),
+    domainKey: o.domainKey === undefined || o.domainKey === null ? null : (parseDomainKey(o.domainKey, 'net option domainKey'), o.domainKey),
     log: o.log ?? silent,
   };
 }

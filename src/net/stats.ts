@@ -31,6 +31,26 @@ export interface NetLayerStats extends NetStats {
   lsaOut: number;
   /** Times the set of reachable nodes changed. */
   topologyChanges: number;
+  /** End-to-end layer (docs/PROTOCOL.md §8): frames sent again because no ack came in time or a route changed. */
+  e2eResent: number;
+  /** Frames received a second time end to end (dropped), and frames ahead of a gap (dropped, resent later). */
+  e2eDuplicates: number;
+  e2eOutOfOrder: number;
+  /** Frames of a stream the receiver retired (a late copy from before a restart of the stream). */
+  e2eStale: number;
+  /** Streams adopted by this node as a receiver (a new sender, or a sender's new incarnation). */
+  e2eStreams: number;
+  /** Standalone E2E_ACK frames sent (acks riding on data frames are free). */
+  e2eAcksOut: number;
+  /** Frames refused by send() because the end-to-end window or memory was full. */
+  e2eFull: number;
+  /** Accepted frames that will never be delivered (definite failure): the destination restarted, was declared dead, or acknowledged nothing for e2eGiveUpMs. */
+  e2eAbandoned: number;
+  /** Destinations given up after e2eGiveUpMs without an ack; destinations found restarted. */
+  e2eGivenUp: number;
+  e2eResets: number;
+  /** Domain key (docs/PROTOCOL.md §13): frames dropped for a missing or wrong MAC — forged, altered, replayed, or from a board without the key. */
+  authFailed: number;
 }
 
 export interface LinkStats {
@@ -57,6 +77,8 @@ export interface LinkStats {
   dropped: number;
   faultDropped: number;
   wrongDomain: number;
+  /** Frames dropped for a missing or wrong MAC (domain key). */
+  authFailed: number;
   /** Stream links: frames longer than the largest frame, and frames cut short by a delimiter. */
   overruns: number;
   garbage: number;
@@ -76,6 +98,8 @@ export function newNetLayerStats(): NetLayerStats {
     malformed: 0, stale: 0, unroutable: 0, sent: 0, delivered: 0, unhandled: 0,
     handlerErrors: 0, duplicates: 0, linkDropped: 0, faultDropped: 0, wrongDomain: 0,
     ttlExpired: 0, broadcastRejected: 0, lsaIn: 0, lsaOut: 0, topologyChanges: 0,
+    e2eResent: 0, e2eDuplicates: 0, e2eOutOfOrder: 0, e2eStale: 0, e2eStreams: 0, e2eAcksOut: 0,
+    e2eFull: 0, e2eAbandoned: 0, e2eGivenUp: 0, e2eResets: 0, authFailed: 0,
   };
 }
 
@@ -83,7 +107,7 @@ export function newLinkStats(index: number, kind: LinkKind): LinkStats {
   return {
     index, kind, up: false, peer: -1, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0,
     retransmits: 0, malformed: 0, duplicates: 0, outOfOrder: 0, noSession: 0, dropped: 0,
-    faultDropped: 0, wrongDomain: 0, overruns: 0, garbage: 0, ups: 0, downs: 0, inflight: 0,
+    faultDropped: 0, wrongDomain: 0, authFailed: 0, overruns: 0, garbage: 0, ups: 0, downs: 0, inflight: 0,
     queued: 0, rtoMs: 0, srttMs: -1,
   };
 }

@@ -8,6 +8,7 @@ export const FrameType = {
   LINK_ACK: 0x01, // acknowledgement; payload: optional selective-ack bitmap (docs/PROTOCOL.md)
   HELLO: 0x02, // neighbour discovery on one link
   LSA: 0x03, // link-state advertisement, flooded
+  E2E_ACK: 0x04, // end-to-end acknowledgement, routed to one node (docs/PROTOCOL.md §8)
   // 0x10-0x2f: MCAPI
   MCAPI_FIRST: 0x10,
   MCAPI_LAST: 0x2f,

@@ -1,8 +1,9 @@
 /**
- * Frame format v1, the same on every link (docs/PROTOCOL.md is normative):
+ * Frame format v2, the same on every link (docs/PROTOCOL.md is normative; v2 = v1 plus the
+ * end-to-end prefix of unicast upper-layer payloads, §8):
  *
  *   off size field
- *   0   1    version (high nibble = 1) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
+ *   0   1    version (high nibble = 2) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
  *            bit2 NO_CRC)
  *   1   1    type            2 1 lseq      3 1 lack        4 1 domain
  *   5   1    src node        6 1 dst node  7 1 ttl
@@ -21,15 +22,22 @@ import { Crc32 } from './crc32.js';
 import type { CrcSlices } from './crc32.js';
 import type { NativeBytes } from './native.js';
 
-export const FRAME_VERSION = 1;
+export const FRAME_VERSION = 2;
 export const FLAG_ACK_VALID = 0x1;
 export const FLAG_SEQ_VALID = 0x2;
 /** The CRC field is not set: the link's transport checks frames (datagram links only). */
 export const FLAG_NO_CRC = 0x4;
+/**
+ * The frame carries an 8-byte MAC (SipHash-2-4) between payload and CRC: the domain has a key
+ * (docs/PROTOCOL.md §13). A link matter like NO_CRC: not one of the fields.
+ */
+export const FLAG_AUTH = 0x8;
+/** Size of the MAC of an authenticated frame. */
+export const TAG_SIZE = 8;
 /** Flag bits a frame's fields carry (`FrameFields.flags`). */
 export const FLAGS_FIELDS = FLAG_ACK_VALID | FLAG_SEQ_VALID;
-/** Flag bits a v1 receiver understands; a frame with any other bit set is malformed. */
-export const FLAGS_KNOWN = FLAGS_FIELDS | FLAG_NO_CRC;
+/** Flag bits a v2 receiver understands. */
+export const FLAGS_KNOWN = FLAGS_FIELDS | FLAG_NO_CRC | FLAG_AUTH;
 export const HEADER_SIZE = 16;
 export const CRC_SIZE = 4;
 export const FRAME_OVERHEAD = HEADER_SIZE + CRC_SIZE;
@@ -143,7 +151,7 @@ export class FrameCodec {
    * CRC computed) later by `setHop`. `crc = false` seals it as NO_CRC (datagram links whose
    * transport checks frames).
    */
-  encode(f: FrameFields, out?: Uint8Array, offset = 0, seal = true, crc = true): Uint8Array {
+  encode(f: FrameFields, out?: Uint8Array, offset = 0, seal = true, crc = true, tag = false): Uint8Array {
     // `(v & m) === v` holds exactly for the integers 0..m (not for NaN, fractions, negatives
     // or non-numbers): one cheap test per field, and the slow path only to name the bad one.
     if (
@@ -158,14 +166,15 @@ export class FrameCodec {
     if (n > this.maxPayload) {
       throw new RangeError(`frame.payload is ${n} bytes, more than maxPayload ${this.maxPayload}`);
     }
-    const total = FRAME_OVERHEAD + n;
+    const tail = tag ? CRC_SIZE + TAG_SIZE : CRC_SIZE;
+    const total = HEADER_SIZE + n + tail;
     let frame: Uint8Array;
     const concat = out === undefined && n >= SPLICE_MIN ? this.concat : undefined;
     if (concat !== undefined) {
       // XS: header, payload and CRC room joined by memcpy instead of an element-wise set().
       const head = new Uint8Array(HEADER_SIZE);
       writeHeader(f, n, head, 0);
-      frame = new Uint8Array(concat.call(head.buffer as ArrayBuffer, ownBuffer(f.payload), new ArrayBuffer(CRC_SIZE)));
+      frame = new Uint8Array(concat.call(head.buffer as ArrayBuffer, ownBuffer(f.payload), new ArrayBuffer(tail)));
     } else {
       const buf = out ?? new Uint8Array(total);
       if (offset < 0 || offset + total > buf.length) {
@@ -175,6 +184,7 @@ export class FrameCodec {
       buf.set(f.payload, offset + HEADER_SIZE);
       frame = buf.subarray(offset, offset + total);
     }
+    if (tag) frame[OFF_VERSION_FLAGS] |= FLAG_AUTH;
     if (seal) this.seal(frame, crc);
     return frame;
   }
@@ -192,11 +202,11 @@ export class FrameCodec {
     if ((vf & 0x0f & ~FLAGS_KNOWN) !== 0) return 'flags';
     const n = bytes[OFF_LENGTH] | (bytes[OFF_LENGTH + 1] << 8);
     if (n > this.maxPayload) return 'too-large';
-    if (len !== FRAME_OVERHEAD + n) return 'length';
+    if (len !== FRAME_OVERHEAD + n + ((vf & FLAG_AUTH) !== 0 ? TAG_SIZE : 0)) return 'length';
     if ((vf & FLAG_NO_CRC) !== 0) {
       if (!allowNoCrc) return 'no-crc';
     } else if (verifyCrc) {
-      const end = HEADER_SIZE + n;
+      const end = len - CRC_SIZE;
       const stored = (bytes[end] | (bytes[end + 1] << 8) | (bytes[end + 2] << 16) | (bytes[end + 3] << 24)) >>> 0;
       if (stored !== this.crc.compute(bytes, 0, end)) return 'crc';
     }
@@ -215,12 +225,16 @@ export class FrameCodec {
     return 'ok';
   }
 
-  /** Rewrite the hop fields of an encoded frame in place and re-seal it (`crc = false`: as NO_CRC). */
-  setHop(frame: Uint8Array, flags: number, lseq: number, lack: number, ttl: number, crc = true): void {
-    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_FIELDS);
+  /**
+   * Rewrite the hop fields of an encoded frame in place and re-seal it (`crc = false`: as
+   * NO_CRC). `sign`, for an authenticated frame, writes its MAC once the hop fields are set.
+   */
+  setHop(frame: Uint8Array, flags: number, lseq: number, lack: number, ttl: number, crc = true, sign: ((frame: Uint8Array) => void) | null = null): void {
+    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_FIELDS) | (frame[OFF_VERSION_FLAGS] & FLAG_AUTH);
     frame[OFF_LSEQ] = lseq;
     frame[OFF_LACK] = lack;
     frame[OFF_TTL] = ttl;
+    if (sign !== null && (frame[OFF_VERSION_FLAGS] & FLAG_AUTH) !== 0) sign(frame);
     this.seal(frame, crc);
   }
 

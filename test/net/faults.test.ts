@@ -179,10 +179,15 @@ test('blockNodes partitions: the blocked neighbour goes away, routes avoid it, a
   t.deepEqual(receivedFrom(net, 1, 2), []);
   t.true(isRange(receivedFrom(net, 1, 3), 5));
   t.true(net.net(3).stats().forwarded >= 5, '3 forwarded them');
-  t.is(net.net(3).linkStats()[1].inflight, 0, 'and 1 acknowledged them');
+  t.true(net.net(2).stats().e2eResent > 0, '2 resends end to end what the partition discarded');
   net.net(1).setIngressFault(null);
   net.net(2).setIngressFault(null);
   t.true(net.runUntil(() => net.net(1).nextHop(2)?.node === 2, 5_000));
+  // Healed: 2's frames, discarded during the partition, arrive — all, in order, once.
+  t.true(net.runUntil(() => receivedFrom(net, 1, 2).length === 5, 20_000));
+  net.run(2_000);
+  t.true(isRange(receivedFrom(net, 1, 2), 5));
+  t.is(net.net(2).unacknowledged(), 0, 'and 1 acknowledged them end to end');
 });
 
 test('option and argument validation names the field', (t) => {
@@ -250,6 +255,8 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   t.truthy(hello);
   const theirSession = new DataView(hello!.payload.buffer).getUint32(0, true);
   const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  // Unicast upper-layer payloads start with the end-to-end prefix (§8): stream, seq, ack stream, ack.
+  const e2e = (seq: number, ...data: number[]): Uint8Array => Uint8Array.from([...u32(0x11223344), seq, 0, 0, 0, 0, 0, 0, 0, ...data]);
   const put = (f: Partial<ReturnType<typeof emptyFrame>>): void => {
     link.onReceive?.(codec.encode({ ...emptyFrame(), domain: 1, src: 7, dst: 255, ttl: 1, ...f }));
   };
@@ -275,7 +282,7 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   t.is(n.linkStats()[0].inflight, 0, 'our ack covered its LSA');
   // 4. A data frame (lseq 1) is delivered; a standalone LINK_ACK with lack 2 follows within ackDelayMs.
   sent.length = 0;
-  put({ type: 0x10, flags: 3, lseq: 1, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: Uint8Array.of(42) });
+  put({ type: 0x10, flags: 3, lseq: 1, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: e2e(0, 42) });
   t.deepEqual(got, [[7, 4, 42]]);
   loop.runUntilTime(loop.now + 5);
   const ack = sent.find((f) => f.type === 0x01);
@@ -285,7 +292,7 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   t.is(ack!.dst, 7);
   // 5. The same frame again is a duplicate: not delivered, acked at once.
   sent.length = 0;
-  put({ type: 0x10, flags: 3, lseq: 1, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: Uint8Array.of(42) });
+  put({ type: 0x10, flags: 3, lseq: 1, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: e2e(0, 42) });
   t.is(got.length, 1);
   t.is(n.stats().duplicates, 1);
   t.is(sent.find((f) => f.type === 0x01)?.lack, 2);
@@ -294,14 +301,17 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   t.true(n.send({ type: 0x10, dst: 7, srcPort: 1, dstPort: 2, payload: Uint8Array.of(9) }));
   const data = sent.find((f) => f.type === 0x10);
   t.deepEqual([data!.flags, data!.lseq, data!.lack, data!.src, data!.dst, data!.ttl], [3, 1, 2, 1, 7, 16]);
+  // Its prefix: its own stream (≠ 0), seq 0, and the ack of our stream riding along (next: 1).
+  t.not(new DataView(data!.payload.buffer).getUint32(0, true), 0);
+  t.deepEqual(Array.from(data!.payload.subarray(4, 13)), [0, 0, ...u32(0x11223344), 1, 0, 9]);
   // 7. Selective acks, receiving: we skip lseq 2 and send 3. It holds 3 and says so at once:
   // lack 2, bitmap bit 0 (lseq 3).
   sent.length = 0;
-  put({ type: 0x10, flags: 3, lseq: 3, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: Uint8Array.of(44) });
+  put({ type: 0x10, flags: 3, lseq: 3, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: e2e(2, 44) });
   t.is(got.length, 1, 'held, not delivered');
   const sack = sent.find((f) => f.type === 0x01);
   t.deepEqual([sack!.lack, ...sack!.payload], [2, 0x01]);
-  put({ type: 0x10, flags: 3, lseq: 2, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: Uint8Array.of(43) });
+  put({ type: 0x10, flags: 3, lseq: 2, lack: 1, src: 7, dst: 1, ttl: 16, srcPort: 4, payload: e2e(1, 43) });
   t.deepEqual(got.map((g) => g[2]), [42, 43, 44], 'the gap filled: both delivered in order');
   // 8. Selective acks, sending: it has lseq 1 in flight; three more go out (2, 3, 4). We ack 1
   // and report holding 3 and 4 (bits 0 and 1): it resends 2 at once, without waiting for a timeout.
@@ -309,7 +319,7 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   t.deepEqual(sent.filter((f) => f.type === 0x10).map((f) => f.lseq), [2, 3, 4]);
   sent.length = 0;
   put({ type: 0x01, flags: 1, lack: 2, src: 7, dst: 1, payload: Uint8Array.of(0x03) });
-  t.deepEqual(sent.filter((f) => f.type === 0x10).map((f) => [f.lseq, f.payload[0]]), [[2, 10]]);
+  t.deepEqual(sent.filter((f) => f.type === 0x10).map((f) => [f.lseq, f.payload[12]]), [[2, 10]]);
   t.is(n.linkStats()[0].retransmits, 1);
   t.is(n.linkStats()[0].inflight, 3);
   put({ type: 0x01, flags: 1, lack: 5, src: 7, dst: 1 });

@@ -78,8 +78,9 @@ test('decode names the reason', (t) => {
     mutate(b);
     return b;
   };
-  t.is(codec.decode(bad((b) => { b[0] = 0x20; }), f), 'version');
-  t.is(codec.decode(bad((b) => { b[0] = 0x18; }), f), 'flags');
+  t.is(codec.decode(bad((b) => { b[0] = 0x10; }), f), 'version', 'a version 1 frame');
+  t.is(codec.decode(bad((b) => { b[0] = 0x30; }), f), 'version');
+  t.is(codec.decode(bad((b) => { b[0] = 0x28; }), f), 'length', 'AUTH promises 8 more bytes (a tag)');
   // NO_CRC: refused unless the frame came over a datagram link; then the CRC field is not read.
   const noCrc = bad((b) => { b[0] |= 0x04; b[17] ^= 0x40; });
   t.is(codec.decode(noCrc, f), 'no-crc');
@@ -88,7 +89,7 @@ test('decode names the reason', (t) => {
   t.is(f.payload[1], 2 ^ 0x40);
   const sealed = good.slice();
   codec.seal(sealed, false);
-  t.is(sealed[0], 0x14);
+  t.is(sealed[0], 0x24);
   t.deepEqual([...sealed.subarray(sealed.length - 4)], [0, 0, 0, 0]);
   codec.seal(sealed, true);
   t.deepEqual(sealed, good, 'sealing with a CRC again gives the original frame');

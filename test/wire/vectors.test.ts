@@ -15,7 +15,7 @@ test('docs/PROTOCOL.md has at least 6 vectors, at least 2 with a COBS form', (t)
 
 test('the vectors cover the network layer types and every upper range', (t) => {
   const types = new Set(vectors.map((v) => v.fields.type));
-  for (const ty of [FrameType.LINK_ACK, FrameType.HELLO, FrameType.LSA]) t.true(types.has(ty));
+  for (const ty of [FrameType.LINK_ACK, FrameType.HELLO, FrameType.LSA, FrameType.E2E_ACK]) t.true(types.has(ty));
   const inRange = (lo: number, hi: number): boolean => vectors.some((v) => v.fields.type >= lo && v.fields.type <= hi);
   t.true(inRange(FrameType.MCAPI_FIRST, FrameType.MCAPI_LAST));
   t.true(inRange(FrameType.DSM_FIRST, FrameType.DSM_LAST));
@@ -62,7 +62,7 @@ for (const v of vectors) {
       t.is(cobsDecode(cobs, dec, 0, cobs.length - 1), v.frame.length);
       t.is(bytesToHex(dec), bytesToHex(v.frame));
       const got: string[] = [];
-      const d = new CobsDeframer(4220, (fr) => got.push(bytesToHex(fr)));
+      const d = new CobsDeframer(4232, (fr) => got.push(bytesToHex(fr)));
       d.push(cobs);
       t.deepEqual(got, [bytesToHex(v.frame)]);
     });

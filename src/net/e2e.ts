@@ -1,0 +1,398 @@
+/**
+ * End-to-end delivery between node pairs (docs/PROTOCOL.md §8): every unicast frame of an
+ * upper layer carries a 12-byte prefix in front of its payload — the sender's stream id and
+ * the frame's sequence number in the stream source -> destination, and a piggybacked
+ * cumulative ack for the reverse stream. The sender keeps each frame until the destination
+ * acknowledges it and resends what is unacknowledged after a timeout, after a route change
+ * (a link went down with frames queued on it, or came back), or when the receiver reports a
+ * gap; the receiver takes frames in sequence, exactly once, and drops duplicates.
+ *
+ * Per-hop ARQ (hop-link.ts) still repairs line noise within a hop in a few ms; this layer
+ * covers what per-hop ARQ loses: frames queued on a link that goes down, dropped at a full
+ * forwarding queue, or discarded during a partition.
+ *
+ * Stream ids (random, never 0) stand for the incarnation of a sender's stream towards one
+ * destination: a rebooted board, or a stream given up, starts a new id at sequence 0, and a
+ * receiver adopts a new id only at sequence 0 and never an id it retired. A receiver that
+ * knows nothing of a stream that was already acknowledged (it rebooted) says so, and the
+ * sender turns what it held into a definite failure (`undeliverable`). So is a destination
+ * that acknowledges nothing for `e2eGiveUpMs`, or one the layers above declare dead.
+ */
+import type { Clock } from '../hal.js';
+import { copyBytes } from '../wire/bytes.js';
+import { HEADER_SIZE } from '../wire/frame.js';
+import { readU32, writeU32 } from './control.js';
+import { Deadline } from './deadline.js';
+import type { ResolvedNetOptions } from './options.js';
+import type { NetLayerStats } from './stats.js';
+
+/** Bytes the e2e prefix adds to every unicast upper-layer frame. */
+export const E2E_HEADER = 12;
+/** E2E_ACK payload: u32 stream, u16 next expected, u8 flags. */
+export const E2E_ACK_LENGTH = 7;
+/** E2E_ACK flag: the sender of the ack holds no state for this stream (it restarted). */
+export const E2E_ACK_UNKNOWN = 0x1;
+/** Stream ids a receiver remembers as retired per source, so a late frame cannot revive one. */
+const RETIRED_IDS = 4;
+/** Serial arithmetic on 16-bit sequence numbers: a distance at or beyond this is "behind". */
+const SEQ_HALF = 0x8000;
+
+const P_STREAM = HEADER_SIZE;
+const P_SEQ = HEADER_SIZE + 4;
+const P_ACK_STREAM = HEADER_SIZE + 6;
+const P_ACK = HEADER_SIZE + 10;
+
+interface Held {
+  frame: Uint8Array;
+  sentAt: number;
+  resent: boolean;
+}
+
+interface TxStream {
+  id: number;
+  /** Sequence number of held[0]. */
+  base: number;
+  next: number;
+  held: Held[];
+  /** The destination acknowledged something of this stream (so an UNKNOWN means it restarted). */
+  acked: boolean;
+  resendAt: number;
+  lastResend: number;
+  rto: number;
+  srtt: number;
+  rttvar: number;
+  lastProgress: number;
+}
+
+interface RxStream {
+  id: number;
+  expected: number;
+  retired: number[];
+  /** An ack is owed (sent by the next frame to that node, or a standalone E2E_ACK). */
+  owed: boolean;
+  /** A stream id this node knows nothing about, to be reported (0: none). */
+  unknown: number;
+}
+
+export interface E2eHost {
+  readonly clock: Clock;
+  readonly opts: ResolvedNetOptions;
+  readonly stats: NetLayerStats;
+  /** Queue an encoded frame (hop fields unset) towards dst; false when there is no room or route. */
+  transmit(dst: number, frame: Uint8Array): boolean;
+  /** Send a standalone E2E_ACK payload to dst (best effort). */
+  sendAck(dst: number, payload: Uint8Array): void;
+  /** Frames accepted for dst will never be delivered (destination gone, restarted or given up). */
+  undeliverable(dst: number, frames: number): void;
+}
+
+export class E2eLayer {
+  private readonly host: E2eHost;
+  private readonly tx = new Map<number, TxStream>();
+  private readonly rx = new Map<number, RxStream>();
+  private heldBytes = 0;
+  private readonly rtxDeadline: Deadline;
+  private readonly ackDeadline: Deadline;
+  private readonly ackPayload = new Uint8Array(E2E_ACK_LENGTH);
+  /** Mixed into stream ids so that a board restarted with the same random seed still differs. */
+  private idSalt: number;
+
+  constructor(host: E2eHost) {
+    this.host = host;
+    this.rtxDeadline = new Deadline(host.clock, () => this.onTimer());
+    this.ackDeadline = new Deadline(host.clock, () => this.flushAcks());
+    this.idSalt = Math.floor(host.clock.now() * 1000) >>> 0;
+  }
+
+  stop(): void {
+    this.rtxDeadline.stop();
+    this.ackDeadline.stop();
+  }
+
+  /** Whether a frame of `length` payload bytes for dst may be accepted now (bounded memory). */
+  canAccept(dst: number, length: number): boolean {
+    const s = this.tx.get(dst);
+    const o = this.host.opts;
+    if (s !== undefined && s.held.length >= o.e2eWindow) return false;
+    return this.heldBytes + length <= o.e2eMaxBytes || this.heldBytes === 0;
+  }
+
+  /**
+   * Number a freshly built frame for dst (prefix at the start of its payload), piggyback the
+   * ack owed to dst, and hold it until acknowledged. Call right before its first transmission.
+   */
+  track(dst: number, frame: Uint8Array): void {
+    const s = this.stream(dst);
+    const now = this.host.clock.now();
+    writeU32(frame, P_STREAM, s.id);
+    frame[P_SEQ] = s.next & 0xff;
+    frame[P_SEQ + 1] = s.next >>> 8;
+    this.piggyback(dst, frame);
+    s.next = (s.next + 1) & 0xffff;
+    if (s.held.length === 0) {
+      s.lastProgress = now;
+      s.resendAt = now + s.rto;
+      this.rtxDeadline.armNoLaterThan(s.resendAt);
+    }
+    s.held.push({ frame, sentAt: now, resent: false });
+    this.heldBytes += frame.length;
+  }
+
+  /**
+   * A unicast upper-layer frame for this node, prefix at payload[0..12). Returns whether its
+   * payload is to be delivered (new and in sequence); acks are processed in any case.
+   */
+  accept(src: number, p: Uint8Array): boolean {
+    const st = this.host.stats;
+    const ackStream = readU32(p, 6);
+    if (ackStream !== 0) this.onAck(src, ackStream, p[10] | (p[11] << 8), false);
+    const id = readU32(p, 0);
+    const seq = p[4] | (p[5] << 8);
+    let r = this.rx.get(src);
+    if (r === undefined || r.id !== id) {
+      if (id === 0 || (r !== undefined && r.retired.includes(id))) {
+        st.e2eStale++;
+        return false;
+      }
+      if (seq !== 0) {
+        // The first frame of a new stream was lost (it will be resent), or we restarted and
+        // know nothing of a stream the sender thinks we know: tell it.
+        st.e2eOutOfOrder++;
+        this.owe(src).unknown = id;
+        return false;
+      }
+      if (r === undefined) {
+        r = { id, expected: 0, retired: [], owed: false, unknown: 0 };
+        this.rx.set(src, r);
+      } else {
+        if (r.id !== 0) r.retired.push(r.id);
+        if (r.retired.length > RETIRED_IDS) r.retired.shift();
+        r.id = id;
+        r.expected = 0;
+      }
+      if (r.unknown === id) r.unknown = 0;
+      st.e2eStreams++;
+    }
+    const d = (seq - r.expected) & 0xffff;
+    this.markOwed(r);
+    if (d === 0) {
+      r.expected = (r.expected + 1) & 0xffff;
+      return true;
+    }
+    if (d < SEQ_HALF) st.e2eOutOfOrder++;
+    else st.e2eDuplicates++;
+    return false;
+  }
+
+  /** An E2E_ACK frame from src. False when its payload is malformed. */
+  onAckFrame(src: number, p: Uint8Array): boolean {
+    if (p.length < E2E_ACK_LENGTH) return false;
+    const stream = readU32(p, 0);
+    if (stream === 0) return false;
+    this.onAck(src, stream, p[4] | (p[5] << 8), (p[6] & E2E_ACK_UNKNOWN) !== 0);
+    return true;
+  }
+
+  /** Routes changed: frames queued on a link that went down may be gone; resend soon. */
+  routeChanged(): void {
+    const now = this.host.clock.now();
+    const guard = this.host.opts.e2eMinRtoMs;
+    for (const s of this.tx.values()) {
+      if (s.held.length === 0 || now - s.lastResend < guard) continue;
+      s.resendAt = now;
+      this.rtxDeadline.armNoLaterThan(now);
+    }
+  }
+
+  /** The layers above declared dst dead: what is held for it will never be delivered. */
+  abandon(dst: number): void {
+    const s = this.tx.get(dst);
+    if (s === undefined || s.held.length === 0) return;
+    this.restart(dst, s);
+  }
+
+  /** Frames held for every destination (diagnostics). */
+  heldFrames(): number {
+    let n = 0;
+    for (const s of this.tx.values()) n += s.held.length;
+    return n;
+  }
+
+  /** Write the ack owed to dst into an outgoing frame's prefix (ack stream 0: none). */
+  piggyback(dst: number, frame: Uint8Array): void {
+    const r = this.rx.get(dst);
+    if (r === undefined || r.id === 0) {
+      writeU32(frame, P_ACK_STREAM, 0);
+      frame[P_ACK] = 0;
+      frame[P_ACK + 1] = 0;
+      return;
+    }
+    writeU32(frame, P_ACK_STREAM, r.id);
+    frame[P_ACK] = r.expected & 0xff;
+    frame[P_ACK + 1] = r.expected >>> 8;
+    r.owed = false;
+  }
+
+  // --- sender ---------------------------------------------------------------------------
+
+  private newId(): number {
+    for (;;) {
+      const id = ((Math.floor(this.host.opts.random() * 0x100000000) ^ this.idSalt) >>> 0);
+      this.idSalt = ((this.idSalt % 0x1000000) * 31 + (id % 0x1000000) + 1) >>> 0;
+      if (id !== 0) return id;
+    }
+  }
+
+  private stream(dst: number): TxStream {
+    let s = this.tx.get(dst);
+    if (s === undefined) {
+      s = {
+        id: this.newId(), base: 0, next: 0, held: [], acked: false, resendAt: 0, lastResend: -Infinity,
+        rto: this.host.opts.e2eRtoMs, srtt: -1, rttvar: 0, lastProgress: 0,
+      };
+      this.tx.set(dst, s);
+    }
+    return s;
+  }
+
+  private onAck(src: number, stream: number, ack: number, unknown: boolean): void {
+    const s = this.tx.get(src);
+    if (s === undefined || s.id !== stream) return;
+    const now = this.host.clock.now();
+    if (unknown) {
+      if (s.acked) {
+        // The destination acknowledged this stream before and now knows nothing of it: it
+        // restarted, and what it had not yet acknowledged is gone with it.
+        this.host.stats.e2eResets++;
+        this.restart(src, s);
+      } else if (s.held.length > 0 && now - s.lastResend >= this.host.opts.e2eMinRtoMs) {
+        s.resendAt = now; // our first frame was lost: resend from sequence 0
+        this.rtxDeadline.armNoLaterThan(now);
+      }
+      return;
+    }
+    const d = (ack - s.base) & 0xffff;
+    if (d === 0 || d > s.held.length) return;
+    s.acked = true;
+    let clean = true;
+    for (let i = 0; i < d; i++) {
+      const h = s.held.shift() as Held;
+      if (h.resent) clean = false;
+      else if (i === d - 1) this.sample(s, now - h.sentAt);
+      this.heldBytes -= h.frame.length;
+    }
+    if (clean) s.rto = this.rto(s);
+    s.base = ack;
+    s.lastProgress = now;
+    if (s.held.length > 0) {
+      s.resendAt = now + s.rto;
+      this.rtxDeadline.armNoLaterThan(s.resendAt);
+    }
+  }
+
+  private sample(s: TxStream, r: number): void {
+    if (s.srtt < 0) {
+      s.srtt = r;
+      s.rttvar = r / 2;
+    } else {
+      s.rttvar = 0.75 * s.rttvar + 0.25 * Math.abs(s.srtt - r);
+      s.srtt = 0.875 * s.srtt + 0.125 * r;
+    }
+  }
+
+  private rto(s: TxStream): number {
+    const o = this.host.opts;
+    if (s.srtt < 0) return o.e2eRtoMs;
+    const v = s.srtt + 4 * s.rttvar;
+    return v < o.e2eMinRtoMs ? o.e2eMinRtoMs : v > o.e2eMaxRtoMs ? o.e2eMaxRtoMs : v;
+  }
+
+  /** Give up what is held for dst (a definite failure) and start a new stream for later frames. */
+  private restart(dst: number, s: TxStream): void {
+    const n = s.held.length;
+    for (const h of s.held) this.heldBytes -= h.frame.length;
+    this.tx.delete(dst);
+    if (n > 0) {
+      this.host.stats.e2eAbandoned += n;
+      this.host.undeliverable(dst, n);
+    }
+  }
+
+  private onTimer(): void {
+    const now = this.host.clock.now();
+    const o = this.host.opts;
+    let next = Infinity;
+    for (const [dst, s] of [...this.tx]) {
+      if (s.held.length === 0) continue;
+      if (now - s.lastProgress >= o.e2eGiveUpMs) {
+        this.host.stats.e2eGivenUp++;
+        this.restart(dst, s);
+        continue;
+      }
+      if (s.resendAt <= now) this.resend(dst, s, now);
+      if (s.resendAt < next) next = s.resendAt;
+    }
+    if (next < Infinity) this.rtxDeadline.arm(next);
+  }
+
+  /**
+   * Go back N: resend every held frame in order (the receiver takes only the next one in
+   * sequence), as far as the first hop's queue takes them; back off the timeout.
+   */
+  private resend(dst: number, s: TxStream, now: number): void {
+    let sent = 0;
+    for (const h of s.held) {
+      const copy = copyBytes(h.frame);
+      this.piggyback(dst, copy);
+      if (!this.host.transmit(dst, copy)) break;
+      h.resent = true;
+      sent++;
+    }
+    this.host.stats.e2eResent += sent;
+    s.lastResend = now;
+    s.rto = Math.min(s.rto * 2, this.host.opts.e2eMaxRtoMs);
+    // Nothing went (no route yet, or the queue is full): try again soon, without backing off more.
+    s.resendAt = now + (sent === 0 ? this.host.opts.e2eMinRtoMs : s.rto);
+  }
+
+  // --- receiver ---------------------------------------------------------------------------
+
+  private owe(src: number): RxStream {
+    let r = this.rx.get(src);
+    if (r === undefined) {
+      r = { id: 0, expected: 0, retired: [], owed: false, unknown: 0 };
+      this.rx.set(src, r);
+    }
+    this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.e2eAckDelayMs);
+    return r;
+  }
+
+  private markOwed(r: RxStream): void {
+    r.owed = true;
+    this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.e2eAckDelayMs);
+  }
+
+  private flushAcks(): void {
+    const p = this.ackPayload;
+    for (const [src, r] of this.rx) {
+      if (r.unknown !== 0) {
+        writeU32(p, 0, r.unknown);
+        p[4] = 0;
+        p[5] = 0;
+        p[6] = E2E_ACK_UNKNOWN;
+        r.unknown = 0;
+        this.host.stats.e2eAcksOut++;
+        this.host.sendAck(src, p);
+      }
+      if (r.owed && r.id !== 0) {
+        writeU32(p, 0, r.id);
+        p[4] = r.expected & 0xff;
+        p[5] = r.expected >>> 8;
+        p[6] = 0;
+        r.owed = false;
+        this.host.stats.e2eAcksOut++;
+        this.host.sendAck(src, p);
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * End-to-end delivery (docs/PROTOCOL.md §8): frames lost with a link that went down arrive
+ * once it is back, exactly once and in order; a destination that restarted or stays silent
+ * turns what was held for it into a definite failure (onUndeliverable), never a silent loss.
+ */
+import test from 'ava';
+import { Endpoint, McapiNode, Status } from '../../src/mcapi/index.js';
+import { TestNetwork } from './harness.js';
+import { isRange, receivedFrom, startSender } from './traffic.js';
+
+test('a link that goes down with frames queued on it: every frame still arrives, once, in order', (t) => {
+  const net = new TestNetwork({ seed: 5, net: { helloMs: 100 } });
+  net.addNodes([1, 2, 3]);
+  net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
+  const cut = net.connect(2, 3, 'stream', { bytesPerMs: 92.16 });
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  startSender(net, 1, 3, 200, { size: () => 200 });
+  net.run(30);
+  cut.up = false; // silent for longer than deadMs (400 ms): the link goes down, its queue is dropped
+  net.run(1_500);
+  t.true(net.net(2).stats().linkDropped > 0, 'frames were dropped with the link');
+  cut.up = true;
+  t.true(net.runUntil(() => receivedFrom(net, 3, 1).length >= 200, 30_000));
+  net.run(2_000);
+  t.true(isRange(receivedFrom(net, 3, 1), 200), 'all 200, in order, none twice');
+  t.true(net.net(1).stats().e2eResent > 0, 'the source resent them');
+  t.is(net.net(1).unacknowledged(), 0);
+  t.is(net.net(1).stats().e2eAbandoned, 0);
+});
+
+test('a destination that restarts: what it never acknowledged is reported undeliverable; later frames flow', (t) => {
+  const net = new TestNetwork({ seed: 6, net: { helloMs: 100 } });
+  net.addNodes([1, 2]);
+  net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  const lost: [number, number][] = [];
+  net.net(1).onUndeliverable = (node, frames) => lost.push([node, frames]);
+  const send = (v: number): boolean => net.net(1).send({ type: 0x10, dst: 2, srcPort: 1, dstPort: 1, payload: Uint8Array.of(0, 0, 0, v) });
+  for (let i = 0; i < 3; i++) t.true(send(i));
+  t.true(net.runUntil(() => net.net(1).unacknowledged() === 0, 2_000), 'acknowledged end to end');
+  for (let i = 3; i < 6; i++) t.true(send(i));
+  net.kill(2); // before they arrive
+  net.run(100);
+  net.restart(2);
+  t.true(net.runUntil(() => lost.length > 0, 10_000));
+  t.deepEqual(lost, [[2, 3]], 'the three frames the old incarnation never acknowledged');
+  t.is(net.net(1).stats().e2eResets, 1);
+  t.is(net.node(2).received.length, 0, 'the new incarnation got none of them');
+  t.true(send(9));
+  t.true(net.runUntil(() => net.node(2).received.length === 1, 5_000), 'a new stream starts');
+  t.is(net.node(2).received[0]!.payload[3], 9);
+});
+
+test('a destination that stays silent: held frames fail after e2eGiveUpMs', (t) => {
+  const net = new TestNetwork({ seed: 7, net: { helloMs: 100, e2eGiveUpMs: 3_000 } });
+  net.addNodes([1, 2]);
+  net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  const lost: [number, number][] = [];
+  net.net(1).onUndeliverable = (node, frames) => lost.push([node, frames]);
+  net.kill(2);
+  for (let i = 0; i < 4; i++) t.true(net.net(1).send({ type: 0x10, dst: 2, srcPort: 1, dstPort: 1, payload: Uint8Array.of(i) }));
+  net.run(2_000);
+  t.deepEqual(lost, [], 'not before the limit');
+  net.run(2_000);
+  t.deepEqual(lost, [[2, 4]]);
+  t.is(net.net(1).stats().e2eGivenUp, 1);
+  t.is(net.net(1).unacknowledged(), 0, 'nothing held any more');
+});
+
+test('an app without fault tolerance gets a status: a message send to a node that is gone ends with MCAPI_ERR_TRANSMISSION', (t) => {
+  const net = new TestNetwork({ seed: 8, record: false, net: { helloMs: 100, e2eGiveUpMs: 3_000 } });
+  net.addNodes([1, 2]);
+  net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  const m1 = new McapiNode(net.net(1), net.node(1).clock);
+  const m2 = new McapiNode(net.net(2), net.node(2).clock);
+  m1.initialize(1, 1);
+  m2.initialize(1, 2);
+  net.net(1).onUndeliverable = (node) => m1.peerUnreachable(node);
+  const from = m1.createEndpoint(5);
+  m2.createEndpoint(6);
+  net.kill(2);
+  const req = m1.msgSendI(from, new Endpoint(1, 2, 6), Uint8Array.of(1, 2, 3));
+  net.run(2_000);
+  t.true(req.pending, 'still trying');
+  net.run(3_000);
+  t.is(req.status, Status.MCAPI_ERR_TRANSMISSION);
+});

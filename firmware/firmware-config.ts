@@ -90,13 +90,28 @@ function jsonLayer(text: unknown, what: string): Record<string, unknown> {
   return objectOr(parsed, what);
 }
 
+/**
+ * A plain, writable copy of JSON-like data. mc/config lives in the preloaded (read-only) heap,
+ * and XS's JSON.stringify throws "read only value" on a preloaded object (it marks each object
+ * it visits to detect cycles), so nothing of it is handed on as is.
+ */
+export function plainCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainCopy);
+  if (typeof v === 'object' && v !== null) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = plainCopy((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return v;
+}
+
 /** The layers merged, later ones winning field by field. Throws naming a layer that is not a JSON object. */
 export function mergeConfig(sources: ConfigSources): Record<string, unknown> {
-  return {
+  return plainCopy({
     ...objectOr(sources.defaults, 'config.mcdsm'),
     ...jsonLayer(sources.host, 'host config (MCDSM_CONFIG)'),
     ...jsonLayer(sources.stored, 'preference mcdsm/config'),
-  };
+  }) as Record<string, unknown>;
 }
 
 function serialKindOf(merged: Record<string, unknown>): SerialKind {

@@ -45,7 +45,8 @@ function integer(o: Record<string, unknown>, field: string, where: string, min: 
 
 /**
  * A serial port: `{device, baud?}` (a tty path: lin, or any host with serial devices) or
- * `{port, receive, transmit, baud}` (a UART and its pins: ESP32, Pico). `serial` says which
+ * `{port, receive, transmit, baud?}` (a UART and its pins: ESP32, Pico); the baud rate
+ * defaults to 921600 for links and 115200 for the console. `serial` says which
  * this firmware's platform opens; the other form is an error naming the field.
  */
 function portSpec(raw: unknown, where: string, serial: SerialKind, defaultBaud: number): SerialPortSpec {
@@ -62,7 +63,7 @@ function portSpec(raw: unknown, where: string, serial: SerialKind, defaultBaud: 
     port: integer(o, 'port', where, 0, 15),
     receive: integer(o, 'receive', where, 0, 255),
     transmit: integer(o, 'transmit', where, 0, 255),
-    baud: integer(o, 'baud', where, 300, 20_000_000),
+    baud: o['baud'] === undefined ? defaultBaud : integer(o, 'baud', where, 300, 20_000_000),
   };
 }
 

@@ -83,3 +83,11 @@ test('generated manifests: the instrumentation module, creation, one app module,
   t.regex(esp.modules['mcdsm-platform'] as string, /firmware\/platform\/mcu\/mcdsm-platform$/);
   t.throws(() => manifestFor('esp8266', {}, true), { message: /--target esp8266: expected lin, esp32/ });
 });
+
+test('the simulator\'s board-sized XS engine gets the firmware\'s stack', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { STACK_SLOTS } = await import('../../host-sim/firmware/creation.js');
+  const { packageRoot } = await import('../../host-sim/firmware/sdk.js');
+  const setup = readFileSync(`${packageRoot()}/scripts/setup.mjs`, 'utf8');
+  t.is(Number(/const BOARD_STACK_SLOTS = (\d+);/.exec(setup)?.[1]), STACK_SLOTS);
+});

@@ -17,13 +17,14 @@
  *    under the CPU model (100 ms / 500 ms: restore includes the boards' work).
  */
 import { ESP32_NS_PER_UNIT } from '../host-sim/sim/options.js';
+import { parseLinkSpec } from '../host-sim/sim/link-model.js';
 import { runDomain } from '../host-sim/sim/run.js';
 import { round } from './timing.js';
 
 export interface FtBenchResult {
   ckpt: { stateBytes: number; ms: number; rawMs: number; ratio: number; bytesSent: number; bytesChanged: number }[];
   laplaceOverheadPct: number;
-  laplace: { link: string; cpuNsPerUnit: number; overheadPct: number; cpuOverheadPct: number; memoryMultiple: number }[];
+  laplace: { link: string; cpuNsPerUnit: number; overheadPct: number; cpuOverheadPct: number; memoryMultiple: number; wireFloorPct: number }[];
   recovery: { detectMs: number; restoreMs: number; totalMs: number };
   recoveryDefaults: { detectMs: number; restoreMs: number; totalMs: number };
   /** On XS boards with the CPU model (100 ms beats, 500 ms timeout): restore includes the boards' work. */
@@ -64,14 +65,20 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
     if (!base.ok || !withCkpt.ok) throw new Error(`laplace runs on ${link} failed: ${base.reason} / ${withCkpt.reason}`);
     if (base.app.result === null || JSON.stringify(base.app.result) !== JSON.stringify(withCkpt.app.result)) throw new Error('laplace with checkpoints gave another result');
     const cpu = (s: typeof base) => s.boards.reduce((a, b) => a + b.compute, 0);
+    // The floor: each board moving its own changed bytes to its buddy over its own link (the
+    // boards do it in parallel, full mesh), at the link's rate, nothing else.
+    const model = parseLinkSpec(link);
+    const floorMs = withCkpt.checkpoints.changedBytes / 4 / model.bytesPerMs;
     const point = {
       link, cpuNsPerUnit: CPU_NS,
       overheadPct: round((withCkpt.virtualMs / base.virtualMs - 1) * 100),
       cpuOverheadPct: round((cpu(withCkpt) / cpu(base) - 1) * 100),
       memoryMultiple: withCkpt.checkpoints.memoryMultiple,
+      wireFloorPct: round((100 * floorMs) / base.virtualMs),
     };
     laplace.push(point);
     log(`laplace 4 XS boards N=256 x100 on ${link}, CPU model ${CPU_NS} ns/unit: ${round(base.virtualMs)} ms without checkpoints, ${round(withCkpt.virtualMs)} ms with one every 10 iterations: +${point.overheadPct}% time, +${point.cpuOverheadPct}% XS units; memory multiple ${point.memoryMultiple}`);
+    log(`  wire floor: ${withCkpt.checkpoints.changedBytes} changed bytes (${withCkpt.checkpoints.bytesSent} sent), a quarter per board at ${model.bytesPerMs} B/ms = +${point.wireFloorPct}% (overhead / floor ${point.wireFloorPct > 0 ? round(point.overheadPct / point.wireFloorPct, 2) : 'n/a'})`);
   }
   const laplaceOverheadPct = laplace[0]!.overheadPct;
 

@@ -1,60 +1,124 @@
 /**
- * `mcdsm bench mcapi`: MCAPI between two XS boards against the raw host transport, in one run.
- * Both sides go through the same simulator loop and the same xsnap pipes; the raw side has no
- * network layer and no MCAPI on either board (bench/apps/raw-echo.ts), so the ratio is what
- * MCAPI and the network layer cost. Pairs are interleaved and the median of the repeats is
- * taken, because the machine is shared and noisy.
+ * `mcdsm bench mcapi`: MCAPI between two XS boards against the raw baseline, in board time.
+ *
+ * Each figure is a round trip measured in one invocation, ours and the baseline side by side,
+ * on a `uart:921600` line and on `udp`: the simulator's CPU model at 150 and at 300 ns per XS
+ * metering unit plus the link model's wire time (bench/board-time.ts). XS metering is
+ * deterministic, so the figures are the same on every run and every machine.
+ *  - ours: bench/apps/mcapi-bench.ts, `rtt` (24-byte messages) and `pkt-rtt` (4 KiB packets
+ *    over a pair of packet channels).
+ *  - raw: bench/apps/raw-echo.ts, the least a correct program does on that link (on a UART:
+ *    CRC-32 and COBS framing with the runtime's own helpers, native ones included; on udp:
+ *    the datagram).
+ *  - wire limit: the payload with minimal framing (UART: CRC-32, COBS, delimiter; udp: the
+ *    datagram) each way at the link's rate, plus the link model's latency each way.
+ * The simulator's own work inside the boards (simHalUnits) is left out of both sides.
+ *
+ * JSON: {uart:{msg24,pkt4k},udp:{msg24,pkt4k},nsPerUnit,simHalUnits}; each figure
+ * {ratio, wireRatio, units, rawUnits}: ratio = our round trip / raw round trip and
+ * wireRatio = our round trip / wire limit, both in board time at 150 ns/unit; units and
+ * rawUnits = XS units per round trip, both boards.
  */
-import { timedRun, median, round } from './timing.js';
+import { cobsEncodedLength } from '../src/wire/cobs.js';
+import { parseLinkSpec } from '../host-sim/sim/link-model.js';
+import { NS_PER_UNIT, boardTime, type BoardTime } from './board-time.js';
+import { round } from './timing.js';
+
+export interface McapiFigure {
+  ratio: number;
+  wireRatio: number;
+  units: number;
+  rawUnits: number;
+}
 
 export interface McapiBenchResult {
-  msg24: { mcapiUs: number; rawUs: number; ratio: number };
-  pkt4k: { mcapiUs: number; rawUs: number; ratio: number };
-  sameBoardMsgsPerSec: number;
-  crossBoardMsgsPerSec: number;
-  wire: { msg24BytesPerRoundTrip: number; pkt4kBytesPerRoundTrip: number; raw24BytesPerRoundTrip: number };
+  uart: { msg24: McapiFigure; pkt4k: McapiFigure };
+  udp: { msg24: McapiFigure; pkt4k: McapiFigure };
+  nsPerUnit: number[];
+  simHalUnits: number;
 }
 
-const COMMON = { boards: '2', engine: 'xs', topology: 'line', link: 'ideal', ram: '8M' } as const;
+export interface McapiBenchOptions {
+  /** Timed round trips per run (default 40). */
+  count?: number;
+  /** Board ids with native byte helpers (default all, see host-sim/sim/factory.ts). */
+  nativeBytes?: boolean;
+  log?: (line: string) => void;
+}
 
-async function pair(size: number, mode: 'rtt' | 'pkt-rtt', count: number, repeats: number): Promise<{ mcapiUs: number; rawUs: number; ratio: number; wirePerRt: number; rawWirePerRt: number }> {
-  const mc: number[] = [];
-  const raw: number[] = [];
-  let wirePerRt = 0;
-  let rawWirePerRt = 0;
-  const args = ['--size', String(size), '--count', String(count)];
-  for (let i = 0; i < repeats; i++) {
-    const r = await timedRun({ ...COMMON, app: 'raw-echo', appArgs: args });
-    raw.push((r.ms * 1000) / r.count);
-    rawWirePerRt = r.summary.wire.bytes / r.count;
-    const m = await timedRun({ ...COMMON, app: 'mcapi-bench', appArgs: ['--mode', mode, ...args] });
-    mc.push((m.ms * 1000) / m.count);
-    wirePerRt = m.summary.wire.bytes / (m.count + 1);
+export const BENCH_LINKS = { uart: 'uart:921600', udp: 'udp' } as const;
+const CRC_BYTES = 4;
+
+/** Bytes of `payload` on the link with the least framing a correct program needs. */
+export function minimalWireBytes(link: string, payload: number): number {
+  return parseLinkSpec(link).halKind === 'stream' ? cobsEncodedLength(payload + CRC_BYTES) : payload;
+}
+
+/** Board time (ms) of one round trip of `payload` bytes each way at the link's rate and latency. */
+export function wireLimitMs(link: string, payload: number): number {
+  const m = parseLinkSpec(link);
+  return 2 * (m.latencyMs + minimalWireBytes(link, payload) / m.bytesPerMs);
+}
+
+const kilo = (u: number): string => `${round(u / 1000, 1)}k`;
+
+async function figure(
+  linkName: keyof typeof BENCH_LINKS, what: 'msg24' | 'pkt4k', o: Required<Pick<McapiBenchOptions, 'count'>> & McapiBenchOptions,
+  log: (l: string) => void,
+): Promise<{ fig: McapiFigure; simHal: number }> {
+  const link = BENCH_LINKS[linkName];
+  const size = what === 'msg24' ? 24 : 4096;
+  const args = ['--size', String(size), '--count', String(o.count)];
+  const common = { boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', ...(o.nativeBytes !== undefined ? { nativeBytes: o.nativeBytes } : {}) } as const;
+  const ours: BoardTime[] = [];
+  const raw: BoardTime[] = [];
+  for (const ns of NS_PER_UNIT) {
+    ours.push(await boardTime({ ...common, nsPerUnit: ns, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt' : 'pkt-rtt', ...args] }));
+    raw.push(await boardTime({ ...common, nsPerUnit: ns, app: 'raw-echo', appArgs: args }));
   }
-  const mcapiUs = median(mc);
-  const rawUs = median(raw);
-  return { mcapiUs: round(mcapiUs, 1), rawUs: round(rawUs, 1), ratio: round(mcapiUs / rawUs, 3), wirePerRt, rawWirePerRt };
+  const limit = wireLimitMs(link, size);
+  const per = (b: BoardTime, v: number): number => v / b.count;
+  for (let i = 0; i < NS_PER_UNIT.length; i++) {
+    const m = ours[i]!;
+    const r = raw[i]!;
+    const mMs = per(m, m.ms);
+    const rMs = per(r, r.ms);
+    log(
+      `${what} on ${link} at ${NS_PER_UNIT[i]} ns/unit: MCAPI ${round(mMs, 3)} ms (${kilo(per(m, m.units))} units, ${Math.round(per(m, m.bytes))} B on the wire), ` +
+        `raw ${round(rMs, 3)} ms (${kilo(per(r, r.units))} units, ${Math.round(per(r, r.bytes))} B); wire limit ${round(limit, 3)} ms (${2 * minimalWireBytes(link, size)} B): ` +
+        `ratio ${round(mMs / rMs, 3)}, x wire limit ${round(mMs / limit, 3)} (raw ${round(rMs / limit, 3)})`,
+    );
+  }
+  const m = ours[0]!;
+  const r = raw[0]!;
+  log(
+    `  per round trip: native helpers ${kilo(per(m, m.nativeUnits))} of MCAPI's units, ${kilo(per(r, r.nativeUnits))} of raw's; ` +
+      `simulator-only work left out: ${kilo(per(m, m.simHalUnits))} (MCAPI run), ${kilo(per(r, r.simHalUnits))} (raw run)`,
+  );
+  const mMs = per(m, m.ms);
+  return {
+    fig: {
+      ratio: round(mMs / per(r, r.ms), 3),
+      wireRatio: round(mMs / limit, 3),
+      units: Math.round(per(m, m.units)),
+      rawUnits: Math.round(per(r, r.units)),
+    },
+    simHal: per(m, m.simHalUnits) + per(r, r.simHalUnits),
+  };
 }
 
-export async function benchMcapi(opts: { count?: number; repeats?: number; log?: (line: string) => void } = {}): Promise<McapiBenchResult> {
-  const count = opts.count ?? 300;
-  const repeats = opts.repeats ?? 3;
+export async function benchMcapi(opts: McapiBenchOptions = {}): Promise<McapiBenchResult> {
+  const o = { ...opts, count: opts.count ?? 40 };
   const log = opts.log ?? (() => {});
-  const m24 = await pair(24, 'rtt', count, repeats);
-  log(`24-byte message round trip: MCAPI ${m24.mcapiUs} us, raw ${m24.rawUs} us, ratio ${m24.ratio}`);
-  const p4k = await pair(4096, 'pkt-rtt', count, repeats);
-  log(`4 KiB packet round trip: MCAPI ${p4k.mcapiUs} us, raw ${p4k.rawUs} us, ratio ${p4k.ratio}`);
-  const n = count * 5;
-  const same = await timedRun({ ...COMMON, app: 'mcapi-bench', appArgs: ['--mode', 'stream-same', '--size', '24', '--count', String(n)] });
-  const cross = await timedRun({ ...COMMON, app: 'mcapi-bench', appArgs: ['--mode', 'stream-cross', '--size', '24', '--count', String(n)] });
-  const sameRate = Math.round((same.count * 1000) / same.ms);
-  const crossRate = Math.round((cross.count * 1000) / cross.ms);
-  log(`24-byte messages per second: same board ${sameRate}, across boards ${crossRate}`);
-  return {
-    msg24: { mcapiUs: m24.mcapiUs, rawUs: m24.rawUs, ratio: m24.ratio },
-    pkt4k: { mcapiUs: p4k.mcapiUs, rawUs: p4k.rawUs, ratio: p4k.ratio },
-    sameBoardMsgsPerSec: sameRate,
-    crossBoardMsgsPerSec: crossRate,
-    wire: { msg24BytesPerRoundTrip: round(m24.wirePerRt, 1), pkt4kBytesPerRoundTrip: round(p4k.wirePerRt, 1), raw24BytesPerRoundTrip: round(m24.rawWirePerRt, 1) },
+  let simHal = 0;
+  const run = async (l: keyof typeof BENCH_LINKS, w: 'msg24' | 'pkt4k'): Promise<McapiFigure> => {
+    const f = await figure(l, w, o, log);
+    simHal += f.simHal;
+    return f.fig;
   };
+  const uart = { msg24: await run('uart', 'msg24'), pkt4k: await run('uart', 'pkt4k') };
+  const udp = { msg24: await run('udp', 'msg24'), pkt4k: await run('udp', 'pkt4k') };
+  const simHalUnits = Math.round(simHal);
+  log(`simulator-only work inside the boards, left out of every figure: ${simHalUnits} XS units per round trip summed over the 4 figures, both sides`);
+  return { uart, udp, nsPerUnit: [...NS_PER_UNIT], simHalUnits };
 }

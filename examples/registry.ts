@@ -9,6 +9,7 @@ import { conformanceApp } from './conformance/app.js';
 import { laplaceApp } from './laplace/app.js';
 import { counterApp } from './counter/app.js';
 import { idleApp } from './idle/app.js';
+import { offloadApp } from './offload/app.js';
 import { mcapiBenchApp } from '../bench/apps/mcapi-bench.js';
 import { rawEchoApp } from '../bench/apps/raw-echo.js';
 import { ftBenchApp } from '../bench/apps/ft-bench.js';
@@ -19,6 +20,6 @@ import { rawFetchApp } from '../bench/apps/raw-fetch.js';
 
 export function appRegistry(): Map<string, App | RawApp> {
   const apps = new Map<string, App | RawApp>();
-  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, mcapiBenchApp, rawEchoApp, laplaceSeqApp, dsmBenchApp, rawFetchApp, ftBenchApp, rawStreamApp]) apps.set(app.name, app);
+  for (const app of [pingpongApp, conformanceApp, laplaceApp, counterApp, idleApp, offloadApp, mcapiBenchApp, rawEchoApp, laplaceSeqApp, dsmBenchApp, rawFetchApp, ftBenchApp, rawStreamApp]) apps.set(app.name, app);
   return apps;
 }

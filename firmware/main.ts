@@ -11,6 +11,7 @@ import config from 'mc/config';
 import { clearStoredConfig, hostConfig, platform, restart as platformRestart, storeConfig, storedConfig } from 'mcdsm-platform';
 import { boardApps } from 'mcdsm:board-apps';
 import { ModdableHal } from '../hal/moddable/moddable-hal.js';
+import { moddableNativeBytes } from '../hal/moddable/native-bytes.js';
 import { bootBoard } from '../src/board.js';
 import { ConsoleShell } from '../src/console/index.js';
 import type { ConsoleRecord, ConsoleTarget } from '../src/console/index.js';
@@ -109,7 +110,7 @@ export default function main(): void {
   const ramLimit = fw?.ramLimit ?? 0;
   // lin runs 64-bit XS (32-byte slots); figures are reported in a chip's 16-byte slots.
   const slotScale = platform === 'lin' ? LIN_SLOT_SCALE : 1;
-  const h = new ModdableHal({ links: fw?.links ?? [], console: consoleSpec, ramLimit, restart, onEvent, slotScale });
+  const h = new ModdableHal({ links: fw?.links ?? [], console: consoleSpec, ramLimit, restart, onEvent, slotScale, bytes: moddableNativeBytes() });
   hal = h;
   if (problem === null && h.openErrors.length > 0) problem = h.openErrors.join('; ');
   const commands = firmwareCommands({ store, defaults, host, serial, results, restart });

@@ -9,6 +9,9 @@ const runs = [
   ['bench', 'ft', '--json'],
   ['bench', 'sim', '--json'],
   ['campaign', 'examples/laplace', '--runs', '200', '--boards', '4', '--spares', '2', '--engine', 'node', '--seed', '1', '--json', '--', '--n', '64', '--iters', '60'],
+  // Remote calls: a fault on a compute board at a random stage of a call (docs/RPC.md).
+  ['campaign', 'examples/offload', '--runs', '200', '--boards', '4', '--engine', 'node', '--seed', '1', '--json'],
+  ['campaign', 'examples/offload', '--runs', '200', '--boards', '4', '--engine', 'node', '--seed', '2', '--json', '--', '--idempotent', '0'],
 ];
 let failed = 0;
 for (const args of runs) {

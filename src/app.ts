@@ -9,6 +9,7 @@ import type { Dsm, DsmArray } from './dsm/index.js';
 import type { Hal, LogLevel } from './hal.js';
 import type { BoardConfig } from './config.js';
 import type { AppState } from './ft/app-state.js';
+import type { Rpc } from './rpc/index.js';
 
 export type AppValue = null | boolean | number | string | AppValue[] | { [key: string]: AppValue };
 
@@ -31,6 +32,12 @@ export interface AppContext {
   dsm(): Promise<Dsm>;
   /** The node id that holds `rank` in this run (a rank moves to a spare after a failure). */
   nodeOfRank(rank: number): number;
+  /**
+   * Remote calls between boards (docs/RPC.md): `serve(name, fn)` here, `call(name, args)` from
+   * any board, with failover at each stage of a call. Its endpoint (port RPC_PORT) opens on the
+   * first use.
+   */
+  readonly rpc: Rpc;
   /**
    * Fault tolerance (docs/FT.md), present when the board hosts it: for apps that declare
    * `ft: true`, and for every app when the domain has spares or `options.ft`. Absent otherwise.
@@ -87,6 +94,11 @@ export interface App {
    * spares, so a failure ends the run with a clear reason instead of a hang.
    */
   readonly ft?: boolean;
+  /**
+   * The app offloads work with remote calls (ctx.rpc) from rank 0 to the other boards:
+   * `mcdsm campaign` then faults its compute boards at the stages of calls (docs/RPC.md).
+   */
+  readonly rpc?: boolean;
   main(ctx: AppContext): Promise<AppValue>;
 }
 

@@ -22,6 +22,8 @@ import { DsmCheckpointContent } from './dsm/checkpoint-content.js';
 import { attachFaultTolerance, checkpointStatus } from './ft/index.js';
 import type { FaultTolerance, FtRun } from './ft/index.js';
 import { ConsoleShell, LOG_LEVELS } from './console/index.js';
+import { RpcLayer } from './rpc/index.js';
+import type { RpcLimits } from './rpc/index.js';
 import type { ConsoleRecord, ConsoleTarget, FaultCommand } from './console/index.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
@@ -81,6 +83,7 @@ export class BoardRuntime implements ConsoleTarget {
       domain: config.domain,
       node: config.node,
       random: () => hal.random(),
+      ...(hal.bytes !== undefined ? { bytes: hal.bytes } : {}),
       log: (level, message) => this.log(level, `net: ${message}`),
     });
     this.mcapi = new McapiNode(this.net, hal);
@@ -210,6 +213,13 @@ export class BoardRuntime implements ConsoleTarget {
       checkpointArrays: (arrays) => content.select(arrays === null ? null : arrays.map((a) => a.name)),
     };
     let dsm: Promise<Dsm> | null = null;
+    let rpc: RpcLayer | null = null;
+    const openRpc = (): RpcLayer => {
+      const layer = this.openRpc();
+      // A superseded run's calls and served functions go with it; the next run opens afresh.
+      run.onRevoke(() => layer.close());
+      return layer;
+    };
     return {
       domain: c.domain,
       node: c.node,
@@ -219,6 +229,9 @@ export class BoardRuntime implements ConsoleTarget {
       mcapi: this.mcapi,
       dsm: () => (dsm ??= this.openRunDsm(run, map, content)),
       nodeOfRank: (rank) => map[rank] ?? -1,
+      get rpc() {
+        return (rpc ??= openRpc());
+      },
       ft,
       now: () => hal.now(),
       // A superseded run's timers never wake it: its main stops where it stands.
@@ -320,6 +333,8 @@ export class BoardRuntime implements ConsoleTarget {
   private context(): AppContext {
     const hal = this.hal;
     const c = this.config;
+    let rpc: RpcLayer | null = null;
+    const openRpc = (): RpcLayer => this.openRpc();
     return {
       domain: c.domain,
       node: c.node,
@@ -329,12 +344,28 @@ export class BoardRuntime implements ConsoleTarget {
       mcapi: this.mcapi,
       dsm: () => (this.dsmOpening ??= this.openDsm()),
       nodeOfRank: (rank) => rank,
+      get rpc() {
+        return (rpc ??= openRpc());
+      },
       now: () => hal.now(),
       sleep: (ms) => new Promise((resolve) => hal.setTimer(ms, resolve)),
       log: (level, message) => this.log(level, message),
       event: (name, value) => hal.event(name, value),
       random: () => hal.random(),
     };
+  }
+
+  /** The remote-call layer of a run (options.rpc: its limits, docs/RPC.md). */
+  private openRpc(): RpcLayer {
+    const raw = this.config.options.rpc;
+    return new RpcLayer({
+      mcapi: this.mcapi,
+      clock: this.hal,
+      domain: this.config.domain,
+      nodes: () => this.members(),
+      event: (name, value, detail) => this.hal.event(name, value, detail),
+      ...(typeof raw === 'object' && raw !== null ? { limits: raw as Partial<RpcLimits> } : {}),
+    });
   }
 
   private openDsm(): Promise<Dsm> {

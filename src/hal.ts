@@ -10,6 +10,8 @@
  * protocol cores can treat each one as a single event.
  */
 
+import type { NativeBytes } from './wire/native.js';
+
 export type LinkKind = 'stream' | 'datagram';
 
 /** One physical link: a UART (byte stream) or a UDP socket towards one peer (datagrams). */
@@ -82,6 +84,11 @@ export interface Hal {
   reset(): void;
   /** Stop processing anything for `ms` (injected hang; a real board busy-waits). */
   hang(ms: number): void;
+  /**
+   * Optional native byte helpers (CRC-32, COBS, the checkpoint diff, copies): the runtime uses
+   * each one present instead of its JS code, which gives the same bytes (src/wire/native.ts).
+   */
+  readonly bytes?: NativeBytes;
 }
 
 /** The part of the Hal that protocol state machines need for time. */

@@ -9,6 +9,7 @@
  */
 import type { Hal } from '../../src/hal.js';
 import type { BoardConfig } from '../../src/config.js';
+import type { NativeBytes } from '../../src/wire/native.js';
 import type { BoardAction, BoardEvent } from './events.js';
 import { DrivenHal } from './driven-hal.js';
 import type { DrivenLinkSpec, StopKind } from './driven-hal.js';
@@ -33,7 +34,11 @@ export class BoardHost {
   private failed = false;
   readonly counters: BoardHostCounters = { dropped: 0, crashes: 0 };
 
-  constructor(private readonly boot: BootFunction) {}
+  /** `natives`: asked at each boot for the board's native byte helpers (Hal.bytes), if any. */
+  constructor(
+    private readonly boot: BootFunction,
+    private readonly natives: () => NativeBytes | undefined = () => undefined,
+  ) {}
 
   get state(): BoardState {
     if (this.failed) return 'halt';
@@ -140,6 +145,7 @@ export class BoardHost {
     const hal = new DrivenHal({
       links: config.links, seed: config.seed, ramLimit: config.ramLimit, now: this.now,
       zeroDelayToHost: config.options['cpuModel'] === true,
+      bytes: this.natives(),
     });
     if (this.memLimit >= 0) hal.setMemory(this.memUsed, this.memLimit);
     this.hal = hal;

@@ -6,6 +6,7 @@
  */
 import type { Hal, HalConsole, HalLink, LinkKind, LogLevel, MemoryFigures } from '../../src/hal.js';
 import type { BoardAction } from './events.js';
+import type { NativeBytes } from '../../src/wire/native.js';
 import { Prng } from '../../src/util/prng.js';
 import { copyBytes } from '../../src/wire/bytes.js';
 
@@ -27,6 +28,8 @@ export interface DrivenHalOptions {
   ramLimit: number;
   /** Virtual time at creation (ms). */
   now?: number;
+  /** The board's native byte helpers (XS boards whose host serves them), see src/wire/native.ts. */
+  bytes?: NativeBytes | undefined;
 }
 
 /** Why a board stopped producing actions. */
@@ -73,6 +76,7 @@ class DrivenConsole implements HalConsole {
 
 export class DrivenHal implements Hal {
   readonly links: readonly HalLink[];
+  readonly bytes?: NativeBytes;
   readonly console: HalConsole;
   private readonly linkList: DrivenLink[];
   private readonly consoleImpl: DrivenConsole;
@@ -106,6 +110,7 @@ export class DrivenHal implements Hal {
     this.memLimit = options.ramLimit;
     this.time = options.now ?? 0;
     this.zeroDelayToHost = options.zeroDelayToHost === true;
+    if (options.bytes !== undefined) this.bytes = options.bytes;
   }
 
   // ---- Hal (what the runtime calls) ----

@@ -12,6 +12,7 @@ import Timer from 'timer';
 import Time from 'time';
 import Instrumentation from 'instrumentation';
 import type { Hal, HalConsole, HalLink, LogLevel, MemoryFigures } from '../../src/hal.js';
+import type { NativeBytes } from '../../src/wire/native.js';
 import { SerialLink, portName } from './serial-link.js';
 import { SerialConsole, TraceConsole } from './serial-console.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
@@ -40,6 +41,8 @@ export interface ModdableHalOptions {
    * `app-error` on the console from here). An exception out of it is ignored.
    */
   onEvent?: (name: string, value: number, detail: string | undefined) => void;
+  /** The firmware's native byte helpers (hal/moddable/native-bytes.ts), when it has the C module. */
+  bytes?: NativeBytes;
 }
 
 function errorMessage(err: unknown): string {
@@ -53,6 +56,7 @@ function errorText(err: unknown): string {
 
 export class ModdableHal implements Hal {
   readonly links: readonly HalLink[];
+  readonly bytes?: NativeBytes;
   readonly console: HalConsole;
   private readonly serialLinks: SerialLink[];
   private readonly consoleImpl: SerialConsole | TraceConsole;
@@ -71,6 +75,7 @@ export class ModdableHal implements Hal {
 
   constructor(options: ModdableHalOptions) {
     this.options = options;
+    if (options.bytes !== undefined) this.bytes = options.bytes;
     this.lastTicks = Time.ticks;
     const guard = (where: string, run: () => void): void => this.guard(where, run);
     // Opening a port never throws out of here: the console is opened first (so a failure of

@@ -4,10 +4,18 @@
  * event batch (codec.ts); the returned object's `result` getter is read by the worker only
  * after every promise job has settled, so the encoded actions include everything the
  * batch caused, in one pipe round trip.
+ *
+ * The reply is the encoded actions followed by a 4-byte trailer (meter-trailer.ts): the XS
+ * units of the simulator's own work in this step (decoding the batch, encoding the reply,
+ * marshalling native helpers), which are kept out of the board's meter (meter.ts).
  */
 import { BoardHost, errorText } from '../driven/board-host.js';
 import type { BootFunction } from '../driven/board-host.js';
 import { decodeEvents, encodeActions } from '../driven/codec.js';
+import type { NativeBytes } from '../../src/wire/native.js';
+import { SimMeter } from './meter.js';
+import { withMeterTrailer } from './meter-trailer.js';
+import { probeNativeBytes } from './native-bytes.js';
 
 interface CommandResult {
   readonly result: ArrayBuffer;
@@ -20,7 +28,14 @@ interface WorkerGlobal {
 }
 
 export function installBoard(boot: BootFunction): void {
-  const host = new BoardHost(boot);
+  const meter = new SimMeter();
+  // Asked at boot, not when the bundle loads: a heap snapshot of the loaded bundle serves every
+  // board, and only the host running this board knows whether it serves natives.
+  let natives: NativeBytes | undefined | null = null;
+  const host = new BoardHost(boot, () => {
+    if (natives === null) natives = probeNativeBytes(meter);
+    return natives;
+  });
   const global = globalThis as unknown as WorkerGlobal;
   const immediate = global.setImmediate;
   // xsnap-worker's run loop alternates promise jobs and immediates until both are empty, and
@@ -32,17 +47,28 @@ export function installBoard(boot: BootFunction): void {
     get result(): ArrayBuffer {
       // Without setImmediate (not xsnap-worker?) the end-of-turn timers run here, less exactly.
       if (immediate === undefined) while (host.settle());
+      // xsnap-worker reads the meter before it reads `result`: encoding the reply is never
+      // metered, but it is the simulator's work all the same and is reported with the rest.
+      const m0 = meter.mark();
       const bytes = encodeActions(host.takeActions());
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      return (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+      meter.add(meter.mark() - m0);
+      return withMeterTrailer(bytes, meter.take());
     },
   };
   global.handleCommand = (message: ArrayBuffer): CommandResult => {
+    const m0 = meter.mark();
+    let events;
     try {
-      host.apply(decodeEvents(new Uint8Array(message)));
+      events = decodeEvents(new Uint8Array(message));
     } catch (err) {
       // Only an undecodable batch gets here (BoardHost catches the runtime's exceptions).
+      meter.exclude(m0);
       host.fail(`bad event batch: ${errorText(err)}`);
+      events = null;
+    }
+    if (events !== null) {
+      meter.exclude(m0);
+      host.apply(events);
     }
     if (immediate !== undefined) immediate(settle);
     return result;

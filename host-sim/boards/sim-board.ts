@@ -15,6 +15,14 @@ export interface BoardFigures {
   compute: number;
   computeTotal: number;
   /**
+   * XS units of the simulator's own work inside the board (decoding event batches, encoding
+   * replies, marshalling native helpers over the pipe), kept out of `compute`: a real board
+   * pays none of it (hal/xsnap/meter.ts). 0 on V8.
+   */
+  simHalTotal: number;
+  /** Of computeTotal, the declared units charged for native byte helpers (native-host.ts). */
+  nativeTotal: number;
+  /**
    * Bytes of JS heap as a board would count them: XS slots in use beyond those of the loaded
    * bundle (which a real board keeps in flash), x 16 (the slot size on a 32-bit
    * microcontroller; chunk memory such as strings and buffers is not included). XS counts
@@ -45,5 +53,5 @@ export interface SimBoard {
 }
 
 export function emptyFigures(): BoardFigures {
-  return { steps: 0, hostMs: 0, compute: 0, computeTotal: 0, heapBytes: 0, heapPeakBytes: 0 };
+  return { steps: 0, hostMs: 0, compute: 0, computeTotal: 0, simHalTotal: 0, nativeTotal: 0, heapBytes: 0, heapPeakBytes: 0 };
 }

@@ -11,7 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeActions, encodeEvents } from '../../hal/driven/codec.js';
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import { splitMeterTrailer } from '../../hal/xsnap/meter-trailer.js';
 import { XsEvalError, XsWorker, XsWorkerExited, defaultXsnapBinary } from '../xsnap/worker.js';
+import { ALL_NATIVE_OPS, NativeHost } from './native-host.js';
 import type { XsOutput } from '../xsnap/worker.js';
 import { emptyFigures } from './sim-board.js';
 import type { BoardFigures, SimBoard } from './sim-board.js';
@@ -42,6 +44,12 @@ export interface XsBoardOptions {
    * the figure changed, so Hal.memory() on the board reports it. Default true.
    */
   reportMemory?: boolean;
+  /**
+   * Serve the board's native byte helpers (CRC-32, COBS, diff, copy: src/wire/native.ts) as a
+   * firmware with the C module would, at their declared cost (native-host.ts). Default true;
+   * false: the board runs its JS code, as on a firmware without the module.
+   */
+  nativeBytes?: boolean;
 }
 
 const bundleCache = new Map<string, string>();
@@ -112,6 +120,7 @@ export class XsBoard implements SimBoard {
   private constructor(
     private readonly worker: XsWorker,
     options: XsBoardOptions,
+    private readonly natives: NativeHost | null,
   ) {
     this.reportMemory = options.reportMemory ?? true;
   }
@@ -121,15 +130,17 @@ export class XsBoard implements SimBoard {
     const text = options.bundleText ?? loadBundle(options.bundlePath ?? defaultBundlePath());
     const binary = options.binary ?? defaultXsnapBinary();
     const snapshot = options.snapshot === false ? null : await snapshotFor(binary, text);
+    const natives = options.nativeBytes === false ? null : new NativeHost(ALL_NATIVE_OPS);
     const worker = new XsWorker({
       binary,
+      ...(natives === null ? {} : { onIssueCommand: (req: Uint8Array) => natives.answer(req) }),
       name: options.name ?? 'xs-board',
       meteringLimit: options.meteringLimit ?? 0,
       stdout: options.stdout ?? 'ignore',
       stderr: options.stderr ?? 'inherit',
       ...(snapshot === null ? {} : { snapshot }),
     });
-    const board = new XsBoard(worker, options);
+    const board = new XsBoard(worker, options, natives);
     try {
       const r = await worker.evaluate(snapshot === null ? text : '0');
       // What the bundle itself allocates would be preloaded into flash on a real board.
@@ -164,7 +175,9 @@ export class XsBoard implements SimBoard {
     const t0 = performance.now();
     try {
       const r = await this.worker.command(encodeEvents(batch));
-      const actions = decodeActions(r.reply);
+      const { actions: encoded, simUnits } = splitMeterTrailer(r.reply);
+      const actions = decodeActions(encoded);
+      this.stats.simHalTotal += simUnits;
       for (const a of actions) if (a.kind === 'halt' || a.kind === 'reset') this.halted = true;
       let live = r.meter.currentHeapCount;
       // XS counts every slot allocated since its last collection, garbage included. Before a
@@ -176,7 +189,9 @@ export class XsBoard implements SimBoard {
           // The VM died collecting: these actions still happened; the next step reports the death.
         }
       }
-      this.account(r.meter.compute, live);
+      const native = this.natives === null ? 0 : Math.round(this.natives.take());
+      this.stats.nativeTotal += native;
+      this.account(r.meter.compute + native, live);
       return actions;
     } catch (e) {
       if (e instanceof XsWorkerExited) return this.deathActions();

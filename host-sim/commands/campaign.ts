@@ -3,6 +3,8 @@ import { appNameOf, cpuModelWarning, engineList, parseCpuFlag, parseIntFlag } fr
 import { knownApps } from '../sim/factory.js';
 import { parseProbability } from '../sim/link-model.js';
 import { runCampaign } from '../campaign/campaign.js';
+import { appRegistry } from '../../examples/registry.js';
+import { RPC_CAMPAIGN_LINK, rpcCampaignCommand } from './rpc-campaign.js';
 
 export interface CampaignFlags {
   runs: string;
@@ -27,6 +29,10 @@ function iterationsOf(args: readonly string[]): number {
 
 export async function campaignCommand(appPath: string, flags: CampaignFlags, appArgs: string[]): Promise<number> {
   const app = appNameOf(appPath, knownApps());
+  const declared = appRegistry().get(app);
+  if (declared !== undefined && 'main' in declared && declared.rpc === true) {
+    return rpcCampaignCommand(app, appPath, { ...flags, topology: flags.topology, link: flags.link === 'uart:921600' ? RPC_CAMPAIGN_LINK : flags.link }, appArgs);
+  }
   const out = (l: string) => process.stdout.write(l + '\n');
   const boards = parseIntFlag(flags.boards, '--boards', 1, 254);
   const spares = parseIntFlag(flags.spares, '--spares', 0, 50);

@@ -88,12 +88,14 @@ function parseTarget(target: string): { platform: 'lin' | 'esp32'; full: string 
 export function manifestFor(target: string, defaults: Record<string, unknown>, preload: boolean): Record<string, unknown> {
   const { platform } = parseTarget(target);
   const root = packageRoot();
+  // Our C module of byte helpers (CRC-32, COBS, checkpoint diff), which the HAL hands the runtime.
+  const native = join(root, 'firmware', 'native', 'manifest.json');
   const platformModule = join(root, 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu', 'mcdsm-platform');
   const config: Record<string, unknown> = { mcdsm: { serial: platform === 'lin' ? 'device' : 'pins', ...defaults } };
   // lin: preferences in the board's working folder (lin-host --state), not the SDK's /tmp/.
   if (platform === 'lin') config['file'] = { root: './' };
   return {
-    include: INCLUDES,
+    include: [...INCLUDES, native],
     creation: creationFor(target),
     modules: { main: './board', 'mcdsm-platform': platformModule },
     preload: preload ? ['main', 'mcdsm-platform'] : ['mcdsm-platform'],

@@ -5,10 +5,26 @@ import { bootRuntime } from '../../hal/driven/runtime.js';
 import { appRegistry } from '../../examples/registry.js';
 import type { BoardFactory } from './simulator.js';
 
-export function boardFactory(options: { meteringLimit?: number } = {}): BoardFactory {
+/**
+ * Which XS boards get native byte helpers (as a firmware with firmware/native would): all
+ * (true, the default), none (false, or MCDSM_NATIVE_BYTES=off in the environment), or the
+ * listed node ids.
+ */
+export type NativeBytesChoice = boolean | readonly number[];
+
+function nativeFor(choice: NativeBytesChoice | undefined, node: number): boolean {
+  if (choice === undefined) return process.env['MCDSM_NATIVE_BYTES'] !== 'off';
+  return typeof choice === 'boolean' ? choice : choice.includes(node);
+}
+
+export function boardFactory(options: { meteringLimit?: number; nativeBytes?: NativeBytesChoice } = {}): BoardFactory {
   return async (engine, node) => {
     if (engine === 'node') return new NodeBoard(bootRuntime);
-    return XsBoard.create({ name: `board${node}`, ...(options.meteringLimit ? { meteringLimit: options.meteringLimit } : {}) });
+    return XsBoard.create({
+      name: `board${node}`,
+      nativeBytes: nativeFor(options.nativeBytes, node),
+      ...(options.meteringLimit ? { meteringLimit: options.meteringLimit } : {}),
+    });
   };
 }
 

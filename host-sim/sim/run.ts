@@ -4,7 +4,7 @@
  */
 import { buildSimConfig, type SimFlags } from './options.js';
 import { Simulator, type SimConfig, type SimObserver, type SimSummary } from './simulator.js';
-import { boardFactory } from './factory.js';
+import { boardFactory, type NativeBytesChoice } from './factory.js';
 
 export interface RunOptions extends Partial<SimFlags> {
   app: string;
@@ -15,6 +15,8 @@ export interface RunOptions extends Partial<SimFlags> {
   maxWallMs?: number;
   /** Called after boot, before the run: inject console input, attach consoles. */
   beforeRun?: (sim: Simulator) => void | Promise<void>;
+  /** XS boards with native byte helpers: all (default), none, or these node ids (factory.ts). */
+  nativeBytes?: NativeBytesChoice;
 }
 
 export function runConfig(o: RunOptions): SimConfig {
@@ -41,7 +43,7 @@ export function runConfig(o: RunOptions): SimConfig {
 }
 
 export async function runDomain(o: RunOptions): Promise<SimSummary> {
-  const sim = new Simulator(runConfig(o), boardFactory(), o.observer ?? {});
+  const sim = new Simulator(runConfig(o), boardFactory(o.nativeBytes !== undefined ? { nativeBytes: o.nativeBytes } : {}), o.observer ?? {});
   try {
     await sim.start();
     await o.beforeRun?.(sim);

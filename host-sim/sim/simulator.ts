@@ -144,6 +144,39 @@ export interface SimSummary {
   seed: number;
   /** The CPU model's virtual ns per XS metering unit (0: off). */
   cpuNsPerUnit: number;
+  /** Remote calls (docs/RPC.md): what the clients reported, failures by stage. */
+  rpc: RpcSummary;
+}
+
+export interface RpcSummary {
+  /** Calls finished (successfully or not), as their clients reported them. */
+  calls: number;
+  /** Calls that ended in an error (unavailable, timeout, maybe-executed, remote error). */
+  failed: number;
+  /** Attempts beyond the first, over all calls. */
+  retries: number;
+  /** Calls whose result came from a checkpoint or a held result at a buddy. */
+  resumed: number;
+  /** Failed attempts by the stage they failed in. */
+  byStage: { start: number; args: number; compute: number; result: number };
+  /** Virtual ms spent in failed attempts. */
+  lostMs: number;
+  /** Argument bytes sent again by later attempts. */
+  resentBytes: number;
+  /**
+   * Calls delivered to their client more than once, plus non-idempotent calls whose function
+   * ran to completion more than once: 0 is the exactly-once guarantee.
+   */
+  duplicated: number;
+}
+
+/** The parts of src/rpc's RpcCallReport the summary reads. */
+interface RpcReportLike {
+  call?: number;
+  ok?: boolean;
+  attempts?: number;
+  resumed?: boolean;
+  failures?: { stage?: string; lostMs?: number; resentBytes?: number }[];
 }
 
 /** The parts of src/ft's FtStats the summary reads (sent by boards as JSON). */
@@ -208,6 +241,10 @@ export class Simulator {
   private readonly results = new Map<number, unknown>();
   private readonly recoveries = new Map<number, RecoverySummary>();
   private readonly ftStats = new Map<number, FtStatsLike>();
+  /** Remote calls: client reports and function completions per call (`client:call`). */
+  private readonly rpcReports: RpcReportLike[] = [];
+  private readonly rpcDelivered = new Map<string, number>();
+  private readonly rpcCompleted = new Map<string, { n: number; idempotent: boolean }>();
   readonly faults: FaultRecord[] = [];
   private now = 0;
   private events = 0;
@@ -549,6 +586,10 @@ export class Simulator {
       this.onFtFigures(slot.node, name, value, detail);
       return;
     }
+    if (name === 'rpc-call' || name === 'rpc-done') {
+      this.onRpcEvent(slot.node, name, detail);
+      return;
+    }
     if (name === 'fault') {
       // The board applied a fault command (from any console line); attribute it to the scenario
       // when the scenario sent that command.
@@ -613,6 +654,54 @@ export class Simulator {
       lostIterations: num(r.lostIterations),
       bytes: num(r.bytes),
     });
+  }
+
+  private onRpcEvent(node: number, name: string, detail: string): void {
+    if (name === 'rpc-done') {
+      // `client:call:idempotent`, from the server whose function finished.
+      const [client, call, idem] = detail.split(':');
+      const key = `${client}:${call}`;
+      const c = this.rpcCompleted.get(key) ?? { n: 0, idempotent: idem === '1' };
+      c.n++;
+      this.rpcCompleted.set(key, c);
+      return;
+    }
+    let r: RpcReportLike;
+    try {
+      r = JSON.parse(detail) as RpcReportLike;
+    } catch {
+      this.observer.log?.(node, 'warn', `unreadable rpc-call report: ${detail.slice(0, 80)}`);
+      return;
+    }
+    this.rpcReports.push(r);
+    const key = `${node}:${String(r.call)}`;
+    this.rpcDelivered.set(key, (this.rpcDelivered.get(key) ?? 0) + 1);
+  }
+
+  private rpcSummary(): RpcSummary {
+    const byStage = { start: 0, args: 0, compute: 0, result: 0 };
+    let lostMs = 0;
+    let resentBytes = 0;
+    for (const r of this.rpcReports) {
+      for (const f of r.failures ?? []) {
+        if (f.stage !== undefined && f.stage in byStage) byStage[f.stage as keyof typeof byStage]++;
+        lostMs += typeof f.lostMs === 'number' ? f.lostMs : 0;
+        resentBytes += typeof f.resentBytes === 'number' ? f.resentBytes : 0;
+      }
+    }
+    let duplicated = 0;
+    for (const n of this.rpcDelivered.values()) if (n > 1) duplicated++;
+    for (const c of this.rpcCompleted.values()) if (!c.idempotent && c.n > 1) duplicated++;
+    return {
+      calls: this.rpcReports.length,
+      failed: this.rpcReports.filter((r) => r.ok !== true).length,
+      retries: this.rpcReports.reduce((a, r) => a + Math.max(0, (r.attempts ?? 1) - 1), 0),
+      resumed: this.rpcReports.filter((r) => r.resumed === true).length,
+      byStage,
+      lostMs: round3(lostMs),
+      resentBytes,
+      duplicated,
+    };
   }
 
   private checkpointSummary(): CheckpointSummary {
@@ -687,6 +776,7 @@ export class Simulator {
       wallMs: Date.now() - this.wallStart,
       seed: this.cfg.seed,
       cpuNsPerUnit: this.cfg.cpuNsPerUnit ?? 0,
+      rpc: this.rpcSummary(),
     };
   }
 

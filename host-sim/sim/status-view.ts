@@ -59,6 +59,7 @@ export function summaryText(s: SimSummary): string {
     `faults: ${s.faults.length ? s.faults.map((f) => `${fmtMs(f.atMs)} board ${f.board}: ${f.command}${f.effect ? ` -> ${f.effect}` : ''}`).join('; ') : 'none'}`,
     ...s.recoveries.map((r) => `recovery to epoch ${r.epoch}: board(s) ${r.failed.join(',')} failed, rank(s) ${r.ranks.join(',')} now on ${r.replacements.join(',')}${r.shrink ? ' (shrink)' : ''}; detect ${fmtMs(r.detectMs)}, restore ${fmtMs(r.restoreMs)}, total ${fmtMs(r.totalMs)}; rolled back to checkpoint ${r.generation}, ${r.lostIterations} iterations redone, ${r.bytes} bytes copied`),
     ...(s.checkpoints.count ? [`checkpoints: ${s.checkpoints.count} committed, ${s.checkpoints.bytesSent} bytes sent for ${s.checkpoints.changedBytes} changed (full images: ${s.checkpoints.fullImageBytes}), memory multiple ${s.checkpoints.memoryMultiple}`] : []),
+    ...(s.rpc.calls ? [`remote calls: ${s.rpc.calls} (${s.rpc.failed} failed), ${s.rpc.retries} retries (start ${s.rpc.byStage.start}, args ${s.rpc.byStage.args}, compute ${s.rpc.byStage.compute}, result ${s.rpc.byStage.result}), ${s.rpc.resumed} resumed at a buddy, ${fmtMs(s.rpc.lostMs)} lost, ${fmtBytes(s.rpc.resentBytes)} resent, ${s.rpc.duplicated} duplicated`] : []),
     `wire: ${s.wire.frames} frames, ${fmtBytes(s.wire.bytes)}   virtual ${fmtMs(s.virtualMs)}   wall ${fmtMs(s.wallMs)}   seed ${s.seed}`,
     `trace digest: ${s.traceDigest}`,
     `result (rank 0): ${JSON.stringify(s.app.result)}`,

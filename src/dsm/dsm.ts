@@ -14,7 +14,7 @@
  * granule ranges in one space spanning all arrays; receivers mark those granules stale,
  * except on pages they home.
  */
-import type { Clock } from '../hal.js';
+import type { Clock, Hal } from '../hal.js';
 import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.js';
 import { HeldDiffs } from './held-diffs.js';
 import { AllocChecker, BarrierManager, LockManager, describeMissing } from './managers.js';
@@ -230,9 +230,10 @@ export class Dsm {
   private readonly allocMgr: AllocChecker | null;
   private readonly lockMgr: LockManager;
 
+  /** `clock`: the board's Hal fits; its native byte helpers (`bytes`), if any, hash read checks. */
   constructor(
     private readonly transport: DsmTransport,
-    private readonly clock: Clock,
+    private readonly clock: Clock & Pick<Hal, 'bytes'>,
     options: DsmOptions = {},
   ) {
     const { rank, size } = transport;
@@ -245,7 +246,7 @@ export class Dsm {
     this.rank = rank;
     this.size = size;
     this.limits = resolveLimits(options, transport);
-    this.snapshots = snapshotBudget(this.limits.maxReadSnapshot);
+    this.snapshots = snapshotBudget(this.limits.maxReadSnapshot, clock.bytes?.crc32);
     this.own = new RangeList(this.limits.maxNoticeRanges);
     this.known = new RangeList(this.limits.maxNoticeRanges);
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);

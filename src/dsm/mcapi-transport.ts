@@ -13,7 +13,7 @@
  * board's endpoint (mcapi_endpoint_get waits until it exists) before the DSM sends anything.
  */
 import type { AppContext } from '../app.js';
-import type { Clock } from '../hal.js';
+import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
 import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
@@ -237,7 +237,7 @@ export class McapiDsmTransport implements DsmTransport {
 }
 
 /** The DSM of every working board of `mcapi`'s domain, over MCAPI messages. */
-export async function createMcapiDsm(mcapi: McapiNode, clock: Clock, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
+export async function createMcapiDsm(mcapi: McapiNode, clock: Clock & Pick<Hal, 'bytes'>, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
   const transport = await McapiDsmTransport.open(mcapi, { recvSlots: (options.window ?? 4) + 2, ...plan });
   return new Dsm(transport, clock, options);
 }

@@ -63,7 +63,7 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
         if (release !== undefined) lent.add(s);
       }
     }
-    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s));
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s), ft.hal.bytes);
   } catch (e) {
     giveBack();
     return refuse(e);

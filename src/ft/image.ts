@@ -8,6 +8,7 @@
 import type { Segment } from './types.js';
 import { FtError } from './types.js';
 import { utf8Length } from '../util/utf8.js';
+import type { NativeBytes } from '../wire/native.js';
 
 export interface SegEntry {
   name: string;
@@ -251,11 +252,12 @@ export const MAX_NAME = 200;
  * committed segment of the same name and length (changed spans are copied), or copied whole.
  * Segments for which `lent` says so are referenced instead of copied (their owner keeps them
  * unchanged until the pending data is released). Throws FtError('BAD_ARG') for a duplicate,
- * empty or over-long name.
+ * empty or over-long name. `native`: the target's byte helpers; its diffSpans, when present,
+ * finds the changed spans (the same spans as the JS code).
  */
 export function buildPending(
   image: Image, segments: readonly Segment[], round: number, progress: number, gap: number,
-  lent: (s: Segment) => boolean = () => false,
+  lent: (s: Segment) => boolean = () => false, native?: NativeBytes,
 ): Pending {
   const p = new Pending(round, image.gen, false, progress);
   const seen = new Set<string>();
@@ -273,7 +275,17 @@ export function buildPending(
     if (old !== null && old.length === s.bytes.length) {
       const seg = p.addSeg({ name: s.name, length: s.bytes.length, whole: false }, null);
       const bytes = s.bytes;
-      diffSpans(old, bytes, gap, (start, end) => p.addRun(seg, start, byRef ? bytes.subarray(start, end) : bytes.slice(start, end), byRef));
+      // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice is metered per byte).
+      const o = bytes.byteOffset;
+      const run = (start: number, end: number): void =>
+        p.addRun(seg, start, byRef ? bytes.subarray(start, end) : new Uint8Array((bytes.buffer as ArrayBuffer).slice(o + start, o + end)), byRef);
+      const nativeDiff = native?.diffSpans;
+      if (nativeDiff !== undefined) {
+        const spans = nativeDiff(old, bytes, gap);
+        for (let k = 0; k + 1 < spans.length; k += 2) run(spans[k]!, spans[k + 1]!);
+      } else {
+        diffSpans(old, bytes, gap, run);
+      }
     } else {
       p.addSeg({ name: s.name, length: s.bytes.length, whole: true }, byRef ? s.bytes : s.bytes.slice(), byRef);
     }

@@ -20,7 +20,7 @@ import { FtError } from './types.js';
 import { membersOf, ranksOf } from './view.js';
 
 /** What the module needs from the HAL. */
-export type FtHal = Pick<Hal, 'now' | 'setTimer' | 'clearTimer' | 'event' | 'log' | 'random'>;
+export type FtHal = Pick<Hal, 'now' | 'setTimer' | 'clearTimer' | 'event' | 'log' | 'random' | 'bytes'>;
 
 /** Port used by FT frames (both ends). */
 export const FT_PORT = 0;

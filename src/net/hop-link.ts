@@ -109,7 +109,7 @@ export class HopLink {
     this.stats = newLinkStats(hal.index, hal.kind);
     const maxFrame = FRAME_OVERHEAD + host.opts.maxPayload;
     if (hal.kind === 'stream') {
-      this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame));
+      this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes);
       this.wireBuf = new Uint8Array(1 + cobsEncodedLength(maxFrame));
     } else {
       this.deframer = null;
@@ -504,9 +504,14 @@ export class HopLink {
       const now = this.host.clock.now();
       const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
       this.lastWrite = now;
-      this.wireBuf[0] = 0;
-      const n = cobsEncode(frame, this.wireBuf, lead);
-      out = this.wireBuf.subarray(0, lead + n);
+      const native = this.host.opts.bytes.cobsEncode;
+      if (native !== undefined) {
+        out = native(frame, 0, frame.length, lead === 1);
+      } else {
+        this.wireBuf[0] = 0;
+        const n = cobsEncode(frame, this.wireBuf, lead);
+        out = this.wireBuf.subarray(0, lead + n);
+      }
     } else {
       out = frame;
     }

@@ -113,7 +113,7 @@ export class NetLayer implements Net {
     this.node = opts.node;
     this.epoch = opts.epoch;
     this.clock = clock;
-    this.codec = new FrameCodec(opts.maxPayload, opts.crcSlices);
+    this.codec = new FrameCodec(opts.maxPayload, opts.crcSlices, opts.bytes);
     this.reachableNodes = [opts.node];
     this.bcastNext = Math.floor(opts.random() * 0x10000) & 0xffff;
     for (let i = 0; i < links.length; i++) {

@@ -3,6 +3,7 @@
  * that it can be configured, reported (NetLayer.options) and written down (docs/PROTOCOL.md).
  */
 import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
+import type { NativeBytes } from '../wire/native.js';
 
 export interface NetOptions {
   /** Domain id (0..255); frames of other domains are dropped. */
@@ -51,6 +52,8 @@ export interface NetOptions {
    * so they go NO_CRC. Stream links (UART) always carry the CRC.
    */
   datagramCrc?: boolean;
+  /** The target's native byte helpers (Hal.bytes): CRC-32 and COBS use them when present. Default: none. */
+  bytes?: NativeBytes;
   /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
@@ -117,6 +120,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
     crcSlices: slices(o.crcSlices),
     datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),
+    bytes: o.bytes ?? {},
     log: o.log ?? silent,
   };
 }

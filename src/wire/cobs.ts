@@ -5,6 +5,7 @@
  */
 
 import { copyRun, findZero, skipRun } from './bytes.js';
+import type { NativeBytes } from './native.js';
 
 /** Most bytes `cobsEncode` writes for `n` input bytes, delimiter included. */
 export function cobsEncodedLength(n: number): number {
@@ -151,6 +152,10 @@ export class CobsDeframer {
 
   private readonly buf: Uint8Array;
   private readonly sink: FrameSink;
+  private readonly maxFrame: number;
+  /** With a native decoder: encoded bytes of a block that began in an earlier chunk. */
+  private readonly enc: Uint8Array | null;
+  private readonly natives: NativeBytes | null;
   private len = 0;
   /** Data bytes still due in the current run; 0 means the next byte is a code byte. */
   private left = 0;
@@ -159,12 +164,26 @@ export class CobsDeframer {
   private started = false;
   private discarding = false;
 
-  constructor(maxFrame: number, sink: FrameSink) {
+  /**
+   * `native`: the target's byte helpers. With a native cobsDecode (and findZero) the deframer
+   * only finds delimiters and hands whole blocks to it; the frames are the same.
+   */
+  constructor(maxFrame: number, sink: FrameSink, native?: NativeBytes) {
     if (!(Number.isInteger(maxFrame) && maxFrame > 0)) {
       throw new RangeError(`CobsDeframer maxFrame must be a positive integer, got ${String(maxFrame)}`);
     }
-    this.buf = new Uint8Array(maxFrame);
+    this.maxFrame = maxFrame;
     this.sink = sink;
+    if (native?.cobsDecode !== undefined) {
+      this.natives = native;
+      this.buf = new Uint8Array(0);
+      // A block of maxFrame decoded bytes is at most this long encoded (without its delimiter).
+      this.enc = new Uint8Array(cobsEncodedLength(maxFrame) - 1);
+    } else {
+      this.natives = null;
+      this.buf = new Uint8Array(maxFrame);
+      this.enc = null;
+    }
   }
 
   /** Forget a partly received frame (e.g. after the link was reset). */
@@ -177,6 +196,10 @@ export class CobsDeframer {
   }
 
   push(chunk: Uint8Array): void {
+    if (this.natives !== null) {
+      this.pushBlocks(chunk, this.natives);
+      return;
+    }
     const buf = this.buf;
     const max = buf.length;
     const n = chunk.length;
@@ -271,6 +294,53 @@ export class CobsDeframer {
     this.pendingZero = pendingZero;
     this.started = started;
     this.discarding = discarding;
+  }
+
+  /**
+   * The native path: find each delimiter, decode each whole block in one native call (from the
+   * chunk itself when the block lies in it, else from `enc` where its start was kept).
+   * `len` counts the encoded bytes kept; `discarding` skips an over-long block.
+   */
+  private pushBlocks(chunk: Uint8Array, natives: NativeBytes): void {
+    const enc = this.enc as Uint8Array;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      const z = natives.findZero !== undefined ? natives.findZero(chunk, i, n) : findZero(chunk, i, n);
+      const end = z < 0 ? n : z;
+      if (end > i && !this.discarding) {
+        if (this.len + (end - i) > enc.length) {
+          this.overruns++;
+          this.discarding = true;
+          this.len = 0;
+        } else if (z >= 0 && this.len === 0) {
+          this.block(chunk, i, end, natives);
+          i = z + 1;
+          continue;
+        } else {
+          if (natives.copy !== undefined) natives.copy(chunk, i, end, enc, this.len);
+          else copyRun(chunk, i, end, enc, this.len);
+          this.len += end - i;
+        }
+      }
+      if (z < 0) return;
+      if (!this.discarding && this.len > 0) this.block(enc, 0, this.len, natives);
+      this.discarding = false;
+      this.len = 0;
+      i = z + 1;
+    }
+  }
+
+  private block(src: Uint8Array, start: number, end: number, natives: NativeBytes): void {
+    const frame = (natives.cobsDecode as NonNullable<NativeBytes['cobsDecode']>)(src, start, end);
+    if (frame === null) {
+      this.garbage++;
+    } else if (frame.length > this.maxFrame) {
+      this.overruns++;
+    } else {
+      this.frames++;
+      this.sink(frame);
+    }
   }
 
   private endFrame(): void {

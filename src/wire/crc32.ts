@@ -9,6 +9,8 @@
  * 1 KiB table for boards too small to spare 8 KiB.
  */
 
+import type { NativeBytes } from './native.js';
+
 const POLY_REFLECTED = 0xedb88320;
 
 export type CrcSlices = 1 | 8;
@@ -26,8 +28,11 @@ export class Crc32 {
   private readonly t7: Int32Array;
   /** Word reads are little-endian only on a little-endian machine; otherwise bytes one by one. */
   private readonly sliced: boolean;
+  /** The target's native CRC-32 (Hal.bytes), which gives the same value; the tables stay the fallback. */
+  private readonly native: NativeBytes['crc32'];
 
-  constructor(slices: CrcSlices = 8) {
+  constructor(slices: CrcSlices = 8, native?: NativeBytes) {
+    this.native = native?.crc32;
     if (slices !== 1 && slices !== 8) throw new RangeError(`Crc32 slices must be 1 or 8, got ${String(slices)}`);
     const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
     const n = slices === 8 && little ? 8 : 1;
@@ -58,6 +63,7 @@ export class Crc32 {
 
   /** CRC-32 of bytes[start, end), as an unsigned 32-bit number. */
   compute(bytes: Uint8Array, start = 0, end = bytes.length): number {
+    if (this.native !== undefined) return this.native(bytes, start, end);
     const t0 = this.t0;
     let c = -1;
     let i = start;

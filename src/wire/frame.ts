@@ -19,6 +19,7 @@ import { SPLICE_MIN, bufferConcat, ownBuffer } from './bytes.js';
 import type { BufferConcat } from './bytes.js';
 import { Crc32 } from './crc32.js';
 import type { CrcSlices } from './crc32.js';
+import type { NativeBytes } from './native.js';
 
 export const FRAME_VERSION = 1;
 export const FLAG_ACK_VALID = 0x1;
@@ -120,11 +121,14 @@ export class FrameCodec {
   private readonly crc: Crc32;
   private readonly concat: BufferConcat | undefined = bufferConcat();
 
-  /** `crcSlices`: 8 (8 KiB of CRC tables, about twice as fast) or 1 (1 KiB), see Crc32. */
-  constructor(maxPayload = DEFAULT_MAX_PAYLOAD, crcSlices: CrcSlices = 8) {
+  /**
+   * `crcSlices`: 8 (8 KiB of CRC tables, about twice as fast) or 1 (1 KiB), see Crc32.
+   * `native`: the target's byte helpers (Hal.bytes); its crc32, when present, seals and checks.
+   */
+  constructor(maxPayload = DEFAULT_MAX_PAYLOAD, crcSlices: CrcSlices = 8, native?: NativeBytes) {
     checkField('maxPayload', maxPayload, PAYLOAD_LIMIT);
     this.maxPayload = maxPayload;
-    this.crc = new Crc32(crcSlices);
+    this.crc = new Crc32(crcSlices, native);
   }
 
   /** Bytes a frame with `payloadLength` bytes of payload occupies (unencoded). */

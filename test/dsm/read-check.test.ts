@@ -11,9 +11,20 @@ import { ReadChecker, snapshotBudget, type SnapshotBudget } from '../../src/dsm/
 import { DsmError } from '../../src/dsm/index.js';
 import { drive, makeRig, withNativeCompare } from './memnet.js';
 
-type Kind = 'bigint' | 'copy' | 'hash';
+import { Crc32 } from '../../src/wire/crc32.js';
+
+type Kind = 'bigint' | 'copy' | 'hash' | 'native-crc';
+
+/** A board's native CRC-32 (Hal.bytes.crc32), counting its calls. */
+const nativeCrc = { calls: 0, crc: new Crc32(1) };
 
 function budgetOf(kind: Kind, max: number): SnapshotBudget {
+  if (kind === 'native-crc') {
+    return snapshotBudget(max, (b, s, e) => {
+      nativeCrc.calls++;
+      return nativeCrc.crc.compute(b, s, e);
+    });
+  }
   return kind === 'bigint' ? withNativeCompare(() => snapshotBudget(max)) : snapshotBudget(max);
 }
 
@@ -21,7 +32,7 @@ function checker(bytes: Uint8Array, budget: SnapshotBudget): ReadChecker {
   return new ReadChecker(bytes, new Int32Array(bytes.buffer, 0, bytes.length >> 2), budget);
 }
 
-const kinds: Kind[] = ['bigint', 'copy', 'hash'];
+const kinds: Kind[] = ['bigint', 'copy', 'hash', 'native-crc'];
 
 for (const kind of kinds) {
   test.serial(`${kind}: a change of any byte inside the range is found, a change outside is not`, (t) => {
@@ -31,11 +42,14 @@ for (const kind of kinds) {
         const end = Math.min(size, start + 1 + len);
         const bytes = new Uint8Array(size);
         for (let i = 0; i < size; i++) bytes[i] = (i * 7) & 0xff;
-        const budget = budgetOf(kind, kind === 'hash' ? 0 : size);
+        const hashed = kind === 'hash' || kind === 'native-crc';
+        const budget = budgetOf(kind, hashed ? 0 : size);
         const c = checker(bytes, budget);
+        const calls = nativeCrc.calls;
         const r = c.take(start, end);
-        const form = r.big !== null ? 'bigint' : r.copy !== null ? 'copy' : 'hash';
-        if (form !== kind || budget.used !== (kind === 'hash' ? 0 : end - start)) return false;
+        const form = r.big !== null ? 'bigint' : r.copy !== null ? 'copy' : budget.crc32 !== undefined ? 'native-crc' : 'hash';
+        if (form !== kind || budget.used !== (hashed ? 0 : end - start)) return false;
+        if (kind === 'native-crc' && nativeCrc.calls !== calls + 1) return false;
         if (!c.unchanged(r)) return false;
         const outside = pick % (size - (end - start) + 1);
         const o = outside < start ? outside : end + outside - start;
@@ -116,7 +130,7 @@ async function writeThroughReadOnly(make: () => ReturnType<typeof makeRig>): Pro
   return e.error as DsmError;
 }
 
-for (const kind of kinds) {
+for (const kind of ['bigint', 'copy', 'hash'] as Kind[]) {
   test.serial(`${kind}: writing through a read-only view is reported at the barrier, naming array and range`, async (t) => {
     const opts = kind === 'hash' ? { maxReadSnapshot: 0 } : {};
     const e = await writeThroughReadOnly(() => (kind === 'bigint' ? withNativeCompare(() => makeRig(2, { seed: 5 }, opts)) : makeRig(2, { seed: 5 }, opts)));

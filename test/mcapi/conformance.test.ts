@@ -27,6 +27,9 @@ function contexts(hub: LoopHub, nodes: McapiNode[], args: string[], logs: string
     event: () => undefined,
     random: () => 0.5,
     dsm: () => Promise.reject(new Error('no DSM in the MCAPI tests')),
+    get rpc(): never {
+      throw new Error('no remote calls in the MCAPI tests');
+    },
   }));
 }
 

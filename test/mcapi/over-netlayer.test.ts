@@ -52,6 +52,9 @@ async function suiteOver(model: WireModel): Promise<{ results: unknown[]; nodes:
     args: [],
     mcapi,
     dsm: () => Promise.reject(new Error('no DSM here')),
+    get rpc(): never {
+      throw new Error('no remote calls in the MCAPI tests');
+    },
     nodeOfRank: (r: number) => r + 1,
     now: () => net.now,
     sleep: (ms: number) => new Promise<void>((r) => { net.node(rank + 1).clock.setTimer(ms, r); }),

@@ -6,6 +6,7 @@ import { XsBoard, defaultBundlePath } from '../../host-sim/boards/xs-board.js';
 import type { SimBoard } from '../../host-sim/boards/sim-board.js';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
 import { decodeActions } from '../../hal/driven/codec.js';
+import { splitMeterTrailer } from '../../hal/xsnap/meter-trailer.js';
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
 import type { BootFunction } from '../../hal/driven/board-host.js';
 import { probeBoot } from './fixtures/probe-boot.js';
@@ -132,7 +133,7 @@ test('an undecodable batch halts the XS board with the reason', async (t) => {
   try {
     await w.evaluate(await probeBundle());
     const r = await w.command(new Uint8Array([0x45, 5, 99]));
-    const actions = decodeActions(r.reply);
+    const actions = decodeActions(splitMeterTrailer(r.reply).actions);
     t.is(actions.length, 1);
     t.regex((actions[0] as { reason: string }).reason, /^bad event batch: CodecError/);
   } finally {

@@ -1,0 +1,135 @@
+/**
+ * Board time: what a benchmark reports. A run is simulated with the CPU model on (each XS
+ * board's step costs its metering units x ns/unit of virtual time, actions land when the step
+ * ends) over the link model (bytes take their time on the wire), so the virtual time between
+ * two events of board 0 is what the boards would take: computing and the wire together.
+ * The simulator's own work inside the boards (the driven HAL's batch encoding, marshalling
+ * native helpers) is kept out of the meter and reported apart as simHal units.
+ *
+ * A window opens at board 0's `bench-start` and closes at its `bench-end`; windows are summed.
+ * Units, simHal units and native units count the steps (of every board) that began inside a
+ * window; bytes are every link's bytes on the wire inside the windows.
+ */
+import { runConfig, type RunOptions } from '../host-sim/sim/run.js';
+import { Simulator, type BoardFactory, type SimSummary } from '../host-sim/sim/simulator.js';
+import { boardFactory } from '../host-sim/sim/factory.js';
+import type { BoardAction, BoardEvent } from '../hal/driven/events.js';
+import type { BoardEngine, BoardFigures, SimBoard } from '../host-sim/boards/sim-board.js';
+
+export interface BoardTime {
+  summary: SimSummary;
+  /** Windows summed (bench-start .. bench-end pairs of board 0). */
+  windows: number;
+  /** The count board 0 reported with its last bench-end. */
+  count: number;
+  /** Virtual ms inside the windows. */
+  ms: number;
+  /** XS metering units of every board inside the windows (native helpers at their declared cost). */
+  units: number;
+  /** Of `units`, what native helpers were charged. */
+  nativeUnits: number;
+  /** The simulator's own work inside the boards, kept out of `units`. */
+  simHalUnits: number;
+  /** Bytes on every link inside the windows. */
+  bytes: number;
+}
+
+class WindowBoard implements SimBoard {
+  constructor(
+    private readonly inner: SimBoard,
+    private readonly open: () => boolean,
+    private readonly add: (f: BoardFigures, before: BoardFigures) => void,
+  ) {}
+
+  get engine(): BoardEngine {
+    return this.inner.engine;
+  }
+
+  get alive(): boolean {
+    return this.inner.alive;
+  }
+
+  get exitReason(): string | null {
+    return this.inner.exitReason;
+  }
+
+  async step(events: readonly BoardEvent[]): Promise<BoardAction[]> {
+    const counted = this.open();
+    const before = this.inner.figures();
+    const actions = await this.inner.step(events);
+    if (counted) this.add(this.inner.figures(), before);
+    return actions;
+  }
+
+  figures(): BoardFigures {
+    return this.inner.figures();
+  }
+
+  kill(): Promise<void> {
+    return this.inner.kill();
+  }
+}
+
+export interface BoardTimeOptions extends RunOptions {
+  /** ns of board time per XS metering unit (the CPU model). */
+  nsPerUnit: number;
+}
+
+/** Run `o` with the CPU model at `nsPerUnit` and measure board 0's bench windows. */
+export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
+  const base = boardFactory(o.nativeBytes !== undefined ? { nativeBytes: o.nativeBytes } : {});
+  let open = false;
+  let openedAt = 0;
+  let bytesAt = 0;
+  const r = { windows: 0, count: 0, ms: 0, units: 0, nativeUnits: 0, simHalUnits: 0, bytes: 0 };
+  const factory: BoardFactory = async (engine, node) =>
+    new WindowBoard(await base(engine, node), () => open, (f, b) => {
+      r.units += f.computeTotal - b.computeTotal;
+      r.nativeUnits += f.nativeTotal - b.nativeTotal;
+      r.simHalUnits += f.simHalTotal - b.simHalTotal;
+    });
+  let sim: Simulator | null = null;
+  const wire = (): number => (sim === null ? 0 : sim.linkSummaries().reduce((a, l) => a + l.bytes, 0));
+  const own = o.observer;
+  const cfg = runConfig({ ...o, cpu: String(o.nsPerUnit) });
+  sim = new Simulator(cfg, factory, {
+    ...own,
+    boardEvent: (board, name, value, detail) => {
+      own?.boardEvent?.(board, name, value, detail);
+      if (board !== 0 || sim === null) return;
+      if (name === 'bench-start' && !open) {
+        open = true;
+        openedAt = sim.virtualNow();
+        bytesAt = wire();
+      } else if (name === 'bench-end' && open) {
+        open = false;
+        r.windows++;
+        r.count = value;
+        r.ms += sim.virtualNow() - openedAt;
+        r.bytes += wire() - bytesAt;
+      }
+    },
+  });
+  try {
+    await sim.start();
+    await o.beforeRun?.(sim);
+    const summary = await sim.run();
+    if (!summary.ok || r.windows === 0) {
+      const why = summary.boards.filter((b) => b.haltReason).map((b) => `board ${b.node}: ${b.haltReason}`).join('; ');
+      throw new Error(`benchmark run of ${o.app} ${(o.appArgs ?? []).join(' ')} failed: ${summary.reason}${why ? ` (${why})` : ''}`);
+    }
+    return { summary, ...r };
+  } finally {
+    await sim.shutdown();
+  }
+}
+
+/** The CPU model's figures the benches report at: the ESP32 estimate and a slower board. */
+export const NS_PER_UNIT = [150, 300] as const;
+
+export interface LinkRate {
+  /** Bytes per ms on the wire. */
+  bytesPerMs: number;
+  /** One-way latency of the link model (ms). */
+  latencyMs: number;
+}

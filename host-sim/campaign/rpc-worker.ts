@@ -1,0 +1,32 @@
+/** A worker thread of an RPC campaign: runs its plans one after another and reports each. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runDomain, type RunOptions } from '../sim/run.js';
+import { classifyRpc, type RpcRunPlan, type RpcRunReport } from './rpc-campaign.js';
+
+interface Job {
+  base: RunOptions;
+  expected: string;
+  plans: RpcRunPlan[];
+  maxWallMs: number;
+}
+
+const job = workerData as Job;
+for (const plan of job.plans) {
+  let report: RpcRunReport;
+  try {
+    const s = await runDomain({ ...job.base, seed: String(plan.seed), fault: plan.faults, maxWallMs: job.maxWallMs });
+    report = {
+      ...plan,
+      outcome: classifyRpc(s, job.expected),
+      reason: s.reason,
+      fired: s.faults.filter((f) => f.source === 'scenario').length,
+      calls: s.rpc.calls,
+      retries: s.rpc.retries,
+      duplicated: s.rpc.duplicated,
+      virtualMs: s.virtualMs,
+    };
+  } catch (e) {
+    report = { ...plan, outcome: 'stopped', reason: `simulator error: ${(e as Error).message}`, fired: 0, calls: 0, retries: 0, duplicated: 0, virtualMs: 0 };
+  }
+  parentPort!.postMessage(report);
+}

@@ -1,0 +1,57 @@
+/**
+ * Short slices of the board-time benchmarks (`npm run bench` runs the long ones): the JSON
+ * has the fields the issue names, the figures are board time of both sides from one
+ * invocation, physics is never beaten, and the simulator's own work is measured and left out.
+ */
+import test from 'ava';
+import { benchMcapi, wireLimitMs, minimalWireBytes } from '../../bench/mcapi.js';
+import { benchDsm } from '../../bench/dsm.js';
+import { boardTime } from '../../bench/board-time.js';
+import type { RunOptions } from '../../host-sim/sim/run.js';
+
+test('the wire limit of a round trip: payload + CRC-32 + COBS on a UART, the datagram on udp, each way', (t) => {
+  t.is(minimalWireBytes('uart:921600', 24), 30);
+  t.is(minimalWireBytes('udp', 24), 24);
+  t.is(wireLimitMs('uart:921600', 24), 2 * (0.05 + 30 / 92.16));
+  t.is(wireLimitMs('udp', 4096), 2 * (1 + 4096 / 1250));
+});
+
+test('bench mcapi: board time of MCAPI and raw on uart and udp, side by side, simulator work left out', async (t) => {
+  const r = await benchMcapi({ count: 3 });
+  t.deepEqual(Object.keys(r), ['uart', 'udp', 'nsPerUnit', 'simHalUnits']);
+  t.deepEqual(r.nsPerUnit, [150, 300]);
+  t.true(r.simHalUnits > 0);
+  for (const link of ['uart', 'udp'] as const) {
+    for (const what of ['msg24', 'pkt4k'] as const) {
+      const f = r[link][what];
+      t.deepEqual(Object.keys(f), ['ratio', 'wireRatio', 'units', 'rawUnits']);
+      t.true(f.units > f.rawUnits, `${link} ${what}: ${f.units} vs raw ${f.rawUnits}`);
+      t.true(f.rawUnits > 0);
+      t.true(f.wireRatio >= 1, `${link} ${what}: faster than the wire (${f.wireRatio})`);
+      t.true(f.ratio > 0.9, `${link} ${what}: ratio ${f.ratio}`);
+    }
+  }
+  // The UART baseline frames and checks: it costs more than the udp one, which sends datagrams.
+  t.true(r.uart.msg24.rawUnits > r.udp.msg24.rawUnits);
+});
+
+test('bench dsm: marginal barrier figures grow with the ring, Laplace points carry the issue fields', async (t) => {
+  const r = await benchDsm({ fetches: 2, barriers: 3, barrierBoards: [2, 4], laplaceBoards: [4], iters: 2 });
+  t.true(r.pageFetch4k.ratio > 0.9);
+  t.deepEqual(r.barrier.map((b) => b.boards), [2, 4]);
+  // Marginal: a barrier of 2 boards is two small messages, not the start-up floods.
+  t.true(r.barrier[0]!.bytes > 0 && r.barrier[0]!.bytes < 200, `2-board barrier: ${r.barrier[0]!.bytes} bytes`);
+  t.true(r.barrier[1]!.units > r.barrier[0]!.units);
+  t.deepEqual(r.laplace.map((p) => [p.boards, p.link, p.topology]), [[4, 'uart', 'ring'], [4, 'udp', 'full']]);
+  for (const p of r.laplace) t.deepEqual(Object.keys(p), ['boards', 'link', 'topology', 'cpuRatio', 'wireRatio']);
+});
+
+test('board time costs the steps: the same run at 300 ns/unit takes longer than at 150', async (t) => {
+  const o: RunOptions = { app: 'raw-echo', appArgs: ['--size', '24', '--count', '5'], boards: '2', engine: 'xs', topology: 'line', link: 'uart:921600', ram: '8M' };
+  const fast = await boardTime({ ...o, nsPerUnit: 150 });
+  const slow = await boardTime({ ...o, nsPerUnit: 300 });
+  t.is(fast.units, slow.units, 'metering is deterministic');
+  t.true(slow.ms > fast.ms);
+  t.true(fast.simHalUnits > 0);
+  t.is(fast.bytes, 5 * 2 * 30, '5 round trips of 30 framed bytes each way');
+});

@@ -13,7 +13,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('mcdsm')
     .description('MCAPI, DSM and buddy-RAM checkpoints for XS boards — simulator and tools')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      // `mcdsm sim examples/laplace --n 64` is an app option given before `--`.
+      outputError: (text, write) => write(/unknown option '--/.test(text) ? text.replace(/\n?$/, `\n(app options go after "--": mcdsm sim <app> [flags] -- ${unknownOption(text)} ...)\n`) : text),
+    });
 
   program
     .command('sim')
@@ -30,11 +34,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--realtime', 'pace virtual time to the wall clock')
     .option('--max-virtual <time>', 'stop after this much virtual time', '600s')
     .option('--cpu <ns>', 'CPU model: virtual ns per XS metering unit (~150 for an ESP32 at 240 MHz; 0: computing takes no time)', '0')
-    .addOption(new Option('--consoles <how>', 'expose board consoles as').choices(['pty', 'tcp', 'none']).default('pty'))
+    .option('--consoles <how>', 'expose board consoles as pty (and TCP), pty:DIR (stable links DIR/boardN), tcp, tcp:BASEPORT (board N on BASEPORT+N) or none', 'pty')
     .option('--scenario <file>', 'timed console commands')
     .option('--fault <spec>', 'fault as <kind>:<board>@<trigger>[:<arg>] (repeatable)', collect, [])
     .option('--trace <file>', 'write a Chrome trace-event file (open in Perfetto)')
-    .option('--json', 'print a JSON summary as the last line')
+    .option('--watchdog <limit>', 'task watchdog: a board that does not yield for this long is halted: XS metering units, a time (board time under --cpu; wall time for V8 boards) or off', 'default')
+    .option('--allow-unfired-faults', 'a fault step the board refused or that never fired does not fail the run (exploratory runs)')
+    .option('--json', 'print the JSON summary on stdout (everything else goes to stderr)')
     .option('--quiet', 'no live view')
     .action(async (app: string, flags: Record<string, unknown>) => {
       const { simCommand } = await import('./commands/sim.js');
@@ -161,6 +167,10 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   return code;
+}
+
+function unknownOption(text: string): string {
+  return /unknown option '([^']+)'/.exec(text)?.[1] ?? '--option';
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -87,8 +87,22 @@ export interface AppFt {
   checkpointArrays(arrays: readonly DsmArray[] | null): void;
 }
 
+/** One `--name [value]` option an app takes after `--` on the command line. */
+export interface AppOption {
+  /** Without the dashes: `rounds` for `--rounds N`. */
+  readonly name: string;
+  /** What the value is, for messages (`N`, `BYTES`); absent for a flag that takes none. */
+  readonly value?: string;
+  readonly help?: string;
+}
+
 export interface App {
   readonly name: string;
+  /**
+   * The options the app takes (`ctx.args`). Declared, they are checked before anything starts:
+   * an unknown one is an error naming it (src/app-options.ts). Absent: the app checks its own.
+   */
+  readonly options?: readonly AppOption[];
   /**
    * The app checkpoints (uses `ctx.ft`): the board hosts fault tolerance for it even without
    * spares, so a failure ends the run with a clear reason instead of a hang.

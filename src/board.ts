@@ -13,6 +13,7 @@
 import type { Hal, LogLevel } from './hal.js';
 import type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
+import { appArgsError } from './app-options.js';
 import { NetLayer } from './net/index.js';
 import { McapiNode } from './mcapi/index.js';
 import { createMcapiDsm, McapiDsmTransport } from './dsm/mcapi-transport.js';
@@ -220,13 +221,17 @@ export class BoardRuntime implements ConsoleTarget {
       run.onRevoke(() => layer.close());
       return layer;
     };
+    // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
+    // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
+    const scope = this.mcapi.openScope();
+    run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
     return {
       domain: c.domain,
       node: c.node,
       rank: run.rank,
       boards: c.boards,
       args: c.appArgs,
-      mcapi: this.mcapi,
+      mcapi: scope.mcapi,
       dsm: () => (dsm ??= this.openRunDsm(run, map, content)),
       nodeOfRank: (rank) => map[rank] ?? -1,
       get rpc() {
@@ -492,6 +497,12 @@ export function bootBoard(hal: Hal, config: unknown, apps: ReadonlyMap<string, A
   }
   if ('raw' in app) {
     app.start(hal, cfg);
+    return null;
+  }
+  const badArgs = appArgsError(app, cfg.appArgs);
+  if (badArgs !== null) {
+    hal.event('app-error', cfg.rank, badArgs);
+    hal.halt(`bad app options: ${badArgs}`);
     return null;
   }
   const board = new BoardRuntime(hal, cfg, app);

@@ -149,6 +149,10 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
 
 export const conformanceApp: App = {
   name: 'conformance',
+  options: [
+    { name: 'case', value: 'SUBSTRING', help: 'only cases whose name contains it' },
+    { name: 'case-timeout', value: 'MS', help: 'per-case timeout' },
+  ],
   async main(ctx: AppContext): Promise<AppValue> {
     const r = await runConformance(ctx, parseConformanceArgs(ctx.args));
     return { passed: r.passed, failed: r.failed, skipped: r.skipped, failures: r.failures };

@@ -5,6 +5,7 @@ import { counterOnDsm } from './counter.js';
 
 export const counterApp: App = {
   name: 'counter',
+  options: [{ name: 'k', value: 'N', help: 'increments per board (10)' }],
   async main(ctx) {
     const k = intOption(ctx.args, 'k', 10, 0, 1_000_000);
     const dsm = await ctx.dsm();

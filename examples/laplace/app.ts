@@ -33,6 +33,11 @@ function restoredIteration(ctx: AppContext, iters: number): number {
 export const laplaceApp: App = {
   name: 'laplace',
   ft: true,
+  options: [
+    { name: 'n', value: 'N', help: 'grid size (256)' },
+    { name: 'iters', value: 'N', help: 'iterations (100)' },
+    { name: 'ckpt-every', value: 'K', help: 'checkpoint period (10 when recoverable, else 0)' },
+  ],
   async main(ctx) {
     const n = intOption(ctx.args, 'n', 256, 1, 4094);
     const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);

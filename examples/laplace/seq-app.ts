@@ -14,6 +14,10 @@ const NEXT_STEP_MS = 0.001;
 
 export const laplaceSeqApp: App = {
   name: 'laplace-seq',
+  options: [
+    { name: 'n', value: 'N', help: 'grid size (256)' },
+    { name: 'iters', value: 'N', help: 'iterations (100)' },
+  ],
   async main(ctx) {
     const n = intOption(ctx.args, 'n', 256, 1, 4094);
     const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);

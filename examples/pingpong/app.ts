@@ -133,4 +133,13 @@ async function run(ctx: AppContext): Promise<AppValue> {
   };
 }
 
-export const pingpongApp: App = { name: 'pingpong', main: run };
+export const pingpongApp: App = {
+  name: 'pingpong',
+  options: [
+    { name: 'rounds', value: 'N', help: 'token rounds around the ring (5)' },
+    { name: 'packets', value: 'N', help: 'packets per board (8)' },
+    { name: 'scalars', value: 'N', help: 'scalars per board (8)' },
+    { name: 'max-packet', value: 'BYTES', help: 'largest packet, 1..4096 (1024)' },
+  ],
+  main: run,
+};

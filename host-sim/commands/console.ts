@@ -4,7 +4,14 @@ import { parseIntFlag } from '../sim/options.js';
 
 export async function consoleCommand(target: string, flags: { baud: string }): Promise<number> {
   const baudRate = parseIntFlag(flags.baud, '--baud', 300, 20_000_000);
-  const r = await runConsole(target, { baudRate });
+  let r;
+  try {
+    r = await runConsole(target, { baudRate });
+  } catch (e) {
+    // A bad target, a refused connection, a missing device: one line, no stack trace.
+    process.stderr.write(`mcdsm console: ${(e as Error).message}\n`);
+    return 2;
+  }
   // stdin is paused, not closed, after the client returns: leave explicitly.
   process.exit(r.errors > 0 && r.reason === 'eof' ? 1 : 0);
 }

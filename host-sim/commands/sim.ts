@@ -1,15 +1,17 @@
 /** `mcdsm sim <app>`: boot the boards, expose their consoles, run, show, summarise. */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSimConfig, appNameOf, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { boardFactory, knownApps } from '../sim/factory.js';
+import { appOptionsError, boardFactory, knownApps } from '../sim/factory.js';
+import { SpecError } from '../sim/link-model.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
 import { ConsoleHub } from '../console/index.js';
 
 export interface SimCommandFlags extends SimFlags {
-  consoles: 'pty' | 'tcp' | 'none';
+  /** `pty`, `pty:DIR`, `tcp`, `tcp:BASEPORT` or `none`. */
+  consoles: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -18,10 +20,18 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const flags = rawFlags as unknown as SimCommandFlags;
   const app = appNameOf(appPath, knownApps());
   const cfg = buildSimConfig(flags, app, appArgs);
+  const badArgs = appOptionsError(app, appArgs);
+  if (badArgs !== null) throw new SpecError(badArgs);
   const cpuWarning = cpuModelWarning(cfg);
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
-  const out = (line: string) => process.stdout.write(line + '\n');
-  const hub = flags.consoles === 'none' ? null : new ConsoleHub(flags.consoles === 'pty' ? { ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) } : {});
+  // With --json stdout holds the summary alone (for `| jq`); whatever is for people goes to stderr.
+  const human = flags.json ? process.stderr : process.stdout;
+  const out = (line: string) => human.write(line + '\n');
+  const consoles = parseConsolesFlag(flags.consoles);
+  // A folder of our own for the pty links goes when the run ends; a folder given is the user's.
+  const tempDir = consoles.kind === 'pty' && consoles.dir === undefined ? mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) : null;
+  const ptyDir = consoles.kind === 'pty' ? (consoles.dir ?? tempDir!) : undefined;
+  const hub = consoles.kind === 'none' ? null : new ConsoleHub({ ...(ptyDir !== undefined ? { ptyDir } : {}), ...(consoles.basePort !== undefined ? { basePort: consoles.basePort } : {}) });
   const sim = new Simulator(cfg, boardFactory(), {
     consoleOutput: (board, text) => hub?.output(board, text),
     log: (board, level, message) => {
@@ -37,7 +47,12 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     out(`mcdsm sim ${app}: ${cfg.boards} boards + ${cfg.spares} spares, engine ${flags.engine}, topology ${flags.topology}, link ${flags.link}, seed ${cfg.seed}${cfg.cpuNsPerUnit ? `, cpu ${cfg.cpuNsPerUnit} ns/unit` : ''}`);
     if (hub) {
       for (let b = 0; b < sim.boardCount; b++) {
-        const info = await hub.attach(b, (text) => sim.consoleInput(b, text));
+        let info;
+        try {
+          info = await hub.attach(b, (text) => sim.consoleInput(b, text));
+        } catch (e) {
+          throw new SpecError(`board ${b} console: ${(e as Error).message}`);
+        }
         out(`board ${b} console: ${info.pty ? `${info.pty.device} (${info.pty.link})  ` : ''}${info.url}`);
       }
     }
@@ -51,12 +66,37 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     process.off('SIGINT', onSigint);
     await sim.shutdown();
     await hub?.close();
+    if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
   }
   if (flags.trace) {
     sim.writeTrace(flags.trace);
     out(`trace written to ${flags.trace} (open it in Perfetto)`);
   }
   out(summaryText(summary));
-  if (flags.json) out(JSON.stringify(summary));
+  if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
   return summary.ok ? 0 : 1;
+}
+
+export interface ConsolesChoice {
+  kind: 'pty' | 'tcp' | 'none';
+  /** pty:DIR — the links are DIR/board0, DIR/board1, ... */
+  dir?: string;
+  /** tcp:BASEPORT — board b listens on BASEPORT + b. */
+  basePort?: number;
+}
+
+/** `--consoles pty | pty:DIR | tcp | tcp:BASEPORT | none`. */
+export function parseConsolesFlag(text: string): ConsolesChoice {
+  if (text === 'pty' || text === 'tcp' || text === 'none') return { kind: text };
+  const m = /^(pty|tcp):(.+)$/.exec(text);
+  if (m === null) throw new SpecError(`--consoles: "${text}" must be pty, pty:DIR, tcp, tcp:BASEPORT or none`);
+  if (m[1] === 'tcp') {
+    const port = Number(m[2]);
+    if (!/^\d+$/.test(m[2]!) || port < 1024 || port > 65535) throw new SpecError(`--consoles: tcp:${m[2]} needs a base port from 1024 to 65535 (board b listens on BASEPORT + b)`);
+    return { kind: 'tcp', basePort: port };
+  }
+  const dir = m[2]!;
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new SpecError(`--consoles: pty:${dir} is not a directory`);
+  mkdirSync(dir, { recursive: true });
+  return { kind: 'pty', dir };
 }

@@ -2,17 +2,17 @@
  * `mcdsm console <path | tcp://host:port>`: an interactive console on a board, real
  * (/dev/ttyUSB0 through the serialport package) or simulated (its pty or TCP port).
  *
- * On a terminal the client puts stdin in raw mode and edits lines locally (line-editor.ts),
- * because the board does not echo. When stdin is not a terminal (a script piped in), each
+ * On a terminal the client reads lines with Node's readline (a prompt, line editing and
+ * history; the board does not echo), printing the board's output above the prompt. When stdin is not a terminal (a script piped in), each
  * line is sent as one command and its answer awaited before the next, so
  * `printf 'status\nstats\n' | mcdsm console tcp://127.0.0.1:7001` prints both answers in order.
- * Quit with Ctrl-] or end of input.
+ * Quit with Ctrl-], Ctrl-D or end of input.
  */
 import readline from 'node:readline';
 import { isFinalLine } from '../../src/console/answer.js';
 import { connectConsole, formatConsoleAddress } from './connection.js';
 import type { ConsoleAddress, ConsoleConnection } from './connection.js';
-import { CTRL_RIGHT_BRACKET, LineEditor } from './line-editor.js';
+import { CTRL_RIGHT_BRACKET } from './line-editor.js';
 import { ConsoleSession, DEFAULT_COMMAND_TIMEOUT_MS, LineSplitter } from './session.js';
 
 export { inject, ConsoleSession, LineSplitter, checkCommandLine } from './session.js';
@@ -52,53 +52,73 @@ export async function runConsole(address: string | ConsoleAddress, options: Cons
   return terminal ? runTerminal(conn, input, output) : runLines(conn, input, output, options);
 }
 
+/** The interactive prompt (the board does not print one: its answers end with OK / ERR). */
+export const CONSOLE_PROMPT = 'mcdsm> ';
+/** Lines of in-session history (Up / Down, Ctrl-R through readline). */
+export const CONSOLE_HISTORY_LINES = 500;
+const CTRL_RIGHT_BRACKET_KEY = '\x1d';
+const CTRL_C = '\x03';
+
+/**
+ * Node's readline does the terminal work: a prompt, line editing (arrows, Home/End, Ctrl-A/E/
+ * K/U/W), history (Up / Down) and completion-free input. What the board writes meanwhile is
+ * printed above the prompt, and the line being typed is drawn again below it.
+ */
 function runTerminal(conn: ConsoleConnection, input: Input, output: NodeJS.WritableStream): Promise<ConsoleRunResult> {
-  const editor = new LineEditor();
   const splitter = new LineSplitter();
   const result: ConsoleRunResult = { answers: 0, errors: 0, reason: 'quit' };
-  const raw = typeof input.setRawMode === 'function';
-  if (raw) input.setRawMode?.(true);
-  input.setEncoding('utf8');
-  output.write(`connected to ${formatConsoleAddress(conn.address)} (Ctrl-] to quit)\r\n`);
-
+  output.write(`connected to ${formatConsoleAddress(conn.address)} (Ctrl-] or Ctrl-D to quit; Up/Down: history)\r\n`);
+  const rl = readline.createInterface({
+    input, output, terminal: true, prompt: CONSOLE_PROMPT, historySize: CONSOLE_HISTORY_LINES, removeHistoryDuplicates: true,
+  });
   return new Promise<ConsoleRunResult>((resolve) => {
     let finished = false;
     const finish = (reason: ConsoleRunResult['reason']): void => {
       if (finished) return;
       finished = true;
       result.reason = reason;
-      input.off('data', onKeys);
-      input.off('end', onEnd);
-      if (raw) input.setRawMode?.(false);
-      input.pause();
+      input.off('keypress', onKey);
       conn.onData = null;
       conn.onClose = null;
       if (reason === 'closed') output.write('\r\n[console closed by the board side]\r\n');
+      rl.close();
+      input.pause();
       void conn.close().then(() => resolve(result));
     };
-    const onKeys = (chunk: string | Buffer): void => {
-      const r = editor.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      if (r.echo.length > 0) output.write(r.echo);
-      for (const s of r.send) conn.write(s).catch(() => finish('closed'));
-      if (r.exit) finish('quit');
+    const onKey = (s: string | undefined, key: { sequence?: string } | undefined): void => {
+      if (s === CTRL_RIGHT_BRACKET_KEY || key?.sequence === CTRL_RIGHT_BRACKET_KEY) finish('quit');
     };
-    const onEnd = (): void => finish('eof');
+    rl.on('line', (line) => {
+      const command = line.trim();
+      if (command.length > 0) conn.write(command + '\r\n').catch(() => finish('closed'));
+      if (!finished) rl.prompt();
+    });
+    // Ctrl-C drops the line being typed and interrupts the board's running command (the
+    // board's shell takes Ctrl-C); Ctrl-] and Ctrl-D quit.
+    rl.on('SIGINT', () => {
+      output.write('^C\r\n');
+      rl.write(null, { ctrl: true, name: 'u' });
+      conn.write(CTRL_C).catch(() => finish('closed'));
+      rl.prompt();
+    });
+    rl.on('close', () => finish('quit'));
     conn.onData = (text) => {
-      for (const line of splitter.push(text)) {
+      const lines = splitter.push(text);
+      if (lines.length === 0) return;
+      readline.clearLine(output, 0);
+      readline.cursorTo(output, 0);
+      for (const line of lines) {
         if (isFinalLine(line.trim())) {
           result.answers++;
           if (line.trim() !== 'OK') result.errors++;
         }
+        output.write(line + '\r\n');
       }
-      const typed = editor.buffer;
-      // Keep what the user is typing below the board's output.
-      if (typed.length > 0) output.write('\r\x1b[K' + text + (/[\r\n]$/.test(text) ? typed : ''));
-      else output.write(text);
+      rl.prompt(true);
     };
     conn.onClose = () => finish('closed');
-    input.on('data', onKeys);
-    input.on('end', onEnd);
-    input.resume();
+    input.on('keypress', onKey);
+    rl.prompt();
   });
 }
 

@@ -3,6 +3,7 @@
  * /dev/ttyUSB0, or a simulated board's pty) through the serialport package, or TCP
  * (`tcp://host:port`, a simulated board's console server).
  */
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { SerialPort } from 'serialport';
@@ -148,6 +149,25 @@ class SerialConnection extends BaseConnection {
   }
 }
 
+function tcpErrorText(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ECONNREFUSED': return 'connection refused (is the simulator still running? it prints its console addresses at start)';
+    case 'ENOTFOUND': return 'unknown host';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH': return 'host unreachable';
+    default: return e.message;
+  }
+}
+
+function serialErrorText(e: Error): string {
+  // The serialport bindings word errors as "Error: Permission denied, cannot open /dev/ttyUSB0".
+  const m = e.message.replace(/^Error:\s*/, '');
+  if (/permission denied/i.test(m)) return `${m} (on Linux, add yourself to the dialout group: sudo usermod -aG dialout $USER, then log in again)`;
+  if (/no such file/i.test(m)) return 'no such device';
+  if (/not a typewriter|inappropriate ioctl/i.test(m)) return 'not a serial device';
+  return m;
+}
+
 export interface ConnectOptions {
   baudRate?: number;
   /** Give up connecting after this long (default 5000 ms). */
@@ -174,16 +194,19 @@ export async function connectConsole(address: string | ConsoleAddress, options: 
         socket.off('error', onError);
         resolve();
       });
-      const onError = (e: Error): void => {
+      const onError = (e: NodeJS.ErrnoException): void => {
         clearTimeout(t);
-        reject(new Error(`console ${formatConsoleAddress(a)}: ${e.message}`));
+        reject(new Error(`console ${formatConsoleAddress(a)}: ${tcpErrorText(e)}`));
       };
       socket.once('error', onError);
     });
     return new TcpConnection(a, socket);
   }
+  if (!existsSync(a.path)) {
+    throw new Error(`console ${a.path}: no such device (a serial device such as /dev/ttyUSB0, a simulated board's /dev/pts/N, or tcp://host:port)`);
+  }
   const port = new SerialPort({ path: a.path, baudRate: a.baudRate, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new Error(`console ${a.path}: ${e.message}`)) : resolve())));
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new Error(`console ${a.path}: ${serialErrorText(e)}`)) : resolve())));
   try {
     await new Promise<void>((resolve, reject) => port.flush((e) => (e ? reject(new Error(`console ${a.path}: flush: ${e.message}`)) : resolve())));
   } catch (e) {

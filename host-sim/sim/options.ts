@@ -8,6 +8,7 @@ import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
 import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
 import type { EngineName, SimConfig } from './simulator.js';
+import { parseWatchdog } from './watchdog.js';
 
 export interface SimFlags {
   boards: string;
@@ -25,6 +26,10 @@ export interface SimFlags {
   trace?: string;
   /** CPU model: virtual ns per XS metering unit; `0` (default) turns it off. */
   cpu?: string | number;
+  /** A fault step that was refused or never fired does not fail the run. */
+  allowUnfiredFaults?: boolean;
+  /** The task watchdog: `off`, XS metering units, or a time (host-sim/sim/watchdog.ts). Default: on. */
+  watchdog?: string;
 }
 
 /**
@@ -136,6 +141,8 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
     realtime: flags.realtime === true,
     scenario,
     recordTrace: flags.trace !== undefined,
+    ...(flags.allowUnfiredFaults === true ? { allowUnfiredFaults: true } : {}),
+    watchdog: parseWatchdog(flags.watchdog, cpuNsPerUnit),
     ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
   };
 }

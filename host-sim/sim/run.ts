@@ -35,6 +35,8 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
     ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+    ...(o.allowUnfiredFaults !== undefined ? { allowUnfiredFaults: o.allowUnfiredFaults } : {}),
+    ...(o.watchdog !== undefined ? { watchdog: o.watchdog } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };

@@ -21,10 +21,18 @@ import type { Topology } from './topology.js';
 import { Trace } from './trace.js';
 import type { ScenarioStep } from './scenario.js';
 import type { BoardFigures, SimBoard } from '../boards/sim-board.js';
+import { ERR_PREFIX, OK_LINE, isFinalLine } from '../../src/console/answer.js';
+import { V8Guard, watchdogReason, type WatchdogConfig } from './watchdog.js';
 
 export type EngineName = 'xs' | 'node';
 
-export type BoardFactory = (engine: EngineName, node: number) => Promise<SimBoard>;
+/** What a factory needs to know of a board besides its engine and node. */
+export interface BoardOptions {
+  /** XS metering units one step may use (the task watchdog); 0 or absent: no limit. */
+  meteringLimit?: number;
+}
+
+export type BoardFactory = (engine: EngineName, node: number, options?: BoardOptions) => Promise<SimBoard>;
 
 export type BoardState = 'booting' | 'running' | 'done' | 'spare' | 'halted' | 'hung';
 
@@ -46,19 +54,40 @@ export interface SimConfig {
   /** Stop a run that takes longer than this on the wall clock (benchmarks). */
   maxWallMs?: number;
   /**
+   * A scenario step the board refused or that never fired leaves the run `ok` (exploratory
+   * runs, `--allow-unfired-faults`). Default: the run fails naming the step.
+   */
+  allowUnfiredFaults?: boolean;
+  /** The task watchdog (host-sim/sim/watchdog.ts); absent: off. */
+  watchdog?: WatchdogConfig;
+  /**
    * CPU model: virtual ns one XS metering unit costs a board (`--cpu`). 0 (or absent): boards
    * compute in zero virtual time. V8 boards have no meter and always cost 0.
    */
   cpuNsPerUnit?: number;
 }
 
+/**
+ * What became of a fault or scenario step: `applied` (the board answered OK or reported the
+ * fault), `refused` (the board answered ERR), `unfired` (its trigger never came, the board
+ * was down, or no answer came before the run ended).
+ */
+export type FaultStatus = 'applied' | 'refused' | 'unfired';
+
 export interface FaultRecord {
-  atMs: number;
+  /** Virtual ms it was applied (or sent, or refused); null when its trigger never fired. */
+  atMs: number | null;
   board: number;
   command: string;
   /** `scenario` (a --fault or scenario step), `console` (typed by someone), `budget` (--ram). */
-  source: 'scenario' | 'console' | 'budget';
+  source: 'scenario' | 'console' | 'budget' | 'watchdog';
   effect?: string;
+  status: FaultStatus;
+  /** Scenario steps: the trigger as written (`1200ms`, `iter=30`) and where the step came from. */
+  trigger?: string;
+  origin?: string;
+  /** Why it was refused (the board's ERR reason) or did not fire. */
+  reason?: string;
 }
 
 export interface BoardSummary {
@@ -146,6 +175,8 @@ export interface SimSummary {
   cpuNsPerUnit: number;
   /** Remote calls (docs/RPC.md): what the clients reported, failures by stage. */
   rpc: RpcSummary;
+  /** The task watchdog: its limit (`off` when off) and the boards it halted. */
+  watchdog: { limit: string; units: number; fired: { board: number; atMs: number }[] };
 }
 
 export interface RpcSummary {
@@ -208,13 +239,25 @@ class Slot {
   compute = 0;
   cpuMs = 0;
   steps = 0;
+  /** The task watchdog ended the board's last step. */
+  watchdogFired = false;
   /** CPU model: a step's actions are still to be applied; events meanwhile wait in `waiting`. */
   busy = false;
   waiting: Extract<QItem, { t: 'ev' }>[] = [];
   haltReason: string | undefined;
   lastEvent: { name: string; value: number } | undefined;
-  /** Scenario commands sent to this board whose fault has not been reported yet. */
-  scenarioLines: string[] = [];
+  /**
+   * Console lines sent to this board and not answered yet, in input order (the shell answers
+   * every non-empty line once, in order): a scenario step's record, or null for a line someone
+   * typed. The answers (OK / ERR) settle the steps.
+   */
+  answers: (FaultRecord | null)[] = [];
+  /** Console output not yet ended by a newline, and the state of typed input, for counting lines. */
+  outPartial = '';
+  /** Scenario fault steps sent to this board whose `fault` event has not come yet. */
+  awaitingFault: FaultRecord[] = [];
+  typedPartial = '';
+  typedAfterCr = false;
   /** For each HAL link index: the edge index and the direction this board sends on. */
   links: { edge: number; out: WireDirection; peer: number; peerLink: number }[] = [];
   constructor(
@@ -251,6 +294,11 @@ export class Simulator {
   private wallStart = 0;
   private stopReason = '';
   private pendingTriggers: ScenarioStep[] = [];
+  /** Scenario steps that came due (time or trigger): their records are in `faults`. */
+  private readonly fired = new Set<ScenarioStep>();
+  private stepsSettled = false;
+  private v8Guard: V8Guard | null = null;
+  private readonly watchdogFired: { board: number; atMs: number }[] = [];
   private wake: (() => void) | null = null;
 
   constructor(
@@ -310,11 +358,30 @@ export class Simulator {
   }
 
   /** Text typed on a board's console (from TCP, a pty or a test), delivered at the current virtual time. */
-  consoleInput(node: number, text: string, source: 'scenario' | 'console' = 'console'): void {
+  consoleInput(node: number, text: string): void {
     const slot = this.slots[node];
     if (!slot) return;
-    if (source === 'scenario') slot.scenarioLines.push(text.trim());
+    for (let n = countTypedLines(slot, text); n > 0; n--) slot.answers.push(null);
     this.queue.push(this.now, { t: 'ev', board: node, gen: slot.gen, ev: { kind: 'console', text } });
+    this.wake?.();
+  }
+
+  /** A scenario step came due: send its command, and follow what becomes of it. */
+  private fireStep(step: ScenarioStep): void {
+    if (this.fired.has(step)) return;
+    this.fired.add(step);
+    const slot = this.slots[step.board];
+    const record: FaultRecord = {
+      atMs: this.now, board: step.board, command: step.command, source: 'scenario', status: 'unfired', trigger: triggerText(step), origin: step.origin,
+    };
+    this.faults.push(record);
+    if (!slot || slot.state === 'halted' || !slot.board) {
+      record.reason = `board ${step.board} was down${slot?.haltReason ? ` (${slot.haltReason})` : ''} when the step came due`;
+      return;
+    }
+    slot.answers.push(record);
+    if (/^fault\s/.test(step.command)) slot.awaitingFault.push(record);
+    this.queue.push(this.now, { t: 'ev', board: step.board, gen: slot.gen, ev: { kind: 'console', text: step.command + '\n' } });
     this.wake?.();
   }
 
@@ -324,7 +391,8 @@ export class Simulator {
   }
 
   private async bootSlot(slot: Slot): Promise<void> {
-    slot.board = await this.factory(slot.engine, slot.node);
+    const units = this.cfg.watchdog?.units ?? 0;
+    slot.board = await this.factory(slot.engine, slot.node, units > 0 ? { meteringLimit: units } : {});
     slot.gen++;
     slot.boots++;
     slot.timers.clear();
@@ -332,12 +400,29 @@ export class Simulator {
     slot.waiting = [];
     slot.state = slot.rank < 0 ? 'spare' : 'booting';
     slot.haltReason = undefined;
+    // A rebooted board's shell starts afresh: lines sent before were lost with it.
+    for (const r of slot.answers) if (r !== null && r.status === 'unfired') r.reason = `board ${slot.node} rebooted before it answered`;
+    slot.answers = [];
+    slot.awaitingFault = [];
+    slot.outPartial = '';
     this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
   }
 
   /** Run until every rank has a result, every board is down, virtual time runs out or nothing is left to do. */
   async run(): Promise<SimSummary> {
     if (this.wallStart === 0) await this.start();
+    const wallMs = this.cfg.watchdog?.v8WallMs ?? 0;
+    this.v8Guard = wallMs > 0 && this.slots.some((s) => s.engine === 'node') ? new V8Guard(this.slots.length, wallMs) : null;
+    this.v8Guard?.start();
+    try {
+      await this.loop();
+    } finally {
+      await this.v8Guard?.stop();
+    }
+    return this.summary();
+  }
+
+  private async loop(): Promise<void> {
     while (!this.stopReason) {
       const t = this.queue.peekTime();
       if (t === Infinity) {
@@ -356,10 +441,11 @@ export class Simulator {
       if (this.queue.peekTime() < t) continue;
       this.now = Math.max(this.now, t);
       await this.stepAt(t);
+      // A reason the step set (an app error, the watchdog) is the one to report.
+      if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
       else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = 'every working board is down';
     }
-    return this.summary();
   }
 
   private async waitWall(t: number): Promise<void> {
@@ -391,9 +477,12 @@ export class Simulator {
       }
       if (item.ev.kind === 'timer' && (item.gen !== slot.gen || !slot.timers.delete(item.ev.id))) return;
       if (slot.hungUntil > t) {
-        // A hung board takes nothing in: bytes on the wire are lost, timers fire late.
+        // A hung board takes nothing in: bytes on the wire are lost, timers fire late, and
+        // console input waits in the UART's buffer to be answered after the hang.
         if (item.ev.kind === 'timer') {
           slot.timers.add(item.ev.id);
+          deferred.push({ at: slot.hungUntil, item });
+        } else if (item.ev.kind === 'console') {
           deferred.push({ at: slot.hungUntil, item });
         }
         return;
@@ -410,7 +499,7 @@ export class Simulator {
     while (this.queue.peekTime() === t) {
       const { item } = this.queue.pop()!;
       if (item.t === 'scenario') {
-        this.consoleInput(item.step.board, item.step.command + '\n', 'scenario');
+        this.fireStep(item.step);
         continue;
       }
       if (item.t === 'apply') {
@@ -434,10 +523,18 @@ export class Simulator {
         const board = slot.board!;
         const before = board.figures().computeTotal;
         let actions: BoardAction[];
+        this.v8Guard?.stepping(node, slot.engine === 'node');
         try {
           actions = await board.step(batches.get(node)!);
         } catch (e) {
           actions = [{ kind: 'halt', reason: `board process failed: ${(e as Error).message}` }];
+        } finally {
+          this.v8Guard?.stepping(node, false);
+        }
+        const wd = this.cfg.watchdog;
+        if (wd && wd.units > 0 && board.exitReason !== null && /metering limit reached/.test(board.exitReason)) {
+          actions = [{ kind: 'halt', reason: watchdogReason(node, wd) }];
+          slot.watchdogFired = true;
         }
         const figures = board.figures();
         return { actions, figures, units: Math.max(0, figures.computeTotal - before) };
@@ -475,7 +572,7 @@ export class Simulator {
       slot.compute = f.computeTotal;
       slot.steps = f.steps;
       if (f.heapBytes > this.cfg.ramBytes) {
-        this.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget' });
+        this.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget', status: 'applied' });
         this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
       }
     }
@@ -529,6 +626,7 @@ export class Simulator {
       case 'console':
         this.trace.digest(t, node, TAG.consoleOut, a.text);
         this.observer.consoleOutput?.(node, a.text);
+        this.readAnswers(slot, a.text);
         return;
       case 'log':
         this.observer.log?.(node, a.level, a.message);
@@ -570,6 +668,13 @@ export class Simulator {
   }
 
   private halt(slot: Slot, reason: string): void {
+    if (slot.watchdogFired) {
+      slot.watchdogFired = false;
+      this.watchdogFired.push({ board: slot.node, atMs: round3(this.now) });
+      this.faults.push({ atMs: this.now, board: slot.node, command: 'task watchdog', source: 'watchdog', status: 'applied', effect: `halt: ${reason}` });
+      // Without spares nobody takes the rank over: the run cannot end well, so it ends now.
+      if (this.cfg.spares === 0) this.stopReason = reason;
+    }
     void slot.board?.kill();
     slot.board = null;
     slot.state = 'halted';
@@ -591,12 +696,15 @@ export class Simulator {
       return;
     }
     if (name === 'fault') {
-      // The board applied a fault command (from any console line); attribute it to the scenario
-      // when the scenario sent that command.
+      // The board applied a fault command (from any console line). It is the scenario's when
+      // the oldest unanswered scenario step to this board is a fault of that kind.
       const command = `fault ${detail}`;
-      const i = slot.scenarioLines.indexOf(command);
-      if (i >= 0) slot.scenarioLines.splice(i, 1);
-      this.faults.push({ atMs: t, board: slot.node, command, source: i >= 0 ? 'scenario' : 'console', ...(/^(crash|reboot|hang)/.test(detail) ? {} : { effect: detail }) });
+      const kind = detail.split(' ')[0]!;
+      const i = slot.awaitingFault.findIndex((r) => r.command.split(/\s+/)[1] === kind);
+      const step = i >= 0 ? slot.awaitingFault.splice(i, 1)[0] : undefined;
+      const effect = /^(crash|reboot|hang)/.test(detail) ? {} : { effect: detail };
+      if (step) Object.assign(step, { atMs: t, status: 'applied' as const, ...effect });
+      else this.faults.push({ atMs: t, board: slot.node, command, source: 'console', status: 'applied', ...effect });
       this.trace.add({ name: command, cat: 'fault', ph: 'i', s: 't', ts: t * 1000, tid: slot.node });
       return;
     }
@@ -620,7 +728,7 @@ export class Simulator {
       if (step.board !== slot.node && step.onAnyBoard !== true) return true;
       if (step.onEvent?.name !== name) return true;
       if (step.onEvent.value !== undefined && step.onEvent.value !== value) return true;
-      this.consoleInput(step.board, step.command + '\n', 'scenario');
+      this.fireStep(step);
       return false;
     });
   }
@@ -756,18 +864,69 @@ export class Simulator {
     });
   }
 
+  /** Answers on a board's console settle the scenario steps sent to it, in input order. */
+  private readAnswers(slot: Slot, text: string): void {
+    const parts = (slot.outPartial + text).split('\n');
+    slot.outPartial = parts.pop()!;
+    for (const raw of parts) {
+      const line = raw.replace(/\r$/, '');
+      if (!isFinalLine(line)) continue;
+      const r = slot.answers.shift();
+      if (r === undefined || r === null || r.status !== 'unfired') continue;
+      if (line === OK_LINE) {
+        r.status = 'applied';
+        r.atMs = this.now;
+      } else {
+        r.status = 'refused';
+        r.atMs = this.now;
+        r.reason = line.slice(ERR_PREFIX.length).trim() || 'refused';
+      }
+    }
+  }
+
+  /** At the end: steps that never came due, or were never answered, did not fire. */
+  private settleSteps(): void {
+    if (this.stepsSettled || !this.stopReason) return;
+    this.stepsSettled = true;
+    for (const r of this.faults) {
+      if (r.source === 'scenario' && r.status === 'unfired' && r.reason === undefined) {
+        r.reason = `board ${r.board} did not answer before the run ended`;
+      }
+    }
+    for (const step of this.cfg.scenario) {
+      if (this.fired.has(step)) continue;
+      const slot = this.slots[step.board];
+      const reason = step.atMs !== undefined
+        ? `the run ended at ${round3(this.now)} ms, before ${step.atMs} ms`
+        : `trigger ${triggerText(step)} never fired${slot?.lastEvent ? ` (board ${step.board} last reported ${slot.lastEvent.name}=${slot.lastEvent.value})` : ''}`;
+      this.faults.push({ atMs: null, board: step.board, command: step.command, source: 'scenario', status: 'unfired', trigger: triggerText(step), origin: step.origin, reason });
+    }
+  }
+
+  /** The first scenario step that did not happen, as the run's failure reason, or null. */
+  private stepFailure(): string | null {
+    if (this.cfg.allowUnfiredFaults === true) return null;
+    const bad = this.faults.filter((f) => f.source === 'scenario' && f.status !== 'applied');
+    if (bad.length === 0) return null;
+    const f = bad[0]!;
+    const more = bad.length > 1 ? ` (and ${bad.length - 1} more step(s) that did not happen)` : '';
+    return `${f.origin ?? 'scenario step'} (board ${f.board}: ${f.command}) ${f.status === 'refused' ? 'was refused' : 'did not fire'}: ${f.reason ?? ''}${more}; use --allow-unfired-faults for exploratory runs`;
+  }
+
   summary(): SimSummary {
+    this.settleSteps();
+    const stepFailure = this.stopReason === 'done' ? this.stepFailure() : null;
     const links = this.linkSummaries();
     const results: Record<number, unknown> = {};
     for (const [r, v] of [...this.results.entries()].sort((a, b) => a[0] - b[0])) results[r] = v;
     return {
-      ok: this.stopReason === 'done',
-      reason: this.stopReason,
+      ok: this.stopReason === 'done' && stepFailure === null,
+      reason: stepFailure ?? this.stopReason,
       app: { name: this.cfg.app, result: this.results.get(0) ?? null, results },
       traceDigest: this.trace.finish(),
       boards: this.boardSummaries(),
       links,
-      faults: this.faults,
+      faults: [...this.faults].sort((a, b) => (a.atMs ?? Infinity) - (b.atMs ?? Infinity)),
       recoveries: [...this.recoveries.values()].sort((a, b) => a.epoch - b.epoch),
       checkpoints: this.checkpointSummary(),
       wire: { frames: links.reduce((a, l) => a + l.frames, 0), bytes: links.reduce((a, l) => a + l.bytes, 0) },
@@ -777,6 +936,7 @@ export class Simulator {
       seed: this.cfg.seed,
       cpuNsPerUnit: this.cfg.cpuNsPerUnit ?? 0,
       rpc: this.rpcSummary(),
+      watchdog: { limit: this.cfg.watchdog?.label ?? 'off', units: this.cfg.watchdog?.units ?? 0, fired: this.watchdogFired },
     };
   }
 
@@ -793,6 +953,36 @@ export class Simulator {
   async shutdown(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.board?.kill()));
   }
+}
+
+function triggerText(step: ScenarioStep): string {
+  if (step.atMs !== undefined) return `${step.atMs}ms`;
+  const e = step.onEvent;
+  return e === undefined ? '?' : e.value === undefined ? e.name : `${e.name}=${e.value}`;
+}
+
+/**
+ * Non-empty lines completed by typed text, as the board's line assembler ends them (CR, LF or
+ * CRLF once; control characters dropped): the shell answers each once.
+ */
+function countTypedLines(slot: Slot, text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    if (ch === '\n' && slot.typedAfterCr) {
+      slot.typedAfterCr = false;
+      continue;
+    }
+    slot.typedAfterCr = ch === '\r';
+    if (ch === '\r' || ch === '\n') {
+      if (slot.typedPartial.trim().length > 0) n++;
+      slot.typedPartial = '';
+    } else if (ch === '\x03' || ch === '\x15') {
+      slot.typedPartial = '';
+    } else if (ch >= ' ' && ch !== '\x7f') {
+      slot.typedPartial += ch;
+    }
+  }
+  return n;
 }
 
 function round3(v: number): number {

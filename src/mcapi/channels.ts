@@ -55,6 +55,31 @@ export class ChannelEngine {
     this.handedOut = new WeakSet<Uint8Array>();
   }
 
+  /**
+   * A rolled-back run's endpoint goes (McapiNode scopes): its channel is dropped here without
+   * a CLOSE to the peer. The peer's run is rolled back too and drops its side the same way; a
+   * CLOSE sent now could reach the peer's next run on the same ports and close that instead.
+   */
+  abandon(st: EndpointState, why: string): void {
+    st.connecting = null;
+    const po = st.pendingOpen;
+    st.pendingOpen = null;
+    if (po !== null) this.core.requests.fail(po.req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
+    const chan = st.chan;
+    if (chan === null) return;
+    chan.local = Side.CLOSED;
+    chan.handle = null;
+    const open = chan.openReq;
+    chan.openReq = null;
+    if (open !== null) this.core.requests.fail(open, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
+    this.failSends(chan, why);
+    this.failRecvs(chan, why);
+    this.discard(chan);
+    for (const [buf, c] of [...this.inUse]) if (c === chan) this.inUse.delete(buf);
+    chan.inUse = 0;
+    this.disconnect(chan);
+  }
+
   depths(): { channels: number; packetsInUse: number } {
     let channels = 0;
     for (const st of this.core.endpoints.values()) if (st.chan !== null && st.chan.local === Side.OPEN) channels++;

@@ -11,7 +11,7 @@ import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { Endpoint } from './handles.js';
 import type { McapiLimits } from './limits.js';
-import { RequestTable } from './request.js';
+import { CLOSED_SCOPE, RequestTable } from './request.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -156,6 +156,9 @@ export class Core {
 
   checkInit(): void {
     if (!this.initialized) throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'mcapi node is not initialized');
+    if (this.requests.scope === CLOSED_SCOPE) {
+      throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'this run was superseded by a rollback: its MCAPI objects are gone');
+    }
   }
 
   validNode(n: unknown): n is number {

@@ -4,6 +4,7 @@
  */
 export { McapiNode, NodeAttributes } from './node.js';
 export type { McapiInfo, McapiStats } from './node.js';
+export { McapiScope } from './scope.js';
 export {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
 } from './handles.js';

@@ -25,6 +25,7 @@ import { LookupEngine, attrNumberError } from './lookup.js';
 import { MessageEngine } from './messages.js';
 import { Request } from './request.js';
 import { EndpointState } from './state.js';
+import { McapiScope, SCOPE_IDS } from './scope.js';
 import { McapiError, Status } from './status.js';
 import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 
@@ -99,6 +100,7 @@ export class McapiNode {
   private readonly chan: ChannelEngine;
   private readonly lookup: LookupEngine;
   private portCursor: number;
+  private scopeCount = 0;
 
   constructor(net: Net, clock: Clock, limits?: Partial<McapiLimits>) {
     const l = resolveLimits(limits);
@@ -199,6 +201,34 @@ export class McapiNode {
     return this.core.initialized;
   }
 
+  /**
+   * A view of this node for one owner (an app run under fault tolerance): the same API, and
+   * every endpoint and request made through it belongs to the scope. `close` ends them like
+   * mcapi_finalize ends a node's, for this scope only: pending requests fail with
+   * MCAPI_ERR_REQUEST_CANCELLED, channels are dropped locally (no CLOSE to the peer, see
+   * ChannelEngine.abandon), endpoints are deleted with their queues; further calls through the
+   * view fail with MCAPI_ERR_NODE_NOTINIT. The board's node and other scopes are untouched.
+   */
+  openScope(): McapiScope {
+    this.scopeCount = (this.scopeCount + 1) % SCOPE_IDS || 1;
+    return new McapiScope(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why));
+  }
+
+  private closeScope(id: number, why: string): void {
+    const core = this.core;
+    for (const req of core.requests.ofScope(id)) {
+      if (req.pending) core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
+      core.requests.release(req);
+    }
+    for (const st of [...core.endpoints.values()]) {
+      if (st.scope !== id) continue;
+      this.chan.abandon(st, why);
+      this.msg.endpointDeleted(st);
+      st.deleted = true;
+      core.endpoints.delete(st.port);
+    }
+  }
+
   /** mcapi_domain_id_get. */
   domainId(): number {
     this.core.checkInit();
@@ -255,6 +285,7 @@ export class McapiNode {
     const gen = core.nextGen();
     const handle = new Endpoint(core.domain, core.node, p, gen);
     const st = new EndpointState(handle, gen, l.priorities, l.maxPayload, l.defaultRecvBuffers, l.defaultTimeoutMs, l.fullPolicy === 'fail');
+    st.scope = core.requests.scope;
     core.endpoints.set(p, st);
     this.lookup.endpointCreated(st);
     return handle;

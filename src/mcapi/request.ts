@@ -9,6 +9,9 @@ import type { StatusCode } from './status.js';
 
 type Waiter = () => void;
 
+/** RequestTable.scope while a closed scope's facade is being called. */
+export const CLOSED_SCOPE = -1;
+
 export class Request<T = number> {
   /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... */
   readonly kind: string;
@@ -28,6 +31,8 @@ export class Request<T = number> {
   _cancel: (() => void) | null = null;
   /** @internal callbacks of wait / waitAny calls waiting for completion */
   _waiters: Waiter[] | null = null;
+  /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */
+  _scope = 0;
 
   constructor(owner: RequestTable, slot: number, kind: string) {
     this._owner = owner;
@@ -50,6 +55,12 @@ export class RequestTable {
   private readonly slots: (Request<unknown> | null)[];
   private hint = 0;
   private count = 0;
+  /**
+   * The scope the node is working for during the current call (McapiNode.openScope): requests
+   * allocated meanwhile belong to it. 0: the board's own; CLOSED_SCOPE: a call through a scope
+   * that was closed (refused by Core.checkInit).
+   */
+  scope = 0;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -68,6 +79,7 @@ export class RequestTable {
     let i = this.hint;
     while (this.slots[i] !== null) i = i + 1 === this.limit ? 0 : i + 1;
     const req = new Request<T>(this, i, kind);
+    req._scope = this.scope;
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -112,6 +124,13 @@ export class RequestTable {
   pending(): Request<unknown>[] {
     const out: Request<unknown>[] = [];
     for (const r of this.slots) if (r !== null && r.pending) out.push(r);
+    return out;
+  }
+
+  /** Requests of one scope in a slot, pending or completed-but-unreported. */
+  ofScope(scope: number): Request<unknown>[] {
+    const out: Request<unknown>[] = [];
+    for (const r of this.slots) if (r !== null && r._scope === scope) out.push(r);
     return out;
   }
 

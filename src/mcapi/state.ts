@@ -53,6 +53,8 @@ export class EndpointState {
   connecting: Connecting | null = null;
   pendingOpen: PendingOpen | null = null;
   deleted = false;
+  /** The scope (an app run, McapiNode.openScope) that created it; 0: the board's own. */
+  scope = 0;
 
   constructor(
     handle: Endpoint,

@@ -110,7 +110,7 @@ test('runConsole in line mode stops at Ctrl-]', async (t) => {
   }
 });
 
-test('runConsole on a terminal: local echo and editing, board output shown, Ctrl-] quits', async (t) => {
+test('runConsole on a terminal: a readline prompt, editing, history, board output shown, Ctrl-] quits', async (t) => {
   const { hub, boards, infos } = await startBoards([1]);
   try {
     const input = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
@@ -120,18 +120,32 @@ test('runConsole on a terminal: local echo and editing, board output shown, Ctrl
     const output = new PassThrough();
     const text = collect(output);
     const done = runConsole(infos.get(1)!.url, { input, output });
+    await until(() => text().includes('mcdsm> '), 'the prompt');
     input.write('pinx');
     input.write('\x7fg t\r');
     await until(() => text().includes('OK\r\n'), 'the answer');
     t.regex(boards.get(1)!.received, /^ping t\r\n$/);
+    t.regex(text(), /pong=t\r\nOK\r\n/);
+    // Line editing: Left arrow, insert, Right arrow (readline's editing), one key per read as a
+    // terminal delivers them.
+    for (const key of ['pig', '\x1b[D', 'n', '\x1b[C', ' x', '\r']) {
+      input.write(key);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await until(() => boards.get(1)!.received.includes('ping x'), 'the edited line');
+    // History: Up brings the last line back.
+    input.write('\x1b[A');
+    await new Promise((r) => setTimeout(r, 10));
+    input.write('\r');
+    await until(() => boards.get(1)!.received.split('ping x').length === 3, 'the line from history');
     input.write('log nope\r');
     await until(() => text().includes('ERR '), 'the ERR answer');
     input.write('\x1d');
     const r = await done;
-    t.deepEqual(r, { answers: 2, errors: 1, reason: 'quit' });
-    t.deepEqual(modes, [true, false]);
-    t.true(text().startsWith(`connected to ${infos.get(1)!.url} (Ctrl-] to quit)\r\n`));
-    t.true(text().includes('pinx\b \bg t\r\npong=t\r\nOK\r\n'));
+    t.deepEqual(r, { answers: 4, errors: 1, reason: 'quit' });
+    t.is(modes[0], true);
+    t.is(modes[modes.length - 1], false, 'the terminal is restored');
+    t.true(text().startsWith(`connected to ${infos.get(1)!.url} (Ctrl-] or Ctrl-D to quit; Up/Down: history)\r\n`));
   } finally {
     await hub.close();
   }

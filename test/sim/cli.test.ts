@@ -15,8 +15,8 @@ function mcdsm(...args: string[]) {
 test('sim --json ends with a JSON summary carrying the documented fields', (t) => {
   const r = mcdsm('sim', 'examples/pingpong', '--boards', '3', '--engine', 'node', '--consoles', 'none', '--json', '--', '--rounds', '2');
   t.is(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n');
-  const s = JSON.parse(lines[lines.length - 1]!);
+  // stdout is exactly one JSON document (for `| jq`); the people's part is on stderr.
+  const s = JSON.parse(r.out);
   t.true(s.ok);
   t.is(s.app.result.token, 2 * (6 - 1));
   t.regex(s.traceDigest, /^[0-9a-f]{64}$/);
@@ -24,7 +24,18 @@ test('sim --json ends with a JSON summary carrying the documented fields', (t) =
   t.true(s.links.every((l: { predictedMs: number; bytes: number }) => l.bytes > 0 && l.predictedMs > 0));
   t.deepEqual(s.faults, []);
   t.true(s.virtualMs > 0 && s.wallMs >= 0);
-  t.regex(r.out, /board 0 console: tcp:\/\/|boards up/);
+  t.regex(r.err, /boards up/);
+  t.regex(r.err, /run completed/);
+});
+
+test('sim --json with consoles and a trace: still exactly one JSON document on stdout', (t) => {
+  const trace = join(dir, 'json-trace.json');
+  const r = mcdsm('sim', 'examples/pingpong', '--boards', '2', '--engine', 'node', '--consoles', 'tcp', '--trace', trace, '--json', '--', '--rounds', '1');
+  t.is(r.code, 0, r.err);
+  t.is(r.out.trim().split('\n').length, 1);
+  t.true(JSON.parse(r.out).ok);
+  t.regex(r.err, /board 0 console: tcp:\/\/127\.0\.0\.1:\d+/);
+  t.regex(r.err, /trace written to/);
 });
 
 test('consoles are printed at start', (t) => {

@@ -49,7 +49,7 @@ test('scenario faults reach boards through their consoles: reboot, hang, crash',
   t.is(s.boards[2]!.state, 'halted');
   const effects = Object.fromEntries(s.faults.map((f) => [f.board, f.effect]));
   t.deepEqual(effects, { 0: 'hang 250 ms', 1: 'reboot', 2: 'crash' });
-  t.is(Math.round(s.faults.find((f) => f.board === 0)!.atMs), 200, 'the hang fired on the second iteration event');
+  t.is(Math.round(s.faults.find((f) => f.board === 0)!.atMs ?? -1), 200, 'the hang fired on the second iteration event');
   t.true(s.faults.every((f) => f.source === 'scenario'));
   const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as { name: string; cat: string }[];
   t.true(events.some((e) => e.cat === 'fault' && e.name === 'hang'));

@@ -2,10 +2,6 @@
 // and of `mcdsm firmware build` without an app:
 //   dist/bundles/board.xs.js        one classic script (iife) for xsnap-worker: the runtime behind
 //                                   hal/xsnap's handleCommand, from tsc's output in dist/.
-//   dist/bundles/board.moddable.js  one ES module for the Moddable SDK (firmware/main.ts): firmware/main.ts
-//                                   + hal/moddable + src, transpiled here from the TypeScript sources
-//                                   (hal/moddable is type-checked by its own tsconfig, not compiled by
-//                                   the host build); Moddable modules ("timer", ...) stay imports.
 // Board entries take their apps from the virtual module `mcdsm:board-apps`; here it is the
 // registry. A user's app is bundled on the fly by host-sim/apps/ (same plugins, from dist/).
 // A bundle whose entry does not exist yet is skipped with a note instead of failing the build.
@@ -57,17 +53,6 @@ if (boardApps && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/bo
   console.error('rollup: skipping dist/bundles/board.xs.js (run tsc first: dist/hal/xsnap/install.js is missing)');
 }
 
-if (boardApps && existsSync('firmware/main.ts') && existsSync('src/board.ts')) {
-  configs.push({
-    input: 'firmware/main.ts',
-    // Everything that is not a relative path is a Moddable SDK module, resolved by mcconfig.
-    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && id !== 'mcdsm:board-apps',
-    plugins: [boardApps({ registry: resolve('examples/registry.ts') }), typescriptSources({ verbatimUnder: resolve('.') })],
-    onwarn: strictWarnings,
-    output: { file: 'dist/bundles/board.moddable.js', format: 'es', sourcemap: false },
-  });
-} else {
-  console.error('rollup: skipping dist/bundles/board.moddable.js (needs firmware/main.ts and src/board.ts)');
-}
+// The Moddable firmware bundle is built per app by `mcdsm firmware build` (host-sim/firmware/bundle.ts).
 
 export default configs;

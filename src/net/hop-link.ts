@@ -555,9 +555,10 @@ export class HopLink {
       const now = this.host.clock.now();
       const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
       this.lastWrite = now;
-      const native = this.host.opts.bytes.cobsEncode;
-      if (native !== undefined) {
-        out = native(frame, 0, frame.length, lead === 1);
+      // Not named `native`: xsc reads `native(...)` as Moddable's host-function form.
+      const encode = this.host.opts.bytes.cobsEncode;
+      if (encode !== undefined) {
+        out = encode(frame, 0, frame.length, lead === 1);
       } else {
         this.wireBuf[0] = 0;
         const n = cobsEncode(frame, this.wireBuf, lead);

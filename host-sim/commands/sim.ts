@@ -22,7 +22,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
   const out = (line: string) => process.stdout.write(line + '\n');
   const hub = flags.consoles === 'none' ? null : new ConsoleHub(flags.consoles === 'pty' ? { ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) } : {});
-  const sim = new Simulator(cfg, boardFactory(), {
+  const sim = new Simulator(cfg, boardFactory({ app }), {
     consoleOutput: (board, text) => hub?.output(board, text),
     log: (board, level, message) => {
       if (level === 'error' && !flags.quiet) process.stderr.write(`board ${board}: ${message}\n`);
@@ -43,6 +43,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     }
     await sim.start();
     out(`boards up: ${sim.boardSummaries().map((b) => `${b.node}:${b.engine}${b.rank < 0 ? '(spare)' : ''}`).join(' ')}`);
+    for (const r of sim.realBoardInfo()) out(`board ${r.node}: ${r.description}`);
+    if (sim.realBoardInfo().length) out('real boards take part: the run is paced to the wall clock');
     if (live) timer = setInterval(() => live.draw(boardTable(sim.boardSummaries(), sim.virtualNow())), 250);
     summary = await sim.run();
   } finally {

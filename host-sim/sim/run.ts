@@ -33,6 +33,7 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
     ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+    ...(o.attach !== undefined ? { attach: o.attach } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   cfg.options = { ...cfg.options, ...(o.options ?? {}) };
@@ -41,7 +42,7 @@ export function runConfig(o: RunOptions): SimConfig {
 }
 
 export async function runDomain(o: RunOptions): Promise<SimSummary> {
-  const sim = new Simulator(runConfig(o), boardFactory(), o.observer ?? {});
+  const sim = new Simulator(runConfig(o), boardFactory({ app: o.app }), o.observer ?? {});
   try {
     await sim.start();
     await o.beforeRun?.(sim);

@@ -60,6 +60,7 @@ export function summaryText(s: SimSummary): string {
     ...s.recoveries.map((r) => `recovery to epoch ${r.epoch}: board(s) ${r.failed.join(',')} failed, rank(s) ${r.ranks.join(',')} now on ${r.replacements.join(',')}${r.shrink ? ' (shrink)' : ''}; detect ${fmtMs(r.detectMs)}, restore ${fmtMs(r.restoreMs)}, total ${fmtMs(r.totalMs)}; rolled back to checkpoint ${r.generation}, ${r.lostIterations} iterations redone, ${r.bytes} bytes copied`),
     ...(s.checkpoints.count ? [`checkpoints: ${s.checkpoints.count} committed, ${s.checkpoints.bytesSent} bytes sent for ${s.checkpoints.changedBytes} changed (full images: ${s.checkpoints.fullImageBytes}), memory multiple ${s.checkpoints.memoryMultiple}`] : []),
     `wire: ${s.wire.frames} frames, ${fmtBytes(s.wire.bytes)}   virtual ${fmtMs(s.virtualMs)}   wall ${fmtMs(s.wallMs)}   seed ${s.seed}`,
+    ...(s.clock === 'wall' ? [`clock: paced to the wall clock — real board(s) ${s.realBoards.join(', ')} run in real time, so timings and the trace digest vary from run to run`] : []),
     `trace digest: ${s.traceDigest}`,
     `result (rank 0): ${JSON.stringify(s.app.result)}`,
     s.ok ? 'run completed' : `run did not complete: ${s.reason}`,

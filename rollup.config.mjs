@@ -1,11 +1,6 @@
 // Board bundles.
 //   dist/bundles/board.xs.js        one classic script (iife) for xsnap-worker: the runtime behind
 //                                   hal/xsnap's handleCommand, from tsc's output in dist/.
-//   dist/bundles/board.moddable.js  one ES module for the Moddable SDK (firmware/manifest.json):
-//                                   firmware/main.ts + hal/moddable + src, transpiled here from the
-//                                   TypeScript sources (hal/moddable is type-checked by its own
-//                                   tsconfig, not compiled by the host build); Moddable modules
-//                                   ("timer", "embedded:io/serial", ...) stay imports.
 // A bundle whose entry does not exist yet is skipped with a note instead of failing the build.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -81,17 +76,6 @@ if (existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && e
   console.error('rollup: skipping dist/bundles/board.xs.js (run tsc first: dist/hal/xsnap/install.js is missing)');
 }
 
-if (existsSync('firmware/main.ts') && existsSync('src/board.ts')) {
-  configs.push({
-    input: 'firmware/main.ts',
-    // Everything that is not a relative path is a Moddable SDK module, resolved by mcconfig.
-    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
-    plugins: [typescriptSources()],
-    onwarn: strictWarnings,
-    output: { file: 'dist/bundles/board.moddable.js', format: 'es', sourcemap: false },
-  });
-} else {
-  console.error('rollup: skipping dist/bundles/board.moddable.js (needs firmware/main.ts and src/board.ts)');
-}
+// The Moddable firmware bundle is built per app by `mcdsm firmware build` (host-sim/firmware/bundle.ts).
 
 export default configs;

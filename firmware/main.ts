@@ -1,42 +1,150 @@
 /**
- * The firmware entry (module "main" in firmware/manifest.json, bundled with hal/moddable and
- * src/ into dist/bundles/board.moddable.js). Moddable calls the default export at start.
+ * The firmware entry: module "main" of the Moddable project that `mcdsm firmware build`
+ * generates (host-sim/firmware/). Moddable calls the default export at start.
+ *
+ * Boot never ends in an XS abort: every failure on the way (a config field, a serial port that
+ * does not open, an exception out of the runtime's start) halts the board with the reason on
+ * its console and in the trace, and the console stays open for `config set` / `reset`, so a
+ * board can always be re-provisioned without reflashing.
  */
 import Preference from 'preference';
 import config from 'mc/config';
+import { hostConfig, platform, restart as platformRestart } from 'mcdsm-platform';
+import { boardApps } from 'mcdsm:board-apps';
 import { ModdableHal } from '../hal/moddable/moddable-hal.js';
 import { bootBoard } from '../src/board.js';
-import { appRegistry } from '../examples/registry.js';
-import { readFirmwareConfig } from './firmware-config.js';
-import type { FirmwareConfig } from './firmware-config.js';
+import { ConsoleShell } from '../src/console/index.js';
+import type { ConsoleRecord, ConsoleTarget } from '../src/console/index.js';
+import { checkFirmwareConfig, consoleSpecOf, mergeConfig } from './firmware-config.js';
+import type { SerialKind } from './firmware-config.js';
+import type { SerialPortSpec } from '../hal/moddable/specs.js';
+import { firmwareCommands } from './console-commands.js';
+import type { ConfigStore, ResultBook } from './console-commands.js';
 
-interface RestartingSystem {
-  restart?: () => void;
+const PREF_DOMAIN = 'mcdsm';
+const PREF_KEY = 'config';
+/** 16-byte slots of a 32-bit chip over the 32-byte slots of 64-bit lin. */
+const LIN_SLOT_SCALE = 0.5;
+
+function message(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-/** The chip restart, where the platform's `System` global has one (the ECMA-419 IO examples' helper). */
-function platformRestart(): (() => void) | undefined {
-  const system = (globalThis as { System?: RestartingSystem }).System;
-  const restart = system?.restart;
-  return typeof restart === 'function' ? () => restart.call(system) : undefined;
+/** The console of a board that did not boot: it answers provisioning commands and says why it stopped. */
+function haltedTarget(node: number, reason: string): ConsoleTarget {
+  return {
+    node,
+    knownNodes: () => [],
+    status: (): ConsoleRecord => ({ node, state: 'halted', reason }),
+    peers: () => [],
+    stats: () => ({}),
+    setLogLevel: () => undefined,
+    fault: () => {
+      throw new Error(`the board is halted: ${reason}`);
+    },
+  };
 }
 
 export default function main(): void {
-  let fw: FirmwareConfig;
+  const defaults = (config as Record<string, unknown>)['mcdsm'];
+  const serial: SerialKind = platform === 'lin' ? 'device' : 'pins';
+  let host: string | undefined;
   try {
-    fw = readFirmwareConfig(Preference.get('mcdsm', 'config'), (config as Record<string, unknown>)['mcdsm']);
-  } catch (e) {
-    // Without a usable hardware description there is no board to run: say why and stop.
-    const hal = new ModdableHal({ links: [], console: null, ramLimit: 0 });
-    hal.halt(`bad firmware config: ${(e as Error).message}`);
-    return;
+    host = hostConfig();
+  } catch {
+    host = undefined;
   }
-  const restart = platformRestart();
-  const hal = new ModdableHal({
-    links: fw.links,
-    console: fw.console,
-    ramLimit: fw.ramLimit,
-    ...(restart === undefined ? {} : { restart }),
-  });
-  bootBoard(hal, fw.board, appRegistry());
+  const store: ConfigStore = {
+    read: () => Preference.get(PREF_DOMAIN, PREF_KEY),
+    write: (text) => Preference.set(PREF_DOMAIN, PREF_KEY, text),
+    clear: () => Preference.delete(PREF_DOMAIN, PREF_KEY),
+  };
+  // Each rank's outcome on this board, for `result` and the app-result notice.
+  const outcomes: string[] = [];
+  const results: ResultBook = { lines: () => outcomes.slice() };
+  let shell: ConsoleShell | null = null;
+  let hal: ModdableHal | null = null;
+  const restart = (): void => {
+    try {
+      platformRestart();
+    } catch (e) {
+      hal?.halt(`reset: ${message(e)}`);
+    }
+  };
+  const announce = (line: string): void => {
+    trace(`${line}\n`);
+    if (shell !== null) shell.notice(line);
+    else hal?.console.write(`# ${line}\r\n`);
+  };
+  const onEvent = (name: string, value: number, detail: string | undefined): void => {
+    if (name !== 'app-result' && name !== 'app-error') return;
+    const line = `${name} rank=${value} ${detail ?? ''}`;
+    outcomes.push(line);
+    announce(line);
+  };
+
+  // 1. The config, and at least the console, whatever else is wrong.
+  let problem: string | null = null;
+  let merged: Record<string, unknown> = {};
+  let consoleSpec: SerialPortSpec | null = null;
+  try {
+    merged = mergeConfig({ stored: store.read(), defaults, host });
+  } catch (e) {
+    problem = `bad firmware config: ${(e as Error).message}`;
+    try {
+      merged = mergeConfig({ stored: undefined, defaults, host });
+    } catch {
+      merged = {};
+    }
+  }
+  try {
+    consoleSpec = consoleSpecOf(merged);
+  } catch (e) {
+    problem ??= `bad firmware config: ${(e as Error).message}`;
+  }
+  let fw: ReturnType<typeof checkFirmwareConfig> | null = null;
+  if (problem === null) {
+    try {
+      fw = checkFirmwareConfig(merged);
+    } catch (e) {
+      problem = `bad firmware config: ${(e as Error).message}`;
+    }
+  }
+
+  // 2. The Hal: opening ports never throws; what failed is in openErrors.
+  const ramLimit = fw?.ramLimit ?? 0;
+  // lin runs 64-bit XS (32-byte slots); figures are reported in a chip's 16-byte slots.
+  const slotScale = platform === 'lin' ? LIN_SLOT_SCALE : 1;
+  const h = new ModdableHal({ links: fw?.links ?? [], console: consoleSpec, ramLimit, restart, onEvent, slotScale });
+  hal = h;
+  if (problem === null && h.openErrors.length > 0) problem = h.openErrors.join('; ');
+  const commands = firmwareCommands({ store, defaults, host, serial, results, restart });
+
+  // 3. The runtime. Anything it throws is a halt with the reason, never an XS abort. The
+  // console outlives a halt (so `result`, `status`, `config set` and `reset` still answer).
+  h.keepConsoleAfterHalt();
+  if (problem === null && fw !== null) {
+    try {
+      const board = bootBoard(h, fw.board, boardApps());
+      if (board !== null) {
+        shell = board.shell;
+        for (const c of commands) board.shell.registry.register(c);
+      }
+    } catch (e) {
+      problem = `boot failed: ${message(e)}`;
+    }
+    if (problem === null && h.haltReason === null) return;
+  }
+
+  // 4. A board that did not boot: halt with the reason, keep a console for provisioning.
+  const reason = problem ?? h.haltReason ?? 'halted at boot';
+  h.halt(reason);
+  try {
+    const node = typeof merged['node'] === 'number' ? merged['node'] : -1;
+    const provisioning = new ConsoleShell(h.console, haltedTarget(node, reason), { faultCommands: false });
+    for (const c of commands) provisioning.registry.register(c);
+    shell = provisioning;
+  } catch (e) {
+    trace(`no provisioning console: ${message(e)}\n`);
+  }
 }

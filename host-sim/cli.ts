@@ -105,6 +105,42 @@ export async function main(argv: string[]): Promise<number> {
       code = await campaignCommand(app, flags as unknown as import('./commands/campaign.js').CampaignFlags, appArgs);
     });
 
+  const firmware = program.command('firmware').description('firmware for real boards (Moddable SDK): see docs/TARGETS.md');
+  firmware
+    .command('build')
+    .description('bundle the runtime with one app and build it with the Moddable SDK (mcconfig)')
+    .argument('<app>', 'a built-in app name (pingpong) or a .ts/.js file exporting an App')
+    .requiredOption('--target <target>', 'lin | esp32 | esp32/<subplatform>')
+    .requiredOption('--out <dir>', 'output folder (project, mc.so or mc.xs.c, firmware.json)')
+    .option('--set <field=value>', 'a config default in the manifest, as `config set` takes it (repeatable)', collect, [])
+    .option('--no-preload', 'do not preload the firmware module (its objects then live in RAM)')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (app: string, flags: import('./commands/firmware.js').FirmwareBuildFlags) => {
+      const { firmwareBuildCommand } = await import('./commands/firmware.js');
+      code = await firmwareBuildCommand(app, flags);
+    });
+
+  program
+    .command('provision')
+    .description("write a board's config over its console (config set ...), then reset it")
+    .argument('<device>', 'the console: /dev/ttyUSB0, /dev/pts/N or tcp://host:port')
+    .option('--node <id>', 'node id')
+    .option('--rank <r>', 'rank, or spare')
+    .option('--boards <n>', 'working boards of the domain')
+    .option('--spares <k>', 'spare boards of the domain')
+    .option('--domain <d>', 'domain id')
+    .option('--app <name>', 'app to run')
+    .option('--links <list>', 'links: /dev/ttyX[@baud],... or port:rx:tx[@baud],...')
+    .option('--console <port>', 'console port: /dev/ttyX[@baud], port:rx:tx[@baud] or none')
+    .option('--set <field=value>', 'any other config field (repeatable)', collect, [])
+    .option('--no-reset', 'do not reset the board afterwards')
+    .option('--baud <rate>', 'console baud rate', '115200')
+    .option('--timeout <ms>', 'answer timeout per command', '5000')
+    .action(async (device: string, flags: import('./commands/firmware.js').ProvisionFlags) => {
+      const { provisionCommand } = await import('./commands/firmware.js');
+      code = await provisionCommand(device, flags);
+    });
+
   program
     .command('bench')
     .description('benchmarks: mcapi | sim | dsm | ft')

@@ -23,7 +23,10 @@ export interface BoardConfig {
 
 /** Thrown for a configuration that cannot work; the message starts with the field's name. */
 export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** On the prototype (Moddable freezes Error.prototype at preload; see docs/TARGETS.md). */
+  override get name(): string {
+    return 'ConfigError';
+  }
 }
 
 function int(obj: Record<string, unknown>, field: string, min: number, max: number): number {

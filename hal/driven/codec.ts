@@ -37,9 +37,16 @@ const AC_HANG = 9;
 
 /** A batch that cannot be decoded (truncated, unknown tag or record type). */
 export class CodecError extends Error {
+  /**
+   * On the prototype, not assigned per instance: Moddable freezes Error.prototype at preload,
+   * so `this.name = ...` would throw (its inherited `name` is read-only). See docs/TARGETS.md.
+   */
+  override get name(): string {
+    return 'CodecError';
+  }
+
   constructor(message: string) {
     super(message);
-    this.name = 'CodecError';
   }
 }
 

@@ -12,7 +12,7 @@ import Timer from 'timer';
 import Time from 'time';
 import Instrumentation from 'instrumentation';
 import type { Hal, HalConsole, HalLink, LogLevel, MemoryFigures } from '../../src/hal.js';
-import { SerialLink } from './serial-link.js';
+import { SerialLink, portName } from './serial-link.js';
 import { SerialConsole, TraceConsole } from './serial-console.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
@@ -26,10 +26,24 @@ export interface ModdableHalOptions {
   consoleTxLimit?: number;
   /** The heap budget reported by memory().limit. */
   ramLimit: number;
+  /**
+   * Factor from the engine's slot bytes to the board's: 1 on a chip; 0.5 on a 64-bit lin host,
+   * whose 32-byte slots would double the figures an ESP32 (16-byte slots) reports.
+   */
+  slotScale?: number;
   /** How the platform restarts the chip; without it reset() halts instead. */
   restart?: () => void;
   /** Also trace() every Hal.event (they are for the simulator's trace; off by default). */
   traceEvents?: boolean;
+  /**
+   * Called for every Hal.event before it is dropped (the firmware prints `app-result` and
+   * `app-error` on the console from here). An exception out of it is ignored.
+   */
+  onEvent?: (name: string, value: number, detail: string | undefined) => void;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function errorText(err: unknown): string {
@@ -48,6 +62,10 @@ export class ModdableHal implements Hal {
   private lastTicks: number;
   private elapsed = 0;
   private halted: string | null = null;
+  /** After a halt, console input still reaches onInput (a halted board can be re-provisioned). */
+  private consoleAfterHalt = false;
+  /** Why a port could not be opened, in link order, the console last. Empty when all opened. */
+  readonly openErrors: readonly string[];
   private readonly slotHeap: number | undefined;
   private readonly chunkHeap: number | undefined;
 
@@ -55,11 +73,24 @@ export class ModdableHal implements Hal {
     this.options = options;
     this.lastTicks = Time.ticks;
     const guard = (where: string, run: () => void): void => this.guard(where, run);
+    // Opening a port never throws out of here: the console is opened first (so a failure of
+    // the rest can be reported on it), and what could not be opened is listed in openErrors
+    // for the firmware to halt with.
+    const errors: string[] = [];
+    let consoleImpl: SerialConsole | TraceConsole = new TraceConsole();
+    if (options.console !== null) {
+      try {
+        consoleImpl = new SerialConsole(options.console, options.consoleTxLimit ?? 2048, (where, run) => this.guardConsole(where, run));
+      } catch (e) {
+        errors.push(`console: cannot open ${portName(options.console)}: ${errorMessage(e)}`);
+      }
+    }
+    this.consoleImpl = consoleImpl;
+    this.console = consoleImpl;
     this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, guard));
+    for (const link of this.serialLinks) if (link.openError !== null) errors.push(link.openError);
     this.links = this.serialLinks;
-    this.consoleImpl =
-      options.console === null ? new TraceConsole() : new SerialConsole(options.console, options.consoleTxLimit ?? 2048, guard);
-    this.console = this.consoleImpl;
+    this.openErrors = errors;
     // Instrumentation exists in builds that have it (debug builds); otherwise memory() says 0 used.
     this.slotHeap = Instrumentation.map('XS Slot Heap Used');
     this.chunkHeap = Instrumentation.map('XS Chunk Heap Used');
@@ -99,7 +130,7 @@ export class ModdableHal implements Hal {
 
   memory(): MemoryFigures {
     let used = 0;
-    if (this.slotHeap !== undefined) used += Instrumentation.get(this.slotHeap) ?? 0;
+    if (this.slotHeap !== undefined) used += Math.round((Instrumentation.get(this.slotHeap) ?? 0) * (this.options.slotScale ?? 1));
     if (this.chunkHeap !== undefined) used += Instrumentation.get(this.chunkHeap) ?? 0;
     return { used, limit: this.options.ramLimit };
   }
@@ -110,6 +141,13 @@ export class ModdableHal implements Hal {
 
   event(name: string, value: number, detail?: string): void {
     if (this.options.traceEvents === true) trace(`event ${name} ${value}${detail === undefined ? '' : ` ${detail}`}\n`);
+    const hook = this.options.onEvent;
+    if (hook === undefined || this.halted !== null) return;
+    try {
+      hook(name, value, detail);
+    } catch {
+      // a reporting hook must not take the runtime down
+    }
   }
 
   /**
@@ -120,11 +158,20 @@ export class ModdableHal implements Hal {
     if (this.halted !== null) return;
     this.halted = reason;
     trace(`HALT: ${reason}\n`);
-    this.consoleImpl.write(`HALT ${reason}\n`);
+    // A notice line (`#`): readers of the console skip it between answers.
+    this.consoleImpl.write(`# HALT ${reason}\r\n`);
     for (const timer of this.timers.values()) Timer.clear(timer);
     this.timers.clear();
     for (const link of this.serialLinks) link.close();
-    this.consoleImpl.onInput = null;
+    if (!this.consoleAfterHalt) this.consoleImpl.onInput = null;
+  }
+
+  /**
+   * Keep serving console input after a halt: the firmware's provisioning shell (`config set`,
+   * `reset`) stays usable on a board that could not boot. Output still works after a halt.
+   */
+  keepConsoleAfterHalt(): void {
+    this.consoleAfterHalt = true;
   }
 
   reset(): void {
@@ -152,6 +199,18 @@ export class ModdableHal implements Hal {
     const out = this.serialLinks.map((l) => l.stats());
     if (this.consoleImpl instanceof SerialConsole) out.push(this.consoleImpl.stats());
     return out;
+  }
+
+  private guardConsole(where: string, run: () => void): void {
+    if (this.halted !== null && this.consoleAfterHalt) {
+      try {
+        run();
+      } catch (err) {
+        trace(`console after halt: ${errorText(err)}\n`);
+      }
+      return;
+    }
+    this.guard(where, run);
   }
 
   private guard(where: string, run: () => void): void {

@@ -1,14 +1,16 @@
 /** A UART towards one peer board: a `stream` HalLink over an ECMA-419 serial port. */
 import type { HalLink } from '../../src/hal.js';
 import { SerialPort } from './serial-port.js';
-import type { SerialLinkSpec } from './specs.js';
+import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
 
 export class SerialLink implements HalLink {
   readonly kind = 'stream' as const;
   readonly mtu: number;
   onReceive: ((bytes: Uint8Array) => void) | null = null;
-  private readonly port: SerialPort;
+  /** Null when the port could not be opened (`openError` says why; the board halts at boot). */
+  private readonly port: SerialPort | null;
+  readonly openError: string | null;
 
   constructor(
     readonly index: number,
@@ -16,24 +18,37 @@ export class SerialLink implements HalLink {
     guard: (where: string, run: () => void) => void,
   ) {
     this.mtu = spec.mtu ?? 256;
-    this.port = new SerialPort(spec, spec.txLimit ?? 4096, (bytes) => {
-      const handler = this.onReceive;
-      if (handler !== null) guard(`links[${index}] receive`, () => handler(bytes));
-    });
+    let port: SerialPort | null = null;
+    let openError: string | null = null;
+    try {
+      port = new SerialPort(spec, spec.txLimit ?? 4096, (bytes) => {
+        const handler = this.onReceive;
+        if (handler !== null) guard(`links[${index}] receive`, () => handler(bytes));
+      });
+    } catch (e) {
+      openError = `links[${index}]: cannot open ${portName(spec)}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    this.port = port;
+    this.openError = openError;
   }
 
   write(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`links[${this.index}].write: bytes must be a Uint8Array`);
     // A full queue drops the write: the link layer above retransmits what is not acknowledged.
-    this.port.write(bytes);
+    this.port?.write(bytes);
   }
 
   stats(): TxStats {
-    return this.port.stats();
+    return this.port?.stats() ?? { queued: 0, sent: 0, droppedWrites: 0, droppedBytes: 0, limit: 0 };
   }
 
   close(): void {
     this.onReceive = null;
-    this.port.close();
+    this.port?.close();
   }
+}
+
+/** How a port is named in messages: its device path, or its UART number and pins. */
+export function portName(spec: SerialPortSpec): string {
+  return spec.device !== undefined ? `serial device ${spec.device}` : `UART ${spec.port} (receive ${spec.receive}, transmit ${spec.transmit})`;
 }

@@ -15,7 +15,10 @@ export class SerialPort {
 
   constructor(spec: SerialPortSpec, txLimit: number, onBytes: (bytes: Uint8Array) => void) {
     let tx: TxQueue | null = null;
+    // `device` (not in the ECMA-419 typings) is what lin's serial opens; ESP32/Pico use the pins.
+    const where = spec.device !== undefined ? { device: spec.device } : {};
     this.serial = new Serial({
+      ...where,
       port: spec.port,
       receive: spec.receive,
       transmit: spec.transmit,

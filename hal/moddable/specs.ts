@@ -6,6 +6,11 @@ export interface SerialPortSpec {
   receive: number;
   transmit: number;
   baud: number;
+  /**
+   * The tty to open, on platforms that open serial ports by path (`lin`: a USB serial adapter,
+   * or one end of a socat pty pair). Ignored by ESP32/Pico, which use port and pins.
+   */
+  device?: string;
 }
 
 export interface SerialLinkSpec extends SerialPortSpec {

@@ -48,8 +48,10 @@ export class Args {
 /** The largest node id a console command accepts (255 is the broadcast address). */
 export const MAX_NODE = 254;
 
-const INT_RE = /^[-+]?\d+$/;
-const NUM_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+// A fresh RegExp per use, not a module-level one: Moddable freezes preloaded modules, and XS
+// writes a RegExp's lastIndex when a test fails, which throws on a frozen RegExp.
+const isInt = (word: string): boolean => /^[-+]?\d+$/.test(word);
+const isNum = (word: string): boolean => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(word);
 
 export type ParseResult = { ok: true; args: Args } | { ok: false; reason: string };
 
@@ -65,13 +67,13 @@ function parseOne(a: ArgSpec, word: string): { ok: true; value: ArgValue } | { o
   const bad = (what: string): { ok: false; reason: string } => ({ ok: false, reason: `bad <${a.name}> '${word}': ${what}` });
   switch (a.kind) {
     case 'int': {
-      if (!INT_RE.test(word)) return bad(`expected an integer in ${rangeText(a.min, a.max)}`);
+      if (!isInt(word)) return bad(`expected an integer in ${rangeText(a.min, a.max)}`);
       const v = Number(word);
       if (!(v >= a.min && v <= a.max)) return bad(`out of range ${rangeText(a.min, a.max)}`);
       return { ok: true, value: v };
     }
     case 'number': {
-      if (!NUM_RE.test(word)) return bad(`expected a number in ${rangeText(a.min, a.max)}`);
+      if (!isNum(word)) return bad(`expected a number in ${rangeText(a.min, a.max)}`);
       const v = Number(word);
       if (!Number.isFinite(v) || !(v >= a.min && v <= a.max)) return bad(`out of range ${rangeText(a.min, a.max)}`);
       return { ok: true, value: v };

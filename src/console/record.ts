@@ -10,13 +10,15 @@
 export type ConsoleValue = string | number | boolean;
 export type ConsoleRecord = Readonly<Record<string, ConsoleValue>>;
 
-const KEY_OK = /^[A-Za-z0-9_.\-/]+$/;
-const WORD_OK = /^[^\s="\\\x00-\x1f\x7f]+$/;
+// A fresh RegExp per use, not a module-level one: Moddable freezes preloaded modules, and XS
+// writes a RegExp's lastIndex when a test fails, which throws on a frozen RegExp.
+const isKey = (k: string): boolean => /^[A-Za-z0-9_.\-/]+$/.test(k);
+const isWord = (v: string): boolean => /^[^\s="\\\x00-\x1f\x7f]+$/.test(v);
 
 export function formatValue(v: ConsoleValue): string {
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v !== v ? 'nan' : v > 0 ? 'inf' : '-inf';
-  if (WORD_OK.test(v)) return v;
+  if (isWord(v)) return v;
   let out = '"';
   for (let i = 0; i < v.length; i++) {
     const ch = v[i] as string;
@@ -33,7 +35,7 @@ export function formatValue(v: ConsoleValue): string {
 
 /** Keys must be plain words; a key that is not becomes one (its odd characters replaced by `_`). */
 export function formatKey(k: string): string {
-  if (KEY_OK.test(k)) return k;
+  if (isKey(k)) return k;
   const s = k.replace(/[^A-Za-z0-9_.\-/]/g, '_');
   return s.length > 0 ? s : '_';
 }

@@ -8,9 +8,16 @@ import type { ConsoleRecord } from './record.js';
 
 /** Throw from a handler to answer `ERR <reason>`. Anything the handler printed is dropped. */
 export class ConsoleError extends Error {
+  /**
+   * On the prototype, not assigned per instance: Moddable freezes Error.prototype at preload,
+   * so `this.name = ...` would throw (its inherited `name` is read-only). See docs/TARGETS.md.
+   */
+  override get name(): string {
+    return 'ConsoleError';
+  }
+
   constructor(readonly reason: string) {
     super(reason);
-    this.name = 'ConsoleError';
   }
 }
 
@@ -50,7 +57,9 @@ interface Entry {
   reserved: string | null;
 }
 
-const NAME_RE = /^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)?$/;
+// A fresh RegExp per use, not a module-level one: Moddable freezes preloaded modules, and XS
+// writes a RegExp's lastIndex when a test fails, which throws on a frozen RegExp.
+const isCommandName = (name: string): boolean => /^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)?$/.test(name);
 
 export class CommandRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -78,7 +87,7 @@ export class CommandRegistry {
   }
 
   private add(spec: CommandSpec, reserved: string | null): void {
-    if (!NAME_RE.test(spec.name)) throw new Error(`console command name '${spec.name}': expected one or two lower-case words`);
+    if (!isCommandName(spec.name)) throw new Error(`console command name '${spec.name}': expected one or two lower-case words`);
     const old = this.entries.get(spec.name);
     if (old !== undefined && old.reserved === null) throw new Error(`console command '${spec.name}' is already registered`);
     const words = spec.name.split(' ');

@@ -7,9 +7,16 @@
 import { copyInto } from './bytes.js';
 
 export class DecodeError extends Error {
+  /**
+   * On the prototype, not assigned per instance: Moddable freezes Error.prototype at preload,
+   * so `this.name = ...` would throw (its inherited `name` is read-only). See docs/TARGETS.md.
+   */
+  override get name(): string {
+    return 'DecodeError';
+  }
+
   constructor(message: string) {
     super(message);
-    this.name = 'DecodeError';
   }
 }
 

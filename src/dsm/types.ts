@@ -149,12 +149,19 @@ export type DsmErrorCode =
   | 'FAILED';
 
 export class DsmError extends Error {
+  /**
+   * On the prototype, not assigned per instance: Moddable freezes Error.prototype at preload,
+   * so `this.name = ...` would throw (its inherited `name` is read-only). See docs/TARGETS.md.
+   */
+  override get name(): string {
+    return 'DsmError';
+  }
+
   constructor(
     readonly code: DsmErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'DsmError';
   }
 }
 

@@ -46,12 +46,19 @@ export type FtErrorCode =
   | 'REFUSED';
 
 export class FtError extends Error {
+  /**
+   * On the prototype, not assigned per instance: Moddable freezes Error.prototype at preload,
+   * so `this.name = ...` would throw (its inherited `name` is read-only). See docs/TARGETS.md.
+   */
+  override get name(): string {
+    return 'FtError';
+  }
+
   constructor(
     readonly code: FtErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'FtError';
   }
 }
 

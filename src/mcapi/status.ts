@@ -81,6 +81,14 @@ export function isStatusCode(code: number): code is StatusCode {
 
 /** What MCAPI calls throw or reject with: `status` is the MCAPI status code. */
 export class McapiError extends Error {
+  /**
+   * On the prototype, not assigned per instance: Moddable freezes Error.prototype at preload,
+   * so `this.name = ...` would throw (its inherited `name` is read-only). See docs/TARGETS.md.
+   */
+  override get name(): string {
+    return 'McapiError';
+  }
+
   readonly status: StatusCode;
   /** Size in bytes the call would have delivered (MSG_TRUNCATED: the message's real size). */
   size: number;
@@ -89,7 +97,6 @@ export class McapiError extends Error {
 
   constructor(status: StatusCode, detail?: string) {
     super(detail === undefined || detail === '' ? statusName(status) : `${statusName(status)}: ${detail}`);
-    this.name = 'McapiError';
     this.status = status;
     this.size = 0;
     this.index = -1;

@@ -1,0 +1,158 @@
+/**
+ * `mcdsm firmware build <app> --target <t> --out <dir> [--set field=value ...] [--json]`
+ * `mcdsm provision <device> [--node N] [--rank R|spare] [--boards N] [--spares K] [--domain D]
+ *                  [--app NAME] [--links LIST] [--console PORT] [--set field=value ...] [--no-reset]`
+ * (docs/TARGETS.md: "Building firmware", "Provisioning").
+ */
+import { buildFirmware, FirmwareBuildError } from '../firmware/build.js';
+import { FirmwareAppError } from '../firmware/bundle.js';
+import { parseConfigValue, PROVISION_FIELDS } from '../../firmware/firmware-config.js';
+import type { SerialKind } from '../../firmware/firmware-config.js';
+import { ConsoleSession } from '../console/session.js';
+
+function parseSets(sets: readonly string[], serial: SerialKind): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new Error(`--set ${s}: expected field=value (fields: ${PROVISION_FIELDS.join(', ')})`);
+    const field = PROVISION_FIELDS.find((f) => f.toLowerCase() === s.slice(0, eq).toLowerCase());
+    if (field === undefined) throw new Error(`--set ${s}: ${s.slice(0, eq)} is not a config field (have: ${PROVISION_FIELDS.join(', ')})`);
+    out[field] = parseConfigValue(field, s.slice(eq + 1), serial);
+  }
+  return out;
+}
+
+export interface FirmwareBuildFlags {
+  target: string;
+  out: string;
+  set: string[];
+  json?: boolean;
+  preload?: boolean;
+}
+
+export async function firmwareBuildCommand(app: string, flags: FirmwareBuildFlags): Promise<number> {
+  try {
+    const serial: SerialKind = flags.target === 'lin' ? 'device' : 'pins';
+    const defaults = parseSets(flags.set, serial);
+    const log = flags.json === true ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
+    const r = await buildFirmware({ app, target: flags.target, out: flags.out, defaults, preload: flags.preload !== false, log });
+    const summary = {
+      target: r.target,
+      app: r.app,
+      out: r.out,
+      cached: r.cached,
+      full: r.full,
+      mcSo: r.mcSo ?? null,
+      archiveBytes: r.archive?.bytes ?? null,
+      modules: r.archive?.modules ?? [],
+      bundleBytes: r.bundleBytes,
+      sources: r.files.length,
+      sdk: r.sdk.moddable,
+    };
+    if (flags.json === true) process.stdout.write(JSON.stringify(summary) + '\n');
+    else {
+      log(`target ${r.target}, app ${r.app}: ${r.files.length} source modules, ${r.bundleBytes} bytes of JS${r.cached ? ' (cached)' : ''}`);
+      if (r.mcSo !== undefined) log(`run it: ${r.sdk.linHost} --state <board dir> --config '{"links":[{"device":"/dev/pts/N"}],"console":{"device":"/dev/pts/M"}}' ${r.mcSo}`);
+      if (r.archive !== undefined) log(`archive (xsl): ${r.archive.bytes} bytes, ${r.archive.modules.length} modules`);
+      if (!r.full) log('ESP-IDF not found ($IDF_PATH): only the xsc/xsl archive step ran; set IDF_PATH for the full build');
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof FirmwareBuildError || e instanceof FirmwareAppError || e instanceof Error) {
+      process.stderr.write(`mcdsm firmware build: ${e.message}\n`);
+      return e instanceof FirmwareAppError || /--set|--target/.test(e.message) ? 2 : 1;
+    }
+    throw e;
+  }
+}
+
+export interface ProvisionFlags {
+  node?: string;
+  rank?: string;
+  boards?: string;
+  spares?: string;
+  domain?: string;
+  app?: string;
+  links?: string;
+  console?: string;
+  set: string[];
+  reset?: boolean;
+  baud: string;
+  timeout: string;
+}
+
+/**
+ * Writes each field with `config set` over the board's console (every answer checked), then
+ * `reset` so the board boots with them. A field the board refuses is reported with its ERR
+ * reason (which names the field) and nothing after it is sent.
+ */
+export async function provisionCommand(device: string, flags: ProvisionFlags): Promise<number> {
+  const pairs: [string, string][] = [];
+  const direct: [keyof ProvisionFlags, string][] = [
+    ['domain', 'domain'],
+    ['node', 'node'],
+    ['rank', 'rank'],
+    ['boards', 'boards'],
+    ['spares', 'spares'],
+    ['app', 'app'],
+    ['links', 'links'],
+    ['console', 'console'],
+  ];
+  for (const [flag, field] of direct) {
+    const v = flags[flag];
+    if (typeof v === 'string') pairs.push([field, v]);
+  }
+  for (const s of flags.set) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) {
+      process.stderr.write(`mcdsm provision: --set ${s}: expected field=value\n`);
+      return 2;
+    }
+    pairs.push([s.slice(0, eq), s.slice(eq + 1)]);
+  }
+  if (pairs.length === 0) {
+    process.stderr.write('mcdsm provision: nothing to set (give --node, --links, ... or --set field=value)\n');
+    return 2;
+  }
+  for (const [field, value] of pairs) {
+    if (/\s/.test(value)) {
+      process.stderr.write(`mcdsm provision: ${field}: the value must be one word (no spaces): ${JSON.stringify(value)}\n`);
+      return 2;
+    }
+  }
+  const timeoutMs = Number(flags.timeout);
+  const baudRate = Number(flags.baud);
+  let session: ConsoleSession;
+  try {
+    session = await ConsoleSession.open(device, { baudRate, timeoutMs });
+  } catch (e) {
+    process.stderr.write(`mcdsm provision: cannot open ${device}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    for (const [field, value] of pairs) {
+      const a = await session.command(`config set ${field} ${value}`, timeoutMs);
+      if (!a.ok) {
+        process.stderr.write(`mcdsm provision: ${a.final}\n`);
+        return 1;
+      }
+      process.stdout.write(`${field} = ${value}\n`);
+    }
+    const shown = await session.command('config show', timeoutMs);
+    for (const l of shown.lines) process.stdout.write(`${l}\n`);
+    if (flags.reset !== false) {
+      const a = await session.command('reset', timeoutMs);
+      if (!a.ok) {
+        process.stderr.write(`mcdsm provision: reset: ${a.final}\n`);
+        return 1;
+      }
+      process.stdout.write('reset: the board restarts with the new config\n');
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mcdsm provision: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * `mcdsm firmware build <app> --target lin|esp32[/<subplatform>] --out <dir>`: bundle the runtime
+ * with the one app, generate a Moddable project (manifest.json with includes, creation sizes,
+ * modules, preload and config defaults) and run the SDK's mcconfig on it.
+ *
+ *   lin            `mcconfig -i -m -t build -p lin`: release with instrumentation, no xsbug, no
+ *                  pkill (the generated makefile kills mcsim/serial2xsbug only in -d builds);
+ *                  the result is <out>/mc.so, run by lin-host (host-sim/moddable/lin-host.c).
+ *   esp32[/sub]    with ESP-IDF ($IDF_PATH with export.sh): the full `mcconfig -m -t build`.
+ *                  Without it: mcconfig generates the build folder (IDF_PATH pointing at an empty
+ *                  folder) and `make .../mc.xs.c` runs xsc, xsid and xsl: every module compiled
+ *                  and linked into the archive that would go to flash (<out>/mc.xs.c).
+ *
+ * Cached by content: <out>/firmware.json records a hash of everything that goes in (bundle,
+ * manifest, platform module, SDK path, target); the same inputs again skip mcconfig. The SDK's
+ * object files live in one build folder per target shared by every app (under the package's
+ * node_modules/.cache/mcdsm/moddable-build/), so a second app only recompiles mc.xs.c.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bundleFirmware, resolveAppFile } from './bundle.js';
+import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
+import type { ModdableSdk } from './sdk.js';
+import { creationFor } from './creation.js';
+
+export class FirmwareBuildError extends Error {}
+
+export interface FirmwareBuildOptions {
+  /** A built-in app name, a .ts/.js file exporting an App, or a folder with app.ts. */
+  app: string;
+  /** `lin`, `esp32`, `esp32/<subplatform>`. */
+  target: string;
+  out: string;
+  /** Config defaults written into the manifest (node, rank, boards, domain, links, console, appArgs, ...). */
+  defaults?: Record<string, unknown>;
+  /** Preload the firmware module (default true: its code and constant objects live in flash). */
+  preload?: boolean;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface FirmwareBuildResult {
+  out: string;
+  target: string;
+  app: string;
+  appFile: string;
+  hash: string;
+  /** True when the inputs matched the last build in <out> and mcconfig did not run. */
+  cached: boolean;
+  /** lin: the shared library for lin-host. */
+  mcSo?: string;
+  /** The xsl output (esp32: the archive that goes to flash) and its size. */
+  archive?: { path: string; bytes: number; modules: string[] };
+  /** Whether the full device build ran (lin: always; esp32: with ESP-IDF only). */
+  full: boolean;
+  /** Modules of the bundle (relative source paths) and the SDK modules it imports. */
+  files: string[];
+  sdkImports: string[];
+  bundleBytes: number;
+  sdk: ModdableSdk;
+}
+
+/** The project folder's name: mcconfig names its build folders after it, so all apps share one. */
+const PROJECT_NAME = 'mcdsm-board';
+const LOCK_WAIT_MS = 15 * 60_000;
+const LOCK_POLL_MS = 250;
+/** The ESP-IDF version the esp32 makefile asks for when IDF is absent (only the JS half runs). */
+const STUB_IDF_VERSION = 'v5.4.1';
+
+/** Where the generated manifest takes the SDK parts from; every include is one the subset has. */
+const INCLUDES = [
+  '$(MODDABLE)/examples/manifest_base.json',
+  '$(MODDABLE)/modules/io/manifest.json',
+  '$(MODDABLE)/modules/files/preference/manifest.json',
+  // manifest_base.json only brings the C half of instrumentation (modInstrumentation.c); its
+  // own manifest adds the `instrumentation` module the HAL imports (boot defect 2).
+  '$(MODDABLE)/modules/base/instrumentation/manifest.json',
+];
+
+function parseTarget(target: string): { platform: 'lin' | 'esp32'; full: string } {
+  if (target === 'lin') return { platform: 'lin', full: 'lin' };
+  if (target === 'esp32' || /^esp32\/[a-z0-9_]+$/.test(target)) return { platform: 'esp32', full: target };
+  throw new FirmwareBuildError(`--target ${target}: expected lin, esp32 or esp32/<subplatform> (e.g. esp32/nodemcu)`);
+}
+
+export function manifestFor(target: string, defaults: Record<string, unknown>, preload: boolean): Record<string, unknown> {
+  const { platform } = parseTarget(target);
+  const root = packageRoot();
+  const platformModule = join(root, 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu', 'mcdsm-platform');
+  const config: Record<string, unknown> = { mcdsm: { serial: platform === 'lin' ? 'device' : 'pins', ...defaults } };
+  // lin: preferences in the board's working folder (lin-host --state), not the SDK's /tmp/.
+  if (platform === 'lin') config['file'] = { root: './' };
+  return {
+    include: INCLUDES,
+    creation: creationFor(target),
+    modules: { main: './board', 'mcdsm-platform': platformModule },
+    preload: preload ? ['main', 'mcdsm-platform'] : ['mcdsm-platform'],
+    config,
+  };
+}
+
+/** Default config of a firmware image: a two-board pingpong member; links and console as the target has them. */
+export function defaultConfig(target: string, app: string): Record<string, unknown> {
+  const { platform } = parseTarget(target);
+  return {
+    domain: 1,
+    node: 0,
+    rank: 0,
+    boards: 2,
+    app,
+    appArgs: [],
+    options: {},
+    ramLimit: 153600,
+    // ESP32: UART2 on GPIO 16/17 is the link; the console is off (USB serial belongs to xsbug
+    // in debug builds). lin: nothing until the host or a preference names the ttys.
+    links: platform === 'lin' ? [] : [{ port: 2, receive: 16, transmit: 17, baud: 921600, mtu: 256 }],
+    console: null,
+  };
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, what: string): string {
+  const r = spawnSync(cmd, args, { env, cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.error) throw new FirmwareBuildError(`${what}: ${cmd} could not run: ${r.error.message}`);
+  if (r.status !== 0) {
+    const lines = out.trim().split('\n');
+    const errs = lines.filter((l) => /error|Error|### /.test(l)).slice(-8);
+    throw new FirmwareBuildError(`${what} failed (exit ${r.status}):\n${(errs.length > 0 ? errs : lines.slice(-12)).join('\n')}`);
+  }
+  return out;
+}
+
+function findFile(dir: string, name: string, within: string): string | null {
+  if (!existsSync(dir)) return null;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const f = findFile(p, name, within);
+      if (f !== null) return f;
+    } else if (e.name === name && p.includes(within)) return p;
+  }
+  return null;
+}
+
+async function withLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  const until = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than the longest build is left over from a killed process.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_WAIT_MS) rmdirSync(lock);
+      } catch {
+        // gone meanwhile
+      }
+      if (Date.now() > until) throw new FirmwareBuildError(`waited too long for another firmware build (${lock})`);
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** The modules xsl linked into the archive, from the generated mc.xs.c's script table. */
+function linkedModules(xsC: string): string[] {
+  const text = readFileSync(xsC, 'latin1');
+  const found = new Set<string>();
+  for (const m of text.matchAll(/"([^"]+)", \{ XS_MAJOR_VERSION/g)) found.add(m[1] as string);
+  return [...found].sort();
+}
+
+/** Slot and pointer sizes on a 32-bit microcontroller (ESP32, Pico). */
+const MCU_SLOT_BYTES = 16;
+const MCU_POINTER_BYTES = 4;
+
+/**
+ * Flash bytes of the archive xsl produced, counted at microcontroller sizes: the byte code of
+ * modules that are not preloaded, plus the preloaded heap and stack (slots) and the key table
+ * (pointers). The same count for every target, so lin and esp32 builds compare.
+ */
+function archiveBytes(xsC: string): number {
+  const text = readFileSync(xsC, 'latin1');
+  let bytes = 0;
+  for (const m of text.matchAll(/^static const txU1 gxCode\d+\[(\d+)\] = \{/gm)) bytes += Number(m[1]);
+  const count = (name: string): number => Number(new RegExp(`^#define mx${name}Count (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  bytes += (count('Heap') + count('Stack')) * MCU_SLOT_BYTES + count('Keys') * MCU_POINTER_BYTES;
+  return bytes;
+}
+
+export async function buildFirmware(options: FirmwareBuildOptions): Promise<FirmwareBuildResult> {
+  const log = options.log ?? (() => undefined);
+  const { platform, full: fullTarget } = parseTarget(options.target);
+  const found = findModdableSdk();
+  if (!found.ok) throw new FirmwareBuildError(found.reason);
+  const sdk = found.sdk;
+  const appFile = resolveAppFile(options.app);
+  const bundle = await bundleFirmware(appFile);
+  const out = resolve(options.out);
+  const project = join(out, PROJECT_NAME);
+  mkdirSync(project, { recursive: true });
+  const appName = options.app.includes('/') || /\.(ts|js)$/.test(options.app) ? String(options.defaults?.['app'] ?? '') : options.app;
+  const defaults = { ...defaultConfig(options.target, appName), ...(options.defaults ?? {}) };
+  if (defaults['app'] === '') throw new FirmwareBuildError('the app file is a path: say which app it exports with --config app=<name> (defaults.app)');
+  const manifest = manifestFor(options.target, defaults, options.preload ?? true);
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  const platformDir = join(packageRoot(), 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu');
+  const hash = createHash('sha256');
+  hash.update(`${fullTarget}\n${sdk.moddable}\n`).update(bundle.code).update(manifestText);
+  for (const f of readdirSync(platformDir).sort()) hash.update(f).update(readFileSync(join(platformDir, f)));
+  const key = hash.digest('hex');
+  const infoFile = join(out, 'firmware.json');
+  const base = { out, target: fullTarget, app: String(defaults['app']), appFile, hash: key, files: bundle.files, sdkImports: bundle.sdkImports, bundleBytes: bundle.code.length, sdk };
+  if (existsSync(infoFile)) {
+    try {
+      const info = JSON.parse(readFileSync(infoFile, 'utf8')) as Partial<FirmwareBuildResult>;
+      const ready = platform === 'lin' ? info.mcSo !== undefined && existsSync(info.mcSo) : info.archive !== undefined && existsSync(info.archive.path);
+      if (info.hash === key && ready) {
+        log(`firmware up to date (${key.slice(0, 12)}): ${out}`);
+        return { ...base, ...info, cached: true, sdk } as FirmwareBuildResult;
+      }
+    } catch {
+      // rebuild
+    }
+  }
+  writeFileSync(join(project, 'board.js'), bundle.code);
+  writeFileSync(join(project, 'manifest.json'), manifestText);
+  const buildRoot = join(packageRoot(), 'node_modules', '.cache', 'mcdsm', 'moddable-build', fullTarget.replace('/', '-'));
+  mkdirSync(buildRoot, { recursive: true });
+  const result = await withLock(buildRoot, async (): Promise<FirmwareBuildResult> => {
+    if (platform === 'lin') {
+      log(`mcconfig -i -m -t build -p lin (${bundle.files.length} modules, ${bundle.code.length} bytes of JS)`);
+      run('mcconfig', ['-i', '-m', '-t', 'build', '-p', 'lin', '-o', buildRoot, join(project, 'manifest.json')], sdkEnv(sdk), project, 'mcconfig -p lin');
+      const so = findFile(join(buildRoot, 'bin', 'lin'), 'mc.so', `/${PROJECT_NAME}/`);
+      if (so === null) throw new FirmwareBuildError(`mcconfig finished but no mc.so under ${join(buildRoot, 'bin', 'lin')}`);
+      const mcSo = join(out, 'mc.so');
+      copyFileSync(so, mcSo);
+      const xsC = findFile(join(buildRoot, 'tmp', 'lin'), 'mc.xs.c', `/${PROJECT_NAME}/`);
+      const archive = xsC === null ? undefined : { path: join(out, 'mc.xs.c'), bytes: archiveBytes(xsC), modules: linkedModules(xsC) };
+      if (xsC !== null && archive !== undefined) copyFileSync(xsC, archive.path);
+      return { ...base, cached: false, mcSo, full: true, ...(archive === undefined ? {} : { archive }) };
+    }
+    const idf = process.env['IDF_PATH'];
+    const haveIdf = idf !== undefined && existsSync(join(idf, 'export.sh'));
+    if (haveIdf) {
+      log(`mcconfig -m -t build -p ${fullTarget} (ESP-IDF at ${idf})`);
+      run('mcconfig', ['-m', '-t', 'build', '-p', fullTarget, '-o', buildRoot, join(project, 'manifest.json')], sdkEnv(sdk), project, `mcconfig -p ${fullTarget}`);
+    } else {
+      // No ESP-IDF: the JavaScript half only (docs/TARGETS.md): mcconfig writes the build
+      // folder, make builds mc.xs.c (xsc, xsid, xsl) without touching the IDF.
+      const stubIdf = join(buildRoot, 'no-idf');
+      mkdirSync(stubIdf, { recursive: true });
+      const env = sdkEnv(sdk, { IDF_PATH: stubIdf });
+      log(`mcconfig -p ${fullTarget} without ESP-IDF: xsc/xsl archive step only`);
+      run('mcconfig', ['-p', fullTarget, '-o', buildRoot, join(project, 'manifest.json')], env, project, `mcconfig -p ${fullTarget}`);
+      const makefile = findFile(join(buildRoot, 'tmp', 'esp32'), 'makefile', `/${PROJECT_NAME}/`);
+      if (makefile === null) throw new FirmwareBuildError(`mcconfig -p ${fullTarget} wrote no makefile under ${buildRoot}/tmp/esp32`);
+      const tmpDir = makefile.slice(0, -'/makefile'.length);
+      run('make', ['-f', makefile, join(tmpDir, 'mc.xs.c'), 'SDKCONFIG_H=', `IDF_VERSION=${STUB_IDF_VERSION}`], env, tmpDir, 'xsc/xsl (make mc.xs.c)');
+    }
+    const xsC = findFile(join(buildRoot, 'tmp', 'esp32'), 'mc.xs.c', `/${PROJECT_NAME}/`);
+    if (xsC === null) throw new FirmwareBuildError(`no mc.xs.c under ${buildRoot}/tmp/esp32`);
+    const archive = { path: join(out, 'mc.xs.c'), bytes: archiveBytes(xsC), modules: linkedModules(xsC) };
+    copyFileSync(xsC, archive.path);
+    return { ...base, cached: false, full: haveIdf, archive };
+  });
+  const { sdk: _sdk, ...info } = result;
+  writeFileSync(infoFile, JSON.stringify(info, null, 2) + '\n');
+  log(`firmware built: ${out}`);
+  return result;
+}

@@ -1,0 +1,133 @@
+/**
+ * The firmware bundle: firmware/main.ts + hal/moddable + src + the ONE app the build is for,
+ * as one ES module for mcconfig. The app reaches firmware/main.ts through the virtual module
+ * `mcdsm:board-apps` (the bundle contract in docs/TARGETS.md), generated here from the app's
+ * file; Moddable SDK modules (`timer`, `embedded:io/serial`, `mcdsm-platform`, ...) stay
+ * imports for mcconfig to resolve.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { rollup } from 'rollup';
+import type { Plugin, RollupLog } from 'rollup';
+import ts from 'typescript';
+import { packageRoot } from './sdk.js';
+
+export const BOARD_APPS_MODULE = 'mcdsm:board-apps';
+const VIRTUAL_ID = '\0mcdsm-board-apps';
+
+export class FirmwareAppError extends Error {}
+
+/** Built-in apps: examples/<name>/app.ts, bench/apps/<name>.ts, examples/<dir>/<name>-app.ts. */
+function builtinAppFile(root: string, name: string): string | null {
+  const candidates = [join(root, 'examples', name, 'app.ts'), join(root, 'bench', 'apps', `${name}.ts`)];
+  const dash = name.lastIndexOf('-');
+  if (dash > 0) candidates.push(join(root, 'examples', name.slice(0, dash), `${name.slice(dash + 1)}-app.ts`));
+  for (const c of candidates) if (existsSync(c)) return c;
+  return null;
+}
+
+function builtinNames(root: string): string[] {
+  const names: string[] = [];
+  const ex = join(root, 'examples');
+  if (existsSync(ex)) for (const d of readdirSync(ex)) if (existsSync(join(ex, d, 'app.ts'))) names.push(d);
+  return names.sort();
+}
+
+/**
+ * The app's source file: a built-in example name (`pingpong`), a path to a .ts/.js file
+ * exporting an App, or a folder holding app.ts/app.js.
+ */
+export function resolveAppFile(app: string, cwd = process.cwd()): string {
+  const root = packageRoot();
+  const looksLikePath = app.includes('/') || app.endsWith('.ts') || app.endsWith('.js') || app.startsWith('.');
+  if (!looksLikePath) {
+    const file = builtinAppFile(root, app);
+    if (file !== null) return file;
+    throw new FirmwareAppError(`app "${app}": not a built-in app (have: ${builtinNames(root).join(', ')}) nor a file`);
+  }
+  const p = isAbsolute(app) ? app : resolve(cwd, app);
+  if (!existsSync(p)) throw new FirmwareAppError(`app "${app}": ${p} does not exist`);
+  for (const inner of ['app.ts', 'app.js']) if (existsSync(join(p, inner))) return join(p, inner);
+  if (!/\.(ts|js|mjs)$/.test(p)) throw new FirmwareAppError(`app "${app}": expected a .ts or .js file exporting an App, or a folder with app.ts`);
+  return p;
+}
+
+/** `mcdsm:board-apps` for one app file: every export that is an App (name + main, or a raw app). */
+function boardAppsSource(appFile: string): string {
+  return [
+    `import * as appModule from ${JSON.stringify(appFile)};`,
+    'export function boardApps() {',
+    '  const apps = new Map();',
+    '  for (const v of Object.values(appModule)) {',
+    "    if (v !== null && typeof v === 'object' && typeof v.name === 'string' && (typeof v.main === 'function' || (v.raw === true && typeof v.start === 'function'))) apps.set(v.name, v);",
+    '  }',
+    '  return apps;',
+    '}',
+    '',
+  ].join('\n');
+}
+
+function plugins(appFile: string): Plugin[] {
+  return [
+    {
+      name: 'mcdsm-board-apps',
+      resolveId: (id) => (id === BOARD_APPS_MODULE ? VIRTUAL_ID : null),
+      load: (id) => (id === VIRTUAL_ID ? boardAppsSource(appFile) : null),
+    },
+    {
+      // `./x.js` next to a TypeScript importer is `./x.ts`; TypeScript is transpiled here.
+      name: 'mcdsm-typescript-sources',
+      resolveId(source, importer) {
+        if (importer === undefined || !source.startsWith('.')) return null;
+        const target = resolve(dirname(importer.startsWith('\0') ? appFile : importer), source);
+        if (target.endsWith('.js')) {
+          const tsPath = `${target.slice(0, -3)}.ts`;
+          if (existsSync(tsPath)) return tsPath;
+        }
+        return null;
+      },
+      transform(code, id) {
+        if (!id.endsWith('.ts')) return null;
+        const out = ts.transpileModule(code, {
+          fileName: id,
+          compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
+        });
+        return { code: out.outputText, map: null };
+      },
+    },
+  ];
+}
+
+export interface FirmwareBundle {
+  code: string;
+  /** Every source file in the bundle, relative to the package root where inside it. */
+  files: string[];
+  /** The Moddable SDK modules the bundle imports (mcconfig must provide each). */
+  sdkImports: string[];
+}
+
+export async function bundleFirmware(appFile: string): Promise<FirmwareBundle> {
+  const root = packageRoot();
+  const errors: string[] = [];
+  const build = await rollup({
+    input: join(root, 'firmware', 'main.ts'),
+    external: (id) => id !== BOARD_APPS_MODULE && !id.startsWith('\0') && !id.startsWith('.') && !isAbsolute(id),
+    plugins: plugins(appFile),
+    onwarn: (warning: RollupLog, warn) => {
+      if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_EXPORT') errors.push(warning.message);
+      else if (warning.code !== 'CIRCULAR_DEPENDENCY') warn(warning);
+    },
+  });
+  try {
+    const { output } = await build.generate({ format: 'es', sourcemap: false });
+    if (errors.length > 0) throw new FirmwareAppError(`bundling the firmware: ${errors.join('; ')}`);
+    const chunk = output[0];
+    const files = Object.keys(chunk.modules)
+      .filter((m) => !m.startsWith('\0'))
+      .map((m) => (m.startsWith(root + '/') ? m.slice(root.length + 1) : m))
+      .sort();
+    return { code: chunk.code, files, sdkImports: [...chunk.imports].sort() };
+  } finally {
+    await build.close();
+  }
+}

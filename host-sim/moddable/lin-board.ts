@@ -1,0 +1,176 @@
+/**
+ * A Moddable-`lin` board as an ordinary process: lin-host (host-sim/moddable/lin-host.c) runs
+ * a firmware's mc.so; its UART links and console are tty devices (one end of socat pty pairs,
+ * `ptyPair`), its preferences a file in its state folder. Used by the tests, `bench footprint`
+ * and the simulator's `--engine moddable` (docs/TARGETS.md, "Moddable-lin boards").
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { lstatSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** lin-host's exit codes (host-sim/moddable/lin-host.c). */
+export const LIN_HOST_EXIT = { usage: 2, load: 3, machine: 4, restartLoop: 75, abortBase: 100 } as const;
+
+/** How long socat gets to create a pty pair. */
+const PTY_WAIT_MS = 5000;
+const PTY_POLL_MS = 20;
+
+export interface PtyPair {
+  /** Symlinks to the two ends (what a board's config names); `devices` are the /dev/pts/N they point at. */
+  readonly a: string;
+  readonly b: string;
+  readonly devices: readonly [string, string];
+  close(): Promise<void>;
+}
+
+/**
+ * Two connected ptys (raw, no echo) at the symlinks `a` and `b`: a null-modem cable. One is a
+ * board's link or console, the other the peer board's link or a host tool.
+ */
+export async function ptyPair(a: string, b: string, socat = 'socat'): Promise<PtyPair> {
+  for (const p of [a, b]) {
+    mkdirSync(dirname(p), { recursive: true });
+    rmSync(p, { force: true });
+  }
+  const child = spawn(socat, [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let failure: string | null = null;
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.once('error', (e) => (failure = e.message));
+  child.once('exit', (code) => (failure ??= `socat exited with ${code}: ${stderr.trim()}`));
+  const until = Date.now() + PTY_WAIT_MS;
+  while (!(exists(a) && exists(b))) {
+    if (failure !== null) throw new Error(`pty pair ${a} <-> ${b}: ${failure}`);
+    if (Date.now() > until) {
+      child.kill();
+      throw new Error(`pty pair ${a} <-> ${b}: socat made no ptys within ${PTY_WAIT_MS} ms`);
+    }
+    await sleep(PTY_POLL_MS);
+  }
+  const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+  return {
+    a,
+    b,
+    devices: [realpathSync(a), realpathSync(b)],
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      await exited;
+    },
+  };
+}
+
+export interface LinBoardOptions {
+  /** lin-host (ModdableSdk.linHost). */
+  linHost: string;
+  /** The firmware's mc.so (FirmwareBuildResult.mcSo). */
+  mcSo: string;
+  /** The board's own folder: its preferences (modpreferences.json) live there. */
+  stateDir: string;
+  /** Host settings (MCDSM_CONFIG): any config field; on lin at least the tty paths of links and console. */
+  config: Record<string, unknown>;
+  /** Every line the board prints on stdout (trace(), HALT, lin-host's own lines). */
+  onLine?: (line: string) => void;
+}
+
+export interface LinBoardExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** What the code means (lin-host's exit codes). */
+  why: string;
+}
+
+export function describeLinHostExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) return `killed by ${signal}`;
+  if (code === 0) return 'ended';
+  if (code === LIN_HOST_EXIT.usage) return 'lin-host usage error';
+  if (code === LIN_HOST_EXIT.load) return 'mc.so could not be loaded';
+  if (code === LIN_HOST_EXIT.machine) return 'the XS machine could not be created';
+  if (code === LIN_HOST_EXIT.restartLoop) return 'boot loop (restarted too often)';
+  if (code !== null && code >= LIN_HOST_EXIT.abortBase) return `XS abort (status ${code - LIN_HOST_EXIT.abortBase})`;
+  return `exit ${String(code)}`;
+}
+
+/** A running lin board. `lines` holds everything it printed (the firmware's trace). */
+export class LinBoard {
+  readonly lines: string[] = [];
+  readonly exited: Promise<LinBoardExit>;
+  private partial = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly onLine: ((line: string) => void) | undefined,
+  ) {
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (d: string) => this.take(d));
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => this.take(d));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (this.partial !== '') this.push(this.partial);
+        resolve({ code, signal, why: describeLinHostExit(code, signal) });
+      });
+    });
+  }
+
+  static start(o: LinBoardOptions): LinBoard {
+    mkdirSync(o.stateDir, { recursive: true });
+    const child = spawn(o.linHost, ['--state', o.stateDir, '--config', JSON.stringify(o.config), o.mcSo], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new LinBoard(child, o.onLine);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Resolves with the first printed line matching `re` (already printed ones count), or rejects after `timeoutMs`. */
+  async waitFor(re: RegExp, timeoutMs: number): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    let from = 0;
+    for (;;) {
+      for (; from < this.lines.length; from++) if (re.test(this.lines[from] as string)) return this.lines[from] as string;
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`board ended (${describeLinHostExit(this.child.exitCode, this.child.signalCode)}) before printing ${re}; last lines:\n${this.tail()}`);
+      }
+      if (Date.now() > until) throw new Error(`no line matching ${re} within ${timeoutMs} ms; last lines:\n${this.tail()}`);
+      await sleep(PTY_POLL_MS * 5);
+    }
+  }
+
+  /** The last lines it printed, without the instrumentation samples. */
+  tail(n = 12): string {
+    return this.lines
+      .filter((l) => !l.startsWith('instruments'))
+      .slice(-n)
+      .join('\n');
+  }
+
+  async stop(): Promise<LinBoardExit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  private take(text: string): void {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const p of parts) this.push(p.replace(/\r$/, ''));
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
+    this.onLine?.(line);
+  }
+}

@@ -22,7 +22,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   if (cpuWarning) process.stderr.write(`mcdsm: warning: ${cpuWarning}\n`);
   const out = (line: string) => process.stdout.write(line + '\n');
   const hub = flags.consoles === 'none' ? null : new ConsoleHub(flags.consoles === 'pty' ? { ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) } : {});
-  const sim = new Simulator(cfg, boardFactory({ app }), {
+  const sim = new Simulator(cfg, boardFactory({ app, log: (line) => process.stderr.write(`firmware: ${line}\n`) }), {
     consoleOutput: (board, text) => hub?.output(board, text),
     log: (board, level, message) => {
       if (level === 'error' && !flags.quiet) process.stderr.write(`board ${board}: ${message}\n`);

@@ -18,6 +18,8 @@ export interface FactoryOptions {
   meteringLimit?: number;
   /** The app Moddable boards run (their firmware is built for it, once, and cached). */
   app?: string;
+  /** Progress of a firmware build (it can take a minute the first time). */
+  log?: (line: string) => void;
 }
 
 export function boardFactory(options: FactoryOptions = {}): BoardFactory {
@@ -28,7 +30,7 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
     if (engine === 'node') return new NodeBoard(bootRuntime);
     if (engine === 'moddable') {
       if (options.app === undefined) throw new Error('a Moddable board needs the app its firmware is built for');
-      image ??= linImage(options.app);
+      image ??= linImage(options.app, options.log);
       runDir ??= mkdtempSync(join(tmpdir(), 'mcdsm-moddable-'));
       const dir = join(runDir, `board${node}-${Date.now().toString(36)}`);
       return new ModdableBoard(await image, dir, () => cleanup(dir));

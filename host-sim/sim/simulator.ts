@@ -259,6 +259,7 @@ export class Simulator {
   private wake: (() => void) | null = null;
   /** Real boards take part: virtual time follows the wall clock (docs/SIMULATOR.md, "Real boards"). */
   private readonly paced: boolean;
+  private realClockStarted = false;
 
   constructor(
     private readonly cfg: SimConfig,
@@ -338,7 +339,16 @@ export class Simulator {
   }
 
   private async bootSlot(slot: Slot): Promise<void> {
-    const made = await this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, slot.attach);
+    let made: SimBoard | RealBoard;
+    try {
+      made = await this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, slot.attach);
+    } catch (e) {
+      if (!slot.isReal) throw e;
+      // No firmware (no SDK, a failed build): the board cannot exist, and the run says why.
+      slot.gen++;
+      this.halt(slot, (e as Error).message);
+      return;
+    }
     if (isRealBoard(made)) return this.bootReal(slot, made);
     slot.board = made;
     slot.gen++;
@@ -372,6 +382,12 @@ export class Simulator {
       this.wake?.();
     };
     this.trace.digest(this.now, slot.node, TAG.boot, '');
+    if (!this.realClockStarted && this.now === 0) {
+      // The wall clock the real boards share starts when the first of them does, not before
+      // its firmware was built (that can take a minute).
+      this.realClockStarted = true;
+      this.wallStart = Date.now();
+    }
     try {
       await real.start(this.bootConfig(slot.node), {
         linkData: (link, bytes) => push({ kind: 'tx', link, bytes }),
@@ -687,7 +703,7 @@ export class Simulator {
 
   private halt(slot: Slot, reason: string): void {
     if (slot.state === 'halted') return;
-    if (slot.real !== null && slot.framesOut === 0 && slot.lastEvent === undefined && !reason.startsWith('fault ')) {
+    if (slot.isReal && slot.framesOut === 0 && slot.lastEvent === undefined && !reason.startsWith('fault ')) {
       // A real board that stops before it sent or reported anything did not boot (bad config,
       // XS abort, missing device): the domain cannot run as configured, so say so now rather
       // than let the others wait for it until the time limit.

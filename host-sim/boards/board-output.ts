@@ -48,8 +48,16 @@ export class BoardOutput {
         this.tail.push(line);
         if (this.tail.length > 8) this.tail.shift();
       }
-      const taken = this.classify(line);
-      if (!taken || this.keepEventsInText) out += raw;
+      const report = this.classify(line);
+      if (report === null) {
+        out += raw;
+        continue;
+      }
+      // In order: what the board printed before this line (an OK before its HALT) goes first.
+      if (!report.taken || this.keepEventsInText) out += raw;
+      if (out !== '') this.sink.text(out);
+      out = '';
+      report.run();
     }
     this.partial = text.length > MAX_PARTIAL ? '' : text;
     // A prompt or a partial answer is console text now; only whole lines can be events.
@@ -60,28 +68,25 @@ export class BoardOutput {
     if (out !== '') this.sink.text(out);
   }
 
-  /** True when the line was an event or a halt (it has been reported). */
-  private classify(line: string): boolean {
+  /** What the line reports (null: plain text); `taken`: it is left out of the console text. */
+  private classify(line: string): { taken: boolean; run: () => void } | null {
     let m = EVENT.exec(line);
     if (m) {
-      this.sink.event(m[1]!, Number(m[2]), m[3] ?? '');
-      return true;
+      const [, name, value, detail] = m;
+      return { taken: true, run: () => this.sink.event(name!, Number(value), detail ?? '') };
     }
     m = APP_OUTCOME.exec(line);
     if (m) {
-      this.sink.event(m[1]!, Number(m[2]), m[3] ?? '');
-      return false;
+      const [, name, value, detail] = m;
+      return { taken: false, run: () => this.sink.event(name!, Number(value), detail ?? '') };
     }
-    if (RESTART.test(line)) {
-      this.sink.restarted?.();
-      return true;
-    }
+    if (RESTART.test(line)) return { taken: true, run: () => this.sink.restarted?.() };
     m = HALT.exec(line);
     if (m) {
-      this.sink.halt(m[1]!.trim());
-      return false;
+      const reason = m[1]!.trim();
+      return { taken: false, run: () => this.sink.halt(reason) };
     }
-    return false;
+    return null;
   }
 
   /** What the board said last, one line (for an exit message). */

@@ -92,7 +92,13 @@ export class ModdableBoard implements RealBoard {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout!.on('data', (b: Buffer) => log.push(logText.push(new Uint8Array(b.buffer, b.byteOffset, b.length))));
+    // MCDSM_MODDABLE_LOG=<folder>: keep each board's trace (lin-host's stdout) as board<N>.log there.
+    const keep = process.env['MCDSM_MODDABLE_LOG'];
+    const logFile = keep ? path.join(keep, `board${config.node}.log`) : null;
+    child.stdout!.on('data', (b: Buffer) => {
+      if (logFile !== null) fs.appendFileSync(logFile, b);
+      log.push(logText.push(new Uint8Array(b.buffer, b.byteOffset, b.length)));
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {

@@ -45,7 +45,8 @@ function integer(o: Record<string, unknown>, field: string, where: string, min: 
 
 /**
  * A serial port: `{device, baud?}` (a tty path: lin, or any host with serial devices) or
- * `{port, receive, transmit, baud}` (a UART and its pins: ESP32, Pico). `serial` says which
+ * `{port, receive, transmit, baud?}` (a UART and its pins: ESP32, Pico); the baud rate
+ * defaults to 921600 for links and 115200 for the console. `serial` says which
  * this firmware's platform opens; the other form is an error naming the field.
  */
 function portSpec(raw: unknown, where: string, serial: SerialKind, defaultBaud: number): SerialPortSpec {
@@ -62,7 +63,7 @@ function portSpec(raw: unknown, where: string, serial: SerialKind, defaultBaud: 
     port: integer(o, 'port', where, 0, 15),
     receive: integer(o, 'receive', where, 0, 255),
     transmit: integer(o, 'transmit', where, 0, 255),
-    baud: integer(o, 'baud', where, 300, 20_000_000),
+    baud: o['baud'] === undefined ? defaultBaud : integer(o, 'baud', where, 300, 20_000_000),
   };
 }
 
@@ -90,13 +91,28 @@ function jsonLayer(text: unknown, what: string): Record<string, unknown> {
   return objectOr(parsed, what);
 }
 
+/**
+ * A plain, writable copy of JSON-like data. mc/config lives in the preloaded (read-only) heap,
+ * and XS's JSON.stringify throws "read only value" on a preloaded object (it marks each object
+ * it visits to detect cycles), so nothing of it is handed on as is.
+ */
+export function plainCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainCopy);
+  if (typeof v === 'object' && v !== null) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = plainCopy((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return v;
+}
+
 /** The layers merged, later ones winning field by field. Throws naming a layer that is not a JSON object. */
 export function mergeConfig(sources: ConfigSources): Record<string, unknown> {
-  return {
+  return plainCopy({
     ...objectOr(sources.defaults, 'config.mcdsm'),
     ...jsonLayer(sources.host, 'host config (MCDSM_CONFIG)'),
     ...jsonLayer(sources.stored, 'preference mcdsm/config'),
-  };
+  }) as Record<string, unknown>;
 }
 
 function serialKindOf(merged: Record<string, unknown>): SerialKind {

@@ -7,9 +7,8 @@
  * its console and in the trace, and the console stays open for `config set` / `reset`, so a
  * board can always be re-provisioned without reflashing.
  */
-import Preference from 'preference';
 import config from 'mc/config';
-import { hostConfig, platform, restart as platformRestart } from 'mcdsm-platform';
+import { clearStoredConfig, hostConfig, platform, restart as platformRestart, storeConfig, storedConfig } from 'mcdsm-platform';
 import { boardApps } from 'mcdsm:board-apps';
 import { ModdableHal } from '../hal/moddable/moddable-hal.js';
 import { bootBoard } from '../src/board.js';
@@ -21,8 +20,6 @@ import type { SerialPortSpec } from '../hal/moddable/specs.js';
 import { firmwareCommands } from './console-commands.js';
 import type { ConfigStore, ResultBook } from './console-commands.js';
 
-const PREF_DOMAIN = 'mcdsm';
-const PREF_KEY = 'config';
 /** 16-byte slots of a 32-bit chip over the 32-byte slots of 64-bit lin. */
 const LIN_SLOT_SCALE = 0.5;
 
@@ -54,11 +51,8 @@ export default function main(): void {
   } catch {
     host = undefined;
   }
-  const store: ConfigStore = {
-    read: () => Preference.get(PREF_DOMAIN, PREF_KEY),
-    write: (text) => Preference.set(PREF_DOMAIN, PREF_KEY, text),
-    clear: () => Preference.delete(PREF_DOMAIN, PREF_KEY),
-  };
+  // The stored layer: the preference mcdsm/config on a chip, a file in the board's folder on lin.
+  const store: ConfigStore = { read: storedConfig, write: storeConfig, clear: clearStoredConfig };
   // Each rank's outcome on this board, for `result` and the app-result notice.
   const outcomes: string[] = [];
   const results: ResultBook = { lines: () => outcomes.slice() };

@@ -6,4 +6,8 @@ declare module 'mcdsm-platform' {
   export function hostConfig(): string | undefined;
   /** Restart the board (RAM lost). Throws where the platform cannot. */
   export function restart(): void;
+  /** The stored config layer (JSON text written by `config set`), or undefined. */
+  export function storedConfig(): unknown;
+  export function storeConfig(text: string): void;
+  export function clearStoredConfig(): void;
 }

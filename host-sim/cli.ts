@@ -143,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('bench')
-    .description('benchmarks: mcapi | sim | dsm | ft')
+    .description('benchmarks: mcapi | sim | dsm | ft | footprint (XS heap on the real Moddable runtime)')
     .argument('<which>')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (which: string, flags: { json?: boolean }) => {

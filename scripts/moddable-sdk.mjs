@@ -80,16 +80,24 @@ function sdkFromTarball() {
   }
   const missing = missingPrerequisite();
   if (missing !== null) return { reason: `cannot build the Moddable SDK host tools: ${missing}` };
-  say(`Moddable SDK: unpacking ${tarball} and building its host tools in ${cacheDir} (once; 1-3 minutes)`);
-  const work = join(cacheDir, 'unpack');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  let why = run('tar', ['-xzf', tarball, '-C', work]);
-  if (why !== null) return { reason: `unpacking ${tarball}: ${why}` };
-  if (!existsSync(join(work, 'moddable', 'xs', 'includes', 'xs.h'))) return { reason: `${tarball} has no moddable/xs/includes/xs.h: not the Moddable SDK subset` };
-  rmSync(moddable, { recursive: true, force: true });
-  renameSync(join(work, 'moddable'), moddable);
-  rmSync(work, { recursive: true, force: true });
+  // An interrupted build resumes: the unpacked tree is kept (its own stamp) and make only
+  // compiles what is missing.
+  const unpacked = join(cacheDir, 'unpacked.stamp');
+  let why = null;
+  if (!(existsSync(unpacked) && readFileSync(unpacked, 'utf8') === stampKey && existsSync(join(moddable, 'xs', 'includes', 'xs.h')))) {
+    say(`Moddable SDK: unpacking ${tarball} into ${cacheDir}`);
+    const work = join(cacheDir, 'unpack');
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    why = run('tar', ['-xzf', tarball, '-C', work]);
+    if (why !== null) return { reason: `unpacking ${tarball}: ${why}` };
+    if (!existsSync(join(work, 'moddable', 'xs', 'includes', 'xs.h'))) return { reason: `${tarball} has no moddable/xs/includes/xs.h: not the Moddable SDK subset` };
+    rmSync(moddable, { recursive: true, force: true });
+    renameSync(join(work, 'moddable'), moddable);
+    rmSync(work, { recursive: true, force: true });
+    writeFileSync(unpacked, stampKey);
+  }
+  say('Moddable SDK: building its host tools (once; 1-3 minutes on an idle 2-core machine)');
   const env = { ...process.env, MODDABLE: moddable, XS_DIR: join(moddable, 'xs'), BUILD_DIR: join(moddable, 'build') };
   const makeDir = join(moddable, 'build', 'makefiles', 'lin');
   const jobs = `-j${Math.max(1, cpus().length)}`;

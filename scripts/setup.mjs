@@ -93,12 +93,16 @@ if (version !== null) {
 // ---- the board-sized engine (optional: the simulator falls back to the stock binary) ----
 
 const STOCK_CREATION = /(xsCreation _creation = \{)[^}]*(\};)/;
+// The XS stack of a board: the same number of slots as the firmware's manifest gives a real
+// board (STACK_SLOTS in host-sim/firmware/creation.ts; test/moddable/config.test.ts checks they
+// agree), so a bundle that needs more stack fails in the simulator first.
+const BOARD_STACK_SLOTS = 1024;
 const SMALL_CREATION = `$1
 		1024 * 1024,		/* initialChunkSize */
 		1024 * 1024,		/* incrementalChunkSize */
 		32 * 1024,			/* initialHeapCount */
 		32 * 1024,			/* incrementalHeapCount */
-		4096,				/* stackCount */
+		${BOARD_STACK_SLOTS},				/* stackCount: the firmware's creation.stack */
 		4096,				/* initialKeyCount */
 		4096,				/* incrementalKeyCount */
 		1993,				/* nameModulo */
@@ -151,6 +155,10 @@ function buildSmallEngine() {
   const built = join(work, 'build', 'bin', platformDir(), 'release', 'xsnap-worker');
   if (engineVersion(built) === null) return 'the built binary does not run';
   mkdirSync(cache, { recursive: true });
+  // Unlink first: node_modules may be a hard-linked copy shared with other checkouts, and
+  // copying over the old file would change theirs too.
+  rmSync(small, { force: true });
+  rmSync(stamp, { force: true });
   copyFileSync(built, small);
   writeFileSync(stamp, key);
   rmSync(work, { recursive: true, force: true });

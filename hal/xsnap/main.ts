@@ -4,5 +4,8 @@
  */
 import { bootRuntime } from '../driven/runtime.js';
 import { installBoard } from './install.js';
+import { freezeIntrinsics } from './freeze.js';
 
 installBoard(bootRuntime);
+// Last, as Moddable's preload does: the loaded bundle runs against frozen intrinsics.
+freezeIntrinsics();

@@ -25,8 +25,13 @@ export async function benchCommand(which: string, flags: { json?: boolean }, _ap
       result = await benchDsm({ log });
       break;
     }
+    case 'footprint': {
+      const { benchFootprint } = await import('../firmware/footprint.js');
+      result = await benchFootprint({ log });
+      break;
+    }
     default:
-      throw new SpecError(`bench: unknown benchmark "${which}" (mcapi, sim, dsm, ft)`);
+      throw new SpecError(`bench: unknown benchmark "${which}" (mcapi, sim, dsm, ft, footprint)`);
   }
   if (flags.json) log(JSON.stringify(result));
   return 0;

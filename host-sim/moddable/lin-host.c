@@ -8,8 +8,8 @@
  * screen record (build/simulators/modules/screen.h) and runs the GLib main loop that the lin
  * port's timers, serial ports and promise jobs are attached to. trace() goes to stdout.
  *
- *   --state DIR    the board's working folder (created if missing). Our firmware stores its
- *                  preferences there (config.file.root "./"), so every board keeps its own.
+ *   --state DIR    the board's working folder (created if missing). Our firmware keeps its
+ *                  stored config there (mcdsm-config.json), so every board has its own.
  *   --config JSON  board settings for the firmware (exported as MCDSM_CONFIG; firmware/lin
  *                  reads it): e.g. the tty paths of the links and the console.
  *

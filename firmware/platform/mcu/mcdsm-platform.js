@@ -1,8 +1,10 @@
 /*
- * mcdsm-platform for microcontrollers (ESP32, Pico): no host settings (preferences and the
- * manifest say everything), restart through the ECMA-419 System global where the platform
- * has one.
+ * mcdsm-platform for microcontrollers (ESP32, Pico): no host settings (the stored config and
+ * the manifest say everything), the stored config in the preference mcdsm/config (NVS on an
+ * ESP32), restart through the ECMA-419 System global.
  */
+import Preference from "preference";
+
 export const platform = "mcu";
 export function hostConfig() {
 	return undefined;
@@ -13,4 +15,13 @@ export function restart() {
 		system.restart();
 	else
 		throw new Error("this platform has no System.restart");
+}
+export function storedConfig() {
+	return Preference.get("mcdsm", "config");
+}
+export function storeConfig(text) {
+	Preference.set("mcdsm", "config", text);
+}
+export function clearStoredConfig() {
+	Preference.delete("mcdsm", "config");
 }

@@ -1,0 +1,93 @@
+/** The firmware's config layers and `config set` values, on the host (no SDK needed). */
+import test from 'ava';
+import { checkFirmwareConfig, mergeConfig, parseConfigValue, plainCopy, withField, fieldSource } from '../../firmware/firmware-config.js';
+import { firmwareCommands } from '../../firmware/console-commands.js';
+import { manifestFor } from '../../host-sim/firmware/build.js';
+
+const defaults = { serial: 'device', domain: 1, node: 0, rank: 0, boards: 2, app: 'pingpong', links: [], console: null };
+
+test('layers: manifest < host < stored, field by field; plain copies', (t) => {
+  const frozen = Object.freeze({ ...defaults, options: Object.freeze({ a: 1 }) });
+  const m = mergeConfig({ defaults: frozen, host: JSON.stringify({ node: 1, links: [{ device: '/dev/pts/9' }] }), stored: JSON.stringify({ node: 2 }) });
+  t.is(m['node'], 2);
+  t.deepEqual(m['links'], [{ device: '/dev/pts/9' }]);
+  t.false(Object.isFrozen(m['options']));
+  t.deepEqual(plainCopy({ a: [1, { b: 2 }] }), { a: [1, { b: 2 }] });
+  const fw = checkFirmwareConfig(m);
+  t.deepEqual(fw.links, [{ port: 0, receive: 0, transmit: 0, baud: 921600, device: '/dev/pts/9' }]);
+  t.is(fw.board['node'], 2);
+  t.is(fieldSource({ defaults: frozen, host: '{"node":1}', stored: '{"node":2}' }, 'node'), 'pref');
+  t.is(fieldSource({ defaults: frozen, host: '{"node":1}', stored: undefined }, 'node'), 'host');
+  t.is(fieldSource({ defaults: frozen, host: undefined, stored: undefined }, 'spares'), 'unset');
+});
+
+test('bad values name the field', (t) => {
+  t.throws(() => checkFirmwareConfig({ ...defaults, links: [{ port: 2, receive: 16, transmit: 17, baud: 9600 }] }), { message: /^links\[0\]\.device: this firmware opens serial devices by path/ });
+  t.throws(() => checkFirmwareConfig({ ...defaults, serial: 'pins', links: [{ device: '/dev/x' }] }), { message: /^links\[0\]\.port:/ });
+  t.throws(() => checkFirmwareConfig({ ...defaults, console: { device: '' } }), { message: /^console\.device:/ });
+  t.throws(() => mergeConfig({ defaults, stored: '{x' }), { message: 'preference mcdsm/config: not JSON' });
+  t.throws(() => parseConfigValue('node', '255', 'device'), { message: 'node: expected an integer from 0 to 254, got "255"' });
+  t.throws(() => parseConfigValue('rank', 'two', 'device'), { message: /^rank: / });
+  t.throws(() => parseConfigValue('links', '/dev/a@fast', 'device'), { message: /^links\[0\]: bad baud rate/ });
+  t.throws(() => parseConfigValue('links', '2:16', 'pins'), { message: /^links\[0\]: expected a device path/ });
+  t.throws(() => parseConfigValue('links', '2:16:17', 'device'), { message: /^links\[0\]\.device:/ });
+  t.throws(() => parseConfigValue('options', '[1]', 'device'), { message: 'options: expected a JSON object' });
+  t.throws(() => parseConfigValue('colour', 'red', 'device'), { message: /^colour: not a config field/ });
+});
+
+test('config set values: compact forms', (t) => {
+  t.is(parseConfigValue('rank', 'spare', 'pins'), -1);
+  t.deepEqual(parseConfigValue('links', '2:16:17@921600,1:18:19', 'pins'), [
+    { port: 2, receive: 16, transmit: 17, baud: 921600 },
+    { port: 1, receive: 18, transmit: 19 },
+  ]);
+  t.deepEqual(parseConfigValue('links', '/dev/ttyUSB1@115200', 'device'), [{ device: '/dev/ttyUSB1', baud: 115200 }]);
+  t.is(parseConfigValue('console', 'none', 'device'), null);
+  t.deepEqual(parseConfigValue('appArgs', '--n,64', 'device'), ['--n', '64']);
+  t.is(withField('{"node":1}', 'rank', 3), '{"node":1,"rank":3}');
+  t.is(withField('{"node":1}', 'node', undefined), '{}');
+});
+
+test('console commands: config set stores, a bad field answers ERR naming it and stores nothing', async (t) => {
+  let stored: string | undefined;
+  const cmds = firmwareCommands({
+    store: { read: () => stored, write: (s) => (stored = s), clear: () => (stored = undefined) },
+    defaults,
+    host: undefined,
+    serial: 'device',
+    results: { lines: () => ['app-result rank=0 {"x":1}'] },
+    restart: () => undefined,
+  });
+  const set = cmds.find((c) => c.name === 'config set');
+  if (set === undefined) return t.fail();
+  const args = (m: Record<string, string>) => ({ has: (k: string) => k in m, string: (k: string) => m[k] as string, number: () => 0, nodes: () => [] });
+  const out: string[] = [];
+  const ctx = (m: Record<string, string>) => ({ args: args(m) as never, print: (l: string) => out.push(l), record: (r: object) => out.push(JSON.stringify(r)), afterOk: () => undefined });
+  await set.handler(ctx({ field: 'node', value: '5' }));
+  t.is(stored, '{"node":5}');
+  const err = t.throws(() => set.handler(ctx({ field: 'boards', value: '0' })));
+  t.is(err?.message, 'boards: expected an integer from 1 to 254, got "0"');
+  t.is(stored, '{"node":5}');
+});
+
+test('generated manifests: the instrumentation module, creation, one app module, lin serial by device', (t) => {
+  const lin = manifestFor('lin', { app: 'pingpong' }, true) as { include: string[]; creation: { stack: number }; modules: Record<string, string>; preload: string[]; config: { mcdsm: Record<string, unknown>; file: { root: string } } };
+  t.true(lin.include.includes('$(MODDABLE)/modules/base/instrumentation/manifest.json'));
+  t.true(lin.creation.stack >= 512);
+  t.deepEqual(Object.keys(lin.modules), ['main', 'mcdsm-platform']);
+  t.deepEqual(lin.preload, ['main', 'mcdsm-platform']);
+  t.is(lin.config.mcdsm['serial'], 'device');
+  t.regex(lin.modules['mcdsm-platform'] as string, /firmware\/platform\/lin\/mcdsm-platform$/);
+  const esp = manifestFor('esp32/nodemcu', {}, true) as { modules: Record<string, string>; config: { mcdsm: Record<string, unknown> } };
+  t.is(esp.config.mcdsm['serial'], 'pins');
+  t.regex(esp.modules['mcdsm-platform'] as string, /firmware\/platform\/mcu\/mcdsm-platform$/);
+  t.throws(() => manifestFor('esp8266', {}, true), { message: /--target esp8266: expected lin, esp32/ });
+});
+
+test('the simulator\'s board-sized XS engine gets the firmware\'s stack', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { STACK_SLOTS } = await import('../../host-sim/firmware/creation.js');
+  const { packageRoot } = await import('../../host-sim/firmware/sdk.js');
+  const setup = readFileSync(`${packageRoot()}/scripts/setup.mjs`, 'utf8');
+  t.is(Number(/const BOARD_STACK_SLOTS = (\d+);/.exec(setup)?.[1]), STACK_SLOTS);
+});

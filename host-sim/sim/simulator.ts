@@ -508,7 +508,17 @@ export class Simulator {
       }
       if (item.t === 'real') {
         const slot = this.slots[item.board]!;
-        if (item.gen !== slot.gen || slot.real === null || slot.state === 'halted') continue;
+        if (item.gen !== slot.gen || slot.real === null) continue;
+        if (slot.state === 'halted') {
+          // The trace (stdout) and the console are separate pipes: the `fault crash` event can
+          // arrive after the HALT it caused. Record it with the effect already seen.
+          const a = item.action;
+          if (a.kind === 'event' && a.name === 'fault') {
+            this.onBoardEvent(slot, a.name, a.value, a.detail);
+            if (a.detail === 'crash' && slot.haltReason === 'fault crash') this.recordEffect(slot.node, 'crash');
+          }
+          continue;
+        }
         this.apply(slot, item.action);
         continue;
       }

@@ -57,19 +57,14 @@ mtest('a mixed domain (XS in the simulator + Moddable processes, a spare) runs p
   t.deepEqual(mixed.app.results, xs.app.results);
 });
 
-// Known failing (runtime on Moddable-lin, not the bridge: two lin boards on a plain socat pty
-// pair fail the same way): cases that wait on timers do not finish, FT suspects live boards.
-// ava reports it when it starts passing; then make these plain tests again.
-const mfailing = missing === null || ci ? test.serial.failing : test.skip;
-
-mfailing('the MCAPI conformance suite passes on Moddable-lin boards', async (t) => {
+mtest('the MCAPI conformance suite passes on Moddable-lin boards', async (t) => {
   t.timeout(300_000);
   const r = await runConformance('moddable');
   t.is(r.failed, 0, r.failures.map((f) => `${f.name}: ${f.message}`).join('\n'));
   t.true(r.passed > 10, `passed ${r.passed}`);
 });
 
-mfailing('a mixed domain (2 XS + 2 Moddable, a Moddable spare) runs Laplace N=64 with a crash typed on a Moddable console to the fault-free digest', async (t) => {
+mtest('a mixed domain (2 XS + 2 Moddable, a Moddable spare) runs Laplace N=64 with a crash typed on a Moddable console to the fault-free digest', async (t) => {
   t.timeout(300_000);
   const laplace = { app: 'laplace', appArgs: ['--n', '64', '--iters', '30'], topology: 'full', link: 'uart:921600', seed: '3' };
   const ref = await runDomain({ ...laplace, boards: '3', engine: 'xs' });

@@ -10,6 +10,7 @@
  * Units, simHal units and native units count the steps (of every board) that began inside a
  * window; bytes are every link's bytes on the wire inside the windows.
  */
+import { isRealBoard } from '../host-sim/boards/real-board.js';
 import { runConfig, type RunOptions } from '../host-sim/sim/run.js';
 import { Simulator, type BoardFactory, type SimSummary } from '../host-sim/sim/simulator.js';
 import { boardFactory } from '../host-sim/sim/factory.js';
@@ -82,12 +83,16 @@ export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
   let openedAt = 0;
   let bytesAt = 0;
   const r = { windows: 0, count: 0, ms: 0, units: 0, nativeUnits: 0, simHalUnits: 0, bytes: 0 };
-  const factory: BoardFactory = async (engine, node) =>
-    new WindowBoard(await base(engine, node), () => open, (f, b) => {
+  const factory: BoardFactory = async (engine, node) => {
+    const made = await base(engine, node);
+    // Board time is metered on simulated boards; a real one has no meter to read.
+    if (isRealBoard(made)) throw new Error(`board ${node}: board time is measured on simulated boards, not ${engine}`);
+    return new WindowBoard(made, () => open, (f, b) => {
       r.units += f.computeTotal - b.computeTotal;
       r.nativeUnits += f.nativeTotal - b.nativeTotal;
       r.simHalUnits += f.simHalTotal - b.simHalTotal;
     });
+  };
   let sim: Simulator | null = null;
   const wire = (): number => (sim === null ? 0 : sim.linkSummaries().reduce((a, l) => a + l.bytes, 0));
   const own = o.observer;

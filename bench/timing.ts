@@ -1,4 +1,5 @@
 /** Timing helpers for benchmarks: wall time between two runtime events of a simulated run. */
+import { isRealBoard } from '../host-sim/boards/real-board.js';
 import { performance } from 'node:perf_hooks';
 import { runConfig, runDomain, type RunOptions } from '../host-sim/sim/run.js';
 import { Simulator, type BoardFactory, type SimObserver, type SimSummary } from '../host-sim/sim/simulator.js';
@@ -101,7 +102,10 @@ export async function runMetered(
   const compute: number[] = [];
   const factory: BoardFactory = async (engine, node) => {
     while (compute.length <= node) compute.push(0);
-    return new CountingBoard(await base(engine, node), () => counting(node), (units) => (compute[node]! += units));
+    const inner = await base(engine, node);
+    // A real board (Moddable process) has no XS meter the host can read.
+    if (isRealBoard(inner)) return inner;
+    return new CountingBoard(inner, () => counting(node), (units) => (compute[node]! += units));
   };
   const own = o.observer;
   const both: SimObserver = own

@@ -71,7 +71,11 @@ export default function main(): void {
     if (shell !== null) shell.notice(line);
     else hal?.console.write(`# ${line}\r\n`);
   };
+  // Set by the host config `traceEvents` (the simulator's Moddable boards): every Hal.event is
+  // traced as `event <name> <value> <detail>`, which the simulator reads from lin-host's stdout.
+  let traceEvents = false;
   const onEvent = (name: string, value: number, detail: string | undefined): void => {
+    if (traceEvents) trace(`event ${name} ${value}${detail === undefined ? '' : ` ${detail}`}\n`);
     if (name !== 'app-result' && name !== 'app-error') return;
     const line = `${name} rank=${value} ${detail ?? ''}`;
     outcomes.push(line);
@@ -92,6 +96,7 @@ export default function main(): void {
       merged = {};
     }
   }
+  traceEvents = merged['traceEvents'] === true;
   try {
     consoleSpec = consoleSpecOf(merged);
   } catch (e) {

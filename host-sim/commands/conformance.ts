@@ -1,8 +1,17 @@
-/** `mcdsm conformance`: the MCAPI suite (examples/conformance) on three simulated boards. */
+/**
+ * `mcdsm conformance`: the MCAPI suite (examples/conformance) on three boards: simulated (xs,
+ * node) or Moddable-lin firmware processes (moddable), whose links are ptys bridged through the
+ * simulator's UART model in real time.
+ */
 import { runDomain } from '../sim/run.js';
 
+export type ConformanceEngine = 'xs' | 'node' | 'moddable';
+
+/** Wall-clock bound of a run on real (Moddable) boards: the suite takes seconds there. */
+const MODDABLE_MAX_MS = 120_000;
+
 export interface ConformanceResult {
-  engine: 'xs' | 'node';
+  engine: ConformanceEngine;
   passed: number;
   failed: number;
   skipped: number;
@@ -11,15 +20,18 @@ export interface ConformanceResult {
   reason: string;
 }
 
-export async function runConformance(engine: 'xs' | 'node', filter?: string): Promise<ConformanceResult> {
+export async function runConformance(engine: ConformanceEngine, filter?: string): Promise<ConformanceResult> {
+  const real = engine === 'moddable';
   const summary = await runDomain({
     app: 'conformance',
     appArgs: filter ? ['--case', filter] : [],
     boards: '3',
     engine,
     topology: 'full',
-    link: 'ideal',
+    // A Moddable board's links are UARTs (ptys); simulated boards get the ideal wire.
+    link: real ? 'uart:921600' : 'ideal',
     ram: '4M',
+    ...(real ? { maxVirtual: `${MODDABLE_MAX_MS}ms` } : {}),
   });
   const r = summary.app.result as { passed?: number; failed?: number; skipped?: number; failures?: { name: string; message: string }[] } | null;
   if (!summary.ok || r === null || typeof r.passed !== 'number') {
@@ -29,7 +41,7 @@ export async function runConformance(engine: 'xs' | 'node', filter?: string): Pr
   return { engine, passed: r.passed, failed: r.failed ?? 0, skipped: r.skipped ?? 0, failures: r.failures ?? [], ok: true, reason: summary.reason };
 }
 
-export async function conformanceCommand(flags: { engine: 'xs' | 'node'; case?: string; json?: boolean }): Promise<number> {
+export async function conformanceCommand(flags: { engine: ConformanceEngine; case?: string; json?: boolean }): Promise<number> {
   const r = await runConformance(flags.engine, flags.case);
   for (const f of r.failures) process.stdout.write(`FAIL ${f.name}: ${f.message}\n`);
   process.stdout.write(`conformance on ${flags.engine} boards: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);

@@ -36,7 +36,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const tempDir = consoles.kind === 'pty' && consoles.dir === undefined ? mkdtempSync(join(tmpdir(), 'mcdsm-consoles-')) : null;
   const ptyDir = consoles.kind === 'pty' ? (consoles.dir ?? tempDir!) : undefined;
   const hub = consoles.kind === 'none' ? null : new ConsoleHub({ ...(ptyDir !== undefined ? { ptyDir } : {}), ...(consoles.basePort !== undefined ? { basePort: consoles.basePort } : {}) });
-  const sim = new Simulator(cfg, boardFactory({ app: prepared }), {
+  const sim = new Simulator(cfg, boardFactory({ app: prepared, log: (line) => process.stderr.write(`firmware: ${line}\n`) }), {
     consoleOutput: (board, text) => hub?.output(board, text),
     log: (board, level, message) => {
       if (level === 'error' && !flags.quiet) process.stderr.write(`board ${board}: ${message}\n`);
@@ -62,6 +62,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     }
     await sim.start();
     out(`boards up: ${sim.boardSummaries().map((b) => `${b.node}:${b.engine}${b.rank < 0 ? '(spare)' : ''}`).join(' ')}`);
+    for (const r of sim.realBoardInfo()) out(`board ${r.node}: ${r.description}`);
+    if (sim.realBoardInfo().length) out('real boards take part: the run is paced to the wall clock');
     if (live) timer = setInterval(() => live.draw(boardTable(sim.boardSummaries(), sim.virtualNow())), 250);
     summary = await sim.run();
   } finally {

@@ -1,6 +1,15 @@
-/** Makes boards for the simulator: in-process V8 boards or XS processes running the bundle. */
+/**
+ * Makes boards for the simulator: in-process V8 boards, XS processes running the bundle,
+ * Moddable-lin firmware processes, or boards attached on serial devices.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NodeBoard } from '../../hal/node/node-board.js';
 import { XsBoard } from '../boards/xs-board.js';
+import { AttachedBoard } from '../boards/attached-board.js';
+import { ModdableBoard, type LinImage } from '../boards/moddable-board.js';
+import { linImage } from '../boards/moddable-image.js';
 import { builtinAppNames, builtinBoot } from '../apps/builtin.js';
 import { preparedBoardFactory, type PreparedApp } from '../apps/prepare.js';
 import type { BoardFactory, BoardOptions } from './simulator.js';
@@ -19,22 +28,50 @@ function nativeFor(choice: NativeBytesChoice | undefined, node: number): boolean
   return typeof choice === 'boolean' ? choice : choice.includes(node);
 }
 
+export interface FactoryOptions {
+  meteringLimit?: number;
+  nativeBytes?: NativeBytesChoice;
+  /**
+   * The app (host-sim/apps/prepare.ts): simulated boards run its bundle, Moddable boards a
+   * firmware built for it (once, cached). Without: the built-in apps.
+   */
+  app?: PreparedApp;
+  /** Progress of a firmware build (it can take a minute the first time). */
+  log?: (line: string) => void;
+}
+
 /**
- * Boards for a run. With `app` (host-sim/apps/prepare.ts), boards run that app's bundle;
- * without, the built-in apps (the default XS bundle, the registry on V8). The task watchdog's
- * per-board limit (SimConfig.watchdog, handed over as `board.meteringLimit`) wins over the
- * factory's.
+ * Boards for a run: simulated ones (V8, XS) for the app, Moddable-lin firmware processes, and
+ * boards attached on serial devices. The task watchdog's per-board limit
+ * (SimConfig.watchdog, handed over as `board.meteringLimit`) wins over the factory's.
  */
-export function boardFactory(options: { meteringLimit?: number; nativeBytes?: NativeBytesChoice; app?: PreparedApp } = {}): BoardFactory {
+export function boardFactory(options: FactoryOptions = {}): BoardFactory {
   const xsOptions = (node: number, board: BoardOptions = {}) => {
     const limit = board.meteringLimit ?? options.meteringLimit;
     return { name: `board${node}`, nativeBytes: nativeFor(options.nativeBytes, node), ...(limit ? { meteringLimit: limit } : {}) };
   };
-  if (options.app !== undefined) return preparedBoardFactory(options.app, xsOptions);
+  const simulated: BoardFactory =
+    options.app !== undefined
+      ? preparedBoardFactory(options.app, xsOptions)
+      : async (engine, node, board = {}) => (engine === 'node' ? new NodeBoard(builtinBoot) : XsBoard.create(xsOptions(node, board)));
+  let image: Promise<LinImage> | null = null;
+  let runDir: string | null = null;
   return async (engine, node, board = {}) => {
-    if (engine === 'node') return new NodeBoard(builtinBoot);
-    return XsBoard.create(xsOptions(node, board));
+    if (board.attach) return new AttachedBoard(board.attach);
+    if (engine === 'moddable') {
+      const app = options.app;
+      if (app === undefined) throw new Error('a Moddable board needs the app its firmware is built for');
+      image ??= linImage(app.resolved.kind === 'builtin' ? app.name : app.resolved.entry, app.name, options.log);
+      runDir ??= mkdtempSync(join(tmpdir(), 'mcdsm-moddable-'));
+      const dir = join(runDir, `board${node}-${Date.now().toString(36)}`);
+      return new ModdableBoard(await image, dir, () => cleanup(dir));
+    }
+    return simulated(engine, node, board);
   };
+}
+
+function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export function knownApps(): string[] {

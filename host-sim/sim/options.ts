@@ -7,8 +7,11 @@ import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
 import { checkScenarioBoards, loadScenario, parseFaultFlag, type ScenarioStep } from './scenario.js';
 import { parseDomainKey } from '../../src/wire/auth.js';
-import type { EngineName, SimConfig } from './simulator.js';
 import { parseWatchdog } from './watchdog.js';
+import type { AttachSpec, SimConfig } from './simulator.js';
+import { engineList, isRealEngine } from './engines.js';
+
+export { engineList };
 
 export interface SimFlags {
   boards: string;
@@ -32,6 +35,50 @@ export interface SimFlags {
   watchdog?: string;
   /** The domain key (32 hex digits): every board authenticates every frame (docs/PROTOCOL.md §13). */
   domainKey?: string;
+  /** `--attach <board>=<device>[+<device>...][,console=<device>][,baud=<rate>]` (repeatable). */
+  attach?: string[];
+}
+
+/** Baud rate of an attached board's devices when `--attach` does not say (the firmware's UART default). */
+export const ATTACH_DEFAULT_BAUD = 921600;
+
+/**
+ * `--attach 2=/dev/ttyUSB1,console=/dev/ttyUSB0,baud=921600`: board 2 is a real board whose
+ * link(s) are on the given device(s) (`+` between several, in link order) and whose console is
+ * on `console=` (optional).
+ */
+export function parseAttach(text: string, total: number): AttachSpec {
+  const m = /^(\d+)=(.+)$/.exec(text.trim());
+  if (!m) throw new SpecError(`--attach "${text}": expected <board>=<serial device>[,console=<device>][,baud=<rate>] (e.g. 2=/dev/ttyUSB1,console=/dev/ttyUSB0)`);
+  const node = Number(m[1]);
+  if (node >= total) throw new SpecError(`--attach "${text}": board ${node} does not exist (boards 0..${total - 1})`);
+  const [devices, ...opts] = m[2]!.split(',');
+  const links = devices!.split('+').map((d) => d.trim());
+  if (links.some((d) => d === '')) throw new SpecError(`--attach "${text}": empty device name`);
+  let consoleDevice: string | null = null;
+  let baud = ATTACH_DEFAULT_BAUD;
+  for (const opt of opts) {
+    const [k, v] = opt.split('=');
+    if (k === 'console' && v) consoleDevice = v.trim();
+    else if (k === 'baud' && v) baud = parseIntFlag(v, `--attach "${text}": baud`, 300, 20_000_000);
+    else throw new SpecError(`--attach "${text}": unknown option "${opt}" (console=<device>, baud=<rate>)`);
+  }
+  return { node, links, console: consoleDevice, baud };
+}
+
+/**
+ * A real board's links are UARTs (a tty carries a byte stream), so every link it has must be
+ * modelled as one: a Moddable board on a udp link would be a different wire than the model's.
+ */
+function checkRealLinks(topology: Topology, real: (node: number) => string | null): void {
+  for (const e of topology.edges) {
+    for (const n of [e.a, e.b]) {
+      const what = real(n);
+      if (what !== null && e.model.kind !== 'uart') {
+        throw new SpecError(`--link: board ${n} (${what}) talks over UARTs, but its link ${e.a}-${e.b} is ${e.model.kind}: use --link uart:BAUD[,...] for a domain with real boards`);
+      }
+    }
+  }
 }
 
 /**
@@ -86,19 +133,6 @@ export function appNameOf(appPath: string, known: readonly string[]): string {
   return app.name;
 }
 
-export function engineList(engine: string, total: number): EngineName[] {
-  switch (engine) {
-    case 'xs':
-    case 'node':
-      return Array.from({ length: total }, () => engine);
-    case 'mixed':
-      // Even boards XS, odd boards V8: every link then joins the two engines.
-      return Array.from({ length: total }, (_, i) => (i % 2 === 0 ? 'xs' : 'node'));
-    default:
-      throw new SpecError(`--engine: "${engine}" must be xs, node or mixed`);
-  }
-}
-
 export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]): SimConfig {
   const boards = parseIntFlag(flags.boards, '--boards', 1, 254);
   const spares = parseIntFlag(flags.spares, '--spares', 0, 50);
@@ -139,11 +173,17 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
   for (const f of flags.fault) scenario.push(parseFaultFlag(f));
   checkScenarioBoards(scenario, total);
   const cpuNsPerUnit = flags.cpu === undefined ? 0 : parseCpuFlag(String(flags.cpu));
+  const engines = engineList(flags.engine, total, boards);
+  const attach = (flags.attach ?? []).map((a) => parseAttach(a, total));
+  const twice = attach.find((a, i) => attach.findIndex((b) => b.node === a.node) !== i);
+  if (twice) throw new SpecError(`--attach: board ${twice.node} is attached twice`);
+  checkRealLinks(topology, (n) => (attach.some((a) => a.node === n) ? 'attached' : isRealEngine(engines[n]!) ? `engine ${engines[n]}` : null));
   return {
     domain: 1,
     boards,
     spares,
-    engines: engineList(flags.engine, total),
+    engines,
+    ...(attach.length ? { attach } : {}),
     topology,
     seed,
     ramBytes,

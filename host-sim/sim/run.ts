@@ -5,6 +5,7 @@
 import { buildSimConfig, type SimFlags } from './options.js';
 import { Simulator, type SimConfig, type SimObserver, type SimSummary } from './simulator.js';
 import { boardFactory, type NativeBytesChoice } from './factory.js';
+import { prepareApp } from '../apps/prepare.js';
 
 export interface RunOptions extends Partial<SimFlags> {
   app: string;
@@ -38,6 +39,7 @@ export function runConfig(o: RunOptions): SimConfig {
     ...(o.allowUnfiredFaults !== undefined ? { allowUnfiredFaults: o.allowUnfiredFaults } : {}),
     ...(o.watchdog !== undefined ? { watchdog: o.watchdog } : {}),
     ...(o.domainKey !== undefined ? { domainKey: o.domainKey } : {}),
+    ...(o.attach !== undefined ? { attach: o.attach } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, o.appArgs ?? []);
   const net = { ...(cfg.options.net as object | undefined), ...(o.options?.net as object | undefined) };
@@ -47,7 +49,10 @@ export function runConfig(o: RunOptions): SimConfig {
 }
 
 export async function runDomain(o: RunOptions): Promise<SimSummary> {
-  const sim = new Simulator(runConfig(o), boardFactory(o.nativeBytes !== undefined ? { nativeBytes: o.nativeBytes } : {}), o.observer ?? {});
+  const cfg = runConfig(o);
+  // A built-in app by name resolves at once; the factory needs it for Moddable boards' firmware.
+  const app = await prepareApp(o.app, { engines: cfg.engines });
+  const sim = new Simulator(cfg, boardFactory({ app, ...(o.nativeBytes !== undefined ? { nativeBytes: o.nativeBytes } : {}) }), o.observer ?? {});
   try {
     await sim.start();
     await o.beforeRun?.(sim);

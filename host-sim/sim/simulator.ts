@@ -24,15 +24,33 @@ import type { BoardFigures, SimBoard } from '../boards/sim-board.js';
 import { ERR_PREFIX, OK_LINE, isFinalLine } from '../../src/console/answer.js';
 import { V8Guard, watchdogReason, type WatchdogConfig } from './watchdog.js';
 
-export type EngineName = 'xs' | 'node';
+import { isRealEngine, type BoardEngineName, type EngineName } from './engines.js';
+import { isRealBoard, type RealBoard } from '../boards/real-board.js';
+
+export type { EngineName, BoardEngineName };
+
+/** A board that lives outside the simulator and joins through serial devices (`--attach`). */
+export interface AttachSpec {
+  node: number;
+  /** One device per link of the board, in link order. */
+  links: string[];
+  console: string | null;
+  baud: number;
+}
 
 /** What a factory needs to know of a board besides its engine and node. */
 export interface BoardOptions {
   /** XS metering units one step may use (the task watchdog); 0 or absent: no limit. */
   meteringLimit?: number;
+  /** Set for an `--attach` board: the devices it is reached through. */
+  attach?: AttachSpec;
 }
 
-export type BoardFactory = (engine: EngineName, node: number, options?: BoardOptions) => Promise<SimBoard>;
+/**
+ * Makes the board for a slot: a simulated board (stepped in virtual time) or a real one (runs
+ * on its own; host-sim/boards/real-board.ts).
+ */
+export type BoardFactory = (engine: EngineName, node: number, options?: BoardOptions) => Promise<SimBoard | RealBoard>;
 
 export type BoardState = 'booting' | 'running' | 'done' | 'spare' | 'halted' | 'hung';
 
@@ -65,6 +83,8 @@ export interface SimConfig {
    * compute in zero virtual time. V8 boards have no meter and always cost 0.
    */
   cpuNsPerUnit?: number;
+  /** Boards that live outside the simulator (`--attach`), by node. */
+  attach?: AttachSpec[];
 }
 
 /**
@@ -93,7 +113,7 @@ export interface FaultRecord {
 export interface BoardSummary {
   node: number;
   rank: number;
-  engine: EngineName;
+  engine: BoardEngineName;
   state: BoardState;
   framesIn: number;
   framesOut: number;
@@ -177,6 +197,14 @@ export interface SimSummary {
   rpc: RpcSummary;
   /** The task watchdog: its limit (`off` when off) and the boards it halted. */
   watchdog: { limit: string; units: number; fired: { board: number; atMs: number }[] };
+  /**
+   * `virtual`: every board simulated, the run reproducible from its seed. `wall`: real boards
+   * (Moddable processes, attached devices) took part, so the run was paced to the wall clock
+   * and its trace digest differs between runs.
+   */
+  clock: 'virtual' | 'wall';
+  /** Nodes of the real boards (engine moddable or attached). */
+  realBoards: number[];
 }
 
 export interface RpcSummary {
@@ -220,10 +248,16 @@ type QItem =
   | { t: 'ev'; board: number; gen: number; ev: BoardEvent }
   | { t: 'scenario'; step: ScenarioStep }
   /** CPU model: the end of a step that cost virtual time; its actions take effect now. */
-  | { t: 'apply'; board: number; gen: number; actions: BoardAction[]; figures: BoardFigures };
+  | { t: 'apply'; board: number; gen: number; actions: BoardAction[]; figures: BoardFigures }
+  /** Something a real board did (sent bytes, printed, halted), stamped with the virtual time it was seen at. */
+  | { t: 'real'; board: number; gen: number; action: BoardAction }
+  /** A real board restarted by itself (its reset). */
+  | { t: 'real-restart'; board: number; gen: number };
 
 class Slot {
   board: SimBoard | null = null;
+  /** A real board (runs on its own); `board` is then null. */
+  real: RealBoard | null = null;
   state: BoardState = 'booting';
   gen = 0;
   boots = 0;
@@ -263,8 +297,18 @@ class Slot {
   constructor(
     readonly node: number,
     readonly rank: number,
-    readonly engine: EngineName,
+    readonly engine: BoardEngineName,
+    readonly attach: AttachSpec | undefined,
   ) {}
+
+  get isReal(): boolean {
+    return isRealEngine(this.engine);
+  }
+
+  /** True while it can still act: a board is up (or, for a real one, starting). */
+  get up(): boolean {
+    return this.state !== 'halted' && (this.board !== null || this.real !== null);
+  }
 }
 
 export interface SimObserver {
@@ -300,6 +344,9 @@ export class Simulator {
   private v8Guard: V8Guard | null = null;
   private readonly watchdogFired: { board: number; atMs: number }[] = [];
   private wake: (() => void) | null = null;
+  /** Real boards take part: virtual time follows the wall clock (docs/SIMULATOR.md, "Real boards"). */
+  private readonly paced: boolean;
+  private realClockStarted = false;
 
   constructor(
     private readonly cfg: SimConfig,
@@ -310,7 +357,8 @@ export class Simulator {
     this.trace = new Trace(cfg.recordTrace);
     const total = cfg.boards + cfg.spares;
     for (let n = 0; n < total; n++) {
-      this.slots.push(new Slot(n, n < cfg.boards ? n : -1, cfg.engines[n] ?? 'node'));
+      const attach = cfg.attach?.find((a) => a.node === n);
+      this.slots.push(new Slot(n, n < cfg.boards ? n : -1, attach ? 'attached' : (cfg.engines[n] ?? 'node'), attach));
       this.trace.nameBoard(n, n < cfg.boards ? `board ${n} (rank ${n})` : `board ${n} (spare)`);
     }
     cfg.topology.edges.forEach((e, i) => {
@@ -324,6 +372,7 @@ export class Simulator {
       sa.links.push({ edge: i, out: ab, peer: e.b, peerLink: lb });
       sb.links.push({ edge: i, out: ba, peer: e.a, peerLink: la });
     });
+    this.paced = cfg.realtime || this.slots.some((s) => s.isReal);
     for (const step of cfg.scenario) {
       if (step.atMs !== undefined) this.queue.push(step.atMs, { t: 'scenario', step });
       else this.pendingTriggers.push(step);
@@ -332,6 +381,11 @@ export class Simulator {
 
   get boardCount(): number {
     return this.slots.length;
+  }
+
+  /** Where each real board lives (process, devices), by node; simulated boards are left out. */
+  realBoardInfo(): { node: number; engine: BoardEngineName; description: string }[] {
+    return this.slots.filter((s) => s.real !== null).map((s) => ({ node: s.node, engine: s.engine, description: s.real!.description }));
   }
 
   virtualNow(): number {
@@ -392,7 +446,21 @@ export class Simulator {
 
   private async bootSlot(slot: Slot): Promise<void> {
     const units = this.cfg.watchdog?.units ?? 0;
-    slot.board = await this.factory(slot.engine, slot.node, units > 0 ? { meteringLimit: units } : {});
+    let made: SimBoard | RealBoard;
+    try {
+      made = await this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, {
+        ...(units > 0 ? { meteringLimit: units } : {}),
+        ...(slot.attach ? { attach: slot.attach } : {}),
+      });
+    } catch (e) {
+      if (!slot.isReal) throw e;
+      // No firmware (no SDK, a failed build): the board cannot exist, and the run says why.
+      slot.gen++;
+      this.halt(slot, (e as Error).message);
+      return;
+    }
+    if (isRealBoard(made)) return this.bootReal(slot, made);
+    slot.board = made;
     slot.gen++;
     slot.boots++;
     slot.timers.clear();
@@ -406,6 +474,59 @@ export class Simulator {
     slot.awaitingFault = [];
     slot.outPartial = '';
     this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
+  }
+
+  /**
+   * Start a real board. What it does from then on arrives asynchronously (pty reads) and is
+   * queued as `real` items at the virtual time it was seen, so the loop applies it like a
+   * simulated board's actions.
+   */
+  private async bootReal(slot: Slot, real: RealBoard): Promise<void> {
+    slot.real = real;
+    slot.gen++;
+    slot.boots++;
+    slot.timers.clear();
+    slot.busy = false;
+    slot.waiting = [];
+    slot.state = slot.rank < 0 ? 'spare' : 'booting';
+    slot.haltReason = undefined;
+    const gen = slot.gen;
+    const push = (action: BoardAction): void => {
+      if (slot.gen !== gen) return;
+      this.queue.push(this.realNow(), { t: 'real', board: slot.node, gen, action });
+      this.wake?.();
+    };
+    this.trace.digest(this.now, slot.node, TAG.boot, '');
+    if (!this.realClockStarted && this.now === 0) {
+      // The wall clock the real boards share starts when the first of them does, not before
+      // its firmware was built (that can take a minute).
+      this.realClockStarted = true;
+      this.wallStart = Date.now();
+    }
+    try {
+      await real.start(this.bootConfig(slot.node), {
+        linkData: (link, bytes) => push({ kind: 'tx', link, bytes }),
+        consoleText: (text) => push({ kind: 'console', text }),
+        event: (name, value, detail) => push({ kind: 'event', name, value, detail }),
+        halted: (reason) => push({ kind: 'halt', reason }),
+        restarted: () => {
+          if (slot.gen !== gen) return;
+          this.queue.push(this.realNow(), { t: 'real-restart', board: slot.node, gen });
+          this.wake?.();
+        },
+      });
+    } catch (e) {
+      this.halt(slot, (e as Error).message);
+    }
+  }
+
+  /** The virtual time of something a real board did just now: the wall clock's, never before the loop's. */
+  private realNow(): number {
+    return Math.max(this.now, Date.now() - this.wallStart);
+  }
+
+  private realAlive(): boolean {
+    return this.slots.some((s) => s.real !== null && s.state !== 'halted');
   }
 
   /** Run until every rank has a result, every board is down, virtual time runs out or nothing is left to do. */
@@ -425,26 +546,30 @@ export class Simulator {
   private async loop(): Promise<void> {
     while (!this.stopReason) {
       const t = this.queue.peekTime();
-      if (t === Infinity) {
+      // A real board can still send something: an empty queue is not a stall, and the time
+      // limit is the wall clock's.
+      const real = this.realAlive();
+      if (t === Infinity && !real) {
         this.stopReason = this.allDone() ? 'done' : 'stalled: no pending events (a board is waiting for something that never comes)';
         break;
       }
-      if (t > this.cfg.maxVirtualMs) {
-        this.stopReason = `virtual time limit of ${this.cfg.maxVirtualMs} ms reached`;
+      if (t > this.cfg.maxVirtualMs && (!real || this.realNow() > this.cfg.maxVirtualMs)) {
+        this.stopReason = `${real ? 'virtual (= wall) time' : 'virtual time'} limit of ${this.cfg.maxVirtualMs} ms reached`;
         break;
       }
       if (this.cfg.maxWallMs !== undefined && Date.now() - this.wallStart > this.cfg.maxWallMs) {
         this.stopReason = `wall time limit of ${this.cfg.maxWallMs} ms reached`;
         break;
       }
-      if (this.cfg.realtime) await this.waitWall(t);
-      if (this.queue.peekTime() < t) continue;
+      if (this.paced) await this.waitWall(Math.min(t, this.cfg.maxVirtualMs + 1));
+      if (this.stopReason) break;
+      if (this.queue.peekTime() < t || t > this.cfg.maxVirtualMs) continue;
       this.now = Math.max(this.now, t);
       await this.stepAt(t);
       // A reason the step set (an app error, the watchdog) is the one to report.
       if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
-      else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = 'every working board is down';
+      else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = `every working board is down${this.haltList()}`;
     }
   }
 
@@ -459,6 +584,12 @@ export class Simulator {
     }
   }
 
+  /** `: board 2 (moddable): <reason>; ...` for the boards that halted, to name the cause in the stop reason. */
+  private haltList(): string {
+    const halted = this.slots.filter((s) => s.haltReason !== undefined && s.haltReason !== 'fault crash');
+    return halted.length ? `: ${halted.map((s) => `board ${s.node} (${s.engine}): ${s.haltReason}`).join('; ')}` : '';
+  }
+
   private allDone(): boolean {
     for (let r = 0; r < this.cfg.boards; r++) if (!this.results.has(r)) return false;
     return true;
@@ -469,6 +600,10 @@ export class Simulator {
     const deferred: { at: number; item: QItem }[] = [];
     const admit = (item: Extract<QItem, { t: 'ev' }>): void => {
       const slot = this.slots[item.board]!;
+      if (slot.real !== null) {
+        this.toReal(slot, item, t);
+        return;
+      }
       if (slot.state === 'halted' || !slot.board) return;
       if (slot.busy) {
         // Still computing: it takes the event (a timer's validity included) once it is free.
@@ -500,6 +635,32 @@ export class Simulator {
       const { item } = this.queue.pop()!;
       if (item.t === 'scenario') {
         this.fireStep(item.step);
+        continue;
+      }
+      if (item.t === 'real') {
+        const slot = this.slots[item.board]!;
+        if (item.gen !== slot.gen || slot.real === null) continue;
+        if (slot.state === 'halted') {
+          // The trace (stdout) and the console are separate pipes: the `fault crash` event can
+          // arrive after the HALT it caused. Record it with the effect already seen.
+          const a = item.action;
+          if (a.kind === 'event' && a.name === 'fault') {
+            this.onBoardEvent(slot, a.name, a.value, a.detail);
+            if (a.detail === 'crash' && slot.haltReason === 'fault crash') this.recordEffect(slot.node, 'crash');
+          }
+          continue;
+        }
+        this.apply(slot, item.action);
+        continue;
+      }
+      if (item.t === 'real-restart') {
+        const slot = this.slots[item.board]!;
+        if (item.gen !== slot.gen || slot.real === null || slot.state === 'halted') continue;
+        slot.boots++;
+        slot.state = slot.rank < 0 ? 'spare' : 'booting';
+        this.trace.digest(t, slot.node, TAG.reset, '');
+        this.recordEffect(slot.node, 'reboot');
+        this.trace.add({ name: 'reboot', cat: 'fault', ph: 'i', s: 'g', ts: t * 1000, tid: slot.node });
         continue;
       }
       if (item.t === 'apply') {
@@ -558,6 +719,27 @@ export class Simulator {
         this.finishStep(slot, out.actions, out.figures);
       }
     });
+  }
+
+  /**
+   * An event due for a real board, now: bytes the link model delivers are written to its
+   * link's tty, console input to its console. It keeps its own timers and boots itself.
+   */
+  private toReal(slot: Slot, item: Extract<QItem, { t: 'ev' }>, t: number): void {
+    const real = slot.real!;
+    if (item.gen !== slot.gen || slot.state === 'halted') return;
+    const ev = item.ev;
+    if (ev.kind === 'rx') {
+      slot.framesIn++;
+      slot.bytesIn += ev.bytes.length;
+      this.events++;
+      this.digestEvent(t, slot.node, ev);
+      real.writeLink(ev.link, ev.bytes);
+    } else if (ev.kind === 'console') {
+      this.events++;
+      this.digestEvent(t, slot.node, ev);
+      real.writeConsole(ev.text);
+    }
   }
 
   /** A step's effects, at the current virtual time: its actions, then its figures (and the --ram check). */
@@ -643,7 +825,9 @@ export class Simulator {
         this.recordEffect(node, 'reboot');
         this.trace.add({ name: 'reboot', cat: 'fault', ph: 'i', s: 'g', ts: t * 1000, tid: node });
         void slot.board?.kill();
+        void slot.real?.kill();
         slot.board = null;
+        slot.real = null;
         slot.state = 'booting';
         void this.bootSlot(slot).then(() => this.wake?.());
         return;
@@ -668,6 +852,7 @@ export class Simulator {
   }
 
   private halt(slot: Slot, reason: string): void {
+    if (slot.state === 'halted') return;
     if (slot.watchdogFired) {
       slot.watchdogFired = false;
       this.watchdogFired.push({ board: slot.node, atMs: round3(this.now) });
@@ -675,8 +860,16 @@ export class Simulator {
       // Without spares nobody takes the rank over: the run cannot end well, so it ends now.
       if (this.cfg.spares === 0) this.stopReason = reason;
     }
+    if (slot.isReal && slot.framesOut === 0 && slot.lastEvent === undefined && !reason.startsWith('fault ')) {
+      // A real board that stops before it sent or reported anything did not boot (bad config,
+      // XS abort, missing device): the domain cannot run as configured, so say so now rather
+      // than let the others wait for it until the time limit.
+      this.stopReason ||= `board ${slot.node} (${slot.engine}) did not boot: ${reason}`;
+    }
     void slot.board?.kill();
     slot.board = null;
+    // A halted real board is powered off: its process (or our hold on its devices) goes.
+    void slot.real?.kill();
     slot.state = 'halted';
     slot.haltReason = reason;
     this.recordEffect(slot.node, reason === 'fault crash' ? 'crash' : `halt: ${reason}`);
@@ -702,7 +895,11 @@ export class Simulator {
       const kind = detail.split(' ')[0]!;
       const i = slot.awaitingFault.findIndex((r) => r.command.split(/\s+/)[1] === kind);
       const step = i >= 0 ? slot.awaitingFault.splice(i, 1)[0] : undefined;
-      const effect = /^(crash|reboot|hang)/.test(detail) ? {} : { effect: detail };
+      // The host sees a simulated board's crash, reboot or hang as the action that follows; a
+      // real board hangs by itself (nothing follows) and its crash arrives as a HALT line.
+      const follows = slot.real !== null ? /^(crash|reboot)/ : /^(crash|reboot|hang)/;
+      const effectText = slot.real !== null && detail.startsWith('hang ') ? `${detail} ms (on the board)` : detail;
+      const effect = follows.test(detail) ? {} : { effect: effectText };
       if (step) Object.assign(step, { atMs: t, status: 'applied' as const, ...effect });
       else this.faults.push({ atMs: t, board: slot.node, command, source: 'console', status: 'applied', ...effect });
       this.trace.add({ name: command, cat: 'fault', ph: 'i', s: 't', ts: t * 1000, tid: slot.node });
@@ -937,6 +1134,8 @@ export class Simulator {
       cpuNsPerUnit: this.cfg.cpuNsPerUnit ?? 0,
       rpc: this.rpcSummary(),
       watchdog: { limit: this.cfg.watchdog?.label ?? 'off', units: this.cfg.watchdog?.units ?? 0, fired: this.watchdogFired },
+      clock: this.paced && this.slots.some((s) => s.isReal) ? 'wall' : 'virtual',
+      realBoards: this.slots.filter((s) => s.isReal).map((s) => s.node),
     };
   }
 
@@ -952,6 +1151,7 @@ export class Simulator {
 
   async shutdown(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.board?.kill()));
+    await Promise.all(this.slots.map((s) => s.real?.kill()));
   }
 }
 

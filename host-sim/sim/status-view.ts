@@ -62,6 +62,7 @@ export function summaryText(s: SimSummary): string {
     ...(s.checkpoints.count ? [`checkpoints: ${s.checkpoints.count} committed, ${s.checkpoints.bytesSent} bytes sent for ${s.checkpoints.changedBytes} changed (full images: ${s.checkpoints.fullImageBytes}), memory multiple ${s.checkpoints.memoryMultiple}`] : []),
     ...(s.rpc.calls ? [`remote calls: ${s.rpc.calls} (${s.rpc.failed} failed), ${s.rpc.retries} retries (start ${s.rpc.byStage.start}, args ${s.rpc.byStage.args}, compute ${s.rpc.byStage.compute}, result ${s.rpc.byStage.result}), ${s.rpc.resumed} resumed at a buddy, ${fmtMs(s.rpc.lostMs)} lost, ${fmtBytes(s.rpc.resentBytes)} resent, ${s.rpc.duplicated} duplicated`] : []),
     `wire: ${s.wire.frames} frames, ${fmtBytes(s.wire.bytes)}   virtual ${fmtMs(s.virtualMs)}   wall ${fmtMs(s.wallMs)}   seed ${s.seed}`,
+    ...(s.clock === 'wall' ? [`clock: paced to the wall clock — real board(s) ${s.realBoards.join(', ')} run in real time, so timings and the trace digest vary from run to run`] : []),
     `trace digest: ${s.traceDigest}`,
     `result (rank 0): ${JSON.stringify(s.app.result)}`,
     s.ok ? 'run completed' : `run did not complete: ${s.reason}`,

@@ -1,0 +1,68 @@
+/**
+ * `--engine` per board and `--attach`: the list is checked before anything starts, with errors
+ * that name the entry, and the presets still work.
+ */
+import test from 'ava';
+import { engineList, isRealEngine } from '../../host-sim/sim/engines.js';
+import { buildSimConfig, parseAttach, type SimFlags } from '../../host-sim/sim/options.js';
+import { BoardOutput } from '../../host-sim/boards/board-output.js';
+
+const flags = (o: Partial<SimFlags>): SimFlags => ({ boards: '4', spares: '1', engine: 'xs', topology: 'full', link: 'uart:921600', seed: '1', ram: '160k', maxVirtual: '60s', fault: [], ...o });
+
+test('presets: one engine for all, mixed alternates', (t) => {
+  t.deepEqual(engineList('xs', 3), ['xs', 'xs', 'xs']);
+  t.deepEqual(engineList('node', 2), ['node', 'node']);
+  t.deepEqual(engineList('mixed', 4), ['xs', 'node', 'xs', 'node']);
+  t.deepEqual(engineList('moddable', 2), ['moddable', 'moddable']);
+});
+
+test('one entry per board, spares last', (t) => {
+  const cfg = buildSimConfig(flags({ engine: 'xs,xs,moddable,moddable,xs' }), 'pingpong', []);
+  t.deepEqual(cfg.engines, ['xs', 'xs', 'moddable', 'moddable', 'xs']);
+  t.deepEqual(cfg.engines.map(isRealEngine), [false, false, true, true, false]);
+});
+
+test('a wrong count names both numbers', (t) => {
+  const e = t.throws(() => buildSimConfig(flags({ engine: 'xs,xs,moddable,moddable' }), 'pingpong', []));
+  t.regex(e!.message, /--engine: 4 entries for 5 boards \(--boards 4 \+ --spares 1\)/);
+});
+
+test('an unknown engine names the entry and the board', (t) => {
+  const e = t.throws(() => engineList('xs,xs,moddabel,xs,xs', 5, 4));
+  t.regex(e!.message, /unknown engine "moddabel" \(entry 3, board 2\); expected xs, node, moddable, mixed/);
+  const spare = t.throws(() => engineList('xs,xs,xs,xs,lua', 5, 4));
+  t.regex(spare!.message, /entry 5, board 4, a spare/);
+  t.throws(() => engineList('v8', 2), { message: /unknown engine "v8"/ });
+});
+
+test('a Moddable board needs UART links', (t) => {
+  const e = t.throws(() => buildSimConfig(flags({ engine: 'xs,xs,moddable,xs,xs', link: 'udp' }), 'pingpong', []));
+  t.regex(e!.message, /board 2 \(engine moddable\) talks over UARTs, but its link 0-2 is udp/);
+});
+
+test('--attach: board, devices, console, baud; bad forms are named', (t) => {
+  t.deepEqual(parseAttach('2=/dev/ttyUSB1,console=/dev/ttyUSB0,baud=115200', 4), { node: 2, links: ['/dev/ttyUSB1'], console: '/dev/ttyUSB0', baud: 115200 });
+  t.deepEqual(parseAttach('1=/dev/pts/3+/dev/pts/4', 4), { node: 1, links: ['/dev/pts/3', '/dev/pts/4'], console: null, baud: 921600 });
+  t.throws(() => parseAttach('/dev/ttyUSB0', 4), { message: /expected <board>=<serial device>/ });
+  t.throws(() => parseAttach('7=/dev/ttyUSB0', 4), { message: /board 7 does not exist/ });
+  t.throws(() => parseAttach('1=/dev/ttyUSB0,speed=9', 4), { message: /unknown option "speed=9"/ });
+  const cfg = buildSimConfig(flags({ attach: ['3=/dev/null'] }), 'pingpong', []);
+  t.deepEqual(cfg.attach?.map((a) => a.node), [3]);
+  t.throws(() => buildSimConfig(flags({ attach: ['3=/dev/a', '3=/dev/b'] }), 'pingpong', []), { message: /board 3 is attached twice/ });
+  t.throws(() => buildSimConfig(flags({ attach: ['3=/dev/a'], link: 'ideal' }), 'pingpong', []), { message: /board 3 \(attached\) talks over UARTs/ });
+});
+
+test('board output: events and halts are picked out of whole lines, the rest is console text', (t) => {
+  const text: string[] = [];
+  const events: string[] = [];
+  const halts: string[] = [];
+  let restarts = 0;
+  const out = new BoardOutput({ text: (s) => text.push(s), event: (n, v, d) => events.push(`${n}|${v}|${d}`), halt: (r) => halts.push(r), restarted: () => restarts++ }, false);
+  out.push('event app-st');
+  out.push('art 2\r\nOK\r\n> ');
+  out.push('event fault 0 partition 1,2\n# app-result rank=1 {"sum":3}\r\n# HALT fault crash\r\nlin-host: restart\n');
+  t.deepEqual(events, ['app-start|2|', 'fault|0|partition 1,2', 'app-result|1|{"sum":3}']);
+  t.deepEqual(halts, ['fault crash']);
+  t.is(restarts, 1);
+  t.is(text.join(''), 'OK\r\n> # app-result rank=1 {"sum":3}\r\n# HALT fault crash\r\n');
+});

@@ -355,7 +355,7 @@ export class Simulator {
       rank: slot.rank,
       boards: this.cfg.boards,
       links: slot.links.map((l) => ({ kind: l.out.model.halKind, mtu: l.out.model.mtu })),
-      seed: (this.cfg.seed * 1000003 + node * 7919) >>> 0,
+      seed: bootSeed(this.cfg.seed, node, slot.boots),
       ramLimit: this.cfg.ramBytes,
       app: this.cfg.app,
       appArgs: this.cfg.appArgs,
@@ -1015,6 +1015,21 @@ function countTypedLines(slot: Slot, text: string): number {
     }
   }
   return n;
+}
+
+/**
+ * The random seed a board gets at boot `boots` (1 = first): a real board has fresh randomness
+ * after every reset (new link session ids, incarnation, broadcast numbers), and a replay needs
+ * the same numbers again, so each boot's seed derives from the run seed, the node and the boot
+ * count. The first boot keeps the seed it always had.
+ */
+export function bootSeed(runSeed: number, node: number, boots: number): number {
+  const first = (runSeed * 1000003 + node * 7919) >>> 0;
+  if (boots <= 1) return first;
+  let h = (first ^ Math.imul(boots, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function round3(v: number): number {

@@ -62,6 +62,13 @@ export function beginRecovery(ft: FtState, why: string): void {
     if (p.heard && !p.suspected && p.hash === ft.versionHash && p.role !== Role.STOPPED && !ft.refused.has(p.node)) live.add(p.node);
   }
   if (ft.startup !== null) for (const n of ft.startup) if (!ft.detector.isSuspected(n)) live.add(n);
+  // Spares from the configuration, heard or not yet (a member may fail before their first
+  // heartbeat): those the network can reach and nothing says are down.
+  for (const n of ft.options.spares) {
+    const p = ft.detector.get(n);
+    if (p !== undefined && (p.suspected || (p.heard && (p.hash !== ft.versionHash || p.role === Role.STOPPED)))) continue;
+    if (!ft.refused.has(n) && ft.net.reachable(n)) live.add(n);
+  }
   const participants = [...live].sort((a, b) => a - b);
   if (ft.recoveryStartedAt < 0) ft.recoveryStartedAt = now;
   ft.recoveryProgress = Math.max(ft.recoveryProgress, ft.progressNow());
@@ -110,7 +117,10 @@ export function decidePlan(ft: FtState, r: RecCoord): void {
     const was = ft.viewIncarnations.get(n);
     if (s !== undefined && was !== undefined && s.incarnation !== was) reborn.push(n);
   }
-  const plan = planRecovery({ map: ft.map, reports, reborn, buddies: ft.options.buddies, shrink: ft.options.shrink });
+  const plan = planRecovery({
+    map: ft.map, reports, reborn, buddies: ft.options.buddies, shrink: ft.options.shrink,
+    unreachableSpares: ft.options.spares.filter((n) => !r.participants.includes(n) && !ft.net.reachable(n)),
+  });
   r.plan = plan;
   if (!plan.ok) {
     r.phase = 'done';

@@ -11,6 +11,9 @@ import { runDomain, runConfig, type RunOptions } from '../sim/run.js';
 import { reasonClass, resultDigest, type Outcome } from './classify.js';
 import { planRun, type FaultKind, type RunPlan } from './schedule.js';
 
+/** The longest timeout the runtime itself has (src/dsm: a barrier waits 2 x barrierTimeoutMs). */
+const RUNTIME_TIMEOUT_MS = 120_000;
+
 /** Wall-clock bound of one run unless the caller sets one: far above any healthy run. */
 export const DEFAULT_RUN_WALL_MS = 180_000;
 
@@ -90,8 +93,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const expected = resultDigest(ref);
   if (!ref.ok || expected === null) throw new Error(`the fault-free run did not produce a result digest: ${ref.reason}`);
   log(`fault-free run: digest ${expected}, ${Math.round(ref.virtualMs)} ms virtual`);
-  // A run that takes far longer than the fault-free one is hung, not slow.
-  const maxVirtual = `${Math.ceil((ref.virtualMs * 4 + 60_000) / 1000)}s`;
+  // A run that takes far longer than the fault-free one is hung, not slow — but only once the
+  // longest timeout of the runtime (a DSM barrier's, 2 x 60 s) had its chance to end it cleanly.
+  const maxVirtual = `${Math.ceil((ref.virtualMs * 4 + RUNTIME_TIMEOUT_MS + 30_000) / 1000)}s`;
   const base: RunOptions = { ...common, maxVirtual };
   const edges = runConfig(common).topology.edges.map((e) => ({ a: e.a, b: e.b }));
   // Checkpoint interval: as given, else from the fault-free run (never below the real one).

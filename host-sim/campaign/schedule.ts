@@ -7,7 +7,7 @@
  * trigger goes to a member (spares do not iterate or checkpoint), `recovery-transfer` only as
  * the second crash, on the board that must send the failed rank's copy, after a first crash
  * that follows a committed checkpoint (generation 0 has nothing to transfer), and times fall
- * inside the fault-free run.
+ * inside the fault-free run (a partition's heal included).
  *
  * Each plan also says whether its faults are recoverable by design, and if not, why: the
  * campaign then expects a clean stop there, not the fault-free result.
@@ -129,10 +129,12 @@ export function planRun(campaignSeed: number, index: number, c: ScheduleContext)
       notRecoverable: E2E,
     };
   }
-  // A link partition between two wired boards, both directions, healed after the outage.
+  // A link partition between two wired boards, both directions, healed after the outage —
+  // the heal too inside the fault-free run, or a run that was not slowed down ends before it.
   const e = c.edges[rng.below(c.edges.length)]!;
-  const t0 = Number(at().replace('ms', ''));
-  const t1 = t0 + outage();
+  const d = Math.min(outage(), Math.round(c.horizonMs * 0.6));
+  const t0 = Math.max(1, Math.round(c.horizonMs * 0.05 + rng.random() * Math.max(0, c.horizonMs * 0.85 - d)));
+  const t1 = t0 + d;
   return {
     index, seed, kind,
     faults: [`partition:${e.a}@${t0}ms:${e.b}`, `partition:${e.b}@${t0}ms:${e.a}`, `heal:${e.a}@${t1}ms`, `heal:${e.b}@${t1}ms`],

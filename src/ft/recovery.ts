@@ -15,6 +15,9 @@ import { membersOf, ranksOf, wardsOf } from './view.js';
 import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
 
+/** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
+export const RECOVERIES_KEPT = 4;
+
 /** At boot, the lowest member gathers the JOINs of the others. */
 export function becomeStartupCoordinator(ft: FtState): void {
   if (ft.startup !== null) return;
@@ -328,6 +331,9 @@ export function resume(ft: FtState, v: RecResume): void {
       detectMs: v.detectMs, restoreMs: v.restoreMs, totalMs: v.detectMs + v.restoreMs, lostIterations: v.lost, bytes: v.bytes,
     };
     ft.recoveries.push(rec);
+    ft.recoveryCount++;
+    // Every recovery used to leave its figures (~0.3 KiB) on every board for good.
+    if (ft.recoveries.length > RECOVERIES_KEPT) ft.recoveries.splice(0, ft.recoveries.length - RECOVERIES_KEPT);
     ft.hal.event('recovery', ft.epochV, `gen=${g} failed=${v.failed.join(',')} map=${ft.map.join(',')}`);
   }
   ft.figures.generation = g;

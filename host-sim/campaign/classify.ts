@@ -26,7 +26,7 @@ export function classify(s: SimSummary, expected: string): Outcome {
 /** A stop reason without the numbers that differ from run to run, for counting alike stops together. */
 export function reasonClass(reason: string): string {
   return reason
-    .replace(/^board \d+ \(rank \d+\): /, '')
+    .replace(/^board \d+ \(rank -?\d+\): /, '')
     .replace(/\b\d+(\.\d+)?\b/g, 'N')
     .replace(/(N, )+N/g, 'N')
     .slice(0, 160);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark, then the long fault campaign (200 randomized crash runs),
+// `npm run bench`: every benchmark, then the long fault campaign (300 randomized fault runs),
 // each printing its figures and a JSON last line. Not part of `npm test`: it takes minutes.
 import { spawnSync } from 'node:child_process';
 
@@ -8,7 +8,9 @@ const runs = [
   ['bench', 'dsm', '--json'],
   ['bench', 'ft', '--json'],
   ['bench', 'sim', '--json'],
-  ['campaign', 'examples/laplace', '--runs', '200', '--boards', '4', '--spares', '2', '--engine', 'node', '--seed', '1', '--json', '--', '--n', '64', '--iters', '60'],
+  // The issue 11 campaign: every fault kind on a lossy ring (docs/SIMULATOR.md, "Campaigns").
+  ['campaign', 'examples/laplace', '--runs', '300', '--boards', '4', '--spares', '2', '--engine', 'node', '--faults', 'crash,reboot,hang,partition', '--topology', 'ring',
+    '--link', 'uart:921600,loss=0.02,corrupt=0.005', '--seed', '7', '--json', '--', '--n', '64', '--iters', '60'],
   // Remote calls: a fault on a compute board at a random stage of a call (docs/RPC.md).
   ['campaign', 'examples/offload', '--runs', '200', '--boards', '4', '--engine', 'node', '--seed', '1', '--json'],
   ['campaign', 'examples/offload', '--runs', '200', '--boards', '4', '--engine', 'node', '--seed', '2', '--json', '--', '--idempotent', '0'],

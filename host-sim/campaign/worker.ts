@@ -9,16 +9,23 @@ interface Job {
   base: RunOptions;
   expected: string;
   plans: RunPlan[];
+  /** Wall-clock bound of one run (ms): a run that takes longer is reported as a livelock. */
+  maxWallMs: number;
 }
 
 const job = workerData as Job;
 for (const plan of job.plans) {
   let report: RunReport;
   try {
-    const s = await runDomain({ ...job.base, seed: String(plan.seed), fault: [plan.fault], allowUnfiredFaults: true });
-    report = { ...plan, outcome: classify(s, job.expected), reason: s.reason, digest: resultDigest(s), virtualMs: s.virtualMs, wallMs: s.wallMs, recoveries: s.faults.filter((f) => f.status === 'applied').length };
+    // Unfired faults are counted here, not refused: allowUnfiredFaults keeps the run going.
+    const s = await runDomain({ ...job.base, seed: String(plan.seed), fault: plan.faults, maxWallMs: job.maxWallMs, allowUnfiredFaults: true });
+    const fired = s.faults.filter((f) => f.source === 'scenario' && f.status === 'applied').length;
+    report = {
+      ...plan, outcome: classify(s, job.expected), reason: s.reason, digest: resultDigest(s), virtualMs: s.virtualMs, wallMs: s.wallMs,
+      recoveries: s.recoveries.length, fired,
+    };
   } catch (e) {
-    report = { ...plan, outcome: 'hung', reason: `simulator error: ${(e as Error).message}`, digest: null, virtualMs: 0, wallMs: 0, recoveries: 0 };
+    report = { ...plan, outcome: 'stopped', reason: `simulator error: ${(e as Error).message}`, digest: null, virtualMs: 0, wallMs: 0, recoveries: 0, fired: 0 };
   }
   parentPort!.postMessage(report);
 }

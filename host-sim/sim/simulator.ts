@@ -317,6 +317,13 @@ export interface SimObserver {
   log?(board: number, level: string, message: string): void;
 }
 
+/**
+ * Steps at one virtual instant after which the run is a livelock: something re-arms a timer
+ * (or answers a frame) without virtual time moving, so no time limit would ever trip. A real run
+ * takes a few dozen steps per instant at most.
+ */
+export const LIVELOCK_STEPS = 100_000;
+
 const TAG = { rx: 1, tx: 2, timer: 3, console: 4, consoleOut: 5, event: 6, halt: 7, reset: 8, hang: 9, boot: 10 } as const;
 
 export class Simulator {
@@ -343,6 +350,8 @@ export class Simulator {
   private stepsSettled = false;
   private v8Guard: V8Guard | null = null;
   private readonly watchdogFired: { board: number; atMs: number }[] = [];
+  /** Livelock guard: steps taken at the current virtual instant, and who took them. */
+  private instant = { t: -1, steps: 0, boards: new Map<number, { events: number; timer: number | undefined }>() };
   private wake: (() => void) | null = null;
   /** Real boards take part: virtual time follows the wall clock (docs/SIMULATOR.md, "Real boards"). */
   private readonly paced: boolean;
@@ -400,7 +409,7 @@ export class Simulator {
       rank: slot.rank,
       boards: this.cfg.boards,
       links: slot.links.map((l) => ({ kind: l.out.model.halKind, mtu: l.out.model.mtu })),
-      seed: (this.cfg.seed * 1000003 + node * 7919) >>> 0,
+      seed: bootSeed(this.cfg.seed, node, slot.boots),
       ramLimit: this.cfg.ramBytes,
       app: this.cfg.app,
       appArgs: this.cfg.appArgs,
@@ -565,12 +574,31 @@ export class Simulator {
       if (this.stopReason) break;
       if (this.queue.peekTime() < t || t > this.cfg.maxVirtualMs) continue;
       this.now = Math.max(this.now, t);
+      if (this.livelocked(t)) break;
       await this.stepAt(t);
       // A reason the step set (an app error, the watchdog) is the one to report.
       if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
       else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = `every working board is down${this.haltList()}`;
     }
+  }
+
+  /** Count a step at `t`; too many at one instant end the run with a livelock verdict. */
+  private livelocked(t: number): boolean {
+    const i = this.instant;
+    if (t !== i.t) {
+      i.t = t;
+      i.steps = 0;
+      i.boards.clear();
+    }
+    if (++i.steps <= LIVELOCK_STEPS) return false;
+    let worst = -1;
+    let most = -1;
+    for (const [node, b] of i.boards) if (b.events > most) (worst = node), (most = b.events);
+    const timer = worst >= 0 ? i.boards.get(worst)!.timer : undefined;
+    const where = worst >= 0 ? ` on board ${worst}${timer !== undefined ? ` (timer ${timer})` : ''}` : '';
+    this.stopReason = `livelock at t=${round3(t)} ms${where}: ${LIVELOCK_STEPS} steps without virtual time advancing`;
+    return true;
   }
 
   private async waitWall(t: number): Promise<void> {
@@ -626,6 +654,10 @@ export class Simulator {
       if (!batch) batches.set(item.board, (batch = [{ kind: 'time', now: t }]));
       batch.push(item.ev);
       this.events++;
+      let seen = this.instant.boards.get(item.board);
+      if (!seen) this.instant.boards.set(item.board, (seen = { events: 0, timer: undefined }));
+      seen.events++;
+      if (item.ev.kind === 'timer') seen.timer = item.ev.id;
       if (item.ev.kind === 'rx') {
         slot.framesIn++;
         slot.bytesIn += item.ev.bytes.length;
@@ -1183,6 +1215,21 @@ function countTypedLines(slot: Slot, text: string): number {
     }
   }
   return n;
+}
+
+/**
+ * The random seed a board gets at boot `boots` (1 = first): a real board has fresh randomness
+ * after every reset (new link session ids, incarnation, broadcast numbers), and a replay needs
+ * the same numbers again, so each boot's seed derives from the run seed, the node and the boot
+ * count. The first boot keeps the seed it always had.
+ */
+export function bootSeed(runSeed: number, node: number, boots: number): number {
+  const first = (runSeed * 1000003 + node * 7919) >>> 0;
+  if (boots <= 1) return first;
+  let h = (first ^ Math.imul(boots, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function round3(v: number): number {

@@ -7,6 +7,11 @@
  * the line, Ctrl-C erases it and interrupts. ANSI escape sequences (arrow keys from a terminal)
  * and other control characters are dropped so that they never reach the parser as garbage.
  * A line longer than `maxLine` is discarded as a whole and reported once at its end.
+ *
+ * A control character inside an escape sequence (CR or LF above all: ESC then Enter) ends the
+ * sequence and keeps its meaning, so a line terminator is never swallowed. A sequence that is
+ * cut short or unknown (ESC then anything but `[`/`O`) makes its line bad: the line is rejected
+ * as a whole at its end instead of running with characters missing (issue 11, defect 5).
  */
 
 export interface LineSink {
@@ -14,6 +19,8 @@ export interface LineSink {
   line(text: string): void;
   /** A line that grew past the limit has ended; its text was discarded. */
   overflow(): void;
+  /** A line with a broken escape sequence has ended; its text was discarded. */
+  rejected(reason: string): void;
   /** Ctrl-C: the partial line was discarded. */
   interrupt(): void;
   /** Text to send back when echo is on. */
@@ -41,6 +48,8 @@ const Esc = {
 } as const;
 type EscState = (typeof Esc)[keyof typeof Esc];
 
+export const BROKEN_ESCAPE = 'incomplete or unknown escape sequence in the line (nothing done)';
+
 export class LineAssembler {
   /** Echo typed characters (and erase sequences for BS/DEL) through `sink.echo`. */
   echo = false;
@@ -48,6 +57,8 @@ export class LineAssembler {
   private overlong = false;
   private afterCr = false;
   private esc: EscState = Esc.None;
+  /** The line held a broken escape sequence: it is rejected when it ends. */
+  private broken = false;
 
   constructor(
     private readonly sink: LineSink,
@@ -96,18 +107,27 @@ export class LineAssembler {
   private control(c: number): void {
     const wasCr = this.afterCr;
     this.afterCr = false;
-    switch (this.esc) {
-      case Esc.Start:
-        this.esc = c === 0x5b ? Esc.Csi : c === 0x4f ? Esc.Ss3 : Esc.None;
-        return;
-      case Esc.Csi:
-        if (c >= 0x40 && c <= 0x7e) this.esc = Esc.None;
-        return;
-      case Esc.Ss3:
-        this.esc = Esc.None;
-        return;
-      case Esc.None:
-        break;
+    if (this.esc !== Esc.None) {
+      const control = c < 0x20 || c === DEL;
+      if (!control) {
+        switch (this.esc) {
+          case Esc.Start:
+            if (c === 0x5b) this.esc = Esc.Csi;
+            else if (c === 0x4f) this.esc = Esc.Ss3;
+            else this.breakEscape();
+            return;
+          case Esc.Csi:
+            if (c >= 0x40 && c <= 0x7e) this.esc = Esc.None;
+            else if (c > 0x7e) this.breakEscape();
+            return;
+          default:
+            if (c > 0x7e) this.breakEscape();
+            else this.esc = Esc.None;
+            return;
+        }
+      }
+      // A control character cuts the sequence short and keeps its own meaning below.
+      this.breakEscape();
     }
     switch (c) {
       case CR:
@@ -147,7 +167,13 @@ export class LineAssembler {
     }
   }
 
+  private breakEscape(): void {
+    this.esc = Esc.None;
+    this.broken = true;
+  }
+
   private discard(): void {
+    this.broken = false;
     if (this.echo && !this.overlong && this.buf.length > 0) this.sink.echo('\b \b'.repeat(this.buf.length));
     this.buf = '';
     this.overlong = false;
@@ -157,9 +183,12 @@ export class LineAssembler {
     if (this.echo) this.sink.echo('\r\n');
     const line = this.buf;
     const overlong = this.overlong;
+    const broken = this.broken;
     this.buf = '';
     this.overlong = false;
+    this.broken = false;
     if (overlong) this.sink.overflow();
+    else if (broken) this.sink.rejected(BROKEN_ESCAPE);
     else this.sink.line(line);
   }
 }

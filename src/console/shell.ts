@@ -63,6 +63,9 @@ export interface ShellState {
   stats(): ShellStats;
 }
 
+/** A complete line, an overlong one (null) or one the assembler rejected. */
+type QueuedLine = string | null | { rejected: string };
+
 interface Pending {
   /** Set when the answer has been written (settled or interrupted). */
   done: boolean;
@@ -77,7 +80,7 @@ export class ConsoleShell implements ShellState {
   private readonly counters: ShellStats = { lines: 0, ok: 0, err: 0, overlong: 0, busy: 0, interrupted: 0, internal: 0 };
   private pending: Pending | null = null;
   /** Lines waiting for an asynchronous command; null stands for an overlong line. */
-  private readonly queue: (string | null)[] = [];
+  private readonly queue: QueuedLine[] = [];
   private stopped = false;
 
   constructor(
@@ -91,6 +94,7 @@ export class ConsoleShell implements ShellState {
     const sink: LineSink = {
       line: (text) => this.onLine(text),
       overflow: () => this.onLine(null),
+      rejected: (reason) => this.onLine({ rejected: reason }),
       interrupt: () => this.onInterrupt(),
       echo: (text) => this.io.write(text),
     };
@@ -154,9 +158,9 @@ export class ConsoleShell implements ShellState {
     this.io.write((partial.length > 0 ? EOL : '') + line + EOL + partial);
   }
 
-  private onLine(text: string | null): void {
+  private onLine(text: QueuedLine): void {
     if (this.stopped) return;
-    if (text !== null && text.trim().length === 0) return;
+    if (typeof text === 'string' && text.trim().length === 0) return;
     this.counters.lines++;
     if (this.pending !== null) {
       if (this.queue.length >= this.maxQueued) {
@@ -181,15 +185,16 @@ export class ConsoleShell implements ShellState {
   }
 
   private drain(): void {
-    while (this.pending === null && !this.stopped && this.queue.length > 0) this.run(this.queue.shift() as string | null);
+    while (this.pending === null && !this.stopped && this.queue.length > 0) this.run(this.queue.shift() as QueuedLine);
   }
 
-  private run(text: string | null): void {
+  private run(text: QueuedLine): void {
     if (text === null) {
       this.counters.overlong++;
       this.answer([], `line too long (max ${this.assembler.maxLine} characters)`);
       return;
     }
+    if (typeof text !== 'string') return this.answer([], text.rejected);
     const words = text.trim().split(/\s+/);
     let name = (words[0] as string).toLowerCase();
     let rest = words.slice(1);

@@ -15,6 +15,7 @@
  * except on pages they home.
  */
 import type { Clock, Hal } from '../hal.js';
+import { Deadline } from '../net/deadline.js';
 import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.js';
 import { HeldDiffs } from './held-diffs.js';
 import { AllocChecker, BarrierManager, LockManager, describeMissing } from './managers.js';
@@ -193,7 +194,14 @@ export class Dsm {
   /** Requests not sent yet: at most `window` are in flight, so at most that many replies arrive at once. */
   private readonly queue: Outgoing[] = [];
   private inflight = 0;
-  private watchdog = -1;
+  /**
+   * Fires when no request made progress for requestTimeoutMs. A Deadline, not a raw timer: a
+   * timer may fire a hair before `now + delay` in floating point, and re-arming for the
+   * remaining 1e-12 ms landed on the same virtual instant forever (issue 11, defect 1).
+   */
+  private readonly watchdog: Deadline;
+  /** The deadline the watchdog is armed for: lastProgress + requestTimeoutMs when armed. */
+  private watchdogAt = -1;
   private lastProgress = 0;
 
   private readonly local: Uint8Array[] = [];
@@ -257,6 +265,7 @@ export class Dsm {
     this.heldDiffs = new HeldDiffs(clock, this.limits.maxDeferred, this.limits.requestTimeoutMs / 3, this.figures, (to, req) =>
       this.post(to, new Writer(8).u8(Msg.DIFF_HELD).varint(req).finish()),
     );
+    this.watchdog = new Deadline(clock, () => this.onWatchdog());
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
 
@@ -312,8 +321,7 @@ export class Dsm {
     this.heldDiffs.clear();
     this.lendWaiters = [];
     for (const st of this.arrays) st.lends = 0;
-    if (this.watchdog >= 0) this.clock.clearTimer(this.watchdog);
-    this.watchdog = -1;
+    this.stopWatchdog();
     for (const w of [this.barrierWait, this.lockWait, this.allocWait]) if (w) this.clock.clearTimer(w.timer);
     this.pending.clear();
     this.queue.length = 0;
@@ -850,9 +858,10 @@ export class Dsm {
         this.queue.push(o);
       }
       this.pump();
-      if (this.watchdog < 0) {
+      if (this.watchdogAt < 0) {
         this.lastProgress = this.clock.now();
-        this.watchdog = this.clock.setTimer(this.limits.requestTimeoutMs, () => this.onWatchdog());
+        this.watchdogAt = this.lastProgress + this.limits.requestTimeoutMs;
+        this.watchdog.arm(this.watchdogAt);
       }
     });
   }
@@ -873,11 +882,13 @@ export class Dsm {
     this.inflight--;
     this.lastProgress = this.clock.now();
     this.pump();
-    if (this.pending.size === 0 && this.watchdog >= 0) {
-      this.clock.clearTimer(this.watchdog);
-      this.watchdog = -1;
-    }
+    if (this.pending.size === 0) this.stopWatchdog();
     return p;
+  }
+
+  private stopWatchdog(): void {
+    this.watchdog.stop();
+    this.watchdogAt = -1;
   }
 
   private complete(p: Pending): void {
@@ -889,13 +900,16 @@ export class Dsm {
   }
 
   private onWatchdog(): void {
-    this.watchdog = -1;
-    if (this.pending.size === 0) return;
-    const idle = this.clock.now() - this.lastProgress;
-    if (idle < this.limits.requestTimeoutMs) {
-      this.watchdog = this.clock.setTimer(this.limits.requestTimeoutMs - idle, () => this.onWatchdog());
+    if (this.pending.size === 0) return this.stopWatchdog();
+    // Compare deadlines, not `now - lastProgress` with the timeout: the Deadline fires within
+    // its epsilon of the due time, and only real progress moves the due time on.
+    const due = this.lastProgress + this.limits.requestTimeoutMs;
+    if (due > this.watchdogAt) {
+      this.watchdogAt = due;
+      this.watchdog.arm(due);
       return;
     }
+    this.watchdogAt = -1;
     const ranks = new Set<number>();
     for (const p of this.pending.values()) ranks.add(p.to);
     const list = [...ranks].sort((a, b) => a - b);

@@ -27,8 +27,12 @@ const DEFAULT_RAM_SHARE = 0.5;
 export function ftOptionsFor(config: BoardConfig, maxPayload: number, build = ''): FtOptions {
   const raw = config.options.ft ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('options.ft: expected an object');
+  // The simulator and provisioning number the working boards 0..boards-1 and the spares after
+  // them (src/board.ts members()).
+  const spareCount = typeof config.options.spares === 'number' && Number.isInteger(config.options.spares) ? config.options.spares : 0;
   const o: FtOptions = {
     boards: config.boards,
+    spares: Array.from({ length: Math.max(0, Math.min(spareCount, 255 - config.boards)) }, (_, i) => config.boards + i),
     version: `${config.app} ${config.appArgs.join(' ')} ${build}`,
     maxPayload,
     maxStoreBytes: Math.max(1024, Math.floor(config.ramLimit * DEFAULT_RAM_SHARE)),

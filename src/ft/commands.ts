@@ -43,7 +43,7 @@ export function checkpointStatus(ft: FaultTolerance): ConsoleRecord {
     multiple: round2(m.multiple),
     peak: round2(m.peakMultiple),
     limit: m.limit,
-    recoveries: s.recoveries.length,
+    recoveries: s.recoveryCount,
   };
 }
 

@@ -159,6 +159,7 @@ export class FaultTolerance implements FtRunHost {
         limit: ft.options.maxStoreBytes,
       },
       recoveries: ft.recoveries.map((r) => ({ ...r, failed: r.failed.slice(), ranks: r.ranks.slice(), replacements: r.replacements.slice() })),
+      recoveryCount: ft.recoveryCount,
       ...ft.counters,
       stopReason: ft.stopReasonV,
     };

@@ -104,7 +104,7 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
   const member = membersOf(ft.map).includes(x);
   // A board that stood aside for lack of a quorum takes any heartbeat as the way back.
   if ((!member || ft.isolated) && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
-  if (reborn) {
+  if (reborn || coordinatorRestarted(ft, x, f.epoch, h.role)) {
     // It restarted: whatever it held is gone, as if it had crashed (a spare too: see onSuspicion).
     if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
   }
@@ -119,6 +119,16 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
     if (h.committed > ft.lastCommitted && ft.hasPending(h.committed)) applyCommit(ft, h.committed);
     if (h.aborted > ft.lastAborted && h.aborted > ft.lastCommitted) applyAbort(ft, h.aborted, 'aborted by the coordinator');
   }
+}
+
+/**
+ * The coordinator of this board's view says it is joining at this epoch or an older one: it
+ * restarted, even when its first incarnation was never heard (it rebooted within the first
+ * heartbeat period, so `reborn` cannot tell). A coordinator enters its view before anyone else
+ * and leaves it only for a newer epoch, so nothing else makes it join at this epoch again.
+ */
+function coordinatorRestarted(ft: FtState, x: number, epoch: number, role: number): boolean {
+  return ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node && role === Role.JOINING && epoch <= ft.epochV;
 }
 
 export function refuseIfCoordinating(ft: FtState, x: number, hash: number): void {
@@ -152,6 +162,8 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   }
   const now = ft.hal.now();
   const reborn = ft.detector.incarnation(x, j.incarnation, now);
+  // The join checked the version: a spare known only from its JOIN counts as live in a recovery.
+  ft.detector.watch(x, now).hash = j.hash;
   if (ft.detector.isSuspected(x) && !membersOf(ft.map).includes(x)) ft.detector.clear(x, now);
   if (ft.startup !== null) {
     ft.startup.add(x);

@@ -44,6 +44,13 @@ export interface FtOptions {
   mergeGap?: number;
   /** Without a spare, let a surviving board take a failed rank (one board then holds two ranks). Default false. */
   shrink?: boolean;
+  /**
+   * Node ids of the domain's spares, from the configuration. A recovery asks them for their
+   * state even before their first heartbeat arrived (a member may fail in the first
+   * heartbeat period), and a plan that finds no spare says whether spares were unreachable.
+   * Default none (spares are then only learned from their heartbeats and joins).
+   */
+  spares?: readonly number[];
 }
 
 export type ResolvedFtOptions = Required<FtOptions> & { initialMap: readonly number[] };
@@ -88,5 +95,18 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
     mergeGap: int(o, 'mergeGap', 8, 0, 4096),
     shrink: o.shrink ?? false,
+    spares: resolveSpares(o.spares, map),
   };
+}
+
+function resolveSpares(v: unknown, map: readonly number[]): readonly number[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) bad('spares', 'expected an array of node ids', v);
+  const out: number[] = [];
+  for (const n of v as unknown[]) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 254) bad('spares', 'node ids are integers 0..254', v);
+    if (map.includes(n)) bad('spares', `node ${n} is a member of the initial map`, v);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out.sort((a, b) => a - b);
 }

@@ -33,6 +33,8 @@ export interface PlanInput {
   reborn?: readonly number[];
   buddies: number;
   shrink: boolean;
+  /** Spares of the configuration the network has no route to (alive or not: nobody can tell). */
+  unreachableSpares?: readonly number[];
 }
 
 export type Plan =
@@ -107,7 +109,11 @@ export function planRecovery(input: PlanInput): Plan {
       if (to < 0) return { ok: false, reason: `rank ${rank} (node ${node}) failed and no board is left to take it` };
       shrunk = true;
     } else {
-      return { ok: false, reason: `rank ${rank} (node ${node}) failed and no spare is available; the app does not allow running on fewer boards` };
+      const cut = (input.unreachableSpares ?? []).filter((n) => !alive.has(n));
+      const why = cut.length > 0
+        ? `the spare${cut.length > 1 ? 's' : ''} (node${cut.length > 1 ? 's' : ''} ${cut.join(', ')}) ${cut.length > 1 ? 'are' : 'is'} unreachable`
+        : 'no spare is available';
+      return { ok: false, reason: `rank ${rank} (node ${node}) failed and ${why}; the app does not allow running on fewer boards` };
     }
     next[rank] = to;
     moved.push({ rank, from: node, to });

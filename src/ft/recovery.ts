@@ -16,6 +16,9 @@ import { membersOf, ranksOf, wardsOf } from './view.js';
 import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
 
+/** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
+export const RECOVERIES_KEPT = 4;
+
 /** At boot, the lowest member gathers the JOINs of the others. */
 export function becomeStartupCoordinator(ft: FtState): void {
   if (ft.startup !== null) return;
@@ -63,6 +66,13 @@ export function beginRecovery(ft: FtState, why: string): void {
     if (p.heard && !p.suspected && p.hash === ft.versionHash && p.role !== Role.STOPPED && !ft.refused.has(p.node)) live.add(p.node);
   }
   if (ft.startup !== null) for (const n of ft.startup) if (!ft.detector.isSuspected(n)) live.add(n);
+  // Spares from the configuration, heard or not yet (a member may fail before their first
+  // heartbeat): those the network can reach and nothing says are down.
+  for (const n of ft.options.spares) {
+    const p = ft.detector.get(n);
+    if (p !== undefined && (p.suspected || (p.heard && (p.hash !== ft.versionHash || p.role === Role.STOPPED)))) continue;
+    if (!ft.refused.has(n) && ft.net.reachable(n)) live.add(n);
+  }
   if (!hasQuorum(ft, live)) {
     standAside(ft, live.size);
     return;
@@ -115,7 +125,10 @@ export function decidePlan(ft: FtState, r: RecCoord): void {
     const was = ft.viewIncarnations.get(n);
     if (s !== undefined && was !== undefined && s.incarnation !== was) reborn.push(n);
   }
-  const plan = planRecovery({ map: ft.map, reports, reborn, buddies: ft.options.buddies, shrink: ft.options.shrink });
+  const plan = planRecovery({
+    map: ft.map, reports, reborn, buddies: ft.options.buddies, shrink: ft.options.shrink,
+    unreachableSpares: ft.options.spares.filter((n) => !r.participants.includes(n) && !ft.net.reachable(n)),
+  });
   r.plan = plan;
   if (!plan.ok) {
     r.phase = 'done';
@@ -323,6 +336,9 @@ export function resume(ft: FtState, v: RecResume): void {
       detectMs: v.detectMs, restoreMs: v.restoreMs, totalMs: v.detectMs + v.restoreMs, lostIterations: v.lost, bytes: v.bytes,
     };
     ft.recoveries.push(rec);
+    ft.recoveryCount++;
+    // Every recovery used to leave its figures (~0.3 KiB) on every board for good.
+    if (ft.recoveries.length > RECOVERIES_KEPT) ft.recoveries.splice(0, ft.recoveries.length - RECOVERIES_KEPT);
     ft.hal.event('recovery', ft.epochV, `gen=${g} failed=${v.failed.join(',')} map=${ft.map.join(',')}`);
   }
   ft.figures.generation = g;

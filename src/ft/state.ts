@@ -194,7 +194,10 @@ export class FtState {
     count: 0, aborted: 0, generation: 0, progress: 0, lastMs: 0, bytesSent: 0, changedBytes: 0, fullImageBytes: 0,
     lastBytesSent: 0, lastChangedBytes: 0, lastFullImageBytes: 0, lastAbort: '',
   };
+  /** The last RECOVERIES_KEPT recoveries' figures (a board lives through any number of them). */
   readonly recoveries: FtRecoveryFigures[] = [];
+  /** Recoveries this board took part in, all of them. */
+  recoveryCount = 0;
   readonly counters = {
     heartbeatsSent: 0, heartbeatsReceived: 0, suspicions: 0, noQuorum: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
   };

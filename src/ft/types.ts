@@ -150,7 +150,10 @@ export interface FtStats {
   wards: number[];
   checkpoints: FtCheckpointFigures;
   memory: FtMemoryFigures;
+  /** The last few recoveries (RECOVERIES_KEPT in src/ft/recovery.ts), oldest first. */
   recoveries: FtRecoveryFigures[];
+  /** Every recovery this board took part in. */
+  recoveryCount: number;
   heartbeatsSent: number;
   heartbeatsReceived: number;
   suspicions: number;

@@ -217,6 +217,9 @@ export class Core {
       c.txRefused++;
       return false;
     }
+    // Held past this call: copied, because the payload may be the application's buffer and
+    // the request that sent it completes now (MCAPI lets the app reuse the buffer then).
+    frame.payload = payload.slice();
     this.outbox.push({ frame, data, epoch: this.net.epoch });
     if (data) this.outboxData++;
     this.outboxPerDst.set(dst, (this.outboxPerDst.get(dst) ?? 0) + 1);

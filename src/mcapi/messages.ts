@@ -15,6 +15,9 @@
  * overtakes a refused message. When the endpoint has room again it sends RESUME, and the sender
  * resends what was refused, in order. A sender that gives up (timeout, cancel) sends WITHDRAW so
  * the receiver forgets the number. Fail policy: NACK FULL ends the send with MCAPI_ERR_MEM_LIMIT.
+ * The receive endpoint deleted while senders wait: each refused number is answered NACK
+ * NO_ENDPOINT (the sends end with MCAPI_ERR_ENDP_INVALID). The node's message memory is shared
+ * by its endpoints, so memory freed on one endpoint resumes refused senders of every endpoint.
  * Memory stays bounded: the sender holds only a reference to the application's buffer (which
  * MCAPI lets it use until the request completes), the receiver only sequence numbers.
  */
@@ -255,7 +258,9 @@ export class MessageEngine {
     this.core.queuedMsgs--;
     this.core.queuedBytes -= m.data.length;
     this.core.counters.msgReceived++;
-    this.maybeResume(st);
+    // The node's message memory is shared: room freed here may be what another endpoint's
+    // refused senders wait for.
+    this.resumeAll();
     return m.data.length;
   }
 
@@ -271,6 +276,8 @@ export class MessageEngine {
     for (const peer of this.peers.values()) {
       const b = peer.blocked.get(st.port);
       if (b !== undefined) {
+        // The senders of refused messages wait for a RESUME that will never come: end them.
+        for (const seq of b.list) this.respond(peer, Resp.NACK, seq, Nack.NO_ENDPOINT);
         this.blockedTotal -= b.list.length;
         peer.blocked.delete(st.port);
       }
@@ -281,6 +288,7 @@ export class MessageEngine {
       }
       if (mine.length > 0) this.sweepZombies(peer);
     }
+    this.resumeAll();
   }
 
   /**
@@ -489,6 +497,9 @@ export class MessageEngine {
         if (om !== undefined && om.state === INFLIGHT) {
           if (om.zombie) this.forget(om);
           else this.nacked(om, b);
+        } else if (om !== undefined && om.state === REJECTED && b === Nack.NO_ENDPOINT) {
+          // A refused message whose endpoint was deleted while it waited for room.
+          this.finish(om, nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
         }
       } else if (t === Resp.RESUME) {
         if (peer !== undefined) this.resume(peer, (a << 8) | b);
@@ -682,6 +693,17 @@ export class MessageEngine {
     }
     const st = this.core.endpoints.get(port);
     if (st !== undefined) this.maybeResume(st);
+  }
+
+  /** After node-wide message memory was freed: resume every endpoint that has room now. */
+  private resumeAll(): void {
+    if (this.blockedTotal === 0) return;
+    const ports = new Set<number>();
+    for (const peer of this.peers.values()) for (const [port, b] of peer.blocked) if (b.armed) ports.add(port);
+    for (const port of ports) {
+      const st = this.core.endpoints.get(port);
+      if (st !== undefined) this.maybeResume(st);
+    }
   }
 
   /** Tell senders whose messages were refused that the endpoint has room now. */

@@ -192,7 +192,8 @@ export class FrameCodec {
   /**
    * Validate `bytes` as exactly one frame and fill `into` (payload is a view into `bytes`).
    * `into` is only meaningful when the result is `ok`. A NO_CRC frame is taken only when
-   * `allowNoCrc` (it came over a datagram link); otherwise it is `no-crc`.
+   * `allowNoCrc` (it came over a datagram link); otherwise it is `no-crc`. A NO_CRC frame whose
+   * CRC field is not zero is `crc`.
    */
   decode(bytes: Uint8Array, into: FrameFields, verifyCrc = true, allowNoCrc = false): FrameError {
     const len = bytes.length;
@@ -205,6 +206,9 @@ export class FrameCodec {
     if (len !== FRAME_OVERHEAD + n + ((vf & FLAG_AUTH) !== 0 ? TAG_SIZE : 0)) return 'length';
     if ((vf & FLAG_NO_CRC) !== 0) {
       if (!allowNoCrc) return 'no-crc';
+      // The field must be zero (PROTOCOL.md §1): anything else is a damaged or forged frame.
+      const end = HEADER_SIZE + n;
+      if ((bytes[end] | bytes[end + 1] | bytes[end + 2] | bytes[end + 3]) !== 0) return 'crc';
     } else if (verifyCrc) {
       const end = len - CRC_SIZE;
       const stored = (bytes[end] | (bytes[end + 1] << 8) | (bytes[end + 2] << 16) | (bytes[end + 3] << 24)) >>> 0;

@@ -219,3 +219,24 @@ test('a board that hangs past the timeout is replaced, and joins again as a spar
   t.deepEqual(c.ft.get(2)!.hostedRanks(), [], 'it is a spare now');
   t.is(c.ofName('suspect', 2).length, 0, 'its own late timers did not make it suspect the others');
 });
+
+// Issue 11, defect 8: every recovery left its figures (~0.3 KiB) on every board for good. A
+// spare restarted six times causes six recoveries; each board keeps the last RECOVERIES_KEPT
+// records and counts them all.
+test('what a board keeps about past recoveries is bounded, whatever their number', async (t) => {
+  const c = new Cluster({ boards: 3, spares: 1, seed: 31, topology: 'full' });
+  c.spec = { ...SPEC, iters: 400 };
+  await c.runUntil(commits(c, 1), 10_000);
+  const restarts = 6;
+  for (let i = 1; i <= restarts; i++) {
+    c.crash(3);
+    await c.run(50);
+    c.reboot(3);
+    t.true(await c.runUntil(() => c.ofName('recovery', 0).length >= i && c.ft.get(0)!.phase === 'running', 30_000), `recovery ${i}`);
+  }
+  for (const f of c.live().filter((x) => x.phase === 'running' && x.node !== 3)) {
+    const s = f.stats();
+    t.true(s.recoveryCount >= restarts, `node ${f.node}: ${s.recoveryCount} recoveries`);
+    t.true(s.recoveries.length <= 4, `node ${f.node} keeps ${s.recoveries.length} recovery records`);
+  }
+});

@@ -86,6 +86,25 @@ test('well-formed frames with bad contents are dropped and counted, not thrown',
   t.deepEqual(net.net(2).nodes(), [1, 2]);
 });
 
+test('issue 11 defect 8: a NO_CRC datagram frame with a non-zero CRC field is dropped and counted', (t) => {
+  const net = pair('datagram', 35);
+  const link = net.node(2).links[0];
+  const codec = new FrameCodec();
+  const frame = (crcField: number): Uint8Array => {
+    const b = codec.encode({ ...emptyFrame(), domain: 1, src: 1, dst: 2, ttl: 1, type: 0x10 });
+    codec.seal(b, false);
+    b[b.length - 2] = crcField;
+    return b;
+  };
+  const before = net.net(2).stats();
+  link.onReceive?.(frame(0x33));
+  const mid = net.net(2).stats();
+  t.is(mid.malformed - before.malformed, 1, 'dropped and counted as malformed');
+  t.is(mid.framesIn - before.framesIn, 0, 'not taken in');
+  link.onReceive?.(frame(0));
+  t.is(net.net(2).stats().framesIn - mid.framesIn, 1, 'with a zero field the same frame is taken in');
+});
+
 test('fast-check: any bytes into a fresh NetLayer on either link kind never throw', (t) => {
   fc.assert(
     fc.property(fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 20 }), fc.boolean(), (chunks, stream) => {

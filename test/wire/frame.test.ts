@@ -81,10 +81,16 @@ test('decode names the reason', (t) => {
   t.is(codec.decode(bad((b) => { b[0] = 0x10; }), f), 'version', 'a version 1 frame');
   t.is(codec.decode(bad((b) => { b[0] = 0x30; }), f), 'version');
   t.is(codec.decode(bad((b) => { b[0] = 0x28; }), f), 'length', 'AUTH promises 8 more bytes (a tag)');
-  // NO_CRC: refused unless the frame came over a datagram link; then the CRC field is not read.
-  const noCrc = bad((b) => { b[0] |= 0x04; b[17] ^= 0x40; });
+  // NO_CRC: refused unless the frame came over a datagram link; then the CRC field must be zero.
+  const noCrc = bad((b) => { b[0] |= 0x04; b[17] ^= 0x40; b.fill(0, b.length - 4); });
   t.is(codec.decode(noCrc, f), 'no-crc');
   t.is(codec.decode(noCrc, f, true, true), 'ok');
+  // Issue 11 defect 8: a NO_CRC frame with a non-zero CRC field is dropped ('crc'), whichever byte.
+  for (let i = 1; i <= 4; i++) {
+    const withField = noCrc.slice();
+    withField[withField.length - i] = 0x5a;
+    t.is(codec.decode(withField, f, true, true), 'crc', `CRC byte ${String(4 - i)} set`);
+  }
   t.is(f.flags, 0, 'NO_CRC is a link matter, not a frame field');
   t.is(f.payload[1], 2 ^ 0x40);
   const sealed = good.slice();

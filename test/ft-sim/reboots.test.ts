@@ -39,17 +39,22 @@ for (const topology of ['ring', 'full']) {
     const r = await ftLaplace({ n: 64, iters: 60, spares: '2', topology, link: lossy, seed: '5', fault: ['reboot:1@50ms'], maxVirtual: '60s', maxWallMs: 120_000 });
     t.true(r.s.ok, r.s.reason);
     t.is(r.digest, expectedDigest(64, 60));
-    t.true(r.s.recoveries.some((x) => x.failed.includes(1) && x.replacements.some((n) => n >= 4)));
+    // Its rank goes to a spare, or back to the board itself when it rejoins before the plan is
+    // made (end-to-end delivery lets it: docs/FT.md §13); either way the run never stops with
+    // "no spare is available".
+    t.true(r.s.recoveries.some((x) => x.failed.includes(1) && (x.replacements.length === 0 || x.replacements.some((n) => n >= 4))), JSON.stringify(r.s.recoveries));
   });
 }
 
-test('star: after the hub dies the boards say the spares are unreachable, not that none is available', async (t) => {
+test('star: after the hub dies the boards say the spares are unreachable (or that they are cut off), not that none is available', async (t) => {
   const r = await ftLaplace({ n: 64, iters: 60, spares: '2', topology: 'star', link: lossy, seed: '5', fault: ['crash:0@500ms'], maxVirtual: '60s', maxWallMs: 120_000 });
   t.false(r.s.ok);
   const stops = r.s.boards.filter((b) => b.haltReason !== undefined && b.node !== 0).map((b) => b.haltReason!);
   t.true(stops.length > 0, r.s.reason);
   for (const why of stops) {
-    t.regex(why, /unreachable/, why);
+    // With the quorum rule (docs/FT.md §6) a leaf cut off from the majority halts itself saying
+    // so; a board that still decides names the spares unreachable.
+    t.regex(why, /unreachable|cut off from the majority/, why);
     t.notRegex(why, /no spare is available/);
   }
 });

@@ -39,7 +39,7 @@ export class Crc32 {
     const all = new Int32Array(256 * n);
     for (let i = 0; i < 256; i++) {
       let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? POLY_REFLECTED ^ (c >>> 1) : c >>> 1;
+      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? POLY_REFLECTED ^ (c >>> 1) : c >>> 1;
       all[i] = c;
     }
     // Table s folds a byte that is s positions further from the end of the 8-byte block.
@@ -71,7 +71,7 @@ export class Crc32 {
       const t1 = this.t1, t2 = this.t2, t3 = this.t3, t4 = this.t4, t5 = this.t5, t6 = this.t6, t7 = this.t7;
       // Bytes up to a 4-byte boundary of the buffer, so the rest can be read as Int32 words.
       while (((bytes.byteOffset + i) & 3) !== 0) c = t0[(c ^ bytes[i++]) & 0xff] ^ (c >>> 8);
-      const words = ((end - i) >> 3) << 1;
+      const words = ((end - i) >>> 3) << 1;
       const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
       let d = 0;
       for (let j = 0; j < words; j += 2) {

@@ -64,6 +64,40 @@ export class Crc32 {
   /** CRC-32 of bytes[start, end), as an unsigned 32-bit number. */
   compute(bytes: Uint8Array, start = 0, end = bytes.length): number {
     if (this.native !== undefined) return this.native(bytes, start, end);
+    return (this.fold(bytes, start, end) ^ -1) >>> 0;
+  }
+
+  /** The final CRC as a 32-bit pattern (native: unsigned; tables: signed). Only `& 0xff` and `>>>` touch it. */
+  private final(bytes: Uint8Array, start: number, end: number): number {
+    return this.native !== undefined ? this.native(bytes, start, end) : this.fold(bytes, start, end) ^ -1;
+  }
+
+  /**
+   * Write the CRC-32 of bytes[start, end) little-endian at bytes[at, at + 4). Byte by byte from
+   * the signed register: no value above 2^31 is ever formed, which 32-bit-integer Lua builds
+   * and NodeMCU's `bit` module cannot take as an operand.
+   */
+  store(bytes: Uint8Array, start: number, end: number, at: number): void {
+    const c = this.final(bytes, start, end);
+    bytes[at] = c & 0xff;
+    bytes[at + 1] = (c >>> 8) & 0xff;
+    bytes[at + 2] = (c >>> 16) & 0xff;
+    bytes[at + 3] = (c >>> 24) & 0xff;
+  }
+
+  /** Whether bytes[at, at + 4) holds the CRC-32 of bytes[start, end) (little-endian), compared byte by byte. */
+  matches(bytes: Uint8Array, start: number, end: number, at: number): boolean {
+    const c = this.final(bytes, start, end);
+    return (
+      bytes[at] === (c & 0xff) &&
+      bytes[at + 1] === ((c >>> 8) & 0xff) &&
+      bytes[at + 2] === ((c >>> 16) & 0xff) &&
+      bytes[at + 3] === ((c >>> 24) & 0xff)
+    );
+  }
+
+  /** The CRC register after bytes[start, end), before the final xor (a signed 32-bit integer). */
+  private fold(bytes: Uint8Array, start: number, end: number): number {
     const t0 = this.t0;
     let c = -1;
     let i = start;
@@ -82,6 +116,6 @@ export class Crc32 {
       i += words << 2;
     }
     while (i < end) c = t0[(c ^ bytes[i++]) & 0xff] ^ (c >>> 8);
-    return (c ^ -1) >>> 0;
+    return c;
   }
 }

@@ -1,0 +1,2 @@
+// placeholder entry, replaced below
+export {};

@@ -14,7 +14,7 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const configPath = join(root, 'tsconfig.lua.json');
 
 /** Globals the prelude defines, which TSTL reports as unsupported but emits as calls on a global table. */
-const PROVIDED = ['Math.imul', 'Math.clz32', 'Object.freeze', 'Object.getPrototypeOf', 'JSON.parse', 'JSON.stringify'];
+const PROVIDED = ['Math.imul', 'Math.clz32', 'Object.freeze', 'Object.getPrototypeOf', 'JSON.parse', 'JSON.stringify', 'string.lastIndexOf'];
 
 /** TSTL's import paths: `./x.js` is `./x.lua.ts` when that variant exists, else `./x.ts`. */
 const resolvePlugin = {

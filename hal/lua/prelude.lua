@@ -84,11 +84,186 @@ function Math.clz32(_, x)
   while x < 2147483648 do x = x * 2; n = n + 1 end
   return n
 end
+function string.lastIndexOf(s, sub)
+  local at, from = -1, 1
+  while true do
+    local i = string.find(s, sub, from, true)
+    if i == nil then return at end
+    at, from = i - 1, i + 1
+  end
+end
 Object = Object or {}
 function Object.freeze(_, o) return o end
 function Object.getPrototypeOf(_, o)
   local mt = getmetatable(o)
   return mt
+end
+
+-- ---------------------------------------------------------------- 64-bit scalars (src/mcapi/u64.lua.ts)
+-- Lua 5.3 with 64-bit integers: native split and join (compiled at run time: 5.1 cannot parse
+-- the operators). Absent elsewhere, where u64.lua.ts works with doubles up to 2^53-1.
+if math.type ~= nil and math.maxinteger ~= nil and math.maxinteger > 2147483647 then
+  mcdsm_u64 = load([[
+    local mtype = math.type
+    return {
+      isInteger = function(v) return mtype(v) == "integer" end,
+      split = function(v) return { (v >> 32) & 0xFFFFFFFF, v & 0xFFFFFFFF } end,
+      join = function(hi, lo) return (math.tointeger(hi) << 32) | math.tointeger(lo) end,
+    }
+  ]])()
+end
+
+-- ---------------------------------------------------------------- JSON
+-- JSON.stringify / JSON.parse for what the runtime exchanges (boot config, app results):
+-- tables with keys 1..n are arrays, other tables objects. Lua tables keep no key order, so
+-- object keys come out sorted (JavaScript keeps insertion order): readers must parse, not
+-- compare text. An empty table is written as [].
+JSON = {}
+do
+  local fmt, byte, char, sub = string.format, string.byte, string.char, string.sub
+  local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
+  local function quote(s)
+    return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or fmt('\\u%04x', byte(c)) end) .. '"'
+  end
+  local encode
+  function encode(v, out)
+    local t = type(v)
+    if v == nil then out[#out + 1] = "null"
+    elseif t == "boolean" then out[#out + 1] = v and "true" or "false"
+    elseif t == "number" then
+      if v ~= v or v == math.huge or v == -math.huge then out[#out + 1] = "null" else out[#out + 1] = tostring(v) end
+    elseif t == "string" then out[#out + 1] = quote(v)
+    elseif t == "table" then
+      local n = rawget(v, "length") == nil and #v or 0
+      local mt = getmetatable(v)
+      if mt ~= nil and rawget(mt, "____typed") then
+        out[#out + 1] = "{"
+        for i = 0, v.length - 1 do
+          if i > 0 then out[#out + 1] = "," end
+          out[#out + 1] = '"' .. i .. '":' .. tostring(v[i])
+        end
+        out[#out + 1] = "}"
+      elseif n > 0 or next(v) == nil then
+        out[#out + 1] = "["
+        for i = 1, n do
+          if i > 1 then out[#out + 1] = "," end
+          if type(v[i]) == "function" then out[#out + 1] = "null" else encode(v[i], out) end
+        end
+        out[#out + 1] = "]"
+      else
+        local keys = {}
+        for k, x in pairs(v) do
+          if type(k) == "string" and type(x) ~= "function" then keys[#keys + 1] = k end
+        end
+        table.sort(keys)
+        out[#out + 1] = "{"
+        for i, k in ipairs(keys) do
+          if i > 1 then out[#out + 1] = "," end
+          out[#out + 1] = quote(k) .. ":"
+          encode(v[k], out)
+        end
+        out[#out + 1] = "}"
+      end
+    else
+      out[#out + 1] = "null"
+    end
+  end
+  function JSON.stringify(_, v)
+    if type(v) == "function" then return nil end
+    local out = {}
+    encode(v, out)
+    return table.concat(out)
+  end
+
+  local function fail(s, i, what)
+    error({ name = "SyntaxError", message = "JSON.parse: " .. what .. " at position " .. (i - 1) }, 0)
+  end
+  local function ws(s, i)
+    return s:find("[^ \t\r\n]", i) or #s + 1
+  end
+  local value
+  local function str(s, i)
+    local parts, j = {}, i + 1
+    while true do
+      local c = sub(s, j, j)
+      if c == "" then fail(s, j, "unterminated string") end
+      if c == '"' then return table.concat(parts), j + 1 end
+      if c == "\\" then
+        local e = sub(s, j + 1, j + 1)
+        local map = { b = "\b", f = "\f", n = "\n", r = "\r", t = "\t", ['"'] = '"', ["\\"] = "\\", ["/"] = "/" }
+        if map[e] then parts[#parts + 1] = map[e]; j = j + 2
+        elseif e == "u" then
+          local cp = tonumber(sub(s, j + 2, j + 5), 16)
+          if cp == nil then fail(s, j, "bad \\u escape") end
+          j = j + 6
+          if cp >= 0xD800 and cp <= 0xDBFF and sub(s, j, j + 1) == "\\u" then
+            local lo = tonumber(sub(s, j + 2, j + 5), 16)
+            if lo and lo >= 0xDC00 and lo <= 0xDFFF then cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00); j = j + 6 end
+          end
+          if cp < 0x80 then parts[#parts + 1] = char(cp)
+          elseif cp < 0x800 then parts[#parts + 1] = char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64)
+          elseif cp < 0x10000 then parts[#parts + 1] = char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+          else parts[#parts + 1] = char(0xF0 + math.floor(cp / 262144), 0x80 + math.floor(cp / 4096) % 64, 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64) end
+        else fail(s, j, "bad escape") end
+      else
+        local k = s:find('["\\]', j) or #s + 1
+        parts[#parts + 1] = sub(s, j, k - 1)
+        j = k
+      end
+    end
+  end
+  function value(s, i)
+    i = ws(s, i)
+    local c = sub(s, i, i)
+    if c == "{" then
+      local o = {}
+      i = ws(s, i + 1)
+      if sub(s, i, i) == "}" then return o, i + 1 end
+      while true do
+        i = ws(s, i)
+        if sub(s, i, i) ~= '"' then fail(s, i, "expected a key") end
+        local k
+        k, i = str(s, i)
+        i = ws(s, i)
+        if sub(s, i, i) ~= ":" then fail(s, i, "expected ':'") end
+        o[k], i = value(s, i + 1)
+        i = ws(s, i)
+        local d = sub(s, i, i)
+        if d == "}" then return o, i + 1 end
+        if d ~= "," then fail(s, i, "expected ',' or '}'") end
+        i = i + 1
+      end
+    elseif c == "[" then
+      local a, n = {}, 0
+      i = ws(s, i + 1)
+      if sub(s, i, i) == "]" then return a, i + 1 end
+      while true do
+        n = n + 1
+        a[n], i = value(s, i)
+        i = ws(s, i)
+        local d = sub(s, i, i)
+        if d == "]" then return a, i + 1 end
+        if d ~= "," then fail(s, i, "expected ',' or ']'") end
+        i = i + 1
+      end
+    elseif c == '"' then return str(s, i)
+    elseif sub(s, i, i + 3) == "true" then return true, i + 4
+    elseif sub(s, i, i + 4) == "false" then return false, i + 5
+    elseif sub(s, i, i + 3) == "null" then return nil, i + 4
+    else
+      local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", i)
+      if num == nil or num == "" then fail(s, i, "unexpected character") end
+      local v = tonumber(num)
+      if v == nil then fail(s, i, "bad number") end
+      -- JSON numbers are doubles in JavaScript; integral ones stay integers here (5.3).
+      return v, i + #num
+    end
+  end
+  function JSON.parse(_, text)
+    local v, i = value(text, 1)
+    if ws(text, i) <= #text then fail(text, i, "unexpected trailing text") end
+    return v
+  end
 end
 
 -- ---------------------------------------------------------------- typed arrays
@@ -365,17 +540,23 @@ function rejectP(p, e)
 end
 
 -- The resolving functions of a promise (CreateResolvingFunctions): one of them, once.
+-- TSTL calls them with a self argument (`resolve(nil, v)`) when it sees the library's type,
+-- without one (`resolve(v)`) once they were stored under a project function type: both work.
+local function argument(...)
+  if select("#", ...) >= 2 then return (select(2, ...)) end
+  return (...)
+end
 local function resolvingFunctions(p)
   local done = false
-  local function res(_, v)
+  local function res(...)
     if done then return end
     done = true
-    resolveWith(p, v)
+    resolveWith(p, argument(...))
   end
-  local function rej(_, e)
+  local function rej(...)
     if done then return end
     done = true
-    rejectP(p, e)
+    rejectP(p, argument(...))
   end
   return res, rej
 end

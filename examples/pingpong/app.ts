@@ -110,7 +110,7 @@ async function run(ctx: AppContext): Promise<AppValue> {
     if (p.length !== want.length) throw new Error(`packet ${s} from rank ${prev}: ${p.length} bytes, expected ${want.length}`);
     for (let i = 0; i < p.length; i++) {
       if (p[i] !== want[i]) throw new Error(`packet ${s} from rank ${prev}: byte ${i} is ${p[i]}, expected ${want[i]}`);
-      checksum = (checksum * 33 + p[i]!) >>> 0;
+      checksum = (checksum * 33 + p[i]!) % 4294967296;
     }
     pktBytes += p.length;
     m.pktRelease(p);

@@ -623,10 +623,12 @@ function Promise.prototype.finally(self, onFinally)
   if type(onFinally) ~= "function" then return self["then"](self, onFinally, onFinally) end
   return self["then"](self,
     function(_, v)
-      return Promise.resolve(onFinally(nil))["then"](Promise.resolve(nil), function() return v end)
+      local p = Promise.resolve(onFinally(nil))
+      return p["then"](p, function() return v end)
     end,
     function(_, e)
-      return Promise.resolve(onFinally(nil))["then"](Promise.resolve(nil), function() error(e, 0) end)
+      local p = Promise.resolve(onFinally(nil))
+      return p["then"](p, function() error(e, 0) end)
     end)
 end
 

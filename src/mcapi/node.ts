@@ -747,7 +747,7 @@ export class McapiNode {
       const hooks: (() => void)[] = [];
       const detach = (): void => {
         for (let i = 0; i < reqs.length; i++) {
-          const ws = reqs[i]!._waiters;
+          const ws: (() => void)[] | null = reqs[i]!._waiters;
           if (ws === null) continue;
           const k = ws.indexOf(hooks[i]!);
           if (k >= 0) ws.splice(k, 1);
@@ -777,7 +777,11 @@ export class McapiNode {
       for (let i = 0; i < reqs.length; i++) {
         const hook = (): void => report(i);
         hooks.push(hook);
-        (reqs[i]!._waiters ??= []).push(hook);
+        // Not `(r._waiters ??= []).push(hook)`: typescript-to-lua emits that as a field call.
+        const r = reqs[i]!;
+        const ws: (() => void)[] = r._waiters ?? [];
+        ws.push(hook);
+        r._waiters = ws;
       }
       const onTimeout = (): void => {
         timer = -1;

@@ -11,6 +11,7 @@
  * epoch, and its results count only while the run is active.
  */
 import type { Hal, LogLevel } from './hal.js';
+import { withGetter } from './util/next-id.js';
 import type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
 import { appArgsError } from './app-options.js';
@@ -244,7 +245,7 @@ export class BoardRuntime implements ConsoleTarget {
     // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
     const scope = this.mcapi.openScope();
     run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
-    return {
+    const ctx: Omit<AppContext, 'rpc'> = {
       domain: c.domain,
       node: c.node,
       rank: run.rank,
@@ -253,9 +254,6 @@ export class BoardRuntime implements ConsoleTarget {
       mcapi: scope.mcapi,
       dsm: () => (dsm ??= this.openRunDsm(run, map, content)),
       nodeOfRank: (rank) => map[rank] ?? -1,
-      get rpc() {
-        return (rpc ??= openRpc());
-      },
       ft,
       now: () => hal.now(),
       // A superseded run's timers never wake it: its main stops where it stands.
@@ -273,6 +271,7 @@ export class BoardRuntime implements ConsoleTarget {
       },
       random: () => hal.random(),
     };
+    return withGetter(ctx, 'rpc', () => (rpc ??= openRpc()));
   }
 
   /**
@@ -359,7 +358,7 @@ export class BoardRuntime implements ConsoleTarget {
     const c = this.config;
     let rpc: RpcLayer | null = null;
     const openRpc = (): RpcLayer => this.openRpc();
-    return {
+    const ctx: Omit<AppContext, 'rpc'> = {
       domain: c.domain,
       node: c.node,
       rank: c.rank,
@@ -368,15 +367,13 @@ export class BoardRuntime implements ConsoleTarget {
       mcapi: this.mcapi,
       dsm: () => (this.dsmOpening ??= this.openDsm()),
       nodeOfRank: (rank) => rank,
-      get rpc() {
-        return (rpc ??= openRpc());
-      },
       now: () => hal.now(),
       sleep: (ms) => new Promise((resolve) => hal.setTimer(ms, resolve)),
       log: (level, message) => this.log(level, message),
       event: (name, value) => hal.event(name, value),
       random: () => hal.random(),
     };
+    return withGetter(ctx, 'rpc', () => (rpc ??= openRpc()));
   }
 
   /** The remote-call layer of a run (options.rpc: its limits, docs/RPC.md). */

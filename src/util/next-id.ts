@@ -18,3 +18,12 @@ export function filledArray<T>(n: number, value: T): T[] {
   for (let i = 0; i < n; i++) out.push(value);
   return out;
 }
+
+/**
+ * `obj` with a getter `key` (what `{ get key() { ... } }` writes): typescript-to-lua does not
+ * compile accessors in object literals, and defineProperty is the same object on every engine.
+ */
+export function withGetter<T extends object, K extends string, V>(obj: T, key: K, get: () => V): T & { readonly [P in K]: V } {
+  Object.defineProperty(obj, key, { get, enumerable: true, configurable: true });
+  return obj as T & { readonly [P in K]: V };
+}

@@ -13,7 +13,8 @@ export type CrcSlices = 1 | 8;
 export class Crc32 {
   private readonly t0: number[] = [];
 
-  constructor(slices: CrcSlices = 8) {
+  // `native`: no native byte helpers on Lua targets; accepted so FrameCodec builds the same way.
+  constructor(slices: CrcSlices = 8, _native?: unknown) {
     if (slices !== 1 && slices !== 8) throw new RangeError(`Crc32 slices must be 1 or 8, got ${String(slices)}`);
     for (let i = 0; i < 256; i++) {
       let c = i;

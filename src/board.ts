@@ -12,6 +12,7 @@
  */
 import type { Hal, LogLevel } from './hal.js';
 import { withGetter } from './util/next-id.js';
+import { allDigits, isSpace } from './console/chars.js';
 import type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
 import { appArgsError } from './app-options.js';
@@ -65,14 +66,32 @@ function errorText(e: unknown): string {
   const stack: unknown = e.stack;
   if (typeof stack === 'string') {
     for (const line of stack.split('\n')) {
-      const m = /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/.exec(line);
-      if (m !== null && places.length < ERROR_FRAMES) places.push(m[1]!);
+      const place = framePlace(line);
+      if (place !== null && places.length < ERROR_FRAMES) places.push(place);
     }
   }
   return `${e.name}: ${e.message}${places.length > 0 ? ` (at ${places.join(', ')})` : ''}`;
 }
 
 export type AppState = 'waiting' | 'running' | 'done' | 'failed' | 'spare';
+
+/**
+ * `file:line[:column]` of a stack line ending in `(file:line[:column])`, or null (what
+ * /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/ matched; no regular expression: the Lua build has none).
+ */
+function framePlace(line: string): string | null {
+  const t = line.trimEnd();
+  if (!t.endsWith(')')) return null;
+  const open = t.lastIndexOf('(');
+  if (open < 0) return null;
+  const inner = t.slice(open + 1, t.length - 1);
+  for (let i = 0; i < inner.length; i++) if (isSpace(inner.charCodeAt(i)) || inner.charAt(i) === ')') return null;
+  const parts = inner.split(':');
+  const n = parts.length;
+  if (n >= 3 && allDigits(parts[n - 1]!) && allDigits(parts[n - 2]!) && parts.slice(0, n - 2).join(':').length > 0) return inner;
+  if (n >= 2 && allDigits(parts[n - 1]!) && parts.slice(0, n - 1).join(':').length > 0) return inner;
+  return null;
+}
 
 export class BoardRuntime implements ConsoleTarget {
   readonly node: number;

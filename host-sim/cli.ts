@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<app>', 'your app (./app.ts, a folder, a package) or a built-in one (pingpong, examples/laplace)')
     .option('--boards <n>', 'working boards', '4')
     .option('--spares <k>', 'standby spare boards', '0')
-    .addOption(new Option('--engine <engine>', 'xs: each board an XS process; node: in-process V8; moddable: a Moddable-lin firmware process (real time); mixed; or one per board, spares last: xs,xs,moddable,...').default('xs'))
+    .addOption(new Option('--engine <engine>', 'xs: each board an XS process; node: in-process V8; moddable: a Moddable-lin firmware process (real time); lua51/lua53: a lua5.x process; mixed; or one per board, spares last: xs,xs,moddable,...').default('xs'))
     .option('--attach <board=device>', 'a board outside the simulator: <board>=<link device>[+<device>...][,console=<device>][,baud=<rate>] (repeatable)', collect, [])
     .option('--topology <kind>', 'line | ring | star | full | <file.json>', 'ring')
     .option('--link <spec>', 'link model: uart:BAUD | udp | ideal [,latency=..,loss=..,corrupt=..,reorder=..]', 'uart:921600')
@@ -86,10 +86,10 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('conformance')
     .description('run the MCAPI conformance suite on simulated boards')
-    .addOption(new Option('--engine <engine>', 'xs, node or moddable (three Moddable-lin firmware processes on pty UARTs)').choices(['xs', 'node', 'moddable']).default('node'))
+    .addOption(new Option('--engine <engine>', 'xs, node, moddable (three Moddable-lin firmware processes on pty UARTs), lua51 or lua53').choices(['xs', 'node', 'moddable', 'lua51', 'lua53']).default('node'))
     .option('--case <substring>', 'only cases whose name contains this')
     .option('--json', 'print a JSON summary as the last line')
-    .action(async (flags: { engine: 'xs' | 'node' | 'moddable'; case?: string; json?: boolean }) => {
+    .action(async (flags: { engine: 'xs' | 'node' | 'moddable' | 'lua51' | 'lua53'; case?: string; json?: boolean }) => {
       const { conformanceCommand } = await import('./commands/conformance.js');
       code = await conformanceCommand(flags);
     });

@@ -10,6 +10,7 @@ const steps = [
   ['board code without host globals (tsc)', 'npx', ['tsc', '-p', 'tsconfig.src.json']],
 ];
 if (existsSync('rollup.config.mjs')) steps.push(['XS bundles (rollup)', 'npx', ['rollup', '-c', '--silent']]);
+if (existsSync('tsconfig.lua.json')) steps.push(['Lua 5.1 and 5.3 (typescript-to-lua, scripts/build-lua.mjs)', 'node', ['scripts/build-lua.mjs']]);
 if (existsSync('hal/moddable/tsconfig.json')) steps.push(['Moddable HAL against @moddable/typings (tsc)', 'npx', ['tsc', '-p', 'hal/moddable/tsconfig.json']]);
 
 for (const [name, cmd, args] of steps) {

@@ -113,7 +113,7 @@ export interface App {
    * `mcdsm campaign` then faults its compute boards at the stages of calls (docs/RPC.md).
    */
   readonly rpc?: boolean;
-  main(ctx: AppContext): Promise<AppValue>;
+  main(this: void, ctx: AppContext): Promise<AppValue>;
 }
 
 /**
@@ -123,5 +123,5 @@ export interface App {
 export interface RawApp {
   readonly name: string;
   readonly raw: true;
-  start(hal: Hal, config: BoardConfig): void;
+  start(this: void, hal: Hal, config: BoardConfig): void;
 }

@@ -11,6 +11,8 @@
  * epoch, and its results count only while the run is active.
  */
 import type { Hal, LogLevel } from './hal.js';
+import { withGetter } from './util/next-id.js';
+import { allDigits, isSpace } from './console/chars.js';
 import type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
 import { checkBoardConfig, type BoardConfig } from './config.js';
 import { appArgsError } from './app-options.js';
@@ -64,14 +66,32 @@ function errorText(e: unknown): string {
   const stack: unknown = e.stack;
   if (typeof stack === 'string') {
     for (const line of stack.split('\n')) {
-      const m = /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/.exec(line);
-      if (m !== null && places.length < ERROR_FRAMES) places.push(m[1]!);
+      const place = framePlace(line);
+      if (place !== null && places.length < ERROR_FRAMES) places.push(place);
     }
   }
   return `${e.name}: ${e.message}${places.length > 0 ? ` (at ${places.join(', ')})` : ''}`;
 }
 
 export type AppState = 'waiting' | 'running' | 'done' | 'failed' | 'spare';
+
+/**
+ * `file:line[:column]` of a stack line ending in `(file:line[:column])`, or null (what
+ * /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/ matched; no regular expression: the Lua build has none).
+ */
+function framePlace(line: string): string | null {
+  const t = line.trimEnd();
+  if (!t.endsWith(')')) return null;
+  const open = t.lastIndexOf('(');
+  if (open < 0) return null;
+  const inner = t.slice(open + 1, t.length - 1);
+  for (let i = 0; i < inner.length; i++) if (isSpace(inner.charCodeAt(i)) || inner.charAt(i) === ')') return null;
+  const parts = inner.split(':');
+  const n = parts.length;
+  if (n >= 3 && allDigits(parts[n - 1]!) && allDigits(parts[n - 2]!) && parts.slice(0, n - 2).join(':').length > 0) return inner;
+  if (n >= 2 && allDigits(parts[n - 1]!) && parts.slice(0, n - 1).join(':').length > 0) return inner;
+  return null;
+}
 
 export class BoardRuntime implements ConsoleTarget {
   readonly node: number;
@@ -244,7 +264,7 @@ export class BoardRuntime implements ConsoleTarget {
     // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
     const scope = this.mcapi.openScope();
     run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
-    return {
+    const ctx: Omit<AppContext, 'rpc'> = {
       domain: c.domain,
       node: c.node,
       rank: run.rank,
@@ -253,9 +273,6 @@ export class BoardRuntime implements ConsoleTarget {
       mcapi: scope.mcapi,
       dsm: () => (dsm ??= this.openRunDsm(run, map, content)),
       nodeOfRank: (rank) => map[rank] ?? -1,
-      get rpc() {
-        return (rpc ??= openRpc());
-      },
       ft,
       now: () => hal.now(),
       // A superseded run's timers never wake it: its main stops where it stands.
@@ -273,6 +290,7 @@ export class BoardRuntime implements ConsoleTarget {
       },
       random: () => hal.random(),
     };
+    return withGetter(ctx, 'rpc', () => (rpc ??= openRpc()));
   }
 
   /**
@@ -359,7 +377,7 @@ export class BoardRuntime implements ConsoleTarget {
     const c = this.config;
     let rpc: RpcLayer | null = null;
     const openRpc = (): RpcLayer => this.openRpc();
-    return {
+    const ctx: Omit<AppContext, 'rpc'> = {
       domain: c.domain,
       node: c.node,
       rank: c.rank,
@@ -368,15 +386,13 @@ export class BoardRuntime implements ConsoleTarget {
       mcapi: this.mcapi,
       dsm: () => (this.dsmOpening ??= this.openDsm()),
       nodeOfRank: (rank) => rank,
-      get rpc() {
-        return (rpc ??= openRpc());
-      },
       now: () => hal.now(),
       sleep: (ms) => new Promise((resolve) => hal.setTimer(ms, resolve)),
       log: (level, message) => this.log(level, message),
       event: (name, value) => hal.event(name, value),
       random: () => hal.random(),
     };
+    return withGetter(ctx, 'rpc', () => (rpc ??= openRpc()));
   }
 
   /** The remote-call layer of a run (options.rpc: its limits, docs/RPC.md). */

@@ -50,9 +50,13 @@ export function describeError(e: unknown): string {
 
 function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v.toString()}n`;
-  if (v instanceof Uint8Array) return `[${Array.prototype.join.call(v.subarray(0, 16), ',')}${v.length > 16 ? ',...' : ''}] (${String(v.length)} bytes)`;
+  if (v instanceof Uint8Array) {
+    const head: number[] = [];
+    for (let i = 0; i < v.length && i < 16; i++) head.push(v[i]!);
+    return `[${head.join(',')}${v.length > 16 ? ',...' : ''}] (${String(v.length)} bytes)`;
+  }
   if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => show(x)).join(',')}]`;
   return String(v);
 }
 

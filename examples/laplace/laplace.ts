@@ -192,7 +192,7 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
       if (pause === undefined) digestInto(sha, band);
       else {
         // Hashing a value (SHA-256 in XS: about 190 units per byte) costs some 16 sweep steps.
-        const hashSlice = Math.max(1, slice >> 4);
+        const hashSlice = Math.max(1, slice >>> 4);
         for (let i = 0; i < band.length; i += hashSlice) {
           if (i > 0) await pause();
           digestInto(sha, band.subarray(i, i + hashSlice));

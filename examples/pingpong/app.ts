@@ -23,12 +23,23 @@ interface Options {
   maxPacket: number;
 }
 
+/** `--max-packet` -> `maxPacket` (no regular expressions: the Lua build has none). */
+function camelOption(key: string): string {
+  const words = (key.startsWith('--') ? key.slice(2) : key).split('-');
+  let out = words[0] ?? '';
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    out += w.length > 0 ? w.charAt(0).toUpperCase() + w.slice(1) : '-';
+  }
+  return out;
+}
+
 function parseOptions(args: readonly string[]): Options {
   const o: Options = { rounds: 5, packets: 8, scalars: 8, maxPacket: 1024 };
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i];
     const v = Number(args[i + 1]);
-    const name = key === undefined ? '' : key.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const name = key === undefined ? '' : camelOption(key);
     if (!(name in o) || !Number.isInteger(v) || v < 0) {
       throw new Error(`pingpong: bad option ${String(key)} ${String(args[i + 1])} (use --rounds N --packets N --scalars N --max-packet BYTES)`);
     }
@@ -99,7 +110,7 @@ async function run(ctx: AppContext): Promise<AppValue> {
     if (p.length !== want.length) throw new Error(`packet ${s} from rank ${prev}: ${p.length} bytes, expected ${want.length}`);
     for (let i = 0; i < p.length; i++) {
       if (p[i] !== want[i]) throw new Error(`packet ${s} from rank ${prev}: byte ${i} is ${p[i]}, expected ${want[i]}`);
-      checksum = (checksum * 33 + p[i]!) >>> 0;
+      checksum = (checksum * 33 + p[i]!) % 4294967296;
     }
     pktBytes += p.length;
     m.pktRelease(p);
@@ -113,12 +124,12 @@ async function run(ctx: AppContext): Promise<AppValue> {
   await m.sclConnect(sclOut, nextSclIn, LOOKUP_MS);
   const [stx, srx] = await Promise.all([m.sclSendOpen(sclOut, LOOKUP_MS), m.sclRecvOpen(sclIn, LOOKUP_MS)]);
   const sendingScalars = (async () => {
-    for (let s = 0; s < o.scalars; s++) await m.sclSendUint64(stx, (BigInt(ctx.rank) << 40n) | BigInt(s));
+    // rank * 2^40 + s, as exact 32-bit halves (the same on every engine, Lua included).
+    for (let s = 0; s < o.scalars; s++) await m.sclSendUint64Pair(stx, ctx.rank * 256, s);
   })();
   for (let s = 0; s < o.scalars; s++) {
-    const v = await m.sclRecvUint64(srx);
-    const want = (BigInt(prev) << 40n) | BigInt(s);
-    if (v !== want) throw new Error(`scalar ${s} from rank ${prev}: ${v}, expected ${want}`);
+    const [hi, lo] = await m.sclRecvUint64Pair(srx);
+    if (hi !== prev * 256 || lo !== s) throw new Error(`scalar ${s} from rank ${prev}: (${hi}, ${lo}), expected (${prev * 256}, ${s})`);
   }
   await sendingScalars;
 

@@ -83,8 +83,9 @@ export class DrivenHal implements Hal {
   private readonly timers = new Map<number, () => void>();
   // Zero-delay timers waiting for the end of the turn (runDeferred), in the order they were set:
   // parallel arrays from `soonHead` on (a cleared one leaves a null), `soonLive` of them live.
-  private readonly soonIds: number[] = [];
-  private readonly soonFns: ((() => void) | null)[] = [];
+  // Their length is soonIds.length: soonFns has holes under Lua, where `#` is unreliable.
+  private soonIds: number[] = [];
+  private soonFns: ((() => void) | null)[] = [];
   private soonHead = 0;
   private soonLive = 0;
   /** Bumped whenever the arrays are emptied, so a round in progress knows to stop. */
@@ -128,8 +129,9 @@ export class DrivenHal implements Hal {
     if (this.stopKind !== null) return id;
     if (delayMs <= 0 && !this.holdDeferred && !this.zeroDelayToHost) {
       // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
+      // By index, not push: soonFns may have holes (see above).
+      this.soonFns[this.soonIds.length] = fire;
       this.soonIds.push(id);
-      this.soonFns.push(fire);
       this.soonLive++;
       return id;
     }
@@ -142,7 +144,7 @@ export class DrivenHal implements Hal {
     if (this.soonLive > 0) {
       const i = this.soonIds.indexOf(id, this.soonHead);
       if (i >= 0) {
-        if (this.soonFns[i] !== null) {
+        if (this.soonFns[i] !== null && this.soonFns[i] !== undefined) {
           this.soonFns[i] = null;
           this.soonLive--;
         }
@@ -250,13 +252,13 @@ export class DrivenHal implements Hal {
       return false;
     }
     const fns = this.soonFns;
-    const end = fns.length;
+    const end = this.soonIds.length;
     const gen = this.soonGen;
     let ran = false;
     // A callback may empty the arrays (event(), hang(), halt()): the round ends there.
     for (let i = this.soonHead; i < end && this.soonGen === gen; i++) {
-      const fire = fns[i]!;
-      if (fire === null) continue;
+      const fire = fns[i];
+      if (fire === null || fire === undefined) continue;
       fns[i] = null;
       this.soonLive--;
       this.soonHead = i + 1;
@@ -307,9 +309,9 @@ export class DrivenHal implements Hal {
 
   /** Hand every waiting zero-delay timer to the host, due now. */
   private deferToHost(): void {
-    for (let i = this.soonHead; i < this.soonFns.length; i++) {
-      const fire = this.soonFns[i]!;
-      if (fire === null) continue;
+    for (let i = this.soonHead; i < this.soonIds.length; i++) {
+      const fire = this.soonFns[i];
+      if (fire === null || fire === undefined) continue;
       const id = this.soonIds[i]!;
       this.timers.set(id, fire);
       this.record({ kind: 'timer-set', id, at: this.time });
@@ -319,8 +321,8 @@ export class DrivenHal implements Hal {
 
   private clearSoon(): void {
     this.soonGen++;
-    this.soonIds.length = 0;
-    this.soonFns.length = 0;
+    this.soonIds = [];
+    this.soonFns = [];
     this.soonHead = 0;
     this.soonLive = 0;
   }

@@ -4,7 +4,7 @@
  */
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
 
-export type BoardEngine = 'v8' | 'xs';
+export type BoardEngine = 'v8' | 'xs' | 'lua51' | 'lua53';
 
 export interface BoardFigures {
   /** Batches stepped. */

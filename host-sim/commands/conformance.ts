@@ -5,7 +5,7 @@
  */
 import { runDomain } from '../sim/run.js';
 
-export type ConformanceEngine = 'xs' | 'node' | 'moddable';
+export type ConformanceEngine = 'xs' | 'node' | 'moddable' | 'lua51' | 'lua53';
 
 /** Wall-clock bound of a run on real (Moddable) boards: the suite takes seconds there. */
 const MODDABLE_MAX_MS = 120_000;

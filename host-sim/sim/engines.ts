@@ -15,6 +15,10 @@ export const ENGINES = {
   node: { clock: 'virtual', help: 'in-process V8 board' },
   /** A Moddable-`lin` process (the firmware on Moddable's own XS port), UARTs on ptys. */
   moddable: { clock: 'wall', help: 'Moddable-lin firmware process, UART links on ptys (real time)' },
+  /** A lua5.1 process (strict `bit`) running dist/lua/5.1, stepped through the driven HAL. */
+  lua51: { clock: 'virtual', help: 'Lua 5.1 (+bit) process stepped by the simulator' },
+  /** A lua5.3 process running dist/lua/5.3, stepped through the driven HAL. */
+  lua53: { clock: 'virtual', help: 'Lua 5.3 process stepped by the simulator' },
 } as const satisfies Record<string, { clock: 'virtual' | 'wall'; help: string }>;
 
 export type EngineName = keyof typeof ENGINES;

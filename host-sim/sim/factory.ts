@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeBoard } from '../../hal/node/node-board.js';
 import { XsBoard } from '../boards/xs-board.js';
+import { LuaBoard } from '../boards/lua-board.js';
 import { AttachedBoard } from '../boards/attached-board.js';
 import { ModdableBoard, type LinImage } from '../boards/moddable-board.js';
 import { linImage } from '../boards/moddable-image.js';
@@ -45,6 +46,9 @@ export interface FactoryOptions {
  * boards attached on serial devices. The task watchdog's per-board limit
  * (SimConfig.watchdog, handed over as `board.meteringLimit`) wins over the factory's.
  */
+/** The apps hal/lua/apps.ts compiles into the Lua board build. */
+const LUA_APPS: readonly string[] = ['pingpong', 'conformance', 'idle'];
+
 export function boardFactory(options: FactoryOptions = {}): BoardFactory {
   const xsOptions = (node: number, board: BoardOptions = {}) => {
     const limit = board.meteringLimit ?? options.meteringLimit;
@@ -65,6 +69,13 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
       runDir ??= mkdtempSync(join(tmpdir(), 'mcdsm-moddable-'));
       const dir = join(runDir, `board${node}-${Date.now().toString(36)}`);
       return new ModdableBoard(await image, dir, () => cleanup(dir));
+    }
+    if (engine === 'lua51' || engine === 'lua53') {
+      const app = options.app;
+      if (app !== undefined && !(app.resolved.kind === 'builtin' && LUA_APPS.includes(app.name))) {
+        throw new Error(`--engine ${engine}: Lua boards run the apps compiled into dist/lua (${LUA_APPS.join(', ')}), not ${app.name}`);
+      }
+      return new LuaBoard({ version: engine === 'lua51' ? '5.1' : '5.3', name: `board${node}` });
     }
     return simulated(engine, node, board);
   };

@@ -10,6 +10,7 @@
  * - lines the board writes on its own (log messages, notices) start with `#` and may appear
  *   between answers; readers skip them.
  */
+import { oneLine } from './chars.js';
 
 export const EOL = '\r\n';
 export const OK_LINE = 'OK';
@@ -26,13 +27,13 @@ export function isNoticeLine(line: string): boolean {
 
 /** Make an output line safe to print inside an answer: one line, never mistaken for a final or a notice line. */
 export function guardOutputLine(line: string): string {
-  let s = line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0 ? line.replace(/[\r\n]+/g, ' ') : line;
+  let s = line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0 ? oneLine(line) : line;
   if (isFinalLine(s) || s.startsWith('ERR') || isNoticeLine(s)) s = ' ' + s;
   return s;
 }
 
 /** An ERR reason on one line, never empty. */
 export function errLine(reason: string): string {
-  const r = reason.replace(/[\r\n]+/g, ' ').trim();
+  const r = oneLine(reason).trim();
   return ERR_PREFIX + (r.length > 0 ? r : 'error');
 }

@@ -3,6 +3,7 @@
  * sees arguments that passed their spec; anything else answers `ERR` before the handler runs,
  * which is what keeps a bad line from changing state.
  */
+import { allDigits, isIntText, isNumberText } from './chars.js';
 
 export type ArgSpec =
   /** A decimal integer in [min, max]. */
@@ -48,10 +49,6 @@ export class Args {
 /** The largest node id a console command accepts (255 is the broadcast address). */
 export const MAX_NODE = 254;
 
-// A fresh RegExp per use, not a module-level one: Moddable freezes preloaded modules, and XS
-// writes a RegExp's lastIndex when a test fails, which throws on a frozen RegExp.
-const isInt = (word: string): boolean => /^[-+]?\d+$/.test(word);
-const isNum = (word: string): boolean => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(word);
 
 export type ParseResult = { ok: true; args: Args } | { ok: false; reason: string };
 
@@ -67,13 +64,13 @@ function parseOne(a: ArgSpec, word: string): { ok: true; value: ArgValue } | { o
   const bad = (what: string): { ok: false; reason: string } => ({ ok: false, reason: `bad <${a.name}> '${word}': ${what}` });
   switch (a.kind) {
     case 'int': {
-      if (!isInt(word)) return bad(`expected an integer in ${rangeText(a.min, a.max)}`);
+      if (!isIntText(word)) return bad(`expected an integer in ${rangeText(a.min, a.max)}`);
       const v = Number(word);
       if (!(v >= a.min && v <= a.max)) return bad(`out of range ${rangeText(a.min, a.max)}`);
       return { ok: true, value: v };
     }
     case 'number': {
-      if (!isNum(word)) return bad(`expected a number in ${rangeText(a.min, a.max)}`);
+      if (!isNumberText(word)) return bad(`expected a number in ${rangeText(a.min, a.max)}`);
       const v = Number(word);
       if (!Number.isFinite(v) || !(v >= a.min && v <= a.max)) return bad(`out of range ${rangeText(a.min, a.max)}`);
       return { ok: true, value: v };
@@ -87,7 +84,7 @@ function parseOne(a: ArgSpec, word: string): { ok: true; value: ArgValue } | { o
       const parts = word.split(',');
       const ids: number[] = [];
       for (const p of parts) {
-        if (!/^\d+$/.test(p)) return bad(`expected node ids 0..${MAX_NODE} separated by commas`);
+        if (!allDigits(p)) return bad(`expected node ids 0..${MAX_NODE} separated by commas`);
         const id = Number(p);
         if (id > MAX_NODE) return bad(`node id ${p} out of range [0, ${MAX_NODE}]`);
         if (ids.indexOf(id) < 0) ids.push(id);

@@ -6,19 +6,16 @@
  * space, `=`, `"`, `\` or a control character is written in double quotes with `\"`, `\\`,
  * `\n`, `\r`, `\t` escapes, so a record always stays on one line.
  */
+import { isBareWord, isKeyText, keyChars } from './chars.js';
 
 export type ConsoleValue = string | number | boolean;
 export type ConsoleRecord = Readonly<Record<string, ConsoleValue>>;
 
-// A fresh RegExp per use, not a module-level one: Moddable freezes preloaded modules, and XS
-// writes a RegExp's lastIndex when a test fails, which throws on a frozen RegExp.
-const isKey = (k: string): boolean => /^[A-Za-z0-9_.\-/]+$/.test(k);
-const isWord = (v: string): boolean => /^[^\s="\\\x00-\x1f\x7f]+$/.test(v);
 
 export function formatValue(v: ConsoleValue): string {
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v !== v ? 'nan' : v > 0 ? 'inf' : '-inf';
-  if (isWord(v)) return v;
+  if (isBareWord(v)) return v;
   let out = '"';
   for (let i = 0; i < v.length; i++) {
     const ch = v[i] as string;
@@ -35,8 +32,8 @@ export function formatValue(v: ConsoleValue): string {
 
 /** Keys must be plain words; a key that is not becomes one (its odd characters replaced by `_`). */
 export function formatKey(k: string): string {
-  if (isKey(k)) return k;
-  const s = k.replace(/[^A-Za-z0-9_.\-/]/g, '_');
+  if (isKeyText(k)) return k;
+  const s = keyChars(k);
   return s.length > 0 ? s : '_';
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ArgSpec, Args } from './args.js';
 import type { ConsoleRecord } from './record.js';
+import { isCommandName } from './chars.js';
 
 /** Throw from a handler to answer `ERR <reason>`. Anything the handler printed is dropped. */
 export class ConsoleError extends Error {
@@ -57,9 +58,6 @@ interface Entry {
   reserved: string | null;
 }
 
-// A fresh RegExp per use, not a module-level one: Moddable freezes preloaded modules, and XS
-// writes a RegExp's lastIndex when a test fails, which throws on a frozen RegExp.
-const isCommandName = (name: string): boolean => /^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)?$/.test(name);
 
 export class CommandRegistry {
   private readonly entries = new Map<string, Entry>();

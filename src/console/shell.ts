@@ -16,6 +16,7 @@ import type { ConsoleTarget, NetFaultState } from './target.js';
 import { NO_NET_FAULTS } from './target.js';
 import { builtinCommands } from './builtin-commands.js';
 import { faultCommands } from './fault-commands.js';
+import { oneLine, splitSpaces } from './chars.js';
 
 export const DEFAULT_MAX_LINE = 256;
 export const DEFAULT_MAX_QUEUED = 8;
@@ -153,7 +154,7 @@ export class ConsoleShell implements ShellState {
   notice(text: string): void {
     if (this.stopped) return;
     const partial = this.assembler.echo ? this.assembler.pending : '';
-    const line = NOTICE_PREFIX + ' ' + text.replace(/[\r\n]+/g, ' ');
+    const line = NOTICE_PREFIX + ' ' + oneLine(text);
     // With echo on, the user's half-typed line is moved below the notice.
     this.io.write((partial.length > 0 ? EOL : '') + line + EOL + partial);
   }
@@ -195,7 +196,7 @@ export class ConsoleShell implements ShellState {
       return;
     }
     if (typeof text !== 'string') return this.answer([], text.rejected);
-    const words = text.trim().split(/\s+/);
+    const words = splitSpaces(text.trim());
     let name = (words[0] as string).toLowerCase();
     let rest = words.slice(1);
     if (this.registry.isGroup(name)) {

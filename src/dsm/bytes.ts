@@ -47,7 +47,7 @@ export function sameBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: numb
   const pb = b.byteOffset + bOff;
   if (n >= WIDE_MIN && ((pa ^ pb) & 3) === 0) {
     for (; i < n && ((pa + i) & 3) !== 0; i++) if (a[aOff + i] !== b[bOff + i]) return false;
-    const words = (n - i) >> 2;
+    const words = (n - i) >>> 2;
     const wa = new Int32Array(a.buffer, pa + i, words);
     const wb = new Int32Array(b.buffer, pb + i, words);
     for (let k = 0; k < words; k++) if (wa[k] !== wb[k]) return false;

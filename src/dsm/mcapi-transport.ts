@@ -173,14 +173,15 @@ export class McapiDsmTransport implements DsmTransport {
     while (this.inflight < this.sendSlots && this.queue.length > 0) {
       const { to, data } = this.queue.shift()!;
       this.inflight++;
-      let req: Request<number>;
+      let req: Request<number> | null = null;
       try {
         req = this.mcapi.msgSendI(this.ep, this.peers[to]!, data);
       } catch (e) {
         this.inflight--;
         this.sendFailed(to, e as Error);
-        continue;
       }
+      // Outside the catch: typescript-to-lua cannot `continue` out of a catch block.
+      if (req === null) continue;
       this.stats.sent++;
       this.mcapi.wait(req).then(
         () => this.sendDone(),

@@ -12,7 +12,7 @@ export class RangeList {
   constructor(private readonly lossyCap = 0) {}
 
   get count(): number {
-    return this.r.length >> 1;
+    return this.r.length >>> 1;
   }
 
   get empty(): boolean {
@@ -37,22 +37,22 @@ export class RangeList {
     const r = this.r;
     // First range whose end >= start (it may touch or overlap the new one).
     let lo = 0;
-    let hi = r.length >> 1;
+    let hi = r.length >>> 1;
     while (lo < hi) {
-      const mid = (lo + hi) >> 1;
+      const mid = (lo + hi) >>> 1;
       if (r[2 * mid + 1]! < start) lo = mid + 1;
       else hi = mid;
     }
     let j = lo;
     let s = start;
     let e = end;
-    while (j < r.length >> 1 && r[2 * j]! <= e) {
+    while (j < r.length >>> 1 && r[2 * j]! <= e) {
       if (r[2 * j]! < s) s = r[2 * j]!;
       if (r[2 * j + 1]! > e) e = r[2 * j + 1]!;
       j++;
     }
     r.splice(2 * lo, 2 * (j - lo), s, e);
-    const n = r.length >> 1;
+    const n = r.length >>> 1;
     if (this.lossyCap > 0 && n > this.lossyCap) this.mergeClosest();
     return n;
   }
@@ -85,7 +85,7 @@ export class RangeList {
     const r = this.r;
     let best = 1;
     let bestGap = Infinity;
-    for (let i = 1; i < r.length >> 1; i++) {
+    for (let i = 1; i < r.length >>> 1; i++) {
       const gap = r[2 * i]! - r[2 * i - 1]!;
       if (gap < bestGap) {
         bestGap = gap;

@@ -124,9 +124,9 @@ export class ReadChecker {
     let h = 0x811c9dc5 | 0;
     let i = start;
     while (i < end && (i & 3) !== 0) h = Math.imul(h ^ b[i++]!, 0x01000193);
-    const wEnd = end >> 2;
+    const wEnd = end >>> 2;
     const w = this.words;
-    for (let k = i >> 2; k < wEnd; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
+    for (let k = i >>> 2; k < wEnd; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
     if (wEnd << 2 > i) i = wEnd << 2;
     while (i < end) h = Math.imul(h ^ b[i++]!, 0x01000193);
     return h;

@@ -184,8 +184,8 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
   let wa: Uint32Array | null = null;
   let wb: Uint32Array | null = null;
   if (n >= 32 && (a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
-    wa = new Uint32Array(a.buffer, a.byteOffset, n >> 2);
-    wb = new Uint32Array(b.buffer, b.byteOffset, n >> 2);
+    wa = new Uint32Array(a.buffer, a.byteOffset, n >>> 2);
+    wb = new Uint32Array(b.buffer, b.byteOffset, n >>> 2);
   }
   const nw = wa === null ? 0 : wa.length;
   /** The first differing byte at or after `from` (n if none). */
@@ -196,7 +196,7 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
         if (a[i] !== b[i]) return i;
         i++;
       }
-      let w = i >> 2;
+      let w = i >>> 2;
       while (w < nw && wa[w] === wb[w]) w++;
       if ((w << 2) > i) i = w << 2;
     }
@@ -216,7 +216,7 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
         // Whole differing words may hide up to 3 + 3 equal bytes between two differing ones:
         // only a gap that merges those anyway lets the word loop decide alone.
         if (wa !== null && wb !== null && (j & 3) === 0 && gap >= 6) {
-          const w0 = j >> 2;
+          const w0 = j >>> 2;
           let w = w0;
           while (w < nw && wa[w] !== wb[w]) w++;
           if (w > w0) {

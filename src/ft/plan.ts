@@ -94,7 +94,7 @@ export function planRecovery(input: PlanInput): Plan {
       const lostBuddies = buddiesOf(map, rank, buddies);
       return {
         ok: false,
-        reason: `unrecoverable: checkpoint of rank ${rank} lost (node ${node} and its buddy ${lostBuddies.length === 1 ? 'node' : 'nodes'} ${lostBuddies.join(', ') || 'none'} failed)`,
+        reason: `unrecoverable: checkpoint of rank ${rank} lost (node ${node} and its buddy ${lostBuddies.length === 1 ? 'node' : 'nodes'} ${lostBuddies.length > 0 ? lostBuddies.join(', ') : 'none'} failed)`,
       };
     }
     let to = -1;

@@ -14,6 +14,7 @@
  * further sends fail; closing the send side leaves queued data receivable. The channel is
  * disconnected (the endpoints become plain endpoints again) at the second close.
  */
+import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import {
@@ -22,7 +23,8 @@ import {
 import { EndpointStatus, EndpointType } from './constants.js';
 import type { Request } from './request.js';
 import { Channel, Side } from './state.js';
-import type { EndpointState, RxPacket, RxWait, SendOp } from './state.js';
+import type { EndpointState, RxPacket, RxWait, ScalarValue, SendOp } from './state.js';
+import { u64Exact, u64Join } from './u64.js';
 import { McapiError, Status, isStatusCode } from './status.js';
 import type { StatusCode } from './status.js';
 import { ChanDir, ChanKind, McapiFrame, readU16, readU32, writeU16, writeU32 } from './wire.js';
@@ -88,7 +90,7 @@ export class ChannelEngine {
 
   private token(): number {
     const t = this.nextToken;
-    this.nextToken = (t + 1) >>> 0 || 1;
+    this.nextToken = nonZeroNext(t);
     return t;
   }
 
@@ -697,7 +699,7 @@ export class ChannelEngine {
       this.core.requests.succeed(req, rx.view, rx.view.length);
       return req;
     }
-    const w: RxWait = { req, width: 0, timer: -1 };
+    const w: RxWait = { req, width: 0, pair: false, timer: -1 };
     chan.rxWaiters.push(w);
     req._cancel = () => {
       const i = chan.rxWaiters.indexOf(w);
@@ -804,16 +806,33 @@ export class ChannelEngine {
     this.serveScalars(chan);
   }
 
-  private popScalar(chan: Channel): number | bigint {
+  private popScalar(chan: Channel, pair: boolean): ScalarValue {
     const i = chan.sclHead;
     const w = chan.sclWidth![i];
-    const hi = chan.sclHi![i];
-    const lo = chan.sclLo![i];
+    const hi = chan.sclHi![i]!;
+    const lo = chan.sclLo![i]!;
     chan.sclHead = (i + 1) % chan.granted;
     chan.sclCount--;
     this.core.counters.sclReceived++;
     this.owe(chan);
-    return w === 8 ? (BigInt(hi) << 32n) | BigInt(lo) : lo;
+    if (w !== 8) return lo;
+    return pair ? [hi, lo] : u64Join(hi, lo);
+  }
+
+  /**
+   * Why the scalar at the head cannot go to a receive of `width` (and stays queued), or null.
+   * A 64-bit scalar asked for as one number must be exact on this engine (Lua 5.1: 2^53-1).
+   */
+  private headRefusal(chan: Channel, width: number, pair: boolean): { status: StatusCode; detail: string } | null {
+    const i = chan.sclHead;
+    const head = chan.sclWidth![i]!;
+    if (head !== width) {
+      return { status: Status.MCAPI_ERR_SCL_SIZE, detail: `the next scalar is ${String(head * 8)}-bit, not ${String(width * 8)}-bit` };
+    }
+    if (width === 8 && !pair && !u64Exact(chan.sclHi![i]!, chan.sclLo![i]!)) {
+      return { status: Status.MCAPI_ERR_PARAMETER, detail: 'the next 64-bit scalar is not exact as a number on this engine: receive it as a (hi, lo) pair' };
+    }
+    return null;
   }
 
   /** Hand queued scalars to waiting receives; a width mismatch fails the receive, the scalar stays. */
@@ -822,31 +841,29 @@ export class ChannelEngine {
     while (chan.rxWaiters.length > 0 && chan.sclCount > 0) {
       const w = chan.rxWaiters.shift()!;
       core.clearTimer(w.timer);
-      const head = chan.sclWidth![chan.sclHead];
-      const req = w.req as Request<number | bigint>;
-      if (head !== w.width) {
-        core.requests.fail(req, Status.MCAPI_ERR_SCL_SIZE, `the next scalar is ${String(head * 8)}-bit, not ${String(w.width * 8)}-bit`);
+      const req = w.req as Request<ScalarValue>;
+      const refusal = this.headRefusal(chan, w.width, w.pair);
+      if (refusal !== null) {
+        core.requests.fail(req, refusal.status, refusal.detail);
       } else {
-        core.requests.succeed(req, this.popScalar(chan), w.width);
+        core.requests.succeed(req, this.popScalar(chan, w.pair), w.width);
       }
     }
   }
 
   /** A scalar receive: the value at once, or a request that completes with it. */
-  sclRecv(h: unknown, width: number): { value: number | bigint } | Request<number | bigint> {
+  sclRecv(h: unknown, width: number, pair = false): { value: ScalarValue } | Request<ScalarValue> {
     const core = this.core;
     core.checkInit();
     const chan = this.handle(h, ChanKind.SCL, ChanDir.RECV);
     if (chan.sclCount > 0) {
-      const head = chan.sclWidth![chan.sclHead];
-      if (head !== width) {
-        throw new McapiError(Status.MCAPI_ERR_SCL_SIZE, `the next scalar is ${String(head * 8)}-bit, not ${String(width * 8)}-bit`);
-      }
-      return { value: this.popScalar(chan) };
+      const refusal = this.headRefusal(chan, width, pair);
+      if (refusal !== null) throw new McapiError(refusal.status, refusal.detail);
+      return { value: this.popScalar(chan, pair) };
     }
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
-    const req = core.requests.alloc<number | bigint>('scl-recv');
-    const w: RxWait = { req, width, timer: -1 };
+    const req = core.requests.alloc<ScalarValue>('scl-recv');
+    const w: RxWait = { req, width, pair, timer: -1 };
     chan.rxWaiters.push(w);
     req._cancel = () => {
       const i = chan.rxWaiters.indexOf(w);

@@ -7,6 +7,7 @@
  * node go through a zero-delay timer rather than a direct call, so no handler ever runs inside
  * an application call (the same rule the Hal gives its callbacks).
  */
+import { nonZeroNext } from '../util/next-id.js';
 import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { Endpoint } from './handles.js';
@@ -119,7 +120,7 @@ export class Core {
   }
 
   nextGen(): number {
-    this.endpointGen = (this.endpointGen + 1) >>> 0 || 1;
+    this.endpointGen = nonZeroNext(this.endpointGen);
     return this.endpointGen;
   }
 

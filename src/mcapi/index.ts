@@ -18,4 +18,5 @@ export {
 } from './constants.js';
 export { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 export type { FullPolicy, McapiLimits } from './limits.js';
+export type { Uint64 } from './u64.js';
 export { McapiFrame } from './wire.js';

@@ -6,6 +6,7 @@
  * endpoint is created. The asker also repeats the question with a doubling interval, so a lost
  * watch, a node that was not initialized yet, or one that restarted, only delays the answer.
  */
+import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
 import { NodeAttr } from './constants.js';
 import type { Core } from './core.js';
@@ -67,7 +68,7 @@ export class LookupEngine {
 
   private token(): number {
     const t = this.nextToken;
-    this.nextToken = (t + 1) >>> 0 || 1;
+    this.nextToken = nonZeroNext(t);
     return t;
   }
 

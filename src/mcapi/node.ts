@@ -26,6 +26,9 @@ import { MessageEngine } from './messages.js';
 import { Request } from './request.js';
 import { EndpointState } from './state.js';
 import { McapiScope, SCOPE_IDS } from './scope.js';
+import type { ScalarValue } from './state.js';
+import { U64_ACCEPTS, u64Split } from './u64.js';
+import type { Uint64 } from './u64.js';
 import { McapiError, Status } from './status.js';
 import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 
@@ -75,22 +78,12 @@ export class NodeAttributes {
 
 const ORGANIZATION_ID = 0x6d63; // 'mc'
 const IMPLEMENTATION_VERSION = 1000;
-const U64_MAX = 0xffffffffffffffffn;
 
 function uint(v: unknown, bits: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** bits) {
     throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be an integer in 0..2^${String(bits)}-1, got ${String(v)}`);
   }
   return v;
-}
-
-function uint64(v: unknown): bigint {
-  let b: bigint;
-  if (typeof v === 'bigint') b = v;
-  else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
-  else throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be a bigint (or safe integer) in 0..2^64-1, got ${String(v)}`);
-  if (b < 0n || b > U64_MAX) throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value ${String(v)} is outside 0..2^64-1`);
-  return b;
 }
 
 export class McapiNode {
@@ -587,17 +580,22 @@ export class McapiNode {
       let hi = 0;
       let lo: number;
       if (width === 8) {
-        const v = uint64(value);
-        hi = Number(v >> 32n);
-        lo = Number(v & 0xffffffffn);
+        const pair = u64Split(value);
+        if (pair === null) throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be ${U64_ACCEPTS}, got ${String(value)}`);
+        hi = pair[0];
+        lo = pair[1];
       } else {
         lo = uint(value, width * 8);
       }
-      const req = this.chan.sclSend(h, width, hi, lo);
-      return req === null ? Promise.resolve() : this.core.waitDone(req);
+      return this.sclSendHiLo(h, width, hi, lo);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  private sclSendHiLo(h: ScalarSendHandle, width: number, hi: number, lo: number): Promise<void> {
+    const req = this.chan.sclSend(h, width, hi, lo);
+    return req === null ? Promise.resolve() : this.core.waitDone(req);
   }
 
   /** mcapi_sclchan_send_uint8: resolves at once unless the receiver has no free buffer. */
@@ -613,13 +611,27 @@ export class McapiNode {
     return this.sclSendWidth(h, 4, value);
   }
 
-  sclSendUint64(h: ScalarSendHandle, value: bigint): Promise<void> {
+  /**
+   * mcapi_sclchan_send_uint64 with the engine's 64-bit number: a bigint (or a safe integer) on
+   * XS and V8; on Lua a number (5.3: a native integer >= 0; 5.1: up to 2^53-1).
+   * sclSendUint64Pair is exact on every engine.
+   */
+  sclSendUint64(h: ScalarSendHandle, value: Uint64 | number): Promise<void> {
     return this.sclSendWidth(h, 8, value);
   }
 
-  private sclRecvWidth(h: ScalarRecvHandle, width: number): Promise<number | bigint> {
+  /** mcapi_sclchan_send_uint64 as unsigned 32-bit halves: value = hi * 2^32 + lo. */
+  sclSendUint64Pair(h: ScalarSendHandle, hi: number, lo: number): Promise<void> {
     try {
-      const r = this.chan.sclRecv(h, width);
+      return this.sclSendHiLo(h, 8, uint(hi, 32), uint(lo, 32));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private sclRecvWidth(h: ScalarRecvHandle, width: number, pair: boolean): Promise<ScalarValue> {
+    try {
+      const r = this.chan.sclRecv(h, width, pair);
       if (!(r instanceof Request)) return Promise.resolve(r.value);
       return this.core.waitFor(r, (h as ChannelHandle)._chan.ep.timeoutMs, true);
     } catch (e) {
@@ -632,19 +644,28 @@ export class McapiNode {
    * MCAPI_ERR_SCL_SIZE and stays queued (nothing is lost).
    */
   sclRecvUint8(h: ScalarRecvHandle): Promise<number> {
-    return this.sclRecvWidth(h, 1) as Promise<number>;
+    return this.sclRecvWidth(h, 1, false) as Promise<number>;
   }
 
   sclRecvUint16(h: ScalarRecvHandle): Promise<number> {
-    return this.sclRecvWidth(h, 2) as Promise<number>;
+    return this.sclRecvWidth(h, 2, false) as Promise<number>;
   }
 
   sclRecvUint32(h: ScalarRecvHandle): Promise<number> {
-    return this.sclRecvWidth(h, 4) as Promise<number>;
+    return this.sclRecvWidth(h, 4, false) as Promise<number>;
   }
 
-  sclRecvUint64(h: ScalarRecvHandle): Promise<bigint> {
-    return this.sclRecvWidth(h, 8) as Promise<bigint>;
+  /**
+   * mcapi_sclchan_recv_uint64 as the engine's number (see sclSendUint64). On Lua 5.1 a value
+   * above 2^53-1 fails with MCAPI_ERR_PARAMETER and stays queued: receive it with sclRecvUint64Pair.
+   */
+  sclRecvUint64(h: ScalarRecvHandle): Promise<Uint64> {
+    return this.sclRecvWidth(h, 8, false) as Promise<Uint64>;
+  }
+
+  /** mcapi_sclchan_recv_uint64 as [hi, lo] unsigned 32-bit halves: exact on every engine. */
+  sclRecvUint64Pair(h: ScalarRecvHandle): Promise<readonly [number, number]> {
+    return this.sclRecvWidth(h, 8, true) as Promise<readonly [number, number]>;
   }
 
   /** mcapi_sclchan_available. */
@@ -726,7 +747,7 @@ export class McapiNode {
       const hooks: (() => void)[] = [];
       const detach = (): void => {
         for (let i = 0; i < reqs.length; i++) {
-          const ws = reqs[i]!._waiters;
+          const ws: (() => void)[] | null = reqs[i]!._waiters;
           if (ws === null) continue;
           const k = ws.indexOf(hooks[i]!);
           if (k >= 0) ws.splice(k, 1);
@@ -756,7 +777,11 @@ export class McapiNode {
       for (let i = 0; i < reqs.length; i++) {
         const hook = (): void => report(i);
         hooks.push(hook);
-        (reqs[i]!._waiters ??= []).push(hook);
+        // Not `(r._waiters ??= []).push(hook)`: typescript-to-lua emits that as a field call.
+        const r = reqs[i]!;
+        const ws: (() => void)[] = r._waiters ?? [];
+        ws.push(hook);
+        r._waiters = ws;
       }
       const onTimeout = (): void => {
         timer = -1;

@@ -5,6 +5,7 @@
  * wait, so the table bounds everything in flight.
  */
 import { McapiError, Status } from './status.js';
+import { filledArray } from '../util/next-id.js';
 import type { StatusCode } from './status.js';
 
 type Waiter = () => void;
@@ -64,7 +65,7 @@ export class RequestTable {
 
   constructor(limit: number) {
     this.limit = limit;
-    this.slots = new Array<Request<unknown> | null>(limit).fill(null);
+    this.slots = filledArray<Request<unknown> | null>(limit, null);
   }
 
   get used(): number {
@@ -77,7 +78,7 @@ export class RequestTable {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
     }
     let i = this.hint;
-    while (this.slots[i] !== null) i = i + 1 === this.limit ? 0 : i + 1;
+    while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     const req = new Request<T>(this, i, kind);
     req._scope = this.scope;
     this.slots[i] = req as Request<unknown>;
@@ -123,7 +124,11 @@ export class RequestTable {
   /** Requests still pending, in slot order (for finalize). */
   pending(): Request<unknown>[] {
     const out: Request<unknown>[] = [];
-    for (const r of this.slots) if (r !== null && r.pending) out.push(r);
+    // By index up to the limit: a free slot is a hole in Lua, where for-of stops at the first.
+    for (let i = 0; i < this.limit; i++) {
+      const r = this.slots[i];
+      if (r !== null && r !== undefined && r.pending) out.push(r);
+    }
     return out;
   }
 
@@ -137,7 +142,10 @@ export class RequestTable {
   /** Every request in a slot, pending or completed-but-unreported. */
   all(): Request<unknown>[] {
     const out: Request<unknown>[] = [];
-    for (const r of this.slots) if (r !== null) out.push(r);
+    for (let i = 0; i < this.limit; i++) {
+      const r = this.slots[i];
+      if (r !== null && r !== undefined) out.push(r);
+    }
     return out;
   }
 

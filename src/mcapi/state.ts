@@ -3,6 +3,7 @@
  * channels.ts) own the rules; these only hold what a rule needs to remember.
  */
 import type { ChannelHandle, Endpoint } from './handles.js';
+import type { Uint64 } from './u64.js';
 import type { Request } from './request.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
@@ -121,11 +122,16 @@ export interface RxPacket {
   view: Uint8Array;
 }
 
+/** A received scalar: a number (8 to 32 bits), the engine's 64-bit number, or an exact [hi, lo] pair. */
+export type ScalarValue = number | Uint64 | readonly [number, number];
+
 /** A packet or scalar receive waiting for data. */
 export interface RxWait {
-  req: Request<Uint8Array> | Request<number | bigint>;
+  req: Request<Uint8Array> | Request<ScalarValue>;
   /** Scalar width in bytes (1, 2, 4, 8); 0 for packets. */
   width: number;
+  /** A 64-bit scalar as the engine's number (u64Join) or as the exact [hi, lo] pair. */
+  pair: boolean;
   timer: number;
 }
 

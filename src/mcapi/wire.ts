@@ -107,13 +107,6 @@ export function writeU16(p: Uint8Array, off: number, v: number): void {
   p[off + 1] = v & 0xff;
 }
 
-export function readU32(p: Uint8Array, off: number): number {
-  return ((p[off] << 24) >>> 0) + ((p[off + 1] << 16) | (p[off + 2] << 8) | p[off + 3]);
-}
+import { readU32BE as readU32, writeU32BE as writeU32 } from '../util/u32.js';
 
-export function writeU32(p: Uint8Array, off: number, v: number): void {
-  p[off] = (v >>> 24) & 0xff;
-  p[off + 1] = (v >>> 16) & 0xff;
-  p[off + 2] = (v >>> 8) & 0xff;
-  p[off + 3] = v & 0xff;
-}
+export { readU32, writeU32 };

@@ -18,16 +18,9 @@ export const HELLO_LENGTH = 9;
 export const SACK_MAX_LENGTH = 8;
 export const LSA_HEADER_LENGTH = 5;
 
-export function readU32(p: Uint8Array, off: number): number {
-  return (p[off] | (p[off + 1] << 8) | (p[off + 2] << 16) | (p[off + 3] << 24)) >>> 0;
-}
+import { readU32LE as readU32, writeU32LE as writeU32 } from '../util/u32.js';
 
-export function writeU32(p: Uint8Array, off: number, v: number): void {
-  p[off] = v & 0xff;
-  p[off + 1] = (v >>> 8) & 0xff;
-  p[off + 2] = (v >>> 16) & 0xff;
-  p[off + 3] = (v >>> 24) & 0xff;
-}
+export { readU32, writeU32 };
 
 export function writeHello(p: Uint8Array, session: number, echo: number, link: number): void {
   writeU32(p, 0, session);

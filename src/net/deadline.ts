@@ -15,8 +15,8 @@ export class Deadline {
   private timerAt = 0;
   private pending = false;
   private readonly clock: Clock;
-  private readonly fire: () => void;
-  private readonly onTimer: () => void;
+  private readonly fire: (this: void) => void;
+  private readonly onTimer: (this: void) => void;
 
   constructor(clock: Clock, fire: () => void) {
     this.clock = clock;

@@ -237,7 +237,12 @@ export class E2eLayer {
 
   private newId(): number {
     for (;;) {
-      const id = ((Math.floor(this.host.opts.random() * 0x100000000) ^ this.idSalt) >>> 0);
+      // xor of signed 32-bit operands, back to unsigned by arithmetic: the same on every engine,
+      // Lua 5.1's `bit` included (it takes int32 operands and returns signed results).
+      const r = Math.floor(this.host.opts.random() * 0x100000000);
+      const salt = this.idSalt;
+      const x = (r >= 0x80000000 ? r - 0x100000000 : r) ^ (salt >= 0x80000000 ? salt - 0x100000000 : salt);
+      const id = x < 0 ? x + 0x100000000 : x;
       this.idSalt = ((this.idSalt % 0x1000000) * 31 + (id % 0x1000000) + 1) >>> 0;
       if (id !== 0) return id;
     }

@@ -7,6 +7,7 @@
  * live in NetLayer, reached through `LinkHost`.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
+import { filledArray } from '../util/next-id.js';
 import { copyBytes } from '../wire/bytes.js';
 import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
@@ -88,7 +89,7 @@ export class HopLink {
   private lastHeard = 0;
 
   // Transmit side: slots indexed by sequence number (mod 256).
-  private readonly slots: (Uint8Array | null)[] = new Array<Uint8Array | null>(256).fill(null);
+  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(256, null);
   private readonly sentAt = new Float64Array(256);
   private readonly retransmitted = new Uint8Array(256);
   private readonly resentAt = new Float64Array(256);
@@ -105,7 +106,7 @@ export class HopLink {
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[] = new Array<Uint8Array | null>(256).fill(null);
+  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(256, null);
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;

@@ -650,7 +650,7 @@ export class NetLayer implements Net {
 
   /** Advertise our current neighbours under a new sequence number. */
   private originate(): void {
-    this.mySeq = (this.mySeq + 1) >>> 0;
+    this.mySeq = this.mySeq >= 0xffffffff ? 0 : this.mySeq + 1;
     const lsa: Lsa = { seq: this.mySeq, neighbours: this.upNeighbours() };
     this.db.set(this.node, lsa);
     this.flood(this.node, lsa, null);

@@ -140,7 +140,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     helloMs,
     deadMs: ms('deadMs', o.deadMs ?? 4 * helloMs, helloMs),
     ackDelayMs: ms('ackDelayMs', o.ackDelayMs ?? 5, 0),
-    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >> 1), 1, 255),
+    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >>> 1), 1, 255),
     reorderThreshold: int('reorderThreshold', o.reorderThreshold ?? 2, 1, MAX_WINDOW),
     ttl: int('ttl', o.ttl ?? 16, 1, 255),
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),

@@ -10,6 +10,7 @@ import { RpcClient } from './client.js';
 import { decodeMessage, MsgType, RpcFrameError } from './frames.js';
 import { RpcServer } from './server.js';
 import { RpcTransport } from './transport.js';
+import { withGetter } from '../util/next-id.js';
 import {
   DEFAULT_RPC_LIMITS, RPC_PORT, RpcError, RpcStatus,
   type CallOptions, type Rpc, type RpcCallReport, type RpcLimits, type RpcValue, type ServedFunction, type ServeOptions,
@@ -56,22 +57,18 @@ export class RpcLayer implements Rpc {
     const limits = checkLimits(host.limits);
     this.transport = new RpcTransport(host.mcapi, host.domain, RPC_PORT, limits.startMs, limits.chunkMs * 2, (bytes) => this.onMessage(bytes));
     const transport = this.transport;
-    this.server = new RpcServer(host.clock, limits, {
-      get node() {
-        return transport.node;
-      },
-      send: (node, bytes) => transport.send(node, bytes),
-      event: (name, value, detail) => host.event(name, value, detail),
-    });
-    this.client = new RpcClient(host.clock, limits, {
-      get node() {
-        return transport.node;
-      },
+    // Getters by withGetter: typescript-to-lua cannot compile accessors in object literals.
+    this.server = new RpcServer(host.clock, limits, withGetter({
+      send: (node: number, bytes: Uint8Array) => transport.send(node, bytes),
+      event: (name: string, value: number, detail?: string) => host.event(name, value, detail),
+    }, 'node', () => transport.node));
+    const clientHost: Omit<ConstructorParameters<typeof RpcClient>[2], 'node'> = {
       send: (node, bytes) => transport.send(node, bytes),
       reachable: async (node, ms) => (await transport.endpointOf(node, ms)) !== null,
       nodes: () => host.nodes(),
       report: (r) => host.event('rpc-call', r.call, JSON.stringify(r)),
-    });
+    };
+    this.client = new RpcClient(host.clock, limits, withGetter(clientHost, 'node', () => transport.node));
   }
 
   serve(name: string, fn: ServedFunction, options?: ServeOptions): void {

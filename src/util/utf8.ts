@@ -44,7 +44,7 @@ export function utf8EncodeInto(text: string, out: Uint8Array, offset: number): n
       continue;
     }
     if (c < 0x800) {
-      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0xc0 | (c >>> 6);
       out[p++] = 0x80 | (c & 0x3f);
       continue;
     }
@@ -52,17 +52,17 @@ export function utf8EncodeInto(text: string, out: Uint8Array, offset: number): n
       const d = i + 1 < len ? text.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
         const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        out[p++] = 0xf0 | (cp >> 18);
-        out[p++] = 0x80 | ((cp >> 12) & 0x3f);
-        out[p++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[p++] = 0xf0 | (cp >>> 18);
+        out[p++] = 0x80 | ((cp >>> 12) & 0x3f);
+        out[p++] = 0x80 | ((cp >>> 6) & 0x3f);
         out[p++] = 0x80 | (cp & 0x3f);
         i++;
         continue;
       }
       c = REPLACEMENT;
     }
-    out[p++] = 0xe0 | (c >> 12);
-    out[p++] = 0x80 | ((c >> 6) & 0x3f);
+    out[p++] = 0xe0 | (c >>> 12);
+    out[p++] = 0x80 | ((c >>> 6) & 0x3f);
     out[p++] = 0x80 | (c & 0x3f);
   }
   return p;
@@ -120,7 +120,7 @@ export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): st
       if (--needed === 0) {
         if (cp >= 0x10000) {
           const v = cp - 0x10000;
-          units.push(0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+          units.push(0xd800 + (v >>> 10), 0xdc00 + (v & 0x3ff));
         } else units.push(cp);
       }
     }

@@ -18,7 +18,7 @@ export function copyInto(dst: Uint8Array, off: number, src: Uint8Array): void {
   }
   const at = dst.byteOffset + off;
   const head = (8 - (at & 7)) & 7;
-  const words = (n - head) >> 3;
+  const words = (n - head) >>> 3;
   const tail = head + (words << 3);
   for (let i = 0; i < head; i++) dst[off + i] = src[i]!;
   const from = src.byteOffset + head;

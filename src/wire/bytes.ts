@@ -45,7 +45,7 @@ export function findZero(bytes: Uint8Array, from: number, to: number): number {
     if (bytes[i] === 0) return i;
     i++;
   }
-  const words = (to - i) >> 2;
+  const words = (to - i) >>> 2;
   if (words >= 4) {
     const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
     let j = 0;
@@ -71,7 +71,7 @@ export function skipRun(bytes: Uint8Array, from: number, to: number, value: numb
     if (bytes[i] !== value) return i;
     i++;
   }
-  const words = (to - i) >> 2;
+  const words = (to - i) >>> 2;
   if (words >= 2) {
     const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
     const pattern = (value * 0x01010101) | 0;

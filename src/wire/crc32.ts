@@ -39,7 +39,7 @@ export class Crc32 {
     const all = new Int32Array(256 * n);
     for (let i = 0; i < 256; i++) {
       let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? POLY_REFLECTED ^ (c >>> 1) : c >>> 1;
+      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? POLY_REFLECTED ^ (c >>> 1) : c >>> 1;
       all[i] = c;
     }
     // Table s folds a byte that is s positions further from the end of the 8-byte block.
@@ -64,6 +64,40 @@ export class Crc32 {
   /** CRC-32 of bytes[start, end), as an unsigned 32-bit number. */
   compute(bytes: Uint8Array, start = 0, end = bytes.length): number {
     if (this.native !== undefined) return this.native(bytes, start, end);
+    return (this.fold(bytes, start, end) ^ -1) >>> 0;
+  }
+
+  /** The final CRC as a 32-bit pattern (native: unsigned; tables: signed). Only `& 0xff` and `>>>` touch it. */
+  private final(bytes: Uint8Array, start: number, end: number): number {
+    return this.native !== undefined ? this.native(bytes, start, end) : this.fold(bytes, start, end) ^ -1;
+  }
+
+  /**
+   * Write the CRC-32 of bytes[start, end) little-endian at bytes[at, at + 4). Byte by byte from
+   * the signed register: no value above 2^31 is ever formed, which 32-bit-integer Lua builds
+   * and NodeMCU's `bit` module cannot take as an operand.
+   */
+  store(bytes: Uint8Array, start: number, end: number, at: number): void {
+    const c = this.final(bytes, start, end);
+    bytes[at] = c & 0xff;
+    bytes[at + 1] = (c >>> 8) & 0xff;
+    bytes[at + 2] = (c >>> 16) & 0xff;
+    bytes[at + 3] = (c >>> 24) & 0xff;
+  }
+
+  /** Whether bytes[at, at + 4) holds the CRC-32 of bytes[start, end) (little-endian), compared byte by byte. */
+  matches(bytes: Uint8Array, start: number, end: number, at: number): boolean {
+    const c = this.final(bytes, start, end);
+    return (
+      bytes[at] === (c & 0xff) &&
+      bytes[at + 1] === ((c >>> 8) & 0xff) &&
+      bytes[at + 2] === ((c >>> 16) & 0xff) &&
+      bytes[at + 3] === ((c >>> 24) & 0xff)
+    );
+  }
+
+  /** The CRC register after bytes[start, end), before the final xor (a signed 32-bit integer). */
+  private fold(bytes: Uint8Array, start: number, end: number): number {
     const t0 = this.t0;
     let c = -1;
     let i = start;
@@ -71,7 +105,7 @@ export class Crc32 {
       const t1 = this.t1, t2 = this.t2, t3 = this.t3, t4 = this.t4, t5 = this.t5, t6 = this.t6, t7 = this.t7;
       // Bytes up to a 4-byte boundary of the buffer, so the rest can be read as Int32 words.
       while (((bytes.byteOffset + i) & 3) !== 0) c = t0[(c ^ bytes[i++]) & 0xff] ^ (c >>> 8);
-      const words = ((end - i) >> 3) << 1;
+      const words = ((end - i) >>> 3) << 1;
       const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
       let d = 0;
       for (let j = 0; j < words; j += 2) {
@@ -82,6 +116,6 @@ export class Crc32 {
       i += words << 2;
     }
     while (i < end) c = t0[(c ^ bytes[i++]) & 0xff] ^ (c >>> 8);
-    return (c ^ -1) >>> 0;
+    return c;
   }
 }

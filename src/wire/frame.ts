@@ -211,8 +211,7 @@ export class FrameCodec {
       if ((bytes[end] | bytes[end + 1] | bytes[end + 2] | bytes[end + 3]) !== 0) return 'crc';
     } else if (verifyCrc) {
       const end = len - CRC_SIZE;
-      const stored = (bytes[end] | (bytes[end + 1] << 8) | (bytes[end + 2] << 16) | (bytes[end + 3] << 24)) >>> 0;
-      if (stored !== this.crc.compute(bytes, 0, end)) return 'crc';
+      if (!this.crc.matches(bytes, 0, end, end)) return 'crc';
     }
     into.flags = vf & FLAGS_FIELDS;
     into.type = bytes[OFF_TYPE];
@@ -257,10 +256,6 @@ export class FrameCodec {
       return;
     }
     frame[OFF_VERSION_FLAGS] &= ~FLAG_NO_CRC;
-    const c = this.crc.compute(frame, 0, end);
-    frame[end] = c & 0xff;
-    frame[end + 1] = (c >>> 8) & 0xff;
-    frame[end + 2] = (c >>> 16) & 0xff;
-    frame[end + 3] = c >>> 24;
+    this.crc.store(frame, 0, end, end);
   }
 }

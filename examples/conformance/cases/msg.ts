@@ -121,7 +121,7 @@ export const msgCases: Case[] = [
         await ctx.sync('sent');
       } else {
         await ctx.sync('sent');
-        const want = sends.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((s) => s[1]);
+        const want = sends.slice().sort((a, b) => (a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1])).map((s) => s[1]);
         const got: number[] = [];
         const buf = new Uint8Array(1);
         for (let i = 0; i < sends.length; i++) {

@@ -33,6 +33,11 @@ async function open(ctx: CaseContext, o: SclSetup = {}): Promise<Side> {
   return { ep, send: await m.sclSendOpen(ep, 1000), recv: null };
 }
 
+/** A 64-bit scalar's halves as hex words, comparable on every engine. */
+function pairText(p: readonly [number, number]): string {
+  return `${p[0].toString(16)} ${p[1].toString(16)}`;
+}
+
 async function close(ctx: CaseContext, s: Side): Promise<void> {
   const m = ctx.mcapi;
   if (s.send !== null) m.sclSendClose(s.send);
@@ -48,7 +53,6 @@ export const sclCases: Case[] = [
     async run(ctx) {
       const m = ctx.mcapi;
       const s = await open(ctx, { recvBuffers: 8 });
-      const big = 0xfedcba9876543210n;
       if (s.send !== null) {
         const h = s.send;
         await m.sclSendUint8(h, 0);
@@ -56,9 +60,9 @@ export const sclCases: Case[] = [
         await m.sclSendUint16(h, 65535);
         await m.sclSendUint32(h, 0xffffffff);
         await m.sclSendUint32(h, 0x80000001);
-        await m.sclSendUint64(h, 0xffffffffffffffffn);
-        await m.sclSendUint64(h, big);
-        await m.sclSendUint64(h, 5n);
+        await m.sclSendUint64Pair(h, 0xffffffff, 0xffffffff);
+        await m.sclSendUint64Pair(h, 0xfedcba98, 0x76543210);
+        await m.sclSendUint64(h, 5);
       } else {
         const h = s.recv!;
         ctx.assertEqual(await m.sclRecvUint8(h), 0, 'uint8 0');
@@ -66,9 +70,9 @@ export const sclCases: Case[] = [
         ctx.assertEqual(await m.sclRecvUint16(h), 65535, 'uint16 max');
         ctx.assertEqual(await m.sclRecvUint32(h), 0xffffffff, 'uint32 max');
         ctx.assertEqual(await m.sclRecvUint32(h), 0x80000001, 'uint32 high bit');
-        ctx.assertEqual(await m.sclRecvUint64(h), 0xffffffffffffffffn, 'uint64 max');
-        ctx.assertEqual(await m.sclRecvUint64(h), big, 'uint64 pattern');
-        ctx.assertEqual(await m.sclRecvUint64(h), 5n, 'uint64 small');
+        ctx.assertEqual(pairText(await m.sclRecvUint64Pair(h)), 'ffffffff ffffffff', 'uint64 max');
+        ctx.assertEqual(pairText(await m.sclRecvUint64Pair(h)), 'fedcba98 76543210', 'uint64 pattern');
+        ctx.assertEqual(Number(await m.sclRecvUint64(h)), 5, 'uint64 small');
       }
       await close(ctx, s);
     },
@@ -157,15 +161,18 @@ export const sclCases: Case[] = [
         await ctx.assertRejectsStatus(m.sclSendUint8(h, 1.5), P, 'uint8 1.5');
         await ctx.assertRejectsStatus(m.sclSendUint16(h, 65536), P, 'uint16 65536');
         await ctx.assertRejectsStatus(m.sclSendUint32(h, 2 ** 32), P, 'uint32 2^32');
-        await ctx.assertRejectsStatus(m.sclSendUint64(h, -1n), P, 'uint64 -1');
-        await ctx.assertRejectsStatus(m.sclSendUint64(h, 2n ** 64n), P, 'uint64 2^64');
+        await ctx.assertRejectsStatus(m.sclSendUint64(h, -1), P, 'uint64 -1');
+        await ctx.assertRejectsStatus(m.sclSendUint64(h, 2 ** 53), P, 'uint64 2^53 as a number');
+        await ctx.assertRejectsStatus(m.sclSendUint64(h, 2 ** 64), P, 'uint64 2^64');
+        await ctx.assertRejectsStatus(m.sclSendUint64Pair(h, 2 ** 32, 0), P, 'uint64 pair hi 2^32');
+        await ctx.assertRejectsStatus(m.sclSendUint64Pair(h, 0, -1), P, 'uint64 pair lo -1');
         await ctx.assertRejectsStatus(m.sclSendUint64(h, 'x' as unknown as bigint), P, 'uint64 string');
-        await m.sclSendUint64(h, 9 as unknown as bigint);
+        await m.sclSendUint64(h, 9);
         await ctx.sync('sent');
       } else {
         await ctx.sync('sent');
         ctx.assertEqual(m.sclAvailable(s.recv!), 1, 'only the valid scalar was sent');
-        ctx.assertEqual(await m.sclRecvUint64(s.recv!), 9n, 'a safe integer as uint64');
+        ctx.assertEqual(Number(await m.sclRecvUint64(s.recv!)), 9, 'a safe integer as uint64');
       }
       await close(ctx, s);
     },
@@ -247,7 +254,7 @@ export const sclCases: Case[] = [
           if (w === 1) await m.sclSendUint8(s.send, i);
           else if (w === 2) await m.sclSendUint16(s.send, i * 300);
           else if (w === 4) await m.sclSendUint32(s.send, i * 70000);
-          else await m.sclSendUint64(s.send, BigInt(i) << 40n);
+          else await m.sclSendUint64Pair(s.send, i * 256, 0);
         }
       } else {
         for (let i = 0; i < 120; i++) {
@@ -255,7 +262,7 @@ export const sclCases: Case[] = [
           if (w === 1) ctx.assertEqual(await m.sclRecvUint8(s.recv!), i, `uint8 #${String(i)}`);
           else if (w === 2) ctx.assertEqual(await m.sclRecvUint16(s.recv!), i * 300, `uint16 #${String(i)}`);
           else if (w === 4) ctx.assertEqual(await m.sclRecvUint32(s.recv!), i * 70000, `uint32 #${String(i)}`);
-          else ctx.assertEqual(await m.sclRecvUint64(s.recv!), BigInt(i) << 40n, `uint64 #${String(i)}`);
+          else ctx.assertEqual(pairText(await m.sclRecvUint64Pair(s.recv!)), pairText([i * 256, 0]), `uint64 #${String(i)}`);
         }
       }
       await close(ctx, s);

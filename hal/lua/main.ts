@@ -1,0 +1,72 @@
+/**
+ * Entry of a simulated Lua board (`lua5.x dist/lua/5.x/run.lua hal.lua.main`): the same
+ * BoardHost, codec and runtime as an XS board, behind a pipe. Each step the host writes
+ * `LENGTH\n` and that many bytes (an encoded event batch, hal/driven/codec.ts); the board
+ * applies it, runs every promise job (the prelude's JS-ordered queue) and the end-of-turn
+ * timers in the same rounds as hal/xsnap/install.ts, and answers
+ * `LENGTH BYTES UNITS\n` + the encoded actions, where BYTES is Lua's heap after the step
+ * (collectgarbage("count")) beyond what the loaded code itself holds (on NodeMCU the code sits
+ * in flash, LFS) and UNITS the Lua VM instructions the step executed (counted by a
+ * debug.sethook count hook, in steps of UNIT_GRAIN). Lua counts garbage until it collects:
+ * the line `gc` asks for a full collection and answers `0 BYTES 0\n` with the live figure.
+ */
+import { BoardHost, errorText } from '../driven/board-host.js';
+import { decodeEvents, encodeActions } from '../driven/codec.js';
+import { bootBoard } from '../../src/board.js';
+import { luaApps } from './apps.js';
+
+/** Instructions per count-hook call: fine enough for per-message figures, cheap enough to leave on. */
+const UNIT_GRAIN = 100;
+
+declare const debug: { sethook(this: void, hook: () => void, mask: string, count: number): void };
+
+function toBytes(data: string, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = string.byte(data, i + 1);
+  return out;
+}
+
+function toText(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i++) parts.push(string.char(bytes[i]!));
+  return parts.join('');
+}
+
+function main(): void {
+  const host = new BoardHost((hal, config) => bootBoard(hal, config, luaApps()));
+  collectgarbage('collect');
+  const baseline = collectgarbage('count');
+  const heapBytes = (): number => Math.max(0, Math.floor((collectgarbage('count') - baseline) * 1024));
+  let units = 0;
+  debug.sethook(() => {
+    units += UNIT_GRAIN;
+  }, '', UNIT_GRAIN);
+  for (;;) {
+    const header = io.read('*l');
+    if (header === undefined || header === '') break;
+    if (header === 'gc') {
+      collectgarbage('collect');
+      io.write(`0 ${String(heapBytes())} 0\n`);
+      io.stdout.flush(io.stdout);
+      continue;
+    }
+    const n = Number(header);
+    const data = n > 0 ? io.read(n) ?? '' : '';
+    units = 0;
+    try {
+      host.apply(decodeEvents(toBytes(data, n)));
+    } catch (err) {
+      host.fail(`bad event batch: ${errorText(err)}`);
+    }
+    // As xsnap-worker: promise jobs, then the end-of-turn timers, until neither is left.
+    mcdsm_drain_jobs();
+    while (host.settle()) mcdsm_drain_jobs();
+    const out = toText(encodeActions(host.takeActions()));
+    const used = units;
+    io.write(`${String(out.length)} ${String(heapBytes())} ${String(used)}\n`);
+    io.write(out);
+    io.stdout.flush(io.stdout);
+  }
+}
+
+main();

@@ -1,0 +1,33 @@
+/**
+ * Lua build of scope.ts. Scopes exist for fault tolerance (a rolled-back run's MCAPI objects
+ * go with it), which does not run on Lua boards; the view there is the node itself, so a
+ * scope on Lua does not stamp or end anything but its own `closed` flag and the closer call.
+ */
+import type { McapiNode } from './node.js';
+import type { RequestTable } from './request.js';
+
+export const SCOPE_IDS = 0x7fffffff;
+
+export class McapiScope {
+  readonly mcapi: McapiNode;
+  private closedV = false;
+
+  constructor(
+    node: McapiNode,
+    _table: { readonly requests: RequestTable },
+    readonly id: number,
+    private readonly closer: (this: void, id: number, why: string) => void,
+  ) {
+    this.mcapi = node;
+  }
+
+  get closed(): boolean {
+    return this.closedV;
+  }
+
+  close(why: string): void {
+    if (this.closedV) return;
+    this.closedV = true;
+    this.closer(this.id, why);
+  }
+}

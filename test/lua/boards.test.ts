@@ -1,0 +1,55 @@
+/**
+ * Lua boards in the simulator: each board a real lua5.1 (strict `bit`) or lua5.3 process
+ * running the runtime compiled by typescript-to-lua (dist/lua). Against V8 and XS boards:
+ * pingpong (messages, packet channels, 64-bit scalar channels) gives the same result and the
+ * same frames and bytes on every board; a mixed XS + V8 + Lua 5.1 + Lua 5.3 domain runs it to
+ * the same result as an all-XS one; the scalar and packet-channel conformance cases pass.
+ */
+import test from 'ava';
+import { runDomain } from '../../host-sim/sim/run.js';
+import type { SimSummary as DomainSummary } from '../../host-sim/sim/simulator.js';
+import { runConformance } from '../../host-sim/commands/conformance.js';
+
+async function pingpong(engine: string, boards: number): Promise<DomainSummary> {
+  return runDomain({ app: 'pingpong', appArgs: [], boards: String(boards), engine, topology: 'ring', link: 'uart:921600', ram: '4M', seed: '7' });
+}
+
+/** What must match between engines: per-board traffic, state and the app's result. */
+function traffic(s: DomainSummary): unknown {
+  return s.boards.map((b) => ({ node: b.node, state: b.state, framesIn: b.framesIn, framesOut: b.framesOut, bytesIn: b.bytesIn, bytesOut: b.bytesOut }));
+}
+
+test('pingpong on Lua 5.1 and Lua 5.3 boards: same result, frames and bytes as on V8 boards', async (t) => {
+  const v8 = await pingpong('node', 3);
+  t.true(v8.ok, v8.reason);
+  for (const engine of ['lua51', 'lua53']) {
+    const lua = await pingpong(engine, 3);
+    t.true(lua.ok, `${engine}: ${lua.reason}`);
+    t.deepEqual(lua.app.result, v8.app.result, engine);
+    t.deepEqual(traffic(lua), traffic(v8), engine);
+    // The boards really ran Lua: an engine of their own, instruction counts, a heap figure.
+    t.true(lua.boards.every((b) => b.engine === engine && b.compute > 0 && b.heapPeakBytes > 0), engine);
+  }
+});
+
+test('a mixed domain (XS, V8, Lua 5.1, Lua 5.3) runs pingpong like an all-XS domain', async (t) => {
+  const xs = await pingpong('xs', 4);
+  const mixed = await pingpong('xs,node,lua51,lua53', 4);
+  t.true(xs.ok, xs.reason);
+  t.true(mixed.ok, mixed.reason);
+  t.deepEqual(mixed.boards.map((b) => b.engine), ['xs', 'node', 'lua51', 'lua53']);
+  t.deepEqual(mixed.app.result, xs.app.result);
+  t.deepEqual(traffic(mixed), traffic(xs));
+});
+
+for (const engine of ['lua51', 'lua53'] as const) {
+  test(`conformance scalar and packet-channel cases on ${engine} boards`, async (t) => {
+    for (const group of ['scl:', 'pkt:']) {
+      const r = await runConformance(engine, group);
+      t.true(r.ok, r.reason);
+      t.true(r.passed >= 8, `${group} ${String(r.passed)} passed`);
+      t.deepEqual(r.failures, [], group);
+      t.is(r.failed, 0, group);
+    }
+  });
+}

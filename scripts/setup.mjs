@@ -177,6 +177,15 @@ function buildSmallEngine() {
   else say(`WARNING: no board-sized XS engine (${why}); the simulator will use the stock xsnap-worker (~7x slower to start, ~8x the memory per board)`);
 }
 
+// The Moddable SDK (firmware builds, Moddable-lin boards; docs/TARGETS.md): from $MODDABLE, or
+// unpacked from ../shared/toolchains/ and its host tools built once into the package cache by
+// scripts/moddable-sdk.mjs. Never fatal here: without it the Moddable tests say they did not
+// run (and fail under CI=true), and `mcdsm firmware build` says how to get it.
+if (existsSync(join(root, 'scripts', 'moddable-sdk.mjs')) && !process.argv.includes('--no-sdk')) {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'moddable-sdk.mjs')], { cwd: root, stdio: 'inherit' });
+  if (r.error || r.status !== 0) say(`WARNING: scripts/moddable-sdk.mjs failed (${r.error?.message ?? `exit ${r.status}`}); Moddable firmware builds and tests will not run`);
+}
+
 // An installed package (`npm install mcdsm`) ships dist/ prebuilt (`prepack`) and has no
 // build script, no sources to compile and no devDependencies: only a checkout builds here.
 const checkout = existsSync(join(root, 'scripts', 'build.mjs')) && existsSync(join(root, 'tsconfig.json'));

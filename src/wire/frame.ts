@@ -207,7 +207,8 @@ export class FrameCodec {
     if ((vf & FLAG_NO_CRC) !== 0) {
       if (!allowNoCrc) return 'no-crc';
       // The field must be zero (PROTOCOL.md §1): anything else is a damaged or forged frame.
-      const end = HEADER_SIZE + n;
+      // It is the last 4 bytes (an AUTH frame's tag comes before it).
+      const end = len - CRC_SIZE;
       if ((bytes[end] | bytes[end + 1] | bytes[end + 2] | bytes[end + 3]) !== 0) return 'crc';
     } else if (verifyCrc) {
       const end = len - CRC_SIZE;

@@ -29,7 +29,7 @@ test('a wrong count names both numbers', (t) => {
 
 test('an unknown engine names the entry and the board', (t) => {
   const e = t.throws(() => engineList('xs,xs,moddabel,xs,xs', 5, 4));
-  t.regex(e!.message, /unknown engine "moddabel" \(entry 3, board 2\); expected xs, node, moddable, mixed/);
+  t.regex(e!.message, /unknown engine "moddabel" \(entry 3, board 2\); expected xs, node, moddable, lua51, lua53, mixed/);
   const spare = t.throws(() => engineList('xs,xs,xs,xs,lua', 5, 4));
   t.regex(spare!.message, /entry 5, board 4, a spare/);
   t.throws(() => engineList('v8', 2), { message: /unknown engine "v8"/ });

@@ -171,7 +171,7 @@ mtest('bad input ends with the board and the cause: a missing attach device, a b
   t.regex(a.boards[1]!.haltReason ?? '', /mc\.so could not be loaded/);
 
   // The pingpong firmware asked to run an app it does not carry: the runtime halts at boot.
-  const wrongApp = new Simulator(runConfig({ ...pingpong, app: 'counter', boards: '2', engine: 'xs,moddable', maxVirtual: WALL }), async (engine, node, attach) =>
+  const wrongApp = new Simulator(runConfig({ ...pingpong, app: 'counter', appArgs: [], boards: '2', engine: 'xs,moddable', maxVirtual: WALL }), async (engine, node, attach) =>
     engine === 'moddable' ? new ModdableBoard(image, join(dir, `w${node}`)) : base(engine, node, attach),
   );
   const w = await wrongApp.run().finally(() => wrongApp.shutdown());

@@ -105,7 +105,7 @@ export function planRun(campaignSeed: number, index: number, c: ScheduleContext)
       return {
         index, seed, kind: 'crash2',
         faults: [`crash:${rank}@iter=${iter}`, `crash:${holder}@recovery-transfer`],
-        notRecoverable: 'two crashes: the second kills the last copy of the first one\'s checkpoint (one buddy) — a clean stop "unrecoverable" by design',
+        notRecoverable: 'two crashes: the second kills the last copy of the first one\'s checkpoint (one buddy) — a clean stop by design ("unrecoverable", or "no quorum" when the two crashes cut a ring in halves)',
       };
     }
     // Members: a time, an iteration or a checkpoint phase. Spares: a time (they neither iterate nor checkpoint).
@@ -126,7 +126,7 @@ export function planRun(campaignSeed: number, index: number, c: ScheduleContext)
     const board = rng.below(total);
     return {
       index, seed, kind, faults: [`hang:${board}@${at()}:${outage()}ms`],
-      notRecoverable: E2E,
+      notRecoverable: null,
     };
   }
   // A link partition between two wired boards, both directions, healed after the outage —
@@ -138,14 +138,6 @@ export function planRun(campaignSeed: number, index: number, c: ScheduleContext)
   return {
     index, seed, kind,
     faults: [`partition:${e.a}@${t0}ms:${e.b}`, `partition:${e.b}@${t0}ms:${e.a}`, `heal:${e.a}@${t1}ms`, `heal:${e.b}@${t1}ms`],
-    notRecoverable: E2E,
+    notRecoverable: null,
   };
 }
-
-/**
- * Why outages are not counted as recoverable by design yet: frames queued on links that go
- * down during an outage of more than a link's deadMs are dropped, and nothing resends them
- * until end-to-end delivery lands (issue 11, defects 2 and 3, developer "e2e"). Such a run may
- * end with a clean stop (a DSM request that got no reply) instead of the fault-free result.
- */
-const E2E = 'an outage (hang or partition) may lose queued frames until end-to-end delivery lands (issue 11 defects 2-3)';

@@ -120,7 +120,10 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
         try {
           await withTimeout(c.run(cctx), options.caseTimeoutMs, (ms) => ctx.sleep(ms));
           const after = mcapi.stats();
-          if (after.requests !== before.requests) {
+          // A leak shows as more requests than before. Fewer is not one: on real boards (wall-clock
+          // time) the barrier's last send may still be in flight when `before` is read and finish
+          // during the case.
+          if (after.requests > before.requests) {
             throw new Error(`left ${String(after.requests - before.requests)} request(s) behind`);
           }
           if (after.endpoints !== before.endpoints) {

@@ -14,6 +14,10 @@ import { allCases } from './cases/index.js';
 import { assertions, describeError } from './context.js';
 import type { Case, CaseContext } from './context.js';
 
+/** How long a case's in-flight requests may take to settle before they count as leaked (ms). */
+const SETTLE_MS = 2000;
+const SETTLE_STEP_MS = 20;
+
 /** Port of the barrier endpoint; cases get ports from FIRST_CASE_PORT up. */
 export const BARRIER_PORT = 100;
 export const FIRST_CASE_PORT = 101;
@@ -119,10 +123,14 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
         };
         try {
           await withTimeout(c.run(cctx), options.caseTimeoutMs, (ms) => ctx.sleep(ms));
-          const after = mcapi.stats();
-          // A leak shows as more requests than before. Fewer is not one: on real boards (wall-clock
-          // time) the barrier's last send may still be in flight when `before` is read and finish
-          // during the case.
+          // A leak is a request that stays. On real boards (wall-clock time) a barrier send of the
+          // case may still await its delivery acknowledgement when the case returns, and one from
+          // before the case may finish during it: let in-flight requests settle first (bounded).
+          let after = mcapi.stats();
+          for (let waited = 0; after.requests > before.requests && waited < SETTLE_MS; waited += SETTLE_STEP_MS) {
+            await ctx.sleep(SETTLE_STEP_MS);
+            after = mcapi.stats();
+          }
           if (after.requests > before.requests) {
             throw new Error(`left ${String(after.requests - before.requests)} request(s) behind`);
           }

@@ -23,7 +23,7 @@
 // failure of a required step exits non-zero naming the step and the reason.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -186,6 +186,20 @@ if (existsSync(join(root, 'scripts', 'moddable-sdk.mjs')) && !process.argv.inclu
   if (r.error || r.status !== 0) say(`WARNING: scripts/moddable-sdk.mjs failed (${r.error?.message ?? `exit ${r.status}`}); Moddable firmware builds and tests will not run`);
 }
 
+/** True when dist/.build-stamp (written by a successful build) is newer than every source file. */
+function buildIsCurrent() {
+  const stamp = join(root, 'dist', '.build-stamp');
+  if (!existsSync(stamp)) return false;
+  const built = statSync(stamp).mtimeMs;
+  const newer = (path) => {
+    const st = statSync(path);
+    if (!st.isDirectory()) return st.mtimeMs > built;
+    return readdirSync(path).some((name) => name !== 'node_modules' && newer(join(path, name)));
+  };
+  const sources = ['src', 'hal', 'host-sim', 'firmware', 'examples', 'bench', 'test', 'templates', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.src.json', 'tsconfig.lua.json', 'rollup.config.mjs'];
+  return !sources.some((s) => existsSync(join(root, s)) && newer(join(root, s)));
+}
+
 // An installed package (`npm install mcdsm`) ships dist/ prebuilt (`prepack`) and has no
 // build script, no sources to compile and no devDependencies: only a checkout builds here.
 const checkout = existsSync(join(root, 'scripts', 'build.mjs')) && existsSync(join(root, 'tsconfig.json'));
@@ -196,6 +210,8 @@ if (process.argv.includes('--no-build')) {
     fail(`this mcdsm package has no dist/ (it is built by \`npm pack\`'s prepack): reinstall it from a packed tarball or the registry`);
   }
   say('installed package: dist/ is prebuilt, nothing to build');
+} else if (buildIsCurrent()) {
+  say('the build in dist/ is newer than every source: nothing to build');
 } else {
   say('building the project: node scripts/build.mjs (tsc, board bundles, Moddable type check)');
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });

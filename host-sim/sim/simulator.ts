@@ -470,6 +470,12 @@ export class Simulator {
     }
     if (isRealBoard(made)) return this.bootReal(slot, made);
     slot.board = made;
+    this.freshBoot(slot);
+    this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
+  }
+
+  /** What every boot starts from, simulated or real: a new generation, no timers, a fresh shell. */
+  private freshBoot(slot: Slot): void {
     slot.gen++;
     slot.boots++;
     slot.timers.clear();
@@ -482,7 +488,6 @@ export class Simulator {
     slot.answers = [];
     slot.awaitingFault = [];
     slot.outPartial = '';
-    this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
   }
 
   /**
@@ -492,13 +497,7 @@ export class Simulator {
    */
   private async bootReal(slot: Slot, real: RealBoard): Promise<void> {
     slot.real = real;
-    slot.gen++;
-    slot.boots++;
-    slot.timers.clear();
-    slot.busy = false;
-    slot.waiting = [];
-    slot.state = slot.rank < 0 ? 'spare' : 'booting';
-    slot.haltReason = undefined;
+    this.freshBoot(slot);
     const gen = slot.gen;
     const push = (action: BoardAction): void => {
       if (slot.gen !== gen) return;

@@ -6,6 +6,7 @@
  * sent at the sender's epoch, which it raises before it sends anything for a newer view.
  * docs/FT.md lists the layouts.
  */
+import { NO_NODE } from '../wire/ids.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 
 export const FtFrame = {
@@ -34,8 +35,8 @@ export const FtFrame = {
 /** A board's role as its heartbeats and state reports announce it. */
 export const Role = { JOINING: 0, MEMBER: 1, SPARE: 2, RECOVERING: 3, STOPPED: 4 } as const;
 
-/** No node (one byte). */
-export const NO_NODE = 255;
+
+export { NO_NODE };
 
 export interface Heartbeat {
   role: number;

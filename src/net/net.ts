@@ -22,7 +22,7 @@ export interface NetFrame {
 /** A handler may keep `frame.payload`: it is not reused (docs/PROTOCOL.md, section 8). */
 export type NetHandler = (frame: NetFrame) => void;
 
-export const BROADCAST_NODE = 255;
+export { BROADCAST_NODE } from '../wire/ids.js';
 
 export interface NetStats {
   framesIn: number;

@@ -14,6 +14,7 @@ import { ModdableHal } from '../hal/moddable/moddable-hal.js';
 import { moddableNativeBytes } from '../hal/moddable/native-bytes.js';
 import { bootBoard } from '../src/board.js';
 import { ConsoleShell } from '../src/console/index.js';
+import { reserveCheckpointCommands } from '../src/runtime/ft-host.js';
 import type { ConsoleRecord, ConsoleTarget } from '../src/console/index.js';
 import { checkFirmwareConfig, consoleSpecOf, mergeConfig } from './firmware-config.js';
 import type { SerialKind } from './firmware-config.js';
@@ -142,6 +143,7 @@ export default function main(): void {
   try {
     const node = typeof merged['node'] === 'number' ? merged['node'] : -1;
     const provisioning = new ConsoleShell(h.console, haltedTarget(node, reason), { faultCommands: false });
+    reserveCheckpointCommands(provisioning.registry);
     for (const c of commands) provisioning.registry.register(c);
     shell = provisioning;
   } catch (e) {

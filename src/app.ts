@@ -10,8 +10,10 @@ import type { Hal, LogLevel } from './hal.js';
 import type { BoardConfig } from './config.js';
 import type { AppState } from './ft/app-state.js';
 import type { Rpc } from './rpc/index.js';
+import type { JsonValue } from './util/json-value.js';
 
-export type AppValue = null | boolean | number | string | AppValue[] | { [key: string]: AppValue };
+/** What `main` returns: a JSON-compatible value the simulator reports. */
+export type AppValue = JsonValue;
 
 export interface AppContext {
   readonly domain: number;

@@ -2,8 +2,9 @@
  * The hardware abstraction layer: everything the runtime needs from the world.
  *
  * src/ never touches a host global (no timers, console, Buffer, process, TextEncoder): a
- * target hands one Hal object to the runtime at start. Targets: hal/node (in-process V8
- * boards), hal/xsnap (XS boards in the host simulator), hal/moddable (real boards).
+ * target hands one Hal object to the runtime at start. Targets: hal/driven (in-process V8
+ * boards through host-sim/boards/node-board.ts, and under hal/xsnap: XS boards in the host
+ * simulator), hal/moddable (real boards), hal/lua.
  *
  * Every callback the runtime installs (`onReceive`, `onInput`, timer callbacks) is invoked
  * by the target from its own event loop, never re-entrantly from inside a Hal call, so the

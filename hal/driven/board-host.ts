@@ -1,6 +1,6 @@
 /**
  * Applies batches of BoardEvents to one board and collects its BoardActions. Shared by the
- * in-process V8 board (hal/node) and the XS board entry (hal/xsnap), so both engines run
+ * in-process V8 board (host-sim/boards/node-board.ts) and the XS board entry (hal/xsnap), so both engines run
  * the same event loop and produce the same actions for the same events.
  *
  * A crashing board never throws through here: an exception out of the boot function or a

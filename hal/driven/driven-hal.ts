@@ -2,7 +2,7 @@
  * The board side of the simulator boundary: a Hal whose every output is recorded as a
  * BoardAction and whose every input arrives as a BoardEvent (see events.ts). Time is what
  * the host says it is; timers are requests to the host; randomness is a seeded PRNG. Runs
- * unchanged on V8 (hal/node) and XS (hal/xsnap).
+ * unchanged on V8 (host-sim/boards/node-board.ts) and XS (hal/xsnap).
  */
 import type { Hal, HalConsole, HalLink, LinkKind, LogLevel, MemoryFigures } from '../../src/hal.js';
 import type { BoardAction } from './events.js';

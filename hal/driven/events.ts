@@ -2,7 +2,7 @@
  * The boundary between a simulated board and the host simulator. The simulator owns time
  * and the network: it hands a board a batch of events, the board runs until every promise
  * job has settled, and hands back the actions it took. Both the in-process V8 board
- * (hal/node) and the XS board (hal/xsnap, over xsnap-worker's pipe, encoded by codec.ts)
+ * (host-sim/boards/node-board.ts) and the XS board (hal/xsnap, over xsnap-worker's pipe, encoded by codec.ts)
  * speak exactly this, which is why a run is deterministic and the same on both engines.
  */
 

@@ -10,7 +10,7 @@ import type { BootFunction } from '../../hal/driven/board-host.js';
 import type { BoardAction } from '../../hal/driven/events.js';
 import { bootBoard } from '../../src/board.js';
 import { appsOf } from '../../hal/driven/app-exports.js';
-import { NodeBoard } from '../../hal/node/node-board.js';
+import { NodeBoard } from '../boards/node-board.js';
 import { XsBoard, type XsBoardOptions } from '../boards/xs-board.js';
 import type { SimBoard } from '../boards/sim-board.js';
 import type { BoardFactory, BoardOptions, EngineName } from '../sim/simulator.js';

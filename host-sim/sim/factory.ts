@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeBoard } from '../../hal/node/node-board.js';
+import { NodeBoard } from '../boards/node-board.js';
 import { XsBoard } from '../boards/xs-board.js';
 import { LuaBoard } from '../boards/lua-board.js';
 import { AttachedBoard } from '../boards/attached-board.js';

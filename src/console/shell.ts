@@ -104,8 +104,6 @@ export class ConsoleShell implements ShellState {
     this.faultsArmed = options.faultsArmed ?? false;
     for (const c of builtinCommands(this)) this.registry.register(c);
     if (options.faultCommands ?? true) for (const c of faultCommands(this)) this.registry.register(c);
-    this.registry.reserve('ckpt now', 'take a coordinated checkpoint now', 'checkpointing not enabled');
-    this.registry.reserve('ckpt status', 'show the last committed checkpoint', 'checkpointing not enabled');
     io.onInput = (text) => this.feed(text);
   }
 

@@ -12,7 +12,6 @@
  * with the sender's rank (one byte). As in the paper, every board first looks up every other
  * board's endpoint (mcapi_endpoint_get waits until it exists) before the DSM sends anything.
  */
-import type { AppContext } from '../app.js';
 import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';

@@ -3,7 +3,7 @@
  * field by field, so a function, NaN, a cycle or a Map is a clear error at the call naming
  * where it sits) or raw bytes. One tag byte tells which.
  */
-import type { AppValue } from '../app.js';
+import type { JsonValue } from '../util/json-value.js';
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
 import { FtError } from './types.js';
 
@@ -11,7 +11,7 @@ const TAG_JSON = 0;
 const TAG_BYTES = 1;
 const MAX_DEPTH = 64;
 
-export type AppState = AppValue | Uint8Array;
+export type AppState = JsonValue | Uint8Array;
 
 function check(v: unknown, path: string, depth: number, seen: unknown[]): void {
   const fail = (what: string): never => {
@@ -62,7 +62,7 @@ export function decodeAppState(bytes: Uint8Array): AppState {
   if (bytes[0] === TAG_BYTES) return bytes.slice(1);
   if (bytes[0] !== TAG_JSON) throw new FtError('BAD_ARG', `checkpoint app segment: unknown tag ${bytes[0]}`);
   try {
-    return JSON.parse(utf8Decode(bytes, 1)) as AppValue;
+    return JSON.parse(utf8Decode(bytes, 1)) as JsonValue;
   } catch (e) {
     throw new FtError('BAD_ARG', `checkpoint app segment: ${(e as Error).message}`);
   }

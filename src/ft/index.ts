@@ -20,5 +20,5 @@ export { encodeAppState, decodeAppState } from './app-state.js';
 export { registerFtConsole, ftCommands, checkpointStatus } from './commands.js';
 export { FtFrame } from './frames.js';
 export { buddiesOf, wardsOf, ranksOf } from './view.js';
-export { attachFaultTolerance, ftOptionsFor } from './attach.js';
+export { attachFaultTolerance } from './attach.js';
 export type { AttachOptions } from './attach.js';

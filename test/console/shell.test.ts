@@ -2,10 +2,12 @@ import test from 'ava';
 import { ConsoleError } from '../../src/console/registry.js';
 import { parseRecord } from '../../src/console/record.js';
 import { NO_NET_FAULTS } from '../../src/console/target.js';
+import { reserveCheckpointCommands } from '../../src/runtime/ft-host.js';
 import { makeShell, parseAnswers, run, TestTarget } from './helpers.js';
 
 test('help lists every command, one line each, and ends OK', (t) => {
   const { shell, io } = makeShell();
+  reserveCheckpointCommands(shell.registry); // as the board runtime does
   const a = run(shell, io, 'help');
   t.is(a.final, 'OK');
   const names = a.lines.map((l) => l.split(' -- ')[0]);
@@ -162,6 +164,8 @@ test('a build without fault commands does not know them', (t) => {
 
 test('ckpt commands answer ERR until a module registers them', (t) => {
   const { shell, io } = makeShell();
+  t.is(run(shell, io, 'ckpt now').final, "ERR unknown command 'ckpt' (try: help)", 'the shell itself reserves nothing');
+  reserveCheckpointCommands(shell.registry); // as the board runtime does
   t.is(run(shell, io, 'ckpt now').final, 'ERR checkpointing not enabled');
   t.is(run(shell, io, 'ckpt status').final, 'ERR checkpointing not enabled');
   t.is(run(shell, io, 'ckpt').final, 'ERR ckpt needs a subcommand: now|status');

@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { DsmCheckpointContent } from '../../src/dsm/checkpoint-content.js';
+import { DsmCheckpointContent } from '../../src/runtime/dsm-content.js';
 import { Dsm, DsmError } from '../../src/dsm/index.js';
 import { Image, buildPending } from '../../src/ft/image.js';
 import type { Segment } from '../../src/ft/types.js';

@@ -1,11 +1,11 @@
 /**
- * The DSM's checkpoint content on its own (src/dsm/checkpoint-content.ts), over the DSM's
+ * The DSM's checkpoint content on its own (src/runtime/dsm-content.ts), over the DSM's
  * in-memory test network: what a rank captures (its home pages and the array index), and a
  * fresh DSM restored from it reading exactly the saved data on every rank, non-home pages
  * fetched from the restored homes; scratch arrays left out come back as zeros.
  */
 import test from 'ava';
-import { DsmCheckpointContent } from '../../src/dsm/checkpoint-content.js';
+import { DsmCheckpointContent } from '../../src/runtime/dsm-content.js';
 import type { Segment } from '../../src/ft/types.js';
 import { drive, makeRig, values } from '../dsm/memnet.js';
 

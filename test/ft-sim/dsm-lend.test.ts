@@ -1,5 +1,5 @@
 /**
- * The DSM's checkpoint content lends its home pages (src/dsm/checkpoint-content.ts) instead of
+ * The DSM's checkpoint content lends its home pages (src/runtime/dsm-content.ts) instead of
  * having FT copy them: Laplace N = 256 on 4 V8 boards, 100 iterations, a checkpoint every 10,
  * with the default (lend) and with the DSM option `lend: false` (copy). Both end with the
  * sequential digest; lending removes the rank's own tentative copy from the checkpoint memory

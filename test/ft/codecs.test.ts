@@ -95,19 +95,21 @@ test('options: defaults, and a bad field is named', (t) => {
 });
 
 test('board glue: FT options come from the board config; a bad field names options.ft', async (t) => {
-  const { ftOptionsFor } = await import('../../src/ft/attach.js');
-  const cfg = {
+  const { ftOptionsFor } = await import('../../src/runtime/ft-host.js');
+  const { checkBoardConfig } = await import('../../src/config.js');
+  const raw = {
     domain: 1, node: 2, rank: 2, boards: 4, links: [], seed: 1, ramLimit: 100_000, app: 'laplace', appArgs: ['--n', '64'],
     options: { ft: { buddies: 2, heartbeatMs: 100 } },
   };
+  const cfg = checkBoardConfig(raw, 0);
   const o = ftOptionsFor(cfg, 4200, 'b1');
   t.is(o.boards, 4);
   t.is(o.buddies, 2);
   t.is(o.maxStoreBytes, 50_000);
   t.is(o.maxPayload, 4200);
   t.is(o.version, 'laplace --n 64 b1');
-  const other = ftOptionsFor({ ...cfg, appArgs: ['--n', '128'] }, 4200, 'b1');
+  const other = ftOptionsFor(checkBoardConfig({ ...raw, appArgs: ['--n', '128'] }, 0), 4200, 'b1');
   t.not(other.version, o.version, 'other arguments, other version');
-  t.throws(() => ftOptionsFor({ ...cfg, options: { ft: { buddies: 9 } } }, 4200), { message: /^options\.ft: ft option buddies/ });
-  t.throws(() => ftOptionsFor({ ...cfg, options: { ft: 3 } }, 4200), { message: /^options\.ft: expected an object/ });
+  t.throws(() => ftOptionsFor(checkBoardConfig({ ...raw, options: { ft: { buddies: 9 } } }, 0), 4200), { message: /^options\.ft: ft option buddies/ });
+  t.throws(() => checkBoardConfig({ ...raw, options: { ft: 3 } }, 0), { message: /^options\.ft: expected an object/ });
 });

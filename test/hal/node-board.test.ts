@@ -1,5 +1,5 @@
 import test from 'ava';
-import { NodeBoard } from '../../hal/node/node-board.js';
+import { NodeBoard } from '../../host-sim/boards/node-board.js';
 import { probeBoot } from '../xs/fixtures/probe-boot.js';
 import { bootConfig } from '../xs/fixtures/bundle.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NodeBoard } from '../../hal/node/node-board.js';
+import { NodeBoard } from '../../host-sim/boards/node-board.js';
 import { XsBoard, defaultBundlePath } from '../../host-sim/boards/xs-board.js';
 import type { SimBoard } from '../../host-sim/boards/sim-board.js';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';

@@ -1,7 +1,9 @@
 /**
- * The DSM's part of a fault-tolerance checkpoint (docs/FT.md §12): the pages this rank homes,
- * one segment `dsm/<array>/<page>` each, and the segment `dsm` naming the arrays that existed
- * (in allocation order). Only what changed since the last checkpoint crosses the wire: the FT
+ * The DSM's part of a fault-tolerance checkpoint (docs/FT.md §12), wired by the board runtime:
+ * FT's `CheckpointContent` port implemented over the DSM's own hooks (`Dsm.sharedArrays`,
+ * `Dsm.lend`, `Dsm.onAllocated`), so neither layer imports the other. Its content: the pages
+ * this rank homes, one segment `dsm/<array>/<page>` each, and the segment `dsm` naming the
+ * arrays that existed (in allocation order). Only what changed since the last checkpoint crosses the wire: the FT
  * core diffs the segments against its committed copy.
  *
  * After a rollback the next run has a fresh DSM. The saved pages go back in as the app
@@ -24,10 +26,12 @@
  * checkpoint memory peaks at 2 + d times the state instead of 2 + 2d. The DSM option
  * `lend: false` makes the content copy instead (no `release`).
  */
-import type { CheckpointContent, Segment } from '../ft/types.js';
+import type { Dsm } from '../dsm/index.js';
+import type { CheckpointContent, Segment } from '../ft/index.js';
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
-import type { Dsm } from './dsm.js';
-import type { SharedArrayState } from './shared-array.js';
+
+/** A shared array's state as the DSM hands it to `onAllocated` (its pages, homes and stale map). */
+type SharedArrayState = ReturnType<Dsm['sharedArrays']>[number];
 
 export const DSM_CONTENT_PREFIX = 'dsm';
 

@@ -3,11 +3,11 @@
  * isolate. Fast (no process, no pipe) and, given the same events, action-for-action the
  * same as an XS board, which is what lets tests use either.
  */
-import { BoardHost } from '../driven/board-host.js';
-import type { BootFunction } from '../driven/board-host.js';
-import type { BoardAction, BoardEvent } from '../driven/events.js';
-import { emptyFigures } from '../../host-sim/boards/sim-board.js';
-import type { BoardFigures, SimBoard } from '../../host-sim/boards/sim-board.js';
+import { BoardHost } from '../../hal/driven/board-host.js';
+import type { BootFunction } from '../../hal/driven/board-host.js';
+import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import { emptyFigures } from './sim-board.js';
+import type { BoardFigures, SimBoard } from './sim-board.js';
 
 export class NodeBoard implements SimBoard {
   readonly engine = 'v8' as const;

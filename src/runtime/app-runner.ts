@@ -1,0 +1,187 @@
+/**
+ * The one app runner: every run of an app's `main` on a board goes through `AppRunner.run`.
+ * A run without fault tolerance is the epoch-0 run that nothing supersedes (`plainRun`); under
+ * fault tolerance FT starts a run at start and after every recovery for each rank the board
+ * hosts then (ft-host.ts), and a run a rollback superseded stops where it stands: its timers
+ * never wake it, its events and results no longer count, what it opened closes with it.
+ */
+import type { Hal, LogLevel } from '../hal.js';
+import type { App, AppContext, AppFt, AppValue } from '../app.js';
+import type { CheckedBoardConfig } from '../config.js';
+import type { McapiNode } from '../mcapi/index.js';
+import { McapiDsmTransport } from '../dsm/mcapi-transport.js';
+import { Dsm } from '../dsm/index.js';
+import type { FtStats } from '../ft/index.js';
+import type { RpcLayer } from '../rpc/index.js';
+import { withGetter } from '../util/next-id.js';
+import type { DsmCheckpointContent } from './dsm-content.js';
+import { runDsmPorts } from './dsm-ports.js';
+import { errorText } from './error-text.js';
+
+export type AppState = 'waiting' | 'running' | 'done' | 'failed' | 'spare';
+
+/** One run of `main` for one rank. */
+export interface AppRun {
+  readonly rank: number;
+  /** Membership epoch (0 without fault tolerance). */
+  readonly epoch: number;
+  readonly hostedByFt: boolean;
+  /** False once a rollback superseded the run (never, without fault tolerance). */
+  isActive(): boolean;
+  /** Settles when `main` may start: the network converged (or not: the run fails), FT's frame handler returned. */
+  ready(): Promise<void>;
+  /** The run's view, taken once it is ready and still active. */
+  begin(): RunView;
+}
+
+export interface RunView {
+  /** The MCAPI the run's `main` uses (under FT a scope that closes with the run). */
+  readonly mcapi: McapiNode;
+  nodeOfRank(rank: number): number;
+  /** Undo something when the run is superseded (never happens without fault tolerance). */
+  onRevoke(undo: () => void): void;
+  /** `ctx.ft` and what goes with it; null without fault tolerance. */
+  readonly ft: RunFt | null;
+}
+
+export interface RunFt {
+  readonly app: AppFt;
+  /** The run's DSM checkpoint content: attached to the DSM the run opens. */
+  readonly content: DsmCheckpointContent;
+  report(progress: number): void;
+  stats(): FtStats;
+}
+
+/** What the runner needs of the board. */
+export interface RunnerBoard {
+  readonly hal: Hal;
+  readonly config: CheckedBoardConfig;
+  readonly app: App;
+  /** The board's MCAPI node (DSM transports open on it). */
+  readonly mcapi: McapiNode;
+  appState: AppState;
+  log(level: LogLevel, message: string): void;
+  openRpc(): RpcLayer;
+}
+
+function never<T>(): Promise<T> {
+  return new Promise<T>(() => undefined);
+}
+
+/** DSM receives kept posted beyond the DSM's request window (control traffic). */
+const DSM_RECV_SLACK = 2;
+/** The DSM's request window when its options give none (DsmOptions.window). */
+const DSM_DEFAULT_WINDOW = 4;
+
+export class AppRunner {
+  constructor(private readonly board: RunnerBoard) {}
+
+  /** Run `main` for `run`: app-start, then app-result (with ft-stats under FT) or app-error. */
+  async run(run: AppRun): Promise<void> {
+    const board = this.board;
+    const hal = board.hal;
+    try {
+      await run.ready();
+      if (!run.isActive()) return;
+      const view = run.begin();
+      board.appState = 'running';
+      hal.event('app-start', run.rank);
+      const result: AppValue = await board.app.main(this.context(run, view));
+      // A superseded run's result is not the app's: the run from the checkpoint reports instead.
+      if (!run.isActive()) return;
+      board.appState = 'done';
+      if (view.ft !== null) hal.event('ft-stats', run.rank, JSON.stringify(view.ft.stats()));
+      hal.event('app-result', run.rank, JSON.stringify(result ?? null));
+    } catch (e) {
+      if (!run.isActive()) return;
+      board.appState = 'failed';
+      const message = errorText(e);
+      this.board.log('error', `app ${board.app.name}${run.hostedByFt ? ` (rank ${run.rank})` : ''} failed: ${message}`);
+      hal.event('app-error', run.rank, message);
+    }
+  }
+
+  /** The context of one run of `main`. */
+  private context(run: AppRun, view: RunView): AppContext {
+    const board = this.board;
+    const hal = board.hal;
+    const c = board.config;
+    const ft = view.ft;
+    let dsm: Promise<Dsm> | null = null;
+    let rpc: RpcLayer | null = null;
+    const openRpc = (): RpcLayer => {
+      const layer = board.openRpc();
+      // A superseded run's calls and served functions go with it; the next run opens afresh.
+      view.onRevoke(() => layer.close());
+      return layer;
+    };
+    const ctx: Omit<AppContext, 'rpc'> = {
+      domain: c.domain,
+      node: c.node,
+      rank: run.rank,
+      boards: c.boards,
+      args: c.appArgs,
+      mcapi: view.mcapi,
+      dsm: () => (dsm ??= this.openDsm(run, view)),
+      nodeOfRank: (rank) => view.nodeOfRank(rank),
+      ...(ft !== null ? { ft: ft.app } : {}),
+      now: () => hal.now(),
+      // A superseded run's timers never wake it: its main stops where it stands.
+      sleep: (ms) =>
+        new Promise((resolve) =>
+          hal.setTimer(ms, () => {
+            if (run.isActive()) resolve();
+          }),
+        ),
+      log: (level, message) => board.log(level, message),
+      event: (name, value) => {
+        if (!run.isActive()) return;
+        if (name === 'iter') ft?.report(value);
+        hal.event(name, value);
+      },
+      random: () => hal.random(),
+    };
+    return withGetter(ctx, 'rpc', () => (rpc ??= openRpc()));
+  }
+
+  /**
+   * A fresh DSM for one run: ranks addressed through the run's rank map, an endpoint per rank
+   * on the port the port policy gives (dsm-ports.ts), closed when the run is revoked. Peers'
+   * endpoints are looked up first, so nothing is sent to a board before its own run of this
+   * epoch exists; what arrives before the DSM listens waits in MCAPI.
+   */
+  private async openDsm(run: AppRun, view: RunView): Promise<Dsm> {
+    const board = this.board;
+    const c = board.config;
+    const options = { ...c.options.dsm };
+    const ports = runDsmPorts(run.hostedByFt, run.epoch, c.boards);
+    const transport = await McapiDsmTransport.open(board.mcapi, {
+      rank: run.rank,
+      size: c.boards,
+      domain: c.domain,
+      nodeOfRank: (r) => view.nodeOfRank(r),
+      ...(ports !== null ? { portOfRank: ports } : {}),
+      recvSlots: (options.window ?? DSM_DEFAULT_WINDOW) + DSM_RECV_SLACK,
+    });
+    if (!run.isActive()) {
+      transport.close();
+      return never();
+    }
+    view.onRevoke(() => transport.close());
+    const dsm = new Dsm(transport, board.hal, options);
+    // Held-back diffs and timers of a superseded run go with it (a late release is a no-op).
+    view.onRevoke(() => dsm.close());
+    view.ft?.content.attach(dsm);
+    return dsm;
+  }
+}
+
+/**
+ * The run of a board without fault tolerance: epoch 0, rank = the configured rank, rank r on
+ * node r, the board's own MCAPI, started once every member is reachable (or failed with the
+ * nodes that were not within `options.convergeMs`), and never superseded.
+ */
+export function plainRun(rank: number, mcapi: McapiNode, converge: () => Promise<void>): AppRun {
+  const view: RunView = { mcapi, nodeOfRank: (r) => r, onRevoke: () => undefined, ft: null };
+  return { rank, epoch: 0, hostedByFt: false, isActive: () => true, ready: converge, begin: () => view };
+}

@@ -1,0 +1,141 @@
+/**
+ * The board as its serial console sees it (ConsoleTarget): `status`, `peers`, `stats`, `log`
+ * and the `fault` commands, read from and acted on through the runtime's parts.
+ */
+import type { Hal, LogLevel } from '../hal.js';
+import type { CheckedBoardConfig } from '../config.js';
+import type { NetLayer } from '../net/index.js';
+import type { McapiNode } from '../mcapi/index.js';
+import { checkpointStatus } from '../ft/index.js';
+import type { FaultTolerance } from '../ft/index.js';
+import { LOG_LEVELS } from '../console/index.js';
+import type { ConsoleRecord, ConsoleTarget, FaultCommand } from '../console/index.js';
+import type { AppState } from './app-runner.js';
+
+/** What the console reads of the board. */
+export interface ConsoleBoard {
+  readonly node: number;
+  readonly hal: Hal;
+  readonly config: CheckedBoardConfig;
+  readonly net: NetLayer;
+  readonly mcapi: McapiNode;
+  /** Fault tolerance, when the board hosts it. */
+  readonly ft: FaultTolerance | null;
+  readonly appState: AppState;
+  /** Board time at boot. */
+  readonly started: number;
+  logLevel: LogLevel;
+  members(): number[];
+}
+
+function numbers(o: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+export class BoardConsoleTarget implements ConsoleTarget {
+  readonly node: number;
+
+  constructor(private readonly board: ConsoleBoard) {
+    this.node = board.node;
+  }
+
+  knownNodes(): readonly number[] {
+    return this.board.members();
+  }
+
+  status(): ConsoleRecord {
+    const b = this.board;
+    const mem = b.hal.memory();
+    const ft = b.ft;
+    // Under FT the ranks are the current view's: a spare may hold one, a survivor two.
+    const ranks = ft !== null ? ft.hostedRanks() : null;
+    const rank: number | string = ranks === null ? b.config.rank : ranks.length === 0 ? -1 : ranks.length === 1 ? ranks[0]! : ranks.join(',');
+    const role = ft === null || ranks === null ? (b.config.rank < 0 ? 'spare' : 'member') : ft.phase !== 'running' ? ft.phase : ranks.length === 0 ? 'spare' : 'member';
+    return {
+      node: b.node,
+      rank,
+      role,
+      app: b.config.app,
+      state: b.appState,
+      epoch: ft !== null ? ft.epoch : b.net.epoch,
+      uptime_ms: Math.round(b.hal.now() - b.started),
+      heap: mem.used,
+      heap_limit: mem.limit,
+      log: b.logLevel,
+    };
+  }
+
+  peers(): readonly ConsoleRecord[] {
+    const b = this.board;
+    return b
+      .members()
+      .filter((n) => n !== b.node)
+      .map((n) => ({ node: n, reachable: b.net.reachable(n) }));
+  }
+
+  stats(): Readonly<Record<string, ConsoleRecord>> {
+    const b = this.board;
+    const net = numbers(b.net.stats());
+    const mcapi = numbers(b.mcapi.stats());
+    const ft = b.ft;
+    if (ft === null) return { net, mcapi };
+    const s = ft.stats();
+    return {
+      net,
+      mcapi,
+      ft: {
+        ...checkpointStatus(ft),
+        coordinator: s.coordinator,
+        map: s.rankMap.join(','),
+        heartbeatsSent: s.heartbeatsSent,
+        heartbeatsReceived: s.heartbeatsReceived,
+        suspicions: s.suspicions,
+        framesIn: s.framesIn,
+        framesOut: s.framesOut,
+        malformed: s.malformed,
+        stale: s.stale,
+        retries: s.retries,
+        ...(s.stopReason !== '' ? { stopped: s.stopReason } : {}),
+      },
+    };
+  }
+
+  setLogLevel(level: LogLevel): void {
+    if (!LOG_LEVELS.includes(level)) throw new Error(`unknown log level ${level}`);
+    this.board.logLevel = level;
+  }
+
+  fault(f: FaultCommand): void {
+    const hal = this.board.hal;
+    // Reported before it acts, so that the simulator (or a log) sees every injected fault.
+    switch (f.kind) {
+      case 'crash':
+        hal.event('fault', 0, 'crash');
+        hal.halt('fault crash');
+        return;
+      case 'reboot':
+        hal.event('fault', 0, 'reboot');
+        hal.reset();
+        return;
+      case 'hang':
+        hal.event('fault', 0, `hang ${f.ms}`);
+        hal.hang(f.ms);
+        return;
+      case 'net': {
+        const s = f.state;
+        const none = s.drop === 0 && s.corrupt === 0 && s.delayMs === 0 && s.partitioned.length === 0;
+        this.board.net.setIngressFault(none ? null : { drop: s.drop, corrupt: s.corrupt, delayMs: s.delayMs, blockNodes: s.partitioned });
+        const detail =
+          f.change === 'heal' ? 'heal'
+          : f.change === 'drop' ? `drop ${s.drop}`
+          : f.change === 'corrupt' ? `corrupt ${s.corrupt}`
+          : f.change === 'delay' ? `delay ${s.delayMs}`
+          : `partition ${s.partitioned.join(',')}`;
+        hal.event('fault', 0, detail);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * An app failure as one log line: the error's name and message and the first places of its
+ * stack, for the board's log and the `app-error` event.
+ */
+import { allDigits, isSpace } from '../console/chars.js';
+
+/** Stack frames named in an app failure: enough to find the line, short enough for a log line. */
+const ERROR_FRAMES = 3;
+
+/**
+ * `Name: message (at file:line, ...)`: the places come from the stack where the engine keeps
+ * one (XS `at f (file:12)`, V8 `at f (file:12:5)`); the host maps bundle places to the app's
+ * own source lines (host-sim/apps/source-places.ts).
+ */
+export function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const places: string[] = [];
+  const stack: unknown = e.stack;
+  if (typeof stack === 'string') {
+    for (const line of stack.split('\n')) {
+      const place = framePlace(line);
+      if (place !== null && places.length < ERROR_FRAMES) places.push(place);
+    }
+  }
+  return `${e.name}: ${e.message}${places.length > 0 ? ` (at ${places.join(', ')})` : ''}`;
+}
+
+/**
+ * `file:line[:column]` of a stack line ending in `(file:line[:column])`, or null (what
+ * /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/ matched; no regular expression: the Lua build has none).
+ */
+function framePlace(line: string): string | null {
+  const t = line.trimEnd();
+  if (!t.endsWith(')')) return null;
+  const open = t.lastIndexOf('(');
+  if (open < 0) return null;
+  const inner = t.slice(open + 1, t.length - 1);
+  for (let i = 0; i < inner.length; i++) if (isSpace(inner.charCodeAt(i)) || inner.charAt(i) === ')') return null;
+  const parts = inner.split(':');
+  const n = parts.length;
+  if (n >= 3 && allDigits(parts[n - 1]!) && allDigits(parts[n - 2]!) && parts.slice(0, n - 2).join(':').length > 0) return inner;
+  if (n >= 2 && allDigits(parts[n - 1]!) && parts.slice(0, n - 1).join(':').length > 0) return inner;
+  return null;
+}

@@ -1,0 +1,178 @@
+/**
+ * Fault tolerance on a board: its options from the board config, the module attached to the
+ * network with its console commands, and each run it starts handed to the app runner with the
+ * DSM's checkpoint content (docs/FT.md §12). The FT layer itself knows neither the board config
+ * nor the console shell nor the DSM: they meet here.
+ */
+import type { Hal, LogLevel } from '../hal.js';
+import type { AppFt } from '../app.js';
+import { ConfigError, type CheckedBoardConfig } from '../config.js';
+import type { NetLayer } from '../net/index.js';
+import type { McapiNode } from '../mcapi/index.js';
+import type { CommandRegistry, CommandSpec } from '../console/index.js';
+import { attachFaultTolerance, registerFtConsole, resolveFtOptions } from '../ft/index.js';
+import type { FaultTolerance, FtError, FtOptions, FtRun } from '../ft/index.js';
+import { NODE_ID_MAX } from '../wire/ids.js';
+import type { AppRun, AppRunner, AppState, RunView } from './app-runner.js';
+import { DsmCheckpointContent } from './dsm-content.js';
+import { errorText } from './error-text.js';
+
+/** Largest share of the board's memory budget that checkpoints may use by default. */
+const DEFAULT_RAM_SHARE = 0.5;
+/** The smallest checkpoint store a board gets by default. */
+const MIN_STORE_BYTES = 1024;
+/** Why `ckpt` commands answer ERR on a board that does not host fault tolerance. */
+const CKPT_NOT_ENABLED = 'checkpointing not enabled';
+
+/**
+ * FT options for a board: `config.options.ft` over defaults taken from the board — ranks from
+ * `boards`, spares after them, the version from the app and its arguments plus `build` (a
+ * bundle hash), frames as large as the network allows, half the RAM budget for checkpoints.
+ * Throws ConfigError naming the field.
+ */
+export function ftOptionsFor(config: CheckedBoardConfig, maxPayload: number, build = ''): FtOptions {
+  // The simulator and provisioning number the working boards 0..boards-1 and the spares after them.
+  const spares = Math.min(config.options.spares, NODE_ID_MAX + 1 - config.boards);
+  const o: FtOptions = {
+    boards: config.boards,
+    spares: Array.from({ length: spares }, (_, i) => config.boards + i),
+    version: `${config.app} ${config.appArgs.join(' ')} ${build}`,
+    maxPayload,
+    maxStoreBytes: Math.max(MIN_STORE_BYTES, Math.floor(config.ramLimit * DEFAULT_RAM_SHARE)),
+    ...(config.options.ft ?? {}),
+  };
+  try {
+    resolveFtOptions(o);
+  } catch (e) {
+    throw new ConfigError(`options.ft: ${(e as FtError).message}`);
+  }
+  return o;
+}
+
+/**
+ * `ckpt now` and `ckpt status` answer `ERR checkpointing not enabled` until FT registers the
+ * real commands (listed by `help` either way, so a board without FT says why they fail).
+ */
+export function reserveCheckpointCommands(registry: Pick<CommandRegistry, 'reserve'>): void {
+  registry.reserve('ckpt now', 'take a coordinated checkpoint now', CKPT_NOT_ENABLED);
+  registry.reserve('ckpt status', 'show the last committed checkpoint', CKPT_NOT_ENABLED);
+}
+
+/** What the FT host needs of the board. */
+export interface FtBoard {
+  readonly hal: Hal;
+  readonly node: number;
+  readonly config: CheckedBoardConfig;
+  readonly net: NetLayer;
+  readonly mcapi: McapiNode;
+  readonly runner: AppRunner;
+  readonly shell: { register(spec: CommandSpec): void };
+  appState: AppState;
+  log(level: LogLevel, message: string): void;
+}
+
+export class FtHost {
+  /** The module, once attached (null while `attachFaultTolerance` runs, or when it failed). */
+  ft: FaultTolerance | null = null;
+  /** Epoch of the last recovery this board reported as the new view's coordinator. */
+  private recoveryReported = 0;
+
+  constructor(private readonly board: FtBoard) {}
+
+  /** Attach and start the module; a bad `options.ft` field halts the board naming it. */
+  start(): void {
+    const board = this.board;
+    const hal = board.hal;
+    try {
+      this.ft = attachFaultTolerance({
+        net: board.net,
+        hal,
+        options: ftOptionsFor(board.config, board.net.options.maxPayload),
+        wire: (ft) => registerFtConsole(board.shell, ft),
+        run: (run) => this.onRun(run),
+        stopped: (reason) => this.onStop(reason),
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      board.appState = 'failed';
+      hal.event('app-error', board.config.rank, `bad board config: ${message}`);
+      hal.halt(`bad board config: ${message}`);
+    }
+  }
+
+  /** A run to start (at start, after every recovery): its content now, its `main` right after. */
+  private onRun(run: FtRun): void {
+    const content = new DsmCheckpointContent();
+    try {
+      // Before main: a restored run gets its DSM pages back as the app allocates its arrays.
+      run.addContent(content);
+    } catch (e) {
+      this.board.log('error', `ft: rank ${run.rank}: DSM checkpoint content: ${errorText(e)}`);
+    }
+    run.releaseRestored();
+    this.reportRecovery(run);
+    void this.board.runner.run(this.appRun(run, content));
+  }
+
+  /** The coordinator of the new view reports each recovery once (the simulator's figures). */
+  private reportRecovery(run: FtRun): void {
+    const ft = this.ft;
+    if (ft === null || run.epoch === 0 || run.epoch === this.recoveryReported) return;
+    if (Math.min(...ft.rankMap()) !== this.board.node) return;
+    const rec = ft.lastRecovery();
+    if (rec === null || rec.epoch !== run.epoch) return;
+    this.recoveryReported = run.epoch;
+    this.board.hal.event('ft-recovery', run.epoch, JSON.stringify(rec));
+  }
+
+  private onStop(reason: string): void {
+    const hal = this.board.hal;
+    const ft = this.ft;
+    const ranks = ft?.rankMap() ?? [];
+    const mine = ranks.indexOf(this.board.node);
+    this.board.appState = 'failed';
+    if (ft !== null) hal.event('ft-stats', mine, JSON.stringify(ft.stats()));
+    hal.event('app-error', mine, reason);
+    hal.halt(`ft: ${reason}`);
+  }
+
+  /** An FT run as the app runner sees it: its rank map and MCAPI scope taken when it begins. */
+  private appRun(run: FtRun, content: DsmCheckpointContent): AppRun {
+    const begin = (): RunView => {
+      // Out of the FT module's frame handler by now (and out of attachFaultTolerance at a one-board start).
+      const ft = this.ft!;
+      const map = ft.rankMap();
+      const app: AppFt = {
+        restored: run.restored,
+        generation: run.generation,
+        progress: run.progress,
+        epoch: run.epoch,
+        recoverable: this.board.config.options.spares > 0 || ft.options.shrink,
+        checkpoint: (state, progress) => run.checkpoint(state, progress),
+        opportunity: (progress, state) => run.opportunity(progress, state),
+        yield: () => run.yield(),
+        report: (progress) => run.report(progress),
+        checkpointArrays: (arrays) => content.select(arrays === null ? null : arrays.map((a) => a.name)),
+      };
+      // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
+      // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
+      const scope = this.board.mcapi.openScope();
+      run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
+      return {
+        mcapi: scope.mcapi,
+        nodeOfRank: (rank) => map[rank] ?? -1,
+        onRevoke: (undo) => run.onRevoke(undo),
+        ft: { app, content, report: (progress) => run.report(progress), stats: () => ft.stats() },
+      };
+    };
+    return {
+      rank: run.rank,
+      epoch: run.epoch,
+      hostedByFt: true,
+      // Nothing starts if the module failed to attach after starting the run.
+      isActive: () => run.active && this.ft !== null,
+      ready: () => Promise.resolve(),
+      begin,
+    };
+  }
+}

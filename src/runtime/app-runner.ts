@@ -27,11 +27,11 @@ export interface AppRun {
   readonly epoch: number;
   readonly hostedByFt: boolean;
   /** False once a rollback superseded the run (never, without fault tolerance). */
-  isActive(): boolean;
+  isActive(this: void): boolean;
   /** Settles when `main` may start: the network converged (or not: the run fails), FT's frame handler returned. */
-  ready(): Promise<void>;
+  ready(this: void): Promise<void>;
   /** The run's view, taken once it is ready and still active. */
-  begin(): RunView;
+  begin(this: void): RunView;
 }
 
 export interface RunView {

@@ -5,7 +5,7 @@ import type { LogLevel } from '../hal.js';
 import { usage } from './args.js';
 import { ConsoleError } from './registry.js';
 import type { CommandSpec } from './registry.js';
-import type { ShellState } from './shell.js';
+import type { ShellState } from './shell-state.js';
 import { LOG_LEVELS } from './target.js';
 
 function describe(spec: CommandSpec, reserved: string | null): string {

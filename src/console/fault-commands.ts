@@ -6,7 +6,7 @@
  */
 import { ConsoleError } from './registry.js';
 import type { CommandContext, CommandSpec } from './registry.js';
-import type { ShellState } from './shell.js';
+import type { ShellState } from './shell-state.js';
 import type { NetFaultChange, NetFaultState } from './target.js';
 import { NO_NET_FAULTS } from './target.js';
 

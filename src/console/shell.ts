@@ -12,11 +12,14 @@ import { formatRecord } from './record.js';
 import type { ConsoleRecord } from './record.js';
 import { CommandRegistry, ConsoleError } from './registry.js';
 import type { CommandContext, CommandSpec } from './registry.js';
+import type { ShellState, ShellStats } from './shell-state.js';
 import type { ConsoleTarget, NetFaultState } from './target.js';
 import { NO_NET_FAULTS } from './target.js';
 import { builtinCommands } from './builtin-commands.js';
 import { faultCommands } from './fault-commands.js';
 import { oneLine, splitSpaces } from './chars.js';
+
+export type { ShellState, ShellStats } from './shell-state.js';
 
 export const DEFAULT_MAX_LINE = 256;
 export const DEFAULT_MAX_QUEUED = 8;
@@ -35,33 +38,6 @@ export interface ShellOptions {
   faultCommands?: boolean;
   /** Lines that may wait while an asynchronous command runs (default 8); more answer `ERR busy`. */
   maxQueued?: number;
-}
-
-export interface ShellStats {
-  /** Non-empty lines received (overlong ones included). */
-  lines: number;
-  ok: number;
-  err: number;
-  /** Lines discarded for being longer than maxLine. */
-  overlong: number;
-  /** Lines refused because too many waited behind an asynchronous command. */
-  busy: number;
-  /** Asynchronous commands abandoned with Ctrl-C. */
-  interrupted: number;
-  /** Handlers that failed with something other than ConsoleError (a bug, reported as ERR). */
-  internal: number;
-}
-
-/** What the command modules may see and change of the shell. */
-export interface ShellState {
-  readonly target: ConsoleTarget;
-  readonly registry: CommandRegistry;
-  faultsArmed: boolean;
-  echo: boolean;
-  netFaults: NetFaultState;
-  /** Stop answering: the board is going down (crash, reboot). */
-  stop(): void;
-  stats(): ShellStats;
 }
 
 /** A complete line, an overlong one (null) or one the assembler rejected. */

@@ -1,7 +1,7 @@
 /**
- * What the shell needs from the runtime. src/board.ts implements it with the HAL (halt,
- * reset, hang) and the network layer's ingress fault hook; tests implement it with a record
- * of what was asked.
+ * What the shell needs from the runtime. src/runtime/console-target.ts implements it with the
+ * HAL (halt, reset, hang) and the network layer's ingress fault hook; tests implement it with
+ * a record of what was asked.
  */
 import type { LogLevel } from '../hal.js';
 import type { ConsoleRecord } from './record.js';

@@ -1,6 +1,6 @@
 /**
- * The console commands of the fault-tolerance module (they replace the shell's reserved
- * placeholders):
+ * The console commands of the fault-tolerance module (they replace the placeholders the board
+ * runtime reserves, src/runtime/ft-host.ts):
  *
  *   ckpt now     ask every rank to checkpoint at its next opportunity; answers when a
  *                checkpoint committed after the request: `gen=<g> progress=<k>`

@@ -1,6 +1,10 @@
 /**
- * The apps built into the board bundle. A simulated or real board runs the app its config
- * names; to add your own, write `examples/<name>/app.ts` exporting an App and list it here.
+ * The built-in apps: the examples and the benchmarks' apps (`npx mcdsm bench` runs
+ * `mcapi-bench`, `raw-echo`, `dsm-bench`, ... by name). Its users are host-side: the default
+ * XS bundle (rollup.config.mjs), V8 boards (host-sim/apps/builtin.ts), built-in bundles and
+ * `mcdsm firmware build <name>` (host-sim/apps/bundle.ts), which hand it to the boards as the
+ * virtual module `mcdsm:board-apps`; no HAL or firmware entry imports it (docs/ARCHITECTURE.md).
+ * To add your own, write `examples/<name>/app.ts` exporting an App and list it here.
  * A function rather than a module-level Map: XS freezes preloaded modules.
  */
 import type { App, RawApp } from '../src/app.js';

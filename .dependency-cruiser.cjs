@@ -12,18 +12,23 @@
 const LAYERS = [
   { name: 'util', rank: 0, path: '^src/util/' },
   { name: 'wire', rank: 1, path: '^src/wire/' },
-  // The HAL interface (types only) and the event vocabulary the runtime reports through it.
-  { name: 'hal', rank: 2, path: '^src/(hal|events)([.]ts$|/)' },
-  { name: 'net', rank: 3, path: '^src/net/' },
+  { name: 'net', rank: 2, path: '^src/net/' },
   // The serial console shell: a library the layers above register commands with (FT's `ckpt`).
-  { name: 'console', rank: 3, path: '^src/console/' },
-  { name: 'mcapi', rank: 4, path: '^src/mcapi/' },
-  { name: 'dsm', rank: 5, path: '^src/dsm/' },
-  { name: 'ft', rank: 6, path: '^src/ft/' },
-  { name: 'rpc', rank: 6, path: '^src/rpc/' },
-  // The app API and the composition root: config, wiring, the app runner, the public entries.
-  { name: 'root', rank: 7, path: '^src/(runtime/|(app|app-options|config|board|index)[.]ts$)' },
+  { name: 'console', rank: 2, path: '^src/console/' },
+  { name: 'mcapi', rank: 3, path: '^src/mcapi/' },
+  { name: 'dsm', rank: 4, path: '^src/dsm/' },
+  { name: 'ft', rank: 5, path: '^src/ft/' },
+  { name: 'rpc', rank: 5, path: '^src/rpc/' },
+  // The app API and the composition root: config, wiring, the app runner, the public entries,
+  // and the event vocabulary that gathers each layer's events for the tools (events.ts).
+  { name: 'root', rank: 6, path: '^src/(runtime/|(app|app-options|config|board|index|events)[.]ts$)' },
 ];
+
+/**
+ * The HAL interface is outside the ranks: types only, which every layer may import (type-only),
+ * and which itself imports only types from wire/ and util/.
+ */
+const HAL = '^src/hal[.]ts$';
 
 const layerRules = LAYERS.map((layer) => {
   const notBelow = LAYERS.filter((l) => l.rank >= layer.rank && l !== layer).map((l) => l.path);
@@ -68,10 +73,24 @@ module.exports = {
       name: 'src-layer-unplaced',
       severity: 'error',
       comment: 'Every module in src/ belongs to a layer: add its folder to LAYERS in .dependency-cruiser.cjs (and docs/ARCHITECTURE.md)',
-      from: { path: '^src/', pathNot: LAYERS.map((l) => l.path) },
+      from: { path: '^src/', pathNot: [...LAYERS.map((l) => l.path), HAL] },
       to: {},
     },
     ...layerRules,
+    {
+      name: 'hal-interface-types-only',
+      severity: 'error',
+      comment: 'src/hal.ts is the HAL interface: layers import its types only (import type)',
+      from: { path: '^src/' },
+      to: { path: HAL, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'hal-interface-imports',
+      severity: 'error',
+      comment: 'src/hal.ts declares the HAL from the lowest layers only (types of wire/ and util/)',
+      from: { path: HAL },
+      to: { pathNot: ['^src/(wire|util)/', HAL] },
+    },
     {
       name: 'board-code-not-host',
       severity: 'error',

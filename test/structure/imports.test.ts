@@ -37,9 +37,11 @@ test('each rule catches what it forbids', async (t) => {
     const files: Record<string, string> = {
       'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
       'package.json': JSON.stringify({ type: 'module' }),
-      // net (rank 3) importing mcapi (rank 4): upward.
+      // net (rank 2) importing mcapi (rank 3): upward.
       'src/net/link.ts': "import { node } from '../mcapi/node.js';\nexport const link = node + 1;\n",
-      'src/mcapi/node.ts': 'export const node = 1;\n',
+      'src/mcapi/node.ts': "import { HAL_NAME } from '../hal.js';\nexport const node = HAL_NAME.length;\n",
+      // The HAL interface: imported as types only, and declared from wire/ and util/ only.
+      'src/hal.ts': "import type { Link } from './net/link.js';\nexport const HAL_NAME = 'hal';\nexport type L = Link;\n",
       // net and console are siblings: neither imports the other.
       'src/console/shell.ts': "import { link } from '../net/link.js';\nexport const shell = link;\n",
       // A type-only cycle inside one layer.
@@ -66,6 +68,8 @@ test('each rule catches what it forbids', async (t) => {
       ['layer-net', /layer-net: src\/net\/link\.ts → src\/mcapi\/node\.ts/],
       ['layer-console', /layer-console: src\/console\/shell\.ts → src\/net\/link\.ts/],
       ['no-circular', /no-circular: src\/util\/[ab]\.ts/],
+      ['hal-interface-types-only', /hal-interface-types-only: src\/mcapi\/node\.ts → src\/hal\.ts/],
+      ['hal-interface-imports', /hal-interface-imports: src\/hal\.ts → src\/net\/link\.ts/],
       ['src-stays-in-src', /src-stays-in-src: src\/wire\/frame\.ts → hal\/driven\/boot\.ts/],
       ['src-no-packages', /src-no-packages: src\/dsm\/store\.ts → (node:)?fs/],
       ['src-layer-unplaced', /src-layer-unplaced: src\/newthing\/x\.ts/],

@@ -7,6 +7,7 @@ import type { NetFrame } from '../net/net.js';
 import type { AppState } from './app-state.js';
 import { encodeAppState } from './app-state.js';
 import { FtFrame, NO_NODE, decodeCkptAbort, decodeCkptAt, decodeCkptStart, decodeCkptStored, decodeRound, encodeCkptAbort, encodeCkptAt, encodeCkptStart, encodeCkptStored, encodeRound } from './frames.js';
+import { FT_EVENT } from './events.js';
 import { buildPending } from './image.js';
 import type { Pending } from './image.js';
 import { APP_SEGMENT } from './run.js';
@@ -84,7 +85,7 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     };
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
-    ft.announce('ckpt-send', round, () => {
+    ft.announce(FT_EVENT.CKPT_SEND, round, () => {
       if (ft.rounds.get(rank) !== entry) return;
       const buddies = buddiesOf(ft.map, rank, ft.options.buddies);
       const src = sourceOfPending(pending);
@@ -326,7 +327,7 @@ export function decideCommit(ft: FtState, t: Tally): void {
   // commit that reached only some boards, the case recovery must resolve.
   const first = others.shift();
   if (first !== undefined) ft.sendCtl(first, FtFrame.CKPT_COMMIT, payload);
-  ft.announce('ckpt-commit', t.round, () => {
+  ft.announce(FT_EVENT.CKPT_COMMIT, t.round, () => {
     ft.sendToAll(others, FtFrame.CKPT_COMMIT, payload);
     applyCommit(ft, t.round);
   });
@@ -363,7 +364,7 @@ export function onCkptCommit(ft: FtState, f: NetFrame): void {
   if (round === null) return ft.malformed();
   if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
   if (round <= ft.lastCommitted) return;
-  ft.announce('ckpt-commit', round, () => applyCommit(ft, round));
+  ft.announce(FT_EVENT.CKPT_COMMIT, round, () => applyCommit(ft, round));
 }
 
 export function onCkptAbort(ft: FtState, f: NetFrame): void {

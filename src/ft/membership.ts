@@ -5,6 +5,7 @@
  */
 import type { NetFrame } from '../net/net.js';
 import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { FT_EVENT, emitFtEvent } from './events.js';
 import { checkIsolation } from './quorum.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
@@ -248,7 +249,7 @@ export function onSuspectReport(ft: FtState, f: NetFrame): void {
 /** A board fell silent: recover if this board should coordinate, else tell the one that should. */
 export function onSuspicion(ft: FtState, x: number): void {
   ft.counters.suspicions++;
-  ft.hal.event('suspect', x);
+  emitFtEvent(ft.hal, { name: FT_EVENT.SUSPECT, node: x });
   ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.lastHeard ?? 0))} ms)`);
   if (ft.phaseV === 'stopped') return;
   if (ft.startup !== null) {

@@ -7,6 +7,7 @@
 import type { NetFrame } from '../net/net.js';
 import { FtFrame, ImageKind, Role, decodeRecBegin, decodeRecPlan, decodeRecReady, decodeRecResume, decodeRecState, encodeReason, encodeRecBegin, encodeRecPlan, encodeRecReady, encodeRecResume, encodeRecState } from './frames.js';
 import type { HeldImage, RecPlan, RecResume, RecState } from './frames.js';
+import { FT_EVENT, emitFtEvent } from './events.js';
 import { planRecovery } from './plan.js';
 import { FtRun } from './run.js';
 import { sourceOfImage } from './stream.js';
@@ -261,7 +262,7 @@ export function takePlan(ft: FtState, coord: number, plan: RecPlan): void {
       continue;
     }
     p.sending++;
-    ft.announce('recovery-transfer', t.rank, () => {
+    ft.announce(FT_EVENT.RECOVERY_TRANSFER, t.rank, () => {
       startStream(ft, t.dst, t.rank, g, 0, true, sourceOfImage(img), (st) => {
         if (ft.part !== p) return;
         if (st !== 'stored') ft.hal.log('error', `ft: copy of rank ${t.rank} to node ${t.dst} failed: ${st}`);
@@ -339,7 +340,7 @@ export function resume(ft: FtState, v: RecResume): void {
     ft.recoveryCount++;
     // Every recovery used to leave its figures (~0.3 KiB) on every board for good.
     if (ft.recoveries.length > RECOVERIES_KEPT) ft.recoveries.splice(0, ft.recoveries.length - RECOVERIES_KEPT);
-    ft.hal.event('recovery', ft.epochV, `gen=${g} failed=${v.failed.join(',')} map=${ft.map.join(',')}`);
+    emitFtEvent(ft.hal, { name: FT_EVENT.RECOVERY, epoch: ft.epochV, generation: g, failed: v.failed, map: ft.map });
   }
   ft.figures.generation = g;
   for (const rank of mine) {

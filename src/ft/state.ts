@@ -7,6 +7,8 @@ import { Sha256 } from '../util/sha256.js';
 import { utf8Encode } from '../util/utf8.js';
 import { ByteWriter } from './bytes.js';
 import { Detector } from './detector.js';
+import { FT_EVENT, emitFtEvent, phaseEvent } from './events.js';
+import type { FtPhaseEventName } from './events.js';
 import { Role } from './frames.js';
 import type { RecPlan, RecState } from './frames.js';
 import { Image } from './image.js';
@@ -304,9 +306,9 @@ export class FtState {
   }
 
   /** Announce a phase, then carry it out from a zero-delay timer unless the state moved on. */
-  announce(name: string, value: number, effect: () => void): void {
+  announce(name: FtPhaseEventName, value: number, effect: () => void): void {
     const ch = this.changes;
-    this.hal.event(name, value);
+    emitFtEvent(this.hal, phaseEvent(name, value));
     this.hal.setTimer(0, () => {
       if (ch === this.changes && this.phaseV !== 'stopped') effect();
     });
@@ -433,7 +435,7 @@ export class FtState {
     this.stopReasonV = reason;
     this.stopIsDomain = domain;
     this.hal.log('error', `ft: stopped: ${reason}`);
-    this.hal.event('ft-stop', this.epochV, reason);
+    emitFtEvent(this.hal, { name: FT_EVENT.FT_STOP, epoch: this.epochV, reason });
     for (const w of this.waiters.splice(0)) {
       this.hal.clearTimer(w.timer);
       w.reject(new FtError('NOT_RUNNING', `checkpointing stopped: ${reason}`));

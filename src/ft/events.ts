@@ -85,7 +85,7 @@ function field(text: string | undefined, key: string): string | null {
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNums = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
+const isNums = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => isNum(x));
 
 /** ft-recovery's detail: the figures, every field checked (null if one is missing or of another type). */
 export function parseRecoveryFigures(detail: string): FtRecoveryFigures | null {

@@ -18,6 +18,7 @@ import type { Segment } from './types.js';
 import { FtError } from './types.js';
 import { buddiesOf, membersOf } from './view.js';
 import { never } from './state.js';
+import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
 import { startStream, pump, stopStreams } from './transfer.js';
 
@@ -55,7 +56,15 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     for (const c of run.contents) {
       const captured = c.capture();
       const release = c.release;
-      if (release !== undefined) lenders.push(() => release.call(c));
+      if (release !== undefined) {
+        // Each capture is given back exactly once (a content counts its open lends on it).
+        let given = false;
+        lenders.push(() => {
+          assert(!given, 'ft: a checkpoint capture was released twice');
+          given = true;
+          release.call(c);
+        });
+      }
       for (const s of captured) {
         if (s.name !== c.prefix && !s.name.startsWith(c.prefix + '/')) {
           throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
@@ -74,6 +83,7 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     giveBack();
     return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${pending.bytes} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
+  assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   pending.lenders = lenders;
   image.discard();
   image.pending = pending;
@@ -162,6 +172,7 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
   const done: StreamDone = (status) => {
     if (ft.rounds.get(entry.rank) !== entry) return;
     if (status === 'stored') {
+      assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
       if (--entry.waiting === 0) rankStored(ft, entry);
       return;
     }
@@ -183,7 +194,8 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
   pump(ft);
 }
 
-export function streamFailure(ft: FtState, buddy: number, status: 'stored' | RecvStatus): string {
+export function streamFailure(ft: FtState, buddy: number, status: 'stored' | 'unsendable' | RecvStatus): string {
+  if (status === 'unsendable') return `its data cannot be sent to buddy node ${buddy}: ${ft.sendError}`;
   return status === 'nomem'
     ? `buddy node ${buddy} has no room for it (checkpoint memory limit ${ft.options.maxStoreBytes} bytes)`
     : `buddy node ${buddy} rejected its data (${status})`;
@@ -348,6 +360,7 @@ export function onCkptStored(ft: FtState, f: NetFrame): void {
   const t = tallyFor(ft, s.round);
   if (t === null || t.decided) return;
   t.stored.add(s.rank);
+  assert(t.stored.size <= ft.map.length, 'ft: a tally counts more ranks than the view has');
   if (t.stored.size === ft.map.length) decideCommit(ft, t);
 }
 

@@ -204,6 +204,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
 export function onView(ft: FtState, f: NetFrame): void {
   const v = decodeView(f.payload);
   if (v === null) return ft.malformed();
+  if (v.map.length !== ft.map.length) return ft.malformed();
   if (ft.phaseV !== 'joining' || f.epoch < ft.epochV || v.map.includes(ft.node)) return ft.staleFrame();
   ft.setEpoch(f.epoch);
   ft.enterPhase('running');
@@ -280,6 +281,7 @@ export function onSuspicion(ft: FtState, x: number): void {
   // along the new route. So a spare's failure costs no rollback; it only leaves the spares.
   if (!membersOf(ft.map).includes(x) && ft.rec === null && ft.part === null) {
     ft.hal.log('info', `ft: spare node ${x} is gone; no recovery needed`);
+    ft.net.abandon(x);
     return;
   }
   const c = ft.candidate();

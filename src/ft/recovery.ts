@@ -16,6 +16,7 @@ import { hasQuorum, standAside } from './quorum.js';
 import { membersOf, ranksOf, wardsOf } from './view.js';
 import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
+import { assert } from '../util/assert.js';
 
 /** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
 export const RECOVERIES_KEPT = 4;
@@ -266,6 +267,7 @@ export function takePlan(ft: FtState, coord: number, plan: RecPlan): void {
       startStream(ft, t.dst, t.rank, g, 0, true, sourceOfImage(img), (st) => {
         if (ft.part !== p) return;
         if (st !== 'stored') ft.hal.log('error', `ft: copy of rank ${t.rank} to node ${t.dst} failed: ${st}`);
+        assert(p.sending > 0, 'ft: a recovery copy ended twice');
         p.sending--;
         checkReady(ft);
       });
@@ -293,6 +295,8 @@ export function onRecResume(ft: FtState, f: NetFrame): void {
   const fromRecovery = p !== null && p.epoch === f.epoch && p.coord === f.src && v.coord === f.src && p.ready;
   const atStart = ft.phaseV === 'joining' && f.epoch >= ft.epochV && v.generation === 0 && v.coord === f.src;
   if (!fromRecovery && !atStart) return ft.staleFrame();
+  // The number of ranks never changes (a shrink puts two on one board).
+  if (v.map.length !== ft.map.length) return ft.malformed();
   if (atStart) ft.setEpoch(f.epoch);
   resume(ft, v);
 }
@@ -302,6 +306,8 @@ export function resume(ft: FtState, v: RecResume): void {
   const now = ft.hal.now();
   const g = v.generation;
   const oldMap = ft.map;
+  const participants = ft.part?.participants ?? [];
+  assert(v.map.length === oldMap.length, 'ft: a view changed the number of ranks');
   ft.enterPhase('running');
   ft.map = v.map.slice();
   ft.viewCoord = Math.min(...ft.map);
@@ -323,6 +329,9 @@ export function resume(ft: FtState, v: RecResume): void {
   }
   ft.recoveryStartedAt = -1;
   ft.recoveryProgress = 0;
+  // The failed boards are out of the view for good: what the network still holds for them will
+  // never be delivered. (One that restarted and took part in this recovery is not among them.)
+  for (const n of v.failed) if (n !== ft.node && !participants.includes(n)) ft.net.abandon(n);
   if (ft.epochV > 0) {
     const ranks: number[] = [];
     const replacements: number[] = [];

@@ -13,6 +13,7 @@
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { Image, Pending, Run, SegEntry } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
+import { assert } from '../util/assert.js';
 
 export const DATA_HEADER = 12;
 export const FLAG_LAST = 1;
@@ -181,6 +182,7 @@ export class StreamSender {
   /** The frame just built was accepted by the network. */
   sent(bytes: number): void {
     this.next++;
+    assert(this.next - this.acked <= this.window, 'ft: stream window overrun');
     this.bytesSent += bytes;
     this.frames++;
   }

@@ -38,21 +38,20 @@ export class RunFigures {
   take(node: number, name: string, value: number, detail: string): boolean {
     if (!FIGURE_EVENTS.has(name)) return false;
     const e = parseEvent(name, value, detail);
-    if (e === null) {
-      this.warn(node, `unreadable ${name}: ${detail.slice(0, 80)}`);
+    // A board of other code: its figures are left out, and said so.
+    const unreadable = (): true => {
+      this.warn(node, `unreadable ${name} figures: ${detail.slice(0, 80)}`);
       return true;
-    }
+    };
+    if (e === null) return unreadable();
     switch (e.name) {
       case 'ft-stats':
-        if (e.stats === null) this.warn(node, `unreadable ft-stats figures: ${detail.slice(0, 80)}`);
-        else this.ftStats.set(node, e.stats);
+        if (e.stats === null) return unreadable();
+        this.ftStats.set(node, e.stats);
         return true;
       case 'ft-recovery': {
         const r = e.figures;
-        if (r === null) {
-          this.warn(node, `unreadable ft-recovery figures: ${detail.slice(0, 80)}`);
-          return true;
-        }
+        if (r === null) return unreadable();
         this.recoveries.set(value, {
           epoch: r.epoch,
           generation: r.generation,
@@ -78,10 +77,7 @@ export class RunFigures {
       }
       case 'rpc-call': {
         const r = e.report;
-        if (r === null) {
-          this.warn(node, `unreadable rpc-call report: ${detail.slice(0, 80)}`);
-          return true;
-        }
+        if (r === null) return unreadable();
         this.rpcReports.push(r);
         const key = `${node}:${r.call}`;
         this.rpcDelivered.set(key, (this.rpcDelivered.get(key) ?? 0) + 1);

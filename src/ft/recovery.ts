@@ -49,7 +49,14 @@ export function checkStartup(ft: FtState): void {
   const payload = startPayload(ft);
   ft.startup = null;
   ft.sendToAll(to.filter((n) => n !== ft.node), FtFrame.REC_RESUME, payload);
-  resume(ft, decodeRecResume(payload) as RecResume);
+  resume(ft, ownResume(payload));
+}
+
+/** The coordinator resumes from the REC_RESUME it sent (the same bytes every participant reads). */
+function ownResume(payload: Uint8Array): RecResume {
+  const v = decodeRecResume(payload);
+  assert(v !== null, 'ft: the coordinator cannot read its own REC_RESUME');
+  return v;
 }
 
 /** Coordinate a recovery (again, if one was under way): a new epoch, every live board asked for its state. */
@@ -118,7 +125,8 @@ export function takeState(ft: FtState, node: number, s: RecState): void {
 
 export function decidePlan(ft: FtState, r: RecCoord): void {
   const reports = r.participants.map((n) => {
-    const s = r.states.get(n) as RecState;
+    const s = r.states.get(n);
+    assert(s !== undefined, 'ft: a plan decided before every participant reported');
     return { node: n, committed: s.committed, progress: s.progress, images: s.images };
   });
   const reborn: number[] = [];
@@ -144,7 +152,10 @@ export function decidePlan(ft: FtState, r: RecCoord): void {
   ft.hal.log('info', `ft: recovery plan: generation ${plan.generation}, map ${plan.map.join(',')}, ${plan.transfers.length} copies`);
   const payload = planPayload(ft, r);
   ft.sendToAll(r.participants.filter((n) => n !== ft.node), FtFrame.REC_PLAN, payload);
-  takePlan(ft, ft.node, decodeRecPlan(payload) as RecPlan);
+  const own = decodeRecPlan(payload);
+  // The coordinator takes its own plan as the others do: what it sent must read back.
+  assert(own !== null, 'ft: the coordinator cannot read its own REC_PLAN');
+  takePlan(ft, ft.node, own);
 }
 
 export function planPayload(ft: FtState, r: RecCoord): Uint8Array {
@@ -183,7 +194,7 @@ export function takeReady(ft: FtState, node: number, bytes: number): void {
     detectMs: detect, restoreMs: now - started, lost: plan.lostIterations, bytes: r.bytes, shrink: plan.shrink,
   });
   ft.sendToAll(r.participants.filter((n) => n !== ft.node), FtFrame.REC_RESUME, payload);
-  resume(ft, decodeRecResume(payload) as RecResume);
+  resume(ft, ownResume(payload));
 }
 
 /** Take part in the recovery towards `epoch`: leave the current phase, keep the images. */

@@ -130,7 +130,10 @@ export class StreamSender {
   build(w: ByteWriter, cap: number): Uint8Array {
     const seq = this.next;
     if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
-    const c = { ...(this.cursors.get(seq) as Cursor) };
+    const at = this.cursors.get(seq);
+    // Kept for every frame from the first unacknowledged one to the next to build.
+    assert(at !== undefined, 'ft: no cursor for the frame to build');
+    const c = { ...at };
     w.pos = 0;
     w.u8(0).u8(this.rank).u32(this.round).u32(this.base).u16(seq);
     const src = this.src;

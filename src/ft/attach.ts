@@ -3,14 +3,13 @@
  * options come resolved from the host (src/runtime/ft-host.ts builds them from the board
  * config); the host also registers the module's console commands (`wire`, before it starts).
  */
-import type { Net } from '../net/net.js';
 import { FaultTolerance } from './fault-tolerance.js';
-import type { FtHal } from './fault-tolerance.js';
+import type { FtHal, FtNet } from './fault-tolerance.js';
 import type { FtOptions } from './options.js';
 import type { FtRun } from './run.js';
 
 export interface AttachOptions {
-  net: Net;
+  net: FtNet;
   hal: FtHal;
   options: FtOptions;
   /** Called with the module before it starts (its console commands: registerFtConsole). */

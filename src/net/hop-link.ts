@@ -2,23 +2,29 @@
  * One link seen by the network layer: neighbour sessions (HELLO), per-hop acknowledged
  * delivery (sliding window, cumulative acks in the hop fields, delayed standalone LINK_ACK
  * carrying a selective-ack bitmap, adaptive retransmission timeout with backoff, resending of
- * the gaps the bitmap shows), an in-order, exactly-once receive side that holds frames
- * arriving early, and framing (COBS on stream links). Routing, delivery and fault injection
- * live in NetLayer, reached through `LinkHost`.
+ * the gaps the bitmap shows), and an in-order, exactly-once receive side that holds frames
+ * arriving early. Framing is link-writer.ts (out) and the COBS deframer (in); routing,
+ * delivery and fault injection live in NetLayer, reached through `LinkHost`.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
+import { assert } from '../util/assert.js';
 import { filledArray } from '../util/next-id.js';
 import { copyBytes } from '../wire/bytes.js';
-import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { CobsDeframer } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
 import {
   FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE, emptyFrame,
 } from '../wire/frame.js';
 import type { FrameCodec, FrameFields } from '../wire/frame.js';
-import { HELLO_LENGTH, SACK_MAX_LENGTH, readU32, writeHello } from './control.js';
+import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
+import { HELLO_LENGTH, SACK_MAX_LENGTH, markSacked, readU32, writeHello, writeSack } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
+import { LinkWriter } from './link-writer.js';
+import { MAX_WINDOW } from './options.js';
+import { rtoOf, rttSample } from './rtt.js';
+import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
 import { newLinkStats } from './stats.js';
 import type { LinkStats, NetLayerStats } from './stats.js';
@@ -29,12 +35,14 @@ import type { LinkStats, NetLayerStats } from './stats.js';
  * LSAs (256 places more still, so routing keeps working under any load).
  */
 export type QueueClass = 'local' | 'transit' | 'control';
-const CONTROL_SLACK = 256;
+/** Room for one LSA per possible origin: a database exchange never finds the queue full. */
+const CONTROL_SLACK = NODE_TABLE_SIZE;
 /**
- * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
- * frame left in the receiver by line noise ends there instead of spoiling this frame.
+ * Link sequence numbers (lseq, lack) are 8 bits: per-slot state is indexed by them, and
+ * distances are taken mod LSEQ_SPACE (`& LSEQ_MASK`).
  */
-const IDLE_DELIMIT_MS = 10;
+const LSEQ_SPACE = 256;
+const LSEQ_MASK = LSEQ_SPACE - 1;
 
 export interface LinkHost {
   readonly node: number;
@@ -64,12 +72,9 @@ export class HopLink {
   /** Node id of the neighbour, -1 until a HELLO was heard. */
   peer = -1;
 
-  private readonly hal: HalLink;
   private readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
-  private readonly wireBuf: Uint8Array | null;
-  private readonly ctrl: FrameFields = emptyFrame();
-  private readonly ctrlBuf: Uint8Array;
+  private readonly out: LinkWriter;
   private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
   private readonly sackPayload = new Uint8Array(SACK_MAX_LENGTH);
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
@@ -79,54 +84,51 @@ export class HopLink {
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
   private rxExt = 0;
-  private readonly slotExt = new Float64Array(256);
+  private readonly slotExt = new Float64Array(LSEQ_SPACE);
   private signExt = 0;
   private readonly signer: ((frame: Uint8Array) => void) | null;
 
-  private lastWrite = -Infinity;
   private localSession = 0;
   private peerSession = 0;
   private lastHeard = 0;
 
-  // Transmit side: slots indexed by sequence number (mod 256).
-  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(256, null);
-  private readonly sentAt = new Float64Array(256);
-  private readonly retransmitted = new Uint8Array(256);
-  private readonly resentAt = new Float64Array(256);
+  // Transmit side: slots indexed by sequence number. In flight: base .. next-1 (mod LSEQ_SPACE).
+  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(LSEQ_SPACE, null);
+  private readonly sentAt = new Float64Array(LSEQ_SPACE);
+  private readonly retransmitted = new Uint8Array(LSEQ_SPACE);
+  private readonly resentAt = new Float64Array(LSEQ_SPACE);
   /** The peer holds this frame (selective ack); it needs no resend. */
-  private readonly sacked = new Uint8Array(256);
+  private readonly sacked = new Uint8Array(LSEQ_SPACE);
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
   private next = 0;
   private rto: number;
-  private srtt = -1;
-  private rttvar = 0;
+  private readonly rtt: RttEstimate = { srtt: -1, rttvar: 0 };
   private timeouts = 0;
   private readonly rtxDeadline: Deadline;
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(256, null);
+  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(LSEQ_SPACE, null);
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;
 
   constructor(hal: HalLink, host: LinkHost) {
-    this.hal = hal;
     this.host = host;
     this.index = hal.index;
     this.kind = hal.kind;
     this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
     this.stats = newLinkStats(hal.index, hal.kind);
     const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload + (host.auth !== null ? TAG_SIZE : 0);
-    if (hal.kind === 'stream') {
-      this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes);
-      this.wireBuf = new Uint8Array(1 + cobsEncodedLength(maxFrame));
-    } else {
-      this.deframer = null;
-      this.wireBuf = null;
-    }
-    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + TAG_SIZE + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
+    // Both ends must tell new frames from old within the 8-bit sequence space, and a LINK_ACK's
+    // bitmap must cover every frame that can be held beyond a gap.
+    assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
+    assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
+    this.deframer = hal.kind === 'stream'
+      ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
+      : null;
+    this.out = new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
     const auth = host.auth;
     this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
@@ -159,7 +161,7 @@ export class HopLink {
   /** Queue a frame (hop fields are filled at transmission). False when down or full. */
   enqueue(frame: Uint8Array, cls: QueueClass): boolean {
     if (!this.canEnqueue(cls)) return false;
-    if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
+    if (this.queue.length === 0 && ((this.next - this.base) & LSEQ_MASK) < this.host.opts.window) {
       // The usual case: nothing waiting and room in the window, so straight into a slot.
       this.send(frame, this.host.clock.now());
       return true;
@@ -207,7 +209,7 @@ export class HopLink {
    */
   private authentic(f: FrameFields, bytes: Uint8Array): boolean {
     const auth = this.host.auth;
-    const tagged = (bytes[0] & FLAG_AUTH) !== 0;
+    const tagged = (bytes[0]! & FLAG_AUTH) !== 0;
     if (auth === null) return !tagged;
     if (!tagged) return false;
     if (f.type === FrameType.HELLO) return auth.verify(bytes, 0, 0, 0);
@@ -215,8 +217,8 @@ export class HopLink {
     if (!this.up) return sequenced || auth.verify(bytes, this.peerSession, this.localSession, 0);
     let ext = 0;
     if (sequenced) {
-      const d = (f.lseq - this.expected) & 0xff;
-      ext = d < this.host.opts.window ? this.rxExt + d : this.rxExt - ((this.expected - f.lseq) & 0xff);
+      const d = (f.lseq - this.expected) & LSEQ_MASK;
+      ext = d < this.host.opts.window ? this.rxExt + d : this.rxExt - ((this.expected - f.lseq) & LSEQ_MASK);
     }
     return auth.verify(bytes, this.peerSession, this.localSession, ext);
   }
@@ -253,16 +255,16 @@ export class HopLink {
     const s = this.stats;
     s.up = this.up;
     s.peer = this.peer;
-    s.inflight = (this.next - this.base) & 0xff;
+    s.inflight = (this.next - this.base) & LSEQ_MASK;
     s.queued = this.queue.length;
     s.rtoMs = this.rto;
-    s.srttMs = this.srtt;
+    s.srttMs = this.rtt.srtt;
     return { ...s };
   }
 
   sendHello(): void {
     writeHello(this.helloPayload, this.localSession, this.peerSession, this.index);
-    this.sendControl(FrameType.HELLO, 255, this.helloPayload);
+    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.helloPayload);
   }
 
   // --- sessions -------------------------------------------------------------------------
@@ -275,7 +277,7 @@ export class HopLink {
   private onHello(f: FrameFields): void {
     const p = f.payload;
     const session = p.length >= HELLO_LENGTH ? readU32(p, 0) : 0;
-    if (session === 0 || f.src === this.host.node || f.src === 255) {
+    if (session === 0 || f.src === this.host.node || f.src === BROADCAST_NODE) {
       this.stats.malformed++;
       this.host.stats.malformed++;
       return;
@@ -309,7 +311,7 @@ export class HopLink {
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
     let dropped = this.queue.clear();
-    for (let s = 0; s < 256; s++) {
+    for (let s = 0; s < LSEQ_SPACE; s++) {
       if (this.slots[s] !== null) {
         this.slots[s] = null;
         dropped++;
@@ -337,7 +339,7 @@ export class HopLink {
     if (this.queue.length === 0) return;
     const window = this.host.opts.window;
     const now = this.host.clock.now();
-    while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
+    while (this.up && ((this.next - this.base) & LSEQ_MASK) < window && this.queue.length > 0) {
       this.send(this.queue.shift() as Uint8Array, now);
     }
   }
@@ -345,22 +347,24 @@ export class HopLink {
   /** Put a frame in the next slot of the window and transmit it. */
   private send(frame: Uint8Array, now: number): void {
     const s = this.next;
+    // Callers keep next - base below the window, so the slot is never an unacknowledged frame's.
+    assert(this.slots[s] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
     this.slots[s] = frame;
     this.sentAt[s] = now;
     this.retransmitted[s] = 0;
     this.sacked[s] = 0;
     this.slotExt[s] = this.txExt++;
-    this.next = (s + 1) & 0xff;
+    this.next = (s + 1) & LSEQ_MASK;
     this.transmit(s);
     if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
   }
 
   private transmit(s: number): void {
     const frame = this.slots[s] as Uint8Array;
-    this.signExt = this.slotExt[s];
-    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL], this.crc, this.signer);
+    this.signExt = this.slotExt[s]!;
+    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     this.ackSent();
-    this.write(frame);
+    this.out.write(frame);
   }
 
   private retransmit(s: number): void {
@@ -373,8 +377,8 @@ export class HopLink {
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
   private onAck(ack: number, sack: Uint8Array | null): void {
-    const inflight = (this.next - this.base) & 0xff;
-    const d = (ack - this.base) & 0xff;
+    const inflight = (this.next - this.base) & LSEQ_MASK;
+    const d = (ack - this.base) & LSEQ_MASK;
     if (d > inflight) return; // older than the window, or nonsense
     const now = this.host.clock.now();
     if (d > 0) {
@@ -384,17 +388,18 @@ export class HopLink {
       // resend everything.
       let clean = true;
       for (let i = 0; i < d; i++) {
-        const s = (this.base + i) & 0xff;
+        const s = (this.base + i) & LSEQ_MASK;
         if (this.retransmitted[s] !== 0) clean = false;
         this.slots[s] = null;
       }
       if (clean) {
-        this.rttSample(now - this.sentAt[(ack - 1) & 0xff]);
-        this.rto = this.currentRto();
+        const o = this.host.opts;
+        rttSample(this.rtt, now - this.sentAt[(ack - 1) & LSEQ_MASK]!);
+        this.rto = rtoOf(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
-      if (((this.next - this.base) & 0xff) > 0) this.rtxDeadline.arm(now + this.rto);
+      if (((this.next - this.base) & LSEQ_MASK) > 0) this.rtxDeadline.arm(now + this.rto);
       else this.rtxDeadline.cancel();
     }
     if (sack !== null && sack.length > 0) this.onSack(sack, now);
@@ -406,42 +411,28 @@ export class HopLink {
    * at least lossThreshold held frames above it, is lost: resend it, at most once per round trip.
    */
   private onSack(sack: Uint8Array, now: number): void {
-    const inflight = (this.next - this.base) & 0xff;
-    const bits = Math.min(sack.length * 8, inflight - 1);
-    for (let i = 0; i < bits; i++) {
-      if ((sack[i >>> 3] & (1 << (i & 7))) !== 0) this.sacked[(this.base + 1 + i) & 0xff] = 1;
-    }
-    const guard = this.srtt > 0 ? Math.max(this.srtt, this.host.opts.minRtoMs) : this.rto;
+    const inflight = (this.next - this.base) & LSEQ_MASK;
+    markSacked(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked);
+    const srtt = this.rtt.srtt;
+    const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
-      const s = (this.base + off) & 0xff;
+      const s = (this.base + off) & LSEQ_MASK;
       if (this.sacked[s] !== 0) {
         heldAbove++;
-      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s] >= guard)) {
+      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s]! >= guard)) {
         this.retransmit(s);
       }
     }
   }
 
-  private rttSample(r: number): void {
-    if (this.srtt < 0) {
-      this.srtt = r;
-      this.rttvar = r / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
-    }
-  }
-
   private currentRto(): number {
     const o = this.host.opts;
-    if (this.srtt < 0) return o.rtoMs;
-    const rto = this.srtt + 4 * this.rttvar + o.ackDelayMs;
-    return rto < o.minRtoMs ? o.minRtoMs : rto > o.maxRtoMs ? o.maxRtoMs : rto;
+    return rtoOf(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
   }
 
   private onRetransmitTimeout(): void {
-    if (((this.next - this.base) & 0xff) === 0 || !this.up) return;
+    if (((this.next - this.base) & LSEQ_MASK) === 0 || !this.up) return;
     this.timeouts++;
     if (this.timeouts > this.host.opts.maxRetries) {
       this.down();
@@ -456,19 +447,19 @@ export class HopLink {
 
   private onSequenced(f: FrameFields, bytes: Uint8Array): void {
     const seq = f.lseq;
-    const d = (seq - this.expected) & 0xff;
+    const d = (seq - this.expected) & LSEQ_MASK;
     if (d === 0) {
-      this.expected = (seq + 1) & 0xff;
+      this.expected = (seq + 1) & LSEQ_MASK;
       this.rxExt++;
       this.ackOwed++;
       // A datagram is the HAL's gift (HalLink.onReceive); a deframed frame lives in a reused buffer.
       this.host.receive(this, bytes, f, this.deframer === null);
       while (this.heldCount > 0 && this.up) {
         const held = this.held[this.expected];
-        if (held === null) break;
+        if (held === null || held === undefined) break;
         this.held[this.expected] = null;
         this.heldCount--;
-        this.expected = (this.expected + 1) & 0xff;
+        this.expected = (this.expected + 1) & LSEQ_MASK;
         this.rxExt++;
         this.ackOwed++;
         this.host.codec.decode(held, this.rxFields, false, true);
@@ -484,6 +475,7 @@ export class HopLink {
       } else {
         this.held[seq] = this.deframer === null ? bytes : copyBytes(bytes);
         this.heldCount++;
+        assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
         this.stats.outOfOrder++;
       }
       this.sendAck();
@@ -506,72 +498,16 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    let len = 0;
-    if (this.heldCount > 0) {
-      const sack = this.sackPayload;
-      sack.fill(0);
-      const window = this.host.opts.window;
-      for (let i = 1; i < window; i++) {
-        if (this.held[(this.expected + i) & 0xff] === null) continue;
-        const bit = i - 1;
-        sack[bit >>> 3] |= 1 << (bit & 7);
-        len = (bit >>> 3) + 1;
-      }
-    }
+    const len = this.heldCount > 0 ? writeSack(this.held, this.expected, this.host.opts.window, this.sackPayload) : 0;
     this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload.subarray(0, len));
   }
 
   // --- output -----------------------------------------------------------------------------
 
   private sendControl(type: number, dst: number, payload: Uint8Array | null): void {
-    const c = this.ctrl;
-    c.flags = this.up ? FLAG_ACK_VALID : 0;
-    c.type = type;
-    c.lseq = 0;
-    c.lack = this.up ? this.expected : 0;
-    c.domain = this.host.domain;
-    c.src = this.host.node;
-    c.dst = dst;
-    c.ttl = 1;
-    c.srcPort = 0;
-    c.dstPort = 0;
-    c.epoch = this.host.epoch();
-    c.payload = payload ?? this.ctrlBuf.subarray(0, 0);
-    const auth = this.host.auth;
-    const frame = this.host.codec.encode(c, this.ctrlBuf, 0, auth === null, this.crc, auth !== null);
-    if (auth !== null) {
-      if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);
-      else auth.sign(frame, this.localSession, this.peerSession, 0);
-      this.host.codec.seal(frame, this.crc);
-    }
-    if (this.up) this.ackSent();
-    this.write(frame);
-  }
-
-  private write(frame: Uint8Array): void {
-    // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
-    // retransmission) and the encoding buffer (reused) stay ours.
-    let out: Uint8Array;
-    if (this.wireBuf !== null) {
-      const now = this.host.clock.now();
-      const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
-      this.lastWrite = now;
-      // Not named `native`: xsc reads `native(...)` as Moddable's host-function form.
-      const encode = this.host.opts.bytes.cobsEncode;
-      if (encode !== undefined) {
-        out = encode(frame, 0, frame.length, lead === 1);
-      } else {
-        this.wireBuf[0] = 0;
-        const n = cobsEncode(frame, this.wireBuf, lead);
-        out = this.wireBuf.subarray(0, lead + n);
-      }
-    } else {
-      out = frame;
-    }
-    this.stats.framesOut++;
-    this.stats.bytesOut += out.length;
-    this.host.stats.framesOut++;
-    this.host.stats.bytesOut += out.length;
-    this.hal.write(out);
+    const up = this.up;
+    // Written after the ack is marked sent, as it always was: nothing below reads that state.
+    if (up) this.ackSent();
+    this.out.control(type, dst, up ? this.expected : -1, payload, this.localSession, this.peerSession);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parseDomainKey } from '../wire/auth.js';
 import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
+import { DOMAIN_ID_MAX, NODE_ID_MAX } from '../wire/ids.js';
 import type { NativeBytes } from '../wire/native.js';
 
 export interface NetOptions {
@@ -89,6 +90,10 @@ export const MIN_MAX_PAYLOAD = 264;
 export const MAX_WINDOW = 64;
 /** End-to-end sequence numbers are 16 bits; a window this far below half the space is unambiguous. */
 export const E2E_MAX_WINDOW = 1024;
+/** The ttl is one byte on the wire. */
+const TTL_MAX = 0xff;
+/** ackEvery counts frames owed an ack; past a window of MAX_WINDOW it means nothing, so a byte is plenty. */
+const ACK_EVERY_MAX = 0xff;
 
 function int(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -126,8 +131,8 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
   if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
   return {
-    domain: int('domain', o.domain, 0, 255),
-    node: int('node', o.node, 0, 254),
+    domain: int('domain', o.domain, 0, DOMAIN_ID_MAX),
+    node: int('node', o.node, 0, NODE_ID_MAX),
     random: o.random,
     epoch: int('epoch', o.epoch ?? 0, 0, 0xffff),
     window,
@@ -140,9 +145,9 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     helloMs,
     deadMs: ms('deadMs', o.deadMs ?? 4 * helloMs, helloMs),
     ackDelayMs: ms('ackDelayMs', o.ackDelayMs ?? 5, 0),
-    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >>> 1), 1, 255),
+    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >>> 1), 1, ACK_EVERY_MAX),
     reorderThreshold: int('reorderThreshold', o.reorderThreshold ?? 2, 1, MAX_WINDOW),
-    ttl: int('ttl', o.ttl ?? 16, 1, 255),
+    ttl: int('ttl', o.ttl ?? 16, 1, TTL_MAX),
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
     crcSlices: slices(o.crcSlices),
     datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),

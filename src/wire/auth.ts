@@ -50,16 +50,16 @@ export class FrameAuth {
   /** Write the tag of an encoded FLAG_AUTH frame (hop fields set, CRC not yet). */
   sign(frame: Uint8Array, sender: number, receiver: number, ext: number): void {
     const at = frame.length - CRC_SIZE - TAG_SIZE;
-    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS] & ~FLAG_NO_CRC, frame, 1, at, frame, at);
+    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS]! & ~FLAG_NO_CRC, frame, 1, at, frame, at);
   }
 
   /** Whether a received FLAG_AUTH frame carries the right tag for this context. */
   verify(frame: Uint8Array, sender: number, receiver: number, ext: number): boolean {
     const at = frame.length - CRC_SIZE - TAG_SIZE;
     const t = this.tag;
-    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS] & ~FLAG_NO_CRC, frame, 1, at, t, 0);
+    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS]! & ~FLAG_NO_CRC, frame, 1, at, t, 0);
     let diff = 0;
-    for (let i = 0; i < TAG_SIZE; i++) diff |= t[i] ^ frame[at + i];
+    for (let i = 0; i < TAG_SIZE; i++) diff |= t[i]! ^ frame[at + i]!;
     return diff === 0;
   }
 }

@@ -173,7 +173,9 @@ export class HopLink {
 
   /** A decoded, validated frame of our domain that arrived on this link. */
   onFrame(f: FrameFields, bytes: Uint8Array): void {
-    if (!this.authentic(f, bytes)) {
+    // Without a key (the usual case, decided here without a call): no frame may carry a MAC.
+    const auth = this.host.auth;
+    if (auth === null ? (bytes[0]! & FLAG_AUTH) !== 0 : !this.authentic(auth, f, bytes)) {
       this.stats.authFailed++;
       this.host.stats.authFailed++;
       return;
@@ -205,13 +207,10 @@ export class HopLink {
    * With a domain key: the frame must carry a MAC that is right for this link's sessions and
    * the frame's extended sequence number. Forged, altered and replayed frames fail here (a
    * sequenced frame before the link is up is left to the noSession rule: it is not taken).
-   * Without a key, an authenticated frame cannot be checked and is not taken either.
+   * (Without a key, onFrame refuses any frame with a MAC: it cannot be checked.)
    */
-  private authentic(f: FrameFields, bytes: Uint8Array): boolean {
-    const auth = this.host.auth;
-    const tagged = (bytes[0]! & FLAG_AUTH) !== 0;
-    if (auth === null) return !tagged;
-    if (!tagged) return false;
+  private authentic(auth: FrameAuth, f: FrameFields, bytes: Uint8Array): boolean {
+    if ((bytes[0]! & FLAG_AUTH) === 0) return false;
     if (f.type === FrameType.HELLO) return auth.verify(bytes, 0, 0, 0);
     const sequenced = (f.flags & FLAG_SEQ_VALID) !== 0;
     if (!this.up) return sequenced || auth.verify(bytes, this.peerSession, this.localSession, 0);

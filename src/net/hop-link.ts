@@ -263,7 +263,7 @@ export class HopLink {
 
   sendHello(): void {
     writeHello(this.helloPayload, this.localSession, this.peerSession, this.index);
-    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.helloPayload);
+    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.helloPayload, HELLO_LENGTH);
   }
 
   // --- sessions -------------------------------------------------------------------------
@@ -498,15 +498,16 @@ export class HopLink {
   private sendAck(): void {
     if (!this.up) return;
     const len = this.heldCount > 0 ? writeSack(this.held, this.expected, this.host.opts.window, this.sackPayload) : 0;
-    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload.subarray(0, len));
+    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload, len);
   }
 
   // --- output -----------------------------------------------------------------------------
 
-  private sendControl(type: number, dst: number, payload: Uint8Array | null): void {
+  /** An unsequenced frame of the link's own with payload[0, n). */
+  private sendControl(type: number, dst: number, payload: Uint8Array, n: number): void {
     const up = this.up;
     // Written after the ack is marked sent, as it always was: nothing below reads that state.
     if (up) this.ackSent();
-    this.out.control(type, dst, up ? this.expected : -1, payload, this.localSession, this.peerSession);
+    this.out.control(type, dst, up ? this.expected : -1, payload, n, this.localSession, this.peerSession);
   }
 }

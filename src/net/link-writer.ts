@@ -7,8 +7,7 @@
 import type { Clock, HalLink } from '../hal.js';
 import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FLAG_ACK_VALID, FRAME_OVERHEAD, TAG_SIZE, emptyFrame } from '../wire/frame.js';
-import type { FrameFields } from '../wire/frame.js';
+import { FLAG_ACK_VALID, FRAME_OVERHEAD, TAG_SIZE } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH } from './control.js';
 import type { LinkHost } from './hop-link.js';
@@ -25,8 +24,9 @@ export class LinkWriter {
   private readonly host: LinkHost;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
   private readonly crc: boolean;
-  private readonly ctrl: FrameFields = emptyFrame();
   private readonly ctrlBuf = new Uint8Array(FRAME_OVERHEAD + TAG_SIZE + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
+  /** Views of ctrlBuf by frame length, made once: a control frame allocates nothing. */
+  private readonly ctrlViews: (Uint8Array | undefined)[] = [];
   private readonly clock: Clock;
   private readonly natives: NativeBytes;
   private readonly stats: LinkStats;
@@ -50,28 +50,23 @@ export class LinkWriter {
    * Encode and write an unsequenced frame of the link's own: ACK_VALID with `lack` when
    * `lack >= 0`. With a domain key it is signed for the session pair (a HELLO for none: 0, 0).
    */
-  control(type: number, dst: number, lack: number, payload: Uint8Array | null, sender: number, receiver: number): void {
-    const c = this.ctrl;
+  control(type: number, dst: number, lack: number, payload: Uint8Array, n: number, sender: number, receiver: number): void {
     const host = this.host;
-    c.flags = lack >= 0 ? FLAG_ACK_VALID : 0;
-    c.type = type;
-    c.lseq = 0;
-    c.lack = lack >= 0 ? lack : 0;
-    c.domain = host.domain;
-    c.src = host.node;
-    c.dst = dst;
-    c.ttl = 1;
-    c.srcPort = 0;
-    c.dstPort = 0;
-    c.epoch = host.epoch();
-    c.payload = payload ?? this.ctrlBuf.subarray(0, 0);
     const auth = host.auth;
-    const frame = host.codec.encode(c, this.ctrlBuf, 0, auth === null, this.crc, auth !== null);
+    const buf = this.ctrlBuf;
+    const total = host.codec.control(
+      buf, lack >= 0 ? FLAG_ACK_VALID : 0, type, lack >= 0 ? lack : 0, host.domain, host.node, dst, host.epoch(), payload, n, auth !== null,
+    );
+    let frame = this.ctrlViews[total];
+    if (frame === undefined) {
+      frame = buf.subarray(0, total);
+      this.ctrlViews[total] = frame;
+    }
     if (auth !== null) {
       if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);
       else auth.sign(frame, sender, receiver, 0);
-      host.codec.seal(frame, this.crc);
     }
+    host.codec.seal(frame, this.crc);
     this.write(frame);
   }
 

@@ -234,6 +234,39 @@ export class FrameCodec {
   }
 
   /**
+   * An unsequenced frame of a link's own (HELLO, LINK_ACK: ttl 1, ports 0, lseq 0) written
+   * over `buf` from offset 0 without allocating: every header byte (the buffer holds the
+   * previous frame) and payload[0, n). Returns the frame's length; the caller seals it (after
+   * signing it, with `tag`). Same bytes as `encode` of those fields into `buf`.
+   */
+  control(
+    buf: Uint8Array, flags: number, type: number, lack: number, domain: number, src: number, dst: number, epoch: number,
+    payload: Uint8Array, n: number, tag: boolean,
+  ): number {
+    const total = HEADER_SIZE + n + (tag ? CRC_SIZE + TAG_SIZE : CRC_SIZE);
+    assert(total <= buf.length && n <= payload.length, 'frame: a control frame fits its buffer');
+    buf[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | flags | (tag ? FLAG_AUTH : 0);
+    buf[OFF_TYPE] = type;
+    buf[OFF_LSEQ] = 0;
+    buf[OFF_LACK] = lack;
+    buf[OFF_DOMAIN] = domain;
+    buf[OFF_SRC] = src;
+    buf[OFF_DST] = dst;
+    buf[OFF_TTL] = 1;
+    buf[OFF_SRC_PORT] = 0;
+    buf[OFF_SRC_PORT + 1] = 0;
+    buf[OFF_DST_PORT] = 0;
+    buf[OFF_DST_PORT + 1] = 0;
+    buf[OFF_EPOCH] = epoch & 0xff;
+    buf[OFF_EPOCH + 1] = epoch >>> 8;
+    buf[OFF_LENGTH] = n & 0xff;
+    buf[OFF_LENGTH + 1] = n >>> 8;
+    // At most a few bytes (HELLO 9, a sack bitmap 0..8): a loop costs less than set().
+    for (let i = 0; i < n; i++) buf[HEADER_SIZE + i] = payload[i]!;
+    return total;
+  }
+
+  /**
    * Validate `bytes` as exactly one frame and fill `into` (payload is a view into `bytes`).
    * `into` is only meaningful when the result is `ok`. A NO_CRC frame is taken only when
    * `allowNoCrc` (it came over a datagram link); otherwise it is `no-crc`. A NO_CRC frame whose

@@ -5,6 +5,11 @@
  * the gaps the bitmap shows), and an in-order, exactly-once receive side that holds frames
  * arriving early. Framing is link-writer.ts (out) and the COBS deframer (in); routing,
  * delivery and fault injection live in NetLayer, reached through `LinkHost`.
+ *
+ * A little over 500 lines on purpose: sessions, the transmit window and the receive window
+ * are one state machine (a HELLO resets both sequence spaces, every frame carries the other
+ * direction's ack, the MAC context needs both sessions and both extended sequence numbers);
+ * split further, each half would reach into the other's private state.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
 import { assert } from '../util/assert.js';
@@ -167,6 +172,8 @@ export class HopLink {
       return true;
     }
     this.queue.push(frame);
+    // Only here, off the fast path above: canEnqueue bounds every class by the control limit.
+    assert(this.queue.length <= 2 * this.host.opts.maxQueue + CONTROL_SLACK, 'hop: the queue stays within its largest class limit');
     this.pump();
     return true;
   }

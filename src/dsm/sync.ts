@@ -1,0 +1,184 @@
+/**
+ * This board's side of the collective operations: the one barrier, lock and alloc it may be
+ * waiting for (each with its timer), and the managers it hosts (barrier and alloc on rank 0,
+ * the lock manager on every board for the locks whose name hashes to it). Routes the
+ * barrier, lock and alloc messages; the data path (fetches, diffs) is not here.
+ */
+import type { Clock } from '../hal.js';
+import { AllocChecker, BarrierManager, LockManager, describeMissing, type Post } from './managers.js';
+import { Msg, type AllocAnswerMsg, type BarrierFailMsg, type BarrierMsg, type DsmMessage, type LockGrantMsg } from './messages.js';
+import type { RangeList } from './range-list.js';
+import { NON_MANAGER_WAIT } from './limits.js';
+import { DsmError, type DsmLimits, type DsmStats } from './types.js';
+
+/** The rank that manages lock `name`: FNV-1a of the name modulo the boards. */
+export function lockManagerOf(name: string, size: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % size;
+}
+
+/** The barrier and alloc manager. */
+export const MANAGER_RANK = 0;
+
+interface Waiter<T> {
+  resolve: (v: T) => void;
+  reject: (e: DsmError) => void;
+  timer: number;
+}
+
+/** Messages Sync routes (everything but the data path). */
+export type SyncMessage = Exclude<DsmMessage, { type: typeof Msg.FETCH | typeof Msg.FETCH_DATA | typeof Msg.DIFF | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
+
+export class Sync {
+  private barrierWait: (Waiter<RangeList> & { epoch: number }) | null = null;
+  private lockWait: (Waiter<RangeList> & { name: string }) | null = null;
+  private allocWait: (Waiter<string | null> & { seq: number }) | null = null;
+  private allocSeq = 0;
+
+  private readonly barrierMgr: BarrierManager | null;
+  private readonly allocMgr: AllocChecker | null;
+  private readonly lockMgr: LockManager;
+
+  constructor(
+    private readonly rank: number,
+    private readonly size: number,
+    private readonly limits: DsmLimits,
+    private readonly figures: DsmStats,
+    private readonly clock: Clock,
+    private readonly post: Post,
+    /** Records a failure that leaves the DSM unusable; returns it. */
+    private readonly fail: (e: DsmError) => DsmError,
+  ) {
+    const l = limits;
+    this.barrierMgr = rank === MANAGER_RANK ? new BarrierManager(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, post) : null;
+    this.allocMgr = rank === MANAGER_RANK ? new AllocChecker(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxMessage, post) : null;
+    this.lockMgr = new LockManager(size, l.maxLocks * size, l.maxNoticeRanges, post);
+  }
+
+  /** Sequence number of the next collective alloc (the same on every board: allocs are called in the same order). */
+  nextAllocSeq(): number {
+    return ++this.allocSeq;
+  }
+
+  /** Send BARRIER_ARRIVE `message` for `epoch`; resolves with the other boards' notices. */
+  barrier(epoch: number, message: Uint8Array): Promise<RangeList> {
+    return new Promise<RangeList>((resolve, reject) => {
+      const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
+      const timer = this.clock.setTimer(ms, () => {
+        this.barrierWait = null;
+        reject(
+          this.fail(
+            new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager) is missing or unreachable`),
+          ),
+        );
+      });
+      this.barrierWait = { epoch, resolve, reject, timer };
+      this.post(MANAGER_RANK, message);
+    });
+  }
+
+  /** Send LOCK_REQ `message` to the lock's manager; resolves with the notices of the grant. */
+  lock(name: string, message: Uint8Array): Promise<RangeList> {
+    const mgr = lockManagerOf(name, this.size);
+    return new Promise<RangeList>((resolve, reject) => {
+      const timer = this.clock.setTimer(this.limits.lockTimeoutMs, () => {
+        this.lockWait = null;
+        reject(this.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.limits.lockTimeoutMs} ms`)));
+      });
+      this.lockWait = { name, resolve, reject, timer };
+      this.post(mgr, message);
+    });
+  }
+
+  /** Send ALLOC `message` (sequence `seq`) to rank 0; resolves with null (every board agrees) or the mismatch text. */
+  alloc(seq: number, message: Uint8Array, where: string): Promise<string | null> {
+    return new Promise<string | null>((resolve, reject) => {
+      const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
+      const timer = this.clock.setTimer(ms, () => {
+        this.allocWait = null;
+        reject(this.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
+      });
+      this.allocWait = { seq, resolve, reject, timer };
+      this.post(MANAGER_RANK, message);
+    });
+  }
+
+  /** Stop the timers of what this board waits for (the DSM is closed). */
+  close(): void {
+    for (const w of [this.barrierWait, this.lockWait, this.allocWait]) if (w) this.clock.clearTimer(w.timer);
+  }
+
+  /** A barrier, lock or alloc message; what makes no sense here is counted as malformed. */
+  receive(from: number, m: SyncMessage): void {
+    switch (m.type) {
+      case Msg.BARRIER_ARRIVE:
+        if (!this.barrierMgr || !this.barrierMgr.arrive(from, m.epoch, m.notices)) this.figures.malformed++;
+        return;
+      case Msg.BARRIER_RELEASE:
+        return this.barrierReleased(from, m);
+      case Msg.BARRIER_FAIL:
+        return this.barrierFailed(from, m);
+      case Msg.LOCK_REQ:
+        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr.request(from, m.epoch, m.name)) this.figures.malformed++;
+        return;
+      case Msg.LOCK_RELEASE:
+        if (!this.lockMgr.release(from, m.epoch, m.name, m.notices)) this.figures.malformed++;
+        return;
+      case Msg.LOCK_GRANT:
+        return this.granted(from, m);
+      case Msg.ALLOC:
+        if (!this.allocMgr || !this.allocMgr.arrive(from, m.seq, m.spec)) this.figures.malformed++;
+        return;
+      case Msg.ALLOC_OK:
+      case Msg.ALLOC_ERR:
+        return this.allocAnswered(from, m);
+    }
+  }
+
+  private barrierReleased(from: number, m: BarrierMsg): void {
+    const wait = this.barrierWait;
+    if (from !== MANAGER_RANK || !wait || wait.epoch !== m.epoch) {
+      this.figures.malformed++;
+      return;
+    }
+    this.barrierWait = null;
+    this.clock.clearTimer(wait.timer);
+    wait.resolve(m.notices);
+  }
+
+  private barrierFailed(from: number, m: BarrierFailMsg): void {
+    const wait = this.barrierWait;
+    if (from !== MANAGER_RANK || !wait || wait.epoch !== m.epoch) {
+      this.figures.malformed++;
+      return;
+    }
+    this.barrierWait = null;
+    this.clock.clearTimer(wait.timer);
+    wait.reject(
+      this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${m.epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(m.missing)}`)),
+    );
+  }
+
+  private granted(from: number, m: LockGrantMsg): void {
+    const wait = this.lockWait;
+    if (!wait || wait.name !== m.name || from !== lockManagerOf(m.name, this.size)) {
+      this.figures.malformed++;
+      return;
+    }
+    this.lockWait = null;
+    this.clock.clearTimer(wait.timer);
+    wait.resolve(m.notices);
+  }
+
+  private allocAnswered(from: number, m: AllocAnswerMsg): void {
+    const wait = this.allocWait;
+    if (from !== MANAGER_RANK || !wait || wait.seq !== m.seq) {
+      this.figures.malformed++;
+      return;
+    }
+    this.allocWait = null;
+    this.clock.clearTimer(wait.timer);
+    wait.resolve(m.error);
+  }
+}

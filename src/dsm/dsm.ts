@@ -22,16 +22,18 @@ import type { Clock, Hal } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { DecodeError } from './codec.js';
 import { Home } from './home.js';
-import { MAX_ARRAY_BYTES, MAX_BOARDS, MAX_NAME, recvSlotsFor, resolveLimits } from './limits.js';
-import { Msg, decodeMessage, encodeAlloc, encodeBarrier, encodeLockRelease, encodeLockReq, validName, type AllocSpec, type DsmMessage, type FetchDataMsg } from './messages.js';
-import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
+import { checkAlloc, type AllocSpec } from './alloc-spec.js';
+import { Client } from './client.js';
+import { MAX_BOARDS, MAX_NAME, recvSlotsFor, resolveLimits, validName } from './limits.js';
+import { Msg, decodeMessage, encodeAlloc, encodeBarrier, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
+import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
 import { snapshotBudget, type SnapshotBudget } from './read-check.js';
-import { RequestWindow } from './request-window.js';
-import { ELEMENT_TYPES, SharedArrayState, bytesPerElement, computeHomes } from './shared-array.js';
+import { SharedArrayState } from './shared-array.js';
 import { Sync, lockManagerOf } from './sync.js';
 import {
   DsmError,
+  emptyStats,
   type DsmAllocOptions,
   type DsmArray,
   type DsmElementType,
@@ -65,30 +67,8 @@ export class Dsm {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
-  private readonly figures: DsmStats = {
-    bytesSent: 0,
-    bytesReceived: 0,
-    messagesSent: 0,
-    messagesReceived: 0,
-    fetches: 0,
-    fetchedBytes: 0,
-    fetchesServed: 0,
-    diffs: 0,
-    diffBytes: 0,
-    diffsApplied: 0,
-    noticesSent: 0,
-    invalidations: 0,
-    barriers: 0,
-    lockAcquires: 0,
-    malformed: 0,
-    readOnlyViolations: 0,
-    lends: 0,
-    deferredMessages: 0,
-    deferredBytes: 0,
-    deferredPeak: 0,
-    deferredPeakBytes: 0,
-    lendWaits: 0,
-  };
+  private readonly figures: DsmStats = emptyStats();
+
 
   private readonly arrays: SharedArrayState[] = [];
   /** Bytes of read-only snapshots held now (all arrays). */
@@ -98,8 +78,7 @@ export class Dsm {
   private chain: Promise<unknown> = Promise.resolve();
   private failure: DsmError | null = null;
 
-  /** Fetches and diffs this board waits on. */
-  private readonly requests: RequestWindow<FetchInfo | null>;
+  private readonly client: Client;
   private readonly home: Home;
   private readonly sync: Sync;
 
@@ -152,9 +131,7 @@ export class Dsm {
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
     this.sync = new Sync(rank, size, limits, this.figures, clock, post, (e) => this.fail(e));
     this.home = new Home(rank, this.arrays, limits, this.figures, clock, post, this.pendingViolations);
-    this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, post, (silent) =>
-      this.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${limits.requestTimeoutMs} ms`)),
-    );
+    this.client = new Client(rank, limits, this.figures, clock, post, this.pendingViolations, (e) => this.fail(e));
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
 
@@ -197,7 +174,7 @@ export class Dsm {
     this.closed = true;
     this.fail(new DsmError('FAILED', `dsm: closed (rank ${this.rank}'s run ended)`));
     this.home.close();
-    this.requests.clear();
+    this.client.close();
     this.sync.close();
     this.local.length = 0;
   }
@@ -228,22 +205,7 @@ export class Dsm {
     let spec: AllocSpec;
     let homes: Uint8Array;
     try {
-      if (!validName(name)) {
-        throw new DsmError('BAD_ARG', `dsm.alloc: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
-      }
-      if (!ELEMENT_TYPES.includes(type)) {
-        throw new DsmError('BAD_ARG', `${where}: type must be one of ${ELEMENT_TYPES.join(', ')} (got ${String(type)})`);
-      }
-      const bpe = bytesPerElement(type);
-      if (!Number.isInteger(length) || length < 1 || length * bpe > MAX_ARRAY_BYTES) {
-        throw new DsmError('BAD_ARG', `${where}: length must be an integer in 1..${MAX_ARRAY_BYTES / bpe} (got ${String(length)})`);
-      }
-      const home = options.home ?? 'block';
-      if (home !== 'block' && home !== 'cyclic' && (typeof home !== 'object' || home === null)) {
-        throw new DsmError('BAD_ARG', `${where}: home must be 'block', 'cyclic' or { ranges } (got ${String(home)})`);
-      }
-      homes = computeHomes(where, home, length, bpe, this.limits.pageSize, this.size);
-      spec = { name, type, length, pageSize: this.limits.pageSize, granule: this.limits.granule, home };
+      ({ spec, homes } = checkAlloc(where, name, type, length, options, this.limits, this.size));
       this.checkAllocLimits(name);
     } catch (e) {
       return rejectDsmError(e);
@@ -316,7 +278,7 @@ export class Dsm {
         while (st.lends > 0 && st.homesAny(b0, b1));
         this.checkFailed();
       }
-      if (mode !== 'w' && b1 > b0) await this.fetchStale(st, b0, b1);
+      if (mode !== 'w' && b1 > b0) await this.client.fetchStale(st, b0, b1);
       const violations = this.pendingViolations.splice(0);
       if (mode === 'r') {
         if (this.limits.checkReads && b1 > b0) st.watchRead(b0, b1, violations);
@@ -341,7 +303,7 @@ export class Dsm {
       return rejectDsmError(e);
     }
     return this.enqueue(async () => {
-      await this.requests.sendBatch(rel.diffs);
+      await this.client.send(rel.diffs);
       const epoch = this.epoch + 1;
       const message = encodeBarrier(Msg.BARRIER_ARRIVE, epoch, this.own);
       this.figures.noticesSent += this.own.count;
@@ -402,7 +364,7 @@ export class Dsm {
     const mgr = lockManagerOf(name, this.size);
     const epoch = this.epoch;
     this.enqueue(async () => {
-      await this.requests.sendBatch(rel.diffs);
+      await this.client.send(rel.diffs);
       const message = encodeLockRelease(epoch, name, this.known);
       assert(message.length <= this.limits.maxMessage, 'dsm: a lock release outgrew maxMessage');
       this.figures.noticesSent += this.known.count;
@@ -452,38 +414,7 @@ export class Dsm {
     }
   }
 
-  // ---- fetching and releasing -----------------------------------------------------------
-
-  /** Fetch the stale granules of bytes [b0, b1) from their homes. */
-  private fetchStale(st: SharedArrayState, b0: number, b1: number): Promise<void> {
-    const out = buildFetches(st, b0, b1, this.rank, this.limits.maxMessage, () => this.requests.newId());
-    if (out.length === 0) return Promise.resolve();
-    this.figures.fetches += out.length;
-    return this.requests.sendBatch(interleave(out));
-  }
-
-  private onFetchData(from: number, m: FetchDataMsg): void {
-    const p = this.requests.peek(from, m.req);
-    const info = p?.info;
-    if (!info) return this.malformed();
-    const { st, ranges } = info;
-    const g = st.granule;
-    let total = 0;
-    for (let i = 0; i < ranges.length; i += 2) total += (ranges[i + 1]! - ranges[i]!) * g;
-    if (m.data.length !== total) return this.malformed();
-    const taken = this.requests.take(from, m.req);
-    assert(taken === p, 'dsm: a fetch reply took another request');
-    for (let i = 0, at = 0; i < ranges.length; i += 2) {
-      const s = ranges[i]!;
-      const e = ranges[i + 1]!;
-      const n = (e - s) * g;
-      st.storeIncoming(s * g, m.data.subarray(at, at + n), this.pendingViolations);
-      st.stale.clear(s, e);
-      at += n;
-    }
-    this.figures.fetchedBytes += total;
-    this.requests.complete(taken);
-  }
+  // ---- releasing -------------------------------------------------------------------------
 
   /**
    * End the interval: check read-only ranges, record write notices, and build the diffs of
@@ -492,39 +423,17 @@ export class Dsm {
    */
   private closeInterval(): Release {
     const violations = this.pendingViolations.splice(0);
-    const diffs: DsmRequest[] = [];
-    const notice = (s: number, e: number): void => {
+    const diffs = this.client.release(this.arrays, violations, (s, e) => {
       this.own.add(s, e);
       this.known.add(s, e);
-    };
-    const newId = (): number => this.requests.newId();
-    for (const st of this.arrays) {
-      if (this.limits.checkReads) st.verifyReads(violations);
-      buildDiffs(st, this.limits.maxMessage, this.scratch, newId, notice, this.figures, diffs);
-      st.endInterval();
-    }
-    this.figures.diffs += diffs.length;
-    return { diffs: interleave(diffs), violations };
+    });
+    return { diffs, violations };
   }
 
   /** Mark the granules of these global ranges stale, except on pages this board homes. */
   private invalidate(notices: RangeList): void {
     for (let i = 0; i < notices.count; i++) {
-      const s = notices.start(i);
-      const e = notices.end(i);
-      for (const st of this.arrays) {
-        const a = Math.max(s, st.granuleBase) - st.granuleBase;
-        const b = Math.min(e, st.granuleBase + st.granules) - st.granuleBase;
-        if (a >= b) continue;
-        const gpp = st.granulesPerPage;
-        for (let p = Math.floor(a / gpp); p * gpp < b; p = st.runEnd[p]!) {
-          if (st.isHome(p)) continue;
-          const s0 = Math.max(a, p * gpp);
-          const e0 = Math.min(b, st.runEnd[p]! * gpp);
-          st.stale.fill(s0, e0);
-          this.figures.invalidations += e0 - s0;
-        }
-      }
+      for (const st of this.arrays) this.figures.invalidations += st.invalidate(notices.start(i), notices.end(i));
     }
   }
 
@@ -578,25 +487,10 @@ export class Dsm {
       case Msg.DIFF:
         return this.home.receiveDiff(from, m);
       case Msg.FETCH_DATA:
-        return this.onFetchData(from, m);
-      case Msg.DIFF_HELD: {
-        // The home is alive and will apply the diff once its checkpoint lets go. A notice
-        // overtaken by the ack finds nothing: ignored.
-        const p = this.requests.peek(from, m.req);
-        if (p && !p.info) this.requests.heard();
-        return;
-      }
-      case Msg.DIFF_ACK: {
-        const p = this.requests.peek(from, m.req);
-        if (!p || p.info) return this.malformed();
-        this.requests.take(from, m.req);
-        return this.requests.complete(p);
-      }
-      case Msg.REQ_ERR: {
-        const p = this.requests.take(from, m.req);
-        if (!p) return this.malformed();
-        return this.requests.reject(p, this.fail(new DsmError('REMOTE', `dsm: rank ${from} refused a request: ${m.text}`)));
-      }
+      case Msg.DIFF_ACK:
+      case Msg.DIFF_HELD:
+      case Msg.REQ_ERR:
+        return this.client.receive(from, m);
       default:
         return this.sync.receive(from, m);
     }

@@ -44,6 +44,16 @@ export const MAX_ARRAY_BYTES = 0x40000000;
 /** Longest array or lock name (printable ASCII). */
 export const MAX_NAME = 32;
 
+/** An array or lock name: 1..MAX_NAME printable ASCII characters. */
+export function validName(name: unknown): name is string {
+  if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 /** Room kept in a message for its header (type, request id, array id). */
 export const HEADER_ROOM = 16;
 

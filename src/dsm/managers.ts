@@ -8,7 +8,8 @@ import type { Clock } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { Reader, copyMessage } from './codec.js';
 import { HEADER_ROOM } from './limits.js';
-import { Msg, describeSpec, encodeAllocAnswer, encodeBarrier, encodeBarrierFail, encodeLockGrant, readSpec } from './messages.js';
+import { describeSpec, readSpec } from './alloc-spec.js';
+import { Msg, encodeAllocAnswer, encodeBarrier, encodeBarrierFail, encodeLockGrant } from './messages.js';
 import { RangeList } from './range-list.js';
 
 export type Post = (to: number, bytes: Uint8Array) => void;

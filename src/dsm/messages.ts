@@ -8,9 +8,8 @@
  */
 import { DecodeError, Reader, Writer } from './codec.js';
 import { MAX_ALLOC_ERROR_TEXT, MAX_NAME, MAX_REFUSAL_TEXT } from './limits.js';
+import { readSpec, writeSpec, type AllocSpec } from './alloc-spec.js';
 import { RangeList } from './range-list.js';
-import { ELEMENT_TYPES } from './shared-array.js';
-import type { DsmElementType, DsmHome } from './types.js';
 
 export const Msg = {
   /** seq, spec: a board's half of a collective alloc, to rank 0. */
@@ -45,14 +44,6 @@ export const Msg = {
   DIFF_HELD: 0x0f,
 } as const;
 
-export function validName(name: unknown): name is string {
-  if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
 
 /** Write notices: count, then (start - previous end, length) pairs in global granules. */
 export function writeNotices(w: Writer, list: RangeList): void {
@@ -75,62 +66,6 @@ export function readNotices(r: Reader, maxRanges: number, into: RangeList): void
     into.add(s, e);
     prev = e;
   }
-}
-
-/** What every board must agree on for one collective alloc. */
-export interface AllocSpec {
-  name: string;
-  type: DsmElementType;
-  length: number;
-  pageSize: number;
-  granule: number;
-  home: DsmHome;
-}
-
-const HOME_BLOCK = 0;
-const HOME_CYCLIC = 1;
-const HOME_RANGES = 2;
-
-export function writeSpec(w: Writer, s: AllocSpec): void {
-  w.ascii(s.name);
-  w.u8(ELEMENT_TYPES.indexOf(s.type));
-  w.varint(s.length);
-  w.varint(s.pageSize);
-  w.varint(s.granule);
-  if (s.home === 'block') w.u8(HOME_BLOCK);
-  else if (s.home === 'cyclic') w.u8(HOME_CYCLIC);
-  else {
-    w.u8(HOME_RANGES);
-    w.varint(s.home.ranges.length);
-    for (const [a, b] of s.home.ranges) w.varint(a).varint(b);
-  }
-}
-
-export function readSpec(r: Reader, maxBoards: number): AllocSpec {
-  const name = r.ascii(MAX_NAME);
-  const type = ELEMENT_TYPES[r.u8()];
-  if (type === undefined) throw new DecodeError('bad element type');
-  const length = r.varint();
-  const pageSize = r.varint();
-  const granule = r.varint();
-  const kind = r.u8();
-  let home: DsmHome;
-  if (kind === HOME_BLOCK) home = 'block';
-  else if (kind === HOME_CYCLIC) home = 'cyclic';
-  else if (kind === HOME_RANGES) {
-    const n = r.varint();
-    if (n > maxBoards) throw new DecodeError('too many home ranges');
-    const ranges: [number, number][] = [];
-    for (let i = 0; i < n; i++) ranges.push([r.varint(), r.varint()]);
-    home = { ranges };
-  } else throw new DecodeError('bad home kind');
-  return { name, type, length, pageSize, granule, home };
-}
-
-export function describeSpec(s: AllocSpec): string {
-  const home =
-    typeof s.home === 'string' ? s.home : `ranges ${s.home.ranges.map(([a, b]) => `[${a},${b})`).join(' ')}`;
-  return `'${s.name}' ${s.type}[${s.length}] (page ${s.pageSize}, granule ${s.granule}, home ${home})`;
 }
 
 // ---- typed messages ------------------------------------------------------------------------

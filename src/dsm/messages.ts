@@ -169,6 +169,35 @@ export type DsmMessage =
   | AllocMsg
   | AllocAnswerMsg;
 
+/** A notice list that ends the message. */
+function lastNotices(r: Reader, maxRanges: number): RangeList {
+  const notices = new RangeList();
+  readNotices(r, maxRanges, notices);
+  r.end();
+  return notices;
+}
+
+/**
+ * (start - previous end, length) pairs up to the end of the message, each non-empty: FETCH's
+ * granule ranges as [start, end) pairs, or (`data`) DIFF's byte runs as (start, length,
+ * offset of the run's bytes in the message) triples, the bytes skipped.
+ */
+function readRuns(r: Reader, data: boolean): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  while (r.remaining > 0) {
+    const s = prev + r.varint();
+    const n = r.varint();
+    if (n === 0) throw new DecodeError('empty range');
+    if (data) {
+      out.push(s, n, r.offset);
+      r.bytes(n);
+    } else out.push(s, s + n);
+    prev = s + n;
+  }
+  return out;
+}
+
 /**
  * One whole message, typed; throws DecodeError when it is short, has trailing bytes, an
  * unknown type, or a field outside its bounds (`maxNoticeRanges` notice ranges, `boards` ranks).
@@ -180,16 +209,7 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
     case Msg.FETCH: {
       const req = r.varint();
       const array = r.varint();
-      const ranges: number[] = [];
-      let prev = 0;
-      while (r.remaining > 0) {
-        const s = prev + r.varint();
-        const e = s + r.varint();
-        if (e <= s) throw new DecodeError('empty fetch range');
-        ranges.push(s, e);
-        prev = e;
-      }
-      return { type, req, array, ranges };
+      return { type, req, array, ranges: readRuns(r, false) };
     }
     case Msg.FETCH_DATA: {
       const req = r.varint();
@@ -198,17 +218,7 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
     case Msg.DIFF: {
       const req = r.varint();
       const array = r.varint();
-      const runs: number[] = [];
-      let prev = 0;
-      while (r.remaining > 0) {
-        const s = prev + r.varint();
-        const n = r.varint();
-        if (n === 0) throw new DecodeError('empty diff run');
-        runs.push(s, n, r.offset);
-        r.bytes(n);
-        prev = s + n;
-      }
-      return { type, req, array, runs, bytes };
+      return { type, req, array, runs: readRuns(r, true), bytes };
     }
     case Msg.DIFF_ACK:
     case Msg.DIFF_HELD: {
@@ -225,10 +235,7 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
     case Msg.BARRIER_ARRIVE:
     case Msg.BARRIER_RELEASE: {
       const epoch = r.varint();
-      const notices = new RangeList();
-      readNotices(r, maxNoticeRanges, notices);
-      r.end();
-      return { type, epoch, notices };
+      return { type, epoch, notices: lastNotices(r, maxNoticeRanges) };
     }
     case Msg.BARRIER_FAIL: {
       const epoch = r.varint();
@@ -248,17 +255,11 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
     case Msg.LOCK_RELEASE: {
       const epoch = r.varint();
       const name = r.ascii(MAX_NAME);
-      const notices = new RangeList();
-      readNotices(r, maxNoticeRanges, notices);
-      r.end();
-      return { type, epoch, name, notices };
+      return { type, epoch, name, notices: lastNotices(r, maxNoticeRanges) };
     }
     case Msg.LOCK_GRANT: {
       const name = r.ascii(MAX_NAME);
-      const notices = new RangeList();
-      readNotices(r, maxNoticeRanges, notices);
-      r.end();
-      return { type, name, notices };
+      return { type, name, notices: lastNotices(r, maxNoticeRanges) };
     }
     case Msg.ALLOC: {
       const seq = r.varint();

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../hal.js';
 import { AllocChecker, BarrierManager, LockManager, describeMissing, type Post } from './managers.js';
-import { Msg, type AllocAnswerMsg, type BarrierFailMsg, type BarrierMsg, type DsmMessage, type LockGrantMsg } from './messages.js';
+import { Msg, type BarrierFailMsg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
 import { NON_MANAGER_WAIT } from './limits.js';
 import { DsmError, type DsmLimits, type DsmStats } from './types.js';
@@ -27,13 +27,18 @@ interface Waiter<T> {
   timer: number;
 }
 
+/** What this board waits for: at most one of each (operations on a board run one after another). */
+interface Waits {
+  barrier: (Waiter<RangeList> & { epoch: number }) | null;
+  lock: (Waiter<RangeList> & { name: string }) | null;
+  alloc: (Waiter<string | null> & { seq: number }) | null;
+}
+
 /** Messages Sync routes (everything but the data path). */
 export type SyncMessage = Exclude<DsmMessage, { type: typeof Msg.FETCH | typeof Msg.FETCH_DATA | typeof Msg.DIFF | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
 
 export class Sync {
-  private barrierWait: (Waiter<RangeList> & { epoch: number }) | null = null;
-  private lockWait: (Waiter<RangeList> & { name: string }) | null = null;
-  private allocWait: (Waiter<string | null> & { seq: number }) | null = null;
+  private readonly waits: Waits = { barrier: null, lock: null, alloc: null };
   private allocSeq = 0;
 
   private readonly barrierMgr: BarrierManager | null;
@@ -66,14 +71,14 @@ export class Sync {
     return new Promise<RangeList>((resolve, reject) => {
       const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
       const timer = this.clock.setTimer(ms, () => {
-        this.barrierWait = null;
+        this.waits.barrier = null;
         reject(
           this.fail(
             new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager) is missing or unreachable`),
           ),
         );
       });
-      this.barrierWait = { epoch, resolve, reject, timer };
+      this.waits.barrier = { epoch, resolve, reject, timer };
       this.post(MANAGER_RANK, message);
     });
   }
@@ -83,10 +88,10 @@ export class Sync {
     const mgr = lockManagerOf(name, this.size);
     return new Promise<RangeList>((resolve, reject) => {
       const timer = this.clock.setTimer(this.limits.lockTimeoutMs, () => {
-        this.lockWait = null;
+        this.waits.lock = null;
         reject(this.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.limits.lockTimeoutMs} ms`)));
       });
-      this.lockWait = { name, resolve, reject, timer };
+      this.waits.lock = { name, resolve, reject, timer };
       this.post(mgr, message);
     });
   }
@@ -96,17 +101,17 @@ export class Sync {
     return new Promise<string | null>((resolve, reject) => {
       const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
       const timer = this.clock.setTimer(ms, () => {
-        this.allocWait = null;
+        this.waits.alloc = null;
         reject(this.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
       });
-      this.allocWait = { seq, resolve, reject, timer };
+      this.waits.alloc = { seq, resolve, reject, timer };
       this.post(MANAGER_RANK, message);
     });
   }
 
   /** Stop the timers of what this board waits for (the DSM is closed). */
   close(): void {
-    for (const w of [this.barrierWait, this.lockWait, this.allocWait]) if (w) this.clock.clearTimer(w.timer);
+    for (const w of [this.waits.barrier, this.waits.lock, this.waits.alloc]) if (w) this.clock.clearTimer(w.timer);
   }
 
   /** A barrier, lock or alloc message; what makes no sense here is counted as malformed. */
@@ -116,7 +121,7 @@ export class Sync {
         if (!this.barrierMgr || !this.barrierMgr.arrive(from, m.epoch, m.notices)) this.figures.malformed++;
         return;
       case Msg.BARRIER_RELEASE:
-        return this.barrierReleased(from, m);
+        return this.answered('barrier', (w) => from === MANAGER_RANK && w.epoch === m.epoch)?.resolve(m.notices);
       case Msg.BARRIER_FAIL:
         return this.barrierFailed(from, m);
       case Msg.LOCK_REQ:
@@ -126,59 +131,31 @@ export class Sync {
         if (!this.lockMgr.release(from, m.epoch, m.name, m.notices)) this.figures.malformed++;
         return;
       case Msg.LOCK_GRANT:
-        return this.granted(from, m);
+        return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.size))?.resolve(m.notices);
       case Msg.ALLOC:
         if (!this.allocMgr || !this.allocMgr.arrive(from, m.seq, m.spec)) this.figures.malformed++;
         return;
       case Msg.ALLOC_OK:
       case Msg.ALLOC_ERR:
-        return this.allocAnswered(from, m);
+        return this.answered('alloc', (w) => from === MANAGER_RANK && w.seq === m.seq)?.resolve(m.error);
     }
   }
 
-  private barrierReleased(from: number, m: BarrierMsg): void {
-    const wait = this.barrierWait;
-    if (from !== MANAGER_RANK || !wait || wait.epoch !== m.epoch) {
+  /** The wait of `kind` a message answers (`ok`), taken and its timer stopped; null (counted as malformed) when it answers none. */
+  private answered<K extends keyof Waits>(kind: K, ok: (wait: NonNullable<Waits[K]>) => boolean): NonNullable<Waits[K]> | null {
+    const wait = this.waits[kind];
+    if (!wait || !ok(wait as NonNullable<Waits[K]>)) {
       this.figures.malformed++;
-      return;
+      return null;
     }
-    this.barrierWait = null;
+    this.waits[kind] = null as Waits[K];
     this.clock.clearTimer(wait.timer);
-    wait.resolve(m.notices);
+    return wait as NonNullable<Waits[K]>;
   }
 
   private barrierFailed(from: number, m: BarrierFailMsg): void {
-    const wait = this.barrierWait;
-    if (from !== MANAGER_RANK || !wait || wait.epoch !== m.epoch) {
-      this.figures.malformed++;
-      return;
-    }
-    this.barrierWait = null;
-    this.clock.clearTimer(wait.timer);
-    wait.reject(
-      this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${m.epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(m.missing)}`)),
-    );
-  }
-
-  private granted(from: number, m: LockGrantMsg): void {
-    const wait = this.lockWait;
-    if (!wait || wait.name !== m.name || from !== lockManagerOf(m.name, this.size)) {
-      this.figures.malformed++;
-      return;
-    }
-    this.lockWait = null;
-    this.clock.clearTimer(wait.timer);
-    wait.resolve(m.notices);
-  }
-
-  private allocAnswered(from: number, m: AllocAnswerMsg): void {
-    const wait = this.allocWait;
-    if (from !== MANAGER_RANK || !wait || wait.seq !== m.seq) {
-      this.figures.malformed++;
-      return;
-    }
-    this.allocWait = null;
-    this.clock.clearTimer(wait.timer);
-    wait.resolve(m.error);
+    const wait = this.answered('barrier', (w) => from === MANAGER_RANK && w.epoch === m.epoch);
+    if (!wait) return;
+    wait.reject(this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${m.epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(m.missing)}`)));
   }
 }

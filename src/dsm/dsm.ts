@@ -24,7 +24,7 @@ import { DecodeError } from './codec.js';
 import { Home } from './home.js';
 import { checkAlloc, type AllocSpec } from './alloc-spec.js';
 import { Client } from './client.js';
-import { MAX_BOARDS, MAX_NAME, recvSlotsFor, resolveLimits, validName } from './limits.js';
+import { MAX_BOARDS, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeBarrier, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
@@ -69,7 +69,6 @@ export class Dsm {
   readonly limits: DsmLimits;
   private readonly figures: DsmStats = emptyStats();
 
-
   private readonly arrays: SharedArrayState[] = [];
   /** Bytes of read-only snapshots held now (all arrays). */
   private readonly snapshots: SnapshotBudget;
@@ -92,15 +91,9 @@ export class Dsm {
   private readonly own: RangeList;
   /** `own` plus what lock grants reported since the last barrier (passed on at lock release). */
   private readonly known: RangeList;
-  private readonly scratch = new RangeList();
   /** Writes through read-only views noticed while data arrived; reported by the next acquire or release. */
   private readonly pendingViolations: string[] = [];
 
-  /** Locks granted to this board. */
-  private readonly held = new Set<string>();
-  /** Locks asked for and not yet unlocked (granted or waiting). */
-  private readonly claimed = new Set<string>();
-  private readonly usedLocks = new Set<string>();
   /** The run that used this DSM is over (close). */
   private closed = false;
 
@@ -321,30 +314,18 @@ export class Dsm {
   lock(name: string): Promise<void> {
     try {
       this.checkFailed();
-      if (!validName(name)) {
-        throw new DsmError('BAD_ARG', `dsm.lock: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
-      }
-      if (this.claimed.has(name)) {
-        throw new DsmError('ALREADY_HELD', `dsm.lock('${name}'): rank ${this.rank} already holds or awaits lock '${name}'`);
-      }
-      if (!this.usedLocks.has(name)) {
-        if (this.usedLocks.size >= this.limits.maxLocks) {
-          throw new DsmError('LIMIT', `dsm.lock('${name}'): more than maxLocks=${this.limits.maxLocks} distinct lock names`);
-        }
-        this.usedLocks.add(name);
-      }
+      this.sync.claim(name);
     } catch (e) {
       return rejectDsmError(e);
     }
-    this.claimed.add(name);
     const p = this.enqueue(async () => {
       const notices = await this.sync.lock(name, encodeLockReq(this.epoch, name));
       this.known.addAll(notices);
       this.invalidate(notices);
-      this.held.add(name);
+      this.sync.held(name);
       this.figures.lockAcquires++;
     });
-    p.catch(() => this.claimed.delete(name));
+    p.catch(() => this.sync.unclaim(name));
     return p;
   }
 
@@ -355,11 +336,7 @@ export class Dsm {
    */
   unlock(name: string): void {
     this.checkFailed();
-    if (!this.held.has(name)) {
-      throw new DsmError('NOT_HELD', `dsm.unlock('${String(name)}'): lock '${String(name)}' is not held by rank ${this.rank}`);
-    }
-    this.held.delete(name);
-    this.claimed.delete(name);
+    this.sync.unheld(name);
     const rel = this.closeInterval();
     const mgr = lockManagerOf(name, this.size);
     const epoch = this.epoch;

@@ -8,7 +8,8 @@ import type { Clock } from '../hal.js';
 import { AllocChecker, BarrierManager, LockManager, describeMissing, type Post } from './managers.js';
 import { Msg, type BarrierFailMsg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
-import { NON_MANAGER_WAIT } from './limits.js';
+import { assert } from '../util/assert.js';
+import { MAX_NAME, NON_MANAGER_WAIT, validName } from './limits.js';
 import { DsmError, type DsmLimits, type DsmStats } from './types.js';
 
 /** The rank that manages lock `name`: FNV-1a of the name modulo the boards. */
@@ -39,6 +40,12 @@ export type SyncMessage = Exclude<DsmMessage, { type: typeof Msg.FETCH | typeof 
 
 export class Sync {
   private readonly waits: Waits = { barrier: null, lock: null, alloc: null };
+  /** Locks granted to this board. */
+  private readonly granted = new Set<string>();
+  /** Locks asked for and not yet unlocked (granted or waiting). */
+  private readonly claimed = new Set<string>();
+  /** Every lock name this board used (at most maxLocks). */
+  private readonly usedLocks = new Set<string>();
   private allocSeq = 0;
 
   private readonly barrierMgr: BarrierManager | null;
@@ -81,6 +88,43 @@ export class Sync {
       this.waits.barrier = { epoch, resolve, reject, timer };
       this.post(MANAGER_RANK, message);
     });
+  }
+
+  /** `dsm.lock(name)` may ask for the lock: the name is valid, not held or awaited, within maxLocks. Throws naming why not. */
+  claim(name: string): void {
+    if (!validName(name)) {
+      throw new DsmError('BAD_ARG', `dsm.lock: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
+    }
+    if (this.claimed.has(name)) {
+      throw new DsmError('ALREADY_HELD', `dsm.lock('${name}'): rank ${this.rank} already holds or awaits lock '${name}'`);
+    }
+    if (!this.usedLocks.has(name)) {
+      if (this.usedLocks.size >= this.limits.maxLocks) {
+        throw new DsmError('LIMIT', `dsm.lock('${name}'): more than maxLocks=${this.limits.maxLocks} distinct lock names`);
+      }
+      this.usedLocks.add(name);
+    }
+    this.claimed.add(name);
+  }
+
+  /** The claimed lock was granted. */
+  held(name: string): void {
+    assert(this.claimed.has(name), 'sync: a lock was granted that was not claimed');
+    this.granted.add(name);
+  }
+
+  /** Asking for the lock failed: it may be asked for again. */
+  unclaim(name: string): void {
+    this.claimed.delete(name);
+  }
+
+  /** `dsm.unlock(name)`: the lock is held (else NOT_HELD) and is given up. */
+  unheld(name: string): void {
+    if (!this.granted.has(name)) {
+      throw new DsmError('NOT_HELD', `dsm.unlock('${String(name)}'): lock '${String(name)}' is not held by rank ${this.rank}`);
+    }
+    this.granted.delete(name);
+    this.claimed.delete(name);
   }
 
   /** Send LOCK_REQ `message` to the lock's manager; resolves with the notices of the grant. */

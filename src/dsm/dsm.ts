@@ -14,16 +14,18 @@
  * granule ranges in one space spanning all arrays; receivers mark those granules stale,
  * except on pages they home.
  *
- * This file is the application side and the glue: the calls, the interval's notices, and
- * routing what arrives. Serving as a home is home.ts, fetch and diff building outgoing.ts,
- * the request window request-window.ts, barriers/locks/allocs sync.ts, messages messages.ts.
+ * This file is the application side and the glue: the calls, the interval's write notices,
+ * and routing what arrives to its role. The roles: serving as a page's home (home.ts), this
+ * board as the homes' client (client.ts: fetches and diffs through request-window.ts, built
+ * in outgoing.ts), barriers, locks and allocs (sync.ts, managers.ts); every bound is in
+ * limits.ts and every message's encoder and decoder in messages.ts.
  */
 import type { Clock, Hal } from '../hal.js';
 import { assert } from '../util/assert.js';
-import { DecodeError } from './codec.js';
-import { Home } from './home.js';
 import { checkAlloc, type AllocSpec } from './alloc-spec.js';
 import { Client } from './client.js';
+import { DecodeError } from './codec.js';
+import { Home } from './home.js';
 import { MAX_BOARDS, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeBarrier, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
@@ -419,6 +421,7 @@ export class Dsm {
   private post(to: number, bytes: Uint8Array): void {
     // A closed DSM's managers may still time out: what they would say has no listener.
     if (this.closed) return;
+    assert(Number.isInteger(to) && to >= 0 && to < this.size, 'dsm: a message to a rank outside the DSM');
     if (to === this.rank) {
       this.local.push(bytes);
       if (!this.localScheduled) {

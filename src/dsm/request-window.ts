@@ -142,7 +142,8 @@ export class RequestWindow<T> {
       const o = this.queue.shift()!;
       this.inflight++;
       const p = this.pending.get(o.req);
-      if (p) p.sent = true;
+      assert(p !== undefined, 'request window: a queued request is not pending');
+      p.sent = true;
       this.send(o.to, o.bytes);
     }
   }

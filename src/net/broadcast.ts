@@ -18,21 +18,11 @@ import type { UpperLayers } from './upper.js';
 
 /** Broadcast payloads start with the source's u16 broadcast number (stripped on delivery). */
 export const BCAST_HEADER = 2;
-/** Broadcast numbers are u16. */
-const BCAST_SPACE = 0x10000;
-const BCAST_MASK = BCAST_SPACE - 1;
-/** Serial arithmetic on broadcast numbers: a distance at or beyond this is "behind". */
-const BCAST_HALF = 0x8000;
 /**
  * A broadcast number this far or further behind the newest one taken from its source is not
  * a late copy but a restarted source (which starts at a random number).
  */
 const BCAST_RESTART_GAP = 64;
-
-/** The first broadcast number for a uniform draw `r` in [0, 1): random, so a restarted source is told from a late copy. */
-export function firstBroadcastNumber(r: number): number {
-  return Math.floor(r * BCAST_SPACE) & BCAST_MASK;
-}
 
 export interface BroadcastHost {
   readonly node: number;
@@ -46,6 +36,14 @@ export interface BroadcastHost {
 }
 
 export class Broadcast {
+  /** Broadcast numbers are u16 (arithmetic written `& 0xffff`); serial distances from half of it are "behind". */
+  static readonly SPACE = 0x10000;
+
+  /** The first broadcast number for a uniform draw `r` in [0, 1): random, so a restarted source is told from a late copy. */
+  static firstNumber(r: number): number {
+    return Math.floor(r * Broadcast.SPACE) & 0xffff;
+  }
+
   private readonly host: BroadcastHost;
   private readonly st: NetLayerStats;
   /** Number of our next broadcast. */
@@ -53,7 +51,7 @@ export class Broadcast {
   /** Newest broadcast number taken from each source, -1 for none yet. */
   private readonly newest = new Int32Array(NODE_TABLE_SIZE).fill(-1);
 
-  /** `first`: firstBroadcastNumber(), drawn when the layer is built. */
+  /** `first`: Broadcast.firstNumber(), drawn when the layer is built. */
   constructor(host: BroadcastHost, first: number) {
     this.host = host;
     this.st = host.stats;
@@ -74,10 +72,10 @@ export class Broadcast {
       hops.push(hop);
     }
     const bytes = this.host.frame(frame, BCAST_HEADER);
-    assert(this.next >= 0 && this.next <= BCAST_MASK, 'broadcast: number in the u16 space');
+    assert(this.next >= 0 && this.next < Broadcast.SPACE, 'broadcast: number in the u16 space');
     bytes[HEADER_SIZE] = this.next & 0xff;
     bytes[HEADER_SIZE + 1] = this.next >>> 8;
-    this.next = (this.next + 1) & BCAST_MASK;
+    this.next = (this.next + 1) & 0xffff;
     for (let i = 0; i < hops.length; i++) hops[i]!.enqueue(i === hops.length - 1 ? bytes : copyBytes(bytes), 'local');
     this.st.sent++;
     return true;
@@ -95,7 +93,7 @@ export class Broadcast {
     // Take the first copy that is newer than anything taken from this source, from whichever
     // neighbour: no loops, no duplicates, never out of order.
     const newest = this.newest[f.src]!;
-    if (f.src === this.host.node || (newest >= 0 && !isNewer(number, newest))) {
+    if (f.src === this.host.node || (newest >= 0 && !this.isNewer(number, newest))) {
       this.st.broadcastRejected++;
       return;
     }
@@ -119,12 +117,12 @@ export class Broadcast {
     }
     this.host.upper.deliver(f, owned ? p.subarray(BCAST_HEADER) : copyBytes(p.subarray(BCAST_HEADER)), this.host.epoch());
   }
-}
 
-/** Whether broadcast `number` is new after `newest`: ahead of it, or far enough behind to be a restart. */
-function isNewer(number: number, newest: number): boolean {
-  const ahead = (number - newest) & BCAST_MASK;
-  if (ahead === 0) return false;
-  if (ahead < BCAST_HALF) return true;
-  return BCAST_SPACE - ahead >= BCAST_RESTART_GAP;
+  /** Whether broadcast `number` is new after `newest`: ahead of it, or far enough behind to be a restart. */
+  private isNewer(number: number, newest: number): boolean {
+    const ahead = (number - newest) & 0xffff;
+    if (ahead === 0) return false;
+    if (ahead < Broadcast.SPACE / 2) return true;
+    return Broadcast.SPACE - ahead >= BCAST_RESTART_GAP;
+  }
 }

@@ -62,12 +62,14 @@ export function decodeLsa(p: Uint8Array): Lsa | null {
   return { seq: readU32(p, 0), neighbours };
 }
 
+/** The LINK_ACK selective-ack bitmap; statics of one class: one module-level binding (see HopLink.LSEQ_SPACE). */
+export class SackBitmap {
 /**
  * Write the LINK_ACK bitmap of the frames held beyond the gap at `expected` (held[lseq] not
  * null; lseq mod 256) into `out`, zeroed first; returns its length with trailing zero bytes
  * left out. `window` ≤ 64 keeps it within SACK_MAX_LENGTH bytes.
  */
-export function writeSack(held: readonly (Uint8Array | null)[], expected: number, window: number, out: Uint8Array): number {
+static write(held: readonly (Uint8Array | null)[], expected: number, window: number, out: Uint8Array): number {
   out.fill(0);
   let len = 0;
   for (let i = 1; i < window; i++) {
@@ -80,8 +82,9 @@ export function writeSack(held: readonly (Uint8Array | null)[], expected: number
 }
 
 /** Set sacked[(first + i) mod 256] for each of the first `bits` bits of a LINK_ACK bitmap that is set. */
-export function markSacked(sack: Uint8Array, bits: number, first: number, sacked: Uint8Array): void {
+static mark(sack: Uint8Array, bits: number, first: number, sacked: Uint8Array): void {
   for (let i = 0; i < bits; i++) {
     if ((sack[i >>> 3]! & (1 << (i & 7))) !== 0) sacked[(first + i) & 0xff] = 1;
   }
+}
 }

@@ -25,7 +25,7 @@ import { HEADER_SIZE } from '../wire/frame.js';
 import { readU32, writeU32 } from './control.js';
 import { Deadline } from './deadline.js';
 import type { ResolvedNetOptions } from './options.js';
-import { rtoOf, rttSample } from './rtt.js';
+import { Rtt } from './rtt.js';
 import type { RttEstimate } from './rtt.js';
 import type { NetLayerStats } from './stats.js';
 
@@ -37,10 +37,8 @@ export const E2E_ACK_LENGTH = 7;
 export const E2E_ACK_UNKNOWN = 0x1;
 /** Stream ids a receiver remembers as retired per source, so a late frame cannot revive one. */
 const RETIRED_IDS = 4;
-/** Serial arithmetic on 16-bit sequence numbers: a distance at or beyond this is "behind". */
+/** Serial arithmetic on 16-bit sequence numbers (written `& 0xffff`): a distance at or beyond this is "behind". */
 const SEQ_HALF = 0x8000;
-/** End-to-end sequence numbers are u16. */
-const SEQ_MASK = 0xffff;
 
 const P_STREAM = HEADER_SIZE;
 const P_SEQ = HEADER_SIZE + 4;
@@ -132,7 +130,7 @@ export class E2eLayer {
     frame[P_SEQ] = s.next & 0xff;
     frame[P_SEQ + 1] = s.next >>> 8;
     this.piggyback(dst, frame);
-    s.next = (s.next + 1) & SEQ_MASK;
+    s.next = (s.next + 1) & 0xffff;
     if (s.held.length === 0) {
       s.lastProgress = now;
       s.resendAt = now + s.rto;
@@ -141,7 +139,7 @@ export class E2eLayer {
     s.held.push({ frame, sentAt: now, resent: false });
     this.heldBytes += frame.length;
     // Per pair: what is held is exactly base .. next-1 (so never more than the window canAccept allows).
-    assert(((s.next - s.base) & SEQ_MASK) === s.held.length, 'e2e: held frames are exactly base..next-1');
+    assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: held frames are exactly base..next-1');
   }
 
   /**
@@ -180,10 +178,10 @@ export class E2eLayer {
       if (r.unknown === id) r.unknown = 0;
       st.e2eStreams++;
     }
-    const d = (seq - r.expected) & SEQ_MASK;
+    const d = (seq - r.expected) & 0xffff;
     this.markOwed(r);
     if (d === 0) {
-      r.expected = (r.expected + 1) & SEQ_MASK;
+      r.expected = (r.expected + 1) & 0xffff;
       return true;
     }
     if (d < SEQ_HALF) st.e2eOutOfOrder++;
@@ -283,19 +281,19 @@ export class E2eLayer {
       }
       return;
     }
-    const d = (ack - s.base) & SEQ_MASK;
+    const d = (ack - s.base) & 0xffff;
     if (d === 0 || d > s.held.length) return;
     s.acked = true;
     let clean = true;
     for (let i = 0; i < d; i++) {
       const h = s.held.shift() as Held;
       if (h.resent) clean = false;
-      else if (i === d - 1) rttSample(s, now - h.sentAt);
+      else if (i === d - 1) Rtt.sample(s, now - h.sentAt);
       this.heldBytes -= h.frame.length;
     }
-    if (clean) s.rto = rtoOf(s, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
+    if (clean) s.rto = Rtt.rto(s, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
     s.base = ack;
-    assert(((s.next - s.base) & SEQ_MASK) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');
+    assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');
     s.lastProgress = now;
     if (s.held.length > 0) {
       s.resendAt = now + s.rto;

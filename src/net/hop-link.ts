@@ -23,12 +23,12 @@ import {
 } from '../wire/frame.js';
 import type { FrameCodec, FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
-import { HELLO_LENGTH, SACK_MAX_LENGTH, markSacked, readU32, writeHello, writeSack } from './control.js';
+import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
 import { LinkWriter } from './link-writer.js';
 import { MAX_WINDOW } from './options.js';
-import { rtoOf, rttSample } from './rtt.js';
+import { Rtt } from './rtt.js';
 import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
 import { newLinkStats } from './stats.js';
@@ -42,12 +42,6 @@ import type { LinkStats, NetLayerStats } from './stats.js';
 export type QueueClass = 'local' | 'transit' | 'control';
 /** Room for one LSA per possible origin: a database exchange never finds the queue full. */
 const CONTROL_SLACK = NODE_TABLE_SIZE;
-/**
- * Link sequence numbers (lseq, lack) are 8 bits: per-slot state is indexed by them, and
- * distances are taken mod LSEQ_SPACE (`& LSEQ_MASK`).
- */
-const LSEQ_SPACE = 256;
-const LSEQ_MASK = LSEQ_SPACE - 1;
 
 export interface LinkHost {
   readonly node: number;
@@ -68,6 +62,13 @@ export interface LinkHost {
 }
 
 export class HopLink {
+  /**
+   * Link sequence numbers (lseq, lack) are 8 bits: per-slot state is indexed by them, and
+   * distances are taken mod LSEQ_SPACE (written `& 0xff`). A static, not a module constant:
+   * the simulator's XS bundle pays a stack slot per module-level binding (docs/PERFORMANCE.md).
+   */
+  static readonly LSEQ_SPACE = 256;
+
   readonly index: number;
   readonly kind: LinkKind;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
@@ -89,7 +90,7 @@ export class HopLink {
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
   private rxExt = 0;
-  private readonly slotExt = new Float64Array(LSEQ_SPACE);
+  private readonly slotExt = new Float64Array(HopLink.LSEQ_SPACE);
   private signExt = 0;
   private readonly signer: ((frame: Uint8Array) => void) | null;
 
@@ -97,13 +98,13 @@ export class HopLink {
   private peerSession = 0;
   private lastHeard = 0;
 
-  // Transmit side: slots indexed by sequence number. In flight: base .. next-1 (mod LSEQ_SPACE).
-  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(LSEQ_SPACE, null);
-  private readonly sentAt = new Float64Array(LSEQ_SPACE);
-  private readonly retransmitted = new Uint8Array(LSEQ_SPACE);
-  private readonly resentAt = new Float64Array(LSEQ_SPACE);
+  // Transmit side: slots indexed by sequence number. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
+  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(HopLink.LSEQ_SPACE, null);
+  private readonly sentAt = new Float64Array(HopLink.LSEQ_SPACE);
+  private readonly retransmitted = new Uint8Array(HopLink.LSEQ_SPACE);
+  private readonly resentAt = new Float64Array(HopLink.LSEQ_SPACE);
   /** The peer holds this frame (selective ack); it needs no resend. */
-  private readonly sacked = new Uint8Array(LSEQ_SPACE);
+  private readonly sacked = new Uint8Array(HopLink.LSEQ_SPACE);
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
   private next = 0;
@@ -114,7 +115,7 @@ export class HopLink {
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(LSEQ_SPACE, null);
+  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(HopLink.LSEQ_SPACE, null);
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;
@@ -128,7 +129,7 @@ export class HopLink {
     const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload + (host.auth !== null ? TAG_SIZE : 0);
     // Both ends must tell new frames from old within the 8-bit sequence space, and a LINK_ACK's
     // bitmap must cover every frame that can be held beyond a gap.
-    assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
+    assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= HopLink.LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
@@ -166,7 +167,7 @@ export class HopLink {
   /** Queue a frame (hop fields are filled at transmission). False when down or full. */
   enqueue(frame: Uint8Array, cls: QueueClass): boolean {
     if (!this.canEnqueue(cls)) return false;
-    if (this.queue.length === 0 && ((this.next - this.base) & LSEQ_MASK) < this.host.opts.window) {
+    if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
       // The usual case: nothing waiting and room in the window, so straight into a slot.
       this.send(frame, this.host.clock.now());
       return true;
@@ -223,8 +224,8 @@ export class HopLink {
     if (!this.up) return sequenced || auth.verify(bytes, this.peerSession, this.localSession, 0);
     let ext = 0;
     if (sequenced) {
-      const d = (f.lseq - this.expected) & LSEQ_MASK;
-      ext = d < this.host.opts.window ? this.rxExt + d : this.rxExt - ((this.expected - f.lseq) & LSEQ_MASK);
+      const d = (f.lseq - this.expected) & 0xff;
+      ext = d < this.host.opts.window ? this.rxExt + d : this.rxExt - ((this.expected - f.lseq) & 0xff);
     }
     return auth.verify(bytes, this.peerSession, this.localSession, ext);
   }
@@ -261,7 +262,7 @@ export class HopLink {
     const s = this.stats;
     s.up = this.up;
     s.peer = this.peer;
-    s.inflight = (this.next - this.base) & LSEQ_MASK;
+    s.inflight = (this.next - this.base) & 0xff;
     s.queued = this.queue.length;
     s.rtoMs = this.rto;
     s.srttMs = this.rtt.srtt;
@@ -317,7 +318,7 @@ export class HopLink {
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
     let dropped = this.queue.clear();
-    for (let s = 0; s < LSEQ_SPACE; s++) {
+    for (let s = 0; s < HopLink.LSEQ_SPACE; s++) {
       if (this.slots[s] !== null) {
         this.slots[s] = null;
         dropped++;
@@ -345,7 +346,7 @@ export class HopLink {
     if (this.queue.length === 0) return;
     const window = this.host.opts.window;
     const now = this.host.clock.now();
-    while (this.up && ((this.next - this.base) & LSEQ_MASK) < window && this.queue.length > 0) {
+    while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
       this.send(this.queue.shift() as Uint8Array, now);
     }
   }
@@ -360,7 +361,7 @@ export class HopLink {
     this.retransmitted[s] = 0;
     this.sacked[s] = 0;
     this.slotExt[s] = this.txExt++;
-    this.next = (s + 1) & LSEQ_MASK;
+    this.next = (s + 1) & 0xff;
     this.transmit(s);
     if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
   }
@@ -383,8 +384,8 @@ export class HopLink {
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
   private onAck(ack: number, sack: Uint8Array | null): void {
-    const inflight = (this.next - this.base) & LSEQ_MASK;
-    const d = (ack - this.base) & LSEQ_MASK;
+    const inflight = (this.next - this.base) & 0xff;
+    const d = (ack - this.base) & 0xff;
     if (d > inflight) return; // older than the window, or nonsense
     const now = this.host.clock.now();
     if (d > 0) {
@@ -394,18 +395,18 @@ export class HopLink {
       // resend everything.
       let clean = true;
       for (let i = 0; i < d; i++) {
-        const s = (this.base + i) & LSEQ_MASK;
+        const s = (this.base + i) & 0xff;
         if (this.retransmitted[s] !== 0) clean = false;
         this.slots[s] = null;
       }
       if (clean) {
         const o = this.host.opts;
-        rttSample(this.rtt, now - this.sentAt[(ack - 1) & LSEQ_MASK]!);
-        this.rto = rtoOf(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
+        Rtt.sample(this.rtt, now - this.sentAt[(ack - 1) & 0xff]!);
+        this.rto = Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
-      if (((this.next - this.base) & LSEQ_MASK) > 0) this.rtxDeadline.arm(now + this.rto);
+      if (((this.next - this.base) & 0xff) > 0) this.rtxDeadline.arm(now + this.rto);
       else this.rtxDeadline.cancel();
     }
     if (sack !== null && sack.length > 0) this.onSack(sack, now);
@@ -417,13 +418,13 @@ export class HopLink {
    * at least lossThreshold held frames above it, is lost: resend it, at most once per round trip.
    */
   private onSack(sack: Uint8Array, now: number): void {
-    const inflight = (this.next - this.base) & LSEQ_MASK;
-    markSacked(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked);
+    const inflight = (this.next - this.base) & 0xff;
+    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked);
     const srtt = this.rtt.srtt;
     const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
-      const s = (this.base + off) & LSEQ_MASK;
+      const s = (this.base + off) & 0xff;
       if (this.sacked[s] !== 0) {
         heldAbove++;
       } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s]! >= guard)) {
@@ -434,11 +435,11 @@ export class HopLink {
 
   private currentRto(): number {
     const o = this.host.opts;
-    return rtoOf(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
+    return Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
   }
 
   private onRetransmitTimeout(): void {
-    if (((this.next - this.base) & LSEQ_MASK) === 0 || !this.up) return;
+    if (((this.next - this.base) & 0xff) === 0 || !this.up) return;
     this.timeouts++;
     if (this.timeouts > this.host.opts.maxRetries) {
       this.down();
@@ -453,9 +454,9 @@ export class HopLink {
 
   private onSequenced(f: FrameFields, bytes: Uint8Array): void {
     const seq = f.lseq;
-    const d = (seq - this.expected) & LSEQ_MASK;
+    const d = (seq - this.expected) & 0xff;
     if (d === 0) {
-      this.expected = (seq + 1) & LSEQ_MASK;
+      this.expected = (seq + 1) & 0xff;
       this.rxExt++;
       this.ackOwed++;
       // A datagram is the HAL's gift (HalLink.onReceive); a deframed frame lives in a reused buffer.
@@ -465,7 +466,7 @@ export class HopLink {
         if (held === null || held === undefined) break;
         this.held[this.expected] = null;
         this.heldCount--;
-        this.expected = (this.expected + 1) & LSEQ_MASK;
+        this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
         this.ackOwed++;
         this.host.codec.decode(held, this.rxFields, false, true);
@@ -504,7 +505,7 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    const len = this.heldCount > 0 ? writeSack(this.held, this.expected, this.host.opts.window, this.sackPayload) : 0;
+    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.expected, this.host.opts.window, this.sackPayload) : 0;
     this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload, len);
   }
 

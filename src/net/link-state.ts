@@ -14,8 +14,6 @@ import { LinkStateDb, shortestPaths, treePosition } from './routing.js';
 import type { TreePosition } from './routing.js';
 import type { NetLayerStats } from './stats.js';
 
-/** LSA sequence numbers are u32; the next after the last one is 0 (never reached in practice). */
-const LSA_SEQ_MAX = 0xffffffff;
 
 interface Waiter {
   expected: number | readonly number[];
@@ -138,7 +136,8 @@ export class LinkStateRouting {
 
   /** Advertise our current neighbours under a new sequence number. */
   originate(): void {
-    this.mySeq = this.mySeq >= LSA_SEQ_MAX ? 0 : this.mySeq + 1;
+    // LSA sequence numbers are u32; the next after the last is 0 (never reached in practice).
+    this.mySeq = this.mySeq >= 0xffffffff ? 0 : this.mySeq + 1;
     const lsa: Lsa = { seq: this.mySeq, neighbours: this.upNeighbours() };
     this.db.set(this.node, lsa);
     this.flood(this.node, lsa, null);

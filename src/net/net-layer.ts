@@ -14,7 +14,7 @@ import { FrameType } from '../wire/frame-types.js';
 import { FRAME_OVERHEAD, FrameCodec, OFF_TTL, TAG_SIZE } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_ID_MAX } from '../wire/ids.js';
-import { Broadcast, firstBroadcastNumber } from './broadcast.js';
+import { Broadcast } from './broadcast.js';
 import { Deadline } from './deadline.js';
 import { E2E_HEADER, E2eLayer } from './e2e.js';
 import { resolveFault } from './fault.js';
@@ -28,13 +28,9 @@ import { resolveNetOptions } from './options.js';
 import type { NetOptions, ResolvedNetOptions } from './options.js';
 import { newNetLayerStats } from './stats.js';
 import type { LinkStats, NetLayerStats } from './stats.js';
-import { FIRST_UPPER_TYPE, LAST_FRAME_TYPE, UpperLayers, checkInt } from './upper.js';
+import { FIRST_UPPER_TYPE, UpperLayers, checkInt } from './upper.js';
 import { BCAST_HEADER } from './broadcast.js';
 
-/** Epochs travel as u16. */
-const EPOCH_MASK = 0xffff;
-/** Ports are u16. */
-const PORT_MAX = 0xffff;
 
 export class NetLayer implements Net {
   readonly domain: number;
@@ -81,7 +77,7 @@ export class NetLayer implements Net {
     this.tagged = this.auth !== null;
     const tag = this.auth === null ? 0 : TAG_SIZE;
     // Drawn before the links' session ids: the order of random draws is part of a seeded run.
-    const bcastFirst = firstBroadcastNumber(opts.random());
+    const bcastFirst = Broadcast.firstNumber(opts.random());
     for (let i = 0; i < links.length; i++) {
       const l = links[i]!;
       if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + tag + E2E_HEADER + opts.maxPayload) {
@@ -100,14 +96,14 @@ export class NetLayer implements Net {
       opts,
       stats: this.st,
       auth: this.auth,
-      epoch: () => this.epoch & EPOCH_MASK,
+      epoch: () => this.epoch & 0xffff,
       ingress: (link, frame) => this.inbound.take(link, frame),
       receive: (link, frame, f, owned) => this.receive(link, frame, f, owned),
       changed: (link) => this.linkChanged(link),
     };
     this.halLinks = links;
     this.hops = links.map((l) => new HopLink(l, host));
-    this.upper = new UpperLayers({ clock, opts, stats: this.st, epoch: () => this.epoch & EPOCH_MASK });
+    this.upper = new UpperLayers({ clock, opts, stats: this.st, epoch: () => this.epoch & 0xffff });
     this.routing = new LinkStateRouting({
       node: opts.node,
       hops: this.hops,
@@ -122,7 +118,7 @@ export class NetLayer implements Net {
       stats: this.st,
       routing: this.routing,
       upper: this.upper,
-      epoch: () => this.epoch & EPOCH_MASK,
+      epoch: () => this.epoch & 0xffff,
       frame: (f, prefix) => this.newFrame(f.type, this.node, f.dst, this.options.ttl, f.srcPort, f.dstPort, prefix, f.payload),
     }, bcastFirst);
     this.helloDeadline = new Deadline(clock, () => this.onHelloTimer());
@@ -176,11 +172,11 @@ export class NetLayer implements Net {
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {
     const { type, dst, srcPort, dstPort } = frame;
     // `(v & m) === v` holds exactly for the integers 0..m: the slow checks only to name a bad field.
-    if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & PORT_MAX) !== srcPort || (dstPort & PORT_MAX) !== dstPort) {
-      checkInt('frame.type', type, FIRST_UPPER_TYPE, LAST_FRAME_TYPE);
+    if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
+      checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
       checkInt('frame.dst', dst, 0, BROADCAST_NODE);
-      checkInt('frame.srcPort', srcPort, 0, PORT_MAX);
-      checkInt('frame.dstPort', dstPort, 0, PORT_MAX);
+      checkInt('frame.srcPort', srcPort, 0, 0xffff);
+      checkInt('frame.dstPort', dstPort, 0, 0xffff);
     }
     if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
     const bcast = frame.dst === BROADCAST_NODE;
@@ -191,7 +187,7 @@ export class NetLayer implements Net {
         `${bcast ? `, less ${BCAST_HEADER} for a broadcast` : ''})`,
       );
     }
-    if (frame.dst === this.node) return this.upper.sendLocal(frame, this.node, this.epoch & EPOCH_MASK);
+    if (frame.dst === this.node) return this.upper.sendLocal(frame, this.node, this.epoch & 0xffff);
     if (!this.started) return this.refuse();
     if (bcast) return this.bcast.send(frame);
     const hop = this.routing.route(frame.dst);
@@ -201,7 +197,7 @@ export class NetLayer implements Net {
       return false;
     }
     const bytes = this.codec.originate(
-      frame.type, this.domain, this.node, frame.dst, this.options.ttl, frame.srcPort, frame.dstPort, this.epoch & EPOCH_MASK,
+      frame.type, this.domain, this.node, frame.dst, this.options.ttl, frame.srcPort, frame.dstPort, this.epoch & 0xffff,
       E2E_HEADER, frame.payload, this.tagged,
     );
     this.e2e.track(frame.dst, bytes);
@@ -301,7 +297,7 @@ export class NetLayer implements Net {
     } else if (f.dst === this.node) {
       const p = f.payload;
       if (p.length < E2E_HEADER) this.malformedFrame(link);
-      else if (this.e2e.accept(f.src, p)) this.upper.deliver(f, owned ? p.subarray(E2E_HEADER) : p.slice(E2E_HEADER), this.epoch & EPOCH_MASK);
+      else if (this.e2e.accept(f.src, p)) this.upper.deliver(f, owned ? p.subarray(E2E_HEADER) : p.slice(E2E_HEADER), this.epoch & 0xffff);
     } else if (f.dst === BROADCAST_NODE) {
       this.bcast.onFrame(link, bytes, f, owned);
     } else {
@@ -349,7 +345,7 @@ export class NetLayer implements Net {
    * their owners) then `payload`; hop fields and CRC are filled in per transmission.
    */
   private newFrame(type: number, src: number, dst: number, ttl: number, srcPort: number, dstPort: number, prefix: number, payload: Uint8Array): Uint8Array {
-    return this.codec.originate(type, this.domain, src, dst, ttl, srcPort, dstPort, this.epoch & EPOCH_MASK, prefix, payload, this.tagged);
+    return this.codec.originate(type, this.domain, src, dst, ttl, srcPort, dstPort, this.epoch & 0xffff, prefix, payload, this.tagged);
   }
 
   // --- timers and link changes ----------------------------------------------------------------

@@ -10,8 +10,10 @@ export interface RttEstimate {
   rttvar: number;
 }
 
-/** Fold the round trip `r` (ms) into `e`. */
-export function rttSample(e: RttEstimate, r: number): void {
+/** The two operations, statics of one class: one module-level binding (see HopLink.LSEQ_SPACE). */
+export class Rtt {
+  /** Fold the round trip `r` (ms) into `e`. */
+  static sample(e: RttEstimate, r: number): void {
   if (e.srtt < 0) {
     e.srtt = r;
     e.rttvar = r / 2;
@@ -22,8 +24,9 @@ export function rttSample(e: RttEstimate, r: number): void {
 }
 
 /** The timeout for `e`: `initial` before any sample, else SRTT + 4·RTTVAR + extra within [min, max]. */
-export function rtoOf(e: RttEstimate, extra: number, initial: number, min: number, max: number): number {
+  static rto(e: RttEstimate, extra: number, initial: number, min: number, max: number): number {
   if (e.srtt < 0) return initial;
   const v = e.srtt + 4 * e.rttvar + extra;
   return v < min ? min : v > max ? max : v;
+}
 }

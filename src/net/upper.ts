@@ -16,8 +16,6 @@ import type { NetLayerStats } from './stats.js';
 
 /** The first frame type that belongs to a layer above the network. */
 export const FIRST_UPPER_TYPE = 0x10;
-/** The last frame type (one byte on the wire). */
-export const LAST_FRAME_TYPE = 0xff;
 
 /** A caller's integer argument in min..max, else a RangeError naming it. */
 export function checkInt(name: string, v: unknown, min: number, max: number): number {
@@ -59,8 +57,9 @@ export class UpperLayers {
   }
 
   register(first: number, last: number, handler: NetHandler): void {
-    checkInt('register first', first, FIRST_UPPER_TYPE, LAST_FRAME_TYPE);
-    checkInt('register last', last, first, LAST_FRAME_TYPE);
+    // Frame types are one byte.
+    checkInt('register first', first, FIRST_UPPER_TYPE, 0xff);
+    checkInt('register last', last, first, 0xff);
     if (typeof handler !== 'function') throw new TypeError('register handler must be a function');
     this.handlers.push({ first, last, handler });
   }

@@ -19,18 +19,17 @@ import { SipHash24 } from './siphash.js';
 /** Key length: 128 bits, written as 32 hex digits in configurations. */
 export const DOMAIN_KEY_BYTES = 16;
 
-/** `text` is exactly `n` hex digits (no regular expression: the Lua build has none). */
-function isHexDigits(text: string, n: number): boolean {
-  if (text.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
-
 /** Parse a domain key: 32 hex digits. Throws a RangeError naming `field` otherwise. */
 export function parseDomainKey(text: unknown, field = 'domainKey'): Uint8Array {
+  /** `text` is exactly `n` hex digits (no regular expression: the Lua build has none). */
+  function isHexDigits(text: string, n: number): boolean {
+    if (text.length !== n) return false;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+    }
+    return true;
+  }
   if (typeof text !== 'string' || !isHexDigits(text, 32)) {
     throw new RangeError(`${field} must be 32 hex digits (a 128-bit key), got ${typeof text === 'string' ? `${text.length} characters` : String(text)}`);
   }

@@ -11,8 +11,6 @@
 
 import type { NativeBytes } from './native.js';
 
-const POLY_REFLECTED = 0xedb88320;
-
 export type CrcSlices = 1 | 8;
 
 export class Crc32 {
@@ -39,7 +37,8 @@ export class Crc32 {
     const all = new Int32Array(256 * n);
     for (let i = 0; i < 256; i++) {
       let c = i;
-      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? POLY_REFLECTED ^ (c >>> 1) : c >>> 1;
+      // The reflected polynomial 0xedb88320.
+      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
       all[i] = c;
     }
     // Table s folds a byte that is s positions further from the end of the 8-byte block.

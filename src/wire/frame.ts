@@ -86,46 +86,48 @@ export function emptyFrame(): FrameFields {
   };
 }
 
-function checkField(name: string, value: number, max: number): void {
-  if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
-    throw new RangeError(`frame.${name} must be an integer in 0..${max}, got ${String(value)}`);
-  }
-}
-
-function checkFields(f: FrameFields): void {
-  checkField('flags', f.flags, FLAGS_FIELDS);
-  checkField('type', f.type, 0xff);
-  checkField('lseq', f.lseq, 0xff);
-  checkField('lack', f.lack, 0xff);
-  checkField('domain', f.domain, 0xff);
-  checkField('src', f.src, 0xff);
-  checkField('dst', f.dst, 0xff);
-  checkField('ttl', f.ttl, 0xff);
-  checkField('srcPort', f.srcPort, 0xffff);
-  checkField('dstPort', f.dstPort, 0xffff);
-  checkField('epoch', f.epoch, 0xffff);
-}
-
-function writeHeader(f: FrameFields, n: number, buf: Uint8Array, offset: number): void {
-  buf[offset + OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | f.flags;
-  buf[offset + OFF_TYPE] = f.type;
-  buf[offset + OFF_LSEQ] = f.lseq;
-  buf[offset + OFF_LACK] = f.lack;
-  buf[offset + OFF_DOMAIN] = f.domain;
-  buf[offset + OFF_SRC] = f.src;
-  buf[offset + OFF_DST] = f.dst;
-  buf[offset + OFF_TTL] = f.ttl;
-  buf[offset + OFF_SRC_PORT] = f.srcPort & 0xff;
-  buf[offset + OFF_SRC_PORT + 1] = f.srcPort >>> 8;
-  buf[offset + OFF_DST_PORT] = f.dstPort & 0xff;
-  buf[offset + OFF_DST_PORT + 1] = f.dstPort >>> 8;
-  buf[offset + OFF_EPOCH] = f.epoch & 0xff;
-  buf[offset + OFF_EPOCH + 1] = f.epoch >>> 8;
-  buf[offset + OFF_LENGTH] = n & 0xff;
-  buf[offset + OFF_LENGTH + 1] = n >>> 8;
-}
-
 export class FrameCodec {
+  // Helpers of encode, statics rather than module functions: one module-level binding fewer each
+  // (the simulator's XS bundle pays a stack slot per binding; see HopLink.LSEQ_SPACE).
+  private static checkField(name: string, value: number, max: number): void {
+    if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
+      throw new RangeError(`frame.${name} must be an integer in 0..${max}, got ${String(value)}`);
+    }
+  }
+
+  private static checkFields(f: FrameFields): void {
+    FrameCodec.checkField('flags', f.flags, FLAGS_FIELDS);
+    FrameCodec.checkField('type', f.type, 0xff);
+    FrameCodec.checkField('lseq', f.lseq, 0xff);
+    FrameCodec.checkField('lack', f.lack, 0xff);
+    FrameCodec.checkField('domain', f.domain, 0xff);
+    FrameCodec.checkField('src', f.src, 0xff);
+    FrameCodec.checkField('dst', f.dst, 0xff);
+    FrameCodec.checkField('ttl', f.ttl, 0xff);
+    FrameCodec.checkField('srcPort', f.srcPort, 0xffff);
+    FrameCodec.checkField('dstPort', f.dstPort, 0xffff);
+    FrameCodec.checkField('epoch', f.epoch, 0xffff);
+  }
+
+  private static writeHeader(f: FrameFields, n: number, buf: Uint8Array, offset: number): void {
+    buf[offset + OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | f.flags;
+    buf[offset + OFF_TYPE] = f.type;
+    buf[offset + OFF_LSEQ] = f.lseq;
+    buf[offset + OFF_LACK] = f.lack;
+    buf[offset + OFF_DOMAIN] = f.domain;
+    buf[offset + OFF_SRC] = f.src;
+    buf[offset + OFF_DST] = f.dst;
+    buf[offset + OFF_TTL] = f.ttl;
+    buf[offset + OFF_SRC_PORT] = f.srcPort & 0xff;
+    buf[offset + OFF_SRC_PORT + 1] = f.srcPort >>> 8;
+    buf[offset + OFF_DST_PORT] = f.dstPort & 0xff;
+    buf[offset + OFF_DST_PORT + 1] = f.dstPort >>> 8;
+    buf[offset + OFF_EPOCH] = f.epoch & 0xff;
+    buf[offset + OFF_EPOCH + 1] = f.epoch >>> 8;
+    buf[offset + OFF_LENGTH] = n & 0xff;
+    buf[offset + OFF_LENGTH + 1] = n >>> 8;
+  }
+
   readonly maxPayload: number;
   private readonly crc: Crc32;
   private readonly concat: BufferConcat | undefined = bufferConcat();
@@ -135,7 +137,7 @@ export class FrameCodec {
    * `native`: the target's byte helpers (Hal.bytes); its crc32, when present, seals and checks.
    */
   constructor(maxPayload = DEFAULT_MAX_PAYLOAD, crcSlices: CrcSlices = 8, native?: NativeBytes) {
-    checkField('maxPayload', maxPayload, PAYLOAD_LIMIT);
+    FrameCodec.checkField('maxPayload', maxPayload, PAYLOAD_LIMIT);
     this.maxPayload = maxPayload;
     this.crc = new Crc32(crcSlices, native);
   }
@@ -161,7 +163,7 @@ export class FrameCodec {
       (f.dst & 0xff) !== f.dst || (f.ttl & 0xff) !== f.ttl || (f.srcPort & 0xffff) !== f.srcPort ||
       (f.dstPort & 0xffff) !== f.dstPort || (f.epoch & 0xffff) !== f.epoch
     ) {
-      checkFields(f);
+      FrameCodec.checkFields(f);
     }
     const n = f.payload.length;
     if (n > this.maxPayload) {
@@ -174,14 +176,14 @@ export class FrameCodec {
     if (concat !== undefined) {
       // XS: header, payload and CRC room joined by memcpy instead of an element-wise set().
       const head = new Uint8Array(HEADER_SIZE);
-      writeHeader(f, n, head, 0);
+      FrameCodec.writeHeader(f, n, head, 0);
       frame = new Uint8Array(concat.call(head.buffer as ArrayBuffer, ownBuffer(f.payload), new ArrayBuffer(tail)));
     } else {
       const buf = out ?? new Uint8Array(total);
       if (offset < 0 || offset + total > buf.length) {
         throw new RangeError(`frame needs ${total} bytes at offset ${offset}, out has ${buf.length}`);
       }
-      writeHeader(f, n, buf, offset);
+      FrameCodec.writeHeader(f, n, buf, offset);
       buf.set(f.payload, offset + HEADER_SIZE);
       frame = buf.subarray(offset, offset + total);
     }

@@ -9,7 +9,6 @@ import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import { FLAG_ACK_VALID, FRAME_OVERHEAD, TAG_SIZE } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';
-import { HELLO_LENGTH, SACK_MAX_LENGTH } from './control.js';
 import type { LinkHost } from './hop-link.js';
 import type { LinkStats, NetLayerStats } from './stats.js';
 
@@ -24,9 +23,12 @@ export class LinkWriter {
   private readonly host: LinkHost;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
   private readonly crc: boolean;
-  private readonly ctrlBuf = new Uint8Array(FRAME_OVERHEAD + TAG_SIZE + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
-  /** Views of ctrlBuf by frame length, made once: a control frame allocates nothing. */
-  private readonly ctrlViews: (Uint8Array | undefined)[] = [];
+  /**
+   * One buffer per control-frame length, made on first use (a handful: HELLO, LINK_ACK with 0..8
+   * bitmap bytes): a control frame allocates nothing. Whole buffers, not views of one: on Lua a
+   * subarray is a copy, so a cached view would keep the first frame's bytes.
+   */
+  private readonly ctrlBufs: (Uint8Array | undefined)[] = [];
   private readonly clock: Clock;
   private readonly natives: NativeBytes;
   private readonly stats: LinkStats;
@@ -53,15 +55,15 @@ export class LinkWriter {
   control(type: number, dst: number, lack: number, payload: Uint8Array, n: number, sender: number, receiver: number): void {
     const host = this.host;
     const auth = host.auth;
-    const buf = this.ctrlBuf;
-    const total = host.codec.control(
-      buf, lack >= 0 ? FLAG_ACK_VALID : 0, type, lack >= 0 ? lack : 0, host.domain, host.node, dst, host.epoch(), payload, n, auth !== null,
-    );
-    let frame = this.ctrlViews[total];
+    const total = FRAME_OVERHEAD + n + (auth !== null ? TAG_SIZE : 0);
+    let frame = this.ctrlBufs[total];
     if (frame === undefined) {
-      frame = buf.subarray(0, total);
-      this.ctrlViews[total] = frame;
+      frame = new Uint8Array(total);
+      this.ctrlBufs[total] = frame;
     }
+    host.codec.control(
+      frame, lack >= 0 ? FLAG_ACK_VALID : 0, type, lack >= 0 ? lack : 0, host.domain, host.node, dst, host.epoch(), payload, n, auth !== null,
+    );
     if (auth !== null) {
       if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);
       else auth.sign(frame, sender, receiver, 0);

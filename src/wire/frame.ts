@@ -237,9 +237,9 @@ export class FrameCodec {
 
   /**
    * An unsequenced frame of a link's own (HELLO, LINK_ACK: ttl 1, ports 0, lseq 0) written
-   * over `buf` from offset 0 without allocating: every header byte (the buffer holds the
-   * previous frame) and payload[0, n). Returns the frame's length; the caller seals it (after
-   * signing it, with `tag`). Same bytes as `encode` of those fields into `buf`.
+   * over `buf` from offset 0 without allocating: every header byte (the buffer may hold an
+   * earlier frame) and payload[0, n). Returns the frame's length (`buf` may be longer); the
+   * caller seals it (after signing it, with `tag`). Same bytes as `encode` of those fields.
    */
   control(
     buf: Uint8Array, flags: number, type: number, lack: number, domain: number, src: number, dst: number, epoch: number,

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as ts from 'typescript';
 import * as tstl from 'typescript-to-lua';
+import { loopBindingsPlugin } from './lua-loop-bindings.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const configPath = join(root, 'tsconfig.lua.json');
@@ -44,7 +45,8 @@ function describe(d) {
 export function buildLua(targets = ['5.3', '5.1']) {
   const parsed = tstl.parseConfigFileWithSystem(configPath);
   if (parsed.errors.length > 0) throw new Error(parsed.errors.map(describe).join('\n'));
-  const options = { ...parsed.options, luaPlugins: [{ plugin: resolvePlugin }] };
+  const plugins = [{ plugin: resolvePlugin }, { plugin: loopBindingsPlugin }];
+  const options = { ...parsed.options, luaPlugins: plugins };
   const program = ts.createProgram({ rootNames: parsed.fileNames, options });
   const pre = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (pre.length > 0) throw new Error(`TypeScript errors in the Lua build:\n${pre.map(describe).join('\n')}`);
@@ -55,7 +57,7 @@ export function buildLua(targets = ['5.3', '5.1']) {
     // The program's options object is what TSTL reads the target and output folder from.
     programOptions.luaTarget = target;
     programOptions.outDir = outDir;
-    programOptions.luaPlugins = [{ plugin: resolvePlugin }];
+    programOptions.luaPlugins = plugins;
     const result = new tstl.Transpiler().emit({
       program,
       writeFile(fileName, text, ...rest) {

@@ -500,6 +500,91 @@ end
 function mcdsm_pending_jobs() return jtail - jhead + 1 end
 
 local lualib = require("lualib_bundle")
+
+-- ---------------------------------------------------------------- Map and Set iteration as in JavaScript
+-- TSTL's Map and Set keep insertion order in a linked list, and their iterators step with
+-- nextKey[current] when asked for the next entry: deleting the entry a for-of loop is on ends
+-- the loop there (`for (const p of set) set.delete(p)` visited one element: MCAPI's flush of
+-- batched responses sent the first peer's and left the others for the next turn). JavaScript
+-- iterators survive deletions and see entries added while they run. Each entry gets an
+-- insertion serial; an iterator remembers the serial of the entry it returned and that entry's
+-- successor, and when the entry is gone resumes at the earliest live entry inserted after it.
+do
+  local Symbol = lualib.Symbol
+  local function orderedIteration(C, insertName, project)
+    local P = C.prototype
+    local rawInsert, rawDelete, rawClear = P[insertName], P.delete, P.clear
+    P[insertName] = function(self, k, v)
+      if not self:has(k) then
+        local n = (self.____serialNext or 0) + 1
+        self.____serialNext = n
+        local serial = self.____serial
+        if serial == nil then serial = {}; self.____serial = serial end
+        serial[k] = n
+      end
+      return rawInsert(self, k, v)
+    end
+    P.delete = function(self, k)
+      local ok = rawDelete(self, k)
+      if ok then self.____serial[k] = nil end
+      return ok
+    end
+    P.clear = function(self)
+      rawClear(self)
+      self.____serial = {}
+    end
+    local function iterator(self, shape)
+      local started, finished = false, false
+      local key, keySerial, succ, succSerial
+      local function advance()
+        if not started then
+          started = true
+          return self.firstKey
+        end
+        local serial = self.____serial or {}
+        if serial[key] == keySerial then return self.nextKey[key] end
+        if succ ~= nil and serial[succ] == succSerial then return succ end
+        -- Both gone: the earliest live entry inserted after `key`, found from the tail.
+        local k, found = self.lastKey, nil
+        while k ~= nil and serial[k] ~= nil and serial[k] > keySerial do
+          found = k
+          k = self.previousKey[k]
+        end
+        return found
+      end
+      return {
+        [Symbol.iterator] = function(it) return it end,
+        next = function()
+          if finished then return { done = true } end
+          local k = advance()
+          if k == nil or self.size == 0 then
+            finished = true
+            return { done = true }
+          end
+          local serial = self.____serial
+          key, keySerial = k, serial[k]
+          succ = self.nextKey[k]
+          succSerial = succ ~= nil and serial[succ] or nil
+          return { done = false, value = project(self, k, shape) }
+        end,
+      }
+    end
+    function P.keys(self) return iterator(self, "key") end
+    function P.values(self) return iterator(self, "value") end
+    function P.entries(self) return iterator(self, "entry") end
+  end
+  orderedIteration(lualib.Map, "set", function(self, k, shape)
+    if shape == "key" then return k end
+    if shape == "value" then return self.items[k] end
+    return { k, self.items[k] }
+  end)
+  lualib.Map.prototype[Symbol.iterator] = function(self) return self:entries() end
+  orderedIteration(lualib.Set, "add", function(_, k, shape)
+    if shape == "entry" then return { k, k } end
+    return k
+  end)
+  lualib.Set.prototype[Symbol.iterator] = function(self) return self:values() end
+end
 local New, InstanceOf, Class = lualib.__TS__New, lualib.__TS__InstanceOf, lualib.__TS__Class
 local ppcall = pcall
 

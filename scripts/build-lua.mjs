@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as ts from 'typescript';
 import * as tstl from 'typescript-to-lua';
 import { loopBindingsPlugin } from './lua-loop-bindings.mjs';
+import { objectOrderPlugin } from './lua-object-order.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const configPath = join(root, 'tsconfig.lua.json');
@@ -45,7 +46,7 @@ function describe(d) {
 export function buildLua(targets = ['5.3', '5.1']) {
   const parsed = tstl.parseConfigFileWithSystem(configPath);
   if (parsed.errors.length > 0) throw new Error(parsed.errors.map(describe).join('\n'));
-  const plugins = [{ plugin: resolvePlugin }, { plugin: loopBindingsPlugin }];
+  const plugins = [{ plugin: resolvePlugin }, { plugin: loopBindingsPlugin }, { plugin: objectOrderPlugin }];
   const options = { ...parsed.options, luaPlugins: plugins };
   const program = ts.createProgram({ rootNames: parsed.fileNames, options });
   const pre = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);

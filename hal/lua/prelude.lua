@@ -115,9 +115,10 @@ end
 
 -- ---------------------------------------------------------------- JSON
 -- JSON.stringify / JSON.parse for what the runtime exchanges (boot config, app results):
--- tables with keys 1..n are arrays, other tables objects. Lua tables keep no key order, so
--- object keys come out sorted (JavaScript keeps insertion order): readers must parse, not
--- compare text. An empty table is written as [].
+-- tables with keys 1..n are arrays, other tables objects. An object literal carries its shape
+-- (scripts/lua-object-order.mjs: source key order, null members), so it is written as JavaScript
+-- writes it; other tables (JSON.parse's, spreads) keep no key order: their keys come out sorted.
+-- An empty table without a shape is written as [].
 JSON = {}
 do
   local fmt, byte, char, sub = string.format, string.byte, string.char, string.sub
@@ -142,6 +143,31 @@ do
           if i > 0 then out[#out + 1] = "," end
           out[#out + 1] = '"' .. i .. '":' .. tostring(v[i])
         end
+        out[#out + 1] = "}"
+      elseif mt ~= nil and rawget(mt, "____order") ~= nil then
+        -- An object literal's shape (scripts/lua-object-order.mjs): JavaScript's key order and
+        -- its null members, then keys added later, sorted.
+        local order, nulls, listed, first = rawget(mt, "____order"), rawget(mt, "____nulls"), {}, true
+        local function member(k, x)
+          if x == nil and not (nulls ~= nil and nulls[k]) then return end
+          if type(x) == "function" then return end
+          if not first then out[#out + 1] = "," end
+          first = false
+          out[#out + 1] = quote(k) .. ":"
+          encode(x, out)
+        end
+        out[#out + 1] = "{"
+        for i = 1, #order do
+          local k = order[i]
+          listed[k] = true
+          member(k, rawget(v, k))
+        end
+        local extra = {}
+        for k in pairs(v) do
+          if type(k) == "string" and not listed[k] then extra[#extra + 1] = k end
+        end
+        table.sort(extra)
+        for i = 1, #extra do member(extra[i], rawget(v, extra[i])) end
         out[#out + 1] = "}"
       elseif n > 0 or next(v) == nil then
         out[#out + 1] = "["

@@ -1,6 +1,6 @@
 /**
  * JavaScript semantics that typescript-to-lua 1.37 does not give by itself and the Lua build
- * restores (hal/lua/prelude.lua, scripts/lua-loop-bindings.mjs). test/lua/vectors.test.ts runs
+ * restores (hal/lua/prelude.lua, scripts/lua-loop-bindings.mjs, scripts/lua-object-order.mjs). test/lua/vectors.test.ts runs
  * this under Node and inside lua5.1 / lua5.3 / fengari (hal/lua/selftest.ts `semantics`) and
  * requires the same lines. Each line names what it probes.
  */
@@ -63,5 +63,11 @@ export function semanticsProbe(): string[] {
   const fe: string[] = [];
   o.forEach((v, k) => fe.push(`${k}=${String(v)}`));
   out.push(`map order: ${[...o.keys()].join(',')} ${fe.join(',')}`);
+
+  // JSON of object literals: source key order, null members kept, {} for an empty object
+  // (scripts/lua-object-order.mjs; app results are digested as this text).
+  const token: number | null = seen.length > 100 ? 1 : null;
+  const r = { zeta: 1, token, alpha: [1, 2], empty: {}, nested: { b: 'x', a: null } };
+  out.push(`json: ${JSON.stringify(r)}`);
   return out;
 }

@@ -48,9 +48,9 @@ for (const kind of LUA_KINDS) {
     t.deepEqual(out, [...SEEDS.map((s) => nodePrng(s, 64)), String(0xcbf43926)]);
   });
 
-  test(`${kind}: for-let closures and Map/Set iteration under deletion behave as in JavaScript`, (t) => {
+  test(`${kind}: for-let closures and Map/Set iteration under deletion and JSON of object literals behave as in JavaScript`, (t) => {
     const node = semanticsProbe();
-    t.is(node.length, 6);
+    t.is(node.length, 7);
     t.deepEqual(runLua(kind, 'hal.lua.selftest', ['semantics', 'end']), node);
   });
 }

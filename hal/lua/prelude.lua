@@ -242,7 +242,10 @@ do
     i = ws(s, i)
     local c = sub(s, i, i)
     if c == "{" then
-      local o = {}
+      -- An object keeps its shape (key order, null members) like an object literal: it is
+      -- written back as it was read, and Array.isArray says false even when it is empty.
+      local order, nulls = {}, {}
+      local o = setmetatable({}, { ____order = order, ____nulls = nulls })
       i = ws(s, i + 1)
       if sub(s, i, i) == "}" then return o, i + 1 end
       while true do
@@ -252,7 +255,9 @@ do
         k, i = str(s, i)
         i = ws(s, i)
         if sub(s, i, i) ~= ":" then fail(s, i, "expected ':'") end
+        if o[k] == nil and not nulls[k] then order[#order + 1] = k end
         o[k], i = value(s, i + 1)
+        if o[k] == nil then nulls[k] = true end
         i = ws(s, i)
         local d = sub(s, i, i)
         if d == "}" then return o, i + 1 end
@@ -841,6 +846,93 @@ local function await(x)
   local v = coyield(x)
   if type(v) == "table" and v[AWAIT_ERROR] then error(v.e, 0) end
   return v
+end
+
+-- Object.keys / entries / values and object spreads follow an object's shape (its literal's key
+-- order, scripts/lua-object-order.mjs) as JavaScript follows insertion order; keys without one
+-- come after, sorted (pairs() order is a hash order, different on every Lua). So a console
+-- record prints its fields in the order XS prints them.
+do
+  local function orderedKeys(obj)
+    local keys, listed = {}, {}
+    local mt = getmetatable(obj)
+    local order = mt ~= nil and rawget(mt, "____order") or nil
+    if order ~= nil then
+      local nulls = rawget(mt, "____nulls")
+      for i = 1, #order do
+        local k = order[i]
+        if rawget(obj, k) ~= nil or (nulls ~= nil and nulls[k]) then keys[#keys + 1] = k end
+        listed[k] = true
+      end
+    end
+    local extra = {}
+    for k in pairs(obj) do
+      if not listed[k] then extra[#extra + 1] = k end
+    end
+    table.sort(extra, function(a, b)
+      local ta, tb = type(a), type(b)
+      if ta ~= tb then return ta == "number" end
+      return a < b
+    end)
+    for i = 1, #extra do keys[#keys + 1] = extra[i] end
+    return keys
+  end
+  mcdsm_ordered_keys = orderedKeys
+  lualib.__TS__ObjectKeys = function(obj)
+    local keys = orderedKeys(obj)
+    return keys
+  end
+  lualib.__TS__ObjectValues = function(obj)
+    local keys, out = orderedKeys(obj), {}
+    for i = 1, #keys do out[i] = obj[keys[i]] end
+    return out
+  end
+  lualib.__TS__ObjectEntries = function(obj)
+    local keys, out = orderedKeys(obj), {}
+    for i = 1, #keys do out[i] = { keys[i], obj[keys[i]] } end
+    return out
+  end
+  -- `{ a, ...b }` is ObjectAssign({ a }, b): the result's shape is the target's keys, then each
+  -- source's in its order (a fresh shape: literal shapes are shared by every object of a site).
+  lualib.__TS__ObjectAssign = function(target, ...)
+    local order, nulls, seen = {}, {}, {}
+    local function add(k, isNull)
+      if type(k) ~= "string" then return end
+      if not seen[k] then seen[k] = true; order[#order + 1] = k end
+      if isNull then nulls[k] = true end
+    end
+    local function shapeOf(o)
+      local mt = getmetatable(o)
+      local ns = mt ~= nil and rawget(mt, "____nulls") or nil
+      local ks = orderedKeys(o)
+      for i = 1, #ks do add(ks[i], ns ~= nil and ns[ks[i]] and rawget(o, ks[i]) == nil) end
+    end
+    local tmt = getmetatable(target)
+    local plain = tmt == nil or rawget(tmt, "____order") ~= nil
+    if plain then shapeOf(target) end
+    for i = 1, select("#", ...) do
+      local source = select(i, ...)
+      if type(source) == "table" then
+        for key in pairs(source) do target[key] = source[key] end
+        if plain then shapeOf(source) end
+      end
+    end
+    if plain then setmetatable(target, { ____order = order, ____nulls = nulls }) end
+    return target
+  end
+end
+
+-- Array.isArray: an object with a shape (object literals, JSON.parse's objects) or a typed array
+-- is not an array, as in JavaScript; TSTL's test takes an empty table for an array.
+do
+  local rawIsArray = lualib.__TS__ArrayIsArray
+  lualib.__TS__ArrayIsArray = function(v)
+    if type(v) == "table" then
+      local mt = getmetatable(v)
+      if mt ~= nil and (rawget(mt, "____order") ~= nil or rawget(mt, "____typed") ~= nil) then return false end
+    end
+    return rawIsArray(v)
+  end
 end
 
 lualib.__TS__Promise = Promise

@@ -69,5 +69,10 @@ export function semanticsProbe(): string[] {
   const token: number | null = seen.length > 100 ? 1 : null;
   const r = { zeta: 1, token, alpha: [1, 2], empty: {}, nested: { b: 'x', a: null } };
   out.push(`json: ${JSON.stringify(r)}`);
+
+  // What JSON.parse gives back keeps its shape; objects (even empty ones) are not arrays.
+  const parsed: unknown = JSON.parse('{"b":1,"a":null,"c":[],"d":{}}');
+  const arrays = [Array.isArray({}), Array.isArray(JSON.parse('{}')), Array.isArray([]), Array.isArray(new Uint8Array(2))];
+  out.push(`parse: ${JSON.stringify(parsed)} isArray ${arrays.map((x) => String(x)).join(',')}`);
   return out;
 }

@@ -19,7 +19,7 @@ local unpack = unpack or table.unpack
 -- ---------------------------------------------------------------- bit (5.1)
 if LUA51 then
   if bit == nil then bit = require("bit") end
-  if os.getenv("MCDSM_STRICT_BIT") == "1" then
+  if os ~= nil and os.getenv ~= nil and os.getenv("MCDSM_STRICT_BIT") == "1" then
     local raw = bit
     local function check(name, v)
       if type(v) ~= "number" or v ~= floor(v) or v < -2147483648 or v > 2147483647 then

@@ -6,7 +6,10 @@
 -- datagrams), so several boards share one Lua VM (their module tables are swapped in before
 -- each callback, as each board would see only its own).
 --
--- lua5.x nodemcu-stub.lua DIST_DIR < script
+-- lua5.x nodemcu-stub.lua DIST_DIR [image] < script
+--   With `image`, nothing is loaded from DIST_DIR's module tree: each board runs the staged
+--   dist/lua/<t>/nodemcu/init.lua, which finds every module through node.LFS.get in the flat
+--   nodemcu/lfs/ folder (what luac.cross packs into lfs.img), after init.lua's start delay.
 --   board FLAVOR            a board (esp8266: tmr.now wraps at 2^31 us, uart.on("data") on
 --                           UART0 only; esp32: node.uptime, uart.start, uart.on(id, "data"))
 --   file B NAME TEXT...     a file in board B's file system (the rest of the line)
@@ -16,8 +19,13 @@
 -- Output: `console B <line>` per console line, `call B <module.fn> <args>` per firmware call,
 -- `end <virtual ms>`.
 local dist = arg[1]
-package.path = dist .. "/?.lua;" .. package.path
-require("prelude")
+local image = arg[2] == "image"
+if image then
+  package.path = ""
+else
+  package.path = dist .. "/?.lua;" .. package.path
+  require("prelude")
+end
 
 local WRAP = 2 ^ 31
 local CHUNK = 32          -- bytes per UART delivery (a FIFO's worth)
@@ -114,6 +122,9 @@ local function makeBoard(index, flavor)
       post = function(prio, fn) at(now, b, fn) end },
   }
   if esp32 then b.node.uptime = function() return math.floor(now * 1000) end end
+  if image then
+    b.node.LFS = { get = function(name) return loadfile(dist .. "/nodemcu/lfs/" .. name .. ".lua") end }
+  end
   b.file = {
     getcontents = function(name) record(b, "file.getcontents", name); return b.files[name] end,
     putcontents = function(name, text) record(b, "file.putcontents", name); b.files[name] = text; return true end,
@@ -174,10 +185,9 @@ for line in io.lines() do
   end
 end
 
-local main = require("hal.nodemcu.main")
 for _, b in ipairs(boards) do
   enter(b)
-  main.startNodemcu()
+  if image then dofile(dist .. "/nodemcu/init.lua") else require("hal.nodemcu.main").startNodemcu() end
 end
 
 local function results()

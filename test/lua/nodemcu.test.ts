@@ -20,9 +20,9 @@ interface StubRun {
   endMs: number;
 }
 
-function runStub(target: '5.1' | '5.3', script: string[]): StubRun {
+function runStub(target: '5.1' | '5.3', script: string[], image = false): StubRun {
   const bin = target === '5.1' ? 'lua5.1' : 'lua5.3';
-  const r = spawnSync(bin, [STUB, luaDir(target)], {
+  const r = spawnSync(bin, [STUB, luaDir(target), ...(image ? ['image'] : [])], {
     input: `${script.join('\n')}\n`,
     encoding: 'utf8',
     env: { ...process.env, MCDSM_STRICT_BIT: target === '5.1' ? '1' : '0' },
@@ -109,3 +109,14 @@ test('a config file with a bad field halts the board naming it; a missing file t
   t.deepEqual(run.console.get(0), ['# HALT bad config in mcdsm.json: links[0].uart: expected an integer in 0..2']);
   t.deepEqual(run.console.get(1), ['# HALT bad config in mcdsm.json: the file is missing']);
 });
+
+for (const target of ['5.1', '5.3'] as const) {
+  test(`Lua ${target}: the staged NodeMCU image (init.lua + nodemcu/lfs, modules found through node.LFS.get) boots and runs pingpong`, async (t) => {
+    const uart = { kind: 'stream', mtu: 256, uart: 2, baud: 921600 };
+    const run = runStub(target, ['board esp32', 'board esp32', `file 0 mcdsm.json ${boardConfig(0, uart)}`, `file 1 mcdsm.json ${boardConfig(1, uart)}`, 'wire 0 2 1 2 921600', 'run 60000'], true);
+    t.deepEqual(result(run, 0), await v8Result('uart:921600'));
+    // init.lua waits 3 s (a window to stop it from the Lua prompt) before the runtime starts.
+    t.true(run.calls.includes('0 tmr.alarm 3000 0'));
+    t.true(run.endMs > 3000);
+  });
+}

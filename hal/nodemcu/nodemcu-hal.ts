@@ -39,33 +39,18 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-class UartLink implements HalLink {
-  readonly kind: LinkKind = 'stream';
+/** A UART (stream) or a UDP socket towards one peer (datagram): bytes out as one Lua string. */
+class NodemcuLink implements HalLink {
   onReceive: ((bytes: Uint8Array) => void) | null = null;
   constructor(
     readonly index: number,
+    readonly kind: LinkKind,
     readonly mtu: number,
-    private readonly id: number,
+    private readonly send: (data: string) => void,
   ) {}
 
   write(bytes: Uint8Array): void {
-    uart.write(this.id, bytesToString(bytes));
-  }
-}
-
-class UdpLink implements HalLink {
-  readonly kind: LinkKind = 'datagram';
-  onReceive: ((bytes: Uint8Array) => void) | null = null;
-  constructor(
-    readonly index: number,
-    readonly mtu: number,
-    private readonly socket: NodemcuUdpSocket,
-    private readonly peer: string,
-    private readonly peerPort: number,
-  ) {}
-
-  write(bytes: Uint8Array): void {
-    this.socket.send(this.peerPort, this.peer, bytesToString(bytes));
+    this.send(bytesToString(bytes));
   }
 }
 
@@ -100,7 +85,8 @@ export class NodemcuHal implements Hal {
     for (let i = 0; i < options.links.length; i++) {
       const spec = options.links[i]!;
       if (spec.kind === 'stream') {
-        const link = new UartLink(i, spec.mtu, spec.uart);
+        const id = spec.uart;
+        const link = new NodemcuLink(i, 'stream', spec.mtu, (data) => uart.write(id, data));
         uart.setup(spec.uart, spec.baud, 8, uart.PARITY_NONE, uart.STOPBITS_1, 0);
         if (uart.start !== undefined) uart.start(spec.uart);
         this.onUart(spec.uart, (data) => this.enter('link receive', () => link.onReceive?.(stringToBytes(data))));
@@ -108,7 +94,8 @@ export class NodemcuHal implements Hal {
         links.push(link);
       } else {
         const socket = net.createUDPSocket();
-        const link = new UdpLink(i, spec.mtu, socket, spec.udp.peer, spec.udp.peerPort);
+        const { peer, peerPort } = spec.udp;
+        const link = new NodemcuLink(i, 'datagram', spec.mtu, (data) => socket.send(peerPort, peer, data));
         socket.on('receive', (_s, data) => this.enter('link receive', () => link.onReceive?.(stringToBytes(data))));
         socket.listen(spec.udp.port);
         this.sockets.push(socket);

@@ -69,6 +69,8 @@ export class NodemcuHal implements Hal {
   readonly links: readonly HalLink[];
   readonly console: HalConsole;
   private readonly consoleImpl: UartConsole | null;
+  /** Console input after a halt still reaches the shell: main.ts's provisioning console. */
+  private consoleAfterHalt = false;
   private readonly timers = new Map<number, NodemcuTimer | null>();
   private readonly sockets: NodemcuUdpSocket[] = [];
   private readonly uartIds: number[] = [];
@@ -107,7 +109,7 @@ export class NodemcuHal implements Hal {
     if (options.console !== null) {
       const c = new UartConsole(options.console.uart);
       consoleImpl = c;
-      const onData = (data: string): void => this.enter('console input', () => c.onInput?.(data));
+      const onData = (data: string): void => this.enterConsole(() => c.onInput?.(data));
       const esp32Console = _G.console;
       if (esp32Console !== undefined) {
         esp32Console.on('data', 0, onData);
@@ -182,7 +184,12 @@ export class NodemcuHal implements Hal {
     this.timers.clear();
     for (const id of this.uartIds) this.offUart(id);
     for (const s of this.sockets) s.close();
-    if (this.consoleImpl !== null) this.consoleImpl.onInput = null;
+    if (this.consoleImpl !== null && !this.consoleAfterHalt) this.consoleImpl.onInput = null;
+  }
+
+  /** Keep serving console input after a halt (the provisioning console of hal/nodemcu/main.ts). */
+  keepConsoleAfterHalt(): void {
+    this.consoleAfterHalt = true;
   }
 
   reset(): void {
@@ -214,6 +221,19 @@ export class NodemcuHal implements Hal {
       mcdsm_drain_jobs();
     } catch (err) {
       this.halt(`uncaught exception in ${where}: ${errorText(err)}`);
+    }
+  }
+
+  private enterConsole(run: () => void): void {
+    if (this.halted === null || !this.consoleAfterHalt) {
+      this.enter('console input', run);
+      return;
+    }
+    try {
+      run();
+      mcdsm_drain_jobs();
+    } catch (err) {
+      this.notice(`console after halt: ${errorText(err)}`);
     }
   }
 

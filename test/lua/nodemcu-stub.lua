@@ -192,7 +192,7 @@ end
 
 local function results()
   for _, b in ipairs(boards) do
-    if not table.concat(b.consoleText):find("# app%-result") and not table.concat(b.consoleText):find("# HALT") then return false end
+    if not table.concat(b.consoleText):find("# app%-result") then return false end
   end
   return true
 end

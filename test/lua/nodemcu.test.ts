@@ -103,11 +103,35 @@ test('Lua 5.1 strict bit, ESP8266 firmware: two boards over UDP, tmr.now() wrapp
   t.true(run.calls.some((c) => c.startsWith('0 udp.send 5000 "10.0.0.2" ')));
 });
 
-test('a config file with a bad field halts the board naming it; a missing file too', (t) => {
+test('a config file with a bad field halts the board naming it; a missing file too; the console then provisions it', (t) => {
   const bad = JSON.parse(boardConfig(0, { kind: 'stream', mtu: 256, uart: 7, baud: 921600 })) as Record<string, unknown>;
-  const run = runStub('5.3', ['board esp32', 'board esp32', `file 0 mcdsm.json ${JSON.stringify(bad)}`, 'run 1000']);
-  t.deepEqual(run.console.get(0), ['# HALT bad config in mcdsm.json: links[0].uart: expected an integer in 0..2']);
-  t.deepEqual(run.console.get(1), ['# HALT bad config in mcdsm.json: the file is missing']);
+  const goodLinks = JSON.stringify([{ kind: 'stream', mtu: 256, uart: 2, baud: 921600 }]);
+  const run = runStub('5.3', [
+    'board esp32',
+    'board esp32',
+    `file 0 mcdsm.json ${JSON.stringify(bad)}`,
+    // Board 0: a change that still breaks the links is refused; a good one is stored.
+    'input 0 10 config set links [{"kind":"stream","mtu":256,"uart":9,"baud":921600}]',
+    `input 0 20 config set links ${goodLinks}`,
+    'input 0 30 config show',
+    'input 0 40 reset',
+    // Board 1 (no file): fields are stored one by one.
+    'input 1 10 config set node 1',
+    'input 1 20 config show',
+    'run 1000',
+  ]);
+  const c0 = run.console.get(0) ?? [];
+  t.is(c0[0], '# HALT bad config in mcdsm.json: links[0].uart: expected an integer in 0..2');
+  t.true(c0.includes('ERR links[0].uart: expected an integer in 0..2'), c0.join('\n'));
+  t.true(c0.some((l) => l.startsWith('field=links value="[{\\"kind\\":\\"stream\\",\\"mtu\\":256,\\"uart\\":2,') && l.endsWith(' applies="at reset"')), c0.join('\n'));
+  // config show: the stored file, field by field, the fixed link in it.
+  t.true(c0.includes('field=app value="\\"pingpong\\""'), c0.join('\n'));
+  t.is(c0.filter((l) => l.startsWith('field=links value=') && !l.includes('applies=')).length, 1);
+  t.true(run.calls.includes('0 node.restart'));
+  t.true(run.calls.includes('0 file.putcontents "mcdsm.json"'));
+  const c1 = run.console.get(1) ?? [];
+  t.is(c1[0], '# HALT bad config in mcdsm.json: the file is missing');
+  t.true(c1.includes('field=node value=1'), c1.join('\n'));
 });
 
 for (const target of ['5.1', '5.3'] as const) {

@@ -8,7 +8,7 @@
 import test from 'ava';
 import { Cluster } from './cluster.js';
 import type { AppSpec } from './cluster.js';
-import { Rng } from '../net/harness.js';
+import { Prng } from '../../src/util/prng.js';
 import type { WireModel } from '../net/harness.js';
 
 const SPEC: AppSpec = { size: 6000, iters: 40, every: 4, frac: 0.05, iterMs: 25 };
@@ -26,9 +26,9 @@ async function campaign(t: import('ava').ExecutionContext, k: Campaign): Promise
   const bad: string[] = [];
   const stops: string[] = [];
   for (let seed = k.seeds[0]; seed < k.seeds[1]; seed++) {
-    const rng = new Rng(seed);
-    const buddies = k.buddies ?? 1 + rng.int(2);
-    const topology = k.topology ?? (rng.int(2) === 0 ? 'full' : 'ring');
+    const rng = new Prng(seed);
+    const buddies = k.buddies ?? 1 + rng.below(2);
+    const topology = k.topology ?? (rng.below(2) === 0 ? 'full' : 'ring');
     const c = new Cluster({
       boards: 4, spares: k.spares, seed, topology, ft: { buddies },
       ...(k.wire !== undefined ? { kind: 'stream' as const, wire: k.wire } : {}),
@@ -36,7 +36,7 @@ async function campaign(t: import('ava').ExecutionContext, k: Campaign): Promise
     // Half the runs lend their state to FT (CheckpointContent.release) instead of having it copied.
     c.spec = { ...SPEC, lend: seed % 2 === 1 };
     const faults: string[] = [];
-    const plan = Array.from({ length: 1 + rng.int(2) }, () => ({ at: 100 + rng.int(1500), node: rng.int(6), kind: rng.int(6) }));
+    const plan = Array.from({ length: 1 + rng.below(2) }, () => ({ at: 100 + rng.below(1500), node: rng.below(6), kind: rng.below(6) }));
     plan.sort((a, b) => a.at - b.at);
     for (const p of plan) {
       await c.runUntil(() => c.now >= p.at, p.at);
@@ -53,7 +53,7 @@ async function campaign(t: import('ava').ExecutionContext, k: Campaign): Promise
         c.hang(p.node, 1500);
         faults.push(`hang ${p.node}@${p.at}`);
       } else {
-        const ev = EVENTS[rng.int(EVENTS.length)] as string;
+        const ev = EVENTS[rng.below(EVENTS.length)] as string;
         c.crashOn(p.node, ev);
         faults.push(`crash ${p.node}@${ev}`);
       }

@@ -60,7 +60,7 @@ export interface RealBoardOptions {
 export class RealBoard {
   readonly hal: TestHal;
   readonly runtime: BoardRuntime;
-  /** The board's console target (today the runtime itself; see test/README.md). */
+  /** The board's console target: today the runtime itself (BoardRuntime implements ConsoleTarget). */
   readonly target: ConsoleTarget;
   /** The board's own shell on the HAL console. */
   readonly shell: ConsoleShell;

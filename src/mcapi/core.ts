@@ -7,10 +7,13 @@
  * node go through a zero-delay timer rather than a direct call, so no handler ever runs inside
  * an application call (the same rule the Hal gives its callbacks).
  */
+import { assert } from '../util/assert.js';
 import { nonZeroNext } from '../util/next-id.js';
+import { NODE_ID_MAX } from '../wire/ids.js';
 import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
-import { Endpoint } from './handles.js';
+import { MalformedFrame } from './frames.js';
+import type { Endpoint } from './handles.js';
 import type { McapiLimits } from './limits.js';
 import { CLOSED_SCOPE, RequestTable } from './request.js';
 import type { Request } from './request.js';
@@ -41,7 +44,10 @@ export interface McapiCounters {
   dropped: number;
   /** Message data frames refused because the outbox was full (the message is retried). */
   txRefused: number;
-  /** Exceptions caught at the frame handler (a bug if ever non-zero). */
+  /**
+   * Always 0, kept so the stats keep their fields: the frame handler catches only decode
+   * errors (counted in `malformed`); any other exception is a bug and propagates.
+   */
   handlerErrors: number;
 }
 
@@ -86,6 +92,7 @@ export class Core {
   queuedBytes = 0;
   /** Bytes reserved by open channel receivers. */
   channelBytes = 0;
+  /** Why the last malformed frame was dropped ('' if none). */
   lastHandlerError = '';
   /** Set by the node: routes one MCAPI frame to its engine. */
   dispatch: (f: NetFrame) => void = () => undefined;
@@ -163,7 +170,7 @@ export class Core {
   }
 
   validNode(n: unknown): n is number {
-    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 254;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= NODE_ID_MAX;
   }
 
   validPort(p: unknown): p is number {
@@ -171,11 +178,10 @@ export class Core {
   }
 
   /**
-   * The state of a local endpoint handle. Not an Endpoint, unknown or deleted:
-   * MCAPI_ERR_ENDP_INVALID; an endpoint of another node: `remote` (the caller's status for that).
+   * The state of a local endpoint. Unknown or deleted: MCAPI_ERR_ENDP_INVALID; an endpoint of
+   * another node: `remote` (the caller's status for that). args.ts checks it is an Endpoint.
    */
-  local(ep: unknown, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
-    if (!(ep instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
+  local(ep: Endpoint, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
     if (ep.domain !== this.domain || ep.node !== this.node) {
       throw new McapiError(remote, `${what} ${ep.toString()} is not an endpoint of this node`);
     }
@@ -223,6 +229,7 @@ export class Core {
     frame.payload = payload.slice();
     this.outbox.push({ frame, data, epoch: this.net.epoch });
     if (data) this.outboxData++;
+    assert(this.outboxData <= this.limits.outboxFrames, 'mcapi: outbox holds more message frames than limits.outboxFrames');
     this.outboxPerDst.set(dst, (this.outboxPerDst.get(dst) ?? 0) + 1);
     if (this.outboxTimer < 0) this.outboxTimer = this.setTimer(this.limits.retryMs, () => this.drainOutbox());
     return true;
@@ -244,7 +251,8 @@ export class Core {
     const stuck = new Set<number>();
     let i = 0;
     while (i < this.outbox.length) {
-      const o = this.outbox[i]!;
+      const o = this.outbox[i];
+      assert(o !== undefined, 'mcapi: outbox index out of range');
       const dst = o.frame.dst;
       // A frame of an older epoch (before a recovery) is dropped, as the network drops one in
       // flight: sent now it would carry the new epoch into the new membership's runs.
@@ -252,7 +260,8 @@ export class Core {
       if (stale || (!stuck.has(dst) && this.net.send(o.frame))) {
         this.outbox.splice(i, 1);
         if (o.data) this.outboxData--;
-        const left = (this.outboxPerDst.get(dst) ?? 1) - 1;
+        const left = (this.outboxPerDst.get(dst) ?? 0) - 1;
+        assert(left >= 0 && this.outboxData >= 0, 'mcapi: outbox per-destination count went negative');
         if (left === 0) this.outboxPerDst.delete(dst);
         else this.outboxPerDst.set(dst, left);
         if (stale) {
@@ -281,8 +290,10 @@ export class Core {
     try {
       this.dispatch(f);
     } catch (e) {
-      c.handlerErrors++;
-      this.lastHandlerError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      // Only a frame the decoders refused; anything else (an InvariantError, a bug) propagates.
+      if (!(e instanceof MalformedFrame)) throw e;
+      c.malformed++;
+      this.lastHandlerError = e.message;
     }
   }
 

@@ -98,8 +98,9 @@ export const GetResult = {
   FOUND: 1,
 } as const;
 
+/** Callers check the payload's length first (the frame decoders do). */
 export function readU16(p: Uint8Array, off: number): number {
-  return (p[off] << 8) | p[off + 1];
+  return (p[off]! << 8) | p[off + 1]!;
 }
 
 export function writeU16(p: Uint8Array, off: number, v: number): void {

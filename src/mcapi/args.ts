@@ -4,7 +4,8 @@
  * into a Uint8Array. The engines below take only these, so a stale, foreign or wrongly typed
  * handle is reported here, with the status MCAPI names for it, and never reaches them.
  * Application code may be plain JavaScript: every argument is checked at run time, whatever
- * its declared type.
+ * its declared type. (The engines call localArg too, for a target endpoint that turns out to
+ * be local: a message to this node, a connect of its own endpoints.)
  */
 import type { Core } from './core.js';
 import { ChannelHandle, Endpoint } from './handles.js';
@@ -35,7 +36,14 @@ export function targetArg(core: Core, h: unknown, what: string): Endpoint {
  */
 export function localArg(core: Core, h: unknown, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
   if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
-  return core.local(h, what, remote);
+  if (h.domain !== core.domain || h.node !== core.node) {
+    throw new McapiError(remote, `${what} ${h.toString()} is not an endpoint of this node`);
+  }
+  const st = core.endpoints.get(h.port);
+  if (st === undefined || (h._gen !== 0 && h._gen !== st.gen)) {
+    throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} does not exist (deleted?)`);
+  }
+  return st;
 }
 
 const KIND_NAME: Record<ChanKindCode, string> = { 1: 'packet', 2: 'scalar' };
@@ -45,8 +53,12 @@ export function kindName(kind: ChanKindCode): string {
   return KIND_NAME[kind];
 }
 
-/** The channel behind a handle, checked for kind, side and this side still being open. */
+/**
+ * The channel behind a handle, checked for kind, side and this side still being open; first
+ * that the node is initialized (every channel call starts here).
+ */
 export function channelArg(core: Core, h: unknown, kind: ChanKindCode, dir: ChanDirCode): Channel {
+  core.checkInit();
   if (!(h instanceof ChannelHandle)) throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'not a channel handle');
   const hk = h.kind === 'packet' ? ChanKind.PKT : ChanKind.SCL;
   if (hk !== kind) {

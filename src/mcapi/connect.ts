@@ -8,6 +8,7 @@
  */
 import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
+import { localArg } from './args.js';
 import type { Core } from './core.js';
 import {
   decodeConnect, decodeConnectRecv, decodeConnectReply, decodeConnectResult,
@@ -72,7 +73,7 @@ export class Connects {
     const locals: EndpointState[] = [];
     for (const [h, what] of [[s, 'send endpoint'], [r, 'receive endpoint']] as const) {
       if (h.node !== core.node) continue;
-      const st = core.local(h, what);
+      const st = localArg(core, h, what);
       if (st.chan !== null || st.connecting !== null) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, `${what} ${h.toString()} is already connected`);
       }
@@ -82,7 +83,7 @@ export class Connects {
     if (a !== undefined && b !== undefined && !this.compatible(a, b)) {
       throw new McapiError(Status.MCAPI_ERR_ATTR_INCOMPATIBLE, 'MAX_PAYLOAD_SIZE and PRIORITY must be equal on both endpoints');
     }
-    if (r.node === core.node && !this.fits(core.local(r, 'receive endpoint'), kind)) {
+    if (r.node === core.node && !this.fits(localArg(core, r, 'receive endpoint'), kind)) {
       throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, `the receive buffers would exceed limits.maxChannelBufferBytes (${String(core.limits.maxChannelBufferBytes)})`);
     }
     const req = core.requests.alloc<number>('connect');

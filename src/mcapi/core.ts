@@ -13,7 +13,6 @@ import { NODE_ID_MAX } from '../wire/ids.js';
 import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
-import type { Endpoint } from './handles.js';
 import type { McapiLimits } from './limits.js';
 import { CLOSED_SCOPE, RequestTable } from './request.js';
 import type { Request } from './request.js';
@@ -175,21 +174,6 @@ export class Core {
 
   validPort(p: unknown): p is number {
     return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= this.limits.maxPort;
-  }
-
-  /**
-   * The state of a local endpoint. Unknown or deleted: MCAPI_ERR_ENDP_INVALID; an endpoint of
-   * another node: `remote` (the caller's status for that). args.ts checks it is an Endpoint.
-   */
-  local(ep: Endpoint, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
-    if (ep.domain !== this.domain || ep.node !== this.node) {
-      throw new McapiError(remote, `${what} ${ep.toString()} is not an endpoint of this node`);
-    }
-    const st = this.endpoints.get(ep.port);
-    if (st === undefined || (ep._gen !== 0 && ep._gen !== st.gen)) {
-      throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${ep.toString()} does not exist (deleted?)`);
-    }
-    return st;
   }
 
   /** True when nothing waits in the outbox: the next frame is sent or queued, never refused. */

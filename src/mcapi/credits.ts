@@ -54,11 +54,6 @@ export class Credits {
     this.core.tx(McapiFrame.SCL, chan.peerNode, chan.ep.port, chan.peerPort, p);
   }
 
-  /** True when a send can go at once: a credit at hand and nothing queued before it. */
-  canSend(chan: Channel): boolean {
-    return chan.credits > 0 && chan.sendQ.length === 0;
-  }
-
   /** Queue a send that has no credit yet; its TIMEOUT attribute bounds the wait. */
   queueSend(chan: Channel, kind: string, data: Uint8Array | null, width: number, hi: number, lo: number): Request<number> {
     const core = this.core;

@@ -88,10 +88,6 @@ export class Peers {
     }
     return p;
   }
-
-  find(node: number): Peer | undefined {
-    return this.byNode.get(node);
-  }
 }
 
 export function nackStatus(reason: number): StatusCode {

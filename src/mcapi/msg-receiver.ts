@@ -37,14 +37,10 @@ export class MessageReceiver {
 
   // ---------------------------------------------------------------- application calls
 
-  private checkUnconnected(st: EndpointState): void {
+  recvI(st: EndpointState, buf: Uint8Array): Request<number> {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-  }
-
-  recvI(st: EndpointState, buf: Uint8Array): Request<number> {
-    this.checkUnconnected(st);
     return this.post(st, buf);
   }
 
@@ -78,7 +74,9 @@ export class MessageReceiver {
    * leaves the message queued (err.size is its size).
    */
   recvBlocking(st: EndpointState, buf: Uint8Array): { size: number; req: Request<number> | null; timeoutMs: number } {
-    this.checkUnconnected(st);
+    if (st.chan !== null || st.connecting !== null) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
+    }
     const m = st.queued > 0 ? st.peek() : null;
     if (m === null) return { size: -1, req: this.post(st, buf), timeoutMs: st.timeoutMs };
     if (buf.length < m.data.length) {
@@ -94,7 +92,7 @@ export class MessageReceiver {
     copyInto(buf, 0, m.data);
     this.core.queuedMsgs--;
     this.core.queuedBytes -= m.data.length;
-    assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0, 'mcapi: node message queue counts went negative');
+    assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0 && st.queuedBytes >= 0, 'mcapi: message queue counts went negative');
     this.core.counters.msgReceived++;
     // The node's message memory is shared: room freed here may be what another endpoint's
     // refused senders wait for.
@@ -134,7 +132,7 @@ export class MessageReceiver {
     let off = 2;
     if ((flags & MsgFlag.ACK1) !== 0) {
       wellFormed(p.length >= 3, 'mcapi: MSG without its ACK1 byte');
-      const peer = this.peers.find(f.src);
+      const peer = this.peers.byNode.get(f.src);
       if (peer !== undefined) this.sender.acked(peer, p[2]!);
       off = 3;
     }
@@ -145,7 +143,7 @@ export class MessageReceiver {
       this.sender.onResponses(f.src, p, off + 1, end);
       off = end;
     } else if ((flags & MsgFlag.ACK1) !== 0) {
-      const peer = this.peers.find(f.src);
+      const peer = this.peers.byNode.get(f.src);
       if (peer !== undefined) this.sender.pump(peer);
     }
     const peer = this.peers.of(f.src);
@@ -220,10 +218,9 @@ export class MessageReceiver {
       return true;
     }
     if (!this.hasCapacity(st, data.length)) return false;
-    const q = st.queues[prio];
-    assert(q !== undefined, 'mcapi: a message priority without its queue');
     // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
-    q.push({ data, srcNode, srcPort });
+    // prio < limits.priorities (checked by onMsg): its queue exists.
+    st.queues[prio]!.push({ data, srcNode, srcPort });
     st.queued++;
     st.queuedBytes += data.length;
     core.queuedMsgs++;
@@ -238,8 +235,7 @@ export class MessageReceiver {
     for (;;) {
       const w = st.recvWaiters[0];
       if (w === undefined || st.queued === 0) return;
-      const m = st.peek();
-      assert(m !== null, 'mcapi: endpoint queue count and queues disagree');
+      const m = st.peek()!; // queued > 0
       st.recvWaiters.shift();
       if (w.buf.length >= m.data.length) {
         const n = this.take(st, w.buf);

@@ -3,7 +3,6 @@
  * (a zero-delay timer) and sent in one MSG_RESP frame, unless they ride on a message going the
  * other way first (MessageSender.transmit). Consecutive ACKs merge into one range entry.
  */
-import { assert } from '../util/assert.js';
 import type { Core } from './core.js';
 import { ACK_RANGE_MAX, RESP_ENTRY, RESP_MAX } from './msg-peer.js';
 import type { Peer, Peers } from './msg-peer.js';
@@ -36,7 +35,6 @@ export class Responses {
     }
     if (peer.respLen + RESP_ENTRY > RESP_MAX) this.flushPeer(peer);
     const o = peer.respLen;
-    assert(o + RESP_ENTRY <= RESP_MAX, 'mcapi: response batch overflows its buffer');
     r[o] = kind;
     if (kind === Resp.RESUME) {
       r[o + 1] = (a >>> 8) & 0xff;
@@ -70,7 +68,7 @@ export class Responses {
 
   /** Send the responses batched for `node` now (before a channel frame to it). */
   flushNode(node: number): void {
-    const peer = this.peers.find(node);
+    const peer = this.peers.byNode.get(node);
     if (peer !== undefined && peer.respLen > 0) this.flushPeer(peer);
   }
 

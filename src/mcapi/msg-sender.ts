@@ -7,6 +7,7 @@
 import { assert } from '../util/assert.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
+import { localArg } from './args.js';
 import type { Core } from './core.js';
 import type { Endpoint } from './handles.js';
 import { INFLIGHT, QUEUED, REJECTED, RESP_ENTRY, nackStatus, nackWhy } from './msg-peer.js';
@@ -55,7 +56,7 @@ export class MessageSender {
       throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the send endpoint's MAX_PAYLOAD_SIZE ${String(from.maxPayload)}`);
     }
     if (to.node === core.node) {
-      const dst = core.local(to, 'receive endpoint');
+      const dst = localArg(core, to, 'receive endpoint');
       if (dst.chan !== null || dst.connecting !== null) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'receive endpoint is connected to a channel');
       }
@@ -200,7 +201,7 @@ export class MessageSender {
    * MCAPI_ERR_TRANSMISSION — its delivery cannot be confirmed — instead of waiting forever.
    */
   unreachable(node: number): void {
-    const peer = this.peers.find(node);
+    const peer = this.peers.byNode.get(node);
     if (peer === undefined) return;
     const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
     for (const om of [...peer.queue, ...peer.out.values()]) {
@@ -289,7 +290,7 @@ export class MessageSender {
    * stand (they were well-formed and already acted upon).
    */
   onResponses(node: number, p: Uint8Array, start: number, end: number): void {
-    const peer = this.peers.find(node);
+    const peer = this.peers.byNode.get(node);
     let off = start;
     while (off + RESP_ENTRY <= end) {
       // off + 2 < end <= p.length: the three bytes exist.

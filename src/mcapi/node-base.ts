@@ -8,7 +8,7 @@
 import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { FrameType } from '../wire/frame-types.js';
-import { channelArg, localArg, nodeArg, portArg, requestArg } from './args.js';
+import { localArg, nodeArg, portArg, requestArg } from './args.js';
 import { getEndpointAttribute, setEndpointAttribute } from './attributes.js';
 import { ChannelEngine } from './channels.js';
 import { MCAPI_VERSION, NodeAttr, NodeType, PORT_ANY } from './constants.js';
@@ -23,11 +23,9 @@ import type { McapiInfo, McapiStats } from './node-info.js';
 import type { Request } from './request.js';
 import { McapiScope, SCOPE_IDS } from './scope.js';
 import { EndpointState } from './state.js';
-import type { Channel } from './state.js';
 import { McapiError, Status } from './status.js';
 import { waitAny } from './wait-any.js';
 import { McapiFrame } from './wire.js';
-import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 export class McapiNodeBase {
   readonly limits: Readonly<McapiLimits>;
@@ -81,12 +79,6 @@ export class McapiNodeBase {
       default:
         this.core.counters.malformed++;
     }
-  }
-
-  /** The open channel behind an application's handle (after checkInit). */
-  protected channel(h: unknown, kind: ChanKindCode, dir: ChanDirCode): Channel {
-    this.core.checkInit();
-    return channelArg(this.core, h, kind, dir);
   }
 
   // ---------------------------------------------------------------- node
@@ -265,7 +257,7 @@ export class McapiNodeBase {
   deleteEndpoint(ep: Endpoint): void {
     const core = this.core;
     core.checkInit();
-    const st = core.local(ep, 'endpoint', Status.MCAPI_ERR_ENDP_NOTOWNER);
+    const st = localArg(core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_NOTOWNER);
     const chan = st.chan;
     if (chan !== null) {
       if (chan.handle !== null || chan.openReq !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'a channel is open on this endpoint');

@@ -12,7 +12,7 @@
  * facade checks the application's arguments once (args.ts) and hands the engines typed state:
  * EndpointState for endpoint handles, Channel for channel handles, Uint8Array buffers.
  */
-import { bytesArg, localArg, priorityArg, targetArg, u64Arg, uintArg } from './args.js';
+import { bytesArg, channelArg, localArg, priorityArg, targetArg, u64Arg, uintArg } from './args.js';
 import { normTimeout } from './core.js';
 import type {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
@@ -87,7 +87,7 @@ export class McapiNode extends McapiNodeBase {
   }
 
   private closeI(kind: ChanKindCode, dir: ChanDirCode, h: unknown): Request<number> {
-    return this.chan.openClose.closeI(this.channel(h, kind, dir));
+    return this.chan.openClose.closeI(channelArg(this.core, h, kind, dir));
   }
 
   // ---------------------------------------------------------------- packet channels
@@ -124,14 +124,14 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_send_i: the buffer must stay untouched until the request completes. */
   pktSendI(h: PacketSendHandle, data: Uint8Array): Request<number> {
-    const chan = this.channel(h, ChanKind.PKT, ChanDir.SEND);
+    const chan = channelArg(this.core, h, ChanKind.PKT, ChanDir.SEND);
     return this.chan.packets.sendI(chan, bytesArg(data));
   }
 
   /** mcapi_pktchan_send: resolves once the packet is sent (a receive buffer was free). */
   pktSend(h: PacketSendHandle, data: Uint8Array): Promise<void> {
     try {
-      const chan = this.channel(h, ChanKind.PKT, ChanDir.SEND);
+      const chan = channelArg(this.core, h, ChanKind.PKT, ChanDir.SEND);
       const req = this.chan.packets.sendNow(chan, bytesArg(data));
       return req === null ? Promise.resolve() : this.core.waitDone(req);
     } catch (e) {
@@ -141,13 +141,13 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_recv_i: the request's value is a buffer owned by MCAPI until pktRelease. */
   pktRecvI(h: PacketRecvHandle): Request<Uint8Array> {
-    return this.chan.packets.recvI(this.channel(h, ChanKind.PKT, ChanDir.RECV));
+    return this.chan.packets.recvI(channelArg(this.core, h, ChanKind.PKT, ChanDir.RECV));
   }
 
   /** mcapi_pktchan_recv: a buffer owned by MCAPI until pktRelease; waits up to the TIMEOUT. */
   pktRecv(h: PacketRecvHandle): Promise<Uint8Array> {
     try {
-      const chan = this.channel(h, ChanKind.PKT, ChanDir.RECV);
+      const chan = channelArg(this.core, h, ChanKind.PKT, ChanDir.RECV);
       const v = this.chan.packets.recvNow(chan);
       if (v !== null) return Promise.resolve(v);
       return this.core.waitFor(this.chan.packets.recvI(chan), chan.ep.timeoutMs, true);
@@ -158,7 +158,7 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_available. */
   pktAvailable(h: PacketRecvHandle): number {
-    return this.chan.packets.available(this.channel(h, ChanKind.PKT, ChanDir.RECV));
+    return this.chan.packets.available(channelArg(this.core, h, ChanKind.PKT, ChanDir.RECV));
   }
 
   /** mcapi_pktchan_release: give a received buffer back (it may be reused from now on). */
@@ -242,7 +242,7 @@ export class McapiNode extends McapiNodeBase {
   }
 
   private sclSendHiLo(h: ScalarSendHandle, width: number, hi: number, lo: number): Promise<void> {
-    const req = this.chan.scalars.send(this.channel(h, ChanKind.SCL, ChanDir.SEND), width, hi, lo);
+    const req = this.chan.scalars.send(channelArg(this.core, h, ChanKind.SCL, ChanDir.SEND), width, hi, lo);
     return req === null ? Promise.resolve() : this.core.waitDone(req);
   }
 
@@ -279,7 +279,7 @@ export class McapiNode extends McapiNodeBase {
 
   private sclRecvWidth(h: ScalarRecvHandle, width: number, pair: boolean): Promise<ScalarValue> {
     try {
-      const chan = this.channel(h, ChanKind.SCL, ChanDir.RECV);
+      const chan = channelArg(this.core, h, ChanKind.SCL, ChanDir.RECV);
       const r = this.chan.scalars.recv(chan, width, pair);
       if (!(r instanceof Request)) return Promise.resolve(r.value);
       return this.core.waitFor(r, chan.ep.timeoutMs, true);
@@ -319,7 +319,7 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_sclchan_available. */
   sclAvailable(h: ScalarRecvHandle): number {
-    return this.chan.scalars.available(this.channel(h, ChanKind.SCL, ChanDir.RECV));
+    return this.chan.scalars.available(channelArg(this.core, h, ChanKind.SCL, ChanDir.RECV));
   }
 
   /** mcapi_sclchan_send_close_i. */

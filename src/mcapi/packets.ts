@@ -8,7 +8,7 @@ import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import type { Credits } from './credits.js';
-import { wellFormed } from './frames.js';
+import { MalformedFrame } from './frames.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, RxPacket, RxWait } from './state.js';
@@ -48,14 +48,14 @@ export class Packets {
       throw new McapiError(Status.MCAPI_ERR_PKT_SIZE, `${String(data.length)} bytes exceed MAX_PAYLOAD_SIZE ${String(chan.ep.maxPayload)}`);
     }
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the receive side closed the channel');
-    if (!this.credits.canSend(chan) && chan.ep.failOnLimit) {
+    if ((chan.credits === 0 || chan.sendQ.length > 0) && chan.ep.failOnLimit) {
       throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
     }
   }
 
   sendI(chan: Channel, data: Uint8Array): Request<number> {
     this.sendCheck(chan, data);
-    if (this.credits.canSend(chan)) {
+    if (chan.credits > 0 && chan.sendQ.length === 0) {
       const req = this.core.requests.alloc<number>('pkt-send');
       this.credits.transmitPkt(chan, data);
       this.core.requests.succeed(req, data.length, data.length);
@@ -67,7 +67,7 @@ export class Packets {
   /** Blocking send: sent now when a credit is at hand, else a request to wait on. */
   sendNow(chan: Channel, data: Uint8Array): Request<number> | null {
     this.sendCheck(chan, data);
-    if (this.credits.canSend(chan)) {
+    if (chan.credits > 0 && chan.sendQ.length === 0) {
       this.credits.transmitPkt(chan, data);
       return null;
     }
@@ -83,8 +83,9 @@ export class Packets {
       return;
     }
     const n = f.payload.length;
-    wellFormed(chan.rxPackets.length + chan.inUse < chan.granted, 'mcapi: packet beyond the credits granted');
-    wellFormed(n <= chan.ep.maxPayload, 'mcapi: packet larger than MAX_PAYLOAD_SIZE');
+    if (chan.rxPackets.length + chan.inUse >= chan.granted || n > chan.ep.maxPayload) {
+      throw new MalformedFrame('mcapi: packet beyond the credits granted or larger than MAX_PAYLOAD_SIZE');
+    }
     // The packet is the Net's payload itself (handed over for keeps): no copy, and no buffer
     // is ever reused, so a buffer the application holds cannot change under it.
     const rx: RxPacket = { view: f.payload };

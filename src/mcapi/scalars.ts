@@ -37,7 +37,7 @@ export class Scalars {
   /** A scalar send: null when sent at once, else a request that completes when it is sent. */
   send(chan: Channel, width: number, hi: number, lo: number): Request<number> | null {
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the receive side closed the channel');
-    if (this.credits.canSend(chan)) {
+    if (chan.credits > 0 && chan.sendQ.length === 0) {
       this.credits.transmitScl(chan, width, hi, lo);
       return null;
     }

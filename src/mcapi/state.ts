@@ -94,7 +94,6 @@ export class EndpointState {
       if (m !== undefined) {
         this.queued--;
         this.queuedBytes -= m.data.length;
-        assert(this.queued >= 0 && this.queuedBytes >= 0, 'mcapi: endpoint queue counts went negative');
         return m;
       }
     }

@@ -5,7 +5,8 @@
  * handle is reported here, with the status MCAPI names for it, and never reaches them.
  * Application code may be plain JavaScript: every argument is checked at run time, whatever
  * its declared type. (The engines call localArg too, for a target endpoint that turns out to
- * be local: a message to this node, a connect of its own endpoints.)
+ * be local: a message to this node, a connect of its own endpoints.) Static methods of one
+ * class, for the same reason as McapiCodec (frames.ts): one name in the board bundle.
  */
 import type { Core } from './core.js';
 import { ChannelHandle, Endpoint } from './handles.js';
@@ -18,123 +19,123 @@ import { ChanDir, ChanKind } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
 
-/**
- * An endpoint of this node's domain with a valid node and port: the target of a send or a
- * connect, local or on another node.
- */
-export function targetArg(core: Core, h: unknown, what: string): Endpoint {
-  if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
-  if (h.domain !== core.domain || !core.validNode(h.node) || !core.validPort(h.port)) {
-    throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} is not a valid endpoint`);
+export class Args {
+  /**
+   * An endpoint of this node's domain with a valid node and port: the target of a send or a
+   * connect, local or on another node.
+   */
+  static target(core: Core, h: unknown, what: string): Endpoint {
+    if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
+    if (h.domain !== core.domain || !core.validNode(h.node) || !core.validPort(h.port)) {
+      throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} is not a valid endpoint`);
+    }
+    return h;
   }
-  return h;
-}
 
-/**
- * The state of a local endpoint. Not an Endpoint, unknown or deleted: MCAPI_ERR_ENDP_INVALID;
- * an endpoint of another node: `remote` (the caller's status for that).
- */
-export function localArg(core: Core, h: unknown, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
-  if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
-  if (h.domain !== core.domain || h.node !== core.node) {
-    throw new McapiError(remote, `${what} ${h.toString()} is not an endpoint of this node`);
+  /**
+   * The state of a local endpoint. Not an Endpoint, unknown or deleted: MCAPI_ERR_ENDP_INVALID;
+   * an endpoint of another node: `remote` (the caller's status for that).
+   */
+  static local(core: Core, h: unknown, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
+    if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
+    if (h.domain !== core.domain || h.node !== core.node) {
+      throw new McapiError(remote, `${what} ${h.toString()} is not an endpoint of this node`);
+    }
+    const st = core.endpoints.get(h.port);
+    if (st === undefined || (h._gen !== 0 && h._gen !== st.gen)) {
+      throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} does not exist (deleted?)`);
+    }
+    return st;
   }
-  const st = core.endpoints.get(h.port);
-  if (st === undefined || (h._gen !== 0 && h._gen !== st.gen)) {
-    throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} does not exist (deleted?)`);
-  }
-  return st;
-}
 
-const KIND_NAME: Record<ChanKindCode, string> = { 1: 'packet', 2: 'scalar' };
+  /** The name of a channel kind, for error messages. */
+  static kindName(kind: ChanKindCode): string {
+    return kind === ChanKind.PKT ? 'packet' : 'scalar';
+  }
 
-/** The name of a channel kind, for error messages. */
-export function kindName(kind: ChanKindCode): string {
-  return KIND_NAME[kind];
-}
+  /**
+   * The channel behind a handle, checked for kind, side and this side still being open; first
+   * that the node is initialized (every channel call starts here).
+   */
+  static channel(core: Core, h: unknown, kind: ChanKindCode, dir: ChanDirCode): Channel {
+    core.checkInit();
+    if (!(h instanceof ChannelHandle)) throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'not a channel handle');
+    const hk = h.kind === 'packet' ? ChanKind.PKT : ChanKind.SCL;
+    if (hk !== kind) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `a ${h.kind} channel handle given to a ${Args.kindName(kind)} channel call`);
+    }
+    const hd = h.side === 'send' ? ChanDir.SEND : ChanDir.RECV;
+    if (hd !== dir) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, `a ${h.side} handle given to a ${dir === ChanDir.SEND ? 'send' : 'receive'} call`);
+    }
+    // The handle names its endpoint by the very Endpoint object the state holds: a handle of a
+    // deleted endpoint (even on a reused port) or of another node object never matches.
+    const st = core.endpoints.get(h.endpoint.port);
+    if (st === undefined || st.handle !== h.endpoint) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'the handle does not belong to an endpoint of this node');
+    }
+    const chan = st.chan;
+    if (chan === null || chan.handle !== h) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'this side of the channel is closed');
+    return chan;
+  }
 
-/**
- * The channel behind a handle, checked for kind, side and this side still being open; first
- * that the node is initialized (every channel call starts here).
- */
-export function channelArg(core: Core, h: unknown, kind: ChanKindCode, dir: ChanDirCode): Channel {
-  core.checkInit();
-  if (!(h instanceof ChannelHandle)) throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'not a channel handle');
-  const hk = h.kind === 'packet' ? ChanKind.PKT : ChanKind.SCL;
-  if (hk !== kind) {
-    throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `a ${h.kind} channel handle given to a ${KIND_NAME[kind]} channel call`);
+  /** A data buffer (message, packet, receive buffer). */
+  static bytes(data: unknown): Uint8Array {
+    if (!(data instanceof Uint8Array)) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'buffer must be a Uint8Array');
+    return data;
   }
-  const hd = h.side === 'send' ? ChanDir.SEND : ChanDir.RECV;
-  if (hd !== dir) {
-    throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, `a ${h.side} handle given to a ${dir === ChanDir.SEND ? 'send' : 'receive'} call`);
-  }
-  // The handle names its endpoint by the very Endpoint object the state holds: a handle of a
-  // deleted endpoint (even on a reused port) or of another node object never matches.
-  const st = core.endpoints.get(h.endpoint.port);
-  if (st === undefined || st.handle !== h.endpoint) {
-    throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'the handle does not belong to an endpoint of this node');
-  }
-  const chan = st.chan;
-  if (chan === null || chan.handle !== h) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'this side of the channel is closed');
-  return chan;
-}
 
-/** A data buffer (message, packet, receive buffer). */
-export function bytesArg(data: unknown): Uint8Array {
-  if (!(data instanceof Uint8Array)) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'buffer must be a Uint8Array');
-  return data;
-}
+  /** A message priority of this node: 0 (highest) .. priorities-1. */
+  static priority(core: Core, priority: unknown): number {
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority >= core.limits.priorities) {
+      throw new McapiError(Status.MCAPI_ERR_PRIORITY, `priority must be an integer in 0..${String(core.limits.priorities - 1)}`);
+    }
+    return priority;
+  }
 
-/** A message priority of this node: 0 (highest) .. priorities-1. */
-export function priorityArg(core: Core, priority: unknown): number {
-  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority >= core.limits.priorities) {
-    throw new McapiError(Status.MCAPI_ERR_PRIORITY, `priority must be an integer in 0..${String(core.limits.priorities - 1)}`);
+  /** A usable port number (1..maxPort). */
+  static port(core: Core, port: unknown): number {
+    if (!core.validPort(port)) {
+      throw new McapiError(Status.MCAPI_ERR_PORT_INVALID, `port ${String(port)} is not a port (1..${String(core.limits.maxPort)})`);
+    }
+    return port;
   }
-  return priority;
-}
 
-/** A usable port number (1..maxPort). */
-export function portArg(core: Core, port: unknown): number {
-  if (!core.validPort(port)) {
-    throw new McapiError(Status.MCAPI_ERR_PORT_INVALID, `port ${String(port)} is not a port (1..${String(core.limits.maxPort)})`);
+  /** A node of this node's domain, by id. */
+  static node(core: Core, domain: unknown, node: unknown): number {
+    if (domain !== core.domain) {
+      throw new McapiError(Status.MCAPI_ERR_DOMAIN_INVALID, `domain ${String(domain)} is not this node's domain ${String(core.domain)}`);
+    }
+    if (!core.validNode(node)) {
+      throw new McapiError(Status.MCAPI_ERR_NODE_INVALID, `node ${String(node)} is not a node id (0..${String(NODE_ID_MAX)})`);
+    }
+    return node;
   }
-  return port;
-}
 
-/** A node of this node's domain, by id. */
-export function nodeArg(core: Core, domain: unknown, node: unknown): number {
-  if (domain !== core.domain) {
-    throw new McapiError(Status.MCAPI_ERR_DOMAIN_INVALID, `domain ${String(domain)} is not this node's domain ${String(core.domain)}`);
+  /** An unsigned integer of `bits` bits (a scalar value or a half of a 64-bit one). */
+  static uint(v: unknown, bits: number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** bits) {
+      throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be an integer in 0..2^${String(bits)}-1, got ${String(v)}`);
+    }
+    return v;
   }
-  if (!core.validNode(node)) {
-    throw new McapiError(Status.MCAPI_ERR_NODE_INVALID, `node ${String(node)} is not a node id (0..${String(NODE_ID_MAX)})`);
-  }
-  return node;
-}
 
-/** An unsigned integer of `bits` bits (a scalar value or a half of a 64-bit one). */
-export function uintArg(v: unknown, bits: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** bits) {
-    throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be an integer in 0..2^${String(bits)}-1, got ${String(v)}`);
+  /** A 64-bit scalar in the engine's number type, as its exact [hi, lo] halves. */
+  static u64(v: unknown): [number, number] {
+    const pair = u64Split(v);
+    if (pair === null) throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be ${U64_ACCEPTS}, got ${String(v)}`);
+    return pair;
   }
-  return v;
-}
 
-/** A 64-bit scalar in the engine's number type, as its exact [hi, lo] halves. */
-export function u64Arg(v: unknown): [number, number] {
-  const pair = u64Split(v);
-  if (pair === null) throw new McapiError(Status.MCAPI_ERR_PARAMETER, `value must be ${U64_ACCEPTS}, got ${String(v)}`);
-  return pair;
-}
-
-/** A request of this node whose outcome was not reported yet. */
-export function requestArg<T>(core: Core, req: Request<T>, what = 'request'): Request<T> {
-  if (!(req instanceof Request) || req._owner !== core.requests) {
-    throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, `${what} is not a request of this node`);
+  /** A request of this node whose outcome was not reported yet. */
+  static request<T>(core: Core, req: Request<T>, what = 'request'): Request<T> {
+    if (!(req instanceof Request) || req._owner !== core.requests) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, `${what} is not a request of this node`);
+    }
+    if (!req.live) {
+      if (req.status === Status.MCAPI_ERR_REQUEST_CANCELLED) throw new McapiError(Status.MCAPI_ERR_REQUEST_CANCELLED, `${what} was cancelled`);
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, `${what} was already reported`);
+    }
+    return req;
   }
-  if (!req.live) {
-    if (req.status === Status.MCAPI_ERR_REQUEST_CANCELLED) throw new McapiError(Status.MCAPI_ERR_REQUEST_CANCELLED, `${what} was cancelled`);
-    throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, `${what} was already reported`);
-  }
-  return req;
 }

@@ -22,99 +22,102 @@ export function attrNumberError(attr: unknown, defined: number): McapiError {
   return new McapiError(Status.MCAPI_ERR_ATTR_NOTSUPPORTED, `attribute ${String(attr)} is not supported`);
 }
 
-/** EndpointAttr.TYPE: a message endpoint unless connected to a channel. */
-export function endpointType(st: EndpointState): number {
-  const chan = st.chan;
-  if (chan === null) return EndpointType.MESSAGE;
-  return chan.kind === ChanKind.PKT ? EndpointType.PKTCHAN : EndpointType.SCLCHAN;
-}
-
-/** EndpointAttr.STATUS: EndpointStatus flags. */
-export function endpointStatus(st: EndpointState): number {
-  let s = 0;
-  const chan = st.chan;
-  if (chan !== null) {
-    s |= EndpointStatus.CONNECTED;
-    s |= chan.kind === ChanKind.PKT ? EndpointStatus.PKTCHAN : EndpointStatus.SCLCHAN;
-    s |= chan.dir === ChanDir.SEND ? EndpointStatus.SEND : EndpointStatus.RECEIVE;
-    if (chan.local === Side.OPEN) s |= EndpointStatus.OPEN;
-    else if (chan.local === Side.OPENING) s |= EndpointStatus.OPEN_PENDING;
-    else if (chan.local === Side.CLOSED) s |= EndpointStatus.CLOSE_PENDING;
+/** The attributes of a local endpoint (static: one name in the board bundle, as McapiCodec). */
+export class EndpointAttributes {
+  /** EndpointAttr.TYPE: a message endpoint unless connected to a channel. */
+  private static type(st: EndpointState): number {
+    const chan = st.chan;
+    if (chan === null) return EndpointType.MESSAGE;
+    return chan.kind === ChanKind.PKT ? EndpointType.PKTCHAN : EndpointType.SCLCHAN;
   }
-  if (st.pendingOpen !== null) s |= EndpointStatus.OPEN_PENDING;
-  return s;
-}
 
-/** EndpointAttr.NUM_SEND_BUFFERS: the credits a channel send side holds now, else 0. */
-export function sendCredits(st: EndpointState): number {
-  const chan = st.chan;
-  return chan !== null && chan.dir === ChanDir.SEND ? chan.credits : 0;
-}
-
-export function getEndpointAttribute(st: EndpointState, attr: number, l: Readonly<McapiLimits>): number {
-  switch (attr) {
-    case EndpointAttr.TYPE: return endpointType(st);
-    case EndpointAttr.MAX_PAYLOAD_SIZE: return st.maxPayload;
-    case EndpointAttr.BUFFER_TYPE: return BufferType.FIFO;
-    case EndpointAttr.MEMORY_TYPE: return MemoryType.LOCAL_MEMORY | (st.failOnLimit ? MemoryType.FAIL_ON_MEM_LIMIT : MemoryType.BLOCK_ON_MEM_LIMIT);
-    case EndpointAttr.NUM_PRIORITIES: return l.priorities;
-    case EndpointAttr.PRIORITY: return st.priority;
-    case EndpointAttr.NUM_SEND_BUFFERS: return sendCredits(st);
-    case EndpointAttr.NUM_RECV_BUFFERS: return st.recvBuffers;
-    case EndpointAttr.STATUS: return endpointStatus(st);
-    case EndpointAttr.TIMEOUT: return st.timeoutMs;
-    default: throw attrNumberError(attr, EndpointAttr.TIMEOUT + 1);
-  }
-}
-
-/** Set a read-write attribute; not while the endpoint is connected (or being connected). */
-export function setEndpointAttribute(st: EndpointState, attr: number, value: unknown, l: Readonly<McapiLimits>): void {
-  const badValue = (want: string): McapiError => new McapiError(Status.MCAPI_ERR_ATTR_VALUE, `attribute ${String(attr)} must be ${want}, got ${String(value)}`);
-  const isInt = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
-  switch (attr) {
-    case EndpointAttr.TYPE:
-    case EndpointAttr.BUFFER_TYPE:
-    case EndpointAttr.NUM_PRIORITIES:
-    case EndpointAttr.NUM_SEND_BUFFERS:
-    case EndpointAttr.STATUS:
-      throw new McapiError(Status.MCAPI_ERR_ATTR_READONLY, `attribute ${String(attr)} is read-only`);
-    case EndpointAttr.MAX_PAYLOAD_SIZE:
-    case EndpointAttr.MEMORY_TYPE:
-    case EndpointAttr.PRIORITY:
-    case EndpointAttr.NUM_RECV_BUFFERS:
-    case EndpointAttr.TIMEOUT:
-      break;
-    default:
-      throw attrNumberError(attr, EndpointAttr.TIMEOUT + 1);
-  }
-  if (typeof value !== 'number') throw new McapiError(Status.MCAPI_ERR_ATTR_SIZE, `attribute ${String(attr)} takes a number`);
-  if (st.chan !== null || st.connecting !== null) {
-    throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'attributes of a connected endpoint cannot change');
-  }
-  switch (attr) {
-    case EndpointAttr.MAX_PAYLOAD_SIZE:
-      if (!isInt(value, 1, l.maxPayload)) throw badValue(`an integer in 1..${String(l.maxPayload)}`);
-      st.maxPayload = value;
-      return;
-    case EndpointAttr.MEMORY_TYPE: {
-      const behaviour = value - (value & 0xffff);
-      if (!Number.isInteger(value) || (value & 0xffff) !== MemoryType.LOCAL_MEMORY
-        || (behaviour !== MemoryType.BLOCK_ON_MEM_LIMIT && behaviour !== MemoryType.FAIL_ON_MEM_LIMIT)) {
-        throw badValue('LOCAL_MEMORY with BLOCK_ON_MEM_LIMIT or FAIL_ON_MEM_LIMIT');
-      }
-      st.failOnLimit = behaviour === MemoryType.FAIL_ON_MEM_LIMIT;
-      return;
+  /** EndpointAttr.STATUS: EndpointStatus flags. */
+  private static status(st: EndpointState): number {
+    let s = 0;
+    const chan = st.chan;
+    if (chan !== null) {
+      s |= EndpointStatus.CONNECTED;
+      s |= chan.kind === ChanKind.PKT ? EndpointStatus.PKTCHAN : EndpointStatus.SCLCHAN;
+      s |= chan.dir === ChanDir.SEND ? EndpointStatus.SEND : EndpointStatus.RECEIVE;
+      if (chan.local === Side.OPEN) s |= EndpointStatus.OPEN;
+      else if (chan.local === Side.OPENING) s |= EndpointStatus.OPEN_PENDING;
+      else if (chan.local === Side.CLOSED) s |= EndpointStatus.CLOSE_PENDING;
     }
-    case EndpointAttr.PRIORITY:
-      if (!isInt(value, 0, l.priorities - 1)) throw badValue(`an integer in 0..${String(l.priorities - 1)}`);
-      st.priority = value;
-      return;
-    case EndpointAttr.NUM_RECV_BUFFERS:
-      if (!isInt(value, 1, l.maxRecvBuffers)) throw badValue(`an integer in 1..${String(l.maxRecvBuffers)}`);
-      st.recvBuffers = value;
-      return;
-    default:
-      if (!(value >= 0)) throw badValue('a number of ms >= 0 or Infinity');
-      st.timeoutMs = value === 0xffffffff ? Infinity : value;
+    if (st.pendingOpen !== null) s |= EndpointStatus.OPEN_PENDING;
+    return s;
+  }
+
+  /** EndpointAttr.NUM_SEND_BUFFERS: the credits a channel send side holds now, else 0. */
+  private static sendCredits(st: EndpointState): number {
+    const chan = st.chan;
+    return chan !== null && chan.dir === ChanDir.SEND ? chan.credits : 0;
+  }
+
+  static get(st: EndpointState, attr: number, l: Readonly<McapiLimits>): number {
+    switch (attr) {
+      case EndpointAttr.TYPE: return EndpointAttributes.type(st);
+      case EndpointAttr.MAX_PAYLOAD_SIZE: return st.maxPayload;
+      case EndpointAttr.BUFFER_TYPE: return BufferType.FIFO;
+      case EndpointAttr.MEMORY_TYPE: return MemoryType.LOCAL_MEMORY | (st.failOnLimit ? MemoryType.FAIL_ON_MEM_LIMIT : MemoryType.BLOCK_ON_MEM_LIMIT);
+      case EndpointAttr.NUM_PRIORITIES: return l.priorities;
+      case EndpointAttr.PRIORITY: return st.priority;
+      case EndpointAttr.NUM_SEND_BUFFERS: return EndpointAttributes.sendCredits(st);
+      case EndpointAttr.NUM_RECV_BUFFERS: return st.recvBuffers;
+      case EndpointAttr.STATUS: return EndpointAttributes.status(st);
+      case EndpointAttr.TIMEOUT: return st.timeoutMs;
+      default: throw attrNumberError(attr, EndpointAttr.TIMEOUT + 1);
+    }
+  }
+
+  /** Set a read-write attribute; not while the endpoint is connected (or being connected). */
+  static set(st: EndpointState, attr: number, value: unknown, l: Readonly<McapiLimits>): void {
+    const badValue = (want: string): McapiError => new McapiError(Status.MCAPI_ERR_ATTR_VALUE, `attribute ${String(attr)} must be ${want}, got ${String(value)}`);
+    const isInt = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
+    switch (attr) {
+      case EndpointAttr.TYPE:
+      case EndpointAttr.BUFFER_TYPE:
+      case EndpointAttr.NUM_PRIORITIES:
+      case EndpointAttr.NUM_SEND_BUFFERS:
+      case EndpointAttr.STATUS:
+        throw new McapiError(Status.MCAPI_ERR_ATTR_READONLY, `attribute ${String(attr)} is read-only`);
+      case EndpointAttr.MAX_PAYLOAD_SIZE:
+      case EndpointAttr.MEMORY_TYPE:
+      case EndpointAttr.PRIORITY:
+      case EndpointAttr.NUM_RECV_BUFFERS:
+      case EndpointAttr.TIMEOUT:
+        break;
+      default:
+        throw attrNumberError(attr, EndpointAttr.TIMEOUT + 1);
+    }
+    if (typeof value !== 'number') throw new McapiError(Status.MCAPI_ERR_ATTR_SIZE, `attribute ${String(attr)} takes a number`);
+    if (st.chan !== null || st.connecting !== null) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'attributes of a connected endpoint cannot change');
+    }
+    switch (attr) {
+      case EndpointAttr.MAX_PAYLOAD_SIZE:
+        if (!isInt(value, 1, l.maxPayload)) throw badValue(`an integer in 1..${String(l.maxPayload)}`);
+        st.maxPayload = value;
+        return;
+      case EndpointAttr.MEMORY_TYPE: {
+        const behaviour = value - (value & 0xffff);
+        if (!Number.isInteger(value) || (value & 0xffff) !== MemoryType.LOCAL_MEMORY
+          || (behaviour !== MemoryType.BLOCK_ON_MEM_LIMIT && behaviour !== MemoryType.FAIL_ON_MEM_LIMIT)) {
+          throw badValue('LOCAL_MEMORY with BLOCK_ON_MEM_LIMIT or FAIL_ON_MEM_LIMIT');
+        }
+        st.failOnLimit = behaviour === MemoryType.FAIL_ON_MEM_LIMIT;
+        return;
+      }
+      case EndpointAttr.PRIORITY:
+        if (!isInt(value, 0, l.priorities - 1)) throw badValue(`an integer in 0..${String(l.priorities - 1)}`);
+        st.priority = value;
+        return;
+      case EndpointAttr.NUM_RECV_BUFFERS:
+        if (!isInt(value, 1, l.maxRecvBuffers)) throw badValue(`an integer in 1..${String(l.maxRecvBuffers)}`);
+        st.recvBuffers = value;
+        return;
+      default:
+        if (!(value >= 0)) throw badValue('a number of ms >= 0 or Infinity');
+        st.timeoutMs = value === 0xffffffff ? Infinity : value;
+    }
   }
 }

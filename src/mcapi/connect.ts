@@ -8,12 +8,9 @@
  */
 import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
-import { localArg } from './args.js';
+import { Args } from './args.js';
 import type { Core } from './core.js';
-import {
-  decodeConnect, decodeConnectRecv, decodeConnectReply, decodeConnectResult,
-  encodeConnect, encodeConnectRecv, encodeConnectReply, encodeConnectResult,
-} from './frames.js';
+import { McapiCodec } from './frames.js';
 import type { Endpoint } from './handles.js';
 import type { OpenClose } from './open-close.js';
 import type { Request } from './request.js';
@@ -24,12 +21,11 @@ import type { StatusCode } from './status.js';
 import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 import type { ChanKindCode } from './wire.js';
 
-/** Bytes a scalar receive buffer reserves (the widest scalar). */
-const SCALAR_BUFFER_BYTES = 8;
-
 export class Connects {
   private readonly core: Core;
   private readonly openClose: OpenClose;
+  /** Bytes a scalar receive buffer reserves (the widest scalar). */
+  private static readonly SCALAR_BUFFER_BYTES = 8;
   private readonly connects = new Map<number, Request<number>>();
   private nextToken = 1;
 
@@ -59,7 +55,7 @@ export class Connects {
    * that could never be undone), released at disconnect.
    */
   private reserveFor(st: EndpointState, kind: ChanKindCode): number {
-    return st.recvBuffers * (kind === ChanKind.PKT ? st.maxPayload : SCALAR_BUFFER_BYTES);
+    return st.recvBuffers * (kind === ChanKind.PKT ? st.maxPayload : Connects.SCALAR_BUFFER_BYTES);
   }
 
   private fits(st: EndpointState, kind: ChanKindCode): boolean {
@@ -73,7 +69,7 @@ export class Connects {
     const locals: EndpointState[] = [];
     for (const [h, what] of [[s, 'send endpoint'], [r, 'receive endpoint']] as const) {
       if (h.node !== core.node) continue;
-      const st = localArg(core, h, what);
+      const st = Args.local(core, h, what);
       if (st.chan !== null || st.connecting !== null) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, `${what} ${h.toString()} is already connected`);
       }
@@ -83,21 +79,21 @@ export class Connects {
     if (a !== undefined && b !== undefined && !this.compatible(a, b)) {
       throw new McapiError(Status.MCAPI_ERR_ATTR_INCOMPATIBLE, 'MAX_PAYLOAD_SIZE and PRIORITY must be equal on both endpoints');
     }
-    if (r.node === core.node && !this.fits(localArg(core, r, 'receive endpoint'), kind)) {
+    if (r.node === core.node && !this.fits(Args.local(core, r, 'receive endpoint'), kind)) {
       throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, `the receive buffers would exceed limits.maxChannelBufferBytes (${String(core.limits.maxChannelBufferBytes)})`);
     }
     const req = core.requests.alloc<number>('connect');
     const token = this.token();
     this.connects.set(token, req);
     req._cancel = () => this.connects.delete(token);
-    core.tx(McapiFrame.CONNECT, s.node, 0, s.port, encodeConnect(kind, r.node, r.port, token));
+    core.tx(McapiFrame.CONNECT, s.node, 0, s.port, McapiCodec.encodeConnect(kind, r.node, r.port, token));
     return req;
   }
 
   /** Send side: reserve the endpoint and forward to the receive side. */
   onConnect(f: NetFrame): void {
     const core = this.core;
-    const m = decodeConnect(f.payload);
+    const m = McapiCodec.decodeConnect(f.payload);
     const st = core.endpoints.get(f.dstPort);
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
@@ -108,21 +104,21 @@ export class Connects {
       return;
     }
     st.connecting = { kind: m.kind, recvNode: m.recvNode, recvPort: m.recvPort, connector: f.src, token: m.token };
-    const q = encodeConnectRecv({ kind: m.kind, connector: f.src, token: m.token, maxPayload: st.maxPayload, priority: st.priority });
+    const q = McapiCodec.encodeConnectRecv({ kind: m.kind, connector: f.src, token: m.token, maxPayload: st.maxPayload, priority: st.priority });
     core.tx(McapiFrame.CONNECT_RECV, m.recvNode, st.port, m.recvPort, q);
   }
 
   /** Receive side: commit the connection (or refuse) and answer the send side. */
   onConnectRecv(f: NetFrame): void {
     const core = this.core;
-    const m = decodeConnectRecv(f.payload);
+    const m = McapiCodec.decodeConnectRecv(f.payload);
     const st = core.endpoints.get(f.dstPort);
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
     else if (st.chan !== null || st.connecting !== null) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (st.maxPayload !== m.maxPayload || st.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
     else if (!this.fits(st, m.kind)) status = Status.MCAPI_ERR_MEM_LIMIT;
-    core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, encodeConnectReply(status, m.connector, m.token));
+    core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, McapiCodec.encodeConnectReply(status, m.connector, m.token));
     if (st !== undefined && status === Status.MCAPI_SUCCESS) {
       const chan = new Channel(m.kind, ChanDir.RECV, st, f.src, f.srcPort);
       chan.reserved = this.reserveFor(st, m.kind);
@@ -135,7 +131,7 @@ export class Connects {
   /** Send side: the receive side's answer; commit or release, then tell the connector. */
   onConnectReply(f: NetFrame): void {
     const core = this.core;
-    const m = decodeConnectReply(f.payload);
+    const m = McapiCodec.decodeConnectReply(f.payload);
     const st = core.endpoints.get(f.dstPort);
     const c = st === undefined ? null : st.connecting;
     if (st === undefined || c === null || c.token !== m.token || c.recvNode !== f.src || c.recvPort !== f.srcPort) {
@@ -153,13 +149,13 @@ export class Connects {
   }
 
   private connectResult(connector: number, token: number, status: StatusCode): void {
-    this.core.tx(McapiFrame.CONNECT_RESULT, connector, 0, 0, encodeConnectResult(token, status));
+    this.core.tx(McapiFrame.CONNECT_RESULT, connector, 0, 0, McapiCodec.encodeConnectResult(token, status));
   }
 
   /** Connector: the outcome. */
   onConnectResult(f: NetFrame): void {
     const core = this.core;
-    const m = decodeConnectResult(f.payload);
+    const m = McapiCodec.decodeConnectResult(f.payload);
     const req = this.connects.get(m.token);
     if (req === undefined) {
       core.counters.dropped++;

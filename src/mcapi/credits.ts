@@ -9,7 +9,7 @@
 import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
-import { decodeCredit, encodeCredit } from './frames.js';
+import { McapiCodec } from './frames.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, SendOp } from './state.js';
@@ -85,7 +85,7 @@ export class Credits {
   }
 
   onCredit(f: NetFrame): void {
-    const count = decodeCredit(f.payload);
+    const count = McapiCodec.decodeCredit(f.payload);
     const st = this.core.endpoints.get(f.dstPort);
     const chan = st === undefined ? null : st.chan;
     if (chan === null || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.dir !== ChanDir.SEND) {
@@ -137,7 +137,7 @@ export class Credits {
   private sendCredit(chan: Channel): void {
     if (chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) {
       this.core.counters.creditFrames++;
-      this.core.tx(McapiFrame.CREDIT, chan.peerNode, chan.ep.port, chan.peerPort, encodeCredit(chan.owed));
+      this.core.tx(McapiFrame.CREDIT, chan.peerNode, chan.ep.port, chan.peerPort, McapiCodec.encodeCredit(chan.owed));
     }
     chan.owed = 0;
   }

@@ -6,6 +6,10 @@
  * handler is a bug and propagates. The data frames (MSG, MSG_RESP, PKT, SCL) are parsed in
  * place by their engines: they are the hot path, and a parsed record per frame would cost an
  * allocation on every message.
+ *
+ * The codecs are static methods of one class, McapiCodec, rather than module functions: the XS
+ * board bundle (one rollup iife) makes every module-level name of src/ a slot of one function
+ * frame, and the board's stack (1024 slots, as on an ESP32) must hold them all when it loads.
  */
 import { isStatusCode } from './status.js';
 import type { StatusCode } from './status.js';
@@ -25,21 +29,6 @@ export function wellFormed(ok: boolean, what: string): asserts ok {
   if (!ok) throw new MalformedFrame(what);
 }
 
-function chanKind(b: number | undefined): ChanKindCode {
-  wellFormed(b === ChanKind.PKT || b === ChanKind.SCL, 'mcapi: unknown channel kind');
-  return b;
-}
-
-function chanDir(b: number | undefined): ChanDirCode {
-  wellFormed(b === ChanDir.SEND || b === ChanDir.RECV, 'mcapi: unknown channel side');
-  return b;
-}
-
-function status(b: number | undefined): StatusCode {
-  wellFormed(b !== undefined && isStatusCode(b), 'mcapi: unknown status code');
-  return b;
-}
-
 // ------------------------------------------------------------------ connect handshake
 
 /** CONNECT: connector -> send side's node. */
@@ -48,20 +37,6 @@ export interface ConnectMsg {
   recvNode: number;
   recvPort: number;
   token: number;
-}
-
-export function encodeConnect(kind: ChanKindCode, recvNode: number, recvPort: number, token: number): Uint8Array {
-  const p = new Uint8Array(8);
-  p[0] = kind;
-  p[1] = recvNode;
-  writeU16(p, 2, recvPort);
-  writeU32(p, 4, token);
-  return p;
-}
-
-export function decodeConnect(p: Uint8Array): ConnectMsg {
-  wellFormed(p.length === 8, 'mcapi: CONNECT of the wrong length');
-  return { kind: chanKind(p[0]), recvNode: p[1]!, recvPort: readU16(p, 2), token: readU32(p, 4) };
 }
 
 /** CONNECT_RECV: send side -> receive side, with the send endpoint's channel attributes. */
@@ -73,21 +48,6 @@ export interface ConnectRecvMsg {
   priority: number;
 }
 
-export function encodeConnectRecv(m: ConnectRecvMsg): Uint8Array {
-  const p = new Uint8Array(11);
-  p[0] = m.kind;
-  p[1] = m.connector;
-  writeU32(p, 2, m.token);
-  writeU32(p, 6, m.maxPayload);
-  p[10] = m.priority;
-  return p;
-}
-
-export function decodeConnectRecv(p: Uint8Array): ConnectRecvMsg {
-  wellFormed(p.length === 11, 'mcapi: CONNECT_RECV of the wrong length');
-  return { kind: chanKind(p[0]), connector: p[1]!, token: readU32(p, 2), maxPayload: readU32(p, 6), priority: p[10]! };
-}
-
 /** CONNECT_REPLY: receive side -> send side. */
 export interface ConnectReplyMsg {
   status: StatusCode;
@@ -95,35 +55,10 @@ export interface ConnectReplyMsg {
   token: number;
 }
 
-export function encodeConnectReply(st: StatusCode, connector: number, token: number): Uint8Array {
-  const p = new Uint8Array(6);
-  p[0] = st;
-  p[1] = connector;
-  writeU32(p, 2, token);
-  return p;
-}
-
-export function decodeConnectReply(p: Uint8Array): ConnectReplyMsg {
-  wellFormed(p.length === 6, 'mcapi: CONNECT_REPLY of the wrong length');
-  return { status: status(p[0]), connector: p[1]!, token: readU32(p, 2) };
-}
-
 /** CONNECT_RESULT: send side -> connector. */
 export interface ConnectResultMsg {
   token: number;
   status: StatusCode;
-}
-
-export function encodeConnectResult(token: number, st: StatusCode): Uint8Array {
-  const p = new Uint8Array(5);
-  writeU32(p, 0, token);
-  p[4] = st;
-  return p;
-}
-
-export function decodeConnectResult(p: Uint8Array): ConnectResultMsg {
-  wellFormed(p.length === 5, 'mcapi: CONNECT_RESULT of the wrong length');
-  return { token: readU32(p, 0), status: status(p[4]) };
 }
 
 // ------------------------------------------------------------------ open, close, credit
@@ -136,98 +71,16 @@ export interface OpenMsg {
   credits: number;
 }
 
-export function encodeOpen(kind: ChanKindCode, dir: ChanDirCode, open: boolean, credits: number): Uint8Array {
-  const p = new Uint8Array(5);
-  p[0] = kind;
-  p[1] = dir;
-  p[2] = open ? 1 : 0;
-  writeU16(p, 3, credits);
-  return p;
-}
-
-export function decodeOpen(p: Uint8Array): OpenMsg {
-  wellFormed(p.length === 5, 'mcapi: OPEN of the wrong length');
-  const kind = chanKind(p[0]);
-  const dir = chanDir(p[1]);
-  const open = p[2]!;
-  wellFormed(open <= 1, 'mcapi: OPEN with a bad open flag');
-  return { kind, dir, open: open === 1, credits: readU16(p, 3) };
-}
-
 /** CLOSE: one side closed its end. */
 export interface CloseMsg {
   kind: ChanKindCode;
   dir: ChanDirCode;
 }
 
-export function encodeClose(kind: ChanKindCode, dir: ChanDirCode): Uint8Array {
-  const p = new Uint8Array(2);
-  p[0] = kind;
-  p[1] = dir;
-  return p;
-}
-
-export function decodeClose(p: Uint8Array): CloseMsg {
-  wellFormed(p.length === 2, 'mcapi: CLOSE of the wrong length');
-  return { kind: chanKind(p[0]), dir: chanDir(p[1]) };
-}
-
-/** CREDIT: receive buffers freed; the count. */
-export function encodeCredit(count: number): Uint8Array {
-  const p = new Uint8Array(2);
-  writeU16(p, 0, count);
-  return p;
-}
-
-export function decodeCredit(p: Uint8Array): number {
-  wellFormed(p.length === 2, 'mcapi: CREDIT of the wrong length');
-  return readU16(p, 0);
-}
-
-// ------------------------------------------------------------------ lookup, node attributes
-
-/** EP_GET and EP_GET_CANCEL: the asker's token. */
-export function encodeToken(token: number): Uint8Array {
-  const p = new Uint8Array(4);
-  writeU32(p, 0, token);
-  return p;
-}
-
-export function decodeToken(p: Uint8Array): number {
-  wellFormed(p.length === 4, 'mcapi: lookup frame of the wrong length');
-  return readU32(p, 0);
-}
-
-/** EP_GET_REPLY: the endpoint exists (the only answer ever sent). */
-export function encodeGetReply(token: number): Uint8Array {
-  const p = new Uint8Array(5);
-  writeU32(p, 0, token);
-  p[4] = GetResult.FOUND;
-  return p;
-}
-
-/** The token of a well-formed EP_GET_REPLY. */
-export function decodeGetReply(p: Uint8Array): number {
-  wellFormed(p.length === 5 && p[4] === GetResult.FOUND, 'mcapi: malformed EP_GET_REPLY');
-  return readU32(p, 0);
-}
-
 /** NODE_ATTR_GET: a token and the attribute asked (the raw byte: any number is answered). */
 export interface NodeAttrGetMsg {
   token: number;
   attr: number;
-}
-
-export function encodeNodeAttrGet(token: number, attr: number): Uint8Array {
-  const p = new Uint8Array(5);
-  writeU32(p, 0, token);
-  p[4] = attr;
-  return p;
-}
-
-export function decodeNodeAttrGet(p: Uint8Array): NodeAttrGetMsg {
-  wellFormed(p.length === 5, 'mcapi: NODE_ATTR_GET of the wrong length');
-  return { token: readU32(p, 0), attr: p[4]! };
 }
 
 /** NODE_ATTR_REPLY: the token, a status and the value (0 unless the status is success). */
@@ -237,16 +90,169 @@ export interface NodeAttrReplyMsg {
   value: number;
 }
 
-export function encodeNodeAttrReply(token: number, st: StatusCode, value: number): Uint8Array {
-  const q = new Uint8Array(9);
-  writeU32(q, 0, token);
-  q[4] = st;
-  writeU32(q, 5, value);
-  return q;
-}
+/** The codecs, as static methods: one name in a board bundle (see the header). */
+export class McapiCodec {
+  private static chanKind(b: number | undefined): ChanKindCode {
+    wellFormed(b === ChanKind.PKT || b === ChanKind.SCL, 'mcapi: unknown channel kind');
+    return b;
+  }
 
-export function decodeNodeAttrReply(p: Uint8Array): NodeAttrReplyMsg {
-  wellFormed(p.length === 9, 'mcapi: NODE_ATTR_REPLY of the wrong length');
-  return { token: readU32(p, 0), status: status(p[4]), value: readU32(p, 5) };
-}
+  private static chanDir(b: number | undefined): ChanDirCode {
+    wellFormed(b === ChanDir.SEND || b === ChanDir.RECV, 'mcapi: unknown channel side');
+    return b;
+  }
 
+  private static status(b: number | undefined): StatusCode {
+    wellFormed(b !== undefined && isStatusCode(b), 'mcapi: unknown status code');
+    return b;
+  }
+
+  static encodeConnect(kind: ChanKindCode, recvNode: number, recvPort: number, token: number): Uint8Array {
+    const p = new Uint8Array(8);
+    p[0] = kind;
+    p[1] = recvNode;
+    writeU16(p, 2, recvPort);
+    writeU32(p, 4, token);
+    return p;
+  }
+
+  static decodeConnect(p: Uint8Array): ConnectMsg {
+    wellFormed(p.length === 8, 'mcapi: CONNECT of the wrong length');
+    return { kind: McapiCodec.chanKind(p[0]), recvNode: p[1]!, recvPort: readU16(p, 2), token: readU32(p, 4) };
+  }
+
+  static encodeConnectRecv(m: ConnectRecvMsg): Uint8Array {
+    const p = new Uint8Array(11);
+    p[0] = m.kind;
+    p[1] = m.connector;
+    writeU32(p, 2, m.token);
+    writeU32(p, 6, m.maxPayload);
+    p[10] = m.priority;
+    return p;
+  }
+
+  static decodeConnectRecv(p: Uint8Array): ConnectRecvMsg {
+    wellFormed(p.length === 11, 'mcapi: CONNECT_RECV of the wrong length');
+    return { kind: McapiCodec.chanKind(p[0]), connector: p[1]!, token: readU32(p, 2), maxPayload: readU32(p, 6), priority: p[10]! };
+  }
+
+  static encodeConnectReply(st: StatusCode, connector: number, token: number): Uint8Array {
+    const p = new Uint8Array(6);
+    p[0] = st;
+    p[1] = connector;
+    writeU32(p, 2, token);
+    return p;
+  }
+
+  static decodeConnectReply(p: Uint8Array): ConnectReplyMsg {
+    wellFormed(p.length === 6, 'mcapi: CONNECT_REPLY of the wrong length');
+    return { status: McapiCodec.status(p[0]), connector: p[1]!, token: readU32(p, 2) };
+  }
+
+  static encodeConnectResult(token: number, st: StatusCode): Uint8Array {
+    const p = new Uint8Array(5);
+    writeU32(p, 0, token);
+    p[4] = st;
+    return p;
+  }
+
+  static decodeConnectResult(p: Uint8Array): ConnectResultMsg {
+    wellFormed(p.length === 5, 'mcapi: CONNECT_RESULT of the wrong length');
+    return { token: readU32(p, 0), status: McapiCodec.status(p[4]) };
+  }
+
+  static encodeOpen(kind: ChanKindCode, dir: ChanDirCode, open: boolean, credits: number): Uint8Array {
+    const p = new Uint8Array(5);
+    p[0] = kind;
+    p[1] = dir;
+    p[2] = open ? 1 : 0;
+    writeU16(p, 3, credits);
+    return p;
+  }
+
+  static decodeOpen(p: Uint8Array): OpenMsg {
+    wellFormed(p.length === 5, 'mcapi: OPEN of the wrong length');
+    const kind = McapiCodec.chanKind(p[0]);
+    const dir = McapiCodec.chanDir(p[1]);
+    const open = p[2]!;
+    wellFormed(open <= 1, 'mcapi: OPEN with a bad open flag');
+    return { kind, dir, open: open === 1, credits: readU16(p, 3) };
+  }
+
+  static encodeClose(kind: ChanKindCode, dir: ChanDirCode): Uint8Array {
+    const p = new Uint8Array(2);
+    p[0] = kind;
+    p[1] = dir;
+    return p;
+  }
+
+  static decodeClose(p: Uint8Array): CloseMsg {
+    wellFormed(p.length === 2, 'mcapi: CLOSE of the wrong length');
+    return { kind: McapiCodec.chanKind(p[0]), dir: McapiCodec.chanDir(p[1]) };
+  }
+
+  /** CREDIT: receive buffers freed; the count. */
+  static encodeCredit(count: number): Uint8Array {
+    const p = new Uint8Array(2);
+    writeU16(p, 0, count);
+    return p;
+  }
+
+  static decodeCredit(p: Uint8Array): number {
+    wellFormed(p.length === 2, 'mcapi: CREDIT of the wrong length');
+    return readU16(p, 0);
+  }
+
+  // ------------------------------------------------------------------ lookup, node attributes
+
+  /** EP_GET and EP_GET_CANCEL: the asker's token. */
+  static encodeToken(token: number): Uint8Array {
+    const p = new Uint8Array(4);
+    writeU32(p, 0, token);
+    return p;
+  }
+
+  static decodeToken(p: Uint8Array): number {
+    wellFormed(p.length === 4, 'mcapi: lookup frame of the wrong length');
+    return readU32(p, 0);
+  }
+
+  /** EP_GET_REPLY: the endpoint exists (the only answer ever sent). */
+  static encodeGetReply(token: number): Uint8Array {
+    const p = new Uint8Array(5);
+    writeU32(p, 0, token);
+    p[4] = GetResult.FOUND;
+    return p;
+  }
+
+  /** The token of a well-formed EP_GET_REPLY. */
+  static decodeGetReply(p: Uint8Array): number {
+    wellFormed(p.length === 5 && p[4] === GetResult.FOUND, 'mcapi: malformed EP_GET_REPLY');
+    return readU32(p, 0);
+  }
+
+  static encodeNodeAttrGet(token: number, attr: number): Uint8Array {
+    const p = new Uint8Array(5);
+    writeU32(p, 0, token);
+    p[4] = attr;
+    return p;
+  }
+
+  static decodeNodeAttrGet(p: Uint8Array): NodeAttrGetMsg {
+    wellFormed(p.length === 5, 'mcapi: NODE_ATTR_GET of the wrong length');
+    return { token: readU32(p, 0), attr: p[4]! };
+  }
+
+  static encodeNodeAttrReply(token: number, st: StatusCode, value: number): Uint8Array {
+    const q = new Uint8Array(9);
+    writeU32(q, 0, token);
+    q[4] = st;
+    writeU32(q, 5, value);
+    return q;
+  }
+
+  static decodeNodeAttrReply(p: Uint8Array): NodeAttrReplyMsg {
+    wellFormed(p.length === 9, 'mcapi: NODE_ATTR_REPLY of the wrong length');
+    return { token: readU32(p, 0), status: McapiCodec.status(p[4]), value: readU32(p, 5) };
+  }
+}

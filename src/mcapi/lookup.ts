@@ -11,10 +11,7 @@ import type { NetFrame } from '../net/net.js';
 import { attrNumberError } from './attributes.js';
 import { NodeAttr } from './constants.js';
 import type { Core } from './core.js';
-import {
-  decodeGetReply, decodeNodeAttrGet, decodeNodeAttrReply, decodeToken, encodeGetReply, encodeNodeAttrGet,
-  encodeNodeAttrReply, encodeToken,
-} from './frames.js';
+import { McapiCodec } from './frames.js';
 import { Endpoint } from './handles.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
@@ -97,7 +94,7 @@ export class LookupEngine {
 
   private poll(l: Lookup): void {
     const core = this.core;
-    core.tx(McapiFrame.EP_GET, l.node, 0, l.port, encodeToken(l.token));
+    core.tx(McapiFrame.EP_GET, l.node, 0, l.port, McapiCodec.encodeToken(l.token));
     l.timer = core.setTimer(l.interval, () => {
       l.timer = -1;
       l.interval = Math.min(l.interval * 2, core.limits.getPollMaxMs);
@@ -106,16 +103,16 @@ export class LookupEngine {
   }
 
   private sendCancel(l: Lookup): void {
-    this.core.tx(McapiFrame.EP_GET_CANCEL, l.node, 0, l.port, encodeToken(l.token));
+    this.core.tx(McapiFrame.EP_GET_CANCEL, l.node, 0, l.port, McapiCodec.encodeToken(l.token));
   }
 
   private reply(node: number, token: number, port: number): void {
-    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, encodeGetReply(token));
+    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, McapiCodec.encodeGetReply(token));
   }
 
   onGet(f: NetFrame): void {
     const core = this.core;
-    const token = decodeToken(f.payload);
+    const token = McapiCodec.decodeToken(f.payload);
     if (core.endpoints.has(f.dstPort)) {
       this.reply(f.src, token, f.dstPort);
       return;
@@ -128,7 +125,7 @@ export class LookupEngine {
 
   onGetReply(f: NetFrame): void {
     const core = this.core;
-    const l = this.lookups.get(decodeGetReply(f.payload));
+    const l = this.lookups.get(McapiCodec.decodeGetReply(f.payload));
     if (l === undefined || l.node !== f.src || l.port !== f.srcPort) {
       core.counters.dropped++;
       return;
@@ -140,7 +137,7 @@ export class LookupEngine {
   }
 
   onGetCancel(f: NetFrame): void {
-    const token = decodeToken(f.payload);
+    const token = McapiCodec.decodeToken(f.payload);
     const i = this.watches.findIndex((w) => w.node === f.src && w.token === token);
     if (i >= 0) this.watches.splice(i, 1);
   }
@@ -196,20 +193,20 @@ export class LookupEngine {
       q.timer = -1;
       core.abort(req, Status.MCAPI_TIMEOUT, `node ${String(n)} did not answer`);
     });
-    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, encodeNodeAttrGet(token, attr));
+    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, McapiCodec.encodeNodeAttrGet(token, attr));
     return req;
   }
 
   onAttrGet(f: NetFrame): void {
-    const m = decodeNodeAttrGet(f.payload);
+    const m = McapiCodec.decodeNodeAttrGet(f.payload);
     const ok = m.attr === NodeAttr.TYPE;
-    const q = encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : attrNumberError(m.attr, 1).status, ok ? this.nodeType : 0);
+    const q = McapiCodec.encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : attrNumberError(m.attr, 1).status, ok ? this.nodeType : 0);
     this.core.tx(McapiFrame.NODE_ATTR_REPLY, f.src, 0, 0, q);
   }
 
   onAttrReply(f: NetFrame): void {
     const core = this.core;
-    const m = decodeNodeAttrReply(f.payload);
+    const m = McapiCodec.decodeNodeAttrReply(f.payload);
     const q = this.attrQueries.get(m.token);
     if (q === undefined) {
       core.counters.dropped++;

@@ -18,10 +18,6 @@ export const QUEUED = 2;
 
 /** Response bytes batched per peer before a MSG_RESP frame is forced out. */
 export const RESP_MAX = 252;
-/** Bytes of one response entry (ACK first count, NACK seq reason, RESUME port). */
-export const RESP_ENTRY = 3;
-/** Largest count of one ACK range entry. */
-export const ACK_RANGE_MAX = 255;
 
 export interface OutMsg {
   req: Request<number>;

@@ -17,9 +17,6 @@ import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
 
-/** MSG flag bit that must be 0. */
-const MSG_FLAG_RESERVED = 0x80;
-
 export class MessageReceiver {
   private readonly core: Core;
   private readonly peers: Peers;
@@ -125,9 +122,9 @@ export class MessageReceiver {
   onMsg(f: NetFrame): void {
     const core = this.core;
     const p = f.payload;
-    const flags = p.length >= 2 ? p[0]! : MSG_FLAG_RESERVED;
+    const flags = p.length >= 2 ? p[0]! : MsgFlag.RESERVED;
     // Inline rather than wellFormed(): this runs for every message.
-    if ((flags & MSG_FLAG_RESERVED) !== 0) throw new MalformedFrame('mcapi: MSG too short or with the reserved flag');
+    if ((flags & MsgFlag.RESERVED) !== 0) throw new MalformedFrame('mcapi: MSG too short or with the reserved flag');
     const seq = p[1]!;
     let off = 2;
     if ((flags & MsgFlag.ACK1) !== 0) {

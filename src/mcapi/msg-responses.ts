@@ -4,9 +4,9 @@
  * other way first (MessageSender.transmit). Consecutive ACKs merge into one range entry.
  */
 import type { Core } from './core.js';
-import { ACK_RANGE_MAX, RESP_ENTRY, RESP_MAX } from './msg-peer.js';
+import { RESP_MAX } from './msg-peer.js';
 import type { Peer, Peers } from './msg-peer.js';
-import { McapiFrame, Resp } from './wire.js';
+import { McapiFrame, MsgLayout, Resp } from './wire.js';
 
 export class Responses {
   private readonly core: Core;
@@ -28,12 +28,12 @@ export class Responses {
     const r = peer.resp;
     if (kind === Resp.ACK && peer.lastAck >= 0) {
       const count = r[peer.lastAck + 2]!;
-      if (count < ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
+      if (count < MsgLayout.ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
         r[peer.lastAck + 2] = count + 1;
         return;
       }
     }
-    if (peer.respLen + RESP_ENTRY > RESP_MAX) this.flushPeer(peer);
+    if (peer.respLen + MsgLayout.RESP_ENTRY > RESP_MAX) this.flushPeer(peer);
     const o = peer.respLen;
     r[o] = kind;
     if (kind === Resp.RESUME) {
@@ -43,7 +43,7 @@ export class Responses {
       r[o + 1] = a;
       r[o + 2] = b;
     }
-    peer.respLen = o + RESP_ENTRY;
+    peer.respLen = o + MsgLayout.RESP_ENTRY;
     peer.lastAck = kind === Resp.ACK ? o : -1;
     if (!this.pending.has(peer)) {
       this.pending.add(peer);

@@ -7,26 +7,17 @@
 import { assert } from '../util/assert.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
-import { localArg } from './args.js';
+import { Args } from './args.js';
 import type { Core } from './core.js';
 import type { Endpoint } from './handles.js';
-import { INFLIGHT, QUEUED, REJECTED, RESP_ENTRY, nackStatus, nackWhy } from './msg-peer.js';
+import { INFLIGHT, QUEUED, REJECTED, nackStatus, nackWhy } from './msg-peer.js';
 import type { OutMsg, Peer, Peers } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
-import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
-
-/** Bytes of a MSG frame's header before any ACK1 byte or piggybacked section: flags, seq. */
-const MSG_HEAD = 2;
-/**
- * Header bytes budgeted for a message that carries piggybacked responses: flags, seq and the
- * length byte, with two to spare. Kept as it was: it decides which messages carry responses,
- * and so what goes on the wire.
- */
-const PIGGY_HEAD_BUDGET = 5;
+import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, MsgLayout, McapiFrame, Nack, Resp } from './wire.js';
 
 export class MessageSender {
   private readonly core: Core;
@@ -56,7 +47,7 @@ export class MessageSender {
       throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the send endpoint's MAX_PAYLOAD_SIZE ${String(from.maxPayload)}`);
     }
     if (to.node === core.node) {
-      const dst = localArg(core, to, 'receive endpoint');
+      const dst = Args.local(core, to, 'receive endpoint');
       if (dst.chan !== null || dst.connecting !== null) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'receive endpoint is connected to a channel');
       }
@@ -167,19 +158,19 @@ export class MessageSender {
     if (peer.respLen > 0) {
       if (!core.outboxEmpty()) {
         this.responses.flushPeer(peer);
-      } else if (peer.respLen === RESP_ENTRY && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
+      } else if (peer.respLen === MsgLayout.RESP_ENTRY && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
         ack1 = peer.resp[1]!;
-      } else if (PIGGY_HEAD_BUDGET + peer.respLen + n <= core.limits.maxFramePayload) {
+      } else if (MsgLayout.PIGGY_HEAD_BUDGET + peer.respLen + n <= core.limits.maxFramePayload) {
         piggy = peer.respLen;
       } else {
         this.responses.flushPeer(peer);
       }
     }
-    const head = MSG_HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
+    const head = MsgLayout.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
     const p = new Uint8Array(head + n);
     p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
     p[1] = seq;
-    let off = MSG_HEAD;
+    let off = MsgLayout.HEAD;
     if (ack1 >= 0) p[off++] = ack1;
     if (piggy > 0) {
       p[off] = piggy;
@@ -273,7 +264,7 @@ export class MessageSender {
   }
 
   private withdraw(om: OutMsg): void {
-    const p = new Uint8Array(MSG_HEAD);
+    const p = new Uint8Array(MsgLayout.HEAD);
     p[0] = MsgFlag.WITHDRAW | om.prio;
     p[1] = om.seq;
     this.core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, false);
@@ -292,7 +283,7 @@ export class MessageSender {
   onResponses(node: number, p: Uint8Array, start: number, end: number): void {
     const peer = this.peers.byNode.get(node);
     let off = start;
-    while (off + RESP_ENTRY <= end) {
+    while (off + MsgLayout.RESP_ENTRY <= end) {
       // off + 2 < end <= p.length: the three bytes exist.
       const t = p[off];
       const a = p[off + 1]!;
@@ -313,7 +304,7 @@ export class MessageSender {
       } else {
         break;
       }
-      off += RESP_ENTRY;
+      off += MsgLayout.RESP_ENTRY;
     }
     if (off !== end) this.core.counters.malformed++;
     if (peer !== undefined) this.pump(peer);

@@ -8,8 +8,8 @@
 import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { FrameType } from '../wire/frame-types.js';
-import { localArg, nodeArg, portArg, requestArg } from './args.js';
-import { getEndpointAttribute, setEndpointAttribute } from './attributes.js';
+import { Args } from './args.js';
+import { EndpointAttributes } from './attributes.js';
 import { ChannelEngine } from './channels.js';
 import { MCAPI_VERSION, NodeAttr, NodeType, PORT_ANY } from './constants.js';
 import { Core, normTimeout } from './core.js';
@@ -24,7 +24,6 @@ import type { Request } from './request.js';
 import { McapiScope, SCOPE_IDS } from './scope.js';
 import { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
-import { waitAny } from './wait-any.js';
 import { McapiFrame } from './wire.js';
 
 export class McapiNodeBase {
@@ -193,7 +192,7 @@ export class McapiNodeBase {
   /** mcapi_node_get_attribute, for this node or another one (one round trip). */
   getNodeAttributeI(domain: number, node: number, attr: number): Request<number> {
     this.core.checkInit();
-    return this.lookup.nodeAttributeI(nodeArg(this.core, domain, node), attr);
+    return this.lookup.nodeAttributeI(Args.node(this.core, domain, node), attr);
   }
 
   async getNodeAttribute(domain: number, node: number, attr: number): Promise<number> {
@@ -240,8 +239,8 @@ export class McapiNodeBase {
   getEndpointI(domain: number, node: number, port: number): Request<Endpoint> {
     const core = this.core;
     core.checkInit();
-    const n = nodeArg(core, domain, node);
-    return this.lookup.getI(n, portArg(core, port));
+    const n = Args.node(core, domain, node);
+    return this.lookup.getI(n, Args.port(core, port));
   }
 
   /** mcapi_endpoint_get: waits until the endpoint exists, up to `timeoutMs` (MCAPI_TIMEOUT). */
@@ -257,7 +256,7 @@ export class McapiNodeBase {
   deleteEndpoint(ep: Endpoint): void {
     const core = this.core;
     core.checkInit();
-    const st = localArg(core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_NOTOWNER);
+    const st = Args.local(core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_NOTOWNER);
     const chan = st.chan;
     if (chan !== null) {
       if (chan.handle !== null || chan.openReq !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'a channel is open on this endpoint');
@@ -277,13 +276,13 @@ export class McapiNodeBase {
   /** mcapi_endpoint_get_attribute (local endpoints). */
   getEndpointAttribute(ep: Endpoint, attr: number): number {
     this.core.checkInit();
-    return getEndpointAttribute(localArg(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, this.limits);
+    return EndpointAttributes.get(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, this.limits);
   }
 
   /** mcapi_endpoint_set_attribute (local endpoints, not while connected). */
   setEndpointAttribute(ep: Endpoint, attr: number, value: number): void {
     this.core.checkInit();
-    setEndpointAttribute(localArg(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits);
+    EndpointAttributes.set(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits);
   }
 
   /** Local endpoints, in port order (diagnostics; not an MCAPI call). */
@@ -300,7 +299,7 @@ export class McapiNodeBase {
    */
   test<T>(req: Request<T>): boolean {
     this.core.checkInit();
-    requestArg(this.core, req);
+    Args.request(this.core, req);
     if (req.pending) return false;
     this.core.requests.release(req);
     if (req.status === Status.MCAPI_SUCCESS) return true;
@@ -314,7 +313,7 @@ export class McapiNodeBase {
   wait<T>(req: Request<T>, timeoutMs: number = Infinity): Promise<T> {
     try {
       this.core.checkInit();
-      requestArg(this.core, req);
+      Args.request(this.core, req);
       return this.core.waitFor(req, normTimeout(timeoutMs), false);
     } catch (e) {
       return Promise.reject(e);
@@ -330,8 +329,8 @@ export class McapiNodeBase {
     const core = this.core;
     core.checkInit();
     if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
-    for (let i = 0; i < reqs.length; i++) requestArg(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
-    return waitAny(core, reqs, normTimeout(timeoutMs));
+    for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
+    return core.waitAny(reqs, normTimeout(timeoutMs));
   }
 
   /**
@@ -342,7 +341,7 @@ export class McapiNodeBase {
   cancel<T>(req: Request<T>): void {
     const core = this.core;
     core.checkInit();
-    requestArg(core, req);
+    Args.request(core, req);
     if (!req.pending) throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'the request already completed; report it with test or wait');
     core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, 'cancelled');
     core.requests.release(req);

@@ -12,7 +12,7 @@
  * facade checks the application's arguments once (args.ts) and hands the engines typed state:
  * EndpointState for endpoint handles, Channel for channel handles, Uint8Array buffers.
  */
-import { bytesArg, channelArg, localArg, priorityArg, targetArg, u64Arg, uintArg } from './args.js';
+import { Args } from './args.js';
 import { normTimeout } from './core.js';
 import type {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
@@ -32,10 +32,10 @@ export class McapiNode extends McapiNodeBase {
   msgSendI(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Request<number> {
     const core = this.core;
     core.checkInit();
-    const buf = bytesArg(data);
-    const prio = priorityArg(core, priority);
-    const st = localArg(core, from, 'send endpoint');
-    return this.msg.sender.sendI(st, targetArg(core, to, 'receive endpoint'), buf, prio);
+    const buf = Args.bytes(data);
+    const prio = Args.priority(core, priority);
+    const st = Args.local(core, from, 'send endpoint');
+    return this.msg.sender.sendI(st, Args.target(core, to, 'receive endpoint'), buf, prio);
   }
 
   /** mcapi_msg_send. */
@@ -50,16 +50,16 @@ export class McapiNode extends McapiNodeBase {
   /** mcapi_msg_recv_i: fills `buffer`; the request's size is the message's. */
   msgRecvI(ep: Endpoint, buffer: Uint8Array): Request<number> {
     this.core.checkInit();
-    const st = localArg(this.core, ep, 'receive endpoint');
-    return this.msg.receiver.recvI(st, bytesArg(buffer));
+    const st = Args.local(this.core, ep, 'receive endpoint');
+    return this.msg.receiver.recvI(st, Args.bytes(buffer));
   }
 
   /** mcapi_msg_recv: resolves with the message size; waits up to the endpoint's TIMEOUT. */
   msgRecv(ep: Endpoint, buffer: Uint8Array): Promise<number> {
     try {
       this.core.checkInit();
-      const st = localArg(this.core, ep, 'receive endpoint');
-      const r = this.msg.receiver.recvBlocking(st, bytesArg(buffer));
+      const st = Args.local(this.core, ep, 'receive endpoint');
+      const r = this.msg.receiver.recvBlocking(st, Args.bytes(buffer));
       return r.req === null ? Promise.resolve(r.size) : this.core.waitFor(r.req, r.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
@@ -69,7 +69,7 @@ export class McapiNode extends McapiNodeBase {
   /** mcapi_msg_available. */
   msgAvailable(ep: Endpoint): number {
     this.core.checkInit();
-    return this.msg.available(localArg(this.core, ep, 'receive endpoint'));
+    return this.msg.available(Args.local(this.core, ep, 'receive endpoint'));
   }
 
   // ---------------------------------------------------------------- channels (both kinds)
@@ -77,17 +77,17 @@ export class McapiNode extends McapiNodeBase {
   private connectI(kind: ChanKindCode, sendEp: unknown, recvEp: unknown): Request<number> {
     const core = this.core;
     core.checkInit();
-    const s = targetArg(core, sendEp, 'send endpoint');
-    return this.chan.connects.connectI(kind, s, targetArg(core, recvEp, 'receive endpoint'));
+    const s = Args.target(core, sendEp, 'send endpoint');
+    return this.chan.connects.connectI(kind, s, Args.target(core, recvEp, 'receive endpoint'));
   }
 
   private openI(kind: ChanKindCode, dir: ChanDirCode, ep: unknown): Request<ChannelHandle> {
     this.core.checkInit();
-    return this.chan.openClose.openI(localArg(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), kind, dir);
+    return this.chan.openClose.openI(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), kind, dir);
   }
 
   private closeI(kind: ChanKindCode, dir: ChanDirCode, h: unknown): Request<number> {
-    return this.chan.openClose.closeI(channelArg(this.core, h, kind, dir));
+    return this.chan.openClose.closeI(Args.channel(this.core, h, kind, dir));
   }
 
   // ---------------------------------------------------------------- packet channels
@@ -124,15 +124,15 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_send_i: the buffer must stay untouched until the request completes. */
   pktSendI(h: PacketSendHandle, data: Uint8Array): Request<number> {
-    const chan = channelArg(this.core, h, ChanKind.PKT, ChanDir.SEND);
-    return this.chan.packets.sendI(chan, bytesArg(data));
+    const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.SEND);
+    return this.chan.packets.sendI(chan, Args.bytes(data));
   }
 
   /** mcapi_pktchan_send: resolves once the packet is sent (a receive buffer was free). */
   pktSend(h: PacketSendHandle, data: Uint8Array): Promise<void> {
     try {
-      const chan = channelArg(this.core, h, ChanKind.PKT, ChanDir.SEND);
-      const req = this.chan.packets.sendNow(chan, bytesArg(data));
+      const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.SEND);
+      const req = this.chan.packets.sendNow(chan, Args.bytes(data));
       return req === null ? Promise.resolve() : this.core.waitDone(req);
     } catch (e) {
       return Promise.reject(e);
@@ -141,13 +141,13 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_recv_i: the request's value is a buffer owned by MCAPI until pktRelease. */
   pktRecvI(h: PacketRecvHandle): Request<Uint8Array> {
-    return this.chan.packets.recvI(channelArg(this.core, h, ChanKind.PKT, ChanDir.RECV));
+    return this.chan.packets.recvI(Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV));
   }
 
   /** mcapi_pktchan_recv: a buffer owned by MCAPI until pktRelease; waits up to the TIMEOUT. */
   pktRecv(h: PacketRecvHandle): Promise<Uint8Array> {
     try {
-      const chan = channelArg(this.core, h, ChanKind.PKT, ChanDir.RECV);
+      const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV);
       const v = this.chan.packets.recvNow(chan);
       if (v !== null) return Promise.resolve(v);
       return this.core.waitFor(this.chan.packets.recvI(chan), chan.ep.timeoutMs, true);
@@ -158,7 +158,7 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_available. */
   pktAvailable(h: PacketRecvHandle): number {
-    return this.chan.packets.available(channelArg(this.core, h, ChanKind.PKT, ChanDir.RECV));
+    return this.chan.packets.available(Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV));
   }
 
   /** mcapi_pktchan_release: give a received buffer back (it may be reused from now on). */
@@ -232,17 +232,17 @@ export class McapiNode extends McapiNodeBase {
   private sclSendWidth(h: ScalarSendHandle, width: number, value: unknown): Promise<void> {
     try {
       if (width === 8) {
-        const [hi, lo] = u64Arg(value);
+        const [hi, lo] = Args.u64(value);
         return this.sclSendHiLo(h, 8, hi, lo);
       }
-      return this.sclSendHiLo(h, width, 0, uintArg(value, width * 8));
+      return this.sclSendHiLo(h, width, 0, Args.uint(value, width * 8));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
   private sclSendHiLo(h: ScalarSendHandle, width: number, hi: number, lo: number): Promise<void> {
-    const req = this.chan.scalars.send(channelArg(this.core, h, ChanKind.SCL, ChanDir.SEND), width, hi, lo);
+    const req = this.chan.scalars.send(Args.channel(this.core, h, ChanKind.SCL, ChanDir.SEND), width, hi, lo);
     return req === null ? Promise.resolve() : this.core.waitDone(req);
   }
 
@@ -271,7 +271,7 @@ export class McapiNode extends McapiNodeBase {
   /** mcapi_sclchan_send_uint64 as unsigned 32-bit halves: value = hi * 2^32 + lo. */
   sclSendUint64Pair(h: ScalarSendHandle, hi: number, lo: number): Promise<void> {
     try {
-      return this.sclSendHiLo(h, 8, uintArg(hi, 32), uintArg(lo, 32));
+      return this.sclSendHiLo(h, 8, Args.uint(hi, 32), Args.uint(lo, 32));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -279,7 +279,7 @@ export class McapiNode extends McapiNodeBase {
 
   private sclRecvWidth(h: ScalarRecvHandle, width: number, pair: boolean): Promise<ScalarValue> {
     try {
-      const chan = channelArg(this.core, h, ChanKind.SCL, ChanDir.RECV);
+      const chan = Args.channel(this.core, h, ChanKind.SCL, ChanDir.RECV);
       const r = this.chan.scalars.recv(chan, width, pair);
       if (!(r instanceof Request)) return Promise.resolve(r.value);
       return this.core.waitFor(r, chan.ep.timeoutMs, true);
@@ -319,7 +319,7 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_sclchan_available. */
   sclAvailable(h: ScalarRecvHandle): number {
-    return this.chan.scalars.available(channelArg(this.core, h, ChanKind.SCL, ChanDir.RECV));
+    return this.chan.scalars.available(Args.channel(this.core, h, ChanKind.SCL, ChanDir.RECV));
   }
 
   /** mcapi_sclchan_send_close_i. */

@@ -10,19 +10,19 @@
  * Close: each side closes its own end. Closing the receive side discards queued data and makes
  * further sends fail; closing the send side leaves queued data receivable. The channel is
  * disconnected (the endpoints become plain endpoints again) at the second close. The local
- * side's state moves only as state.ts's moveSide allows.
+ * side's state moves only as Channel.move (state.ts) allows.
  */
 import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
-import { kindName } from './args.js';
+import { Args } from './args.js';
 import type { Core } from './core.js';
 import type { Credits } from './credits.js';
-import { decodeClose, decodeOpen, encodeClose, encodeOpen } from './frames.js';
+import { McapiCodec } from './frames.js';
 import { PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle } from './handles.js';
 import type { ChannelHandle } from './handles.js';
 import type { Packets } from './packets.js';
 import type { Request } from './request.js';
-import { Side, moveSide } from './state.js';
+import { Side } from './state.js';
 import type { Channel, EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { ChanDir, ChanKind, McapiFrame } from './wire.js';
@@ -46,7 +46,7 @@ export class OpenClose {
     const chan = st.chan;
     const side = dir === ChanDir.SEND ? 'send' : 'receive';
     if (chan !== null) {
-      if (chan.kind !== kind) throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `endpoint is connected to a ${kindName(chan.kind)} channel`);
+      if (chan.kind !== kind) throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `endpoint is connected to a ${Args.kindName(chan.kind)} channel`);
       if (chan.dir !== dir) throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, `endpoint is not the ${side} side of its channel`);
       if (chan.local === Side.OPENING) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
       if (chan.local === Side.OPEN) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'this side is already open');
@@ -57,7 +57,7 @@ export class OpenClose {
     }
     const c = st.connecting;
     if (c !== null) {
-      if (c.kind !== kind) throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `endpoint is being connected to a ${kindName(c.kind)} channel`);
+      if (c.kind !== kind) throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `endpoint is being connected to a ${Args.kindName(c.kind)} channel`);
       if (dir !== ChanDir.SEND) throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, 'endpoint is being connected as a send side');
     }
     if (st.pendingOpen !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
@@ -78,7 +78,7 @@ export class OpenClose {
     const req = po.req;
     req._cancel = null;
     if (po.kind !== chan.kind) {
-      this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_TYPE, `endpoint was connected to a ${kindName(chan.kind)} channel`);
+      this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_TYPE, `endpoint was connected to a ${Args.kindName(chan.kind)} channel`);
     } else if (po.dir !== chan.dir) {
       this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_DIRECTION, 'endpoint was connected as the other side');
     } else {
@@ -96,7 +96,7 @@ export class OpenClose {
         chan.sclCount = 0;
       }
     }
-    moveSide(chan, Side.OPENING);
+    chan.move(Side.OPENING);
     chan.openReq = req;
     req._cancel = () => this.cancelOpen(chan);
     this.sendOpen(chan, true);
@@ -104,7 +104,7 @@ export class OpenClose {
   }
 
   private sendOpen(chan: Channel, open: boolean): void {
-    const p = encodeOpen(chan.kind, chan.dir, open, open ? chan.granted : 0);
+    const p = McapiCodec.encodeOpen(chan.kind, chan.dir, open, open ? chan.granted : 0);
     this.core.tx(McapiFrame.OPEN, chan.peerNode, chan.ep.port, chan.peerPort, p);
   }
 
@@ -112,7 +112,7 @@ export class OpenClose {
     const req = chan.openReq;
     if (req === null) return;
     chan.openReq = null;
-    moveSide(chan, Side.OPEN);
+    chan.move(Side.OPEN);
     const ep = chan.ep.handle;
     const h = chan.kind === ChanKind.PKT
       ? (chan.dir === ChanDir.SEND ? new PacketSendHandle(ep) : new PacketRecvHandle(ep))
@@ -123,7 +123,7 @@ export class OpenClose {
 
   private cancelOpen(chan: Channel): void {
     if (chan.local !== Side.OPENING) return;
-    moveSide(chan, Side.NONE);
+    chan.move(Side.NONE);
     chan.openReq = null;
     this.sendOpen(chan, false);
     if (chan.dir === ChanDir.RECV) chan.granted = 0;
@@ -141,7 +141,7 @@ export class OpenClose {
   }
 
   onOpen(f: NetFrame): void {
-    const m = decodeOpen(f.payload);
+    const m = McapiCodec.decodeOpen(f.payload);
     const chan = this.peerChan(f, m.kind, m.dir);
     if (chan === null) return;
     if (m.open) {
@@ -160,7 +160,7 @@ export class OpenClose {
   closeI(chan: Channel): Request<number> {
     const core = this.core;
     const req = core.requests.alloc<number>('close');
-    moveSide(chan, Side.CLOSED);
+    chan.move(Side.CLOSED);
     chan.handle = null;
     if (chan.dir === ChanDir.SEND) {
       this.credits.failSends(chan, 'the channel was closed');
@@ -175,7 +175,7 @@ export class OpenClose {
   }
 
   sendClose(chan: Channel): void {
-    this.core.tx(McapiFrame.CLOSE, chan.peerNode, chan.ep.port, chan.peerPort, encodeClose(chan.kind, chan.dir));
+    this.core.tx(McapiFrame.CLOSE, chan.peerNode, chan.ep.port, chan.peerPort, McapiCodec.encodeClose(chan.kind, chan.dir));
   }
 
   /** The channel is gone: the endpoint becomes a plain endpoint, its buffers are released. */
@@ -201,7 +201,7 @@ export class OpenClose {
   }
 
   onClose(f: NetFrame): void {
-    const m = decodeClose(f.payload);
+    const m = McapiCodec.decodeClose(f.payload);
     const chan = this.peerChan(f, m.kind, m.dir);
     if (chan === null) return;
     chan.peerClosed = true;
@@ -215,7 +215,7 @@ export class OpenClose {
     if (chan.local === Side.OPENING) {
       const req = chan.openReq;
       chan.openReq = null;
-      moveSide(chan, Side.NONE);
+      chan.move(Side.NONE);
       if (req !== null) this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_NOTOPEN, 'the other side closed the channel');
     }
     // A side that never opened closes too (the other side waits for a second close).
@@ -235,7 +235,7 @@ export class OpenClose {
     if (po !== null) this.core.requests.fail(po.req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
     const chan = st.chan;
     if (chan === null) return;
-    if (chan.local !== Side.CLOSED) moveSide(chan, Side.CLOSED);
+    if (chan.local !== Side.CLOSED) chan.move(Side.CLOSED);
     chan.handle = null;
     const open = chan.openReq;
     chan.openReq = null;

@@ -18,13 +18,6 @@ import type { StatusCode } from './status.js';
 import { u64Exact, u64Join } from './u64.js';
 import { ChanDir, ChanKind, readU16, readU32 } from './wire.js';
 
-/** The ring of a scalar receive side (allocated when it opens). */
-function ring(chan: Channel): ScalarRing {
-  const r = chan.ring;
-  assert(r !== null, 'mcapi: scalar receive side without its ring');
-  return r;
-}
-
 export class Scalars {
   private readonly core: Core;
   private readonly credits: Credits;
@@ -32,6 +25,13 @@ export class Scalars {
   constructor(core: Core, credits: Credits) {
     this.core = core;
     this.credits = credits;
+  }
+
+  /** The ring of a scalar receive side (allocated when it opens). */
+  private ring(chan: Channel): ScalarRing {
+    const r = chan.ring;
+    assert(r !== null, 'mcapi: scalar receive side without its ring');
+    return r;
   }
 
   /** A scalar send: null when sent at once, else a request that completes when it is sent. */
@@ -64,7 +64,7 @@ export class Scalars {
     }
     wellFormed(count > 0 && chan.sclCount + count <= chan.granted, 'mcapi: scalars beyond the credits granted');
     const cap = chan.granted;
-    const r = ring(chan);
+    const r = this.ring(chan);
     off = 0;
     // Every width and length was checked above: the reads below stay inside the payload.
     while (off < p.length) {
@@ -81,7 +81,7 @@ export class Scalars {
 
   private pop(chan: Channel, pair: boolean): ScalarValue {
     assert(chan.sclCount > 0, 'mcapi: scalar taken from an empty ring');
-    const r = ring(chan);
+    const r = this.ring(chan);
     const i = chan.sclHead;
     const w = r.width[i];
     const hi = r.hi[i]!;
@@ -99,7 +99,7 @@ export class Scalars {
    * A 64-bit scalar asked for as one number must be exact on this engine (Lua 5.1: 2^53-1).
    */
   private headRefusal(chan: Channel, width: number, pair: boolean): { status: StatusCode; detail: string } | null {
-    const r = ring(chan);
+    const r = this.ring(chan);
     const i = chan.sclHead;
     const head = r.width[i]!;
     if (head !== width) {

@@ -110,22 +110,6 @@ export const Side = {
 } as const;
 export type SideState = (typeof Side)[keyof typeof Side];
 
-/**
- * The moves a local side may make, one bit per (from * 4 + to): NONE -> OPENING (open) or
- * CLOSED (its run rolled back); OPENING -> OPEN (both opened), NONE (open cancelled, or the
- * peer closed first) or CLOSED (rolled back); OPEN -> CLOSED. CLOSED is final: the channel
- * goes when the peer's close arrives.
- */
-const SIDE_MOVES = (1 << (Side.NONE * 4 + Side.OPENING)) | (1 << (Side.NONE * 4 + Side.CLOSED))
-  | (1 << (Side.OPENING * 4 + Side.OPEN)) | (1 << (Side.OPENING * 4 + Side.NONE)) | (1 << (Side.OPENING * 4 + Side.CLOSED))
-  | (1 << (Side.OPEN * 4 + Side.CLOSED));
-
-/** Move the local side of `chan` to `to`; only the moves of SIDE_MOVES happen. */
-export function moveSide(chan: Channel, to: SideState): void {
-  assert(((SIDE_MOVES >>> (chan.local * 4 + to)) & 1) === 1, 'mcapi: channel side state move not allowed');
-  chan.local = to;
-}
-
 /** A packet send or scalar send waiting for a credit. */
 export interface SendOp {
   req: Request<number>;
@@ -191,11 +175,27 @@ export class Channel {
   sclHead = 0;
   sclCount = 0;
 
+  /**
+   * The moves a local side may make, one bit per (from * 4 + to): NONE -> OPENING (open) or
+   * CLOSED (its run rolled back); OPENING -> OPEN (both opened), NONE (open cancelled, or the
+   * peer closed first) or CLOSED (rolled back); OPEN -> CLOSED. CLOSED is final: the channel
+   * goes when the peer's close arrives.
+   */
+  private static readonly MOVES = (1 << (Side.NONE * 4 + Side.OPENING)) | (1 << (Side.NONE * 4 + Side.CLOSED))
+    | (1 << (Side.OPENING * 4 + Side.OPEN)) | (1 << (Side.OPENING * 4 + Side.NONE)) | (1 << (Side.OPENING * 4 + Side.CLOSED))
+    | (1 << (Side.OPEN * 4 + Side.CLOSED));
+
   constructor(kind: ChanKindCode, dir: ChanDirCode, ep: EndpointState, peerNode: number, peerPort: number) {
     this.kind = kind;
     this.dir = dir;
     this.ep = ep;
     this.peerNode = peerNode;
     this.peerPort = peerPort;
+  }
+
+  /** Move the local side to `to`; only the moves of MOVES happen. */
+  move(to: SideState): void {
+    assert(((Channel.MOVES >>> (this.local * 4 + to)) & 1) === 1, 'mcapi: channel side state move not allowed');
+    this.local = to;
   }
 }

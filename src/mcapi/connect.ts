@@ -22,17 +22,12 @@ import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 import type { ChanKindCode } from './wire.js';
 
 export class Connects {
-  private readonly core: Core;
-  private readonly openClose: OpenClose;
   /** Bytes a scalar receive buffer reserves (the widest scalar). */
   private static readonly SCALAR_BUFFER_BYTES = 8;
   private readonly connects = new Map<number, Request<number>>();
   private nextToken = 1;
 
-  constructor(core: Core, openClose: OpenClose) {
-    this.core = core;
-    this.openClose = openClose;
-  }
+  constructor(private readonly core: Core, private readonly openClose: OpenClose) {}
 
   /** Finalize: forget the connects this node asked for. */
   clear(): void {

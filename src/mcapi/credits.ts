@@ -17,13 +17,10 @@ import { Status } from './status.js';
 import { ChanDir, McapiFrame, writeU16, writeU32 } from './wire.js';
 
 export class Credits {
-  private readonly core: Core;
   /** Receive sides with credits to return at the next flush. */
   private readonly owing = new Set<Channel>();
 
-  constructor(core: Core) {
-    this.core = core;
-  }
+  constructor(private readonly core: Core) {}
 
   // ---------------------------------------------------------------- send side
 

@@ -13,7 +13,7 @@
  */
 import { isStatusCode } from './status.js';
 import type { StatusCode } from './status.js';
-import { ChanDir, ChanKind, GetResult, readU16, readU32, writeU16, writeU32 } from './wire.js';
+import { ChanDir, ChanKind, readU16, readU32, writeU16, writeU32 } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 /** A frame that breaks the MCAPI wire format or protocol: dropped and counted, never fatal. */
@@ -77,10 +77,10 @@ export interface CloseMsg {
   dir: ChanDirCode;
 }
 
-/** NODE_ATTR_GET: a token and the attribute asked (the raw byte: any number is answered). */
-export interface NodeAttrGetMsg {
+/** EP_GET_REPLY (byte: GetResult.FOUND) and NODE_ATTR_GET (byte: the attribute asked, any number). */
+export interface TokenByteMsg {
   token: number;
-  attr: number;
+  byte: number;
 }
 
 /** NODE_ATTR_REPLY: the token, a status and the value (0 unless the status is success). */
@@ -205,42 +205,27 @@ export class McapiCodec {
 
   // ------------------------------------------------------------------ lookup, node attributes
 
-  /** EP_GET and EP_GET_CANCEL: the asker's token. */
-  static encodeToken(token: number): Uint8Array {
-    const p = new Uint8Array(4);
+  /**
+   * A token, and one byte more for EP_GET_REPLY (GetResult.FOUND) and NODE_ATTR_GET (the
+   * attribute): EP_GET and EP_GET_CANCEL carry the token alone.
+   */
+  static encodeToken(token: number, tail = -1): Uint8Array {
+    const p = new Uint8Array(tail < 0 ? 4 : 5);
     writeU32(p, 0, token);
+    if (tail >= 0) p[4] = tail;
     return p;
   }
 
+  /** The token of EP_GET or EP_GET_CANCEL. */
   static decodeToken(p: Uint8Array): number {
     wellFormed(p.length === 4, 'mcapi: lookup frame of the wrong length');
     return readU32(p, 0);
   }
 
-  /** EP_GET_REPLY: the endpoint exists (the only answer ever sent). */
-  static encodeGetReply(token: number): Uint8Array {
-    const p = new Uint8Array(5);
-    writeU32(p, 0, token);
-    p[4] = GetResult.FOUND;
-    return p;
-  }
-
-  /** The token of a well-formed EP_GET_REPLY. */
-  static decodeGetReply(p: Uint8Array): number {
-    wellFormed(p.length === 5 && p[4] === GetResult.FOUND, 'mcapi: malformed EP_GET_REPLY');
-    return readU32(p, 0);
-  }
-
-  static encodeNodeAttrGet(token: number, attr: number): Uint8Array {
-    const p = new Uint8Array(5);
-    writeU32(p, 0, token);
-    p[4] = attr;
-    return p;
-  }
-
-  static decodeNodeAttrGet(p: Uint8Array): NodeAttrGetMsg {
-    wellFormed(p.length === 5, 'mcapi: NODE_ATTR_GET of the wrong length');
-    return { token: readU32(p, 0), attr: p[4]! };
+  /** The token and the byte after it (EP_GET_REPLY, NODE_ATTR_GET). */
+  static decodeTokenByte(p: Uint8Array): TokenByteMsg {
+    wellFormed(p.length === 5, 'mcapi: token frame of the wrong length');
+    return { token: readU32(p, 0), byte: p[4]! };
   }
 
   static encodeNodeAttrReply(token: number, st: StatusCode, value: number): Uint8Array {

@@ -11,12 +11,12 @@ import type { NetFrame } from '../net/net.js';
 import { attrNumberError } from './attributes.js';
 import { NodeAttr } from './constants.js';
 import type { Core } from './core.js';
-import { McapiCodec } from './frames.js';
+import { McapiCodec, wellFormed } from './frames.js';
 import { Endpoint } from './handles.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { Status } from './status.js';
-import { McapiFrame } from './wire.js';
+import { GetResult, McapiFrame } from './wire.js';
 
 interface Lookup {
   req: Request<Endpoint>;
@@ -34,7 +34,6 @@ interface Watch {
 }
 
 export class LookupEngine {
-  private readonly core: Core;
   private readonly lookups = new Map<number, Lookup>();
   private readonly localWaits: { port: number; req: Request<Endpoint> }[] = [];
   private readonly watches: Watch[] = [];
@@ -43,9 +42,7 @@ export class LookupEngine {
   /** The local node's NodeAttr.TYPE (set at initialize). */
   nodeType = 0;
 
-  constructor(core: Core) {
-    this.core = core;
-  }
+  constructor(private readonly core: Core) {}
 
   /** Finalize: withdraw outstanding lookups from the nodes asked, forget everything. */
   shutdown(): void {
@@ -107,7 +104,7 @@ export class LookupEngine {
   }
 
   private reply(node: number, token: number, port: number): void {
-    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, McapiCodec.encodeGetReply(token));
+    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, McapiCodec.encodeToken(token, GetResult.FOUND));
   }
 
   onGet(f: NetFrame): void {
@@ -125,7 +122,9 @@ export class LookupEngine {
 
   onGetReply(f: NetFrame): void {
     const core = this.core;
-    const l = this.lookups.get(McapiCodec.decodeGetReply(f.payload));
+    const m = McapiCodec.decodeTokenByte(f.payload);
+    wellFormed(m.byte === GetResult.FOUND, 'mcapi: EP_GET_REPLY with an unknown result');
+    const l = this.lookups.get(m.token);
     if (l === undefined || l.node !== f.src || l.port !== f.srcPort) {
       core.counters.dropped++;
       return;
@@ -193,14 +192,14 @@ export class LookupEngine {
       q.timer = -1;
       core.abort(req, Status.MCAPI_TIMEOUT, `node ${String(n)} did not answer`);
     });
-    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, McapiCodec.encodeNodeAttrGet(token, attr));
+    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, McapiCodec.encodeToken(token, attr));
     return req;
   }
 
   onAttrGet(f: NetFrame): void {
-    const m = McapiCodec.decodeNodeAttrGet(f.payload);
-    const ok = m.attr === NodeAttr.TYPE;
-    const q = McapiCodec.encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : attrNumberError(m.attr, 1).status, ok ? this.nodeType : 0);
+    const m = McapiCodec.decodeTokenByte(f.payload);
+    const ok = m.byte === NodeAttr.TYPE;
+    const q = McapiCodec.encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : attrNumberError(m.byte, 1).status, ok ? this.nodeType : 0);
     this.core.tx(McapiFrame.NODE_ATTR_REPLY, f.src, 0, 0, q);
   }
 

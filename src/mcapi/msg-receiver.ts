@@ -18,19 +18,15 @@ import { McapiError, Status } from './status.js';
 import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
 
 export class MessageReceiver {
-  private readonly core: Core;
-  private readonly peers: Peers;
-  private readonly responses: Responses;
-  private readonly sender: MessageSender;
   /** Sequence numbers held in all Blocked lists (0: nothing to check on dequeue). */
   blockedTotal = 0;
 
-  constructor(core: Core, peers: Peers, responses: Responses, sender: MessageSender) {
-    this.core = core;
-    this.peers = peers;
-    this.responses = responses;
-    this.sender = sender;
-  }
+  constructor(
+    private readonly core: Core,
+    private readonly peers: Peers,
+    private readonly responses: Responses,
+    private readonly sender: MessageSender,
+  ) {}
 
   // ---------------------------------------------------------------- application calls
 

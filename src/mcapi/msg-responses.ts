@@ -9,15 +9,10 @@ import type { Peer, Peers } from './msg-peer.js';
 import { McapiFrame, MsgLayout, Resp } from './wire.js';
 
 export class Responses {
-  private readonly core: Core;
-  private readonly peers: Peers;
   /** Peers with responses batched. */
   private readonly pending = new Set<Peer>();
 
-  constructor(core: Core, peers: Peers) {
-    this.core = core;
-    this.peers = peers;
-  }
+  constructor(private readonly core: Core, private readonly peers: Peers) {}
 
   reset(): void {
     this.pending.clear();

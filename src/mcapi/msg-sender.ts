@@ -20,15 +20,8 @@ import type { StatusCode } from './status.js';
 import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, MsgLayout, McapiFrame, Nack, Resp } from './wire.js';
 
 export class MessageSender {
-  private readonly core: Core;
-  private readonly peers: Peers;
-  private readonly responses: Responses;
 
-  constructor(core: Core, peers: Peers, responses: Responses) {
-    this.core = core;
-    this.peers = peers;
-    this.responses = responses;
-  }
+  constructor(private readonly core: Core, private readonly peers: Peers, private readonly responses: Responses) {}
 
   /** Outgoing messages not yet acknowledged. */
   pending(): number {

@@ -29,15 +29,8 @@ import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 export class OpenClose {
-  private readonly core: Core;
-  private readonly credits: Credits;
-  private readonly packets: Packets;
 
-  constructor(core: Core, credits: Credits, packets: Packets) {
-    this.core = core;
-    this.credits = credits;
-    this.packets = packets;
-  }
+  constructor(private readonly core: Core, private readonly credits: Credits, private readonly packets: Packets) {}
 
   // ---------------------------------------------------------------- open
 

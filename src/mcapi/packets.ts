@@ -13,19 +13,14 @@ import type { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, RxPacket, RxWait } from './state.js';
 import { McapiError, Status } from './status.js';
-import { ChanDir, ChanKind } from './wire.js';
+import { ChanKind } from './wire.js';
 
 export class Packets {
-  private readonly core: Core;
-  private readonly credits: Credits;
   /** Packets handed to the application, by the view it holds. */
   private readonly inUse = new Map<Uint8Array, Channel>();
   private handedOut = new WeakSet<Uint8Array>();
 
-  constructor(core: Core, credits: Credits) {
-    this.core = core;
-    this.credits = credits;
-  }
+  constructor(private readonly core: Core, private readonly credits: Credits) {}
 
   /** Finalize: forget every buffer handed out. */
   clear(): void {
@@ -76,9 +71,8 @@ export class Packets {
 
   onPkt(f: NetFrame): void {
     const core = this.core;
-    const st = core.endpoints.get(f.dstPort);
-    const chan = st === undefined ? null : st.chan;
-    if (chan === null || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.kind !== ChanKind.PKT || chan.dir !== ChanDir.RECV || chan.local !== Side.OPEN) {
+    const chan = core.endpoints.get(f.dstPort)?.chan;
+    if (chan === undefined || chan === null || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }
@@ -130,11 +124,7 @@ export class Packets {
       return req;
     }
     const w: RxWait = { req, width: 0, pair: false, timer: -1 };
-    chan.rxWaiters.push(w);
-    req._cancel = () => {
-      const i = chan.rxWaiters.indexOf(w);
-      if (i >= 0) chan.rxWaiters.splice(i, 1);
-    };
+    chan.waitForData(w);
     return req;
   }
 

@@ -11,21 +11,15 @@ import type { Core } from './core.js';
 import type { Credits } from './credits.js';
 import { wellFormed } from './frames.js';
 import type { Request } from './request.js';
-import { Side } from './state.js';
 import type { Channel, RxWait, ScalarRing, ScalarValue } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
 import { u64Exact, u64Join } from './u64.js';
-import { ChanDir, ChanKind, readU16, readU32 } from './wire.js';
+import { ChanKind, readU16, readU32 } from './wire.js';
 
 export class Scalars {
-  private readonly core: Core;
-  private readonly credits: Credits;
 
-  constructor(core: Core, credits: Credits) {
-    this.core = core;
-    this.credits = credits;
-  }
+  constructor(private readonly core: Core, private readonly credits: Credits) {}
 
   /** The ring of a scalar receive side (allocated when it opens). */
   private ring(chan: Channel): ScalarRing {
@@ -47,9 +41,8 @@ export class Scalars {
 
   onScl(f: NetFrame): void {
     const core = this.core;
-    const st = core.endpoints.get(f.dstPort);
-    const chan = st === undefined ? null : st.chan;
-    if (chan === null || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.kind !== ChanKind.SCL || chan.dir !== ChanDir.RECV || chan.local !== Side.OPEN) {
+    const chan = core.endpoints.get(f.dstPort)?.chan;
+    if (chan === undefined || chan === null || !chan.receives(ChanKind.SCL, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }
@@ -137,11 +130,7 @@ export class Scalars {
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
     const req = this.core.requests.alloc<ScalarValue>('scl-recv');
     const w: RxWait = { req, width, pair, timer: -1 };
-    chan.rxWaiters.push(w);
-    req._cancel = () => {
-      const i = chan.rxWaiters.indexOf(w);
-      if (i >= 0) chan.rxWaiters.splice(i, 1);
-    };
+    chan.waitForData(w);
     return req;
   }
 

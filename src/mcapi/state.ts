@@ -6,6 +6,7 @@ import { assert } from '../util/assert.js';
 import type { ChannelHandle, Endpoint } from './handles.js';
 import type { Uint64 } from './u64.js';
 import type { Request } from './request.js';
+import { ChanDir } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 export interface QueuedMsg {
@@ -191,6 +192,20 @@ export class Channel {
     this.ep = ep;
     this.peerNode = peerNode;
     this.peerPort = peerPort;
+  }
+
+  /** True when a data frame of `kind` from `src`:`srcPort` may land on this channel: an open receive side of that peer. */
+  receives(kind: ChanKindCode, src: number, srcPort: number): boolean {
+    return this.peerNode === src && this.peerPort === srcPort && this.kind === kind && this.dir === ChanDir.RECV && this.local === Side.OPEN;
+  }
+
+  /** A receive waits for data; cancelling its request takes it out again. */
+  waitForData(w: RxWait): void {
+    this.rxWaiters.push(w);
+    w.req._cancel = () => {
+      const i = this.rxWaiters.indexOf(w);
+      if (i >= 0) this.rxWaiters.splice(i, 1);
+    };
   }
 
   /** Move the local side to `to`; only the moves of MOVES happen. */

@@ -6,6 +6,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import type { BoardEvent } from '../../hal/driven/events.js';
+
+/** What crossed a board boundary, as the digest tags it. */
+export const TRACE_TAG = { rx: 1, tx: 2, timer: 3, console: 4, consoleOut: 5, event: 6, halt: 7, reset: 8, hang: 9, boot: 10 } as const;
 
 interface ChromeEvent {
   name: string;
@@ -31,6 +35,27 @@ export class Trace {
 
   constructor(recordChrome: boolean) {
     this.events = recordChrome ? [] : null;
+  }
+
+  /** An event a board was handed, into the digest (console lines also onto the board's track). */
+  digestEvent(t: number, node: number, ev: BoardEvent): void {
+    switch (ev.kind) {
+      case 'rx':
+        this.digest(t, node, TRACE_TAG.rx, String(ev.link), ev.bytes);
+        break;
+      case 'timer':
+        this.digest(t, node, TRACE_TAG.timer, String(ev.id));
+        break;
+      case 'console':
+        this.digest(t, node, TRACE_TAG.console, ev.text);
+        this.add({ name: `console> ${ev.text.trim()}`, cat: 'console', ph: 'i', s: 't', ts: t * 1000, tid: node });
+        break;
+      case 'boot':
+        this.digest(t, node, TRACE_TAG.boot, '');
+        break;
+      case 'time':
+        break;
+    }
   }
 
   /** Feed one boundary crossing into the digest. Text and bytes both count. */

@@ -5,10 +5,9 @@
  */
 import type { BoardConfig } from '../config.js';
 import { ConfigError } from '../config.js';
-import type { Net } from '../net/net.js';
 import type { CommandSpec } from '../console/registry.js';
 import { FaultTolerance } from './fault-tolerance.js';
-import type { FtHal } from './fault-tolerance.js';
+import type { FtHal, FtNet } from './fault-tolerance.js';
 import type { FtOptions } from './options.js';
 import { resolveFtOptions } from './options.js';
 import type { FtRun } from './run.js';
@@ -47,7 +46,7 @@ export function ftOptionsFor(config: BoardConfig, maxPayload: number, build = ''
 }
 
 export interface AttachOptions {
-  net: Net;
+  net: FtNet;
   hal: FtHal;
   config: BoardConfig;
   /** The network's largest payload (NetLayer.options.maxPayload). */

@@ -7,6 +7,7 @@ import type { NetFrame } from '../net/net.js';
 import type { AppState } from './app-state.js';
 import { encodeAppState } from './app-state.js';
 import { FtFrame, NO_NODE, decodeCkptAbort, decodeCkptAt, decodeCkptStart, decodeCkptStored, decodeRound, encodeCkptAbort, encodeCkptAt, encodeCkptStart, encodeCkptStored, encodeRound } from './frames.js';
+import { FT_EVENT } from './events.js';
 import { buildPending } from './image.js';
 import type { Pending } from './image.js';
 import { APP_SEGMENT } from './run.js';
@@ -17,6 +18,7 @@ import type { Segment } from './types.js';
 import { FtError } from './types.js';
 import { buddiesOf, membersOf } from './view.js';
 import { never } from './state.js';
+import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
 import { startStream, pump, stopStreams } from './transfer.js';
 
@@ -54,7 +56,15 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     for (const c of run.contents) {
       const captured = c.capture();
       const release = c.release;
-      if (release !== undefined) lenders.push(() => release.call(c));
+      if (release !== undefined) {
+        // Each capture is given back exactly once (a content counts its open lends on it).
+        let given = false;
+        lenders.push(() => {
+          assert(!given, 'ft: a checkpoint capture was released twice');
+          given = true;
+          release.call(c);
+        });
+      }
       for (const s of captured) {
         if (s.name !== c.prefix && !s.name.startsWith(c.prefix + '/')) {
           throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
@@ -73,6 +83,7 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     giveBack();
     return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${pending.bytes} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
+  assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   pending.lenders = lenders;
   image.discard();
   image.pending = pending;
@@ -84,7 +95,7 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     };
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
-    ft.announce('ckpt-send', round, () => {
+    ft.announce(FT_EVENT.CKPT_SEND, round, () => {
       if (ft.rounds.get(rank) !== entry) return;
       const buddies = buddiesOf(ft.map, rank, ft.options.buddies);
       const src = sourceOfPending(pending);
@@ -161,6 +172,7 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
   const done: StreamDone = (status) => {
     if (ft.rounds.get(entry.rank) !== entry) return;
     if (status === 'stored') {
+      assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
       if (--entry.waiting === 0) rankStored(ft, entry);
       return;
     }
@@ -182,7 +194,8 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
   pump(ft);
 }
 
-export function streamFailure(ft: FtState, buddy: number, status: 'stored' | RecvStatus): string {
+export function streamFailure(ft: FtState, buddy: number, status: 'stored' | 'unsendable' | RecvStatus): string {
+  if (status === 'unsendable') return `its data cannot be sent to buddy node ${buddy}: ${ft.sendError}`;
   return status === 'nomem'
     ? `buddy node ${buddy} has no room for it (checkpoint memory limit ${ft.options.maxStoreBytes} bytes)`
     : `buddy node ${buddy} rejected its data (${status})`;
@@ -326,7 +339,7 @@ export function decideCommit(ft: FtState, t: Tally): void {
   // commit that reached only some boards, the case recovery must resolve.
   const first = others.shift();
   if (first !== undefined) ft.sendCtl(first, FtFrame.CKPT_COMMIT, payload);
-  ft.announce('ckpt-commit', t.round, () => {
+  ft.announce(FT_EVENT.CKPT_COMMIT, t.round, () => {
     ft.sendToAll(others, FtFrame.CKPT_COMMIT, payload);
     applyCommit(ft, t.round);
   });
@@ -347,6 +360,7 @@ export function onCkptStored(ft: FtState, f: NetFrame): void {
   const t = tallyFor(ft, s.round);
   if (t === null || t.decided) return;
   t.stored.add(s.rank);
+  assert(t.stored.size <= ft.map.length, 'ft: a tally counts more ranks than the view has');
   if (t.stored.size === ft.map.length) decideCommit(ft, t);
 }
 
@@ -363,7 +377,7 @@ export function onCkptCommit(ft: FtState, f: NetFrame): void {
   if (round === null) return ft.malformed();
   if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
   if (round <= ft.lastCommitted) return;
-  ft.announce('ckpt-commit', round, () => applyCommit(ft, round));
+  ft.announce(FT_EVENT.CKPT_COMMIT, round, () => applyCommit(ft, round));
 }
 
 export function onCkptAbort(ft: FtState, f: NetFrame): void {

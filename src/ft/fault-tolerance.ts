@@ -12,7 +12,7 @@
  * (`ckpt-send`, `ckpt-commit`, `recovery-transfer`) is announced with Hal.event first and
  * carried out from a zero-delay timer, so a crash triggered by the event lands before it.
  */
-import type { Net, NetFrame } from '../net/net.js';
+import type { NetFrame } from '../net/net.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { AppState } from './app-state.js';
 import * as ckpt from './checkpoint.js';
@@ -22,17 +22,17 @@ import type { FtOptions, ResolvedFtOptions } from './options.js';
 import * as recovery from './recovery.js';
 import type { FtRun, FtRunHost } from './run.js';
 import { FtState } from './state.js';
-import type { FtHal } from './state.js';
+import type { FtHal, FtNet } from './state.js';
 import * as transfer from './transfer.js';
 import type { FtPhase, FtRecoveryFigures, FtStats } from './types.js';
 import { buddiesOf, membersOf, ranksOf, wardsOf } from './view.js';
 
-export type { FtHal } from './state.js';
+export type { FtHal, FtNet } from './state.js';
 
 export class FaultTolerance implements FtRunHost {
   private readonly ft: FtState;
 
-  constructor(net: Net, hal: FtHal, options: FtOptions) {
+  constructor(net: FtNet, hal: FtHal, options: FtOptions) {
     const ft = new FtState(net, hal, options, this);
     ft.hooks = { commit: (round) => ckpt.applyCommit(ft, round), copyInstalled: () => recovery.checkReady(ft) };
     this.ft = ft;

@@ -7,6 +7,7 @@
  */
 import type { Segment } from './types.js';
 import { FtError } from './types.js';
+import { assert } from '../util/assert.js';
 import { utf8Length } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
 
@@ -48,6 +49,7 @@ export class Pending {
   /** Receiver side: what the stream announced, checked when it ends. */
   expectSegs = -1;
   expectData = -1;
+  private released = false;
 
   constructor(
     readonly round: number,
@@ -77,8 +79,10 @@ export class Pending {
     this.changed += bytes.length;
   }
 
-  /** The data is no longer needed: give lent memory back. */
+  /** The data is no longer needed: give lent memory back (once: the data leaves once). */
   release(): void {
+    assert(!this.released, 'ft: tentative checkpoint data released twice');
+    this.released = true;
     const l = this.lenders;
     this.lenders = [];
     for (const f of l) f();
@@ -118,6 +122,8 @@ export class Image {
   commit(): void {
     const p = this.pending;
     if (p === null || !p.complete) return;
+    // Generations only move forward: a round is built on (or sent as a delta of) an older one.
+    assert(p.round > this.gen, 'ft: an image commit went back a generation');
     const names: string[] = [];
     const data: Uint8Array[] = [];
     for (let i = 0; i < p.table.length; i++) {

@@ -5,6 +5,7 @@
  */
 import type { NetFrame } from '../net/net.js';
 import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
+import { FT_EVENT, emitFtEvent } from './events.js';
 import { checkIsolation } from './quorum.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
@@ -203,6 +204,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
 export function onView(ft: FtState, f: NetFrame): void {
   const v = decodeView(f.payload);
   if (v === null) return ft.malformed();
+  if (v.map.length !== ft.map.length) return ft.malformed();
   if (ft.phaseV !== 'joining' || f.epoch < ft.epochV || v.map.includes(ft.node)) return ft.staleFrame();
   ft.setEpoch(f.epoch);
   ft.enterPhase('running');
@@ -248,7 +250,7 @@ export function onSuspectReport(ft: FtState, f: NetFrame): void {
 /** A board fell silent: recover if this board should coordinate, else tell the one that should. */
 export function onSuspicion(ft: FtState, x: number): void {
   ft.counters.suspicions++;
-  ft.hal.event('suspect', x);
+  emitFtEvent(ft.hal, { name: FT_EVENT.SUSPECT, node: x });
   ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.lastHeard ?? 0))} ms)`);
   if (ft.phaseV === 'stopped') return;
   if (ft.startup !== null) {
@@ -279,6 +281,7 @@ export function onSuspicion(ft: FtState, x: number): void {
   // along the new route. So a spare's failure costs no rollback; it only leaves the spares.
   if (!membersOf(ft.map).includes(x) && ft.rec === null && ft.part === null) {
     ft.hal.log('info', `ft: spare node ${x} is gone; no recovery needed`);
+    ft.net.abandon(x);
     return;
   }
   const c = ft.candidate();

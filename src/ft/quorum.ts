@@ -6,6 +6,7 @@
  * the majority kept the view, through the coordinator's recovery — and can never end or
  * corrupt the run from the wrong side of a partition.
  */
+import { FT_EVENT, emitFtEvent } from './events.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 
@@ -50,7 +51,7 @@ export function standAside(ft: FtState, seen: number): void {
   const domain = knownDomain(ft);
   ft.counters.noQuorum++;
   ft.hal.log('warn', `ft: no quorum (this board sees ${seen} of ${domain.length} boards): leaving the run until the majority is heard again`);
-  ft.hal.event('no-quorum', seen, `${seen}/${domain.length}`);
+  emitFtEvent(ft.hal, { name: FT_EVENT.NO_QUORUM, seen, domain: domain.length });
   if (!ft.isolated) ft.isolatedSince = ft.hal.now();
   ft.isolated = true;
   ft.enterPhase('joining');

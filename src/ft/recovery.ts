@@ -7,6 +7,7 @@
 import type { NetFrame } from '../net/net.js';
 import { FtFrame, ImageKind, Role, decodeRecBegin, decodeRecPlan, decodeRecReady, decodeRecResume, decodeRecState, encodeReason, encodeRecBegin, encodeRecPlan, encodeRecReady, encodeRecResume, encodeRecState } from './frames.js';
 import type { HeldImage, RecPlan, RecResume, RecState } from './frames.js';
+import { FT_EVENT, emitFtEvent } from './events.js';
 import { planRecovery } from './plan.js';
 import { FtRun } from './run.js';
 import { sourceOfImage } from './stream.js';
@@ -15,6 +16,7 @@ import { hasQuorum, standAside } from './quorum.js';
 import { membersOf, ranksOf, wardsOf } from './view.js';
 import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
+import { assert } from '../util/assert.js';
 
 /** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
 export const RECOVERIES_KEPT = 4;
@@ -47,7 +49,14 @@ export function checkStartup(ft: FtState): void {
   const payload = startPayload(ft);
   ft.startup = null;
   ft.sendToAll(to.filter((n) => n !== ft.node), FtFrame.REC_RESUME, payload);
-  resume(ft, decodeRecResume(payload) as RecResume);
+  resume(ft, ownResume(payload));
+}
+
+/** The coordinator resumes from the REC_RESUME it sent (the same bytes every participant reads). */
+function ownResume(payload: Uint8Array): RecResume {
+  const v = decodeRecResume(payload);
+  assert(v !== null, 'ft: the coordinator cannot read its own REC_RESUME');
+  return v;
 }
 
 /** Coordinate a recovery (again, if one was under way): a new epoch, every live board asked for its state. */
@@ -116,7 +125,8 @@ export function takeState(ft: FtState, node: number, s: RecState): void {
 
 export function decidePlan(ft: FtState, r: RecCoord): void {
   const reports = r.participants.map((n) => {
-    const s = r.states.get(n) as RecState;
+    const s = r.states.get(n);
+    assert(s !== undefined, 'ft: a plan decided before every participant reported');
     return { node: n, committed: s.committed, progress: s.progress, images: s.images };
   });
   const reborn: number[] = [];
@@ -142,7 +152,10 @@ export function decidePlan(ft: FtState, r: RecCoord): void {
   ft.hal.log('info', `ft: recovery plan: generation ${plan.generation}, map ${plan.map.join(',')}, ${plan.transfers.length} copies`);
   const payload = planPayload(ft, r);
   ft.sendToAll(r.participants.filter((n) => n !== ft.node), FtFrame.REC_PLAN, payload);
-  takePlan(ft, ft.node, decodeRecPlan(payload) as RecPlan);
+  const own = decodeRecPlan(payload);
+  // The coordinator takes its own plan as the others do: what it sent must read back.
+  assert(own !== null, 'ft: the coordinator cannot read its own REC_PLAN');
+  takePlan(ft, ft.node, own);
 }
 
 export function planPayload(ft: FtState, r: RecCoord): Uint8Array {
@@ -181,7 +194,7 @@ export function takeReady(ft: FtState, node: number, bytes: number): void {
     detectMs: detect, restoreMs: now - started, lost: plan.lostIterations, bytes: r.bytes, shrink: plan.shrink,
   });
   ft.sendToAll(r.participants.filter((n) => n !== ft.node), FtFrame.REC_RESUME, payload);
-  resume(ft, decodeRecResume(payload) as RecResume);
+  resume(ft, ownResume(payload));
 }
 
 /** Take part in the recovery towards `epoch`: leave the current phase, keep the images. */
@@ -261,10 +274,11 @@ export function takePlan(ft: FtState, coord: number, plan: RecPlan): void {
       continue;
     }
     p.sending++;
-    ft.announce('recovery-transfer', t.rank, () => {
+    ft.announce(FT_EVENT.RECOVERY_TRANSFER, t.rank, () => {
       startStream(ft, t.dst, t.rank, g, 0, true, sourceOfImage(img), (st) => {
         if (ft.part !== p) return;
         if (st !== 'stored') ft.hal.log('error', `ft: copy of rank ${t.rank} to node ${t.dst} failed: ${st}`);
+        assert(p.sending > 0, 'ft: a recovery copy ended twice');
         p.sending--;
         checkReady(ft);
       });
@@ -292,6 +306,8 @@ export function onRecResume(ft: FtState, f: NetFrame): void {
   const fromRecovery = p !== null && p.epoch === f.epoch && p.coord === f.src && v.coord === f.src && p.ready;
   const atStart = ft.phaseV === 'joining' && f.epoch >= ft.epochV && v.generation === 0 && v.coord === f.src;
   if (!fromRecovery && !atStart) return ft.staleFrame();
+  // The number of ranks never changes (a shrink puts two on one board).
+  if (v.map.length !== ft.map.length) return ft.malformed();
   if (atStart) ft.setEpoch(f.epoch);
   resume(ft, v);
 }
@@ -301,6 +317,8 @@ export function resume(ft: FtState, v: RecResume): void {
   const now = ft.hal.now();
   const g = v.generation;
   const oldMap = ft.map;
+  const participants = ft.part?.participants ?? [];
+  assert(v.map.length === oldMap.length, 'ft: a view changed the number of ranks');
   ft.enterPhase('running');
   ft.map = v.map.slice();
   ft.viewCoord = Math.min(...ft.map);
@@ -322,6 +340,9 @@ export function resume(ft: FtState, v: RecResume): void {
   }
   ft.recoveryStartedAt = -1;
   ft.recoveryProgress = 0;
+  // The failed boards are out of the view for good: what the network still holds for them will
+  // never be delivered. (One that restarted and took part in this recovery is not among them.)
+  for (const n of v.failed) if (n !== ft.node && !participants.includes(n)) ft.net.abandon(n);
   if (ft.epochV > 0) {
     const ranks: number[] = [];
     const replacements: number[] = [];
@@ -339,7 +360,7 @@ export function resume(ft: FtState, v: RecResume): void {
     ft.recoveryCount++;
     // Every recovery used to leave its figures (~0.3 KiB) on every board for good.
     if (ft.recoveries.length > RECOVERIES_KEPT) ft.recoveries.splice(0, ft.recoveries.length - RECOVERIES_KEPT);
-    ft.hal.event('recovery', ft.epochV, `gen=${g} failed=${v.failed.join(',')} map=${ft.map.join(',')}`);
+    emitFtEvent(ft.hal, { name: FT_EVENT.RECOVERY, epoch: ft.epochV, generation: g, failed: v.failed, map: ft.map });
   }
   ft.figures.generation = g;
   for (const rank of mine) {

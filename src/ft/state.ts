@@ -3,10 +3,13 @@
  */
 import type { Hal } from '../hal.js';
 import type { Net } from '../net/net.js';
+import { InvariantError, assert } from '../util/assert.js';
 import { Sha256 } from '../util/sha256.js';
 import { utf8Encode } from '../util/utf8.js';
 import { ByteWriter } from './bytes.js';
 import { Detector } from './detector.js';
+import { FT_EVENT, emitFtEvent, phaseEvent } from './events.js';
+import type { FtPhaseEventName } from './events.js';
 import { Role } from './frames.js';
 import type { RecPlan, RecState } from './frames.js';
 import { Image } from './image.js';
@@ -18,6 +21,24 @@ import type { RecvStatus, StreamReceiver, StreamSender } from './stream.js';
 import type { FtCheckpointFigures, FtPhase, FtRecoveryFigures } from './types.js';
 import { FtError } from './types.js';
 import { membersOf, ranksOf } from './view.js';
+import { NODE_ID_MAX } from '../wire/ids.js';
+
+/**
+ * What the module needs from the network: the Net contract, and giving a node up. FT drops a
+ * board from its view (or gives up a spare) only once it is sure the board is gone, and then
+ * what end-to-end delivery still holds for it will never arrive: `abandon` (NetLayer, src/net/
+ * e2e.ts) ends it now, as undeliverable, instead of resending it until e2eGiveUpMs.
+ */
+export interface FtNet extends Net {
+  abandon(node: number): void;
+}
+
+/**
+ * What became of one send: the network took it, refused it for now (no route yet, a full
+ * queue: try again), or can never take it (it threw: a frame FT should not have built, e.g.
+ * larger than the network carries).
+ */
+export type SendResult = 'sent' | 'busy' | 'failed';
 
 /** What the module needs from the HAL. */
 export type FtHal = Pick<Hal, 'now' | 'setTimer' | 'clearTimer' | 'event' | 'log' | 'random' | 'bytes'>;
@@ -28,7 +49,8 @@ export const FT_PORT = 0;
 export const MAX_RETRY_QUEUE = 256;
 export const RETRY_MS = 10;
 
-export type StreamDone = (status: 'stored' | RecvStatus) => void;
+/** How a stream ended: stored, refused by its receiver, or `unsendable` (its frames cannot be sent: `FtState.sendError`). */
+export type StreamDone = (status: 'stored' | 'unsendable' | RecvStatus) => void;
 
 export interface OutStream {
   s: StreamSender;
@@ -117,7 +139,7 @@ export class FtState {
   readonly versionHash: number;
   /** Random at boot: tells a restarted board from the one that was there before. */
   readonly incarnation: number;
-  readonly net: Net;
+  readonly net: FtNet;
   readonly hal: FtHal;
   readonly detector: Detector;
   /** Where data frames are built (the network copies what it sends). */
@@ -186,6 +208,8 @@ export class FtState {
   hooks: { commit(round: number): void; copyInstalled(): void } = { commit: () => undefined, copyInstalled: () => undefined };
 
   // Sending.
+  /** Why the last send that could never succeed failed (for the reason a round is refused with). */
+  sendError = '';
   readonly retryQueue: { dst: number; type: number; payload: Uint8Array; changes: number; until: number }[] = [];
   retryTimer = -1;
 
@@ -205,7 +229,7 @@ export class FtState {
   roundPeakMultiple = 0;
   lastPeakMultiple = 0;
 
-  constructor(net: Net, hal: FtHal, options: FtOptions, readonly host: FtRunHost) {
+  constructor(net: FtNet, hal: FtHal, options: FtOptions, readonly host: FtRunHost) {
     this.options = resolveFtOptions(options);
     this.net = net;
     this.hal = hal;
@@ -261,27 +285,37 @@ export class FtState {
 
   // ---- sending -----------------------------------------------------------------------------------
 
-  /** Send a control frame; if the network refuses it, retry for a while. */
+  /**
+   * Send a control frame; if the network refuses it for now, retry for a while. One it can
+   * never take is logged (trySend) and not retried: it would fail the same way.
+   */
   sendCtl(dst: number, type: number, payload: Uint8Array): void {
-    if (dst < 0 || dst > 254) return;
-    if (this.trySend(dst, type, payload)) return;
+    if (dst < 0 || dst > NODE_ID_MAX) return;
+    if (this.trySend(dst, type, payload) !== 'busy') return;
     if (this.retryQueue.length >= MAX_RETRY_QUEUE) this.retryQueue.shift();
     // Steps that need an answer are repeated by the protocol anyway; this only bridges a full queue.
     this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.changes, until: this.hal.now() + this.options.timeoutMs });
     if (this.retryTimer < 0) this.retryTimer = this.hal.setTimer(RETRY_MS, () => this.flushRetries());
   }
 
-  /** Send once; true when the network took it (or it can never be sent). */
-  trySend(dst: number, type: number, payload: Uint8Array): boolean {
-    let ok = false;
+  /**
+   * Send once. A throw from the network is not a send: the frame is reported `failed` (logged,
+   * the reason kept in `sendError`) and the caller gives up what needed it. An InvariantError is
+   * this runtime's own bug: nothing catches it.
+   */
+  trySend(dst: number, type: number, payload: Uint8Array): SendResult {
+    let ok: boolean;
     try {
       ok = this.net.send({ type, dst, srcPort: FT_PORT, dstPort: FT_PORT, payload });
     } catch (e) {
-      this.hal.log('error', `ft: send to ${dst} failed: ${(e as Error).message}`);
-      return true;
+      if (e instanceof InvariantError) throw e;
+      this.sendError = e instanceof Error ? e.message : String(e);
+      this.hal.log('error', `ft: frame 0x${type.toString(16)} to node ${dst} cannot be sent: ${this.sendError}`);
+      return 'failed';
     }
-    if (ok) this.counters.framesOut++;
-    return ok;
+    if (!ok) return 'busy';
+    this.counters.framesOut++;
+    return 'sent';
   }
 
   flushRetries(): void {
@@ -292,7 +326,7 @@ export class FtState {
       if (r === undefined) break;
       if (r.changes !== this.changes || this.hal.now() > r.until) continue;
       this.counters.retries++;
-      if (!this.trySend(r.dst, r.type, r.payload)) {
+      if (this.trySend(r.dst, r.type, r.payload) === 'busy') {
         this.retryQueue.push(r);
       }
     }
@@ -304,9 +338,9 @@ export class FtState {
   }
 
   /** Announce a phase, then carry it out from a zero-delay timer unless the state moved on. */
-  announce(name: string, value: number, effect: () => void): void {
+  announce(name: FtPhaseEventName, value: number, effect: () => void): void {
     const ch = this.changes;
-    this.hal.event(name, value);
+    emitFtEvent(this.hal, phaseEvent(name, value));
     this.hal.setTimer(0, () => {
       if (ch === this.changes && this.phaseV !== 'stopped') effect();
     });
@@ -382,6 +416,8 @@ export class FtState {
 
   /** Move to `epoch` (never down): the network drops older frames from now on. */
   setEpoch(epoch: number): void {
+    // Epochs fence the past: going back would let frames of a superseded view through.
+    assert(epoch >= this.epochV, 'ft: the epoch went back');
     if (epoch !== this.epochV) this.seenRunning.clear();
     this.epochV = epoch;
     this.net.epoch = epoch;
@@ -433,7 +469,7 @@ export class FtState {
     this.stopReasonV = reason;
     this.stopIsDomain = domain;
     this.hal.log('error', `ft: stopped: ${reason}`);
-    this.hal.event('ft-stop', this.epochV, reason);
+    emitFtEvent(this.hal, { name: FT_EVENT.FT_STOP, epoch: this.epochV, reason });
     for (const w of this.waiters.splice(0)) {
       this.hal.clearTimer(w.timer);
       w.reject(new FtError('NOT_RUNNING', `checkpointing stopped: ${reason}`));

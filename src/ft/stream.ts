@@ -13,6 +13,7 @@
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { Image, Pending, Run, SegEntry } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
+import { assert } from '../util/assert.js';
 
 export const DATA_HEADER = 12;
 export const FLAG_LAST = 1;
@@ -129,7 +130,10 @@ export class StreamSender {
   build(w: ByteWriter, cap: number): Uint8Array {
     const seq = this.next;
     if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
-    const c = { ...(this.cursors.get(seq) as Cursor) };
+    const at = this.cursors.get(seq);
+    // Kept for every frame from the first unacknowledged one to the next to build.
+    assert(at !== undefined, 'ft: no cursor for the frame to build');
+    const c = { ...at };
     w.pos = 0;
     w.u8(0).u8(this.rank).u32(this.round).u32(this.base).u16(seq);
     const src = this.src;
@@ -181,6 +185,7 @@ export class StreamSender {
   /** The frame just built was accepted by the network. */
   sent(bytes: number): void {
     this.next++;
+    assert(this.next - this.acked <= this.window, 'ft: stream window overrun');
     this.bytesSent += bytes;
     this.frames++;
   }

@@ -19,11 +19,19 @@ export function startStream(ft: FtState, dst: number, rank: number, round: numbe
 }
 
 export function pump(ft: FtState): void {
+  let failed: OutStream[] | null = null;
   for (const o of ft.outs) {
     const s = o.s;
     while (s.wants()) {
       const payload = s.build(ft.scratch, ft.options.maxPayload);
-      if (!ft.trySend(s.dst, FtFrame.CKPT_DATA, payload)) {
+      const r = ft.trySend(s.dst, FtFrame.CKPT_DATA, payload);
+      if (r === 'failed') {
+        // Its frames can never go out: the stream ends here, not waiting for acks of frames never sent.
+        if (failed === null) failed = [];
+        failed.push(o);
+        break;
+      }
+      if (r === 'busy') {
         if (ft.pumpTimer < 0) {
           ft.pumpTimer = ft.hal.setTimer(RETRY_MS, () => {
             ft.pumpTimer = -1;
@@ -35,6 +43,10 @@ export function pump(ft: FtState): void {
       s.sent(payload.length);
     }
   }
+  if (failed === null) return;
+  const dead = failed;
+  stopStreams(ft, (o) => dead.includes(o));
+  for (const o of dead) o.done('unsendable');
 }
 
 export function stopStreams(ft: FtState, filter: (o: OutStream) => boolean = () => true): void {
@@ -74,6 +86,8 @@ export function onData(ft: FtState, f: NetFrame): void {
 
 /** A frame of a ward's delta: stored beside the committed copy it patches. */
 export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: number, base: number, seq: number, last: boolean): void {
+  // A delta builds a newer generation on an older one (Image.commit relies on it).
+  if (round <= base) return ft.malformed();
   if (ft.phaseV !== 'running' || ft.map[rank] !== f.src || !buddiesOf(ft.map, rank, ft.options.buddies).includes(ft.node)) {
     return ft.staleFrame();
   }

@@ -7,9 +7,11 @@
 import type { Clock } from '../hal.js';
 import type { McapiNode } from '../mcapi/index.js';
 import { RpcClient } from './client.js';
+import { encodeRpcEvent } from './events.js';
 import { decodeMessage, MsgType, RpcFrameError } from './frames.js';
 import { RpcServer } from './server.js';
 import { RpcTransport } from './transport.js';
+import { emitEvent } from '../util/events.js';
 import { withGetter } from '../util/next-id.js';
 import {
   DEFAULT_RPC_LIMITS, RPC_PORT, RpcError, RpcStatus,
@@ -66,7 +68,7 @@ export class RpcLayer implements Rpc {
       send: (node, bytes) => transport.send(node, bytes),
       reachable: async (node, ms) => (await transport.endpointOf(node, ms)) !== null,
       nodes: () => host.nodes(),
-      report: (r) => host.event('rpc-call', r.call, JSON.stringify(r)),
+      report: (r) => emitEvent(host, encodeRpcEvent({ name: 'rpc-call', call: r.call, report: r })),
     };
     this.client = new RpcClient(host.clock, limits, withGetter(clientHost, 'node', () => transport.node));
   }

@@ -11,12 +11,14 @@
  */
 import type { Clock } from '../hal.js';
 import { ChunkAssembler, ChunkSender, chunkCount, type SenderSettings } from './chunks.js';
+import { encodeRpcEvent } from './events.js';
 import {
   encodeAccept, encodeIndexed, encodeRefuse, encodeResult, encodeStore, encodeStoreAck,
   MsgType, NO_BUDDY, RefuseReason, STORE_REFUSED, type CallId, type RpcMessage,
 } from './frames.js';
 import { RPC_STAGES, type RpcLimits, type RpcValue, type ServeControl, type ServedFunction, type ServeOptions, type RpcStage } from './types.js';
 import { decodeValue, encodeValue } from './value-codec.js';
+import { emitEvent } from '../util/events.js';
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
 
 /** STORE kinds. */
@@ -154,7 +156,7 @@ export class RpcServer {
   private enter(stage: RpcStage): void {
     this.stats.entered[stage]++;
     // The simulator's fault triggers (`crash:2@rpc-compute`) match these events.
-    this.port.event(`rpc-${stage}`, this.stats.entered[stage]);
+    emitEvent(this.port, encodeRpcEvent({ name: 'rpc-stage', stage, entered: this.stats.entered[stage] }));
   }
 
   handle(m: RpcMessage): void {
@@ -388,7 +390,7 @@ export class RpcServer {
    */
   private completed(c: ServerCall): void {
     this.stats.completed++;
-    this.port.event('rpc-done', c.id.call, `${c.id.client}:${c.id.call}:${c.idempotent ? 1 : 0}`);
+    emitEvent(this.port, encodeRpcEvent({ name: 'rpc-done', client: c.id.client, call: c.id.call, idempotent: c.idempotent }));
   }
 
   private beginResult(c: ServerCall): void {

@@ -1,0 +1,92 @@
+/**
+ * The run's summary (`mcdsm sim --json`, docs/SIMULATOR.md "Output") from the scheduler's slots
+ * and links, the interpreted events (interpret.ts) and the fault records (fault-steps.ts).
+ */
+import type { FaultSteps } from './fault-steps.js';
+import { round3, type RunFigures } from './interpret.js';
+import type { BoardSummary, LinkSummary, SimConfig, SimSummary } from './sim-types.js';
+import type { Slot } from './slot.js';
+import type { WireDirection, WireStats } from './wire.js';
+
+export function boardSummaries(slots: readonly Slot[], now: number): BoardSummary[] {
+  return slots.map((s) => ({
+    node: s.node,
+    rank: s.rank,
+    engine: s.engine,
+    state: s.hungUntil > now ? 'hung' : s.state,
+    framesIn: s.framesIn,
+    framesOut: s.framesOut,
+    bytesIn: s.bytesIn,
+    bytesOut: s.bytesOut,
+    heapBytes: s.heapBytes,
+    heapPeakBytes: s.heapPeakBytes,
+    hostMs: Math.round(s.hostMs),
+    compute: s.compute,
+    cpuMs: round3(s.cpuMs),
+    steps: s.steps,
+    boots: s.boots,
+    ...(s.haltReason !== undefined ? { haltReason: s.haltReason } : {}),
+    ...(s.lastEvent !== undefined ? { lastEvent: s.lastEvent } : {}),
+  }));
+}
+
+export function linkSummaries(cfg: SimConfig, dirs: readonly [WireDirection, WireDirection][]): LinkSummary[] {
+  return cfg.topology.edges.map((e, i) => {
+    const [ab, ba] = dirs[i]!;
+    const sum = (k: keyof WireStats) => ab.stats[k] + ba.stats[k];
+    return {
+      a: e.a,
+      b: e.b,
+      kind: e.model.kind === 'uart' ? `uart:${e.model.baud}` : e.model.kind,
+      frames: sum('frames'),
+      bytes: sum('bytes'),
+      lost: sum('lost'),
+      corrupted: sum('corrupted'),
+      predictedMs: round3(sum('busyMs')),
+    };
+  });
+}
+
+/** Everything the summary is made of, as the scheduler holds it at the end of the run. */
+export interface RunState {
+  cfg: SimConfig;
+  slots: readonly Slot[];
+  dirs: readonly [WireDirection, WireDirection][];
+  figures: RunFigures;
+  steps: FaultSteps;
+  stopReason: string;
+  traceDigest: string;
+  events: number;
+  now: number;
+  wallMs: number;
+  watchdogFired: { board: number; atMs: number }[];
+  paced: boolean;
+}
+
+export function buildSummary(r: RunState): SimSummary {
+  const stepFailure = r.stopReason === 'done' ? r.steps.failure(r.cfg.allowUnfiredFaults === true) : null;
+  const links = linkSummaries(r.cfg, r.dirs);
+  const results: Record<number, unknown> = {};
+  for (const [rank, v] of [...r.figures.results.entries()].sort((a, b) => a[0] - b[0])) results[rank] = v;
+  return {
+    ok: r.stopReason === 'done' && stepFailure === null,
+    reason: stepFailure ?? r.stopReason,
+    app: { name: r.cfg.app, result: r.figures.results.get(0) ?? null, results },
+    traceDigest: r.traceDigest,
+    boards: boardSummaries(r.slots, r.now),
+    links,
+    faults: r.steps.sorted(),
+    recoveries: r.figures.recoverySummaries(),
+    checkpoints: r.figures.checkpointSummary(),
+    wire: { frames: links.reduce((a, l) => a + l.frames, 0), bytes: links.reduce((a, l) => a + l.bytes, 0) },
+    events: r.events,
+    virtualMs: round3(r.now),
+    wallMs: r.wallMs,
+    seed: r.cfg.seed,
+    cpuNsPerUnit: r.cfg.cpuNsPerUnit ?? 0,
+    rpc: r.figures.rpcSummary(),
+    watchdog: { limit: r.cfg.watchdog?.label ?? 'off', units: r.cfg.watchdog?.units ?? 0, fired: r.watchdogFired },
+    clock: r.paced && r.slots.some((s) => s.isReal) ? 'wall' : 'virtual',
+    realBoards: r.slots.filter((s) => s.isReal).map((s) => s.node),
+  };
+}

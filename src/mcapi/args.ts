@@ -138,4 +138,13 @@ export class Args {
     }
     return req;
   }
+
+  /** undefined and 0xffffffff (the C value of MCAPI_TIMEOUT_INFINITE) mean Infinity. */
+  static timeout(t: number | undefined, field = 'timeoutMs'): number {
+    if (t === undefined || t === 0xffffffff) return Infinity;
+    if (typeof t !== 'number' || !(t >= 0)) {
+      throw new McapiError(Status.MCAPI_ERR_PARAMETER, `${field} must be a number >= 0 or Infinity`);
+    }
+    return t;
+  }
 }

@@ -2,7 +2,7 @@
  * Endpoint attributes (mcapi_endpoint_get_attribute / set_attribute) of a local endpoint, and
  * the ones derived from its channel (TYPE, STATUS, NUM_SEND_BUFFERS). docs/MCAPI.md lists the
  * attributes, their access and their values; attribute numbers not kept here are refused as
- * MCAPI names them (attrNumberError).
+ * MCAPI names them (EndpointAttributes.numberError).
  */
 import { BufferType, EndpointAttr, EndpointStatus, EndpointType, MemoryType } from './constants.js';
 import type { McapiLimits } from './limits.js';
@@ -11,19 +11,19 @@ import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { ChanDir, ChanKind } from './wire.js';
 
-/** Attribute numbers at and above this are vendor ranges (MCAPI_MAX_NUM_ENDP_ATTRS_MCA). */
-export const MCA_ATTR_RANGE = 64;
-
-/** MCAPI_ERR_ATTR_NUM for a number that is no attribute, NOTSUPPORTED for one we do not keep. */
-export function attrNumberError(attr: unknown, defined: number): McapiError {
-  if (typeof attr !== 'number' || !Number.isInteger(attr) || attr < 0 || (attr >= defined && attr < MCA_ATTR_RANGE)) {
-    return new McapiError(Status.MCAPI_ERR_ATTR_NUM, `${String(attr)} is not an attribute number`);
-  }
-  return new McapiError(Status.MCAPI_ERR_ATTR_NOTSUPPORTED, `attribute ${String(attr)} is not supported`);
-}
-
 /** The attributes of a local endpoint (static: one name in the board bundle, as McapiCodec). */
 export class EndpointAttributes {
+  /** Attribute numbers at and above this are vendor ranges (MCAPI_MAX_NUM_ENDP_ATTRS_MCA). */
+  static readonly MCA_ATTR_RANGE = 64;
+
+  /** MCAPI_ERR_ATTR_NUM for a number that is no attribute, NOTSUPPORTED for one we do not keep. */
+  static numberError(attr: unknown, defined: number): McapiError {
+    if (typeof attr !== 'number' || !Number.isInteger(attr) || attr < 0 || (attr >= defined && attr < EndpointAttributes.MCA_ATTR_RANGE)) {
+      return new McapiError(Status.MCAPI_ERR_ATTR_NUM, `${String(attr)} is not an attribute number`);
+    }
+    return new McapiError(Status.MCAPI_ERR_ATTR_NOTSUPPORTED, `attribute ${String(attr)} is not supported`);
+  }
+
   /** EndpointAttr.TYPE: a message endpoint unless connected to a channel. */
   private static type(st: EndpointState): number {
     const chan = st.chan;
@@ -65,7 +65,7 @@ export class EndpointAttributes {
       case EndpointAttr.NUM_RECV_BUFFERS: return st.recvBuffers;
       case EndpointAttr.STATUS: return EndpointAttributes.status(st);
       case EndpointAttr.TIMEOUT: return st.timeoutMs;
-      default: throw attrNumberError(attr, EndpointAttr.TIMEOUT + 1);
+      default: throw EndpointAttributes.numberError(attr, EndpointAttr.TIMEOUT + 1);
     }
   }
 
@@ -87,7 +87,7 @@ export class EndpointAttributes {
       case EndpointAttr.TIMEOUT:
         break;
       default:
-        throw attrNumberError(attr, EndpointAttr.TIMEOUT + 1);
+        throw EndpointAttributes.numberError(attr, EndpointAttr.TIMEOUT + 1);
     }
     if (typeof value !== 'number') throw new McapiError(Status.MCAPI_ERR_ATTR_SIZE, `attribute ${String(attr)} takes a number`);
     if (st.chan !== null || st.connecting !== null) {

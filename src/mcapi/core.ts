@@ -14,7 +14,7 @@ import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
-import { CLOSED_SCOPE, RequestTable } from './request.js';
+import { RequestTable } from './request.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -50,16 +50,6 @@ export interface McapiCounters {
   handlerErrors: number;
 }
 
-export function newCounters(): McapiCounters {
-  return {
-    framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
-    msgSent: 0, msgDelivered: 0, msgReceived: 0, msgRejected: 0, msgRetransmits: 0,
-    respFrames: 0, piggybacked: 0,
-    pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0,
-    malformed: 0, dropped: 0, txRefused: 0, handlerErrors: 0,
-  };
-}
-
 interface OutFrame {
   frame: Omit<NetFrame, 'src' | 'epoch'>;
   data: boolean;
@@ -67,22 +57,23 @@ interface OutFrame {
   epoch: number;
 }
 
-/** undefined and 0xffffffff (the C value of MCAPI_TIMEOUT_INFINITE) mean Infinity. */
-export function normTimeout(t: number | undefined, field = 'timeoutMs'): number {
-  if (t === undefined || t === 0xffffffff) return Infinity;
-  if (typeof t !== 'number' || !(t >= 0)) {
-    throw new McapiError(Status.MCAPI_ERR_PARAMETER, `${field} must be a number >= 0 or Infinity`);
-  }
-  return t;
-}
-
 export class Core {
+  static newCounters(): McapiCounters {
+    return {
+      framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
+      msgSent: 0, msgDelivered: 0, msgReceived: 0, msgRejected: 0, msgRetransmits: 0,
+      respFrames: 0, piggybacked: 0,
+      pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0,
+      malformed: 0, dropped: 0, txRefused: 0, handlerErrors: 0,
+    };
+  }
+
   readonly net: Net;
   readonly clock: Clock;
   readonly limits: McapiLimits;
   readonly requests: RequestTable;
   readonly endpoints = new Map<number, EndpointState>();
-  readonly counters: McapiCounters = newCounters();
+  readonly counters: McapiCounters = Core.newCounters();
   domain = -1;
   node = -1;
   initialized = false;
@@ -163,7 +154,7 @@ export class Core {
 
   checkInit(): void {
     if (!this.initialized) throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'mcapi node is not initialized');
-    if (this.requests.scope === CLOSED_SCOPE) {
+    if (this.requests.scope === RequestTable.CLOSED_SCOPE) {
       throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'this run was superseded by a rollback: its MCAPI objects are gone');
     }
   }

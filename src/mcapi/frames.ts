@@ -22,11 +22,11 @@ export class MalformedFrame extends Error {
   override get name(): string {
     return 'MalformedFrame';
   }
-}
 
-/** Throws MalformedFrame saying `what` unless `ok`. */
-export function wellFormed(ok: boolean, what: string): asserts ok {
-  if (!ok) throw new MalformedFrame(what);
+  /** Throws MalformedFrame saying `what` unless `ok`. */
+  static check(ok: boolean, what: string): asserts ok {
+    if (!ok) throw new MalformedFrame(what);
+  }
 }
 
 // ------------------------------------------------------------------ connect handshake
@@ -93,17 +93,17 @@ export interface NodeAttrReplyMsg {
 /** The codecs, as static methods: one name in a board bundle (see the header). */
 export class McapiCodec {
   private static chanKind(b: number | undefined): ChanKindCode {
-    wellFormed(b === ChanKind.PKT || b === ChanKind.SCL, 'mcapi: unknown channel kind');
+    MalformedFrame.check(b === ChanKind.PKT || b === ChanKind.SCL, 'mcapi: unknown channel kind');
     return b;
   }
 
   private static chanDir(b: number | undefined): ChanDirCode {
-    wellFormed(b === ChanDir.SEND || b === ChanDir.RECV, 'mcapi: unknown channel side');
+    MalformedFrame.check(b === ChanDir.SEND || b === ChanDir.RECV, 'mcapi: unknown channel side');
     return b;
   }
 
   private static status(b: number | undefined): StatusCode {
-    wellFormed(b !== undefined && isStatusCode(b), 'mcapi: unknown status code');
+    MalformedFrame.check(b !== undefined && isStatusCode(b), 'mcapi: unknown status code');
     return b;
   }
 
@@ -117,7 +117,7 @@ export class McapiCodec {
   }
 
   static decodeConnect(p: Uint8Array): ConnectMsg {
-    wellFormed(p.length === 8, 'mcapi: CONNECT of the wrong length');
+    MalformedFrame.check(p.length === 8, 'mcapi: CONNECT of the wrong length');
     return { kind: McapiCodec.chanKind(p[0]), recvNode: p[1]!, recvPort: readU16(p, 2), token: readU32(p, 4) };
   }
 
@@ -132,7 +132,7 @@ export class McapiCodec {
   }
 
   static decodeConnectRecv(p: Uint8Array): ConnectRecvMsg {
-    wellFormed(p.length === 11, 'mcapi: CONNECT_RECV of the wrong length');
+    MalformedFrame.check(p.length === 11, 'mcapi: CONNECT_RECV of the wrong length');
     return { kind: McapiCodec.chanKind(p[0]), connector: p[1]!, token: readU32(p, 2), maxPayload: readU32(p, 6), priority: p[10]! };
   }
 
@@ -145,7 +145,7 @@ export class McapiCodec {
   }
 
   static decodeConnectReply(p: Uint8Array): ConnectReplyMsg {
-    wellFormed(p.length === 6, 'mcapi: CONNECT_REPLY of the wrong length');
+    MalformedFrame.check(p.length === 6, 'mcapi: CONNECT_REPLY of the wrong length');
     return { status: McapiCodec.status(p[0]), connector: p[1]!, token: readU32(p, 2) };
   }
 
@@ -157,7 +157,7 @@ export class McapiCodec {
   }
 
   static decodeConnectResult(p: Uint8Array): ConnectResultMsg {
-    wellFormed(p.length === 5, 'mcapi: CONNECT_RESULT of the wrong length');
+    MalformedFrame.check(p.length === 5, 'mcapi: CONNECT_RESULT of the wrong length');
     return { token: readU32(p, 0), status: McapiCodec.status(p[4]) };
   }
 
@@ -171,11 +171,11 @@ export class McapiCodec {
   }
 
   static decodeOpen(p: Uint8Array): OpenMsg {
-    wellFormed(p.length === 5, 'mcapi: OPEN of the wrong length');
+    MalformedFrame.check(p.length === 5, 'mcapi: OPEN of the wrong length');
     const kind = McapiCodec.chanKind(p[0]);
     const dir = McapiCodec.chanDir(p[1]);
     const open = p[2]!;
-    wellFormed(open <= 1, 'mcapi: OPEN with a bad open flag');
+    MalformedFrame.check(open <= 1, 'mcapi: OPEN with a bad open flag');
     return { kind, dir, open: open === 1, credits: readU16(p, 3) };
   }
 
@@ -187,7 +187,7 @@ export class McapiCodec {
   }
 
   static decodeClose(p: Uint8Array): CloseMsg {
-    wellFormed(p.length === 2, 'mcapi: CLOSE of the wrong length');
+    MalformedFrame.check(p.length === 2, 'mcapi: CLOSE of the wrong length');
     return { kind: McapiCodec.chanKind(p[0]), dir: McapiCodec.chanDir(p[1]) };
   }
 
@@ -199,7 +199,7 @@ export class McapiCodec {
   }
 
   static decodeCredit(p: Uint8Array): number {
-    wellFormed(p.length === 2, 'mcapi: CREDIT of the wrong length');
+    MalformedFrame.check(p.length === 2, 'mcapi: CREDIT of the wrong length');
     return readU16(p, 0);
   }
 
@@ -218,13 +218,13 @@ export class McapiCodec {
 
   /** The token of EP_GET or EP_GET_CANCEL. */
   static decodeToken(p: Uint8Array): number {
-    wellFormed(p.length === 4, 'mcapi: lookup frame of the wrong length');
+    MalformedFrame.check(p.length === 4, 'mcapi: lookup frame of the wrong length');
     return readU32(p, 0);
   }
 
   /** The token and the byte after it (EP_GET_REPLY, NODE_ATTR_GET). */
   static decodeTokenByte(p: Uint8Array): TokenByteMsg {
-    wellFormed(p.length === 5, 'mcapi: token frame of the wrong length');
+    MalformedFrame.check(p.length === 5, 'mcapi: token frame of the wrong length');
     return { token: readU32(p, 0), byte: p[4]! };
   }
 
@@ -237,7 +237,7 @@ export class McapiCodec {
   }
 
   static decodeNodeAttrReply(p: Uint8Array): NodeAttrReplyMsg {
-    wellFormed(p.length === 9, 'mcapi: NODE_ATTR_REPLY of the wrong length');
+    MalformedFrame.check(p.length === 9, 'mcapi: NODE_ATTR_REPLY of the wrong length');
     return { token: readU32(p, 0), status: McapiCodec.status(p[4]), value: readU32(p, 5) };
   }
 }

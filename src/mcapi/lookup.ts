@@ -8,10 +8,10 @@
  */
 import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
-import { attrNumberError } from './attributes.js';
+import { EndpointAttributes } from './attributes.js';
 import { NodeAttr } from './constants.js';
 import type { Core } from './core.js';
-import { McapiCodec, wellFormed } from './frames.js';
+import { MalformedFrame, McapiCodec } from './frames.js';
 import { Endpoint } from './handles.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
@@ -123,7 +123,7 @@ export class LookupEngine {
   onGetReply(f: NetFrame): void {
     const core = this.core;
     const m = McapiCodec.decodeTokenByte(f.payload);
-    wellFormed(m.byte === GetResult.FOUND, 'mcapi: EP_GET_REPLY with an unknown result');
+    MalformedFrame.check(m.byte === GetResult.FOUND, 'mcapi: EP_GET_REPLY with an unknown result');
     const l = this.lookups.get(m.token);
     if (l === undefined || l.node !== f.src || l.port !== f.srcPort) {
       core.counters.dropped++;
@@ -175,7 +175,7 @@ export class LookupEngine {
   /** The attribute `attr` of node `n` (checked by args.nodeArg). */
   nodeAttributeI(n: number, attr: number): Request<number> {
     const core = this.core;
-    if (attr !== NodeAttr.TYPE) throw attrNumberError(attr, 1);
+    if (attr !== NodeAttr.TYPE) throw EndpointAttributes.numberError(attr, 1);
     const req = core.requests.alloc<number>('node-attribute');
     if (n === core.node) {
       core.requests.succeed(req, this.nodeType, 4);
@@ -199,7 +199,7 @@ export class LookupEngine {
   onAttrGet(f: NetFrame): void {
     const m = McapiCodec.decodeTokenByte(f.payload);
     const ok = m.byte === NodeAttr.TYPE;
-    const q = McapiCodec.encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : attrNumberError(m.byte, 1).status, ok ? this.nodeType : 0);
+    const q = McapiCodec.encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : EndpointAttributes.numberError(m.byte, 1).status, ok ? this.nodeType : 0);
     this.core.tx(McapiFrame.NODE_ATTR_REPLY, f.src, 0, 0, q);
   }
 

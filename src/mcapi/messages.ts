@@ -27,14 +27,14 @@
  * msg-responses.ts  response batching (ACK ranges, piggybacking)
  */
 import type { Core } from './core.js';
-import { Peers } from './msg-peer.js';
+import type { Peer } from './msg-peer.js';
 import { MessageReceiver } from './msg-receiver.js';
 import { Responses } from './msg-responses.js';
 import { MessageSender } from './msg-sender.js';
 import type { EndpointState } from './state.js';
 
 export class MessageEngine {
-  private readonly peers = new Peers();
+  private readonly peers = new Map<number, Peer>();
   private readonly responses: Responses;
   /** The facade calls the two halves directly (one call less per message on XS). */
   readonly sender: MessageSender;
@@ -47,7 +47,7 @@ export class MessageEngine {
   }
 
   reset(): void {
-    this.peers.byNode.clear();
+    this.peers.clear();
     this.responses.reset();
     this.receiver.blockedTotal = 0;
   }
@@ -64,7 +64,7 @@ export class MessageEngine {
   /** An endpoint is going away: its queue, waiters, outgoing messages and ordering lists with it. */
   endpointDeleted(st: EndpointState): void {
     this.receiver.dropQueue(st);
-    for (const peer of this.peers.byNode.values()) {
+    for (const peer of this.peers.values()) {
       this.receiver.dropBlocked(peer, st.port);
       this.sender.dropFrom(peer, st);
     }

@@ -5,19 +5,16 @@
  */
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
-import { Status } from './status.js';
-import type { StatusCode } from './status.js';
-import { Nack } from './wire.js';
 
-/** OutMsg.state: transmitted, awaiting its response. */
-export const INFLIGHT = 0;
-/** OutMsg.state: refused by a full receiver; resent on RESUME (wait policy). */
-export const REJECTED = 1;
-/** OutMsg.state: not transmitted yet (window full, outbox full, or earlier messages to the node waiting). */
-export const QUEUED = 2;
-
-/** Response bytes batched per peer before a MSG_RESP frame is forced out. */
-export const RESP_MAX = 252;
+/** OutMsg.state values. */
+export const OutState = {
+  /** Transmitted, awaiting its response. */
+  INFLIGHT: 0,
+  /** Refused by a full receiver; resent on RESUME (wait policy). */
+  REJECTED: 1,
+  /** Not transmitted yet (window full, outbox full, or earlier messages to the node waiting). */
+  QUEUED: 2,
+} as const;
 
 export interface OutMsg {
   req: Request<number>;
@@ -48,6 +45,8 @@ export interface Blocked {
 
 /** Everything kept about one other node (or this one, for messages to itself). */
 export class Peer {
+  /** Response bytes batched per peer before a MSG_RESP frame is forced out. */
+  static readonly RESP_MAX = 252;
   readonly node: number;
   nextSeq = 0;
   /** Transmitted messages awaiting their outcome, by sequence number, in sending order. */
@@ -60,7 +59,7 @@ export class Peer {
   readonly resendPorts = new Set<number>();
   retryTimer = -1;
   readonly blocked = new Map<number, Blocked>();
-  readonly resp = new Uint8Array(RESP_MAX);
+  readonly resp = new Uint8Array(Peer.RESP_MAX);
   respLen = 0;
   /** Offset of the last entry when it is an ACK range that may still grow; -1 otherwise. */
   lastAck = -1;
@@ -70,39 +69,14 @@ export class Peer {
   constructor(node: number) {
     this.node = node;
   }
-}
 
-/** The peers by node id, made on first use. */
-export class Peers {
-  readonly byNode = new Map<number, Peer>();
-
-  of(node: number): Peer {
-    let p = this.byNode.get(node);
+  /** The peer for `node` in `peers`, made on first use. */
+  static of(peers: Map<number, Peer>, node: number): Peer {
+    let p = peers.get(node);
     if (p === undefined) {
       p = new Peer(node);
-      this.byNode.set(node, p);
+      peers.set(node, p);
     }
     return p;
-  }
-}
-
-export function nackStatus(reason: number): StatusCode {
-  switch (reason) {
-    case Nack.NO_ENDPOINT: return Status.MCAPI_ERR_ENDP_INVALID;
-    case Nack.CHAN_CONNECTED: return Status.MCAPI_ERR_CHAN_CONNECTED;
-    case Nack.SIZE: return Status.MCAPI_ERR_MSG_SIZE;
-    case Nack.PRIORITY: return Status.MCAPI_ERR_PRIORITY;
-    default: return Status.MCAPI_ERR_MEM_LIMIT;
-  }
-}
-
-export function nackWhy(reason: number): string {
-  switch (reason) {
-    case Nack.NO_ENDPOINT: return 'no such endpoint on the receiving node';
-    case Nack.CHAN_CONNECTED: return 'receive endpoint is connected to a channel';
-    case Nack.SIZE: return "message exceeds the receive endpoint's MAX_PAYLOAD_SIZE";
-    case Nack.OVERFLOW: return 'the receiver remembers too many refused messages from this node';
-    case Nack.PRIORITY: return 'priority not supported by the receiving node';
-    default: return `refused (reason ${String(reason)})`;
   }
 }

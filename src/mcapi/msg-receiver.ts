@@ -8,8 +8,8 @@ import { assert } from '../util/assert.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
-import { MalformedFrame, wellFormed } from './frames.js';
-import type { Peer, Peers } from './msg-peer.js';
+import { MalformedFrame } from './frames.js';
+import { Peer } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
 import type { Request } from './request.js';
@@ -23,7 +23,7 @@ export class MessageReceiver {
 
   constructor(
     private readonly core: Core,
-    private readonly peers: Peers,
+    private readonly peers: Map<number, Peer>,
     private readonly responses: Responses,
     private readonly sender: MessageSender,
   ) {}
@@ -119,30 +119,30 @@ export class MessageReceiver {
     const core = this.core;
     const p = f.payload;
     const flags = p.length >= 2 ? p[0]! : MsgFlag.RESERVED;
-    // Inline rather than wellFormed(): this runs for every message.
+    // Inline rather than MalformedFrame.check(): this runs for every message.
     if ((flags & MsgFlag.RESERVED) !== 0) throw new MalformedFrame('mcapi: MSG too short or with the reserved flag');
     const seq = p[1]!;
     let off = 2;
     if ((flags & MsgFlag.ACK1) !== 0) {
-      wellFormed(p.length >= 3, 'mcapi: MSG without its ACK1 byte');
-      const peer = this.peers.byNode.get(f.src);
+      MalformedFrame.check(p.length >= 3, 'mcapi: MSG without its ACK1 byte');
+      const peer = this.peers.get(f.src);
       if (peer !== undefined) this.sender.acked(peer, p[2]!);
       off = 3;
     }
     if ((flags & MsgFlag.PIGGYBACK) !== 0) {
       const len = p[off];
-      wellFormed(len !== undefined && off + 1 + len <= p.length, 'mcapi: MSG piggyback section past its end');
+      MalformedFrame.check(len !== undefined && off + 1 + len <= p.length, 'mcapi: MSG piggyback section past its end');
       const end = off + 1 + len;
       this.sender.onResponses(f.src, p, off + 1, end);
       off = end;
     } else if ((flags & MsgFlag.ACK1) !== 0) {
-      const peer = this.peers.byNode.get(f.src);
+      const peer = this.peers.get(f.src);
       if (peer !== undefined) this.sender.pump(peer);
     }
-    const peer = this.peers.of(f.src);
+    const peer = Peer.of(this.peers, f.src);
     const port = f.dstPort;
     if ((flags & MsgFlag.WITHDRAW) !== 0) {
-      wellFormed(off === p.length, 'mcapi: MSG WITHDRAW with data');
+      MalformedFrame.check(off === p.length, 'mcapi: MSG WITHDRAW with data');
       this.withdrawn(peer, port, seq);
       return;
     }
@@ -259,7 +259,7 @@ export class MessageReceiver {
   resumeAll(): void {
     if (this.blockedTotal === 0) return;
     const ports = new Set<number>();
-    for (const peer of this.peers.byNode.values()) for (const [port, b] of peer.blocked) if (b.armed) ports.add(port);
+    for (const peer of this.peers.values()) for (const [port, b] of peer.blocked) if (b.armed) ports.add(port);
     for (const port of ports) {
       const st = this.core.endpoints.get(port);
       if (st !== undefined) this.maybeResume(st);
@@ -274,7 +274,7 @@ export class MessageReceiver {
     const room = st.recvWaiters.length > 0
       || (st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
     if (!room) return;
-    for (const peer of this.peers.byNode.values()) {
+    for (const peer of this.peers.values()) {
       const b = peer.blocked.get(st.port);
       if (b !== undefined && b.armed) {
         b.armed = false;

@@ -4,15 +4,18 @@
  * other way first (MessageSender.transmit). Consecutive ACKs merge into one range entry.
  */
 import type { Core } from './core.js';
-import { RESP_MAX } from './msg-peer.js';
-import type { Peer, Peers } from './msg-peer.js';
-import { McapiFrame, MsgLayout, Resp } from './wire.js';
+import { Peer } from './msg-peer.js';
+import { McapiFrame, Resp } from './wire.js';
 
 export class Responses {
+  /** Bytes of one response entry: ACK first count, NACK seq reason, RESUME port. */
+  static readonly ENTRY = 3;
+  /** Largest count of one ACK range entry. */
+  private static readonly ACK_RANGE_MAX = 255;
   /** Peers with responses batched. */
   private readonly pending = new Set<Peer>();
 
-  constructor(private readonly core: Core, private readonly peers: Peers) {}
+  constructor(private readonly core: Core, private readonly peers: Map<number, Peer>) {}
 
   reset(): void {
     this.pending.clear();
@@ -23,12 +26,12 @@ export class Responses {
     const r = peer.resp;
     if (kind === Resp.ACK && peer.lastAck >= 0) {
       const count = r[peer.lastAck + 2]!;
-      if (count < MsgLayout.ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
+      if (count < Responses.ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
         r[peer.lastAck + 2] = count + 1;
         return;
       }
     }
-    if (peer.respLen + MsgLayout.RESP_ENTRY > RESP_MAX) this.flushPeer(peer);
+    if (peer.respLen + Responses.ENTRY > Peer.RESP_MAX) this.flushPeer(peer);
     const o = peer.respLen;
     r[o] = kind;
     if (kind === Resp.RESUME) {
@@ -38,7 +41,7 @@ export class Responses {
       r[o + 1] = a;
       r[o + 2] = b;
     }
-    peer.respLen = o + MsgLayout.RESP_ENTRY;
+    peer.respLen = o + Responses.ENTRY;
     peer.lastAck = kind === Resp.ACK ? o : -1;
     if (!this.pending.has(peer)) {
       this.pending.add(peer);
@@ -63,7 +66,7 @@ export class Responses {
 
   /** Send the responses batched for `node` now (before a channel frame to it). */
   flushNode(node: number): void {
-    const peer = this.peers.byNode.get(node);
+    const peer = this.peers.get(node);
     if (peer !== undefined && peer.respLen > 0) this.flushPeer(peer);
   }
 

@@ -10,23 +10,32 @@ import type { NetFrame } from '../net/net.js';
 import { Args } from './args.js';
 import type { Core } from './core.js';
 import type { Endpoint } from './handles.js';
-import { INFLIGHT, QUEUED, REJECTED, nackStatus, nackWhy } from './msg-peer.js';
-import type { OutMsg, Peer, Peers } from './msg-peer.js';
-import type { Responses } from './msg-responses.js';
+import { OutState, Peer } from './msg-peer.js';
+import type { OutMsg } from './msg-peer.js';
+import { Responses } from './msg-responses.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
-import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, MsgLayout, McapiFrame, Nack, Resp } from './wire.js';
+import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
 
 export class MessageSender {
+  /** Bytes of a MSG frame's header before any ACK1 byte or piggybacked section: flags, seq. */
+  static readonly HEAD = 2;
+  /**
+   * Header bytes budgeted for a message that carries piggybacked responses: flags, seq and the
+   * length byte, with two to spare. Kept as it was: it decides which messages carry
+   * responses, and so what goes on the wire.
+   */
+  private static readonly PIGGY_HEAD_BUDGET = 5;
 
-  constructor(private readonly core: Core, private readonly peers: Peers, private readonly responses: Responses) {}
+
+  constructor(private readonly core: Core, private readonly peers: Map<number, Peer>, private readonly responses: Responses) {}
 
   /** Outgoing messages not yet acknowledged. */
   pending(): number {
     let n = 0;
-    for (const p of this.peers.byNode.values()) n += p.out.size + p.queue.length;
+    for (const p of this.peers.values()) n += p.out.size + p.queue.length;
     return n;
   }
 
@@ -49,10 +58,10 @@ export class MessageSender {
       }
     }
     const req = core.requests.alloc<number>('msg-send');
-    const peer = this.peers.of(to.node);
+    const peer = Peer.of(this.peers, to.node);
     const om: OutMsg = {
       req, from, toNode: to.node, toPort: to.port, prio, block: !from.failOnLimit,
-      data, seq: -1, state: QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
+      data, seq: -1, state: OutState.QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
     };
     req._cancel = () => this.abandon(om);
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
@@ -144,26 +153,26 @@ export class MessageSender {
     const core = this.core;
     const peer = om.peer;
     const n = om.data.length;
-    assert(om.state !== INFLIGHT, 'mcapi: a message in flight was transmitted again');
+    assert(om.state !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
     core.beforeData(om.toNode, true);
     let ack1 = -1;
     let piggy = 0;
     if (peer.respLen > 0) {
       if (!core.outboxEmpty()) {
         this.responses.flushPeer(peer);
-      } else if (peer.respLen === MsgLayout.RESP_ENTRY && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
+      } else if (peer.respLen === Responses.ENTRY && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
         ack1 = peer.resp[1]!;
-      } else if (MsgLayout.PIGGY_HEAD_BUDGET + peer.respLen + n <= core.limits.maxFramePayload) {
+      } else if (MessageSender.PIGGY_HEAD_BUDGET + peer.respLen + n <= core.limits.maxFramePayload) {
         piggy = peer.respLen;
       } else {
         this.responses.flushPeer(peer);
       }
     }
-    const head = MsgLayout.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
+    const head = MessageSender.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
     const p = new Uint8Array(head + n);
     p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
     p[1] = seq;
-    let off = MsgLayout.HEAD;
+    let off = MessageSender.HEAD;
     if (ack1 >= 0) p[off++] = ack1;
     if (piggy > 0) {
       p[off] = piggy;
@@ -171,7 +180,7 @@ export class MessageSender {
     }
     copyInto(p, head, om.data);
     if (!core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, true)) return false;
-    om.state = INFLIGHT;
+    om.state = OutState.INFLIGHT;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
       core.counters.piggybacked++;
@@ -185,7 +194,7 @@ export class MessageSender {
    * MCAPI_ERR_TRANSMISSION — its delivery cannot be confirmed — instead of waiting forever.
    */
   unreachable(node: number): void {
-    const peer = this.peers.byNode.get(node);
+    const peer = this.peers.get(node);
     if (peer === undefined) return;
     const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
     for (const om of [...peer.queue, ...peer.out.values()]) {
@@ -210,7 +219,7 @@ export class MessageSender {
 
   private forget(om: OutMsg): void {
     const peer = om.peer;
-    if (om.state === QUEUED) {
+    if (om.state === OutState.QUEUED) {
       const i = peer.queue.indexOf(om);
       if (i >= 0) peer.queue.splice(i, 1);
     } else if (peer.out.get(om.seq) === om) {
@@ -228,8 +237,8 @@ export class MessageSender {
   private expire(om: OutMsg): void {
     om.timer = -1;
     om.expired = true;
-    if (om.state === INFLIGHT) return;
-    if (om.state === REJECTED && om.block) this.withdraw(om);
+    if (om.state === OutState.INFLIGHT) return;
+    if (om.state === OutState.REJECTED && om.block) this.withdraw(om);
     this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
   }
 
@@ -244,20 +253,20 @@ export class MessageSender {
     // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
     // it), or to a board that is gone: nothing there to withdraw from.
     const withdraw = om.block && om.epoch === this.core.net.epoch;
-    if (om.state === INFLIGHT) {
+    if (om.state === OutState.INFLIGHT) {
       om.zombie = true;
       if (withdraw) this.withdraw(om);
       this.core.clearTimer(om.timer);
       om.timer = -1;
       return;
     }
-    if (om.state === REJECTED && withdraw) this.withdraw(om);
+    if (om.state === OutState.REJECTED && withdraw) this.withdraw(om);
     this.forget(om);
     this.pump(peer);
   }
 
   private withdraw(om: OutMsg): void {
-    const p = new Uint8Array(MsgLayout.HEAD);
+    const p = new Uint8Array(MessageSender.HEAD);
     p[0] = MsgFlag.WITHDRAW | om.prio;
     p[1] = om.seq;
     this.core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, false);
@@ -274,9 +283,9 @@ export class MessageSender {
    * stand (they were well-formed and already acted upon).
    */
   onResponses(node: number, p: Uint8Array, start: number, end: number): void {
-    const peer = this.peers.byNode.get(node);
+    const peer = this.peers.get(node);
     let off = start;
-    while (off + MsgLayout.RESP_ENTRY <= end) {
+    while (off + Responses.ENTRY <= end) {
       // off + 2 < end <= p.length: the three bytes exist.
       const t = p[off];
       const a = p[off + 1]!;
@@ -285,19 +294,19 @@ export class MessageSender {
         if (peer !== undefined) for (let i = 0; i < b; i++) this.acked(peer, (a + i) & 0xff);
       } else if (t === Resp.NACK) {
         const om = peer === undefined ? undefined : peer.out.get(a);
-        if (om !== undefined && om.state === INFLIGHT) {
+        if (om !== undefined && om.state === OutState.INFLIGHT) {
           if (om.zombie) this.forget(om);
           else this.nacked(om, b);
-        } else if (om !== undefined && om.state === REJECTED && b === Nack.NO_ENDPOINT) {
+        } else if (om !== undefined && om.state === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
           // A refused message whose endpoint was deleted while it waited for room.
-          this.finish(om, nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
+          this.finish(om, MessageSender.nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
         }
       } else if (t === Resp.RESUME) {
         if (peer !== undefined) this.resume(peer, (a << 8) | b);
       } else {
         break;
       }
-      off += MsgLayout.RESP_ENTRY;
+      off += Responses.ENTRY;
     }
     if (off !== end) this.core.counters.malformed++;
     if (peer !== undefined) this.pump(peer);
@@ -306,7 +315,7 @@ export class MessageSender {
   /** Message `seq` to `peer` was queued by the receiver. */
   acked(peer: Peer, seq: number): void {
     const om = peer.out.get(seq);
-    if (om === undefined || om.state !== INFLIGHT) return;
+    if (om === undefined || om.state !== OutState.INFLIGHT) return;
     if (om.zombie) this.forget(om);
     else this.finish(om, Status.MCAPI_SUCCESS);
   }
@@ -320,23 +329,44 @@ export class MessageSender {
         this.withdraw(om);
         this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
       } else {
-        om.state = REJECTED;
+        om.state = OutState.REJECTED;
       }
       return;
     }
-    this.finish(om, nackStatus(reason), nackWhy(reason));
+    this.finish(om, MessageSender.nackStatus(reason), MessageSender.nackWhy(reason));
   }
 
   /** The receiver has room on `port`: resend what it refused there, oldest first. */
   private resume(peer: Peer, port: number): void {
     for (const om of peer.out.values()) {
-      if (om.toPort !== port || om.state !== REJECTED || om.zombie) continue;
+      if (om.toPort !== port || om.state !== OutState.REJECTED || om.zombie) continue;
       if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
         peer.resendPorts.add(port);
         this.retryLater(peer);
         return;
       }
       this.core.counters.msgRetransmits++;
+    }
+  }
+
+  private static nackStatus(reason: number): StatusCode {
+    switch (reason) {
+      case Nack.NO_ENDPOINT: return Status.MCAPI_ERR_ENDP_INVALID;
+      case Nack.CHAN_CONNECTED: return Status.MCAPI_ERR_CHAN_CONNECTED;
+      case Nack.SIZE: return Status.MCAPI_ERR_MSG_SIZE;
+      case Nack.PRIORITY: return Status.MCAPI_ERR_PRIORITY;
+      default: return Status.MCAPI_ERR_MEM_LIMIT;
+    }
+  }
+
+  private static nackWhy(reason: number): string {
+    switch (reason) {
+      case Nack.NO_ENDPOINT: return 'no such endpoint on the receiving node';
+      case Nack.CHAN_CONNECTED: return 'receive endpoint is connected to a channel';
+      case Nack.SIZE: return "message exceeds the receive endpoint's MAX_PAYLOAD_SIZE";
+      case Nack.OVERFLOW: return 'the receiver remembers too many refused messages from this node';
+      case Nack.PRIORITY: return 'priority not supported by the receiving node';
+      default: return `refused (reason ${String(reason)})`;
     }
   }
 }

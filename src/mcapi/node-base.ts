@@ -12,21 +12,25 @@ import { Args } from './args.js';
 import { EndpointAttributes } from './attributes.js';
 import { ChannelEngine } from './channels.js';
 import { MCAPI_VERSION, NodeAttr, NodeType, PORT_ANY } from './constants.js';
-import { Core, normTimeout } from './core.js';
+import { Core } from './core.js';
 import { Endpoint } from './handles.js';
 import { resolveLimits } from './limits.js';
 import type { McapiLimits } from './limits.js';
 import { LookupEngine } from './lookup.js';
 import { MessageEngine } from './messages.js';
-import { IMPLEMENTATION_VERSION, NodeAttributes, ORGANIZATION_ID } from './node-info.js';
+import { NodeAttributes } from './node-info.js';
 import type { McapiInfo, McapiStats } from './node-info.js';
 import type { Request } from './request.js';
-import { McapiScope, SCOPE_IDS } from './scope.js';
+import { McapiScope } from './scope.js';
 import { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { McapiFrame } from './wire.js';
 
 export class McapiNodeBase {
+  /** mcapi_info_t's organization id: 'mc'. */
+  private static readonly ORGANIZATION_ID = 0x6d63;
+  /** mcapi_info_t's implementation version. */
+  private static readonly IMPLEMENTATION_VERSION = 1000;
   readonly limits: Readonly<McapiLimits>;
   protected readonly core: Core;
   protected readonly msg: MessageEngine;
@@ -102,8 +106,8 @@ export class McapiNodeBase {
     this.portCursor = this.limits.firstDynamicPort;
     return {
       mcapiVersion: MCAPI_VERSION,
-      organizationId: ORGANIZATION_ID,
-      implementationVersion: IMPLEMENTATION_VERSION,
+      organizationId: McapiNodeBase.ORGANIZATION_ID,
+      implementationVersion: McapiNodeBase.IMPLEMENTATION_VERSION,
       numberOfDomains: 1,
       numberOfNodes: core.net.nodes().length,
       numberOfPorts: this.limits.maxPort,
@@ -153,7 +157,7 @@ export class McapiNodeBase {
    * view fail with MCAPI_ERR_NODE_NOTINIT. The board's node and other scopes are untouched.
    */
   openScope(): McapiScope<this> {
-    this.scopeCount = (this.scopeCount + 1) % SCOPE_IDS || 1;
+    this.scopeCount = (this.scopeCount + 1) % McapiScope.IDS || 1;
     return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why));
   }
 
@@ -245,7 +249,7 @@ export class McapiNodeBase {
 
   /** mcapi_endpoint_get: waits until the endpoint exists, up to `timeoutMs` (MCAPI_TIMEOUT). */
   async getEndpoint(domain: number, node: number, port: number, timeoutMs: number = Infinity): Promise<Endpoint> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     return this.core.waitFor(this.getEndpointI(domain, node, port), t, true);
   }
 
@@ -314,7 +318,7 @@ export class McapiNodeBase {
     try {
       this.core.checkInit();
       Args.request(this.core, req);
-      return this.core.waitFor(req, normTimeout(timeoutMs), false);
+      return this.core.waitFor(req, Args.timeout(timeoutMs), false);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -330,7 +334,7 @@ export class McapiNodeBase {
     core.checkInit();
     if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
     for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
-    return core.waitAny(reqs, normTimeout(timeoutMs));
+    return core.waitAny(reqs, Args.timeout(timeoutMs));
   }
 
   /**

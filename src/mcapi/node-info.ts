@@ -2,7 +2,7 @@
  * What McapiNode reports about itself: mcapi_info_t, the node attributes given to initialize,
  * and the stats (counters and the depth of every bounded structure).
  */
-import { attrNumberError } from './attributes.js';
+import { EndpointAttributes } from './attributes.js';
 import { NodeAttr, NodeType } from './constants.js';
 import type { McapiCounters } from './core.js';
 import { McapiError, Status } from './status.js';
@@ -16,11 +16,6 @@ export interface McapiInfo {
   numberOfNodes: number;
   numberOfPorts: number;
 }
-
-/** mcapi_info_t's organization id: 'mc'. */
-export const ORGANIZATION_ID = 0x6d63;
-/** mcapi_info_t's implementation version. */
-export const IMPLEMENTATION_VERSION = 1000;
 
 /** Counters and the current depth of every bounded structure. */
 export interface McapiStats extends McapiCounters {
@@ -45,13 +40,13 @@ export class NodeAttributes {
 
   /** mcapi_node_set_attribute. */
   set(attr: number, value: number): void {
-    if (attr !== NodeAttr.TYPE) throw attrNumberError(attr, 1);
+    if (attr !== NodeAttr.TYPE) throw EndpointAttributes.numberError(attr, 1);
     if (value !== NodeType.REGULAR) throw new McapiError(Status.MCAPI_ERR_ATTR_VALUE, 'the only node type is NodeType.REGULAR');
     this.type = value;
   }
 
   get(attr: number): number {
-    if (attr !== NodeAttr.TYPE) throw attrNumberError(attr, 1);
+    if (attr !== NodeAttr.TYPE) throw EndpointAttributes.numberError(attr, 1);
     return this.type;
   }
 }

@@ -13,7 +13,6 @@
  * EndpointState for endpoint handles, Channel for channel handles, Uint8Array buffers.
  */
 import { Args } from './args.js';
-import { normTimeout } from './core.js';
 import type {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
 } from './handles.js';
@@ -98,7 +97,7 @@ export class McapiNode extends McapiNodeBase {
   }
 
   async pktConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     await this.core.waitFor(this.connectI(ChanKind.PKT, sendEp, recvEp), t, true);
   }
 
@@ -113,12 +112,12 @@ export class McapiNode extends McapiNodeBase {
   }
 
   async pktSendOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<PacketSendHandle> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     return this.core.waitFor(this.pktSendOpenI(ep), t, true);
   }
 
   async pktRecvOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<PacketRecvHandle> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     return this.core.waitFor(this.pktRecvOpenI(ep), t, true);
   }
 
@@ -204,7 +203,7 @@ export class McapiNode extends McapiNodeBase {
   }
 
   async sclConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     await this.core.waitFor(this.connectI(ChanKind.SCL, sendEp, recvEp), t, true);
   }
 
@@ -219,12 +218,12 @@ export class McapiNode extends McapiNodeBase {
   }
 
   async sclSendOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<ScalarSendHandle> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     return this.core.waitFor(this.sclSendOpenI(ep), t, true);
   }
 
   async sclRecvOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<ScalarRecvHandle> {
-    const t = normTimeout(timeoutMs);
+    const t = Args.timeout(timeoutMs);
     return this.core.waitFor(this.sclRecvOpenI(ep), t, true);
   }
 

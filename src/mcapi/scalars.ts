@@ -9,7 +9,7 @@ import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import type { Credits } from './credits.js';
-import { wellFormed } from './frames.js';
+import { MalformedFrame } from './frames.js';
 import type { Request } from './request.js';
 import type { Channel, RxWait, ScalarRing, ScalarValue } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -51,11 +51,11 @@ export class Scalars {
     let count = 0;
     while (off < p.length) {
       const w = p[off]!;
-      wellFormed((w === 1 || w === 2 || w === 4 || w === 8) && off + 1 + w <= p.length, 'mcapi: bad scalar width or length');
+      MalformedFrame.check((w === 1 || w === 2 || w === 4 || w === 8) && off + 1 + w <= p.length, 'mcapi: bad scalar width or length');
       off += 1 + w;
       count++;
     }
-    wellFormed(count > 0 && chan.sclCount + count <= chan.granted, 'mcapi: scalars beyond the credits granted');
+    MalformedFrame.check(count > 0 && chan.sclCount + count <= chan.granted, 'mcapi: scalars beyond the credits granted');
     const cap = chan.granted;
     const r = this.ring(chan);
     off = 0;

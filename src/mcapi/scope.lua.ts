@@ -5,9 +5,9 @@
  */
 import type { RequestTable } from './request.js';
 
-export const SCOPE_IDS = 0x7fffffff;
-
 export class McapiScope<N extends object> {
+  /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
+  static readonly IDS = 0x7fffffff;
   readonly mcapi: N;
   private closedV = false;
 

@@ -10,15 +10,13 @@
  * allocate their request synchronously, before their first await, so they are stamped too.
  * Generic in the node's type so this file needs no import of node.ts (which imports it).
  */
-import type { RequestTable } from './request.js';
-import { CLOSED_SCOPE } from './request.js';
-
-/** Scope ids wrap below this (0 is the board's own, CLOSED_SCOPE marks a closed view). */
-export const SCOPE_IDS = 0x7fffffff;
+import { RequestTable } from './request.js';
 
 type Method = (...args: unknown[]) => unknown;
 
 export class McapiScope<N extends object> {
+  /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
+  static readonly IDS = 0x7fffffff;
   /** The node as this scope's owner sees it: the same API, scoped. */
   readonly mcapi: N;
   private closedV = false;
@@ -59,7 +57,7 @@ export class McapiScope<N extends object> {
   private call(fn: Method, node: N, args: unknown[]): unknown {
     const requests = this.table.requests;
     const prev = requests.scope;
-    requests.scope = this.closedV ? CLOSED_SCOPE : this.id;
+    requests.scope = this.closedV ? RequestTable.CLOSED_SCOPE : this.id;
     try {
       return fn.apply(node, args);
     } finally {

@@ -48,22 +48,6 @@ export const MsgFlag = {
   RESERVED: 0x80,
 } as const;
 
-/** Byte sizes in MSG frames and response sections. */
-export const MsgLayout = {
-  /** Header before any ACK1 byte or piggybacked section: flags, seq. */
-  HEAD: 2,
-  /**
-   * Header bytes budgeted for a message that carries piggybacked responses: flags, seq and the
-   * length byte, with two to spare. Kept as it was: it decides which messages carry
-   * responses, and so what goes on the wire.
-   */
-  PIGGY_HEAD_BUDGET: 5,
-  /** One response entry: ACK first count, NACK seq reason, RESUME port. */
-  RESP_ENTRY: 3,
-  /** Largest count of one ACK range entry. */
-  ACK_RANGE_MAX: 255,
-} as const;
-
 /** Messages a sender may have outstanding per destination node (sequence numbers are 8-bit). */
 export const MSG_WINDOW = 128;
 /**

@@ -26,16 +26,17 @@ export class Crc32 {
   private readonly t7: Int32Array;
   /** Word reads are little-endian only on a little-endian machine; otherwise bytes one by one. */
   private readonly sliced: boolean;
-  /** The target's native CRC-32 (Hal.bytes), which gives the same value; the tables stay the fallback. */
+  /** The target's native CRC-32 (Hal.bytes), which gives the same value; without it, the tables. */
   private readonly native: NativeBytes['crc32'];
 
   constructor(slices: CrcSlices = 8, native?: NativeBytes) {
     this.native = native?.crc32;
     if (slices !== 1 && slices !== 8) throw new RangeError(`Crc32 slices must be 1 or 8, got ${String(slices)}`);
     const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-    const n = slices === 8 && little ? 8 : 1;
+    // With a native CRC-32 the tables would never be read: none are built (8 KiB of a board's heap).
+    const n = this.native !== undefined ? 0 : slices === 8 && little ? 8 : 1;
     const all = new Int32Array(256 * n);
-    for (let i = 0; i < 256; i++) {
+    for (let i = 0; i < Math.min(256, all.length); i++) {
       let c = i;
       // The reflected polynomial 0xedb88320.
       for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;

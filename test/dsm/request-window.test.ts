@@ -1,7 +1,7 @@
 import test from 'ava';
 import { RequestWindow, type Outgoing } from '../../src/dsm/request-window.js';
 import { InvariantError } from '../../src/util/assert.js';
-import { VirtualClock } from './memnet.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 
 function rig(window = 2, timeoutMs = 100) {
   const clock = new VirtualClock();

@@ -65,7 +65,7 @@ export class HopLink {
   /**
    * Link sequence numbers (lseq, lack) are 8 bits: per-slot state is indexed by them, and
    * distances are taken mod LSEQ_SPACE (written `& 0xff`). A static, not a module constant:
-   * the simulator's XS bundle pays a stack slot per module-level binding (docs/PERFORMANCE.md).
+   * the XS board bundle (one iife) pays a stack slot per module-level binding (docs/MCAPI.md §6).
    */
   static readonly LSEQ_SPACE = 256;
 

@@ -10,6 +10,8 @@ import { resolve } from 'node:path';
 
 const pluginsFile = resolve('dist/host-sim/apps/plugins.js');
 const { boardApps, typescriptSources } = existsSync(pluginsFile) ? await import(pluginsFile) : {};
+const frameFile = resolve('dist/host-sim/apps/xs-frame.js');
+const { xsBundleFrame } = existsSync(frameFile) ? await import(frameFile) : {};
 
 /** An unresolved import in a board bundle is a build error, not a warning. */
 function strictWarnings(warning, warn) {
@@ -21,10 +23,10 @@ function strictWarnings(warning, warn) {
 
 const configs = [];
 
-if (boardApps && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
+if (boardApps && xsBundleFrame && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
   configs.push({
     input: 'dist/hal/xsnap/main.js',
-    plugins: [boardApps({ registry: resolve('dist/examples/registry.js') })],
+    plugins: [boardApps({ registry: resolve('dist/examples/registry.js') }), xsBundleFrame()],
     onwarn: strictWarnings,
     output: { file: 'dist/bundles/board.xs.js', format: 'iife', strict: true, sourcemap: false },
   });

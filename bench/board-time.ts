@@ -33,6 +33,8 @@ export interface BoardTime {
   simHalUnits: number;
   /** Bytes on every link inside the windows. */
   bytes: number;
+  /** Frames on every link inside the windows (both directions). */
+  frames: number;
 }
 
 class WindowBoard implements SimBoard {
@@ -82,7 +84,8 @@ export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
   let open = false;
   let openedAt = 0;
   let bytesAt = 0;
-  const r = { windows: 0, count: 0, ms: 0, units: 0, nativeUnits: 0, simHalUnits: 0, bytes: 0 };
+  let framesAt = 0;
+  const r = { windows: 0, count: 0, ms: 0, units: 0, nativeUnits: 0, simHalUnits: 0, bytes: 0, frames: 0 };
   const factory: BoardFactory = async (engine, node) => {
     const made = await base(engine, node);
     // Board time is metered on simulated boards; a real one has no meter to read.
@@ -95,6 +98,7 @@ export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
   };
   let sim: Simulator | null = null;
   const wire = (): number => (sim === null ? 0 : sim.linkSummaries().reduce((a, l) => a + l.bytes, 0));
+  const wireFrames = (): number => (sim === null ? 0 : sim.linkSummaries().reduce((a, l) => a + l.frames, 0));
   const own = o.observer;
   const cfg = runConfig({ ...o, cpu: String(o.nsPerUnit) });
   sim = new Simulator(cfg, factory, {
@@ -106,12 +110,14 @@ export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
         open = true;
         openedAt = sim.virtualNow();
         bytesAt = wire();
+        framesAt = wireFrames();
       } else if (name === 'bench-end' && open) {
         open = false;
         r.windows++;
         r.count = value;
         r.ms += sim.virtualNow() - openedAt;
         r.bytes += wire() - bytesAt;
+        r.frames += wireFrames() - framesAt;
       }
     },
   });

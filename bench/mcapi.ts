@@ -13,6 +13,11 @@
  *  - wire limit: the payload with minimal framing (UART: CRC-32, COBS, delimiter; udp: the
  *    datagram) each way at the link's rate, plus the link model's latency each way.
  * The simulator's own work inside the boards (simHalUnits) is left out of both sides.
+ *  - MAC cost (the domain key, docs/PROTOCOL.md §13), a printed line: the udp msg24 run once
+ *    more with a `domainKey`; XS units per frame on the wire (signed by its sender, verified by
+ *    its receiver) with and without the key, and the bytes the key adds per frame (on udp the
+ *    frames are not encoded, so the byte difference is the tag alone). Not in the JSON, whose
+ *    fields are the issue's (#12); `benchMac` returns the figures.
  *
  * JSON: {uart:{msg24,pkt4k},udp:{msg24,pkt4k},nsPerUnit,simHalUnits}; each figure
  * {ratio, wireRatio, units, rawUnits}: ratio = our round trip / raw round trip and
@@ -31,6 +36,18 @@ export interface McapiFigure {
   rawUnits: number;
 }
 
+/** What the domain key's MAC costs per frame (24-byte messages on udp, 150 ns/unit). */
+export interface MacCost {
+  link: string;
+  /** XS units per frame on the wire, both ends, without a key / with one. */
+  unitsPerFrame: number;
+  keyedUnitsPerFrame: number;
+  /** The difference: signing at the sender and verifying at the receiver, per frame. */
+  macUnitsPerFrame: number;
+  /** Bytes the key adds to a frame on the wire. */
+  bytesPerFrame: number;
+}
+
 export interface McapiBenchResult {
   uart: { msg24: McapiFigure; pkt4k: McapiFigure };
   udp: { msg24: McapiFigure; pkt4k: McapiFigure };
@@ -47,6 +64,8 @@ export interface McapiBenchOptions {
 }
 
 export const BENCH_LINKS = { uart: 'uart:921600', udp: 'udp' } as const;
+/** Any 128-bit key will do: the MAC's cost does not depend on its value. */
+const BENCH_DOMAIN_KEY = '000102030405060708090a0b0c0d0e0f';
 const CRC_BYTES = 4;
 
 /** Bytes of `payload` on the link with the least framing a correct program needs. */
@@ -65,7 +84,7 @@ const kilo = (u: number): string => `${round(u / 1000, 1)}k`;
 async function figure(
   linkName: keyof typeof BENCH_LINKS, what: 'msg24' | 'pkt4k', o: Required<Pick<McapiBenchOptions, 'count'>> & McapiBenchOptions,
   log: (l: string) => void,
-): Promise<{ fig: McapiFigure; simHal: number }> {
+): Promise<{ fig: McapiFigure; simHal: number; ours: BoardTime }> {
   const link = BENCH_LINKS[linkName];
   const size = what === 'msg24' ? 24 : 4096;
   const args = ['--size', String(size), '--count', String(o.count)];
@@ -104,21 +123,63 @@ async function figure(
       rawUnits: Math.round(per(r, r.units)),
     },
     simHal: per(m, m.simHalUnits) + per(r, r.simHalUnits),
+    ours: m,
   };
+}
+
+/** The msg24 run on udp at 150 ns/unit, with or without a domain key. */
+function msg24Udp(o: McapiBenchOptions & { count: number }, key: boolean): Promise<BoardTime> {
+  return boardTime({
+    boards: '2', engine: 'xs', topology: 'line', link: BENCH_LINKS.udp, ram: '8M', nsPerUnit: NS_PER_UNIT[0],
+    ...(key ? { domainKey: BENCH_DOMAIN_KEY } : {}),
+    ...(o.nativeBytes !== undefined ? { nativeBytes: o.nativeBytes } : {}),
+    app: 'mcapi-bench', appArgs: ['--mode', 'rtt', '--size', '24', '--count', String(o.count)],
+  });
+}
+
+/** What the domain key's MAC costs per frame: the msg24 run on udp without and with a key. */
+export async function benchMac(opts: McapiBenchOptions = {}): Promise<MacCost> {
+  const o = { ...opts, count: opts.count ?? 40 };
+  return macCost(await msg24Udp(o, false), o, opts.log ?? (() => {}));
+}
+
+/** The udp msg24 run of `plain` (150 ns/unit) again with a domain key: the MAC's cost per frame. */
+async function macCost(plain: BoardTime, o: McapiBenchOptions & { count: number }, log: (l: string) => void): Promise<MacCost> {
+  const link = BENCH_LINKS.udp;
+  const keyed = await msg24Udp(o, true);
+  const perFrame = (b: BoardTime, v: number): number => (b.frames > 0 ? v / b.frames : 0);
+  const unitsPerFrame = Math.round(perFrame(plain, plain.units));
+  const keyedUnitsPerFrame = Math.round(perFrame(keyed, keyed.units));
+  const mac: MacCost = {
+    link,
+    unitsPerFrame,
+    keyedUnitsPerFrame,
+    macUnitsPerFrame: keyedUnitsPerFrame - unitsPerFrame,
+    bytesPerFrame: round(perFrame(keyed, keyed.bytes) - perFrame(plain, plain.bytes), 2),
+  };
+  log(
+    `MAC (domain key) on msg24 over ${link}: ${mac.keyedUnitsPerFrame} XS units per frame with the key against ${mac.unitsPerFrame} without ` +
+      `(${mac.macUnitsPerFrame} for signing and verifying; ${round(keyed.frames / keyed.count, 1)} frames per round trip), +${mac.bytesPerFrame} B per frame on the wire`,
+  );
+  return mac;
 }
 
 export async function benchMcapi(opts: McapiBenchOptions = {}): Promise<McapiBenchResult> {
   const o = { ...opts, count: opts.count ?? 40 };
   const log = opts.log ?? (() => {});
   let simHal = 0;
+  let udpMsg24: BoardTime | null = null;
   const run = async (l: keyof typeof BENCH_LINKS, w: 'msg24' | 'pkt4k'): Promise<McapiFigure> => {
     const f = await figure(l, w, o, log);
     simHal += f.simHal;
+    if (l === 'udp' && w === 'msg24') udpMsg24 = f.ours;
     return f.fig;
   };
   const uart = { msg24: await run('uart', 'msg24'), pkt4k: await run('uart', 'pkt4k') };
   const udp = { msg24: await run('udp', 'msg24'), pkt4k: await run('udp', 'pkt4k') };
   const simHalUnits = Math.round(simHal);
   log(`simulator-only work inside the boards, left out of every figure: ${simHalUnits} XS units per round trip summed over the 4 figures, both sides`);
+  if (udpMsg24 === null) throw new Error('bench mcapi: the udp msg24 run is missing');
+  await macCost(udpMsg24, o, log);
   return { uart, udp, nsPerUnit: [...NS_PER_UNIT], simHalUnits };
 }

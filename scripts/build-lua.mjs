@@ -5,10 +5,12 @@
 // build (tsconfig.lua.json: moduleSuffixes) — the Lua-only variants of word-at-a-time code.
 // hal/lua/prelude.lua (typed arrays, JSON, JS-ordered promise jobs, strict bit) goes next to
 // the modules; dist/lua/<target>/run.lua loads the prelude then an entry module.
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as ts from 'typescript';
 import * as tstl from 'typescript-to-lua';
+import { loopBindingsPlugin } from './lua-loop-bindings.mjs';
+import { objectOrderPlugin } from './lua-object-order.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const configPath = join(root, 'tsconfig.lua.json');
@@ -41,10 +43,40 @@ function describe(d) {
   return `${d.file.fileName.replace(`${root}/`, '')}(${line + 1},${character + 1}): ${text}`;
 }
 
+/** The NodeMCU entry module; nodemcuImage() stages it and everything it requires. */
+const NODEMCU_ENTRY = 'hal.nodemcu.main';
+
+/**
+ * dist/lua/<target>/nodemcu/: what goes on a NodeMCU board. lfs/ holds every module the NodeMCU
+ * entry requires (followed through the emitted require calls), the prelude and lualib, each as
+ * one flat file named for its module (`src.mcapi.core.lua`): NodeMCU's LFS names a module by its
+ * file name without folders, so `luac.cross -f -o lfs.img nodemcu/lfs/*.lua` gives an image
+ * whose names are what `require` asks for. init.lua (hal/nodemcu/init.lua) is uploaded as a
+ * file. Returns the module count.
+ */
+function nodemcuImage(outDir) {
+  const dir = join(outDir, 'nodemcu');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'lfs'), { recursive: true });
+  const seen = new Set(['prelude', 'lualib_bundle']);
+  const todo = [NODEMCU_ENTRY];
+  while (todo.length > 0) {
+    const name = todo.pop();
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const text = readFileSync(join(outDir, ...name.split('.')) + '.lua', 'utf8');
+    for (const m of text.matchAll(/require\("([^"]+)"\)/g)) if (!seen.has(m[1])) todo.push(m[1]);
+  }
+  for (const name of seen) copyFileSync(join(outDir, ...name.split('.')) + '.lua', join(dir, 'lfs', `${name}.lua`));
+  copyFileSync(join(root, 'hal', 'nodemcu', 'init.lua'), join(dir, 'init.lua'));
+  return seen.size;
+}
+
 export function buildLua(targets = ['5.3', '5.1']) {
   const parsed = tstl.parseConfigFileWithSystem(configPath);
   if (parsed.errors.length > 0) throw new Error(parsed.errors.map(describe).join('\n'));
-  const options = { ...parsed.options, luaPlugins: [{ plugin: resolvePlugin }] };
+  const plugins = [{ plugin: resolvePlugin }, { plugin: loopBindingsPlugin }, { plugin: objectOrderPlugin }];
+  const options = { ...parsed.options, luaPlugins: plugins };
   const program = ts.createProgram({ rootNames: parsed.fileNames, options });
   const pre = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (pre.length > 0) throw new Error(`TypeScript errors in the Lua build:\n${pre.map(describe).join('\n')}`);
@@ -55,7 +87,7 @@ export function buildLua(targets = ['5.3', '5.1']) {
     // The program's options object is what TSTL reads the target and output folder from.
     programOptions.luaTarget = target;
     programOptions.outDir = outDir;
-    programOptions.luaPlugins = [{ plugin: resolvePlugin }];
+    programOptions.luaPlugins = plugins;
     const result = new tstl.Transpiler().emit({
       program,
       writeFile(fileName, text, ...rest) {
@@ -68,6 +100,7 @@ export function buildLua(targets = ['5.3', '5.1']) {
     const errors = result.diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error && keep(d, target));
     if (errors.length > 0) throw new Error(`typescript-to-lua (${target}):\n${errors.map(describe).join('\n')}`);
     copyFileSync(join(root, 'hal', 'lua', 'prelude.lua'), join(outDir, 'prelude.lua'));
+    nodemcuImage(outDir);
     writeFileSync(
       join(outDir, 'run.lua'),
       [

@@ -38,6 +38,17 @@ const GET_SDK_HINT =
   `"Getting started" for Linux), or put ${SDK_TARBALL} in ../shared/toolchains/ beside this repository ` +
   `(or in $MCDSM_TOOLCHAINS), then run npm install again`;
 
+/**
+ * Write a file by replacing it (a new file renamed over the old), never in place: checkouts that
+ * share node_modules by hard links (git worktrees copied with cp -al) would otherwise all get
+ * this checkout's status, e.g. "no Moddable SDK" written by a worktree without ../shared.
+ */
+function replaceFile(path, text) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
 function toolchainsDir() {
   return process.env.MCDSM_TOOLCHAINS ? resolve(process.env.MCDSM_TOOLCHAINS) : resolve(root, '..', 'shared', 'toolchains');
 }
@@ -95,7 +106,7 @@ function sdkFromTarball() {
     rmSync(moddable, { recursive: true, force: true });
     renameSync(join(work, 'moddable'), moddable);
     rmSync(work, { recursive: true, force: true });
-    writeFileSync(unpacked, stampKey);
+    replaceFile(unpacked, stampKey);
   }
   say('Moddable SDK: building its host tools (once; 1-3 minutes on an idle 2-core machine)');
   const env = { ...process.env, MODDABLE: moddable, XS_DIR: join(moddable, 'xs'), BUILD_DIR: join(moddable, 'build') };
@@ -108,7 +119,7 @@ function sdkFromTarball() {
   why = run('make', [jobs, 'GOAL=release', '-f', 'tools.mk'], { cwd: makeDir, env });
   if (why !== null) return { reason: `building the Moddable host tools (tools.mk): ${why}` };
   if (!hasTools(moddable)) return { reason: `the Moddable tool build finished but ${toolsBin(moddable)} lacks mcconfig/xsc/xsl/xsid` };
-  writeFileSync(stamp, stampKey);
+  replaceFile(stamp, stampKey);
   say(`Moddable SDK built: ${moddable}`);
   return { moddable, source: 'tarball' };
 }
@@ -136,7 +147,7 @@ function buildLinHost(moddable) {
   const flags = (what) => (spawnSync('pkg-config', [what, 'glib-2.0'], { encoding: 'utf8' }).stdout ?? '').trim().split(/\s+/).filter(Boolean);
   const why = run('cc', ['-O2', '-Wall', '-DmxLinux=1', `-I${dirname(header)}`, ...flags('--cflags'), '-o', out, source, ...flags('--libs'), '-ldl']);
   if (why !== null) return { reason: `compiling ${source}: ${why}` };
-  writeFileSync(stamp, key);
+  replaceFile(stamp, key);
   say(`lin host compiled: ${out}`);
   return { linHost: out };
 }
@@ -154,7 +165,7 @@ export function ensureModdableSdk() {
         ? { ok: false, reason: host.reason }
         : { ok: true, moddable: sdk.moddable, binDir: toolsBin(sdk.moddable), linHost: host.linHost, source: sdk.source };
   }
-  writeFileSync(statusFile, JSON.stringify(status, null, 2) + '\n');
+  replaceFile(statusFile, JSON.stringify(status, null, 2) + '\n');
   if (!status.ok) say(`WARNING: no Moddable SDK, so no firmware builds and no Moddable tests: ${status.reason}`);
   return status;
 }

@@ -99,14 +99,17 @@ if (version !== null) {
 const STOCK_CREATION = /(xsCreation _creation = \{)[^}]*(\};)/;
 // The XS stack of a board: the same number of slots as the firmware's manifest gives a real
 // board (STACK_SLOTS in host-sim/firmware/creation.ts; test/moddable/config.test.ts checks they
-// agree), so a bundle that needs more stack fails in the simulator first.
+// agree), so a bundle that needs more stack fails in the simulator first. On top of it, the frame
+// of the one-script bundle (BUNDLE_FRAME_SLOTS in host-sim/firmware/creation.ts says why; the
+// same test keeps the two equal).
 const BOARD_STACK_SLOTS = 1024;
+const BUNDLE_FRAME_SLOTS = 1536;
 const SMALL_CREATION = `$1
 		1024 * 1024,		/* initialChunkSize */
 		1024 * 1024,		/* incrementalChunkSize */
 		32 * 1024,			/* initialHeapCount */
 		32 * 1024,			/* incrementalHeapCount */
-		${BOARD_STACK_SLOTS},				/* stackCount: the firmware's creation.stack */
+		${BOARD_STACK_SLOTS + BUNDLE_FRAME_SLOTS},			/* stackCount: the firmware's creation.stack + the bundle's frame */
 		4096,				/* initialKeyCount */
 		4096,				/* incrementalKeyCount */
 		1993,				/* nameModulo */

@@ -1,6 +1,6 @@
 /**
  * The apps in the Lua board build: the MCAPI ones (the DSM and fault tolerance do not run on
- * Lua boards, see docs/TARGETS.md). A function, like examples/registry.ts.
+ * Lua boards, see docs/LUA.md). A function, like examples/registry.ts.
  */
 import type { App, RawApp } from '../../src/app.js';
 import { pingpongApp } from '../../examples/pingpong/app.js';

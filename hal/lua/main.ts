@@ -14,23 +14,12 @@ import { BoardHost, errorText } from '../driven/board-host.js';
 import { decodeEvents, encodeActions } from '../driven/codec.js';
 import { bootBoard } from '../../src/board.js';
 import { luaApps } from './apps.js';
+import { bytesToString, stringToBytes } from './lua-bytes.js';
 
 /** Instructions per count-hook call: fine enough for per-message figures, cheap enough to leave on. */
 const UNIT_GRAIN = 100;
 
 declare const debug: { sethook(this: void, hook: () => void, mask: string, count: number): void };
-
-function toBytes(data: string, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = string.byte(data, i + 1);
-  return out;
-}
-
-function toText(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bytes.length; i++) parts.push(string.char(bytes[i]!));
-  return parts.join('');
-}
 
 function main(): void {
   const host = new BoardHost((hal, config) => bootBoard(hal, config, luaApps()));
@@ -54,14 +43,14 @@ function main(): void {
     const data = n > 0 ? io.read(n) ?? '' : '';
     units = 0;
     try {
-      host.apply(decodeEvents(toBytes(data, n)));
+      host.apply(decodeEvents(stringToBytes(data, n)));
     } catch (err) {
       host.fail(`bad event batch: ${errorText(err)}`);
     }
     // As xsnap-worker: promise jobs, then the end-of-turn timers, until neither is left.
     mcdsm_drain_jobs();
     while (host.settle()) mcdsm_drain_jobs();
-    const out = toText(encodeActions(host.takeActions()));
+    const out = bytesToString(encodeActions(host.takeActions()));
     const used = units;
     io.write(`${String(out.length)} ${String(heapBytes())} ${String(used)}\n`);
     io.write(out);

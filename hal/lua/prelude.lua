@@ -19,7 +19,7 @@ local unpack = unpack or table.unpack
 -- ---------------------------------------------------------------- bit (5.1)
 if LUA51 then
   if bit == nil then bit = require("bit") end
-  if os.getenv("MCDSM_STRICT_BIT") == "1" then
+  if os ~= nil and os.getenv ~= nil and os.getenv("MCDSM_STRICT_BIT") == "1" then
     local raw = bit
     local function check(name, v)
       if type(v) ~= "number" or v ~= floor(v) or v < -2147483648 or v > 2147483647 then
@@ -115,9 +115,10 @@ end
 
 -- ---------------------------------------------------------------- JSON
 -- JSON.stringify / JSON.parse for what the runtime exchanges (boot config, app results):
--- tables with keys 1..n are arrays, other tables objects. Lua tables keep no key order, so
--- object keys come out sorted (JavaScript keeps insertion order): readers must parse, not
--- compare text. An empty table is written as [].
+-- tables with keys 1..n are arrays, other tables objects. An object literal carries its shape
+-- (scripts/lua-object-order.mjs: source key order, null members), so it is written as JavaScript
+-- writes it; other tables (JSON.parse's, spreads) keep no key order: their keys come out sorted.
+-- An empty table without a shape is written as [].
 JSON = {}
 do
   local fmt, byte, char, sub = string.format, string.byte, string.char, string.sub
@@ -142,6 +143,31 @@ do
           if i > 0 then out[#out + 1] = "," end
           out[#out + 1] = '"' .. i .. '":' .. tostring(v[i])
         end
+        out[#out + 1] = "}"
+      elseif mt ~= nil and rawget(mt, "____order") ~= nil then
+        -- An object literal's shape (scripts/lua-object-order.mjs): JavaScript's key order and
+        -- its null members, then keys added later, sorted.
+        local order, nulls, listed, first = rawget(mt, "____order"), rawget(mt, "____nulls"), {}, true
+        local function member(k, x)
+          if x == nil and not (nulls ~= nil and nulls[k]) then return end
+          if type(x) == "function" then return end
+          if not first then out[#out + 1] = "," end
+          first = false
+          out[#out + 1] = quote(k) .. ":"
+          encode(x, out)
+        end
+        out[#out + 1] = "{"
+        for i = 1, #order do
+          local k = order[i]
+          listed[k] = true
+          member(k, rawget(v, k))
+        end
+        local extra = {}
+        for k in pairs(v) do
+          if type(k) == "string" and not listed[k] then extra[#extra + 1] = k end
+        end
+        table.sort(extra)
+        for i = 1, #extra do member(extra[i], rawget(v, extra[i])) end
         out[#out + 1] = "}"
       elseif n > 0 or next(v) == nil then
         out[#out + 1] = "["
@@ -216,7 +242,10 @@ do
     i = ws(s, i)
     local c = sub(s, i, i)
     if c == "{" then
-      local o = {}
+      -- An object keeps its shape (key order, null members) like an object literal: it is
+      -- written back as it was read, and Array.isArray says false even when it is empty.
+      local order, nulls = {}, {}
+      local o = setmetatable({}, { ____order = order, ____nulls = nulls })
       i = ws(s, i + 1)
       if sub(s, i, i) == "}" then return o, i + 1 end
       while true do
@@ -226,7 +255,9 @@ do
         k, i = str(s, i)
         i = ws(s, i)
         if sub(s, i, i) ~= ":" then fail(s, i, "expected ':'") end
+        if o[k] == nil and not nulls[k] then order[#order + 1] = k end
         o[k], i = value(s, i + 1)
+        if o[k] == nil then nulls[k] = true end
         i = ws(s, i)
         local d = sub(s, i, i)
         if d == "}" then return o, i + 1 end
@@ -500,6 +531,91 @@ end
 function mcdsm_pending_jobs() return jtail - jhead + 1 end
 
 local lualib = require("lualib_bundle")
+
+-- ---------------------------------------------------------------- Map and Set iteration as in JavaScript
+-- TSTL's Map and Set keep insertion order in a linked list, and their iterators step with
+-- nextKey[current] when asked for the next entry: deleting the entry a for-of loop is on ends
+-- the loop there (`for (const p of set) set.delete(p)` visited one element: MCAPI's flush of
+-- batched responses sent the first peer's and left the others for the next turn). JavaScript
+-- iterators survive deletions and see entries added while they run. Each entry gets an
+-- insertion serial; an iterator remembers the serial of the entry it returned and that entry's
+-- successor, and when the entry is gone resumes at the earliest live entry inserted after it.
+do
+  local Symbol = lualib.Symbol
+  local function orderedIteration(C, insertName, project)
+    local P = C.prototype
+    local rawInsert, rawDelete, rawClear = P[insertName], P.delete, P.clear
+    P[insertName] = function(self, k, v)
+      if not self:has(k) then
+        local n = (self.____serialNext or 0) + 1
+        self.____serialNext = n
+        local serial = self.____serial
+        if serial == nil then serial = {}; self.____serial = serial end
+        serial[k] = n
+      end
+      return rawInsert(self, k, v)
+    end
+    P.delete = function(self, k)
+      local ok = rawDelete(self, k)
+      if ok then self.____serial[k] = nil end
+      return ok
+    end
+    P.clear = function(self)
+      rawClear(self)
+      self.____serial = {}
+    end
+    local function iterator(self, shape)
+      local started, finished = false, false
+      local key, keySerial, succ, succSerial
+      local function advance()
+        if not started then
+          started = true
+          return self.firstKey
+        end
+        local serial = self.____serial or {}
+        if serial[key] == keySerial then return self.nextKey[key] end
+        if succ ~= nil and serial[succ] == succSerial then return succ end
+        -- Both gone: the earliest live entry inserted after `key`, found from the tail.
+        local k, found = self.lastKey, nil
+        while k ~= nil and serial[k] ~= nil and serial[k] > keySerial do
+          found = k
+          k = self.previousKey[k]
+        end
+        return found
+      end
+      return {
+        [Symbol.iterator] = function(it) return it end,
+        next = function()
+          if finished then return { done = true } end
+          local k = advance()
+          if k == nil or self.size == 0 then
+            finished = true
+            return { done = true }
+          end
+          local serial = self.____serial
+          key, keySerial = k, serial[k]
+          succ = self.nextKey[k]
+          succSerial = succ ~= nil and serial[succ] or nil
+          return { done = false, value = project(self, k, shape) }
+        end,
+      }
+    end
+    function P.keys(self) return iterator(self, "key") end
+    function P.values(self) return iterator(self, "value") end
+    function P.entries(self) return iterator(self, "entry") end
+  end
+  orderedIteration(lualib.Map, "set", function(self, k, shape)
+    if shape == "key" then return k end
+    if shape == "value" then return self.items[k] end
+    return { k, self.items[k] }
+  end)
+  lualib.Map.prototype[Symbol.iterator] = function(self) return self:entries() end
+  orderedIteration(lualib.Set, "add", function(_, k, shape)
+    if shape == "entry" then return { k, k } end
+    return k
+  end)
+  lualib.Set.prototype[Symbol.iterator] = function(self) return self:values() end
+end
 local New, InstanceOf, Class = lualib.__TS__New, lualib.__TS__InstanceOf, lualib.__TS__Class
 local ppcall = pcall
 
@@ -730,6 +846,93 @@ local function await(x)
   local v = coyield(x)
   if type(v) == "table" and v[AWAIT_ERROR] then error(v.e, 0) end
   return v
+end
+
+-- Object.keys / entries / values and object spreads follow an object's shape (its literal's key
+-- order, scripts/lua-object-order.mjs) as JavaScript follows insertion order; keys without one
+-- come after, sorted (pairs() order is a hash order, different on every Lua). So a console
+-- record prints its fields in the order XS prints them.
+do
+  local function orderedKeys(obj)
+    local keys, listed = {}, {}
+    local mt = getmetatable(obj)
+    local order = mt ~= nil and rawget(mt, "____order") or nil
+    if order ~= nil then
+      local nulls = rawget(mt, "____nulls")
+      for i = 1, #order do
+        local k = order[i]
+        if rawget(obj, k) ~= nil or (nulls ~= nil and nulls[k]) then keys[#keys + 1] = k end
+        listed[k] = true
+      end
+    end
+    local extra = {}
+    for k in pairs(obj) do
+      if not listed[k] then extra[#extra + 1] = k end
+    end
+    table.sort(extra, function(a, b)
+      local ta, tb = type(a), type(b)
+      if ta ~= tb then return ta == "number" end
+      return a < b
+    end)
+    for i = 1, #extra do keys[#keys + 1] = extra[i] end
+    return keys
+  end
+  mcdsm_ordered_keys = orderedKeys
+  lualib.__TS__ObjectKeys = function(obj)
+    local keys = orderedKeys(obj)
+    return keys
+  end
+  lualib.__TS__ObjectValues = function(obj)
+    local keys, out = orderedKeys(obj), {}
+    for i = 1, #keys do out[i] = obj[keys[i]] end
+    return out
+  end
+  lualib.__TS__ObjectEntries = function(obj)
+    local keys, out = orderedKeys(obj), {}
+    for i = 1, #keys do out[i] = { keys[i], obj[keys[i]] } end
+    return out
+  end
+  -- `{ a, ...b }` is ObjectAssign({ a }, b): the result's shape is the target's keys, then each
+  -- source's in its order (a fresh shape: literal shapes are shared by every object of a site).
+  lualib.__TS__ObjectAssign = function(target, ...)
+    local order, nulls, seen = {}, {}, {}
+    local function add(k, isNull)
+      if type(k) ~= "string" then return end
+      if not seen[k] then seen[k] = true; order[#order + 1] = k end
+      if isNull then nulls[k] = true end
+    end
+    local function shapeOf(o)
+      local mt = getmetatable(o)
+      local ns = mt ~= nil and rawget(mt, "____nulls") or nil
+      local ks = orderedKeys(o)
+      for i = 1, #ks do add(ks[i], ns ~= nil and ns[ks[i]] and rawget(o, ks[i]) == nil) end
+    end
+    local tmt = getmetatable(target)
+    local plain = tmt == nil or rawget(tmt, "____order") ~= nil
+    if plain then shapeOf(target) end
+    for i = 1, select("#", ...) do
+      local source = select(i, ...)
+      if type(source) == "table" then
+        for key in pairs(source) do target[key] = source[key] end
+        if plain then shapeOf(source) end
+      end
+    end
+    if plain then setmetatable(target, { ____order = order, ____nulls = nulls }) end
+    return target
+  end
+end
+
+-- Array.isArray: an object with a shape (object literals, JSON.parse's objects) or a typed array
+-- is not an array, as in JavaScript; TSTL's test takes an empty table for an array.
+do
+  local rawIsArray = lualib.__TS__ArrayIsArray
+  lualib.__TS__ArrayIsArray = function(v)
+    if type(v) == "table" then
+      local mt = getmetatable(v)
+      if mt ~= nil and (rawget(mt, "____order") ~= nil or rawget(mt, "____typed") ~= nil) then return false end
+    end
+    return rawIsArray(v)
+  end
 end
 
 lualib.__TS__Promise = Promise

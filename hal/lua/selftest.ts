@@ -6,6 +6,7 @@
  *       (byte strings as hex without spaces, `-` for none) -> `ok NAME` or `FAIL NAME: why`
  *   prng SEED COUNT       -> the first COUNT nextUint32() values, space-separated
  *   crc HEX               -> the CRC-32 of the bytes, decimal
+ *   semantics             -> the lines of semanticsProbe() (hal/lua/semantics-probe.ts)
  *   end                   -> stops
  */
 import { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
@@ -13,6 +14,7 @@ import { FLAG_NO_CRC, FrameCodec, emptyFrame } from '../../src/wire/frame.js';
 import type { FrameFields } from '../../src/wire/frame.js';
 import { Crc32 } from '../../src/wire/crc32.js';
 import { Prng } from '../../src/util/prng.js';
+import { semanticsProbe } from './semantics-probe.js';
 
 function hexToBytes(hex: string): Uint8Array {
   if (hex === '-') return new Uint8Array(0);
@@ -99,6 +101,8 @@ function main(): void {
       print(vals.join(' '));
     } else if (w[0] === 'crc') {
       print(String(crc.compute(hexToBytes(w[1]!))));
+    } else if (w[0] === 'semantics') {
+      for (const l of semanticsProbe()) print(l);
     } else {
       print(`FAIL unknown command ${w[0] ?? ''}`);
     }

@@ -2,7 +2,15 @@
  * A bounded transmit queue in front of an ECMA-419 serial port. The port's write() throws
  * ("output full") when handed more than its FIFO has room for, and onWritable(count) says
  * how much room there is; the queue only ever writes what fits, and the runtime never
- * blocks: a write that would push the queue past its limit is dropped and counted.
+ * blocks: a write that arrives while the queue already holds `limit` bytes or more is dropped
+ * and counted (the link layer resends what is not acknowledged).
+ *
+ * The limit is checked before a write, not after it: a write larger than the limit (a frame
+ * carrying a 4 KiB DSM page is ~4.3 KiB COBS-encoded, above the default 4096) is taken whole
+ * when the queue has room left. Checked after the write, such a frame was refused every time,
+ * however often the link layer resent it, and the link stalled until it was declared down
+ * (Laplace N=64 on two lin boards never finished). The queue holds at most
+ * limit - 1 + the largest write.
  */
 
 export interface TxSink {
@@ -34,10 +42,10 @@ export class TxQueue {
     this.counts = { queued: 0, sent: 0, droppedWrites: 0, droppedBytes: 0, limit };
   }
 
-  /** Queue a copy of `bytes`; false (and counted) when it does not fit under the limit. */
+  /** Queue a copy of `bytes`; false (and counted) when the queue is already at its limit. */
   push(bytes: Uint8Array): boolean {
     if (bytes.length === 0) return true;
-    if (this.counts.queued + bytes.length > this.counts.limit) {
+    if (this.counts.queued >= this.counts.limit) {
       this.counts.droppedWrites++;
       this.counts.droppedBytes += bytes.length;
       return false;

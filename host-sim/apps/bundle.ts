@@ -117,7 +117,7 @@ async function build(target: BundleTarget, app: ResolvedApp, entry: string, file
   switch (target) {
     case 'xs':
       input = join(DIST, 'hal', 'xsnap', 'main.js');
-      plugins = [appApi(APP_API_JS), ...common];
+      plugins = [appApi(APP_API_JS), ...common, (await import('./xs-frame.js')).xsBundleFrame()];
       break;
     case 'moddable':
       input = join(PACKAGE_ROOT, 'firmware', 'main.ts');

@@ -26,12 +26,6 @@ export interface LinImage {
 
 /** Baud the firmware sets on its ptys (a pty ignores it; the link model decides the wire's speed). */
 const PTY_BAUD = 921600;
-/**
- * Transmit queue of each link (bytes). The firmware's default is sized for an ESP32's RAM; a
- * write that does not fit is dropped, and a frame cut that way stalls a stream link until the
- * protocol's timeouts, so the simulator's boards (RAM to spare on the host) get more room.
- */
-const LINK_TX_LIMIT = 16 * 1024;
 /** How long a killed board gets to exit before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
@@ -90,7 +84,7 @@ export class ModdableBoard implements RealBoard {
     const logText = new Utf8Stream();
     const provision = {
       ...config,
-      links: config.links.map((l, i) => ({ device: this.links[i]!.device, baud: PTY_BAUD, mtu: l.mtu, txLimit: LINK_TX_LIMIT })),
+      links: config.links.map((l, i) => ({ device: this.links[i]!.device, baud: PTY_BAUD, mtu: l.mtu })),
       console: { device: this.console.device, baud: PTY_BAUD },
       traceEvents: true,
     };

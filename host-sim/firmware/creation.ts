@@ -9,6 +9,17 @@
 export const STACK_SLOTS = 1024;
 
 /**
+ * Extra stack of a simulated XS board for its bundle's frame. A real board loads each module on
+ * its own (module bindings live in the module's environment), but the simulator's board bundle
+ * is one classic script: rollup hoists every module-level name of src/ into the iife's single
+ * function frame, and XS keeps a stack slot per name for as long as the bundle runs. The
+ * board-sized xsnap engine (scripts/setup.mjs, kept equal by a test) gets STACK_SLOTS + this,
+ * and host-sim/apps/xs-frame.ts pads every XS bundle's frame to exactly this many names, so a
+ * simulated board has the firmware's stack left for calls whatever the bundle holds.
+ */
+export const BUNDLE_FRAME_SLOTS = 1536;
+
+/**
  * Chunk and slot heaps: the ESP32's SDK defaults (mcconfig's filterCreation: 32 KiB of chunks
  * growing by 1 KiB, 2048 slots growing by 64), so a lin board grows its heap the way a chip
  * would and the footprint figures mean the same thing.

@@ -12,25 +12,104 @@
  *   chip; lin's are 32); chunk bytes are taken as lin measures them (64-bit pointers inside
  *   chunks make this an upper bound for a chip).
  * - stack: the deepest XS stack seen ("Stack used"), in slots.
+ *
+ * What it is compared with: each heap separately against the ESP32's default creation as the
+ * SDK itself defines it (read from the SDK: the esp32 device manifest's `creation`, else
+ * manifest_base.json's, else mcconfig's own defaults), because the two heaps do not lend to each
+ * other: 2 000 spare slots do not hold a 40 KiB buffer. The stack against the stack our firmware
+ * is created with (creation.ts; the SDK's default 384 is too small to load the runtime), the
+ * archive against the issue's 400 KiB.
  */
 import { join } from 'node:path';
 import { buildFirmware } from './build.js';
 import type { FirmwareBuildResult } from './build.js';
-import { CHUNK_INITIAL, HEAP_INITIAL_SLOTS } from './creation.js';
+import { STACK_SLOTS } from './creation.js';
 import { findModdableSdk, packageRoot } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
 import { LinBoard, ptyPair } from '../moddable/lin-board.js';
 import type { PtyPair } from '../moddable/lin-board.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 /** Slot size of a 32-bit chip (ESP32) and of the 64-bit lin build. */
 const CHIP_SLOT_BYTES = 16;
 const LIN_SLOT_BYTES = 32;
-/** What the ESP32's default Moddable creation gives before growing: 32 KiB of chunks + 2048 slots of 16 B. */
-export const ESP32_DEFAULT_HEAP_BYTES = CHUNK_INITIAL + HEAP_INITIAL_SLOTS * CHIP_SLOT_BYTES;
 /** The issue's flash goal for the archive. */
 export const ARCHIVE_LIMIT_BYTES = 400 * 1024;
+
+/** The XS creation an ESP32 build gets when its manifests say nothing (what the SDK defines). */
+export interface Esp32Creation {
+  /** Initial chunk heap, bytes. */
+  chunkBytes: number;
+  /** Initial slot heap, slots. */
+  slots: number;
+  /** Stack, slots. */
+  stackSlots: number;
+  /** Where the figures were read. */
+  source: string;
+}
+
+interface ManifestCreation {
+  chunk?: { initial?: number };
+  heap?: { initial?: number };
+  stack?: number;
+}
+
+function manifestCreation(file: string): ManifestCreation {
+  if (!existsSync(file)) return {};
+  try {
+    return ((JSON.parse(readFileSync(file, 'utf8')) as { creation?: ManifestCreation }).creation ?? {});
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The ESP32's default creation, read from the SDK: `build/devices/esp32/manifest.json`, then
+ * `examples/manifest_base.json` (which every project includes), then the defaults mcconfig's
+ * filterCreation fills in (`creation.chunk.initial = 32768`, ...). Throws when the SDK has none
+ * of them, rather than comparing with a number nobody checked.
+ */
+export function esp32DefaultCreation(moddable: string): Esp32Creation {
+  const device = manifestCreation(join(moddable, 'build', 'devices', 'esp32', 'manifest.json'));
+  const base = manifestCreation(join(moddable, 'examples', 'manifest_base.json'));
+  const mcconfig = join(moddable, 'tools', 'mcconfig.js');
+  const text = existsSync(mcconfig) ? readFileSync(mcconfig, 'utf8') : '';
+  const fallback = (re: RegExp, what: string): number => {
+    const m = re.exec(text);
+    if (m === null) throw new Error(`cannot read the ESP32 default creation's ${what} from ${mcconfig}`);
+    return Number(m[1]);
+  };
+  return {
+    chunkBytes: device.chunk?.initial ?? base.chunk?.initial ?? fallback(/creation\.chunk\.initial = (\d+)/, 'chunk'),
+    slots: device.heap?.initial ?? base.heap?.initial ?? fallback(/creation\.heap\.initial = (\d+)/, 'heap'),
+    stackSlots: device.stack ?? base.stack ?? fallback(/creation\.stack \?\?= (\d+)/, 'stack'),
+    source: `${moddable}: build/devices/esp32/manifest.json, examples/manifest_base.json, tools/mcconfig.js`,
+  };
+}
+
+/** What each figure is compared with (bytes, slots), as printed in the JSON's `limits`. */
+export interface FootprintLimits {
+  /** The ESP32 default creation's chunk heap (bytes) and slot heap (slots); heapBytes their sum at 16 B a slot. */
+  chunkBytes: number;
+  slots: number;
+  heapBytes: number;
+  /** The stack our firmware is created with (creation.ts), slots; the SDK's default is esp32StackSlots. */
+  stackSlots: number;
+  esp32StackSlots: number;
+  archiveBytes: number;
+}
+
+export function footprintLimits(c: Esp32Creation): FootprintLimits {
+  return {
+    chunkBytes: c.chunkBytes,
+    slots: c.slots,
+    heapBytes: c.chunkBytes + c.slots * CHIP_SLOT_BYTES,
+    stackSlots: STACK_SLOTS,
+    esp32StackSlots: c.stackSlots,
+    archiveBytes: ARCHIVE_LIMIT_BYTES,
+  };
+}
 /** A run that has not produced every board's result by then is a failure. */
 const RUN_LIMIT_MS = 180_000;
 /** Samples come once a second; wait for two after the result so the last growth is in. */
@@ -52,13 +131,6 @@ export interface Scenario {
  * measured are memory, which these do not change).
  */
 const PATIENT_FT = { ft: { heartbeatMs: 500, timeoutMs: 20_000 } };
-/**
- * Transmit queue per link. With the HAL's default (4096 B) Laplace N=64 stalls on lin: bursts
- * overflow the queue, whole writes are dropped, and the runtime's stream links never recover
- * them (an open defect of the link layer, docs/TARGETS.md "Known limits"). 16 KiB carries it.
- */
-const LINK_TX_LIMIT = 16 * 1024;
-
 export const SCENARIOS: readonly Scenario[] = [
   { key: 'idle', app: 'idle', boards: 2, appArgs: ['--ms', '3000'], what: 'idle domain member (2 boards)' },
   { key: 'pingpong', app: 'pingpong', boards: 2, appArgs: [], what: 'pingpong (2 boards)' },
@@ -131,7 +203,7 @@ async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBuildResul
           linHost: sdk.linHost,
           mcSo: fw.mcSo as string,
           stateDir: join(dir, `state${i}`),
-          config: { node: i, rank: i, boards: s.boards, app: s.app, appArgs: s.appArgs, options: s.options ?? {}, links: (links[i] as string[]).map((device) => ({ device, txLimit: LINK_TX_LIMIT })), console: null },
+          config: { node: i, rank: i, boards: s.boards, app: s.app, appArgs: s.appArgs, options: s.options ?? {}, links: (links[i] as string[]).map((device) => ({ device })), console: null },
         }),
       );
     }
@@ -177,39 +249,74 @@ export async function measureFootprint(log: (line: string) => void): Promise<Sce
   return out;
 }
 
+/** One scenario's worst board against the limits. */
+export interface ScenarioFit {
+  slots: number;
+  chunkBytes: number;
+  heapBytes: number;
+  stackSlots: number;
+  fits: boolean;
+}
+
 export interface FootprintSummary {
   idleHeapBytes: number;
   laplaceHeapBytes: number;
   conformanceHeapBytes: number;
   stackSlots: number;
   archiveBytes: number;
+  /** Every scenario's slots and chunks within the ESP32 default creation, stacks within ours, archive within 400 KiB. */
   fitsEsp32: boolean;
+  /** What each figure was compared with. */
+  limits: FootprintLimits;
+  /** Per scenario (idle, pingpong, laplace, conformance): the worst board's figures and whether they fit. */
+  boards: Record<string, ScenarioFit>;
 }
 
-export function summarize(f: readonly ScenarioFootprint[]): FootprintSummary {
+export function scenarioFits(s: Pick<ScenarioFootprint, 'slots' | 'chunkBytes' | 'stackSlots'>, limits: FootprintLimits): boolean {
+  return s.slots <= limits.slots && s.chunkBytes <= limits.chunkBytes && s.stackSlots <= limits.stackSlots;
+}
+
+export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimits): FootprintSummary {
   const by = (k: Scenario['key']): ScenarioFootprint => {
     const s = f.find((x) => x.key === k);
     if (s === undefined) throw new Error(`no ${k} scenario`);
     return s;
   };
-  const heap = f.map((x) => x.heapBytes);
   const archiveBytes = Math.max(...f.map((x) => x.archiveBytes));
+  const boards: Record<string, ScenarioFit> = {};
+  for (const s of f) boards[s.key] = { slots: s.slots, chunkBytes: s.chunkBytes, heapBytes: s.heapBytes, stackSlots: s.stackSlots, fits: scenarioFits(s, limits) };
   return {
     idleHeapBytes: by('idle').heapBytes,
     laplaceHeapBytes: by('laplace').heapBytes,
     conformanceHeapBytes: by('conformance').heapBytes,
     stackSlots: Math.max(...f.map((x) => x.stackSlots)),
     archiveBytes,
-    fitsEsp32: Math.max(...heap) <= ESP32_DEFAULT_HEAP_BYTES && archiveBytes <= ARCHIVE_LIMIT_BYTES,
+    fitsEsp32: f.every((s) => scenarioFits(s, limits)) && archiveBytes <= limits.archiveBytes,
+    limits,
+    boards,
   };
+}
+
+function versus(value: number, limit: number, unit = ''): string {
+  return `${value}/${limit}${unit}${value > limit ? ' OVER' : ''}`;
 }
 
 /** `mcdsm bench footprint`: figures per scenario through `log`; the summary is the JSON last line. */
 export async function benchFootprint(o: { log: (line: string) => void }): Promise<FootprintSummary> {
+  const found = findModdableSdk();
+  if (!found.ok) throw new Error(found.reason);
+  const limits = footprintLimits(esp32DefaultCreation(found.sdk.moddable));
   const f = await measureFootprint((l) => process.stderr.write(`${l}\n`));
-  o.log(`footprint on the real Moddable runtime (lin, instrumented; slots at ${CHIP_SLOT_BYTES} B; ESP32 default creation ${ESP32_DEFAULT_HEAP_BYTES} B, archive goal ${ARCHIVE_LIMIT_BYTES} B)`);
+  o.log(
+    `footprint on the real Moddable runtime (lin, instrumented; slots at ${CHIP_SLOT_BYTES} B, chunks as lin measures them, an upper bound for a chip). ` +
+      `Limits: the SDK's ESP32 default creation, ${limits.slots} slots and ${limits.chunkBytes} B of chunks, each on its own; ` +
+      `stack ${limits.stackSlots} slots (our firmware's creation; the SDK default is ${limits.esp32StackSlots}); archive ${limits.archiveBytes} B`,
+  );
   for (const s of f) {
-    o.log(`  ${s.what.padEnd(44)} heap ${String(s.heapBytes).padStart(7)} B (${s.slots} slots + ${s.chunkBytes} B chunks), stack ${s.stackSlots} slots, esp32 archive ${s.archiveBytes} B, bundle ${s.bundleBytes} B`);
+    o.log(
+      `  ${s.what.padEnd(44)} slots ${versus(s.slots, limits.slots)}, chunks ${versus(s.chunkBytes, limits.chunkBytes, ' B')}, stack ${versus(s.stackSlots, limits.stackSlots)}` +
+        ` (heap ${s.heapBytes} B); esp32 archive ${versus(s.archiveBytes, limits.archiveBytes, ' B')}, bundle ${s.bundleBytes} B: ${scenarioFits(s, limits) ? 'fits' : 'does not fit'}`,
+    );
   }
-  return summarize(f);
+  return summarize(f, limits);
 }

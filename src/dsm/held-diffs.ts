@@ -13,15 +13,15 @@
  */
 import type { Clock } from '../hal.js';
 import { copyOf } from './bytes.js';
+import type { DiffMsg } from './messages.js';
 import type { SharedArrayState } from './shared-array.js';
 import type { DsmStats } from './types.js';
 
 export interface HeldDiff {
   from: number;
-  req: number;
   st: SharedArrayState;
-  /** The whole DIFF message (type byte included), a copy of what the transport delivered. */
-  bytes: Uint8Array;
+  /** The decoded DIFF over a copy of the whole message the transport delivered. */
+  msg: DiffMsg;
 }
 
 export class HeldDiffs {
@@ -42,10 +42,11 @@ export class HeldDiffs {
     return this.list.length;
   }
 
-  /** Keep `message` (copied) until `st` is no longer lent; false when `maxDeferred` are held already. */
-  hold(from: number, req: number, st: SharedArrayState, message: Uint8Array): boolean {
+  /** Keep `m` (its bytes copied) until `st` is no longer lent; false when `maxDeferred` are held already. */
+  hold(from: number, st: SharedArrayState, m: DiffMsg): boolean {
     if (this.list.length >= this.max) return false;
-    this.list.push({ from, req, st, bytes: copyOf(message) });
+    const message = m.bytes;
+    this.list.push({ from, st, msg: { ...m, bytes: copyOf(message) } });
     this.bytesNow += message.length;
     const f = this.figures;
     f.deferredMessages++;
@@ -63,7 +64,7 @@ export class HeldDiffs {
     const keep: HeldDiff[] = [];
     for (const h of this.list) (h.st.lends > 0 ? keep : ready).push(h);
     this.list = keep;
-    for (const h of ready) this.bytesNow -= h.bytes.length;
+    for (const h of ready) this.bytesNow -= h.msg.bytes.length;
     if (keep.length === 0) this.stopTimer();
     return ready;
   }
@@ -78,7 +79,7 @@ export class HeldDiffs {
   private keepalive(): void {
     this.timer = -1;
     if (this.list.length === 0) return;
-    for (const h of this.list) this.notify(h.from, h.req);
+    for (const h of this.list) this.notify(h.from, h.msg.req);
     this.timer = this.clock.setTimer(this.keepaliveMs, () => this.keepalive());
   }
 

@@ -5,8 +5,11 @@
  * the core routes to the transport or, for itself, to a local queue.
  */
 import type { Clock } from '../hal.js';
-import { Reader, Writer, copyMessage } from './codec.js';
-import { Msg, describeSpec, readSpec, writeNotices } from './messages.js';
+import { assert } from '../util/assert.js';
+import { Reader, copyMessage } from './codec.js';
+import { HEADER_ROOM } from './limits.js';
+import { describeSpec, readSpec } from './alloc-spec.js';
+import { Msg, encodeAllocAnswer, encodeBarrier, encodeBarrierFail, encodeLockGrant } from './messages.js';
 import { RangeList } from './range-list.js';
 
 export type Post = (to: number, bytes: Uint8Array) => void;
@@ -50,6 +53,7 @@ export class BarrierManager {
     if (round.got[from]) return false;
     round.got[from] = 1;
     round.n++;
+    assert(round.n <= this.size, 'barrier manager: more arrivals than boards');
     round.notices[from]!.addAll(notices);
     // The clock runs from the manager's own arrival: a late manager is not "missing" to itself.
     if (from === this.self && epoch === this.done + 1) {
@@ -60,15 +64,13 @@ export class BarrierManager {
   }
 
   private complete(epoch: number, round: BarrierRound): void {
+    assert(epoch === this.done + 1 && round.n === this.size, 'barrier manager: released a barrier out of order or incomplete');
     this.finish(epoch);
     const merged = new RangeList(this.noticeCap);
     for (let to = 0; to < this.size; to++) {
       merged.clear();
       for (let r = 0; r < this.size; r++) if (r !== to) merged.addAll(round.notices[r]!);
-      const w = new Writer();
-      w.u8(Msg.BARRIER_RELEASE).varint(epoch);
-      writeNotices(w, merged);
-      this.post(to, w.finish());
+      this.post(to, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
     }
     // The next round may be complete already (everyone but the manager arrived early).
     const next = this.rounds.get(this.done + 1);
@@ -82,10 +84,7 @@ export class BarrierManager {
     this.finish(epoch);
     const missing: number[] = [];
     for (let r = 0; r < this.size; r++) if (!round.got[r]) missing.push(r);
-    const w = new Writer();
-    w.u8(Msg.BARRIER_FAIL).varint(epoch).varint(missing.length);
-    for (const r of missing) w.varint(r);
-    const bytes = w.finish();
+    const bytes = encodeBarrierFail(epoch, missing);
     for (let r = 0; r < this.size; r++) if (round.got[r]) this.post(r, copyMessage(bytes));
   }
 
@@ -140,12 +139,13 @@ export class AllocChecker {
   }
 
   private complete(seq: number, round: AllocRound): void {
+    assert(round.n === this.size, 'alloc checker: compared an incomplete round');
     this.end(seq, round);
     const first = round.specs[0]!;
     let mismatch = -1;
     for (let r = 1; r < this.size && mismatch < 0; r++) if (!sameBytes(first, round.specs[r]!)) mismatch = r;
     if (mismatch < 0) {
-      const ok = new Writer().u8(Msg.ALLOC_OK).varint(seq).finish();
+      const ok = encodeAllocAnswer(seq, null);
       for (let r = 0; r < this.size; r++) this.post(r, copyMessage(ok));
       return;
     }
@@ -171,9 +171,9 @@ export class AllocChecker {
 
   private broadcastError(seq: number, text: string, round: AllocRound): void {
     // The text must fit one message: long home range lists are cut short.
-    const room = this.maxMessage - 16;
+    const room = this.maxMessage - HEADER_ROOM;
     const fitted = text.length > room ? `${text.slice(0, room - 3)}...` : text;
-    const bytes = new Writer().u8(Msg.ALLOC_ERR).varint(seq).ascii(fitted).finish();
+    const bytes = encodeAllocAnswer(seq, fitted);
     for (let r = 0; r < this.size; r++) if (round.specs[r]) this.post(r, copyMessage(bytes));
   }
 
@@ -240,10 +240,9 @@ export class LockManager {
   }
 
   private grant(name: string, rec: LockRecord, to: number, epoch: number): void {
+    assert(rec.holder < 0, 'lock manager: granted a lock that is held');
     rec.holder = to;
-    const w = new Writer().u8(Msg.LOCK_GRANT).ascii(name);
     // A board that already passed the barrier the stored notices belong to has applied them.
-    writeNotices(w, rec.noticeEpoch >= epoch ? rec.notices : new RangeList());
-    this.post(to, w.finish());
+    this.post(to, encodeLockGrant(name, rec.noticeEpoch >= epoch ? rec.notices : new RangeList()));
   }
 }

@@ -238,6 +238,6 @@ export class McapiDsmTransport implements DsmTransport {
 
 /** The DSM of every working board of `mcapi`'s domain, over MCAPI messages. */
 export async function createMcapiDsm(mcapi: McapiNode, clock: Clock & Pick<Hal, 'bytes'>, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
-  const transport = await McapiDsmTransport.open(mcapi, { recvSlots: (options.window ?? 4) + 2, ...plan });
+  const transport = await McapiDsmTransport.open(mcapi, { recvSlots: Dsm.recvSlotsFor(options), ...plan });
   return new Dsm(transport, clock, options);
 }

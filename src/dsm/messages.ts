@@ -1,12 +1,15 @@
 /**
- * DSM message types and the encodings shared by several of them. Every DSM message is one
- * transport message: a type byte, then fields as LEB128 varints. docs/DSM.md is the
- * normative description; keep the two together.
+ * DSM message types, their typed encoders and decoders, and the encodings shared by several of
+ * them. Every DSM message is one transport message: a type byte, then fields as LEB128
+ * varints. `decodeMessage` reads a whole message into one typed value or throws DecodeError
+ * (the core counts and drops it); what a message means to this board (an unknown array, a
+ * reply to no request) is the receiver's business. docs/DSM.md is the normative description;
+ * keep the two together.
  */
-import { DecodeError, type Reader, type Writer } from './codec.js';
+import { DecodeError, Reader, Writer } from './codec.js';
+import { MAX_ALLOC_ERROR_TEXT, MAX_NAME, MAX_REFUSAL_TEXT } from './limits.js';
+import { readSpec, writeSpec, type AllocSpec } from './alloc-spec.js';
 import { RangeList } from './range-list.js';
-import { ELEMENT_TYPES } from './shared-array.js';
-import type { DsmElementType, DsmHome } from './types.js';
 
 export const Msg = {
   /** seq, spec: a board's half of a collective alloc, to rank 0. */
@@ -41,17 +44,6 @@ export const Msg = {
   DIFF_HELD: 0x0f,
 } as const;
 
-/** Longest array or lock name (printable ASCII). */
-export const MAX_NAME = 32;
-
-export function validName(name: unknown): name is string {
-  if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
 
 /** Write notices: count, then (start - previous end, length) pairs in global granules. */
 export function writeNotices(w: Writer, list: RangeList): void {
@@ -76,58 +68,278 @@ export function readNotices(r: Reader, maxRanges: number, into: RangeList): void
   }
 }
 
-/** What every board must agree on for one collective alloc. */
-export interface AllocSpec {
-  name: string;
-  type: DsmElementType;
-  length: number;
-  pageSize: number;
-  granule: number;
-  home: DsmHome;
+// ---- typed messages ------------------------------------------------------------------------
+
+/** FETCH: granule ranges [start, end) pairs of array `array`, each non-empty. */
+export interface FetchMsg {
+  type: typeof Msg.FETCH;
+  req: number;
+  array: number;
+  ranges: number[];
 }
 
-const HOME_BLOCK = 0;
-const HOME_CYCLIC = 1;
-const HOME_RANGES = 2;
+/** FETCH_DATA: the requested granules' bytes, concatenated (a view into the message). */
+export interface FetchDataMsg {
+  type: typeof Msg.FETCH_DATA;
+  req: number;
+  data: Uint8Array;
+}
 
-export function writeSpec(w: Writer, s: AllocSpec): void {
-  w.ascii(s.name);
-  w.u8(ELEMENT_TYPES.indexOf(s.type));
-  w.varint(s.length);
-  w.varint(s.pageSize);
-  w.varint(s.granule);
-  if (s.home === 'block') w.u8(HOME_BLOCK);
-  else if (s.home === 'cyclic') w.u8(HOME_CYCLIC);
-  else {
-    w.u8(HOME_RANGES);
-    w.varint(s.home.ranges.length);
-    for (const [a, b] of s.home.ranges) w.varint(a).varint(b);
+/**
+ * DIFF: runs of array `array` as (byte start, length, offset of the data in `bytes`) triples,
+ * each non-empty. `bytes` is the whole message, so a held diff keeps its decoded runs.
+ */
+export interface DiffMsg {
+  type: typeof Msg.DIFF;
+  req: number;
+  array: number;
+  runs: number[];
+  bytes: Uint8Array;
+}
+
+/** DIFF_ACK, DIFF_HELD: about request `req`. */
+export interface ReqMsg {
+  type: typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD;
+  req: number;
+}
+
+export interface ReqErrMsg {
+  type: typeof Msg.REQ_ERR;
+  req: number;
+  text: string;
+}
+
+/** BARRIER_ARRIVE, BARRIER_RELEASE. */
+export interface BarrierMsg {
+  type: typeof Msg.BARRIER_ARRIVE | typeof Msg.BARRIER_RELEASE;
+  epoch: number;
+  notices: RangeList;
+}
+
+export interface BarrierFailMsg {
+  type: typeof Msg.BARRIER_FAIL;
+  epoch: number;
+  missing: number[];
+}
+
+export interface LockReqMsg {
+  type: typeof Msg.LOCK_REQ;
+  epoch: number;
+  name: string;
+}
+
+export interface LockReleaseMsg {
+  type: typeof Msg.LOCK_RELEASE;
+  epoch: number;
+  name: string;
+  notices: RangeList;
+}
+
+export interface LockGrantMsg {
+  type: typeof Msg.LOCK_GRANT;
+  name: string;
+  notices: RangeList;
+}
+
+/** ALLOC: `spec` is the encoded AllocSpec (checked to decode), compared byte for byte by rank 0. */
+export interface AllocMsg {
+  type: typeof Msg.ALLOC;
+  seq: number;
+  spec: Uint8Array;
+}
+
+/** ALLOC_OK (error null) and ALLOC_ERR (the mismatch text). */
+export interface AllocAnswerMsg {
+  type: typeof Msg.ALLOC_OK | typeof Msg.ALLOC_ERR;
+  seq: number;
+  error: string | null;
+}
+
+export type DsmMessage =
+  | FetchMsg
+  | FetchDataMsg
+  | DiffMsg
+  | ReqMsg
+  | ReqErrMsg
+  | BarrierMsg
+  | BarrierFailMsg
+  | LockReqMsg
+  | LockReleaseMsg
+  | LockGrantMsg
+  | AllocMsg
+  | AllocAnswerMsg;
+
+/** A notice list that ends the message. */
+function lastNotices(r: Reader, maxRanges: number): RangeList {
+  const notices = new RangeList();
+  readNotices(r, maxRanges, notices);
+  r.end();
+  return notices;
+}
+
+/**
+ * (start - previous end, length) pairs up to the end of the message, each non-empty: FETCH's
+ * granule ranges as [start, end) pairs, or (`data`) DIFF's byte runs as (start, length,
+ * offset of the run's bytes in the message) triples, the bytes skipped.
+ */
+function readRuns(r: Reader, data: boolean): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  while (r.remaining > 0) {
+    const s = prev + r.varint();
+    const n = r.varint();
+    if (n === 0) throw new DecodeError('empty range');
+    if (data) {
+      out.push(s, n, r.offset);
+      r.bytes(n);
+    } else out.push(s, s + n);
+    prev = s + n;
+  }
+  return out;
+}
+
+/**
+ * One whole message, typed; throws DecodeError when it is short, has trailing bytes, an
+ * unknown type, or a field outside its bounds (`maxNoticeRanges` notice ranges, `boards` ranks).
+ */
+export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards: number): DsmMessage {
+  const r = new Reader(bytes);
+  const type = r.u8();
+  switch (type) {
+    case Msg.FETCH: {
+      const req = r.varint();
+      const array = r.varint();
+      return { type, req, array, ranges: readRuns(r, false) };
+    }
+    case Msg.FETCH_DATA: {
+      const req = r.varint();
+      return { type, req, data: r.bytes(r.remaining) };
+    }
+    case Msg.DIFF: {
+      const req = r.varint();
+      const array = r.varint();
+      return { type, req, array, runs: readRuns(r, true), bytes };
+    }
+    case Msg.DIFF_ACK:
+    case Msg.DIFF_HELD: {
+      const req = r.varint();
+      r.end();
+      return { type, req };
+    }
+    case Msg.REQ_ERR: {
+      const req = r.varint();
+      const text = r.ascii(MAX_REFUSAL_TEXT);
+      r.end();
+      return { type, req, text };
+    }
+    case Msg.BARRIER_ARRIVE:
+    case Msg.BARRIER_RELEASE: {
+      const epoch = r.varint();
+      return { type, epoch, notices: lastNotices(r, maxNoticeRanges) };
+    }
+    case Msg.BARRIER_FAIL: {
+      const epoch = r.varint();
+      const n = r.varint();
+      if (n > boards) throw new DecodeError('bad missing list');
+      const missing: number[] = [];
+      for (let i = 0; i < n; i++) missing.push(r.varint());
+      r.end();
+      return { type, epoch, missing };
+    }
+    case Msg.LOCK_REQ: {
+      const epoch = r.varint();
+      const name = r.ascii(MAX_NAME);
+      r.end();
+      return { type, epoch, name };
+    }
+    case Msg.LOCK_RELEASE: {
+      const epoch = r.varint();
+      const name = r.ascii(MAX_NAME);
+      return { type, epoch, name, notices: lastNotices(r, maxNoticeRanges) };
+    }
+    case Msg.LOCK_GRANT: {
+      const name = r.ascii(MAX_NAME);
+      return { type, name, notices: lastNotices(r, maxNoticeRanges) };
+    }
+    case Msg.ALLOC: {
+      const seq = r.varint();
+      const spec = r.bytes(r.remaining);
+      readSpec(new Reader(spec), boards);
+      return { type, seq, spec };
+    }
+    case Msg.ALLOC_OK:
+    case Msg.ALLOC_ERR: {
+      const seq = r.varint();
+      const error = type === Msg.ALLOC_ERR ? r.ascii(MAX_ALLOC_ERROR_TEXT) : null;
+      r.end();
+      return { type, seq, error };
+    }
+    default:
+      throw new DecodeError('unknown message type');
   }
 }
 
-export function readSpec(r: Reader, maxBoards: number): AllocSpec {
-  const name = r.ascii(MAX_NAME);
-  const type = ELEMENT_TYPES[r.u8()];
-  if (type === undefined) throw new DecodeError('bad element type');
-  const length = r.varint();
-  const pageSize = r.varint();
-  const granule = r.varint();
-  const kind = r.u8();
-  let home: DsmHome;
-  if (kind === HOME_BLOCK) home = 'block';
-  else if (kind === HOME_CYCLIC) home = 'cyclic';
-  else if (kind === HOME_RANGES) {
-    const n = r.varint();
-    if (n > maxBoards) throw new DecodeError('too many home ranges');
-    const ranges: [number, number][] = [];
-    for (let i = 0; i < n; i++) ranges.push([r.varint(), r.varint()]);
-    home = { ranges };
-  } else throw new DecodeError('bad home kind');
-  return { name, type, length, pageSize, granule, home };
+/** FETCH up to its first range; the caller appends (startDelta, count) pairs. */
+export function beginFetch(req: number, array: number): Writer {
+  return new Writer(64).u8(Msg.FETCH).varint(req).varint(array);
 }
 
-export function describeSpec(s: AllocSpec): string {
-  const home =
-    typeof s.home === 'string' ? s.home : `ranges ${s.home.ranges.map(([a, b]) => `[${a},${b})`).join(' ')}`;
-  return `'${s.name}' ${s.type}[${s.length}] (page ${s.pageSize}, granule ${s.granule}, home ${home})`;
+/** FETCH_DATA up to its data; `dataBytes` sizes the buffer so the data goes in without growing it. */
+export function beginFetchData(req: number, dataBytes: number, reqBytes: number): Writer {
+  return new Writer(1 + reqBytes + dataBytes).u8(Msg.FETCH_DATA).varint(req);
+}
+
+/** DIFF up to its first run, in a buffer of `capacity` (the message limit). */
+export function beginDiff(req: number, array: number, capacity: number): Writer {
+  return new Writer(capacity).u8(Msg.DIFF).varint(req).varint(array);
+}
+
+/** DIFF_ACK or DIFF_HELD for request `req`. */
+export function encodeReq(type: ReqMsg['type'], req: number): Uint8Array {
+  return new Writer(8).u8(type).varint(req).finish();
+}
+
+export function encodeReqErr(req: number, text: string): Uint8Array {
+  return new Writer().u8(Msg.REQ_ERR).varint(req).ascii(text).finish();
+}
+
+/** BARRIER_ARRIVE or BARRIER_RELEASE. */
+export function encodeBarrier(type: BarrierMsg['type'], epoch: number, notices: RangeList): Uint8Array {
+  const w = new Writer().u8(type).varint(epoch);
+  writeNotices(w, notices);
+  return w.finish();
+}
+
+export function encodeBarrierFail(epoch: number, missing: readonly number[]): Uint8Array {
+  const w = new Writer().u8(Msg.BARRIER_FAIL).varint(epoch).varint(missing.length);
+  for (const r of missing) w.varint(r);
+  return w.finish();
+}
+
+export function encodeLockReq(epoch: number, name: string): Uint8Array {
+  return new Writer().u8(Msg.LOCK_REQ).varint(epoch).ascii(name).finish();
+}
+
+export function encodeLockRelease(epoch: number, name: string, notices: RangeList): Uint8Array {
+  const w = new Writer().u8(Msg.LOCK_RELEASE).varint(epoch).ascii(name);
+  writeNotices(w, notices);
+  return w.finish();
+}
+
+export function encodeLockGrant(name: string, notices: RangeList): Uint8Array {
+  const w = new Writer().u8(Msg.LOCK_GRANT).ascii(name);
+  writeNotices(w, notices);
+  return w.finish();
+}
+
+export function encodeAlloc(seq: number, spec: AllocSpec): Uint8Array {
+  const w = new Writer().u8(Msg.ALLOC).varint(seq);
+  writeSpec(w, spec);
+  return w.finish();
+}
+
+/** ALLOC_OK when `error` is null, else ALLOC_ERR with the text. */
+export function encodeAllocAnswer(seq: number, error: string | null): Uint8Array {
+  if (error === null) return new Writer().u8(Msg.ALLOC_OK).varint(seq).finish();
+  return new Writer().u8(Msg.ALLOC_ERR).varint(seq).ascii(error).finish();
 }

@@ -154,6 +154,26 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
   }
 
+  /**
+   * Mark this array's granules of the global range [s, e) stale, except on pages this board
+   * homes (their copy is the master); returns how many granules were marked.
+   */
+  invalidate(s: number, e: number): number {
+    const a = Math.max(s, this.granuleBase) - this.granuleBase;
+    const b = Math.min(e, this.granuleBase + this.granules) - this.granuleBase;
+    let marked = 0;
+    if (a >= b) return marked;
+    const gpp = this.granulesPerPage;
+    for (let p = Math.floor(a / gpp); p * gpp < b; p = this.runEnd[p]!) {
+      if (this.isHome(p)) continue;
+      const s0 = Math.max(a, p * gpp);
+      const e0 = Math.min(b, this.runEnd[p]! * gpp);
+      this.stale.fill(s0, e0);
+      marked += e0 - s0;
+    }
+    return marked;
+  }
+
   /** `'name'[a, b)` in elements, for error texts. */
   describe(byteStart: number, byteEnd: number): string {
     const a = Math.floor(byteStart / this.bytesPerElement);

@@ -201,3 +201,31 @@ export interface DsmStats {
   /** Writable acquisitions that waited for a lend of their home pages to end. */
   lendWaits: number;
 }
+
+/** Figures of a DSM that has done nothing yet. */
+export function emptyStats(): DsmStats {
+  return {
+    bytesSent: 0,
+    bytesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    fetches: 0,
+    fetchedBytes: 0,
+    fetchesServed: 0,
+    diffs: 0,
+    diffBytes: 0,
+    diffsApplied: 0,
+    noticesSent: 0,
+    invalidations: 0,
+    barriers: 0,
+    lockAcquires: 0,
+    malformed: 0,
+    readOnlyViolations: 0,
+    lends: 0,
+    deferredMessages: 0,
+    deferredBytes: 0,
+    deferredPeak: 0,
+    deferredPeakBytes: 0,
+    lendWaits: 0,
+  };
+}

@@ -7,12 +7,14 @@
  * node go through a zero-delay timer rather than a direct call, so no handler ever runs inside
  * an application call (the same rule the Hal gives its callbacks).
  */
+import { assert } from '../util/assert.js';
 import { nonZeroNext } from '../util/next-id.js';
+import { NODE_ID_MAX } from '../wire/ids.js';
 import type { Clock } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
-import { Endpoint } from './handles.js';
+import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
-import { CLOSED_SCOPE, RequestTable } from './request.js';
+import { RequestTable } from './request.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -41,18 +43,11 @@ export interface McapiCounters {
   dropped: number;
   /** Message data frames refused because the outbox was full (the message is retried). */
   txRefused: number;
-  /** Exceptions caught at the frame handler (a bug if ever non-zero). */
+  /**
+   * Always 0, kept so the stats keep their fields: the frame handler catches only decode
+   * errors (counted in `malformed`); any other exception is a bug and propagates.
+   */
   handlerErrors: number;
-}
-
-export function newCounters(): McapiCounters {
-  return {
-    framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
-    msgSent: 0, msgDelivered: 0, msgReceived: 0, msgRejected: 0, msgRetransmits: 0,
-    respFrames: 0, piggybacked: 0,
-    pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0,
-    malformed: 0, dropped: 0, txRefused: 0, handlerErrors: 0,
-  };
 }
 
 interface OutFrame {
@@ -62,22 +57,23 @@ interface OutFrame {
   epoch: number;
 }
 
-/** undefined and 0xffffffff (the C value of MCAPI_TIMEOUT_INFINITE) mean Infinity. */
-export function normTimeout(t: number | undefined, field = 'timeoutMs'): number {
-  if (t === undefined || t === 0xffffffff) return Infinity;
-  if (typeof t !== 'number' || !(t >= 0)) {
-    throw new McapiError(Status.MCAPI_ERR_PARAMETER, `${field} must be a number >= 0 or Infinity`);
-  }
-  return t;
-}
-
 export class Core {
+  static newCounters(): McapiCounters {
+    return {
+      framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
+      msgSent: 0, msgDelivered: 0, msgReceived: 0, msgRejected: 0, msgRetransmits: 0,
+      respFrames: 0, piggybacked: 0,
+      pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0,
+      malformed: 0, dropped: 0, txRefused: 0, handlerErrors: 0,
+    };
+  }
+
   readonly net: Net;
   readonly clock: Clock;
   readonly limits: McapiLimits;
   readonly requests: RequestTable;
   readonly endpoints = new Map<number, EndpointState>();
-  readonly counters: McapiCounters = newCounters();
+  readonly counters: McapiCounters = Core.newCounters();
   domain = -1;
   node = -1;
   initialized = false;
@@ -86,6 +82,7 @@ export class Core {
   queuedBytes = 0;
   /** Bytes reserved by open channel receivers. */
   channelBytes = 0;
+  /** Why the last malformed frame was dropped ('' if none). */
   lastHandlerError = '';
   /** Set by the node: routes one MCAPI frame to its engine. */
   dispatch: (f: NetFrame) => void = () => undefined;
@@ -157,33 +154,17 @@ export class Core {
 
   checkInit(): void {
     if (!this.initialized) throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'mcapi node is not initialized');
-    if (this.requests.scope === CLOSED_SCOPE) {
+    if (this.requests.scope === RequestTable.CLOSED_SCOPE) {
       throw new McapiError(Status.MCAPI_ERR_NODE_NOTINIT, 'this run was superseded by a rollback: its MCAPI objects are gone');
     }
   }
 
   validNode(n: unknown): n is number {
-    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 254;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= NODE_ID_MAX;
   }
 
   validPort(p: unknown): p is number {
     return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= this.limits.maxPort;
-  }
-
-  /**
-   * The state of a local endpoint handle. Not an Endpoint, unknown or deleted:
-   * MCAPI_ERR_ENDP_INVALID; an endpoint of another node: `remote` (the caller's status for that).
-   */
-  local(ep: unknown, what: string, remote: StatusCode = Status.MCAPI_ERR_ENDP_INVALID): EndpointState {
-    if (!(ep instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
-    if (ep.domain !== this.domain || ep.node !== this.node) {
-      throw new McapiError(remote, `${what} ${ep.toString()} is not an endpoint of this node`);
-    }
-    const st = this.endpoints.get(ep.port);
-    if (st === undefined || (ep._gen !== 0 && ep._gen !== st.gen)) {
-      throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${ep.toString()} does not exist (deleted?)`);
-    }
-    return st;
   }
 
   /** True when nothing waits in the outbox: the next frame is sent or queued, never refused. */
@@ -223,6 +204,7 @@ export class Core {
     frame.payload = payload.slice();
     this.outbox.push({ frame, data, epoch: this.net.epoch });
     if (data) this.outboxData++;
+    assert(this.outboxData <= this.limits.outboxFrames, 'mcapi: outbox holds more message frames than limits.outboxFrames');
     this.outboxPerDst.set(dst, (this.outboxPerDst.get(dst) ?? 0) + 1);
     if (this.outboxTimer < 0) this.outboxTimer = this.setTimer(this.limits.retryMs, () => this.drainOutbox());
     return true;
@@ -244,7 +226,8 @@ export class Core {
     const stuck = new Set<number>();
     let i = 0;
     while (i < this.outbox.length) {
-      const o = this.outbox[i]!;
+      const o = this.outbox[i];
+      assert(o !== undefined, 'mcapi: outbox index out of range');
       const dst = o.frame.dst;
       // A frame of an older epoch (before a recovery) is dropped, as the network drops one in
       // flight: sent now it would carry the new epoch into the new membership's runs.
@@ -252,7 +235,8 @@ export class Core {
       if (stale || (!stuck.has(dst) && this.net.send(o.frame))) {
         this.outbox.splice(i, 1);
         if (o.data) this.outboxData--;
-        const left = (this.outboxPerDst.get(dst) ?? 1) - 1;
+        const left = (this.outboxPerDst.get(dst) ?? 0) - 1;
+        assert(left >= 0 && this.outboxData >= 0, 'mcapi: outbox per-destination count went negative');
         if (left === 0) this.outboxPerDst.delete(dst);
         else this.outboxPerDst.set(dst, left);
         if (stale) {
@@ -281,8 +265,10 @@ export class Core {
     try {
       this.dispatch(f);
     } catch (e) {
-      c.handlerErrors++;
-      this.lastHandlerError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      // Only a frame the decoders refused; anything else (an InvariantError, a bug) propagates.
+      if (!(e instanceof MalformedFrame)) throw e;
+      c.malformed++;
+      this.lastHandlerError = e.message;
     }
   }
 
@@ -347,6 +333,67 @@ export class Core {
       };
       if (timeoutMs <= 0) onTimeout();
       else timer = this.setTimer(timeoutMs, onTimeout);
+    });
+  }
+
+  /**
+   * mcapi_wait_any (the requests checked by Args.request): resolves with the index of a request that completed successfully; a request that failed
+   * rejects with its error, `.index` set. Timeout `t` (ms, checked): rejects with MCAPI_TIMEOUT,
+   * every request stays pending.
+   */
+  waitAny(reqs: readonly Request<unknown>[], t: number): Promise<number> {
+      const core = this;
+    return new Promise<number>((resolve, reject) => {
+      let timer = -1;
+      const hooks: (() => void)[] = [];
+      const detach = (): void => {
+        for (let i = 0; i < reqs.length; i++) {
+          const r = reqs[i];
+          const hook = hooks[i];
+          const ws: (() => void)[] | null = r === undefined ? null : r._waiters;
+          if (ws === null || hook === undefined) continue;
+          const k = ws.indexOf(hook);
+          if (k >= 0) ws.splice(k, 1);
+        }
+        if (timer >= 0) core.clearTimer(timer);
+        timer = -1;
+      };
+      const report = (i: number, r: Request<unknown>): void => {
+        detach();
+        core.requests.release(r);
+        if (r.status === Status.MCAPI_SUCCESS) {
+          resolve(i);
+        } else {
+          const e = new McapiError(r.status, r.error === null ? undefined : r.error.message);
+          e.index = i;
+          e.size = r.size;
+          reject(e);
+        }
+      };
+      for (let i = 0; i < reqs.length; i++) {
+        const r = reqs[i];
+        if (r !== undefined && !r.pending) {
+          report(i, r);
+          return;
+        }
+      }
+      for (let i = 0; i < reqs.length; i++) {
+        const r = reqs[i];
+        if (r === undefined) continue;
+        const hook = (): void => report(i, r);
+        hooks.push(hook);
+        // Not `(r._waiters ??= []).push(hook)`: typescript-to-lua emits that as a field call.
+        const ws: (() => void)[] = r._waiters ?? [];
+        ws.push(hook);
+        r._waiters = ws;
+      }
+      const onTimeout = (): void => {
+        timer = -1;
+        detach();
+        reject(new McapiError(Status.MCAPI_TIMEOUT, `none of ${String(reqs.length)} requests completed within ${String(t)} ms`));
+      };
+      if (t <= 0) onTimeout();
+      else if (t !== Infinity) timer = core.setTimer(t, onTimeout);
     });
   }
 }

@@ -4,8 +4,6 @@
  * them against the node's state, so a stale, foreign or wrongly typed handle is reported with
  * the MCAPI status for it instead of being trusted.
  */
-import type { Channel } from './state.js';
-
 /** An endpoint <domain, node, port>, local or on another node. */
 export class Endpoint {
   readonly domain: number;
@@ -37,20 +35,18 @@ export class Endpoint {
 export type ChannelKindName = 'packet' | 'scalar';
 export type ChannelSide = 'send' | 'receive';
 
-/** Base of the four channel handles; valid from the open's completion until the close. */
+/**
+ * Base of the four channel handles; valid from the open's completion until the close. A handle
+ * holds no state of its own: the node finds the channel through the endpoint (args.ts).
+ */
 export abstract class ChannelHandle {
   abstract readonly kind: ChannelKindName;
   abstract readonly side: ChannelSide;
-  /** @internal */
-  readonly _chan: Channel;
-
-  constructor(chan: Channel) {
-    this._chan = chan;
-  }
-
   /** The local endpoint this side of the channel belongs to. */
-  get endpoint(): Endpoint {
-    return this._chan.ep.handle;
+  readonly endpoint: Endpoint;
+
+  constructor(endpoint: Endpoint) {
+    this.endpoint = endpoint;
   }
 }
 

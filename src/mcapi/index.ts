@@ -2,8 +2,9 @@
  * MCAPI 2.x for boards: messages, packet channels, scalar channels and requests over the Net.
  * docs/MCAPI.md is the guide (API mapping, semantics, limits, wire messages).
  */
-export { McapiNode, NodeAttributes } from './node.js';
-export type { McapiInfo, McapiStats } from './node.js';
+export { McapiNode } from './node.js';
+export { NodeAttributes } from './node-info.js';
+export type { McapiInfo, McapiStats } from './node-info.js';
 export { McapiScope } from './scope.js';
 export {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,

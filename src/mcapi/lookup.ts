@@ -8,14 +8,15 @@
  */
 import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
+import { EndpointAttributes } from './attributes.js';
 import { NodeAttr } from './constants.js';
 import type { Core } from './core.js';
+import { MalformedFrame, McapiCodec } from './frames.js';
 import { Endpoint } from './handles.js';
 import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
-import { McapiError, Status, isStatusCode } from './status.js';
-import type { StatusCode } from './status.js';
-import { GetResult, McapiFrame, readU32, writeU32 } from './wire.js';
+import { Status } from './status.js';
+import { GetResult, McapiFrame } from './wire.js';
 
 interface Lookup {
   req: Request<Endpoint>;
@@ -32,19 +33,7 @@ interface Watch {
   port: number;
 }
 
-/** Attribute numbers at and above this are vendor ranges (MCAPI_MAX_NUM_ENDP_ATTRS_MCA). */
-export const MCA_ATTR_RANGE = 64;
-
-/** MCAPI_ERR_ATTR_NUM for a number that is no attribute, NOTSUPPORTED for one we do not keep. */
-export function attrNumberError(attr: unknown, defined: number): McapiError {
-  if (typeof attr !== 'number' || !Number.isInteger(attr) || attr < 0 || (attr >= defined && attr < MCA_ATTR_RANGE)) {
-    return new McapiError(Status.MCAPI_ERR_ATTR_NUM, `${String(attr)} is not an attribute number`);
-  }
-  return new McapiError(Status.MCAPI_ERR_ATTR_NOTSUPPORTED, `attribute ${String(attr)} is not supported`);
-}
-
 export class LookupEngine {
-  private readonly core: Core;
   private readonly lookups = new Map<number, Lookup>();
   private readonly localWaits: { port: number; req: Request<Endpoint> }[] = [];
   private readonly watches: Watch[] = [];
@@ -53,9 +42,7 @@ export class LookupEngine {
   /** The local node's NodeAttr.TYPE (set at initialize). */
   nodeType = 0;
 
-  constructor(core: Core) {
-    this.core = core;
-  }
+  constructor(private readonly core: Core) {}
 
   /** Finalize: withdraw outstanding lookups from the nodes asked, forget everything. */
   shutdown(): void {
@@ -72,18 +59,9 @@ export class LookupEngine {
     return t;
   }
 
-  private checkDomainNode(domain: unknown, node: unknown): number {
+  /** Look up <this domain, n, port> (checked by args.nodeArg and args.portArg). */
+  getI(n: number, port: number): Request<Endpoint> {
     const core = this.core;
-    if (domain !== core.domain) throw new McapiError(Status.MCAPI_ERR_DOMAIN_INVALID, `domain ${String(domain)} is not this node's domain ${String(core.domain)}`);
-    if (!core.validNode(node)) throw new McapiError(Status.MCAPI_ERR_NODE_INVALID, `node ${String(node)} is not a node id (0..254)`);
-    return node;
-  }
-
-  getI(domain: unknown, node: unknown, port: unknown): Request<Endpoint> {
-    const core = this.core;
-    core.checkInit();
-    const n = this.checkDomainNode(domain, node);
-    if (!core.validPort(port)) throw new McapiError(Status.MCAPI_ERR_PORT_INVALID, `port ${String(port)} is not a port (1..${String(core.limits.maxPort)})`);
     const req = core.requests.alloc<Endpoint>('endpoint-get');
     if (n === core.node) {
       const st = core.endpoints.get(port);
@@ -113,9 +91,7 @@ export class LookupEngine {
 
   private poll(l: Lookup): void {
     const core = this.core;
-    const p = new Uint8Array(4);
-    writeU32(p, 0, l.token);
-    core.tx(McapiFrame.EP_GET, l.node, 0, l.port, p);
+    core.tx(McapiFrame.EP_GET, l.node, 0, l.port, McapiCodec.encodeToken(l.token));
     l.timer = core.setTimer(l.interval, () => {
       l.timer = -1;
       l.interval = Math.min(l.interval * 2, core.limits.getPollMaxMs);
@@ -124,25 +100,16 @@ export class LookupEngine {
   }
 
   private sendCancel(l: Lookup): void {
-    const p = new Uint8Array(4);
-    writeU32(p, 0, l.token);
-    this.core.tx(McapiFrame.EP_GET_CANCEL, l.node, 0, l.port, p);
+    this.core.tx(McapiFrame.EP_GET_CANCEL, l.node, 0, l.port, McapiCodec.encodeToken(l.token));
   }
 
   private reply(node: number, token: number, port: number): void {
-    const p = new Uint8Array(5);
-    writeU32(p, 0, token);
-    p[4] = GetResult.FOUND;
-    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, p);
+    this.core.tx(McapiFrame.EP_GET_REPLY, node, port, 0, McapiCodec.encodeToken(token, GetResult.FOUND));
   }
 
   onGet(f: NetFrame): void {
     const core = this.core;
-    if (f.payload.length !== 4) {
-      core.counters.malformed++;
-      return;
-    }
-    const token = readU32(f.payload, 0);
+    const token = McapiCodec.decodeToken(f.payload);
     if (core.endpoints.has(f.dstPort)) {
       this.reply(f.src, token, f.dstPort);
       return;
@@ -155,12 +122,9 @@ export class LookupEngine {
 
   onGetReply(f: NetFrame): void {
     const core = this.core;
-    const p = f.payload;
-    if (p.length !== 5 || p[4] !== GetResult.FOUND) {
-      core.counters.malformed++;
-      return;
-    }
-    const l = this.lookups.get(readU32(p, 0));
+    const m = McapiCodec.decodeTokenByte(f.payload);
+    MalformedFrame.check(m.byte === GetResult.FOUND, 'mcapi: EP_GET_REPLY with an unknown result');
+    const l = this.lookups.get(m.token);
     if (l === undefined || l.node !== f.src || l.port !== f.srcPort) {
       core.counters.dropped++;
       return;
@@ -172,11 +136,7 @@ export class LookupEngine {
   }
 
   onGetCancel(f: NetFrame): void {
-    if (f.payload.length !== 4) {
-      this.core.counters.malformed++;
-      return;
-    }
-    const token = readU32(f.payload, 0);
+    const token = McapiCodec.decodeToken(f.payload);
     const i = this.watches.findIndex((w) => w.node === f.src && w.token === token);
     if (i >= 0) this.watches.splice(i, 1);
   }
@@ -184,7 +144,8 @@ export class LookupEngine {
   /** A local endpoint was created: answer whoever is waiting for it. */
   endpointCreated(st: EndpointState): void {
     for (let i = 0; i < this.localWaits.length;) {
-      const w = this.localWaits[i]!;
+      const w = this.localWaits[i];
+      if (w === undefined) break;
       if (w.port === st.port) {
         this.localWaits.splice(i, 1);
         this.core.requests.succeed(w.req, st.handle, 0);
@@ -193,7 +154,8 @@ export class LookupEngine {
       }
     }
     for (let i = 0; i < this.watches.length;) {
-      const w = this.watches[i]!;
+      const w = this.watches[i];
+      if (w === undefined) break;
       if (w.port === st.port) {
         this.watches.splice(i, 1);
         this.reply(w.node, w.token, w.port);
@@ -210,11 +172,10 @@ export class LookupEngine {
 
   // ---------------------------------------------------------------- node attributes
 
-  nodeAttributeI(domain: unknown, node: unknown, attr: unknown): Request<number> {
+  /** The attribute `attr` of node `n` (checked by args.nodeArg). */
+  nodeAttributeI(n: number, attr: number): Request<number> {
     const core = this.core;
-    core.checkInit();
-    const n = this.checkDomainNode(domain, node);
-    if (attr !== NodeAttr.TYPE) throw attrNumberError(attr, 1);
+    if (attr !== NodeAttr.TYPE) throw EndpointAttributes.numberError(attr, 1);
     const req = core.requests.alloc<number>('node-attribute');
     if (n === core.node) {
       core.requests.succeed(req, this.nodeType, 4);
@@ -231,44 +192,28 @@ export class LookupEngine {
       q.timer = -1;
       core.abort(req, Status.MCAPI_TIMEOUT, `node ${String(n)} did not answer`);
     });
-    const p = new Uint8Array(5);
-    writeU32(p, 0, token);
-    p[4] = attr;
-    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, p);
+    core.tx(McapiFrame.NODE_ATTR_GET, n, 0, 0, McapiCodec.encodeToken(token, attr));
     return req;
   }
 
   onAttrGet(f: NetFrame): void {
-    const p = f.payload;
-    if (p.length !== 5) {
-      this.core.counters.malformed++;
-      return;
-    }
-    const q = new Uint8Array(9);
-    q.set(p.subarray(0, 4), 0);
-    const ok = p[4] === NodeAttr.TYPE;
-    q[4] = ok ? Status.MCAPI_SUCCESS : attrNumberError(p[4], 1).status;
-    writeU32(q, 5, ok ? this.nodeType : 0);
+    const m = McapiCodec.decodeTokenByte(f.payload);
+    const ok = m.byte === NodeAttr.TYPE;
+    const q = McapiCodec.encodeNodeAttrReply(m.token, ok ? Status.MCAPI_SUCCESS : EndpointAttributes.numberError(m.byte, 1).status, ok ? this.nodeType : 0);
     this.core.tx(McapiFrame.NODE_ATTR_REPLY, f.src, 0, 0, q);
   }
 
   onAttrReply(f: NetFrame): void {
     const core = this.core;
-    const p = f.payload;
-    if (p.length !== 9 || !isStatusCode(p[4])) {
-      core.counters.malformed++;
-      return;
-    }
-    const token = readU32(p, 0);
-    const q = this.attrQueries.get(token);
+    const m = McapiCodec.decodeNodeAttrReply(f.payload);
+    const q = this.attrQueries.get(m.token);
     if (q === undefined) {
       core.counters.dropped++;
       return;
     }
-    this.attrQueries.delete(token);
+    this.attrQueries.delete(m.token);
     core.clearTimer(q.timer);
-    const status = p[4] as StatusCode;
-    if (status === Status.MCAPI_SUCCESS) core.requests.succeed(q.req, readU32(p, 5), 4);
-    else core.requests.fail(q.req, status, `node ${String(f.src)} refused the attribute query`);
+    if (m.status === Status.MCAPI_SUCCESS) core.requests.succeed(q.req, m.value, 4);
+    else core.requests.fail(q.req, m.status, `node ${String(f.src)} refused the attribute query`);
   }
 }

@@ -10,9 +10,6 @@ import type { StatusCode } from './status.js';
 
 type Waiter = () => void;
 
-/** RequestTable.scope while a closed scope's facade is being called. */
-export const CLOSED_SCOPE = -1;
-
 export class Request<T = number> {
   /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... */
   readonly kind: string;
@@ -52,6 +49,8 @@ export class Request<T = number> {
 }
 
 export class RequestTable {
+  /** RequestTable.scope while a closed scope's facade is being called. */
+  static readonly CLOSED_SCOPE = -1;
   readonly limit: number;
   private readonly slots: (Request<unknown> | null)[];
   private hint = 0;
@@ -135,7 +134,10 @@ export class RequestTable {
   /** Requests of one scope in a slot, pending or completed-but-unreported. */
   ofScope(scope: number): Request<unknown>[] {
     const out: Request<unknown>[] = [];
-    for (const r of this.slots) if (r !== null && r._scope === scope) out.push(r);
+    for (let i = 0; i < this.limit; i++) {
+      const r = this.slots[i];
+      if (r !== null && r !== undefined && r._scope === scope) out.push(r);
+    }
     return out;
   }
 

@@ -3,17 +3,16 @@
  * go with it), which does not run on Lua boards; the view there is the node itself, so a
  * scope on Lua does not stamp or end anything but its own `closed` flag and the closer call.
  */
-import type { McapiNode } from './node.js';
 import type { RequestTable } from './request.js';
 
-export const SCOPE_IDS = 0x7fffffff;
-
-export class McapiScope {
-  readonly mcapi: McapiNode;
+export class McapiScope<N extends object> {
+  /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
+  static readonly IDS = 0x7fffffff;
+  readonly mcapi: N;
   private closedV = false;
 
   constructor(
-    node: McapiNode,
+    node: N,
     _table: { readonly requests: RequestTable },
     readonly id: number,
     private readonly closer: (this: void, id: number, why: string) => void,

@@ -2,9 +2,11 @@
  * Per-endpoint and per-channel state of a node. Plain records: the engines (messages.ts,
  * channels.ts) own the rules; these only hold what a rule needs to remember.
  */
+import { assert } from '../util/assert.js';
 import type { ChannelHandle, Endpoint } from './handles.js';
 import type { Uint64 } from './u64.js';
 import type { Request } from './request.js';
+import { ChanDir } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 export interface QueuedMsg {
@@ -79,21 +81,24 @@ export class EndpointState {
 
   /** The head message of the highest non-empty priority, or null. */
   peek(): QueuedMsg | null {
-    for (const q of this.queues) if (q.length > 0) return q[0]!;
+    for (const q of this.queues) {
+      const m = q[0];
+      if (m !== undefined) return m;
+    }
     return null;
   }
 
   /** Remove the head message (call only after peek returned one). */
   shift(): QueuedMsg {
     for (const q of this.queues) {
-      if (q.length > 0) {
-        const m = q.shift()!;
+      const m = q.shift();
+      if (m !== undefined) {
         this.queued--;
         this.queuedBytes -= m.data.length;
         return m;
       }
     }
-    throw new Error('EndpointState.shift on an empty queue');
+    assert(false, 'mcapi: EndpointState.shift on an empty queue');
   }
 }
 
@@ -124,6 +129,13 @@ export interface RxPacket {
 
 /** A received scalar: a number (8 to 32 bits), the engine's 64-bit number, or an exact [hi, lo] pair. */
 export type ScalarValue = number | Uint64 | readonly [number, number];
+
+/** The queue of a scalar receive side: width, high and low 32 bits of each scalar, `granted` slots. */
+export interface ScalarRing {
+  readonly width: Uint8Array;
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+}
 
 /** A packet or scalar receive waiting for data. */
 export interface RxWait {
@@ -159,12 +171,20 @@ export class Channel {
   readonly rxWaiters: RxWait[] = [];
   /** Packets handed to the application and not released yet. */
   inUse = 0;
-  /** Scalar ring: width, high and low 32 bits of each queued scalar. */
-  sclWidth: Uint8Array | null = null;
-  sclHi: Uint32Array | null = null;
-  sclLo: Uint32Array | null = null;
+  /** Scalar receive side: its ring, from the open on. */
+  ring: ScalarRing | null = null;
   sclHead = 0;
   sclCount = 0;
+
+  /**
+   * The moves a local side may make, one bit per (from * 4 + to): NONE -> OPENING (open) or
+   * CLOSED (its run rolled back); OPENING -> OPEN (both opened), NONE (open cancelled, or the
+   * peer closed first) or CLOSED (rolled back); OPEN -> CLOSED. CLOSED is final: the channel
+   * goes when the peer's close arrives.
+   */
+  private static readonly MOVES = (1 << (Side.NONE * 4 + Side.OPENING)) | (1 << (Side.NONE * 4 + Side.CLOSED))
+    | (1 << (Side.OPENING * 4 + Side.OPEN)) | (1 << (Side.OPENING * 4 + Side.NONE)) | (1 << (Side.OPENING * 4 + Side.CLOSED))
+    | (1 << (Side.OPEN * 4 + Side.CLOSED));
 
   constructor(kind: ChanKindCode, dir: ChanDirCode, ep: EndpointState, peerNode: number, peerPort: number) {
     this.kind = kind;
@@ -172,5 +192,25 @@ export class Channel {
     this.ep = ep;
     this.peerNode = peerNode;
     this.peerPort = peerPort;
+  }
+
+  /** True when a data frame of `kind` from `src`:`srcPort` may land on this channel: an open receive side of that peer. */
+  receives(kind: ChanKindCode, src: number, srcPort: number): boolean {
+    return this.peerNode === src && this.peerPort === srcPort && this.kind === kind && this.dir === ChanDir.RECV && this.local === Side.OPEN;
+  }
+
+  /** A receive waits for data; cancelling its request takes it out again. */
+  waitForData(w: RxWait): void {
+    this.rxWaiters.push(w);
+    w.req._cancel = () => {
+      const i = this.rxWaiters.indexOf(w);
+      if (i >= 0) this.rxWaiters.splice(i, 1);
+    };
+  }
+
+  /** Move the local side to `to`; only the moves of MOVES happen. */
+  move(to: SideState): void {
+    assert(((Channel.MOVES >>> (this.local * 4 + to)) & 1) === 1, 'mcapi: channel side state move not allowed');
+    this.local = to;
   }
 }

@@ -44,6 +44,8 @@ export const MsgFlag = {
   WITHDRAW: 0x20,
   /** One byte follows the sequence number: the sequence number of one message accepted. */
   ACK1: 0x40,
+  /** Must be 0. */
+  RESERVED: 0x80,
 } as const;
 
 /** Messages a sender may have outstanding per destination node (sequence numbers are 8-bit). */
@@ -98,8 +100,9 @@ export const GetResult = {
   FOUND: 1,
 } as const;
 
+/** Callers check the payload's length first (the frame decoders do). */
 export function readU16(p: Uint8Array, off: number): number {
-  return (p[off] << 8) | p[off + 1];
+  return (p[off]! << 8) | p[off + 1]!;
 }
 
 export function writeU16(p: Uint8Array, off: number, v: number): void {

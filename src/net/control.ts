@@ -19,6 +19,8 @@ export const SACK_MAX_LENGTH = 8;
 export const LSA_HEADER_LENGTH = 5;
 
 import { readU32LE as readU32, writeU32LE as writeU32 } from '../util/u32.js';
+import { assert } from '../util/assert.js';
+import { NODE_ID_MAX } from '../wire/ids.js';
 
 export { readU32, writeU32 };
 
@@ -36,25 +38,53 @@ export interface Lsa {
 
 export function encodeLsa(lsa: Lsa): Uint8Array {
   const k = lsa.neighbours.length;
+  assert(k <= NODE_ID_MAX, 'lsa: a node has at most NODE_ID_MAX neighbours');
   const p = new Uint8Array(LSA_HEADER_LENGTH + k);
   writeU32(p, 0, lsa.seq);
   p[4] = k;
-  for (let i = 0; i < k; i++) p[LSA_HEADER_LENGTH + i] = lsa.neighbours[i];
+  for (let i = 0; i < k; i++) p[LSA_HEADER_LENGTH + i] = lsa.neighbours[i]!;
   return p;
 }
 
 /** The advertisement in `p`, or null when its length or neighbour list is malformed. */
 export function decodeLsa(p: Uint8Array): Lsa | null {
   if (p.length < LSA_HEADER_LENGTH) return null;
-  const k = p[4];
+  const k = p[4]!;
   if (p.length !== LSA_HEADER_LENGTH + k) return null;
   const neighbours: number[] = [];
   let last = -1;
   for (let i = 0; i < k; i++) {
-    const n = p[LSA_HEADER_LENGTH + i];
-    if (n <= last || n === 255) return null;
+    const n = p[LSA_HEADER_LENGTH + i]!;
+    if (n <= last || n > NODE_ID_MAX) return null;
     neighbours.push(n);
     last = n;
   }
   return { seq: readU32(p, 0), neighbours };
+}
+
+/** The LINK_ACK selective-ack bitmap; statics of one class: one module-level binding (see HopLink.LSEQ_SPACE). */
+export class SackBitmap {
+/**
+ * Write the LINK_ACK bitmap of the frames held beyond the gap at `expected` (held[lseq] not
+ * null; lseq mod 256) into `out`, zeroed first; returns its length with trailing zero bytes
+ * left out. `window` ≤ 64 keeps it within SACK_MAX_LENGTH bytes.
+ */
+static write(held: readonly (Uint8Array | null)[], expected: number, window: number, out: Uint8Array): number {
+  out.fill(0);
+  let len = 0;
+  for (let i = 1; i < window; i++) {
+    if (held[(expected + i) & 0xff] === null) continue;
+    const bit = i - 1;
+    out[bit >>> 3]! |= 1 << (bit & 7);
+    len = (bit >>> 3) + 1;
+  }
+  return len;
+}
+
+/** Set sacked[(first + i) mod 256] for each of the first `bits` bits of a LINK_ACK bitmap that is set. */
+static mark(sack: Uint8Array, bits: number, first: number, sacked: Uint8Array): void {
+  for (let i = 0; i < bits; i++) {
+    if ((sack[i >>> 3]! & (1 << (i & 7))) !== 0) sacked[(first + i) & 0xff] = 1;
+  }
+}
 }

@@ -19,11 +19,14 @@
  * that acknowledges nothing for `e2eGiveUpMs`, or one the layers above declare dead.
  */
 import type { Clock } from '../hal.js';
+import { assert } from '../util/assert.js';
 import { copyBytes } from '../wire/bytes.js';
 import { HEADER_SIZE } from '../wire/frame.js';
 import { readU32, writeU32 } from './control.js';
 import { Deadline } from './deadline.js';
 import type { ResolvedNetOptions } from './options.js';
+import { Rtt } from './rtt.js';
+import type { RttEstimate } from './rtt.js';
 import type { NetLayerStats } from './stats.js';
 
 /** Bytes the e2e prefix adds to every unicast upper-layer frame. */
@@ -34,7 +37,7 @@ export const E2E_ACK_LENGTH = 7;
 export const E2E_ACK_UNKNOWN = 0x1;
 /** Stream ids a receiver remembers as retired per source, so a late frame cannot revive one. */
 const RETIRED_IDS = 4;
-/** Serial arithmetic on 16-bit sequence numbers: a distance at or beyond this is "behind". */
+/** Serial arithmetic on 16-bit sequence numbers (written `& 0xffff`): a distance at or beyond this is "behind". */
 const SEQ_HALF = 0x8000;
 
 const P_STREAM = HEADER_SIZE;
@@ -48,7 +51,7 @@ interface Held {
   resent: boolean;
 }
 
-interface TxStream {
+interface TxStream extends RttEstimate {
   id: number;
   /** Sequence number of held[0]. */
   base: number;
@@ -59,8 +62,6 @@ interface TxStream {
   resendAt: number;
   lastResend: number;
   rto: number;
-  srtt: number;
-  rttvar: number;
   lastProgress: number;
 }
 
@@ -99,6 +100,7 @@ export class E2eLayer {
 
   constructor(host: E2eHost) {
     this.host = host;
+    assert(host.opts.e2eWindow < SEQ_HALF, 'e2e: the window is below half the sequence space');
     this.rtxDeadline = new Deadline(host.clock, () => this.onTimer());
     this.ackDeadline = new Deadline(host.clock, () => this.flushAcks());
     this.idSalt = Math.floor(host.clock.now() * 1000) >>> 0;
@@ -136,6 +138,8 @@ export class E2eLayer {
     }
     s.held.push({ frame, sentAt: now, resent: false });
     this.heldBytes += frame.length;
+    // Per pair: what is held is exactly base .. next-1 (so never more than the window canAccept allows).
+    assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: held frames are exactly base..next-1');
   }
 
   /**
@@ -145,9 +149,9 @@ export class E2eLayer {
   accept(src: number, p: Uint8Array): boolean {
     const st = this.host.stats;
     const ackStream = readU32(p, 6);
-    if (ackStream !== 0) this.onAck(src, ackStream, p[10] | (p[11] << 8), false);
+    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false);
     const id = readU32(p, 0);
-    const seq = p[4] | (p[5] << 8);
+    const seq = p[4]! | (p[5]! << 8);
     let r = this.rx.get(src);
     if (r === undefined || r.id !== id) {
       if (id === 0 || (r !== undefined && r.retired.includes(id))) {
@@ -167,6 +171,7 @@ export class E2eLayer {
       } else {
         if (r.id !== 0) r.retired.push(r.id);
         if (r.retired.length > RETIRED_IDS) r.retired.shift();
+        assert(r.retired.length <= RETIRED_IDS, 'e2e: retired stream ids are bounded');
         r.id = id;
         r.expected = 0;
       }
@@ -189,7 +194,7 @@ export class E2eLayer {
     if (p.length < E2E_ACK_LENGTH) return false;
     const stream = readU32(p, 0);
     if (stream === 0) return false;
-    this.onAck(src, stream, p[4] | (p[5] << 8), (p[6] & E2E_ACK_UNKNOWN) !== 0);
+    this.onAck(src, stream, p[4]! | (p[5]! << 8), (p[6]! & E2E_ACK_UNKNOWN) !== 0);
     return true;
   }
 
@@ -283,11 +288,12 @@ export class E2eLayer {
     for (let i = 0; i < d; i++) {
       const h = s.held.shift() as Held;
       if (h.resent) clean = false;
-      else if (i === d - 1) this.sample(s, now - h.sentAt);
+      else if (i === d - 1) Rtt.sample(s, now - h.sentAt);
       this.heldBytes -= h.frame.length;
     }
-    if (clean) s.rto = this.rto(s);
+    if (clean) s.rto = Rtt.rto(s, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
     s.base = ack;
+    assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');
     s.lastProgress = now;
     if (s.held.length > 0) {
       s.resendAt = now + s.rto;
@@ -295,27 +301,12 @@ export class E2eLayer {
     }
   }
 
-  private sample(s: TxStream, r: number): void {
-    if (s.srtt < 0) {
-      s.srtt = r;
-      s.rttvar = r / 2;
-    } else {
-      s.rttvar = 0.75 * s.rttvar + 0.25 * Math.abs(s.srtt - r);
-      s.srtt = 0.875 * s.srtt + 0.125 * r;
-    }
-  }
-
-  private rto(s: TxStream): number {
-    const o = this.host.opts;
-    if (s.srtt < 0) return o.e2eRtoMs;
-    const v = s.srtt + 4 * s.rttvar;
-    return v < o.e2eMinRtoMs ? o.e2eMinRtoMs : v > o.e2eMaxRtoMs ? o.e2eMaxRtoMs : v;
-  }
 
   /** Give up what is held for dst (a definite failure) and start a new stream for later frames. */
   private restart(dst: number, s: TxStream): void {
     const n = s.held.length;
     for (const h of s.held) this.heldBytes -= h.frame.length;
+    assert(this.heldBytes >= 0, 'e2e: held bytes never go negative');
     this.tx.delete(dst);
     if (n > 0) {
       this.host.stats.e2eAbandoned += n;

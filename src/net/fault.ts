@@ -4,6 +4,7 @@
  * exactly as it would see a bad cable. Probabilities draw on the random source passed in the
  * net options, so a seeded run stays deterministic.
  */
+import { NODE_ID_MAX, NODE_TABLE_SIZE } from '../wire/ids.js';
 
 export interface IngressFault {
   /** Probability (0..1) that a received frame is discarded. */
@@ -40,11 +41,11 @@ export function resolveFault(f: IngressFault): ResolvedFault | null {
   if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
     throw new RangeError(`fault delayMs must be a number of ms >= 0, got ${String(delayMs)}`);
   }
-  const blocked = new Uint8Array(256);
+  const blocked = new Uint8Array(NODE_TABLE_SIZE);
   const blockNodes: number[] = [];
   for (const n of f.blockNodes ?? []) {
-    if (!Number.isInteger(n) || n < 0 || n > 254) {
-      throw new RangeError(`fault blockNodes entries must be node ids 0..254, got ${String(n)}`);
+    if (!Number.isInteger(n) || n < 0 || n > NODE_ID_MAX) {
+      throw new RangeError(`fault blockNodes entries must be node ids 0..${NODE_ID_MAX}, got ${String(n)}`);
     }
     if (blocked[n] === 0) blockNodes.push(n);
     blocked[n] = 1;

@@ -2,23 +2,34 @@
  * One link seen by the network layer: neighbour sessions (HELLO), per-hop acknowledged
  * delivery (sliding window, cumulative acks in the hop fields, delayed standalone LINK_ACK
  * carrying a selective-ack bitmap, adaptive retransmission timeout with backoff, resending of
- * the gaps the bitmap shows), an in-order, exactly-once receive side that holds frames
- * arriving early, and framing (COBS on stream links). Routing, delivery and fault injection
- * live in NetLayer, reached through `LinkHost`.
+ * the gaps the bitmap shows), and an in-order, exactly-once receive side that holds frames
+ * arriving early. Framing is link-writer.ts (out) and the COBS deframer (in); routing,
+ * delivery and fault injection live in NetLayer, reached through `LinkHost`.
+ *
+ * A little over 500 lines on purpose: sessions, the transmit window and the receive window
+ * are one state machine (a HELLO resets both sequence spaces, every frame carries the other
+ * direction's ack, the MAC context needs both sessions and both extended sequence numbers);
+ * split further, each half would reach into the other's private state.
  */
 import type { Clock, HalLink, LinkKind } from '../hal.js';
+import { assert } from '../util/assert.js';
 import { filledArray } from '../util/next-id.js';
 import { copyBytes } from '../wire/bytes.js';
-import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { CobsDeframer } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
 import {
   FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE, emptyFrame,
 } from '../wire/frame.js';
 import type { FrameCodec, FrameFields } from '../wire/frame.js';
-import { HELLO_LENGTH, SACK_MAX_LENGTH, readU32, writeHello } from './control.js';
+import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
+import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
+import { LinkWriter } from './link-writer.js';
+import { MAX_WINDOW } from './options.js';
+import { Rtt } from './rtt.js';
+import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
 import { newLinkStats } from './stats.js';
 import type { LinkStats, NetLayerStats } from './stats.js';
@@ -29,12 +40,8 @@ import type { LinkStats, NetLayerStats } from './stats.js';
  * LSAs (256 places more still, so routing keeps working under any load).
  */
 export type QueueClass = 'local' | 'transit' | 'control';
-const CONTROL_SLACK = 256;
-/**
- * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
- * frame left in the receiver by line noise ends there instead of spoiling this frame.
- */
-const IDLE_DELIMIT_MS = 10;
+/** Room for one LSA per possible origin: a database exchange never finds the queue full. */
+const CONTROL_SLACK = NODE_TABLE_SIZE;
 
 export interface LinkHost {
   readonly node: number;
@@ -55,6 +62,13 @@ export interface LinkHost {
 }
 
 export class HopLink {
+  /**
+   * Link sequence numbers (lseq, lack) are 8 bits: per-slot state is indexed by them, and
+   * distances are taken mod LSEQ_SPACE (written `& 0xff`). A static, not a module constant:
+   * the XS board bundle (one iife) pays a stack slot per module-level binding (docs/MCAPI.md §6).
+   */
+  static readonly LSEQ_SPACE = 256;
+
   readonly index: number;
   readonly kind: LinkKind;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
@@ -64,12 +78,9 @@ export class HopLink {
   /** Node id of the neighbour, -1 until a HELLO was heard. */
   peer = -1;
 
-  private readonly hal: HalLink;
   private readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
-  private readonly wireBuf: Uint8Array | null;
-  private readonly ctrl: FrameFields = emptyFrame();
-  private readonly ctrlBuf: Uint8Array;
+  private readonly out: LinkWriter;
   private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
   private readonly sackPayload = new Uint8Array(SACK_MAX_LENGTH);
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
@@ -79,54 +90,51 @@ export class HopLink {
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
   private rxExt = 0;
-  private readonly slotExt = new Float64Array(256);
+  private readonly slotExt = new Float64Array(HopLink.LSEQ_SPACE);
   private signExt = 0;
   private readonly signer: ((frame: Uint8Array) => void) | null;
 
-  private lastWrite = -Infinity;
   private localSession = 0;
   private peerSession = 0;
   private lastHeard = 0;
 
-  // Transmit side: slots indexed by sequence number (mod 256).
-  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(256, null);
-  private readonly sentAt = new Float64Array(256);
-  private readonly retransmitted = new Uint8Array(256);
-  private readonly resentAt = new Float64Array(256);
+  // Transmit side: slots indexed by sequence number. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
+  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(HopLink.LSEQ_SPACE, null);
+  private readonly sentAt = new Float64Array(HopLink.LSEQ_SPACE);
+  private readonly retransmitted = new Uint8Array(HopLink.LSEQ_SPACE);
+  private readonly resentAt = new Float64Array(HopLink.LSEQ_SPACE);
   /** The peer holds this frame (selective ack); it needs no resend. */
-  private readonly sacked = new Uint8Array(256);
+  private readonly sacked = new Uint8Array(HopLink.LSEQ_SPACE);
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
   private next = 0;
   private rto: number;
-  private srtt = -1;
-  private rttvar = 0;
+  private readonly rtt: RttEstimate = { srtt: -1, rttvar: 0 };
   private timeouts = 0;
   private readonly rtxDeadline: Deadline;
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(256, null);
+  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(HopLink.LSEQ_SPACE, null);
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;
 
   constructor(hal: HalLink, host: LinkHost) {
-    this.hal = hal;
     this.host = host;
     this.index = hal.index;
     this.kind = hal.kind;
     this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
     this.stats = newLinkStats(hal.index, hal.kind);
     const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload + (host.auth !== null ? TAG_SIZE : 0);
-    if (hal.kind === 'stream') {
-      this.deframer = new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes);
-      this.wireBuf = new Uint8Array(1 + cobsEncodedLength(maxFrame));
-    } else {
-      this.deframer = null;
-      this.wireBuf = null;
-    }
-    this.ctrlBuf = new Uint8Array(FRAME_OVERHEAD + TAG_SIZE + Math.max(HELLO_LENGTH, SACK_MAX_LENGTH));
+    // Both ends must tell new frames from old within the 8-bit sequence space, and a LINK_ACK's
+    // bitmap must cover every frame that can be held beyond a gap.
+    assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= HopLink.LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
+    assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
+    this.deframer = hal.kind === 'stream'
+      ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
+      : null;
+    this.out = new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
     const auth = host.auth;
     this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
@@ -165,13 +173,17 @@ export class HopLink {
       return true;
     }
     this.queue.push(frame);
+    // Only here, off the fast path above: canEnqueue bounds every class by the control limit.
+    assert(this.queue.length <= 2 * this.host.opts.maxQueue + CONTROL_SLACK, 'hop: the queue stays within its largest class limit');
     this.pump();
     return true;
   }
 
   /** A decoded, validated frame of our domain that arrived on this link. */
   onFrame(f: FrameFields, bytes: Uint8Array): void {
-    if (!this.authentic(f, bytes)) {
+    // Without a key (the usual case, decided here without a call): no frame may carry a MAC.
+    const auth = this.host.auth;
+    if (auth === null ? (bytes[0]! & FLAG_AUTH) !== 0 : !this.authentic(auth, f, bytes)) {
       this.stats.authFailed++;
       this.host.stats.authFailed++;
       return;
@@ -203,13 +215,10 @@ export class HopLink {
    * With a domain key: the frame must carry a MAC that is right for this link's sessions and
    * the frame's extended sequence number. Forged, altered and replayed frames fail here (a
    * sequenced frame before the link is up is left to the noSession rule: it is not taken).
-   * Without a key, an authenticated frame cannot be checked and is not taken either.
+   * (Without a key, onFrame refuses any frame with a MAC: it cannot be checked.)
    */
-  private authentic(f: FrameFields, bytes: Uint8Array): boolean {
-    const auth = this.host.auth;
-    const tagged = (bytes[0] & FLAG_AUTH) !== 0;
-    if (auth === null) return !tagged;
-    if (!tagged) return false;
+  private authentic(auth: FrameAuth, f: FrameFields, bytes: Uint8Array): boolean {
+    if ((bytes[0]! & FLAG_AUTH) === 0) return false;
     if (f.type === FrameType.HELLO) return auth.verify(bytes, 0, 0, 0);
     const sequenced = (f.flags & FLAG_SEQ_VALID) !== 0;
     if (!this.up) return sequenced || auth.verify(bytes, this.peerSession, this.localSession, 0);
@@ -256,13 +265,13 @@ export class HopLink {
     s.inflight = (this.next - this.base) & 0xff;
     s.queued = this.queue.length;
     s.rtoMs = this.rto;
-    s.srttMs = this.srtt;
+    s.srttMs = this.rtt.srtt;
     return { ...s };
   }
 
   sendHello(): void {
     writeHello(this.helloPayload, this.localSession, this.peerSession, this.index);
-    this.sendControl(FrameType.HELLO, 255, this.helloPayload);
+    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.helloPayload, HELLO_LENGTH);
   }
 
   // --- sessions -------------------------------------------------------------------------
@@ -275,7 +284,7 @@ export class HopLink {
   private onHello(f: FrameFields): void {
     const p = f.payload;
     const session = p.length >= HELLO_LENGTH ? readU32(p, 0) : 0;
-    if (session === 0 || f.src === this.host.node || f.src === 255) {
+    if (session === 0 || f.src === this.host.node || f.src === BROADCAST_NODE) {
       this.stats.malformed++;
       this.host.stats.malformed++;
       return;
@@ -309,7 +318,7 @@ export class HopLink {
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
     let dropped = this.queue.clear();
-    for (let s = 0; s < 256; s++) {
+    for (let s = 0; s < HopLink.LSEQ_SPACE; s++) {
       if (this.slots[s] !== null) {
         this.slots[s] = null;
         dropped++;
@@ -345,6 +354,8 @@ export class HopLink {
   /** Put a frame in the next slot of the window and transmit it. */
   private send(frame: Uint8Array, now: number): void {
     const s = this.next;
+    // Callers keep next - base below the window, so the slot is never an unacknowledged frame's.
+    assert(this.slots[s] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
     this.slots[s] = frame;
     this.sentAt[s] = now;
     this.retransmitted[s] = 0;
@@ -357,10 +368,10 @@ export class HopLink {
 
   private transmit(s: number): void {
     const frame = this.slots[s] as Uint8Array;
-    this.signExt = this.slotExt[s];
-    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL], this.crc, this.signer);
+    this.signExt = this.slotExt[s]!;
+    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     this.ackSent();
-    this.write(frame);
+    this.out.write(frame);
   }
 
   private retransmit(s: number): void {
@@ -389,8 +400,9 @@ export class HopLink {
         this.slots[s] = null;
       }
       if (clean) {
-        this.rttSample(now - this.sentAt[(ack - 1) & 0xff]);
-        this.rto = this.currentRto();
+        const o = this.host.opts;
+        Rtt.sample(this.rtt, now - this.sentAt[(ack - 1) & 0xff]!);
+        this.rto = Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
@@ -407,37 +419,23 @@ export class HopLink {
    */
   private onSack(sack: Uint8Array, now: number): void {
     const inflight = (this.next - this.base) & 0xff;
-    const bits = Math.min(sack.length * 8, inflight - 1);
-    for (let i = 0; i < bits; i++) {
-      if ((sack[i >>> 3] & (1 << (i & 7))) !== 0) this.sacked[(this.base + 1 + i) & 0xff] = 1;
-    }
-    const guard = this.srtt > 0 ? Math.max(this.srtt, this.host.opts.minRtoMs) : this.rto;
+    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked);
+    const srtt = this.rtt.srtt;
+    const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
       const s = (this.base + off) & 0xff;
       if (this.sacked[s] !== 0) {
         heldAbove++;
-      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s] >= guard)) {
+      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s]! >= guard)) {
         this.retransmit(s);
       }
     }
   }
 
-  private rttSample(r: number): void {
-    if (this.srtt < 0) {
-      this.srtt = r;
-      this.rttvar = r / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
-    }
-  }
-
   private currentRto(): number {
     const o = this.host.opts;
-    if (this.srtt < 0) return o.rtoMs;
-    const rto = this.srtt + 4 * this.rttvar + o.ackDelayMs;
-    return rto < o.minRtoMs ? o.minRtoMs : rto > o.maxRtoMs ? o.maxRtoMs : rto;
+    return Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
   }
 
   private onRetransmitTimeout(): void {
@@ -465,7 +463,7 @@ export class HopLink {
       this.host.receive(this, bytes, f, this.deframer === null);
       while (this.heldCount > 0 && this.up) {
         const held = this.held[this.expected];
-        if (held === null) break;
+        if (held === null || held === undefined) break;
         this.held[this.expected] = null;
         this.heldCount--;
         this.expected = (this.expected + 1) & 0xff;
@@ -484,6 +482,7 @@ export class HopLink {
       } else {
         this.held[seq] = this.deframer === null ? bytes : copyBytes(bytes);
         this.heldCount++;
+        assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
         this.stats.outOfOrder++;
       }
       this.sendAck();
@@ -506,72 +505,17 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    let len = 0;
-    if (this.heldCount > 0) {
-      const sack = this.sackPayload;
-      sack.fill(0);
-      const window = this.host.opts.window;
-      for (let i = 1; i < window; i++) {
-        if (this.held[(this.expected + i) & 0xff] === null) continue;
-        const bit = i - 1;
-        sack[bit >>> 3] |= 1 << (bit & 7);
-        len = (bit >>> 3) + 1;
-      }
-    }
-    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload.subarray(0, len));
+    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.expected, this.host.opts.window, this.sackPayload) : 0;
+    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload, len);
   }
 
   // --- output -----------------------------------------------------------------------------
 
-  private sendControl(type: number, dst: number, payload: Uint8Array | null): void {
-    const c = this.ctrl;
-    c.flags = this.up ? FLAG_ACK_VALID : 0;
-    c.type = type;
-    c.lseq = 0;
-    c.lack = this.up ? this.expected : 0;
-    c.domain = this.host.domain;
-    c.src = this.host.node;
-    c.dst = dst;
-    c.ttl = 1;
-    c.srcPort = 0;
-    c.dstPort = 0;
-    c.epoch = this.host.epoch();
-    c.payload = payload ?? this.ctrlBuf.subarray(0, 0);
-    const auth = this.host.auth;
-    const frame = this.host.codec.encode(c, this.ctrlBuf, 0, auth === null, this.crc, auth !== null);
-    if (auth !== null) {
-      if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);
-      else auth.sign(frame, this.localSession, this.peerSession, 0);
-      this.host.codec.seal(frame, this.crc);
-    }
-    if (this.up) this.ackSent();
-    this.write(frame);
-  }
-
-  private write(frame: Uint8Array): void {
-    // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
-    // retransmission) and the encoding buffer (reused) stay ours.
-    let out: Uint8Array;
-    if (this.wireBuf !== null) {
-      const now = this.host.clock.now();
-      const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
-      this.lastWrite = now;
-      // Not named `native`: xsc reads `native(...)` as Moddable's host-function form.
-      const encode = this.host.opts.bytes.cobsEncode;
-      if (encode !== undefined) {
-        out = encode(frame, 0, frame.length, lead === 1);
-      } else {
-        this.wireBuf[0] = 0;
-        const n = cobsEncode(frame, this.wireBuf, lead);
-        out = this.wireBuf.subarray(0, lead + n);
-      }
-    } else {
-      out = frame;
-    }
-    this.stats.framesOut++;
-    this.stats.bytesOut += out.length;
-    this.host.stats.framesOut++;
-    this.host.stats.bytesOut += out.length;
-    this.hal.write(out);
+  /** An unsequenced frame of the link's own with payload[0, n). */
+  private sendControl(type: number, dst: number, payload: Uint8Array, n: number): void {
+    const up = this.up;
+    // Written after the ack is marked sent, as it always was: nothing below reads that state.
+    if (up) this.ackSent();
+    this.out.control(type, dst, up ? this.expected : -1, payload, n, this.localSession, this.peerSession);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parseDomainKey } from '../wire/auth.js';
 import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
+import { DOMAIN_ID_MAX, NODE_ID_MAX } from '../wire/ids.js';
 import type { NativeBytes } from '../wire/native.js';
 
 export interface NetOptions {
@@ -90,34 +91,36 @@ export const MAX_WINDOW = 64;
 /** End-to-end sequence numbers are 16 bits; a window this far below half the space is unambiguous. */
 export const E2E_MAX_WINDOW = 1024;
 
-function int(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`net option ${name} must be an integer in ${min}..${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function ms(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new RangeError(`net option ${name} must be a number of ms >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function silent(): void {}
-
-function bool(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`net option ${name} must be true or false, got ${String(v)}`);
-  return v;
-}
-
-function slices(v: unknown): 1 | 8 {
-  if (v === undefined) return 8;
-  if (v !== 1 && v !== 8) throw new RangeError(`net option crcSlices must be 1 or 8, got ${String(v)}`);
-  return v;
-}
-
 export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
+  // The checks are local: module-level functions would each cost the simulator's XS bundle a
+  // stack slot (see HopLink.LSEQ_SPACE), and this runs once per board.
+  function int(name: string, value: unknown, min: number, max: number): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`net option ${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+    }
+    return value;
+  }
+
+  function ms(name: string, value: unknown, min: number): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      throw new RangeError(`net option ${name} must be a number of ms >= ${min}, got ${String(value)}`);
+    }
+    return value;
+  }
+
+  function silent(): void {}
+
+  function bool(name: string, v: unknown): boolean {
+    if (typeof v !== 'boolean') throw new TypeError(`net option ${name} must be true or false, got ${String(v)}`);
+    return v;
+  }
+
+  function slices(v: unknown): 1 | 8 {
+    if (v === undefined) return 8;
+    if (v !== 1 && v !== 8) throw new RangeError(`net option crcSlices must be 1 or 8, got ${String(v)}`);
+    return v;
+  }
+
   const window = int('window', o.window ?? 8, 1, MAX_WINDOW);
   const helloMs = ms('helloMs', o.helloMs ?? 500, 1);
   const minRtoMs = ms('minRtoMs', o.minRtoMs ?? 20, 1);
@@ -126,8 +129,8 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
   if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
   return {
-    domain: int('domain', o.domain, 0, 255),
-    node: int('node', o.node, 0, 254),
+    domain: int('domain', o.domain, 0, DOMAIN_ID_MAX),
+    node: int('node', o.node, 0, NODE_ID_MAX),
     random: o.random,
     epoch: int('epoch', o.epoch ?? 0, 0, 0xffff),
     window,
@@ -140,9 +143,10 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     helloMs,
     deadMs: ms('deadMs', o.deadMs ?? 4 * helloMs, helloMs),
     ackDelayMs: ms('ackDelayMs', o.ackDelayMs ?? 5, 0),
-    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >>> 1), 1, 255),
+    // ackEvery: past a window of MAX_WINDOW it means nothing, a byte is plenty; the ttl is one byte on the wire.
+    ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >>> 1), 1, 0xff),
     reorderThreshold: int('reorderThreshold', o.reorderThreshold ?? 2, 1, MAX_WINDOW),
-    ttl: int('ttl', o.ttl ?? 16, 1, 255),
+    ttl: int('ttl', o.ttl ?? 16, 1, 0xff),
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
     crcSlices: slices(o.crcSlices),
     datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),

@@ -4,6 +4,8 @@
  * never used. Searches visit neighbours in ascending node id, which gives the documented
  * tie-break for free: among equal-length paths the first hop with the lowest node id wins.
  */
+import { assert } from '../util/assert.js';
+import { NODE_ID_MAX, NODE_TABLE_SIZE } from '../wire/ids.js';
 import type { Lsa } from './control.js';
 
 export class LinkStateDb {
@@ -45,12 +47,13 @@ export interface SearchResult {
 }
 
 export function breadthFirst(db: LinkStateDb, root: number): SearchResult {
-  const parent = new Int16Array(256).fill(-1);
-  const seen = new Uint8Array(256);
+  assert(root >= 0 && root <= NODE_ID_MAX, 'routing: a search starts at a node id');
+  const parent = new Int16Array(NODE_TABLE_SIZE).fill(-1);
+  const seen = new Uint8Array(NODE_TABLE_SIZE);
   const order = [root];
   seen[root] = 1;
   for (let i = 0; i < order.length; i++) {
-    const u = order[i];
+    const u = order[i]!;
     const eu = db.get(u);
     if (eu === undefined) continue;
     for (const v of eu.neighbours) {
@@ -74,12 +77,12 @@ export interface Routes {
 
 export function shortestPaths(db: LinkStateDb, self: number): Routes {
   const { parent, order } = breadthFirst(db, self);
-  const firstHop = new Int16Array(256).fill(-1);
+  const firstHop = new Int16Array(NODE_TABLE_SIZE).fill(-1);
   // BFS order puts every node after its parent, so the parent's first hop is known.
   for (let i = 1; i < order.length; i++) {
-    const v = order[i];
-    const p = parent[v];
-    firstHop[v] = p === self ? v : firstHop[p];
+    const v = order[i]!;
+    const p = parent[v]!;
+    firstHop[v] = p === self ? v : firstHop[p]!;
   }
   const reachable = order.slice().sort((a, b) => a - b);
   return { firstHop, reachable };
@@ -96,7 +99,10 @@ export interface TreePosition {
 export function treePosition(db: LinkStateDb, root: number, self: number): TreePosition {
   const { parent, order } = breadthFirst(db, root);
   const children: number[] = [];
-  for (let i = 1; i < order.length; i++) if (parent[order[i]] === self) children.push(order[i]);
+  for (let i = 1; i < order.length; i++) {
+    const v = order[i]!;
+    if (parent[v] === self) children.push(v);
+  }
   children.sort((a, b) => a - b);
-  return { parent: parent[self], children };
+  return { parent: parent[self]!, children };
 }

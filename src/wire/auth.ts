@@ -19,18 +19,17 @@ import { SipHash24 } from './siphash.js';
 /** Key length: 128 bits, written as 32 hex digits in configurations. */
 export const DOMAIN_KEY_BYTES = 16;
 
-/** `text` is exactly `n` hex digits (no regular expression: the Lua build has none). */
-function isHexDigits(text: string, n: number): boolean {
-  if (text.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
-
 /** Parse a domain key: 32 hex digits. Throws a RangeError naming `field` otherwise. */
 export function parseDomainKey(text: unknown, field = 'domainKey'): Uint8Array {
+  /** `text` is exactly `n` hex digits (no regular expression: the Lua build has none). */
+  function isHexDigits(text: string, n: number): boolean {
+    if (text.length !== n) return false;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+    }
+    return true;
+  }
   if (typeof text !== 'string' || !isHexDigits(text, 32)) {
     throw new RangeError(`${field} must be 32 hex digits (a 128-bit key), got ${typeof text === 'string' ? `${text.length} characters` : String(text)}`);
   }
@@ -50,16 +49,16 @@ export class FrameAuth {
   /** Write the tag of an encoded FLAG_AUTH frame (hop fields set, CRC not yet). */
   sign(frame: Uint8Array, sender: number, receiver: number, ext: number): void {
     const at = frame.length - CRC_SIZE - TAG_SIZE;
-    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS] & ~FLAG_NO_CRC, frame, 1, at, frame, at);
+    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS]! & ~FLAG_NO_CRC, frame, 1, at, frame, at);
   }
 
   /** Whether a received FLAG_AUTH frame carries the right tag for this context. */
   verify(frame: Uint8Array, sender: number, receiver: number, ext: number): boolean {
     const at = frame.length - CRC_SIZE - TAG_SIZE;
     const t = this.tag;
-    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS] & ~FLAG_NO_CRC, frame, 1, at, t, 0);
+    this.sip.mac(sender, receiver, ext, frame[OFF_VERSION_FLAGS]! & ~FLAG_NO_CRC, frame, 1, at, t, 0);
     let diff = 0;
-    for (let i = 0; i < TAG_SIZE; i++) diff |= t[i] ^ frame[at + i];
+    for (let i = 0; i < TAG_SIZE; i++) diff |= t[i]! ^ frame[at + i]!;
     return diff === 0;
   }
 }

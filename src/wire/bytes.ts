@@ -50,7 +50,7 @@ export function findZero(bytes: Uint8Array, from: number, to: number): number {
     const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
     let j = 0;
     let x = 0;
-    while (j < words && ((x = w[j]) - 0x01010101 & ~x & 0x80808080) === 0) j++;
+    while (j < words && ((x = w[j]!) - 0x01010101 & ~x & 0x80808080) === 0) j++;
     i += j << 2;
   }
   while (i < to) {
@@ -92,7 +92,7 @@ export function skipRun(bytes: Uint8Array, from: number, to: number, value: numb
  */
 export function copyRun(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
   if (to - from < 4) {
-    for (let i = from; i < to; i++) dst[at++] = src[i];
+    for (let i = from; i < to; i++) dst[at++] = src[i]!;
   } else {
     dst.set(src.subarray(from, to), at);
   }

@@ -41,7 +41,7 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
   // The first zero at or after i, as last found by findZero; -1 none; -2 not looked for yet.
   let zero = -2;
   while (i < end) {
-    let b = src[i];
+    let b = src[i]!;
     if (b === 0) {
       // This zero closes the block; each zero right after it is an empty block of its own.
       out[codePos] = w - codePos;
@@ -65,7 +65,7 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
     const short = stop - i > PREFIX ? i + PREFIX : stop;
     out[w++] = b;
     i++;
-    while (i < short && (b = src[i]) !== 0) {
+    while (i < short && (b = src[i]!) !== 0) {
       out[w++] = b;
       i++;
     }
@@ -95,7 +95,7 @@ export function cobsDecode(src: Uint8Array, out: Uint8Array, start = 0, end = sr
   let r = start;
   let w = 0;
   while (r < end) {
-    const code = src[r++];
+    const code = src[r++]!;
     if (code === 0) return -1;
     if (code === 1) {
       // 01 codes in a row: one 0x00 each, except the block's last code, which implies none.
@@ -116,7 +116,7 @@ export function cobsDecode(src: Uint8Array, out: Uint8Array, start = 0, end = sr
     if (len <= SHORT_RUN) {
       const runEnd = r + len;
       while (r < runEnd) {
-        const b = src[r++];
+        const b = src[r++]!;
         if (b === 0) return -1;
         out[w++] = b;
       }
@@ -219,7 +219,7 @@ export class CobsDeframer {
         if (zero < 0) break;
         i = zero;
       }
-      const b = chunk[i];
+      const b = chunk[i]!;
       if (b === 0) {
         this.len = len;
         this.left = left;
@@ -265,7 +265,7 @@ export class CobsDeframer {
         const lim = runEnd - i > room ? i + room : runEnd;
         const from = i;
         let c = 0;
-        while (i < lim && (c = chunk[i]) !== 0) {
+        while (i < lim && (c = chunk[i]!) !== 0) {
           buf[len++] = c;
           i++;
         }

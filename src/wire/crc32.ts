@@ -11,8 +11,6 @@
 
 import type { NativeBytes } from './native.js';
 
-const POLY_REFLECTED = 0xedb88320;
-
 export type CrcSlices = 1 | 8;
 
 export class Crc32 {
@@ -28,25 +26,27 @@ export class Crc32 {
   private readonly t7: Int32Array;
   /** Word reads are little-endian only on a little-endian machine; otherwise bytes one by one. */
   private readonly sliced: boolean;
-  /** The target's native CRC-32 (Hal.bytes), which gives the same value; the tables stay the fallback. */
+  /** The target's native CRC-32 (Hal.bytes), which gives the same value; without it, the tables. */
   private readonly native: NativeBytes['crc32'];
 
   constructor(slices: CrcSlices = 8, native?: NativeBytes) {
     this.native = native?.crc32;
     if (slices !== 1 && slices !== 8) throw new RangeError(`Crc32 slices must be 1 or 8, got ${String(slices)}`);
     const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-    const n = slices === 8 && little ? 8 : 1;
+    // With a native CRC-32 the tables would never be read: none are built (8 KiB of a board's heap).
+    const n = this.native !== undefined ? 0 : slices === 8 && little ? 8 : 1;
     const all = new Int32Array(256 * n);
-    for (let i = 0; i < 256; i++) {
+    for (let i = 0; i < Math.min(256, all.length); i++) {
       let c = i;
-      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? POLY_REFLECTED ^ (c >>> 1) : c >>> 1;
+      // The reflected polynomial 0xedb88320.
+      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
       all[i] = c;
     }
     // Table s folds a byte that is s positions further from the end of the 8-byte block.
     for (let s = 1; s < n; s++) {
       for (let i = 0; i < 256; i++) {
-        const p = all[(s - 1) * 256 + i];
-        all[s * 256 + i] = (p >>> 8) ^ all[p & 0xff];
+        const p = all[(s - 1) * 256 + i]!;
+        all[s * 256 + i] = (p >>> 8) ^ all[p & 0xff]!;
       }
     }
     const table = (s: number): Int32Array => (s < n ? all.subarray(s * 256, s * 256 + 256) : all.subarray(0, 256));
@@ -104,18 +104,18 @@ export class Crc32 {
     if (this.sliced && end - i >= 16) {
       const t1 = this.t1, t2 = this.t2, t3 = this.t3, t4 = this.t4, t5 = this.t5, t6 = this.t6, t7 = this.t7;
       // Bytes up to a 4-byte boundary of the buffer, so the rest can be read as Int32 words.
-      while (((bytes.byteOffset + i) & 3) !== 0) c = t0[(c ^ bytes[i++]) & 0xff] ^ (c >>> 8);
+      while (((bytes.byteOffset + i) & 3) !== 0) c = t0[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
       const words = ((end - i) >>> 3) << 1;
       const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
       let d = 0;
       for (let j = 0; j < words; j += 2) {
-        c ^= w[j];
-        d = w[j + 1];
-        c = t7[c & 0xff] ^ t6[(c >>> 8) & 0xff] ^ t5[(c >>> 16) & 0xff] ^ t4[c >>> 24] ^ t3[d & 0xff] ^ t2[(d >>> 8) & 0xff] ^ t1[(d >>> 16) & 0xff] ^ t0[d >>> 24];
+        c ^= w[j]!;
+        d = w[j + 1]!;
+        c = t7[c & 0xff]! ^ t6[(c >>> 8) & 0xff]! ^ t5[(c >>> 16) & 0xff]! ^ t4[c >>> 24]! ^ t3[d & 0xff]! ^ t2[(d >>> 8) & 0xff]! ^ t1[(d >>> 16) & 0xff]! ^ t0[d >>> 24]!;
       }
       i += words << 2;
     }
-    while (i < end) c = t0[(c ^ bytes[i++]) & 0xff] ^ (c >>> 8);
+    while (i < end) c = t0[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
     return c;
   }
 }

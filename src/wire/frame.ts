@@ -16,6 +16,7 @@
  * checksum over a MAC with its own CRC-32) may leave the CRC out; a byte stream (UART) never
  * does, and a stream receiver drops a frame that claims it.
  */
+import { assert } from '../util/assert.js';
 import { SPLICE_MIN, bufferConcat, ownBuffer } from './bytes.js';
 import type { BufferConcat } from './bytes.js';
 import { Crc32 } from './crc32.js';
@@ -85,46 +86,48 @@ export function emptyFrame(): FrameFields {
   };
 }
 
-function checkField(name: string, value: number, max: number): void {
-  if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
-    throw new RangeError(`frame.${name} must be an integer in 0..${max}, got ${String(value)}`);
-  }
-}
-
-function checkFields(f: FrameFields): void {
-  checkField('flags', f.flags, FLAGS_FIELDS);
-  checkField('type', f.type, 0xff);
-  checkField('lseq', f.lseq, 0xff);
-  checkField('lack', f.lack, 0xff);
-  checkField('domain', f.domain, 0xff);
-  checkField('src', f.src, 0xff);
-  checkField('dst', f.dst, 0xff);
-  checkField('ttl', f.ttl, 0xff);
-  checkField('srcPort', f.srcPort, 0xffff);
-  checkField('dstPort', f.dstPort, 0xffff);
-  checkField('epoch', f.epoch, 0xffff);
-}
-
-function writeHeader(f: FrameFields, n: number, buf: Uint8Array, offset: number): void {
-  buf[offset + OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | f.flags;
-  buf[offset + OFF_TYPE] = f.type;
-  buf[offset + OFF_LSEQ] = f.lseq;
-  buf[offset + OFF_LACK] = f.lack;
-  buf[offset + OFF_DOMAIN] = f.domain;
-  buf[offset + OFF_SRC] = f.src;
-  buf[offset + OFF_DST] = f.dst;
-  buf[offset + OFF_TTL] = f.ttl;
-  buf[offset + OFF_SRC_PORT] = f.srcPort & 0xff;
-  buf[offset + OFF_SRC_PORT + 1] = f.srcPort >>> 8;
-  buf[offset + OFF_DST_PORT] = f.dstPort & 0xff;
-  buf[offset + OFF_DST_PORT + 1] = f.dstPort >>> 8;
-  buf[offset + OFF_EPOCH] = f.epoch & 0xff;
-  buf[offset + OFF_EPOCH + 1] = f.epoch >>> 8;
-  buf[offset + OFF_LENGTH] = n & 0xff;
-  buf[offset + OFF_LENGTH + 1] = n >>> 8;
-}
-
 export class FrameCodec {
+  // Helpers of encode, statics rather than module functions: one module-level binding fewer each
+  // (the simulator's XS bundle pays a stack slot per binding; see HopLink.LSEQ_SPACE).
+  private static checkField(name: string, value: number, max: number): void {
+    if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
+      throw new RangeError(`frame.${name} must be an integer in 0..${max}, got ${String(value)}`);
+    }
+  }
+
+  private static checkFields(f: FrameFields): void {
+    FrameCodec.checkField('flags', f.flags, FLAGS_FIELDS);
+    FrameCodec.checkField('type', f.type, 0xff);
+    FrameCodec.checkField('lseq', f.lseq, 0xff);
+    FrameCodec.checkField('lack', f.lack, 0xff);
+    FrameCodec.checkField('domain', f.domain, 0xff);
+    FrameCodec.checkField('src', f.src, 0xff);
+    FrameCodec.checkField('dst', f.dst, 0xff);
+    FrameCodec.checkField('ttl', f.ttl, 0xff);
+    FrameCodec.checkField('srcPort', f.srcPort, 0xffff);
+    FrameCodec.checkField('dstPort', f.dstPort, 0xffff);
+    FrameCodec.checkField('epoch', f.epoch, 0xffff);
+  }
+
+  private static writeHeader(f: FrameFields, n: number, buf: Uint8Array, offset: number): void {
+    buf[offset + OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | f.flags;
+    buf[offset + OFF_TYPE] = f.type;
+    buf[offset + OFF_LSEQ] = f.lseq;
+    buf[offset + OFF_LACK] = f.lack;
+    buf[offset + OFF_DOMAIN] = f.domain;
+    buf[offset + OFF_SRC] = f.src;
+    buf[offset + OFF_DST] = f.dst;
+    buf[offset + OFF_TTL] = f.ttl;
+    buf[offset + OFF_SRC_PORT] = f.srcPort & 0xff;
+    buf[offset + OFF_SRC_PORT + 1] = f.srcPort >>> 8;
+    buf[offset + OFF_DST_PORT] = f.dstPort & 0xff;
+    buf[offset + OFF_DST_PORT + 1] = f.dstPort >>> 8;
+    buf[offset + OFF_EPOCH] = f.epoch & 0xff;
+    buf[offset + OFF_EPOCH + 1] = f.epoch >>> 8;
+    buf[offset + OFF_LENGTH] = n & 0xff;
+    buf[offset + OFF_LENGTH + 1] = n >>> 8;
+  }
+
   readonly maxPayload: number;
   private readonly crc: Crc32;
   private readonly concat: BufferConcat | undefined = bufferConcat();
@@ -134,7 +137,7 @@ export class FrameCodec {
    * `native`: the target's byte helpers (Hal.bytes); its crc32, when present, seals and checks.
    */
   constructor(maxPayload = DEFAULT_MAX_PAYLOAD, crcSlices: CrcSlices = 8, native?: NativeBytes) {
-    checkField('maxPayload', maxPayload, PAYLOAD_LIMIT);
+    FrameCodec.checkField('maxPayload', maxPayload, PAYLOAD_LIMIT);
     this.maxPayload = maxPayload;
     this.crc = new Crc32(crcSlices, native);
   }
@@ -160,7 +163,7 @@ export class FrameCodec {
       (f.dst & 0xff) !== f.dst || (f.ttl & 0xff) !== f.ttl || (f.srcPort & 0xffff) !== f.srcPort ||
       (f.dstPort & 0xffff) !== f.dstPort || (f.epoch & 0xffff) !== f.epoch
     ) {
-      checkFields(f);
+      FrameCodec.checkFields(f);
     }
     const n = f.payload.length;
     if (n > this.maxPayload) {
@@ -173,20 +176,96 @@ export class FrameCodec {
     if (concat !== undefined) {
       // XS: header, payload and CRC room joined by memcpy instead of an element-wise set().
       const head = new Uint8Array(HEADER_SIZE);
-      writeHeader(f, n, head, 0);
+      FrameCodec.writeHeader(f, n, head, 0);
       frame = new Uint8Array(concat.call(head.buffer as ArrayBuffer, ownBuffer(f.payload), new ArrayBuffer(tail)));
     } else {
       const buf = out ?? new Uint8Array(total);
       if (offset < 0 || offset + total > buf.length) {
         throw new RangeError(`frame needs ${total} bytes at offset ${offset}, out has ${buf.length}`);
       }
-      writeHeader(f, n, buf, offset);
+      FrameCodec.writeHeader(f, n, buf, offset);
       buf.set(f.payload, offset + HEADER_SIZE);
       frame = buf.subarray(offset, offset + total);
     }
-    if (tag) frame[OFF_VERSION_FLAGS] |= FLAG_AUTH;
+    if (tag) frame[OFF_VERSION_FLAGS]! |= FLAG_AUTH;
     if (seal) this.seal(frame, crc);
     return frame;
+  }
+
+  /**
+   * A new frame from this node in one pass (the lean path: docs/PERFORMANCE.md): the header
+   * written straight into the frame, `prefix` zero bytes left for the network layer's own
+   * prefix (the end-to-end prefix, a broadcast number) and then `payload`; hop fields zero, the
+   * CRC (and, with `tag`, the MAC's room) left for `setHop`. The same bytes as `encode` with
+   * `seal = false` of the payload behind `prefix` zeros, without a FrameFields object, a
+   * second copy of the payload, or a check of every field: callers pass fields they validated
+   * (NetLayer.send checks the caller's; the rest are the layer's own, validated at start).
+   */
+  originate(
+    type: number, domain: number, src: number, dst: number, ttl: number, srcPort: number, dstPort: number, epoch: number,
+    prefix: number, payload: Uint8Array, tag: boolean,
+  ): Uint8Array {
+    const n = prefix + payload.length;
+    assert(n <= this.maxPayload, 'frame: an originated payload fits maxPayload');
+    const tail = tag ? CRC_SIZE + TAG_SIZE : CRC_SIZE;
+    let frame: Uint8Array;
+    const concat = n >= SPLICE_MIN ? this.concat : undefined;
+    if (concat !== undefined) {
+      // XS: header room, payload and tail joined by memcpy instead of an element-wise set().
+      frame = new Uint8Array(concat.call(new ArrayBuffer(HEADER_SIZE + prefix), ownBuffer(payload), new ArrayBuffer(tail)));
+    } else {
+      frame = new Uint8Array(HEADER_SIZE + n + tail);
+      frame.set(payload, HEADER_SIZE + prefix);
+    }
+    // A fresh buffer is zero: flags other than AUTH, lseq and lack need no store.
+    frame[OFF_VERSION_FLAGS] = tag ? (FRAME_VERSION << 4) | FLAG_AUTH : FRAME_VERSION << 4;
+    frame[OFF_TYPE] = type;
+    frame[OFF_DOMAIN] = domain;
+    frame[OFF_SRC] = src;
+    frame[OFF_DST] = dst;
+    frame[OFF_TTL] = ttl;
+    frame[OFF_SRC_PORT] = srcPort & 0xff;
+    frame[OFF_SRC_PORT + 1] = srcPort >>> 8;
+    frame[OFF_DST_PORT] = dstPort & 0xff;
+    frame[OFF_DST_PORT + 1] = dstPort >>> 8;
+    frame[OFF_EPOCH] = epoch & 0xff;
+    frame[OFF_EPOCH + 1] = epoch >>> 8;
+    frame[OFF_LENGTH] = n & 0xff;
+    frame[OFF_LENGTH + 1] = n >>> 8;
+    return frame;
+  }
+
+  /**
+   * An unsequenced frame of a link's own (HELLO, LINK_ACK: ttl 1, ports 0, lseq 0) written
+   * over `buf` from offset 0 without allocating: every header byte (the buffer may hold an
+   * earlier frame) and payload[0, n). Returns the frame's length (`buf` may be longer); the
+   * caller seals it (after signing it, with `tag`). Same bytes as `encode` of those fields.
+   */
+  control(
+    buf: Uint8Array, flags: number, type: number, lack: number, domain: number, src: number, dst: number, epoch: number,
+    payload: Uint8Array, n: number, tag: boolean,
+  ): number {
+    const total = HEADER_SIZE + n + (tag ? CRC_SIZE + TAG_SIZE : CRC_SIZE);
+    assert(total <= buf.length && n <= payload.length, 'frame: a control frame fits its buffer');
+    buf[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | flags | (tag ? FLAG_AUTH : 0);
+    buf[OFF_TYPE] = type;
+    buf[OFF_LSEQ] = 0;
+    buf[OFF_LACK] = lack;
+    buf[OFF_DOMAIN] = domain;
+    buf[OFF_SRC] = src;
+    buf[OFF_DST] = dst;
+    buf[OFF_TTL] = 1;
+    buf[OFF_SRC_PORT] = 0;
+    buf[OFF_SRC_PORT + 1] = 0;
+    buf[OFF_DST_PORT] = 0;
+    buf[OFF_DST_PORT + 1] = 0;
+    buf[OFF_EPOCH] = epoch & 0xff;
+    buf[OFF_EPOCH + 1] = epoch >>> 8;
+    buf[OFF_LENGTH] = n & 0xff;
+    buf[OFF_LENGTH + 1] = n >>> 8;
+    // At most a few bytes (HELLO 9, a sack bitmap 0..8): a loop costs less than set().
+    for (let i = 0; i < n; i++) buf[HEADER_SIZE + i] = payload[i]!;
+    return total;
   }
 
   /**
@@ -198,10 +277,11 @@ export class FrameCodec {
   decode(bytes: Uint8Array, into: FrameFields, verifyCrc = true, allowNoCrc = false): FrameError {
     const len = bytes.length;
     if (len < FRAME_OVERHEAD) return 'short';
-    const vf = bytes[OFF_VERSION_FLAGS];
+    // From here every header index (and the CRC field's) is within the FRAME_OVERHEAD bytes checked.
+    const vf = bytes[OFF_VERSION_FLAGS]!;
     if (vf >>> 4 !== FRAME_VERSION) return 'version';
     if ((vf & 0x0f & ~FLAGS_KNOWN) !== 0) return 'flags';
-    const n = bytes[OFF_LENGTH] | (bytes[OFF_LENGTH + 1] << 8);
+    const n = bytes[OFF_LENGTH]! | (bytes[OFF_LENGTH + 1]! << 8);
     if (n > this.maxPayload) return 'too-large';
     if (len !== FRAME_OVERHEAD + n + ((vf & FLAG_AUTH) !== 0 ? TAG_SIZE : 0)) return 'length';
     if ((vf & FLAG_NO_CRC) !== 0) {
@@ -209,22 +289,22 @@ export class FrameCodec {
       // The field must be zero (PROTOCOL.md §1): anything else is a damaged or forged frame.
       // It is the last 4 bytes (an AUTH frame's tag comes before it).
       const end = len - CRC_SIZE;
-      if ((bytes[end] | bytes[end + 1] | bytes[end + 2] | bytes[end + 3]) !== 0) return 'crc';
+      if ((bytes[end]! | bytes[end + 1]! | bytes[end + 2]! | bytes[end + 3]!) !== 0) return 'crc';
     } else if (verifyCrc) {
       const end = len - CRC_SIZE;
       if (!this.crc.matches(bytes, 0, end, end)) return 'crc';
     }
     into.flags = vf & FLAGS_FIELDS;
-    into.type = bytes[OFF_TYPE];
-    into.lseq = bytes[OFF_LSEQ];
-    into.lack = bytes[OFF_LACK];
-    into.domain = bytes[OFF_DOMAIN];
-    into.src = bytes[OFF_SRC];
-    into.dst = bytes[OFF_DST];
-    into.ttl = bytes[OFF_TTL];
-    into.srcPort = bytes[OFF_SRC_PORT] | (bytes[OFF_SRC_PORT + 1] << 8);
-    into.dstPort = bytes[OFF_DST_PORT] | (bytes[OFF_DST_PORT + 1] << 8);
-    into.epoch = bytes[OFF_EPOCH] | (bytes[OFF_EPOCH + 1] << 8);
+    into.type = bytes[OFF_TYPE]!;
+    into.lseq = bytes[OFF_LSEQ]!;
+    into.lack = bytes[OFF_LACK]!;
+    into.domain = bytes[OFF_DOMAIN]!;
+    into.src = bytes[OFF_SRC]!;
+    into.dst = bytes[OFF_DST]!;
+    into.ttl = bytes[OFF_TTL]!;
+    into.srcPort = bytes[OFF_SRC_PORT]! | (bytes[OFF_SRC_PORT + 1]! << 8);
+    into.dstPort = bytes[OFF_DST_PORT]! | (bytes[OFF_DST_PORT + 1]! << 8);
+    into.epoch = bytes[OFF_EPOCH]! | (bytes[OFF_EPOCH + 1]! << 8);
     into.payload = bytes.subarray(HEADER_SIZE, HEADER_SIZE + n);
     return 'ok';
   }
@@ -234,11 +314,11 @@ export class FrameCodec {
    * NO_CRC). `sign`, for an authenticated frame, writes its MAC once the hop fields are set.
    */
   setHop(frame: Uint8Array, flags: number, lseq: number, lack: number, ttl: number, crc = true, sign: ((frame: Uint8Array) => void) | null = null): void {
-    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_FIELDS) | (frame[OFF_VERSION_FLAGS] & FLAG_AUTH);
+    frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | (flags & FLAGS_FIELDS) | (frame[OFF_VERSION_FLAGS]! & FLAG_AUTH);
     frame[OFF_LSEQ] = lseq;
     frame[OFF_LACK] = lack;
     frame[OFF_TTL] = ttl;
-    if (sign !== null && (frame[OFF_VERSION_FLAGS] & FLAG_AUTH) !== 0) sign(frame);
+    if (sign !== null && (frame[OFF_VERSION_FLAGS]! & FLAG_AUTH) !== 0) sign(frame);
     this.seal(frame, crc);
   }
 
@@ -249,14 +329,14 @@ export class FrameCodec {
   seal(frame: Uint8Array, crc = true): void {
     const end = frame.length - CRC_SIZE;
     if (!crc) {
-      frame[OFF_VERSION_FLAGS] |= FLAG_NO_CRC;
+      frame[OFF_VERSION_FLAGS]! |= FLAG_NO_CRC;
       frame[end] = 0;
       frame[end + 1] = 0;
       frame[end + 2] = 0;
       frame[end + 3] = 0;
       return;
     }
-    frame[OFF_VERSION_FLAGS] &= ~FLAG_NO_CRC;
+    frame[OFF_VERSION_FLAGS]! &= ~FLAG_NO_CRC;
     this.crc.store(frame, 0, end, end);
   }
 }

@@ -16,7 +16,7 @@ export class SipHash24 {
   /** `key`: exactly 16 bytes. */
   constructor(key: Uint8Array) {
     if (!(key instanceof Uint8Array) || key.length !== 16) throw new RangeError('SipHash key must be 16 bytes');
-    for (let i = 0; i < 4; i++) this.k[i] = key[4 * i] | (key[4 * i + 1] << 8) | (key[4 * i + 2] << 16) | (key[4 * i + 3] << 24);
+    for (let i = 0; i < 4; i++) this.k[i] = key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24);
   }
 
   /**
@@ -39,10 +39,10 @@ export class SipHash24 {
    */
   private run(ctx: boolean, c0: number, c1: number, c2: number, c3: number, data: Uint8Array, start: number, end: number, out: Uint8Array, at: number): void {
     const k = this.k;
-    let v0l = k[0] ^ 0x70736575, v0h = k[1] ^ 0x736f6d65;
-    let v1l = k[2] ^ 0x6e646f6d, v1h = k[3] ^ 0x646f7261;
-    let v2l = k[0] ^ 0x6e657261, v2h = k[1] ^ 0x6c796765;
-    let v3l = k[2] ^ 0x79746573, v3h = k[3] ^ 0x74656462;
+    let v0l = k[0]! ^ 0x70736575, v0h = k[1]! ^ 0x736f6d65;
+    let v1l = k[2]! ^ 0x6e646f6d, v1h = k[3]! ^ 0x646f7261;
+    let v2l = k[0]! ^ 0x6e657261, v2h = k[1]! ^ 0x6c796765;
+    let v3l = k[2]! ^ 0x79746573, v3h = k[3]! ^ 0x74656462;
     const n = end - start;
     const whole = start + (n & ~7);
     const total = n + (ctx ? 16 : 0);
@@ -58,14 +58,14 @@ export class SipHash24 {
       } else if (phase === 1) {
         ml = c2 | 0; mh = c3 | 0; phase = 2;
       } else if (i < whole) {
-        ml = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
-        mh = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
+        ml = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+        mh = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
         i += 8;
       } else if (phase === 2) {
         mh = (total & 0xff) << 24;
         for (let j = 0; i < end; i++, j++) {
-          if (j < 4) ml |= data[i] << (8 * j);
-          else mh |= data[i] << (8 * (j - 4));
+          if (j < 4) ml |= data[i]! << (8 * j);
+          else mh |= data[i]! << (8 * (j - 4));
         }
         phase = 3;
       } else {

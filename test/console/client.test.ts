@@ -79,7 +79,7 @@ test('runConsole in line mode: one command per input line, answers in order, exi
     t.deepEqual(r, { answers: 3, errors: 1, reason: 'eof' });
     t.is(text(), [
       '> status',
-      'node=1 rank=0 state=running uptime=12.5 log=info app="laplace 64x64"',
+      'node=1 rank=1 role=member app=idle state=waiting epoch=0 uptime_ms=0 heap=48128 heap_limit=196608 log=info',
       'OK',
       '> fault drop 7',
       "ERR bad <p> '7': out of range [0, 1]",
@@ -87,7 +87,7 @@ test('runConsole in line mode: one command per input line, answers in order, exi
       'OK',
       '',
     ].join('\n'));
-    t.is(boards.get(1)?.target.level, 'debug');
+    t.is(boards.get(1)?.board.level, 'debug');
   } finally {
     await hub.close();
   }
@@ -104,7 +104,7 @@ test('runConsole in line mode stops at Ctrl-]', async (t) => {
     const r = await done;
     t.is(r.reason, 'quit');
     t.is(text(), 'pong=1\nOK\n');
-    t.is(boards.get(1)?.target.level, 'info');
+    t.is(boards.get(1)?.board.level, 'info');
   } finally {
     await hub.close();
   }

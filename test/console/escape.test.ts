@@ -9,17 +9,17 @@ import { LineAssembler, type LineSink } from '../../src/console/line-assembler.j
 import { makeShell, parseAnswers } from './helpers.js';
 
 test('issue reproducer: `fault drop 0<ESC>` + Enter answers ERR and `.9` is a line of its own', (t) => {
-  const { shell, io, target } = makeShell({ faultsArmed: true });
+  const { shell, io, board } = makeShell({ faultsArmed: true });
   shell.feed('fault drop 0\x1b\r');
   const first = parseAnswers(io.take());
   t.is(first.length, 1);
   t.regex(first[0]!.final, /^ERR .*escape sequence/);
-  t.deepEqual(target.faults, [], 'the bad line changed nothing');
+  t.deepEqual(board.faultEvents(), [], 'the bad line changed nothing');
   shell.feed('.9\r');
   const second = parseAnswers(io.take());
   t.is(second.length, 1);
   t.regex(second[0]!.final, /^ERR unknown command '\.9'/);
-  t.deepEqual(target.faults, []);
+  t.deepEqual(board.faultEvents(), []);
   t.deepEqual(shell.netFaults, makeShell().shell.netFaults);
 });
 
@@ -91,17 +91,17 @@ test('property: through the shell, every non-blank line gets one answer and a re
   let rejected = 0;
   fc.assert(
     fc.property(fc.array(fc.array(key, { maxLength: 12 }), { maxLength: 10 }), (lines) => {
-      const { shell, io, target } = makeShell({ faultsArmed: true });
+      const { shell, io, board } = makeShell({ faultsArmed: true });
       for (const ks of lines) {
         const l = ks.join('').replace(/[\r\n\x03\x15]/g, '');
         if (shell.isStopped) break;
-        const before = JSON.stringify([target.faults, shell.netFaults, target.level]);
+        const before = JSON.stringify([board.faultEvents(), shell.netFaults, board.level]);
         shell.feed('fault drop 0' + l + '\r');
         const answers = parseAnswers(io.take());
         if (answers.length !== 1) return false;
         if (/\x1b/.test(l) && /escape sequence/.test(answers[0]!.final)) {
           rejected++;
-          if (JSON.stringify([target.faults, shell.netFaults, target.level]) !== before) return false;
+          if (JSON.stringify([board.faultEvents(), shell.netFaults, board.level]) !== before) return false;
         }
       }
       return true;

@@ -34,12 +34,12 @@ test('inject through the pty link and through /dev/pts/N (serialport) gets the r
     t.is(fs.realpathSync(pty.link), pty.device);
     t.not(infos.get(1)?.pty?.device, pty.device);
 
-    t.is(await inject(pty.link, 'status'), 'node=2 rank=1 state=running uptime=12.5 log=info app="laplace 64x64"\nOK');
+    t.is(await inject(pty.link, 'status'), 'node=2 rank=2 role=member app=idle state=waiting epoch=0 uptime_ms=0 heap=48128 heap_limit=196608 log=info\nOK');
     t.is(await inject(pty.device, 'fault partition 1', 5000, { baudRate: 921600 }), 'OK');
     t.deepEqual(boards.get(2)?.shell.netFaults.partitioned, [1]);
     t.is(await inject(pty.link, 'fault partition 7'), 'ERR unknown board 7');
     t.is(await inject(infos.get(1)!.pty!.link, 'log warn'), 'OK');
-    t.is(boards.get(1)?.target.level, 'warn');
+    t.is(boards.get(1)?.board.level, 'warn');
   } finally {
     await hub.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { Dsm, DsmError, type DsmElementType } from '../../src/dsm/index.js';
-import { drive, makeRig, values, VirtualClock, MemNet } from './memnet.js';
+import { drive, makeRig, values, MemNet } from './memnet.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 
 function failure(o: { ok: boolean; error?: Error }): DsmError {
   if (o.ok || !(o.error instanceof DsmError)) throw new Error(`expected a DsmError, got ${JSON.stringify(o)}`);

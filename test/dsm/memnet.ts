@@ -3,20 +3,11 @@
  * generator picks which one is delivered next (any order, across and within board pairs), while
  * a manual virtual clock moves a little with each delivery and fires timers when the pool is
  * empty. `run` starts one async function per board and drives everything until they settle.
+ * The clock is the shared VirtualClock and the generator the boards' Prng, as everywhere else.
  */
-import type { Clock } from '../../src/hal.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
+import { Prng } from '../../src/util/prng.js';
 import { Dsm, type DsmOptions, type DsmTransport } from '../../src/dsm/index.js';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** XS's BigInt.fromArrayBuffer (unsigned, big-endian), for V8. */
 export function fromArrayBuffer(buffer: ArrayBuffer): bigint {
@@ -40,59 +31,6 @@ export function withNativeCompare<T>(make: () => T): T {
   }
 }
 
-export class VirtualClock implements Clock {
-  private t = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; fire: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimer(delayMs: number, fire: () => void): number {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + Math.max(0, delayMs), fire });
-    return id;
-  }
-
-  clearTimer(id: number): void {
-    this.timers.delete(id);
-  }
-
-  get pendingTimers(): number {
-    return this.timers.size;
-  }
-
-  /** Move time forward by `ms`, firing due timers in order. */
-  advance(ms: number): void {
-    const target = this.t + ms;
-    for (;;) {
-      const next = this.earliest();
-      if (!next || next[1].at > target) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fire();
-    }
-    this.t = target;
-  }
-
-  /** Jump to the earliest timer and fire it; false when there is none. */
-  fireNext(): boolean {
-    const next = this.earliest();
-    if (!next) return false;
-    this.timers.delete(next[0]);
-    if (next[1].at > this.t) this.t = next[1].at;
-    next[1].fire();
-    return true;
-  }
-
-  private earliest(): [number, { at: number; fire: () => void }] | null {
-    let best: [number, { at: number; fire: () => void }] | null = null;
-    for (const e of this.timers) if (!best || e[1].at < best[1].at) best = e;
-    return best;
-  }
-}
-
 interface InFlight {
   from: number;
   to: number;
@@ -110,7 +48,7 @@ export interface MemNetOptions {
 
 export class MemNet {
   readonly transports: DsmTransport[] = [];
-  readonly random: () => number;
+  readonly rng: Prng;
   private readonly pool: InFlight[] = [];
   /** Bytes carried between each ordered pair, index from * size + to. */
   readonly pairBytes: number[];
@@ -121,7 +59,7 @@ export class MemNet {
     readonly size: number,
     options: MemNetOptions = {},
   ) {
-    this.random = mulberry32(options.seed ?? 1);
+    this.rng = new Prng(options.seed ?? 1);
     this.fifo = options.fifo ?? false;
     this.dead = new Set(options.dead ?? []);
     this.pairBytes = new Array<number>(size * size).fill(0);
@@ -156,7 +94,7 @@ export class MemNet {
   }
 
   deliverOne(): void {
-    let i = Math.floor(this.random() * this.pool.length);
+    let i = this.rng.below(this.pool.length);
     if (this.fifo) {
       // The oldest message of the chosen pair goes first.
       const { from, to } = this.pool[i]!;
@@ -202,9 +140,9 @@ export async function drive<T>(rig: Rig, body: (dsm: Dsm, rank: number) => Promi
     await tick();
     if (outcomes.every((o) => o !== undefined)) break;
     if (rig.net.pending > 0) {
-      rig.clock.advance(rig.net.random() * 0.5);
+      rig.clock.advance(rig.net.rng.random() * 0.5);
       rig.net.deliverOne();
-    } else if (!rig.clock.fireNext()) {
+    } else if (!rig.clock.step()) {
       throw new Error(`deadlock: boards ${outcomes.flatMap((o, r) => (o ? [] : [r])).join(', ')} never finished`);
     }
     if (steps > 5_000_000) throw new Error('drive: too many steps');

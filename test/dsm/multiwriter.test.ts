@@ -52,7 +52,7 @@ test('random disjoint writers over random homes agree with a sequential model', 
         const make = (): ReturnType<typeof makeRig> => makeRig(boards, { seed }, { pageSize: 256, granule });
         // native: twins compared chunk by chunk through BigInt.fromArrayBuffer, as on XS.
         const rig = native ? withNativeCompare(make) : make();
-        const rnd = rig.net.random;
+        const rnd = (): number => rig.net.rng.random();
         // Per round, each element gets at most one writer (race free), chosen at random.
         const plan = Array.from({ length: rounds }, () => Array.from({ length }, () => Math.floor(rnd() * (boards + 1)) - 1));
         const model = new Array<number>(length).fill(0);

@@ -140,7 +140,7 @@ export class Cluster {
         return node.clock.setTimer(ms, later);
       },
       clearTimer: (id) => node.clock.clearTimer(id),
-      random: () => node.rng.next(),
+      random: () => node.rng.random(),
       log: (level, message) => this.logs.push(`${this.net.now.toFixed(1)} n${n} ${level}: ${message}`),
       event: (name, value, detail) => {
         const e = { at: this.net.now, node: n, name, value, detail: detail ?? '' };
@@ -266,12 +266,12 @@ export class Cluster {
   /** Step events (draining promise jobs after each) until `done` or `maxMs` of virtual time. */
   async runUntil(done: () => boolean, maxMs: number): Promise<boolean> {
     const loop = this.net.loop;
-    const limit = loop.now + maxMs;
+    const limit = loop.now() + maxMs;
     await drain();
     while (!done()) {
-      const before = loop.events;
-      loop.runUntil(() => loop.events !== before, limit - loop.now);
-      if (loop.events === before) return done();
+      const before = loop.fired;
+      loop.runUntil(() => loop.fired !== before, limit - loop.now());
+      if (loop.fired === before) return done();
       await drain();
     }
     return true;

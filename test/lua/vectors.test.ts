@@ -10,6 +10,7 @@ import { FLAG_NO_CRC } from '../../src/wire/frame.js';
 import { Prng } from '../../src/util/prng.js';
 import { parseVectors } from '../wire/vectors.js';
 import { LUA_KINDS, runLua } from './lua-run.js';
+import { semanticsProbe } from '../../hal/lua/semantics-probe.js';
 
 const vectors = parseVectors(readFileSync(new URL('../../../docs/PROTOCOL.md', import.meta.url), 'utf8'));
 
@@ -45,6 +46,12 @@ for (const kind of LUA_KINDS) {
   test(`${kind}: the PRNG gives Node's sequence for every seed; CRC-32 check value`, (t) => {
     const out = runLua(kind, 'hal.lua.selftest', [...SEEDS.map((s) => `prng ${String(s)} 64`), 'crc 313233343536373839', 'end']);
     t.deepEqual(out, [...SEEDS.map((s) => nodePrng(s, 64)), String(0xcbf43926)]);
+  });
+
+  test(`${kind}: for-let closures and Map/Set iteration under deletion and JSON of object literals behave as in JavaScript`, (t) => {
+    const node = semanticsProbe();
+    t.is(node.length, 8);
+    t.deepEqual(runLua(kind, 'hal.lua.selftest', ['semantics', 'end']), node);
   });
 }
 

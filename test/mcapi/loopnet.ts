@@ -2,65 +2,13 @@
  * A test-only in-memory Net and a manual virtual clock. LoopNet stands in for src/net ONLY in
  * the MCAPI unit tests: it connects several McapiNode instances in one process, delivering
  * every frame after a fixed virtual latency, in order per (source, destination) pair, exactly
- * once (unless a test injects a fault). The real network layer is tested in test/net.
+ * once (unless a test injects a fault). The real network layer is tested in test/net. Time is
+ * the shared VirtualClock (host-sim/sim/event-queue.ts): time only moves when clock.step() is called.
  */
-import type { Clock } from '../../src/hal.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 import type { Net, NetFrame, NetHandler, NetStats } from '../../src/net/net.js';
 import { McapiNode } from '../../src/mcapi/index.js';
 import type { McapiLimits } from '../../src/mcapi/index.js';
-
-interface Timer {
-  at: number;
-  seq: number;
-  id: number;
-  fire: () => void;
-}
-
-/** Timers fire in (time, creation order); time only moves when step() is called. */
-export class ManualClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, Timer>();
-  fired = 0;
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimer(delayMs: number, fire: () => void): number {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + Math.max(0, delayMs), seq: this.seq++, id, fire });
-    return id;
-  }
-
-  clearTimer(id: number): void {
-    this.timers.delete(id);
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  /** Fire the earliest timer (advancing time to it); false when none is set. */
-  step(limitMs = Infinity): boolean {
-    let best: Timer | null = null;
-    for (const tm of this.timers.values()) {
-      if (best === null || tm.at < best.at || (tm.at === best.at && tm.seq < best.seq)) best = tm;
-    }
-    if (best === null || best.at > limitMs) return false;
-    this.timers.delete(best.id);
-    if (best.at > this.t) this.t = best.at;
-    this.fired++;
-    best.fire();
-    return true;
-  }
-
-  /** Move time forward without firing anything (up to the next timer at most). */
-  advanceTo(t: number): void {
-    if (t > this.t) this.t = t;
-  }
-}
 
 export interface Tap {
   (frame: NetFrame): 'deliver' | 'drop';
@@ -133,7 +81,7 @@ export class LoopNet implements Net {
 }
 
 export class LoopHub {
-  readonly clock = new ManualClock();
+  readonly clock = new VirtualClock();
   readonly domain: number;
   latencyMs = 0.1;
   /** Sees every frame before delivery; may drop it (fault tests). */

@@ -23,11 +23,11 @@ async function drive<T>(net: TestNetwork, p: Promise<T>, maxMs: number): Promise
   await settle();
   while (!done) {
     if (net.now > limit) throw new Error(`not done after ${String(maxMs)} virtual ms`);
-    const before = net.loop.events;
+    const before = net.loop.fired;
     let k = 0;
     net.loop.runUntil(() => k++ >= 1, 1000);
     await settle();
-    if (net.loop.events === before && !done) throw new Error('deadlock: nothing scheduled');
+    if (net.loop.fired === before && !done) throw new Error('deadlock: nothing scheduled');
   }
   return p;
 }

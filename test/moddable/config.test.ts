@@ -86,8 +86,9 @@ test('generated manifests: the instrumentation module, creation, one app module,
 
 test('the simulator\'s board-sized XS engine gets the firmware\'s stack', async (t) => {
   const { readFileSync } = await import('node:fs');
-  const { STACK_SLOTS } = await import('../../host-sim/firmware/creation.js');
+  const { STACK_SLOTS, BUNDLE_FRAME_SLOTS } = await import('../../host-sim/firmware/creation.js');
   const { packageRoot } = await import('../../host-sim/firmware/sdk.js');
   const setup = readFileSync(`${packageRoot()}/scripts/setup.mjs`, 'utf8');
   t.is(Number(/const BOARD_STACK_SLOTS = (\d+);/.exec(setup)?.[1]), STACK_SLOTS);
+  t.is(Number(/const BUNDLE_FRAME_SLOTS = (\d+);/.exec(setup)?.[1]), BUNDLE_FRAME_SLOTS);
 });

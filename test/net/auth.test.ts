@@ -11,7 +11,9 @@ import type { NetFrame } from '../../src/net/net.js';
 import { parseDomainKey } from '../../src/wire/auth.js';
 import { FLAG_AUTH, FrameCodec, TAG_SIZE, emptyFrame } from '../../src/wire/frame.js';
 import { SipHash24 } from '../../src/wire/siphash.js';
-import { EventLoop, NodeClock, Rng } from './harness.js';
+import { NodeClock } from './harness.js';
+import { Prng } from '../../src/util/prng.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const OTHER = 'f0e0d0c0b0a090807060504030201000';
@@ -39,12 +41,12 @@ test('SipHash-2-4 gives the reference outputs (key 00..0f, message 00..n-1)', (t
 
 test('a bad key names the field', (t) => {
   t.throws(() => parseDomainKey('abc', 'domainKey'), { message: /domainKey must be 32 hex digits/ });
-  const loop = new EventLoop();
+  const loop = new VirtualClock();
   t.throws(() => new NetLayer([], new NodeClock(loop), { domain: 1, node: 1, random: () => 0.5, domainKey: 'zz' }), { message: /net option domainKey/ });
 });
 
 interface Pair {
-  loop: EventLoop;
+  loop: VirtualClock;
   a: NetLayer;
   b: NetLayer;
   got: NetFrame[];
@@ -54,9 +56,9 @@ interface Pair {
 }
 
 function pair(keyA: string | null, keyB: string | null, seed = 1): Pair {
-  const loop = new EventLoop();
+  const loop = new VirtualClock();
   const clock = new NodeClock(loop);
-  const rng = new Rng(seed);
+  const rng = new Prng(seed);
   const fromA: Uint8Array[] = [];
   const la: HalLink = { index: 0, kind: 'datagram', mtu: 65535, onReceive: null, write: () => {} };
   const lb: HalLink = { index: 0, kind: 'datagram', mtu: 65535, onReceive: null, write: () => {} };
@@ -69,8 +71,8 @@ function pair(keyA: string | null, keyB: string | null, seed = 1): Pair {
     const c = bytes.slice();
     clock.setTimer(0.2, () => la.onReceive?.(c));
   };
-  const a = new NetLayer([la], clock, { domain: 1, node: 1, random: () => rng.next(), domainKey: keyA, helloMs: 50 });
-  const b = new NetLayer([lb], clock, { domain: 1, node: 2, random: () => rng.next(), domainKey: keyB, helloMs: 50 });
+  const a = new NetLayer([la], clock, { domain: 1, node: 1, random: () => rng.random(), domainKey: keyA, helloMs: 50 });
+  const b = new NetLayer([lb], clock, { domain: 1, node: 2, random: () => rng.random(), domainKey: keyB, helloMs: 50 });
   const got: NetFrame[] = [];
   b.register(0x10, 0x10, (f) => got.push(f));
   a.start();
@@ -144,14 +146,14 @@ test('forged, altered and replayed frames are dropped and counted, never deliver
 
   // Replayed after 256+ more frames in the same session (the 8-bit lseq came round again): the MAC binds the extended number.
   for (let i = 0; i < 300; i++) {
-    while (!p.a.send({ type: 0x10, dst: 2, srcPort: 1, dstPort: 1, payload: Uint8Array.of(i & 0xff) })) p.loop.runUntilTime(p.loop.now + 5);
+    while (!p.a.send({ type: 0x10, dst: 2, srcPort: 1, dstPort: 1, payload: Uint8Array.of(i & 0xff) })) p.loop.runUntilTime(p.loop.now() + 5);
   }
-  p.loop.runUntilTime(p.loop.now + 1000);
+  p.loop.runUntilTime(p.loop.now() + 1000);
   t.is(p.got.length, 303);
   before = failed();
   const gotBefore = p.got.length;
   for (const f of recorded) p.inject(f.slice());
-  p.loop.runUntilTime(p.loop.now + 200);
+  p.loop.runUntilTime(p.loop.now() + 200);
   t.is(p.got.length, gotBefore, 'no replay delivered');
   t.true(failed() > before, 'the replays were counted');
 });
@@ -165,8 +167,8 @@ test('frames recorded before a restart are refused after it (new link sessions)'
   // b's side restarts: a new NetLayer on the same link (its RAM, sessions and state gone).
   p.b.stop();
   const lb = { index: 0, kind: 'datagram' as const, mtu: 65535, onReceive: null as ((b: Uint8Array) => void) | null, write: (_: Uint8Array) => {} };
-  const rng = new Rng(99);
-  const b2 = new NetLayer([lb], new NodeClock(p.loop), { domain: 1, node: 2, random: () => rng.next(), domainKey: KEY, helloMs: 50 });
+  const rng = new Prng(99);
+  const b2 = new NetLayer([lb], new NodeClock(p.loop), { domain: 1, node: 2, random: () => rng.random(), domainKey: KEY, helloMs: 50 });
   const got2: NetFrame[] = [];
   b2.register(0x10, 0x10, (f) => got2.push(f));
   b2.start();

@@ -2,7 +2,9 @@
  * A small deterministic link simulator for network-layer tests (and anyone else who needs
  * boards talking over imperfect links without the full host simulator): one virtual clock,
  * one event queue, seeded randomness, and wires between boards' links with latency, jitter,
- * bandwidth, loss, corruption, duplication and (for datagrams) reordering.
+ * bandwidth, loss, corruption, duplication and (for datagrams) reordering. Time is the shared
+ * VirtualClock (host-sim/sim/event-queue.ts), the same (time, insertion) order the simulator uses,
+ * and randomness the boards' Prng (src/util/prng.ts).
  *
  *   const net = new TestNetwork({ seed: 1 });
  *   net.addNodes([1, 2]);
@@ -14,117 +16,30 @@ import type { Clock, HalLink, LinkKind } from '../../src/hal.js';
 import { NetLayer } from '../../src/net/net-layer.js';
 import type { NetFrame } from '../../src/net/net.js';
 import type { NetOptions } from '../../src/net/options.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
+import { Prng } from '../../src/util/prng.js';
 
-/** mulberry32: small, fast, good enough for test randomness, and fully determined by the seed. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
-
-interface SimEvent {
-  at: number;
-  seq: number;
-  fire: () => void;
-}
-
-/** Virtual time and a binary-heap event queue ordered by (time, insertion order). */
-export class EventLoop {
-  now = 0;
-  events = 0;
-  private heap: SimEvent[] = [];
-  private seq = 0;
-
-  schedule(at: number, fire: () => void): void {
-    const e: SimEvent = { at: Math.max(at, this.now), seq: this.seq++, fire };
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
-  }
-
-  /** Run events up to and including time `until`; returns false if the queue ran dry first. */
-  runUntilTime(until: number): void {
-    while (this.heap.length > 0 && this.heap[0].at <= until) this.step();
-    if (this.now < until) this.now = until;
-  }
-
-  /** Run until `done()` holds (checked after every event) or `maxMs` of virtual time pass. */
-  runUntil(done: () => boolean, maxMs: number): boolean {
-    const limit = this.now + maxMs;
-    if (done()) return true;
-    while (this.heap.length > 0 && this.heap[0].at <= limit) {
-      this.step();
-      if (done()) return true;
-    }
-    if (this.now < limit) this.now = limit;
-    return done();
-  }
-
-  private step(): void {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop() as SimEvent;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    this.now = top.at;
-    this.events++;
-    top.fire();
-  }
-
-  private less(a: SimEvent, b: SimEvent): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-}
-
-/** A Clock for one node; all its timers die with the node. */
+/**
+ * A Clock for one node, its timers on the network's shared VirtualClock; all of them die with
+ * the node (a dead node's timers are skipped when they come due).
+ */
 export class NodeClock implements Clock {
   alive = true;
-  private nextId = 1;
   private readonly active = new Set<number>();
-  constructor(private readonly loop: EventLoop) {}
+  constructor(private readonly loop: VirtualClock) {}
   now(): number {
-    return this.loop.now;
+    return this.loop.now();
   }
   setTimer(delayMs: number, fire: () => void): number {
-    const id = this.nextId++;
-    this.active.add(id);
-    this.loop.schedule(this.loop.now + Math.max(0, delayMs), () => {
-      if (!this.active.delete(id) || !this.alive) return;
-      fire();
+    const id = this.loop.setTimer(delayMs, () => {
+      this.active.delete(id);
+      if (this.alive) fire();
     });
+    this.active.add(id);
     return id;
   }
   clearTimer(id: number): void {
-    this.active.delete(id);
+    if (this.active.delete(id)) this.loop.clearTimer(id);
   }
   get pending(): number {
     return this.active.size;
@@ -178,39 +93,39 @@ export class Wire {
     readonly a: SimLink,
     readonly b: SimLink,
     public model: Required<WireModel>,
-    private readonly loop: EventLoop,
-    private readonly rng: Rng,
+    private readonly loop: VirtualClock,
+    private readonly rng: Prng,
   ) {}
 
   transmit(from: SimLink, bytes: Uint8Array): void {
     if (!this.up) return;
     const to = from === this.a ? this.b : this.a;
     const m = this.model;
-    const start = Math.max(this.loop.now, this.busyUntil.get(from) ?? 0);
+    const start = Math.max(this.loop.now(), this.busyUntil.get(from) ?? 0);
     const txTime = m.bytesPerMs > 0 ? bytes.length / m.bytesPerMs : 0;
     this.busyUntil.set(from, start + txTime);
-    if (this.rng.next() < m.loss) return;
-    const copies = this.rng.next() < m.duplicate ? 2 : 1;
+    if (this.rng.random() < m.loss) return;
+    const copies = this.rng.random() < m.duplicate ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const data = bytes.slice();
-      if (this.rng.next() < m.corrupt) {
-        const bit = this.rng.int(data.length * 8);
+      if (this.rng.random() < m.corrupt) {
+        const bit = this.rng.below(data.length * 8);
         data[bit >>> 3] ^= 1 << (bit & 7);
         if (m.checked && to.kind === 'datagram') {
           this.discarded++;
           continue;
         }
       }
-      let at = start + txTime + m.latencyMs + this.rng.next() * m.jitterMs;
+      let at = start + txTime + m.latencyMs + this.rng.random() * m.jitterMs;
       if (to.kind === 'stream') {
         // A byte stream never reorders; it arrives in chunks, and line noise may eat some.
         at = Math.max(at, this.lastArrival.get(to) ?? 0);
         this.lastArrival.set(to, at);
         for (let off = 0; off < data.length;) {
-          const n = 1 + this.rng.int(m.chunkMax);
+          const n = 1 + this.rng.below(m.chunkMax);
           const piece = data.subarray(off, off + n);
           off += n;
-          if (this.rng.next() < m.chunkLoss) continue;
+          if (this.rng.random() < m.chunkLoss) continue;
           this.deliver(to, piece, at);
         }
       } else {
@@ -235,13 +150,13 @@ export class SimNode {
   alive = true;
   readonly links: SimLink[] = [];
   readonly clock: NodeClock;
-  readonly rng: Rng;
+  readonly rng: Prng;
   net!: NetLayer;
   /** Every frame delivered to this node's catch-all handler, in order. */
   readonly received: NetFrame[] = [];
-  constructor(readonly id: number, loop: EventLoop, seed: number, readonly options: SimNodeOptions) {
+  constructor(readonly id: number, loop: VirtualClock, seed: number, readonly options: SimNodeOptions) {
     this.clock = new NodeClock(loop);
-    this.rng = new Rng(seed);
+    this.rng = new Prng(seed);
   }
 }
 
@@ -259,19 +174,19 @@ const DEFAULT_WIRE: Required<WireModel> = {
 };
 
 export class TestNetwork {
-  readonly loop = new EventLoop();
+  readonly loop = new VirtualClock();
   readonly nodes = new Map<number, SimNode>();
   readonly wires: Wire[] = [];
-  private readonly rng: Rng;
+  private readonly rng: Prng;
   private readonly seed: number;
 
   constructor(private readonly options: TestNetworkOptions = {}) {
     this.seed = options.seed ?? 1;
-    this.rng = new Rng(this.seed * 7919 + 17);
+    this.rng = new Prng(this.seed * 7919 + 17);
   }
 
   get now(): number {
-    return this.loop.now;
+    return this.loop.now();
   }
 
   addNode(id: number, options: SimNodeOptions = {}): SimNode {
@@ -337,7 +252,7 @@ export class TestNetwork {
     n.net = new NetLayer(n.links, n.clock, {
       domain: this.options.domain ?? 1,
       node: n.id,
-      random: () => n.rng.next(),
+      random: () => n.rng.random(),
       ...this.options.net,
       ...n.options.net,
     });
@@ -364,7 +279,7 @@ export class TestNetwork {
   }
 
   run(ms: number): void {
-    this.loop.runUntilTime(this.loop.now + ms);
+    this.loop.advance(ms);
   }
 
   runUntil(done: () => boolean, maxMs: number): boolean {

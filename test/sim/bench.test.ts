@@ -4,7 +4,7 @@
  * invocation, physics is never beaten, and the simulator's own work is measured and left out.
  */
 import test from 'ava';
-import { benchMcapi, wireLimitMs, minimalWireBytes } from '../../bench/mcapi.js';
+import { benchMac, benchMcapi, wireLimitMs, minimalWireBytes } from '../../bench/mcapi.js';
 import { benchDsm } from '../../bench/dsm.js';
 import { boardTime } from '../../bench/board-time.js';
 import type { RunOptions } from '../../host-sim/sim/run.js';
@@ -33,6 +33,17 @@ test('bench mcapi: board time of MCAPI and raw on uart and udp, side by side, si
   }
   // The UART baseline frames and checks: it costs more than the udp one, which sends datagrams.
   t.true(r.uart.msg24.rawUnits > r.udp.msg24.rawUnits);
+});
+
+test('bench mcapi: the domain key costs units per frame and 8 bytes on the wire', async (t) => {
+  const lines: string[] = [];
+  const m = await benchMac({ count: 3, log: (l) => lines.push(l) });
+  t.is(m.link, 'udp');
+  t.true(m.unitsPerFrame > 0 && m.keyedUnitsPerFrame > m.unitsPerFrame, `${m.keyedUnitsPerFrame} with the key, ${m.unitsPerFrame} without`);
+  t.is(m.macUnitsPerFrame, m.keyedUnitsPerFrame - m.unitsPerFrame);
+  // Every frame carries the 8-byte tag (a window may hold a HELLO more or less in one run).
+  t.true(Math.abs(m.bytesPerFrame - 8) < 1, `+${m.bytesPerFrame} B per frame`);
+  t.true(lines.some((l) => l.startsWith('MAC (domain key) on msg24 over udp:')), lines.join('\n'));
 });
 
 test('bench dsm: marginal barrier figures grow with the ring, Laplace points carry the issue fields', async (t) => {

@@ -157,3 +157,59 @@ test('encode joins long payloads with ArrayBuffer.prototype.concat where the eng
     t.true(calls() > 0, 'the concat path ran');
   });
 });
+
+test('originate gives the bytes of an unsealed encode of the prefixed payload, with and without concat (XS), tagged or not', (t) => {
+  const check = (c: FrameCodec): boolean => {
+    let ok = true;
+    fc.assert(
+      fc.property(arbFields(0), fc.integer({ min: 0, max: 600 }), fc.nat(5), fc.constantFrom(0, 2, 12), fc.boolean(), (f, n, shift, prefix, tag) => {
+        const backing = new Uint8Array(n + shift + 3).map((_, i) => (i * 13 + n) & 0xff);
+        const payload = backing.subarray(shift, shift + n);
+        const prefixed = new Uint8Array(prefix + n);
+        prefixed.set(payload, prefix);
+        const g = { ...f, flags: 0, lseq: 0, lack: 0, payload: prefixed };
+        const a = new FrameCodec().encode(g, undefined, 0, false, true, tag);
+        const b = c.originate(f.type, f.domain, f.src, f.dst, f.ttl, f.srcPort, f.dstPort, f.epoch, prefix, payload, tag);
+        const same = a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+        // The caller's bytes were copied, not kept: changing them afterwards changes nothing.
+        backing.fill(0xee);
+        const kept = Buffer.from(a).equals(Buffer.from(b));
+        ok &&= same && kept;
+        return same && kept;
+      }),
+      { seed: 15, numRuns: 300 },
+    );
+    return ok;
+  };
+  t.true(check(new FrameCodec()));
+  withXsConcat((calls) => {
+    t.true(check(new FrameCodec()));
+    t.true(calls() > 0, 'the concat path ran');
+  });
+  t.throws(() => new FrameCodec(100).originate(0x10, 1, 1, 2, 16, 0, 0, 0, 12, new Uint8Array(89), false), { message: /maxPayload/ });
+});
+
+test('control writes over a reused buffer the bytes encode gives for a link control frame', (t) => {
+  const c = new FrameCodec();
+  const buf = new Uint8Array(64).fill(0xa5);
+  t.notThrows(() => fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 1 }), fc.constantFrom(0x01, 0x02), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 0xffff }),
+      fc.uint8Array({ maxLength: 9 }), fc.boolean(), fc.boolean(),
+      (flags, type, lack, domain, src, dst, epoch, payload, tag, crc) => {
+        const f: FrameFields = { flags, type, lseq: 0, lack, domain, src, dst, ttl: 1, srcPort: 0, dstPort: 0, epoch, payload };
+        const a = c.encode(f, undefined, 0, !tag, crc, tag);
+        const backing = new Uint8Array(payload.length + 4).fill(0x77);
+        backing.set(payload);
+        const n = c.control(buf, flags, type, lack, domain, src, dst, epoch, backing, payload.length, tag);
+        const b = buf.subarray(0, n);
+        if (!tag) c.seal(b, crc);
+        // Tagged frames are compared before signing: header and payload.
+        const upTo = tag ? 16 + payload.length : n;
+        return n === a.length && Buffer.from(a.subarray(0, upTo)).equals(Buffer.from(b.subarray(0, upTo)));
+      },
+    ),
+    { seed: 21, numRuns: 500 },
+  ));
+});

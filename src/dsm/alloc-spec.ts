@@ -1,0 +1,96 @@
+/**
+ * What every board must agree on for one collective alloc: the arguments checked into an
+ * AllocSpec, its encoding (rank 0 compares the encodings byte for byte) and its description
+ * in a mismatch error.
+ */
+import { DecodeError, type Reader, type Writer } from './codec.js';
+import { MAX_ARRAY_BYTES, MAX_NAME, validName } from './limits.js';
+import { ELEMENT_TYPES, bytesPerElement, computeHomes } from './shared-array.js';
+import { DsmError, type DsmAllocOptions, type DsmElementType, type DsmHome, type DsmLimits } from './types.js';
+
+/** What every board must agree on for one collective alloc. */
+export interface AllocSpec {
+  name: string;
+  type: DsmElementType;
+  length: number;
+  pageSize: number;
+  granule: number;
+  home: DsmHome;
+}
+
+const HOME_BLOCK = 0;
+const HOME_CYCLIC = 1;
+const HOME_RANGES = 2;
+
+export function writeSpec(w: Writer, s: AllocSpec): void {
+  w.ascii(s.name);
+  w.u8(ELEMENT_TYPES.indexOf(s.type));
+  w.varint(s.length);
+  w.varint(s.pageSize);
+  w.varint(s.granule);
+  if (s.home === 'block') w.u8(HOME_BLOCK);
+  else if (s.home === 'cyclic') w.u8(HOME_CYCLIC);
+  else {
+    w.u8(HOME_RANGES);
+    w.varint(s.home.ranges.length);
+    for (const [a, b] of s.home.ranges) w.varint(a).varint(b);
+  }
+}
+
+export function readSpec(r: Reader, maxBoards: number): AllocSpec {
+  const name = r.ascii(MAX_NAME);
+  const type = ELEMENT_TYPES[r.u8()];
+  if (type === undefined) throw new DecodeError('bad element type');
+  const length = r.varint();
+  const pageSize = r.varint();
+  const granule = r.varint();
+  const kind = r.u8();
+  let home: DsmHome;
+  if (kind === HOME_BLOCK) home = 'block';
+  else if (kind === HOME_CYCLIC) home = 'cyclic';
+  else if (kind === HOME_RANGES) {
+    const n = r.varint();
+    if (n > maxBoards) throw new DecodeError('too many home ranges');
+    const ranges: [number, number][] = [];
+    for (let i = 0; i < n; i++) ranges.push([r.varint(), r.varint()]);
+    home = { ranges };
+  } else throw new DecodeError('bad home kind');
+  return { name, type, length, pageSize, granule, home };
+}
+
+export function describeSpec(s: AllocSpec): string {
+  const home =
+    typeof s.home === 'string' ? s.home : `ranges ${s.home.ranges.map(([a, b]) => `[${a},${b})`).join(' ')}`;
+  return `'${s.name}' ${s.type}[${s.length}] (page ${s.pageSize}, granule ${s.granule}, home ${home})`;
+}
+
+/**
+ * The spec and page homes of `dsm.alloc(name, type, length, options)` on a DSM with these
+ * limits and boards; throws BAD_ARG naming the bad argument.
+ */
+export function checkAlloc(
+  where: string,
+  name: string,
+  type: DsmElementType,
+  length: number,
+  options: DsmAllocOptions,
+  limits: Pick<DsmLimits, 'pageSize' | 'granule'>,
+  boards: number,
+): { spec: AllocSpec; homes: Uint8Array } {
+  if (!validName(name)) {
+    throw new DsmError('BAD_ARG', `dsm.alloc: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
+  }
+  if (!ELEMENT_TYPES.includes(type)) {
+    throw new DsmError('BAD_ARG', `${where}: type must be one of ${ELEMENT_TYPES.join(', ')} (got ${String(type)})`);
+  }
+  const bpe = bytesPerElement(type);
+  if (!Number.isInteger(length) || length < 1 || length * bpe > MAX_ARRAY_BYTES) {
+    throw new DsmError('BAD_ARG', `${where}: length must be an integer in 1..${MAX_ARRAY_BYTES / bpe} (got ${String(length)})`);
+  }
+  const home = options.home ?? 'block';
+  if (home !== 'block' && home !== 'cyclic' && (typeof home !== 'object' || home === null)) {
+    throw new DsmError('BAD_ARG', `${where}: home must be 'block', 'cyclic' or { ranges } (got ${String(home)})`);
+  }
+  const homes = computeHomes(where, home, length, bpe, limits.pageSize, boards);
+  return { spec: { name, type, length, pageSize: limits.pageSize, granule: limits.granule, home }, homes };
+}

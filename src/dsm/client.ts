@@ -1,0 +1,128 @@
+/**
+ * This board as a client of the homes: fetching stale granules, sending a release's diffs,
+ * and taking the replies (FETCH_DATA, DIFF_ACK, DIFF_HELD, REQ_ERR) through the request
+ * window. What the requests hold is built in outgoing.ts.
+ */
+import type { Clock } from '../hal.js';
+import { Msg, type DsmMessage, type FetchDataMsg } from './messages.js';
+import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
+import { RangeList } from './range-list.js';
+import { RequestWindow } from './request-window.js';
+import type { SharedArrayState } from './shared-array.js';
+import { DsmError, type DsmLimits, type DsmStats } from './types.js';
+
+/** The replies a client takes. */
+export type ReplyMessage = Extract<DsmMessage, { type: typeof Msg.FETCH_DATA | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
+
+export class Client {
+  private readonly requests: RequestWindow<FetchInfo | null>;
+  private readonly scratch = new RangeList();
+
+  constructor(
+    private readonly rank: number,
+    private readonly limits: DsmLimits,
+    private readonly figures: DsmStats,
+    clock: Clock,
+    post: (to: number, bytes: Uint8Array) => void,
+    /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
+    private readonly violations: string[],
+    /** Records a failure that leaves the DSM unusable; returns it. */
+    private readonly fail: (e: DsmError) => DsmError,
+  ) {
+    this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, post, (silent) =>
+      this.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${limits.requestTimeoutMs} ms`)),
+    );
+  }
+
+  /** Fetch the stale granules of bytes [b0, b1) from their homes. */
+  fetchStale(st: SharedArrayState, b0: number, b1: number): Promise<void> {
+    const out = buildFetches(st, b0, b1, this.rank, this.limits.maxMessage, () => this.requests.newId());
+    if (out.length === 0) return Promise.resolve();
+    this.figures.fetches += out.length;
+    return this.requests.sendBatch(interleave(out));
+  }
+
+  /**
+   * End the interval of every array: check read-only ranges (into `violations`), record
+   * write notices (`notice`, global granules), and build the diffs of every written
+   * non-home page, to be sent with `send`.
+   */
+  release(arrays: readonly SharedArrayState[], violations: string[], notice: (s: number, e: number) => void): DsmRequest[] {
+    const diffs: DsmRequest[] = [];
+    const newId = (): number => this.requests.newId();
+    for (const st of arrays) {
+      if (this.limits.checkReads) st.verifyReads(violations);
+      buildDiffs(st, this.limits.maxMessage, this.scratch, newId, notice, this.figures, diffs);
+      st.endInterval();
+    }
+    this.figures.diffs += diffs.length;
+    return interleave(diffs);
+  }
+
+  /** Send a release's diffs; resolves when every home acknowledged its own. */
+  send(diffs: DsmRequest[]): Promise<void> {
+    return this.requests.sendBatch(diffs);
+  }
+
+  /** Forget every request (the DSM is closed). */
+  close(): void {
+    this.requests.clear();
+  }
+
+  /** A reply; one that answers no request of ours is counted as malformed. */
+  receive(from: number, m: ReplyMessage): void {
+    switch (m.type) {
+      case Msg.FETCH_DATA:
+        return this.fetched(from, m);
+      case Msg.DIFF_HELD: {
+        // The home is alive and will apply the diff once its checkpoint lets go. A notice
+        // overtaken by the ack finds nothing: ignored.
+        const p = this.requests.peek(from, m.req);
+        if (p && !p.info) this.requests.heard();
+        return;
+      }
+      case Msg.DIFF_ACK: {
+        const p = this.requests.peek(from, m.req);
+        if (!p || p.info) {
+          this.figures.malformed++;
+          return;
+        }
+        this.requests.take(from, m.req);
+        return this.requests.complete(p);
+      }
+      case Msg.REQ_ERR: {
+        const p = this.requests.take(from, m.req);
+        if (!p) {
+          this.figures.malformed++;
+          return;
+        }
+        return this.requests.reject(p, this.fail(new DsmError('REMOTE', `dsm: rank ${from} refused a request: ${m.text}`)));
+      }
+    }
+  }
+
+  private fetched(from: number, m: FetchDataMsg): void {
+    const p = this.requests.peek(from, m.req);
+    const info = p?.info;
+    let total = 0;
+    if (info) for (let i = 0; i < info.ranges.length; i += 2) total += (info.ranges[i + 1]! - info.ranges[i]!) * info.st.granule;
+    // A reply to no fetch, or of the wrong length, leaves the request waiting (the watchdog names a silent home).
+    if (!p || !info || m.data.length !== total) {
+      this.figures.malformed++;
+      return;
+    }
+    this.requests.take(from, m.req);
+    const { st, ranges } = info;
+    const g = st.granule;
+    for (let i = 0, at = 0; i < ranges.length; i += 2) {
+      const s = ranges[i]!;
+      const e = ranges[i + 1]!;
+      const n = (e - s) * g;
+      st.storeIncoming(s * g, m.data.subarray(at, at + n), this.violations);
+      st.stale.clear(s, e);
+      at += n;
+    }
+    this.figures.fetchedBytes += total;
+    this.requests.complete(p);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Serving as the home of pages: answering fetches from the master copy, applying the diffs
+ * other boards send at release, and lending home pages to a checkpoint (diffs for lent pages
+ * are held, unapplied and unacknowledged, until the lend ends: held-diffs.ts).
+ */
+import type { Clock } from '../hal.js';
+import { assert } from '../util/assert.js';
+import { varintSize } from './codec.js';
+import { HeldDiffs } from './held-diffs.js';
+import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
+import { Msg, beginFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg } from './messages.js';
+import type { SharedArrayState } from './shared-array.js';
+import type { DsmLimits, DsmStats } from './types.js';
+
+function noop(): void {}
+
+export class Home {
+  /** DIFFs for lent home pages, applied when the lend ends. */
+  private readonly heldDiffs: HeldDiffs;
+  /** Writable acquisitions waiting for a lend of their home pages to end. */
+  private lendWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly rank: number,
+    /** The DSM's arrays in allocation order (shared, not copied: allocs append to it). */
+    private readonly arrays: readonly SharedArrayState[],
+    private readonly limits: DsmLimits,
+    private readonly figures: DsmStats,
+    clock: Clock,
+    private readonly post: (to: number, bytes: Uint8Array) => void,
+    /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
+    private readonly violations: string[],
+  ) {
+    this.heldDiffs = new HeldDiffs(clock, limits.maxDeferred, limits.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, figures, (to, req) =>
+      this.post(to, encodeReq(Msg.DIFF_HELD, req)),
+    );
+  }
+
+  /** Dsm.lend for these arrays (already checked). */
+  lend(states: readonly SharedArrayState[]): () => void {
+    if (this.closed || states.length === 0) return noop;
+    for (const st of states) st.lends++;
+    this.figures.lends++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      if (this.closed) return;
+      for (const st of states) {
+        assert(st.lends > 0, 'home: a lend ended that was not open');
+        st.lends--;
+      }
+      this.lendEnded();
+    };
+  }
+
+  /** Resolves when some lend ends (the caller checks again whether its pages are still lent). */
+  lendEnd(): Promise<void> {
+    return new Promise<void>((resolve) => this.lendWaiters.push(resolve));
+  }
+
+  /** The run is over: drop what is held back and every lend. */
+  close(): void {
+    this.closed = true;
+    this.heldDiffs.clear();
+    this.lendWaiters = [];
+    for (const st of this.arrays) st.lends = 0;
+  }
+
+  serveFetch(from: number, m: FetchMsg): void {
+    const st = this.arrays[m.array];
+    if (!st) return this.refuse(from, m.req, `rank ${this.rank} has no such shared array`);
+    const g = st.granule;
+    const ranges = m.ranges;
+    let total = 0;
+    for (let i = 0; i < ranges.length; i += 2) {
+      const s = ranges[i]!;
+      const e = ranges[i + 1]!;
+      if (e > st.granules) {
+        this.figures.malformed++;
+        return;
+      }
+      if (!st.homesBytes(s * g, e * g)) {
+        return this.refuse(from, m.req, `rank ${this.rank} is not the home of every page of '${st.name}' granules ${s}..${e - 1}`);
+      }
+      total += (e - s) * g;
+    }
+    const w = beginFetchData(m.req, total, varintSize(m.req));
+    for (let i = 0; i < ranges.length; i += 2) w.bytes(st.bytes.subarray(ranges[i]! * g, ranges[i + 1]! * g));
+    this.figures.fetchesServed++;
+    this.post(from, w.finish());
+  }
+
+  /** A DIFF: applied now, or held while a checkpoint references the array's home pages. */
+  receiveDiff(from: number, m: DiffMsg): void {
+    const st = this.arrays[m.array];
+    if (st !== undefined && st.lends > 0) return this.holdDiff(from, st, m);
+    this.applyDiff(from, st, m);
+  }
+
+  private holdDiff(from: number, st: SharedArrayState, m: DiffMsg): void {
+    if (!this.heldDiffs.hold(from, st, m)) {
+      this.refuse(from, m.req, `rank ${this.rank} already holds maxDeferred=${this.limits.maxDeferred} diffs back while a checkpoint references its pages`);
+    }
+  }
+
+  /** A lend ended: apply the diffs no lend holds back any more (in arrival order), wake waiting acquisitions. */
+  private lendEnded(): void {
+    for (const h of this.heldDiffs.takeReady()) this.applyDiff(h.from, h.st, h.msg);
+    if (this.lendWaiters.length > 0) for (const w of this.lendWaiters.splice(0)) w();
+  }
+
+  private applyDiff(from: number, st: SharedArrayState | undefined, m: DiffMsg): void {
+    if (!st) return this.refuse(from, m.req, `rank ${this.rank} has no such shared array`);
+    assert(st.lends === 0, 'home: a diff applied to lent pages');
+    // Validate every run before touching data: a bad diff changes nothing.
+    const runs = m.runs;
+    for (let i = 0; i < runs.length; i += 3) {
+      const s = runs[i]!;
+      const n = runs[i + 1]!;
+      if (s + n > st.bytes.length) {
+        this.figures.malformed++;
+        return;
+      }
+      if (!st.homesBytes(s, s + n)) {
+        return this.refuse(from, m.req, `rank ${this.rank} is not the home of every page of '${st.name}' bytes ${s}..${s + n - 1}`);
+      }
+    }
+    for (let i = 0; i < runs.length; i += 3) {
+      const s = runs[i]!;
+      const n = runs[i + 1]!;
+      const at = runs[i + 2]!;
+      st.storeIncoming(s, m.bytes.subarray(at, at + n), this.violations);
+    }
+    this.figures.diffsApplied++;
+    this.post(from, encodeReq(Msg.DIFF_ACK, m.req));
+  }
+
+  private refuse(to: number, req: number, text: string): void {
+    this.figures.malformed++;
+    this.post(to, encodeReqErr(req, text));
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * What a board sends as a client of the homes: FETCH requests for the stale granules of a
+ * range, and a release's DIFF messages (the runs of every written page homed elsewhere), cut
+ * to fit `maxMessage`. Building only: the request window sends them.
+ */
+import { assert } from '../util/assert.js';
+import { varintSize, type Writer } from './codec.js';
+import { FETCH_PAIR_ROOM, RUN_HEADER_BYTES, RUN_ROOM } from './limits.js';
+import { beginDiff, beginFetch } from './messages.js';
+import type { RangeList } from './range-list.js';
+import type { Outgoing } from './request-window.js';
+import type { SharedArrayState } from './shared-array.js';
+import type { DsmStats } from './types.js';
+
+/** What a fetch's reply is checked against and stored into: the array and the granule ranges asked for (start, end pairs). */
+export interface FetchInfo {
+  st: SharedArrayState;
+  ranges: number[];
+}
+
+/** A fetch (FetchInfo) or a diff (null) in the request window. */
+export type DsmRequest = Outgoing<FetchInfo | null>;
+
+/** FETCH requests for the stale granules of bytes [b0, b1) of `st`, per home, in order. */
+export function buildFetches(st: SharedArrayState, b0: number, b1: number, rank: number, max: number, newId: () => number): DsmRequest[] {
+  const g = st.granule;
+  const g1 = Math.ceil(b1 / g);
+  const gpp = st.granulesPerPage;
+  const perHome = new Map<number, number[]>();
+  // Page runs of one home at a time: runs this board homes are never stale and are skipped
+  // whole, and a stale run found inside another home's run needs no further split.
+  for (let p = Math.floor(b0 / st.pageSize); p * gpp < g1; p = st.runEnd[p]!) {
+    const home = st.homes[p]!;
+    if (home === rank) continue;
+    const end = Math.min(g1, st.runEnd[p]! * gpp);
+    for (let s = st.stale.next(Math.max(Math.floor(b0 / g), p * gpp), end, true); s < end; ) {
+      const e = st.stale.next(s, end, false);
+      let list = perHome.get(home);
+      if (!list) perHome.set(home, (list = []));
+      list.push(s, e);
+      s = e < end ? st.stale.next(e, end, true) : end;
+    }
+  }
+  const out: DsmRequest[] = [];
+  // The reply carries the data, so a request asks for at most what fits in one message:
+  // the data after the reply's type byte and request id.
+  let maxGranules = 0;
+  for (const [home, list] of perHome) {
+    let cur: (DsmRequest & { info: FetchInfo }) | null = null;
+    let w: Writer | null = null;
+    let granules = 0;
+    let prev = 0;
+    for (let i = 0; i < list.length; i += 2) {
+      let s = list[i]!;
+      const e = list[i + 1]!;
+      while (s < e) {
+        if (cur === null || w === null || granules >= maxGranules || w.length + FETCH_PAIR_ROOM > max) {
+          if (cur && w) cur.bytes = w.finish();
+          cur = { to: home, req: newId(), bytes: new Uint8Array(0), info: { st, ranges: [] } };
+          out.push(cur);
+          w = beginFetch(cur.req, st.id);
+          maxGranules = Math.floor((max - 1 - varintSize(cur.req)) / g);
+          assert(maxGranules > 0, 'fetch: a reply cannot carry one granule');
+          granules = 0;
+          prev = 0;
+        }
+        const n = Math.min(e - s, maxGranules - granules);
+        w.varint(s - prev).varint(n);
+        cur.info.ranges.push(s, s + n);
+        granules += n;
+        prev = s + n;
+        s += n;
+      }
+    }
+    if (cur && w) cur.bytes = w.finish();
+  }
+  return out;
+}
+
+/**
+ * The writes of one array in the interval that ends: a notice (via `notice`, global granules)
+ * for every declared range of a home page and for every run of a page homed elsewhere, and
+ * the DIFF messages carrying those runs, appended to `diffs`.
+ */
+export function buildDiffs(
+  st: SharedArrayState,
+  max: number,
+  scratch: RangeList,
+  newId: () => number,
+  notice: (s: number, e: number) => void,
+  figures: DsmStats,
+  diffs: DsmRequest[],
+): void {
+  const g = st.granule;
+  const ps = st.pageSize;
+  const gb = st.granuleBase;
+  for (let i = 0; i < st.declared.count; i++) {
+    const s = st.declared.start(i);
+    const e = st.declared.end(i);
+    for (let p = Math.floor(s / ps); p * ps < e; p = st.runEnd[p]!) {
+      if (!st.isHome(p)) continue;
+      notice(gb + Math.floor(Math.max(s, p * ps) / g), gb + Math.ceil(Math.min(e, st.runEnd[p]! * ps) / g));
+    }
+  }
+  const writers = new Map<number, { w: Writer; req: number; prev: number }>();
+  const flush = (home: number): void => {
+    const cur = writers.get(home);
+    if (!cur) return;
+    // Each run took at most what was left after its header (RUN_HEADER_BYTES).
+    assert(cur.w.length <= max, 'release: a diff outgrew maxMessage');
+    diffs.push({ to: home, req: cur.req, bytes: cur.w.finish(), info: null });
+    writers.delete(home);
+  };
+  for (const page of st.dirtyPages()) {
+    const home = st.homes[page]!;
+    st.pageRuns(page, scratch);
+    for (let i = 0; i < scratch.count; i++) {
+      let s = scratch.start(i);
+      const e = scratch.end(i);
+      notice(gb + Math.floor(s / g), gb + Math.ceil(e / g));
+      while (s < e) {
+        let cur = writers.get(home);
+        if (cur && cur.w.length + RUN_ROOM >= max) {
+          flush(home);
+          cur = undefined;
+        }
+        if (!cur) {
+          const req = newId();
+          cur = { w: beginDiff(req, st.id, max), req, prev: 0 };
+          writers.set(home, cur);
+        }
+        const n = Math.min(e - s, max - cur.w.length - RUN_HEADER_BYTES);
+        cur.w.varint(s - cur.prev).varint(n).bytes(st.bytes.subarray(s, s + n));
+        figures.diffBytes += n;
+        cur.prev = s + n;
+        s += n;
+      }
+    }
+  }
+  for (const home of [...writers.keys()]) flush(home);
+}
+
+/** Requests reordered round-robin over their destinations, so transfers from several homes overlap. */
+export function interleave<T extends { to: number }>(list: T[]): T[] {
+  const by = new Map<number, T[]>();
+  for (const o of list) {
+    let q = by.get(o.to);
+    if (!q) by.set(o.to, (q = []));
+    q.push(o);
+  }
+  if (by.size < 2) return list;
+  const out: T[] = [];
+  for (let i = 0; i < list.length && out.length < list.length; i++) {
+    for (const q of by.values()) {
+      const o = q[i];
+      if (o !== undefined) out.push(o);
+    }
+  }
+  return out;
+}

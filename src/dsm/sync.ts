@@ -1,0 +1,205 @@
+/**
+ * This board's side of the collective operations: the one barrier, lock and alloc it may be
+ * waiting for (each with its timer), and the managers it hosts (barrier and alloc on rank 0,
+ * the lock manager on every board for the locks whose name hashes to it). Routes the
+ * barrier, lock and alloc messages; the data path (fetches, diffs) is not here.
+ */
+import type { Clock } from '../hal.js';
+import { AllocChecker, BarrierManager, LockManager, describeMissing, type Post } from './managers.js';
+import { Msg, type BarrierFailMsg, type DsmMessage } from './messages.js';
+import type { RangeList } from './range-list.js';
+import { assert } from '../util/assert.js';
+import { MAX_NAME, NON_MANAGER_WAIT, validName } from './limits.js';
+import { DsmError, type DsmLimits, type DsmStats } from './types.js';
+
+/** The rank that manages lock `name`: FNV-1a of the name modulo the boards. */
+export function lockManagerOf(name: string, size: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % size;
+}
+
+/** The barrier and alloc manager. */
+export const MANAGER_RANK = 0;
+
+interface Waiter<T> {
+  resolve: (v: T) => void;
+  reject: (e: DsmError) => void;
+  timer: number;
+}
+
+/** What this board waits for: at most one of each (operations on a board run one after another). */
+interface Waits {
+  barrier: (Waiter<RangeList> & { epoch: number }) | null;
+  lock: (Waiter<RangeList> & { name: string }) | null;
+  alloc: (Waiter<string | null> & { seq: number }) | null;
+}
+
+/** Messages Sync routes (everything but the data path). */
+export type SyncMessage = Exclude<DsmMessage, { type: typeof Msg.FETCH | typeof Msg.FETCH_DATA | typeof Msg.DIFF | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
+
+export class Sync {
+  private readonly waits: Waits = { barrier: null, lock: null, alloc: null };
+  /** Locks granted to this board. */
+  private readonly granted = new Set<string>();
+  /** Locks asked for and not yet unlocked (granted or waiting). */
+  private readonly claimed = new Set<string>();
+  /** Every lock name this board used (at most maxLocks). */
+  private readonly usedLocks = new Set<string>();
+  private allocSeq = 0;
+
+  private readonly barrierMgr: BarrierManager | null;
+  private readonly allocMgr: AllocChecker | null;
+  private readonly lockMgr: LockManager;
+
+  constructor(
+    private readonly rank: number,
+    private readonly size: number,
+    private readonly limits: DsmLimits,
+    private readonly figures: DsmStats,
+    private readonly clock: Clock,
+    private readonly post: Post,
+    /** Records a failure that leaves the DSM unusable; returns it. */
+    private readonly fail: (e: DsmError) => DsmError,
+  ) {
+    const l = limits;
+    this.barrierMgr = rank === MANAGER_RANK ? new BarrierManager(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, post) : null;
+    this.allocMgr = rank === MANAGER_RANK ? new AllocChecker(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxMessage, post) : null;
+    this.lockMgr = new LockManager(size, l.maxLocks * size, l.maxNoticeRanges, post);
+  }
+
+  /** Sequence number of the next collective alloc (the same on every board: allocs are called in the same order). */
+  nextAllocSeq(): number {
+    return ++this.allocSeq;
+  }
+
+  /** Send BARRIER_ARRIVE `message` for `epoch`; resolves with the other boards' notices. */
+  barrier(epoch: number, message: Uint8Array): Promise<RangeList> {
+    return new Promise<RangeList>((resolve, reject) => {
+      const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
+      const timer = this.clock.setTimer(ms, () => {
+        this.waits.barrier = null;
+        reject(
+          this.fail(
+            new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager) is missing or unreachable`),
+          ),
+        );
+      });
+      this.waits.barrier = { epoch, resolve, reject, timer };
+      this.post(MANAGER_RANK, message);
+    });
+  }
+
+  /** `dsm.lock(name)` may ask for the lock: the name is valid, not held or awaited, within maxLocks. Throws naming why not. */
+  claim(name: string): void {
+    if (!validName(name)) {
+      throw new DsmError('BAD_ARG', `dsm.lock: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
+    }
+    if (this.claimed.has(name)) {
+      throw new DsmError('ALREADY_HELD', `dsm.lock('${name}'): rank ${this.rank} already holds or awaits lock '${name}'`);
+    }
+    if (!this.usedLocks.has(name)) {
+      if (this.usedLocks.size >= this.limits.maxLocks) {
+        throw new DsmError('LIMIT', `dsm.lock('${name}'): more than maxLocks=${this.limits.maxLocks} distinct lock names`);
+      }
+      this.usedLocks.add(name);
+    }
+    this.claimed.add(name);
+  }
+
+  /** The claimed lock was granted. */
+  held(name: string): void {
+    assert(this.claimed.has(name), 'sync: a lock was granted that was not claimed');
+    this.granted.add(name);
+  }
+
+  /** Asking for the lock failed: it may be asked for again. */
+  unclaim(name: string): void {
+    this.claimed.delete(name);
+  }
+
+  /** `dsm.unlock(name)`: the lock is held (else NOT_HELD) and is given up. */
+  unheld(name: string): void {
+    if (!this.granted.has(name)) {
+      throw new DsmError('NOT_HELD', `dsm.unlock('${String(name)}'): lock '${String(name)}' is not held by rank ${this.rank}`);
+    }
+    this.granted.delete(name);
+    this.claimed.delete(name);
+  }
+
+  /** Send LOCK_REQ `message` to the lock's manager; resolves with the notices of the grant. */
+  lock(name: string, message: Uint8Array): Promise<RangeList> {
+    const mgr = lockManagerOf(name, this.size);
+    return new Promise<RangeList>((resolve, reject) => {
+      const timer = this.clock.setTimer(this.limits.lockTimeoutMs, () => {
+        this.waits.lock = null;
+        reject(this.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.limits.lockTimeoutMs} ms`)));
+      });
+      this.waits.lock = { name, resolve, reject, timer };
+      this.post(mgr, message);
+    });
+  }
+
+  /** Send ALLOC `message` (sequence `seq`) to rank 0; resolves with null (every board agrees) or the mismatch text. */
+  alloc(seq: number, message: Uint8Array, where: string): Promise<string | null> {
+    return new Promise<string | null>((resolve, reject) => {
+      const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
+      const timer = this.clock.setTimer(ms, () => {
+        this.waits.alloc = null;
+        reject(this.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
+      });
+      this.waits.alloc = { seq, resolve, reject, timer };
+      this.post(MANAGER_RANK, message);
+    });
+  }
+
+  /** Stop the timers of what this board waits for (the DSM is closed). */
+  close(): void {
+    for (const w of [this.waits.barrier, this.waits.lock, this.waits.alloc]) if (w) this.clock.clearTimer(w.timer);
+  }
+
+  /** A barrier, lock or alloc message; what makes no sense here is counted as malformed. */
+  receive(from: number, m: SyncMessage): void {
+    switch (m.type) {
+      case Msg.BARRIER_ARRIVE:
+        if (!this.barrierMgr || !this.barrierMgr.arrive(from, m.epoch, m.notices)) this.figures.malformed++;
+        return;
+      case Msg.BARRIER_RELEASE:
+        return this.answered('barrier', (w) => from === MANAGER_RANK && w.epoch === m.epoch)?.resolve(m.notices);
+      case Msg.BARRIER_FAIL:
+        return this.barrierFailed(from, m);
+      case Msg.LOCK_REQ:
+        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr.request(from, m.epoch, m.name)) this.figures.malformed++;
+        return;
+      case Msg.LOCK_RELEASE:
+        if (!this.lockMgr.release(from, m.epoch, m.name, m.notices)) this.figures.malformed++;
+        return;
+      case Msg.LOCK_GRANT:
+        return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.size))?.resolve(m.notices);
+      case Msg.ALLOC:
+        if (!this.allocMgr || !this.allocMgr.arrive(from, m.seq, m.spec)) this.figures.malformed++;
+        return;
+      case Msg.ALLOC_OK:
+      case Msg.ALLOC_ERR:
+        return this.answered('alloc', (w) => from === MANAGER_RANK && w.seq === m.seq)?.resolve(m.error);
+    }
+  }
+
+  /** The wait of `kind` a message answers (`ok`), taken and its timer stopped; null (counted as malformed) when it answers none. */
+  private answered<K extends keyof Waits>(kind: K, ok: (wait: NonNullable<Waits[K]>) => boolean): NonNullable<Waits[K]> | null {
+    const wait = this.waits[kind];
+    if (!wait || !ok(wait as NonNullable<Waits[K]>)) {
+      this.figures.malformed++;
+      return null;
+    }
+    this.waits[kind] = null as Waits[K];
+    this.clock.clearTimer(wait.timer);
+    return wait as NonNullable<Waits[K]>;
+  }
+
+  private barrierFailed(from: number, m: BarrierFailMsg): void {
+    const wait = this.answered('barrier', (w) => from === MANAGER_RANK && w.epoch === m.epoch);
+    if (!wait) return;
+    wait.reject(this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${m.epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(m.missing)}`)));
+  }
+}

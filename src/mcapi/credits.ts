@@ -1,0 +1,158 @@
+/**
+ * Channel credits, both ways. The send side spends one credit per packet or scalar it
+ * transmits and queues what it cannot send yet (the endpoint's TIMEOUT bounds the wait); the
+ * receive side returns credits as the application releases packets or receives scalars,
+ * batched per turn in one CREDIT frame per channel, and sent before any later data frame to the
+ * same node so a credit is never overtaken. A sender never holds a negative credit count, so a
+ * receiver never holds more than it granted.
+ */
+import { assert } from '../util/assert.js';
+import type { NetFrame } from '../net/net.js';
+import type { Core } from './core.js';
+import { McapiCodec } from './frames.js';
+import type { Request } from './request.js';
+import { Side } from './state.js';
+import type { Channel, SendOp } from './state.js';
+import { Status } from './status.js';
+import { ChanDir, McapiFrame, writeU16, writeU32 } from './wire.js';
+
+export class Credits {
+  /** Receive sides with credits to return at the next flush. */
+  private readonly owing = new Set<Channel>();
+
+  constructor(private readonly core: Core) {}
+
+  // ---------------------------------------------------------------- send side
+
+  /** Spend a credit on one packet (the application's buffer goes as is: the Net copies it). */
+  transmitPkt(chan: Channel, data: Uint8Array): void {
+    this.core.beforeData(chan.peerNode, false);
+    assert(chan.credits > 0, 'mcapi: packet sent without a credit');
+    chan.credits--;
+    this.core.counters.pktSent++;
+    this.core.tx(McapiFrame.PKT, chan.peerNode, chan.ep.port, chan.peerPort, data);
+  }
+
+  /** Spend a credit on one scalar: a width byte and the value, big-endian. */
+  transmitScl(chan: Channel, width: number, hi: number, lo: number): void {
+    this.core.beforeData(chan.peerNode, false);
+    assert(chan.credits > 0, 'mcapi: scalar sent without a credit');
+    chan.credits--;
+    const p = new Uint8Array(1 + width);
+    p[0] = width;
+    if (width === 1) p[1] = lo;
+    else if (width === 2) writeU16(p, 1, lo);
+    else if (width === 4) writeU32(p, 1, lo);
+    else {
+      writeU32(p, 1, hi);
+      writeU32(p, 5, lo);
+    }
+    this.core.counters.sclSent++;
+    this.core.tx(McapiFrame.SCL, chan.peerNode, chan.ep.port, chan.peerPort, p);
+  }
+
+  /** Queue a send that has no credit yet; its TIMEOUT attribute bounds the wait. */
+  queueSend(chan: Channel, kind: string, data: Uint8Array | null, width: number, hi: number, lo: number): Request<number> {
+    const core = this.core;
+    const req = core.requests.alloc<number>(kind);
+    const op: SendOp = { req, data, width, hi, lo, timer: -1 };
+    chan.sendQ.push(op);
+    req._cancel = () => {
+      const i = chan.sendQ.indexOf(op);
+      if (i >= 0) chan.sendQ.splice(i, 1);
+      core.clearTimer(op.timer);
+      op.timer = -1;
+    };
+    const t = chan.ep.timeoutMs;
+    if (t !== Infinity) {
+      op.timer = core.setTimer(t, () => {
+        op.timer = -1;
+        core.abort(req, Status.MCAPI_TIMEOUT, 'no receive buffer became free within the endpoint TIMEOUT');
+      });
+    }
+    return req;
+  }
+
+  /** Fail every queued send (the channel closed on either side). */
+  failSends(chan: Channel, why: string): void {
+    for (const op of chan.sendQ.splice(0)) {
+      this.core.clearTimer(op.timer);
+      this.core.requests.fail(op.req, Status.MCAPI_ERR_CHAN_NOTOPEN, why);
+    }
+  }
+
+  onCredit(f: NetFrame): void {
+    const count = McapiCodec.decodeCredit(f.payload);
+    const st = this.core.endpoints.get(f.dstPort);
+    const chan = st === undefined ? null : st.chan;
+    if (chan === null || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.dir !== ChanDir.SEND) {
+      this.core.counters.dropped++;
+      return;
+    }
+    if (chan.local !== Side.OPEN) return;
+    chan.credits += count;
+    this.drainSends(chan);
+  }
+
+  private drainSends(chan: Channel): void {
+    for (let op = chan.sendQ[0]; op !== undefined && chan.credits > 0; op = chan.sendQ[0]) {
+      chan.sendQ.shift();
+      this.core.clearTimer(op.timer);
+      if (op.data !== null) {
+        this.transmitPkt(chan, op.data);
+        this.core.requests.succeed(op.req, op.data.length, op.data.length);
+      } else {
+        this.transmitScl(chan, op.width, op.hi, op.lo);
+        this.core.requests.succeed(op.req, op.width, op.width);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- receive side
+
+  /** One receive buffer of `chan` became free: return its credit at the next flush. */
+  owe(chan: Channel): void {
+    if (chan.peerClosed || chan.local !== Side.OPEN) return;
+    chan.owed++;
+    if (!this.owing.has(chan)) {
+      this.owing.add(chan);
+      this.core.requestFlush();
+    }
+  }
+
+  /** Nothing more is owed on `chan` (its data was discarded, or it is gone). */
+  forget(chan: Channel): void {
+    chan.owed = 0;
+    this.owing.delete(chan);
+  }
+
+  /** Drop every owed credit (finalize). */
+  clear(): void {
+    this.owing.clear();
+  }
+
+  private sendCredit(chan: Channel): void {
+    if (chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) {
+      this.core.counters.creditFrames++;
+      this.core.tx(McapiFrame.CREDIT, chan.peerNode, chan.ep.port, chan.peerPort, McapiCodec.encodeCredit(chan.owed));
+    }
+    chan.owed = 0;
+  }
+
+  /** End of turn: return every credit owed. */
+  flush(): void {
+    for (const chan of this.owing) this.sendCredit(chan);
+    this.owing.clear();
+  }
+
+  /** Send the credits owed to `node` now (before a data frame to it). */
+  flushTo(node: number): void {
+    if (this.owing.size === 0) return;
+    for (const chan of this.owing) {
+      if (chan.peerNode === node) {
+        this.sendCredit(chan);
+        this.owing.delete(chan);
+      }
+    }
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The receiving half of messages (messages.ts explains the protocol): the application's
+ * receives, MSG frames in (queued, handed to a waiting receive, or refused), the ordered lists
+ * of refused sequence numbers per (sender node, endpoint) that keep a refused message from
+ * being overtaken, and RESUME when an endpoint has room again.
+ */
+import { assert } from '../util/assert.js';
+import { copyInto } from '../util/wide-copy.js';
+import type { NetFrame } from '../net/net.js';
+import type { Core } from './core.js';
+import { MalformedFrame } from './frames.js';
+import { Peer } from './msg-peer.js';
+import type { Responses } from './msg-responses.js';
+import type { MessageSender } from './msg-sender.js';
+import type { Request } from './request.js';
+import type { EndpointState } from './state.js';
+import { McapiError, Status } from './status.js';
+import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
+
+export class MessageReceiver {
+  /** Sequence numbers held in all Blocked lists (0: nothing to check on dequeue). */
+  blockedTotal = 0;
+
+  constructor(
+    private readonly core: Core,
+    private readonly peers: Map<number, Peer>,
+    private readonly responses: Responses,
+    private readonly sender: MessageSender,
+  ) {}
+
+  // ---------------------------------------------------------------- application calls
+
+  recvI(st: EndpointState, buf: Uint8Array): Request<number> {
+    if (st.chan !== null || st.connecting !== null) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
+    }
+    return this.post(st, buf);
+  }
+
+  /** A receive on a checked endpoint: completes at once when a message is queued. */
+  private post(st: EndpointState, buf: Uint8Array): Request<number> {
+    const core = this.core;
+    const req = core.requests.alloc<number>('msg-recv');
+    const m = st.queued > 0 ? st.peek() : null;
+    if (m !== null) {
+      if (buf.length >= m.data.length) {
+        const n = this.take(st, buf);
+        core.requests.succeed(req, n, n);
+      } else {
+        core.requests.fail(req, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`, m.data.length);
+      }
+      return req;
+    }
+    const w = { req, buf };
+    st.recvWaiters.push(w);
+    req._cancel = () => {
+      const i = st.recvWaiters.indexOf(w);
+      if (i >= 0) st.recvWaiters.splice(i, 1);
+    };
+    this.maybeResume(st);
+    return req;
+  }
+
+  /**
+   * A blocking receive: the size when a message is queued (taken at once), else a pending
+   * request to wait on up to the endpoint's TIMEOUT (also returned). MCAPI_ERR_MSG_TRUNCATED
+   * leaves the message queued (err.size is its size).
+   */
+  recvBlocking(st: EndpointState, buf: Uint8Array): { size: number; req: Request<number> | null; timeoutMs: number } {
+    if (st.chan !== null || st.connecting !== null) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
+    }
+    const m = st.queued > 0 ? st.peek() : null;
+    if (m === null) return { size: -1, req: this.post(st, buf), timeoutMs: st.timeoutMs };
+    if (buf.length < m.data.length) {
+      const e = new McapiError(Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`);
+      e.size = m.data.length;
+      throw e;
+    }
+    return { size: this.take(st, buf), req: null, timeoutMs: st.timeoutMs };
+  }
+
+  private take(st: EndpointState, buf: Uint8Array): number {
+    const m = st.shift();
+    copyInto(buf, 0, m.data);
+    this.core.queuedMsgs--;
+    this.core.queuedBytes -= m.data.length;
+    assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0 && st.queuedBytes >= 0, 'mcapi: message queue counts went negative');
+    this.core.counters.msgReceived++;
+    // The node's message memory is shared: room freed here may be what another endpoint's
+    // refused senders wait for.
+    this.resumeAll();
+    return m.data.length;
+  }
+
+  /** An endpoint is going away: its queue and receives go first (MessageEngine.endpointDeleted). */
+  dropQueue(st: EndpointState): void {
+    const core = this.core;
+    core.queuedMsgs -= st.queued;
+    core.queuedBytes -= st.queuedBytes;
+    for (const q of st.queues) q.length = 0;
+    st.queued = 0;
+    st.queuedBytes = 0;
+    for (const w of st.recvWaiters.splice(0)) core.requests.fail(w.req, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
+  }
+
+  /** The senders of messages refused on `port` wait for a RESUME that will never come: end them. */
+  dropBlocked(peer: Peer, port: number): void {
+    const b = peer.blocked.get(port);
+    if (b === undefined) return;
+    for (const seq of b.list) this.responses.respond(peer, Resp.NACK, seq, Nack.NO_ENDPOINT);
+    this.blockedTotal -= b.list.length;
+    peer.blocked.delete(port);
+  }
+
+  // ---------------------------------------------------------------- frames
+
+  onMsg(f: NetFrame): void {
+    const core = this.core;
+    const p = f.payload;
+    const flags = p.length >= 2 ? p[0]! : MsgFlag.RESERVED;
+    // Inline rather than MalformedFrame.check(): this runs for every message.
+    if ((flags & MsgFlag.RESERVED) !== 0) throw new MalformedFrame('mcapi: MSG too short or with the reserved flag');
+    const seq = p[1]!;
+    let off = 2;
+    if ((flags & MsgFlag.ACK1) !== 0) {
+      MalformedFrame.check(p.length >= 3, 'mcapi: MSG without its ACK1 byte');
+      const peer = this.peers.get(f.src);
+      if (peer !== undefined) this.sender.acked(peer, p[2]!);
+      off = 3;
+    }
+    if ((flags & MsgFlag.PIGGYBACK) !== 0) {
+      const len = p[off];
+      MalformedFrame.check(len !== undefined && off + 1 + len <= p.length, 'mcapi: MSG piggyback section past its end');
+      const end = off + 1 + len;
+      this.sender.onResponses(f.src, p, off + 1, end);
+      off = end;
+    } else if ((flags & MsgFlag.ACK1) !== 0) {
+      const peer = this.peers.get(f.src);
+      if (peer !== undefined) this.sender.pump(peer);
+    }
+    const peer = Peer.of(this.peers, f.src);
+    const port = f.dstPort;
+    if ((flags & MsgFlag.WITHDRAW) !== 0) {
+      MalformedFrame.check(off === p.length, 'mcapi: MSG WITHDRAW with data');
+      this.withdrawn(peer, port, seq);
+      return;
+    }
+    const st = core.endpoints.get(port);
+    const block = (flags & MsgFlag.BLOCK) !== 0;
+    const prio = flags & MsgFlag.PRIORITY_MASK;
+    const n = p.length - off;
+    const r = this.responses;
+    if (st === undefined) return r.respond(peer, Resp.NACK, seq, Nack.NO_ENDPOINT);
+    if (st.chan !== null || st.connecting !== null) return r.respond(peer, Resp.NACK, seq, Nack.CHAN_CONNECTED);
+    if (n > st.maxPayload) return r.respond(peer, Resp.NACK, seq, Nack.SIZE);
+    if (prio >= core.limits.priorities) return r.respond(peer, Resp.NACK, seq, Nack.PRIORITY);
+    let b = peer.blocked.get(port);
+    if (b !== undefined && b.list[0] !== seq) {
+      if (!block) return r.respond(peer, Resp.NACK, seq, Nack.FULL);
+      if (b.list.indexOf(seq) < 0) {
+        if (b.list.length >= MSG_PORT_WINDOW || this.blockedTotal >= core.limits.maxBlocked) {
+          return r.respond(peer, Resp.NACK, seq, Nack.OVERFLOW);
+        }
+        b.list.push(seq);
+        this.blockedTotal++;
+      }
+      b.armed = true;
+      r.respond(peer, Resp.NACK, seq, Nack.ORDER);
+      this.maybeResume(st);
+      return;
+    }
+    if (this.deliver(st, f.src, f.srcPort, prio, p.subarray(off))) {
+      if (b !== undefined) {
+        b.list.shift();
+        this.blockedTotal--;
+        assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
+        if (b.list.length === 0) peer.blocked.delete(port);
+      }
+      r.respond(peer, Resp.ACK, seq, 1);
+      if (b !== undefined && b.list.length > 0) this.maybeResume(st);
+      return;
+    }
+    if (block) {
+      if (b === undefined) {
+        if (this.blockedTotal >= core.limits.maxBlocked) return r.respond(peer, Resp.NACK, seq, Nack.OVERFLOW);
+        b = { list: [seq], armed: true };
+        peer.blocked.set(port, b);
+        this.blockedTotal++;
+      } else {
+        b.armed = true;
+      }
+    }
+    r.respond(peer, Resp.NACK, seq, Nack.FULL);
+  }
+
+  private hasCapacity(st: EndpointState, n: number): boolean {
+    const core = this.core;
+    const l = core.limits;
+    return st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + n <= l.maxQueuedBytes;
+  }
+
+  private deliver(st: EndpointState, srcNode: number, srcPort: number, prio: number, data: Uint8Array): boolean {
+    const core = this.core;
+    const w = st.recvWaiters[0];
+    if (w !== undefined && st.queued === 0 && w.buf.length >= data.length) {
+      st.recvWaiters.shift();
+      copyInto(w.buf, 0, data);
+      core.counters.msgReceived++;
+      core.requests.succeed(w.req, data.length, data.length);
+      return true;
+    }
+    if (!this.hasCapacity(st, data.length)) return false;
+    // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
+    // prio < limits.priorities (checked by onMsg): its queue exists.
+    st.queues[prio]!.push({ data, srcNode, srcPort });
+    st.queued++;
+    st.queuedBytes += data.length;
+    core.queuedMsgs++;
+    core.queuedBytes += data.length;
+    this.serveWaiters(st);
+    return true;
+  }
+
+  /** Hand queued messages to waiting receives; a too-small buffer fails with TRUNCATED. */
+  private serveWaiters(st: EndpointState): void {
+    const core = this.core;
+    for (;;) {
+      const w = st.recvWaiters[0];
+      if (w === undefined || st.queued === 0) return;
+      const m = st.peek()!; // queued > 0
+      st.recvWaiters.shift();
+      if (w.buf.length >= m.data.length) {
+        const n = this.take(st, w.buf);
+        core.requests.succeed(w.req, n, n);
+      } else {
+        core.requests.fail(w.req, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(w.buf.length)}`, m.data.length);
+      }
+    }
+  }
+
+  private withdrawn(peer: Peer, port: number, seq: number): void {
+    const b = peer.blocked.get(port);
+    if (b === undefined) return;
+    const i = b.list.indexOf(seq);
+    if (i < 0) return;
+    b.list.splice(i, 1);
+    this.blockedTotal--;
+    assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
+    if (b.list.length === 0) {
+      peer.blocked.delete(port);
+      return;
+    }
+    const st = this.core.endpoints.get(port);
+    if (st !== undefined) this.maybeResume(st);
+  }
+
+  /** After node-wide message memory was freed: resume every endpoint that has room now. */
+  resumeAll(): void {
+    if (this.blockedTotal === 0) return;
+    const ports = new Set<number>();
+    for (const peer of this.peers.values()) for (const [port, b] of peer.blocked) if (b.armed) ports.add(port);
+    for (const port of ports) {
+      const st = this.core.endpoints.get(port);
+      if (st !== undefined) this.maybeResume(st);
+    }
+  }
+
+  /** Tell senders whose messages were refused that the endpoint has room now. */
+  private maybeResume(st: EndpointState): void {
+    if (this.blockedTotal === 0) return;
+    const core = this.core;
+    const l = core.limits;
+    const room = st.recvWaiters.length > 0
+      || (st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
+    if (!room) return;
+    for (const peer of this.peers.values()) {
+      const b = peer.blocked.get(st.port);
+      if (b !== undefined && b.armed) {
+        b.armed = false;
+        this.responses.respond(peer, Resp.RESUME, st.port, 0);
+      }
+    }
+  }
+}

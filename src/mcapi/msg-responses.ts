@@ -1,0 +1,77 @@
+/**
+ * Message responses (ACK ranges, NACKs, RESUMEs), batched per peer until the end of the turn
+ * (a zero-delay timer) and sent in one MSG_RESP frame, unless they ride on a message going the
+ * other way first (MessageSender.transmit). Consecutive ACKs merge into one range entry.
+ */
+import type { Core } from './core.js';
+import { Peer } from './msg-peer.js';
+import { McapiFrame, Resp } from './wire.js';
+
+export class Responses {
+  /** Bytes of one response entry: ACK first count, NACK seq reason, RESUME port. */
+  static readonly ENTRY = 3;
+  /** Largest count of one ACK range entry. */
+  private static readonly ACK_RANGE_MAX = 255;
+  /** Peers with responses batched. */
+  private readonly pending = new Set<Peer>();
+
+  constructor(private readonly core: Core, private readonly peers: Map<number, Peer>) {}
+
+  reset(): void {
+    this.pending.clear();
+  }
+
+  /** Batch one response entry (ACK seq, NACK seq reason, RESUME port) for `peer`. */
+  respond(peer: Peer, kind: number, a: number, b: number): void {
+    const r = peer.resp;
+    if (kind === Resp.ACK && peer.lastAck >= 0) {
+      const count = r[peer.lastAck + 2]!;
+      if (count < Responses.ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
+        r[peer.lastAck + 2] = count + 1;
+        return;
+      }
+    }
+    if (peer.respLen + Responses.ENTRY > Peer.RESP_MAX) this.flushPeer(peer);
+    const o = peer.respLen;
+    r[o] = kind;
+    if (kind === Resp.RESUME) {
+      r[o + 1] = (a >>> 8) & 0xff;
+      r[o + 2] = a & 0xff;
+    } else {
+      r[o + 1] = a;
+      r[o + 2] = b;
+    }
+    peer.respLen = o + Responses.ENTRY;
+    peer.lastAck = kind === Resp.ACK ? o : -1;
+    if (!this.pending.has(peer)) {
+      this.pending.add(peer);
+      this.core.requestFlush();
+    }
+  }
+
+  /** The responses batched for `peer` rode on a message to it: nothing left to send. */
+  taken(peer: Peer): void {
+    peer.respLen = 0;
+    peer.lastAck = -1;
+    this.pending.delete(peer);
+  }
+
+  flushPeer(peer: Peer): void {
+    if (peer.respLen === 0) return;
+    const payload = peer.resp.slice(0, peer.respLen);
+    this.taken(peer);
+    this.core.counters.respFrames++;
+    this.core.tx(McapiFrame.MSG_RESP, peer.node, 0, 0, payload, false);
+  }
+
+  /** Send the responses batched for `node` now (before a channel frame to it). */
+  flushNode(node: number): void {
+    const peer = this.peers.get(node);
+    if (peer !== undefined && peer.respLen > 0) this.flushPeer(peer);
+  }
+
+  /** Send every batched response (end of turn). flushPeer removes each peer as it goes. */
+  flush(): void {
+    for (const peer of this.pending) this.flushPeer(peer);
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * The sending half of messages (messages.ts explains the protocol): numbering, the windows per
+ * node (MSG_WINDOW) and per destination endpoint (MSG_PORT_WINDOW), transmission with
+ * piggybacked responses, the outcome of each message (ACK, NACK, RESUME), withdrawal on
+ * timeout or cancel, and zombies that hold a sequence number until their answer arrives.
+ */
+import { assert } from '../util/assert.js';
+import { copyInto } from '../util/wide-copy.js';
+import type { NetFrame } from '../net/net.js';
+import { Args } from './args.js';
+import type { Core } from './core.js';
+import type { Endpoint } from './handles.js';
+import { OutState, Peer } from './msg-peer.js';
+import type { OutMsg } from './msg-peer.js';
+import { Responses } from './msg-responses.js';
+import type { Request } from './request.js';
+import type { EndpointState } from './state.js';
+import { McapiError, Status } from './status.js';
+import type { StatusCode } from './status.js';
+import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
+
+export class MessageSender {
+  /** Bytes of a MSG frame's header before any ACK1 byte or piggybacked section: flags, seq. */
+  static readonly HEAD = 2;
+  /**
+   * Header bytes budgeted for a message that carries piggybacked responses: flags, seq and the
+   * length byte, with two to spare. Kept as it was: it decides which messages carry
+   * responses, and so what goes on the wire.
+   */
+  private static readonly PIGGY_HEAD_BUDGET = 5;
+
+
+  constructor(private readonly core: Core, private readonly peers: Map<number, Peer>, private readonly responses: Responses) {}
+
+  /** Outgoing messages not yet acknowledged. */
+  pending(): number {
+    let n = 0;
+    for (const p of this.peers.values()) n += p.out.size + p.queue.length;
+    return n;
+  }
+
+  /** Send `data` from `from` to `to` (both checked by args.ts) at `prio`. */
+  sendI(from: EndpointState, to: Endpoint, data: Uint8Array, prio: number): Request<number> {
+    const core = this.core;
+    if (from.chan !== null || from.connecting !== null) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'send endpoint is connected to a channel');
+    }
+    if (data.length > from.maxPayload) {
+      throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the send endpoint's MAX_PAYLOAD_SIZE ${String(from.maxPayload)}`);
+    }
+    if (to.node === core.node) {
+      const dst = Args.local(core, to, 'receive endpoint');
+      if (dst.chan !== null || dst.connecting !== null) {
+        throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'receive endpoint is connected to a channel');
+      }
+      if (data.length > dst.maxPayload) {
+        throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the receive endpoint's MAX_PAYLOAD_SIZE ${String(dst.maxPayload)}`);
+      }
+    }
+    const req = core.requests.alloc<number>('msg-send');
+    const peer = Peer.of(this.peers, to.node);
+    const om: OutMsg = {
+      req, from, toNode: to.node, toPort: to.port, prio, block: !from.failOnLimit,
+      data, seq: -1, state: OutState.QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
+    };
+    req._cancel = () => this.abandon(om);
+    if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
+    core.counters.msgSent++;
+    peer.queue.push(om);
+    this.pump(peer);
+    return req;
+  }
+
+  /** The send endpoint `st` is going: its messages to `peer` end with MCAPI_ERR_ENDP_INVALID. */
+  dropFrom(peer: Peer, st: EndpointState): void {
+    const mine = [...peer.queue, ...peer.out.values()].filter((om) => om.from === st && !om.zombie);
+    for (const om of mine) {
+      this.abandon(om);
+      this.core.requests.fail(om.req, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
+    }
+    if (mine.length > 0) this.sweepZombies(peer);
+  }
+
+  /**
+   * A zombie transmitted in an older membership epoch will never be answered (the network
+   * drops frames of older epochs), so its sequence number is free: kept, it would close the
+   * window to that node for good after a recovery (the fault-tolerance layer deletes the
+   * endpoints of a run it rolls back).
+   */
+  private sweepZombies(peer: Peer): void {
+    const epoch = this.core.net.epoch;
+    peer.sweptEpoch = epoch;
+    let swept = false;
+    for (const om of [...peer.out.values()]) {
+      if (om.zombie && om.epoch !== epoch) {
+        this.forget(om);
+        swept = true;
+      }
+    }
+    if (swept) this.pump(peer);
+  }
+
+  /** True when a new sequence number stays within MSG_WINDOW of the oldest outstanding one. */
+  private windowOpen(peer: Peer): boolean {
+    if (peer.out.size === 0) return true;
+    const oldest = peer.out.keys().next().value as number;
+    return ((peer.nextSeq - oldest) & 0xff) < MSG_WINDOW;
+  }
+
+  /**
+   * Transmit queued messages while the windows and the outbox allow. A message whose endpoint
+   * window is full waits without holding back messages to other endpoints (order only matters
+   * per destination endpoint).
+   */
+  pump(peer: Peer): void {
+    if (peer.sweptEpoch !== this.core.net.epoch) this.sweepZombies(peer);
+    let i = 0;
+    while (i < peer.queue.length && peer.retryTimer < 0 && this.windowOpen(peer)) {
+      const om = peer.queue[i]!; // i < peer.queue.length
+      const n = peer.perPort.get(om.toPort) ?? 0;
+      if (n >= MSG_PORT_WINDOW) {
+        i++;
+        continue;
+      }
+      if (!this.transmit(om, peer.nextSeq)) {
+        this.retryLater(peer);
+        return;
+      }
+      if (i === 0) peer.queue.shift();
+      else peer.queue.splice(i, 1);
+      om.seq = peer.nextSeq;
+      om.epoch = this.core.net.epoch;
+      peer.nextSeq = (peer.nextSeq + 1) & 0xff;
+      assert(!peer.out.has(om.seq), 'mcapi: a sequence number was reused while outstanding');
+      peer.out.set(om.seq, om);
+      peer.perPort.set(om.toPort, n + 1);
+    }
+  }
+
+  private retryLater(peer: Peer): void {
+    if (peer.retryTimer >= 0) return;
+    peer.retryTimer = this.core.setTimer(this.core.limits.retryMs, () => {
+      peer.retryTimer = -1;
+      const ports = [...peer.resendPorts];
+      peer.resendPorts.clear();
+      for (const port of ports) this.resume(peer, port);
+      this.pump(peer);
+    });
+  }
+
+  /** Build and send one MSG frame for `om` with sequence number `seq`; false when refused. */
+  private transmit(om: OutMsg, seq: number): boolean {
+    const core = this.core;
+    const peer = om.peer;
+    const n = om.data.length;
+    assert(om.state !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
+    core.beforeData(om.toNode, true);
+    let ack1 = -1;
+    let piggy = 0;
+    if (peer.respLen > 0) {
+      if (!core.outboxEmpty()) {
+        this.responses.flushPeer(peer);
+      } else if (peer.respLen === Responses.ENTRY && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
+        ack1 = peer.resp[1]!;
+      } else if (MessageSender.PIGGY_HEAD_BUDGET + peer.respLen + n <= core.limits.maxFramePayload) {
+        piggy = peer.respLen;
+      } else {
+        this.responses.flushPeer(peer);
+      }
+    }
+    const head = MessageSender.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
+    const p = new Uint8Array(head + n);
+    p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
+    p[1] = seq;
+    let off = MessageSender.HEAD;
+    if (ack1 >= 0) p[off++] = ack1;
+    if (piggy > 0) {
+      p[off] = piggy;
+      p.set(peer.resp.subarray(0, piggy), off + 1);
+    }
+    copyInto(p, head, om.data);
+    if (!core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, true)) return false;
+    om.state = OutState.INFLIGHT;
+    if (ack1 >= 0 || piggy > 0) {
+      this.responses.taken(peer);
+      core.counters.piggybacked++;
+    }
+    return true;
+  }
+
+  /**
+   * The network gave up on `node` (it restarted, or acknowledged nothing for the net's
+   * e2eGiveUpMs; docs/PROTOCOL.md §8): every send to it that is not complete ends with
+   * MCAPI_ERR_TRANSMISSION — its delivery cannot be confirmed — instead of waiting forever.
+   */
+  unreachable(node: number): void {
+    const peer = this.peers.get(node);
+    if (peer === undefined) return;
+    const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
+    for (const om of [...peer.queue, ...peer.out.values()]) {
+      if (om.zombie) this.forget(om);
+      else this.finish(om, Status.MCAPI_ERR_TRANSMISSION, why);
+    }
+  }
+
+  /** Complete a message's request and forget it. */
+  private finish(om: OutMsg, status: StatusCode, detail?: string): void {
+    const core = this.core;
+    const peer = om.peer;
+    this.forget(om);
+    if (status === Status.MCAPI_SUCCESS) {
+      core.counters.msgDelivered++;
+      core.requests.succeed(om.req, om.data.length, om.data.length);
+    } else {
+      core.requests.fail(om.req, status, detail);
+    }
+    this.pump(peer);
+  }
+
+  private forget(om: OutMsg): void {
+    const peer = om.peer;
+    if (om.state === OutState.QUEUED) {
+      const i = peer.queue.indexOf(om);
+      if (i >= 0) peer.queue.splice(i, 1);
+    } else if (peer.out.get(om.seq) === om) {
+      peer.out.delete(om.seq);
+      const n = (peer.perPort.get(om.toPort) ?? 0) - 1;
+      assert(n >= 0, 'mcapi: per-endpoint window count went negative');
+      if (n === 0) peer.perPort.delete(om.toPort);
+      else peer.perPort.set(om.toPort, n);
+    }
+    this.core.clearTimer(om.timer);
+    om.timer = -1;
+  }
+
+  /** The TIMEOUT attribute ran out: give up unless a response is on its way. */
+  private expire(om: OutMsg): void {
+    om.timer = -1;
+    om.expired = true;
+    if (om.state === OutState.INFLIGHT) return;
+    if (om.state === OutState.REJECTED && om.block) this.withdraw(om);
+    this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
+  }
+
+  /**
+   * Cancel. A queued message is simply dropped. A refused one is withdrawn. One in flight may
+   * still be delivered (MCAPI cannot recall it); it is withdrawn in case it gets refused, and
+   * kept as a zombie until its response arrives so its sequence number is not reused early.
+   */
+  private abandon(om: OutMsg): void {
+    const peer = om.peer;
+    if (om.zombie) return;
+    // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
+    // it), or to a board that is gone: nothing there to withdraw from.
+    const withdraw = om.block && om.epoch === this.core.net.epoch;
+    if (om.state === OutState.INFLIGHT) {
+      om.zombie = true;
+      if (withdraw) this.withdraw(om);
+      this.core.clearTimer(om.timer);
+      om.timer = -1;
+      return;
+    }
+    if (om.state === OutState.REJECTED && withdraw) this.withdraw(om);
+    this.forget(om);
+    this.pump(peer);
+  }
+
+  private withdraw(om: OutMsg): void {
+    const p = new Uint8Array(MessageSender.HEAD);
+    p[0] = MsgFlag.WITHDRAW | om.prio;
+    p[1] = om.seq;
+    this.core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, false);
+  }
+
+  /** A MSG_RESP frame: response entries only. */
+  onResp(f: NetFrame): void {
+    this.onResponses(f.src, f.payload, 0, f.payload.length);
+  }
+
+  /**
+   * Response entries from `node` in p[start..end): each acknowledges, refuses or resumes.
+   * A trailing partial entry or an unknown code is counted malformed; the entries before it
+   * stand (they were well-formed and already acted upon).
+   */
+  onResponses(node: number, p: Uint8Array, start: number, end: number): void {
+    const peer = this.peers.get(node);
+    let off = start;
+    while (off + Responses.ENTRY <= end) {
+      // off + 2 < end <= p.length: the three bytes exist.
+      const t = p[off];
+      const a = p[off + 1]!;
+      const b = p[off + 2]!;
+      if (t === Resp.ACK) {
+        if (peer !== undefined) for (let i = 0; i < b; i++) this.acked(peer, (a + i) & 0xff);
+      } else if (t === Resp.NACK) {
+        const om = peer === undefined ? undefined : peer.out.get(a);
+        if (om !== undefined && om.state === OutState.INFLIGHT) {
+          if (om.zombie) this.forget(om);
+          else this.nacked(om, b);
+        } else if (om !== undefined && om.state === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
+          // A refused message whose endpoint was deleted while it waited for room.
+          this.finish(om, MessageSender.nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
+        }
+      } else if (t === Resp.RESUME) {
+        if (peer !== undefined) this.resume(peer, (a << 8) | b);
+      } else {
+        break;
+      }
+      off += Responses.ENTRY;
+    }
+    if (off !== end) this.core.counters.malformed++;
+    if (peer !== undefined) this.pump(peer);
+  }
+
+  /** Message `seq` to `peer` was queued by the receiver. */
+  acked(peer: Peer, seq: number): void {
+    const om = peer.out.get(seq);
+    if (om === undefined || om.state !== OutState.INFLIGHT) return;
+    if (om.zombie) this.forget(om);
+    else this.finish(om, Status.MCAPI_SUCCESS);
+  }
+
+  private nacked(om: OutMsg, reason: number): void {
+    if (reason === Nack.FULL || reason === Nack.ORDER) {
+      this.core.counters.msgRejected++;
+      if (!om.block) {
+        this.finish(om, Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no room (fail-on-limit policy)');
+      } else if (om.expired) {
+        this.withdraw(om);
+        this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
+      } else {
+        om.state = OutState.REJECTED;
+      }
+      return;
+    }
+    this.finish(om, MessageSender.nackStatus(reason), MessageSender.nackWhy(reason));
+  }
+
+  /** The receiver has room on `port`: resend what it refused there, oldest first. */
+  private resume(peer: Peer, port: number): void {
+    for (const om of peer.out.values()) {
+      if (om.toPort !== port || om.state !== OutState.REJECTED || om.zombie) continue;
+      if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
+        peer.resendPorts.add(port);
+        this.retryLater(peer);
+        return;
+      }
+      this.core.counters.msgRetransmits++;
+    }
+  }
+
+  private static nackStatus(reason: number): StatusCode {
+    switch (reason) {
+      case Nack.NO_ENDPOINT: return Status.MCAPI_ERR_ENDP_INVALID;
+      case Nack.CHAN_CONNECTED: return Status.MCAPI_ERR_CHAN_CONNECTED;
+      case Nack.SIZE: return Status.MCAPI_ERR_MSG_SIZE;
+      case Nack.PRIORITY: return Status.MCAPI_ERR_PRIORITY;
+      default: return Status.MCAPI_ERR_MEM_LIMIT;
+    }
+  }
+
+  private static nackWhy(reason: number): string {
+    switch (reason) {
+      case Nack.NO_ENDPOINT: return 'no such endpoint on the receiving node';
+      case Nack.CHAN_CONNECTED: return 'receive endpoint is connected to a channel';
+      case Nack.SIZE: return "message exceeds the receive endpoint's MAX_PAYLOAD_SIZE";
+      case Nack.OVERFLOW: return 'the receiver remembers too many refused messages from this node';
+      case Nack.PRIORITY: return 'priority not supported by the receiving node';
+      default: return `refused (reason ${String(reason)})`;
+    }
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * The node half of McapiNode (node.ts adds messages and channels on top): construction and
+ * frame dispatch, initialize / finalize, scopes, endpoints and their attributes, requests
+ * (test / wait / waitAny / cancel) and diagnostics. Split from node.ts only to keep each file
+ * readable; applications use McapiNode. The facade checks the application's arguments once
+ * (args.ts) and hands the engines typed state.
+ */
+import type { Clock } from '../hal.js';
+import type { Net, NetFrame } from '../net/net.js';
+import { FrameType } from '../wire/frame-types.js';
+import { Args } from './args.js';
+import { EndpointAttributes } from './attributes.js';
+import { ChannelEngine } from './channels.js';
+import { MCAPI_VERSION, NodeAttr, NodeType, PORT_ANY } from './constants.js';
+import { Core } from './core.js';
+import { Endpoint } from './handles.js';
+import { resolveLimits } from './limits.js';
+import type { McapiLimits } from './limits.js';
+import { LookupEngine } from './lookup.js';
+import { MessageEngine } from './messages.js';
+import { NodeAttributes } from './node-info.js';
+import type { McapiInfo, McapiStats } from './node-info.js';
+import type { Request } from './request.js';
+import { McapiScope } from './scope.js';
+import { EndpointState } from './state.js';
+import { McapiError, Status } from './status.js';
+import { McapiFrame } from './wire.js';
+
+export class McapiNodeBase {
+  /** mcapi_info_t's organization id: 'mc'. */
+  private static readonly ORGANIZATION_ID = 0x6d63;
+  /** mcapi_info_t's implementation version. */
+  private static readonly IMPLEMENTATION_VERSION = 1000;
+  readonly limits: Readonly<McapiLimits>;
+  protected readonly core: Core;
+  protected readonly msg: MessageEngine;
+  protected readonly chan: ChannelEngine;
+  protected readonly lookup: LookupEngine;
+  private portCursor: number;
+  private scopeCount = 0;
+
+  constructor(net: Net, clock: Clock, limits?: Partial<McapiLimits>) {
+    const l = resolveLimits(limits);
+    this.limits = l;
+    const core = new Core(net, clock, l);
+    this.core = core;
+    this.msg = new MessageEngine(core);
+    this.chan = new ChannelEngine(core);
+    this.lookup = new LookupEngine(core);
+    this.portCursor = l.firstDynamicPort;
+    core.dispatch = (f) => this.dispatch(f);
+    core.flush = () => {
+      this.msg.flush();
+      this.chan.flush();
+    };
+    core.beforeData = (dst, msg) => {
+      this.chan.flushTo(dst);
+      if (!msg) this.msg.flushNode(dst);
+    };
+    net.register(FrameType.MCAPI_FIRST, FrameType.MCAPI_LAST, (f) => core.receive(f));
+  }
+
+  private dispatch(f: NetFrame): void {
+    const c = this.chan;
+    switch (f.type) {
+      case McapiFrame.MSG: return this.msg.receiver.onMsg(f);
+      case McapiFrame.MSG_RESP: return this.msg.sender.onResp(f);
+      case McapiFrame.PKT: return c.packets.onPkt(f);
+      case McapiFrame.SCL: return c.scalars.onScl(f);
+      case McapiFrame.CREDIT: return c.credits.onCredit(f);
+      case McapiFrame.EP_GET: return this.lookup.onGet(f);
+      case McapiFrame.EP_GET_REPLY: return this.lookup.onGetReply(f);
+      case McapiFrame.EP_GET_CANCEL: return this.lookup.onGetCancel(f);
+      case McapiFrame.CONNECT: return c.connects.onConnect(f);
+      case McapiFrame.CONNECT_RECV: return c.connects.onConnectRecv(f);
+      case McapiFrame.CONNECT_REPLY: return c.connects.onConnectReply(f);
+      case McapiFrame.CONNECT_RESULT: return c.connects.onConnectResult(f);
+      case McapiFrame.OPEN: return c.openClose.onOpen(f);
+      case McapiFrame.CLOSE: return c.openClose.onClose(f);
+      case McapiFrame.NODE_ATTR_GET: return this.lookup.onAttrGet(f);
+      case McapiFrame.NODE_ATTR_REPLY: return this.lookup.onAttrReply(f);
+      default:
+        this.core.counters.malformed++;
+    }
+  }
+
+  // ---------------------------------------------------------------- node
+
+  /** mcapi_initialize. `domain` and `node` must be the Net's. */
+  initialize(domain: number, node: number, attrs?: NodeAttributes): McapiInfo {
+    const core = this.core;
+    if (core.initialized) throw new McapiError(Status.MCAPI_ERR_NODE_INITIALIZED, 'mcapi node is already initialized');
+    if (domain !== core.net.domain) {
+      throw new McapiError(Status.MCAPI_ERR_DOMAIN_INVALID, `domain ${String(domain)} is not the network's domain ${String(core.net.domain)}`);
+    }
+    if (!core.validNode(node) || node !== core.net.node) {
+      throw new McapiError(Status.MCAPI_ERR_NODE_INVALID, `node ${String(node)} is not this board's node ${String(core.net.node)}`);
+    }
+    if (attrs !== undefined && !(attrs instanceof NodeAttributes)) {
+      throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'attrs must come from nodeInitAttributes()');
+    }
+    core.domain = domain;
+    core.node = node;
+    core.initialized = true;
+    this.lookup.nodeType = attrs === undefined ? NodeType.REGULAR : attrs.get(NodeAttr.TYPE);
+    this.portCursor = this.limits.firstDynamicPort;
+    return {
+      mcapiVersion: MCAPI_VERSION,
+      organizationId: McapiNodeBase.ORGANIZATION_ID,
+      implementationVersion: McapiNodeBase.IMPLEMENTATION_VERSION,
+      numberOfDomains: 1,
+      numberOfNodes: core.net.nodes().length,
+      numberOfPorts: this.limits.maxPort,
+    };
+  }
+
+  /**
+   * The network reports that frames for `node` will never be delivered (NetLayer
+   * onUndeliverable, docs/PROTOCOL.md §8): pending message sends to it end with
+   * MCAPI_ERR_TRANSMISSION. Not part of the C API; the board wires it.
+   */
+  peerUnreachable(node: number): void {
+    if (this.core.initialized) this.msg.unreachable(node);
+  }
+
+  /**
+   * mcapi_finalize: every pending request fails with MCAPI_ERR_REQUEST_CANCELLED, open channels
+   * are closed towards their peers, endpoints are deleted. initialize may be called again.
+   */
+  finalize(): void {
+    const core = this.core;
+    core.checkInit();
+    this.chan.shutdown();
+    this.lookup.shutdown();
+    for (const req of core.requests.all()) {
+      if (req.pending) core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, 'mcapi node finalized');
+      core.requests.release(req);
+    }
+    this.msg.flush();
+    this.msg.reset();
+    core.reset();
+    core.initialized = false;
+    core.domain = -1;
+    core.node = -1;
+  }
+
+  get initialized(): boolean {
+    return this.core.initialized;
+  }
+
+  /**
+   * A view of this node for one owner (an app run under fault tolerance): the same API, and
+   * every endpoint and request made through it belongs to the scope. `close` ends them like
+   * mcapi_finalize ends a node's, for this scope only: pending requests fail with
+   * MCAPI_ERR_REQUEST_CANCELLED, channels are dropped locally (no CLOSE to the peer, see
+   * ChannelEngine.abandon), endpoints are deleted with their queues; further calls through the
+   * view fail with MCAPI_ERR_NODE_NOTINIT. The board's node and other scopes are untouched.
+   */
+  openScope(): McapiScope<this> {
+    this.scopeCount = (this.scopeCount + 1) % McapiScope.IDS || 1;
+    return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why));
+  }
+
+  private closeScope(id: number, why: string): void {
+    const core = this.core;
+    for (const req of core.requests.ofScope(id)) {
+      if (req.pending) core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
+      core.requests.release(req);
+    }
+    for (const st of [...core.endpoints.values()]) {
+      if (st.scope !== id) continue;
+      this.chan.abandon(st, why);
+      this.msg.endpointDeleted(st);
+      st.deleted = true;
+      core.endpoints.delete(st.port);
+    }
+  }
+
+  /** mcapi_domain_id_get. */
+  domainId(): number {
+    this.core.checkInit();
+    return this.core.domain;
+  }
+
+  /** mcapi_node_id_get. */
+  nodeId(): number {
+    this.core.checkInit();
+    return this.core.node;
+  }
+
+  /** mcapi_node_init_attributes: defaults, to change with set() before initialize. */
+  nodeInitAttributes(): NodeAttributes {
+    return new NodeAttributes();
+  }
+
+  /** mcapi_node_get_attribute, for this node or another one (one round trip). */
+  getNodeAttributeI(domain: number, node: number, attr: number): Request<number> {
+    this.core.checkInit();
+    return this.lookup.nodeAttributeI(Args.node(this.core, domain, node), attr);
+  }
+
+  async getNodeAttribute(domain: number, node: number, attr: number): Promise<number> {
+    return this.core.waitFor(this.getNodeAttributeI(domain, node, attr), Infinity, false);
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  /** mcapi_endpoint_create: on `port`, or the next free port of the dynamic range (PORT_ANY). */
+  createEndpoint(port: number = PORT_ANY): Endpoint {
+    const core = this.core;
+    core.checkInit();
+    const l = this.limits;
+    let p: number;
+    if (port === PORT_ANY || port === 0xffffffff) {
+      if (core.endpoints.size >= l.maxEndpoints) throw new McapiError(Status.MCAPI_ERR_ENDP_LIMIT, `all ${String(l.maxEndpoints)} endpoints exist`);
+      p = -1;
+      const span = l.maxPort - l.firstDynamicPort + 1;
+      for (let i = 0; i < span; i++) {
+        const c = l.firstDynamicPort + ((this.portCursor - l.firstDynamicPort + i) % span);
+        if (!core.endpoints.has(c)) {
+          p = c;
+          break;
+        }
+      }
+      if (p < 0) throw new McapiError(Status.MCAPI_ERR_ENDP_NOPORTS, 'no free port in the dynamic range');
+      this.portCursor = p === l.maxPort ? l.firstDynamicPort : p + 1;
+    } else {
+      if (!core.validPort(port)) throw new McapiError(Status.MCAPI_ERR_PORT_INVALID, `port ${String(port)} is not a port (1..${String(l.maxPort)})`);
+      if (core.endpoints.has(port)) throw new McapiError(Status.MCAPI_ERR_ENDP_EXISTS, `an endpoint on port ${String(port)} exists`);
+      if (core.endpoints.size >= l.maxEndpoints) throw new McapiError(Status.MCAPI_ERR_ENDP_LIMIT, `all ${String(l.maxEndpoints)} endpoints exist`);
+      p = port;
+    }
+    const gen = core.nextGen();
+    const handle = new Endpoint(core.domain, core.node, p, gen);
+    const st = new EndpointState(handle, gen, l.priorities, l.maxPayload, l.defaultRecvBuffers, l.defaultTimeoutMs, l.fullPolicy === 'fail');
+    st.scope = core.requests.scope;
+    core.endpoints.set(p, st);
+    this.lookup.endpointCreated(st);
+    return handle;
+  }
+
+  /** mcapi_endpoint_get_i. */
+  getEndpointI(domain: number, node: number, port: number): Request<Endpoint> {
+    const core = this.core;
+    core.checkInit();
+    const n = Args.node(core, domain, node);
+    return this.lookup.getI(n, Args.port(core, port));
+  }
+
+  /** mcapi_endpoint_get: waits until the endpoint exists, up to `timeoutMs` (MCAPI_TIMEOUT). */
+  async getEndpoint(domain: number, node: number, port: number, timeoutMs: number = Infinity): Promise<Endpoint> {
+    const t = Args.timeout(timeoutMs);
+    return this.core.waitFor(this.getEndpointI(domain, node, port), t, true);
+  }
+
+  /**
+   * mcapi_endpoint_delete (owner only). Queued messages are discarded and pending receives on
+   * it fail with MCAPI_ERR_ENDP_INVALID. Refused while a channel is open or connected.
+   */
+  deleteEndpoint(ep: Endpoint): void {
+    const core = this.core;
+    core.checkInit();
+    const st = Args.local(core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_NOTOWNER);
+    const chan = st.chan;
+    if (chan !== null) {
+      if (chan.handle !== null || chan.openReq !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'a channel is open on this endpoint');
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'the endpoint is connected to a channel (close both sides first)');
+    }
+    if (st.connecting !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'a connect of this endpoint is in progress');
+    const po = st.pendingOpen;
+    if (po !== null) {
+      st.pendingOpen = null;
+      core.requests.fail(po.req, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
+    }
+    this.msg.endpointDeleted(st);
+    st.deleted = true;
+    core.endpoints.delete(st.port);
+  }
+
+  /** mcapi_endpoint_get_attribute (local endpoints). */
+  getEndpointAttribute(ep: Endpoint, attr: number): number {
+    this.core.checkInit();
+    return EndpointAttributes.get(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, this.limits);
+  }
+
+  /** mcapi_endpoint_set_attribute (local endpoints, not while connected). */
+  setEndpointAttribute(ep: Endpoint, attr: number, value: number): void {
+    this.core.checkInit();
+    EndpointAttributes.set(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits);
+  }
+
+  /** Local endpoints, in port order (diagnostics; not an MCAPI call). */
+  localEndpoints(): Endpoint[] {
+    if (!this.core.initialized) return [];
+    return [...this.core.endpoints.values()].map((st) => st.handle).sort((a, b) => a.port - b.port);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /**
+   * mcapi_test: false while pending; true once completed successfully (the request is then
+   * reported and freed); throws the operation's error if it failed (also freeing it).
+   */
+  test<T>(req: Request<T>): boolean {
+    this.core.checkInit();
+    Args.request(this.core, req);
+    if (req.pending) return false;
+    this.core.requests.release(req);
+    if (req.status === Status.MCAPI_SUCCESS) return true;
+    throw req.error ?? new McapiError(req.status);
+  }
+
+  /**
+   * mcapi_wait: resolves with the operation's value once it completes. On timeout rejects with
+   * MCAPI_TIMEOUT and leaves the request pending (it can be waited on again).
+   */
+  wait<T>(req: Request<T>, timeoutMs: number = Infinity): Promise<T> {
+    try {
+      this.core.checkInit();
+      Args.request(this.core, req);
+      return this.core.waitFor(req, Args.timeout(timeoutMs), false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * mcapi_wait_any: resolves with the index of a request that completed successfully (reported
+   * and freed). A request that failed rejects with its error, `.index` set. Timeout: rejects
+   * with MCAPI_TIMEOUT, every request stays pending.
+   */
+  async waitAny(reqs: readonly Request<unknown>[], timeoutMs: number = Infinity): Promise<number> {
+    const core = this.core;
+    core.checkInit();
+    if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
+    for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
+    return core.waitAny(reqs, Args.timeout(timeoutMs));
+  }
+
+  /**
+   * mcapi_cancel: the pending operation is abandoned, waits on it reject with
+   * MCAPI_ERR_REQUEST_CANCELLED, and the request is freed. A request that already completed
+   * cannot be cancelled (MCAPI_ERR_REQUEST_INVALID): report it with test or wait.
+   */
+  cancel<T>(req: Request<T>): void {
+    const core = this.core;
+    core.checkInit();
+    Args.request(core, req);
+    if (!req.pending) throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'the request already completed; report it with test or wait');
+    core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, 'cancelled');
+    core.requests.release(req);
+  }
+
+  // ---------------------------------------------------------------- diagnostics
+
+  stats(): McapiStats {
+    const core = this.core;
+    const m = this.msg.depths();
+    const c = this.chan.depths();
+    const g = this.lookup.depths();
+    return {
+      ...core.counters,
+      endpoints: core.endpoints.size,
+      requests: core.requests.used,
+      requestLimit: core.requests.limit,
+      queuedMessages: core.queuedMsgs,
+      queuedBytes: core.queuedBytes,
+      channelBufferBytes: core.channelBytes,
+      openChannels: c.channels,
+      packetsInUse: c.packetsInUse,
+      pendingSends: m.pendingSends,
+      blockedSenders: m.blockedSenders,
+      lookups: g.lookups,
+      watches: g.watches,
+      outbox: core.outboxDepth,
+    };
+  }
+
+  /** Why the last malformed frame was dropped ('' if none): a bug report helper. */
+  lastHandlerError(): string {
+    return this.core.lastHandlerError;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Packet data on an open packet channel (mcapi_pktchan_send / recv / available / release).
+ * A packet is the Net's payload itself, handed to the application as is (no copy) and owned by
+ * MCAPI until released; the release returns the buffer's credit to the sender. The channel and
+ * the buffers come checked from the facade (args.ts).
+ */
+import { assert } from '../util/assert.js';
+import type { NetFrame } from '../net/net.js';
+import type { Core } from './core.js';
+import type { Credits } from './credits.js';
+import { MalformedFrame } from './frames.js';
+import type { Request } from './request.js';
+import { Side } from './state.js';
+import type { Channel, RxPacket, RxWait } from './state.js';
+import { McapiError, Status } from './status.js';
+import { ChanKind } from './wire.js';
+
+export class Packets {
+  /** Packets handed to the application, by the view it holds. */
+  private readonly inUse = new Map<Uint8Array, Channel>();
+  private handedOut = new WeakSet<Uint8Array>();
+
+  constructor(private readonly core: Core, private readonly credits: Credits) {}
+
+  /** Finalize: forget every buffer handed out. */
+  clear(): void {
+    this.inUse.clear();
+    this.handedOut = new WeakSet<Uint8Array>();
+  }
+
+  /** A channel dropped without a close: the buffers it handed out are no longer MCAPI's. */
+  dropChannel(chan: Channel): void {
+    for (const [buf, c] of [...this.inUse]) if (c === chan) this.inUse.delete(buf);
+    chan.inUse = 0;
+  }
+
+  get held(): number {
+    return this.inUse.size;
+  }
+
+  private sendCheck(chan: Channel, data: Uint8Array): void {
+    if (data.length > chan.ep.maxPayload) {
+      throw new McapiError(Status.MCAPI_ERR_PKT_SIZE, `${String(data.length)} bytes exceed MAX_PAYLOAD_SIZE ${String(chan.ep.maxPayload)}`);
+    }
+    if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the receive side closed the channel');
+    if ((chan.credits === 0 || chan.sendQ.length > 0) && chan.ep.failOnLimit) {
+      throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
+    }
+  }
+
+  sendI(chan: Channel, data: Uint8Array): Request<number> {
+    this.sendCheck(chan, data);
+    if (chan.credits > 0 && chan.sendQ.length === 0) {
+      const req = this.core.requests.alloc<number>('pkt-send');
+      this.credits.transmitPkt(chan, data);
+      this.core.requests.succeed(req, data.length, data.length);
+      return req;
+    }
+    return this.credits.queueSend(chan, 'pkt-send', data, 0, 0, 0);
+  }
+
+  /** Blocking send: sent now when a credit is at hand, else a request to wait on. */
+  sendNow(chan: Channel, data: Uint8Array): Request<number> | null {
+    this.sendCheck(chan, data);
+    if (chan.credits > 0 && chan.sendQ.length === 0) {
+      this.credits.transmitPkt(chan, data);
+      return null;
+    }
+    return this.credits.queueSend(chan, 'pkt-send', data, 0, 0, 0);
+  }
+
+  onPkt(f: NetFrame): void {
+    const core = this.core;
+    const chan = core.endpoints.get(f.dstPort)?.chan;
+    if (chan === undefined || chan === null || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
+      core.counters.dropped++;
+      return;
+    }
+    const n = f.payload.length;
+    if (chan.rxPackets.length + chan.inUse >= chan.granted || n > chan.ep.maxPayload) {
+      throw new MalformedFrame('mcapi: packet beyond the credits granted or larger than MAX_PAYLOAD_SIZE');
+    }
+    // The packet is the Net's payload itself (handed over for keeps): no copy, and no buffer
+    // is ever reused, so a buffer the application holds cannot change under it.
+    const rx: RxPacket = { view: f.payload };
+    const w = chan.rxWaiters.shift();
+    if (w !== undefined) {
+      core.clearTimer(w.timer);
+      this.give(chan, rx);
+      core.requests.succeed(w.req as Request<Uint8Array>, rx.view, n);
+    } else {
+      chan.rxPackets.push(rx);
+    }
+  }
+
+  private give(chan: Channel, rx: RxPacket): void {
+    this.inUse.set(rx.view, chan);
+    this.handedOut.add(rx.view);
+    chan.inUse++;
+    assert(chan.inUse + chan.rxPackets.length <= chan.granted, 'mcapi: a receive side holds more packets than it granted');
+    this.core.counters.pktReceived++;
+  }
+
+  /** Blocking receive's fast path: a queued packet, or null. */
+  recvNow(chan: Channel): Uint8Array | null {
+    const rx = chan.rxPackets.shift();
+    if (rx !== undefined) {
+      this.give(chan, rx);
+      return rx.view;
+    }
+    if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
+    return null;
+  }
+
+  recvI(chan: Channel): Request<Uint8Array> {
+    if (chan.rxPackets.length === 0 && chan.peerClosed) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
+    }
+    const req = this.core.requests.alloc<Uint8Array>('pkt-recv');
+    const rx = chan.rxPackets.shift();
+    if (rx !== undefined) {
+      this.give(chan, rx);
+      this.core.requests.succeed(req, rx.view, rx.view.length);
+      return req;
+    }
+    const w: RxWait = { req, width: 0, pair: false, timer: -1 };
+    chan.waitForData(w);
+    return req;
+  }
+
+  available(chan: Channel): number {
+    return chan.rxPackets.length;
+  }
+
+  /** mcapi_pktchan_release: the buffer goes back, its credit to the sender. */
+  release(buf: Uint8Array): void {
+    const chan = this.inUse.get(buf);
+    if (chan === undefined) {
+      throw new McapiError(Status.MCAPI_ERR_BUF_INVALID, 'not a packet buffer held by the application (released already?)');
+    }
+    this.inUse.delete(buf);
+    assert(chan.inUse > 0, 'mcapi: released a packet of a channel holding none');
+    chan.inUse--;
+    if (chan.local === Side.OPEN && chan.ep.chan === chan) this.credits.owe(chan);
+  }
+
+  /** True once the buffer was released (mcapi_pktchan_release_test). */
+  releaseTest(buf: Uint8Array): boolean {
+    if (this.inUse.has(buf)) return false;
+    if (this.handedOut.has(buf)) return true;
+    throw new McapiError(Status.MCAPI_ERR_BUF_INVALID, 'not a packet buffer from this node');
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * What happens to a whole frame taken off a link before any protocol looks at it: the ingress
+ * fault injector of the board console (drop, corrupt, delay, partition), then decoding and
+ * validation (docs/PROTOCOL.md §1), the domain check, and the partition filter on the
+ * neighbour. What passes goes to the link's `onFrame` (sessions, per-hop ARQ).
+ */
+import type { Clock } from '../hal.js';
+import { copyBytes } from '../wire/bytes.js';
+import { FLAG_SEQ_VALID, emptyFrame } from '../wire/frame.js';
+import type { FrameCodec, FrameFields } from '../wire/frame.js';
+import { Deadline } from './deadline.js';
+import type { ResolvedFault } from './fault.js';
+import { Fifo } from './fifo.js';
+import type { HopLink } from './hop-link.js';
+import type { ResolvedNetOptions } from './options.js';
+import type { NetLayerStats } from './stats.js';
+
+interface DelayedFrame {
+  link: HopLink;
+  bytes: Uint8Array;
+  at: number;
+}
+
+export class Ingress {
+  /** The injected fault now in force (null: none). The layer reads it for its own partition filter. */
+  fault: ResolvedFault | null = null;
+
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly codec: FrameCodec;
+  private readonly domain: number;
+  private readonly st: NetLayerStats;
+  private readonly rx: FrameFields = emptyFrame();
+  private readonly delayed = new Fifo<DelayedFrame>();
+  private readonly delayDeadline: Deadline;
+
+  constructor(clock: Clock, opts: ResolvedNetOptions, codec: FrameCodec, stats: NetLayerStats) {
+    this.clock = clock;
+    this.random = opts.random;
+    this.codec = codec;
+    this.domain = opts.domain;
+    this.st = stats;
+    this.delayDeadline = new Deadline(clock, () => this.flushDelayed());
+  }
+
+  stop(): void {
+    this.delayDeadline.stop();
+  }
+
+  /** A whole frame off `link` (deframed on a stream, a datagram as received). */
+  take(link: HopLink, frame: Uint8Array): void {
+    const fault = this.fault;
+    let bytes = frame;
+    if (fault !== null) {
+      const random = this.random;
+      if (fault.drop > 0 && random() < fault.drop) {
+        this.st.faultDropped++;
+        link.stats.faultDropped++;
+        return;
+      }
+      if (fault.corrupt > 0 && random() < fault.corrupt && bytes.length > 0) {
+        if (link.kind === 'datagram') {
+          // What a damaged datagram meets on a real board: the transport's own check (UDP
+          // checksum, the MAC's CRC-32) discards it before it reaches us; our CRC may be absent.
+          this.st.malformed++;
+          link.stats.malformed++;
+          return;
+        }
+        bytes = copyBytes(bytes);
+        const bit = Math.floor(random() * bytes.length * 8);
+        bytes[bit >>> 3]! ^= 1 << (bit & 7);
+      }
+    }
+    if ((fault !== null && fault.delayMs > 0) || this.delayed.length > 0) {
+      // Frames already waiting keep their place even if the delay was lifted since.
+      const at = this.clock.now() + (fault !== null ? fault.delayMs : 0);
+      this.delayed.push({ link, bytes: bytes === frame ? copyBytes(frame) : bytes, at });
+      this.delayDeadline.armNoLaterThan(at);
+      return;
+    }
+    this.process(link, bytes);
+  }
+
+  private flushDelayed(): void {
+    const now = this.clock.now();
+    for (;;) {
+      const head = this.delayed.peek();
+      if (head === undefined) return;
+      if (head.at > now) {
+        this.delayDeadline.arm(head.at);
+        return;
+      }
+      this.delayed.shift();
+      this.process(head.link, head.bytes);
+    }
+  }
+
+  private process(link: HopLink, bytes: Uint8Array): void {
+    const f = this.rx;
+    if (this.codec.decode(bytes, f, true, link.kind === 'datagram') !== 'ok' || f.ttl === 0) {
+      this.st.malformed++;
+      link.stats.malformed++;
+      return;
+    }
+    if (f.domain !== this.domain) {
+      this.st.wrongDomain++;
+      link.stats.wrongDomain++;
+      return;
+    }
+    // A partition: nothing from a blocked neighbour (so the link goes down). Sequenced frames
+    // from other neighbours that merely come from or go to a blocked node are dropped only
+    // after the link layer took them (NetLayer.receive), or the hop's sequence would stall on the gap.
+    const fault = this.fault;
+    if (fault !== null && fault.blockNodes.length > 0) {
+      const b = fault.blocked;
+      if ((link.peer >= 0 && b[link.peer] === 1) || ((f.flags & FLAG_SEQ_VALID) === 0 && b[f.src] === 1)) {
+        this.st.faultDropped++;
+        link.stats.faultDropped++;
+        return;
+      }
+    }
+    this.st.framesIn++;
+    link.onFrame(f, bytes);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The transmit end of one link: a stream link (UART) gets each frame COBS-encoded and
+ * delimited (docs/PROTOCOL.md §3), with the native encoder when the target has one; a
+ * datagram link gets the frame as it is. Counts frames and bytes as they go on the wire.
+ * Also encodes the link's own unsequenced frames (HELLO, LINK_ACK) in one reused buffer.
+ */
+import type { Clock, HalLink } from '../hal.js';
+import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { FrameType } from '../wire/frame-types.js';
+import { FLAG_ACK_VALID, FRAME_OVERHEAD, TAG_SIZE } from '../wire/frame.js';
+import type { NativeBytes } from '../wire/native.js';
+import type { LinkHost } from './hop-link.js';
+import type { LinkStats, NetLayerStats } from './stats.js';
+
+/**
+ * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
+ * frame left in the receiver by line noise ends there instead of spoiling this frame.
+ */
+const IDLE_DELIMIT_MS = 10;
+
+export class LinkWriter {
+  private readonly hal: HalLink;
+  private readonly host: LinkHost;
+  /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
+  private readonly crc: boolean;
+  /**
+   * One buffer per control-frame length, made on first use (a handful: HELLO, LINK_ACK with 0..8
+   * bitmap bytes): a control frame allocates nothing. Whole buffers, not views of one: on Lua a
+   * subarray is a copy, so a cached view would keep the first frame's bytes.
+   */
+  private readonly ctrlBufs: (Uint8Array | undefined)[] = [];
+  private readonly clock: Clock;
+  private readonly natives: NativeBytes;
+  private readonly stats: LinkStats;
+  private readonly total: NetLayerStats;
+  /** Stream links: the encoding buffer (a leading delimiter, the largest frame encoded); null on datagrams. */
+  private readonly wireBuf: Uint8Array | null;
+  private lastWrite = -Infinity;
+
+  constructor(hal: HalLink, host: LinkHost, maxFrame: number, crc: boolean, stats: LinkStats) {
+    this.hal = hal;
+    this.host = host;
+    this.crc = crc;
+    this.clock = host.clock;
+    this.natives = host.opts.bytes;
+    this.stats = stats;
+    this.total = host.stats;
+    this.wireBuf = hal.kind === 'stream' ? new Uint8Array(1 + cobsEncodedLength(maxFrame)) : null;
+  }
+
+  /**
+   * Encode and write an unsequenced frame of the link's own: ACK_VALID with `lack` when
+   * `lack >= 0`. With a domain key it is signed for the session pair (a HELLO for none: 0, 0).
+   */
+  control(type: number, dst: number, lack: number, payload: Uint8Array, n: number, sender: number, receiver: number): void {
+    const host = this.host;
+    const auth = host.auth;
+    const total = FRAME_OVERHEAD + n + (auth !== null ? TAG_SIZE : 0);
+    let frame = this.ctrlBufs[total];
+    if (frame === undefined) {
+      frame = new Uint8Array(total);
+      this.ctrlBufs[total] = frame;
+    }
+    host.codec.control(
+      frame, lack >= 0 ? FLAG_ACK_VALID : 0, type, lack >= 0 ? lack : 0, host.domain, host.node, dst, host.epoch(), payload, n, auth !== null,
+    );
+    if (auth !== null) {
+      if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);
+      else auth.sign(frame, sender, receiver, 0);
+    }
+    host.codec.seal(frame, this.crc);
+    this.write(frame);
+  }
+
+  write(frame: Uint8Array): void {
+    // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
+    // retransmission) and the encoding buffer (reused) stay ours.
+    let out: Uint8Array;
+    if (this.wireBuf !== null) {
+      const now = this.clock.now();
+      const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
+      this.lastWrite = now;
+      // Not named `native`: xsc reads `native(...)` as Moddable's host-function form.
+      const encode = this.natives.cobsEncode;
+      if (encode !== undefined) {
+        out = encode(frame, 0, frame.length, lead === 1);
+      } else {
+        this.wireBuf[0] = 0;
+        const n = cobsEncode(frame, this.wireBuf, lead);
+        out = this.wireBuf.subarray(0, lead + n);
+      }
+    } else {
+      out = frame;
+    }
+    this.stats.framesOut++;
+    this.stats.bytesOut += out.length;
+    this.total.framesOut++;
+    this.total.bytesOut += out.length;
+    this.hal.write(out);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The network layer's side towards the layers above: handlers registered per frame-type
+ * range, delivery to them (epoch filter, counters; a handler that throws is logged and
+ * counted, the others still get the frame), and the loopback of frames a node sends to
+ * itself, delivered from a timer and never from inside send().
+ */
+import type { Clock } from '../hal.js';
+import { InvariantError, assert } from '../util/assert.js';
+import { copyBytes } from '../wire/bytes.js';
+import type { FrameFields } from '../wire/frame.js';
+import { Deadline } from './deadline.js';
+import { Fifo } from './fifo.js';
+import type { NetFrame, NetHandler } from './net.js';
+import type { ResolvedNetOptions } from './options.js';
+import type { NetLayerStats } from './stats.js';
+
+/** The first frame type that belongs to a layer above the network. */
+export const FIRST_UPPER_TYPE = 0x10;
+
+/** A caller's integer argument in min..max, else a RangeError naming it. */
+export function checkInt(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+interface Registration {
+  first: number;
+  last: number;
+  handler: NetHandler;
+}
+
+export interface UpperHost {
+  readonly clock: Clock;
+  readonly opts: ResolvedNetOptions;
+  readonly stats: NetLayerStats;
+  /** The layer's current epoch, as it travels (u16). */
+  epoch(): number;
+}
+
+export class UpperLayers {
+  private readonly host: UpperHost;
+  private readonly st: NetLayerStats;
+  private readonly handlers: Registration[] = [];
+  private readonly local = new Fifo<NetFrame>();
+  private readonly localDeadline: Deadline;
+
+  constructor(host: UpperHost) {
+    this.host = host;
+    this.st = host.stats;
+    this.localDeadline = new Deadline(host.clock, () => this.flushLocal());
+  }
+
+  stop(): void {
+    this.localDeadline.stop();
+  }
+
+  register(first: number, last: number, handler: NetHandler): void {
+    // Frame types are one byte.
+    checkInt('register first', first, FIRST_UPPER_TYPE, 0xff);
+    checkInt('register last', last, first, 0xff);
+    if (typeof handler !== 'function') throw new TypeError('register handler must be a function');
+    this.handlers.push({ first, last, handler });
+  }
+
+  /** A frame for this node from the network; `epoch` is the layer's current one (u16). */
+  deliver(f: FrameFields, payload: Uint8Array, epoch: number): void {
+    if (f.epoch < epoch) {
+      this.st.stale++;
+      return;
+    }
+    this.dispatch({
+      type: f.type, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, epoch: f.epoch, payload,
+    });
+  }
+
+  /** A frame this node sends to itself: queued (a copy of its payload) and delivered from a timer. */
+  sendLocal(frame: Omit<NetFrame, 'src' | 'epoch'>, node: number, epoch: number): boolean {
+    const max = this.host.opts.maxQueue;
+    if (this.local.length >= max) {
+      this.st.unroutable++;
+      return false;
+    }
+    this.local.push({
+      type: frame.type, src: node, dst: node, srcPort: frame.srcPort, dstPort: frame.dstPort,
+      epoch, payload: copyBytes(frame.payload),
+    });
+    this.st.sent++;
+    // Handlers must not re-enter their caller.
+    this.localDeadline.armNoLaterThan(this.host.clock.now());
+    return true;
+  }
+
+  private flushLocal(): void {
+    const epoch = this.host.epoch();
+    for (let n = this.local.length; n > 0; n--) {
+      const frame = this.local.shift();
+      assert(frame !== undefined, 'net: the loopback queue holds as many frames as its length says');
+      if (frame.epoch < epoch) this.st.stale++;
+      else this.dispatch(frame);
+    }
+    if (this.local.length > 0) this.localDeadline.armNoLaterThan(this.host.clock.now());
+  }
+
+  private dispatch(frame: NetFrame): void {
+    let taken = false;
+    const handlers = this.handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const r = handlers[i]!;
+      if (frame.type < r.first || frame.type > r.last) continue;
+      taken = true;
+      try {
+        r.handler(frame);
+      } catch (e) {
+        // A broken invariant stops the board (src/util/assert.ts); an upper layer's error is counted.
+        if (e instanceof InvariantError) throw e;
+        this.st.handlerErrors++;
+        this.host.opts.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
+      }
+    }
+    if (taken) this.st.delivered++;
+    else this.st.unhandled++;
+  }
+}

@@ -1,0 +1,128 @@
+import test from 'ava';
+import { DecodeError, VARINT_MAX, Writer, varintSize } from '../../src/dsm/codec.js';
+import { MAX_NAME, noticeMessageBytes } from '../../src/dsm/limits.js';
+import {
+  Msg,
+  beginDiff,
+  beginFetch,
+  beginFetchData,
+  decodeMessage,
+  encodeAlloc,
+  encodeAllocAnswer,
+  encodeBarrier,
+  encodeBarrierFail,
+  encodeLockGrant,
+  encodeLockRelease,
+  encodeLockReq,
+  encodeReq,
+  encodeReqErr,
+  type DsmMessage,
+} from '../../src/dsm/messages.js';
+import { RangeList } from '../../src/dsm/range-list.js';
+
+const MAX_RANGES = 64;
+const BOARDS = 4;
+
+function decode(bytes: Uint8Array): DsmMessage {
+  return decodeMessage(bytes, MAX_RANGES, BOARDS);
+}
+
+function notices(...pairs: [number, number][]): RangeList {
+  const l = new RangeList();
+  for (const [s, e] of pairs) l.add(s, e);
+  return l;
+}
+
+function pairs(l: RangeList): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < l.count; i++) out.push([l.start(i), l.end(i)]);
+  return out;
+}
+
+test('every encoder gives a message its typed decoder reads back field for field', (t) => {
+  const n = notices([3, 9], [20, 21], [1000, 70000]);
+  const m1 = decode(encodeBarrier(Msg.BARRIER_ARRIVE, 7, n));
+  t.true(m1.type === Msg.BARRIER_ARRIVE && m1.epoch === 7);
+  if (m1.type === Msg.BARRIER_ARRIVE) t.deepEqual(pairs(m1.notices), pairs(n));
+  const m2 = decode(encodeBarrier(Msg.BARRIER_RELEASE, 300, new RangeList()));
+  t.true(m2.type === Msg.BARRIER_RELEASE && m2.epoch === 300 && m2.notices.count === 0);
+  t.deepEqual(decode(encodeBarrierFail(5, [1, 3])), { type: Msg.BARRIER_FAIL, epoch: 5, missing: [1, 3] });
+  t.deepEqual(decode(encodeLockReq(2, 'door')), { type: Msg.LOCK_REQ, epoch: 2, name: 'door' });
+  const rel = decode(encodeLockRelease(4, 'door', n));
+  t.true(rel.type === Msg.LOCK_RELEASE && rel.epoch === 4 && rel.name === 'door');
+  if (rel.type === Msg.LOCK_RELEASE) t.deepEqual(pairs(rel.notices), pairs(n));
+  const grant = decode(encodeLockGrant('door', n));
+  t.true(grant.type === Msg.LOCK_GRANT && grant.name === 'door');
+  if (grant.type === Msg.LOCK_GRANT) t.deepEqual(pairs(grant.notices), pairs(n));
+  t.deepEqual(decode(encodeReq(Msg.DIFF_ACK, 129)), { type: Msg.DIFF_ACK, req: 129 });
+  t.deepEqual(decode(encodeReq(Msg.DIFF_HELD, 1)), { type: Msg.DIFF_HELD, req: 1 });
+  t.deepEqual(decode(encodeReqErr(9, 'no such array')), { type: Msg.REQ_ERR, req: 9, text: 'no such array' });
+  t.deepEqual(decode(encodeAllocAnswer(3, null)), { type: Msg.ALLOC_OK, seq: 3, error: null });
+  t.deepEqual(decode(encodeAllocAnswer(3, 'boards disagree')), { type: Msg.ALLOC_ERR, seq: 3, error: 'boards disagree' });
+  const spec = { name: 'grid', type: 'Float64' as const, length: 100, pageSize: 1024, granule: 8, home: { ranges: [[0, 50], [50, 100]] as [number, number][] } };
+  const alloc = decode(encodeAlloc(1, spec));
+  t.true(alloc.type === Msg.ALLOC && alloc.seq === 1);
+
+  const fetch = beginFetch(17, 2).varint(10).varint(4).varint(6).varint(1).finish();
+  t.deepEqual(decode(fetch), { type: Msg.FETCH, req: 17, array: 2, ranges: [10, 14, 20, 21] });
+  const data = beginFetchData(17, 3, varintSize(17)).bytes(new Uint8Array([7, 8, 9])).finish();
+  const fd = decode(data);
+  t.true(fd.type === Msg.FETCH_DATA && fd.req === 17);
+  if (fd.type === Msg.FETCH_DATA) t.deepEqual([...fd.data], [7, 8, 9]);
+  const diff = beginDiff(5, 1, 64).varint(100).varint(2).bytes(new Uint8Array([1, 2])).varint(3).varint(1).bytes(new Uint8Array([9])).finish();
+  const d = decode(diff);
+  t.true(d.type === Msg.DIFF && d.req === 5 && d.array === 1);
+  if (d.type === Msg.DIFF) {
+    // (start, length, offset of the bytes in the message): the second run starts 3 after the first's end.
+    t.deepEqual([d.runs[0], d.runs[1], d.runs[3], d.runs[4]], [100, 2, 105, 1]);
+    t.deepEqual([...d.bytes.subarray(d.runs[2]!, d.runs[2]! + 2)], [1, 2]);
+    t.deepEqual([...d.bytes.subarray(d.runs[5]!, d.runs[5]! + 1)], [9]);
+  }
+});
+
+test('a message that is short, too long, empty where it must not be, or over its bounds is a DecodeError', (t) => {
+  const bad = (bytes: Uint8Array, why: string): void => {
+    t.throws(() => decode(bytes), { instanceOf: DecodeError }, why);
+  };
+  const plus = (m: Uint8Array, ...extra: number[]): Uint8Array => new Writer().bytes(m).bytes(new Uint8Array(extra)).finish();
+  bad(new Uint8Array(0), 'empty');
+  bad(new Uint8Array([0x7f]), 'unknown type');
+  for (const m of [
+    encodeReq(Msg.DIFF_ACK, 1),
+    encodeReq(Msg.DIFF_HELD, 1),
+    encodeReqErr(1, 'x'),
+    encodeBarrier(Msg.BARRIER_ARRIVE, 1, notices([1, 2])),
+    encodeBarrierFail(1, [2]),
+    encodeLockReq(1, 'a'),
+    encodeLockRelease(1, 'a', notices([1, 2])),
+    encodeLockGrant('a', notices([1, 2])),
+    encodeAllocAnswer(1, null),
+    encodeAllocAnswer(1, 'no'),
+  ]) {
+    t.notThrows(() => decode(m));
+    bad(plus(m, 0), `trailing byte after type ${m[0]}`);
+    bad(m.subarray(0, m.length - 1), `type ${m[0]} cut short`);
+  }
+  bad(beginFetch(1, 0).varint(4).varint(0).finish(), 'empty fetch range');
+  bad(beginDiff(1, 0, 64).varint(4).varint(0).finish(), 'empty diff run');
+  bad(beginDiff(1, 0, 64).varint(4).varint(3).bytes(new Uint8Array(2)).finish(), 'diff run longer than the message');
+  bad(encodeBarrierFail(1, [0, 1, 2, 3, 0]), 'more missing ranks than boards');
+  const many = new RangeList();
+  for (let i = 0; i <= MAX_RANGES; i++) many.add(2 * i, 2 * i + 1);
+  bad(encodeBarrier(Msg.BARRIER_RELEASE, 1, many), 'more notice ranges than maxNoticeRanges');
+  bad(encodeLockReq(1, 'x'.repeat(MAX_NAME + 1)), 'name over MAX_NAME');
+});
+
+test('the largest notice message (LOCK_RELEASE) is within noticeMessageBytes: 42 + 10 x ranges', (t) => {
+  t.is(noticeMessageBytes(0), 42);
+  t.is(noticeMessageBytes(64), 682);
+  // Every varint at 5 bytes: starts and lengths from 2^28 up (7 such ranges fit below VARINT_MAX).
+  const big = 2 ** 28;
+  const list = new RangeList();
+  for (let i = 0; i < 7; i++) list.add(big + 2 * big * i, 2 * big * (i + 1));
+  t.true(list.end(list.count - 1) <= VARINT_MAX);
+  const m = encodeLockRelease(VARINT_MAX, 'n'.repeat(MAX_NAME), list);
+  // The bound allows 3 bytes for the count; 7 takes one.
+  t.is(m.length, noticeMessageBytes(7) - 3 + varintSize(7));
+  t.true(m.length <= noticeMessageBytes(7));
+});

@@ -1,0 +1,75 @@
+import test from 'ava';
+import { RequestWindow, type Outgoing } from '../../src/dsm/request-window.js';
+import { InvariantError } from '../../src/util/assert.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
+
+function rig(window = 2, timeoutMs = 100) {
+  const clock = new VirtualClock();
+  const sent: { to: number; req: number }[] = [];
+  const timeouts: number[][] = [];
+  const w = new RequestWindow<string>(
+    clock,
+    window,
+    timeoutMs,
+    (to, bytes) => sent.push({ to, req: bytes[0]! }),
+    (silent) => {
+      timeouts.push(silent);
+      return new Error(`silent ${silent.join(',')}`);
+    },
+  );
+  const req = (to: number): Outgoing<string> => {
+    const id = w.newId();
+    return { to, req: id, bytes: new Uint8Array([id]), info: `r${id}` };
+  };
+  return { clock, sent, timeouts, w, req };
+}
+
+test('at most `window` requests are in flight; each reply lets the next queued one out; the batch resolves when all completed', async (t) => {
+  const { sent, w, req } = rig(2);
+  let done = false;
+  const batch = w.sendBatch([req(1), req(2), req(1), req(3)]).then(() => (done = true));
+  t.deepEqual(sent.map((s) => s.req), [1, 2]);
+  // A reply to a request still queued, or from the wrong board, is no reply.
+  t.is(w.take(1, 3), null);
+  t.is(w.take(3, 2), null);
+  const p = w.take(2, 2)!;
+  t.is(p.info, 'r2');
+  t.deepEqual(sent.map((s) => s.req), [1, 2, 3]);
+  w.complete(p);
+  for (const [from, id] of [[1, 1], [1, 3]] as const) w.complete(w.take(from, id)!);
+  t.deepEqual(sent.map((s) => s.req), [1, 2, 3, 4]);
+  await Promise.resolve();
+  t.false(done);
+  w.complete(w.take(3, 4)!);
+  await batch;
+  t.true(done);
+});
+
+test('the watchdog fails every open batch naming the silent destinations, unless progress or `heard` moved it on', async (t) => {
+  const { clock, timeouts, w, req } = rig(4, 100);
+  const a = w.sendBatch([req(2), req(5)]);
+  const failed = a.catch((e: Error) => e.message);
+  clock.advance(60);
+  w.complete(w.take(5, 2)!);
+  clock.advance(60);
+  t.deepEqual(timeouts, [], 'a reply 60 ms in moved the deadline to 160 ms');
+  w.heard();
+  clock.advance(90);
+  t.deepEqual(timeouts, [], 'heard at 120 ms: due at 220 ms');
+  clock.advance(20);
+  t.deepEqual(timeouts, [[2]]);
+  t.is(await failed, 'silent 2');
+  t.is(w.take(2, 1), null, 'the window forgot what timed out');
+});
+
+test('a failed request rejects its batch once; an id is never reused (InvariantError)', async (t) => {
+  const { w, req } = rig();
+  const r = req(1);
+  const b = w.sendBatch([r, req(1)]);
+  w.reject(w.take(1, r.req)!, new Error('refused'));
+  w.complete(w.take(1, 2)!);
+  await t.throwsAsync(b, { message: 'refused' });
+  const again = { ...req(1), req: 3 };
+  void w.sendBatch([again]).catch(() => undefined);
+  await t.throwsAsync(w.sendBatch([again]), { instanceOf: InvariantError });
+});

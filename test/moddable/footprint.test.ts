@@ -1,0 +1,45 @@
+/**
+ * `bench footprint` compares each heap with the ESP32's default creation as the SDK defines it,
+ * each on its own, and our firmware's heaps start from exactly those sizes.
+ */
+import test from 'ava';
+import { CHUNK_INITIAL, HEAP_INITIAL_SLOTS, STACK_SLOTS } from '../../host-sim/firmware/creation.js';
+import { esp32DefaultCreation, footprintLimits, summarize } from '../../host-sim/firmware/footprint.js';
+import type { ScenarioFootprint } from '../../host-sim/firmware/footprint.js';
+import { moddableSdkOrReport } from './helpers.js';
+
+const sdk = moddableSdkOrReport(test);
+
+function scenario(key: ScenarioFootprint['key'], slots: number, chunkBytes: number, stackSlots = 400): ScenarioFootprint {
+  return { key, what: key, heapBytes: slots * 16 + chunkBytes, slots, chunkBytes, stackSlots, results: [], archiveBytes: 250_000, bundleBytes: 0 };
+}
+
+if (sdk !== null) {
+  test('the ESP32 default creation is read from the SDK, and the firmware starts its heaps there', (t) => {
+    const c = esp32DefaultCreation(sdk.moddable);
+    t.is(c.chunkBytes, 32768);
+    t.is(c.slots, 2048);
+    t.is(c.stackSlots, 384);
+    t.is(CHUNK_INITIAL, c.chunkBytes);
+    t.is(HEAP_INITIAL_SLOTS, c.slots);
+    t.true(STACK_SLOTS > c.stackSlots, 'the runtime needs more stack than the SDK default (boot defect 1)');
+  });
+
+  test('fitsEsp32 compares slots and chunks each with its own heap, not their sum', (t) => {
+    const limits = footprintLimits(esp32DefaultCreation(sdk.moddable));
+    const fitting = [scenario('idle', 2000, 30_000), scenario('pingpong', 2000, 30_000), scenario('laplace', 2000, 30_000), scenario('conformance', 2000, 30_000)];
+    const ok = summarize(fitting, limits);
+    t.true(ok.fitsEsp32);
+    t.deepEqual(Object.keys(ok).slice(0, 6), ['idleHeapBytes', 'laplaceHeapBytes', 'conformanceHeapBytes', 'stackSlots', 'archiveBytes', 'fitsEsp32']);
+    // 2100 slots + 20 000 B of chunks is 53 600 B, under the 65 536 B sum, but the slot heap is over.
+    const slotsOver = summarize([scenario('idle', 2100, 20_000), ...fitting.slice(1)], limits);
+    t.true(slotsOver.idleHeapBytes < limits.heapBytes);
+    t.false(slotsOver.fitsEsp32);
+    t.false(slotsOver.boards['idle']?.fits);
+    t.true(slotsOver.boards['pingpong']?.fits);
+    // Chunks over, slots well under.
+    t.false(summarize([scenario('idle', 500, 40_000), ...fitting.slice(1)], limits).fitsEsp32);
+    // A stack deeper than the firmware's creation does not run.
+    t.false(summarize([scenario('idle', 2000, 30_000, STACK_SLOTS + 1), ...fitting.slice(1)], limits).fitsEsp32);
+  });
+}

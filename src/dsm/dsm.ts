@@ -223,7 +223,7 @@ export class Dsm {
       // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
       this.arrays.push(st);
       this.granuleTotal += st.granules;
-      // A checkpoint's home pages go in before anyone can fetch them (checkpoint-content.ts).
+      // A checkpoint's home pages go in before anyone can fetch them (src/runtime/dsm-content.ts).
       this.onAllocated?.(st);
       const seq = this.sync.nextAllocSeq();
       const message = encodeAlloc(seq, spec);

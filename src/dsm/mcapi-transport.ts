@@ -16,6 +16,7 @@ import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
 import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
+import { MAX_BOARDS } from './limits.js';
 
 /** The port of every board's DSM endpoint. */
 export const DSM_PORT = 40;
@@ -92,8 +93,8 @@ export class McapiDsmTransport implements DsmTransport {
   /** Create this board's endpoint and find every other board's; receiving starts with onMessage. */
   static async open(mcapi: McapiNode, plan: McapiDsmPlan): Promise<McapiDsmTransport> {
     const { rank, size } = plan;
-    if (!Number.isInteger(size) || size < 1 || size > 255 || !Number.isInteger(rank) || rank < 0 || rank >= size) {
-      throw new DsmError('BAD_ARG', `dsm transport: rank ${String(rank)} / size ${String(size)} must satisfy 0 <= rank < size <= 255`);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_BOARDS || !Number.isInteger(rank) || rank < 0 || rank >= size) {
+      throw new DsmError('BAD_ARG', `dsm transport: rank ${String(rank)} / size ${String(size)} must satisfy 0 <= rank < size <= ${MAX_BOARDS}`);
     }
     const port = plan.port ?? DSM_PORT;
     const payload = mcapi.limits.maxPayload;

@@ -108,7 +108,7 @@ export interface DsmOptions {
    */
   maxReadSnapshot?: number;
   /**
-   * A checkpoint content over this DSM (checkpoint-content.ts) lends its home pages to the
+   * A checkpoint content over this DSM (src/runtime/dsm-content.ts) lends its home pages to the
    * checkpoint instead of having them copied: while a capture is lent, diffs arriving for those
    * pages are held back and writable acquisitions of them wait. Default true; false copies.
    */

@@ -11,7 +11,7 @@
  * direction's ack, the MAC context needs both sessions and both extended sequence numbers);
  * split further, each half would reach into the other's private state.
  */
-import type { Clock, HalLink, LinkKind } from '../hal.js';
+import type { HalLink, LinkKind } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { filledArray } from '../util/next-id.js';
 import { copyBytes } from '../wire/bytes.js';
@@ -21,18 +21,19 @@ import type { FrameAuth } from '../wire/auth.js';
 import {
   FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE, emptyFrame,
 } from '../wire/frame.js';
-import type { FrameCodec, FrameFields } from '../wire/frame.js';
+import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
 import { LinkWriter } from './link-writer.js';
+import type { WriterHost } from './link-writer.js';
 import { MAX_WINDOW } from './options.js';
 import { Rtt } from './rtt.js';
 import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
 import { newLinkStats } from './stats.js';
-import type { LinkStats, NetLayerStats } from './stats.js';
+import type { LinkStats } from './stats.js';
 
 /**
  * Who is queueing: a local send (refused first: the caller can wait and retry), a frame in
@@ -43,16 +44,8 @@ export type QueueClass = 'local' | 'transit' | 'control';
 /** Room for one LSA per possible origin: a database exchange never finds the queue full. */
 const CONTROL_SLACK = NODE_TABLE_SIZE;
 
-export interface LinkHost {
-  readonly node: number;
-  readonly domain: number;
-  readonly codec: FrameCodec;
-  readonly clock: Clock;
+export interface LinkHost extends WriterHost {
   readonly opts: ResolvedNetOptions;
-  readonly stats: NetLayerStats;
-  /** The domain key's MAC (docs/PROTOCOL.md §13), null when the domain has no key. */
-  readonly auth: FrameAuth | null;
-  epoch(): number;
   /** A whole frame taken off the link (deframed), before it is decoded. */
   ingress(link: HopLink, frame: Uint8Array): void;
   /** A sequenced frame, in order and exactly once. `owned`: `frame` is a private copy that may be kept. */

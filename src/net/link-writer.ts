@@ -9,7 +9,9 @@ import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import { FLAG_ACK_VALID, FRAME_OVERHEAD, TAG_SIZE } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';
-import type { LinkHost } from './hop-link.js';
+import type { FrameAuth } from '../wire/auth.js';
+import type { FrameCodec } from '../wire/frame.js';
+import type { ResolvedNetOptions } from './options.js';
 import type { LinkStats, NetLayerStats } from './stats.js';
 
 /**
@@ -18,9 +20,22 @@ import type { LinkStats, NetLayerStats } from './stats.js';
  */
 const IDLE_DELIMIT_MS = 10;
 
+/** What a writer needs of its link's host (HopLink's LinkHost extends it: no import cycle). */
+export interface WriterHost {
+  readonly node: number;
+  readonly domain: number;
+  readonly codec: FrameCodec;
+  readonly clock: Clock;
+  readonly opts: Pick<ResolvedNetOptions, 'bytes'>;
+  readonly stats: NetLayerStats;
+  /** The domain key's MAC (docs/PROTOCOL.md §13), null when the domain has no key. */
+  readonly auth: FrameAuth | null;
+  epoch(): number;
+}
+
 export class LinkWriter {
   private readonly hal: HalLink;
-  private readonly host: LinkHost;
+  private readonly host: WriterHost;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
   private readonly crc: boolean;
   /**
@@ -37,7 +52,7 @@ export class LinkWriter {
   private readonly wireBuf: Uint8Array | null;
   private lastWrite = -Infinity;
 
-  constructor(hal: HalLink, host: LinkHost, maxFrame: number, crc: boolean, stats: LinkStats) {
+  constructor(hal: HalLink, host: WriterHost, maxFrame: number, crc: boolean, stats: LinkStats) {
     this.hal = hal;
     this.host = host;
     this.crc = crc;

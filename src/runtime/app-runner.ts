@@ -17,6 +17,7 @@ import { withGetter } from '../util/next-id.js';
 import type { DsmCheckpointContent } from './dsm-content.js';
 import { runDsmPorts } from './dsm-ports.js';
 import { errorText } from './error-text.js';
+import { appResultEvent, emitEvent, emitRuntimeEvent } from '../events.js';
 
 export type AppState = 'waiting' | 'running' | 'done' | 'failed' | 'spare';
 
@@ -68,11 +69,6 @@ function never<T>(): Promise<T> {
   return new Promise<T>(() => undefined);
 }
 
-/** DSM receives kept posted beyond the DSM's request window (control traffic). */
-const DSM_RECV_SLACK = 2;
-/** The DSM's request window when its options give none (DsmOptions.window). */
-const DSM_DEFAULT_WINDOW = 4;
-
 export class AppRunner {
   constructor(private readonly board: RunnerBoard) {}
 
@@ -85,19 +81,19 @@ export class AppRunner {
       if (!run.isActive()) return;
       const view = run.begin();
       board.appState = 'running';
-      hal.event('app-start', run.rank);
+      emitRuntimeEvent(hal, { name: 'app-start', rank: run.rank });
       const result: AppValue = await board.app.main(this.context(run, view));
       // A superseded run's result is not the app's: the run from the checkpoint reports instead.
       if (!run.isActive()) return;
       board.appState = 'done';
-      if (view.ft !== null) hal.event('ft-stats', run.rank, JSON.stringify(view.ft.stats()));
-      hal.event('app-result', run.rank, JSON.stringify(result ?? null));
+      if (view.ft !== null) emitRuntimeEvent(hal, { name: 'ft-stats', rank: run.rank, stats: view.ft.stats() });
+      emitEvent(hal, appResultEvent(run.rank, result));
     } catch (e) {
       if (!run.isActive()) return;
       board.appState = 'failed';
       const message = errorText(e);
       this.board.log('error', `app ${board.app.name}${run.hostedByFt ? ` (rank ${run.rank})` : ''} failed: ${message}`);
-      hal.event('app-error', run.rank, message);
+      emitRuntimeEvent(hal, { name: 'app-error', rank: run.rank, reason: message });
     }
   }
 
@@ -161,7 +157,7 @@ export class AppRunner {
       domain: c.domain,
       nodeOfRank: (r) => view.nodeOfRank(r),
       ...(ports !== null ? { portOfRank: ports } : {}),
-      recvSlots: (options.window ?? DSM_DEFAULT_WINDOW) + DSM_RECV_SLACK,
+      recvSlots: Dsm.recvSlotsFor(options),
     });
     if (!run.isActive()) {
       transport.close();

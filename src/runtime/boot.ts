@@ -4,6 +4,7 @@ import type { App, RawApp } from '../app.js';
 import { checkBoardConfig, type CheckedBoardConfig } from '../config.js';
 import { appArgsError } from '../app-options.js';
 import { BoardRuntime } from './board-runtime.js';
+import { emitRuntimeEvent } from '../events.js';
 
 /**
  * Boot a board: check the configuration (a bad field halts the board with the field's name),
@@ -28,7 +29,7 @@ export function bootBoard(hal: Hal, config: unknown, apps: ReadonlyMap<string, A
   }
   const badArgs = appArgsError(app, cfg.appArgs);
   if (badArgs !== null) {
-    hal.event('app-error', cfg.rank, badArgs);
+    emitRuntimeEvent(hal, { name: 'app-error', rank: cfg.rank, reason: badArgs });
     hal.halt(`bad app options: ${badArgs}`);
     return null;
   }

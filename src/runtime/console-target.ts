@@ -11,6 +11,8 @@ import type { FaultTolerance } from '../ft/index.js';
 import { LOG_LEVELS } from '../console/index.js';
 import type { ConsoleRecord, ConsoleTarget, FaultCommand } from '../console/index.js';
 import type { AppState } from './app-runner.js';
+import { emitEvent, faultEvent } from '../events.js';
+import type { FaultDetail } from '../events.js';
 
 /** What the console reads of the board. */
 export interface ConsoleBoard {
@@ -112,28 +114,28 @@ export class BoardConsoleTarget implements ConsoleTarget {
     // Reported before it acts, so that the simulator (or a log) sees every injected fault.
     switch (f.kind) {
       case 'crash':
-        hal.event('fault', 0, 'crash');
+        emitEvent(hal, faultEvent({ kind: 'crash' }));
         hal.halt('fault crash');
         return;
       case 'reboot':
-        hal.event('fault', 0, 'reboot');
+        emitEvent(hal, faultEvent({ kind: 'reboot' }));
         hal.reset();
         return;
       case 'hang':
-        hal.event('fault', 0, `hang ${f.ms}`);
+        emitEvent(hal, faultEvent({ kind: 'hang', ms: f.ms }));
         hal.hang(f.ms);
         return;
       case 'net': {
         const s = f.state;
         const none = s.drop === 0 && s.corrupt === 0 && s.delayMs === 0 && s.partitioned.length === 0;
         this.board.net.setIngressFault(none ? null : { drop: s.drop, corrupt: s.corrupt, delayMs: s.delayMs, blockNodes: s.partitioned });
-        const detail =
-          f.change === 'heal' ? 'heal'
-          : f.change === 'drop' ? `drop ${s.drop}`
-          : f.change === 'corrupt' ? `corrupt ${s.corrupt}`
-          : f.change === 'delay' ? `delay ${s.delayMs}`
-          : `partition ${s.partitioned.join(',')}`;
-        hal.event('fault', 0, detail);
+        const detail: FaultDetail =
+          f.change === 'heal' ? { kind: 'heal' }
+          : f.change === 'drop' ? { kind: 'drop', p: s.drop }
+          : f.change === 'corrupt' ? { kind: 'corrupt', p: s.corrupt }
+          : f.change === 'delay' ? { kind: 'delay', ms: s.delayMs }
+          : { kind: 'partition', nodes: s.partitioned };
+        emitEvent(hal, faultEvent(detail));
         return;
       }
     }

@@ -29,6 +29,7 @@
 import type { Dsm } from '../dsm/index.js';
 import type { CheckpointContent, Segment } from '../ft/index.js';
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
+import { assert } from '../util/assert.js';
 
 /** A shared array's state as the DSM hands it to `onAllocated` (its pages, homes and stale map). */
 type SharedArrayState = ReturnType<Dsm['sharedArrays']>[number];
@@ -67,7 +68,7 @@ export class DsmCheckpointContent implements CheckpointContent {
    */
   release: (() => void) | undefined = () => {
     const end = this.lends.shift();
-    if (end === undefined) return;
+    assert(end !== undefined, 'dsm: a checkpoint capture was released twice');
     this.figures.openLends = this.lends.length;
     end();
   };

@@ -16,6 +16,7 @@ import { NODE_ID_MAX } from '../wire/ids.js';
 import type { AppRun, AppRunner, AppState, RunView } from './app-runner.js';
 import { DsmCheckpointContent } from './dsm-content.js';
 import { errorText } from './error-text.js';
+import { emitRuntimeEvent } from '../events.js';
 
 /** Largest share of the board's memory budget that checkpoints may use by default. */
 const DEFAULT_RAM_SHARE = 0.5;
@@ -95,7 +96,7 @@ export class FtHost {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       board.appState = 'failed';
-      hal.event('app-error', board.config.rank, `bad board config: ${message}`);
+      emitRuntimeEvent(hal, { name: 'app-error', rank: board.config.rank, reason: `bad board config: ${message}` });
       hal.halt(`bad board config: ${message}`);
     }
   }
@@ -122,7 +123,7 @@ export class FtHost {
     const rec = ft.lastRecovery();
     if (rec === null || rec.epoch !== run.epoch) return;
     this.recoveryReported = run.epoch;
-    this.board.hal.event('ft-recovery', run.epoch, JSON.stringify(rec));
+    emitRuntimeEvent(this.board.hal, { name: 'ft-recovery', epoch: run.epoch, figures: rec });
   }
 
   private onStop(reason: string): void {
@@ -131,8 +132,8 @@ export class FtHost {
     const ranks = ft?.rankMap() ?? [];
     const mine = ranks.indexOf(this.board.node);
     this.board.appState = 'failed';
-    if (ft !== null) hal.event('ft-stats', mine, JSON.stringify(ft.stats()));
-    hal.event('app-error', mine, reason);
+    if (ft !== null) emitRuntimeEvent(hal, { name: 'ft-stats', rank: mine, stats: ft.stats() });
+    emitRuntimeEvent(hal, { name: 'app-error', rank: mine, reason });
     hal.halt(`ft: ${reason}`);
   }
 

@@ -6,6 +6,7 @@
  * fails: that is the paper's "the server stops acknowledging: time out and restart elsewhere".
  */
 import type { Clock } from '../hal.js';
+import { assert } from '../util/assert.js';
 
 export function chunkCount(total: number, chunkBytes: number): number {
   return Math.max(1, Math.ceil(total / chunkBytes));
@@ -52,6 +53,7 @@ export class ChunkSender {
     this.acked = Math.min(next, this.count);
     this.tries = 0;
     if (this.sent < this.acked) this.sent = this.acked;
+    assert(this.acked <= this.sent && this.sent <= this.count, 'rpc: acked <= sent <= chunk count');
     if (this.acked === this.count) {
       this.finish(true);
       return;
@@ -131,6 +133,7 @@ export class ChunkAssembler {
       if (data.length === want) {
         this.bytes.set(data, from);
         this.got++;
+        assert(this.got <= this.count, 'rpc: an assembler holds no more chunks than its value has');
       }
     }
     return this.got;

@@ -10,7 +10,8 @@
  * loses this server after the function finished still gets that one result, never a second run.
  */
 import type { Clock } from '../hal.js';
-import { ChunkAssembler, ChunkSender, chunkCount, type SenderSettings } from './chunks.js';
+import { BuddyStore } from './buddy-store.js';
+import { ChunkAssembler, ChunkSender, type SenderSettings } from './chunks.js';
 import { encodeRpcEvent } from './events.js';
 import {
   encodeAccept, encodeIndexed, encodeRefuse, encodeResult, encodeStore, encodeStoreAck,
@@ -37,10 +38,6 @@ export const RESULT_ERROR = 1;
 
 
 const DEFAULT_CONCURRENCY = 2;
-/** Finished or taken-over calls remembered for fencing (their late STOREs are refused). */
-const MAX_FENCED = 64;
-/** A fence against every attempt: the client has its result. */
-const ALL_ATTEMPTS = 256;
 
 interface Served {
   fn: ServedFunction;
@@ -78,20 +75,6 @@ interface ServerCall {
   ran: boolean;
 }
 
-interface Stored {
-  kind: number;
-  gen: number;
-  status: number;
-  bytes: Uint8Array;
-}
-
-interface Storing {
-  gen: number;
-  kind: number;
-  status: number;
-  asm: ChunkAssembler;
-}
-
 export interface ServerStats {
   calls: number;
   completed: number;
@@ -117,22 +100,22 @@ function keyOf(id: CallId): string {
 export class RpcServer {
   private readonly served = new Map<string, Served>();
   private readonly calls = new Map<string, ServerCall>();
-  private readonly store = new Map<string, Stored>();
-  private readonly storing = new Map<string, Storing>();
-  /** Call -> the attempts below which STOREs are refused (FIFO, MAX_FENCED). */
-  private readonly fenced = new Map<string, number>();
-  private storedBytes = 0;
   private closed = false;
   readonly stats: ServerStats = {
     calls: 0, completed: 0, resumed: 0, heldResultsServed: 0, refused: 0, storedBytes: 0, evicted: 0,
     entered: { start: 0, args: 0, compute: 0, result: 0 },
   };
 
+  /** The buddy role: other servers' checkpoints and results, and the fences against old attempts. */
+  private readonly buddy: BuddyStore;
+
   constructor(
     private readonly clock: Clock,
     private readonly limits: RpcLimits,
     private readonly port: ServerPort,
-  ) {}
+  ) {
+    this.buddy = new BuddyStore(limits, this.stats);
+  }
 
   serve(name: string, fn: ServedFunction, options: ServeOptions = {}): void {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -183,9 +166,7 @@ export class RpcServer {
       }
       case MsgType.FORGET: {
         const key = keyOf(m);
-        this.fence(key, ALL_ATTEMPTS);
-        this.unstore(key);
-        this.storing.delete(key);
+        this.buddy.forget(key);
         const c = this.calls.get(key);
         // The client has its result (from here or elsewhere): a held result is no longer needed.
         if (c !== undefined && c.phase === 'result') {
@@ -215,7 +196,7 @@ export class RpcServer {
     const served = this.served.get(m.name);
     if (served === undefined) return this.refuse(id, RefuseReason.UNKNOWN_FUNCTION);
     if (m.argBytes > this.limits.maxValueBytes || m.chunkBytes > this.limits.chunkBytes) return this.refuse(id, RefuseReason.BAD_REQUEST);
-    const stored = this.store.get(key);
+    const stored = this.buddy.get(key);
     if (m.resumeOnly && stored === undefined) return this.refuse(id, RefuseReason.NO_RECORD);
     if (this.computing() >= this.limits.maxServing || served.running >= served.concurrency) return this.refuse(id, RefuseReason.BUSY);
     this.stats.calls++;
@@ -245,7 +226,7 @@ export class RpcServer {
     this.calls.set(key, c);
     // Earlier attempts' servers may still be running the call: from now on their checkpoints
     // and results are refused here, so only this attempt can complete it.
-    this.fence(key, m.attempt);
+    this.buddy.fence(key, m.attempt);
     this.enter('start');
     this.port.send(m.client, encodeAccept(id, c.resumeGen, c.phase === 'result'));
     if (c.phase === 'result') this.sendResult(c);
@@ -430,7 +411,7 @@ export class RpcServer {
   private hold(c: ServerCall): void {
     this.calls.delete(c.key);
     if (c.result === null) return;
-    this.put(c.key, { kind: STORE_RESULT, gen: 0, status: c.resultStatus, bytes: c.result });
+    this.buddy.put(c.key, { kind: STORE_RESULT, gen: 0, status: c.resultStatus, bytes: c.result });
   }
 
   private async checkpoint(c: ServerCall, state: RpcValue): Promise<boolean> {
@@ -466,68 +447,8 @@ export class RpcServer {
   }
 
   private onStore(m: Extract<RpcMessage, { type: typeof MsgType.STORE }>): void {
-    const key = keyOf(m);
-    const mine = this.calls.get(key);
-    const fence = Math.max(mine?.id.attempt ?? 0, this.fenced.get(key) ?? 0);
-    if (fence > m.attempt) {
-      // This board carries a later attempt of the call: the old server's state is superseded,
-      // and its result must not be taken (fencing: one completion per call).
-      this.port.send(m.server, encodeStoreAck(m, m.gen, STORE_REFUSED));
-      return;
-    }
-    const have = this.store.get(key);
-    if (have !== undefined && have.gen >= m.gen) {
-      // Already complete here (an acknowledgement was lost): say so again.
-      this.port.send(m.server, encodeStoreAck(m, m.gen, chunkCount(m.total, m.chunkBytes)));
-      return;
-    }
-    if (m.total > this.limits.maxValueBytes) return;
-    let s = this.storing.get(key);
-    if (s === undefined || s.gen !== m.gen) {
-      if (m.index !== 0) return;
-      s = { gen: m.gen, kind: m.kind, status: m.status, asm: new ChunkAssembler(m.total, m.chunkBytes) };
-      this.storing.set(key, s);
-    }
-    const next = s.asm.accept(m.index, m.data);
-    if (s.asm.complete) {
-      this.storing.delete(key);
-      // A generation replaces the previous one only once it is whole: a server that dies
-      // mid-transfer leaves the last complete checkpoint in place.
-      this.put(key, { kind: s.kind, gen: s.gen, status: s.status, bytes: s.asm.bytes });
-    }
-    this.port.send(m.server, encodeStoreAck(m, m.gen, next));
-  }
-
-  private fence(key: string, attempt: number): void {
-    const was = this.fenced.get(key) ?? 0;
-    this.fenced.delete(key);
-    this.fenced.set(key, Math.max(attempt, was));
-    if (this.fenced.size > MAX_FENCED) this.fenced.delete(this.fenced.keys().next().value as string);
-  }
-
-  private put(key: string, s: Stored): void {
-    this.unstore(key);
-    while (this.storedBytes + s.bytes.length > this.limits.maxStoredBytes && this.store.size > 0) {
-      // The oldest goes first: its call is the likeliest to be finished already.
-      const oldest = this.store.keys().next().value as string;
-      this.unstore(oldest);
-      this.stats.evicted++;
-    }
-    if (s.bytes.length > this.limits.maxStoredBytes) {
-      this.stats.evicted++;
-      return;
-    }
-    this.store.set(key, s);
-    this.storedBytes += s.bytes.length;
-    this.stats.storedBytes = this.storedBytes;
-  }
-
-  private unstore(key: string): void {
-    const s = this.store.get(key);
-    if (s === undefined) return;
-    this.store.delete(key);
-    this.storedBytes -= s.bytes.length;
-    this.stats.storedBytes = this.storedBytes;
+    const next = this.buddy.accept(keyOf(m), m, this.calls.get(keyOf(m))?.id.attempt ?? 0);
+    if (next !== null) this.port.send(m.server, encodeStoreAck(m, m.gen, next));
   }
 
   private drop(c: ServerCall): void {

@@ -67,7 +67,7 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
           text = withField(undefined, field, value);
         }
         deps.store.write(text);
-        ctx.record({ field, value: JSON.stringify(value), applies: 'at reset' });
+        ctx.record({ field, value: shownValue(field, value), applies: 'at reset' });
       },
     },
     {
@@ -84,7 +84,7 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
         }
         for (const field of PROVISION_FIELDS) {
           const v = merged[field];
-          ctx.record({ field, value: v === undefined ? '-' : JSON.stringify(v), from: fieldSource(s, field) });
+          ctx.record({ field, value: v === undefined ? '-' : shownValue(field, v), from: fieldSource(s, field) });
         }
       },
     },
@@ -124,4 +124,10 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
       },
     },
   ];
+}
+
+/** A config value as the console shows it: the domain key is a secret, shown only as set or not. */
+function shownValue(field: string, value: unknown): string {
+  if (field === 'domainKey') return value === null ? 'none' : 'set';
+  return JSON.stringify(value);
 }

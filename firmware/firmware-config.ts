@@ -11,6 +11,7 @@
  * A bad field fails with its name. Plain data in, plain data out: unit-tested on the host.
  */
 import type { SerialLinkSpec, SerialPortSpec } from '../hal/moddable/specs.js';
+import { parseDomainKey } from '../src/wire/auth.js';
 
 export interface FirmwareConfig {
   /** The runtime's BoardConfig, as JSON-like data (bootBoard checks it field by field). */
@@ -26,7 +27,7 @@ const DEFAULT_LINK_BAUD = 921600;
 const DEFAULT_CONSOLE_BAUD = 115200;
 
 /** The fields `config set` (and `mcdsm provision`) may write. */
-export const PROVISION_FIELDS = ['domain', 'node', 'rank', 'boards', 'spares', 'app', 'appArgs', 'options', 'ramLimit', 'links', 'console'] as const;
+export const PROVISION_FIELDS = ['domain', 'node', 'rank', 'boards', 'spares', 'app', 'appArgs', 'options', 'ramLimit', 'links', 'console', 'domainKey'] as const;
 export type ProvisionField = (typeof PROVISION_FIELDS)[number];
 
 function objectOr(value: unknown, what: string): Record<string, unknown> {
@@ -141,6 +142,13 @@ export function checkFirmwareConfig(merged: Record<string, unknown>): FirmwareCo
   const ramLimit = merged['ramLimit'] === undefined ? DEFAULT_RAM_LIMIT : integer(merged, 'ramLimit', '', 1024, 2 ** 31);
   let options = objectOr(merged['options'], 'options');
   if (merged['spares'] !== undefined) options = { ...options, spares: integer(merged, 'spares', '', 0, 253) };
+  // The domain key is provisioned on its own (a secret: `config show` does not print it) and
+  // goes into the net options, where every frame's MAC uses it (docs/PROTOCOL.md §13).
+  const key = merged['domainKey'];
+  if (key !== undefined && key !== null) {
+    parseDomainKey(key, 'domainKey');
+    options = { ...options, net: { ...objectOr(options['net'], 'options.net'), domainKey: key } };
+  }
   const board: Record<string, unknown> = {
     domain: merged['domain'],
     node: merged['node'],
@@ -206,7 +214,7 @@ function jsonText(field: string, text: string): unknown {
  *   domain/node/boards/ramLimit/spares: integers; rank: an integer or `spare` (-1);
  *   app: a name; appArgs: JSON array or comma-separated words; options: a JSON object;
  *   links: `none`, JSON, or comma-separated ports (`/dev/ttyUSB1[@baud]` or `2:16:17[@baud]`);
- *   console: `none`, JSON, or one port.
+ *   console: `none`, JSON, or one port; domainKey: 32 hex digits or `none`.
  */
 export function parseConfigValue(field: string, text: string, serial: SerialKind): unknown {
   switch (field) {
@@ -241,6 +249,10 @@ export function parseConfigValue(field: string, text: string, serial: SerialKind
       v.forEach((l, i) => portSpec(l, `links[${i}]`, serial, DEFAULT_LINK_BAUD));
       return v;
     }
+    case 'domainKey':
+      if (text === 'none') return null;
+      parseDomainKey(text, 'domainKey');
+      return text.toLowerCase();
     case 'console': {
       if (text === 'none') return null;
       const v = text.startsWith('{') ? jsonText(field, text) : portText(text, 'console');

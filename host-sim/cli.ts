@@ -152,6 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--app <name>', 'app to run')
     .option('--links <list>', 'links: /dev/ttyX[@baud],... or port:rx:tx[@baud],...')
     .option('--console <port>', 'console port: /dev/ttyX[@baud], port:rx:tx[@baud] or none')
+    .option('--domain-key <hex>', "the domain key (32 hex digits, or none): every frame is authenticated with it; config show prints only 'set'")
     .option('--set <field=value>', 'any other config field (repeatable)', collect, [])
     .option('--no-reset', 'do not reset the board afterwards')
     .option('--baud <rate>', 'console baud rate', '115200')

@@ -75,6 +75,7 @@ export interface ProvisionFlags {
   app?: string;
   links?: string;
   console?: string;
+  domainKey?: string;
   set: string[];
   reset?: boolean;
   baud: string;
@@ -97,6 +98,7 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
     ['app', 'app'],
     ['links', 'links'],
     ['console', 'console'],
+    ['domainKey', 'domainKey'],
   ];
   for (const [flag, field] of direct) {
     const v = flags[flag];

@@ -92,3 +92,40 @@ test('the simulator\'s board-sized XS engine gets the firmware\'s stack', async 
   t.is(Number(/const BOARD_STACK_SLOTS = (\d+);/.exec(setup)?.[1]), STACK_SLOTS);
   t.is(Number(/const BUNDLE_FRAME_SLOTS = (\d+);/.exec(setup)?.[1]), BUNDLE_FRAME_SLOTS);
 });
+
+test('the domain key is provisioned like any field, lands in the net options, and config show never prints it', async (t) => {
+  const key = '00112233445566778899AABBCCDDEEFF';
+  t.is(parseConfigValue('domainKey', key, 'device'), key.toLowerCase());
+  t.is(parseConfigValue('domainKey', 'none', 'device'), null);
+  t.throws(() => parseConfigValue('domainKey', 'abc', 'device'), { message: /^domainKey must be 32 hex digits/ });
+  const fw = checkFirmwareConfig({ ...defaults, options: { net: { window: 8 } }, domainKey: key.toLowerCase() });
+  t.deepEqual((fw.board['options'] as { net: unknown }).net, { window: 8, domainKey: key.toLowerCase() });
+  t.throws(() => checkFirmwareConfig({ ...defaults, domainKey: 'xyz' }), { message: /^domainKey must be 32 hex digits/ });
+  t.false('net' in (checkFirmwareConfig({ ...defaults, domainKey: null }).board['options'] as object));
+
+  let stored: string | undefined;
+  const cmds = firmwareCommands({
+    store: { read: () => stored, write: (s) => (stored = s), clear: () => (stored = undefined) },
+    defaults,
+    host: undefined,
+    serial: 'device',
+    results: { lines: () => [] },
+    restart: () => undefined,
+  });
+  const set = cmds.find((c) => c.name === 'config set');
+  const show = cmds.find((c) => c.name === 'config show');
+  if (set === undefined || show === undefined) return t.fail();
+  const out: string[] = [];
+  const ctx = (m: Record<string, string>) => ({
+    args: { has: (k: string) => k in m, string: (k: string) => m[k] as string, number: () => 0, nodes: () => [] } as never,
+    print: (l: string) => out.push(l),
+    record: (r: object) => out.push(JSON.stringify(r)),
+    afterOk: () => undefined,
+  });
+  await set.handler(ctx({ field: 'domainKey', value: key }));
+  t.is(JSON.parse(stored ?? '{}').domainKey, key.toLowerCase());
+  await show.handler(ctx({}));
+  const text = out.join('\n');
+  t.false(text.toLowerCase().includes(key.toLowerCase()), text);
+  t.true(out.some((l) => l.includes('"field":"domainKey"') && l.includes('"value":"set"')), text);
+});

@@ -53,6 +53,15 @@ export class ChannelEngine {
     this.openClose.abandon(st, why);
   }
 
+  /** The network gave up frames to `node`: waiting requests of channels to it fail (OpenClose.peerUnreachable). */
+  peerUnreachable(node: number): void {
+    const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
+    for (const st of this.core.endpoints.values()) {
+      const chan = st.chan;
+      if (chan !== null && chan.peerNode === node && chan.local !== Side.CLOSED) this.openClose.peerUnreachable(chan, why);
+    }
+  }
+
   depths(): { channels: number; packetsInUse: number } {
     let channels = 0;
     for (const st of this.core.endpoints.values()) if (st.chan !== null && st.chan.local === Side.OPEN) channels++;

@@ -13,7 +13,7 @@ import { McapiCodec } from './frames.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, SendOp } from './state.js';
-import { Status } from './status.js';
+import { Status, type StatusCode } from './status.js';
 import { ChanDir, McapiFrame, writeU16, writeU32 } from './wire.js';
 
 export class Credits {
@@ -73,11 +73,11 @@ export class Credits {
     return req;
   }
 
-  /** Fail every queued send (the channel closed on either side). */
-  failSends(chan: Channel, why: string): void {
+  /** Fail every queued send (the channel closed on either side, or its peer is unreachable). */
+  failSends(chan: Channel, why: string, status: StatusCode = Status.MCAPI_ERR_CHAN_NOTOPEN): void {
     for (const op of chan.sendQ.splice(0)) {
       this.core.clearTimer(op.timer);
-      this.core.requests.fail(op.req, Status.MCAPI_ERR_CHAN_NOTOPEN, why);
+      this.core.requests.fail(op.req, status, why);
     }
   }
 

@@ -116,11 +116,14 @@ export class McapiNodeBase {
 
   /**
    * The network reports that frames for `node` will never be delivered (NetLayer
-   * onUndeliverable, docs/PROTOCOL.md §8): pending message sends to it end with
-   * MCAPI_ERR_TRANSMISSION. Not part of the C API; the board wires it.
+   * onUndeliverable, docs/PROTOCOL.md §8): pending message sends to it, and every request
+   * waiting on a channel to it, end with MCAPI_ERR_TRANSMISSION. Not part of the C API; the
+   * board wires it.
    */
   peerUnreachable(node: number): void {
-    if (this.core.initialized) this.msg.unreachable(node);
+    if (!this.core.initialized) return;
+    this.msg.unreachable(node);
+    this.chan.peerUnreachable(node);
   }
 
   /**

@@ -24,7 +24,7 @@ import type { Packets } from './packets.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, EndpointState } from './state.js';
-import { McapiError, Status } from './status.js';
+import { McapiError, Status, type StatusCode } from './status.js';
 import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
@@ -180,11 +180,30 @@ export class OpenClose {
     assert(this.core.channelBytes >= 0, 'mcapi: channel buffer reservations went negative');
   }
 
-  private failRecvs(chan: Channel, why: string): void {
+  private failRecvs(chan: Channel, why: string, status: StatusCode = Status.MCAPI_ERR_CHAN_NOTOPEN): void {
     for (const w of chan.rxWaiters.splice(0)) {
       this.core.clearTimer(w.timer);
-      this.core.requests.fail(w.req as Request<unknown>, Status.MCAPI_ERR_CHAN_NOTOPEN, why);
+      this.core.requests.fail(w.req as Request<unknown>, status, why);
     }
+  }
+
+  /**
+   * The network gave up frames to this channel's peer (NetLayer onUndeliverable): data, credits
+   * or the open handshake may be lost, so whatever waits on the channel could wait forever. Every
+   * waiting request ends with MCAPI_ERR_TRANSMISSION; the channel itself stays, for the
+   * application to close (docs/MCAPI.md). Returns the requests ended.
+   */
+  peerUnreachable(chan: Channel, why: string): number {
+    let n = chan.sendQ.length + chan.rxWaiters.length;
+    const open = chan.openReq;
+    chan.openReq = null;
+    if (open !== null) {
+      this.core.requests.fail(open, Status.MCAPI_ERR_TRANSMISSION, why);
+      n++;
+    }
+    this.credits.failSends(chan, why, Status.MCAPI_ERR_TRANSMISSION);
+    this.failRecvs(chan, why, Status.MCAPI_ERR_TRANSMISSION);
+    return n;
   }
 
   private discard(chan: Channel): void {

@@ -91,3 +91,35 @@ test('an app without fault tolerance gets a status: a message send to a node tha
   net.run(3_000);
   t.is(req.status, Status.MCAPI_ERR_TRANSMISSION);
 });
+
+test('a packet channel to a node that is gone: the send waiting for a credit ends with MCAPI_ERR_TRANSMISSION, not never', (t) => {
+  const net = new TestNetwork({ seed: 9, record: false, net: { helloMs: 100, e2eGiveUpMs: 3_000 } });
+  net.addNodes([1, 2]);
+  net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  const m1 = new McapiNode(net.net(1), net.node(1).clock);
+  const m2 = new McapiNode(net.net(2), net.node(2).clock);
+  m1.initialize(1, 1);
+  m2.initialize(1, 2);
+  net.net(1).onUndeliverable = (node) => m1.peerUnreachable(node);
+  const tx = m1.createEndpoint(5);
+  const rx = m2.createEndpoint(6);
+  m1.pktConnectI(tx, new Endpoint(1, 2, 6));
+  const txOpen = m1.pktSendOpenI(tx);
+  const rxOpen = m2.pktRecvOpenI(rx);
+  t.true(net.runUntil(() => !txOpen.pending && !rxOpen.pending, 5_000), 'the channel opens');
+  t.is(txOpen.status, Status.MCAPI_SUCCESS);
+  const h = txOpen.value;
+  if (h === undefined) return t.fail('no send handle');
+  net.kill(2);
+  // Sends with a credit go out at once; the first one without waits for a credit that the dead
+  // receiver will never return.
+  let waiting = m1.pktSendI(h, Uint8Array.of(0));
+  for (let i = 1; i < 64 && !waiting.pending; i++) waiting = m1.pktSendI(h, Uint8Array.of(i));
+  t.true(waiting.pending, 'a send waits for a credit');
+  net.run(2_000);
+  t.true(waiting.pending, 'still waiting before the network gives the peer up');
+  net.run(3_000);
+  t.is(waiting.status, Status.MCAPI_ERR_TRANSMISSION);
+});

@@ -13,6 +13,7 @@ import { Dsm, DsmError } from '../../src/dsm/index.js';
 import { Image, buildPending } from '../../src/ft/image.js';
 import type { Segment } from '../../src/ft/types.js';
 import { drive, makeRig, values, type Rig } from './memnet.js';
+import { InvariantError } from '../../src/util/assert.js';
 
 /** Int32 elements: 2 pages of 1 KiB, page 0 homed on rank 0 and page 1 on rank 1 (block). */
 const LEN = 512;
@@ -159,7 +160,9 @@ test('two captures before a release: the pages stay lent until both are released
       await sleep(rig, 100);
       const stillHeld = new Int32Array(page.bytes.buffer, 0, 8)[0];
       c.release!();
-      c.release!(); // one more than captured: nothing happens
+      // One more than captured is a bug in the caller (FT releases each capture once): it stops
+      // the board with an InvariantError instead of being silently ignored.
+      t.throws(() => c.release!(), { instanceOf: InvariantError, message: /released twice/ });
       const landed = new Int32Array(page.bytes.buffer, 0, 8)[0];
       await dsm.barrier();
       return [stillHeld, landed];

@@ -10,6 +10,7 @@ import { ConsoleSession } from '../../host-sim/console/session.js';
 import { LinBoard, ptyPair } from '../../host-sim/moddable/lin-board.js';
 import { runDomain } from '../../host-sim/sim/run.js';
 import { provisionCommand } from '../../host-sim/commands/firmware.js';
+import { PROVISION_FIELDS } from '../../firmware/firmware-config.js';
 import { linFirmware, moddableSdkOrReport, startRing, tempDir } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
@@ -66,9 +67,19 @@ if (sdk !== null) {
       try {
         t.is((await s.command('config set node 300')).final, 'ERR node: expected an integer from 0 to 254, got "300"');
         t.is((await s.command('config set links 1:2')).final.slice(0, 13), 'ERR links[0]:');
-        t.is((await s.command('config set colour red')).final, 'ERR colour: not a config field (have: domain, node, rank, boards, spares, app, appArgs, options, ramLimit, links, console)');
+        t.is((await s.command('config set colour red')).final, `ERR colour: not a config field (have: ${PROVISION_FIELDS.join(', ')})`);
         const before = await s.command('config show');
         t.true(before.lines.includes('field=node value=0 from=host'), before.text);
+        t.true(before.lines.includes('field=domainKey value=- from=unset'), before.text);
+        // The domain key is a secret: stored, shown only as set, never echoed.
+        const key = '00112233445566778899aabbccddeeff';
+        t.regex((await s.command('config set domainKey 0011')).final, /^ERR domainKey must be 32 hex digits/);
+        const set = await s.command(`config set domainKey ${key}`);
+        const keyed = await s.command('config show');
+        t.true(keyed.lines.includes('field=domainKey value=set from=pref'), keyed.text);
+        t.false(`${set.text}\n${keyed.text}`.includes(key));
+        await s.command('config clear domainKey');
+        t.true((await s.command('config show')).lines.includes('field=domainKey value=- from=unset'));
       } finally {
         await s.close();
       }

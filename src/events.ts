@@ -5,8 +5,8 @@
  * emit themselves. Each event has a typed payload; `encodeEvent` writes its record (the detail
  * text is a wire format: the simulator's event action, a Moddable or Lua board's trace line,
  * the trace digest — it must not change) and `parseEvent` reads it back, so no tool parses a
- * detail by hand. An app's own events (`ctx.event('iter', k)`) are not runtime events: any
- * name, no detail.
+ * detail by hand. An app's own events (`ctx.event('iter', k)`) are not runtime events: they
+ * take whatever name the app gives, and no detail.
  */
 import { FT_EVENT, encodeFtEvent, parseFtEvent } from './ft/events.js';
 import type { FtEvent } from './ft/events.js';

@@ -48,26 +48,39 @@ test('config set values: compact forms', (t) => {
   t.is(withField('{"node":1}', 'node', undefined), '{}');
 });
 
-test('console commands: config set stores, a bad field answers ERR naming it and stores nothing', async (t) => {
-  let stored: string | undefined;
+/** The firmware's console commands over an in-memory preference, and what they printed. */
+function firmwareConsole() {
+  const rig = { stored: undefined as string | undefined, out: [] as string[] };
   const cmds = firmwareCommands({
-    store: { read: () => stored, write: (s) => (stored = s), clear: () => (stored = undefined) },
+    store: { read: () => rig.stored, write: (s) => (rig.stored = s), clear: () => (rig.stored = undefined) },
     defaults,
     host: undefined,
     serial: 'device',
     results: { lines: () => ['app-result rank=0 {"x":1}'] },
     restart: () => undefined,
   });
-  const set = cmds.find((c) => c.name === 'config set');
-  if (set === undefined) return t.fail();
-  const args = (m: Record<string, string>) => ({ has: (k: string) => k in m, string: (k: string) => m[k] as string, number: () => 0, nodes: () => [] });
-  const out: string[] = [];
-  const ctx = (m: Record<string, string>) => ({ args: args(m) as never, print: (l: string) => out.push(l), record: (r: object) => out.push(JSON.stringify(r)), afterOk: () => undefined });
-  await set.handler(ctx({ field: 'node', value: '5' }));
-  t.is(stored, '{"node":5}');
-  const err = t.throws(() => set.handler(ctx({ field: 'boards', value: '0' })));
+  const command = (name: string) => {
+    const c = cmds.find((x) => x.name === name);
+    if (c === undefined) throw new Error(`no command ${name}`);
+    return (m: Record<string, string>) =>
+      c.handler({
+        args: { has: (k: string) => k in m, string: (k: string) => m[k] as string, number: () => 0, nodes: () => [] } as never,
+        print: (l: string) => rig.out.push(l),
+        record: (r: object) => rig.out.push(JSON.stringify(r)),
+        afterOk: () => undefined,
+      });
+  };
+  return { rig, command };
+}
+
+test('console commands: config set stores, a bad field answers ERR naming it and stores nothing', async (t) => {
+  const { rig, command } = firmwareConsole();
+  const set = command('config set');
+  await set({ field: 'node', value: '5' });
+  t.is(rig.stored, '{"node":5}');
+  const err = t.throws(() => set({ field: 'boards', value: '0' }));
   t.is(err?.message, 'boards: expected an integer from 1 to 254, got "0"');
-  t.is(stored, '{"node":5}');
+  t.is(rig.stored, '{"node":5}');
 });
 
 test('generated manifests: the instrumentation module, creation, one app module, lin serial by device', (t) => {
@@ -103,29 +116,11 @@ test('the domain key is provisioned like any field, lands in the net options, an
   t.throws(() => checkFirmwareConfig({ ...defaults, domainKey: 'xyz' }), { message: /^domainKey must be 32 hex digits/ });
   t.false('net' in (checkFirmwareConfig({ ...defaults, domainKey: null }).board['options'] as object));
 
-  let stored: string | undefined;
-  const cmds = firmwareCommands({
-    store: { read: () => stored, write: (s) => (stored = s), clear: () => (stored = undefined) },
-    defaults,
-    host: undefined,
-    serial: 'device',
-    results: { lines: () => [] },
-    restart: () => undefined,
-  });
-  const set = cmds.find((c) => c.name === 'config set');
-  const show = cmds.find((c) => c.name === 'config show');
-  if (set === undefined || show === undefined) return t.fail();
-  const out: string[] = [];
-  const ctx = (m: Record<string, string>) => ({
-    args: { has: (k: string) => k in m, string: (k: string) => m[k] as string, number: () => 0, nodes: () => [] } as never,
-    print: (l: string) => out.push(l),
-    record: (r: object) => out.push(JSON.stringify(r)),
-    afterOk: () => undefined,
-  });
-  await set.handler(ctx({ field: 'domainKey', value: key }));
-  t.is(JSON.parse(stored ?? '{}').domainKey, key.toLowerCase());
-  await show.handler(ctx({}));
-  const text = out.join('\n');
+  const { rig, command } = firmwareConsole();
+  await command('config set')({ field: 'domainKey', value: key });
+  t.is(JSON.parse(rig.stored ?? '{}').domainKey, key.toLowerCase());
+  await command('config show')({});
+  const text = rig.out.join('\n');
   t.false(text.toLowerCase().includes(key.toLowerCase()), text);
-  t.true(out.some((l) => l.includes('"field":"domainKey"') && l.includes('"value":"set"')), text);
+  t.true(rig.out.some((l) => l.includes('"field":"domainKey"') && l.includes('"value":"set"')), text);
 });

@@ -3,7 +3,7 @@
  * once it is back, exactly once and in order; a destination that restarted or stays silent
  * turns what was held for it into a definite failure (onUndeliverable), never a silent loss.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Endpoint, McapiNode, Status } from '../../src/mcapi/index.js';
 import { TestNetwork } from './harness.js';
 import { isRange, receivedFrom, startSender } from './traffic.js';
@@ -71,8 +71,9 @@ test('a destination that stays silent: held frames fail after e2eGiveUpMs', (t) 
   t.is(net.net(1).unacknowledged(), 0, 'nothing held any more');
 });
 
-test('an app without fault tolerance gets a status: a message send to a node that is gone ends with MCAPI_ERR_TRANSMISSION', (t) => {
-  const net = new TestNetwork({ seed: 8, record: false, net: { helloMs: 100, e2eGiveUpMs: 3_000 } });
+/** Two MCAPI nodes over one UART, node 1 wired to the network's undeliverable reports as a board is. */
+function mcapiPair(t: ExecutionContext, seed: number): { net: TestNetwork; m1: McapiNode; m2: McapiNode } {
+  const net = new TestNetwork({ seed, record: false, net: { helloMs: 100, e2eGiveUpMs: 3_000 } });
   net.addNodes([1, 2]);
   net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
   net.start();
@@ -82,6 +83,11 @@ test('an app without fault tolerance gets a status: a message send to a node tha
   m1.initialize(1, 1);
   m2.initialize(1, 2);
   net.net(1).onUndeliverable = (node) => m1.peerUnreachable(node);
+  return { net, m1, m2 };
+}
+
+test('an app without fault tolerance gets a status: a message send to a node that is gone ends with MCAPI_ERR_TRANSMISSION', (t) => {
+  const { net, m1, m2 } = mcapiPair(t, 8);
   const from = m1.createEndpoint(5);
   m2.createEndpoint(6);
   net.kill(2);
@@ -93,16 +99,7 @@ test('an app without fault tolerance gets a status: a message send to a node tha
 });
 
 test('a packet channel to a node that is gone: the send waiting for a credit ends with MCAPI_ERR_TRANSMISSION, not never', (t) => {
-  const net = new TestNetwork({ seed: 9, record: false, net: { helloMs: 100, e2eGiveUpMs: 3_000 } });
-  net.addNodes([1, 2]);
-  net.connect(1, 2, 'stream', { bytesPerMs: 92.16 });
-  net.start();
-  t.true(net.runUntil(() => net.converged(), 5_000));
-  const m1 = new McapiNode(net.net(1), net.node(1).clock);
-  const m2 = new McapiNode(net.net(2), net.node(2).clock);
-  m1.initialize(1, 1);
-  m2.initialize(1, 2);
-  net.net(1).onUndeliverable = (node) => m1.peerUnreachable(node);
+  const { net, m1, m2 } = mcapiPair(t, 9);
   const tx = m1.createEndpoint(5);
   const rx = m2.createEndpoint(6);
   m1.pktConnectI(tx, new Endpoint(1, 2, 6));

@@ -26,7 +26,7 @@ import { checkAlloc, type AllocSpec } from './alloc-spec.js';
 import { Client } from './client.js';
 import { DecodeError } from './codec.js';
 import { Home } from './home.js';
-import { MAX_BOARDS, recvSlotsFor, resolveLimits } from './limits.js';
+import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeBarrier, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
@@ -102,6 +102,11 @@ export class Dsm {
   /** Receives a transport should keep posted for a DSM with `options`: its window of replies plus control traffic. */
   static recvSlotsFor(options: DsmOptions): number {
     return recvSlotsFor(options);
+  }
+
+  /** The largest message a DSM with `options` sends: what a transport's receive buffers must hold (limits.ts). */
+  static messageBytesFor(options: DsmOptions): number {
+    return messageBytesFor(options);
   }
 
   /** `clock`: the board's Hal fits; its native byte helpers (`bytes`), if any, hash read checks. */

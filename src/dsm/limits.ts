@@ -98,6 +98,21 @@ export function recvSlotsFor(options: DsmOptions): number {
   return (options.window ?? DSM_DEFAULTS.window) + 2;
 }
 
+/**
+ * The largest message a DSM with these options sends (options.maxMessage when given): a whole
+ * page moves in one message either way (a FETCH reply: type and request id before the data; a
+ * DIFF of a full page: its header and one run's, both within 2 x HEADER_ROOM), a lock release
+ * carries a full notice list, and never below MIN_MAX_MESSAGE. A transport sizes its receive
+ * buffers to this, not to the largest message it could carry: MCAPI's maxPayload (4160) for
+ * 1 KiB pages would hold 6 x 3 KiB of chunks a board never fills.
+ */
+export function messageBytesFor(options: DsmOptions): number {
+  if (options.maxMessage !== undefined) return options.maxMessage;
+  const page = options.pageSize ?? DSM_DEFAULTS.pageSize;
+  const notices = noticeMessageBytes(options.maxNoticeRanges ?? DSM_DEFAULTS.maxNoticeRanges);
+  return Math.max(page + 2 * HEADER_ROOM, notices, MIN_MAX_MESSAGE);
+}
+
 /** The options with their defaults, checked; throws BAD_ARG naming the first bad field. */
 export function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
   const d = DSM_DEFAULTS;

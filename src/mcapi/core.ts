@@ -326,9 +326,9 @@ export class Core {
       // The common case (a blocking send or receive without a timeout): the promise's
       // functions go on the request itself; RequestTable settles them.
       req._keep = keep;
-      return new Promise<T | undefined>((resolve, reject) => {
+      return new Promise<T | undefined>((resolve: (this: void, v: T | undefined) => void, reject: (this: void, e: McapiError) => void) => {
         // Settled with the request's own value (T) or nothing, as this promise's type says.
-        req._resolve = resolve as (v: unknown) => void;
+        req._resolve = resolve as (this: void, v: unknown) => void;
         req._reject = reject;
       });
     }

@@ -46,9 +46,9 @@ export class Request<T = number> {
    * @internal the promise of the first blocking call waiting without a timeout (Core.waitFor),
    * settled before `_waiters` (it registered first): no settle closure or waiter array per call
    */
-  _resolve: ((v: unknown) => void) | null = null;
+  _resolve: ((this: void, v: unknown) => void) | null = null;
   /** @internal its reject */
-  _reject: ((e: McapiError) => void) | null = null;
+  _reject: ((this: void, e: McapiError) => void) | null = null;
   /** @internal resolve with the value (true) or with nothing (a send) */
   _keep = false;
   /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */

@@ -53,7 +53,7 @@ import * as crc32 from '../../src/wire/crc32.js';
 import * as frame from '../../src/wire/frame.js';
 
 export const LAYERS = [
-  'mcapi facade + args', 'mcapi messages/channels', 'requests + promises', 'net layer', 'e2e', 'hop link', 'frame codec',
+  'HAL, clock, board glue', 'mcapi facade + args', 'mcapi messages/channels', 'requests + promises', 'net layer', 'e2e', 'hop link', 'frame codec',
 ] as const;
 export type Layer = (typeof LAYERS)[number];
 
@@ -79,6 +79,28 @@ interface MeterGlobals {
 
 type Fn = (this: unknown, ...a: unknown[]) => unknown;
 
+/** Prototypes of class instances reachable from `root` (own fields, arrays, maps), not intrinsics. */
+function classesFrom(root: object): object[] {
+  const seen = new Set<object>();
+  const protos = new Set<object>();
+  const todo: unknown[] = [root];
+  const intrinsic = new Set<unknown>([Object.prototype, Array.prototype, Map.prototype, Set.prototype, Function.prototype, null]);
+  while (todo.length > 0 && seen.size < 20000) {
+    const v = todo.pop();
+    if (typeof v !== 'object' || v === null || seen.has(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+    seen.add(v);
+    const proto = Object.getPrototypeOf(v) as object | null;
+    if (!intrinsic.has(proto) && proto !== null && !(v instanceof Promise) && !(v instanceof Error)) protos.add(proto);
+    if (v instanceof Map) for (const [k, x] of v) todo.push(k, x);
+    else if (v instanceof Set) for (const x of v) todo.push(x);
+    else for (const k of Object.getOwnPropertyNames(v)) {
+      const d = Object.getOwnPropertyDescriptor(v, k);
+      if (d !== undefined && 'value' in d) todo.push(d.value);
+    }
+  }
+  return [...protos];
+}
+
 export class LayerMeter {
   /** Units per layer since the last `take`. */
   private readonly units = new Map<Layer, number>();
@@ -103,7 +125,7 @@ export class LayerMeter {
   }
 
   /** Wrap every class the layers name; true on XS (a meter to read). */
-  install(): boolean {
+  install(root?: object): boolean {
     const g = globalThis as unknown as MeterGlobals;
     const reset = g.resetMeter;
     const limit = g.currentMeterLimit;
@@ -120,6 +142,16 @@ export class LayerMeter {
           if (proto !== undefined) this.wrapAll(proto, layer, cls.name === 'Core', reset, limit);
           this.wrapAll(cls, layer, false, reset, limit);
         }
+      }
+    }
+    // The board's own classes (the HAL, its clock, the board glue) are not imported here (hal/
+    // stays out of the board bundle's apps): found from `root` (the app's MCAPI node) instead.
+    if (root !== undefined) {
+      for (const proto of classesFrom(root)) {
+        const cls = (proto as { constructor: object }).constructor;
+        if (seen.has(cls) || Object.isFrozen(proto)) continue;
+        seen.add(cls);
+        this.wrapAll(proto, 'HAL, clock, board glue', false, reset, limit);
       }
     }
     this.calibrate(reset, limit);

@@ -28,7 +28,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
     case 'rtt-layers': {
       // rtt-layers: the same run with the per-layer profiler (layer-meter.ts) on both boards.
       const meter = o.mode === 'rtt-layers' ? new LayerMeter() : null;
-      if (meter !== null && !meter.install()) throw new Error('mcapi-bench: rtt-layers needs an XS board (xsnap-worker meter)');
+      if (meter !== null && !meter.install(m)) throw new Error('mcapi-bench: rtt-layers needs an XS board (xsnap-worker meter)');
       const ep = m.createEndpoint(PORT_A);
       const to = await m.getEndpoint(ctx.domain, peer, PORT_A, LOOKUP_MS);
       if (ctx.rank === 0) {
@@ -48,7 +48,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
           if (i === 0) meter?.start(); // rank 0's window opens once the warm-up came back
         }
       }
-      return meter === null ? { mode: o.mode, count: o.count } : { mode: o.mode, count: o.count, layers: meter.stop(), methods: meter.topMethods(60) };
+      return meter === null ? { mode: o.mode, count: o.count } : { mode: o.mode, count: o.count, layers: meter.stop(), methods: meter.topMethods(80) };
     }
     case 'pkt-rtt': {
       const out = m.createEndpoint(PORT_A);

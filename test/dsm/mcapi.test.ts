@@ -97,9 +97,9 @@ async function withPageSize(dsm: Dsm): Promise<{ fetches: number; bytes: number;
 }
 
 test('receive buffers are sized to the page (messageBytesFor), not to MCAPI maxPayload; a FETCH still carries at least a whole page', async (t) => {
-  // 1 KiB pages (the default): 1024 + 2 x 16 header room; the notice list of a lock release (682) fits.
-  t.is(Dsm.messageBytesFor({}), 1056);
-  t.is(Dsm.messageBytesFor({ pageSize: 4096 }), 4128);
+  // 1 KiB pages (the default): two pages + 2 x 16 header room, half of MCAPI's 4160-byte payload.
+  t.is(Dsm.messageBytesFor({}), 2080);
+  t.is(Dsm.messageBytesFor({ pageSize: 4096 }), 4128, 'one 4 KiB page and its header');
   t.is(Dsm.messageBytesFor({ pageSize: 256 }), 682, 'a lock release with a full notice list still fits');
   t.is(Dsm.messageBytesFor({ maxMessage: 2000 }), 2000);
   for (const pageSize of [256, 1024, 4096]) {

@@ -81,6 +81,8 @@ test('a barrier costs two messages per board but the root, and each board gets e
     );
     const total = counts.reduce((a, b) => a + b, 0);
     t.is(total, 10 * 2 * (size - 1), `size ${size}: ${total} messages for 10 barriers`);
+    // The root sends only to its children (a central manager would send to every board).
+    t.is(counts[0], 10 * barrierChildren(0, size).length, `size ${size} root`);
     for (let r = 1; r < size; r++) t.is(counts[r], 10 * (1 + barrierChildren(r, size).length), `size ${size} rank ${r}`);
   }
 });

@@ -113,7 +113,7 @@ export interface LaplaceRun extends LaplaceOptions {
    * iterations; the other array is scratch (its interior is rewritten before it is read).
    */
   afterBarrier?: (k: number, current: DsmArray<'Float64'>) => Promise<unknown>;
-  /** Called between the last iteration and the gather on rank 0 (figures per phase). */
+  /** Called between the last iteration and the result digest (figures per phase). */
   onComputed?: () => void;
   /**
    * Lets the board's timers run (fault tolerance: `ctx.ft.yield`): awaited between slices of
@@ -126,9 +126,9 @@ export interface LaplaceRun extends LaplaceOptions {
 }
 
 /**
- * Run the benchmark on a DSM whose every board calls this. Rank 0 gathers the final grid
- * through the DSM (a band at a time) and returns `{ digest, n, iters, boards }`; the other
- * ranks return null.
+ * Run the benchmark on a DSM whose every board calls this. The ranks hash their own rows of
+ * the final grid in turn (the SHA-256 state handed on through the DSM); rank 0 returns
+ * `{ digest, n, iters, boards }`, the other ranks return null.
  */
 export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue> {
   const { n, iters } = run;

@@ -10,8 +10,9 @@
  * The tree follows a ring laid out in rank order (the wiring a board with two spare UARTs
  * allows, and a line as well): rank r sits at offset r (r <= boards/2) or r - boards from rank
  * 0, and on each side a node at offset d hangs from offset d - lowbit(d), a binomial tree.
- * Every tree edge is at most boards/2 hops long, the deepest node is log2(boards/2) + 1 edges
- * from the root and the root has about 2 log2(boards) children.
+ * Every tree edge is at most boards/2 hops long, no node is more than log2(boards) edges from
+ * the root (the most one-bits of an offset: 3 on 16 boards) and the root has at most
+ * 2 log2(boards) children.
  *
  * Failure: the root times out `timeoutMs` after its own arrival and sends BARRIER_FAIL, naming
  * the ranks it never heard of, to every rank it heard of. A board hears nothing from a dead

@@ -186,7 +186,7 @@ export class HopLink {
     if (!this.canEnqueue(cls)) return false;
     if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
       // The usual case: nothing waiting and room in the window, so straight into a slot.
-      this.send(frame, this.host.clock.now());
+      this.send(frame);
       return true;
     }
     this.queue.push(frame);
@@ -362,42 +362,46 @@ export class HopLink {
   private pump(): void {
     if (this.queue.length === 0) return;
     const window = this.host.opts.window;
-    const now = this.host.clock.now();
     while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
-      this.send(this.queue.shift() as Uint8Array, now);
+      this.send(this.queue.shift() as Uint8Array);
     }
   }
 
   /** Put a frame in the next slot of the window and transmit it. */
-  private send(frame: Uint8Array, now: number): void {
+  private send(frame: Uint8Array): void {
     const s = this.next;
     const r = s & this.ring;
     // Callers keep next - base below the window, so the slot is never an unacknowledged frame's.
     assert(this.slots[r] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
     this.slots[r] = frame;
-    this.sentAt[r] = now;
     this.retransmitted[r] = 0;
     this.sacked[r] = 0;
     this.slotExt[r] = this.txExt++;
     this.next = (s + 1) & 0xff;
-    this.transmit(s);
-    if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
+    // Times count from when the frame has left (after the frames queued ahead of it in the
+    // target's transmit buffer, and its own bytes): the peer cannot ack it sooner.
+    this.sentAt[r] = this.transmit(s);
+    if (!this.rtxDeadline.armed) this.armRetransmit(this.sentAt[r]!);
   }
 
-  private transmit(s: number): void {
+  /** Write frame `s` (its hop fields filled now); returns when it will have left the link. */
+  private transmit(s: number): number {
     const frame = this.slots[s & this.ring] as Uint8Array;
     this.signExt = this.slotExt[s & this.ring]!;
     this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     this.ackSent();
     this.out.write(frame);
+    return this.out.departed;
   }
 
-  private retransmit(s: number): void {
-    this.retransmitted[s & this.ring] = 1;
-    this.resentAt[s & this.ring] = this.host.clock.now();
+  /** Resend frame `s`; returns when it will have left the link. */
+  private retransmit(s: number): number {
+    const r = s & this.ring;
+    this.retransmitted[r] = 1;
     this.stats.retransmits++;
     this.host.stats.retransmits++;
-    this.transmit(s);
+    this.resentAt[r] = this.transmit(s);
+    return this.resentAt[r]!;
   }
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
@@ -419,13 +423,21 @@ export class HopLink {
       }
       if (clean) {
         const o = this.host.opts;
-        Rtt.sample(this.rtt, now - this.sentAt[(ack - 1) & this.ring]!);
+        // Never below zero, should the target's rate be a little off.
+        const sample = now - this.sentAt[(ack - 1) & this.ring]!;
+        Rtt.sample(this.rtt, sample > 0 ? sample : 0);
         this.rto = Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
-      if (((this.next - this.base) & 0xff) > 0) this.rtxDeadline.arm(now + this.rto);
-      else this.rtxDeadline.cancel();
+      if (((this.next - this.base) & 0xff) > 0) {
+        // The oldest frame still out may not have left yet (queued behind others): count from then.
+        const r = ack & this.ring;
+        const left = this.retransmitted[r] !== 0 ? this.resentAt[r]! : this.sentAt[r]!;
+        this.armRetransmit(left > now ? left : now);
+      } else {
+        this.rtxDeadline.cancel();
+      }
     }
     if (sack !== null && sack.length > 0) this.onSack(sack, now);
     if (d > 0) this.pump();
@@ -452,6 +464,17 @@ export class HopLink {
     }
   }
 
+  /**
+   * The retransmission deadline of a frame that has left at `left`: the timeout, plus one
+   * largest frame of the peer's that its ack may have to wait behind (on a UART, a frame is
+   * not interrupted: 46 ms for 4 KiB at 921600 baud). Without the second term, a round trip
+   * learned while the peer was quiet times out each time the peer is sending, and Karn's rule
+   * discards the very samples that would have taught it.
+   */
+  private armRetransmit(left: number): void {
+    this.rtxDeadline.arm(left + this.rto + this.out.frameMs);
+  }
+
   private currentRto(): number {
     const o = this.host.opts;
     return Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
@@ -465,8 +488,7 @@ export class HopLink {
       return;
     }
     this.rto = Math.min(this.rto * 2, this.host.opts.maxRtoMs);
-    this.retransmit(this.base);
-    this.rtxDeadline.arm(this.host.clock.now() + this.rto);
+    this.armRetransmit(this.retransmit(this.base));
   }
 
   // --- receive side -----------------------------------------------------------------------

@@ -110,6 +110,12 @@ export class LinkWriter {
     this.write(frame);
   }
 
+  /** Line time (ms) of what was written and has not left yet (0 when the rate is unknown). */
+  backlog(): number {
+    const ahead = this.txEnd - this.clock.now();
+    return ahead > 0 ? ahead : 0;
+  }
+
   write(frame: Uint8Array): void {
     // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
     // retransmission) and the encoding buffer (reused) stay ours.

@@ -8,7 +8,7 @@
 import test from 'ava';
 import { TestNetwork } from './harness.js';
 import type { WireModel } from './harness.js';
-import { RAW, intact, isRange, numbered, numberOf } from './traffic.js';
+import { RAW, intact, isRange, numbered, numberOf, startSender } from './traffic.js';
 
 const UART: WireModel = { latencyMs: 0.05, bytesPerMs: 92.16, chunkMax: 64 };
 const BIG = 4096;
@@ -73,4 +73,29 @@ test('a target that does not tell the link rate still delivers 4 KiB frames exac
   const echoed = pingPong(net, sizes);
   t.true(net.runUntil(() => echoed.length === sizes.length, 60_000), `all echoed (${echoed.length})`);
   t.true(isRange(echoed, sizes.length));
+});
+
+test('frames of a low-priority type (a checkpoint stream) do not hold up the others on a UART', (t) => {
+  const BULK = RAW + 1;
+  const net = uartPair(15);
+  t.true(net.runUntil(() => net.converged(), 5_000), 'converged');
+  net.net(1).lowPriority(BULK, BULK);
+  const arrived: { type: number; n: number; at: number }[] = [];
+  net.net(2).register(RAW, BULK, (f) => void arrived.push({ type: f.type, n: numberOf(f.payload), at: net.now }));
+  // Twelve 4 KiB bulk frames (0.55 s of line), offered as fast as the layer takes them.
+  const bulk = startSender(net, 1, 2, 12, { type: BULK, size: () => BIG, retryMs: 10 });
+  t.is(bulk.sent, 2, 'the line takes one bulk frame beyond the one going out');
+  t.false(net.net(1).ready(2, BULK, BIG), 'busy for bulk');
+  t.true(net.net(1).ready(2, RAW, 24), 'ready for the rest');
+  net.run(200);
+  // Then a small frame on the critical path.
+  const t0 = net.now;
+  t.true(net.net(1).send({ type: RAW, dst: 2, srcPort: 1, dstPort: 1, payload: numbered(0, 24) }));
+  t.true(net.runUntil(() => arrived.length === 13, 5_000), `all delivered (${arrived.length})`);
+  const small = arrived.find((a) => a.type === RAW)!;
+  // It waits behind at most the bulk frame on the line and the one written behind it.
+  t.true(small.at - t0 < 2 * 47, `the small frame took ${small.at - t0} ms`);
+  t.true(arrived.filter((a) => a.type === BULK && a.at > small.at).length >= 6, 'most bulk frames came after it');
+  t.true(isRange(arrived.filter((a) => a.type === BULK).map((a) => a.n), 12), 'bulk frames in order, once');
+  t.is(net.net(1).stats().retransmits, 0);
 });

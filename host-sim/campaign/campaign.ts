@@ -5,11 +5,11 @@
  * result and classified (classify.ts). Runs are spread over worker threads (one per core), each
  * run bounded in virtual time and on the wall clock.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { runDomain, runConfig, type RunOptions } from '../sim/run.js';
 import { reasonClass, resultDigest, type Outcome } from './classify.js';
 import { planRun, type FaultKind, type RunPlan } from './schedule.js';
+import { runPool } from './pool.js';
 
 /** The longest timeout the runtime itself has (src/dsm: a barrier waits 2 x barrierTimeoutMs). */
 const RUNTIME_TIMEOUT_MS = 120_000;
@@ -105,20 +105,16 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), plans.length));
   const reports: RunReport[] = [];
   const maxWallMs = o.runWallMs ?? DEFAULT_RUN_WALL_MS;
-  await Promise.all(
-    Array.from({ length: nWorkers }, (_, w) =>
-      new Promise<void>((resolve, reject) => {
-        const mine = plans.filter((_, i) => i % nWorkers === w);
-        const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { base, expected, plans: mine, maxWallMs } });
-        worker.on('message', (r: RunReport) => {
-          reports.push(r);
-          o.onRun?.(r);
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign worker exited with ${code}`))));
-      }),
-    ),
-  );
+  await runPool({
+    worker: new URL('./worker.js', import.meta.url), data: { base, expected, maxWallMs }, plans, workers: nWorkers, runWallMs: maxWallMs,
+    silent: (p, ms): RunReport => ({
+      ...p, outcome: 'hung', reason: `no report within ${ms} ms of wall time: the campaign worker was stopped`, digest: null, virtualMs: 0, wallMs: ms, recoveries: 0, fired: 0,
+    }),
+    onReport: (r) => {
+      reports.push(r);
+      o.onRun?.(r);
+    },
+  });
   reports.sort((a, b) => a.index - b.index);
   return { ...summarize(reports), reference: expected, maxVirtual, reports };
 }

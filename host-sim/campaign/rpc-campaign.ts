@@ -10,7 +10,7 @@
  * hung (neither finished nor stopped in time), or stopped (a clean failure with its reason,
  * e.g. RPC_MAYBE_EXECUTED). Required: wrong = duplicated = hung = 0.
  */
-import { Worker } from 'node:worker_threads';
+import { runPool } from './pool.js';
 import { availableParallelism } from 'node:os';
 import { Prng } from '../../src/util/prng.js';
 import { RPC_STAGES } from '../../src/rpc/index.js';
@@ -132,20 +132,16 @@ export async function runRpcCampaign(o: RpcCampaignOptions): Promise<RpcCampaign
   const plans = Array.from({ length: o.runs }, (_, i) => planRpcRun(o.seed, i, o.boards, o.kinds));
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), plans.length));
   const reports: RpcRunReport[] = [];
-  await Promise.all(
-    Array.from({ length: nWorkers }, (_, w) =>
-      new Promise<void>((resolve, reject) => {
-        const mine = plans.filter((_, i) => i % nWorkers === w);
-        const worker = new Worker(new URL('./rpc-worker.js', import.meta.url), { workerData: { base, expected, plans: mine, maxWallMs: RPC_RUN_WALL_MS } });
-        worker.on('message', (r: RpcRunReport) => {
-          reports.push(r);
-          o.onRun?.(r);
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign worker exited with ${code}`))));
-      }),
-    ),
-  );
+  await runPool({
+    worker: new URL('./rpc-worker.js', import.meta.url), data: { base, expected, maxWallMs: RPC_RUN_WALL_MS }, plans, workers: nWorkers, runWallMs: RPC_RUN_WALL_MS,
+    silent: (p, ms): RpcRunReport => ({
+      ...p, outcome: 'hung', reason: `no report within ${ms} ms of wall time: the campaign worker was stopped`, fired: 0, calls: 0, retries: 0, duplicated: 0, virtualMs: 0,
+    }),
+    onReport: (r) => {
+      reports.push(r);
+      o.onRun?.(r);
+    },
+  });
   reports.sort((a, b) => a.index - b.index);
   const count = (k: RpcOutcome) => reports.filter((r) => r.outcome === k).length;
   const seedsOf = (k: RpcOutcome) => reports.filter((r) => r.outcome === k).map((r) => r.seed);

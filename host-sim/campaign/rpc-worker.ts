@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runDomain, type RunOptions } from '../sim/run.js';
 import { classifyRpc, type RpcRunPlan, type RpcRunReport } from './rpc-campaign.js';
+import type { WorkerMessage } from './pool.js';
 
 interface Job {
   base: RunOptions;
@@ -28,5 +29,6 @@ for (const plan of job.plans) {
   } catch (e) {
     report = { ...plan, outcome: 'stopped', reason: `simulator error: ${(e as Error).message}`, fired: 0, calls: 0, retries: 0, duplicated: 0, virtualMs: 0 };
   }
-  parentPort!.postMessage(report);
+  parentPort!.postMessage({ t: 'report', report } satisfies WorkerMessage<RpcRunReport>);
 }
+parentPort!.postMessage({ t: 'done' } satisfies WorkerMessage<RpcRunReport>);

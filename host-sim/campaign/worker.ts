@@ -4,6 +4,7 @@ import { runDomain, type RunOptions } from '../sim/run.js';
 import { classify, resultDigest } from './classify.js';
 import type { RunPlan } from './schedule.js';
 import type { RunReport } from './campaign.js';
+import type { WorkerMessage } from './pool.js';
 
 interface Job {
   base: RunOptions;
@@ -27,5 +28,6 @@ for (const plan of job.plans) {
   } catch (e) {
     report = { ...plan, outcome: 'stopped', reason: `simulator error: ${(e as Error).message}`, digest: null, virtualMs: 0, wallMs: 0, recoveries: 0, fired: 0 };
   }
-  parentPort!.postMessage(report);
+  parentPort!.postMessage({ t: 'report', report } satisfies WorkerMessage<RunReport>);
 }
+parentPort!.postMessage({ t: 'done' } satisfies WorkerMessage<RunReport>);

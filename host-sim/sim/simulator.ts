@@ -60,6 +60,13 @@ export class Simulator {
   private readonly watchdogFired: { board: number; atMs: number }[] = [];
   private readonly livelock = new LivelockGuard();
   private wake: (() => void) | null = null;
+  /**
+   * Reboots of simulated boards still starting their engine (an xsnap process takes wall time
+   * to start). The loop waits for them before it takes another step, so a reboot's boot lands
+   * at the virtual instant of its reset on every run, however loaded the host is, and no board
+   * is left starting (a live child process) after the run ended.
+   */
+  private readonly rebooting = new Set<Promise<void>>();
   /** Real boards take part: virtual time follows the wall clock (docs/SIMULATOR.md, "Real boards"). */
   private readonly paced: boolean;
   private realClockStarted = false;
@@ -128,6 +135,21 @@ export class Simulator {
   async start(): Promise<void> {
     this.wallStart = Date.now();
     await Promise.all(this.slots.map((s) => this.bootSlot(s)));
+  }
+
+  /** Start a reset board again; a simulated one is waited for by the loop (see `rebooting`). */
+  private reboot(slot: Slot): void {
+    const booting = this.bootSlot(slot).then(
+      () => this.wake?.(),
+      (e: unknown) => this.halt(slot, `reboot failed: ${(e as Error).message}`),
+    );
+    if (slot.isReal) return;
+    this.rebooting.add(booting);
+    void booting.finally(() => this.rebooting.delete(booting));
+  }
+
+  private async settleReboots(): Promise<void> {
+    while (this.rebooting.size > 0) await Promise.all([...this.rebooting]);
   }
 
   private async bootSlot(slot: Slot): Promise<void> {
@@ -201,6 +223,8 @@ export class Simulator {
 
   private async loop(): Promise<void> {
     while (!this.stopReason) {
+      if (this.rebooting.size > 0) await this.settleReboots();
+      if (this.stopReason) break;
       const t = this.queue.peekTime();
       // A real board can still send something: an empty queue is not a stall, and the time
       // limit is the wall clock's.
@@ -398,7 +422,7 @@ export class Simulator {
         slot.board = null;
         slot.real = null;
         slot.state = 'booting';
-        void this.bootSlot(slot).then(() => this.wake?.());
+        this.reboot(slot);
         return;
       case 'hang':
         this.trace.digest(t, node, TAG.hang, String(a.ms));
@@ -494,6 +518,7 @@ export class Simulator {
   }
 
   async shutdown(): Promise<void> {
+    await this.settleReboots();
     await Promise.all(this.slots.map((s) => s.board?.kill()));
     await Promise.all(this.slots.map((s) => s.real?.kill()));
   }

@@ -8,7 +8,8 @@
  * - Each rank whose node failed gets the lowest live spare; without one, if the app allows
  *   it, the surviving member that already holds the rank's copy (fewest ranks first); else
  *   the run stops with a clear reason.
- * - A rank none of whose copies of G survived is lost: the run stops ("unrecoverable").
+ * - A rank none of whose copies of G survived is lost: the run stops ("unrecoverable"). So
+ *   does a live rank whose node kept no copy of G either (nothing to roll it back to).
  * - Every node that must hold a rank's image under the new map (its owner and its buddies)
  *   and does not yet, gets a copy from a holder: that is both the spare's transfer and the
  *   rebuilt redundancy.
@@ -124,7 +125,15 @@ export function planRecovery(input: PlanInput): Plan {
     for (let rank = 0; rank < next.length; rank++) {
       const h = holders[rank] as number[];
       const owner = next[rank] as number;
-      const src = h.includes(owner) ? owner : (h[0] as number);
+      // A live rank nobody holds generation G of (after a recovery interrupted across a
+      // partition, say: its owner and buddies kept only a newer tentative round or an older
+      // one) cannot roll back with the others: stop, as for a lost rank, rather than copy
+      // from nowhere.
+      const first = h[0];
+      if (first === undefined) {
+        return { ok: false, reason: `unrecoverable: no board holds generation ${gen} of rank ${rank} (node ${owner})` };
+      }
+      const src = h.includes(owner) ? owner : first;
       for (const dst of [owner, ...buddiesOf(next, rank, buddies)]) {
         if (!h.includes(dst) || reborn.has(dst)) transfers.push({ rank, src, dst });
       }

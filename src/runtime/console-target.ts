@@ -128,14 +128,16 @@ export class BoardConsoleTarget implements ConsoleTarget {
       case 'net': {
         const s = f.state;
         const none = s.drop === 0 && s.corrupt === 0 && s.delayMs === 0 && s.partitioned.length === 0;
-        this.board.net.setIngressFault(none ? null : { drop: s.drop, corrupt: s.corrupt, delayMs: s.delayMs, blockNodes: s.partitioned });
         const detail: FaultDetail =
           f.change === 'heal' ? { kind: 'heal' }
           : f.change === 'drop' ? { kind: 'drop', p: s.drop }
           : f.change === 'corrupt' ? { kind: 'corrupt', p: s.corrupt }
           : f.change === 'delay' ? { kind: 'delay', ms: s.delayMs }
           : { kind: 'partition', nodes: s.partitioned };
+        // Reported first, like the others: if the report fails, the shell answers ERR and the
+        // fault is not in force (an ERR must mean nothing changed).
         emitEvent(hal, faultEvent(detail));
+        this.board.net.setIngressFault(none ? null : { drop: s.drop, corrupt: s.corrupt, delayMs: s.delayMs, blockNodes: s.partitioned });
         return;
       }
     }

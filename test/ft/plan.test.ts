@@ -115,3 +115,11 @@ test('a restarted member counts as failed even though it answers, and may serve 
     { rank: 2, src: 3, dst: 2 },
   ]);
 });
+
+test('a live rank that nobody holds the generation of stops the run instead of planning a copy from nowhere', (t) => {
+  // Node 2 crashed; everyone committed generation 5 except that rank 1's owner and buddy kept
+  // only generation 4 of it (a recovery interrupted across a partition).
+  const reports = steady(5, [2], [4]).map((r) => ({ ...r, images: r.images.map((i) => (i.rank === 1 ? { ...i, gen: 4 } : i)) }));
+  const p = planRecovery({ map: [0, 1, 2, 3], reports, buddies: 1, shrink: false });
+  t.deepEqual(p, { ok: false, reason: 'unrecoverable: no board holds generation 5 of rank 1 (node 1)' });
+});

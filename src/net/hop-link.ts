@@ -93,6 +93,8 @@ export class HopLink {
   private signExt = 0;
   private readonly signer: ((frame: Uint8Array) => void) | null;
 
+  /** Line time of the largest frame heard from the peer: an ack it owes may wait behind one such. */
+  private peerFrameMs = 0;
   private localSession = 0;
   private peerSession = 0;
   private lastHeard = 0;
@@ -218,6 +220,8 @@ export class HopLink {
     }
     this.lastHeard = this.host.clock.now();
     this.stats.framesIn++;
+    const ms = this.out.lineMs(bytes.length);
+    if (ms > this.peerFrameMs) this.peerFrameMs = ms;
     if (f.type === FrameType.HELLO) {
       this.onHello(f);
       return;
@@ -476,14 +480,16 @@ export class HopLink {
   }
 
   /**
-   * The retransmission deadline of a frame that has left at `left`: the timeout, plus one
-   * largest frame of the peer's that its ack may have to wait behind (on a UART, a frame is
-   * not interrupted: 46 ms for 4 KiB at 921600 baud). Without the second term, a round trip
-   * learned while the peer was quiet times out each time the peer is sending, and Karn's rule
-   * discards the very samples that would have taught it.
+   * The retransmission deadline of a frame that has left at `left`: the timeout, plus the line
+   * time of the largest frame heard from the peer, which its ack may have to wait behind (on a
+   * UART a frame is not interrupted: 45 ms for 4 KiB at 921600 baud). Without the second term
+   * a round trip learned while the peer sent small frames times out each time it sends a large
+   * one, and Karn's rule discards the very samples that would have taught it. The largest the
+   * peer has sent, not the largest it could: where it only sends small frames, losses are
+   * still found as soon as before.
    */
   private armRetransmit(left: number): void {
-    this.rtxDeadline.arm(left + this.rto + this.out.frameMs);
+    this.rtxDeadline.arm(left + this.rto + this.peerFrameMs);
   }
 
   private currentRto(): number {

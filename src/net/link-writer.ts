@@ -110,6 +110,11 @@ export class LinkWriter {
     this.write(frame);
   }
 
+  /** Line time (ms) of `bytes` (0 when the rate is unknown). */
+  lineMs(bytes: number): number {
+    return bytes * this.msPerByte;
+  }
+
   /** Line time (ms) of what was written and has not left yet (0 when the rate is unknown). */
   backlog(): number {
     const ahead = this.txEnd - this.clock.now();

@@ -10,6 +10,7 @@
 import type { App, AppContext, AppValue } from '../../src/app.js';
 import type { Request } from '../../src/mcapi/index.js';
 import { benchArgs } from './args.js';
+import { LayerMeter } from './layer-meter.js';
 
 const PORT_A = 40;
 const PORT_B = 41;
@@ -23,13 +24,18 @@ async function main(ctx: AppContext): Promise<AppValue> {
   for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
   const buf = new Uint8Array(Math.max(o.size, 8));
   switch (o.mode) {
-    case 'rtt': {
+    case 'rtt':
+    case 'rtt-layers': {
+      // rtt-layers: the same run with the per-layer profiler (layer-meter.ts) on both boards.
+      const meter = o.mode === 'rtt-layers' ? new LayerMeter() : null;
+      if (meter !== null && !meter.install(m)) throw new Error('mcapi-bench: rtt-layers needs an XS board (xsnap-worker meter)');
       const ep = m.createEndpoint(PORT_A);
       const to = await m.getEndpoint(ctx.domain, peer, PORT_A, LOOKUP_MS);
       if (ctx.rank === 0) {
         await m.msgSend(ep, to, data);
         await m.msgRecv(ep, buf); // warm-up: both sides ready, routes and peers known
         ctx.event('bench-start', 0);
+        meter?.start();
         for (let i = 0; i < o.count; i++) {
           await m.msgSend(ep, to, data);
           await m.msgRecv(ep, buf);
@@ -39,9 +45,10 @@ async function main(ctx: AppContext): Promise<AppValue> {
         for (let i = 0; i <= o.count; i++) {
           const n = await m.msgRecv(ep, buf);
           await m.msgSend(ep, to, buf.subarray(0, n));
+          if (i === 0) meter?.start(); // rank 0's window opens once the warm-up came back
         }
       }
-      return { mode: o.mode, count: o.count };
+      return meter === null ? { mode: o.mode, count: o.count } : { mode: o.mode, count: o.count, layers: meter.stop(), methods: meter.topMethods(80) };
     }
     case 'pkt-rtt': {
       const out = m.createEndpoint(PORT_A);

@@ -94,6 +94,9 @@ export class Core {
    * So a credit returned before a later message is never overtaken by it.
    */
   beforeData: (dst: number, msg: boolean) => void = () => undefined;
+  /** What the reused frame record holds between sends (not the application's last buffer). */
+  private readonly noPayload = new Uint8Array(0);
+  private readonly txFrame: Omit<NetFrame, 'src' | 'epoch'> = { type: 0, dst: 0, srcPort: 0, dstPort: 0, payload: this.noPayload };
   private readonly timers = new Set<number>();
   private endpointGen = 0;
   private loop: NetFrame[] = [];
@@ -189,12 +192,23 @@ export class Core {
       c.bytesOut += payload.length;
       return true;
     }
-    const frame = { type, dst, srcPort, dstPort, payload };
-    if ((this.outboxPerDst.get(dst) ?? 0) === 0 && this.net.send(frame)) {
-      c.framesOut++;
-      c.bytesOut += payload.length;
-      return true;
+    if ((this.outboxPerDst.get(dst) ?? 0) === 0) {
+      // One reused frame record for the send (Net.send does not keep it): none per frame.
+      const f = this.txFrame;
+      f.type = type;
+      f.dst = dst;
+      f.srcPort = srcPort;
+      f.dstPort = dstPort;
+      f.payload = payload;
+      const sent = this.net.send(f);
+      f.payload = this.noPayload;
+      if (sent) {
+        c.framesOut++;
+        c.bytesOut += payload.length;
+        return true;
+      }
     }
+    const frame = { type, dst, srcPort, dstPort, payload };
     if (data && this.outboxData >= this.limits.outboxFrames) {
       c.txRefused++;
       return false;
@@ -283,8 +297,13 @@ export class Core {
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
   abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
     const undo = req._cancel;
+    const u = req._undo;
+    const op = req._op;
     req._cancel = null;
+    req._undo = null;
+    req._op = null;
     if (undo !== null) undo();
+    else if (u !== null) u.undo(op);
     this.requests.fail(req, status, detail);
   }
 
@@ -303,6 +322,16 @@ export class Core {
   }
 
   private waitImpl<T>(req: Request<T>, timeoutMs: number, abandon: boolean, keep: boolean): Promise<T | undefined> {
+    if (timeoutMs === Infinity && req.pending && req._resolve === null && req._waiters === null) {
+      // The common case (a blocking send or receive without a timeout): the promise's
+      // functions go on the request itself; RequestTable settles them.
+      req._keep = keep;
+      return new Promise<T | undefined>((resolve: (this: void, v: T | undefined) => void, reject: (this: void, e: McapiError) => void) => {
+        // Settled with the request's own value (T) or nothing, as this promise's type says.
+        req._resolve = resolve as (this: void, v: unknown) => void;
+        req._reject = reject;
+      });
+    }
     return new Promise<T | undefined>((resolve, reject) => {
       let timer = -1;
       const settle = (): void => {

@@ -141,6 +141,8 @@ export class Credits {
 
   /** End of turn: return every credit owed. */
   flush(): void {
+    // Runs at the end of every turn that batched a response: no iterator when nothing is owed.
+    if (this.owing.size === 0) return;
     for (const chan of this.owing) this.sendCredit(chan);
     this.owing.clear();
   }

@@ -38,7 +38,7 @@ export class MessageReceiver {
   }
 
   /** A receive on a checked endpoint: completes at once when a message is queued. */
-  private post(st: EndpointState, buf: Uint8Array): Request<number> {
+  post(st: EndpointState, buf: Uint8Array): Request<number> {
     const core = this.core;
     const req = core.requests.alloc<number>('msg-recv');
     const m = st.queued > 0 ? st.peek() : null;
@@ -62,22 +62,22 @@ export class MessageReceiver {
   }
 
   /**
-   * A blocking receive: the size when a message is queued (taken at once), else a pending
-   * request to wait on up to the endpoint's TIMEOUT (also returned). MCAPI_ERR_MSG_TRUNCATED
-   * leaves the message queued (err.size is its size).
+   * A blocking receive's first step: the size when a message is queued (taken at once), else
+   * -1 (the caller then posts a receive with `post`). MCAPI_ERR_MSG_TRUNCATED leaves the
+   * message queued (err.size is its size). No result object per call.
    */
-  recvBlocking(st: EndpointState, buf: Uint8Array): { size: number; req: Request<number> | null; timeoutMs: number } {
+  recvNow(st: EndpointState, buf: Uint8Array): number {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
     const m = st.queued > 0 ? st.peek() : null;
-    if (m === null) return { size: -1, req: this.post(st, buf), timeoutMs: st.timeoutMs };
+    if (m === null) return -1;
     if (buf.length < m.data.length) {
       const e = new McapiError(Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`);
       e.size = m.data.length;
       throw e;
     }
-    return { size: this.take(st, buf), req: null, timeoutMs: st.timeoutMs };
+    return this.take(st, buf);
   }
 
   private take(st: EndpointState, buf: Uint8Array): number {

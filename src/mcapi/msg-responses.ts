@@ -72,6 +72,8 @@ export class Responses {
 
   /** Send every batched response (end of turn). flushPeer removes each peer as it goes. */
   flush(): void {
+    // Usually empty: the responses rode on the reply (piggybacked). No iterator then.
+    if (this.pending.size === 0) return;
     for (const peer of this.pending) this.flushPeer(peer);
   }
 }

@@ -13,13 +13,13 @@ import type { Endpoint } from './handles.js';
 import { OutState, Peer } from './msg-peer.js';
 import type { OutMsg } from './msg-peer.js';
 import { Responses } from './msg-responses.js';
-import type { Request } from './request.js';
+import type { Request, Undo } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
 import { MSG_PORT_WINDOW, MSG_WINDOW, MsgFlag, McapiFrame, Nack, Resp } from './wire.js';
 
-export class MessageSender {
+export class MessageSender implements Undo {
   /** Bytes of a MSG frame's header before any ACK1 byte or piggybacked section: flags, seq. */
   static readonly HEAD = 2;
   /**
@@ -63,7 +63,9 @@ export class MessageSender {
       req, from, toNode: to.node, toPort: to.port, prio, block: !from.failOnLimit,
       data, seq: -1, state: OutState.QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
     };
-    req._cancel = () => this.abandon(om);
+    // No closure per message: the request names this sender and its message (Core.abort).
+    req._undo = this;
+    req._op = om;
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;
     peer.queue.push(om);
@@ -247,6 +249,11 @@ export class MessageSender {
    * still be delivered (MCAPI cannot recall it); it is withdrawn in case it gets refused, and
    * kept as a zombie until its response arrives so its sequence number is not reused early.
    */
+  /** A cancelled send (Core.abort): `op` is the request's OutMsg. */
+  undo(op: unknown): void {
+    this.abandon(op as OutMsg);
+  }
+
   private abandon(om: OutMsg): void {
     const peer = om.peer;
     if (om.zombie) return;

@@ -58,8 +58,10 @@ export class McapiNode extends McapiNodeBase {
     try {
       this.core.checkInit();
       const st = Args.local(this.core, ep, 'receive endpoint');
-      const r = this.msg.receiver.recvBlocking(st, Args.bytes(buffer));
-      return r.req === null ? Promise.resolve(r.size) : this.core.waitFor(r.req, r.timeoutMs, true);
+      const buf = Args.bytes(buffer);
+      const rx = this.msg.receiver;
+      const n = rx.recvNow(st, buf);
+      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf), st.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -10,6 +10,15 @@ import type { StatusCode } from './status.js';
 
 type Waiter = () => void;
 
+/**
+ * Undoes a pending operation's bookkeeping when its request is cancelled, given the
+ * operation's own record (`Request._op`): the hot paths (a message send) set an engine and a
+ * record they already have instead of a closure per request.
+ */
+export interface Undo {
+  undo(op: unknown): void;
+}
+
 export class Request<T = number> {
   /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... */
   readonly kind: string;
@@ -27,8 +36,21 @@ export class Request<T = number> {
   _slot: number;
   /** @internal undoes the operation's bookkeeping when the request is cancelled */
   _cancel: (() => void) | null = null;
+  /** @internal what undoes the operation when cancelled, with `_op` (instead of `_cancel`) */
+  _undo: Undo | null = null;
+  /** @internal the operation's record for `_undo` */
+  _op: unknown = null;
   /** @internal callbacks of wait / waitAny calls waiting for completion */
   _waiters: Waiter[] | null = null;
+  /**
+   * @internal the promise of the first blocking call waiting without a timeout (Core.waitFor),
+   * settled before `_waiters` (it registered first): no settle closure or waiter array per call
+   */
+  _resolve: ((this: void, v: unknown) => void) | null = null;
+  /** @internal its reject */
+  _reject: ((this: void, e: McapiError) => void) | null = null;
+  /** @internal resolve with the value (true) or with nothing (a send) */
+  _keep = false;
   /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */
   _scope = 0;
 
@@ -93,6 +115,8 @@ export class RequestTable {
     req.value = value;
     req.size = size;
     req._cancel = null;
+    req._undo = null;
+    req._op = null;
     this.notify(req);
     return true;
   }
@@ -106,6 +130,8 @@ export class RequestTable {
     req.error = err;
     req.size = size;
     req._cancel = null;
+    req._undo = null;
+    req._op = null;
     this.notify(req);
     return true;
   }
@@ -152,6 +178,15 @@ export class RequestTable {
   }
 
   private notify<T>(req: Request<T>): void {
+    const resolve = req._resolve;
+    if (resolve !== null) {
+      const reject = req._reject;
+      req._resolve = null;
+      req._reject = null;
+      this.release(req);
+      if (req.status === Status.MCAPI_SUCCESS) resolve(req._keep ? req.value : undefined);
+      else if (reject !== null) reject(req.error ?? new McapiError(req.status));
+    }
     const ws = req._waiters;
     if (ws === null) return;
     req._waiters = null;

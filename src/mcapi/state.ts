@@ -81,8 +81,10 @@ export class EndpointState {
 
   /** The head message of the highest non-empty priority, or null. */
   peek(): QueuedMsg | null {
-    for (const q of this.queues) {
-      const m = q[0];
+    // By index: for-of makes an iterator object per call on XS, and this runs per message.
+    const qs = this.queues;
+    for (let i = 0; i < qs.length; i++) {
+      const m = qs[i]![0];
       if (m !== undefined) return m;
     }
     return null;
@@ -90,8 +92,9 @@ export class EndpointState {
 
   /** Remove the head message (call only after peek returned one). */
   shift(): QueuedMsg {
-    for (const q of this.queues) {
-      const m = q.shift();
+    const qs = this.queues;
+    for (let i = 0; i < qs.length; i++) {
+      const m = qs[i]!.shift();
       if (m !== undefined) {
         this.queued--;
         this.queuedBytes -= m.data.length;

@@ -47,7 +47,8 @@ export interface Net {
   /**
    * Send a frame (src and epoch are filled in). Returns false when it cannot be queued
    * (no route to `dst`, or the transmit queue towards it is full); the caller decides.
-   * The payload is copied before send returns, so the caller may reuse its buffer at once.
+   * The payload is copied before send returns, so the caller may reuse its buffer at once;
+   * nor is the frame record kept (MCAPI's Core reuses one record for every send).
    */
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean;
   /** Receive every frame whose type is in [first, last] and addressed to this node (or broadcast). */

@@ -1,0 +1,85 @@
+/**
+ * Where a 24-byte message round trip's XS units go, per layer (docs/PERFORMANCE.md):
+ * `node dist/bench/layers.js [--json]`. Runs `mcapi-bench --mode rtt-layers` (the profiler of
+ * bench/apps/layer-meter.ts on both boards) on uart:921600 and udp at 150 ns/unit, next to
+ * the plain `rtt` run and the raw baseline, and prints units per round trip, both boards:
+ * each layer's own work, and the rest (the app's own code, promise reactions, the board
+ * entry: the plain run's total minus the layers). A layer's figure is what the profiled run
+ * charged it less its calls' share of the wrapper cost, calibrated on an empty method and
+ * scaled so that the wrapper costs add up to the profiled run's excess over the plain run.
+ */
+import { NS_PER_UNIT, boardTime } from './board-time.js';
+import { BENCH_LINKS } from './mcapi.js';
+
+interface LayerFigures {
+  link: string;
+  units: number;
+  rawUnits: number;
+  profiledUnits: number;
+  layers: Record<string, number>;
+  rest: number;
+  calls: Record<string, number>;
+  /** Measured / calibrated wrapper cost (1 = the calibration was exact). */
+  scale: number;
+}
+
+async function one(linkName: keyof typeof BENCH_LINKS, count: number): Promise<LayerFigures> {
+  const link = BENCH_LINKS[linkName];
+  const common = { boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: NS_PER_UNIT[0] } as const;
+  const args = ['--size', '24', '--count', String(count)];
+  const plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', 'rtt', ...args] });
+  const prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', 'rtt-layers', ...args] });
+  const raw = await boardTime({ ...common, app: 'raw-echo', appArgs: args });
+  const layers: Record<string, number> = {};
+  const calls: Record<string, number> = {};
+  const rawOf: Record<string, number> = {};
+  const wrapOf: Record<string, number> = {};
+  let estimated = 0;
+  let sum = 0;
+  for (const res of Object.values(prof.summary.app.results)) {
+    const l = (res as { layers?: Record<string, { units: number; raw: number; calls: number }> } | null)?.layers;
+    if (l === undefined) throw new Error('bench layers: a board returned no layer figures');
+    for (const [k, v] of Object.entries(l)) {
+      if (k === 'profiler') {
+        estimated += v.units / count;
+        continue;
+      }
+      rawOf[k] = (rawOf[k] ?? 0) + v.raw / count;
+      wrapOf[k] = (wrapOf[k] ?? 0) + (v.raw - v.units) / count;
+      calls[k] = (calls[k] ?? 0) + v.calls / count;
+    }
+  }
+  const units = plain.units / plain.count;
+  const profiledUnits = prof.units / prof.count;
+  // The calibrated wrapper cost is an estimate (an empty method's): scaled so that what the
+  // profiler added in all is exactly the profiled run's excess over the plain one.
+  const scale = estimated > 0 ? (profiledUnits - units) / estimated : 0;
+  for (const k of Object.keys(rawOf)) {
+    layers[k] = Math.round(rawOf[k]! - scale * wrapOf[k]!);
+    sum += layers[k]!;
+  }
+  return {
+    link, units: Math.round(units), rawUnits: Math.round(raw.units / raw.count), profiledUnits: Math.round(profiledUnits), layers,
+    rest: Math.round(units - sum), calls, scale: Math.round(scale * 1000) / 1000,
+  };
+}
+
+export async function benchLayers(count = 40): Promise<LayerFigures[]> {
+  return [await one('uart', count), await one('udp', count)];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figs = await benchLayers();
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(figs));
+  } else {
+    const names = Object.keys(figs[0]!.layers);
+    console.log(`| layer | ${figs.map((f) => f.link).join(' | ')} |`);
+    console.log(`| --- | ${figs.map(() => '---').join(' | ')} |`);
+    for (const n of names) console.log(`| ${n} | ${figs.map((f) => `${f.layers[n]} (${Math.round(f.calls[n]!)} calls)`).join(' | ')} |`);
+    console.log(`| rest (app code, promise reactions, board entry) | ${figs.map((f) => f.rest).join(' | ')} |`);
+    console.log(`| total (bench mcapi's units) | ${figs.map((f) => f.units).join(' | ')} |`);
+    console.log(`| profiled run (wrapper cost scale) | ${figs.map((f) => `${f.profiledUnits} (${f.scale})`).join(' | ')} |`);
+    console.log(`| raw baseline | ${figs.map((f) => f.rawUnits).join(' | ')} |`);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The promise-free message path (docs/PERFORMANCE.md, "Promise-free message path"): a blocking
+ * send or receive keeps its promise's functions on the request (no settle closure, no waiter
+ * array), a message send is cancelled through its sender (no closure per message), and the
+ * slots are freed as before. Each test fails if the fast path is gone or broken.
+ */
+import test from 'ava';
+import { McapiError, Status } from '../../src/mcapi/index.js';
+import type { Request } from '../../src/mcapi/index.js';
+import type { Core } from '../../src/mcapi/core.js';
+import type { McapiNode } from '../../src/mcapi/index.js';
+import { makeNodes } from './loopnet.js';
+
+const core = (n: McapiNode): Core => (n as unknown as { core: Core }).core;
+
+test('blocking sends and receives settle through the request and free every slot', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  const eb = b!.createEndpoint(10);
+  const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
+  const toA = await hub.run(b!.getEndpoint(1, 1, 10, 100));
+  const buf = new Uint8Array(32);
+  for (let i = 0; i < 20; i++) {
+    const data = new Uint8Array([i, i + 1, i + 2]);
+    // The receive waits (nothing queued yet): its promise's functions are on the request.
+    const recv = b!.msgRecv(eb, buf);
+    const waiting = core(b!).requests.all();
+    t.is(waiting.length, 1);
+    t.not(waiting[0]!._resolve, null);
+    t.is(waiting[0]!._waiters, null);
+    await hub.run(a!.msgSend(ea, toB, data));
+    t.is(await hub.run(recv), 3);
+    t.deepEqual([...buf.subarray(0, 3)], [i, i + 1, i + 2]);
+    await hub.run(b!.msgSend(eb, toA, buf.subarray(0, 3)));
+    t.is(await hub.run(a!.msgRecv(ea, buf)), 3);
+  }
+  t.is(core(a!).requests.used, 0);
+  t.is(core(b!).requests.used, 0);
+});
+
+test('a failed blocking send rejects through the request with its status', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  const eb = b!.createEndpoint(11);
+  const toB = await hub.run(a!.getEndpoint(1, 2, 11, 100));
+  // The receiving endpoint is gone: node 2 NACKs, the send fails.
+  b!.deleteEndpoint(eb);
+  const err = await t.throwsAsync(hub.run(a!.msgSend(ea, toB, new Uint8Array(4))));
+  t.true(err instanceof McapiError);
+  t.not((err as McapiError).status, Status.MCAPI_SUCCESS);
+  t.is(core(a!).requests.used, 0);
+});
+
+test('a message send is cancelled through its sender, with no closure per message', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  const eb = b!.createEndpoint(10);
+  const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
+  const req: Request<number> = a!.msgSendI(ea, toB, new Uint8Array([9]));
+  t.is(req._cancel, null);
+  t.not(req._undo, null);
+  t.is(core(a!).requests.used, 1);
+  a!.cancel(req);
+  t.is(req.status, Status.MCAPI_ERR_REQUEST_CANCELLED);
+  t.is(core(a!).requests.used, 0);
+  // The sender's state is clean: the next message goes through and nothing is left in use.
+  await hub.run(a!.msgSend(ea, toB, new Uint8Array([7])));
+  const buf = new Uint8Array(4);
+  await hub.advance(50);
+  let last = -1;
+  while (b!.msgAvailable(eb) > 0) {
+    t.is(await hub.run(b!.msgRecv(eb, buf)), 1);
+    last = buf[0]!;
+  }
+  t.is(last, 7);
+  t.is(core(a!).requests.used, 0);
+});

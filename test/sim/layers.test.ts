@@ -1,0 +1,22 @@
+/**
+ * The per-layer profile of a 24-byte round trip (bench/layers.ts, docs/PERFORMANCE.md): real
+ * XS boards, a short run. The layers and the rest add up to the plain run's units, every
+ * layer on the message path does some work, and the UART's frame codec (CRC-32, COBS) costs
+ * more than udp's (no CRC, no COBS).
+ */
+import test from 'ava';
+import { benchLayers } from '../../bench/layers.js';
+
+test('bench layers: a 24-byte round trip split by layer on uart and udp', async (t) => {
+  const [uart, udp] = await benchLayers(4);
+  for (const f of [uart!, udp!]) {
+    const sum = Object.values(f.layers).reduce((a, b) => a + b, 0);
+    t.true(Math.abs(sum + f.rest - f.units) <= Object.keys(f.layers).length, `${f.link}: layers + rest = total`);
+    for (const l of ['mcapi facade + args', 'mcapi messages/channels', 'requests + promises', 'net layer', 'e2e', 'hop link', 'frame codec']) {
+      t.true(f.layers[l]! > 100, `${f.link}: ${l} = ${f.layers[l]}`);
+    }
+    t.true(f.profiledUnits > f.units, 'the profiler costs units of its own, taken out of the layers');
+    t.true(f.rawUnits > 0 && f.rawUnits < f.units);
+  }
+  t.true(uart!.layers['frame codec']! > udp!.layers['frame codec']!);
+});

@@ -11,7 +11,7 @@ import type { Clock, HalLink } from '../hal.js';
 import { FrameAuth, parseDomainKey } from '../wire/auth.js';
 import { copyBytes } from '../wire/bytes.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FRAME_OVERHEAD, FrameCodec, OFF_TTL, OFF_TYPE, TAG_SIZE } from '../wire/frame.js';
+import { FRAME_OVERHEAD, FrameCodec, OFF_TTL, TAG_SIZE } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_ID_MAX } from '../wire/ids.js';
 import { Broadcast } from './broadcast.js';
@@ -131,7 +131,9 @@ export class NetLayer implements Net {
       stats: this.st,
       transmit: (dst, frame) => {
         const hop = this.routing.route(dst);
-        return hop !== null && hop.enqueue(frame, this.bulkTypes[frame[OFF_TYPE]!] === 1 ? 'bulk' : 'local');
+        // A resend, even of a low-priority frame, is never held back: it already has its
+        // end-to-end sequence number, and later frames to the node wait for it at the peer.
+        return hop !== null && hop.enqueue(frame, 'local');
       },
       sendAck: (dst, payload) => this.sendE2eAck(dst, payload),
       undeliverable: (node, frames) => {

@@ -155,7 +155,7 @@ async function laplace(iters: number, ringBoards: readonly number[], log: (line:
     log(
       `Laplace on ${boards} XS boards, ${topology} of ${link}: digest = sequential; XS units ${kilo(sum(par.total))} (per board ${par.total.map(kilo).join(' ')}): cpu ratio ${round(cpuRatio, 3)}; ` +
         `iterations only ${round(sum(par.iterations) / seqKernel, 3)}; wire ${par.summary.wire.bytes} B / minimal halo ${minimal} B = ${round(wireRatio, 3)} ` +
-        `(up to the last iteration ${round(par.iterationWire / minimal, 3)}; the final gather and last barrier ${par.summary.wire.bytes - par.iterationWire} B); ` +
+        `(up to the last iteration ${round(par.iterationWire / minimal, 3)}; the result digest passed along the ranks and the last barrier ${par.summary.wire.bytes - par.iterationWire} B); ` +
         `virtual ${round(par.summary.virtualMs)} ms`,
     );
   }

@@ -4,7 +4,7 @@
  * provisioning shell (firmware/main.ts), so a wrong field can be fixed over the console.
  */
 import type { CommandSpec } from '../src/console/index.js';
-import { ConsoleError } from '../src/console/index.js';
+import { commandTable, ConsoleError } from '../src/console/index.js';
 import { fieldSource, mergeConfig, parseConfigValue, PROVISION_FIELDS, withField } from './firmware-config.js';
 import type { ConfigSources, SerialKind } from './firmware-config.js';
 
@@ -41,9 +41,15 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
-  const sources = (): ConfigSources => ({ stored: deps.store.read(), defaults: deps.defaults, host: deps.host });
-  return [
+function sources(deps: FirmwareCommandDeps): ConfigSources {
+  return { stored: deps.store.read(), defaults: deps.defaults, host: deps.host };
+}
+
+/**
+ * A constant table (commandTable; in flash with the preloaded firmware module): the handlers
+ * get the board's FirmwareCommandDeps as their owner.
+ */
+export const FIRMWARE_COMMANDS: readonly CommandSpec<FirmwareCommandDeps>[] = commandTable<FirmwareCommandDeps>([
     {
       name: 'config set',
       args: [
@@ -51,7 +57,7 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
         { name: 'value', kind: 'word' },
       ],
       help: `store a config field (${PROVISION_FIELDS.join('|')}); applies at the next reset`,
-      handler: (ctx) => {
+      handler: (ctx, deps) => {
         const field = fieldName(ctx.args.string('field'));
         let value: unknown;
         try {
@@ -74,8 +80,8 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
       name: 'config show',
       args: [],
       help: 'the config this board boots with, field by field, and where each value comes from',
-      handler: (ctx) => {
-        const s = sources();
+      handler: (ctx, deps) => {
+        const s = sources(deps);
         let merged: Record<string, unknown>;
         try {
           merged = mergeConfig(s);
@@ -92,7 +98,7 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
       name: 'config clear',
       args: [{ name: 'field', kind: 'word', optional: true }],
       help: 'forget a stored field, or every stored field (back to the manifest defaults)',
-      handler: (ctx) => {
+      handler: (ctx, deps) => {
         if (!ctx.args.has('field')) {
           deps.store.clear();
           return;
@@ -111,20 +117,19 @@ export function firmwareCommands(deps: FirmwareCommandDeps): CommandSpec[] {
       name: 'reset',
       args: [],
       help: 'restart the board (applies the stored config)',
-      handler: (ctx) => ctx.afterOk(() => deps.restart()),
+      handler: (ctx, deps) => ctx.afterOk(() => deps.restart()),
     },
     {
       name: 'result',
       args: [],
       help: "the app's result on this board: app-result rank=<r> <json>, or app-error rank=<r> <reason>",
-      handler: (ctx) => {
+      handler: (ctx, deps) => {
         const lines = deps.results.lines();
         if (lines.length === 0) ctx.print('app-result none');
         for (const l of lines) ctx.print(l);
       },
     },
-  ];
-}
+]);
 
 /** A config value as the console shows it: the domain key is a secret, shown only as set or not. */
 function shownValue(field: string, value: unknown): string {

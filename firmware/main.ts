@@ -19,8 +19,8 @@ import type { ConsoleRecord, ConsoleTarget } from '../src/console/index.js';
 import { checkFirmwareConfig, consoleSpecOf, mergeConfig } from './firmware-config.js';
 import type { SerialKind } from './firmware-config.js';
 import type { SerialPortSpec } from '../hal/moddable/specs.js';
-import { firmwareCommands } from './console-commands.js';
-import type { ConfigStore, ResultBook } from './console-commands.js';
+import { FIRMWARE_COMMANDS } from './console-commands.js';
+import type { ConfigStore, FirmwareCommandDeps, ResultBook } from './console-commands.js';
 
 /** 16-byte slots of a 32-bit chip over the 32-byte slots of 64-bit lin. */
 const LIN_SLOT_SCALE = 0.5;
@@ -119,7 +119,7 @@ export default function main(): void {
   const h = new ModdableHal({ links: fw?.links ?? [], console: consoleSpec, ramLimit, restart, onEvent, slotScale, bytes: moddableNativeBytes() });
   hal = h;
   if (problem === null && h.openErrors.length > 0) problem = h.openErrors.join('; ');
-  const commands = firmwareCommands({ store, defaults, host, serial, results, restart });
+  const deps: FirmwareCommandDeps = { store, defaults, host, serial, results, restart };
 
   // 3. The runtime. Anything it throws is a halt with the reason, never an XS abort. The
   // console outlives a halt (so `result`, `status`, `config set` and `reset` still answer).
@@ -129,7 +129,7 @@ export default function main(): void {
       const board = bootBoard(h, fw.board, boardApps());
       if (board !== null) {
         shell = board.shell;
-        for (const c of commands) board.shell.registry.register(c);
+        board.shell.registerTable(FIRMWARE_COMMANDS, deps);
       }
     } catch (e) {
       problem = `boot failed: ${message(e)}`;
@@ -144,7 +144,7 @@ export default function main(): void {
     const node = typeof merged['node'] === 'number' ? merged['node'] : -1;
     const provisioning = new ConsoleShell(h.console, haltedTarget(node, reason), { faultCommands: false });
     reserveCheckpointCommands(provisioning.registry);
-    for (const c of commands) provisioning.registry.register(c);
+    provisioning.registerTable(FIRMWARE_COMMANDS, deps);
     shell = provisioning;
   } catch (e) {
     trace(`no provisioning console: ${message(e)}\n`);

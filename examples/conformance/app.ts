@@ -61,15 +61,70 @@ export function casePorts(cases: readonly Case[]): number[] {
   return bases;
 }
 
-function withTimeout(p: Promise<void>, ms: number, sleep: (ms: number) => Promise<void>): Promise<void> {
-  let expired = false;
-  const timer = sleep(ms).then(() => {
-    expired = true;
-    throw new Error(`case did not finish within ${String(ms)} ms`);
-  });
-  return Promise.race([p, timer]).then(() => {
-    if (expired) throw new Error(`case did not finish within ${String(ms)} ms`);
-  });
+/**
+ * The cases' timeouts, watched by one sleeper per board that follows the current case's
+ * deadline in steps: when a case ends, the next case takes over the same sleeper, so one sleep at
+ * most is pending. A sleep of the whole timeout per case (as before) kept every finished case's
+ * timer, promise and reactions alive for 5 s: on a lin board that was more than half of the
+ * suite's slot heap (11 119 slots grown to; 5 008 with this), docs/TARGETS.md "Footprint".
+ */
+const WATCHDOG_STEP_MS = 250;
+
+export class CaseWatchdog {
+  private deadline = 0;
+  private limitMs = 0;
+  private expire: ((e: Error) => void) | null = null;
+  private watching = false;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  /** `p`, or a rejection if it has not settled within `ms`. */
+  guard(p: Promise<void>, ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const expire = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      this.deadline = this.now() + ms;
+      this.limitMs = ms;
+      this.expire = expire;
+      p.then(
+        () => {
+          if (this.expire === expire) this.expire = null;
+          if (settled) return;
+          settled = true;
+          resolve();
+        },
+        (e: unknown) => {
+          if (this.expire === expire) this.expire = null;
+          if (settled) return;
+          settled = true;
+          reject(e);
+        },
+      );
+      if (!this.watching) void this.watch();
+    });
+  }
+
+  private async watch(): Promise<void> {
+    this.watching = true;
+    while (this.expire !== null) {
+      const left = this.deadline - this.now();
+      if (left <= 0) {
+        const expire = this.expire;
+        this.expire = null;
+        expire(new Error(`case did not finish within ${String(this.limitMs)} ms`));
+        break;
+      }
+      await this.sleep(Math.min(WATCHDOG_STEP_MS, left));
+    }
+    this.watching = false;
+  }
 }
 
 export async function runConformance(ctx: AppContext, options: ConformanceOptions): Promise<{
@@ -78,6 +133,7 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
   const mcapi = ctx.mcapi;
   const cases = allCases();
   const bases = casePorts(cases);
+  const watchdog = new CaseWatchdog(() => ctx.now(), (ms) => ctx.sleep(ms));
   const barrier = await Barrier.open(mcapi, ctx.domain, ctx.rank, ctx.boards, (r) => ctx.nodeOfRank(r), BARRIER_PORT);
   let passed = 0;
   let failed = 0;
@@ -122,7 +178,7 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
           ...assertions,
         };
         try {
-          await withTimeout(c.run(cctx), options.caseTimeoutMs, (ms) => ctx.sleep(ms));
+          await watchdog.guard(c.run(cctx), options.caseTimeoutMs);
           // A leak is a request that stays. On real boards (wall-clock time) a barrier send of the
           // case may still await its delivery acknowledgement when the case returns, and one from
           // before the case may finish during it: let in-flight requests settle first (bounded).

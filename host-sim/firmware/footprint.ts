@@ -218,34 +218,39 @@ async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBuildResul
   }
 }
 
+/**
+ * One scenario on lin boards: the worst board's grown heaps and deepest stack. `esp32` also
+ * builds the esp32 archive (the bench does; a test that only checks the heap does not).
+ */
+export async function measureScenario(sdk: ModdableSdk, s: Scenario, log: (line: string) => void, esp32 = true): Promise<ScenarioFootprint> {
+  const fw = await buildFirmware({ app: s.app, target: 'lin', out: outDir(s.app, 'lin'), log });
+  const esp = esp32 ? await buildFirmware({ app: s.app, target: 'esp32', out: outDir(s.app, 'esp32'), log }) : null;
+  const { samples, results } = await runScenario(sdk, s, fw, log);
+  if (results.some((r) => r.startsWith('app-error'))) throw new Error(`${s.key}: ${results.join(' | ')}`);
+  let heapBytes = 0;
+  let slots = 0;
+  let chunkBytes = 0;
+  let stack = 0;
+  for (const board of samples) {
+    if (board.length === 0) throw new Error(`${s.key}: a board printed no instrumentation samples`);
+    const boardSlots = Math.max(...board.map((x) => x.slotAvailable)) / LIN_SLOT_BYTES;
+    const boardChunks = Math.max(...board.map((x) => x.chunkAvailable));
+    const bytes = boardSlots * CHIP_SLOT_BYTES + boardChunks;
+    if (bytes > heapBytes) {
+      heapBytes = bytes;
+      slots = boardSlots;
+      chunkBytes = boardChunks;
+    }
+    stack = Math.max(stack, ...board.map((x) => x.stackUsed / LIN_SLOT_BYTES));
+  }
+  return { key: s.key, what: s.what, heapBytes, slots, chunkBytes, stackSlots: stack, results, archiveBytes: esp?.archive?.bytes ?? 0, bundleBytes: fw.bundleBytes };
+}
+
 export async function measureFootprint(log: (line: string) => void): Promise<ScenarioFootprint[]> {
   const found = findModdableSdk();
   if (!found.ok) throw new Error(found.reason);
-  const sdk = found.sdk;
   const out: ScenarioFootprint[] = [];
-  for (const s of SCENARIOS) {
-    const fw = await buildFirmware({ app: s.app, target: 'lin', out: outDir(s.app, 'lin'), log });
-    const esp = await buildFirmware({ app: s.app, target: 'esp32', out: outDir(s.app, 'esp32'), log });
-    const { samples, results } = await runScenario(sdk, s, fw, log);
-    if (results.some((r) => r.startsWith('app-error'))) throw new Error(`${s.key}: ${results.join(' | ')}`);
-    let heapBytes = 0;
-    let slots = 0;
-    let chunkBytes = 0;
-    let stack = 0;
-    for (const board of samples) {
-      if (board.length === 0) throw new Error(`${s.key}: a board printed no instrumentation samples`);
-      const boardSlots = Math.max(...board.map((x) => x.slotAvailable)) / LIN_SLOT_BYTES;
-      const boardChunks = Math.max(...board.map((x) => x.chunkAvailable));
-      const bytes = boardSlots * CHIP_SLOT_BYTES + boardChunks;
-      if (bytes > heapBytes) {
-        heapBytes = bytes;
-        slots = boardSlots;
-        chunkBytes = boardChunks;
-      }
-      stack = Math.max(stack, ...board.map((x) => x.stackUsed / LIN_SLOT_BYTES));
-    }
-    out.push({ key: s.key, what: s.what, heapBytes, slots, chunkBytes, stackSlots: stack, results, archiveBytes: esp.archive?.bytes ?? 0, bundleBytes: fw.bundleBytes });
-  }
+  for (const s of SCENARIOS) out.push(await measureScenario(found.sdk, s, log));
   return out;
 }
 

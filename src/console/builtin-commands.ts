@@ -1,25 +1,25 @@
 /**
- * The commands every board has: help, status, peers, stats, log, echo.
+ * The commands every board has: help, status, peers, stats, log, echo. A constant table
+ * (commandTable): the handlers get the shell as their owner.
  */
 import type { LogLevel } from '../hal.js';
 import { usage } from './args.js';
-import { ConsoleError } from './registry.js';
+import { commandTable, ConsoleError } from './registry.js';
 import type { CommandSpec } from './registry.js';
 import type { ShellState } from './shell-state.js';
 import { LOG_LEVELS } from './target.js';
 
-function describe(spec: CommandSpec, reserved: string | null): string {
+function describe(spec: CommandSpec<never>, reserved: string | null): string {
   const u = usage(spec.args);
   return `${spec.name}${u.length > 0 ? ' ' + u : ''} -- ${spec.help}${reserved !== null ? ` (${reserved})` : ''}`;
 }
 
-export function builtinCommands(shell: ShellState): CommandSpec[] {
-  return [
+export const BUILTIN_COMMANDS: readonly CommandSpec<ShellState>[] = commandTable<ShellState>([
     {
       name: 'help',
       args: [{ name: 'command', kind: 'word', optional: true }],
       help: 'list the commands, or those named <command>',
-      handler: (ctx) => {
+      handler: (ctx, shell) => {
         const all = shell.registry.list();
         let chosen = all;
         if (ctx.args.has('command')) {
@@ -36,19 +36,19 @@ export function builtinCommands(shell: ShellState): CommandSpec[] {
       name: 'ping',
       args: [{ name: 'token', kind: 'word', optional: true }],
       help: 'answer pong=<token> (tools use it to skip stale output)',
-      handler: (ctx) => ctx.record({ pong: ctx.args.has('token') ? ctx.args.string('token') : '-' }),
+      handler: (ctx, shell) => ctx.record({ pong: ctx.args.has('token') ? ctx.args.string('token') : '-' }),
     },
     {
       name: 'status',
       args: [],
       help: 'one line about this board',
-      handler: (ctx) => ctx.record(shell.target.status()),
+      handler: (ctx, shell) => ctx.record(shell.target.status()),
     },
     {
       name: 'peers',
       args: [],
       help: 'one line per peer board',
-      handler: (ctx) => {
+      handler: (ctx, shell) => {
         for (const r of shell.target.peers()) ctx.record(r);
       },
     },
@@ -56,7 +56,7 @@ export function builtinCommands(shell: ShellState): CommandSpec[] {
       name: 'stats',
       args: [],
       help: 'counters, one line per section',
-      handler: (ctx) => {
+      handler: (ctx, shell) => {
         const sections = shell.target.stats();
         for (const name of Object.keys(sections)) ctx.record({ section: name, ...sections[name] });
         ctx.record({ section: 'console', ...shell.stats() });
@@ -66,15 +66,14 @@ export function builtinCommands(shell: ShellState): CommandSpec[] {
       name: 'log',
       args: [{ name: 'level', kind: 'enum', values: LOG_LEVELS }],
       help: 'set the log level (error|warn|info|debug|trace)',
-      handler: (ctx) => shell.target.setLogLevel(ctx.args.string('level') as LogLevel),
+      handler: (ctx, shell) => shell.target.setLogLevel(ctx.args.string('level') as LogLevel),
     },
     {
       name: 'echo',
       args: [{ name: 'mode', kind: 'enum', values: ['on', 'off'] }],
       help: 'echo typed characters (on for a terminal, off for tools)',
-      handler: (ctx) => {
+      handler: (ctx, shell) => {
         shell.echo = ctx.args.string('mode') === 'on';
       },
     },
-  ];
-}
+]);

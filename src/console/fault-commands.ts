@@ -3,8 +3,9 @@
  *
  * Network faults are kept here as one NetFaultState and handed to the target whole; the new
  * state is committed only after the target accepted it, so a refused command changes nothing.
+ * A constant table (commandTable): the handlers get the shell as their owner.
  */
-import { ConsoleError } from './registry.js';
+import { commandTable, ConsoleError } from './registry.js';
 import type { CommandContext, CommandSpec } from './registry.js';
 import type { ShellState } from './shell-state.js';
 import type { NetFaultChange, NetFaultState } from './target.js';
@@ -15,31 +16,33 @@ export const MAX_HANG_MS = 3_600_000;
 /** Longest injected per-frame delay. */
 export const MAX_DELAY_MS = 60_000;
 
-export function faultCommands(shell: ShellState): CommandSpec[] {
-  const requireArmed = (): void => {
-    if (!shell.faultsArmed) throw new ConsoleError("fault injection is not armed (send 'arm faults' first)");
-  };
-  const setNet = (change: NetFaultChange, state: NetFaultState): void => {
-    requireArmed();
-    shell.target.fault({ kind: 'net', change, state });
-    shell.netFaults = state;
-  };
-  const showState = (ctx: CommandContext): void => {
-    const f = shell.netFaults;
-    ctx.record({
-      armed: shell.faultsArmed,
-      drop: f.drop,
-      corrupt: f.corrupt,
-      delay: f.delayMs,
-      partition: f.partitioned.length > 0 ? f.partitioned.join(',') : '-',
-    });
-  };
-  return [
+function requireArmed(shell: ShellState): void {
+  if (!shell.faultsArmed) throw new ConsoleError("fault injection is not armed (send 'arm faults' first)");
+}
+
+function setNet(shell: ShellState, change: NetFaultChange, state: NetFaultState): void {
+  requireArmed(shell);
+  shell.target.fault({ kind: 'net', change, state });
+  shell.netFaults = state;
+}
+
+function showState(ctx: CommandContext, shell: ShellState): void {
+  const f = shell.netFaults;
+  ctx.record({
+    armed: shell.faultsArmed,
+    drop: f.drop,
+    corrupt: f.corrupt,
+    delay: f.delayMs,
+    partition: f.partitioned.length > 0 ? f.partitioned.join(',') : '-',
+  });
+}
+
+export const FAULT_COMMANDS: readonly CommandSpec<ShellState>[] = commandTable<ShellState>([
     {
       name: 'arm faults',
       args: [],
       help: 'allow fault injection (locked by default in firmware)',
-      handler: () => {
+      handler: (_ctx, shell) => {
         shell.faultsArmed = true;
       },
     },
@@ -47,7 +50,7 @@ export function faultCommands(shell: ShellState): CommandSpec[] {
       name: 'disarm faults',
       args: [],
       help: 'lock fault injection again (faults in force stay until fault heal)',
-      handler: () => {
+      handler: (_ctx, shell) => {
         shell.faultsArmed = false;
       },
     },
@@ -61,8 +64,8 @@ export function faultCommands(shell: ShellState): CommandSpec[] {
       name: 'fault crash',
       args: [],
       help: 'stop this board for good',
-      handler: (ctx) => {
-        requireArmed();
+      handler: (ctx, shell) => {
+        requireArmed(shell);
         ctx.afterOk(() => {
           shell.stop();
           shell.target.fault({ kind: 'crash' });
@@ -73,8 +76,8 @@ export function faultCommands(shell: ShellState): CommandSpec[] {
       name: 'fault reboot',
       args: [],
       help: 'restart this board (RAM lost, same identity)',
-      handler: (ctx) => {
-        requireArmed();
+      handler: (ctx, shell) => {
+        requireArmed(shell);
         ctx.afterOk(() => {
           shell.stop();
           shell.target.fault({ kind: 'reboot' });
@@ -85,8 +88,8 @@ export function faultCommands(shell: ShellState): CommandSpec[] {
       name: 'fault hang',
       args: [{ name: 'ms', kind: 'int', min: 1, max: MAX_HANG_MS }],
       help: 'stop processing anything for <ms> milliseconds',
-      handler: (ctx) => {
-        requireArmed();
+      handler: (ctx, shell) => {
+        requireArmed(shell);
         const ms = ctx.args.number('ms');
         ctx.afterOk(() => shell.target.fault({ kind: 'hang', ms }));
       },
@@ -95,26 +98,26 @@ export function faultCommands(shell: ShellState): CommandSpec[] {
       name: 'fault drop',
       args: [{ name: 'p', kind: 'number', min: 0, max: 1 }],
       help: 'drop each arriving frame with probability <p> (0 turns it off)',
-      handler: (ctx) => setNet('drop', { ...shell.netFaults, drop: ctx.args.number('p') }),
+      handler: (ctx, shell) => setNet(shell, 'drop', { ...shell.netFaults, drop: ctx.args.number('p') }),
     },
     {
       name: 'fault corrupt',
       args: [{ name: 'p', kind: 'number', min: 0, max: 1 }],
       help: 'corrupt each arriving frame with probability <p> (0 turns it off)',
-      handler: (ctx) => setNet('corrupt', { ...shell.netFaults, corrupt: ctx.args.number('p') }),
+      handler: (ctx, shell) => setNet(shell, 'corrupt', { ...shell.netFaults, corrupt: ctx.args.number('p') }),
     },
     {
       name: 'fault delay',
       args: [{ name: 'ms', kind: 'int', min: 0, max: MAX_DELAY_MS }],
       help: 'delay each arriving frame by <ms> milliseconds (0 turns it off)',
-      handler: (ctx) => setNet('delay', { ...shell.netFaults, delayMs: ctx.args.number('ms') }),
+      handler: (ctx, shell) => setNet(shell, 'delay', { ...shell.netFaults, delayMs: ctx.args.number('ms') }),
     },
     {
       name: 'fault partition',
       args: [{ name: 'boards', kind: 'nodes' }],
       help: 'stop talking to the boards <boards> (node ids, comma-separated; adds to earlier ones)',
-      handler: (ctx) => {
-        requireArmed();
+      handler: (ctx, shell) => {
+        requireArmed(shell);
         const known = shell.target.knownNodes();
         const add = ctx.args.nodes('boards');
         for (const id of add) {
@@ -124,14 +127,13 @@ export function faultCommands(shell: ShellState): CommandSpec[] {
         const set = [...shell.netFaults.partitioned];
         for (const id of add) if (set.indexOf(id) < 0) set.push(id);
         set.sort((a, b) => a - b);
-        setNet('partition', { ...shell.netFaults, partitioned: set });
+        setNet(shell, 'partition', { ...shell.netFaults, partitioned: set });
       },
     },
     {
       name: 'fault heal',
       args: [],
       help: 'end every network fault (drop, corrupt, delay, partition)',
-      handler: () => setNet('heal', NO_NET_FAULTS),
+      handler: (_ctx, shell) => setNet(shell, 'heal', NO_NET_FAULTS),
     },
-  ];
-}
+]);

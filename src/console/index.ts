@@ -1,8 +1,10 @@
 /** The board's serial console: shell, command registry, output format and answer convention. */
 export { ConsoleShell, DEFAULT_MAX_LINE, DEFAULT_MAX_QUEUED } from './shell.js';
 export type { ShellOptions, ShellStats, ShellState } from './shell.js';
-export { CommandRegistry, ConsoleError } from './registry.js';
-export type { CommandContext, CommandHandler, CommandSpec } from './registry.js';
+export { CommandRegistry, ConsoleError, commandTable, placeholder } from './registry.js';
+export type { CommandContext, CommandEntry, CommandHandler, CommandSpec } from './registry.js';
+export { BUILTIN_COMMANDS } from './builtin-commands.js';
+export { FAULT_COMMANDS } from './fault-commands.js';
 export { Args, parseArgs, usage, MAX_NODE } from './args.js';
 export type { ArgSpec, ArgValue, ParseResult } from './args.js';
 export { LineAssembler } from './line-assembler.js';

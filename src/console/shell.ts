@@ -15,8 +15,8 @@ import type { CommandContext, CommandSpec } from './registry.js';
 import type { ShellState, ShellStats } from './shell-state.js';
 import type { ConsoleTarget, NetFaultState } from './target.js';
 import { NO_NET_FAULTS } from './target.js';
-import { builtinCommands } from './builtin-commands.js';
-import { faultCommands } from './fault-commands.js';
+import { BUILTIN_COMMANDS } from './builtin-commands.js';
+import { FAULT_COMMANDS } from './fault-commands.js';
 import { oneLine, splitSpaces } from './chars.js';
 
 export type { ShellState, ShellStats } from './shell-state.js';
@@ -78,8 +78,8 @@ export class ConsoleShell implements ShellState {
     this.assembler = new LineAssembler(sink, maxLine);
     this.assembler.echo = options.echo ?? false;
     this.faultsArmed = options.faultsArmed ?? false;
-    for (const c of builtinCommands(this)) this.registry.register(c);
-    if (options.faultCommands ?? true) for (const c of faultCommands(this)) this.registry.register(c);
+    this.registry.registerTable<ShellState>(BUILTIN_COMMANDS, this);
+    if (options.faultCommands ?? true) this.registry.registerTable<ShellState>(FAULT_COMMANDS, this);
     io.onInput = (text) => this.feed(text);
   }
 
@@ -105,9 +105,14 @@ export class ConsoleShell implements ShellState {
     return this.pending !== null;
   }
 
-  /** Add a command (modules: `ckpt now`, ...). Throws on a bad or duplicate name. */
+  /** Add a command. Throws on a bad or duplicate name. */
   register(spec: CommandSpec): void {
     this.registry.register(spec);
+  }
+
+  /** Add a constant table of commands whose handlers get `owner` (modules: `ckpt now`, ...). */
+  registerTable<O>(specs: readonly CommandSpec<O>[], owner: O): void {
+    this.registry.registerTable(specs, owner);
   }
 
   stop(): void {
@@ -205,7 +210,7 @@ export class ConsoleShell implements ShellState {
     };
     let result: void | PromiseLike<void>;
     try {
-      result = entry.spec.handler(ctx);
+      result = entry.spec.handler(ctx, entry.owner as never);
     } catch (e) {
       open = false;
       this.answer([], this.reasonOf(e));

@@ -9,8 +9,8 @@
  * in a read range are fetched from their homes (only those bytes). Writes to pages homed
  * elsewhere are found at release by comparing with a twin (or, for write-only ranges, taken
  * whole) and sent to the home as diffs of byte runs; once the homes acknowledge, the release
- * goes on: barrier arrival (rank 0 answers with every other board's write notices) or lock
- * release (the lock's manager hands the notices to the next holder). Write notices are
+ * goes on: barrier arrival (up a tree of the boards; the release brings every other board's
+ * write notices) or lock release (the lock's manager hands the notices to the next holder). Write notices are
  * granule ranges in one space spanning all arrays; receivers mark those granules stale,
  * except on pages they home.
  *
@@ -26,8 +26,8 @@ import { checkAlloc, type AllocSpec } from './alloc-spec.js';
 import { Client } from './client.js';
 import { DecodeError } from './codec.js';
 import { Home } from './home.js';
-import { MAX_BOARDS, recvSlotsFor, resolveLimits } from './limits.js';
-import { Msg, decodeMessage, encodeAlloc, encodeBarrier, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
+import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
+import { Msg, decodeMessage, encodeAlloc, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
 import { snapshotBudget, type SnapshotBudget } from './read-check.js';
@@ -102,6 +102,11 @@ export class Dsm {
   /** Receives a transport should keep posted for a DSM with `options`: its window of replies plus control traffic. */
   static recvSlotsFor(options: DsmOptions): number {
     return recvSlotsFor(options);
+  }
+
+  /** The largest message a DSM with `options` sends: what a transport's receive buffers must hold (limits.ts). */
+  static messageBytesFor(options: DsmOptions): number {
+    return messageBytesFor(options);
   }
 
   /** `clock`: the board's Hal fits; its native byte helpers (`bytes`), if any, hash read checks. */
@@ -300,9 +305,8 @@ export class Dsm {
     return this.enqueue(async () => {
       await this.client.send(rel.diffs);
       const epoch = this.epoch + 1;
-      const message = encodeBarrier(Msg.BARRIER_ARRIVE, epoch, this.own);
       this.figures.noticesSent += this.own.count;
-      const notices = await this.sync.barrier(epoch, message);
+      const notices = await this.sync.barrier(epoch, this.own);
       this.epoch = epoch;
       this.own.clear();
       this.known.clear();

@@ -98,6 +98,28 @@ export function recvSlotsFor(options: DsmOptions): number {
   return (options.window ?? DSM_DEFAULTS.window) + 2;
 }
 
+/**
+ * Pages' worth of data one DSM message carries (up to MAX_PAGE_SIZE). Two, not one: a diff run
+ * that crosses a page boundary (a Laplace row of N=256, 2 KiB over 1 KiB pages) then still goes
+ * in one message; with one page per message the extra headers put Laplace N=256's wire bytes
+ * over its 1.55 x halo bound (test/dsm-sim/laplace-100). Buffers stay half of MCAPI's maxPayload.
+ */
+const MESSAGE_PAGES = 2;
+
+/**
+ * The largest message a DSM with these options sends (options.maxMessage when given): room for
+ * two pages of data (MESSAGE_PAGES, at most MAX_PAGE_SIZE) and 2 x HEADER_ROOM of headers, so a
+ * whole page always moves in one message (a FETCH reply; a DIFF of a full page), a lock release carries a full notice list, and never below MIN_MAX_MESSAGE. A transport sizes
+ * its receive buffers to this, not to the largest message it could carry: MCAPI's maxPayload
+ * (4160) for 1 KiB pages held 6 x 2 KiB of chunks a board never fills.
+ */
+export function messageBytesFor(options: DsmOptions): number {
+  if (options.maxMessage !== undefined) return options.maxMessage;
+  const page = options.pageSize ?? DSM_DEFAULTS.pageSize;
+  const notices = noticeMessageBytes(options.maxNoticeRanges ?? DSM_DEFAULTS.maxNoticeRanges);
+  return Math.max(Math.min(MESSAGE_PAGES * page, MAX_PAGE_SIZE) + 2 * HEADER_ROOM, notices, MIN_MAX_MESSAGE);
+}
+
 /** The options with their defaults, checked; throws BAD_ARG naming the first bad field. */
 export function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits {
   const d = DSM_DEFAULTS;

@@ -1,7 +1,7 @@
 /**
- * The three manager roles of the DSM, each a small state machine fed by the core's message
- * dispatch: the barrier manager (rank 0), the alloc checker (rank 0) and the lock manager
- * (every board, for the locks whose name hashes to it). They answer through `post`, which
+ * The manager roles of the DSM, each a small state machine fed by the core's message
+ * dispatch: the alloc checker (rank 0) and the lock manager (every board, for the locks whose
+ * name hashes to it). The barrier is a tree of all boards (barrier.ts). They answer through `post`, which
  * the core routes to the transport or, for itself, to a local queue.
  */
 import type { Clock } from '../hal.js';
@@ -9,95 +9,14 @@ import { assert } from '../util/assert.js';
 import { Reader, copyMessage } from './codec.js';
 import { HEADER_ROOM } from './limits.js';
 import { describeSpec, readSpec } from './alloc-spec.js';
-import { Msg, encodeAllocAnswer, encodeBarrier, encodeBarrierFail, encodeLockGrant } from './messages.js';
+import { encodeAllocAnswer, encodeLockGrant } from './messages.js';
 import { RangeList } from './range-list.js';
 
-export type Post = (to: number, bytes: Uint8Array) => void;
+export type { Post } from './barrier.js';
+import type { Post } from './barrier.js';
 
 function listRanks(ranks: number[]): string {
   return `rank${ranks.length === 1 ? '' : 's'} ${ranks.join(', ')}`;
-}
-
-interface BarrierRound {
-  got: Uint8Array;
-  n: number;
-  notices: RangeList[];
-}
-
-/** Collects BARRIER_ARRIVE, answers with BARRIER_RELEASE or, past the timeout, BARRIER_FAIL. */
-export class BarrierManager {
-  /** Barriers completed (or failed). */
-  private done = 0;
-  private readonly rounds = new Map<number, BarrierRound>();
-  private timer = -1;
-
-  constructor(
-    private readonly self: number,
-    private readonly size: number,
-    private readonly clock: Clock,
-    private readonly timeoutMs: number,
-    private readonly noticeCap: number,
-    private readonly post: Post,
-  ) {}
-
-  /** Returns false when the arrival makes no sense (stale or duplicate): the caller counts it. */
-  arrive(from: number, epoch: number, notices: RangeList): boolean {
-    // A board released from barrier e may arrive at e+1 before this manager saw its own e+1.
-    if (epoch <= this.done || epoch > this.done + 2) return false;
-    let round = this.rounds.get(epoch);
-    if (!round) {
-      round = { got: new Uint8Array(this.size), n: 0, notices: [] };
-      for (let r = 0; r < this.size; r++) round.notices.push(new RangeList(this.noticeCap));
-      this.rounds.set(epoch, round);
-    }
-    if (round.got[from]) return false;
-    round.got[from] = 1;
-    round.n++;
-    assert(round.n <= this.size, 'barrier manager: more arrivals than boards');
-    round.notices[from]!.addAll(notices);
-    // The clock runs from the manager's own arrival: a late manager is not "missing" to itself.
-    if (from === this.self && epoch === this.done + 1) {
-      this.timer = this.clock.setTimer(this.timeoutMs, () => this.expire(epoch));
-    }
-    if (epoch === this.done + 1 && round.n === this.size) this.complete(epoch, round);
-    return true;
-  }
-
-  private complete(epoch: number, round: BarrierRound): void {
-    assert(epoch === this.done + 1 && round.n === this.size, 'barrier manager: released a barrier out of order or incomplete');
-    this.finish(epoch);
-    const merged = new RangeList(this.noticeCap);
-    for (let to = 0; to < this.size; to++) {
-      merged.clear();
-      for (let r = 0; r < this.size; r++) if (r !== to) merged.addAll(round.notices[r]!);
-      this.post(to, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
-    }
-    // The next round may be complete already (everyone but the manager arrived early).
-    const next = this.rounds.get(this.done + 1);
-    if (next && next.n === this.size) this.complete(this.done + 1, next);
-  }
-
-  private expire(epoch: number): void {
-    this.timer = -1;
-    const round = this.rounds.get(epoch);
-    if (!round || epoch !== this.done + 1) return;
-    this.finish(epoch);
-    const missing: number[] = [];
-    for (let r = 0; r < this.size; r++) if (!round.got[r]) missing.push(r);
-    const bytes = encodeBarrierFail(epoch, missing);
-    for (let r = 0; r < this.size; r++) if (round.got[r]) this.post(r, copyMessage(bytes));
-  }
-
-  private finish(epoch: number): void {
-    if (this.timer >= 0) this.clock.clearTimer(this.timer);
-    this.timer = -1;
-    this.rounds.delete(epoch);
-    this.done = epoch;
-  }
-}
-
-export function describeMissing(missing: number[]): string {
-  return `${listRanks(missing)} did not arrive`;
 }
 
 interface AllocRound {

@@ -14,9 +14,10 @@
  */
 import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
+import { McapiError, Status } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
 import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
-import { MAX_BOARDS } from './limits.js';
+import { MAX_BOARDS, messageBytesFor } from './limits.js';
 
 /** The port of every board's DSM endpoint. */
 export const DSM_PORT = 40;
@@ -37,14 +38,18 @@ export interface McapiDsmPlan {
   /** Message sends in flight at once (each holds an MCAPI request slot). Default 8. */
   sendSlots?: number;
   /**
-   * Receives kept posted (each holds a request slot and a maxPayload buffer). A message that
+   * Receives kept posted (each holds a request slot and a buffer of maxMessage + 1). A message that
    * finds none waits in MCAPI's node queue, and past that queue is refused and sent again, so
    * this should cover the DSM's `window` of replies plus a little control traffic. Default 6.
    */
   recvSlots?: number;
   /** How long to wait for every other board's DSM endpoint to exist. Default 30000 ms. */
   connectTimeoutMs?: number;
-  /** Largest DSM message (the rank byte comes on top). Default: MCAPI's maxPayload - 1 (4159: a 4 KiB page and its header). */
+  /**
+   * Largest DSM message (the rank byte comes on top); the receive buffers are this + 1 bytes.
+   * Default: MCAPI's maxPayload - 1 (4159: a 4 KiB page and its header). The board runtime and
+   * createMcapiDsm pass what the DSM's options need (messageBytesFor: a page and its header).
+   */
   maxMessage?: number;
   /** Told about sends MCAPI failed (the DSM's own timeouts then report the silent peer). */
   onSendError?: (toRank: number, error: Error) => void;
@@ -54,7 +59,7 @@ export interface McapiDsmTransportStats {
   sent: number;
   received: number;
   sendErrors: number;
-  /** Messages too short or from a rank outside the domain; dropped. */
+  /** Messages too short, from a rank outside the domain, or longer than maxMessage; dropped. */
   dropped: number;
   /** Most sends waiting for a free slot at once. */
   maxQueued: number;
@@ -136,7 +141,7 @@ export class McapiDsmTransport implements DsmTransport {
     this.handler = fn;
     if (fn && !this.receiving && !this.closed) {
       this.receiving = true;
-      for (let i = 0; i < this.recvSlots; i++) this.post(new Uint8Array(this.mcapi.limits.maxPayload));
+      for (let i = 0; i < this.recvSlots; i++) this.post(new Uint8Array(this.maxMessage + 1));
     }
   }
 
@@ -214,9 +219,33 @@ export class McapiDsmTransport implements DsmTransport {
         this.deliver(buf.subarray(0, n));
         this.post(buf);
       },
-      () => {
-        // Cancelled at close, or the endpoint went away: this receive slot ends.
+      (e: unknown) => {
         this.forget(req);
+        // A message longer than this board's buffers (a peer with other DSM options) stays at
+        // the head of the endpoint's queue: take it out once with a buffer of its size.
+        if (e instanceof McapiError && e.status === Status.MCAPI_ERR_MSG_TRUNCATED) this.takeOversize(e.size, buf);
+        // Otherwise cancelled at close, or the endpoint went away: this receive slot ends.
+      },
+    );
+  }
+
+  /** Receive the next message into a buffer of `size` bytes, drop it if it is too long, then post `buf` again. */
+  private takeOversize(size: number, buf: Uint8Array): void {
+    if (this.closed) return;
+    const big = new Uint8Array(size);
+    const req = this.mcapi.msgRecvI(this.ep, big);
+    this.receives.push(req);
+    this.mcapi.wait(req).then(
+      (n) => {
+        this.forget(req);
+        // Another slot may have taken the long one: what came instead is delivered as usual.
+        if (n > buf.length) this.stats.dropped++;
+        else this.deliver(big.subarray(0, n));
+        this.post(buf);
+      },
+      (e: unknown) => {
+        this.forget(req);
+        if (e instanceof McapiError && e.status === Status.MCAPI_ERR_MSG_TRUNCATED) this.takeOversize(e.size, buf);
       },
     );
   }
@@ -239,6 +268,6 @@ export class McapiDsmTransport implements DsmTransport {
 
 /** The DSM of every working board of `mcapi`'s domain, over MCAPI messages. */
 export async function createMcapiDsm(mcapi: McapiNode, clock: Clock & Pick<Hal, 'bytes'>, plan: McapiDsmPlan, options: DsmOptions = {}): Promise<Dsm> {
-  const transport = await McapiDsmTransport.open(mcapi, { recvSlots: Dsm.recvSlotsFor(options), ...plan });
+  const transport = await McapiDsmTransport.open(mcapi, { recvSlots: Dsm.recvSlotsFor(options), maxMessage: messageBytesFor(options), ...plan });
   return new Dsm(transport, clock, options);
 }

@@ -28,11 +28,11 @@ export const Msg = {
   DIFF: 0x07,
   /** req: the diff is applied at the home. */
   DIFF_ACK: 0x08,
-  /** epoch, notices: a board reached barrier `epoch` (its diffs are all acknowledged). */
+  /** epoch, notices: the sender's subtree of the barrier tree reached barrier `epoch` (every diff acknowledged), with its writes; to its parent. */
   BARRIER_ARRIVE: 0x09,
-  /** epoch, notices: everyone arrived; the notices are the other boards' writes. */
+  /** epoch, notices: everyone arrived; the notices are the writes of every board outside the receiver's subtree; parent to child. */
   BARRIER_RELEASE: 0x0a,
-  /** epoch, count, rank*: the barrier timed out; these ranks never arrived. */
+  /** epoch, count, rank*: the barrier timed out; these ranks never arrived (root to the boards it heard of). */
   BARRIER_FAIL: 0x0b,
   /** epoch, name: ask the lock's manager for the lock. */
   LOCK_REQ: 0x0c,
@@ -42,6 +42,8 @@ export const Msg = {
   LOCK_RELEASE: 0x0e,
   /** req: the home holds the diff back (its pages are lent to a checkpoint); keep waiting. */
   DIFF_HELD: 0x0f,
+  /** epoch: the sender has waited in barrier `epoch` for a while; to the root, so a timeout names only the boards really missing. */
+  BARRIER_PRESENT: 0x10,
 } as const;
 
 
@@ -122,6 +124,11 @@ export interface BarrierFailMsg {
   missing: number[];
 }
 
+export interface BarrierPresentMsg {
+  type: typeof Msg.BARRIER_PRESENT;
+  epoch: number;
+}
+
 export interface LockReqMsg {
   type: typeof Msg.LOCK_REQ;
   epoch: number;
@@ -163,6 +170,7 @@ export type DsmMessage =
   | ReqErrMsg
   | BarrierMsg
   | BarrierFailMsg
+  | BarrierPresentMsg
   | LockReqMsg
   | LockReleaseMsg
   | LockGrantMsg
@@ -246,6 +254,11 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
       r.end();
       return { type, epoch, missing };
     }
+    case Msg.BARRIER_PRESENT: {
+      const epoch = r.varint();
+      r.end();
+      return { type, epoch };
+    }
     case Msg.LOCK_REQ: {
       const epoch = r.varint();
       const name = r.ascii(MAX_NAME);
@@ -314,6 +327,10 @@ export function encodeBarrierFail(epoch: number, missing: readonly number[]): Ui
   const w = new Writer().u8(Msg.BARRIER_FAIL).varint(epoch).varint(missing.length);
   for (const r of missing) w.varint(r);
   return w.finish();
+}
+
+export function encodeBarrierPresent(epoch: number): Uint8Array {
+  return new Writer(8).u8(Msg.BARRIER_PRESENT).varint(epoch).finish();
 }
 
 export function encodeLockReq(epoch: number, name: string): Uint8Array {

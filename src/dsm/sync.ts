@@ -1,12 +1,14 @@
 /**
  * This board's side of the collective operations: the one barrier, lock and alloc it may be
- * waiting for (each with its timer), and the managers it hosts (barrier and alloc on rank 0,
- * the lock manager on every board for the locks whose name hashes to it). Routes the
- * barrier, lock and alloc messages; the data path (fetches, diffs) is not here.
+ * waiting for (each with its timer), its node of the barrier tree (barrier.ts) and the
+ * managers it hosts (the alloc checker on rank 0, the lock manager on every board for the
+ * locks whose name hashes to it). Routes the barrier, lock and alloc messages; the data path
+ * (fetches, diffs) is not here.
  */
 import type { Clock } from '../hal.js';
-import { AllocChecker, BarrierManager, LockManager, describeMissing, type Post } from './managers.js';
-import { Msg, type BarrierFailMsg, type DsmMessage } from './messages.js';
+import { AllocChecker, LockManager, type Post } from './managers.js';
+import { BARRIER_ROOT, BarrierNode, describeMissing, type BarrierOutcome } from './barrier.js';
+import { Msg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
 import { assert } from '../util/assert.js';
 import { MAX_NAME, NON_MANAGER_WAIT, validName } from './limits.js';
@@ -19,8 +21,8 @@ export function lockManagerOf(name: string, size: number): number {
   return (h >>> 0) % size;
 }
 
-/** The barrier and alloc manager. */
-export const MANAGER_RANK = 0;
+/** The alloc manager (and the barrier tree's root). */
+export const MANAGER_RANK = BARRIER_ROOT;
 
 interface Waiter<T> {
   resolve: (v: T) => void;
@@ -48,7 +50,7 @@ export class Sync {
   private readonly usedLocks = new Set<string>();
   private allocSeq = 0;
 
-  private readonly barrierMgr: BarrierManager | null;
+  private readonly barrierNode: BarrierNode;
   private readonly allocMgr: AllocChecker | null;
   private readonly lockMgr: LockManager;
 
@@ -63,7 +65,7 @@ export class Sync {
     private readonly fail: (e: DsmError) => DsmError,
   ) {
     const l = limits;
-    this.barrierMgr = rank === MANAGER_RANK ? new BarrierManager(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, post) : null;
+    this.barrierNode = new BarrierNode(rank, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, post, (epoch, outcome) => this.barrierEnded(epoch, outcome));
     this.allocMgr = rank === MANAGER_RANK ? new AllocChecker(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxMessage, post) : null;
     this.lockMgr = new LockManager(size, l.maxLocks * size, l.maxNoticeRanges, post);
   }
@@ -73,20 +75,24 @@ export class Sync {
     return ++this.allocSeq;
   }
 
-  /** Send BARRIER_ARRIVE `message` for `epoch`; resolves with the other boards' notices. */
-  barrier(epoch: number, message: Uint8Array): Promise<RangeList> {
+  /** Arrive at barrier `epoch` with this board's `notices`; resolves with the other boards' notices. */
+  barrier(epoch: number, notices: RangeList): Promise<RangeList> {
     return new Promise<RangeList>((resolve, reject) => {
-      const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
-      const timer = this.clock.setTimer(ms, () => {
-        this.waits.barrier = null;
-        reject(
-          this.fail(
-            new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager) is missing or unreachable`),
-          ),
-        );
-      });
+      let timer = -1;
+      if (this.rank !== BARRIER_ROOT) {
+        // The root names the missing boards at barrierTimeoutMs; this only fires when it cannot.
+        const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
+        const parent = this.barrierNode.parent;
+        const via = parent === BARRIER_ROOT ? '' : ` (or rank ${parent}, this board's parent in the barrier tree)`;
+        timer = this.clock.setTimer(ms, () => {
+          this.waits.barrier = null;
+          reject(
+            this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager)${via} is missing or unreachable`)),
+          );
+        });
+      }
       this.waits.barrier = { epoch, resolve, reject, timer };
-      this.post(MANAGER_RANK, message);
+      this.barrierNode.arrive(epoch, notices);
     });
   }
 
@@ -155,19 +161,25 @@ export class Sync {
 
   /** Stop the timers of what this board waits for (the DSM is closed). */
   close(): void {
-    for (const w of [this.waits.barrier, this.waits.lock, this.waits.alloc]) if (w) this.clock.clearTimer(w.timer);
+    for (const w of [this.waits.barrier, this.waits.lock, this.waits.alloc]) if (w && w.timer >= 0) this.clock.clearTimer(w.timer);
+    this.barrierNode.close();
   }
 
   /** A barrier, lock or alloc message; what makes no sense here is counted as malformed. */
   receive(from: number, m: SyncMessage): void {
     switch (m.type) {
       case Msg.BARRIER_ARRIVE:
-        if (!this.barrierMgr || !this.barrierMgr.arrive(from, m.epoch, m.notices)) this.figures.malformed++;
+        if (!this.barrierNode.childArrived(from, m.epoch, m.notices)) this.figures.malformed++;
         return;
       case Msg.BARRIER_RELEASE:
-        return this.answered('barrier', (w) => from === MANAGER_RANK && w.epoch === m.epoch)?.resolve(m.notices);
+        if (!this.barrierNode.released(from, m.epoch, m.notices)) this.figures.malformed++;
+        return;
       case Msg.BARRIER_FAIL:
-        return this.barrierFailed(from, m);
+        if (!this.barrierNode.failed(from, m.epoch, m.missing)) this.figures.malformed++;
+        return;
+      case Msg.BARRIER_PRESENT:
+        if (!this.barrierNode.reportedPresent(from, m.epoch)) this.figures.malformed++;
+        return;
       case Msg.LOCK_REQ:
         if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr.request(from, m.epoch, m.name)) this.figures.malformed++;
         return;
@@ -193,13 +205,15 @@ export class Sync {
       return null;
     }
     this.waits[kind] = null as Waits[K];
-    this.clock.clearTimer(wait.timer);
+    if (wait.timer >= 0) this.clock.clearTimer(wait.timer);
     return wait as NonNullable<Waits[K]>;
   }
 
-  private barrierFailed(from: number, m: BarrierFailMsg): void {
-    const wait = this.answered('barrier', (w) => from === MANAGER_RANK && w.epoch === m.epoch);
+  /** This board's barrier `epoch` ended at its node of the tree. */
+  private barrierEnded(epoch: number, outcome: BarrierOutcome): void {
+    const wait = this.answered('barrier', (w) => w.epoch === epoch);
     if (!wait) return;
-    wait.reject(this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${m.epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(m.missing)}`)));
+    if (outcome.ok) wait.resolve(outcome.notices);
+    else wait.reject(this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
   }
 }

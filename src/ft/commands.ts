@@ -8,7 +8,7 @@
  *                changed= full= mem= multiple= peak= limit=` for the last committed checkpoint
  */
 import type { CommandSpec } from '../console/registry.js';
-import { ConsoleError } from '../console/registry.js';
+import { commandTable, ConsoleError } from '../console/registry.js';
 import type { ConsoleRecord } from '../console/record.js';
 import type { FaultTolerance } from './fault-tolerance.js';
 
@@ -47,13 +47,13 @@ export function checkpointStatus(ft: FaultTolerance): ConsoleRecord {
   };
 }
 
-export function ftCommands(ft: FaultTolerance): CommandSpec[] {
-  return [
+/** A constant table (commandTable): the handlers get the module as their owner. */
+export const FT_COMMANDS: readonly CommandSpec<FaultTolerance>[] = commandTable<FaultTolerance>([
     {
       name: 'ckpt now',
       args: [],
       help: 'checkpoint at the app\'s next opportunity; answers when it has committed',
-      handler: async (ctx) => {
+      handler: async (ctx, ft) => {
         try {
           const r = await ft.requestCheckpoint();
           ctx.record({ gen: r.generation, progress: r.progress });
@@ -66,14 +66,13 @@ export function ftCommands(ft: FaultTolerance): CommandSpec[] {
       name: 'ckpt status',
       args: [],
       help: 'the last committed checkpoint: generation, bytes, buddies, memory multiple',
-      handler: (ctx) => {
+      handler: (ctx, ft) => {
         ctx.record(checkpointStatus(ft));
       },
     },
-  ];
-}
+]);
 
-/** Register `ckpt now` and `ckpt status` with a shell (ConsoleShell.register). */
-export function registerFtConsole(shell: { register(spec: CommandSpec): void }, ft: FaultTolerance): void {
-  for (const c of ftCommands(ft)) shell.register(c);
+/** Register `ckpt now` and `ckpt status` with a shell (ConsoleShell.registerTable). */
+export function registerFtConsole(shell: { registerTable(specs: readonly CommandSpec<FaultTolerance>[], owner: FaultTolerance): void }, ft: FaultTolerance): void {
+  shell.registerTable(FT_COMMANDS, ft);
 }

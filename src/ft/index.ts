@@ -17,7 +17,7 @@ export type {
 } from './types.js';
 export type { AppState } from './app-state.js';
 export { encodeAppState, decodeAppState } from './app-state.js';
-export { registerFtConsole, ftCommands, checkpointStatus } from './commands.js';
+export { registerFtConsole, FT_COMMANDS, checkpointStatus } from './commands.js';
 export { FtFrame } from './frames.js';
 export { buddiesOf, wardsOf, ranksOf } from './view.js';
 export { attachFaultTolerance } from './attach.js';

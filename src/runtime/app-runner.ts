@@ -158,6 +158,8 @@ export class AppRunner {
       nodeOfRank: (r) => view.nodeOfRank(r),
       ...(ports !== null ? { portOfRank: ports } : {}),
       recvSlots: Dsm.recvSlotsFor(options),
+      // Receive buffers of a page and its header, not of MCAPI's largest payload.
+      maxMessage: Dsm.messageBytesFor(options),
     });
     if (!run.isActive()) {
       transport.close();

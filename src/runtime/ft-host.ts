@@ -9,6 +9,7 @@ import type { AppFt } from '../app.js';
 import { ConfigError, type CheckedBoardConfig } from '../config.js';
 import type { NetLayer } from '../net/index.js';
 import type { McapiNode } from '../mcapi/index.js';
+import { placeholder } from '../console/index.js';
 import type { CommandRegistry, CommandSpec } from '../console/index.js';
 import { attachFaultTolerance, registerFtConsole, resolveFtOptions } from '../ft/index.js';
 import type { FaultTolerance, FtError, FtOptions, FtRun } from '../ft/index.js';
@@ -54,10 +55,15 @@ export function ftOptionsFor(config: CheckedBoardConfig, maxPayload: number, bui
  * `ckpt now` and `ckpt status` answer `ERR checkpointing not enabled` until FT registers the
  * real commands (listed by `help` either way, so a board without FT says why they fail).
  */
-export function reserveCheckpointCommands(registry: Pick<CommandRegistry, 'reserve'>): void {
-  registry.reserve('ckpt now', 'take a coordinated checkpoint now', CKPT_NOT_ENABLED);
-  registry.reserve('ckpt status', 'show the last committed checkpoint', CKPT_NOT_ENABLED);
+export function reserveCheckpointCommands(registry: Pick<CommandRegistry, 'reserveTable'>): void {
+  registry.reserveTable(CKPT_PLACEHOLDERS, CKPT_NOT_ENABLED);
 }
+
+/** Module-level and frozen: in flash on Moddable (commandTable). */
+const CKPT_PLACEHOLDERS: readonly CommandSpec<never>[] = Object.freeze([
+  placeholder('ckpt now', 'take a coordinated checkpoint now'),
+  placeholder('ckpt status', 'show the last committed checkpoint'),
+]);
 
 /** What the FT host needs of the board. */
 export interface FtBoard {
@@ -67,7 +73,7 @@ export interface FtBoard {
   readonly net: NetLayer;
   readonly mcapi: McapiNode;
   readonly runner: AppRunner;
-  readonly shell: { register(spec: CommandSpec): void };
+  readonly shell: { registerTable(specs: readonly CommandSpec<FaultTolerance>[], owner: FaultTolerance): void };
   appState: AppState;
   log(level: LogLevel, message: string): void;
 }

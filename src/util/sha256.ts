@@ -64,6 +64,39 @@ export class Sha256 {
     return this;
   }
 
+  /**
+   * Bytes of a saved state (`saveState`): the 8 chaining words, the length so far (float64),
+   * the partial block's fill and its 64 bytes. Another board can go on hashing from it: a
+   * digest computed in pieces on several boards is the digest of the whole.
+   */
+  static readonly STATE_BYTES = 32 + 8 + 1 + 64;
+
+  /** Write the running state into `out` (at least STATE_BYTES long). */
+  saveState(out: Uint8Array): void {
+    if (this.done) throw new Error('sha256: saveState after digest');
+    if (out.length < Sha256.STATE_BYTES) throw new Error(`sha256: a state needs ${Sha256.STATE_BYTES} bytes`);
+    const v = new DataView(out.buffer, out.byteOffset, Sha256.STATE_BYTES);
+    for (let j = 0; j < 8; j++) v.setInt32(4 * j, this.h[j]!);
+    v.setFloat64(32, this.total);
+    out[40] = this.fill;
+    out.set(this.block, 41);
+  }
+
+  /** Go on from a state `saveState` wrote (on this board or another). */
+  loadState(from: Uint8Array): this {
+    if (from.length < Sha256.STATE_BYTES) throw new Error(`sha256: a state needs ${Sha256.STATE_BYTES} bytes`);
+    const v = new DataView(from.buffer, from.byteOffset, Sha256.STATE_BYTES);
+    const total = v.getFloat64(32);
+    const fill = from[40]!;
+    if (!Number.isInteger(total) || total < 0 || fill > 63 || total % 64 !== fill) throw new Error('sha256: not a saved state');
+    for (let j = 0; j < 8; j++) this.h[j] = v.getInt32(4 * j);
+    this.total = total;
+    this.fill = fill;
+    this.block.set(from.subarray(41, 41 + 64));
+    this.done = false;
+    return this;
+  }
+
   digest(): Uint8Array {
     if (this.done) throw new Error('sha256: digest called twice');
     const bits = this.total * 8;

@@ -1,5 +1,10 @@
 import test from 'ava';
-import { ConsoleError } from '../../src/console/registry.js';
+import { commandTable, ConsoleError } from '../../src/console/registry.js';
+import type { CommandSpec } from '../../src/console/registry.js';
+import { BUILTIN_COMMANDS } from '../../src/console/builtin-commands.js';
+import { FAULT_COMMANDS } from '../../src/console/fault-commands.js';
+import { FT_COMMANDS } from '../../src/ft/commands.js';
+import { FIRMWARE_COMMANDS } from '../../firmware/console-commands.js';
 import { parseRecord } from '../../src/console/record.js';
 import { NO_NET_FAULTS } from '../../src/console/target.js';
 import { reserveCheckpointCommands } from '../../src/runtime/ft-host.js';
@@ -407,4 +412,32 @@ test('Ctrl-C with nothing running just drops the partial line', (t) => {
 test('options are checked', (t) => {
   t.throws(() => makeShell({ maxLine: 0 }), { message: /maxLine/ });
   t.throws(() => makeShell({ maxQueued: -1 }), { message: /maxQueued/ });
+});
+
+test('command tables are constants: frozen to the argument lists, handlers get the owner they were registered with', (t) => {
+  for (const table of [BUILTIN_COMMANDS, FAULT_COMMANDS, FT_COMMANDS, FIRMWARE_COMMANDS]) {
+    t.true(Object.isFrozen(table));
+    for (const spec of table as readonly CommandSpec<never>[]) {
+      t.true(Object.isFrozen(spec) && Object.isFrozen(spec.args), spec.name);
+      for (const a of spec.args) t.true(Object.isFrozen(a) && (a.kind !== 'enum' || Object.isFrozen(a.values)), `${spec.name} <${a.name}>`);
+    }
+  }
+  const { shell, io } = makeShell();
+  const owner = { hits: 0 };
+  const table = commandTable<typeof owner>([
+    { name: 'owned one', args: [], help: 'counts', handler: (_ctx, o) => void o.hits++ },
+    { name: 'owned two', args: [{ name: 'n', kind: 'int', min: 0, max: 9 }], help: 'adds', handler: (ctx, o) => void (o.hits += ctx.args.number('n')) },
+  ]);
+  shell.registerTable(table, owner);
+  t.is(run(shell, io, 'owned one').final, 'OK');
+  t.is(run(shell, io, 'owned two 5').final, 'OK');
+  t.is(owner.hits, 6);
+  // A table with one bad name adds none of its commands.
+  const bad = commandTable<typeof owner>([
+    { name: 'fine cmd', args: [], help: '', handler: () => undefined },
+    { name: 'status', args: [], help: '', handler: () => undefined },
+  ]);
+  t.throws(() => shell.registerTable(bad, owner), { message: /already registered/ });
+  t.is(shell.registry.get('fine cmd'), undefined);
+  t.throws(() => shell.registerTable(commandTable<null>([{ name: 'twice', args: [], help: '', handler: () => undefined }, { name: 'twice', args: [], help: '', handler: () => undefined }]), null), { message: /already registered/ });
 });

@@ -2,7 +2,8 @@ import test from 'ava';
 import { counterOnDsm } from '../../examples/counter/counter.js';
 import { digestFloat64, laplaceOnDsm, laplaceSequential } from '../../examples/laplace/laplace.js';
 import { createMcapiDsm, McapiDsmTransport } from '../../src/dsm/mcapi-transport.js';
-import type { Dsm, DsmOptions } from '../../src/dsm/index.js';
+import { Dsm } from '../../src/dsm/index.js';
+import type { DsmOptions } from '../../src/dsm/index.js';
 import { makeNodes } from '../mcapi/loopnet.js';
 
 /** Boards on nodes 1..n of an in-memory MCAPI domain, rank r on node r + 1. */
@@ -94,3 +95,43 @@ async function withPageSize(dsm: Dsm): Promise<{ fetches: number; bytes: number;
   await dsm.barrier();
   return result;
 }
+
+test('receive buffers are sized to the page (messageBytesFor), not to MCAPI maxPayload; a FETCH still carries at least a whole page', async (t) => {
+  // 1 KiB pages (the default): two pages + 2 x 16 header room, half of MCAPI's 4160-byte payload.
+  t.is(Dsm.messageBytesFor({}), 2080);
+  t.is(Dsm.messageBytesFor({ pageSize: 4096 }), 4128, 'one 4 KiB page and its header');
+  t.is(Dsm.messageBytesFor({ pageSize: 256 }), 682, 'a lock release with a full notice list still fits');
+  t.is(Dsm.messageBytesFor({ maxMessage: 2000 }), 2000);
+  for (const pageSize of [256, 1024, 4096]) {
+    const { out } = await onMcapi(2, async (dsm) => {
+      t.is(dsm.limits.maxMessage, Dsm.messageBytesFor({ pageSize }));
+      return withPageSize(dsm);
+    }, { pageSize });
+    const r = out[0]!;
+    t.true(r.ok && r.bytes === 4096, `pageSize ${pageSize}`);
+    t.true(r.fetches <= 4096 / pageSize, `pageSize ${pageSize}: ${r.fetches} fetches for 4 KiB`);
+  }
+});
+
+test('a message longer than the receive buffers (a peer with other options) is dropped and counted; the slots keep receiving', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+  const got: number[] = [];
+  const run = (async () => {
+    const [ta] = await Promise.all([
+      McapiDsmTransport.open(a, { rank: 0, size: 2, domain: 1, nodeOfRank: (r) => r + 1, maxMessage: 100, recvSlots: 2 }),
+      McapiDsmTransport.open(b, { rank: 1, size: 2, domain: 1, nodeOfRank: (r) => r + 1 }),
+    ]);
+    ta.onMessage = (from, bytes) => got.push(from, bytes.length);
+    const stray = b.createEndpoint(41);
+    const dst = await b.getEndpoint(1, 1, 40, 100);
+    await b.msgSend(stray, dst, new Uint8Array(102).fill(1));
+    for (const n of [101, 5, 50]) await b.msgSend(stray, dst, new Uint8Array(n).fill(1));
+    await hub.sleep(10);
+    return ta.stats;
+  })();
+  const stats = await hub.run(run);
+  t.deepEqual(got, [1, 100, 1, 4, 1, 49], 'the messages after the long one all arrive, in order');
+  t.is(stats.dropped, 1);
+  t.is(stats.received, 3);
+});

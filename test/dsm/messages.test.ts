@@ -11,6 +11,7 @@ import {
   encodeAllocAnswer,
   encodeBarrier,
   encodeBarrierFail,
+  encodeBarrierPresent,
   encodeLockGrant,
   encodeLockRelease,
   encodeLockReq,
@@ -47,6 +48,9 @@ test('every encoder gives a message its typed decoder reads back field for field
   const m2 = decode(encodeBarrier(Msg.BARRIER_RELEASE, 300, new RangeList()));
   t.true(m2.type === Msg.BARRIER_RELEASE && m2.epoch === 300 && m2.notices.count === 0);
   t.deepEqual(decode(encodeBarrierFail(5, [1, 3])), { type: Msg.BARRIER_FAIL, epoch: 5, missing: [1, 3] });
+  t.deepEqual(decode(encodeBarrierPresent(300)), { type: Msg.BARRIER_PRESENT, epoch: 300 });
+  t.deepEqual([...encodeBarrierPresent(2)], [0x10, 2], 'BARRIER_PRESENT is type 0x10 and a varint epoch');
+  t.throws(() => decode(new Uint8Array([0x10, 2, 0])), { message: /trailing|long|end/i });
   t.deepEqual(decode(encodeLockReq(2, 'door')), { type: Msg.LOCK_REQ, epoch: 2, name: 'door' });
   const rel = decode(encodeLockRelease(4, 'door', n));
   t.true(rel.type === Msg.LOCK_RELEASE && rel.epoch === 4 && rel.name === 'door');

@@ -44,3 +44,25 @@ test('incremental updates in any split equal the one-shot digest', (t) => {
   );
   t.pass();
 });
+
+test('a digest computed in pieces on fresh instances through saveState/loadState is the digest of the whole', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 700 }), fc.array(fc.nat(700), { maxLength: 6 }), (data, cuts) => {
+      const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+      const state = new Uint8Array(Sha256.STATE_BYTES);
+      let prev = 0;
+      let sha = new Sha256();
+      for (const p of [...points, data.length]) {
+        sha.update(data.subarray(prev, p));
+        sha.saveState(state);
+        sha = new Sha256().loadState(state.slice());
+        prev = p;
+      }
+      return sha.digestHex() === sha256Hex(data);
+    }),
+    { seed: 4321, numRuns: 200 },
+  );
+  const bad = new Uint8Array(Sha256.STATE_BYTES);
+  bad[40] = 3; // a fill that does not match the length
+  t.throws(() => new Sha256().loadState(bad), { message: /not a saved state/ });
+});

@@ -5,7 +5,7 @@
 import test from 'ava';
 import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
-import { conformanceApp, runConformance } from '../../examples/conformance/app.js';
+import { CaseWatchdog, conformanceApp, runConformance } from '../../examples/conformance/app.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
 import { makeNodes } from './loopnet.js';
 import type { LoopHub } from './loopnet.js';
@@ -37,6 +37,14 @@ test('every conformance case passes on three in-process boards', async (t) => {
   const { hub, nodes } = makeNodes(3);
   const logs: string[] = [];
   const ctxs = contexts(hub, nodes, [], logs);
+  // Sleeps the app asked for that have not ended yet.
+  const sleeping = { count: 0 };
+  for (const c of ctxs) {
+    c.sleep = (ms: number) => {
+      sleeping.count++;
+      return hub.sleep(ms).then(() => void sleeping.count--);
+    };
+  }
   // A board process dies on an unhandled rejection: a case must handle every promise it makes.
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => {
@@ -50,6 +58,10 @@ test('every conformance case passes on three in-process boards', async (t) => {
     process.off('unhandledRejection', onUnhandled);
   }
   t.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
+  // A finished case leaves at most one watchdog step pending per board, not its whole timeout
+  // (5 s of timers and promise chains per case held a third of a lin board's slot heap).
+  t.log(`app sleeps pending when the suite returned: ${String(sleeping.count)}`);
+  t.true(sleeping.count <= nodes.length, `${String(sleeping.count)} app sleeps still pending after the suite`);
   const total = allCases().length;
   t.true(total >= 60, `at least 60 cases (have ${String(total)})`);
   for (const r of results) {
@@ -87,4 +99,24 @@ test('--case filters by substring; a bad argument is refused', async (t) => {
   t.like(results[0], { passed: 1, failed: 0 });
   const bad = contexts(hub, nodes, ['--bogus'], [])[0]!;
   await t.throwsAsync(conformanceApp.main(bad), { message: /unknown argument/ });
+});
+
+test('the case watchdog fails a case at its timeout and lets a finished one go with one sleeper', async (t) => {
+  const { hub } = makeNodes(1);
+  let sleeps = 0;
+  const w = new CaseWatchdog(() => hub.clock.now(), (ms) => {
+    sleeps++;
+    return hub.sleep(ms);
+  });
+  const start = hub.clock.now();
+  const hung = w.guard(new Promise<void>(() => undefined), 1000);
+  const e = await t.throwsAsync(hub.run(hung));
+  t.is(e?.message, 'case did not finish within 1000 ms');
+  t.is(hub.clock.now() - start, 1000);
+  // Quick cases one after another share the sleeper: no sleep per case.
+  const before = sleeps;
+  for (let i = 0; i < 20; i++) await hub.run(w.guard(hub.sleep(5), 5000));
+  t.true(sleeps - before <= 2, `${String(sleeps - before)} sleeps for 20 quick cases`);
+  const failing = w.guard(Promise.reject(new Error('assertion')), 5000);
+  t.is((await t.throwsAsync(hub.run(failing)))?.message, 'assertion');
 });

@@ -1,7 +1,8 @@
 /** The firmware's config layers and `config set` values, on the host (no SDK needed). */
 import test from 'ava';
 import { checkFirmwareConfig, mergeConfig, parseConfigValue, plainCopy, withField, fieldSource } from '../../firmware/firmware-config.js';
-import { firmwareCommands } from '../../firmware/console-commands.js';
+import { FIRMWARE_COMMANDS } from '../../firmware/console-commands.js';
+import type { FirmwareCommandDeps } from '../../firmware/console-commands.js';
 import { manifestFor } from '../../host-sim/firmware/build.js';
 
 const defaults = { serial: 'device', domain: 1, node: 0, rank: 0, boards: 2, app: 'pingpong', links: [], console: null };
@@ -51,16 +52,16 @@ test('config set values: compact forms', (t) => {
 /** The firmware's console commands over an in-memory preference, and what they printed. */
 function firmwareConsole() {
   const rig = { stored: undefined as string | undefined, out: [] as string[] };
-  const cmds = firmwareCommands({
+  const deps: FirmwareCommandDeps = {
     store: { read: () => rig.stored, write: (s) => (rig.stored = s), clear: () => (rig.stored = undefined) },
     defaults,
     host: undefined,
     serial: 'device',
     results: { lines: () => ['app-result rank=0 {"x":1}'] },
     restart: () => undefined,
-  });
+  };
   const command = (name: string) => {
-    const c = cmds.find((x) => x.name === name);
+    const c = FIRMWARE_COMMANDS.find((x) => x.name === name);
     if (c === undefined) throw new Error(`no command ${name}`);
     return (m: Record<string, string>) =>
       c.handler({
@@ -68,7 +69,7 @@ function firmwareConsole() {
         print: (l: string) => rig.out.push(l),
         record: (r: object) => rig.out.push(JSON.stringify(r)),
         afterOk: () => undefined,
-      });
+      }, deps);
   };
   return { rig, command };
 }

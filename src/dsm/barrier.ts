@@ -1,0 +1,223 @@
+/**
+ * The barrier as a combining tree over the ranks (docs/DSM.md, Barrier). Every board runs one
+ * `BarrierNode`: it waits for its own arrival and for its children's BARRIER_ARRIVE, then sends
+ * one BARRIER_ARRIVE to its parent with the union of its subtree's write notices; rank 0 (the
+ * root) releases, and every node sends each child a BARRIER_RELEASE with the notices of every
+ * board outside that child's subtree. Each board so learns exactly the other boards' notices,
+ * as from a central manager, with two messages per board in all and O(log boards) of them on
+ * the critical path.
+ *
+ * The tree follows a ring laid out in rank order (the wiring a board with two spare UARTs
+ * allows, and a line as well): rank r sits at offset r (r <= boards/2) or r - boards from rank
+ * 0, and on each side a node at offset d hangs from offset d - lowbit(d), a binomial tree.
+ * Every tree edge is at most boards/2 hops long, no node is more than log2(boards) edges from
+ * the root (the most one-bits of an offset: 3 on 16 boards) and the root has at most
+ * 2 log2(boards) children.
+ *
+ * Failure: the root times out `timeoutMs` after its own arrival and sends BARRIER_FAIL, naming
+ * the ranks it never heard of, to every rank it heard of. A board hears nothing from a dead
+ * parent, so each board that has waited `timeoutMs / PRESENT_DIVISOR` after its own arrival
+ * tells the root directly that it is there (BARRIER_PRESENT): the failure names exactly the
+ * boards that never arrived and reaches every board that did.
+ */
+import type { Clock } from '../hal.js';
+import { assert } from '../util/assert.js';
+import { Msg, encodeBarrier, encodeBarrierFail, encodeBarrierPresent } from './messages.js';
+import { RangeList } from './range-list.js';
+
+export type Post = (to: number, bytes: Uint8Array) => void;
+
+/** The barrier's root, which releases it and names the missing boards. */
+export const BARRIER_ROOT = 0;
+
+/** A board still waiting `timeoutMs / PRESENT_DIVISOR` after its arrival reports itself to the root. */
+export const PRESENT_DIVISOR = 2;
+
+/** Offset of `rank` from rank 0 around a ring of `size` in rank order: positive one way, negative the other. */
+function offsetOf(rank: number, size: number): number {
+  return rank <= size >>> 1 ? rank : rank - size;
+}
+
+/** The parent of `rank` (not the root) in the barrier tree of `size` boards. */
+export function barrierParent(rank: number, size: number): number {
+  assert(rank > 0 && rank < size, 'barrier tree: the root has no parent');
+  const d = offsetOf(rank, size);
+  const a = d < 0 ? -d : d;
+  const up = a - (a & -a);
+  return d < 0 && up > 0 ? size - up : up;
+}
+
+/** The children of `rank`, ascending by rank. */
+export function barrierChildren(rank: number, size: number): number[] {
+  const out: number[] = [];
+  for (let r = 1; r < size; r++) if (barrierParent(r, size) === rank) out.push(r);
+  return out;
+}
+
+export function describeMissing(missing: readonly number[]): string {
+  return `rank${missing.length === 1 ? '' : 's'} ${missing.join(', ')} did not arrive`;
+}
+
+/** How a barrier of this node ended: the other boards' notices, or the ranks the root never heard of. */
+export type BarrierOutcome = { ok: true; notices: RangeList } | { ok: false; missing: number[] };
+
+/** One board's part in the barrier tree. */
+export class BarrierNode {
+  readonly parent: number;
+  readonly children: readonly number[];
+  /** Barriers this node has seen end (released or failed). */
+  private done = 0;
+  /** This board's notices for barrier done + 1; null until it arrives. */
+  private own: RangeList | null = null;
+  /** Each child's subtree notices for barrier done + 1 (index as `children`); null until it arrives. */
+  private readonly fromChild: (RangeList | null)[];
+  private arrivedChildren = 0;
+  private sentUp = false;
+  /** Root: ranks that reported themselves present in barrier done + 1. */
+  private readonly present: Uint8Array;
+  private timer = -1;
+
+  constructor(
+    private readonly rank: number,
+    private readonly size: number,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly noticeCap: number,
+    private readonly post: Post,
+    /** Called once per barrier of this board when it ends. */
+    private readonly ended: (epoch: number, outcome: BarrierOutcome) => void,
+  ) {
+    this.parent = rank === BARRIER_ROOT ? -1 : barrierParent(rank, size);
+    this.children = barrierChildren(rank, size);
+    this.fromChild = this.children.map(() => null);
+    this.present = new Uint8Array(rank === BARRIER_ROOT ? size : 0);
+  }
+
+  /** This board reached barrier `epoch` with `notices` (its diffs are all acknowledged). */
+  arrive(epoch: number, notices: RangeList): void {
+    assert(epoch === this.done + 1 && this.own === null, 'barrier: arrived out of order');
+    const own = new RangeList(this.noticeCap);
+    own.addAll(notices);
+    this.own = own;
+    const ms = this.rank === BARRIER_ROOT ? this.timeoutMs : Math.floor(this.timeoutMs / PRESENT_DIVISOR);
+    this.timer = this.clock.setTimer(ms, () => this.expire(epoch));
+    this.climb(epoch);
+  }
+
+  /** BARRIER_ARRIVE from `from`; false (the caller counts it) when it makes no sense here. */
+  childArrived(from: number, epoch: number, notices: RangeList): boolean {
+    const i = this.children.indexOf(from);
+    // A child arrives at e + 1 only after this node released e: anything else is stale or foreign.
+    if (i < 0 || epoch !== this.done + 1 || this.fromChild[i] !== null) return false;
+    this.fromChild[i] = notices;
+    this.arrivedChildren++;
+    if (this.own !== null) this.climb(epoch);
+    return true;
+  }
+
+  /** BARRIER_RELEASE from `from` with the notices of every board outside this subtree. */
+  released(from: number, epoch: number, outside: RangeList): boolean {
+    if (from !== this.parent || epoch !== this.done + 1 || !this.sentUp) return false;
+    this.release(epoch, outside);
+    return true;
+  }
+
+  /** BARRIER_FAIL from the root: the barrier this board waits in failed. */
+  failed(from: number, epoch: number, missing: number[]): boolean {
+    if (from !== BARRIER_ROOT || this.rank === BARRIER_ROOT || epoch !== this.done + 1 || this.own === null) return false;
+    this.finish(epoch);
+    this.ended(epoch, { ok: false, missing });
+    return true;
+  }
+
+  /** BARRIER_PRESENT: `from` waits in barrier `epoch` (root only). */
+  reportedPresent(from: number, epoch: number): boolean {
+    if (this.rank !== BARRIER_ROOT || from === this.rank) return false;
+    // One that crossed the release (or the failure) on the way is late, not wrong.
+    if (epoch <= this.done) return true;
+    if (epoch !== this.done + 1) return false;
+    this.present[from] = 1;
+    return true;
+  }
+
+  /** Stop the timer (the DSM is closed). */
+  close(): void {
+    this.stopTimer();
+  }
+
+  /** The subtree is complete: pass its notices up, or (the root) release everyone. */
+  private climb(epoch: number): void {
+    if (this.own === null || this.arrivedChildren < this.children.length || this.sentUp) return;
+    if (this.rank === BARRIER_ROOT) {
+      this.release(epoch, new RangeList());
+      return;
+    }
+    this.sentUp = true;
+    const up = new RangeList(this.noticeCap);
+    up.addAll(this.own);
+    for (const n of this.fromChild) up.addAll(n!);
+    this.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
+  }
+
+  private release(epoch: number, outside: RangeList): void {
+    const own = this.own!;
+    const merged = new RangeList(this.noticeCap);
+    for (let i = 0; i < this.children.length; i++) {
+      merged.clear();
+      merged.addAll(outside);
+      merged.addAll(own);
+      for (let j = 0; j < this.children.length; j++) if (j !== i) merged.addAll(this.fromChild[j]!);
+      this.post(this.children[i]!, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
+    }
+    merged.clear();
+    merged.addAll(outside);
+    for (const n of this.fromChild) merged.addAll(n!);
+    this.finish(epoch);
+    this.ended(epoch, { ok: true, notices: merged });
+  }
+
+  private expire(epoch: number): void {
+    this.timer = -1;
+    if (epoch !== this.done + 1) return;
+    if (this.rank !== BARRIER_ROOT) {
+      // Still waiting: the root learns directly that this board is here.
+      this.post(BARRIER_ROOT, encodeBarrierPresent(epoch));
+      return;
+    }
+    const heard = new Uint8Array(this.size);
+    heard[this.rank] = 1;
+    for (let r = 0; r < this.size; r++) if (this.present[r]) heard[r] = 1;
+    for (let i = 0; i < this.children.length; i++) if (this.fromChild[i] !== null) this.markSubtree(this.children[i]!, heard);
+    const missing: number[] = [];
+    for (let r = 0; r < this.size; r++) if (!heard[r]) missing.push(r);
+    assert(missing.length > 0, 'barrier: timed out with every board heard of');
+    for (let r = 0; r < this.size; r++) if (heard[r] && r !== this.rank) this.post(r, encodeBarrierFail(epoch, missing));
+    this.finish(epoch);
+    this.ended(epoch, { ok: false, missing });
+  }
+
+  /** Mark `top` and every rank below it in the tree. */
+  private markSubtree(top: number, heard: Uint8Array): void {
+    for (let r = 1; r < this.size; r++) {
+      let a = r;
+      while (a !== top && a !== BARRIER_ROOT) a = barrierParent(a, this.size);
+      if (a === top) heard[r] = 1;
+    }
+  }
+
+  /** Barrier `epoch` is over at this node (released, or failed at the root). */
+  private finish(epoch: number): void {
+    this.stopTimer();
+    this.done = epoch;
+    this.own = null;
+    this.fromChild.fill(null);
+    this.arrivedChildren = 0;
+    this.sentUp = false;
+    this.present.fill(0);
+  }
+
+  private stopTimer(): void {
+    if (this.timer >= 0) this.clock.clearTimer(this.timer);
+    this.timer = -1;
+  }
+}

@@ -79,6 +79,10 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
     laplace.push(point);
     log(`laplace 4 XS boards N=256 x100 on ${link}, CPU model ${CPU_NS} ns/unit: ${round(base.virtualMs)} ms without checkpoints, ${round(withCkpt.virtualMs)} ms with one every 10 iterations: +${point.overheadPct}% time, +${point.cpuOverheadPct}% XS units; memory multiple ${point.memoryMultiple}`);
     log(`  wire floor: ${withCkpt.checkpoints.changedBytes} changed bytes (${withCkpt.checkpoints.bytesSent} sent), a quarter per board at ${model.bytesPerMs} B/ms = +${point.wireFloorPct}% (overhead / floor ${point.wireFloorPct > 0 ? round(point.overheadPct / point.wireFloorPct, 2) : 'n/a'})`);
+    // The floor above spreads the bytes evenly; the ranks' deltas are not even, and a blocking
+    // checkpoint waits for the slowest stream. The link that carried the most extra bytes shows it.
+    const extra = withCkpt.links.map((l, i) => ({ l, d: l.bytes - (base.links[i]?.bytes ?? 0) })).reduce((a, b) => (b.d > a.d ? b : a));
+    log(`  busiest link ${extra.l.a}-${extra.l.b}: +${extra.d} B with checkpoints, ${round(extra.d / model.bytesPerMs)} ms of line = ${round((100 * extra.d) / model.bytesPerMs / base.virtualMs)}% of the run without them`);
   }
   const laplaceOverheadPct = laplace[0]!.overheadPct;
 

@@ -16,7 +16,8 @@ export interface BoardConfig {
   rank: number;
   /** Number of working (non-spare) boards. */
   boards: number;
-  links: { kind: 'stream' | 'datagram'; mtu: number }[];
+  /** bytesPerMs: the link's transmit rate when the simulator models one (HalLink.bytesPerMs). */
+  links: { kind: 'stream' | 'datagram'; mtu: number; bytesPerMs?: number }[];
   /** Seed for the board's Hal.random() (simulator) — real boards use their hardware RNG. */
   seed: number;
   /** Memory budget in bytes reported by Hal.memory().limit. */

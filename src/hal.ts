@@ -24,6 +24,12 @@ export interface HalLink {
   /** Largest write the link accepts in one call (datagram: packet size; stream: a hint). */
   readonly mtu: number;
   /**
+   * The transmit rate in bytes per ms when the target knows it (a UART: baud / 10 for 8N1).
+   * Writes leave one after another at this rate; the link layer times its retransmissions
+   * from when a frame has left, not from when it was queued behind others. Absent: unknown.
+   */
+  readonly bytesPerMs?: number;
+  /**
    * Queue bytes for transmission. Never blocks; the target owns its transmit buffer: it
    * copies what it keeps, so the caller may change `bytes` as soon as write returns.
    */

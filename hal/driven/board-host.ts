@@ -190,7 +190,11 @@ export function parseBootConfig(text: string): BoardConfig {
     if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu <= 0) {
       throw new TypeError(`config.links[${i}].mtu must be a positive integer`);
     }
-    links.push({ kind, mtu });
+    const rate = link['bytesPerMs'];
+    if (rate !== undefined && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)) {
+      throw new TypeError(`config.links[${i}].bytesPerMs must be a positive number when given`);
+    }
+    links.push(rate === undefined ? { kind, mtu } : { kind, mtu, bytesPerMs: rate });
   });
   const seed = c['seed'];
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError('config.seed must be a finite number');

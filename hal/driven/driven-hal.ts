@@ -13,6 +13,8 @@ import { copyBytes } from '../../src/wire/bytes.js';
 export interface DrivenLinkSpec {
   kind: LinkKind;
   mtu: number;
+  /** The link model's rate (HalLink.bytesPerMs); absent for an unlimited link. */
+  bytesPerMs?: number;
 }
 
 export interface DrivenHalOptions {
@@ -49,6 +51,7 @@ class DrivenLink implements HalLink {
     readonly index: number,
     readonly kind: LinkKind,
     readonly mtu: number,
+    readonly bytesPerMs: number | undefined,
   ) {}
 
   write(bytes: Uint8Array): void {
@@ -103,7 +106,7 @@ export class DrivenHal implements Hal {
   private stopKind: StopKind | null = null;
 
   constructor(options: DrivenHalOptions) {
-    this.linkList = options.links.map((l, i) => new DrivenLink(this, i, l.kind, l.mtu));
+    this.linkList = options.links.map((l, i) => new DrivenLink(this, i, l.kind, l.mtu, l.bytesPerMs));
     this.links = this.linkList;
     this.consoleImpl = new DrivenConsole(this);
     this.console = this.consoleImpl;

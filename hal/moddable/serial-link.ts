@@ -7,6 +7,8 @@ import type { TxStats } from './tx-queue.js';
 export class SerialLink implements HalLink {
   readonly kind = 'stream' as const;
   readonly mtu: number;
+  /** 8N1: ten bits on the line per byte. */
+  readonly bytesPerMs: number;
   onReceive: ((bytes: Uint8Array) => void) | null = null;
   /** Null when the port could not be opened (`openError` says why; the board halts at boot). */
   private readonly port: SerialPort | null;
@@ -18,6 +20,7 @@ export class SerialLink implements HalLink {
     guard: (where: string, run: () => void) => void,
   ) {
     this.mtu = spec.mtu ?? 256;
+    this.bytesPerMs = spec.baud / 10000;
     let port: SerialPort | null = null;
     let openError: string | null = null;
     try {

@@ -47,6 +47,8 @@ class NodemcuLink implements HalLink {
     readonly kind: LinkKind,
     readonly mtu: number,
     private readonly send: (data: string) => void,
+    /** HalLink.bytesPerMs: a UART's baud / 10 (8N1); unknown for UDP. */
+    readonly bytesPerMs?: number,
   ) {}
 
   write(bytes: Uint8Array): void {
@@ -88,7 +90,7 @@ export class NodemcuHal implements Hal {
       const spec = options.links[i]!;
       if (spec.kind === 'stream') {
         const id = spec.uart;
-        const link = new NodemcuLink(i, 'stream', spec.mtu, (data) => uart.write(id, data));
+        const link = new NodemcuLink(i, 'stream', spec.mtu, (data) => uart.write(id, data), spec.baud / 10000);
         uart.setup(spec.uart, spec.baud, 8, uart.PARITY_NONE, uart.STOPBITS_1, 0);
         if (uart.start !== undefined) uart.start(spec.uart);
         this.onUart(spec.uart, (data) => this.enter('link receive', () => link.onReceive?.(stringToBytes(data))));

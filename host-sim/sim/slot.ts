@@ -162,7 +162,11 @@ export function bootConfigOf(cfg: SimConfig, slot: Slot): BoardConfig {
     node: slot.node,
     rank: slot.rank,
     boards: cfg.boards,
-    links: slot.links.map((l) => ({ kind: l.out.model.halKind, mtu: l.out.model.mtu })),
+    // The rate too (an unlimited link has none): the hop layer times retransmissions from when a frame has left.
+    links: slot.links.map((l) => {
+      const m = l.out.model;
+      return Number.isFinite(m.bytesPerMs) && m.bytesPerMs > 0 ? { kind: m.halKind, mtu: m.mtu, bytesPerMs: m.bytesPerMs } : { kind: m.halKind, mtu: m.mtu };
+    }),
     seed: bootSeed(cfg.seed, slot.node, slot.boots),
     ramLimit: cfg.ramBytes,
     app: cfg.app,

@@ -78,6 +78,8 @@ export class FaultTolerance implements FtRunHost {
     // Any frame of the layers above the network is a sign of life (heartbeats are one of them).
     ft.net.register(FrameType.MCAPI_FIRST, FrameType.DSM_LAST, (f) => ft.detector.heard(f.src, ft.hal.now()));
     ft.net.register(FrameType.FT_FIRST, FrameType.FT_LAST, (f) => this.onFrame(f));
+    // Checkpoint data is large and not urgent: it must not hold up the application's frames.
+    ft.net.lowPriority(FtFrame.CKPT_DATA, FtFrame.CKPT_DATA);
     member.tick(ft);
   }
 

@@ -31,6 +31,10 @@ import { NODE_ID_MAX } from '../wire/ids.js';
  */
 export interface FtNet extends Net {
   abandon(node: number): void;
+  /** Send frames of these types behind all others on each link (NetLayer.lowPriority). */
+  lowPriority(first: number, last: number): void;
+  /** Whether a frame of `type` with `bytes` of payload to `dst` would be taken now (NetLayer.ready). */
+  ready(dst: number, type: number, bytes: number): boolean;
 }
 
 /**

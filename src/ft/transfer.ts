@@ -23,6 +23,12 @@ export function pump(ft: FtState): void {
   for (const o of ft.outs) {
     const s = o.s;
     while (s.wants()) {
+      // Checkpoint data goes only when the link can take it at once (it is low priority,
+      // NetLayer.lowPriority): asked before the frame is built, which copies up to 4 KiB.
+      if (!ft.net.ready(s.dst, FtFrame.CKPT_DATA, ft.options.maxPayload)) {
+        retryPump(ft);
+        break;
+      }
       const payload = s.build(ft.scratch, ft.options.maxPayload);
       const r = ft.trySend(s.dst, FtFrame.CKPT_DATA, payload);
       if (r === 'failed') {
@@ -32,12 +38,7 @@ export function pump(ft: FtState): void {
         break;
       }
       if (r === 'busy') {
-        if (ft.pumpTimer < 0) {
-          ft.pumpTimer = ft.hal.setTimer(RETRY_MS, () => {
-            ft.pumpTimer = -1;
-            pump(ft);
-          });
-        }
+        retryPump(ft);
         break;
       }
       s.sent(payload.length);
@@ -47,6 +48,14 @@ export function pump(ft: FtState): void {
   const dead = failed;
   stopStreams(ft, (o) => dead.includes(o));
   for (const o of dead) o.done('unsendable');
+}
+
+function retryPump(ft: FtState): void {
+  if (ft.pumpTimer >= 0) return;
+  ft.pumpTimer = ft.hal.setTimer(RETRY_MS, () => {
+    ft.pumpTimer = -1;
+    pump(ft);
+  });
 }
 
 export function stopStreams(ft: FtState, filter: (o: OutStream) => boolean = () => true): void {

@@ -65,15 +65,16 @@ export function decodeLsa(p: Uint8Array): Lsa | null {
 /** The LINK_ACK selective-ack bitmap; statics of one class: one module-level binding (see HopLink.LSEQ_SPACE). */
 export class SackBitmap {
 /**
- * Write the LINK_ACK bitmap of the frames held beyond the gap at `expected` (held[lseq] not
- * null; lseq mod 256) into `out`, zeroed first; returns its length with trailing zero bytes
- * left out. `window` ≤ 64 keeps it within SACK_MAX_LENGTH bytes.
+ * Write the LINK_ACK bitmap of the frames held beyond the gap at `expected` (held[lseq & mask]
+ * not null; `mask` + 1 a power of two >= window, so the window's frames have distinct places)
+ * into `out`, zeroed first; returns its length with trailing zero bytes left out. `window` ≤ 64
+ * keeps it within SACK_MAX_LENGTH bytes.
  */
-static write(held: readonly (Uint8Array | null)[], expected: number, window: number, out: Uint8Array): number {
+static write(held: readonly (Uint8Array | null)[], mask: number, expected: number, window: number, out: Uint8Array): number {
   out.fill(0);
   let len = 0;
   for (let i = 1; i < window; i++) {
-    if (held[(expected + i) & 0xff] === null) continue;
+    if (held[(expected + i) & mask] === null) continue;
     const bit = i - 1;
     out[bit >>> 3]! |= 1 << (bit & 7);
     len = (bit >>> 3) + 1;
@@ -81,10 +82,10 @@ static write(held: readonly (Uint8Array | null)[], expected: number, window: num
   return len;
 }
 
-/** Set sacked[(first + i) mod 256] for each of the first `bits` bits of a LINK_ACK bitmap that is set. */
-static mark(sack: Uint8Array, bits: number, first: number, sacked: Uint8Array): void {
+/** Set sacked[(first + i) & mask] for each of the first `bits` bits of a LINK_ACK bitmap that is set. */
+static mark(sack: Uint8Array, bits: number, first: number, sacked: Uint8Array, mask: number): void {
   for (let i = 0; i < bits; i++) {
-    if ((sack[i >>> 3]! & (1 << (i & 7))) !== 0) sacked[(first + i) & 0xff] = 1;
+    if ((sack[i >>> 3]! & (1 << (i & 7))) !== 0) sacked[(first + i) & mask] = 1;
   }
 }
 }

@@ -38,9 +38,15 @@ import type { LinkStats } from './stats.js';
 /**
  * Who is queueing: a local send (refused first: the caller can wait and retry), a frame in
  * transit (it cannot be refused upstream, so it may use twice the queue), or the layer's own
- * LSAs (256 places more still, so routing keeps working under any load).
+ * LSAs (256 places more still, so routing keeps working under any load). `bulk`: a local send
+ * of a low-priority type (NetLayer.lowPriority: checkpoint streams), taken only when it can go
+ * out at once (nothing queued, room in the window) and the line has less than one largest
+ * frame still to send: a frame on the application's critical path (a halo exchange, a
+ * barrier) then never waits behind more than about two of them. It is refused, not queued:
+ * a queued frame already has its end-to-end sequence number, and the peer delivers in that
+ * order, so a later urgent frame to the same node would wait for it anyway.
  */
-export type QueueClass = 'local' | 'transit' | 'control';
+export type QueueClass = 'local' | 'transit' | 'control' | 'bulk';
 /** Room for one LSA per possible origin: a database exchange never finds the queue full. */
 const CONTROL_SLACK = NODE_TABLE_SIZE;
 
@@ -56,8 +62,8 @@ export interface LinkHost extends WriterHost {
 
 export class HopLink {
   /**
-   * Link sequence numbers (lseq, lack) are 8 bits: per-slot state is indexed by them, and
-   * distances are taken mod LSEQ_SPACE (written `& 0xff`). A static, not a module constant:
+   * Link sequence numbers (lseq, lack) are 8 bits: distances are taken mod LSEQ_SPACE (written
+   * `& 0xff`); per-frame state is indexed by them mod the ring (see `ring`). A static, not a module constant:
    * the XS board bundle (one iife) pays a stack slot per module-level binding (docs/MCAPI.md §6).
    */
   static readonly LSEQ_SPACE = 256;
@@ -83,21 +89,31 @@ export class HopLink {
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
   private rxExt = 0;
-  private readonly slotExt = new Float64Array(HopLink.LSEQ_SPACE);
+  private readonly slotExt: Float64Array;
   private signExt = 0;
   private readonly signer: ((frame: Uint8Array) => void) | null;
 
+  /** Line time of the largest frame heard from the peer: an ack it owes may wait behind one such. */
+  private peerFrameMs = 0;
   private localSession = 0;
   private peerSession = 0;
   private lastHeard = 0;
 
-  // Transmit side: slots indexed by sequence number. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
-  private readonly slots: (Uint8Array | null)[] = filledArray<Uint8Array | null>(HopLink.LSEQ_SPACE, null);
-  private readonly sentAt = new Float64Array(HopLink.LSEQ_SPACE);
-  private readonly retransmitted = new Uint8Array(HopLink.LSEQ_SPACE);
-  private readonly resentAt = new Float64Array(HopLink.LSEQ_SPACE);
+  /**
+   * Per-frame state lives in rings of the window rounded up to a power of two, indexed by
+   * `lseq & ring`: the frames in flight (base .. next-1) and the frames held beyond a gap
+   * (expected+1 .. expected+window-1) each span less than the window, so no two share a place.
+   * Sized by the whole sequence space (256) they cost 23 KiB of chunks per link on Moddable
+   * lin (two 256-entry Arrays, three Float64Arrays) for the default window of 8.
+   */
+  private readonly ring: number;
+  // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
+  private readonly slots: (Uint8Array | null)[];
+  private readonly sentAt: Float64Array;
+  private readonly retransmitted: Uint8Array;
+  private readonly resentAt: Float64Array;
   /** The peer holds this frame (selective ack); it needs no resend. */
-  private readonly sacked = new Uint8Array(HopLink.LSEQ_SPACE);
+  private readonly sacked: Uint8Array;
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
   private next = 0;
@@ -108,7 +124,7 @@ export class HopLink {
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[] = filledArray<Uint8Array | null>(HopLink.LSEQ_SPACE, null);
+  private readonly held: (Uint8Array | null)[];
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;
@@ -124,6 +140,15 @@ export class HopLink {
     // bitmap must cover every frame that can be held beyond a gap.
     assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= HopLink.LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
+    const cap = HopLink.ringSize(host.opts.window);
+    this.ring = cap - 1;
+    this.slotExt = new Float64Array(cap);
+    this.slots = filledArray<Uint8Array | null>(cap, null);
+    this.sentAt = new Float64Array(cap);
+    this.retransmitted = new Uint8Array(cap);
+    this.resentAt = new Float64Array(cap);
+    this.sacked = new Uint8Array(cap);
+    this.held = filledArray<Uint8Array | null>(cap, null);
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
       : null;
@@ -135,6 +160,13 @@ export class HopLink {
     this.rtxDeadline = new Deadline(host.clock, () => this.onRetransmitTimeout());
     this.ackDeadline = new Deadline(host.clock, () => this.sendAck());
     this.localSession = this.newSession();
+  }
+
+  /** Places in the per-frame rings for a window: the window rounded up to a power of two (the index is a mask). */
+  static ringSize(window: number): number {
+    let cap = 1;
+    while (cap < window) cap <<= 1;
+    return cap;
   }
 
   /** Raw bytes from the HAL. */
@@ -153,6 +185,11 @@ export class HopLink {
   /** Whether enqueue would take a frame of this class now. */
   canEnqueue(cls: QueueClass): boolean {
     const max = this.host.opts.maxQueue;
+    if (cls === 'bulk') {
+      const out = this.out;
+      return this.up && this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window &&
+        (out.frameMs === 0 || out.backlog() < out.frameMs);
+    }
     const limit = cls === 'local' ? max : cls === 'transit' ? 2 * max : 2 * max + CONTROL_SLACK;
     return this.up && this.queue.length < limit;
   }
@@ -162,7 +199,7 @@ export class HopLink {
     if (!this.canEnqueue(cls)) return false;
     if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
       // The usual case: nothing waiting and room in the window, so straight into a slot.
-      this.send(frame, this.host.clock.now());
+      this.send(frame);
       return true;
     }
     this.queue.push(frame);
@@ -183,6 +220,8 @@ export class HopLink {
     }
     this.lastHeard = this.host.clock.now();
     this.stats.framesIn++;
+    const ms = this.out.lineMs(bytes.length);
+    if (ms > this.peerFrameMs) this.peerFrameMs = ms;
     if (f.type === FrameType.HELLO) {
       this.onHello(f);
       return;
@@ -311,7 +350,7 @@ export class HopLink {
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
     let dropped = this.queue.clear();
-    for (let s = 0; s < HopLink.LSEQ_SPACE; s++) {
+    for (let s = 0; s <= this.ring; s++) {
       if (this.slots[s] !== null) {
         this.slots[s] = null;
         dropped++;
@@ -338,41 +377,46 @@ export class HopLink {
   private pump(): void {
     if (this.queue.length === 0) return;
     const window = this.host.opts.window;
-    const now = this.host.clock.now();
     while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
-      this.send(this.queue.shift() as Uint8Array, now);
+      this.send(this.queue.shift() as Uint8Array);
     }
   }
 
   /** Put a frame in the next slot of the window and transmit it. */
-  private send(frame: Uint8Array, now: number): void {
+  private send(frame: Uint8Array): void {
     const s = this.next;
+    const r = s & this.ring;
     // Callers keep next - base below the window, so the slot is never an unacknowledged frame's.
-    assert(this.slots[s] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
-    this.slots[s] = frame;
-    this.sentAt[s] = now;
-    this.retransmitted[s] = 0;
-    this.sacked[s] = 0;
-    this.slotExt[s] = this.txExt++;
+    assert(this.slots[r] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
+    this.slots[r] = frame;
+    this.retransmitted[r] = 0;
+    this.sacked[r] = 0;
+    this.slotExt[r] = this.txExt++;
     this.next = (s + 1) & 0xff;
-    this.transmit(s);
-    if (!this.rtxDeadline.armed) this.rtxDeadline.arm(now + this.rto);
+    // Times count from when the frame has left (after the frames queued ahead of it in the
+    // target's transmit buffer, and its own bytes): the peer cannot ack it sooner.
+    this.sentAt[r] = this.transmit(s);
+    if (!this.rtxDeadline.armed) this.armRetransmit(this.sentAt[r]!);
   }
 
-  private transmit(s: number): void {
-    const frame = this.slots[s] as Uint8Array;
-    this.signExt = this.slotExt[s]!;
+  /** Write frame `s` (its hop fields filled now); returns when it will have left the link. */
+  private transmit(s: number): number {
+    const frame = this.slots[s & this.ring] as Uint8Array;
+    this.signExt = this.slotExt[s & this.ring]!;
     this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     this.ackSent();
     this.out.write(frame);
+    return this.out.departed;
   }
 
-  private retransmit(s: number): void {
-    this.retransmitted[s] = 1;
-    this.resentAt[s] = this.host.clock.now();
+  /** Resend frame `s`; returns when it will have left the link. */
+  private retransmit(s: number): number {
+    const r = s & this.ring;
+    this.retransmitted[r] = 1;
     this.stats.retransmits++;
     this.host.stats.retransmits++;
-    this.transmit(s);
+    this.resentAt[r] = this.transmit(s);
+    return this.resentAt[r]!;
   }
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
@@ -388,19 +432,27 @@ export class HopLink {
       // resend everything.
       let clean = true;
       for (let i = 0; i < d; i++) {
-        const s = (this.base + i) & 0xff;
+        const s = (this.base + i) & this.ring;
         if (this.retransmitted[s] !== 0) clean = false;
         this.slots[s] = null;
       }
       if (clean) {
         const o = this.host.opts;
-        Rtt.sample(this.rtt, now - this.sentAt[(ack - 1) & 0xff]!);
+        // Never below zero, should the target's rate be a little off.
+        const sample = now - this.sentAt[(ack - 1) & this.ring]!;
+        Rtt.sample(this.rtt, sample > 0 ? sample : 0);
         this.rto = Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
-      if (((this.next - this.base) & 0xff) > 0) this.rtxDeadline.arm(now + this.rto);
-      else this.rtxDeadline.cancel();
+      if (((this.next - this.base) & 0xff) > 0) {
+        // The oldest frame still out may not have left yet (queued behind others): count from then.
+        const r = ack & this.ring;
+        const left = this.retransmitted[r] !== 0 ? this.resentAt[r]! : this.sentAt[r]!;
+        this.armRetransmit(left > now ? left : now);
+      } else {
+        this.rtxDeadline.cancel();
+      }
     }
     if (sack !== null && sack.length > 0) this.onSack(sack, now);
     if (d > 0) this.pump();
@@ -412,18 +464,32 @@ export class HopLink {
    */
   private onSack(sack: Uint8Array, now: number): void {
     const inflight = (this.next - this.base) & 0xff;
-    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked);
+    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked, this.ring);
     const srtt = this.rtt.srtt;
     const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
       const s = (this.base + off) & 0xff;
-      if (this.sacked[s] !== 0) {
+      const r = s & this.ring;
+      if (this.sacked[r] !== 0) {
         heldAbove++;
-      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[s] === 0 || now - this.resentAt[s]! >= guard)) {
+      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[r] === 0 || now - this.resentAt[r]! >= guard)) {
         this.retransmit(s);
       }
     }
+  }
+
+  /**
+   * The retransmission deadline of a frame that has left at `left`: the timeout, plus the line
+   * time of the largest frame heard from the peer, which its ack may have to wait behind (on a
+   * UART a frame is not interrupted: 45 ms for 4 KiB at 921600 baud). Without the second term
+   * a round trip learned while the peer sent small frames times out each time it sends a large
+   * one, and Karn's rule discards the very samples that would have taught it. The largest the
+   * peer has sent, not the largest it could: where it only sends small frames, losses are
+   * still found as soon as before.
+   */
+  private armRetransmit(left: number): void {
+    this.rtxDeadline.arm(left + this.rto + this.peerFrameMs);
   }
 
   private currentRto(): number {
@@ -439,8 +505,7 @@ export class HopLink {
       return;
     }
     this.rto = Math.min(this.rto * 2, this.host.opts.maxRtoMs);
-    this.retransmit(this.base);
-    this.rtxDeadline.arm(this.host.clock.now() + this.rto);
+    this.armRetransmit(this.retransmit(this.base));
   }
 
   // --- receive side -----------------------------------------------------------------------
@@ -455,9 +520,9 @@ export class HopLink {
       // A datagram is the HAL's gift (HalLink.onReceive); a deframed frame lives in a reused buffer.
       this.host.receive(this, bytes, f, this.deframer === null);
       while (this.heldCount > 0 && this.up) {
-        const held = this.held[this.expected];
+        const held = this.held[this.expected & this.ring];
         if (held === null || held === undefined) break;
-        this.held[this.expected] = null;
+        this.held[this.expected & this.ring] = null;
         this.heldCount--;
         this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
@@ -470,10 +535,10 @@ export class HopLink {
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
       else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.ackDelayMs);
     } else if (d < this.host.opts.window) {
-      if (this.held[seq] !== null) {
+      if (this.held[seq & this.ring] !== null) {
         this.countDuplicate();
       } else {
-        this.held[seq] = this.deframer === null ? bytes : copyBytes(bytes);
+        this.held[seq & this.ring] = this.deframer === null ? bytes : copyBytes(bytes);
         this.heldCount++;
         assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
         this.stats.outOfOrder++;
@@ -498,7 +563,7 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.expected, this.host.opts.window, this.sackPayload) : 0;
+    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.ring, this.expected, this.host.opts.window, this.sackPayload) : 0;
     this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload, len);
   }
 

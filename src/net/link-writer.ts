@@ -3,6 +3,9 @@
  * delimited (docs/PROTOCOL.md §3), with the native encoder when the target has one; a
  * datagram link gets the frame as it is. Counts frames and bytes as they go on the wire.
  * Also encodes the link's own unsequenced frames (HELLO, LINK_ACK) in one reused buffer.
+ * When the target tells the link's rate (HalLink.bytesPerMs) it keeps the time the bytes
+ * written so far will have left: writes queue behind each other in the target's transmit
+ * buffer, so a frame written behind 4 KiB of others on a 921600-baud UART leaves 45 ms later.
  */
 import type { Clock, HalLink } from '../hal.js';
 import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
@@ -48,9 +51,25 @@ export class LinkWriter {
   private readonly natives: NativeBytes;
   private readonly stats: LinkStats;
   private readonly total: NetLayerStats;
-  /** Stream links: the encoding buffer (a leading delimiter, the largest frame encoded); null on datagrams. */
+  /** A stream link: frames are COBS-encoded and delimited. */
+  private readonly stream: boolean;
+  /**
+   * The JS encoder's buffer (a leading delimiter, the largest frame encoded): null on datagrams
+   * and with a native encoder, which returns its own (3.4 KiB of chunks saved per stream link).
+   */
   private readonly wireBuf: Uint8Array | null;
   private lastWrite = -Infinity;
+  /** 1 / HalLink.bytesPerMs; 0 when the target does not tell the rate (a frame then counts as gone when written). */
+  private readonly msPerByte: number;
+  /** When the last byte written so far leaves the link (board ms); in the past when the line is idle. */
+  private txEnd = 0;
+  /** When the frame written last had left entirely (board ms). */
+  departed = 0;
+  /**
+   * Time the largest frame takes on the line (0 when the rate is unknown). The peer cannot
+   * interrupt a frame it has begun: an ack it owes us may wait that long behind one.
+   */
+  readonly frameMs: number;
 
   constructor(hal: HalLink, host: WriterHost, maxFrame: number, crc: boolean, stats: LinkStats) {
     this.hal = hal;
@@ -60,7 +79,11 @@ export class LinkWriter {
     this.natives = host.opts.bytes;
     this.stats = stats;
     this.total = host.stats;
-    this.wireBuf = hal.kind === 'stream' ? new Uint8Array(1 + cobsEncodedLength(maxFrame)) : null;
+    const rate = hal.bytesPerMs;
+    this.msPerByte = rate !== undefined && rate > 0 && rate !== Infinity ? 1 / rate : 0;
+    this.stream = hal.kind === 'stream';
+    this.frameMs = (this.stream ? 1 + cobsEncodedLength(maxFrame) : maxFrame) * this.msPerByte;
+    this.wireBuf = this.stream && this.natives.cobsEncode === undefined ? new Uint8Array(1 + cobsEncodedLength(maxFrame)) : null;
   }
 
   /**
@@ -87,22 +110,35 @@ export class LinkWriter {
     this.write(frame);
   }
 
+  /** Line time (ms) of `bytes` (0 when the rate is unknown). */
+  lineMs(bytes: number): number {
+    return bytes * this.msPerByte;
+  }
+
+  /** Line time (ms) of what was written and has not left yet (0 when the rate is unknown). */
+  backlog(): number {
+    const ahead = this.txEnd - this.clock.now();
+    return ahead > 0 ? ahead : 0;
+  }
+
   write(frame: Uint8Array): void {
     // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
     // retransmission) and the encoding buffer (reused) stay ours.
     let out: Uint8Array;
-    if (this.wireBuf !== null) {
-      const now = this.clock.now();
+    const now = this.clock.now();
+    if (this.stream) {
       const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
       this.lastWrite = now;
       // Not named `native`: xsc reads `native(...)` as Moddable's host-function form.
       const encode = this.natives.cobsEncode;
-      if (encode !== undefined) {
-        out = encode(frame, 0, frame.length, lead === 1);
+      const buf = this.wireBuf;
+      if (buf === null) {
+        // A stream link has no buffer only when it has the native encoder.
+        out = (encode as NonNullable<typeof encode>)(frame, 0, frame.length, lead === 1);
       } else {
-        this.wireBuf[0] = 0;
-        const n = cobsEncode(frame, this.wireBuf, lead);
-        out = this.wireBuf.subarray(0, lead + n);
+        buf[0] = 0;
+        const n = cobsEncode(frame, buf, lead);
+        out = buf.subarray(0, lead + n);
       }
     } else {
       out = frame;
@@ -111,6 +147,8 @@ export class LinkWriter {
     this.stats.bytesOut += out.length;
     this.total.framesOut++;
     this.total.bytesOut += out.length;
+    this.txEnd = (this.txEnd > now ? this.txEnd : now) + out.length * this.msPerByte;
+    this.departed = this.txEnd > now ? this.txEnd : now;
     this.hal.write(out);
   }
 }

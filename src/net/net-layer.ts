@@ -63,6 +63,8 @@ export class NetLayer implements Net {
   private readonly bcast: Broadcast;
   private readonly upper: UpperLayers;
   private readonly inbound: Ingress;
+  /** 1 for frame types sent in the hop links' bulk class (lowPriority). */
+  private readonly bulkTypes = new Uint8Array(256);
 
   constructor(links: readonly HalLink[], clock: Clock, options: NetOptions) {
     const opts = resolveNetOptions(options);
@@ -129,6 +131,8 @@ export class NetLayer implements Net {
       stats: this.st,
       transmit: (dst, frame) => {
         const hop = this.routing.route(dst);
+        // A resend, even of a low-priority frame, is never held back: it already has its
+        // end-to-end sequence number, and later frames to the node wait for it at the peer.
         return hop !== null && hop.enqueue(frame, 'local');
       },
       sendAck: (dst, payload) => this.sendE2eAck(dst, payload),
@@ -191,7 +195,8 @@ export class NetLayer implements Net {
     if (!this.started) return this.refuse();
     if (bcast) return this.bcast.send(frame);
     const hop = this.routing.route(frame.dst);
-    if (hop === null || !hop.canEnqueue('local')) return this.refuse();
+    const cls = this.bulkTypes[frame.type] === 1 ? 'bulk' : 'local';
+    if (hop === null || !hop.canEnqueue(cls)) return this.refuse();
     if (!this.e2e.canAccept(frame.dst, E2E_HEADER + frame.payload.length)) {
       this.st.e2eFull++;
       return false;
@@ -201,7 +206,7 @@ export class NetLayer implements Net {
       E2E_HEADER, frame.payload, this.tagged,
     );
     this.e2e.track(frame.dst, bytes);
-    hop.enqueue(bytes, 'local');
+    hop.enqueue(bytes, cls);
     this.st.sent++;
     return true;
   }
@@ -217,6 +222,24 @@ export class NetLayer implements Net {
   /** Frames accepted by send() and not yet acknowledged end to end (all destinations). */
   unacknowledged(): number {
     return this.e2e.heldFrames();
+  }
+
+  /**
+   * Frames of types first..last that this node sends go behind every other frame on each link
+   * (the hop links' bulk class): a checkpoint stream then does not delay the application's
+   * messages. Only unicast sends are classed; forwarded frames keep their transit class.
+   */
+  lowPriority(first: number, last: number): void {
+    for (let t = first; t <= last; t++) this.bulkTypes[t & 0xff] = 1;
+  }
+
+  /**
+   * Whether a unicast frame of `type` and `bytes` of payload to `dst` would be taken now. A
+   * low-priority sender asks before it builds a frame: it is refused while the link is busy.
+   */
+  ready(dst: number, type: number, bytes: number): boolean {
+    const hop = this.started ? this.routing.route(dst) : null;
+    return hop !== null && hop.canEnqueue(this.bulkTypes[type & 0xff] === 1 ? 'bulk' : 'local') && this.e2e.canAccept(dst, E2E_HEADER + bytes);
   }
 
   register(first: number, last: number, handler: NetHandler): void {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DEFERRED_PER_BATCH, DrivenHal } from '../../hal/driven/driven-hal.js';
-import { BoardHost } from '../../hal/driven/board-host.js';
+import { BoardHost, parseBootConfig } from '../../hal/driven/board-host.js';
 import type { BoardAction } from '../../hal/driven/events.js';
 import { probeBoot } from '../xs/fixtures/probe-boot.js';
 import { bootConfig } from '../xs/fixtures/bundle.js';
@@ -295,4 +295,15 @@ test('BoardHost.settle runs end-of-turn timers; one that throws halts the board'
   ]);
   t.is(host.counters.crashes, 1);
   t.false(host.settle());
+});
+
+test('a link tells its rate (HalLink.bytesPerMs) when the boot config gives one; a bad rate is refused naming the field', (t) => {
+  const hal = new DrivenHal({ links: [{ kind: 'stream', mtu: 256, bytesPerMs: 92.16 }, { kind: 'datagram', mtu: 8 }], seed: 1, ramLimit: 1000 });
+  t.is(hal.links[0]!.bytesPerMs, 92.16);
+  t.is(hal.links[1]!.bytesPerMs, undefined);
+  const cfg = (rate: unknown): string => JSON.stringify({ links: [{ kind: 'stream', mtu: 256, bytesPerMs: rate }], seed: 1, ramLimit: 0 });
+  t.is(parseBootConfig(cfg(92.16)).links[0]!.bytesPerMs, 92.16);
+  for (const bad of [0, -1, 'fast', null]) {
+    t.throws(() => parseBootConfig(cfg(bad)), { message: /config\.links\[0\]\.bytesPerMs/ }, String(bad));
+  }
 });

@@ -68,6 +68,8 @@ export interface WireModel {
    * corrupted write is discarded instead of delivered. Default false: damage reaches the node.
    */
   checked?: boolean;
+  /** The links do not tell the HAL their rate (HalLink.bytesPerMs absent), as a target that cannot. Default false. */
+  hideRate?: boolean;
 }
 
 export class SimLink implements HalLink {
@@ -75,6 +77,8 @@ export class SimLink implements HalLink {
   /** Everything written, for tests that inspect the wire. */
   written = 0;
   wire: Wire | null = null;
+  /** HalLink.bytesPerMs: the wire model's rate, unless the model hides it. */
+  bytesPerMs?: number;
   constructor(readonly owner: SimNode, readonly index: number, readonly kind: LinkKind, readonly mtu: number) {}
   write(bytes: Uint8Array): void {
     this.written += bytes.length;
@@ -170,7 +174,7 @@ export interface TestNetworkOptions {
 }
 
 const DEFAULT_WIRE: Required<WireModel> = {
-  latencyMs: 1, jitterMs: 0, bytesPerMs: 0, loss: 0, chunkLoss: 0, corrupt: 0, duplicate: 0, chunkMax: 64, checked: false,
+  latencyMs: 1, jitterMs: 0, bytesPerMs: 0, loss: 0, chunkLoss: 0, corrupt: 0, duplicate: 0, chunkMax: 64, checked: false, hideRate: false,
 };
 
 export class TestNetwork {
@@ -218,6 +222,10 @@ export class TestNetwork {
     na.links.push(la);
     nb.links.push(lb);
     const w = new Wire(la, lb, { ...DEFAULT_WIRE, ...model }, this.loop, this.rng);
+    if (w.model.bytesPerMs > 0 && !w.model.hideRate) {
+      la.bytesPerMs = w.model.bytesPerMs;
+      lb.bytesPerMs = w.model.bytesPerMs;
+    }
     la.wire = w;
     lb.wire = w;
     this.wires.push(w);

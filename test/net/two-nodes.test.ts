@@ -2,6 +2,7 @@ import test from 'ava';
 import type { LinkKind } from '../../src/hal.js';
 import { TestNetwork } from './harness.js';
 import { resolveNetOptions } from '../../src/net/options.js';
+import { HopLink } from '../../src/net/hop-link.js';
 import type { WireModel } from './harness.js';
 import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
@@ -117,3 +118,29 @@ test('a node with one CRC table (crcSlices: 1) and one with eight talk over a co
   t.true(net.node(2).received.every((f) => intact(f.payload)) && net.node(1).received.every((f) => intact(f.payload)));
   t.throws(() => resolveNetOptions({ domain: 1, node: 1, random: () => 0.5, crcSlices: 4 as 8 }), { message: /crcSlices/ });
 });
+
+test('per-frame link state lives in rings of the window rounded up to a power of two, not of the 256 sequence numbers', (t) => {
+  t.is(HopLink.ringSize(1), 1);
+  t.is(HopLink.ringSize(5), 8);
+  t.is(HopLink.ringSize(8), 8);
+  t.is(HopLink.ringSize(64), 64);
+});
+
+// Windows that are not powers of two leave ring places unused; the sequence space wraps twice.
+for (const window of [3, 5]) {
+  test(`window ${window}: per-frame rings stay exact over sequence wrap, loss, reordering and duplicates`, (t) => {
+    const net = new TestNetwork({ seed: 70 + window, net: { window } });
+    net.addNodes([1, 2]);
+    net.connect(1, 2, 'datagram', { loss: 0.1, duplicate: 0.05, latencyMs: 2, jitterMs: 6, checked: true });
+    net.start();
+    t.true(net.runUntil(() => net.converged(), 10_000), 'converged');
+    startSender(net, 1, 2, 600);
+    t.true(net.runUntil(() => net.node(2).received.length >= 600, 240_000), 'all delivered');
+    net.run(2_000);
+    t.true(isRange(receivedFrom(net, 2, 1), 600), 'exactly once, in order');
+    const l2 = net.net(2).linkStats()[0];
+    t.true(l2.outOfOrder > 0, 'frames were held beyond a gap');
+    t.true(net.net(1).stats().retransmits > 0, 'gaps were resent');
+    t.is(net.net(1).linkStats()[0].downs, 0);
+  });
+}

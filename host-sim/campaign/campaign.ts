@@ -8,11 +8,14 @@
 import { availableParallelism } from 'node:os';
 import { runDomain, runConfig, type RunOptions } from '../sim/run.js';
 import { reasonClass, resultDigest, type Outcome } from './classify.js';
-import { planRun, type FaultKind, type RunPlan } from './schedule.js';
+import { planRun, runSeed, type FaultKind, type RunPlan } from './schedule.js';
 import { runPool } from './pool.js';
 
 /** The longest timeout the runtime itself has (src/dsm: a barrier waits 2 x barrierTimeoutMs). */
 const RUNTIME_TIMEOUT_MS = 120_000;
+
+/** Fault-free runs of the first runs' own seeds that bound the time triggers (see runCampaign). */
+const HORIZON_PROBES = 3;
 
 /** Wall-clock bound of one run unless the caller sets one: far above any healthy run. */
 export const DEFAULT_RUN_WALL_MS = 180_000;
@@ -93,6 +96,20 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const expected = resultDigest(ref);
   if (!ref.ok || expected === null) throw new Error(`the fault-free run did not produce a result digest: ${ref.reason}`);
   log(`fault-free run: digest ${expected}, ${Math.round(ref.virtualMs)} ms virtual`);
+  // Time triggers must fall inside the run they are scheduled in, and how long a run lasts
+  // depends on its seed (losses and retransmissions: 697 to 953 ms for one slice's seeds). So
+  // the horizon is the shortest of the reference and the fault-free runs of the first runs'
+  // own seeds, each of which must give the reference's result.
+  let horizonMs = ref.virtualMs;
+  for (let i = 0; i < Math.min(HORIZON_PROBES, o.runs); i++) {
+    const seed = runSeed(o.seed, i);
+    const probe = await runDomain({ ...common, seed: String(seed) });
+    if (!probe.ok || resultDigest(probe) !== expected) {
+      throw new Error(`the fault-free run with seed ${seed} did not give the reference result: ${probe.ok ? `digest ${resultDigest(probe)}` : probe.reason}`);
+    }
+    horizonMs = Math.min(horizonMs, probe.virtualMs);
+  }
+  if (horizonMs < ref.virtualMs) log(`time triggers fall within ${Math.round(horizonMs)} ms (the shortest fault-free run of ${Math.min(HORIZON_PROBES, o.runs) + 1} seeds)`);
   // A run that takes far longer than the fault-free one is hung, not slow — but only once the
   // longest timeout of the runtime (a DSM barrier's, 2 x 60 s) had its chance to end it cleanly.
   const maxVirtual = `${Math.ceil((ref.virtualMs * 4 + RUNTIME_TIMEOUT_MS + 30_000) / 1000)}s`;
@@ -100,7 +117,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const edges = runConfig(common).topology.edges.map((e) => ({ a: e.a, b: e.b }));
   // Checkpoint interval: as given, else from the fault-free run (never below the real one).
   const ckptEvery = o.ckptEvery > 0 ? o.ckptEvery : ref.checkpoints.count > 0 && o.iterations > 0 ? Math.ceil(o.iterations / ref.checkpoints.count) : 0;
-  const ctx = { boards: o.boards, spares: o.spares, edges, horizonMs: ref.virtualMs, iterations: o.iterations, ckptEvery, kinds: o.kinds };
+  const ctx = { boards: o.boards, spares: o.spares, edges, horizonMs, iterations: o.iterations, ckptEvery, kinds: o.kinds };
   const plans = Array.from({ length: o.runs }, (_, i) => planRun(o.seed, i, ctx));
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), plans.length));
   const reports: RunReport[] = [];

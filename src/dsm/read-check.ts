@@ -96,6 +96,53 @@ export class ReadChecker {
     return this.hash(r.start, r.end) === r.hash;
   }
 
+  /**
+   * True when the part of the range within bytes [s, e) still holds what was recorded: only the
+   * snapshot chunks overlapping it are compared (a hash can only be checked whole).
+   */
+  unchangedIn(r: ReadCheck, s: number, e: number): boolean {
+    if (r.big !== null) {
+      const from = this.fromBuffer!;
+      const lo = this.lo;
+      const i1 = Math.ceil((Math.min(e, r.end) - r.start) / CHUNK);
+      for (let i = Math.floor((Math.max(s, r.start) - r.start) / CHUNK); i < i1; i++) {
+        const a = r.start + i * CHUNK;
+        if (from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
+      }
+      return true;
+    }
+    if (r.copy !== null) {
+      const a = Math.max(s, r.start);
+      const b = Math.min(e, r.end);
+      return b <= a || sameBytes(this.bytes, a - this.lo, r.copy, a - r.start, b - a);
+    }
+    return this.unchanged(r);
+  }
+
+  /**
+   * Record again the part of the range within bytes [s, e) (data arrived there legitimately):
+   * a board's halo or another writer's diff refreshes the chunks it landed in, not the band.
+   */
+  refreshIn(r: ReadCheck, s: number, e: number): void {
+    const lo = this.lo;
+    if (r.big !== null) {
+      const from = this.fromBuffer!;
+      const i1 = Math.ceil((Math.min(e, r.end) - r.start) / CHUNK);
+      for (let i = Math.floor((Math.max(s, r.start) - r.start) / CHUNK); i < i1; i++) {
+        const a = r.start + i * CHUNK;
+        r.big[i] = from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo));
+      }
+      return;
+    }
+    if (r.copy !== null) {
+      const a = Math.max(s, r.start);
+      const b = Math.min(e, r.end);
+      if (b > a) r.copy.set(this.bytes.subarray(a - lo, b - lo), a - r.start);
+      return;
+    }
+    this.refresh(r);
+  }
+
   /** Record the range's current bytes (after data arrived into it legitimately). */
   refresh(r: ReadCheck): void {
     this.drop(r);

@@ -292,9 +292,11 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   }
 
   private verify(r: ReadCheck, violations: string[]): void {
-    if (!this.checker.unchanged(r)) {
-      violations.push(`${this.describe(r.start, r.end)} was written through a read-only ('r') acquisition`);
-    }
+    if (!this.checker.unchanged(r)) violations.push(this.readViolation(r));
+  }
+
+  private readViolation(r: ReadCheck): string {
+    return `${this.describe(r.start, r.end)} was written through a read-only ('r') acquisition`;
   }
 
   /** A writable acquisition of [start, end) ends read checking there (after one last check). */
@@ -330,7 +332,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const touched: ReadCheck[] = [];
     for (const r of this.reads) {
       if (r.end > off && r.start < end) {
-        this.verify(r, violations);
+        if (!this.checker.unchangedIn(r, off, end)) violations.push(this.readViolation(r));
         touched.push(r);
       }
     }
@@ -350,7 +352,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         if (cursor < e) this.storeSegment(p, cursor, e, data, off);
       }
     }
-    for (const r of touched) this.checker.refresh(r);
+    for (const r of touched) this.checker.refreshIn(r, off, end);
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number): void {

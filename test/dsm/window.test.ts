@@ -8,6 +8,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { digestFloat64, laplaceHomes, laplaceOnDsm, laplaceSequential } from '../../examples/laplace/laplace.js';
 import type { Dsm } from '../../src/dsm/index.js';
+import { laplaceMemory } from '../../examples/laplace/memory.js';
 import { drive, makeRig, values, withNativeCompare } from './memnet.js';
 
 const PAGE = 1024;
@@ -125,5 +126,24 @@ for (const native of [false, true]) {
       }),
       { numRuns: 40, seed: 2026 },
     );
+  });
+}
+
+// bench footprint's Laplace floor (examples/laplace/memory.ts) must be what the DSM really holds.
+for (const [n, boards, pageSize] of [[64, 2, 1024], [32, 3, 256], [30, 4, 512]] as const) {
+  test(`laplaceMemory(${n}, ${boards}, ${pageSize}) is the live windows and the home pages the DSM really has`, async (t) => {
+    const rig = makeRig(boards, { seed: n }, { pageSize });
+    values(await drive(rig, (dsm) => laplaceOnDsm(dsm, { n, iters: 3 })));
+    const predicted = laplaceMemory(n, boards, pageSize);
+    for (let r = 0; r < boards; r++) {
+      const [u, uu] = rig.dsms[r]!.sharedArrays();
+      t.is(u!.heldBytes + uu!.heldBytes, predicted[r]!.liveBytes, `rank ${r} live`);
+      t.is(u!.homePages * pageSize, predicted[r]!.imageBytes, `rank ${r} image`);
+      t.is(predicted[(r + 1) % boards]!.wardImageBytes, predicted[r]!.imageBytes, `rank ${r}'s buddy keeps its image`);
+    }
+    if (n === 64 && boards === 2) {
+      // Half a grid each way: the floor is about two whole grids (2 x 66 x 66 x 8 = 69 696 B) plus halo and page rounding.
+      t.deepEqual(predicted.map((p) => p.floorBytes), [72_704, 74_752]);
+    }
   });
 }

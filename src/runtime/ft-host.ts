@@ -155,7 +155,7 @@ export class FtHost {
         progress: run.progress,
         epoch: run.epoch,
         recoverable: this.board.config.options.spares > 0 || ft.options.shrink,
-        checkpoint: (state, progress) => run.checkpoint(state, progress),
+        checkpoint: (state, progress, opts) => run.checkpoint(state, progress, opts),
         opportunity: (progress, state) => run.opportunity(progress, state),
         yield: () => run.yield(),
         report: (progress) => run.report(progress),

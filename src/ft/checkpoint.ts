@@ -93,9 +93,11 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     return refuse(e);
   }
   const limit = ft.options.maxStoreBytes;
-  if (ft.memoryTotal() + pending.bytes > limit) {
+  // A zero-based segment costs nothing until the commit allocates it: counted here all the same.
+  const needs = pending.bytes + pending.zeroBytes;
+  if (ft.memoryTotal() + needs > limit) {
     giveBack();
-    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${pending.bytes} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
+    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   pending.lenders = lenders;

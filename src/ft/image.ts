@@ -46,6 +46,8 @@ export class Pending {
   bytes = 0;
   /** Bytes referenced in lent memory. */
   lentBytes = 0;
+  /** Bytes the commit allocates for zero-based segments (SegEntry.zero): memory the image will grow by. */
+  zeroBytes = 0;
   /** Called once when the data leaves (committed or dropped): contents that lent their bytes. */
   lenders: (() => void)[] = [];
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
@@ -71,6 +73,7 @@ export class Pending {
     this.whole.push(data);
     this.lent.push(lent && data !== null);
     this.size += e.length;
+    if (e.zero === true && data === null) this.zeroBytes += e.length;
     if (data !== null) {
       if (lent) this.lentBytes += data.length;
       else this.bytes += data.length;
@@ -111,8 +114,9 @@ export class Image {
     return this.committed;
   }
 
+  /** Tentative data held, plus what its commit will allocate for zero-based segments. */
   get pendingBytes(): number {
-    return this.pending === null ? 0 : this.pending.bytes;
+    return this.pending === null ? 0 : this.pending.bytes + this.pending.zeroBytes;
   }
 
   find(name: string): number {

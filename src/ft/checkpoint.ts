@@ -134,6 +134,13 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
   });
 }
 
+/** Settles once the rank's background round (if one is open) is decided; never for a superseded run. */
+export function settledRun(ft: FtState, run: FtRun): Promise<void> {
+  if (!run.active) return never();
+  const open = ft.rounds.get(run.rank);
+  return open?.settled ?? Promise.resolve();
+}
+
 /** Checkpoint here if the period or a `ckpt now` request says so. */
 export function opportunityRun(ft: FtState, run: FtRun, progress: number, state: () => AppState): Promise<boolean> {
   if (!run.active) return never();

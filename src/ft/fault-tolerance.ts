@@ -173,6 +173,10 @@ export class FaultTolerance implements FtRunHost {
     return ckpt.checkpointRun(this.ft, run, state, progress, background);
   }
 
+  settledRun(run: FtRun): Promise<void> {
+    return ckpt.settledRun(this.ft, run);
+  }
+
   opportunityRun(run: FtRun, progress: number, state: () => AppState): Promise<boolean> {
     return ckpt.opportunityRun(this.ft, run, progress, state);
   }

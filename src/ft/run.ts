@@ -13,6 +13,7 @@ import { FtError } from './types.js';
 /** The part of FaultTolerance a run calls. */
 export interface FtRunHost {
   checkpointRun(run: FtRun, state: AppState, progress: number, background: boolean): Promise<void>;
+  settledRun(run: FtRun): Promise<void>;
   opportunityRun(run: FtRun, progress: number, state: () => AppState): Promise<boolean>;
   yieldRun(run: FtRun): Promise<void>;
   progressRun(run: FtRun, progress: number): void;
@@ -78,6 +79,11 @@ export class FtRun {
    */
   checkpoint(state: AppState, progress = this.lastProgress, opts?: CheckpointCallOptions): Promise<void> {
     return this.host.checkpointRun(this, state, progress, opts?.background === true);
+  }
+
+  /** Settles when this rank has no background checkpoint round open (at once if none is). */
+  settled(): Promise<void> {
+    return this.host.settledRun(this);
   }
 
   /**

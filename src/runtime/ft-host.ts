@@ -169,7 +169,7 @@ export class FtHost {
         mcapi: scope.mcapi,
         nodeOfRank: (rank) => map[rank] ?? -1,
         onRevoke: (undo) => run.onRevoke(undo),
-        ft: { app, content, report: (progress) => run.report(progress), stats: () => ft.stats() },
+        ft: { app, content, report: (progress) => run.report(progress), stats: () => ft.stats(), settled: () => run.settled() },
       };
     };
     return {

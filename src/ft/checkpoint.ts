@@ -106,7 +106,11 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {
     let settle = (): void => {};
-    const settled = background ? new Promise<void>((r) => (settle = r)) : null;
+    const settled = background
+      ? new Promise<void>((r) => {
+          settle = () => r();
+        })
+      : null;
     const entry: RankRound = {
       run, rank, round, startedAt: ft.hal.now(), waiting: 0, stored: false, progress, base: pending.base, streams: [],
       fullBytes: pending.size, changed: pending.changed,

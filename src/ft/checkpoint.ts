@@ -83,7 +83,7 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     }
     // In the background the app writes on at once: the content's bytes are copied, not lent
     // (the app state's encoding is FT's own either way).
-    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s) && (!background || s === app), ft.hal.bytes);
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s) && (!background || s === app), ft.hal.bytes, !ft.options.listAll);
     if (background) {
       giveBack();
       lenders.length = 0;

@@ -55,6 +55,12 @@ export class Pending {
   /** Size of the image this data produces (sum of segment lengths). */
   size = 0;
   complete = false;
+  /**
+   * A carrying delta: the table lists only the segments that changed (or are new or resized);
+   * every other segment of the base generation is kept as it is. Without it the table is the
+   * whole new generation (a segment it does not list is dropped).
+   */
+  carry = false;
   /** Receiver side: what the stream announced, checked when it ends. */
   expectSegs = -1;
   expectData = -1;
@@ -135,6 +141,10 @@ export class Image {
     if (p === null || !p.complete) return;
     // Generations only move forward: a round is built on (or sent as a delta of) an older one.
     assert(p.round > this.gen, 'ft: an image commit went back a generation');
+    if (p.carry) {
+      this.commitCarry(p);
+      return;
+    }
     const names: string[] = [];
     const data: Uint8Array[] = [];
     for (let i = 0; i < p.table.length; i++) {
@@ -161,6 +171,60 @@ export class Image {
       else d.set(r.bytes, r.offset);
     }
     this.install(names, data, p.round, p.progress);
+  }
+
+  /**
+   * A carrying delta: the listed segments replace or patch theirs in place, new ones are
+   * appended, the rest stay. Names and index are kept (and only grown): a round in which
+   * nothing changed costs no re-indexing.
+   */
+  private commitCarry(p: Pending): void {
+    let names = this.names;
+    const data = this.data.slice();
+    /** Where each table entry lands in `data`. */
+    const at: number[] = [];
+    let added: string[] | null = null;
+    for (let i = 0; i < p.table.length; i++) {
+      const e = p.table[i] as SegEntry;
+      const w = p.whole[i];
+      const j = this.find(e.name);
+      let arr: Uint8Array;
+      if (w !== null && w !== undefined) arr = p.lent[i] === true ? w.slice() : w;
+      else if (e.zero === true) arr = new Uint8Array(e.length);
+      else {
+        if (j < 0 || (this.data[j] as Uint8Array).length !== e.length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${e.name}`);
+        arr = this.data[j] as Uint8Array;
+      }
+      if (j >= 0) {
+        data[j] = arr;
+        at.push(j);
+      } else {
+        if (added === null) {
+          added = [];
+          names = names.slice();
+        }
+        added.push(e.name);
+        at.push(names.length);
+        names.push(e.name);
+        data.push(arr);
+      }
+    }
+    for (const r of p.runs) {
+      const k = at[r.seg] as number;
+      const d = data[k] as Uint8Array;
+      if (r.own && r.offset === 0 && r.bytes.length === d.length && r.bytes.byteOffset === 0 && r.bytes.buffer.byteLength === d.length) data[k] = r.bytes;
+      else d.set(r.bytes, r.offset);
+    }
+    p.release();
+    this.pending = null;
+    this.names = names;
+    this.data = data;
+    this.gen = p.round;
+    this.progress = p.progress;
+    if (added !== null) for (const n of added) this.index.set(n, this.index.size);
+    let total = 0;
+    for (const d of data) total += d.length;
+    this.committed = total;
   }
 
   discard(): void {
@@ -310,13 +374,23 @@ export const MAX_NAME = 200;
  * Segments for which `lent` says so are referenced instead of copied (their owner keeps them
  * unchanged until the pending data is released). Throws FtError('BAD_ARG') for a duplicate,
  * empty or over-long name. `native`: the target's byte helpers; its diffSpans, when present,
- * finds the changed spans (the same spans as the JS code).
+ * finds the changed spans (the same spans as the JS code). With `carry`, an unchanged segment
+ * is left out of the table (Pending.carry) when every committed segment was captured again; a
+ * segment that was not (dropped) makes the table list everything, as without `carry`.
  */
 export function buildPending(
   image: Image, segments: readonly Segment[], round: number, progress: number, gap: number,
-  lent: (s: Segment) => boolean = () => false, native?: NativeBytes,
+  lent: (s: Segment) => boolean = () => false, native?: NativeBytes, carry = false,
 ): Pending {
   const p = new Pending(round, image.gen, false, progress);
+  if (carry && image.names.length > 0) {
+    let found = 0;
+    for (const s of segments) if (image.find(s.name) >= 0) found++;
+    // Names are unique (checked below), so equal counts mean every committed segment is here.
+    p.carry = found === image.names.length;
+  }
+  /** Segments left out as unchanged: their bytes still count in the image's size. */
+  let keptSize = 0;
   const seen = new Set<string>();
   /** Zero bytes the new segments are compared with (allocated at the first new segment). */
   let zeros: Uint8Array | null = null;
@@ -332,18 +406,28 @@ export function buildPending(
     const old = j >= 0 ? (image.data[j] as Uint8Array) : null;
     const byRef = lent(s);
     if (old !== null && old.length === s.bytes.length) {
-      const seg = p.addSeg({ name: s.name, length: s.bytes.length, whole: false }, null);
       const bytes = s.bytes;
+      const nativeDiff = native?.diffSpans;
+      let spans: ArrayLike<number>;
+      if (nativeDiff !== undefined) spans = nativeDiff(old, bytes, gap);
+      else {
+        const found: number[] = [];
+        diffSpans(old, bytes, gap, (start, end) => {
+          found.push(start, end);
+        });
+        spans = found;
+      }
+      if (p.carry && spans.length < 2) {
+        keptSize += bytes.length;
+        continue;
+      }
+      const seg = p.addSeg({ name: s.name, length: bytes.length, whole: false }, null);
       // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice is metered per byte).
       const o = bytes.byteOffset;
-      const run = (start: number, end: number): void =>
+      for (let k = 0; k + 1 < spans.length; k += 2) {
+        const start = spans[k]!;
+        const end = spans[k + 1]!;
         p.addRun(seg, start, byRef ? bytes.subarray(start, end) : new Uint8Array((bytes.buffer as ArrayBuffer).slice(o + start, o + end)), byRef);
-      const nativeDiff = native?.diffSpans;
-      if (nativeDiff !== undefined) {
-        const spans = nativeDiff(old, bytes, gap);
-        for (let k = 0; k + 1 < spans.length; k += 2) run(spans[k]!, spans[k + 1]!);
-      } else {
-        diffSpans(old, bytes, gap, run);
       }
     } else if (s.bytes.length > 0) {
       // New or resized: only its non-zero spans travel (the receiver starts from zeros).
@@ -359,6 +443,7 @@ export function buildPending(
       p.addSeg({ name: s.name, length: 0, whole: true }, new Uint8Array(0));
     }
   }
+  p.size += keptSize;
   p.complete = true;
   return p;
 }

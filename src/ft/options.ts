@@ -42,6 +42,12 @@ export interface FtOptions {
   maxStoreBytes?: number;
   /** Unchanged bytes between two changed spans below which the spans are sent as one. Default 8. */
   mergeGap?: number;
+  /**
+   * List every captured segment in a delta, unchanged ones too (the format before CARRY META,
+   * docs/FT.md §5). Default false: a delta lists only the segments that changed; the others
+   * are carried over from the base generation.
+   */
+  listAll?: boolean;
   /** Without a spare, let a surviving board take a failed rank (one board then holds two ranks). Default false. */
   shrink?: boolean;
   /**
@@ -76,6 +82,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
   const version = o.version ?? '';
   if (typeof version !== 'string') bad('version', 'expected a string', version);
   if (o.shrink !== undefined && typeof o.shrink !== 'boolean') bad('shrink', 'expected true or false', o.shrink);
+  if (o.listAll !== undefined && typeof o.listAll !== 'boolean') bad('listAll', 'expected true or false', o.listAll);
   return {
     boards,
     initialMap: map.slice(),
@@ -94,6 +101,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     maxPayload: int(o, 'maxPayload', 4200, 264, 65535),
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
     mergeGap: int(o, 'mergeGap', 8, 0, 4096),
+    listAll: o.listAll ?? false,
     shrink: o.shrink ?? false,
     spares: resolveSpares(o.spares, map),
   };

@@ -23,6 +23,7 @@ export const FLAG_REPLICA = 2;
 const TAG_SEG = 1;
 const TAG_RUN = 2;
 const TAG_META = 3;
+const TAG_META_CARRY = 4;
 const KIND_PATCH = 0;
 const KIND_WHOLE = 1;
 const KIND_ZERO = 2;
@@ -38,6 +39,8 @@ export interface StreamSource {
   progress: number;
   /** Sum of run lengths. */
   dataBytes: number;
+  /** The table lists only what changed (Pending.carry): sent as CARRY META. */
+  carry: boolean;
 }
 
 export function sourceOfPending(p: Pending): StreamSource {
@@ -54,7 +57,7 @@ export function sourceOfPending(p: Pending): StreamSource {
     runs.push(r);
     data += r.bytes.length;
   }
-  return { table: p.table, runs, progress: p.progress, dataBytes: data };
+  return { table: p.table, runs, progress: p.progress, dataBytes: data, carry: p.carry };
 }
 
 /** The committed image as a full copy (recovery transfers, rebuilt buddy copies). */
@@ -68,7 +71,7 @@ export function sourceOfImage(img: Image): StreamSource {
     if (bytes.length > 0) runs.push({ seg: i, offset: 0, bytes, own: false });
     data += bytes.length;
   }
-  return { table, runs, progress: img.progress, dataBytes: data };
+  return { table, runs, progress: img.progress, dataBytes: data, carry: false };
 }
 
 /** Where the next frame starts: stage 0 META, 1 SEG records, 2 RUN records, 3 done. */
@@ -143,7 +146,7 @@ export class StreamSender {
     w.u8(0).u8(this.rank).u32(this.round).u32(this.base).u16(seq);
     const src = this.src;
     if (c.stage === 0) {
-      w.u8(TAG_META).u32(src.progress).u16(src.table.length).u32(src.dataBytes);
+      w.u8(src.carry ? TAG_META_CARRY : TAG_META).u32(src.progress).u16(src.table.length).u32(src.dataBytes);
       c.stage = 1;
     }
     while (c.stage === 1) {
@@ -219,6 +222,8 @@ export class StreamReceiver {
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
+  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one). */
+  private readonly listed = new Set<string>();
 
   constructor(
     readonly src: number,
@@ -242,8 +247,10 @@ export class StreamReceiver {
     let room = budget;
     while (r.remaining > 0) {
       const tag = r.u8();
-      if (tag === TAG_META) {
-        if (p.expectSegs >= 0) return 'malformed';
+      if (tag === TAG_META || tag === TAG_META_CARRY) {
+        // A full copy (REPLICA) is the whole image: it has nothing to carry over.
+        if (p.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
+        p.carry = tag === TAG_META_CARRY;
         p.progress = r.u32();
         p.expectSegs = r.u16();
         p.expectData = r.u32();
@@ -253,6 +260,10 @@ export class StreamReceiver {
         const length = r.u32();
         const name = r.str();
         if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (p.carry) {
+          if (this.listed.has(name)) return 'malformed';
+          this.listed.add(name);
+        }
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
           room -= length;

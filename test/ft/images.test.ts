@@ -349,3 +349,106 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   live.fill(4, 0, 1024);
   t.is(img.data[0]![5], 3);
 });
+
+/** Same segments by name and bytes, whatever their order (a carrying delta appends new ones). */
+function sameByName(img: Image, segs: readonly Segment[]): boolean {
+  if (img.names.length !== segs.length) return false;
+  return segs.every((s) => {
+    const j = img.find(s.name);
+    return j >= 0 && Buffer.from(img.data[j]!).equals(Buffer.from(s.bytes));
+  });
+}
+
+test('a carrying delta (only changed segments listed) rebuilds the new state exactly, owner and buddy alike (property)', (t) => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(segArb, { selector: (s) => s.name, maxLength: 5 }), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 60 }),
+      fc.constantFrom('none', 'resize', 'drop', 'add'),
+      (first, edits, shape) => {
+        const owner = new Image(3);
+        const buddy = new Image(3);
+        owner.pending = buildPending(owner, first, 1, 10, 8, undefined, undefined, true);
+        transfer(owner, buddy, false);
+        owner.commit();
+        if (!sameByName(buddy, first) || !sameByName(owner, first)) return false;
+        const second: Segment[] = first.map((s) => ({ name: s.name, bytes: s.bytes.slice() }));
+        for (const [pos, v] of edits) {
+          const s = second[pos % Math.max(1, second.length)];
+          if (s !== undefined && s.bytes.length > 0) s.bytes[pos % s.bytes.length] = v;
+        }
+        if (shape === 'resize' && second.length > 0) second[0] = { name: second[0]!.name, bytes: new Uint8Array(second[0]!.bytes.length + 7).fill(1) };
+        if (shape === 'drop' && second.length > 1) second.pop();
+        if (shape === 'add') second.unshift({ name: 'new/seg', bytes: new Uint8Array(40).fill(3) });
+        owner.pending = buildPending(owner, second, 2, 20, 8, undefined, undefined, true);
+        const p = owner.pending;
+        // Carrying only when every committed segment was captured again (a drop lists all).
+        if (p.carry !== (shape !== 'drop' || second.length === first.length) && first.length > 0) return false;
+        transfer(owner, buddy, false);
+        owner.commit();
+        // Both ends apply the same delta the same way: the same names in the same order.
+        const sameOrder = owner.names.join() === buddy.names.join();
+        return sameOrder && sameByName(buddy, second) && sameByName(owner, second) && buddy.gen === 2 && buddy.progress === 20 && owner.committedBytes === buddy.committedBytes;
+      },
+    ),
+    { seed: 11, numRuns: 200 },
+  );
+  t.pass();
+});
+
+test('a carrying delta lists only the changed segments; a round that changed nothing sends no SEG record and re-indexes nothing', (t) => {
+  const pages = (fill: (i: number) => number): Segment[] =>
+    Array.from({ length: 130 }, (_, i) => ({ name: `dsm/u/${i}`, bytes: new Uint8Array(512).fill(fill(i)) }));
+  for (const carry of [false, true]) {
+    const owner = new Image(2);
+    const buddy = new Image(2);
+    owner.pending = buildPending(owner, pages((i) => i & 0xff), 1, 1, 8, undefined, undefined, carry);
+    transfer(owner, buddy, false);
+    owner.commit();
+    // Round 2: one page of 130 changed.
+    const second = pages((i) => (i === 5 ? 99 : i & 0xff));
+    owner.pending = buildPending(owner, second, 2, 2, 8, undefined, undefined, carry);
+    t.is(owner.pending.carry, carry);
+    t.is(owner.pending.table.length, carry ? 1 : 130);
+    t.is(owner.pending.size, 130 * 512, 'the image size counts the carried segments');
+    t.is(owner.pending.changed, 512);
+    const r2 = transfer(owner, buddy, false);
+    owner.commit();
+    t.true(sameByName(buddy, second) && sameByName(owner, second));
+    // 130 SEG records cost 7 + 8..10 bytes each: listing them all is ~2 KB more.
+    if (carry) t.true(r2.bytes < 512 + 100, `${r2.bytes} B for one changed page`);
+    else t.true(r2.bytes > 512 + 1800, `${r2.bytes} B listing every page`);
+    // Round 3: nothing changed.
+    const namesBefore = owner.names;
+    const buddyNames = buddy.names;
+    owner.pending = buildPending(owner, second, 3, 3, 8, undefined, undefined, carry);
+    t.is(owner.pending.table.length, carry ? 0 : 130);
+    const r3 = transfer(owner, buddy, false);
+    owner.commit();
+    t.is(owner.gen, 3);
+    t.is(buddy.gen, 3);
+    t.true(sameByName(buddy, second) && sameByName(owner, second));
+    t.is(owner.names === namesBefore && buddy.names === buddyNames, carry, 'a carrying commit keeps the names (no re-index)');
+    if (carry) t.is(r3.bytes, DATA_HEADER + 11);
+  }
+});
+
+test('receiver refuses a carrying META in a replica stream and a carrying delta naming a segment twice', (t) => {
+  const base = new Image(1);
+  base.pending = buildPending(base, [{ name: 'a', bytes: new Uint8Array(100) }], 1, 0, 8);
+  base.commit();
+  const meta = (tag: number, segs: number): ByteWriter => {
+    const w = new ByteWriter(512);
+    w.u8(0).u8(1).u32(2).u32(1).u16(0);
+    w.u8(tag).u32(0).u16(segs).u32(0);
+    return w;
+  };
+  const replica = new StreamReceiver(1, 1, 2, true, new Pending(2, 0, true, 0));
+  t.is(replica.apply(new Image(1), meta(4, 0).done(), true, 1 << 20), 'malformed');
+  const seg = (w: ByteWriter, name: string): ByteWriter => w.u8(1).u8(2).u32(4).u8(name.length).bytes(new TextEncoder().encode(name));
+  const dup = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  t.is(dup.apply(base, seg(seg(meta(4, 2), 'n'), 'n').done(), true, 1 << 20), 'malformed');
+  // Distinct names are fine.
+  const ok = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  t.is(ok.apply(base, seg(seg(meta(4, 2), 'n'), 'm').done(), true, 1 << 20), 'ok');
+  t.true(ok.pending.carry);
+});

@@ -20,7 +20,7 @@ import { buddiesOf, membersOf } from './view.js';
 import { never } from './state.js';
 import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
-import { startStream, pump, stopStreams } from './transfer.js';
+import { noteCompute, startStream, pump, stopStreams } from './transfer.js';
 
 /**
  * A rank's checkpoint call: capture and diff now (errors here are the caller's), then send to
@@ -173,6 +173,7 @@ export function opportunityRun(ft: FtState, run: FtRun, progress: number, state:
 /** Resolves from a zero-delay timer, so the board's timers (heartbeats) run first. */
 export function yieldRun(ft: FtState, run: FtRun): Promise<void> {
   if (!run.active) return never();
+  noteCompute(ft);
   return new Promise<void>((resolve) => {
     ft.hal.setTimer(0, () => {
       if (run.active) resolve();
@@ -227,7 +228,8 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
     }
     refuseRound(ft, entry, streamFailure(ft, buddy, status));
   };
-  const o = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now()), done };
+  // A background round's delta yields the line to the app's own traffic (computeGate).
+  const o = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now()), done, compute: entry.settled !== null };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);

@@ -48,6 +48,14 @@ export interface FtOptions {
    * are carried over from the base generation.
    */
   listAll?: boolean;
+  /**
+   * A background checkpoint's data frames start only while the app computes: within 1.5 x the
+   * usual time between its `yield` calls after the last one (or once it has not yielded for
+   * COMPUTE_HOLD_MS). A UART frame cannot be interrupted, so a halo or barrier frame would
+   * otherwise wait behind up to `maxPayload` bytes. Default true; false sends whenever the
+   * link is free.
+   */
+  streamWhileComputing?: boolean;
   /** Without a spare, let a surviving board take a failed rank (one board then holds two ranks). Default false. */
   shrink?: boolean;
   /**
@@ -83,6 +91,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
   if (typeof version !== 'string') bad('version', 'expected a string', version);
   if (o.shrink !== undefined && typeof o.shrink !== 'boolean') bad('shrink', 'expected true or false', o.shrink);
   if (o.listAll !== undefined && typeof o.listAll !== 'boolean') bad('listAll', 'expected true or false', o.listAll);
+  if (o.streamWhileComputing !== undefined && typeof o.streamWhileComputing !== 'boolean') bad('streamWhileComputing', 'expected true or false', o.streamWhileComputing);
   return {
     boards,
     initialMap: map.slice(),
@@ -102,6 +111,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
     mergeGap: int(o, 'mergeGap', 8, 0, 4096),
     listAll: o.listAll ?? false,
+    streamWhileComputing: o.streamWhileComputing ?? true,
     shrink: o.shrink ?? false,
     spares: resolveSpares(o.spares, map),
   };

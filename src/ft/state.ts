@@ -59,6 +59,8 @@ export type StreamDone = (status: 'stored' | 'unsendable' | RecvStatus) => void;
 export interface OutStream {
   s: StreamSender;
   done: StreamDone;
+  /** A background round's delta: sent only while the app computes (transfer.ts computeGate). */
+  compute?: boolean;
 }
 
 /** One rank's part in a checkpoint round on this board. */
@@ -198,6 +200,13 @@ export class FtState {
   outs: OutStream[] = [];
   readonly receivers = new Map<string, StreamReceiver>();
   pumpTimer = -1;
+  /** When the app last called `yield` (-1: never), the usual time between its calls, and the timer that reopens a held stream. */
+  computeAt = -1;
+  computeGap = 0;
+  /** Yields in the current compute burst, and in the previous one. */
+  computeBurst = 0;
+  lastBurst = 0;
+  holdTimer = -1;
 
   // Start and recovery.
   startup: Set<number> | null = null;

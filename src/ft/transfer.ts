@@ -18,10 +18,61 @@ export function startStream(ft: FtState, dst: number, rank: number, round: numbe
   pump(ft);
 }
 
+/**
+ * The longest a background delta is held back for the app's communication: an app that stops
+ * yielding (its last iterations, its final gather) still gets its round committed.
+ */
+export const COMPUTE_HOLD_MS = 500;
+/** A frame may start this many yield gaps after the app's last `yield` (it is still computing). */
+const COMPUTE_WINDOW_GAPS = 1;
+/** A gap this many times the usual one is a communication phase: the next `yield` starts a new compute burst. */
+const BURST_BREAK_GAPS = 2;
+
+/**
+ * The app called `yield` (it is computing): learn the usual gap and the yields per compute
+ * burst (an iteration's sweep), and send what was held.
+ */
+export function noteCompute(ft: FtState): void {
+  const now = ft.hal.now();
+  const gap = now - ft.computeAt;
+  const inBurst = ft.computeAt >= 0 && gap < COMPUTE_HOLD_MS && (ft.computeGap === 0 || gap <= BURST_BREAK_GAPS * ft.computeGap);
+  if (inBurst) {
+    ft.computeGap = ft.computeGap === 0 ? gap : (3 * ft.computeGap + gap) / 4;
+    ft.computeBurst++;
+  } else {
+    if (ft.computeBurst > 0) ft.lastBurst = ft.computeBurst;
+    ft.computeBurst = 1;
+  }
+  ft.computeAt = now;
+  if (ft.outs.length > 0) pump(ft);
+}
+
+/**
+ * 0 when a background delta's frame may start now; otherwise ms until it may regardless. It
+ * may start within a yield gap of the last `yield`, except after the burst's last one: the
+ * slice that follows it ends in the app's communication, which the frame would delay.
+ */
+function computeGate(ft: FtState): number {
+  if (!ft.options.streamWhileComputing || ft.computeAt < 0) return 0;
+  const idle = ft.hal.now() - ft.computeAt;
+  if (idle >= COMPUTE_HOLD_MS) return 0;
+  const lastSlice = ft.lastBurst > 1 && ft.computeBurst >= ft.lastBurst;
+  if (idle <= COMPUTE_WINDOW_GAPS * ft.computeGap && !lastSlice) return 0;
+  return COMPUTE_HOLD_MS - idle;
+}
+
 export function pump(ft: FtState): void {
   let failed: OutStream[] | null = null;
+  let hold = -1;
   for (const o of ft.outs) {
     const s = o.s;
+    if (o.compute === true && s.wants()) {
+      const wait = computeGate(ft);
+      if (wait > 0) {
+        hold = wait;
+        continue;
+      }
+    }
     while (s.wants()) {
       // Checkpoint data goes only when the link can take it at once (it is low priority,
       // NetLayer.lowPriority): asked before the frame is built, which copies up to 4 KiB.
@@ -43,6 +94,12 @@ export function pump(ft: FtState): void {
       }
       s.sent(payload.length);
     }
+  }
+  if (hold > 0 && ft.holdTimer < 0) {
+    ft.holdTimer = ft.hal.setTimer(hold, () => {
+      ft.holdTimer = -1;
+      pump(ft);
+    });
   }
   if (failed === null) return;
   const dead = failed;

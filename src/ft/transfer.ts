@@ -96,7 +96,9 @@ export function pump(ft: FtState): void {
     }
   }
   if (hold > 0 && ft.holdTimer < 0) {
-    ft.holdTimer = ft.hal.setTimer(hold, () => {
+    // Never a zero-time timer: a board's timers may round down, and a gate still shut would
+    // set it again at once.
+    ft.holdTimer = ft.hal.setTimer(Math.max(RETRY_MS, Math.ceil(hold)), () => {
       ft.holdTimer = -1;
       pump(ft);
     });

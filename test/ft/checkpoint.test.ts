@@ -7,6 +7,7 @@ import test from 'ava';
 import { Cluster, expected } from './cluster.js';
 import type { AppSpec } from './cluster.js';
 import { FtError } from '../../src/ft/types.js';
+import { COMPUTE_HOLD_MS } from '../../src/ft/transfer.js';
 import type { FtRun } from '../../src/ft/run.js';
 
 const SPEC: AppSpec = { size: 8192, iters: 30, every: 5, frac: 0.02, iterMs: 20 };
@@ -279,4 +280,29 @@ test('a content that lends its bytes saves the tentative copy: memory peaks at 2
   t.true(Math.abs(copied.peak - (2 + 2 * d)) < 0.02, `copied: ${copied.peak.toFixed(3)} vs ${(2 + 2 * d).toFixed(3)}`);
   t.true(Math.abs(lent.peak - (2 + d)) < 0.02, `lent: ${lent.peak.toFixed(3)} vs ${(2 + d).toFixed(3)}`);
   t.true(lent.peak <= 2.3);
+});
+
+test('a background delta streams only while the app computes: sent within a compute burst, held after its last yield until COMPUTE_HOLD_MS', async (t) => {
+  /** ms from a background call to its commit; the call comes right after yield `after` (0..3) of the app's third compute burst. */
+  const commitAfter = async (streamWhileComputing: boolean, after: number): Promise<number> => {
+    const c = new Cluster({ boards: 2, seed: 21, ft: { streamWhileComputing } });
+    const runs = await started(c, 2);
+    runs.forEach((run, r) => run.addContent({ prefix: 'data', capture: () => [{ name: 'data/x', bytes: new Uint8Array(8192).fill(r + 1) }], restore: () => undefined }));
+    const loop = c.net.loop;
+    const t0 = loop.now() + 10;
+    // Compute bursts of 4 yields 20 ms apart, 100 ms of "communication" between them; then none.
+    for (let b = 0; b < 3; b++) for (let i = 0; i < 4; i++) loop.schedule(t0 + b * 160 + i * 20, () => runs.forEach((run) => void run.yield()));
+    await c.runUntil(() => loop.now() >= t0 + 320 + after * 20 + 1, 1000);
+    const calledAt = loop.now();
+    runs.forEach((run) => void run.checkpoint({ k: 1 }, 1, { background: true }).catch(() => undefined));
+    t.true(await c.runUntil(() => c.live().every((f) => f.generation === 1), 5000));
+    return loop.now() - calledAt;
+  };
+  const free = await commitAfter(false, 3);
+  const computing = await commitAfter(true, 1);
+  const held = await commitAfter(true, 3);
+  t.log(`commit after the call: ${free} ms without the gate, ${computing} ms mid-burst, ${held} ms after the burst`);
+  t.true(free < 100, `without the gate: committed after ${free} ms`);
+  t.true(computing < 100, `called mid-burst: committed after ${computing} ms`);
+  t.true(held >= 400 && held < 900, `called after the burst's last yield: held until ~${COMPUTE_HOLD_MS} ms after it, committed after ${held} ms`);
 });

@@ -112,7 +112,6 @@ export class Core {
   /** Who batched something for the end-of-turn flush (Core.FLUSH_RESPONSES | Core.FLUSH_CREDITS). */
   private flushWant = 0;
   private readonly flushNow = (): void => {
-    this.timers.delete(this.flushTimer);
     this.flushTimer = -1;
     this.flushWant = 0;
     this.flush();
@@ -154,6 +153,7 @@ export class Core {
     this.outboxData = 0;
     this.outboxPerDst.clear();
     this.outboxTimer = -1;
+    if (this.flushTimer >= 0) this.clock.clearTimer(this.flushTimer);
     this.flushTimer = -1;
     this.flushWant = 0;
     this.endpoints.clear();
@@ -299,10 +299,8 @@ export class Core {
    */
   requestFlush(who: number): void {
     this.flushWant |= who;
-    if (this.flushTimer < 0) {
-      this.flushTimer = this.clock.setTimer(0, this.flushNow);
-      this.timers.add(this.flushTimer);
-    }
+    // Not in `timers`: set and cleared once per message taken, it is kept apart (reset clears it).
+    if (this.flushTimer < 0) this.flushTimer = this.clock.setTimer(0, this.flushNow);
   }
 
   /**
@@ -315,7 +313,6 @@ export class Core {
     const want = this.flushWant & ~who;
     this.flushWant = want;
     if (want !== 0 || this.flushTimer < 0) return;
-    this.timers.delete(this.flushTimer);
     this.clock.clearTimer(this.flushTimer);
     this.flushTimer = -1;
   }

@@ -29,6 +29,8 @@ import type { ModdableSdk } from './sdk.js';
 import { LinBoard, ptyPair } from '../moddable/lin-board.js';
 import type { PtyPair } from '../moddable/lin-board.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { laplaceMemory } from '../../examples/laplace/memory.js';
+import { DSM_DEFAULTS } from '../../src/dsm/limits.js';
 import { tmpdir } from 'node:os';
 
 /** Slot size of a 32-bit chip (ESP32) and of the 64-bit lin build. */
@@ -134,7 +136,9 @@ const PATIENT_FT = { ft: { heartbeatMs: 500, timeoutMs: 20_000 } };
 export const SCENARIOS: readonly Scenario[] = [
   { key: 'idle', app: 'idle', boards: 2, appArgs: ['--ms', '3000'], what: 'idle domain member (2 boards)' },
   { key: 'pingpong', app: 'pingpong', boards: 2, appArgs: [], what: 'pingpong (2 boards)' },
-  { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64'], options: PATIENT_FT, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
+  // `--ckpt-every 10` explicitly: on 2 boards without a spare Laplace would take no checkpoint
+  // (K defaults to 0 when nothing could recover), and the buddy's copy is what this scenario is for.
+  { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10'], options: PATIENT_FT, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
   { key: 'conformance', app: 'conformance', boards: 3, appArgs: [], what: 'MCAPI conformance (3 boards)' },
 ];
 
@@ -275,6 +279,22 @@ export interface FootprintSummary {
   limits: FootprintLimits;
   /** Per scenario (idle, pingpong, laplace, conformance): the worst board's figures and whether they fit. */
   boards: Record<string, ScenarioFit>;
+  /**
+   * The Laplace scenario's floor, worst rank (examples/laplace/memory.ts, from its grid size,
+   * board count and DSM page size): both grids' windows + its own image + its ward's image.
+   */
+  laplaceBoundBytes: number;
+  /** The same at a commit, with the ward's whole band as a tentative delta (FT's 2 + d, d = 1). */
+  laplaceCommitBoundBytes: number;
+}
+
+/** What the Laplace scenario cannot do without (its `--n`, board count and the DSM page size). */
+export function laplaceBound(s: Scenario): { floorBytes: number; commitBytes: number } {
+  const at = s.appArgs.indexOf('--n');
+  const n = at >= 0 ? Number(s.appArgs[at + 1]) : 256;
+  const dsm = (s.options as { dsm?: { pageSize?: number } } | undefined)?.dsm;
+  const ranks = laplaceMemory(n, s.boards, dsm?.pageSize ?? DSM_DEFAULTS.pageSize);
+  return { floorBytes: Math.max(...ranks.map((r) => r.floorBytes)), commitBytes: Math.max(...ranks.map((r) => r.commitBytes)) };
 }
 
 export function scenarioFits(s: Pick<ScenarioFootprint, 'slots' | 'chunkBytes' | 'stackSlots'>, limits: FootprintLimits): boolean {
@@ -290,6 +310,9 @@ export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimi
   const archiveBytes = Math.max(...f.map((x) => x.archiveBytes));
   const boards: Record<string, ScenarioFit> = {};
   for (const s of f) boards[s.key] = { slots: s.slots, chunkBytes: s.chunkBytes, heapBytes: s.heapBytes, stackSlots: s.stackSlots, fits: scenarioFits(s, limits) };
+  const lap = SCENARIOS.find((x) => x.key === 'laplace');
+  if (lap === undefined) throw new Error('no laplace scenario');
+  const bound = laplaceBound(lap);
   return {
     idleHeapBytes: by('idle').heapBytes,
     laplaceHeapBytes: by('laplace').heapBytes,
@@ -299,6 +322,8 @@ export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimi
     fitsEsp32: f.every((s) => scenarioFits(s, limits)) && archiveBytes <= limits.archiveBytes,
     limits,
     boards,
+    laplaceBoundBytes: bound.floorBytes,
+    laplaceCommitBoundBytes: bound.commitBytes,
   };
 }
 
@@ -323,5 +348,10 @@ export async function benchFootprint(o: { log: (line: string) => void }): Promis
         ` (heap ${s.heapBytes} B); esp32 archive ${versus(s.archiveBytes, limits.archiveBytes, ' B')}, bundle ${s.bundleBytes} B: ${scenarioFits(s, limits) ? 'fits' : 'does not fit'}`,
     );
   }
-  return summarize(f, limits);
+  const summary = summarize(f, limits);
+  o.log(
+    `  Laplace's floor (examples/laplace/memory.ts: both grids' windows + own image + ward image): ${summary.laplaceBoundBytes} B of chunks, ` +
+      `${summary.laplaceCommitBoundBytes} B at a commit (the ward's whole band in flight); measured ${summary.boards.laplace?.chunkBytes ?? 0} B`,
+  );
+  return summary;
 }

@@ -51,6 +51,7 @@ export class Client {
     const diffs: DsmRequest[] = [];
     const newId = (): number => this.requests.newId();
     for (const st of arrays) {
+      st.reconcile();
       if (this.limits.checkReads) st.verifyReads(violations);
       buildDiffs(st, this.limits.maxMessage, this.scratch, newId, notice, this.figures, diffs);
       st.endInterval();

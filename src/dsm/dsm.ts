@@ -278,6 +278,8 @@ export class Dsm {
         while (st.lends > 0 && st.homesAny(b0, b1));
         this.checkFailed();
       }
+      // The local window takes in the range first: fetched bytes land there, the view is of it.
+      st.cover(b0, b1);
       if (mode !== 'w' && b1 > b0) await this.client.fetchStale(st, b0, b1);
       const violations = this.pendingViolations.splice(0);
       if (mode === 'r') {

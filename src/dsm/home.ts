@@ -87,7 +87,7 @@ export class Home {
       total += (e - s) * g;
     }
     const w = beginFetchData(m.req, total, varintSize(m.req));
-    for (let i = 0; i < ranges.length; i += 2) w.bytes(st.bytes.subarray(ranges[i]! * g, ranges[i + 1]! * g));
+    for (let i = 0; i < ranges.length; i += 2) w.bytes(st.local(ranges[i]! * g, ranges[i + 1]! * g));
     this.figures.fetchesServed++;
     this.post(from, w.finish());
   }
@@ -119,7 +119,7 @@ export class Home {
     for (let i = 0; i < runs.length; i += 3) {
       const s = runs[i]!;
       const n = runs[i + 1]!;
-      if (s + n > st.bytes.length) {
+      if (s + n > st.pages * st.pageSize) {
         this.figures.malformed++;
         return;
       }

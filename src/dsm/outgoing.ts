@@ -130,7 +130,7 @@ export function buildDiffs(
           writers.set(home, cur);
         }
         const n = Math.min(e - s, max - cur.w.length - RUN_HEADER_BYTES);
-        cur.w.varint(s - cur.prev).varint(n).bytes(st.bytes.subarray(s, s + n));
+        cur.w.varint(s - cur.prev).varint(n).bytes(st.local(s, s + n));
         figures.diffBytes += n;
         cur.prev = s + n;
         s += n;

@@ -15,10 +15,14 @@
 import { bigintFromBuffer, copyOf, sameBytes, sliceBuffer, type FromArrayBuffer } from './bytes.js';
 
 /**
- * BigInt snapshots are taken in chunks: a check never holds more than one extra chunk, and an
- * XS BigInt holds at most 65535 32-bit words (256 KiB; XS aborts the machine beyond).
+ * BigInt snapshots are taken in chunks: a check never holds more than one extra chunk (its
+ * slice and that slice's BigInt, both garbage right after), and an XS BigInt holds at most
+ * 65535 32-bit words (256 KiB; XS aborts the machine beyond). 4 KiB rather than 16 KiB: on a
+ * board the transient pair is part of the peak heap (Laplace N=64 on 2 boards: ~47 KB less of
+ * chunk heap, docs/TARGETS.md), for ~28 more XS units per KiB checked (snapshot and check of a
+ * 128 KiB band: 7.3k units instead of 3.7k, against ~1.6M for sweeping it).
  */
-const CHUNK = 16384;
+const CHUNK = 4096;
 
 /** Snapshot bytes a board holds, shared by all its arrays, and how it takes them. */
 export interface SnapshotBudget {
@@ -54,12 +58,21 @@ export interface ReadCheck {
 export class ReadChecker {
   private readonly fromBuffer: FromArrayBuffer | undefined;
 
+  /** `bytes` (and `words`, its 32-bit view) hold the array's bytes from `lo` on; ranges are array offsets. */
   constructor(
-    private readonly bytes: Uint8Array,
-    private readonly words: Int32Array,
+    private bytes: Uint8Array,
+    private words: Int32Array,
     private readonly budget: SnapshotBudget,
+    private lo = 0,
   ) {
     this.fromBuffer = budget.fromBuffer;
+  }
+
+  /** The array's window moved to a new buffer (SharedArrayState.cover): records stay valid. */
+  rebase(bytes: Uint8Array, words: Int32Array, lo: number): void {
+    this.bytes = bytes;
+    this.words = words;
+    this.lo = lo;
   }
 
   /** Start watching bytes [start, end). */
@@ -73,13 +86,61 @@ export class ReadChecker {
   unchanged(r: ReadCheck): boolean {
     if (r.big !== null) {
       const from = this.fromBuffer!;
+      const lo = this.lo;
       for (let i = 0, a = r.start; a < r.end; i++, a += CHUNK) {
-        if (from(sliceBuffer(this.bytes, a, Math.min(a + CHUNK, r.end))) !== r.big[i]) return false;
+        if (from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
       }
       return true;
     }
-    if (r.copy !== null) return sameBytes(this.bytes, r.start, r.copy, 0, r.end - r.start);
+    if (r.copy !== null) return sameBytes(this.bytes, r.start - this.lo, r.copy, 0, r.end - r.start);
     return this.hash(r.start, r.end) === r.hash;
+  }
+
+  /**
+   * True when the part of the range within bytes [s, e) still holds what was recorded: only the
+   * snapshot chunks overlapping it are compared (a hash can only be checked whole).
+   */
+  unchangedIn(r: ReadCheck, s: number, e: number): boolean {
+    if (r.big !== null) {
+      const from = this.fromBuffer!;
+      const lo = this.lo;
+      const i1 = Math.ceil((Math.min(e, r.end) - r.start) / CHUNK);
+      for (let i = Math.floor((Math.max(s, r.start) - r.start) / CHUNK); i < i1; i++) {
+        const a = r.start + i * CHUNK;
+        if (from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
+      }
+      return true;
+    }
+    if (r.copy !== null) {
+      const a = Math.max(s, r.start);
+      const b = Math.min(e, r.end);
+      return b <= a || sameBytes(this.bytes, a - this.lo, r.copy, a - r.start, b - a);
+    }
+    return this.unchanged(r);
+  }
+
+  /**
+   * Record again the part of the range within bytes [s, e) (data arrived there legitimately):
+   * a board's halo or another writer's diff refreshes the chunks it landed in, not the band.
+   */
+  refreshIn(r: ReadCheck, s: number, e: number): void {
+    const lo = this.lo;
+    if (r.big !== null) {
+      const from = this.fromBuffer!;
+      const i1 = Math.ceil((Math.min(e, r.end) - r.start) / CHUNK);
+      for (let i = Math.floor((Math.max(s, r.start) - r.start) / CHUNK); i < i1; i++) {
+        const a = r.start + i * CHUNK;
+        r.big[i] = from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo));
+      }
+      return;
+    }
+    if (r.copy !== null) {
+      const a = Math.max(s, r.start);
+      const b = Math.min(e, r.end);
+      if (b > a) r.copy.set(this.bytes.subarray(a - lo, b - lo), a - r.start);
+      return;
+    }
+    this.refresh(r);
   }
 
   /** Record the range's current bytes (after data arrived into it legitimately). */
@@ -104,11 +165,12 @@ export class ReadChecker {
     this.budget.used += n;
     const from = this.fromBuffer;
     if (from === undefined) {
-      r.copy = copyOf(this.bytes.subarray(r.start, r.end));
+      r.copy = copyOf(this.bytes.subarray(r.start - this.lo, r.end - this.lo));
       return;
     }
     const big: bigint[] = [];
-    for (let a = r.start; a < r.end; a += CHUNK) big.push(from(sliceBuffer(this.bytes, a, Math.min(a + CHUNK, r.end))));
+    const lo = this.lo;
+    for (let a = r.start; a < r.end; a += CHUNK) big.push(from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)));
     r.big = big;
   }
 
@@ -117,7 +179,9 @@ export class ReadChecker {
    * of the running hash, so changing any single word always changes the result. The native
    * CRC-32, when the board has one, instead.
    */
-  private hash(start: number, end: number): number {
+  private hash(from: number, to: number): number {
+    const start = from - this.lo;
+    const end = to - this.lo;
     const crc = this.budget.crc32;
     if (crc !== undefined) return crc(this.bytes, start, end);
     const b = this.bytes;

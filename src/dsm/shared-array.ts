@@ -2,6 +2,14 @@
  * One shared array on one board: the local copy, which board homes each page, which
  * granules are stale, and what the current interval has done to it (twins of written
  * non-home pages, write-only ranges, declared writes, read-only checks).
+ *
+ * The local copy is a *window*: one buffer holding pages [lo, hi) of the array, not the whole
+ * array. It starts as the span of this board's home pages (the master copies, which it serves
+ * from the first moment) and grows, never shrinks, to take in whatever page an acquisition or
+ * incoming data touches. A board whose rows are a band of a grid thus holds its band and its
+ * halo, not the grid: the views `acquire` hands out must be contiguous, which a page table of
+ * separate page buffers could not give. Pages outside the window hold the array's initial zeros
+ * or are stale, so growing fills them with zeros and validity stays with the stale map.
  */
 import { DsmError, type DsmArray, type DsmElementType, type DsmHome, type DsmViewOf } from './types.js';
 import { copyInto, copyOf, sliceBuffer, type FromArrayBuffer } from './bytes.js';
@@ -45,8 +53,20 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   readonly byteLength: number;
   readonly pages: number;
   readonly granules: number;
-  readonly bytes: Uint8Array;
-  private readonly words: Int32Array;
+  /** The window: bytes [lo, lo + bytes.length) of the array; index i here is array byte lo + i. */
+  bytes: Uint8Array;
+  /** First byte of the window (a multiple of the page size). */
+  lo = 0;
+  private words: Int32Array;
+  /**
+   * Windows left behind by a growth while views of them were out in this interval: their
+   * bytes and a copy as they were when left, so the release can carry over what the app wrote
+   * through those views since (reconcile). Empty almost always: growth happens at an array's
+   * first touch of a region, and Laplace never grows with a view out.
+   */
+  private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] = [];
+  /** A view of this array was handed out since the last release. */
+  private viewsOut = false;
   /** Home rank of each page. */
   readonly homes: Uint8Array;
   /** For each page, the first later page with another home (or `pages`): loops go by runs. */
@@ -88,22 +108,79 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     this.bytesPerElement = bytesPerElement(type);
     this.byteLength = length * this.bytesPerElement;
     this.pages = homes.length;
-    this.bytes = new Uint8Array(this.pages * pageSize);
-    this.words = new Int32Array(this.bytes.buffer, 0, this.bytes.length >>> 2);
     this.granules = (this.pages * pageSize) / granule;
     this.homes = homes;
     this.stale = new StaleMap(this.granules);
     let mine = 0;
-    for (let p = 0; p < homes.length; p++) if (homes[p] === rank) mine++;
+    let first = this.pages;
+    let last = 0;
+    for (let p = 0; p < homes.length; p++) {
+      if (homes[p] !== rank) continue;
+      mine++;
+      if (p < first) first = p;
+      last = p + 1;
+    }
     this.homePages = mine;
+    this.lo = mine > 0 ? first * pageSize : 0;
+    this.bytes = new Uint8Array(mine > 0 ? (last - first) * pageSize : 0);
+    this.words = new Int32Array(this.bytes.buffer, 0, this.bytes.length >>> 2);
     this.runEnd = new Uint32Array(this.pages);
     for (let p = this.pages - 1; p >= 0; p--) {
       this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
     }
     this.writeOnly = new RangeList();
     this.declared = new RangeList(maxRanges);
-    this.checker = new ReadChecker(this.bytes, this.words, budget);
+    this.checker = new ReadChecker(this.bytes, this.words, budget, this.lo);
     this.fromBuffer = budget.fromBuffer;
+  }
+
+  /** Bytes held locally (the window), for figures and tests. */
+  get heldBytes(): number {
+    return this.bytes.length;
+  }
+
+  /**
+   * Make the window hold bytes [start, end) of the array (rounded out to whole pages). Growth
+   * copies the window into a larger buffer; views handed out earlier in the interval keep the
+   * old one, which `reconcile` settles at the release.
+   */
+  cover(start: number, end: number): void {
+    if (end <= start) return;
+    const lo = this.lo;
+    const hi = lo + this.bytes.length;
+    if (start >= lo && end <= hi) return;
+    const ps = this.pageSize;
+    const s = this.bytes.length === 0 ? Math.floor(start / ps) * ps : Math.min(lo, Math.floor(start / ps) * ps);
+    const e = this.bytes.length === 0 ? Math.ceil(end / ps) * ps : Math.max(hi, Math.ceil(end / ps) * ps);
+    const grown = new Uint8Array(e - s);
+    if (this.bytes.length > 0) {
+      // Wide: XS meters a Uint8Array copy at 2 units a byte, 8-byte views at 0.25.
+      copyInto(grown, lo - s, this.bytes);
+      if (this.viewsOut) this.retired.push({ lo, bytes: this.bytes, copy: copyOf(this.bytes) });
+    }
+    this.bytes = grown;
+    this.lo = s;
+    this.words = new Int32Array(grown.buffer, 0, grown.length >>> 2);
+    this.checker.rebase(grown, this.words, s);
+  }
+
+  /** Bytes [start, end) of the array as a view of the window (which must hold them). */
+  local(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start - this.lo, end - this.lo);
+  }
+
+  /**
+   * Carry what the app wrote through views of a window left behind by a growth (bytes that
+   * differ from the copy taken when it was left) into the current window. Bytes it did not
+   * write keep what arrived since (a diff from another writer, a fetch).
+   */
+  reconcile(): void {
+    for (const r of this.retired) {
+      const at = r.lo - this.lo;
+      const b = this.bytes;
+      for (let i = 0; i < r.bytes.length; i++) if (r.bytes[i] !== r.copy[i]) b[at + i] = r.bytes[i]!;
+    }
+    this.retired.length = 0;
   }
 
   get granulesPerPage(): number {
@@ -131,7 +208,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   }
 
   view(start: number, end: number): DsmViewOf[T] {
-    const off = start * this.bytesPerElement;
+    this.viewsOut = true;
+    const off = start * this.bytesPerElement - this.lo;
     const n = end - start;
     const buf = this.bytes.buffer;
     switch (this.type) {
@@ -215,9 +293,11 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   }
 
   private verify(r: ReadCheck, violations: string[]): void {
-    if (!this.checker.unchanged(r)) {
-      violations.push(`${this.describe(r.start, r.end)} was written through a read-only ('r') acquisition`);
-    }
+    if (!this.checker.unchanged(r)) violations.push(this.readViolation(r));
+  }
+
+  private readViolation(r: ReadCheck): string {
+    return `${this.describe(r.start, r.end)} was written through a read-only ('r') acquisition`;
   }
 
   /** A writable acquisition of [start, end) ends read checking there (after one last check). */
@@ -253,12 +333,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const touched: ReadCheck[] = [];
     for (const r of this.reads) {
       if (r.end > off && r.start < end) {
-        this.verify(r, violations);
+        if (!this.checker.unchangedIn(r, off, end)) violations.push(this.readViolation(r));
         touched.push(r);
       }
     }
+    this.cover(off, end);
     if (this.twins.size === 0 && this.writeOnly.empty) {
-      copyInto(this.bytes, off, data);
+      copyInto(this.bytes, off - this.lo, data);
     } else {
       const ps = this.pageSize;
       for (let p = Math.floor(off / ps); p * ps < end; p++) {
@@ -272,21 +353,21 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         if (cursor < e) this.storeSegment(p, cursor, e, data, off);
       }
     }
-    for (const r of touched) this.checker.refresh(r);
+    for (const r of touched) this.checker.refreshIn(r, off, end);
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number): void {
     const twin = this.twins.get(page);
     if (!twin) {
-      copyInto(this.bytes, s, data.subarray(s - dataOff, e - dataOff));
+      copyInto(this.bytes, s - this.lo, data.subarray(s - dataOff, e - dataOff));
       return;
     }
     const base = page * this.pageSize;
-    const b = this.bytes;
+    const b = this.local(base, base + this.pageSize);
     for (let i = s; i < e; i++) {
-      if (b[i] === twin[i - base]) {
+      if (b[i - base] === twin[i - base]) {
         const v = data[i - dataOff]!;
-        b[i] = v;
+        b[i - base] = v;
         twin[i - base] = v;
       }
     }
@@ -316,7 +397,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const ps = this.pageSize;
     for (let p = Math.floor(start / ps); p * ps < end; p++) {
       if (this.isHome(p) || this.twins.has(p)) continue;
-      this.twins.set(p, copyOf(this.bytes.subarray(p * ps, (p + 1) * ps)));
+      this.twins.set(p, copyOf(this.local(p * ps, (p + 1) * ps)));
     }
   }
 
@@ -355,21 +436,21 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     if (twin) {
       const tw = new Int32Array(twin.buffer, twin.byteOffset, twin.length >>> 2);
       const w = this.words;
-      const b = this.bytes;
-      const w0 = base >>> 2;
+      const b = this.local(base, end);
+      const w0 = (base - this.lo) >>> 2;
       const from = this.fromBuffer;
       let runStart = -1;
       let runEnd = -1;
       for (let c = 0; c < tw.length; c += TWIN_CHUNK_WORDS) {
         // XS: an unchanged chunk is skipped with one native compare instead of a word loop.
-        if (from && from(sliceBuffer(b, base + 4 * c, base + 4 * (c + TWIN_CHUNK_WORDS))) === from(sliceBuffer(twin, 4 * c, 4 * (c + TWIN_CHUNK_WORDS)))) {
+        if (from && from(sliceBuffer(b, 4 * c, 4 * (c + TWIN_CHUNK_WORDS))) === from(sliceBuffer(twin, 4 * c, 4 * (c + TWIN_CHUNK_WORDS)))) {
           continue;
         }
         for (let k = c; k < c + TWIN_CHUNK_WORDS; k++) {
           if (w[w0 + k] === tw[k]) continue;
           for (let j = 0; j < 4; j++) {
             const i = base + 4 * k + j;
-            if (b[i] === twin[i - base]) continue;
+            if (b[i - base] === twin[i - base]) continue;
             if (i === runEnd) {
               runEnd = i + 1;
             } else {
@@ -387,6 +468,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /** Forget the interval: twins, write-only and declared ranges, read checks. */
   endInterval(): void {
+    this.viewsOut = false;
+    this.retired.length = 0;
     this.twins.clear();
     this.writeOnly.clear();
     this.declared.clear();

@@ -101,7 +101,7 @@ export class DsmCheckpointContent implements CheckpointContent {
       const ps = st.pageSize;
       for (let p = 0; p < st.pages; p++) {
         if (st.homes[p] !== st.rank) continue;
-        out.push({ name: `${DSM_CONTENT_PREFIX}/${st.name}/${p}`, bytes: st.bytes.subarray(p * ps, (p + 1) * ps) });
+        out.push({ name: `${DSM_CONTENT_PREFIX}/${st.name}/${p}`, bytes: st.local(p * ps, (p + 1) * ps) });
         pages++;
       }
     }
@@ -141,7 +141,7 @@ export class DsmCheckpointContent implements CheckpointContent {
       if (st.homes[p] === st.rank) {
         const b = pages.get(p);
         if (b === undefined) continue;
-        st.bytes.set(b.length > ps ? b.subarray(0, ps) : b, p * ps);
+        st.local(p * ps, (p + 1) * ps).set(b.length > ps ? b.subarray(0, ps) : b);
         this.figures.restoredPages++;
       } else {
         st.stale.mark(p * gpp, (p + 1) * gpp);

@@ -145,3 +145,53 @@ test('maxReadSnapshot must be an integer >= 0', (t) => {
   t.throws(() => makeRig(1, {}, { maxReadSnapshot: 1.5 }), { message: /maxReadSnapshot/ });
   t.is(makeRig(1).dsms[0]!.limits.maxReadSnapshot, 262144);
 });
+
+test('a BigInt snapshot is kept in chunks of at most 4 KiB: a check holds at most 8 KiB more than the snapshot', (t) => {
+  // On a board the slice and BigInt of the chunk being checked are part of the peak heap:
+  // with 16 KiB chunks Laplace N=64 on 2 lin boards needed ~47 KB more chunk heap.
+  const bytes = new Uint8Array(40_000);
+  const c = checker(bytes, budgetOf('bigint', 1 << 20));
+  const r = c.take(100, 39_000);
+  t.is(r.big?.length, Math.ceil((39_000 - 100) / 4096));
+  t.true(c.unchanged(r));
+  bytes[38_999] ^= 1;
+  t.false(c.unchanged(r));
+});
+
+test('a checker rebased onto a moved window still checks the same array bytes', (t) => {
+  for (const kind of ['bigint', 'copy', 'hash', 'native-crc'] as Kind[]) {
+    const old = new Uint8Array(8192).map((_, i) => i * 13);
+    const c = new ReadChecker(old, new Int32Array(old.buffer), budgetOf(kind, kind === 'hash' || kind === 'native-crc' ? 0 : 1 << 20), 4096);
+    const r = c.take(5000, 9000);
+    // The window grows down to byte 1024 of the array: the same bytes sit 3072 further in.
+    const grown = new Uint8Array(11_264);
+    grown.set(old, 3072);
+    c.rebase(grown, new Int32Array(grown.buffer), 1024);
+    t.true(c.unchanged(r), kind);
+    grown[9000 - 1024 - 1] ^= 4;
+    t.false(c.unchanged(r), kind);
+  }
+});
+
+test('data arriving into part of a watched range checks and records only the chunks it lands in', (t) => {
+  let calls = 0;
+  const from = (b: ArrayBuffer): bigint => {
+    calls++;
+    return withNativeCompare(() => snapshotBudget(0)).fromBuffer!(b);
+  };
+  const budget: SnapshotBudget = { max: 1 << 20, used: 0, fromBuffer: from, crc32: undefined };
+  const bytes = new Uint8Array(64 * 1024);
+  const c = checker(bytes, budget);
+  const r = c.take(0, bytes.length);
+  t.is(calls, 16);
+  calls = 0;
+  // 16 bytes across the boundary of chunks 2 and 3: two chunks compared, two recorded.
+  t.true(c.unchangedIn(r, 3 * 4096 - 8, 3 * 4096 + 8));
+  bytes.fill(7, 3 * 4096 - 8, 3 * 4096 + 8);
+  c.refreshIn(r, 3 * 4096 - 8, 3 * 4096 + 8);
+  t.is(calls, 4);
+  t.true(c.unchanged(r), 'the refreshed chunks hold the new bytes');
+  bytes[60_000] ^= 1;
+  t.true(c.unchangedIn(r, 0, 100), 'a write elsewhere is not looked at here...');
+  t.false(c.unchanged(r), '...and is found by the check of the whole range at release');
+});

@@ -41,9 +41,10 @@ test('the DSM on XS: native read checks, exact wide copies, and no per-byte cost
       await w.evaluate(`checkRound(${flip})`);
       t.deepEqual(await out(), { form: 'bigint', unchanged: false }, `byte ${flip} flipped`);
     }
-    // Snapshot and check of 128 KiB: a few units per 16 KiB chunk, not per byte (a hash costs ~850k).
+    // Snapshot and check of 128 KiB: a few units per 4 KiB chunk, not per byte (a hash costs ~850k;
+    // 16 KiB chunks took ~3.7k, 4 KiB chunks ~7.3k: the price of a smaller transient on a board).
     t.log(`snapshot and check of 128 KiB on XS: ${clean.meter.compute} units`);
-    t.true(clean.meter.compute < 5_000, `read check of 128 KiB: ${clean.meter.compute} units`);
+    t.true(clean.meter.compute < 10_000, `read check of 128 KiB: ${clean.meter.compute} units`);
 
     await w.evaluate('copyNaNs()');
     t.deepEqual(await out(), [true, true, true, true]);

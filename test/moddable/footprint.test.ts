@@ -54,3 +54,16 @@ if (sdk !== null) {
     t.true(f.stackSlots <= limits.stackSlots, `stack ${f.stackSlots} slots`);
   });
 }
+
+if (sdk !== null) {
+  test.serial('Laplace N=64 on two lin boards holds its bands, not both grids whole (chunk heap, no checkpoints)', async (t) => {
+    // Without checkpoints the peak is steady (~152 KB, 147-154 KB over runs); it was 211 968 B
+    // while every board held both grids whole (2 x 35 840 B) and checked reads in 16 KiB chunks.
+    // With checkpoints it moves by ~±20 KB with the transfers in flight, too much for a bound.
+    const lap = SCENARIOS.find((s) => s.key === 'laplace');
+    if (lap === undefined) throw new Error('no laplace scenario');
+    const f = await measureScenario(sdk, { ...lap, appArgs: ['--n', '64', '--ckpt-every', '0'] }, (l) => t.log(l), false);
+    t.log(`Laplace N=64 without checkpoints: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
+    t.true(f.chunkBytes <= 185_000, `Laplace N=64 grew its chunk heap to ${f.chunkBytes} B`);
+  });
+}

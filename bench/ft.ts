@@ -24,11 +24,35 @@ import { round } from './timing.js';
 export interface FtBenchResult {
   ckpt: { stateBytes: number; ms: number; rawMs: number; ratio: number; bytesSent: number; bytesChanged: number }[];
   laplaceOverheadPct: number;
-  laplace: { link: string; cpuNsPerUnit: number; overheadPct: number; cpuOverheadPct: number; memoryMultiple: number; wireFloorPct: number }[];
+  laplace: LaplaceCkptPoint[];
   recovery: { detectMs: number; restoreMs: number; totalMs: number };
   recoveryDefaults: { detectMs: number; restoreMs: number; totalMs: number };
   /** On XS boards with the CPU model (100 ms beats, 500 ms timeout): restore includes the boards' work. */
   recoveryXsCpu: { detectMs: number; restoreMs: number; totalMs: number };
+}
+
+export interface LaplaceCkptPoint {
+  link: string;
+  cpuNsPerUnit: number;
+  overheadPct: number;
+  cpuOverheadPct: number;
+  memoryMultiple: number;
+  /** Moving the changed bytes alone, split evenly over the boards' links (in parallel), as % of the run without checkpoints. */
+  wireFloorPct: number;
+  /** Moving the busiest board's changed bytes alone over its link to its buddy, as % of the run without checkpoints. */
+  busiestWireFloorPct: number;
+}
+
+/**
+ * The wire floors of a checkpointed run, in % of the run without checkpoints: every board's
+ * changed bytes split evenly over `boards` links working in parallel, and the busiest board's
+ * own stream (a blocking checkpoint waits for it; the deltas are rarely even).
+ */
+export function wireFloors(changedBytes: number, busiestBytes: number, boards: number, bytesPerMs: number, baseMs: number): { wireFloorPct: number; busiestWireFloorPct: number } {
+  return {
+    wireFloorPct: round((100 * changedBytes) / boards / bytesPerMs / baseMs),
+    busiestWireFloorPct: round((100 * busiestBytes) / bytesPerMs / baseMs),
+  };
 }
 
 const LINK = 'uart:921600';
@@ -51,39 +75,46 @@ async function ckptPoint(stateBytes: number, log: (l: string) => void): Promise<
   return point;
 }
 
+/**
+ * Laplace on 4 XS boards (full mesh, CPU model), checkpoints every 10 iterations against none,
+ * on `link`: time and XS-unit overhead, memory multiple and the two wire floors. The app's
+ * default checkpoints (background: the iterations go on while a delta streams).
+ */
+export async function laplaceCkptPoint(link: string, log: (l: string) => void, size = { n: 256, iters: 100 }): Promise<LaplaceCkptPoint> {
+  const boards = 4;
+  const run = (every: number) =>
+    runDomain({ app: 'laplace', appArgs: ['--n', String(size.n), '--iters', String(size.iters), '--ckpt-every', String(every)], boards: String(boards), engine: 'xs', topology: 'full', link, ram: '8M', cpu: String(CPU_NS) });
+  const base = await run(0);
+  const withCkpt = await run(10);
+  if (!base.ok || !withCkpt.ok) throw new Error(`laplace runs on ${link} failed: ${base.reason} / ${withCkpt.reason}`);
+  if (base.app.result === null || JSON.stringify(base.app.result) !== JSON.stringify(withCkpt.app.result)) throw new Error('laplace with checkpoints gave another result');
+  const cpu = (s: typeof base) => s.boards.reduce((a, b) => a + b.compute, 0);
+  // The floors: each board moving its own changed bytes to its buddy over its own link (the
+  // boards do it in parallel, full mesh), at the link's rate, nothing else.
+  const model = parseLinkSpec(link);
+  const ck = withCkpt.checkpoints;
+  const point: LaplaceCkptPoint = {
+    link, cpuNsPerUnit: CPU_NS,
+    overheadPct: round((withCkpt.virtualMs / base.virtualMs - 1) * 100),
+    cpuOverheadPct: round((cpu(withCkpt) / cpu(base) - 1) * 100),
+    memoryMultiple: ck.memoryMultiple,
+    ...wireFloors(ck.changedBytes, ck.maxBoardChangedBytes, boards, model.bytesPerMs, base.virtualMs),
+  };
+  const ratio = (floor: number): string => (floor > 0 ? String(round(point.overheadPct / floor, 2)) : 'n/a');
+  log(`laplace ${boards} XS boards N=${size.n} x${size.iters} on ${link}, CPU model ${CPU_NS} ns/unit: ${round(base.virtualMs)} ms without checkpoints, ${round(withCkpt.virtualMs)} ms with one every 10 iterations (${ck.count} committed): +${point.overheadPct}% time, +${point.cpuOverheadPct}% XS units; memory multiple ${point.memoryMultiple}`);
+  log(`  wire floor: ${ck.changedBytes} changed bytes (${ck.bytesSent} sent), a quarter per board at ${model.bytesPerMs} B/ms = +${point.wireFloorPct}% (overhead / floor ${ratio(point.wireFloorPct)}); the busiest board's ${ck.maxBoardChangedBytes} B alone = +${point.busiestWireFloorPct}% (overhead / that floor ${ratio(point.busiestWireFloorPct)})`);
+  const extra = withCkpt.links.map((l, i) => ({ l, d: l.bytes - (base.links[i]?.bytes ?? 0) })).reduce((a, b) => (b.d > a.d ? b : a));
+  log(`  busiest link ${extra.l.a}-${extra.l.b}: +${extra.d} B with checkpoints, ${round(extra.d / model.bytesPerMs)} ms of line = ${round((100 * extra.d) / model.bytesPerMs / base.virtualMs)}% of the run without them`);
+  return point;
+}
+
 export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise<FtBenchResult> {
   const log = opts.log ?? (() => {});
   const ckpt = [];
   for (const s of [16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) ckpt.push(await ckptPoint(s, log));
 
   const laplace = [];
-  for (const link of ['udp', LINK]) {
-    const run = (every: number) =>
-      runDomain({ app: 'laplace', appArgs: ['--n', '256', '--iters', '100', '--ckpt-every', String(every)], boards: '4', engine: 'xs', topology: 'full', link, ram: '8M', cpu: String(CPU_NS) });
-    const base = await run(0);
-    const withCkpt = await run(10);
-    if (!base.ok || !withCkpt.ok) throw new Error(`laplace runs on ${link} failed: ${base.reason} / ${withCkpt.reason}`);
-    if (base.app.result === null || JSON.stringify(base.app.result) !== JSON.stringify(withCkpt.app.result)) throw new Error('laplace with checkpoints gave another result');
-    const cpu = (s: typeof base) => s.boards.reduce((a, b) => a + b.compute, 0);
-    // The floor: each board moving its own changed bytes to its buddy over its own link (the
-    // boards do it in parallel, full mesh), at the link's rate, nothing else.
-    const model = parseLinkSpec(link);
-    const floorMs = withCkpt.checkpoints.changedBytes / 4 / model.bytesPerMs;
-    const point = {
-      link, cpuNsPerUnit: CPU_NS,
-      overheadPct: round((withCkpt.virtualMs / base.virtualMs - 1) * 100),
-      cpuOverheadPct: round((cpu(withCkpt) / cpu(base) - 1) * 100),
-      memoryMultiple: withCkpt.checkpoints.memoryMultiple,
-      wireFloorPct: round((100 * floorMs) / base.virtualMs),
-    };
-    laplace.push(point);
-    log(`laplace 4 XS boards N=256 x100 on ${link}, CPU model ${CPU_NS} ns/unit: ${round(base.virtualMs)} ms without checkpoints, ${round(withCkpt.virtualMs)} ms with one every 10 iterations: +${point.overheadPct}% time, +${point.cpuOverheadPct}% XS units; memory multiple ${point.memoryMultiple}`);
-    log(`  wire floor: ${withCkpt.checkpoints.changedBytes} changed bytes (${withCkpt.checkpoints.bytesSent} sent), a quarter per board at ${model.bytesPerMs} B/ms = +${point.wireFloorPct}% (overhead / floor ${point.wireFloorPct > 0 ? round(point.overheadPct / point.wireFloorPct, 2) : 'n/a'})`);
-    // The floor above spreads the bytes evenly; the ranks' deltas are not even, and a blocking
-    // checkpoint waits for the slowest stream. The link that carried the most extra bytes shows it.
-    const extra = withCkpt.links.map((l, i) => ({ l, d: l.bytes - (base.links[i]?.bytes ?? 0) })).reduce((a, b) => (b.d > a.d ? b : a));
-    log(`  busiest link ${extra.l.a}-${extra.l.b}: +${extra.d} B with checkpoints, ${round(extra.d / model.bytesPerMs)} ms of line = ${round((100 * extra.d) / model.bytesPerMs / base.virtualMs)}% of the run without them`);
-  }
+  for (const link of ['udp', LINK]) laplace.push(await laplaceCkptPoint(link, log));
   const laplaceOverheadPct = laplace[0]!.overheadPct;
 
   // Detection is set by the heartbeat timeout. The defaults (250 ms beats, 2 s timeout, 500 ms

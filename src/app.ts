@@ -9,6 +9,7 @@ import type { Dsm, DsmArray } from './dsm/index.js';
 import type { Hal, LogLevel } from './hal.js';
 import type { BoardConfig } from './config.js';
 import type { AppState } from './ft/app-state.js';
+import type { CheckpointCallOptions } from './ft/types.js';
 import type { Rpc } from './rpc/index.js';
 import type { JsonValue } from './util/json-value.js';
 
@@ -73,8 +74,11 @@ export interface AppFt {
    * RAM; an app may skip them (Laplace's default `--ckpt-every` does).
    */
   readonly recoverable: boolean;
-  /** Collective: every rank calls it at the same point; resolves once committed everywhere. */
-  checkpoint(state: AppState, progress?: number): Promise<void>;
+  /**
+   * Collective: every rank calls it at the same point; resolves once committed everywhere, or
+   * with `{ background: true }` once this rank's data is captured (the round commits later).
+   */
+  checkpoint(state: AppState, progress?: number, opts?: CheckpointCallOptions): Promise<void>;
   /** A point where every rank could checkpoint (`ckpt now`, `options.ft.checkpointEvery`): true when it did. */
   opportunity(progress: number, state: () => AppState): Promise<boolean>;
   /** Let the board's timers (heartbeats) run inside a long computation. */

@@ -5,7 +5,9 @@
  *
  * Fault tolerance: after the barrier of every K-th iteration every rank checkpoints
  * `{ iteration }` (the DSM adds the pages of the current grid the rank homes; the other grid is
- * scratch, rewritten before it is read). A run restarted after a failure
+ * scratch, rewritten before it is read), in the background by default: the iterations go on
+ * while the changed rows stream to the buddy (`--ckpt-background 0`: wait for each commit).
+ * A run restarted after a failure
  * resumes from the restored iteration, so the final digest is the fault-free one. K defaults
  * to 10 when a failure could be recovered from (the domain has spares or may shrink), else to
  * 0: checkpoints nobody could use are not taken.
@@ -37,12 +39,14 @@ export const laplaceApp: App = {
     { name: 'n', value: 'N', help: 'grid size (256)' },
     { name: 'iters', value: 'N', help: 'iterations (100)' },
     { name: 'ckpt-every', value: 'K', help: 'checkpoint period (10 when recoverable, else 0)' },
+    { name: 'ckpt-background', value: '0|1', help: '1: a checkpoint streams while the iterations go on (default); 0: each waits for its commit' },
   ],
   async main(ctx) {
     const n = intOption(ctx.args, 'n', 256, 1, 4094);
     const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);
     const ft = ctx.ft;
     const every = intOption(ctx.args, 'ckpt-every', ft?.recoverable === true ? DEFAULT_CKPT_EVERY : 0, 0, 1_000_000);
+    const background = intOption(ctx.args, 'ckpt-background', 1, 0, 1) === 1;
     const start = restoredIteration(ctx, iters);
     const dsm = await ctx.dsm();
     const afterBarrier =
@@ -58,7 +62,7 @@ export const laplaceApp: App = {
               return;
             }
             try {
-              await ft.checkpoint(state, k);
+              await ft.checkpoint(state, k, { background });
             } catch (e) {
               // The previous checkpoint stays good: go on and try again at the next one.
               if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;

@@ -13,12 +13,18 @@
  *
  * Cached by content: <out>/firmware.json records a hash of everything that goes in (bundle,
  * manifest, platform module, SDK path, target); the same inputs again skip mcconfig. The SDK's
- * object files live in one build folder per target shared by every app (under the package's
- * node_modules/.cache/mcdsm/moddable-build/), so a second app only recompiles mc.xs.c.
+ * object files live in one build folder per target and checkout, shared by every app of that
+ * checkout (buildFolder), so a second app only recompiles mc.xs.c.
+ *
+ * Checkouts often share node_modules contents as hard links (a copied node_modules, cp -al).
+ * make and xsl write their outputs in place, so a build folder reachable from two checkouts
+ * shares inodes and mtimes: one checkout's build made the other's look up to date and it
+ * reported the other's archive. Hence a build folder named after the checkout's real path, and
+ * every file written here goes to a fresh inode (writePrivate), never into a shared one.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleFirmware, resolveAppFile } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
@@ -68,6 +74,8 @@ const LOCK_WAIT_MS = 15 * 60_000;
 const LOCK_POLL_MS = 250;
 /** The ESP-IDF version the esp32 makefile asks for when IDF is absent (only the JS half runs). */
 const STUB_IDF_VERSION = 'v5.4.1';
+/** Hex characters of the checkout's path hash in its build folder's name. */
+const CHECKOUT_KEY_CHARS = 12;
 
 /** Where the generated manifest takes the SDK parts from; every include is one the subset has. */
 const INCLUDES = [
@@ -78,6 +86,27 @@ const INCLUDES = [
   // own manifest adds the `instrumentation` module the HAL imports (boot defect 2).
   '$(MODDABLE)/modules/base/instrumentation/manifest.json',
 ];
+
+/**
+ * The SDK build folder of `target` for the checkout at `root`: one per target and checkout,
+ * named after the checkout's real path, so checkouts whose node_modules share files (hard
+ * links) never share a build folder.
+ */
+export function buildFolder(root: string, target: string): string {
+  const checkout = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, CHECKOUT_KEY_CHARS);
+  return join(root, 'node_modules', '.cache', 'mcdsm', 'moddable-build', `${target.replace('/', '-')}-${checkout}`);
+}
+
+/**
+ * Write `data` (or copy `from`) to `file` through a new inode (a temporary file renamed over
+ * it): a file hard-linked into another checkout keeps its content and mtime.
+ */
+export function writePrivate(file: string, data: string | Uint8Array | { from: string }): void {
+  const tmp = `${file}.${String(process.pid)}.tmp`;
+  if (typeof data === 'object' && 'from' in data) copyFileSync(data.from, tmp);
+  else writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
 
 function parseTarget(target: string): { platform: 'lin' | 'esp32'; full: string } {
   if (target === 'lin') return { platform: 'lin', full: 'lin' };
@@ -232,9 +261,9 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
       // rebuild
     }
   }
-  writeFileSync(join(project, 'board.js'), bundle.code);
-  writeFileSync(join(project, 'manifest.json'), manifestText);
-  const buildRoot = join(packageRoot(), 'node_modules', '.cache', 'mcdsm', 'moddable-build', fullTarget.replace('/', '-'));
+  writePrivate(join(project, 'board.js'), bundle.code);
+  writePrivate(join(project, 'manifest.json'), manifestText);
+  const buildRoot = buildFolder(packageRoot(), fullTarget);
   mkdirSync(buildRoot, { recursive: true });
   const result = await withLock(buildRoot, async (): Promise<FirmwareBuildResult> => {
     if (platform === 'lin') {
@@ -243,10 +272,10 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
       const so = findFile(join(buildRoot, 'bin', 'lin'), 'mc.so', `/${PROJECT_NAME}/`);
       if (so === null) throw new FirmwareBuildError(`mcconfig finished but no mc.so under ${join(buildRoot, 'bin', 'lin')}`);
       const mcSo = join(out, 'mc.so');
-      copyFileSync(so, mcSo);
+      writePrivate(mcSo, { from: so });
       const xsC = findFile(join(buildRoot, 'tmp', 'lin'), 'mc.xs.c', `/${PROJECT_NAME}/`);
       const archive = xsC === null ? undefined : { path: join(out, 'mc.xs.c'), bytes: archiveBytes(xsC), modules: linkedModules(xsC) };
-      if (xsC !== null && archive !== undefined) copyFileSync(xsC, archive.path);
+      if (xsC !== null && archive !== undefined) writePrivate(archive.path, { from: xsC });
       return { ...base, cached: false, mcSo, full: true, ...(archive === undefined ? {} : { archive }) };
     }
     const idf = process.env['IDF_PATH'];
@@ -270,11 +299,11 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
     const xsC = findFile(join(buildRoot, 'tmp', 'esp32'), 'mc.xs.c', `/${PROJECT_NAME}/`);
     if (xsC === null) throw new FirmwareBuildError(`no mc.xs.c under ${buildRoot}/tmp/esp32`);
     const archive = { path: join(out, 'mc.xs.c'), bytes: archiveBytes(xsC), modules: linkedModules(xsC) };
-    copyFileSync(xsC, archive.path);
+    writePrivate(archive.path, { from: xsC });
     return { ...base, cached: false, full: haveIdf, archive };
   });
   const { sdk: _sdk, ...info } = result;
-  writeFileSync(infoFile, JSON.stringify(info, null, 2) + '\n');
+  writePrivate(infoFile, JSON.stringify(info, null, 2) + '\n');
   log(`firmware built: ${out}`);
   return result;
 }

@@ -138,7 +138,10 @@ export const SCENARIOS: readonly Scenario[] = [
   { key: 'pingpong', app: 'pingpong', boards: 2, appArgs: [], what: 'pingpong (2 boards)' },
   // `--ckpt-every 10` explicitly: on 2 boards without a spare Laplace would take no checkpoint
   // (K defaults to 0 when nothing could recover), and the buddy's copy is what this scenario is for.
-  { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10'], options: PATIENT_FT, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
+  // `--ckpt-background 0`: a background checkpoint copies its changed bytes at the call (FT's
+  // 2 + 2d instead of 2 + d); a board short of RAM takes the blocking ones, and the bound
+  // (laplaceMemory) is theirs.
+  { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10', '--ckpt-background', '0'], options: PATIENT_FT, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
   { key: 'conformance', app: 'conformance', boards: 3, appArgs: [], what: 'MCAPI conformance (3 boards)' },
 ];
 

@@ -131,6 +131,7 @@ export class RunFigures {
       count: Math.max(0, ...all.map((s) => s.checkpoints.count)),
       bytesSent: sum(all.map((s) => s.checkpoints.bytesSent)),
       changedBytes: sum(all.map((s) => s.checkpoints.changedBytes)),
+      maxBoardChangedBytes: Math.max(0, ...all.map((s) => s.checkpoints.changedBytes)),
       fullImageBytes: sum(all.map((s) => s.checkpoints.fullImageBytes)),
       memoryMultiple: round3(Math.max(0, ...all.map((s) => s.memory.peakMultiple))),
     };

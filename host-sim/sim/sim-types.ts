@@ -141,6 +141,8 @@ export interface CheckpointSummary {
   bytesSent: number;
   /** Bytes that changed (what an ideal incremental scheme sends). */
   changedBytes: number;
+  /** The most changed bytes one board's ranks checkpointed (the busiest stream to a buddy). */
+  maxBoardChangedBytes: number;
   /** What full images would have cost. */
   fullImageBytes: number;
   /** Highest checkpoint RAM / checkpointed state of any board. */

@@ -53,7 +53,13 @@ export class ConsoleShell implements ShellState {
   faultsArmed: boolean;
   netFaults: NetFaultState = NO_NET_FAULTS;
   readonly maxQueued: number;
-  private readonly assembler: LineAssembler;
+  /**
+   * Built on the first input: a board without a console port never gets any, and the assembler
+   * with its sink (an object and five closures, ~35 slots on XS) is then never needed.
+   */
+  private assembler: LineAssembler | null = null;
+  private readonly lineLimit: number;
+  private echoOn: boolean;
   private readonly counters: ShellStats = { lines: 0, ok: 0, err: 0, overlong: 0, busy: 0, interrupted: 0, internal: 0 };
   private pending: Pending | null = null;
   /** Lines waiting for an asynchronous command; null stands for an overlong line. */
@@ -68,15 +74,9 @@ export class ConsoleShell implements ShellState {
     const maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new RangeError(`maxQueued: expected an integer >= 0, got ${String(options.maxQueued)}`);
-    const sink: LineSink = {
-      line: (text) => this.onLine(text),
-      overflow: () => this.onLine(null),
-      rejected: (reason) => this.onLine({ rejected: reason }),
-      interrupt: () => this.onInterrupt(),
-      echo: (text) => this.io.write(text),
-    };
-    this.assembler = new LineAssembler(sink, maxLine);
-    this.assembler.echo = options.echo ?? false;
+    if (!Number.isInteger(maxLine) || maxLine < 1) throw new RangeError(`maxLine: expected a positive integer, got ${String(maxLine)}`);
+    this.lineLimit = maxLine;
+    this.echoOn = options.echo ?? false;
     this.faultsArmed = options.faultsArmed ?? false;
     this.registry.registerTable<ShellState>(BUILTIN_COMMANDS, this);
     if (options.faultCommands ?? true) this.registry.registerTable<ShellState>(FAULT_COMMANDS, this);
@@ -84,15 +84,31 @@ export class ConsoleShell implements ShellState {
   }
 
   get echo(): boolean {
-    return this.assembler.echo;
+    return this.echoOn;
   }
 
   set echo(on: boolean) {
-    this.assembler.echo = on;
+    this.echoOn = on;
+    if (this.assembler !== null) this.assembler.echo = on;
   }
 
   get maxLine(): number {
-    return this.assembler.maxLine;
+    return this.lineLimit;
+  }
+
+  private lines(): LineAssembler {
+    if (this.assembler !== null) return this.assembler;
+    const sink: LineSink = {
+      line: (text) => this.onLine(text),
+      overflow: () => this.onLine(null),
+      rejected: (reason) => this.onLine({ rejected: reason }),
+      interrupt: () => this.onInterrupt(),
+      echo: (text) => this.io.write(text),
+    };
+    const a = new LineAssembler(sink, this.lineLimit);
+    a.echo = this.echoOn;
+    this.assembler = a;
+    return a;
   }
 
   /** True once a crash or reboot was answered: further input is ignored. */
@@ -126,13 +142,13 @@ export class ConsoleShell implements ShellState {
   /** Raw input, as HalConsole.onInput delivers it. */
   feed(text: string): void {
     if (this.stopped) return;
-    this.assembler.push(text);
+    this.lines().push(text);
   }
 
   /** Write a line the board produces on its own (a log message): `# text`, between answers. */
   notice(text: string): void {
     if (this.stopped) return;
-    const partial = this.assembler.echo ? this.assembler.pending : '';
+    const partial = this.echoOn && this.assembler !== null ? this.assembler.pending : '';
     const line = NOTICE_PREFIX + ' ' + oneLine(text);
     // With echo on, the user's half-typed line is moved below the notice.
     this.io.write((partial.length > 0 ? EOL : '') + line + EOL + partial);
@@ -171,7 +187,7 @@ export class ConsoleShell implements ShellState {
   private run(text: QueuedLine): void {
     if (text === null) {
       this.counters.overlong++;
-      this.answer([], `line too long (max ${this.assembler.maxLine} characters)`);
+      this.answer([], `line too long (max ${this.lineLimit} characters)`);
       return;
     }
     if (typeof text !== 'string') return this.answer([], text.rejected);

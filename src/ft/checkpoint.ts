@@ -22,13 +22,21 @@ import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
 import { startStream, pump, stopStreams } from './transfer.js';
 
-/** A rank's checkpoint call: capture and diff now (errors here are the caller's), then send to the buddies. */
-export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress: number): Promise<void> {
+/**
+ * A rank's checkpoint call: capture and diff now (errors here are the caller's), then send to
+ * the buddies. It resolves at the commit; with `background`, once the changed bytes are copied
+ * (the stream and the commit go on while the app computes; CheckpointCallOptions).
+ */
+export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress: number, background = false): Promise<void> {
   if (!run.active) return never();
   run.releaseRestored();
   if (ft.phaseV !== 'running') return Promise.reject(new FtError('NOT_RUNNING', `checkpoint: the board is ${ft.phaseV}`));
   const rank = run.rank;
-  if (ft.rounds.has(rank)) return Promise.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
+  const open = ft.rounds.get(rank);
+  // A background round still open: this call starts once it is decided (its generation is
+  // then the base of this one, or it was aborted and the one before is).
+  if (open !== undefined && open.settled !== null) return open.settled.then(() => checkpointRun(ft, run, state, progress, background));
+  if (open !== undefined) return Promise.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
   if (typeof progress !== 'number' || !Number.isInteger(progress) || progress < 0 || progress > 0xffffffff) {
     return Promise.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));
   }
@@ -73,15 +81,23 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
         if (release !== undefined) lent.add(s);
       }
     }
-    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s), ft.hal.bytes);
+    // In the background the app writes on at once: the content's bytes are copied, not lent
+    // (the app state's encoding is FT's own either way).
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s) && (!background || s === app), ft.hal.bytes);
+    if (background) {
+      giveBack();
+      lenders.length = 0;
+    }
   } catch (e) {
     giveBack();
     return refuse(e);
   }
   const limit = ft.options.maxStoreBytes;
-  if (ft.memoryTotal() + pending.bytes > limit) {
+  // A zero-based segment costs nothing until the commit allocates it: counted here all the same.
+  const needs = pending.bytes + pending.zeroBytes;
+  if (ft.memoryTotal() + needs > limit) {
     giveBack();
-    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${pending.bytes} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
+    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   pending.lenders = lenders;
@@ -89,9 +105,24 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
   image.pending = pending;
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {
+    let settle = (): void => {};
+    const settled = background
+      ? new Promise<void>((r) => {
+          settle = () => r();
+        })
+      : null;
     const entry: RankRound = {
       run, rank, round, startedAt: ft.hal.now(), waiting: 0, stored: false, progress, base: pending.base, streams: [],
-      fullBytes: pending.size, changed: pending.changed, resolve, reject,
+      fullBytes: pending.size, changed: pending.changed,
+      // The app's call resolved at capture: a decision only lets the rank's next call start.
+      resolve: background ? () => settle() : resolve,
+      reject: background
+        ? (e) => {
+            ft.hal.log('warn', `ft: background checkpoint ${round} of rank ${rank} not taken: ${e.message}`);
+            settle();
+          }
+        : reject,
+      settled,
     };
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
@@ -103,7 +134,15 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
       for (const b of buddies) sendDelta(ft, entry, b, src, pending.base);
       if (buddies.length === 0) rankStored(ft, entry);
     });
+    if (background) resolve();
   });
+}
+
+/** Settles once the rank's background round (if one is open) is decided; never for a superseded run. */
+export function settledRun(ft: FtState, run: FtRun): Promise<void> {
+  if (!run.active) return never();
+  const open = ft.rounds.get(run.rank);
+  return open?.settled ?? Promise.resolve();
 }
 
 /** Checkpoint here if the period or a `ckpt now` request says so. */

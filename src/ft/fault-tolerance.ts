@@ -169,8 +169,12 @@ export class FaultTolerance implements FtRunHost {
 
   // ---- runs (FtRunHost) --------------------------------------------------------------------------
 
-  checkpointRun(run: FtRun, state: AppState, progress: number): Promise<void> {
-    return ckpt.checkpointRun(this.ft, run, state, progress);
+  checkpointRun(run: FtRun, state: AppState, progress: number, background: boolean): Promise<void> {
+    return ckpt.checkpointRun(this.ft, run, state, progress, background);
+  }
+
+  settledRun(run: FtRun): Promise<void> {
+    return ckpt.settledRun(this.ft, run);
   }
 
   opportunityRun(run: FtRun, progress: number, state: () => AppState): Promise<boolean> {

@@ -16,6 +16,13 @@ export interface SegEntry {
   length: number;
   /** Sent whole (new or resized segment); otherwise patched onto the committed copy of the same name and length. */
   whole: boolean;
+  /**
+   * A new or resized segment sent as its non-zero spans: its base is `length` zero bytes, not a
+   * committed copy. A fresh state is mostly zeros (a DSM array is allocated zeroed, and a
+   * Laplace grid far from its hot edge stays zero for many iterations), so a first checkpoint
+   * sends what was written, not the whole state.
+   */
+  zero?: boolean;
 }
 
 /** Bytes for [offset, offset + bytes.length) of segment `seg` (an index in the table). */
@@ -39,6 +46,8 @@ export class Pending {
   bytes = 0;
   /** Bytes referenced in lent memory. */
   lentBytes = 0;
+  /** Bytes the commit allocates for zero-based segments (SegEntry.zero): memory the image will grow by. */
+  zeroBytes = 0;
   /** Called once when the data leaves (committed or dropped): contents that lent their bytes. */
   lenders: (() => void)[] = [];
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
@@ -64,6 +73,7 @@ export class Pending {
     this.whole.push(data);
     this.lent.push(lent && data !== null);
     this.size += e.length;
+    if (e.zero === true && data === null) this.zeroBytes += e.length;
     if (data !== null) {
       if (lent) this.lentBytes += data.length;
       else this.bytes += data.length;
@@ -104,8 +114,9 @@ export class Image {
     return this.committed;
   }
 
+  /** Tentative data held, plus what its commit will allocate for zero-based segments. */
   get pendingBytes(): number {
-    return this.pending === null ? 0 : this.pending.bytes;
+    return this.pending === null ? 0 : this.pending.bytes + this.pending.zeroBytes;
   }
 
   find(name: string): number {
@@ -132,6 +143,7 @@ export class Image {
       let arr: Uint8Array;
       // Lent memory goes back to its owner: the image keeps a copy.
       if (w !== null && w !== undefined) arr = p.lent[i] === true ? w.slice() : w;
+      else if (e.zero === true) arr = new Uint8Array(e.length);
       else {
         const j = this.find(e.name);
         // Checked when the entry was accepted; a mismatch here is a bug, not bad input.
@@ -250,12 +262,51 @@ export function diffSpans(a: Uint8Array, b: Uint8Array, gap: number, emit: (star
   }
 }
 
+/** Bytes compared at a time when looking for the non-zero spans of a new segment. */
+export const ZERO_CHUNK = 4096;
+
+/**
+ * Call `emit(start, end)` for spans covering every non-zero byte of `b` (equal-byte gaps of at
+ * most `gap` merged, as diffSpans does), comparing `b` with zeros a chunk at a time so that no
+ * zero copy of `b` is needed. `zeros`: ZERO_CHUNK zero bytes (or as many as `b` has).
+ */
+export function nonZeroSpans(
+  b: Uint8Array, zeros: Uint8Array, gap: number, native: NativeBytes | undefined, emit: (start: number, end: number) => void,
+): void {
+  let ps = -1;
+  let pe = -1;
+  const add = (s: number, e: number): void => {
+    // A span cut by a chunk edge (or closer than `gap` to the previous one) continues it.
+    if (ps >= 0 && s - pe <= gap) {
+      pe = e;
+      return;
+    }
+    if (ps >= 0) emit(ps, pe);
+    ps = s;
+    pe = e;
+  };
+  const nativeDiff = native?.diffSpans;
+  for (let at = 0; at < b.length; at += zeros.length) {
+    const n = Math.min(zeros.length, b.length - at);
+    const z = n === zeros.length ? zeros : zeros.subarray(0, n);
+    const c = b.subarray(at, at + n);
+    if (nativeDiff !== undefined) {
+      const spans = nativeDiff(z, c, gap);
+      for (let k = 0; k + 1 < spans.length; k += 2) add(at + spans[k]!, at + spans[k + 1]!);
+    } else {
+      diffSpans(z, c, gap, (s, e) => add(at + s, at + e));
+    }
+  }
+  if (ps >= 0) emit(ps, pe);
+}
+
 /** Longest segment name (bytes of UTF-8), so that a SEG record fits the smallest frame. */
 export const MAX_NAME = 200;
 
 /**
  * The tentative data of `round` for `image`: each captured segment is diffed against the
- * committed segment of the same name and length (changed spans are copied), or copied whole.
+ * committed segment of the same name and length (changed spans are copied), or, new or
+ * resized, against zeros (its non-zero spans are copied; `SegEntry.zero`).
  * Segments for which `lent` says so are referenced instead of copied (their owner keeps them
  * unchanged until the pending data is released). Throws FtError('BAD_ARG') for a duplicate,
  * empty or over-long name. `native`: the target's byte helpers; its diffSpans, when present,
@@ -267,6 +318,8 @@ export function buildPending(
 ): Pending {
   const p = new Pending(round, image.gen, false, progress);
   const seen = new Set<string>();
+  /** Zero bytes the new segments are compared with (allocated at the first new segment). */
+  let zeros: Uint8Array | null = null;
   if (segments.length > 0xffff) throw new FtError('BAD_ARG', `checkpoint: ${segments.length} segments, more than 65535`);
   for (const s of segments) {
     if (typeof s.name !== 'string' || s.name.length === 0 || utf8Length(s.name) > MAX_NAME) {
@@ -292,8 +345,18 @@ export function buildPending(
       } else {
         diffSpans(old, bytes, gap, run);
       }
+    } else if (s.bytes.length > 0) {
+      // New or resized: only its non-zero spans travel (the receiver starts from zeros).
+      const seg = p.addSeg({ name: s.name, length: s.bytes.length, whole: false, zero: true }, null);
+      const bytes = s.bytes;
+      const o = bytes.byteOffset;
+      const want = Math.min(ZERO_CHUNK, bytes.length);
+      if (zeros === null || zeros.length < want) zeros = new Uint8Array(want);
+      const z = zeros;
+      nonZeroSpans(bytes, z.length > bytes.length ? z.subarray(0, bytes.length) : z, gap, native, (start, end) =>
+        p.addRun(seg, start, byRef ? bytes.subarray(start, end) : new Uint8Array((bytes.buffer as ArrayBuffer).slice(o + start, o + end)), byRef));
     } else {
-      p.addSeg({ name: s.name, length: s.bytes.length, whole: true }, byRef ? s.bytes : s.bytes.slice(), byRef);
+      p.addSeg({ name: s.name, length: 0, whole: true }, new Uint8Array(0));
     }
   }
   p.complete = true;

@@ -6,6 +6,7 @@ export { resolveFtOptions } from './options.js';
 export type { FtOptions, ResolvedFtOptions } from './options.js';
 export { FtError } from './types.js';
 export type {
+  CheckpointCallOptions,
   CheckpointContent,
   FtCheckpointFigures,
   FtErrorCode,

@@ -7,12 +7,13 @@
  */
 import type { AppState } from './app-state.js';
 import { decodeAppState } from './app-state.js';
-import type { CheckpointContent, Segment } from './types.js';
+import type { CheckpointCallOptions, CheckpointContent, Segment } from './types.js';
 import { FtError } from './types.js';
 
 /** The part of FaultTolerance a run calls. */
 export interface FtRunHost {
-  checkpointRun(run: FtRun, state: AppState, progress: number): Promise<void>;
+  checkpointRun(run: FtRun, state: AppState, progress: number, background: boolean): Promise<void>;
+  settledRun(run: FtRun): Promise<void>;
   opportunityRun(run: FtRun, progress: number, state: () => AppState): Promise<boolean>;
   yieldRun(run: FtRun): Promise<void>;
   progressRun(run: FtRun, progress: number): void;
@@ -72,11 +73,17 @@ export class FtRun {
 
   /**
    * Take a coordinated checkpoint: every rank must call it (at the same point of the
-   * program); it resolves once every rank's data is stored with its buddies and committed.
+   * program); it resolves once every rank's data is stored with its buddies and committed
+   * (with `background`: once this rank's data is captured, CheckpointCallOptions).
    * `state` is the app's own state (JSON values or bytes); `progress` its iteration count.
    */
-  checkpoint(state: AppState, progress = this.lastProgress): Promise<void> {
-    return this.host.checkpointRun(this, state, progress);
+  checkpoint(state: AppState, progress = this.lastProgress, opts?: CheckpointCallOptions): Promise<void> {
+    return this.host.checkpointRun(this, state, progress, opts?.background === true);
+  }
+
+  /** Settles when this rank has no background checkpoint round open (at once if none is). */
+  settled(): Promise<void> {
+    return this.host.settledRun(this);
   }
 
   /**

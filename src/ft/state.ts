@@ -77,6 +77,8 @@ export interface RankRound {
   changed: number;
   resolve: () => void;
   reject: (e: Error) => void;
+  /** A background round (the app's call resolved at capture): settles when the round is decided. */
+  settled: Promise<void> | null;
 }
 
 /** The coordinator's tally of one round. */

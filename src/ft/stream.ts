@@ -4,7 +4,9 @@
  *
  *   CKPT_DATA payload: u8 flags (1 LAST, 2 REPLICA) | u8 rank | u32 round | u32 base | u16 seq | records
  *   records: META  3 | u32 progress | u16 segments | u32 dataBytes        (first frame only, first record)
- *            SEG   1 | u8 whole | u32 length | u8 n | name[n]             (all before the first RUN)
+ *            SEG   1 | u8 kind | u32 length | u8 n | name[n]              (all before the first RUN)
+ *                  kind 0: patches the committed segment of that name and length; 1: whole, its
+ *                  RUNs in order from offset 0; 2: new, zeros but for its RUNs (any offsets)
  *            RUN   2 | u16 seg | u32 offset | u16 n | bytes[n]
  *
  * Frames are built on demand from a cursor into the source, so the sender keeps no copy of
@@ -21,6 +23,9 @@ export const FLAG_REPLICA = 2;
 const TAG_SEG = 1;
 const TAG_RUN = 2;
 const TAG_META = 3;
+const KIND_PATCH = 0;
+const KIND_WHOLE = 1;
+const KIND_ZERO = 2;
 const META_SIZE = 11;
 const RUN_HEADER = 9;
 /** A run is not started in the last few bytes of a frame: a header for a handful of bytes is waste. */
@@ -151,7 +156,7 @@ export class StreamSender {
       const e = src.table[c.index] as SegEntry;
       const name = this.names[c.index] as Uint8Array;
       if (w.pos + 7 + name.length > cap) break;
-      w.u8(TAG_SEG).u8(e.whole ? 1 : 0).u32(e.length).u8(name.length).bytes(name);
+      w.u8(TAG_SEG).u8(e.zero === true ? KIND_ZERO : e.whole ? KIND_WHOLE : KIND_PATCH).u32(e.length).u8(name.length).bytes(name);
       c.index++;
     }
     while (c.stage === 2) {
@@ -244,14 +249,15 @@ export class StreamReceiver {
         p.expectData = r.u32();
         if (!r.ok) return 'malformed';
       } else if (tag === TAG_SEG) {
-        const whole = r.u8();
+        const kind = r.u8();
         const length = r.u32();
         const name = r.str();
-        if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || whole > 1 || name.length === 0) return 'malformed';
-        if (whole === 1) {
+        if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
           room -= length;
-          p.addSeg({ name, length, whole: true }, new Uint8Array(length));
+          // A new segment starts as zeros; its RUNs are written into it as they come.
+          p.addSeg(kind === KIND_ZERO ? { name, length, whole: true, zero: true } : { name, length, whole: true }, new Uint8Array(length));
         } else {
           if (this.replica) return 'malformed';
           const j = image.find(name);
@@ -269,14 +275,16 @@ export class StreamReceiver {
         if (offset + n > e.length) return 'malformed';
         const w = p.whole[seg];
         if (w !== null && w !== undefined) {
-          // Whole segments arrive in order, so coverage is exact.
-          if (offset !== this.filled[seg]) return 'malformed';
+          // Whole segments arrive in order, so coverage is exact; a zero-based one takes any spans.
+          if (e.zero !== true && offset !== this.filled[seg]) return 'malformed';
           w.set(bytes, offset);
           this.filled[seg] = offset + n;
         } else {
           if (n > room) return 'nomem';
           room -= n;
-          p.addRun(seg, offset, bytes.slice());
+          // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
+          const o = bytes.byteOffset;
+          p.addRun(seg, offset, new Uint8Array((bytes.buffer as ArrayBuffer).slice(o, o + n)));
         }
         this.gotData += n;
       } else {
@@ -288,7 +296,7 @@ export class StreamReceiver {
       if (p.table.length !== p.expectSegs || this.gotData !== p.expectData) return 'malformed';
       for (let i = 0; i < p.table.length; i++) {
         const e = p.table[i] as SegEntry;
-        if (e.whole && this.filled[i] !== e.length) return 'malformed';
+        if (e.whole && e.zero !== true && this.filled[i] !== e.length) return 'malformed';
       }
       p.complete = true;
     }

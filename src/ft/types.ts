@@ -4,6 +4,19 @@
  * runtime, the DSM or an application touches is declared here.
  */
 
+/** How a checkpoint call waits (AppFt.checkpoint). */
+export interface CheckpointCallOptions {
+  /**
+   * Resolve once this rank's changed bytes are captured (copied), not when the round commits:
+   * the app computes on while the delta streams to the buddies as low-priority data, and the
+   * round commits when every buddy has it. A failure before the commit rolls every rank back
+   * to the last committed generation, as always. The next checkpoint call of the rank waits
+   * until this round is decided (committed or aborted). Costs a copy of the changed bytes
+   * (checkpoint memory 2 + 2d instead of 2 + d). Default false: resolve at the commit.
+   */
+  background?: boolean;
+}
+
 /** One named piece of a rank's checkpoint: `app`, `dsm/<array>/<page>`, ... */
 export interface Segment {
   readonly name: string;

@@ -73,7 +73,7 @@ export class Core {
 
   readonly net: Net;
   readonly clock: Clock;
-  readonly limits: McapiLimits;
+  readonly limits: Readonly<McapiLimits>;
   readonly requests: RequestTable;
   readonly endpoints = new Map<number, EndpointState>();
   readonly counters: McapiCounters = Core.newCounters();
@@ -117,7 +117,7 @@ export class Core {
     this.flush();
   };
 
-  constructor(net: Net, clock: Clock, limits: McapiLimits) {
+  constructor(net: Net, clock: Clock, limits: Readonly<McapiLimits>) {
     this.net = net;
     this.clock = clock;
     this.limits = limits;

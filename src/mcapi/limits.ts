@@ -93,16 +93,19 @@ function intIn(o: McapiLimits, field: keyof McapiLimits, min: number, max: numbe
   }
 }
 
-/** Fill in defaults and check every field; a bad field throws MCAPI_ERR_PARAMETER naming it. */
-export function resolveLimits(partial?: Partial<McapiLimits>): McapiLimits {
+/**
+ * Fill in defaults and check every field; a bad field throws MCAPI_ERR_PARAMETER naming it.
+ * Without overrides the defaults themselves (module-level, in flash on a preloaded Moddable
+ * firmware): a copy cost a node ~32 slots of RAM.
+ */
+export function resolveLimits(partial?: Partial<McapiLimits>): Readonly<McapiLimits> {
+  if (partial === undefined) return DEFAULT_LIMITS;
   const o: McapiLimits = { ...DEFAULT_LIMITS };
-  if (partial !== undefined) {
-    if (partial === null || typeof partial !== 'object') throw bad('', 'an object', partial);
-    for (const key of Object.keys(partial) as (keyof McapiLimits)[]) {
-      if (!(key in DEFAULT_LIMITS)) throw bad(key, 'a known limit', 'an unknown field');
-      const v = partial[key];
-      if (v !== undefined) (o as unknown as Record<string, unknown>)[key] = v;
-    }
+  if (partial === null || typeof partial !== 'object') throw bad('', 'an object', partial);
+  for (const key of Object.keys(partial) as (keyof McapiLimits)[]) {
+    if (!(key in DEFAULT_LIMITS)) throw bad(key, 'a known limit', 'an unknown field');
+    const v = partial[key];
+    if (v !== undefined) (o as unknown as Record<string, unknown>)[key] = v;
   }
   intIn(o, 'maxEndpoints', 1, 4096);
   intIn(o, 'maxRequests', 1, 65535);

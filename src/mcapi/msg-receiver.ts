@@ -98,7 +98,7 @@ export class MessageReceiver {
     const core = this.core;
     core.queuedMsgs -= st.queued;
     core.queuedBytes -= st.queuedBytes;
-    for (const q of st.queues) q.length = 0;
+    st.queue.length = 0;
     st.queued = 0;
     st.queuedBytes = 0;
     for (const w of st.recvWaiters.splice(0)) core.requests.fail(w.req, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
@@ -212,8 +212,7 @@ export class MessageReceiver {
     }
     if (!this.hasCapacity(st, data.length)) return false;
     // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
-    // prio < limits.priorities (checked by onMsg): its queue exists.
-    st.queues[prio]!.push({ data, srcNode, srcPort });
+    st.enqueue({ data, srcNode, srcPort, prio });
     st.queued++;
     st.queuedBytes += data.length;
     core.queuedMsgs++;

@@ -235,7 +235,7 @@ export class McapiNodeBase {
     }
     const gen = core.nextGen();
     const handle = new Endpoint(core.domain, core.node, p, gen);
-    const st = new EndpointState(handle, gen, l.priorities, l.maxPayload, l.defaultRecvBuffers, l.defaultTimeoutMs, l.fullPolicy === 'fail');
+    const st = new EndpointState(handle, gen, l.maxPayload, l.defaultRecvBuffers, l.defaultTimeoutMs, l.fullPolicy === 'fail');
     st.scope = core.requests.scope;
     core.endpoints.set(p, st);
     this.lookup.endpointCreated(st);

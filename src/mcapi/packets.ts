@@ -11,7 +11,7 @@ import type { Credits } from './credits.js';
 import { MalformedFrame } from './frames.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
-import type { Channel, RxPacket, RxWait } from './state.js';
+import type { Channel, RxWait } from './state.js';
 import { McapiError, Status } from './status.js';
 import { ChanKind } from './wire.js';
 
@@ -81,21 +81,22 @@ export class Packets {
       throw new MalformedFrame('mcapi: packet beyond the credits granted or larger than MAX_PAYLOAD_SIZE');
     }
     // The packet is the Net's payload itself (handed over for keeps): no copy, and no buffer
-    // is ever reused, so a buffer the application holds cannot change under it.
-    const rx: RxPacket = { view: f.payload };
+    // is ever reused, so a buffer the application holds cannot change under it. Queued as is
+    // (no record around it).
+    const rx = f.payload;
     const w = chan.rxWaiters.shift();
     if (w !== undefined) {
       core.clearTimer(w.timer);
       this.give(chan, rx);
-      core.requests.succeed(w.req as Request<Uint8Array>, rx.view, n);
+      core.requests.succeed(w.req as Request<Uint8Array>, rx, n);
     } else {
       chan.rxPackets.push(rx);
     }
   }
 
-  private give(chan: Channel, rx: RxPacket): void {
-    this.inUse.set(rx.view, chan);
-    this.handedOut.add(rx.view);
+  private give(chan: Channel, rx: Uint8Array): void {
+    this.inUse.set(rx, chan);
+    this.handedOut.add(rx);
     chan.inUse++;
     assert(chan.inUse + chan.rxPackets.length <= chan.granted, 'mcapi: a receive side holds more packets than it granted');
     this.core.counters.pktReceived++;
@@ -106,7 +107,7 @@ export class Packets {
     const rx = chan.rxPackets.shift();
     if (rx !== undefined) {
       this.give(chan, rx);
-      return rx.view;
+      return rx;
     }
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
     return null;
@@ -120,7 +121,7 @@ export class Packets {
     const rx = chan.rxPackets.shift();
     if (rx !== undefined) {
       this.give(chan, rx);
-      this.core.requests.succeed(req, rx.view, rx.view.length);
+      this.core.requests.succeed(req, rx, rx.length);
       return req;
     }
     const w: RxWait = { req, width: 0, pair: false, timer: -1 };

@@ -13,6 +13,8 @@ export interface QueuedMsg {
   data: Uint8Array;
   srcNode: number;
   srcPort: number;
+  /** Its priority (0 = highest): the endpoint's one queue is kept in priority order. */
+  prio: number;
 }
 
 /** A msgRecvI waiting for a message. */
@@ -47,8 +49,11 @@ export class EndpointState {
   timeoutMs: number;
   /** MEMORY_TYPE behaviour: fail with MCAPI_ERR_MEM_LIMIT instead of waiting for room. */
   failOnLimit: boolean;
-  /** Queued messages, one FIFO per priority (index 0 = highest). */
-  readonly queues: QueuedMsg[][];
+  /**
+   * Queued messages, highest priority first and in arrival order within a priority: one array
+   * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not).
+   */
+  readonly queue: QueuedMsg[] = [];
   queued = 0;
   queuedBytes = 0;
   readonly recvWaiters: MsgRecvWait[] = [];
@@ -62,7 +67,6 @@ export class EndpointState {
   constructor(
     handle: Endpoint,
     gen: number,
-    priorities: number,
     maxPayload: number,
     recvBuffers: number,
     timeoutMs: number,
@@ -75,33 +79,30 @@ export class EndpointState {
     this.recvBuffers = recvBuffers;
     this.timeoutMs = timeoutMs;
     this.failOnLimit = failOnLimit;
-    this.queues = [];
-    for (let i = 0; i < priorities; i++) this.queues.push([]);
+  }
+
+  /** Queue a message behind every message of its priority or a higher one. */
+  enqueue(m: QueuedMsg): void {
+    const q = this.queue;
+    let i = q.length;
+    // Mostly one priority: the new message goes at the end without a step.
+    while (i > 0 && q[i - 1]!.prio > m.prio) i--;
+    if (i === q.length) q.push(m);
+    else q.splice(i, 0, m);
   }
 
   /** The head message of the highest non-empty priority, or null. */
   peek(): QueuedMsg | null {
-    // By index: for-of makes an iterator object per call on XS, and this runs per message.
-    const qs = this.queues;
-    for (let i = 0; i < qs.length; i++) {
-      const m = qs[i]![0];
-      if (m !== undefined) return m;
-    }
-    return null;
+    return this.queue[0] ?? null;
   }
 
   /** Remove the head message (call only after peek returned one). */
   shift(): QueuedMsg {
-    const qs = this.queues;
-    for (let i = 0; i < qs.length; i++) {
-      const m = qs[i]!.shift();
-      if (m !== undefined) {
-        this.queued--;
-        this.queuedBytes -= m.data.length;
-        return m;
-      }
-    }
-    assert(false, 'mcapi: EndpointState.shift on an empty queue');
+    const m = this.queue.shift();
+    assert(m !== undefined, 'mcapi: EndpointState.shift on an empty queue');
+    this.queued--;
+    this.queuedBytes -= m.data.length;
+    return m;
   }
 }
 
@@ -123,11 +124,6 @@ export interface SendOp {
   hi: number;
   lo: number;
   timer: number;
-}
-
-/** A packet in the receive queue (the Net's payload, handed to the application as is). */
-export interface RxPacket {
-  view: Uint8Array;
 }
 
 /** A received scalar: a number (8 to 32 bits), the engine's 64-bit number, or an exact [hi, lo] pair. */
@@ -170,7 +166,8 @@ export class Channel {
   reserved = 0;
   /** Receive side: credits to return at the next flush. */
   owed = 0;
-  readonly rxPackets: RxPacket[] = [];
+  /** Received packets not taken yet: the Net's payloads, handed to the application as is. */
+  readonly rxPackets: Uint8Array[] = [];
   readonly rxWaiters: RxWait[] = [];
   /** Packets handed to the application and not released yet. */
   inUse = 0;

@@ -51,6 +51,8 @@ export interface RunFt {
   readonly content: DsmCheckpointContent;
   report(progress: number): void;
   stats(): FtStats;
+  /** Settles when the rank has no background checkpoint round open (CheckpointCallOptions.background). */
+  settled(): Promise<void>;
 }
 
 /** What the runner needs of the board. */
@@ -83,6 +85,8 @@ export class AppRunner {
       board.appState = 'running';
       emitRuntimeEvent(hal, { name: 'app-start', rank: run.rank });
       const result: AppValue = await board.app.main(this.context(run, view));
+      // A background checkpoint still streaming: the run ends once it is decided.
+      if (view.ft !== null) await view.ft.settled();
       // A superseded run's result is not the app's: the run from the checkpoint reports instead.
       if (!run.isActive()) return;
       board.appState = 'done';

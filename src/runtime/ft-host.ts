@@ -155,7 +155,7 @@ export class FtHost {
         progress: run.progress,
         epoch: run.epoch,
         recoverable: this.board.config.options.spares > 0 || ft.options.shrink,
-        checkpoint: (state, progress) => run.checkpoint(state, progress),
+        checkpoint: (state, progress, opts) => run.checkpoint(state, progress, opts),
         opportunity: (progress, state) => run.opportunity(progress, state),
         yield: () => run.yield(),
         report: (progress) => run.report(progress),
@@ -169,7 +169,7 @@ export class FtHost {
         mcapi: scope.mcapi,
         nodeOfRank: (rank) => map[rank] ?? -1,
         onRevoke: (undo) => run.onRevoke(undo),
-        ft: { app, content, report: (progress) => run.report(progress), stats: () => ft.stats() },
+        ft: { app, content, report: (progress) => run.report(progress), stats: () => ft.stats(), settled: () => run.settled() },
       };
     };
     return {

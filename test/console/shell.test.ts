@@ -441,3 +441,17 @@ test('command tables are constants: frozen to the argument lists, handlers get t
   t.is(shell.registry.get('fine cmd'), undefined);
   t.throws(() => shell.registerTable(commandTable<null>([{ name: 'twice', args: [], help: '', handler: () => undefined }, { name: 'twice', args: [], help: '', handler: () => undefined }]), null), { message: /already registered/ });
 });
+
+test('footprint: the line assembler is built on the first input only (a board without a console never builds it)', (t) => {
+  const { shell, io } = makeShell();
+  const assembler = (): unknown => (shell as unknown as { assembler: unknown }).assembler;
+  t.is(assembler(), null);
+  shell.notice('before any input');
+  t.is(assembler(), null);
+  shell.echo = true;
+  t.true(shell.echo);
+  t.is(assembler(), null);
+  t.is(run(shell, io, 'help nosuch').final, "ERR unknown command 'nosuch'");
+  t.not(assembler(), null);
+  t.true((assembler() as { echo: boolean }).echo, 'the echo set before the first input holds');
+});

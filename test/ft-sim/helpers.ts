@@ -24,6 +24,8 @@ export interface FtRunOptions extends Partial<RunOptions> {
   iters?: number;
   /** Laplace's --ckpt-every (omitted: the app's default). */
   every?: number;
+  /** Laplace's --ckpt-background (omitted: the app's default, 1). */
+  background?: 0 | 1;
 }
 
 /** Laplace on simulated boards (V8 by default), with every board event recorded. */
@@ -31,10 +33,10 @@ export async function ftLaplace(o: FtRunOptions = {}): Promise<FtRun> {
   const n = o.n ?? 32;
   const iters = o.iters ?? 30;
   const events: BoardEventRecord[] = [];
-  const { n: _n, iters: _i, every, ...rest } = o;
+  const { n: _n, iters: _i, every, background, ...rest } = o;
   const s = await runDomain({
     app: 'laplace',
-    appArgs: ['--n', String(n), '--iters', String(iters), ...(every !== undefined ? ['--ckpt-every', String(every)] : [])],
+    appArgs: ['--n', String(n), '--iters', String(iters), ...(every !== undefined ? ['--ckpt-every', String(every)] : []), ...(background !== undefined ? ['--ckpt-background', String(background)] : [])],
     boards: '4',
     spares: '1',
     engine: 'node',

@@ -140,6 +140,68 @@ test('checkpoint memory is bounded: a round that would exceed the limit fails wi
   t.true(c.live().every((f) => f.stats().memory.totalBytes <= 12_000));
 });
 
+test('background: the call resolves at capture, before the commit; the next call waits for the decision instead of failing BUSY', async (t) => {
+  const c = new Cluster({ boards: 3, seed: 11 });
+  const runs = await started(c, 3);
+  const data = runs.map((_, r) => new Uint8Array(4096).fill(r + 1));
+  runs.forEach((run, r) => run.addContent({ prefix: 'data', capture: () => [{ name: 'data/x', bytes: data[r]! }], restore: () => undefined }));
+  const first = runs.map((run) => settle(run.checkpoint({ k: 1 }, 1, { background: true })));
+  t.true(await c.runUntil(() => first.every((b) => b.result !== null), 5));
+  t.true(first.every((b) => b.result?.ok === true));
+  t.true(c.live().every((f) => f.generation === 0), 'resolved before the round committed');
+  // The app writes on at once; a second call queues behind the open round.
+  for (const d of data) d.fill(0xee);
+  const second = runs.map((run) => settle(run.checkpoint({ k: 2 }, 2, { background: true })));
+  t.true(await c.runUntil(() => c.live().every((f) => f.generation === 2) && second.every((b) => b.result !== null), 20_000));
+  t.true(second.every((b) => b.result?.ok === true), 'no BUSY: the second call waited for the first round');
+  const s = c.ft.get(0)!.stats();
+  t.is(s.checkpoints.count, 2);
+  // Rank 0's second delta is its whole 4 KiB (plus a byte of the app state): the first round
+  // committed the bytes captured (all 1), not the 0xee written after its call resolved.
+  const d = s.checkpoints.lastChangedBytes;
+  t.true(d >= 4096 && d < 4096 + 16, `second delta ${d} B`);
+  // A blocking call resolves at the commit; a second call behind a blocking one is refused, as before.
+  const third = runs.map((run, r) => settle(run.checkpoint({ k: 3 }, 3, r === 0 ? undefined : { background: true })));
+  const fourth = settle(runs[0]!.checkpoint({ k: 4 }, 4));
+  t.true(await c.runUntil(() => third[0]!.result !== null, 20_000));
+  t.true(third[0]!.result?.ok === true);
+  t.is(c.ft.get(0)!.generation, 3, 'a blocking call resolves at the commit');
+  t.regex((fourth.result as { error: Error }).error.message, /rank 0 already has a checkpoint in progress/);
+});
+
+test('background checkpoints with a lending content: fault-free and after crashes at random moments, the fault-free result (recovery resumes from the last committed generation)', async (t) => {
+  const spec: AppSpec = { ...SPEC, background: true, lend: true };
+  const c0 = new Cluster({ boards: 4, spares: 1, seed: 21 });
+  c0.spec = spec;
+  // The last round (k = 30) commits after the app has ended.
+  t.true(await c0.runUntil(() => c0.finished() && c0.live().every((f, n) => n === 4 || f.generation === 6), 60_000));
+  t.deepEqual(c0.wrong(spec), []);
+  t.deepEqual(c0.errors, [], 'the lend is given back at capture: the app writes on at once');
+  t.deepEqual(c0.live().map((f) => f.generation), [6, 6, 6, 6, 0]);
+  for (let i = 0; i < 6; i++) {
+    const c = new Cluster({ boards: 4, spares: 1, seed: 200 + i });
+    c.spec = spec;
+    const victim = (i * 3 + 1) % 4;
+    const at = 150 + ((i * 277) % 500);
+    await c.run(at);
+    c.crash(victim);
+    t.true(await c.runUntil(() => c.finished(), 60_000), `case ${i}`);
+    t.deepEqual(c.wrong(spec), [], `case ${i}: node ${victim} at ${at} ms`);
+    t.deepEqual(c.errors, []);
+    const rec = c.live().map((f) => f.stats().recoveries).find((r) => r.length > 0);
+    t.truthy(rec, `case ${i}: a recovery happened`);
+  }
+  // Crashes at the protocol's phases of a background round.
+  for (const [node, name, round, seed] of [[2, 'ckpt-send', 3, 31], [2, 'ckpt-commit', 3, 32], [0, 'ckpt-commit', 3, 33]] as const) {
+    const c = new Cluster({ boards: 4, spares: 1, seed });
+    c.spec = spec;
+    c.crashOn(node, name, round);
+    t.true(await c.runUntil(() => c.finished(), 60_000), `${name} on ${node}`);
+    t.deepEqual(c.wrong(spec), [], `${name} on ${node}`);
+    t.deepEqual(c.errors, []);
+  }
+});
+
 /** Run SPEC, crash `node` at its `nth` `name` event, and check the run still ends right. */
 async function crashAt(t: import('ava').ExecutionContext, node: number, name: string, round: number, seed: number): Promise<Cluster> {
   const c = new Cluster({ boards: 4, spares: 1, seed });

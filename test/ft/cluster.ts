@@ -31,6 +31,8 @@ export interface AppSpec {
   extra?: (rank: number, k: number) => unknown;
   /** Lend the state to FT (CheckpointContent.release) instead of having it copied. */
   lend?: boolean;
+  /** Background checkpoints: the call resolves at capture and the app writes on at once. */
+  background?: boolean;
 }
 
 export interface EventRecord {
@@ -253,7 +255,7 @@ export class Cluster {
       if (!run.active) return;
       const state: AppValue = spec.extra === undefined ? { k } : { k, extra: spec.extra(rank, k) as AppValue };
       if (spec.opportunities) await run.opportunity(k, () => state);
-      else if (spec.every > 0 && k % spec.every === 0) await run.checkpoint(state, k);
+      else if (spec.every > 0 && k % spec.every === 0) await run.checkpoint(state, k, spec.background === true ? { background: true } : undefined);
     }
     if (run.active && !this.dead.has(n)) this.results.set(rank, { digest: digest(data), node: n, epoch: run.epoch, k });
     void ft;

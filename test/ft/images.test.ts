@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { Image, buildPending, diffSpans } from '../../src/ft/image.js';
+import { Image, ZERO_CHUNK, buildPending, diffSpans, nonZeroSpans } from '../../src/ft/image.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
 import { DATA_HEADER, FLAG_LAST, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending } from '../../src/ft/stream.js';
 import { Pending } from '../../src/ft/image.js';
@@ -206,6 +206,79 @@ test('incremental: bytes on the wire stay within 5% of the changed bytes plus he
     t.true(r.bytes <= changed + headers, `${name}: overhead is the headers`);
     t.log(`${name}: changed ${changed}, sent ${r.bytes} in ${r.frames} frames (${((r.bytes / changed - 1) * 100).toFixed(1)}% over)`);
   }
+});
+
+test('a new segment travels as its non-zero spans: a first checkpoint of a mostly-zero state sends what was written', (t) => {
+  // A Laplace band before the heat reaches it: zeros but for a few rows (here 3 spans).
+  const size = 128 * 1024;
+  const state = new Uint8Array(size);
+  state.fill(0x3f, 0, 2064);
+  state.fill(7, ZERO_CHUNK - 5, ZERO_CHUNK + 5);
+  state[size - 1] = 1;
+  const owner = new Image(0);
+  const buddy = new Image(0);
+  owner.pending = buildPending(owner, [{ name: 'app', bytes: new Uint8Array([1, 2]) }, { name: 'dsm/s', bytes: state }, { name: 'empty', bytes: new Uint8Array(0) }], 1, 1, 8);
+  t.is(owner.pending.changed, 2 + 2064 + 10 + 1, 'only the non-zero bytes are data');
+  t.true(owner.pending.table[1]!.zero === true && !owner.pending.table[1]!.whole, 'the new segment is zero-based');
+  const r = transfer(owner, buddy, false);
+  owner.commit();
+  t.true(r.bytes < 2200, `${r.bytes} bytes on the wire for ${size} B of state`);
+  const segs = [{ name: 'app', bytes: new Uint8Array([1, 2]) }, { name: 'dsm/s', bytes: state }, { name: 'empty', bytes: new Uint8Array(0) }];
+  t.true(same(buddy, segs), 'the buddy holds the state');
+  t.true(same(owner, segs), 'the owner holds the state');
+  // Resized: zero-based again, and later deltas patch it as before.
+  const grown = new Uint8Array(size + 8);
+  grown.set(state);
+  grown[size + 3] = 9;
+  owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: grown }], 2, 2, 8);
+  t.true(owner.pending.table[0]!.zero === true);
+  transfer(owner, buddy, false);
+  owner.commit();
+  t.true(same(buddy, [{ name: 'dsm/s', bytes: grown }]));
+  grown[100] = 5;
+  owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: grown }], 3, 3, 8);
+  t.false(owner.pending.table[0]!.zero === true);
+  t.is(owner.pending.changed, 1);
+  transfer(owner, buddy, false);
+  t.true(same(buddy, [{ name: 'dsm/s', bytes: grown }]));
+});
+
+test('nonZeroSpans covers every non-zero byte and no zero run longer than the gap, across chunk edges', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(20000), fc.integer({ min: 1, max: 255 })), { maxLength: 60 }), fc.integer({ min: 1, max: 20000 }), fc.integer({ min: 0, max: 16 }), fc.integer({ min: 4, max: 64 }), (marks, len, gap, chunk) => {
+      const b = new Uint8Array(len);
+      for (const [i, v] of marks) if (i < len) b[i] = v;
+      const spans: [number, number][] = [];
+      nonZeroSpans(b, new Uint8Array(chunk), gap, undefined, (s, e) => spans.push([s, e]));
+      const covered = new Uint8Array(len);
+      let prev = -1;
+      for (const [s, e] of spans) {
+        if (!(s >= 0 && e > s && e <= len && s > prev)) return false;
+        if (b[s] === 0 || b[e - 1] === 0) return false;
+        if (prev >= 0 && s - prev <= gap) return false;
+        covered.fill(1, s, e);
+        prev = e;
+      }
+      for (let i = 0; i < len; i++) if (b[i] !== 0 && covered[i] !== 1) return false;
+      return true;
+    }),
+    { seed: 12, numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('a zero-based segment may not exceed the receiver budget and its spans stay within it', (t) => {
+  const owner = new Image(2);
+  const state = new Uint8Array(5000);
+  state[4000] = 1;
+  owner.pending = buildPending(owner, [{ name: 'n', bytes: state }], 1, 0, 8);
+  const s = new StreamSender(2, 2, 1, 0, false, sourceOfPending(owner.pending), 4, 0);
+  const payload = s.build(new ByteWriter(CAP), CAP).slice();
+  t.is(new StreamReceiver(1, 2, 1, false, new Pending(1, 0, false, 0)).apply(new Image(2), payload, true, 4999), 'nomem', 'the receiver holds the whole segment');
+  const rx = new StreamReceiver(1, 2, 1, false, new Pending(1, 0, false, 0));
+  t.is(rx.apply(new Image(2), payload, true, 5000), 'ok');
+  t.is(rx.pending.whole[0]![4000], 1);
+  t.is(rx.pending.whole[0]!.reduce((a, b) => a + b, 0), 1);
 });
 
 test('receiver rejects malformed and inconsistent streams without throwing', (t) => {

@@ -19,7 +19,7 @@ function mcdsm(...args: string[]) {
 test('an unknown app option fails before anything starts, naming it and the options', (t) => {
   const r = mcdsm('sim', 'examples/laplace', '--engine', 'node', '--consoles', 'none', '--', '--n', '32', '--bogus', '3');
   t.is(r.code, 2);
-  t.regex(r.err, /app laplace: unknown option --bogus \(its options: --n N, --iters N, --ckpt-every K\)/);
+  t.regex(r.err, /app laplace: unknown option --bogus \(its options: --n N, --iters N, --ckpt-every K, --ckpt-background 0\|1\)/);
   t.notRegex(r.out + r.err, /boards up/);
 });
 

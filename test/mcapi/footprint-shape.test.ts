@@ -1,0 +1,58 @@
+/**
+ * The memory cuts of docs/TARGETS.md "Round 6", each guarded where it is cheap: a node without
+ * limit overrides shares the module-level defaults (a copy cost ~32 slots on XS), an endpoint
+ * keeps one message queue for every priority (an array per priority cost ~10 slots an
+ * endpoint), in priority order and FIFO within a priority; a received packet waits as the
+ * Net's payload itself, without a record around it.
+ */
+import test from 'ava';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/mcapi/index.js';
+import { Endpoint } from '../../src/mcapi/handles.js';
+import { EndpointState } from '../../src/mcapi/state.js';
+import type { QueuedMsg } from '../../src/mcapi/state.js';
+import { makeNodes } from './loopnet.js';
+
+test('no overrides: the limits are the defaults themselves, not a copy', (t) => {
+  t.is(resolveLimits(), DEFAULT_LIMITS);
+  t.not(resolveLimits({ fullPolicy: 'fail' }), DEFAULT_LIMITS);
+  t.is(resolveLimits({ fullPolicy: 'fail' }).maxPayload, DEFAULT_LIMITS.maxPayload);
+});
+
+test('an endpoint holds one queue array, highest priority first, FIFO within a priority', (t) => {
+  const st = new EndpointState(new Endpoint(1, 0, 5, 1), 1, 64, 4, Infinity, false);
+  const arrays = Object.values(st).filter((v) => Array.isArray(v));
+  t.is(arrays.length, 2, 'the message queue and the receive waiters, nothing per priority');
+  const msg = (prio: number, tag: number): QueuedMsg => ({ data: new Uint8Array([tag]), srcNode: 0, srcPort: 1, prio });
+  const order = [msg(2, 1), msg(3, 2), msg(0, 3), msg(2, 4), msg(1, 5), msg(0, 6), msg(3, 7)];
+  for (const m of order) {
+    st.enqueue(m);
+    st.queued++;
+    st.queuedBytes += m.data.length;
+  }
+  const out: number[] = [];
+  while (st.peek() !== null) out.push(st.shift().data[0]!);
+  t.deepEqual(out, [3, 6, 5, 1, 4, 2, 7]);
+  t.is(st.queued, 0);
+  t.is(st.queuedBytes, 0);
+  t.is(st.peek(), null);
+});
+
+test('a received packet waits in its channel as the payload itself, and is handed out as is', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(10);
+  const r = b.createEndpoint(20);
+  const rr = await hub.run(a.getEndpoint(1, 2, 20, 100));
+  await hub.run(a.pktConnect(s, rr, 100));
+  const [hs, hr] = await hub.run(Promise.all([a.pktSendOpen(s, 100), b.pktRecvOpen(r, 100)]));
+  await a.wait(a.pktSendI(hs, new Uint8Array([7, 8, 9])));
+  await hub.advance(50);
+  t.is(b.pktAvailable(hr), 1);
+  const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(20);
+  const queued = st?.chan?.rxPackets[0];
+  t.true(queued instanceof Uint8Array, 'no record around the packet');
+  const p = await hub.run(b.pktRecv(hr));
+  t.true(p === queued, 'the queued payload is the buffer handed out');
+  t.deepEqual([...p], [7, 8, 9]);
+  b.pktRelease(p);
+});

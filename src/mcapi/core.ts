@@ -58,6 +58,9 @@ interface OutFrame {
 }
 
 export class Core {
+  /** Who asked for the end-of-turn flush (requestFlush / dropFlush). */
+  static readonly FLUSH_RESPONSES = 1;
+  static readonly FLUSH_CREDITS = 2;
   static newCounters(): McapiCounters {
     return {
       framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
@@ -106,9 +109,11 @@ export class Core {
   private readonly outboxPerDst = new Map<number, number>();
   private outboxTimer = -1;
   private flushTimer = -1;
+  /** Who batched something for the end-of-turn flush (Core.FLUSH_RESPONSES | Core.FLUSH_CREDITS). */
+  private flushWant = 0;
   private readonly flushNow = (): void => {
-    this.timers.delete(this.flushTimer);
     this.flushTimer = -1;
+    this.flushWant = 0;
     this.flush();
   };
 
@@ -148,7 +153,9 @@ export class Core {
     this.outboxData = 0;
     this.outboxPerDst.clear();
     this.outboxTimer = -1;
+    if (this.flushTimer >= 0) this.clock.clearTimer(this.flushTimer);
     this.flushTimer = -1;
+    this.flushWant = 0;
     this.endpoints.clear();
     this.queuedMsgs = 0;
     this.queuedBytes = 0;
@@ -286,12 +293,28 @@ export class Core {
     }
   }
 
-  /** Batch responses and credits until the end of this turn (a zero-delay timer). */
-  requestFlush(): void {
-    if (this.flushTimer < 0) {
-      this.flushTimer = this.clock.setTimer(0, this.flushNow);
-      this.timers.add(this.flushTimer);
-    }
+  /**
+   * Batch responses and credits until the end of this turn (a zero-delay timer). `who`:
+   * Core.FLUSH_RESPONSES or Core.FLUSH_CREDITS, so that dropFlush knows when nothing is left.
+   */
+  requestFlush(who: number): void {
+    this.flushWant |= who;
+    // Not in `timers`: set and cleared once per message taken, it is kept apart (reset clears it).
+    if (this.flushTimer < 0) this.flushTimer = this.clock.setTimer(0, this.flushNow);
+  }
+
+  /**
+   * What `who` batched went out after all (the usual ping-pong: the ACK rode on the reply):
+   * clear the end-of-turn timer when nobody else batched anything. Left to fire, it is a turn
+   * of the board's event loop with nothing to do, once per message received (in the
+   * simulator's CPU model a board step of its own, ~700 XS units of board entry).
+   */
+  dropFlush(who: number): void {
+    const want = this.flushWant & ~who;
+    this.flushWant = want;
+    if (want !== 0 || this.flushTimer < 0) return;
+    this.clock.clearTimer(this.flushTimer);
+    this.flushTimer = -1;
   }
 
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */

@@ -8,7 +8,7 @@
  */
 import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
-import type { Core } from './core.js';
+import { Core } from './core.js';
 import { McapiCodec } from './frames.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
@@ -116,7 +116,7 @@ export class Credits {
     chan.owed++;
     if (!this.owing.has(chan)) {
       this.owing.add(chan);
-      this.core.requestFlush();
+      this.core.requestFlush(Core.FLUSH_CREDITS);
     }
   }
 

@@ -3,7 +3,7 @@
  * (a zero-delay timer) and sent in one MSG_RESP frame, unless they ride on a message going the
  * other way first (MessageSender.transmit). Consecutive ACKs merge into one range entry.
  */
-import type { Core } from './core.js';
+import { Core } from './core.js';
 import { Peer } from './msg-peer.js';
 import { McapiFrame, Resp } from './wire.js';
 
@@ -45,7 +45,7 @@ export class Responses {
     peer.lastAck = kind === Resp.ACK ? o : -1;
     if (!this.pending.has(peer)) {
       this.pending.add(peer);
-      this.core.requestFlush();
+      this.core.requestFlush(Core.FLUSH_RESPONSES);
     }
   }
 
@@ -53,7 +53,7 @@ export class Responses {
   taken(peer: Peer): void {
     peer.respLen = 0;
     peer.lastAck = -1;
-    this.pending.delete(peer);
+    if (this.pending.delete(peer) && this.pending.size === 0) this.core.dropFlush(Core.FLUSH_RESPONSES);
   }
 
   flushPeer(peer: Peer): void {

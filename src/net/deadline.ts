@@ -50,12 +50,17 @@ export class Deadline {
     if (this.at < 0 || at < this.at) this.arm(at);
   }
 
-  /** Forget the deadline; a pending timer fires later and finds nothing to do. */
+  /**
+   * Forget the deadline; a pending timer fires later and finds nothing to do. For deadlines
+   * re-armed on almost every frame (retransmission): clearing and setting the timer each time
+   * would cost more than the early fire. A deadline usually met without firing (a delayed ack
+   * that rides on the reply) uses `stop`: a timer that fires idle is a board turn of its own.
+   */
   cancel(): void {
     this.at = -1;
   }
 
-  /** Forget the deadline and clear the timer (on stop). */
+  /** Forget the deadline and clear the timer (on stop, and where an idle fire is likely). */
   stop(): void {
     this.at = -1;
     if (this.pending) this.clock.clearTimer(this.timer);

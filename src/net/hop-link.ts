@@ -558,7 +558,9 @@ export class HopLink {
 
   private ackSent(): void {
     this.ackOwed = 0;
-    this.ackDeadline.cancel();
+    // Cleared, not left to fire: the ack rode on a frame (the usual case on a busy link), and a
+    // timer that fires with nothing to do is a board step of its own (docs/PERFORMANCE.md, round 6).
+    this.ackDeadline.stop();
   }
 
   private sendAck(): void {

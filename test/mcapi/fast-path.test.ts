@@ -8,8 +8,9 @@ import test from 'ava';
 import { McapiError, Status } from '../../src/mcapi/index.js';
 import type { Request } from '../../src/mcapi/index.js';
 import type { Core } from '../../src/mcapi/core.js';
-import type { McapiNode } from '../../src/mcapi/index.js';
-import { makeNodes } from './loopnet.js';
+import { LoopHub, makeNodes } from './loopnet.js';
+import { McapiNode } from '../../src/mcapi/index.js';
+import type { Clock } from '../../src/hal.js';
 
 const core = (n: McapiNode): Core => (n as unknown as { core: Core }).core;
 
@@ -74,4 +75,67 @@ test('a message send is cancelled through its sender, with no closure per messag
   }
   t.is(last, 7);
   t.is(core(a!).requests.used, 0);
+});
+
+/** A node's view of the hub's clock that counts its zero-delay (end-of-turn) timers. */
+function countingClock(hub: LoopHub): { clock: Clock; soon: { set: number; fired: number; cleared: number } } {
+  const soon = { set: 0, fired: 0, cleared: 0 };
+  const ids = new Set<number>();
+  const clock: Clock = {
+    now: () => hub.clock.now(),
+    setTimer: (ms, fire) => {
+      if (ms > 0) return hub.clock.setTimer(ms, fire);
+      soon.set++;
+      const id = hub.clock.setTimer(0, () => {
+        ids.delete(id);
+        soon.fired++;
+        fire();
+      });
+      ids.add(id);
+      return id;
+    },
+    clearTimer: (id) => {
+      if (ids.delete(id)) soon.cleared++;
+      hub.clock.clearTimer(id);
+    },
+  };
+  return { clock, soon };
+}
+
+test('an ACK that rides on the reply leaves no end-of-turn flush to run; one that does not is flushed', async (t) => {
+  const hub = new LoopHub(1);
+  const a = new McapiNode(hub.add(1), hub.clock);
+  a.initialize(1, 1);
+  const { clock, soon } = countingClock(hub);
+  const b = new McapiNode(hub.add(2), clock);
+  b.initialize(1, 2);
+  const ea = a.createEndpoint(10);
+  const eb = b.createEndpoint(10);
+  const toB = await hub.run(a.getEndpoint(1, 2, 10, 100));
+  const toA = await hub.run(b.getEndpoint(1, 1, 10, 100));
+  const buf = new Uint8Array(8);
+  const before = { ...soon };
+  const rounds = 20;
+  for (let i = 0; i < rounds; i++) {
+    // Node 2 answers in the turn that took the message (as the bench's echo does): the ACK
+    // of the message rides on the reply.
+    const echo = b.msgRecv(eb, buf).then((n) => b.msgSend(eb, toA, buf.subarray(0, n)));
+    await hub.run(a.msgSend(ea, toB, new Uint8Array([i])));
+    await hub.run(echo);
+    t.is(await hub.run(a.msgRecv(ea, buf)), 1);
+    t.is(buf[0], i);
+  }
+  const cb = core(b);
+  t.is(cb.counters.respFrames, 0, 'no stand-alone MSG_RESP from node 2');
+  t.is(cb.counters.piggybacked, rounds);
+  // One end-of-turn flush asked for per message taken, each cleared when its ACK rode on the
+  // reply; left to fire (before round 6) each was a turn with nothing to do.
+  t.is(soon.set - before.set, rounds);
+  t.is(soon.cleared - before.cleared, rounds);
+  t.is(soon.fired - before.fired, 0);
+  // No reply: the flush runs and the ACK goes alone, so the sender's request completes.
+  await hub.run(a.msgSend(ea, toB, new Uint8Array([99])));
+  t.is(soon.fired - before.fired, 1);
+  t.is(cb.counters.respFrames, 1);
+  t.is(core(a).requests.used, 0);
 });

@@ -18,6 +18,17 @@ import { SerialConsole, TraceConsole } from './serial-console.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
 
+/**
+ * A pending timer carries its Hal id and callback itself (Moddable's own modules set
+ * properties on Timer objects too): one callback serves every timer, instead of a closure
+ * (and its environment) per `setTimer`, ~5 live slots less per pending timer
+ * (docs/TARGETS.md, Round 6b).
+ */
+interface HalTimer extends Timer {
+  halId: number;
+  halFire: () => void;
+}
+
 export interface ModdableHalOptions {
   /** One UART per link, in link index order. */
   links: readonly SerialLinkSpec[];
@@ -60,7 +71,9 @@ export class ModdableHal implements Hal {
   readonly console: HalConsole;
   private readonly serialLinks: SerialLink[];
   private readonly consoleImpl: SerialConsole | TraceConsole;
-  private readonly timers = new Map<number, Timer>();
+  private readonly timers = new Map<number, HalTimer>();
+  /** The one callback every timer runs (see HalTimer). */
+  private readonly onTimer: (timer: Timer) => void;
   private readonly options: ModdableHalOptions;
   private nextTimerId = 1;
   private lastTicks: number;
@@ -77,6 +90,11 @@ export class ModdableHal implements Hal {
     this.options = options;
     if (options.bytes !== undefined) this.bytes = options.bytes;
     this.lastTicks = Time.ticks;
+    this.onTimer = (timer) => {
+      const t = timer as HalTimer;
+      this.timers.delete(t.halId);
+      this.guard('timer', t.halFire);
+    };
     const guard = (where: string, run: () => void): void => this.guard(where, run);
     // Opening a port never throws out of here: the console is opened first (so a failure of
     // the rest can be reported on it), and what could not be opened is listed in openErrors
@@ -114,10 +132,9 @@ export class ModdableHal implements Hal {
     if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
     const id = this.nextTimerId++;
     if (this.halted !== null) return id;
-    const timer = Timer.set(() => {
-      this.timers.delete(id);
-      this.guard('timer', fire);
-    }, Math.max(0, delayMs));
+    const timer = Timer.set(this.onTimer, Math.max(0, delayMs)) as HalTimer;
+    timer.halId = id;
+    timer.halFire = fire;
     this.timers.set(id, timer);
     return id;
   }

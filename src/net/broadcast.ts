@@ -26,11 +26,11 @@ const BCAST_RESTART_GAP = 64;
 
 export interface BroadcastHost {
   readonly node: number;
-  readonly stats: NetLayerStats;
+  readonly st: NetLayerStats;
   readonly routing: LinkStateRouting;
   readonly upper: UpperLayers;
   /** The layer's current epoch, as it travels (u16). */
-  epoch(): number;
+  wireEpoch(): number;
   /** A fresh frame from this node with `prefix` zero bytes before `payload` (the broadcast number's room). */
   frame(send: Omit<NetFrame, 'src' | 'epoch'>, prefix: number): Uint8Array;
 }
@@ -54,7 +54,7 @@ export class Broadcast {
   /** `first`: Broadcast.firstNumber(), drawn when the layer is built. */
   constructor(host: BroadcastHost, first: number) {
     this.host = host;
-    this.st = host.stats;
+    this.st = host.st;
     this.next = first;
   }
 
@@ -115,7 +115,7 @@ export class Broadcast {
         this.st.unroutable++;
       }
     }
-    this.host.upper.deliver(f, owned ? p.subarray(BCAST_HEADER) : copyBytes(p.subarray(BCAST_HEADER)), this.host.epoch());
+    this.host.upper.deliver(f, owned ? p.subarray(BCAST_HEADER) : copyBytes(p.subarray(BCAST_HEADER)), this.host.wireEpoch());
   }
 
   /** Whether broadcast `number` is new after `newest`: ahead of it, or far enough behind to be a restart. */

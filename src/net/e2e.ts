@@ -78,7 +78,7 @@ interface RxStream {
 export interface E2eHost {
   readonly clock: Clock;
   readonly opts: ResolvedNetOptions;
-  readonly stats: NetLayerStats;
+  readonly st: NetLayerStats;
   /** Queue an encoded frame (hop fields unset) towards dst; false when there is no room or route. */
   transmit(dst: number, frame: Uint8Array): boolean;
   /** Send a standalone E2E_ACK payload to dst (best effort). */
@@ -147,7 +147,7 @@ export class E2eLayer {
    * payload is to be delivered (new and in sequence); acks are processed in any case.
    */
   accept(src: number, p: Uint8Array): boolean {
-    const st = this.host.stats;
+    const st = this.host.st;
     const ackStream = readU32(p, 6);
     if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false);
     const id = readU32(p, 0);
@@ -273,7 +273,7 @@ export class E2eLayer {
       if (s.acked) {
         // The destination acknowledged this stream before and now knows nothing of it: it
         // restarted, and what it had not yet acknowledged is gone with it.
-        this.host.stats.e2eResets++;
+        this.host.st.e2eResets++;
         this.restart(src, s);
       } else if (s.held.length > 0 && now - s.lastResend >= this.host.opts.e2eMinRtoMs) {
         s.resendAt = now; // our first frame was lost: resend from sequence 0
@@ -309,7 +309,7 @@ export class E2eLayer {
     assert(this.heldBytes >= 0, 'e2e: held bytes never go negative');
     this.tx.delete(dst);
     if (n > 0) {
-      this.host.stats.e2eAbandoned += n;
+      this.host.st.e2eAbandoned += n;
       this.host.undeliverable(dst, n);
     }
   }
@@ -321,7 +321,7 @@ export class E2eLayer {
     for (const [dst, s] of [...this.tx]) {
       if (s.held.length === 0) continue;
       if (now - s.lastProgress >= o.e2eGiveUpMs) {
-        this.host.stats.e2eGivenUp++;
+        this.host.st.e2eGivenUp++;
         this.restart(dst, s);
         continue;
       }
@@ -344,7 +344,7 @@ export class E2eLayer {
       h.resent = true;
       sent++;
     }
-    this.host.stats.e2eResent += sent;
+    this.host.st.e2eResent += sent;
     s.lastResend = now;
     s.rto = Math.min(s.rto * 2, this.host.opts.e2eMaxRtoMs);
     // Nothing went (no route yet, or the queue is full): try again soon, without backing off more.
@@ -377,7 +377,7 @@ export class E2eLayer {
         p[5] = 0;
         p[6] = E2E_ACK_UNKNOWN;
         r.unknown = 0;
-        this.host.stats.e2eAcksOut++;
+        this.host.st.e2eAcksOut++;
         this.host.sendAck(src, p);
       }
       if (r.owed && r.id !== 0) {
@@ -386,7 +386,7 @@ export class E2eLayer {
         p[5] = r.expected >>> 8;
         p[6] = 0;
         r.owed = false;
-        this.host.stats.e2eAcksOut++;
+        this.host.st.e2eAcksOut++;
         this.host.sendAck(src, p);
       }
     }

@@ -172,7 +172,7 @@ export class HopLink {
   /** Raw bytes from the HAL. */
   input(bytes: Uint8Array): void {
     this.stats.bytesIn += bytes.length;
-    this.host.stats.bytesIn += bytes.length;
+    this.host.st.bytesIn += bytes.length;
     if (this.deframer !== null) {
       this.deframer.push(bytes);
       this.stats.overruns = this.deframer.overruns;
@@ -215,7 +215,7 @@ export class HopLink {
     const auth = this.host.auth;
     if (auth === null ? (bytes[0]! & FLAG_AUTH) !== 0 : !this.authentic(auth, f, bytes)) {
       this.stats.authFailed++;
-      this.host.stats.authFailed++;
+      this.host.st.authFailed++;
       return;
     }
     this.lastHeard = this.host.clock.now();
@@ -239,7 +239,7 @@ export class HopLink {
     } else if (f.type !== FrameType.LINK_ACK) {
       // Only HELLO and LINK_ACK travel unsequenced.
       this.stats.malformed++;
-      this.host.stats.malformed++;
+      this.host.st.malformed++;
     }
   }
 
@@ -318,7 +318,7 @@ export class HopLink {
     const session = p.length >= HELLO_LENGTH ? readU32(p, 0) : 0;
     if (session === 0 || f.src === this.host.node || f.src === BROADCAST_NODE) {
       this.stats.malformed++;
-      this.host.stats.malformed++;
+      this.host.st.malformed++;
       return;
     }
     const echo = readU32(p, 4);
@@ -358,7 +358,7 @@ export class HopLink {
       this.held[s] = null;
     }
     this.stats.dropped += dropped;
-    this.host.stats.linkDropped += dropped;
+    this.host.st.linkDropped += dropped;
     this.base = 0;
     this.next = 0;
     this.txExt = 0;
@@ -414,7 +414,7 @@ export class HopLink {
     const r = s & this.ring;
     this.retransmitted[r] = 1;
     this.stats.retransmits++;
-    this.host.stats.retransmits++;
+    this.host.st.retransmits++;
     this.resentAt[r] = this.transmit(s);
     return this.resentAt[r]!;
   }
@@ -553,7 +553,7 @@ export class HopLink {
 
   private countDuplicate(): void {
     this.stats.duplicates++;
-    this.host.stats.duplicates++;
+    this.host.st.duplicates++;
   }
 
   private ackSent(): void {

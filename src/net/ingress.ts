@@ -31,8 +31,12 @@ export class Ingress {
   private readonly domain: number;
   private readonly st: NetLayerStats;
   private readonly rx: FrameFields = emptyFrame();
-  private readonly delayed = new Fifo<DelayedFrame>();
-  private readonly delayDeadline: Deadline;
+  /**
+   * Frames held by a delay fault and their timer, built on the first delay asked for: a board
+   * never faulted does without them (~25 live slots on XS; docs/TARGETS.md, Round 6b).
+   */
+  private delayed: Fifo<DelayedFrame> | null = null;
+  private delayDeadline: Deadline | null = null;
 
   constructor(clock: Clock, opts: ResolvedNetOptions, codec: FrameCodec, stats: NetLayerStats) {
     this.clock = clock;
@@ -40,11 +44,10 @@ export class Ingress {
     this.codec = codec;
     this.domain = opts.domain;
     this.st = stats;
-    this.delayDeadline = new Deadline(clock, () => this.flushDelayed());
   }
 
   stop(): void {
-    this.delayDeadline.stop();
+    if (this.delayDeadline !== null) this.delayDeadline.stop();
   }
 
   /** A whole frame off `link` (deframed on a stream, a datagram as received). */
@@ -71,9 +74,11 @@ export class Ingress {
         bytes[bit >>> 3]! ^= 1 << (bit & 7);
       }
     }
-    if ((fault !== null && fault.delayMs > 0) || this.delayed.length > 0) {
+    if ((fault !== null && fault.delayMs > 0) || (this.delayed !== null && this.delayed.length > 0)) {
       // Frames already waiting keep their place even if the delay was lifted since.
       const at = this.clock.now() + (fault !== null ? fault.delayMs : 0);
+      if (this.delayed === null) this.delayed = new Fifo<DelayedFrame>();
+      if (this.delayDeadline === null) this.delayDeadline = new Deadline(this.clock, () => this.flushDelayed());
       this.delayed.push({ link, bytes: bytes === frame ? copyBytes(frame) : bytes, at });
       this.delayDeadline.armNoLaterThan(at);
       return;
@@ -83,14 +88,17 @@ export class Ingress {
 
   private flushDelayed(): void {
     const now = this.clock.now();
+    const delayed = this.delayed;
+    const deadline = this.delayDeadline;
+    if (delayed === null || deadline === null) return;
     for (;;) {
-      const head = this.delayed.peek();
+      const head = delayed.peek();
       if (head === undefined) return;
       if (head.at > now) {
-        this.delayDeadline.arm(head.at);
+        deadline.arm(head.at);
         return;
       }
-      this.delayed.shift();
+      delayed.shift();
       this.process(head.link, head.bytes);
     }
   }

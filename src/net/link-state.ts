@@ -23,7 +23,7 @@ interface Waiter {
 export interface RoutingHost {
   readonly node: number;
   readonly hops: readonly HopLink[];
-  readonly stats: NetLayerStats;
+  readonly st: NetLayerStats;
   /** A fresh LSA frame describing `origin` (hop fields and CRC are set per transmission). */
   lsaFrame(origin: number, payload: Uint8Array): Uint8Array;
   /** The set of reachable nodes changed (ascending, this node included). */
@@ -55,7 +55,7 @@ export class LinkStateRouting {
     this.host = host;
     this.node = host.node;
     this.hops = host.hops;
-    this.st = host.stats;
+    this.st = host.st;
     this.reachableNodes = [host.node];
   }
 

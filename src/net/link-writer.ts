@@ -30,10 +30,10 @@ export interface WriterHost {
   readonly codec: FrameCodec;
   readonly clock: Clock;
   readonly opts: Pick<ResolvedNetOptions, 'bytes'>;
-  readonly stats: NetLayerStats;
+  readonly st: NetLayerStats;
   /** The domain key's MAC (docs/PROTOCOL.md §13), null when the domain has no key. */
   readonly auth: FrameAuth | null;
-  epoch(): number;
+  wireEpoch(): number;
 }
 
 export class LinkWriter {
@@ -78,7 +78,7 @@ export class LinkWriter {
     this.clock = host.clock;
     this.natives = host.opts.bytes;
     this.stats = stats;
-    this.total = host.stats;
+    this.total = host.st;
     const rate = hal.bytesPerMs;
     this.msPerByte = rate !== undefined && rate > 0 && rate !== Infinity ? 1 / rate : 0;
     this.stream = hal.kind === 'stream';
@@ -100,7 +100,7 @@ export class LinkWriter {
       this.ctrlBufs[total] = frame;
     }
     host.codec.control(
-      frame, lack >= 0 ? FLAG_ACK_VALID : 0, type, lack >= 0 ? lack : 0, host.domain, host.node, dst, host.epoch(), payload, n, auth !== null,
+      frame, lack >= 0 ? FLAG_ACK_VALID : 0, type, lack >= 0 ? lack : 0, host.domain, host.node, dst, host.wireEpoch(), payload, n, auth !== null,
     );
     if (auth !== null) {
       if (type === FrameType.HELLO) auth.sign(frame, 0, 0, 0);

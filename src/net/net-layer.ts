@@ -20,7 +20,6 @@ import { E2E_HEADER, E2eLayer } from './e2e.js';
 import { resolveFault } from './fault.js';
 import type { IngressFault, ResolvedFault } from './fault.js';
 import { HopLink } from './hop-link.js';
-import type { LinkHost } from './hop-link.js';
 import { Ingress } from './ingress.js';
 import { LinkStateRouting } from './link-state.js';
 import type { Net, NetFrame, NetHandler } from './net.js';
@@ -46,22 +45,27 @@ export class NetLayer implements Net {
    */
   onUndeliverable: ((node: number, frames: number) => void) | null = null;
 
-  private readonly clock: Clock;
-  private readonly codec: FrameCodec;
-  private readonly st: NetLayerStats = newNetLayerStats();
+  // Public for the sub-layers only: this object is their host (LinkHost, UpperHost,
+  // RoutingHost, BroadcastHost, E2eHost). One host instead of five option objects of arrow
+  // functions saves ~100 live slots on an XS board (docs/TARGETS.md, Round 6b).
+  /** @internal */ readonly clock: Clock;
+  /** @internal */ readonly codec: FrameCodec;
+  /** @internal */ readonly st: NetLayerStats = newNetLayerStats();
+  /** @internal The resolved options again, under the name the sub-layers' host contracts use. */
+  readonly opts: Readonly<ResolvedNetOptions>;
   private readonly halLinks: readonly HalLink[];
-  private readonly hops: HopLink[];
+  /** @internal */ readonly hops: HopLink[];
   private readonly helloDeadline: Deadline;
   private readonly lsaDeadline: Deadline;
   private started = false;
   /** The domain key's MAC; null for a domain without a key. */
-  private readonly auth: FrameAuth | null;
+  /** @internal */ readonly auth: FrameAuth | null;
   /** Frames carry the MAC (auth !== null). */
   private readonly tagged: boolean;
   private readonly e2e: E2eLayer;
-  private readonly routing: LinkStateRouting;
+  /** @internal */ readonly routing: LinkStateRouting;
   private readonly bcast: Broadcast;
-  private readonly upper: UpperLayers;
+  /** @internal */ readonly upper: UpperLayers;
   private readonly inbound: Ingress;
   /** 1 for frame types sent in the hop links' bulk class (lowPriority). */
   private readonly bulkTypes = new Uint8Array(256);
@@ -69,6 +73,7 @@ export class NetLayer implements Net {
   constructor(links: readonly HalLink[], clock: Clock, options: NetOptions) {
     const opts = resolveNetOptions(options);
     this.options = opts;
+    this.opts = opts;
     this.domain = opts.domain;
     this.node = opts.node;
     this.epoch = opts.epoch;
@@ -90,57 +95,62 @@ export class NetLayer implements Net {
       }
     }
     this.inbound = new Ingress(clock, opts, this.codec, this.st);
-    const host: LinkHost = {
-      node: opts.node,
-      domain: opts.domain,
-      codec: this.codec,
-      clock,
-      opts,
-      stats: this.st,
-      auth: this.auth,
-      epoch: () => this.epoch & 0xffff,
-      ingress: (link, frame) => this.inbound.take(link, frame),
-      receive: (link, frame, f, owned) => this.receive(link, frame, f, owned),
-      changed: (link) => this.linkChanged(link),
-    };
     this.halLinks = links;
-    this.hops = links.map((l) => new HopLink(l, host));
-    this.upper = new UpperLayers({ clock, opts, stats: this.st, epoch: () => this.epoch & 0xffff });
-    this.routing = new LinkStateRouting({
-      node: opts.node,
-      hops: this.hops,
-      stats: this.st,
-      lsaFrame: (origin, payload) => this.newFrame(FrameType.LSA, origin, BROADCAST_NODE, 1, 0, 0, 0, payload),
-      topologyChanged: (reachable) => {
-        if (this.onTopology !== null) this.onTopology(reachable.slice());
-      },
-    });
-    this.bcast = new Broadcast({
-      node: opts.node,
-      stats: this.st,
-      routing: this.routing,
-      upper: this.upper,
-      epoch: () => this.epoch & 0xffff,
-      frame: (f, prefix) => this.newFrame(f.type, this.node, f.dst, this.options.ttl, f.srcPort, f.dstPort, prefix, f.payload),
-    }, bcastFirst);
+    this.hops = links.map((l) => new HopLink(l, this));
+    this.upper = new UpperLayers(this);
+    this.routing = new LinkStateRouting(this);
+    this.bcast = new Broadcast(this, bcastFirst);
     this.helloDeadline = new Deadline(clock, () => this.onHelloTimer());
     this.lsaDeadline = new Deadline(clock, () => this.onLsaTimer());
-    this.e2e = new E2eLayer({
-      clock,
-      opts,
-      stats: this.st,
-      transmit: (dst, frame) => {
-        const hop = this.routing.route(dst);
-        // A resend, even of a low-priority frame, is never held back: it already has its
-        // end-to-end sequence number, and later frames to the node wait for it at the peer.
-        return hop !== null && hop.enqueue(frame, 'local');
-      },
-      sendAck: (dst, payload) => this.sendE2eAck(dst, payload),
-      undeliverable: (node, frames) => {
-        this.options.log('warn', `net: ${frames} frame(s) for node ${node} will not be delivered`);
-        if (this.onUndeliverable !== null) this.onUndeliverable(node, frames);
-      },
-    });
+    this.e2e = new E2eLayer(this);
+  }
+
+  // --- the sub-layers' host side (@internal; see the note on `clock`) ---------------------------
+
+  /** @internal The current epoch as it travels (u16). */
+  wireEpoch(): number {
+    return this.epoch & 0xffff;
+  }
+
+  /** @internal A whole frame taken off a link, before it is decoded: the ingress fault injector first. */
+  ingress(link: HopLink, frame: Uint8Array): void {
+    this.inbound.take(link, frame);
+  }
+
+  /** @internal A link-state advertisement of `origin` as a frame. */
+  lsaFrame(origin: number, payload: Uint8Array): Uint8Array {
+    return this.newFrame(FrameType.LSA, origin, BROADCAST_NODE, 1, 0, 0, 0, payload);
+  }
+
+  /** @internal */
+  topologyChanged(reachable: readonly number[]): void {
+    if (this.onTopology !== null) this.onTopology(reachable.slice());
+  }
+
+  /** @internal A broadcast frame of ours, with `prefix` bytes for the broadcast number. */
+  frame(f: Omit<NetFrame, 'src' | 'epoch'>, prefix: number): Uint8Array {
+    return this.newFrame(f.type, this.node, f.dst, this.options.ttl, f.srcPort, f.dstPort, prefix, f.payload);
+  }
+
+  /** @internal An end-to-end resend towards `dst`. */
+  transmit(dst: number, frame: Uint8Array): boolean {
+    const hop = this.routing.route(dst);
+    // A resend, even of a low-priority frame, is never held back: it already has its
+    // end-to-end sequence number, and later frames to the node wait for it at the peer.
+    return hop !== null && hop.enqueue(frame, 'local');
+  }
+
+  /** @internal A standalone end-to-end ack towards `dst`. */
+  sendAck(dst: number, payload: Uint8Array): void {
+    const hop = this.routing.route(dst);
+    if (hop === null) return; // the sender resends, and is acknowledged then
+    hop.enqueue(this.newFrame(FrameType.E2E_ACK, this.node, dst, this.options.ttl, 0, 0, 0, payload), 'control');
+  }
+
+  /** @internal */
+  undeliverable(node: number, frames: number): void {
+    this.options.log('warn', `net: ${frames} frame(s) for node ${node} will not be delivered`);
+    if (this.onUndeliverable !== null) this.onUndeliverable(node, frames);
   }
 
   /** Install the receive callbacks, advertise ourselves and start discovery. */
@@ -302,8 +312,8 @@ export class NetLayer implements Net {
 
   // --- receive path ---------------------------------------------------------------------------
 
-  /** A sequenced frame from a link, in order, exactly once. */
-  private receive(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
+  /** @internal A sequenced frame from a link, in order, exactly once. */
+  receive(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
     const fault = this.inbound.fault;
     if (fault !== null && (fault.blocked[f.src] === 1 || (f.dst !== BROADCAST_NODE && fault.blocked[f.dst] === 1))) {
       this.st.faultDropped++;
@@ -357,12 +367,6 @@ export class NetLayer implements Net {
     return false;
   }
 
-  private sendE2eAck(dst: number, payload: Uint8Array): void {
-    const hop = this.routing.route(dst);
-    if (hop === null) return; // the sender resends, and is acknowledged then
-    hop.enqueue(this.newFrame(FrameType.E2E_ACK, this.node, dst, this.options.ttl, 0, 0, 0, payload), 'control');
-  }
-
   /**
    * A fresh frame: `prefix` zero bytes (the e2e prefix or the broadcast number, filled in by
    * their owners) then `payload`; hop fields and CRC are filled in per transmission.
@@ -373,7 +377,8 @@ export class NetLayer implements Net {
 
   // --- timers and link changes ----------------------------------------------------------------
 
-  private linkChanged(hop: HopLink): void {
+  /** @internal A link went up or down. */
+  changed(hop: HopLink): void {
     this.e2e.routeChanged();
     this.routing.linkChanged(hop);
   }

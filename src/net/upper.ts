@@ -34,26 +34,29 @@ interface Registration {
 export interface UpperHost {
   readonly clock: Clock;
   readonly opts: ResolvedNetOptions;
-  readonly stats: NetLayerStats;
+  readonly st: NetLayerStats;
   /** The layer's current epoch, as it travels (u16). */
-  epoch(): number;
+  wireEpoch(): number;
 }
 
 export class UpperLayers {
   private readonly host: UpperHost;
   private readonly st: NetLayerStats;
   private readonly handlers: Registration[] = [];
-  private readonly local = new Fifo<NetFrame>();
-  private readonly localDeadline: Deadline;
+  /**
+   * The loopback queue and its timer, built on the first frame a node sends to itself: most
+   * boards never do, and the pair costs ~25 live slots on XS (docs/TARGETS.md, Round 6b).
+   */
+  private local: Fifo<NetFrame> | null = null;
+  private localDeadline: Deadline | null = null;
 
   constructor(host: UpperHost) {
     this.host = host;
-    this.st = host.stats;
-    this.localDeadline = new Deadline(host.clock, () => this.flushLocal());
+    this.st = host.st;
   }
 
   stop(): void {
-    this.localDeadline.stop();
+    if (this.localDeadline !== null) this.localDeadline.stop();
   }
 
   register(first: number, last: number, handler: NetHandler): void {
@@ -78,6 +81,8 @@ export class UpperLayers {
   /** A frame this node sends to itself: queued (a copy of its payload) and delivered from a timer. */
   sendLocal(frame: Omit<NetFrame, 'src' | 'epoch'>, node: number, epoch: number): boolean {
     const max = this.host.opts.maxQueue;
+    if (this.local === null) this.local = new Fifo<NetFrame>();
+    if (this.localDeadline === null) this.localDeadline = new Deadline(this.host.clock, () => this.flushLocal());
     if (this.local.length >= max) {
       this.st.unroutable++;
       return false;
@@ -93,14 +98,16 @@ export class UpperLayers {
   }
 
   private flushLocal(): void {
-    const epoch = this.host.epoch();
-    for (let n = this.local.length; n > 0; n--) {
-      const frame = this.local.shift();
+    const epoch = this.host.wireEpoch();
+    const local = this.local;
+    if (local === null || this.localDeadline === null) return;
+    for (let n = local.length; n > 0; n--) {
+      const frame = local.shift();
       assert(frame !== undefined, 'net: the loopback queue holds as many frames as its length says');
       if (frame.epoch < epoch) this.st.stale++;
       else this.dispatch(frame);
     }
-    if (this.local.length > 0) this.localDeadline.armNoLaterThan(this.host.clock.now());
+    if (local.length > 0) this.localDeadline.armNoLaterThan(this.host.clock.now());
   }
 
   private dispatch(frame: NetFrame): void {

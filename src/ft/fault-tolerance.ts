@@ -89,6 +89,9 @@ export class FaultTolerance implements FtRunHost {
     ft.started = false;
     if (ft.tickTimer >= 0) ft.hal.clearTimer(ft.tickTimer);
     ft.tickTimer = -1;
+    // A background delta held for the app's compute phase must not be pumped by a stopped board.
+    if (ft.holdTimer >= 0) ft.hal.clearTimer(ft.holdTimer);
+    ft.holdTimer = -1;
   }
 
   get phase(): FtPhase {

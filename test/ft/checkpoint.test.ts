@@ -306,3 +306,20 @@ test('a background delta streams only while the app computes: sent within a comp
   t.true(computing < 100, `called mid-burst: committed after ${computing} ms`);
   t.true(held >= 400 && held < 900, `called after the burst's last yield: held until ~${COMPUTE_HOLD_MS} ms after it, committed after ${held} ms`);
 });
+
+test('stop() clears the timer that holds a background delta for the compute phase', async (t) => {
+  const c = new Cluster({ boards: 2, seed: 21 });
+  const runs = await started(c, 2);
+  runs.forEach((run, r) => run.addContent({ prefix: 'data', capture: () => [{ name: 'data/x', bytes: new Uint8Array(8192).fill(r + 1) }], restore: () => undefined }));
+  const loop = c.net.loop;
+  const t0 = loop.now() + 10;
+  // Two compute bursts of 4 yields; the call comes after the second burst's last yield, so its delta is held.
+  for (let b = 0; b < 2; b++) for (let i = 0; i < 4; i++) loop.schedule(t0 + b * 160 + i * 20, () => runs.forEach((run) => void run.yield()));
+  await c.runUntil(() => loop.now() >= t0 + 160 + 3 * 20 + 1, 1000);
+  runs.forEach((run) => void run.checkpoint({ k: 1 }, 1, { background: true }).catch(() => undefined));
+  await c.runUntil(() => false, 20);
+  const hold = (n: number): number => (c.ft.get(n) as unknown as { ft: { holdTimer: number } }).ft.holdTimer;
+  t.true(c.nodes.some((n) => hold(n) >= 0), 'a delta is held after the burst');
+  for (const n of c.nodes) c.ft.get(n)!.stop();
+  t.deepEqual(c.nodes.map(hold), c.nodes.map(() => -1));
+});

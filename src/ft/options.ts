@@ -34,6 +34,18 @@ export interface FtOptions {
   requestMargin?: number;
   /** Checkpoint data frames in flight per stream (1..32). Default 4. */
   window?: number;
+  /**
+   * Checkpoint payload bytes a stream keeps unacknowledged (at least one frame always goes).
+   * Every byte in flight is held two or three times on the sender (the network's copy for
+   * resending, the link's encoding, the target's transmit queue) until the buddy acknowledges
+   * it: this, not `window`, is what bounds that memory. Default 8192.
+   */
+  windowBytes?: number;
+  /**
+   * Largest checkpoint data frame payload (at most `maxPayload`). Smaller frames are smaller
+   * blocks for the board's heap to find while a checkpoint streams. Default 2100.
+   */
+  frameBytes?: number;
   /** No acknowledgement progress for this long resends a stream's window (ms). Default 3000. */
   rtoMs?: number;
   /** Largest frame payload (the network's maxPayload). Default 4200. */
@@ -67,6 +79,13 @@ export interface FtOptions {
   spares?: readonly number[];
 }
 
+/**
+ * Checkpoint bytes in flight per stream, and the data frame size: two frames of about 2 KiB
+ * (measured, docs/TARGETS.md "Round 7: Laplace memory": Laplace N=64 on 2 Moddable boards).
+ */
+export const DEFAULT_WINDOW_BYTES = 8192;
+export const DEFAULT_FRAME_BYTES = 2100;
+
 export type ResolvedFtOptions = Required<FtOptions> & { initialMap: readonly number[] };
 
 function bad(field: string, rule: string, v: unknown): never {
@@ -92,6 +111,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
   if (o.shrink !== undefined && typeof o.shrink !== 'boolean') bad('shrink', 'expected true or false', o.shrink);
   if (o.listAll !== undefined && typeof o.listAll !== 'boolean') bad('listAll', 'expected true or false', o.listAll);
   if (o.streamWhileComputing !== undefined && typeof o.streamWhileComputing !== 'boolean') bad('streamWhileComputing', 'expected true or false', o.streamWhileComputing);
+  const maxPayload = int(o, 'maxPayload', 4200, 264, 65535);
   return {
     boards,
     initialMap: map.slice(),
@@ -107,7 +127,9 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     requestMargin: int(o, 'requestMargin', 2, 1, 1_000_000),
     window: int(o, 'window', 4, 1, 32),
     rtoMs: int(o, 'rtoMs', 3000, 1, 600_000),
-    maxPayload: int(o, 'maxPayload', 4200, 264, 65535),
+    maxPayload,
+    windowBytes: int(o, 'windowBytes', DEFAULT_WINDOW_BYTES, 264, 1 << 24),
+    frameBytes: Math.min(maxPayload, int(o, 'frameBytes', DEFAULT_FRAME_BYTES, 264, 65535)),
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
     mergeGap: int(o, 'mergeGap', 8, 0, 4096),
     listAll: o.listAll ?? false,

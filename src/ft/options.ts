@@ -38,12 +38,12 @@ export interface FtOptions {
    * Checkpoint payload bytes a stream keeps unacknowledged (at least one frame always goes).
    * Every byte in flight is held two or three times on the sender (the network's copy for
    * resending, the link's encoding, the target's transmit queue) until the buddy acknowledges
-   * it: this, not `window`, is what bounds that memory. Default 8192.
+   * it: this, not `window`, is what bounds that memory. Default 16 MiB (the frame window rules).
    */
   windowBytes?: number;
   /**
    * Largest checkpoint data frame payload (at most `maxPayload`). Smaller frames are smaller
-   * blocks for the board's heap to find while a checkpoint streams. Default 2100.
+   * blocks for the board's heap to find while a checkpoint streams. Default `maxPayload`.
    */
   frameBytes?: number;
   /** No acknowledgement progress for this long resends a stream's window (ms). Default 3000. */
@@ -80,11 +80,13 @@ export interface FtOptions {
 }
 
 /**
- * Checkpoint bytes in flight per stream, and the data frame size: two frames of about 2 KiB
- * (measured, docs/TARGETS.md "Round 7: Laplace memory": Laplace N=64 on 2 Moddable boards).
+ * Checkpoint bytes in flight per stream by default: not bounded beyond `window` frames. An
+ * 8 KiB window of 2 KiB frames was measured as the default and dropped: bench ft's Laplace
+ * N=256 overhead went from 3.81 % to 7.48 % (udp) and 6.39 % to 21.83 % (uart), as background
+ * deltas then move too little per compute gap; and on 2 Moddable boards it did not lower the
+ * Laplace peak beyond the run-to-run spread (docs/TARGETS.md "Round 7: Laplace memory").
  */
-export const DEFAULT_WINDOW_BYTES = 8192;
-export const DEFAULT_FRAME_BYTES = 2100;
+export const DEFAULT_WINDOW_BYTES = 1 << 24;
 
 export type ResolvedFtOptions = Required<FtOptions> & { initialMap: readonly number[] };
 
@@ -129,7 +131,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     rtoMs: int(o, 'rtoMs', 3000, 1, 600_000),
     maxPayload,
     windowBytes: int(o, 'windowBytes', DEFAULT_WINDOW_BYTES, 264, 1 << 24),
-    frameBytes: Math.min(maxPayload, int(o, 'frameBytes', DEFAULT_FRAME_BYTES, 264, 65535)),
+    frameBytes: Math.min(maxPayload, int(o, 'frameBytes', maxPayload, 264, 65535)),
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
     mergeGap: int(o, 'mergeGap', 8, 0, 4096),
     listAll: o.listAll ?? false,

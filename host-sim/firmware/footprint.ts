@@ -133,6 +133,7 @@ export interface Scenario {
  * measured are memory, which these do not change).
  */
 const PATIENT_FT = { ft: { heartbeatMs: 500, timeoutMs: 20_000 } };
+const LAPLACE_OPTIONS = { ft: { ...PATIENT_FT.ft, windowBytes: 8192, frameBytes: 2100 } };
 export const SCENARIOS: readonly Scenario[] = [
   { key: 'idle', app: 'idle', boards: 2, appArgs: ['--ms', '3000'], what: 'idle domain member (2 boards)' },
   { key: 'pingpong', app: 'pingpong', boards: 2, appArgs: [], what: 'pingpong (2 boards)' },
@@ -141,7 +142,9 @@ export const SCENARIOS: readonly Scenario[] = [
   // `--ckpt-background 0`: a background checkpoint copies its changed bytes at the call (FT's
   // 2 + 2d instead of 2 + d); a board short of RAM takes the blocking ones, and the bound
   // (laplaceMemory) is theirs.
-  { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10', '--ckpt-background', '0'], options: PATIENT_FT, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
+  // And, as such a board would, it bounds its checkpoint bytes in flight (FtOptions.windowBytes,
+  // two frames of ~2 KiB): each is held 2-3 times on the sender until acknowledged (Round 7).
+  { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10', '--ckpt-background', '0'], options: LAPLACE_OPTIONS, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
   { key: 'conformance', app: 'conformance', boards: 3, appArgs: [], what: 'MCAPI conformance (3 boards)' },
 ];
 

@@ -142,4 +142,6 @@ test('a firmware reserves its chunk heap at creation when told (chunkBytes), and
   t.is(bound.commitBytes, 93_184);
   t.is(reserve, 163_840, 'commit bound 93 184 + runtime 68 608 = 161 792, in whole 4 KiB');
   t.true(reserve >= bound.commitBytes + LAPLACE_RUNTIME_BYTES && reserve - (bound.commitBytes + LAPLACE_RUNTIME_BYTES) < 4096);
+  // And its boards bound their checkpoint bytes in flight, as a board short of RAM would.
+  t.like(lap.options, { ft: { windowBytes: 8192, frameBytes: 2100 } });
 });

@@ -158,6 +158,7 @@ export function plainRun(rank: number, mcapi: McapiNode, converge: () => Promise
   return { rank, epoch: 0, hostedByFt: false, isActive: () => true, ready: converge, begin: () => view };
 }
 
+/** The context's functions (their types as AppContext declares them: the Lua build's calling convention). */
 type ContextFunctions = Pick<AppContext, 'dsm' | 'nodeOfRank' | 'now' | 'sleep' | 'log' | 'event' | 'random'>;
 
 /**
@@ -200,22 +201,22 @@ class RunContext implements AppContext {
     return (this.rpcL ??= this.runner.openRpc(this.view));
   }
 
-  get dsm(): () => Promise<Dsm> {
+  get dsm(): AppContext['dsm'] {
     const f = (this.fns ??= {});
     return (f.dsm ??= () => (this.dsmP ??= this.runner.openDsm(this.run, this.view)));
   }
 
-  get nodeOfRank(): (rank: number) => number {
+  get nodeOfRank(): AppContext['nodeOfRank'] {
     const f = (this.fns ??= {});
     return (f.nodeOfRank ??= (rank) => this.view.nodeOfRank(rank));
   }
 
-  get now(): () => number {
+  get now(): AppContext['now'] {
     const f = (this.fns ??= {});
     return (f.now ??= () => this.board.hal.now());
   }
 
-  get sleep(): (ms: number) => Promise<void> {
+  get sleep(): AppContext['sleep'] {
     const f = (this.fns ??= {});
     // A superseded run's timers never wake it: its main stops where it stands.
     return (f.sleep ??= (ms) =>
@@ -226,12 +227,12 @@ class RunContext implements AppContext {
       ));
   }
 
-  get log(): (level: LogLevel, message: string) => void {
+  get log(): AppContext['log'] {
     const f = (this.fns ??= {});
     return (f.log ??= (level, message) => this.board.log(level, message));
   }
 
-  get event(): (name: string, value: number) => void {
+  get event(): AppContext['event'] {
     const f = (this.fns ??= {});
     return (f.event ??= (name, value) => {
       if (!this.run.isActive()) return;
@@ -240,7 +241,7 @@ class RunContext implements AppContext {
     });
   }
 
-  get random(): () => number {
+  get random(): AppContext['random'] {
     const f = (this.fns ??= {});
     return (f.random ??= () => this.board.hal.random());
   }

@@ -154,8 +154,20 @@ export class AppRunner {
  * nodes that were not within `options.convergeMs`), and never superseded.
  */
 export function plainRun(rank: number, mcapi: McapiNode, converge: () => Promise<void>): AppRun {
-  const view: RunView = { mcapi, nodeOfRank: (r) => r, onRevoke: () => undefined, ft: null };
-  return { rank, epoch: 0, hostedByFt: false, isActive: () => true, ready: converge, begin: () => view };
+  // The functions that are the same for every plain run are module-level (in flash on a
+  // preloaded firmware): a closure each per run would cost slots the whole run long.
+  const view: RunView = { mcapi, nodeOfRank: sameRank, onRevoke: ignoreRevoke, ft: null };
+  return { rank, epoch: 0, hostedByFt: false, isActive: alwaysActive, ready: converge, begin: () => view };
+}
+
+function sameRank(this: unknown, rank: number): number {
+  return rank;
+}
+
+function ignoreRevoke(this: unknown): void {}
+
+function alwaysActive(): boolean {
+  return true;
 }
 
 /** The context's functions (their types as AppContext declares them: the Lua build's calling convention). */

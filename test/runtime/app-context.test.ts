@@ -7,6 +7,8 @@
 import test from 'ava';
 import { simulate } from '../../host-sim/api/index.js';
 import { project } from '../apps/helpers.js';
+import { plainRun } from '../../src/runtime/app-runner.js';
+import type { McapiNode } from '../../src/mcapi/index.js';
 
 const CTX_APP = `import type { App } from 'mcdsm';
 
@@ -41,3 +43,15 @@ for (const engine of ['node', 'xs'] as const) {
     });
   });
 }
+
+test('a plain run shares its constant functions (no closures per run)', (t) => {
+  const a = plainRun(0, null as unknown as McapiNode, () => Promise.resolve());
+  const b = plainRun(1, null as unknown as McapiNode, () => Promise.resolve());
+  t.is(a.isActive, b.isActive);
+  t.true(a.isActive());
+  const va = a.begin();
+  const vb = b.begin();
+  t.is(va.nodeOfRank, vb.nodeOfRank);
+  t.is(va.onRevoke, vb.onRevoke);
+  t.is(va.nodeOfRank(3), 3);
+});

@@ -70,8 +70,13 @@ export interface Hal {
    * so the host can act first (a fault triggered by the event lands before them). A real board
    * runs them on its next event-loop turn. Code must not rely on more than "later than now,
    * not re-entrantly".
+   *
+   * `fire` is called with `arg`: a long-lived owner (a Deadline) passes itself and one
+   * module-level function, instead of holding a closure per timer user (each closure is a
+   * function and an environment in an XS board's slot heap; docs/TARGETS.md, "Round 7:
+   * pingpong slots").
    */
-  setTimer(delayMs: number, fire: () => void): number;
+  setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number;
   clearTimer(id: number): void;
   readonly links: readonly HalLink[];
   readonly console: HalConsole;

@@ -35,11 +35,11 @@ export function sleepClock(ctx: CaseContext): Clock {
   const live = new Set<number>();
   return {
     now: () => ctx.now(),
-    setTimer(delayMs: number, fire: () => void): number {
+    setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
       const id = next++;
       live.add(id);
       void ctx.sleep(delayMs).then(() => {
-        if (live.delete(id)) fire();
+        if (live.delete(id)) fire(arg as A);
       });
       return id;
     },

@@ -83,7 +83,9 @@ export class DrivenHal implements Hal {
   readonly console: HalConsole;
   private readonly linkList: DrivenLink[];
   private readonly consoleImpl: DrivenConsole;
-  private readonly timers = new Map<number, () => void>();
+  private readonly timers = new Map<number, (arg: unknown) => void>();
+  /** The argument of each host timer set with one (a Deadline's); most timers have none. */
+  private readonly timerArgs = new Map<number, unknown>();
   // Zero-delay timers waiting for the end of the turn (runDeferred), in the order they were set:
   // parallel arrays from `soonHead` on (a cleared one leaves a null), `soonLive` of them live.
   // Their length is soonIds.length: soonFns has holes under Lua, where `#` is unreliable.
@@ -123,7 +125,7 @@ export class DrivenHal implements Hal {
     return this.time;
   }
 
-  setTimer(delayMs: number, fire: () => void): number {
+  setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
     if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
       throw new TypeError(`setTimer: delayMs must be a number, got ${String(delayMs)}`);
     }
@@ -132,13 +134,15 @@ export class DrivenHal implements Hal {
     if (this.stopKind !== null) return id;
     if (delayMs <= 0 && !this.holdDeferred && !this.zeroDelayToHost) {
       // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
-      // By index, not push: soonFns may have holes (see above).
-      this.soonFns[this.soonIds.length] = fire;
+      // By index, not push: soonFns may have holes (see above). A timer with an argument due
+      // this turn (rare: a deadline already passed) gets a closure for the few steps it waits.
+      this.soonFns[this.soonIds.length] = arg === undefined ? (fire as () => void) : () => fire(arg);
       this.soonIds.push(id);
       this.soonLive++;
       return id;
     }
-    this.timers.set(id, fire);
+    this.timers.set(id, fire as (arg: unknown) => void);
+    if (arg !== undefined) this.timerArgs.set(id, arg);
     this.record({ kind: 'timer-set', id, at: this.time + Math.max(0, delayMs) });
     return id;
   }
@@ -154,7 +158,10 @@ export class DrivenHal implements Hal {
         return;
       }
     }
-    if (this.timers.delete(id)) this.record({ kind: 'timer-clear', id });
+    if (this.timers.delete(id)) {
+      this.timerArgs.delete(id);
+      this.record({ kind: 'timer-clear', id });
+    }
   }
 
   log(level: LogLevel, message: string): void {
@@ -290,7 +297,9 @@ export class DrivenHal implements Hal {
     const fire = this.timers.get(id);
     if (fire === undefined) return false;
     this.timers.delete(id);
-    fire();
+    const arg = this.timerArgs.get(id);
+    if (arg !== undefined) this.timerArgs.delete(id);
+    fire(arg);
     return true;
   }
 
@@ -338,6 +347,7 @@ export class DrivenHal implements Hal {
   private stop(kind: StopKind): void {
     this.stopKind = kind;
     this.timers.clear();
+    this.timerArgs.clear();
     this.clearSoon();
     for (const l of this.linkList) l.onReceive = null;
     this.consoleImpl.onInput = null;

@@ -26,7 +26,9 @@ import type { TxStats } from './tx-queue.js';
  */
 interface HalTimer extends Timer {
   halId: number;
-  halFire: () => void;
+  halFire: (arg: unknown) => void;
+  /** Set only when setTimer was given one (a Deadline passes itself). */
+  halArg?: unknown;
 }
 
 export interface ModdableHalOptions {
@@ -93,7 +95,12 @@ export class ModdableHal implements Hal {
     this.onTimer = (timer) => {
       const t = timer as HalTimer;
       this.timers.delete(t.halId);
-      this.guard('timer', t.halFire);
+      if (this.halted !== null) return;
+      try {
+        t.halFire(t.halArg);
+      } catch (err) {
+        this.halt(`uncaught exception in timer: ${errorText(err)}`);
+      }
     };
     const guard = (where: string, run: () => void): void => this.guard(where, run);
     // Opening a port never throws out of here: the console is opened first (so a failure of
@@ -127,14 +134,15 @@ export class ModdableHal implements Hal {
     return this.elapsed;
   }
 
-  setTimer(delayMs: number, fire: () => void): number {
+  setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
     if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) throw new TypeError(`setTimer: delayMs must be a number, got ${String(delayMs)}`);
     if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
     const id = this.nextTimerId++;
     if (this.halted !== null) return id;
     const timer = Timer.set(this.onTimer, Math.max(0, delayMs)) as HalTimer;
     timer.halId = id;
-    timer.halFire = fire;
+    timer.halFire = fire as (arg: unknown) => void;
+    if (arg !== undefined) timer.halArg = arg;
     this.timers.set(id, timer);
     return id;
   }

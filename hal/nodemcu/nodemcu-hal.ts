@@ -135,21 +135,23 @@ export class NodemcuHal implements Hal {
     return this.elapsedMs;
   }
 
-  setTimer(delayMs: number, fire: () => void): number {
+  setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
     if (typeof delayMs !== 'number' || delayMs !== delayMs) throw new TypeError(`setTimer: delayMs must be a number, got ${String(delayMs)}`);
     const id = this.nextTimerId++;
     if (this.halted !== null) return id;
+    // Every tmr alarm here has a closure of its own anyway: the argument rides in one more.
+    const run = arg === undefined ? (fire as () => void) : () => fire(arg);
     if (delayMs <= 0) {
       // The end of this turn: a task runs after the current callback (and its promise jobs).
       this.timers.set(id, null);
       node.task.post(node.task.MEDIUM_PRIORITY, () => {
         if (!this.timers.has(id)) return;
         this.timers.delete(id);
-        this.enter('timer', fire);
+        this.enter('timer', run);
       });
       return id;
     }
-    this.arm(id, Math.ceil(delayMs), fire);
+    this.arm(id, Math.ceil(delayMs), run);
     return id;
   }
 

@@ -107,9 +107,11 @@ export class VirtualClock implements Clock {
     return this.t;
   }
 
-  /** Fire `fire` after `delayMs` (a negative delay counts as 0); returns the timer's id. */
-  setTimer(delayMs: number, fire: () => void): number {
-    return this.schedule(delayMs > 0 ? this.t + delayMs : this.t, fire);
+  /** Fire `fire(arg)` after `delayMs` (a negative delay counts as 0); returns the timer's id. */
+  setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
+    // Host-side (and test-bundle) clock: the closure is only while the timer waits.
+    const run = arg === undefined ? (fire as () => void) : () => fire(arg);
+    return this.schedule(delayMs > 0 ? this.t + delayMs : this.t, run);
   }
 
   /** Fire `fire` at virtual time `at`, or now if `at` has passed; returns the timer's id. */

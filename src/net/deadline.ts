@@ -7,7 +7,9 @@
  * A deadline calls its owner's `deadline(tag)` (one method per owner, a tag per deadline)
  * rather than a closure of its own: on an XS board each closure is a function object and an
  * environment in the slot heap, and the net layer keeps six deadlines per one-link board
- * (docs/TARGETS.md, "Round 7: pingpong slots"). A plain function is still taken.
+ * (docs/TARGETS.md, "Round 7: pingpong slots"). A plain function is still taken. Its timer
+ * has no closure either: every deadline's timer calls the one module-level `onDeadlineTimer`
+ * with the deadline as the timer's argument.
  */
 import type { Clock } from '../hal.js';
 
@@ -19,6 +21,11 @@ export interface DeadlineOwner {
   deadline(tag: number): void;
 }
 
+/** The one timer callback of every deadline: the Clock passes the deadline as its argument. */
+function onDeadlineTimer(d: Deadline): void {
+  d.timerFired();
+}
+
 export class Deadline {
   private at = -1;
   private timer = 0;
@@ -27,24 +34,25 @@ export class Deadline {
   private readonly clock: Clock;
   private readonly owner: DeadlineOwner | ((this: void) => void);
   private readonly tag: number;
-  private readonly onTimer: (this: void) => void;
 
   constructor(clock: Clock, owner: DeadlineOwner | (() => void), tag = 0) {
     this.clock = clock;
     this.owner = owner;
     this.tag = tag;
-    this.onTimer = () => {
-      this.timerAt = -1;
-      if (this.at < 0) return;
-      if (this.clock.now() + EPSILON_MS >= this.at) {
-        this.at = -1;
-        const o = this.owner;
-        if (typeof o === 'function') o();
-        else o.deadline(this.tag);
-      } else {
-        this.schedule(this.at);
-      }
-    };
+  }
+
+  /** The pending timer came due (called through `onDeadlineTimer`, not by owners). */
+  timerFired(): void {
+    this.timerAt = -1;
+    if (this.at < 0) return;
+    if (this.clock.now() + EPSILON_MS >= this.at) {
+      this.at = -1;
+      const o = this.owner;
+      if (typeof o === 'function') o();
+      else o.deadline(this.tag);
+    } else {
+      this.schedule(this.at);
+    }
   }
 
   get armed(): boolean {
@@ -84,6 +92,6 @@ export class Deadline {
 
   private schedule(at: number): void {
     this.timerAt = at;
-    this.timer = this.clock.setTimer(Math.max(0, at - this.clock.now()), this.onTimer);
+    this.timer = this.clock.setTimer(Math.max(0, at - this.clock.now()), onDeadlineTimer, this);
   }
 }

@@ -132,12 +132,12 @@ export class Cluster {
     const node = this.net.node(n);
     const hal: FtHal = {
       now: () => node.clock.now(),
-      setTimer: (ms, fire) => {
+      setTimer: (ms, fire, arg) => {
         // A hung board's timers fire late, when it runs again.
         const later = (): void => {
           const until = this.hungUntil.get(n) ?? 0;
           if (this.net.now < until) node.clock.setTimer(until - this.net.now, later);
-          else fire();
+          else fire(arg!);
         };
         return node.clock.setTimer(ms, later);
       },

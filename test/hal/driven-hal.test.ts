@@ -307,3 +307,20 @@ test('a link tells its rate (HalLink.bytesPerMs) when the boot config gives one;
     t.throws(() => parseBootConfig(cfg(bad)), { message: /config\.links\[0\]\.bytesPerMs/ }, String(bad));
   }
 });
+
+test('timers: fire gets setTimer\'s argument, for host and end-of-turn timers; a cleared one forgets it', (t) => {
+  const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000, now: 0 });
+  const got: unknown[] = [];
+  const record = (arg: { n: number }): void => void got.push(arg.n);
+  const one = { n: 1 };
+  const two = { n: 2 };
+  const a = hal.setTimer(5, record, one);
+  hal.setTimer(0, record, two);
+  const c = hal.setTimer(7, record, { n: 3 });
+  hal.clearTimer(c);
+  t.true(hal.runDeferred(noError));
+  t.true(hal.fireTimer(a));
+  t.false(hal.fireTimer(c));
+  t.deepEqual(got, [2, 1]);
+  t.is(hal.pendingTimers, 0);
+});

@@ -83,13 +83,13 @@ function countingClock(hub: LoopHub): { clock: Clock; soon: { set: number; fired
   const ids = new Set<number>();
   const clock: Clock = {
     now: () => hub.clock.now(),
-    setTimer: (ms, fire) => {
-      if (ms > 0) return hub.clock.setTimer(ms, fire);
+    setTimer: (ms, fire, arg) => {
+      if (ms > 0) return hub.clock.setTimer(ms, fire, arg);
       soon.set++;
       const id = hub.clock.setTimer(0, () => {
         ids.delete(id);
         soon.fired++;
-        fire();
+        fire(arg!);
       });
       ids.add(id);
       return id;

@@ -30,10 +30,10 @@ export class NodeClock implements Clock {
   now(): number {
     return this.loop.now();
   }
-  setTimer(delayMs: number, fire: () => void): number {
+  setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
     const id = this.loop.setTimer(delayMs, () => {
       this.active.delete(id);
-      if (this.alive) fire();
+      if (this.alive) fire(arg as A);
     });
     this.active.add(id);
     return id;

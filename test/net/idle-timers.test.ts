@@ -45,9 +45,9 @@ for (const kind of ['stream', 'datagram'] as const) {
     for (const id of [1, 2]) {
       const clock = net.nodes.get(id)!.clock;
       const set = clock.setTimer.bind(clock);
-      clock.setTimer = (ms, fire) => set(ms, () => {
+      clock.setTimer = (ms, fire, arg) => set(ms, () => {
         if (counting) fired++;
-        fire();
+        fire(arg!);
       });
     }
     net.start();

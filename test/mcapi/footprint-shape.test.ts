@@ -56,3 +56,31 @@ test('a received packet waits in its channel as the payload itself, and is hande
   t.deepEqual([...p], [7, 8, 9]);
   b.pktRelease(p);
 });
+
+test('a waiting msgRecv is a record naming its endpoint, undone by its receiver: no closure per receive', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const b = nodes[1]!;
+  const ep = b.createEndpoint(21);
+  const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(21)!;
+  const reqs = [b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4))];
+  t.is(st.recvWaiters.length, 3);
+  for (const r of reqs) {
+    t.is(r._cancel, null, 'no cancel closure');
+    t.not(r._undo, null);
+    t.is((r._op as { st: EndpointState }).st, st);
+  }
+  t.is(Object.values(st.recvWaiters[0]!).filter((v) => typeof v === 'function').length, 0);
+  b.cancel(reqs[1]!);
+  t.is(st.recvWaiters.length, 2, 'cancel took the middle receive off the list');
+  t.is(st.recvWaiters[0]!.req, reqs[0]);
+  t.is(st.recvWaiters[1]!.req, reqs[2]);
+  await hub.run(b.wait(reqs[1]!, 10).then(() => t.fail('cancelled receive completed'), () => undefined));
+  const a = nodes[0]!;
+  const s = a.createEndpoint(11);
+  await hub.run(a.msgSend(s, await hub.run(a.getEndpoint(1, 2, 21, 100)), new Uint8Array([5])));
+  await hub.advance(50);
+  t.true(b.test(reqs[0]!), 'the first receive still got the message');
+  t.is(st.recvWaiters.length, 1);
+  b.cancel(reqs[2]!);
+  t.is(st.recvWaiters.length, 0);
+});

@@ -67,15 +67,3 @@ if (sdk !== null) {
     t.true(f.chunkBytes <= 185_000, `Laplace N=64 grew its chunk heap to ${f.chunkBytes} B`);
   });
 }
-
-if (sdk !== null) {
-  test.serial('the conformance suite\'s 4 KiB packet case on three lin boards keeps its chunk heap bounded', async (t) => {
-    const conf = SCENARIOS.find((s) => s.key === 'conformance');
-    if (conf === undefined) throw new Error('no conformance scenario');
-    const f = await measureScenario(sdk, { ...conf, appArgs: ['--case', '4 KiB packets'] }, (l) => t.log(l), false);
-    t.log(`4 KiB packets: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
-    t.true(f.results.every((r) => r.includes('"passed":1,"failed":0')), f.results.join(' | '));
-    // 73 728 B when each packet was a fresh 4 KiB pattern on both sides (docs/TARGETS.md, Round 7).
-    t.true(f.chunkBytes <= 69_632, `the 4 KiB packet case grew the chunk heap to ${f.chunkBytes} B`);
-  });
-}

@@ -54,8 +54,8 @@ export class MessageReceiver implements Undo {
     const w: MsgRecvWait = { req, buf, st };
     st.recvWaiters.push(w);
     // No closure per waiting receive (~7 XS slots each; 32 of them fill the request table):
-    // the request names this receiver and its wait record (Core.abort calls undo).
-    req._undo = this;
+    // the request names this receiver and its wait record (Core.abort calls its undo).
+    req._cancel = this;
     req._op = w;
     this.maybeResume(st);
     return req;

@@ -64,7 +64,7 @@ export class MessageSender implements Undo {
       data, seq: -1, state: OutState.QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
     };
     // No closure per message: the request names this sender and its message (Core.abort).
-    req._undo = this;
+    req._cancel = this;
     req._op = om;
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;

@@ -65,8 +65,8 @@ test('a waiting msgRecv is a record naming its endpoint, undone by its receiver:
   const reqs = [b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4))];
   t.is(st.recvWaiters.length, 3);
   for (const r of reqs) {
-    t.is(r._cancel, null, 'no cancel closure');
-    t.not(r._undo, null);
+    t.not(r._cancel, null);
+    t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
     t.is((r._op as { st: EndpointState }).st, st);
   }
   t.is(Object.values(st.recvWaiters[0]!).filter((v) => typeof v === 'function').length, 0);
@@ -83,4 +83,14 @@ test('a waiting msgRecv is a record naming its endpoint, undone by its receiver:
   t.is(st.recvWaiters.length, 1);
   b.cancel(reqs[2]!);
   t.is(st.recvWaiters.length, 0);
+});
+
+test('a request has one undo field for closures and engines, and no more own properties than its 14', (t) => {
+  const { nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
+  t.false('_undo' in req, 'no separate field for engines');
+  // Every own property is an XS slot per request; 32 pending requests fill the table.
+  t.is(Object.keys(req).length, 14, Object.keys(req).join(','));
+  a.cancel(req);
 });

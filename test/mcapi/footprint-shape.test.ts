@@ -94,3 +94,18 @@ test('a request has one undo field for closures and engines, and no more own pro
   t.is(Object.keys(req).length, 14, Object.keys(req).join(','));
   a.cancel(req);
 });
+
+test('a message in flight is a record of 13 fields: its destination node is its peer\'s', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const ea = a.createEndpoint(40);
+  b.createEndpoint(41);
+  const to = await hub.run(a.getEndpoint(1, 2, 41, 100));
+  const req = a.msgSendI(ea, to, new Uint8Array([1]));
+  const om = req._op as Record<string, unknown> & { peer: { node: number } };
+  t.false('toNode' in om);
+  t.is(om.peer.node, 2);
+  // Every field is an XS slot per message in flight (12 in flight in one conformance case).
+  t.is(Object.keys(om).length, 13, Object.keys(om).join(','));
+  await hub.run(a.wait(req, 100));
+});

@@ -8,7 +8,8 @@
  *    the same exchange done raw on the same link — a 4-byte request answered by 4 KiB, with
  *    only the framing a correct program needs (bench/apps/raw-fetch.ts: CRC-32 + COBS on a
  *    UART). Two boards on a uart:921600 line (the JSON ratio) and on udp (printed). Only the
- *    fetch is timed: the apps bracket each one with bench-start / bench-end.
+ *    fetch is timed: the apps bracket each one with bench-start / bench-end, and the DSM side
+ *    lets the barrier before it end first (dsm-bench.ts SETTLE_MS), as the raw home is idle.
  *  - barrier: per barrier on 2, 4, 8 and 16 boards (a ring of uart:921600 links, a line for
  *    2): XS units of every board and bytes on every link inside the barrier's own window —
  *    marginal figures, the run's start-up (HELLOs, link-state floods, allocation) left out.

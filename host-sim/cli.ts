@@ -134,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--out <dir>', 'output folder (project, mc.so or mc.xs.c, firmware.json)')
     .option('--set <field=value>', 'a config default in the manifest, as `config set` takes it (repeatable)', collect, [])
     .option('--no-preload', 'do not preload the firmware module (its objects then live in RAM)')
+    .option('--chunk-heap <bytes>', 'chunk heap reserved at creation (default 32768, the ESP32 default; an app that knows its need reserves it in one block)')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (app: string, flags: import('./commands/firmware.js').FirmwareBuildFlags) => {
       const { firmwareBuildCommand } = await import('./commands/firmware.js');

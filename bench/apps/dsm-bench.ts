@@ -4,7 +4,16 @@
  *  - `fetch`: rank 1 homes one `--size`-byte page (run with `--page-size` equal to it) and
  *    rewrites it every round; rank 0 reads it after each barrier, so every read is a fetch of
  *    a whole invalid page. Rank 0 reports `bench-start` / `bench-end` around each acquire only
- *    (the host sums the intervals) and checks the bytes it got.
+ *    (the host sums the intervals) and checks the bytes it got. Before each timed acquire it
+ *    waits SETTLE_MS (untimed) so the barrier's tail is over: rank 1, released, goes straight
+ *    on to the next barrier and sends its BARRIER_ARRIVE, and without the wait that step of
+ *    rank 1 (and rank 0 taking the arrival) fell inside the window, in front of the fetch.
+ *  - `fetch-barrier`: `fetch` without the wait (the fetch timed right behind the barrier, as
+ *    an application that reads just after a barrier sees it).
+ *  - `fetch-layers`, `barrier-layers`: `fetch` and `barrier` with the per-layer profiler
+ *    (layer-meter.ts, the DSM's classes as layer `dsm`) on every board from the first timed
+ *    round to the last; every rank returns its layers (XS only). A round of `fetch` is one
+ *    fetch and two barriers: the fetch's share is a fetch round less two barriers.
  *  - `barrier`: every board meets at `--count` barriers; rank 0 brackets each one.
  *  - `disjoint`: every board writes its own bytes (index mod boards) of one page homed on the
  *    last rank, `--count` rounds, then reads the whole page back and checks every byte: the
@@ -18,16 +27,50 @@
 import type { App, AppContext, AppValue } from '../../src/app.js';
 import type { Dsm } from '../../src/dsm/index.js';
 import { benchArgs } from './args.js';
+import { LayerMeter } from './layer-meter.js';
+import * as dsmBarrier from '../../src/dsm/barrier.js';
+import * as dsmClient from '../../src/dsm/client.js';
+import * as dsmCodec from '../../src/dsm/codec.js';
+import * as dsmCore from '../../src/dsm/dsm.js';
+import * as dsmHome from '../../src/dsm/home.js';
+import * as dsmManagers from '../../src/dsm/managers.js';
+import * as dsmTransport from '../../src/dsm/mcapi-transport.js';
+import * as dsmRanges from '../../src/dsm/range-list.js';
+import * as dsmReadCheck from '../../src/dsm/read-check.js';
+import * as dsmWindow from '../../src/dsm/request-window.js';
+import * as dsmArray from '../../src/dsm/shared-array.js';
+import * as dsmStale from '../../src/dsm/stale-map.js';
+import * as dsmSync from '../../src/dsm/sync.js';
 
 /** A delay that ends the simulator step (1 us of virtual time): what follows is not timed. */
 const NEXT_STEP_MS = 0.001;
+
+/**
+ * Virtual ms rank 0 waits after the barrier before a timed fetch in `fetch` mode: rank 1's
+ * next BARRIER_ARRIVE (one step of ~16k units, 2.4 ms at 150 ns/unit, and under 1.5 ms on the
+ * wire of either bench link) and rank 0's taking of it are over well within it.
+ */
+const SETTLE_MS = 20;
 
 /** The byte rank `rank` writes at index `i` in round `round` of `fetch` and `disjoint`. */
 function pattern(round: number, rank: number, i: number): number {
   return (round * 31 + rank * 7 + i) & 0xff;
 }
 
-async function fetchMode(ctx: AppContext, dsm: Dsm, size: number, count: number): Promise<AppValue> {
+/** The profiler of the `-layers` modes: the runtime's layers and the DSM's classes. */
+function dsmMeter(ctx: AppContext): LayerMeter {
+  const meter = new LayerMeter([
+    ['dsm', [dsmBarrier, dsmClient, dsmCodec, dsmCore, dsmHome, dsmManagers, dsmTransport, dsmRanges, dsmReadCheck, dsmWindow, dsmArray, dsmStale, dsmSync]],
+  ]);
+  if (!meter.install(ctx.mcapi)) throw new Error('dsm-bench: the -layers modes need an XS board (xsnap-worker meter)');
+  return meter;
+}
+
+function meterResult(meter: LayerMeter | null, result: AppValue): AppValue {
+  return meter === null ? result : { layers: meter.stop(), methods: meter.topMethods(60) };
+}
+
+async function fetchMode(ctx: AppContext, dsm: Dsm, size: number, count: number, settle: boolean, meter: LayerMeter | null): Promise<AppValue> {
   if (dsm.size < 2) throw new Error('dsm-bench fetch: needs 2 boards or more');
   const ranges: [number, number][] = [];
   for (let r = 0; r < dsm.size; r++) ranges.push(r === 1 ? [0, size] : [size, size]);
@@ -35,12 +78,14 @@ async function fetchMode(ctx: AppContext, dsm: Dsm, size: number, count: number)
   let fetched = 0;
   // Round 0 is the warm-up (first fetch, routes known); rounds 1..count are timed.
   for (let round = 0; round <= count; round++) {
+    if (round === 1) meter?.start();
     if (ctx.rank === 1) {
       const v = await dsm.acquire(page, 0, size, 'w');
       for (let i = 0; i < size; i++) v[i] = pattern(round, 1, i);
     }
     await dsm.barrier();
     if (ctx.rank === 0) {
+      if (settle && round > 0) await ctx.sleep(SETTLE_MS);
       if (round > 0) ctx.event('bench-start', round - 1);
       const v = await dsm.acquire(page, 0, size, 'r');
       if (round > 0) {
@@ -56,18 +101,21 @@ async function fetchMode(ctx: AppContext, dsm: Dsm, size: number, count: number)
     }
     await dsm.barrier();
   }
+  if (meter !== null) return meterResult(meter, null);
   if (ctx.rank !== 0) return null;
   const s = dsm.stats();
   return { mode: 'fetch', size, count, fetched, fetches: s.fetches, fetchedBytes: s.fetchedBytes, bytesSent: s.bytesSent, bytesReceived: s.bytesReceived };
 }
 
-async function barrierMode(ctx: AppContext, dsm: Dsm, count: number): Promise<AppValue> {
+async function barrierMode(ctx: AppContext, dsm: Dsm, count: number, meter: LayerMeter | null): Promise<AppValue> {
   await dsm.barrier();
+  meter?.start();
   for (let i = 0; i < count; i++) {
     if (ctx.rank === 0) ctx.event('bench-start', i);
     await dsm.barrier();
     if (ctx.rank === 0) ctx.event('bench-end', i + 1);
   }
+  if (meter !== null) return meterResult(meter, null);
   return ctx.rank === 0 ? { mode: 'barrier', boards: dsm.size, barriers: count } : null;
 }
 
@@ -113,9 +161,12 @@ async function main(ctx: AppContext): Promise<AppValue> {
   if (size < 1) throw new Error('dsm-bench: --size must be at least 1');
   switch (o.mode) {
     case 'fetch':
-      return fetchMode(ctx, dsm, size, o.count);
+    case 'fetch-barrier':
+    case 'fetch-layers':
+      return fetchMode(ctx, dsm, size, o.count, o.mode !== 'fetch-barrier', o.mode === 'fetch-layers' ? dsmMeter(ctx) : null);
     case 'barrier':
-      return barrierMode(ctx, dsm, o.count);
+    case 'barrier-layers':
+      return barrierMode(ctx, dsm, o.count, o.mode === 'barrier-layers' ? dsmMeter(ctx) : null);
     case 'disjoint':
       return disjointMode(ctx, dsm, size, o.count);
     case 'bad-alloc':
@@ -123,7 +174,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
     case 'bad-acquire':
       return badAcquire(ctx, dsm);
     default:
-      throw new Error(`dsm-bench: unknown mode ${o.mode} (fetch, barrier, disjoint, bad-alloc, bad-acquire)`);
+      throw new Error(`dsm-bench: unknown mode ${o.mode} (fetch, fetch-barrier, fetch-layers, barrier, barrier-layers, disjoint, bad-alloc, bad-acquire)`);
   }
 }
 

@@ -55,9 +55,10 @@ import * as frame from '../../src/wire/frame.js';
 export const LAYERS = [
   'HAL, clock, board glue', 'mcapi facade + args', 'mcapi messages/channels', 'requests + promises', 'net layer', 'e2e', 'hop link', 'frame codec',
 ] as const;
-export type Layer = (typeof LAYERS)[number];
+/** A layer: one of LAYERS, or one a caller adds (the DSM bench's `dsm`). */
+export type Layer = string;
 
-type Namespace = Record<string, unknown>;
+export type Namespace = Record<string, unknown>;
 
 const GROUPS: [Layer, Namespace[]][] = [
   ['mcapi facade + args', [node, nodeBase, args]],
@@ -117,8 +118,14 @@ export class LayerMeter {
   private last = 0;
   private on = false;
 
-  constructor() {
-    for (const l of LAYERS) {
+  private readonly layers: Layer[];
+  private readonly groups: [Layer, Namespace[]][];
+
+  /** `extra`: more layers (their classes are wrapped first, so they win over a later group's). */
+  constructor(extra: [Layer, Namespace[]][] = []) {
+    this.groups = [...extra, ...GROUPS];
+    this.layers = [...LAYERS, ...extra.map(([l]) => l)];
+    for (const l of this.layers) {
       this.units.set(l, 0);
       this.calls.set(l, 0);
     }
@@ -131,7 +138,7 @@ export class LayerMeter {
     const limit = g.currentMeterLimit;
     if (typeof reset !== 'function' || typeof limit !== 'function') return false;
     const seen = new Set<object>();
-    for (const [layer, spaces] of GROUPS) {
+    for (const [layer, spaces] of this.groups) {
       for (const ns of spaces) {
         for (const k of Object.keys(ns)) {
           const cls = ns[k];
@@ -160,7 +167,7 @@ export class LayerMeter {
 
   /** Start counting from now (the bench's `bench-start`). */
   start(): void {
-    for (const l of LAYERS) {
+    for (const l of this.layers) {
       this.units.set(l, 0);
       this.calls.set(l, 0);
       this.childCalls.set(l, 0);
@@ -178,7 +185,7 @@ export class LayerMeter {
     this.on = false;
     const out: Record<string, { units: number; raw: number; calls: number }> = {};
     let overhead = 0;
-    for (const l of LAYERS) {
+    for (const l of this.layers) {
       const raw = this.units.get(l) ?? 0;
       const calls = this.calls.get(l) ?? 0;
       const own = calls * this.calleeCost + (this.childCalls.get(l) ?? 0) * this.callerCost;

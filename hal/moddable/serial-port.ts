@@ -32,8 +32,9 @@ export class SerialPort {
         tx?.onWritable(count);
       },
     });
-    const serial = this.serial;
-    tx = new TxQueue({ write: (chunk) => serial.write(chunk) }, txLimit);
+    // The port itself is the queue's sink (its write takes the ArrayBuffer): no wrapper
+    // object and closure per port (docs/TARGETS.md, "Round 7: pingpong slots").
+    tx = new TxQueue(this.serial, txLimit);
     this.tx = tx;
   }
 

@@ -28,6 +28,8 @@ export interface FirmwareBuildFlags {
   set: string[];
   json?: boolean;
   preload?: boolean;
+  /** `--chunk-heap <bytes>`: chunk heap reserved at creation. */
+  chunkHeap?: string;
 }
 
 export async function firmwareBuildCommand(app: string, flags: FirmwareBuildFlags): Promise<number> {
@@ -35,7 +37,8 @@ export async function firmwareBuildCommand(app: string, flags: FirmwareBuildFlag
     const serial: SerialKind = flags.target === 'lin' ? 'device' : 'pins';
     const defaults = parseSets(flags.set, serial);
     const log = flags.json === true ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
-    const r = await buildFirmware({ app, target: flags.target, out: flags.out, defaults, preload: flags.preload !== false, log });
+    const reserve = flags.chunkHeap === undefined ? {} : { chunkBytes: Number(flags.chunkHeap) };
+    const r = await buildFirmware({ app, target: flags.target, out: flags.out, defaults, preload: flags.preload !== false, ...reserve, log });
     const summary = {
       target: r.target,
       app: r.app,

@@ -29,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { bundleFirmware, resolveAppFile } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
-import { creationFor } from './creation.js';
+import { CHUNK_INITIAL, CHUNK_RESERVE_MAX, creationFor } from './creation.js';
 
 export class FirmwareBuildError extends Error {}
 
@@ -43,6 +43,11 @@ export interface FirmwareBuildOptions {
   defaults?: Record<string, unknown>;
   /** Preload the firmware module (default true: its code and constant objects live in flash). */
   preload?: boolean;
+  /**
+   * Chunk heap reserved at creation, bytes (default the ESP32's 32 KiB): an app that knows its
+   * need (Laplace: examples/laplace/memory.ts) reserves it in one block (creation.ts).
+   */
+  chunkBytes?: number;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -114,8 +119,11 @@ function parseTarget(target: string): { platform: 'lin' | 'esp32'; full: string 
   throw new FirmwareBuildError(`--target ${target}: expected lin, esp32 or esp32/<subplatform> (e.g. esp32/nodemcu)`);
 }
 
-export function manifestFor(target: string, defaults: Record<string, unknown>, preload: boolean): Record<string, unknown> {
+export function manifestFor(target: string, defaults: Record<string, unknown>, preload: boolean, chunkBytes = CHUNK_INITIAL): Record<string, unknown> {
   const { platform } = parseTarget(target);
+  if (!Number.isInteger(chunkBytes) || chunkBytes < CHUNK_INITIAL || chunkBytes > CHUNK_RESERVE_MAX) {
+    throw new FirmwareBuildError(`chunkBytes (--chunk-heap): expected an integer from ${CHUNK_INITIAL} to ${CHUNK_RESERVE_MAX}, got ${String(chunkBytes)}`);
+  }
   const root = packageRoot();
   // Our C module of byte helpers (CRC-32, COBS, checkpoint diff), which the HAL hands the runtime.
   const native = join(root, 'firmware', 'native', 'manifest.json');
@@ -125,7 +133,7 @@ export function manifestFor(target: string, defaults: Record<string, unknown>, p
   if (platform === 'lin') config['file'] = { root: './' };
   return {
     include: [...INCLUDES, native],
-    creation: creationFor(target),
+    creation: creationFor(target, chunkBytes),
     modules: { main: './board', 'mcdsm-platform': platformModule },
     preload: preload ? ['main', 'mcdsm-platform'] : ['mcdsm-platform'],
     config,
@@ -240,7 +248,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   const appName = options.app.includes('/') || /\.(ts|js)$/.test(options.app) ? String(options.defaults?.['app'] ?? '') : options.app;
   const defaults = { ...defaultConfig(options.target, appName), ...(options.defaults ?? {}) };
   if (defaults['app'] === '') throw new FirmwareBuildError('the app file is a path: say which app it exports with --config app=<name> (defaults.app)');
-  const manifest = manifestFor(options.target, defaults, options.preload ?? true);
+  const manifest = manifestFor(options.target, defaults, options.preload ?? true, options.chunkBytes);
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   const platformDir = join(packageRoot(), 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu');
   const hash = createHash('sha256');

@@ -32,10 +32,20 @@ export const HEAP_INCREMENTAL_SLOTS = 64;
 export const KEYS_INITIAL = 256;
 export const KEYS_INCREMENTAL = 64;
 
-export function creationFor(_target: string): Record<string, unknown> {
+/** The largest chunk heap a firmware may reserve at creation (`chunkBytes`). */
+export const CHUNK_RESERVE_MAX = 16 * 1024 * 1024;
+
+/**
+ * `chunkInitial`: the chunk heap reserved at creation (FirmwareBuildOptions.chunkBytes). XS
+ * compacts each block of its chunk heap on its own and grows it by a block sized to the
+ * allocation that did not fit, so a heap grown 1 KiB at a time from 32 KiB ends up 20-60 KB
+ * above what is live (Laplace N=64: docs/TARGETS.md "Round 7: Laplace memory"); one block of
+ * the app's need stays within a few KiB of it.
+ */
+export function creationFor(_target: string, chunkInitial = CHUNK_INITIAL): Record<string, unknown> {
   return {
     stack: STACK_SLOTS,
-    chunk: { initial: CHUNK_INITIAL, incremental: CHUNK_INCREMENTAL },
+    chunk: { initial: chunkInitial, incremental: CHUNK_INCREMENTAL },
     heap: { initial: HEAP_INITIAL_SLOTS, incremental: HEAP_INCREMENTAL_SLOTS },
     keys: { initial: KEYS_INITIAL, incremental: KEYS_INCREMENTAL },
   };

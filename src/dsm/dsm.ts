@@ -109,10 +109,13 @@ export class Dsm {
     return messageBytesFor(options);
   }
 
-  /** `clock`: the board's Hal fits; its native byte helpers (`bytes`), if any, hash read checks. */
+  /**
+   * `clock`: the board's Hal fits; its native byte helpers (`bytes`), if any, hash read checks,
+   * and its `memory()`, if given, keeps read-check snapshots within the board's memory budget.
+   */
   constructor(
     private readonly transport: DsmTransport,
-    private readonly clock: Clock & Pick<Hal, 'bytes'>,
+    private readonly clock: Clock & Pick<Hal, 'bytes'> & Partial<Pick<Hal, 'memory'>>,
     options: DsmOptions = {},
   ) {
     const { rank, size } = transport;
@@ -125,7 +128,8 @@ export class Dsm {
     this.rank = rank;
     this.size = size;
     const limits = (this.limits = resolveLimits(options, transport));
-    this.snapshots = snapshotBudget(limits.maxReadSnapshot, clock.bytes?.crc32);
+    const memory = clock.memory;
+    this.snapshots = snapshotBudget(limits.maxReadSnapshot, clock.bytes?.crc32, memory === undefined ? undefined : () => (clock as Pick<Hal, 'memory'>).memory());
     this.own = new RangeList(limits.maxNoticeRanges);
     this.known = new RangeList(limits.maxNoticeRanges);
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);

@@ -5,10 +5,11 @@
  */
 import type { Clock } from '../hal.js';
 import { assert } from '../util/assert.js';
+import { bufferConcat, sliceBuffer, type ConcatBuffers } from './bytes.js';
 import { varintSize } from './codec.js';
 import { HeldDiffs } from './held-diffs.js';
 import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
-import { Msg, beginFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg } from './messages.js';
+import { Msg, beginFetchData, concatFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg } from './messages.js';
 import type { SharedArrayState } from './shared-array.js';
 import type { DsmLimits, DsmStats } from './types.js';
 
@@ -20,6 +21,8 @@ export class Home {
   /** Writable acquisitions waiting for a lend of their home pages to end. */
   private lendWaiters: (() => void)[] = [];
   private closed = false;
+  /** The engine's one-call buffer join (XS), which builds FETCH_DATA without a JS copy of the pages. */
+  private readonly concat: ConcatBuffers | undefined = bufferConcat();
 
   constructor(
     private readonly rank: number,
@@ -86,10 +89,21 @@ export class Home {
       }
       total += (e - s) * g;
     }
-    const w = beginFetchData(m.req, total, varintSize(m.req));
-    for (let i = 0; i < ranges.length; i += 2) w.bytes(st.local(ranges[i]! * g, ranges[i + 1]! * g));
     this.figures.fetchesServed++;
-    this.post(from, w.finish());
+    this.post(from, this.fetchData(st, m.req, ranges, total));
+  }
+
+  /** FETCH_DATA of these granule ranges (checked): a copy of the pages, which may change once it is sent. */
+  private fetchData(st: SharedArrayState, req: number, ranges: number[], total: number): Uint8Array {
+    const g = st.granule;
+    if (this.concat !== undefined) {
+      const parts: ArrayBuffer[] = [];
+      for (let i = 0; i < ranges.length; i += 2) parts.push(sliceBuffer(st.bytes, ranges[i]! * g - st.lo, ranges[i + 1]! * g - st.lo));
+      return concatFetchData(req, parts, total, this.concat);
+    }
+    const w = beginFetchData(req, total, varintSize(req));
+    for (let i = 0; i < ranges.length; i += 2) w.bytes(st.local(ranges[i]! * g, ranges[i + 1]! * g));
+    return w.finish();
   }
 
   /** A DIFF: applied now, or held while a checkpoint references the array's home pages. */

@@ -6,13 +6,15 @@
  *  - a snapshot as BigInts (XS: `BigInt.fromArrayBuffer` copies natively and two BigInts
  *    compare with one memcmp, so taking and checking cost a few units per 16 KiB chunk);
  *  - a snapshot as a byte copy, compared word by word (engines without that function);
- *  - past the snapshot budget (`maxReadSnapshot` bytes per board per interval), a 32-bit
- *    position-dependent hash, taken at acquire and again at release: no memory, about 6.5
- *    XS units per byte per pass.
+ *  - past the snapshot budget (`maxReadSnapshot` bytes per board per interval), or when the
+ *    snapshot would take the board past its memory budget (`Hal.memory()`: used + the snapshot
+ *    above the limit), a 32-bit position-dependent hash, taken at acquire and again at
+ *    release: no memory, about 6.5 XS units per byte per pass (0.25 with a native CRC-32).
  * A snapshot detects every change; the hash every change of one 32-bit word and others
  * with probability 1 - 2^-32.
  */
 import { bigintFromBuffer, copyOf, sameBytes, sliceBuffer, type FromArrayBuffer } from './bytes.js';
+import type { MemoryFigures } from '../hal.js';
 
 /**
  * BigInt snapshots are taken in chunks: a check never holds more than one extra chunk (its
@@ -37,11 +39,26 @@ export interface SnapshotBudget {
    * byte against 6.5).
    */
   readonly crc32: ((bytes: Uint8Array, start: number, end: number) => number) | undefined;
+  /**
+   * The board's memory figures (Hal.memory), or undefined. A snapshot that would take `used`
+   * past `limit` is not taken (the range is hashed): on a board short of RAM the exact check's
+   * copy of a band is what grows the heap (Laplace N=64 on 2 Moddable boards: ~18 KB,
+   * docs/TARGETS.md "Round 7"). A limit of 0 or less means unknown.
+   */
+  readonly memory?: (() => MemoryFigures) | undefined;
 }
 
 /** A budget of `max` bytes using what this engine offers. */
-export function snapshotBudget(max: number, crc32?: SnapshotBudget['crc32']): SnapshotBudget {
-  return { max, used: 0, fromBuffer: bigintFromBuffer(), crc32 };
+export function snapshotBudget(max: number, crc32?: SnapshotBudget['crc32'], memory?: SnapshotBudget['memory']): SnapshotBudget {
+  return { max, used: 0, fromBuffer: bigintFromBuffer(), crc32, memory };
+}
+
+/** True when a snapshot of `n` more bytes fits both the snapshot budget and the board's memory. */
+export function snapshotFits(b: SnapshotBudget, n: number): boolean {
+  if (b.used + n > b.max) return false;
+  if (b.memory === undefined) return true;
+  const m = b.memory();
+  return !(m.limit > 0 && m.used + n > m.limit);
 }
 
 export interface ReadCheck {
@@ -158,7 +175,7 @@ export class ReadChecker {
 
   private record(r: ReadCheck): void {
     const n = r.end - r.start;
-    if (this.budget.used + n > this.budget.max) {
+    if (!snapshotFits(this.budget, n)) {
       r.hash = this.hash(r.start, r.end);
       return;
     }

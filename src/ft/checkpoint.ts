@@ -229,7 +229,7 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
     refuseRound(ft, entry, streamFailure(ft, buddy, status));
   };
   // A background round's delta yields the line to the app's own traffic (computeGate).
-  const o = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now()), done, compute: entry.settled !== null };
+  const o = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done, compute: entry.settled !== null };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);

@@ -34,6 +34,18 @@ export interface FtOptions {
   requestMargin?: number;
   /** Checkpoint data frames in flight per stream (1..32). Default 4. */
   window?: number;
+  /**
+   * Checkpoint payload bytes a stream keeps unacknowledged (at least one frame always goes).
+   * Every byte in flight is held two or three times on the sender (the network's copy for
+   * resending, the link's encoding, the target's transmit queue) until the buddy acknowledges
+   * it: this, not `window`, is what bounds that memory. Default 16 MiB (the frame window rules).
+   */
+  windowBytes?: number;
+  /**
+   * Largest checkpoint data frame payload (at most `maxPayload`). Smaller frames are smaller
+   * blocks for the board's heap to find while a checkpoint streams. Default `maxPayload`.
+   */
+  frameBytes?: number;
   /** No acknowledgement progress for this long resends a stream's window (ms). Default 3000. */
   rtoMs?: number;
   /** Largest frame payload (the network's maxPayload). Default 4200. */
@@ -67,6 +79,15 @@ export interface FtOptions {
   spares?: readonly number[];
 }
 
+/**
+ * Checkpoint bytes in flight per stream by default: not bounded beyond `window` frames. An
+ * 8 KiB window of 2 KiB frames was measured as the default and dropped: bench ft's Laplace
+ * N=256 overhead went from 3.81 % to 7.48 % (udp) and 6.39 % to 21.83 % (uart), as background
+ * deltas then move too little per compute gap; and on 2 Moddable boards it did not lower the
+ * Laplace peak beyond the run-to-run spread (docs/TARGETS.md "Round 7: Laplace memory").
+ */
+export const DEFAULT_WINDOW_BYTES = 1 << 24;
+
 export type ResolvedFtOptions = Required<FtOptions> & { initialMap: readonly number[] };
 
 function bad(field: string, rule: string, v: unknown): never {
@@ -92,6 +113,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
   if (o.shrink !== undefined && typeof o.shrink !== 'boolean') bad('shrink', 'expected true or false', o.shrink);
   if (o.listAll !== undefined && typeof o.listAll !== 'boolean') bad('listAll', 'expected true or false', o.listAll);
   if (o.streamWhileComputing !== undefined && typeof o.streamWhileComputing !== 'boolean') bad('streamWhileComputing', 'expected true or false', o.streamWhileComputing);
+  const maxPayload = int(o, 'maxPayload', 4200, 264, 65535);
   return {
     boards,
     initialMap: map.slice(),
@@ -107,7 +129,9 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     requestMargin: int(o, 'requestMargin', 2, 1, 1_000_000),
     window: int(o, 'window', 4, 1, 32),
     rtoMs: int(o, 'rtoMs', 3000, 1, 600_000),
-    maxPayload: int(o, 'maxPayload', 4200, 264, 65535),
+    maxPayload,
+    windowBytes: int(o, 'windowBytes', DEFAULT_WINDOW_BYTES, 264, 1 << 24),
+    frameBytes: Math.min(maxPayload, int(o, 'frameBytes', maxPayload, 264, 65535)),
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
     mergeGap: int(o, 'mergeGap', 8, 0, 4096),
     listAll: o.listAll ?? false,

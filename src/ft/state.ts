@@ -200,6 +200,8 @@ export class FtState {
   outs: OutStream[] = [];
   readonly receivers = new Map<string, StreamReceiver>();
   pumpTimer = -1;
+  /** The most checkpoint payload bytes one stream had unacknowledged (bounded by options.windowBytes). */
+  peakInFlight = 0;
   /** When the app last called `yield` (-1: never), the usual time between its calls, and the timer that reopens a held stream. */
   computeAt = -1;
   computeGap = 0;
@@ -252,7 +254,7 @@ export class FtState {
     this.versionHash = hash32(this.options.version);
     this.incarnation = Math.floor(hal.random() * 0xffffffff) >>> 0;
     this.detector = new Detector(this.node, this.options.timeoutMs, this.options.startGraceMs);
-    this.scratch = new ByteWriter(this.options.maxPayload);
+    this.scratch = new ByteWriter(this.options.frameBytes);
     this.map = this.options.initialMap.slice();
     this.viewCoord = Math.min(...this.map);
   }

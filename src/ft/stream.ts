@@ -1,6 +1,6 @@
 /**
  * Checkpoint data on the wire: a delta (or a full image) cut into CKPT_DATA frames of at most
- * maxPayload bytes, sent with a bounded window and acknowledged end to end.
+ * `frameBytes`, sent with a window bounded in frames and in bytes and acknowledged end to end.
  *
  *   CKPT_DATA payload: u8 flags (1 LAST, 2 REPLICA) | u8 rank | u32 round | u32 base | u16 seq | records
  *   records: META  3 | u32 progress | u16 segments | u32 dataBytes        (first frame only, first record)
@@ -102,6 +102,10 @@ export class StreamSender {
   acked = 0;
   /** Sequence number of the LAST frame, once it has been built. */
   lastSeq = -1;
+  /** Payload bytes sent and not yet acknowledged (frames acked .. next-1). */
+  inFlight = 0;
+  /** The most ever unacknowledged (for figures and tests). */
+  peakInFlight = 0;
   /** Payload bytes and frames sent (retransmissions included). */
   bytesSent = 0;
   frames = 0;
@@ -109,6 +113,8 @@ export class StreamSender {
   progressAt: number;
   private readonly names: Uint8Array[];
   private readonly cursors = new Map<number, Cursor>();
+  /** Payload bytes of each frame in flight, by sequence number. */
+  private readonly sizes = new Map<number, number>();
 
   constructor(
     readonly dst: number,
@@ -119,6 +125,9 @@ export class StreamSender {
     readonly src: StreamSource,
     readonly window: number,
     now: number,
+    /** Payload bytes unacknowledged at most (FtOptions.windowBytes), and the largest frame. */
+    readonly windowBytes = Infinity,
+    readonly frameBytes = 0,
   ) {
     this.names = src.table.map((e) => utf8Encode(e.name));
     this.cursors.set(0, { stage: 0, index: 0, offset: 0 });
@@ -131,7 +140,8 @@ export class StreamSender {
 
   /** True when another frame may be sent now. */
   wants(): boolean {
-    return !this.complete && this.next - this.acked < this.window && (this.lastSeq < 0 || this.next <= this.lastSeq);
+    return !this.complete && this.next - this.acked < this.window && (this.lastSeq < 0 || this.next <= this.lastSeq) &&
+      (this.inFlight === 0 || this.inFlight + this.frameBytes <= this.windowBytes);
   }
 
   /** Frame `this.next` into `w` (reset to 0 first); returns its payload (a view of w's buffer). Call `sent` once the network took it. */
@@ -192,6 +202,9 @@ export class StreamSender {
 
   /** The frame just built was accepted by the network. */
   sent(bytes: number): void {
+    this.sizes.set(this.next, bytes);
+    this.inFlight += bytes;
+    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     this.next++;
     assert(this.next - this.acked <= this.window, 'ft: stream window overrun');
     this.bytesSent += bytes;
@@ -201,7 +214,11 @@ export class StreamSender {
   /** The receiver expects `next`; returns true on progress. */
   onAck(next: number, now: number): boolean {
     if (next <= this.acked || next > this.next) return false;
-    for (let s = this.acked; s < next; s++) if (s > 0) this.cursors.delete(s);
+    for (let s = this.acked; s < next; s++) {
+      if (s > 0) this.cursors.delete(s);
+      this.inFlight -= this.sizes.get(s) ?? 0;
+      this.sizes.delete(s);
+    }
     this.acked = next;
     this.progressAt = now;
     return true;
@@ -210,6 +227,8 @@ export class StreamSender {
   /** Resend from the first unacknowledged frame. */
   goBack(now: number): void {
     this.next = this.acked;
+    this.inFlight = 0;
+    this.sizes.clear();
     this.progressAt = now;
   }
 }

@@ -13,7 +13,7 @@ import { RETRY_MS } from './state.js';
 import type { FtState, OutStream, StreamDone } from './state.js';
 
 export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
-  const s = new StreamSender(dst, rank, round, base, replica, src, ft.options.window, ft.hal.now());
+  const s = new StreamSender(dst, rank, round, base, replica, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes);
   ft.outs.push({ s, done });
   pump(ft);
 }
@@ -76,11 +76,11 @@ export function pump(ft: FtState): void {
     while (s.wants()) {
       // Checkpoint data goes only when the link can take it at once (it is low priority,
       // NetLayer.lowPriority): asked before the frame is built, which copies up to 4 KiB.
-      if (!ft.net.ready(s.dst, FtFrame.CKPT_DATA, ft.options.maxPayload)) {
+      if (!ft.net.ready(s.dst, FtFrame.CKPT_DATA, ft.options.frameBytes)) {
         retryPump(ft);
         break;
       }
-      const payload = s.build(ft.scratch, ft.options.maxPayload);
+      const payload = s.build(ft.scratch, ft.options.frameBytes);
       const r = ft.trySend(s.dst, FtFrame.CKPT_DATA, payload);
       if (r === 'failed') {
         // Its frames can never go out: the stream ends here, not waiting for acks of frames never sent.
@@ -93,6 +93,7 @@ export function pump(ft: FtState): void {
         break;
       }
       s.sent(payload.length);
+      if (s.inFlight > ft.peakInFlight) ft.peakInFlight = s.inFlight;
     }
   }
   if (hold > 0 && ft.holdTimer < 0) {

@@ -13,8 +13,9 @@ import { NODE_TABLE_SIZE } from '../wire/ids.js';
 import type { HopLink } from './hop-link.js';
 import type { LinkStateRouting } from './link-state.js';
 import type { NetFrame } from './net.js';
-import type { NetLayerStats } from './stats.js';
+import type { NetCounters } from './stats.js';
 import type { UpperLayers } from './upper.js';
+import { NS_BROADCAST_REJECTED, NS_FORWARDED, NS_MALFORMED, NS_SENT, NS_TTL_EXPIRED, NS_UNROUTABLE, LS_MALFORMED } from './stats.js';
 
 /** Broadcast payloads start with the source's u16 broadcast number (stripped on delivery). */
 export const BCAST_HEADER = 2;
@@ -26,7 +27,7 @@ const BCAST_RESTART_GAP = 64;
 
 export interface BroadcastHost {
   readonly node: number;
-  readonly st: NetLayerStats;
+  readonly st: NetCounters;
   readonly routing: LinkStateRouting;
   readonly upper: UpperLayers;
   /** The layer's current epoch, as it travels (u16). */
@@ -45,7 +46,7 @@ export class Broadcast {
   }
 
   private readonly host: BroadcastHost;
-  private readonly st: NetLayerStats;
+  private readonly st: NetCounters;
   /** Number of our next broadcast. */
   private next: number;
   /** Newest broadcast number taken from each source, -1 for none yet. */
@@ -66,7 +67,7 @@ export class Broadcast {
     for (const child of children) {
       const hop = routing.linkTo(child);
       if (hop === null || !hop.canEnqueue('local')) {
-        this.st.unroutable++;
+        this.st[NS_UNROUTABLE]!++;
         return false;
       }
       hops.push(hop);
@@ -77,7 +78,7 @@ export class Broadcast {
     bytes[HEADER_SIZE + 1] = this.next >>> 8;
     this.next = (this.next + 1) & 0xffff;
     for (let i = 0; i < hops.length; i++) hops[i]!.enqueue(i === hops.length - 1 ? bytes : copyBytes(bytes), 'local');
-    this.st.sent++;
+    this.st[NS_SENT]!++;
     return true;
   }
 
@@ -85,8 +86,8 @@ export class Broadcast {
   onFrame(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
     const p = f.payload;
     if (p.length < BCAST_HEADER) {
-      this.st.malformed++;
-      link.stats.malformed++;
+      this.st[NS_MALFORMED]!++;
+      link.stats[LS_MALFORMED]!++;
       return;
     }
     const number = p[0]! | (p[1]! << 8);
@@ -94,7 +95,7 @@ export class Broadcast {
     // neighbour: no loops, no duplicates, never out of order.
     const newest = this.newest[f.src]!;
     if (f.src === this.host.node || (newest >= 0 && !this.isNewer(number, newest))) {
-      this.st.broadcastRejected++;
+      this.st[NS_BROADCAST_REJECTED]!++;
       return;
     }
     this.newest[f.src] = number;
@@ -107,12 +108,12 @@ export class Broadcast {
           const hop = routing.linkTo(child);
           const copy = copyBytes(bytes);
           copy[OFF_TTL] = f.ttl - 1;
-          if (hop !== null && hop.enqueue(copy, 'transit')) this.st.forwarded++;
-          else this.st.unroutable++;
+          if (hop !== null && hop.enqueue(copy, 'transit')) this.st[NS_FORWARDED]!++;
+          else this.st[NS_UNROUTABLE]!++;
         }
       } else {
-        this.st.ttlExpired++;
-        this.st.unroutable++;
+        this.st[NS_TTL_EXPIRED]!++;
+        this.st[NS_UNROUTABLE]!++;
       }
     }
     this.host.upper.deliver(f, owned ? p.subarray(BCAST_HEADER) : copyBytes(p.subarray(BCAST_HEADER)), this.host.wireEpoch());

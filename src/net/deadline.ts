@@ -3,30 +3,44 @@
  * every event (each ack pushes the retransmission deadline back); re-arming to a later time
  * keeps the pending timer and only re-checks when it fires, so the target sees one timer
  * instead of a clear + set per ack.
+ *
+ * A deadline calls its owner's `deadline(tag)` (one method per owner, a tag per deadline)
+ * rather than a closure of its own: on an XS board each closure is a function object and an
+ * environment in the slot heap, and the net layer keeps six deadlines per one-link board
+ * (docs/TARGETS.md, "Round 7: pingpong slots"). A plain function is still taken.
  */
 import type { Clock } from '../hal.js';
 
 /** Timers may fire a hair early when a target computes `now + delay` in floating point. */
 const EPSILON_MS = 1e-6;
 
+/** Who a deadline calls when it fires: `tag` tells the owner's deadlines apart. */
+export interface DeadlineOwner {
+  deadline(tag: number): void;
+}
+
 export class Deadline {
   private at = -1;
   private timer = 0;
-  private timerAt = 0;
-  private pending = false;
+  /** When the pending timer fires; -1: no timer pending. */
+  private timerAt = -1;
   private readonly clock: Clock;
-  private readonly fire: (this: void) => void;
+  private readonly owner: DeadlineOwner | ((this: void) => void);
+  private readonly tag: number;
   private readonly onTimer: (this: void) => void;
 
-  constructor(clock: Clock, fire: () => void) {
+  constructor(clock: Clock, owner: DeadlineOwner | (() => void), tag = 0) {
     this.clock = clock;
-    this.fire = fire;
+    this.owner = owner;
+    this.tag = tag;
     this.onTimer = () => {
-      this.pending = false;
+      this.timerAt = -1;
       if (this.at < 0) return;
       if (this.clock.now() + EPSILON_MS >= this.at) {
         this.at = -1;
-        this.fire();
+        const o = this.owner;
+        if (typeof o === 'function') o();
+        else o.deadline(this.tag);
       } else {
         this.schedule(this.at);
       }
@@ -40,8 +54,9 @@ export class Deadline {
   /** Fire at absolute time `at` (ms), replacing any earlier or later deadline. */
   arm(at: number): void {
     this.at = at;
-    if (this.pending && this.timerAt <= at) return;
-    if (this.pending) this.clock.clearTimer(this.timer);
+    const pending = this.timerAt >= 0;
+    if (pending && this.timerAt <= at) return;
+    if (pending) this.clock.clearTimer(this.timer);
     this.schedule(at);
   }
 
@@ -63,12 +78,11 @@ export class Deadline {
   /** Forget the deadline and clear the timer (on stop, and where an idle fire is likely). */
   stop(): void {
     this.at = -1;
-    if (this.pending) this.clock.clearTimer(this.timer);
-    this.pending = false;
+    if (this.timerAt >= 0) this.clock.clearTimer(this.timer);
+    this.timerAt = -1;
   }
 
   private schedule(at: number): void {
-    this.pending = true;
     this.timerAt = at;
     this.timer = this.clock.setTimer(Math.max(0, at - this.clock.now()), this.onTimer);
   }

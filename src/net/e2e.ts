@@ -27,7 +27,8 @@ import { Deadline } from './deadline.js';
 import type { ResolvedNetOptions } from './options.js';
 import { Rtt } from './rtt.js';
 import type { RttEstimate } from './rtt.js';
-import type { NetLayerStats } from './stats.js';
+import type { NetCounters } from './stats.js';
+import { NS_E2E_ABANDONED, NS_E2E_ACKS_OUT, NS_E2E_DUPLICATES, NS_E2E_GIVEN_UP, NS_E2E_OUT_OF_ORDER, NS_E2E_RESENT, NS_E2E_RESETS, NS_E2E_STALE, NS_E2E_STREAMS } from './stats.js';
 
 /** Bytes the e2e prefix adds to every unicast upper-layer frame. */
 export const E2E_HEADER = 12;
@@ -44,19 +45,22 @@ const P_STREAM = HEADER_SIZE;
 const P_SEQ = HEADER_SIZE + 4;
 const P_ACK_STREAM = HEADER_SIZE + 6;
 const P_ACK = HEADER_SIZE + 10;
-
-interface Held {
-  frame: Uint8Array;
-  sentAt: number;
-  resent: boolean;
-}
+/** Tags of the layer's deadlines. */
+const RTX_TIMER = 0;
+const ACK_TIMER = 1;
 
 interface TxStream extends RttEstimate {
   id: number;
   /** Sequence number of held[0]. */
   base: number;
   next: number;
-  held: Held[];
+  /**
+   * The frames held, and when each was first sent (-1 once resent: no round-trip sample), in
+   * two arrays rather than a record per frame: an Array's items live in an XS board's chunk
+   * heap, a record's fields in its slot heap (docs/TARGETS.md, "Round 7: pingpong slots").
+   */
+  held: Uint8Array[];
+  sentAt: number[];
   /** The destination acknowledged something of this stream (so an UNKNOWN means it restarted). */
   acked: boolean;
   resendAt: number;
@@ -78,7 +82,7 @@ interface RxStream {
 export interface E2eHost {
   readonly clock: Clock;
   readonly opts: ResolvedNetOptions;
-  readonly st: NetLayerStats;
+  readonly st: NetCounters;
   /** Queue an encoded frame (hop fields unset) towards dst; false when there is no room or route. */
   transmit(dst: number, frame: Uint8Array): boolean;
   /** Send a standalone E2E_ACK payload to dst (best effort). */
@@ -101,9 +105,15 @@ export class E2eLayer {
   constructor(host: E2eHost) {
     this.host = host;
     assert(host.opts.e2eWindow < SEQ_HALF, 'e2e: the window is below half the sequence space');
-    this.rtxDeadline = new Deadline(host.clock, () => this.onTimer());
-    this.ackDeadline = new Deadline(host.clock, () => this.flushAcks());
+    this.rtxDeadline = new Deadline(host.clock, this, RTX_TIMER);
+    this.ackDeadline = new Deadline(host.clock, this, ACK_TIMER);
     this.idSalt = Math.floor(host.clock.now() * 1000) >>> 0;
+  }
+
+  /** Deadline dispatch (deadline.ts). */
+  deadline(tag: number): void {
+    if (tag === RTX_TIMER) this.onTimer();
+    else this.flushAcks();
   }
 
   stop(): void {
@@ -136,7 +146,8 @@ export class E2eLayer {
       s.resendAt = now + s.rto;
       this.rtxDeadline.armNoLaterThan(s.resendAt);
     }
-    s.held.push({ frame, sentAt: now, resent: false });
+    s.held.push(frame);
+    s.sentAt.push(now);
     this.heldBytes += frame.length;
     // Per pair: what is held is exactly base .. next-1 (so never more than the window canAccept allows).
     assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: held frames are exactly base..next-1');
@@ -155,13 +166,13 @@ export class E2eLayer {
     let r = this.rx.get(src);
     if (r === undefined || r.id !== id) {
       if (id === 0 || (r !== undefined && r.retired.includes(id))) {
-        st.e2eStale++;
+        st[NS_E2E_STALE]!++;
         return false;
       }
       if (seq !== 0) {
         // The first frame of a new stream was lost (it will be resent), or we restarted and
         // know nothing of a stream the sender thinks we know: tell it.
-        st.e2eOutOfOrder++;
+        st[NS_E2E_OUT_OF_ORDER]!++;
         this.owe(src).unknown = id;
         return false;
       }
@@ -176,7 +187,7 @@ export class E2eLayer {
         r.expected = 0;
       }
       if (r.unknown === id) r.unknown = 0;
-      st.e2eStreams++;
+      st[NS_E2E_STREAMS]!++;
     }
     const d = (seq - r.expected) & 0xffff;
     this.markOwed(r);
@@ -184,8 +195,8 @@ export class E2eLayer {
       r.expected = (r.expected + 1) & 0xffff;
       return true;
     }
-    if (d < SEQ_HALF) st.e2eOutOfOrder++;
-    else st.e2eDuplicates++;
+    if (d < SEQ_HALF) st[NS_E2E_OUT_OF_ORDER]!++;
+    else st[NS_E2E_DUPLICATES]!++;
     return false;
   }
 
@@ -257,7 +268,7 @@ export class E2eLayer {
     let s = this.tx.get(dst);
     if (s === undefined) {
       s = {
-        id: this.newId(), base: 0, next: 0, held: [], acked: false, resendAt: 0, lastResend: -Infinity,
+        id: this.newId(), base: 0, next: 0, held: [], sentAt: [], acked: false, resendAt: 0, lastResend: -Infinity,
         rto: this.host.opts.e2eRtoMs, srtt: -1, rttvar: 0, lastProgress: 0,
       };
       this.tx.set(dst, s);
@@ -273,7 +284,7 @@ export class E2eLayer {
       if (s.acked) {
         // The destination acknowledged this stream before and now knows nothing of it: it
         // restarted, and what it had not yet acknowledged is gone with it.
-        this.host.st.e2eResets++;
+        this.host.st[NS_E2E_RESETS]!++;
         this.restart(src, s);
       } else if (s.held.length > 0 && now - s.lastResend >= this.host.opts.e2eMinRtoMs) {
         s.resendAt = now; // our first frame was lost: resend from sequence 0
@@ -286,10 +297,11 @@ export class E2eLayer {
     s.acked = true;
     let clean = true;
     for (let i = 0; i < d; i++) {
-      const h = s.held.shift() as Held;
-      if (h.resent) clean = false;
-      else if (i === d - 1) Rtt.sample(s, now - h.sentAt);
-      this.heldBytes -= h.frame.length;
+      const frame = s.held.shift() as Uint8Array;
+      const sentAt = s.sentAt.shift() as number;
+      if (sentAt < 0) clean = false;
+      else if (i === d - 1) Rtt.sample(s, now - sentAt);
+      this.heldBytes -= frame.length;
     }
     if (clean) s.rto = Rtt.rto(s, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
     s.base = ack;
@@ -305,11 +317,11 @@ export class E2eLayer {
   /** Give up what is held for dst (a definite failure) and start a new stream for later frames. */
   private restart(dst: number, s: TxStream): void {
     const n = s.held.length;
-    for (const h of s.held) this.heldBytes -= h.frame.length;
+    for (const f of s.held) this.heldBytes -= f.length;
     assert(this.heldBytes >= 0, 'e2e: held bytes never go negative');
     this.tx.delete(dst);
     if (n > 0) {
-      this.host.st.e2eAbandoned += n;
+      this.host.st[NS_E2E_ABANDONED]! += n;
       this.host.undeliverable(dst, n);
     }
   }
@@ -321,7 +333,7 @@ export class E2eLayer {
     for (const [dst, s] of [...this.tx]) {
       if (s.held.length === 0) continue;
       if (now - s.lastProgress >= o.e2eGiveUpMs) {
-        this.host.st.e2eGivenUp++;
+        this.host.st[NS_E2E_GIVEN_UP]!++;
         this.restart(dst, s);
         continue;
       }
@@ -337,14 +349,14 @@ export class E2eLayer {
    */
   private resend(dst: number, s: TxStream, now: number): void {
     let sent = 0;
-    for (const h of s.held) {
-      const copy = copyBytes(h.frame);
+    for (let i = 0; i < s.held.length; i++) {
+      const copy = copyBytes(s.held[i]!);
       this.piggyback(dst, copy);
       if (!this.host.transmit(dst, copy)) break;
-      h.resent = true;
+      s.sentAt[i] = -1;
       sent++;
     }
-    this.host.st.e2eResent += sent;
+    this.host.st[NS_E2E_RESENT]! += sent;
     s.lastResend = now;
     s.rto = Math.min(s.rto * 2, this.host.opts.e2eMaxRtoMs);
     // Nothing went (no route yet, or the queue is full): try again soon, without backing off more.
@@ -377,7 +389,7 @@ export class E2eLayer {
         p[5] = 0;
         p[6] = E2E_ACK_UNKNOWN;
         r.unknown = 0;
-        this.host.st.e2eAcksOut++;
+        this.host.st[NS_E2E_ACKS_OUT]!++;
         this.host.sendAck(src, p);
       }
       if (r.owed && r.id !== 0) {
@@ -386,7 +398,7 @@ export class E2eLayer {
         p[5] = r.expected >>> 8;
         p[6] = 0;
         r.owed = false;
-        this.host.st.e2eAcksOut++;
+        this.host.st[NS_E2E_ACKS_OUT]!++;
         this.host.sendAck(src, p);
       }
     }

@@ -32,8 +32,9 @@ import { MAX_WINDOW } from './options.js';
 import { Rtt } from './rtt.js';
 import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
-import { newLinkStats } from './stats.js';
-import type { LinkStats } from './stats.js';
+import { linkStats, newLinkCounters } from './stats.js';
+import type { LinkCounters, LinkStats } from './stats.js';
+import { NS_AUTH_FAILED, NS_BYTES_IN, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, NS_RETRANSMITS, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_RETRANSMITS, LS_UPS } from './stats.js';
 
 /**
  * Who is queueing: a local send (refused first: the caller can wait and retry), a frame in
@@ -49,6 +50,9 @@ import type { LinkStats } from './stats.js';
 export type QueueClass = 'local' | 'transit' | 'control' | 'bulk';
 /** Room for one LSA per possible origin: a database exchange never finds the queue full. */
 const CONTROL_SLACK = NODE_TABLE_SIZE;
+/** Tags of the link's deadlines. */
+const RTX_TIMER = 0;
+const ACK_TIMER = 1;
 
 export interface LinkHost extends WriterHost {
   readonly opts: ResolvedNetOptions;
@@ -72,7 +76,7 @@ export class HopLink {
   readonly kind: LinkKind;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
   readonly crc: boolean;
-  readonly stats: LinkStats;
+  readonly stats: LinkCounters;
   up = false;
   /** Node id of the neighbour, -1 until a HELLO was heard. */
   peer = -1;
@@ -134,7 +138,7 @@ export class HopLink {
     this.index = hal.index;
     this.kind = hal.kind;
     this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
-    this.stats = newLinkStats(hal.index, hal.kind);
+    this.stats = newLinkCounters();
     const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload + (host.auth !== null ? TAG_SIZE : 0);
     // Both ends must tell new frames from old within the 8-bit sequence space, and a LINK_ACK's
     // bitmap must cover every frame that can be held beyond a gap.
@@ -157,8 +161,8 @@ export class HopLink {
     this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
     this.rto = host.opts.rtoMs;
-    this.rtxDeadline = new Deadline(host.clock, () => this.onRetransmitTimeout());
-    this.ackDeadline = new Deadline(host.clock, () => this.sendAck());
+    this.rtxDeadline = new Deadline(host.clock, this, RTX_TIMER);
+    this.ackDeadline = new Deadline(host.clock, this, ACK_TIMER);
     this.localSession = this.newSession();
   }
 
@@ -171,12 +175,12 @@ export class HopLink {
 
   /** Raw bytes from the HAL. */
   input(bytes: Uint8Array): void {
-    this.stats.bytesIn += bytes.length;
-    this.host.st.bytesIn += bytes.length;
+    this.stats[LS_BYTES_IN]! += bytes.length;
+    this.host.st[NS_BYTES_IN]! += bytes.length;
     if (this.deframer !== null) {
       this.deframer.push(bytes);
-      this.stats.overruns = this.deframer.overruns;
-      this.stats.garbage = this.deframer.garbage;
+      this.stats[LS_OVERRUNS]! = this.deframer.overruns;
+      this.stats[LS_GARBAGE]! = this.deframer.garbage;
     } else {
       this.host.ingress(this, bytes);
     }
@@ -214,12 +218,12 @@ export class HopLink {
     // Without a key (the usual case, decided here without a call): no frame may carry a MAC.
     const auth = this.host.auth;
     if (auth === null ? (bytes[0]! & FLAG_AUTH) !== 0 : !this.authentic(auth, f, bytes)) {
-      this.stats.authFailed++;
-      this.host.st.authFailed++;
+      this.stats[LS_AUTH_FAILED]!++;
+      this.host.st[NS_AUTH_FAILED]!++;
       return;
     }
     this.lastHeard = this.host.clock.now();
-    this.stats.framesIn++;
+    this.stats[LS_FRAMES_IN]!++;
     const ms = this.out.lineMs(bytes.length);
     if (ms > this.peerFrameMs) this.peerFrameMs = ms;
     if (f.type === FrameType.HELLO) {
@@ -227,7 +231,7 @@ export class HopLink {
       return;
     }
     if (!this.up) {
-      if ((f.flags & FLAG_SEQ_VALID) !== 0) this.stats.noSession++;
+      if ((f.flags & FLAG_SEQ_VALID) !== 0) this.stats[LS_NO_SESSION]!++;
       return;
     }
     if ((f.flags & FLAG_ACK_VALID) !== 0) {
@@ -238,8 +242,8 @@ export class HopLink {
       this.onSequenced(f, bytes);
     } else if (f.type !== FrameType.LINK_ACK) {
       // Only HELLO and LINK_ACK travel unsequenced.
-      this.stats.malformed++;
-      this.host.st.malformed++;
+      this.stats[LS_MALFORMED]!++;
+      this.host.st[NS_MALFORMED]!++;
     }
   }
 
@@ -279,10 +283,16 @@ export class HopLink {
     this.peerSession = 0;
     this.up = false;
     if (wasUp) {
-      this.stats.downs++;
+      this.stats[LS_DOWNS]!++;
       this.host.changed(this);
     }
     this.sendHello();
+  }
+
+  /** Deadline dispatch (deadline.ts: an owner and a tag instead of a closure each). */
+  deadline(tag: number): void {
+    if (tag === RTX_TIMER) this.onRetransmitTimeout();
+    else this.sendAck();
   }
 
   stop(): void {
@@ -291,14 +301,7 @@ export class HopLink {
   }
 
   snapshot(): LinkStats {
-    const s = this.stats;
-    s.up = this.up;
-    s.peer = this.peer;
-    s.inflight = (this.next - this.base) & 0xff;
-    s.queued = this.queue.length;
-    s.rtoMs = this.rto;
-    s.srttMs = this.rtt.srtt;
-    return { ...s };
+    return linkStats(this.index, this.kind, this.up, this.peer, this.stats, (this.next - this.base) & 0xff, this.queue.length, this.rto, this.rtt.srtt);
   }
 
   sendHello(): void {
@@ -317,8 +320,8 @@ export class HopLink {
     const p = f.payload;
     const session = p.length >= HELLO_LENGTH ? readU32(p, 0) : 0;
     if (session === 0 || f.src === this.host.node || f.src === BROADCAST_NODE) {
-      this.stats.malformed++;
-      this.host.st.malformed++;
+      this.stats[LS_MALFORMED]!++;
+      this.host.st[NS_MALFORMED]!++;
       return;
     }
     const echo = readU32(p, 4);
@@ -332,7 +335,7 @@ export class HopLink {
       this.up = false;
       learned = true;
       if (wasUp) {
-        this.stats.downs++;
+        this.stats[LS_DOWNS]!++;
         this.host.changed(this);
       }
     }
@@ -340,7 +343,7 @@ export class HopLink {
     if (!this.up && echo === this.localSession) {
       this.up = true;
       cameUp = true;
-      this.stats.ups++;
+      this.stats[LS_UPS]!++;
     }
     if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, null);
     if (learned || cameUp) this.sendHello();
@@ -357,8 +360,8 @@ export class HopLink {
       }
       this.held[s] = null;
     }
-    this.stats.dropped += dropped;
-    this.host.st.linkDropped += dropped;
+    this.stats[LS_DROPPED]! += dropped;
+    this.host.st[NS_LINK_DROPPED]! += dropped;
     this.base = 0;
     this.next = 0;
     this.txExt = 0;
@@ -413,8 +416,8 @@ export class HopLink {
   private retransmit(s: number): number {
     const r = s & this.ring;
     this.retransmitted[r] = 1;
-    this.stats.retransmits++;
-    this.host.st.retransmits++;
+    this.stats[LS_RETRANSMITS]!++;
+    this.host.st[NS_RETRANSMITS]!++;
     this.resentAt[r] = this.transmit(s);
     return this.resentAt[r]!;
   }
@@ -541,7 +544,7 @@ export class HopLink {
         this.held[seq & this.ring] = this.deframer === null ? bytes : copyBytes(bytes);
         this.heldCount++;
         assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
-        this.stats.outOfOrder++;
+        this.stats[LS_OUT_OF_ORDER]!++;
       }
       this.sendAck();
     } else {
@@ -552,8 +555,8 @@ export class HopLink {
   }
 
   private countDuplicate(): void {
-    this.stats.duplicates++;
-    this.host.st.duplicates++;
+    this.stats[LS_DUPLICATES]!++;
+    this.host.st[NS_DUPLICATES]!++;
   }
 
   private ackSent(): void {

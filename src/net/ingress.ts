@@ -13,7 +13,8 @@ import type { ResolvedFault } from './fault.js';
 import { Fifo } from './fifo.js';
 import type { HopLink } from './hop-link.js';
 import type { ResolvedNetOptions } from './options.js';
-import type { NetLayerStats } from './stats.js';
+import type { NetCounters } from './stats.js';
+import { NS_FAULT_DROPPED, NS_FRAMES_IN, NS_MALFORMED, NS_WRONG_DOMAIN, LS_FAULT_DROPPED, LS_MALFORMED, LS_WRONG_DOMAIN } from './stats.js';
 
 interface DelayedFrame {
   link: HopLink;
@@ -29,7 +30,7 @@ export class Ingress {
   private readonly random: () => number;
   private readonly codec: FrameCodec;
   private readonly domain: number;
-  private readonly st: NetLayerStats;
+  private readonly st: NetCounters;
   private readonly rx: FrameFields = emptyFrame();
   /**
    * Frames held by a delay fault and their timer, built on the first delay asked for: a board
@@ -38,7 +39,7 @@ export class Ingress {
   private delayed: Fifo<DelayedFrame> | null = null;
   private delayDeadline: Deadline | null = null;
 
-  constructor(clock: Clock, opts: ResolvedNetOptions, codec: FrameCodec, stats: NetLayerStats) {
+  constructor(clock: Clock, opts: ResolvedNetOptions, codec: FrameCodec, stats: NetCounters) {
     this.clock = clock;
     this.random = opts.random;
     this.codec = codec;
@@ -57,16 +58,16 @@ export class Ingress {
     if (fault !== null) {
       const random = this.random;
       if (fault.drop > 0 && random() < fault.drop) {
-        this.st.faultDropped++;
-        link.stats.faultDropped++;
+        this.st[NS_FAULT_DROPPED]!++;
+        link.stats[LS_FAULT_DROPPED]!++;
         return;
       }
       if (fault.corrupt > 0 && random() < fault.corrupt && bytes.length > 0) {
         if (link.kind === 'datagram') {
           // What a damaged datagram meets on a real board: the transport's own check (UDP
           // checksum, the MAC's CRC-32) discards it before it reaches us; our CRC may be absent.
-          this.st.malformed++;
-          link.stats.malformed++;
+          this.st[NS_MALFORMED]!++;
+          link.stats[LS_MALFORMED]!++;
           return;
         }
         bytes = copyBytes(bytes);
@@ -78,12 +79,17 @@ export class Ingress {
       // Frames already waiting keep their place even if the delay was lifted since.
       const at = this.clock.now() + (fault !== null ? fault.delayMs : 0);
       if (this.delayed === null) this.delayed = new Fifo<DelayedFrame>();
-      if (this.delayDeadline === null) this.delayDeadline = new Deadline(this.clock, () => this.flushDelayed());
+      if (this.delayDeadline === null) this.delayDeadline = new Deadline(this.clock, this);
       this.delayed.push({ link, bytes: bytes === frame ? copyBytes(frame) : bytes, at });
       this.delayDeadline.armNoLaterThan(at);
       return;
     }
     this.process(link, bytes);
+  }
+
+  /** Deadline dispatch (deadline.ts): the delay queue's only deadline. */
+  deadline(): void {
+    this.flushDelayed();
   }
 
   private flushDelayed(): void {
@@ -106,13 +112,13 @@ export class Ingress {
   private process(link: HopLink, bytes: Uint8Array): void {
     const f = this.rx;
     if (this.codec.decode(bytes, f, true, link.kind === 'datagram') !== 'ok' || f.ttl === 0) {
-      this.st.malformed++;
-      link.stats.malformed++;
+      this.st[NS_MALFORMED]!++;
+      link.stats[LS_MALFORMED]!++;
       return;
     }
     if (f.domain !== this.domain) {
-      this.st.wrongDomain++;
-      link.stats.wrongDomain++;
+      this.st[NS_WRONG_DOMAIN]!++;
+      link.stats[LS_WRONG_DOMAIN]!++;
       return;
     }
     // A partition: nothing from a blocked neighbour (so the link goes down). Sequenced frames
@@ -122,12 +128,12 @@ export class Ingress {
     if (fault !== null && fault.blockNodes.length > 0) {
       const b = fault.blocked;
       if ((link.peer >= 0 && b[link.peer] === 1) || ((f.flags & FLAG_SEQ_VALID) === 0 && b[f.src] === 1)) {
-        this.st.faultDropped++;
-        link.stats.faultDropped++;
+        this.st[NS_FAULT_DROPPED]!++;
+        link.stats[LS_FAULT_DROPPED]!++;
         return;
       }
     }
-    this.st.framesIn++;
+    this.st[NS_FRAMES_IN]!++;
     link.onFrame(f, bytes);
   }
 }

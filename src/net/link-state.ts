@@ -12,7 +12,8 @@ import type { Lsa } from './control.js';
 import type { HopLink } from './hop-link.js';
 import { LinkStateDb, shortestPaths, treePosition } from './routing.js';
 import type { TreePosition } from './routing.js';
-import type { NetLayerStats } from './stats.js';
+import type { NetCounters } from './stats.js';
+import { NS_LSA_IN, NS_LSA_OUT, NS_MALFORMED, NS_TOPOLOGY_CHANGES, LS_MALFORMED } from './stats.js';
 
 
 interface Waiter {
@@ -23,7 +24,7 @@ interface Waiter {
 export interface RoutingHost {
   readonly node: number;
   readonly hops: readonly HopLink[];
-  readonly st: NetLayerStats;
+  readonly st: NetCounters;
   /** A fresh LSA frame describing `origin` (hop fields and CRC are set per transmission). */
   lsaFrame(origin: number, payload: Uint8Array): Uint8Array;
   /** The set of reachable nodes changed (ascending, this node included). */
@@ -40,7 +41,7 @@ export class LinkStateRouting {
   private readonly host: RoutingHost;
   private readonly node: number;
   private readonly hops: readonly HopLink[];
-  private readonly st: NetLayerStats;
+  private readonly st: NetCounters;
   private readonly db = new LinkStateDb();
   private mySeq = 0;
   /** firstHop[dst]: the neighbour towards dst, -1 when unreachable (or dst is this node). */
@@ -148,8 +149,8 @@ export class LinkStateRouting {
   onLsa(link: HopLink, f: FrameFields): void {
     const lsa = decodeLsa(f.payload);
     if (lsa === null || f.src === BROADCAST_NODE) {
-      this.st.malformed++;
-      link.stats.malformed++;
+      this.st[NS_MALFORMED]!++;
+      link.stats[LS_MALFORMED]!++;
       return;
     }
     const origin = f.src;
@@ -164,7 +165,7 @@ export class LinkStateRouting {
     }
     const cur = this.db.get(origin);
     if (cur === undefined || lsa.seq > cur.seq) {
-      this.st.lsaIn++;
+      this.st[NS_LSA_IN]!++;
       this.db.set(origin, lsa);
       this.flood(origin, lsa, link);
       this.recompute();
@@ -184,7 +185,7 @@ export class LinkStateRouting {
   }
 
   private sendLsa(hop: HopLink, origin: number, lsa: Lsa): void {
-    if (hop.enqueue(this.host.lsaFrame(origin, encodeLsa(lsa)), 'control')) this.st.lsaOut++;
+    if (hop.enqueue(this.host.lsaFrame(origin, encodeLsa(lsa)), 'control')) this.st[NS_LSA_OUT]!++;
   }
 
   private recompute(): void {
@@ -205,7 +206,7 @@ export class LinkStateRouting {
     this.settled = settled;
     if (changed) {
       this.reachableNodes = reachable;
-      this.st.topologyChanges++;
+      this.st[NS_TOPOLOGY_CHANGES]!++;
       this.host.topologyChanged(reachable);
     }
     if (this.waiters.length > 0) {

@@ -15,7 +15,8 @@ import type { NativeBytes } from '../wire/native.js';
 import type { FrameAuth } from '../wire/auth.js';
 import type { FrameCodec } from '../wire/frame.js';
 import type { ResolvedNetOptions } from './options.js';
-import type { LinkStats, NetLayerStats } from './stats.js';
+import type { LinkCounters, NetCounters } from './stats.js';
+import { NS_BYTES_OUT, NS_FRAMES_OUT, LS_BYTES_OUT, LS_FRAMES_OUT } from './stats.js';
 
 /**
  * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
@@ -30,7 +31,7 @@ export interface WriterHost {
   readonly codec: FrameCodec;
   readonly clock: Clock;
   readonly opts: Pick<ResolvedNetOptions, 'bytes'>;
-  readonly st: NetLayerStats;
+  readonly st: NetCounters;
   /** The domain key's MAC (docs/PROTOCOL.md §13), null when the domain has no key. */
   readonly auth: FrameAuth | null;
   wireEpoch(): number;
@@ -49,8 +50,8 @@ export class LinkWriter {
   private readonly ctrlBufs: (Uint8Array | undefined)[] = [];
   private readonly clock: Clock;
   private readonly natives: NativeBytes;
-  private readonly stats: LinkStats;
-  private readonly total: NetLayerStats;
+  private readonly stats: LinkCounters;
+  private readonly total: NetCounters;
   /** A stream link: frames are COBS-encoded and delimited. */
   private readonly stream: boolean;
   /**
@@ -71,7 +72,7 @@ export class LinkWriter {
    */
   readonly frameMs: number;
 
-  constructor(hal: HalLink, host: WriterHost, maxFrame: number, crc: boolean, stats: LinkStats) {
+  constructor(hal: HalLink, host: WriterHost, maxFrame: number, crc: boolean, stats: LinkCounters) {
     this.hal = hal;
     this.host = host;
     this.crc = crc;
@@ -143,10 +144,10 @@ export class LinkWriter {
     } else {
       out = frame;
     }
-    this.stats.framesOut++;
-    this.stats.bytesOut += out.length;
-    this.total.framesOut++;
-    this.total.bytesOut += out.length;
+    this.stats[LS_FRAMES_OUT]!++;
+    this.stats[LS_BYTES_OUT]! += out.length;
+    this.total[NS_FRAMES_OUT]!++;
+    this.total[NS_BYTES_OUT]! += out.length;
     this.txEnd = (this.txEnd > now ? this.txEnd : now) + out.length * this.msPerByte;
     this.departed = this.txEnd > now ? this.txEnd : now;
     this.hal.write(out);

@@ -25,10 +25,15 @@ import { LinkStateRouting } from './link-state.js';
 import type { Net, NetFrame, NetHandler } from './net.js';
 import { resolveNetOptions } from './options.js';
 import type { NetOptions, ResolvedNetOptions } from './options.js';
-import { newNetLayerStats } from './stats.js';
-import type { LinkStats, NetLayerStats } from './stats.js';
+import { netLayerStats, newNetCounters } from './stats.js';
+import type { LinkStats, NetCounters, NetLayerStats } from './stats.js';
 import { FIRST_UPPER_TYPE, UpperLayers, checkInt } from './upper.js';
 import { BCAST_HEADER } from './broadcast.js';
+
+/** Tags of the layer's deadlines. */
+const HELLO_TIMER = 0;
+const LSA_TIMER = 1;
+import { NS_E2E_FULL, NS_FAULT_DROPPED, NS_FORWARDED, NS_MALFORMED, NS_SENT, NS_TTL_EXPIRED, NS_UNROUTABLE, LS_FAULT_DROPPED, LS_MALFORMED } from './stats.js';
 
 
 export class NetLayer implements Net {
@@ -50,7 +55,7 @@ export class NetLayer implements Net {
   // functions saves ~100 live slots on an XS board (docs/TARGETS.md, Round 6b).
   /** @internal */ readonly clock: Clock;
   /** @internal */ readonly codec: FrameCodec;
-  /** @internal */ readonly st: NetLayerStats = newNetLayerStats();
+  /** @internal The counters (stats.ts: a Float64Array indexed by NS_*). */ readonly st: NetCounters = newNetCounters();
   /** @internal The resolved options again, under the name the sub-layers' host contracts use. */
   readonly opts: Readonly<ResolvedNetOptions>;
   private readonly halLinks: readonly HalLink[];
@@ -100,8 +105,8 @@ export class NetLayer implements Net {
     this.upper = new UpperLayers(this);
     this.routing = new LinkStateRouting(this);
     this.bcast = new Broadcast(this, bcastFirst);
-    this.helloDeadline = new Deadline(clock, () => this.onHelloTimer());
-    this.lsaDeadline = new Deadline(clock, () => this.onLsaTimer());
+    this.helloDeadline = new Deadline(clock, this, HELLO_TIMER);
+    this.lsaDeadline = new Deadline(clock, this, LSA_TIMER);
     this.e2e = new E2eLayer(this);
   }
 
@@ -208,7 +213,7 @@ export class NetLayer implements Net {
     const cls = this.bulkTypes[frame.type] === 1 ? 'bulk' : 'local';
     if (hop === null || !hop.canEnqueue(cls)) return this.refuse();
     if (!this.e2e.canAccept(frame.dst, E2E_HEADER + frame.payload.length)) {
-      this.st.e2eFull++;
+      this.st[NS_E2E_FULL]!++;
       return false;
     }
     const bytes = this.codec.originate(
@@ -217,7 +222,7 @@ export class NetLayer implements Net {
     );
     this.e2e.track(frame.dst, bytes);
     hop.enqueue(bytes, cls);
-    this.st.sent++;
+    this.st[NS_SENT]!++;
     return true;
   }
 
@@ -265,7 +270,7 @@ export class NetLayer implements Net {
   }
 
   stats(): NetLayerStats {
-    return { ...this.st };
+    return netLayerStats(this.st);
   }
 
   // --- beyond the contract --------------------------------------------------------------------
@@ -316,8 +321,8 @@ export class NetLayer implements Net {
   receive(link: HopLink, bytes: Uint8Array, f: FrameFields, owned: boolean): void {
     const fault = this.inbound.fault;
     if (fault !== null && (fault.blocked[f.src] === 1 || (f.dst !== BROADCAST_NODE && fault.blocked[f.dst] === 1))) {
-      this.st.faultDropped++;
-      link.stats.faultDropped++;
+      this.st[NS_FAULT_DROPPED]!++;
+      link.stats[LS_FAULT_DROPPED]!++;
       return;
     }
     if (f.type === FrameType.LSA) {
@@ -339,31 +344,31 @@ export class NetLayer implements Net {
   }
 
   private malformedFrame(link: HopLink): void {
-    this.st.malformed++;
-    link.stats.malformed++;
+    this.st[NS_MALFORMED]!++;
+    link.stats[LS_MALFORMED]!++;
   }
 
   private forward(bytes: Uint8Array, f: FrameFields, owned: boolean): void {
     if (f.ttl <= 1) {
-      this.st.ttlExpired++;
-      this.st.unroutable++;
+      this.st[NS_TTL_EXPIRED]!++;
+      this.st[NS_UNROUTABLE]!++;
       return;
     }
     const hop = this.routing.route(f.dst);
     if (hop === null) {
-      this.st.unroutable++;
+      this.st[NS_UNROUTABLE]!++;
       return;
     }
     const copy = owned ? bytes : copyBytes(bytes);
     copy[OFF_TTL] = f.ttl - 1;
-    if (hop.enqueue(copy, 'transit')) this.st.forwarded++;
-    else this.st.unroutable++;
+    if (hop.enqueue(copy, 'transit')) this.st[NS_FORWARDED]!++;
+    else this.st[NS_UNROUTABLE]!++;
   }
 
   // --- send path ------------------------------------------------------------------------------
 
   private refuse(): false {
-    this.st.unroutable++;
+    this.st[NS_UNROUTABLE]!++;
     return false;
   }
 
@@ -381,6 +386,12 @@ export class NetLayer implements Net {
   changed(hop: HopLink): void {
     this.e2e.routeChanged();
     this.routing.linkChanged(hop);
+  }
+
+  /** @internal Deadline dispatch (deadline.ts: an owner and a tag instead of a closure each). */
+  deadline(tag: number): void {
+    if (tag === HELLO_TIMER) this.onHelloTimer();
+    else this.onLsaTimer();
   }
 
   private onHelloTimer(): void {

@@ -6,6 +6,7 @@ import { parseDomainKey } from '../wire/auth.js';
 import { DEFAULT_MAX_PAYLOAD, PAYLOAD_LIMIT } from '../wire/frame.js';
 import { DOMAIN_ID_MAX, NODE_ID_MAX } from '../wire/ids.js';
 import type { NativeBytes } from '../wire/native.js';
+import { overDefaults } from './over-defaults.js';
 
 export interface NetOptions {
   /** Domain id (0..255); frames of other domains are dropped. */
@@ -91,6 +92,26 @@ export const MAX_WINDOW = 64;
 /** End-to-end sequence numbers are 16 bits; a window this far below half the space is unambiguous. */
 export const E2E_MAX_WINDOW = 1024;
 
+function silent(): void {}
+
+function noRandom(): number {
+  throw new TypeError('net option random must be a function returning [0, 1)');
+}
+
+const NO_BYTES: NativeBytes = Object.freeze({});
+
+/**
+ * Every option at its default (domain, node and random have none: they are always set).
+ * Resolved options inherit from it and hold only what differs (over-defaults.ts).
+ */
+const NET_DEFAULTS: Readonly<ResolvedNetOptions> = Object.freeze({
+  domain: 0, node: 0, random: noRandom, epoch: 0, window: 8, rtoMs: 250, minRtoMs: 20, maxRtoMs: 2000,
+  maxRetries: 8, maxQueue: 32, maxPayload: DEFAULT_MAX_PAYLOAD, helloMs: 500, deadMs: 2000, ackDelayMs: 5,
+  ackEvery: 4, reorderThreshold: 2, ttl: 16, lsaRefreshMs: 30000, crcSlices: 8, datagramCrc: false,
+  bytes: NO_BYTES, e2eWindow: 32, e2eMaxBytes: 65536, e2eRtoMs: 1000, e2eMinRtoMs: 250, e2eMaxRtoMs: 8000,
+  e2eGiveUpMs: 30000, e2eAckDelayMs: 50, domainKey: null, log: silent,
+});
+
 export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   // The checks are local: module-level functions would each cost the simulator's XS bundle a
   // stack slot (see HopLink.LSEQ_SPACE), and this runs once per board.
@@ -107,8 +128,6 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     }
     return value;
   }
-
-  function silent(): void {}
 
   function bool(name: string, v: unknown): boolean {
     if (typeof v !== 'boolean') throw new TypeError(`net option ${name} must be true or false, got ${String(v)}`);
@@ -128,7 +147,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   const e2eMinRtoMs = ms('e2eMinRtoMs', o.e2eMinRtoMs ?? 250, 1);
   if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
   if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
-  return {
+  return overDefaults<ResolvedNetOptions>({
     domain: int('domain', o.domain, 0, DOMAIN_ID_MAX),
     node: int('node', o.node, 0, NODE_ID_MAX),
     random: o.random,
@@ -150,7 +169,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     lsaRefreshMs: ms('lsaRefreshMs', o.lsaRefreshMs ?? 30000, helloMs),
     crcSlices: slices(o.crcSlices),
     datagramCrc: bool('datagramCrc', o.datagramCrc ?? false),
-    bytes: o.bytes ?? {},
+    bytes: o.bytes ?? NO_BYTES,
     e2eWindow: int('e2eWindow', o.e2eWindow ?? 32, 1, E2E_MAX_WINDOW),
     e2eMaxBytes: int('e2eMaxBytes', o.e2eMaxBytes ?? 65536, 1, 1 << 30),
     e2eRtoMs: ms('e2eRtoMs', o.e2eRtoMs ?? 1000, 1),
@@ -160,5 +179,5 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 50, 0),
     domainKey: o.domainKey === undefined || o.domainKey === null ? null : (parseDomainKey(o.domainKey, 'net option domainKey'), o.domainKey),
     log: o.log ?? silent,
-  };
+  }, NET_DEFAULTS);
 }

@@ -92,22 +92,111 @@ export interface LinkStats {
   srttMs: number;
 }
 
-export function newNetLayerStats(): NetLayerStats {
-  return {
-    framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, forwarded: 0, retransmits: 0,
-    malformed: 0, stale: 0, unroutable: 0, sent: 0, delivered: 0, unhandled: 0,
-    handlerErrors: 0, duplicates: 0, linkDropped: 0, faultDropped: 0, wrongDomain: 0,
-    ttlExpired: 0, broadcastRejected: 0, lsaIn: 0, lsaOut: 0, topologyChanges: 0,
-    e2eResent: 0, e2eDuplicates: 0, e2eOutOfOrder: 0, e2eStale: 0, e2eStreams: 0, e2eAcksOut: 0,
-    e2eFull: 0, e2eAbandoned: 0, e2eGivenUp: 0, e2eResets: 0, authFailed: 0,
-  };
+/**
+ * The counters as they are kept: one Float64Array per layer and per link, indexed by the
+ * constants below, instead of an object of 33 (layer) or 25 (link) properties. An XS board
+ * keeps an object's every property in a slot of its slot heap (~55 slots with one link) and a
+ * typed array's numbers in its chunk heap; the slot heap is what a board runs short of
+ * (docs/TARGETS.md, "Round 7: pingpong slots"). `stats()` / `linkStats()` build the public
+ * objects on demand. Float64: exact integers up to 2^53, no wrap-around.
+ */
+export type NetCounters = Float64Array;
+export type LinkCounters = Float64Array;
+
+export const NS_FRAMES_IN = 0;
+export const NS_FRAMES_OUT = 1;
+export const NS_BYTES_IN = 2;
+export const NS_BYTES_OUT = 3;
+export const NS_FORWARDED = 4;
+export const NS_RETRANSMITS = 5;
+export const NS_MALFORMED = 6;
+export const NS_STALE = 7;
+export const NS_UNROUTABLE = 8;
+export const NS_SENT = 9;
+export const NS_DELIVERED = 10;
+export const NS_UNHANDLED = 11;
+export const NS_HANDLER_ERRORS = 12;
+export const NS_DUPLICATES = 13;
+export const NS_LINK_DROPPED = 14;
+export const NS_FAULT_DROPPED = 15;
+export const NS_WRONG_DOMAIN = 16;
+export const NS_TTL_EXPIRED = 17;
+export const NS_BROADCAST_REJECTED = 18;
+export const NS_LSA_IN = 19;
+export const NS_LSA_OUT = 20;
+export const NS_TOPOLOGY_CHANGES = 21;
+export const NS_E2E_RESENT = 22;
+export const NS_E2E_DUPLICATES = 23;
+export const NS_E2E_OUT_OF_ORDER = 24;
+export const NS_E2E_STALE = 25;
+export const NS_E2E_STREAMS = 26;
+export const NS_E2E_ACKS_OUT = 27;
+export const NS_E2E_FULL = 28;
+export const NS_E2E_ABANDONED = 29;
+export const NS_E2E_GIVEN_UP = 30;
+export const NS_E2E_RESETS = 31;
+export const NS_AUTH_FAILED = 32;
+
+/** NetLayerStats fields in the order of their indices (module-level: in flash on a preloaded firmware). */
+export const NET_STAT_KEYS: readonly (keyof NetLayerStats)[] = Object.freeze([
+  'framesIn', 'framesOut', 'bytesIn', 'bytesOut', 'forwarded', 'retransmits',
+  'malformed', 'stale', 'unroutable', 'sent', 'delivered', 'unhandled',
+  'handlerErrors', 'duplicates', 'linkDropped', 'faultDropped', 'wrongDomain', 'ttlExpired',
+  'broadcastRejected', 'lsaIn', 'lsaOut', 'topologyChanges', 'e2eResent', 'e2eDuplicates',
+  'e2eOutOfOrder', 'e2eStale', 'e2eStreams', 'e2eAcksOut', 'e2eFull', 'e2eAbandoned',
+  'e2eGivenUp', 'e2eResets', 'authFailed',
+]);
+
+export const LS_FRAMES_IN = 0;
+export const LS_FRAMES_OUT = 1;
+export const LS_BYTES_IN = 2;
+export const LS_BYTES_OUT = 3;
+export const LS_RETRANSMITS = 4;
+export const LS_MALFORMED = 5;
+export const LS_DUPLICATES = 6;
+export const LS_OUT_OF_ORDER = 7;
+export const LS_NO_SESSION = 8;
+export const LS_DROPPED = 9;
+export const LS_FAULT_DROPPED = 10;
+export const LS_WRONG_DOMAIN = 11;
+export const LS_AUTH_FAILED = 12;
+export const LS_OVERRUNS = 13;
+export const LS_GARBAGE = 14;
+export const LS_UPS = 15;
+export const LS_DOWNS = 16;
+
+/** LinkStats counter fields in the order of their indices. */
+export const LINK_COUNTER_KEYS: readonly (keyof LinkStats)[] = Object.freeze([
+  'framesIn', 'framesOut', 'bytesIn', 'bytesOut', 'retransmits', 'malformed',
+  'duplicates', 'outOfOrder', 'noSession', 'dropped', 'faultDropped', 'wrongDomain',
+  'authFailed', 'overruns', 'garbage', 'ups', 'downs',
+]);
+
+export function newNetCounters(): NetCounters {
+  return new Float64Array(NET_STAT_KEYS.length);
 }
 
-export function newLinkStats(index: number, kind: LinkKind): LinkStats {
-  return {
-    index, kind, up: false, peer: -1, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0,
-    retransmits: 0, malformed: 0, duplicates: 0, outOfOrder: 0, noSession: 0, dropped: 0,
-    faultDropped: 0, wrongDomain: 0, authFailed: 0, overruns: 0, garbage: 0, ups: 0, downs: 0, inflight: 0,
-    queued: 0, rtoMs: 0, srttMs: -1,
-  };
+export function newLinkCounters(): LinkCounters {
+  return new Float64Array(LINK_COUNTER_KEYS.length);
+}
+
+/** The public NetLayerStats object of `c` (fields in their documented order). */
+export function netLayerStats(c: NetCounters): NetLayerStats {
+  const o: Record<string, number> = {};
+  for (let i = 0; i < NET_STAT_KEYS.length; i++) o[NET_STAT_KEYS[i]!] = c[i]!;
+  return o as unknown as NetLayerStats;
+}
+
+/** The public LinkStats object of a link's counters and its current state. */
+export function linkStats(
+  index: number, kind: LinkKind, up: boolean, peer: number, c: LinkCounters,
+  inflight: number, queued: number, rtoMs: number, srttMs: number,
+): LinkStats {
+  const o: Record<string, unknown> = { index, kind, up, peer };
+  for (let i = 0; i < LINK_COUNTER_KEYS.length; i++) o[LINK_COUNTER_KEYS[i]!] = c[i]!;
+  o['inflight'] = inflight;
+  o['queued'] = queued;
+  o['rtoMs'] = rtoMs;
+  o['srttMs'] = srttMs;
+  return o as unknown as LinkStats;
 }

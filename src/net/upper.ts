@@ -12,7 +12,8 @@ import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
 import type { NetFrame, NetHandler } from './net.js';
 import type { ResolvedNetOptions } from './options.js';
-import type { NetLayerStats } from './stats.js';
+import type { NetCounters } from './stats.js';
+import { NS_DELIVERED, NS_HANDLER_ERRORS, NS_SENT, NS_STALE, NS_UNHANDLED, NS_UNROUTABLE } from './stats.js';
 
 /** The first frame type that belongs to a layer above the network. */
 export const FIRST_UPPER_TYPE = 0x10;
@@ -34,14 +35,14 @@ interface Registration {
 export interface UpperHost {
   readonly clock: Clock;
   readonly opts: ResolvedNetOptions;
-  readonly st: NetLayerStats;
+  readonly st: NetCounters;
   /** The layer's current epoch, as it travels (u16). */
   wireEpoch(): number;
 }
 
 export class UpperLayers {
   private readonly host: UpperHost;
-  private readonly st: NetLayerStats;
+  private readonly st: NetCounters;
   private readonly handlers: Registration[] = [];
   /**
    * The loopback queue and its timer, built on the first frame a node sends to itself: most
@@ -70,7 +71,7 @@ export class UpperLayers {
   /** A frame for this node from the network; `epoch` is the layer's current one (u16). */
   deliver(f: FrameFields, payload: Uint8Array, epoch: number): void {
     if (f.epoch < epoch) {
-      this.st.stale++;
+      this.st[NS_STALE]!++;
       return;
     }
     this.dispatch({
@@ -82,19 +83,24 @@ export class UpperLayers {
   sendLocal(frame: Omit<NetFrame, 'src' | 'epoch'>, node: number, epoch: number): boolean {
     const max = this.host.opts.maxQueue;
     if (this.local === null) this.local = new Fifo<NetFrame>();
-    if (this.localDeadline === null) this.localDeadline = new Deadline(this.host.clock, () => this.flushLocal());
+    if (this.localDeadline === null) this.localDeadline = new Deadline(this.host.clock, this);
     if (this.local.length >= max) {
-      this.st.unroutable++;
+      this.st[NS_UNROUTABLE]!++;
       return false;
     }
     this.local.push({
       type: frame.type, src: node, dst: node, srcPort: frame.srcPort, dstPort: frame.dstPort,
       epoch, payload: copyBytes(frame.payload),
     });
-    this.st.sent++;
+    this.st[NS_SENT]!++;
     // Handlers must not re-enter their caller.
     this.localDeadline.armNoLaterThan(this.host.clock.now());
     return true;
+  }
+
+  /** Deadline dispatch (deadline.ts): the loopback queue's only deadline. */
+  deadline(): void {
+    this.flushLocal();
   }
 
   private flushLocal(): void {
@@ -104,7 +110,7 @@ export class UpperLayers {
     for (let n = local.length; n > 0; n--) {
       const frame = local.shift();
       assert(frame !== undefined, 'net: the loopback queue holds as many frames as its length says');
-      if (frame.epoch < epoch) this.st.stale++;
+      if (frame.epoch < epoch) this.st[NS_STALE]!++;
       else this.dispatch(frame);
     }
     if (local.length > 0) this.localDeadline.armNoLaterThan(this.host.clock.now());
@@ -122,11 +128,11 @@ export class UpperLayers {
       } catch (e) {
         // A broken invariant stops the board (src/util/assert.ts); an upper layer's error is counted.
         if (e instanceof InvariantError) throw e;
-        this.st.handlerErrors++;
+        this.st[NS_HANDLER_ERRORS]!++;
         this.host.opts.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
       }
     }
-    if (taken) this.st.delivered++;
-    else this.st.unhandled++;
+    if (taken) this.st[NS_DELIVERED]!++;
+    else this.st[NS_UNHANDLED]!++;
   }
 }

@@ -12,8 +12,7 @@ import type { McapiNode } from '../mcapi/index.js';
 import { McapiDsmTransport } from '../dsm/mcapi-transport.js';
 import { Dsm } from '../dsm/index.js';
 import type { FtStats } from '../ft/index.js';
-import type { RpcLayer } from '../rpc/index.js';
-import { withGetter } from '../util/next-id.js';
+import type { Rpc, RpcLayer } from '../rpc/index.js';
 import type { DsmCheckpointContent } from './dsm-content.js';
 import { runDsmPorts } from './dsm-ports.js';
 import { errorText } from './error-text.js';
@@ -103,45 +102,15 @@ export class AppRunner {
 
   /** The context of one run of `main`. */
   private context(run: AppRun, view: RunView): AppContext {
-    const board = this.board;
-    const hal = board.hal;
-    const c = board.config;
-    const ft = view.ft;
-    let dsm: Promise<Dsm> | null = null;
-    let rpc: RpcLayer | null = null;
-    const openRpc = (): RpcLayer => {
-      const layer = board.openRpc();
-      // A superseded run's calls and served functions go with it; the next run opens afresh.
-      view.onRevoke(() => layer.close());
-      return layer;
-    };
-    const ctx: Omit<AppContext, 'rpc'> = {
-      domain: c.domain,
-      node: c.node,
-      rank: run.rank,
-      boards: c.boards,
-      args: c.appArgs,
-      mcapi: view.mcapi,
-      dsm: () => (dsm ??= this.openDsm(run, view)),
-      nodeOfRank: (rank) => view.nodeOfRank(rank),
-      ...(ft !== null ? { ft: ft.app } : {}),
-      now: () => hal.now(),
-      // A superseded run's timers never wake it: its main stops where it stands.
-      sleep: (ms) =>
-        new Promise((resolve) =>
-          hal.setTimer(ms, () => {
-            if (run.isActive()) resolve();
-          }),
-        ),
-      log: (level, message) => board.log(level, message),
-      event: (name, value) => {
-        if (!run.isActive()) return;
-        if (name === 'iter') ft?.report(value);
-        hal.event(name, value);
-      },
-      random: () => hal.random(),
-    };
-    return withGetter(ctx, 'rpc', () => (rpc ??= openRpc()));
+    return new RunContext(this, this.board, run, view);
+  }
+
+  /** @internal Opens the RPC layer of a run (RunContext.rpc). */
+  openRpc(view: RunView): RpcLayer {
+    const layer = this.board.openRpc();
+    // A superseded run's calls and served functions go with it; the next run opens afresh.
+    view.onRevoke(() => layer.close());
+    return layer;
   }
 
   /**
@@ -150,7 +119,8 @@ export class AppRunner {
    * endpoints are looked up first, so nothing is sent to a board before its own run of this
    * epoch exists; what arrives before the DSM listens waits in MCAPI.
    */
-  private async openDsm(run: AppRun, view: RunView): Promise<Dsm> {
+  /** @internal */
+  async openDsm(run: AppRun, view: RunView): Promise<Dsm> {
     const board = this.board;
     const c = board.config;
     const options = { ...c.options.dsm };
@@ -184,6 +154,107 @@ export class AppRunner {
  * nodes that were not within `options.convergeMs`), and never superseded.
  */
 export function plainRun(rank: number, mcapi: McapiNode, converge: () => Promise<void>): AppRun {
-  const view: RunView = { mcapi, nodeOfRank: (r) => r, onRevoke: () => undefined, ft: null };
-  return { rank, epoch: 0, hostedByFt: false, isActive: () => true, ready: converge, begin: () => view };
+  // The functions that are the same for every plain run are module-level (in flash on a
+  // preloaded firmware): a closure each per run would cost slots the whole run long.
+  const view: RunView = { mcapi, nodeOfRank: sameRank, onRevoke: ignoreRevoke, ft: null };
+  return { rank, epoch: 0, hostedByFt: false, isActive: alwaysActive, ready: converge, begin: () => view };
+}
+
+function sameRank(this: unknown, rank: number): number {
+  return rank;
+}
+
+function ignoreRevoke(this: unknown): void {}
+
+function alwaysActive(): boolean {
+  return true;
+}
+
+/** The context's functions (their types as AppContext declares them: the Lua build's calling convention). */
+type ContextFunctions = Pick<AppContext, 'dsm' | 'nodeOfRank' | 'now' | 'sleep' | 'log' | 'event' | 'random'>;
+
+/**
+ * The context of one run of `main`. Its functions are getters that build each closure on its
+ * first use and keep it: an app may take them off the context (`const { now } = ctx`), and a
+ * board pays slots (function object, environment) only for those its app uses; pingpong uses
+ * two of seven (docs/TARGETS.md, "Round 7: pingpong slots"). Before, every run built nine
+ * closures over one large environment.
+ */
+class RunContext implements AppContext {
+  readonly domain: number;
+  readonly node: number;
+  readonly rank: number;
+  readonly boards: number;
+  readonly args: readonly string[];
+  readonly mcapi: McapiNode;
+  /** Present only under fault tolerance (`'ft' in ctx` tells). */
+  declare readonly ft?: AppFt;
+  private fns: Partial<ContextFunctions> | null = null;
+  private dsmP: Promise<Dsm> | null = null;
+  private rpcL: RpcLayer | null = null;
+
+  constructor(
+    private readonly runner: AppRunner,
+    private readonly board: RunnerBoard,
+    private readonly run: AppRun,
+    private readonly view: RunView,
+  ) {
+    const c = board.config;
+    this.domain = c.domain;
+    this.node = c.node;
+    this.rank = run.rank;
+    this.boards = c.boards;
+    this.args = c.appArgs;
+    this.mcapi = view.mcapi;
+    if (view.ft !== null) (this as { ft?: AppFt }).ft = view.ft.app;
+  }
+
+  get rpc(): Rpc {
+    return (this.rpcL ??= this.runner.openRpc(this.view));
+  }
+
+  get dsm(): AppContext['dsm'] {
+    const f = (this.fns ??= {});
+    return (f.dsm ??= () => (this.dsmP ??= this.runner.openDsm(this.run, this.view)));
+  }
+
+  get nodeOfRank(): AppContext['nodeOfRank'] {
+    const f = (this.fns ??= {});
+    return (f.nodeOfRank ??= (rank) => this.view.nodeOfRank(rank));
+  }
+
+  get now(): AppContext['now'] {
+    const f = (this.fns ??= {});
+    return (f.now ??= () => this.board.hal.now());
+  }
+
+  get sleep(): AppContext['sleep'] {
+    const f = (this.fns ??= {});
+    // A superseded run's timers never wake it: its main stops where it stands.
+    return (f.sleep ??= (ms) =>
+      new Promise((resolve) =>
+        this.board.hal.setTimer(ms, () => {
+          if (this.run.isActive()) resolve();
+        }),
+      ));
+  }
+
+  get log(): AppContext['log'] {
+    const f = (this.fns ??= {});
+    return (f.log ??= (level, message) => this.board.log(level, message));
+  }
+
+  get event(): AppContext['event'] {
+    const f = (this.fns ??= {});
+    return (f.event ??= (name, value) => {
+      if (!this.run.isActive()) return;
+      if (name === 'iter') this.view.ft?.report(value);
+      this.board.hal.event(name, value);
+    });
+  }
+
+  get random(): AppContext['random'] {
+    const f = (this.fns ??= {});
+    return (f.random ??= () => this.board.hal.random());
+  }
 }

@@ -8,8 +8,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { ReadChecker, snapshotBudget, type SnapshotBudget } from '../../src/dsm/read-check.js';
-import { DsmError } from '../../src/dsm/index.js';
-import { drive, makeRig, withNativeCompare } from './memnet.js';
+import { Dsm, DsmError } from '../../src/dsm/index.js';
+import { MemNet, drive, makeRig, withNativeCompare } from './memnet.js';
+import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 
 import { Crc32 } from '../../src/wire/crc32.js';
 
@@ -105,6 +106,68 @@ test('the snapshot budget is shared: ranges past it are hashed, and released byt
   bytes[3999] = 1;
   t.false(c.unchanged(b));
   t.false(c.unchanged(d));
+});
+
+test('a snapshot that would take the board past its memory budget is not taken: the range is hashed, and a write through it is still found', (t) => {
+  const bytes = new Uint8Array(8192);
+  const mem = { used: 0, limit: 10_000 };
+  let crcCalls = 0;
+  const crc = new Crc32(1);
+  const budget = snapshotBudget(1 << 20, (b, s, e) => {
+    crcCalls++;
+    return crc.compute(b, s, e);
+  }, () => ({ ...mem }));
+  const c = checker(bytes, budget);
+  // Room for it: a snapshot, as without a memory figure.
+  mem.used = 5000;
+  const a = c.take(0, 4096);
+  t.not(a.copy, null);
+  t.is(budget.used, 4096);
+  // 6 000 used + 4 096 > 10 000: no copy, no budget bytes, the native CRC instead.
+  mem.used = 6000;
+  const b = c.take(4096, 8192);
+  t.is(b.copy, null);
+  t.is(b.big, null);
+  t.is(budget.used, 4096, 'a hashed range holds no snapshot bytes');
+  t.true(crcCalls > 0, 'hashed with the board\'s native CRC-32');
+  t.true(c.unchanged(b));
+  bytes[8000] ^= 0x40;
+  t.false(c.unchanged(b), 'a write inside the hashed range is found');
+  // An unknown limit (0) never stops a snapshot.
+  mem.limit = 0;
+  const d = c.take(100, 200);
+  t.not(d.copy, null);
+});
+
+test('the DSM keeps read-check snapshots within Hal.memory(): a board short of memory hashes its read-only band and still finds a write through it', async (t) => {
+  const run = async (limit: number): Promise<{ snapshotBytes: number; err: DsmError }> => {
+    let snapshotBytes = -1;
+    const net = new MemNet(2, { seed: 5 });
+    const clock = new VirtualClock();
+    // Hal.memory() as a board reports it: 50 000 B used of `limit`.
+    const board = Object.assign(clock, { memory: () => ({ used: 50_000, limit }) });
+    const rig = { net, clock, dsms: net.transports.map((tr) => new Dsm(tr, board)) };
+    const out = await drive(rig, async (dsm, rank) => {
+      const a = await dsm.alloc('band', 'Float64', 4096, { home: 'block' });
+      await dsm.barrier();
+      if (rank === 0) {
+        const v = await dsm.acquire(a, 0, 2048, 'r');
+        snapshotBytes = (dsm as unknown as { snapshots: SnapshotBudget }).snapshots.used;
+        v[7] = 3;
+      }
+      await dsm.barrier();
+    });
+    const e = out[0]!;
+    if (e.ok) throw new Error('no violation reported');
+    return { snapshotBytes, err: e.error as DsmError };
+  };
+  const roomy = await run(1 << 24);
+  t.is(roomy.snapshotBytes, 2048 * 8, 'plenty of memory: the band is snapshot');
+  t.is(roomy.err.code, 'READ_ONLY_WRITE');
+  const short = await run(60_000);
+  t.is(short.snapshotBytes, 0, '50 000 used + a 16 KiB snapshot > 60 000: hashed instead');
+  t.is(short.err.code, 'READ_ONLY_WRITE', 'the write through the read-only view is found either way');
+  t.regex(short.err.message, /'band'\[0, 2048\) was written through a read-only/);
 });
 
 async function writeThroughReadOnly(make: () => ReturnType<typeof makeRig>): Promise<DsmError> {

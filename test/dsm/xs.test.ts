@@ -3,7 +3,8 @@
  * transport: the read-only check takes the native BigInt snapshot and finds a bit-only write;
  * wide copies keep NaN payloads; sparse 'rw' writes (twins compared chunk by chunk natively)
  * send exactly the changed bytes; and the XS meter bounds what the DSM's own code costs: the
- * check of a 128 KiB range, and a page fetch, whose cost must not grow with the page's bytes.
+ * check of a 128 KiB range, and a page fetch, whose cost must not grow with the page's bytes
+ * (the home builds its reply with one native concat, not a copy in JavaScript).
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +67,9 @@ test('the DSM on XS: native read checks, exact wide copies, and no per-byte cost
     const big = await perFetch(4096);
     const small = await perFetch(256);
     t.log(`DSM code per page fetch on XS (both boards, in-VM transport): 4096 B ${Math.round(big)} units, 256 B ${Math.round(small)} units`);
-    t.true((big - small) / (4096 - 256) < 1, `${((big - small) / 3840).toFixed(2)} units per page byte`);
+    // The home joins FETCH_DATA with XS's one-call ArrayBuffer concat (0.62 units per page byte
+    // when it copied the pages through 8-byte views; 0.37 now: the client's copy into its store).
+    t.true((big - small) / (4096 - 256) < 0.5, `${((big - small) / 3840).toFixed(2)} units per page byte`);
     t.true(big < 15_000, `a 4 KiB fetch costs the DSM ${Math.round(big)} units`);
   } finally {
     await w.kill();

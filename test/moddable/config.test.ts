@@ -4,6 +4,7 @@ import { checkFirmwareConfig, mergeConfig, parseConfigValue, plainCopy, withFiel
 import { FIRMWARE_COMMANDS } from '../../firmware/console-commands.js';
 import type { FirmwareCommandDeps } from '../../firmware/console-commands.js';
 import { manifestFor } from '../../host-sim/firmware/build.js';
+import { LAPLACE_RUNTIME_BYTES, SCENARIOS, laplaceBound, laplaceReserveBytes } from '../../host-sim/firmware/footprint.js';
 
 const defaults = { serial: 'device', domain: 1, node: 0, rank: 0, boards: 2, app: 'pingpong', links: [], console: null };
 
@@ -124,4 +125,23 @@ test('the domain key is provisioned like any field, lands in the net options, an
   const text = rig.out.join('\n');
   t.false(text.toLowerCase().includes(key.toLowerCase()), text);
   t.true(rig.out.some((l) => l.includes('"field":"domainKey"') && l.includes('"value":"set"')), text);
+});
+
+// #9 Round 7: a heap grown from 32 KiB a block at a time ends 20-60 KB above what Laplace N=64
+// holds live (XS compacts each block on its own); its firmware reserves bound + runtime at once.
+test('a firmware reserves its chunk heap at creation when told (chunkBytes), and the Laplace footprint scenario reserves bound + runtime', (t) => {
+  type M = { creation: { chunk: { initial: number; incremental: number } } };
+  t.deepEqual((manifestFor('lin', {}, true) as M).creation.chunk, { initial: 32768, incremental: 1024 });
+  t.deepEqual((manifestFor('lin', {}, true, 163840) as M).creation.chunk, { initial: 163840, incremental: 1024 });
+  t.is((manifestFor('esp32', {}, true, 65536) as M).creation.chunk.initial, 65536);
+  t.throws(() => manifestFor('lin', {}, true, 1000), { message: /chunkBytes \(--chunk-heap\): expected an integer from 32768/ });
+  t.throws(() => manifestFor('lin', {}, true, 40000.5), { message: /chunkBytes/ });
+  const lap = SCENARIOS.find((s) => s.key === 'laplace')!;
+  const bound = laplaceBound(lap);
+  const reserve = laplaceReserveBytes(lap);
+  t.is(bound.commitBytes, 93_184);
+  t.is(reserve, 163_840, 'commit bound 93 184 + runtime 68 608 = 161 792, in whole 4 KiB');
+  t.true(reserve >= bound.commitBytes + LAPLACE_RUNTIME_BYTES && reserve - (bound.commitBytes + LAPLACE_RUNTIME_BYTES) < 4096);
+  // And its boards bound their checkpoint bytes in flight, as a board short of RAM would.
+  t.like(lap.options, { ft: { windowBytes: 8192, frameBytes: 2100 } });
 });

@@ -8,15 +8,23 @@
 import test from 'ava';
 import { Deadline } from '../../src/net/deadline.js';
 import { NetLayer } from '../../src/net/net-layer.js';
+import { resolveNetOptions } from '../../src/net/options.js';
 import { SimLink, TestNetwork } from './harness.js';
 import { startSender } from './traffic.js';
 
-/** Closures and Deadlines reachable from the layer, not following into its clock, links or options. */
-function census(net: NetLayer): { closures: number; deadlines: number } {
+/**
+ * Closures, Deadlines and ordinary objects with their own properties (what an XS board keeps
+ * in its slot heap: one slot per object and per property; Arrays' items and typed arrays'
+ * numbers go to its chunk heap) reachable from the layer, not following into its clock, links
+ * or options.
+ */
+function census(net: NetLayer): { closures: number; deadlines: number; objects: number; properties: number } {
   const seen = new Set<object>();
   const skip = new Set<unknown>([net.clock, net.options]);
   let closures = 0;
   let deadlines = 0;
+  let objects = 0;
+  let properties = 0;
   const visit = (v: unknown): void => {
     if (typeof v === 'function') {
       if (!seen.has(v)) closures++;
@@ -27,12 +35,20 @@ function census(net: NetLayer): { closures: number; deadlines: number } {
     if (v instanceof SimLink || ArrayBuffer.isView(v)) return;
     seen.add(v);
     if (v instanceof Deadline) deadlines++;
+    if (!Array.isArray(v) && !(v instanceof Map)) {
+      objects++;
+      properties += Object.keys(v).length;
+    }
     if (v instanceof Map) for (const [k, x] of v) { visit(k); visit(x); }
     for (const k of Object.keys(v)) visit((v as Record<string, unknown>)[k]);
   };
   visit(net);
-  return { closures, deadlines };
+  return { closures, deadlines, objects, properties };
 }
+
+/** What test 2 counts (Round 7); see there. */
+const OBJECTS = 27;
+const PROPERTIES = 232;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -61,9 +77,15 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   t.is(inner.inbound['delayed'], null);
   t.is(inner.inbound['delayDeadline'], null);
   // 6 deadlines (hello + LSA, e2e resend + ack, the hop's resend + ack), each with its timer
-  // closure and its owner's fire closure; the deframer's sink, the test's handler and the
-  // random source (Ingress). Before Round 6b: 8 deadlines and 31 closures.
-  t.deepEqual(census(layer), { closures: 15, deadlines: 6 });
+  // closure; they call their owner's deadline(tag) (Round 7: no fire closure each); the
+  // deframer's sink, the test's handler and the random source (Ingress). Before Round 6b:
+  // 8 deadlines and 31 closures; before Round 7: 15 closures.
+  const c = census(layer);
+  t.deepEqual({ closures: c.closures, deadlines: c.deadlines }, { closures: 9, deadlines: 6 });
+  // Ordinary objects and their properties (Round 7: the counters in typed arrays, the
+  // end-to-end layer's held frames without a record each). Before Round 7: 49 objects and
+  // 349 properties at this point (22 of the objects the records of frames still held).
+  t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.
   const before = net.node(1).received.length;
@@ -77,4 +99,52 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   t.true(net.runUntil(() => net.node(1).received.length === before + 4, 2_000));
   t.not(inner.inbound['delayDeadline'], null);
   t.is(census(layer).deadlines, 8);
+});
+
+test('counters are typed arrays; the public stats objects are built on demand', (t) => {
+  const net = pair();
+  t.true(net.runUntil(() => net.converged(), 2_000));
+  startSender(net, 1, 2, 5);
+  t.true(net.runUntil(() => net.node(2).received.length === 5, 2_000));
+  const layer = net.net(1) as unknown as { st: unknown; hops: { stats: unknown }[] } & NetLayer;
+  t.true(layer.st instanceof Float64Array);
+  for (const hop of layer.hops) t.true(hop.stats instanceof Float64Array);
+  const s = layer.stats();
+  t.is(s.sent, 5);
+  t.true(s.framesOut > 0);
+  t.is(Object.keys(s)[0], 'framesIn');
+  t.is(Object.keys(s).length, 33);
+  const [l] = layer.linkStats();
+  t.deepEqual(Object.keys(l!).slice(0, 5), ['index', 'kind', 'up', 'peer', 'framesIn']);
+  t.is(Object.keys(l!).length, 25);
+  t.true(l!.up);
+  t.is(l!.peer, 2);
+  t.true(l!.framesIn > 0);
+});
+
+test('resolved options hold only what differs from the frozen defaults', (t) => {
+  const o = resolveNetOptions({ domain: 1, node: 3, random: () => 0.5, window: 4 });
+  // window 4 changes ackEvery's default (window / 2) too.
+  t.deepEqual(Object.keys(o).sort(), ['ackEvery', 'domain', 'node', 'random', 'window']);
+  t.is(o.ttl, 16);
+  t.is(o.maxPayload, 4200);
+  t.is(o.ackEvery, 2);
+  t.is(o.deadMs, 2000);
+  t.true(Object.isFrozen(Object.getPrototypeOf(o)));
+  const d = resolveNetOptions({ domain: 0, node: 0, random: () => 0.5 });
+  t.deepEqual(Object.keys(d), ['random']);
+});
+
+test('the end-to-end layer holds frames in flight without a record each', (t) => {
+  const net = pair();
+  t.true(net.runUntil(() => net.converged(), 2_000));
+  startSender(net, 1, 2, 6);
+  // Just sent: held until acknowledged.
+  const e2e = (net.net(1) as unknown as { e2e: { tx: Map<number, { held: unknown[]; sentAt: unknown[] }> } }).e2e;
+  const s = e2e.tx.get(2)!;
+  t.true(s.held.length > 0);
+  for (const f of s.held) t.true(f instanceof Uint8Array);
+  t.is(s.sentAt.length, s.held.length);
+  for (const at of s.sentAt) t.is(typeof at, 'number');
+  t.true(net.runUntil(() => net.node(2).received.length === 6, 2_000));
 });

@@ -57,6 +57,20 @@ test('bench dsm: marginal barrier figures grow with the ring, Laplace points car
   for (const p of r.laplace) t.deepEqual(Object.keys(p), ['boards', 'link', 'topology', 'cpuRatio', 'wireRatio']);
 });
 
+test('bench dsm page fetch: the window holds one FETCH and its FETCH_DATA, not the barrier around it', async (t) => {
+  const run = (mode: string, link: string): ReturnType<typeof boardTime> =>
+    boardTime({ boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: 150, pageSize: '4096', app: 'dsm-bench', appArgs: ['--mode', mode, '--count', '4', '--size', '4096'] });
+  const uart = await run('fetch', 'uart:921600');
+  t.is(uart.windows, 4);
+  t.is(uart.frames, 2 * 4, 'one request frame and one page frame per fetch on a UART');
+  const udp = await run('fetch', 'udp');
+  t.true(udp.frames <= 3 * 4, `udp: ${udp.frames} frames in 4 fetches (a request, the page, at most one ack)`);
+  t.true(udp.units / 4 < 30_000, `udp: ${Math.round(udp.units / 4)} units per fetch`);
+  // Timed right behind the barrier, the window also holds the home's next BARRIER_ARRIVE.
+  const behind = await run('fetch-barrier', 'udp');
+  t.true(behind.frames > udp.frames && behind.units > udp.units * 1.5, `behind the barrier: ${behind.frames} frames, ${behind.units} units`);
+});
+
 test('board time costs the steps: the same run at 300 ns/unit takes longer than at 150', async (t) => {
   const o: RunOptions = { app: 'raw-echo', appArgs: ['--size', '24', '--count', '5'], boards: '2', engine: 'xs', topology: 'line', link: 'uart:921600', ram: '8M' };
   const fast = await boardTime({ ...o, nsPerUnit: 150 });

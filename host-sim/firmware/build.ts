@@ -74,7 +74,7 @@ export interface FirmwareBuildResult {
 }
 
 /** The project folder's name: mcconfig names its build folders after it, so all apps share one. */
-const PROJECT_NAME = 'mcdsm-board';
+export const PROJECT_NAME = 'mcdsm-board';
 const LOCK_WAIT_MS = 15 * 60_000;
 const LOCK_POLL_MS = 250;
 /** The ESP-IDF version the esp32 makefile asks for when IDF is absent (only the JS half runs). */
@@ -269,11 +269,15 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
       // rebuild
     }
   }
-  writePrivate(join(project, 'board.js'), bundle.code);
-  writePrivate(join(project, 'manifest.json'), manifestText);
   const buildRoot = buildFolder(packageRoot(), fullTarget);
   mkdirSync(buildRoot, { recursive: true });
   const result = await withLock(buildRoot, async (): Promise<FirmwareBuildResult> => {
+    // Written only once the build folder is ours: every app's project has the same name, so
+    // make keeps one module per name in the folder and judges it by mtime. A board.js written
+    // while another app's build held the lock was older than that build's compiled module,
+    // and make linked the other app into this firmware.
+    writePrivate(join(project, 'board.js'), bundle.code);
+    writePrivate(join(project, 'manifest.json'), manifestText);
     if (platform === 'lin') {
       log(`mcconfig -i -m -t build -p lin (${bundle.files.length} modules, ${bundle.code.length} bytes of JS)`);
       run('mcconfig', ['-i', '-m', '-t', 'build', '-p', 'lin', '-o', buildRoot, join(project, 'manifest.json')], sdkEnv(sdk), project, 'mcconfig -p lin');

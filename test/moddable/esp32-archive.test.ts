@@ -4,8 +4,11 @@
  * the firmware bundle imports must be linked into it, and nothing of the apps not asked for.
  */
 import test from 'ava';
-import { buildFirmware } from '../../host-sim/firmware/build.js';
-import { firmwareOut, moddableSdkOrReport } from './helpers.js';
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_NAME, buildFirmware, buildFolder } from '../../host-sim/firmware/build.js';
+import { packageRoot } from '../../host-sim/firmware/sdk.js';
+import { firmwareOut, moddableSdkOrReport, tempDir } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 
@@ -23,6 +26,54 @@ if (sdk !== null) {
       for (const m of [...fw.sdkImports, 'main']) t.true(archive.modules.includes(m), `${m} not in ${archive.modules.join(' ')}`);
       t.false(fw.files.some((f) => f.includes('conformance') || f.startsWith('bench/')));
     } finally {
+      if (saved !== undefined) process.env['IDF_PATH'] = saved;
+    }
+  });
+}
+
+if (sdk !== null) {
+  // Every app's project has the same name in the shared build folder, and make judges its
+  // compiled module by mtime: a board.js written while another app's build held the folder
+  // was older than that build's module, and the other app was linked in (seen when ava ran
+  // two Moddable test files at once: "app pingpong is not built into this firmware (have:
+  // idle)"). The project files must be written only once the build holds the folder's lock.
+  test('a build writes its project only once it holds the build folder, then builds its own app', async (t) => {
+    const saved = process.env['IDF_PATH'];
+    delete process.env['IDF_PATH'];
+    const out = tempDir('fw-lock');
+    const lock = `${buildFolder(packageRoot(), 'esp32')}.lock`;
+    mkdirSync(buildFolder(packageRoot(), 'esp32'), { recursive: true });
+    let held = false;
+    try {
+      // Take the folder as another build would (wait for a real one to finish first).
+      for (let i = 0; !held; i++) {
+        try {
+          mkdirSync(lock);
+          held = true;
+        } catch {
+          if (i > 2400) return t.fail(`${lock} stayed taken`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      const build = buildFirmware({ app: 'counter', target: 'esp32', out });
+      const project = join(out, PROJECT_NAME);
+      for (let i = 0; !existsSync(project); i++) {
+        if (i > 600) return t.fail('the build never made its project folder');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      t.false(existsSync(join(project, 'board.js')), 'board.js written while another build held the folder');
+      t.false(existsSync(join(project, 'manifest.json')));
+      rmdirSync(lock);
+      held = false;
+      const fw = await build;
+      t.is(fw.app, 'counter');
+      t.true(existsSync(join(project, 'board.js')));
+      t.true(fw.files.some((f) => f.includes('examples/counter')), fw.files.join(' '));
+      t.false(fw.files.some((f) => f.includes('examples/pingpong')));
+    } finally {
+      if (held) rmdirSync(lock);
+      rmSync(out, { recursive: true, force: true });
       if (saved !== undefined) process.env['IDF_PATH'] = saved;
     }
   });

@@ -337,6 +337,11 @@ export class Core {
     return this.waitImpl(req, timeoutMs, abandon, true) as Promise<T>;
   }
 
+  /** waitFor that resolves with nothing (a connect): no `await` layer around it in the caller. */
+  waitVoid<T>(req: Request<T>, timeoutMs: number, abandon: boolean): Promise<void> {
+    return this.waitImpl(req, timeoutMs, abandon, false) as Promise<void>;
+  }
+
   /** waitFor for sends: resolves with nothing once the request completed successfully. */
   waitDone<T>(req: Request<T>): Promise<void> {
     return this.waitImpl(req, Infinity, false, false) as Promise<void>;

@@ -202,8 +202,13 @@ export class McapiNodeBase {
     return this.lookup.nodeAttributeI(Args.node(this.core, domain, node), attr);
   }
 
-  async getNodeAttribute(domain: number, node: number, attr: number): Promise<number> {
-    return this.core.waitFor(this.getNodeAttributeI(domain, node, attr), Infinity, false);
+  /** The core's promise itself, no async layer (see McapiNode.pktConnect). */
+  getNodeAttribute(domain: number, node: number, attr: number): Promise<number> {
+    try {
+      return this.core.waitFor(this.getNodeAttributeI(domain, node, attr), Infinity, false);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -251,9 +256,13 @@ export class McapiNodeBase {
   }
 
   /** mcapi_endpoint_get: waits until the endpoint exists, up to `timeoutMs` (MCAPI_TIMEOUT). */
-  async getEndpoint(domain: number, node: number, port: number, timeoutMs: number = Infinity): Promise<Endpoint> {
-    const t = Args.timeout(timeoutMs);
-    return this.core.waitFor(this.getEndpointI(domain, node, port), t, true);
+  getEndpoint(domain: number, node: number, port: number, timeoutMs: number = Infinity): Promise<Endpoint> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitFor(this.getEndpointI(domain, node, port), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**

@@ -98,9 +98,19 @@ export class McapiNode extends McapiNodeBase {
     return this.connectI(ChanKind.PKT, sendEp, recvEp);
   }
 
-  async pktConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {
-    const t = Args.timeout(timeoutMs);
-    await this.core.waitFor(this.connectI(ChanKind.PKT, sendEp, recvEp), t, true);
+  /*
+   * The blocking connects and opens return the core's promise itself rather than being async
+   * functions around it: an async layer is one more promise, its resolving functions and a
+   * reaction held for as long as the call waits (docs/TARGETS.md, "Round 7: pingpong slots").
+   * An argument error still rejects the promise instead of throwing.
+   */
+  pktConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitVoid(this.connectI(ChanKind.PKT, sendEp, recvEp), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** mcapi_pktchan_send_open_i: completes when both sides are open. */
@@ -113,14 +123,22 @@ export class McapiNode extends McapiNodeBase {
     return this.openI(ChanKind.PKT, ChanDir.RECV, ep) as Request<PacketRecvHandle>;
   }
 
-  async pktSendOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<PacketSendHandle> {
-    const t = Args.timeout(timeoutMs);
-    return this.core.waitFor(this.pktSendOpenI(ep), t, true);
+  pktSendOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<PacketSendHandle> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitFor(this.pktSendOpenI(ep), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  async pktRecvOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<PacketRecvHandle> {
-    const t = Args.timeout(timeoutMs);
-    return this.core.waitFor(this.pktRecvOpenI(ep), t, true);
+  pktRecvOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<PacketRecvHandle> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitFor(this.pktRecvOpenI(ep), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** mcapi_pktchan_send_i: the buffer must stay untouched until the request completes. */
@@ -204,9 +222,14 @@ export class McapiNode extends McapiNodeBase {
     return this.connectI(ChanKind.SCL, sendEp, recvEp);
   }
 
-  async sclConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {
-    const t = Args.timeout(timeoutMs);
-    await this.core.waitFor(this.connectI(ChanKind.SCL, sendEp, recvEp), t, true);
+  /** As pktConnect: the core's promise itself, no async layer. */
+  sclConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitVoid(this.connectI(ChanKind.SCL, sendEp, recvEp), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** mcapi_sclchan_send_open_i. */
@@ -219,14 +242,22 @@ export class McapiNode extends McapiNodeBase {
     return this.openI(ChanKind.SCL, ChanDir.RECV, ep) as Request<ScalarRecvHandle>;
   }
 
-  async sclSendOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<ScalarSendHandle> {
-    const t = Args.timeout(timeoutMs);
-    return this.core.waitFor(this.sclSendOpenI(ep), t, true);
+  sclSendOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<ScalarSendHandle> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitFor(this.sclSendOpenI(ep), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  async sclRecvOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<ScalarRecvHandle> {
-    const t = Args.timeout(timeoutMs);
-    return this.core.waitFor(this.sclRecvOpenI(ep), t, true);
+  sclRecvOpen(ep: Endpoint, timeoutMs: number = Infinity): Promise<ScalarRecvHandle> {
+    try {
+      const t = Args.timeout(timeoutMs);
+      return this.core.waitFor(this.sclRecvOpenI(ep), t, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** A scalar send of `width` bytes; the value is checked before the handle. */

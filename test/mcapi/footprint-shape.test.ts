@@ -109,3 +109,35 @@ test('a message in flight is a record of 13 fields: its destination node is its 
   t.is(Object.keys(om).length, 13, Object.keys(om).join(','));
   await hub.run(a.wait(req, 100));
 });
+
+test('a blocking connect, open or endpoint get is the core\'s wait promise itself (no async layer); a bad argument rejects it', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const core = (a as unknown as { core: Record<string, (...args: unknown[]) => Promise<unknown>> }).core;
+  let last = null as Promise<unknown> | null;
+  for (const name of ['waitFor', 'waitVoid']) {
+    const own = core[name]!.bind(core);
+    core[name] = (...args: unknown[]) => (last = own(...args));
+  }
+  b.createEndpoint(51);
+  b.createEndpoint(52);
+  const got = a.getEndpoint(1, 2, 51, 100);
+  t.is(got, last, 'getEndpoint');
+  const r1 = await hub.run(got);
+  const r2 = await hub.run(a.getEndpoint(1, 2, 52, 100));
+  const s1 = a.createEndpoint(50);
+  const s2 = a.createEndpoint(53);
+  const sc = a.sclConnect(s1, r1, 100);
+  t.is(sc, last, 'sclConnect');
+  await hub.run(sc);
+  const pc = a.pktConnect(s2, r2, 100);
+  t.is(pc, last, 'pktConnect');
+  await hub.run(pc);
+  // Opens wait for the other side (never opened here): only their promise is looked at.
+  t.is(a.sclSendOpen(s1), last, 'sclSendOpen');
+  t.is(a.pktSendOpen(s2), last, 'pktSendOpen');
+  // An argument error rejects the promise (as it did from an async function) instead of throwing.
+  await t.throwsAsync(a.pktConnect(s1, r1, Number.NaN), { instanceOf: Error });
+  await t.throwsAsync(a.sclRecvOpen(s1, -5), { instanceOf: Error });
+  await t.throwsAsync(a.getEndpoint(1, 2, 51, Number.NaN), { instanceOf: Error });
+});

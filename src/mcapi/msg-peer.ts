@@ -55,10 +55,15 @@ export class Peer {
   readonly queue: OutMsg[] = [];
   /** Transmitted, unfinished messages per destination port (at most MSG_PORT_WINDOW). */
   readonly perPort = new Map<number, number>();
-  /** Ports whose refused messages must be resent once the outbox has room. */
-  readonly resendPorts = new Set<number>();
+  /**
+   * Ports whose refused messages must be resent once the outbox has room; null until the
+   * first (as `blocked`: a collection per peer is ~4 slots on XS whether used or not, and
+   * both serve refusals only; docs/TARGETS.md, "Round 7: pingpong slots").
+   */
+  resendPorts: Set<number> | null = null;
   retryTimer = -1;
-  readonly blocked = new Map<number, Blocked>();
+  /** Refused messages per port, as the receiver; null until the first refusal. */
+  blocked: Map<number, Blocked> | null = null;
   readonly resp = new Uint8Array(Peer.RESP_MAX);
   respLen = 0;
   /** Offset of the last entry when it is an ACK range that may still grow; -1 otherwise. */

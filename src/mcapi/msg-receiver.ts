@@ -10,6 +10,7 @@ import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import { MalformedFrame } from './frames.js';
 import { Peer } from './msg-peer.js';
+import type { Blocked } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
 import type { Request, Undo } from './request.js';
@@ -113,11 +114,11 @@ export class MessageReceiver implements Undo {
 
   /** The senders of messages refused on `port` wait for a RESUME that will never come: end them. */
   dropBlocked(peer: Peer, port: number): void {
-    const b = peer.blocked.get(port);
+    const b = peer.blocked === null ? undefined : peer.blocked.get(port);
     if (b === undefined) return;
     for (const seq of b.list) this.responses.respond(peer, Resp.NACK, seq, Nack.NO_ENDPOINT);
     this.blockedTotal -= b.list.length;
-    peer.blocked.delete(port);
+    peer.blocked!.delete(port);
   }
 
   // ---------------------------------------------------------------- frames
@@ -162,7 +163,7 @@ export class MessageReceiver implements Undo {
     if (st.chan !== null || st.connecting !== null) return r.respond(peer, Resp.NACK, seq, Nack.CHAN_CONNECTED);
     if (n > st.maxPayload) return r.respond(peer, Resp.NACK, seq, Nack.SIZE);
     if (prio >= core.limits.priorities) return r.respond(peer, Resp.NACK, seq, Nack.PRIORITY);
-    let b = peer.blocked.get(port);
+    let b = peer.blocked === null ? undefined : peer.blocked.get(port);
     if (b !== undefined && b.list[0] !== seq) {
       if (!block) return r.respond(peer, Resp.NACK, seq, Nack.FULL);
       if (b.list.indexOf(seq) < 0) {
@@ -182,7 +183,7 @@ export class MessageReceiver implements Undo {
         b.list.shift();
         this.blockedTotal--;
         assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
-        if (b.list.length === 0) peer.blocked.delete(port);
+        if (b.list.length === 0) peer.blocked!.delete(port);
       }
       r.respond(peer, Resp.ACK, seq, 1);
       if (b !== undefined && b.list.length > 0) this.maybeResume(st);
@@ -192,7 +193,10 @@ export class MessageReceiver implements Undo {
       if (b === undefined) {
         if (this.blockedTotal >= core.limits.maxBlocked) return r.respond(peer, Resp.NACK, seq, Nack.OVERFLOW);
         b = { list: [seq], armed: true };
-        peer.blocked.set(port, b);
+        // Not `(peer.blocked ??= new Map()).set(...)`: typescript-to-lua emits that as a field call.
+        const blocked = peer.blocked ?? new Map<number, Blocked>();
+        blocked.set(port, b);
+        peer.blocked = blocked;
         this.blockedTotal++;
       } else {
         b.armed = true;
@@ -246,7 +250,7 @@ export class MessageReceiver implements Undo {
   }
 
   private withdrawn(peer: Peer, port: number, seq: number): void {
-    const b = peer.blocked.get(port);
+    const b = peer.blocked === null ? undefined : peer.blocked.get(port);
     if (b === undefined) return;
     const i = b.list.indexOf(seq);
     if (i < 0) return;
@@ -254,7 +258,7 @@ export class MessageReceiver implements Undo {
     this.blockedTotal--;
     assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
     if (b.list.length === 0) {
-      peer.blocked.delete(port);
+      peer.blocked!.delete(port);
       return;
     }
     const st = this.core.endpoints.get(port);
@@ -265,7 +269,9 @@ export class MessageReceiver implements Undo {
   resumeAll(): void {
     if (this.blockedTotal === 0) return;
     const ports = new Set<number>();
-    for (const peer of this.peers.values()) for (const [port, b] of peer.blocked) if (b.armed) ports.add(port);
+    for (const peer of this.peers.values()) {
+      if (peer.blocked !== null) for (const [port, b] of peer.blocked) if (b.armed) ports.add(port);
+    }
     for (const port of ports) {
       const st = this.core.endpoints.get(port);
       if (st !== undefined) this.maybeResume(st);
@@ -281,7 +287,7 @@ export class MessageReceiver implements Undo {
       || (st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
     if (!room) return;
     for (const peer of this.peers.values()) {
-      const b = peer.blocked.get(st.port);
+      const b = peer.blocked === null ? undefined : peer.blocked.get(st.port);
       if (b !== undefined && b.armed) {
         b.armed = false;
         this.responses.respond(peer, Resp.RESUME, st.port, 0);

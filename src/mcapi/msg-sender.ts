@@ -143,9 +143,9 @@ export class MessageSender implements Undo {
     if (peer.retryTimer >= 0) return;
     peer.retryTimer = this.core.setTimer(this.core.limits.retryMs, () => {
       peer.retryTimer = -1;
-      const ports = [...peer.resendPorts];
-      peer.resendPorts.clear();
-      for (const port of ports) this.resume(peer, port);
+      const ports = peer.resendPorts;
+      peer.resendPorts = null;
+      if (ports !== null) for (const port of ports) this.resume(peer, port);
       this.pump(peer);
     });
   }
@@ -348,7 +348,9 @@ export class MessageSender implements Undo {
     for (const om of peer.out.values()) {
       if (om.toPort !== port || om.state !== OutState.REJECTED || om.zombie) continue;
       if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
-        peer.resendPorts.add(port);
+        const ports = peer.resendPorts ?? new Set<number>();
+        ports.add(port);
+        peer.resendPorts = ports;
         this.retryLater(peer);
         return;
       }

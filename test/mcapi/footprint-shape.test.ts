@@ -141,3 +141,21 @@ test('a blocking connect, open or endpoint get is the core\'s wait promise itsel
   await t.throwsAsync(a.sclRecvOpen(s1, -5), { instanceOf: Error });
   await t.throwsAsync(a.getEndpoint(1, 2, 51, Number.NaN), { instanceOf: Error });
 });
+
+test('a peer builds its refusal collections (blocked ports, ports to resend) only at the first refusal', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(60);
+  b.createEndpoint(61);
+  const to = await hub.run(a.getEndpoint(1, 2, 61, 100));
+  await hub.run(a.msgSend(s, to, new Uint8Array([1])));
+  await hub.advance(50);
+  type PeerShape = { blocked: unknown; resendPorts: unknown; out: unknown };
+  const peers = (n: unknown): Map<number, PeerShape> => (n as { msg: { peers: Map<number, PeerShape> } }).msg.peers;
+  const sent = peers(a).get(2)!;
+  const got = peers(b).get(1)!;
+  t.true(sent.out instanceof Map, 'the peer exists');
+  t.is(sent.blocked, null);
+  t.is(sent.resendPorts, null);
+  t.is(got.blocked, null);
+});

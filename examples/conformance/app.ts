@@ -8,7 +8,7 @@
  * on any board (bounded memory is part of conformance).
  */
 import type { App, AppContext, AppValue } from '../../src/app.js';
-import type { Endpoint } from '../../src/mcapi/index.js';
+import type { Endpoint, McapiError, McapiNode, StatusCode } from '../../src/mcapi/index.js';
 import { Barrier } from './barrier.js';
 import { allCases } from './cases/index.js';
 import { assertions, describeError } from './context.js';
@@ -127,6 +127,90 @@ export class CaseWatchdog {
   }
 }
 
+/**
+ * What one case sees while it runs, built when the case starts and dropped when it ends. A class
+ * with its methods on the prototype: the object literal with eight closures and a copy of the
+ * five assertions it replaces cost ~60 XS slots more per case on a board (docs/TARGETS.md,
+ * "Round 7: conformance memory").
+ */
+export class CaseRun implements CaseContext {
+  readonly rank: number;
+  readonly boards: number;
+  readonly mcapi: McapiNode;
+  readonly domain: number;
+  readonly node: number;
+  private phase = 0;
+
+  constructor(
+    private readonly app: AppContext,
+    private readonly barrier: Barrier,
+    private readonly c: Case,
+    private readonly index: number,
+    private readonly base: number,
+    private readonly ports: number,
+  ) {
+    this.rank = app.rank;
+    this.boards = c.boards;
+    this.mcapi = app.mcapi;
+    this.domain = app.domain;
+    this.node = app.node;
+  }
+
+  port(k: number): number {
+    if (!Number.isInteger(k) || k < 0 || k >= this.ports) throw new Error(`port(${String(k)}): the case reserved ${String(this.ports)} ports`);
+    return this.base + k;
+  }
+
+  peerNode(r: number): number {
+    return this.app.nodeOfRank(r);
+  }
+
+  async sync(tag: string): Promise<void> {
+    this.phase++;
+    await this.barrier.sync(`c${String(this.index)}:${String(this.phase)}:${tag}`, this.c.boards);
+  }
+
+  peer(r: number, k: number, timeoutMs = 1000): Promise<Endpoint> {
+    return this.mcapi.getEndpoint(this.domain, this.app.nodeOfRank(r), this.port(k), timeoutMs);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.app.sleep(ms);
+  }
+
+  now(): number {
+    return this.app.now();
+  }
+
+  log(m: string): void {
+    this.app.log('info', `[${this.c.name}] ${m}`);
+  }
+
+  assert(cond: boolean, what: string): void {
+    assertions.assert(cond, what);
+  }
+
+  assertEqual<T>(actual: T, expected: T, what: string): void {
+    assertions.assertEqual(actual, expected, what);
+  }
+
+  assertBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
+    assertions.assertBytes(actual, expected, what);
+  }
+
+  assertPattern(actual: Uint8Array, n: number, seed: number, what: string): void {
+    assertions.assertPattern(actual, n, seed, what);
+  }
+
+  assertThrowsStatus(fn: () => unknown, status: StatusCode, what: string): McapiError {
+    return assertions.assertThrowsStatus(fn, status, what);
+  }
+
+  assertRejectsStatus(p: Promise<unknown>, status: StatusCode, what: string): Promise<McapiError> {
+    return assertions.assertRejectsStatus(p, status, what);
+  }
+}
+
 export async function runConformance(ctx: AppContext, options: ConformanceOptions): Promise<{
   passed: number; failed: number; skipped: number; failures: { name: string; message: string }[];
 }> {
@@ -148,50 +232,30 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
         continue;
       }
       await barrier.sync(`c${String(i)}:start`, ctx.boards);
-      const before = mcapi.stats();
+      // Two numbers, not the stats object (~40 properties) held through the case.
+      const s0 = mcapi.stats();
+      const requestsBefore = s0.requests;
+      const endpointsBefore = s0.endpoints;
       let ok = true;
       let message = '';
       if (ctx.rank < c.boards) {
         const ports = c.ports ?? DEFAULT_PORTS;
-        let phase = 0;
-        const cctx: CaseContext = {
-          rank: ctx.rank,
-          boards: c.boards,
-          mcapi,
-          domain: ctx.domain,
-          node: ctx.node,
-          port(k: number): number {
-            if (!Number.isInteger(k) || k < 0 || k >= ports) throw new Error(`port(${String(k)}): the case reserved ${String(ports)} ports`);
-            return bases[i]! + k;
-          },
-          peerNode: (r: number) => ctx.nodeOfRank(r),
-          async sync(tag: string): Promise<void> {
-            phase++;
-            await barrier.sync(`c${String(i)}:${String(phase)}:${tag}`, c.boards);
-          },
-          peer(r: number, k: number, timeoutMs = 1000): Promise<Endpoint> {
-            return mcapi.getEndpoint(ctx.domain, ctx.nodeOfRank(r), this.port(k), timeoutMs);
-          },
-          sleep: (ms: number) => ctx.sleep(ms),
-          now: () => ctx.now(),
-          log: (m: string) => ctx.log('info', `[${c.name}] ${m}`),
-          ...assertions,
-        };
+        const cctx = new CaseRun(ctx, barrier, c, i, bases[i]!, ports);
         try {
           await watchdog.guard(c.run(cctx), options.caseTimeoutMs);
           // A leak is a request that stays. On real boards (wall-clock time) a barrier send of the
           // case may still await its delivery acknowledgement when the case returns, and one from
           // before the case may finish during it: let in-flight requests settle first (bounded).
           let after = mcapi.stats();
-          for (let waited = 0; after.requests > before.requests && waited < SETTLE_MS; waited += SETTLE_STEP_MS) {
+          for (let waited = 0; after.requests > requestsBefore && waited < SETTLE_MS; waited += SETTLE_STEP_MS) {
             await ctx.sleep(SETTLE_STEP_MS);
             after = mcapi.stats();
           }
-          if (after.requests > before.requests) {
-            throw new Error(`left ${String(after.requests - before.requests)} request(s) behind`);
+          if (after.requests > requestsBefore) {
+            throw new Error(`left ${String(after.requests - requestsBefore)} request(s) behind`);
           }
-          if (after.endpoints !== before.endpoints) {
-            throw new Error(`left ${String(after.endpoints - before.endpoints)} endpoint(s) behind`);
+          if (after.endpoints !== endpointsBefore) {
+            throw new Error(`left ${String(after.endpoints - endpointsBefore)} endpoint(s) behind`);
           }
         } catch (e) {
           ok = false;

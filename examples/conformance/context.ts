@@ -28,6 +28,8 @@ export interface CaseContext {
   assert(cond: boolean, what: string): void;
   assertEqual<T>(actual: T, expected: T, what: string): void;
   assertBytes(actual: Uint8Array, expected: Uint8Array, what: string): void;
+  /** `actual` must be pattern(n, seed), checked in place (no expected copy). */
+  assertPattern(actual: Uint8Array, n: number, seed: number, what: string): void;
   /** Run `fn`; it must throw McapiError with `status`. Returns the error. */
   assertThrowsStatus(fn: () => unknown, status: StatusCode, what: string): McapiError;
   /** `p` must reject with McapiError carrying `status`. Returns the error. */
@@ -78,6 +80,11 @@ export const assertions = {
     for (let i = 0; same && i < actual.length; i++) if (actual[i] !== expected[i]) same = false;
     if (!same) throw new Error(`${what}: expected ${show(expected)}, got ${show(actual)}`);
   },
+  assertPattern(actual: Uint8Array, n: number, seed: number, what: string): void {
+    let same = actual.length === n;
+    for (let i = 0; same && i < n; i++) if (actual[i] !== ((i + seed) & 0xff)) same = false;
+    if (!same) throw new Error(`${what}: expected ${show(pattern(Math.min(n, 17), seed))} (${String(n)} bytes), got ${show(actual)}`);
+  },
   assertThrowsStatus(fn: () => unknown, status: StatusCode, what: string): McapiError {
     let r: unknown;
     try {
@@ -102,7 +109,11 @@ export const assertions = {
 
 /** Bytes 0..n-1 offset by `seed` (mod 256): recognisable payloads. */
 export function pattern(n: number, seed = 0): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i + seed) & 0xff;
+  return fillPattern(new Uint8Array(n), seed);
+}
+
+/** Fill `b` with pattern(b.length, seed) and return it (a large payload reused per send). */
+export function fillPattern(b: Uint8Array, seed: number): Uint8Array {
+  for (let i = 0; i < b.length; i++) b[i] = (i + seed) & 0xff;
   return b;
 }

@@ -320,13 +320,11 @@ export class Core {
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
   abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
     const undo = req._cancel;
-    const u = req._undo;
     const op = req._op;
     req._cancel = null;
-    req._undo = null;
     req._op = null;
-    if (undo !== null) undo();
-    else if (u !== null) u.undo(op);
+    if (typeof undo === 'function') undo();
+    else if (undo !== null) undo.undo(op);
     this.requests.fail(req, status, detail);
   }
 

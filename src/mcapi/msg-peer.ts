@@ -19,7 +19,7 @@ export const OutState = {
 export interface OutMsg {
   req: Request<number>;
   from: EndpointState;
-  toNode: number;
+  /** The destination node is `peer.node` (no field of its own: a slot per message in flight). */
   toPort: number;
   prio: number;
   block: boolean;

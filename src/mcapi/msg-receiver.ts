@@ -12,12 +12,12 @@ import { MalformedFrame } from './frames.js';
 import { Peer } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
-import type { Request } from './request.js';
-import type { EndpointState } from './state.js';
+import type { Request, Undo } from './request.js';
+import type { EndpointState, MsgRecvWait } from './state.js';
 import { McapiError, Status } from './status.js';
 import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
 
-export class MessageReceiver {
+export class MessageReceiver implements Undo {
   /** Sequence numbers held in all Blocked lists (0: nothing to check on dequeue). */
   blockedTotal = 0;
 
@@ -51,14 +51,21 @@ export class MessageReceiver {
       }
       return req;
     }
-    const w = { req, buf };
+    const w: MsgRecvWait = { req, buf, st };
     st.recvWaiters.push(w);
-    req._cancel = () => {
-      const i = st.recvWaiters.indexOf(w);
-      if (i >= 0) st.recvWaiters.splice(i, 1);
-    };
+    // No closure per waiting receive (~7 XS slots each; 32 of them fill the request table):
+    // the request names this receiver and its wait record (Core.abort calls its undo).
+    req._cancel = this;
+    req._op = w;
     this.maybeResume(st);
     return req;
+  }
+
+  /** A waiting receive was cancelled (Core.abort): take it off its endpoint's list. */
+  undo(op: unknown): void {
+    const w = op as MsgRecvWait;
+    const i = w.st.recvWaiters.indexOf(w);
+    if (i >= 0) w.st.recvWaiters.splice(i, 1);
   }
 
   /**

@@ -60,11 +60,11 @@ export class MessageSender implements Undo {
     const req = core.requests.alloc<number>('msg-send');
     const peer = Peer.of(this.peers, to.node);
     const om: OutMsg = {
-      req, from, toNode: to.node, toPort: to.port, prio, block: !from.failOnLimit,
+      req, from, toPort: to.port, prio, block: !from.failOnLimit,
       data, seq: -1, state: OutState.QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
     };
     // No closure per message: the request names this sender and its message (Core.abort).
-    req._undo = this;
+    req._cancel = this;
     req._op = om;
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;
@@ -156,7 +156,7 @@ export class MessageSender implements Undo {
     const peer = om.peer;
     const n = om.data.length;
     assert(om.state !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
-    core.beforeData(om.toNode, true);
+    core.beforeData(om.peer.node, true);
     let ack1 = -1;
     let piggy = 0;
     if (peer.respLen > 0) {
@@ -181,7 +181,7 @@ export class MessageSender implements Undo {
       p.set(peer.resp.subarray(0, piggy), off + 1);
     }
     copyInto(p, head, om.data);
-    if (!core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, true)) return false;
+    if (!core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, true)) return false;
     om.state = OutState.INFLIGHT;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
@@ -276,7 +276,7 @@ export class MessageSender implements Undo {
     const p = new Uint8Array(MessageSender.HEAD);
     p[0] = MsgFlag.WITHDRAW | om.prio;
     p[1] = om.seq;
-    this.core.tx(McapiFrame.MSG, om.toNode, om.from.port, om.toPort, p, false);
+    this.core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, false);
   }
 
   /** A MSG_RESP frame: response entries only. */

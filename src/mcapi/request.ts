@@ -34,11 +34,13 @@ export class Request<T = number> {
   readonly _owner: RequestTable;
   /** @internal slot in the table, -1 once the outcome was reported */
   _slot: number;
-  /** @internal undoes the operation's bookkeeping when the request is cancelled */
-  _cancel: (() => void) | null = null;
-  /** @internal what undoes the operation when cancelled, with `_op` (instead of `_cancel`) */
-  _undo: Undo | null = null;
-  /** @internal the operation's record for `_undo` */
+  /**
+   * @internal undoes the operation's bookkeeping when the request is cancelled: a closure, or
+   * (hot paths) an engine that undoes `_op`, the operation's record it already has. One field
+   * for both: every property is an XS slot per request (docs/TARGETS.md, Round 7).
+   */
+  _cancel: (() => void) | Undo | null = null;
+  /** @internal the operation's record for an Undo in `_cancel` */
   _op: unknown = null;
   /** @internal callbacks of wait / waitAny calls waiting for completion */
   _waiters: Waiter[] | null = null;
@@ -115,7 +117,6 @@ export class RequestTable {
     req.value = value;
     req.size = size;
     req._cancel = null;
-    req._undo = null;
     req._op = null;
     this.notify(req);
     return true;
@@ -130,7 +131,6 @@ export class RequestTable {
     req.error = err;
     req.size = size;
     req._cancel = null;
-    req._undo = null;
     req._op = null;
     this.notify(req);
     return true;

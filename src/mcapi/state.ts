@@ -21,6 +21,8 @@ export interface QueuedMsg {
 export interface MsgRecvWait {
   req: Request<number>;
   buf: Uint8Array;
+  /** The endpoint it waits on (cancel takes it off `st.recvWaiters`). */
+  st: EndpointState;
 }
 
 /** A connect this node (the send side) accepted and forwarded to the receive side. */

@@ -56,3 +56,56 @@ test('a received packet waits in its channel as the payload itself, and is hande
   t.deepEqual([...p], [7, 8, 9]);
   b.pktRelease(p);
 });
+
+test('a waiting msgRecv is a record naming its endpoint, undone by its receiver: no closure per receive', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const b = nodes[1]!;
+  const ep = b.createEndpoint(21);
+  const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(21)!;
+  const reqs = [b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4))];
+  t.is(st.recvWaiters.length, 3);
+  for (const r of reqs) {
+    t.not(r._cancel, null);
+    t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
+    t.is((r._op as { st: EndpointState }).st, st);
+  }
+  t.is(Object.values(st.recvWaiters[0]!).filter((v) => typeof v === 'function').length, 0);
+  b.cancel(reqs[1]!);
+  t.is(st.recvWaiters.length, 2, 'cancel took the middle receive off the list');
+  t.is(st.recvWaiters[0]!.req, reqs[0]);
+  t.is(st.recvWaiters[1]!.req, reqs[2]);
+  await hub.run(b.wait(reqs[1]!, 10).then(() => t.fail('cancelled receive completed'), () => undefined));
+  const a = nodes[0]!;
+  const s = a.createEndpoint(11);
+  await hub.run(a.msgSend(s, await hub.run(a.getEndpoint(1, 2, 21, 100)), new Uint8Array([5])));
+  await hub.advance(50);
+  t.true(b.test(reqs[0]!), 'the first receive still got the message');
+  t.is(st.recvWaiters.length, 1);
+  b.cancel(reqs[2]!);
+  t.is(st.recvWaiters.length, 0);
+});
+
+test('a request has one undo field for closures and engines, and no more own properties than its 14', (t) => {
+  const { nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
+  t.false('_undo' in req, 'no separate field for engines');
+  // Every own property is an XS slot per request; 32 pending requests fill the table.
+  t.is(Object.keys(req).length, 14, Object.keys(req).join(','));
+  a.cancel(req);
+});
+
+test('a message in flight is a record of 13 fields: its destination node is its peer\'s', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const ea = a.createEndpoint(40);
+  b.createEndpoint(41);
+  const to = await hub.run(a.getEndpoint(1, 2, 41, 100));
+  const req = a.msgSendI(ea, to, new Uint8Array([1]));
+  const om = req._op as Record<string, unknown> & { peer: { node: number } };
+  t.false('toNode' in om);
+  t.is(om.peer.node, 2);
+  // Every field is an XS slot per message in flight (12 in flight in one conformance case).
+  t.is(Object.keys(om).length, 13, Object.keys(om).join(','));
+  await hub.run(a.wait(req, 100));
+});

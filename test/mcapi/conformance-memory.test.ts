@@ -1,0 +1,97 @@
+/**
+ * The conformance suite is a board app: docs/TARGETS.md "Round 7: conformance memory" cut what
+ * it holds while a case runs. Each cut is checked here on in-process nodes: a case's context
+ * keeps its behaviour on the prototype (no closures or copied assertions per case), the
+ * request-table case posts every receive into one buffer, and the 4 KiB packet case sends from
+ * one buffer it refills (a 4 KiB pattern per packet was 4 KiB more of chunks on a board).
+ */
+import test from 'ava';
+import type { AppContext } from '../../src/app.js';
+import type { McapiNode } from '../../src/mcapi/index.js';
+import { CaseRun, runConformance } from '../../examples/conformance/app.js';
+import type { Barrier } from '../../examples/conformance/barrier.js';
+import { allCases } from '../../examples/conformance/cases/index.js';
+import { fillPattern, pattern } from '../../examples/conformance/context.js';
+import { makeNodes } from './loopnet.js';
+import type { LoopHub } from './loopnet.js';
+
+function contexts(hub: LoopHub, nodes: McapiNode[]): AppContext[] {
+  return nodes.map((mcapi, rank) => ({
+    domain: 1,
+    node: rank + 1,
+    rank,
+    boards: nodes.length,
+    args: [],
+    mcapi,
+    nodeOfRank: (r: number) => r + 1,
+    now: () => hub.clock.now(),
+    sleep: (ms: number) => hub.sleep(ms),
+    log: () => undefined,
+    event: () => undefined,
+    random: () => 0.5,
+    dsm: () => Promise.reject(new Error('no DSM here')),
+    get rpc(): never {
+      throw new Error('no remote calls here');
+    },
+  }));
+}
+
+/** The node, with every call's second argument (the buffer of msgRecvI, pktSend, ...) recorded. */
+function spied(m: McapiNode, calls: { name: string; arg: unknown }[]): McapiNode {
+  return new Proxy(m, {
+    get(target, p) {
+      const v: unknown = Reflect.get(target, p, target);
+      if (typeof v !== 'function') return v;
+      return (...a: unknown[]) => {
+        calls.push({ name: String(p), arg: a[1] });
+        return (v as (...x: unknown[]) => unknown).apply(target, a);
+      };
+    },
+  });
+}
+
+test('a case context keeps its methods on the prototype: no closure or assertion copy per case', (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const app = contexts(hub, nodes)[1]!;
+  const c = allCases()[0]!;
+  const synced: string[] = [];
+  const barrier = { sync: (key: string) => { synced.push(key); return Promise.resolve({ ok: true, message: '' }); } } as unknown as Barrier;
+  const run = new CaseRun(app, barrier, c, 7, 140, 3);
+  const own = Object.values(run).filter((v) => typeof v === 'function');
+  t.is(own.length, 0, 'no function-valued own property');
+  t.is(run.rank, 1);
+  t.is(run.boards, c.boards);
+  t.is(run.port(0), 140);
+  t.is(run.port(2), 142);
+  t.throws(() => run.port(3), { message: /reserved 3 ports/ });
+  t.is(run.peerNode(0), 1);
+  void run.sync('a');
+  void run.sync('b');
+  t.deepEqual(synced, ['c7:1:a', 'c7:2:b']);
+  run.assertPattern(pattern(300, 5), 300, 5, 'same');
+  t.throws(() => run.assertPattern(pattern(300, 5), 300, 6, 'seed'), { message: /seed: expected/ });
+  t.throws(() => run.assertPattern(pattern(299, 5), 300, 5, 'length'), { message: /length: expected/ });
+  const b = new Uint8Array(260);
+  t.is(fillPattern(b, 9), b);
+  t.deepEqual([...b], [...pattern(260, 9)]);
+});
+
+test('the request-table case posts every receive into one buffer; the 4 KiB case sends from one refilled buffer', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const calls: { name: string; arg: unknown }[][] = [[], []];
+  const ctxs = contexts(hub, nodes.map((n, r) => spied(n, calls[r]!)));
+  for (const filter of ['request table is bounded', '4 KiB packets']) {
+    const results = await hub.run(Promise.all(ctxs.map((c) => runConformance(c, { filter, caseTimeoutMs: 5000 }))));
+    t.like(results[0], { passed: 1, failed: 0 }, filter);
+  }
+  const limit = nodes[0]!.limits.maxRequests;
+  for (const board of calls) {
+    const recvBufs = new Set(board.filter((c) => c.name === 'msgRecvI').map((c) => c.arg));
+    t.true(board.filter((c) => c.name === 'msgRecvI').length >= limit - 1, 'the table was filled with receives');
+    t.is(recvBufs.size, 1, 'one buffer for every receive of the request-table case');
+  }
+  const sends = calls[1]!.filter((c) => c.name === 'pktSend' || c.name === 'pktSendI').map((c) => c.arg as Uint8Array);
+  t.is(sends.length, 4);
+  t.is(new Set(sends).size, 1, 'one 4 KiB buffer refilled for the four packets');
+  t.is(sends[0]!.length, Math.min(4096, nodes[0]!.limits.maxPayload));
+});

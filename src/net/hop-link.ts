@@ -444,7 +444,7 @@ export class HopLink {
         // Never below zero, should the target's rate be a little off.
         const sample = now - this.sentAt[(ack - 1) & this.ring]!;
         Rtt.sample(this.rtt, sample > 0 ? sample : 0);
-        this.rto = Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
+        this.rto = Rtt.rto(this.rtt, this.ackDelayMs(), o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
@@ -497,7 +497,7 @@ export class HopLink {
 
   private currentRto(): number {
     const o = this.host.opts;
-    return Rtt.rto(this.rtt, o.ackDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
+    return Rtt.rto(this.rtt, this.ackDelayMs(), o.rtoMs, o.minRtoMs, o.maxRtoMs);
   }
 
   private onRetransmitTimeout(): void {
@@ -536,7 +536,7 @@ export class HopLink {
       if (!this.up) return;
       // Still holding frames past a gap: tell the sender at once where the gap is.
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
-      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.ackDelayMs);
+      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.ackDelayMs());
     } else if (d < this.host.opts.window) {
       if (this.held[seq & this.ring] !== null) {
         this.countDuplicate();
@@ -552,6 +552,14 @@ export class HopLink {
       this.countDuplicate();
       this.sendAck();
     }
+  }
+
+  /**
+   * How long an ack for in-order frames may wait for a frame to ride on: longer on a stream,
+   * where a standalone LINK_ACK costs a whole frame's fixed work (options.ts streamAckDelayMs).
+   */
+  private ackDelayMs(): number {
+    return this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs;
   }
 
   private countDuplicate(): void {

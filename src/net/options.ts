@@ -37,8 +37,15 @@ export interface NetOptions {
   helloMs?: number;
   /** A link that was heard from but is silent this long is declared down (ms). Default 4 * helloMs. */
   deadMs?: number;
-  /** Longest wait before a standalone LINK_ACK for in-order frames (ms). Default 5. */
+  /** Longest wait before a standalone LINK_ACK for in-order frames on a datagram link (ms). Default 5. */
   ackDelayMs?: number;
+  /**
+   * The same on a stream link (UART), ms. Default 25: there a standalone LINK_ACK costs both
+   * boards a frame's whole fixed work (COBS, CRC-32, deframing, a board step each end: ~4.6k
+   * XS units), and within 25 ms a frame usually goes back that carries the ack instead
+   * (docs/PERFORMANCE.md "Round 7b"). The retransmission timeout adds it, as it adds ackDelayMs.
+   */
+  streamAckDelayMs?: number;
   /** Acknowledge at once when this many in-order frames are unacknowledged. Default max(1, window/2). */
   ackEvery?: number;
   /**
@@ -107,6 +114,7 @@ const NO_BYTES: NativeBytes = Object.freeze({});
 const NET_DEFAULTS: Readonly<ResolvedNetOptions> = Object.freeze({
   domain: 0, node: 0, random: noRandom, epoch: 0, window: 8, rtoMs: 250, minRtoMs: 20, maxRtoMs: 2000,
   maxRetries: 8, maxQueue: 32, maxPayload: DEFAULT_MAX_PAYLOAD, helloMs: 500, deadMs: 2000, ackDelayMs: 5,
+  streamAckDelayMs: 25,
   ackEvery: 4, reorderThreshold: 2, ttl: 16, lsaRefreshMs: 30000, crcSlices: 8, datagramCrc: false,
   bytes: NO_BYTES, e2eWindow: 32, e2eMaxBytes: 65536, e2eRtoMs: 1000, e2eMinRtoMs: 250, e2eMaxRtoMs: 8000,
   e2eGiveUpMs: 30000, e2eAckDelayMs: 50, domainKey: null, log: silent,
@@ -162,6 +170,7 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     helloMs,
     deadMs: ms('deadMs', o.deadMs ?? 4 * helloMs, helloMs),
     ackDelayMs: ms('ackDelayMs', o.ackDelayMs ?? 5, 0),
+    streamAckDelayMs: ms('streamAckDelayMs', o.streamAckDelayMs ?? 25, 0),
     // ackEvery: past a window of MAX_WINDOW it means nothing, a byte is plenty; the ttl is one byte on the wire.
     ackEvery: int('ackEvery', o.ackEvery ?? Math.max(1, window >>> 1), 1, 0xff),
     reorderThreshold: int('reorderThreshold', o.reorderThreshold ?? 2, 1, MAX_WINDOW),

@@ -32,7 +32,16 @@ for (const topology of ['ring', 'full']) {
       const r = await ftLaplace({ n: 64, iters: 60, spares: '2', topology, link: lossy, seed: '5', fault: [`reboot:0@${at}`], maxVirtual: '60s', maxWallMs: 120_000 });
       t.true(r.s.ok, r.s.reason);
       t.is(r.digest, expectedDigest(64, 60));
-      t.true(r.s.recoveries.some((x) => x.failed.includes(0)));
+      // Recognised: its rank goes to a spare, or, when the rebooted coordinator is back before the
+      // plan is made (it is the lowest node, so it coordinates the recovery itself), every member
+      // suspected it and the recovery restored the domain with it (as a member rebooted early may
+      // be, below). Which one happens is timing (on this lossy ring, seed 5, at 150 ms: the second
+      // since stream links delay standalone acks by streamAckDelayMs, docs/PROTOCOL.md §5).
+      const suspectedBy = new Set(r.events.filter((e) => e.name === 'suspect' && e.value === 0).map((e) => e.board));
+      t.true(
+        r.s.recoveries.some((x) => x.failed.includes(0)) || ([1, 2, 3].every((b) => suspectedBy.has(b)) && r.s.recoveries.length > 0),
+        JSON.stringify(r.s.recoveries),
+      );
     });
   }
   test(`${topology}: a member rebooted at 50 ms is replaced by a spare (spares known from the configuration)`, async (t) => {

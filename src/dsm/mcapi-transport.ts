@@ -14,13 +14,20 @@
  */
 import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
-import { McapiError, Status } from '../mcapi/index.js';
+import { EndpointAttr, McapiError, Status } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
 import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
 import { MAX_BOARDS, messageBytesFor } from './limits.js';
 
 /** The port of every board's DSM endpoint. */
 export const DSM_PORT = 40;
+/**
+ * How long MCAPI may hold the acceptance of a DSM message to ride on one going back (MCAPI
+ * ACCEPT_ACK_DELAY): the DSM never waits on a send's completion beyond its send slots. Below
+ * the network's e2e ack delay (50 ms), so an acceptance that finds nothing to ride on carries
+ * the end-to-end ack instead of a frame of its own (docs/PERFORMANCE.md "Round 8").
+ */
+export const DSM_ACCEPT_ACK_DELAY_MS = 100;
 
 export interface McapiDsmPlan {
   rank: number;
@@ -109,6 +116,7 @@ export class McapiDsmTransport implements DsmTransport {
     }
     const portOf = plan.portOfRank ?? (() => port);
     const ep = mcapi.createEndpoint(portOf(rank));
+    mcapi.setEndpointAttribute(ep, EndpointAttr.ACCEPT_ACK_DELAY, DSM_ACCEPT_ACK_DELAY_MS);
     const timeout = plan.connectTimeoutMs ?? 30000;
     const peers: (Endpoint | null)[] = [];
     for (let r = 0; r < size; r++) {

@@ -4,7 +4,7 @@
  * attributes, their access and their values; attribute numbers not kept here are refused as
  * MCAPI names them (EndpointAttributes.numberError).
  */
-import { BufferType, EndpointAttr, EndpointStatus, EndpointType, MemoryType } from './constants.js';
+import { BufferType, EndpointAttr, EndpointStatus, EndpointType, MAX_ACCEPT_ACK_DELAY_MS, MemoryType } from './constants.js';
 import type { McapiLimits } from './limits.js';
 import { Side } from './state.js';
 import type { EndpointState } from './state.js';
@@ -65,6 +65,7 @@ export class EndpointAttributes {
       case EndpointAttr.NUM_RECV_BUFFERS: return st.recvBuffers;
       case EndpointAttr.STATUS: return EndpointAttributes.status(st);
       case EndpointAttr.TIMEOUT: return st.timeoutMs;
+      case EndpointAttr.ACCEPT_ACK_DELAY: return st.ackDelayMs;
       default: throw EndpointAttributes.numberError(attr, EndpointAttr.TIMEOUT + 1);
     }
   }
@@ -85,6 +86,7 @@ export class EndpointAttributes {
       case EndpointAttr.PRIORITY:
       case EndpointAttr.NUM_RECV_BUFFERS:
       case EndpointAttr.TIMEOUT:
+      case EndpointAttr.ACCEPT_ACK_DELAY:
         break;
       default:
         throw EndpointAttributes.numberError(attr, EndpointAttr.TIMEOUT + 1);
@@ -114,6 +116,10 @@ export class EndpointAttributes {
       case EndpointAttr.NUM_RECV_BUFFERS:
         if (!isInt(value, 1, l.maxRecvBuffers)) throw badValue(`an integer in 1..${String(l.maxRecvBuffers)}`);
         st.recvBuffers = value;
+        return;
+      case EndpointAttr.ACCEPT_ACK_DELAY:
+        if (!isInt(value, 0, MAX_ACCEPT_ACK_DELAY_MS)) throw badValue(`an integer number of ms in 0..${String(MAX_ACCEPT_ACK_DELAY_MS)}`);
+        st.ackDelayMs = value;
         return;
       default:
         if (!(value >= 0)) throw badValue('a number of ms >= 0 or Infinity');

@@ -52,7 +52,16 @@ export const EndpointAttr = {
   STATUS: 10,
   /** Timeout in ms of blocking calls and of message / packet / scalar sends waiting for room. */
   TIMEOUT: 11,
+  /**
+   * Vendor attribute (mcdsm): ms that the acceptance of a message received on this endpoint may
+   * wait to ride on a message going back to its sender (0, the default: at the end of the turn).
+   * For receivers whose senders do not wait on each send's completion (the DSM); docs/MCAPI.md.
+   */
+  ACCEPT_ACK_DELAY: 64,
 } as const;
+
+/** Largest ACCEPT_ACK_DELAY: a sender's send stays incomplete at most this much longer. */
+export const MAX_ACCEPT_ACK_DELAY_MS = 1000;
 
 /** Values of EndpointAttr.TYPE (MCAPI_ENDP_ATTR_TYPE_*). */
 export const EndpointType = {

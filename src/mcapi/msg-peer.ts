@@ -68,6 +68,13 @@ export class Peer {
   respLen = 0;
   /** Offset of the last entry when it is an ACK range that may still grow; -1 otherwise. */
   lastAck = -1;
+  /**
+   * The timer that sends batched acceptances nobody needs at once (ACCEPT_ACK_DELAY) unless
+   * they ride on a message first; -1 when none is set.
+   */
+  respTimer = -1;
+  /** Acceptances batched under that timer (bounded: Responses.DELAYED_MAX). */
+  delayedAcks = 0;
   /** Epoch at which zombies were last swept (MessageSender.sweepZombies). */
   sweptEpoch = 0;
 

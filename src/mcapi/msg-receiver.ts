@@ -185,7 +185,7 @@ export class MessageReceiver implements Undo {
         assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
         if (b.list.length === 0) peer.blocked!.delete(port);
       }
-      r.respond(peer, Resp.ACK, seq, 1);
+      r.respond(peer, Resp.ACK, seq, 1, st.ackDelayMs);
       if (b !== undefined && b.list.length > 0) this.maybeResume(st);
       return;
     }

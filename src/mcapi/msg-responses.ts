@@ -2,17 +2,29 @@
  * Message responses (ACK ranges, NACKs, RESUMEs), batched per peer until the end of the turn
  * (a zero-delay timer) and sent in one MSG_RESP frame, unless they ride on a message going the
  * other way first (MessageSender.transmit). Consecutive ACKs merge into one range entry.
+ *
+ * An acceptance for an endpoint with an ACCEPT_ACK_DELAY waits up to that many ms for a message
+ * going back instead (docs/MCAPI.md "Acceptance acks"): on a DSM ring most of them find one,
+ * and a MSG_RESP frame saved is a whole frame's work on every board it crosses. NACKs and
+ * RESUMEs never wait (a refused sender is stalled), and take what was batched with them.
  */
 import { Core } from './core.js';
 import { Peer } from './msg-peer.js';
-import { McapiFrame, Resp } from './wire.js';
+import { McapiFrame, MSG_PORT_WINDOW, Resp } from './wire.js';
 
 export class Responses {
   /** Bytes of one response entry: ACK first count, NACK seq reason, RESUME port. */
   static readonly ENTRY = 3;
   /** Largest count of one ACK range entry. */
   private static readonly ACK_RANGE_MAX = 255;
-  /** Peers with responses batched. */
+  /**
+   * Delayed acceptances per peer before they go at the end of the turn after all: a quarter of
+   * a sender's per-endpoint window, so a sender streaming to one endpoint never stalls on them.
+   */
+  static readonly DELAYED_MAX = MSG_PORT_WINDOW / 4;
+  /** How much longer than a delayed acceptance the net holds its own ack (ours goes first). */
+  private static readonly HOLD_SLACK_MS = 1;
+  /** Peers with responses batched for the end of this turn. */
   private readonly pending = new Set<Peer>();
 
   constructor(private readonly core: Core, private readonly peers: Map<number, Peer>) {}
@@ -21,13 +33,17 @@ export class Responses {
     this.pending.clear();
   }
 
-  /** Batch one response entry (ACK seq, NACK seq reason, RESUME port) for `peer`. */
-  respond(peer: Peer, kind: number, a: number, b: number): void {
+  /**
+   * Batch one response entry (ACK seq, NACK seq reason, RESUME port) for `peer`. `delayMs`
+   * (ACKs only): how long it may wait for a message going back; 0 = the end of this turn.
+   */
+  respond(peer: Peer, kind: number, a: number, b: number, delayMs = 0): void {
     const r = peer.resp;
     if (kind === Resp.ACK && peer.lastAck >= 0) {
       const count = r[peer.lastAck + 2]!;
       if (count < Responses.ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
         r[peer.lastAck + 2] = count + 1;
+        this.schedule(peer, delayMs);
         return;
       }
     }
@@ -43,9 +59,30 @@ export class Responses {
     }
     peer.respLen = o + Responses.ENTRY;
     peer.lastAck = kind === Resp.ACK ? o : -1;
-    if (!this.pending.has(peer)) {
+    this.schedule(peer, kind === Resp.ACK ? delayMs : 0);
+  }
+
+  /** When the responses batched for `peer` go: at the end of the turn, or by its delay timer. */
+  private schedule(peer: Peer, delayMs: number): void {
+    if (this.pending.has(peer)) return;
+    if (delayMs <= 0 || ++peer.delayedAcks > Responses.DELAYED_MAX) {
+      if (peer.respTimer >= 0) {
+        this.core.clearTimer(peer.respTimer);
+        peer.respTimer = -1;
+      }
       this.pending.add(peer);
       this.core.requestFlush(Core.FLUSH_RESPONSES);
+      return;
+    }
+    // The first delayed entry bounds the wait of every later one.
+    if (peer.respTimer < 0) {
+      peer.respTimer = this.core.setTimer(delayMs, () => {
+        peer.respTimer = -1;
+        this.flushPeer(peer);
+      });
+      // What goes to the peer by then carries the end-to-end ack as well: the net need not
+      // send one of its own first (1 ms after ours, so ours fires first).
+      this.core.net.holdAck?.(peer.node, delayMs + Responses.HOLD_SLACK_MS);
     }
   }
 
@@ -53,6 +90,11 @@ export class Responses {
   taken(peer: Peer): void {
     peer.respLen = 0;
     peer.lastAck = -1;
+    peer.delayedAcks = 0;
+    if (peer.respTimer >= 0) {
+      this.core.clearTimer(peer.respTimer);
+      peer.respTimer = -1;
+    }
     if (this.pending.delete(peer) && this.pending.size === 0) this.core.dropFlush(Core.FLUSH_RESPONSES);
   }
 

@@ -51,6 +51,8 @@ export class EndpointState {
   timeoutMs: number;
   /** MEMORY_TYPE behaviour: fail with MCAPI_ERR_MEM_LIMIT instead of waiting for room. */
   failOnLimit: boolean;
+  /** ACCEPT_ACK_DELAY: ms an acceptance may wait for a message going back (0: end of turn). */
+  ackDelayMs = 0;
   /**
    * Queued messages, highest priority first and in arrival order within a priority: one array
    * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not).

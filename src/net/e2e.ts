@@ -77,6 +77,8 @@ interface RxStream {
   owed: boolean;
   /** A stream id this node knows nothing about, to be reported (0: none). */
   unknown: number;
+  /** An upper layer sends a frame to src by then (holdAck): the owed ack waits for it. 0: none. */
+  holdUntil: number;
 }
 
 export interface E2eHost {
@@ -177,7 +179,7 @@ export class E2eLayer {
         return false;
       }
       if (r === undefined) {
-        r = { id, expected: 0, retired: [], owed: false, unknown: 0 };
+        r = { id, expected: 0, retired: [], owed: false, unknown: 0, holdUntil: 0 };
         this.rx.set(src, r);
       } else {
         if (r.id !== 0) r.retired.push(r.id);
@@ -247,6 +249,20 @@ export class E2eLayer {
     frame[P_ACK] = r.expected & 0xff;
     frame[P_ACK + 1] = r.expected >>> 8;
     r.owed = false;
+    r.holdUntil = 0;
+  }
+
+  /**
+   * An upper layer will send a frame to `src` within `ms` (MCAPI holding a message's
+   * acceptance to ride on a message going back, docs/MCAPI.md): the ack owed to src waits
+   * for that frame instead of going alone first. Never past half the shortest retransmission
+   * timeout, so no frame is resent for it.
+   */
+  holdAck(src: number, ms: number): void {
+    const r = this.rx.get(src);
+    if (r === undefined || !r.owed) return;
+    const until = this.host.clock.now() + Math.min(ms, this.host.opts.e2eMinRtoMs / 2);
+    if (until > r.holdUntil) r.holdUntil = until;
   }
 
   // --- sender ---------------------------------------------------------------------------
@@ -368,7 +384,7 @@ export class E2eLayer {
   private owe(src: number): RxStream {
     let r = this.rx.get(src);
     if (r === undefined) {
-      r = { id: 0, expected: 0, retired: [], owed: false, unknown: 0 };
+      r = { id: 0, expected: 0, retired: [], owed: false, unknown: 0, holdUntil: 0 };
       this.rx.set(src, r);
     }
     this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.e2eAckDelayMs);
@@ -382,6 +398,8 @@ export class E2eLayer {
 
   private flushAcks(): void {
     const p = this.ackPayload;
+    const now = this.host.clock.now();
+    let held = Infinity;
     for (const [src, r] of this.rx) {
       if (r.unknown !== 0) {
         writeU32(p, 0, r.unknown);
@@ -392,7 +410,10 @@ export class E2eLayer {
         this.host.st[NS_E2E_ACKS_OUT]!++;
         this.host.sendAck(src, p);
       }
-      if (r.owed && r.id !== 0) {
+      if (r.owed && r.holdUntil > now) {
+        if (r.holdUntil < held) held = r.holdUntil;
+      } else if (r.owed && r.id !== 0) {
+        r.holdUntil = 0;
         writeU32(p, 0, r.id);
         p[4] = r.expected & 0xff;
         p[5] = r.expected >>> 8;
@@ -402,5 +423,6 @@ export class E2eLayer {
         this.host.sendAck(src, p);
       }
     }
+    if (held < Infinity) this.ackDeadline.armNoLaterThan(held);
   }
 }

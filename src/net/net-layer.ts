@@ -234,6 +234,10 @@ export class NetLayer implements Net {
     this.e2e.abandon(node);
   }
 
+  holdAck(dst: number, ms: number): void {
+    this.e2e.holdAck(dst, ms);
+  }
+
   /** Frames accepted by send() and not yet acknowledged end to end (all destinations). */
   unacknowledged(): number {
     return this.e2e.heldFrames();

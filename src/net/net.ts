@@ -53,6 +53,12 @@ export interface Net {
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean;
   /** Receive every frame whose type is in [first, last] and addressed to this node (or broadcast). */
   register(first: number, last: number, handler: NetHandler): void;
+  /**
+   * This layer will send a frame to `dst` within `ms`: the end-to-end ack owed to dst may wait
+   * to ride on it (bounded by the net; docs/PROTOCOL.md §8). Optional: a net without
+   * end-to-end acks has nothing to hold.
+   */
+  holdAck?(dst: number, ms: number): void;
   /** True when a route to `node` is known. */
   reachable(node: number): boolean;
   /** Nodes currently known in the domain (from routing), including this one, ascending. */

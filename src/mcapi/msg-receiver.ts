@@ -131,10 +131,12 @@ export class MessageReceiver implements Undo {
     if ((flags & MsgFlag.RESERVED) !== 0) throw new MalformedFrame('mcapi: MSG too short or with the reserved flag');
     const seq = p[1]!;
     let off = 2;
+    // One lookup per message (the peer is made on first use; every MSG needs it below).
+    let peer = this.peers.get(f.src);
+    if (peer === undefined) peer = Peer.of(this.peers, f.src);
     if ((flags & MsgFlag.ACK1) !== 0) {
       MalformedFrame.check(p.length >= 3, 'mcapi: MSG without its ACK1 byte');
-      const peer = this.peers.get(f.src);
-      if (peer !== undefined) this.sender.acked(peer, p[2]!);
+      this.sender.acked(peer, p[2]!);
       off = 3;
     }
     if ((flags & MsgFlag.PIGGYBACK) !== 0) {
@@ -144,10 +146,8 @@ export class MessageReceiver implements Undo {
       this.sender.onResponses(f.src, p, off + 1, end);
       off = end;
     } else if ((flags & MsgFlag.ACK1) !== 0) {
-      const peer = this.peers.get(f.src);
-      if (peer !== undefined) this.sender.pump(peer);
+      this.sender.pump(peer);
     }
-    const peer = Peer.of(this.peers, f.src);
     const port = f.dstPort;
     if ((flags & MsgFlag.WITHDRAW) !== 0) {
       MalformedFrame.check(off === p.length, 'mcapi: MSG WITHDRAW with data');

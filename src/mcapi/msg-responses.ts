@@ -43,7 +43,8 @@ export class Responses {
       const count = r[peer.lastAck + 2]!;
       if (count < Responses.ACK_RANGE_MAX && ((r[peer.lastAck + 1]! + count) & 0xff) === a) {
         r[peer.lastAck + 2] = count + 1;
-        this.schedule(peer, delayMs);
+        if (delayMs > 0) this.schedule(peer, delayMs);
+        else if (!this.pending.has(peer)) this.endOfTurn(peer);
         return;
       }
     }
@@ -59,25 +60,43 @@ export class Responses {
     }
     peer.respLen = o + Responses.ENTRY;
     peer.lastAck = kind === Resp.ACK ? o : -1;
-    this.schedule(peer, kind === Resp.ACK ? delayMs : 0);
-  }
-
-  /** When the responses batched for `peer` go: at the end of the turn, or by its delay timer. */
-  private schedule(peer: Peer, delayMs: number): void {
-    if (this.pending.has(peer)) return;
-    if (delayMs <= 0 || ++peer.delayedAcks > Responses.DELAYED_MAX) {
+    if (delayMs > 0 && kind === Resp.ACK) {
+      this.schedule(peer, delayMs);
+    } else if (!this.pending.has(peer)) {
+      // The usual case inline, as before delays existed (a call more per message costs ~45
+      // XS units): no delay, or a refusal.
       if (peer.respTimer >= 0) {
-        this.core.clearTimer(peer.respTimer);
-        peer.respTimer = -1;
+        this.endOfTurn(peer);
+        return;
       }
       this.pending.add(peer);
       this.core.requestFlush(Core.FLUSH_RESPONSES);
+    }
+  }
+
+  /** The responses batched for `peer` go at the end of this turn (its delay timer, if any, is moot). */
+  private endOfTurn(peer: Peer): void {
+    if (peer.respTimer >= 0) {
+      peer.delayedAcks = 0;
+      this.core.clearTimer(peer.respTimer);
+      peer.respTimer = -1;
+    }
+    this.pending.add(peer);
+    this.core.requestFlush(Core.FLUSH_RESPONSES);
+  }
+
+  /** A delayed acceptance: by its timer, unless too many wait already (then the end of the turn). */
+  private schedule(peer: Peer, delayMs: number): void {
+    if (this.pending.has(peer)) return;
+    if (++peer.delayedAcks > Responses.DELAYED_MAX) {
+      this.endOfTurn(peer);
       return;
     }
     // The first delayed entry bounds the wait of every later one.
     if (peer.respTimer < 0) {
       peer.respTimer = this.core.setTimer(delayMs, () => {
         peer.respTimer = -1;
+        peer.delayedAcks = 0;
         this.flushPeer(peer);
       });
       // What goes to the peer by then carries the end-to-end ack as well: the net need not
@@ -90,8 +109,8 @@ export class Responses {
   taken(peer: Peer): void {
     peer.respLen = 0;
     peer.lastAck = -1;
-    peer.delayedAcks = 0;
     if (peer.respTimer >= 0) {
+      peer.delayedAcks = 0;
       this.core.clearTimer(peer.respTimer);
       peer.respTimer = -1;
     }

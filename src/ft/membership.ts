@@ -79,6 +79,7 @@ export function tick(ft: FtState): void {
     ft.detector.monitor(targets, now);
     sendHeartbeats(ft, targets);
     for (const n of ft.detector.expire(now, watched(ft), (n) => ft.net.reachable(n))) onSuspicion(ft, n);
+    repairDecisions(ft);
     resend(ft, now);
     checkIsolation(ft, now);
     for (const x of ft.outs) {
@@ -193,13 +194,27 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
   if (f.epoch === ft.epochV && h.role === Role.MEMBER && h.progress > 0) ft.seenRunning.add(x);
   if (f.epoch === ft.epochV && h.furthest > ft.furthestHeard) ft.furthestHeard = h.furthest;
   if (ft.phaseV === 'joining' && f.epoch === ft.epochV && h.coord !== NO_NODE && h.coord !== ft.node) ft.joinTarget = h.coord;
-  if (f.epoch === ft.epochV && ft.phaseV === 'running' && x !== ft.node && (x === ft.viewCoord || (h.role === Role.MEMBER && h.coord === ft.viewCoord))) {
-    // The coordinator's record of decisions, from it or from a member of its view (a member's
-    // committed and aborted rounds are only ever the coordinator's decisions): a lost COMMIT
-    // or ABORT is made good here, spreading along the ring a hop per heartbeat.
+  if (f.epoch === ft.epochV && ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node) {
+    // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
     if (h.committed > ft.lastCommitted && ft.hasPending(h.committed)) applyCommit(ft, h.committed);
     if (h.aborted > ft.lastAborted && h.aborted > ft.lastCommitted) applyAbort(ft, h.aborted, 'aborted by the coordinator');
+  } else if (f.epoch === ft.epochV && ft.phaseV === 'running' && x !== ft.node && h.role === Role.MEMBER && h.coord === ft.viewCoord) {
+    // The same record passed on by a member of the view (a member's committed and aborted
+    // rounds are only ever the coordinator's decisions): kept, and applied at the next tick if
+    // the coordinator's own frame has not come by then (repairDecisions), so it repairs a lost
+    // decision along the ring without racing the COMMIT on its way.
+    if (h.committed > ft.relayedCommitted) ft.relayedCommitted = h.committed;
+    if (h.aborted > ft.relayedAborted) ft.relayedAborted = h.aborted;
   }
+}
+
+/** Decisions heard from members of the view (onHeartbeat) that the coordinator's frames have not brought yet. */
+export function repairDecisions(ft: FtState): void {
+  if (ft.phaseV !== 'running') return;
+  const c = ft.relayedCommitted;
+  const a = ft.relayedAborted;
+  if (c > ft.lastCommitted && ft.hasPending(c)) applyCommit(ft, c);
+  if (a > ft.lastAborted && a > ft.lastCommitted) applyAbort(ft, a, 'aborted by the coordinator');
 }
 
 /**

@@ -182,6 +182,9 @@ export class FtState {
   furthestHeard = 0;
   /** The epoch in which this board's heartbeat with progress went to the coordinator (-1: none). */
   runningToldEpoch = -1;
+  /** The highest committed and aborted rounds members of this view passed on in this epoch (membership.repairDecisions). */
+  relayedCommitted = 0;
+  relayedAborted = 0;
   /** When SUSPECT reports were last repeated (membership.resend). */
   lastSuspectRepeat = 0;
 
@@ -444,6 +447,8 @@ export class FtState {
     if (epoch !== this.epochV) {
       this.seenRunning.clear();
       this.furthestHeard = 0;
+      this.relayedCommitted = 0;
+      this.relayedAborted = 0;
     }
     this.epochV = epoch;
     this.net.epoch = epoch;

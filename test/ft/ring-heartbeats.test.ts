@@ -106,3 +106,28 @@ test('detector: a board this one does not exchange heartbeats with is judged by 
   t.false(e.get(3)!.monitored);
   t.deepEqual(e.expire(5000, [3], () => true), []);
 });
+
+test('a COMMIT lost on its way is made good along the ring by the members passing it on', async (t) => {
+  // Node 4 of 8 is no ring neighbour of the coordinator (node 0): it never hears the
+  // coordinator's heartbeat. Every CKPT_COMMIT addressed to it is dropped on arrival.
+  const spec: AppSpec = { size: 2048, iters: 60, every: 5, frac: 0.05, iterMs: 20 };
+  const c = new Cluster({ boards: 8, seed: 91 });
+  c.spec = spec;
+  type Handler = { first: number; last: number; handler: (f: { type: number }) => void };
+  const upper = (c.net.net(4) as unknown as { upper: { handlers: Handler[] } }).upper;
+  let dropped = 0;
+  for (const h of upper.handlers) {
+    if (h.first > 0x5c || h.last < 0x5c) continue;
+    const inner = h.handler;
+    h.handler = (f) => {
+      if (f.type === 0x5c) dropped++;
+      else inner(f);
+    };
+  }
+  t.true(await c.runUntil(() => c.finished(), 60_000), 'the run ends');
+  t.deepEqual(c.wrong(spec), []);
+  t.true(dropped >= 10, `${dropped} COMMITs dropped`);
+  t.is(c.ft.get(4)!.generation, c.ft.get(0)!.generation, 'node 4 committed every round all the same');
+  t.true(c.ft.get(0)!.generation >= 10);
+  t.is(c.ofName('recovery').length, 0);
+});

@@ -135,7 +135,7 @@ export class Dsm {
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
     this.sync = new Sync(rank, size, limits, this.figures, clock, post, (e) => this.fail(e));
     this.home = new Home(rank, this.arrays, limits, this.figures, clock, post, this.pendingViolations);
-    this.client = new Client(rank, limits, this.figures, clock, post, this.pendingViolations, (e) => this.fail(e));
+    this.client = new Client(rank, limits, this.figures, clock, post, this.pendingViolations, (e) => this.fail(e), this.arrays);
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
 
@@ -228,6 +228,7 @@ export class Dsm {
         this.rank,
         this.limits.maxRangesPerInterval,
         this.snapshots,
+        spec.push,
       );
       // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
       this.arrays.push(st);
@@ -313,10 +314,14 @@ export class Dsm {
       const epoch = this.epoch + 1;
       this.figures.noticesSent += this.own.count;
       const notices = await this.sync.barrier(epoch, this.own);
+      // Before the application runs again: the pushed bytes are this home's as of its release.
+      this.home.push.release(epoch, this.own, notices);
       this.epoch = epoch;
       this.own.clear();
       this.known.clear();
       this.invalidate(notices);
+      // After the invalidation: pushes of this barrier are stored into exactly its stale granules.
+      this.client.push.barrierTaken(epoch);
       this.figures.barriers++;
       if (rel.violations.length > 0) throw this.violation(rel.violations);
     });
@@ -334,6 +339,7 @@ export class Dsm {
       const notices = await this.sync.lock(name, encodeLockReq(this.epoch, name));
       this.known.addAll(notices);
       this.invalidate(notices);
+      if (notices.count > 0) this.client.push.grantTaken();
       this.sync.held(name);
       this.figures.lockAcquires++;
     });
@@ -475,6 +481,10 @@ export class Dsm {
         return this.home.serveFetch(from, m);
       case Msg.DIFF:
         return this.home.receiveDiff(from, m);
+      case Msg.LEAVE:
+        return this.home.leave(from, m);
+      case Msg.PUSH:
+        return this.client.receivePush(from, m);
       case Msg.FETCH_DATA:
       case Msg.DIFF_ACK:
       case Msg.DIFF_HELD:

@@ -183,6 +183,26 @@ export class Dsm {
     this.local.length = 0;
   }
 
+  /**
+   * Push subscriptions of a push array (docs/DSM.md, "Pushing halos to known readers"), as
+   * [start, end) granule pairs of the array: `readers`, the boards this board pushes its home
+   * granules to; `homes`, the boards that push to this one. Both sides of a pair agree at
+   * every barrier. Empty for an array allocated without `push`.
+   */
+  pushSubscriptions(arr: DsmArray): { readers: Map<number, number[]>; homes: Map<number, number[]> } {
+    const st = this.stateOf(arr, 'dsm.pushSubscriptions');
+    const pairs = (m: Map<number, RangeList>): Map<number, number[]> => {
+      const out = new Map<number, number[]>();
+      for (const [r, l] of m) {
+        const p: number[] = [];
+        for (let i = 0; i < l.count; i++) p.push(l.start(i), l.end(i));
+        out.set(r, p);
+      }
+      return out;
+    };
+    return { readers: pairs(this.home.push.subscribers(st.id)), homes: pairs(this.client.push.subscriptions(st)) };
+  }
+
   /** The home rank of element `index` of `arr`. */
   homeOf(arr: DsmArray, index: number): number {
     const st = this.stateOf(arr, 'dsm.homeOf');

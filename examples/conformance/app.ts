@@ -231,6 +231,9 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
         skipped++;
         continue;
       }
+      // Names the case for the lin heap probe (docs/TARGETS.md "Heap probe"), which traces debug
+      // lines and samples the heap at each: the live set between cases.
+      ctx.log('debug', `case ${c.name}`);
       await barrier.sync(`c${String(i)}:start`, ctx.boards);
       // Two numbers, not the stats object (~40 properties) held through the case.
       const s0 = mcapi.stats();

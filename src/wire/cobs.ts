@@ -134,6 +134,12 @@ export function cobsDecode(src: Uint8Array, out: Uint8Array, start = 0, end = sr
   return w;
 }
 
+/**
+ * The native path's block buffer is kept between frames only up to this size (a control frame
+ * or a small message spanning two reads); a longer block's buffer is dropped once decoded.
+ */
+const ENC_KEEP = 256;
+
 /** Receives one decoded frame; the view is only valid during the call (the buffer is reused). */
 export type FrameSink = (frame: Uint8Array) => void;
 
@@ -153,8 +159,15 @@ export class CobsDeframer {
   private readonly buf: Uint8Array;
   private readonly sink: FrameSink;
   private readonly maxFrame: number;
-  /** With a native decoder: encoded bytes of a block that began in an earlier chunk. */
-  private readonly enc: Uint8Array | null;
+  /**
+   * With a native decoder: encoded bytes of a block that began in an earlier chunk. Made when a
+   * block spans chunks, grown as it does, dropped after a block longer than ENC_KEEP: a
+   * buffer of the largest block (~4.2 KiB) per stream link, kept for good, was a quarter of a
+   * board's chunk heap between frames (docs/TARGETS.md "Round 8: conformance footprint").
+   */
+  private enc: Uint8Array | null = null;
+  /** The longest encoded block (maxFrame decoded bytes), without its delimiter. */
+  private readonly encMax: number;
   private readonly natives: NativeBytes | null;
   private len = 0;
   /** Data bytes still due in the current run; 0 means the next byte is a code byte. */
@@ -174,20 +187,20 @@ export class CobsDeframer {
     }
     this.maxFrame = maxFrame;
     this.sink = sink;
+    // A block of maxFrame decoded bytes is at most this long encoded (without its delimiter).
+    this.encMax = cobsEncodedLength(maxFrame) - 1;
     if (native?.cobsDecode !== undefined) {
       this.natives = native;
       this.buf = new Uint8Array(0);
-      // A block of maxFrame decoded bytes is at most this long encoded (without its delimiter).
-      this.enc = new Uint8Array(cobsEncodedLength(maxFrame) - 1);
     } else {
       this.natives = null;
       this.buf = new Uint8Array(maxFrame);
-      this.enc = null;
     }
   }
 
   /** Forget a partly received frame (e.g. after the link was reset). */
   reset(): void {
+    if (this.enc !== null && this.enc.length > ENC_KEEP) this.enc = null;
     this.len = 0;
     this.left = 0;
     this.pendingZero = false;
@@ -302,14 +315,14 @@ export class CobsDeframer {
    * `len` counts the encoded bytes kept; `discarding` skips an over-long block.
    */
   private pushBlocks(chunk: Uint8Array, natives: NativeBytes): void {
-    const enc = this.enc as Uint8Array;
     const n = chunk.length;
     let i = 0;
     while (i < n) {
       const z = natives.findZero !== undefined ? natives.findZero(chunk, i, n) : findZero(chunk, i, n);
       const end = z < 0 ? n : z;
       if (end > i && !this.discarding) {
-        if (this.len + (end - i) > enc.length) {
+        const need = this.len + (end - i);
+        if (need > this.encMax) {
           this.overruns++;
           this.discarding = true;
           this.len = 0;
@@ -318,17 +331,37 @@ export class CobsDeframer {
           i = z + 1;
           continue;
         } else {
+          const enc = this.room(need);
           if (natives.copy !== undefined) natives.copy(chunk, i, end, enc, this.len);
           else copyRun(chunk, i, end, enc, this.len);
-          this.len += end - i;
+          this.len = need;
         }
       }
       if (z < 0) return;
-      if (!this.discarding && this.len > 0) this.block(enc, 0, this.len, natives);
+      if (!this.discarding && this.len > 0) this.block(this.enc as Uint8Array, 0, this.len, natives);
       this.discarding = false;
       this.len = 0;
+      if (this.enc !== null && this.enc.length > ENC_KEEP) this.enc = null;
       i = z + 1;
     }
+  }
+
+  /** The block buffer with room for `need` bytes (what it holds kept): doubled, at most encMax. */
+  private room(need: number): Uint8Array {
+    const old = this.enc;
+    if (old !== null && old.length >= need) return old;
+    let size = old === null ? ENC_KEEP : old.length * 2;
+    if (size < need) size = need;
+    if (size > this.encMax) size = this.encMax;
+    const enc = new Uint8Array(size);
+    if (old !== null && this.len > 0) copyRun(old, 0, this.len, enc, 0);
+    this.enc = enc;
+    return enc;
+  }
+
+  /** Bytes of buffers the deframer holds now (its decode buffer, or the native path's block buffer). */
+  get bufferBytes(): number {
+    return this.buf.length + (this.enc !== null ? this.enc.length : 0);
   }
 
   private block(src: Uint8Array, start: number, end: number, natives: NativeBytes): void {

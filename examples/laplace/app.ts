@@ -69,11 +69,14 @@ export const laplaceApp: App = {
               ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
             }
           };
-    return laplaceOnDsm(dsm, {
+    const result = await laplaceOnDsm(dsm, {
       n, iters, start, onIter: (k) => ctx.event('iter', k),
       // With fault tolerance on, heartbeats must keep flowing while a slow board computes.
       ...(ft !== undefined ? { pause: () => ft.yield() } : {}),
       ...(afterBarrier ? { afterBarrier } : {}),
     });
+    // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
+    ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
+    return result;
   },
 };

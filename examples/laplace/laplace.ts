@@ -140,8 +140,10 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   const start = run.start ?? 0;
   const pause = run.pause;
   const slice = Math.max(1, run.sliceCells ?? 4096);
-  let u = await dsm.alloc('laplace.u', 'Float64', total, { home });
-  let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home });
+  // Pushed: every rank reads the same halo rows of its neighbours every other iteration, so
+  // the homes send them at the barrier instead of waiting to be asked (docs/DSM.md, "Pushing").
+  let u = await dsm.alloc('laplace.u', 'Float64', total, { home, push: true });
+  let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home, push: true });
   // The running SHA-256 state the ranks hand on to each other at the end, homed on rank 0.
   const stateBytes = Sha256.STATE_BYTES;
   const hashHome = { ranges: home.ranges.map((_, r): [number, number] => (r === 0 ? [0, stateBytes] : [stateBytes, stateBytes])) };

@@ -8,6 +8,17 @@ import { MAX_ARRAY_BYTES, MAX_NAME, validName } from './limits.js';
 import { ELEMENT_TYPES, bytesPerElement, computeHomes } from './shared-array.js';
 import { DsmError, type DsmAllocOptions, type DsmElementType, type DsmHome, type DsmLimits } from './types.js';
 
+/**
+ * The DSM's message layout version, the high nibble of the byte that ends every ALLOC spec
+ * (alloc-spec.ts): rank 0 compares specs byte for byte, so boards of two versions fail their
+ * first alloc naming each other instead of misreading PUSH and LEAVE. 2: PUSH, LEAVE and the
+ * per-array `push` flag (docs/DSM.md, "Pushing halos to known readers").
+ */
+export const DSM_VERSION = 2;
+
+/** Low nibble of the spec's last byte: the array is pushed to its known readers. */
+const FLAG_PUSH = 1;
+
 /** What every board must agree on for one collective alloc. */
 export interface AllocSpec {
   name: string;
@@ -16,6 +27,8 @@ export interface AllocSpec {
   pageSize: number;
   granule: number;
   home: DsmHome;
+  /** Homes push written granules to the boards that fetched them (docs/DSM.md, "Pushing halos"). */
+  push: boolean;
 }
 
 const HOME_BLOCK = 0;
@@ -35,6 +48,7 @@ export function writeSpec(w: Writer, s: AllocSpec): void {
     w.varint(s.home.ranges.length);
     for (const [a, b] of s.home.ranges) w.varint(a).varint(b);
   }
+  w.u8((DSM_VERSION << 4) | (s.push ? FLAG_PUSH : 0));
 }
 
 export function readSpec(r: Reader, maxBoards: number): AllocSpec {
@@ -55,13 +69,16 @@ export function readSpec(r: Reader, maxBoards: number): AllocSpec {
     for (let i = 0; i < n; i++) ranges.push([r.varint(), r.varint()]);
     home = { ranges };
   } else throw new DecodeError('bad home kind');
-  return { name, type, length, pageSize, granule, home };
+  const vf = r.u8();
+  if (vf >>> 4 !== DSM_VERSION) throw new DecodeError(`DSM version ${vf >>> 4}, not ${DSM_VERSION}`);
+  if ((vf & 0x0f & ~FLAG_PUSH) !== 0) throw new DecodeError('unknown alloc flags');
+  return { name, type, length, pageSize, granule, home, push: (vf & FLAG_PUSH) !== 0 };
 }
 
 export function describeSpec(s: AllocSpec): string {
   const home =
     typeof s.home === 'string' ? s.home : `ranges ${s.home.ranges.map(([a, b]) => `[${a},${b})`).join(' ')}`;
-  return `'${s.name}' ${s.type}[${s.length}] (page ${s.pageSize}, granule ${s.granule}, home ${home})`;
+  return `'${s.name}' ${s.type}[${s.length}] (page ${s.pageSize}, granule ${s.granule}, home ${home}${s.push ? ', push' : ''})`;
 }
 
 /**
@@ -91,6 +108,8 @@ export function checkAlloc(
   if (home !== 'block' && home !== 'cyclic' && (typeof home !== 'object' || home === null)) {
     throw new DsmError('BAD_ARG', `${where}: home must be 'block', 'cyclic' or { ranges } (got ${String(home)})`);
   }
+  const push = options.push ?? false;
+  if (typeof push !== 'boolean') throw new DsmError('BAD_ARG', `${where}: push must be true or false (got ${String(push)})`);
   const homes = computeHomes(where, home, length, bpe, limits.pageSize, boards);
-  return { spec: { name, type, length, pageSize: limits.pageSize, granule: limits.granule, home }, homes };
+  return { spec: { name, type, length, pageSize: limits.pageSize, granule: limits.granule, home, push }, homes };
 }

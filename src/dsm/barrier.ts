@@ -54,6 +54,24 @@ export function barrierChildren(rank: number, size: number): number[] {
   return out;
 }
 
+/** Hops between two ranks around a ring laid out in rank order. */
+function ringDistance(a: number, b: number, size: number): number {
+  const d = a > b ? a - b : b - a;
+  return d < size - d ? d : size - d;
+}
+
+/**
+ * The order (indices into `children`) in which `rank` sends its releases: farthest around the
+ * ring first. A release to a far child passes through the near ones; sent first, it is
+ * forwarded before the near child takes its own release and queues its pushes (push.ts: a
+ * halo of 2 KiB holds a UART for 22 ms), so the release wave is never stuck behind them.
+ */
+export function releaseOrder(rank: number, size: number, children: readonly number[]): number[] {
+  const order = children.map((_, i) => i);
+  order.sort((x, y) => ringDistance(rank, children[y]!, size) - ringDistance(rank, children[x]!, size) || children[x]! - children[y]!);
+  return order;
+}
+
 export function describeMissing(missing: readonly number[]): string {
   return `rank${missing.length === 1 ? '' : 's'} ${missing.join(', ')} did not arrive`;
 }
@@ -76,6 +94,8 @@ export class BarrierNode {
   /** Root: ranks that reported themselves present in barrier done + 1. */
   private readonly present: Uint8Array;
   private timer = -1;
+  /** Indices into `children` in the order releases are sent: farthest around the ring first (releaseOrder). */
+  private readonly releaseOrder: number[];
 
   constructor(
     private readonly rank: number,
@@ -90,6 +110,7 @@ export class BarrierNode {
     this.parent = rank === BARRIER_ROOT ? -1 : barrierParent(rank, size);
     this.children = barrierChildren(rank, size);
     this.fromChild = this.children.map(() => null);
+    this.releaseOrder = releaseOrder(rank, size, this.children);
     this.present = new Uint8Array(rank === BARRIER_ROOT ? size : 0);
   }
 
@@ -162,7 +183,7 @@ export class BarrierNode {
   private release(epoch: number, outside: RangeList): void {
     const own = this.own!;
     const merged = new RangeList(this.noticeCap);
-    for (let i = 0; i < this.children.length; i++) {
+    for (const i of this.releaseOrder) {
       merged.clear();
       merged.addAll(outside);
       merged.addAll(own);

@@ -4,8 +4,9 @@
  * window. What the requests hold is built in outgoing.ts.
  */
 import type { Clock } from '../hal.js';
-import { Msg, type DsmMessage, type FetchDataMsg } from './messages.js';
+import { Msg, type DsmMessage, type FetchDataMsg, type PushMsg } from './messages.js';
 import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
+import { PushReader } from './push.js';
 import { RangeList } from './range-list.js';
 import { RequestWindow } from './request-window.js';
 import type { SharedArrayState } from './shared-array.js';
@@ -17,6 +18,8 @@ export type ReplyMessage = Extract<DsmMessage, { type: typeof Msg.FETCH_DATA | t
 export class Client {
   private readonly requests: RequestWindow<FetchInfo | null>;
   private readonly scratch = new RangeList();
+  /** Subscriptions to homes' pushes, and the batches of the current barrier. */
+  readonly push: PushReader;
 
   constructor(
     private readonly rank: number,
@@ -28,18 +31,45 @@ export class Client {
     private readonly violations: string[],
     /** Records a failure that leaves the DSM unusable; returns it. */
     private readonly fail: (e: DsmError) => DsmError,
+    arrays: readonly SharedArrayState[],
   ) {
+    this.push = new PushReader(arrays, clock, limits.requestTimeoutMs, limits.maxMessage, figures, violations, fail);
     this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, post, (silent) =>
       this.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${limits.requestTimeoutMs} ms`)),
     );
   }
 
-  /** Fetch the stale granules of bytes [b0, b1) from their homes. */
+  /**
+   * Bytes [b0, b1) are about to be read: for a push array, wait for the batches of homes that
+   * will push stale subscribed granules of it; then fetch what is still stale from its homes.
+   */
   fetchStale(st: SharedArrayState, b0: number, b1: number): Promise<void> {
+    if (!st.push) return this.fetchNow(st, b0, b1);
+    const g0 = Math.floor(b0 / st.granule);
+    const g1 = Math.ceil(b1 / st.granule);
+    const wait = this.push.waitFor(st, g0, g1);
+    if (wait === null) {
+      this.push.read(st, g0, g1);
+      return this.fetchNow(st, b0, b1);
+    }
+    return wait.then(() => {
+      this.push.read(st, g0, g1);
+      return this.fetchNow(st, b0, b1);
+    });
+  }
+
+  private fetchNow(st: SharedArrayState, b0: number, b1: number): Promise<void> {
     const out = buildFetches(st, b0, b1, this.rank, this.limits.maxMessage, () => this.requests.newId());
     if (out.length === 0) return Promise.resolve();
     this.figures.fetches += out.length;
+    // The home subscribes this board to what it serves of a push array (push.ts).
+    if (st.push) for (const o of out) if (o.info) this.push.subscribed(o.to, st, o.info.ranges);
     return this.requests.sendBatch(interleave(out));
+  }
+
+  /** A PUSH part from a home. */
+  receivePush(from: number, m: PushMsg): void {
+    this.push.receive(from, m);
   }
 
   /**
@@ -57,6 +87,9 @@ export class Client {
       st.endInterval();
     }
     this.figures.diffs += diffs.length;
+    // LEAVEs go with the diffs: answered before this board arrives, so the home's subscriptions
+    // at its release are the ones this board counts on.
+    for (const l of this.push.leaves(newId)) diffs.push(l);
     return interleave(diffs);
   }
 
@@ -68,6 +101,7 @@ export class Client {
   /** Forget every request (the DSM is closed). */
   close(): void {
     this.requests.clear();
+    this.push.close();
   }
 
   /** A reply; one that answers no request of ours is counted as malformed. */

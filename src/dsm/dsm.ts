@@ -135,7 +135,7 @@ export class Dsm {
     const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
     this.sync = new Sync(rank, size, limits, this.figures, clock, post, (e) => this.fail(e));
     this.home = new Home(rank, this.arrays, limits, this.figures, clock, post, this.pendingViolations);
-    this.client = new Client(rank, limits, this.figures, clock, post, this.pendingViolations, (e) => this.fail(e));
+    this.client = new Client(rank, limits, this.figures, clock, post, this.pendingViolations, (e) => this.fail(e), this.arrays);
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
 
@@ -183,6 +183,26 @@ export class Dsm {
     this.local.length = 0;
   }
 
+  /**
+   * Push subscriptions of a push array (docs/DSM.md, "Pushing halos to known readers"), as
+   * [start, end) granule pairs of the array: `readers`, the boards this board pushes its home
+   * granules to; `homes`, the boards that push to this one. Both sides of a pair agree at
+   * every barrier. Empty for an array allocated without `push`.
+   */
+  pushSubscriptions(arr: DsmArray): { readers: Map<number, number[]>; homes: Map<number, number[]> } {
+    const st = this.stateOf(arr, 'dsm.pushSubscriptions');
+    const pairs = (m: Map<number, RangeList>): Map<number, number[]> => {
+      const out = new Map<number, number[]>();
+      for (const [r, l] of m) {
+        const p: number[] = [];
+        for (let i = 0; i < l.count; i++) p.push(l.start(i), l.end(i));
+        out.set(r, p);
+      }
+      return out;
+    };
+    return { readers: pairs(this.home.push.subscribers(st.id)), homes: pairs(this.client.push.subscriptions(st)) };
+  }
+
   /** The home rank of element `index` of `arr`. */
   homeOf(arr: DsmArray, index: number): number {
     const st = this.stateOf(arr, 'dsm.homeOf');
@@ -228,6 +248,7 @@ export class Dsm {
         this.rank,
         this.limits.maxRangesPerInterval,
         this.snapshots,
+        spec.push,
       );
       // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
       this.arrays.push(st);
@@ -313,10 +334,14 @@ export class Dsm {
       const epoch = this.epoch + 1;
       this.figures.noticesSent += this.own.count;
       const notices = await this.sync.barrier(epoch, this.own);
+      // Before the application runs again: the pushed bytes are this home's as of its release.
+      this.home.push.release(epoch, this.own, notices);
       this.epoch = epoch;
       this.own.clear();
       this.known.clear();
       this.invalidate(notices);
+      // After the invalidation: pushes of this barrier are stored into exactly its stale granules.
+      this.client.push.barrierTaken(epoch);
       this.figures.barriers++;
       if (rel.violations.length > 0) throw this.violation(rel.violations);
     });
@@ -334,6 +359,7 @@ export class Dsm {
       const notices = await this.sync.lock(name, encodeLockReq(this.epoch, name));
       this.known.addAll(notices);
       this.invalidate(notices);
+      if (notices.count > 0) this.client.push.grantTaken();
       this.sync.held(name);
       this.figures.lockAcquires++;
     });
@@ -475,6 +501,10 @@ export class Dsm {
         return this.home.serveFetch(from, m);
       case Msg.DIFF:
         return this.home.receiveDiff(from, m);
+      case Msg.LEAVE:
+        return this.home.leave(from, m);
+      case Msg.PUSH:
+        return this.client.receivePush(from, m);
       case Msg.FETCH_DATA:
       case Msg.DIFF_ACK:
       case Msg.DIFF_HELD:

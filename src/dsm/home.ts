@@ -9,7 +9,8 @@ import { bufferConcat, sliceBuffer, type ConcatBuffers } from './bytes.js';
 import { varintSize } from './codec.js';
 import { HeldDiffs } from './held-diffs.js';
 import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
-import { Msg, beginFetchData, concatFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg } from './messages.js';
+import { Msg, beginFetchData, concatFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg, type LeaveMsg } from './messages.js';
+import { PushHome } from './push.js';
 import type { SharedArrayState } from './shared-array.js';
 import type { DsmLimits, DsmStats } from './types.js';
 
@@ -23,6 +24,8 @@ export class Home {
   private closed = false;
   /** The engine's one-call buffer join (XS), which builds FETCH_DATA without a JS copy of the pages. */
   private readonly concat: ConcatBuffers | undefined = bufferConcat();
+  /** Who fetched which granules of push arrays, and what they get at a barrier. */
+  readonly push: PushHome;
 
   constructor(
     private readonly rank: number,
@@ -35,6 +38,7 @@ export class Home {
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
+    this.push = new PushHome(arrays, limits.maxMessage, figures, post);
     this.heldDiffs = new HeldDiffs(clock, limits.maxDeferred, limits.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, figures, (to, req) =>
       this.post(to, encodeReq(Msg.DIFF_HELD, req)),
     );
@@ -67,6 +71,7 @@ export class Home {
   close(): void {
     this.closed = true;
     this.heldDiffs.clear();
+    this.push.close();
     this.lendWaiters = [];
     for (const st of this.arrays) st.lends = 0;
   }
@@ -90,7 +95,14 @@ export class Home {
       total += (e - s) * g;
     }
     this.figures.fetchesServed++;
+    if (st.push) this.push.subscribe(from, st, ranges);
     this.post(from, this.fetchData(st, m.req, ranges, total));
+  }
+
+  /** LEAVE: stop pushing these granules to `from`; acknowledged like a diff. */
+  leave(from: number, m: LeaveMsg): void {
+    if (!this.push.leave(from, m)) return this.refuse(from, m.req, `rank ${this.rank} pushes no such granules of array ${m.array}`);
+    this.post(from, encodeReq(Msg.DIFF_ACK, m.req));
   }
 
   /** FETCH_DATA of these granule ranges (checked): a copy of the pages, which may change once it is sent. */

@@ -10,6 +10,7 @@ import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.j
 import { sliceBuffer, type ConcatBuffers } from './bytes.js';
 import { MAX_ALLOC_ERROR_TEXT, MAX_NAME, MAX_REFUSAL_TEXT } from './limits.js';
 import { readSpec, writeSpec, type AllocSpec } from './alloc-spec.js';
+export { DSM_VERSION } from './alloc-spec.js';
 import { RangeList } from './range-list.js';
 
 export const Msg = {
@@ -27,7 +28,7 @@ export const Msg = {
   REQ_ERR: 0x06,
   /** req, array, (startDelta, length, bytes)*: runs of a release's changes, to the home. */
   DIFF: 0x07,
-  /** req: the diff is applied at the home. */
+  /** req: the diff (or LEAVE) is applied at the home. */
   DIFF_ACK: 0x08,
   /** epoch, notices: the sender's subtree of the barrier tree reached barrier `epoch` (every diff acknowledged), with its writes; to its parent. */
   BARRIER_ARRIVE: 0x09,
@@ -45,7 +46,17 @@ export const Msg = {
   DIFF_HELD: 0x0f,
   /** epoch: the sender has waited in barrier `epoch` for a while; to the root, so a timeout names only the boards really missing. */
   BARRIER_PRESENT: 0x10,
+  /**
+   * epoch, parts, array, count, (startDelta, length)*, data...: one part of a home's batch for
+   * barrier `epoch` to one subscriber: the subscribed granules written in that interval, as the
+   * home had them at its release (push.ts). Every subscriber gets `parts` >= 1 of them per
+   * barrier; an empty batch is one part with count 0.
+   */
+  PUSH: 0x11,
+  /** req, array, (startDelta, length)*: stop pushing these granules to me; answered with DIFF_ACK. */
+  LEAVE: 0x12,
 } as const;
+
 
 
 /** Write notices: count, then (start - previous end, length) pairs in global granules. */
@@ -98,6 +109,24 @@ export interface DiffMsg {
   array: number;
   runs: number[];
   bytes: Uint8Array;
+}
+
+/** PUSH: granule ranges [start, end) pairs of `array` (array-local), each non-empty; `data` their bytes (a view into the message). */
+export interface PushMsg {
+  type: typeof Msg.PUSH;
+  epoch: number;
+  parts: number;
+  array: number;
+  ranges: number[];
+  data: Uint8Array;
+}
+
+/** LEAVE: granule ranges [start, end) pairs of `array`, each non-empty. */
+export interface LeaveMsg {
+  type: typeof Msg.LEAVE;
+  req: number;
+  array: number;
+  ranges: number[];
 }
 
 /** DIFF_ACK, DIFF_HELD: about request `req`. */
@@ -166,6 +195,8 @@ export interface AllocAnswerMsg {
 export type DsmMessage =
   | FetchMsg
   | FetchDataMsg
+  | PushMsg
+  | LeaveMsg
   | DiffMsg
   | ReqMsg
   | ReqErrMsg
@@ -228,6 +259,31 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
       const req = r.varint();
       const array = r.varint();
       return { type, req, array, runs: readRuns(r, true), bytes };
+    }
+    case Msg.PUSH: {
+      const epoch = r.varint();
+      const parts = r.varint();
+      if (parts < 1) throw new DecodeError('push without parts');
+      const array = r.varint();
+      const n = r.varint();
+      const ranges: number[] = [];
+      let prev = 0;
+      for (let i = 0; i < n; i++) {
+        const s = prev + r.varint();
+        const len = r.varint();
+        if (len === 0) throw new DecodeError('empty range');
+        ranges.push(s, s + len);
+        prev = s + len;
+      }
+      if (n === 0 && r.remaining > 0) throw new DecodeError('trailing bytes');
+      return { type, epoch, parts, array, ranges, data: r.bytes(r.remaining) };
+    }
+    case Msg.LEAVE: {
+      const req = r.varint();
+      const array = r.varint();
+      const ranges = readRuns(r, false);
+      if (ranges.length === 0) throw new DecodeError('leave without ranges');
+      return { type, req, array, ranges };
     }
     case Msg.DIFF_ACK:
     case Msg.DIFF_HELD: {
@@ -313,6 +369,32 @@ export function concatFetchData(req: number, parts: ArrayBuffer[], dataBytes: nu
   // The headroom and the header alone (the writer's buffer may be larger): one memcpy.
   const front = sliceBuffer(head, -MAX_HEADROOM, head.length);
   return new Uint8Array(concat(front, parts), MAX_HEADROOM, head.length + dataBytes);
+}
+
+/**
+ * PUSH of granule ranges `ranges` ([start, end) pairs, array-local, ascending) of `array`,
+ * whose bytes are `parts` (fresh buffers, joined in order; may be empty for an empty batch).
+ */
+export function encodePush(epoch: number, parts: number, array: number, ranges: readonly number[], data: readonly Uint8Array[], dataBytes: number): Uint8Array {
+  const w = new Writer(16 + 10 * ranges.length + dataBytes).u8(Msg.PUSH).varint(epoch).varint(parts).varint(array).varint(ranges.length >>> 1);
+  let prev = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    w.varint(ranges[i]! - prev).varint(ranges[i + 1]! - ranges[i]!);
+    prev = ranges[i + 1]!;
+  }
+  for (const d of data) w.bytes(d);
+  return w.finish();
+}
+
+/** LEAVE of granule ranges ([start, end) pairs, ascending, non-empty) of `array`. */
+export function encodeLeave(req: number, array: number, ranges: readonly number[]): Uint8Array {
+  const w = new Writer(16 + 10 * ranges.length).u8(Msg.LEAVE).varint(req).varint(array);
+  let prev = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    w.varint(ranges[i]! - prev).varint(ranges[i + 1]! - ranges[i]!);
+    prev = ranges[i + 1]!;
+  }
+  return w.finish();
 }
 
 /** DIFF up to its first run, in a buffer of `capacity` (the message limit). */

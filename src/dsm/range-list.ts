@@ -57,6 +57,24 @@ export class RangeList {
     return n;
   }
 
+  /** Take [start, end) out of the list (splitting a range it falls inside). */
+  remove(start: number, end: number): void {
+    if (end <= start) return;
+    const r = this.r;
+    const out: number[] = [];
+    for (let i = 0; i < r.length; i += 2) {
+      const s = r[i]!;
+      const e = r[i + 1]!;
+      if (e <= start || s >= end) out.push(s, e);
+      else {
+        if (s < start) out.push(s, start);
+        if (e > end) out.push(end, e);
+      }
+    }
+    r.length = 0;
+    for (const x of out) r.push(x);
+  }
+
   addAll(other: RangeList): void {
     for (let i = 0; i < other.count; i++) this.add(other.start(i), other.end(i));
   }

@@ -104,6 +104,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     readonly rank: number,
     private readonly maxRanges: number,
     budget: SnapshotBudget,
+    /** Homes push written granules to the boards that fetched them (DsmAllocOptions.push; push.ts). */
+    readonly push = false,
   ) {
     this.bytesPerElement = bytesPerElement(type);
     this.byteLength = length * this.bytesPerElement;

@@ -43,6 +43,13 @@ export type DsmHome = 'block' | 'cyclic' | { ranges: ReadonlyArray<readonly [num
 
 export interface DsmAllocOptions {
   home?: DsmHome;
+  /**
+   * Push updates to known readers (docs/DSM.md, "Pushing halos to known readers"): a board that
+   * fetched granules of this array from their home is subscribed to them, and at every barrier
+   * the home sends it those it saw written, instead of the board fetching them again. For data
+   * the same boards read again and again (halos). Every board must pass the same value. Default false.
+   */
+  push?: boolean;
 }
 
 /** A shared array handle; the data is reached only through `Dsm.acquire`. */
@@ -200,6 +207,16 @@ export interface DsmStats {
   deferredPeakBytes: number;
   /** Writable acquisitions that waited for a lend of their home pages to end. */
   lendWaits: number;
+  /** PUSH messages this board sent as a home (empty batches included), and the data bytes they carried. */
+  pushesSent: number;
+  pushedBytes: number;
+  /** Granules of PUSH messages stored here (stale ones only), and PUSH parts dropped (an older barrier, or a lock's notices since). */
+  pushGranulesApplied: number;
+  pushesDropped: number;
+  /** Acquisitions that waited for a home's batch instead of fetching. */
+  pushWaits: number;
+  /** LEAVE messages sent (subscriptions this board dropped). */
+  leaves: number;
 }
 
 /** Figures of a DSM that has done nothing yet. */
@@ -227,5 +244,11 @@ export function emptyStats(): DsmStats {
     deferredPeak: 0,
     deferredPeakBytes: 0,
     lendWaits: 0,
+    pushesSent: 0,
+    pushedBytes: 0,
+    pushGranulesApplied: 0,
+    pushesDropped: 0,
+    pushWaits: 0,
+    leaves: 0,
   };
 }

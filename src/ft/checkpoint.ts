@@ -435,6 +435,8 @@ export function onCkptRequest(ft: FtState, f: NetFrame): void {
   let furthest = 0;
   for (const r of ft.runs.values()) furthest = Math.max(furthest, r.lastProgress);
   for (const n of membersOf(ft.map)) furthest = Math.max(furthest, ft.detector.get(n)?.progress ?? 0);
+  // Members far along the ring are known by the furthest progress their neighbours pass on.
+  furthest = Math.max(furthest, ft.furthestHeard);
   const target = furthest + ft.options.requestMargin;
   const to = membersOf(ft.map);
   if (!to.includes(f.src)) to.push(f.src);

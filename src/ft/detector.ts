@@ -12,6 +12,15 @@
  * (its links time out) and re-routes, which may take longer than the FT timeout. So a board
  * heard before is suspected when it is silent past the timeout AND the network has no route
  * to it, or when it is silent past `hardMs` whatever routing says.
+ *
+ * Heartbeats go to ring neighbours only (docs/FT.md §6), so that rule holds for the boards
+ * this one *monitors* (those it exchanges heartbeats with). Another board is heard from only
+ * when it has something to say, so for it the network's routing is the sign of life: a route
+ * exists only while every link on it answers HELLOs, and the links of a dead board are
+ * declared dead `routeLagMs` (the network's deadMs) after it stopped. Such a board is
+ * suspected when the network has no route to it and it has been silent, counted from its
+ * last frame or from `routeLagMs` before its route went away, past the timeout: the same
+ * bound as a monitored board's, without its heartbeats.
  */
 import type { Heartbeat } from './frames.js';
 
@@ -31,16 +40,25 @@ export interface PeerInfo {
   progress: number;
   suspected: boolean;
   suspectedAt: number;
+  /** This board sends it heartbeats (a ring neighbour). */
+  target: boolean;
+  /** A target that has sent heartbeats back since it became one: silence alone counts. */
+  monitored: boolean;
+  /** The last expiry check that found a route to it (-Infinity: none yet). */
+  lastRouted: number;
 }
 
 export class Detector {
   private readonly peers = new Map<number, PeerInfo>();
+  /** monitor() was called: from then on only the monitored are judged by silence alone (before, all are). */
+  private ring = false;
 
   constructor(
     readonly self: number,
     readonly timeoutMs: number,
     readonly graceMs: number,
     readonly hardMs: number = 3 * timeoutMs,
+    readonly routeLagMs: number = 0,
   ) {}
 
   /** Start watching `node` (no-op if watched). */
@@ -49,7 +67,7 @@ export class Detector {
     if (p === undefined) {
       p = {
         node, lastHeard: now, heard: false, incarnation: -1, hash: 0, role: 0, epoch: 0, coord: 255,
-        committed: 0, aborted: 0, progress: 0, suspected: false, suspectedAt: 0,
+        committed: 0, aborted: 0, progress: 0, suspected: false, suspectedAt: 0, target: false, monitored: false, lastRouted: -Infinity,
       };
       this.peers.set(node, p);
     }
@@ -82,6 +100,7 @@ export class Detector {
     const reborn = p.incarnation >= 0 && p.incarnation !== h.incarnation;
     p.lastHeard = now;
     p.heard = true;
+    if (p.target) p.monitored = true;
     p.incarnation = h.incarnation;
     p.hash = h.hash;
     p.role = h.role;
@@ -104,6 +123,23 @@ export class Detector {
   }
 
   /**
+   * The nodes this board sends its heartbeats to (its ring neighbours). One is *monitored*
+   * (silence alone counts against it) once a heartbeat from it arrived while it was a target:
+   * rings two boards see differently for a moment (one heard a spare the other has not yet)
+   * then never make a board blame a neighbour that was not sending to it. The others are
+   * judged by routing (class comment).
+   */
+  monitor(nodes: readonly number[], now: number): void {
+    this.ring = true;
+    for (const n of nodes) if (n !== this.self) this.watch(n, now);
+    for (const p of this.peers.values()) {
+      const t = nodes.includes(p.node);
+      if (!t || !p.target) p.monitored = false;
+      p.target = t;
+    }
+  }
+
+  /**
    * Nodes among `watched` that are silent past their limit and not yet suspected; marks them.
    * `reachable(n)` is the network's opinion (true while it has a route).
    */
@@ -113,8 +149,17 @@ export class Detector {
       if (n === this.self) continue;
       const p = this.watch(n, now);
       if (p.suspected) continue;
-      const silent = now - p.lastHeard;
-      const dead = p.heard ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
+      let dead: boolean;
+      if (p.monitored || !this.ring) {
+        const silent = now - p.lastHeard;
+        dead = p.heard ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
+      } else if (reachable(n)) {
+        p.lastRouted = now;
+        dead = false;
+      } else {
+        const silent = now - Math.max(p.lastHeard, p.lastRouted - this.routeLagMs);
+        dead = silent > (p.heard ? this.timeoutMs : this.graceMs);
+      }
       if (dead) {
         p.suspected = true;
         p.suspectedAt = now;

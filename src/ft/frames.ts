@@ -38,6 +38,13 @@ export const Role = { JOINING: 0, MEMBER: 1, SPARE: 2, RECOVERING: 3, STOPPED: 4
 
 export { NO_NODE };
 
+/**
+ * The layout version carried first in every HEARTBEAT. 2: heartbeats go to ring neighbours
+ * (docs/FT.md §6) and carry `furthest`; a version-1 heartbeat (22 bytes, no version byte) or
+ * any other version is dropped as malformed, so boards of two FT generations never mix.
+ */
+export const HEARTBEAT_VERSION = 2;
+
 export interface Heartbeat {
   role: number;
   /** The coordinator of the sender's view (NO_NODE if it has none). */
@@ -47,15 +54,18 @@ export interface Heartbeat {
   committed: number;
   aborted: number;
   progress: number;
+  /** The furthest progress the sender knows of in its epoch: its own and what its ring neighbours told it. */
+  furthest: number;
 }
 
 export function encodeHeartbeat(h: Heartbeat): Uint8Array {
-  return new ByteWriter(22).u8(h.role).u8(h.coord).u32(h.incarnation).u32(h.hash).u32(h.committed).u32(h.aborted).u32(h.progress).done();
+  return new ByteWriter(27).u8(HEARTBEAT_VERSION).u8(h.role).u8(h.coord).u32(h.incarnation).u32(h.hash).u32(h.committed).u32(h.aborted).u32(h.progress).u32(h.furthest).done();
 }
 
 export function decodeHeartbeat(p: Uint8Array): Heartbeat | null {
   const r = new ByteReader(p);
-  const h = { role: r.u8(), coord: r.u8(), incarnation: r.u32(), hash: r.u32(), committed: r.u32(), aborted: r.u32(), progress: r.u32() };
+  if (r.u8() !== HEARTBEAT_VERSION) return null;
+  const h = { role: r.u8(), coord: r.u8(), incarnation: r.u32(), hash: r.u32(), committed: r.u32(), aborted: r.u32(), progress: r.u32(), furthest: r.u32() };
   return r.exact ? h : null;
 }
 
@@ -354,15 +364,22 @@ export interface RecResume {
   lost: number;
   bytes: number;
   shrink: boolean;
+  /**
+   * The incarnation of the node of each rank (0: not known), as the coordinator learnt them
+   * from the JOINs or the REC_STATEs: every board knows who the view's members are, whether it
+   * exchanges heartbeats with them or not, so a member that restarts later is told apart.
+   */
+  incarnations: number[];
 }
 
 export function encodeRecResume(v: RecResume): Uint8Array {
-  const w = new ByteWriter(32 + v.map.length + v.failed.length).u8(v.coord).u32(v.generation);
+  const w = new ByteWriter(32 + 5 * v.map.length + v.failed.length).u8(v.coord).u32(v.generation);
   writeNodes(w, v.map);
   writeNodes(w, v.failed);
   w.u32(Math.min(0xffffffff, Math.max(0, Math.round(v.detectMs))));
   w.u32(Math.min(0xffffffff, Math.max(0, Math.round(v.restoreMs))));
   w.u32(v.lost).u32(v.bytes).u8(v.shrink ? 1 : 0);
+  for (let i = 0; i < v.map.length; i++) w.u32(v.incarnations[i] ?? 0);
   return w.done();
 }
 
@@ -370,7 +387,8 @@ export function decodeRecResume(p: Uint8Array): RecResume | null {
   const r = new ByteReader(p);
   const v = {
     coord: r.u8(), generation: r.u32(), map: readNodes(r), failed: readNodes(r),
-    detectMs: r.u32(), restoreMs: r.u32(), lost: r.u32(), bytes: r.u32(), shrink: r.u8() === 1,
+    detectMs: r.u32(), restoreMs: r.u32(), lost: r.u32(), bytes: r.u32(), shrink: r.u8() === 1, incarnations: [] as number[],
   };
+  for (let i = 0; i < v.map.length && r.ok; i++) v.incarnations.push(r.u32());
   return r.exact && v.map.length > 0 ? v : null;
 }

@@ -25,6 +25,41 @@ export function watched(ft: FtState): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
+/**
+ * The heartbeat ring: every board of the domain this one knows, in node order. All boards
+ * agree on it: the configured members and spares, and the boards heard (joining boards and
+ * spares broadcast their heartbeats, so every board hears them).
+ */
+export function ringNodes(ft: FtState): number[] {
+  const set = new Set<number>(ft.options.initialMap);
+  for (const n of ft.options.spares) set.add(n);
+  for (const n of membersOf(ft.map)) set.add(n);
+  for (const p of ft.detector.all()) if (p.heard && p.hash === ft.versionHash && !ft.refused.has(p.node)) set.add(p.node);
+  set.add(ft.node);
+  return [...set].sort((a, b) => a - b);
+}
+
+/**
+ * The boards this one sends its heartbeats to: its two neighbours on the ring and, past a
+ * neighbour it suspects, the next one it does not (the ring closes around a dead board).
+ * On a ring of boards wired in node order each is one hop away: a board sends two frames a
+ * period whatever the number of boards, where a broadcast cost boards - 1.
+ */
+export function ringTargets(ft: FtState): number[] {
+  const ring = ringNodes(ft);
+  const n = ring.length;
+  const i = ring.indexOf(ft.node);
+  const out: number[] = [];
+  for (const dir of [1, -1]) {
+    for (let k = 1; k < n; k++) {
+      const x = ring[(i + dir * k + n * k) % n] as number;
+      if (!out.includes(x)) out.push(x);
+      if (!ft.detector.isSuspected(x)) break;
+    }
+  }
+  return out;
+}
+
 /** The heartbeat timer: send a heartbeat, suspect the silent, repeat protocol steps that wait for an answer, resend stalled streams. */
 export function tick(ft: FtState): void {
   if (!ft.started) return;
@@ -40,18 +75,11 @@ export function tick(ft: FtState): void {
     ft.trySend(255, FtFrame.STOP, encodeReason(ft.stopReasonV));
   }
   if (ft.phaseV !== 'stopped') {
-    ft.counters.heartbeatsSent++;
-    const hb = encodeHeartbeat({
-      role: ft.role(),
-      coord: ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE,
-      incarnation: ft.incarnation,
-      hash: ft.versionHash,
-      committed: ft.lastCommitted,
-      aborted: ft.lastAborted,
-      progress: ft.progressNow(),
-    });
-    ft.trySend(255, FtFrame.HEARTBEAT, hb);
+    const targets = ringTargets(ft);
+    ft.detector.monitor(targets, now);
+    sendHeartbeats(ft, targets);
     for (const n of ft.detector.expire(now, watched(ft), (n) => ft.net.reachable(n))) onSuspicion(ft, n);
+    repairDecisions(ft);
     resend(ft, now);
     checkIsolation(ft, now);
     for (const x of ft.outs) {
@@ -60,6 +88,44 @@ export function tick(ft: FtState): void {
     pump(ft);
   }
   ft.tickTimer = ft.hal.setTimer(o.heartbeatMs, () => tick(ft));
+}
+
+/**
+ * A member (or a board in a recovery) sends its heartbeat to its ring neighbours only. A
+ * joining board and a spare broadcast it: they are few, and every board must hear them (a
+ * spare counts in everyone's quorum; a restarted board is recognised by its new incarnation;
+ * a board that was cut off learns the newer epoch). A member's first heartbeat with progress
+ * in an epoch also goes to its coordinator, which must know who ran (`seenRunning`).
+ */
+export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
+  const progress = ft.progressNow();
+  const role = ft.role();
+  const hb = encodeHeartbeat({
+    role,
+    coord: ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE,
+    incarnation: ft.incarnation,
+    hash: ft.versionHash,
+    committed: ft.lastCommitted,
+    aborted: ft.lastAborted,
+    progress,
+    furthest: Math.max(progress, ft.furthestHeard),
+  });
+  ft.counters.heartbeatsSent++;
+  if (role !== Role.MEMBER && role !== Role.RECOVERING) {
+    ft.trySend(255, FtFrame.HEARTBEAT, hb);
+    return;
+  }
+  for (const x of targets) {
+    // A suspected neighbour still hears us while the network reaches it: that is how a board
+    // that was cut off or restarted learns of a newer epoch.
+    if (ft.detector.isSuspected(x) && !ft.net.reachable(x)) continue;
+    ft.trySend(x, FtFrame.HEARTBEAT, hb);
+  }
+  const c = ft.viewCoord;
+  if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.runningToldEpoch !== ft.epochV && c !== ft.node) {
+    if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb) !== 'sent') return;
+    ft.runningToldEpoch = ft.epochV;
+  }
 }
 
 /** Protocol steps that wait for an answer are repeated every half timeout until it comes. */
@@ -74,6 +140,18 @@ export function resend(ft: FtState, now: number): void {
     else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.incarnation, hash: ft.versionHash }));
   }
   if (ft.startup !== null) checkStartup(ft);
+  if (ft.phaseV === 'running' && ft.rec === null && now - ft.lastSuspectRepeat >= every) {
+    // A report the coordinator did not act on (it still heard the board, or the frame was
+    // lost) is made again: only the suspected board's neighbours watch it by its heartbeats.
+    ft.lastSuspectRepeat = now;
+    const c = ft.candidate();
+    if (c !== ft.node) {
+      for (const n of membersOf(ft.map)) {
+        if (n === ft.node || !ft.detector.isSuspected(n)) continue;
+        ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: n, incarnation: Math.max(0, ft.detector.get(n)?.incarnation ?? 0) }));
+      }
+    }
+  }
   if (ft.phaseV === 'running' && ft.rounds.size > 0 && now - ft.lastRoundRepeat >= every) {
     ft.lastRoundRepeat = now;
     repeatRounds(ft);
@@ -114,12 +192,29 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
     return;
   }
   if (f.epoch === ft.epochV && h.role === Role.MEMBER && h.progress > 0) ft.seenRunning.add(x);
+  if (f.epoch === ft.epochV && h.furthest > ft.furthestHeard) ft.furthestHeard = h.furthest;
   if (ft.phaseV === 'joining' && f.epoch === ft.epochV && h.coord !== NO_NODE && h.coord !== ft.node) ft.joinTarget = h.coord;
   if (f.epoch === ft.epochV && ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node) {
     // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
     if (h.committed > ft.lastCommitted && ft.hasPending(h.committed)) applyCommit(ft, h.committed);
     if (h.aborted > ft.lastAborted && h.aborted > ft.lastCommitted) applyAbort(ft, h.aborted, 'aborted by the coordinator');
+  } else if (f.epoch === ft.epochV && ft.phaseV === 'running' && x !== ft.node && h.role === Role.MEMBER && h.coord === ft.viewCoord) {
+    // The same record passed on by a member of the view (a member's committed and aborted
+    // rounds are only ever the coordinator's decisions): kept, and applied at the next tick if
+    // the coordinator's own frame has not come by then (repairDecisions), so it repairs a lost
+    // decision along the ring without racing the COMMIT on its way.
+    if (h.committed > ft.relayedCommitted) ft.relayedCommitted = h.committed;
+    if (h.aborted > ft.relayedAborted) ft.relayedAborted = h.aborted;
   }
+}
+
+/** Decisions heard from members of the view (onHeartbeat) that the coordinator's frames have not brought yet. */
+export function repairDecisions(ft: FtState): void {
+  if (ft.phaseV !== 'running') return;
+  const c = ft.relayedCommitted;
+  const a = ft.relayedAborted;
+  if (c > ft.lastCommitted && ft.hasPending(c)) applyCommit(ft, c);
+  if (a > ft.lastAborted && a > ft.lastCommitted) applyAbort(ft, a, 'aborted by the coordinator');
 }
 
 /**

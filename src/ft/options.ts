@@ -22,6 +22,12 @@ export interface FtOptions {
   timeoutMs?: number;
   /** Silence allowed before a board is first heard from (boot, network convergence). Default 10000. */
   startGraceMs?: number;
+  /**
+   * How long the network keeps a route to a board that stopped (its links' deadMs): a board
+   * this one does not exchange heartbeats with is taken as silent from that long before its
+   * route went away (docs/FT.md §6). Default 0 (the board host passes the network's deadMs).
+   */
+  routeLagMs?: number;
   /** How long the coordinator waits for every rank to store a checkpoint before it aborts it (ms). Default 30000. */
   checkpointTimeoutMs?: number;
   /** How long a recovery phase may take before the coordinator starts over without the silent boards (ms). Default 30000. */
@@ -122,6 +128,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     heartbeatMs,
     timeoutMs,
     startGraceMs: int(o, 'startGraceMs', 10_000, 0, 3_600_000),
+    routeLagMs: int(o, 'routeLagMs', 0, 0, 3_600_000),
     checkpointTimeoutMs: int(o, 'checkpointTimeoutMs', 30_000, 1, 3_600_000),
     recoveryTimeoutMs: int(o, 'recoveryTimeoutMs', 30_000, 1, 3_600_000),
     quorumWaitMs: int(o, 'quorumWaitMs', 30_000, 1, 3_600_000),

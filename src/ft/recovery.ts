@@ -31,7 +31,8 @@ export function becomeStartupCoordinator(ft: FtState): void {
 
 /** The REC_RESUME that starts the run (generation 0, the initial map). */
 export function startPayload(ft: FtState): Uint8Array {
-  return encodeRecResume({ coord: ft.node, generation: 0, map: ft.map, failed: [], detectMs: 0, restoreMs: 0, lost: 0, bytes: 0, shrink: false });
+  const incarnations = ft.map.map((n) => (n === ft.node ? ft.incarnation : Math.max(0, ft.detector.get(n)?.incarnation ?? 0)));
+  return encodeRecResume({ coord: ft.node, generation: 0, map: ft.map, failed: [], detectMs: 0, restoreMs: 0, lost: 0, bytes: 0, shrink: false, incarnations });
 }
 
 /** Start the run once every member has joined; a member that never does is handled as failed. */
@@ -192,6 +193,7 @@ export function takeReady(ft: FtState, node: number, bytes: number): void {
   const payload = encodeRecResume({
     coord: ft.node, generation: plan.generation, map: plan.map, failed: plan.failed,
     detectMs: detect, restoreMs: now - started, lost: plan.lostIterations, bytes: r.bytes, shrink: plan.shrink,
+    incarnations: plan.map.map((n) => r.states.get(n)?.incarnation ?? 0),
   });
   ft.sendToAll(r.participants.filter((n) => n !== ft.node), FtFrame.REC_RESUME, payload);
   resume(ft, ownResume(payload));
@@ -333,9 +335,14 @@ export function resume(ft: FtState, v: RecResume): void {
     }
   }
   ft.viewIncarnations = new Map();
-  for (const n of membersOf(ft.map)) {
+  for (const [rank, n] of ft.map.entries()) {
     ft.detector.clear(n, now);
-    const inc = n === ft.node ? ft.incarnation : ft.detector.get(n)?.incarnation ?? -1;
+    // The coordinator's record first: heartbeats reach only ring neighbours, so this board may
+    // never have heard the member itself. Known here, a restart is recognised by any board.
+    const told = v.incarnations[rank] ?? 0;
+    const p = ft.detector.get(n);
+    if (told !== 0 && n !== ft.node && p !== undefined && p.incarnation < 0) p.incarnation = told;
+    const inc = n === ft.node ? ft.incarnation : told !== 0 ? told : p?.incarnation ?? -1;
     if (inc >= 0) ft.viewIncarnations.set(n, inc);
   }
   ft.recoveryStartedAt = -1;

@@ -178,6 +178,15 @@ export class FtState {
   readonly seenRunning = new Set<number>();
   joinTarget = -1;
   readonly refused = new Set<number>();
+  /** The furthest progress heard in this epoch (heartbeats' `furthest`): `ckpt now` chooses from it. */
+  furthestHeard = 0;
+  /** The epoch in which this board's heartbeat with progress went to the coordinator (-1: none). */
+  runningToldEpoch = -1;
+  /** The highest committed and aborted rounds members of this view passed on in this epoch (membership.repairDecisions). */
+  relayedCommitted = 0;
+  relayedAborted = 0;
+  /** When SUSPECT reports were last repeated (membership.resend). */
+  lastSuspectRepeat = 0;
 
   // Images and runs.
   readonly images = new Map<number, Image>();
@@ -253,7 +262,7 @@ export class FtState {
     this.node = net.node;
     this.versionHash = hash32(this.options.version);
     this.incarnation = Math.floor(hal.random() * 0xffffffff) >>> 0;
-    this.detector = new Detector(this.node, this.options.timeoutMs, this.options.startGraceMs);
+    this.detector = new Detector(this.node, this.options.timeoutMs, this.options.startGraceMs, 3 * this.options.timeoutMs, this.options.routeLagMs);
     this.scratch = new ByteWriter(this.options.frameBytes);
     this.map = this.options.initialMap.slice();
     this.viewCoord = Math.min(...this.map);
@@ -435,7 +444,12 @@ export class FtState {
   setEpoch(epoch: number): void {
     // Epochs fence the past: going back would let frames of a superseded view through.
     assert(epoch >= this.epochV, 'ft: the epoch went back');
-    if (epoch !== this.epochV) this.seenRunning.clear();
+    if (epoch !== this.epochV) {
+      this.seenRunning.clear();
+      this.furthestHeard = 0;
+      this.relayedCommitted = 0;
+      this.relayedAborted = 0;
+    }
     this.epochV = epoch;
     this.net.epoch = epoch;
     if (epoch > this.maxEpochSeen) this.maxEpochSeen = epoch;

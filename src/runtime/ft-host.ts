@@ -32,7 +32,7 @@ const CKPT_NOT_ENABLED = 'checkpointing not enabled';
  * bundle hash), frames as large as the network allows, half the RAM budget for checkpoints.
  * Throws ConfigError naming the field.
  */
-export function ftOptionsFor(config: CheckedBoardConfig, maxPayload: number, build = ''): FtOptions {
+export function ftOptionsFor(config: CheckedBoardConfig, maxPayload: number, build = '', routeLagMs = 0): FtOptions {
   // The simulator and provisioning number the working boards 0..boards-1 and the spares after them.
   const spares = Math.min(config.options.spares, NODE_ID_MAX + 1 - config.boards);
   const o: FtOptions = {
@@ -40,6 +40,7 @@ export function ftOptionsFor(config: CheckedBoardConfig, maxPayload: number, bui
     spares: Array.from({ length: spares }, (_, i) => config.boards + i),
     version: `${config.app} ${config.appArgs.join(' ')} ${build}`,
     maxPayload,
+    routeLagMs,
     maxStoreBytes: Math.max(MIN_STORE_BYTES, Math.floor(config.ramLimit * DEFAULT_RAM_SHARE)),
     ...(config.options.ft ?? {}),
   };
@@ -94,7 +95,7 @@ export class FtHost {
       this.ft = attachFaultTolerance({
         net: board.net,
         hal,
-        options: ftOptionsFor(board.config, board.net.options.maxPayload),
+        options: ftOptionsFor(board.config, board.net.options.maxPayload, '', board.net.options.deadMs),
         wire: (ft) => registerFtConsole(board.shell, ft),
         run: (run) => this.onRun(run),
         stopped: (reason) => this.onStop(reason),

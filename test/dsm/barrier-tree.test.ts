@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DsmError } from '../../src/dsm/index.js';
-import { barrierChildren, barrierParent } from '../../src/dsm/barrier.js';
+import { barrierChildren, barrierParent, releaseOrder } from '../../src/dsm/barrier.js';
 import { drive, makeRig, values } from './memnet.js';
 
 function failure(o: { ok: boolean; error?: Error }): DsmError {
@@ -112,4 +112,21 @@ test('a board that never hears its parent names the root and that parent', async
   t.deepEqual(barrierChildren(2, 8), [3]);
   t.regex(failure(out[3]!).message, /rank 0 \(the barrier manager\) \(or rank 2, this board's parent in the barrier tree\) is missing/);
   t.regex(failure(out[1]!).message, /rank 0 \(the barrier manager\) is missing/);
+});
+
+test('a node releases its farthest children first (their releases pass through the near ones before those push halos)', (t) => {
+  const ranks = (rank: number, size: number): number[] => {
+    const children = barrierChildren(rank, size);
+    return releaseOrder(rank, size, children).map((i) => children[i]!);
+  };
+  t.deepEqual(ranks(0, 8), [4, 2, 6, 1, 7]);
+  t.deepEqual(ranks(0, 16), [8, 4, 12, 2, 14, 1, 15]);
+  for (const size of [2, 3, 5, 8, 13, 16]) {
+    for (let r = 0; r < size; r++) {
+      const order = ranks(r, size);
+      t.deepEqual([...order].sort((a, b) => a - b), barrierChildren(r, size), 'every child once');
+      const dist = order.map((c) => Math.min(Math.abs(c - r), size - Math.abs(c - r)));
+      for (let i = 1; i < dist.length; i++) t.true(dist[i - 1]! >= dist[i]!, `rank ${r} of ${size}: ${order}`);
+    }
+  }
 });

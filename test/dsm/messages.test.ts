@@ -89,7 +89,7 @@ test('every encoder gives a message its typed decoder reads back field for field
   t.deepEqual(decode(encodeReqErr(9, 'no such array')), { type: Msg.REQ_ERR, req: 9, text: 'no such array' });
   t.deepEqual(decode(encodeAllocAnswer(3, null)), { type: Msg.ALLOC_OK, seq: 3, error: null });
   t.deepEqual(decode(encodeAllocAnswer(3, 'boards disagree')), { type: Msg.ALLOC_ERR, seq: 3, error: 'boards disagree' });
-  const spec = { name: 'grid', type: 'Float64' as const, length: 100, pageSize: 1024, granule: 8, home: { ranges: [[0, 50], [50, 100]] as [number, number][] } };
+  const spec = { name: 'grid', type: 'Float64' as const, length: 100, pageSize: 1024, granule: 8, home: { ranges: [[0, 50], [50, 100]] as [number, number][] }, push: false };
   const alloc = decode(encodeAlloc(1, spec));
   t.true(alloc.type === Msg.ALLOC && alloc.seq === 1);
 

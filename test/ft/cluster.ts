@@ -160,6 +160,7 @@ export class Cluster {
       checkpointTimeoutMs: 5000,
       recoveryTimeoutMs: 10000,
       rtoMs: 1000,
+      routeLagMs: node.net.options.deadMs,
       ...this.o.ft,
     });
     ft.onRun((run) => this.startRun(n, ft, run));

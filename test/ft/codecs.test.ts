@@ -8,7 +8,7 @@ import { FtError } from '../../src/ft/types.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
 
 test('control messages round-trip', (t) => {
-  const hb = { role: F.Role.MEMBER, coord: 0, incarnation: 0xdeadbeef, hash: 0x12345678, committed: 7, aborted: 3, progress: 99 };
+  const hb = { role: F.Role.MEMBER, coord: 0, incarnation: 0xdeadbeef, hash: 0x12345678, committed: 7, aborted: 3, progress: 99, furthest: 101 };
   t.deepEqual(F.decodeHeartbeat(F.encodeHeartbeat(hb)), hb);
   t.deepEqual(F.decodeJoin(F.encodeJoin({ incarnation: 1, hash: 2 })), { incarnation: 1, hash: 2 });
   t.deepEqual(F.decodeView(F.encodeView({ coord: 1, generation: 4, map: [1, 2, 5] })), { coord: 1, generation: 4, map: [1, 2, 5] });
@@ -25,8 +25,15 @@ test('control messages round-trip', (t) => {
   const plan = { coord: 1, generation: 3, map: [1, 4, 2, 3], transfers: [{ rank: 1, src: 2, dst: 4 }] };
   t.deepEqual(F.decodeRecPlan(F.encodeRecPlan(plan)), plan);
   t.deepEqual(F.decodeRecReady(F.encodeRecReady({ coord: 1, bytes: 1234 })), { coord: 1, bytes: 1234 });
-  const res = { coord: 1, generation: 3, map: [1, 4, 2, 3], failed: [0], detectMs: 810, restoreMs: 55, lost: 4, bytes: 9000, shrink: true };
+  const res = { coord: 1, generation: 3, map: [1, 4, 2, 3], failed: [0], detectMs: 810, restoreMs: 55, lost: 4, bytes: 9000, shrink: true, incarnations: [7, 0xffffffff, 0, 9] };
   t.deepEqual(F.decodeRecResume(F.encodeRecResume(res)), res);
+});
+
+test('HEARTBEAT version 2: the vector of docs/FT.md §11', (t) => {
+  const hb = F.encodeHeartbeat({ role: F.Role.MEMBER, coord: 0, incarnation: 0x04030201, hash: 0xddccbbaa, committed: 5, aborted: 2, progress: 57, furthest: 58 });
+  const hex = Array.from(hb, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  t.is(hex, '02 01 00 01 02 03 04 aa bb cc dd 05 00 00 00 02 00 00 00 39 00 00 00 3a 00 00 00');
+  t.is(hb.length, 27);
 });
 
 test('decoders return null for short, long or garbage payloads and never throw', (t) => {
@@ -42,8 +49,12 @@ test('decoders return null for short, long or garbage payloads and never throw',
     }),
     { seed: 5, numRuns: 500 },
   );
-  const hb = F.encodeHeartbeat({ role: 1, coord: 0, incarnation: 1, hash: 2, committed: 3, aborted: 0, progress: 4 });
+  const hb = F.encodeHeartbeat({ role: 1, coord: 0, incarnation: 1, hash: 2, committed: 3, aborted: 0, progress: 4, furthest: 4 });
   t.is(F.decodeHeartbeat(hb.subarray(0, hb.length - 1)), null, 'short');
+  t.is(F.decodeHeartbeat(hb.subarray(1)), null, 'a version-1 heartbeat (22 bytes, no version byte)');
+  const v3 = hb.slice();
+  v3[0] = 3;
+  t.is(F.decodeHeartbeat(v3), null, 'another heartbeat version');
   const long = new Uint8Array(hb.length + 1);
   long.set(hb);
   t.is(F.decodeHeartbeat(long), null, 'trailing byte');

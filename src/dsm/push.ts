@@ -1,0 +1,399 @@
+/**
+ * Pushing written granules to their known readers (docs/DSM.md, "Pushing halos to known
+ * readers"), for arrays allocated with `push: true`.
+ *
+ * Who is subscribed to what changes only by messages the two boards exchange and the home
+ * answers before the reader's next barrier arrival: a FETCH served subscribes the reader to
+ * the granules it asked for, a LEAVE (answered with DIFF_ACK, sent with a release's diffs)
+ * takes granules out. So at the home's release of barrier e it holds at least what the reader
+ * held when it arrived at e (a fetch the reader makes after its own release of e may already
+ * be there: the home then pushes to a board that did not count on it, which is harmless).
+ *
+ * At every barrier the home sends each subscriber one batch: the subscribed granules that the
+ * barrier's write notices name, as the home has them at its release, in one or more PUSH parts
+ * (an empty batch is one part without ranges). The reader stores pushed bytes the way it stores
+ * a fetch reply, and only into granules that are stale when they arrive and the barrier of the
+ * same epoch has been taken (an earlier batch is dropped, one for the next barrier waits). An
+ * acquisition that finds a subscribed granule stale waits for the home's batch of the current
+ * barrier instead of fetching, then fetches whatever is still stale. Since the reader counts on
+ * a batch only from homes it has subscriptions with, and the home sends one to every
+ * subscriber, nobody waits for a batch that never comes.
+ *
+ * Leaving: granules pushed and stored that the reader has not read when the home's next batch
+ * arrives are left (Laplace reads u and uu alternately: each is pushed at one barrier and read
+ * before the next), and so is everything with a home whose last two batches were empty.
+ */
+import type { Clock } from '../hal.js';
+import { encodeLeave, encodePush, type LeaveMsg, type PushMsg } from './messages.js';
+import type { DsmRequest } from './outgoing.js';
+import { RangeList } from './range-list.js';
+import type { SharedArrayState } from './shared-array.js';
+import { DsmError, type DsmStats } from './types.js';
+
+/** Batches in a row without data after which a reader leaves everything it has with that home. */
+export const EMPTY_BATCHES_TO_LEAVE = 2;
+
+/** Room reserved per range pair in a PUSH header (two varints). */
+const PUSH_PAIR_ROOM = 10;
+/** Room reserved for a PUSH header's fixed fields (type, epoch, parts, array, count). */
+const PUSH_FIXED_ROOM = 21;
+/** Room reserved for a LEAVE header's fixed fields (type, req, array). */
+const LEAVE_FIXED_ROOM = 11;
+
+/** Per rank, per array id: granule ranges (array-local, exact). */
+type Subs = Map<number, Map<number, RangeList>>;
+
+function listOf(subs: Subs, rank: number, array: number): RangeList {
+  let byArray = subs.get(rank);
+  if (!byArray) subs.set(rank, (byArray = new Map()));
+  let list = byArray.get(array);
+  if (!list) byArray.set(array, (list = new RangeList()));
+  return list;
+}
+
+function hasAny(byArray: Map<number, RangeList> | undefined): boolean {
+  if (!byArray) return false;
+  for (const l of byArray.values()) if (!l.empty) return true;
+  return false;
+}
+
+/** Ranges ([start, end) pairs) valid for `st`: non-empty, ascending, inside the array, every page homed by `home`. */
+function validRanges(st: SharedArrayState, ranges: readonly number[], home: number): boolean {
+  const gpp = st.granulesPerPage;
+  let prev = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const s = ranges[i]!;
+    const e = ranges[i + 1]!;
+    if (s < prev || e <= s || e > st.granules) return false;
+    for (let p = Math.floor(s / gpp); p * gpp < e; p++) if (st.homes[p] !== home) return false;
+    prev = e;
+  }
+  return true;
+}
+
+/** One PUSH part being built. */
+interface Part {
+  array: number;
+  ranges: number[];
+  data: Uint8Array[];
+  bytes: number;
+}
+
+/** The home's side: subscriptions, and the batch each subscriber gets at a barrier. */
+export class PushHome {
+  private readonly subs: Subs = new Map();
+
+  constructor(
+    private readonly arrays: readonly SharedArrayState[],
+    private readonly maxMessage: number,
+    private readonly figures: DsmStats,
+    private readonly post: (to: number, bytes: Uint8Array) => void,
+  ) {}
+
+  /** A FETCH of these granule ranges of a push array was served to `from` (ranges checked). */
+  subscribe(from: number, st: SharedArrayState, ranges: readonly number[]): void {
+    const list = listOf(this.subs, from, st.id);
+    for (let i = 0; i < ranges.length; i += 2) list.add(ranges[i]!, ranges[i + 1]!);
+  }
+
+  /** LEAVE from `from`: false when it names no push array of ours or granules outside it (the caller refuses it). */
+  leave(from: number, m: LeaveMsg): boolean {
+    const st = this.arrays[m.array];
+    if (!st || !st.push) return false;
+    for (let i = 0; i < m.ranges.length; i += 2) if (m.ranges[i + 1]! > st.granules) return false;
+    const list = this.subs.get(from)?.get(m.array);
+    if (list) for (let i = 0; i < m.ranges.length; i += 2) list.remove(m.ranges[i]!, m.ranges[i + 1]!);
+    return true;
+  }
+
+  /** Subscribers and their granules of array `array` (tests and figures). */
+  subscribers(array: number): Map<number, RangeList> {
+    const out = new Map<number, RangeList>();
+    for (const [r, byArray] of this.subs) {
+      const l = byArray.get(array);
+      if (l && !l.empty) out.set(r, l);
+    }
+    return out;
+  }
+
+  /**
+   * This board took barrier `epoch`; `own` and `others` are its write notices and everyone
+   * else's (global granules). Called before the application runs again, so the pushed bytes
+   * are the home's as of its release.
+   */
+  release(epoch: number, own: RangeList, others: RangeList): void {
+    if (this.subs.size === 0) return;
+    const written = new RangeList();
+    written.addAll(own);
+    written.addAll(others);
+    for (const [to, byArray] of this.subs) {
+      if (!hasAny(byArray)) continue;
+      const parts: Part[] = [];
+      for (const [array, list] of byArray) {
+        const st = this.arrays[array];
+        if (!st) continue;
+        this.collect(st, list, written, parts);
+      }
+      if (parts.length === 0) parts.push({ array: 0, ranges: [], data: [], bytes: 0 });
+      for (const p of parts) {
+        this.figures.pushesSent++;
+        this.figures.pushedBytes += p.bytes;
+        this.post(to, encodePush(epoch, parts.length, p.array, p.ranges, p.data, p.bytes));
+      }
+    }
+  }
+
+  /** Append to `parts` the granules of `list` that `written` names, cut to fit maxMessage. */
+  private collect(st: SharedArrayState, list: RangeList, written: RangeList, parts: Part[]): void {
+    const base = st.granuleBase;
+    const wanted: number[] = [];
+    for (let i = 0; i < list.count; i++) written.forEachIn(list.start(i) + base, list.end(i) + base, (s, e) => wanted.push(s - base, e - base));
+    const g = st.granule;
+    let cur: Part | null = null;
+    for (let i = 0; i < wanted.length; i += 2) {
+      let s = wanted[i]!;
+      const e = wanted[i + 1]!;
+      while (s < e) {
+        const room = cur === null ? 0 : Math.floor((this.maxMessage - PUSH_FIXED_ROOM - PUSH_PAIR_ROOM * (cur.ranges.length / 2 + 1) - cur.bytes) / g);
+        if (cur === null || room <= 0) {
+          cur = { array: st.id, ranges: [], data: [], bytes: 0 };
+          parts.push(cur);
+          continue;
+        }
+        const n = Math.min(e - s, room);
+        cur.ranges.push(s, s + n);
+        cur.data.push(st.local(s * g, (s + n) * g));
+        cur.bytes += n * g;
+        s += n;
+      }
+    }
+  }
+
+  close(): void {
+    this.subs.clear();
+  }
+}
+
+/** The home's batch for the current barrier, as far as it arrived. */
+interface Batch {
+  parts: number;
+  got: number;
+  granules: number;
+}
+
+interface Waiter {
+  homes: number[];
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: number;
+}
+
+/** The reader's side: its subscriptions, the batches of the current barrier, waiting and leaving. */
+export class PushReader {
+  private readonly subs: Subs = new Map();
+  /** Granules pushed and stored here that were not read since. */
+  private readonly unread: Subs = new Map();
+  /** Granules to leave with the next release. */
+  private readonly leaving: Subs = new Map();
+  /** Barriers taken (the epoch pushes must carry to be stored). */
+  private epoch = 0;
+  /** Homes this board had subscriptions with when it took barrier `epoch`: each sends a batch. */
+  private expected = new Set<number>();
+  private readonly batches = new Map<number, Batch>();
+  /** Parts of the next barrier's batches, which arrived before this board took it. */
+  private early: { from: number; m: PushMsg }[] = [];
+  /** Batches in a row without data, per home. */
+  private readonly emptyRun = new Map<number, number>();
+  /** A lock grant marked granules stale since the barrier: pushes (as of the barrier) may not be stored over them. */
+  private granted = false;
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly arrays: readonly SharedArrayState[],
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly maxMessage: number,
+    private readonly figures: DsmStats,
+    private readonly violations: string[],
+    private readonly fail: (e: DsmError) => DsmError,
+  ) {}
+
+  /** This board sent a FETCH of these ranges of a push array to `home`: the home subscribes it on serving it. */
+  subscribed(home: number, st: SharedArrayState, ranges: readonly number[]): void {
+    const list = listOf(this.subs, home, st.id);
+    for (let i = 0; i < ranges.length; i += 2) list.add(ranges[i]!, ranges[i + 1]!);
+  }
+
+  /** The homes and granules of `st` this board is subscribed to (tests). */
+  subscriptions(st: SharedArrayState): Map<number, RangeList> {
+    const out = new Map<number, RangeList>();
+    for (const [h, byArray] of this.subs) {
+      const l = byArray.get(st.id);
+      if (l && !l.empty) out.set(h, l);
+    }
+    return out;
+  }
+
+  /** Barrier `epoch` was taken and its notices marked stale: the batches of `epoch` count from now. */
+  barrierTaken(epoch: number): void {
+    this.epoch = epoch;
+    this.granted = false;
+    this.batches.clear();
+    this.expected = new Set();
+    for (const [h, byArray] of this.subs) if (hasAny(byArray)) this.expected.add(h);
+    const early = this.early;
+    this.early = [];
+    for (const { from, m } of early) this.receive(from, m);
+  }
+
+  /** A lock grant marked granules stale: this interval's pushes are dropped and nobody waits for them. */
+  grantTaken(): void {
+    this.granted = true;
+  }
+
+  receive(from: number, m: PushMsg): void {
+    if (m.epoch === this.epoch + 1) {
+      this.early.push({ from, m });
+      return;
+    }
+    if (m.epoch > this.epoch + 1) {
+      this.figures.malformed++;
+      return;
+    }
+    if (m.epoch < this.epoch) {
+      this.figures.pushesDropped++;
+      return;
+    }
+    let b = this.batches.get(from);
+    if (!b) {
+      // The first part of this home's batch: what its previous batch brought and nobody read is left.
+      this.batches.set(from, (b = { parts: m.parts, got: 0, granules: 0 }));
+      const unread = this.unread.get(from);
+      if (unread) {
+        for (const [array, list] of unread) for (let i = 0; i < list.count; i++) listOf(this.leaving, from, array).add(list.start(i), list.end(i));
+        this.unread.delete(from);
+      }
+    }
+    b.got++;
+    if (this.granted) this.figures.pushesDropped++;
+    else if (m.ranges.length > 0) b.granules += this.store(from, m);
+    if (b.got >= b.parts) this.batchDone(from, b);
+  }
+
+  /** Store the stale granules of a PUSH; returns the granules it carried (0 when malformed). */
+  private store(from: number, m: PushMsg): number {
+    const st = this.arrays[m.array];
+    let total = 0;
+    for (let i = 0; i < m.ranges.length; i += 2) total += m.ranges[i + 1]! - m.ranges[i]!;
+    if (!st || !st.push || !validRanges(st, m.ranges, from) || m.data.length !== total * st.granule) {
+      this.figures.malformed++;
+      return 0;
+    }
+    const g = st.granule;
+    for (let i = 0, at = 0; i < m.ranges.length; i += 2) {
+      const s = m.ranges[i]!;
+      const e = m.ranges[i + 1]!;
+      for (let a = st.stale.next(s, e, true); a < e; ) {
+        const z = st.stale.next(a, e, false);
+        st.storeIncoming(a * g, m.data.subarray(at + (a - s) * g, at + (z - s) * g), this.violations);
+        st.stale.clear(a, z);
+        listOf(this.unread, from, st.id).add(a, z);
+        this.figures.pushGranulesApplied += z - a;
+        a = z < e ? st.stale.next(z, e, true) : e;
+      }
+      at += (e - s) * g;
+    }
+    return total;
+  }
+
+  private batchDone(from: number, b: Batch): void {
+    const run = b.granules > 0 ? 0 : (this.emptyRun.get(from) ?? 0) + 1;
+    this.emptyRun.set(from, run);
+    if (run >= EMPTY_BATCHES_TO_LEAVE) {
+      const byArray = this.subs.get(from);
+      if (byArray) for (const [array, list] of byArray) for (let i = 0; i < list.count; i++) listOf(this.leaving, from, array).add(list.start(i), list.end(i));
+    }
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.homes.every((h) => this.complete(h))) {
+        this.clock.clearTimer(w.timer);
+        w.resolve();
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  private complete(home: number): boolean {
+    const b = this.batches.get(home);
+    return b !== undefined && b.got >= b.parts;
+  }
+
+  /**
+   * Granules [g0, g1) of `st` are about to be read: null when nothing need wait, else a promise
+   * of the batches (of homes this board counts on) that will bring stale subscribed granules.
+   */
+  waitFor(st: SharedArrayState, g0: number, g1: number): Promise<void> | null {
+    if (this.granted) return null;
+    const homes: number[] = [];
+    for (const h of this.expected) {
+      if (this.complete(h)) continue;
+      const list = this.subs.get(h)?.get(st.id);
+      if (!list) continue;
+      let stale = false;
+      list.forEachIn(g0, g1, (s, e) => {
+        if (!stale && st.stale.next(s, e, true) < e) stale = true;
+      });
+      if (stale) homes.push(h);
+    }
+    if (homes.length === 0) return null;
+    this.figures.pushWaits++;
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { homes, resolve, reject, timer: -1 };
+      w.timer = this.clock.setTimer(this.timeoutMs, () => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        const silent = homes.filter((h) => !this.complete(h));
+        reject(this.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.timeoutMs} ms`)));
+      });
+      this.waiters.push(w);
+    });
+  }
+
+  /** Granules [g0, g1) of `st` were read: what was pushed there is wanted. */
+  read(st: SharedArrayState, g0: number, g1: number): void {
+    for (const byArray of this.unread.values()) byArray.get(st.id)?.remove(g0, g1);
+  }
+
+  /** LEAVE requests for what is to be left (taken out of the subscriptions now), for a release to send with its diffs. */
+  leaves(newId: () => number): DsmRequest[] {
+    const out: DsmRequest[] = [];
+    for (const [h, byArray] of this.leaving) {
+      for (const [array, list] of byArray) {
+        const sub = this.subs.get(h)?.get(array);
+        if (!sub) continue;
+        const ranges: number[] = [];
+        for (let i = 0; i < list.count; i++) sub.forEachIn(list.start(i), list.end(i), (s, e) => ranges.push(s, e));
+        for (let i = 0; i < ranges.length; i += 2) sub.remove(ranges[i]!, ranges[i + 1]!);
+        const perMessage = 2 * Math.floor((this.maxMessage - LEAVE_FIXED_ROOM) / PUSH_PAIR_ROOM);
+        for (let i = 0; i < ranges.length; i += perMessage) {
+          const req = newId();
+          out.push({ to: h, req, bytes: encodeLeave(req, array, ranges.slice(i, i + perMessage)), info: null });
+        }
+      }
+    }
+    this.leaving.clear();
+    this.figures.leaves += out.length;
+    return out;
+  }
+
+  /** The DSM is closed: nothing waits any more. */
+  close(): void {
+    for (const w of this.waiters) {
+      this.clock.clearTimer(w.timer);
+      w.reject(this.fail(new DsmError('FAILED', 'dsm: closed while waiting for a push')));
+    }
+    this.waiters = [];
+    this.early = [];
+    this.subs.clear();
+  }
+}

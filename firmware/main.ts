@@ -8,7 +8,7 @@
  * board can always be re-provisioned without reflashing.
  */
 import config from 'mc/config';
-import { clearStoredConfig, hostConfig, platform, restart as platformRestart, storeConfig, storedConfig } from 'mcdsm-platform';
+import { clearStoredConfig, heapProbe, heapProbeMode, hostConfig, platform, restart as platformRestart, storeConfig, storedConfig } from 'mcdsm-platform';
 import { boardApps } from 'mcdsm:board-apps';
 import { ModdableHal } from '../hal/moddable/moddable-hal.js';
 import { moddableNativeBytes } from '../hal/moddable/native-bytes.js';
@@ -116,7 +116,14 @@ export default function main(): void {
   const ramLimit = fw?.ramLimit ?? 0;
   // lin runs 64-bit XS (32-byte slots); figures are reported in a chip's 16-byte slots.
   const slotScale = platform === 'lin' ? LIN_SLOT_SCALE : 1;
-  const h = new ModdableHal({ links: fw?.links ?? [], console: consoleSpec, ramLimit, restart, onEvent, slotScale, bytes: moddableNativeBytes() });
+  // The heap probe (a lin developer tool, docs/TARGETS.md "Heap probe"): off unless the board
+  // process was started with MCDSM_HEAP_PROBE; then the apps' debug lines are traced too, so
+  // a sample names the step it follows (the conformance suite logs each case at debug).
+  const probing = heapProbeMode() !== 0;
+  const h = new ModdableHal({
+    links: fw?.links ?? [], console: consoleSpec, ramLimit, restart, onEvent, slotScale, bytes: moddableNativeBytes(),
+    ...(probing ? { probe: heapProbe } : {}),
+  });
   hal = h;
   if (problem === null && h.openErrors.length > 0) problem = h.openErrors.join('; ');
   const deps: FirmwareCommandDeps = { store, defaults, host, serial, results, restart };
@@ -127,6 +134,7 @@ export default function main(): void {
   if (problem === null && fw !== null) {
     try {
       const board = bootBoard(h, fw.board, boardApps());
+      if (board !== null && probing) board.logLevel = 'debug';
       if (board !== null) {
         shell = board.shell;
         board.shell.registerTable(FIRMWARE_COMMANDS, deps);

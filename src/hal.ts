@@ -35,6 +35,12 @@ export interface HalLink {
    */
   write(bytes: Uint8Array): void;
   /**
+   * Optional: `write` of bytes the caller gives away (a fresh array it will not touch again), so
+   * a target that queues writes keeps them without a copy. Stream links get a frame's fresh
+   * COBS encoding this way (docs/TARGETS.md "Round 8: conformance footprint").
+   */
+  writeOwned?(bytes: Uint8Array): void;
+  /**
    * Installed by the runtime. A stream link may split or merge writes arbitrarily. `bytes`
    * is the runtime's to keep: the target never reuses the memory it hands over.
    */

@@ -56,6 +56,13 @@ export interface ModdableHalOptions {
   onEvent?: (name: string, value: number, detail: string | undefined) => void;
   /** The firmware's native byte helpers (hal/moddable/native-bytes.ts), when it has the C module. */
   bytes?: NativeBytes;
+  /**
+   * The heap probe, a developer tool (docs/TARGETS.md "Heap probe"; lin's mcdsm-platform
+   * `heapProbe`): called with `always` false after every callback the Hal runs (timer, link
+   * receive, console input), which prints only a new peak of the live set, and with `always`
+   * true at every Hal.event and log line. Unset (the default, and always on a chip): no calls.
+   */
+  probe?: (label: string, always: boolean) => void;
 }
 
 function errorMessage(err: unknown): string {
@@ -87,9 +94,11 @@ export class ModdableHal implements Hal {
   readonly openErrors: readonly string[];
   private readonly slotHeap: number | undefined;
   private readonly chunkHeap: number | undefined;
+  private readonly probe: ((label: string, always: boolean) => void) | null;
 
   constructor(options: ModdableHalOptions) {
     this.options = options;
+    this.probe = options.probe ?? null;
     if (options.bytes !== undefined) this.bytes = options.bytes;
     this.lastTicks = Time.ticks;
     this.onTimer = (timer) => {
@@ -101,6 +110,7 @@ export class ModdableHal implements Hal {
       } catch (err) {
         this.halt(`uncaught exception in timer: ${errorText(err)}`);
       }
+      if (this.probe !== null) this.probe('timer', false);
     };
     const guard = (where: string, run: () => void): void => this.guard(where, run);
     // Opening a port never throws out of here: the console is opened first (so a failure of
@@ -156,6 +166,7 @@ export class ModdableHal implements Hal {
 
   log(level: LogLevel, message: string): void {
     trace(`${level}: ${message}\n`);
+    if (this.probe !== null) this.probe(`log ${message}`, true);
   }
 
   memory(): MemoryFigures {
@@ -171,6 +182,7 @@ export class ModdableHal implements Hal {
 
   event(name: string, value: number, detail?: string): void {
     if (this.options.traceEvents === true) trace(`event ${name} ${value}${detail === undefined ? '' : ` ${detail}`}\n`);
+    if (this.probe !== null) this.probe(`event ${name} ${value}`, true);
     const hook = this.options.onEvent;
     if (hook === undefined || this.halted !== null) return;
     try {
@@ -250,5 +262,6 @@ export class ModdableHal implements Hal {
     } catch (err) {
       this.halt(`uncaught exception in ${where}: ${errorText(err)}`);
     }
+    if (this.probe !== null) this.probe(where, false);
   }
 }

@@ -41,6 +41,12 @@ export class SerialLink implements HalLink {
     this.port?.write(bytes);
   }
 
+  /** `write` of a fresh array given away (HalLink.writeOwned): the transmit queue keeps it without a copy. */
+  writeOwned(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`links[${this.index}].writeOwned: bytes must be a Uint8Array`);
+    this.port?.write(bytes, true);
+  }
+
   stats(): TxStats {
     return this.port?.stats() ?? { queued: 0, sent: 0, droppedWrites: 0, droppedBytes: 0, limit: 0 };
   }

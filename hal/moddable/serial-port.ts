@@ -38,10 +38,13 @@ export class SerialPort {
     this.tx = tx;
   }
 
-  /** Queue bytes; false when the transmit queue is full (the write is dropped and counted). */
-  write(bytes: Uint8Array): boolean {
+  /**
+   * Queue bytes; false when the transmit queue is full (the write is dropped and counted).
+   * `owned`: the caller gives `bytes` away, the queue keeps them without a copy.
+   */
+  write(bytes: Uint8Array, owned = false): boolean {
     if (this.closed) return false;
-    return this.tx.push(bytes);
+    return this.tx.push(bytes, owned);
   }
 
   stats(): TxStats {

@@ -189,11 +189,16 @@ export function parseInstruments(lines: readonly string[]): BoardSample[] {
     }));
 }
 
-function outDir(app: string, target: string): string {
+export function outDir(app: string, target: string): string {
   return join(packageRoot(), 'node_modules', '.cache', 'mcdsm', 'firmware-footprint', `${app}-${target.replace('/', '-')}`);
 }
 
-async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBuildResult, log: (l: string) => void): Promise<{ samples: BoardSample[][]; results: string[] }> {
+/**
+ * Runs a scenario's firmware on lin boards over pty pairs until every board printed its result.
+ * `lines`: everything each board printed (its trace), for tools that read more than the samples
+ * (bench/heap-probe.ts).
+ */
+export async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBuildResult, log: (l: string) => void, env?: Record<string, string>): Promise<{ samples: BoardSample[][]; results: string[]; lines: string[][] }> {
   const dir = mkdtempSync(join(tmpdir(), `mcdsm-footprint-${s.key}-`));
   const pairs: PtyPair[] = [];
   const boards: LinBoard[] = [];
@@ -214,13 +219,14 @@ async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBuildResul
           mcSo: fw.mcSo as string,
           stateDir: join(dir, `state${i}`),
           config: { node: i, rank: i, boards: s.boards, app: s.app, appArgs: s.appArgs, options: s.options ?? {}, links: (links[i] as string[]).map((device) => ({ device })), console: null },
+          ...(env !== undefined ? { env } : {}),
         }),
       );
     }
     const results = await Promise.all(boards.map((b) => b.waitFor(/^app-(result|error) rank=/, RUN_LIMIT_MS)));
     log(`${s.key}: ${results.map((r) => r.slice(0, 100)).join(' | ')}`);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    return { samples: boards.map((b) => parseInstruments(b.lines)), results };
+    return { samples: boards.map((b) => parseInstruments(b.lines)), results, lines: boards.map((b) => b.lines.slice()) };
   } finally {
     await Promise.all(boards.map((b) => b.stop()));
     await Promise.all(pairs.map((p) => p.close()));

@@ -84,6 +84,8 @@ export interface LinBoardOptions {
   config: Record<string, unknown>;
   /** Every line the board prints on stdout (trace(), HALT, lin-host's own lines). */
   onLine?: (line: string) => void;
+  /** Added to the process's environment (e.g. MCDSM_HEAP_PROBE, docs/TARGETS.md "Heap probe"). */
+  env?: Record<string, string>;
 }
 
 export interface LinBoardExit {
@@ -128,7 +130,10 @@ export class LinBoard {
 
   static start(o: LinBoardOptions): LinBoard {
     mkdirSync(o.stateDir, { recursive: true });
-    const child = spawn(o.linHost, ['--state', o.stateDir, '--config', JSON.stringify(o.config), o.mcSo], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(o.linHost, ['--state', o.stateDir, '--config', JSON.stringify(o.config), o.mcSo], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(o.env !== undefined ? { env: { ...process.env, ...o.env } } : {}),
+    });
     return new LinBoard(child, o.onLine);
   }
 

@@ -520,8 +520,9 @@ export class HopLink {
       this.expected = (seq + 1) & 0xff;
       this.rxExt++;
       this.ackOwed++;
-      // A datagram is the HAL's gift (HalLink.onReceive); a deframed frame lives in a reused buffer.
-      this.host.receive(this, bytes, f, this.deframer === null);
+      // A datagram is the HAL's gift (HalLink.onReceive), and so is a frame of the native
+      // deframer (a fresh array): kept without a copy. The JS deframer's live in a reused buffer.
+      this.host.receive(this, bytes, f, this.deframer === null || this.deframer.framesOwned);
       while (this.heldCount > 0 && this.up) {
         const held = this.held[this.expected & this.ring];
         if (held === null || held === undefined) break;
@@ -541,7 +542,7 @@ export class HopLink {
       if (this.held[seq & this.ring] !== null) {
         this.countDuplicate();
       } else {
-        this.held[seq & this.ring] = this.deframer === null ? bytes : copyBytes(bytes);
+        this.held[seq & this.ring] = this.deframer === null || this.deframer.framesOwned ? bytes : copyBytes(bytes);
         this.heldCount++;
         assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
         this.stats[LS_OUT_OF_ORDER]!++;

@@ -126,6 +126,8 @@ export class LinkWriter {
     // No copy: HalLink.write copies what the target keeps, so the slot (rewritten for a
     // retransmission) and the encoding buffer (reused) stay ours.
     let out: Uint8Array;
+    // The native encoder's output is a fresh array nobody else holds: given away to the target.
+    let fresh = false;
     const now = this.clock.now();
     if (this.stream) {
       const lead = now - this.lastWrite >= IDLE_DELIMIT_MS ? 1 : 0;
@@ -136,6 +138,7 @@ export class LinkWriter {
       if (buf === null) {
         // A stream link has no buffer only when it has the native encoder.
         out = (encode as NonNullable<typeof encode>)(frame, 0, frame.length, lead === 1);
+        fresh = true;
       } else {
         buf[0] = 0;
         const n = cobsEncode(frame, buf, lead);
@@ -150,6 +153,8 @@ export class LinkWriter {
     this.total[NS_BYTES_OUT]! += out.length;
     this.txEnd = (this.txEnd > now ? this.txEnd : now) + out.length * this.msPerByte;
     this.departed = this.txEnd > now ? this.txEnd : now;
-    this.hal.write(out);
+    const hal = this.hal;
+    if (fresh && hal.writeOwned !== undefined) hal.writeOwned(out);
+    else hal.write(out);
   }
 }

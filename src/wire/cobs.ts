@@ -134,6 +134,38 @@ export function cobsDecode(src: Uint8Array, out: Uint8Array, start = 0, end = sr
   return w;
 }
 
+/**
+ * Decode one COBS block buf[0, end) (no delimiter, no 0x00 in it) in place: the same bytes and
+ * the same refusals as cobsDecode (a truncated run; a 0x00 code). The decoded bytes never
+ * overtake the encoded ones, so each run moves down in the same buffer. Returns the
+ * decoded length or -1.
+ */
+export function cobsDecodeInPlace(buf: Uint8Array, end: number): number {
+  let r = 0;
+  let w = 0;
+  while (r < end) {
+    const code = buf[r++]!;
+    if (code === 0) return -1;
+    const len = code - 1;
+    if (len > end - r) return -1;
+    if (len > 0) {
+      // set() of a view of the same buffer moves like memmove (the spec copies the source
+      // first when the buffers are the same); the Lua build's arrays have set, not copyWithin.
+      if (w !== r) buf.set(buf.subarray(r, r + len), w);
+      r += len;
+      w += len;
+    }
+    if (code !== 0xff && r < end) buf[w++] = 0;
+  }
+  return w;
+}
+
+/**
+ * The native path's block buffer is kept between frames only up to this size (a control frame
+ * or a small message spanning two reads); a longer block's buffer is dropped once decoded.
+ */
+const ENC_KEEP = 256;
+
 /** Receives one decoded frame; the view is only valid during the call (the buffer is reused). */
 export type FrameSink = (frame: Uint8Array) => void;
 
@@ -153,8 +185,13 @@ export class CobsDeframer {
   private readonly buf: Uint8Array;
   private readonly sink: FrameSink;
   private readonly maxFrame: number;
-  /** With a native decoder: encoded bytes of a block that began in an earlier chunk. */
-  private readonly enc: Uint8Array | null;
+  /**
+   * With a native decoder: encoded bytes of a block that began in an earlier chunk. Made when a
+   * block spans chunks, grown as it does, dropped after a block longer than ENC_KEEP: a
+   * buffer of the largest block (~4.2 KiB) per stream link, kept for good, was a quarter of a
+   * board's chunk heap between frames (docs/TARGETS.md "Round 8: conformance footprint").
+   */
+  private enc: Uint8Array | null = null;
   private readonly natives: NativeBytes | null;
   private len = 0;
   /** Data bytes still due in the current run; 0 means the next byte is a code byte. */
@@ -168,6 +205,20 @@ export class CobsDeframer {
    * `native`: the target's byte helpers. With a native cobsDecode (and findZero) the deframer
    * only finds delimiters and hands whole blocks to it; the frames are the same.
    */
+  /**
+   * Frames handed to the sink are fresh arrays nobody else holds (the native path: the native
+   * decoder's result, or a kept block's own buffer), which the receiver may keep without a copy;
+   * false on the JS path, whose frames are views of the one reused buffer.
+   */
+  get framesOwned(): boolean {
+    return this.natives !== null;
+  }
+
+  /** The longest encoded block (maxFrame decoded bytes), without its delimiter: computed, not a property (a slot each). */
+  private get encMax(): number {
+    return cobsEncodedLength(this.maxFrame) - 1;
+  }
+
   constructor(maxFrame: number, sink: FrameSink, native?: NativeBytes) {
     if (!(Number.isInteger(maxFrame) && maxFrame > 0)) {
       throw new RangeError(`CobsDeframer maxFrame must be a positive integer, got ${String(maxFrame)}`);
@@ -177,17 +228,15 @@ export class CobsDeframer {
     if (native?.cobsDecode !== undefined) {
       this.natives = native;
       this.buf = new Uint8Array(0);
-      // A block of maxFrame decoded bytes is at most this long encoded (without its delimiter).
-      this.enc = new Uint8Array(cobsEncodedLength(maxFrame) - 1);
     } else {
       this.natives = null;
       this.buf = new Uint8Array(maxFrame);
-      this.enc = null;
     }
   }
 
   /** Forget a partly received frame (e.g. after the link was reset). */
   reset(): void {
+    if (this.enc !== null && this.enc.length > ENC_KEEP) this.enc = null;
     this.len = 0;
     this.left = 0;
     this.pendingZero = false;
@@ -302,14 +351,14 @@ export class CobsDeframer {
    * `len` counts the encoded bytes kept; `discarding` skips an over-long block.
    */
   private pushBlocks(chunk: Uint8Array, natives: NativeBytes): void {
-    const enc = this.enc as Uint8Array;
     const n = chunk.length;
     let i = 0;
     while (i < n) {
       const z = natives.findZero !== undefined ? natives.findZero(chunk, i, n) : findZero(chunk, i, n);
       const end = z < 0 ? n : z;
       if (end > i && !this.discarding) {
-        if (this.len + (end - i) > enc.length) {
+        const need = this.len + (end - i);
+        if (need > cobsEncodedLength(this.maxFrame) - 1) {
           this.overruns++;
           this.discarding = true;
           this.len = 0;
@@ -318,16 +367,54 @@ export class CobsDeframer {
           i = z + 1;
           continue;
         } else {
+          const enc = this.room(need);
           if (natives.copy !== undefined) natives.copy(chunk, i, end, enc, this.len);
           else copyRun(chunk, i, end, enc, this.len);
-          this.len += end - i;
+          this.len = need;
         }
       }
       if (z < 0) return;
-      if (!this.discarding && this.len > 0) this.block(enc, 0, this.len, natives);
+      if (!this.discarding && this.len > 0) this.keptBlock();
       this.discarding = false;
       this.len = 0;
+      if (this.enc !== null && this.enc.length > ENC_KEEP) this.enc = null;
       i = z + 1;
+    }
+  }
+
+  /** The block buffer with room for `need` bytes (what it holds kept). */
+  private room(need: number): Uint8Array {
+    const old = this.enc;
+    if (old !== null && old.length >= need) return old;
+    // Small blocks in a small buffer; a larger one goes straight to the largest block's size:
+    // growing by steps would hold the old and new buffer at once at every step.
+    const size = need <= ENC_KEEP ? ENC_KEEP : this.encMax;
+    const enc = new Uint8Array(size);
+    if (old !== null && this.len > 0) copyRun(old, 0, this.len, enc, 0);
+    this.enc = enc;
+    return enc;
+  }
+
+  /** Bytes of buffers the deframer holds now (its decode buffer, or the native path's block buffer). */
+  get bufferBytes(): number {
+    return this.buf.length + (this.enc !== null ? this.enc.length : 0);
+  }
+
+  /**
+   * A block kept across reads: decoded in place and its buffer handed to the sink (the next
+   * block gets a new one), so a large frame is never held twice, encoded and decoded.
+   */
+  private keptBlock(): void {
+    const enc = this.enc as Uint8Array;
+    const n = cobsDecodeInPlace(enc, this.len);
+    if (n < 0) {
+      this.garbage++;
+    } else if (n > this.maxFrame) {
+      this.overruns++;
+    } else {
+      this.frames++;
+      this.enc = null;
+      this.sink(enc.subarray(0, n));
     }
   }
 

@@ -48,6 +48,33 @@ test('the transmit queue writes only what the FIFO has room for, in order', (t) 
   t.pass();
 });
 
+test('the transmit queue keeps an owned write without a copy and hands a whole buffer to the port as it is', (t) => {
+  // Round 8 (docs/TARGETS.md): a frame's fresh COBS encoding was copied into the queue, a second
+  // ~4.3 KiB per large frame queued, and every write was copied again into a piece for the port.
+  const handed: ArrayBuffer[] = [];
+  const port = { write: (b: ArrayBuffer): void => void handed.push(b) };
+  const q = new TxQueue(port, 1 << 20);
+  const owned = new Uint8Array(300).fill(7);
+  t.true(q.push(owned, true));
+  const lent = new Uint8Array(200).fill(9);
+  t.true(q.push(lent));
+  q.onWritable(1024);
+  t.is(handed.length, 2);
+  t.is(handed[0], owned.buffer, 'the owned write is what the port gets');
+  t.not(handed[1], lent.buffer, 'a lent write is copied when pushed');
+  t.deepEqual([...new Uint8Array(handed[1]!)], [...lent]);
+  // Written in parts, the parts are copies of exactly their bytes.
+  const big = new Uint8Array(2500).map((_, i) => i & 0xff);
+  q.onWritable(0); // the FIFO is full
+  q.push(big, true);
+  q.onWritable(1024);
+  q.onWritable(1024);
+  q.onWritable(1024);
+  t.deepEqual(handed.slice(2).map((b) => b.byteLength), [1024, 1024, 452]);
+  t.deepEqual([...new Uint8Array(handed[3]!)], [...big.subarray(1024, 2048)]);
+  t.is(q.stats().queued, 0);
+});
+
 test('the transmit queue drops whole writes once it holds its limit, and counts them', (t) => {
   const fifo = new Fifo();
   const q = new TxQueue(fifo, 10);

@@ -8,7 +8,7 @@
 import test from 'ava';
 import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
-import { CaseRun, runConformance } from '../../examples/conformance/app.js';
+import { BARRIER_PORT, CaseRun, casePorts, runConformance } from '../../examples/conformance/app.js';
 import type { Barrier } from '../../examples/conformance/barrier.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
 import { fillPattern, pattern } from '../../examples/conformance/context.js';
@@ -37,13 +37,13 @@ function contexts(hub: LoopHub, nodes: McapiNode[]): AppContext[] {
 }
 
 /** The node, with every call's second argument (the buffer of msgRecvI, pktSend, ...) recorded. */
-function spied(m: McapiNode, calls: { name: string; arg: unknown }[]): McapiNode {
+function spied(m: McapiNode, calls: { name: string; arg: unknown; first?: unknown }[]): McapiNode {
   return new Proxy(m, {
     get(target, p) {
       const v: unknown = Reflect.get(target, p, target);
       if (typeof v !== 'function') return v;
       return (...a: unknown[]) => {
-        calls.push({ name: String(p), arg: a[1] });
+        calls.push({ name: String(p), arg: a[1], first: a[0] });
         return (v as (...x: unknown[]) => unknown).apply(target, a);
       };
     },
@@ -94,4 +94,23 @@ test('the request-table case posts every receive into one buffer; the 4 KiB case
   t.is(sends.length, 4);
   t.is(new Set(sends).size, 1, 'one 4 KiB buffer refilled for the four packets');
   t.is(sends[0]!.length, Math.min(4096, nodes[0]!.limits.maxPayload));
+});
+
+test('the cases are one module-level array, and a filtered run still gives a case the ports of its place in it', async (t) => {
+  // Round 8: no copy of the 81 cases and no array of their ports per run (2 x 2.6 KB of chunks on lin).
+  t.is(allCases(), allCases(), 'the same array every time');
+  const { hub, nodes } = makeNodes(2);
+  const calls: { name: string; arg: unknown; first?: unknown }[][] = [[], []];
+  const ctxs = contexts(hub, nodes.map((n, r) => spied(n, calls[r]!)));
+  const cases = allCases();
+  const at = cases.findIndex((c) => c.name.indexOf('4 KiB packets') >= 0);
+  t.true(at > 0);
+  const results = await hub.run(Promise.all(ctxs.map((c) => runConformance(c, { filter: '4 KiB packets', caseTimeoutMs: 5000 }))));
+  t.like(results[0], { passed: 1, failed: 0 });
+  const base = casePorts(cases)[at]!;
+  calls.forEach((board, rank) => {
+    const ports = board.filter((c) => c.name === 'createEndpoint').map((c) => c.first);
+    // The barrier's endpoint, then the case's own: port(rank) of its reserved range.
+    t.deepEqual(ports, [BARRIER_PORT, base + rank]);
+  });
 });

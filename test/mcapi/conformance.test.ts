@@ -5,6 +5,7 @@
 import test from 'ava';
 import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
+import { McapiFrame } from '../../src/mcapi/index.js';
 import { CaseWatchdog, conformanceApp, runConformance } from '../../examples/conformance/app.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
 import { makeNodes } from './loopnet.js';
@@ -119,4 +120,18 @@ test('the case watchdog fails a case at its timeout and lets a finished one go w
   t.true(sleeps - before <= 2, `${String(sleeps - before)} sleeps for 20 quick cases`);
   const failing = w.guard(Promise.reject(new Error('assertion')), 5000);
   t.is((await t.throwsAsync(hub.run(failing)))?.message, 'assertion');
+});
+
+test('the packet-count cases wait for packets still on their way when the barrier overtakes them', async (t) => {
+  // On lin boards under load a completed pktSend's packet could still be in MCAPI's outbox or on
+  // the wire when the barrier's later message arrived: `pktAvailable and FIFO order` and
+  // `receive buffers bound the sender` then counted too early (Round 8). Here every packet
+  // takes 40 ms more than the barrier's messages; the counts themselves stay exact.
+  const { hub, nodes } = makeNodes(2);
+  hub.extraLatency = (f) => (f.type === McapiFrame.PKT ? 40 : 0);
+  const logs: string[] = [];
+  for (const filter of ['pktAvailable and FIFO order', 'receive buffers bound the sender (credits)']) {
+    const results = await hub.run(Promise.all(contexts(hub, nodes, ['--case', filter], logs).map((c) => runConformance(c, { filter, caseTimeoutMs: 5000 }))));
+    for (const r of results) t.like(r, { passed: 1, failed: 0 }, `${filter}: ${JSON.stringify(r.failures)}`);
+  }
 });

@@ -84,6 +84,8 @@ export class LoopHub {
   readonly clock = new VirtualClock();
   readonly domain: number;
   latencyMs = 0.1;
+  /** Extra latency of one frame (ms), e.g. packets held back while control messages pass. */
+  extraLatency: ((f: NetFrame) => number) | null = null;
   /** Sees every frame before delivery; may drop it (fault tests). */
   tap: Tap | null = null;
   private readonly nets = new Map<number, LoopNet>();
@@ -107,7 +109,7 @@ export class LoopHub {
   }
 
   carry(f: NetFrame, to: LoopNet): void {
-    this.clock.setTimer(this.latencyMs, () => {
+    this.clock.setTimer(this.latencyMs + (this.extraLatency !== null ? this.extraLatency(f) : 0), () => {
       if (this.tap !== null && this.tap(f) === 'drop') return;
       to.deliver(f);
     });

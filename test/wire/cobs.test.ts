@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { CobsDeframer, cobsDecode, cobsDecodeInPlace, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
 
 function encode(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(cobsEncodedLength(data.length));
@@ -296,4 +296,31 @@ test('all-zero frames of every length around the word and block sizes', (t) => {
     d.push(enc);
     t.deepEqual(got, n === 0 ? [0] : [n], `deframe ${n}`);
   }
+});
+
+test('cobsDecodeInPlace gives the bytes and refusals of cobsDecode on any block without a zero', (t) => {
+  // The native deframer decodes a block kept across reads in its own buffer (Round 8): the
+  // decoded bytes move down with copyWithin and must equal the reference's.
+  const blocks = fc.oneof(
+    fc.uint8Array({ maxLength: 1200 }).map((d) => {
+      const enc = new Uint8Array(cobsEncodedLength(d.length));
+      const n = cobsEncode(d, enc);
+      return enc.subarray(0, n - 1); // without the delimiter
+    }),
+    fc.uint8Array({ minLength: 1, maxLength: 600 }).map((b) => b.map((x) => (x === 0 ? 1 : x))),
+  );
+  fc.assert(
+    fc.property(blocks, (block) => {
+      const out = new Uint8Array(block.length + 1);
+      const want = cobsDecode(block, out);
+      const buf = block.slice();
+      const n = cobsDecodeInPlace(buf, buf.length);
+      if (want < 0) return n < 0;
+      return n === want && Buffer.from(buf.subarray(0, n)).equals(Buffer.from(out.subarray(0, want)));
+    }),
+    { seed: 23, numRuns: 500 },
+  );
+  t.is(cobsDecodeInPlace(new Uint8Array([3, 1]), 2), -1, 'a truncated run');
+  t.is(cobsDecodeInPlace(new Uint8Array([0, 1]), 2), -1, 'a zero code');
+  t.pass();
 });

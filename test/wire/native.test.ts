@@ -172,6 +172,30 @@ test('a deframer with native decode yields the same frames as the JS one from an
   t.pass();
 });
 
+test('a deframer with native decode holds no block buffer of a large frame between frames', (t) => {
+  // Kept for good, the block buffer of the largest frame was ~4.2 KiB of chunks per stream link
+  // on a board (docs/TARGETS.md, "Round 8: conformance footprint").
+  const natives = hostNatives(new NativeHost());
+  const maxFrame = 4200;
+  const got: number[] = [];
+  const d = new CobsDeframer(maxFrame, (f) => got.push(f.length), natives);
+  t.is(d.bufferBytes, 0, 'nothing before the first frame');
+  const big = new Uint8Array(4100).map((_, i) => (i * 7 + 1) & 0xff);
+  const wire = jsEncode(big, true);
+  for (let at = 0; at < wire.length; at += 1000) {
+    d.push(new Uint8Array(wire.subarray(at, at + 1000)));
+    if (at + 1000 < wire.length) t.true(d.bufferBytes >= at + 999, `a block spanning reads is kept (${d.bufferBytes} B after ${at + 1000})`);
+  }
+  t.deepEqual(got, [4100]);
+  t.true(d.bufferBytes <= 256, `after the frame: ${d.bufferBytes} B held`);
+  // A small frame split across reads keeps (at most) a small buffer.
+  const small = jsEncode(new Uint8Array(100).fill(9), false);
+  d.push(small.subarray(0, 50));
+  d.push(small.subarray(50));
+  t.deepEqual(got, [4100, 100]);
+  t.true(d.bufferBytes <= 256);
+});
+
 test('each native call is charged its declared cost: a fixed part and a part per byte', (t) => {
   const host = new NativeHost();
   const natives = hostNatives(host);

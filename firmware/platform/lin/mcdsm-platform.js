@@ -14,6 +14,9 @@ const STORED = "mcdsm-config.json";
 export const platform = "lin";
 export function hostConfig() @ "xs_mcdsm_host_config";
 export function restart() @ "xs_mcdsm_restart";
+/* The heap probe (docs/TARGETS.md "Heap probe"): MCDSM_HEAP_PROBE in lin-host's environment. */
+export function heapProbeMode() @ "xs_mcdsm_heap_probe_mode";
+export function heapProbe(label, always) @ "xs_mcdsm_heap_probe";
 
 export function storedConfig() {
 	if (!File.exists(STORED))

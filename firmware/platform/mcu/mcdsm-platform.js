@@ -16,6 +16,12 @@ export function restart() {
 	else
 		throw new Error("this platform has no System.restart");
 }
+/* The heap probe is a lin developer tool (docs/TARGETS.md "Heap probe"): off on a chip. */
+export function heapProbeMode() {
+	return 0;
+}
+export function heapProbe(label, always) {
+}
 export function storedConfig() {
 	return Preference.get("mcdsm", "config");
 }

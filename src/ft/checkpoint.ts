@@ -20,7 +20,7 @@ import { buddiesOf, membersOf } from './view.js';
 import { never } from './state.js';
 import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
-import { noteCompute, startStream, pump, stopStreams } from './transfer.js';
+import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
 
 /**
  * A rank's checkpoint call: capture and diff now (errors here are the caller's), then send to
@@ -182,6 +182,7 @@ export function yieldRun(ft: FtState, run: FtRun): Promise<void> {
 }
 
 export function progressRun(ft: FtState, run: FtRun, progress: number): void {
+  if (run.active) noteIterationEnd(ft);
   if (run.active && progress > run.lastProgress) run.lastProgress = progress;
 }
 

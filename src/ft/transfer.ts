@@ -35,7 +35,9 @@ const BURST_BREAK_GAPS = 2;
 export function noteCompute(ft: FtState): void {
   const now = ft.hal.now();
   const gap = now - ft.computeAt;
-  const inBurst = ft.computeAt >= 0 && gap < COMPUTE_HOLD_MS && (ft.computeGap === 0 || gap <= BURST_BREAK_GAPS * ft.computeGap);
+  // After an iteration's end (noteIterationEnd) the gap spans the app's communication: it
+  // starts a burst and is no compute gap.
+  const inBurst = ft.computeBurst > 0 && ft.computeAt >= 0 && gap < COMPUTE_HOLD_MS && (ft.computeGap === 0 || gap <= BURST_BREAK_GAPS * ft.computeGap);
   if (inBurst) {
     ft.computeGap = ft.computeGap === 0 ? gap : (3 * ft.computeGap + gap) / 4;
     ft.computeBurst++;
@@ -48,14 +50,30 @@ export function noteCompute(ft: FtState): void {
 }
 
 /**
+ * The app reported its progress (`opportunity`, `checkpoint`, `progress`: an iteration's end,
+ * after its communication): the compute burst ends here, whatever the gaps said. The gap rule
+ * alone misreads an app whose communication is short: Laplace on udp with pushed halos has
+ * ~85 ms between bursts against a ~42 ms yield gap, so once a checkpoint's own work stretched
+ * the usual gap past half of that, bursts merged, every yield looked like a burst's last one
+ * and deltas were held until COMPUTE_HOLD_MS (docs/PERFORMANCE.md, Round 8: checkpoint
+ * overhead on udp).
+ */
+export function noteIterationEnd(ft: FtState): void {
+  if (ft.computeBurst > 0) ft.lastBurst = ft.computeBurst;
+  ft.computeBurst = 0;
+}
+
+/**
  * 0 when a background delta's frame may start now; otherwise ms until it may regardless. It
  * may start within a yield gap of the last `yield`, except after the burst's last one: the
- * slice that follows it ends in the app's communication, which the frame would delay.
+ * slice that follows it ends in the app's communication, which the frame would delay. After
+ * an iteration's end it waits for the next burst's first `yield`.
  */
 function computeGate(ft: FtState): number {
   if (!ft.options.streamWhileComputing || ft.computeAt < 0) return 0;
   const idle = ft.hal.now() - ft.computeAt;
   if (idle >= COMPUTE_HOLD_MS) return 0;
+  if (ft.computeBurst === 0) return COMPUTE_HOLD_MS - idle;
   const lastSlice = ft.lastBurst > 1 && ft.computeBurst >= ft.lastBurst;
   if (idle <= COMPUTE_WINDOW_GAPS * ft.computeGap && !lastSlice) return 0;
   return COMPUTE_HOLD_MS - idle;

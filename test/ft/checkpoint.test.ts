@@ -307,6 +307,41 @@ test('a background delta streams only while the app computes: sent within a comp
   t.true(held >= 400 && held < 900, `called after the burst's last yield: held until ~${COMPUTE_HOLD_MS} ms after it, committed after ${held} ms`);
 });
 
+test('an iteration end the app reports ends its compute burst: a short communication gap does not merge bursts and hold a background delta', async (t) => {
+  /** ms from a background call (at an iteration's end, after its report) to its commit. */
+  const commitAfter = async (report: boolean): Promise<number> => {
+    const c = new Cluster({ boards: 2, seed: 21 });
+    const runs = await started(c, 2);
+    runs.forEach((run, r) => run.addContent({ prefix: 'data', capture: () => [{ name: 'data/x', bytes: new Uint8Array(8192).fill(r + 1) }], restore: () => undefined }));
+    const loop = c.net.loop;
+    const t0 = loop.now() + 10;
+    // Bursts of 4 yields 20 ms apart. The first two end in 100 ms of communication (the gap
+    // rule learns 4 yields a burst); then only 35 ms, under twice the yield gap, as with
+    // Laplace on udp with pushed halos (docs/PERFORMANCE.md, Round 8: checkpoint overhead on udp).
+    const starts: number[] = [];
+    for (let b = 0, at = t0; b < 10; b++) {
+      starts.push(at);
+      at += 60 + (b < 2 ? 100 : 35);
+    }
+    starts.forEach((at, b) => {
+      for (let i = 0; i < 4; i++) loop.schedule(at + i * 20, () => runs.forEach((run) => void run.yield()));
+      if (report && b > 0) loop.schedule(at - 5, () => runs.forEach((run) => run.report(b)));
+    });
+    await c.runUntil(() => loop.now() >= starts[5]! - 3, 2000);
+    const calledAt = loop.now();
+    runs.forEach((run) => void run.checkpoint({ k: 5 }, 5, { background: true }).catch(() => undefined));
+    t.true(await c.runUntil(() => c.live().every((f) => f.generation === 1), 5000));
+    return loop.now() - calledAt;
+  };
+  // Without the iteration ends (before this round) the merged bursts looked like one long
+  // burst past its last yield: the delta was held until the app stopped yielding (~1 s here).
+  const reported = await commitAfter(true);
+  const atCallOnly = await commitAfter(false);
+  t.log(`commit after the call: ${reported} ms with every iteration's end reported, ${atCallOnly} ms with the call's only`);
+  t.true(reported < 100, `sent from the next burst's first yield: committed after ${reported} ms`);
+  t.true(atCallOnly < 100, `the checkpoint call is an iteration's end too: committed after ${atCallOnly} ms`);
+});
+
 test('stop() clears the timer that holds a background delta for the compute phase', async (t) => {
   const c = new Cluster({ boards: 2, seed: 21 });
   const runs = await started(c, 2);

@@ -29,13 +29,24 @@ import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from '.
  */
 export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress: number, background = false): Promise<void> {
   if (!run.active) return never();
+  // The capture (the diff of every content) is a checkpoint's longest step: it runs in a turn of
+  // its own, so what the app's turn sent first goes out before it rather than after (a board's
+  // frames leave when its turn ends; Laplace's rank 0 releases the barrier every other rank
+  // waits for in the turn that calls: docs/PERFORMANCE.md "Round 8: checkpoint overhead on udp").
+  return new Promise<void>((resolve) => {
+    ft.hal.setTimer(0, () => resolve());
+  }).then(() => captureRun(ft, run, state, progress, background));
+}
+
+function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, background: boolean): Promise<void> {
+  if (!run.active) return never();
   run.releaseRestored();
   if (ft.phaseV !== 'running') return Promise.reject(new FtError('NOT_RUNNING', `checkpoint: the board is ${ft.phaseV}`));
   const rank = run.rank;
   const open = ft.rounds.get(rank);
   // A background round still open: this call starts once it is decided (its generation is
   // then the base of this one, or it was aborted and the one before is).
-  if (open !== undefined && open.settled !== null) return open.settled.then(() => checkpointRun(ft, run, state, progress, background));
+  if (open !== undefined && open.settled !== null) return open.settled.then(() => captureRun(ft, run, state, progress, background));
   if (open !== undefined) return Promise.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
   if (typeof progress !== 'number' || !Number.isInteger(progress) || progress < 0 || progress > 0xffffffff) {
     return Promise.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));

@@ -23,16 +23,19 @@ import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } 
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
 
 /**
- * A rank's checkpoint call: capture and diff now (errors here are the caller's), then send to
- * the buddies. It resolves at the commit; with `background`, once the changed bytes are copied
+ * A rank's checkpoint call: capture and diff now (a background call: in the next turn; errors
+ * here are the caller's), then send to the buddies. It resolves at the commit; with `background`, once the changed bytes are copied
  * (the stream and the commit go on while the app computes; CheckpointCallOptions).
  */
 export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress: number, background = false): Promise<void> {
   if (!run.active) return never();
-  // The capture (the diff of every content) is a checkpoint's longest step: it runs in a turn of
-  // its own, so what the app's turn sent first goes out before it rather than after (a board's
-  // frames leave when its turn ends; Laplace's rank 0 releases the barrier every other rank
-  // waits for in the turn that calls: docs/PERFORMANCE.md "Round 8: checkpoint overhead on udp").
+  if (!background) return captureRun(ft, run, state, progress, false);
+  // A background capture (the diff of every content, the copy of the changed bytes) is the
+  // longest step of its round: it runs in a turn of its own, so what the app's turn sent first
+  // goes out before it rather than after (a board's frames leave when its turn ends; Laplace's
+  // rank 0 releases the barrier every other rank waits for in the turn that calls:
+  // docs/PERFORMANCE.md "Round 8: checkpoint overhead on udp"). A blocking call keeps its round
+  // number from the moment of the call (a round aborted meanwhile is not skipped).
   return new Promise<void>((resolve) => {
     ft.hal.setTimer(0, () => resolve());
   }).then(() => captureRun(ft, run, state, progress, background));

@@ -1,7 +1,7 @@
 /**
  * `bench ft`'s Laplace point: both wire floors (the even split and the busiest board's own
- * stream) from the run's real byte counts, a short run that carries every field, and a udp run
- * that catches background deltas held behind merged compute bursts.
+ * stream) from the run's real byte counts, a short run that carries every field, and the udp
+ * point itself against its 5 % goal.
  */
 import test from 'ava';
 import { laplaceCkptPoint, wireFloors } from '../../bench/ft.js';
@@ -28,12 +28,12 @@ test('bench ft Laplace point on a UART (N=64, 30 iterations): same result, every
   t.true(lines.some((l) => l.includes('busiest board')));
 });
 
-test('bench ft Laplace point on udp (N=256, 40 iterations): background deltas are not held behind merged compute bursts', async (t) => {
-  // Before the app's iteration ends closed the compute bursts (docs/PERFORMANCE.md, Round 8:
-  // checkpoint overhead on udp), rounds 3 and 4 were held until the app stopped yielding:
-  // +4.24 % here; with them (and the background capture in a turn of its own) +2.03 %. Board
-  // time only (deterministic), so the bound is tight.
-  const p = await laplaceCkptPoint('udp', () => undefined, { n: 256, iters: 40 });
+test('bench ft Laplace point on udp (N=256, 100 iterations, the bench itself): checkpoint overhead within the 5 % goal', async (t) => {
+  // docs/PERFORMANCE.md, Round 8: checkpoint overhead on udp. 14.09 % on main cd48606 (deltas
+  // held behind merged compute bursts); 8.63 % with the iteration ends taken out of the XS
+  // bundle; 5.31 % without the background capture's own turn; 4.55 % with both. Board time
+  // only (deterministic), so the bound can be the goal.
+  const p = await laplaceCkptPoint('udp', () => undefined);
   t.log(`udp checkpoint overhead ${p.overheadPct} % (XS units +${p.cpuOverheadPct} %)`);
-  t.true(p.overheadPct < 3.3, `overhead ${p.overheadPct} %`);
+  t.true(p.overheadPct <= 5, `overhead ${p.overheadPct} %`);
 });

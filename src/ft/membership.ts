@@ -8,7 +8,7 @@ import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, deco
 import { FT_EVENT, emitFtEvent } from './events.js';
 import { checkIsolation } from './quorum.js';
 import { membersOf } from './view.js';
-import type { FtState } from './state.js';
+import type { FtState, HeartbeatSent } from './state.js';
 import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
 import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, startPayload } from './recovery.js';
@@ -115,17 +115,57 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
     ft.trySend(255, FtFrame.HEARTBEAT, hb);
     return;
   }
+  const now = ft.hal.now();
+  const coord = ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE;
   for (const x of targets) {
     // A suspected neighbour still hears us while the network reaches it: that is how a board
     // that was cut off or restarted learns of a newer epoch.
     if (ft.detector.isSuspected(x) && !ft.net.reachable(x)) continue;
-    ft.trySend(x, FtFrame.HEARTBEAT, hb);
+    const last = ft.hbSent.get(x);
+    if (role === Role.MEMBER && last !== undefined && heartbeatRedundant(ft, x, last, now, coord, progress > 0)) {
+      ft.counters.heartbeatsSkipped++;
+      continue;
+    }
+    if (ft.trySend(x, FtFrame.HEARTBEAT, hb) !== 'sent') continue;
+    const rec = last ?? { at: 0, mark: 0, epoch: 0, role: 0, coord: 0, committed: 0, aborted: 0, running: false };
+    rec.at = now;
+    rec.epoch = ft.epochV;
+    rec.role = role;
+    rec.coord = coord;
+    rec.committed = ft.lastCommitted;
+    rec.aborted = ft.lastAborted;
+    rec.running = progress > 0;
+    if (last === undefined) ft.hbSent.set(x, rec);
+  }
+  // Read after this tick's own heartbeats: a later change is some other frame sent to x.
+  for (const [x, rec] of ft.hbSent) {
+    if (targets.includes(x)) rec.mark = ft.net.sentMark?.(x) ?? 0;
+    else ft.hbSent.delete(x);
   }
   const c = ft.viewCoord;
   if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.runningToldEpoch !== ft.epochV && c !== ft.node) {
     if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb) !== 'sent') return;
     ft.runningToldEpoch = ft.epochV;
   }
+}
+
+/**
+ * A member's heartbeat to ring neighbour `x` says nothing new when this board has sent x some
+ * other frame since its last tick (x counts any frame as a sign of life, §6), what the
+ * heartbeat carries besides progress is what x was last told (epoch, role, coordinator, the
+ * coordinator's decisions, and whether this board runs), and that was less than
+ * `timeoutMs / 2` ago: skipped. x's detection bound is unchanged (silence is counted from any
+ * frame); progress reaches x at least every `timeoutMs / 2` (docs/FT.md §6). Laplace sends
+ * its halos to both neighbours every iteration: most of its heartbeats go (docs/PERFORMANCE.md
+ * "Round 9: 16 boards").
+ */
+function heartbeatRedundant(ft: FtState, x: number, last: HeartbeatSent, now: number, coord: number, running: boolean): boolean {
+  const mark = ft.net.sentMark?.(x);
+  return (
+    mark !== undefined && mark !== last.mark && now - last.at < ft.options.timeoutMs / 2 &&
+    last.epoch === ft.epochV && last.role === Role.MEMBER && last.coord === coord &&
+    last.committed === ft.lastCommitted && last.aborted === ft.lastAborted && last.running === running
+  );
 }
 
 /** Protocol steps that wait for an answer are repeated every half timeout until it comes. */

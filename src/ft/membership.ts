@@ -7,7 +7,7 @@ import type { NetFrame } from '../net/net.js';
 import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
 import { FT_EVENT, emitFtEvent } from './events.js';
 import { checkIsolation } from './quorum.js';
-import { membersOf } from './view.js';
+import { ascendingNodes, membersOf } from './view.js';
 import type { FtState, HeartbeatSent } from './state.js';
 import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
@@ -15,14 +15,14 @@ import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, sta
 
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
 export function watched(ft: FtState): number[] {
-  const set = new Set<number>(membersOf(ft.map));
-  for (const p of ft.detector.all()) if (p.heard && !ft.refused.has(p.node)) set.add(p.node);
+  const set = new Set<number>(ft.map);
+  for (const p of ft.detector.unordered()) if (p.heard && !ft.refused.has(p.node)) set.add(p.node);
   if (ft.part !== null) {
     for (const n of ft.part.participants) set.add(n);
     set.add(ft.part.coord);
   }
   set.delete(ft.node);
-  return [...set].sort((a, b) => a - b);
+  return ascendingNodes(set);
 }
 
 /**
@@ -33,10 +33,10 @@ export function watched(ft: FtState): number[] {
 export function ringNodes(ft: FtState): number[] {
   const set = new Set<number>(ft.options.initialMap);
   for (const n of ft.options.spares) set.add(n);
-  for (const n of membersOf(ft.map)) set.add(n);
-  for (const p of ft.detector.all()) if (p.heard && p.hash === ft.versionHash && !ft.refused.has(p.node)) set.add(p.node);
+  for (const n of ft.map) set.add(n);
+  for (const p of ft.detector.unordered()) if (p.heard && p.hash === ft.versionHash && !ft.refused.has(p.node)) set.add(p.node);
   set.add(ft.node);
-  return [...set].sort((a, b) => a - b);
+  return ascendingNodes(set);
 }
 
 /**
@@ -100,23 +100,26 @@ export function tick(ft: FtState): void {
 export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
   const progress = ft.progressNow();
   const role = ft.role();
-  const hb = encodeHeartbeat({
-    role,
-    coord: ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE,
-    incarnation: ft.incarnation,
-    hash: ft.versionHash,
-    committed: ft.lastCommitted,
-    aborted: ft.lastAborted,
-    progress,
-    furthest: Math.max(progress, ft.furthestHeard),
-  });
+  const coord = ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE;
+  // Built when a first target needs it: on a busy ring most ticks send none (heartbeatRedundant).
+  let frame: Uint8Array | null = null;
+  const hb = (): Uint8Array =>
+    (frame ??= encodeHeartbeat({
+      role,
+      coord,
+      incarnation: ft.incarnation,
+      hash: ft.versionHash,
+      committed: ft.lastCommitted,
+      aborted: ft.lastAborted,
+      progress,
+      furthest: Math.max(progress, ft.furthestHeard),
+    }));
   ft.counters.heartbeatsSent++;
   if (role !== Role.MEMBER && role !== Role.RECOVERING) {
-    ft.trySend(255, FtFrame.HEARTBEAT, hb);
+    ft.trySend(255, FtFrame.HEARTBEAT, hb());
     return;
   }
   const now = ft.hal.now();
-  const coord = ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE;
   for (const x of targets) {
     // A suspected neighbour still hears us while the network reaches it: that is how a board
     // that was cut off or restarted learns of a newer epoch.
@@ -126,7 +129,7 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
       ft.counters.heartbeatsSkipped++;
       continue;
     }
-    if (ft.trySend(x, FtFrame.HEARTBEAT, hb) !== 'sent') continue;
+    if (ft.trySend(x, FtFrame.HEARTBEAT, hb()) !== 'sent') continue;
     const rec = last ?? { at: 0, mark: 0, epoch: 0, role: 0, coord: 0, committed: 0, aborted: 0, running: false };
     rec.at = now;
     rec.epoch = ft.epochV;
@@ -144,7 +147,7 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
   }
   const c = ft.viewCoord;
   if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.runningToldEpoch !== ft.epochV && c !== ft.node) {
-    if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb) !== 'sent') return;
+    if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb()) !== 'sent') return;
     ft.runningToldEpoch = ft.epochV;
   }
 }

@@ -14,7 +14,7 @@
  * paper: on a ring each lookup crosses up to boards/2 links and most pairs of boards never
  * talk (a Laplace rank talks to its two neighbours, its barrier parent and children and rank 0:
  * 240 lookups at the start of a 16-board run, most of them forwarded at every hop; docs/DSM.md
- * "Transport"). Messages to a peer wait in the send queue while it is looked up.
+ * "Over MCAPI"). Messages to a peer wait in the send queue while it is looked up.
  */
 import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';

@@ -13,6 +13,7 @@ import { EndpointAttributes } from './attributes.js';
 import { ChannelEngine } from './channels.js';
 import { MCAPI_VERSION, NodeAttr, NodeType, PORT_ANY } from './constants.js';
 import { Core } from './core.js';
+import type { CoreHost } from './core.js';
 import { Endpoint } from './handles.js';
 import { resolveLimits } from './limits.js';
 import type { McapiLimits } from './limits.js';
@@ -26,7 +27,7 @@ import { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { McapiFrame } from './wire.js';
 
-export class McapiNodeBase {
+export class McapiNodeBase implements CoreHost {
   /** mcapi_info_t's organization id: 'mc'. */
   private static readonly ORGANIZATION_ID = 0x6d63;
   /** mcapi_info_t's implementation version. */
@@ -42,25 +43,29 @@ export class McapiNodeBase {
   constructor(net: Net, clock: Clock, limits?: Partial<McapiLimits>) {
     const l = resolveLimits(limits);
     this.limits = l;
-    const core = new Core(net, clock, l);
+    const core = new Core(net, clock, l, this);
     this.core = core;
     this.msg = new MessageEngine(core);
     this.chan = new ChannelEngine(core);
     this.lookup = new LookupEngine(core);
     this.portCursor = l.firstDynamicPort;
-    core.dispatch = (f) => this.dispatch(f);
-    core.flush = () => {
-      this.msg.flush();
-      this.chan.flush();
-    };
-    core.beforeData = (dst, msg) => {
-      this.chan.flushTo(dst);
-      if (!msg) this.msg.flushNode(dst);
-    };
     net.register(FrameType.MCAPI_FIRST, FrameType.MCAPI_LAST, (f) => core.receive(f));
   }
 
-  private dispatch(f: NetFrame): void {
+  /** @internal CoreHost: send what the engines batched. */
+  flushAll(): void {
+    this.msg.flush();
+    this.chan.flush();
+  }
+
+  /** @internal CoreHost: credits (and for channel data the message responses) batched for `dst` go first. */
+  flushBeforeData(dst: number, msg: boolean): void {
+    this.chan.flushTo(dst);
+    if (!msg) this.msg.flushNode(dst);
+  }
+
+  /** @internal CoreHost: one MCAPI frame to its engine. */
+  dispatchFrame(f: NetFrame): void {
     const c = this.chan;
     switch (f.type) {
       case McapiFrame.MSG: return this.msg.receiver.onMsg(f);

@@ -24,12 +24,14 @@ export class Request<T = number> {
   readonly kind: string;
   /** MCAPI_PENDING until the operation completes; then its status. */
   status: StatusCode = Status.MCAPI_PENDING;
-  /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
-  value: T | undefined = undefined;
   /** Bytes sent or received (0 for connect, open and close). */
   size = 0;
-  /** The error once it completed unsuccessfully. */
-  error: McapiError | null = null;
+  /**
+   * @internal The result once the operation succeeded, its McapiError once it failed: one
+   * field behind `value` and `error` (every property is an XS slot per request; 32 pending
+   * requests fill the table, docs/TARGETS.md "Round 9: conformance slots").
+   */
+  _out: unknown = undefined;
   /** @internal the table that owns the request */
   readonly _owner: RequestTable;
   /** @internal slot in the table, -1 once the outcome was reported */
@@ -60,6 +62,17 @@ export class Request<T = number> {
     this._owner = owner;
     this._slot = slot;
     this.kind = kind;
+  }
+
+  /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
+  get value(): T | undefined {
+    return this.status === Status.MCAPI_SUCCESS ? (this._out as T) : undefined;
+  }
+
+  /** The error once it completed unsuccessfully. */
+  get error(): McapiError | null {
+    const s = this.status;
+    return s === Status.MCAPI_SUCCESS || s === Status.MCAPI_PENDING ? null : (this._out as McapiError);
   }
 
   get pending(): boolean {
@@ -114,7 +127,7 @@ export class RequestTable {
   succeed<T>(req: Request<T>, value: T, size: number): boolean {
     if (req.status !== Status.MCAPI_PENDING) return false;
     req.status = Status.MCAPI_SUCCESS;
-    req.value = value;
+    req._out = value;
     req.size = size;
     req._cancel = null;
     req._op = null;
@@ -128,7 +141,7 @@ export class RequestTable {
     const err = new McapiError(status, detail);
     err.size = size;
     req.status = status;
-    req.error = err;
+    req._out = err;
     req.size = size;
     req._cancel = null;
     req._op = null;

@@ -10,6 +10,7 @@ import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
 import { BARRIER_PORT, CaseRun, casePorts, runConformance } from '../../examples/conformance/app.js';
 import type { Barrier } from '../../examples/conformance/barrier.js';
+import { Barrier as BarrierClass } from '../../examples/conformance/barrier.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
 import { fillPattern, pattern } from '../../examples/conformance/context.js';
 import { makeNodes } from './loopnet.js';
@@ -113,4 +114,10 @@ test('the cases are one module-level array, and a filtered run still gives a cas
     // The barrier's endpoint, then the case's own: port(rank) of its reserved range.
     t.deepEqual(ports, [BARRIER_PORT, base + rank]);
   });
+});
+
+test('the barrier and a case context sync without an async frame (a suspended frame is ~43 XS slots while a case waits)', (t) => {
+  // An async method holds its frame, its promise and a reaction for as long as it waits.
+  t.not(CaseRun.prototype.sync.constructor.name, 'AsyncFunction');
+  t.not(BarrierClass.prototype.sync.constructor.name, 'AsyncFunction');
 });

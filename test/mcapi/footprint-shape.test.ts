@@ -6,7 +6,7 @@
  * Net's payload itself, without a record around it.
  */
 import test from 'ava';
-import { DEFAULT_LIMITS, resolveLimits } from '../../src/mcapi/index.js';
+import { DEFAULT_LIMITS, Status, resolveLimits } from '../../src/mcapi/index.js';
 import { Endpoint } from '../../src/mcapi/handles.js';
 import { EndpointState } from '../../src/mcapi/state.js';
 import type { QueuedMsg } from '../../src/mcapi/state.js';
@@ -85,14 +85,29 @@ test('a waiting msgRecv is a record naming its endpoint, undone by its receiver:
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, and no more own properties than its 14', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 13', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 14, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 13, Object.keys(req).join(','));
+  t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
+  t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
+  t.is(req.error, null);
   a.cancel(req);
+  t.is(req.value, undefined);
+  t.is(req.error?.status, Status.MCAPI_ERR_REQUEST_CANCELLED);
+});
+
+test('a core calls its node through one host, no closures set by the node; the flush timer has no closure either', (t) => {
+  const { nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const core = (a as unknown as { core: Record<string, unknown> }).core;
+  // Each closure is ~15 XS slots on a board (dispatch, flush, beforeData, the flush timer's).
+  const own = Object.keys(core).filter((k) => typeof core[k] === 'function');
+  t.deepEqual(own, []);
+  t.is(core['host'], a);
 });
 
 test('a message in flight is a record of 13 fields: its destination node is its peer\'s', async (t) => {

@@ -57,7 +57,7 @@ test('a received packet waits in its channel as the payload itself, and is hande
   b.pktRelease(p);
 });
 
-test('a waiting msgRecv is a record naming its endpoint, undone by its receiver: no closure per receive', async (t) => {
+test('a waiting msgRecv is its request in the endpoint\'s list, undone by the endpoint: no closure or record per receive', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const b = nodes[1]!;
   const ep = b.createEndpoint(21);
@@ -67,13 +67,18 @@ test('a waiting msgRecv is a record naming its endpoint, undone by its receiver:
   for (const r of reqs) {
     t.not(r._cancel, null);
     t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
-    t.is((r._op as { st: EndpointState }).st, st);
+    t.is(r._cancel, st, 'the endpoint undoes the wait');
+    t.is(r._op, r);
+    t.true(r._out instanceof Uint8Array, 'the buffer waits in the result field');
+    t.is(r.value, undefined);
+    t.is(r.error, null);
   }
-  t.is(Object.values(st.recvWaiters[0]!).filter((v) => typeof v === 'function').length, 0);
+  // The list holds the requests themselves (a record per wait was 4 XS slots).
+  t.deepEqual(st.recvWaiters, reqs);
   b.cancel(reqs[1]!);
   t.is(st.recvWaiters.length, 2, 'cancel took the middle receive off the list');
-  t.is(st.recvWaiters[0]!.req, reqs[0]);
-  t.is(st.recvWaiters[1]!.req, reqs[2]);
+  t.is(st.recvWaiters[0], reqs[0]);
+  t.is(st.recvWaiters[1], reqs[2]);
   await hub.run(b.wait(reqs[1]!, 10).then(() => t.fail('cancelled receive completed'), () => undefined));
   const a = nodes[0]!;
   const s = a.createEndpoint(11);

@@ -344,14 +344,20 @@ export class McapiNodeBase implements CoreHost {
   /**
    * mcapi_wait_any: resolves with the index of a request that completed successfully (reported
    * and freed). A request that failed rejects with its error, `.index` set. Timeout: rejects
-   * with MCAPI_TIMEOUT, every request stays pending.
+   * with MCAPI_TIMEOUT, every request stays pending. The core's promise itself (argument
+   * errors reject it): an async layer held a suspended frame and two more promises while it
+   * waited, ~43 XS slots (docs/TARGETS.md "Round 9: conformance slots").
    */
-  async waitAny(reqs: readonly Request<unknown>[], timeoutMs: number = Infinity): Promise<number> {
-    const core = this.core;
-    core.checkInit();
-    if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
-    for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
-    return core.waitAny(reqs, Args.timeout(timeoutMs));
+  waitAny(reqs: readonly Request<unknown>[], timeoutMs: number = Infinity): Promise<number> {
+    try {
+      const core = this.core;
+      core.checkInit();
+      if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
+      for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
+      return core.waitAny(reqs, Args.timeout(timeoutMs));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

@@ -162,6 +162,22 @@ test('a blocking connect, open or endpoint get is the core\'s wait promise itsel
   await t.throwsAsync(a.getEndpoint(1, 2, 51, Number.NaN), { instanceOf: Error });
 });
 
+test('waitAny is the core\'s promise itself (no async layer); a bad argument rejects it', async (t) => {
+  const { hub, nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const core = (a as unknown as { core: Record<string, (...args: unknown[]) => Promise<unknown>> }).core;
+  let last = null as Promise<unknown> | null;
+  const own = core['waitAny']!.bind(core);
+  core['waitAny'] = (...args: unknown[]) => (last = own(...args));
+  const e = a.createEndpoint(70);
+  const r = a.msgRecvI(e, new Uint8Array(1));
+  const w = a.waitAny([r], 5);
+  t.true(w === last, 'the core\'s promise');
+  await t.throwsAsync(hub.run(w), { message: /TIMEOUT/ });
+  await t.throwsAsync(a.waitAny([]), { message: /non-empty/ });
+  a.cancel(r);
+});
+
 test('a peer builds its refusal collections (blocked ports, ports to resend) only at the first refusal', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];

@@ -32,8 +32,6 @@ export class Request<T = number> {
    * requests fill the table, docs/TARGETS.md "Round 9: conformance slots").
    */
   _out: unknown = undefined;
-  /** @internal the table that owns the request */
-  readonly _owner: RequestTable;
   /** @internal slot in the table, -1 once the outcome was reported */
   _slot: number;
   /**
@@ -58,8 +56,7 @@ export class Request<T = number> {
   /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */
   _scope = 0;
 
-  constructor(owner: RequestTable, slot: number, kind: string) {
-    this._owner = owner;
+  constructor(slot: number, kind: string) {
     this._slot = slot;
     this.kind = kind;
   }
@@ -108,6 +105,15 @@ export class RequestTable {
     return this.count;
   }
 
+  /**
+   * False for a request in a slot of another table. A request whose outcome was reported has
+   * no slot and passes (its own checks then say it was reported or cancelled): no field naming
+   * its table, a slot per request on XS (docs/TARGETS.md "Round 9: conformance slots").
+   */
+  owns(req: Request<unknown>): boolean {
+    return req._slot < 0 || this.slots[req._slot] === req;
+  }
+
   /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
   alloc<T>(kind: string): Request<T> {
     if (this.count >= this.limit) {
@@ -115,7 +121,7 @@ export class RequestTable {
     }
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
-    const req = new Request<T>(this, i, kind);
+    const req = new Request<T>(i, kind);
     req._scope = this.scope;
     this.slots[i] = req as Request<unknown>;
     this.count++;

@@ -90,19 +90,32 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 13', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 12 (no field naming its table)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 13, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 12, Object.keys(req).join(','));
+  t.false('_owner' in req, 'the table is asked whether it holds the request');
   t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
   t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
   t.is(req.error, null);
   a.cancel(req);
   t.is(req.value, undefined);
   t.is(req.error?.status, Status.MCAPI_ERR_REQUEST_CANCELLED);
+});
+
+test('without an owner field, a pending request of another node is still not a request of this node', (t) => {
+  const { nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const req = a.msgRecvI(a.createEndpoint(31), new Uint8Array(1));
+  b.createEndpoint(32);
+  const e = t.throws(() => b.test(req), { message: /not a request of this node/ });
+  t.is((e as unknown as { status: number }).status, Status.MCAPI_ERR_REQUEST_INVALID);
+  t.throws(() => b.cancel(req), { message: /not a request of this node/ });
+  t.true(req.pending, 'still pending on its own node');
+  a.cancel(req);
 });
 
 test('a core calls its node through one host, no closures set by the node; the flush timer has no closure either', (t) => {

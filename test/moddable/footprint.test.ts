@@ -67,3 +67,16 @@ if (sdk !== null) {
     t.true(f.chunkBytes <= 185_000, `Laplace N=64 grew its chunk heap to ${f.chunkBytes} B`);
   });
 }
+
+if (sdk !== null) {
+  test.serial('the conformance suite on three lin boards keeps its slot heap under the round-8 figure', async (t) => {
+    // docs/TARGETS.md "Round 9: conformance slots": 2 866 slots in every round-8 run, 2 677-2 740
+    // with the MCAPI core's host, closure-free waits and harness. XS grows the heap in steps of
+    // ~63 slots; the bound leaves one step of run-to-run spread above the worst run seen.
+    const conf = SCENARIOS.find((s) => s.key === 'conformance');
+    if (conf === undefined) throw new Error('no conformance scenario');
+    const f = await measureScenario(sdk, conf, (l) => t.log(l), false);
+    t.log(`conformance: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
+    t.true(f.slots <= 2_803, `the conformance board grew its slot heap to ${f.slots} slots (2 866 before round 9)`);
+  });
+}

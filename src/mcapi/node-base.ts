@@ -23,11 +23,12 @@ import { NodeAttributes } from './node-info.js';
 import type { McapiInfo, McapiStats } from './node-info.js';
 import type { Request } from './request.js';
 import { McapiScope } from './scope.js';
+import type { ScopedMethods } from './scope.js';
 import { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { McapiFrame } from './wire.js';
 
-export class McapiNodeBase implements CoreHost {
+export abstract class McapiNodeBase implements CoreHost {
   /** mcapi_info_t's organization id: 'mc'. */
   private static readonly ORGANIZATION_ID = 0x6d63;
   /** mcapi_info_t's implementation version. */
@@ -166,8 +167,11 @@ export class McapiNodeBase implements CoreHost {
    */
   openScope(): McapiScope<this> {
     this.scopeCount = (this.scopeCount + 1) % McapiScope.IDS || 1;
-    return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why));
+    return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why), this.scopedMethods());
   }
+
+  /** The scoped wrappers of this node's class (scope.ts scopedMethods, built once at module level). */
+  protected abstract scopedMethods(): ScopedMethods;
 
   private closeScope(id: number, why: string): void {
     const core = this.core;

@@ -12,32 +12,75 @@ export interface LaplaceOptions {
   iters: number;
 }
 
-/** Rows [first, first + count) of 1..n that `rank` computes: as even as possible. */
-export function bandOf(n: number, boards: number, rank: number): { first: number; count: number } {
-  const base = Math.floor(n / boards);
-  const rem = n % boards;
-  return { first: 1 + rank * base + Math.min(rank, rem), count: base + (rank < rem ? 1 : 0) };
-}
+/** Bytes of one grid value. */
+const FLOAT64 = 8;
 
 /**
- * Home element ranges: each board homes the rows it computes, so its writes stay local and
- * only halo rows cross the wire. Row 0 goes with the first band, row N+1 with the last
- * non-empty one; boards without rows home nothing.
+ * Home element ranges, one per rank in rank order, tiling the grid, every bound but the
+ * grid's end on a page boundary of the DSM's `pageSize`. Each board computes exactly the
+ * interior cells it homes (`interiorOf`), so its writes stay in its own pages and only halo
+ * rows cross the wire. A page's home is the board whose range holds its first element
+ * (docs/DSM.md, "Placing homes"): a band of whole rows would start inside a page of the band
+ * above (a row is rarely a whole number of pages) and every release would send that page's
+ * home a DIFF and wait for its ack. The pages holding interior cells are shared as evenly as
+ * possible; the first rank also homes the pages of row 0 before them, the last non-empty one
+ * those of row N+1 after them; ranks past the number of such pages home nothing.
  */
-export function laplaceHomes(n: number, boards: number): [number, number][] {
+export function laplaceHomes(n: number, boards: number, pageSize: number): [number, number][] {
   const xs = n + 2;
   const total = xs * xs;
-  const used = Math.min(n, boards);
+  // A page of fewer bytes than a value: every value boundary is a page boundary.
+  const perPage = Math.max(1, Math.floor(pageSize / FLOAT64));
+  const lo = Math.floor((xs + 1) / perPage);
+  const hi = Math.ceil((n * xs + n + 1) / perPage);
+  const pages = hi - lo;
+  const used = Math.min(pages, boards);
+  const base = Math.floor(pages / used);
+  const rem = pages % used;
   const out: [number, number][] = [];
+  let page = lo;
   for (let r = 0; r < boards; r++) {
     if (r >= used) {
       out.push([total, total]);
       continue;
     }
-    const { first, count } = bandOf(n, boards, r);
-    out.push([r === 0 ? 0 : first * xs, r === used - 1 ? total : (first + count) * xs]);
+    const next = page + base + (r < rem ? 1 : 0);
+    out.push([r === 0 ? 0 : page * perPage, r === used - 1 ? total : next * perPage]);
+    page = next;
   }
   return out;
+}
+
+/**
+ * The interior cells (1 <= x, y <= n) of elements [s, e): `[first, last + 1)` in index order,
+ * or null when there are none. What a rank computes; the columns 0 and n+1 between rows come
+ * along inside the range, unchanged.
+ */
+export function interiorOf(n: number, s: number, e: number): [number, number] | null {
+  const xs = n + 2;
+  let y = Math.floor(s / xs);
+  let x = s - y * xs;
+  if (y < 1) {
+    y = 1;
+    x = 1;
+  } else if (x < 1) x = 1;
+  else if (x > n) {
+    y++;
+    x = 1;
+  }
+  const first = y * xs + x;
+  y = Math.floor((e - 1) / xs);
+  x = e - 1 - y * xs;
+  if (y > n) {
+    y = n;
+    x = n;
+  } else if (x > n) x = n;
+  else if (x < 1) {
+    y--;
+    x = n;
+  }
+  const last = y * xs + x;
+  return y >= 1 && first <= last ? [first, last + 1] : null;
 }
 
 /** One Jacobi sweep over rows [y0, y1): the kernel of Figure 5, additions in its order. */
@@ -58,6 +101,46 @@ function sweep(
       dst[i - dstBase] = (src[i - xs - srcBase]! + src[i + xs - srcBase]! + src[i - 1 - srcBase]! + src[i + 1 - srcBase]!) / 4.0;
     }
   }
+}
+
+/**
+ * Cells [c0, c1) of one row: the kernel's expression, additions in the same order, for the
+ * partial rows at the ends of a page-aligned range (`sweep` itself stays the sequential
+ * baseline's kernel, unchanged).
+ */
+function sweepCells(dst: Float64Array, dstBase: number, src: Float64Array, srcBase: number, xs: number, c0: number, c1: number): void {
+  for (let i = c0; i < c1; i++) {
+    dst[i - dstBase] = (src[i - xs - srcBase]! + src[i + xs - srcBase]! + src[i - 1 - srcBase]! + src[i + 1 - srcBase]!) / 4.0;
+  }
+}
+
+/**
+ * The sweep over interior cells [c0, c1) (both ends interior cells, `interiorOf`): the head of
+ * a row it starts inside, the whole rows through `sweep`, the tail of the row it ends inside.
+ * Each cell gets the value the sequential sweep gives it, bit for bit.
+ */
+function sweepRange(
+  dst: Float64Array,
+  dstBase: number,
+  src: Float64Array,
+  srcBase: number,
+  xs: number,
+  n: number,
+  c0: number,
+  c1: number,
+): void {
+  let y = Math.floor(c0 / xs);
+  if (c0 > y * xs + 1) {
+    sweepCells(dst, dstBase, src, srcBase, xs, c0, Math.min(c1, y * xs + n + 1));
+    y++;
+  }
+  // Rows y..yEnd-1 end (at cell y * xs + n) before c1.
+  const yEnd = Math.floor((c1 - 1 - n) / xs) + 1;
+  if (yEnd > y) {
+    sweep(dst, dstBase, src, srcBase, xs, n, y, yEnd);
+    y = yEnd;
+  }
+  if (y * xs + 1 < c1) sweepCells(dst, dstBase, src, srcBase, xs, y * xs + 1, c1);
 }
 
 /** The whole computation on one board; tests compare the DSM result with it bit for bit. */
@@ -136,7 +219,8 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   const rank = dsm.rank;
   const xs = n + 2;
   const total = xs * xs;
-  const home = { ranges: laplaceHomes(n, boards) };
+  // Homes on the DSM's page boundaries: the same pages for every board (dsm.limits is agreed by all).
+  const home = { ranges: laplaceHomes(n, boards, dsm.limits.pageSize) };
   const start = run.start ?? 0;
   const pause = run.pause;
   const slice = Math.max(1, run.sliceCells ?? 4096);
@@ -160,23 +244,26 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
     (await dsm.acquire(uu, 0, xs, 'w')).fill(1.0);
   }
   await dsm.barrier();
-  const { first, count } = bandOf(n, boards, rank);
-  const end = first + count;
+  const [homeStart, homeEnd] = home.ranges[rank]!;
+  const cells = interiorOf(n, homeStart, homeEnd);
   for (let k = start; k < iters; k++) {
-    if (count > 0) {
-      // Read the band and the halo rows' interior; write the band's interior (the columns
-      // between rows come along, unchanged, which keeps it one range).
-      const srcBase = (first - 1) * xs + 1;
-      const src = await dsm.acquire(u, srcBase, end * xs + n + 1, 'r');
-      const dstBase = first * xs + 1;
-      const dst = await dsm.acquire(uu, dstBase, (end - 1) * xs + n + 1, 'w');
-      if (pause === undefined) sweep(dst, dstBase, src, srcBase, xs, n, first, end);
+    if (cells !== null) {
+      // Read the home's interior cells and their halo (a row above, a row below); write the
+      // interior cells, which are all in this rank's own pages.
+      const [c0, c1] = cells;
+      const srcBase = c0 - xs;
+      const src = await dsm.acquire(u, srcBase, c1 + xs, 'r');
+      const dst = await dsm.acquire(uu, c0, c1, 'w');
+      if (pause === undefined) sweepRange(dst, c0, src, srcBase, xs, n, c0, c1);
       else {
-        // The views stay valid until the next barrier, so the sweep can stop between rows.
+        // The views stay valid until the next barrier, so the sweep can stop between slices,
+        // each ending at the start of a row.
         const rows = Math.max(1, Math.floor(slice / xs));
-        for (let y = first; y < end; y += rows) {
-          if (y > first) await pause();
-          sweep(dst, dstBase, src, srcBase, xs, n, y, Math.min(end, y + rows));
+        for (let c = c0; c < c1; ) {
+          if (c > c0) await pause();
+          const next = Math.min(c1, (Math.floor(c / xs) + rows) * xs + 1);
+          sweepRange(dst, c0, src, srcBase, xs, n, c, next);
+          c = next;
         }
       }
     }

@@ -15,7 +15,7 @@
  *   changed everywhere (a Jacobi band does over ten iterations), FT's 2 + d (docs/FT.md §5).
  */
 import { computeHomes } from '../../src/dsm/shared-array.js';
-import { bandOf, laplaceHomes } from './laplace.js';
+import { interiorOf, laplaceHomes } from './laplace.js';
 
 export interface LaplaceRankMemory {
   rank: number;
@@ -42,7 +42,8 @@ function pagesOf(s: number, e: number, pageSize: number): [number, number] {
 export function laplaceMemory(n: number, boards: number, pageSize: number): LaplaceRankMemory[] {
   const xs = n + 2;
   const total = xs * xs;
-  const homes = computeHomes('laplace', { ranges: laplaceHomes(n, boards) }, total, FLOAT64, pageSize, boards);
+  const ranges = laplaceHomes(n, boards, pageSize);
+  const homes = computeHomes('laplace', { ranges }, total, FLOAT64, pageSize, boards);
   const homePages = (r: number): number => homes.reduce((c, h) => c + (h === r ? 1 : 0), 0);
   const out: LaplaceRankMemory[] = [];
   for (let r = 0; r < boards; r++) {
@@ -54,11 +55,11 @@ export function laplaceMemory(n: number, boards: number, pageSize: number): Lapl
       p1 = Math.max(p1, b);
     };
     for (let p = 0; p < homes.length; p++) if (homes[p] === r) take([p, p + 1]);
-    const { first, count } = bandOf(n, boards, r);
-    if (count > 0) {
-      // What laplaceOnDsm acquires: the band and its halo rows read, the band's interior written.
-      take(pagesOf((first - 1) * xs + 1, (first + count) * xs + n + 1, pageSize));
-      take(pagesOf(first * xs + 1, (first + count - 1) * xs + n + 1, pageSize));
+    const cells = interiorOf(n, ranges[r]![0], ranges[r]![1]);
+    if (cells !== null) {
+      // What laplaceOnDsm acquires: its interior cells with a row of halo each side read, the cells written.
+      take(pagesOf(cells[0] - xs, cells[1] + xs, pageSize));
+      take(pagesOf(cells[0], cells[1], pageSize));
     }
     const live = 2 * Math.max(0, p1 - p0) * pageSize;
     const image = homePages(r) * pageSize;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { digestFloat64, laplaceHomes, laplaceOnDsm, laplaceSequential, bandOf } from '../../examples/laplace/laplace.js';
+import { digestFloat64, interiorOf, laplaceHomes, laplaceOnDsm, laplaceSequential } from '../../examples/laplace/laplace.js';
 import { drive, makeRig, values } from './memnet.js';
 
 async function runLaplace(boards: number, n: number, iters: number, seed: number, pageSize = 1024) {
@@ -9,25 +9,64 @@ async function runLaplace(boards: number, n: number, iters: number, seed: number
   return { rig, out };
 }
 
-test('bands split rows 1..N as evenly as possible and homes cover the grid', (t) => {
-  for (const [n, boards] of [
-    [256, 4],
-    [10, 3],
-    [2, 4],
-    [7, 7],
+test('homes tile the grid in rank order on page boundaries, and every cell is computed by exactly one rank', (t) => {
+  for (const [n, boards, pageSize] of [
+    [256, 4, 1024],
+    [256, 16, 1024],
+    [64, 8, 256],
+    [10, 3, 64],
+    [2, 4, 1024],
+    [7, 7, 8],
   ] as const) {
-    let next = 1;
+    const xs = n + 2;
+    const total = xs * xs;
+    const perPage = pageSize / 8;
+    const homes = laplaceHomes(n, boards, pageSize);
+    const interiorCell = (i: number): boolean => {
+      const y = Math.floor(i / xs);
+      const x = i - y * xs;
+      return x >= 1 && x <= n && y >= 1 && y <= n;
+    };
+    let next = 0;
+    const computed = new Uint8Array(total);
     for (let r = 0; r < boards; r++) {
-      const { first, count } = bandOf(n, boards, r);
-      t.is(first, next);
-      t.true(count === Math.floor(n / boards) || count === Math.ceil(n / boards));
-      next += count;
+      const [s, e] = homes[r]!;
+      if (e === s) continue;
+      t.is(s, next, `${n}/${boards}: rank ${r} starts where the one before ends`);
+      // The false-sharing guard: a bound inside a page would give that page to one rank and
+      // have the other write into it (a DIFF and its ack at every barrier).
+      t.is(s % perPage, 0, `${n}/${boards}/${pageSize}: rank ${r}'s home starts on a page`);
+      t.true(e === total || e % perPage === 0, `${n}/${boards}/${pageSize}: rank ${r}'s home ends on a page`);
+      const cells = interiorOf(n, s, e);
+      if (cells !== null) {
+        t.true(cells[0] >= s && cells[1] <= e, `rank ${r} computes inside its home`);
+        // The columns 0 and n+1 between rows lie inside the range; the sweep leaves them alone.
+        for (let i = cells[0]; i < cells[1]; i++) if (interiorCell(i)) computed[i]! += 1;
+      }
+      next = e;
     }
-    t.is(next, n + 1);
-    const homes = laplaceHomes(n, boards);
-    t.is(homes.reduce((s, [a, b]) => s + b - a, 0), (n + 2) * (n + 2));
+    t.is(next, total);
+    for (let i = 0; i < total; i++) {
+      if (computed[i] !== (interiorCell(i) ? 1 : 0)) {
+        t.fail(`${n}/${boards}: cell ${i} computed ${computed[i]} times`);
+        break;
+      }
+    }
   }
 });
+
+// Page-aligned homes: no rank writes into a page another rank homes, so the iterations send no DIFF.
+for (const [boards, pageSize] of [[4, 1024], [8, 256]] as const) {
+  test(`Laplace N=64 on ${boards} boards (${pageSize} B pages) sends no DIFF during the iterations`, async (t) => {
+    const n = 64;
+    const iters = 6;
+    const rig = makeRig(boards, { seed: 7 + boards }, { pageSize });
+    const diffs: number[] = [];
+    const out = values(await drive(rig, (dsm) => laplaceOnDsm(dsm, { n, iters, onComputed: () => (diffs[dsm.rank] = dsm.stats().diffs) })));
+    t.is((out[0] as { digest: string }).digest, digestFloat64(laplaceSequential(n, iters)));
+    t.deepEqual(diffs, new Array<number>(boards).fill(0));
+  });
+}
 
 // The digest goes along the ranks (each hashes its rows): its value must not depend on the board count.
 for (const boards of [1, 2, 3, 4, 8, 16]) {

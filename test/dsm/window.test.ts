@@ -48,7 +48,7 @@ test('Laplace N=64 on 2 boards: each grid holds its home band and one halo page,
   const out = values(await drive(rig, (dsm) => laplaceOnDsm(dsm, { n, iters })));
   t.deepEqual(out[0], { digest: digestFloat64(laplaceSequential(n, iters)), n, iters, boards: 2 });
   const grid = (n + 2) * (n + 2) * 8;
-  const homes = laplaceHomes(n, 2);
+  const homes = laplaceHomes(n, 2, PAGE);
   for (let r = 0; r < 2; r++) {
     const h = held(rig.dsms[r]!);
     const [s, e] = homes[r]!;

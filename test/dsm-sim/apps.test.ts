@@ -44,14 +44,17 @@ test('--page-size reaches the DSM: one page fetched is one page of that size', a
   }
 });
 
-test('Laplace at 256-byte and 4 KiB pages: same digest, different bytes on the wire', async (t) => {
+// Laplace places its homes on the DSM's page boundaries (docs/DSM.md, "Placing homes"): the page
+// size moves the bounds (another run), but only the halo rows cross the wire either way.
+test('Laplace at 256-byte and 4 KiB pages: same digest, different runs, the same halo bytes', async (t) => {
   const small = await laplace(3, 64, 10, 'node', { pageSize: '256' });
   const large = await laplace(3, 64, 10, 'node', { pageSize: '4096' });
   t.true(small.ok && large.ok, `${small.reason} / ${large.reason}`);
   const want = expectedDigest(64, 10);
   t.is((small.app.result as { digest: string }).digest, want);
   t.is((large.app.result as { digest: string }).digest, want);
-  t.not(small.wire.bytes, large.wire.bytes);
+  t.not(small.traceDigest, large.traceDigest, 'the page size reached the DSM');
+  t.true(Math.abs(small.wire.bytes - large.wire.bytes) <= small.wire.bytes * 0.02, `${small.wire.bytes} vs ${large.wire.bytes} B`);
 });
 
 test('mcdsm sim --page-size on the command line reaches the DSM', async (t) => {

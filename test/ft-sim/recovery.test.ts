@@ -176,8 +176,10 @@ test('no false suspicion in a long fault-free run over lossy links (1% loss, a r
   t.true(r.s.ok, r.s.reason);
   t.is(r.digest, expectedDigest(N, iters));
   t.true(r.s.links.some((l) => l.lost > 0), 'frames were lost');
-  // 500 iterations: ~10 s (9.99 s since background deltas stream only while the boards compute).
-  t.true(r.s.virtualMs > 9_000, `a long run (${r.s.virtualMs} ms virtual)`);
+  // 500 iterations: ~10 s (9.99 s since background deltas stream only while the boards compute;
+  // 7.4 s since Laplace's homes are page-aligned and no barrier waits for a DIFF's ack), many
+  // times the 2 s detection timeout.
+  t.true(r.s.virtualMs > 6_000, `a long run (${r.s.virtualMs} ms virtual)`);
   t.deepEqual(named(r, 'suspect'), [], 'nobody suspected');
   t.deepEqual(r.s.recoveries, []);
   t.true(r.s.checkpoints.count >= 40);

@@ -1,7 +1,7 @@
 /**
  * The Laplace benchmark as a board app: `laplace -- --n 256 --iters 100 [--ckpt-every K]`.
- * Every working board computes its band of rows over the DSM; rank 0 returns the SHA-256 of
- * the final grid.
+ * Every working board computes the cells of its home pages (page-aligned bands) over the DSM;
+ * rank 0 returns the SHA-256 of the final grid.
  *
  * Fault tolerance: after the barrier of every K-th iteration every rank checkpoints
  * `{ iteration }` (the DSM adds the pages of the current grid the rank homes; the other grid is

@@ -209,7 +209,7 @@ export interface LaplaceRun extends LaplaceOptions {
 }
 
 /**
- * Run the benchmark on a DSM whose every board calls this. The ranks hash their own rows of
+ * Run the benchmark on a DSM whose every board calls this. The ranks hash their home ranges of
  * the final grid in turn (the SHA-256 state handed on through the DSM); rank 0 returns
  * `{ digest, n, iters, boards }`, the other ranks return null.
  */
@@ -277,7 +277,7 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   run.onComputed?.();
   // The digest of the grid in index order, computed where the rows live: the home ranges tile
   // the grid in rank order, so each rank in turn takes the running SHA-256 state from the one
-  // before (through `laplace.sha`), hashes its own rows (home pages: nothing is fetched) and
+  // before (through `laplace.sha`), hashes its home range (its own pages: nothing is fetched) and
   // hands the state on at a barrier. The value is that of hashing the whole grid on one board,
   // for every board count; only 105 bytes per rank cross the wire instead of the grid.
   let sha: Sha256 | null = null;

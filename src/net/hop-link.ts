@@ -26,7 +26,7 @@ import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
-import { LinkWriter } from './link-writer.js';
+import { LinkWriter, SourceLinkWriter } from './link-writer.js';
 import type { WriterHost } from './link-writer.js';
 import { MAX_WINDOW } from './options.js';
 import { Rtt } from './rtt.js';
@@ -156,7 +156,10 @@ export class HopLink {
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
       : null;
-    this.out = new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
+    // A stream target that reads sources gets large frames encoded as it drains (link-writer.ts).
+    this.out = hal.kind === 'stream' && hal.writeSource !== undefined
+      ? new SourceLinkWriter(hal, host, maxFrame, this.crc, this.stats)
+      : new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
     const auth = host.auth;
     this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;

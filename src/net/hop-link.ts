@@ -128,7 +128,14 @@ export class HopLink {
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[];
+  /**
+   * Frames held beyond a gap, by `lseq & ring`; a place with none is a hole, not a null. An XS
+   * array keeps only the items it has (each a slot in one chunk): filled with nulls it was
+   * 8 x 32 B of chunks per link on lin for a side that is empty unless a frame was lost, and on
+   * a two-link board that was what grew the conformance sender's chunk heap past 32 KiB
+   * (docs/TARGETS.md "Round 9: conformance chunks"). Emptied on a reset, holes made by delete.
+   */
+  private readonly held: (Uint8Array | undefined)[] = [];
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;
@@ -152,7 +159,6 @@ export class HopLink {
     this.retransmitted = new Uint8Array(cap);
     this.resentAt = new Float64Array(cap);
     this.sacked = new Uint8Array(cap);
-    this.held = filledArray<Uint8Array | null>(cap, null);
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
       : null;
@@ -361,8 +367,8 @@ export class HopLink {
         this.slots[s] = null;
         dropped++;
       }
-      this.held[s] = null;
     }
+    this.held.length = 0;
     this.stats[LS_DROPPED]! += dropped;
     this.host.st[NS_LINK_DROPPED]! += dropped;
     this.base = 0;
@@ -528,8 +534,8 @@ export class HopLink {
       this.host.receive(this, bytes, f, this.deframer === null || this.deframer.framesOwned);
       while (this.heldCount > 0 && this.up) {
         const held = this.held[this.expected & this.ring];
-        if (held === null || held === undefined) break;
-        this.held[this.expected & this.ring] = null;
+        if (held === undefined) break;
+        delete this.held[this.expected & this.ring];
         this.heldCount--;
         this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
@@ -542,7 +548,7 @@ export class HopLink {
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
       else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.ackDelayMs());
     } else if (d < this.host.opts.window) {
-      if (this.held[seq & this.ring] !== null) {
+      if (this.held[seq & this.ring] !== undefined) {
         this.countDuplicate();
       } else {
         this.held[seq & this.ring] = this.deframer === null || this.deframer.framesOwned ? bytes : copyBytes(bytes);

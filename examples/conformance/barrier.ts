@@ -32,6 +32,10 @@ function ascii(s: string, max: number): number[] {
   return out;
 }
 
+function ignore(): void {
+  // the endpoint was deleted: the receive loop ends
+}
+
 function text(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
@@ -87,16 +91,13 @@ export class Barrier {
    */
   private loop(): void {
     const buf = new Uint8Array(16 + 2 * MAX_TEXT);
-    const next = (): void => {
-      this.mcapi.msgRecv(this.ep, buf).then(
-        (n) => {
-          this.handle(buf.subarray(0, n));
-          next();
-        },
-        () => undefined,
-      );
+    // One closure for the barrier's life, not a new pair per message received (~24 XS slots
+    // each, docs/TARGETS.md "Round 9: conformance slots"): it posts the next receive itself.
+    const got = (n: number): void => {
+      this.handle(buf.subarray(0, n));
+      this.mcapi.msgRecv(this.ep, buf).then(got, ignore);
     };
-    next();
+    this.mcapi.msgRecv(this.ep, buf).then(got, ignore);
   }
 
   private handle(m: Uint8Array): void {
@@ -166,8 +167,8 @@ export class Barrier {
    * Wait until the `participants` lowest ranks have all called sync(key). Returns the combined
    * verdict (`ok` false when any board passed ok = false).
    */
-  async sync(key: string, participants: number, ok = true, message = ''): Promise<Verdict> {
-    if (this.rank >= participants) throw new Error(`barrier: rank ${String(this.rank)} is not among ${String(participants)} participants`);
+  sync(key: string, participants: number, ok = true, message = ''): Promise<Verdict> {
+    if (this.rank >= participants) return Promise.reject(new Error(`barrier: rank ${String(this.rank)} is not among ${String(participants)} participants`));
     const done = new Promise<Verdict>((resolve) => {
       const early = this.released.get(key);
       if (early !== undefined) {
@@ -181,8 +182,9 @@ export class Barrier {
       this.arrive(key, 0, participants, ok, message);
     } else {
       const ep = this.peers.get(0);
-      if (ep === undefined) throw new Error('barrier: rank 0 endpoint unknown');
-      await this.mcapi.msgSend(this.ep, ep, this.encode(ARRIVE, key, participants, ok, message));
+      if (ep === undefined) return Promise.reject(new Error('barrier: rank 0 endpoint unknown'));
+      // A reaction on the send rather than an async method (a suspended frame, ~43 XS slots).
+      return this.mcapi.msgSend(this.ep, ep, this.encode(ARRIVE, key, participants, ok, message)).then(() => done);
     }
     return done;
   }

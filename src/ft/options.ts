@@ -58,7 +58,12 @@ export interface FtOptions {
   maxPayload?: number;
   /** Limit on checkpoint RAM (own + buddy images + tentative data), bytes. Default 1 MiB. */
   maxStoreBytes?: number;
-  /** Unchanged bytes between two changed spans below which the spans are sent as one. Default 8. */
+  /**
+   * Unchanged bytes between two changed spans below which the spans are sent as one. Default 32:
+   * a run is a header of 9 bytes on the wire but, while a round holds it, an object and a view
+   * (~10-12 XS slots, ~180 B on a chip) on each side, so short gaps go along (a grid's rows are
+   * 16 equal boundary bytes apart: docs/TARGETS.md "Round 9: Laplace slots").
+   */
   mergeGap?: number;
   /**
    * List every captured segment in a delta, unchanged ones too (the format before CARRY META,
@@ -93,6 +98,8 @@ export interface FtOptions {
  * Laplace peak beyond the run-to-run spread (docs/TARGETS.md "Round 7: Laplace memory").
  */
 export const DEFAULT_WINDOW_BYTES = 1 << 24;
+/** FtOptions.mergeGap's default (why: there). */
+export const DEFAULT_MERGE_GAP = 32;
 
 export type ResolvedFtOptions = Required<FtOptions> & { initialMap: readonly number[] };
 
@@ -140,7 +147,7 @@ export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
     windowBytes: int(o, 'windowBytes', DEFAULT_WINDOW_BYTES, 264, 1 << 24),
     frameBytes: Math.min(maxPayload, int(o, 'frameBytes', maxPayload, 264, 65535)),
     maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
-    mergeGap: int(o, 'mergeGap', 8, 0, 4096),
+    mergeGap: int(o, 'mergeGap', DEFAULT_MERGE_GAP, 0, 4096),
     listAll: o.listAll ?? false,
     streamWhileComputing: o.streamWhileComputing ?? true,
     shrink: o.shrink ?? false,

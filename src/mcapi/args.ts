@@ -129,7 +129,7 @@ export class Args {
 
   /** A request of this node whose outcome was not reported yet. */
   static request<T>(core: Core, req: Request<T>, what = 'request'): Request<T> {
-    if (!(req instanceof Request) || req._owner !== core.requests) {
+    if (!(req instanceof Request) || !core.requests.owns(req as Request<unknown>)) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, `${what} is not a request of this node`);
     }
     if (!req.live) {

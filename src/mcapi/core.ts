@@ -57,6 +57,21 @@ interface OutFrame {
   epoch: number;
 }
 
+/** What a Core calls on the node it serves (McapiNodeBase implements it). */
+export interface CoreHost {
+  /** Route one MCAPI frame to its engine. */
+  dispatchFrame(f: NetFrame): void;
+  /** Send whatever responses and credits the engines batched. */
+  flushAll(): void;
+  /** Send what is batched for `dst` before a data frame to it (Core.beforeData). */
+  flushBeforeData(dst: number, msg: boolean): void;
+}
+
+/** The end-of-turn flush timer of every core: one module-level function, the core as its argument. */
+function onFlushTimer(core: Core): void {
+  core.flushTimerFired();
+}
+
 export class Core {
   /** Who asked for the end-of-turn flush (requestFlush / dropFlush). */
   static readonly FLUSH_RESPONSES = 1;
@@ -87,16 +102,12 @@ export class Core {
   channelBytes = 0;
   /** Why the last malformed frame was dropped ('' if none). */
   lastHandlerError = '';
-  /** Set by the node: routes one MCAPI frame to its engine. */
-  dispatch: (f: NetFrame) => void = () => undefined;
-  /** Set by the node: sends whatever responses and credits were batched. */
-  flush: () => void = () => undefined;
   /**
-   * Set by the node: called before a data frame (message, packet, scalar) goes to `dst`, to
-   * send first the credits (and, for channel data, the message responses) batched for `dst`.
-   * So a credit returned before a later message is never overtaken by it.
+   * The node this core serves (McapiNodeBase): it routes frames to its engines and flushes
+   * their batches. One host object instead of three closures set by the node (~15 XS slots
+   * each, docs/TARGETS.md "Round 9: conformance slots").
    */
-  beforeData: (dst: number, msg: boolean) => void = () => undefined;
+  private readonly host: CoreHost;
   /** What the reused frame record holds between sends (not the application's last buffer). */
   private readonly noPayload = new Uint8Array(0);
   private readonly txFrame: Omit<NetFrame, 'src' | 'epoch'> = { type: 0, dst: 0, srcPort: 0, dstPort: 0, payload: this.noPayload };
@@ -111,17 +122,34 @@ export class Core {
   private flushTimer = -1;
   /** Who batched something for the end-of-turn flush (Core.FLUSH_RESPONSES | Core.FLUSH_CREDITS). */
   private flushWant = 0;
-  private readonly flushNow = (): void => {
-    this.flushTimer = -1;
-    this.flushWant = 0;
-    this.flush();
-  };
 
-  constructor(net: Net, clock: Clock, limits: Readonly<McapiLimits>) {
+  constructor(net: Net, clock: Clock, limits: Readonly<McapiLimits>, host: CoreHost) {
     this.net = net;
     this.clock = clock;
     this.limits = limits;
+    this.host = host;
     this.requests = new RequestTable(limits.maxRequests);
+  }
+
+  /** Sends whatever responses and credits were batched (the node's engines). */
+  flush(): void {
+    this.host.flushAll();
+  }
+
+  /**
+   * Called before a data frame (message, packet, scalar) goes to `dst`, to send first the
+   * credits (and, for channel data, the message responses) batched for `dst`. So a credit
+   * returned before a later message is never overtaken by it.
+   */
+  beforeData(dst: number, msg: boolean): void {
+    this.host.flushBeforeData(dst, msg);
+  }
+
+  /** @internal The end-of-turn flush timer fired (onFlushTimer). */
+  flushTimerFired(): void {
+    this.flushTimer = -1;
+    this.flushWant = 0;
+    this.host.flushAll();
   }
 
   nextGen(): number {
@@ -284,7 +312,7 @@ export class Core {
       return;
     }
     try {
-      this.dispatch(f);
+      this.host.dispatchFrame(f);
     } catch (e) {
       // Only a frame the decoders refused; anything else (an InvariantError, a bug) propagates.
       if (!(e instanceof MalformedFrame)) throw e;
@@ -300,7 +328,7 @@ export class Core {
   requestFlush(who: number): void {
     this.flushWant |= who;
     // Not in `timers`: set and cleared once per message taken, it is kept apart (reset clears it).
-    if (this.flushTimer < 0) this.flushTimer = this.clock.setTimer(0, this.flushNow);
+    if (this.flushTimer < 0) this.flushTimer = this.clock.setTimer(0, onFlushTimer, this);
   }
 
   /**

@@ -13,12 +13,13 @@ import { Peer } from './msg-peer.js';
 import type { Blocked } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
-import type { Request, Undo } from './request.js';
-import type { EndpointState, MsgRecvWait } from './state.js';
+import type { Request } from './request.js';
+import type { EndpointState } from './state.js';
+import { waitBuffer } from './state.js';
 import { McapiError, Status } from './status.js';
 import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
 
-export class MessageReceiver implements Undo {
+export class MessageReceiver {
   /** Sequence numbers held in all Blocked lists (0: nothing to check on dequeue). */
   blockedTotal = 0;
 
@@ -52,22 +53,17 @@ export class MessageReceiver implements Undo {
       }
       return req;
     }
-    const w: MsgRecvWait = { req, buf, st };
-    st.recvWaiters.push(w);
-    // No closure per waiting receive (~7 XS slots each; 32 of them fill the request table):
-    // the request names this receiver and its wait record (Core.abort calls its undo).
-    req._cancel = this;
-    req._op = w;
+    // No closure or record per waiting receive (32 of them fill the request table): the
+    // request waits in the endpoint's list with the buffer in its result field, and the
+    // endpoint undoes the wait (Core.abort calls `st.undo(req)`).
+    req._out = buf;
+    req._cancel = st;
+    req._op = req;
+    st.recvWaiters.push(req);
     this.maybeResume(st);
     return req;
   }
 
-  /** A waiting receive was cancelled (Core.abort): take it off its endpoint's list. */
-  undo(op: unknown): void {
-    const w = op as MsgRecvWait;
-    const i = w.st.recvWaiters.indexOf(w);
-    if (i >= 0) w.st.recvWaiters.splice(i, 1);
-  }
 
   /**
    * A blocking receive's first step: the size when a message is queued (taken at once), else
@@ -109,7 +105,7 @@ export class MessageReceiver implements Undo {
     st.queue.length = 0;
     st.queued = 0;
     st.queuedBytes = 0;
-    for (const w of st.recvWaiters.splice(0)) core.requests.fail(w.req, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
+    for (const w of st.recvWaiters.splice(0)) core.requests.fail(w, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
   }
 
   /** The senders of messages refused on `port` wait for a RESUME that will never come: end them. */
@@ -214,11 +210,11 @@ export class MessageReceiver implements Undo {
   private deliver(st: EndpointState, srcNode: number, srcPort: number, prio: number, data: Uint8Array): boolean {
     const core = this.core;
     const w = st.recvWaiters[0];
-    if (w !== undefined && st.queued === 0 && w.buf.length >= data.length) {
+    if (w !== undefined && st.queued === 0 && waitBuffer(w).length >= data.length) {
       st.recvWaiters.shift();
-      copyInto(w.buf, 0, data);
+      copyInto(waitBuffer(w), 0, data);
       core.counters.msgReceived++;
-      core.requests.succeed(w.req, data.length, data.length);
+      core.requests.succeed(w, data.length, data.length);
       return true;
     }
     if (!this.hasCapacity(st, data.length)) return false;
@@ -240,11 +236,12 @@ export class MessageReceiver implements Undo {
       if (w === undefined || st.queued === 0) return;
       const m = st.peek()!; // queued > 0
       st.recvWaiters.shift();
-      if (w.buf.length >= m.data.length) {
-        const n = this.take(st, w.buf);
-        core.requests.succeed(w.req, n, n);
+      const buf = waitBuffer(w);
+      if (buf.length >= m.data.length) {
+        const n = this.take(st, buf);
+        core.requests.succeed(w, n, n);
       } else {
-        core.requests.fail(w.req, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(w.buf.length)}`, m.data.length);
+        core.requests.fail(w, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`, m.data.length);
       }
     }
   }

@@ -13,6 +13,7 @@ import { EndpointAttributes } from './attributes.js';
 import { ChannelEngine } from './channels.js';
 import { MCAPI_VERSION, NodeAttr, NodeType, PORT_ANY } from './constants.js';
 import { Core } from './core.js';
+import type { CoreHost } from './core.js';
 import { Endpoint } from './handles.js';
 import { resolveLimits } from './limits.js';
 import type { McapiLimits } from './limits.js';
@@ -22,11 +23,12 @@ import { NodeAttributes } from './node-info.js';
 import type { McapiInfo, McapiStats } from './node-info.js';
 import type { Request } from './request.js';
 import { McapiScope } from './scope.js';
+import type { ScopedMethods } from './scope.js';
 import { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { McapiFrame } from './wire.js';
 
-export class McapiNodeBase {
+export abstract class McapiNodeBase implements CoreHost {
   /** mcapi_info_t's organization id: 'mc'. */
   private static readonly ORGANIZATION_ID = 0x6d63;
   /** mcapi_info_t's implementation version. */
@@ -42,25 +44,29 @@ export class McapiNodeBase {
   constructor(net: Net, clock: Clock, limits?: Partial<McapiLimits>) {
     const l = resolveLimits(limits);
     this.limits = l;
-    const core = new Core(net, clock, l);
+    const core = new Core(net, clock, l, this);
     this.core = core;
     this.msg = new MessageEngine(core);
     this.chan = new ChannelEngine(core);
     this.lookup = new LookupEngine(core);
     this.portCursor = l.firstDynamicPort;
-    core.dispatch = (f) => this.dispatch(f);
-    core.flush = () => {
-      this.msg.flush();
-      this.chan.flush();
-    };
-    core.beforeData = (dst, msg) => {
-      this.chan.flushTo(dst);
-      if (!msg) this.msg.flushNode(dst);
-    };
     net.register(FrameType.MCAPI_FIRST, FrameType.MCAPI_LAST, (f) => core.receive(f));
   }
 
-  private dispatch(f: NetFrame): void {
+  /** @internal CoreHost: send what the engines batched. */
+  flushAll(): void {
+    this.msg.flush();
+    this.chan.flush();
+  }
+
+  /** @internal CoreHost: credits (and for channel data the message responses) batched for `dst` go first. */
+  flushBeforeData(dst: number, msg: boolean): void {
+    this.chan.flushTo(dst);
+    if (!msg) this.msg.flushNode(dst);
+  }
+
+  /** @internal CoreHost: one MCAPI frame to its engine. */
+  dispatchFrame(f: NetFrame): void {
     const c = this.chan;
     switch (f.type) {
       case McapiFrame.MSG: return this.msg.receiver.onMsg(f);
@@ -161,8 +167,11 @@ export class McapiNodeBase {
    */
   openScope(): McapiScope<this> {
     this.scopeCount = (this.scopeCount + 1) % McapiScope.IDS || 1;
-    return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why));
+    return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why), this.scopedMethods());
   }
+
+  /** The scoped wrappers of this node's class (scope.ts scopedMethods, built once at module level). */
+  protected abstract scopedMethods(): ScopedMethods;
 
   private closeScope(id: number, why: string): void {
     const core = this.core;
@@ -339,14 +348,20 @@ export class McapiNodeBase {
   /**
    * mcapi_wait_any: resolves with the index of a request that completed successfully (reported
    * and freed). A request that failed rejects with its error, `.index` set. Timeout: rejects
-   * with MCAPI_TIMEOUT, every request stays pending.
+   * with MCAPI_TIMEOUT, every request stays pending. The core's promise itself (argument
+   * errors reject it): an async layer held a suspended frame and two more promises while it
+   * waited, ~43 XS slots (docs/TARGETS.md "Round 9: conformance slots").
    */
-  async waitAny(reqs: readonly Request<unknown>[], timeoutMs: number = Infinity): Promise<number> {
-    const core = this.core;
-    core.checkInit();
-    if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
-    for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
-    return core.waitAny(reqs, Args.timeout(timeoutMs));
+  waitAny(reqs: readonly Request<unknown>[], timeoutMs: number = Infinity): Promise<number> {
+    try {
+      const core = this.core;
+      core.checkInit();
+      if (!Array.isArray(reqs) || reqs.length === 0) throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'waitAny needs a non-empty array of requests');
+      for (let i = 0; i < reqs.length; i++) Args.request(core, reqs[i] as Request<unknown>, `requests[${String(i)}]`);
+      return core.waitAny(reqs, Args.timeout(timeoutMs));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

@@ -18,6 +18,8 @@ import type {
 } from './handles.js';
 import { McapiNodeBase } from './node-base.js';
 import { Request } from './request.js';
+import { scopedMethods } from './scope.js';
+import type { ScopedMethods } from './scope.js';
 import type { ScalarValue } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { Uint64 } from './u64.js';
@@ -25,6 +27,10 @@ import { ChanDir, ChanKind } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
 export class McapiNode extends McapiNodeBase {
+  protected scopedMethods(): ScopedMethods {
+    return SCOPED_METHODS;
+  }
+
   // ---------------------------------------------------------------- messages
 
   /** mcapi_msg_send_i: completes when the receiving node has queued the message. */
@@ -372,3 +378,6 @@ export class McapiNode extends McapiNodeBase {
     this.core.requests.release(this.sclRecvCloseI(h));
   }
 }
+
+/** Every method of McapiNode wrapped for a scope, once (frozen: in flash on Moddable; scope.ts). */
+const SCOPED_METHODS: ScopedMethods = scopedMethods(McapiNode.prototype);

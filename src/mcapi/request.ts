@@ -24,14 +24,14 @@ export class Request<T = number> {
   readonly kind: string;
   /** MCAPI_PENDING until the operation completes; then its status. */
   status: StatusCode = Status.MCAPI_PENDING;
-  /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
-  value: T | undefined = undefined;
   /** Bytes sent or received (0 for connect, open and close). */
   size = 0;
-  /** The error once it completed unsuccessfully. */
-  error: McapiError | null = null;
-  /** @internal the table that owns the request */
-  readonly _owner: RequestTable;
+  /**
+   * @internal The result once the operation succeeded, its McapiError once it failed: one
+   * field behind `value` and `error` (every property is an XS slot per request; 32 pending
+   * requests fill the table, docs/TARGETS.md "Round 9: conformance slots").
+   */
+  _out: unknown = undefined;
   /** @internal slot in the table, -1 once the outcome was reported */
   _slot: number;
   /**
@@ -56,10 +56,20 @@ export class Request<T = number> {
   /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */
   _scope = 0;
 
-  constructor(owner: RequestTable, slot: number, kind: string) {
-    this._owner = owner;
+  constructor(slot: number, kind: string) {
     this._slot = slot;
     this.kind = kind;
+  }
+
+  /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
+  get value(): T | undefined {
+    return this.status === Status.MCAPI_SUCCESS ? (this._out as T) : undefined;
+  }
+
+  /** The error once it completed unsuccessfully. */
+  get error(): McapiError | null {
+    const s = this.status;
+    return s === Status.MCAPI_SUCCESS || s === Status.MCAPI_PENDING ? null : (this._out as McapiError);
   }
 
   get pending(): boolean {
@@ -95,6 +105,15 @@ export class RequestTable {
     return this.count;
   }
 
+  /**
+   * False for a request in a slot of another table. A request whose outcome was reported has
+   * no slot and passes (its own checks then say it was reported or cancelled): no field naming
+   * its table, a slot per request on XS (docs/TARGETS.md "Round 9: conformance slots").
+   */
+  owns(req: Request<unknown>): boolean {
+    return req._slot < 0 || this.slots[req._slot] === req;
+  }
+
   /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
   alloc<T>(kind: string): Request<T> {
     if (this.count >= this.limit) {
@@ -102,7 +121,7 @@ export class RequestTable {
     }
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
-    const req = new Request<T>(this, i, kind);
+    const req = new Request<T>(i, kind);
     req._scope = this.scope;
     this.slots[i] = req as Request<unknown>;
     this.count++;
@@ -114,7 +133,7 @@ export class RequestTable {
   succeed<T>(req: Request<T>, value: T, size: number): boolean {
     if (req.status !== Status.MCAPI_PENDING) return false;
     req.status = Status.MCAPI_SUCCESS;
-    req.value = value;
+    req._out = value;
     req.size = size;
     req._cancel = null;
     req._op = null;
@@ -128,7 +147,7 @@ export class RequestTable {
     const err = new McapiError(status, detail);
     err.size = size;
     req.status = status;
-    req.error = err;
+    req._out = err;
     req.size = size;
     req._cancel = null;
     req._op = null;

@@ -5,6 +5,13 @@
  */
 import type { RequestTable } from './request.js';
 
+/** scope.ts's table of scoped wrappers: none on Lua (the view is the node). */
+export type ScopedMethods = Readonly<Record<string, unknown>>;
+
+export function scopedMethods(_proto: object): ScopedMethods {
+  return {};
+}
+
 export class McapiScope<N extends object> {
   /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
   static readonly IDS = 0x7fffffff;
@@ -16,6 +23,7 @@ export class McapiScope<N extends object> {
     _table: { readonly requests: RequestTable },
     readonly id: number,
     private readonly closer: (this: void, id: number, why: string) => void,
+    _methods: ScopedMethods,
   ) {
     this.mcapi = node;
   }

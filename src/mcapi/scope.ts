@@ -14,6 +14,40 @@ import { RequestTable } from './request.js';
 
 type Method = (...args: unknown[]) => unknown;
 
+/** The name of each method of a node class and its scoped wrapper (scopedMethods). */
+export type ScopedMethods = Readonly<Record<string, Method>>;
+
+/** Where a scope's view keeps its scope (an own, non-enumerable property). */
+const SCOPE_OF = Symbol('mcapi scope');
+
+interface ScopedView {
+  readonly [SCOPE_OF]: McapiScope<object>;
+}
+
+/**
+ * The scoped wrapper of every method of a node class (of every class in its prototype chain,
+ * the most derived first: a method it overrides is wrapped once), built once per class at
+ * module level: frozen, so in flash on a preloaded Moddable firmware. Each wrapper finds its
+ * scope through the view it is called on. A wrapper per method per view cost ~7 XS slots each,
+ * ~400 slots for every fault-tolerant run (docs/TARGETS.md "Round 9: Laplace slots"); a view
+ * now holds one property slot per method.
+ */
+export function scopedMethods(proto: object): ScopedMethods {
+  const out: Record<string, Method> = {};
+  for (let p = proto as object | null; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name === 'constructor' || name === 'finalize' || Object.prototype.hasOwnProperty.call(out, name)) continue;
+      const d = Object.getOwnPropertyDescriptor(p, name);
+      if (d === undefined || typeof d.value !== 'function') continue;
+      const fn = d.value as Method;
+      out[name] = function (this: ScopedView, ...args: unknown[]): unknown {
+        return this[SCOPE_OF]._call(fn, args);
+      };
+    }
+  }
+  return Object.freeze(out);
+}
+
 export class McapiScope<N extends object> {
   /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
   static readonly IDS = 0x7fffffff;
@@ -22,22 +56,16 @@ export class McapiScope<N extends object> {
   private closedV = false;
 
   constructor(
-    node: N,
+    private readonly node: N,
     private readonly table: { readonly requests: RequestTable },
     readonly id: number,
     private readonly closer: (id: number, why: string) => void,
+    /** scopedMethods of the node's class (module-level: shared by every scope of every node). */
+    methods: ScopedMethods,
   ) {
     const view = Object.create(node) as N;
-    // Most derived class first: a method it overrides is wrapped once, as it is called.
-    for (let proto = Object.getPrototypeOf(node) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
-      for (const name of Object.getOwnPropertyNames(proto)) {
-        if (name === 'constructor' || name === 'finalize' || Object.prototype.hasOwnProperty.call(view, name)) continue;
-        const d = Object.getOwnPropertyDescriptor(proto, name);
-        if (d === undefined || typeof d.value !== 'function') continue;
-        const fn = d.value as Method;
-        Object.defineProperty(view, name, { value: (...args: unknown[]): unknown => this.call(fn, node, args) });
-      }
-    }
+    Object.defineProperty(view, SCOPE_OF, { value: this });
+    for (const name of Object.keys(methods)) Object.defineProperty(view, name, { value: methods[name] });
     // mcapi_finalize from the owner ends its own objects, never the board's node.
     Object.defineProperty(view, 'finalize', { value: (): void => this.close('finalized by its owner') });
     this.mcapi = view;
@@ -54,12 +82,13 @@ export class McapiScope<N extends object> {
     this.closer(this.id, why);
   }
 
-  private call(fn: Method, node: N, args: unknown[]): unknown {
+  /** @internal a method of the node, called for this scope (the wrappers of scopedMethods). */
+  _call(fn: Method, args: unknown[]): unknown {
     const requests = this.table.requests;
     const prev = requests.scope;
     requests.scope = this.closedV ? RequestTable.CLOSED_SCOPE : this.id;
     try {
-      return fn.apply(node, args);
+      return fn.apply(this.node, args);
     } finally {
       requests.scope = prev;
     }

@@ -5,7 +5,7 @@
 import { assert } from '../util/assert.js';
 import type { ChannelHandle, Endpoint } from './handles.js';
 import type { Uint64 } from './u64.js';
-import type { Request } from './request.js';
+import type { Request, Undo } from './request.js';
 import { ChanDir } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
@@ -17,12 +17,17 @@ export interface QueuedMsg {
   prio: number;
 }
 
-/** A msgRecvI waiting for a message. */
-export interface MsgRecvWait {
-  req: Request<number>;
-  buf: Uint8Array;
-  /** The endpoint it waits on (cancel takes it off `st.recvWaiters`). */
-  st: EndpointState;
+/**
+ * A msgRecvI waiting for a message is its Request itself, in `EndpointState.recvWaiters`: the
+ * buffer waits in the request's result field (`_out`, unused while pending) and the endpoint
+ * undoes the wait on cancel (`_cancel`). A record of its own was 4 XS slots per waiting receive;
+ * 32 of them fill the request table (docs/TARGETS.md "Round 9: conformance slots").
+ */
+export type MsgRecvWait = Request<number>;
+
+/** The buffer of a waiting receive (see MsgRecvWait). */
+export function waitBuffer(w: MsgRecvWait): Uint8Array {
+  return w._out as Uint8Array;
 }
 
 /** A connect this node (the send side) accepted and forwarded to the receive side. */
@@ -41,7 +46,7 @@ export interface PendingOpen {
   req: Request<ChannelHandle>;
 }
 
-export class EndpointState {
+export class EndpointState implements Undo {
   readonly port: number;
   readonly gen: number;
   readonly handle: Endpoint;
@@ -67,6 +72,12 @@ export class EndpointState {
   deleted = false;
   /** The scope (an app run, McapiNode.openScope) that created it; 0: the board's own. */
   scope = 0;
+
+  /** A waiting receive (`op`, its request) was cancelled (Core.abort): take it off the list. */
+  undo(op: unknown): void {
+    const i = this.recvWaiters.indexOf(op as MsgRecvWait);
+    if (i >= 0) this.recvWaiters.splice(i, 1);
+  }
 
   constructor(
     handle: Endpoint,

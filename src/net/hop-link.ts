@@ -153,12 +153,16 @@ export class HopLink {
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
     const cap = HopLink.ringSize(host.opts.window);
     this.ring = cap - 1;
-    this.slotExt = new Float64Array(cap);
+    // The five number rings are views of two buffers: on XS a typed array with a buffer of its
+    // own is 7 slots, a view of a shared one 4 (docs/TARGETS.md "Round 9: conformance slots").
+    const times = new Float64Array(3 * cap);
+    this.slotExt = times.subarray(0, cap);
+    this.sentAt = times.subarray(cap, 2 * cap);
+    this.resentAt = times.subarray(2 * cap, 3 * cap);
+    const flags = new Uint8Array(2 * cap);
+    this.retransmitted = flags.subarray(0, cap);
+    this.sacked = flags.subarray(cap, 2 * cap);
     this.slots = filledArray<Uint8Array | null>(cap, null);
-    this.sentAt = new Float64Array(cap);
-    this.retransmitted = new Uint8Array(cap);
-    this.resentAt = new Float64Array(cap);
-    this.sacked = new Uint8Array(cap);
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
       : null;

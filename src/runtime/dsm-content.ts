@@ -2,9 +2,10 @@
  * The DSM's part of a fault-tolerance checkpoint (docs/FT.md §12), wired by the board runtime:
  * FT's `CheckpointContent` port implemented over the DSM's own hooks (`Dsm.sharedArrays`,
  * `Dsm.lend`, `Dsm.onAllocated`), so neither layer imports the other. Its content: the pages
- * this rank homes, one segment `dsm/<array>/<page>` each, and the segment `dsm` naming the
- * arrays that existed (in allocation order). Only what changed since the last checkpoint crosses the wire: the FT
- * core diffs the segments against its committed copy.
+ * this rank homes, one segment `dsm/<array>/<first page>` per run of consecutive home pages,
+ * and the segment `dsm` naming the arrays that existed (in allocation order). Only what changed
+ * since the last checkpoint crosses the wire: the FT core diffs the segments against its
+ * committed copy.
  *
  * After a rollback the next run has a fresh DSM. The saved pages go back in as the app
  * allocates its arrays again (the same calls in the same order), before any board can fetch
@@ -99,10 +100,15 @@ export class DsmCheckpointContent implements CheckpointContent {
     let pages = 0;
     for (const st of arrays) {
       const ps = st.pageSize;
-      for (let p = 0; p < st.pages; p++) {
+      // One segment per run of consecutive home pages (`runEnd`), not per page: each segment is
+      // a dozen XS slots in every image, pending round and stream that holds it (Laplace N=64's
+      // band: 17 pages, 1 segment; docs/TARGETS.md "Round 9: Laplace slots"), and FT diffs a
+      // run as well as its pages.
+      for (let p = 0; p < st.pages; p = st.runEnd[p]!) {
         if (st.homes[p] !== st.rank) continue;
-        out.push({ name: `${DSM_CONTENT_PREFIX}/${st.name}/${p}`, bytes: st.local(p * ps, (p + 1) * ps) });
-        pages++;
+        const end = st.runEnd[p]!;
+        out.push({ name: `${DSM_CONTENT_PREFIX}/${st.name}/${p}`, bytes: st.local(p * ps, end * ps) });
+        pages += end - p;
       }
     }
     this.figures.capturedPages = pages;
@@ -138,14 +144,17 @@ export class DsmCheckpointContent implements CheckpointContent {
     const ps = st.pageSize;
     const gpp = st.granulesPerPage;
     for (let p = 0; p < st.pages; p++) {
-      if (st.homes[p] === st.rank) {
-        const b = pages.get(p);
-        if (b === undefined) continue;
-        st.local(p * ps, (p + 1) * ps).set(b.length > ps ? b.subarray(0, ps) : b);
+      if (st.homes[p] === st.rank) continue;
+      st.stale.mark(p * gpp, (p + 1) * gpp);
+      this.figures.stalePages++;
+    }
+    // A saved segment starts at its page and holds one or more whole pages (a run of home pages).
+    for (const [first, b] of pages) {
+      for (let k = 0; k * ps < b.length && first + k < st.pages; k++) {
+        const p = first + k;
+        if (st.homes[p] !== st.rank) continue;
+        st.local(p * ps, (p + 1) * ps).set(b.subarray(k * ps, Math.min(b.length, (k + 1) * ps)));
         this.figures.restoredPages++;
-      } else {
-        st.stale.mark(p * gpp, (p + 1) * gpp);
-        this.figures.stalePages++;
       }
     }
   }

@@ -12,9 +12,10 @@ import type { McapiNode } from '../mcapi/index.js';
 import { placeholder } from '../console/index.js';
 import type { CommandRegistry, CommandSpec } from '../console/index.js';
 import { attachFaultTolerance, registerFtConsole, resolveFtOptions } from '../ft/index.js';
-import type { FaultTolerance, FtError, FtOptions, FtRun } from '../ft/index.js';
+import type { AppState as SavedState, CheckpointCallOptions, FaultTolerance, FtError, FtOptions, FtRun, FtStats } from '../ft/index.js';
+import type { DsmArray } from '../dsm/index.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
-import type { AppRun, AppRunner, AppState, RunView } from './app-runner.js';
+import type { AppRun, AppRunner, AppState, RunFt, RunView } from './app-runner.js';
 import { DsmCheckpointContent } from './dsm-content.js';
 import { errorText } from './error-text.js';
 import { emitRuntimeEvent } from '../events.js';
@@ -146,33 +147,6 @@ export class FtHost {
 
   /** An FT run as the app runner sees it: its rank map and MCAPI scope taken when it begins. */
   private appRun(run: FtRun, content: DsmCheckpointContent): AppRun {
-    const begin = (): RunView => {
-      // Out of the FT module's frame handler by now (and out of attachFaultTolerance at a one-board start).
-      const ft = this.ft!;
-      const map = ft.rankMap();
-      const app: AppFt = {
-        restored: run.restored,
-        generation: run.generation,
-        progress: run.progress,
-        epoch: run.epoch,
-        recoverable: this.board.config.options.spares > 0 || ft.options.shrink,
-        checkpoint: (state, progress, opts) => run.checkpoint(state, progress, opts),
-        opportunity: (progress, state) => run.opportunity(progress, state),
-        yield: () => run.yield(),
-        report: (progress) => run.report(progress),
-        checkpointArrays: (arrays) => content.select(arrays === null ? null : arrays.map((a) => a.name)),
-      };
-      // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
-      // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
-      const scope = this.board.mcapi.openScope();
-      run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
-      return {
-        mcapi: scope.mcapi,
-        nodeOfRank: (rank) => map[rank] ?? -1,
-        onRevoke: (undo) => run.onRevoke(undo),
-        ft: { app, content, report: (progress) => run.report(progress), stats: () => ft.stats(), settled: () => run.settled() },
-      };
-    };
     return {
       rank: run.rank,
       epoch: run.epoch,
@@ -180,7 +154,90 @@ export class FtHost {
       // Nothing starts if the module failed to attach after starting the run.
       isActive: () => run.active && this.ft !== null,
       ready: () => Promise.resolve(),
-      begin,
+      begin: () => {
+        // Out of the FT module's frame handler by now (and out of attachFaultTolerance at a one-board start).
+        const ft = this.ft!;
+        // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
+        // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
+        const scope = this.board.mcapi.openScope();
+        run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
+        return new HostedRun(run, content, ft, scope.mcapi, this.board.config.options.spares > 0 || ft.options.shrink);
+      },
     };
+  }
+}
+
+/**
+ * A run's view for the app runner (RunView), its `ctx.ft` (AppFt) and the runner's side of it
+ * (RunFt) in one object whose functions are methods: they were three objects of a dozen
+ * closures per run (docs/TARGETS.md "Round 9: Laplace slots").
+ */
+export class HostedRun implements RunView, RunFt, AppFt {
+  readonly restored: SavedState;
+  readonly generation: number;
+  readonly progress: number;
+  readonly epoch: number;
+  /** The rank map when the run began. */
+  private readonly map: number[];
+
+  constructor(
+    private readonly run: FtRun,
+    readonly content: DsmCheckpointContent,
+    private readonly module: FaultTolerance,
+    readonly mcapi: McapiNode,
+    readonly recoverable: boolean,
+  ) {
+    this.restored = run.restored;
+    this.generation = run.generation;
+    this.progress = run.progress;
+    this.epoch = run.epoch;
+    this.map = module.rankMap();
+  }
+
+  // RunView
+  get ft(): RunFt {
+    return this;
+  }
+
+  nodeOfRank(rank: number): number {
+    return this.map[rank] ?? -1;
+  }
+
+  onRevoke(undo: () => void): void {
+    this.run.onRevoke(undo);
+  }
+
+  // RunFt
+  get app(): AppFt {
+    return this;
+  }
+
+  stats(): FtStats {
+    return this.module.stats();
+  }
+
+  settled(): Promise<void> {
+    return this.run.settled();
+  }
+
+  // AppFt
+  checkpoint(state: SavedState, progress?: number, opts?: CheckpointCallOptions): Promise<void> {
+    return this.run.checkpoint(state, progress, opts);
+  }
+
+  opportunity(progress: number, state: () => SavedState): Promise<boolean> {
+    return this.run.opportunity(progress, state);
+  }
+
+  yield(): Promise<void> {
+    return this.run.yield();
+  }
+
+  report(progress: number): void {
+    this.run.report(progress);
+  }
+
+  checkpointArrays(arrays: readonly DsmArray[] | null): void {
+    this.content.select(arrays === null ? null : arrays.map((a) => a.name));
   }
 }

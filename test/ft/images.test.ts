@@ -10,6 +10,7 @@ import { ByteWriter } from '../../src/ft/bytes.js';
 import { DATA_HEADER, FLAG_LAST, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending } from '../../src/ft/stream.js';
 import { Pending } from '../../src/ft/image.js';
 import type { Segment } from '../../src/ft/types.js';
+import { resolveFtOptions } from '../../src/ft/options.js';
 
 const CAP = 4200;
 
@@ -451,4 +452,21 @@ test('receiver refuses a carrying META in a replica stream and a carrying delta 
   const ok = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
   t.is(ok.apply(base, seg(seg(meta(4, 2), 'n'), 'm').done(), true, 1 << 20), 'ok');
   t.true(ok.pending.carry);
+});
+
+test('with the default mergeGap a grid band changed in every row is one run, not a run per row', (t) => {
+  // 8 rows of 66 doubles; every interior value changes, the two boundary columns do not: rows
+  // are 16 equal bytes apart. A run is ~10-12 XS slots on each side while a round holds it
+  // (docs/TARGETS.md "Round 9: Laplace slots"); with the old default of 8 this was 8 runs.
+  const xs = 66;
+  const before = new Float64Array(8 * xs);
+  const after = new Float64Array(8 * xs);
+  for (let y = 0; y < 8; y++) for (let x = 1; x < xs - 1; x++) after[y * xs + x] = y + x / 100;
+  const seg = (v: Float64Array): Segment[] => [{ name: 'dsm/u/0', bytes: new Uint8Array(v.buffer) }];
+  const img = new Image(0);
+  img.pending = buildPending(img, seg(before), 1, 1, resolveFtOptions({ boards: 2 }).mergeGap);
+  img.commit();
+  const p = buildPending(img, seg(after), 2, 2, resolveFtOptions({ boards: 2 }).mergeGap);
+  t.is(p.runs.length, 1);
+  t.is(buildPending(img, seg(after), 2, 2, 8).runs.length, 8, 'a gap of 8 cuts at every row');
 });

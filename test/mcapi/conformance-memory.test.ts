@@ -10,8 +10,10 @@ import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
 import { BARRIER_PORT, CaseRun, casePorts, runConformance } from '../../examples/conformance/app.js';
 import type { Barrier } from '../../examples/conformance/barrier.js';
+import { Barrier as BarrierClass } from '../../examples/conformance/barrier.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
 import { fillPattern, pattern } from '../../examples/conformance/context.js';
+import { privateNode } from '../../examples/conformance/private-node.js';
 import { makeNodes } from './loopnet.js';
 import type { LoopHub } from './loopnet.js';
 
@@ -113,4 +115,24 @@ test('the cases are one module-level array, and a filtered run still gives a cas
     // The barrier's endpoint, then the case's own: port(rank) of its reserved range.
     t.deepEqual(ports, [BARRIER_PORT, base + rank]);
   });
+});
+
+test('the barrier and a case context sync without an async frame (a suspended frame is ~43 XS slots while a case waits)', (t) => {
+  // An async method holds its frame, its promise and a reaction for as long as it waits.
+  t.not(CaseRun.prototype.sync.constructor.name, 'AsyncFunction');
+  t.not(BarrierClass.prototype.sync.constructor.name, 'AsyncFunction');
+});
+
+test('the node cases\' private node sits on a net and a clock whose methods are on their prototypes (no closures)', (t) => {
+  const { hub, nodes } = makeNodes(1);
+  const app = contexts(hub, nodes)[0]!;
+  const run = new CaseRun(app, {} as Barrier, allCases()[0]!, 0, 140, 3);
+  const m = privateNode(run);
+  const inner = m as unknown as { core: { net: object; clock: object } };
+  for (const o of [inner.core.net, inner.core.clock]) {
+    const own = Object.values(o).filter((v) => typeof v === 'function');
+    t.deepEqual(own, [], 'each closure is ~12 XS slots while a node case runs');
+  }
+  t.deepEqual(m.initialize(1, 1).numberOfNodes, 1);
+  m.finalize();
 });

@@ -105,9 +105,12 @@ test('--case filters by substring; a bad argument is refused', async (t) => {
 test('the case watchdog fails a case at its timeout and lets a finished one go with one sleeper', async (t) => {
   const { hub } = makeNodes(1);
   let sleeps = 0;
-  const w = new CaseWatchdog(() => hub.clock.now(), (ms) => {
-    sleeps++;
-    return hub.sleep(ms);
+  const w = new CaseWatchdog({
+    now: () => hub.clock.now(),
+    sleep: (ms) => {
+      sleeps++;
+      return hub.sleep(ms);
+    },
   });
   const start = hub.clock.now();
   const hung = w.guard(new Promise<void>(() => undefined), 1000);

@@ -6,7 +6,7 @@
  * Net's payload itself, without a record around it.
  */
 import test from 'ava';
-import { DEFAULT_LIMITS, resolveLimits } from '../../src/mcapi/index.js';
+import { DEFAULT_LIMITS, Status, resolveLimits } from '../../src/mcapi/index.js';
 import { Endpoint } from '../../src/mcapi/handles.js';
 import { EndpointState } from '../../src/mcapi/state.js';
 import type { QueuedMsg } from '../../src/mcapi/state.js';
@@ -57,7 +57,7 @@ test('a received packet waits in its channel as the payload itself, and is hande
   b.pktRelease(p);
 });
 
-test('a waiting msgRecv is a record naming its endpoint, undone by its receiver: no closure per receive', async (t) => {
+test('a waiting msgRecv is its request in the endpoint\'s list, undone by the endpoint: no closure or record per receive', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const b = nodes[1]!;
   const ep = b.createEndpoint(21);
@@ -67,13 +67,18 @@ test('a waiting msgRecv is a record naming its endpoint, undone by its receiver:
   for (const r of reqs) {
     t.not(r._cancel, null);
     t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
-    t.is((r._op as { st: EndpointState }).st, st);
+    t.is(r._cancel, st, 'the endpoint undoes the wait');
+    t.is(r._op, r);
+    t.true(r._out instanceof Uint8Array, 'the buffer waits in the result field');
+    t.is(r.value, undefined);
+    t.is(r.error, null);
   }
-  t.is(Object.values(st.recvWaiters[0]!).filter((v) => typeof v === 'function').length, 0);
+  // The list holds the requests themselves (a record per wait was 4 XS slots).
+  t.deepEqual(st.recvWaiters, reqs);
   b.cancel(reqs[1]!);
   t.is(st.recvWaiters.length, 2, 'cancel took the middle receive off the list');
-  t.is(st.recvWaiters[0]!.req, reqs[0]);
-  t.is(st.recvWaiters[1]!.req, reqs[2]);
+  t.is(st.recvWaiters[0], reqs[0]);
+  t.is(st.recvWaiters[1], reqs[2]);
   await hub.run(b.wait(reqs[1]!, 10).then(() => t.fail('cancelled receive completed'), () => undefined));
   const a = nodes[0]!;
   const s = a.createEndpoint(11);
@@ -85,14 +90,42 @@ test('a waiting msgRecv is a record naming its endpoint, undone by its receiver:
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, and no more own properties than its 14', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 12 (no field naming its table)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 14, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 12, Object.keys(req).join(','));
+  t.false('_owner' in req, 'the table is asked whether it holds the request');
+  t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
+  t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
+  t.is(req.error, null);
   a.cancel(req);
+  t.is(req.value, undefined);
+  t.is(req.error?.status, Status.MCAPI_ERR_REQUEST_CANCELLED);
+});
+
+test('without an owner field, a pending request of another node is still not a request of this node', (t) => {
+  const { nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const req = a.msgRecvI(a.createEndpoint(31), new Uint8Array(1));
+  b.createEndpoint(32);
+  const e = t.throws(() => b.test(req), { message: /not a request of this node/ });
+  t.is((e as unknown as { status: number }).status, Status.MCAPI_ERR_REQUEST_INVALID);
+  t.throws(() => b.cancel(req), { message: /not a request of this node/ });
+  t.true(req.pending, 'still pending on its own node');
+  a.cancel(req);
+});
+
+test('a core calls its node through one host, no closures set by the node; the flush timer has no closure either', (t) => {
+  const { nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const core = (a as unknown as { core: Record<string, unknown> }).core;
+  // Each closure is ~15 XS slots on a board (dispatch, flush, beforeData, the flush timer's).
+  const own = Object.keys(core).filter((k) => typeof core[k] === 'function');
+  t.deepEqual(own, []);
+  t.is(core['host'], a);
 });
 
 test('a message in flight is a record of 13 fields: its destination node is its peer\'s', async (t) => {
@@ -140,6 +173,22 @@ test('a blocking connect, open or endpoint get is the core\'s wait promise itsel
   await t.throwsAsync(a.pktConnect(s1, r1, Number.NaN), { instanceOf: Error });
   await t.throwsAsync(a.sclRecvOpen(s1, -5), { instanceOf: Error });
   await t.throwsAsync(a.getEndpoint(1, 2, 51, Number.NaN), { instanceOf: Error });
+});
+
+test('waitAny is the core\'s promise itself (no async layer); a bad argument rejects it', async (t) => {
+  const { hub, nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const core = (a as unknown as { core: Record<string, (...args: unknown[]) => Promise<unknown>> }).core;
+  let last = null as Promise<unknown> | null;
+  const own = core['waitAny']!.bind(core);
+  core['waitAny'] = (...args: unknown[]) => (last = own(...args));
+  const e = a.createEndpoint(70);
+  const r = a.msgRecvI(e, new Uint8Array(1));
+  const w = a.waitAny([r], 5);
+  t.true(w === last, 'the core\'s promise');
+  await t.throwsAsync(hub.run(w), { message: /TIMEOUT/ });
+  await t.throwsAsync(a.waitAny([]), { message: /non-empty/ });
+  a.cancel(r);
 });
 
 test('a peer builds its refusal collections (blocked ports, ports to resend) only at the first refusal', async (t) => {

@@ -96,3 +96,26 @@ test('finalize through a scope ends the scope only, never the board node', (t) =
   t.true(a!.initialized);
   t.is(a!.stats().endpoints, 1);
 });
+
+test('scopes share one frozen table of method wrappers: a view holds no closure per method', (t) => {
+  const { nodes: [a, b] } = makeNodes(2);
+  const s1 = a!.openScope();
+  const s2 = a!.openScope();
+  const s3 = b!.openScope();
+  // The same function objects on every view of every node (module-level, in flash on Moddable):
+  // a wrapper per method per view cost ~400 XS slots per fault-tolerant run (TARGETS.md Round 9).
+  for (const name of ['msgSendI', 'msgRecvI', 'wait', 'createEndpoint', 'getEndpoint', 'pktRecv', 'sclSendUint8']) {
+    const f = (s1.mcapi as unknown as Record<string, unknown>)[name];
+    t.is(typeof f, 'function', name);
+    t.is((s2.mcapi as unknown as Record<string, unknown>)[name], f, name);
+    t.is((s3.mcapi as unknown as Record<string, unknown>)[name], f, name);
+    t.not(f, (a as unknown as Record<string, unknown>)[name], `${name} is wrapped`);
+  }
+  // Each wrapper still acts for its own view's scope.
+  const ep = s1.mcapi.createEndpoint(40);
+  s2.mcapi.createEndpoint(41);
+  s1.close('rollback');
+  t.is(a!.stats().endpoints, 1);
+  t.is(statusOf(t.throws(() => s1.mcapi.createEndpoint(42))), Status.MCAPI_ERR_NODE_NOTINIT);
+  t.is(ep.port, 40);
+});

@@ -65,5 +65,32 @@ if (sdk !== null) {
     const f = await measureScenario(sdk, { ...lap, appArgs: ['--n', '64', '--ckpt-every', '0'] }, (l) => t.log(l), false);
     t.log(`Laplace N=64 without checkpoints: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
     t.true(f.chunkBytes <= 185_000, `Laplace N=64 grew its chunk heap to ${f.chunkBytes} B`);
+    // Round 9 (TARGETS.md "Round 9: Laplace slots"): 3 685 slots; ~4 400 while every FT run's
+    // MCAPI scope built a closure per method (~700 slots).
+    t.true(f.slots <= 4_100, `Laplace N=64 without checkpoints grew its slot heap to ${f.slots} slots`);
+  });
+
+  test.serial('Laplace N=64 + FT checkpointing to its buddy stays within its round-9 slot heap', async (t) => {
+    // The bench footprint scenario itself. 6 205 slots on main after round 8; 4 000 after round 9
+    // (one checkpoint segment per run of home pages, not per page: ~850 at the peak; a grid's
+    // rows as one diff run, mergeGap 32: ~500; the MCAPI scope's shared wrappers: ~700).
+    const lap = SCENARIOS.find((s) => s.key === 'laplace');
+    if (lap === undefined) throw new Error('no laplace scenario');
+    const f = await measureScenario(sdk, lap, (l) => t.log(l), false);
+    t.log(`Laplace N=64 + FT: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
+    t.true(f.slots <= 4_400, `Laplace N=64 + FT grew its slot heap to ${f.slots} slots`);
+  });
+}
+
+if (sdk !== null) {
+  test.serial('the conformance suite on three lin boards keeps its slot heap under the round-8 figure', async (t) => {
+    // docs/TARGETS.md "Round 9: conformance slots": 2 866 slots in every round-8 run, 2 677-2 740
+    // with the MCAPI core's host, closure-free waits and harness. XS grows the heap in steps of
+    // ~63 slots; the bound leaves one step of run-to-run spread above the worst run seen.
+    const conf = SCENARIOS.find((s) => s.key === 'conformance');
+    if (conf === undefined) throw new Error('no conformance scenario');
+    const f = await measureScenario(sdk, conf, (l) => t.log(l), false);
+    t.log(`conformance: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
+    t.true(f.slots <= 2_803, `the conformance board grew its slot heap to ${f.slots} slots (2 866 before round 9)`);
   });
 }

@@ -179,3 +179,16 @@ test('every deadline\'s timer is one shared function with the deadline as its ar
   loop.runUntilTime(10);
   t.deepEqual(fired, [2, 1]);
 });
+
+test('a hop link\'s five per-frame number rings are views of two buffers (a view is 4 XS slots, a typed array with its own buffer 7)', (t) => {
+  const net = pair();
+  const hop = net.net(1).hops[0] as unknown as Record<string, Uint8Array | Float64Array>;
+  const times = ['slotExt', 'sentAt', 'resentAt'].map((k) => hop[k]!);
+  const flags = ['retransmitted', 'sacked'].map((k) => hop[k]!);
+  for (const v of times) t.is(v.buffer, times[0]!.buffer);
+  for (const v of flags) t.is(v.buffer, flags[0]!.buffer);
+  // Each view is its own ring: writing one leaves the others alone.
+  times[1]![0] = 7;
+  t.is(times[0]![0], 0);
+  t.is(times[2]![0], 0);
+});

@@ -9,6 +9,9 @@ import { simulate } from '../../host-sim/api/index.js';
 import { project } from '../apps/helpers.js';
 import { plainRun } from '../../src/runtime/app-runner.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
+import { HostedRun } from '../../src/runtime/ft-host.js';
+import { DsmCheckpointContent } from '../../src/runtime/dsm-content.js';
+import type { FaultTolerance, FtRun } from '../../src/ft/index.js';
 
 const CTX_APP = `import type { App } from 'mcdsm';
 
@@ -54,4 +57,34 @@ test('a plain run shares its constant functions (no closures per run)', (t) => {
   t.is(va.nodeOfRank, vb.nodeOfRank);
   t.is(va.onRevoke, vb.onRevoke);
   t.is(va.nodeOfRank(3), 3);
+});
+
+test('an FT run is one object of methods: run view, ctx.ft and the runner side hold no closures', async (t) => {
+  const calls: string[] = [];
+  const run = {
+    rank: 1, epoch: 2, restored: { iteration: 7 }, generation: 3, progress: 7,
+    checkpoint: (_s: unknown, p: number) => (calls.push(`checkpoint ${p}`), Promise.resolve()),
+    opportunity: (p: number) => (calls.push(`opportunity ${p}`), Promise.resolve(false)),
+    yield: () => (calls.push('yield'), Promise.resolve()),
+    report: (p: number) => void calls.push(`report ${p}`),
+    settled: () => Promise.resolve(),
+    onRevoke: () => void calls.push('onRevoke'),
+  } as unknown as FtRun;
+  const module = { rankMap: () => [4, 5], stats: () => ({ phase: 'running' }) } as unknown as FaultTolerance;
+  const content = new DsmCheckpointContent();
+  const h = new HostedRun(run, content, module, null as unknown as McapiNode, true);
+  // A closure per function per run cost ~5-7 XS slots each (docs/TARGETS.md "Round 9: Laplace slots").
+  const own = Object.getOwnPropertyNames(h).filter((k) => typeof Object.getOwnPropertyDescriptor(h, k)?.value === 'function');
+  t.deepEqual(own, []);
+  t.is(h.app, h);
+  t.is(h.ft, h);
+  t.deepEqual([h.restored, h.generation, h.progress, h.epoch, h.recoverable], [{ iteration: 7 }, 3, 7, 2, true]);
+  t.deepEqual([h.nodeOfRank(0), h.nodeOfRank(1), h.nodeOfRank(2)], [4, 5, -1]);
+  await h.checkpoint({ iteration: 8 }, 8);
+  await h.opportunity(9, () => null);
+  await h.yield();
+  h.report(10);
+  h.onRevoke(() => undefined);
+  t.deepEqual(calls, ['checkpoint 8', 'opportunity 9', 'yield', 'report 10', 'onRevoke']);
+  t.deepEqual(h.stats() as unknown, { phase: 'running' });
 });

@@ -92,7 +92,11 @@ export const msgCases: Case[] = [
       const N = 12;
       if (ctx.rank === 1) {
         const reqs = [];
-        for (let i = 0; i < N; i++) reqs.push(m.msgSendI(mine, other, new Uint8Array([i]), 1));
+        // Each message is a view of one buffer (MCAPI holds it until acknowledged): a view is 4
+        // XS slots, a one-byte array of its own 7, x12 at this case's peak ("Round 9").
+        const payloads = new Uint8Array(N);
+        for (let i = 0; i < N; i++) payloads[i] = i;
+        for (let i = 0; i < N; i++) reqs.push(m.msgSendI(mine, other, payloads.subarray(i, i + 1), 1));
         for (const r of reqs) await m.wait(r, 1000);
       } else {
         m.setEndpointAttribute(mine, EndpointAttr.NUM_RECV_BUFFERS, N);

@@ -30,6 +30,17 @@ export type Post = (to: number, bytes: Uint8Array) => void;
 /** The barrier's root, which releases it and names the missing boards. */
 export const BARRIER_ROOT = 0;
 
+/**
+ * Write notices in the barrier's lists that lie at most this many granules apart are joined
+ * (the gap is invalidated too: a superset, which only invalidates more). A band decomposition
+ * writes one range per board separated by a few unwritten granules (Laplace: the two boundary
+ * columns between bands), so without it every board would decode, merge and invalidate one
+ * range per other board at every barrier, O(boards) work per board; joined, the notices of
+ * neighbouring bands are one range. A granule of a gap is at worst fetched again (or pushed)
+ * with the stale bytes around it: no extra message. 4 granules: 32 bytes of Float64.
+ */
+export const NOTICE_JOIN_GRANULES = 4;
+
 /** A board still waiting `timeoutMs / PRESENT_DIVISOR` after its arrival reports itself to the root. */
 export const PRESENT_DIVISOR = 2;
 
@@ -117,7 +128,7 @@ export class BarrierNode {
   /** This board reached barrier `epoch` with `notices` (its diffs are all acknowledged). */
   arrive(epoch: number, notices: RangeList): void {
     assert(epoch === this.done + 1 && this.own === null, 'barrier: arrived out of order');
-    const own = new RangeList(this.noticeCap);
+    const own = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
     own.addAll(notices);
     this.own = own;
     const ms = this.rank === BARRIER_ROOT ? this.timeoutMs : Math.floor(this.timeoutMs / PRESENT_DIVISOR);
@@ -170,11 +181,11 @@ export class BarrierNode {
   private climb(epoch: number): void {
     if (this.own === null || this.arrivedChildren < this.children.length || this.sentUp) return;
     if (this.rank === BARRIER_ROOT) {
-      this.release(epoch, new RangeList());
+      this.release(epoch, new RangeList(0, NOTICE_JOIN_GRANULES));
       return;
     }
     this.sentUp = true;
-    const up = new RangeList(this.noticeCap);
+    const up = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
     up.addAll(this.own);
     for (const n of this.fromChild) up.addAll(n!);
     this.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
@@ -182,7 +193,7 @@ export class BarrierNode {
 
   private release(epoch: number, outside: RangeList): void {
     const own = this.own!;
-    const merged = new RangeList(this.noticeCap);
+    const merged = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
     for (const i of this.releaseOrder) {
       merged.clear();
       merged.addAll(outside);

@@ -9,8 +9,12 @@
  * endpoint serves every peer from one bounded queue. MCAPI messages are acknowledged end to
  * end and a full receiver makes the sender wait and retry, which is the back-pressure the DSM
  * window relies on. MCAPI's receive does not say who sent a message, so every message starts
- * with the sender's rank (one byte). As in the paper, every board first looks up every other
- * board's endpoint (mcapi_endpoint_get waits until it exists) before the DSM sends anything.
+ * with the sender's rank (one byte). A board looks up a peer's endpoint (mcapi_endpoint_get
+ * waits until it exists) when it first sends to it, not every peer's at the start as in the
+ * paper: on a ring each lookup crosses up to boards/2 links and most pairs of boards never
+ * talk (a Laplace rank talks to its two neighbours, its barrier parent and children and rank 0:
+ * 240 lookups at the start of a 16-board run, most of them forwarded at every hop; docs/DSM.md
+ * "Over MCAPI"). Messages to a peer wait in the send queue while it is looked up.
  */
 import type { Clock, Hal } from '../hal.js';
 import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
@@ -50,7 +54,7 @@ export interface McapiDsmPlan {
    * this should cover the DSM's `window` of replies plus a little control traffic. Default 6.
    */
   recvSlots?: number;
-  /** How long to wait for every other board's DSM endpoint to exist. Default 30000 ms. */
+  /** How long to wait for a peer's DSM endpoint to exist when first sending to it. Default 30000 ms. */
   connectTimeoutMs?: number;
   /**
    * Largest DSM message (the rank byte comes on top); the receive buffers are this + 1 bytes.
@@ -88,10 +92,14 @@ export class McapiDsmTransport implements DsmTransport {
   private handler: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
   private receiving = false;
 
+  /** Each rank's endpoint once looked up (null: not yet; this board's own stays null). */
+  private readonly peers: (Endpoint | null)[];
+  /** 1 while a rank's endpoint is being looked up. */
+  private readonly looking: Uint8Array;
+
   private constructor(
     private readonly mcapi: McapiNode,
     private readonly ep: Endpoint,
-    private readonly peers: (Endpoint | null)[],
     private readonly plan: McapiDsmPlan,
     maxMessage: number,
   ) {
@@ -100,9 +108,12 @@ export class McapiDsmTransport implements DsmTransport {
     this.maxMessage = maxMessage;
     this.sendSlots = plan.sendSlots ?? 8;
     this.recvSlots = plan.recvSlots ?? 6;
+    this.peers = [];
+    for (let r = 0; r < plan.size; r++) this.peers.push(null);
+    this.looking = new Uint8Array(plan.size);
   }
 
-  /** Create this board's endpoint and find every other board's; receiving starts with onMessage. */
+  /** Create this board's endpoint; peers are looked up on first send, receiving starts with onMessage. */
   static async open(mcapi: McapiNode, plan: McapiDsmPlan): Promise<McapiDsmTransport> {
     const { rank, size } = plan;
     if (!Number.isInteger(size) || size < 1 || size > MAX_BOARDS || !Number.isInteger(rank) || rank < 0 || rank >= size) {
@@ -117,23 +128,7 @@ export class McapiDsmTransport implements DsmTransport {
     const portOf = plan.portOfRank ?? (() => port);
     const ep = mcapi.createEndpoint(portOf(rank));
     mcapi.setEndpointAttribute(ep, EndpointAttr.ACCEPT_ACK_DELAY, DSM_ACCEPT_ACK_DELAY_MS);
-    const timeout = plan.connectTimeoutMs ?? 30000;
-    const peers: (Endpoint | null)[] = [];
-    for (let r = 0; r < size; r++) {
-      if (r === rank) {
-        peers.push(null);
-        continue;
-      }
-      const node = plan.nodeOfRank(r);
-      const peerPort = portOf(r);
-      try {
-        peers.push(await mcapi.getEndpoint(plan.domain, node, peerPort, timeout));
-      } catch (e) {
-        mcapi.deleteEndpoint(ep);
-        throw new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${r} (node ${node}, port ${peerPort}) within ${timeout} ms: ${(e as Error).message}`);
-      }
-    }
-    return new McapiDsmTransport(mcapi, ep, peers, plan, maxMessage);
+    return new McapiDsmTransport(mcapi, ep, plan, maxMessage);
   }
 
   get onMessage(): ((fromRank: number, bytes: Uint8Array) => void) | null {
@@ -155,7 +150,9 @@ export class McapiDsmTransport implements DsmTransport {
 
   send(toRank: number, bytes: Uint8Array): void {
     if (this.closed) return;
-    if (!this.peers[toRank]) throw new DsmError('BAD_ARG', `dsm transport: no peer with rank ${toRank}`);
+    if (!Number.isInteger(toRank) || toRank < 0 || toRank >= this.size || toRank === this.rank) {
+      throw new DsmError('BAD_ARG', `dsm transport: no peer with rank ${toRank}`);
+    }
     // The DSM leaves `headroom` free bytes before every message (DsmTransport.headroom): the
     // rank goes there and the message is sent without a copy.
     let data: Uint8Array;
@@ -183,8 +180,16 @@ export class McapiDsmTransport implements DsmTransport {
   }
 
   private pump(): void {
-    while (this.inflight < this.sendSlots && this.queue.length > 0) {
-      const { to, data } = this.queue.shift()!;
+    let i = 0;
+    while (this.inflight < this.sendSlots && i < this.queue.length) {
+      const { to, data } = this.queue[i]!;
+      if (this.peers[to] === null) {
+        // Waits for its endpoint; messages to other peers go on (the DSM needs no order).
+        this.lookUp(to);
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       this.inflight++;
       let req: Request<number> | null = null;
       try {
@@ -204,6 +209,30 @@ export class McapiDsmTransport implements DsmTransport {
         },
       );
     }
+  }
+
+  /** Find `rank`'s endpoint, then send what waits for it; a peer that never appears fails its messages. */
+  private lookUp(rank: number): void {
+    if (this.looking[rank] === 1) return;
+    this.looking[rank] = 1;
+    const node = this.plan.nodeOfRank(rank);
+    const port = (this.plan.portOfRank ?? (() => this.plan.port ?? DSM_PORT))(rank);
+    const timeout = this.plan.connectTimeoutMs ?? 30000;
+    this.mcapi.getEndpoint(this.plan.domain, node, port, timeout).then(
+      (peer) => {
+        this.looking[rank] = 0;
+        this.peers[rank] = peer;
+        if (!this.closed) this.pump();
+      },
+      (e: Error) => {
+        this.looking[rank] = 0;
+        if (this.closed) return;
+        const err = new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${rank} (node ${node}, port ${port}) within ${timeout} ms: ${e.message}`);
+        // Its messages are dropped and reported; a later send looks it up again.
+        for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.to === rank) this.queue.splice(i, 1);
+        this.sendFailed(rank, err);
+      },
+    );
   }
 
   private sendDone(): void {

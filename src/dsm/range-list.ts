@@ -9,7 +9,15 @@ export class RangeList {
   /** start0, end0, start1, end1, ... */
   private readonly r: number[] = [];
 
-  constructor(private readonly lossyCap = 0) {}
+  /**
+   * `joinGap`: ranges at most this far apart are joined as if they touched (the gap goes in
+   * too): a superset, so only for lists where more is harmless (write notices: the barrier's,
+   * docs/DSM.md "Barrier"). 0 keeps the list exact but for `lossyCap`.
+   */
+  constructor(
+    private readonly lossyCap = 0,
+    private readonly joinGap = 0,
+  ) {}
 
   get count(): number {
     return this.r.length >>> 1;
@@ -35,18 +43,19 @@ export class RangeList {
   add(start: number, end: number): number {
     if (end <= start) return this.count;
     const r = this.r;
-    // First range whose end >= start (it may touch or overlap the new one).
+    const gap = this.joinGap;
+    // First range whose end >= start - gap (it may touch, overlap or join the new one).
     let lo = 0;
     let hi = r.length >>> 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (r[2 * mid + 1]! < start) lo = mid + 1;
+      if (r[2 * mid + 1]! + gap < start) lo = mid + 1;
       else hi = mid;
     }
     let j = lo;
     let s = start;
     let e = end;
-    while (j < r.length >>> 1 && r[2 * j]! <= e) {
+    while (j < r.length >>> 1 && r[2 * j]! <= e + gap) {
       if (r[2 * j]! < s) s = r[2 * j]!;
       if (r[2 * j + 1]! > e) e = r[2 * j + 1]!;
       j++;

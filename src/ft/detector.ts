@@ -82,6 +82,11 @@ export class Detector {
     return [...this.peers.values()].sort((a, b) => a.node - b.node);
   }
 
+  /** Every watched board, in no particular order (no array, no sort: the tick's lists sort their own). */
+  unordered(): IterableIterator<PeerInfo> {
+    return this.peers.values();
+  }
+
   /** Any frame from `node`. */
   heard(node: number, now: number): void {
     if (node === this.self) return;

@@ -7,22 +7,22 @@ import type { NetFrame } from '../net/net.js';
 import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, decodeSuspect, decodeView, encodeHeartbeat, encodeJoin, encodeReason, encodeRecBegin, encodeSuspect, encodeView } from './frames.js';
 import { FT_EVENT, emitFtEvent } from './events.js';
 import { checkIsolation } from './quorum.js';
-import { membersOf } from './view.js';
-import type { FtState } from './state.js';
+import { ascendingNodes, membersOf } from './view.js';
+import type { FtState, HeartbeatSent } from './state.js';
 import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
 import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, startPayload } from './recovery.js';
 
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
 export function watched(ft: FtState): number[] {
-  const set = new Set<number>(membersOf(ft.map));
-  for (const p of ft.detector.all()) if (p.heard && !ft.refused.has(p.node)) set.add(p.node);
+  const set = new Set<number>(ft.map);
+  for (const p of ft.detector.unordered()) if (p.heard && !ft.refused.has(p.node)) set.add(p.node);
   if (ft.part !== null) {
     for (const n of ft.part.participants) set.add(n);
     set.add(ft.part.coord);
   }
   set.delete(ft.node);
-  return [...set].sort((a, b) => a - b);
+  return ascendingNodes(set);
 }
 
 /**
@@ -33,10 +33,10 @@ export function watched(ft: FtState): number[] {
 export function ringNodes(ft: FtState): number[] {
   const set = new Set<number>(ft.options.initialMap);
   for (const n of ft.options.spares) set.add(n);
-  for (const n of membersOf(ft.map)) set.add(n);
-  for (const p of ft.detector.all()) if (p.heard && p.hash === ft.versionHash && !ft.refused.has(p.node)) set.add(p.node);
+  for (const n of ft.map) set.add(n);
+  for (const p of ft.detector.unordered()) if (p.heard && p.hash === ft.versionHash && !ft.refused.has(p.node)) set.add(p.node);
   set.add(ft.node);
-  return [...set].sort((a, b) => a - b);
+  return ascendingNodes(set);
 }
 
 /**
@@ -100,32 +100,75 @@ export function tick(ft: FtState): void {
 export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
   const progress = ft.progressNow();
   const role = ft.role();
-  const hb = encodeHeartbeat({
-    role,
-    coord: ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE,
-    incarnation: ft.incarnation,
-    hash: ft.versionHash,
-    committed: ft.lastCommitted,
-    aborted: ft.lastAborted,
-    progress,
-    furthest: Math.max(progress, ft.furthestHeard),
-  });
+  const coord = ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE;
+  // Built when a first target needs it: on a busy ring most ticks send none (heartbeatRedundant).
+  let frame: Uint8Array | null = null;
+  const hb = (): Uint8Array =>
+    (frame ??= encodeHeartbeat({
+      role,
+      coord,
+      incarnation: ft.incarnation,
+      hash: ft.versionHash,
+      committed: ft.lastCommitted,
+      aborted: ft.lastAborted,
+      progress,
+      furthest: Math.max(progress, ft.furthestHeard),
+    }));
   ft.counters.heartbeatsSent++;
   if (role !== Role.MEMBER && role !== Role.RECOVERING) {
-    ft.trySend(255, FtFrame.HEARTBEAT, hb);
+    ft.trySend(255, FtFrame.HEARTBEAT, hb());
     return;
   }
+  const now = ft.hal.now();
   for (const x of targets) {
     // A suspected neighbour still hears us while the network reaches it: that is how a board
     // that was cut off or restarted learns of a newer epoch.
     if (ft.detector.isSuspected(x) && !ft.net.reachable(x)) continue;
-    ft.trySend(x, FtFrame.HEARTBEAT, hb);
+    const last = ft.hbSent.get(x);
+    if (role === Role.MEMBER && last !== undefined && heartbeatRedundant(ft, x, last, now, coord, progress > 0)) {
+      ft.counters.heartbeatsSkipped++;
+      continue;
+    }
+    if (ft.trySend(x, FtFrame.HEARTBEAT, hb()) !== 'sent') continue;
+    const rec = last ?? { at: 0, mark: 0, epoch: 0, role: 0, coord: 0, committed: 0, aborted: 0, running: false };
+    rec.at = now;
+    rec.epoch = ft.epochV;
+    rec.role = role;
+    rec.coord = coord;
+    rec.committed = ft.lastCommitted;
+    rec.aborted = ft.lastAborted;
+    rec.running = progress > 0;
+    if (last === undefined) ft.hbSent.set(x, rec);
+  }
+  // Read after this tick's own heartbeats: a later change is some other frame sent to x.
+  for (const [x, rec] of ft.hbSent) {
+    if (targets.includes(x)) rec.mark = ft.net.sentMark?.(x) ?? 0;
+    else ft.hbSent.delete(x);
   }
   const c = ft.viewCoord;
   if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.runningToldEpoch !== ft.epochV && c !== ft.node) {
-    if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb) !== 'sent') return;
+    if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb()) !== 'sent') return;
     ft.runningToldEpoch = ft.epochV;
   }
+}
+
+/**
+ * A member's heartbeat to ring neighbour `x` says nothing new when this board has sent x some
+ * other frame since its last tick (x counts any frame as a sign of life, §6), what the
+ * heartbeat carries besides progress is what x was last told (epoch, role, coordinator, the
+ * coordinator's decisions, and whether this board runs), and that was less than
+ * `timeoutMs / 2` ago: skipped. x's detection bound is unchanged (silence is counted from any
+ * frame); progress reaches x at least every `timeoutMs / 2` (docs/FT.md §6). Laplace sends
+ * its halos to both neighbours every iteration: most of its heartbeats go (docs/PERFORMANCE.md
+ * "Round 9: 16 boards").
+ */
+function heartbeatRedundant(ft: FtState, x: number, last: HeartbeatSent, now: number, coord: number, running: boolean): boolean {
+  const mark = ft.net.sentMark?.(x);
+  return (
+    mark !== undefined && mark !== last.mark && now - last.at < ft.options.timeoutMs / 2 &&
+    last.epoch === ft.epochV && last.role === Role.MEMBER && last.coord === coord &&
+    last.committed === ft.lastCommitted && last.aborted === ft.lastAborted && last.running === running
+  );
 }
 
 /** Protocol steps that wait for an answer are repeated every half timeout until it comes. */

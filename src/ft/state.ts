@@ -31,6 +31,11 @@ import { NODE_ID_MAX } from '../wire/ids.js';
  */
 export interface FtNet extends Net {
   abandon(node: number): void;
+  /**
+   * Changes whenever this node sends `node` a new unicast frame of the layers above
+   * (NetLayer.sentMark). Optional: without it every heartbeat is sent.
+   */
+  sentMark?(node: number): number;
   /** Send frames of these types behind all others on each link (NetLayer.lowPriority). */
   lowPriority(first: number, last: number): void;
   /** Whether a frame of `type` with `bytes` of payload to `dst` would be taken now (NetLayer.ready). */
@@ -49,6 +54,20 @@ export type FtHal = Pick<Hal, 'now' | 'setTimer' | 'clearTimer' | 'event' | 'log
 
 /** Port used by FT frames (both ends). */
 export const FT_PORT = 0;
+/** What a member last told a ring neighbour by heartbeat, and when (membership.sendHeartbeats). */
+export interface HeartbeatSent {
+  at: number;
+  /** The network's sentMark for it right after this board's last tick. */
+  mark: number;
+  epoch: number;
+  role: number;
+  coord: number;
+  committed: number;
+  aborted: number;
+  /** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
+  running: boolean;
+}
+
 /** Control frames the network refused wait here for another try. */
 export const MAX_RETRY_QUEUE = 256;
 export const RETRY_MS = 10;
@@ -182,6 +201,8 @@ export class FtState {
   furthestHeard = 0;
   /** The epoch in which this board's heartbeat with progress went to the coordinator (-1: none). */
   runningToldEpoch = -1;
+  /** Per ring neighbour: the last heartbeat sent to it and the network's sentMark after the last tick (membership.sendHeartbeats). */
+  readonly hbSent = new Map<number, HeartbeatSent>();
   /** The highest committed and aborted rounds members of this view passed on in this epoch (membership.repairDecisions). */
   relayedCommitted = 0;
   relayedAborted = 0;
@@ -249,7 +270,7 @@ export class FtState {
   /** Recoveries this board took part in, all of them. */
   recoveryCount = 0;
   readonly counters = {
-    heartbeatsSent: 0, heartbeatsReceived: 0, suspicions: 0, noQuorum: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
+    heartbeatsSent: 0, heartbeatsSkipped: 0, heartbeatsReceived: 0, suspicions: 0, noQuorum: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
   };
   peakBytes = 0;
   roundPeakMultiple = 0;

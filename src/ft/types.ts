@@ -168,6 +168,8 @@ export interface FtStats {
   /** Every recovery this board took part in. */
   recoveryCount: number;
   heartbeatsSent: number;
+  /** Heartbeats to a ring neighbour left out because other frames to it said as much (docs/FT.md §6). */
+  heartbeatsSkipped: number;
   heartbeatsReceived: number;
   suspicions: number;
   framesIn: number;

@@ -233,6 +233,16 @@ export class E2eLayer {
     this.restart(dst, s);
   }
 
+  /**
+   * A value that changes whenever a new frame to dst is numbered (its stream id and next
+   * sequence number; 0 before the first): the layers above compare two readings to learn
+   * whether they sent dst anything in between (FT's heartbeats, docs/FT.md §6).
+   */
+  sentMark(dst: number): number {
+    const s = this.tx.get(dst);
+    return s === undefined ? 0 : s.id * 0x10000 + s.next;
+  }
+
   /** Frames held for every destination (diagnostics). */
   heldFrames(): number {
     let n = 0;

@@ -238,6 +238,11 @@ export class NetLayer implements Net {
     this.e2e.holdAck(dst, ms);
   }
 
+  /** Changes whenever this node originates a new unicast frame of the layers above to `dst` (E2eLayer.sentMark). */
+  sentMark(dst: number): number {
+    return this.e2e.sentMark(dst);
+  }
+
   /** Frames accepted by send() and not yet acknowledged end to end (all destinations). */
   unacknowledged(): number {
     return this.e2e.heldFrames();

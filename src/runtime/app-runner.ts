@@ -115,9 +115,10 @@ export class AppRunner {
 
   /**
    * A fresh DSM for one run: ranks addressed through the run's rank map, an endpoint per rank
-   * on the port the port policy gives (dsm-ports.ts), closed when the run is revoked. Peers'
-   * endpoints are looked up first, so nothing is sent to a board before its own run of this
-   * epoch exists; what arrives before the DSM listens waits in MCAPI.
+   * on the port the port policy gives (dsm-ports.ts), closed when the run is revoked. A peer's
+   * endpoint is looked up before the first message to it (McapiDsmTransport), so nothing is
+   * sent to a board before its own run of this epoch exists; what arrives before the DSM
+   * listens waits in MCAPI.
    */
   /** @internal */
   async openDsm(run: AppRun, view: RunView): Promise<Dsm> {

@@ -1,6 +1,9 @@
 import test from 'ava';
 import { DsmError } from '../../src/dsm/index.js';
-import { barrierChildren, barrierParent, releaseOrder } from '../../src/dsm/barrier.js';
+import { BarrierNode, NOTICE_JOIN_GRANULES, barrierChildren, barrierParent, releaseOrder } from '../../src/dsm/barrier.js';
+import { Msg, decodeMessage } from '../../src/dsm/messages.js';
+import { RangeList } from '../../src/dsm/range-list.js';
+import type { Clock } from '../../src/hal.js';
 import { drive, makeRig, values } from './memnet.js';
 
 function failure(o: { ok: boolean; error?: Error }): DsmError {
@@ -130,3 +133,71 @@ test('a node releases its farthest children first (their releases pass through t
     }
   }
 });
+
+test('the barrier joins notices a few granules apart: bands of 16 boards reach every board as one range (O(1), not O(boards), per board)', (t) => {
+  const size = 16;
+  const clock = { now: () => 0, setTimer: () => 1, clearTimer: () => {} };
+  const queue: { from: number; to: number; bytes: Uint8Array }[] = [];
+  const got = new Map<number, RangeList>();
+  const nodes = Array.from({ length: size }, (_, r) =>
+    new BarrierNode(r, size, clock as unknown as Clock, 1000, 64, (to, bytes) => queue.push({ from: r, to, bytes }), (_e, o) => {
+      if (o.ok) got.set(r, o.notices);
+    }),
+  );
+  // Each board wrote its band: granules [100 r + 1, 100 r + 99), two unwritten granules between bands
+  // (Laplace's boundary columns), and one far range 40 granules past the last band.
+  const band = (r: number): RangeList => {
+    const l = new RangeList();
+    l.add(100 * r + 1, 100 * r + 99);
+    if (r === size - 1) l.add(100 * size + 40, 100 * size + 41);
+    return l;
+  };
+  for (let r = 0; r < size; r++) nodes[r]!.arrive(1, band(r));
+  let sizes = 0;
+  let messages = 0;
+  while (queue.length > 0) {
+    const m = queue.shift()!;
+    const d = decodeMessage(m.bytes, 64, size);
+    if (d.type !== Msg.BARRIER_ARRIVE && d.type !== Msg.BARRIER_RELEASE) throw new Error(`unexpected message ${d.type}`);
+    sizes += m.bytes.length;
+    messages++;
+    if (d.type === Msg.BARRIER_ARRIVE) t.true(nodes[m.to]!.childArrived(m.from, d.epoch, d.notices));
+    else t.true(nodes[m.to]!.released(m.from, d.epoch, d.notices));
+    t.true(d.notices.count <= 3, `${d.type === Msg.BARRIER_ARRIVE ? 'arrive' : 'release'} ${m.from} -> ${m.to} carries ${d.notices.count} ranges`);
+  }
+  t.is(messages, 2 * (size - 1));
+  t.true(sizes / messages < 20, `${sizes / messages} bytes per barrier message`);
+  for (let r = 0; r < size; r++) {
+    const n = got.get(r)!;
+    // Every other board's band is covered (a superset: the gaps between bands too), the far range stays apart.
+    for (let o = 0; o < size; o++) if (o !== r) t.true(covers(n, 100 * o + 1, 100 * o + 99), `rank ${r} misses band ${o}`);
+    t.true(n.count <= 3, `rank ${r}: ${n.count} ranges`);
+    if (r !== size - 1) t.true(covers(n, 100 * size + 40, 100 * size + 41) && !covers(n, 100 * size + 20, 100 * size + 21));
+  }
+  t.is(NOTICE_JOIN_GRANULES, 4);
+});
+
+test('RangeList with a join gap: ranges at most that far apart join, farther ones stay apart', (t) => {
+  const l = new RangeList(0, 4);
+  l.add(10, 20);
+  l.add(24, 30);
+  t.is(l.count, 1);
+  t.deepEqual([l.start(0), l.end(0)], [10, 30]);
+  l.add(35, 40);
+  t.is(l.count, 2);
+  l.add(4, 5);
+  t.is(l.count, 3, '[4, 5) is 5 short of 10: apart');
+  l.add(6, 7);
+  t.is(l.count, 2, '[6, 7) is 3 from 10 and 1 from 5: all joined');
+  t.deepEqual([l.start(0), l.end(0)], [4, 30]);
+  const exact = new RangeList();
+  exact.add(10, 20);
+  exact.add(22, 30);
+  t.is(exact.count, 2, 'no gap: exact as before');
+});
+
+function covers(l: RangeList, s: number, e: number): boolean {
+  let c = 0;
+  l.forEachIn(s, e, (a, b) => (c += b - a));
+  return c === e - s;
+}

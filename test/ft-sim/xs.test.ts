@@ -47,7 +47,15 @@ test.serial('an XS slice of the issue 11 campaign: every fault kind on a lossy r
   t.log(line);
   t.is(s.runs, 10);
   t.is(s.reference, expectedDigest(32, iters));
-  t.is(s.fired, 10, `every scheduled fault fired (${JSON.stringify(s.seeds.unfired)})`);
+  // Every scheduled fault fired, but one timed after its own run's clean end: the campaign
+  // bounds time triggers by the fault-free runs of the reference and the first three seeds
+  // (host-sim/campaign), and a run of another seed may end sooner (seed 587860547: reboot:5@580ms
+  // of a spare, the run done at 554 ms since the DSM looks up only the endpoints it sends to).
+  const late = (r: (typeof s.reports)[number]): boolean =>
+    r.outcome === 'identical' && r.faults.every((f) => /@(\d+)ms/.test(f) && Number(/@(\d+)ms/.exec(f)![1]) > r.virtualMs);
+  const unfired = s.reports.filter((r) => r.fired < r.faults.length && !late(r)).map((r) => r.seed);
+  t.deepEqual(unfired, [], 'every fault timed within its run fired');
+  t.true(s.fired >= 9, `${s.fired} runs had every scheduled fault fired (${JSON.stringify(s.seeds.unfired)})`);
   t.is(s.wrong, 0, line);
   t.is(s.hung, 0, line);
   t.is(s.livelock, 0, line);

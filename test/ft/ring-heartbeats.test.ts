@@ -9,6 +9,7 @@ import test from 'ava';
 import { Cluster } from './cluster.js';
 import type { AppSpec } from './cluster.js';
 import { Detector } from '../../src/ft/detector.js';
+import { FrameType } from '../../src/wire/frame-types.js';
 
 const HB_MS = 100;
 
@@ -130,4 +131,73 @@ test('a COMMIT lost on its way is made good along the ring by the members passin
   t.is(c.ft.get(4)!.generation, c.ft.get(0)!.generation, 'node 4 committed every round all the same');
   t.true(c.ft.get(0)!.generation >= 10);
   t.is(c.ofName('recovery').length, 0);
+});
+
+/**
+ * Every board sends a small frame to both ring neighbours every `everyMs` (an app's halo
+ * traffic, as Laplace's pushes) until it dies.
+ */
+function chatter(c: Cluster, everyMs: number): void {
+  const total = c.nodes.length;
+  for (const n of c.nodes) {
+    const node = c.net.node(n);
+    const send = (): void => {
+      if (c.dead.has(n) || !node.alive) return;
+      for (const d of [(n + 1) % total, (n + total - 1) % total]) node.net.send({ type: FrameType.DSM_FIRST, dst: d, srcPort: 7, dstPort: 7, payload: new Uint8Array(4) });
+      node.clock.setTimer(everyMs, send);
+    };
+    node.clock.setTimer(everyMs, send);
+  }
+}
+
+test('a heartbeat to a neighbour that other frames reached since the last tick is left out, at most until timeoutMs/2', async (t) => {
+  const spec: AppSpec = { size: 512, iters: 400, every: 0, frac: 0.01, iterMs: 10 };
+  const figures: Record<string, number>[] = [];
+  for (const talk of [false, true]) {
+    const c = new Cluster({ boards: 8, seed: 93, kind: 'stream', wire: { latencyMs: 1, bytesPerMs: 92 } });
+    c.spec = spec;
+    if (talk) chatter(c, 20);
+    await c.run(1000);
+    const before = c.nodes.map((n) => c.ft.get(n)!.stats());
+    await c.run(2000);
+    const after = c.nodes.map((n) => c.ft.get(n)!.stats());
+    const periods = 2000 / HB_MS;
+    let received = 0;
+    let skipped = 0;
+    for (let i = 0; i < c.nodes.length; i++) {
+      received = Math.max(received, (after[i]!.heartbeatsReceived - before[i]!.heartbeatsReceived) / periods);
+      skipped += after[i]!.heartbeatsSkipped - before[i]!.heartbeatsSkipped;
+    }
+    t0(c);
+    figures.push({ received, skipped });
+  }
+  t.log(JSON.stringify(figures));
+  // Quiet boards: two heartbeats a period, none left out.
+  t.true(figures[0]!.received >= 1.8 && figures[0]!.skipped === 0, JSON.stringify(figures[0]));
+  // Talking boards: one heartbeat per neighbour every timeoutMs/2 (400 ms = 4 periods): 0.5 a period, not 2.
+  t.true(figures[1]!.received <= 0.7, `talking: ${figures[1]!.received} heartbeats received per period`);
+  t.true(figures[1]!.received >= 0.4, `talking: ${figures[1]!.received} heartbeats received per period (one per timeoutMs/2 and neighbour)`);
+  t.true(figures[1]!.skipped > 8 * 20, `talking: ${figures[1]!.skipped} heartbeats left out`);
+});
+
+test('with heartbeats left out for app traffic, a crash on an 8-board ring is still detected and recovered within the bound', async (t) => {
+  const spec: AppSpec = { size: 1024, iters: 300, every: 0, frac: 0.01, iterMs: 10 };
+  for (const victim of [4, 0]) {
+    const c = new Cluster({ boards: 8, spares: 1, seed: 180 + victim });
+    c.spec = spec;
+    chatter(c, 20);
+    await c.run(600);
+    const at = c.now;
+    c.crash(victim);
+    await c.runUntil(() => c.ofName('recovery').length > 0 || c.now - at > 5000, 6000);
+    const skipped = c.nodes.reduce((a, n) => a + c.ft.get(n)!.stats().heartbeatsSkipped, 0);
+    t.true(skipped > 20, `victim ${victim}: ${skipped} heartbeats left out`);
+    const suspects = c.ofName('suspect').filter((e) => e.value === victim);
+    t.true(suspects.length >= 2, `victim ${victim}: suspected by ${suspects.map((e) => e.node).join(', ')}`);
+    for (const e of suspects) t.true(e.at - at <= 800 + HB_MS + 60, `victim ${victim}: suspected by ${e.node} after ${e.at - at} ms`);
+    const rec = c.ofName('recovery');
+    t.true(rec.length > 0 && rec[0]!.at - at <= 800 + HB_MS + 60 + 200, `victim ${victim}: recovery at ${rec[0]?.at ?? NaN}, crash at ${at}`);
+    t.true(await c.runUntil(() => c.finished(), 30_000), `victim ${victim}: the run ends`);
+    t.deepEqual(c.wrong(spec), []);
+  }
 });

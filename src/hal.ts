@@ -15,6 +15,14 @@ import type { NativeBytes } from './wire/native.js';
 
 export type LinkKind = 'stream' | 'datagram';
 
+/** Bytes a link target reads a piece at a time (HalLink.writeSource). */
+export interface TxSource {
+  /** Bytes not read yet: 0 once the target has read them all. */
+  readonly left: number;
+  /** Write the next `count` bytes (at most `left`) into out[at, at + count). */
+  read(out: Uint8Array, at: number, count: number): void;
+}
+
 /** One physical link: a UART (byte stream) or a UDP socket towards one peer (datagrams). */
 export interface HalLink {
   /** Position of this link in `Hal.links`; also its id in frames' hop fields and stats. */
@@ -40,6 +48,16 @@ export interface HalLink {
    * COBS encoding this way (docs/TARGETS.md "Round 8: conformance footprint").
    */
   writeOwned?(bytes: Uint8Array): void;
+  /**
+   * Optional: queue bytes produced on demand, read from `source` as the link drains (a stream
+   * link gets a large frame's COBS encoding this way: the encoding is never whole in RAM, only
+   * the frame the runtime holds anyway for its retransmission, plus the piece being written).
+   * Returns false when the target dropped it (a full transmit queue, like a dropped `write`: the
+   * link layer resends). While `source.left > 0` the target may still read it; the runtime keeps
+   * what it reads unchanged until then. A target without it gets `write`/`writeOwned` as before
+   * (the simulator's HALs copy). docs/TARGETS.md "Round 9: conformance chunks".
+   */
+  writeSource?(source: TxSource): boolean;
   /**
    * Installed by the runtime. A stream link may split or merge writes arbitrarily. `bytes`
    * is the runtime's to keep: the target never reuses the memory it hands over.

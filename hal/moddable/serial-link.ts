@@ -1,5 +1,5 @@
 /** A UART towards one peer board: a `stream` HalLink over an ECMA-419 serial port. */
-import type { HalLink } from '../../src/hal.js';
+import type { HalLink, TxSource } from '../../src/hal.js';
 import { SerialPort } from './serial-port.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
@@ -45,6 +45,14 @@ export class SerialLink implements HalLink {
   writeOwned(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`links[${this.index}].writeOwned: bytes must be a Uint8Array`);
     this.port?.write(bytes, true);
+  }
+
+  /**
+   * HalLink.writeSource: the transmit queue keeps the source and reads it in pieces as the port
+   * drains (a large frame's encoding is never whole in RAM). False when the queue is full.
+   */
+  writeSource(source: TxSource): boolean {
+    return this.port?.writeSource(source) ?? false;
   }
 
   stats(): TxStats {

@@ -5,6 +5,7 @@
 import Serial from 'embedded:io/serial';
 import { TxQueue } from './tx-queue.js';
 import type { TxStats } from './tx-queue.js';
+import type { TxSource } from '../../src/hal.js';
 
 import type { SerialPortSpec } from './specs.js';
 
@@ -45,6 +46,12 @@ export class SerialPort {
   write(bytes: Uint8Array, owned = false): boolean {
     if (this.closed) return false;
     return this.tx.push(bytes, owned);
+  }
+
+  /** Queue a source, read in pieces as the port drains; false when the queue is full (dropped and counted). */
+  writeSource(source: TxSource): boolean {
+    if (this.closed) return false;
+    return this.tx.pushSource(source);
   }
 
   stats(): TxStats {

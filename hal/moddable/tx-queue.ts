@@ -11,7 +11,20 @@
  * however often the link layer resent it, and the link stalled until it was declared down
  * (Laplace N=64 on two lin boards never finished). The queue holds at most
  * limit - 1 + the largest write.
+ *
+ * A source (HalLink.writeSource: a large frame's COBS encoding, produced as the port drains) is
+ * queued as a reference: it is read in pieces of at most TX_PIECE_MAX bytes, one per port
+ * write, so the encoding is never whole in RAM (docs/TARGETS.md "Round 9: conformance chunks").
  */
+import type { TxSource } from '../../src/hal.js';
+
+/**
+ * Most bytes read from a source for one port write: bounds the transient piece (the port copies
+ * it and drops it) whatever room the port announces. An ESP32 UART FIFO is 128 bytes; lin's
+ * serial announces 1 KiB, and a 1 KiB piece was ~1 KB on top of the conformance sender's live
+ * peak (heap probe, Round 9); a few more port writes per onWritable cost less than that.
+ */
+export const TX_PIECE_MAX = 256;
 
 export interface TxSink {
   write(chunk: ArrayBuffer): void;
@@ -30,7 +43,7 @@ export interface TxStats {
 }
 
 export class TxQueue {
-  private readonly chunks: Uint8Array[] = [];
+  private readonly chunks: (Uint8Array | TxSource)[] = [];
   private offset = 0;
   private writable = 0;
   private readonly counts: TxStats;
@@ -60,6 +73,24 @@ export class TxQueue {
     return true;
   }
 
+  /**
+   * Queue a source as it is (read as the port drains); false (and counted, with its bytes) when
+   * the queue is already at its limit. Its `left` counts as queued bytes.
+   */
+  pushSource(source: TxSource): boolean {
+    const n = source.left;
+    if (n === 0) return true;
+    if (this.counts.queued >= this.counts.limit) {
+      this.counts.droppedWrites++;
+      this.counts.droppedBytes += n;
+      return false;
+    }
+    this.chunks.push(source);
+    this.counts.queued += n;
+    this.pump();
+    return true;
+  }
+
   /** The port's onWritable: `count` bytes of room in its FIFO now. */
   onWritable(count: number): void {
     this.writable = count;
@@ -79,7 +110,12 @@ export class TxQueue {
 
   private pump(): void {
     while (this.writable > 0 && this.chunks.length > 0) {
-      const chunk = this.chunks[0]!;
+      const head = this.chunks[0]!;
+      if (!(head instanceof Uint8Array)) {
+        this.pumpSource(head);
+        continue;
+      }
+      const chunk = head;
       const n = Math.min(this.writable, chunk.length - this.offset);
       // The port takes an ArrayBuffer of exactly the bytes to send (and copies them): a whole
       // chunk that is its whole buffer goes as it is, a part of one as a copy of that part.
@@ -107,5 +143,25 @@ export class TxQueue {
         this.offset = 0;
       }
     }
+  }
+
+  /** One port write of the next piece of the source at the head of the queue. */
+  private pumpSource(source: TxSource): void {
+    let n = source.left < this.writable ? source.left : this.writable;
+    if (n > TX_PIECE_MAX) n = TX_PIECE_MAX;
+    const piece = new Uint8Array(n);
+    source.read(piece, 0, n);
+    if (source.left === 0) this.chunks.shift();
+    try {
+      this.sink.write(piece.buffer as ArrayBuffer);
+    } catch {
+      // The FIFO had less room than we were told: the piece (already read) goes first next time.
+      this.chunks.unshift(piece);
+      this.writable = 0;
+      return;
+    }
+    this.writable -= n;
+    this.counts.queued -= n;
+    this.counts.sent += n;
   }
 }

@@ -66,15 +66,15 @@ export function decodeLsa(p: Uint8Array): Lsa | null {
 export class SackBitmap {
 /**
  * Write the LINK_ACK bitmap of the frames held beyond the gap at `expected` (held[lseq & mask]
- * not null; `mask` + 1 a power of two >= window, so the window's frames have distinct places)
+ * present; `mask` + 1 a power of two >= window, so the window's frames have distinct places)
  * into `out`, zeroed first; returns its length with trailing zero bytes left out. `window` ≤ 64
  * keeps it within SACK_MAX_LENGTH bytes.
  */
-static write(held: readonly (Uint8Array | null)[], mask: number, expected: number, window: number, out: Uint8Array): number {
+static write(held: readonly (Uint8Array | undefined)[], mask: number, expected: number, window: number, out: Uint8Array): number {
   out.fill(0);
   let len = 0;
   for (let i = 1; i < window; i++) {
-    if (held[(expected + i) & mask] === null) continue;
+    if (held[(expected + i) & mask] === undefined) continue;
     const bit = i - 1;
     out[bit >>> 3]! |= 1 << (bit & 7);
     len = (bit >>> 3) + 1;

@@ -26,7 +26,7 @@ import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
-import { LinkWriter } from './link-writer.js';
+import { LinkWriter, SourceLinkWriter } from './link-writer.js';
 import type { WriterHost } from './link-writer.js';
 import { MAX_WINDOW } from './options.js';
 import { Rtt } from './rtt.js';
@@ -128,7 +128,14 @@ export class HopLink {
 
   // Receive side.
   private expected = 0;
-  private readonly held: (Uint8Array | null)[];
+  /**
+   * Frames held beyond a gap, by `lseq & ring`; a place with none is a hole, not a null. An XS
+   * array keeps only the items it has (each a slot in one chunk): filled with nulls it was
+   * 8 x 32 B of chunks per link on lin for a side that is empty unless a frame was lost, and on
+   * a two-link board that was what grew the conformance sender's chunk heap past 32 KiB
+   * (docs/TARGETS.md "Round 9: conformance chunks"). Emptied on a reset, holes made by delete.
+   */
+  private readonly held: (Uint8Array | undefined)[] = [];
   private heldCount = 0;
   private ackOwed = 0;
   private readonly ackDeadline: Deadline;
@@ -156,11 +163,13 @@ export class HopLink {
     this.retransmitted = flags.subarray(0, cap);
     this.sacked = flags.subarray(cap, 2 * cap);
     this.slots = filledArray<Uint8Array | null>(cap, null);
-    this.held = filledArray<Uint8Array | null>(cap, null);
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
       : null;
-    this.out = new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
+    // A stream target that reads sources gets large frames encoded as it drains (link-writer.ts).
+    this.out = hal.kind === 'stream' && hal.writeSource !== undefined
+      ? new SourceLinkWriter(hal, host, maxFrame, this.crc, this.stats)
+      : new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
     const auth = host.auth;
     this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
@@ -362,8 +371,8 @@ export class HopLink {
         this.slots[s] = null;
         dropped++;
       }
-      this.held[s] = null;
     }
+    this.held.length = 0;
     this.stats[LS_DROPPED]! += dropped;
     this.host.st[NS_LINK_DROPPED]! += dropped;
     this.base = 0;
@@ -529,8 +538,8 @@ export class HopLink {
       this.host.receive(this, bytes, f, this.deframer === null || this.deframer.framesOwned);
       while (this.heldCount > 0 && this.up) {
         const held = this.held[this.expected & this.ring];
-        if (held === null || held === undefined) break;
-        this.held[this.expected & this.ring] = null;
+        if (held === undefined) break;
+        delete this.held[this.expected & this.ring];
         this.heldCount--;
         this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
@@ -543,7 +552,7 @@ export class HopLink {
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
       else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.ackDelayMs());
     } else if (d < this.host.opts.window) {
-      if (this.held[seq & this.ring] !== null) {
+      if (this.held[seq & this.ring] !== undefined) {
         this.countDuplicate();
       } else {
         this.held[seq & this.ring] = this.deframer === null || this.deframer.framesOwned ? bytes : copyBytes(bytes);

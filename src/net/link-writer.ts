@@ -8,9 +8,9 @@
  * buffer, so a frame written behind 4 KiB of others on a 921600-baud UART leaves 45 ms later.
  */
 import type { Clock, HalLink } from '../hal.js';
-import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { CobsSource, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FLAG_ACK_VALID, FRAME_OVERHEAD, TAG_SIZE } from '../wire/frame.js';
+import { CRC_SIZE, FLAG_ACK_VALID, FRAME_OVERHEAD, HEADER_SIZE, TAG_SIZE } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';
 import type { FrameAuth } from '../wire/auth.js';
 import type { FrameCodec } from '../wire/frame.js';
@@ -23,6 +23,14 @@ import { NS_BYTES_OUT, NS_FRAMES_OUT, LS_BYTES_OUT, LS_FRAMES_OUT } from './stat
  * frame left in the receiver by line noise ends there instead of spoiling this frame.
  */
 const IDLE_DELIMIT_MS = 10;
+
+/**
+ * Stream frames at least this long go to a target with HalLink.writeSource as a CobsSource
+ * (encoded as the port drains) instead of a whole encoding: a 4 KiB frame's encoding was a
+ * second ~4.3 KiB next to the frame the link holds for retransmission. Smaller frames keep the
+ * one-call native encoding (a source is an object and a scan of its own).
+ */
+const SOURCE_MIN_BYTES = 512;
 
 /** What a writer needs of its link's host (HopLink's LinkHost extends it: no import cycle). */
 export interface WriterHost {
@@ -38,7 +46,7 @@ export interface WriterHost {
 }
 
 export class LinkWriter {
-  private readonly hal: HalLink;
+  protected readonly hal: HalLink;
   private readonly host: WriterHost;
   /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
   private readonly crc: boolean;
@@ -48,22 +56,22 @@ export class LinkWriter {
    * subarray is a copy, so a cached view would keep the first frame's bytes.
    */
   private readonly ctrlBufs: (Uint8Array | undefined)[] = [];
-  private readonly clock: Clock;
-  private readonly natives: NativeBytes;
-  private readonly stats: LinkCounters;
-  private readonly total: NetCounters;
+  protected readonly clock: Clock;
+  protected readonly natives: NativeBytes;
+  protected readonly stats: LinkCounters;
+  protected readonly total: NetCounters;
   /** A stream link: frames are COBS-encoded and delimited. */
-  private readonly stream: boolean;
+  protected readonly stream: boolean;
   /**
    * The JS encoder's buffer (a leading delimiter, the largest frame encoded): null on datagrams
    * and with a native encoder, which returns its own (3.4 KiB of chunks saved per stream link).
    */
   private readonly wireBuf: Uint8Array | null;
-  private lastWrite = -Infinity;
+  protected lastWrite = -Infinity;
   /** 1 / HalLink.bytesPerMs; 0 when the target does not tell the rate (a frame then counts as gone when written). */
-  private readonly msPerByte: number;
+  protected readonly msPerByte: number;
   /** When the last byte written so far leaves the link (board ms); in the past when the line is idle. */
-  private txEnd = 0;
+  protected txEnd = 0;
   /** When the frame written last had left entirely (board ms). */
   departed = 0;
   /**
@@ -156,5 +164,36 @@ export class LinkWriter {
     const hal = this.hal;
     if (fresh && hal.writeOwned !== undefined) hal.writeOwned(out);
     else hal.write(out);
+  }
+}
+
+/**
+ * The writer of a stream link whose target reads sources (HalLink.writeSource: the Moddable
+ * serial link): a large frame goes as a CobsSource, encoded as the port drains, so its
+ * encoding is never whole in RAM next to the frame held for retransmission (docs/TARGETS.md
+ * "Round 9: conformance chunks"). A subclass, so that writers of other targets run exactly
+ * the code they ran before.
+ */
+export class SourceLinkWriter extends LinkWriter {
+  override write(frame: Uint8Array): void {
+    if (frame.length < SOURCE_MIN_BYTES) {
+      super.write(frame);
+      return;
+    }
+    const now = this.clock.now();
+    const lead = now - this.lastWrite >= IDLE_DELIMIT_MS;
+    this.lastWrite = now;
+    // The hop fields, CRC and MAC are read now: HopLink rewrites them in place when it resends
+    // the frame, maybe while this write is still queued. The rest never changes.
+    const source = new CobsSource(frame, lead, this.natives, HEADER_SIZE, CRC_SIZE + TAG_SIZE);
+    const n = source.left;
+    this.stats[LS_FRAMES_OUT]!++;
+    this.stats[LS_BYTES_OUT]! += n;
+    this.total[NS_FRAMES_OUT]!++;
+    this.total[NS_BYTES_OUT]! += n;
+    this.txEnd = (this.txEnd > now ? this.txEnd : now) + n * this.msPerByte;
+    this.departed = this.txEnd > now ? this.txEnd : now;
+    // A dropped source is read by nobody: the link layer resends the frame after its timeout.
+    (this.hal.writeSource as NonNullable<HalLink['writeSource']>)(source);
   }
 }

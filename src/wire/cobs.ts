@@ -86,6 +86,144 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
   return w - offset;
 }
 
+/** A COBS block holds at most this many data bytes (code 0xff). */
+const BLOCK_MAX = 254;
+
+/**
+ * The COBS encoding of one frame, produced a piece at a time as a port drains (a `TxSource`,
+ * src/hal.ts): exactly the bytes `cobsEncode` writes (after one leading 0x00 when `lead`), but
+ * never whole in memory. Its first `head` and last `tail` bytes are copied at the start (a
+ * frame's hop fields, CRC and MAC, which the link rewrites in place when it resends the frame,
+ * maybe while this encoding is still queued); the rest is read as the port drains and must not
+ * change until `left` is 0. The length is known at the start (one scan for the blocks): the
+ * transmit queue and the link's timing need it. docs/TARGETS.md "Round 9: conformance chunks".
+ */
+export class CobsSource {
+  /** Encoded bytes not produced yet. */
+  left: number;
+  private readonly frame: Uint8Array;
+  /** frame[0, head) then frame[bodyEnd, n), as they were at the start. */
+  private readonly edges: Uint8Array;
+  private readonly head: number;
+  private readonly bodyEnd: number;
+  /** Next frame byte to read. */
+  private pos = 0;
+  /** Data bytes of the open block still to copy; -1 between blocks. */
+  private run = -1;
+  /** The open block ends at a zero of the frame (skipped when the block is done). */
+  private zeroAfter = false;
+  /** The open block is the last one: the delimiter follows it. */
+  private last = false;
+  private lead: boolean;
+  private readonly natives: NativeBytes;
+
+  constructor(frame: Uint8Array, lead: boolean, natives: NativeBytes, head = 0, tail = 0) {
+    const n = frame.length;
+    if (head + tail > n) {
+      head = n;
+      tail = 0;
+    }
+    this.frame = frame;
+    this.head = head;
+    this.bodyEnd = n - tail;
+    const edges = new Uint8Array(head + tail);
+    for (let k = 0; k < head; k++) edges[k] = frame[k]!;
+    for (let k = 0; k < tail; k++) edges[head + k] = frame[n - tail + k]!;
+    this.edges = edges;
+    this.lead = lead;
+    this.natives = natives;
+    // Every block is a code byte and its data, a zero of the frame is a block's end: the
+    // length is the frame's non-zero bytes, one code per block, the delimiter (and the lead).
+    let codes = 0;
+    let zeros = 0;
+    let i = 0;
+    for (;;) {
+      codes++;
+      const k = this.blockLength(i);
+      i += k;
+      if (k === BLOCK_MAX) continue;
+      if (i >= n) break;
+      zeros++;
+      i++;
+    }
+    this.left = (lead ? 1 : 0) + n - zeros + codes + 1;
+  }
+
+  /** Write the next `count` encoded bytes (at most `left`) into out[at, at + count). */
+  read(out: Uint8Array, at: number, count: number): void {
+    if (count > this.left || count < 0) throw new RangeError(`CobsSource.read: ${count} bytes asked, ${this.left} left`);
+    this.left -= count;
+    const end = at + count;
+    let w = at;
+    if (this.lead && w < end) {
+      out[w++] = 0;
+      this.lead = false;
+    }
+    while (w < end) {
+      if (this.run < 0) {
+        // Open the next block: its code byte says how long it is.
+        const k = this.blockLength(this.pos);
+        this.run = k;
+        this.zeroAfter = k < BLOCK_MAX && this.pos + k < this.frame.length;
+        this.last = k < BLOCK_MAX && !this.zeroAfter;
+        out[w++] = k === BLOCK_MAX ? 0xff : k + 1;
+      } else if (this.run > 0) {
+        const m = this.run < end - w ? this.run : end - w;
+        this.copy(this.pos, this.pos + m, out, w);
+        this.pos += m;
+        this.run -= m;
+        w += m;
+      } else if (this.last) {
+        // The block's data is out: end with the delimiter, or skip the zero the block stands for.
+        out[w++] = 0;
+      } else {
+        if (this.zeroAfter) this.pos++;
+        this.run = -1;
+      }
+    }
+  }
+
+  /** Byte i of the frame as it was at the start. */
+  private at(i: number): number {
+    return i < this.head ? this.edges[i]! : i >= this.bodyEnd ? this.edges[this.head + i - this.bodyEnd]! : this.frame[i]!;
+  }
+
+  /** Non-zero bytes from `i`, up to a zero, the frame's end or a full block. */
+  private blockLength(i: number): number {
+    const n = this.frame.length;
+    const stop = n - i > BLOCK_MAX ? i + BLOCK_MAX : n;
+    let j = i;
+    // The edges, and a few bytes of the body by loop: zero-heavy data ends most blocks there.
+    const short = j < this.head ? this.head + PREFIX : j + PREFIX;
+    const loopEnd = short < stop ? short : stop;
+    while (j < loopEnd && this.at(j) !== 0) j++;
+    if (j < loopEnd || j === stop) return j - i;
+    const bodyStop = stop < this.bodyEnd ? stop : this.bodyEnd;
+    if (j < bodyStop) {
+      const find = this.natives.findZero;
+      const z = find !== undefined ? find(this.frame, j, bodyStop) : findZero(this.frame, j, bodyStop);
+      if (z >= 0) return z - i;
+      j = bodyStop;
+    }
+    while (j < stop && this.at(j) !== 0) j++;
+    return j - i;
+  }
+
+  /** Copy frame[from, to) as it was at the start into out at `w`. */
+  private copy(from: number, to: number, out: Uint8Array, w: number): void {
+    while (from < to && (from < this.head || from >= this.bodyEnd)) out[w++] = this.at(from++);
+    const bodyTo = to < this.bodyEnd ? to : this.bodyEnd;
+    if (from < bodyTo) {
+      const copy = this.natives.copy;
+      if (bodyTo - from > PREFIX && copy !== undefined) copy(this.frame, from, bodyTo, out, w);
+      else copyRun(this.frame, from, bodyTo, out, w);
+      w += bodyTo - from;
+      from = bodyTo;
+    }
+    while (from < to) out[w++] = this.at(from++);
+  }
+}
+
 /**
  * Decode one COBS block (without its delimiter) into `out`. Returns the decoded length, or
  * -1 when the block is malformed (a 0x00 inside, a truncated run) or does not fit in `out`.

@@ -29,14 +29,28 @@ import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
 import type { SharedArrayState } from './shared-array.js';
 import { DsmError, type DsmStats } from './types.js';
+import { assert } from '../util/assert.js';
+
+/** Bytes of `v` (a non-negative integer) as a LEB128 varint. */
+function varintBytes(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
+}
 
 /** Batches in a row without data after which a reader leaves everything it has with that home. */
 export const EMPTY_BATCHES_TO_LEAVE = 2;
 
-/** Room reserved per range pair in a PUSH header (two varints). */
+/** Room reserved per range pair in a LEAVE (two varints of any size). */
 const PUSH_PAIR_ROOM = 10;
-/** Room reserved for a PUSH header's fixed fields (type, epoch, parts, array, count). */
-const PUSH_FIXED_ROOM = 21;
+/**
+ * Bytes reserved for a PUSH's part count, which is known only once the batch is cut: a part
+ * holds at least one granule, and no board holds 2^28 granules (2 GiB of 8-byte granules).
+ */
+const PUSH_PARTS_ROOM = 4;
 /** Room reserved for a LEAVE header's fixed fields (type, req, array). */
 const LEAVE_FIXED_ROOM = 11;
 
@@ -132,29 +146,41 @@ export class PushHome {
       for (const [array, list] of byArray) {
         const st = this.arrays[array];
         if (!st) continue;
-        this.collect(st, list, written, parts);
+        this.collect(st, list, written, parts, epoch);
       }
       if (parts.length === 0) parts.push({ array: 0, ranges: [], data: [], bytes: 0 });
       for (const p of parts) {
         this.figures.pushesSent++;
         this.figures.pushedBytes += p.bytes;
-        this.post(to, encodePush(epoch, parts.length, p.array, p.ranges, p.data, p.bytes));
+        const message = encodePush(epoch, parts.length, p.array, p.ranges, p.data, p.bytes);
+        assert(message.length <= this.maxMessage, 'dsm: a PUSH part outgrew maxMessage');
+        this.post(to, message);
       }
     }
   }
 
-  /** Append to `parts` the granules of `list` that `written` names, cut to fit maxMessage. */
-  private collect(st: SharedArrayState, list: RangeList, written: RangeList, parts: Part[]): void {
+  /**
+   * Append to `parts` the granules of `list` that `written` names, cut to fit maxMessage. The
+   * header is reserved at the size its varints can take for this epoch and array (not at five
+   * bytes each): a halo row of 258 granules and its header fit a 2080-byte message in one part
+   * where the five-byte reserve cut off two granules into a part of its own (docs/PERFORMANCE.md
+   * "Round 9c").
+   */
+  private collect(st: SharedArrayState, list: RangeList, written: RangeList, parts: Part[], epoch: number): void {
     const base = st.granuleBase;
     const wanted: number[] = [];
     for (let i = 0; i < list.count; i++) written.forEachIn(list.start(i) + base, list.end(i) + base, (s, e) => wanted.push(s - base, e - base));
     const g = st.granule;
+    // A pair is a start delta and a length, both at most the array's granules; a part has fewer
+    // pairs than maxMessage / 2 (each pair takes two bytes at least).
+    const pairRoom = 2 * varintBytes(st.granules);
+    const fixedRoom = 1 + varintBytes(epoch) + PUSH_PARTS_ROOM + varintBytes(st.id) + varintBytes(this.maxMessage >>> 1);
     let cur: Part | null = null;
     for (let i = 0; i < wanted.length; i += 2) {
       let s = wanted[i]!;
       const e = wanted[i + 1]!;
       while (s < e) {
-        const room = cur === null ? 0 : Math.floor((this.maxMessage - PUSH_FIXED_ROOM - PUSH_PAIR_ROOM * (cur.ranges.length / 2 + 1) - cur.bytes) / g);
+        const room = cur === null ? 0 : Math.floor((this.maxMessage - fixedRoom - pairRoom * (cur.ranges.length / 2 + 1) - cur.bytes) / g);
         if (cur === null || room <= 0) {
           cur = { array: st.id, ranges: [], data: [], bytes: 0 };
           parts.push(cur);

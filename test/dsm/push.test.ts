@@ -14,7 +14,8 @@ import fc from 'fast-check';
 import { DsmError, type Dsm, type DsmArray } from '../../src/dsm/index.js';
 import { drive, makeRig, values } from './memnet.js';
 import { VirtualClock } from '../../host-sim/sim/event-queue.js';
-import { PushReader } from '../../src/dsm/push.js';
+import { PushHome, PushReader } from '../../src/dsm/push.js';
+import { RangeList } from '../../src/dsm/range-list.js';
 import { SharedArrayState } from '../../src/dsm/shared-array.js';
 import { snapshotBudget } from '../../src/dsm/read-check.js';
 import { decodeMessage, encodePush, type PushMsg } from '../../src/dsm/messages.js';
@@ -281,4 +282,66 @@ test('arrays without push: no subscriptions, no PUSH; boards disagreeing on push
     }
   }
   await t.throwsAsync(makeRig(1).dsms[0]!.alloc('x', 'Int32', 8, { push: 'yes' as unknown as boolean }), { message: /push must be true or false/ });
+});
+
+/** A RangeList's [start, end) pairs. */
+function pairsOf(l: RangeList): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < l.count; i++) out.push(l.start(i), l.end(i));
+  return out;
+}
+
+/** Rank 0's PushHome over one Float64 array of 1 KiB pages all homed by rank 0; the PUSHes it posts. */
+function homeRig(maxMessage: number, elements: number) {
+  const pages = Math.ceil((elements * 8) / 1024);
+  const st = new SharedArrayState(0, 'h', 'Float64', elements, 1024, 8, 0, new Uint8Array(pages), 0, 64, snapshotBudget(1 << 18), true);
+  st.cover(0, elements * 8);
+  const sent: { to: number; bytes: Uint8Array }[] = [];
+  const home = new PushHome([st], maxMessage, emptyStats(), (to, bytes) => sent.push({ to, bytes }));
+  return { st, home, sent };
+}
+
+test('a halo row of 258 granules goes in one PUSH of a 2080-byte message, at any epoch (Round 9c: the header is reserved at its varints\' size)', (t) => {
+  // 2080 = two 1 KiB pages + 2 x HEADER_ROOM, the message size of a 1 KiB-page DSM; Laplace
+  // N=256 pushes rows of 258 Float64. With five bytes reserved per varint this was 256 + 2.
+  for (const epoch of [1, 101, 200, 20000]) {
+    const { st, home, sent } = homeRig(2080, 1024);
+    home.subscribe(1, st, [10, 268]);
+    const written = new RangeList();
+    written.add(0, 1024);
+    home.release(epoch, written, new RangeList());
+    t.is(sent.length, 1, `epoch ${epoch}`);
+    const m = decodeMessage(sent[0]!.bytes, 64, 3) as PushMsg;
+    t.deepEqual([...m.ranges], [10, 268]);
+    t.is(m.parts, 1);
+    t.true(sent[0]!.bytes.length <= 2080);
+  }
+});
+
+test('PUSH parts never outgrow maxMessage and carry exactly the written subscribed granules', (t) => {
+  t.notThrows(() => fc.assert(
+    fc.property(
+      fc.integer({ min: 128, max: 3000 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 1, max: 600 })), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 1, max: 1 << 20 }),
+      (maxMessage, subs, epoch) => {
+        const { st, home, sent } = homeRig(maxMessage, 4096);
+        const want = new RangeList();
+        for (const [s, n] of subs) want.add(s, Math.min(4096, s + n));
+        home.subscribe(1, st, pairsOf(want));
+        const written = new RangeList();
+        written.add(0, 4096);
+        home.release(epoch, written, new RangeList());
+        const got = new RangeList();
+        for (const { bytes } of sent) {
+          if (bytes.length > maxMessage) return false;
+          const m = decodeMessage(bytes, 64, 3) as PushMsg;
+          if (m.parts !== sent.length || m.epoch !== epoch) return false;
+          for (let i = 0; i < m.ranges.length; i += 2) got.add(m.ranges[i]!, m.ranges[i + 1]!);
+        }
+        return JSON.stringify(pairsOf(got)) === JSON.stringify(pairsOf(want));
+      },
+    ),
+    { numRuns: 200, seed: 9 },
+  ));
 });

@@ -6,7 +6,7 @@
  * arriving early. Framing is link-writer.ts (out) and the COBS deframer (in); routing,
  * delivery and fault injection live in NetLayer, reached through `LinkHost`.
  *
- * A little over 500 lines on purpose: sessions, the transmit window and the receive window
+ * About 600 lines on purpose (the queue classes are in queue-class.ts): sessions, the transmit window and the receive window
  * are one state machine (a HELLO resets both sequence spaces, every frame carries the other
  * direction's ack, the MAC context needs both sessions and both extended sequence numbers);
  * split further, each half would reach into the other's private state.
@@ -26,6 +26,7 @@ import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
 import { Fifo } from './fifo.js';
+import type { QueueClass } from './queue-class.js';
 import { LinkWriter, SourceLinkWriter } from './link-writer.js';
 import type { WriterHost } from './link-writer.js';
 import { MAX_WINDOW } from './options.js';
@@ -36,18 +37,6 @@ import { linkStats, newLinkCounters } from './stats.js';
 import type { LinkCounters, LinkStats } from './stats.js';
 import { NS_AUTH_FAILED, NS_BYTES_IN, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, NS_RETRANSMITS, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_RETRANSMITS, LS_UPS } from './stats.js';
 
-/**
- * Who is queueing: a local send (refused first: the caller can wait and retry), a frame in
- * transit (it cannot be refused upstream, so it may use twice the queue), or the layer's own
- * LSAs (256 places more still, so routing keeps working under any load). `bulk`: a local send
- * of a low-priority type (NetLayer.lowPriority: checkpoint streams), taken only when it can go
- * out at once (nothing queued, room in the window) and the line has less than one largest
- * frame still to send: a frame on the application's critical path (a halo exchange, a
- * barrier) then never waits behind more than about two of them. It is refused, not queued:
- * a queued frame already has its end-to-end sequence number, and the peer delivers in that
- * order, so a later urgent frame to the same node would wait for it anyway.
- */
-export type QueueClass = 'local' | 'transit' | 'control' | 'bulk';
 /** Room for one LSA per possible origin: a database exchange never finds the queue full. */
 const CONTROL_SLACK = NODE_TABLE_SIZE;
 /** Tags of the link's deadlines. */

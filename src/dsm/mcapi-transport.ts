@@ -17,10 +17,11 @@
  * "Over MCAPI"). Messages to a peer wait in the send queue while it is looked up.
  */
 import type { Clock, Hal } from '../hal.js';
-import type { Endpoint, McapiNode, Request } from '../mcapi/index.js';
+import type { Completion, Endpoint, McapiNode, Request } from '../mcapi/index.js';
 import { EndpointAttr, McapiError, Status } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
 import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
+import { assert } from '../util/assert.js';
 import { MAX_BOARDS, messageBytesFor } from './limits.js';
 
 /** The port of every board's DSM endpoint. */
@@ -76,7 +77,14 @@ export interface McapiDsmTransportStats {
   maxQueued: number;
 }
 
-export class McapiDsmTransport implements DsmTransport {
+/**
+ * Sends and receives complete through MCAPI's Completion (McapiNode.onComplete / msgRecvC):
+ * the transport itself is told, so no promise, reaction or closure is made per message, and
+ * each posted receive keeps one request object for its life (docs/MCAPI.md "Completions for
+ * the runtime's own users"; ~80 XS slots per posted receive before, docs/TARGETS.md "Round 10:
+ * MCAPI completions").
+ */
+export class McapiDsmTransport implements DsmTransport, Completion {
   readonly rank: number;
   readonly size: number;
   readonly maxMessage: number;
@@ -87,7 +95,14 @@ export class McapiDsmTransport implements DsmTransport {
   private inflight = 0;
   private readonly sendSlots: number;
   private readonly recvSlots: number;
-  private readonly receives: Request<number>[] = [];
+  /**
+   * The sends in flight and the rank each goes to, packed (no holes: a hole ends a Lua array).
+   */
+  private readonly sendReqs: Request<number>[] = [];
+  private readonly sendRanks: number[] = [];
+  /** Each posted receive's request (kept and reused for its life) and buffer. */
+  private readonly recvReqs: Request<number>[] = [];
+  private readonly recvBufs: Uint8Array[] = [];
   private closed = false;
   private handler: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
   private receiving = false;
@@ -144,7 +159,11 @@ export class McapiDsmTransport implements DsmTransport {
     this.handler = fn;
     if (fn && !this.receiving && !this.closed) {
       this.receiving = true;
-      for (let i = 0; i < this.recvSlots; i++) this.post(new Uint8Array(this.maxMessage + 1));
+      for (let i = 0; i < this.recvSlots; i++) {
+        const buf = new Uint8Array(this.maxMessage + 1);
+        this.recvBufs.push(buf);
+        this.recvReqs.push(this.mcapi.msgRecvC(this.ep, buf, this));
+      }
     }
   }
 
@@ -173,7 +192,8 @@ export class McapiDsmTransport implements DsmTransport {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    for (const req of this.receives.splice(0)) {
+    // Told later with MCAPI_ERR_REQUEST_CANCELLED (complete() then does nothing: closed).
+    for (const req of this.recvReqs) {
       if (req.live && req.pending) this.mcapi.cancel(req);
     }
     this.mcapi.deleteEndpoint(this.ep);
@@ -201,14 +221,47 @@ export class McapiDsmTransport implements DsmTransport {
       // Outside the catch: typescript-to-lua cannot `continue` out of a catch block.
       if (req === null) continue;
       this.stats.sent++;
-      this.mcapi.wait(req).then(
-        () => this.sendDone(),
-        (e: Error) => {
-          this.sendFailed(to, e);
-          this.sendDone();
-        },
-      );
+      this.sendReqs.push(req);
+      this.sendRanks.push(to);
+      assert(this.sendReqs.length <= this.sendSlots, 'dsm transport: more sends in flight than send slots');
+      this.mcapi.onComplete(req, this);
     }
+  }
+
+  /** A send or a posted receive completed (MCAPI's Completion, a microtask after it did). */
+  complete(req: Request<unknown>): void {
+    const r = req as Request<number>;
+    const slot = this.sendReqs.indexOf(r);
+    if (slot >= 0) {
+      const to = this.sendRanks[slot]!;
+      this.sendReqs.splice(slot, 1);
+      this.sendRanks.splice(slot, 1);
+      if (r.status !== Status.MCAPI_SUCCESS) this.sendFailed(to, r.error ?? new McapiError(r.status));
+      this.sendDone();
+      return;
+    }
+    const i = this.recvReqs.indexOf(r);
+    if (i < 0 || this.closed) return;
+    const buf = this.recvBufs[i]!;
+    const normal = buf.length === this.maxMessage + 1;
+    if (r.status === Status.MCAPI_SUCCESS) {
+      const n = r.size;
+      // A buffer taken for a message longer than this board's (below): another slot may have
+      // taken the long one, and what came instead is delivered as usual.
+      if (!normal && n > this.maxMessage + 1) this.stats.dropped++;
+      else this.deliver(buf.subarray(0, n));
+      // The handler may have closed the transport.
+      if (this.closed) return;
+      if (!normal) this.recvBufs[i] = new Uint8Array(this.maxMessage + 1);
+    } else if (r.status === Status.MCAPI_ERR_MSG_TRUNCATED) {
+      // A message longer than this board's buffers (a peer with other DSM options) stays at the
+      // head of the endpoint's queue: take it out once with a buffer of its size, drop it then.
+      this.recvBufs[i] = new Uint8Array((r.error as McapiError).size);
+    } else {
+      // Cancelled, or the endpoint went away: this receive slot ends.
+      return;
+    }
+    this.mcapi.msgRecvC(this.ep, this.recvBufs[i]!, this, r);
   }
 
   /** Find `rank`'s endpoint, then send what waits for it; a peer that never appears fails its messages. */
@@ -243,53 +296,6 @@ export class McapiDsmTransport implements DsmTransport {
   private sendFailed(to: number, e: Error): void {
     this.stats.sendErrors++;
     this.plan.onSendError?.(to, e);
-  }
-
-  /** Keep one receive posted on `buf`; every message is handed over before the buffer is reused. */
-  private post(buf: Uint8Array): void {
-    if (this.closed) return;
-    const req = this.mcapi.msgRecvI(this.ep, buf);
-    this.receives.push(req);
-    this.mcapi.wait(req).then(
-      (n) => {
-        this.forget(req);
-        this.deliver(buf.subarray(0, n));
-        this.post(buf);
-      },
-      (e: unknown) => {
-        this.forget(req);
-        // A message longer than this board's buffers (a peer with other DSM options) stays at
-        // the head of the endpoint's queue: take it out once with a buffer of its size.
-        if (e instanceof McapiError && e.status === Status.MCAPI_ERR_MSG_TRUNCATED) this.takeOversize(e.size, buf);
-        // Otherwise cancelled at close, or the endpoint went away: this receive slot ends.
-      },
-    );
-  }
-
-  /** Receive the next message into a buffer of `size` bytes, drop it if it is too long, then post `buf` again. */
-  private takeOversize(size: number, buf: Uint8Array): void {
-    if (this.closed) return;
-    const big = new Uint8Array(size);
-    const req = this.mcapi.msgRecvI(this.ep, big);
-    this.receives.push(req);
-    this.mcapi.wait(req).then(
-      (n) => {
-        this.forget(req);
-        // Another slot may have taken the long one: what came instead is delivered as usual.
-        if (n > buf.length) this.stats.dropped++;
-        else this.deliver(big.subarray(0, n));
-        this.post(buf);
-      },
-      (e: unknown) => {
-        this.forget(req);
-        if (e instanceof McapiError && e.status === Status.MCAPI_ERR_MSG_TRUNCATED) this.takeOversize(e.size, buf);
-      },
-    );
-  }
-
-  private forget(req: Request<number>): void {
-    const i = this.receives.indexOf(req);
-    if (i >= 0) this.receives.splice(i, 1);
   }
 
   private deliver(msg: Uint8Array): void {

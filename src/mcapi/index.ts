@@ -11,6 +11,7 @@ export {
 } from './handles.js';
 export type { ChannelKindName, ChannelSide } from './handles.js';
 export { Request } from './request.js';
+export type { Completion } from './request.js';
 export { McapiError, Status, hasStatus, isStatusCode, statusName } from './status.js';
 export type { StatusCode, StatusName } from './status.js';
 export {

@@ -39,10 +39,13 @@ export class MessageReceiver {
     return this.post(st, buf);
   }
 
-  /** A receive on a checked endpoint: completes at once when a message is queued. */
-  post(st: EndpointState, buf: Uint8Array): Request<number> {
+  /**
+   * A receive on a checked endpoint: completes at once when a message is queued. `reuse`: a
+   * reported receive request made pending again (RequestTable.alloc).
+   */
+  post(st: EndpointState, buf: Uint8Array, reuse: Request<number> | null = null): Request<number> {
     const core = this.core;
-    const req = core.requests.alloc<number>('msg-recv');
+    const req = core.requests.alloc<number>('msg-recv', reuse);
     const m = st.queued > 0 ? st.peek() : null;
     if (m !== null) {
       if (buf.length >= m.data.length) {

@@ -21,7 +21,7 @@ import { LookupEngine } from './lookup.js';
 import { MessageEngine } from './messages.js';
 import { NodeAttributes } from './node-info.js';
 import type { McapiInfo, McapiStats } from './node-info.js';
-import type { Request } from './request.js';
+import type { Completion, Request } from './request.js';
 import { McapiScope } from './scope.js';
 import type { ScopedMethods } from './scope.js';
 import { EndpointState } from './state.js';
@@ -362,6 +362,19 @@ export abstract class McapiNodeBase implements CoreHost {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * For the runtime's own users (the DSM transport's sends), not part of the C API: tell
+   * `done.complete(req)` once `req` completes (a microtask later, the request already
+   * reported), instead of a promise from `wait` and its reaction. A request has at most one
+   * Completion and is then not waited on (MCAPI_ERR_REQUEST_INVALID).
+   */
+  onComplete<T>(req: Request<T>, done: Completion): void {
+    const core = this.core;
+    core.checkInit();
+    Args.request(core, req);
+    core.requests.attach(req, done);
   }
 
   /**

@@ -18,6 +18,7 @@ import type {
 } from './handles.js';
 import { McapiNodeBase } from './node-base.js';
 import { Request } from './request.js';
+import type { Completion } from './request.js';
 import { scopedMethods } from './scope.js';
 import type { ScopedMethods } from './scope.js';
 import type { ScalarValue } from './state.js';
@@ -57,6 +58,24 @@ export class McapiNode extends McapiNodeBase {
     this.core.checkInit();
     const st = Args.local(this.core, ep, 'receive endpoint');
     return this.msg.receiver.recvI(st, Args.bytes(buffer));
+  }
+
+  /**
+   * For the runtime's own users (the DSM transport), not part of the C API: mcapi_msg_recv_i
+   * whose outcome goes to `done.complete(req)` (a microtask after it completed, the slot
+   * already free; RequestTable.attach), with no promise or reaction per receive. `reuse`: this
+   * receive's previous request, once told, made pending again instead of a new one (a posted
+   * receive then costs no object per message). The app-facing msgRecvI / wait keep promises.
+   */
+  msgRecvC(ep: Endpoint, buffer: Uint8Array, done: Completion, reuse: Request<number> | null = null): Request<number> {
+    this.core.checkInit();
+    const st = Args.local(this.core, ep, 'receive endpoint');
+    if (st.chan !== null || st.connecting !== null) {
+      throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
+    }
+    const req = this.msg.receiver.post(st, Args.bytes(buffer), reuse);
+    this.core.requests.attach(req, done);
+    return req;
   }
 
   /** mcapi_msg_recv: resolves with the message size; waits up to the endpoint's TIMEOUT. */

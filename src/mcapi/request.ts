@@ -11,6 +11,18 @@ import type { StatusCode } from './status.js';
 type Waiter = () => void;
 
 /**
+ * How the runtime's own users of MCAPI (the DSM transport) learn that a request completed,
+ * instead of a promise and a reaction per request (~80 XS slots per posted receive,
+ * docs/TARGETS.md "Round 10: MCAPI completions"): `complete(req)` is called once with the
+ * request completed and already reported (its slot is free), never inside the MCAPI call that
+ * completed it but in a microtask, as a promise's reaction would run. The app-facing API keeps
+ * its promises (wait, waitAny, the blocking calls).
+ */
+export interface Completion {
+  complete(req: Request<unknown>): void;
+}
+
+/**
  * Undoes a pending operation's bookkeeping when its request is cancelled, given the
  * operation's own record (`Request._op`): the hot paths (a message send) set an engine and a
  * record they already have instead of a closure per request.
@@ -46,9 +58,11 @@ export class Request<T = number> {
   _waiters: Waiter[] | null = null;
   /**
    * @internal the promise of the first blocking call waiting without a timeout (Core.waitFor),
-   * settled before `_waiters` (it registered first): no settle closure or waiter array per call
+   * settled before `_waiters` (it registered first): no settle closure or waiter array per call;
+   * or the request's Completion (an internal user's): one field for both, every property is an
+   * XS slot per request. A Completion stays here while it waits to be told (RequestTable.tell).
    */
-  _resolve: ((this: void, v: unknown) => void) | null = null;
+  _resolve: ((this: void, v: unknown) => void) | Completion | null = null;
   /** @internal its reject */
   _reject: ((this: void, e: McapiError) => void) | null = null;
   /** @internal resolve with the value (true) or with nothing (a send) */
@@ -95,6 +109,11 @@ export class RequestTable {
    * that was closed (refused by Core.checkInit).
    */
   scope = 0;
+  /** Completed requests whose Completion is still to be told, in completion order (tell). */
+  private readonly told: Request<unknown>[] = [];
+  /** A settled promise: `tick.then(drain)` runs the Completions in a microtask. */
+  private readonly tick: Promise<void> = Promise.resolve();
+  private readonly drain = (): void => this.tellAll();
 
   constructor(limit: number) {
     this.limit = limit;
@@ -114,14 +133,31 @@ export class RequestTable {
     return req._slot < 0 || this.slots[req._slot] === req;
   }
 
-  /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
-  alloc<T>(kind: string): Request<T> {
+  /**
+   * A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. `reuse`: a request
+   * of the same kind whose outcome was reported, made PENDING again instead of a new object
+   * (an internal user's posted receive, McapiNode.msgRecvC: no request object per message).
+   */
+  alloc<T>(kind: string, reuse: Request<T> | null = null): Request<T> {
     if (this.count >= this.limit) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
     }
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
-    const req = new Request<T>(i, kind);
+    let req: Request<T>;
+    if (reuse === null) {
+      req = new Request<T>(i, kind);
+    } else {
+      if (reuse._slot >= 0 || reuse.kind !== kind || reuse._resolve !== null || reuse._waiters !== null) {
+        throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'only a reported request of the same kind, with no wait on it, can be reused');
+      }
+      req = reuse;
+      req._slot = i;
+      req.status = Status.MCAPI_PENDING;
+      req.size = 0;
+      req._out = undefined;
+      req._keep = false;
+    }
     req._scope = this.scope;
     this.slots[i] = req as Request<unknown>;
     this.count++;
@@ -196,15 +232,65 @@ export class RequestTable {
     return out;
   }
 
+  /**
+   * Tell `done` when `req` completes (McapiNode.onComplete): at once (in a microtask) if it
+   * already did. A request has one Completion and then no promise wait: MCAPI_ERR_REQUEST_INVALID
+   * otherwise (mcapi_test on it would report it twice).
+   */
+  attach<T>(req: Request<T>, done: Completion): void {
+    if (typeof done !== 'object' || done === null || typeof done.complete !== 'function') {
+      throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'a completion needs a complete(req) method');
+    }
+    if (req._resolve !== null || req._waiters !== null) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'the request is already waited on');
+    }
+    req._resolve = done;
+    if (req.status !== Status.MCAPI_PENDING) this.tell(req);
+  }
+
+  /** Completions waiting for their microtask (diagnostics and tests). */
+  get untold(): number {
+    return this.told.length;
+  }
+
+  /** The request completed and has a Completion: report it (free the slot) and tell it in a microtask. */
+  private tell<T>(req: Request<T>): void {
+    this.release(req);
+    const told = this.told;
+    told.push(req as Request<unknown>);
+    // One microtask per batch: the first completion of a turn schedules it, the rest join the list.
+    if (told.length === 1) void this.tick.then(this.drain);
+  }
+
+  /** The microtask: every Completion due, in completion order, including those due meanwhile. */
+  private tellAll(): void {
+    const told = this.told;
+    try {
+      while (told.length > 0) {
+        const req = told.shift()!;
+        const done = req._resolve as Completion;
+        req._resolve = null;
+        done.complete(req);
+      }
+    } finally {
+      // A Completion threw (a bug, seen as an unhandled rejection): the rest still get told.
+      if (told.length > 0) void this.tick.then(this.drain);
+    }
+  }
+
   private notify<T>(req: Request<T>): void {
     const resolve = req._resolve;
     if (resolve !== null) {
-      const reject = req._reject;
-      req._resolve = null;
-      req._reject = null;
-      this.release(req);
-      if (req.status === Status.MCAPI_SUCCESS) resolve(req._keep ? req.value : undefined);
-      else if (reject !== null) reject(req.error ?? new McapiError(req.status));
+      if (typeof resolve !== 'function') {
+        this.tell(req);
+      } else {
+        const reject = req._reject;
+        req._resolve = null;
+        req._reject = null;
+        this.release(req);
+        if (req.status === Status.MCAPI_SUCCESS) resolve(req._keep ? req.value : undefined);
+        else if (reject !== null) reject(req.error ?? new McapiError(req.status));
+      }
     }
     const ws = req._waiters;
     if (ws === null) return;

@@ -5,6 +5,8 @@ import { createMcapiDsm, McapiDsmTransport } from '../../src/dsm/mcapi-transport
 import { Dsm } from '../../src/dsm/index.js';
 import type { DsmOptions } from '../../src/dsm/index.js';
 import { makeNodes } from '../mcapi/loopnet.js';
+import type { Completion, McapiNode, Request } from '../../src/mcapi/index.js';
+import type { Core } from '../../src/mcapi/core.js';
 
 /** Boards on nodes 1..n of an in-memory MCAPI domain, rank r on node r + 1. */
 async function onMcapi<T>(n: number, body: (dsm: Dsm) => Promise<T>, options: DsmOptions = {}): Promise<{ out: T[]; frames: number; bytes: number }> {
@@ -170,4 +172,45 @@ test('a message longer than the receive buffers (a peer with other options) is d
   t.deepEqual(got, [1, 100, 1, 4, 1, 49], 'the messages after the long one all arrive, in order');
   t.is(stats.dropped, 1);
   t.is(stats.received, 3);
+});
+
+test('a posted DSM receive holds no promise: its request waits with the transport as its Completion and is reused message after message; a send holds none either', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = nodes as [McapiNode, McapiNode];
+  const requestsOf = (m: McapiNode): Request<unknown>[] => (m as unknown as { core: Core }).core.requests.all();
+  const got: number[] = [];
+  const run = (async () => {
+    const plan = { size: 2, domain: 1, nodeOfRank: (r: number) => r + 1, recvSlots: 3 };
+    const [ta, tb] = await Promise.all([McapiDsmTransport.open(a, { rank: 0, ...plan }), McapiDsmTransport.open(b, { rank: 1, ...plan })]);
+    tb.onMessage = (_from, bytes) => got.push(bytes[0]!);
+    const posted = requestsOf(b);
+    t.is(posted.length, 3);
+    for (const r of posted) {
+      t.is(r.kind, 'msg-recv');
+      t.is(r._resolve, tb as Completion, 'the transport is told: no promise resolver');
+      t.is(r._waiters, null, 'no waiter closures');
+    }
+    // The first send looks rank 1's endpoint up; the next ones go at once.
+    ta.send(1, new Uint8Array([0, 100]).subarray(1));
+    await hub.sleep(20);
+    for (let i = 0; i < 10; i++) ta.send(1, new Uint8Array([0, i]).subarray(1));
+    const sends = requestsOf(a).filter((r) => r.kind === 'msg-send');
+    t.true(sends.length > 0);
+    for (const r of sends) t.is(r._resolve, ta as Completion, 'a send is told too');
+    // Past DSM_ACCEPT_ACK_DELAY_MS: the acceptances that found nothing to ride on came back.
+    await hub.sleep(300);
+    const after = requestsOf(b);
+    t.is(after.length, 3);
+    for (const r of after) t.true(posted.includes(r), 'the same three request objects, reposted');
+    t.is(requestsOf(a).length, 0, 'every send reported');
+    ta.close();
+    tb.close();
+    await hub.sleep(1);
+    return { ta, tb };
+  })();
+  const { ta, tb } = await hub.run(run);
+  t.deepEqual(got, [100, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  t.is(ta.stats.sent, 11);
+  t.is(tb.stats.received, 11);
+  t.is(requestsOf(b).length, 0, 'closed: the posted receives were cancelled and freed');
 });

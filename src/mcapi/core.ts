@@ -15,7 +15,8 @@ import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
 import { RequestTable } from './request.js';
-import type { Request } from './request.js';
+import { TimedWait } from './timed-wait.js';
+import type { Request, Waiter } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
@@ -164,6 +165,21 @@ export class Core {
     });
     this.timers.add(id);
     return id;
+  }
+
+  /**
+   * setTimer without a closure: `fire(arg)` is called, and must call timerFired(id) first
+   * (a timed wait, TimedWait). Cleared by clearTimer and reset like the others.
+   */
+  setTimerFor<A>(ms: number, fire: (arg: A) => void, arg: A): number {
+    const id = this.clock.setTimer(ms, fire, arg);
+    this.timers.add(id);
+    return id;
+  }
+
+  /** A setTimerFor timer fired: forget its id. */
+  timerFired(id: number): void {
+    this.timers.delete(id);
   }
 
   clearTimer(id: number): void {
@@ -386,36 +402,8 @@ export class Core {
         req._reject = reject;
       });
     }
-    return new Promise<T | undefined>((resolve, reject) => {
-      let timer = -1;
-      const settle = (): void => {
-        if (timer >= 0) this.clearTimer(timer);
-        timer = -1;
-        this.requests.release(req);
-        if (req.status === Status.MCAPI_SUCCESS) resolve(keep ? req.value : undefined);
-        else reject(req.error ?? new McapiError(req.status));
-      };
-      if (!req.pending) {
-        settle();
-        return;
-      }
-      (req._waiters ??= []).push(settle);
-      if (timeoutMs === Infinity) return;
-      const onTimeout = (): void => {
-        timer = -1;
-        const ws = req._waiters;
-        if (ws !== null) {
-          const i = ws.indexOf(settle);
-          if (i >= 0) ws.splice(i, 1);
-        }
-        if (abandon) {
-          this.abort(req, Status.MCAPI_TIMEOUT);
-          this.requests.release(req);
-        }
-        reject(new McapiError(Status.MCAPI_TIMEOUT, `${req.kind} did not complete within ${String(timeoutMs)} ms`));
-      };
-      if (timeoutMs <= 0) onTimeout();
-      else timer = this.setTimer(timeoutMs, onTimeout);
+    return new Promise<T | undefined>((resolve: (this: void, v: T | undefined) => void, reject: (this: void, e: McapiError) => void) => {
+      new TimedWait(this, req as Request<unknown>, resolve as (this: void, v: unknown) => void, reject, keep, abandon, timeoutMs).start();
     });
   }
 
@@ -433,7 +421,7 @@ export class Core {
         for (let i = 0; i < reqs.length; i++) {
           const r = reqs[i];
           const hook = hooks[i];
-          const ws: (() => void)[] | null = r === undefined ? null : r._waiters;
+          const ws: Waiter[] | null = r === undefined ? null : r._waiters;
           if (ws === null || hook === undefined) continue;
           const k = ws.indexOf(hook);
           if (k >= 0) ws.splice(k, 1);
@@ -466,7 +454,7 @@ export class Core {
         const hook = (): void => report(i, r);
         hooks.push(hook);
         // Not `(r._waiters ??= []).push(hook)`: typescript-to-lua emits that as a field call.
-        const ws: (() => void)[] = r._waiters ?? [];
+        const ws: Waiter[] = r._waiters ?? [];
         ws.push(hook);
         r._waiters = ws;
       }

@@ -8,7 +8,12 @@ import { McapiError, Status } from './status.js';
 import { filledArray } from '../util/next-id.js';
 import type { StatusCode } from './status.js';
 
-type Waiter = () => void;
+/** A wait's record, told when the request completes (TimedWait): no closure per wait. */
+export interface Settle {
+  settled(): void;
+}
+
+export type Waiter = (() => void) | Settle;
 
 /**
  * How the runtime's own users of MCAPI (the DSM transport) learn that a request completed,
@@ -109,11 +114,11 @@ export class RequestTable {
    * that was closed (refused by Core.checkInit).
    */
   scope = 0;
-  /** Completed requests whose Completion is still to be told, in completion order (tell). */
-  private readonly told: Request<unknown>[] = [];
-  /** A settled promise: `tick.then(drain)` runs the Completions in a microtask. */
-  private readonly tick: Promise<void> = Promise.resolve();
-  private readonly drain = (): void => this.tellAll();
+  /**
+   * The Completions due (tell), made at the first one: a node whose requests all have
+   * promises (the conformance board, pingpong) pays one slot, not ~25.
+   */
+  private told: CompletionQueue | null = null;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -250,32 +255,18 @@ export class RequestTable {
 
   /** Completions waiting for their microtask (diagnostics and tests). */
   get untold(): number {
-    return this.told.length;
+    return this.told === null ? 0 : this.told.due.length;
   }
 
   /** The request completed and has a Completion: report it (free the slot) and tell it in a microtask. */
   private tell<T>(req: Request<T>): void {
     this.release(req);
-    const told = this.told;
-    told.push(req as Request<unknown>);
-    // One microtask per batch: the first completion of a turn schedules it, the rest join the list.
-    if (told.length === 1) void this.tick.then(this.drain);
-  }
-
-  /** The microtask: every Completion due, in completion order, including those due meanwhile. */
-  private tellAll(): void {
-    const told = this.told;
-    try {
-      while (told.length > 0) {
-        const req = told.shift()!;
-        const done = req._resolve as Completion;
-        req._resolve = null;
-        done.complete(req);
-      }
-    } finally {
-      // A Completion threw (a bug, seen as an unhandled rejection): the rest still get told.
-      if (told.length > 0) void this.tick.then(this.drain);
+    let q = this.told;
+    if (q === null) {
+      q = new CompletionQueue();
+      this.told = q;
     }
+    q.add(req as Request<unknown>);
   }
 
   private notify<T>(req: Request<T>): void {
@@ -295,6 +286,40 @@ export class RequestTable {
     const ws = req._waiters;
     if (ws === null) return;
     req._waiters = null;
-    for (const w of ws) w();
+    for (const w of ws) {
+      if (typeof w === 'function') w();
+      else w.settled();
+    }
+  }
+}
+
+/** Completed requests whose Completion is still to be told, in completion order, and their microtask. */
+class CompletionQueue {
+  readonly due: Request<unknown>[] = [];
+  /** A settled promise: `tick.then(drain)` runs the Completions in a microtask. */
+  private readonly tick: Promise<void> = Promise.resolve();
+  private readonly drain = (): void => this.tellAll();
+
+  add(req: Request<unknown>): void {
+    const due = this.due;
+    due.push(req);
+    // One microtask per batch: the first completion of a turn schedules it, the rest join the list.
+    if (due.length === 1) void this.tick.then(this.drain);
+  }
+
+  /** The microtask: every Completion due, in completion order, including those due meanwhile. */
+  private tellAll(): void {
+    const due = this.due;
+    try {
+      while (due.length > 0) {
+        const req = due.shift()!;
+        const done = req._resolve as Completion;
+        req._resolve = null;
+        done.complete(req);
+      }
+    } finally {
+      // A Completion threw (a bug, seen as an unhandled rejection): the rest still get told.
+      if (due.length > 0) void this.tick.then(this.drain);
+    }
   }
 }

@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { McapiError, Request, Status } from '../../src/mcapi/index.js';
+import { EndpointAttr, McapiError, Request, Status } from '../../src/mcapi/index.js';
 import type { Completion, McapiNode } from '../../src/mcapi/index.js';
 import { RequestTable } from '../../src/mcapi/request.js';
 import type { Core } from '../../src/mcapi/core.js';
@@ -190,4 +190,31 @@ test('request table with Completions: each completion told exactly once, in comp
     }),
     { seed: 1210, numRuns: 200 },
   ));
+});
+
+test('a timed wait is one record, no closures: a blocking receive times out and frees its slot; mcapi_wait times out and leaves the request pending', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  const eb = b!.createEndpoint(10);
+  const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
+  b!.setEndpointAttribute(eb, EndpointAttr.TIMEOUT, 50);
+  const recv = b!.msgRecv(eb, new Uint8Array(8));
+  const [waiting] = core(b!).requests.all();
+  t.is(waiting!._waiters!.length, 1);
+  const w = waiting!._waiters![0]!;
+  t.is(typeof w, 'object', 'the wait is a record, not a settle closure');
+  t.is(Object.values(w).filter((v) => typeof v === 'function' && v !== (w as unknown as { resolve: unknown }).resolve && v !== (w as unknown as { reject: unknown }).reject).length, 0, 'its only functions are the promise\'s own');
+  const err = await t.throwsAsync(hub.run(recv));
+  t.is((err as McapiError).status, Status.MCAPI_TIMEOUT);
+  t.is(core(b!).requests.used, 0, 'a blocking call abandons the operation on timeout');
+  // mcapi_wait: non-destructive; the request completes later and is reported then.
+  const req = b!.msgRecvI(eb, new Uint8Array(8));
+  const e2 = await t.throwsAsync(hub.run(b!.wait(req, 20)));
+  t.is((e2 as McapiError).status, Status.MCAPI_TIMEOUT);
+  t.true(req.pending);
+  t.is(req._waiters!.length, 0, 'the timed-out wait took itself off the request');
+  const later = b!.wait(req, 1000);
+  await hub.run(a!.msgSend(ea, toB, new Uint8Array([3, 4, 5])));
+  t.is(await hub.run(later), 3);
+  t.is(core(b!).requests.used, 0);
 });

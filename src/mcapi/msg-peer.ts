@@ -16,20 +16,33 @@ export const OutState = {
   QUEUED: 2,
 } as const;
 
+/**
+ * OutMsg.flags: its state (an OutState) in the low bits and three yes/no facts, one number
+ * rather than four fields (every property is an XS slot per message in flight; a dozen
+ * messages in flight is a conformance case, docs/TARGETS.md "Round 10: MCAPI completions").
+ */
+export const OutFlag = {
+  /** The OutState bits. */
+  STATE: 3,
+  /** Sent with the wait policy: a full receiver refuses and resumes it (else it fails at once). */
+  BLOCK: 4,
+  /** Its send endpoint's TIMEOUT ran out while a response was on its way: a refusal then ends it. */
+  EXPIRED: 8,
+  /** Cancelled while a response was on its way: kept only to hold its sequence number. */
+  ZOMBIE: 16,
+} as const;
+
 export interface OutMsg {
   req: Request<number>;
   from: EndpointState;
   /** The destination node is `peer.node` (no field of its own: a slot per message in flight). */
   toPort: number;
   prio: number;
-  block: boolean;
+  /** Its OutState and OutFlag bits. */
+  flags: number;
   data: Uint8Array;
   /** 8-bit sequence number, given at the first transmission (-1 before). */
   seq: number;
-  state: number;
-  expired: boolean;
-  /** Cancelled while a response was on its way: kept only to hold its sequence number. */
-  zombie: boolean;
   timer: number;
   peer: Peer;
   /** Membership epoch of its transmission (the network drops answers of older epochs). */

@@ -10,7 +10,7 @@ import type { NetFrame } from '../net/net.js';
 import { Args } from './args.js';
 import type { Core } from './core.js';
 import type { Endpoint } from './handles.js';
-import { OutState, Peer } from './msg-peer.js';
+import { OutFlag, OutState, Peer } from './msg-peer.js';
 import type { OutMsg } from './msg-peer.js';
 import { Responses } from './msg-responses.js';
 import type { Request, Undo } from './request.js';
@@ -60,8 +60,8 @@ export class MessageSender implements Undo {
     const req = core.requests.alloc<number>('msg-send');
     const peer = Peer.of(this.peers, to.node);
     const om: OutMsg = {
-      req, from, toPort: to.port, prio, block: !from.failOnLimit,
-      data, seq: -1, state: OutState.QUEUED, expired: false, zombie: false, timer: -1, peer, epoch: 0,
+      req, from, toPort: to.port, prio, flags: OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK),
+      data, seq: -1, timer: -1, peer, epoch: 0,
     };
     // No closure per message: the request names this sender and its message (Core.abort).
     req._cancel = this;
@@ -75,7 +75,7 @@ export class MessageSender implements Undo {
 
   /** The send endpoint `st` is going: its messages to `peer` end with MCAPI_ERR_ENDP_INVALID. */
   dropFrom(peer: Peer, st: EndpointState): void {
-    const mine = [...peer.queue, ...peer.out.values()].filter((om) => om.from === st && !om.zombie);
+    const mine = [...peer.queue, ...peer.out.values()].filter((om) => om.from === st && (om.flags & OutFlag.ZOMBIE) === 0);
     for (const om of mine) {
       this.abandon(om);
       this.core.requests.fail(om.req, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
@@ -94,7 +94,7 @@ export class MessageSender implements Undo {
     peer.sweptEpoch = epoch;
     let swept = false;
     for (const om of [...peer.out.values()]) {
-      if (om.zombie && om.epoch !== epoch) {
+      if ((om.flags & OutFlag.ZOMBIE) !== 0 && om.epoch !== epoch) {
         this.forget(om);
         swept = true;
       }
@@ -155,7 +155,7 @@ export class MessageSender implements Undo {
     const core = this.core;
     const peer = om.peer;
     const n = om.data.length;
-    assert(om.state !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
+    assert((om.flags & OutFlag.STATE) !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
     core.beforeData(om.peer.node, true);
     let ack1 = -1;
     let piggy = 0;
@@ -172,7 +172,7 @@ export class MessageSender implements Undo {
     }
     const head = MessageSender.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
     const p = new Uint8Array(head + n);
-    p[0] = om.prio | (om.block ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
+    p[0] = om.prio | ((om.flags & OutFlag.BLOCK) !== 0 ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
     p[1] = seq;
     let off = MessageSender.HEAD;
     if (ack1 >= 0) p[off++] = ack1;
@@ -182,7 +182,7 @@ export class MessageSender implements Undo {
     }
     copyInto(p, head, om.data);
     if (!core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, true)) return false;
-    om.state = OutState.INFLIGHT;
+    om.flags = (om.flags & ~OutFlag.STATE) | OutState.INFLIGHT;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
       core.counters.piggybacked++;
@@ -200,7 +200,7 @@ export class MessageSender implements Undo {
     if (peer === undefined) return;
     const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
     for (const om of [...peer.queue, ...peer.out.values()]) {
-      if (om.zombie) this.forget(om);
+      if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
       else this.finish(om, Status.MCAPI_ERR_TRANSMISSION, why);
     }
   }
@@ -221,7 +221,7 @@ export class MessageSender implements Undo {
 
   private forget(om: OutMsg): void {
     const peer = om.peer;
-    if (om.state === OutState.QUEUED) {
+    if ((om.flags & OutFlag.STATE) === OutState.QUEUED) {
       const i = peer.queue.indexOf(om);
       if (i >= 0) peer.queue.splice(i, 1);
     } else if (peer.out.get(om.seq) === om) {
@@ -238,9 +238,9 @@ export class MessageSender implements Undo {
   /** The TIMEOUT attribute ran out: give up unless a response is on its way. */
   private expire(om: OutMsg): void {
     om.timer = -1;
-    om.expired = true;
-    if (om.state === OutState.INFLIGHT) return;
-    if (om.state === OutState.REJECTED && om.block) this.withdraw(om);
+    om.flags |= OutFlag.EXPIRED;
+    if ((om.flags & OutFlag.STATE) === OutState.INFLIGHT) return;
+    if ((om.flags & OutFlag.STATE) === OutState.REJECTED && (om.flags & OutFlag.BLOCK) !== 0) this.withdraw(om);
     this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
   }
 
@@ -256,18 +256,18 @@ export class MessageSender implements Undo {
 
   private abandon(om: OutMsg): void {
     const peer = om.peer;
-    if (om.zombie) return;
+    if ((om.flags & OutFlag.ZOMBIE) !== 0) return;
     // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
     // it), or to a board that is gone: nothing there to withdraw from.
-    const withdraw = om.block && om.epoch === this.core.net.epoch;
-    if (om.state === OutState.INFLIGHT) {
-      om.zombie = true;
+    const withdraw = (om.flags & OutFlag.BLOCK) !== 0 && om.epoch === this.core.net.epoch;
+    if ((om.flags & OutFlag.STATE) === OutState.INFLIGHT) {
+      om.flags |= OutFlag.ZOMBIE;
       if (withdraw) this.withdraw(om);
       this.core.clearTimer(om.timer);
       om.timer = -1;
       return;
     }
-    if (om.state === OutState.REJECTED && withdraw) this.withdraw(om);
+    if ((om.flags & OutFlag.STATE) === OutState.REJECTED && withdraw) this.withdraw(om);
     this.forget(om);
     this.pump(peer);
   }
@@ -301,10 +301,10 @@ export class MessageSender implements Undo {
         if (peer !== undefined) for (let i = 0; i < b; i++) this.acked(peer, (a + i) & 0xff);
       } else if (t === Resp.NACK) {
         const om = peer === undefined ? undefined : peer.out.get(a);
-        if (om !== undefined && om.state === OutState.INFLIGHT) {
-          if (om.zombie) this.forget(om);
+        if (om !== undefined && (om.flags & OutFlag.STATE) === OutState.INFLIGHT) {
+          if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
           else this.nacked(om, b);
-        } else if (om !== undefined && om.state === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
+        } else if (om !== undefined && (om.flags & OutFlag.STATE) === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
           // A refused message whose endpoint was deleted while it waited for room.
           this.finish(om, MessageSender.nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
         }
@@ -322,21 +322,21 @@ export class MessageSender implements Undo {
   /** Message `seq` to `peer` was queued by the receiver. */
   acked(peer: Peer, seq: number): void {
     const om = peer.out.get(seq);
-    if (om === undefined || om.state !== OutState.INFLIGHT) return;
-    if (om.zombie) this.forget(om);
+    if (om === undefined || (om.flags & OutFlag.STATE) !== OutState.INFLIGHT) return;
+    if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
     else this.finish(om, Status.MCAPI_SUCCESS);
   }
 
   private nacked(om: OutMsg, reason: number): void {
     if (reason === Nack.FULL || reason === Nack.ORDER) {
       this.core.counters.msgRejected++;
-      if (!om.block) {
+      if ((om.flags & OutFlag.BLOCK) === 0) {
         this.finish(om, Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no room (fail-on-limit policy)');
-      } else if (om.expired) {
+      } else if ((om.flags & OutFlag.EXPIRED) !== 0) {
         this.withdraw(om);
         this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
       } else {
-        om.state = OutState.REJECTED;
+        om.flags = (om.flags & ~OutFlag.STATE) | OutState.REJECTED;
       }
       return;
     }
@@ -346,7 +346,7 @@ export class MessageSender implements Undo {
   /** The receiver has room on `port`: resend what it refused there, oldest first. */
   private resume(peer: Peer, port: number): void {
     for (const om of peer.out.values()) {
-      if (om.toPort !== port || om.state !== OutState.REJECTED || om.zombie) continue;
+      if (om.toPort !== port || (om.flags & OutFlag.STATE) !== OutState.REJECTED || (om.flags & OutFlag.ZOMBIE) !== 0) continue;
       if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
         const ports = peer.resendPorts ?? new Set<number>();
         ports.add(port);

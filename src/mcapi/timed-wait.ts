@@ -9,12 +9,15 @@ import type { Core } from './core.js';
 import type { Request, Settle } from './request.js';
 import { McapiError, Status } from './status.js';
 
-/** The timer of every timed wait: one module-level function, the wait as its argument. */
-function onTimedWaitTimer(w: TimedWait): void {
-  w.fired();
-}
-
 export class TimedWait implements Settle {
+  /**
+   * The timer of every timed wait: one function, the wait as its argument (static, not a module
+   * function: every module-level name is a slot of the board's stack at load, docs/MCAPI.md "Files").
+   */
+  static onTimer(this: void, w: TimedWait): void {
+    w.fired();
+  }
+
   /** Core.setTimerFor's id while the timeout is armed, else -1. */
   private timer = -1;
 
@@ -44,7 +47,7 @@ export class TimedWait implements Settle {
     const ms = this.timeoutMs;
     if (ms === Infinity) return;
     if (ms <= 0) this.timedOut();
-    else this.timer = this.core.setTimerFor(ms, onTimedWaitTimer, this);
+    else this.timer = this.core.setTimerFor(ms, TimedWait.onTimer, this);
   }
 
   /** The request completed (RequestTable.notify): report it and settle the promise. */
@@ -58,7 +61,7 @@ export class TimedWait implements Settle {
     else this.reject(req.error ?? new McapiError(req.status));
   }
 
-  /** @internal The timeout's timer fired (onTimedWaitTimer). */
+  /** @internal The timeout's timer fired (TimedWait.onTimer). */
   fired(): void {
     this.core.timerFired(this.timer);
     this.timer = -1;

@@ -38,11 +38,12 @@ export interface OutMsg {
   /** The destination node is `peer.node` (no field of its own: a slot per message in flight). */
   toPort: number;
   prio: number;
-  /** Its OutState and OutFlag bits. */
+  /** Its OutFlag bits. */
   flags: number;
   data: Uint8Array;
   /** 8-bit sequence number, given at the first transmission (-1 before). */
   seq: number;
+  state: number;
   timer: number;
   peer: Peer;
   /** Membership epoch of its transmission (the network drops answers of older epochs). */

@@ -36,16 +36,15 @@ export class MessageReceiver {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-    return this.post(st, buf);
+    return this.post(st, buf, this.core.requests.alloc<number>('msg-recv'));
   }
 
   /**
-   * A receive on a checked endpoint: completes at once when a message is queued. `reuse`: a
-   * reported receive request made pending again (RequestTable.alloc).
+   * A receive on a checked endpoint, as `req` (a new 'msg-recv' request, or one reused:
+   * RequestTable.reuse): completes at once when a message is queued.
    */
-  post(st: EndpointState, buf: Uint8Array, reuse: Request<number> | null = null): Request<number> {
+  post(st: EndpointState, buf: Uint8Array, req: Request<number>): Request<number> {
     const core = this.core;
-    const req = core.requests.alloc<number>('msg-recv', reuse);
     const m = st.queued > 0 ? st.peek() : null;
     if (m !== null) {
       if (buf.length >= m.data.length) {

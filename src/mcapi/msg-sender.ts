@@ -60,8 +60,8 @@ export class MessageSender implements Undo {
     const req = core.requests.alloc<number>('msg-send');
     const peer = Peer.of(this.peers, to.node);
     const om: OutMsg = {
-      req, from, toPort: to.port, prio, flags: OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK),
-      data, seq: -1, timer: -1, peer, epoch: 0,
+      req, from, toPort: to.port, prio, flags: from.failOnLimit ? 0 : OutFlag.BLOCK,
+      data, seq: -1, state: OutState.QUEUED, timer: -1, peer, epoch: 0,
     };
     // No closure per message: the request names this sender and its message (Core.abort).
     req._cancel = this;
@@ -155,7 +155,7 @@ export class MessageSender implements Undo {
     const core = this.core;
     const peer = om.peer;
     const n = om.data.length;
-    assert((om.flags & OutFlag.STATE) !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
+    assert(om.state !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
     core.beforeData(om.peer.node, true);
     let ack1 = -1;
     let piggy = 0;
@@ -182,7 +182,7 @@ export class MessageSender implements Undo {
     }
     copyInto(p, head, om.data);
     if (!core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, true)) return false;
-    om.flags = (om.flags & ~OutFlag.STATE) | OutState.INFLIGHT;
+    om.state = OutState.INFLIGHT;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
       core.counters.piggybacked++;
@@ -221,7 +221,7 @@ export class MessageSender implements Undo {
 
   private forget(om: OutMsg): void {
     const peer = om.peer;
-    if ((om.flags & OutFlag.STATE) === OutState.QUEUED) {
+    if (om.state === OutState.QUEUED) {
       const i = peer.queue.indexOf(om);
       if (i >= 0) peer.queue.splice(i, 1);
     } else if (peer.out.get(om.seq) === om) {
@@ -239,8 +239,8 @@ export class MessageSender implements Undo {
   private expire(om: OutMsg): void {
     om.timer = -1;
     om.flags |= OutFlag.EXPIRED;
-    if ((om.flags & OutFlag.STATE) === OutState.INFLIGHT) return;
-    if ((om.flags & OutFlag.STATE) === OutState.REJECTED && (om.flags & OutFlag.BLOCK) !== 0) this.withdraw(om);
+    if (om.state === OutState.INFLIGHT) return;
+    if (om.state === OutState.REJECTED && (om.flags & OutFlag.BLOCK) !== 0) this.withdraw(om);
     this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
   }
 
@@ -260,14 +260,14 @@ export class MessageSender implements Undo {
     // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
     // it), or to a board that is gone: nothing there to withdraw from.
     const withdraw = (om.flags & OutFlag.BLOCK) !== 0 && om.epoch === this.core.net.epoch;
-    if ((om.flags & OutFlag.STATE) === OutState.INFLIGHT) {
+    if (om.state === OutState.INFLIGHT) {
       om.flags |= OutFlag.ZOMBIE;
       if (withdraw) this.withdraw(om);
       this.core.clearTimer(om.timer);
       om.timer = -1;
       return;
     }
-    if ((om.flags & OutFlag.STATE) === OutState.REJECTED && withdraw) this.withdraw(om);
+    if (om.state === OutState.REJECTED && withdraw) this.withdraw(om);
     this.forget(om);
     this.pump(peer);
   }
@@ -301,10 +301,10 @@ export class MessageSender implements Undo {
         if (peer !== undefined) for (let i = 0; i < b; i++) this.acked(peer, (a + i) & 0xff);
       } else if (t === Resp.NACK) {
         const om = peer === undefined ? undefined : peer.out.get(a);
-        if (om !== undefined && (om.flags & OutFlag.STATE) === OutState.INFLIGHT) {
+        if (om !== undefined && om.state === OutState.INFLIGHT) {
           if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
           else this.nacked(om, b);
-        } else if (om !== undefined && (om.flags & OutFlag.STATE) === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
+        } else if (om !== undefined && om.state === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
           // A refused message whose endpoint was deleted while it waited for room.
           this.finish(om, MessageSender.nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
         }
@@ -322,7 +322,7 @@ export class MessageSender implements Undo {
   /** Message `seq` to `peer` was queued by the receiver. */
   acked(peer: Peer, seq: number): void {
     const om = peer.out.get(seq);
-    if (om === undefined || (om.flags & OutFlag.STATE) !== OutState.INFLIGHT) return;
+    if (om === undefined || om.state !== OutState.INFLIGHT) return;
     if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
     else this.finish(om, Status.MCAPI_SUCCESS);
   }
@@ -336,7 +336,7 @@ export class MessageSender implements Undo {
         this.withdraw(om);
         this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
       } else {
-        om.flags = (om.flags & ~OutFlag.STATE) | OutState.REJECTED;
+        om.state = OutState.REJECTED;
       }
       return;
     }
@@ -346,7 +346,7 @@ export class MessageSender implements Undo {
   /** The receiver has room on `port`: resend what it refused there, oldest first. */
   private resume(peer: Peer, port: number): void {
     for (const om of peer.out.values()) {
-      if (om.toPort !== port || (om.flags & OutFlag.STATE) !== OutState.REJECTED || (om.flags & OutFlag.ZOMBIE) !== 0) continue;
+      if (om.toPort !== port || om.state !== OutState.REJECTED || (om.flags & OutFlag.ZOMBIE) !== 0) continue;
       if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
         const ports = peer.resendPorts ?? new Set<number>();
         ports.add(port);

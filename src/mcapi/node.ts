@@ -73,8 +73,10 @@ export class McapiNode extends McapiNodeBase {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-    const req = this.msg.receiver.post(st, Args.bytes(buffer), reuse);
-    this.core.requests.attach(req, done);
+    const buf = Args.bytes(buffer);
+    const requests = this.core.requests;
+    const req = this.msg.receiver.post(st, buf, reuse === null ? requests.alloc<number>('msg-recv') : requests.reuse(reuse, 'msg-recv'));
+    requests.attach(req, done);
     return req;
   }
 
@@ -86,7 +88,7 @@ export class McapiNode extends McapiNodeBase {
       const buf = Args.bytes(buffer);
       const rx = this.msg.receiver;
       const n = rx.recvNow(st, buf);
-      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf), st.timeoutMs, true);
+      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf, this.core.requests.alloc<number>('msg-recv')), st.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

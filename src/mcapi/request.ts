@@ -138,31 +138,45 @@ export class RequestTable {
     return req._slot < 0 || this.slots[req._slot] === req;
   }
 
-  /**
-   * A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. `reuse`: a request
-   * of the same kind whose outcome was reported, made PENDING again instead of a new object
-   * (an internal user's posted receive, McapiNode.msgRecvC: no request object per message).
-   */
-  alloc<T>(kind: string, reuse: Request<T> | null = null): Request<T> {
+  /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
+  alloc<T>(kind: string): Request<T> {
     if (this.count >= this.limit) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
     }
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
-    let req: Request<T>;
-    if (reuse === null) {
-      req = new Request<T>(i, kind);
-    } else {
-      if (reuse._slot >= 0 || reuse.kind !== kind || reuse._resolve !== null || reuse._waiters !== null) {
-        throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'only a reported request of the same kind, with no wait on it, can be reused');
-      }
-      req = reuse;
-      req._slot = i;
-      req.status = Status.MCAPI_PENDING;
-      req.size = 0;
-      req._out = undefined;
-      req._keep = false;
+    const req = new Request<T>(i, kind);
+    req._scope = this.scope;
+    this.slots[i] = req as Request<unknown>;
+    this.count++;
+    this.hint = i + 1 === this.limit ? 0 : i + 1;
+    return req;
+  }
+
+  /**
+   * `req`, a request whose outcome was reported, PENDING again in a free slot instead of a new
+   * object (an internal user's posted receive, McapiNode.msgRecvC: no request per message).
+   * Apart from alloc (and its slot search repeated) so that alloc, on every application call,
+   * pays nothing for it.
+   */
+  reuse<T>(req: Request<T>, kind: string): Request<T> {
+    if (req._slot >= 0 || req.kind !== kind || req._resolve !== null || req._waiters !== null) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'only a reported request of the same kind, with no wait on it, can be reused');
     }
+    req.status = Status.MCAPI_PENDING;
+    req.size = 0;
+    req._out = undefined;
+    req._keep = false;
+    return this.place(req);
+  }
+
+  private place<T>(req: Request<T>): Request<T> {
+    if (this.count >= this.limit) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
+    }
+    let i = this.hint;
+    while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
+    req._slot = i;
     req._scope = this.scope;
     this.slots[i] = req as Request<unknown>;
     this.count++;

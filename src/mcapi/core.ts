@@ -15,8 +15,8 @@ import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
 import { RequestTable } from './request.js';
-import { TimedWait } from './timed-wait.js';
-import type { Request, Waiter } from './request.js';
+import { TimedWait, WaitAny } from './timed-wait.js';
+import type { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
@@ -413,58 +413,9 @@ export class Core {
    * every request stays pending.
    */
   waitAny(reqs: readonly Request<unknown>[], t: number): Promise<number> {
-      const core = this;
-    return new Promise<number>((resolve, reject) => {
-      let timer = -1;
-      const hooks: (() => void)[] = [];
-      const detach = (): void => {
-        for (let i = 0; i < reqs.length; i++) {
-          const r = reqs[i];
-          const hook = hooks[i];
-          const ws: Waiter[] | null = r === undefined ? null : r._waiters;
-          if (ws === null || hook === undefined) continue;
-          const k = ws.indexOf(hook);
-          if (k >= 0) ws.splice(k, 1);
-        }
-        if (timer >= 0) core.clearTimer(timer);
-        timer = -1;
-      };
-      const report = (i: number, r: Request<unknown>): void => {
-        detach();
-        core.requests.release(r);
-        if (r.status === Status.MCAPI_SUCCESS) {
-          resolve(i);
-        } else {
-          const e = new McapiError(r.status, r.error === null ? undefined : r.error.message);
-          e.index = i;
-          e.size = r.size;
-          reject(e);
-        }
-      };
-      for (let i = 0; i < reqs.length; i++) {
-        const r = reqs[i];
-        if (r !== undefined && !r.pending) {
-          report(i, r);
-          return;
-        }
-      }
-      for (let i = 0; i < reqs.length; i++) {
-        const r = reqs[i];
-        if (r === undefined) continue;
-        const hook = (): void => report(i, r);
-        hooks.push(hook);
-        // Not `(r._waiters ??= []).push(hook)`: typescript-to-lua emits that as a field call.
-        const ws: Waiter[] = r._waiters ?? [];
-        ws.push(hook);
-        r._waiters = ws;
-      }
-      const onTimeout = (): void => {
-        timer = -1;
-        detach();
-        reject(new McapiError(Status.MCAPI_TIMEOUT, `none of ${String(reqs.length)} requests completed within ${String(t)} ms`));
-      };
-      if (t <= 0) onTimeout();
-      else if (t !== Infinity) timer = core.setTimer(t, onTimeout);
+    return new Promise<number>((resolve: (this: void, i: number) => void, reject: (this: void, e: McapiError) => void) => {
+      new WaitAny(this, reqs, resolve, reject, t).start();
     });
   }
+
 }

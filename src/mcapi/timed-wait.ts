@@ -82,3 +82,93 @@ export class TimedWait implements Settle {
     this.reject(new McapiError(Status.MCAPI_TIMEOUT, `${req.kind} did not complete within ${String(this.timeoutMs)} ms`));
   }
 }
+
+/** One of waitAny's requests: tells its WaitAny which index completed (a record, not a closure). */
+class AnyHook implements Settle {
+  constructor(readonly any: WaitAny, readonly index: number) {}
+
+  settled(): void {
+    this.any.report(this.index);
+  }
+}
+
+/**
+ * mcapi_wait_any's wait (Core.waitAny) as one record and a small hook per request, instead of a
+ * detach closure, a report closure, a closure per request, a timeout closure and its timer
+ * wrapper (~110 XS slots for two requests; docs/TARGETS.md "Round 10: MCAPI completions").
+ */
+export class WaitAny {
+  static onTimer(this: void, w: WaitAny): void {
+    w.fired();
+  }
+
+  private timer = -1;
+  private readonly hooks: AnyHook[] = [];
+
+  constructor(
+    private readonly core: Core,
+    private readonly reqs: readonly Request<unknown>[],
+    private readonly resolve: (this: void, i: number) => void,
+    private readonly reject: (this: void, e: McapiError) => void,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Report a request that already completed, else hook every request and arm the timeout. */
+  start(): void {
+    const reqs = this.reqs;
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i];
+      if (r !== undefined && !r.pending) {
+        this.report(i);
+        return;
+      }
+    }
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i];
+      if (r === undefined) continue;
+      const hook = new AnyHook(this, i);
+      this.hooks.push(hook);
+      // Not `(r._waiters ??= []).push(hook)`: typescript-to-lua emits that as a field call.
+      const ws = r._waiters ?? [];
+      ws.push(hook);
+      r._waiters = ws;
+    }
+    const t = this.timeoutMs;
+    if (t <= 0) this.fired();
+    else if (t !== Infinity) this.timer = this.core.setTimerFor(t, WaitAny.onTimer, this);
+  }
+
+  /** Request `i` completed: unhook the others, report it, settle. */
+  report(i: number): void {
+    this.detach();
+    const r = this.reqs[i]!;
+    this.core.requests.release(r);
+    if (r.status === Status.MCAPI_SUCCESS) {
+      this.resolve(i);
+    } else {
+      const e = new McapiError(r.status, r.error === null ? undefined : r.error.message);
+      e.index = i;
+      e.size = r.size;
+      this.reject(e);
+    }
+  }
+
+  /** @internal The timeout ran out (or was 0): every request stays pending. */
+  fired(): void {
+    if (this.timer >= 0) this.core.timerFired(this.timer);
+    this.timer = -1;
+    this.detach();
+    this.reject(new McapiError(Status.MCAPI_TIMEOUT, `none of ${String(this.reqs.length)} requests completed within ${String(this.timeoutMs)} ms`));
+  }
+
+  private detach(): void {
+    for (const h of this.hooks) {
+      const ws = this.reqs[h.index]!._waiters;
+      if (ws === null) continue;
+      const k = ws.indexOf(h);
+      if (k >= 0) ws.splice(k, 1);
+    }
+    this.core.clearTimer(this.timer);
+    this.timer = -1;
+  }
+}

@@ -218,3 +218,30 @@ test('a timed wait is one record, no closures: a blocking receive times out and 
   t.is(await hub.run(later), 3);
   t.is(core(b!).requests.used, 0);
 });
+
+test('waitAny is one record with a small hook per request, no closures: it times out leaving both pending, then reports the one that completes', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  const eb = b!.createEndpoint(10);
+  const eb2 = b!.createEndpoint(11);
+  const toB2 = await hub.run(a!.getEndpoint(1, 2, 11, 100));
+  const r0 = b!.msgRecvI(eb, new Uint8Array(8));
+  const r1 = b!.msgRecvI(eb2, new Uint8Array(8));
+  const first = b!.waitAny([r0, r1], 30);
+  for (const r of [r0, r1]) {
+    t.is(r._waiters!.length, 1);
+    t.is(typeof r._waiters![0], 'object', 'a hook record, not a closure');
+  }
+  const e = await t.throwsAsync(hub.run(first));
+  t.is((e as McapiError).status, Status.MCAPI_TIMEOUT);
+  t.true(r0.pending && r1.pending);
+  t.is(r0._waiters!.length + r1._waiters!.length, 0, 'the timed-out waitAny unhooked itself');
+  const second = b!.waitAny([r0, r1], 1000);
+  await hub.run(a!.msgSend(ea, toB2, new Uint8Array([1, 2])));
+  t.is(await hub.run(second), 1);
+  t.false(r1.live, 'reported');
+  t.true(r0.live && r0.pending);
+  t.is(r0._waiters!.length, 0, 'the other request was unhooked');
+  b!.cancel(r0);
+  t.is(core(b!).requests.used, 0);
+});

@@ -286,15 +286,17 @@ export class RequestTable {
   private notify<T>(req: Request<T>): void {
     const resolve = req._resolve;
     if (resolve !== null) {
-      if (typeof resolve !== 'function') {
+      // A blocking call's promise always sets both functions; a Completion leaves `_reject`
+      // null (one compare on the promise path, cheaper on XS than a typeof).
+      const reject = req._reject;
+      if (reject === null) {
         this.tell(req);
       } else {
-        const reject = req._reject;
         req._resolve = null;
         req._reject = null;
         this.release(req);
-        if (req.status === Status.MCAPI_SUCCESS) resolve(req._keep ? req.value : undefined);
-        else if (reject !== null) reject(req.error ?? new McapiError(req.status));
+        if (req.status === Status.MCAPI_SUCCESS) (resolve as (this: void, v: unknown) => void)(req._keep ? req.value : undefined);
+        else reject(req.error ?? new McapiError(req.status));
       }
     }
     const ws = req._waiters;

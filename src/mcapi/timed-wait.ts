@@ -5,9 +5,18 @@
  * docs/TARGETS.md "Round 9: conformance slots"; ~10 now, docs/TARGETS.md "Round 10: MCAPI
  * completions").
  */
-import type { Core } from './core.js';
-import type { Request, Settle } from './request.js';
+import type { Request, RequestTable, Settle } from './request.js';
 import { McapiError, Status } from './status.js';
+import type { StatusCode } from './status.js';
+
+/** What a wait needs of its Core (core.ts imports this file, so not the Core type itself). */
+export interface WaitHost {
+  readonly requests: RequestTable;
+  setTimerFor<A>(ms: number, fire: (arg: A) => void, arg: A): number;
+  timerFired(id: number): void;
+  clearTimer(id: number): void;
+  abort<T>(req: Request<T>, status: StatusCode, detail?: string): void;
+}
 
 export class TimedWait implements Settle {
   /**
@@ -22,7 +31,7 @@ export class TimedWait implements Settle {
   private timer = -1;
 
   constructor(
-    private readonly core: Core,
+    private readonly core: WaitHost,
     private readonly req: Request<unknown>,
     private readonly resolve: (this: void, v: unknown) => void,
     private readonly reject: (this: void, e: McapiError) => void,
@@ -106,7 +115,7 @@ export class WaitAny {
   private readonly hooks: AnyHook[] = [];
 
   constructor(
-    private readonly core: Core,
+    private readonly core: WaitHost,
     private readonly reqs: readonly Request<unknown>[],
     private readonly resolve: (this: void, i: number) => void,
     private readonly reject: (this: void, e: McapiError) => void,

@@ -19,7 +19,7 @@ import { CobsDeframer } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
 import {
-  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE, emptyFrame,
+  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE,
 } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
@@ -60,6 +60,8 @@ export class HopLink {
    * the XS board bundle (one iife) pays a stack slot per module-level binding (docs/MCAPI.md §6).
    */
   static readonly LSEQ_SPACE = 256;
+  /** Bytes of the control payload buffer: a HELLO or the largest LINK_ACK bitmap. */
+  static readonly CTRL_PAYLOAD = HELLO_LENGTH > SACK_MAX_LENGTH ? HELLO_LENGTH : SACK_MAX_LENGTH;
 
   readonly index: number;
   readonly kind: LinkKind;
@@ -73,11 +75,14 @@ export class HopLink {
   private readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
   private readonly out: LinkWriter;
-  private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
-  private readonly sackPayload = new Uint8Array(SACK_MAX_LENGTH);
+  /**
+   * The payload of a HELLO or a LINK_ACK being sent: one buffer for both, as `out.control`
+   * copies it into the frame before returning (two were 7 XS slots more per link; docs/TARGETS.md
+   * "Round 10: conformance slots").
+   */
+  private readonly ctrlPayload = new Uint8Array(HopLink.CTRL_PAYLOAD);
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
   private readonly lossThreshold: number;
-  private readonly rxFields: FrameFields = emptyFrame();
 
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
@@ -307,8 +312,8 @@ export class HopLink {
   }
 
   sendHello(): void {
-    writeHello(this.helloPayload, this.localSession, this.peerSession, this.index);
-    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.helloPayload, HELLO_LENGTH);
+    writeHello(this.ctrlPayload, this.localSession, this.peerSession, this.index);
+    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.ctrlPayload, HELLO_LENGTH);
   }
 
   // --- sessions -------------------------------------------------------------------------
@@ -533,8 +538,11 @@ export class HopLink {
         this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
         this.ackOwed++;
-        this.host.codec.decode(held, this.rxFields, false, true);
-        this.host.receive(this, held, this.rxFields, true);
+        // Decoded into `f`, the fields of the frame just delivered, which nobody reads once
+        // `receive` returned (the ingress reuses them for the next frame anyway): no fields
+        // record of its own per link (~20 XS slots, "Round 10: conformance slots").
+        this.host.codec.decode(held, f, false, true);
+        this.host.receive(this, held, f, true);
       }
       if (!this.up) return;
       // Still holding frames past a gap: tell the sender at once where the gap is.
@@ -579,8 +587,8 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.ring, this.expected, this.host.opts.window, this.sackPayload) : 0;
-    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload, len);
+    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.ring, this.expected, this.host.opts.window, this.ctrlPayload) : 0;
+    this.sendControl(FrameType.LINK_ACK, this.peer, this.ctrlPayload, len);
   }
 
   // --- output -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 import test from 'ava';
 import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
-import { BARRIER_PORT, CaseRun, casePorts, runConformance } from '../../examples/conformance/app.js';
+import { BARRIER_PORT, CaseRun, casePorts, conformanceApp, runConformance } from '../../examples/conformance/app.js';
 import type { Barrier } from '../../examples/conformance/barrier.js';
 import { Barrier as BarrierClass } from '../../examples/conformance/barrier.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
@@ -121,6 +121,13 @@ test('the barrier and a case context sync without an async frame (a suspended fr
   // An async method holds its frame, its promise and a reaction for as long as it waits.
   t.not(CaseRun.prototype.sync.constructor.name, 'AsyncFunction');
   t.not(BarrierClass.prototype.sync.constructor.name, 'AsyncFunction');
+});
+
+test('the app\'s main is the suite\'s promise, not an async layer held through the whole run (Round 10)', (t) => {
+  t.not(conformanceApp.main.constructor.name, 'AsyncFunction');
+  // Bad arguments still fail the run (the runner catches what main throws).
+  const ctx = { args: ['--bogus'] } as unknown as AppContext;
+  t.throws(() => conformanceApp.main(ctx), { message: /unknown argument --bogus/ });
 });
 
 test('the node cases\' private node sits on a net and a clock whose methods are on their prototypes (no closures)', (t) => {

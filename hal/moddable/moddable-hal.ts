@@ -112,7 +112,6 @@ export class ModdableHal implements Hal {
       }
       if (this.probe !== null) this.probe('timer', false);
     };
-    const guard = (where: string, run: () => void): void => this.guard(where, run);
     // Opening a port never throws out of here: the console is opened first (so a failure of
     // the rest can be reported on it), and what could not be opened is listed in openErrors
     // for the firmware to halt with.
@@ -120,14 +119,15 @@ export class ModdableHal implements Hal {
     let consoleImpl: SerialConsole | TraceConsole = new TraceConsole();
     if (options.console !== null) {
       try {
-        consoleImpl = new SerialConsole(options.console, options.consoleTxLimit ?? 2048, (where, run) => this.guardConsole(where, run));
+        // The Hal itself runs the ports' callbacks (guard, guardConsole): no closure per port.
+        consoleImpl = new SerialConsole(options.console, options.consoleTxLimit ?? 2048, this);
       } catch (e) {
         errors.push(`console: cannot open ${portName(options.console)}: ${errorMessage(e)}`);
       }
     }
     this.consoleImpl = consoleImpl;
     this.console = consoleImpl;
-    this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, guard));
+    this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, this));
     for (const link of this.serialLinks) if (link.openError !== null) errors.push(link.openError);
     this.links = this.serialLinks;
     this.openErrors = errors;
@@ -243,7 +243,8 @@ export class ModdableHal implements Hal {
     return out;
   }
 
-  private guardConsole(where: string, run: () => void): void {
+  /** @internal Runs the console's input callback (SerialConsole's ConsoleGuard). */
+  guardConsole(where: string, run: () => void): void {
     if (this.halted !== null && this.consoleAfterHalt) {
       try {
         run();
@@ -255,7 +256,8 @@ export class ModdableHal implements Hal {
     this.guard(where, run);
   }
 
-  private guard(where: string, run: () => void): void {
+  /** @internal Runs a link's callback; an exception halts the board with where it came from (SerialLink's LinkGuard). */
+  guard(where: string, run: () => void): void {
     if (this.halted !== null) return;
     try {
       run();

@@ -76,9 +76,17 @@ export class CaseWatchdog {
   private expire: ((e: Error) => void) | null = null;
   private watching = false;
   private gen = 0;
+  /**
+   * `check`, bound once for the watchdog's life (8 XS slots): each step is a reaction on the
+   * step's sleep, not an `async` loop suspended at an `await` (~43 slots held for the whole
+   * suite, docs/TARGETS.md "Round 10: conformance slots").
+   */
+  private readonly step: () => void;
 
   /** `time` is the app context itself: two closures around it were ~24 XS slots for the whole run. */
-  constructor(private readonly time: Pick<AppContext, 'now' | 'sleep'>) {}
+  constructor(private readonly time: Pick<AppContext, 'now' | 'sleep'>) {
+    this.step = this.check.bind(this);
+  }
 
   /**
    * `p`, or a rejection if it has not settled within `ms`. Settling a settled promise does
@@ -101,23 +109,28 @@ export class CaseWatchdog {
           reject(e);
         },
       );
-      if (!this.watching) void this.watch();
+      if (!this.watching) {
+        this.watching = true;
+        this.check();
+      }
     });
   }
 
-  private async watch(): Promise<void> {
-    this.watching = true;
-    while (this.expire !== null) {
-      const left = this.deadline - this.time.now();
-      if (left <= 0) {
-        const expire = this.expire;
-        this.expire = null;
-        expire(new Error(`case did not finish within ${String(this.limitMs)} ms`));
-        break;
-      }
-      await this.time.sleep(Math.min(WATCHDOG_STEP_MS, left));
+  /** One step: expire the current case if its deadline passed, else sleep until it or the next step. */
+  private check(): void {
+    const expire = this.expire;
+    if (expire === null) {
+      this.watching = false;
+      return;
     }
-    this.watching = false;
+    const left = this.deadline - this.time.now();
+    if (left <= 0) {
+      this.expire = null;
+      this.watching = false;
+      expire(new Error(`case did not finish within ${String(this.limitMs)} ms`));
+      return;
+    }
+    void this.time.sleep(Math.min(WATCHDOG_STEP_MS, left)).then(this.step);
   }
 }
 
@@ -292,9 +305,15 @@ export const conformanceApp: App = {
   /**
    * The suite's own promise, not an `async` layer around it: a suspended frame held through the
    * whole run (~43 XS slots on every board, docs/TARGETS.md "Round 10: conformance slots").
-   * Bad arguments throw here, which the app runner reports as it does a rejection.
+   * Bad arguments reject, as they did from the async form.
    */
   main(ctx: AppContext): Promise<AppValue> {
-    return runConformance(ctx, parseConformanceArgs(ctx.args));
+    let options: ConformanceOptions;
+    try {
+      options = parseConformanceArgs(ctx.args);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return runConformance(ctx, options);
   },
 };

@@ -60,8 +60,6 @@ export class HopLink {
    * the XS board bundle (one iife) pays a stack slot per module-level binding (docs/MCAPI.md §6).
    */
   static readonly LSEQ_SPACE = 256;
-  /** Bytes of the control payload buffer: a HELLO or the largest LINK_ACK bitmap. */
-  static readonly CTRL_PAYLOAD = HELLO_LENGTH > SACK_MAX_LENGTH ? HELLO_LENGTH : SACK_MAX_LENGTH;
 
   readonly index: number;
   readonly kind: LinkKind;
@@ -75,12 +73,8 @@ export class HopLink {
   private readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
   private readonly out: LinkWriter;
-  /**
-   * The payload of a HELLO or a LINK_ACK being sent: one buffer for both, as `out.control`
-   * copies it into the frame before returning (two were 7 XS slots more per link; docs/TARGETS.md
-   * "Round 10: conformance slots").
-   */
-  private readonly ctrlPayload = new Uint8Array(HopLink.CTRL_PAYLOAD);
+  /** A HELLO's or LINK_ACK's payload: one buffer, `out.control` copies it (Round 10: conformance slots). */
+  private readonly ctrlPayload = new Uint8Array(HELLO_LENGTH > SACK_MAX_LENGTH ? HELLO_LENGTH : SACK_MAX_LENGTH);
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
   private readonly lossThreshold: number;
 
@@ -538,9 +532,7 @@ export class HopLink {
         this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
         this.ackOwed++;
-        // Decoded into `f`, the fields of the frame just delivered, which nobody reads once
-        // `receive` returned (the ingress reuses them for the next frame anyway): no fields
-        // record of its own per link (~20 XS slots, "Round 10: conformance slots").
+        // Into `f`, read by nobody once `receive` returned: no fields record per link (Round 10).
         this.host.codec.decode(held, f, false, true);
         this.host.receive(this, held, f, true);
       }

@@ -20,13 +20,6 @@ import type { TxStats } from './tx-queue.js';
 import { TimerSchedule } from './timer-schedule.js';
 import type { TimerFire } from './timer-schedule.js';
 
-/**
- * A pending timer carries its Hal id and callback itself (Moddable's own modules set
- * properties on Timer objects too): one callback serves every timer, instead of a closure
- * (and its environment) per `setTimer`, ~5 live slots less per pending timer
- * (docs/TARGETS.md, Round 6b).
- */
-
 export interface ModdableHalOptions {
   /** One UART per link, in link index order. */
   links: readonly SerialLinkSpec[];

@@ -164,8 +164,6 @@ export class NetLayer implements Net {
     this.started = true;
     for (let i = 0; i < this.halLinks.length; i++) {
       const hop = this.hops[i]!;
-      // An arrow, not `hop.input.bind(hop)` (8 XS slots instead of ~15): typescript-to-lua calls
-      // a HalLink's onReceive with the link as `self`, which a bound method takes for its bytes.
       this.halLinks[i]!.onReceive = (bytes) => hop.input(bytes);
     }
     this.routing.originate();

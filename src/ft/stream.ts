@@ -233,6 +233,11 @@ export class StreamSender {
   }
 }
 
+/** Whether a patch run may extend `run` with `n` bytes at `offset` of `seg`, placed at `at` in `arena`. */
+function continues(run: Run | undefined, seg: number, offset: number, arena: Uint8Array, at: number): run is Run {
+  return run !== undefined && run.seg === seg && run.offset + run.bytes.length === offset && run.bytes.buffer === arena.buffer && run.bytes.byteOffset + run.bytes.length === arena.byteOffset + at;
+}
+
 export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 
 /** Receiving side of one stream: records into `pending`, checked against the image it patches. */
@@ -241,8 +246,20 @@ export class StreamReceiver {
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
-  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one). */
-  private readonly listed = new Set<string>();
+  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one); made on first use. */
+  private listed: Set<string> | null = null;
+  /**
+   * Where patch pieces land: one buffer for the rest of the stream's data (its META says how
+   * much), pieces that continue the previous one extend its run. A delta then holds one array
+   * and one run per changed span instead of a run, an array and a buffer per frame it crossed
+   * (Laplace's band: 9 pieces -> 1 run; docs/TARGETS.md "Round 10: Laplace footprint"). Null
+   * until the first patch piece, and for good when it cannot be used (a zero-based segment's
+   * pieces make the rest's size unknown, or the rest is over the budget): pieces are then
+   * copied one by one as before.
+   */
+  private arena: Uint8Array | null = null;
+  private arenaUsed = 0;
+  private arenaTried = false;
 
   constructor(
     readonly src: number,
@@ -280,8 +297,9 @@ export class StreamReceiver {
         const name = r.str();
         if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry) {
-          if (this.listed.has(name)) return 'malformed';
-          this.listed.add(name);
+          const listed = (this.listed ??= new Set<string>());
+          if (listed.has(name)) return 'malformed';
+          listed.add(name);
         }
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
@@ -312,9 +330,7 @@ export class StreamReceiver {
         } else {
           if (n > room) return 'nomem';
           room -= n;
-          // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
-          const o = bytes.byteOffset;
-          p.addRun(seg, offset, new Uint8Array((bytes.buffer as ArrayBuffer).slice(o, o + n)));
+          this.piece(seg, offset, bytes, room + n);
         }
         this.gotData += n;
       } else {
@@ -323,6 +339,7 @@ export class StreamReceiver {
     }
     this.expected++;
     if (last) {
+      this.arena = null;
       if (p.table.length !== p.expectSegs || this.gotData !== p.expectData) return 'malformed';
       for (let i = 0; i < p.table.length; i++) {
         const e = p.table[i] as SegEntry;
@@ -331,5 +348,34 @@ export class StreamReceiver {
       p.complete = true;
     }
     return 'ok';
+  }
+
+  /** Keep a patch piece (`budget`: bytes this board may still hold, the piece included). */
+  private piece(seg: number, offset: number, bytes: Uint8Array, budget: number): void {
+    const p = this.pending;
+    const n = bytes.length;
+    if (!this.arenaTried) {
+      this.arenaTried = true;
+      // Whole segments' data comes before every patch (sourceOfPending), so what is left of
+      // the announced data is exactly the patches, unless a zero-based segment's spans are
+      // still to come (they go into that segment, not here).
+      const rest = p.expectData - this.gotData;
+      let zeroSegs = false;
+      for (const e of p.table) if (e.zero === true) zeroSegs = true;
+      if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
+    }
+    const arena = this.arena;
+    if (arena !== null && this.arenaUsed + n <= arena.length) {
+      const at = this.arenaUsed;
+      arena.set(bytes, at);
+      this.arenaUsed = at + n;
+      const prev = p.runs[p.runs.length - 1];
+      if (continues(prev, seg, offset, arena, at)) p.extendRun(prev, arena.subarray(prev.bytes.byteOffset, at + n), n);
+      else p.addRun(seg, offset, arena.subarray(at, at + n));
+      return;
+    }
+    // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
+    const o = bytes.byteOffset;
+    p.addRun(seg, offset, new Uint8Array((bytes.buffer as ArrayBuffer).slice(o, o + n)));
   }
 }

@@ -15,6 +15,7 @@
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { Image, Pending, Run, SegEntry } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
+import type { NativeBytes } from '../wire/native.js';
 import { assert } from '../util/assert.js';
 
 export const DATA_HEADER = 12;
@@ -255,7 +256,7 @@ export class StreamReceiver {
    * (Laplace's band: 9 pieces -> 1 run; docs/TARGETS.md "Round 10: Laplace footprint"). Null
    * until the first patch piece, and for good when it cannot be used (a zero-based segment's
    * pieces make the rest's size unknown, or the rest is over the budget): pieces are then
-   * copied one by one as before.
+   * copied one by one as before, and so they are on a board without a native memcpy.
    */
   private arena: Uint8Array | null = null;
   private arenaUsed = 0;
@@ -275,9 +276,10 @@ export class StreamReceiver {
 
   /**
    * Apply the records of one in-order frame. `budget` is how many more bytes this board may
-   * hold; `image` is the committed copy patches apply to.
+   * hold; `image` is the committed copy patches apply to; `native`: the board's byte helpers
+   * (its memcpy places patch pieces in one buffer: `piece`).
    */
-  apply(image: Image, payload: Uint8Array, last: boolean, budget: number): RecvStatus {
+  apply(image: Image, payload: Uint8Array, last: boolean, budget: number, native?: NativeBytes): RecvStatus {
     const p = this.pending;
     const r = new ByteReader(payload, DATA_HEADER);
     let room = budget;
@@ -330,7 +332,7 @@ export class StreamReceiver {
         } else {
           if (n > room) return 'nomem';
           room -= n;
-          this.piece(seg, offset, bytes, room + n);
+          this.piece(seg, offset, bytes, room + n, native?.copy);
         }
         this.gotData += n;
       } else {
@@ -350,11 +352,15 @@ export class StreamReceiver {
     return 'ok';
   }
 
-  /** Keep a patch piece (`budget`: bytes this board may still hold, the piece included). */
-  private piece(seg: number, offset: number, bytes: Uint8Array, budget: number): void {
+  /**
+   * Keep a patch piece (`budget`: bytes this board may still hold, the piece included). Into the
+   * arena only with the board's native memcpy: XS's TypedArray set costs ~2 units a byte, an
+   * ArrayBuffer slice (the piece's own copy) a flat few.
+   */
+  private piece(seg: number, offset: number, bytes: Uint8Array, budget: number, copy: NativeBytes['copy']): void {
     const p = this.pending;
     const n = bytes.length;
-    if (!this.arenaTried) {
+    if (!this.arenaTried && copy !== undefined) {
       this.arenaTried = true;
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
       // the announced data is exactly the patches, unless a zero-based segment's spans are
@@ -365,9 +371,9 @@ export class StreamReceiver {
       if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
     }
     const arena = this.arena;
-    if (arena !== null && this.arenaUsed + n <= arena.length) {
+    if (arena !== null && copy !== undefined && this.arenaUsed + n <= arena.length) {
       const at = this.arenaUsed;
-      arena.set(bytes, at);
+      copy(bytes, 0, n, arena, at);
       this.arenaUsed = at + n;
       const prev = p.runs[p.runs.length - 1];
       if (continues(prev, seg, offset, arena, at)) p.extendRun(prev, arena.subarray(prev.bytes.byteOffset, at + n), n);

@@ -214,7 +214,7 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
     sendAck(ft, f.src, rank, round, false, rx.expected, rx.complete ? AckStatus.STORED : AckStatus.OK);
     return;
   }
-  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal());
+  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal(), ft.hal.bytes);
   if (status !== 'ok') {
     img.discard();
     ft.receivers.delete(key);
@@ -252,7 +252,7 @@ export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: numbe
     return;
   }
   const img = ft.imageOf(rank);
-  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal());
+  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal(), ft.hal.bytes);
   if (status !== 'ok') {
     ft.receivers.delete(key);
     sendAck(ft, f.src, rank, gen, true, rx.expected, status === 'nomem' ? AckStatus.NO_MEMORY : AckStatus.MALFORMED);

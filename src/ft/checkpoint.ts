@@ -22,6 +22,13 @@ import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
 
+/** A rank's checkpoint call fails: the coordinator hears why at once (the others would otherwise wait for this rank until the round times out). */
+function refuseCall(ft: FtState, round: number, rank: number, e: unknown): Promise<void> {
+  const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
+  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
+  return Promise.reject(err);
+}
+
 /** Give back captures lent to a round that will not hold them (each once: the round never got them). */
 function giveBack(lenders: readonly Lender[]): void {
   for (const c of lenders) c.release?.();
@@ -61,16 +68,12 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   }
   progressRun(ft, run, progress);
   const round = Math.max(ft.lastCommitted, ft.lastAborted) + 1;
-  const refuse = (e: unknown): Promise<void> => {
-    const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
-    // The others would otherwise wait for this rank until the round times out.
-    ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
-    return Promise.reject(err);
-  };
   let pending: Pending;
   const image = ft.imageOf(rank);
   // The app state is a fresh encoding nobody else holds, and lending contents keep theirs
-  // unchanged until released: both are referenced rather than copied.
+  // unchanged until released: both are referenced rather than copied. In the background the
+  // app writes on at once: the contents' bytes are copied, not lent (the app state's encoding
+  // is FT's own either way).
   const lent = new Set<Segment>();
   // The contents whose capture is lent: each gets `release()` exactly once (Pending.release,
   // or giveBack below). The contents themselves, not a closure per content and round.
@@ -87,26 +90,24 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
           throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
         }
         segs.push(s);
-        if (c.release !== undefined) lent.add(s);
+        if (c.release !== undefined && !background) lent.add(s);
       }
     }
-    // In the background the app writes on at once: the content's bytes are copied, not lent
-    // (the app state's encoding is FT's own either way).
-    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s) && (!background || s === app), ft.hal.bytes, !ft.options.listAll);
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, lent, ft.hal.bytes, !ft.options.listAll);
     if (background) {
       giveBack(lenders);
       lenders.length = 0;
     }
   } catch (e) {
     giveBack(lenders);
-    return refuse(e);
+    return refuseCall(ft, round, rank, e);
   }
   const limit = ft.options.maxStoreBytes;
   // A zero-based segment costs nothing until the commit allocates it: counted here all the same.
   const needs = pending.bytes + pending.zeroBytes;
   if (ft.memoryTotal() + needs > limit) {
     giveBack(lenders);
-    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
+    return refuseCall(ft, round, rank, new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   pending.lenders = lenders;

@@ -392,7 +392,7 @@ export const MAX_NAME = 200;
  */
 export function buildPending(
   image: Image, segments: readonly Segment[], round: number, progress: number, gap: number,
-  lent: (s: Segment) => boolean = () => false, native?: NativeBytes, carry = false,
+  lent: ReadonlySet<Segment> | null = null, native?: NativeBytes, carry = false,
 ): Pending {
   const p = new Pending(round, image.gen, false, progress);
   if (carry && image.names.length > 0) {
@@ -416,7 +416,7 @@ export function buildPending(
     seen.add(s.name);
     const j = image.find(s.name);
     const old = j >= 0 ? (image.data[j] as Uint8Array) : null;
-    const byRef = lent(s);
+    const byRef = lent !== null && lent.has(s);
     if (old !== null && old.length === s.bytes.length) {
       const bytes = s.bytes;
       const nativeDiff = native?.diffSpans;

@@ -112,7 +112,6 @@ export class StreamSender {
   frames = 0;
   /** Time of the last acknowledgement progress (for the resend timer). */
   progressAt: number;
-  private readonly names: Uint8Array[];
   private readonly cursors = new Map<number, Cursor>();
   /** Payload bytes of each frame in flight, by sequence number. */
   private readonly sizes = new Map<number, number>();
@@ -130,7 +129,6 @@ export class StreamSender {
     readonly windowBytes = Infinity,
     readonly frameBytes = 0,
   ) {
-    this.names = src.table.map((e) => utf8Encode(e.name));
     this.cursors.set(0, { stage: 0, index: 0, offset: 0 });
     this.progressAt = now;
   }
@@ -168,7 +166,9 @@ export class StreamSender {
         break;
       }
       const e = src.table[c.index] as SegEntry;
-      const name = this.names[c.index] as Uint8Array;
+      // Encoded as its SEG record is written (in the first frames only), not kept for the
+      // stream's life: an array per segment is ~7 XS slots while the round lasts.
+      const name = utf8Encode(e.name);
       if (w.pos + 7 + name.length > cap) break;
       w.u8(TAG_SEG).u8(e.zero === true ? KIND_ZERO : e.whole ? KIND_WHOLE : KIND_PATCH).u32(e.length).u8(name.length).bytes(name);
       c.index++;

@@ -343,7 +343,8 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   live.fill(3, 0, 1024);
   t.is(img.data[0]![5], 2, 'the image does not share memory with the live state');
   // Lent: the run is a view of live memory, so commit copies it.
-  img.pending = buildPending(img, segs(), 3, 3, 8, () => true);
+  const third = segs();
+  img.pending = buildPending(img, third, 3, 3, 8, new Set(third));
   const lent = img.pending.runs.find((r) => r.seg === 0)!;
   img.commit();
   t.not(img.data[0], lent.bytes);

@@ -19,7 +19,7 @@ import { FtError } from './types.js';
 import { buddiesOf, membersOf } from './view.js';
 import { never } from './state.js';
 import { assert } from '../util/assert.js';
-import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
+import type { FtState, OutStream, RankRound, Tally, RequestWaiter } from './state.js';
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
 
 /** A rank's checkpoint call fails: the coordinator hears why at once (the others would otherwise wait for this rank until the round times out). */

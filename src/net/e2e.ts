@@ -78,9 +78,10 @@ interface RxStream {
   /** A stream id this node knows nothing about, to be reported (0: none). */
   unknown: number;
   /**
-   * An upper layer sends a frame to src by then (holdAck): the owed ack waits for it. 0: none.
-   * Not cleared when an ack rides on a frame (one write less per frame): a later ack owed
-   * before that time waits for it too, which is no longer than a hold may be.
+   * The owed ack waits until then for a frame to ride on: e2eAckDelayMs after it became owed,
+   * or later when an upper layer sends a frame to src by then (holdAck). 0: none. Not cleared
+   * when an ack rides on a frame (one write less per frame): a later ack owed before that time
+   * waits for it too, which is no longer than a hold may be.
    */
   holdUntil: number;
 }
@@ -136,16 +137,24 @@ export class E2eLayer {
   }
 
   /**
-   * Number a freshly built frame for dst (prefix at the start of its payload), piggyback the
-   * ack owed to dst, and hold it until acknowledged. Call right before its first transmission.
+   * Number a freshly built frame for dst (its prefix, at the start of its payload, still zero
+   * as FrameCodec.originate left it), piggyback the ack owed to dst, and hold it until
+   * acknowledged. Call right before its first transmission.
    */
   track(dst: number, frame: Uint8Array): void {
-    const s = this.stream(dst);
+    const s = this.tx.get(dst) ?? this.stream(dst);
     const now = this.host.clock.now();
     writeU32(frame, P_STREAM, s.id);
     frame[P_SEQ] = s.next & 0xff;
     frame[P_SEQ + 1] = s.next >>> 8;
-    this.piggyback(dst, frame);
+    // piggyback's work inline (a fresh frame's prefix is zero: "no ack" needs no store).
+    const r = this.rx.get(dst);
+    if (r !== undefined && r.id !== 0) {
+      writeU32(frame, P_ACK_STREAM, r.id);
+      frame[P_ACK] = r.expected & 0xff;
+      frame[P_ACK + 1] = r.expected >>> 8;
+      r.owed = false;
+    }
     s.next = (s.next + 1) & 0xffff;
     if (s.held.length === 0) {
       s.lastProgress = now;
@@ -165,8 +174,9 @@ export class E2eLayer {
    */
   accept(src: number, p: Uint8Array): boolean {
     const st = this.host.st;
+    const now = this.host.clock.now();
     const ackStream = readU32(p, 6);
-    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false);
+    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, now);
     const id = readU32(p, 0);
     const seq = p[4]! | (p[5]! << 8);
     let r = this.rx.get(src);
@@ -196,7 +206,7 @@ export class E2eLayer {
       st[NS_E2E_STREAMS]!++;
     }
     const d = (seq - r.expected) & 0xffff;
-    this.markOwed(r);
+    this.markOwed(r, now);
     if (d === 0) {
       r.expected = (r.expected + 1) & 0xffff;
       return true;
@@ -211,7 +221,7 @@ export class E2eLayer {
     if (p.length < E2E_ACK_LENGTH) return false;
     const stream = readU32(p, 0);
     if (stream === 0) return false;
-    this.onAck(src, stream, p[4]! | (p[5]! << 8), (p[6]! & E2E_ACK_UNKNOWN) !== 0);
+    this.onAck(src, stream, p[4]! | (p[5]! << 8), (p[6]! & E2E_ACK_UNKNOWN) !== 0, this.host.clock.now());
     return true;
   }
 
@@ -305,10 +315,9 @@ export class E2eLayer {
     return s;
   }
 
-  private onAck(src: number, stream: number, ack: number, unknown: boolean): void {
+  private onAck(src: number, stream: number, ack: number, unknown: boolean, now: number): void {
     const s = this.tx.get(src);
     if (s === undefined || s.id !== stream) return;
-    const now = this.host.clock.now();
     if (unknown) {
       if (s.acked) {
         // The destination acknowledged this stream before and now knows nothing of it: it
@@ -404,13 +413,24 @@ export class E2eLayer {
     return r;
   }
 
-  private markOwed(r: RxStream): void {
-    r.owed = true;
-    this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.e2eAckDelayMs);
+  /**
+   * An ack became owed at `now`: it goes at the latest e2eAckDelayMs later. The deadline is
+   * lazy (armed for the earliest ack owed since it last fired), so an ack owed after earlier
+   * ones rode on frames would go early, alone, when it fires: `holdUntil` keeps it waiting its
+   * full delay for a frame to ride on (docs/PERFORMANCE.md "Round 10: udp frame path").
+   */
+  private markOwed(r: RxStream, now: number): void {
+    const until = now + this.host.opts.e2eAckDelayMs;
+    if (!r.owed) {
+      r.owed = true;
+      if (until > r.holdUntil) r.holdUntil = until;
+    }
+    this.ackDeadline.armNoLaterThan(until);
   }
 
   private flushAcks(): void {
     const p = this.ackPayload;
+    const now = this.host.clock.now();
     let held = Infinity;
     for (const [src, r] of this.rx) {
       if (r.unknown !== 0) {
@@ -422,8 +442,7 @@ export class E2eLayer {
         this.host.st[NS_E2E_ACKS_OUT]!++;
         this.host.sendAck(src, p);
       }
-      // No clock read unless a hold was ever asked for (the message benches never do).
-      if (r.owed && r.holdUntil !== 0 && r.holdUntil > this.host.clock.now()) {
+      if (r.owed && r.holdUntil > now) {
         if (r.holdUntil < held) held = r.holdUntil;
       } else if (r.owed && r.id !== 0) {
         r.holdUntil = 0;

@@ -221,7 +221,7 @@ export class NetLayer implements Net {
       E2E_HEADER, frame.payload, this.tagged,
     );
     this.e2e.track(frame.dst, bytes);
-    hop.enqueue(bytes, cls);
+    hop.admit(bytes);
     this.st[NS_SENT]!++;
     return true;
   }

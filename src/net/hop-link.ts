@@ -463,7 +463,7 @@ export class HopLink {
         // Never below zero, should the target's rate be a little off.
         const sample = now - this.sentAt[(ack - 1) & this.ring]!;
         Rtt.sample(this.rtt, sample > 0 ? sample : 0);
-        this.rto = Rtt.rto(this.rtt, this.ackDelayMs(), o.rtoMs, o.minRtoMs, o.maxRtoMs);
+        this.rto = Rtt.rto(this.rtt, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
@@ -557,7 +557,7 @@ export class HopLink {
       if (!this.up) return;
       // Still holding frames past a gap: tell the sender at once where the gap is.
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
-      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + this.ackDelayMs());
+      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs));
     } else if (d < this.host.opts.window) {
       if (this.held[seq & this.ring] !== undefined) {
         this.countDuplicate();

@@ -335,14 +335,17 @@ export class E2eLayer {
     if (d === 0 || d > s.held.length) return;
     s.acked = true;
     let clean = true;
+    let last = -1;
     for (let i = 0; i < d; i++) {
       const frame = s.held.shift() as Uint8Array;
-      const sentAt = s.sentAt.shift() as number;
-      if (sentAt < 0) clean = false;
-      else if (i === d - 1) Rtt.sample(s, now - sentAt);
+      last = s.sentAt.shift() as number;
+      if (last < 0) clean = false;
       this.heldBytes -= frame.length;
     }
-    if (clean) s.rto = Rtt.rto(s, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
+    // The newest frame acked gives the sample (unless it was resent); the timeout moves only
+    // when none of them was resent (Karn).
+    if (clean) s.rto = Rtt.update(s, now - last, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
+    else if (last >= 0) Rtt.sample(s, now - last);
     s.base = ack;
     assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');
     s.lastProgress = now;

@@ -344,7 +344,7 @@ export class E2eLayer {
     }
     // The newest frame acked gives the sample (unless it was resent); the timeout moves only
     // when none of them was resent (Karn).
-    if (clean) s.rto = Rtt.update(s, now - last, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
+    if (clean) s.rto = Rtt.update(s, now - last, 0, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
     else if (last >= 0) Rtt.sample(s, now - last);
     s.base = ack;
     assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');

@@ -462,7 +462,7 @@ export class HopLink {
         const o = this.host.opts;
         // Never below zero, should the target's rate be a little off.
         const sample = now - this.sentAt[(ack - 1) & this.ring]!;
-        this.rto = Rtt.update(this.rtt, sample > 0 ? sample : 0, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
+        this.rto = Rtt.update(this.rtt, sample > 0 ? sample : 0, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;

@@ -23,8 +23,8 @@ export class Rtt {
   }
 }
 
-/** `sample` then `rto` in one call (both estimators do the two together on every clean ack). */
-  static update(e: RttEstimate, r: number, extra: number, initial: number, min: number, max: number): number {
+/** `sample`, then `rto` of the estimate it leaves, in one call (both estimators do the two on every clean ack). */
+  static update(e: RttEstimate, r: number, extra: number, min: number, max: number): number {
     Rtt.sample(e, r);
     const v = e.srtt + 4 * e.rttvar + extra;
     return v < min ? min : v > max ? max : v;

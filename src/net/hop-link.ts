@@ -207,10 +207,7 @@ export class HopLink {
     return true;
   }
 
-  /**
-   * Queue a frame `canEnqueue` took in this same turn (NetLayer.send's hot path: it asks before
-   * it builds the frame, so enqueue's check would be the second of the same question).
-   */
+  /** Queue a frame canEnqueue took in this turn (NetLayer.send asks before it builds one). */
   admit(frame: Uint8Array): void {
     if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
       // The usual case: nothing waiting and room in the window, so straight into a slot.
@@ -417,8 +414,7 @@ export class HopLink {
   private transmit(s: number): number {
     const frame = this.slots[s & this.ring] as Uint8Array;
     if (this.signer === null) {
-      // No MAC (no domain key, so no frame here carries one): the hop fields in place, the ttl
-      // as it is, and the seal; setHop's work without its call and its AUTH bit.
+      // No key, so no MAC: setHop's work without its call, its ttl rewrite and its AUTH bit.
       frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | FLAG_SEQ_VALID | FLAG_ACK_VALID;
       frame[OFF_LSEQ] = s;
       frame[OFF_LACK] = this.expected;
@@ -515,7 +511,7 @@ export class HopLink {
 
   private currentRto(): number {
     const o = this.host.opts;
-    return Rtt.rto(this.rtt, this.ackDelayMs(), o.rtoMs, o.minRtoMs, o.maxRtoMs);
+    return Rtt.rto(this.rtt, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
   }
 
   private onRetransmitTimeout(): void {
@@ -531,7 +527,6 @@ export class HopLink {
 
   // --- receive side -----------------------------------------------------------------------
 
-  /** A sequenced frame that arrived at `now`. */
   private onSequenced(f: FrameFields, bytes: Uint8Array, now: number): void {
     const seq = f.lseq;
     const d = (seq - this.expected) & 0xff;
@@ -572,14 +567,6 @@ export class HopLink {
       this.countDuplicate();
       this.sendAck();
     }
-  }
-
-  /**
-   * How long an ack for in-order frames may wait for a frame to ride on: longer on a stream,
-   * where a standalone LINK_ACK costs a whole frame's fixed work (options.ts streamAckDelayMs).
-   */
-  private ackDelayMs(): number {
-    return this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs;
   }
 
   private countDuplicate(): void {

@@ -4,7 +4,7 @@
  * has arrived it answers GO to each. An arrival carries the board's verdict, so GO carries the
  * combined verdict and every board reports the same result.
  */
-import type { Endpoint, McapiNode } from '../../src/mcapi/index.js';
+import type { Endpoint, McapiNode, Request } from '../../src/mcapi/index.js';
 import { EndpointAttr } from '../../src/mcapi/index.js';
 
 const ARRIVE = 1;
@@ -51,6 +51,8 @@ export class Barrier {
   private readonly arrivals = new Map<string, Arrival>();
   private readonly released = new Map<string, Verdict>();
   private readonly waiting = new Map<string, (v: Verdict) => void>();
+  /** The receive posted last (msgRecvI): whether it occupies a request slot is `live`. */
+  private recv: Request<number> | null = null;
 
   private constructor(mcapi: McapiNode, ep: Endpoint, rank: number) {
     this.mcapi = mcapi;
@@ -93,11 +95,39 @@ export class Barrier {
     const buf = new Uint8Array(16 + 2 * MAX_TEXT);
     // One closure for the barrier's life, not a new pair per message received (~24 XS slots
     // each, docs/TARGETS.md "Round 9: conformance slots"): it posts the next receive itself.
-    const got = (n: number): void => {
-      this.handle(buf.subarray(0, n));
-      this.mcapi.msgRecv(this.ep, buf).then(got, ignore);
+    const got = (): void => {
+      const r = this.recv;
+      if (r !== null) this.handle(buf.subarray(0, r.size));
+      this.post(buf, got);
     };
-    this.mcapi.msgRecv(this.ep, buf).then(got, ignore);
+    this.post(buf, got);
+  }
+
+  /**
+   * Post the next receive as a request of its own (`msgRecvI`, then `wait`), always: `msgRecv`
+   * takes a message already queued without any request and waits with one otherwise, so the
+   * requests the barrier held changed with the timing of its messages, and a case that began
+   * while one was queued and ended while the next receive waited was counted as having left a
+   * request behind (the instrumented firmware's "left 1 request(s) behind", docs/TARGETS.md
+   * "Round 10: conformance slots"). `heldRequests` says exactly what this one holds.
+   */
+  private post(buf: Uint8Array, got: () => void): void {
+    let r: Request<number>;
+    try {
+      r = this.mcapi.msgRecvI(this.ep, buf);
+    } catch {
+      // the endpoint was deleted: the receive loop ends
+      this.recv = null;
+      return;
+    }
+    this.recv = r;
+    this.mcapi.wait(r).then(got, ignore);
+  }
+
+  /** MCAPI requests the barrier holds now: its posted receive while that occupies a table slot (0 or 1). */
+  heldRequests(): number {
+    const r = this.recv;
+    return r !== null && r.live ? 1 : 0;
   }
 
   private handle(m: Uint8Array): void {

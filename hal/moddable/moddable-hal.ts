@@ -17,19 +17,8 @@ import { SerialLink, portName } from './serial-link.js';
 import { SerialConsole, TraceConsole } from './serial-console.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
-
-/**
- * A pending timer carries its Hal id and callback itself (Moddable's own modules set
- * properties on Timer objects too): one callback serves every timer, instead of a closure
- * (and its environment) per `setTimer`, ~5 live slots less per pending timer
- * (docs/TARGETS.md, Round 6b).
- */
-interface HalTimer extends Timer {
-  halId: number;
-  halFire: (arg: unknown) => void;
-  /** Set only when setTimer was given one (a Deadline passes itself). */
-  halArg?: unknown;
-}
+import { TimerSchedule } from './timer-schedule.js';
+import type { TimerFire } from './timer-schedule.js';
 
 export interface ModdableHalOptions {
   /** One UART per link, in link index order. */
@@ -80,11 +69,14 @@ export class ModdableHal implements Hal {
   readonly console: HalConsole;
   private readonly serialLinks: SerialLink[];
   private readonly consoleImpl: SerialConsole | TraceConsole;
-  private readonly timers = new Map<number, HalTimer>();
-  /** The one callback every timer runs (see HalTimer). */
-  private readonly onTimer: (timer: Timer) => void;
+  /** Every pending setTimer, behind one Moddable Timer (timer-schedule.ts: no slots per timer). */
+  private readonly schedule = new TimerSchedule();
+  /** The Moddable Timer armed for the earliest due time (`armedAt`), or null. */
+  private armed: Timer | null = null;
+  private armedAt = -1;
+  /** The armed Timer's callback: runs one due timer, then arms again. */
+  private readonly onTimer: () => void;
   private readonly options: ModdableHalOptions;
-  private nextTimerId = 1;
   private lastTicks: number;
   private elapsed = 0;
   private halted: string | null = null;
@@ -101,18 +93,29 @@ export class ModdableHal implements Hal {
     this.probe = options.probe ?? null;
     if (options.bytes !== undefined) this.bytes = options.bytes;
     this.lastTicks = Time.ticks;
-    this.onTimer = (timer) => {
-      const t = timer as HalTimer;
-      this.timers.delete(t.halId);
+    this.onTimer = () => {
+      const firedAt = this.armedAt;
+      this.armed = null;
+      this.armedAt = -1;
       if (this.halted !== null) return;
-      try {
-        t.halFire(t.halArg);
-      } catch (err) {
-        this.halt(`uncaught exception in timer: ${errorText(err)}`);
+      // One timer per Moddable callback, as when each had its own Timer: the promise jobs a
+      // callback queues run before the next timer fires. Due: at or before the time this Timer
+      // was armed for (the tick clock may read a little earlier), or before now.
+      const s = this.schedule;
+      const now = this.now();
+      const fire: TimerFire | null = s.take(firedAt > now ? firedAt : now);
+      if (fire !== null) {
+        const arg = s.takenArg;
+        s.takenArg = undefined;
+        try {
+          fire(arg);
+        } catch (err) {
+          this.halt(`uncaught exception in timer: ${errorText(err)}`);
+        }
+        if (this.probe !== null) this.probe('timer', false);
       }
-      if (this.probe !== null) this.probe('timer', false);
+      if (this.halted === null) this.arm();
     };
-    const guard = (where: string, run: () => void): void => this.guard(where, run);
     // Opening a port never throws out of here: the console is opened first (so a failure of
     // the rest can be reported on it), and what could not be opened is listed in openErrors
     // for the firmware to halt with.
@@ -120,14 +123,15 @@ export class ModdableHal implements Hal {
     let consoleImpl: SerialConsole | TraceConsole = new TraceConsole();
     if (options.console !== null) {
       try {
-        consoleImpl = new SerialConsole(options.console, options.consoleTxLimit ?? 2048, (where, run) => this.guardConsole(where, run));
+        // The Hal itself runs the ports' callbacks (guard, guardConsole): no closure per port.
+        consoleImpl = new SerialConsole(options.console, options.consoleTxLimit ?? 2048, this);
       } catch (e) {
         errors.push(`console: cannot open ${portName(options.console)}: ${errorMessage(e)}`);
       }
     }
     this.consoleImpl = consoleImpl;
     this.console = consoleImpl;
-    this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, guard));
+    this.serialLinks = options.links.map((spec, i) => new SerialLink(i, spec, this));
     for (const link of this.serialLinks) if (link.openError !== null) errors.push(link.openError);
     this.links = this.serialLinks;
     this.openErrors = errors;
@@ -147,21 +151,29 @@ export class ModdableHal implements Hal {
   setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number {
     if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) throw new TypeError(`setTimer: delayMs must be a number, got ${String(delayMs)}`);
     if (typeof fire !== 'function') throw new TypeError('setTimer: fire must be a function');
-    const id = this.nextTimerId++;
-    if (this.halted !== null) return id;
-    const timer = Timer.set(this.onTimer, Math.max(0, delayMs)) as HalTimer;
-    timer.halId = id;
-    timer.halFire = fire as (arg: unknown) => void;
-    if (arg !== undefined) timer.halArg = arg;
-    this.timers.set(id, timer);
+    // A halted board runs no timer: an id that names none.
+    if (this.halted !== null) return 0;
+    const id = this.schedule.add(this.now() + Math.max(0, delayMs), fire as TimerFire, arg);
+    this.arm();
     return id;
   }
 
   clearTimer(id: number): void {
-    const timer = this.timers.get(id);
-    if (timer === undefined) return;
-    this.timers.delete(id);
-    Timer.clear(timer);
+    // The armed Timer may now wake for nothing: it finds no timer due and arms for the next.
+    this.schedule.remove(id);
+  }
+
+  /** Arm the Moddable Timer for the earliest pending timer, unless it already wakes by then. */
+  private arm(): void {
+    const at = this.schedule.earliest();
+    if (at < 0) return;
+    if (this.armed !== null) {
+      if (this.armedAt <= at) return;
+      Timer.clear(this.armed);
+    }
+    this.armedAt = at;
+    const delay = at - this.now();
+    this.armed = Timer.set(this.onTimer, delay > 0 ? delay : 0);
   }
 
   log(level: LogLevel, message: string): void {
@@ -202,8 +214,9 @@ export class ModdableHal implements Hal {
     trace(`HALT: ${reason}\n`);
     // A notice line (`#`): readers of the console skip it between answers.
     this.consoleImpl.write(`# HALT ${reason}\r\n`);
-    for (const timer of this.timers.values()) Timer.clear(timer);
-    this.timers.clear();
+    if (this.armed !== null) Timer.clear(this.armed);
+    this.armed = null;
+    this.schedule.clear();
     for (const link of this.serialLinks) link.close();
     if (!this.consoleAfterHalt) this.consoleImpl.onInput = null;
   }
@@ -243,7 +256,8 @@ export class ModdableHal implements Hal {
     return out;
   }
 
-  private guardConsole(where: string, run: () => void): void {
+  /** @internal Runs the console's input callback (SerialConsole's ConsoleGuard). */
+  guardConsole(where: string, run: () => void): void {
     if (this.halted !== null && this.consoleAfterHalt) {
       try {
         run();
@@ -255,7 +269,8 @@ export class ModdableHal implements Hal {
     this.guard(where, run);
   }
 
-  private guard(where: string, run: () => void): void {
+  /** @internal Runs a link's callback; an exception halts the board with where it came from (SerialLink's LinkGuard). */
+  guard(where: string, run: () => void): void {
     if (this.halted !== null) return;
     try {
       run();

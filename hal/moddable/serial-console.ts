@@ -5,22 +5,32 @@
 import type { HalConsole } from '../../src/hal.js';
 import { utf8Encode } from '../../src/util/utf8.js';
 import { SerialPort } from './serial-port.js';
+import type { PortOwner } from './serial-port.js';
 import type { SerialPortSpec } from './specs.js';
 import { Utf8Carry } from './utf8-carry.js';
 import type { TxStats } from './tx-queue.js';
 
-export class SerialConsole implements HalConsole {
+/** What runs the console's input callback (the Moddable Hal; it also serves a halted board's console). */
+export interface ConsoleGuard {
+  guardConsole(where: string, run: () => void): void;
+}
+
+export class SerialConsole implements HalConsole, PortOwner {
   onInput: ((text: string) => void) | null = null;
   private readonly port: SerialPort;
   private readonly text = new Utf8Carry();
 
-  constructor(spec: SerialPortSpec, txLimit: number, guard: (where: string, run: () => void) => void) {
-    this.port = new SerialPort(spec, txLimit, (bytes) => {
-      const handler = this.onInput;
-      if (handler === null) return;
-      const text = this.text.push(bytes);
-      if (text !== '') guard('console input', () => handler(text));
-    });
+  constructor(spec: SerialPortSpec, txLimit: number, private readonly hal: ConsoleGuard) {
+    // The console is the port's owner (a method, not a closure: "Round 10").
+    this.port = new SerialPort(spec, txLimit, this);
+  }
+
+  /** @internal PortOwner: bytes the port received. */
+  portBytes(bytes: Uint8Array): void {
+    const handler = this.onInput;
+    if (handler === null) return;
+    const text = this.text.push(bytes);
+    if (text !== '') this.hal.guardConsole('console input', () => handler(text));
   }
 
   write(text: string): void {

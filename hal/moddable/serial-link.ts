@@ -1,10 +1,16 @@
 /** A UART towards one peer board: a `stream` HalLink over an ECMA-419 serial port. */
 import type { HalLink, TxSource } from '../../src/hal.js';
 import { SerialPort } from './serial-port.js';
+import type { PortOwner } from './serial-port.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
 
-export class SerialLink implements HalLink {
+/** What runs a link's callbacks (the Moddable Hal): a halt, not an XS abort, when one throws. */
+export interface LinkGuard {
+  guard(where: string, run: () => void): void;
+}
+
+export class SerialLink implements HalLink, PortOwner {
   readonly kind = 'stream' as const;
   readonly mtu: number;
   /** 8N1: ten bits on the line per byte. */
@@ -17,22 +23,26 @@ export class SerialLink implements HalLink {
   constructor(
     readonly index: number,
     spec: SerialLinkSpec,
-    guard: (where: string, run: () => void) => void,
+    private readonly hal: LinkGuard,
   ) {
     this.mtu = spec.mtu ?? 256;
     this.bytesPerMs = spec.baud / 10000;
     let port: SerialPort | null = null;
     let openError: string | null = null;
     try {
-      port = new SerialPort(spec, spec.txLimit ?? 4096, (bytes) => {
-        const handler = this.onReceive;
-        if (handler !== null) guard(`links[${index}] receive`, () => handler(bytes));
-      });
+      // The link is the port's owner (a method, not a closure per link: "Round 10").
+      port = new SerialPort(spec, spec.txLimit ?? 4096, this);
     } catch (e) {
       openError = `links[${index}]: cannot open ${portName(spec)}: ${e instanceof Error ? e.message : String(e)}`;
     }
     this.port = port;
     this.openError = openError;
+  }
+
+  /** @internal PortOwner: bytes the port received. */
+  portBytes(bytes: Uint8Array): void {
+    const handler = this.onReceive;
+    if (handler !== null) this.hal.guard(`links[${this.index}] receive`, () => handler(bytes));
   }
 
   write(bytes: Uint8Array): void {

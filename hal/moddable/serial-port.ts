@@ -1,6 +1,13 @@
 /**
  * Opens an ECMA-419 serial port (`embedded:io/serial`) in buffer mode with a transmit queue
- * and hands received bytes to a callback. Shared by UART links and the console.
+ * and hands received bytes to its owner. Shared by UART links and the console.
+ *
+ * The port's callbacks are two module-level functions (preloaded into flash on a board) that
+ * reach the `SerialPort` through the ECMA-419 `target` option (`this.target`, supported by
+ * Moddable's serial on every port: lin, esp32, pico, ...), and the owner is an object with a
+ * method, not a closure: before, each port held three closures and their environments
+ * (~40 XS slots a port, three ports on a two-link board; docs/TARGETS.md "Round 10:
+ * conformance slots").
  */
 import Serial from 'embedded:io/serial';
 import { TxQueue } from './tx-queue.js';
@@ -9,13 +16,29 @@ import type { TxSource } from '../../src/hal.js';
 
 import type { SerialPortSpec } from './specs.js';
 
+/** Who gets a port's received bytes. */
+export interface PortOwner {
+  portBytes(bytes: Uint8Array): void;
+}
+
+/** The serial instance as its callbacks see it: `target` is the option of that name. */
+type TargetedSerial = Serial & { readonly target: SerialPort };
+
+function onReadable(this: Serial): void {
+  (this as TargetedSerial).target.readable(this);
+}
+
+function onWritable(this: Serial, count: number): void {
+  (this as TargetedSerial).target.writable(count);
+}
+
 export class SerialPort {
   private readonly serial: Serial;
-  private readonly tx: TxQueue;
+  /** Null only while the Serial is being constructed (a port may announce room at once). */
+  private tx: TxQueue | null = null;
   private closed = false;
 
-  constructor(spec: SerialPortSpec, txLimit: number, onBytes: (bytes: Uint8Array) => void) {
-    let tx: TxQueue | null = null;
+  constructor(spec: SerialPortSpec, txLimit: number, private readonly owner: PortOwner) {
     // `device` (not in the ECMA-419 typings) is what lin's serial opens; ESP32/Pico use the pins.
     const where = spec.device !== undefined ? { device: spec.device } : {};
     this.serial = new Serial({
@@ -25,18 +48,24 @@ export class SerialPort {
       transmit: spec.transmit,
       baud: spec.baud,
       format: 'buffer',
-      onReadable(this: Serial) {
-        const data = this.read();
-        if (data instanceof ArrayBuffer && data.byteLength > 0) onBytes(new Uint8Array(data));
-      },
-      onWritable(this: Serial, count: number) {
-        tx?.onWritable(count);
-      },
+      onReadable,
+      onWritable,
+      target: this,
     });
     // The port itself is the queue's sink (its write takes the ArrayBuffer): no wrapper
     // object and closure per port (docs/TARGETS.md, "Round 7: pingpong slots").
-    tx = new TxQueue(this.serial, txLimit);
-    this.tx = tx;
+    this.tx = new TxQueue(this.serial, txLimit);
+  }
+
+  /** @internal The port's onReadable. */
+  readable(serial: Serial): void {
+    const data = serial.read();
+    if (data instanceof ArrayBuffer && data.byteLength > 0) this.owner.portBytes(new Uint8Array(data));
+  }
+
+  /** @internal The port's onWritable. */
+  writable(count: number): void {
+    if (this.tx !== null) this.tx.onWritable(count);
   }
 
   /**
@@ -44,24 +73,24 @@ export class SerialPort {
    * `owned`: the caller gives `bytes` away, the queue keeps them without a copy.
    */
   write(bytes: Uint8Array, owned = false): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.tx === null) return false;
     return this.tx.push(bytes, owned);
   }
 
   /** Queue a source, read in pieces as the port drains; false when the queue is full (dropped and counted). */
   writeSource(source: TxSource): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.tx === null) return false;
     return this.tx.pushSource(source);
   }
 
   stats(): TxStats {
-    return this.tx.stats();
+    return this.tx !== null ? this.tx.stats() : { queued: 0, sent: 0, droppedWrites: 0, droppedBytes: 0, limit: 0 };
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.tx.clear();
+    if (this.tx !== null) this.tx.clear();
     this.serial.close();
   }
 }

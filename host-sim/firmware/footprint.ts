@@ -133,7 +133,7 @@ export interface Scenario {
  * measured are memory, which these do not change).
  */
 const PATIENT_FT = { ft: { heartbeatMs: 500, timeoutMs: 20_000 } };
-const LAPLACE_OPTIONS = { ft: { ...PATIENT_FT.ft, windowBytes: 8192, frameBytes: 2100 } };
+const LAPLACE_OPTIONS = { ft: { ...PATIENT_FT.ft, windowBytes: 4200, frameBytes: 2100 } };
 export const SCENARIOS: readonly Scenario[] = [
   { key: 'idle', app: 'idle', boards: 2, appArgs: ['--ms', '3000'], what: 'idle domain member (2 boards)' },
   { key: 'pingpong', app: 'pingpong', boards: 2, appArgs: [], what: 'pingpong (2 boards)' },
@@ -143,7 +143,8 @@ export const SCENARIOS: readonly Scenario[] = [
   // 2 + 2d instead of 2 + d); a board short of RAM takes the blocking ones, and the bound
   // (laplaceMemory) is theirs.
   // And, as such a board would, it bounds its checkpoint bytes in flight (FtOptions.windowBytes,
-  // two frames of ~2 KiB): each is held 2-3 times on the sender until acknowledged (Round 7).
+  // two frames of ~2 KiB; 8 KiB, three frames, before Round 10): each is held 2-3 times on the
+  // sender until acknowledged (Round 7).
   { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10', '--ckpt-background', '0'], options: LAPLACE_OPTIONS, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
   { key: 'conformance', app: 'conformance', boards: 3, appArgs: [], what: 'MCAPI conformance (3 boards)' },
 ];
@@ -304,19 +305,33 @@ export interface FootprintSummary {
 }
 
 /**
- * The runtime's own chunks in the Laplace scenario: the same firmware and scenario at N=8
- * (grids of 800 B) with checkpoints, measured (docs/TARGETS.md "What Laplace needs").
+ * The runtime's own chunks in the Laplace scenario, beside its data: the largest live chunk
+ * peak of the scenario's worst board (heap probe, five runs in Round 10: 141 952 - 150 720 B)
+ * minus its commit bound (92 160 B), in whole KiB. ~35 KB of it is held all run long (the board
+ * runtime 7.5 KB, FT 3 KB, the DSM's six posted receive buffers 14.3 KB, the run, the app and
+ * the arrays' bookkeeping ~8 KB, image indexes), the rest is a checkpoint's capture and frames
+ * in flight with their copies (docs/TARGETS.md "Round 10: Laplace footprint"). It replaces
+ * Round 7's 68 608 B, the whole live set of the same scenario at N=8 (small grids counted as
+ * runtime).
  */
-export const LAPLACE_RUNTIME_BYTES = 68_608;
+export const LAPLACE_RUNTIME_BYTES = 59_392;
+
+/**
+ * Free room the reserved heap keeps above the live peak: XS collects when an allocation does not
+ * fit the free end of its block, so the block must take the largest transient allocation at the
+ * peak (a frame of up to ~4 KiB and its copies, a delta's receive buffer) without growing.
+ */
+export const LAPLACE_RESERVE_MARGIN_BYTES = 8_192;
 
 /**
  * The chunk heap the Laplace firmware reserves at creation: its bound at a commit plus the
- * runtime, in whole 4 KiB. Grown from the ESP32's 32 KiB a block at a time, the same run
- * needed 20-60 KB more than it ever held live (XS compacts each block on its own); reserved in
- * one block it stays within a few KiB of its live peak (docs/TARGETS.md "Round 7").
+ * measured runtime plus the margin, in whole 4 KiB. Grown from the ESP32's 32 KiB a block at a
+ * time, the same run needed 20-60 KB more than it ever held live (XS compacts each block on its
+ * own); reserved in one block it stays within a few KiB of its live peak (docs/TARGETS.md
+ * "Round 7").
  */
 export function laplaceReserveBytes(s: Scenario): number {
-  return Math.ceil((laplaceBound(s).commitBytes + LAPLACE_RUNTIME_BYTES) / 4096) * 4096;
+  return Math.ceil((laplaceBound(s).commitBytes + LAPLACE_RUNTIME_BYTES + LAPLACE_RESERVE_MARGIN_BYTES) / 4096) * 4096;
 }
 
 /** What the Laplace scenario cannot do without (its `--n`, board count and the DSM page size). */

@@ -25,7 +25,13 @@ import { assert } from '../util/assert.js';
 import { Msg, encodeBarrier, encodeBarrierFail, encodeBarrierPresent } from './messages.js';
 import { RangeList } from './range-list.js';
 
-export type Post = (to: number, bytes: Uint8Array) => void;
+export type { DsmPost as Post } from './port.js';
+import type { DsmPost } from './port.js';
+
+/** Who hears how a barrier ended at this node (Sync: a method, not a closure). */
+export interface BarrierOwner {
+  barrierEnded(epoch: number, outcome: BarrierOutcome): void;
+}
 
 /** The barrier's root, which releases it and names the missing boards. */
 export const BARRIER_ROOT = 0;
@@ -114,9 +120,9 @@ export class BarrierNode {
     private readonly clock: Clock,
     private readonly timeoutMs: number,
     private readonly noticeCap: number,
-    private readonly post: Post,
-    /** Called once per barrier of this board when it ends. */
-    private readonly ended: (epoch: number, outcome: BarrierOutcome) => void,
+    private readonly port: DsmPost,
+    /** Told once per barrier of this board when it ends. */
+    private readonly owner: BarrierOwner,
   ) {
     this.parent = rank === BARRIER_ROOT ? -1 : barrierParent(rank, size);
     this.children = barrierChildren(rank, size);
@@ -158,7 +164,7 @@ export class BarrierNode {
   failed(from: number, epoch: number, missing: number[]): boolean {
     if (from !== BARRIER_ROOT || this.rank === BARRIER_ROOT || epoch !== this.done + 1 || this.own === null) return false;
     this.finish(epoch);
-    this.ended(epoch, { ok: false, missing });
+    this.owner.barrierEnded(epoch, { ok: false, missing });
     return true;
   }
 
@@ -188,7 +194,7 @@ export class BarrierNode {
     const up = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
     up.addAll(this.own);
     for (const n of this.fromChild) up.addAll(n!);
-    this.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
+    this.port.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
   }
 
   private release(epoch: number, outside: RangeList): void {
@@ -199,13 +205,13 @@ export class BarrierNode {
       merged.addAll(outside);
       merged.addAll(own);
       for (let j = 0; j < this.children.length; j++) if (j !== i) merged.addAll(this.fromChild[j]!);
-      this.post(this.children[i]!, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
+      this.port.post(this.children[i]!, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
     }
     merged.clear();
     merged.addAll(outside);
     for (const n of this.fromChild) merged.addAll(n!);
     this.finish(epoch);
-    this.ended(epoch, { ok: true, notices: merged });
+    this.owner.barrierEnded(epoch, { ok: true, notices: merged });
   }
 
   private expire(epoch: number): void {
@@ -213,7 +219,7 @@ export class BarrierNode {
     if (epoch !== this.done + 1) return;
     if (this.rank !== BARRIER_ROOT) {
       // Still waiting: the root learns directly that this board is here.
-      this.post(BARRIER_ROOT, encodeBarrierPresent(epoch));
+      this.port.post(BARRIER_ROOT, encodeBarrierPresent(epoch));
       return;
     }
     const heard = new Uint8Array(this.size);
@@ -223,9 +229,9 @@ export class BarrierNode {
     const missing: number[] = [];
     for (let r = 0; r < this.size; r++) if (!heard[r]) missing.push(r);
     assert(missing.length > 0, 'barrier: timed out with every board heard of');
-    for (let r = 0; r < this.size; r++) if (heard[r] && r !== this.rank) this.post(r, encodeBarrierFail(epoch, missing));
+    for (let r = 0; r < this.size; r++) if (heard[r] && r !== this.rank) this.port.post(r, encodeBarrierFail(epoch, missing));
     this.finish(epoch);
-    this.ended(epoch, { ok: false, missing });
+    this.owner.barrierEnded(epoch, { ok: false, missing });
   }
 
   /** Mark `top` and every rank below it in the tree. */

@@ -8,14 +8,15 @@ import { Msg, type DsmMessage, type FetchDataMsg, type PushMsg } from './message
 import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
 import { PushReader } from './push.js';
 import { RangeList } from './range-list.js';
-import { RequestWindow } from './request-window.js';
+import { RequestWindow, type WindowOwner } from './request-window.js';
+import type { DsmPort } from './port.js';
 import type { SharedArrayState } from './shared-array.js';
 import { DsmError, type DsmLimits, type DsmStats } from './types.js';
 
 /** The replies a client takes. */
 export type ReplyMessage = Extract<DsmMessage, { type: typeof Msg.FETCH_DATA | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
 
-export class Client {
+export class Client implements WindowOwner {
   private readonly requests: RequestWindow<FetchInfo | null>;
   private readonly scratch = new RangeList();
   /** Subscriptions to homes' pushes, and the batches of the current barrier. */
@@ -26,17 +27,18 @@ export class Client {
     private readonly limits: DsmLimits,
     private readonly figures: DsmStats,
     clock: Clock,
-    post: (to: number, bytes: Uint8Array) => void,
+    private readonly port: DsmPort,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
-    /** Records a failure that leaves the DSM unusable; returns it. */
-    private readonly fail: (e: DsmError) => DsmError,
     arrays: readonly SharedArrayState[],
   ) {
-    this.push = new PushReader(arrays, clock, limits.requestTimeoutMs, limits.maxMessage, figures, violations, fail);
-    this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, post, (silent) =>
-      this.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${limits.requestTimeoutMs} ms`)),
-    );
+    this.push = new PushReader(arrays, clock, limits.requestTimeoutMs, limits.maxMessage, figures, violations, port);
+    this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, port, this);
+  }
+
+  /** @internal WindowOwner: what the requests fail with when nobody answers. */
+  timedOut(silent: number[]): Error {
+    return this.port.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${this.limits.requestTimeoutMs} ms`));
   }
 
   /**
@@ -131,7 +133,7 @@ export class Client {
           this.figures.malformed++;
           return;
         }
-        return this.requests.reject(p, this.fail(new DsmError('REMOTE', `dsm: rank ${from} refused a request: ${m.text}`)));
+        return this.requests.reject(p, this.port.fail(new DsmError('REMOTE', `dsm: rank ${from} refused a request: ${m.text}`)));
       }
     }
   }

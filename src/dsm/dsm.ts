@@ -29,6 +29,7 @@ import { Home } from './home.js';
 import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
+import type { DsmPort } from './port.js';
 import { RangeList } from './range-list.js';
 import { snapshotBudget, type SnapshotBudget } from './read-check.js';
 import { SharedArrayState } from './shared-array.js';
@@ -65,7 +66,7 @@ function ignoreDsmError(e: unknown): void {
   if (!(e instanceof DsmError)) throw e;
 }
 
-export class Dsm {
+export class Dsm implements DsmPort {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
@@ -132,10 +133,10 @@ export class Dsm {
     this.snapshots = snapshotBudget(limits.maxReadSnapshot, clock.bytes?.crc32, memory === undefined ? undefined : () => (clock as Pick<Hal, 'memory'>).memory());
     this.own = new RangeList(limits.maxNoticeRanges);
     this.known = new RangeList(limits.maxNoticeRanges);
-    const post = (to: number, bytes: Uint8Array): void => this.post(to, bytes);
-    this.sync = new Sync(rank, size, limits, this.figures, clock, post, (e) => this.fail(e));
-    this.home = new Home(rank, this.arrays, limits, this.figures, clock, post, this.pendingViolations);
-    this.client = new Client(rank, limits, this.figures, clock, post, this.pendingViolations, (e) => this.fail(e), this.arrays);
+    // The parts reach back through the Dsm itself (DsmPort), not through closures.
+    this.sync = new Sync(rank, size, limits, this.figures, clock, this);
+    this.home = new Home(rank, this.arrays, limits, this.figures, clock, this, this.pendingViolations);
+    this.client = new Client(rank, limits, this.figures, clock, this, this.pendingViolations, this.arrays);
     transport.onMessage = (from, bytes) => this.receive(from, bytes);
   }
 
@@ -403,8 +404,8 @@ export class Dsm {
     if (this.failure) throw this.failure;
   }
 
-  /** A lost peer or broken protocol leaves the DSM unusable: every later call gets this error. */
-  private fail(e: DsmError): DsmError {
+  /** @internal DsmPort: a lost peer or broken protocol leaves the DSM unusable: every later call gets this error. */
+  fail(e: DsmError): DsmError {
     if (!this.failure) this.failure = e;
     return e;
   }
@@ -454,7 +455,8 @@ export class Dsm {
 
   // ---- messages ------------------------------------------------------------------------
 
-  private post(to: number, bytes: Uint8Array): void {
+  /** @internal DsmPort: the parts' way out. */
+  post(to: number, bytes: Uint8Array): void {
     // A closed DSM's managers may still time out: what they would say has no listener.
     if (this.closed) return;
     if (to === this.rank) {

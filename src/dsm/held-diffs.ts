@@ -24,6 +24,11 @@ export interface HeldDiff {
   msg: DiffMsg;
 }
 
+/** Who tells a writer its diff is held. */
+export interface HeldOwner {
+  heldNotice(to: number, req: number): void;
+}
+
 export class HeldDiffs {
   private list: HeldDiff[] = [];
   private bytesNow = 0;
@@ -34,8 +39,8 @@ export class HeldDiffs {
     private readonly max: number,
     private readonly keepaliveMs: number,
     private readonly figures: DsmStats,
-    /** Tell `to` that its request `req` is held (sends DIFF_HELD). */
-    private readonly notify: (to: number, req: number) => void,
+    /** Tells `to` that its request `req` is held (sends DIFF_HELD): the Home, not a closure. */
+    private readonly owner: HeldOwner,
   ) {}
 
   get count(): number {
@@ -79,7 +84,7 @@ export class HeldDiffs {
   private keepalive(): void {
     this.timer = -1;
     if (this.list.length === 0) return;
-    for (const h of this.list) this.notify(h.from, h.msg.req);
+    for (const h of this.list) this.owner.heldNotice(h.from, h.msg.req);
     this.timer = this.clock.setTimer(this.keepaliveMs, () => this.keepalive());
   }
 

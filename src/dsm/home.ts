@@ -3,11 +3,12 @@
  * other boards send at release, and lending home pages to a checkpoint (diffs for lent pages
  * are held, unapplied and unacknowledged, until the lend ends: held-diffs.ts).
  */
+import type { DsmPost } from './port.js';
 import type { Clock } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { bufferConcat, sliceBuffer, type ConcatBuffers } from './bytes.js';
 import { varintSize } from './codec.js';
-import { HeldDiffs } from './held-diffs.js';
+import { HeldDiffs, type HeldOwner } from './held-diffs.js';
 import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
 import { Msg, beginFetchData, concatFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg, type LeaveMsg } from './messages.js';
 import { PushHome } from './push.js';
@@ -16,7 +17,7 @@ import type { DsmLimits, DsmStats } from './types.js';
 
 function noop(): void {}
 
-export class Home {
+export class Home implements HeldOwner {
   /** DIFFs for lent home pages, applied when the lend ends. */
   private readonly heldDiffs: HeldDiffs;
   /** Writable acquisitions waiting for a lend of their home pages to end. */
@@ -34,14 +35,17 @@ export class Home {
     private readonly limits: DsmLimits,
     private readonly figures: DsmStats,
     clock: Clock,
-    private readonly post: (to: number, bytes: Uint8Array) => void,
+    private readonly port: DsmPost,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
-    this.push = new PushHome(arrays, limits.maxMessage, figures, post);
-    this.heldDiffs = new HeldDiffs(clock, limits.maxDeferred, limits.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, figures, (to, req) =>
-      this.post(to, encodeReq(Msg.DIFF_HELD, req)),
-    );
+    this.push = new PushHome(arrays, limits.maxMessage, figures, port);
+    this.heldDiffs = new HeldDiffs(clock, limits.maxDeferred, limits.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, figures, this);
+  }
+
+  /** @internal HeldOwner: tell `to` that its diff `req` is held. */
+  heldNotice(to: number, req: number): void {
+    this.port.post(to, encodeReq(Msg.DIFF_HELD, req));
   }
 
   /** Dsm.lend for these arrays (already checked). */
@@ -96,13 +100,13 @@ export class Home {
     }
     this.figures.fetchesServed++;
     if (st.push) this.push.subscribe(from, st, ranges);
-    this.post(from, this.fetchData(st, m.req, ranges, total));
+    this.port.post(from, this.fetchData(st, m.req, ranges, total));
   }
 
   /** LEAVE: stop pushing these granules to `from`; acknowledged like a diff. */
   leave(from: number, m: LeaveMsg): void {
     if (!this.push.leave(from, m)) return this.refuse(from, m.req, `rank ${this.rank} pushes no such granules of array ${m.array}`);
-    this.post(from, encodeReq(Msg.DIFF_ACK, m.req));
+    this.port.post(from, encodeReq(Msg.DIFF_ACK, m.req));
   }
 
   /** FETCH_DATA of these granule ranges (checked): a copy of the pages, which may change once it is sent. */
@@ -160,11 +164,11 @@ export class Home {
       st.storeIncoming(s, m.bytes.subarray(at, at + n), this.violations);
     }
     this.figures.diffsApplied++;
-    this.post(from, encodeReq(Msg.DIFF_ACK, m.req));
+    this.port.post(from, encodeReq(Msg.DIFF_ACK, m.req));
   }
 
   private refuse(to: number, req: number, text: string): void {
     this.figures.malformed++;
-    this.post(to, encodeReqErr(req, text));
+    this.port.post(to, encodeReqErr(req, text));
   }
 }

@@ -12,8 +12,7 @@ import { describeSpec, readSpec } from './alloc-spec.js';
 import { encodeAllocAnswer, encodeLockGrant } from './messages.js';
 import { RangeList } from './range-list.js';
 
-export type { Post } from './barrier.js';
-import type { Post } from './barrier.js';
+import type { DsmPost } from './port.js';
 
 function listRanks(ranks: number[]): string {
   return `rank${ranks.length === 1 ? '' : 's'} ${ranks.join(', ')}`;
@@ -36,7 +35,7 @@ export class AllocChecker {
     private readonly clock: Clock,
     private readonly timeoutMs: number,
     private readonly maxMessage: number,
-    private readonly post: Post,
+    private readonly port: DsmPost,
   ) {}
 
   arrive(from: number, seq: number, spec: Uint8Array): boolean {
@@ -65,7 +64,7 @@ export class AllocChecker {
     for (let r = 1; r < this.size && mismatch < 0; r++) if (!sameBytes(first, round.specs[r]!)) mismatch = r;
     if (mismatch < 0) {
       const ok = encodeAllocAnswer(seq, null);
-      for (let r = 0; r < this.size; r++) this.post(r, copyMessage(ok));
+      for (let r = 0; r < this.size; r++) this.port.post(r, copyMessage(ok));
       return;
     }
     const a = readSpec(new Reader(first), this.size);
@@ -93,7 +92,7 @@ export class AllocChecker {
     const room = this.maxMessage - HEADER_ROOM;
     const fitted = text.length > room ? `${text.slice(0, room - 3)}...` : text;
     const bytes = encodeAllocAnswer(seq, fitted);
-    for (let r = 0; r < this.size; r++) if (round.specs[r]) this.post(r, copyMessage(bytes));
+    for (let r = 0; r < this.size; r++) if (round.specs[r]) this.port.post(r, copyMessage(bytes));
   }
 
   private end(seq: number, round: AllocRound): void {
@@ -126,7 +125,7 @@ export class LockManager {
     private readonly size: number,
     private readonly maxRecords: number,
     private readonly noticeCap: number,
-    private readonly post: Post,
+    private readonly port: DsmPost,
   ) {}
 
   request(from: number, epoch: number, name: string): boolean {
@@ -162,6 +161,6 @@ export class LockManager {
     assert(rec.holder < 0, 'lock manager: granted a lock that is held');
     rec.holder = to;
     // A board that already passed the barrier the stored notices belong to has applied them.
-    this.post(to, encodeLockGrant(name, rec.noticeEpoch >= epoch ? rec.notices : new RangeList()));
+    this.port.post(to, encodeLockGrant(name, rec.noticeEpoch >= epoch ? rec.notices : new RangeList()));
   }
 }

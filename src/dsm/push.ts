@@ -23,6 +23,7 @@
  * arrives are left (Laplace reads u and uu alternately: each is pushed at one barrier and read
  * before the next), and so is everything with a home whose last two batches were empty.
  */
+import type { DsmFail, DsmPost } from './port.js';
 import type { Clock } from '../hal.js';
 import { encodeLeave, encodePush, type LeaveMsg, type PushMsg } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
@@ -101,7 +102,7 @@ export class PushHome {
     private readonly arrays: readonly SharedArrayState[],
     private readonly maxMessage: number,
     private readonly figures: DsmStats,
-    private readonly post: (to: number, bytes: Uint8Array) => void,
+    private readonly port: DsmPost,
   ) {}
 
   /** A FETCH of these granule ranges of a push array was served to `from` (ranges checked). */
@@ -154,7 +155,7 @@ export class PushHome {
         this.figures.pushedBytes += p.bytes;
         const message = encodePush(epoch, parts.length, p.array, p.ranges, p.data, p.bytes);
         assert(message.length <= this.maxMessage, 'dsm: a PUSH part outgrew maxMessage');
-        this.post(to, message);
+        this.port.post(to, message);
       }
     }
   }
@@ -241,7 +242,7 @@ export class PushReader {
     private readonly maxMessage: number,
     private readonly figures: DsmStats,
     private readonly violations: string[],
-    private readonly fail: (e: DsmError) => DsmError,
+    private readonly port: DsmFail,
   ) {}
 
   /** This board sent a FETCH of these ranges of a push array to `home`: the home subscribes it on serving it. */
@@ -379,7 +380,7 @@ export class PushReader {
       w.timer = this.clock.setTimer(this.timeoutMs, () => {
         this.waiters = this.waiters.filter((x) => x !== w);
         const silent = homes.filter((h) => !this.complete(h));
-        reject(this.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.timeoutMs} ms`)));
+        reject(this.port.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.timeoutMs} ms`)));
       });
       this.waiters.push(w);
     });
@@ -416,7 +417,7 @@ export class PushReader {
   close(): void {
     for (const w of this.waiters) {
       this.clock.clearTimer(w.timer);
-      w.reject(this.fail(new DsmError('FAILED', 'dsm: closed while waiting for a push')));
+      w.reject(this.port.fail(new DsmError('FAILED', 'dsm: closed while waiting for a push')));
     }
     this.waiters = [];
     this.early = [];

@@ -5,8 +5,9 @@
  * batch's promise resolves when every request in it completed and rejects at the first
  * failure. What a request carries for its reply (`T`) is the caller's.
  */
+import type { DsmPost } from './port.js';
 import type { Clock } from '../hal.js';
-import { Deadline } from '../net/deadline.js';
+import { Deadline, type DeadlineOwner } from '../net/deadline.js';
 import { assert } from '../util/assert.js';
 import { VARINT_MAX } from './codec.js';
 
@@ -34,7 +35,12 @@ export interface Pending<T> {
   readonly batch: Batch;
 }
 
-export class RequestWindow<T> {
+/** Who gives the error a window's batches fail with when nothing answers: `silent`, the destinations waited on, ascending. */
+export interface WindowOwner {
+  timedOut(silent: number[]): Error;
+}
+
+export class RequestWindow<T> implements DeadlineOwner {
   private nextReq = 1;
   private readonly pending = new Map<number, Pending<T>>();
   /** Requests not sent yet: at most `window` are in flight, so at most that many replies arrive at once. */
@@ -54,12 +60,12 @@ export class RequestWindow<T> {
     private readonly clock: Clock,
     private readonly window: number,
     private readonly timeoutMs: number,
-    private readonly send: (to: number, bytes: Uint8Array) => void,
-    /** The error every outstanding batch fails with when the watchdog fires; `silent`: destinations waited on, ascending. */
-    private readonly timedOut: (silent: number[]) => Error,
+    private readonly port: DsmPost,
+    /** Gives the error every outstanding batch fails with when the watchdog fires. */
+    private readonly owner: WindowOwner,
   ) {
     assert(window > 0, 'request window: window must be positive');
-    this.watchdog = new Deadline(clock, () => this.onWatchdog());
+    this.watchdog = new Deadline(clock, this);
   }
 
   /** A fresh request id (ids are never reused). */
@@ -144,7 +150,7 @@ export class RequestWindow<T> {
       const p = this.pending.get(o.req);
       assert(p !== undefined, 'request window: a queued request is not pending');
       p.sent = true;
-      this.send(o.to, o.bytes);
+      this.port.post(o.to, o.bytes);
     }
   }
 
@@ -153,7 +159,8 @@ export class RequestWindow<T> {
     this.watchdogAt = -1;
   }
 
-  private onWatchdog(): void {
+  /** @internal The watchdog's Deadline fired (DeadlineOwner: the window is its owner, no closure). */
+  deadline(): void {
     if (this.pending.size === 0) return this.stopWatchdog();
     // Compare deadlines, not `now - lastProgress` with the timeout: the Deadline fires within
     // its epsilon of the due time, and only real progress moves the due time on.
@@ -166,7 +173,7 @@ export class RequestWindow<T> {
     this.watchdogAt = -1;
     const ranks = new Set<number>();
     for (const p of this.pending.values()) ranks.add(p.to);
-    const err = this.timedOut([...ranks].sort((a, b) => a - b));
+    const err = this.owner.timedOut([...ranks].sort((a, b) => a - b));
     for (const p of this.pending.values()) this.reject(p, err);
     this.pending.clear();
     this.queue.length = 0;

@@ -6,8 +6,9 @@
  * (fetches, diffs) is not here.
  */
 import type { Clock } from '../hal.js';
-import { AllocChecker, LockManager, type Post } from './managers.js';
-import { BARRIER_ROOT, BarrierNode, describeMissing, type BarrierOutcome } from './barrier.js';
+import { AllocChecker, LockManager } from './managers.js';
+import type { DsmPort } from './port.js';
+import { BARRIER_ROOT, BarrierNode, describeMissing, type BarrierOutcome, type BarrierOwner } from './barrier.js';
 import { Msg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
 import { assert } from '../util/assert.js';
@@ -40,7 +41,7 @@ interface Waits {
 /** Messages Sync routes (everything but the data path). */
 export type SyncMessage = Exclude<DsmMessage, { type: typeof Msg.FETCH | typeof Msg.FETCH_DATA | typeof Msg.DIFF | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
 
-export class Sync {
+export class Sync implements BarrierOwner {
   private readonly waits: Waits = { barrier: null, lock: null, alloc: null };
   /** Locks granted to this board. */
   private readonly granted = new Set<string>();
@@ -52,7 +53,8 @@ export class Sync {
 
   private readonly barrierNode: BarrierNode;
   private readonly allocMgr: AllocChecker | null;
-  private readonly lockMgr: LockManager;
+  /** The locks this board manages: made by the first lock request it gets (an app without locks never has one). */
+  private lockMgrV: LockManager | null = null;
 
   constructor(
     private readonly rank: number,
@@ -60,14 +62,11 @@ export class Sync {
     private readonly limits: DsmLimits,
     private readonly figures: DsmStats,
     private readonly clock: Clock,
-    private readonly post: Post,
-    /** Records a failure that leaves the DSM unusable; returns it. */
-    private readonly fail: (e: DsmError) => DsmError,
+    private readonly port: DsmPort,
   ) {
     const l = limits;
-    this.barrierNode = new BarrierNode(rank, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, post, (epoch, outcome) => this.barrierEnded(epoch, outcome));
-    this.allocMgr = rank === MANAGER_RANK ? new AllocChecker(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxMessage, post) : null;
-    this.lockMgr = new LockManager(size, l.maxLocks * size, l.maxNoticeRanges, post);
+    this.barrierNode = new BarrierNode(rank, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, port, this);
+    this.allocMgr = rank === MANAGER_RANK ? new AllocChecker(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxMessage, port) : null;
   }
 
   /** Sequence number of the next collective alloc (the same on every board: allocs are called in the same order). */
@@ -87,7 +86,7 @@ export class Sync {
         timer = this.clock.setTimer(ms, () => {
           this.waits.barrier = null;
           reject(
-            this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager)${via} is missing or unreachable`)),
+            this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager)${via} is missing or unreachable`)),
           );
         });
       }
@@ -139,10 +138,10 @@ export class Sync {
     return new Promise<RangeList>((resolve, reject) => {
       const timer = this.clock.setTimer(this.limits.lockTimeoutMs, () => {
         this.waits.lock = null;
-        reject(this.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.limits.lockTimeoutMs} ms`)));
+        reject(this.port.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.limits.lockTimeoutMs} ms`)));
       });
       this.waits.lock = { name, resolve, reject, timer };
-      this.post(mgr, message);
+      this.port.post(mgr, message);
     });
   }
 
@@ -152,10 +151,10 @@ export class Sync {
       const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
       const timer = this.clock.setTimer(ms, () => {
         this.waits.alloc = null;
-        reject(this.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
+        reject(this.port.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
       });
       this.waits.alloc = { seq, resolve, reject, timer };
-      this.post(MANAGER_RANK, message);
+      this.port.post(MANAGER_RANK, message);
     });
   }
 
@@ -181,10 +180,10 @@ export class Sync {
         if (!this.barrierNode.reportedPresent(from, m.epoch)) this.figures.malformed++;
         return;
       case Msg.LOCK_REQ:
-        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr.request(from, m.epoch, m.name)) this.figures.malformed++;
+        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr().request(from, m.epoch, m.name)) this.figures.malformed++;
         return;
       case Msg.LOCK_RELEASE:
-        if (!this.lockMgr.release(from, m.epoch, m.name, m.notices)) this.figures.malformed++;
+        if (this.lockMgrV === null || !this.lockMgrV.release(from, m.epoch, m.name, m.notices)) this.figures.malformed++;
         return;
       case Msg.LOCK_GRANT:
         return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.size))?.resolve(m.notices);
@@ -210,10 +209,15 @@ export class Sync {
   }
 
   /** This board's barrier `epoch` ended at its node of the tree. */
-  private barrierEnded(epoch: number, outcome: BarrierOutcome): void {
+  private lockMgr(): LockManager {
+    return (this.lockMgrV ??= new LockManager(this.size, this.limits.maxLocks * this.size, this.limits.maxNoticeRanges, this.port));
+  }
+
+  /** @internal BarrierOwner. */
+  barrierEnded(epoch: number, outcome: BarrierOutcome): void {
     const wait = this.answered('barrier', (w) => w.epoch === epoch);
     if (!wait) return;
     if (outcome.ok) wait.resolve(outcome.notices);
-    else wait.reject(this.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
+    else wait.reject(this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
   }
 }

@@ -4,9 +4,8 @@
  * config); the host also registers the module's console commands (`wire`, before it starts).
  */
 import { FaultTolerance } from './fault-tolerance.js';
-import type { FtHal, FtNet } from './fault-tolerance.js';
+import type { FtHal, FtListener, FtNet } from './fault-tolerance.js';
 import type { FtOptions } from './options.js';
-import type { FtRun } from './run.js';
 
 export interface AttachOptions {
   net: FtNet;
@@ -14,17 +13,17 @@ export interface AttachOptions {
   options: FtOptions;
   /** Called with the module before it starts (its console commands: registerFtConsole). */
   wire?: (ft: FaultTolerance) => void;
-  /** Start the app for this run (rank, restored state): called at start and after every recovery. */
-  run: (run: FtRun) => void;
-  /** The module stopped for good (refused, unrecoverable): report and halt. */
-  stopped: (reason: string) => void;
+  /**
+   * `startRun`: start the app for this run (rank, restored state), at start and after every
+   * recovery; `ftStopped`: the module stopped for good (refused, unrecoverable): report and halt.
+   */
+  listener: FtListener;
 }
 
 /** Create, wire and start the module for a board. */
 export function attachFaultTolerance(a: AttachOptions): FaultTolerance {
   const ft = new FaultTolerance(a.net, a.hal, a.options);
-  ft.onRun(a.run);
-  ft.onStop(a.stopped);
+  ft.listen(a.listener);
   a.wire?.(ft);
   ft.start();
   return ft;

@@ -9,7 +9,7 @@ import { encodeAppState } from './app-state.js';
 import { FtFrame, NO_NODE, decodeCkptAbort, decodeCkptAt, decodeCkptStart, decodeCkptStored, decodeRound, encodeCkptAbort, encodeCkptAt, encodeCkptStart, encodeCkptStored, encodeRound } from './frames.js';
 import { FT_EVENT } from './events.js';
 import { buildPending } from './image.js';
-import type { Pending } from './image.js';
+import type { Lender, Pending } from './image.js';
 import { APP_SEGMENT } from './run.js';
 import type { FtRun } from './run.js';
 import { StreamSender, sourceOfImage, sourceOfPending } from './stream.js';
@@ -19,8 +19,20 @@ import { FtError } from './types.js';
 import { buddiesOf, membersOf } from './view.js';
 import { never } from './state.js';
 import { assert } from '../util/assert.js';
-import type { FtState, OutStream, RankRound, Tally, RequestWaiter, StreamDone } from './state.js';
+import type { FtState, OutStream, RankRound, Tally, RequestWaiter } from './state.js';
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
+
+/** A rank's checkpoint call fails: the coordinator hears why at once (the others would otherwise wait for this rank until the round times out). */
+function refuseCall(ft: FtState, round: number, rank: number, e: unknown): Promise<void> {
+  const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
+  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
+  return Promise.reject(err);
+}
+
+/** Give back captures lent to a round that will not hold them (each once: the round never got them). */
+function giveBack(lenders: readonly Lender[]): void {
+  for (const c of lenders) c.release?.();
+}
 
 /**
  * A rank's checkpoint call: capture and diff now (a background call: in the next turn; errors
@@ -56,62 +68,46 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   }
   progressRun(ft, run, progress);
   const round = Math.max(ft.lastCommitted, ft.lastAborted) + 1;
-  const refuse = (e: unknown): Promise<void> => {
-    const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
-    // The others would otherwise wait for this rank until the round times out.
-    ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
-    return Promise.reject(err);
-  };
   let pending: Pending;
   const image = ft.imageOf(rank);
   // The app state is a fresh encoding nobody else holds, and lending contents keep theirs
-  // unchanged until released: both are referenced rather than copied.
+  // unchanged until released: both are referenced rather than copied. In the background the
+  // app writes on at once: the contents' bytes are copied, not lent (the app state's encoding
+  // is FT's own either way).
   const lent = new Set<Segment>();
-  const lenders: (() => void)[] = [];
-  const giveBack = (): void => {
-    for (const f of lenders) f();
-  };
+  // The contents whose capture is lent: each gets `release()` exactly once (Pending.release,
+  // or giveBack below). The contents themselves, not a closure per content and round.
+  const lenders: Lender[] = [];
   try {
     const app: Segment = { name: APP_SEGMENT, bytes: encodeAppState(state) };
     lent.add(app);
     const segs: Segment[] = [app];
     for (const c of run.contents) {
       const captured = c.capture();
-      const release = c.release;
-      if (release !== undefined) {
-        // Each capture is given back exactly once (a content counts its open lends on it).
-        let given = false;
-        lenders.push(() => {
-          assert(!given, 'ft: a checkpoint capture was released twice');
-          given = true;
-          release.call(c);
-        });
-      }
+      if (c.release !== undefined) lenders.push(c);
       for (const s of captured) {
         if (s.name !== c.prefix && !s.name.startsWith(c.prefix + '/')) {
           throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
         }
         segs.push(s);
-        if (release !== undefined) lent.add(s);
+        if (c.release !== undefined && !background) lent.add(s);
       }
     }
-    // In the background the app writes on at once: the content's bytes are copied, not lent
-    // (the app state's encoding is FT's own either way).
-    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, (s) => lent.has(s) && (!background || s === app), ft.hal.bytes, !ft.options.listAll);
+    pending = buildPending(image, segs, round, progress, ft.options.mergeGap, lent, ft.hal.bytes, !ft.options.listAll);
     if (background) {
-      giveBack();
+      giveBack(lenders);
       lenders.length = 0;
     }
   } catch (e) {
-    giveBack();
-    return refuse(e);
+    giveBack(lenders);
+    return refuseCall(ft, round, rank, e);
   }
   const limit = ft.options.maxStoreBytes;
   // A zero-based segment costs nothing until the commit allocates it: counted here all the same.
   const needs = pending.bytes + pending.zeroBytes;
   if (ft.memoryTotal() + needs > limit) {
-    giveBack();
-    return refuse(new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
+    giveBack(lenders);
+    return refuseCall(ft, round, rank, new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   pending.lenders = lenders;
@@ -224,30 +220,34 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
 
 /** Stream a rank's delta to one buddy; a buddy without the base generation gets a full copy first. */
 export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: StreamSource, base: number): void {
-  const done: StreamDone = (status) => {
-    if (ft.rounds.get(entry.rank) !== entry) return;
-    if (status === 'stored') {
-      assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
-      if (--entry.waiting === 0) rankStored(ft, entry);
-      return;
-    }
-    if (status === 'need-full') {
-      // The buddy lacks the base generation (it is new, or lost it): give it a full copy first.
-      const img = ft.imageOf(entry.rank);
-      startStream(ft, buddy, entry.rank, img.gen, 0, true, sourceOfImage(img), (st) => {
-        if (ft.rounds.get(entry.rank) !== entry) return;
-        if (st === 'stored') sendDelta(ft, entry, buddy, src, base);
-        else refuseRound(ft, entry, streamFailure(ft, buddy, st));
-      });
-      return;
-    }
-    refuseRound(ft, entry, streamFailure(ft, buddy, status));
-  };
   // A background round's delta yields the line to the app's own traffic (computeGate).
-  const o = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done, compute: entry.settled !== null };
+  const o: OutStream = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: entry.settled !== null };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);
+}
+
+/** A round's delta to one buddy ended (FtHooks.deltaDone): stored, or a full copy first, or the round is refused. */
+export function deltaDone(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void {
+  const entry = o.entry;
+  if (entry === undefined || ft.rounds.get(entry.rank) !== entry) return;
+  const buddy = o.s.dst;
+  if (status === 'stored') {
+    assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
+    if (--entry.waiting === 0) rankStored(ft, entry);
+    return;
+  }
+  if (status === 'need-full') {
+    // The buddy lacks the base generation (it is new, or lost it): give it a full copy first.
+    const img = ft.imageOf(entry.rank);
+    startStream(ft, buddy, entry.rank, img.gen, 0, true, sourceOfImage(img), (st) => {
+      if (ft.rounds.get(entry.rank) !== entry) return;
+      if (st === 'stored') sendDelta(ft, entry, buddy, o.s.src, o.s.base);
+      else refuseRound(ft, entry, streamFailure(ft, buddy, st));
+    });
+    return;
+  }
+  refuseRound(ft, entry, streamFailure(ft, buddy, status));
 }
 
 export function streamFailure(ft: FtState, buddy: number, status: 'stored' | 'unsendable' | RecvStatus): string {

@@ -22,20 +22,19 @@ import type { FtOptions, ResolvedFtOptions } from './options.js';
 import * as recovery from './recovery.js';
 import type { FtRun, FtRunHost } from './run.js';
 import { FtState } from './state.js';
-import type { FtHal, FtNet } from './state.js';
+import type { FtHal, FtHooks, FtListener, FtNet, OutStream } from './state.js';
+import type { RecvStatus } from './stream.js';
 import * as transfer from './transfer.js';
 import type { FtPhase, FtRecoveryFigures, FtStats } from './types.js';
 import { buddiesOf, membersOf, ranksOf, wardsOf } from './view.js';
 
-export type { FtHal, FtNet } from './state.js';
+export type { FtHal, FtListener, FtNet } from './state.js';
 
-export class FaultTolerance implements FtRunHost {
+export class FaultTolerance implements FtRunHost, FtHooks {
   private readonly ft: FtState;
 
   constructor(net: FtNet, hal: FtHal, options: FtOptions) {
-    const ft = new FtState(net, hal, options, this);
-    ft.hooks = { commit: (round) => ckpt.applyCommit(ft, round), copyInstalled: () => recovery.checkReady(ft) };
-    this.ft = ft;
+    this.ft = new FtState(net, hal, options, this);
   }
 
   get node(): number {
@@ -58,14 +57,28 @@ export class FaultTolerance implements FtRunHost {
 
   // ---- the board's side ------------------------------------------------------------------------
 
-  /** Called with each run to start: the first one once admitted, then after every recovery. */
-  onRun(listener: (run: FtRun) => void): void {
-    this.ft.runListener = listener;
+  /**
+   * Who starts each run (the first one once admitted, then after every recovery) and hears
+   * once if the module stops for good (refused, unrecoverable): an object's methods, not
+   * closures (docs/TARGETS.md "Round 10: Laplace footprint").
+   */
+  listen(listener: FtListener): void {
+    this.ft.listener = listener;
   }
 
-  /** Called once if the module stops for good (refused, unrecoverable). */
-  onStop(listener: (reason: string) => void): void {
-    this.ft.stopListener = listener;
+  /** @internal FtHooks: a ward's previous round committed (learnt from its new delta). */
+  applyCommit(round: number): void {
+    ckpt.applyCommit(this.ft, round);
+  }
+
+  /** @internal FtHooks: a round's delta stream ended. */
+  deltaDone(o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void {
+    ckpt.deltaDone(this.ft, o, status);
+  }
+
+  /** @internal FtHooks: a recovery copy was installed. */
+  copyInstalled(): void {
+    recovery.checkReady(this.ft);
   }
 
   /** Register with the network and start the join handshake and heartbeats. */

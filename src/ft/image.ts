@@ -25,6 +25,11 @@ export interface SegEntry {
   zero?: boolean;
 }
 
+/** A content whose captured bytes a round references (CheckpointContent.release). */
+export interface Lender {
+  release?(): void;
+}
+
 /** Bytes for [offset, offset + bytes.length) of segment `seg` (an index in the table). */
 export interface Run {
   seg: number;
@@ -48,8 +53,8 @@ export class Pending {
   lentBytes = 0;
   /** Bytes the commit allocates for zero-based segments (SegEntry.zero): memory the image will grow by. */
   zeroBytes = 0;
-  /** Called once when the data leaves (committed or dropped): contents that lent their bytes. */
-  lenders: (() => void)[] = [];
+  /** Contents that lent their bytes: each released once when the data leaves (committed or dropped). */
+  lenders: Lender[] = [];
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
   changed = 0;
   /** Size of the image this data produces (sum of segment lengths). */
@@ -95,13 +100,20 @@ export class Pending {
     this.changed += bytes.length;
   }
 
+  /** `run` (FT's own bytes) now ends `n` bytes further: `bytes` is its whole new extent. */
+  extendRun(run: Run, bytes: Uint8Array, n: number): void {
+    run.bytes = bytes;
+    this.bytes += n;
+    this.changed += n;
+  }
+
   /** The data is no longer needed: give lent memory back (once: the data leaves once). */
   release(): void {
     assert(!this.released, 'ft: tentative checkpoint data released twice');
     this.released = true;
     const l = this.lenders;
     this.lenders = [];
-    for (const f of l) f();
+    for (const c of l) c.release?.();
   }
 }
 
@@ -380,7 +392,7 @@ export const MAX_NAME = 200;
  */
 export function buildPending(
   image: Image, segments: readonly Segment[], round: number, progress: number, gap: number,
-  lent: (s: Segment) => boolean = () => false, native?: NativeBytes, carry = false,
+  lent: ReadonlySet<Segment> | null = null, native?: NativeBytes, carry = false,
 ): Pending {
   const p = new Pending(round, image.gen, false, progress);
   if (carry && image.names.length > 0) {
@@ -404,7 +416,7 @@ export function buildPending(
     seen.add(s.name);
     const j = image.find(s.name);
     const old = j >= 0 ? (image.data[j] as Uint8Array) : null;
-    const byRef = lent(s);
+    const byRef = lent !== null && lent.has(s);
     if (old !== null && old.length === s.bytes.length) {
       const bytes = s.bytes;
       const nativeDiff = native?.diffSpans;

@@ -1,7 +1,8 @@
 /** The fault-tolerance module: public surface (docs/FT.md). */
 export { FaultTolerance } from './fault-tolerance.js';
-export type { FtHal } from './fault-tolerance.js';
+export type { FtHal, FtListener } from './fault-tolerance.js';
 export { FtRun, APP_SEGMENT } from './run.js';
+export type { RevokeListener } from './run.js';
 export { resolveFtOptions } from './options.js';
 export type { FtOptions, ResolvedFtOptions } from './options.js';
 export { FtError } from './types.js';

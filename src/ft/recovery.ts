@@ -386,5 +386,5 @@ export function resume(ft: FtState, v: RecResume): void {
     const run = new FtRun(ft.host, rank, ft.epochV, g, img.progress, g > 0 ? img.segments() : []);
     ft.runs.set(rank, run);
   }
-  for (const run of ft.runs.values()) ft.runListener?.(run);
+  for (const run of ft.runs.values()) ft.listener?.startRun(run);
 }

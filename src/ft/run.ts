@@ -11,6 +11,14 @@ import type { CheckpointCallOptions, CheckpointContent, Segment } from './types.
 import { FtError } from './types.js';
 
 /** The part of FaultTolerance a run calls. */
+/** What a run calls or closes when it is superseded (FtRun.onRevoke). */
+export type RevokeListener = (() => void) | { close(): void };
+
+function callRevoke(l: RevokeListener): void {
+  if (typeof l === 'function') l();
+  else l.close();
+}
+
 export interface FtRunHost {
   checkpointRun(run: FtRun, state: AppState, progress: number, background: boolean): Promise<void>;
   settledRun(run: FtRun): Promise<void>;
@@ -30,7 +38,7 @@ export class FtRun {
   /** The application state saved with the checkpoint this run starts from; null on a fresh start. */
   readonly restored: AppState;
   private segments: Segment[] | null;
-  private revokeListeners: (() => void)[] = [];
+  private revokeListeners: RevokeListener[] = [];
 
   constructor(
     private readonly host: FtRunHost,
@@ -113,11 +121,12 @@ export class FtRun {
   /**
    * Call `listener` when this run is superseded (a recovery rolls everyone back, or the module
    * stops): the runtime closes what the run opened (its DSM endpoint) at that moment, before
-   * any board can start the next run. Called at once if the run is inactive already.
+   * any board can start the next run. Called at once if the run is inactive already. An
+   * object with `close()` (the DSM, its transport) is closed: no closure to hold per listener.
    */
-  onRevoke(listener: () => void): void {
+  onRevoke(listener: RevokeListener): void {
     if (!this.active) {
-      listener();
+      callRevoke(listener);
       return;
     }
     this.revokeListeners.push(listener);
@@ -129,6 +138,6 @@ export class FtRun {
     this.active = false;
     const ls = this.revokeListeners;
     this.revokeListeners = [];
-    for (const l of ls) l();
+    for (const l of ls) callRevoke(l);
   }
 }

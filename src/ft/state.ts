@@ -52,6 +52,24 @@ export type SendResult = 'sent' | 'busy' | 'failed';
 /** What the module needs from the HAL. */
 export type FtHal = Pick<Hal, 'now' | 'setTimer' | 'clearTimer' | 'event' | 'log' | 'random' | 'bytes'>;
 
+/**
+ * Steps of the upper parts that the data path triggers (FaultTolerance's methods, not
+ * closures): the fate of a ward's previous round learnt from its new delta, and a recovery
+ * copy installed.
+ */
+export interface FtHooks {
+  applyCommit(round: number): void;
+  copyInstalled(): void;
+  /** A round's delta stream ended (OutStream.done null). */
+  deltaDone(o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void;
+}
+
+/** Who starts each run (at start, after every recovery) and hears once if the module stops for good. */
+export interface FtListener {
+  startRun(run: FtRun): void;
+  ftStopped(reason: string): void;
+}
+
 /** Port used by FT frames (both ends). */
 export const FT_PORT = 0;
 /** What a member last told a ring neighbour by heartbeat, and when (membership.sendHeartbeats). */
@@ -77,7 +95,10 @@ export type StreamDone = (status: 'stored' | 'unsendable' | RecvStatus) => void;
 
 export interface OutStream {
   s: StreamSender;
-  done: StreamDone;
+  /** How it ended goes here; null: a round's delta, whose end FtHooks.deltaDone handles (no closure per round). */
+  done: StreamDone | null;
+  /** The round a delta belongs to (done === null). */
+  entry?: RankRound;
   /** A background round's delta: sent only while the app computes (transfer.ts computeGate). */
   compute?: boolean;
 }
@@ -212,8 +233,8 @@ export class FtState {
   // Images and runs.
   readonly images = new Map<number, Image>();
   readonly runs = new Map<number, FtRun>();
-  runListener: ((run: FtRun) => void) | null = null;
-  stopListener: ((reason: string) => void) | null = null;
+  /** Who starts the runs and hears of the stop (FaultTolerance.listen). */
+  listener: FtListener | null = null;
 
   // Checkpoints.
   lastCommitted = 0;
@@ -248,11 +269,6 @@ export class FtState {
   /** Progress the runs had made when the recovery revoked them. */
   recoveryProgress = 0;
 
-  /**
-   * Steps of the upper parts that the data path triggers (set by FaultTolerance): the fate of
-   * a ward's previous round learnt from its new delta, and a recovery copy installed.
-   */
-  hooks: { commit(round: number): void; copyInstalled(): void } = { commit: () => undefined, copyInstalled: () => undefined };
 
   // Sending.
   /** Why the last send that could never succeed failed (for the reason a round is refused with). */
@@ -276,7 +292,7 @@ export class FtState {
   roundPeakMultiple = 0;
   lastPeakMultiple = 0;
 
-  constructor(net: FtNet, hal: FtHal, options: FtOptions, readonly host: FtRunHost) {
+  constructor(net: FtNet, hal: FtHal, options: FtOptions, readonly host: FtRunHost & FtHooks) {
     this.options = resolveFtOptions(options);
     this.net = net;
     this.hal = hal;
@@ -526,6 +542,6 @@ export class FtState {
       this.hal.clearTimer(w.timer);
       w.reject(new FtError('NOT_RUNNING', `checkpointing stopped: ${reason}`));
     }
-    this.stopListener?.(reason);
+    this.listener?.ftStopped(reason);
   }
 }

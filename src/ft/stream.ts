@@ -15,6 +15,7 @@
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { Image, Pending, Run, SegEntry } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
+import type { NativeBytes } from '../wire/native.js';
 import { assert } from '../util/assert.js';
 
 export const DATA_HEADER = 12;
@@ -111,7 +112,6 @@ export class StreamSender {
   frames = 0;
   /** Time of the last acknowledgement progress (for the resend timer). */
   progressAt: number;
-  private readonly names: Uint8Array[];
   private readonly cursors = new Map<number, Cursor>();
   /** Payload bytes of each frame in flight, by sequence number. */
   private readonly sizes = new Map<number, number>();
@@ -129,7 +129,6 @@ export class StreamSender {
     readonly windowBytes = Infinity,
     readonly frameBytes = 0,
   ) {
-    this.names = src.table.map((e) => utf8Encode(e.name));
     this.cursors.set(0, { stage: 0, index: 0, offset: 0 });
     this.progressAt = now;
   }
@@ -167,7 +166,9 @@ export class StreamSender {
         break;
       }
       const e = src.table[c.index] as SegEntry;
-      const name = this.names[c.index] as Uint8Array;
+      // Encoded as its SEG record is written (in the first frames only), not kept for the
+      // stream's life: an array per segment is ~7 XS slots while the round lasts.
+      const name = utf8Encode(e.name);
       if (w.pos + 7 + name.length > cap) break;
       w.u8(TAG_SEG).u8(e.zero === true ? KIND_ZERO : e.whole ? KIND_WHOLE : KIND_PATCH).u32(e.length).u8(name.length).bytes(name);
       c.index++;
@@ -233,6 +234,11 @@ export class StreamSender {
   }
 }
 
+/** Whether a patch run may extend `run` with `n` bytes at `offset` of `seg`, placed at `at` in `arena`. */
+function continues(run: Run | undefined, seg: number, offset: number, arena: Uint8Array, at: number): run is Run {
+  return run !== undefined && run.seg === seg && run.offset + run.bytes.length === offset && run.bytes.buffer === arena.buffer && run.bytes.byteOffset + run.bytes.length === arena.byteOffset + at;
+}
+
 export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 
 /** Receiving side of one stream: records into `pending`, checked against the image it patches. */
@@ -241,8 +247,20 @@ export class StreamReceiver {
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
-  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one). */
-  private readonly listed = new Set<string>();
+  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one); made on first use. */
+  private listed: Set<string> | null = null;
+  /**
+   * Where patch pieces land: one buffer for the rest of the stream's data (its META says how
+   * much), pieces that continue the previous one extend its run. A delta then holds one array
+   * and one run per changed span instead of a run, an array and a buffer per frame it crossed
+   * (Laplace's band: 9 pieces -> 1 run; docs/TARGETS.md "Round 10: Laplace footprint"). Null
+   * until the first patch piece, and for good when it cannot be used (a zero-based segment's
+   * pieces make the rest's size unknown, or the rest is over the budget): pieces are then
+   * copied one by one as before, and so they are on a board without a native memcpy.
+   */
+  private arena: Uint8Array | null = null;
+  private arenaUsed = 0;
+  private arenaTried = false;
 
   constructor(
     readonly src: number,
@@ -258,9 +276,10 @@ export class StreamReceiver {
 
   /**
    * Apply the records of one in-order frame. `budget` is how many more bytes this board may
-   * hold; `image` is the committed copy patches apply to.
+   * hold; `image` is the committed copy patches apply to; `native`: the board's byte helpers
+   * (its memcpy places patch pieces in one buffer: `piece`).
    */
-  apply(image: Image, payload: Uint8Array, last: boolean, budget: number): RecvStatus {
+  apply(image: Image, payload: Uint8Array, last: boolean, budget: number, native?: NativeBytes): RecvStatus {
     const p = this.pending;
     const r = new ByteReader(payload, DATA_HEADER);
     let room = budget;
@@ -280,8 +299,9 @@ export class StreamReceiver {
         const name = r.str();
         if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry) {
-          if (this.listed.has(name)) return 'malformed';
-          this.listed.add(name);
+          const listed = (this.listed ??= new Set<string>());
+          if (listed.has(name)) return 'malformed';
+          listed.add(name);
         }
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
@@ -312,9 +332,7 @@ export class StreamReceiver {
         } else {
           if (n > room) return 'nomem';
           room -= n;
-          // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
-          const o = bytes.byteOffset;
-          p.addRun(seg, offset, new Uint8Array((bytes.buffer as ArrayBuffer).slice(o, o + n)));
+          this.piece(seg, offset, bytes, room + n, native?.copy);
         }
         this.gotData += n;
       } else {
@@ -323,6 +341,7 @@ export class StreamReceiver {
     }
     this.expected++;
     if (last) {
+      this.arena = null;
       if (p.table.length !== p.expectSegs || this.gotData !== p.expectData) return 'malformed';
       for (let i = 0; i < p.table.length; i++) {
         const e = p.table[i] as SegEntry;
@@ -331,5 +350,38 @@ export class StreamReceiver {
       p.complete = true;
     }
     return 'ok';
+  }
+
+  /**
+   * Keep a patch piece (`budget`: bytes this board may still hold, the piece included). Into the
+   * arena only with the board's native memcpy: XS's TypedArray set costs ~2 units a byte, an
+   * ArrayBuffer slice (the piece's own copy) a flat few.
+   */
+  private piece(seg: number, offset: number, bytes: Uint8Array, budget: number, copy: NativeBytes['copy']): void {
+    const p = this.pending;
+    const n = bytes.length;
+    if (!this.arenaTried && copy !== undefined) {
+      this.arenaTried = true;
+      // Whole segments' data comes before every patch (sourceOfPending), so what is left of
+      // the announced data is exactly the patches, unless a zero-based segment's spans are
+      // still to come (they go into that segment, not here).
+      const rest = p.expectData - this.gotData;
+      let zeroSegs = false;
+      for (const e of p.table) if (e.zero === true) zeroSegs = true;
+      if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
+    }
+    const arena = this.arena;
+    if (arena !== null && copy !== undefined && this.arenaUsed + n <= arena.length) {
+      const at = this.arenaUsed;
+      copy(bytes, 0, n, arena, at);
+      this.arenaUsed = at + n;
+      const prev = p.runs[p.runs.length - 1];
+      if (continues(prev, seg, offset, arena, at)) p.extendRun(prev, arena.subarray(prev.bytes.byteOffset, at + n), n);
+      else p.addRun(seg, offset, arena.subarray(at, at + n));
+      return;
+    }
+    // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
+    const o = bytes.byteOffset;
+    p.addRun(seg, offset, new Uint8Array((bytes.buffer as ArrayBuffer).slice(o, o + n)));
   }
 }

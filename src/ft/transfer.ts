@@ -7,7 +7,7 @@ import type { NetFrame } from '../net/net.js';
 import { AckStatus, FtFrame, decodeCkptAck, encodeCkptAck } from './frames.js';
 import { Pending } from './image.js';
 import { FLAG_LAST, FLAG_REPLICA, StreamReceiver, StreamSender, readDataHeader } from './stream.js';
-import type { StreamSource } from './stream.js';
+import type { RecvStatus, StreamSource } from './stream.js';
 import { buddiesOf } from './view.js';
 import { RETRY_MS } from './state.js';
 import type { FtState, OutStream, StreamDone } from './state.js';
@@ -125,7 +125,13 @@ export function pump(ft: FtState): void {
   if (failed === null) return;
   const dead = failed;
   stopStreams(ft, (o) => dead.includes(o));
-  for (const o of dead) o.done('unsendable');
+  for (const o of dead) ended(ft, o, 'unsendable');
+}
+
+/** A stream ended: its own callback, or for a round's delta the checkpoint's handler. */
+function ended(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void {
+  if (o.done !== null) o.done(status);
+  else ft.host.deltaDone(o, status);
 }
 
 function retryPump(ft: FtState): void {
@@ -150,13 +156,13 @@ export function onAck(ft: FtState, f: NetFrame): void {
     if (s.onAck(a.next, ft.hal.now()) || a.next === s.acked) {
       if (s.complete) {
         ft.outs.splice(ft.outs.indexOf(o), 1);
-        o.done('stored');
+        ended(ft, o, 'stored');
       } else pump(ft);
     }
     return;
   }
   ft.outs.splice(ft.outs.indexOf(o), 1);
-  o.done(a.status === AckStatus.NEED_FULL ? 'need-full' : a.status === AckStatus.NO_MEMORY ? 'nomem' : 'malformed');
+  ended(ft, o, a.status === AckStatus.NEED_FULL ? 'need-full' : a.status === AckStatus.NO_MEMORY ? 'nomem' : 'malformed');
 }
 
 export function sendAck(ft: FtState, dst: number, rank: number, round: number, replica: boolean, next: number, status: number): void {
@@ -185,7 +191,7 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
     const old = img.pending;
     if (old !== null && old.round !== round) {
       // The ward moved on, so its previous round was decided: committed if it is now its base.
-      if (base === old.round) ft.hooks.commit(old.round);
+      if (base === old.round) ft.host.applyCommit(old.round);
       else img.discard();
     }
     if (round <= Math.max(ft.lastCommitted, ft.lastAborted) || (img.pending !== null && img.pending.round === round)) {
@@ -208,7 +214,7 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
     sendAck(ft, f.src, rank, round, false, rx.expected, rx.complete ? AckStatus.STORED : AckStatus.OK);
     return;
   }
-  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal());
+  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal(), ft.hal.bytes);
   if (status !== 'ok') {
     img.discard();
     ft.receivers.delete(key);
@@ -246,7 +252,7 @@ export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: numbe
     return;
   }
   const img = ft.imageOf(rank);
-  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal());
+  const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal(), ft.hal.bytes);
   if (status !== 'ok') {
     ft.receivers.delete(key);
     sendAck(ft, f.src, rank, gen, true, rx.expected, status === 'nomem' ? AckStatus.NO_MEMORY : AckStatus.MALFORMED);
@@ -266,6 +272,6 @@ export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: numbe
   if (forRecovery && p !== null) {
     p.expecting.delete(rank);
     p.bytesIn += pend.size;
-    ft.hooks.copyInstalled();
+    ft.host.copyInstalled();
   }
 }

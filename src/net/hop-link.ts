@@ -19,7 +19,7 @@ import { CobsDeframer } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
 import {
-  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, FRAME_VERSION, OFF_LACK, OFF_LSEQ, OFF_TTL, OFF_VERSION_FLAGS, TAG_SIZE, emptyFrame,
+  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, FRAME_VERSION, OFF_LACK, OFF_LSEQ, OFF_TTL, OFF_VERSION_FLAGS, TAG_SIZE,
 } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
@@ -73,11 +73,10 @@ export class HopLink {
   private readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
   private readonly out: LinkWriter;
-  private readonly helloPayload = new Uint8Array(HELLO_LENGTH);
-  private readonly sackPayload = new Uint8Array(SACK_MAX_LENGTH);
+  /** A HELLO's or LINK_ACK's payload: one buffer, `out.control` copies it (Round 10: conformance slots). */
+  private readonly ctrlPayload = new Uint8Array(HELLO_LENGTH > SACK_MAX_LENGTH ? HELLO_LENGTH : SACK_MAX_LENGTH);
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
   private readonly lossThreshold: number;
-  private readonly rxFields: FrameFields = emptyFrame();
 
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
@@ -313,8 +312,8 @@ export class HopLink {
   }
 
   sendHello(): void {
-    writeHello(this.helloPayload, this.localSession, this.peerSession, this.index);
-    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.helloPayload, HELLO_LENGTH);
+    writeHello(this.ctrlPayload, this.localSession, this.peerSession, this.index);
+    this.sendControl(FrameType.HELLO, BROADCAST_NODE, this.ctrlPayload, HELLO_LENGTH);
   }
 
   // --- sessions -------------------------------------------------------------------------
@@ -545,8 +544,9 @@ export class HopLink {
         this.expected = (this.expected + 1) & 0xff;
         this.rxExt++;
         this.ackOwed++;
-        this.host.codec.decode(held, this.rxFields, false, true);
-        this.host.receive(this, held, this.rxFields, true);
+        // Into `f`, read by nobody once `receive` returned: no fields record per link (Round 10).
+        this.host.codec.decode(held, f, false, true);
+        this.host.receive(this, held, f, true);
       }
       if (!this.up) return;
       // Still holding frames past a gap: tell the sender at once where the gap is.
@@ -583,8 +583,8 @@ export class HopLink {
 
   private sendAck(): void {
     if (!this.up) return;
-    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.ring, this.expected, this.host.opts.window, this.sackPayload) : 0;
-    this.sendControl(FrameType.LINK_ACK, this.peer, this.sackPayload, len);
+    const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.ring, this.expected, this.host.opts.window, this.ctrlPayload) : 0;
+    this.sendControl(FrameType.LINK_ACK, this.peer, this.ctrlPayload, len);
   }
 
   // --- output -----------------------------------------------------------------------------

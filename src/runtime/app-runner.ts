@@ -11,7 +11,7 @@ import type { CheckedBoardConfig } from '../config.js';
 import type { McapiNode } from '../mcapi/index.js';
 import { McapiDsmTransport } from '../dsm/mcapi-transport.js';
 import { Dsm } from '../dsm/index.js';
-import type { FtStats } from '../ft/index.js';
+import type { FtStats, RevokeListener } from '../ft/index.js';
 import type { Rpc, RpcLayer } from '../rpc/index.js';
 import type { DsmCheckpointContent } from './dsm-content.js';
 import { runDsmPorts } from './dsm-ports.js';
@@ -39,7 +39,7 @@ export interface RunView {
   readonly mcapi: McapiNode;
   nodeOfRank(rank: number): number;
   /** Undo something when the run is superseded (never happens without fault tolerance). */
-  onRevoke(undo: () => void): void;
+  onRevoke(undo: RevokeListener): void;
   /** `ctx.ft` and what goes with it; null without fault tolerance. */
   readonly ft: RunFt | null;
 }
@@ -109,7 +109,7 @@ export class AppRunner {
   openRpc(view: RunView): RpcLayer {
     const layer = this.board.openRpc();
     // A superseded run's calls and served functions go with it; the next run opens afresh.
-    view.onRevoke(() => layer.close());
+    view.onRevoke(layer);
     return layer;
   }
 
@@ -140,10 +140,10 @@ export class AppRunner {
       transport.close();
       return never();
     }
-    view.onRevoke(() => transport.close());
+    view.onRevoke(transport);
     const dsm = new Dsm(transport, board.hal, options);
     // Held-back diffs and timers of a superseded run go with it (a late release is a no-op).
-    view.onRevoke(() => dsm.close());
+    view.onRevoke(dsm);
     view.ft?.content.attach(dsm);
     return dsm;
   }

@@ -39,6 +39,11 @@ export const DSM_CONTENT_PREFIX = 'dsm';
 
 function noop(): void {}
 
+/** `release` of every content: one module-level function (in flash on Moddable), not a closure per run. */
+function releaseCapture(this: DsmCheckpointContent): void {
+  this.endLend();
+}
+
 export interface DsmContentFigures {
   /** Home pages captured by the last checkpoint call. */
   capturedPages: number;
@@ -67,12 +72,15 @@ export class DsmCheckpointContent implements CheckpointContent {
    * the diffs held back for them are applied. Undefined when the DSM's option `lend` is false:
    * FT then copies the pages at the call.
    */
-  release: (() => void) | undefined = () => {
+  release: ((this: DsmCheckpointContent) => void) | undefined = releaseCapture;
+
+  /** @internal The oldest open capture's lend ends (`release`). */
+  endLend(): void {
     const end = this.lends.shift();
     assert(end !== undefined, 'dsm: a checkpoint capture was released twice');
     this.figures.openLends = this.lends.length;
     end();
-  };
+  }
 
   /** Save only these arrays (by name) from now on; null: every array (the default). */
   select(names: readonly string[] | null): void {

@@ -12,7 +12,7 @@ import type { McapiNode } from '../mcapi/index.js';
 import { placeholder } from '../console/index.js';
 import type { CommandRegistry, CommandSpec } from '../console/index.js';
 import { attachFaultTolerance, registerFtConsole, resolveFtOptions } from '../ft/index.js';
-import type { AppState as SavedState, CheckpointCallOptions, FaultTolerance, FtError, FtOptions, FtRun, FtStats } from '../ft/index.js';
+import type { AppState as SavedState, CheckpointCallOptions, FaultTolerance, FtError, FtListener, FtOptions, FtRun, FtStats, RevokeListener } from '../ft/index.js';
 import type { DsmArray } from '../dsm/index.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
 import type { AppRun, AppRunner, AppState, RunFt, RunView } from './app-runner.js';
@@ -80,7 +80,7 @@ export interface FtBoard {
   log(level: LogLevel, message: string): void;
 }
 
-export class FtHost {
+export class FtHost implements FtListener {
   /** The module, once attached (null while `attachFaultTolerance` runs, or when it failed). */
   ft: FaultTolerance | null = null;
   /** Epoch of the last recovery this board reported as the new view's coordinator. */
@@ -98,8 +98,7 @@ export class FtHost {
         hal,
         options: ftOptionsFor(board.config, board.net.options.maxPayload, '', board.net.options.deadMs),
         wire: (ft) => registerFtConsole(board.shell, ft),
-        run: (run) => this.onRun(run),
-        stopped: (reason) => this.onStop(reason),
+        listener: this,
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -109,8 +108,8 @@ export class FtHost {
     }
   }
 
-  /** A run to start (at start, after every recovery): its content now, its `main` right after. */
-  private onRun(run: FtRun): void {
+  /** @internal FtListener: a run to start (at start, after every recovery): its content now, its `main` right after. */
+  startRun(run: FtRun): void {
     const content = new DsmCheckpointContent();
     try {
       // Before main: a restored run gets its DSM pages back as the app allocates its arrays.
@@ -134,7 +133,8 @@ export class FtHost {
     emitRuntimeEvent(this.board.hal, { name: 'ft-recovery', epoch: run.epoch, figures: rec });
   }
 
-  private onStop(reason: string): void {
+  /** @internal FtListener: the module stopped for good. */
+  ftStopped(reason: string): void {
     const hal = this.board.hal;
     const ft = this.ft;
     const ranks = ft?.rankMap() ?? [];
@@ -203,7 +203,7 @@ export class HostedRun implements RunView, RunFt, AppFt {
     return this.map[rank] ?? -1;
   }
 
-  onRevoke(undo: () => void): void {
+  onRevoke(undo: RevokeListener): void {
     this.run.onRevoke(undo);
   }
 

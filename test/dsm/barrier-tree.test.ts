@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DsmError } from '../../src/dsm/index.js';
-import { BarrierNode, NOTICE_JOIN_GRANULES, barrierChildren, barrierParent, releaseOrder } from '../../src/dsm/barrier.js';
+import { BarrierNode, NOTICE_JOIN_GRANULES, barrierChildren, barrierParent, releaseOrder, type BarrierOutcome } from '../../src/dsm/barrier.js';
 import { Msg, decodeMessage } from '../../src/dsm/messages.js';
 import { RangeList } from '../../src/dsm/range-list.js';
 import type { Clock } from '../../src/hal.js';
@@ -140,8 +140,10 @@ test('the barrier joins notices a few granules apart: bands of 16 boards reach e
   const queue: { from: number; to: number; bytes: Uint8Array }[] = [];
   const got = new Map<number, RangeList>();
   const nodes = Array.from({ length: size }, (_, r) =>
-    new BarrierNode(r, size, clock as unknown as Clock, 1000, 64, (to, bytes) => queue.push({ from: r, to, bytes }), (_e, o) => {
-      if (o.ok) got.set(r, o.notices);
+    new BarrierNode(r, size, clock as unknown as Clock, 1000, 64, { post: (to: number, bytes: Uint8Array) => void queue.push({ from: r, to, bytes }) }, {
+      barrierEnded: (_e: number, o: BarrierOutcome) => {
+        if (o.ok) got.set(r, o.notices);
+      },
     }),
   );
   // Each board wrote its band: granules [100 r + 1, 100 r + 99), two unwritten granules between bands

@@ -29,7 +29,7 @@ function readerRig() {
   const st = new SharedArrayState(0, 'g', 'Int32', LENGTH, 1024, 8, 0, new Uint8Array([0, 1, 2]), 1, 64, snapshotBudget(1 << 18), true);
   st.cover(0, LENGTH * 4);
   const figures = emptyStats();
-  const reader = new PushReader([st], clock, REQUEST_TIMEOUT_MS, 1024, figures, [], (e) => e);
+  const reader = new PushReader([st], clock, REQUEST_TIMEOUT_MS, 1024, figures, [], { fail: (e: DsmError) => e });
   return { st, reader, clock, figures };
 }
 
@@ -297,7 +297,7 @@ function homeRig(maxMessage: number, elements: number) {
   const st = new SharedArrayState(0, 'h', 'Float64', elements, 1024, 8, 0, new Uint8Array(pages), 0, 64, snapshotBudget(1 << 18), true);
   st.cover(0, elements * 8);
   const sent: { to: number; bytes: Uint8Array }[] = [];
-  const home = new PushHome([st], maxMessage, emptyStats(), (to, bytes) => sent.push({ to, bytes }));
+  const home = new PushHome([st], maxMessage, emptyStats(), { post: (to: number, bytes: Uint8Array) => void sent.push({ to, bytes }) });
   return { st, home, sent };
 }
 

@@ -11,10 +11,12 @@ function rig(window = 2, timeoutMs = 100) {
     clock,
     window,
     timeoutMs,
-    (to, bytes) => sent.push({ to, req: bytes[0]! }),
-    (silent) => {
-      timeouts.push(silent);
-      return new Error(`silent ${silent.join(',')}`);
+    { post: (to: number, bytes: Uint8Array) => void sent.push({ to, req: bytes[0]! }) },
+    {
+      timedOut: (silent: number[]) => {
+        timeouts.push(silent);
+        return new Error(`silent ${silent.join(',')}`);
+      },
     },
   );
   const req = (to: number): Outgoing<string> => {

@@ -163,8 +163,7 @@ export class Cluster {
       routeLagMs: node.net.options.deadMs,
       ...this.o.ft,
     });
-    ft.onRun((run) => this.startRun(n, ft, run));
-    ft.onStop((reason) => this.stops.set(n, reason));
+    ft.listen({ startRun: (run) => this.startRun(n, ft, run), ftStopped: (reason) => void this.stops.set(n, reason) });
     this.ft.set(n, ft);
     ft.start();
   }

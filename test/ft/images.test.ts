@@ -343,7 +343,8 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   live.fill(3, 0, 1024);
   t.is(img.data[0]![5], 2, 'the image does not share memory with the live state');
   // Lent: the run is a view of live memory, so commit copies it.
-  img.pending = buildPending(img, segs(), 3, 3, 8, () => true);
+  const third = segs();
+  img.pending = buildPending(img, third, 3, 3, 8, new Set(third));
   const lent = img.pending.runs.find((r) => r.seg === 0)!;
   img.commit();
   t.not(img.data[0], lent.bytes);
@@ -469,4 +470,68 @@ test('with the default mergeGap a grid band changed in every row is one run, not
   const p = buildPending(img, seg(after), 2, 2, resolveFtOptions({ boards: 2 }).mergeGap);
   t.is(p.runs.length, 1);
   t.is(buildPending(img, seg(after), 2, 2, 8).runs.length, 8, 'a gap of 8 cuts at every row');
+});
+
+test('a delta span that crosses many frames arrives as one run in one buffer (receive arena), and commits exactly', (t) => {
+  // Laplace's band is one span of ~17 KB sent in ~2 KiB frames: each piece used to be a run,
+  // an array and a buffer of its own on the buddy (~10 XS slots each while the round lasted).
+  const before = new Uint8Array(20_000);
+  const after = before.slice();
+  for (let i = 1000; i < 19_000; i++) after[i] = (i * 7) & 0xff || 1;
+  const owner = new Image(1);
+  const buddy = new Image(1);
+  owner.pending = buildPending(owner, [{ name: 'dsm/u/0', bytes: before }], 1, 1, 32);
+  transfer(owner, buddy, false);
+  owner.commit();
+  owner.pending = buildPending(owner, [{ name: 'dsm/u/0', bytes: after }], 2, 2, 32);
+  t.is(owner.pending.runs.length, 1);
+  const cap = 2100;
+  const w = new ByteWriter(cap);
+  const s = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
+  const rx = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  // The board's memcpy (a native on XS boards); without one the pieces are kept one by one (below).
+  const native = { copy: (src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void => dst.set(src.subarray(start, end), at) };
+  let frames = 0;
+  while (s.wants()) {
+    const payload = s.build(w, cap).slice();
+    const h = readDataHeader(payload);
+    t.is(rx.apply(buddy, payload, h !== null && (h.flags & FLAG_LAST) !== 0, 1 << 20, native), 'ok');
+    s.sent(payload.length);
+    frames++;
+  }
+  t.true(frames >= 9, `the span crossed ${frames} frames`);
+  t.true(rx.complete);
+  t.is(rx.pending.runs.length, 1, 'one run, not one per frame');
+  const run = rx.pending.runs[0]!;
+  t.is(run.bytes.length, 18_000);
+  t.is(run.bytes.buffer.byteLength, 18_000, 'one buffer exactly the size of the announced data');
+  t.is(rx.pending.bytes, 18_000);
+  buddy.pending = rx.pending;
+  buddy.commit();
+  t.true(same(buddy, [{ name: 'dsm/u/0', bytes: after }]));
+
+  // The rest over the budget when the first piece came (memory freed later): pieces are kept one by one.
+  const small = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const s2 = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
+  let pieces = 0;
+  while (s2.wants()) {
+    const payload = s2.build(w, cap).slice();
+    const h = readDataHeader(payload);
+    t.is(small.apply(buddy, payload, h !== null && (h.flags & FLAG_LAST) !== 0, pieces === 0 ? 5000 : 1 << 20, native), 'ok');
+    s2.sent(payload.length);
+    pieces++;
+  }
+  t.true(small.complete);
+  t.is(small.pending.runs.length, pieces, 'no arena over the budget: a run per frame');
+
+  // Without a native memcpy (XS's TypedArray set costs ~2 units a byte): a run per frame.
+  const plain = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const s3 = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
+  while (s3.wants()) {
+    const payload = s3.build(w, cap).slice();
+    const h = readDataHeader(payload);
+    t.is(plain.apply(buddy, payload, h !== null && (h.flags & FLAG_LAST) !== 0, 1 << 20), 'ok');
+    s3.sent(payload.length);
+  }
+  t.is(plain.pending.runs.length, frames);
 });

@@ -48,8 +48,8 @@ function census(net: NetLayer): { closures: number; deadlines: number; objects: 
 }
 
 /** What test 2 counts (Round 7); see there. */
-const OBJECTS = 27;
-const PROPERTIES = 226;
+const OBJECTS = 26;
+const PROPERTIES = 212;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -88,7 +88,8 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // Ordinary objects and their properties (Round 7: the counters in typed arrays, the
   // end-to-end layer's held frames without a record each; each deadline without its onTimer
   // property). Before Round 7: 49 objects and 349 properties at this point (22 of the objects
-  // the records of frames still held); 232 properties before the timer argument.
+  // the records of frames still held); 232 properties before the timer argument; 27 objects and
+  // 226 properties before Round 10 (the hop's own FrameFields record, its second control buffer).
   t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.
@@ -191,4 +192,20 @@ test('a hop link\'s five per-frame number rings are views of two buffers (a view
   times[1]![0] = 7;
   t.is(times[0]![0], 0);
   t.is(times[2]![0], 0);
+});
+
+test('a hop link keeps no frame-fields record of its own and one control payload buffer (Round 10: ~27 XS slots per link)', (t) => {
+  const net = pair();
+  for (const n of [1, 2]) {
+    const hop = net.net(n).hops[0] as unknown as Record<string, unknown>;
+    // Small byte buffers of their own (the flag rings are views of a shared buffer).
+    const buffers = Object.keys(hop).filter((k) => hop[k] instanceof Uint8Array && (hop[k] as Uint8Array).buffer.byteLength === (hop[k] as Uint8Array).length && (hop[k] as Uint8Array).length <= 16);
+    t.deepEqual(buffers, ['ctrlPayload'], 'HELLO and LINK_ACK payloads share one buffer');
+    const records = Object.keys(hop).filter((k) => {
+      const v = hop[k];
+      return typeof v === 'object' && v !== null && 'lseq' in v && 'payload' in v;
+    });
+    t.deepEqual(records, [], 'no FrameFields record per link');
+  }
+  // Held frames are delivered in order through the fields of the frame that filled the gap: test/net/held-ring.
 });

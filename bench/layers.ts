@@ -13,6 +13,8 @@ import { BENCH_LINKS } from './mcapi.js';
 
 interface LayerFigures {
   link: string;
+  /** msg24 (24-byte messages, `rtt`) or pkt4k (4 KiB packets, `pkt-rtt`). */
+  what: 'msg24' | 'pkt4k';
   units: number;
   rawUnits: number;
   profiledUnits: number;
@@ -21,14 +23,16 @@ interface LayerFigures {
   calls: Record<string, number>;
   /** Measured / calibrated wrapper cost (1 = the calibration was exact). */
   scale: number;
+  /** The most expensive methods, both boards: [name, raw units per round trip (wrapper included), calls per round trip]. */
+  methods: [string, number, number][];
 }
 
-async function one(linkName: keyof typeof BENCH_LINKS, count: number): Promise<LayerFigures> {
+async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg24' | 'pkt4k' = 'msg24'): Promise<LayerFigures> {
   const link = BENCH_LINKS[linkName];
   const common = { boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: NS_PER_UNIT[0] } as const;
-  const args = ['--size', '24', '--count', String(count)];
-  const plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', 'rtt', ...args] });
-  const prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', 'rtt-layers', ...args] });
+  const args = ['--size', what === 'msg24' ? '24' : '4096', '--count', String(count)];
+  const plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt' : 'pkt-rtt', ...args] });
+  const prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt-layers' : 'pkt-layers', ...args] });
   const raw = await boardTime({ ...common, app: 'raw-echo', appArgs: args });
   const layers: Record<string, number> = {};
   const calls: Record<string, number> = {};
@@ -36,7 +40,12 @@ async function one(linkName: keyof typeof BENCH_LINKS, count: number): Promise<L
   const wrapOf: Record<string, number> = {};
   let estimated = 0;
   let sum = 0;
+  const methods = new Map<string, [number, number]>();
   for (const res of Object.values(prof.summary.app.results)) {
+    for (const [k, u, c] of (res as { methods?: [string, number, number][] } | null)?.methods ?? []) {
+      const m = methods.get(k) ?? [0, 0];
+      methods.set(k, [m[0] + u / count, m[1] + c / count]);
+    }
     const l = (res as { layers?: Record<string, { units: number; raw: number; calls: number }> } | null)?.layers;
     if (l === undefined) throw new Error('bench layers: a board returned no layer figures');
     for (const [k, v] of Object.entries(l)) {
@@ -59,27 +68,37 @@ async function one(linkName: keyof typeof BENCH_LINKS, count: number): Promise<L
     sum += layers[k]!;
   }
   return {
-    link, units: Math.round(units), rawUnits: Math.round(raw.units / raw.count), profiledUnits: Math.round(profiledUnits), layers,
+    link, what, methods: [...methods.entries()].map(([k, v]): [string, number, number] => [k, Math.round(v[0]), Math.round(v[1] * 10) / 10]).sort((a, b) => b[1] - a[1]).slice(0, 40),
+    units: Math.round(units), rawUnits: Math.round(raw.units / raw.count), profiledUnits: Math.round(profiledUnits), layers,
     rest: Math.round(units - sum), calls, scale: Math.round(scale * 1000) / 1000,
   };
 }
 
-export async function benchLayers(count = 40): Promise<LayerFigures[]> {
-  return [await one('uart', count), await one('udp', count)];
+/** msg24 on uart and udp; with `pkt`, pkt4k (4 KiB packets over packet channels) on both too. */
+export async function benchLayers(count = 40, pkt = false): Promise<LayerFigures[]> {
+  const figs = [await one('uart', count), await one('udp', count)];
+  if (pkt) figs.push(await one('uart', count, 'pkt4k'), await one('udp', count, 'pkt4k'));
+  return figs;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const figs = await benchLayers();
+  const figs = await benchLayers(40, process.argv.includes('--pkt'));
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(figs));
   } else {
     const names = Object.keys(figs[0]!.layers);
-    console.log(`| layer | ${figs.map((f) => f.link).join(' | ')} |`);
+    console.log(`| layer | ${figs.map((f) => `${f.what} ${f.link}`).join(' | ')} |`);
     console.log(`| --- | ${figs.map(() => '---').join(' | ')} |`);
     for (const n of names) console.log(`| ${n} | ${figs.map((f) => `${f.layers[n]} (${Math.round(f.calls[n]!)} calls)`).join(' | ')} |`);
     console.log(`| rest (app code, promise reactions, board entry) | ${figs.map((f) => f.rest).join(' | ')} |`);
     console.log(`| total (bench mcapi's units) | ${figs.map((f) => f.units).join(' | ')} |`);
     console.log(`| profiled run (wrapper cost scale) | ${figs.map((f) => `${f.profiledUnits} (${f.scale})`).join(' | ')} |`);
     console.log(`| raw baseline | ${figs.map((f) => f.rawUnits).join(' | ')} |`);
+    if (process.argv.includes('--methods')) {
+      for (const f of figs) {
+        console.log(`\n${f.what} ${f.link}: the costliest methods (units per round trip with the wrapper, calls)`);
+        for (const [k, u, c] of f.methods) console.log(`  ${k} ${u} (${c})`);
+      }
+    }
   }
 }

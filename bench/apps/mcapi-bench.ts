@@ -50,7 +50,11 @@ async function main(ctx: AppContext): Promise<AppValue> {
       }
       return meter === null ? { mode: o.mode, count: o.count } : { mode: o.mode, count: o.count, layers: meter.stop(), methods: meter.topMethods(80) };
     }
-    case 'pkt-rtt': {
+    case 'pkt-rtt':
+    case 'pkt-layers': {
+      // pkt-layers: the same run with the per-layer profiler (layer-meter.ts) on both boards.
+      const meter = o.mode === 'pkt-layers' ? new LayerMeter() : null;
+      if (meter !== null && !meter.install(m)) throw new Error('mcapi-bench: pkt-layers needs an XS board (xsnap-worker meter)');
       const out = m.createEndpoint(PORT_A);
       const inp = m.createEndpoint(PORT_B);
       const peerIn = await m.getEndpoint(ctx.domain, peer, PORT_B, LOOKUP_MS);
@@ -60,6 +64,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
         await m.pktSend(tx, data);
         m.pktRelease(await m.pktRecv(rx));
         ctx.event('bench-start', 0);
+        meter?.start();
         for (let i = 0; i < o.count; i++) {
           await m.pktSend(tx, data);
           m.pktRelease(await m.pktRecv(rx));
@@ -70,9 +75,10 @@ async function main(ctx: AppContext): Promise<AppValue> {
           const p = await m.pktRecv(rx);
           await m.pktSend(tx, p);
           m.pktRelease(p);
+          if (i === 0) meter?.start();
         }
       }
-      return { mode: o.mode, count: o.count };
+      return meter === null ? { mode: o.mode, count: o.count } : { mode: o.mode, count: o.count, layers: meter.stop(), methods: meter.topMethods(80) };
     }
     case 'stream-same': {
       if (ctx.rank !== 0) return null;

@@ -78,9 +78,10 @@ interface RxStream {
   /** A stream id this node knows nothing about, to be reported (0: none). */
   unknown: number;
   /**
-   * An upper layer sends a frame to src by then (holdAck): the owed ack waits for it. 0: none.
-   * Not cleared when an ack rides on a frame (one write less per frame): a later ack owed
-   * before that time waits for it too, which is no longer than a hold may be.
+   * The owed ack waits until then for a frame to ride on: e2eAckDelayMs after it became owed,
+   * or later when an upper layer sends a frame to src by then (holdAck). 0: none. Not cleared
+   * when an ack rides on a frame (one write less per frame): a later ack owed before that time
+   * waits for it too, which is no longer than a hold may be.
    */
   holdUntil: number;
 }
@@ -136,16 +137,24 @@ export class E2eLayer {
   }
 
   /**
-   * Number a freshly built frame for dst (prefix at the start of its payload), piggyback the
-   * ack owed to dst, and hold it until acknowledged. Call right before its first transmission.
+   * Number a freshly built frame for dst (its prefix, at the start of its payload, still zero
+   * as FrameCodec.originate left it), piggyback the ack owed to dst, and hold it until
+   * acknowledged. Call right before its first transmission.
    */
   track(dst: number, frame: Uint8Array): void {
-    const s = this.stream(dst);
+    const s = this.tx.get(dst) ?? this.stream(dst);
     const now = this.host.clock.now();
     writeU32(frame, P_STREAM, s.id);
     frame[P_SEQ] = s.next & 0xff;
     frame[P_SEQ + 1] = s.next >>> 8;
-    this.piggyback(dst, frame);
+    // piggyback's work inline (a fresh frame's prefix is zero: "no ack" needs no store).
+    const r = this.rx.get(dst);
+    if (r !== undefined && r.id !== 0) {
+      writeU32(frame, P_ACK_STREAM, r.id);
+      frame[P_ACK] = r.expected & 0xff;
+      frame[P_ACK + 1] = r.expected >>> 8;
+      r.owed = false;
+    }
     s.next = (s.next + 1) & 0xffff;
     if (s.held.length === 0) {
       s.lastProgress = now;
@@ -165,9 +174,11 @@ export class E2eLayer {
    */
   accept(src: number, p: Uint8Array): boolean {
     const st = this.host.st;
-    const ackStream = readU32(p, 6);
-    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false);
-    const id = readU32(p, 0);
+    const now = this.host.clock.now();
+    // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a frame.
+    const ackStream = p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216;
+    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, now);
+    const id = p[0]! + p[1]! * 256 + p[2]! * 65536 + p[3]! * 16777216;
     const seq = p[4]! | (p[5]! << 8);
     let r = this.rx.get(src);
     if (r === undefined || r.id !== id) {
@@ -196,7 +207,7 @@ export class E2eLayer {
       st[NS_E2E_STREAMS]!++;
     }
     const d = (seq - r.expected) & 0xffff;
-    this.markOwed(r);
+    this.markOwed(r, now);
     if (d === 0) {
       r.expected = (r.expected + 1) & 0xffff;
       return true;
@@ -211,7 +222,7 @@ export class E2eLayer {
     if (p.length < E2E_ACK_LENGTH) return false;
     const stream = readU32(p, 0);
     if (stream === 0) return false;
-    this.onAck(src, stream, p[4]! | (p[5]! << 8), (p[6]! & E2E_ACK_UNKNOWN) !== 0);
+    this.onAck(src, stream, p[4]! | (p[5]! << 8), (p[6]! & E2E_ACK_UNKNOWN) !== 0, this.host.clock.now());
     return true;
   }
 
@@ -305,10 +316,9 @@ export class E2eLayer {
     return s;
   }
 
-  private onAck(src: number, stream: number, ack: number, unknown: boolean): void {
+  private onAck(src: number, stream: number, ack: number, unknown: boolean, now: number): void {
     const s = this.tx.get(src);
     if (s === undefined || s.id !== stream) return;
-    const now = this.host.clock.now();
     if (unknown) {
       if (s.acked) {
         // The destination acknowledged this stream before and now knows nothing of it: it
@@ -325,14 +335,17 @@ export class E2eLayer {
     if (d === 0 || d > s.held.length) return;
     s.acked = true;
     let clean = true;
+    let last = -1;
     for (let i = 0; i < d; i++) {
       const frame = s.held.shift() as Uint8Array;
-      const sentAt = s.sentAt.shift() as number;
-      if (sentAt < 0) clean = false;
-      else if (i === d - 1) Rtt.sample(s, now - sentAt);
+      last = s.sentAt.shift() as number;
+      if (last < 0) clean = false;
       this.heldBytes -= frame.length;
     }
-    if (clean) s.rto = Rtt.rto(s, 0, this.host.opts.e2eRtoMs, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
+    // The newest frame acked gives the sample (unless it was resent); the timeout moves only
+    // when none of them was resent (Karn).
+    if (clean) s.rto = Rtt.update(s, now - last, 0, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
+    else if (last >= 0) Rtt.sample(s, now - last);
     s.base = ack;
     assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');
     s.lastProgress = now;
@@ -404,13 +417,24 @@ export class E2eLayer {
     return r;
   }
 
-  private markOwed(r: RxStream): void {
-    r.owed = true;
-    this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.host.opts.e2eAckDelayMs);
+  /**
+   * An ack became owed at `now`: it goes at the latest e2eAckDelayMs later. The deadline is
+   * lazy (armed for the earliest ack owed since it last fired), so an ack owed after earlier
+   * ones rode on frames would go early, alone, when it fires: `holdUntil` keeps it waiting its
+   * full delay for a frame to ride on (docs/PERFORMANCE.md "Round 10: udp frame path").
+   */
+  private markOwed(r: RxStream, now: number): void {
+    const until = now + this.host.opts.e2eAckDelayMs;
+    if (!r.owed) {
+      r.owed = true;
+      if (until > r.holdUntil) r.holdUntil = until;
+    }
+    this.ackDeadline.armNoLaterThan(until);
   }
 
   private flushAcks(): void {
     const p = this.ackPayload;
+    const now = this.host.clock.now();
     let held = Infinity;
     for (const [src, r] of this.rx) {
       if (r.unknown !== 0) {
@@ -422,8 +446,7 @@ export class E2eLayer {
         this.host.st[NS_E2E_ACKS_OUT]!++;
         this.host.sendAck(src, p);
       }
-      // No clock read unless a hold was ever asked for (the message benches never do).
-      if (r.owed && r.holdUntil !== 0 && r.holdUntil > this.host.clock.now()) {
+      if (r.owed && r.holdUntil > now) {
         if (r.holdUntil < held) held = r.holdUntil;
       } else if (r.owed && r.id !== 0) {
         r.holdUntil = 0;

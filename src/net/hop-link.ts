@@ -19,7 +19,7 @@ import { CobsDeframer } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
 import {
-  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, OFF_TTL, TAG_SIZE,
+  FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, FRAME_VERSION, OFF_LACK, OFF_LSEQ, OFF_TTL, OFF_VERSION_FLAGS, TAG_SIZE,
 } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
@@ -202,16 +202,21 @@ export class HopLink {
   /** Queue a frame (hop fields are filled at transmission). False when down or full. */
   enqueue(frame: Uint8Array, cls: QueueClass): boolean {
     if (!this.canEnqueue(cls)) return false;
+    this.admit(frame);
+    return true;
+  }
+
+  /** Queue a frame canEnqueue took in this turn (NetLayer.send asks before it builds one). */
+  admit(frame: Uint8Array): void {
     if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
       // The usual case: nothing waiting and room in the window, so straight into a slot.
       this.send(frame);
-      return true;
+      return;
     }
     this.queue.push(frame);
     // Only here, off the fast path above: canEnqueue bounds every class by the control limit.
     assert(this.queue.length <= 2 * this.host.opts.maxQueue + CONTROL_SLACK, 'hop: the queue stays within its largest class limit');
     this.pump();
-    return true;
   }
 
   /** A decoded, validated frame of our domain that arrived on this link. */
@@ -223,9 +228,10 @@ export class HopLink {
       this.host.st[NS_AUTH_FAILED]!++;
       return;
     }
-    this.lastHeard = this.host.clock.now();
+    const now = this.host.clock.now();
+    this.lastHeard = now;
     this.stats[LS_FRAMES_IN]!++;
-    const ms = this.out.lineMs(bytes.length);
+    const ms = bytes.length * this.out.msPerByte;
     if (ms > this.peerFrameMs) this.peerFrameMs = ms;
     if (f.type === FrameType.HELLO) {
       this.onHello(f);
@@ -237,10 +243,10 @@ export class HopLink {
     }
     if ((f.flags & FLAG_ACK_VALID) !== 0) {
       const standalone = f.type === FrameType.LINK_ACK && (f.flags & FLAG_SEQ_VALID) === 0;
-      this.onAck(f.lack, standalone ? f.payload : null);
+      this.onAck(f.lack, standalone ? f.payload : null, now);
     }
     if ((f.flags & FLAG_SEQ_VALID) !== 0) {
-      this.onSequenced(f, bytes);
+      this.onSequenced(f, bytes, now);
     } else if (f.type !== FrameType.LINK_ACK) {
       // Only HELLO and LINK_ACK travel unsequenced.
       this.stats[LS_MALFORMED]!++;
@@ -346,7 +352,7 @@ export class HopLink {
       cameUp = true;
       this.stats[LS_UPS]!++;
     }
-    if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, null);
+    if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, null, this.host.clock.now());
     if (learned || cameUp) this.sendHello();
     if (cameUp) this.host.changed(this);
   }
@@ -406,8 +412,16 @@ export class HopLink {
   /** Write frame `s` (its hop fields filled now); returns when it will have left the link. */
   private transmit(s: number): number {
     const frame = this.slots[s & this.ring] as Uint8Array;
-    this.signExt = this.slotExt[s & this.ring]!;
-    this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
+    if (this.signer === null) {
+      // No key, so no MAC: setHop's work without its call, its ttl rewrite and its AUTH bit.
+      frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | FLAG_SEQ_VALID | FLAG_ACK_VALID;
+      frame[OFF_LSEQ] = s;
+      frame[OFF_LACK] = this.expected;
+      this.host.codec.seal(frame, this.crc);
+    } else {
+      this.signExt = this.slotExt[s & this.ring]!;
+      this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
+    }
     this.ackSent();
     this.out.write(frame);
     return this.out.departed;
@@ -424,11 +438,10 @@ export class HopLink {
   }
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
-  private onAck(ack: number, sack: Uint8Array | null): void {
+  private onAck(ack: number, sack: Uint8Array | null, now: number): void {
     const inflight = (this.next - this.base) & 0xff;
     const d = (ack - this.base) & 0xff;
     if (d > inflight) return; // older than the window, or nonsense
-    const now = this.host.clock.now();
     if (d > 0) {
       // Karn: an ack that covers a resent frame gives no sample (it may answer either copy,
       // and frames after a gap waited at the receiver for it). A backed-off timeout stays
@@ -444,8 +457,7 @@ export class HopLink {
         const o = this.host.opts;
         // Never below zero, should the target's rate be a little off.
         const sample = now - this.sentAt[(ack - 1) & this.ring]!;
-        Rtt.sample(this.rtt, sample > 0 ? sample : 0);
-        this.rto = Rtt.rto(this.rtt, this.ackDelayMs(), o.rtoMs, o.minRtoMs, o.maxRtoMs);
+        this.rto = Rtt.update(this.rtt, sample > 0 ? sample : 0, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
@@ -459,7 +471,7 @@ export class HopLink {
       }
     }
     if (sack !== null && sack.length > 0) this.onSack(sack, now);
-    if (d > 0) this.pump();
+    if (d > 0 && this.queue.length > 0) this.pump();
   }
 
   /**
@@ -498,7 +510,7 @@ export class HopLink {
 
   private currentRto(): number {
     const o = this.host.opts;
-    return Rtt.rto(this.rtt, this.ackDelayMs(), o.rtoMs, o.minRtoMs, o.maxRtoMs);
+    return Rtt.rto(this.rtt, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
   }
 
   private onRetransmitTimeout(): void {
@@ -514,7 +526,7 @@ export class HopLink {
 
   // --- receive side -----------------------------------------------------------------------
 
-  private onSequenced(f: FrameFields, bytes: Uint8Array): void {
+  private onSequenced(f: FrameFields, bytes: Uint8Array, now: number): void {
     const seq = f.lseq;
     const d = (seq - this.expected) & 0xff;
     if (d === 0) {
@@ -539,7 +551,7 @@ export class HopLink {
       if (!this.up) return;
       // Still holding frames past a gap: tell the sender at once where the gap is.
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
-      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(this.host.clock.now() + this.ackDelayMs());
+      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs));
     } else if (d < this.host.opts.window) {
       if (this.held[seq & this.ring] !== undefined) {
         this.countDuplicate();
@@ -555,14 +567,6 @@ export class HopLink {
       this.countDuplicate();
       this.sendAck();
     }
-  }
-
-  /**
-   * How long an ack for in-order frames may wait for a frame to ride on: longer on a stream,
-   * where a standalone LINK_ACK costs a whole frame's fixed work (options.ts streamAckDelayMs).
-   */
-  private ackDelayMs(): number {
-    return this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs;
   }
 
   private countDuplicate(): void {

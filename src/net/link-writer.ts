@@ -69,7 +69,7 @@ export class LinkWriter {
   private readonly wireBuf: Uint8Array | null;
   protected lastWrite = -Infinity;
   /** 1 / HalLink.bytesPerMs; 0 when the target does not tell the rate (a frame then counts as gone when written). */
-  protected readonly msPerByte: number;
+  readonly msPerByte: number;
   /** When the last byte written so far leaves the link (board ms); in the past when the line is idle. */
   protected txEnd = 0;
   /** When the frame written last had left entirely (board ms). */

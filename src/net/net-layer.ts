@@ -189,7 +189,7 @@ export class NetLayer implements Net {
   // --- the Net contract ---------------------------------------------------------------------
 
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {
-    const { type, dst, srcPort, dstPort } = frame;
+    const { type, dst, srcPort, dstPort, payload } = frame;
     // `(v & m) === v` holds exactly for the integers 0..m: the slow checks only to name a bad field.
     if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
       checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
@@ -197,31 +197,31 @@ export class NetLayer implements Net {
       checkInt('frame.srcPort', srcPort, 0, 0xffff);
       checkInt('frame.dstPort', dstPort, 0, 0xffff);
     }
-    if (!(frame.payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
-    const bcast = frame.dst === BROADCAST_NODE;
+    if (!(payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
+    const n = payload.length;
+    const bcast = dst === BROADCAST_NODE;
     const room = this.options.maxPayload - (bcast ? BCAST_HEADER : 0);
-    if (frame.payload.length > room) {
+    if (n > room) {
       throw new RangeError(
-        `frame.payload is ${frame.payload.length} bytes, more than ${room} (maxPayload ${this.options.maxPayload}` +
+        `frame.payload is ${n} bytes, more than ${room} (maxPayload ${this.options.maxPayload}` +
         `${bcast ? `, less ${BCAST_HEADER} for a broadcast` : ''})`,
       );
     }
-    if (frame.dst === this.node) return this.upper.sendLocal(frame, this.node, this.epoch & 0xffff);
+    if (dst === this.node) return this.upper.sendLocal(frame, this.node, this.epoch & 0xffff);
     if (!this.started) return this.refuse();
     if (bcast) return this.bcast.send(frame);
-    const hop = this.routing.route(frame.dst);
-    const cls = this.bulkTypes[frame.type] === 1 ? 'bulk' : 'local';
+    const hop = this.routing.route(dst);
+    const cls = this.bulkTypes[type] === 1 ? 'bulk' : 'local';
     if (hop === null || !hop.canEnqueue(cls)) return this.refuse();
-    if (!this.e2e.canAccept(frame.dst, E2E_HEADER + frame.payload.length)) {
+    if (!this.e2e.canAccept(dst, E2E_HEADER + n)) {
       this.st[NS_E2E_FULL]!++;
       return false;
     }
     const bytes = this.codec.originate(
-      frame.type, this.domain, this.node, frame.dst, this.options.ttl, frame.srcPort, frame.dstPort, this.epoch & 0xffff,
-      E2E_HEADER, frame.payload, this.tagged,
+      type, this.domain, this.node, dst, this.options.ttl, srcPort, dstPort, this.epoch & 0xffff, E2E_HEADER, payload, this.tagged,
     );
-    this.e2e.track(frame.dst, bytes);
-    hop.enqueue(bytes, cls);
+    this.e2e.track(dst, bytes);
+    hop.admit(bytes);
     this.st[NS_SENT]!++;
     return true;
   }

@@ -23,6 +23,13 @@ export class Rtt {
   }
 }
 
+/** `sample`, then `rto` of the estimate it leaves, in one call (both estimators do the two on every clean ack). */
+  static update(e: RttEstimate, r: number, extra: number, min: number, max: number): number {
+    Rtt.sample(e, r);
+    const v = e.srtt + 4 * e.rttvar + extra;
+    return v < min ? min : v > max ? max : v;
+  }
+
 /** The timeout for `e`: `initial` before any sample, else SRTT + 4·RTTVAR + extra within [min, max]. */
   static rto(e: RttEstimate, extra: number, initial: number, min: number, max: number): number {
   if (e.srtt < 0) return initial;

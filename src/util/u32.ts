@@ -1,37 +1,35 @@
 /**
- * Unsigned 32-bit fields in byte arrays, by arithmetic rather than bitwise operators: values
- * from 2^31 up never become an operand of a bitwise operation, which on Lua 5.1 (the `bit`
- * module returns signed results; NodeMCU's casts operands to int32 in C) and on 32-bit-integer
- * Lua 5.3 builds would misbehave. Four byte stores either way; the same result on every engine.
+ * Unsigned 32-bit fields in byte arrays. The writes use shifts (a Uint8Array store keeps a
+ * value modulo 256): on XS a write is ~60 metering units this way against ~116 by division and
+ * modulo (Math.floor is a call), and the end-to-end prefix writes two per frame
+ * (docs/PERFORMANCE.md "Round 10: udp frame path"). `>>>` takes a value from 2^31 up modulo
+ * 2^32, as the arithmetic does. Lua must not see it on such values (Lua 5.1's `bit` returns
+ * signed results; NodeMCU casts operands to int32 in C): u32.lua.ts keeps the arithmetic, and
+ * test/wire/u32.test.ts checks the two against each other. The reads are sums either way (a
+ * bitwise read is no cheaper on XS).
  */
-
-const TWO_32 = 4294967296;
-
-/** `v` as an unsigned 32-bit value (a signed int32 is taken modulo 2^32). */
-function unsigned(v: number): number {
-  return v < 0 ? v + TWO_32 : v;
-}
 
 export function readU32LE(p: Uint8Array, off: number): number {
   return p[off]! + p[off + 1]! * 256 + p[off + 2]! * 65536 + p[off + 3]! * 16777216;
 }
 
+/** `v` an integer in -2^31 .. 2^32-1 (a signed int32 is taken modulo 2^32). */
 export function writeU32LE(p: Uint8Array, off: number, v: number): void {
-  const u = unsigned(v);
-  p[off] = u % 256;
-  p[off + 1] = Math.floor(u / 256) % 256;
-  p[off + 2] = Math.floor(u / 65536) % 256;
-  p[off + 3] = Math.floor(u / 16777216) % 256;
+  // A Uint8Array store keeps the value modulo 256 (ToUint8): no mask needed.
+  p[off] = v;
+  p[off + 1] = v >>> 8;
+  p[off + 2] = v >>> 16;
+  p[off + 3] = v >>> 24;
 }
 
 export function readU32BE(p: Uint8Array, off: number): number {
   return p[off]! * 16777216 + p[off + 1]! * 65536 + p[off + 2]! * 256 + p[off + 3]!;
 }
 
+/** `v` an integer in -2^31 .. 2^32-1 (a signed int32 is taken modulo 2^32). */
 export function writeU32BE(p: Uint8Array, off: number, v: number): void {
-  const u = unsigned(v);
-  p[off] = Math.floor(u / 16777216) % 256;
-  p[off + 1] = Math.floor(u / 65536) % 256;
-  p[off + 2] = Math.floor(u / 256) % 256;
-  p[off + 3] = u % 256;
+  p[off] = v >>> 24;
+  p[off + 1] = v >>> 16;
+  p[off + 2] = v >>> 8;
+  p[off + 3] = v;
 }

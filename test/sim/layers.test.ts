@@ -20,3 +20,18 @@ test('bench layers: a 24-byte round trip split by layer on uart and udp', async 
   }
   t.true(uart!.layers['frame codec']! > udp!.layers['frame codec']!);
 });
+
+test('bench layers --pkt: a 4 KiB packet round trip split by layer too, the costliest methods named', async (t) => {
+  const figs = await benchLayers(10, true);
+  t.is(figs.length, 4);
+  const pkt = figs.filter((f) => f.what === 'pkt4k');
+  t.deepEqual(pkt.map((f) => f.link), ['uart:921600', 'udp']);
+  for (const f of pkt) {
+    const sum = Object.values(f.layers).reduce((a, b) => a + b, 0);
+    t.true(Math.abs(sum + f.rest - f.units) <= Object.keys(f.layers).length, `${f.link}: layers + rest = total`);
+    for (const l of ['net layer', 'e2e', 'hop link', 'frame codec']) t.true(f.layers[l]! > 100, `${f.link}: ${l} = ${f.layers[l]}`);
+    t.true(f.methods.some(([name]) => name === 'NetLayer.send'), 'the send path is among the costliest methods');
+    // A packet costs more than a message: its bytes are copied on both boards.
+    t.true(f.units > figs.find((g) => g.what === 'msg24' && g.link === f.link)!.units);
+  }
+});

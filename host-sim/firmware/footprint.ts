@@ -114,6 +114,8 @@ export function footprintLimits(c: Esp32Creation): FootprintLimits {
 }
 /** A run that has not produced every board's result by then is a failure. */
 const RUN_LIMIT_MS = 180_000;
+/** How much of each board's app-result line the log shows (its failures, with their reasons). */
+const RESULT_LOG_CHARS = 2000;
 /** Samples come once a second; wait for two after the result so the last growth is in. */
 const SETTLE_MS = 2_500;
 
@@ -225,7 +227,9 @@ export async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBui
       );
     }
     const results = await Promise.all(boards.map((b) => b.waitFor(/^app-(result|error) rank=/, RUN_LIMIT_MS)));
-    log(`${s.key}: ${results.map((r) => r.slice(0, 100)).join(' | ')}`);
+    // A board's whole verdict up to RESULT_LOG_CHARS: a failed case's name and reason, not only
+    // that there was one (a heap figure of a run whose cases failed is not the scenario's).
+    log(`${s.key}: ${results.map((r) => r.slice(0, RESULT_LOG_CHARS)).join(' | ')}`);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     return { samples: boards.map((b) => parseInstruments(b.lines)), results, lines: boards.map((b) => b.lines.slice()) };
   } finally {

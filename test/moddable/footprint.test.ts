@@ -8,6 +8,21 @@ import { esp32DefaultCreation, footprintLimits, laplaceReserveBytes, measureScen
 import type { ScenarioFootprint } from '../../host-sim/firmware/footprint.js';
 import { moddableSdkOrReport } from './helpers.js';
 
+/** Failed cases summed over the boards' `app-result` lines (a board without one counts as one). */
+function failedCases(f: ScenarioFootprint): number {
+  let failed = 0;
+  for (const line of f.results) {
+    const json = line.slice(line.indexOf('{'));
+    try {
+      const r = JSON.parse(json) as { failed?: unknown };
+      failed += typeof r.failed === 'number' ? r.failed : 1;
+    } catch {
+      failed += 1;
+    }
+  }
+  return failed;
+}
+
 const sdk = moddableSdkOrReport(test);
 
 /** Laplace N=64's slot heaps after Round 10 (docs/TARGETS.md "Round 10: Laplace footprint"), a heap step above the worst run. */
@@ -100,7 +115,17 @@ if (sdk !== null) {
     // of run-to-run spread above the worst run seen.
     const conf = SCENARIOS.find((s) => s.key === 'conformance');
     if (conf === undefined) throw new Error('no conformance scenario');
-    const f = await measureScenario(sdk, conf, (l) => t.log(l), false);
+    // The figure is that of a run whose cases all passed: a case that fails leaves its requests
+    // and channels behind and the later cases fail after it, which grows the heap for reasons
+    // that are not the footprint. Real processes in real time: on a heavily loaded host a case
+    // can fail (docs/TARGETS.md Known limits, the pkt close case); such a run is logged with its
+    // failures and the scenario is run once more. A second failing run fails the test.
+    let f = await measureScenario(sdk, conf, (l) => t.log(l), false);
+    if (failedCases(f) > 0) {
+      t.log(`conformance: ${failedCases(f)} case failure(s) on the lin boards (host load?); running the scenario once more`);
+      f = await measureScenario(sdk, conf, (l) => t.log(l), false);
+    }
+    t.is(failedCases(f), 0, 'every conformance case passes on every lin board');
     t.log(`conformance: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
     t.true(f.slots <= 2_551, `the conformance board grew its slot heap to ${f.slots} slots (2 740-2 803 before round 10)`);
   });

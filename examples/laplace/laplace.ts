@@ -228,10 +228,6 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   // the homes send them at the barrier instead of waiting to be asked (docs/DSM.md, "Pushing").
   let u = await dsm.alloc('laplace.u', 'Float64', total, { home, push: true });
   let uu = await dsm.alloc('laplace.uu', 'Float64', total, { home, push: true });
-  // The running SHA-256 state the ranks hand on to each other at the end, homed on rank 0.
-  const stateBytes = Sha256.STATE_BYTES;
-  const hashHome = { ranges: home.ranges.map((_, r): [number, number] => (r === 0 ? [0, stateBytes] : [stateBytes, stateBytes])) };
-  const hashState = await dsm.alloc('laplace.sha', 'Uint8', stateBytes, { home: hashHome });
   if (start % 2 === 1) {
     // After an odd number of iterations the latest grid is the one allocated second.
     const t = u;
@@ -275,6 +271,15 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
     if (run.afterBarrier) await run.afterBarrier(k + 1, u);
   }
   run.onComputed?.();
+  // The running SHA-256 state the ranks hand on to each other at the end, homed on rank 0.
+  // Allocated here, after the iterations, not with the grids: a shared array costs a board
+  // ~100 XS slots whatever its size (its state, page tables, range lists), and held through
+  // the iterations those would count at every checkpoint's peak (docs/TARGETS.md "Round 11:
+  // Laplace slots"). It is never checkpointed (only the current grid is), so a restored run
+  // allocates it here too.
+  const stateBytes = Sha256.STATE_BYTES;
+  const hashHome = { ranges: home.ranges.map((_, r): [number, number] => (r === 0 ? [0, stateBytes] : [stateBytes, stateBytes])) };
+  const hashState = await dsm.alloc('laplace.sha', 'Uint8', stateBytes, { home: hashHome });
   // The digest of the grid in index order, computed where the rows live: the home ranges tile
   // the grid in rank order, so each rank in turn takes the running SHA-256 state from the one
   // before (through `laplace.sha`), hashes its home range (its own pages: nothing is fetched) and

@@ -64,7 +64,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * through those views since (reconcile). Empty almost always: growth happens at an array's
    * first touch of a region, and Laplace never grows with a view out.
    */
-  private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] = [];
+  private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] | null = null;
   /** A view of this array was handed out since the last release. */
   private viewsOut = false;
   /** Home rank of each page. */
@@ -81,8 +81,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    */
   lends = 0;
 
-  /** Interval state, cleared at every release. */
-  readonly twins = new Map<number, Uint8Array>();
+  /**
+   * Interval state, cleared at every release. The twins of written non-home pages, made with
+   * the first twin and dropped at the release: most arrays in most intervals have none (a
+   * Laplace board writes only its own pages), and an empty Map held by every array costs a
+   * board slots for nothing (docs/TARGETS.md "Round 11: Laplace slots"; so does `retired`).
+   */
+  private twins: Map<number, Uint8Array> | null = null;
   /** Write-only ranges (bytes): exact, sent whole to the home. */
   readonly writeOnly: RangeList;
   /** Every writable range acquired (bytes): the source of write notices for home pages. */
@@ -158,7 +163,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     if (this.bytes.length > 0) {
       // Wide: XS meters a Uint8Array copy at 2 units a byte, 8-byte views at 0.25.
       copyInto(grown, lo - s, this.bytes);
-      if (this.viewsOut) this.retired.push({ lo, bytes: this.bytes, copy: copyOf(this.bytes) });
+      if (this.viewsOut) (this.retired ??= []).push({ lo, bytes: this.bytes, copy: copyOf(this.bytes) });
     }
     this.bytes = grown;
     this.lo = s;
@@ -177,12 +182,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * write keep what arrived since (a diff from another writer, a fetch).
    */
   reconcile(): void {
+    if (this.retired === null) return;
     for (const r of this.retired) {
       const at = r.lo - this.lo;
       const b = this.bytes;
       for (let i = 0; i < r.bytes.length; i++) if (r.bytes[i] !== r.copy[i]) b[at + i] = r.bytes[i]!;
     }
-    this.retired.length = 0;
+    this.retired = null;
   }
 
   get granulesPerPage(): number {
@@ -340,7 +346,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       }
     }
     this.cover(off, end);
-    if (this.twins.size === 0 && this.writeOnly.empty) {
+    if (this.twins === null && this.writeOnly.empty) {
       copyInto(this.bytes, off - this.lo, data);
     } else {
       const ps = this.pageSize;
@@ -359,7 +365,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number): void {
-    const twin = this.twins.get(page);
+    const twin = this.twins?.get(page);
     if (!twin) {
       copyInto(this.bytes, s - this.lo, data.subarray(s - dataOff, e - dataOff));
       return;
@@ -398,15 +404,15 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     const ps = this.pageSize;
     for (let p = Math.floor(start / ps); p * ps < end; p++) {
-      if (this.isHome(p) || this.twins.has(p)) continue;
-      this.twins.set(p, copyOf(this.local(p * ps, (p + 1) * ps)));
+      if (this.isHome(p) || this.twins?.has(p) === true) continue;
+      (this.twins ??= new Map()).set(p, copyOf(this.local(p * ps, (p + 1) * ps)));
     }
   }
 
   /** Non-home pages written in this interval, ascending. */
   dirtyPages(): number[] {
     const out: number[] = [];
-    for (const p of this.twins.keys()) out.push(p);
+    if (this.twins !== null) for (const p of this.twins.keys()) out.push(p);
     const ps = this.pageSize;
     for (let i = 0; i < this.writeOnly.count; i++) {
       const s = this.writeOnly.start(i);
@@ -434,7 +440,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     out.clear();
     const base = page * this.pageSize;
     const end = base + this.pageSize;
-    const twin = this.twins.get(page);
+    const twin = this.twins?.get(page);
     if (twin) {
       const tw = new Int32Array(twin.buffer, twin.byteOffset, twin.length >>> 2);
       const w = this.words;
@@ -471,8 +477,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Forget the interval: twins, write-only and declared ranges, read checks. */
   endInterval(): void {
     this.viewsOut = false;
-    this.retired.length = 0;
-    this.twins.clear();
+    this.retired = null;
+    this.twins = null;
     this.writeOnly.clear();
     this.declared.clear();
     for (const r of this.reads) this.checker.drop(r);

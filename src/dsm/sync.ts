@@ -41,14 +41,23 @@ interface Waits {
 /** Messages Sync routes (everything but the data path). */
 export type SyncMessage = Exclude<DsmMessage, { type: typeof Msg.FETCH | typeof Msg.FETCH_DATA | typeof Msg.DIFF | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
 
+/** A board's own locks (Sync.locks). */
+interface OwnLocks {
+  /** Locks granted to this board. */
+  granted: Set<string>;
+  /** Locks asked for and not yet unlocked (granted or waiting). */
+  claimed: Set<string>;
+  /** Every lock name this board used (at most maxLocks). */
+  used: Set<string>;
+}
+
 export class Sync implements BarrierOwner {
   private readonly waits: Waits = { barrier: null, lock: null, alloc: null };
-  /** Locks granted to this board. */
-  private readonly granted = new Set<string>();
-  /** Locks asked for and not yet unlocked (granted or waiting). */
-  private readonly claimed = new Set<string>();
-  /** Every lock name this board used (at most maxLocks). */
-  private readonly usedLocks = new Set<string>();
+  /**
+   * This board's locks, made by its first `dsm.lock`: an app without locks (Laplace) holds no
+   * three empty Sets for its whole run (docs/TARGETS.md "Round 11: Laplace slots").
+   */
+  private locks: OwnLocks | null = null;
   private allocSeq = 0;
 
   private readonly barrierNode: BarrierNode;
@@ -100,36 +109,39 @@ export class Sync implements BarrierOwner {
     if (!validName(name)) {
       throw new DsmError('BAD_ARG', `dsm.lock: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
     }
-    if (this.claimed.has(name)) {
+    const l = (this.locks ??= { granted: new Set(), claimed: new Set(), used: new Set() });
+    if (l.claimed.has(name)) {
       throw new DsmError('ALREADY_HELD', `dsm.lock('${name}'): rank ${this.rank} already holds or awaits lock '${name}'`);
     }
-    if (!this.usedLocks.has(name)) {
-      if (this.usedLocks.size >= this.limits.maxLocks) {
+    if (!l.used.has(name)) {
+      if (l.used.size >= this.limits.maxLocks) {
         throw new DsmError('LIMIT', `dsm.lock('${name}'): more than maxLocks=${this.limits.maxLocks} distinct lock names`);
       }
-      this.usedLocks.add(name);
+      l.used.add(name);
     }
-    this.claimed.add(name);
+    l.claimed.add(name);
   }
 
   /** The claimed lock was granted. */
   held(name: string): void {
-    assert(this.claimed.has(name), 'sync: a lock was granted that was not claimed');
-    this.granted.add(name);
+    const l = this.locks;
+    assert(l !== null && l.claimed.has(name), 'sync: a lock was granted that was not claimed');
+    l.granted.add(name);
   }
 
   /** Asking for the lock failed: it may be asked for again. */
   unclaim(name: string): void {
-    this.claimed.delete(name);
+    this.locks?.claimed.delete(name);
   }
 
   /** `dsm.unlock(name)`: the lock is held (else NOT_HELD) and is given up. */
   unheld(name: string): void {
-    if (!this.granted.has(name)) {
+    const l = this.locks;
+    if (l === null || !l.granted.has(name)) {
       throw new DsmError('NOT_HELD', `dsm.unlock('${String(name)}'): lock '${String(name)}' is not held by rank ${this.rank}`);
     }
-    this.granted.delete(name);
-    this.claimed.delete(name);
+    l.granted.delete(name);
+    l.claimed.delete(name);
   }
 
   /** Send LOCK_REQ `message` to the lock's manager; resolves with the notices of the grant. */

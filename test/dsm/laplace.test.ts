@@ -151,3 +151,26 @@ test('Laplace with small messages (256 B, enforced by the transport) still gives
   t.is((out[0] as { digest: string }).digest, digestFloat64(laplaceSequential(n, iters)));
   t.true(rig.dsms.every((d) => d.limits.maxMessage === 256));
 });
+
+test('the hash state is allocated after the iterations: during them a board holds only the two grids (Round 11: Laplace slots)', async (t) => {
+  // A shared array costs a board ~100 XS slots whatever its size; held through the iterations
+  // the 105-byte hash state counted at every checkpoint's peak on a Moddable board.
+  const rig = makeRig(2, { seed: 11 }, { pageSize: 1024 });
+  const during: string[][] = [];
+  const out = values(
+    await drive(rig, (dsm, rank) =>
+      laplaceOnDsm(dsm, {
+        n: 16,
+        iters: 4,
+        afterBarrier: (k) => {
+          if (rank === 0) during.push(dsm.sharedArrays().map((a) => a.name));
+          return Promise.resolve(k);
+        },
+      }),
+    ),
+  );
+  t.is(during.length, 4);
+  for (const names of during) t.deepEqual(names, ['laplace.u', 'laplace.uu']);
+  t.deepEqual(rig.dsms[0]!.sharedArrays().map((a) => a.name), ['laplace.u', 'laplace.uu', 'laplace.sha']);
+  t.is((out[0] as { digest: string }).digest, digestFloat64(laplaceSequential(16, 4)));
+});

@@ -1,0 +1,57 @@
+/**
+ * What a DSM keeps per board and per array only when it is used (docs/TARGETS.md "Round 11:
+ * Laplace slots"): a board's lock bookkeeping (three Sets) is made by its first lock, an
+ * array's twins (a Map) by its first 'rw' write to a page homed elsewhere and dropped at the
+ * release, and so is its list of windows retired by a growth. Laplace takes no lock and writes
+ * only its own pages, so it holds none of them; each was a few XS slots per board or array for
+ * the whole run.
+ */
+import test from 'ava';
+import { drive, makeRig } from './memnet.js';
+
+const field = (o: object, name: string): unknown => (o as Record<string, unknown>)[name];
+
+test('no lock Sets before the first lock; they exist after one', async (t) => {
+  const rig = makeRig(2);
+  for (const dsm of rig.dsms) t.is(field(field(dsm, 'sync') as object, 'locks'), null);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    t.is(field(field(dsm, 'sync') as object, 'locks'), null, `rank ${rank}: still none after an alloc, a write and a barrier`);
+    if (rank === 0) {
+      await dsm.lock('l');
+      dsm.unlock('l');
+    }
+    await dsm.barrier();
+    return true;
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  t.not(field(field(rig.dsms[0]!, 'sync') as object, 'locks'), null);
+  t.is(field(field(rig.dsms[1]!, 'sync') as object, 'locks'), null);
+});
+
+test("an array has twins only while an interval has 'rw' writes to pages homed elsewhere", async (t) => {
+  const rig = makeRig(2, {}, { pageSize: 256 });
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Uint8', 1024, { home: { ranges: [[0, 512], [512, 1024]] } });
+    const st = dsm.sharedArrays()[0]!;
+    t.is(field(st, 'twins'), null);
+    t.is(field(st, 'retired'), null);
+    // Writes to its own pages only ('w' and 'rw'): no twin.
+    (await dsm.acquire(a, rank * 512, rank * 512 + 256, 'w')).fill(1);
+    (await dsm.acquire(a, rank * 512 + 256, rank * 512 + 512, 'rw'))[0] = 2;
+    t.is(field(st, 'twins'), null, `rank ${rank}: own pages need no twin`);
+    await dsm.barrier();
+    // A 'rw' write to the other rank's page twins it until the release.
+    const other = (1 - rank) * 512;
+    (await dsm.acquire(a, other + rank * 8, other + rank * 8 + 8, 'rw')).fill(9);
+    t.true(field(st, 'twins') instanceof Map, `rank ${rank}: a twin of the other rank's page`);
+    await dsm.barrier();
+    t.is(field(st, 'twins'), null, `rank ${rank}: dropped at the release`);
+    const all = await dsm.acquire(a, 0, 1024, 'r');
+    return [all[0], all[256], all[512], all[768], all[512 + 0], all[8]];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.deepEqual(o.value, [1, 2, 9, 2, 9, 9]);
+});

@@ -135,7 +135,7 @@ export interface Scenario {
  * measured are memory, which these do not change).
  */
 const PATIENT_FT = { ft: { heartbeatMs: 500, timeoutMs: 20_000 } };
-const LAPLACE_OPTIONS = { ft: { ...PATIENT_FT.ft, windowBytes: 4200, frameBytes: 2100 } };
+const LAPLACE_OPTIONS = { dsm: { window: 2 }, ft: { ...PATIENT_FT.ft, windowBytes: 4200, frameBytes: 2100 } };
 export const SCENARIOS: readonly Scenario[] = [
   { key: 'idle', app: 'idle', boards: 2, appArgs: ['--ms', '3000'], what: 'idle domain member (2 boards)' },
   { key: 'pingpong', app: 'pingpong', boards: 2, appArgs: [], what: 'pingpong (2 boards)' },
@@ -146,7 +146,10 @@ export const SCENARIOS: readonly Scenario[] = [
   // (laplaceMemory) is theirs.
   // And, as such a board would, it bounds its checkpoint bytes in flight (FtOptions.windowBytes,
   // two frames of ~2 KiB; 8 KiB, three frames, before Round 10): each is held 2-3 times on the
-  // sender until acknowledged (Round 7).
+  // sender until acknowledged (Round 7). Its DSM keeps two requests in flight (`window`, 4 by
+  // default): the transport posts window + 2 receives, each a request and a page-sized buffer
+  // for the whole run (~20 XS slots and ~2 KB each); Laplace's halos come by push, so its
+  // fetches rarely fill even two (Round 11: Laplace slots).
   { key: 'laplace', app: 'laplace', boards: 2, appArgs: ['--n', '64', '--ckpt-every', '10', '--ckpt-background', '0'], options: LAPLACE_OPTIONS, what: 'Laplace N=64 with FT, one buddy (2 boards)' },
   { key: 'conformance', app: 'conformance', boards: 3, appArgs: [], what: 'MCAPI conformance (3 boards)' },
 ];

@@ -5,6 +5,7 @@ import { FIRMWARE_COMMANDS } from '../../firmware/console-commands.js';
 import type { FirmwareCommandDeps } from '../../firmware/console-commands.js';
 import { manifestFor } from '../../host-sim/firmware/build.js';
 import { LAPLACE_RESERVE_MARGIN_BYTES, LAPLACE_RUNTIME_BYTES, SCENARIOS, laplaceBound, laplaceReserveBytes } from '../../host-sim/firmware/footprint.js';
+import { Dsm, type DsmOptions } from '../../src/dsm/index.js';
 
 const defaults = { serial: 'device', domain: 1, node: 0, rank: 0, boards: 2, app: 'pingpong', links: [], console: null };
 
@@ -148,4 +149,8 @@ test('a firmware reserves its chunk heap at creation when told (chunkBytes), and
   t.true(reserve >= need && reserve - need < 4096);
   // And its boards bound their checkpoint bytes in flight, as a board short of RAM would.
   t.like(lap.options, { ft: { windowBytes: 4200, frameBytes: 2100 } });
+  // And its DSM keeps two requests in flight, not four: four posted receives instead of six
+  // (Dsm.recvSlotsFor), ~40 XS slots and ~4 KB of buffers fewer (Round 11: Laplace slots).
+  t.like(lap.options, { dsm: { window: 2 } });
+  t.is(Dsm.recvSlotsFor((lap.options as { dsm: DsmOptions }).dsm), 4);
 });

@@ -22,7 +22,7 @@ const CRC_BYTES = 4;
 
 export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessage: (payload: Uint8Array) => void): RawChannel {
   if (link.kind === 'datagram') {
-    link.receiver = { input: (bytes) => onMessage(bytes) };
+    link.receiver = { input: onMessage };
     return { send: (p) => link.write(p), dropped: 0 };
   }
   const natives = hal.bytes;

@@ -43,22 +43,6 @@ const CONTROL_SLACK = NODE_TABLE_SIZE;
 /** Tags of the link's deadlines. */
 const RTX_TIMER = 0;
 const ACK_TIMER = 1;
-/**
- * Per-frame numbers, interleaved in one Float64Array (`fs`): place r's five are at r * FS_STRIDE
- * + the offsets below (Round 11: conformance slots; five views of two buffers were ~27 XS slots
- * per link more than one typed array).
- */
-const FS_STRIDE = 5;
-/** Extended sequence number of the frame in the place (the MAC's). */
-const FS_EXT = 0;
-/** When it left the link. */
-const FS_SENT = 1;
-/** When its last resend left the link. */
-const FS_RESENT = 2;
-/** 1: resent at least once (Karn: its ack gives no round-trip sample). */
-const FS_RETX = 3;
-/** 1: the peer holds it (selective ack); it needs no resend. */
-const FS_SACKED = 4;
 
 export interface LinkHost extends WriterHost {
   readonly opts: ResolvedNetOptions;
@@ -118,10 +102,18 @@ export class HopLink implements LinkReceiver, FrameSink {
   // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
   private readonly slots: (Uint8Array | null)[];
   /**
-   * The per-frame numbers of the transmit ring, FS_STRIDE per place (FS_EXT, FS_SENT, FS_RESENT,
-   * FS_RETX, FS_SACKED). One typed array, indexed by offset: on XS a typed array with a buffer of
-   * its own is 7 slots and a view 4, so the five views of two buffers it replaces cost ~27 slots
-   * per link more (docs/TARGETS.md "Round 11: conformance slots"). Its numbers are chunk memory.
+   * The per-frame numbers of the transmit ring, four per place, place r's at (r << 2) +
+   *   0: flags, 1 = resent (Karn: its ack gives no round-trip sample), 2 = the peer holds it
+   *      (selective ack: it needs no resend); 0 while the place is free: cleared as the frame
+   *      is acknowledged (and on a reset), so sending writes no flags,
+   *   1: when it left the link,
+   *   2: when its last resend left the link,
+   *   3: its extended sequence number (the MAC's).
+   * One typed array, indexed by offset: on XS a typed array with a buffer of its own is 7 slots
+   * and a view 4, so the five views of two buffers it replaces cost ~27 slots per link more
+   * (docs/TARGETS.md "Round 11: conformance slots"). Its numbers are chunk memory. Offsets are
+   * literals and the two flags one number, so the frame path does no more work than with five
+   * arrays (bench mcapi, XS units).
    */
   private readonly fs: Float64Array;
   private readonly queue = new Fifo<Uint8Array>();
@@ -159,7 +151,7 @@ export class HopLink implements LinkReceiver, FrameSink {
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
     const cap = HopLink.ringSize(host.opts.window);
     this.ring = cap - 1;
-    this.fs = new Float64Array(FS_STRIDE * cap);
+    this.fs = new Float64Array(4 * cap);
     this.slots = filledArray<Uint8Array | null>(cap, null);
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, this, host.opts.bytes)
@@ -382,6 +374,7 @@ export class HopLink implements LinkReceiver, FrameSink {
       }
     }
     this.held.length = 0;
+    this.fs.fill(0);
     this.stats[LS_DROPPED]! += dropped;
     this.host.st[NS_LINK_DROPPED]! += dropped;
     this.base = 0;
@@ -414,16 +407,15 @@ export class HopLink implements LinkReceiver, FrameSink {
     // Callers keep next - base below the window, so the slot is never an unacknowledged frame's.
     assert(this.slots[r] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
     this.slots[r] = frame;
+    // Its flags are 0 already: cleared when the frame that had the place was acknowledged.
     const fs = this.fs;
-    const i = r * FS_STRIDE;
-    fs[i + FS_RETX] = 0;
-    fs[i + FS_SACKED] = 0;
-    fs[i + FS_EXT] = this.txExt++;
+    const i = r << 2;
+    fs[i + 3] = this.txExt++; // its extended sequence number
     this.next = (s + 1) & 0xff;
     // Times count from when the frame has left (after the frames queued ahead of it in the
     // target's transmit buffer, and its own bytes): the peer cannot ack it sooner.
     const left = this.transmit(s);
-    fs[i + FS_SENT] = left;
+    fs[i + 1] = left; // sent at
     if (!this.rtxDeadline.armed) this.armRetransmit(left);
   }
 
@@ -437,7 +429,7 @@ export class HopLink implements LinkReceiver, FrameSink {
       frame[OFF_LACK] = this.expected;
       this.host.codec.seal(frame, this.crc);
     } else {
-      this.signExt = this.fs[(s & this.ring) * FS_STRIDE + FS_EXT]!;
+      this.signExt = this.fs[((s & this.ring) << 2) + 3]!; // the frame's extended sequence number
       this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     }
     this.ackSent();
@@ -447,12 +439,13 @@ export class HopLink implements LinkReceiver, FrameSink {
 
   /** Resend frame `s`; returns when it will have left the link. */
   private retransmit(s: number): number {
-    const i = (s & this.ring) * FS_STRIDE;
-    this.fs[i + FS_RETX] = 1;
+    const fs = this.fs;
+    const i = (s & this.ring) << 2;
+    fs[i] = fs[i]! | 1; // resent
     this.stats[LS_RETRANSMITS]!++;
     this.host.st[NS_RETRANSMITS]!++;
     const left = this.transmit(s);
-    this.fs[i + FS_RESENT] = left;
+    fs[i + 2] = left; // resent at
     return left;
   }
 
@@ -470,21 +463,25 @@ export class HopLink implements LinkReceiver, FrameSink {
       const fs = this.fs;
       for (let i = 0; i < d; i++) {
         const s = (this.base + i) & this.ring;
-        if (fs[s * FS_STRIDE + FS_RETX] !== 0) clean = false;
+        const k = s << 2;
+        if (fs[k] !== 0) {
+          if ((fs[k]! & 1) !== 0) clean = false; // resent
+          fs[k] = 0; // the place is free: no flags
+        }
         this.slots[s] = null;
       }
       if (clean) {
         const o = this.host.opts;
         // Never below zero, should the target's rate be a little off.
-        const sample = now - fs[((ack - 1) & this.ring) * FS_STRIDE + FS_SENT]!;
+        const sample = now - fs[(((ack - 1) & this.ring) << 2) + 1]!; // sent at
         this.rto = Rtt.update(this.rtt, sample > 0 ? sample : 0, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
       if (((this.next - this.base) & 0xff) > 0) {
         // The oldest frame still out may not have left yet (queued behind others): count from then.
-        const i = (ack & this.ring) * FS_STRIDE;
-        const left = fs[i + FS_RETX] !== 0 ? fs[i + FS_RESENT]! : fs[i + FS_SENT]!;
+        const i = (ack & this.ring) << 2;
+        const left = (fs[i]! & 1) !== 0 ? fs[i + 2]! : fs[i + 1]!; // resent ? resent at : sent at
         this.armRetransmit(left > now ? left : now);
       } else {
         this.rtxDeadline.cancel();
@@ -501,16 +498,17 @@ export class HopLink implements LinkReceiver, FrameSink {
   private onSack(sack: Uint8Array, now: number): void {
     const inflight = (this.next - this.base) & 0xff;
     const fs = this.fs;
-    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, fs, this.ring, FS_STRIDE, FS_SACKED);
+    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, fs, this.ring, 2); // flag 2: held by the peer
     const srtt = this.rtt.srtt;
     const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
       const s = (this.base + off) & 0xff;
-      const i = (s & this.ring) * FS_STRIDE;
-      if (fs[i + FS_SACKED] !== 0) {
+      const i = (s & this.ring) << 2;
+      const flags = fs[i]!;
+      if ((flags & 2) !== 0) { // held by the peer
         heldAbove++;
-      } else if (heldAbove >= this.lossThreshold && (fs[i + FS_RETX] === 0 || now - fs[i + FS_RESENT]! >= guard)) {
+      } else if (heldAbove >= this.lossThreshold && ((flags & 1) === 0 || now - fs[i + 2]! >= guard)) { // not resent, or resent a guard ago
         this.retransmit(s);
       }
     }

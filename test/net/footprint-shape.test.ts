@@ -210,11 +210,14 @@ test('a hop link\'s per-frame numbers are one typed array of its own, indexed by
   }
   const fs = hop['fs'] as Float64Array;
   t.true(fs instanceof Float64Array);
-  // Five numbers per place of the ring (the window of 8 rounded to a power of two).
-  t.is(fs.length, 5 * 8);
-  // 20 frames sent and acknowledged: their departure times are in the FS_SENT places.
+  // Four numbers per place of the ring (the window of 8 rounded to a power of two).
+  t.is(fs.length, 4 * 8);
+  // 20 frames sent and acknowledged: departure times recorded per place, flags cleared by the acks.
   let sent = 0;
-  for (let r = 0; r < 8; r++) if (fs[r * 5 + 1]! > 0) sent++;
+  for (let r = 0; r < 8; r++) {
+    if (fs[(r << 2) + 1]! > 0) sent++;
+    t.is(fs[r << 2], 0, `place ${String(r)} free: no flags`);
+  }
   t.true(sent > 0, 'departure times recorded per place');
 });
 

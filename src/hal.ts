@@ -6,7 +6,7 @@
  * boards through host-sim/boards/node-board.ts, and under hal/xsnap: XS boards in the host
  * simulator), hal/moddable (real boards), hal/lua.
  *
- * Every callback the runtime installs (`onReceive`, `onInput`, timer callbacks) is invoked
+ * Every callback the runtime installs (`receiver.input`, `onInput`, timer callbacks) is invoked
  * by the target from its own event loop, never re-entrantly from inside a Hal call, so the
  * protocol cores can treat each one as a single event.
  */
@@ -59,10 +59,19 @@ export interface HalLink {
    */
   writeSource?(source: TxSource): boolean;
   /**
-   * Installed by the runtime. A stream link may split or merge writes arbitrarily. `bytes`
-   * is the runtime's to keep: the target never reuses the memory it hands over.
+   * Installed by the runtime: the target calls `receiver.input(bytes)` for what arrived. A stream
+   * link may split or merge writes arbitrarily. `bytes` is the runtime's to keep: the target never
+   * reuses the memory it hands over. An object with a method, not a callback: the runtime hands
+   * over its hop link itself, where a closure per link was ~15 XS slots (docs/TARGETS.md "Round
+   * 11: conformance slots"), and a method called on its object is the shape the Lua build calls
+   * right (typescript-to-lua passes the object as `self`).
    */
-  onReceive: ((bytes: Uint8Array) => void) | null;
+  receiver: LinkReceiver | null;
+}
+
+/** Where a link's received bytes go (`HalLink.receiver`). */
+export interface LinkReceiver {
+  input(bytes: Uint8Array): void;
 }
 
 /** The board's serial console (USB serial on a real board, pty/TCP in the simulator). */

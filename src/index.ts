@@ -3,7 +3,7 @@
  * imports. Everything here is board-safe; the simulator's API is `mcdsm/sim`.
  */
 export type { App, AppContext, AppFt, AppValue, RawApp } from './app.js';
-export type { Hal, HalLink, HalConsole, LogLevel, MemoryFigures, LinkKind } from './hal.js';
+export type { Hal, HalLink, HalConsole, LogLevel, MemoryFigures, LinkKind, LinkReceiver } from './hal.js';
 export type { BoardConfig } from './config.js';
 export * from './mcapi/index.js';
 export * from './dsm/index.js';

@@ -22,7 +22,7 @@ const CRC_BYTES = 4;
 
 export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessage: (payload: Uint8Array) => void): RawChannel {
   if (link.kind === 'datagram') {
-    link.onReceive = onMessage;
+    link.receiver = { input: onMessage };
     return { send: (p) => link.write(p), dropped: 0 };
   }
   const natives = hal.bytes;
@@ -30,7 +30,7 @@ export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessag
   const frame = new Uint8Array(maxPayload + CRC_BYTES);
   const wire = new Uint8Array(cobsEncodedLength(frame.length));
   const state = { dropped: 0 };
-  const deframer = new CobsDeframer(frame.length, (f) => {
+  const deframer = new CobsDeframer(frame.length, { deframed: (f) => {
     const n = f.length - CRC_BYTES;
     if (n < 0) {
       state.dropped++;
@@ -42,8 +42,8 @@ export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessag
       return;
     }
     onMessage(f.subarray(0, n));
-  }, natives);
-  link.onReceive = (bytes) => deframer.push(bytes);
+  } }, natives);
+  link.receiver = { input: (bytes) => deframer.push(bytes) };
   return {
     send(payload: Uint8Array): void {
       const n = payload.length;

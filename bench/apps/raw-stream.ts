@@ -18,10 +18,10 @@ function start(hal: Hal, config: BoardConfig): void {
   const chunk = new Uint8Array(Math.min(1024, link.mtu));
   let received = 0;
   let t0 = 0;
-  link.onReceive = (bytes) => {
+  link.receiver = { input: (bytes) => {
     received += bytes.length;
     if (received >= o.size) hal.event('app-result', config.rank, JSON.stringify({ ms: hal.now() - t0, bytes: received }));
-  };
+  } };
   hal.setTimer(1, () => {
     t0 = hal.now();
     for (let sent = 0; sent < o.size; sent += chunk.length) link.write(chunk.subarray(0, Math.min(chunk.length, o.size - sent)));

@@ -17,6 +17,7 @@ export interface Verdict {
 }
 
 interface Arrival {
+  readonly key: string;
   ranks: number[];
   participants: number;
   ok: boolean;
@@ -46,18 +47,37 @@ export class Barrier {
   private readonly mcapi: McapiNode;
   private readonly ep: Endpoint;
   private readonly rank: number;
-  /** Barrier endpoints by rank: all of them on rank 0, rank 0's elsewhere. */
-  private readonly peers = new Map<number, Endpoint>();
-  private readonly arrivals = new Map<string, Arrival>();
-  private readonly released = new Map<string, Verdict>();
-  private readonly waiting = new Map<string, (v: Verdict) => void>();
+  /**
+   * Barrier endpoints by rank (holes where none): all of them on rank 0, rank 0's elsewhere.
+   * Here and below arrays, not Maps: a Map and each of its entries are slot-heap memory on XS,
+   * an array's items are chunks, and a board has only a key or two in flight at a time (the
+   * boards pass the same keys in order), found by a short scan (docs/TARGETS.md "Round 11:
+   * conformance slots").
+   */
+  private readonly peers: Endpoint[] = [];
+  /** Rank 0: the keys some boards have arrived at. */
+  private readonly arrivals: Arrival[] = [];
+  /** GO received before this board called sync for its key: keys and verdicts, by position. */
+  private readonly releasedKeys: string[] = [];
+  private readonly releasedVerdicts: Verdict[] = [];
+  /** Syncs waiting for their GO: keys and resolvers, by position. */
+  private readonly waitingKeys: string[] = [];
+  private readonly waitingResolvers: ((v: Verdict) => void)[] = [];
   /** The receive posted last (msgRecvI): whether it occupies a request slot is `live`. */
   private recv: Request<number> | null = null;
+  /** The receive buffer, one for the barrier's life. */
+  private readonly buf = new Uint8Array(16 + 2 * MAX_TEXT);
+  /**
+   * `got`, bound once for the barrier's life (~8 XS slots; an arrow function over the loop's
+   * environment was ~15): a reaction on each receive that handles it and posts the next.
+   */
+  private readonly onGot: () => void;
 
   private constructor(mcapi: McapiNode, ep: Endpoint, rank: number) {
     this.mcapi = mcapi;
     this.ep = ep;
     this.rank = rank;
+    this.onGot = this.got.bind(this);
   }
 
   /** Create this board's barrier endpoint on `port` and find the others'. */
@@ -67,11 +87,11 @@ export class Barrier {
     const ep = mcapi.createEndpoint(port);
     mcapi.setEndpointAttribute(ep, EndpointAttr.TIMEOUT, Infinity);
     const b = new Barrier(mcapi, ep, rank);
-    b.loop();
+    b.post();
     if (rank === 0) {
-      for (let r = 1; r < boards; r++) b.peers.set(r, await mcapi.getEndpoint(domain, nodeOfRank(r), port));
+      for (let r = 1; r < boards; r++) b.peers[r] = await mcapi.getEndpoint(domain, nodeOfRank(r), port);
     } else {
-      b.peers.set(0, await mcapi.getEndpoint(domain, nodeOfRank(0), port));
+      b.peers[0] = await mcapi.getEndpoint(domain, nodeOfRank(0), port);
     }
     return b;
   }
@@ -86,21 +106,17 @@ export class Barrier {
   }
 
   /**
-   * Receive until the endpoint is deleted. Callbacks rather than `try { await }`: the next
-   * receive is posted in the same job that handled a message, on every engine (under
-   * typescript-to-lua a try/catch around an await costs extra promise jobs, and the
-   * conformance cases count this receive's request before and after).
+   * A message received: handle it and post the next receive, until the endpoint is deleted.
+   * Reactions rather than `try { await }`: the next receive is posted in the same job that
+   * handled a message, on every engine (under typescript-to-lua a try/catch around an await
+   * costs extra promise jobs, and the conformance cases count this receive's request before and
+   * after). One bound function for the barrier's life, not a new pair per message received
+   * (~24 XS slots each, docs/TARGETS.md "Round 9: conformance slots").
    */
-  private loop(): void {
-    const buf = new Uint8Array(16 + 2 * MAX_TEXT);
-    // One closure for the barrier's life, not a new pair per message received (~24 XS slots
-    // each, docs/TARGETS.md "Round 9: conformance slots"): it posts the next receive itself.
-    const got = (): void => {
-      const r = this.recv;
-      if (r !== null) this.handle(buf.subarray(0, r.size));
-      this.post(buf, got);
-    };
-    this.post(buf, got);
+  private got(): void {
+    const r = this.recv;
+    if (r !== null) this.handle(this.buf.subarray(0, r.size));
+    this.post();
   }
 
   /**
@@ -111,17 +127,17 @@ export class Barrier {
    * request behind (the instrumented firmware's "left 1 request(s) behind", docs/TARGETS.md
    * "Round 10: conformance slots"). `heldRequests` says exactly what this one holds.
    */
-  private post(buf: Uint8Array, got: () => void): void {
+  private post(): void {
     let r: Request<number>;
     try {
-      r = this.mcapi.msgRecvI(this.ep, buf);
+      r = this.mcapi.msgRecvI(this.ep, this.buf);
     } catch {
       // the endpoint was deleted: the receive loop ends
       this.recv = null;
       return;
     }
     this.recv = r;
-    this.mcapi.wait(r).then(got, ignore);
+    this.mcapi.wait(r).then(this.onGot, ignore);
   }
 
   /** MCAPI requests the barrier holds now: its posted receive while that occupies a table slot (0 or 1). */
@@ -159,20 +175,32 @@ export class Barrier {
   }
 
   private release(key: string, v: Verdict): void {
-    const w = this.waiting.get(key);
-    if (w !== undefined) {
-      this.waiting.delete(key);
+    const i = this.waitingKeys.indexOf(key);
+    if (i >= 0) {
+      const w = this.waitingResolvers[i]!;
+      this.waitingKeys.splice(i, 1);
+      this.waitingResolvers.splice(i, 1);
       w(v);
     } else {
-      this.released.set(key, v);
+      this.releasedKeys.push(key);
+      this.releasedVerdicts.push(v);
     }
   }
 
+  private arrival(key: string): number {
+    const a = this.arrivals;
+    for (let i = 0; i < a.length; i++) if (a[i]!.key === key) return i;
+    return -1;
+  }
+
   private arrive(key: string, from: number, participants: number, ok: boolean, message: string): void {
-    let a = this.arrivals.get(key);
-    if (a === undefined) {
-      a = { ranks: [], participants, ok: true, message: '' };
-      this.arrivals.set(key, a);
+    const at = this.arrival(key);
+    let a: Arrival;
+    if (at >= 0) {
+      a = this.arrivals[at]!;
+    } else {
+      a = { key, ranks: [], participants, ok: true, message: '' };
+      this.arrivals.push(a);
     }
     if (a.ranks.indexOf(from) >= 0) return;
     a.ranks.push(from);
@@ -182,12 +210,12 @@ export class Barrier {
       a.message = a.message === '' ? line : `${a.message}; ${line}`;
     }
     if (a.ranks.length < a.participants) return;
-    this.arrivals.delete(key);
+    this.arrivals.splice(this.arrival(key), 1);
     const v: Verdict = { ok: a.ok, message: a.message.slice(0, MAX_TEXT) };
     const go = this.encode(GO, key, a.participants, v.ok, v.message);
     const sends: Promise<void>[] = [];
     for (let r = 1; r < a.participants; r++) {
-      const ep = this.peers.get(r);
+      const ep = this.peers[r];
       if (ep !== undefined) sends.push(this.mcapi.msgSend(this.ep, ep, go));
     }
     void Promise.all(sends).then(() => this.release(key, v), () => this.release(key, { ok: false, message: 'barrier GO failed' }));
@@ -200,18 +228,21 @@ export class Barrier {
   sync(key: string, participants: number, ok = true, message = ''): Promise<Verdict> {
     if (this.rank >= participants) return Promise.reject(new Error(`barrier: rank ${String(this.rank)} is not among ${String(participants)} participants`));
     const done = new Promise<Verdict>((resolve) => {
-      const early = this.released.get(key);
-      if (early !== undefined) {
-        this.released.delete(key);
-        resolve(early);
+      const early = this.releasedKeys.indexOf(key);
+      if (early >= 0) {
+        const v = this.releasedVerdicts[early]!;
+        this.releasedKeys.splice(early, 1);
+        this.releasedVerdicts.splice(early, 1);
+        resolve(v);
       } else {
-        this.waiting.set(key, resolve);
+        this.waitingKeys.push(key);
+        this.waitingResolvers.push(resolve);
       }
     });
     if (this.rank === 0) {
       this.arrive(key, 0, participants, ok, message);
     } else {
-      const ep = this.peers.get(0);
+      const ep = this.peers[0];
       if (ep === undefined) return Promise.reject(new Error('barrier: rank 0 endpoint unknown'));
       // A reaction on the send rather than an async method (a suspended frame, ~43 XS slots).
       return this.mcapi.msgSend(this.ep, ep, this.encode(ARRIVE, key, participants, ok, message)).then(() => done);

@@ -4,7 +4,7 @@
  * the host says it is; timers are requests to the host; randomness is a seeded PRNG. Runs
  * unchanged on V8 (host-sim/boards/node-board.ts) and XS (hal/xsnap).
  */
-import type { Hal, HalConsole, HalLink, LinkKind, LogLevel, MemoryFigures } from '../../src/hal.js';
+import type { Hal, HalConsole, HalLink, LinkKind, LinkReceiver, LogLevel, MemoryFigures } from '../../src/hal.js';
 import type { BoardAction } from './events.js';
 import type { NativeBytes } from '../../src/wire/native.js';
 import { Prng } from '../../src/util/prng.js';
@@ -44,7 +44,7 @@ export type StopKind = 'halt' | 'reset';
 export const DEFERRED_PER_BATCH = 4096;
 
 class DrivenLink implements HalLink {
-  onReceive: ((bytes: Uint8Array) => void) | null = null;
+  receiver: LinkReceiver | null = null;
 
   constructor(
     private readonly hal: DrivenHal,
@@ -306,8 +306,8 @@ export class DrivenHal implements Hal {
   /** Delivers received bytes; false when the link does not exist or nobody listens. */
   receive(link: number, bytes: Uint8Array): boolean {
     const l = this.linkList[link];
-    if (l === undefined || l.onReceive === null) return false;
-    l.onReceive(bytes);
+    if (l === undefined || l.receiver === null) return false;
+    l.receiver.input(bytes);
     return true;
   }
 
@@ -349,7 +349,7 @@ export class DrivenHal implements Hal {
     this.timers.clear();
     this.timerArgs.clear();
     this.clearSoon();
-    for (const l of this.linkList) l.onReceive = null;
+    for (const l of this.linkList) l.receiver = null;
     this.consoleImpl.onInput = null;
   }
 }

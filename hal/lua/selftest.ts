@@ -74,7 +74,7 @@ function checkVector(w: string[]): string {
     const dec = new Uint8Array(frame.length);
     if (cobsDecode(cobs, dec, 0, cobs.length - 1) !== frame.length || toHex(dec) !== toHex(frame)) return 'cobs decode differs';
     const got: string[] = [];
-    const d = new CobsDeframer(4220, (fr) => got.push(toHex(fr)));
+    const d = new CobsDeframer(4220, { deframed: (fr) => got.push(toHex(fr)) });
     // Fed in two pieces: a stream splits writes anywhere.
     const cut = cobs.length >>> 1;
     d.push(cobs.subarray(0, cut));

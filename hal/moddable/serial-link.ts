@@ -1,5 +1,5 @@
 /** A UART towards one peer board: a `stream` HalLink over an ECMA-419 serial port. */
-import type { HalLink, TxSource } from '../../src/hal.js';
+import type { HalLink, LinkReceiver, TxSource } from '../../src/hal.js';
 import { SerialPort } from './serial-port.js';
 import type { PortOwner } from './serial-port.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
@@ -15,7 +15,7 @@ export class SerialLink implements HalLink, PortOwner {
   readonly mtu: number;
   /** 8N1: ten bits on the line per byte. */
   readonly bytesPerMs: number;
-  onReceive: ((bytes: Uint8Array) => void) | null = null;
+  receiver: LinkReceiver | null = null;
   /** Null when the port could not be opened (`openError` says why; the board halts at boot). */
   private readonly port: SerialPort | null;
   readonly openError: string | null;
@@ -41,8 +41,8 @@ export class SerialLink implements HalLink, PortOwner {
 
   /** @internal PortOwner: bytes the port received. */
   portBytes(bytes: Uint8Array): void {
-    const handler = this.onReceive;
-    if (handler !== null) this.hal.guard(`links[${this.index}] receive`, () => handler(bytes));
+    const receiver = this.receiver;
+    if (receiver !== null) this.hal.guard(`links[${this.index}] receive`, () => receiver.input(bytes));
   }
 
   write(bytes: Uint8Array): void {
@@ -70,7 +70,7 @@ export class SerialLink implements HalLink, PortOwner {
   }
 
   close(): void {
-    this.onReceive = null;
+    this.receiver = null;
     this.port?.close();
   }
 }

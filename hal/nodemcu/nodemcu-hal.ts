@@ -11,7 +11,7 @@
  * queue, mcdsm_drain_jobs), so a turn ends as on XS; an exception halts the board with the
  * callback named, as ModdableHal does, instead of reaching NodeMCU's panic handler.
  */
-import type { Hal, HalConsole, HalLink, LinkKind, LogLevel, MemoryFigures } from '../../src/hal.js';
+import type { Hal, HalConsole, HalLink, LinkKind, LinkReceiver, LogLevel, MemoryFigures } from '../../src/hal.js';
 import { bytesToString, stringToBytes } from '../lua/lua-bytes.js';
 
 /** One link: a UART (stream) or a UDP socket towards one peer (datagrams). */
@@ -41,7 +41,7 @@ function errorText(err: unknown): string {
 
 /** A UART (stream) or a UDP socket towards one peer (datagram): bytes out as one Lua string. */
 class NodemcuLink implements HalLink {
-  onReceive: ((bytes: Uint8Array) => void) | null = null;
+  receiver: LinkReceiver | null = null;
   constructor(
     readonly index: number,
     readonly kind: LinkKind,
@@ -93,14 +93,14 @@ export class NodemcuHal implements Hal {
         const link = new NodemcuLink(i, 'stream', spec.mtu, (data) => uart.write(id, data), spec.baud / 10000);
         uart.setup(spec.uart, spec.baud, 8, uart.PARITY_NONE, uart.STOPBITS_1, 0);
         if (uart.start !== undefined) uart.start(spec.uart);
-        this.onUart(spec.uart, (data) => this.enter('link receive', () => link.onReceive?.(stringToBytes(data))));
+        this.onUart(spec.uart, (data) => this.enter('link receive', () => link.receiver?.input(stringToBytes(data))));
         this.uartIds.push(spec.uart);
         links.push(link);
       } else {
         const socket = net.createUDPSocket();
         const { peer, peerPort } = spec.udp;
         const link = new NodemcuLink(i, 'datagram', spec.mtu, (data) => socket.send(peerPort, peer, data));
-        socket.on('receive', (_s, data) => this.enter('link receive', () => link.onReceive?.(stringToBytes(data))));
+        socket.on('receive', (_s, data) => this.enter('link receive', () => link.receiver?.input(stringToBytes(data))));
         socket.listen(spec.udp.port);
         this.sockets.push(socket);
         links.push(link);

@@ -11,11 +11,12 @@
  * direction's ack, the MAC context needs both sessions and both extended sequence numbers);
  * split further, each half would reach into the other's private state.
  */
-import type { HalLink, LinkKind } from '../hal.js';
+import type { HalLink, LinkKind, LinkReceiver } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { filledArray } from '../util/next-id.js';
 import { copyBytes } from '../wire/bytes.js';
 import { CobsDeframer } from '../wire/cobs.js';
+import type { FrameSink } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
 import {
@@ -53,7 +54,7 @@ export interface LinkHost extends WriterHost {
   changed(link: HopLink): void;
 }
 
-export class HopLink {
+export class HopLink implements LinkReceiver, FrameSink {
   /**
    * Link sequence numbers (lseq, lack) are 8 bits: distances are taken mod LSEQ_SPACE (written
    * `& 0xff`); per-frame state is indexed by them mod the ring (see `ring`). A static, not a module constant:
@@ -81,7 +82,6 @@ export class HopLink {
   /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
   private txExt = 0;
   private rxExt = 0;
-  private readonly slotExt: Float64Array;
   private signExt = 0;
   private readonly signer: ((frame: Uint8Array) => void) | null;
 
@@ -101,11 +101,21 @@ export class HopLink {
   private readonly ring: number;
   // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
   private readonly slots: (Uint8Array | null)[];
-  private readonly sentAt: Float64Array;
-  private readonly retransmitted: Uint8Array;
-  private readonly resentAt: Float64Array;
-  /** The peer holds this frame (selective ack); it needs no resend. */
-  private readonly sacked: Uint8Array;
+  /**
+   * The per-frame numbers of the transmit ring, four per place, place r's at (r << 2) +
+   *   0: flags, 1 = resent (Karn: its ack gives no round-trip sample), 2 = the peer holds it
+   *      (selective ack: it needs no resend); 0 while the place is free: cleared as the frame
+   *      is acknowledged (and on a reset), so sending writes no flags,
+   *   1: when it left the link,
+   *   2: when its last resend left the link,
+   *   3: its extended sequence number (the MAC's).
+   * One typed array, indexed by offset: on XS a typed array with a buffer of its own is 7 slots
+   * and a view 4, so the five views of two buffers it replaces cost ~27 slots per link more
+   * (docs/TARGETS.md "Round 11: conformance slots"). Its numbers are chunk memory. Offsets are
+   * literals and the two flags one number, so the frame path does no more work than with five
+   * arrays (bench mcapi, XS units).
+   */
+  private readonly fs: Float64Array;
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
   private next = 0;
@@ -141,18 +151,10 @@ export class HopLink {
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
     const cap = HopLink.ringSize(host.opts.window);
     this.ring = cap - 1;
-    // The five number rings are views of two buffers: on XS a typed array with a buffer of its
-    // own is 7 slots, a view of a shared one 4 (docs/TARGETS.md "Round 9: conformance slots").
-    const times = new Float64Array(3 * cap);
-    this.slotExt = times.subarray(0, cap);
-    this.sentAt = times.subarray(cap, 2 * cap);
-    this.resentAt = times.subarray(2 * cap, 3 * cap);
-    const flags = new Uint8Array(2 * cap);
-    this.retransmitted = flags.subarray(0, cap);
-    this.sacked = flags.subarray(cap, 2 * cap);
+    this.fs = new Float64Array(4 * cap);
     this.slots = filledArray<Uint8Array | null>(cap, null);
     this.deframer = hal.kind === 'stream'
-      ? new CobsDeframer(maxFrame, (frame) => this.host.ingress(this, frame), host.opts.bytes)
+      ? new CobsDeframer(maxFrame, this, host.opts.bytes)
       : null;
     // A stream target that reads sources gets large frames encoded as it drains (link-writer.ts).
     this.out = hal.kind === 'stream' && hal.writeSource !== undefined
@@ -174,7 +176,7 @@ export class HopLink {
     return cap;
   }
 
-  /** Raw bytes from the HAL. */
+  /** Raw bytes from the HAL: the link is its `HalLink.receiver` (NetLayer.start). */
   input(bytes: Uint8Array): void {
     this.stats[LS_BYTES_IN]! += bytes.length;
     this.host.st[NS_BYTES_IN]! += bytes.length;
@@ -185,6 +187,11 @@ export class HopLink {
     } else {
       this.host.ingress(this, bytes);
     }
+  }
+
+  /** @internal FrameSink: a whole frame out of the link's deframer (stream links). */
+  deframed(frame: Uint8Array): void {
+    this.host.ingress(this, frame);
   }
 
   /** Whether enqueue would take a frame of this class now. */
@@ -367,6 +374,7 @@ export class HopLink {
       }
     }
     this.held.length = 0;
+    this.fs.fill(0);
     this.stats[LS_DROPPED]! += dropped;
     this.host.st[NS_LINK_DROPPED]! += dropped;
     this.base = 0;
@@ -399,14 +407,16 @@ export class HopLink {
     // Callers keep next - base below the window, so the slot is never an unacknowledged frame's.
     assert(this.slots[r] === null, 'hop: a new frame never takes the slot of an unacknowledged one');
     this.slots[r] = frame;
-    this.retransmitted[r] = 0;
-    this.sacked[r] = 0;
-    this.slotExt[r] = this.txExt++;
+    // Its flags are 0 already: cleared when the frame that had the place was acknowledged.
+    const fs = this.fs;
+    const i = r << 2;
+    fs[i + 3] = this.txExt++; // its extended sequence number
     this.next = (s + 1) & 0xff;
     // Times count from when the frame has left (after the frames queued ahead of it in the
     // target's transmit buffer, and its own bytes): the peer cannot ack it sooner.
-    this.sentAt[r] = this.transmit(s);
-    if (!this.rtxDeadline.armed) this.armRetransmit(this.sentAt[r]!);
+    const left = this.transmit(s);
+    fs[i + 1] = left; // sent at
+    if (!this.rtxDeadline.armed) this.armRetransmit(left);
   }
 
   /** Write frame `s` (its hop fields filled now); returns when it will have left the link. */
@@ -419,7 +429,7 @@ export class HopLink {
       frame[OFF_LACK] = this.expected;
       this.host.codec.seal(frame, this.crc);
     } else {
-      this.signExt = this.slotExt[s & this.ring]!;
+      this.signExt = this.fs[((s & this.ring) << 2) + 3]!; // the frame's extended sequence number
       this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     }
     this.ackSent();
@@ -429,12 +439,14 @@ export class HopLink {
 
   /** Resend frame `s`; returns when it will have left the link. */
   private retransmit(s: number): number {
-    const r = s & this.ring;
-    this.retransmitted[r] = 1;
+    const fs = this.fs;
+    const i = (s & this.ring) << 2;
+    fs[i] = fs[i]! | 1; // resent
     this.stats[LS_RETRANSMITS]!++;
     this.host.st[NS_RETRANSMITS]!++;
-    this.resentAt[r] = this.transmit(s);
-    return this.resentAt[r]!;
+    const left = this.transmit(s);
+    fs[i + 2] = left; // resent at
+    return left;
   }
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
@@ -448,23 +460,28 @@ export class HopLink {
       // backed off until a clean sample, else a link slower than the first guess would
       // resend everything.
       let clean = true;
+      const fs = this.fs;
       for (let i = 0; i < d; i++) {
         const s = (this.base + i) & this.ring;
-        if (this.retransmitted[s] !== 0) clean = false;
+        const k = s << 2;
+        if (fs[k] !== 0) {
+          if ((fs[k]! & 1) !== 0) clean = false; // resent
+          fs[k] = 0; // the place is free: no flags
+        }
         this.slots[s] = null;
       }
       if (clean) {
         const o = this.host.opts;
         // Never below zero, should the target's rate be a little off.
-        const sample = now - this.sentAt[(ack - 1) & this.ring]!;
+        const sample = now - fs[(((ack - 1) & this.ring) << 2) + 1]!; // sent at
         this.rto = Rtt.update(this.rtt, sample > 0 ? sample : 0, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.minRtoMs, o.maxRtoMs);
       }
       this.base = ack;
       this.timeouts = 0;
       if (((this.next - this.base) & 0xff) > 0) {
         // The oldest frame still out may not have left yet (queued behind others): count from then.
-        const r = ack & this.ring;
-        const left = this.retransmitted[r] !== 0 ? this.resentAt[r]! : this.sentAt[r]!;
+        const i = (ack & this.ring) << 2;
+        const left = (fs[i]! & 1) !== 0 ? fs[i + 2]! : fs[i + 1]!; // resent ? resent at : sent at
         this.armRetransmit(left > now ? left : now);
       } else {
         this.rtxDeadline.cancel();
@@ -480,16 +497,18 @@ export class HopLink {
    */
   private onSack(sack: Uint8Array, now: number): void {
     const inflight = (this.next - this.base) & 0xff;
-    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, this.sacked, this.ring);
+    const fs = this.fs;
+    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, fs, this.ring, 2); // flag 2: held by the peer
     const srtt = this.rtt.srtt;
     const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
       const s = (this.base + off) & 0xff;
-      const r = s & this.ring;
-      if (this.sacked[r] !== 0) {
+      const i = (s & this.ring) << 2;
+      const flags = fs[i]!;
+      if ((flags & 2) !== 0) { // held by the peer
         heldAbove++;
-      } else if (heldAbove >= this.lossThreshold && (this.retransmitted[r] === 0 || now - this.resentAt[r]! >= guard)) {
+      } else if (heldAbove >= this.lossThreshold && ((flags & 1) === 0 || now - fs[i + 2]! >= guard)) { // not resent, or resent a guard ago
         this.retransmit(s);
       }
     }
@@ -533,7 +552,7 @@ export class HopLink {
       this.expected = (seq + 1) & 0xff;
       this.rxExt++;
       this.ackOwed++;
-      // A datagram is the HAL's gift (HalLink.onReceive), and so is a frame of the native
+      // A datagram is the HAL's gift (HalLink.receiver), and so is a frame of the native
       // deframer (a fresh array): kept without a copy. The JS deframer's live in a reused buffer.
       this.host.receive(this, bytes, f, this.deframer === null || this.deframer.framesOwned);
       while (this.heldCount > 0 && this.up) {

@@ -162,10 +162,8 @@ export class NetLayer implements Net {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (let i = 0; i < this.halLinks.length; i++) {
-      const hop = this.hops[i]!;
-      this.halLinks[i]!.onReceive = (bytes) => hop.input(bytes);
-    }
+    // The hop link is the HAL link's receiver itself: no closure per link (Round 11).
+    for (let i = 0; i < this.halLinks.length; i++) this.halLinks[i]!.receiver = this.hops[i]!;
     this.routing.originate();
     for (const hop of this.hops) hop.sendHello();
     const now = this.clock.now();
@@ -177,7 +175,7 @@ export class NetLayer implements Net {
   stop(): void {
     if (!this.started) return;
     this.started = false;
-    for (const l of this.halLinks) l.onReceive = null;
+    for (const l of this.halLinks) l.receiver = null;
     for (const hop of this.hops) hop.stop();
     this.upper.stop();
     this.helloDeadline.stop();

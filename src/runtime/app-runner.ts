@@ -175,11 +175,11 @@ function alwaysActive(): boolean {
 type ContextFunctions = Pick<AppContext, 'dsm' | 'nodeOfRank' | 'now' | 'sleep' | 'log' | 'event' | 'random'>;
 
 /**
- * The context of one run of `main`. Its functions are getters that build each closure on its
- * first use and keep it: an app may take them off the context (`const { now } = ctx`), and a
- * board pays slots (function object, environment) only for those its app uses; pingpong uses
- * two of seven (docs/TARGETS.md, "Round 7: pingpong slots"). Before, every run built nine
- * closures over one large environment.
+ * The context of one run of `main`. Its functions are getters that bind each to the context on
+ * its first use and keep it: an app may take them off the context (`const { now } = ctx`), and a
+ * board pays slots only for those its app uses; pingpong uses two of seven (docs/TARGETS.md,
+ * "Round 7: pingpong slots"). Before, every run built nine closures over one large environment;
+ * until Round 11 each getter built an arrow function over an environment of its own.
  */
 class RunContext implements AppContext {
   readonly domain: number;
@@ -216,46 +216,77 @@ class RunContext implements AppContext {
 
   get dsm(): AppContext['dsm'] {
     const f = (this.fns ??= {});
-    return (f.dsm ??= () => (this.dsmP ??= this.runner.openDsm(this.run, this.view)));
+    return (f.dsm ??= this.dsmFn.bind(this));
   }
 
   get nodeOfRank(): AppContext['nodeOfRank'] {
     const f = (this.fns ??= {});
-    return (f.nodeOfRank ??= (rank) => this.view.nodeOfRank(rank));
+    return (f.nodeOfRank ??= this.nodeOfRankFn.bind(this));
   }
 
   get now(): AppContext['now'] {
     const f = (this.fns ??= {});
-    return (f.now ??= () => this.board.hal.now());
+    return (f.now ??= this.nowFn.bind(this));
   }
 
   get sleep(): AppContext['sleep'] {
     const f = (this.fns ??= {});
-    // A superseded run's timers never wake it: its main stops where it stands.
-    return (f.sleep ??= (ms) =>
-      new Promise((resolve) =>
-        this.board.hal.setTimer(ms, () => {
-          if (this.run.isActive()) resolve();
-        }),
-      ));
+    return (f.sleep ??= this.sleepFn.bind(this));
   }
 
   get log(): AppContext['log'] {
     const f = (this.fns ??= {});
-    return (f.log ??= (level, message) => this.board.log(level, message));
+    return (f.log ??= this.logFn.bind(this));
   }
 
   get event(): AppContext['event'] {
     const f = (this.fns ??= {});
-    return (f.event ??= (name, value) => {
-      if (!this.run.isActive()) return;
-      if (name === 'iter') this.view.ft?.report(value);
-      this.board.hal.event(name, value);
-    });
+    return (f.event ??= this.eventFn.bind(this));
   }
 
   get random(): AppContext['random'] {
     const f = (this.fns ??= {});
-    return (f.random ??= () => this.board.hal.random());
+    return (f.random ??= this.randomFn.bind(this));
+  }
+
+  // The functions themselves, on the prototype (in flash on a preloaded firmware). A getter
+  // binds one on first use: a bound function is ~8 XS slots where an arrow function over the
+  // getter's environment was ~15 (docs/TARGETS.md "Round 11: conformance slots"; the
+  // conformance harness takes four of them). Bound, a function taken off the context still
+  // runs on it, and under typescript-to-lua the bound function drops the caller's `self`.
+
+  private dsmFn(): Promise<Dsm> {
+    return (this.dsmP ??= this.runner.openDsm(this.run, this.view));
+  }
+
+  private nodeOfRankFn(rank: number): number {
+    return this.view.nodeOfRank(rank);
+  }
+
+  private nowFn(): number {
+    return this.board.hal.now();
+  }
+
+  private sleepFn(ms: number): Promise<void> {
+    // A superseded run's timers never wake it: its main stops where it stands.
+    return new Promise((resolve) =>
+      this.board.hal.setTimer(ms, () => {
+        if (this.run.isActive()) resolve();
+      }),
+    );
+  }
+
+  private logFn(level: LogLevel, message: string): void {
+    this.board.log(level, message);
+  }
+
+  private eventFn(name: string, value: number): void {
+    if (!this.run.isActive()) return;
+    if (name === 'iter') this.view.ft?.report(value);
+    this.board.hal.event(name, value);
+  }
+
+  private randomFn(): number {
+    return this.board.hal.random();
   }
 }

@@ -304,8 +304,15 @@ export function cobsDecodeInPlace(buf: Uint8Array, end: number): number {
  */
 const ENC_KEEP = 256;
 
-/** Receives one decoded frame; the view is only valid during the call (the buffer is reused). */
-export type FrameSink = (frame: Uint8Array) => void;
+/**
+ * Receives each decoded frame (`deframed`); the view is only valid during the call (the buffer is
+ * reused). An object with a method, not a callback: the hop link is its own deframer's sink, where
+ * a closure per link was ~15 XS slots (docs/TARGETS.md "Round 11: conformance slots"), and a
+ * method on an object is what the Lua build calls with the right `self`.
+ */
+export interface FrameSink {
+  deframed(frame: Uint8Array): void;
+}
 
 /**
  * Turns arbitrary chunks of a COBS byte stream back into frames, decoding as bytes arrive
@@ -552,7 +559,7 @@ export class CobsDeframer {
     } else {
       this.frames++;
       this.enc = null;
-      this.sink(enc.subarray(0, n));
+      this.sink.deframed(enc.subarray(0, n));
     }
   }
 
@@ -564,7 +571,7 @@ export class CobsDeframer {
       this.overruns++;
     } else {
       this.frames++;
-      this.sink(frame);
+      this.sink.deframed(frame);
     }
   }
 
@@ -577,7 +584,7 @@ export class CobsDeframer {
       this.frames++;
       const n = this.len;
       this.reset();
-      this.sink(this.buf.subarray(0, n));
+      this.sink.deframed(this.buf.subarray(0, n));
       return;
     }
     this.reset();

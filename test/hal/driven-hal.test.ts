@@ -167,7 +167,7 @@ test('links copy what they send and enforce the datagram mtu; console and log be
 test('halt silences the board: later outputs are dropped and listeners removed', (t) => {
   const hal = new DrivenHal({ links, seed: 1, ramLimit: 1000 });
   let got = 0;
-  hal.links[0]!.onReceive = () => got++;
+  hal.links[0]!.receiver = { input: () => got++ };
   hal.setTimer(1, () => got++);
   hal.halt('done');
   hal.console.write('ghost');
@@ -275,12 +275,12 @@ test('memory events before and after boot reach Hal.memory()', (t) => {
 
 test('BoardHost.settle runs end-of-turn timers; one that throws halts the board', (t) => {
   const host = new BoardHost((hal) => {
-    hal.links[0]!.onReceive = (bytes) => {
+    hal.links[0]!.receiver = { input: (bytes) => {
       hal.setTimer(0, () => hal.links[0]!.write(bytes));
       if (bytes[0] === 0xff) hal.setTimer(0, () => {
         throw new Error('late');
       });
-    };
+    } };
   });
   host.apply([{ kind: 'time', now: 1 }, { kind: 'boot', config: bootConfig(1) }, { kind: 'rx', link: 0, bytes: new Uint8Array([7]) }]);
   t.deepEqual(host.takeActions(), [], 'nothing before the end of the turn');

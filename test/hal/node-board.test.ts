@@ -31,7 +31,7 @@ test('steps of one board are serial', async (t) => {
 
 test('zero-delay timers run inside the step, after the promise jobs before them', async (t) => {
   const board = new NodeBoard((hal) => {
-    hal.links[0]!.onReceive = (bytes) => {
+    hal.links[0]!.receiver = { input: (bytes) => {
       const order: number[] = [];
       hal.setTimer(0, () => {
         order.push(2);
@@ -41,7 +41,7 @@ test('zero-delay timers run inside the step, after the promise jobs before them'
         });
       });
       void Promise.resolve().then(() => order.push(1));
-    };
+    } };
   });
   await board.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(1) }]);
   const actions = await board.step([{ kind: 'time', now: 1 }, { kind: 'rx', link: 0, bytes: new Uint8Array([9]) }]);

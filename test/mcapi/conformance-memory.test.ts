@@ -189,3 +189,30 @@ test('the barrier says exactly which request its receive holds, also when messag
   t.is(m1.stats().requests - barrier.heldRequests(), 0);
   barrier.close();
 });
+
+test('the barrier keeps its keys in arrays, no Map, and one bound reaction for its receives (Round 11: ~30 XS slots)', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [m1, m2] = [nodes[0]!, nodes[1]!];
+  // Rank 0 on node 1, rank 1 on node 2: a real sync of two boards through the barrier.
+  const [b0, b1] = await hub.run(Promise.all([
+    BarrierClass.open(m1, 1, 0, 2, (r) => r + 1, BARRIER_PORT),
+    BarrierClass.open(m2, 1, 1, 2, (r) => r + 1, BARRIER_PORT),
+  ]));
+  for (const b of [b0, b1]) {
+    const fields = Object.values(b as unknown as Record<string, unknown>);
+    t.false(fields.some((v) => v instanceof Map), 'no Map (a Map and its entries are slot-heap memory on XS)');
+    const fns = fields.filter((v) => typeof v === 'function') as ((...a: unknown[]) => unknown)[];
+    t.is(fns.length, 1, 'one function of its own: the receive reaction');
+    t.true(fns[0]!.name.startsWith('bound '), 'bound once, not a closure over an environment');
+  }
+  const [v0, v1] = await hub.run(Promise.all([b0.sync('k', 2), b1.sync('k', 2, false, 'no')]));
+  t.deepEqual(v0, { ok: false, message: '[rank 1] no' });
+  t.deepEqual(v1, v0);
+  // Nothing left behind for a key that is done.
+  for (const b of [b0, b1]) {
+    const r = b as unknown as Record<string, unknown[]>;
+    for (const k of ['arrivals', 'releasedKeys', 'releasedVerdicts', 'waitingKeys', 'waitingResolvers']) t.is(r[k]!.length, 0, k);
+  }
+  b0.close();
+  b1.close();
+});

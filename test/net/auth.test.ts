@@ -5,7 +5,7 @@
  * key (or with another) cannot join.
  */
 import test from 'ava';
-import type { HalLink } from '../../src/hal.js';
+import type { HalLink, LinkReceiver } from '../../src/hal.js';
 import { NetLayer } from '../../src/net/net-layer.js';
 import type { NetFrame } from '../../src/net/net.js';
 import { parseDomainKey } from '../../src/wire/auth.js';
@@ -60,16 +60,16 @@ function pair(keyA: string | null, keyB: string | null, seed = 1): Pair {
   const clock = new NodeClock(loop);
   const rng = new Prng(seed);
   const fromA: Uint8Array[] = [];
-  const la: HalLink = { index: 0, kind: 'datagram', mtu: 65535, onReceive: null, write: () => {} };
-  const lb: HalLink = { index: 0, kind: 'datagram', mtu: 65535, onReceive: null, write: () => {} };
+  const la: HalLink = { index: 0, kind: 'datagram', mtu: 65535, receiver: null, write: () => {} };
+  const lb: HalLink = { index: 0, kind: 'datagram', mtu: 65535, receiver: null, write: () => {} };
   la.write = (bytes) => {
     const c = bytes.slice();
     fromA.push(c);
-    clock.setTimer(0.2, () => lb.onReceive?.(c));
+    clock.setTimer(0.2, () => lb.receiver?.input(c));
   };
   lb.write = (bytes) => {
     const c = bytes.slice();
-    clock.setTimer(0.2, () => la.onReceive?.(c));
+    clock.setTimer(0.2, () => la.receiver?.input(c));
   };
   const a = new NetLayer([la], clock, { domain: 1, node: 1, random: () => rng.random(), domainKey: keyA, helloMs: 50 });
   const b = new NetLayer([lb], clock, { domain: 1, node: 2, random: () => rng.random(), domainKey: keyB, helloMs: 50 });
@@ -77,7 +77,7 @@ function pair(keyA: string | null, keyB: string | null, seed = 1): Pair {
   b.register(0x10, 0x10, (f) => got.push(f));
   a.start();
   b.start();
-  return { loop, a, b, got, fromA, inject: (bytes) => lb.onReceive?.(bytes) };
+  return { loop, a, b, got, fromA, inject: (bytes) => lb.receiver?.input(bytes) };
 }
 
 function send(p: Pair, value: number): void {
@@ -166,13 +166,13 @@ test('frames recorded before a restart are refused after it (new link sessions)'
   const recorded = dataFrames(p);
   // b's side restarts: a new NetLayer on the same link (its RAM, sessions and state gone).
   p.b.stop();
-  const lb = { index: 0, kind: 'datagram' as const, mtu: 65535, onReceive: null as ((b: Uint8Array) => void) | null, write: (_: Uint8Array) => {} };
+  const lb = { index: 0, kind: 'datagram' as const, mtu: 65535, receiver: null as LinkReceiver | null, write: (_: Uint8Array) => {} };
   const rng = new Prng(99);
   const b2 = new NetLayer([lb], new NodeClock(p.loop), { domain: 1, node: 2, random: () => rng.random(), domainKey: KEY, helloMs: 50 });
   const got2: NetFrame[] = [];
   b2.register(0x10, 0x10, (f) => got2.push(f));
   b2.start();
-  for (const f of recorded) lb.onReceive?.(f.slice());
+  for (const f of recorded) lb.receiver?.input(f.slice());
   t.is(got2.length, 0);
   t.true(b2.stats().authFailed + b2.linkStats()[0]!.noSession > 0);
 });

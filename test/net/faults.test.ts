@@ -63,10 +63,10 @@ for (const kind of ['stream', 'datagram'] as const) {
       const junk = new Uint8Array(1 + rng.below(kind === 'stream' ? 300 : 80));
       for (let k = 0; k < junk.length; k++) junk[k] = rng.below(256);
       if (i % 3 === 0) junk[rng.below(junk.length)] = 0; // some delimiters in the stream
-      t.notThrows(() => link.onReceive?.(junk));
+      t.notThrows(() => link.receiver?.input(junk));
       // Random bytes rarely form a valid COBS block (whether any do depends on the generator's
       // sequence): some well-framed garbage makes sure the frame decoder sees junk too.
-      if (kind === 'stream' && i % 10 === 0) t.notThrows(() => link.onReceive?.(cobsFramed(junk)));
+      if (kind === 'stream' && i % 10 === 0) t.notThrows(() => link.receiver?.input(cobsFramed(junk)));
     }
     const l = net.net(2).linkStats()[0];
     t.true(l.malformed + l.garbage + l.overruns > 0);
@@ -82,7 +82,7 @@ test('well-formed frames with bad contents are dropped and counted, not thrown',
   const link = net.node(2).links[0];
   const codec = new FrameCodec();
   const send = (f: Partial<ReturnType<typeof emptyFrame>>): void => {
-    link.onReceive?.(codec.encode({ ...emptyFrame(), domain: 1, src: 1, dst: 2, ttl: 1, ...f }));
+    link.receiver?.input(codec.encode({ ...emptyFrame(), domain: 1, src: 1, dst: 2, ttl: 1, ...f }));
   };
   const before = net.net(2).stats();
   send({ type: 0x02, payload: Uint8Array.of(1, 2) }); // HELLO too short
@@ -109,11 +109,11 @@ test('issue 11 defect 8: a NO_CRC datagram frame with a non-zero CRC field is dr
     return b;
   };
   const before = net.net(2).stats();
-  link.onReceive?.(frame(0x33));
+  link.receiver?.input(frame(0x33));
   const mid = net.net(2).stats();
   t.is(mid.malformed - before.malformed, 1, 'dropped and counted as malformed');
   t.is(mid.framesIn - before.framesIn, 0, 'not taken in');
-  link.onReceive?.(frame(0));
+  link.receiver?.input(frame(0));
   t.is(net.net(2).stats().framesIn - mid.framesIn, 1, 'with a zero field the same frame is taken in');
 });
 
@@ -122,10 +122,10 @@ test('fast-check: any bytes into a fresh NetLayer on either link kind never thro
     fc.property(fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 20 }), fc.boolean(), (chunks, stream) => {
       const loop = new VirtualClock();
       const rng = new Prng(1);
-      const link: HalLink = { index: 0, kind: stream ? 'stream' : 'datagram', mtu: 65535, write: () => {}, onReceive: null };
+      const link: HalLink = { index: 0, kind: stream ? 'stream' : 'datagram', mtu: 65535, write: () => {}, receiver: null };
       const n = new NetLayer([link], new NodeClock(loop), { domain: 1, node: 1, random: () => rng.random() });
       n.start();
-      for (const c of chunks) link.onReceive?.(c);
+      for (const c of chunks) link.receiver?.input(c);
       loop.runUntilTime(3_000);
       n.stop();
       return n.stats().delivered === 0;
@@ -225,7 +225,7 @@ test('option and argument validation names the field', (t) => {
   const loop = new VirtualClock();
   const clock = new NodeClock(loop);
   const random = (): number => 0.5;
-  const link = (kind: 'stream' | 'datagram', mtu: number): HalLink => ({ index: 0, kind, mtu, write: () => {}, onReceive: null });
+  const link = (kind: 'stream' | 'datagram', mtu: number): HalLink => ({ index: 0, kind, mtu, write: () => {}, receiver: null });
   t.throws(() => new NetLayer([], clock, { domain: 1, node: 255, random }), { message: /node/ });
   t.throws(() => new NetLayer([], clock, { domain: 256, node: 1, random }), { message: /domain/ });
   t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, window: 200 }), { message: /window/ });
@@ -269,7 +269,7 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   const codec = new FrameCodec();
   const sent: ReturnType<typeof emptyFrame>[] = [];
   const link: HalLink = {
-    index: 0, kind: 'datagram', mtu: 65535, onReceive: null,
+    index: 0, kind: 'datagram', mtu: 65535, receiver: null,
     write: (bytes) => {
       const f = emptyFrame();
       // A datagram link: frames go NO_CRC (flag bit 2, CRC field zero) unless datagramCrc is set.
@@ -289,7 +289,7 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
   // Unicast upper-layer payloads start with the end-to-end prefix (§8): stream, seq, ack stream, ack.
   const e2e = (seq: number, ...data: number[]): Uint8Array => Uint8Array.from([...u32(0x11223344), seq, 0, 0, 0, 0, 0, 0, 0, ...data]);
   const put = (f: Partial<ReturnType<typeof emptyFrame>>): void => {
-    link.onReceive?.(codec.encode({ ...emptyFrame(), domain: 1, src: 7, dst: 255, ttl: 1, ...f }));
+    link.receiver?.input(codec.encode({ ...emptyFrame(), domain: 1, src: 7, dst: 255, ttl: 1, ...f }));
   };
   // 1. We say HELLO (session 0xabcdef01, heard nothing): it answers at once, echoing us.
   sent.length = 0;

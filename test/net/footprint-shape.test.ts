@@ -49,7 +49,7 @@ function census(net: NetLayer): { closures: number; deadlines: number; objects: 
 
 /** What test 2 counts (Round 7); see there. */
 const OBJECTS = 26;
-const PROPERTIES = 212;
+const PROPERTIES = 208;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -58,6 +58,15 @@ function pair(): TestNetwork {
   net.start();
   return net;
 }
+
+test('a hop link is its HAL link\'s receiver, no closure (Round 11: ~15 XS slots per link); none once stopped', (t) => {
+  const net = pair();
+  const layer = net.net(1);
+  const link = net.node(1).links[0]!;
+  t.is(link.receiver, layer.hops[0]);
+  layer.stop();
+  t.is(link.receiver, null);
+});
 
 test('every sub-layer is hosted by the NetLayer itself', (t) => {
   const net = pair();
@@ -80,16 +89,19 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // 6 deadlines (hello + LSA, e2e resend + ack, the hop's resend + ack), none with a closure:
   // they call their owner's deadline(tag) (Round 7: no fire closure each) and their timers
   // call one module-level function with the deadline as the Clock's argument (Round 7,
-  // second wave: no timer closure each). Left: the deframer's sink, the test's handler and the
-  // random source (Ingress). Before Round 6b: 8 deadlines and 31 closures; before Round 7: 15;
-  // before the timer argument: 9.
+  // second wave: no timer closure each). Left: the test's handler and the random source
+  // (Ingress). Before Round 6b: 8 deadlines and 31 closures; before Round 7: 15; before the timer
+  // argument: 9; before Round 11 (the hop link is its deframer's sink): 3.
   const c = census(layer);
-  t.deepEqual({ closures: c.closures, deadlines: c.deadlines }, { closures: 3, deadlines: 6 });
+  t.deepEqual({ closures: c.closures, deadlines: c.deadlines }, { closures: 2, deadlines: 6 });
+  const hop = layer.hops[0]! as unknown as { deframer: { sink: unknown } };
+  t.is(hop.deframer.sink, layer.hops[0], 'the hop link is its deframer\'s sink');
   // Ordinary objects and their properties (Round 7: the counters in typed arrays, the
   // end-to-end layer's held frames without a record each; each deadline without its onTimer
   // property). Before Round 7: 49 objects and 349 properties at this point (22 of the objects
   // the records of frames still held); 232 properties before the timer argument; 27 objects and
-  // 226 properties before Round 10 (the hop's own FrameFields record, its second control buffer).
+  // 226 properties before Round 10 (the hop's own FrameFields record, its second control buffer);
+  // 212 before Round 11 (five per-frame ring views, now one typed array `fs`).
   t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.
@@ -181,17 +193,32 @@ test('every deadline\'s timer is one shared function with the deadline as its ar
   t.deepEqual(fired, [2, 1]);
 });
 
-test('a hop link\'s five per-frame number rings are views of two buffers (a view is 4 XS slots, a typed array with its own buffer 7)', (t) => {
+test('a hop link\'s per-frame numbers are one typed array of its own, indexed by offset (Round 11: five views of two buffers were ~27 XS slots per link more)', (t) => {
   const net = pair();
-  const hop = net.net(1).hops[0] as unknown as Record<string, Uint8Array | Float64Array>;
-  const times = ['slotExt', 'sentAt', 'resentAt'].map((k) => hop[k]!);
-  const flags = ['retransmitted', 'sacked'].map((k) => hop[k]!);
-  for (const v of times) t.is(v.buffer, times[0]!.buffer);
-  for (const v of flags) t.is(v.buffer, flags[0]!.buffer);
-  // Each view is its own ring: writing one leaves the others alone.
-  times[1]![0] = 7;
-  t.is(times[0]![0], 0);
-  t.is(times[2]![0], 0);
+  t.true(net.runUntil(() => net.converged(), 2_000));
+  startSender(net, 1, 2, 20);
+  t.true(net.runUntil(() => net.node(2).received.length === 20, 2_000));
+  const hop = net.net(1).hops[0] as unknown as Record<string, unknown>;
+  // Typed arrays on the hop: the counters, the control payload buffer and the per-frame numbers;
+  // none of them a view of another's buffer (a view is 4 XS slots beside its buffer's 7).
+  const typed = Object.keys(hop).filter((k) => ArrayBuffer.isView(hop[k]));
+  t.deepEqual(typed.sort(), ['ctrlPayload', 'fs', 'stats']);
+  for (const k of typed) {
+    const v = hop[k] as Uint8Array | Float64Array;
+    t.is(v.byteOffset, 0, k);
+    t.is(v.buffer.byteLength, v.byteLength, `${k} has its buffer to itself`);
+  }
+  const fs = hop['fs'] as Float64Array;
+  t.true(fs instanceof Float64Array);
+  // Four numbers per place of the ring (the window of 8 rounded to a power of two).
+  t.is(fs.length, 4 * 8);
+  // 20 frames sent and acknowledged: departure times recorded per place, flags cleared by the acks.
+  let sent = 0;
+  for (let r = 0; r < 8; r++) {
+    if (fs[(r << 2) + 1]! > 0) sent++;
+    t.is(fs[r << 2], 0, `place ${String(r)} free: no flags`);
+  }
+  t.true(sent > 0, 'departure times recorded per place');
 });
 
 test('a hop link keeps no frame-fields record of its own and one control payload buffer (Round 10: ~27 XS slots per link)', (t) => {

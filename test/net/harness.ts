@@ -12,7 +12,7 @@
  *   net.start();                        // one NetLayer per node
  *   net.runUntil(() => net.converged(), 5000);
  */
-import type { Clock, HalLink, LinkKind } from '../../src/hal.js';
+import type { Clock, HalLink, LinkKind, LinkReceiver } from '../../src/hal.js';
 import { NetLayer } from '../../src/net/net-layer.js';
 import type { NetFrame } from '../../src/net/net.js';
 import type { NetOptions } from '../../src/net/options.js';
@@ -73,7 +73,7 @@ export interface WireModel {
 }
 
 export class SimLink implements HalLink {
-  onReceive: ((bytes: Uint8Array) => void) | null = null;
+  receiver: LinkReceiver | null = null;
   /** Everything written, for tests that inspect the wire. */
   written = 0;
   wire: Wire | null = null;
@@ -140,7 +140,7 @@ export class Wire {
 
   private deliver(to: SimLink, data: Uint8Array, at: number): void {
     this.loop.schedule(at, () => {
-      if (this.up && to.owner.alive && to.onReceive !== null) to.onReceive(data);
+      if (this.up && to.owner.alive && to.receiver !== null) to.receiver.input(data);
     });
   }
 }
@@ -281,7 +281,7 @@ export class TestNetwork {
     const n = this.node(id);
     n.alive = true;
     n.clock.alive = true;
-    for (const l of n.links) l.onReceive = null;
+    for (const l of n.links) l.receiver = null;
     n.received.length = 0;
     this.boot(n);
   }

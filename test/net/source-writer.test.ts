@@ -82,7 +82,7 @@ test('a queued source keeps sending the frame as it was when the link rewrites i
     index: 0, kind: 'stream' as const, mtu: 256,
     write: (b: Uint8Array): void => void written.push(b.slice()),
     writeSource: (s: TxSource): boolean => held.push(s) > 0,
-    onReceive: null,
+    receiver: null,
   };
   const host = {
     node: 1, domain: 1, clock: { now: () => 0, setTimer: () => 0, clearTimer: () => {} },

@@ -31,6 +31,7 @@ export const app: App = {
     return {
       rank, boards, ownFunctions: own.length, slept: now() - t0 >= 5, random: r >= 0 && r < 1,
       node: nodeOfRank(rank), sameDsm, sameFunction: ctx.now === now, ft: 'ft' in ctx, mcapi: mcapi === ctx.mcapi,
+      bound: [now, sleep, log, event, random, nodeOfRank, dsm].every((f) => f.name.startsWith('bound ')),
     };
   },
 };
@@ -43,6 +44,8 @@ for (const engine of ['node', 'xs'] as const) {
     t.true(summary.ok, summary.reason);
     t.deepEqual(summary.app.result, {
       rank: 0, boards: 2, ownFunctions: 0, slept: true, random: true, node: 0, sameDsm: true, sameFunction: true, ft: false, mcapi: true,
+      // Round 11: bound methods (~8 XS slots each), not arrow functions over a getter's environment (~15).
+      bound: true,
     });
   });
 }

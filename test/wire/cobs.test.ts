@@ -53,7 +53,7 @@ test('edge cases: empty, one zero, 254 and 255 non-zero bytes', (t) => {
 test('a 254-byte run decodes with or without the trailing 01 code', (t) => {
   const run = new Uint8Array(254).fill(7);
   const got: number[] = [];
-  const d = new CobsDeframer(300, (f) => got.push(f.length));
+  const d = new CobsDeframer(300, { deframed: (f) => got.push(f.length) });
   const without = new Uint8Array(256);
   without[0] = 0xff;
   without.set(run, 1);
@@ -79,7 +79,7 @@ test('the deframer recovers frames from arbitrary chunking of a stream', (t) => 
       (frames, cuts) => {
         const stream = Buffer.concat(frames.map((f) => encode(f)));
         const got: Buffer[] = [];
-        const d = new CobsDeframer(1000, (f) => got.push(Buffer.from(f)));
+        const d = new CobsDeframer(1000, { deframed: (f) => got.push(Buffer.from(f)) });
         let pos = 0;
         for (let i = 0; pos < stream.length; i++) {
           const n = cuts[i % cuts.length];
@@ -100,7 +100,7 @@ test('the deframer recovers frames from arbitrary chunking of a stream', (t) => 
 
 test('the deframer bounds its buffer, counts overruns and garbage, and resynchronises', (t) => {
   const got: number[][] = [];
-  const d = new CobsDeframer(8, (f) => got.push(Array.from(f)));
+  const d = new CobsDeframer(8, { deframed: (f) => got.push(Array.from(f)) });
   d.push(encode(new Uint8Array(9).fill(1))); // one byte too long
   t.is(d.overruns, 1);
   d.push(Uint8Array.of(5, 1, 2, 0)); // run of 4 cut by the delimiter after 2
@@ -112,13 +112,13 @@ test('the deframer bounds its buffer, counts overruns and garbage, and resynchro
   // a frame of exactly the limit passes
   d.push(encode(new Uint8Array(8).fill(3)));
   t.is(got.length, 2);
-  t.throws(() => new CobsDeframer(0, () => {}), { message: /maxFrame/ });
+  t.throws(() => new CobsDeframer(0, { deframed: () => {} }), { message: /maxFrame/ });
 });
 
 test('the deframer never throws on random garbage', (t) => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 2000 }), (junk) => {
-      const d = new CobsDeframer(64, () => {});
+      const d = new CobsDeframer(64, { deframed: () => {} });
       d.push(junk);
       return d.frames + d.overruns + d.garbage <= junk.length;
     }),
@@ -250,7 +250,7 @@ test('the run-wise deframer matches the reference on any stream, chunking and li
       (pieces, cuts, max) => {
         const stream = Uint8Array.from(pieces.flatMap((p) => [...p]));
         const got: number[][] = [];
-        const d = new CobsDeframer(max, (f) => got.push([...f]));
+        const d = new CobsDeframer(max, { deframed: (f) => got.push([...f]) });
         const ref = new ReferenceDeframer(max);
         let pos = 0;
         for (let i = 0; pos < stream.length; i++) {
@@ -292,7 +292,7 @@ test('all-zero frames of every length around the word and block sizes', (t) => {
     const out = new Uint8Array(n);
     t.is(cobsDecode(enc, out, 0, enc.length - 1), n, `decode ${n}`);
     const got: number[] = [];
-    const d = new CobsDeframer(Math.max(1, n), (f) => got.push(f.length + f.reduce((a, b) => a + b, 0)));
+    const d = new CobsDeframer(Math.max(1, n), { deframed: (f) => got.push(f.length + f.reduce((a, b) => a + b, 0)) });
     d.push(enc);
     t.deepEqual(got, n === 0 ? [0] : [n], `deframe ${n}`);
   }

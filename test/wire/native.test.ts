@@ -153,8 +153,8 @@ test('a deframer with native decode yields the same frames as the JS one from an
         const stream = Buffer.concat(pieces);
         const js: string[] = [];
         const nat: string[] = [];
-        const a = new CobsDeframer(maxFrame, (f) => js.push(Buffer.from(f).toString('hex')));
-        const b = new CobsDeframer(maxFrame, (f) => nat.push(Buffer.from(f).toString('hex')), natives);
+        const a = new CobsDeframer(maxFrame, { deframed: (f) => js.push(Buffer.from(f).toString('hex')) });
+        const b = new CobsDeframer(maxFrame, { deframed: (f) => nat.push(Buffer.from(f).toString('hex')) }, natives);
         let at = 0;
         let k = 0;
         while (at < stream.length) {
@@ -178,7 +178,7 @@ test('a deframer with native decode holds no block buffer of a large frame betwe
   const natives = hostNatives(new NativeHost());
   const maxFrame = 4200;
   const got: number[] = [];
-  const d = new CobsDeframer(maxFrame, (f) => got.push(f.length), natives);
+  const d = new CobsDeframer(maxFrame, { deframed: (f) => got.push(f.length) }, natives);
   t.is(d.bufferBytes, 0, 'nothing before the first frame');
   const big = new Uint8Array(4100).map((_, i) => (i * 7 + 1) & 0xff);
   const wire = jsEncode(big, true);

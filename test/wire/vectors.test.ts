@@ -62,7 +62,7 @@ for (const v of vectors) {
       t.is(cobsDecode(cobs, dec, 0, cobs.length - 1), v.frame.length);
       t.is(bytesToHex(dec), bytesToHex(v.frame));
       const got: string[] = [];
-      const d = new CobsDeframer(4232, (fr) => got.push(bytesToHex(fr)));
+      const d = new CobsDeframer(4232, { deframed: (fr) => got.push(bytesToHex(fr)) });
       d.push(cobs);
       t.deepEqual(got, [bytesToHex(v.frame)]);
     });

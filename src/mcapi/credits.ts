@@ -158,17 +158,10 @@ export class Credits {
   }
 
   /**
-   * The credit head of a PKT_CR from `src` (`k` entries, checked to fit `p` by the caller):
-   * each entry as a CREDIT frame from the entry's receive port to its send port would be.
+   * `count` credits from the receive side `src`:`recvPort` for the send side at `sendPort` here:
+   * a CREDIT frame's, or one entry of a PKT_CR's head (Packets.onPktCredited).
    */
-  onRiding(src: number, p: Uint8Array, k: number): void {
-    for (let off = 1, end = 1 + k * Credits.RIDE_ENTRY; off < end; off += Credits.RIDE_ENTRY) {
-      this.grant(src, (p[off + 2]! << 8) | p[off + 3]!, (p[off]! << 8) | p[off + 1]!, (p[off + 4]! << 8) | p[off + 5]!);
-    }
-  }
-
-  /** `count` credits from the receive side `src`:`recvPort` for the send side at `sendPort` here. */
-  private grant(src: number, recvPort: number, sendPort: number, count: number): void {
+  grant(src: number, recvPort: number, sendPort: number, count: number): void {
     const st = this.core.endpoints.get(sendPort);
     const chan = st === undefined ? null : st.chan;
     if (chan === null || chan.peerNode !== src || chan.peerPort !== recvPort || chan.dir !== ChanDir.SEND) {

@@ -78,7 +78,11 @@ export class Packets {
     const k = p.length === 0 ? 0 : p[0]!;
     const h = 1 + k * Credits.RIDE_ENTRY;
     MalformedFrame.check(k > 0 && p.length >= h, 'mcapi: PKT_CR without credits or shorter than its credit head');
-    this.credits.onRiding(f.src, p, k);
+    // Each entry as the CREDIT frame from its receive port to its send port would be.
+    const credits = this.credits;
+    for (let off = 1; off < h; off += Credits.RIDE_ENTRY) {
+      credits.grant(f.src, (p[off + 2]! << 8) | p[off + 3]!, (p[off]! << 8) | p[off + 1]!, (p[off + 4]! << 8) | p[off + 5]!);
+    }
     this.onPkt(f, p.subarray(h));
   }
 

@@ -38,6 +38,8 @@ export interface McapiCounters {
   sclSent: number;
   sclReceived: number;
   creditFrames: number;
+  /** Credit entries that rode on a packet (PKT_CR) instead of a CREDIT frame of their own. */
+  creditsRidden: number;
   /** Frames malformed at the MCAPI layer (too short, bad field, protocol violation); dropped. */
   malformed: number;
   /** Well-formed frames with nowhere to go (unknown endpoint or channel, node not initialized), or outgoing ones of an older epoch. */
@@ -82,7 +84,7 @@ export class Core {
       framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0,
       msgSent: 0, msgDelivered: 0, msgReceived: 0, msgRejected: 0, msgRetransmits: 0,
       respFrames: 0, piggybacked: 0,
-      pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0,
+      pktSent: 0, pktReceived: 0, sclSent: 0, sclReceived: 0, creditFrames: 0, creditsRidden: 0,
       malformed: 0, dropped: 0, txRefused: 0, handlerErrors: 0,
     };
   }

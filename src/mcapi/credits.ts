@@ -3,10 +3,15 @@
  * transmits and queues what it cannot send yet (the endpoint's TIMEOUT bounds the wait); the
  * receive side returns credits as the application releases packets or receives scalars,
  * batched per turn in one CREDIT frame per channel, and sent before any later data frame to the
- * same node so a credit is never overtaken. A sender never holds a negative credit count, so a
- * receiver never holds more than it granted.
+ * same node so a credit is never overtaken. A packet going to that node carries the credits
+ * owed there itself (a PKT_CR frame: they are applied before its packet is taken), so the
+ * usual exchange of packets both ways sends no CREDIT frame at all. A sender never holds a
+ * negative credit count, so a receiver never holds more than it granted.
  */
 import { assert } from '../util/assert.js';
+import { bufferConcat, ownBuffer, SPLICE_MIN } from '../wire/bytes.js';
+import type { BufferConcat } from '../wire/bytes.js';
+import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import { Core } from './core.js';
 import { McapiCodec } from './frames.js';
@@ -17,20 +22,87 @@ import { Status, type StatusCode } from './status.js';
 import { ChanDir, McapiFrame, writeU16, writeU32 } from './wire.js';
 
 export class Credits {
+  /** Bytes of one credit entry of a PKT_CR head: send port (at the packet's receiver), receive port (at its sender), count, u16 each. */
+  static readonly RIDE_ENTRY = 6;
+  /** Entries a PKT_CR head carries at most (its count is a u8); beyond, the credits go as CREDIT frames. */
+  static readonly RIDE_MAX = 16;
+
   /** Receive sides with credits to return at the next flush. */
   private readonly owing = new Set<Channel>();
+  /** The channels whose credits ride on the packet being sent (reused: ride() empties it). */
+  private readonly picked: Channel[] = [];
+  /** XS's ArrayBuffer concat (undefined elsewhere): a packet joins its credit head by one memcpy. */
+  private readonly concat: BufferConcat | undefined = bufferConcat();
 
   constructor(private readonly core: Core) {}
 
   // ---------------------------------------------------------------- send side
 
-  /** Spend a credit on one packet (the application's buffer goes as is: the Net copies it). */
+  /**
+   * Spend a credit on one packet (the application's buffer goes as is: the Net copies it). The
+   * credits owed to the same node ride on it (PKT_CR) instead of going first in a CREDIT frame.
+   */
   transmitPkt(chan: Channel, data: Uint8Array): void {
-    this.core.beforeData(chan.peerNode, false);
+    const core = this.core;
+    const node = chan.peerNode;
+    const payload = this.owing.size === 0 ? null : this.ride(node, data);
+    core.beforeData(node, false);
     assert(chan.credits > 0, 'mcapi: packet sent without a credit');
     chan.credits--;
-    this.core.counters.pktSent++;
-    this.core.tx(McapiFrame.PKT, chan.peerNode, chan.ep.port, chan.peerPort, data);
+    core.counters.pktSent++;
+    if (payload === null) core.tx(McapiFrame.PKT, node, chan.ep.port, chan.peerPort, data);
+    else core.tx(McapiFrame.PKT_CR, node, chan.ep.port, chan.peerPort, payload);
+  }
+
+  /**
+   * The PKT_CR payload for `data` going to `node`, with every credit owed there taken off the
+   * books (docs/MCAPI.md §4: `k u8`, k entries, the packet), or null when none is owed there, or
+   * too many, or the head would not fit the frame: then they go as CREDIT frames first.
+   */
+  private ride(node: number, data: Uint8Array): Uint8Array | null {
+    // One pass over the owing set (an iterator per pass on XS); the channels in a reused array.
+    const picked = this.picked;
+    let k = 0;
+    for (const chan of this.owing) {
+      if (chan.peerNode === node && chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) picked[k++] = chan;
+    }
+    const h = 1 + k * Credits.RIDE_ENTRY;
+    const n = data.length;
+    if (k === 0 || k > Credits.RIDE_MAX || h + n > this.core.limits.maxFramePayload) {
+      picked.length = 0;
+      return null;
+    }
+    const concat = n >= SPLICE_MIN ? this.concat : undefined;
+    const head = new Uint8Array(concat === undefined ? h + n : h);
+    head[0] = k;
+    for (let i = 0, off = 1; i < k; i++, off += Credits.RIDE_ENTRY) {
+      const chan = picked[i]!;
+      const a = chan.peerPort;
+      const b = chan.ep.port;
+      const c = chan.owed;
+      head[off] = a >>> 8;
+      head[off + 1] = a & 0xff;
+      head[off + 2] = b >>> 8;
+      head[off + 3] = b & 0xff;
+      head[off + 4] = c >>> 8;
+      head[off + 5] = c & 0xff;
+      chan.owed = 0;
+      this.owing.delete(chan);
+    }
+    picked.length = 0;
+    this.core.counters.creditsRidden += k;
+    if (this.owing.size === 0) this.core.dropFlush(Core.FLUSH_CREDITS);
+    if (concat === undefined) {
+      copyInto(head, h, data);
+      return head;
+    }
+    // One memcpy for the packet, not a typed-array copy metered per byte.
+    return new Uint8Array(concat.call(head.buffer as ArrayBuffer, ownBuffer(data)));
+  }
+
+  /** A receive side whose owed credits still go to its sender (sendCredit's condition). */
+  private static live(chan: Channel): boolean {
+    return chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed;
   }
 
   /** Spend a credit on one scalar: a width byte and the value, big-endian. */
@@ -82,10 +154,17 @@ export class Credits {
   }
 
   onCredit(f: NetFrame): void {
-    const count = McapiCodec.decodeCredit(f.payload);
-    const st = this.core.endpoints.get(f.dstPort);
+    this.grant(f.src, f.srcPort, f.dstPort, McapiCodec.decodeCredit(f.payload));
+  }
+
+  /**
+   * `count` credits from the receive side `src`:`recvPort` for the send side at `sendPort` here:
+   * a CREDIT frame's, or one entry of a PKT_CR's head (Packets.onPktCredited).
+   */
+  grant(src: number, recvPort: number, sendPort: number, count: number): void {
+    const st = this.core.endpoints.get(sendPort);
     const chan = st === undefined ? null : st.chan;
-    if (chan === null || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.dir !== ChanDir.SEND) {
+    if (chan === null || chan.peerNode !== src || chan.peerPort !== recvPort || chan.dir !== ChanDir.SEND) {
       this.core.counters.dropped++;
       return;
     }
@@ -132,7 +211,7 @@ export class Credits {
   }
 
   private sendCredit(chan: Channel): void {
-    if (chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) {
+    if (Credits.live(chan)) {
       this.core.counters.creditFrames++;
       this.core.tx(McapiFrame.CREDIT, chan.peerNode, chan.ep.port, chan.peerPort, McapiCodec.encodeCredit(chan.owed));
     }
@@ -156,5 +235,7 @@ export class Credits {
         this.owing.delete(chan);
       }
     }
+    // Nothing left for the end-of-turn flush: no turn of the event loop with nothing to do.
+    if (this.owing.size === 0) this.core.dropFlush(Core.FLUSH_CREDITS);
   }
 }

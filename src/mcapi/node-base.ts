@@ -71,7 +71,8 @@ export abstract class McapiNodeBase implements CoreHost {
     switch (f.type) {
       case McapiFrame.MSG: return this.msg.receiver.onMsg(f);
       case McapiFrame.MSG_RESP: return this.msg.sender.onResp(f);
-      case McapiFrame.PKT: return c.packets.onPkt(f);
+      case McapiFrame.PKT: return c.packets.onPkt(f, f.payload);
+      case McapiFrame.PKT_CR: return c.packets.onPktCredited(f);
       case McapiFrame.SCL: return c.scalars.onScl(f);
       case McapiFrame.CREDIT: return c.credits.onCredit(f);
       case McapiFrame.EP_GET: return this.lookup.onGet(f);

@@ -7,7 +7,7 @@
 import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
-import type { Credits } from './credits.js';
+import { Credits } from './credits.js';
 import { MalformedFrame } from './frames.js';
 import type { Request } from './request.js';
 import { Side } from './state.js';
@@ -69,21 +69,38 @@ export class Packets {
     return this.credits.queueSend(chan, 'pkt-send', data, 0, 0, 0);
   }
 
-  onPkt(f: NetFrame): void {
+  /**
+   * PKT_CR: the credits riding on the packet first (its sender returned them before it sent
+   * the packet: a send waiting for one goes before the packet is taken), then the packet.
+   */
+  onPktCredited(f: NetFrame): void {
+    const p = f.payload;
+    const k = p.length === 0 ? 0 : p[0]!;
+    const h = 1 + k * Credits.RIDE_ENTRY;
+    MalformedFrame.check(k > 0 && p.length >= h, 'mcapi: PKT_CR without credits or shorter than its credit head');
+    // Each entry as the CREDIT frame from its receive port to its send port would be.
+    const credits = this.credits;
+    for (let off = 1; off < h; off += Credits.RIDE_ENTRY) {
+      credits.grant(f.src, (p[off + 2]! << 8) | p[off + 3]!, (p[off]! << 8) | p[off + 1]!, (p[off + 4]! << 8) | p[off + 5]!);
+    }
+    this.onPkt(f, p.subarray(h));
+  }
+
+  /** A packet `rx` (the frame's payload, or what follows a PKT_CR's credit head) on its channel. */
+  onPkt(f: NetFrame, rx: Uint8Array): void {
     const core = this.core;
     const chan = core.endpoints.get(f.dstPort)?.chan;
     if (chan === undefined || chan === null || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }
-    const n = f.payload.length;
+    const n = rx.length;
     if (chan.rxPackets.length + chan.inUse >= chan.granted || n > chan.ep.maxPayload) {
       throw new MalformedFrame('mcapi: packet beyond the credits granted or larger than MAX_PAYLOAD_SIZE');
     }
-    // The packet is the Net's payload itself (handed over for keeps): no copy, and no buffer
-    // is ever reused, so a buffer the application holds cannot change under it. Queued as is
-    // (no record around it).
-    const rx = f.payload;
+    // The packet is (part of) the Net's payload itself (handed over for keeps): no copy, and no
+    // buffer is ever reused, so a buffer the application holds cannot change under it. Queued
+    // as is (no record around it).
     const w = chan.rxWaiters.shift();
     if (w !== undefined) {
       core.clearTimer(w.timer);

@@ -31,6 +31,11 @@ export const McapiFrame = {
   CLOSE: FrameType.MCAPI_FIRST + 0xd,
   NODE_ATTR_GET: FrameType.MCAPI_FIRST + 0xe,
   NODE_ATTR_REPLY: FrameType.MCAPI_FIRST + 0xf,
+  /**
+   * A packet with the credits its sender owed the receiving node riding on it: u8 k (>= 1), k x
+   * (send port u16, receive port u16, count u16), then the packet (frame version 3).
+   */
+  PKT_CR: FrameType.MCAPI_FIRST + 0x10,
 } as const;
 
 /** MSG flags byte. */

@@ -1,9 +1,10 @@
 /**
- * Frame format v2, the same on every link (docs/PROTOCOL.md is normative; v2 = v1 plus the
- * end-to-end prefix of unicast upper-layer payloads, §8):
+ * Frame format v3, the same on every link (docs/PROTOCOL.md is normative; v2 = v1 plus the
+ * end-to-end prefix of unicast upper-layer payloads, §8; v3 = v2 plus MCAPI's PKT_CR, a packet
+ * with channel credits riding on it: the header is unchanged):
  *
  *   off size field
- *   0   1    version (high nibble = 2) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
+ *   0   1    version (high nibble = 3) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
  *            bit2 NO_CRC)
  *   1   1    type            2 1 lseq      3 1 lack        4 1 domain
  *   5   1    src node        6 1 dst node  7 1 ttl
@@ -23,7 +24,7 @@ import { Crc32 } from './crc32.js';
 import type { CrcSlices } from './crc32.js';
 import type { NativeBytes } from './native.js';
 
-export const FRAME_VERSION = 2;
+export const FRAME_VERSION = 3;
 export const FLAG_ACK_VALID = 0x1;
 export const FLAG_SEQ_VALID = 0x2;
 /** The CRC field is not set: the link's transport checks frames (datagram links only). */
@@ -37,7 +38,7 @@ export const FLAG_AUTH = 0x8;
 export const TAG_SIZE = 8;
 /** Flag bits a frame's fields carry (`FrameFields.flags`). */
 export const FLAGS_FIELDS = FLAG_ACK_VALID | FLAG_SEQ_VALID;
-/** Flag bits a v2 receiver understands. */
+/** Flag bits a v3 receiver understands. */
 export const FLAGS_KNOWN = FLAGS_FIELDS | FLAG_NO_CRC | FLAG_AUTH;
 export const HEADER_SIZE = 16;
 export const CRC_SIZE = 4;

@@ -286,7 +286,7 @@ export const pktCases: Case[] = [
       const s = await open(ctx, { recvBuffers: 6, maxPayload: 64 });
       // The receiver looks before the sender may send: once both sides are open, packets can
       // arrive at any moment, even in the same read as the sender's OPEN (a loaded lin board
-      // saw all six there when its pktRecvOpen returned, docs/TARGETS.md "Round 11: the pkt
+      // found 1, 5 or all 6 there when its pktRecvOpen returned, docs/TARGETS.md "Round 11: the pkt
       // close race").
       if (s.recv !== null) ctx.assertEqual(m.pktAvailable(s.recv), 0, 'none before');
       await ctx.sync('looked');

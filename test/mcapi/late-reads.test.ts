@@ -88,3 +88,14 @@ test('after both closes: rank 1 connects again only after rank 0 looked (its GO 
     t.deepEqual(r.failures, []);
   }
 });
+
+test('get waits until the endpoint is created: timed from the get, not from a barrier (its GO acceptance read late)', async (t) => {
+  // Rank 0 leaves a barrier later than rank 1 (its GO acceptance comes back first): a time
+  // measured on rank 0 from the barrier says nothing about when rank 1 acted after it.
+  const { results, held } = await runCase('get waits until the endpoint is created', [McapiFrame.MSG_RESP]);
+  t.true(held > 0, 'some acceptances were held');
+  for (const r of results) {
+    t.is(r.passed, 1, JSON.stringify(r.failures));
+    t.deepEqual(r.failures, []);
+  }
+});

@@ -126,14 +126,10 @@ if (sdk !== null) {
     if (conf === undefined) throw new Error('no conformance scenario');
     // The figure is that of a run whose cases all passed: a case that fails leaves its requests
     // and channels behind and the later cases fail after it, which grows the heap for reasons
-    // that are not the footprint. Real processes in real time: on a heavily loaded host a case
-    // can fail (docs/TARGETS.md Known limits, the pkt close case); such a run is logged with its
-    // failures and the scenario is run once more. A second failing run fails the test.
-    let f = await measureScenario(sdk, conf, (l) => t.log(l), false);
-    if (failedCases(f) > 0) {
-      t.log(`conformance: ${failedCases(f)} case failure(s) on the lin boards (host load?); running the scenario once more`);
-      f = await measureScenario(sdk, conf, (l) => t.log(l), false);
-    }
+    // that are not the footprint. No second try: the pkt cases that failed on a loaded host were
+    // racy by MCAPI's rules and are fixed (docs/TARGETS.md "Round 11: the pkt close race"), so a
+    // failed case is a finding (bench footprint logs each board's whole verdict).
+    const f = await measureScenario(sdk, conf, (l) => t.log(l), false);
     t.is(failedCases(f), 0, 'every conformance case passes on every lin board');
     t.log(`conformance: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
     t.true(f.slots <= 2_425, `the conformance board grew its slot heap to ${f.slots} slots (2 488 before round 11, 2 740-2 803 before round 10)`);

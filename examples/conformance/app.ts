@@ -75,7 +75,6 @@ export class CaseWatchdog {
   private limitMs = 0;
   private expire: ((e: Error) => void) | null = null;
   private watching = false;
-  private gen = 0;
   /**
    * `check`, bound once for the watchdog's life (8 XS slots): each step is a reaction on the
    * step's sleep, not an `async` loop suspended at an `await` (~43 slots held for the whole
@@ -89,31 +88,28 @@ export class CaseWatchdog {
   }
 
   /**
-   * `p`, or a rejection if it has not settled within `ms`. Settling a settled promise does
-   * nothing, so no `settled` flag or wrapper closure per case (~20 XS slots, "Round 9"); `gen`
-   * keeps a late case's outcome from clearing the next case's watch.
+   * `p`, or a rejection if it has not settled within `ms`; the caller calls `end()` once it
+   * settled. Settling a settled promise does nothing, so no `settled` flag or wrapper closure
+   * per case (~20 XS slots, "Round 9"), and `p` settles the guard's promise through its own
+   * resolving functions: no two reactions over the case's generation (~20 XS slots per case,
+   * "Round 11b"). A late case's outcome settles only its own, long settled, guard.
    */
   guard(p: Promise<void>, ms: number): Promise<void> {
-    const gen = ++this.gen;
     this.deadline = this.time.now() + ms;
     this.limitMs = ms;
     return new Promise<void>((resolve, reject) => {
       this.expire = reject;
-      p.then(
-        () => {
-          if (this.gen === gen) this.expire = null;
-          resolve();
-        },
-        (e: unknown) => {
-          if (this.gen === gen) this.expire = null;
-          reject(e);
-        },
-      );
+      p.then(resolve, reject);
       if (!this.watching) {
         this.watching = true;
         this.check();
       }
     });
+  }
+
+  /** The guarded case settled (or expired): stop watching it, the sleeper stops at its next step. */
+  end(): void {
+    this.expire = null;
   }
 
   /** One step: expire the current case if its deadline passed, else sleep until it or the next step. */
@@ -141,11 +137,6 @@ export class CaseWatchdog {
  * "Round 7: conformance memory").
  */
 export class CaseRun implements CaseContext {
-  readonly rank: number;
-  readonly boards: number;
-  readonly mcapi: McapiNode;
-  readonly domain: number;
-  readonly node: number;
   private phase = 0;
 
   constructor(
@@ -155,12 +146,28 @@ export class CaseRun implements CaseContext {
     private readonly index: number,
     private readonly base: number,
     private readonly ports: number,
-  ) {
-    this.rank = app.rank;
-    this.boards = c.boards;
-    this.mcapi = app.mcapi;
-    this.domain = app.domain;
-    this.node = app.node;
+  ) {}
+
+  // Read through from the app context and the case: five copies were five XS slots per case
+  // ("Round 11b: conformance slots").
+  get rank(): number {
+    return this.app.rank;
+  }
+
+  get boards(): number {
+    return this.c.boards;
+  }
+
+  get mcapi(): McapiNode {
+    return this.app.mcapi;
+  }
+
+  get domain(): number {
+    return this.app.domain;
+  }
+
+  get node(): number {
+    return this.app.node;
   }
 
   port(k: number): number {
@@ -262,7 +269,11 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
         const ports = c.ports ?? DEFAULT_PORTS;
         const cctx = new CaseRun(ctx, barrier, c, i, base, ports);
         try {
-          await watchdog.guard(c.run(cctx), options.caseTimeoutMs);
+          try {
+            await watchdog.guard(c.run(cctx), options.caseTimeoutMs);
+          } finally {
+            watchdog.end();
+          }
           // A leak is a request that stays. On real boards (wall-clock time) a barrier send of the
           // case may still await its delivery acknowledgement when the case returns, and one from
           // before the case may finish during it: let in-flight requests settle first (bounded).

@@ -44,9 +44,10 @@ export class Request<T = number> {
   /** Bytes sent or received (0 for connect, open and close). */
   size = 0;
   /**
-   * @internal The result once the operation succeeded, its McapiError once it failed: one
-   * field behind `value` and `error` (every property is an XS slot per request; 32 pending
-   * requests fill the table, docs/TARGETS.md "Round 9: conformance slots").
+   * @internal The result once the operation succeeded; once it failed, the failure's detail
+   * (a string, or undefined) until `error` is first read, then that McapiError: one field
+   * behind `value` and `error` (every property is an XS slot per request; 32 pending requests
+   * fill the table, docs/TARGETS.md "Round 9: conformance slots").
    */
   _out: unknown = undefined;
   /** @internal slot in the table, -1 once the outcome was reported */
@@ -85,10 +86,28 @@ export class Request<T = number> {
     return this.status === Status.MCAPI_SUCCESS ? (this._out as T) : undefined;
   }
 
-  /** The error once it completed unsuccessfully. */
+  /**
+   * The error once it completed unsuccessfully: made when first read, then the same object at
+   * every read. An Error on XS holds a slot per stack frame where it was made (the stack it
+   * captures: ~15-30 slots in a receive callback), and most failed requests' errors are never
+   * read (a cancelled receive, a failure reported to a promise that makes its own): a request
+   * keeps its failure's detail string until then (docs/TARGETS.md "Round 11b: conformance slots").
+   */
   get error(): McapiError | null {
     const s = this.status;
-    return s === Status.MCAPI_SUCCESS || s === Status.MCAPI_PENDING ? null : (this._out as McapiError);
+    if (s === Status.MCAPI_SUCCESS || s === Status.MCAPI_PENDING) return null;
+    const out = this._out;
+    if (typeof out === 'object' && out !== null) return out as McapiError;
+    const err = new McapiError(s, out as string | undefined);
+    err.size = this.size;
+    this._out = err;
+    return err;
+  }
+
+  /** @internal The message `error` has or will have, without making the error. */
+  _errorText(): string {
+    const out = this._out;
+    return typeof out === 'object' && out !== null ? (out as McapiError).message : McapiError.text(this.status, out as string | undefined);
   }
 
   get pending(): boolean {
@@ -199,10 +218,9 @@ export class RequestTable {
   /** Complete with an error; false when the request was no longer pending. */
   fail<T>(req: Request<T>, status: StatusCode, detail?: string, size = 0): boolean {
     if (req.status !== Status.MCAPI_PENDING) return false;
-    const err = new McapiError(status, detail);
-    err.size = size;
+    // The detail, not an McapiError: `error` makes that when it is first read.
     req.status = status;
-    req._out = err;
+    req._out = detail;
     req.size = size;
     req._cancel = null;
     req._op = null;

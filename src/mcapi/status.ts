@@ -95,8 +95,16 @@ export class McapiError extends Error {
   /** For waitAny: the index of the request that completed with this error; -1 otherwise. */
   index: number;
 
+  /**
+   * The message of an McapiError of `status` with `detail`: what a failed request's error will
+   * say, known without making the error (Request.error makes it when first read).
+   */
+  static text(status: StatusCode, detail?: string): string {
+    return detail === undefined || detail === '' ? statusName(status) : `${statusName(status)}: ${detail}`;
+  }
+
   constructor(status: StatusCode, detail?: string) {
-    super(detail === undefined || detail === '' ? statusName(status) : `${statusName(status)}: ${detail}`);
+    super(McapiError.text(status, detail));
     this.status = status;
     this.size = 0;
     this.index = -1;

@@ -63,6 +63,12 @@ test('a case context keeps its methods on the prototype: no closure or assertion
   t.is(own.length, 0, 'no function-valued own property');
   t.is(run.rank, 1);
   t.is(run.boards, c.boards);
+  t.is(run.mcapi, app.mcapi);
+  t.is(run.domain, app.domain);
+  t.is(run.node, app.node);
+  // Round 11b: the five read through, not copied (a slot each per case on XS); what stays is
+  // the phase and the six constructor arguments.
+  t.deepEqual(Object.keys(run).sort(), ['app', 'barrier', 'base', 'c', 'index', 'phase', 'ports']);
   t.is(run.port(0), 140);
   t.is(run.port(2), 142);
   t.throws(() => run.port(3), { message: /reserved 3 ports/ });

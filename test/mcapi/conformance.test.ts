@@ -119,7 +119,10 @@ test('the case watchdog fails a case at its timeout and lets a finished one go w
   t.is(hub.clock.now() - start, 1000);
   // Quick cases one after another share the sleeper: no sleep per case.
   const before = sleeps;
-  for (let i = 0; i < 20; i++) await hub.run(w.guard(hub.sleep(5), 5000));
+  for (let i = 0; i < 20; i++) {
+    await hub.run(w.guard(hub.sleep(5), 5000));
+    w.end();
+  }
   t.true(sleeps - before <= 2, `${String(sleeps - before)} sleeps for 20 quick cases`);
   const failing = w.guard(Promise.reject(new Error('assertion')), 5000);
   t.is((await t.throwsAsync(hub.run(failing)))?.message, 'assertion');

@@ -104,10 +104,16 @@ export class Request<T = number> {
     return err;
   }
 
-  /** @internal The message `error` has or will have, without making the error. */
-  _errorText(): string {
+  /**
+   * @internal The detail `error` has or will have after its status name (undefined: none),
+   * without making the error: waitAny's own error, of the same status, carries it.
+   */
+  _errorDetail(): string | undefined {
     const out = this._out;
-    return typeof out === 'object' && out !== null ? (out as McapiError).message : McapiError.text(this.status, out as string | undefined);
+    if (typeof out !== 'object' || out === null) return out as string | undefined;
+    const msg = (out as McapiError).message;
+    const name = McapiError.text(this.status);
+    return msg.startsWith(`${name}: `) ? msg.slice(name.length + 2) : msg === name ? undefined : msg;
   }
 
   get pending(): boolean {

@@ -155,9 +155,9 @@ export class WaitAny {
     if (r.status === Status.MCAPI_SUCCESS) {
       this.resolve(i);
     } else {
-      // The request's own error's message as the detail (so a doubled status prefix, as
-      // before), without making that error: the app may never read `r.error`.
-      const e = new McapiError(r.status, r._errorText());
+      // The request's own error's detail (its status is this error's: not said twice),
+      // without making that error: the app may never read `r.error`.
+      const e = new McapiError(r.status, r._errorDetail());
       e.index = i;
       e.size = r.size;
       this.reject(e);

@@ -59,8 +59,9 @@ test('a truncated receive: its error says the message\'s size, made when read; w
   t.is(own?.status, Status.MCAPI_ERR_MSG_TRUNCATED);
   t.is(own?.size, 1, 'the real size of the message');
   t.is(own?.index, -1);
-  // waitAny's message is the request's own error's message as its detail, as before.
-  t.is(werr?.message, `MCAPI_ERR_MSG_TRUNCATED: ${own?.message ?? ''}`);
+  // waitAny's error says what the request's own error says, its status named once.
+  t.is(werr?.message, own?.message);
+  t.regex(werr?.message ?? '', /^MCAPI_ERR_MSG_TRUNCATED: [^M]/);
   t.not(werr, own);
   t.true(b.test(fits));
   a.deleteEndpoint(s);
@@ -100,4 +101,20 @@ test('the case watchdog settles its guard with the guard\'s own resolving functi
     // A promise's resolving functions are built in; a closure per case would show its source.
     t.regex(Function.prototype.toString.call(h), /\[native code\]/);
   }
+});
+
+test('a request\'s error detail is the same whether or not its error was made', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const e = b.createEndpoint(20);
+  const s = a.createEndpoint(10);
+  const r = b.msgRecvI(e, new Uint8Array(0));
+  const to = await hub.run(a.getEndpoint(1, 2, 20, 100));
+  await hub.run(a.msgSend(s, to, new Uint8Array([5, 6])));
+  t.is(r.status, Status.MCAPI_ERR_MSG_TRUNCATED);
+  const before = r._errorDetail();
+  t.truthy(before, 'a truncated receive says why');
+  const err = r.error;
+  t.is(err?.message, `MCAPI_ERR_MSG_TRUNCATED: ${before ?? ''}`);
+  t.is(r._errorDetail(), before, 'read back from the made error, status name not repeated');
 });

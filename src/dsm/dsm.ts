@@ -480,9 +480,8 @@ export class Dsm implements DsmPort {
       }
       return;
     }
-    const f = this.figures;
-    f[DS_MESSAGES_SENT]!++;
-    f[DS_BYTES_SENT]! += bytes.length;
+    this.figures[DS_MESSAGES_SENT]!++;
+    this.figures[DS_BYTES_SENT]! += bytes.length;
     this.transport.send(to, bytes);
   }
 
@@ -493,9 +492,8 @@ export class Dsm implements DsmPort {
 
   private receive(from: number, bytes: Uint8Array): void {
     if (this.closed) return;
-    const f = this.figures;
-    f[DS_MESSAGES_RECEIVED]!++;
-    f[DS_BYTES_RECEIVED]! += bytes.length;
+    this.figures[DS_MESSAGES_RECEIVED]!++;
+    this.figures[DS_BYTES_RECEIVED]! += bytes.length;
     if (!Number.isInteger(from) || from < 0 || from >= this.size || from === this.rank) return this.malformed();
     this.dispatch(from, bytes);
   }

@@ -11,7 +11,7 @@ import { RangeList } from './range-list.js';
 import { RequestWindow, type WindowOwner } from './request-window.js';
 import type { DsmPort } from './port.js';
 import type { SharedArrayState } from './shared-array.js';
-import { DsmError, type DsmLimits, type DsmStats } from './types.js';
+import { DS_DIFFS, DS_FETCHED_BYTES, DS_FETCHES, DS_MALFORMED, DsmError, type DsmFigures, type DsmLimits } from './types.js';
 
 /** The replies a client takes. */
 export type ReplyMessage = Extract<DsmMessage, { type: typeof Msg.FETCH_DATA | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
@@ -25,7 +25,7 @@ export class Client implements WindowOwner {
   constructor(
     private readonly rank: number,
     private readonly limits: DsmLimits,
-    private readonly figures: DsmStats,
+    private readonly figures: DsmFigures,
     clock: Clock,
     private readonly port: DsmPort,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
@@ -63,7 +63,7 @@ export class Client implements WindowOwner {
   private fetchNow(st: SharedArrayState, b0: number, b1: number): Promise<void> {
     const out = buildFetches(st, b0, b1, this.rank, this.limits.maxMessage, () => this.requests.newId());
     if (out.length === 0) return Promise.resolve();
-    this.figures.fetches += out.length;
+    this.figures[DS_FETCHES]! += out.length;
     // The home subscribes this board to what it serves of a push array (push.ts).
     if (st.push) for (const o of out) if (o.info) this.push.subscribed(o.to, st, o.info.ranges);
     return this.requests.sendBatch(interleave(out));
@@ -88,7 +88,7 @@ export class Client implements WindowOwner {
       buildDiffs(st, this.limits.maxMessage, this.scratch, newId, notice, this.figures, diffs);
       st.endInterval();
     }
-    this.figures.diffs += diffs.length;
+    this.figures[DS_DIFFS]! += diffs.length;
     // LEAVEs go with the diffs: answered before this board arrives, so the home's subscriptions
     // at its release are the ones this board counts on.
     for (const l of this.push.leaves(newId)) diffs.push(l);
@@ -121,7 +121,7 @@ export class Client implements WindowOwner {
       case Msg.DIFF_ACK: {
         const p = this.requests.peek(from, m.req);
         if (!p || p.info) {
-          this.figures.malformed++;
+          this.figures[DS_MALFORMED]!++;
           return;
         }
         this.requests.take(from, m.req);
@@ -130,7 +130,7 @@ export class Client implements WindowOwner {
       case Msg.REQ_ERR: {
         const p = this.requests.take(from, m.req);
         if (!p) {
-          this.figures.malformed++;
+          this.figures[DS_MALFORMED]!++;
           return;
         }
         return this.requests.reject(p, this.port.fail(new DsmError('REMOTE', `dsm: rank ${from} refused a request: ${m.text}`)));
@@ -145,7 +145,7 @@ export class Client implements WindowOwner {
     if (info) for (let i = 0; i < info.ranges.length; i += 2) total += (info.ranges[i + 1]! - info.ranges[i]!) * info.st.granule;
     // A reply to no fetch, or of the wrong length, leaves the request waiting (the watchdog names a silent home).
     if (!p || !info || m.data.length !== total) {
-      this.figures.malformed++;
+      this.figures[DS_MALFORMED]!++;
       return;
     }
     this.requests.take(from, m.req);
@@ -159,7 +159,7 @@ export class Client implements WindowOwner {
       st.stale.clear(s, e);
       at += n;
     }
-    this.figures.fetchedBytes += total;
+    this.figures[DS_FETCHED_BYTES]! += total;
     this.requests.complete(p);
   }
 }

@@ -36,13 +36,26 @@ import { SharedArrayState } from './shared-array.js';
 import { Sync, lockManagerOf } from './sync.js';
 import {
   DsmError,
-  emptyStats,
+  DS_BARRIERS,
+  DS_BYTES_RECEIVED,
+  DS_BYTES_SENT,
+  DS_INVALIDATIONS,
+  DS_LEND_WAITS,
+  DS_LOCK_ACQUIRES,
+  DS_MALFORMED,
+  DS_MESSAGES_RECEIVED,
+  DS_MESSAGES_SENT,
+  DS_NOTICES_SENT,
+  DS_READ_ONLY_VIOLATIONS,
+  dsmStats,
+  newDsmFigures,
   type DsmAllocOptions,
   type DsmArray,
   type DsmElementType,
   type DsmLimits,
   type DsmMode,
   type DsmOptions,
+  type DsmFigures,
   type DsmStats,
   type DsmTransport,
   type DsmViewOf,
@@ -70,7 +83,7 @@ export class Dsm implements DsmPort {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
-  private readonly figures: DsmStats = emptyStats();
+  private readonly figures: DsmFigures = newDsmFigures();
 
   private readonly arrays: SharedArrayState[] = [];
   /** Bytes of read-only snapshots held now (all arrays). */
@@ -142,7 +155,7 @@ export class Dsm implements DsmPort {
 
   /** A copy of the DSM's figures. */
   stats(): DsmStats {
-    return { ...this.figures };
+    return dsmStats(this.figures);
   }
 
   /** Barriers completed so far. */
@@ -299,7 +312,7 @@ export class Dsm implements DsmPort {
       const b1 = end * st.bytesPerElement;
       if (mode !== 'r' && st.lends > 0 && st.homesAny(b0, b1)) {
         // A checkpoint references these home pages: they are written only once it lets go.
-        this.figures.lendWaits++;
+        this.figures[DS_LEND_WAITS]!++;
         do await this.home.lendEnd();
         while (st.lends > 0 && st.homesAny(b0, b1));
         this.checkFailed();
@@ -333,7 +346,7 @@ export class Dsm implements DsmPort {
     return this.enqueue(async () => {
       await this.client.send(rel.diffs);
       const epoch = this.epoch + 1;
-      this.figures.noticesSent += this.own.count;
+      this.figures[DS_NOTICES_SENT]! += this.own.count;
       const notices = await this.sync.barrier(epoch, this.own);
       // Before the application runs again: the pushed bytes are this home's as of its release.
       this.home.push.release(epoch, this.own, notices);
@@ -343,7 +356,7 @@ export class Dsm implements DsmPort {
       this.invalidate(notices);
       // After the invalidation: pushes of this barrier are stored into exactly its stale granules.
       this.client.push.barrierTaken(epoch);
-      this.figures.barriers++;
+      this.figures[DS_BARRIERS]!++;
       if (rel.violations.length > 0) throw this.violation(rel.violations);
     });
   }
@@ -362,7 +375,7 @@ export class Dsm implements DsmPort {
       this.invalidate(notices);
       if (notices.count > 0) this.client.push.grantTaken();
       this.sync.held(name);
-      this.figures.lockAcquires++;
+      this.figures[DS_LOCK_ACQUIRES]!++;
     });
     p.catch(() => this.sync.unclaim(name));
     return p;
@@ -383,7 +396,7 @@ export class Dsm implements DsmPort {
       await this.client.send(rel.diffs);
       const message = encodeLockRelease(epoch, name, this.known);
       assert(message.length <= this.limits.maxMessage, 'dsm: a lock release outgrew maxMessage');
-      this.figures.noticesSent += this.known.count;
+      this.figures[DS_NOTICES_SENT]! += this.known.count;
       this.post(mgr, message);
     }).catch(ignoreDsmError);
     if (rel.violations.length > 0) throw this.violation(rel.violations);
@@ -411,7 +424,7 @@ export class Dsm implements DsmPort {
   }
 
   private violation(list: string[]): DsmError {
-    this.figures.readOnlyViolations += list.length;
+    this.figures[DS_READ_ONLY_VIOLATIONS]! += list.length;
     return new DsmError('READ_ONLY_WRITE', `dsm: ${list.join('; ')}`);
   }
 
@@ -449,7 +462,7 @@ export class Dsm implements DsmPort {
   /** Mark the granules of these global ranges stale, except on pages this board homes. */
   private invalidate(notices: RangeList): void {
     for (let i = 0; i < notices.count; i++) {
-      for (const st of this.arrays) this.figures.invalidations += st.invalidate(notices.start(i), notices.end(i));
+      for (const st of this.arrays) this.figures[DS_INVALIDATIONS]! += st.invalidate(notices.start(i), notices.end(i));
     }
   }
 
@@ -467,8 +480,8 @@ export class Dsm implements DsmPort {
       }
       return;
     }
-    this.figures.messagesSent++;
-    this.figures.bytesSent += bytes.length;
+    this.figures[DS_MESSAGES_SENT]!++;
+    this.figures[DS_BYTES_SENT]! += bytes.length;
     this.transport.send(to, bytes);
   }
 
@@ -479,14 +492,14 @@ export class Dsm implements DsmPort {
 
   private receive(from: number, bytes: Uint8Array): void {
     if (this.closed) return;
-    this.figures.messagesReceived++;
-    this.figures.bytesReceived += bytes.length;
+    this.figures[DS_MESSAGES_RECEIVED]!++;
+    this.figures[DS_BYTES_RECEIVED]! += bytes.length;
     if (!Number.isInteger(from) || from < 0 || from >= this.size || from === this.rank) return this.malformed();
     this.dispatch(from, bytes);
   }
 
   private malformed(): void {
-    this.figures.malformed++;
+    this.figures[DS_MALFORMED]!++;
   }
 
   /** Decode a message (a malformed one is counted and dropped) and hand it to its role. */

@@ -15,7 +15,7 @@ import type { Clock } from '../hal.js';
 import { copyOf } from './bytes.js';
 import type { DiffMsg } from './messages.js';
 import type { SharedArrayState } from './shared-array.js';
-import type { DsmStats } from './types.js';
+import { DS_DEFERRED_BYTES, DS_DEFERRED_MESSAGES, DS_DEFERRED_PEAK, DS_DEFERRED_PEAK_BYTES, type DsmFigures } from './types.js';
 
 export interface HeldDiff {
   from: number;
@@ -38,7 +38,7 @@ export class HeldDiffs {
     private readonly clock: Clock,
     private readonly max: number,
     private readonly keepaliveMs: number,
-    private readonly figures: DsmStats,
+    private readonly figures: DsmFigures,
     /** Tells `to` that its request `req` is held (sends DIFF_HELD): the Home, not a closure. */
     private readonly owner: HeldOwner,
   ) {}
@@ -54,10 +54,10 @@ export class HeldDiffs {
     this.list.push({ from, st, msg: { ...m, bytes: copyOf(message) } });
     this.bytesNow += message.length;
     const f = this.figures;
-    f.deferredMessages++;
-    f.deferredBytes += message.length;
-    if (this.list.length > f.deferredPeak) f.deferredPeak = this.list.length;
-    if (this.bytesNow > f.deferredPeakBytes) f.deferredPeakBytes = this.bytesNow;
+    f[DS_DEFERRED_MESSAGES]!++;
+    f[DS_DEFERRED_BYTES]! += message.length;
+    if (this.list.length > f[DS_DEFERRED_PEAK]!) f[DS_DEFERRED_PEAK]! = this.list.length;
+    if (this.bytesNow > f[DS_DEFERRED_PEAK_BYTES]!) f[DS_DEFERRED_PEAK_BYTES]! = this.bytesNow;
     if (this.timer < 0) this.timer = this.clock.setTimer(this.keepaliveMs, () => this.keepalive());
     return true;
   }

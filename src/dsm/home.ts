@@ -13,7 +13,7 @@ import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
 import { Msg, beginFetchData, concatFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg, type LeaveMsg } from './messages.js';
 import { PushHome } from './push.js';
 import type { SharedArrayState } from './shared-array.js';
-import type { DsmLimits, DsmStats } from './types.js';
+import { DS_DIFFS_APPLIED, DS_FETCHES_SERVED, DS_LENDS, DS_MALFORMED, type DsmFigures, type DsmLimits } from './types.js';
 
 function noop(): void {}
 
@@ -33,7 +33,7 @@ export class Home implements HeldOwner {
     /** The DSM's arrays in allocation order (shared, not copied: allocs append to it). */
     private readonly arrays: readonly SharedArrayState[],
     private readonly limits: DsmLimits,
-    private readonly figures: DsmStats,
+    private readonly figures: DsmFigures,
     clock: Clock,
     private readonly port: DsmPost,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
@@ -52,7 +52,7 @@ export class Home implements HeldOwner {
   lend(states: readonly SharedArrayState[]): () => void {
     if (this.closed || states.length === 0) return noop;
     for (const st of states) st.lends++;
-    this.figures.lends++;
+    this.figures[DS_LENDS]!++;
     let open = true;
     return () => {
       if (!open) return;
@@ -90,7 +90,7 @@ export class Home implements HeldOwner {
       const s = ranges[i]!;
       const e = ranges[i + 1]!;
       if (e > st.granules) {
-        this.figures.malformed++;
+        this.figures[DS_MALFORMED]!++;
         return;
       }
       if (!st.homesBytes(s * g, e * g)) {
@@ -98,7 +98,7 @@ export class Home implements HeldOwner {
       }
       total += (e - s) * g;
     }
-    this.figures.fetchesServed++;
+    this.figures[DS_FETCHES_SERVED]!++;
     if (st.push) this.push.subscribe(from, st, ranges);
     this.port.post(from, this.fetchData(st, m.req, ranges, total));
   }
@@ -150,7 +150,7 @@ export class Home implements HeldOwner {
       const s = runs[i]!;
       const n = runs[i + 1]!;
       if (s + n > st.pages * st.pageSize) {
-        this.figures.malformed++;
+        this.figures[DS_MALFORMED]!++;
         return;
       }
       if (!st.homesBytes(s, s + n)) {
@@ -163,12 +163,12 @@ export class Home implements HeldOwner {
       const at = runs[i + 2]!;
       st.storeIncoming(s, m.bytes.subarray(at, at + n), this.violations);
     }
-    this.figures.diffsApplied++;
+    this.figures[DS_DIFFS_APPLIED]!++;
     this.port.post(from, encodeReq(Msg.DIFF_ACK, m.req));
   }
 
   private refuse(to: number, req: number, text: string): void {
-    this.figures.malformed++;
+    this.figures[DS_MALFORMED]!++;
     this.port.post(to, encodeReqErr(req, text));
   }
 }

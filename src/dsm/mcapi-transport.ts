@@ -44,9 +44,11 @@ export interface McapiDsmPlan {
   port?: number;
   /**
    * The port of each rank's endpoint, when ranks do not all use `port` (a board hosting two
-   * ranks after a fault-tolerance shrink; a fresh port per recovery epoch).
+   * ranks after a fault-tolerance shrink; a fresh port per recovery epoch). Called as the
+   * plan's method, like nodeOfRank: a plan may be an object whose methods are on its class
+   * (no closure per run, docs/TARGETS.md "Round 11b: Laplace slots").
    */
-  portOfRank?: (rank: number) => number;
+  portOfRank?(rank: number): number;
   /** Message sends in flight at once (each holds an MCAPI request slot). Default 8. */
   sendSlots?: number;
   /**
@@ -140,8 +142,7 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     if (!Number.isInteger(maxMessage) || maxMessage < 64 || maxMessage + 1 > payload) {
       throw new DsmError('BAD_ARG', `dsm transport: maxMessage must be an integer in 64..${payload - 1} (MCAPI maxPayload - 1)`);
     }
-    const portOf = plan.portOfRank ?? (() => port);
-    const ep = mcapi.createEndpoint(portOf(rank));
+    const ep = mcapi.createEndpoint(plan.portOfRank !== undefined ? plan.portOfRank(rank) : port);
     mcapi.setEndpointAttribute(ep, EndpointAttr.ACCEPT_ACK_DELAY, DSM_ACCEPT_ACK_DELAY_MS);
     return new McapiDsmTransport(mcapi, ep, plan, maxMessage);
   }
@@ -269,7 +270,8 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     if (this.looking[rank] === 1) return;
     this.looking[rank] = 1;
     const node = this.plan.nodeOfRank(rank);
-    const port = (this.plan.portOfRank ?? (() => this.plan.port ?? DSM_PORT))(rank);
+    const plan = this.plan;
+    const port = plan.portOfRank !== undefined ? plan.portOfRank(rank) : (plan.port ?? DSM_PORT);
     const timeout = this.plan.connectTimeoutMs ?? 30000;
     this.mcapi.getEndpoint(this.plan.domain, node, port, timeout).then(
       (peer) => {

@@ -10,7 +10,7 @@ import { beginDiff, beginFetch } from './messages.js';
 import type { RangeList } from './range-list.js';
 import type { Outgoing } from './request-window.js';
 import type { SharedArrayState } from './shared-array.js';
-import type { DsmStats } from './types.js';
+import { DS_DIFF_BYTES, type DsmFigures } from './types.js';
 
 /** What a fetch's reply is checked against and stored into: the array and the granule ranges asked for (start, end pairs). */
 export interface FetchInfo {
@@ -88,7 +88,7 @@ export function buildDiffs(
   scratch: RangeList,
   newId: () => number,
   notice: (s: number, e: number) => void,
-  figures: DsmStats,
+  figures: DsmFigures,
   diffs: DsmRequest[],
 ): void {
   const g = st.granule;
@@ -131,7 +131,7 @@ export function buildDiffs(
         }
         const n = Math.min(e - s, max - cur.w.length - RUN_HEADER_BYTES);
         cur.w.varint(s - cur.prev).varint(n).bytes(st.local(s, s + n));
-        figures.diffBytes += n;
+        figures[DS_DIFF_BYTES]! += n;
         cur.prev = s + n;
         s += n;
       }

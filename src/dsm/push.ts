@@ -29,7 +29,7 @@ import { encodeLeave, encodePush, type LeaveMsg, type PushMsg } from './messages
 import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
 import type { SharedArrayState } from './shared-array.js';
-import { DsmError, type DsmStats } from './types.js';
+import { DS_LEAVES, DS_MALFORMED, DS_PUSHED_BYTES, DS_PUSHES_DROPPED, DS_PUSHES_SENT, DS_PUSH_GRANULES_APPLIED, DS_PUSH_WAITS, DsmError, type DsmFigures } from './types.js';
 import { assert } from '../util/assert.js';
 
 /** Bytes of `v` (a non-negative integer) as a LEB128 varint. */
@@ -101,7 +101,7 @@ export class PushHome {
   constructor(
     private readonly arrays: readonly SharedArrayState[],
     private readonly maxMessage: number,
-    private readonly figures: DsmStats,
+    private readonly figures: DsmFigures,
     private readonly port: DsmPost,
   ) {}
 
@@ -151,8 +151,8 @@ export class PushHome {
       }
       if (parts.length === 0) parts.push({ array: 0, ranges: [], data: [], bytes: 0 });
       for (const p of parts) {
-        this.figures.pushesSent++;
-        this.figures.pushedBytes += p.bytes;
+        this.figures[DS_PUSHES_SENT]!++;
+        this.figures[DS_PUSHED_BYTES]! += p.bytes;
         const message = encodePush(epoch, parts.length, p.array, p.ranges, p.data, p.bytes);
         assert(message.length <= this.maxMessage, 'dsm: a PUSH part outgrew maxMessage');
         this.port.post(to, message);
@@ -240,7 +240,7 @@ export class PushReader {
     private readonly clock: Clock,
     private readonly timeoutMs: number,
     private readonly maxMessage: number,
-    private readonly figures: DsmStats,
+    private readonly figures: DsmFigures,
     private readonly violations: string[],
     private readonly port: DsmFail,
   ) {}
@@ -284,11 +284,11 @@ export class PushReader {
       return;
     }
     if (m.epoch > this.epoch + 1) {
-      this.figures.malformed++;
+      this.figures[DS_MALFORMED]!++;
       return;
     }
     if (m.epoch < this.epoch) {
-      this.figures.pushesDropped++;
+      this.figures[DS_PUSHES_DROPPED]!++;
       return;
     }
     let b = this.batches.get(from);
@@ -302,7 +302,7 @@ export class PushReader {
       }
     }
     b.got++;
-    if (this.granted) this.figures.pushesDropped++;
+    if (this.granted) this.figures[DS_PUSHES_DROPPED]!++;
     else if (m.ranges.length > 0) b.granules += this.store(from, m);
     if (b.got >= b.parts) this.batchDone(from, b);
   }
@@ -313,7 +313,7 @@ export class PushReader {
     let total = 0;
     for (let i = 0; i < m.ranges.length; i += 2) total += m.ranges[i + 1]! - m.ranges[i]!;
     if (!st || !st.push || !validRanges(st, m.ranges, from) || m.data.length !== total * st.granule) {
-      this.figures.malformed++;
+      this.figures[DS_MALFORMED]!++;
       return 0;
     }
     const g = st.granule;
@@ -325,7 +325,7 @@ export class PushReader {
         st.storeIncoming(a * g, m.data.subarray(at + (a - s) * g, at + (z - s) * g), this.violations);
         st.stale.clear(a, z);
         listOf(this.unread, from, st.id).add(a, z);
-        this.figures.pushGranulesApplied += z - a;
+        this.figures[DS_PUSH_GRANULES_APPLIED]! += z - a;
         a = z < e ? st.stale.next(z, e, true) : e;
       }
       at += (e - s) * g;
@@ -374,7 +374,7 @@ export class PushReader {
       if (stale) homes.push(h);
     }
     if (homes.length === 0) return null;
-    this.figures.pushWaits++;
+    this.figures[DS_PUSH_WAITS]!++;
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { homes, resolve, reject, timer: -1 };
       w.timer = this.clock.setTimer(this.timeoutMs, () => {
@@ -409,7 +409,7 @@ export class PushReader {
       }
     }
     this.leaving.clear();
-    this.figures.leaves += out.length;
+    this.figures[DS_LEAVES]! += out.length;
     return out;
   }
 

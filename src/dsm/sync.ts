@@ -13,7 +13,7 @@ import { Msg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
 import { assert } from '../util/assert.js';
 import { MAX_NAME, NON_MANAGER_WAIT, validName } from './limits.js';
-import { DsmError, type DsmLimits, type DsmStats } from './types.js';
+import { DS_MALFORMED, DsmError, type DsmFigures, type DsmLimits } from './types.js';
 
 /** The rank that manages lock `name`: FNV-1a of the name modulo the boards. */
 export function lockManagerOf(name: string, size: number): number {
@@ -69,7 +69,7 @@ export class Sync implements BarrierOwner {
     private readonly rank: number,
     private readonly size: number,
     private readonly limits: DsmLimits,
-    private readonly figures: DsmStats,
+    private readonly figures: DsmFigures,
     private readonly clock: Clock,
     private readonly port: DsmPort,
   ) {
@@ -180,27 +180,27 @@ export class Sync implements BarrierOwner {
   receive(from: number, m: SyncMessage): void {
     switch (m.type) {
       case Msg.BARRIER_ARRIVE:
-        if (!this.barrierNode.childArrived(from, m.epoch, m.notices)) this.figures.malformed++;
+        if (!this.barrierNode.childArrived(from, m.epoch, m.notices)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.BARRIER_RELEASE:
-        if (!this.barrierNode.released(from, m.epoch, m.notices)) this.figures.malformed++;
+        if (!this.barrierNode.released(from, m.epoch, m.notices)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.BARRIER_FAIL:
-        if (!this.barrierNode.failed(from, m.epoch, m.missing)) this.figures.malformed++;
+        if (!this.barrierNode.failed(from, m.epoch, m.missing)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.BARRIER_PRESENT:
-        if (!this.barrierNode.reportedPresent(from, m.epoch)) this.figures.malformed++;
+        if (!this.barrierNode.reportedPresent(from, m.epoch)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_REQ:
-        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr().request(from, m.epoch, m.name)) this.figures.malformed++;
+        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr().request(from, m.epoch, m.name)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_RELEASE:
-        if (this.lockMgrV === null || !this.lockMgrV.release(from, m.epoch, m.name, m.notices)) this.figures.malformed++;
+        if (this.lockMgrV === null || !this.lockMgrV.release(from, m.epoch, m.name, m.notices)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_GRANT:
         return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.size))?.resolve(m.notices);
       case Msg.ALLOC:
-        if (!this.allocMgr || !this.allocMgr.arrive(from, m.seq, m.spec)) this.figures.malformed++;
+        if (!this.allocMgr || !this.allocMgr.arrive(from, m.seq, m.spec)) this.figures[DS_MALFORMED]!++;
         return;
       case Msg.ALLOC_OK:
       case Msg.ALLOC_ERR:
@@ -212,7 +212,7 @@ export class Sync implements BarrierOwner {
   private answered<K extends keyof Waits>(kind: K, ok: (wait: NonNullable<Waits[K]>) => boolean): NonNullable<Waits[K]> | null {
     const wait = this.waits[kind];
     if (!wait || !ok(wait as NonNullable<Waits[K]>)) {
-      this.figures.malformed++;
+      this.figures[DS_MALFORMED]!++;
       return null;
     }
     this.waits[kind] = null as Waits[K];

@@ -219,36 +219,84 @@ export interface DsmStats {
   leaves: number;
 }
 
-/** Figures of a DSM that has done nothing yet. */
-export function emptyStats(): DsmStats {
-  return {
-    bytesSent: 0,
-    bytesReceived: 0,
-    messagesSent: 0,
-    messagesReceived: 0,
-    fetches: 0,
-    fetchedBytes: 0,
-    fetchesServed: 0,
-    diffs: 0,
-    diffBytes: 0,
-    diffsApplied: 0,
-    noticesSent: 0,
-    invalidations: 0,
-    barriers: 0,
-    lockAcquires: 0,
-    malformed: 0,
-    readOnlyViolations: 0,
-    lends: 0,
-    deferredMessages: 0,
-    deferredBytes: 0,
-    deferredPeak: 0,
-    deferredPeakBytes: 0,
-    lendWaits: 0,
-    pushesSent: 0,
-    pushedBytes: 0,
-    pushGranulesApplied: 0,
-    pushesDropped: 0,
-    pushWaits: 0,
-    leaves: 0,
-  };
+/**
+ * The figures as a DSM keeps them: one Float64Array indexed by the DS_* constants below, not
+ * an object of 28 properties. An XS board keeps an object's every property in a slot of its
+ * slot heap (~30 slots here) and a typed array's numbers in its chunk heap; the slot heap is
+ * what a Laplace + FT board runs short of (docs/TARGETS.md "Round 11b: Laplace slots", the
+ * net's counters the same way: src/net/stats.ts). `Dsm.stats()` builds the public object.
+ */
+export type DsmFigures = Float64Array;
+
+export const DS_BYTES_SENT = 0;
+export const DS_BYTES_RECEIVED = 1;
+export const DS_MESSAGES_SENT = 2;
+export const DS_MESSAGES_RECEIVED = 3;
+export const DS_FETCHES = 4;
+export const DS_FETCHED_BYTES = 5;
+export const DS_FETCHES_SERVED = 6;
+export const DS_DIFFS = 7;
+export const DS_DIFF_BYTES = 8;
+export const DS_DIFFS_APPLIED = 9;
+export const DS_NOTICES_SENT = 10;
+export const DS_INVALIDATIONS = 11;
+export const DS_BARRIERS = 12;
+export const DS_LOCK_ACQUIRES = 13;
+export const DS_MALFORMED = 14;
+export const DS_READ_ONLY_VIOLATIONS = 15;
+export const DS_LENDS = 16;
+export const DS_DEFERRED_MESSAGES = 17;
+export const DS_DEFERRED_BYTES = 18;
+export const DS_DEFERRED_PEAK = 19;
+export const DS_DEFERRED_PEAK_BYTES = 20;
+export const DS_LEND_WAITS = 21;
+export const DS_PUSHES_SENT = 22;
+export const DS_PUSHED_BYTES = 23;
+export const DS_PUSH_GRANULES_APPLIED = 24;
+export const DS_PUSHES_DROPPED = 25;
+export const DS_PUSH_WAITS = 26;
+export const DS_LEAVES = 27;
+
+/** DsmStats fields in the order of their indices (module-level: in flash on a preloaded firmware). */
+export const DSM_STAT_KEYS: readonly (keyof DsmStats)[] = Object.freeze([
+  'bytesSent',
+  'bytesReceived',
+  'messagesSent',
+  'messagesReceived',
+  'fetches',
+  'fetchedBytes',
+  'fetchesServed',
+  'diffs',
+  'diffBytes',
+  'diffsApplied',
+  'noticesSent',
+  'invalidations',
+  'barriers',
+  'lockAcquires',
+  'malformed',
+  'readOnlyViolations',
+  'lends',
+  'deferredMessages',
+  'deferredBytes',
+  'deferredPeak',
+  'deferredPeakBytes',
+  'lendWaits',
+  'pushesSent',
+  'pushedBytes',
+  'pushGranulesApplied',
+  'pushesDropped',
+  'pushWaits',
+  'leaves',
+]);
+
+/** Figures of a DSM that has done nothing yet, as kept. */
+export function newDsmFigures(): DsmFigures {
+  return new Float64Array(DSM_STAT_KEYS.length);
+}
+
+/** The public DsmStats object of `f` (fields in their documented order). */
+export function dsmStats(f: DsmFigures): DsmStats {
+  const o: Record<string, number> = {};
+  for (let i = 0; i < DSM_STAT_KEYS.length; i++) o[DSM_STAT_KEYS[i]!] = f[i]!;
+  return o as unknown as DsmStats;
 }

@@ -9,12 +9,12 @@ import type { Hal, LogLevel } from '../hal.js';
 import type { App, AppContext, AppFt, AppValue } from '../app.js';
 import type { CheckedBoardConfig } from '../config.js';
 import type { McapiNode } from '../mcapi/index.js';
-import { McapiDsmTransport } from '../dsm/mcapi-transport.js';
+import { DSM_PORT, McapiDsmTransport, type McapiDsmPlan } from '../dsm/mcapi-transport.js';
 import { Dsm } from '../dsm/index.js';
 import type { FtStats, RevokeListener } from '../ft/index.js';
 import type { Rpc, RpcLayer } from '../rpc/index.js';
 import type { DsmCheckpointContent } from './dsm-content.js';
-import { runDsmPorts } from './dsm-ports.js';
+import { ftDsmPort } from './dsm-ports.js';
 import { errorText } from './error-text.js';
 import { appResultEvent, emitEvent, emitRuntimeEvent } from '../events.js';
 
@@ -125,17 +125,7 @@ export class AppRunner {
     const board = this.board;
     const c = board.config;
     const options = { ...c.options.dsm };
-    const ports = runDsmPorts(run.hostedByFt, run.epoch, c.boards);
-    const transport = await McapiDsmTransport.open(board.mcapi, {
-      rank: run.rank,
-      size: c.boards,
-      domain: c.domain,
-      nodeOfRank: (r) => view.nodeOfRank(r),
-      ...(ports !== null ? { portOfRank: ports } : {}),
-      recvSlots: Dsm.recvSlotsFor(options),
-      // Receive buffers of a page and its header, not of MCAPI's largest payload.
-      maxMessage: Dsm.messageBytesFor(options),
-    });
+    const transport = await McapiDsmTransport.open(board.mcapi, new RunDsmPlan(run, view, c.boards, c.domain, Dsm.recvSlotsFor(options), Dsm.messageBytesFor(options)));
     if (!run.isActive()) {
       transport.close();
       return never();
@@ -146,6 +136,37 @@ export class AppRunner {
     view.onRevoke(dsm);
     view.ft?.content.attach(dsm);
     return dsm;
+  }
+}
+
+/**
+ * A run's DSM transport plan: ranks addressed through the run's view, ports by the port
+ * policy (dsm-ports.ts). Its functions are methods of this class, not closures over the run:
+ * the transport keeps its plan the whole run long, and two closures and their environment cost
+ * a board ~20 XS slots (docs/TARGETS.md "Round 11b: Laplace slots").
+ */
+class RunDsmPlan implements McapiDsmPlan {
+  readonly rank: number;
+  constructor(
+    private readonly run: AppRun,
+    private readonly view: RunView,
+    readonly size: number,
+    readonly domain: number,
+    readonly recvSlots: number,
+    /** Receive buffers of a page and its header, not of MCAPI's largest payload. */
+    readonly maxMessage: number,
+  ) {
+    this.rank = run.rank;
+  }
+
+  nodeOfRank(rank: number): number {
+    return this.view.nodeOfRank(rank);
+  }
+
+  /** Under fault tolerance a port per epoch and rank; without it every rank on DSM_PORT. */
+  portOfRank(rank: number): number {
+    const run = this.run;
+    return run.hostedByFt ? ftDsmPort(run.epoch, this.size, rank) : DSM_PORT;
   }
 }
 

@@ -15,11 +15,3 @@ const FT_DSM_PORT_SPAN = 512;
 export function ftDsmPort(epoch: number, boards: number, rank: number): number {
   return FT_DSM_PORT_BASE + ((epoch * boards + rank) % FT_DSM_PORT_SPAN);
 }
-
-/**
- * The ports of a run's DSM endpoints: per rank and epoch under fault tolerance, null for a run
- * without it (every rank on the transport's default, DSM_PORT).
- */
-export function runDsmPorts(hostedByFt: boolean, epoch: number, boards: number): ((rank: number) => number) | null {
-  return hostedByFt ? (rank) => ftDsmPort(epoch, boards, rank) : null;
-}

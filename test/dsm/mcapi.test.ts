@@ -214,3 +214,31 @@ test('a posted DSM receive holds no promise: its request waits with the transpor
   t.is(tb.stats.received, 11);
   t.is(requestsOf(b).length, 0, 'closed: the posted receives were cancelled and freed');
 });
+
+test("a plan's nodeOfRank and portOfRank are called as its methods (a class's, no closures: the runtime's RunDsmPlan)", async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = nodes as [McapiNode, McapiNode];
+  class Plan {
+    readonly size = 2;
+    readonly domain = 1;
+    constructor(readonly rank: number, private readonly base: number) {}
+    nodeOfRank(r: number): number {
+      return r + 1;
+    }
+    portOfRank(r: number): number {
+      return this.base + r;
+    }
+  }
+  const got: number[] = [];
+  const run = (async () => {
+    const [ta, tb] = await Promise.all([McapiDsmTransport.open(a, new Plan(0, 300)), McapiDsmTransport.open(b, new Plan(1, 300))]);
+    tb.onMessage = (_from, bytes) => got.push(bytes[0]!);
+    ta.send(1, new Uint8Array([0, 7]).subarray(1));
+    await hub.sleep(50);
+    ta.close();
+    tb.close();
+    await hub.sleep(1);
+  })();
+  await hub.run(run);
+  t.deepEqual(got, [7], 'rank 1 reached on its port 301, looked up through the plan\'s own methods');
+});

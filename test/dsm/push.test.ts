@@ -19,7 +19,7 @@ import { RangeList } from '../../src/dsm/range-list.js';
 import { SharedArrayState } from '../../src/dsm/shared-array.js';
 import { snapshotBudget } from '../../src/dsm/read-check.js';
 import { decodeMessage, encodePush, type PushMsg } from '../../src/dsm/messages.js';
-import { emptyStats } from '../../src/dsm/types.js';
+import { dsmStats, newDsmFigures } from '../../src/dsm/types.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 
@@ -28,7 +28,7 @@ function readerRig() {
   const clock = new VirtualClock();
   const st = new SharedArrayState(0, 'g', 'Int32', LENGTH, 1024, 8, 0, new Uint8Array([0, 1, 2]), 1, 64, snapshotBudget(1 << 18), true);
   st.cover(0, LENGTH * 4);
-  const figures = emptyStats();
+  const figures = newDsmFigures();
   const reader = new PushReader([st], clock, REQUEST_TIMEOUT_MS, 1024, figures, [], { fail: (e: DsmError) => e });
   return { st, reader, clock, figures };
 }
@@ -159,8 +159,8 @@ test('a lock grant since the barrier: the barrier\'s pushes are not stored over 
   t.is(reader.waitFor(st, 100, 128), null, 'the reader fetches instead of waiting');
   reader.receive(0, push(1, [100, 128], 5));
   t.true(st.stale.isStale(100) && st.stale.isStale(127), 'nothing stored');
-  t.is(figures.pushesDropped, 1);
-  t.is(figures.pushGranulesApplied, 0);
+  t.is(dsmStats(figures).pushesDropped, 1);
+  t.is(dsmStats(figures).pushGranulesApplied, 0);
 });
 
 /** Rank 2 writes, under a lock, a value on rank 0's page (pushed to rank 1 at every barrier) and a flag on its own page. */
@@ -223,11 +223,11 @@ test('a PUSH is stored only into stale granules of its own barrier: an early one
   reader.barrierTaken(4);
   reader.receive(0, push(3, [100, 128], 13));
   t.true(st.stale.isStale(100));
-  t.is(figures.pushesDropped, 1);
+  t.is(dsmStats(figures).pushesDropped, 1);
   // A PUSH from a board that does not home those pages is malformed and stores nothing.
   reader.receive(2, push(4, [100, 128], 13));
   t.true(st.stale.isStale(100));
-  t.is(figures.malformed, 1);
+  t.is(dsmStats(figures).malformed, 1);
 });
 
 test('an acquisition of stale subscribed granules waits for the home\'s batch, and fails naming the home when it never comes', async (t) => {
@@ -247,7 +247,7 @@ test('an acquisition of stale subscribed granules waits for the home\'s batch, a
   reader.receive(0, push(1, [110, 128], 3, 2));
   await w;
   t.false(st.stale.isStale(111));
-  t.is(figures.pushWaits, 1);
+  t.is(dsmStats(figures).pushWaits, 1);
   st.invalidate(100, 128);
   reader.barrierTaken(2);
   const late = reader.waitFor(st, 100, 128)!;
@@ -297,7 +297,7 @@ function homeRig(maxMessage: number, elements: number) {
   const st = new SharedArrayState(0, 'h', 'Float64', elements, 1024, 8, 0, new Uint8Array(pages), 0, 64, snapshotBudget(1 << 18), true);
   st.cover(0, elements * 8);
   const sent: { to: number; bytes: Uint8Array }[] = [];
-  const home = new PushHome([st], maxMessage, emptyStats(), { post: (to: number, bytes: Uint8Array) => void sent.push({ to, bytes }) });
+  const home = new PushHome([st], maxMessage, newDsmFigures(), { post: (to: number, bytes: Uint8Array) => void sent.push({ to, bytes }) });
   return { st, home, sent };
 }
 

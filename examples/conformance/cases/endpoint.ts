@@ -90,9 +90,11 @@ export const endpointCases: Case[] = [
     async run(ctx) {
       const m = ctx.mcapi;
       if (ctx.rank === 0) {
-        // Asked before a barrier that the create waits for, and checked still waiting after it:
-        // a time taken on rank 0 from a barrier said nothing about when rank 1 created (rank 1
-        // leaves a barrier first, docs/MCAPI.md section 7; it failed on loaded lin boards).
+        // Asked before a barrier, checked still waiting after it, and only then (a second
+        // barrier) does rank 1 create: a time taken on rank 0 from a barrier said nothing about
+        // when rank 1 created (rank 1 leaves a barrier first, docs/MCAPI.md section 7; it failed
+        // on loaded lin boards), and a create that follows the first barrier by a sleep could still
+        // reach rank 0 in the same read as that barrier's acceptance.
         const got: { e: Endpoint | null; err: unknown } = { e: null, err: null };
         const p = m.getEndpoint(ctx.domain, ctx.peerNode(1), ctx.port(0), GET_WAIT_MS).then((e) => {
           got.e = e;
@@ -101,12 +103,14 @@ export const endpointCases: Case[] = [
         });
         await ctx.sync('asked');
         ctx.assert(got.e === null && got.err === null, 'get still waiting before the create');
+        await ctx.sync('checked');
         await p;
         if (got.err !== null) throw got.err;
         ctx.assertEqual(got.e?.port, ctx.port(0), 'port');
         await ctx.sync('done');
       } else {
         await ctx.sync('asked');
+        await ctx.sync('checked');
         await ctx.sleep(20);
         const e = m.createEndpoint(ctx.port(0));
         await ctx.sync('done');

@@ -102,18 +102,12 @@ export class HopLink implements LinkReceiver, FrameSink {
   // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
   private readonly slots: (Uint8Array | null)[];
   /**
-   * The per-frame numbers of the transmit ring, four per place, place r's at (r << 2) +
-   *   0: flags, 1 = resent (Karn: its ack gives no round-trip sample), 2 = the peer holds it
-   *      (selective ack: it needs no resend); 0 while the place is free: cleared as the frame
-   *      is acknowledged (and on a reset), so sending writes no flags,
-   *   1: when it left the link,
-   *   2: when its last resend left the link,
-   *   3: its extended sequence number (the MAC's).
-   * One typed array, indexed by offset: on XS a typed array with a buffer of its own is 7 slots
-   * and a view 4, so the five views of two buffers it replaces cost ~27 slots per link more
-   * (docs/TARGETS.md "Round 11: conformance slots"). Its numbers are chunk memory. Offsets are
-   * literals and the two flags one number, so the frame path does no more work than with five
-   * arrays (bench mcapi, XS units).
+   * The transmit ring's per-frame numbers, four per place, place r's at (r << 2) + 0: flags
+   * (1 resent: Karn, no RTT sample; 2 held by the peer: sacked, no resend; 0 while the place is
+   * free, cleared on ack and reset, so sending writes none), 1: when it left the link, 2: when its
+   * last resend left, 3: its extended sequence number (the MAC's). One typed array with literal
+   * offsets: ~27 XS slots per link fewer than five views of two buffers, and no more units on
+   * the frame path (docs/TARGETS.md "Round 11: conformance slots").
    */
   private readonly fs: Float64Array;
   private readonly queue = new Fifo<Uint8Array>();

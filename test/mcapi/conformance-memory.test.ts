@@ -14,29 +14,8 @@ import { Barrier as BarrierClass } from '../../examples/conformance/barrier.js';
 import { allCases } from '../../examples/conformance/cases/index.js';
 import { fillPattern, pattern } from '../../examples/conformance/context.js';
 import { privateNode } from '../../examples/conformance/private-node.js';
-import { makeNodes } from './loopnet.js';
+import { hubContexts, makeNodes } from './loopnet.js';
 import type { LoopHub } from './loopnet.js';
-
-function contexts(hub: LoopHub, nodes: McapiNode[]): AppContext[] {
-  return nodes.map((mcapi, rank) => ({
-    domain: 1,
-    node: rank + 1,
-    rank,
-    boards: nodes.length,
-    args: [],
-    mcapi,
-    nodeOfRank: (r: number) => r + 1,
-    now: () => hub.clock.now(),
-    sleep: (ms: number) => hub.sleep(ms),
-    log: () => undefined,
-    event: () => undefined,
-    random: () => 0.5,
-    dsm: () => Promise.reject(new Error('no DSM here')),
-    get rpc(): never {
-      throw new Error('no remote calls here');
-    },
-  }));
-}
 
 /** The node, with every call's second argument (the buffer of msgRecvI, pktSend, ...) recorded. */
 function spied(m: McapiNode, calls: { name: string; arg: unknown; first?: unknown }[]): McapiNode {
@@ -54,7 +33,7 @@ function spied(m: McapiNode, calls: { name: string; arg: unknown; first?: unknow
 
 test('a case context keeps its methods on the prototype: no closure or assertion copy per case', (t) => {
   const { hub, nodes } = makeNodes(2);
-  const app = contexts(hub, nodes)[1]!;
+  const app = hubContexts(hub, nodes)[1]!;
   const c = allCases()[0]!;
   const synced: string[] = [];
   const barrier = { sync: (key: string) => { synced.push(key); return Promise.resolve({ ok: true, message: '' }); } } as unknown as Barrier;
@@ -87,7 +66,7 @@ test('a case context keeps its methods on the prototype: no closure or assertion
 test('the request-table case posts every receive into one buffer; the 4 KiB case sends from one refilled buffer', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const calls: { name: string; arg: unknown; first?: unknown }[][] = [[], []];
-  const ctxs = contexts(hub, nodes.map((n, r) => spied(n, calls[r]!)));
+  const ctxs = hubContexts(hub, nodes.map((n, r) => spied(n, calls[r]!)));
   for (const filter of ['request table is bounded', '4 KiB packets']) {
     const results = await hub.run(Promise.all(ctxs.map((c) => runConformance(c, { filter, caseTimeoutMs: 5000 }))));
     t.like(results[0], { passed: 1, failed: 0 }, filter);
@@ -111,7 +90,7 @@ test('the cases are one module-level array, and a filtered run still gives a cas
   t.is(allCases(), allCases(), 'the same array every time');
   const { hub, nodes } = makeNodes(2);
   const calls: { name: string; arg: unknown; first?: unknown }[][] = [[], []];
-  const ctxs = contexts(hub, nodes.map((n, r) => spied(n, calls[r]!)));
+  const ctxs = hubContexts(hub, nodes.map((n, r) => spied(n, calls[r]!)));
   const cases = allCases();
   const at = cases.findIndex((c) => c.name.indexOf('4 KiB packets') >= 0);
   t.true(at > 0);
@@ -147,7 +126,7 @@ test('the case watchdog steps by reactions on its sleeps, not an async loop held
 
 test('the node cases\' private node sits on a net and a clock whose methods are on their prototypes (no closures)', (t) => {
   const { hub, nodes } = makeNodes(1);
-  const app = contexts(hub, nodes)[0]!;
+  const app = hubContexts(hub, nodes)[0]!;
   const run = new CaseRun(app, {} as Barrier, allCases()[0]!, 0, 140, 3);
   const m = privateNode(run);
   const inner = m as unknown as { core: { net: object; clock: object } };

@@ -8,11 +8,10 @@
  * do. MCAPI allows every one of these interleavings, so every case must pass under them.
  */
 import test from 'ava';
-import type { AppContext } from '../../src/app.js';
 import type { NetFrame } from '../../src/net/net.js';
 import { McapiFrame } from '../../src/mcapi/index.js';
 import { runConformance } from '../../examples/conformance/app.js';
-import { makeNodes } from './loopnet.js';
+import { hubContexts, makeNodes } from './loopnet.js';
 import type { LoopHub, LoopNet } from './loopnet.js';
 
 /** A held frame waits at most this long (virtual ms) for the next one. */
@@ -52,27 +51,12 @@ function lateReads(hub: LoopHub, from: number, to: number, hold: readonly number
   return stats;
 }
 
-function contexts(hub: LoopHub, n: number, mcapis: ReturnType<typeof makeNodes>['nodes']): AppContext[] {
-  return mcapis.slice(0, n).map((mcapi, rank) => ({
-    domain: 1, node: rank + 1, rank, boards: n, args: [], mcapi,
-    nodeOfRank: (r: number) => r + 1,
-    now: () => hub.clock.now(),
-    sleep: (ms: number) => hub.sleep(ms),
-    log: () => undefined,
-    event: () => undefined,
-    random: () => 0.5,
-    dsm: () => Promise.reject(new Error('no DSM in the MCAPI tests')),
-    get rpc(): never {
-      throw new Error('no remote calls in the MCAPI tests');
-    },
-  }));
-}
 
 async function runCase(filter: string, hold: readonly number[], release: readonly number[] = []): Promise<{ results: { passed: number; failed: number; failures: { name: string; message: string }[] }[]; held: number }> {
   const { hub, nodes } = makeNodes(3);
   // Node 2 is rank 1, node 1 rank 0 (nodeOfRank above).
   const s = lateReads(hub, 2, 1, hold, release);
-  const ctxs = contexts(hub, 3, nodes);
+  const ctxs = hubContexts(hub, nodes);
   const results = await hub.run(Promise.all(ctxs.map((c) => runConformance(c, { filter, caseTimeoutMs: CASE_TIMEOUT_MS }))));
   return { results, held: s.held };
 }

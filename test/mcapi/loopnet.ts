@@ -9,6 +9,7 @@ import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 import type { Net, NetFrame, NetHandler, NetStats } from '../../src/net/net.js';
 import { McapiNode } from '../../src/mcapi/index.js';
 import type { McapiLimits } from '../../src/mcapi/index.js';
+import type { AppContext } from '../../src/app.js';
 
 export interface Tap {
   (frame: NetFrame): 'deliver' | 'drop';
@@ -162,4 +163,29 @@ export function makeNodes(n: number, limits?: Partial<McapiLimits>): { hub: Loop
     nodes.push(m);
   }
   return { hub, nodes };
+}
+
+/**
+ * An app context per node on the hub, rank r on node r + 1 of domain 1 (the conformance app's
+ * view of a loop network): virtual time and sleeps from the hub, no DSM, no remote calls.
+ */
+export function hubContexts(hub: LoopHub, nodes: readonly McapiNode[]): AppContext[] {
+  return nodes.map((mcapi, rank) => ({
+    domain: 1,
+    node: rank + 1,
+    rank,
+    boards: nodes.length,
+    args: [],
+    mcapi,
+    nodeOfRank: (r: number) => r + 1,
+    now: () => hub.clock.now(),
+    sleep: (ms: number) => hub.sleep(ms),
+    log: () => undefined,
+    event: () => undefined,
+    random: () => 0.5,
+    dsm: () => Promise.reject(new Error('no DSM on a loop network')),
+    get rpc(): never {
+      throw new Error('no remote calls on a loop network');
+    },
+  }));
 }

@@ -1,6 +1,7 @@
 /**
  * Where a 24-byte message round trip's XS units go, per layer (docs/PERFORMANCE.md):
- * `node dist/bench/layers.js [--json]`. Runs `mcapi-bench --mode rtt-layers` (the profiler of
+ * `node dist/bench/layers.js [--json]`; with `--pkt` 4 KiB packets too; with `--fetch` the DSM's
+ * 4 KiB page fetch instead (its two critical steps only: `dsm-bench --mode fetch-steps`). Runs `mcapi-bench --mode rtt-layers` (the profiler of
  * bench/apps/layer-meter.ts on both boards) on uart:921600 and udp at 150 ns/unit, next to
  * the plain `rtt` run and the raw baseline, and prints units per round trip, both boards:
  * each layer's own work, and the rest (the app's own code, promise reactions, the board
@@ -13,8 +14,8 @@ import { BENCH_LINKS } from './mcapi.js';
 
 interface LayerFigures {
   link: string;
-  /** msg24 (24-byte messages, `rtt`) or pkt4k (4 KiB packets, `pkt-rtt`). */
-  what: 'msg24' | 'pkt4k';
+  /** msg24 (24-byte messages, `rtt`), pkt4k (4 KiB packets, `pkt-rtt`) or fetch4k (the DSM page fetch's two critical steps, `dsm-bench --mode fetch-steps`). */
+  what: 'msg24' | 'pkt4k' | 'fetch4k';
   units: number;
   rawUnits: number;
   profiledUnits: number;
@@ -27,13 +28,23 @@ interface LayerFigures {
   methods: [string, number, number][];
 }
 
-async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg24' | 'pkt4k' = 'msg24'): Promise<LayerFigures> {
+async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg24' | 'pkt4k' | 'fetch4k' = 'msg24'): Promise<LayerFigures> {
   const link = BENCH_LINKS[linkName];
   const common = { boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: NS_PER_UNIT[0] } as const;
   const args = ['--size', what === 'msg24' ? '24' : '4096', '--count', String(count)];
-  const plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt' : 'pkt-rtt', ...args] });
-  const prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt-layers' : 'pkt-layers', ...args] });
-  const raw = await boardTime({ ...common, app: 'raw-echo', appArgs: args });
+  let plain, prof, raw;
+  if (what === 'fetch4k') {
+    // The page fetch's two critical steps (bench dsm's window: the home takes the FETCH and
+    // sends the page, the reader takes it), the profiler counting only those steps.
+    const dsm = { ...common, pageSize: '4096', app: 'dsm-bench' };
+    plain = await boardTime({ ...dsm, appArgs: ['--mode', 'fetch', ...args] });
+    prof = await boardTime({ ...dsm, appArgs: ['--mode', 'fetch-steps', ...args] });
+    raw = await boardTime({ ...common, app: 'raw-fetch', appArgs: args });
+  } else {
+    plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt' : 'pkt-rtt', ...args] });
+    prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt-layers' : 'pkt-layers', ...args] });
+    raw = await boardTime({ ...common, app: 'raw-echo', appArgs: args });
+  }
   const layers: Record<string, number> = {};
   const calls: Record<string, number> = {};
   const rawOf: Record<string, number> = {};
@@ -68,7 +79,7 @@ async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg
     sum += layers[k]!;
   }
   return {
-    link, what, methods: [...methods.entries()].map(([k, v]): [string, number, number] => [k, Math.round(v[0]), Math.round(v[1] * 10) / 10]).sort((a, b) => b[1] - a[1]).slice(0, 40),
+    link, what, methods: [...methods.entries()].map(([k, v]): [string, number, number] => [k, Math.round(v[0]), Math.round(v[1] * 10) / 10]).sort((a, b) => b[1] - a[1]).slice(0, 200),
     units: Math.round(units), rawUnits: Math.round(raw.units / raw.count), profiledUnits: Math.round(profiledUnits), layers,
     rest: Math.round(units - sum), calls, scale: Math.round(scale * 1000) / 1000,
   };
@@ -81,8 +92,13 @@ export async function benchLayers(count = 40, pkt = false): Promise<LayerFigures
   return figs;
 }
 
+/** The DSM's 4 KiB page fetch on udp and uart: its two critical steps per layer. */
+export async function fetchLayers(count = 30): Promise<LayerFigures[]> {
+  return [await one('udp', count, 'fetch4k'), await one('uart', count, 'fetch4k')];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const figs = await benchLayers(40, process.argv.includes('--pkt'));
+  const figs = process.argv.includes('--fetch') ? await fetchLayers() : await benchLayers(40, process.argv.includes('--pkt'));
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(figs));
   } else {
@@ -91,7 +107,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`| --- | ${figs.map(() => '---').join(' | ')} |`);
     for (const n of names) console.log(`| ${n} | ${figs.map((f) => `${f.layers[n]} (${Math.round(f.calls[n]!)} calls)`).join(' | ')} |`);
     console.log(`| rest (app code, promise reactions, board entry) | ${figs.map((f) => f.rest).join(' | ')} |`);
-    console.log(`| total (bench mcapi's units) | ${figs.map((f) => f.units).join(' | ')} |`);
+    console.log(`| total (the bench's units) | ${figs.map((f) => f.units).join(' | ')} |`);
     console.log(`| profiled run (wrapper cost scale) | ${figs.map((f) => `${f.profiledUnits} (${f.scale})`).join(' | ')} |`);
     console.log(`| raw baseline | ${figs.map((f) => f.rawUnits).join(' | ')} |`);
     if (process.argv.includes('--methods')) {

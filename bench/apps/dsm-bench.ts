@@ -14,6 +14,9 @@
  *    (layer-meter.ts, the DSM's classes as layer `dsm`) on every board from the first timed
  *    round to the last; every rank returns its layers (XS only). A round of `fetch` is one
  *    fetch and two barriers: the fetch's share is a fetch round less two barriers.
+ *  - `fetch-steps`: `fetch` with the profiler counting only the fetch's two critical steps
+ *    (the home's step that serves the FETCH, the reader's that takes the page: the board steps
+ *    in which `Home.serveFetch` or `Client.fetched` ran); `node dist/bench/layers.js --fetch`.
  *  - `barrier`: every board meets at `--count` barriers; rank 0 brackets each one.
  *  - `disjoint`: every board writes its own bytes (index mod boards) of one page homed on the
  *    last rank, `--count` rounds, then reads the whole page back and checks every byte: the
@@ -66,8 +69,15 @@ function dsmMeter(ctx: AppContext): LayerMeter {
   return meter;
 }
 
+/** The profiler of `fetch-steps`: only the fetch's critical steps (the home serving, the reader taking the page). */
+function stepMeter(ctx: AppContext): LayerMeter {
+  const meter = dsmMeter(ctx);
+  if (!meter.countSteps(['Home.serveFetch', 'Client.fetched'])) throw new Error('dsm-bench: fetch-steps needs xsnap-worker (handleCommand)');
+  return meter;
+}
+
 function meterResult(meter: LayerMeter | null, result: AppValue): AppValue {
-  return meter === null ? result : { layers: meter.stop(), methods: meter.topMethods(60) };
+  return meter === null ? result : { layers: meter.stop(), methods: meter.topMethods(200), steps: meter.keptSteps };
 }
 
 async function fetchMode(ctx: AppContext, dsm: Dsm, size: number, count: number, settle: boolean, meter: LayerMeter | null): Promise<AppValue> {
@@ -163,7 +173,8 @@ async function main(ctx: AppContext): Promise<AppValue> {
     case 'fetch':
     case 'fetch-barrier':
     case 'fetch-layers':
-      return fetchMode(ctx, dsm, size, o.count, o.mode !== 'fetch-barrier', o.mode === 'fetch-layers' ? dsmMeter(ctx) : null);
+    case 'fetch-steps':
+      return fetchMode(ctx, dsm, size, o.count, o.mode !== 'fetch-barrier', o.mode === 'fetch-layers' ? dsmMeter(ctx) : o.mode === 'fetch-steps' ? stepMeter(ctx) : null);
     case 'barrier':
     case 'barrier-layers':
       return barrierMode(ctx, dsm, o.count, o.mode === 'barrier-layers' ? dsmMeter(ctx) : null);
@@ -174,7 +185,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
     case 'bad-acquire':
       return badAcquire(ctx, dsm);
     default:
-      throw new Error(`dsm-bench: unknown mode ${o.mode} (fetch, fetch-barrier, fetch-layers, barrier, barrier-layers, disjoint, bad-alloc, bad-acquire)`);
+      throw new Error(`dsm-bench: unknown mode ${o.mode} (fetch, fetch-barrier, fetch-layers, fetch-steps, barrier, barrier-layers, disjoint, bad-alloc, bad-acquire)`);
   }
 }
 

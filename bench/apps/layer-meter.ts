@@ -117,6 +117,12 @@ export class LayerMeter {
   private readonly methods = new Map<string, number[]>();
   private last = 0;
   private on = false;
+  /** Steps mode (`countSteps`): only board steps in which one of these methods ran are kept. */
+  private marks: Set<string> | null = null;
+  private marked = false;
+  private snap: [Map<Layer, number>, Map<Layer, number>, Map<Layer | 'rest', number>, Map<string, number[]>] | null = null;
+  /** Steps kept in steps mode. */
+  keptSteps = 0;
 
   private readonly layers: Layer[];
   private readonly groups: [Layer, Namespace[]][];
@@ -165,6 +171,50 @@ export class LayerMeter {
     return true;
   }
 
+  /**
+   * Count only the board steps in which one of `methods` (Class.method) ran, e.g. the page
+   * fetch's two critical steps (the home's `Home.serveFetch`, the reader's `Client.fetched`):
+   * xsnap-worker's `handleCommand` is wrapped so that at the start of each step the counters
+   * of a step that ran none of them are rolled back. False when there is no handleCommand.
+   */
+  countSteps(methods: string[]): boolean {
+    const g = globalThis as unknown as { handleCommand?: (m: ArrayBuffer) => unknown };
+    const inner = g.handleCommand;
+    if (typeof inner !== 'function') return false;
+    this.marks = new Set(methods);
+    const mg = globalThis as unknown as MeterGlobals;
+    const reset = mg.resetMeter!;
+    const limit = mg.currentMeterLimit!;
+    g.handleCommand = (m: ArrayBuffer): unknown => {
+      // The bookkeeping is the profiler's, not the board's: out of the meter.
+      const lim = limit();
+      const v = reset(lim, 0);
+      this.stepBoundary();
+      reset(lim, v);
+      return inner(m);
+    };
+    return true;
+  }
+
+  private stepBoundary(): void {
+    if (this.marks === null) return;
+    const s = this.snap;
+    if (s !== null && this.on) {
+      if (this.marked) this.keptSteps++;
+      else {
+        for (const [k, v] of s[0]) this.units.set(k, v);
+        for (const [k, v] of s[1]) this.calls.set(k, v);
+        for (const [k, v] of s[2]) this.childCalls.set(k, v);
+        this.methods.clear();
+        for (const [k, v] of s[3]) this.methods.set(k, [v[0]!, v[1]!]);
+      }
+    }
+    const methods = new Map<string, number[]>();
+    for (const [k, v] of this.methods) methods.set(k, [v[0]!, v[1]!]);
+    this.snap = [new Map(this.units), new Map(this.calls), new Map(this.childCalls), methods];
+    this.marked = false;
+  }
+
   /** Start counting from now (the bench's `bench-start`). */
   start(): void {
     for (const l of this.layers) {
@@ -182,6 +232,13 @@ export class LayerMeter {
    * made from outside every layer, which the bench takes out of its rest.
    */
   stop(): Record<string, { units: number; raw: number; calls: number }> {
+    const mg = globalThis as unknown as MeterGlobals;
+    if (this.marks !== null && mg.resetMeter !== undefined && mg.currentMeterLimit !== undefined) {
+      const lim = mg.currentMeterLimit();
+      const v = mg.resetMeter(lim, 0);
+      this.stepBoundary();
+      mg.resetMeter(lim, v);
+    }
     this.on = false;
     const out: Record<string, { units: number; raw: number; calls: number }> = {};
     let overhead = 0;
@@ -263,6 +320,7 @@ export class LayerMeter {
     if (ms.length > 0) this.chargeMethod(ms[ms.length - 1]!, now, false);
     ms.push(label);
     if (this.on) this.chargeMethod(label, now, true);
+    if (this.marks !== null && this.marks.has(label)) this.marked = true;
     const top: Layer | 'rest' = s.length > 0 ? s[s.length - 1]! : 'rest';
     if (top !== 'rest') this.charge(top, now);
     s.push(l);

@@ -3,7 +3,8 @@
  * and taking the replies (FETCH_DATA, DIFF_ACK, DIFF_HELD, REQ_ERR) through the request
  * window. What the requests hold is built in outgoing.ts.
  */
-import type { Clock } from '../hal.js';
+import type { Clock, Hal } from '../hal.js';
+import type { NativeCopy } from './bytes.js';
 import { Msg, type DsmMessage, type FetchDataMsg, type PushMsg } from './messages.js';
 import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
 import { PushReader } from './push.js';
@@ -19,6 +20,8 @@ export type ReplyMessage = Extract<DsmMessage, { type: typeof Msg.FETCH_DATA | t
 export class Client implements WindowOwner {
   private readonly requests: RequestWindow<FetchInfo | null>;
   private readonly scratch = new RangeList();
+  /** The board's native copy (Hal.bytes), which takes a fetched page into the array. */
+  private readonly copy: NativeCopy | undefined;
   /** Subscriptions to homes' pushes, and the batches of the current barrier. */
   readonly push: PushReader;
 
@@ -26,7 +29,7 @@ export class Client implements WindowOwner {
     private readonly rank: number,
     private readonly limits: DsmLimits,
     private readonly figures: DsmFigures,
-    clock: Clock,
+    clock: Clock & Pick<Hal, 'bytes'>,
     private readonly port: DsmPort,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
@@ -34,6 +37,7 @@ export class Client implements WindowOwner {
   ) {
     this.push = new PushReader(arrays, clock, limits.requestTimeoutMs, limits.maxMessage, figures, violations, port);
     this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, port, this);
+    this.copy = clock.bytes?.copy;
   }
 
   /** @internal WindowOwner: what the requests fail with when nobody answers. */
@@ -140,26 +144,31 @@ export class Client implements WindowOwner {
 
   private fetched(from: number, m: FetchDataMsg): void {
     const p = this.requests.peek(from, m.req);
-    const info = p?.info;
-    let total = 0;
-    if (info) for (let i = 0; i < info.ranges.length; i += 2) total += (info.ranges[i + 1]! - info.ranges[i]!) * info.st.granule;
+    const info = p === null ? null : p.info;
     // A reply to no fetch, or of the wrong length, leaves the request waiting (the watchdog names a silent home).
-    if (!p || !info || m.data.length !== total) {
+    if (p === null || info === null || m.data.length !== info.bytes) {
       this.figures[DS_MALFORMED]!++;
       return;
     }
-    this.requests.take(from, m.req);
+    this.requests.taken(m.req);
     const { st, ranges } = info;
     const g = st.granule;
-    for (let i = 0, at = 0; i < ranges.length; i += 2) {
-      const s = ranges[i]!;
-      const e = ranges[i + 1]!;
-      const n = (e - s) * g;
-      st.storeIncoming(s * g, m.data.subarray(at, at + n), this.violations);
-      st.stale.clear(s, e);
-      at += n;
+    const data = m.data;
+    if (ranges.length === 2) {
+      // One range (a whole page, the usual fetch): the reply's data as it is.
+      st.storeIncoming(ranges[0]! * g, data, this.violations, this.copy);
+      st.stale.clear(ranges[0]!, ranges[1]!);
+    } else {
+      for (let i = 0, at = 0; i < ranges.length; i += 2) {
+        const s = ranges[i]!;
+        const e = ranges[i + 1]!;
+        const n = (e - s) * g;
+        st.storeIncoming(s * g, data.subarray(at, at + n), this.violations, this.copy);
+        st.stale.clear(s, e);
+        at += n;
+      }
     }
-    this.figures[DS_FETCHED_BYTES]! += total;
+    this.figures[DS_FETCHED_BYTES]! += info.bytes;
     this.requests.complete(p);
   }
 }

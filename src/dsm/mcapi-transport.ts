@@ -183,6 +183,12 @@ export class McapiDsmTransport implements DsmTransport, Completion {
       data.set(bytes, 1);
     }
     data[0] = this.rank;
+    // Straight out when nothing waits before it, a slot is free and the peer is known (no
+    // queue entry: the usual case, a home's reply to a fetch among them).
+    if (this.queue.length === 0 && this.inflight < this.sendSlots && this.peers[toRank] !== null) {
+      this.transmit(toRank, data);
+      return;
+    }
     this.queue.push({ to: toRank, data });
     if (this.queue.length > this.stats.maxQueued) this.stats.maxQueued = this.queue.length;
     this.pump();
@@ -211,22 +217,26 @@ export class McapiDsmTransport implements DsmTransport, Completion {
         continue;
       }
       this.queue.splice(i, 1);
-      this.inflight++;
-      let req: Request<number> | null = null;
-      try {
-        req = this.mcapi.msgSendI(this.ep, this.peers[to]!, data);
-      } catch (e) {
-        this.inflight--;
-        this.sendFailed(to, e as Error);
-      }
-      // Outside the catch: typescript-to-lua cannot `continue` out of a catch block.
-      if (req === null) continue;
-      this.stats.sent++;
-      this.sendReqs.push(req);
-      this.sendRanks.push(to);
-      assert(this.sendReqs.length <= this.sendSlots, 'dsm transport: more sends in flight than send slots');
-      this.mcapi.onComplete(req, this);
+      this.transmit(to, data);
     }
+  }
+
+  /** Hand `data` to MCAPI for `to` (a slot is free and its endpoint known). */
+  private transmit(to: number, data: Uint8Array): void {
+    this.inflight++;
+    let req: Request<number> | null = null;
+    try {
+      req = this.mcapi.msgSendI(this.ep, this.peers[to]!, data);
+    } catch (e) {
+      this.inflight--;
+      this.sendFailed(to, e as Error);
+    }
+    if (req === null) return;
+    this.stats.sent++;
+    this.sendReqs.push(req);
+    this.sendRanks.push(to);
+    assert(this.sendReqs.length <= this.sendSlots, 'dsm transport: more sends in flight than send slots');
+    this.mcapi.onComplete(req, this);
   }
 
   /** A send or a posted receive completed (MCAPI's Completion, a microtask after it did). */
@@ -235,8 +245,12 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     const slot = this.sendReqs.indexOf(r);
     if (slot >= 0) {
       const to = this.sendRanks[slot]!;
-      this.sendReqs.splice(slot, 1);
-      this.sendRanks.splice(slot, 1);
+      // The last one moves into the slot (their order means nothing): no splice.
+      const last = this.sendReqs.length - 1;
+      this.sendReqs[slot] = this.sendReqs[last]!;
+      this.sendRanks[slot] = this.sendRanks[last]!;
+      this.sendReqs.pop();
+      this.sendRanks.pop();
       if (r.status !== Status.MCAPI_SUCCESS) this.sendFailed(to, r.error ?? new McapiError(r.status));
       this.sendDone();
       return;
@@ -250,7 +264,7 @@ export class McapiDsmTransport implements DsmTransport, Completion {
       // A buffer taken for a message longer than this board's (below): another slot may have
       // taken the long one, and what came instead is delivered as usual.
       if (!normal && n > this.maxMessage + 1) this.stats.dropped++;
-      else this.deliver(buf.subarray(0, n));
+      else this.deliver(buf, n);
       // The handler may have closed the transport.
       if (this.closed) return;
       if (!normal) this.recvBufs[i] = new Uint8Array(this.maxMessage + 1);
@@ -300,14 +314,15 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.plan.onSendError?.(to, e);
   }
 
-  private deliver(msg: Uint8Array): void {
-    const from = msg.length > 0 ? msg[0]! : -1;
+  /** The `n` bytes received into `buf`: the sender's rank, then the DSM message (one view of it). */
+  private deliver(buf: Uint8Array, n: number): void {
+    const from = n > 0 ? buf[0]! : -1;
     if (from < 0 || from >= this.size || from === this.rank) {
       this.stats.dropped++;
       return;
     }
     this.stats.received++;
-    this.handler?.(from, msg.subarray(1));
+    this.handler?.(from, buf.subarray(1, n));
   }
 }
 

@@ -6,8 +6,8 @@
  * reply to no request) is the receiver's business. docs/DSM.md is the normative description;
  * keep the two together.
  */
-import { DecodeError, MAX_HEADROOM, Reader, Writer, varintSize } from './codec.js';
-import { sliceBuffer, type ConcatBuffers } from './bytes.js';
+import { DecodeError, MAX_HEADROOM, Reader, VARINT_MAX, Writer, putVarint, varintSize } from './codec.js';
+import type { ConcatBuffers } from './bytes.js';
 import { MAX_ALLOC_ERROR_TEXT, MAX_NAME, MAX_REFUSAL_TEXT } from './limits.js';
 import { readSpec, writeSpec, type AllocSpec } from './alloc-spec.js';
 export { DSM_VERSION } from './alloc-spec.js';
@@ -224,8 +224,9 @@ function lastNotices(r: Reader, maxRanges: number): RangeList {
  */
 function readRuns(r: Reader, data: boolean): number[] {
   const out: number[] = [];
+  const end = r.buf.length;
   let prev = 0;
-  while (r.remaining > 0) {
+  while (r.offset < end) {
     const s = prev + r.varint();
     const n = r.varint();
     if (n === 0) throw new DecodeError('empty range');
@@ -243,6 +244,7 @@ function readRuns(r: Reader, data: boolean): number[] {
  * unknown type, or a field outside its bounds (`maxNoticeRanges` notice ranges, `boards` ranks).
  */
 export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards: number): DsmMessage {
+  if (bytes.length > 0 && bytes[0] === Msg.FETCH_DATA) return decodeFetchData(bytes);
   const r = new Reader(bytes);
   const type = r.u8();
   switch (type) {
@@ -250,10 +252,6 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
       const req = r.varint();
       const array = r.varint();
       return { type, req, array, ranges: readRuns(r, false) };
-    }
-    case Msg.FETCH_DATA: {
-      const req = r.varint();
-      return { type, req, data: r.bytes(r.remaining) };
     }
     case Msg.DIFF: {
       const req = r.varint();
@@ -349,6 +347,28 @@ export function decodeMessage(bytes: Uint8Array, maxNoticeRanges: number, boards
   }
 }
 
+/**
+ * FETCH_DATA, read without a Reader (it is on the path of every fetch: the reader's step that
+ * takes the page): the type byte, `req` as Reader.varint reads it, the rest a view. Same
+ * errors as through the Reader.
+ */
+function decodeFetchData(bytes: Uint8Array): FetchDataMsg {
+  const n = bytes.length;
+  let req = 0;
+  let scale = 1;
+  let at = 1;
+  for (let i = 0; ; i++) {
+    if (i === 5) throw new DecodeError('bad varint');
+    if (at >= n) throw new DecodeError('message too short');
+    const b = bytes[at++]!;
+    req += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) break;
+    scale *= 128;
+  }
+  if (req > VARINT_MAX) throw new DecodeError('bad varint');
+  return { type: Msg.FETCH_DATA, req, data: bytes.subarray(at, n) };
+}
+
 /** FETCH up to its first range; the caller appends (startDelta, count) pairs. */
 export function beginFetch(req: number, array: number): Writer {
   return new Writer(64).u8(Msg.FETCH).varint(req).varint(array);
@@ -365,10 +385,12 @@ export function beginFetchData(req: number, dataBytes: number, reqBytes: number)
  * bytes as beginFetchData + Writer.bytes, with MAX_HEADROOM free bytes before the message.
  */
 export function concatFetchData(req: number, parts: ArrayBuffer[], dataBytes: number, concat: ConcatBuffers): Uint8Array {
-  const head = new Writer(1 + varintSize(req)).u8(Msg.FETCH_DATA).varint(req).finish();
-  // The headroom and the header alone (the writer's buffer may be larger): one memcpy.
-  const front = sliceBuffer(head, -MAX_HEADROOM, head.length);
-  return new Uint8Array(concat(front, parts), MAX_HEADROOM, head.length + dataBytes);
+  // The headroom and the header in a buffer of their own, written in place (no Writer, no slice).
+  const headBytes = 1 + varintSize(req);
+  const front = new Uint8Array(MAX_HEADROOM + headBytes);
+  front[MAX_HEADROOM] = Msg.FETCH_DATA;
+  putVarint(front, MAX_HEADROOM + 1, req);
+  return new Uint8Array(concat(front.buffer as ArrayBuffer, parts), MAX_HEADROOM, headBytes + dataBytes);
 }
 
 /**

@@ -16,6 +16,8 @@ import { DS_DIFF_BYTES, type DsmFigures } from './types.js';
 export interface FetchInfo {
   st: SharedArrayState;
   ranges: number[];
+  /** Bytes the reply carries: the ranges' granules x granule (counted as they are added, not again per reply). */
+  bytes: number;
 }
 
 /** A fetch (FetchInfo) or a diff (null) in the request window. */
@@ -56,7 +58,7 @@ export function buildFetches(st: SharedArrayState, b0: number, b1: number, rank:
       while (s < e) {
         if (cur === null || w === null || granules >= maxGranules || w.length + FETCH_PAIR_ROOM > max) {
           if (cur && w) cur.bytes = w.finish();
-          cur = { to: home, req: newId(), bytes: new Uint8Array(0), info: { st, ranges: [] } };
+          cur = { to: home, req: newId(), bytes: new Uint8Array(0), info: { st, ranges: [], bytes: 0 } };
           out.push(cur);
           w = beginFetch(cur.req, st.id);
           maxGranules = Math.floor((max - 1 - varintSize(cur.req)) / g);
@@ -67,6 +69,7 @@ export function buildFetches(st: SharedArrayState, b0: number, b1: number, rank:
         const n = Math.min(e - s, maxGranules - granules);
         w.varint(s - prev).varint(n);
         cur.info.ranges.push(s, s + n);
+        cur.info.bytes += n * g;
         granules += n;
         prev = s + n;
         s += n;

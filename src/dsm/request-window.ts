@@ -107,14 +107,27 @@ export class RequestWindow<T> implements DeadlineOwner {
   /** Take the request a reply answers: it leaves the window (the next queued one goes out); null when it matches none. */
   take(from: number, req: number): Pending<T> | null {
     const p = this.peek(from, req);
-    if (!p) return null;
+    if (p) this.taken(req);
+    return p;
+  }
+
+  /** Take request `req`, which `peek` just found (the caller checked the reply against it first). */
+  taken(req: number): void {
     assert(this.inflight > 0, 'request window: a sent request is not in flight');
     this.pending.delete(req);
     this.inflight--;
-    this.lastProgress = this.clock.now();
-    this.pump();
-    if (this.pending.size === 0) this.stopWatchdog();
-    return p;
+    if (this.queue.length > 0) this.pump();
+    if (this.pending.size > 0) {
+      this.lastProgress = this.clock.now();
+      return;
+    }
+    // Nothing left to watch: the next batch sets lastProgress when it arms the watchdog again.
+    // The watchdog's timer is left to fire idle rather than cleared here (on the path of every
+    // reply: a fetch's, whose page the application waits for) and set again by the next batch:
+    // the next arm finds it pending, and a timer that fires finds no deadline or a later one
+    // and only sets itself for that (at most one idle turn per timeoutMs).
+    this.watchdog.cancel();
+    this.watchdogAt = -1;
   }
 
   /** A taken request succeeded. */

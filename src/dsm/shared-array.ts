@@ -12,7 +12,7 @@
  * or are stale, so growing fills them with zeros and validity stays with the stale map.
  */
 import { DsmError, type DsmArray, type DsmElementType, type DsmHome, type DsmViewOf } from './types.js';
-import { copyInto, copyOf, sliceBuffer, type FromArrayBuffer } from './bytes.js';
+import { copyBytes, copyInto, copyOf, sliceBuffer, type FromArrayBuffer, type NativeCopy } from './bytes.js';
 import { RangeList } from './range-list.js';
 import { ReadChecker, type ReadCheck, type SnapshotBudget } from './read-check.js';
 import { StaleMap } from './stale-map.js';
@@ -334,9 +334,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * legitimate update is not mistaken for a write through a read-only view. On a page with a
    * twin only bytes this board has not changed are taken (and the twin follows), and
    * write-only ranges keep the local bytes: in a race-free program the incoming bytes and the
-   * local writes are disjoint, so both survive.
+   * local writes are disjoint, so both survive. `copy`: the board's native copy, if the caller
+   * has it (a fetched page: ~1k XS units less on the reader's step, docs/PERFORMANCE.md "Round 12").
    */
-  storeIncoming(off: number, data: Uint8Array, violations: string[]): void {
+  storeIncoming(off: number, data: Uint8Array, violations: string[], copy?: NativeCopy): void {
     const end = off + data.length;
     const touched: ReadCheck[] = [];
     for (const r of this.reads) {
@@ -347,7 +348,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     this.cover(off, end);
     if (this.twins === null && this.writeOnly.empty) {
-      copyInto(this.bytes, off - this.lo, data);
+      copyBytes(this.bytes, off - this.lo, data, copy);
     } else {
       const ps = this.pageSize;
       for (let p = Math.floor(off / ps); p * ps < end; p++) {
@@ -355,19 +356,19 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         const e = Math.min(end, (p + 1) * ps);
         let cursor = s;
         this.writeOnly.forEachIn(s, e, (ws, we) => {
-          if (ws > cursor) this.storeSegment(p, cursor, ws, data, off);
+          if (ws > cursor) this.storeSegment(p, cursor, ws, data, off, copy);
           cursor = we;
         });
-        if (cursor < e) this.storeSegment(p, cursor, e, data, off);
+        if (cursor < e) this.storeSegment(p, cursor, e, data, off, copy);
       }
     }
     for (const r of touched) this.checker.refreshIn(r, off, end);
   }
 
-  private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number): void {
+  private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number, copy: NativeCopy | undefined): void {
     const twin = this.twins?.get(page);
     if (!twin) {
-      copyInto(this.bytes, s - this.lo, data.subarray(s - dataOff, e - dataOff));
+      copyBytes(this.bytes, s - this.lo, data.subarray(s - dataOff, e - dataOff), copy);
       return;
     }
     const base = page * this.pageSize;

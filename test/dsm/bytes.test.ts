@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { copyInto, copyOf, sameBytes, sliceBuffer } from '../../src/dsm/bytes.js';
+import { NATIVE_COPY_MIN, copyBytes, copyInto, copyOf, sameBytes, sliceBuffer, type NativeCopy } from '../../src/dsm/bytes.js';
 
 /** A byte array at `offset` inside a larger buffer (so views start unaligned). */
 function placed(bytes: readonly number[], offset: number): Uint8Array {
@@ -30,6 +30,25 @@ test('copyInto copies exactly the source bytes, at every alignment of source and
     { seed: 11, numRuns: 400 },
   );
   t.pass();
+});
+
+test('copyBytes takes the native copy from NATIVE_COPY_MIN bytes on and copyInto below it, the same bytes either way', (t) => {
+  const calls: number[] = [];
+  const native: NativeCopy = (src, start, end, dst, at) => {
+    calls.push(end - start);
+    dst.set(src.subarray(start, end), at);
+  };
+  for (const n of [0, 1, NATIVE_COPY_MIN - 1, NATIVE_COPY_MIN, 4096]) {
+    const src = placed(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff), 3);
+    const a = placed(new Array<number>(n + 20).fill(0xee), 5);
+    const b = placed(new Array<number>(n + 20).fill(0xee), 5);
+    calls.length = 0;
+    copyBytes(a, 9, src, native);
+    copyBytes(b, 9, src, undefined);
+    t.deepEqual([...a], [...b], `${n} bytes`);
+    t.deepEqual([...a.subarray(9, 9 + n)], [...src]);
+    t.deepEqual(calls, n >= NATIVE_COPY_MIN ? [n] : [], `${n} bytes: native copy calls`);
+  }
 });
 
 test('copyInto keeps NaN payloads and negative zero bit for bit (the wide copy is a memcpy)', (t) => {

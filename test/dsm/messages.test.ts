@@ -1,5 +1,6 @@
 import test from 'ava';
-import { DecodeError, VARINT_MAX, Writer, varintSize } from '../../src/dsm/codec.js';
+import { DecodeError, Reader, VARINT_MAX, Writer, varintSize } from '../../src/dsm/codec.js';
+import fc from 'fast-check';
 import { MAX_NAME, noticeMessageBytes } from '../../src/dsm/limits.js';
 import {
   Msg,
@@ -44,6 +45,53 @@ test('FETCH_DATA joined from page slices (the XS home) is byte for byte the writ
     t.deepEqual([...joined], [...w.finish()], `req ${req}`);
     t.is(joined.byteOffset, MAX_HEADROOM, 'a transport may write its header just before the message');
     t.is(joined.buffer.byteLength, joined.byteOffset + joined.length);
+  }
+});
+
+/** FETCH_DATA as decodeMessage read it through a Reader before round 12 (the reference for its Reader-free path). */
+function fetchDataThroughReader(bytes: Uint8Array): { req: number; data: number[] } | string {
+  try {
+    const r = new Reader(bytes);
+    r.u8();
+    const req = r.varint();
+    return { req, data: [...r.bytes(r.remaining)] };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+test('FETCH_DATA, read without a Reader, gives the fields and the errors a Reader gives, on any bytes', (t) => {
+  const check = (bytes: Uint8Array): boolean => {
+    const want = fetchDataThroughReader(bytes);
+    let got: { req: number; data: number[] } | string;
+    try {
+      const m = decodeMessage(bytes, 64, 4);
+      if (m.type !== Msg.FETCH_DATA) return false;
+      // A view into the message, not a copy.
+      if (m.data.buffer !== bytes.buffer || m.data.byteOffset + m.data.length !== bytes.byteOffset + bytes.length) return false;
+      got = { req: m.req, data: [...m.data] };
+    } catch (e) {
+      if (!(e instanceof DecodeError)) return false;
+      got = e.message;
+    }
+    t.deepEqual(got, want);
+    return true;
+  };
+  // Encoded requests and data, and arbitrary bytes after the type (over-long, unfinished and
+  // too-large varints among them).
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: VARINT_MAX }), fc.uint8Array({ maxLength: 40 }), (req, data) => {
+      const w = beginFetchData(req, data.length, varintSize(req));
+      return check(w.bytes(data).finish());
+    }),
+    { seed: 12, numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 8 }), (rest) => check(new Uint8Array([Msg.FETCH_DATA, ...rest]))),
+    { seed: 13, numRuns: 500 },
+  );
+  for (const rest of [[], [0x80], [0xff, 0xff, 0xff, 0xff, 0x0f], [0xff, 0xff, 0xff, 0xff, 0x1f], [0x80, 0x80, 0x80, 0x80, 0x80, 0x00]]) {
+    t.true(check(new Uint8Array([Msg.FETCH_DATA, ...rest])), `05 ${rest.join(' ')}`);
   }
 });
 

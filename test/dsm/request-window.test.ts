@@ -75,3 +75,29 @@ test('a failed request rejects its batch once; an id is never reused (InvariantE
   void w.sendBatch([again]).catch(() => undefined);
   await t.throwsAsync(w.sendBatch([again]), { instanceOf: InvariantError });
 });
+
+test("the last reply leaves the watchdog's timer to fire idle instead of clearing it; a later batch still fails after timeoutMs of silence, not before", async (t) => {
+  const { clock, timeouts, w, req } = rig(4, 100);
+  let clears = 0;
+  const clear = clock.clearTimer.bind(clock);
+  clock.clearTimer = (id: number): void => {
+    clears++;
+    clear(id);
+  };
+  const a = req(1);
+  const first = w.sendBatch([a]);
+  clock.advance(10);
+  w.complete(w.take(1, a.req)!);
+  await first;
+  t.is(clears, 0, "no clearTimer on the reply's path");
+  clock.advance(95);
+  t.deepEqual(timeouts, [], 'the idle fire at 100 ms fails nothing');
+  const b = req(2);
+  const second = w.sendBatch([b]).catch((e: Error) => e.message);
+  clock.advance(99);
+  t.deepEqual(timeouts, [], 'sent at 105 ms: due at 205 ms');
+  clock.advance(2);
+  t.deepEqual(timeouts, [[2]]);
+  t.is(await second, 'silent 2');
+  t.is(clears, 0);
+});

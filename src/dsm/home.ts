@@ -4,9 +4,9 @@
  * are held, unapplied and unacknowledged, until the lend ends: held-diffs.ts).
  */
 import type { DsmPost } from './port.js';
-import type { Clock } from '../hal.js';
+import type { Clock, Hal } from '../hal.js';
 import { assert } from '../util/assert.js';
-import { bufferConcat, sliceBuffer, type ConcatBuffers } from './bytes.js';
+import { bufferConcat, sliceBuffer, type ConcatBuffers, type NativeCopy } from './bytes.js';
 import { varintSize } from './codec.js';
 import { HeldDiffs, type HeldOwner } from './held-diffs.js';
 import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
@@ -25,6 +25,8 @@ export class Home implements HeldOwner {
   private closed = false;
   /** The engine's one-call buffer join (XS), which builds FETCH_DATA without a JS copy of the pages. */
   private readonly concat: ConcatBuffers | undefined = bufferConcat();
+  /** The board's native copy (Hal.bytes), which applies a diff's long runs. */
+  private readonly copy: NativeCopy | undefined;
   /** Who fetched which granules of push arrays, and what they get at a barrier. */
   readonly push: PushHome;
 
@@ -34,13 +36,14 @@ export class Home implements HeldOwner {
     private readonly arrays: readonly SharedArrayState[],
     private readonly limits: DsmLimits,
     private readonly figures: DsmFigures,
-    clock: Clock,
+    clock: Clock & Pick<Hal, 'bytes'>,
     private readonly port: DsmPost,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
     this.push = new PushHome(arrays, limits.maxMessage, figures, port);
     this.heldDiffs = new HeldDiffs(clock, limits.maxDeferred, limits.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, figures, this);
+    this.copy = clock.bytes?.copy;
   }
 
   /** @internal HeldOwner: tell `to` that its diff `req` is held. */
@@ -161,7 +164,7 @@ export class Home implements HeldOwner {
       const s = runs[i]!;
       const n = runs[i + 1]!;
       const at = runs[i + 2]!;
-      st.storeIncoming(s, m.bytes.subarray(at, at + n), this.violations);
+      st.storeIncoming(s, m.bytes.subarray(at, at + n), this.violations, this.copy);
     }
     this.figures[DS_DIFFS_APPLIED]!++;
     this.port.post(from, encodeReq(Msg.DIFF_ACK, m.req));

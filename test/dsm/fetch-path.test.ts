@@ -84,3 +84,32 @@ for (const concat of [false, true]) {
     t.deepEqual(copies, [PAGE, PAGE, PAGE], 'one native copy of the page per fetch');
   });
 }
+
+test("a diff's run of NATIVE_COPY_MIN bytes or more is applied at the home with the native copy, a shorter one without", async (t) => {
+  const net = new MemNet(2, { seed: 9, fifo: true, maxMessage: messageBytesFor({ pageSize: PAGE }) });
+  const copies: number[] = [];
+  const copy: NativeCopy = (src, start, end, dst, at) => {
+    copies.push(end - start);
+    dst.set(src.subarray(start, end), at);
+  };
+  const clock = Object.assign(new VirtualClock(), { bytes: { copy } });
+  const dsms = net.transports.map((tr) => new Dsm(tr, clock, { pageSize: PAGE }));
+  const out = values(
+    await drive({ net, clock, dsms }, async (dsm, rank) => {
+      const page = await dsm.alloc('p', 'Uint8', PAGE, { home: { ranges: [[PAGE, PAGE], [0, PAGE]] } });
+      if (rank === 0) {
+        // Write-only ranges are sent whole: one run of 1024 bytes and one of 16.
+        const v = await dsm.acquire(page, 0, 1024, 'w');
+        for (let i = 0; i < 1024; i++) v[i] = pattern(1, i);
+        const w = await dsm.acquire(page, 2048, 2064, 'w');
+        for (let i = 0; i < 16; i++) w[i] = pattern(2, i);
+      }
+      await dsm.barrier();
+      return rank === 1 ? [...(await dsm.acquire(page, 0, PAGE, 'r'))] : null;
+    }),
+  );
+  const home = out[1]!;
+  t.deepEqual(home.slice(0, 1024), Array.from({ length: 1024 }, (_, i) => pattern(1, i)));
+  t.deepEqual(home.slice(2048, 2064), Array.from({ length: 16 }, (_, i) => pattern(2, i)));
+  t.deepEqual(copies, [1024], 'the long run natively, the 16-byte run through copyInto');
+});

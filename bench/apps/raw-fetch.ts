@@ -4,7 +4,8 @@
  * directly on the first HAL link: no network layer, no MCAPI, no DSM, no console on either
  * side, only what a correct program must do on that link (raw-link.ts: on a UART, CRC-32 and
  * COBS framing). Rank 1 copies its page into the reply and rank 0 copies the reply into its own page,
- * as the DSM does on both sides. One untimed warm-up exchange, then `--count` timed ones,
+ * as the DSM does on both sides, with the same copy the DSM uses (`copyBytes`: the board's native
+ * copy from 256 bytes, Hal.bytes.copy), so the raw side is not charged a copy the runtime avoids. One untimed warm-up exchange, then `--count` timed ones,
  * each between a `bench-start` and a `bench-end` event (the host sums the intervals).
  */
 import type { RawApp } from '../../src/app.js';
@@ -12,6 +13,7 @@ import type { Hal } from '../../src/hal.js';
 import type { BoardConfig } from '../../src/config.js';
 import { benchArgs } from './args.js';
 import { rawChannel } from './raw-link.js';
+import { copyBytes } from '../../src/dsm/bytes.js';
 
 /** Request: round number (u32, little-endian). */
 const REQUEST_BYTES = 4;
@@ -25,6 +27,7 @@ function start(hal: Hal, config: BoardConfig): void {
     return;
   }
   const page = new Uint8Array(size);
+  const copy = hal.bytes?.copy;
   if (config.rank !== 0) {
     for (let i = 0; i < size; i++) page[i] = i & 0xff;
     const home = rawChannel(hal, link, size, (bytes) => {
@@ -48,7 +51,7 @@ function start(hal: Hal, config: BoardConfig): void {
       hal.halt(`raw-fetch: reply of ${bytes.length} bytes, expected ${size}`);
       return;
     }
-    page.set(bytes, 0);
+    copyBytes(page, 0, bytes, copy);
     if (page[size - 1] !== ((size - 1) & 0xff)) {
       hal.halt(`raw-fetch: byte ${size - 1} of the reply is ${page[size - 1]}`);
       return;

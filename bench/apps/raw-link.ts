@@ -10,6 +10,7 @@
 import type { Hal, HalLink } from '../../src/hal.js';
 import { Crc32 } from '../../src/wire/crc32.js';
 import { CobsDeframer, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { NATIVE_COPY_MIN } from '../../src/dsm/bytes.js';
 import { copyInto } from '../../src/util/wide-copy.js';
 
 export interface RawChannel {
@@ -26,6 +27,7 @@ export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessag
     return { send: (p) => link.write(p), dropped: 0 };
   }
   const natives = hal.bytes;
+  const copy = natives?.copy;
   const crc = new Crc32(8, natives);
   const frame = new Uint8Array(maxPayload + CRC_BYTES);
   const wire = new Uint8Array(cobsEncodedLength(frame.length));
@@ -47,7 +49,9 @@ export function rawChannel(hal: Hal, link: HalLink, maxPayload: number, onMessag
   return {
     send(payload: Uint8Array): void {
       const n = payload.length;
-      copyInto(frame, 0, payload);
+      // The runtime's copy rule (src/dsm/bytes.ts copyBytes), inlined so a short message pays no extra call.
+      if (copy !== undefined && n >= NATIVE_COPY_MIN) copy(payload, 0, n, frame, 0);
+      else copyInto(frame, 0, payload);
       const c = crc.compute(frame, 0, n);
       frame[n] = c & 0xff;
       frame[n + 1] = (c >>> 8) & 0xff;

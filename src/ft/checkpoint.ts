@@ -111,7 +111,8 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
     return refuseCall(ft, round, rank, new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
-  pending.lenders = lenders;
+  // None (a content that copies): the Pending keeps its shared empty list, not an array of its own.
+  if (lenders.length > 0) pending.lenders = lenders;
   image.discard();
   image.pending = pending;
   ft.notePeak();

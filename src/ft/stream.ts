@@ -258,6 +258,9 @@ export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 /** Receiving side of one stream: records into `pending`, checked against the image it patches. */
 export class StreamReceiver {
   expected = 0;
+  /** What the stream's META announced (segments, data bytes; -1 before it), checked when it ends. */
+  private expectSegs = -1;
+  private expectData = -1;
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
@@ -301,17 +304,17 @@ export class StreamReceiver {
       const tag = r.u8();
       if (tag === TAG_META || tag === TAG_META_CARRY) {
         // A full copy (REPLICA) is the whole image: it has nothing to carry over.
-        if (p.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
+        if (this.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
         p.carry = tag === TAG_META_CARRY;
         p.progress = r.u32();
-        p.expectSegs = r.u16();
-        p.expectData = r.u32();
+        this.expectSegs = r.u16();
+        this.expectData = r.u32();
         if (!r.ok) return 'malformed';
       } else if (tag === TAG_SEG) {
         const kind = r.u8();
         const length = r.u32();
         const name = r.str();
-        if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (!r.ok || this.expectSegs < 0 || p.table.length >= this.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry) {
           const listed = (this.listed ??= new Set<string>());
           if (listed.has(name)) return 'malformed';
@@ -356,7 +359,7 @@ export class StreamReceiver {
     this.expected++;
     if (last) {
       this.arena = null;
-      if (p.table.length !== p.expectSegs || this.gotData !== p.expectData) return 'malformed';
+      if (p.table.length !== this.expectSegs || this.gotData !== this.expectData) return 'malformed';
       for (let i = 0; i < p.table.length; i++) {
         const e = p.table[i] as SegEntry;
         if (e.whole && e.zero !== true && this.filled[i] !== e.length) return 'malformed';
@@ -379,7 +382,7 @@ export class StreamReceiver {
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
       // the announced data is exactly the patches, unless a zero-based segment's spans are
       // still to come (they go into that segment, not here).
-      const rest = p.expectData - this.gotData;
+      const rest = this.expectData - this.gotData;
       let zeroSegs = false;
       for (const e of p.table) if (e.zero === true) zeroSegs = true;
       if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);

@@ -56,68 +56,39 @@ const PUSH_PARTS_ROOM = 4;
 const LEAVE_FIXED_ROOM = 11;
 
 /**
- * Per rank and array id: granule ranges (array-local, exact), in one Map keyed by `subKey`, not
- * a Map per rank: an XS board pays a Map's slots for each, and a reader keeps two of these, a
- * home one (docs/TARGETS.md "Round 12: Laplace slots"). Walks go rank by rank, in the order the
- * ranks first appear (`ranksIn`), and within a rank in insertion order: the order the Map of
- * Maps had, so batches and LEAVEs go out as before.
+ * Per rank, per array id: granule ranges (array-local, exact). A rank's lists are an Array
+ * indexed by array id (ids are the DSM's array indexes, a few), not a Map: an XS board keeps
+ * an Array's items in its chunk heap but a Map's every entry in slots, and a reader keeps two
+ * of these and a home one (docs/TARGETS.md "Round 12: Laplace slots"). Walks go by array id.
  */
-type Subs = Map<number, RangeList>;
-
-/** Array ids are below this (a u32 on the wire at most); rank * SUB_ARRAYS + id stays an exact double. */
-const SUB_ARRAYS = 2 ** 32;
-
-function subKey(rank: number, array: number): number {
-  return rank * SUB_ARRAYS + array;
-}
-
-function rankOfKey(key: number): number {
-  return Math.floor(key / SUB_ARRAYS);
-}
-
-function arrayOfKey(key: number): number {
-  return key % SUB_ARRAYS;
-}
+type Lists = (RangeList | undefined)[];
+type Subs = Map<number, Lists>;
 
 function listOf(subs: Subs, rank: number, array: number): RangeList {
-  const key = subKey(rank, array);
-  let list = subs.get(key);
-  if (!list) subs.set(key, (list = new RangeList()));
+  let lists = subs.get(rank);
+  if (!lists) subs.set(rank, (lists = []));
+  let list = lists[array];
+  if (!list) lists[array] = list = new RangeList();
   return list;
 }
 
-/** The ranks of `subs`, in the order they first appear. */
-function ranksIn(subs: Subs): number[] {
-  const out: number[] = [];
-  for (const key of subs.keys()) {
-    const r = rankOfKey(key);
-    if (!out.includes(r)) out.push(r);
+function hasAny(lists: Lists | undefined): boolean {
+  if (!lists) return false;
+  for (let a = 0; a < lists.length; a++) {
+    const l = lists[a];
+    if (l && !l.empty) return true;
   }
-  return out;
-}
-
-function hasAny(subs: Subs, rank: number): boolean {
-  for (const [key, l] of subs) if (rankOfKey(key) === rank && !l.empty) return true;
   return false;
 }
 
-/** Add every range `rank` has in `from` to `to` (same rank and array). */
-function copyRank(from: Subs, rank: number, to: Subs): void {
-  for (const [key, list] of from) {
-    if (rankOfKey(key) !== rank) continue;
-    const dst = listOf(to, rank, arrayOfKey(key));
+/** Add every range of `lists` (rank `rank`'s) to `to`, array by array. */
+function copyLists(lists: Lists, rank: number, to: Subs): void {
+  for (let a = 0; a < lists.length; a++) {
+    const list = lists[a];
+    if (!list) continue;
+    const dst = listOf(to, rank, a);
     for (let i = 0; i < list.count; i++) dst.add(list.start(i), list.end(i));
   }
-}
-
-/** Granules of array `array` per rank (ranks in first-appearance order; empty lists left out). */
-function byRank(subs: Subs, array: number): Map<number, RangeList> {
-  const out = new Map<number, RangeList>();
-  for (const r of ranksIn(subs)) {
-    const l = subs.get(subKey(r, array));
-    if (l && !l.empty) out.set(r, l);
-  }
-  return out;
 }
 
 /** Ranges ([start, end) pairs) valid for `st`: non-empty, ascending, inside the array, every page homed by `home`. */
@@ -164,14 +135,19 @@ export class PushHome {
     const st = this.arrays[m.array];
     if (!st || !st.push) return false;
     for (let i = 0; i < m.ranges.length; i += 2) if (m.ranges[i + 1]! > st.granules) return false;
-    const list = this.subs.get(subKey(from, m.array));
+    const list = this.subs.get(from)?.[m.array];
     if (list) for (let i = 0; i < m.ranges.length; i += 2) list.remove(m.ranges[i]!, m.ranges[i + 1]!);
     return true;
   }
 
   /** Subscribers and their granules of array `array` (tests and figures). */
   subscribers(array: number): Map<number, RangeList> {
-    return byRank(this.subs, array);
+    const out = new Map<number, RangeList>();
+    for (const [r, lists] of this.subs) {
+      const l = lists[array];
+      if (l && !l.empty) out.set(r, l);
+    }
+    return out;
   }
 
   /**
@@ -184,13 +160,13 @@ export class PushHome {
     const written = new RangeList();
     written.addAll(own);
     written.addAll(others);
-    for (const to of ranksIn(this.subs)) {
-      if (!hasAny(this.subs, to)) continue;
+    for (const [to, lists] of this.subs) {
+      if (!hasAny(lists)) continue;
       const parts: Part[] = [];
-      for (const [key, list] of this.subs) {
-        if (rankOfKey(key) !== to) continue;
-        const st = this.arrays[arrayOfKey(key)];
-        if (!st) continue;
+      for (let array = 0; array < lists.length; array++) {
+        const list = lists[array];
+        const st = this.arrays[array];
+        if (!list || !st) continue;
         this.collect(st, list, written, parts, epoch);
       }
       if (parts.length === 0) parts.push({ array: 0, ranges: [], data: [], bytes: 0 });
@@ -297,7 +273,12 @@ export class PushReader {
 
   /** The homes and granules of `st` this board is subscribed to (tests). */
   subscriptions(st: SharedArrayState): Map<number, RangeList> {
-    return byRank(this.subs, st.id);
+    const out = new Map<number, RangeList>();
+    for (const [h, lists] of this.subs) {
+      const l = lists[st.id];
+      if (l && !l.empty) out.set(h, l);
+    }
+    return out;
   }
 
   /** Barrier `epoch` was taken and its notices marked stale: the batches of `epoch` count from now. */
@@ -306,7 +287,7 @@ export class PushReader {
     this.granted = false;
     this.batches.clear();
     this.expected = new Set();
-    for (const h of ranksIn(this.subs)) if (hasAny(this.subs, h)) this.expected.add(h);
+    for (const [h, lists] of this.subs) if (hasAny(lists)) this.expected.add(h);
     const early = this.early;
     this.early = [];
     for (const { from, m } of early) this.receive(from, m);
@@ -334,9 +315,11 @@ export class PushReader {
     if (!b) {
       // The first part of this home's batch: what its previous batch brought and nobody read is left.
       this.batches.set(from, (b = { parts: m.parts, got: 0, granules: 0 }));
-      copyRank(this.unread, from, this.leaving);
-      // Deleting the entry a Map walk stands on is defined (the walk goes on with the next).
-      for (const key of this.unread.keys()) if (rankOfKey(key) === from) this.unread.delete(key);
+      const unread = this.unread.get(from);
+      if (unread) {
+        copyLists(unread, from, this.leaving);
+        this.unread.delete(from);
+      }
     }
     b.got++;
     if (this.granted) this.figures[DS_PUSHES_DROPPED]!++;
@@ -374,7 +357,8 @@ export class PushReader {
     const run = b.granules > 0 ? 0 : (this.emptyRun.get(from) ?? 0) + 1;
     this.emptyRun.set(from, run);
     if (run >= EMPTY_BATCHES_TO_LEAVE) {
-      copyRank(this.subs, from, this.leaving);
+      const lists = this.subs.get(from);
+      if (lists) copyLists(lists, from, this.leaving);
     }
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
@@ -401,7 +385,7 @@ export class PushReader {
     const homes: number[] = [];
     for (const h of this.expected) {
       if (this.complete(h)) continue;
-      const list = this.subs.get(subKey(h, st.id));
+      const list = this.subs.get(h)?.[st.id];
       if (!list) continue;
       let stale = false;
       list.forEachIn(g0, g1, (s, e) => {
@@ -424,18 +408,17 @@ export class PushReader {
 
   /** Granules [g0, g1) of `st` were read: what was pushed there is wanted. */
   read(st: SharedArrayState, g0: number, g1: number): void {
-    for (const [key, list] of this.unread) if (arrayOfKey(key) === st.id) list.remove(g0, g1);
+    for (const lists of this.unread.values()) lists[st.id]?.remove(g0, g1);
   }
 
   /** LEAVE requests for what is to be left (taken out of the subscriptions now), for a release to send with its diffs. */
   leaves(newId: () => number): DsmRequest[] {
     const out: DsmRequest[] = [];
-    for (const h of ranksIn(this.leaving)) {
-      for (const [key, list] of this.leaving) {
-        if (rankOfKey(key) !== h) continue;
-        const array = arrayOfKey(key);
-        const sub = this.subs.get(subKey(h, array));
-        if (!sub) continue;
+    for (const [h, lists] of this.leaving) {
+      for (let array = 0; array < lists.length; array++) {
+        const list = lists[array];
+        const sub = this.subs.get(h)?.[array];
+        if (!list || !sub) continue;
         const ranges: number[] = [];
         for (let i = 0; i < list.count; i++) sub.forEachIn(list.start(i), list.end(i), (s, e) => ranges.push(s, e));
         for (let i = 0; i < ranges.length; i += 2) sub.remove(ranges[i]!, ranges[i + 1]!);

@@ -98,6 +98,14 @@ export class Pending {
     return this.table.length - 1;
   }
 
+  /** Bytes of its runs and whole data: what a stream of it carries (StreamSource.dataBytes). */
+  get dataBytes(): number {
+    let n = 0;
+    for (const w of this.whole) if (w !== null) n += w.length;
+    for (const r of this.runs) n += r.bytes.length;
+    return n;
+  }
+
   /** Whether segment `i`'s whole data is lent. */
   isLent(i: number): boolean {
     return this.lentWhole !== null && this.lentWhole.includes(i);

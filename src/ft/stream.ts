@@ -44,7 +44,16 @@ export interface StreamSource {
   carry: boolean;
 }
 
+/**
+ * A round's data as a stream source. Without whole segments' data (a delta of patches and
+ * zero-based spans: every round of a state whose segments keep their sizes) the Pending is the
+ * source itself: its runs are the send order, and no object and list of runs are made per round
+ * (docs/TARGETS.md "Round 12: Laplace slots").
+ */
 export function sourceOfPending(p: Pending): StreamSource {
+  let wholeData = false;
+  for (const w of p.whole) if (w !== null && w.length > 0) wholeData = true;
+  if (!wholeData) return p;
   const runs: Run[] = [];
   let data = 0;
   for (let i = 0; i < p.table.length; i++) {

@@ -138,3 +138,25 @@ test("a Pending makes its list of lent segments and its lenders only when it has
   rx.release();
   t.true(Object.isFrozen(rx.lenders));
 });
+
+test("a round's data without whole segments is its own stream source: no object and run list per round", (t) => {
+  const img = new Image(0);
+  const first = new Uint8Array(4096).map((_, i) => i & 0xff);
+  img.pending = buildPending(img, [{ name: 'x', bytes: first }], 1, 1, 32);
+  img.commit();
+  const next = first.slice();
+  next[100] = 1;
+  next[3000] = 2;
+  const delta = buildPending(img, [{ name: 'x', bytes: next }], 2, 2, 32);
+  const src = sourceOfPending(delta);
+  t.is(src, delta, 'the Pending itself');
+  t.is(src.dataBytes, 2);
+  t.is(src.runs.length, 2);
+  // Whole data (a replica being copied) still goes first, in a source of its own.
+  const copy = new Pending(1, 0, true, 0);
+  copy.addSeg({ name: 'x', length: 4, whole: true }, new Uint8Array([1, 2, 3, 4]));
+  const s2 = sourceOfPending(copy);
+  t.not(s2, copy);
+  t.is(s2.dataBytes, 4);
+  t.deepEqual(s2.runs.map((r) => r.bytes.length), [4]);
+});

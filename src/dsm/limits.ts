@@ -6,9 +6,10 @@
 import { NODE_ID_MAX } from '../wire/ids.js';
 import { MAX_HEADROOM } from './codec.js';
 import { DsmError, type DsmLimits, type DsmOptions, type DsmTransport } from './types.js';
+import { overDefaults } from '../net/over-defaults.js';
 
 /** The defaults of every option that has a fixed one (maxMessage and maxDeferred depend on the transport). */
-export const DSM_DEFAULTS: Readonly<Omit<DsmLimits, 'maxMessage' | 'maxDeferred'>> = {
+export const DSM_DEFAULTS: Readonly<Omit<DsmLimits, 'maxMessage' | 'maxDeferred'>> = Object.freeze({
   pageSize: 1024,
   granule: 8,
   barrierTimeoutMs: 60000,
@@ -22,10 +23,18 @@ export const DSM_DEFAULTS: Readonly<Omit<DsmLimits, 'maxMessage' | 'maxDeferred'
   checkReads: true,
   maxReadSnapshot: 262144,
   lend: true,
-};
+});
 
 /** maxMessage when neither the options nor the transport give one. */
 export const DEFAULT_MAX_MESSAGE = 1024;
+
+/**
+ * Every limit at its default (maxDeferred: two boards' at the default window). A DSM's limits
+ * inherit from it and hold only what differs (src/net/over-defaults.ts): module-level and
+ * frozen, in flash on a preloaded Moddable firmware, so a board's limits cost a slot per limit
+ * it changes instead of one per limit, 15 (docs/TARGETS.md "Round 12: Laplace slots").
+ */
+const LIMIT_DEFAULTS: Readonly<DsmLimits> = Object.freeze({ ...DSM_DEFAULTS, maxMessage: DEFAULT_MAX_MESSAGE, maxDeferred: DSM_DEFAULTS.window });
 /** Smallest maxMessage: a name, a refusal text and a few ranges must fit. */
 export const MIN_MAX_MESSAGE = 128;
 /** Page sizes allowed (powers of two in between). */
@@ -184,5 +193,5 @@ export function resolveLimits(o: DsmOptions, transport: DsmTransport): DsmLimits
   if (!Number.isInteger(headroom) || headroom < 0 || headroom > MAX_HEADROOM) {
     throw new DsmError('BAD_ARG', `dsm: transport.headroom must be an integer in 0..${MAX_HEADROOM} (got ${String(transport.headroom)})`);
   }
-  return limits;
+  return overDefaults(limits, LIMIT_DEFAULTS);
 }

@@ -55,21 +55,40 @@ const PUSH_PARTS_ROOM = 4;
 /** Room reserved for a LEAVE header's fixed fields (type, req, array). */
 const LEAVE_FIXED_ROOM = 11;
 
-/** Per rank, per array id: granule ranges (array-local, exact). */
-type Subs = Map<number, Map<number, RangeList>>;
+/**
+ * Per rank, per array id: granule ranges (array-local, exact). A rank's lists are an Array
+ * indexed by array id (ids are the DSM's array indexes, a few), not a Map: an XS board keeps
+ * an Array's items in its chunk heap but a Map's every entry in slots, and a reader keeps two
+ * of these and a home one (docs/TARGETS.md "Round 12: Laplace slots"). Walks go by array id.
+ */
+type Lists = (RangeList | undefined)[];
+type Subs = Map<number, Lists>;
 
 function listOf(subs: Subs, rank: number, array: number): RangeList {
-  let byArray = subs.get(rank);
-  if (!byArray) subs.set(rank, (byArray = new Map()));
-  let list = byArray.get(array);
-  if (!list) byArray.set(array, (list = new RangeList()));
+  let lists = subs.get(rank);
+  if (!lists) subs.set(rank, (lists = []));
+  let list = lists[array];
+  if (!list) lists[array] = list = new RangeList();
   return list;
 }
 
-function hasAny(byArray: Map<number, RangeList> | undefined): boolean {
-  if (!byArray) return false;
-  for (const l of byArray.values()) if (!l.empty) return true;
+function hasAny(lists: Lists | undefined): boolean {
+  if (!lists) return false;
+  for (let a = 0; a < lists.length; a++) {
+    const l = lists[a];
+    if (l && !l.empty) return true;
+  }
   return false;
+}
+
+/** Add every range of `lists` (rank `rank`'s) to `to`, array by array. */
+function copyLists(lists: Lists, rank: number, to: Subs): void {
+  for (let a = 0; a < lists.length; a++) {
+    const list = lists[a];
+    if (!list) continue;
+    const dst = listOf(to, rank, a);
+    for (let i = 0; i < list.count; i++) dst.add(list.start(i), list.end(i));
+  }
 }
 
 /** Ranges ([start, end) pairs) valid for `st`: non-empty, ascending, inside the array, every page homed by `home`. */
@@ -116,7 +135,7 @@ export class PushHome {
     const st = this.arrays[m.array];
     if (!st || !st.push) return false;
     for (let i = 0; i < m.ranges.length; i += 2) if (m.ranges[i + 1]! > st.granules) return false;
-    const list = this.subs.get(from)?.get(m.array);
+    const list = this.subs.get(from)?.[m.array];
     if (list) for (let i = 0; i < m.ranges.length; i += 2) list.remove(m.ranges[i]!, m.ranges[i + 1]!);
     return true;
   }
@@ -124,8 +143,8 @@ export class PushHome {
   /** Subscribers and their granules of array `array` (tests and figures). */
   subscribers(array: number): Map<number, RangeList> {
     const out = new Map<number, RangeList>();
-    for (const [r, byArray] of this.subs) {
-      const l = byArray.get(array);
+    for (const [r, lists] of this.subs) {
+      const l = lists[array];
       if (l && !l.empty) out.set(r, l);
     }
     return out;
@@ -141,12 +160,13 @@ export class PushHome {
     const written = new RangeList();
     written.addAll(own);
     written.addAll(others);
-    for (const [to, byArray] of this.subs) {
-      if (!hasAny(byArray)) continue;
+    for (const [to, lists] of this.subs) {
+      if (!hasAny(lists)) continue;
       const parts: Part[] = [];
-      for (const [array, list] of byArray) {
+      for (let array = 0; array < lists.length; array++) {
+        const list = lists[array];
         const st = this.arrays[array];
-        if (!st) continue;
+        if (!list || !st) continue;
         this.collect(st, list, written, parts, epoch);
       }
       if (parts.length === 0) parts.push({ array: 0, ranges: [], data: [], bytes: 0 });
@@ -254,8 +274,8 @@ export class PushReader {
   /** The homes and granules of `st` this board is subscribed to (tests). */
   subscriptions(st: SharedArrayState): Map<number, RangeList> {
     const out = new Map<number, RangeList>();
-    for (const [h, byArray] of this.subs) {
-      const l = byArray.get(st.id);
+    for (const [h, lists] of this.subs) {
+      const l = lists[st.id];
       if (l && !l.empty) out.set(h, l);
     }
     return out;
@@ -267,7 +287,7 @@ export class PushReader {
     this.granted = false;
     this.batches.clear();
     this.expected = new Set();
-    for (const [h, byArray] of this.subs) if (hasAny(byArray)) this.expected.add(h);
+    for (const [h, lists] of this.subs) if (hasAny(lists)) this.expected.add(h);
     const early = this.early;
     this.early = [];
     for (const { from, m } of early) this.receive(from, m);
@@ -297,7 +317,7 @@ export class PushReader {
       this.batches.set(from, (b = { parts: m.parts, got: 0, granules: 0 }));
       const unread = this.unread.get(from);
       if (unread) {
-        for (const [array, list] of unread) for (let i = 0; i < list.count; i++) listOf(this.leaving, from, array).add(list.start(i), list.end(i));
+        copyLists(unread, from, this.leaving);
         this.unread.delete(from);
       }
     }
@@ -337,8 +357,8 @@ export class PushReader {
     const run = b.granules > 0 ? 0 : (this.emptyRun.get(from) ?? 0) + 1;
     this.emptyRun.set(from, run);
     if (run >= EMPTY_BATCHES_TO_LEAVE) {
-      const byArray = this.subs.get(from);
-      if (byArray) for (const [array, list] of byArray) for (let i = 0; i < list.count; i++) listOf(this.leaving, from, array).add(list.start(i), list.end(i));
+      const lists = this.subs.get(from);
+      if (lists) copyLists(lists, from, this.leaving);
     }
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
@@ -365,7 +385,7 @@ export class PushReader {
     const homes: number[] = [];
     for (const h of this.expected) {
       if (this.complete(h)) continue;
-      const list = this.subs.get(h)?.get(st.id);
+      const list = this.subs.get(h)?.[st.id];
       if (!list) continue;
       let stale = false;
       list.forEachIn(g0, g1, (s, e) => {
@@ -388,16 +408,17 @@ export class PushReader {
 
   /** Granules [g0, g1) of `st` were read: what was pushed there is wanted. */
   read(st: SharedArrayState, g0: number, g1: number): void {
-    for (const byArray of this.unread.values()) byArray.get(st.id)?.remove(g0, g1);
+    for (const lists of this.unread.values()) lists[st.id]?.remove(g0, g1);
   }
 
   /** LEAVE requests for what is to be left (taken out of the subscriptions now), for a release to send with its diffs. */
   leaves(newId: () => number): DsmRequest[] {
     const out: DsmRequest[] = [];
-    for (const [h, byArray] of this.leaving) {
-      for (const [array, list] of byArray) {
-        const sub = this.subs.get(h)?.get(array);
-        if (!sub) continue;
+    for (const [h, lists] of this.leaving) {
+      for (let array = 0; array < lists.length; array++) {
+        const list = lists[array];
+        const sub = this.subs.get(h)?.[array];
+        if (!list || !sub) continue;
         const ranges: number[] = [];
         for (let i = 0; i < list.count; i++) sub.forEachIn(list.start(i), list.end(i), (s, e) => ranges.push(s, e));
         for (let i = 0; i < ranges.length; i += 2) sub.remove(ranges[i]!, ranges[i + 1]!);

@@ -17,10 +17,11 @@ import type { RecvStatus, StreamSource } from './stream.js';
 import type { Segment } from './types.js';
 import { FtError } from './types.js';
 import { buddiesOf, membersOf } from './view.js';
-import { never } from './state.js';
+import { TALLY_STARTED, TALLY_STORED, never } from './state.js';
 import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter } from './state.js';
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
+import { FF_ABORTED, FF_BYTES_SENT, FF_CHANGED_BYTES, FF_COUNT, FF_FULL_IMAGE_BYTES, FF_GENERATION, FF_LAST_BYTES_SENT, FF_LAST_CHANGED_BYTES, FF_LAST_FULL_IMAGE_BYTES, FF_LAST_MS, FF_LAST_PEAK_MULTIPLE, FF_PROGRESS, FF_ROUND_PEAK_MULTIPLE } from './figures.js';
 
 /** A rank's checkpoint call fails: the coordinator hears why at once (the others would otherwise wait for this rank until the round times out). */
 function refuseCall(ft: FtState, round: number, rank: number, e: unknown): Promise<void> {
@@ -110,7 +111,8 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
     return refuseCall(ft, round, rank, new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
-  pending.lenders = lenders;
+  // None (a content that copies): the Pending keeps its shared empty list, not an array of its own.
+  if (lenders.length > 0) pending.lenders = lenders;
   image.discard();
   image.pending = pending;
   ft.notePeak();
@@ -136,16 +138,23 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
     };
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
-    ft.announce(FT_EVENT.CKPT_SEND, round, () => {
-      if (ft.rounds.get(rank) !== entry) return;
-      const buddies = buddiesOf(ft.map, rank, ft.options.buddies);
-      const src = sourceOfPending(pending);
-      entry.waiting = buddies.length;
-      for (const b of buddies) sendDelta(ft, entry, b, src, pending.base);
-      if (buddies.length === 0) rankStored(ft, entry);
-    });
+    ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
     if (background) resolve();
   });
+}
+
+/** CKPT_SEND's effect (FtState.announce): the round's delta goes to every buddy of the rank. */
+function sendRound(ft: FtState, entry: RankRound): void {
+  const rank = entry.rank;
+  if (ft.rounds.get(rank) !== entry) return;
+  const pending = ft.imageOf(rank).pending;
+  // The round is open, so the image holds its data (only a decision or a new phase drops it).
+  assert(pending !== null && pending.round === entry.round, 'ft: an open round without its data');
+  const buddies = buddiesOf(ft.map, rank, ft.options.buddies);
+  const src = sourceOfPending(pending);
+  entry.waiting = buddies.length;
+  for (const b of buddies) sendDelta(ft, entry, b, src, pending.base);
+  if (buddies.length === 0) rankStored(ft, entry);
 }
 
 /** Settles once the rank's background round (if one is open) is decided; never for a superseded run. */
@@ -280,7 +289,7 @@ export function repeatRounds(ft: FtState): void {
 /** The round is committed (everyone stored it): make it the current generation everywhere on this board. */
 export function applyCommit(ft: FtState, round: number): void {
   if (round <= ft.lastCommitted || round <= ft.lastAborted) return;
-  ft.lastPeakMultiple = Math.max(ft.roundPeakMultiple, ft.currentMultiple());
+  ft.figs[FF_LAST_PEAK_MULTIPLE] = Math.max(ft.figs[FF_ROUND_PEAK_MULTIPLE]!, ft.currentMultiple());
   for (const img of ft.images.values()) {
     const p = img.pending;
     if (p === null) continue;
@@ -289,7 +298,7 @@ export function applyCommit(ft: FtState, round: number): void {
   }
   for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
   ft.lastCommitted = round;
-  ft.roundPeakMultiple = ft.currentMultiple();
+  ft.figs[FF_ROUND_PEAK_MULTIPLE] = ft.currentMultiple();
   const now = ft.hal.now();
   let progress = ft.committedProgress;
   let sent = 0;
@@ -302,20 +311,20 @@ export function applyCommit(ft: FtState, round: number): void {
     changed += e.changed;
     full += e.fullBytes;
     progress = ft.imageOf(rank).progress;
-    ft.figures.lastMs = now - e.startedAt;
+    ft.figs[FF_LAST_MS] = now - e.startedAt;
     e.resolve();
   }
   ft.committedProgress = progress;
-  const f = ft.figures;
-  f.count++;
-  f.generation = round;
-  f.progress = progress;
-  f.bytesSent += sent;
-  f.changedBytes += changed;
-  f.fullImageBytes += full;
-  f.lastBytesSent = sent;
-  f.lastChangedBytes = changed;
-  f.lastFullImageBytes = full;
+  const f = ft.figs;
+  f[FF_COUNT]!++;
+  f[FF_GENERATION] = round;
+  f[FF_PROGRESS] = progress;
+  f[FF_BYTES_SENT]! += sent;
+  f[FF_CHANGED_BYTES]! += changed;
+  f[FF_FULL_IMAGE_BYTES]! += full;
+  f[FF_LAST_BYTES_SENT] = sent;
+  f[FF_LAST_CHANGED_BYTES] = changed;
+  f[FF_LAST_FULL_IMAGE_BYTES] = full;
   for (const w of ft.waiters.splice(0)) {
     if (round <= w.after) {
       ft.waiters.push(w);
@@ -339,8 +348,8 @@ export function applyAbort(ft: FtState, round: number, reason: string): void {
     e.reject(new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
   }
   stopStreams(ft, (o) => dead.has(o));
-  ft.figures.aborted++;
-  ft.figures.lastAbort = reason;
+  ft.figs[FF_ABORTED]!++;
+  ft.lastAbort = reason;
   for (const w of ft.waiters.splice(0)) {
     ft.hal.clearTimer(w.timer);
     w.reject(new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
@@ -355,11 +364,19 @@ export function tallyFor(ft: FtState, round: number): Tally | null {
   if (ft.tally !== null && ft.tally.round > round) return null;
   if (ft.tally !== null) ft.hal.clearTimer(ft.tally.timer);
   const t: Tally = {
-    round, started: new Set(), stored: new Set(), decided: false, firstAt: ft.hal.now(),
-    timer: ft.hal.setTimer(ft.options.checkpointTimeoutMs, () => timeoutRound(ft, t)),
+    round, ranks: new Uint8Array(ft.map.length), stored: 0, decided: false, firstAt: ft.hal.now(),
+    timer: ft.hal.setTimer(ft.options.checkpointTimeoutMs, timeoutTally, ft),
   };
   ft.tally = t;
   return t;
+}
+
+/**
+ * The tally's timer: the state as its argument, not a closure per round. A tally's timer is
+ * cleared whenever the tally is decided or replaced, so the current one is the one that timed out.
+ */
+function timeoutTally(ft: FtState): void {
+  if (ft.tally !== null) timeoutRound(ft, ft.tally);
 }
 
 export function timeoutRound(ft: FtState, t: Tally): void {
@@ -367,8 +384,9 @@ export function timeoutRound(ft: FtState, t: Tally): void {
   const notCalled: number[] = [];
   const notStored: number[] = [];
   for (let r = 0; r < ft.map.length; r++) {
-    if (!t.started.has(r) && !t.stored.has(r)) notCalled.push(r);
-    else if (!t.stored.has(r)) notStored.push(r);
+    const bits = t.ranks[r] ?? 0;
+    if (bits === 0) notCalled.push(r);
+    else if ((bits & TALLY_STORED) === 0) notStored.push(r);
   }
   const parts: string[] = [];
   const list = (rs: number[]): string => `${rs.length === 1 ? 'rank' : 'ranks'} ${rs.join(', ')}`;
@@ -390,15 +408,21 @@ export function decideCommit(ft: FtState, t: Tally): void {
   t.decided = true;
   ft.hal.clearTimer(t.timer);
   const others = membersOf(ft.map).filter((n) => n !== ft.node);
-  const payload = encodeRound(t.round);
   // One participant hears of the commit before the event: a crash on `ckpt-commit` leaves a
   // commit that reached only some boards, the case recovery must resolve.
-  const first = others.shift();
-  if (first !== undefined) ft.sendCtl(first, FtFrame.CKPT_COMMIT, payload);
-  ft.announce(FT_EVENT.CKPT_COMMIT, t.round, () => {
-    ft.sendToAll(others, FtFrame.CKPT_COMMIT, payload);
-    applyCommit(ft, t.round);
-  });
+  const first = others[0];
+  if (first !== undefined) ft.sendCtl(first, FtFrame.CKPT_COMMIT, encodeRound(t.round));
+  ft.announce(FT_EVENT.CKPT_COMMIT, t.round, commitToRest, t.round);
+}
+
+/**
+ * decideCommit's effect (FtState.announce): the commit to every other member but the first,
+ * then here. The view is the one decideCommit saw (a change of it cancels the effect).
+ */
+function commitToRest(ft: FtState, round: number): void {
+  const others = membersOf(ft.map).filter((n) => n !== ft.node);
+  if (others.length > 1) ft.sendToAll(others.slice(1), FtFrame.CKPT_COMMIT, encodeRound(round));
+  applyCommit(ft, round);
 }
 
 export function onCkptStart(ft: FtState, f: NetFrame): void {
@@ -406,7 +430,7 @@ export function onCkptStart(ft: FtState, f: NetFrame): void {
   if (s === null) return ft.malformed();
   if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[s.rank] !== f.src) return ft.staleFrame();
   const t = tallyFor(ft, s.round);
-  if (t !== null) t.started.add(s.rank);
+  if (t !== null) t.ranks[s.rank]! |= TALLY_STARTED;
 }
 
 export function onCkptStored(ft: FtState, f: NetFrame): void {
@@ -415,9 +439,12 @@ export function onCkptStored(ft: FtState, f: NetFrame): void {
   if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[s.rank] !== f.src) return ft.staleFrame();
   const t = tallyFor(ft, s.round);
   if (t === null || t.decided) return;
-  t.stored.add(s.rank);
-  assert(t.stored.size <= ft.map.length, 'ft: a tally counts more ranks than the view has');
-  if (t.stored.size === ft.map.length) decideCommit(ft, t);
+  if ((t.ranks[s.rank]! & TALLY_STORED) === 0) {
+    t.ranks[s.rank]! |= TALLY_STORED;
+    t.stored++;
+  }
+  assert(t.stored <= ft.map.length, 'ft: a tally counts more ranks than the view has');
+  if (t.stored === ft.map.length) decideCommit(ft, t);
 }
 
 export function onCkptRefuse(ft: FtState, f: NetFrame): void {
@@ -433,7 +460,7 @@ export function onCkptCommit(ft: FtState, f: NetFrame): void {
   if (round === null) return ft.malformed();
   if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
   if (round <= ft.lastCommitted) return;
-  ft.announce(FT_EVENT.CKPT_COMMIT, round, () => applyCommit(ft, round));
+  ft.announce(FT_EVENT.CKPT_COMMIT, round, applyCommit, round);
 }
 
 export function onCkptAbort(ft: FtState, f: NetFrame): void {

@@ -27,6 +27,7 @@ import type { RecvStatus } from './stream.js';
 import * as transfer from './transfer.js';
 import type { FtPhase, FtRecoveryFigures, FtStats } from './types.js';
 import { buddiesOf, membersOf, ranksOf, wardsOf } from './view.js';
+import { FF_FRAMES_IN, FF_LAST_PEAK_MULTIPLE, FF_PEAK_BYTES, FF_RECOVERY_COUNT, checkpointFigures, ftCounters } from './figures.js';
 
 export type { FtHal, FtListener, FtNet } from './state.js';
 
@@ -163,22 +164,22 @@ export class FaultTolerance implements FtRunHost, FtHooks {
       coordinator: ft.viewCoord,
       buddies: [...buddies].sort((a, b) => a - b),
       wards: ft.phaseV === 'running' ? wardsOf(ft.map, ft.node, ft.options.buddies) : [],
-      checkpoints: { ...ft.figures },
+      checkpoints: checkpointFigures(ft.figs, ft.lastAbort),
       memory: {
         ownBytes: m.own,
         wardBytes: m.ward,
         pendingBytes: m.pending,
         lentBytes: m.lent,
         totalBytes: total,
-        peakBytes: ft.peakBytes,
+        peakBytes: ft.figs[FF_PEAK_BYTES]!,
         stateBytes: m.state,
         multiple: m.state > 0 ? total / m.state : 0,
-        peakMultiple: ft.lastPeakMultiple,
+        peakMultiple: ft.figs[FF_LAST_PEAK_MULTIPLE]!,
         limit: ft.options.maxStoreBytes,
       },
       recoveries: ft.recoveries.map((r) => ({ ...r, failed: r.failed.slice(), ranks: r.ranks.slice(), replacements: r.replacements.slice() })),
-      recoveryCount: ft.recoveryCount,
-      ...ft.counters,
+      recoveryCount: ft.figs[FF_RECOVERY_COUNT]!,
+      ...ftCounters(ft.figs),
       stopReason: ft.stopReasonV,
     };
   }
@@ -209,7 +210,7 @@ export class FaultTolerance implements FtRunHost, FtHooks {
 
   private onFrame(f: NetFrame): void {
     const ft = this.ft;
-    ft.counters.framesIn++;
+    ft.figs[FF_FRAMES_IN]!++;
     if (ft.phaseV === 'stopped') {
       // A board that joins a run that has stopped learns why instead of waiting forever.
       if (f.type === FtFrame.JOIN && ft.stopIsDomain) ft.sendCtl(f.src, FtFrame.STOP, encodeReason(ft.stopReasonV));

@@ -39,13 +39,21 @@ export interface Run {
   own: boolean;
 }
 
-/** Tentative data of one round (or a full image being copied to a new holder). */
+/** No lenders: a Pending's own until a round's capture lends it its contents (module-level, frozen: in flash on Moddable). */
+const NO_LENDERS: readonly Lender[] = Object.freeze([]);
+
+/**
+ * Tentative data of one round (or a full image being copied to a new holder). Two of them live
+ * through every checkpoint round (the rank's own, its ward's), so what is rarely needed is made
+ * by its first use: `lent` (whole data lent by a content: an empty segment at most, in
+ * practice) and `lenders` (only a capture's), docs/TARGETS.md "Round 12: Laplace slots".
+ */
 export class Pending {
   readonly table: SegEntry[] = [];
   /** Data of whole segments (null for patched ones), by table index. */
   readonly whole: (Uint8Array | null)[] = [];
-  /** Whole data that is lent (the content's own memory): copied at commit, never kept. */
-  readonly lent: boolean[] = [];
+  /** Indexes of whole data that is lent (the content's own memory): copied at commit, never kept. Null: none. */
+  private lentWhole: number[] | null = null;
   readonly runs: Run[] = [];
   /** Memory held: whole arrays and run bytes FT copied (lent bytes are not FT's). */
   bytes = 0;
@@ -54,7 +62,7 @@ export class Pending {
   /** Bytes the commit allocates for zero-based segments (SegEntry.zero): memory the image will grow by. */
   zeroBytes = 0;
   /** Contents that lent their bytes: each released once when the data leaves (committed or dropped). */
-  lenders: Lender[] = [];
+  lenders: readonly Lender[] = NO_LENDERS;
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
   changed = 0;
   /** Size of the image this data produces (sum of segment lengths). */
@@ -66,9 +74,6 @@ export class Pending {
    * whole new generation (a segment it does not list is dropped).
    */
   carry = false;
-  /** Receiver side: what the stream announced, checked when it ends. */
-  expectSegs = -1;
-  expectData = -1;
   private released = false;
 
   constructor(
@@ -82,7 +87,7 @@ export class Pending {
   addSeg(e: SegEntry, data: Uint8Array | null, lent = false): number {
     this.table.push(e);
     this.whole.push(data);
-    this.lent.push(lent && data !== null);
+    if (lent && data !== null) (this.lentWhole ??= []).push(this.table.length - 1);
     this.size += e.length;
     if (e.zero === true && data === null) this.zeroBytes += e.length;
     if (data !== null) {
@@ -91,6 +96,19 @@ export class Pending {
       this.changed += data.length;
     }
     return this.table.length - 1;
+  }
+
+  /** Bytes of its runs and whole data: what a stream of it carries (StreamSource.dataBytes). */
+  get dataBytes(): number {
+    let n = 0;
+    for (const w of this.whole) if (w !== null) n += w.length;
+    for (const r of this.runs) n += r.bytes.length;
+    return n;
+  }
+
+  /** Whether segment `i`'s whole data is lent. */
+  isLent(i: number): boolean {
+    return this.lentWhole !== null && this.lentWhole.includes(i);
   }
 
   addRun(seg: number, offset: number, bytes: Uint8Array, lent = false): void {
@@ -112,7 +130,7 @@ export class Pending {
     assert(!this.released, 'ft: tentative checkpoint data released twice');
     this.released = true;
     const l = this.lenders;
-    this.lenders = [];
+    this.lenders = NO_LENDERS;
     for (const c of l) c.release?.();
   }
 }
@@ -164,7 +182,7 @@ export class Image {
       const w = p.whole[i];
       let arr: Uint8Array;
       // Lent memory goes back to its owner: the image keeps a copy.
-      if (w !== null && w !== undefined) arr = p.lent[i] === true ? w.slice() : w;
+      if (w !== null && w !== undefined) arr = p.isLent(i) ? w.slice() : w;
       else if (e.zero === true) arr = new Uint8Array(e.length);
       else {
         const j = this.find(e.name);
@@ -201,7 +219,7 @@ export class Image {
       const w = p.whole[i];
       const j = this.find(e.name);
       let arr: Uint8Array;
-      if (w !== null && w !== undefined) arr = p.lent[i] === true ? w.slice() : w;
+      if (w !== null && w !== undefined) arr = p.isLent(i) ? w.slice() : w;
       else if (e.zero === true) arr = new Uint8Array(e.length);
       else {
         if (j < 0 || (this.data[j] as Uint8Array).length !== e.length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${e.name}`);

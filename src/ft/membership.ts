@@ -12,6 +12,7 @@ import type { FtState, HeartbeatSent } from './state.js';
 import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
 import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, startPayload } from './recovery.js';
+import { FF_HEARTBEATS_RECEIVED, FF_HEARTBEATS_SENT, FF_HEARTBEATS_SKIPPED, FF_SUSPICIONS } from './figures.js';
 
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
 export function watched(ft: FtState): number[] {
@@ -87,7 +88,8 @@ export function tick(ft: FtState): void {
     }
     pump(ft);
   }
-  ft.tickTimer = ft.hal.setTimer(o.heartbeatMs, () => tick(ft));
+  // tick itself with the state as the timer's argument: no closure per heartbeat period.
+  ft.tickTimer = ft.hal.setTimer(o.heartbeatMs, tick, ft);
 }
 
 /**
@@ -114,7 +116,7 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
       progress,
       furthest: Math.max(progress, ft.furthestHeard),
     }));
-  ft.counters.heartbeatsSent++;
+  ft.figs[FF_HEARTBEATS_SENT]!++;
   if (role !== Role.MEMBER && role !== Role.RECOVERING) {
     ft.trySend(255, FtFrame.HEARTBEAT, hb());
     return;
@@ -126,7 +128,7 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
     if (ft.detector.isSuspected(x) && !ft.net.reachable(x)) continue;
     const last = ft.hbSent.get(x);
     if (role === Role.MEMBER && last !== undefined && heartbeatRedundant(ft, x, last, now, coord, progress > 0)) {
-      ft.counters.heartbeatsSkipped++;
+      ft.figs[FF_HEARTBEATS_SKIPPED]!++;
       continue;
     }
     if (ft.trySend(x, FtFrame.HEARTBEAT, hb()) !== 'sent') continue;
@@ -215,7 +217,7 @@ export function resend(ft: FtState, now: number): void {
 export function onHeartbeat(ft: FtState, f: NetFrame): void {
   const h = decodeHeartbeat(f.payload);
   if (h === null) return ft.malformed();
-  ft.counters.heartbeatsReceived++;
+  ft.figs[FF_HEARTBEATS_RECEIVED]!++;
   const now = ft.hal.now();
   const x = f.src;
   const reborn = ft.detector.heartbeat(x, f.epoch, h, now);
@@ -387,7 +389,7 @@ export function onSuspectReport(ft: FtState, f: NetFrame): void {
 
 /** A board fell silent: recover if this board should coordinate, else tell the one that should. */
 export function onSuspicion(ft: FtState, x: number): void {
-  ft.counters.suspicions++;
+  ft.figs[FF_SUSPICIONS]!++;
   emitFtEvent(ft.hal, { name: FT_EVENT.SUSPECT, node: x });
   ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.lastHeard ?? 0))} ms)`);
   if (ft.phaseV === 'stopped') return;

@@ -2,6 +2,8 @@
  * Fault-tolerance options, defaults and validation. Every limit the module enforces is here
  * so it can be configured (board config `options.ft`), reported and written down (docs/FT.md).
  */
+import { overDefaults } from '../net/over-defaults.js';
+import { DEFAULT_MAX_PAYLOAD } from '../wire/frame.js';
 import { FtError } from './types.js';
 
 export interface FtOptions {
@@ -113,50 +115,69 @@ function int(o: FtOptions, field: keyof FtOptions, dflt: number, min: number, ma
   return v as number;
 }
 
+/** No node ids (the default initial map before `boards` is known, and no spares): frozen, shared. */
+const NO_NODES: readonly number[] = Object.freeze([]);
+
+/**
+ * Every option at its default. Resolved options inherit from it and hold only what differs
+ * (src/net/over-defaults.ts): module-level and frozen, so a preloaded Moddable firmware keeps
+ * it in flash and a board's resolved options cost a slot per option it changes instead of one
+ * per option, 27 (docs/TARGETS.md "Round 12: Laplace slots").
+ */
+const FT_DEFAULTS: Readonly<ResolvedFtOptions> = Object.freeze({
+  boards: 0, initialMap: NO_NODES, version: '', buddies: 1, heartbeatMs: 250, timeoutMs: 2000, startGraceMs: 10_000,
+  routeLagMs: 0, checkpointTimeoutMs: 30_000, recoveryTimeoutMs: 30_000, quorumWaitMs: 30_000, checkpointEvery: 0,
+  requestMargin: 2, window: 4, rtoMs: 3000, maxPayload: DEFAULT_MAX_PAYLOAD, windowBytes: DEFAULT_WINDOW_BYTES,
+  frameBytes: DEFAULT_MAX_PAYLOAD, maxStoreBytes: 1 << 20, mergeGap: DEFAULT_MERGE_GAP, listAll: false,
+  streamWhileComputing: true, shrink: false, spares: NO_NODES,
+});
+
 export function resolveFtOptions(o: FtOptions): ResolvedFtOptions {
   if (typeof o !== 'object' || o === null) throw new FtError('BAD_ARG', 'ft options: expected an object');
-  const boards = int(o, 'boards', 0, 1, 254);
+  const d = FT_DEFAULTS;
+  const boards = int(o, 'boards', d.boards, 1, 254);
   const map = o.initialMap ?? Array.from({ length: boards }, (_, r) => r);
   if (!Array.isArray(map) || map.length !== boards) bad('initialMap', `expected ${boards} node ids`, map);
   for (const n of map) if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 254) bad('initialMap', 'node ids are integers 0..254', map);
-  const heartbeatMs = int(o, 'heartbeatMs', 250, 1, 600_000);
-  const timeoutMs = int(o, 'timeoutMs', 2000, 2 * heartbeatMs, 3_600_000);
-  const version = o.version ?? '';
+  const heartbeatMs = int(o, 'heartbeatMs', d.heartbeatMs, 1, 600_000);
+  const timeoutMs = int(o, 'timeoutMs', d.timeoutMs, 2 * heartbeatMs, 3_600_000);
+  const version = o.version ?? d.version;
   if (typeof version !== 'string') bad('version', 'expected a string', version);
   if (o.shrink !== undefined && typeof o.shrink !== 'boolean') bad('shrink', 'expected true or false', o.shrink);
   if (o.listAll !== undefined && typeof o.listAll !== 'boolean') bad('listAll', 'expected true or false', o.listAll);
   if (o.streamWhileComputing !== undefined && typeof o.streamWhileComputing !== 'boolean') bad('streamWhileComputing', 'expected true or false', o.streamWhileComputing);
-  const maxPayload = int(o, 'maxPayload', 4200, 264, 65535);
-  return {
+  const maxPayload = int(o, 'maxPayload', d.maxPayload, 264, 65535);
+  const full: ResolvedFtOptions = {
     boards,
     initialMap: map.slice(),
     version,
-    buddies: int(o, 'buddies', 1, 1, 3),
+    buddies: int(o, 'buddies', d.buddies, 1, 3),
     heartbeatMs,
     timeoutMs,
-    startGraceMs: int(o, 'startGraceMs', 10_000, 0, 3_600_000),
-    routeLagMs: int(o, 'routeLagMs', 0, 0, 3_600_000),
-    checkpointTimeoutMs: int(o, 'checkpointTimeoutMs', 30_000, 1, 3_600_000),
-    recoveryTimeoutMs: int(o, 'recoveryTimeoutMs', 30_000, 1, 3_600_000),
-    quorumWaitMs: int(o, 'quorumWaitMs', 30_000, 1, 3_600_000),
-    checkpointEvery: int(o, 'checkpointEvery', 0, 0, 1_000_000_000),
-    requestMargin: int(o, 'requestMargin', 2, 1, 1_000_000),
-    window: int(o, 'window', 4, 1, 32),
-    rtoMs: int(o, 'rtoMs', 3000, 1, 600_000),
+    startGraceMs: int(o, 'startGraceMs', d.startGraceMs, 0, 3_600_000),
+    routeLagMs: int(o, 'routeLagMs', d.routeLagMs, 0, 3_600_000),
+    checkpointTimeoutMs: int(o, 'checkpointTimeoutMs', d.checkpointTimeoutMs, 1, 3_600_000),
+    recoveryTimeoutMs: int(o, 'recoveryTimeoutMs', d.recoveryTimeoutMs, 1, 3_600_000),
+    quorumWaitMs: int(o, 'quorumWaitMs', d.quorumWaitMs, 1, 3_600_000),
+    checkpointEvery: int(o, 'checkpointEvery', d.checkpointEvery, 0, 1_000_000_000),
+    requestMargin: int(o, 'requestMargin', d.requestMargin, 1, 1_000_000),
+    window: int(o, 'window', d.window, 1, 32),
+    rtoMs: int(o, 'rtoMs', d.rtoMs, 1, 600_000),
     maxPayload,
-    windowBytes: int(o, 'windowBytes', DEFAULT_WINDOW_BYTES, 264, 1 << 24),
+    windowBytes: int(o, 'windowBytes', d.windowBytes, 264, 1 << 24),
     frameBytes: Math.min(maxPayload, int(o, 'frameBytes', maxPayload, 264, 65535)),
-    maxStoreBytes: int(o, 'maxStoreBytes', 1 << 20, 1024, 2 ** 31),
-    mergeGap: int(o, 'mergeGap', DEFAULT_MERGE_GAP, 0, 4096),
-    listAll: o.listAll ?? false,
-    streamWhileComputing: o.streamWhileComputing ?? true,
-    shrink: o.shrink ?? false,
+    maxStoreBytes: int(o, 'maxStoreBytes', d.maxStoreBytes, 1024, 2 ** 31),
+    mergeGap: int(o, 'mergeGap', d.mergeGap, 0, 4096),
+    listAll: o.listAll ?? d.listAll,
+    streamWhileComputing: o.streamWhileComputing ?? d.streamWhileComputing,
+    shrink: o.shrink ?? d.shrink,
     spares: resolveSpares(o.spares, map),
   };
+  return overDefaults(full, d);
 }
 
 function resolveSpares(v: unknown, map: readonly number[]): readonly number[] {
-  if (v === undefined) return [];
+  if (v === undefined) return NO_NODES;
   if (!Array.isArray(v)) bad('spares', 'expected an array of node ids', v);
   const out: number[] = [];
   for (const n of v as unknown[]) {
@@ -164,5 +185,5 @@ function resolveSpares(v: unknown, map: readonly number[]): readonly number[] {
     if (map.includes(n)) bad('spares', `node ${n} is a member of the initial map`, v);
     if (!out.includes(n)) out.push(n);
   }
-  return out.sort((a, b) => a - b);
+  return out.length === 0 ? NO_NODES : out.sort((a, b) => a - b);
 }

@@ -9,6 +9,7 @@
 import { FT_EVENT, emitFtEvent } from './events.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
+import { FF_NO_QUORUM } from './figures.js';
 
 /**
  * The domain as this board knows it: the members of its view, every board it has heard in this
@@ -49,7 +50,7 @@ export function hasQuorum(ft: FtState, live: ReadonlySet<number>): boolean {
  */
 export function standAside(ft: FtState, seen: number): void {
   const domain = knownDomain(ft);
-  ft.counters.noQuorum++;
+  ft.figs[FF_NO_QUORUM]!++;
   ft.hal.log('warn', `ft: no quorum (this board sees ${seen} of ${domain.length} boards): leaving the run until the majority is heard again`);
   emitFtEvent(ft.hal, { name: FT_EVENT.NO_QUORUM, seen, domain: domain.length });
   if (!ft.isolated) ft.isolatedSince = ft.hal.now();

@@ -14,9 +14,11 @@ import { sourceOfImage } from './stream.js';
 import type { FtRecoveryFigures } from './types.js';
 import { hasQuorum, standAside } from './quorum.js';
 import { membersOf, ranksOf, wardsOf } from './view.js';
+import { runEffect } from './state.js';
 import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
 import { assert } from '../util/assert.js';
+import { FF_GENERATION, FF_PROGRESS, FF_RECOVERY_COUNT } from './figures.js';
 
 /** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
 export const RECOVERIES_KEPT = 4;
@@ -276,7 +278,7 @@ export function takePlan(ft: FtState, coord: number, plan: RecPlan): void {
       continue;
     }
     p.sending++;
-    ft.announce(FT_EVENT.RECOVERY_TRANSFER, t.rank, () => {
+    ft.announce(FT_EVENT.RECOVERY_TRANSFER, t.rank, runEffect, () => {
       startStream(ft, t.dst, t.rank, g, 0, true, sourceOfImage(img), (st) => {
         if (ft.part !== p) return;
         if (st !== 'stored') ft.hal.log('error', `ft: copy of rank ${t.rank} to node ${t.dst} failed: ${st}`);
@@ -364,12 +366,12 @@ export function resume(ft: FtState, v: RecResume): void {
       detectMs: v.detectMs, restoreMs: v.restoreMs, totalMs: v.detectMs + v.restoreMs, lostIterations: v.lost, bytes: v.bytes,
     };
     ft.recoveries.push(rec);
-    ft.recoveryCount++;
+    ft.figs[FF_RECOVERY_COUNT]!++;
     // Every recovery used to leave its figures (~0.3 KiB) on every board for good.
     if (ft.recoveries.length > RECOVERIES_KEPT) ft.recoveries.splice(0, ft.recoveries.length - RECOVERIES_KEPT);
     emitFtEvent(ft.hal, { name: FT_EVENT.RECOVERY, epoch: ft.epochV, generation: g, failed: v.failed, map: ft.map });
   }
-  ft.figures.generation = g;
+  ft.figs[FF_GENERATION] = g;
   for (const rank of mine) {
     const img = ft.imageOf(rank);
     if (g > 0 && img.gen !== g) {
@@ -380,7 +382,7 @@ export function resume(ft: FtState, v: RecResume): void {
     }
   }
   ft.committedProgress = mine.length > 0 ? ft.imageOf(mine[0] as number).progress : 0;
-  ft.figures.progress = ft.committedProgress;
+  ft.figs[FF_PROGRESS] = ft.committedProgress;
   for (const rank of mine) {
     const img = ft.imageOf(rank);
     const run = new FtRun(ft.host, rank, ft.epochV, g, img.progress, g > 0 ? img.segments() : []);

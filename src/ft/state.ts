@@ -18,7 +18,9 @@ import { resolveFtOptions } from './options.js';
 import type { Plan } from './plan.js';
 import type { FtRun, FtRunHost } from './run.js';
 import type { RecvStatus, StreamReceiver, StreamSender } from './stream.js';
-import type { FtCheckpointFigures, FtPhase, FtRecoveryFigures } from './types.js';
+import { FF_FRAMES_OUT, FF_MALFORMED, FF_PEAK_BYTES, FF_RETRIES, FF_ROUND_PEAK_MULTIPLE, FF_STALE, newFtFigures } from './figures.js';
+import type { FtFigures } from './figures.js';
+import type { FtPhase, FtRecoveryFigures } from './types.js';
 import { FtError } from './types.js';
 import { membersOf, ranksOf } from './view.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
@@ -123,11 +125,17 @@ export interface RankRound {
   settled: Promise<void> | null;
 }
 
+/** Tally.ranks bits: the rank called (CKPT_START), its data is stored with its buddies (CKPT_STORED). */
+export const TALLY_STARTED = 1;
+export const TALLY_STORED = 2;
+
 /** The coordinator's tally of one round. */
 export interface Tally {
   round: number;
-  started: Set<number>;
-  stored: Set<number>;
+  /** Per rank of the view, TALLY_* bits: one typed array, not two Sets (their slots) per round. */
+  ranks: Uint8Array;
+  /** Ranks with TALLY_STORED. */
+  stored: number;
   decided: boolean;
   timer: number;
   firstAt: number;
@@ -173,6 +181,30 @@ export function never<T>(): Promise<T> {
 export function hash32(text: string): number {
   const d = new Sha256().update(utf8Encode(text)).digest();
   return ((d[0] as number) | ((d[1] as number) << 8) | ((d[2] as number) << 16) | ((d[3] as number) << 24)) >>> 0;
+}
+
+/** A phase announced and to be carried out (FtState.announce). */
+interface Announced<A> {
+  ft: FtState;
+  /** FtState.changes when it was announced: a later change cancels it. */
+  ch: number;
+  effect: (this: void, ft: FtState, arg: A) => void;
+  arg: A;
+}
+
+function runAnnounced<A>(a: Announced<A>): void {
+  const ft = a.ft;
+  if (a.ch === ft.changes && ft.phaseV !== 'stopped') a.effect(ft, a.arg);
+}
+
+/** An effect that is a closure (rare phases: a recovery's copies) for FtState.announce. */
+export function runEffect(_ft: FtState, effect: () => void): void {
+  effect();
+}
+
+/** The retry timer's callback: a module-level function with the state as its argument, not a closure per timer. */
+function flushRetriesOf(ft: FtState): void {
+  ft.flushRetries();
 }
 
 /**
@@ -251,8 +283,6 @@ export class FtState {
   outs: OutStream[] = [];
   readonly receivers = new Map<string, StreamReceiver>();
   pumpTimer = -1;
-  /** The most checkpoint payload bytes one stream had unacknowledged (bounded by options.windowBytes). */
-  peakInFlight = 0;
   /** When the app last called `yield` (-1: never), the usual time between its calls, and the timer that reopens a held stream. */
   computeAt = -1;
   computeGap = 0;
@@ -277,20 +307,12 @@ export class FtState {
   retryTimer = -1;
 
   // Figures.
-  readonly figures: FtCheckpointFigures = {
-    count: 0, aborted: 0, generation: 0, progress: 0, lastMs: 0, bytesSent: 0, changedBytes: 0, fullImageBytes: 0,
-    lastBytesSent: 0, lastChangedBytes: 0, lastFullImageBytes: 0, lastAbort: '',
-  };
+  /** Checkpoint figures, counters, memory peaks: one Float64Array indexed by FF_* (figures.ts). */
+  readonly figs: FtFigures = newFtFigures();
+  /** Last reason a checkpoint was aborted ('' if none): FtCheckpointFigures.lastAbort. */
+  lastAbort = '';
   /** The last RECOVERIES_KEPT recoveries' figures (a board lives through any number of them). */
   readonly recoveries: FtRecoveryFigures[] = [];
-  /** Recoveries this board took part in, all of them. */
-  recoveryCount = 0;
-  readonly counters = {
-    heartbeatsSent: 0, heartbeatsSkipped: 0, heartbeatsReceived: 0, suspicions: 0, noQuorum: 0, framesIn: 0, framesOut: 0, malformed: 0, stale: 0, retries: 0,
-  };
-  peakBytes = 0;
-  roundPeakMultiple = 0;
-  lastPeakMultiple = 0;
 
   constructor(net: FtNet, hal: FtHal, options: FtOptions, readonly host: FtRunHost & FtHooks) {
     this.options = resolveFtOptions(options);
@@ -342,8 +364,9 @@ export class FtState {
   notePeak(): void {
     const m = this.memoryParts();
     const total = m.own + m.ward + m.pending;
-    if (total > this.peakBytes) this.peakBytes = total;
-    if (m.state > 0) this.roundPeakMultiple = Math.max(this.roundPeakMultiple, total / m.state);
+    const f = this.figs;
+    if (total > f[FF_PEAK_BYTES]!) f[FF_PEAK_BYTES] = total;
+    if (m.state > 0) f[FF_ROUND_PEAK_MULTIPLE] = Math.max(f[FF_ROUND_PEAK_MULTIPLE]!, total / m.state);
   }
 
   // ---- sending -----------------------------------------------------------------------------------
@@ -358,7 +381,7 @@ export class FtState {
     if (this.retryQueue.length >= MAX_RETRY_QUEUE) this.retryQueue.shift();
     // Steps that need an answer are repeated by the protocol anyway; this only bridges a full queue.
     this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.changes, until: this.hal.now() + this.options.timeoutMs });
-    if (this.retryTimer < 0) this.retryTimer = this.hal.setTimer(RETRY_MS, () => this.flushRetries());
+    if (this.retryTimer < 0) this.retryTimer = this.hal.setTimer(RETRY_MS, flushRetriesOf, this);
   }
 
   /**
@@ -377,7 +400,7 @@ export class FtState {
       return 'failed';
     }
     if (!ok) return 'busy';
-    this.counters.framesOut++;
+    this.figs[FF_FRAMES_OUT]!++;
     return 'sent';
   }
 
@@ -388,25 +411,27 @@ export class FtState {
       const r = this.retryQueue.shift();
       if (r === undefined) break;
       if (r.changes !== this.changes || this.hal.now() > r.until) continue;
-      this.counters.retries++;
+      this.figs[FF_RETRIES]!++;
       if (this.trySend(r.dst, r.type, r.payload) === 'busy') {
         this.retryQueue.push(r);
       }
     }
-    if (this.retryQueue.length > 0) this.retryTimer = this.hal.setTimer(RETRY_MS, () => this.flushRetries());
+    if (this.retryQueue.length > 0) this.retryTimer = this.hal.setTimer(RETRY_MS, flushRetriesOf, this);
   }
 
   sendToAll(nodes: readonly number[], type: number, payload: Uint8Array): void {
     for (const n of nodes) this.sendCtl(n, type, payload);
   }
 
-  /** Announce a phase, then carry it out from a zero-delay timer unless the state moved on. */
-  announce(name: FtPhaseEventName, value: number, effect: () => void): void {
-    const ch = this.changes;
+  /**
+   * Announce a phase, then carry it out (`effect(this, arg)`, a module-level function) from a
+   * zero-delay timer unless the state moved on. The timer carries one small record, not two
+   * closures and their environments per phase (docs/TARGETS.md "Round 12: Laplace slots").
+   */
+  announce<A>(name: FtPhaseEventName, value: number, effect: (this: void, ft: FtState, arg: A) => void, arg: A): void {
     emitFtEvent(this.hal, phaseEvent(name, value));
-    this.hal.setTimer(0, () => {
-      if (ch === this.changes && this.phaseV !== 'stopped') effect();
-    });
+    const a: Announced<A> = { ft: this, ch: this.changes, effect, arg };
+    this.hal.setTimer(0, runAnnounced, a);
   }
 
   // ---- images ------------------------------------------------------------------------------------
@@ -435,12 +460,12 @@ export class FtState {
 
   /** Count a frame dropped as malformed. */
   malformed(): void {
-    this.counters.malformed++;
+    this.figs[FF_MALFORMED]!++;
   }
 
   /** Count a frame dropped as belonging to another epoch or phase. */
   staleFrame(): void {
-    this.counters.stale++;
+    this.figs[FF_STALE]!++;
   }
 
   /** The role heartbeats announce. */

@@ -44,7 +44,16 @@ export interface StreamSource {
   carry: boolean;
 }
 
+/**
+ * A round's data as a stream source. Without whole segments' data (a delta of patches and
+ * zero-based spans: every round of a state whose segments keep their sizes) the Pending is the
+ * source itself: its runs are the send order, and no object and list of runs are made per round
+ * (docs/TARGETS.md "Round 12: Laplace slots").
+ */
 export function sourceOfPending(p: Pending): StreamSource {
+  let wholeData = false;
+  for (const w of p.whole) if (w !== null && w.length > 0) wholeData = true;
+  if (!wholeData) return p;
   const runs: Run[] = [];
   let data = 0;
   for (let i = 0; i < p.table.length; i++) {
@@ -75,12 +84,17 @@ export function sourceOfImage(img: Image): StreamSource {
   return { table, runs, progress: img.progress, dataBytes: data, carry: false };
 }
 
-/** Where the next frame starts: stage 0 META, 1 SEG records, 2 RUN records, 3 done. */
-export interface Cursor {
-  stage: number;
-  index: number;
-  offset: number;
-}
+/**
+ * Per frame in flight, a StreamSender keeps where it starts (its cursor: stage 0 META, 1 SEG
+ * records, 2 RUN records, 3 done; the index of the table entry or run; the offset in that run)
+ * and its payload bytes: RING_FIELDS numbers in one Float64Array ring indexed by the sequence
+ * number, not two Maps and an object per frame (docs/TARGETS.md "Round 12: Laplace slots").
+ */
+const RING_FIELDS = 4;
+const R_STAGE = 0;
+const R_INDEX = 1;
+const R_OFFSET = 2;
+const R_SIZE = 3;
 
 export interface DataHeader {
   flags: number;
@@ -112,9 +126,11 @@ export class StreamSender {
   frames = 0;
   /** Time of the last acknowledgement progress (for the resend timer). */
   progressAt: number;
-  private readonly cursors = new Map<number, Cursor>();
-  /** Payload bytes of each frame in flight, by sequence number. */
-  private readonly sizes = new Map<number, number>();
+  /**
+   * Cursor and payload bytes of frames `acked` .. `next` (at most window + 1 of them: `next`
+   * is at most `window` past `acked`), at RING_FIELDS * (seq % (window + 1)).
+   */
+  private readonly ring: Float64Array;
 
   constructor(
     readonly dst: number,
@@ -129,7 +145,8 @@ export class StreamSender {
     readonly windowBytes = Infinity,
     readonly frameBytes = 0,
   ) {
-    this.cursors.set(0, { stage: 0, index: 0, offset: 0 });
+    // Frame 0 starts at stage 0, index 0, offset 0: the ring's zeros.
+    this.ring = new Float64Array(RING_FIELDS * (window + 1));
     this.progressAt = now;
   }
 
@@ -147,55 +164,61 @@ export class StreamSender {
   build(w: ByteWriter, cap: number): Uint8Array {
     const seq = this.next;
     if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
-    const at = this.cursors.get(seq);
     // Kept for every frame from the first unacknowledged one to the next to build.
-    assert(at !== undefined, 'ft: no cursor for the frame to build');
-    const c = { ...at };
+    assert(seq >= this.acked && seq - this.acked <= this.window, 'ft: no cursor for the frame to build');
+    const ring = this.ring;
+    const at = this.slot(seq);
+    let stage = ring[at + R_STAGE]!;
+    let index = ring[at + R_INDEX]!;
+    let offset = ring[at + R_OFFSET]!;
     w.pos = 0;
     w.u8(0).u8(this.rank).u32(this.round).u32(this.base).u16(seq);
     const src = this.src;
-    if (c.stage === 0) {
+    if (stage === 0) {
       w.u8(src.carry ? TAG_META_CARRY : TAG_META).u32(src.progress).u16(src.table.length).u32(src.dataBytes);
-      c.stage = 1;
+      stage = 1;
     }
-    while (c.stage === 1) {
-      if (c.index >= src.table.length) {
-        c.stage = 2;
-        c.index = 0;
-        c.offset = 0;
+    while (stage === 1) {
+      if (index >= src.table.length) {
+        stage = 2;
+        index = 0;
+        offset = 0;
         break;
       }
-      const e = src.table[c.index] as SegEntry;
+      const e = src.table[index] as SegEntry;
       // Encoded as its SEG record is written (in the first frames only), not kept for the
       // stream's life: an array per segment is ~7 XS slots while the round lasts.
       const name = utf8Encode(e.name);
       if (w.pos + 7 + name.length > cap) break;
       w.u8(TAG_SEG).u8(e.zero === true ? KIND_ZERO : e.whole ? KIND_WHOLE : KIND_PATCH).u32(e.length).u8(name.length).bytes(name);
-      c.index++;
+      index++;
     }
-    while (c.stage === 2) {
-      if (c.index >= src.runs.length) {
-        c.stage = 3;
+    while (stage === 2) {
+      if (index >= src.runs.length) {
+        stage = 3;
         break;
       }
-      const run = src.runs[c.index] as Run;
-      const left = run.bytes.length - c.offset;
+      const run = src.runs[index] as Run;
+      const left = run.bytes.length - offset;
       const room = cap - w.pos - RUN_HEADER;
       if (room < Math.min(left, MIN_RUN_START - RUN_HEADER) || room <= 0) break;
       const n = Math.min(left, room, 0xffff);
-      w.u8(TAG_RUN).u16(run.seg).u32(run.offset + c.offset).u16(n).bytes(run.bytes.subarray(c.offset, c.offset + n));
-      c.offset += n;
-      if (c.offset >= run.bytes.length) {
-        c.index++;
-        c.offset = 0;
+      w.u8(TAG_RUN).u16(run.seg).u32(run.offset + offset).u16(n).bytes(run.bytes.subarray(offset, offset + n));
+      offset += n;
+      if (offset >= run.bytes.length) {
+        index++;
+        offset = 0;
       }
     }
     let flags = this.replica ? FLAG_REPLICA : 0;
-    if (c.stage === 3) {
+    if (stage === 3) {
       flags |= FLAG_LAST;
       this.lastSeq = seq;
     } else {
-      this.cursors.set(seq + 1, c);
+      const nx = this.slot(seq + 1);
+      ring[nx + R_STAGE] = stage;
+      ring[nx + R_INDEX] = index;
+      ring[nx + R_OFFSET] = offset;
     }
     w.buf[0] = flags;
     return w.done();
@@ -203,7 +226,7 @@ export class StreamSender {
 
   /** The frame just built was accepted by the network. */
   sent(bytes: number): void {
-    this.sizes.set(this.next, bytes);
+    this.ring[this.slot(this.next) + R_SIZE] = bytes;
     this.inFlight += bytes;
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     this.next++;
@@ -215,11 +238,7 @@ export class StreamSender {
   /** The receiver expects `next`; returns true on progress. */
   onAck(next: number, now: number): boolean {
     if (next <= this.acked || next > this.next) return false;
-    for (let s = this.acked; s < next; s++) {
-      if (s > 0) this.cursors.delete(s);
-      this.inFlight -= this.sizes.get(s) ?? 0;
-      this.sizes.delete(s);
-    }
+    for (let s = this.acked; s < next; s++) this.inFlight -= this.ring[this.slot(s) + R_SIZE]!;
     this.acked = next;
     this.progressAt = now;
     return true;
@@ -229,8 +248,12 @@ export class StreamSender {
   goBack(now: number): void {
     this.next = this.acked;
     this.inFlight = 0;
-    this.sizes.clear();
     this.progressAt = now;
+  }
+
+  /** Where frame `seq`'s numbers start in the ring. */
+  private slot(seq: number): number {
+    return RING_FIELDS * (seq % (this.window + 1));
   }
 }
 
@@ -244,6 +267,9 @@ export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 /** Receiving side of one stream: records into `pending`, checked against the image it patches. */
 export class StreamReceiver {
   expected = 0;
+  /** What the stream's META announced (segments, data bytes; -1 before it), checked when it ends. */
+  private expectSegs = -1;
+  private expectData = -1;
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
@@ -287,17 +313,17 @@ export class StreamReceiver {
       const tag = r.u8();
       if (tag === TAG_META || tag === TAG_META_CARRY) {
         // A full copy (REPLICA) is the whole image: it has nothing to carry over.
-        if (p.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
+        if (this.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
         p.carry = tag === TAG_META_CARRY;
         p.progress = r.u32();
-        p.expectSegs = r.u16();
-        p.expectData = r.u32();
+        this.expectSegs = r.u16();
+        this.expectData = r.u32();
         if (!r.ok) return 'malformed';
       } else if (tag === TAG_SEG) {
         const kind = r.u8();
         const length = r.u32();
         const name = r.str();
-        if (!r.ok || p.expectSegs < 0 || p.table.length >= p.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (!r.ok || this.expectSegs < 0 || p.table.length >= this.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry) {
           const listed = (this.listed ??= new Set<string>());
           if (listed.has(name)) return 'malformed';
@@ -342,7 +368,7 @@ export class StreamReceiver {
     this.expected++;
     if (last) {
       this.arena = null;
-      if (p.table.length !== p.expectSegs || this.gotData !== p.expectData) return 'malformed';
+      if (p.table.length !== this.expectSegs || this.gotData !== this.expectData) return 'malformed';
       for (let i = 0; i < p.table.length; i++) {
         const e = p.table[i] as SegEntry;
         if (e.whole && e.zero !== true && this.filled[i] !== e.length) return 'malformed';
@@ -365,7 +391,7 @@ export class StreamReceiver {
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
       // the announced data is exactly the patches, unless a zero-based segment's spans are
       // still to come (they go into that segment, not here).
-      const rest = p.expectData - this.gotData;
+      const rest = this.expectData - this.gotData;
       let zeroSegs = false;
       for (const e of p.table) if (e.zero === true) zeroSegs = true;
       if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);

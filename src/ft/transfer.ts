@@ -11,6 +11,7 @@ import type { RecvStatus, StreamSource } from './stream.js';
 import { buddiesOf } from './view.js';
 import { RETRY_MS } from './state.js';
 import type { FtState, OutStream, StreamDone } from './state.js';
+import { FF_PEAK_IN_FLIGHT } from './figures.js';
 
 export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
   const s = new StreamSender(dst, rank, round, base, replica, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes);
@@ -111,16 +112,13 @@ export function pump(ft: FtState): void {
         break;
       }
       s.sent(payload.length);
-      if (s.inFlight > ft.peakInFlight) ft.peakInFlight = s.inFlight;
+      if (s.inFlight > ft.figs[FF_PEAK_IN_FLIGHT]!) ft.figs[FF_PEAK_IN_FLIGHT] = s.inFlight;
     }
   }
   if (hold > 0 && ft.holdTimer < 0) {
     // Never a zero-time timer: a board's timers may round down, and a gate still shut would
     // set it again at once.
-    ft.holdTimer = ft.hal.setTimer(Math.max(RETRY_MS, Math.ceil(hold)), () => {
-      ft.holdTimer = -1;
-      pump(ft);
-    });
+    ft.holdTimer = ft.hal.setTimer(Math.max(RETRY_MS, Math.ceil(hold)), holdEnded, ft);
   }
   if (failed === null) return;
   const dead = failed;
@@ -136,10 +134,19 @@ function ended(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | Recv
 
 function retryPump(ft: FtState): void {
   if (ft.pumpTimer >= 0) return;
-  ft.pumpTimer = ft.hal.setTimer(RETRY_MS, () => {
-    ft.pumpTimer = -1;
-    pump(ft);
-  });
+  ft.pumpTimer = ft.hal.setTimer(RETRY_MS, pumpAgain, ft);
+}
+
+// The two timers' callbacks: module-level functions with the state as their argument, not a
+// closure per timer (docs/TARGETS.md "Round 12: Laplace slots").
+function holdEnded(ft: FtState): void {
+  ft.holdTimer = -1;
+  pump(ft);
+}
+
+function pumpAgain(ft: FtState): void {
+  ft.pumpTimer = -1;
+  pump(ft);
 }
 
 export function stopStreams(ft: FtState, filter: (o: OutStream) => boolean = () => true): void {

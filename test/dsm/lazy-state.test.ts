@@ -76,3 +76,53 @@ test("a DSM's figures are one Float64Array (no object of 28 properties), and sta
     t.is(s.malformed, 0);
   }
 });
+
+test("a DSM's limits hold only what differs from the frozen defaults, and read every limit", (t) => {
+  // docs/TARGETS.md "Round 12: Laplace slots": as the net's and FT's options.
+  const rig = makeRig(2, {}, { window: 2 });
+  for (const dsm of rig.dsms) {
+    const l = dsm.limits;
+    t.true(Object.isFrozen(Object.getPrototypeOf(l)), 'inherits from a frozen defaults object');
+    t.true(Object.keys(l).length < 6, `own limits: ${Object.keys(l).join(', ')}`);
+    t.true(Object.keys(l).includes('window'));
+    t.is(l.window, 2);
+    t.is(l.pageSize, 1024);
+    t.is(l.granule, 8);
+    t.is(l.checkReads, true);
+    t.is(l.maxArrays, 16);
+  }
+  t.is(Object.getPrototypeOf(rig.dsms[0]!.limits), Object.getPrototypeOf(rig.dsms[1]!.limits));
+});
+
+test('push subscriptions keep an Array of range lists per rank (indexed by array id), not a Map per rank', async (t) => {
+  const rig = makeRig(2, {}, { pageSize: 256 });
+  const home = { ranges: [[0, 512], [512, 1024]] as [number, number][] };
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Uint8', 1024, { home, push: true });
+    const b = await dsm.alloc('b', 'Uint8', 1024, { home, push: true });
+    for (let k = 0; k < 4; k++) {
+      (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(k + rank);
+      (await dsm.acquire(b, rank * 512, rank * 512 + 512, 'w')).fill(k + 2 * rank);
+      await dsm.barrier();
+      // The other rank's first row of each array: fetched once, then pushed at every barrier.
+      const other = (1 - rank) * 512;
+      const ra = await dsm.acquire(a, other, other + 64, 'r');
+      const rb = await dsm.acquire(b, other, other + 64, 'r');
+      if (ra[0] !== k + 1 - rank || rb[0] !== k + 2 * (1 - rank)) throw new Error(`rank ${rank} iteration ${k}: read ${ra[0]}, ${rb[0]}`);
+      await dsm.barrier();
+    }
+    return [[...dsm.pushSubscriptions(a).homes], [...dsm.pushSubscriptions(b).readers], dsm.stats().pushGranulesApplied > 0];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const dsm of rig.dsms) {
+    const reader = field(field(dsm, 'client') as object, 'push') as object;
+    const writer = field(field(dsm, 'home') as object, 'push') as object;
+    for (const [side, subs] of [['reader', field(reader, 'subs')], ['unread', field(reader, 'unread')], ['home', field(writer, 'subs')]] as const) {
+      t.true(subs instanceof Map, side);
+      const values = [...(subs as Map<number, unknown>).values()];
+      t.true(values.length >= 1, `${side}: subscriptions kept`);
+      for (const v of values) t.true(Array.isArray(v), `${side}: an Array of range lists per rank, indexed by array id, no Map of Maps`);
+    }
+  }
+  for (const o of out) if (o.ok) t.is((o.value as unknown[])[2], true, 'halos came by push');
+});

@@ -10,6 +10,8 @@ import { Cluster } from './cluster.js';
 import type { FtRun } from '../../src/ft/run.js';
 import type { FtOptions } from '../../src/ft/options.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
+import { FF_LAST_BYTES_SENT, FF_PEAK_IN_FLIGHT } from '../../src/ft/figures.js';
+import type { FtState } from '../../src/ft/state.js';
 import { Image, buildPending } from '../../src/ft/image.js';
 import { StreamSender, sourceOfPending } from '../../src/ft/stream.js';
 
@@ -28,8 +30,8 @@ async function checkpoint(ft: Partial<FtOptions>): Promise<{ peak: number[]; fra
   for (const run of runs) void run.checkpoint(null, 1).then(() => done++);
   if (!(await c.runUntil(() => done === 2, 60_000))) throw new Error('checkpoint did not complete');
   // The FT state behind each board's FaultTolerance (the figure is internal).
-  const st = [0, 1].map((n) => (c.ft.get(n) as unknown as { ft: { peakInFlight: number; figures: { lastBytesSent: number } } }).ft);
-  return { peak: st.map((s) => s.peakInFlight), frames: st.map((s) => s.figures.lastBytesSent), ms: c.now - t0 };
+  const st = [0, 1].map((n) => (c.ft.get(n) as unknown as { ft: FtState }).ft);
+  return { peak: st.map((s) => s.figs[FF_PEAK_IN_FLIGHT]!), frames: st.map((s) => s.figs[FF_LAST_BYTES_SENT]!), ms: c.now - t0 };
 }
 
 test('a checkpoint stream keeps at most windowBytes of payload unacknowledged', async (t) => {

@@ -81,7 +81,12 @@ interface TxStream extends RttEstimate {
   id: number;
   /** The link this stream is direct on; null: not direct (its frames are held here). */
   link: DirectLink | null;
-  /** Sequence number of the first frame sent direct in this direct period. */
+  /**
+   * Sequence number of the first frame sent direct in this direct period; -1 after one ended:
+   * no frame goes direct again until an end-to-end ack shows the destination still knows the
+   * stream (its link may have reset because it restarted: a direct frame that its new
+   * incarnation refuses as of an unknown stream would still be acknowledged by the link).
+   */
   directFrom: number;
   /** Sequence number of held[0]. */
   base: number;
@@ -195,7 +200,7 @@ export class E2eLayer {
       r.owed = false;
     }
     s.next = (seq + 1) & 0xffff;
-    if (s.held.length === 0 && link.peer === dst) {
+    if (s.held.length === 0 && s.directFrom >= 0 && link.peer === dst) {
       // Direct: nothing of the stream is held (so nothing is on another path to be overtaken)
       // and the frame goes to the destination itself, whose hop ack means its e2e took it.
       frame[P_DIRECT] = frame[P_DIRECT]! | DIRECT_BIT;
@@ -405,6 +410,7 @@ export class E2eLayer {
     const d = (ack - s.base) & 0xffff;
     if (d === 0 || d > s.held.length) return;
     s.acked = true;
+    if (s.directFrom < 0) s.directFrom = 0; // confirmed: it may go direct again once nothing is held
     let clean = true;
     let last = -1;
     for (let i = 0; i < d; i++) {
@@ -461,9 +467,13 @@ export class E2eLayer {
     const frames: Uint8Array[] = [];
     const k = this.directPending(dst, s, frames);
     assert(s.held.length === 0, 'e2e: a direct stream holds nothing itself');
-    s.link = null;
-    if (k === 0) return;
     const base = (s.next - k) & 0xffff;
+    // Some went direct and were acknowledged by the link, so taken by the destination: it
+    // knows the stream (an UNKNOWN from it now means it restarted).
+    if (base !== s.directFrom) s.acked = true;
+    s.link = null;
+    s.directFrom = -1;
+    if (k === 0) return;
     for (let i = 0; i < k; i++) {
       const f = frames[i]!;
       // They are base .. next-1, in order.
@@ -472,9 +482,6 @@ export class E2eLayer {
       s.sentAt.push(-1); // no round-trip sample from these
       this.heldBytes += f.length;
     }
-    // Some went direct and were acknowledged by the link, so taken by the destination: it
-    // knows the stream (an UNKNOWN from it now means it restarted).
-    if (base !== s.directFrom) s.acked = true;
     s.base = base;
     const now = this.host.clock.now();
     s.lastProgress = now;

@@ -161,3 +161,30 @@ test('a peer reboot mid-stream: the old incarnation took a prefix, the rest is r
   t.is(net.net(1).stats().e2eResets, 1);
   t.is(net.net(1).unacknowledged(), 0);
 });
+
+test('a peer reboot after every frame was acknowledged by the link: the next frames are reported or taken, never lost silently', (t) => {
+  // The link resets with nothing to take back; a direct frame at seq 5 would be acknowledged by
+  // the new incarnation's link and refused by its e2e (a stream it does not know): lost, unreported.
+  const net = new TestNetwork({ seed: 47, net: { helloMs: 100 } });
+  net.addNodes([1, 2]);
+  net.connect(1, 2, 'datagram', { latencyMs: 1 });
+  net.start();
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  let reported = 0;
+  net.net(1).onUndeliverable = (_node, frames) => void (reported += frames);
+  startSender(net, 1, 2, 5, { port: 1 });
+  t.true(net.runUntil(() => receivedFrom(net, 2, 1).length === 5 && net.net(1).unacknowledged() === 0, 5_000));
+  net.kill(2);
+  net.run(20);
+  net.restart(2);
+  // Node 1's link heard the new incarnation's session (a reset, nothing in it) and is up again.
+  t.true(net.runUntil(() => net.net(1).linkStats()[0]!.downs >= 1 && net.net(1).linkStats()[0]!.up && net.net(1).nextHop(2) !== null, 10_000), 'the link is up again');
+  t.is(net.net(1).stats().linkDropped, 0, 'nothing was in it');
+  const next = startSender(net, 1, 2, 8, { port: 2, retryMs: 5 });
+  t.true(net.runUntil(() => next.sent === 8 && net.net(1).unacknowledged() === 0, 30_000));
+  net.run(2_000);
+  const got = receivedFrom(net, 2, 1, 2);
+  t.true(got.every((x, i) => i === 0 || x === got[i - 1]! + 1), 'in order, once');
+  t.is(got.length + reported, 8, `every frame taken (${got.length}) or reported (${reported})`);
+  t.true(reported > 0, 'the first went to a stream the new incarnation did not know: reported');
+});

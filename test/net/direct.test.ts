@@ -6,6 +6,7 @@
  * lost or duplicated: each frame arrives once, in order, or the sender is told it never will.
  */
 import test from 'ava';
+import fc from 'fast-check';
 import type { SimLink, Wire } from './harness.js';
 import { TestNetwork } from './harness.js';
 import { isRange, receivedFrom, startSender } from './traffic.js';
@@ -187,4 +188,42 @@ test('a peer reboot after every frame was acknowledged by the link: the next fra
   t.true(got.every((x, i) => i === 0 || x === got[i - 1]! + 1), 'in order, once');
   t.is(got.length + reported, 8, `every frame taken (${got.length}) or reported (${reported})`);
   t.true(reported > 0, 'the first went to a stream the new incarnation did not know: reported');
+});
+
+test('fast-check: cuts, heals and deaf ends of the direct link on a ring, with traffic to a neighbour and two hops away: every frame once, in order', (t) => {
+  const action = fc.oneof(
+    fc.record({ kind: fc.constant('run' as const), ms: fc.integer({ min: 1, max: 400 }) }),
+    fc.record({ kind: fc.constant('cut' as const), ms: fc.integer({ min: 0, max: 30 }) }),
+    fc.record({ kind: fc.constant('heal' as const), ms: fc.integer({ min: 0, max: 30 }) }),
+    fc.record({ kind: fc.constant('deaf' as const), ms: fc.integer({ min: 0, max: 30 }) }),
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(action, { minLength: 1, maxLength: 12 }), (seed, actions) => {
+      const { net, direct } = ring(seed);
+      if (!net.runUntil(() => net.converged(), 5_000)) return false;
+      const mine = endOf(direct, 1);
+      const receiver = mine.receiver;
+      const toTwo = startSender(net, 1, 2, 120, { size: (i) => 20 + (i % 150), retryMs: 3, port: 1 });
+      const toThree = startSender(net, 1, 3, 60, { retryMs: 3, port: 2 });
+      const back = startSender(net, 2, 1, 60, { retryMs: 3, port: 3 });
+      for (const a of actions) {
+        if (a.kind === 'cut') direct.up = false;
+        else if (a.kind === 'heal') {
+          direct.up = true;
+          mine.receiver = receiver;
+        } else if (a.kind === 'deaf') mine.receiver = null;
+        net.run(a.ms);
+      }
+      direct.up = true;
+      mine.receiver = receiver;
+      const done = (): boolean => toTwo.sent === 120 && toThree.sent === 60 && back.sent === 60 &&
+        receivedFrom(net, 2, 1, 1).length >= 120 && receivedFrom(net, 3, 1, 2).length >= 60 && receivedFrom(net, 1, 2, 3).length >= 60;
+      if (!net.runUntil(done, 120_000)) return false;
+      net.run(3_000);
+      return isRange(receivedFrom(net, 2, 1, 1), 120) && isRange(receivedFrom(net, 3, 1, 2), 60) && isRange(receivedFrom(net, 1, 2, 3), 60) &&
+        net.net(1).stats().e2eAbandoned === 0 && net.net(2).stats().e2eAbandoned === 0 && net.net(1).unacknowledged() === 0;
+    }),
+    { seed: 1212, numRuns: 25 },
+  );
+  t.pass();
 });

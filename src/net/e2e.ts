@@ -11,6 +11,16 @@
  * covers what per-hop ARQ loses: frames queued on a link that goes down, dropped at a full
  * forwarding queue, or discarded during a partition.
  *
+ * One sequence space on a one-hop route (docs/PROTOCOL.md §8 "Direct streams"): a stream is
+ * *direct* while the destination is the neighbour at the end of its route's link and every
+ * frame of it since it last held nothing went on that link. The hop link delivers in order,
+ * exactly once per session, and acknowledges only what the peer's e2e took, so a direct frame
+ * is numbered (the prefix, flagged DIRECT) but not held, timed or acknowledged end to end: the
+ * hop link's slot is its only copy. When direct ends (the link resets: down, or the peer's
+ * session changed; or the route moved), the frames the link holds unacknowledged come back
+ * here with their numbers (`reclaim`) and go by go-back-N like any, so the receiver drops
+ * what it had already taken and acknowledges the rest.
+ *
  * Stream ids (random, never 0) stand for the incarnation of a sender's stream towards one
  * destination: a rebooted board, or a stream given up, starts a new id at sequence 0, and a
  * receiver adopts a new id only at sequence 0 and never an id it retired. A receiver that
@@ -21,7 +31,7 @@
 import type { Clock } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { copyBytes } from '../wire/bytes.js';
-import { HEADER_SIZE } from '../wire/frame.js';
+import { HEADER_SIZE, OFF_DST, OFF_SRC, OFF_TYPE } from '../wire/frame.js';
 import { readU32, writeU32 } from './control.js';
 import { Deadline } from './deadline.js';
 import type { ResolvedNetOptions } from './options.js';
@@ -30,12 +40,21 @@ import type { RttEstimate } from './rtt.js';
 import type { NetCounters } from './stats.js';
 import { NS_E2E_ABANDONED, NS_E2E_ACKS_OUT, NS_E2E_DUPLICATES, NS_E2E_GIVEN_UP, NS_E2E_OUT_OF_ORDER, NS_E2E_RESENT, NS_E2E_RESETS, NS_E2E_STALE, NS_E2E_STREAMS } from './stats.js';
 
+/** The first upper-layer frame type (upper.ts FIRST_UPPER_TYPE): only those carry the prefix. */
+const FIRST_E2E_TYPE = 0x10;
 /** Bytes the e2e prefix adds to every unicast upper-layer frame. */
 export const E2E_HEADER = 12;
 /** E2E_ACK payload: u32 stream, u16 next expected, u8 flags. */
 export const E2E_ACK_LENGTH = 7;
 /** E2E_ACK flag: the sender of the ack holds no state for this stream (it restarted). */
 export const E2E_ACK_UNKNOWN = 0x1;
+/**
+ * The DIRECT flag: bit 7 of the prefix's last stream byte (ids are 31 bits). The frame was
+ * sent on a direct stream: its hop ack stands for the end-to-end one, so none is owed for it.
+ */
+const DIRECT_BIT = 0x80;
+/** Stream ids are below this (the top bit of the stream field is DIRECT_BIT). */
+const STREAM_ID_SPACE = 0x80000000;
 /** Stream ids a receiver remembers as retired per source, so a late frame cannot revive one. */
 const RETIRED_IDS = 4;
 /** Serial arithmetic on 16-bit sequence numbers (written `& 0xffff`): a distance at or beyond this is "behind". */
@@ -45,12 +64,30 @@ const P_STREAM = HEADER_SIZE;
 const P_SEQ = HEADER_SIZE + 4;
 const P_ACK_STREAM = HEADER_SIZE + 6;
 const P_ACK = HEADER_SIZE + 10;
+/** Where the DIRECT flag sits: the stream field's high byte. */
+const P_DIRECT = P_STREAM + 3;
 /** Tags of the layer's deadlines. */
 const RTX_TIMER = 0;
 const ACK_TIMER = 1;
 
+/** What e2e needs of a hop link to run a direct stream on it (HopLink; an interface: e2e sits beside it, not above). */
+export interface DirectLink {
+  readonly peer: number;
+  /** Push the frames queued or in flight, not yet acknowledged by the peer, oldest first. */
+  pending(out: Uint8Array[]): void;
+}
+
 interface TxStream extends RttEstimate {
   id: number;
+  /** The link this stream is direct on; null: not direct (its frames are held here). */
+  link: DirectLink | null;
+  /**
+   * Sequence number of the first frame sent direct in this direct period; -1 after one ended:
+   * no frame goes direct again until an end-to-end ack shows the destination still knows the
+   * stream (its link may have reset because it restarted: a direct frame that its new
+   * incarnation refuses as of an unknown stream would still be acknowledged by the link).
+   */
+  directFrom: number;
   /** Sequence number of held[0]. */
   base: number;
   next: number;
@@ -88,6 +125,8 @@ interface RxStream {
 
 export interface E2eHost {
   readonly clock: Clock;
+  /** This node's id (the source of the frames it tracks). */
+  readonly node: number;
   readonly opts: ResolvedNetOptions;
   readonly st: NetCounters;
   /** Queue an encoded frame (hop fields unset) towards dst; false when there is no room or route. */
@@ -139,23 +178,40 @@ export class E2eLayer {
   /**
    * Number a freshly built frame for dst (its prefix, at the start of its payload, still zero
    * as FrameCodec.originate left it), piggyback the ack owed to dst, and hold it until
-   * acknowledged. Call right before its first transmission.
+   * acknowledged, unless the stream is direct on `link`, the first hop it goes to (then the
+   * hop link's slot is its only copy). Call right before its first transmission on `link`.
    */
-  track(dst: number, frame: Uint8Array): void {
+  track(dst: number, frame: Uint8Array, link: DirectLink): void {
     const s = this.tx.get(dst) ?? this.stream(dst);
-    const now = this.host.clock.now();
+    // The route moved off the link this stream was direct on: what that link still holds comes back.
+    if (s.link !== null && s.link !== link) this.reclaim(dst, s);
     writeU32(frame, P_STREAM, s.id);
-    frame[P_SEQ] = s.next & 0xff;
-    frame[P_SEQ + 1] = s.next >>> 8;
-    // piggyback's work inline (a fresh frame's prefix is zero: "no ack" needs no store).
+    const seq = s.next;
+    frame[P_SEQ] = seq & 0xff;
+    frame[P_SEQ + 1] = seq >>> 8;
+    // piggyback's work inline (a fresh frame's prefix is zero: "no ack" needs no store), and
+    // only when an ack is owed: the last one sent said the same (lost only with a frame that
+    // is resent, with a fresh ack).
     const r = this.rx.get(dst);
-    if (r !== undefined && r.id !== 0) {
+    if (r !== undefined && r.owed && r.id !== 0) {
       writeU32(frame, P_ACK_STREAM, r.id);
       frame[P_ACK] = r.expected & 0xff;
       frame[P_ACK + 1] = r.expected >>> 8;
       r.owed = false;
     }
-    s.next = (s.next + 1) & 0xffff;
+    s.next = (seq + 1) & 0xffff;
+    if (s.held.length === 0 && s.directFrom >= 0 && link.peer === dst) {
+      // Direct: nothing of the stream is held (so nothing is on another path to be overtaken)
+      // and the frame goes to the destination itself, whose hop ack means its e2e took it.
+      frame[P_DIRECT] = frame[P_DIRECT]! | DIRECT_BIT;
+      if (s.link === null) {
+        s.link = link;
+        s.directFrom = seq;
+      }
+      s.base = s.next; // nothing held: base .. next-1 is empty
+      return;
+    }
+    const now = this.host.clock.now();
     if (s.held.length === 0) {
       s.lastProgress = now;
       s.resendAt = now + s.rto;
@@ -178,7 +234,8 @@ export class E2eLayer {
     // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a frame.
     const ackStream = p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216;
     if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, now);
-    const id = p[0]! + p[1]! * 256 + p[2]! * 65536 + p[3]! * 16777216;
+    const top = p[3]!;
+    const id = p[0]! + p[1]! * 256 + p[2]! * 65536 + (top & 0x7f) * 16777216;
     const seq = p[4]! | (p[5]! << 8);
     let r = this.rx.get(src);
     if (r === undefined || r.id !== id) {
@@ -207,11 +264,13 @@ export class E2eLayer {
       st[NS_E2E_STREAMS]!++;
     }
     const d = (seq - r.expected) & 0xffff;
-    this.markOwed(r, now);
     if (d === 0) {
       r.expected = (r.expected + 1) & 0xffff;
+      // A direct frame's hop ack is its end-to-end one: nothing owed.
+      if (top < DIRECT_BIT) this.markOwed(r, now);
       return true;
     }
+    this.markOwed(r, now);
     if (d < SEQ_HALF) st[NS_E2E_OUT_OF_ORDER]!++;
     else st[NS_E2E_DUPLICATES]!++;
     return false;
@@ -240,8 +299,21 @@ export class E2eLayer {
   /** The layers above declared dst dead: what is held for it will never be delivered. */
   abandon(dst: number): void {
     const s = this.tx.get(dst);
-    if (s === undefined || s.held.length === 0) return;
+    if (s === undefined) return;
+    if (s.link !== null) this.reclaim(dst, s);
+    if (s.held.length === 0) return;
     this.restart(dst, s);
+  }
+
+  /**
+   * `link` is about to drop what it queued and holds unacknowledged (it went down, or its peer
+   * has a new session): every stream direct on it takes its frames back, to be resent by
+   * go-back-N on whatever route there is.
+   */
+  linkReset(link: DirectLink): void {
+    for (const [dst, s] of this.tx) {
+      if (s.link === link) this.reclaim(dst, s);
+    }
   }
 
   /**
@@ -254,10 +326,10 @@ export class E2eLayer {
     return s === undefined ? 0 : s.id * 0x10000 + s.next;
   }
 
-  /** Frames held for every destination (diagnostics). */
+  /** Frames not yet acknowledged for every destination, direct ones on their link included (diagnostics). */
   heldFrames(): number {
     let n = 0;
-    for (const s of this.tx.values()) n += s.held.length;
+    for (const [dst, s] of this.tx) n += s.link === null ? s.held.length : this.directPending(dst, s, null);
     return n;
   }
 
@@ -298,7 +370,8 @@ export class E2eLayer {
       const r = Math.floor(this.host.opts.random() * 0x100000000);
       const salt = this.idSalt;
       const x = (r >= 0x80000000 ? r - 0x100000000 : r) ^ (salt >= 0x80000000 ? salt - 0x100000000 : salt);
-      const id = x < 0 ? x + 0x100000000 : x;
+      // 31 bits: the stream field's top bit is the DIRECT flag.
+      const id = (x < 0 ? x + 0x100000000 : x) % STREAM_ID_SPACE;
       this.idSalt = ((this.idSalt % 0x1000000) * 31 + (id % 0x1000000) + 1) >>> 0;
       if (id !== 0) return id;
     }
@@ -308,7 +381,7 @@ export class E2eLayer {
     let s = this.tx.get(dst);
     if (s === undefined) {
       s = {
-        id: this.newId(), base: 0, next: 0, held: [], sentAt: [], acked: false, resendAt: 0, lastResend: -Infinity,
+        id: this.newId(), link: null, directFrom: 0, base: 0, next: 0, held: [], sentAt: [], acked: false, resendAt: 0, lastResend: -Infinity,
         rto: this.host.opts.e2eRtoMs, srtt: -1, rttvar: 0, lastProgress: 0,
       };
       this.tx.set(dst, s);
@@ -320,6 +393,9 @@ export class E2eLayer {
     const s = this.tx.get(src);
     if (s === undefined || s.id !== stream) return;
     if (unknown) {
+      // (A direct stream's link reset when the peer restarted, before any frame could reach
+      // its new incarnation; a stray UNKNOWN still finds whatever the link holds.)
+      if (s.link !== null) this.reclaim(src, s);
       if (s.acked) {
         // The destination acknowledged this stream before and now knows nothing of it: it
         // restarted, and what it had not yet acknowledged is gone with it.
@@ -334,6 +410,7 @@ export class E2eLayer {
     const d = (ack - s.base) & 0xffff;
     if (d === 0 || d > s.held.length) return;
     s.acked = true;
+    if (s.directFrom < 0) s.directFrom = 0; // confirmed: it may go direct again once nothing is held
     let clean = true;
     let last = -1;
     for (let i = 0; i < d; i++) {
@@ -355,6 +432,62 @@ export class E2eLayer {
     }
   }
 
+
+  /**
+   * The frames of direct stream `s` that its link has not had acknowledged, oldest first, into
+   * `out` (when given); returns how many. They are the stream's newest: everything it sent
+   * since it went direct went on that link, in order, and the link is acknowledged in order.
+   * Told apart from the link's other frames by source, destination and the stream field.
+   */
+  private directPending(dst: number, s: TxStream, out: Uint8Array[] | null): number {
+    const all: Uint8Array[] = [];
+    (s.link as DirectLink).pending(all);
+    const node = this.host.node;
+    const field = s.id + DIRECT_BIT * 16777216; // the stream field with the DIRECT flag
+    const span = (s.next - s.directFrom) & 0xffff;
+    let n = 0;
+    for (const f of all) {
+      if (f.length < HEADER_SIZE + E2E_HEADER || f[OFF_SRC] !== node || f[OFF_DST] !== dst || f[OFF_TYPE]! < FIRST_E2E_TYPE) continue;
+      // Of this direct period only: a frame of an earlier one, reclaimed when the route moved
+      // off a link that is still up, may wait there still (it was resent, and is acknowledged).
+      if (readU32(f, P_STREAM) !== field || (((f[P_SEQ]! | (f[P_SEQ + 1]! << 8)) - s.directFrom) & 0xffff) >= span) continue;
+      n++;
+      if (out !== null) out.push(f);
+    }
+    return n;
+  }
+
+  /**
+   * End direct stream `s`: what its link still holds unacknowledged becomes held here (base
+   * moves back to the first of them) and is resent at once by go-back-N, with fresh acks and
+   * without the DIRECT flag, on the route there is now. The receiver drops any it already took
+   * (a hop ack lost with the link) as duplicates and acknowledges end to end.
+   */
+  private reclaim(dst: number, s: TxStream): void {
+    const frames: Uint8Array[] = [];
+    const k = this.directPending(dst, s, frames);
+    assert(s.held.length === 0, 'e2e: a direct stream holds nothing itself');
+    const base = (s.next - k) & 0xffff;
+    // Some went direct and were acknowledged by the link, so taken by the destination: it
+    // knows the stream (an UNKNOWN from it now means it restarted).
+    if (base !== s.directFrom) s.acked = true;
+    s.link = null;
+    s.directFrom = -1;
+    if (k === 0) return;
+    for (let i = 0; i < k; i++) {
+      const f = frames[i]!;
+      // They are base .. next-1, in order.
+      assert((f[P_SEQ]! | (f[P_SEQ + 1]! << 8)) === ((base + i) & 0xffff), 'e2e: a direct stream\'s unacknowledged frames are its newest, in order');
+      s.held.push(f);
+      s.sentAt.push(-1); // no round-trip sample from these
+      this.heldBytes += f.length;
+    }
+    s.base = base;
+    const now = this.host.clock.now();
+    s.lastProgress = now;
+    s.resendAt = now;
+    this.rtxDeadline.armNoLaterThan(now);
+  }
 
   /** Give up what is held for dst (a definite failure) and start a new stream for later frames. */
   private restart(dst: number, s: TxStream): void {
@@ -393,6 +526,7 @@ export class E2eLayer {
     let sent = 0;
     for (let i = 0; i < s.held.length; i++) {
       const copy = copyBytes(s.held[i]!);
+      copy[P_DIRECT] = copy[P_DIRECT]! & 0x7f; // a reclaimed direct frame is acknowledged end to end now
       this.piggyback(dst, copy);
       if (!this.host.transmit(dst, copy)) break;
       s.sentAt[i] = -1;

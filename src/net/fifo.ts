@@ -40,6 +40,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Push the live items onto `out`, oldest first. */
+  pushTo(out: T[]): void {
+    for (let i = this.head; i < this.tail; i++) out.push(this.items[i] as T);
+  }
+
   /** Empty the queue; returns how many items were dropped. */
   clear(): number {
     const n = this.length;

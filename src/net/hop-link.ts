@@ -52,6 +52,8 @@ export interface LinkHost extends WriterHost {
   receive(link: HopLink, frame: Uint8Array, fields: FrameFields, owned: boolean): void;
   /** The link went up, or down (its queue is already dropped). */
   changed(link: HopLink): void;
+  /** The link is about to drop what it queued and holds unacknowledged (`pending` still lists it). */
+  linkReset(link: HopLink): void;
 }
 
 export class HopLink implements LinkReceiver, FrameSink {
@@ -358,8 +360,19 @@ export class HopLink implements LinkReceiver, FrameSink {
     if (cameUp) this.host.changed(this);
   }
 
+  /**
+   * The frames queued or in flight, not yet acknowledged by the peer, oldest first (e2e takes
+   * back a direct stream's from here, e2e.ts `DirectLink`).
+   */
+  pending(out: Uint8Array[]): void {
+    for (let s = this.base; s !== this.next; s = (s + 1) & 0xff) out.push(this.slots[s & this.ring] as Uint8Array);
+    this.queue.pushTo(out);
+  }
+
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
+    // Before anything is dropped: a direct e2e stream's only copies of its frames are here.
+    this.host.linkReset(this);
     let dropped = this.queue.clear();
     for (let s = 0; s <= this.ring; s++) {
       if (this.slots[s] !== null) {

@@ -218,7 +218,7 @@ export class NetLayer implements Net {
     const bytes = this.codec.originate(
       type, this.domain, this.node, dst, this.options.ttl, srcPort, dstPort, this.epoch & 0xffff, E2E_HEADER, payload, this.tagged,
     );
-    this.e2e.track(dst, bytes);
+    this.e2e.track(dst, bytes, hop);
     hop.admit(bytes);
     this.st[NS_SENT]!++;
     return true;
@@ -388,6 +388,11 @@ export class NetLayer implements Net {
   }
 
   // --- timers and link changes ----------------------------------------------------------------
+
+  /** @internal A link is about to drop its frames: e2e takes back those of streams direct on it. */
+  linkReset(hop: HopLink): void {
+    this.e2e.linkReset(hop);
+  }
 
   /** @internal A link went up or down. */
   changed(hop: HopLink): void {

@@ -4,7 +4,7 @@
  * with channel credits riding on it: the header is unchanged):
  *
  *   off size field
- *   0   1    version (high nibble = 3) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
+ *   0   1    version (high nibble = 4) | flags (low nibble: bit0 ACK_VALID, bit1 SEQ_VALID,
  *            bit2 NO_CRC)
  *   1   1    type            2 1 lseq      3 1 lack        4 1 domain
  *   5   1    src node        6 1 dst node  7 1 ttl
@@ -24,7 +24,7 @@ import { Crc32 } from './crc32.js';
 import type { CrcSlices } from './crc32.js';
 import type { NativeBytes } from './native.js';
 
-export const FRAME_VERSION = 3;
+export const FRAME_VERSION = 4;
 export const FLAG_ACK_VALID = 0x1;
 export const FLAG_SEQ_VALID = 0x2;
 /** The CRC field is not set: the link's transport checks frames (datagram links only). */

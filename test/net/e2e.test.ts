@@ -125,26 +125,27 @@ test('an end-to-end ack owed after earlier ones rode on frames waits its full e2
   // The ack deadline is armed for the first ack owed and left armed when that ack rides on a
   // frame; without holdUntil it fired then and sent the ack of a frame taken 10 ms earlier
   // alone, though a frame going back was 20 ms away (docs/PERFORMANCE.md "Round 10").
+  // Two hops (1 - 2 - 3): a one-hop stream is direct and owes no end-to-end ack at all.
   const net = new TestNetwork({ seed: 8, record: false, net: { helloMs: 1_000, e2eAckDelayMs: 50 } });
-  net.addNodes([1, 2]);
-  net.connect(1, 2, 'datagram', { latencyMs: 1 });
+  net.addNodes([1, 2, 3]);
+  net.line([1, 2, 3], 'datagram', { latencyMs: 1 });
   net.start();
   t.true(net.runUntil(() => net.converged(), 5_000));
   net.run(200); // the start-up's acks are out
   const send = (from: number, to: number): boolean => net.net(from).send({ type: 0x10, dst: to, srcPort: 1, dstPort: 1, payload: Uint8Array.of(from) });
-  const acks = (): number => net.net(2).stats().e2eAcksOut;
+  const acks = (): number => net.net(3).stats().e2eAcksOut;
   const before = acks();
-  t.true(send(1, 2)); // taken by node 2 at ~1 ms: its ack is owed, the deadline armed for ~51 ms
+  t.true(send(1, 3)); // taken by node 3 at ~2 ms: its ack is owed, the deadline armed for ~52 ms
   net.run(10);
-  t.true(send(2, 1)); // the ack rides on this frame
+  t.true(send(3, 1)); // the ack rides on this frame
   net.run(30);
-  t.true(send(1, 2)); // taken at ~41 ms: owed until ~91 ms
-  net.run(20); // ~61 ms: the deadline armed for the first frame has passed
+  t.true(send(1, 3)); // taken at ~42 ms: owed until ~92 ms
+  net.run(20); // ~60 ms: the deadline armed for the first frame has passed
   t.is(acks(), before, 'no ack went alone: the second is owed for 20 ms only');
-  t.true(send(2, 1)); // it rides on this frame
+  t.true(send(3, 1)); // it rides on this frame
   net.run(200);
   t.is(acks(), before, 'every ack rode on a frame');
-  t.true(send(1, 2));
+  t.true(send(1, 3));
   net.run(200);
   t.is(acks(), before + 1, 'with nothing going back the ack goes alone after the delay');
   t.is(net.net(1).unacknowledged(), 0);

@@ -49,7 +49,7 @@ function census(net: NetLayer): { closures: number; deadlines: number; objects: 
 
 /** What test 2 counts (Round 7); see there. */
 const OBJECTS = 26;
-const PROPERTIES = 208;
+const PROPERTIES = 210;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -101,7 +101,8 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // property). Before Round 7: 49 objects and 349 properties at this point (22 of the objects
   // the records of frames still held); 232 properties before the timer argument; 27 objects and
   // 226 properties before Round 10 (the hop's own FrameFields record, its second control buffer);
-  // 212 before Round 11 (five per-frame ring views, now one typed array `fs`).
+  // 212 before Round 11 (five per-frame ring views, now one typed array `fs`); 208 before Round 12
+  // (a send stream's `link` and `directFrom`: one sequence space on a one-hop route).
   t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.
@@ -153,17 +154,21 @@ test('resolved options hold only what differs from the frozen defaults', (t) => 
 });
 
 test('the end-to-end layer holds frames in flight without a record each', (t) => {
-  const net = pair();
+  // Two hops (a direct stream holds nothing itself: its frames' only copies are the hop link's).
+  const net = new TestNetwork({ seed: 3 });
+  net.addNodes([1, 2, 3]);
+  net.line([1, 2, 3], 'stream', { latencyMs: 2 });
+  net.start();
   t.true(net.runUntil(() => net.converged(), 2_000));
-  startSender(net, 1, 2, 6);
+  startSender(net, 1, 3, 6);
   // Just sent: held until acknowledged.
   const e2e = (net.net(1) as unknown as { e2e: { tx: Map<number, { held: unknown[]; sentAt: unknown[] }> } }).e2e;
-  const s = e2e.tx.get(2)!;
+  const s = e2e.tx.get(3)!;
   t.true(s.held.length > 0);
   for (const f of s.held) t.true(f instanceof Uint8Array);
   t.is(s.sentAt.length, s.held.length);
   for (const at of s.sentAt) t.is(typeof at, 'number');
-  t.true(net.runUntil(() => net.node(2).received.length === 6, 2_000));
+  t.true(net.runUntil(() => net.node(3).received.length === 6, 2_000));
 });
 
 test('every deadline\'s timer is one shared function with the deadline as its argument', (t) => {

@@ -80,8 +80,9 @@ test('decode names the reason', (t) => {
   };
   t.is(codec.decode(bad((b) => { b[0] = 0x10; }), f), 'version', 'a version 1 frame');
   t.is(codec.decode(bad((b) => { b[0] = 0x20; }), f), 'version', 'a version 2 frame (no PKT_CR: a v2 board would misread one)');
-  t.is(codec.decode(bad((b) => { b[0] = 0x40; }), f), 'version');
-  t.is(codec.decode(bad((b) => { b[0] = 0x38; }), f), 'length', 'AUTH promises 8 more bytes (a tag)');
+  t.is(codec.decode(bad((b) => { b[0] = 0x30; }), f), 'version', 'a version 3 frame (no DIRECT flag: a v3 board would read a direct frame\'s stream id as another stream)');
+  t.is(codec.decode(bad((b) => { b[0] = 0x50; }), f), 'version');
+  t.is(codec.decode(bad((b) => { b[0] = 0x48; }), f), 'length', 'AUTH promises 8 more bytes (a tag)');
   // NO_CRC: refused unless the frame came over a datagram link; then the CRC field must be zero.
   const noCrc = bad((b) => { b[0] |= 0x04; b[17] ^= 0x40; b.fill(0, b.length - 4); });
   t.is(codec.decode(noCrc, f), 'no-crc');
@@ -96,7 +97,7 @@ test('decode names the reason', (t) => {
   t.is(f.payload[1], 2 ^ 0x40);
   const sealed = good.slice();
   codec.seal(sealed, false);
-  t.is(sealed[0], 0x34);
+  t.is(sealed[0], 0x44);
   t.deepEqual([...sealed.subarray(sealed.length - 4)], [0, 0, 0, 0]);
   codec.seal(sealed, true);
   t.deepEqual(sealed, good, 'sealing with a CRC again gives the original frame');

@@ -366,11 +366,9 @@ export class Core {
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
   abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
     const undo = req._cancel;
-    const op = req._op;
     req._cancel = null;
-    req._op = null;
     if (typeof undo === 'function') undo();
-    else if (undo !== null) undo.undo(op);
+    else if (undo !== null) undo.undo(req as Request<unknown>);
     this.requests.fail(req, status, detail);
   }
 

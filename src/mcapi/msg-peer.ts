@@ -3,10 +3,10 @@
  * outgoing messages and their sequence space, the refused numbers remembered as a receiver, and
  * the responses batched for that node.
  */
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import type { EndpointState } from './state.js';
 
-/** OutMsg.state values. */
+/** A sent message's state (OutMsg.flags & OutFlag.STATE). */
 export const OutState = {
   /** Transmitted, awaiting its response. */
   INFLIGHT: 0,
@@ -17,9 +17,10 @@ export const OutState = {
 } as const;
 
 /**
- * OutMsg.flags: its state (an OutState) in the low bits and three yes/no facts, one number
- * rather than four fields (every property is an XS slot per message in flight; a dozen
- * messages in flight is a conformance case, docs/TARGETS.md "Round 10: MCAPI completions").
+ * OutMsg.flags: its state (an OutState) in the low bits, three yes/no facts, its priority and
+ * its sequence number, one number rather than six fields (every property is an XS slot per
+ * message in flight; a dozen messages in flight is a conformance case, docs/TARGETS.md
+ * "Round 12: conformance slots").
  */
 export const OutFlag = {
   /** The OutState bits. */
@@ -30,24 +31,44 @@ export const OutFlag = {
   EXPIRED: 8,
   /** Cancelled while a response was on its way: kept only to hold its sequence number. */
   ZOMBIE: 16,
+  /** The priority (0..7, limits.priorities <= 8) is `(flags >> PRIO_SHIFT) & 7`. */
+  PRIO_SHIFT: 5,
+  /** The 8-bit sequence number, given at the first transmission, is `flags >> SEQ_SHIFT`. */
+  SEQ_SHIFT: 8,
+  /** Every bit below the sequence number. */
+  BELOW_SEQ: 0xff,
 } as const;
 
-export interface OutMsg {
-  req: Request<number>;
-  from: EndpointState;
-  /** The destination node is `peer.node` (no field of its own: a slot per message in flight). */
-  toPort: number;
-  prio: number;
-  /** Its OutFlag bits. */
+/**
+ * A message sent (msgSendI, msgSend) is one record: its request itself, with the message's
+ * fields (a Request and an OutMsg record beside it were 13 + 12 XS slots per message in flight,
+ * docs/TARGETS.md "Round 12: conformance slots"). The app sees a Request; these fields are
+ * the engine's. While pending, the request's result field `_out` holds the message's data
+ * (the app's buffer, kept for a resend after a refusal); completion replaces it with the
+ * size sent or the failure's detail, as for every request.
+ */
+export class OutMsg extends Request<number> {
+  /** @internal its send endpoint */
+  readonly from: EndpointState;
+  /** @internal the destination node's state: the node is `peer.node` (no field of its own) */
+  readonly peer: Peer;
+  /** @internal the destination endpoint's port */
+  readonly toPort: number;
+  /** @internal OutFlag bits: state, yes/no facts, priority, sequence number */
   flags: number;
-  data: Uint8Array;
-  /** 8-bit sequence number, given at the first transmission (-1 before). */
-  seq: number;
-  state: number;
-  timer: number;
-  peer: Peer;
-  /** Membership epoch of its transmission (the network drops answers of older epochs). */
-  epoch: number;
+  /** @internal its TIMEOUT timer, -1 when none */
+  timer = -1;
+  /** @internal membership epoch of its transmission (the network drops answers of older epochs) */
+  epoch = 0;
+
+  constructor(from: EndpointState, peer: Peer, toPort: number, flags: number, data: Uint8Array) {
+    super(-1, 'msg-send');
+    this.from = from;
+    this.peer = peer;
+    this.toPort = toPort;
+    this.flags = flags;
+    this._out = data;
+  }
 }
 
 export interface Blocked {
@@ -63,8 +84,12 @@ export class Peer {
   static readonly RESP_MAX = 252;
   readonly node: number;
   nextSeq = 0;
-  /** Transmitted messages awaiting their outcome, by sequence number, in sending order. */
-  readonly out = new Map<number, OutMsg>();
+  /**
+   * Transmitted messages awaiting their outcome, in sending order (so by sequence number from
+   * the oldest). An array, not a Map by sequence number: a Map entry is 3 XS slots per message
+   * in flight, an array's items are chunk memory (docs/TARGETS.md "Round 12: conformance slots").
+   */
+  readonly out: OutMsg[] = [];
   /** Messages not transmitted yet, in order. */
   readonly queue: OutMsg[] = [];
   /** Transmitted, unfinished messages per destination port (at most MSG_PORT_WINDOW). */
@@ -94,6 +119,17 @@ export class Peer {
 
   constructor(node: number) {
     this.node = node;
+  }
+
+  /** The transmitted message numbered `seq`, undefined when none is outstanding. */
+  sent(seq: number): OutMsg | undefined {
+    const out = this.out;
+    // Oldest first: answers come in sending order, so the first compare usually finds it.
+    for (let i = 0; i < out.length; i++) {
+      const om = out[i]!;
+      if (om.flags >>> OutFlag.SEQ_SHIFT === seq) return om;
+    }
+    return undefined;
   }
 
   /** The peer for `node` in `peers`, made on first use. */

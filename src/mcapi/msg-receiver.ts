@@ -60,7 +60,6 @@ export class MessageReceiver {
     // endpoint undoes the wait (Core.abort calls `st.undo(req)`).
     req._out = buf;
     req._cancel = st;
-    req._op = req;
     st.recvWaiters.push(req);
     this.maybeResume(st);
     return req;

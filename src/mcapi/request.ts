@@ -28,12 +28,12 @@ export interface Completion {
 }
 
 /**
- * Undoes a pending operation's bookkeeping when its request is cancelled, given the
- * operation's own record (`Request._op`): the hot paths (a message send) set an engine and a
- * record they already have instead of a closure per request.
+ * Undoes a pending operation's bookkeeping when its request is cancelled, given the request:
+ * the hot paths set an engine instead of a closure per request, and the request is the
+ * operation's record (a send is an OutMsg, a waiting receive waits in its endpoint's list).
  */
 export interface Undo {
-  undo(op: unknown): void;
+  undo(req: Request<unknown>): void;
 }
 
 export class Request<T = number> {
@@ -54,12 +54,11 @@ export class Request<T = number> {
   _slot: number;
   /**
    * @internal undoes the operation's bookkeeping when the request is cancelled: a closure, or
-   * (hot paths) an engine that undoes `_op`, the operation's record it already has. One field
-   * for both: every property is an XS slot per request (docs/TARGETS.md, Round 7).
+   * (hot paths) an engine that undoes the request, which is its operation's record. One field
+   * for both: every property is an XS slot per request (docs/TARGETS.md, Round 7; no field
+   * for a separate record since Round 12: conformance slots).
    */
   _cancel: (() => void) | Undo | null = null;
-  /** @internal the operation's record for an Undo in `_cancel` */
-  _op: unknown = null;
   /** @internal callbacks of wait / waitAny calls waiting for completion */
   _waiters: Waiter[] | null = null;
   /**
@@ -165,9 +164,7 @@ export class RequestTable {
 
   /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
   alloc<T>(kind: string): Request<T> {
-    if (this.count >= this.limit) {
-      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
-    }
+    this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     const req = new Request<T>(i, kind);
@@ -176,6 +173,21 @@ export class RequestTable {
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
     return req;
+  }
+
+  /** MCAPI_ERR_REQUEST_LIMIT when every slot is taken (before a caller builds its own request). */
+  checkRoom(): void {
+    if (this.count >= this.limit) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
+    }
+  }
+
+  /**
+   * `req`, a new PENDING request of a subclass that carries its operation's fields (a send's
+   * OutMsg), into a free slot: one record per operation instead of a request and a record.
+   */
+  add<T>(req: Request<T>): Request<T> {
+    return this.place(req);
   }
 
   /**
@@ -196,9 +208,7 @@ export class RequestTable {
   }
 
   private place<T>(req: Request<T>): Request<T> {
-    if (this.count >= this.limit) {
-      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
-    }
+    this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     req._slot = i;
@@ -216,7 +226,6 @@ export class RequestTable {
     req._out = value;
     req.size = size;
     req._cancel = null;
-    req._op = null;
     this.notify(req);
     return true;
   }
@@ -229,7 +238,6 @@ export class RequestTable {
     req._out = detail;
     req.size = size;
     req._cancel = null;
-    req._op = null;
     this.notify(req);
     return true;
   }

@@ -73,9 +73,9 @@ export class EndpointState implements Undo {
   /** The scope (an app run, McapiNode.openScope) that created it; 0: the board's own. */
   scope = 0;
 
-  /** A waiting receive (`op`, its request) was cancelled (Core.abort): take it off the list. */
-  undo(op: unknown): void {
-    const i = this.recvWaiters.indexOf(op as MsgRecvWait);
+  /** A waiting receive (its request) was cancelled (Core.abort): take it off the list. */
+  undo(req: Request<unknown>): void {
+    const i = this.recvWaiters.indexOf(req as MsgRecvWait);
     if (i >= 0) this.recvWaiters.splice(i, 1);
   }
 

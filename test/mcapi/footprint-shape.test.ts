@@ -8,6 +8,7 @@
 import test from 'ava';
 import { DEFAULT_LIMITS, Status, resolveLimits } from '../../src/mcapi/index.js';
 import { Endpoint } from '../../src/mcapi/handles.js';
+import { Request } from '../../src/mcapi/request.js';
 import { EndpointState } from '../../src/mcapi/state.js';
 import type { QueuedMsg } from '../../src/mcapi/state.js';
 import { makeNodes } from './loopnet.js';
@@ -68,7 +69,7 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
     t.not(r._cancel, null);
     t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
     t.is(r._cancel, st, 'the endpoint undoes the wait');
-    t.is(r._op, r);
+    t.false('_op' in r, 'the request is the record the endpoint undoes');
     t.true(r._out instanceof Uint8Array, 'the buffer waits in the result field');
     t.is(r.value, undefined);
     t.is(r.error, null);
@@ -90,13 +91,13 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 12 (no field naming its table)', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 11 (no field naming its table, none for a separate record)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 12, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 11, Object.keys(req).join(','));
   t.false('_owner' in req, 'the table is asked whether it holds the request');
   t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
   t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
@@ -128,21 +129,32 @@ test('a core calls its node through one host, no closures set by the node; the f
   t.is(core['host'], a);
 });
 
-test('a message in flight is a record of 11 fields: its destination node is its peer\'s, its three yes/no facts one number', async (t) => {
+test('a message in flight is one record, its request, of 17 fields: its destination node is its peer\'s; state, yes/no facts, priority and sequence number one number; its data in the result field', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];
   const ea = a.createEndpoint(40);
   b.createEndpoint(41);
   const to = await hub.run(a.getEndpoint(1, 2, 41, 100));
-  const req = a.msgSendI(ea, to, new Uint8Array([1]));
-  const om = req._op as Record<string, unknown> & { peer: { node: number } };
+  const data = new Uint8Array([1]);
+  const req = a.msgSendI(ea, to, data, 2);
+  t.true(req instanceof Request, 'the app sees a Request');
+  const om = req as unknown as Record<string, unknown> & { peer: { node: number; out: unknown[] }; flags: number };
+  t.false('_op' in om, 'no second record beside the request');
+  t.false('req' in om);
   t.false('toNode' in om);
   t.is(om.peer.node, 2);
+  t.deepEqual(om.peer.out, [req], 'the peer holds the request itself, in an array (a Map entry is 3 XS slots)');
   // Every field is an XS slot per message in flight (12 in flight in one conformance case).
-  t.is(Object.keys(om).length, 11, Object.keys(om).join(','));
-  for (const k of ['block', 'expired', 'zombie']) t.false(k in om, `no ${k} field: it is a bit of flags`);
+  t.is(Object.keys(om).length, 17, Object.keys(om).join(','));
+  for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data']) t.false(k in om, `no ${k} field`);
   t.is(typeof om.flags, 'number');
+  t.is(om._out, data, 'the data waits in the result field');
+  t.is(req.value, undefined);
+  t.is(req.error, null);
   await hub.run(a.wait(req, 100));
+  t.is(req.size, 1);
+  t.is(req.value, 1, 'completion replaced the data with the size sent');
+  t.deepEqual(om.peer.out, []);
 });
 
 test('a blocking connect, open or endpoint get is the core\'s wait promise itself (no async layer); a bad argument rejects it', async (t) => {
@@ -205,7 +217,7 @@ test('a peer builds its refusal collections (blocked ports, ports to resend) onl
   const peers = (n: unknown): Map<number, PeerShape> => (n as { msg: { peers: Map<number, PeerShape> } }).msg.peers;
   const sent = peers(a).get(2)!;
   const got = peers(b).get(1)!;
-  t.true(sent.out instanceof Map, 'the peer exists');
+  t.true(Array.isArray(sent.out), 'the peer exists');
   t.is(sent.blocked, null);
   t.is(sent.resendPorts, null);
   t.is(got.blocked, null);

@@ -395,7 +395,8 @@ export class Core {
     if (timeoutMs === Infinity && req.pending && req._resolve === null && req._waiters === null) {
       // The common case (a blocking send or receive without a timeout): the promise's
       // functions go on the request itself; RequestTable settles them.
-      req._keep = keep;
+      // The keep bit of `_scopeKeep` (request.ts).
+      req._scopeKeep = (req._scopeKeep & ~1) | (keep ? 1 : 0);
       return new Promise<T | undefined>((resolve: (this: void, v: T | undefined) => void, reject: (this: void, e: McapiError) => void) => {
         // Settled with the request's own value (T) or nothing, as this promise's type says.
         req._resolve = resolve as (this: void, v: unknown) => void;

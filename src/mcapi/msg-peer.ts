@@ -4,7 +4,6 @@
  * the responses batched for that node.
  */
 import { Request } from './request.js';
-import type { EndpointState } from './state.js';
 
 /** A sent message's state (OutMsg.flags & OutFlag.STATE). */
 export const OutState = {
@@ -48,12 +47,15 @@ export const OutFlag = {
  * size sent or the failure's detail, as for every request.
  */
 export class OutMsg extends Request<number> {
-  /** @internal its send endpoint */
-  readonly from: EndpointState;
   /** @internal the destination node's state: the node is `peer.node` (no field of its own) */
   readonly peer: Peer;
-  /** @internal the destination endpoint's port */
-  readonly toPort: number;
+  /**
+   * @internal its send endpoint's port x 0x10000 + the destination endpoint's port (one field
+   * for two, < 2^32): `ports >>> 16` and `ports & 0xffff`. The send endpoint by its port: a
+   * deleted endpoint's messages end at its deletion (MessageSender.dropFrom), before any
+   * endpoint can take the port again.
+   */
+  readonly ports: number;
   /** @internal OutFlag bits: state, yes/no facts, priority, sequence number */
   flags: number;
   /** @internal its TIMEOUT timer, -1 when none */
@@ -61,11 +63,10 @@ export class OutMsg extends Request<number> {
   /** @internal membership epoch of its transmission (the network drops answers of older epochs) */
   epoch = 0;
 
-  constructor(from: EndpointState, peer: Peer, toPort: number, flags: number, data: Uint8Array) {
+  constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
     super(-1, 'msg-send');
-    this.from = from;
     this.peer = peer;
-    this.toPort = toPort;
+    this.ports = ports;
     this.flags = flags;
     this._out = data;
   }

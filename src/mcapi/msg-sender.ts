@@ -59,7 +59,7 @@ export class MessageSender implements Undo {
     core.requests.checkRoom();
     const peer = Peer.of(this.peers, to.node);
     // The request is the message (OutMsg): one record per message in flight.
-    const om = new OutMsg(from, peer, to.port, OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
+    const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
     core.requests.add(om);
     // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
     om._cancel = this;
@@ -72,7 +72,7 @@ export class MessageSender implements Undo {
 
   /** The send endpoint `st` is going: its messages to `peer` end with MCAPI_ERR_ENDP_INVALID. */
   dropFrom(peer: Peer, st: EndpointState): void {
-    const mine = [...peer.queue, ...peer.out].filter((om) => om.from === st && (om.flags & OutFlag.ZOMBIE) === 0);
+    const mine = [...peer.queue, ...peer.out].filter((om) => om.ports >>> 16 === st.port && (om.flags & OutFlag.ZOMBIE) === 0);
     for (const om of mine) {
       this.abandon(om);
       this.core.requests.fail(om, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
@@ -117,7 +117,8 @@ export class MessageSender implements Undo {
     let i = 0;
     while (i < peer.queue.length && peer.retryTimer < 0 && this.windowOpen(peer)) {
       const om = peer.queue[i]!; // i < peer.queue.length
-      const n = peer.perPort.get(om.toPort) ?? 0;
+      const toPort = om.ports & 0xffff;
+      const n = peer.perPort.get(toPort) ?? 0;
       if (n >= MSG_PORT_WINDOW) {
         i++;
         continue;
@@ -134,7 +135,7 @@ export class MessageSender implements Undo {
       om.epoch = this.core.net.epoch;
       peer.nextSeq = (seq + 1) & 0xff;
       peer.out.push(om);
-      peer.perPort.set(om.toPort, n + 1);
+      peer.perPort.set(toPort, n + 1);
     }
   }
 
@@ -183,7 +184,7 @@ export class MessageSender implements Undo {
       p.set(peer.resp.subarray(0, piggy), off + 1);
     }
     copyInto(p, head, data);
-    if (!core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, true)) return false;
+    if (!core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, true)) return false;
     om.flags = (om.flags & ~OutFlag.STATE) | OutState.INFLIGHT;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
@@ -231,10 +232,11 @@ export class MessageSender implements Undo {
       const i = peer.out.indexOf(om);
       if (i < 0) return this.stopTimer(om);
       peer.out.splice(i, 1);
-      const n = (peer.perPort.get(om.toPort) ?? 0) - 1;
+      const toPort = om.ports & 0xffff;
+      const n = (peer.perPort.get(toPort) ?? 0) - 1;
       assert(n >= 0, 'mcapi: per-endpoint window count went negative');
-      if (n === 0) peer.perPort.delete(om.toPort);
-      else peer.perPort.set(om.toPort, n);
+      if (n === 0) peer.perPort.delete(toPort);
+      else peer.perPort.set(toPort, n);
     }
     this.stopTimer(om);
   }
@@ -287,7 +289,7 @@ export class MessageSender implements Undo {
     const p = new Uint8Array(MessageSender.HEAD);
     p[0] = MsgFlag.WITHDRAW | ((om.flags >>> OutFlag.PRIO_SHIFT) & 7);
     p[1] = om.flags >>> OutFlag.SEQ_SHIFT;
-    this.core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, false);
+    this.core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, false);
   }
 
   /** A MSG_RESP frame: response entries only. */
@@ -358,7 +360,7 @@ export class MessageSender implements Undo {
   /** The receiver has room on `port`: resend what it refused there, oldest first. */
   private resume(peer: Peer, port: number): void {
     for (const om of peer.out) {
-      if (om.toPort !== port || (om.flags & (OutFlag.STATE | OutFlag.ZOMBIE)) !== OutState.REJECTED) continue;
+      if ((om.ports & 0xffff) !== port || (om.flags & (OutFlag.STATE | OutFlag.ZOMBIE)) !== OutState.REJECTED) continue;
       if (peer.retryTimer >= 0 || !this.transmit(om, om.flags >>> OutFlag.SEQ_SHIFT)) {
         const ports = peer.resendPorts ?? new Set<number>();
         ports.add(port);

@@ -70,10 +70,13 @@ export class Request<T = number> {
   _resolve: ((this: void, v: unknown) => void) | Completion | null = null;
   /** @internal its reject */
   _reject: ((this: void, e: McapiError) => void) | null = null;
-  /** @internal resolve with the value (true) or with nothing (a send) */
-  _keep = false;
-  /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */
-  _scope = 0;
+  /**
+   * @internal the scope (an app run, see scope.ts) that started it, times two (0: the board's
+   * own), plus 1 when a blocking call's promise resolves with the value rather than with
+   * nothing (a send): one field for both, every property is an XS slot per request
+   * (docs/TARGETS.md "Round 12: conformance slots"). Scope ids stay below 2^30 (McapiScope.IDS).
+   */
+  _scopeKeep = 0;
 
   constructor(slot: number, kind: string) {
     this._slot = slot;
@@ -168,7 +171,7 @@ export class RequestTable {
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     const req = new Request<T>(i, kind);
-    req._scope = this.scope;
+    req._scopeKeep = this.scope * 2;
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -203,7 +206,6 @@ export class RequestTable {
     req.status = Status.MCAPI_PENDING;
     req.size = 0;
     req._out = undefined;
-    req._keep = false;
     return this.place(req);
   }
 
@@ -212,7 +214,8 @@ export class RequestTable {
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     req._slot = i;
-    req._scope = this.scope;
+    // Its scope, and `keep` false (a reused request starts again, as a new one).
+    req._scopeKeep = this.scope * 2;
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -266,9 +269,11 @@ export class RequestTable {
   /** Requests of one scope in a slot, pending or completed-but-unreported. */
   ofScope(scope: number): Request<unknown>[] {
     const out: Request<unknown>[] = [];
+    // `_scopeKeep` is scope * 2 plus the keep bit.
+    const lo = scope * 2;
     for (let i = 0; i < this.limit; i++) {
       const r = this.slots[i];
-      if (r !== null && r !== undefined && r._scope === scope) out.push(r);
+      if (r !== null && r !== undefined && (r._scopeKeep === lo || r._scopeKeep === lo + 1)) out.push(r);
     }
     return out;
   }
@@ -327,7 +332,7 @@ export class RequestTable {
         req._resolve = null;
         req._reject = null;
         this.release(req);
-        if (req.status === Status.MCAPI_SUCCESS) (resolve as (this: void, v: unknown) => void)(req._keep ? req.value : undefined);
+        if (req.status === Status.MCAPI_SUCCESS) (resolve as (this: void, v: unknown) => void)((req._scopeKeep & 1) === 1 ? req.value : undefined);
         else reject(req.error ?? new McapiError(req.status));
       }
     }

@@ -49,8 +49,11 @@ export function scopedMethods(proto: object): ScopedMethods {
 }
 
 export class McapiScope<N extends object> {
-  /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
-  static readonly IDS = 0x7fffffff;
+  /**
+   * Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed
+   * view): 2^30, so that a request's `_scopeKeep`, id x 2 + 1, stays a 32-bit integer.
+   */
+  static readonly IDS = 0x40000000;
   /** The node as this scope's owner sees it: the same API, scoped. */
   readonly mcapi: N;
   private closedV = false;

@@ -91,13 +91,14 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 11 (no field naming its table, none for a separate record)', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 10 (no field naming its table, none for a separate record, scope and keep one number)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 11, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 10, Object.keys(req).join(','));
+  t.false('_keep' in req, 'the keep bit is in _scopeKeep');
   t.false('_owner' in req, 'the table is asked whether it holds the request');
   t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
   t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
@@ -129,7 +130,7 @@ test('a core calls its node through one host, no closures set by the node; the f
   t.is(core['host'], a);
 });
 
-test('a message in flight is one record, its request, of 17 fields: its destination node is its peer\'s; state, yes/no facts, priority and sequence number one number; its data in the result field', async (t) => {
+test('a message in flight is one record, its request, of 15 fields: its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority and sequence number one number; its data in the result field', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];
   const ea = a.createEndpoint(40);
@@ -145,8 +146,9 @@ test('a message in flight is one record, its request, of 17 fields: its destinat
   t.is(om.peer.node, 2);
   t.deepEqual(om.peer.out, [req], 'the peer holds the request itself, in an array (a Map entry is 3 XS slots)');
   // Every field is an XS slot per message in flight (12 in flight in one conformance case).
-  t.is(Object.keys(om).length, 17, Object.keys(om).join(','));
-  for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data']) t.false(k in om, `no ${k} field`);
+  t.is(Object.keys(om).length, 15, Object.keys(om).join(','));
+  t.is(om.ports, 40 * 0x10000 + 41);
+  for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data', 'from', 'toPort']) t.false(k in om, `no ${k} field`);
   t.is(typeof om.flags, 'number');
   t.is(om._out, data, 'the data waits in the result field');
   t.is(req.value, undefined);

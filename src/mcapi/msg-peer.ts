@@ -93,8 +93,6 @@ export class Peer {
   readonly out: OutMsg[] = [];
   /** Messages not transmitted yet, in order. */
   readonly queue: OutMsg[] = [];
-  /** Transmitted, unfinished messages per destination port (at most MSG_PORT_WINDOW). */
-  readonly perPort = new Map<number, number>();
   /**
    * Ports whose refused messages must be resent once the outbox has room; null until the
    * first (as `blocked`: a collection per peer is ~4 slots on XS whether used or not, and

@@ -9,14 +9,6 @@ import type { Request, Undo } from './request.js';
 import { ChanDir } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
-export interface QueuedMsg {
-  data: Uint8Array;
-  srcNode: number;
-  srcPort: number;
-  /** Its priority (0 = highest): the endpoint's one queue is kept in priority order. */
-  prio: number;
-}
-
 /**
  * A msgRecvI waiting for a message is its Request itself, in `EndpointState.recvWaiters`: the
  * buffer waits in the request's result field (`_out`, unused while pending) and the endpoint
@@ -60,9 +52,12 @@ export class EndpointState implements Undo {
   ackDelayMs = 0;
   /**
    * Queued messages, highest priority first and in arrival order within a priority: one array
-   * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not).
+   * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not),
+   * of pairs, each message's data then its priority (0 = highest). No record per message: a
+   * record was 5 XS slots per queued message, an array's items are chunk memory
+   * (docs/TARGETS.md "Round 12: conformance slots"); nothing reads a queued message's source.
    */
-  readonly queue: QueuedMsg[] = [];
+  readonly queue: (Uint8Array | number)[] = [];
   queued = 0;
   queuedBytes = 0;
   readonly recvWaiters: MsgRecvWait[] = [];
@@ -96,28 +91,31 @@ export class EndpointState implements Undo {
     this.failOnLimit = failOnLimit;
   }
 
-  /** Queue a message behind every message of its priority or a higher one. */
-  enqueue(m: QueuedMsg): void {
+  /** Queue a message's data behind every message of its priority or a higher one. */
+  enqueue(data: Uint8Array, prio: number): void {
     const q = this.queue;
     let i = q.length;
-    // Mostly one priority: the new message goes at the end without a step.
-    while (i > 0 && q[i - 1]!.prio > m.prio) i--;
-    if (i === q.length) q.push(m);
-    else q.splice(i, 0, m);
+    // Mostly one priority: the new message goes at the end without a step. q[i - 1] is the
+    // priority of the pair before i.
+    while (i > 0 && (q[i - 1] as number) > prio) i -= 2;
+    if (i === q.length) q.push(data, prio);
+    else q.splice(i, 0, data, prio);
   }
 
-  /** The head message of the highest non-empty priority, or null. */
-  peek(): QueuedMsg | null {
-    return this.queue[0] ?? null;
+  /** The data of the head message of the highest non-empty priority, or null. */
+  peek(): Uint8Array | null {
+    return (this.queue[0] as Uint8Array | undefined) ?? null;
   }
 
-  /** Remove the head message (call only after peek returned one). */
-  shift(): QueuedMsg {
-    const m = this.queue.shift();
-    assert(m !== undefined, 'mcapi: EndpointState.shift on an empty queue');
+  /** Remove the head message and return its data (call only after peek returned one). */
+  shift(): Uint8Array {
+    const q = this.queue;
+    const data = q.shift() as Uint8Array | undefined;
+    assert(data !== undefined, 'mcapi: EndpointState.shift on an empty queue');
+    q.shift();
     this.queued--;
-    this.queuedBytes -= m.data.length;
-    return m;
+    this.queuedBytes -= data.length;
+    return data;
   }
 }
 

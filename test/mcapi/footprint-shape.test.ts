@@ -6,11 +6,11 @@
  * Net's payload itself, without a record around it.
  */
 import test from 'ava';
-import { DEFAULT_LIMITS, Status, resolveLimits } from '../../src/mcapi/index.js';
+import { DEFAULT_LIMITS, EndpointAttr, Status, resolveLimits } from '../../src/mcapi/index.js';
+import { MSG_PORT_WINDOW } from '../../src/mcapi/wire.js';
 import { Endpoint } from '../../src/mcapi/handles.js';
 import { Request } from '../../src/mcapi/request.js';
 import { EndpointState } from '../../src/mcapi/state.js';
-import type { QueuedMsg } from '../../src/mcapi/state.js';
 import { makeNodes } from './loopnet.js';
 
 test('no overrides: the limits are the defaults themselves, not a copy', (t) => {
@@ -19,19 +19,22 @@ test('no overrides: the limits are the defaults themselves, not a copy', (t) => 
   t.is(resolveLimits({ fullPolicy: 'fail' }).maxPayload, DEFAULT_LIMITS.maxPayload);
 });
 
-test('an endpoint holds one queue array, highest priority first, FIFO within a priority', (t) => {
+test('an endpoint holds one queue array, highest priority first, FIFO within a priority, no record per message', (t) => {
   const st = new EndpointState(new Endpoint(1, 0, 5, 1), 1, 64, 4, Infinity, false);
   const arrays = Object.values(st).filter((v) => Array.isArray(v));
   t.is(arrays.length, 2, 'the message queue and the receive waiters, nothing per priority');
-  const msg = (prio: number, tag: number): QueuedMsg => ({ data: new Uint8Array([tag]), srcNode: 0, srcPort: 1, prio });
-  const order = [msg(2, 1), msg(3, 2), msg(0, 3), msg(2, 4), msg(1, 5), msg(0, 6), msg(3, 7)];
-  for (const m of order) {
-    st.enqueue(m);
+  const order: [number, number][] = [[2, 1], [3, 2], [0, 3], [2, 4], [1, 5], [0, 6], [3, 7]];
+  for (const [prio, tag] of order) {
+    const data = new Uint8Array([tag]);
+    st.enqueue(data, prio);
     st.queued++;
-    st.queuedBytes += m.data.length;
+    st.queuedBytes += data.length;
   }
+  // A message is its data and its priority in the queue, no record around them (5 XS slots each).
+  t.is(st.queue.length, 2 * order.length);
+  t.true(st.queue.every((v, i) => (i % 2 === 0 ? v instanceof Uint8Array : typeof v === 'number')));
   const out: number[] = [];
-  while (st.peek() !== null) out.push(st.shift().data[0]!);
+  while (st.peek() !== null) out.push(st.shift()[0]!);
   t.deepEqual(out, [3, 6, 5, 1, 4, 2, 7]);
   t.is(st.queued, 0);
   t.is(st.queuedBytes, 0);
@@ -223,4 +226,33 @@ test('a peer builds its refusal collections (blocked ports, ports to resend) onl
   t.is(sent.blocked, null);
   t.is(sent.resendPorts, null);
   t.is(got.blocked, null);
+});
+
+test('the per-endpoint window (MSG_PORT_WINDOW) is counted over the messages in flight, no Map per peer: a full port waits, another port goes on', async (t) => {
+  const { hub, nodes } = makeNodes(2, { maxRequests: 2 * MSG_PORT_WINDOW + 8 });
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(70);
+  const r1 = b.createEndpoint(71);
+  const r2 = b.createEndpoint(72);
+  b.setEndpointAttribute(r1, EndpointAttr.NUM_RECV_BUFFERS, 64);
+  const to1 = await hub.run(a.getEndpoint(1, 2, 71, 100));
+  const to2 = await hub.run(a.getEndpoint(1, 2, 72, 100));
+  type PeerShape = { out: { ports: number }[]; queue: unknown[] };
+  const peer = (a as unknown as { msg: { peers: Map<number, PeerShape> } }).msg.peers;
+  const reqs = [];
+  for (let i = 0; i < MSG_PORT_WINDOW + 3; i++) reqs.push(a.msgSendI(s, to1, new Uint8Array([i])));
+  reqs.push(a.msgSendI(s, to2, new Uint8Array([99])));
+  const p = peer.get(2)!;
+  t.false('perPort' in p);
+  t.is(p.out.filter((om) => (om.ports & 0xffff) === 71).length, MSG_PORT_WINDOW, 'a full window to port 71');
+  t.is(p.queue.length, 3, 'the rest to port 71 waits');
+  t.is(p.out.filter((om) => (om.ports & 0xffff) === 72).length, 1, 'the message to port 72 went past them');
+  await hub.run(Promise.all(reqs.map((q) => a.wait(q, 1000))));
+  t.is(p.out.length + p.queue.length, 0);
+  const buf = new Uint8Array(1);
+  for (let i = 0; i < MSG_PORT_WINDOW + 3; i++) {
+    await hub.run(b.msgRecv(r1, buf));
+    t.is(buf[0], i, 'in order');
+  }
+  void r2;
 });

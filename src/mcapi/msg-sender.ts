@@ -56,9 +56,9 @@ export class MessageSender implements Undo {
         throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the receive endpoint's MAX_PAYLOAD_SIZE ${String(dst.maxPayload)}`);
       }
     }
-    core.requests.checkRoom();
     const peer = Peer.of(this.peers, to.node);
-    // The request is the message (OutMsg): one record per message in flight.
+    // The request is the message (OutMsg): one record per message in flight. A full request
+    // table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not.
     const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
     core.requests.add(om);
     // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
@@ -241,9 +241,15 @@ export class MessageSender implements Undo {
       const i = peer.queue.indexOf(om);
       if (i >= 0) peer.queue.splice(i, 1);
     } else {
-      const i = peer.out.indexOf(om);
-      if (i < 0) return this.stopTimer(om);
-      peer.out.splice(i, 1);
+      const out = peer.out;
+      // Mostly the oldest (answers come in sending order): a shift, without a search.
+      if (out[0] === om) {
+        out.shift();
+      } else {
+        const i = out.indexOf(om);
+        if (i < 0) return this.stopTimer(om);
+        out.splice(i, 1);
+      }
     }
     this.stopTimer(om);
   }
@@ -342,7 +348,9 @@ export class MessageSender implements Undo {
 
   /** Message `seq` to `peer` was queued by the receiver. */
   acked(peer: Peer, seq: number): void {
-    const om = peer.sent(seq);
+    // The oldest first, inline (answers come in sending order), else the search.
+    const first = peer.out[0];
+    const om = first !== undefined && first.flags >>> OutFlag.SEQ_SHIFT === seq ? first : peer.sent(seq);
     if (om === undefined || (om.flags & OutFlag.STATE) !== OutState.INFLIGHT) return;
     if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
     else this.finish(om, Status.MCAPI_SUCCESS);

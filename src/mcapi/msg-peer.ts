@@ -3,7 +3,7 @@
  * outgoing messages and their sequence space, the refused numbers remembered as a receiver, and
  * the responses batched for that node.
  */
-import { Request } from './request.js';
+import { Request, RequestKind } from './request.js';
 
 /** A sent message's state (OutMsg.flags & OutFlag.STATE). */
 export const OutState = {
@@ -64,7 +64,7 @@ export class OutMsg extends Request<number> {
   epoch = 0;
 
   constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
-    super(-1, 'msg-send');
+    super(-1, RequestKind.MSG_SEND);
     this.peer = peer;
     this.ports = ports;
     this.flags = flags;

@@ -36,9 +36,31 @@ export interface Undo {
   undo(req: Request<unknown>): void;
 }
 
+/**
+ * Request kinds by code (the code is in `Request._scopeKeep`): what started a request, for
+ * diagnostics. A code instead of a string field per request: every property is an XS slot per
+ * request (docs/TARGETS.md "Round 12: conformance slots").
+ */
+export const RequestKind = {
+  MSG_SEND: 0,
+  MSG_RECV: 1,
+  PKT_SEND: 2,
+  PKT_RECV: 3,
+  SCL_RECV: 4,
+  CONNECT: 5,
+  OPEN: 6,
+  CLOSE: 7,
+  ENDPOINT_GET: 8,
+  NODE_ATTRIBUTE: 9,
+  SCL_SEND: 10,
+} as const;
+export type RequestKindCode = (typeof RequestKind)[keyof typeof RequestKind];
+
 export class Request<T = number> {
-  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... */
-  readonly kind: string;
+  /** The names of RequestKind's codes, by code. */
+  static readonly KINDS: readonly string[] = ['msg-send', 'msg-recv', 'pkt-send', 'pkt-recv', 'scl-recv', 'connect', 'open', 'close', 'endpoint-get', 'node-attribute', 'scl-send'];
+  /** Bits of `_scopeKeep` below the scope: the kind code (4 bits) and the keep bit. */
+  static readonly BELOW_SCOPE = 32;
   /** MCAPI_PENDING until the operation completes; then its status. */
   status: StatusCode = Status.MCAPI_PENDING;
   /** Bytes sent or received (0 for connect, open and close). */
@@ -71,16 +93,22 @@ export class Request<T = number> {
   /** @internal its reject */
   _reject: ((this: void, e: McapiError) => void) | null = null;
   /**
-   * @internal the scope (an app run, see scope.ts) that started it, times two (0: the board's
-   * own), plus 1 when a blocking call's promise resolves with the value rather than with
-   * nothing (a send): one field for both, every property is an XS slot per request
-   * (docs/TARGETS.md "Round 12: conformance slots"). Scope ids stay below 2^30 (McapiScope.IDS).
+   * @internal three numbers in one field (every property is an XS slot per request,
+   * docs/TARGETS.md "Round 12: conformance slots"): the scope (an app run, see scope.ts; 0: the
+   * board's own) that started it x BELOW_SCOPE, + its kind code (RequestKind) x 2, + 1 when a
+   * blocking call's promise resolves with the value rather than with nothing (a send). Scope
+   * ids stay below 2^26 (McapiScope.IDS), so it stays a 32-bit integer.
    */
-  _scopeKeep = 0;
+  _scopeKeep: number;
 
-  constructor(slot: number, kind: string) {
+  constructor(slot: number, kind: RequestKindCode) {
     this._slot = slot;
-    this.kind = kind;
+    this._scopeKeep = kind * 2;
+  }
+
+  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... (RequestKind). */
+  get kind(): string {
+    return Request.KINDS[(this._scopeKeep & 31) >>> 1]!;
   }
 
   /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
@@ -166,12 +194,12 @@ export class RequestTable {
   }
 
   /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
-  alloc<T>(kind: string): Request<T> {
+  alloc<T>(kind: RequestKindCode): Request<T> {
     if (this.count >= this.limit) this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     const req = new Request<T>(i, kind);
-    req._scopeKeep = this.scope * 2;
+    req._scopeKeep = this.scope * Request.BELOW_SCOPE + kind * 2;
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -195,7 +223,8 @@ export class RequestTable {
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     req._slot = i;
-    req._scopeKeep = this.scope * 2;
+    // Its scope and kind, `keep` false.
+    req._scopeKeep = this.scope * Request.BELOW_SCOPE + (req._scopeKeep & 30);
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -208,8 +237,8 @@ export class RequestTable {
    * Apart from alloc (and its slot search repeated) so that alloc, on every application call,
    * pays nothing for it.
    */
-  reuse<T>(req: Request<T>, kind: string): Request<T> {
-    if (req._slot >= 0 || req.kind !== kind || req._resolve !== null || req._waiters !== null) {
+  reuse<T>(req: Request<T>, kind: RequestKindCode): Request<T> {
+    if (req._slot >= 0 || (req._scopeKeep & 30) !== kind * 2 || req._resolve !== null || req._waiters !== null) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'only a reported request of the same kind, with no wait on it, can be reused');
     }
     req.status = Status.MCAPI_PENDING;
@@ -223,8 +252,8 @@ export class RequestTable {
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     req._slot = i;
-    // Its scope, and `keep` false (a reused request starts again, as a new one).
-    req._scopeKeep = this.scope * 2;
+    // Its scope and kind, and `keep` false (a reused request starts again, as a new one).
+    req._scopeKeep = this.scope * Request.BELOW_SCOPE + (req._scopeKeep & 30);
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -278,11 +307,12 @@ export class RequestTable {
   /** Requests of one scope in a slot, pending or completed-but-unreported. */
   ofScope(scope: number): Request<unknown>[] {
     const out: Request<unknown>[] = [];
-    // `_scopeKeep` is scope * 2 plus the keep bit.
-    const lo = scope * 2;
+    // `_scopeKeep` is scope * BELOW_SCOPE plus the kind and keep bits.
+    const lo = scope * Request.BELOW_SCOPE;
+    const hi = lo + Request.BELOW_SCOPE;
     for (let i = 0; i < this.limit; i++) {
       const r = this.slots[i];
-      if (r !== null && r !== undefined && (r._scopeKeep === lo || r._scopeKeep === lo + 1)) out.push(r);
+      if (r !== null && r !== undefined && r._scopeKeep >= lo && r._scopeKeep < hi) out.push(r);
     }
     return out;
   }

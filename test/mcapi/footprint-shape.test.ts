@@ -94,14 +94,16 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 10 (no field naming its table, none for a separate record, scope and keep one number)', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 9 (no field naming its table, none for a separate record; scope, kind and keep one number)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 10, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 9, Object.keys(req).join(','));
   t.false('_keep' in req, 'the keep bit is in _scopeKeep');
+  t.false(Object.prototype.hasOwnProperty.call(req, 'kind'), 'kind is a getter over _scopeKeep');
+  t.is(req.kind, 'msg-recv');
   t.false('_owner' in req, 'the table is asked whether it holds the request');
   t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
   t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
@@ -133,7 +135,7 @@ test('a core calls its node through one host, no closures set by the node; the f
   t.is(core['host'], a);
 });
 
-test('a message in flight is one record, its request, of 15 fields: its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority and sequence number one number; its data in the result field', async (t) => {
+test('a message in flight is one record, its request, of 14 fields: its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority and sequence number one number; its data in the result field', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];
   const ea = a.createEndpoint(40);
@@ -149,7 +151,8 @@ test('a message in flight is one record, its request, of 15 fields: its destinat
   t.is(om.peer.node, 2);
   t.deepEqual(om.peer.out, [req], 'the peer holds the request itself, in an array (a Map entry is 3 XS slots)');
   // Every field is an XS slot per message in flight (12 in flight in one conformance case).
-  t.is(Object.keys(om).length, 15, Object.keys(om).join(','));
+  t.is(Object.keys(om).length, 14, Object.keys(om).join(','));
+  t.is(req.kind, 'msg-send');
   t.is(om.ports, 40 * 0x10000 + 41);
   for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data', 'from', 'toPort']) t.false(k in om, `no ${k} field`);
   t.is(typeof om.flags, 'number');
@@ -255,4 +258,31 @@ test('the per-endpoint window (MSG_PORT_WINDOW) is counted over the messages in 
     t.is(buf[0], i, 'in order');
   }
   void r2;
+});
+
+test('a waiting packet receive is undone by its channel: no cancel closure per waiting receive', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(80);
+  const r = b.createEndpoint(81);
+  const rr = await hub.run(a.getEndpoint(1, 2, 81, 100));
+  await hub.run(a.pktConnect(s, rr, 100));
+  const [hs, hr] = await hub.run(Promise.all([a.pktSendOpen(s, 100), b.pktRecvOpen(r, 100)]));
+  const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(81)!;
+  const chan = st.chan!;
+  const first = b.pktRecvI(hr);
+  const second = b.pktRecvI(hr);
+  t.is(chan.rxWaiters.length, 2);
+  for (const q of [first, second]) {
+    t.not(typeof q._cancel, 'function', 'no closure');
+    t.is(q._cancel, chan, 'the channel undoes the wait');
+  }
+  b.cancel(first);
+  t.is(chan.rxWaiters.length, 1, 'cancel took the first wait off the list');
+  t.is(chan.rxWaiters[0]!.req, second);
+  await a.wait(a.pktSendI(hs, new Uint8Array([4, 2])));
+  await hub.advance(50);
+  t.true(b.test(second), 'the remaining receive got the packet');
+  t.deepEqual([...second.value!], [4, 2]);
+  b.pktRelease(second.value!);
 });

@@ -16,8 +16,8 @@ export const OutState = {
 } as const;
 
 /**
- * OutMsg.flags: its state (an OutState) in the low bits, three yes/no facts, its priority and
- * its sequence number, one number rather than six fields (every property is an XS slot per
+ * OutMsg.flags: its state (an OutState) in the low bits, three yes/no facts, its priority, its
+ * sequence number and the epoch of its transmission, one number (< 2^32) rather than seven fields (every property is an XS slot per
  * message in flight; a dozen messages in flight is a conformance case, docs/TARGETS.md
  * "Round 12: conformance slots").
  */
@@ -32,8 +32,13 @@ export const OutFlag = {
   ZOMBIE: 16,
   /** The priority (0..7, limits.priorities <= 8) is `(flags >> PRIO_SHIFT) & 7`. */
   PRIO_SHIFT: 5,
-  /** The 8-bit sequence number, given at the first transmission, is `flags >> SEQ_SHIFT`. */
+  /** The 8-bit sequence number, given at the first transmission, is `(flags >>> SEQ_SHIFT) & 0xff`. */
   SEQ_SHIFT: 8,
+  /**
+   * The membership epoch of its transmission (the net's, 0..65535; the network drops answers
+   * of older epochs) is `flags >>> EPOCH_SHIFT`, so flags are read with `>>>` (unsigned).
+   */
+  EPOCH_SHIFT: 16,
   /** Every bit below the sequence number. */
   BELOW_SEQ: 0xff,
 } as const;
@@ -60,8 +65,6 @@ export class OutMsg extends Request<number> {
   flags: number;
   /** @internal its TIMEOUT timer, -1 when none */
   timer = -1;
-  /** @internal membership epoch of its transmission (the network drops answers of older epochs) */
-  epoch = 0;
 
   constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
     super(-1, RequestKind.MSG_SEND);
@@ -126,7 +129,7 @@ export class Peer {
     // Oldest first: answers come in sending order, so the first compare usually finds it.
     for (let i = 0; i < out.length; i++) {
       const om = out[i]!;
-      if (om.flags >>> OutFlag.SEQ_SHIFT === seq) return om;
+      if (((om.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq) return om;
     }
     return undefined;
   }

@@ -91,7 +91,7 @@ export class MessageSender implements Undo {
     peer.sweptEpoch = epoch;
     let swept = false;
     for (const om of [...peer.out]) {
-      if ((om.flags & OutFlag.ZOMBIE) !== 0 && om.epoch !== epoch) {
+      if ((om.flags & OutFlag.ZOMBIE) !== 0 && om.flags >>> OutFlag.EPOCH_SHIFT !== (epoch & 0xffff)) {
         this.forget(om);
         swept = true;
       }
@@ -103,7 +103,7 @@ export class MessageSender implements Undo {
   private windowOpen(peer: Peer): boolean {
     const out = peer.out;
     if (out.length === 0) return true;
-    const oldest = out[0]!.flags >>> OutFlag.SEQ_SHIFT;
+    const oldest = ((out[0]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff);
     return ((peer.nextSeq - oldest) & 0xff) < MSG_WINDOW;
   }
 
@@ -131,9 +131,9 @@ export class MessageSender implements Undo {
       else peer.queue.splice(i, 1);
       const seq = peer.nextSeq;
       // windowOpen keeps every outstanding number within MSG_WINDOW below seq; the newest is checked.
-      assert(peer.out.length === 0 || peer.out[peer.out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT !== seq, 'mcapi: a sequence number was reused while outstanding');
-      om.flags = (om.flags & OutFlag.BELOW_SEQ) | (seq << OutFlag.SEQ_SHIFT);
-      om.epoch = this.core.net.epoch;
+      assert(peer.out.length === 0 || ((peer.out[peer.out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff) !== seq, 'mcapi: a sequence number was reused while outstanding');
+      // The net's epoch is 0..65535 (NetLayer.epoch): 16 bits, exact (compared masked alike).
+      om.flags = (om.flags & OutFlag.BELOW_SEQ) | (seq << OutFlag.SEQ_SHIFT) | ((this.core.net.epoch & 0xffff) << OutFlag.EPOCH_SHIFT);
       peer.nextSeq = (seq + 1) & 0xff;
       peer.out.push(om);
     }
@@ -284,7 +284,7 @@ export class MessageSender implements Undo {
     if ((om.flags & OutFlag.ZOMBIE) !== 0) return;
     // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
     // it), or to a board that is gone: nothing there to withdraw from.
-    const withdraw = (om.flags & OutFlag.BLOCK) !== 0 && om.epoch === this.core.net.epoch;
+    const withdraw = (om.flags & OutFlag.BLOCK) !== 0 && om.flags >>> OutFlag.EPOCH_SHIFT === (this.core.net.epoch & 0xffff);
     const state = om.flags & OutFlag.STATE;
     if (state === OutState.INFLIGHT) {
       om.flags |= OutFlag.ZOMBIE;
@@ -301,7 +301,7 @@ export class MessageSender implements Undo {
   private withdraw(om: OutMsg): void {
     const p = new Uint8Array(MessageSender.HEAD);
     p[0] = MsgFlag.WITHDRAW | ((om.flags >>> OutFlag.PRIO_SHIFT) & 7);
-    p[1] = om.flags >>> OutFlag.SEQ_SHIFT;
+    p[1] = ((om.flags >>> OutFlag.SEQ_SHIFT) & 0xff);
     this.core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, false);
   }
 
@@ -350,7 +350,7 @@ export class MessageSender implements Undo {
   acked(peer: Peer, seq: number): void {
     // The oldest first, inline (answers come in sending order), else the search.
     const first = peer.out[0];
-    const om = first !== undefined && first.flags >>> OutFlag.SEQ_SHIFT === seq ? first : peer.sent(seq);
+    const om = first !== undefined && ((first.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq ? first : peer.sent(seq);
     if (om === undefined || (om.flags & OutFlag.STATE) !== OutState.INFLIGHT) return;
     if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
     else this.finish(om, Status.MCAPI_SUCCESS);
@@ -376,7 +376,7 @@ export class MessageSender implements Undo {
   private resume(peer: Peer, port: number): void {
     for (const om of peer.out) {
       if ((om.ports & 0xffff) !== port || (om.flags & (OutFlag.STATE | OutFlag.ZOMBIE)) !== OutState.REJECTED) continue;
-      if (peer.retryTimer >= 0 || !this.transmit(om, om.flags >>> OutFlag.SEQ_SHIFT)) {
+      if (peer.retryTimer >= 0 || !this.transmit(om, ((om.flags >>> OutFlag.SEQ_SHIFT) & 0xff))) {
         const ports = peer.resendPorts ?? new Set<number>();
         ports.add(port);
         peer.resendPorts = ports;

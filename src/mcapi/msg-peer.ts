@@ -52,25 +52,28 @@ export const OutFlag = {
  * size sent or the failure's detail, as for every request.
  */
 export class OutMsg extends Request<number> {
+  // `declare`d fields, made by the constructor's assignments: a class field declaration is a
+  // define and then the assignment, on every send (XS units, bench mcapi).
   /** @internal the destination node's state: the node is `peer.node` (no field of its own) */
-  readonly peer: Peer;
+  declare readonly peer: Peer;
   /**
    * @internal its send endpoint's port x 0x10000 + the destination endpoint's port (one field
    * for two, < 2^32): `ports >>> 16` and `ports & 0xffff`. The send endpoint by its port: a
    * deleted endpoint's messages end at its deletion (MessageSender.dropFrom), before any
    * endpoint can take the port again.
    */
-  readonly ports: number;
-  /** @internal OutFlag bits: state, yes/no facts, priority, sequence number */
-  flags: number;
+  declare readonly ports: number;
+  /** @internal OutFlag bits: state, yes/no facts, priority, sequence number, epoch */
+  declare flags: number;
   /** @internal its TIMEOUT timer, -1 when none */
-  timer = -1;
+  declare timer: number;
 
   constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
     super(-1, RequestKind.MSG_SEND);
     this.peer = peer;
     this.ports = ports;
     this.flags = flags;
+    this.timer = -1;
     this._out = data;
   }
 }

@@ -197,7 +197,8 @@ export class MessageSender implements Undo {
     }
     copyInto(p, head, data);
     if (!core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, true)) return false;
-    om.flags = (om.flags & ~OutFlag.STATE) | OutState.INFLIGHT;
+    // INFLIGHT is state 0: clearing the state bits sets it.
+    om.flags &= ~OutFlag.STATE;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
       core.counters.piggybacked++;

@@ -73,7 +73,7 @@ export class Request<T = number> {
    */
   _out: unknown = undefined;
   /** @internal slot in the table, -1 once the outcome was reported */
-  _slot: number;
+  declare _slot: number;
   /**
    * @internal undoes the operation's bookkeeping when the request is cancelled: a closure, or
    * (hot paths) an engine that undoes the request, which is its operation's record. One field
@@ -99,7 +99,7 @@ export class Request<T = number> {
    * blocking call's promise resolves with the value rather than with nothing (a send). Scope
    * ids stay below 2^26 (McapiScope.IDS), so it stays a 32-bit integer.
    */
-  _scopeKeep: number;
+  declare _scopeKeep: number;
 
   constructor(slot: number, kind: RequestKindCode) {
     this._slot = slot;

@@ -3,7 +3,7 @@
  * outgoing messages and their sequence space, the refused numbers remembered as a receiver, and
  * the responses batched for that node.
  */
-import { Request, RequestKind } from './request.js';
+import { Request } from './request.js';
 
 /** A sent message's state (OutMsg.flags & OutFlag.STATE). */
 export const OutState = {
@@ -69,7 +69,7 @@ export class OutMsg extends Request<number> {
   declare timer: number;
 
   constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
-    super(-1, RequestKind.MSG_SEND);
+    super(-1, Request.KIND.MSG_SEND);
     this.peer = peer;
     this.ports = ports;
     this.flags = flags;

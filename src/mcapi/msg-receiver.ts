@@ -13,8 +13,7 @@ import { Peer } from './msg-peer.js';
 import type { Blocked } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
-import { RequestKind } from './request.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { waitBuffer } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -37,7 +36,7 @@ export class MessageReceiver {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-    return this.post(st, buf, this.core.requests.alloc<number>(RequestKind.MSG_RECV));
+    return this.post(st, buf, this.core.requests.alloc<number>(Request.KIND.MSG_RECV));
   }
 
   /**

@@ -17,7 +17,7 @@ import type {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
 } from './handles.js';
 import { McapiNodeBase } from './node-base.js';
-import { Request, RequestKind } from './request.js';
+import { Request } from './request.js';
 import type { Completion } from './request.js';
 import { scopedMethods } from './scope.js';
 import type { ScopedMethods } from './scope.js';
@@ -75,7 +75,7 @@ export class McapiNode extends McapiNodeBase {
     }
     const buf = Args.bytes(buffer);
     const requests = this.core.requests;
-    const req = this.msg.receiver.post(st, buf, reuse === null ? requests.alloc<number>(RequestKind.MSG_RECV) : requests.reuse(reuse, RequestKind.MSG_RECV));
+    const req = this.msg.receiver.post(st, buf, reuse === null ? requests.alloc<number>(Request.KIND.MSG_RECV) : requests.reuse(reuse, Request.KIND.MSG_RECV));
     requests.attach(req, done);
     return req;
   }
@@ -88,7 +88,7 @@ export class McapiNode extends McapiNodeBase {
       const buf = Args.bytes(buffer);
       const rx = this.msg.receiver;
       const n = rx.recvNow(st, buf);
-      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf, this.core.requests.alloc<number>(RequestKind.MSG_RECV)), st.timeoutMs, true);
+      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf, this.core.requests.alloc<number>(Request.KIND.MSG_RECV)), st.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

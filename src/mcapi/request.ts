@@ -36,28 +36,30 @@ export interface Undo {
   undo(req: Request<unknown>): void;
 }
 
-/**
- * Request kinds by code (the code is in `Request._scopeKeep`): what started a request, for
- * diagnostics. A code instead of a string field per request: every property is an XS slot per
- * request (docs/TARGETS.md "Round 12: conformance slots").
- */
-export const RequestKind = {
-  MSG_SEND: 0,
-  MSG_RECV: 1,
-  PKT_SEND: 2,
-  PKT_RECV: 3,
-  SCL_RECV: 4,
-  CONNECT: 5,
-  OPEN: 6,
-  CLOSE: 7,
-  ENDPOINT_GET: 8,
-  NODE_ATTRIBUTE: 9,
-  SCL_SEND: 10,
-} as const;
-export type RequestKindCode = (typeof RequestKind)[keyof typeof RequestKind];
+/** A request kind's code (Request.KIND). */
+export type RequestKindCode = (typeof Request.KIND)[keyof typeof Request.KIND];
 
 export class Request<T = number> {
-  /** The names of RequestKind's codes, by code. */
+  /**
+   * Request kinds by code (the code is in `_scopeKeep`): what started a request, for
+   * diagnostics. A code instead of a string field per request: every property is an XS slot per
+   * request (docs/TARGETS.md "Round 12: conformance slots"). On the class, not a module-level
+   * name (docs/MCAPI.md, "Files").
+   */
+  static readonly KIND = {
+    MSG_SEND: 0,
+    MSG_RECV: 1,
+    PKT_SEND: 2,
+    PKT_RECV: 3,
+    SCL_RECV: 4,
+    CONNECT: 5,
+    OPEN: 6,
+    CLOSE: 7,
+    ENDPOINT_GET: 8,
+    NODE_ATTRIBUTE: 9,
+    SCL_SEND: 10,
+  } as const;
+  /** The names of KIND's codes, by code. */
   static readonly KINDS: readonly string[] = ['msg-send', 'msg-recv', 'pkt-send', 'pkt-recv', 'scl-recv', 'connect', 'open', 'close', 'endpoint-get', 'node-attribute', 'scl-send'];
   /** Bits of `_scopeKeep` below the scope: the kind code (4 bits) and the keep bit. */
   static readonly BELOW_SCOPE = 32;
@@ -95,7 +97,7 @@ export class Request<T = number> {
   /**
    * @internal three numbers in one field (every property is an XS slot per request,
    * docs/TARGETS.md "Round 12: conformance slots"): the scope (an app run, see scope.ts; 0: the
-   * board's own) that started it x BELOW_SCOPE, + its kind code (RequestKind) x 2, + 1 when a
+   * board's own) that started it x BELOW_SCOPE, + its kind code (Request.KIND) x 2, + 1 when a
    * blocking call's promise resolves with the value rather than with nothing (a send). Scope
    * ids stay below 2^26 (McapiScope.IDS), so it stays a 32-bit integer.
    */
@@ -106,7 +108,7 @@ export class Request<T = number> {
     this._scopeKeep = kind * 2;
   }
 
-  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... (RequestKind). */
+  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... (Request.KIND). */
   get kind(): string {
     return Request.KINDS[(this._scopeKeep & 31) >>> 1]!;
   }

@@ -9,7 +9,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { EndpointAttr, McapiError, Request, Status } from '../../src/mcapi/index.js';
 import type { Completion, McapiNode } from '../../src/mcapi/index.js';
-import { RequestKind, RequestTable } from '../../src/mcapi/request.js';
+import { RequestTable } from '../../src/mcapi/request.js';
 import type { Core } from '../../src/mcapi/core.js';
 import { makeNodes } from './loopnet.js';
 
@@ -167,7 +167,7 @@ test('request table with Completions: each completion told exactly once, in comp
           if (live.length >= limit) continue;
           // Reuse a told request half of the time, as a posted receive does.
           const reuse = live.length % 2 === 0 ? told.find((r) => !r.live && r._resolve === null) ?? null : null;
-          const r = reuse === null ? table.alloc<unknown>(RequestKind.MSG_RECV) : table.reuse(reuse, RequestKind.MSG_RECV);
+          const r = reuse === null ? table.alloc<unknown>(Request.KIND.MSG_RECV) : table.reuse(reuse, Request.KIND.MSG_RECV);
           table.attach(r, done);
           live.push(r);
         } else if (o.op === 'tick') {

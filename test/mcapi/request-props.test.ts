@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { McapiError, Request, Status } from '../../src/mcapi/index.js';
-import { RequestKind, RequestTable } from '../../src/mcapi/request.js';
+import { RequestTable } from '../../src/mcapi/request.js';
 
 type Op = { op: 'alloc' } | { op: 'succeed'; pick: number } | { op: 'release'; pick: number };
 
@@ -26,13 +26,13 @@ test('request table: limit, slot reuse, pending() and all() over free slots', (t
         if (o.op === 'alloc') {
           if (live.length >= limit) {
             try {
-              table.alloc(RequestKind.MSG_RECV);
+              table.alloc(Request.KIND.MSG_RECV);
               return false;
             } catch (e) {
               if (!(e instanceof McapiError) || e.status !== Status.MCAPI_ERR_REQUEST_LIMIT) return false;
             }
           } else {
-            live.push(table.alloc(RequestKind.MSG_RECV));
+            live.push(table.alloc(Request.KIND.MSG_RECV));
           }
         } else if (live.length > 0) {
           const r = live[o.pick % live.length]!;

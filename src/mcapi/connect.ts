@@ -13,7 +13,7 @@ import type { Core } from './core.js';
 import { McapiCodec } from './frames.js';
 import type { Endpoint } from './handles.js';
 import type { OpenClose } from './open-close.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import { Channel } from './state.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -77,7 +77,7 @@ export class Connects {
     if (r.node === core.node && !this.fits(Args.local(core, r, 'receive endpoint'), kind)) {
       throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, `the receive buffers would exceed limits.maxChannelBufferBytes (${String(core.limits.maxChannelBufferBytes)})`);
     }
-    const req = core.requests.alloc<number>('connect');
+    const req = core.requests.alloc<number>(Request.KIND.CONNECT);
     const token = this.token();
     this.connects.set(token, req);
     req._cancel = () => this.connects.delete(token);

@@ -366,11 +366,9 @@ export class Core {
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
   abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
     const undo = req._cancel;
-    const op = req._op;
     req._cancel = null;
-    req._op = null;
     if (typeof undo === 'function') undo();
-    else if (undo !== null) undo.undo(op);
+    else if (undo !== null) undo.undo(req as Request<unknown>);
     this.requests.fail(req, status, detail);
   }
 
@@ -397,7 +395,8 @@ export class Core {
     if (timeoutMs === Infinity && req.pending && req._resolve === null && req._waiters === null) {
       // The common case (a blocking send or receive without a timeout): the promise's
       // functions go on the request itself; RequestTable settles them.
-      req._keep = keep;
+      // The keep bit of `_scopeKeep` (request.ts).
+      req._scopeKeep = (req._scopeKeep & ~1) | (keep ? 1 : 0);
       return new Promise<T | undefined>((resolve: (this: void, v: T | undefined) => void, reject: (this: void, e: McapiError) => void) => {
         // Settled with the request's own value (T) or nothing, as this promise's type says.
         req._resolve = resolve as (this: void, v: unknown) => void;

@@ -15,7 +15,7 @@ import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import { Core } from './core.js';
 import { McapiCodec } from './frames.js';
-import type { Request } from './request.js';
+import type { Request, RequestKindCode } from './request.js';
 import { Side } from './state.js';
 import type { Channel, SendOp } from './state.js';
 import { Status, type StatusCode } from './status.js';
@@ -124,7 +124,7 @@ export class Credits {
   }
 
   /** Queue a send that has no credit yet; its TIMEOUT attribute bounds the wait. */
-  queueSend(chan: Channel, kind: string, data: Uint8Array | null, width: number, hi: number, lo: number): Request<number> {
+  queueSend(chan: Channel, kind: RequestKindCode, data: Uint8Array | null, width: number, hi: number, lo: number): Request<number> {
     const core = this.core;
     const req = core.requests.alloc<number>(kind);
     const op: SendOp = { req, data, width, hi, lo, timer: -1 };

@@ -13,7 +13,7 @@ import { NodeAttr } from './constants.js';
 import type { Core } from './core.js';
 import { MalformedFrame, McapiCodec } from './frames.js';
 import { Endpoint } from './handles.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { Status } from './status.js';
 import { GetResult, McapiFrame } from './wire.js';
@@ -62,7 +62,7 @@ export class LookupEngine {
   /** Look up <this domain, n, port> (checked by args.nodeArg and args.portArg). */
   getI(n: number, port: number): Request<Endpoint> {
     const core = this.core;
-    const req = core.requests.alloc<Endpoint>('endpoint-get');
+    const req = core.requests.alloc<Endpoint>(Request.KIND.ENDPOINT_GET);
     if (n === core.node) {
       const st = core.endpoints.get(port);
       if (st !== undefined) {
@@ -176,7 +176,7 @@ export class LookupEngine {
   nodeAttributeI(n: number, attr: number): Request<number> {
     const core = this.core;
     if (attr !== NodeAttr.TYPE) throw EndpointAttributes.numberError(attr, 1);
-    const req = core.requests.alloc<number>('node-attribute');
+    const req = core.requests.alloc<number>(Request.KIND.NODE_ATTRIBUTE);
     if (n === core.node) {
       core.requests.succeed(req, this.nodeType, 4);
       return req;

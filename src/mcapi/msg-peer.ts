@@ -3,10 +3,9 @@
  * outgoing messages and their sequence space, the refused numbers remembered as a receiver, and
  * the responses batched for that node.
  */
-import type { Request } from './request.js';
-import type { EndpointState } from './state.js';
+import { Request } from './request.js';
 
-/** OutMsg.state values. */
+/** A sent message's state (OutMsg.flags & OutFlag.STATE). */
 export const OutState = {
   /** Transmitted, awaiting its response. */
   INFLIGHT: 0,
@@ -17,9 +16,10 @@ export const OutState = {
 } as const;
 
 /**
- * OutMsg.flags: its state (an OutState) in the low bits and three yes/no facts, one number
- * rather than four fields (every property is an XS slot per message in flight; a dozen
- * messages in flight is a conformance case, docs/TARGETS.md "Round 10: MCAPI completions").
+ * OutMsg.flags: its state (an OutState) in the low bits, three yes/no facts, its priority, its
+ * sequence number and the epoch of its transmission, one number (< 2^32) rather than seven fields (every property is an XS slot per
+ * message in flight; a dozen messages in flight is a conformance case, docs/TARGETS.md
+ * "Round 12: conformance slots").
  */
 export const OutFlag = {
   /** The OutState bits. */
@@ -30,24 +30,52 @@ export const OutFlag = {
   EXPIRED: 8,
   /** Cancelled while a response was on its way: kept only to hold its sequence number. */
   ZOMBIE: 16,
+  /** The priority (0..7, limits.priorities <= 8) is `(flags >> PRIO_SHIFT) & 7`. */
+  PRIO_SHIFT: 5,
+  /** The 8-bit sequence number, given at the first transmission, is `(flags >>> SEQ_SHIFT) & 0xff`. */
+  SEQ_SHIFT: 8,
+  /**
+   * The membership epoch of its transmission (the net's, 0..65535; the network drops answers
+   * of older epochs) is `flags >>> EPOCH_SHIFT`, so flags are read with `>>>` (unsigned).
+   */
+  EPOCH_SHIFT: 16,
+  /** Every bit below the sequence number. */
+  BELOW_SEQ: 0xff,
 } as const;
 
-export interface OutMsg {
-  req: Request<number>;
-  from: EndpointState;
-  /** The destination node is `peer.node` (no field of its own: a slot per message in flight). */
-  toPort: number;
-  prio: number;
-  /** Its OutFlag bits. */
-  flags: number;
-  data: Uint8Array;
-  /** 8-bit sequence number, given at the first transmission (-1 before). */
-  seq: number;
-  state: number;
-  timer: number;
-  peer: Peer;
-  /** Membership epoch of its transmission (the network drops answers of older epochs). */
-  epoch: number;
+/**
+ * A message sent (msgSendI, msgSend) is one record: its request itself, with the message's
+ * fields (a Request and an OutMsg record beside it were 13 + 12 XS slots per message in flight,
+ * docs/TARGETS.md "Round 12: conformance slots"). The app sees a Request; these fields are
+ * the engine's. While pending, the request's result field `_out` holds the message's data
+ * (the app's buffer, kept for a resend after a refusal); completion replaces it with the
+ * size sent or the failure's detail, as for every request.
+ */
+export class OutMsg extends Request<number> {
+  // `declare`d fields, made by the constructor's assignments: a class field declaration is a
+  // define and then the assignment, on every send (XS units, bench mcapi).
+  /** @internal the destination node's state: the node is `peer.node` (no field of its own) */
+  declare readonly peer: Peer;
+  /**
+   * @internal its send endpoint's port x 0x10000 + the destination endpoint's port (one field
+   * for two, < 2^32): `ports >>> 16` and `ports & 0xffff`. The send endpoint by its port: a
+   * deleted endpoint's messages end at its deletion (MessageSender.dropFrom), before any
+   * endpoint can take the port again.
+   */
+  declare readonly ports: number;
+  /** @internal OutFlag bits: state, yes/no facts, priority, sequence number, epoch */
+  declare flags: number;
+  /** @internal its TIMEOUT timer, -1 when none */
+  declare timer: number;
+
+  constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
+    super(-1, Request.KIND.MSG_SEND);
+    this.peer = peer;
+    this.ports = ports;
+    this.flags = flags;
+    this.timer = -1;
+    this._out = data;
+  }
 }
 
 export interface Blocked {
@@ -63,12 +91,14 @@ export class Peer {
   static readonly RESP_MAX = 252;
   readonly node: number;
   nextSeq = 0;
-  /** Transmitted messages awaiting their outcome, by sequence number, in sending order. */
-  readonly out = new Map<number, OutMsg>();
+  /**
+   * Transmitted messages awaiting their outcome, in sending order (so by sequence number from
+   * the oldest). An array, not a Map by sequence number: a Map entry is 3 XS slots per message
+   * in flight, an array's items are chunk memory (docs/TARGETS.md "Round 12: conformance slots").
+   */
+  readonly out: OutMsg[] = [];
   /** Messages not transmitted yet, in order. */
   readonly queue: OutMsg[] = [];
-  /** Transmitted, unfinished messages per destination port (at most MSG_PORT_WINDOW). */
-  readonly perPort = new Map<number, number>();
   /**
    * Ports whose refused messages must be resent once the outbox has room; null until the
    * first (as `blocked`: a collection per peer is ~4 slots on XS whether used or not, and
@@ -94,6 +124,17 @@ export class Peer {
 
   constructor(node: number) {
     this.node = node;
+  }
+
+  /** The transmitted message numbered `seq`, undefined when none is outstanding. */
+  sent(seq: number): OutMsg | undefined {
+    const out = this.out;
+    // Oldest first: answers come in sending order, so the first compare usually finds it.
+    for (let i = 0; i < out.length; i++) {
+      const om = out[i]!;
+      if (((om.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq) return om;
+    }
+    return undefined;
   }
 
   /** The peer for `node` in `peers`, made on first use. */

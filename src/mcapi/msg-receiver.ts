@@ -13,7 +13,7 @@ import { Peer } from './msg-peer.js';
 import type { Blocked } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import type { EndpointState } from './state.js';
 import { waitBuffer } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -36,7 +36,7 @@ export class MessageReceiver {
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-    return this.post(st, buf, this.core.requests.alloc<number>('msg-recv'));
+    return this.post(st, buf, this.core.requests.alloc<number>(Request.KIND.MSG_RECV));
   }
 
   /**
@@ -47,11 +47,11 @@ export class MessageReceiver {
     const core = this.core;
     const m = st.queued > 0 ? st.peek() : null;
     if (m !== null) {
-      if (buf.length >= m.data.length) {
+      if (buf.length >= m.length) {
         const n = this.take(st, buf);
         core.requests.succeed(req, n, n);
       } else {
-        core.requests.fail(req, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`, m.data.length);
+        core.requests.fail(req, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.length)} bytes, buffer of ${String(buf.length)}`, m.length);
       }
       return req;
     }
@@ -60,7 +60,6 @@ export class MessageReceiver {
     // endpoint undoes the wait (Core.abort calls `st.undo(req)`).
     req._out = buf;
     req._cancel = st;
-    req._op = req;
     st.recvWaiters.push(req);
     this.maybeResume(st);
     return req;
@@ -78,9 +77,9 @@ export class MessageReceiver {
     }
     const m = st.queued > 0 ? st.peek() : null;
     if (m === null) return -1;
-    if (buf.length < m.data.length) {
-      const e = new McapiError(Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`);
-      e.size = m.data.length;
+    if (buf.length < m.length) {
+      const e = new McapiError(Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.length)} bytes, buffer of ${String(buf.length)}`);
+      e.size = m.length;
       throw e;
     }
     return this.take(st, buf);
@@ -88,15 +87,15 @@ export class MessageReceiver {
 
   private take(st: EndpointState, buf: Uint8Array): number {
     const m = st.shift();
-    copyInto(buf, 0, m.data);
+    copyInto(buf, 0, m);
     this.core.queuedMsgs--;
-    this.core.queuedBytes -= m.data.length;
+    this.core.queuedBytes -= m.length;
     assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0 && st.queuedBytes >= 0, 'mcapi: message queue counts went negative');
     this.core.counters.msgReceived++;
     // The node's message memory is shared: room freed here may be what another endpoint's
     // refused senders wait for.
     this.resumeAll();
-    return m.data.length;
+    return m.length;
   }
 
   /** An endpoint is going away: its queue and receives go first (MessageEngine.endpointDeleted). */
@@ -176,7 +175,7 @@ export class MessageReceiver {
       this.maybeResume(st);
       return;
     }
-    if (this.deliver(st, f.src, f.srcPort, prio, p.subarray(off))) {
+    if (this.deliver(st, prio, p.subarray(off))) {
       if (b !== undefined) {
         b.list.shift();
         this.blockedTotal--;
@@ -209,7 +208,7 @@ export class MessageReceiver {
     return st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + n <= l.maxQueuedBytes;
   }
 
-  private deliver(st: EndpointState, srcNode: number, srcPort: number, prio: number, data: Uint8Array): boolean {
+  private deliver(st: EndpointState, prio: number, data: Uint8Array): boolean {
     const core = this.core;
     const w = st.recvWaiters[0];
     if (w !== undefined && st.queued === 0 && waitBuffer(w).length >= data.length) {
@@ -221,7 +220,7 @@ export class MessageReceiver {
     }
     if (!this.hasCapacity(st, data.length)) return false;
     // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
-    st.enqueue({ data, srcNode, srcPort, prio });
+    st.enqueue(data, prio);
     st.queued++;
     st.queuedBytes += data.length;
     core.queuedMsgs++;
@@ -239,11 +238,11 @@ export class MessageReceiver {
       const m = st.peek()!; // queued > 0
       st.recvWaiters.shift();
       const buf = waitBuffer(w);
-      if (buf.length >= m.data.length) {
+      if (buf.length >= m.length) {
         const n = this.take(st, buf);
         core.requests.succeed(w, n, n);
       } else {
-        core.requests.fail(w, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.data.length)} bytes, buffer of ${String(buf.length)}`, m.data.length);
+        core.requests.fail(w, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.length)} bytes, buffer of ${String(buf.length)}`, m.length);
       }
     }
   }

@@ -10,8 +10,7 @@ import type { NetFrame } from '../net/net.js';
 import { Args } from './args.js';
 import type { Core } from './core.js';
 import type { Endpoint } from './handles.js';
-import { OutFlag, OutState, Peer } from './msg-peer.js';
-import type { OutMsg } from './msg-peer.js';
+import { OutFlag, OutMsg, OutState, Peer } from './msg-peer.js';
 import { Responses } from './msg-responses.js';
 import type { Request, Undo } from './request.js';
 import type { EndpointState } from './state.js';
@@ -35,7 +34,7 @@ export class MessageSender implements Undo {
   /** Outgoing messages not yet acknowledged. */
   pending(): number {
     let n = 0;
-    for (const p of this.peers.values()) n += p.out.size + p.queue.length;
+    for (const p of this.peers.values()) n += p.out.length + p.queue.length;
     return n;
   }
 
@@ -57,28 +56,26 @@ export class MessageSender implements Undo {
         throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the receive endpoint's MAX_PAYLOAD_SIZE ${String(dst.maxPayload)}`);
       }
     }
-    const req = core.requests.alloc<number>('msg-send');
     const peer = Peer.of(this.peers, to.node);
-    const om: OutMsg = {
-      req, from, toPort: to.port, prio, flags: from.failOnLimit ? 0 : OutFlag.BLOCK,
-      data, seq: -1, state: OutState.QUEUED, timer: -1, peer, epoch: 0,
-    };
-    // No closure per message: the request names this sender and its message (Core.abort).
-    req._cancel = this;
-    req._op = om;
+    // The request is the message (OutMsg): one record per message in flight. A full request
+    // table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not.
+    const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
+    core.requests.add(om);
+    // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
+    om._cancel = this;
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;
     peer.queue.push(om);
     this.pump(peer);
-    return req;
+    return om;
   }
 
   /** The send endpoint `st` is going: its messages to `peer` end with MCAPI_ERR_ENDP_INVALID. */
   dropFrom(peer: Peer, st: EndpointState): void {
-    const mine = [...peer.queue, ...peer.out.values()].filter((om) => om.from === st && (om.flags & OutFlag.ZOMBIE) === 0);
+    const mine = [...peer.queue, ...peer.out].filter((om) => om.ports >>> 16 === st.port && (om.flags & OutFlag.ZOMBIE) === 0);
     for (const om of mine) {
       this.abandon(om);
-      this.core.requests.fail(om.req, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
+      this.core.requests.fail(om, Status.MCAPI_ERR_ENDP_INVALID, 'send endpoint deleted');
     }
     if (mine.length > 0) this.sweepZombies(peer);
   }
@@ -93,8 +90,8 @@ export class MessageSender implements Undo {
     const epoch = this.core.net.epoch;
     peer.sweptEpoch = epoch;
     let swept = false;
-    for (const om of [...peer.out.values()]) {
-      if ((om.flags & OutFlag.ZOMBIE) !== 0 && om.epoch !== epoch) {
+    for (const om of [...peer.out]) {
+      if ((om.flags & OutFlag.ZOMBIE) !== 0 && om.flags >>> OutFlag.EPOCH_SHIFT !== (epoch & 0xffff)) {
         this.forget(om);
         swept = true;
       }
@@ -104,8 +101,9 @@ export class MessageSender implements Undo {
 
   /** True when a new sequence number stays within MSG_WINDOW of the oldest outstanding one. */
   private windowOpen(peer: Peer): boolean {
-    if (peer.out.size === 0) return true;
-    const oldest = peer.out.keys().next().value as number;
+    const out = peer.out;
+    if (out.length === 0) return true;
+    const oldest = ((out[0]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff);
     return ((peer.nextSeq - oldest) & 0xff) < MSG_WINDOW;
   }
 
@@ -119,8 +117,9 @@ export class MessageSender implements Undo {
     let i = 0;
     while (i < peer.queue.length && peer.retryTimer < 0 && this.windowOpen(peer)) {
       const om = peer.queue[i]!; // i < peer.queue.length
-      const n = peer.perPort.get(om.toPort) ?? 0;
-      if (n >= MSG_PORT_WINDOW) {
+      // Fewer than MSG_PORT_WINDOW transmitted in all: no port's window can be full (the
+      // usual case, decided without counting).
+      if (peer.out.length >= MSG_PORT_WINDOW && MessageSender.sentTo(peer, om.ports & 0xffff) >= MSG_PORT_WINDOW) {
         i++;
         continue;
       }
@@ -130,13 +129,26 @@ export class MessageSender implements Undo {
       }
       if (i === 0) peer.queue.shift();
       else peer.queue.splice(i, 1);
-      om.seq = peer.nextSeq;
-      om.epoch = this.core.net.epoch;
-      peer.nextSeq = (peer.nextSeq + 1) & 0xff;
-      assert(!peer.out.has(om.seq), 'mcapi: a sequence number was reused while outstanding');
-      peer.out.set(om.seq, om);
-      peer.perPort.set(om.toPort, n + 1);
+      const seq = peer.nextSeq;
+      // windowOpen keeps every outstanding number within MSG_WINDOW below seq; the newest is checked.
+      assert(peer.out.length === 0 || ((peer.out[peer.out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff) !== seq, 'mcapi: a sequence number was reused while outstanding');
+      // The net's epoch is 0..65535 (NetLayer.epoch): 16 bits, exact (compared masked alike).
+      om.flags = (om.flags & OutFlag.BELOW_SEQ) | (seq << OutFlag.SEQ_SHIFT) | ((this.core.net.epoch & 0xffff) << OutFlag.EPOCH_SHIFT);
+      peer.nextSeq = (seq + 1) & 0xff;
+      peer.out.push(om);
     }
+  }
+
+  /**
+   * Transmitted, unfinished messages to `port` (at most MSG_PORT_WINDOW): counted, not kept
+   * in a Map per peer (4 XS slots, and 3 per port in use; docs/TARGETS.md "Round 12:
+   * conformance slots").
+   */
+  private static sentTo(peer: Peer, port: number): number {
+    const out = peer.out;
+    let n = 0;
+    for (let i = 0; i < out.length; i++) if ((out[i]!.ports & 0xffff) === port) n++;
+    return n;
   }
 
   private retryLater(peer: Peer): void {
@@ -154,8 +166,11 @@ export class MessageSender implements Undo {
   private transmit(om: OutMsg, seq: number): boolean {
     const core = this.core;
     const peer = om.peer;
-    const n = om.data.length;
-    assert(om.state !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
+    // A pending send's result field holds its data (OutMsg).
+    const data = om._out as Uint8Array;
+    const n = data.length;
+    const flags = om.flags;
+    assert((flags & OutFlag.STATE) !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
     core.beforeData(om.peer.node, true);
     let ack1 = -1;
     let piggy = 0;
@@ -172,7 +187,7 @@ export class MessageSender implements Undo {
     }
     const head = MessageSender.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
     const p = new Uint8Array(head + n);
-    p[0] = om.prio | ((om.flags & OutFlag.BLOCK) !== 0 ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
+    p[0] = ((flags >>> OutFlag.PRIO_SHIFT) & 7) | ((flags & OutFlag.BLOCK) !== 0 ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
     p[1] = seq;
     let off = MessageSender.HEAD;
     if (ack1 >= 0) p[off++] = ack1;
@@ -180,9 +195,10 @@ export class MessageSender implements Undo {
       p[off] = piggy;
       p.set(peer.resp.subarray(0, piggy), off + 1);
     }
-    copyInto(p, head, om.data);
-    if (!core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, true)) return false;
-    om.state = OutState.INFLIGHT;
+    copyInto(p, head, data);
+    if (!core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, true)) return false;
+    // INFLIGHT is state 0: clearing the state bits sets it.
+    om.flags &= ~OutFlag.STATE;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
       core.counters.piggybacked++;
@@ -199,7 +215,7 @@ export class MessageSender implements Undo {
     const peer = this.peers.get(node);
     if (peer === undefined) return;
     const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
-    for (const om of [...peer.queue, ...peer.out.values()]) {
+    for (const om of [...peer.queue, ...peer.out]) {
       if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
       else this.finish(om, Status.MCAPI_ERR_TRANSMISSION, why);
     }
@@ -212,25 +228,34 @@ export class MessageSender implements Undo {
     this.forget(om);
     if (status === Status.MCAPI_SUCCESS) {
       core.counters.msgDelivered++;
-      core.requests.succeed(om.req, om.data.length, om.data.length);
+      const n = (om._out as Uint8Array).length;
+      core.requests.succeed(om, n, n);
     } else {
-      core.requests.fail(om.req, status, detail);
+      core.requests.fail(om, status, detail);
     }
     this.pump(peer);
   }
 
   private forget(om: OutMsg): void {
     const peer = om.peer;
-    if (om.state === OutState.QUEUED) {
+    if ((om.flags & OutFlag.STATE) === OutState.QUEUED) {
       const i = peer.queue.indexOf(om);
       if (i >= 0) peer.queue.splice(i, 1);
-    } else if (peer.out.get(om.seq) === om) {
-      peer.out.delete(om.seq);
-      const n = (peer.perPort.get(om.toPort) ?? 0) - 1;
-      assert(n >= 0, 'mcapi: per-endpoint window count went negative');
-      if (n === 0) peer.perPort.delete(om.toPort);
-      else peer.perPort.set(om.toPort, n);
+    } else {
+      const out = peer.out;
+      // Mostly the oldest (answers come in sending order): a shift, without a search.
+      if (out[0] === om) {
+        out.shift();
+      } else {
+        const i = out.indexOf(om);
+        if (i < 0) return this.stopTimer(om);
+        out.splice(i, 1);
+      }
     }
+    this.stopTimer(om);
+  }
+
+  private stopTimer(om: OutMsg): void {
     this.core.clearTimer(om.timer);
     om.timer = -1;
   }
@@ -239,8 +264,9 @@ export class MessageSender implements Undo {
   private expire(om: OutMsg): void {
     om.timer = -1;
     om.flags |= OutFlag.EXPIRED;
-    if (om.state === OutState.INFLIGHT) return;
-    if (om.state === OutState.REJECTED && (om.flags & OutFlag.BLOCK) !== 0) this.withdraw(om);
+    const state = om.flags & OutFlag.STATE;
+    if (state === OutState.INFLIGHT) return;
+    if (state === OutState.REJECTED && (om.flags & OutFlag.BLOCK) !== 0) this.withdraw(om);
     this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
   }
 
@@ -249,9 +275,9 @@ export class MessageSender implements Undo {
    * still be delivered (MCAPI cannot recall it); it is withdrawn in case it gets refused, and
    * kept as a zombie until its response arrives so its sequence number is not reused early.
    */
-  /** A cancelled send (Core.abort): `op` is the request's OutMsg. */
-  undo(op: unknown): void {
-    this.abandon(op as OutMsg);
+  /** A cancelled send (Core.abort): the request is the OutMsg. */
+  undo(req: Request<unknown>): void {
+    this.abandon(req as OutMsg);
   }
 
   private abandon(om: OutMsg): void {
@@ -259,24 +285,25 @@ export class MessageSender implements Undo {
     if ((om.flags & OutFlag.ZOMBIE) !== 0) return;
     // A message of an older epoch was sent to an endpoint of a rolled-back run (deleted with
     // it), or to a board that is gone: nothing there to withdraw from.
-    const withdraw = (om.flags & OutFlag.BLOCK) !== 0 && om.epoch === this.core.net.epoch;
-    if (om.state === OutState.INFLIGHT) {
+    const withdraw = (om.flags & OutFlag.BLOCK) !== 0 && om.flags >>> OutFlag.EPOCH_SHIFT === (this.core.net.epoch & 0xffff);
+    const state = om.flags & OutFlag.STATE;
+    if (state === OutState.INFLIGHT) {
       om.flags |= OutFlag.ZOMBIE;
       if (withdraw) this.withdraw(om);
       this.core.clearTimer(om.timer);
       om.timer = -1;
       return;
     }
-    if (om.state === OutState.REJECTED && withdraw) this.withdraw(om);
+    if (state === OutState.REJECTED && withdraw) this.withdraw(om);
     this.forget(om);
     this.pump(peer);
   }
 
   private withdraw(om: OutMsg): void {
     const p = new Uint8Array(MessageSender.HEAD);
-    p[0] = MsgFlag.WITHDRAW | om.prio;
-    p[1] = om.seq;
-    this.core.tx(McapiFrame.MSG, om.peer.node, om.from.port, om.toPort, p, false);
+    p[0] = MsgFlag.WITHDRAW | ((om.flags >>> OutFlag.PRIO_SHIFT) & 7);
+    p[1] = ((om.flags >>> OutFlag.SEQ_SHIFT) & 0xff);
+    this.core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, false);
   }
 
   /** A MSG_RESP frame: response entries only. */
@@ -300,11 +327,12 @@ export class MessageSender implements Undo {
       if (t === Resp.ACK) {
         if (peer !== undefined) for (let i = 0; i < b; i++) this.acked(peer, (a + i) & 0xff);
       } else if (t === Resp.NACK) {
-        const om = peer === undefined ? undefined : peer.out.get(a);
-        if (om !== undefined && om.state === OutState.INFLIGHT) {
+        const om = peer === undefined ? undefined : peer.sent(a);
+        const state = om === undefined ? -1 : om.flags & OutFlag.STATE;
+        if (om !== undefined && state === OutState.INFLIGHT) {
           if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
           else this.nacked(om, b);
-        } else if (om !== undefined && om.state === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
+        } else if (om !== undefined && state === OutState.REJECTED && b === Nack.NO_ENDPOINT) {
           // A refused message whose endpoint was deleted while it waited for room.
           this.finish(om, MessageSender.nackStatus(b), 'the receive endpoint was deleted while the message waited for room');
         }
@@ -321,8 +349,10 @@ export class MessageSender implements Undo {
 
   /** Message `seq` to `peer` was queued by the receiver. */
   acked(peer: Peer, seq: number): void {
-    const om = peer.out.get(seq);
-    if (om === undefined || om.state !== OutState.INFLIGHT) return;
+    // The oldest first, inline (answers come in sending order), else the search.
+    const first = peer.out[0];
+    const om = first !== undefined && ((first.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq ? first : peer.sent(seq);
+    if (om === undefined || (om.flags & OutFlag.STATE) !== OutState.INFLIGHT) return;
     if ((om.flags & OutFlag.ZOMBIE) !== 0) this.forget(om);
     else this.finish(om, Status.MCAPI_SUCCESS);
   }
@@ -336,7 +366,7 @@ export class MessageSender implements Undo {
         this.withdraw(om);
         this.finish(om, Status.MCAPI_TIMEOUT, 'the receiver had no room within the send endpoint TIMEOUT');
       } else {
-        om.state = OutState.REJECTED;
+        om.flags = (om.flags & ~OutFlag.STATE) | OutState.REJECTED;
       }
       return;
     }
@@ -345,9 +375,9 @@ export class MessageSender implements Undo {
 
   /** The receiver has room on `port`: resend what it refused there, oldest first. */
   private resume(peer: Peer, port: number): void {
-    for (const om of peer.out.values()) {
-      if (om.toPort !== port || om.state !== OutState.REJECTED || (om.flags & OutFlag.ZOMBIE) !== 0) continue;
-      if (peer.retryTimer >= 0 || !this.transmit(om, om.seq)) {
+    for (const om of peer.out) {
+      if ((om.ports & 0xffff) !== port || (om.flags & (OutFlag.STATE | OutFlag.ZOMBIE)) !== OutState.REJECTED) continue;
+      if (peer.retryTimer >= 0 || !this.transmit(om, ((om.flags >>> OutFlag.SEQ_SHIFT) & 0xff))) {
         const ports = peer.resendPorts ?? new Set<number>();
         ports.add(port);
         peer.resendPorts = ports;

@@ -75,7 +75,7 @@ export class McapiNode extends McapiNodeBase {
     }
     const buf = Args.bytes(buffer);
     const requests = this.core.requests;
-    const req = this.msg.receiver.post(st, buf, reuse === null ? requests.alloc<number>('msg-recv') : requests.reuse(reuse, 'msg-recv'));
+    const req = this.msg.receiver.post(st, buf, reuse === null ? requests.alloc<number>(Request.KIND.MSG_RECV) : requests.reuse(reuse, Request.KIND.MSG_RECV));
     requests.attach(req, done);
     return req;
   }
@@ -88,7 +88,7 @@ export class McapiNode extends McapiNodeBase {
       const buf = Args.bytes(buffer);
       const rx = this.msg.receiver;
       const n = rx.recvNow(st, buf);
-      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf, this.core.requests.alloc<number>('msg-recv')), st.timeoutMs, true);
+      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf, this.core.requests.alloc<number>(Request.KIND.MSG_RECV)), st.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -21,7 +21,7 @@ import { McapiCodec } from './frames.js';
 import { PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle } from './handles.js';
 import type { ChannelHandle } from './handles.js';
 import type { Packets } from './packets.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, EndpointState } from './state.js';
 import { McapiError, Status, type StatusCode } from './status.js';
@@ -44,7 +44,7 @@ export class OpenClose {
       if (chan.local === Side.OPENING) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
       if (chan.local === Side.OPEN) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'this side is already open');
       if (chan.local === Side.CLOSED) throw new McapiError(Status.MCAPI_ERR_CHAN_CLOSEPENDING, 'this side is closed; the channel disconnects when the other side closes');
-      const req = core.requests.alloc<ChannelHandle>('open');
+      const req = core.requests.alloc<ChannelHandle>(Request.KIND.OPEN);
       this.startOpen(chan, req);
       return req;
     }
@@ -54,7 +54,7 @@ export class OpenClose {
       if (dir !== ChanDir.SEND) throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, 'endpoint is being connected as a send side');
     }
     if (st.pendingOpen !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
-    const req = core.requests.alloc<ChannelHandle>('open');
+    const req = core.requests.alloc<ChannelHandle>(Request.KIND.OPEN);
     const po = { kind, dir, req };
     st.pendingOpen = po;
     req._cancel = () => {
@@ -152,7 +152,7 @@ export class OpenClose {
   /** Close this (open) side; reported at once: closing never waits. */
   closeI(chan: Channel): Request<number> {
     const core = this.core;
-    const req = core.requests.alloc<number>('close');
+    const req = core.requests.alloc<number>(Request.KIND.CLOSE);
     chan.move(Side.CLOSED);
     chan.handle = null;
     if (chan.dir === ChanDir.SEND) {

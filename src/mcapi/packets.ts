@@ -9,7 +9,7 @@ import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import { Credits } from './credits.js';
 import { MalformedFrame } from './frames.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, RxWait } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -51,12 +51,12 @@ export class Packets {
   sendI(chan: Channel, data: Uint8Array): Request<number> {
     this.sendCheck(chan, data);
     if (chan.credits > 0 && chan.sendQ.length === 0) {
-      const req = this.core.requests.alloc<number>('pkt-send');
+      const req = this.core.requests.alloc<number>(Request.KIND.PKT_SEND);
       this.credits.transmitPkt(chan, data);
       this.core.requests.succeed(req, data.length, data.length);
       return req;
     }
-    return this.credits.queueSend(chan, 'pkt-send', data, 0, 0, 0);
+    return this.credits.queueSend(chan, Request.KIND.PKT_SEND, data, 0, 0, 0);
   }
 
   /** Blocking send: sent now when a credit is at hand, else a request to wait on. */
@@ -66,7 +66,7 @@ export class Packets {
       this.credits.transmitPkt(chan, data);
       return null;
     }
-    return this.credits.queueSend(chan, 'pkt-send', data, 0, 0, 0);
+    return this.credits.queueSend(chan, Request.KIND.PKT_SEND, data, 0, 0, 0);
   }
 
   /**
@@ -134,7 +134,7 @@ export class Packets {
     if (chan.rxPackets.length === 0 && chan.peerClosed) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
     }
-    const req = this.core.requests.alloc<Uint8Array>('pkt-recv');
+    const req = this.core.requests.alloc<Uint8Array>(Request.KIND.PKT_RECV);
     const rx = chan.rxPackets.shift();
     if (rx !== undefined) {
       this.give(chan, rx);

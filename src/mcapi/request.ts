@@ -28,17 +28,41 @@ export interface Completion {
 }
 
 /**
- * Undoes a pending operation's bookkeeping when its request is cancelled, given the
- * operation's own record (`Request._op`): the hot paths (a message send) set an engine and a
- * record they already have instead of a closure per request.
+ * Undoes a pending operation's bookkeeping when its request is cancelled, given the request:
+ * the hot paths set an engine instead of a closure per request, and the request is the
+ * operation's record (a send is an OutMsg, a waiting receive waits in its endpoint's list).
  */
 export interface Undo {
-  undo(op: unknown): void;
+  undo(req: Request<unknown>): void;
 }
 
+/** A request kind's code (Request.KIND). */
+export type RequestKindCode = (typeof Request.KIND)[keyof typeof Request.KIND];
+
 export class Request<T = number> {
-  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... */
-  readonly kind: string;
+  /**
+   * Request kinds by code (the code is in `_scopeKeep`): what started a request, for
+   * diagnostics. A code instead of a string field per request: every property is an XS slot per
+   * request (docs/TARGETS.md "Round 12: conformance slots"). On the class, not a module-level
+   * name (docs/MCAPI.md, "Files").
+   */
+  static readonly KIND = {
+    MSG_SEND: 0,
+    MSG_RECV: 1,
+    PKT_SEND: 2,
+    PKT_RECV: 3,
+    SCL_RECV: 4,
+    CONNECT: 5,
+    OPEN: 6,
+    CLOSE: 7,
+    ENDPOINT_GET: 8,
+    NODE_ATTRIBUTE: 9,
+    SCL_SEND: 10,
+  } as const;
+  /** The names of KIND's codes, by code. */
+  static readonly KINDS: readonly string[] = ['msg-send', 'msg-recv', 'pkt-send', 'pkt-recv', 'scl-recv', 'connect', 'open', 'close', 'endpoint-get', 'node-attribute', 'scl-send'];
+  /** Bits of `_scopeKeep` below the scope: the kind code (4 bits) and the keep bit. */
+  static readonly BELOW_SCOPE = 32;
   /** MCAPI_PENDING until the operation completes; then its status. */
   status: StatusCode = Status.MCAPI_PENDING;
   /** Bytes sent or received (0 for connect, open and close). */
@@ -51,15 +75,14 @@ export class Request<T = number> {
    */
   _out: unknown = undefined;
   /** @internal slot in the table, -1 once the outcome was reported */
-  _slot: number;
+  declare _slot: number;
   /**
    * @internal undoes the operation's bookkeeping when the request is cancelled: a closure, or
-   * (hot paths) an engine that undoes `_op`, the operation's record it already has. One field
-   * for both: every property is an XS slot per request (docs/TARGETS.md, Round 7).
+   * (hot paths) an engine that undoes the request, which is its operation's record. One field
+   * for both: every property is an XS slot per request (docs/TARGETS.md, Round 7; no field
+   * for a separate record since Round 12: conformance slots).
    */
   _cancel: (() => void) | Undo | null = null;
-  /** @internal the operation's record for an Undo in `_cancel` */
-  _op: unknown = null;
   /** @internal callbacks of wait / waitAny calls waiting for completion */
   _waiters: Waiter[] | null = null;
   /**
@@ -71,14 +94,23 @@ export class Request<T = number> {
   _resolve: ((this: void, v: unknown) => void) | Completion | null = null;
   /** @internal its reject */
   _reject: ((this: void, e: McapiError) => void) | null = null;
-  /** @internal resolve with the value (true) or with nothing (a send) */
-  _keep = false;
-  /** @internal the scope (an app run, see scope.ts) that started it; 0: the board's own */
-  _scope = 0;
+  /**
+   * @internal three numbers in one field (every property is an XS slot per request,
+   * docs/TARGETS.md "Round 12: conformance slots"): the scope (an app run, see scope.ts; 0: the
+   * board's own) that started it x BELOW_SCOPE, + its kind code (Request.KIND) x 2, + 1 when a
+   * blocking call's promise resolves with the value rather than with nothing (a send). Scope
+   * ids stay below 2^26 (McapiScope.IDS), so it stays a 32-bit integer.
+   */
+  declare _scopeKeep: number;
 
-  constructor(slot: number, kind: string) {
+  constructor(slot: number, kind: RequestKindCode) {
     this._slot = slot;
-    this.kind = kind;
+    this._scopeKeep = kind * 2;
+  }
+
+  /** What started it, for diagnostics: 'msg-send', 'pkt-recv', 'connect', ... (Request.KIND). */
+  get kind(): string {
+    return Request.KINDS[(this._scopeKeep & 31) >>> 1]!;
   }
 
   /** The operation's result once it completed successfully (an Endpoint, a handle, a buffer, a size). */
@@ -164,14 +196,37 @@ export class RequestTable {
   }
 
   /** A new PENDING request; MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
-  alloc<T>(kind: string): Request<T> {
-    if (this.count >= this.limit) {
-      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
-    }
+  alloc<T>(kind: RequestKindCode): Request<T> {
+    if (this.count >= this.limit) this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     const req = new Request<T>(i, kind);
-    req._scope = this.scope;
+    req._scopeKeep = this.scope * Request.BELOW_SCOPE + kind * 2;
+    this.slots[i] = req as Request<unknown>;
+    this.count++;
+    this.hint = i + 1 === this.limit ? 0 : i + 1;
+    return req;
+  }
+
+  /** MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
+  private checkRoom(): void {
+    if (this.count >= this.limit) {
+      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
+    }
+  }
+
+  /**
+   * `req`, a new PENDING request of a subclass that carries its operation's fields (a send's
+   * OutMsg), into a free slot: one record per operation instead of a request and a record.
+   */
+  add<T>(req: Request<T>): Request<T> {
+    // place's work inline: a send's hot path, one call (XS units per message, bench mcapi).
+    if (this.count >= this.limit) this.checkRoom();
+    let i = this.hint;
+    while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
+    req._slot = i;
+    // Its scope and kind, `keep` false.
+    req._scopeKeep = this.scope * Request.BELOW_SCOPE + (req._scopeKeep & 30);
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -184,25 +239,23 @@ export class RequestTable {
    * Apart from alloc (and its slot search repeated) so that alloc, on every application call,
    * pays nothing for it.
    */
-  reuse<T>(req: Request<T>, kind: string): Request<T> {
-    if (req._slot >= 0 || req.kind !== kind || req._resolve !== null || req._waiters !== null) {
+  reuse<T>(req: Request<T>, kind: RequestKindCode): Request<T> {
+    if (req._slot >= 0 || (req._scopeKeep & 30) !== kind * 2 || req._resolve !== null || req._waiters !== null) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'only a reported request of the same kind, with no wait on it, can be reused');
     }
     req.status = Status.MCAPI_PENDING;
     req.size = 0;
     req._out = undefined;
-    req._keep = false;
     return this.place(req);
   }
 
   private place<T>(req: Request<T>): Request<T> {
-    if (this.count >= this.limit) {
-      throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
-    }
+    if (this.count >= this.limit) this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
     req._slot = i;
-    req._scope = this.scope;
+    // Its scope and kind, and `keep` false (a reused request starts again, as a new one).
+    req._scopeKeep = this.scope * Request.BELOW_SCOPE + (req._scopeKeep & 30);
     this.slots[i] = req as Request<unknown>;
     this.count++;
     this.hint = i + 1 === this.limit ? 0 : i + 1;
@@ -216,7 +269,6 @@ export class RequestTable {
     req._out = value;
     req.size = size;
     req._cancel = null;
-    req._op = null;
     this.notify(req);
     return true;
   }
@@ -229,7 +281,6 @@ export class RequestTable {
     req._out = detail;
     req.size = size;
     req._cancel = null;
-    req._op = null;
     this.notify(req);
     return true;
   }
@@ -258,9 +309,12 @@ export class RequestTable {
   /** Requests of one scope in a slot, pending or completed-but-unreported. */
   ofScope(scope: number): Request<unknown>[] {
     const out: Request<unknown>[] = [];
+    // `_scopeKeep` is scope * BELOW_SCOPE plus the kind and keep bits.
+    const lo = scope * Request.BELOW_SCOPE;
+    const hi = lo + Request.BELOW_SCOPE;
     for (let i = 0; i < this.limit; i++) {
       const r = this.slots[i];
-      if (r !== null && r !== undefined && r._scope === scope) out.push(r);
+      if (r !== null && r !== undefined && r._scopeKeep >= lo && r._scopeKeep < hi) out.push(r);
     }
     return out;
   }
@@ -319,7 +373,7 @@ export class RequestTable {
         req._resolve = null;
         req._reject = null;
         this.release(req);
-        if (req.status === Status.MCAPI_SUCCESS) (resolve as (this: void, v: unknown) => void)(req._keep ? req.value : undefined);
+        if (req.status === Status.MCAPI_SUCCESS) (resolve as (this: void, v: unknown) => void)((req._scopeKeep & 1) === 1 ? req.value : undefined);
         else reject(req.error ?? new McapiError(req.status));
       }
     }

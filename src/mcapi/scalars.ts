@@ -10,7 +10,7 @@ import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import type { Credits } from './credits.js';
 import { MalformedFrame } from './frames.js';
-import type { Request } from './request.js';
+import { Request } from './request.js';
 import type { Channel, RxWait, ScalarRing, ScalarValue } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
@@ -36,7 +36,7 @@ export class Scalars {
       return null;
     }
     if (chan.ep.failOnLimit) throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
-    return this.credits.queueSend(chan, 'scl-send', null, width, hi, lo);
+    return this.credits.queueSend(chan, Request.KIND.SCL_SEND, null, width, hi, lo);
   }
 
   onScl(f: NetFrame): void {
@@ -128,7 +128,7 @@ export class Scalars {
       return { value: this.pop(chan, pair) };
     }
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
-    const req = this.core.requests.alloc<ScalarValue>('scl-recv');
+    const req = this.core.requests.alloc<ScalarValue>(Request.KIND.SCL_RECV);
     const w: RxWait = { req, width, pair, timer: -1 };
     chan.waitForData(w);
     return req;

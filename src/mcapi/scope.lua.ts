@@ -13,8 +13,12 @@ export function scopedMethods(_proto: object): ScopedMethods {
 }
 
 export class McapiScope<N extends object> {
-  /** Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed view). */
-  static readonly IDS = 0x7fffffff;
+  /**
+   * Scope ids wrap below this (0 is the board's own, RequestTable.CLOSED_SCOPE marks a closed
+   * view): 2^26, so that a request's `_scopeKeep`, id x Request.BELOW_SCOPE + 31 at most, stays
+   * a 32-bit integer.
+   */
+  static readonly IDS = 0x4000000;
   readonly mcapi: N;
   private closedV = false;
 

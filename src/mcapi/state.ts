@@ -9,14 +9,6 @@ import type { Request, Undo } from './request.js';
 import { ChanDir } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
 
-export interface QueuedMsg {
-  data: Uint8Array;
-  srcNode: number;
-  srcPort: number;
-  /** Its priority (0 = highest): the endpoint's one queue is kept in priority order. */
-  prio: number;
-}
-
 /**
  * A msgRecvI waiting for a message is its Request itself, in `EndpointState.recvWaiters`: the
  * buffer waits in the request's result field (`_out`, unused while pending) and the endpoint
@@ -60,9 +52,12 @@ export class EndpointState implements Undo {
   ackDelayMs = 0;
   /**
    * Queued messages, highest priority first and in arrival order within a priority: one array
-   * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not).
+   * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not),
+   * of pairs, each message's data then its priority (0 = highest). No record per message: a
+   * record was 5 XS slots per queued message, an array's items are chunk memory
+   * (docs/TARGETS.md "Round 12: conformance slots"); nothing reads a queued message's source.
    */
-  readonly queue: QueuedMsg[] = [];
+  readonly queue: (Uint8Array | number)[] = [];
   queued = 0;
   queuedBytes = 0;
   readonly recvWaiters: MsgRecvWait[] = [];
@@ -73,9 +68,9 @@ export class EndpointState implements Undo {
   /** The scope (an app run, McapiNode.openScope) that created it; 0: the board's own. */
   scope = 0;
 
-  /** A waiting receive (`op`, its request) was cancelled (Core.abort): take it off the list. */
-  undo(op: unknown): void {
-    const i = this.recvWaiters.indexOf(op as MsgRecvWait);
+  /** A waiting receive (its request) was cancelled (Core.abort): take it off the list. */
+  undo(req: Request<unknown>): void {
+    const i = this.recvWaiters.indexOf(req as MsgRecvWait);
     if (i >= 0) this.recvWaiters.splice(i, 1);
   }
 
@@ -96,28 +91,31 @@ export class EndpointState implements Undo {
     this.failOnLimit = failOnLimit;
   }
 
-  /** Queue a message behind every message of its priority or a higher one. */
-  enqueue(m: QueuedMsg): void {
+  /** Queue a message's data behind every message of its priority or a higher one. */
+  enqueue(data: Uint8Array, prio: number): void {
     const q = this.queue;
     let i = q.length;
-    // Mostly one priority: the new message goes at the end without a step.
-    while (i > 0 && q[i - 1]!.prio > m.prio) i--;
-    if (i === q.length) q.push(m);
-    else q.splice(i, 0, m);
+    // Mostly one priority: the new message goes at the end without a step. q[i - 1] is the
+    // priority of the pair before i.
+    while (i > 0 && (q[i - 1] as number) > prio) i -= 2;
+    if (i === q.length) q.push(data, prio);
+    else q.splice(i, 0, data, prio);
   }
 
-  /** The head message of the highest non-empty priority, or null. */
-  peek(): QueuedMsg | null {
-    return this.queue[0] ?? null;
+  /** The data of the head message of the highest non-empty priority, or null. */
+  peek(): Uint8Array | null {
+    return (this.queue[0] as Uint8Array | undefined) ?? null;
   }
 
-  /** Remove the head message (call only after peek returned one). */
-  shift(): QueuedMsg {
-    const m = this.queue.shift();
-    assert(m !== undefined, 'mcapi: EndpointState.shift on an empty queue');
+  /** Remove the head message and return its data (call only after peek returned one). */
+  shift(): Uint8Array {
+    const q = this.queue;
+    const data = q.shift() as Uint8Array | undefined;
+    assert(data !== undefined, 'mcapi: EndpointState.shift on an empty queue');
+    q.shift();
     this.queued--;
-    this.queuedBytes -= m.data.length;
-    return m;
+    this.queuedBytes -= data.length;
+    return data;
   }
 }
 
@@ -161,7 +159,7 @@ export interface RxWait {
   timer: number;
 }
 
-export class Channel {
+export class Channel implements Undo {
   readonly kind: ChanKindCode;
   readonly dir: ChanDirCode;
   readonly ep: EndpointState;
@@ -214,13 +212,25 @@ export class Channel {
     return this.peerNode === src && this.peerPort === srcPort && this.kind === kind && this.dir === ChanDir.RECV && this.local === Side.OPEN;
   }
 
-  /** A receive waits for data; cancelling its request takes it out again. */
+  /**
+   * A receive waits for data; cancelling its request takes it out again (Core.abort calls
+   * `undo`): the channel undoes it, no closure per waiting receive (~15 XS slots,
+   * docs/TARGETS.md "Round 12: conformance slots").
+   */
   waitForData(w: RxWait): void {
     this.rxWaiters.push(w);
-    w.req._cancel = () => {
-      const i = this.rxWaiters.indexOf(w);
-      if (i >= 0) this.rxWaiters.splice(i, 1);
-    };
+    w.req._cancel = this;
+  }
+
+  /** A waiting receive's request was cancelled (Core.abort): take its wait off the list. */
+  undo(req: Request<unknown>): void {
+    const ws = this.rxWaiters;
+    for (let i = 0; i < ws.length; i++) {
+      if (ws[i]!.req === req) {
+        ws.splice(i, 1);
+        return;
+      }
+    }
   }
 
   /** Move the local side to `to`; only the moves of MOVES happen. */

@@ -167,7 +167,7 @@ test('request table with Completions: each completion told exactly once, in comp
           if (live.length >= limit) continue;
           // Reuse a told request half of the time, as a posted receive does.
           const reuse = live.length % 2 === 0 ? told.find((r) => !r.live && r._resolve === null) ?? null : null;
-          const r = reuse === null ? table.alloc<unknown>('x') : table.reuse(reuse, 'x');
+          const r = reuse === null ? table.alloc<unknown>(Request.KIND.MSG_RECV) : table.reuse(reuse, Request.KIND.MSG_RECV);
           table.attach(r, done);
           live.push(r);
         } else if (o.op === 'tick') {

@@ -6,10 +6,12 @@
  * Net's payload itself, without a record around it.
  */
 import test from 'ava';
-import { DEFAULT_LIMITS, Status, resolveLimits } from '../../src/mcapi/index.js';
+import { DEFAULT_LIMITS, EndpointAttr, Status, resolveLimits } from '../../src/mcapi/index.js';
+import { MSG_PORT_WINDOW } from '../../src/mcapi/wire.js';
 import { Endpoint } from '../../src/mcapi/handles.js';
+import { Request } from '../../src/mcapi/request.js';
+import { OutFlag } from '../../src/mcapi/msg-peer.js';
 import { EndpointState } from '../../src/mcapi/state.js';
-import type { QueuedMsg } from '../../src/mcapi/state.js';
 import { makeNodes } from './loopnet.js';
 
 test('no overrides: the limits are the defaults themselves, not a copy', (t) => {
@@ -18,19 +20,22 @@ test('no overrides: the limits are the defaults themselves, not a copy', (t) => 
   t.is(resolveLimits({ fullPolicy: 'fail' }).maxPayload, DEFAULT_LIMITS.maxPayload);
 });
 
-test('an endpoint holds one queue array, highest priority first, FIFO within a priority', (t) => {
+test('an endpoint holds one queue array, highest priority first, FIFO within a priority, no record per message', (t) => {
   const st = new EndpointState(new Endpoint(1, 0, 5, 1), 1, 64, 4, Infinity, false);
   const arrays = Object.values(st).filter((v) => Array.isArray(v));
   t.is(arrays.length, 2, 'the message queue and the receive waiters, nothing per priority');
-  const msg = (prio: number, tag: number): QueuedMsg => ({ data: new Uint8Array([tag]), srcNode: 0, srcPort: 1, prio });
-  const order = [msg(2, 1), msg(3, 2), msg(0, 3), msg(2, 4), msg(1, 5), msg(0, 6), msg(3, 7)];
-  for (const m of order) {
-    st.enqueue(m);
+  const order: [number, number][] = [[2, 1], [3, 2], [0, 3], [2, 4], [1, 5], [0, 6], [3, 7]];
+  for (const [prio, tag] of order) {
+    const data = new Uint8Array([tag]);
+    st.enqueue(data, prio);
     st.queued++;
-    st.queuedBytes += m.data.length;
+    st.queuedBytes += data.length;
   }
+  // A message is its data and its priority in the queue, no record around them (5 XS slots each).
+  t.is(st.queue.length, 2 * order.length);
+  t.true(st.queue.every((v, i) => (i % 2 === 0 ? v instanceof Uint8Array : typeof v === 'number')));
   const out: number[] = [];
-  while (st.peek() !== null) out.push(st.shift().data[0]!);
+  while (st.peek() !== null) out.push(st.shift()[0]!);
   t.deepEqual(out, [3, 6, 5, 1, 4, 2, 7]);
   t.is(st.queued, 0);
   t.is(st.queuedBytes, 0);
@@ -68,7 +73,7 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
     t.not(r._cancel, null);
     t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
     t.is(r._cancel, st, 'the endpoint undoes the wait');
-    t.is(r._op, r);
+    t.false('_op' in r, 'the request is the record the endpoint undoes');
     t.true(r._out instanceof Uint8Array, 'the buffer waits in the result field');
     t.is(r.value, undefined);
     t.is(r.error, null);
@@ -90,13 +95,16 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   t.is(st.recvWaiters.length, 0);
 });
 
-test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 12 (no field naming its table)', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 9 (no field naming its table, none for a separate record; scope, kind and keep one number)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 12, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 9, Object.keys(req).join(','));
+  t.false('_keep' in req, 'the keep bit is in _scopeKeep');
+  t.false(Object.prototype.hasOwnProperty.call(req, 'kind'), 'kind is a getter over _scopeKeep');
+  t.is(req.kind, 'msg-recv');
   t.false('_owner' in req, 'the table is asked whether it holds the request');
   t.false(Object.prototype.hasOwnProperty.call(req, 'value'), 'value is a getter over _out');
   t.false(Object.prototype.hasOwnProperty.call(req, 'error'), 'error is a getter over _out');
@@ -128,21 +136,34 @@ test('a core calls its node through one host, no closures set by the node; the f
   t.is(core['host'], a);
 });
 
-test('a message in flight is a record of 11 fields: its destination node is its peer\'s, its three yes/no facts one number', async (t) => {
+test('a message in flight is one record, its request, of 13 fields: its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority, sequence number and epoch one number; its data in the result field', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];
   const ea = a.createEndpoint(40);
   b.createEndpoint(41);
   const to = await hub.run(a.getEndpoint(1, 2, 41, 100));
-  const req = a.msgSendI(ea, to, new Uint8Array([1]));
-  const om = req._op as Record<string, unknown> & { peer: { node: number } };
+  const data = new Uint8Array([1]);
+  const req = a.msgSendI(ea, to, data, 2);
+  t.true(req instanceof Request, 'the app sees a Request');
+  const om = req as unknown as Record<string, unknown> & { peer: { node: number; out: unknown[] }; flags: number };
+  t.false('_op' in om, 'no second record beside the request');
+  t.false('req' in om);
   t.false('toNode' in om);
   t.is(om.peer.node, 2);
+  t.deepEqual(om.peer.out, [req], 'the peer holds the request itself, in an array (a Map entry is 3 XS slots)');
   // Every field is an XS slot per message in flight (12 in flight in one conformance case).
-  t.is(Object.keys(om).length, 11, Object.keys(om).join(','));
-  for (const k of ['block', 'expired', 'zombie']) t.false(k in om, `no ${k} field: it is a bit of flags`);
+  t.is(Object.keys(om).length, 13, Object.keys(om).join(','));
+  t.is(req.kind, 'msg-send');
+  t.is(om.ports, 40 * 0x10000 + 41);
+  for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data', 'from', 'toPort', 'epoch']) t.false(k in om, `no ${k} field`);
   t.is(typeof om.flags, 'number');
+  t.is(om._out, data, 'the data waits in the result field');
+  t.is(req.value, undefined);
+  t.is(req.error, null);
   await hub.run(a.wait(req, 100));
+  t.is(req.size, 1);
+  t.is(req.value, 1, 'completion replaced the data with the size sent');
+  t.deepEqual(om.peer.out, []);
 });
 
 test('a blocking connect, open or endpoint get is the core\'s wait promise itself (no async layer); a bad argument rejects it', async (t) => {
@@ -205,8 +226,92 @@ test('a peer builds its refusal collections (blocked ports, ports to resend) onl
   const peers = (n: unknown): Map<number, PeerShape> => (n as { msg: { peers: Map<number, PeerShape> } }).msg.peers;
   const sent = peers(a).get(2)!;
   const got = peers(b).get(1)!;
-  t.true(sent.out instanceof Map, 'the peer exists');
+  t.true(Array.isArray(sent.out), 'the peer exists');
   t.is(sent.blocked, null);
   t.is(sent.resendPorts, null);
   t.is(got.blocked, null);
+});
+
+test('the per-endpoint window (MSG_PORT_WINDOW) is counted over the messages in flight, no Map per peer: a full port waits, another port goes on', async (t) => {
+  const { hub, nodes } = makeNodes(2, { maxRequests: 2 * MSG_PORT_WINDOW + 8 });
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(70);
+  const r1 = b.createEndpoint(71);
+  const r2 = b.createEndpoint(72);
+  b.setEndpointAttribute(r1, EndpointAttr.NUM_RECV_BUFFERS, 64);
+  const to1 = await hub.run(a.getEndpoint(1, 2, 71, 100));
+  const to2 = await hub.run(a.getEndpoint(1, 2, 72, 100));
+  type PeerShape = { out: { ports: number }[]; queue: unknown[] };
+  const peer = (a as unknown as { msg: { peers: Map<number, PeerShape> } }).msg.peers;
+  const reqs = [];
+  for (let i = 0; i < MSG_PORT_WINDOW + 3; i++) reqs.push(a.msgSendI(s, to1, new Uint8Array([i])));
+  reqs.push(a.msgSendI(s, to2, new Uint8Array([99])));
+  const p = peer.get(2)!;
+  t.false('perPort' in p);
+  t.is(p.out.filter((om) => (om.ports & 0xffff) === 71).length, MSG_PORT_WINDOW, 'a full window to port 71');
+  t.is(p.queue.length, 3, 'the rest to port 71 waits');
+  t.is(p.out.filter((om) => (om.ports & 0xffff) === 72).length, 1, 'the message to port 72 went past them');
+  await hub.run(Promise.all(reqs.map((q) => a.wait(q, 1000))));
+  t.is(p.out.length + p.queue.length, 0);
+  const buf = new Uint8Array(1);
+  for (let i = 0; i < MSG_PORT_WINDOW + 3; i++) {
+    await hub.run(b.msgRecv(r1, buf));
+    t.is(buf[0], i, 'in order');
+  }
+  void r2;
+});
+
+test('a waiting packet receive is undone by its channel: no cancel closure per waiting receive', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(80);
+  const r = b.createEndpoint(81);
+  const rr = await hub.run(a.getEndpoint(1, 2, 81, 100));
+  await hub.run(a.pktConnect(s, rr, 100));
+  const [hs, hr] = await hub.run(Promise.all([a.pktSendOpen(s, 100), b.pktRecvOpen(r, 100)]));
+  const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(81)!;
+  const chan = st.chan!;
+  const first = b.pktRecvI(hr);
+  const second = b.pktRecvI(hr);
+  t.is(chan.rxWaiters.length, 2);
+  for (const q of [first, second]) {
+    t.not(typeof q._cancel, 'function', 'no closure');
+    t.is(q._cancel, chan, 'the channel undoes the wait');
+  }
+  b.cancel(first);
+  t.is(chan.rxWaiters.length, 1, 'cancel took the first wait off the list');
+  t.is(chan.rxWaiters[0]!.req, second);
+  await a.wait(a.pktSendI(hs, new Uint8Array([4, 2])));
+  await hub.advance(50);
+  t.true(b.test(second), 'the remaining receive got the packet');
+  t.deepEqual([...second.value!], [4, 2]);
+  b.pktRelease(second.value!);
+});
+
+test('a cancelled message in flight holds its sequence number as a zombie until the epoch changes; the epoch in its flags reads back unsigned (epochs past 32767)', async (t) => {
+  // The fail policy: a cancelled message is not withdrawn (nothing the receiver answers early).
+  const { hub, nodes } = makeNodes(2, { fullPolicy: 'fail' });
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(90);
+  b.createEndpoint(91);
+  const to = await hub.run(a.getEndpoint(1, 2, 91, 100));
+  const net = hub.net(1)!;
+  net.epoch = 40_000;
+  hub.tap = (f) => (f.src === 1 && f.dst === 2 ? 'drop' : 'deliver');
+  const req = a.msgSendI(s, to, new Uint8Array([1]));
+  type PeerShape = { out: { flags: number }[] };
+  const p = (a as unknown as { msg: { peers: Map<number, PeerShape> } }).msg.peers.get(2)!;
+  t.is(p.out.length, 1);
+  t.is(p.out[0]!.flags >>> OutFlag.EPOCH_SHIFT, 40_000);
+  a.cancel(req);
+  t.is(p.out.length, 1, 'in flight when cancelled: kept as a zombie, its number held');
+  t.not(p.out[0]!.flags & OutFlag.ZOMBIE, 0);
+  await hub.advance(50); // the lost frame is dropped at its delivery time
+  hub.tap = null;
+  // Another send in the same epoch: the zombie stays (its answer may still come).
+  await hub.run(a.msgSend(s, to, new Uint8Array([2])));
+  t.is(p.out.filter((om) => (om.flags & OutFlag.ZOMBIE) !== 0).length, 1, 'same epoch: kept');
+  net.epoch = 40_001;
+  await hub.run(a.msgSend(s, to, new Uint8Array([3])));
+  t.is(p.out.length, 0, 'a new epoch swept the zombie of the old one');
 });

@@ -26,13 +26,13 @@ test('request table: limit, slot reuse, pending() and all() over free slots', (t
         if (o.op === 'alloc') {
           if (live.length >= limit) {
             try {
-              table.alloc('x');
+              table.alloc(Request.KIND.MSG_RECV);
               return false;
             } catch (e) {
               if (!(e instanceof McapiError) || e.status !== Status.MCAPI_ERR_REQUEST_LIMIT) return false;
             }
           } else {
-            live.push(table.alloc('x'));
+            live.push(table.alloc(Request.KIND.MSG_RECV));
           }
         } else if (live.length > 0) {
           const r = live[o.pick % live.length]!;

@@ -1,0 +1,53 @@
+/**
+ * The XS slots a message in flight holds on its sender, counted in a real XS machine (the
+ * conformance scenario's worst board is the sender of 12 messages in flight, docs/TARGETS.md
+ * "Round 12: conformance slots"): MCAPI's one record per sent message, the network's one
+ * copy of its frame, and the app's one-byte view it sends.
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+
+async function bundle(): Promise<string> {
+  const b = await rollup({
+    input: fileURLToPath(new URL('./fixtures/xs-inflight-main.js', import.meta.url)),
+    onwarn: (w) => {
+      throw new Error(`rollup: ${w.message}`);
+    },
+  });
+  const { output } = await b.generate({ format: 'iife', strict: true });
+  await b.close();
+  return output[0].code;
+}
+
+/** Messages in flight, as in `msg: FIFO order within one priority`. */
+const N = 12;
+/**
+ * Slots per message in flight, at most: the send's record (its request, 13 fields: 14 slots), the frame
+ * the network holds for retransmission (a Uint8Array, 7) and the app's view (4). Before Round 12
+ * it was ~39 (a Request 13, an OutMsg 12, a Map entry 3, the frame 7, the view 4).
+ */
+const PER_MESSAGE_MAX = 26;
+
+test(`a message in flight holds at most ${PER_MESSAGE_MAX} XS slots on its sender`, async (t) => {
+  const w = new XsWorker({ name: 'mcapi-inflight', stdout: 'ignore' });
+  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
+  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('setup()');
+    t.is(await text('globalThis.err ?? ""'), '');
+    // Warm up: the first sends' lazily built state (queues, timers) is not per message.
+    await w.evaluate('sendN(1)');
+    const before = await live();
+    await w.evaluate(`sendN(${N})`);
+    const after = await live();
+    t.is(await text('pendingCount()'), String(N + 1), 'every send is still in flight');
+    const per = (after - before) / N;
+    t.log(`${N} messages in flight: ${after - before} slots, ${per.toFixed(1)} per message`);
+    t.true(per <= PER_MESSAGE_MAX, `${per.toFixed(1)} slots per message in flight`);
+  } finally {
+    await w.kill();
+  }
+});

@@ -19,25 +19,9 @@
 const WIDE_MIN = 64;
 
 import { copyInto } from '../util/wide-copy.js';
-import type { NativeBytes } from '../wire/native.js';
 export { copyInto };
-
-/** The board's native memcpy (`Hal.bytes.copy`): copy src[start, end) into dst at `at`. */
-export type NativeCopy = NonNullable<NativeBytes['copy']>;
-
-/**
- * From this many bytes on a native copy is the cheaper: it is one call (20 declared units on
- * the simulator's XS boards, about a short JS call on a board) and ~0.03 units a byte, where
- * copyInto's 8-byte views cost ~60 units to set up and 0.25 a byte (a 4 KiB page: ~1.1k units
- * against ~0.14k). Below it, copyInto.
- */
-export const NATIVE_COPY_MIN = 256;
-
-/** `dst.set(src, off)`: through the board's native copy when it has one and `src` is long enough, else copyInto. */
-export function copyBytes(dst: Uint8Array, off: number, src: Uint8Array, copy: NativeCopy | undefined): void {
-  if (copy !== undefined && src.length >= NATIVE_COPY_MIN) copy(src, 0, src.length, dst, off);
-  else copyInto(dst, off, src);
-}
+// The native-copy rule is shared with MCAPI's message path, so it lives in src/util.
+export { copyBytes, NATIVE_COPY_MIN, type NativeCopy } from '../util/native-copy.js';
 
 /** XS's BigInt.fromArrayBuffer(buffer): the bytes as one big-endian unsigned BigInt. */
 export type FromArrayBuffer = (buffer: ArrayBuffer) => bigint;

@@ -10,7 +10,8 @@
 import { assert } from '../util/assert.js';
 import { nonZeroNext } from '../util/next-id.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
-import type { Clock } from '../hal.js';
+import type { Clock, Hal } from '../hal.js';
+import type { NativeCopy } from '../util/native-copy.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
@@ -91,6 +92,12 @@ export class Core {
 
   readonly net: Net;
   readonly clock: Clock;
+  /**
+   * The board's native copy (`Hal.bytes.copy`) when it has one: message payloads of
+   * NATIVE_COPY_MIN bytes and more move through it (copyBytes) instead of a JS copy XS meters
+   * per byte. One field here, not one per message or peer.
+   */
+  readonly copy: NativeCopy | undefined;
   readonly limits: Readonly<McapiLimits>;
   readonly requests: RequestTable;
   readonly endpoints = new Map<number, EndpointState>();
@@ -126,9 +133,10 @@ export class Core {
   /** Who batched something for the end-of-turn flush (Core.FLUSH_RESPONSES | Core.FLUSH_CREDITS). */
   private flushWant = 0;
 
-  constructor(net: Net, clock: Clock, limits: Readonly<McapiLimits>, host: CoreHost) {
+  constructor(net: Net, clock: Clock & Pick<Hal, 'bytes'>, limits: Readonly<McapiLimits>, host: CoreHost) {
     this.net = net;
     this.clock = clock;
+    this.copy = clock.bytes?.copy;
     this.limits = limits;
     this.host = host;
     this.requests = new RequestTable(limits.maxRequests);

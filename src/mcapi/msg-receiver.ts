@@ -5,7 +5,7 @@
  * being overtaken, and RESUME when an endpoint has room again.
  */
 import { assert } from '../util/assert.js';
-import { copyInto } from '../util/wide-copy.js';
+import { copyBytes } from '../util/native-copy.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import { MalformedFrame } from './frames.js';
@@ -87,7 +87,7 @@ export class MessageReceiver {
 
   private take(st: EndpointState, buf: Uint8Array): number {
     const m = st.shift();
-    copyInto(buf, 0, m);
+    copyBytes(buf, 0, m, this.core.copy);
     this.core.queuedMsgs--;
     this.core.queuedBytes -= m.length;
     assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0 && st.queuedBytes >= 0, 'mcapi: message queue counts went negative');
@@ -213,7 +213,7 @@ export class MessageReceiver {
     const w = st.recvWaiters[0];
     if (w !== undefined && st.queued === 0 && waitBuffer(w).length >= data.length) {
       st.recvWaiters.shift();
-      copyInto(waitBuffer(w), 0, data);
+      copyBytes(waitBuffer(w), 0, data, core.copy);
       core.counters.msgReceived++;
       core.requests.succeed(w, data.length, data.length);
       return true;

@@ -5,7 +5,7 @@
  * readable; applications use McapiNode. The facade checks the application's arguments once
  * (args.ts) and hands the engines typed state.
  */
-import type { Clock } from '../hal.js';
+import type { Clock, Hal } from '../hal.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { FrameType } from '../wire/frame-types.js';
 import { Args } from './args.js';
@@ -41,7 +41,8 @@ export abstract class McapiNodeBase implements CoreHost {
   private portCursor: number;
   private scopeCount = 0;
 
-  constructor(net: Net, clock: Clock, limits?: Partial<McapiLimits>) {
+  /** `clock` may carry the HAL's native byte helpers (`bytes`): the core copies large payloads with `bytes.copy`. */
+  constructor(net: Net, clock: Clock & Pick<Hal, 'bytes'>, limits?: Partial<McapiLimits>) {
     const l = resolveLimits(limits);
     this.limits = l;
     const core = new Core(net, clock, l, this);

@@ -5,7 +5,8 @@
  * being overtaken, and RESUME when an endpoint has room again.
  */
 import { assert } from '../util/assert.js';
-import { copyBytes } from '../util/native-copy.js';
+import { NATIVE_COPY_MIN } from '../util/native-copy.js';
+import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import type { Core } from './core.js';
 import { MalformedFrame } from './frames.js';
@@ -87,7 +88,9 @@ export class MessageReceiver {
 
   private take(st: EndpointState, buf: Uint8Array): number {
     const m = st.shift();
-    copyBytes(buf, 0, m, this.core.copy);
+    // copyBytes' rule written out (as in MessageSender.transmit): short messages pay one comparison.
+    if (m.length < NATIVE_COPY_MIN || this.core.copy === undefined) copyInto(buf, 0, m);
+    else this.core.copy(m, 0, m.length, buf, 0);
     this.core.queuedMsgs--;
     this.core.queuedBytes -= m.length;
     assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0 && st.queuedBytes >= 0, 'mcapi: message queue counts went negative');
@@ -213,7 +216,8 @@ export class MessageReceiver {
     const w = st.recvWaiters[0];
     if (w !== undefined && st.queued === 0 && waitBuffer(w).length >= data.length) {
       st.recvWaiters.shift();
-      copyBytes(waitBuffer(w), 0, data, core.copy);
+      if (data.length < NATIVE_COPY_MIN || core.copy === undefined) copyInto(waitBuffer(w), 0, data);
+      else core.copy(data, 0, data.length, waitBuffer(w), 0);
       core.counters.msgReceived++;
       core.requests.succeed(w, data.length, data.length);
       return true;

@@ -58,6 +58,8 @@ export interface LinkHost extends WriterHost {
   changed(link: HopLink): void;
   /** The link is about to drop what it queued and holds unacknowledged (`pending` still lists it). */
   linkReset(link: HopLink): void;
+  /** The neighbour speaks frame version `version` (ingress.ts): once per link and version. */
+  versionMismatch(link: HopLink, version: number): void;
 }
 
 export class HopLink implements LinkReceiver, FrameSink, Resender {
@@ -77,7 +79,8 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
   /** Node id of the neighbour, -1 until a HELLO was heard. */
   peer = -1;
 
-  private readonly host: LinkHost;
+  /** @internal Also for ingress.ts (a frame of another version): its host, without a reference of its own. */
+  readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
   private readonly out: LinkWriter;
   /** A HELLO's or LINK_ACK's payload: one buffer, `out.control` copies it (Round 10: conformance slots). */

@@ -12,7 +12,7 @@ import { FT_EVENT, encodeFtEvent, parseFtEvent } from './ft/events.js';
 import type { FtEvent } from './ft/events.js';
 import { RPC_EVENT, encodeRpcEvent, parseRpcEvent } from './rpc/events.js';
 import type { RpcEvent } from './rpc/events.js';
-import { emitEvent } from './util/events.js';
+import { emitEvent, parseCount } from './util/events.js';
 import type { EventRecord, EventSink } from './util/events.js';
 
 export { FT_EVENT, RPC_EVENT, emitEvent };
@@ -27,6 +27,11 @@ export const BOARD_EVENT = {
   APP_ERROR: 'app-error',
   /** value 0; detail: the fault the board applied (`crash`, `hang 250`, `partition 1,2`, ...). */
   FAULT: 'fault',
+  /**
+   * value: the link; detail: `<peer's frame version> <this board's>`. A neighbour speaks another
+   * frame version, so the link never comes up (docs/PROTOCOL.md §1); once per link and version.
+   */
+  LINK_VERSION: 'link-version',
 } as const;
 
 /** Every runtime event name, for tools that list or match them. */
@@ -53,7 +58,8 @@ export type BoardEvent =
   | { name: 'app-result'; rank: number; result: unknown }
   | { name: 'app-error'; rank: number; reason: string }
   /** `detail`: the text as reported; `kind` its first word. */
-  | { name: 'fault'; kind: string; detail: string };
+  | { name: 'fault'; kind: string; detail: string }
+  | { name: 'link-version'; link: number; peer: number; ours: number };
 
 export type RuntimeEvent = BoardEvent | FtEvent | RpcEvent;
 
@@ -96,6 +102,8 @@ export function encodeEvent(e: RuntimeEvent): EventRecord {
       return { name: e.name, value: e.rank, detail: e.reason };
     case 'fault':
       return { name: e.name, value: 0, detail: e.detail };
+    case 'link-version':
+      return { name: e.name, value: e.link, detail: `${e.peer} ${e.ours}` };
     case 'rpc-stage':
     case 'rpc-done':
     case 'rpc-call':
@@ -132,6 +140,12 @@ export function parseEvent(name: string, value: number, detail: string): Runtime
     case BOARD_EVENT.FAULT: {
       const space = detail.indexOf(' ');
       return { name, kind: space < 0 ? detail : detail.slice(0, space), detail };
+    }
+    case BOARD_EVENT.LINK_VERSION: {
+      const space = detail.indexOf(' ');
+      const peer = parseCount(detail.slice(0, space < 0 ? 0 : space));
+      const ours = parseCount(detail.slice(space + 1));
+      return space < 0 || peer === null || ours === null ? null : { name, link: value, peer, ours };
     }
     default:
       return parseFtEvent(name, value, detail) ?? parseRpcEvent(name, value, detail);

@@ -179,6 +179,11 @@ export interface SimSummary {
   clock: 'virtual' | 'wall';
   /** Nodes of the real boards (engine moddable or attached). */
   realBoards: number[];
+  /**
+   * Link problems the boards reported, in order (`link-version`: a neighbour speaks another
+   * frame version, so that link never came up): `board 1 link 0: peer sends frame version 3, ...`.
+   */
+  linkProblems: string[];
 }
 
 export interface RpcSummary {

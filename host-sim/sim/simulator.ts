@@ -23,6 +23,7 @@ import type { BoardFigures, SimBoard } from '../boards/sim-board.js';
 import { V8Guard } from './watchdog.js';
 import { isRealBoard, type RealBoard } from '../boards/real-board.js';
 import { BOARD_EVENT, parseEvent } from '../../src/events.js';
+import { NetLayer } from '../../src/net/index.js';
 import type { BoardEngineName, EngineName } from './engines.js';
 import type { BoardFactory, BoardSummary, FaultRecord, LinkSummary, SimConfig, SimObserver, SimSummary } from './sim-types.js';
 import { FaultSteps } from './fault-steps.js';
@@ -55,6 +56,8 @@ export class Simulator {
   private events = 0;
   private wallStart = 0;
   private stopReason = '';
+  /** What boards reported of links that cannot come up (`link-version` events), for the summary. */
+  private readonly linkProblems: string[] = [];
   private pendingTriggers: ScenarioStep[] = [];
   private v8Guard: V8Guard | null = null;
   private readonly watchdogFired: { board: number; atMs: number }[] = [];
@@ -470,6 +473,12 @@ export class Simulator {
       this.trace.add({ name: command, cat: 'fault', ph: 'i', s: 't', ts: t * 1000, tid: slot.node });
       return;
     }
+    if (e !== null && e.name === 'link-version') {
+      // Not the board's progress (its last event stays the app's): a cause for the summary.
+      // (The board's own log line, `net: link 0: ...`, reaches the observer as any log does.)
+      this.linkProblems.push(`board ${slot.node} ${NetLayer.versionText(e.link, e.peer, e.ours)}`);
+      return;
+    }
     slot.lastEvent = { name, value };
     if (name === BOARD_EVENT.APP_START) slot.state = 'running';
     if (name === BOARD_EVENT.APP_RESULT) {
@@ -503,7 +512,7 @@ export class Simulator {
     return buildSummary({
       cfg: this.cfg, slots: this.slots, dirs: this.dirs, figures: this.figures, steps: this.steps, stopReason: this.stopReason,
       traceDigest: this.trace.finish(), events: this.events, now: this.now, wallMs: Date.now() - this.wallStart,
-      watchdogFired: this.watchdogFired, paced: this.paced,
+      watchdogFired: this.watchdogFired, paced: this.paced, linkProblems: this.linkProblems,
     });
   }
 

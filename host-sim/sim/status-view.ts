@@ -56,6 +56,7 @@ export function summaryText(s: SimSummary): string {
     '',
     linkTable(s.links),
     '',
+    ...(s.linkProblems.length ? ['link problems:', ...s.linkProblems.map((p) => `  ${p}`)] : []),
     `faults: ${s.faults.length ? '' : 'none'}`,
     ...s.faults.map((f) => `  ${f.atMs === null ? '-' : fmtMs(f.atMs)} board ${f.board}: ${f.command}${f.trigger ? ` @${f.trigger}` : ''}: ${f.status}${f.effect ? ` -> ${f.effect}` : ''}${f.status !== 'applied' && f.reason ? ` (${f.reason})` : ''}`),
     ...s.recoveries.map((r) => `recovery to epoch ${r.epoch}: board(s) ${r.failed.join(',')} failed, rank(s) ${r.ranks.join(',')} now on ${r.replacements.join(',')}${r.shrink ? ' (shrink)' : ''}; detect ${fmtMs(r.detectMs)}, restore ${fmtMs(r.restoreMs)}, total ${fmtMs(r.totalMs)}; rolled back to checkpoint ${r.generation}, ${r.lostIterations} iterations redone, ${r.bytes} bytes copied`),

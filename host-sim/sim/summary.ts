@@ -61,6 +61,7 @@ export interface RunState {
   wallMs: number;
   watchdogFired: { board: number; atMs: number }[];
   paced: boolean;
+  linkProblems: readonly string[];
 }
 
 export function buildSummary(r: RunState): SimSummary {
@@ -88,5 +89,6 @@ export function buildSummary(r: RunState): SimSummary {
     watchdog: { limit: r.cfg.watchdog?.label ?? 'off', units: r.cfg.watchdog?.units ?? 0, fired: r.watchdogFired },
     clock: r.paced && r.slots.some((s) => s.isReal) ? 'wall' : 'virtual',
     realBoards: r.slots.filter((s) => s.isReal).map((s) => s.node),
+    linkProblems: [...r.linkProblems],
   };
 }

@@ -6,10 +6,12 @@
  * arriving early. Framing is link-writer.ts (out) and the COBS deframer (in); routing,
  * delivery and fault injection live in NetLayer, reached through `LinkHost`.
  *
- * About 600 lines on purpose (the queue classes are in queue-class.ts): sessions, the transmit window and the receive window
- * are one state machine (a HELLO resets both sequence spaces, every frame carries the other
- * direction's ack, the MAC context needs both sessions and both extended sequence numbers);
- * split further, each half would reach into the other's private state.
+ * Sessions, the transmit window and the receive window are one state machine (a HELLO resets
+ * both sequence spaces, every frame carries the other direction's ack, the MAC context needs
+ * both sessions and both extended sequence numbers), so they stay in one class. What is not
+ * part of it lives beside it: the queue classes (queue-class.ts), and the transmit ring's
+ * layout and the bookkeeping that only touches the ring (tx-ring.ts: statics over the link's
+ * arrays, so no object per link).
  */
 import type { HalLink, LinkKind, LinkReceiver } from '../hal.js';
 import { assert } from '../util/assert.js';
@@ -32,6 +34,8 @@ import { LinkWriter, SourceLinkWriter } from './link-writer.js';
 import type { WriterHost } from './link-writer.js';
 import { MAX_WINDOW } from './options.js';
 import { Rtt } from './rtt.js';
+import { TxRing } from './tx-ring.js';
+import type { Resender } from './tx-ring.js';
 import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
 import { linkStats, newLinkCounters } from './stats.js';
@@ -54,9 +58,11 @@ export interface LinkHost extends WriterHost {
   changed(link: HopLink): void;
   /** The link is about to drop what it queued and holds unacknowledged (`pending` still lists it). */
   linkReset(link: HopLink): void;
+  /** The neighbour speaks frame version `version` (ingress.ts): once per link and version. */
+  versionMismatch(link: HopLink, version: number): void;
 }
 
-export class HopLink implements LinkReceiver, FrameSink {
+export class HopLink implements LinkReceiver, FrameSink, Resender {
   /**
    * Link sequence numbers (lseq, lack) are 8 bits: distances are taken mod LSEQ_SPACE (written
    * `& 0xff`); per-frame state is indexed by them mod the ring (see `ring`). A static, not a module constant:
@@ -73,7 +79,8 @@ export class HopLink implements LinkReceiver, FrameSink {
   /** Node id of the neighbour, -1 until a HELLO was heard. */
   peer = -1;
 
-  private readonly host: LinkHost;
+  /** @internal Also for ingress.ts (a frame of another version): its host, without a reference of its own. */
+  readonly host: LinkHost;
   private readonly deframer: CobsDeframer | null;
   private readonly out: LinkWriter;
   /** A HELLO's or LINK_ACK's payload: one buffer, `out.control` copies it (Round 10: conformance slots). */
@@ -103,14 +110,7 @@ export class HopLink implements LinkReceiver, FrameSink {
   private readonly ring: number;
   // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
   private readonly slots: (Uint8Array | null)[];
-  /**
-   * The transmit ring's per-frame numbers, four per place, place r's at (r << 2) + 0: flags
-   * (1 resent: Karn, no RTT sample; 2 held by the peer: sacked, no resend; 0 while the place is
-   * free, cleared on ack and reset, so sending writes none), 1: when it left the link, 2: when its
-   * last resend left, 3: its extended sequence number (the MAC's). One typed array with literal
-   * offsets: ~27 XS slots per link fewer than five views of two buffers, and no more units on
-   * the frame path (docs/TARGETS.md "Round 11: conformance slots").
-   */
+  /** The transmit ring's per-frame numbers, four per place (their layout: tx-ring.ts). */
   private readonly fs: Float64Array;
   private readonly queue = new Fifo<Uint8Array>();
   private base = 0;
@@ -145,7 +145,7 @@ export class HopLink implements LinkReceiver, FrameSink {
     // bitmap must cover every frame that can be held beyond a gap.
     assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= HopLink.LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
-    const cap = HopLink.ringSize(host.opts.window);
+    const cap = TxRing.size(host.opts.window);
     this.ring = cap - 1;
     this.fs = new Float64Array(4 * cap);
     this.slots = filledArray<Uint8Array | null>(cap, null);
@@ -163,13 +163,6 @@ export class HopLink implements LinkReceiver, FrameSink {
     this.rtxDeadline = new Deadline(host.clock, this, RTX_TIMER);
     this.ackDeadline = new Deadline(host.clock, this, ACK_TIMER);
     this.localSession = this.newSession();
-  }
-
-  /** Places in the per-frame rings for a window: the window rounded up to a power of two (the index is a mask). */
-  static ringSize(window: number): number {
-    let cap = 1;
-    while (cap < window) cap <<= 1;
-    return cap;
   }
 
   /** Raw bytes from the HAL: the link is its `HalLink.receiver` (NetLayer.start). */
@@ -365,23 +358,15 @@ export class HopLink implements LinkReceiver, FrameSink {
    * back a direct stream's from here, e2e.ts `DirectLink`).
    */
   pending(out: Uint8Array[]): void {
-    for (let s = this.base; s !== this.next; s = (s + 1) & 0xff) out.push(this.slots[s & this.ring] as Uint8Array);
-    this.queue.pushTo(out);
+    TxRing.pending(this.slots, this.ring, this.base, this.next, this.queue, out);
   }
 
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
     // Before anything is dropped: a direct e2e stream's only copies of its frames are here.
     this.host.linkReset(this);
-    let dropped = this.queue.clear();
-    for (let s = 0; s <= this.ring; s++) {
-      if (this.slots[s] !== null) {
-        this.slots[s] = null;
-        dropped++;
-      }
-    }
+    const dropped = this.queue.clear() + TxRing.clear(this.slots, this.fs);
     this.held.length = 0;
-    this.fs.fill(0);
     this.stats[LS_DROPPED]! += dropped;
     this.host.st[NS_LINK_DROPPED]! += dropped;
     this.base = 0;
@@ -444,8 +429,8 @@ export class HopLink implements LinkReceiver, FrameSink {
     return this.out.departed;
   }
 
-  /** Resend frame `s`; returns when it will have left the link. */
-  private retransmit(s: number): number {
+  /** @internal Resend frame `s`; returns when it will have left the link (also TxRing.resendLost). */
+  retransmit(s: number): number {
     const fs = this.fs;
     const i = (s & this.ring) << 2;
     fs[i] = fs[i]! | 1; // resent
@@ -466,6 +451,7 @@ export class HopLink implements LinkReceiver, FrameSink {
       // and frames after a gap waited at the receiver for it). A backed-off timeout stays
       // backed off until a clean sample, else a link slower than the first guess would
       // resend everything.
+      // Inline, not a TxRing static: as a call it cost bench mcapi msg24 +74 XS units (+0.4 %).
       let clean = true;
       const fs = this.fs;
       for (let i = 0; i < d; i++) {
@@ -498,27 +484,11 @@ export class HopLink implements LinkReceiver, FrameSink {
     if (d > 0 && this.queue.length > 0) this.pump();
   }
 
-  /**
-   * Bit i (LSB first) of the bitmap says the peer holds frame ack+1+i. A frame not held, with
-   * at least lossThreshold held frames above it, is lost: resend it, at most once per round trip.
-   */
+  /** The peer's bitmap of frames it holds beyond the ack: resend the lost ones (tx-ring.ts). */
   private onSack(sack: Uint8Array, now: number): void {
-    const inflight = (this.next - this.base) & 0xff;
-    const fs = this.fs;
-    SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), this.base + 1, fs, this.ring, 2); // flag 2: held by the peer
     const srtt = this.rtt.srtt;
     const guard = srtt > 0 ? Math.max(srtt, this.host.opts.minRtoMs) : this.rto;
-    let heldAbove = 0;
-    for (let off = inflight - 1; off >= 0; off--) {
-      const s = (this.base + off) & 0xff;
-      const i = (s & this.ring) << 2;
-      const flags = fs[i]!;
-      if ((flags & 2) !== 0) { // held by the peer
-        heldAbove++;
-      } else if (heldAbove >= this.lossThreshold && ((flags & 1) === 0 || now - fs[i + 2]! >= guard)) { // not resent, or resent a guard ago
-        this.retransmit(s);
-      }
-    }
+    TxRing.resendLost(this, sack, this.fs, this.ring, this.base, (this.next - this.base) & 0xff, this.lossThreshold, guard, now);
   }
 
   /**

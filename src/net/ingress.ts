@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../hal.js';
 import { copyBytes } from '../wire/bytes.js';
-import { FLAG_SEQ_VALID, emptyFrame } from '../wire/frame.js';
+import { FLAG_SEQ_VALID, OFF_DOMAIN, emptyFrame } from '../wire/frame.js';
 import type { FrameCodec, FrameFields } from '../wire/frame.js';
 import { Deadline } from './deadline.js';
 import type { ResolvedFault } from './fault.js';
@@ -14,7 +14,7 @@ import { Fifo } from './fifo.js';
 import type { HopLink } from './hop-link.js';
 import type { ResolvedNetOptions } from './options.js';
 import type { NetCounters } from './stats.js';
-import { NS_FAULT_DROPPED, NS_FRAMES_IN, NS_MALFORMED, NS_WRONG_DOMAIN, LS_FAULT_DROPPED, LS_MALFORMED, LS_WRONG_DOMAIN } from './stats.js';
+import { NS_FAULT_DROPPED, NS_FRAMES_IN, NS_MALFORMED, NS_VERSION_MISMATCH, NS_WRONG_DOMAIN, LS_FAULT_DROPPED, LS_MALFORMED, LS_PEER_VERSION, LS_VERSION_MISMATCH, LS_WRONG_DOMAIN } from './stats.js';
 
 interface DelayedFrame {
   link: HopLink;
@@ -114,11 +114,30 @@ export class Ingress {
     }
   }
 
+  /**
+   * A frame refused for its version: if it is otherwise a sealed frame of our domain, a
+   * neighbour speaks another frame version. Counted each time, reported once per link and
+   * version (the link's `peerVersion` remembers it): the link can never come up, and without
+   * this a user sees only malformed counts (docs/PROTOCOL.md §1).
+   */
+  private otherVersion(link: HopLink, bytes: Uint8Array): void {
+    const v = this.codec.sealedVersion(bytes, link.kind === 'datagram');
+    if (v < 0 || bytes[OFF_DOMAIN] !== this.domain) return;
+    this.st[NS_VERSION_MISMATCH]!++;
+    link.stats[LS_VERSION_MISMATCH]!++;
+    if (link.stats[LS_PEER_VERSION] === v) return;
+    link.stats[LS_PEER_VERSION] = v;
+    // Through the link to its host (the NetLayer): no reference of our own (test/net/footprint-shape).
+    link.host.versionMismatch(link, v);
+  }
+
   private process(link: HopLink, bytes: Uint8Array): void {
     const f = this.rx;
-    if (this.codec.decode(bytes, f, true, link.kind === 'datagram') !== 'ok' || f.ttl === 0) {
+    const error = this.codec.decode(bytes, f, true, link.kind === 'datagram');
+    if (error !== 'ok' || f.ttl === 0) {
       this.st[NS_MALFORMED]!++;
       link.stats[LS_MALFORMED]!++;
+      if (error === 'version') this.otherVersion(link, bytes);
       return;
     }
     if (f.domain !== this.domain) {

@@ -11,7 +11,7 @@ import type { Clock, HalLink } from '../hal.js';
 import { FrameAuth, parseDomainKey } from '../wire/auth.js';
 import { copyBytes } from '../wire/bytes.js';
 import { FrameType } from '../wire/frame-types.js';
-import { FRAME_OVERHEAD, FrameCodec, OFF_TTL, TAG_SIZE } from '../wire/frame.js';
+import { FRAME_OVERHEAD, FRAME_VERSION, FrameCodec, OFF_TTL, TAG_SIZE } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
 import { BROADCAST_NODE, NODE_ID_MAX } from '../wire/ids.js';
 import { Broadcast } from './broadcast.js';
@@ -49,6 +49,8 @@ export class NetLayer implements Net {
    * restarted, was declared dead with `abandon`, or acknowledged nothing for e2eGiveUpMs).
    */
   onUndeliverable: ((node: number, frames: number) => void) | null = null;
+  /** A neighbour on link `link` speaks frame version `version`: once per link and version (the board reports it). */
+  onVersionMismatch: ((link: number, version: number) => void) | null = null;
 
   // Public for the sub-layers only: this object is their host (LinkHost, UpperHost,
   // RoutingHost, BroadcastHost, E2eHost). One host instead of five option objects of arrow
@@ -156,6 +158,20 @@ export class NetLayer implements Net {
   undeliverable(node: number, frames: number): void {
     this.options.log('warn', `net: ${frames} frame(s) for node ${node} will not be delivered`);
     if (this.onUndeliverable !== null) this.onUndeliverable(node, frames);
+  }
+
+  /**
+   * What is said of a neighbour on `link` that speaks frame version `peer` to a board that
+   * speaks `ours`: the board's log, its console `status`, the simulator's summary.
+   */
+  static versionText(link: number, peer: number, ours: number): string {
+    return `link ${link}: peer sends frame version ${peer}, this board speaks ${ours}; flash both with the same mcdsm version`;
+  }
+
+  /** @internal LinkHost: a neighbour speaks another frame version, so the link can never come up; say why (ingress.ts). */
+  versionMismatch(link: HopLink, version: number): void {
+    this.options.log('warn', NetLayer.versionText(link.index, version, FRAME_VERSION));
+    if (this.onVersionMismatch !== null) this.onVersionMismatch(link.index, version);
   }
 
   /** Install the receive callbacks, advertise ourselves and start discovery. */

@@ -51,6 +51,12 @@ export interface NetLayerStats extends NetStats {
   e2eResets: number;
   /** Domain key (docs/PROTOCOL.md §13): frames dropped for a missing or wrong MAC — forged, altered, replayed, or from a board without the key. */
   authFailed: number;
+  /**
+   * Frames refused because their version nibble is not FRAME_VERSION although the rest is a
+   * whole, sealed frame of our domain: a neighbour flashed with another mcdsm version (also
+   * counted in malformed; docs/PROTOCOL.md §1).
+   */
+  versionMismatch: number;
 }
 
 export interface LinkStats {
@@ -79,6 +85,10 @@ export interface LinkStats {
   wrongDomain: number;
   /** Frames dropped for a missing or wrong MAC (domain key). */
   authFailed: number;
+  /** Frames from the neighbour in another frame version (also in malformed; NetLayerStats.versionMismatch). */
+  versionMismatch: number;
+  /** That version, as last reported (a board event, once per link and version); 0: none. */
+  peerVersion: number;
   /** Stream links: frames longer than the largest frame, and frames cut short by a delimiter. */
   overruns: number;
   garbage: number;
@@ -136,6 +146,7 @@ export const NS_E2E_ABANDONED = 29;
 export const NS_E2E_GIVEN_UP = 30;
 export const NS_E2E_RESETS = 31;
 export const NS_AUTH_FAILED = 32;
+export const NS_VERSION_MISMATCH = 33;
 
 /** NetLayerStats fields in the order of their indices (module-level: in flash on a preloaded firmware). */
 export const NET_STAT_KEYS: readonly (keyof NetLayerStats)[] = Object.freeze([
@@ -144,7 +155,7 @@ export const NET_STAT_KEYS: readonly (keyof NetLayerStats)[] = Object.freeze([
   'handlerErrors', 'duplicates', 'linkDropped', 'faultDropped', 'wrongDomain', 'ttlExpired',
   'broadcastRejected', 'lsaIn', 'lsaOut', 'topologyChanges', 'e2eResent', 'e2eDuplicates',
   'e2eOutOfOrder', 'e2eStale', 'e2eStreams', 'e2eAcksOut', 'e2eFull', 'e2eAbandoned',
-  'e2eGivenUp', 'e2eResets', 'authFailed',
+  'e2eGivenUp', 'e2eResets', 'authFailed', 'versionMismatch',
 ]);
 
 export const LS_FRAMES_IN = 0;
@@ -164,12 +175,14 @@ export const LS_OVERRUNS = 13;
 export const LS_GARBAGE = 14;
 export const LS_UPS = 15;
 export const LS_DOWNS = 16;
+export const LS_VERSION_MISMATCH = 17;
+export const LS_PEER_VERSION = 18;
 
 /** LinkStats counter fields in the order of their indices. */
 export const LINK_COUNTER_KEYS: readonly (keyof LinkStats)[] = Object.freeze([
   'framesIn', 'framesOut', 'bytesIn', 'bytesOut', 'retransmits', 'malformed',
   'duplicates', 'outOfOrder', 'noSession', 'dropped', 'faultDropped', 'wrongDomain',
-  'authFailed', 'overruns', 'garbage', 'ups', 'downs',
+  'authFailed', 'overruns', 'garbage', 'ups', 'downs', 'versionMismatch', 'peerVersion',
 ]);
 
 export function newNetCounters(): NetCounters {

@@ -14,6 +14,8 @@ import type { Hal, LogLevel } from '../hal.js';
 import type { App } from '../app.js';
 import type { CheckedBoardConfig } from '../config.js';
 import { NetLayer } from '../net/index.js';
+import { FRAME_VERSION } from '../wire/frame.js';
+import { emitRuntimeEvent } from '../events.js';
 import { McapiNode } from '../mcapi/index.js';
 import type { FaultTolerance } from '../ft/index.js';
 import { ConsoleShell } from '../console/index.js';
@@ -56,6 +58,8 @@ export class BoardRuntime {
     this.mcapi = new McapiNode(this.net, hal);
     // Nothing accepted is lost silently: what the network gives up on fails the sends (MCAPI status).
     this.net.onUndeliverable = (node) => this.mcapi.peerUnreachable(node);
+    // A neighbour flashed with another mcdsm version: its link never comes up; the tools say why.
+    this.net.onVersionMismatch = (link, peer) => emitRuntimeEvent(hal, { name: 'link-version', link, peer, ours: FRAME_VERSION });
     this.target = new BoardConsoleTarget(this);
     this.shell = new ConsoleShell(hal.console, this.target, { faultsArmed: config.options.faultsArmed });
     reserveCheckpointCommands(this.shell.registry);

@@ -4,12 +4,14 @@
  */
 import type { Hal, LogLevel } from '../hal.js';
 import type { CheckedBoardConfig } from '../config.js';
-import type { NetLayer } from '../net/index.js';
+import { NetLayer } from '../net/index.js';
+import type { LinkStats } from '../net/index.js';
+import { FRAME_VERSION } from '../wire/frame.js';
 import type { McapiNode } from '../mcapi/index.js';
 import { checkpointStatus } from '../ft/index.js';
 import type { FaultTolerance } from '../ft/index.js';
 import { LOG_LEVELS } from '../console/index.js';
-import type { ConsoleRecord, ConsoleTarget, FaultCommand } from '../console/index.js';
+import type { ConsoleRecord, ConsoleTarget, ConsoleValue, FaultCommand } from '../console/index.js';
 import type { AppState } from './app-runner.js';
 import { emitEvent, faultEvent } from '../events.js';
 import type { FaultDetail } from '../events.js';
@@ -55,7 +57,7 @@ export class BoardConsoleTarget implements ConsoleTarget {
     const ranks = ft !== null ? ft.hostedRanks() : null;
     const rank: number | string = ranks === null ? b.config.rank : ranks.length === 0 ? -1 : ranks.length === 1 ? ranks[0]! : ranks.join(',');
     const role = ft === null || ranks === null ? (b.config.rank < 0 ? 'spare' : 'member') : ft.phase !== 'running' ? ft.phase : ranks.length === 0 ? 'spare' : 'member';
-    return {
+    const r: Record<string, ConsoleValue> = {
       node: b.node,
       rank,
       role,
@@ -67,6 +69,11 @@ export class BoardConsoleTarget implements ConsoleTarget {
       heap_limit: mem.limit,
       log: b.logLevel,
     };
+    // Only when a neighbour speaks another frame version (its link never comes up): the cause,
+    // in words. Set after, not spread in: the Lua build's spread loses the fields' order.
+    const problem = linkProblem(b.net.linkStats());
+    if (problem !== '') r['link_problem'] = problem;
+    return r;
   }
 
   peers(): readonly ConsoleRecord[] {
@@ -142,4 +149,13 @@ export class BoardConsoleTarget implements ConsoleTarget {
       }
     }
   }
+}
+
+/** `status`'s `link_problem`: the links whose neighbour speaks another frame version ('': none). */
+function linkProblem(links: readonly LinkStats[]): string {
+  const said: string[] = [];
+  for (const l of links) {
+    if (l.peerVersion !== 0 && !l.up) said.push(NetLayer.versionText(l.index, l.peerVersion, FRAME_VERSION));
+  }
+  return said.join('; ');
 }

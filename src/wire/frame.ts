@@ -311,6 +311,28 @@ export class FrameCodec {
   }
 
   /**
+   * The version of a frame `decode` refused as `version`, when the rest of it is a whole,
+   * sealed frame as every version so far lays one out (length field, CRC over the rest, or
+   * NO_CRC with a zero field where `allowNoCrc`); -1 otherwise. Tells a peer that speaks another
+   * version from line noise in byte 0, which the CRC catches. Off the frame path: only for
+   * frames already refused.
+   */
+  sealedVersion(bytes: Uint8Array, allowNoCrc: boolean): number {
+    const len = bytes.length;
+    if (len < FRAME_OVERHEAD) return -1;
+    const vf = bytes[OFF_VERSION_FLAGS]!;
+    const n = bytes[OFF_LENGTH]! | (bytes[OFF_LENGTH + 1]! << 8);
+    if (n > this.maxPayload || len !== FRAME_OVERHEAD + n + ((vf & FLAG_AUTH) !== 0 ? TAG_SIZE : 0)) return -1;
+    const end = len - CRC_SIZE;
+    if ((vf & FLAG_NO_CRC) !== 0) {
+      if (!allowNoCrc || (bytes[end]! | bytes[end + 1]! | bytes[end + 2]! | bytes[end + 3]!) !== 0) return -1;
+    } else if (!this.crc.matches(bytes, 0, end, end)) {
+      return -1;
+    }
+    return vf >>> 4;
+  }
+
+  /**
    * Rewrite the hop fields of an encoded frame in place and re-seal it (`crc = false`: as
    * NO_CRC). `sign`, for an authenticated frame, writes its MAC once the hop fields are set.
    */

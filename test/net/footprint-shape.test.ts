@@ -49,7 +49,7 @@ function census(net: NetLayer): { closures: number; deadlines: number; objects: 
 
 /** What test 2 counts (Round 7); see there. */
 const OBJECTS = 26;
-const PROPERTIES = 210;
+const PROPERTIES = 211;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -102,7 +102,8 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // the records of frames still held); 232 properties before the timer argument; 27 objects and
   // 226 properties before Round 10 (the hop's own FrameFields record, its second control buffer);
   // 212 before Round 11 (five per-frame ring views, now one typed array `fs`); 208 before Round 12
-  // (a send stream's `link` and `directFrom`: one sequence space on a one-hop route).
+  // (a send stream's `link` and `directFrom`: one sequence space on a one-hop route); 210 before
+  // hop12 (the layer's `onVersionMismatch` hook, one per board: docs/PROTOCOL.md §1).
   t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.
@@ -131,10 +132,10 @@ test('counters are typed arrays; the public stats objects are built on demand', 
   t.is(s.sent, 5);
   t.true(s.framesOut > 0);
   t.is(Object.keys(s)[0], 'framesIn');
-  t.is(Object.keys(s).length, 33);
+  t.is(Object.keys(s).length, 34);
   const [l] = layer.linkStats();
   t.deepEqual(Object.keys(l!).slice(0, 5), ['index', 'kind', 'up', 'peer', 'framesIn']);
-  t.is(Object.keys(l!).length, 25);
+  t.is(Object.keys(l!).length, 27);
   t.true(l!.up);
   t.is(l!.peer, 2);
   t.true(l!.framesIn > 0);

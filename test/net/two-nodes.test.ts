@@ -2,7 +2,7 @@ import test from 'ava';
 import type { LinkKind } from '../../src/hal.js';
 import { TestNetwork } from './harness.js';
 import { resolveNetOptions } from '../../src/net/options.js';
-import { HopLink } from '../../src/net/hop-link.js';
+import { TxRing } from '../../src/net/tx-ring.js';
 import type { WireModel } from './harness.js';
 import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
@@ -120,10 +120,10 @@ test('a node with one CRC table (crcSlices: 1) and one with eight talk over a co
 });
 
 test('per-frame link state lives in rings of the window rounded up to a power of two, not of the 256 sequence numbers', (t) => {
-  t.is(HopLink.ringSize(1), 1);
-  t.is(HopLink.ringSize(5), 8);
-  t.is(HopLink.ringSize(8), 8);
-  t.is(HopLink.ringSize(64), 64);
+  t.is(TxRing.size(1), 1);
+  t.is(TxRing.size(5), 8);
+  t.is(TxRing.size(8), 8);
+  t.is(TxRing.size(64), 64);
 });
 
 // Windows that are not powers of two leave ring places unused; the sequence space wraps twice.

@@ -40,7 +40,7 @@ import type { RttEstimate } from './rtt.js';
 import type { ResolvedNetOptions } from './options.js';
 import { linkStats, newLinkCounters } from './stats.js';
 import type { LinkCounters, LinkStats } from './stats.js';
-import { NS_AUTH_FAILED, NS_BYTES_IN, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, NS_RETRANSMITS, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_RETRANSMITS, LS_UPS } from './stats.js';
+import { NS_AUTH_FAILED, NS_BYTES_IN, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, NS_RETRANSMITS, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_PEER_VERSION, LS_RETRANSMITS, LS_UPS } from './stats.js';
 
 /** Room for one LSA per possible origin: a database exchange never finds the queue full. */
 const CONTROL_SLACK = NODE_TABLE_SIZE;
@@ -347,6 +347,8 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
       this.up = true;
       cameUp = true;
       this.stats[LS_UPS]!++;
+      // The neighbour speaks our version now: another one later is news again (ingress.ts otherVersion).
+      this.stats[LS_PEER_VERSION] = 0;
     }
     if (this.up && !cameUp && (f.flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, null, this.host.clock.now());
     if (learned || cameUp) this.sendHello();

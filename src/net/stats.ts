@@ -87,7 +87,7 @@ export interface LinkStats {
   authFailed: number;
   /** Frames from the neighbour in another frame version (also in malformed; NetLayerStats.versionMismatch). */
   versionMismatch: number;
-  /** That version, as last reported (a board event, once per link and version); 0: none. */
+  /** That version, as last reported (a board event, once per link and version); 0: none since the link was last up. */
   peerVersion: number;
   /** Stream links: frames longer than the largest frame, and frames cut short by a delimiter. */
   overruns: number;

@@ -40,7 +40,7 @@ function mixedPair(datagramCrc: boolean): {
 }
 
 for (const datagramCrc of [true, false]) {
-  test(`a neighbour in frame version 3 (${datagramCrc ? 'CRC' : 'NO_CRC'}): link down, counted, reported once naming both versions; again when its version changes`, (t) => {
+  test(`a neighbour in frame version 3 (${datagramCrc ? 'CRC' : 'NO_CRC'}): link down, counted, reported once naming both versions; again when its version changes or it changes back after the link was up`, (t) => {
     const { net, sent, reports, logs } = mixedPair(datagramCrc);
     net.run(10_000);
     const s1 = net.net(1).stats();
@@ -70,6 +70,12 @@ for (const datagramCrc of [true, false]) {
     net.run(2_000);
     t.is(net.net(1).stats().versionMismatch, count);
     t.is(reports.length, 2);
+    t.is(net.net(1).linkStats()[0]!.peerVersion, 0, 'forgotten once the link came up in our version');
+
+    // Flashed back to the old version after the link was up: that is news again, reported once.
+    sent.version = 3;
+    net.run(10_000);
+    t.deepEqual(reports, [[0, 3], [0, 2], [0, 3]], 'a peer going 3 -> 4 -> 3 is reported the second time too');
   });
 }
 

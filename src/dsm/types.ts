@@ -3,6 +3,8 @@
  * errors and figures. Everything an application or the runtime touches is declared here.
  */
 
+import { namedFigures } from '../util/figures.js';
+
 export type DsmElementType =
   | 'Float64'
   | 'Float32'
@@ -296,7 +298,5 @@ export function newDsmFigures(): DsmFigures {
 
 /** The public DsmStats object of `f` (fields in their documented order). */
 export function dsmStats(f: DsmFigures): DsmStats {
-  const o: Record<string, number> = {};
-  for (let i = 0; i < DSM_STAT_KEYS.length; i++) o[DSM_STAT_KEYS[i]!] = f[i]!;
-  return o as unknown as DsmStats;
+  return namedFigures(DSM_STAT_KEYS, f) as unknown as DsmStats;
 }

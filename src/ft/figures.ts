@@ -7,6 +7,7 @@
  * way: src/dsm/types.ts, src/net/stats.ts). `FaultTolerance.stats()` builds the public objects.
  */
 import type { FtCheckpointFigures } from './types.js';
+import { namedFigures } from '../util/figures.js';
 
 export type FtFigures = Float64Array;
 
@@ -73,7 +74,5 @@ export function checkpointFigures(f: FtFigures, lastAbort: string): FtCheckpoint
 
 /** The public counters of `f`. */
 export function ftCounters(f: FtFigures): FtCounters {
-  const o: Record<string, number> = {};
-  for (let i = 0; i < FT_COUNTER_KEYS.length; i++) o[FT_COUNTER_KEYS[i]!] = f[FF_HEARTBEATS_SENT + i]!;
-  return o as FtCounters;
+  return namedFigures(FT_COUNTER_KEYS, f, FF_HEARTBEATS_SENT) as FtCounters;
 }

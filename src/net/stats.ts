@@ -4,6 +4,7 @@
  */
 import type { LinkKind } from '../hal.js';
 import type { NetStats } from './net.js';
+import { namedFigures } from '../util/figures.js';
 
 export interface NetLayerStats extends NetStats {
   /** Frames accepted by send() (broadcasts count once). */
@@ -195,9 +196,7 @@ export function newLinkCounters(): LinkCounters {
 
 /** The public NetLayerStats object of `c` (fields in their documented order). */
 export function netLayerStats(c: NetCounters): NetLayerStats {
-  const o: Record<string, number> = {};
-  for (let i = 0; i < NET_STAT_KEYS.length; i++) o[NET_STAT_KEYS[i]!] = c[i]!;
-  return o as unknown as NetLayerStats;
+  return namedFigures(NET_STAT_KEYS, c) as unknown as NetLayerStats;
 }
 
 /** The public LinkStats object of a link's counters and its current state. */

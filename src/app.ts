@@ -59,7 +59,7 @@ export interface AppContext {
  * (`restored` null, `generation` 0) or from the checkpoint everyone rolled back to; a run a
  * rollback superseded gets promises that never settle, so the old `main` stops where it stands.
  * Its functions are methods: call them on it (`ctx.ft.yield()`, or `() => ft.yield()` as a
- * callback), not taken off it (one object per run, no closures: docs/TARGETS.md "Round 9").
+ * callback), not taken off it (one object per run, no closures: docs/FOOTPRINT.md "Round 9").
  */
 export interface AppFt {
   /** The state saved with the checkpoint this run starts from; null on a fresh start. */

@@ -45,7 +45,7 @@ export interface HalLink {
   /**
    * Optional: `write` of bytes the caller gives away (a fresh array it will not touch again), so
    * a target that queues writes keeps them without a copy. Stream links get a frame's fresh
-   * COBS encoding this way (docs/TARGETS.md "Round 8: conformance footprint").
+   * COBS encoding this way (docs/FOOTPRINT.md "Round 8: conformance footprint").
    */
   writeOwned?(bytes: Uint8Array): void;
   /**
@@ -55,14 +55,14 @@ export interface HalLink {
    * Returns false when the target dropped it (a full transmit queue, like a dropped `write`: the
    * link layer resends). While `source.left > 0` the target may still read it; the runtime keeps
    * what it reads unchanged until then. A target without it gets `write`/`writeOwned` as before
-   * (the simulator's HALs copy). docs/TARGETS.md "Round 9: conformance chunks".
+   * (the simulator's HALs copy). docs/FOOTPRINT.md "Round 9: conformance chunks".
    */
   writeSource?(source: TxSource): boolean;
   /**
    * Installed by the runtime: the target calls `receiver.input(bytes)` for what arrived. A stream
    * link may split or merge writes arbitrarily. `bytes` is the runtime's to keep: the target never
    * reuses the memory it hands over. An object with a method, not a callback: the runtime hands
-   * over its hop link itself, where a closure per link was ~15 XS slots (docs/TARGETS.md "Round
+   * over its hop link itself, where a closure per link was ~15 XS slots (docs/FOOTPRINT.md "Round
    * 11: conformance slots"), and a method called on its object is the shape the Lua build calls
    * right (typescript-to-lua passes the object as `self`).
    */
@@ -106,7 +106,7 @@ export interface Hal {
    *
    * `fire` is called with `arg`: a long-lived owner (a Deadline) passes itself and one
    * module-level function, instead of holding a closure per timer user (each closure is a
-   * function and an environment in an XS board's slot heap; docs/TARGETS.md, "Round 7:
+   * function and an environment in an XS board's slot heap; docs/FOOTPRINT.md, "Round 7:
    * pingpong slots").
    */
   setTimer<A = undefined>(delayMs: number, fire: (arg: A) => void, arg?: A): number;

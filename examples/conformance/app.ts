@@ -78,7 +78,7 @@ export class CaseWatchdog {
   /**
    * `check`, bound once for the watchdog's life (8 XS slots): each step is a reaction on the
    * step's sleep, not an `async` loop suspended at an `await` (~43 slots held for the whole
-   * suite, docs/TARGETS.md "Round 10: conformance slots").
+   * suite, docs/FOOTPRINT.md "Round 10: conformance slots").
    */
   private readonly step: () => void;
 
@@ -133,7 +133,7 @@ export class CaseWatchdog {
 /**
  * What one case sees while it runs, built when the case starts and dropped when it ends. A class
  * with its methods on the prototype: the object literal with eight closures and a copy of the
- * five assertions it replaces cost ~60 XS slots more per case on a board (docs/TARGETS.md,
+ * five assertions it replaces cost ~60 XS slots more per case on a board (docs/FOOTPRINT.md,
  * "Round 7: conformance memory").
  */
 export class CaseRun implements CaseContext {
@@ -319,7 +319,7 @@ export const conformanceApp: App = {
   ],
   /**
    * The suite's own promise, not an `async` layer around it: a suspended frame held through the
-   * whole run (~43 XS slots on every board, docs/TARGETS.md "Round 10: conformance slots").
+   * whole run (~43 XS slots on every board, docs/FOOTPRINT.md "Round 10: conformance slots").
    * Bad arguments reject, as they did from the async form.
    */
   main(ctx: AppContext): Promise<AppValue> {

@@ -51,7 +51,7 @@ export class Barrier {
    * Barrier endpoints by rank (holes where none): all of them on rank 0, rank 0's elsewhere.
    * Here and below arrays, not Maps: a Map and each of its entries are slot-heap memory on XS,
    * an array's items are chunks, and a board has only a key or two in flight at a time (the
-   * boards pass the same keys in order), found by a short scan (docs/TARGETS.md "Round 11:
+   * boards pass the same keys in order), found by a short scan (docs/FOOTPRINT.md "Round 11:
    * conformance slots").
    */
   private readonly peers: Endpoint[] = [];
@@ -111,7 +111,7 @@ export class Barrier {
    * handled a message, on every engine (under typescript-to-lua a try/catch around an await
    * costs extra promise jobs, and the conformance cases count this receive's request before and
    * after). One bound function for the barrier's life, not a new pair per message received
-   * (~24 XS slots each, docs/TARGETS.md "Round 9: conformance slots").
+   * (~24 XS slots each, docs/FOOTPRINT.md "Round 9: conformance slots").
    */
   private got(): void {
     const r = this.recv;
@@ -124,7 +124,7 @@ export class Barrier {
    * takes a message already queued without any request and waits with one otherwise, so the
    * requests the barrier held changed with the timing of its messages, and a case that began
    * while one was queued and ended while the next receive waited was counted as having left a
-   * request behind (the instrumented firmware's "left 1 request(s) behind", docs/TARGETS.md
+   * request behind (the instrumented firmware's "left 1 request(s) behind", docs/FOOTPRINT.md
    * "Round 10: conformance slots"). `heldRequests` says exactly what this one holds.
    */
   private post(): void {

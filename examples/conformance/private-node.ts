@@ -5,7 +5,7 @@
  *
  * Both are classes with their methods on the prototype: as object literals of closures (eight,
  * plus a stats object) they held ~110 XS slots more while a node case ran, when a board's slot
- * heap is fullest (docs/TARGETS.md "Round 9: conformance slots").
+ * heap is fullest (docs/FOOTPRINT.md "Round 9: conformance slots").
  */
 import type { Clock } from '../../src/hal.js';
 import type { Net, NetFrame, NetHandler, NetStats } from '../../src/net/net.js';

@@ -274,7 +274,7 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   // The running SHA-256 state the ranks hand on to each other at the end, homed on rank 0.
   // Allocated here, after the iterations, not with the grids: a shared array costs a board
   // ~100 XS slots whatever its size (its state, page tables, range lists), and held through
-  // the iterations those would count at every checkpoint's peak (docs/TARGETS.md "Round 11:
+  // the iterations those would count at every checkpoint's peak (docs/FOOTPRINT.md "Round 11:
   // Laplace slots"). It is never checkpointed (only the current grid is), so a restored run
   // allocates it here too.
   const stateBytes = Sha256.STATE_BYTES;

@@ -1,6 +1,6 @@
 /**
  * The memory a board running Laplace with fault tolerance cannot do without, from the app's
- * real array sizes and the FT design (docs/TARGETS.md, "What Laplace needs"): what `bench
+ * real array sizes and the FT design (docs/FOOTPRINT.md, "What Laplace needs"): what `bench
  * footprint` compares its measured heap with. Engine neutral, no I/O.
  *
  * Per rank, in the DSM's pages (a local copy is a window of whole pages, a checkpoint saves

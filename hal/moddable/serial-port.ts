@@ -6,7 +6,7 @@
  * reach the `SerialPort` through the ECMA-419 `target` option (`this.target`, supported by
  * Moddable's serial on every port: lin, esp32, pico, ...), and the owner is an object with a
  * method, not a closure: before, each port held three closures and their environments
- * (~40 XS slots a port, three ports on a two-link board; docs/TARGETS.md "Round 10:
+ * (~40 XS slots a port, three ports on a two-link board; docs/FOOTPRINT.md "Round 10:
  * conformance slots").
  */
 import Serial from 'embedded:io/serial';
@@ -53,7 +53,7 @@ export class SerialPort {
       target: this,
     });
     // The port itself is the queue's sink (its write takes the ArrayBuffer): no wrapper
-    // object and closure per port (docs/TARGETS.md, "Round 7: pingpong slots").
+    // object and closure per port (docs/FOOTPRINT.md, "Round 7: pingpong slots").
     this.tx = new TxQueue(this.serial, txLimit);
   }
 

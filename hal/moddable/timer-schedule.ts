@@ -6,7 +6,7 @@
  * end-to-end and hello deadlines, MCAPI's flush and timed waits, an app's sleeps). Here a timer
  * is an index into two number arrays (due time, id) and two arrays of references (callback,
  * argument): their items live in the chunk heap, 16 + 2 x 16 bytes a timer on a 32-bit chip,
- * and no slot is made per timer (docs/TARGETS.md "Round 10: conformance slots").
+ * and no slot is made per timer (docs/FOOTPRINT.md "Round 10: conformance slots").
  */
 
 export type TimerFire = (arg: unknown) => void;

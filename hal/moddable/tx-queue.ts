@@ -14,7 +14,7 @@
  *
  * A source (HalLink.writeSource: a large frame's COBS encoding, produced as the port drains) is
  * queued as a reference: it is read in pieces of at most TX_PIECE_MAX bytes, one per port
- * write, so the encoding is never whole in RAM (docs/TARGETS.md "Round 9: conformance chunks").
+ * write, so the encoding is never whole in RAM (docs/FOOTPRINT.md "Round 9: conformance chunks").
  */
 import type { TxSource } from '../../src/hal.js';
 

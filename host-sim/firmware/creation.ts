@@ -39,7 +39,7 @@ export const CHUNK_RESERVE_MAX = 16 * 1024 * 1024;
  * `chunkInitial`: the chunk heap reserved at creation (FirmwareBuildOptions.chunkBytes). XS
  * compacts each block of its chunk heap on its own and grows it by a block sized to the
  * allocation that did not fit, so a heap grown 1 KiB at a time from 32 KiB ends up 20-60 KB
- * above what is live (Laplace N=64: docs/TARGETS.md "Round 7: Laplace memory"); one block of
+ * above what is live (Laplace N=64: docs/FOOTPRINT.md "Round 7: Laplace memory"); one block of
  * the app's need stays within a few KiB of it.
  */
 export function creationFor(_target: string, chunkInitial = CHUNK_INITIAL): Record<string, unknown> {

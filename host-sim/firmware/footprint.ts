@@ -317,11 +317,11 @@ export interface FootprintSummary {
  * minus its commit bound (92 160 B), in whole KiB. ~35 KB of it is held all run long (the board
  * runtime 7.5 KB, FT 3 KB, the DSM's six posted receive buffers 14.3 KB, the run, the app and
  * the arrays' bookkeeping ~8 KB, image indexes), the rest is a checkpoint's capture and frames
- * in flight with their copies (docs/TARGETS.md "Round 10: Laplace footprint"). It replaces
+ * in flight with their copies (docs/FOOTPRINT.md "Round 10: Laplace footprint"). It replaces
  * Round 7's 68 608 B, the whole live set of the same scenario at N=8 (small grids counted as
  * runtime). Round 11: 4 KiB less, the two posted receive buffers (2 x 2 081 B) the scenario's
  * DSM window of 2 no longer holds; the largest live chunk peak of four probe runs since is
- * 144 912 B, 52 752 B above the commit bound (docs/TARGETS.md "Round 11: Laplace slots").
+ * 144 912 B, 52 752 B above the commit bound (docs/FOOTPRINT.md "Round 11: Laplace slots").
  */
 export const LAPLACE_RUNTIME_BYTES = 55_296;
 
@@ -336,7 +336,7 @@ export const LAPLACE_RESERVE_MARGIN_BYTES = 8_192;
  * The chunk heap the Laplace firmware reserves at creation: its bound at a commit plus the
  * measured runtime plus the margin, in whole 4 KiB. Grown from the ESP32's 32 KiB a block at a
  * time, the same run needed 20-60 KB more than it ever held live (XS compacts each block on its
- * own); reserved in one block it stays within a few KiB of its live peak (docs/TARGETS.md
+ * own); reserved in one block it stays within a few KiB of its live peak (docs/FOOTPRINT.md
  * "Round 7").
  */
 export function laplaceReserveBytes(s: Scenario): number {

@@ -32,7 +32,7 @@ export const DEFAULT_MAX_MESSAGE = 1024;
  * Every limit at its default (maxDeferred: two boards' at the default window). A DSM's limits
  * inherit from it and hold only what differs (src/net/over-defaults.ts): module-level and
  * frozen, in flash on a preloaded Moddable firmware, so a board's limits cost a slot per limit
- * it changes instead of one per limit, 15 (docs/TARGETS.md "Round 12: Laplace slots").
+ * it changes instead of one per limit, 15 (docs/FOOTPRINT.md "Round 12: Laplace slots").
  */
 const LIMIT_DEFAULTS: Readonly<DsmLimits> = Object.freeze({ ...DSM_DEFAULTS, maxMessage: DEFAULT_MAX_MESSAGE, maxDeferred: DSM_DEFAULTS.window });
 /** Smallest maxMessage: a name, a refusal text and a few ranges must fit. */

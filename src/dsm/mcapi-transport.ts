@@ -46,7 +46,7 @@ export interface McapiDsmPlan {
    * The port of each rank's endpoint, when ranks do not all use `port` (a board hosting two
    * ranks after a fault-tolerance shrink; a fresh port per recovery epoch). Called as the
    * plan's method, like nodeOfRank: a plan may be an object whose methods are on its class
-   * (no closure per run, docs/TARGETS.md "Round 11b: Laplace slots").
+   * (no closure per run, docs/FOOTPRINT.md "Round 11b: Laplace slots").
    */
   portOfRank?(rank: number): number;
   /** Message sends in flight at once (each holds an MCAPI request slot). Default 8. */
@@ -83,7 +83,7 @@ export interface McapiDsmTransportStats {
  * Sends and receives complete through MCAPI's Completion (McapiNode.onComplete / msgRecvC):
  * the transport itself is told, so no promise, reaction or closure is made per message, and
  * each posted receive keeps one request object for its life (docs/MCAPI.md "Completions for
- * the runtime's own users"; ~80 XS slots per posted receive before, docs/TARGETS.md "Round 10:
+ * the runtime's own users"; ~80 XS slots per posted receive before, docs/FOOTPRINT.md "Round 10:
  * MCAPI completions").
  */
 export class McapiDsmTransport implements DsmTransport, Completion {

@@ -2,7 +2,7 @@
  * What the DSM's parts (barrier node, managers, request window, push, home, client, sync) need
  * of the Dsm: send a message, record a failure. The Dsm itself is the port, handed to every
  * part, instead of a closure per part and per use: a closure is ~10 XS slots on a board, and
- * a DSM held a dozen of them for its whole life (docs/TARGETS.md "Round 10: Laplace footprint").
+ * a DSM held a dozen of them for its whole life (docs/FOOTPRINT.md "Round 10: Laplace footprint").
  */
 import type { DsmError } from './types.js';
 

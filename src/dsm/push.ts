@@ -59,7 +59,7 @@ const LEAVE_FIXED_ROOM = 11;
  * Per rank, per array id: granule ranges (array-local, exact). A rank's lists are an Array
  * indexed by array id (ids are the DSM's array indexes, a few), not a Map: an XS board keeps
  * an Array's items in its chunk heap but a Map's every entry in slots, and a reader keeps two
- * of these and a home one (docs/TARGETS.md "Round 12: Laplace slots"). Walks go by array id.
+ * of these and a home one (docs/FOOTPRINT.md "Round 12: Laplace slots"). Walks go by array id.
  */
 type Lists = (RangeList | undefined)[];
 type Subs = Map<number, Lists>;

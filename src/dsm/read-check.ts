@@ -43,7 +43,7 @@ export interface SnapshotBudget {
    * The board's memory figures (Hal.memory), or undefined. A snapshot that would take `used`
    * past `limit` is not taken (the range is hashed): on a board short of RAM the exact check's
    * copy of a band is what grows the heap (Laplace N=64 on 2 Moddable boards: ~18 KB,
-   * docs/TARGETS.md "Round 7"). A limit of 0 or less means unknown.
+   * docs/FOOTPRINT.md "Round 7"). A limit of 0 or less means unknown.
    */
   readonly memory?: (() => MemoryFigures) | undefined;
 }

@@ -85,7 +85,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * Interval state, cleared at every release. The twins of written non-home pages, made with
    * the first twin and dropped at the release: most arrays in most intervals have none (a
    * Laplace board writes only its own pages), and an empty Map held by every array costs a
-   * board slots for nothing (docs/TARGETS.md "Round 11: Laplace slots"; so does `retired`).
+   * board slots for nothing (docs/FOOTPRINT.md "Round 11: Laplace slots"; so does `retired`).
    */
   private twins: Map<number, Uint8Array> | null = null;
   /** Write-only ranges (bytes): exact, sent whole to the home. */

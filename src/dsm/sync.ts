@@ -55,7 +55,7 @@ export class Sync implements BarrierOwner {
   private readonly waits: Waits = { barrier: null, lock: null, alloc: null };
   /**
    * This board's locks, made by its first `dsm.lock`: an app without locks (Laplace) holds no
-   * three empty Sets for its whole run (docs/TARGETS.md "Round 11: Laplace slots").
+   * three empty Sets for its whole run (docs/FOOTPRINT.md "Round 11: Laplace slots").
    */
   private locks: OwnLocks | null = null;
   private allocSeq = 0;

@@ -225,7 +225,7 @@ export interface DsmStats {
  * The figures as a DSM keeps them: one Float64Array indexed by the DS_* constants below, not
  * an object of 28 properties. An XS board keeps an object's every property in a slot of its
  * slot heap (~30 slots here) and a typed array's numbers in its chunk heap; the slot heap is
- * what a Laplace + FT board runs short of (docs/TARGETS.md "Round 11b: Laplace slots", the
+ * what a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 11b: Laplace slots", the
  * net's counters the same way: src/net/stats.ts). `Dsm.stats()` builds the public object.
  */
 export type DsmFigures = Float64Array;

@@ -61,7 +61,7 @@ export class FaultTolerance implements FtRunHost, FtHooks {
   /**
    * Who starts each run (the first one once admitted, then after every recovery) and hears
    * once if the module stops for good (refused, unrecoverable): an object's methods, not
-   * closures (docs/TARGETS.md "Round 10: Laplace footprint").
+   * closures (docs/FOOTPRINT.md "Round 10: Laplace footprint").
    */
   listen(listener: FtListener): void {
     this.ft.listener = listener;

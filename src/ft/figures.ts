@@ -3,7 +3,7 @@
  * constants below, not two objects of 12 and 10 properties and five number fields. An XS
  * board keeps an object's every property in a slot of its slot heap and a typed array's
  * numbers in its chunk heap; the slot heap is what a Laplace + FT board runs short of
- * (docs/TARGETS.md "Round 12: Laplace slots"; the DSM's figures and the net's counters the same
+ * (docs/FOOTPRINT.md "Round 12: Laplace slots"; the DSM's figures and the net's counters the same
  * way: src/dsm/types.ts, src/net/stats.ts). `FaultTolerance.stats()` builds the public objects.
  */
 import type { FtCheckpointFigures } from './types.js';

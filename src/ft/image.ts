@@ -46,7 +46,7 @@ const NO_LENDERS: readonly Lender[] = Object.freeze([]);
  * Tentative data of one round (or a full image being copied to a new holder). Two of them live
  * through every checkpoint round (the rank's own, its ward's), so what is rarely needed is made
  * by its first use: `lent` (whole data lent by a content: an empty segment at most, in
- * practice) and `lenders` (only a capture's), docs/TARGETS.md "Round 12: Laplace slots".
+ * practice) and `lenders` (only a capture's), docs/FOOTPRINT.md "Round 12: Laplace slots".
  */
 export class Pending {
   readonly table: SegEntry[] = [];

@@ -64,7 +64,7 @@ export interface FtOptions {
    * Unchanged bytes between two changed spans below which the spans are sent as one. Default 32:
    * a run is a header of 9 bytes on the wire but, while a round holds it, an object and a view
    * (~10-12 XS slots, ~180 B on a chip) on each side, so short gaps go along (a grid's rows are
-   * 16 equal boundary bytes apart: docs/TARGETS.md "Round 9: Laplace slots").
+   * 16 equal boundary bytes apart: docs/FOOTPRINT.md "Round 9: Laplace slots").
    */
   mergeGap?: number;
   /**
@@ -97,7 +97,7 @@ export interface FtOptions {
  * 8 KiB window of 2 KiB frames was measured as the default and dropped: bench ft's Laplace
  * N=256 overhead went from 3.81 % to 7.48 % (udp) and 6.39 % to 21.83 % (uart), as background
  * deltas then move too little per compute gap; and on 2 Moddable boards it did not lower the
- * Laplace peak beyond the run-to-run spread (docs/TARGETS.md "Round 7: Laplace memory").
+ * Laplace peak beyond the run-to-run spread (docs/FOOTPRINT.md "Round 7: Laplace memory").
  */
 export const DEFAULT_WINDOW_BYTES = 1 << 24;
 /** FtOptions.mergeGap's default (why: there). */
@@ -122,7 +122,7 @@ const NO_NODES: readonly number[] = Object.freeze([]);
  * Every option at its default. Resolved options inherit from it and hold only what differs
  * (src/net/over-defaults.ts): module-level and frozen, so a preloaded Moddable firmware keeps
  * it in flash and a board's resolved options cost a slot per option it changes instead of one
- * per option, 27 (docs/TARGETS.md "Round 12: Laplace slots").
+ * per option, 27 (docs/FOOTPRINT.md "Round 12: Laplace slots").
  */
 const FT_DEFAULTS: Readonly<ResolvedFtOptions> = Object.freeze({
   boards: 0, initialMap: NO_NODES, version: '', buddies: 1, heartbeatMs: 250, timeoutMs: 2000, startGraceMs: 10_000,

@@ -426,7 +426,7 @@ export class FtState {
   /**
    * Announce a phase, then carry it out (`effect(this, arg)`, a module-level function) from a
    * zero-delay timer unless the state moved on. The timer carries one small record, not two
-   * closures and their environments per phase (docs/TARGETS.md "Round 12: Laplace slots").
+   * closures and their environments per phase (docs/FOOTPRINT.md "Round 12: Laplace slots").
    */
   announce<A>(name: FtPhaseEventName, value: number, effect: (this: void, ft: FtState, arg: A) => void, arg: A): void {
     emitFtEvent(this.hal, phaseEvent(name, value));

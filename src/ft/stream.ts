@@ -48,7 +48,7 @@ export interface StreamSource {
  * A round's data as a stream source. Without whole segments' data (a delta of patches and
  * zero-based spans: every round of a state whose segments keep their sizes) the Pending is the
  * source itself: its runs are the send order, and no object and list of runs are made per round
- * (docs/TARGETS.md "Round 12: Laplace slots").
+ * (docs/FOOTPRINT.md "Round 12: Laplace slots").
  */
 export function sourceOfPending(p: Pending): StreamSource {
   let wholeData = false;
@@ -88,7 +88,7 @@ export function sourceOfImage(img: Image): StreamSource {
  * Per frame in flight, a StreamSender keeps where it starts (its cursor: stage 0 META, 1 SEG
  * records, 2 RUN records, 3 done; the index of the table entry or run; the offset in that run)
  * and its payload bytes: RING_FIELDS numbers in one Float64Array ring indexed by the sequence
- * number, not two Maps and an object per frame (docs/TARGETS.md "Round 12: Laplace slots").
+ * number, not two Maps and an object per frame (docs/FOOTPRINT.md "Round 12: Laplace slots").
  */
 const RING_FIELDS = 4;
 const R_STAGE = 0;
@@ -279,7 +279,7 @@ export class StreamReceiver {
    * Where patch pieces land: one buffer for the rest of the stream's data (its META says how
    * much), pieces that continue the previous one extend its run. A delta then holds one array
    * and one run per changed span instead of a run, an array and a buffer per frame it crossed
-   * (Laplace's band: 9 pieces -> 1 run; docs/TARGETS.md "Round 10: Laplace footprint"). Null
+   * (Laplace's band: 9 pieces -> 1 run; docs/FOOTPRINT.md "Round 10: Laplace footprint"). Null
    * until the first patch piece, and for good when it cannot be used (a zero-based segment's
    * pieces make the rest's size unknown, or the rest is over the budget): pieces are then
    * copied one by one as before, and so they are on a board without a native memcpy.

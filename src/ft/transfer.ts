@@ -138,7 +138,7 @@ function retryPump(ft: FtState): void {
 }
 
 // The two timers' callbacks: module-level functions with the state as their argument, not a
-// closure per timer (docs/TARGETS.md "Round 12: Laplace slots").
+// closure per timer (docs/FOOTPRINT.md "Round 12: Laplace slots").
 function holdEnded(ft: FtState): void {
   ft.holdTimer = -1;
   pump(ft);

@@ -115,7 +115,7 @@ export class Core {
   /**
    * The node this core serves (McapiNodeBase): it routes frames to its engines and flushes
    * their batches. One host object instead of three closures set by the node (~15 XS slots
-   * each, docs/TARGETS.md "Round 9: conformance slots").
+   * each, docs/FOOTPRINT.md "Round 9: conformance slots").
    */
   private readonly host: CoreHost;
   /** What the reused frame record holds between sends (not the application's last buffer). */

@@ -18,7 +18,7 @@ export const OutState = {
 /**
  * OutMsg.flags: its state (an OutState) in the low bits, three yes/no facts, its priority, its
  * sequence number and the epoch of its transmission, one number (< 2^32) rather than seven fields (every property is an XS slot per
- * message in flight; a dozen messages in flight is a conformance case, docs/TARGETS.md
+ * message in flight; a dozen messages in flight is a conformance case, docs/FOOTPRINT.md
  * "Round 12: conformance slots").
  */
 export const OutFlag = {
@@ -46,7 +46,7 @@ export const OutFlag = {
 /**
  * A message sent (msgSendI, msgSend) is one record: its request itself, with the message's
  * fields (a Request and an OutMsg record beside it were 13 + 12 XS slots per message in flight,
- * docs/TARGETS.md "Round 12: conformance slots"). The app sees a Request; these fields are
+ * docs/FOOTPRINT.md "Round 12: conformance slots"). The app sees a Request; these fields are
  * the engine's. While pending, the request's result field `_out` holds the message's data
  * (the app's buffer, kept for a resend after a refusal); completion replaces it with the
  * size sent or the failure's detail, as for every request.
@@ -94,7 +94,7 @@ export class Peer {
   /**
    * Transmitted messages awaiting their outcome, in sending order (so by sequence number from
    * the oldest). An array, not a Map by sequence number: a Map entry is 3 XS slots per message
-   * in flight, an array's items are chunk memory (docs/TARGETS.md "Round 12: conformance slots").
+   * in flight, an array's items are chunk memory (docs/FOOTPRINT.md "Round 12: conformance slots").
    */
   readonly out: OutMsg[] = [];
   /** Messages not transmitted yet, in order. */
@@ -102,7 +102,7 @@ export class Peer {
   /**
    * Ports whose refused messages must be resent once the outbox has room; null until the
    * first (as `blocked`: a collection per peer is ~4 slots on XS whether used or not, and
-   * both serve refusals only; docs/TARGETS.md, "Round 7: pingpong slots").
+   * both serve refusals only; docs/FOOTPRINT.md, "Round 7: pingpong slots").
    */
   resendPorts: Set<number> | null = null;
   retryTimer = -1;

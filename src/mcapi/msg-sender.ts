@@ -142,7 +142,7 @@ export class MessageSender implements Undo {
 
   /**
    * Transmitted, unfinished messages to `port` (at most MSG_PORT_WINDOW): counted, not kept
-   * in a Map per peer (4 XS slots, and 3 per port in use; docs/TARGETS.md "Round 12:
+   * in a Map per peer (4 XS slots, and 3 per port in use; docs/FOOTPRINT.md "Round 12:
    * conformance slots").
    */
   private static sentTo(peer: Peer, port: number): number {

@@ -352,7 +352,7 @@ export abstract class McapiNodeBase implements CoreHost {
    * and freed). A request that failed rejects with its error, `.index` set. Timeout: rejects
    * with MCAPI_TIMEOUT, every request stays pending. The core's promise itself (argument
    * errors reject it): an async layer held a suspended frame and two more promises while it
-   * waited, ~43 XS slots (docs/TARGETS.md "Round 9: conformance slots").
+   * waited, ~43 XS slots (docs/FOOTPRINT.md "Round 9: conformance slots").
    */
   waitAny(reqs: readonly Request<unknown>[], timeoutMs: number = Infinity): Promise<number> {
     try {

@@ -128,7 +128,7 @@ export class McapiNode extends McapiNodeBase {
   /*
    * The blocking connects and opens return the core's promise itself rather than being async
    * functions around it: an async layer is one more promise, its resolving functions and a
-   * reaction held for as long as the call waits (docs/TARGETS.md, "Round 7: pingpong slots").
+   * reaction held for as long as the call waits (docs/FOOTPRINT.md, "Round 7: pingpong slots").
    * An argument error still rejects the promise instead of throwing.
    */
   pktConnect(sendEp: Endpoint, recvEp: Endpoint, timeoutMs: number = Infinity): Promise<void> {

@@ -18,7 +18,7 @@ export type Waiter = (() => void) | Settle;
 /**
  * How the runtime's own users of MCAPI (the DSM transport) learn that a request completed,
  * instead of a promise and a reaction per request (~80 XS slots per posted receive,
- * docs/TARGETS.md "Round 10: MCAPI completions"): `complete(req)` is called once with the
+ * docs/FOOTPRINT.md "Round 10: MCAPI completions"): `complete(req)` is called once with the
  * request completed and already reported (its slot is free), never inside the MCAPI call that
  * completed it but in a microtask, as a promise's reaction would run. The app-facing API keeps
  * its promises (wait, waitAny, the blocking calls).
@@ -43,7 +43,7 @@ export class Request<T = number> {
   /**
    * Request kinds by code (the code is in `_scopeKeep`): what started a request, for
    * diagnostics. A code instead of a string field per request: every property is an XS slot per
-   * request (docs/TARGETS.md "Round 12: conformance slots"). On the class, not a module-level
+   * request (docs/FOOTPRINT.md "Round 12: conformance slots"). On the class, not a module-level
    * name (docs/MCAPI.md, "Files").
    */
   static readonly KIND = {
@@ -71,7 +71,7 @@ export class Request<T = number> {
    * @internal The result once the operation succeeded; once it failed, the failure's detail
    * (a string, or undefined) until `error` is first read, then that McapiError: one field
    * behind `value` and `error` (every property is an XS slot per request; 32 pending requests
-   * fill the table, docs/TARGETS.md "Round 9: conformance slots").
+   * fill the table, docs/FOOTPRINT.md "Round 9: conformance slots").
    */
   _out: unknown = undefined;
   /** @internal slot in the table, -1 once the outcome was reported */
@@ -79,7 +79,7 @@ export class Request<T = number> {
   /**
    * @internal undoes the operation's bookkeeping when the request is cancelled: a closure, or
    * (hot paths) an engine that undoes the request, which is its operation's record. One field
-   * for both: every property is an XS slot per request (docs/TARGETS.md, Round 7; no field
+   * for both: every property is an XS slot per request (docs/FOOTPRINT.md, Round 7; no field
    * for a separate record since Round 12: conformance slots).
    */
   _cancel: (() => void) | Undo | null = null;
@@ -96,7 +96,7 @@ export class Request<T = number> {
   _reject: ((this: void, e: McapiError) => void) | null = null;
   /**
    * @internal three numbers in one field (every property is an XS slot per request,
-   * docs/TARGETS.md "Round 12: conformance slots"): the scope (an app run, see scope.ts; 0: the
+   * docs/FOOTPRINT.md "Round 12: conformance slots"): the scope (an app run, see scope.ts; 0: the
    * board's own) that started it x BELOW_SCOPE, + its kind code (Request.KIND) x 2, + 1 when a
    * blocking call's promise resolves with the value rather than with nothing (a send). Scope
    * ids stay below 2^26 (McapiScope.IDS), so it stays a 32-bit integer.
@@ -123,7 +123,7 @@ export class Request<T = number> {
    * every read. An Error on XS holds a slot per stack frame where it was made (the stack it
    * captures: ~15-30 slots in a receive callback), and most failed requests' errors are never
    * read (a cancelled receive, a failure reported to a promise that makes its own): a request
-   * keeps its failure's detail string until then (docs/TARGETS.md "Round 11b: conformance slots").
+   * keeps its failure's detail string until then (docs/FOOTPRINT.md "Round 11b: conformance slots").
    */
   get error(): McapiError | null {
     const s = this.status;
@@ -189,7 +189,7 @@ export class RequestTable {
   /**
    * False for a request in a slot of another table. A request whose outcome was reported has
    * no slot and passes (its own checks then say it was reported or cancelled): no field naming
-   * its table, a slot per request on XS (docs/TARGETS.md "Round 9: conformance slots").
+   * its table, a slot per request on XS (docs/FOOTPRINT.md "Round 9: conformance slots").
    */
   owns(req: Request<unknown>): boolean {
     return req._slot < 0 || this.slots[req._slot] === req;

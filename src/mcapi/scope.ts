@@ -29,7 +29,7 @@ interface ScopedView {
  * the most derived first: a method it overrides is wrapped once), built once per class at
  * module level: frozen, so in flash on a preloaded Moddable firmware. Each wrapper finds its
  * scope through the view it is called on. A wrapper per method per view cost ~7 XS slots each,
- * ~400 slots for every fault-tolerant run (docs/TARGETS.md "Round 9: Laplace slots"); a view
+ * ~400 slots for every fault-tolerant run (docs/FOOTPRINT.md "Round 9: Laplace slots"); a view
  * now holds one property slot per method.
  */
 export function scopedMethods(proto: object): ScopedMethods {

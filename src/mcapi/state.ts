@@ -13,7 +13,7 @@ import type { ChanDirCode, ChanKindCode } from './wire.js';
  * A msgRecvI waiting for a message is its Request itself, in `EndpointState.recvWaiters`: the
  * buffer waits in the request's result field (`_out`, unused while pending) and the endpoint
  * undoes the wait on cancel (`_cancel`). A record of its own was 4 XS slots per waiting receive;
- * 32 of them fill the request table (docs/TARGETS.md "Round 9: conformance slots").
+ * 32 of them fill the request table (docs/FOOTPRINT.md "Round 9: conformance slots").
  */
 export type MsgRecvWait = Request<number>;
 
@@ -55,7 +55,7 @@ export class EndpointState implements Undo {
    * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not),
    * of pairs, each message's data then its priority (0 = highest). No record per message: a
    * record was 5 XS slots per queued message, an array's items are chunk memory
-   * (docs/TARGETS.md "Round 12: conformance slots"); nothing reads a queued message's source.
+   * (docs/FOOTPRINT.md "Round 12: conformance slots"); nothing reads a queued message's source.
    */
   readonly queue: (Uint8Array | number)[] = [];
   queued = 0;
@@ -215,7 +215,7 @@ export class Channel implements Undo {
   /**
    * A receive waits for data; cancelling its request takes it out again (Core.abort calls
    * `undo`): the channel undoes it, no closure per waiting receive (~15 XS slots,
-   * docs/TARGETS.md "Round 12: conformance slots").
+   * docs/FOOTPRINT.md "Round 12: conformance slots").
    */
   waitForData(w: RxWait): void {
     this.rxWaiters.push(w);

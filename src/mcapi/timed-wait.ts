@@ -2,7 +2,7 @@
  * A promise wait on a request that is not the common case (Core.waitImpl): with a timeout, a
  * second waiter, or mcapi_wait's non-destructive wait. One record with methods instead of a
  * settle closure, a timeout closure and Core.setTimer's wrapper closure (~45 XS slots a wait,
- * docs/TARGETS.md "Round 9: conformance slots"; ~10 now, docs/TARGETS.md "Round 10: MCAPI
+ * docs/FOOTPRINT.md "Round 9: conformance slots"; ~10 now, docs/FOOTPRINT.md "Round 10: MCAPI
  * completions").
  */
 import type { Request, RequestTable, Settle } from './request.js';
@@ -104,7 +104,7 @@ class AnyHook implements Settle {
 /**
  * mcapi_wait_any's wait (Core.waitAny) as one record and a small hook per request, instead of a
  * detach closure, a report closure, a closure per request, a timeout closure and its timer
- * wrapper (~110 XS slots for two requests; docs/TARGETS.md "Round 10: MCAPI completions").
+ * wrapper (~110 XS slots for two requests; docs/FOOTPRINT.md "Round 10: MCAPI completions").
  */
 export class WaitAny {
   static onTimer(this: void, w: WaitAny): void {

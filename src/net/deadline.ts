@@ -7,7 +7,7 @@
  * A deadline calls its owner's `deadline(tag)` (one method per owner, a tag per deadline)
  * rather than a closure of its own: on an XS board each closure is a function object and an
  * environment in the slot heap, and the net layer keeps six deadlines per one-link board
- * (docs/TARGETS.md, "Round 7: pingpong slots"). A plain function is still taken. Its timer
+ * (docs/FOOTPRINT.md, "Round 7: pingpong slots"). A plain function is still taken. Its timer
  * has no closure either: every deadline's timer calls the one module-level `onDeadlineTimer`
  * with the deadline as the timer's argument.
  */

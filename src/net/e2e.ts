@@ -94,7 +94,7 @@ interface TxStream extends RttEstimate {
   /**
    * The frames held, and when each was first sent (-1 once resent: no round-trip sample), in
    * two arrays rather than a record per frame: an Array's items live in an XS board's chunk
-   * heap, a record's fields in its slot heap (docs/TARGETS.md, "Round 7: pingpong slots").
+   * heap, a record's fields in its slot heap (docs/FOOTPRINT.md, "Round 7: pingpong slots").
    */
   held: Uint8Array[];
   sentAt: number[];

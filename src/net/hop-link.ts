@@ -127,7 +127,7 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
    * array keeps only the items it has (each a slot in one chunk): filled with nulls it was
    * 8 x 32 B of chunks per link on lin for a side that is empty unless a frame was lost, and on
    * a two-link board that was what grew the conformance sender's chunk heap past 32 KiB
-   * (docs/TARGETS.md "Round 9: conformance chunks"). Emptied on a reset, holes made by delete.
+   * (docs/FOOTPRINT.md "Round 9: conformance chunks"). Emptied on a reset, holes made by delete.
    */
   private readonly held: (Uint8Array | undefined)[] = [];
   private heldCount = 0;

@@ -34,7 +34,7 @@ export class Ingress {
   private readonly rx: FrameFields = emptyFrame();
   /**
    * Frames held by a delay fault and their timer, built on the first delay asked for: a board
-   * never faulted does without them (~25 live slots on XS; docs/TARGETS.md, Round 6b).
+   * never faulted does without them (~25 live slots on XS; docs/FOOTPRINT.md, Round 6b).
    */
   private delayed: Fifo<DelayedFrame> | null = null;
   private delayDeadline: Deadline | null = null;

@@ -170,7 +170,7 @@ export class LinkWriter {
 /**
  * The writer of a stream link whose target reads sources (HalLink.writeSource: the Moddable
  * serial link): a large frame goes as a CobsSource, encoded as the port drains, so its
- * encoding is never whole in RAM next to the frame held for retransmission (docs/TARGETS.md
+ * encoding is never whole in RAM next to the frame held for retransmission (docs/FOOTPRINT.md
  * "Round 9: conformance chunks"). A subclass, so that writers of other targets run exactly
  * the code they ran before.
  */

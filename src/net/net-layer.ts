@@ -54,7 +54,7 @@ export class NetLayer implements Net {
 
   // Public for the sub-layers only: this object is their host (LinkHost, UpperHost,
   // RoutingHost, BroadcastHost, E2eHost). One host instead of five option objects of arrow
-  // functions saves ~100 live slots on an XS board (docs/TARGETS.md, Round 6b).
+  // functions saves ~100 live slots on an XS board (docs/FOOTPRINT.md, Round 6b).
   /** @internal */ readonly clock: Clock;
   /** @internal */ readonly codec: FrameCodec;
   /** @internal The counters (stats.ts: a Float64Array indexed by NS_*). */ readonly st: NetCounters = newNetCounters();

@@ -2,7 +2,7 @@
  * An options object that holds only what differs from its defaults and inherits the rest
  * from them. The defaults are a module-level frozen object: a preloaded Moddable firmware
  * keeps it in flash, so a board's resolved options cost a slot per option it changes instead
- * of one per option (docs/TARGETS.md, "Round 7: pingpong slots"). The Lua build returns the
+ * of one per option (docs/FOOTPRINT.md, "Round 7: pingpong slots"). The Lua build returns the
  * full object (over-defaults.lua.ts: its object model has no Object.create).
  */
 export function overDefaults<T extends object>(full: T, defaults: Readonly<T>): T {

@@ -108,7 +108,7 @@ export interface LinkStats {
  * constants below, instead of an object of 33 (layer) or 25 (link) properties. An XS board
  * keeps an object's every property in a slot of its slot heap (~55 slots with one link) and a
  * typed array's numbers in its chunk heap; the slot heap is what a board runs short of
- * (docs/TARGETS.md, "Round 7: pingpong slots"). `stats()` / `linkStats()` build the public
+ * (docs/FOOTPRINT.md, "Round 7: pingpong slots"). `stats()` / `linkStats()` build the public
  * objects on demand. Float64: exact integers up to 2^53, no wrap-around.
  */
 export type NetCounters = Float64Array;

@@ -14,7 +14,7 @@
  * 0 while the place is free, cleared on ack and reset, so sending writes none), 1: when it left
  * the link, 2: when its last resend left, 3: its extended sequence number (the MAC's). One typed
  * array with literal offsets: ~27 XS slots per link fewer than five views of two buffers, and
- * no more units on the frame path (docs/TARGETS.md "Round 11: conformance slots").
+ * no more units on the frame path (docs/FOOTPRINT.md "Round 11: conformance slots").
  */
 import { SackBitmap } from './control.js';
 import type { Fifo } from './fifo.js';

@@ -46,7 +46,7 @@ export class UpperLayers {
   private readonly handlers: Registration[] = [];
   /**
    * The loopback queue and its timer, built on the first frame a node sends to itself: most
-   * boards never do, and the pair costs ~25 live slots on XS (docs/TARGETS.md, Round 6b).
+   * boards never do, and the pair costs ~25 live slots on XS (docs/FOOTPRINT.md, Round 6b).
    */
   private local: Fifo<NetFrame> | null = null;
   private localDeadline: Deadline | null = null;

@@ -143,7 +143,7 @@ export class AppRunner {
  * A run's DSM transport plan: ranks addressed through the run's view, ports by the port
  * policy (dsm-ports.ts). Its functions are methods of this class, not closures over the run:
  * the transport keeps its plan the whole run long, and two closures and their environment cost
- * a board ~20 XS slots (docs/TARGETS.md "Round 11b: Laplace slots").
+ * a board ~20 XS slots (docs/FOOTPRINT.md "Round 11b: Laplace slots").
  */
 class RunDsmPlan implements McapiDsmPlan {
   readonly rank: number;
@@ -198,7 +198,7 @@ type ContextFunctions = Pick<AppContext, 'dsm' | 'nodeOfRank' | 'now' | 'sleep' 
 /**
  * The context of one run of `main`. Its functions are getters that bind each to the context on
  * its first use and keep it: an app may take them off the context (`const { now } = ctx`), and a
- * board pays slots only for those its app uses; pingpong uses two of seven (docs/TARGETS.md,
+ * board pays slots only for those its app uses; pingpong uses two of seven (docs/FOOTPRINT.md,
  * "Round 7: pingpong slots"). Before, every run built nine closures over one large environment;
  * until Round 11 each getter built an arrow function over an environment of its own.
  */
@@ -272,7 +272,7 @@ class RunContext implements AppContext {
 
   // The functions themselves, on the prototype (in flash on a preloaded firmware). A getter
   // binds one on first use: a bound function is ~8 XS slots where an arrow function over the
-  // getter's environment was ~15 (docs/TARGETS.md "Round 11: conformance slots"; the
+  // getter's environment was ~15 (docs/FOOTPRINT.md "Round 11: conformance slots"; the
   // conformance harness takes four of them). Bound, a function taken off the context still
   // runs on it, and under typescript-to-lua the bound function drops the caller's `self`.
 

@@ -110,7 +110,7 @@ export class DsmCheckpointContent implements CheckpointContent {
       const ps = st.pageSize;
       // One segment per run of consecutive home pages (`runEnd`), not per page: each segment is
       // a dozen XS slots in every image, pending round and stream that holds it (Laplace N=64's
-      // band: 17 pages, 1 segment; docs/TARGETS.md "Round 9: Laplace slots"), and FT diffs a
+      // band: 17 pages, 1 segment; docs/FOOTPRINT.md "Round 9: Laplace slots"), and FT diffs a
       // run as well as its pages.
       for (let p = 0; p < st.pages; p = st.runEnd[p]!) {
         if (st.homes[p] !== st.rank) continue;

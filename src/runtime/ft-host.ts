@@ -170,7 +170,7 @@ export class FtHost implements FtListener {
 /**
  * A run's view for the app runner (RunView), its `ctx.ft` (AppFt) and the runner's side of it
  * (RunFt) in one object whose functions are methods: they were three objects of a dozen
- * closures per run (docs/TARGETS.md "Round 9: Laplace slots").
+ * closures per run (docs/FOOTPRINT.md "Round 9: Laplace slots").
  */
 export class HostedRun implements RunView, RunFt, AppFt {
   readonly restored: SavedState;

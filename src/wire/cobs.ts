@@ -96,7 +96,7 @@ const BLOCK_MAX = 254;
  * frame's hop fields, CRC and MAC, which the link rewrites in place when it resends the frame,
  * maybe while this encoding is still queued); the rest is read as the port drains and must not
  * change until `left` is 0. The length is known at the start (one scan for the blocks): the
- * transmit queue and the link's timing need it. docs/TARGETS.md "Round 9: conformance chunks".
+ * transmit queue and the link's timing need it. docs/FOOTPRINT.md "Round 9: conformance chunks".
  */
 export class CobsSource {
   /** Encoded bytes not produced yet. */
@@ -307,7 +307,7 @@ const ENC_KEEP = 256;
 /**
  * Receives each decoded frame (`deframed`); the view is only valid during the call (the buffer is
  * reused). An object with a method, not a callback: the hop link is its own deframer's sink, where
- * a closure per link was ~15 XS slots (docs/TARGETS.md "Round 11: conformance slots"), and a
+ * a closure per link was ~15 XS slots (docs/FOOTPRINT.md "Round 11: conformance slots"), and a
  * method on an object is what the Lua build calls with the right `self`.
  */
 export interface FrameSink {
@@ -334,7 +334,7 @@ export class CobsDeframer {
    * With a native decoder: encoded bytes of a block that began in an earlier chunk. Made when a
    * block spans chunks, grown as it does, dropped after a block longer than ENC_KEEP: a
    * buffer of the largest block (~4.2 KiB) per stream link, kept for good, was a quarter of a
-   * board's chunk heap between frames (docs/TARGETS.md "Round 8: conformance footprint").
+   * board's chunk heap between frames (docs/FOOTPRINT.md "Round 8: conformance footprint").
    */
   private enc: Uint8Array | null = null;
   private readonly natives: NativeBytes | null;

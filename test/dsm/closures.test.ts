@@ -2,7 +2,7 @@
  * The DSM's long-lived objects hold no closures: its parts (sync, barrier node, managers, home,
  * held diffs, push, client, request window and its watchdog) reach back through the Dsm itself
  * (DsmPort) and their owners' methods. They held about a dozen (~10 XS slots each on a board)
- * before Round 10 (docs/TARGETS.md "Round 10: Laplace footprint").
+ * before Round 10 (docs/FOOTPRINT.md "Round 10: Laplace footprint").
  */
 import test from 'ava';
 import { drive, makeRig } from './memnet.js';

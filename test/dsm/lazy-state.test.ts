@@ -1,5 +1,5 @@
 /**
- * What a DSM keeps per board and per array only when it is used (docs/TARGETS.md "Round 11:
+ * What a DSM keeps per board and per array only when it is used (docs/FOOTPRINT.md "Round 11:
  * Laplace slots"): a board's lock bookkeeping (three Sets) is made by its first lock, an
  * array's twins (a Map) by its first 'rw' write to a page homed elsewhere and dropped at the
  * release, and so is its list of windows retired by a growth. Laplace takes no lock and writes
@@ -57,7 +57,7 @@ test("an array has twins only while an interval has 'rw' writes to pages homed e
 });
 
 test("a DSM's figures are one Float64Array (no object of 28 properties), and stats() reads them back", async (t) => {
-  // docs/TARGETS.md "Round 11b: Laplace slots": an object's properties are XS slots (~30 here).
+  // docs/FOOTPRINT.md "Round 11b: Laplace slots": an object's properties are XS slots (~30 here).
   const rig = makeRig(2);
   const out = await drive(rig, async (dsm, rank) => {
     const a = await dsm.alloc('a', 'Int32', 1024);
@@ -78,7 +78,7 @@ test("a DSM's figures are one Float64Array (no object of 28 properties), and sta
 });
 
 test("a DSM's limits hold only what differs from the frozen defaults, and read every limit", (t) => {
-  // docs/TARGETS.md "Round 12: Laplace slots": as the net's and FT's options.
+  // docs/FOOTPRINT.md "Round 12: Laplace slots": as the net's and FT's options.
   const rig = makeRig(2, {}, { window: 2 });
   for (const dsm of rig.dsms) {
     const l = dsm.limits;

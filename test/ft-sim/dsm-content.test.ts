@@ -47,7 +47,7 @@ test('a rank captures its home pages, one segment per run of consecutive home pa
   const names = segs.map((list) => list.map((s) => s.name));
   // 'a' is homed in blocks of pages (2, 1, 1): rank 0's two pages are one segment named for
   // its first page (a segment per page costs ~a dozen XS slots in every image and round:
-  // docs/TARGETS.md "Round 9: Laplace slots"); 'b' cyclically (pages 0 and 3 on rank 0: two).
+  // docs/FOOTPRINT.md "Round 9: Laplace slots"); 'b' cyclically (pages 0 and 3 on rank 0: two).
   t.deepEqual(names[0], ['dsm', 'dsm/a/0', 'dsm/b/0', 'dsm/b/3']);
   t.deepEqual(names[1], ['dsm', 'dsm/a/2', 'dsm/b/1']);
   t.deepEqual(names[2], ['dsm', 'dsm/a/3', 'dsm/b/2']);

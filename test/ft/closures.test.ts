@@ -1,7 +1,7 @@
 /**
  * The FT module holds no closures of its own: its hooks are FaultTolerance's methods, its
  * listener the host object (FtListener), and a round's lent contents are the contents
- * themselves, not a closure per content and round (docs/TARGETS.md "Round 10: Laplace
+ * themselves, not a closure per content and round (docs/FOOTPRINT.md "Round 10: Laplace
  * footprint"; a closure is ~10 XS slots on a board).
  */
 import test from 'ava';

@@ -458,7 +458,7 @@ test('receiver refuses a carrying META in a replica stream and a carrying delta 
 test('with the default mergeGap a grid band changed in every row is one run, not a run per row', (t) => {
   // 8 rows of 66 doubles; every interior value changes, the two boundary columns do not: rows
   // are 16 equal bytes apart. A run is ~10-12 XS slots on each side while a round holds it
-  // (docs/TARGETS.md "Round 9: Laplace slots"); with the old default of 8 this was 8 runs.
+  // (docs/FOOTPRINT.md "Round 9: Laplace slots"); with the old default of 8 this was 8 runs.
   const xs = 66;
   const before = new Float64Array(8 * xs);
   const after = new Float64Array(8 * xs);

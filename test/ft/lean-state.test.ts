@@ -1,5 +1,5 @@
 /**
- * What a board's FT module holds, in XS slots (docs/TARGETS.md "Round 12: Laplace slots"): its
+ * What a board's FT module holds, in XS slots (docs/FOOTPRINT.md "Round 12: Laplace slots"): its
  * resolved options only as far as they differ from the frozen defaults (a preloaded firmware
  * keeps those in flash), its figures and counters in one Float64Array, no closure per timer or
  * announced phase, a round's tally in a Uint8Array, a stream's cursors in a Float64Array ring,

@@ -2,7 +2,7 @@
  * Checkpoint bytes in flight (FtOptions.windowBytes, frameBytes): every unacknowledged byte of
  * a stream is held on the sender (the network's copy for resending, the link's encoding, the
  * target's transmit queue), so the byte window is what bounds a board's memory while it
- * checkpoints (docs/TARGETS.md "Round 7: Laplace memory"). A real 2-board cluster (NetLayer
+ * checkpoints (docs/FOOTPRINT.md "Round 7: Laplace memory"). A real 2-board cluster (NetLayer
  * over a UART model, virtual time) takes a 64 KiB checkpoint per board.
  */
 import test from 'ava';

@@ -51,7 +51,7 @@ test('the transmit queue writes only what the FIFO has room for, in order', (t) 
 });
 
 test('the transmit queue keeps an owned write without a copy and hands a whole buffer to the port as it is', (t) => {
-  // Round 8 (docs/TARGETS.md): a frame's fresh COBS encoding was copied into the queue, a second
+  // Round 8 (docs/FOOTPRINT.md): a frame's fresh COBS encoding was copied into the queue, a second
   // ~4.3 KiB per large frame queued, and every write was copied again into a piece for the port.
   const handed: ArrayBuffer[] = [];
   const port = { write: (b: ArrayBuffer): void => void handed.push(b) };
@@ -122,7 +122,7 @@ test('a FIFO smaller than announced stops the pump until the next onWritable', (
   t.is(fifo.out.length, 20);
 });
 
-// Round 9 (docs/TARGETS.md "Round 9: conformance chunks"): a large frame's encoding was whole in
+// Round 9 (docs/FOOTPRINT.md "Round 9: conformance chunks"): a large frame's encoding was whole in
 // the queue (~4.3 KiB next to the 4.1 KiB frame the link holds); now it is read as the port drains.
 test('a queued source is read in pieces no larger than the room and TX_PIECE_MAX, never whole, in order with plain writes', (t) => {
   fc.assert(

@@ -1,5 +1,5 @@
 /**
- * The Moddable Hal's timers behind one Moddable Timer (hal/moddable/timer-schedule.ts, docs/TARGETS.md
+ * The Moddable Hal's timers behind one Moddable Timer (hal/moddable/timer-schedule.ts, docs/FOOTPRINT.md
  * "Round 10: conformance slots"): due order, equal times in the order set, removal, growth past
  * the initial room, and no object per timer.
  */

@@ -1,5 +1,5 @@
 /**
- * The conformance suite is a board app: docs/TARGETS.md "Round 7: conformance memory" cut what
+ * The conformance suite is a board app: docs/FOOTPRINT.md "Round 7: conformance memory" cut what
  * it holds while a case runs. Each cut is checked here on in-process nodes: a case's context
  * keeps its behaviour on the prototype (no closures or copied assertions per case), the
  * request-table case posts every receive into one buffer, and the 4 KiB packet case sends from

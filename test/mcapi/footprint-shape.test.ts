@@ -1,5 +1,5 @@
 /**
- * The memory cuts of docs/TARGETS.md "Round 6", each guarded where it is cheap: a node without
+ * The memory cuts of docs/FOOTPRINT.md "Round 6", each guarded where it is cheap: a node without
  * limit overrides shares the module-level defaults (a copy cost ~32 slots on XS), an endpoint
  * keeps one message queue for every priority (an array per priority cost ~10 slots an
  * endpoint), in priority order and FIFO within a priority; a received packet waits as the

@@ -1,6 +1,6 @@
 /**
  * The conformance cases under the interleavings that made them fail on loaded lin boards
- * (docs/TARGETS.md "Round 11: the pkt close race"), made deterministic: rank 0's link reader
+ * (docs/FOOTPRINT.md "Round 11: the pkt close race"), made deterministic: rank 0's link reader
  * takes some of rank 1's frames only together with the frame rank 1 sends after them, in one
  * read (one callback, so the promise jobs the first one settles run after the second is
  * handled). Order per pair is kept and nothing is lost: the network's guarantees hold; only

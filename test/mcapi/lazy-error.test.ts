@@ -1,5 +1,5 @@
 /**
- * docs/TARGETS.md "Round 11b: conformance slots": a failed request keeps its failure's detail,
+ * docs/FOOTPRINT.md "Round 11b: conformance slots": a failed request keeps its failure's detail,
  * and its McapiError is made when the app first reads `error` (an Error on XS holds a slot per
  * stack frame where it was made). What the app sees must not change: the same status, message,
  * size and index, the same object at every read.

@@ -103,7 +103,7 @@ test('scopes share one frozen table of method wrappers: a view holds no closure 
   const s2 = a!.openScope();
   const s3 = b!.openScope();
   // The same function objects on every view of every node (module-level, in flash on Moddable):
-  // a wrapper per method per view cost ~400 XS slots per fault-tolerant run (TARGETS.md Round 9).
+  // a wrapper per method per view cost ~400 XS slots per fault-tolerant run (FOOTPRINT.md Round 9).
   for (const name of ['msgSendI', 'msgRecvI', 'wait', 'createEndpoint', 'getEndpoint', 'pktRecv', 'sclSendUint8']) {
     const f = (s1.mcapi as unknown as Record<string, unknown>)[name];
     t.is(typeof f, 'function', name);

@@ -1,6 +1,6 @@
 /**
  * The XS slots a message in flight holds on its sender, counted in a real XS machine (the
- * conformance scenario's worst board is the sender of 12 messages in flight, docs/TARGETS.md
+ * conformance scenario's worst board is the sender of 12 messages in flight, docs/FOOTPRINT.md
  * "Round 12: conformance slots"): MCAPI's one record per sent message, the network's one
  * copy of its frame, and the app's one-byte view it sends.
  */

@@ -2,7 +2,7 @@
  * Checkouts whose node_modules share files as hard links (a copied node_modules) must not share
  * a Moddable build folder or write into each other's files: make and xsl write in place, so a
  * shared inode made one checkout's build look up to date in the other, which then reported the
- * other's archive size (docs/TARGETS.md, Round 6). No SDK needed.
+ * other's archive size (docs/FOOTPRINT.md, Round 6). No SDK needed.
  */
 import test from 'ava';
 import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';

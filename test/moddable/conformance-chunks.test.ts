@@ -1,5 +1,5 @@
 /**
- * Round 9 (docs/TARGETS.md "Round 9: conformance chunks"): the MCAPI conformance suite's 4 KiB
+ * Round 9 (docs/FOOTPRINT.md "Round 9: conformance chunks"): the MCAPI conformance suite's 4 KiB
  * packet case, alone on three instrumented lin boards. Its sender grew the chunk heap to
  * 43 008 B while each frame's COBS encoding (~4.3 KiB) sat whole in the transmit queue next to
  * the frame the net holds until acknowledged (3 runs of 3 before the change); the queue now

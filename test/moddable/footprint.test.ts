@@ -27,7 +27,7 @@ const sdk = moddableSdkOrReport(test);
 
 /**
  * Laplace N=64's slot heaps, a heap step (~63 slots) above the worst run: after Round 10
- * (docs/TARGETS.md "Round 10: Laplace footprint") 3 700 / 3 940; Round 11 ("Round 11: Laplace
+ * (docs/FOOTPRINT.md "Round 10: Laplace footprint") 3 700 / 3 940; Round 11 ("Round 11: Laplace
  * slots": the hash state allocated after the iterations, lazy lock Sets and twins, the
  * scenario's DSM window of 2) measured 3 055 without checkpoints and 3 181 with them; Round 11b
  * ("Round 11b: Laplace slots": the Dsm's figures a Float64Array, the DSM plan without closures)
@@ -95,7 +95,7 @@ if (sdk !== null) {
     const f = await measureScenario(sdk, { ...lap, appArgs: ['--n', '64', '--ckpt-every', '0'] }, (l) => t.log(l), false);
     t.log(`Laplace N=64 without checkpoints: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
     t.true(f.chunkBytes <= 185_000, `Laplace N=64 grew its chunk heap to ${f.chunkBytes} B`);
-    // Round 9 (TARGETS.md "Round 9: Laplace slots"): 3 685 slots; ~4 400 while every FT run's
+    // Round 9 (FOOTPRINT.md "Round 9: Laplace slots"): 3 685 slots; ~4 400 while every FT run's
     // MCAPI scope built a closure per method (~700 slots). Round 10 (the DSM's and FT's closures
     // gone, "Round 10: Laplace footprint"): 3 622. Rounds 11-12: LAPLACE_NO_CKPT_SLOTS.
     t.true(f.slots <= LAPLACE_NO_CKPT_SLOTS, `Laplace N=64 without checkpoints grew its slot heap to ${f.slots} slots`);
@@ -121,7 +121,7 @@ if (sdk !== null) {
 
 if (sdk !== null) {
   test.serial('the conformance suite on three lin boards keeps its slot heap under the round-9 figure', async (t) => {
-    // docs/TARGETS.md "Round 9: conformance slots": 2 866 slots in every round-8 run, 2 677-2 740
+    // docs/FOOTPRINT.md "Round 9: conformance slots": 2 866 slots in every round-8 run, 2 677-2 740
     // with the MCAPI core's host, closure-free waits and harness. "Round 10: conformance slots":
     // 2 488 with closure-free serial ports, one Moddable Timer for every Hal timer and a leaner
     // hop link and harness. "Round 11: conformance slots": 2 362 with the hop link as its HAL
@@ -135,7 +135,7 @@ if (sdk !== null) {
     // The figure is that of a run whose cases all passed: a case that fails leaves its requests
     // and channels behind and the later cases fail after it, which grows the heap for reasons
     // that are not the footprint. No second try: the pkt cases that failed on a loaded host were
-    // racy by MCAPI's rules and are fixed (docs/TARGETS.md "Round 11: the pkt close race"), so a
+    // racy by MCAPI's rules and are fixed (docs/FOOTPRINT.md "Round 11: the pkt close race"), so a
     // failed case is a finding (bench footprint logs each board's whole verdict).
     const f = await measureScenario(sdk, conf, (l) => t.log(l), false);
     t.is(failedCases(f), 0, 'every conformance case passes on every lin board');

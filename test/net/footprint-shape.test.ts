@@ -1,5 +1,5 @@
 /**
- * The memory cuts of docs/TARGETS.md "Round 6b: net layer slots", guarded by the shape of a
+ * The memory cuts of docs/FOOTPRINT.md "Round 6b: net layer slots", guarded by the shape of a
  * running NetLayer: every sub-layer's host is the NetLayer itself (no option objects of arrow
  * functions), the loopback queue and the delay-fault queue with their timers exist only once
  * used, and the closures and deadlines reachable from a one-link layer stay at their counts.

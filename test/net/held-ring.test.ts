@@ -1,4 +1,4 @@
-// Round 9 (docs/TARGETS.md "Round 9: conformance chunks"): a hop link's frames held beyond a
+// Round 9 (docs/FOOTPRINT.md "Round 9: conformance chunks"): a hop link's frames held beyond a
 // gap are kept in an array with holes, not one filled with nulls: on XS every item is a slot in
 // the array's chunk (8 x 32 B per link on lin), for a side that is empty unless a frame was lost.
 import test from 'ava';

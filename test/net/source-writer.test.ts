@@ -1,4 +1,4 @@
-// Round 9 (docs/TARGETS.md "Round 9: conformance chunks"): a stream target with
+// Round 9 (docs/FOOTPRINT.md "Round 9: conformance chunks"): a stream target with
 // HalLink.writeSource gets a large frame as a CobsSource, read as its port drains, instead of a
 // whole COBS encoding. The wire must carry exactly the bytes it carried before.
 import test from 'ava';

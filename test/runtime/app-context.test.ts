@@ -1,6 +1,6 @@
 /**
  * The app context (src/runtime/app-runner.ts, RunContext): its functions are getters that
- * build their closure on first use (docs/TARGETS.md, "Round 7: pingpong slots"). Apps may
+ * build their closure on first use (docs/FOOTPRINT.md, "Round 7: pingpong slots"). Apps may
  * still take them off the context; a context holds none of them as its own properties, so a
  * board pays only for the functions its app uses.
  */
@@ -76,7 +76,7 @@ test('an FT run is one object of methods: run view, ctx.ft and the runner side h
   const module = { rankMap: () => [4, 5], stats: () => ({ phase: 'running' }) } as unknown as FaultTolerance;
   const content = new DsmCheckpointContent();
   const h = new HostedRun(run, content, module, null as unknown as McapiNode, true);
-  // A closure per function per run cost ~5-7 XS slots each (docs/TARGETS.md "Round 9: Laplace slots").
+  // A closure per function per run cost ~5-7 XS slots each (docs/FOOTPRINT.md "Round 9: Laplace slots").
   const own = Object.getOwnPropertyNames(h).filter((k) => typeof Object.getOwnPropertyDescriptor(h, k)?.value === 'function');
   t.deepEqual(own, []);
   t.is(h.app, h);

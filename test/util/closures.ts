@@ -2,7 +2,7 @@
  * Finds the functions an object graph holds as its own property values (closures, bound
  * functions): on a board each is ~10 XS slots for as long as its holder lives, which is why the
  * DSM's and FT's long-lived objects hold their collaborators (and methods) instead
- * (docs/TARGETS.md "Round 10: Laplace footprint"). Prototype methods are not own properties.
+ * (docs/FOOTPRINT.md "Round 10: Laplace footprint"). Prototype methods are not own properties.
  */
 export function ownFunctions(root: object, skip: readonly string[] = []): string[] {
   const seen = new Set<object>();

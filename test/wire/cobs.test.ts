@@ -334,7 +334,7 @@ const JS_NATIVES = {
   copy: (src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): void => dst.set(src.subarray(s, e), at),
 };
 
-// Round 9 (docs/TARGETS.md "Round 9: conformance chunks"): the encoding a port drains piece by
+// Round 9 (docs/FOOTPRINT.md "Round 9: conformance chunks"): the encoding a port drains piece by
 // piece must be the encoder's, byte for byte, whatever the pieces and the frame.
 test('a CobsSource read in any pieces gives exactly cobsEncode\'s bytes, its length known at the start', (t) => {
   fc.assert(

@@ -174,7 +174,7 @@ test('a deframer with native decode yields the same frames as the JS one from an
 
 test('a deframer with native decode holds no block buffer of a large frame between frames', (t) => {
   // Kept for good, the block buffer of the largest frame was ~4.2 KiB of chunks per stream link
-  // on a board (docs/TARGETS.md, "Round 8: conformance footprint").
+  // on a board (docs/FOOTPRINT.md, "Round 8: conformance footprint").
   const natives = hostNatives(new NativeHost());
   const maxFrame = 4200;
   const got: number[] = [];

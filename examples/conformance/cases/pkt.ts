@@ -28,7 +28,7 @@ interface Side {
  * outbox (a busy link refuses a bulk frame for a while) or on the wire, while the barrier's own
  * message, sent later, overtakes it. On simulated boards the packets are there at once; lin
  * boards on a loaded host needed up to tens of ms (two cases failed on counts taken after a
- * fixed 10 ms, docs/TARGETS.md "Round 8").
+ * fixed 10 ms, docs/FOOTPRINT.md "Round 8").
  */
 const ARRIVAL_MS = 2000;
 const ARRIVAL_STEP_MS = 5;
@@ -286,7 +286,7 @@ export const pktCases: Case[] = [
       const s = await open(ctx, { recvBuffers: 6, maxPayload: 64 });
       // The receiver looks before the sender may send: once both sides are open, packets can
       // arrive at any moment, even in the same read as the sender's OPEN (a loaded lin board
-      // found 1, 5 or all 6 there when its pktRecvOpen returned, docs/TARGETS.md "Round 11: the pkt
+      // found 1, 5 or all 6 there when its pktRecvOpen returned, docs/FOOTPRINT.md "Round 11: the pkt
       // close race").
       if (s.recv !== null) ctx.assertEqual(m.pktAvailable(s.recv), 0, 'none before');
       await ctx.sync('looked');
@@ -432,7 +432,7 @@ export const pktCases: Case[] = [
       // when its GO is accepted, rank 1 as soon as GO arrives, and rank 1's next connect can
       // reach rank 0 in the same read as that acceptance, before rank 0's case resumes; TYPE
       // there is then already a packet channel's (MCAPI lets any node connect an unconnected
-      // endpoint at any time). docs/TARGETS.md "Round 11: the pkt close race".
+      // endpoint at any time). docs/FOOTPRINT.md "Round 11: the pkt close race".
       await ctx.sync('looked');
       const other = await ctx.peer(1 - ctx.rank, 1 - ctx.rank);
       if (ctx.rank === 1) await m.pktConnect(s.ep, other, 1000);

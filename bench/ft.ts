@@ -14,32 +14,21 @@
  *    detection, restore and total virtual ms as the coordinator reported them, with fast
  *    heartbeats (50 ms / 200 ms timeout) and with the defaults (250 ms / 2 s) on V8 boards
  *    (computation is free there: restore is protocol and link time only), and on XS boards
- *    under the CPU model (100 ms / 500 ms: restore includes the boards' work). Each is the mean
- *    of RECOVERY_PHASES crashes spread over one heartbeat period, with the worst beside it.
+ *    under the CPU model (100 ms / 500 ms: restore includes the boards' work).
  */
 import { ESP32_NS_PER_UNIT } from '../host-sim/sim/options.js';
 import { parseLinkSpec } from '../host-sim/sim/link-model.js';
 import { runDomain } from '../host-sim/sim/run.js';
-import { resolveFtOptions } from '../src/ft/options.js';
 import { round } from './timing.js';
-
-/** Crash times per recovery figure, spread evenly over one heartbeat period. */
-const RECOVERY_PHASES = 4;
-const DEFAULT_HEARTBEAT_MS = resolveFtOptions({ boards: 1 }).heartbeatMs;
-
-export interface RecoveryFigures { detectMs: number; restoreMs: number; totalMs: number }
-
-/** Means over the crash times, the worst total, and how many crashes were measured. */
-export interface RecoverySummary extends RecoveryFigures { worstTotalMs: number; crashes: number }
 
 export interface FtBenchResult {
   ckpt: { stateBytes: number; ms: number; rawMs: number; ratio: number; bytesSent: number; bytesChanged: number }[];
   laplaceOverheadPct: number;
   laplace: LaplaceCkptPoint[];
-  recovery: RecoverySummary;
-  recoveryDefaults: RecoverySummary;
+  recovery: { detectMs: number; restoreMs: number; totalMs: number };
+  recoveryDefaults: { detectMs: number; restoreMs: number; totalMs: number };
   /** On XS boards with the CPU model (100 ms beats, 500 ms timeout): restore includes the boards' work. */
-  recoveryXsCpu: RecoverySummary;
+  recoveryXsCpu: { detectMs: number; restoreMs: number; totalMs: number };
 }
 
 export interface LaplaceCkptPoint {
@@ -131,7 +120,9 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
   // Detection is set by the heartbeat timeout. The defaults (250 ms beats, 2 s timeout, 500 ms
   // HELLOs) suit busy UART boards; on an ideal link 50 ms beats, a 200 ms timeout and 50 ms
   // HELLOs detect without false suspicion. Both are reported.
-  const recoveryAt = async (options: Record<string, unknown>, at: number, engine: 'node' | 'xs', cpu?: number): Promise<RecoveryFigures> => {
+  const recovery = async (options: Record<string, unknown>, engine: 'node' | 'xs' = 'node', cpu?: number) => {
+    // XS boards under the CPU model need longer to take both checkpoints: the crash comes later.
+    const at = cpu !== undefined ? 3000 : 1000;
     const rec = await runDomain({
       app: 'ft-bench', appArgs: ['--state', '65536', '--change', '0.1', '--hold', String(at + 2000)], boards: '2', spares: '1', engine, topology: 'full', link: 'ideal', ram: '16M',
       ...(cpu !== undefined ? { cpu: String(cpu) } : {}),
@@ -139,33 +130,16 @@ export async function benchFt(opts: { log?: (l: string) => void } = {}): Promise
     });
     // The recovery from the crash (not one a false suspicion may have caused earlier).
     const r = rec.recoveries.find((x) => x.failed.includes(1));
-    if (!rec.ok || !r) throw new Error(`recovery run failed (crash at ${at} ms): ${rec.reason}`);
+    if (!rec.ok || !r) throw new Error(`recovery run failed: ${rec.reason}`);
     return { detectMs: r.detectMs, restoreMs: r.restoreMs, totalMs: r.totalMs };
   };
-  // Where a crash falls between two heartbeats moves detection by up to one period, so one crash
-  // time gives a figure that jumps by a period when anything shifts the beats' phase. The bench
-  // crashes at RECOVERY_PHASES times spread over one period and reports the mean, and the worst.
-  const recovery = async (options: Record<string, unknown>, heartbeatMs: number, engine: 'node' | 'xs' = 'node', cpu?: number): Promise<RecoverySummary> => {
-    // XS boards under the CPU model need longer to take both checkpoints: the crash comes later.
-    const base = cpu !== undefined ? 3000 : 1000;
-    const runs: RecoveryFigures[] = [];
-    for (let k = 0; k < RECOVERY_PHASES; k++) {
-      runs.push(await recoveryAt(options, base + Math.round((k * heartbeatMs) / RECOVERY_PHASES), engine, cpu));
-    }
-    const mean = (f: (r: RecoveryFigures) => number): number => round(runs.reduce((a, r) => a + f(r), 0) / runs.length);
-    return {
-      detectMs: mean((r) => r.detectMs), restoreMs: mean((r) => r.restoreMs), totalMs: mean((r) => r.totalMs),
-      worstTotalMs: Math.max(...runs.map((r) => r.totalMs)), crashes: runs.length,
-    };
-  };
-  const fast = await recovery({ ft: { heartbeatMs: 50, timeoutMs: 200 }, net: { helloMs: 50 } }, 50);
-  const defaults = await recovery({}, DEFAULT_HEARTBEAT_MS);
+  const fast = await recovery({ ft: { heartbeatMs: 50, timeoutMs: 200 }, net: { helloMs: 50 } });
+  const defaults = await recovery({});
   // A 200 ms timeout is shorter than some steps of a board at 150 ns per unit (a 64 KiB diff):
   // busy boards would be suspected. 100 ms beats and a 500 ms timeout are the fast setting there.
-  const xsCpu = await recovery({ ft: { heartbeatMs: 100, timeoutMs: 500 }, net: { helloMs: 100 } }, 100, 'xs', CPU_NS);
-  const line = (r: RecoverySummary): string => `detect ${r.detectMs} ms, restore ${r.restoreMs} ms, total ${r.totalMs} ms (mean of ${r.crashes} crash times over one heartbeat period; worst ${r.worstTotalMs} ms)`;
-  log(`recovery of a 64 KiB board on an ideal link, 50 ms heartbeats / 200 ms timeout: ${line(fast)} (virtual)`);
-  log(`  with the default ${DEFAULT_HEARTBEAT_MS} ms heartbeats / 2 s timeout: ${line(defaults)}`);
-  log(`  on XS boards with the CPU model (${CPU_NS} ns/unit), 100 ms heartbeats / 500 ms timeout: ${line(xsCpu)}`);
+  const xsCpu = await recovery({ ft: { heartbeatMs: 100, timeoutMs: 500 }, net: { helloMs: 100 } }, 'xs', CPU_NS);
+  log(`recovery of a 64 KiB board on an ideal link, 50 ms heartbeats / 200 ms timeout: detect ${fast.detectMs} ms, restore ${fast.restoreMs} ms, total ${fast.totalMs} ms (virtual)`);
+  log(`  with the default 250 ms heartbeats / 2 s timeout: detect ${defaults.detectMs} ms, restore ${defaults.restoreMs} ms, total ${defaults.totalMs} ms`);
+  log(`  on XS boards with the CPU model (${CPU_NS} ns/unit), 100 ms heartbeats / 500 ms timeout: detect ${xsCpu.detectMs} ms, restore ${xsCpu.restoreMs} ms, total ${xsCpu.totalMs} ms`);
   return { ckpt, laplaceOverheadPct, laplace, recovery: fast, recoveryDefaults: defaults, recoveryXsCpu: xsCpu };
 }

@@ -342,7 +342,7 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
 
   /**
    * The frames queued or in flight, not yet acknowledged by the peer, oldest first (e2e takes
-   * back a direct stream's from here, e2e.ts `DirectLink`).
+   * back a direct stream's from here, e2e-types.ts `DirectLink`).
    */
   pending(out: Uint8Array[]): void {
     TxRing.pending(this.slots, this.ring, this.base, this.next, this.queue, out);

@@ -37,7 +37,6 @@ import { Rtt } from './rtt.js';
 import { TxRing } from './tx-ring.js';
 import type { Resender } from './tx-ring.js';
 import type { RttEstimate } from './rtt.js';
-import type { ResolvedNetOptions } from './options.js';
 import { linkStats, newLinkCounters } from './stats.js';
 import type { LinkCounters, LinkStats } from './stats.js';
 import { NS_AUTH_FAILED, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, NS_RETRANSMITS, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_PEER_VERSION, LS_RETRANSMITS, LS_UPS } from './stats.js';

@@ -70,7 +70,18 @@ export class Deadline {
 
   /** Fire at `at` unless already armed for earlier. */
   armNoLaterThan(at: number): void {
-    if (this.at < 0 || at < this.at) this.arm(at);
+    if (this.at >= 0 && at >= this.at) return;
+    // arm's work inline: a hop link calls this for every frame it takes (its ack's deadline).
+    this.at = at;
+    const pending = this.timerAt >= 0;
+    if (pending && this.timerAt <= at) return;
+    if (pending) this.clock.clearTimer(this.timer);
+    this.schedule(at);
+  }
+
+  /** Fire at `at` unless armed already (a hop link's retransmission deadline, armed as a frame leaves). */
+  armIfIdle(at: number): void {
+    if (this.at < 0) this.arm(at);
   }
 
   /**

@@ -28,16 +28,13 @@
  * sender turns what it held into a definite failure (`undeliverable`). So is a destination
  * that acknowledges nothing for `e2eGiveUpMs`, or one the layers above declare dead.
  */
-import type { Clock } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { copyBytes } from '../wire/bytes.js';
 import { HEADER_SIZE, OFF_DST, OFF_SRC, OFF_TYPE } from '../wire/frame.js';
 import { readU32, writeU32 } from './control.js';
 import { Deadline } from './deadline.js';
-import type { ResolvedNetOptions } from './options.js';
 import { Rtt } from './rtt.js';
-import type { RttEstimate } from './rtt.js';
-import type { NetCounters } from './stats.js';
+import type { DirectLink, E2eHost, RxStream, TxStream } from './e2e-types.js';
 import { NS_E2E_ABANDONED, NS_E2E_ACKS_OUT, NS_E2E_DUPLICATES, NS_E2E_GIVEN_UP, NS_E2E_OUT_OF_ORDER, NS_E2E_RESENT, NS_E2E_RESETS, NS_E2E_STALE, NS_E2E_STREAMS } from './stats.js';
 
 /** The first upper-layer frame type (upper.ts FIRST_UPPER_TYPE): only those carry the prefix. */
@@ -70,72 +67,7 @@ const P_DIRECT = P_STREAM + 3;
 const RTX_TIMER = 0;
 const ACK_TIMER = 1;
 
-/** What e2e needs of a hop link to run a direct stream on it (HopLink; an interface: e2e sits beside it, not above). */
-export interface DirectLink {
-  readonly peer: number;
-  /** Push the frames queued or in flight, not yet acknowledged by the peer, oldest first. */
-  pending(out: Uint8Array[]): void;
-}
-
-interface TxStream extends RttEstimate {
-  id: number;
-  /** The link this stream is direct on; null: not direct (its frames are held here). */
-  link: DirectLink | null;
-  /**
-   * Sequence number of the first frame sent direct in this direct period; -1 after one ended:
-   * no frame goes direct again until an end-to-end ack shows the destination still knows the
-   * stream (its link may have reset because it restarted: a direct frame that its new
-   * incarnation refuses as of an unknown stream would still be acknowledged by the link).
-   */
-  directFrom: number;
-  /** Sequence number of held[0]. */
-  base: number;
-  next: number;
-  /**
-   * The frames held, and when each was first sent (-1 once resent: no round-trip sample), in
-   * two arrays rather than a record per frame: an Array's items live in an XS board's chunk
-   * heap, a record's fields in its slot heap (docs/FOOTPRINT.md, "Round 7: pingpong slots").
-   */
-  held: Uint8Array[];
-  sentAt: number[];
-  /** The destination acknowledged something of this stream (so an UNKNOWN means it restarted). */
-  acked: boolean;
-  resendAt: number;
-  lastResend: number;
-  rto: number;
-  lastProgress: number;
-}
-
-interface RxStream {
-  id: number;
-  expected: number;
-  retired: number[];
-  /** An ack is owed (sent by the next frame to that node, or a standalone E2E_ACK). */
-  owed: boolean;
-  /** A stream id this node knows nothing about, to be reported (0: none). */
-  unknown: number;
-  /**
-   * The owed ack waits until then for a frame to ride on: e2eAckDelayMs after it became owed,
-   * or later when an upper layer sends a frame to src by then (holdAck). 0: none. Not cleared
-   * when an ack rides on a frame (one write less per frame): a later ack owed before that time
-   * waits for it too, which is no longer than a hold may be.
-   */
-  holdUntil: number;
-}
-
-export interface E2eHost {
-  readonly clock: Clock;
-  /** This node's id (the source of the frames it tracks). */
-  readonly node: number;
-  readonly opts: ResolvedNetOptions;
-  readonly st: NetCounters;
-  /** Queue an encoded frame (hop fields unset) towards dst; false when there is no room or route. */
-  transmit(dst: number, frame: Uint8Array): boolean;
-  /** Send a standalone E2E_ACK payload to dst (best effort). */
-  sendAck(dst: number, payload: Uint8Array): void;
-  /** Frames accepted for dst will never be delivered (destination gone, restarted or given up). */
-  undeliverable(dst: number, frames: number): void;
-}
+export type { DirectLink, E2eHost } from './e2e-types.js';
 
 export class E2eLayer {
   private readonly host: E2eHost;
@@ -185,7 +117,13 @@ export class E2eLayer {
     const s = this.tx.get(dst) ?? this.stream(dst);
     // The route moved off the link this stream was direct on: what that link still holds comes back.
     if (s.link !== null && s.link !== link) this.reclaim(dst, s);
-    writeU32(frame, P_STREAM, s.id);
+    // writeU32's work inline (a call fewer a frame); ids are 31 bits, so the shifts are safe
+    // on every engine (Lua's `bit` included: control.ts's writeU32 takes any u32).
+    const id = s.id;
+    frame[P_STREAM] = id & 0xff;
+    frame[P_STREAM + 1] = (id >>> 8) & 0xff;
+    frame[P_STREAM + 2] = (id >>> 16) & 0xff;
+    frame[P_STREAM + 3] = id >>> 24;
     const seq = s.next;
     frame[P_SEQ] = seq & 0xff;
     frame[P_SEQ + 1] = seq >>> 8;
@@ -194,7 +132,11 @@ export class E2eLayer {
     // is resent, with a fresh ack).
     const r = this.rx.get(dst);
     if (r !== undefined && r.owed && r.id !== 0) {
-      writeU32(frame, P_ACK_STREAM, r.id);
+      const ack = r.id;
+      frame[P_ACK_STREAM] = ack & 0xff;
+      frame[P_ACK_STREAM + 1] = (ack >>> 8) & 0xff;
+      frame[P_ACK_STREAM + 2] = (ack >>> 16) & 0xff;
+      frame[P_ACK_STREAM + 3] = ack >>> 24;
       frame[P_ACK] = r.expected & 0xff;
       frame[P_ACK + 1] = r.expected >>> 8;
       r.owed = false;
@@ -221,7 +163,7 @@ export class E2eLayer {
     s.sentAt.push(now);
     this.heldBytes += frame.length;
     // Per pair: what is held is exactly base .. next-1 (so never more than the window canAccept allows).
-    assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: held frames are exactly base..next-1');
+    if (((s.next - s.base) & 0xffff) !== s.held.length) assert(false, 'e2e: held frames are exactly base..next-1');
   }
 
   /**
@@ -230,10 +172,11 @@ export class E2eLayer {
    */
   accept(src: number, p: Uint8Array): boolean {
     const st = this.host.st;
-    const now = this.host.clock.now();
-    // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a frame.
+    // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a
+    // frame. The clock is read only where it is used: an in-order direct frame without an ack
+    // (a one-hop ping-pong's every frame) needs none.
     const ackStream = p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216;
-    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, now);
+    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, this.host.clock.now());
     const top = p[3]!;
     const id = p[0]! + p[1]! * 256 + p[2]! * 65536 + (top & 0x7f) * 16777216;
     const seq = p[4]! | (p[5]! << 8);
@@ -267,10 +210,10 @@ export class E2eLayer {
     if (d === 0) {
       r.expected = (r.expected + 1) & 0xffff;
       // A direct frame's hop ack is its end-to-end one: nothing owed.
-      if (top < DIRECT_BIT) this.markOwed(r, now);
+      if (top < DIRECT_BIT) this.markOwed(r, this.host.clock.now());
       return true;
     }
-    this.markOwed(r, now);
+    this.markOwed(r, this.host.clock.now());
     if (d < SEQ_HALF) st[NS_E2E_OUT_OF_ORDER]!++;
     else st[NS_E2E_DUPLICATES]!++;
     return false;
@@ -424,7 +367,7 @@ export class E2eLayer {
     if (clean) s.rto = Rtt.update(s, now - last, 0, this.host.opts.e2eMinRtoMs, this.host.opts.e2eMaxRtoMs);
     else if (last >= 0) Rtt.sample(s, now - last);
     s.base = ack;
-    assert(((s.next - s.base) & 0xffff) === s.held.length, 'e2e: an ack leaves exactly base..next-1 held');
+    if (((s.next - s.base) & 0xffff) !== s.held.length) assert(false, 'e2e: an ack leaves exactly base..next-1 held');
     s.lastProgress = now;
     if (s.held.length > 0) {
       s.resendAt = now + s.rto;

@@ -36,7 +36,8 @@ export class Ingress {
    * Frames held by a delay fault and their timer, built on the first delay asked for: a board
    * never faulted does without them (~25 live slots on XS; docs/FOOTPRINT.md, Round 6b).
    */
-  private delayed: Fifo<DelayedFrame> | null = null;
+  /** @internal Read by NetLayer.ingress, which takes the usual case past `take`. */
+  delayed: Fifo<DelayedFrame> | null = null;
   private delayDeadline: Deadline | null = null;
 
   constructor(clock: Clock, opts: ResolvedNetOptions, codec: FrameCodec, stats: NetCounters) {
@@ -131,7 +132,8 @@ export class Ingress {
     link.host.versionMismatch(link, v);
   }
 
-  private process(link: HopLink, bytes: Uint8Array): void {
+  /** @internal Decode and validate a frame past the fault injector (NetLayer.ingress, when no fault is in force). */
+  process(link: HopLink, bytes: Uint8Array): void {
     const f = this.rx;
     const error = this.codec.decode(bytes, f, true, link.kind === 'datagram');
     if (error !== 'ok' || f.ttl === 0) {

@@ -63,7 +63,14 @@ export class LinkStateRouting {
   /** The up link towards `dst` (a node-id byte), or null when it is unreachable (or this node). */
   route(dst: number): HopLink | null {
     const fh = this.firstHop[dst]!;
-    return fh < 0 ? null : this.linkTo(fh);
+    if (fh < 0) return null;
+    // linkTo's loop inline: every unicast send and forward routes, a call fewer each.
+    const hops = this.hops;
+    for (let i = 0; i < hops.length; i++) {
+      const h = hops[i]!;
+      if (h.up && h.peer === fh) return h;
+    }
+    return null;
   }
 
   /** The up link with the lowest index towards neighbour `peer`. */

@@ -1,7 +1,8 @@
 /**
  * The transmit end of one link: a stream link (UART) gets each frame COBS-encoded and
  * delimited (docs/PROTOCOL.md §3), with the native encoder when the target has one; a
- * datagram link gets the frame as it is. Counts frames and bytes as they go on the wire.
+ * datagram link gets the frame as it is. Counts frames and bytes as they go on the wire, per
+ * link (the layer's totals are their sums, made when asked: NetLayer.stats).
  * Also encodes the link's own unsequenced frames (HELLO, LINK_ACK) in one reused buffer.
  * When the target tells the link's rate (HalLink.bytesPerMs) it keeps the time the bytes
  * written so far will have left: writes queue behind each other in the target's transmit
@@ -16,7 +17,7 @@ import type { FrameAuth } from '../wire/auth.js';
 import type { FrameCodec } from '../wire/frame.js';
 import type { ResolvedNetOptions } from './options.js';
 import type { LinkCounters, NetCounters } from './stats.js';
-import { NS_BYTES_OUT, NS_FRAMES_OUT, LS_BYTES_OUT, LS_FRAMES_OUT } from './stats.js';
+import { LS_BYTES_OUT, LS_FRAMES_OUT } from './stats.js';
 
 /**
  * Stream links: after this much silence a frame is preceded by an extra 0x00, so a partial
@@ -59,7 +60,6 @@ export class LinkWriter {
   protected readonly clock: Clock;
   protected readonly natives: NativeBytes;
   protected readonly stats: LinkCounters;
-  protected readonly total: NetCounters;
   /** A stream link: frames are COBS-encoded and delimited. */
   protected readonly stream: boolean;
   /**
@@ -87,7 +87,6 @@ export class LinkWriter {
     this.clock = host.clock;
     this.natives = host.opts.bytes;
     this.stats = stats;
-    this.total = host.st;
     const rate = hal.bytesPerMs;
     this.msPerByte = rate !== undefined && rate > 0 && rate !== Infinity ? 1 / rate : 0;
     this.stream = hal.kind === 'stream';
@@ -157,8 +156,6 @@ export class LinkWriter {
     }
     this.stats[LS_FRAMES_OUT]!++;
     this.stats[LS_BYTES_OUT]! += out.length;
-    this.total[NS_FRAMES_OUT]!++;
-    this.total[NS_BYTES_OUT]! += out.length;
     this.txEnd = (this.txEnd > now ? this.txEnd : now) + out.length * this.msPerByte;
     this.departed = this.txEnd > now ? this.txEnd : now;
     const hal = this.hal;
@@ -189,8 +186,6 @@ export class SourceLinkWriter extends LinkWriter {
     const n = source.left;
     this.stats[LS_FRAMES_OUT]!++;
     this.stats[LS_BYTES_OUT]! += n;
-    this.total[NS_FRAMES_OUT]!++;
-    this.total[NS_BYTES_OUT]! += n;
     this.txEnd = (this.txEnd > now ? this.txEnd : now) + n * this.msPerByte;
     this.departed = this.txEnd > now ? this.txEnd : now;
     // A dropped source is read by nobody: the link layer resends the frame after its timeout.

@@ -25,7 +25,15 @@ export class Rtt {
 
 /** `sample`, then `rto` of the estimate it leaves, in one call (both estimators do the two on every clean ack). */
   static update(e: RttEstimate, r: number, extra: number, min: number, max: number): number {
-    Rtt.sample(e, r);
+    // `sample`'s arithmetic inline: one call fewer on every clean ack (hop link and e2e).
+    const s = e.srtt;
+    if (s < 0) {
+      e.srtt = r;
+      e.rttvar = r / 2;
+    } else {
+      e.rttvar = 0.75 * e.rttvar + 0.25 * (s > r ? s - r : r - s);
+      e.srtt = 0.875 * s + 0.125 * r;
+    }
     const v = e.srtt + 4 * e.rttvar + extra;
     return v < min ? min : v > max ? max : v;
   }

@@ -207,7 +207,8 @@ export class FrameCodec {
     prefix: number, payload: Uint8Array, tag: boolean,
   ): Uint8Array {
     const n = prefix + payload.length;
-    assert(n <= this.maxPayload, 'frame: an originated payload fits maxPayload');
+    // The test inline, the call only to throw: assert's call was ~25 XS units on every frame.
+    if (n > this.maxPayload) assert(false, 'frame: an originated payload fits maxPayload');
     const tail = tag ? CRC_SIZE + TAG_SIZE : CRC_SIZE;
     let frame: Uint8Array;
     const concat = n >= SPLICE_MIN ? this.concat : undefined;
@@ -247,7 +248,7 @@ export class FrameCodec {
     payload: Uint8Array, n: number, tag: boolean,
   ): number {
     const total = HEADER_SIZE + n + (tag ? CRC_SIZE + TAG_SIZE : CRC_SIZE);
-    assert(total <= buf.length && n <= payload.length, 'frame: a control frame fits its buffer');
+    if (total > buf.length || n > payload.length) assert(false, 'frame: a control frame fits its buffer');
     buf[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | flags | (tag ? FLAG_AUTH : 0);
     buf[OFF_TYPE] = type;
     buf[OFF_LSEQ] = 0;

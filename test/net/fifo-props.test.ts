@@ -17,7 +17,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Op>({ op: 'clear' }) },
 );
 
-test('fifo: behaves like an array queue (push, shift, peek, clear, length)', (t) => {
+test('fifo: behaves like an array queue (push, shift, peek, clear, length, pushTo)', (t) => {
   fc.assert(
     fc.property(fc.array(opArb, { minLength: 1, maxLength: 600 }), (ops) => {
       const q = new Fifo<number>();
@@ -35,6 +35,11 @@ test('fifo: behaves like an array queue (push, shift, peek, clear, length)', (t)
           model = [];
         }
         if (q.length !== model.length) return false;
+        // pushTo lists the live items, oldest first (a hop link's `pending`: Round 13 keeps a
+        // head and a length instead of two ends).
+        const listed: number[] = [];
+        q.pushTo(listed);
+        if (listed.length !== model.length || listed.some((v, i) => v !== model[i])) return false;
       }
       // Draining gives exactly the model's order.
       while (model.length > 0) if (q.shift() !== model.shift()) return false;

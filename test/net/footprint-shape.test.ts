@@ -49,7 +49,7 @@ function census(net: NetLayer): { closures: number; deadlines: number; objects: 
 
 /** What test 2 counts (Round 7); see there. */
 const OBJECTS = 26;
-const PROPERTIES = 211;
+const PROPERTIES = 210;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -103,7 +103,9 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // 226 properties before Round 10 (the hop's own FrameFields record, its second control buffer);
   // 212 before Round 11 (five per-frame ring views, now one typed array `fs`); 208 before Round 12
   // (a send stream's `link` and `directFrom`: one sequence space on a one-hop route); 210 before
-  // hop12 (the layer's `onVersionMismatch` hook, one per board: docs/PROTOCOL.md §1).
+  // hop12 (the layer's `onVersionMismatch` hook, one per board: docs/PROTOCOL.md §1); 211
+  // before Round 13 (a link writer's reference to the layer's counters: the layer's bytes and
+  // frames totals are the links' sums, made by NetLayer.stats).
   t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.

@@ -210,18 +210,22 @@ export class Barrier implements Completion {
     const round = new GoRound(this, key, v);
     for (let r = 1; r < a.participants; r++) {
       const ep = this.peers[r];
-      if (ep === undefined) continue;
-      let req: Request<number>;
-      try {
-        req = this.mcapi.msgSendI(this.ep, ep, go);
-      } catch {
-        round.failed();
-        continue;
-      }
-      round.left++;
-      this.mcapi.onComplete(req, round);
+      if (ep !== undefined) this.sendGo(round, ep, go);
     }
     round.check();
+  }
+
+  /** One GO send of a round (no `continue` out of a catch: typescript-to-lua's pcall has no label to jump to). */
+  private sendGo(round: GoRound, ep: Endpoint, go: Uint8Array): void {
+    let req: Request<number>;
+    try {
+      req = this.mcapi.msgSendI(this.ep, ep, go);
+    } catch {
+      round.failed();
+      return;
+    }
+    round.left++;
+    this.mcapi.onComplete(req, round);
   }
 
   /** @internal A GO round ended (GoRound): release this board's own sync. */

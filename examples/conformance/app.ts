@@ -229,6 +229,18 @@ export class CaseRun implements CaseContext {
   }
 }
 
+/**
+ * The node's requests in a slot, the barrier's own receive left out: whether it holds a request
+ * at a given moment depends on when its messages arrive, not on the case (Barrier.post).
+ */
+function caseRequests(mcapi: McapiNode, barrier: Barrier): number {
+  return mcapi.stats().requests - barrier.heldRequests();
+}
+
+function endpointCount(mcapi: McapiNode): number {
+  return mcapi.stats().endpoints;
+}
+
 export async function runConformance(ctx: AppContext, options: ConformanceOptions): Promise<{
   passed: number; failed: number; skipped: number; failures: { name: string; message: string }[];
 }> {
@@ -257,12 +269,11 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
       // lines and samples the heap at each: the live set between cases.
       ctx.log('debug', `case ${c.name}`);
       await barrier.sync(`c${String(i)}:start`, ctx.boards);
-      // Two numbers, not the stats object (~40 properties) held through the case.
-      // The barrier's own receive is left out of the count: whether it holds a request at a
-      // given moment depends on when its messages arrive, not on the case (Barrier.post).
-      const s0 = mcapi.stats();
-      const requestsBefore = s0.requests - barrier.heldRequests();
-      const endpointsBefore = s0.endpoints;
+      // Two numbers, not the stats object (35 XS slots) held through the case: read by plain
+      // functions, so no local of this suspended frame keeps it (`const s0 = mcapi.stats()`
+      // here did, at every case's peak: docs/FOOTPRINT.md "Round 13: conformance slots").
+      const requestsBefore = caseRequests(mcapi, barrier);
+      const endpointsBefore = endpointCount(mcapi);
       let ok = true;
       let message = '';
       if (ctx.rank < c.boards) {
@@ -277,18 +288,17 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
           // A leak is a request that stays. On real boards (wall-clock time) a barrier send of the
           // case may still await its delivery acknowledgement when the case returns, and one from
           // before the case may finish during it: let in-flight requests settle first (bounded).
-          let after = mcapi.stats();
-          let requestsAfter = after.requests - barrier.heldRequests();
+          let requestsAfter = caseRequests(mcapi, barrier);
           for (let waited = 0; requestsAfter > requestsBefore && waited < SETTLE_MS; waited += SETTLE_STEP_MS) {
             await ctx.sleep(SETTLE_STEP_MS);
-            after = mcapi.stats();
-            requestsAfter = after.requests - barrier.heldRequests();
+            requestsAfter = caseRequests(mcapi, barrier);
           }
           if (requestsAfter > requestsBefore) {
             throw new Error(`left ${String(requestsAfter - requestsBefore)} request(s) behind`);
           }
-          if (after.endpoints !== endpointsBefore) {
-            throw new Error(`left ${String(after.endpoints - endpointsBefore)} endpoint(s) behind`);
+          const endpointsAfter = endpointCount(mcapi);
+          if (endpointsAfter !== endpointsBefore) {
+            throw new Error(`left ${String(endpointsAfter - endpointsBefore)} endpoint(s) behind`);
           }
         } catch (e) {
           ok = false;

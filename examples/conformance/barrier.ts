@@ -4,8 +4,8 @@
  * has arrived it answers GO to each. An arrival carries the board's verdict, so GO carries the
  * combined verdict and every board reports the same result.
  */
-import type { Endpoint, McapiNode, Request } from '../../src/mcapi/index.js';
-import { EndpointAttr } from '../../src/mcapi/index.js';
+import type { Completion, Endpoint, McapiNode, Request } from '../../src/mcapi/index.js';
+import { EndpointAttr, Status } from '../../src/mcapi/index.js';
 
 const ARRIVE = 1;
 const GO = 2;
@@ -33,17 +33,13 @@ function ascii(s: string, max: number): number[] {
   return out;
 }
 
-function ignore(): void {
-  // the endpoint was deleted: the receive loop ends
-}
-
 function text(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
   return s;
 }
 
-export class Barrier {
+export class Barrier implements Completion {
   private readonly mcapi: McapiNode;
   private readonly ep: Endpoint;
   private readonly rank: number;
@@ -67,17 +63,11 @@ export class Barrier {
   private recv: Request<number> | null = null;
   /** The receive buffer, one for the barrier's life. */
   private readonly buf = new Uint8Array(16 + 2 * MAX_TEXT);
-  /**
-   * `got`, bound once for the barrier's life (~8 XS slots; an arrow function over the loop's
-   * environment was ~15): a reaction on each receive that handles it and posts the next.
-   */
-  private readonly onGot: () => void;
 
   private constructor(mcapi: McapiNode, ep: Endpoint, rank: number) {
     this.mcapi = mcapi;
     this.ep = ep;
     this.rank = rank;
-    this.onGot = this.got.bind(this);
   }
 
   /** Create this board's barrier endpoint on `port` and find the others'. */
@@ -106,16 +96,17 @@ export class Barrier {
   }
 
   /**
-   * A message received: handle it and post the next receive, until the endpoint is deleted.
-   * Reactions rather than `try { await }`: the next receive is posted in the same job that
-   * handled a message, on every engine (under typescript-to-lua a try/catch around an await
-   * costs extra promise jobs, and the conformance cases count this receive's request before and
-   * after). One bound function for the barrier's life, not a new pair per message received
-   * (~24 XS slots each, docs/FOOTPRINT.md "Round 9: conformance slots").
+   * The posted receive completed (its Completion, McapiNode.onComplete; in a microtask, as a
+   * reaction on `wait` ran): handle the message and post the next receive, until the endpoint
+   * is deleted (the receive fails, the loop ends). The next receive is posted in the same job
+   * that handled a message, on every engine (the conformance cases count this receive's request
+   * before and after). The barrier itself is the Completion: no `wait` promise, its reaction's
+   * promise and a bound function held for the whole run (~30 XS slots on every board,
+   * docs/FOOTPRINT.md "Round 13: conformance slots"; a `try { await }` loop was more, Round 9).
    */
-  private got(): void {
-    const r = this.recv;
-    if (r !== null) this.handle(this.buf.subarray(0, r.size));
+  complete(req: Request<unknown>): void {
+    if (req.status !== Status.MCAPI_SUCCESS) return;
+    this.handle(this.buf.subarray(0, req.size));
     this.post();
   }
 
@@ -137,7 +128,7 @@ export class Barrier {
       return;
     }
     this.recv = r;
-    this.mcapi.wait(r).then(this.onGot, ignore);
+    this.mcapi.onComplete(r, this);
   }
 
   /** MCAPI requests the barrier holds now: its posted receive while that occupies a table slot (0 or 1). */
@@ -213,12 +204,33 @@ export class Barrier {
     this.arrivals.splice(this.arrival(key), 1);
     const v: Verdict = { ok: a.ok, message: a.message.slice(0, MAX_TEXT) };
     const go = this.encode(GO, key, a.participants, v.ok, v.message);
-    const sends: Promise<void>[] = [];
+    // The GO sends as requests told to one GoRound (a Completion), not msgSend promises under a
+    // Promise.all and its reaction (~60 XS slots while a GO is in flight on rank 0, during every
+    // case's syncs: docs/FOOTPRINT.md "Round 13: conformance slots").
+    const round = new GoRound(this, key, v);
     for (let r = 1; r < a.participants; r++) {
       const ep = this.peers[r];
-      if (ep !== undefined) sends.push(this.mcapi.msgSend(this.ep, ep, go));
+      if (ep !== undefined) this.sendGo(round, ep, go);
     }
-    void Promise.all(sends).then(() => this.release(key, v), () => this.release(key, { ok: false, message: 'barrier GO failed' }));
+    round.check();
+  }
+
+  /** One GO send of a round (no `continue` out of a catch: typescript-to-lua's pcall has no label to jump to). */
+  private sendGo(round: GoRound, ep: Endpoint, go: Uint8Array): void {
+    let req: Request<number>;
+    try {
+      req = this.mcapi.msgSendI(this.ep, ep, go);
+    } catch {
+      round.failed();
+      return;
+    }
+    round.left++;
+    this.mcapi.onComplete(req, round);
+  }
+
+  /** @internal A GO round ended (GoRound): release this board's own sync. */
+  released(key: string, v: Verdict): void {
+    this.release(key, v);
   }
 
   /**
@@ -248,5 +260,39 @@ export class Barrier {
       return this.mcapi.msgSend(this.ep, ep, this.encode(ARRIVE, key, participants, ok, message)).then(() => done);
     }
     return done;
+  }
+}
+
+/**
+ * Rank 0's GO sends for one key: when every one was accepted the barrier releases its own sync
+ * with the verdict; at the first failure, with a failed verdict (as Promise.all's rejection did).
+ */
+class GoRound implements Completion {
+  left = 0;
+  private done = false;
+
+  constructor(
+    private readonly barrier: Barrier,
+    private readonly key: string,
+    private readonly v: Verdict,
+  ) {}
+
+  complete(req: Request<unknown>): void {
+    this.left--;
+    if (req.status !== Status.MCAPI_SUCCESS) this.failed();
+    else this.check();
+  }
+
+  /** Every send accepted (or none to send): release with the verdict. */
+  check(): void {
+    if (this.left > 0 || this.done) return;
+    this.done = true;
+    this.barrier.released(this.key, this.v);
+  }
+
+  failed(): void {
+    if (this.done) return;
+    this.done = true;
+    this.barrier.released(this.key, { ok: false, message: 'barrier GO failed' });
   }
 }

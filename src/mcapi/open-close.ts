@@ -22,8 +22,8 @@ import { PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle 
 import type { ChannelHandle } from './handles.js';
 import type { Packets } from './packets.js';
 import { Request } from './request.js';
-import { Side } from './state.js';
-import type { Channel, EndpointState } from './state.js';
+import { Channel, Side } from './state.js';
+import type { EndpointState } from './state.js';
 import { McapiError, Status, type StatusCode } from './status.js';
 import { ChanDir, ChanKind, McapiFrame } from './wire.js';
 import type { ChanDirCode, ChanKindCode } from './wire.js';
@@ -84,7 +84,7 @@ export class OpenClose {
     if (chan.dir === ChanDir.RECV) {
       chan.granted = st.recvBuffers;
       if (chan.kind === ChanKind.SCL) {
-        chan.ring = { width: new Uint8Array(chan.granted), hi: new Uint32Array(chan.granted), lo: new Uint32Array(chan.granted) };
+        chan.ring = new Uint32Array(Channel.RING_STRIDE * chan.granted);
         chan.sclHead = 0;
         chan.sclCount = 0;
       }

@@ -2,7 +2,7 @@
  * Scalar data on an open scalar channel (mcapi_sclchan_send_uintN / recv_uintN / available).
  * Every scalar travels as a width byte (1, 2, 4, 8) and its value, big-endian; several may
  * share a frame. The receive side queues them in a ring of `granted` slots (width, high and
- * low 32 bits), so a 64-bit value is exact on every engine; a receive of the wrong width
+ * low 32 bits, in one typed array), so a 64-bit value is exact on every engine; a receive of the wrong width
  * fails and leaves the scalar queued. The channel comes checked from the facade (args.ts).
  */
 import { assert } from '../util/assert.js';
@@ -11,7 +11,8 @@ import type { Core } from './core.js';
 import type { Credits } from './credits.js';
 import { MalformedFrame } from './frames.js';
 import { Request } from './request.js';
-import type { Channel, RxWait, ScalarRing, ScalarValue } from './state.js';
+import { Channel } from './state.js';
+import type { RxWait, ScalarRing, ScalarValue } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
 import { u64Exact, u64Join } from './u64.js';
@@ -62,10 +63,10 @@ export class Scalars {
     // Every width and length was checked above: the reads below stay inside the payload.
     while (off < p.length) {
       const w = p[off]!;
-      const at = (chan.sclHead + chan.sclCount) % cap;
-      r.width[at] = w;
-      r.hi[at] = w === 8 ? readU32(p, off + 1) : 0;
-      r.lo[at] = w === 1 ? p[off + 1]! : w === 2 ? readU16(p, off + 1) : w === 4 ? readU32(p, off + 1) : readU32(p, off + 5);
+      const at = Channel.RING_STRIDE * ((chan.sclHead + chan.sclCount) % cap);
+      r[at] = w;
+      r[at + 1] = w === 8 ? readU32(p, off + 1) : 0;
+      r[at + 2] = w === 1 ? p[off + 1]! : w === 2 ? readU16(p, off + 1) : w === 4 ? readU32(p, off + 1) : readU32(p, off + 5);
       chan.sclCount++;
       off += 1 + w;
     }
@@ -76,9 +77,10 @@ export class Scalars {
     assert(chan.sclCount > 0, 'mcapi: scalar taken from an empty ring');
     const r = this.ring(chan);
     const i = chan.sclHead;
-    const w = r.width[i];
-    const hi = r.hi[i]!;
-    const lo = r.lo[i]!;
+    const at = Channel.RING_STRIDE * i;
+    const w = r[at];
+    const hi = r[at + 1]!;
+    const lo = r[at + 2]!;
     chan.sclHead = (i + 1) % chan.granted;
     chan.sclCount--;
     this.core.counters.sclReceived++;
@@ -93,12 +95,12 @@ export class Scalars {
    */
   private headRefusal(chan: Channel, width: number, pair: boolean): { status: StatusCode; detail: string } | null {
     const r = this.ring(chan);
-    const i = chan.sclHead;
-    const head = r.width[i]!;
+    const at = Channel.RING_STRIDE * chan.sclHead;
+    const head = r[at]!;
     if (head !== width) {
       return { status: Status.MCAPI_ERR_SCL_SIZE, detail: `the next scalar is ${String(head * 8)}-bit, not ${String(width * 8)}-bit` };
     }
-    if (width === 8 && !pair && !u64Exact(r.hi[i]!, r.lo[i]!)) {
+    if (width === 8 && !pair && !u64Exact(r[at + 1]!, r[at + 2]!)) {
       return { status: Status.MCAPI_ERR_PARAMETER, detail: 'the next 64-bit scalar is not exact as a number on this engine: receive it as a (hi, lo) pair' };
     }
     return null;

@@ -142,12 +142,13 @@ export interface SendOp {
 /** A received scalar: a number (8 to 32 bits), the engine's 64-bit number, or an exact [hi, lo] pair. */
 export type ScalarValue = number | Uint64 | readonly [number, number];
 
-/** The queue of a scalar receive side: width, high and low 32 bits of each scalar, `granted` slots. */
-export interface ScalarRing {
-  readonly width: Uint8Array;
-  readonly hi: Uint32Array;
-  readonly lo: Uint32Array;
-}
+/**
+ * The queue of a scalar receive side, `granted` slots of three numbers each: slot i's width at
+ * 3i, its high 32 bits at 3i + 1, its low 32 bits at 3i + 2. One typed array (7 XS slots): three
+ * of their own and a record over them were 25 per scalar receive side (docs/FOOTPRINT.md
+ * "Round 13: conformance slots").
+ */
+export type ScalarRing = Uint32Array;
 
 /** A packet or scalar receive waiting for data. */
 export interface RxWait {
@@ -188,6 +189,9 @@ export class Channel implements Undo {
   ring: ScalarRing | null = null;
   sclHead = 0;
   sclCount = 0;
+
+  /** Numbers per slot of a ScalarRing (on the class: no module-level name, docs/MCAPI.md "Files"). */
+  static readonly RING_STRIDE = 3;
 
   /**
    * The moves a local side may make, one bit per (from * 4 + to): NONE -> OPENING (open) or

@@ -315,3 +315,32 @@ test('a cancelled message in flight holds its sequence number as a zombie until 
   await hub.run(a.msgSend(s, to, new Uint8Array([3])));
   t.is(p.out.length, 0, 'a new epoch swept the zombie of the old one');
 });
+
+test('a scalar receive side queues its scalars in one Uint32Array (width, hi, lo per slot), no record over three typed arrays (Round 13: 25 -> 7 XS slots)', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const s = a.createEndpoint(90);
+  const r = b.createEndpoint(91);
+  b.setEndpointAttribute(r, EndpointAttr.NUM_RECV_BUFFERS, 3);
+  const rr = await hub.run(a.getEndpoint(1, 2, 91, 100));
+  await hub.run(a.sclConnect(s, rr, 100));
+  const [hs, hr] = await hub.run(Promise.all([a.sclSendOpen(s, 100), b.sclRecvOpen(r, 100)]));
+  const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(91)!;
+  const ring = st.chan!.ring;
+  t.true(ring instanceof Uint32Array, 'one typed array');
+  t.is(ring!.length, 3 * 3, 'three numbers per receive buffer');
+  // Around the ring twice, every width, the 64-bit one exact as a pair; a wrong width stays queued.
+  const sent: [number, number, number][] = [[1, 0, 200], [2, 0, 65000], [4, 0, 0xfffffffe], [8, 0x12345678, 0x9abcdef0], [1, 0, 7]];
+  for (const [w, hi, lo] of sent) {
+    if (w === 1) await hub.run(a.sclSendUint8(hs, lo));
+    else if (w === 2) await hub.run(a.sclSendUint16(hs, lo));
+    else if (w === 4) await hub.run(a.sclSendUint32(hs, lo));
+    else await hub.run(a.sclSendUint64Pair(hs, hi, lo));
+    await hub.advance(5);
+    await t.throwsAsync(w === 1 ? b.sclRecvUint16(hr) : b.sclRecvUint8(hr), { message: /SCL_SIZE/ });
+    const got = w === 1 ? await hub.run(b.sclRecvUint8(hr)) : w === 2 ? await hub.run(b.sclRecvUint16(hr))
+      : w === 4 ? await hub.run(b.sclRecvUint32(hr)) : await hub.run(b.sclRecvUint64Pair(hr));
+    t.deepEqual(got, w === 8 ? [hi, lo] : lo, `width ${String(w)}`);
+  }
+  t.is(b.sclAvailable(hr), 0);
+});

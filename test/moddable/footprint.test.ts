@@ -128,8 +128,11 @@ if (sdk !== null) {
     // link's receiver and its deframer's sink, its per-frame numbers in one typed array, the app
     // context's functions bound and the barrier without Maps. "Round 12: conformance slots": 2 299
     // with a sent message one record (its request), its fields packed, a request's kind, scope and
-    // keep bit one number, queued messages without records. XS grows the heap in steps of ~63
-    // slots; the bound leaves one step of run-to-run spread above the worst run seen.
+    // keep bit one number, queued messages without records. "Round 13: conformance slots": 2 236
+    // with the suite frame holding no stats object, the barrier's receive and GO sends told
+    // through Completions and a scalar ring in one typed array (what still grows the heap, on
+    // boards 0 and 1, is the ENDP_LIMIT case's full endpoint table). XS grows the heap in steps
+    // of ~63 slots; the bound leaves one step of run-to-run spread above the worst run seen.
     const conf = SCENARIOS.find((s) => s.key === 'conformance');
     if (conf === undefined) throw new Error('no conformance scenario');
     // The figure is that of a run whose cases all passed: a case that fails leaves its requests
@@ -140,6 +143,6 @@ if (sdk !== null) {
     const f = await measureScenario(sdk, conf, (l) => t.log(l), false);
     t.is(failedCases(f), 0, 'every conformance case passes on every lin board');
     t.log(`conformance: ${f.slots} slots, ${f.chunkBytes} B of chunks`);
-    t.true(f.slots <= 2_362, `the conformance board grew its slot heap to ${f.slots} slots (2 362 before round 12, 2 488 before round 11, 2 740-2 803 before round 10)`);
+    t.true(f.slots <= 2_299, `the conformance board grew its slot heap to ${f.slots} slots (2 299 before round 13, 2 362 before round 12, 2 488 before round 11, 2 740-2 803 before round 10)`);
   });
 }

@@ -97,7 +97,9 @@ export const msgCases: Case[] = [
         const payloads = new Uint8Array(N);
         for (let i = 0; i < N; i++) payloads[i] = i;
         for (let i = 0; i < N; i++) reqs.push(m.msgSendI(mine, other, payloads.subarray(i, i + 1), 1));
-        for (const r of reqs) await m.wait(r, 1000);
+        // By index: a for-of's iterator and its result object stay live across each await (8 XS
+        // slots at this case's peak, docs/FOOTPRINT.md "Round 13: conformance slots").
+        for (let i = 0; i < N; i++) await m.wait(reqs[i]!, 1000);
       } else {
         m.setEndpointAttribute(mine, EndpointAttr.NUM_RECV_BUFFERS, N);
         const buf = new Uint8Array(1);
@@ -366,7 +368,7 @@ export const msgCases: Case[] = [
         const to = await ctx.peer(0, 0);
         const reqs = [];
         for (let i = 0; i < N; i++) reqs.push(m.msgSendI(mine, to, new Uint8Array([ctx.rank, i])));
-        for (const r of reqs) await m.wait(r, 2000);
+        for (let i = 0; i < N; i++) await m.wait(reqs[i]!, 2000); // by index, as in the FIFO case
       } else {
         const next = [0, 0, 0];
         const buf = new Uint8Array(2);

@@ -24,28 +24,163 @@
  */
 import type { Heartbeat } from './frames.js';
 
-export interface PeerInfo {
-  node: number;
+/**
+ * What this board knows of one watched board. Its numbers and flags are one Float64Array
+ * (P_*) read through accessors, not 16 properties: an XS object keeps each in a slot of the slot
+ * heap a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ */
+const P_LAST_HEARD = 0;
+const P_HEARD = 1;
+const P_INCARNATION = 2;
+const P_HASH = 3;
+const P_ROLE = 4;
+const P_EPOCH = 5;
+const P_COORD = 6;
+const P_COMMITTED = 7;
+const P_ABORTED = 8;
+const P_PROGRESS = 9;
+const P_SUSPECTED = 10;
+const P_SUSPECTED_AT = 11;
+const P_TARGET = 12;
+const P_MONITORED = 13;
+const P_LAST_ROUTED = 14;
+const P_COUNT = 15;
+
+export class PeerInfo {
+  private readonly v = new Float64Array(P_COUNT);
+
+  constructor(readonly node: number, now: number) {
+    const v = this.v;
+    v[P_LAST_HEARD] = now;
+    v[P_INCARNATION] = -1;
+    v[P_COORD] = 255;
+    v[P_LAST_ROUTED] = -Infinity;
+  }
+
   /** Virtual time of the last frame from it (or of when watching began, before the first). */
-  lastHeard: number;
-  heard: boolean;
+  get lastHeard(): number {
+    return this.v[P_LAST_HEARD]!;
+  }
+
+  set lastHeard(x: number) {
+    this.v[P_LAST_HEARD] = x;
+  }
+
+  get heard(): boolean {
+    return this.v[P_HEARD] === 1;
+  }
+
+  set heard(x: boolean) {
+    this.v[P_HEARD] = x ? 1 : 0;
+  }
+
   /** From its heartbeats; -1 until the first. */
-  incarnation: number;
-  hash: number;
-  role: number;
-  epoch: number;
-  coord: number;
-  committed: number;
-  aborted: number;
-  progress: number;
-  suspected: boolean;
-  suspectedAt: number;
+  get incarnation(): number {
+    return this.v[P_INCARNATION]!;
+  }
+
+  set incarnation(x: number) {
+    this.v[P_INCARNATION] = x;
+  }
+
+  get hash(): number {
+    return this.v[P_HASH]!;
+  }
+
+  set hash(x: number) {
+    this.v[P_HASH] = x;
+  }
+
+  get role(): number {
+    return this.v[P_ROLE]!;
+  }
+
+  set role(x: number) {
+    this.v[P_ROLE] = x;
+  }
+
+  get epoch(): number {
+    return this.v[P_EPOCH]!;
+  }
+
+  set epoch(x: number) {
+    this.v[P_EPOCH] = x;
+  }
+
+  get coord(): number {
+    return this.v[P_COORD]!;
+  }
+
+  set coord(x: number) {
+    this.v[P_COORD] = x;
+  }
+
+  get committed(): number {
+    return this.v[P_COMMITTED]!;
+  }
+
+  set committed(x: number) {
+    this.v[P_COMMITTED] = x;
+  }
+
+  get aborted(): number {
+    return this.v[P_ABORTED]!;
+  }
+
+  set aborted(x: number) {
+    this.v[P_ABORTED] = x;
+  }
+
+  get progress(): number {
+    return this.v[P_PROGRESS]!;
+  }
+
+  set progress(x: number) {
+    this.v[P_PROGRESS] = x;
+  }
+
+  get suspected(): boolean {
+    return this.v[P_SUSPECTED] === 1;
+  }
+
+  set suspected(x: boolean) {
+    this.v[P_SUSPECTED] = x ? 1 : 0;
+  }
+
+  get suspectedAt(): number {
+    return this.v[P_SUSPECTED_AT]!;
+  }
+
+  set suspectedAt(x: number) {
+    this.v[P_SUSPECTED_AT] = x;
+  }
+
   /** This board sends it heartbeats (a ring neighbour). */
-  target: boolean;
+  get target(): boolean {
+    return this.v[P_TARGET] === 1;
+  }
+
+  set target(x: boolean) {
+    this.v[P_TARGET] = x ? 1 : 0;
+  }
+
   /** A target that has sent heartbeats back since it became one: silence alone counts. */
-  monitored: boolean;
+  get monitored(): boolean {
+    return this.v[P_MONITORED] === 1;
+  }
+
+  set monitored(x: boolean) {
+    this.v[P_MONITORED] = x ? 1 : 0;
+  }
+
   /** The last expiry check that found a route to it (-Infinity: none yet). */
-  lastRouted: number;
+  get lastRouted(): number {
+    return this.v[P_LAST_ROUTED]!;
+  }
+
+  set lastRouted(x: number) {
+    this.v[P_LAST_ROUTED] = x;
+  }
 }
 
 export class Detector {
@@ -65,10 +200,7 @@ export class Detector {
   watch(node: number, now: number): PeerInfo {
     let p = this.peers.get(node);
     if (p === undefined) {
-      p = {
-        node, lastHeard: now, heard: false, incarnation: -1, hash: 0, role: 0, epoch: 0, coord: 255,
-        committed: 0, aborted: 0, progress: 0, suspected: false, suspectedAt: 0, target: false, monitored: false, lastRouted: -Infinity,
-      };
+      p = new PeerInfo(node, now);
       this.peers.set(node, p);
     }
     return p;

@@ -13,6 +13,7 @@
  * what it has sent: going back N frames rebuilds them from the cursor saved for each.
  */
 import { ByteReader, ByteWriter } from './bytes.js';
+import { INDEX_MIN_NAMES } from './image.js';
 import type { Image, Pending, Run, SegEntry } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
@@ -410,7 +411,11 @@ export class StreamReceiver {
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
-  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one); made on first use. */
+  /**
+   * Names listed so far, once the table has more than INDEX_MIN_NAMES (a carrying delta places
+   * each by name: a repeat would misplace one). Below that the table itself is scanned: a Set and
+   * its entries were ~14 XS slots of every ward's round (docs/FOOTPRINT.md "Round 13: Laplace slots").
+   */
   private listed: Set<string> | null = null;
   /**
    * Where patch pieces land: one buffer for the rest of the stream's data (its META says how
@@ -461,11 +466,7 @@ export class StreamReceiver {
         const length = r.u32();
         const name = r.str();
         if (!r.ok || this.expectSegs < 0 || p.table.length >= this.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
-        if (p.carry) {
-          const listed = (this.listed ??= new Set<string>());
-          if (listed.has(name)) return 'malformed';
-          listed.add(name);
-        }
+        if (p.carry && this.listedBefore(name)) return 'malformed';
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
           room -= length;
@@ -513,6 +514,23 @@ export class StreamReceiver {
       p.complete = true;
     }
     return 'ok';
+  }
+
+  /** Whether the table already lists `name` (a carrying delta's SEG records); keeps the names in a Set once there are many. */
+  private listedBefore(name: string): boolean {
+    const table = this.pending.table;
+    let listed = this.listed;
+    if (listed === null && table.length >= INDEX_MIN_NAMES) {
+      listed = this.listed = new Set<string>();
+      for (const e of table) listed.add(e.name);
+    }
+    if (listed !== null) {
+      if (listed.has(name)) return true;
+      listed.add(name);
+      return false;
+    }
+    for (const e of table) if (e.name === name) return true;
+    return false;
   }
 
   /**

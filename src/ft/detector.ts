@@ -25,7 +25,8 @@
 import type { Heartbeat } from './frames.js';
 
 /**
- * What this board knows of one watched board. Its numbers and flags are one Float64Array
+ * What this board knows of one watched board, and what it last told it by heartbeat (the
+ * `hb*` fields; a ring neighbour's: membership.sendHeartbeats). Its numbers and flags are one Float64Array
  * (P_*) read through accessors, not 16 properties: an XS object keeps each in a slot of the slot
  * heap a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 13: Laplace slots").
  */
@@ -44,7 +45,16 @@ const P_SUSPECTED_AT = 11;
 const P_TARGET = 12;
 const P_MONITORED = 13;
 const P_LAST_ROUTED = 14;
-const P_COUNT = 15;
+const P_HB_SENT = 15;
+const P_HB_AT = 16;
+const P_HB_MARK = 17;
+const P_HB_EPOCH = 18;
+const P_HB_ROLE = 19;
+const P_HB_COORD = 20;
+const P_HB_COMMITTED = 21;
+const P_HB_ABORTED = 22;
+const P_HB_RUNNING = 23;
+const P_COUNT = 24;
 
 export class PeerInfo {
   private readonly v = new Float64Array(P_COUNT);
@@ -180,6 +190,81 @@ export class PeerInfo {
 
   set lastRouted(x: number) {
     this.v[P_LAST_ROUTED] = x;
+  }
+
+  /** This board sent it a heartbeat while it was a ring neighbour (membership.sendHeartbeats): the hb* numbers below say what, and when. */
+  get hbSent(): boolean {
+    return this.v[P_HB_SENT] === 1;
+  }
+
+  set hbSent(x: boolean) {
+    this.v[P_HB_SENT] = x ? 1 : 0;
+  }
+
+  get hbAt(): number {
+    return this.v[P_HB_AT]!;
+  }
+
+  set hbAt(x: number) {
+    this.v[P_HB_AT] = x;
+  }
+
+  /** The network's sentMark for it right after this board's last tick. */
+  get hbMark(): number {
+    return this.v[P_HB_MARK]!;
+  }
+
+  set hbMark(x: number) {
+    this.v[P_HB_MARK] = x;
+  }
+
+  get hbEpoch(): number {
+    return this.v[P_HB_EPOCH]!;
+  }
+
+  set hbEpoch(x: number) {
+    this.v[P_HB_EPOCH] = x;
+  }
+
+  get hbRole(): number {
+    return this.v[P_HB_ROLE]!;
+  }
+
+  set hbRole(x: number) {
+    this.v[P_HB_ROLE] = x;
+  }
+
+  get hbCoord(): number {
+    return this.v[P_HB_COORD]!;
+  }
+
+  set hbCoord(x: number) {
+    this.v[P_HB_COORD] = x;
+  }
+
+  get hbCommitted(): number {
+    return this.v[P_HB_COMMITTED]!;
+  }
+
+  set hbCommitted(x: number) {
+    this.v[P_HB_COMMITTED] = x;
+  }
+
+  get hbAborted(): number {
+    return this.v[P_HB_ABORTED]!;
+  }
+
+  set hbAborted(x: number) {
+    this.v[P_HB_ABORTED] = x;
+  }
+
+  /** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
+  get hbRunning(): boolean {
+    return this.v[P_HB_RUNNING] === 1;
+  }
+
+  set hbRunning(x: boolean) {
+    this.v[P_HB_RUNNING] = x ? 1 : 0;
   }
 }
 

@@ -117,20 +117,6 @@ const FS_COUNT = 34;
 
 /** Port used by FT frames (both ends). */
 export const FT_PORT = 0;
-/** What a member last told a ring neighbour by heartbeat, and when (membership.sendHeartbeats). */
-export interface HeartbeatSent {
-  at: number;
-  /** The network's sentMark for it right after this board's last tick. */
-  mark: number;
-  epoch: number;
-  role: number;
-  coord: number;
-  committed: number;
-  aborted: number;
-  /** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
-  running: boolean;
-}
-
 /** Control frames the network refused wait here for another try. */
 export const MAX_RETRY_QUEUE = 256;
 export const RETRY_MS = 10;
@@ -273,8 +259,6 @@ export class FtState {
   /** Members heard running (a member heartbeat with progress) in this epoch: a JOIN from one means it lost its run. */
   readonly seenRunning = new Set<number>();
   readonly refused = new Set<number>();
-  /** Per ring neighbour: the last heartbeat sent to it and the network's sentMark after the last tick (membership.sendHeartbeats). */
-  readonly hbSent = new Map<number, HeartbeatSent>();
 
   // Images and runs.
   readonly images = new Map<number, Image>();

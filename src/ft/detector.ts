@@ -57,7 +57,8 @@ const P_HB_RUNNING = 23;
 const P_COUNT = 24;
 
 export class PeerInfo {
-  private readonly v = new Float64Array(P_COUNT);
+  /** @internal Its numbers and flags (P_*): the detector's own loops read them here (no accessor call per peer and tick). */
+  readonly v = new Float64Array(P_COUNT);
 
   constructor(readonly node: number, now: number) {
     const v = this.v;
@@ -309,8 +310,8 @@ export class Detector {
     if (node === this.self) return;
     const p = this.peers.get(node);
     if (p === undefined) return;
-    p.lastHeard = now;
-    p.heard = true;
+    p.v[P_LAST_HEARD] = now;
+    p.v[P_HEARD] = 1;
   }
 
   /**
@@ -319,28 +320,28 @@ export class Detector {
    */
   heartbeat(node: number, epoch: number, h: Heartbeat, now: number): boolean {
     const p = this.watch(node, now);
-    const reborn = p.incarnation >= 0 && p.incarnation !== h.incarnation;
-    p.lastHeard = now;
-    p.heard = true;
-    if (p.target) p.monitored = true;
-    p.incarnation = h.incarnation;
-    p.hash = h.hash;
-    p.role = h.role;
-    p.epoch = epoch;
-    p.coord = h.coord;
-    p.committed = h.committed;
-    p.aborted = h.aborted;
-    p.progress = h.progress;
+    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION]! !== h.incarnation;
+    p.v[P_LAST_HEARD] = now;
+    p.v[P_HEARD] = 1;
+    if (p.v[P_TARGET] === 1) p.v[P_MONITORED] = 1;
+    p.v[P_INCARNATION] = h.incarnation;
+    p.v[P_HASH] = h.hash;
+    p.v[P_ROLE] = h.role;
+    p.v[P_EPOCH] = epoch;
+    p.v[P_COORD] = h.coord;
+    p.v[P_COMMITTED] = h.committed;
+    p.v[P_ABORTED] = h.aborted;
+    p.v[P_PROGRESS] = h.progress;
     return reborn;
   }
 
   /** Record an incarnation learnt another way (a join); same meaning as heartbeat's result. */
   incarnation(node: number, inc: number, now: number): boolean {
     const p = this.watch(node, now);
-    const reborn = p.incarnation >= 0 && p.incarnation !== inc;
-    p.incarnation = inc;
-    p.lastHeard = now;
-    p.heard = true;
+    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION]! !== inc;
+    p.v[P_INCARNATION] = inc;
+    p.v[P_LAST_HEARD] = now;
+    p.v[P_HEARD] = 1;
     return reborn;
   }
 
@@ -356,8 +357,8 @@ export class Detector {
     for (const n of nodes) if (n !== this.self) this.watch(n, now);
     for (const p of this.peers.values()) {
       const t = nodes.includes(p.node);
-      if (!t || !p.target) p.monitored = false;
-      p.target = t;
+      if (!t || p.v[P_TARGET] !== 1) p.v[P_MONITORED] = 0;
+      p.v[P_TARGET] = t ? 1 : 0;
     }
   }
 
@@ -370,21 +371,21 @@ export class Detector {
     for (const n of watched) {
       if (n === this.self) continue;
       const p = this.watch(n, now);
-      if (p.suspected) continue;
+      if (p.v[P_SUSPECTED] === 1) continue;
       let dead: boolean;
-      if (p.monitored || !this.ring) {
-        const silent = now - p.lastHeard;
-        dead = p.heard ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
+      if (p.v[P_MONITORED] === 1 || !this.ring) {
+        const silent = now - p.v[P_LAST_HEARD]!;
+        dead = p.v[P_HEARD] === 1 ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
       } else if (reachable(n)) {
-        p.lastRouted = now;
+        p.v[P_LAST_ROUTED] = now;
         dead = false;
       } else {
-        const silent = now - Math.max(p.lastHeard, p.lastRouted - this.routeLagMs);
-        dead = silent > (p.heard ? this.timeoutMs : this.graceMs);
+        const silent = now - Math.max(p.v[P_LAST_HEARD]!, p.v[P_LAST_ROUTED]! - this.routeLagMs);
+        dead = silent > (p.v[P_HEARD] === 1 ? this.timeoutMs : this.graceMs);
       }
       if (dead) {
-        p.suspected = true;
-        p.suspectedAt = now;
+        p.v[P_SUSPECTED] = 1;
+        p.v[P_SUSPECTED_AT] = now;
         out.push(n);
       }
     }
@@ -393,24 +394,25 @@ export class Detector {
 
   suspect(node: number, now: number): boolean {
     const p = this.watch(node, now);
-    if (p.suspected) return false;
-    p.suspected = true;
-    p.suspectedAt = now;
+    if (p.v[P_SUSPECTED] === 1) return false;
+    p.v[P_SUSPECTED] = 1;
+    p.v[P_SUSPECTED_AT] = now;
     return true;
   }
 
   clear(node: number, now: number): void {
     const p = this.watch(node, now);
-    p.suspected = false;
-    p.lastHeard = Math.max(p.lastHeard, now);
+    p.v[P_SUSPECTED] = 0;
+    p.v[P_LAST_HEARD] = Math.max(p.v[P_LAST_HEARD]!, now);
   }
 
   isSuspected(node: number): boolean {
-    return this.peers.get(node)?.suspected === true;
+    const p = this.peers.get(node);
+    return p !== undefined && p.v[P_SUSPECTED] === 1;
   }
 
   /** This board was not running for a while: nobody's silence in that time counts. */
   stalled(now: number): void {
-    for (const p of this.peers.values()) if (!p.suspected) p.lastHeard = Math.max(p.lastHeard, now);
+    for (const p of this.peers.values()) if (p.v[P_SUSPECTED] !== 1) p.v[P_LAST_HEARD] = Math.max(p.v[P_LAST_HEARD]!, now);
   }
 }

@@ -25,7 +25,7 @@ import { assert } from '../util/assert.js';
 import { checkAlloc, type AllocSpec } from './alloc-spec.js';
 import { Client } from './client.js';
 import { DecodeError } from './codec.js';
-import { Home } from './home.js';
+import { Home, type DsmLend } from './home.js';
 import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
@@ -60,6 +60,11 @@ import {
   type DsmTransport,
   type DsmViewOf,
 } from './types.js';
+
+/** Who hears of each array allocated here (Dsm.onAllocated). */
+export interface AllocListener {
+  arrayAllocated(st: SharedArrayState): void;
+}
 
 interface Release {
   diffs: DsmRequest[];
@@ -163,8 +168,11 @@ export class Dsm implements DsmPort {
     return this.epoch;
   }
 
-  /** Called with each array as it is created locally, before any board can fetch from it. */
-  onAllocated: ((arr: SharedArrayState) => void) | null = null;
+  /**
+   * Told of each array as it is created locally, before any board can fetch from it: an object
+   * with a method (the checkpoint content), not a closure kept for the run.
+   */
+  onAllocated: AllocListener | null = null;
 
   /** The shared arrays in allocation order (their home pages are checkpoint content). */
   sharedArrays(): readonly SharedArrayState[] {
@@ -180,6 +188,12 @@ export class Dsm implements DsmPort {
    * function again, or after `close`, does nothing).
    */
   lend(arrays: readonly DsmArray[]): () => void {
+    const l = this.lendPages(arrays);
+    return () => l.end();
+  }
+
+  /** `lend` as an object (its `end` ends it): what a checkpoint content keeps per capture, three fields instead of a closure. */
+  lendPages(arrays: readonly DsmArray[]): DsmLend {
     return this.home.lend(arrays.map((a) => this.stateOf(a, 'dsm.lend')));
   }
 
@@ -268,7 +282,7 @@ export class Dsm implements DsmPort {
       this.arrays.push(st);
       this.granuleTotal += st.granules;
       // A checkpoint's home pages go in before anyone can fetch them (src/runtime/dsm-content.ts).
-      this.onAllocated?.(st);
+      this.onAllocated?.arrayAllocated(st);
       const seq = this.sync.nextAllocSeq();
       const message = encodeAlloc(seq, spec);
       if (message.length > this.limits.maxMessage) {

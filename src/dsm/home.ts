@@ -15,7 +15,32 @@ import { PushHome } from './push.js';
 import type { SharedArrayState } from './shared-array.js';
 import { DS_DIFFS_APPLIED, DS_FETCHES_SERVED, DS_LENDS, DS_MALFORMED, type DsmFigures, type DsmLimits } from './types.js';
 
-function noop(): void {}
+/** A lend of home pages to a checkpoint (Dsm.lendPages): `end` lets them change again; once, later calls do nothing. */
+export interface DsmLend {
+  end(): void;
+}
+
+/** The lend of nothing (no arrays, or a closed DSM): module-level and frozen. */
+const NO_LEND: DsmLend = Object.freeze({ end(): void {} });
+
+/**
+ * One open lend: an object of three fields, not a closure and its environment per checkpoint
+ * capture (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ */
+class HomeLend implements DsmLend {
+  private open = true;
+
+  constructor(
+    private readonly home: Home,
+    private readonly states: readonly SharedArrayState[],
+  ) {}
+
+  end(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.home.endLend(this.states);
+  }
+}
 
 export class Home implements HeldOwner {
   /** DIFFs for lent home pages, applied when the lend ends. */
@@ -51,22 +76,22 @@ export class Home implements HeldOwner {
     this.port.post(to, encodeReq(Msg.DIFF_HELD, req));
   }
 
-  /** Dsm.lend for these arrays (already checked). */
-  lend(states: readonly SharedArrayState[]): () => void {
-    if (this.closed || states.length === 0) return noop;
+  /** Dsm.lend for these arrays (already checked): ended once by `DsmLend.end`. */
+  lend(states: readonly SharedArrayState[]): DsmLend {
+    if (this.closed || states.length === 0) return NO_LEND;
     for (const st of states) st.lends++;
     this.figures[DS_LENDS]!++;
-    let open = true;
-    return () => {
-      if (!open) return;
-      open = false;
-      if (this.closed) return;
-      for (const st of states) {
-        assert(st.lends > 0, 'home: a lend ended that was not open');
-        st.lends--;
-      }
-      this.lendEnded();
-    };
+    return new HomeLend(this, states);
+  }
+
+  /** @internal HomeLend: a lend of these arrays ended (once). */
+  endLend(states: readonly SharedArrayState[]): void {
+    if (this.closed) return;
+    for (const st of states) {
+      assert(st.lends > 0, 'home: a lend ended that was not open');
+      st.lends--;
+    }
+    this.lendEnded();
   }
 
   /** Resolves when some lend ends (the caller checks again whether its pages are still lent). */

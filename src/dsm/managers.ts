@@ -27,7 +27,6 @@ interface AllocRound {
 /** Checks that every board allocated the same array at the same position in the order. */
 export class AllocChecker {
   private readonly rounds = new Map<number, AllocRound>();
-  private done = 0;
 
   constructor(
     private readonly self: number,
@@ -36,7 +35,19 @@ export class AllocChecker {
     private readonly timeoutMs: number,
     private readonly maxMessage: number,
     private readonly port: DsmPost,
+    /** The last alloc decided (a checker made again after an idle spell goes on from there: Sync). */
+    private done = 0,
   ) {}
+
+  /** No alloc round is open (every one decided): its owner may drop it and keep `last`. */
+  get idle(): boolean {
+    return this.rounds.size === 0;
+  }
+
+  /** The last alloc decided. */
+  get last(): number {
+    return this.done;
+  }
 
   arrive(from: number, seq: number, spec: Uint8Array): boolean {
     if (seq <= this.done || seq > this.done + 2) return false;

@@ -249,8 +249,8 @@ export class PushReader {
   private readonly batches = new Map<number, Batch>();
   /** Parts of the next barrier's batches, which arrived before this board took it. */
   private early: { from: number; m: PushMsg }[] = [];
-  /** Batches in a row without data, per home. */
-  private readonly emptyRun = new Map<number, number>();
+  /** Batches in a row without data, by home rank: an Array (its items are not slots), not a Map of ~10 slots. */
+  private readonly emptyRun: number[] = [];
   /** A lock grant marked granules stale since the barrier: pushes (as of the barrier) may not be stored over them. */
   private granted = false;
   private waiters: Waiter[] = [];
@@ -354,8 +354,8 @@ export class PushReader {
   }
 
   private batchDone(from: number, b: Batch): void {
-    const run = b.granules > 0 ? 0 : (this.emptyRun.get(from) ?? 0) + 1;
-    this.emptyRun.set(from, run);
+    const run = b.granules > 0 ? 0 : (this.emptyRun[from] ?? 0) + 1;
+    this.emptyRun[from] = run;
     if (run >= EMPTY_BATCHES_TO_LEAVE) {
       const lists = this.subs.get(from);
       if (lists) copyLists(lists, from, this.leaving);

@@ -61,7 +61,14 @@ export class Sync implements BarrierOwner {
   private allocSeq = 0;
 
   private readonly barrierNode: BarrierNode;
-  private readonly allocMgr: AllocChecker | null;
+  /**
+   * The alloc checker (rank 0 only) while an alloc round is open: made by the round's first
+   * ALLOC and dropped once every round is decided, its last decided round kept in `allocDone`.
+   * An app allocates at its start (and Laplace once at its end): a checker held all run long
+   * was ~15 XS slots of rank 0's (docs/FOOTPRINT.md "Round 13: Laplace slots").
+   */
+  private allocMgr: AllocChecker | null = null;
+  private allocDone = 0;
   /** The locks this board manages: made by the first lock request it gets (an app without locks never has one). */
   private lockMgrV: LockManager | null = null;
 
@@ -75,7 +82,6 @@ export class Sync implements BarrierOwner {
   ) {
     const l = limits;
     this.barrierNode = new BarrierNode(rank, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, port, this);
-    this.allocMgr = rank === MANAGER_RANK ? new AllocChecker(MANAGER_RANK, size, clock, l.barrierTimeoutMs, l.maxMessage, port) : null;
   }
 
   /** Sequence number of the next collective alloc (the same on every board: allocs are called in the same order). */
@@ -176,6 +182,26 @@ export class Sync implements BarrierOwner {
     this.barrierNode.close();
   }
 
+  /** An ALLOC at the alloc manager (rank 0; anywhere else it is malformed). */
+  private allocArrive(from: number, seq: number, spec: Uint8Array): void {
+    if (this.rank !== MANAGER_RANK) {
+      this.figures[DS_MALFORMED]!++;
+      return;
+    }
+    const l = this.limits;
+    const mgr = (this.allocMgr ??= new AllocChecker(MANAGER_RANK, this.size, this.clock, l.barrierTimeoutMs, l.maxMessage, this.port, this.allocDone));
+    if (!mgr.arrive(from, seq, spec)) this.figures[DS_MALFORMED]!++;
+    if (mgr.idle) {
+      this.allocDone = mgr.last;
+      this.allocMgr = null;
+    }
+  }
+
+  /** Whether rank 0 holds an alloc checker now (tests: only while an alloc round is open). */
+  get allocChecking(): boolean {
+    return this.allocMgr !== null;
+  }
+
   /** A barrier, lock or alloc message; what makes no sense here is counted as malformed. */
   receive(from: number, m: SyncMessage): void {
     switch (m.type) {
@@ -200,7 +226,7 @@ export class Sync implements BarrierOwner {
       case Msg.LOCK_GRANT:
         return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.size))?.resolve(m.notices);
       case Msg.ALLOC:
-        if (!this.allocMgr || !this.allocMgr.arrive(from, m.seq, m.spec)) this.figures[DS_MALFORMED]!++;
+        this.allocArrive(from, m.seq, m.spec);
         return;
       case Msg.ALLOC_OK:
       case Msg.ALLOC_ERR:

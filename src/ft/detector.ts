@@ -24,28 +24,249 @@
  */
 import type { Heartbeat } from './frames.js';
 
-export interface PeerInfo {
-  node: number;
+/**
+ * What this board knows of one watched board, and what it last told it by heartbeat (the
+ * `hb*` fields; a ring neighbour's: membership.sendHeartbeats). Its numbers and flags are one Float64Array
+ * (P_*) read through accessors, not 16 properties: an XS object keeps each in a slot of the slot
+ * heap a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ */
+const P_LAST_HEARD = 0;
+const P_HEARD = 1;
+const P_INCARNATION = 2;
+const P_HASH = 3;
+const P_ROLE = 4;
+const P_EPOCH = 5;
+const P_COORD = 6;
+const P_COMMITTED = 7;
+const P_ABORTED = 8;
+const P_PROGRESS = 9;
+const P_SUSPECTED = 10;
+const P_SUSPECTED_AT = 11;
+const P_TARGET = 12;
+const P_MONITORED = 13;
+const P_LAST_ROUTED = 14;
+const P_HB_SENT = 15;
+const P_HB_AT = 16;
+const P_HB_MARK = 17;
+const P_HB_EPOCH = 18;
+const P_HB_ROLE = 19;
+const P_HB_COORD = 20;
+const P_HB_COMMITTED = 21;
+const P_HB_ABORTED = 22;
+const P_HB_RUNNING = 23;
+const P_COUNT = 24;
+
+export class PeerInfo {
+  /** @internal Its numbers and flags (P_*): the detector's own loops read them here (no accessor call per peer and tick). */
+  readonly v = new Float64Array(P_COUNT);
+
+  constructor(readonly node: number, now: number) {
+    const v = this.v;
+    v[P_LAST_HEARD] = now;
+    v[P_INCARNATION] = -1;
+    v[P_COORD] = 255;
+    v[P_LAST_ROUTED] = -Infinity;
+  }
+
   /** Virtual time of the last frame from it (or of when watching began, before the first). */
-  lastHeard: number;
-  heard: boolean;
+  get lastHeard(): number {
+    return this.v[P_LAST_HEARD]!;
+  }
+
+  set lastHeard(x: number) {
+    this.v[P_LAST_HEARD] = x;
+  }
+
+  get heard(): boolean {
+    return this.v[P_HEARD] === 1;
+  }
+
+  set heard(x: boolean) {
+    this.v[P_HEARD] = x ? 1 : 0;
+  }
+
   /** From its heartbeats; -1 until the first. */
-  incarnation: number;
-  hash: number;
-  role: number;
-  epoch: number;
-  coord: number;
-  committed: number;
-  aborted: number;
-  progress: number;
-  suspected: boolean;
-  suspectedAt: number;
+  get incarnation(): number {
+    return this.v[P_INCARNATION]!;
+  }
+
+  set incarnation(x: number) {
+    this.v[P_INCARNATION] = x;
+  }
+
+  get hash(): number {
+    return this.v[P_HASH]!;
+  }
+
+  set hash(x: number) {
+    this.v[P_HASH] = x;
+  }
+
+  get role(): number {
+    return this.v[P_ROLE]!;
+  }
+
+  set role(x: number) {
+    this.v[P_ROLE] = x;
+  }
+
+  get epoch(): number {
+    return this.v[P_EPOCH]!;
+  }
+
+  set epoch(x: number) {
+    this.v[P_EPOCH] = x;
+  }
+
+  get coord(): number {
+    return this.v[P_COORD]!;
+  }
+
+  set coord(x: number) {
+    this.v[P_COORD] = x;
+  }
+
+  get committed(): number {
+    return this.v[P_COMMITTED]!;
+  }
+
+  set committed(x: number) {
+    this.v[P_COMMITTED] = x;
+  }
+
+  get aborted(): number {
+    return this.v[P_ABORTED]!;
+  }
+
+  set aborted(x: number) {
+    this.v[P_ABORTED] = x;
+  }
+
+  get progress(): number {
+    return this.v[P_PROGRESS]!;
+  }
+
+  set progress(x: number) {
+    this.v[P_PROGRESS] = x;
+  }
+
+  get suspected(): boolean {
+    return this.v[P_SUSPECTED] === 1;
+  }
+
+  set suspected(x: boolean) {
+    this.v[P_SUSPECTED] = x ? 1 : 0;
+  }
+
+  get suspectedAt(): number {
+    return this.v[P_SUSPECTED_AT]!;
+  }
+
+  set suspectedAt(x: number) {
+    this.v[P_SUSPECTED_AT] = x;
+  }
+
   /** This board sends it heartbeats (a ring neighbour). */
-  target: boolean;
+  get target(): boolean {
+    return this.v[P_TARGET] === 1;
+  }
+
+  set target(x: boolean) {
+    this.v[P_TARGET] = x ? 1 : 0;
+  }
+
   /** A target that has sent heartbeats back since it became one: silence alone counts. */
-  monitored: boolean;
+  get monitored(): boolean {
+    return this.v[P_MONITORED] === 1;
+  }
+
+  set monitored(x: boolean) {
+    this.v[P_MONITORED] = x ? 1 : 0;
+  }
+
   /** The last expiry check that found a route to it (-Infinity: none yet). */
-  lastRouted: number;
+  get lastRouted(): number {
+    return this.v[P_LAST_ROUTED]!;
+  }
+
+  set lastRouted(x: number) {
+    this.v[P_LAST_ROUTED] = x;
+  }
+
+  /** This board sent it a heartbeat while it was a ring neighbour (membership.sendHeartbeats): the hb* numbers below say what, and when. */
+  get hbSent(): boolean {
+    return this.v[P_HB_SENT] === 1;
+  }
+
+  set hbSent(x: boolean) {
+    this.v[P_HB_SENT] = x ? 1 : 0;
+  }
+
+  get hbAt(): number {
+    return this.v[P_HB_AT]!;
+  }
+
+  set hbAt(x: number) {
+    this.v[P_HB_AT] = x;
+  }
+
+  /** The network's sentMark for it right after this board's last tick. */
+  get hbMark(): number {
+    return this.v[P_HB_MARK]!;
+  }
+
+  set hbMark(x: number) {
+    this.v[P_HB_MARK] = x;
+  }
+
+  get hbEpoch(): number {
+    return this.v[P_HB_EPOCH]!;
+  }
+
+  set hbEpoch(x: number) {
+    this.v[P_HB_EPOCH] = x;
+  }
+
+  get hbRole(): number {
+    return this.v[P_HB_ROLE]!;
+  }
+
+  set hbRole(x: number) {
+    this.v[P_HB_ROLE] = x;
+  }
+
+  get hbCoord(): number {
+    return this.v[P_HB_COORD]!;
+  }
+
+  set hbCoord(x: number) {
+    this.v[P_HB_COORD] = x;
+  }
+
+  get hbCommitted(): number {
+    return this.v[P_HB_COMMITTED]!;
+  }
+
+  set hbCommitted(x: number) {
+    this.v[P_HB_COMMITTED] = x;
+  }
+
+  get hbAborted(): number {
+    return this.v[P_HB_ABORTED]!;
+  }
+
+  set hbAborted(x: number) {
+    this.v[P_HB_ABORTED] = x;
+  }
+
+  /** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
+  get hbRunning(): boolean {
+    return this.v[P_HB_RUNNING] === 1;
+  }
+
+  set hbRunning(x: boolean) {
+    this.v[P_HB_RUNNING] = x ? 1 : 0;
+  }
 }
 
 export class Detector {
@@ -65,10 +286,7 @@ export class Detector {
   watch(node: number, now: number): PeerInfo {
     let p = this.peers.get(node);
     if (p === undefined) {
-      p = {
-        node, lastHeard: now, heard: false, incarnation: -1, hash: 0, role: 0, epoch: 0, coord: 255,
-        committed: 0, aborted: 0, progress: 0, suspected: false, suspectedAt: 0, target: false, monitored: false, lastRouted: -Infinity,
-      };
+      p = new PeerInfo(node, now);
       this.peers.set(node, p);
     }
     return p;
@@ -92,8 +310,8 @@ export class Detector {
     if (node === this.self) return;
     const p = this.peers.get(node);
     if (p === undefined) return;
-    p.lastHeard = now;
-    p.heard = true;
+    p.v[P_LAST_HEARD] = now;
+    p.v[P_HEARD] = 1;
   }
 
   /**
@@ -102,28 +320,28 @@ export class Detector {
    */
   heartbeat(node: number, epoch: number, h: Heartbeat, now: number): boolean {
     const p = this.watch(node, now);
-    const reborn = p.incarnation >= 0 && p.incarnation !== h.incarnation;
-    p.lastHeard = now;
-    p.heard = true;
-    if (p.target) p.monitored = true;
-    p.incarnation = h.incarnation;
-    p.hash = h.hash;
-    p.role = h.role;
-    p.epoch = epoch;
-    p.coord = h.coord;
-    p.committed = h.committed;
-    p.aborted = h.aborted;
-    p.progress = h.progress;
+    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION]! !== h.incarnation;
+    p.v[P_LAST_HEARD] = now;
+    p.v[P_HEARD] = 1;
+    if (p.v[P_TARGET] === 1) p.v[P_MONITORED] = 1;
+    p.v[P_INCARNATION] = h.incarnation;
+    p.v[P_HASH] = h.hash;
+    p.v[P_ROLE] = h.role;
+    p.v[P_EPOCH] = epoch;
+    p.v[P_COORD] = h.coord;
+    p.v[P_COMMITTED] = h.committed;
+    p.v[P_ABORTED] = h.aborted;
+    p.v[P_PROGRESS] = h.progress;
     return reborn;
   }
 
   /** Record an incarnation learnt another way (a join); same meaning as heartbeat's result. */
   incarnation(node: number, inc: number, now: number): boolean {
     const p = this.watch(node, now);
-    const reborn = p.incarnation >= 0 && p.incarnation !== inc;
-    p.incarnation = inc;
-    p.lastHeard = now;
-    p.heard = true;
+    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION]! !== inc;
+    p.v[P_INCARNATION] = inc;
+    p.v[P_LAST_HEARD] = now;
+    p.v[P_HEARD] = 1;
     return reborn;
   }
 
@@ -139,8 +357,8 @@ export class Detector {
     for (const n of nodes) if (n !== this.self) this.watch(n, now);
     for (const p of this.peers.values()) {
       const t = nodes.includes(p.node);
-      if (!t || !p.target) p.monitored = false;
-      p.target = t;
+      if (!t || p.v[P_TARGET] !== 1) p.v[P_MONITORED] = 0;
+      p.v[P_TARGET] = t ? 1 : 0;
     }
   }
 
@@ -153,21 +371,21 @@ export class Detector {
     for (const n of watched) {
       if (n === this.self) continue;
       const p = this.watch(n, now);
-      if (p.suspected) continue;
+      if (p.v[P_SUSPECTED] === 1) continue;
       let dead: boolean;
-      if (p.monitored || !this.ring) {
-        const silent = now - p.lastHeard;
-        dead = p.heard ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
+      if (p.v[P_MONITORED] === 1 || !this.ring) {
+        const silent = now - p.v[P_LAST_HEARD]!;
+        dead = p.v[P_HEARD] === 1 ? silent > this.hardMs || (silent > this.timeoutMs && !reachable(n)) : silent > this.graceMs;
       } else if (reachable(n)) {
-        p.lastRouted = now;
+        p.v[P_LAST_ROUTED] = now;
         dead = false;
       } else {
-        const silent = now - Math.max(p.lastHeard, p.lastRouted - this.routeLagMs);
-        dead = silent > (p.heard ? this.timeoutMs : this.graceMs);
+        const silent = now - Math.max(p.v[P_LAST_HEARD]!, p.v[P_LAST_ROUTED]! - this.routeLagMs);
+        dead = silent > (p.v[P_HEARD] === 1 ? this.timeoutMs : this.graceMs);
       }
       if (dead) {
-        p.suspected = true;
-        p.suspectedAt = now;
+        p.v[P_SUSPECTED] = 1;
+        p.v[P_SUSPECTED_AT] = now;
         out.push(n);
       }
     }
@@ -176,24 +394,25 @@ export class Detector {
 
   suspect(node: number, now: number): boolean {
     const p = this.watch(node, now);
-    if (p.suspected) return false;
-    p.suspected = true;
-    p.suspectedAt = now;
+    if (p.v[P_SUSPECTED] === 1) return false;
+    p.v[P_SUSPECTED] = 1;
+    p.v[P_SUSPECTED_AT] = now;
     return true;
   }
 
   clear(node: number, now: number): void {
     const p = this.watch(node, now);
-    p.suspected = false;
-    p.lastHeard = Math.max(p.lastHeard, now);
+    p.v[P_SUSPECTED] = 0;
+    p.v[P_LAST_HEARD] = Math.max(p.v[P_LAST_HEARD]!, now);
   }
 
   isSuspected(node: number): boolean {
-    return this.peers.get(node)?.suspected === true;
+    const p = this.peers.get(node);
+    return p !== undefined && p.v[P_SUSPECTED] === 1;
   }
 
   /** This board was not running for a while: nobody's silence in that time counts. */
   stalled(now: number): void {
-    for (const p of this.peers.values()) if (!p.suspected) p.lastHeard = Math.max(p.lastHeard, now);
+    for (const p of this.peers.values()) if (p.v[P_SUSPECTED] !== 1) p.v[P_LAST_HEARD] = Math.max(p.v[P_LAST_HEARD]!, now);
   }
 }

@@ -44,7 +44,8 @@ export const FF_LAST_PEAK_MULTIPLE = 23;
 export const FF_PEAK_IN_FLIGHT = 24;
 /** Recoveries this board took part in, all of them. */
 export const FF_RECOVERY_COUNT = 25;
-const FF_SIZE = 26;
+/** Figures kept; FtState keeps its own numbers after them in the same array (state.ts, FS_*). */
+export const FF_SIZE = 26;
 
 /** The numeric FtCheckpointFigures fields in the order of their indices (module-level: in flash on a preloaded firmware). */
 const CHECKPOINT_KEYS: readonly Exclude<keyof FtCheckpointFigures, 'lastAbort'>[] = Object.freeze([
@@ -59,9 +60,9 @@ export const FT_COUNTER_KEYS = Object.freeze([
 
 export type FtCounters = { [K in (typeof FT_COUNTER_KEYS)[number]]: number };
 
-/** Figures of a module that has done nothing yet, as kept. */
-export function newFtFigures(): FtFigures {
-  return new Float64Array(FF_SIZE);
+/** Figures of a module that has done nothing yet, as kept, and `extra` numbers of its state after them. */
+export function newFtFigures(extra = 0): FtFigures {
+  return new Float64Array(FF_SIZE + extra);
 }
 
 /** The public checkpoint figures of `f`. */

@@ -135,13 +135,22 @@ export class Pending {
   }
 }
 
+/**
+ * Segments an image finds by a scan of its names; above this many it keeps a Map from name to
+ * index. A Map is ~6 XS slots and ~4 per entry in each of a board's images for the whole run
+ * (Laplace's images hold 3 segments: app, dsm, one run of home pages; docs/FOOTPRINT.md
+ * "Round 13: Laplace slots"), and a scan of a few names costs no more than a lookup.
+ */
+export const INDEX_MIN_NAMES = 16;
+
 export class Image {
   gen = 0;
   progress = 0;
   names: string[] = [];
   data: Uint8Array[] = [];
   pending: Pending | null = null;
-  private index = new Map<string, number>();
+  /** Name -> index once the image has more than INDEX_MIN_NAMES segments (null: `find` scans `names`). */
+  private index: Map<string, number> | null = null;
   private committed = 0;
 
   constructor(readonly rank: number) {}
@@ -156,8 +165,26 @@ export class Image {
   }
 
   find(name: string): number {
+    if (this.index === null) return this.names.indexOf(name);
     const i = this.index.get(name);
     return i === undefined ? -1 : i;
+  }
+
+  /** Whether it keeps a name index (more than INDEX_MIN_NAMES segments; for tests). */
+  get indexed(): boolean {
+    return this.index !== null;
+  }
+
+  /** Index `names` by a Map when there are more than INDEX_MIN_NAMES of them (names are unique). */
+  private reindex(): void {
+    const names = this.names;
+    if (names.length <= INDEX_MIN_NAMES) {
+      this.index = null;
+      return;
+    }
+    const index = new Map<string, number>();
+    for (let i = 0; i < names.length; i++) index.set(names[i] as string, i);
+    this.index = index;
   }
 
   /** The committed segments, as views (valid until the next commit). */
@@ -251,7 +278,11 @@ export class Image {
     this.data = data;
     this.gen = p.round;
     this.progress = p.progress;
-    if (added !== null) for (const n of added) this.index.set(n, this.index.size);
+    if (added !== null) {
+      const index = this.index;
+      if (index !== null) for (const n of added) index.set(n, index.size);
+      else this.reindex();
+    }
     let total = 0;
     for (const d of data) total += d.length;
     this.committed = total;
@@ -269,12 +300,9 @@ export class Image {
     this.gen = gen;
     this.progress = progress;
     this.pending = null;
-    this.index = new Map();
+    this.reindex();
     let total = 0;
-    for (let i = 0; i < names.length; i++) {
-      this.index.set(names[i] as string, i);
-      total += (data[i] as Uint8Array).length;
-    }
+    for (let i = 0; i < names.length; i++) total += (data[i] as Uint8Array).length;
     this.committed = total;
   }
 

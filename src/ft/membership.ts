@@ -8,7 +8,8 @@ import { FtFrame, NO_NODE, Role, decodeHeartbeat, decodeJoin, decodeReason, deco
 import { FT_EVENT, emitFtEvent } from './events.js';
 import { checkIsolation } from './quorum.js';
 import { ascendingNodes, membersOf } from './view.js';
-import type { FtState, HeartbeatSent } from './state.js';
+import type { FtState } from './state.js';
+import type { PeerInfo } from './detector.js';
 import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
 import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, startPayload } from './recovery.js';
@@ -126,26 +127,31 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
     // A suspected neighbour still hears us while the network reaches it: that is how a board
     // that was cut off or restarted learns of a newer epoch.
     if (ft.detector.isSuspected(x) && !ft.net.reachable(x)) continue;
-    const last = ft.hbSent.get(x);
-    if (role === Role.MEMBER && last !== undefined && heartbeatRedundant(ft, x, last, now, coord, progress > 0)) {
+    // Every target is watched (tick: detector.monitor), so this only finds its record.
+    const p = ft.detector.watch(x, now);
+    const told = p.hbSent;
+    if (role === Role.MEMBER && told && heartbeatRedundant(ft, x, p, now, coord, progress > 0)) {
       ft.figs[FF_HEARTBEATS_SKIPPED]!++;
       continue;
     }
     if (ft.trySend(x, FtFrame.HEARTBEAT, hb()) !== 'sent') continue;
-    const rec = last ?? { at: 0, mark: 0, epoch: 0, role: 0, coord: 0, committed: 0, aborted: 0, running: false };
-    rec.at = now;
-    rec.epoch = ft.epochV;
-    rec.role = role;
-    rec.coord = coord;
-    rec.committed = ft.lastCommitted;
-    rec.aborted = ft.lastAborted;
-    rec.running = progress > 0;
-    if (last === undefined) ft.hbSent.set(x, rec);
+    if (!told) {
+      p.hbSent = true;
+      p.hbMark = 0;
+    }
+    p.hbAt = now;
+    p.hbEpoch = ft.epochV;
+    p.hbRole = role;
+    p.hbCoord = coord;
+    p.hbCommitted = ft.lastCommitted;
+    p.hbAborted = ft.lastAborted;
+    p.hbRunning = progress > 0;
   }
   // Read after this tick's own heartbeats: a later change is some other frame sent to x.
-  for (const [x, rec] of ft.hbSent) {
-    if (targets.includes(x)) rec.mark = ft.net.sentMark?.(x) ?? 0;
-    else ft.hbSent.delete(x);
+  for (const p of ft.detector.unordered()) {
+    if (!p.hbSent) continue;
+    if (targets.includes(p.node)) p.hbMark = ft.net.sentMark?.(p.node) ?? 0;
+    else p.hbSent = false;
   }
   const c = ft.viewCoord;
   if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.runningToldEpoch !== ft.epochV && c !== ft.node) {
@@ -164,12 +170,12 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
  * its halos to both neighbours every iteration: most of its heartbeats go (docs/PERFORMANCE.md
  * "Round 9: 16 boards").
  */
-function heartbeatRedundant(ft: FtState, x: number, last: HeartbeatSent, now: number, coord: number, running: boolean): boolean {
+function heartbeatRedundant(ft: FtState, x: number, last: PeerInfo, now: number, coord: number, running: boolean): boolean {
   const mark = ft.net.sentMark?.(x);
   return (
-    mark !== undefined && mark !== last.mark && now - last.at < ft.options.timeoutMs / 2 &&
-    last.epoch === ft.epochV && last.role === Role.MEMBER && last.coord === coord &&
-    last.committed === ft.lastCommitted && last.aborted === ft.lastAborted && last.running === running
+    mark !== undefined && mark !== last.hbMark && now - last.hbAt < ft.options.timeoutMs / 2 &&
+    last.hbEpoch === ft.epochV && last.hbRole === Role.MEMBER && last.hbCoord === coord &&
+    last.hbCommitted === ft.lastCommitted && last.hbAborted === ft.lastAborted && last.hbRunning === running
   );
 }
 

@@ -13,6 +13,7 @@
  * what it has sent: going back N frames rebuilds them from the cursor saved for each.
  */
 import { ByteReader, ByteWriter } from './bytes.js';
+import { INDEX_MIN_NAMES } from './image.js';
 import type { Image, Pending, Run, SegEntry } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
@@ -89,12 +90,33 @@ export function sourceOfImage(img: Image): StreamSource {
  * records, 2 RUN records, 3 done; the index of the table entry or run; the offset in that run)
  * and its payload bytes: RING_FIELDS numbers in one Float64Array ring indexed by the sequence
  * number, not two Maps and an object per frame (docs/FOOTPRINT.md "Round 12: Laplace slots").
+ * The sender's own numbers go before the ring in the same array (S_*), read through accessors:
+ * a property is an XS slot for the stream's life, ~16 of them per stream a round holds
+ * (docs/FOOTPRINT.md "Round 13: Laplace slots").
  */
 const RING_FIELDS = 4;
 const R_STAGE = 0;
 const R_INDEX = 1;
 const R_OFFSET = 2;
 const R_SIZE = 3;
+const S_NEXT = 0;
+const S_ACKED = 1;
+const S_LAST_SEQ = 2;
+const S_IN_FLIGHT = 3;
+const S_PEAK_IN_FLIGHT = 4;
+const S_BYTES_SENT = 5;
+const S_FRAMES = 6;
+const S_PROGRESS_AT = 7;
+const S_DST = 8;
+const S_RANK = 9;
+const S_ROUND = 10;
+const S_BASE = 11;
+const S_REPLICA = 12;
+const S_WINDOW = 13;
+const S_WINDOW_BYTES = 14;
+const S_FRAME_BYTES = 15;
+/** Where the ring starts. */
+const S_HEAD = 16;
 
 export interface DataHeader {
   flags: number;
@@ -112,67 +134,175 @@ export function readDataHeader(p: Uint8Array): DataHeader | null {
 
 /** Sending side of one stream. The caller sends what `build` returns and feeds acks to `onAck`. */
 export class StreamSender {
-  /** Next sequence number to send, and the first not yet acknowledged. */
-  next = 0;
-  acked = 0;
-  /** Sequence number of the LAST frame, once it has been built. */
-  lastSeq = -1;
-  /** Payload bytes sent and not yet acknowledged (frames acked .. next-1). */
-  inFlight = 0;
-  /** The most ever unacknowledged (for figures and tests). */
-  peakInFlight = 0;
-  /** Payload bytes and frames sent (retransmissions included). */
-  bytesSent = 0;
-  frames = 0;
-  /** Time of the last acknowledgement progress (for the resend timer). */
-  progressAt: number;
   /**
-   * Cursor and payload bytes of frames `acked` .. `next` (at most window + 1 of them: `next`
-   * is at most `window` past `acked`), at RING_FIELDS * (seq % (window + 1)).
+   * The sender's numbers (S_*), then the cursor and payload bytes of frames `acked` .. `next`
+   * (at most window + 1 of them: `next` is at most `window` past `acked`), at
+   * S_HEAD + RING_FIELDS * (seq % (window + 1)).
    */
   private readonly ring: Float64Array;
 
   constructor(
-    readonly dst: number,
-    readonly rank: number,
-    readonly round: number,
-    readonly base: number,
-    readonly replica: boolean,
+    dst: number,
+    rank: number,
+    round: number,
+    base: number,
+    replica: boolean,
     readonly src: StreamSource,
-    readonly window: number,
+    window: number,
     now: number,
     /** Payload bytes unacknowledged at most (FtOptions.windowBytes), and the largest frame. */
-    readonly windowBytes = Infinity,
-    readonly frameBytes = 0,
+    windowBytes = Infinity,
+    frameBytes = 0,
   ) {
     // Frame 0 starts at stage 0, index 0, offset 0: the ring's zeros.
-    this.ring = new Float64Array(RING_FIELDS * (window + 1));
-    this.progressAt = now;
+    const r = (this.ring = new Float64Array(S_HEAD + RING_FIELDS * (window + 1)));
+    r[S_LAST_SEQ] = -1;
+    r[S_PROGRESS_AT] = now;
+    r[S_DST] = dst;
+    r[S_RANK] = rank;
+    r[S_ROUND] = round;
+    r[S_BASE] = base;
+    r[S_REPLICA] = replica ? 1 : 0;
+    r[S_WINDOW] = window;
+    r[S_WINDOW_BYTES] = windowBytes;
+    r[S_FRAME_BYTES] = frameBytes;
+  }
+
+  /** Next sequence number to send. */
+  get next(): number {
+    return this.ring[S_NEXT]!;
+  }
+
+  set next(v: number) {
+    this.ring[S_NEXT] = v;
+  }
+
+  /** The first sequence number not yet acknowledged. */
+  get acked(): number {
+    return this.ring[S_ACKED]!;
+  }
+
+  set acked(v: number) {
+    this.ring[S_ACKED] = v;
+  }
+
+  /** Sequence number of the LAST frame, once it has been built (-1 before). */
+  get lastSeq(): number {
+    return this.ring[S_LAST_SEQ]!;
+  }
+
+  set lastSeq(v: number) {
+    this.ring[S_LAST_SEQ] = v;
+  }
+
+  /** Payload bytes sent and not yet acknowledged (frames acked .. next-1). */
+  get inFlight(): number {
+    return this.ring[S_IN_FLIGHT]!;
+  }
+
+  set inFlight(v: number) {
+    this.ring[S_IN_FLIGHT] = v;
+  }
+
+  /** The most ever unacknowledged (for figures and tests). */
+  get peakInFlight(): number {
+    return this.ring[S_PEAK_IN_FLIGHT]!;
+  }
+
+  set peakInFlight(v: number) {
+    this.ring[S_PEAK_IN_FLIGHT] = v;
+  }
+
+  /** Payload bytes sent (retransmissions included). */
+  get bytesSent(): number {
+    return this.ring[S_BYTES_SENT]!;
+  }
+
+  set bytesSent(v: number) {
+    this.ring[S_BYTES_SENT] = v;
+  }
+
+  /** Frames sent (retransmissions included). */
+  get frames(): number {
+    return this.ring[S_FRAMES]!;
+  }
+
+  set frames(v: number) {
+    this.ring[S_FRAMES] = v;
+  }
+
+  /** Time of the last acknowledgement progress (for the resend timer). */
+  get progressAt(): number {
+    return this.ring[S_PROGRESS_AT]!;
+  }
+
+  set progressAt(v: number) {
+    this.ring[S_PROGRESS_AT] = v;
+  }
+
+  get dst(): number {
+    return this.ring[S_DST]!;
+  }
+
+  get rank(): number {
+    return this.ring[S_RANK]!;
+  }
+
+  get round(): number {
+    return this.ring[S_ROUND]!;
+  }
+
+  get base(): number {
+    return this.ring[S_BASE]!;
+  }
+
+  get replica(): boolean {
+    return this.ring[S_REPLICA] === 1;
+  }
+
+  get window(): number {
+    return this.ring[S_WINDOW]!;
+  }
+
+  /** Payload bytes unacknowledged at most (FtOptions.windowBytes). */
+  get windowBytes(): number {
+    return this.ring[S_WINDOW_BYTES]!;
+  }
+
+  /** The largest frame. */
+  get frameBytes(): number {
+    return this.ring[S_FRAME_BYTES]!;
   }
 
   get complete(): boolean {
-    return this.lastSeq >= 0 && this.acked > this.lastSeq;
+    const r = this.ring;
+    const last = r[S_LAST_SEQ]!;
+    return last >= 0 && r[S_ACKED]! > last;
   }
 
   /** True when another frame may be sent now. */
   wants(): boolean {
-    return !this.complete && this.next - this.acked < this.window && (this.lastSeq < 0 || this.next <= this.lastSeq) &&
-      (this.inFlight === 0 || this.inFlight + this.frameBytes <= this.windowBytes);
+    const r = this.ring;
+    const next = r[S_NEXT]!;
+    const last = r[S_LAST_SEQ]!;
+    const inFlight = r[S_IN_FLIGHT]!;
+    return !(last >= 0 && r[S_ACKED]! > last) && next - r[S_ACKED]! < r[S_WINDOW]! && (last < 0 || next <= last) &&
+      (inFlight === 0 || inFlight + r[S_FRAME_BYTES]! <= r[S_WINDOW_BYTES]!);
   }
 
   /** Frame `this.next` into `w` (reset to 0 first); returns its payload (a view of w's buffer). Call `sent` once the network took it. */
   build(w: ByteWriter, cap: number): Uint8Array {
-    const seq = this.next;
+    const ring = this.ring;
+    const seq = ring[S_NEXT]!;
     if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
     // Kept for every frame from the first unacknowledged one to the next to build.
-    assert(seq >= this.acked && seq - this.acked <= this.window, 'ft: no cursor for the frame to build');
-    const ring = this.ring;
+    assert(seq >= ring[S_ACKED]! && seq - ring[S_ACKED]! <= ring[S_WINDOW]!, 'ft: no cursor for the frame to build');
     const at = this.slot(seq);
     let stage = ring[at + R_STAGE]!;
     let index = ring[at + R_INDEX]!;
     let offset = ring[at + R_OFFSET]!;
     w.pos = 0;
-    w.u8(0).u8(this.rank).u32(this.round).u32(this.base).u16(seq);
+    w.u8(0).u8(ring[S_RANK]!).u32(ring[S_ROUND]!).u32(ring[S_BASE]!).u16(seq);
     const src = this.src;
     if (stage === 0) {
       w.u8(src.carry ? TAG_META_CARRY : TAG_META).u32(src.progress).u16(src.table.length).u32(src.dataBytes);
@@ -210,10 +340,10 @@ export class StreamSender {
         offset = 0;
       }
     }
-    let flags = this.replica ? FLAG_REPLICA : 0;
+    let flags = ring[S_REPLICA] === 1 ? FLAG_REPLICA : 0;
     if (stage === 3) {
       flags |= FLAG_LAST;
-      this.lastSeq = seq;
+      ring[S_LAST_SEQ] = seq;
     } else {
       const nx = this.slot(seq + 1);
       ring[nx + R_STAGE] = stage;
@@ -226,34 +356,42 @@ export class StreamSender {
 
   /** The frame just built was accepted by the network. */
   sent(bytes: number): void {
-    this.ring[this.slot(this.next) + R_SIZE] = bytes;
-    this.inFlight += bytes;
-    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
-    this.next++;
-    assert(this.next - this.acked <= this.window, 'ft: stream window overrun');
-    this.bytesSent += bytes;
-    this.frames++;
+    const r = this.ring;
+    const next = r[S_NEXT]!;
+    r[this.slot(next) + R_SIZE] = bytes;
+    const inFlight = r[S_IN_FLIGHT]! + bytes;
+    r[S_IN_FLIGHT] = inFlight;
+    if (inFlight > r[S_PEAK_IN_FLIGHT]!) r[S_PEAK_IN_FLIGHT] = inFlight;
+    r[S_NEXT] = next + 1;
+    assert(next + 1 - r[S_ACKED]! <= r[S_WINDOW]!, 'ft: stream window overrun');
+    r[S_BYTES_SENT]! += bytes;
+    r[S_FRAMES]!++;
   }
 
   /** The receiver expects `next`; returns true on progress. */
   onAck(next: number, now: number): boolean {
-    if (next <= this.acked || next > this.next) return false;
-    for (let s = this.acked; s < next; s++) this.inFlight -= this.ring[this.slot(s) + R_SIZE]!;
-    this.acked = next;
-    this.progressAt = now;
+    const r = this.ring;
+    const acked = r[S_ACKED]!;
+    if (next <= acked || next > r[S_NEXT]!) return false;
+    let inFlight = r[S_IN_FLIGHT]!;
+    for (let s = acked; s < next; s++) inFlight -= r[this.slot(s) + R_SIZE]!;
+    r[S_IN_FLIGHT] = inFlight;
+    r[S_ACKED] = next;
+    r[S_PROGRESS_AT] = now;
     return true;
   }
 
   /** Resend from the first unacknowledged frame. */
   goBack(now: number): void {
-    this.next = this.acked;
-    this.inFlight = 0;
-    this.progressAt = now;
+    const r = this.ring;
+    r[S_NEXT] = r[S_ACKED]!;
+    r[S_IN_FLIGHT] = 0;
+    r[S_PROGRESS_AT] = now;
   }
 
   /** Where frame `seq`'s numbers start in the ring. */
   private slot(seq: number): number {
-    return RING_FIELDS * (seq % (this.window + 1));
+    return S_HEAD + RING_FIELDS * (seq % (this.ring[S_WINDOW]! + 1));
   }
 }
 
@@ -273,7 +411,11 @@ export class StreamReceiver {
   /** Bytes of whole segments filled so far, by table index. */
   private readonly filled: number[] = [];
   private gotData = 0;
-  /** Names listed so far (a carrying delta places each by name: a repeat would misplace one); made on first use. */
+  /**
+   * Names listed so far, once the table has more than INDEX_MIN_NAMES (a carrying delta places
+   * each by name: a repeat would misplace one). Below that the table itself is scanned: a Set and
+   * its entries were ~14 XS slots of every ward's round (docs/FOOTPRINT.md "Round 13: Laplace slots").
+   */
   private listed: Set<string> | null = null;
   /**
    * Where patch pieces land: one buffer for the rest of the stream's data (its META says how
@@ -324,11 +466,7 @@ export class StreamReceiver {
         const length = r.u32();
         const name = r.str();
         if (!r.ok || this.expectSegs < 0 || p.table.length >= this.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
-        if (p.carry) {
-          const listed = (this.listed ??= new Set<string>());
-          if (listed.has(name)) return 'malformed';
-          listed.add(name);
-        }
+        if (p.carry && this.listedBefore(name)) return 'malformed';
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
           room -= length;
@@ -376,6 +514,23 @@ export class StreamReceiver {
       p.complete = true;
     }
     return 'ok';
+  }
+
+  /** Whether the table already lists `name` (a carrying delta's SEG records); keeps the names in a Set once there are many. */
+  private listedBefore(name: string): boolean {
+    const table = this.pending.table;
+    let listed = this.listed;
+    if (listed === null && table.length >= INDEX_MIN_NAMES) {
+      listed = this.listed = new Set<string>();
+      for (const e of table) listed.add(e.name);
+    }
+    if (listed !== null) {
+      if (listed.has(name)) return true;
+      listed.add(name);
+      return false;
+    }
+    for (const e of table) if (e.name === name) return true;
+    return false;
   }
 
   /**

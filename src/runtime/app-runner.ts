@@ -26,12 +26,12 @@ export interface AppRun {
   /** Membership epoch (0 without fault tolerance). */
   readonly epoch: number;
   readonly hostedByFt: boolean;
-  /** False once a rollback superseded the run (never, without fault tolerance). */
-  isActive(this: void): boolean;
+  /** False once a rollback superseded the run (never, without fault tolerance). Methods: called on the run (FtAppRun's use `this`). */
+  isActive(): boolean;
   /** Settles when `main` may start: the network converged (or not: the run fails), FT's frame handler returned. */
-  ready(this: void): Promise<void>;
+  ready(): Promise<void>;
   /** The run's view, taken once it is ready and still active. */
-  begin(this: void): RunView;
+  begin(): RunView;
 }
 
 export interface RunView {
@@ -175,7 +175,7 @@ class RunDsmPlan implements McapiDsmPlan {
  * node r, the board's own MCAPI, started once every member is reachable (or failed with the
  * nodes that were not within `options.convergeMs`), and never superseded.
  */
-export function plainRun(rank: number, mcapi: McapiNode, converge: () => Promise<void>): AppRun {
+export function plainRun(rank: number, mcapi: McapiNode, converge: (this: unknown) => Promise<void>): AppRun {
   // The functions that are the same for every plain run are module-level (in flash on a
   // preloaded firmware): a closure each per run would cost slots the whole run long.
   const view: RunView = { mcapi, nodeOfRank: sameRank, onRevoke: ignoreRevoke, ft: null };
@@ -188,7 +188,7 @@ function sameRank(this: unknown, rank: number): number {
 
 function ignoreRevoke(this: unknown): void {}
 
-function alwaysActive(): boolean {
+function alwaysActive(this: unknown): boolean {
   return true;
 }
 

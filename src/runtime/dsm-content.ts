@@ -28,6 +28,8 @@
  * `lend: false` makes the content copy instead (no `release`).
  */
 import type { Dsm } from '../dsm/index.js';
+import type { AllocListener } from '../dsm/dsm.js';
+import type { DsmLend } from '../dsm/home.js';
 import type { CheckpointContent, Segment } from '../ft/index.js';
 import { utf8Decode, utf8Encode } from '../util/utf8.js';
 import { assert } from '../util/assert.js';
@@ -37,7 +39,8 @@ type SharedArrayState = ReturnType<Dsm['sharedArrays']>[number];
 
 export const DSM_CONTENT_PREFIX = 'dsm';
 
-function noop(): void {}
+/** The lend of a content without a DSM (nothing to end). */
+const NO_LEND: DsmLend = Object.freeze({ end(): void {} });
 
 /** `release` of every content: one module-level function (in flash on Moddable), not a closure per run. */
 function releaseCapture(this: DsmCheckpointContent): void {
@@ -55,16 +58,19 @@ export interface DsmContentFigures {
   openLends: number;
 }
 
-export class DsmCheckpointContent implements CheckpointContent {
+export class DsmCheckpointContent implements CheckpointContent, AllocListener {
   readonly prefix = DSM_CONTENT_PREFIX;
   readonly figures: DsmContentFigures = { capturedPages: 0, restoredPages: 0, stalePages: 0, openLends: 0 };
   private dsm: Dsm | null = null;
   /** Restored pages by array name (null: nothing restored, or a fresh start). */
   private saved: Map<string, Map<number, Uint8Array>> | null = null;
-  /** Names of the arrays checkpoints save (null: every array). */
-  private only: Set<string> | null = null;
-  /** Ends of the open lends, oldest first: FT releases each round's capture once, in order. */
-  private readonly lends: (() => void)[] = [];
+  /**
+   * Names of the arrays checkpoints save (null: every array): the list as given, not a Set (an
+   * app names a few, and may name them again at every iteration, as Laplace does).
+   */
+  private only: readonly string[] | null = null;
+  /** The open lends, oldest first: FT releases each round's capture once, in order. */
+  private readonly lends: DsmLend[] = [];
 
   /**
    * FT calls this once per capture, when the round is committed (its image holds a copy),
@@ -79,28 +85,28 @@ export class DsmCheckpointContent implements CheckpointContent {
     const end = this.lends.shift();
     assert(end !== undefined, 'dsm: a checkpoint capture was released twice');
     this.figures.openLends = this.lends.length;
-    end();
+    end.end();
   }
 
   /** Save only these arrays (by name) from now on; null: every array (the default). */
   select(names: readonly string[] | null): void {
-    this.only = names === null ? null : new Set(names);
+    this.only = names === null ? null : names.slice();
   }
 
   /** The DSM whose home pages this content saves; its arrays are restored as they are allocated. */
   attach(dsm: Dsm): void {
     this.dsm = dsm;
-    dsm.onAllocated = (st) => this.restoreArray(st);
+    dsm.onAllocated = this;
     if (!dsm.limits.lend) this.release = undefined;
   }
 
   capture(): readonly Segment[] {
     const dsm = this.dsm;
     const only = this.only;
-    const arrays = dsm === null ? [] : only === null ? dsm.sharedArrays() : dsm.sharedArrays().filter((a) => only.has(a.name));
+    const arrays = dsm === null ? [] : only === null ? dsm.sharedArrays() : dsm.sharedArrays().filter((a) => only.includes(a.name));
     // Every capture gets its lend (empty ones too): FT releases each capture once, in order.
     if (this.release !== undefined) {
-      this.lends.push(dsm === null ? noop : dsm.lend(arrays));
+      this.lends.push(dsm === null ? NO_LEND : dsm.lendPages(arrays));
       this.figures.openLends = this.lends.length;
     }
     if (arrays.length === 0) return [];
@@ -144,7 +150,8 @@ export class DsmCheckpointContent implements CheckpointContent {
     this.saved = saved.size > 0 ? saved : null;
   }
 
-  private restoreArray(st: SharedArrayState): void {
+  /** @internal AllocListener (Dsm.onAllocated): an array of this run was allocated; restore its saved pages. */
+  arrayAllocated(st: SharedArrayState): void {
     const pages = this.saved?.get(st.name);
     // Arrays allocated after the checkpoint start from zeros on every board, as they did.
     if (pages === undefined) return;

@@ -8,7 +8,7 @@ import type { Hal, LogLevel } from '../hal.js';
 import type { AppFt } from '../app.js';
 import { ConfigError, type CheckedBoardConfig } from '../config.js';
 import type { NetLayer } from '../net/index.js';
-import type { McapiNode } from '../mcapi/index.js';
+import type { McapiNode, McapiScope } from '../mcapi/index.js';
 import { placeholder } from '../console/index.js';
 import type { CommandRegistry, CommandSpec } from '../console/index.js';
 import { attachFaultTolerance, registerFtConsole, resolveFtOptions } from '../ft/index.js';
@@ -122,6 +122,16 @@ export class FtHost implements FtListener {
     void this.board.runner.run(this.appRun(run, content));
   }
 
+  /** @internal FtAppRun: a run's own MCAPI scope. */
+  openScope(): McapiScope<McapiNode> {
+    return this.board.mcapi.openScope();
+  }
+
+  /** @internal FtAppRun: whether a failure of this domain can be recovered from (spares, or the run may shrink). */
+  recoverable(ft: FaultTolerance): boolean {
+    return this.board.config.options.spares > 0 || ft.options.shrink;
+  }
+
   /** The coordinator of the new view reports each recovery once (the simulator's figures). */
   private reportRecovery(run: FtRun): void {
     const ft = this.ft;
@@ -147,23 +157,68 @@ export class FtHost implements FtListener {
 
   /** An FT run as the app runner sees it: its rank map and MCAPI scope taken when it begins. */
   private appRun(run: FtRun, content: DsmCheckpointContent): AppRun {
-    return {
-      rank: run.rank,
-      epoch: run.epoch,
-      hostedByFt: true,
-      // Nothing starts if the module failed to attach after starting the run.
-      isActive: () => run.active && this.ft !== null,
-      ready: () => Promise.resolve(),
-      begin: () => {
-        // Out of the FT module's frame handler by now (and out of attachFaultTolerance at a one-board start).
-        const ft = this.ft!;
-        // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
-        // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
-        const scope = this.board.mcapi.openScope();
-        run.onRevoke(() => scope.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`));
-        return new HostedRun(run, content, ft, scope.mcapi, this.board.config.options.spares > 0 || ft.options.shrink);
-      },
-    };
+    return new FtAppRun(run, content, this);
+  }
+}
+
+/** `ready` of every FT run: FT starts a run from its frame handler, which has returned by the next microtask. */
+function readyNow(): Promise<void> {
+  return Promise.resolve();
+}
+
+/**
+ * An FT run as the app runner sees it (AppRun), and what closes its MCAPI scope when a rollback
+ * supersedes it (its RevokeListener): one object whose functions are methods. The runner holds
+ * it for the whole run; as an object of three closures and a closure per revoke listener it was
+ * ~40 XS slots (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ */
+export class FtAppRun implements AppRun {
+  /** The run's own MCAPI scope, opened by `begin`. */
+  private scope: McapiScope<McapiNode> | null = null;
+
+  constructor(
+    private readonly run: FtRun,
+    private readonly content: DsmCheckpointContent,
+    private readonly host: FtHost,
+  ) {}
+
+  get rank(): number {
+    return this.run.rank;
+  }
+
+  get epoch(): number {
+    return this.run.epoch;
+  }
+
+  get hostedByFt(): boolean {
+    return true;
+  }
+
+  /** Nothing starts if the module failed to attach after starting the run. */
+  isActive(): boolean {
+    return this.run.active && this.host.ft !== null;
+  }
+
+  ready(): Promise<void> {
+    return readyNow();
+  }
+
+  begin(): RunView {
+    // Out of the FT module's frame handler by now (and out of attachFaultTolerance at a one-board start).
+    const ft = this.host.ft!;
+    const run = this.run;
+    // The run's own MCAPI: what it creates goes with it at a rollback, so the next run can
+    // create the same ports (docs/FT.md, "MCAPI under fault tolerance").
+    const scope = this.host.openScope();
+    this.scope = scope;
+    run.onRevoke(this);
+    return new HostedRun(run, this.content, ft, scope.mcapi, this.host.recoverable(ft));
+  }
+
+  /** @internal RevokeListener: the run was superseded by a rollback. */
+  close(): void {
+    const run = this.run;
+    this.scope?.close(`the run of rank ${run.rank} (epoch ${run.epoch}) was superseded by a rollback`);
   }
 }
 
@@ -173,10 +228,6 @@ export class FtHost implements FtListener {
  * closures per run (docs/FOOTPRINT.md "Round 9: Laplace slots").
  */
 export class HostedRun implements RunView, RunFt, AppFt {
-  readonly restored: SavedState;
-  readonly generation: number;
-  readonly progress: number;
-  readonly epoch: number;
   /** The rank map when the run began. */
   private readonly map: number[];
 
@@ -187,11 +238,24 @@ export class HostedRun implements RunView, RunFt, AppFt {
     readonly mcapi: McapiNode,
     readonly recoverable: boolean,
   ) {
-    this.restored = run.restored;
-    this.generation = run.generation;
-    this.progress = run.progress;
-    this.epoch = run.epoch;
     this.map = module.rankMap();
+  }
+
+  // The run's own, read through (not copied: a property is an XS slot for the run's life).
+  get restored(): SavedState {
+    return this.run.restored;
+  }
+
+  get generation(): number {
+    return this.run.generation;
+  }
+
+  get progress(): number {
+    return this.run.progress;
+  }
+
+  get epoch(): number {
+    return this.run.epoch;
   }
 
   // RunView

@@ -126,3 +126,47 @@ test('push subscriptions keep an Array of range lists per rank (indexed by array
   }
   for (const o of out) if (o.ok) t.is((o.value as unknown[])[2], true, 'halos came by push');
 });
+
+// ---- Round 13 (docs/FOOTPRINT.md "Round 13: Laplace slots") ------------------------------------
+
+test("rank 0 holds an alloc checker only while an alloc round is open, and goes on counting rounds after dropping it", async (t) => {
+  const rig = makeRig(2);
+  const sync0 = field(rig.dsms[0]!, 'sync') as { allocChecking: boolean };
+  t.false(sync0.allocChecking, 'none before the first alloc');
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 256);
+    const b = await dsm.alloc('b', 'Int32', 256);
+    (await dsm.acquire(a, rank * 128, rank * 128 + 128, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    const c = await dsm.alloc('c', 'Uint8', 64);
+    return [dsm.sharedArrays().length, (await dsm.acquire(a, 0, 256, 'r'))[200], b.name, c.name];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.deepEqual(o.value, [3, 2, 'b', 'c']);
+  t.false(sync0.allocChecking, 'dropped once every round was decided');
+  t.false((field(rig.dsms[1]!, 'sync') as { allocChecking: boolean }).allocChecking, 'never on another rank');
+  t.is(rig.dsms[0]!.stats().malformed, 0);
+});
+
+test("a lend is an object of three fields (no closure), and a push reader's empty-batch counts an Array, not a Map", async (t) => {
+  const rig = makeRig(2, {}, { pageSize: 256 });
+  const home = { ranges: [[0, 512], [512, 1024]] as [number, number][] };
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Uint8', 1024, { home, push: true });
+    const l = dsm.lendPages([a]);
+    t.is(typeof l, 'object');
+    t.deepEqual(Object.keys(l).sort(), ['home', 'open', 'states']);
+    l.end();
+    l.end();
+    for (let k = 0; k < 3; k++) {
+      (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(k + 1);
+      await dsm.barrier();
+      const other = (1 - rank) * 512;
+      (await dsm.acquire(a, other, other + 16, 'r'))[0];
+      await dsm.barrier();
+    }
+    return field(field(field(dsm, 'client') as object, 'push') as object, 'emptyRun');
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.true(Array.isArray(o.value), 'emptyRun is an Array');
+});

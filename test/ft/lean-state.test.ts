@@ -15,7 +15,7 @@ import { FF_COUNT, FF_FRAMES_IN, FF_HEARTBEATS_SENT } from '../../src/ft/figures
 import type { FtState } from '../../src/ft/state.js';
 import type { FaultTolerance } from '../../src/ft/fault-tolerance.js';
 import { Image, Pending, buildPending } from '../../src/ft/image.js';
-import { StreamSender, sourceOfPending } from '../../src/ft/stream.js';
+import { StreamReceiver, StreamSender, sourceOfPending } from '../../src/ft/stream.js';
 
 const SPEC: AppSpec = { size: 8192, iters: 30, every: 5, frac: 0.02, iterMs: 20, lend: true };
 
@@ -159,4 +159,128 @@ test("a round's data without whole segments is its own stream source: no object 
   t.not(s2, copy);
   t.is(s2.dataBytes, 4);
   t.deepEqual(s2.runs.map((r) => r.bytes.length), [4]);
+});
+
+// ---- Round 13 (docs/FOOTPRINT.md "Round 13: Laplace slots") ------------------------------------
+
+test("FtState keeps its own numbers and flags in figs, after the figures: no property each", async (t) => {
+  const c = new Cluster({ boards: 2, seed: 7 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  for (const [node, ft] of c.ft) {
+    const st = stateOf(ft);
+    const own = Object.keys(st);
+    for (const name of ['node', 'epochV', 'changes', 'lastCommitted', 'lastAborted', 'committedProgress', 'tickTimer', 'computeAt', 'started', 'isolated', 'stopIsDomain', 'incarnation', 'versionHash', 'viewCoord', 'hbSent']) {
+      t.false(own.includes(name), `no own property ${name}`);
+    }
+    t.true(own.length <= 32, `${own.length} own properties: ${own.join(', ')}`);
+    // Read back through the accessors as before.
+    t.is(st.node, node);
+    t.is(st.lastCommitted, SPEC.iters / SPEC.every);
+    t.is(st.started, true);
+    t.is(st.isolated, false);
+    t.true(st.changes > 0);
+    st.requestTarget = 1234;
+    t.is(st.requestTarget, 1234);
+    t.true(st.figs.includes(1234), 'kept in figs');
+    st.requestTarget = -1;
+  }
+});
+
+test('an image of a few segments finds them by a scan, without a Map; many get an index', (t) => {
+  const img = new Image(0);
+  const segs = [{ name: 'app', bytes: new Uint8Array(8) }, { name: 'dsm', bytes: new Uint8Array(4) }, { name: 'dsm/u/3', bytes: new Uint8Array(64) }];
+  img.pending = buildPending(img, segs, 1, 1, 32);
+  img.commit();
+  t.false(img.indexed, 'no Map for three segments');
+  t.is(field(img, 'index'), null);
+  t.is(img.find('dsm'), 1);
+  t.is(img.find('dsm/u/3'), 2);
+  t.is(img.find('nope'), -1);
+  // A carrying delta that adds segments keeps finding them, and indexes them past the threshold.
+  const more = [...segs, ...Array.from({ length: 20 }, (_, i) => ({ name: `s${i}`, bytes: new Uint8Array(4).fill(i + 1) }))];
+  img.pending = buildPending(img, more, 2, 2, 32, null, undefined, true);
+  img.commit();
+  t.true(img.indexed, 'indexed past INDEX_MIN_NAMES segments');
+  t.is(img.find('s19'), 22);
+  t.is(img.find('app'), 0);
+  t.deepEqual([...img.data[img.find('s7')]!], [8, 8, 8, 8]);
+});
+
+test("a stream sender's own numbers are in its ring: two properties, read through accessors", (t) => {
+  const img = new Image(0);
+  const p = buildPending(img, [{ name: 'x', bytes: new Uint8Array(5000).fill(3) }], 1, 1, 32);
+  const s = new StreamSender(4, 2, 7, 6, true, sourceOfPending(p), 3, 100, 9000, 1000);
+  t.deepEqual(Object.keys(s).sort(), ['ring', 'src']);
+  t.deepEqual([s.dst, s.rank, s.round, s.base, s.replica, s.window, s.windowBytes, s.frameBytes, s.progressAt, s.lastSeq, s.next, s.acked], [4, 2, 7, 6, true, 3, 9000, 1000, 100, -1, 0, 0]);
+  const out = s.build(new ByteWriter(1000), 1000);
+  s.sent(out.length);
+  t.is(s.next, 1);
+  t.is(s.inFlight, out.length);
+  t.is(s.bytesSent, out.length);
+  t.is(s.frames, 1);
+  t.true(s.onAck(1, 150));
+  t.is(s.inFlight, 0);
+  t.is(s.progressAt, 150);
+  t.is(s.peakInFlight, out.length);
+});
+
+test("a detector's peer is one Float64Array, and holds what the board last told it by heartbeat (no Map of records)", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 8 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  for (const ft of c.ft.values()) {
+    const st = stateOf(ft);
+    t.is(field(st, 'hbSent'), undefined, 'no Map of heartbeat records');
+    const peers = st.detector.all();
+    for (const p of peers) t.deepEqual(Object.keys(p).sort(), ['node', 'v']);
+    const others = peers.filter((p) => p.node !== st.node);
+    t.is(others.length, 2);
+    for (const p of others) {
+      t.true(p.heard);
+      t.true(p.hbSent, 'a ring neighbour was told by heartbeat');
+      t.true(p.hbAt > 0);
+      t.is(p.hbEpoch, st.epochV);
+    }
+  }
+});
+
+test("a ward's receiver checks a carrying delta's names against its table, without a Set of them", (t) => {
+  const img = new Image(0);
+  const a = new Uint8Array(4096).fill(1);
+  const b = new Uint8Array(4096).fill(2);
+  img.pending = buildPending(img, [{ name: 'a', bytes: a }, { name: 'b', bytes: b }], 1, 1, 32);
+  img.commit();
+  const ward = new Image(0);
+  ward.install(['a', 'b'], [a.slice(), b.slice()], 1, 1);
+  const a2 = a.slice();
+  a2[10] = 9;
+  const b2 = b.slice();
+  b2[20] = 9;
+  const delta = buildPending(img, [{ name: 'a', bytes: a2 }, { name: 'b', bytes: b2 }], 2, 2, 32, null, undefined, true);
+  t.true(delta.carry);
+  const s = new StreamSender(1, 0, 2, 1, false, sourceOfPending(delta), 4, 0, Infinity, 1000);
+  const rx = new StreamReceiver(0, 0, 2, false, new Pending(2, 1, false, 0));
+  for (;;) {
+    const f = s.build(new ByteWriter(1000), 1000).slice();
+    s.sent(f.length);
+    const last = s.lastSeq >= 0;
+    t.is(rx.apply(ward, f, last, 1 << 20), 'ok');
+    if (last) break;
+  }
+  t.true(rx.complete);
+  t.is(field(rx, 'listed'), null, 'no Set for two names');
+  ward.pending = rx.pending;
+  ward.commit();
+  t.is(ward.data[0]![10], 9);
+  t.is(ward.data[1]![20], 9);
+  // A name listed twice is still refused.
+  const dup = new StreamReceiver(0, 0, 3, false, new Pending(3, 2, false, 0));
+  const w = new ByteWriter(200);
+  w.u8(0).u8(0).u32(3).u32(2).u16(0);
+  w.u8(4).u32(3).u16(2).u32(0);
+  for (let i = 0; i < 2; i++) w.u8(1).u8(0).u32(4096).u8(1).bytes(new Uint8Array([0x61]));
+  t.is(dup.apply(ward, w.done().slice(), true, 1 << 20), 'malformed');
 });

@@ -9,7 +9,9 @@ import { simulate } from '../../host-sim/api/index.js';
 import { project } from '../apps/helpers.js';
 import { plainRun } from '../../src/runtime/app-runner.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
-import { HostedRun } from '../../src/runtime/ft-host.js';
+import { FtAppRun, HostedRun } from '../../src/runtime/ft-host.js';
+import type { FtHost } from '../../src/runtime/ft-host.js';
+import type { Dsm } from '../../src/dsm/index.js';
 import { DsmCheckpointContent } from '../../src/runtime/dsm-content.js';
 import type { FaultTolerance, FtRun } from '../../src/ft/index.js';
 
@@ -49,6 +51,8 @@ for (const engine of ['node', 'xs'] as const) {
     });
   });
 }
+
+const field = (o: object, name: string): unknown => (o as Record<string, unknown>)[name];
 
 test('a plain run shares its constant functions (no closures per run)', (t) => {
   const a = plainRun(0, null as unknown as McapiNode, () => Promise.resolve());
@@ -90,4 +94,45 @@ test('an FT run is one object of methods: run view, ctx.ft and the runner side h
   h.onRevoke(() => undefined);
   t.deepEqual(calls, ['checkpoint 8', 'opportunity 9', 'yield', 'report 10', 'onRevoke']);
   t.deepEqual(h.stats() as unknown, { phase: 'running' });
+});
+
+test("an FT run as the runner sees it is one object of methods, and closes its MCAPI scope at a rollback without a closure (Round 13)", (t) => {
+  const listeners: unknown[] = [];
+  let active = true;
+  const run = {
+    rank: 1, epoch: 2, restored: null, generation: 0, progress: 0,
+    get active() {
+      return active;
+    },
+    onRevoke: (l: unknown) => void listeners.push(l),
+  } as unknown as FtRun;
+  const closed: string[] = [];
+  const scope = { mcapi: null, close: (why: string) => void closed.push(why) };
+  const module = { rankMap: () => [4, 5], options: { shrink: false } } as unknown as FaultTolerance;
+  const host = {
+    ft: module,
+    openScope: () => scope,
+    recoverable: () => false,
+  } as unknown as FtHost;
+  const r = new FtAppRun(run, new DsmCheckpointContent(), host);
+  const own = Object.getOwnPropertyNames(r).filter((k) => typeof Object.getOwnPropertyDescriptor(r, k)?.value === 'function');
+  t.deepEqual(own, [], 'no closure as a property');
+  t.deepEqual(Object.keys(r).sort(), ['content', 'host', 'run', 'scope']);
+  t.deepEqual([r.rank, r.epoch, r.hostedByFt, r.isActive()], [1, 2, true, true]);
+  const view = r.begin();
+  t.true(view instanceof HostedRun);
+  t.deepEqual(listeners, [r], 'the run object itself is the revoke listener');
+  active = false;
+  t.false(r.isActive());
+  r.close();
+  t.deepEqual(closed, ['the run of rank 1 (epoch 2) was superseded by a rollback']);
+});
+
+test("a DSM checkpoint content is the DSM's alloc listener and keeps the selected names as a list", (t) => {
+  const c = new DsmCheckpointContent();
+  c.select(['laplace.u']);
+  t.deepEqual(field(c, 'only'), ['laplace.u'], 'a list, not a Set');
+  const dsm = { onAllocated: null, limits: { lend: true }, sharedArrays: () => [] } as unknown as Dsm;
+  c.attach(dsm);
+  t.is(dsm.onAllocated, c, 'the content itself, not a closure');
 });

@@ -50,6 +50,17 @@ export class McapiNode extends McapiNodeBase {
     return this.msg.sender.sendI(st, Args.target(core, to, 'receive endpoint'), data, priority);
   }
 
+  /**
+   * For the runtime's own users (the DSM transport's sends), not part of the C API: msgSendI
+   * whose outcome goes to `done.complete(req)` (McapiNodeBase.onComplete, without re-checking a
+   * request this call just made). The sending checks are msgSendI's.
+   */
+  msgSendC(from: Endpoint, to: Endpoint, data: Uint8Array, done: Completion): Request<number> {
+    const req = this.msgSendI(from, to, data);
+    this.core.requests.attach(req, done);
+    return req;
+  }
+
   /** mcapi_msg_send. */
   msgSend(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Promise<void> {
     try {

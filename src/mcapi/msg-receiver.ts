@@ -153,7 +153,8 @@ export class MessageReceiver {
       const end = off + 1 + len;
       this.sender.onResponses(f.src, p, off + 1, end);
       off = end;
-    } else if ((flags & MsgFlag.ACK1) !== 0) {
+    } else if ((flags & MsgFlag.ACK1) !== 0 && (peer.queue.length !== 0 || peer.sweptEpoch !== core.net.epoch)) {
+      // pump's own first test written out: an answered message already pumped (finish).
       this.sender.pump(peer);
     }
     const port = f.dstPort;

@@ -70,7 +70,12 @@ export class MessageSender implements Undo {
     // Nothing queued before it, no retry pending, no sweep due and fewer than MSG_PORT_WINDOW
     // transmitted (no endpoint window full): pump's first step for this message, without
     // queueing it first (the usual case). Same order, numbers and frames.
-    if (peer.queue.length === 0 && peer.retryTimer < 0 && peer.sweptEpoch === core.net.epoch && peer.out.length < MSG_PORT_WINDOW && this.windowOpen(peer)) {
+    const out = peer.out;
+    if (
+      peer.queue.length === 0 && peer.retryTimer < 0 && peer.sweptEpoch === core.net.epoch && out.length < MSG_PORT_WINDOW
+      // windowOpen, written out
+      && (out.length === 0 || ((peer.nextSeq - ((out[0]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff)) & 0xff) < MSG_WINDOW)
+    ) {
       if (this.transmit(om, peer.nextSeq)) {
         this.sent(peer, om);
         return om;
@@ -259,7 +264,8 @@ export class MessageSender implements Undo {
     } else {
       core.requests.fail(om, status, detail);
     }
-    this.pump(peer);
+    // pump's own first test, without the call when there is nothing to do (every answer).
+    if (peer.queue.length !== 0 || peer.sweptEpoch !== core.net.epoch) this.pump(peer);
   }
 
   private forget(om: OutMsg): void {

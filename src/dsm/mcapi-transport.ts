@@ -252,16 +252,25 @@ export class McapiDsmTransport implements DsmTransport, Completion {
       this.sendReqs.pop();
       this.sendRanks.pop();
       if (r.status !== Status.MCAPI_SUCCESS) this.sendFailed(to, r.error ?? new McapiError(r.status));
-      this.sendDone();
+      // sendDone written out: no pump call when nothing waits.
+      this.inflight--;
+      if (!this.closed && this.queue.length > 0) this.pump();
       return;
     }
     if (this.closed || this.recvReqs.indexOf(r) < 0) return;
     if (r.status !== Status.MCAPI_SUCCESS) return; // cancelled, or the endpoint went away: this receive slot ends
     // A view receive's value is the message itself (msgRecvC), never written again by MCAPI.
     const msg = (r as Request<unknown>).value as Uint8Array;
-    // Longer than this board's messages (a peer with other DSM options): dropped.
-    if (msg.length > this.maxMessage + 1) this.stats.dropped++;
-    else this.deliver(msg);
+    // The sender's rank, then the DSM message: one view of it to the handler. A message longer
+    // than this board's (a peer with other DSM options) or from no peer's rank is dropped.
+    const n = msg.length;
+    const from = n > 0 ? msg[0]! : -1;
+    if (n > this.maxMessage + 1 || from < 0 || from >= this.size || from === this.rank) {
+      this.stats.dropped++;
+    } else {
+      this.stats.received++;
+      this.handler?.(from, msg.subarray(1, n));
+    }
     // The handler may have closed the transport.
     if (this.closed) return;
     this.mcapi.msgRecvC(this.ep, null, this, r);
@@ -292,26 +301,9 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     );
   }
 
-  private sendDone(): void {
-    this.inflight--;
-    if (!this.closed) this.pump();
-  }
-
   private sendFailed(to: number, e: Error): void {
     this.stats.sendErrors++;
     this.plan.onSendError?.(to, e);
-  }
-
-  /** A received message: the sender's rank, then the DSM message (one view of it). */
-  private deliver(msg: Uint8Array): void {
-    const n = msg.length;
-    const from = n > 0 ? msg[0]! : -1;
-    if (from < 0 || from >= this.size || from === this.rank) {
-      this.stats.dropped++;
-      return;
-    }
-    this.stats.received++;
-    this.handler?.(from, msg.subarray(1, n));
   }
 }
 

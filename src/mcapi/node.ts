@@ -57,7 +57,13 @@ export class McapiNode extends McapiNodeBase {
    */
   msgSendC(from: Endpoint, to: Endpoint, data: Uint8Array, done: Completion): Request<number> {
     const req = this.msgSendI(from, to, data);
-    this.core.requests.attach(req, done);
+    // RequestTable.attach for a request this call just made (no wait on it yet): its checks of
+    // the Completion, the request's only in the unusual case, and no call.
+    if (typeof done !== 'object' || done === null || typeof done.complete !== 'function' || req.status !== Status.MCAPI_PENDING) {
+      this.core.requests.attach(req, done);
+    } else {
+      req._resolve = done;
+    }
     return req;
   }
 
@@ -101,7 +107,10 @@ export class McapiNode extends McapiNodeBase {
     const req = reuse === null ? requests.alloc<number>(Request.KIND.MSG_RECV) : requests.reuse(reuse, Request.KIND.MSG_RECV);
     // Attached before it is posted: a receive that completes at once is then told as any (in
     // a microtask), and the Completion is checked before the receive takes a message.
-    requests.attach(req, done);
+    // RequestTable.attach for a request just made or reused (pending, no wait on it): its
+    // check of the Completion (which throws), and no call.
+    if (typeof done !== 'object' || done === null || typeof done.complete !== 'function') requests.attach(req, done);
+    req._resolve = done;
     this.msg.receiver.post(st, buffer, req);
     return req;
   }

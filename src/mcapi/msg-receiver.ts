@@ -4,7 +4,7 @@
  * of refused sequence numbers per (sender node, endpoint) that keep a refused message from
  * being overtaken, and RESUME when an endpoint has room again.
  */
-import { assert } from '../util/assert.js';
+import { assert, InvariantError } from '../util/assert.js';
 import { NATIVE_COPY_MIN } from '../util/native-copy.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
@@ -101,7 +101,7 @@ export class MessageReceiver {
     }
     const msgs = --core.queuedMsgs;
     const bytes = (core.queuedBytes -= n);
-    if (msgs < 0 || bytes < 0 || st.queuedBytes < 0) assert(false, 'mcapi: message queue counts went negative');
+    if (msgs < 0 || bytes < 0 || st.queuedBytes < 0) throw new InvariantError('mcapi: message queue counts went negative');
     core.counters.msgReceived++;
     // The node's message memory is shared: room freed here may be what another endpoint's
     // refused senders wait for.

@@ -4,7 +4,7 @@
  * piggybacked responses, the outcome of each message (ACK, NACK, RESUME), withdrawal on
  * timeout or cancel, and zombies that hold a sequence number until their answer arrives.
  */
-import { assert } from '../util/assert.js';
+import { InvariantError } from '../util/assert.js';
 import { NATIVE_COPY_MIN } from '../util/native-copy.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
@@ -160,7 +160,7 @@ export class MessageSender implements Undo {
     const seq = peer.nextSeq;
     const out = peer.out;
     // windowOpen keeps every outstanding number within MSG_WINDOW below seq; the newest is checked.
-    if (out.length > 0 && ((out[out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq) assert(false, 'mcapi: a sequence number was reused while outstanding');
+    if (out.length > 0 && ((out[out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq) throw new InvariantError('mcapi: a sequence number was reused while outstanding');
     // The net's epoch is 0..65535 (NetLayer.epoch): 16 bits, exact (compared masked alike).
     om.flags = (om.flags & OutFlag.BELOW_SEQ) | (seq << OutFlag.SEQ_SHIFT) | ((this.core.net.epoch & 0xffff) << OutFlag.EPOCH_SHIFT);
     peer.nextSeq = (seq + 1) & 0xff;
@@ -198,7 +198,8 @@ export class MessageSender implements Undo {
     const data = om._out as Uint8Array;
     const n = data.length;
     const flags = om.flags;
-    assert((flags & OutFlag.STATE) !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
+    // The invariant's test without assert's call (every message).
+    if ((flags & OutFlag.STATE) === OutState.INFLIGHT) throw new InvariantError('mcapi: a message in flight was transmitted again');
     // Core.beforeData's first test written out: no call when no channel owes a credit.
     if ((core.flushWant & Core.FLUSH_CREDITS) !== 0) core.beforeData(peer.node, true);
     let ack1 = -1;

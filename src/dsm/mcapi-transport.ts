@@ -106,7 +106,7 @@ export class McapiDsmTransport implements DsmTransport, Completion {
    * Each posted receive's request, kept and reused for its life. The receives have no buffer:
    * MCAPI hands each message over as its view (McapiNode.msgRecvC with a null buffer), so a
    * message is not copied into a posted buffer first, and no board holds recvSlots buffers of
-   * maxMessage + 1 bytes (6 x 4 160 B by default).
+   * maxMessage + 1 bytes (docs/PERFORMANCE.md "Round 13: the message path").
    */
   private readonly recvReqs: Request<number>[] = [];
   private closed = false;

@@ -70,7 +70,13 @@ export class McapiNode extends McapiNodeBase {
   /** mcapi_msg_send. */
   msgSend(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Promise<void> {
     try {
-      return this.core.waitDone(this.msgSendI(from, to, data, priority));
+      // msgSendI's body (the same checks in the same order), without its call: every blocking send.
+      const core = this.core;
+      if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
+      if (!(data instanceof Uint8Array)) Args.bytes(data);
+      if (priority !== 0) Args.priority(core, priority);
+      const st = Args.local(core, from, 'send endpoint');
+      return core.waitDone(this.msg.sender.sendI(st, Args.target(core, to, 'receive endpoint'), data, priority));
     } catch (e) {
       return Promise.reject(e);
     }

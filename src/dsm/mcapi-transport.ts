@@ -80,7 +80,7 @@ export interface McapiDsmTransportStats {
 }
 
 /**
- * Sends and receives complete through MCAPI's Completion (McapiNode.onComplete / msgRecvC):
+ * Sends and receives complete through MCAPI's Completion (McapiNode.msgSendC / msgRecvC):
  * the transport itself is told, so no promise, reaction or closure is made per message, and
  * each posted receive keeps one request object for its life (docs/MCAPI.md "Completions for
  * the runtime's own users"; ~80 XS slots per posted receive before, docs/FOOTPRINT.md "Round 10:
@@ -102,9 +102,13 @@ export class McapiDsmTransport implements DsmTransport, Completion {
    */
   private readonly sendReqs: Request<number>[] = [];
   private readonly sendRanks: number[] = [];
-  /** Each posted receive's request (kept and reused for its life) and buffer. */
+  /**
+   * Each posted receive's request, kept and reused for its life. The receives have no buffer:
+   * MCAPI hands each message over as its view (McapiNode.msgRecvC with a null buffer), so a
+   * message is not copied into a posted buffer first, and no board holds recvSlots buffers of
+   * maxMessage + 1 bytes (docs/PERFORMANCE.md "Round 13: the message path").
+   */
   private readonly recvReqs: Request<number>[] = [];
-  private readonly recvBufs: Uint8Array[] = [];
   private closed = false;
   private handler: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
   private receiving = false;
@@ -160,11 +164,7 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.handler = fn;
     if (fn && !this.receiving && !this.closed) {
       this.receiving = true;
-      for (let i = 0; i < this.recvSlots; i++) {
-        const buf = new Uint8Array(this.maxMessage + 1);
-        this.recvBufs.push(buf);
-        this.recvReqs.push(this.mcapi.msgRecvC(this.ep, buf, this));
-      }
+      for (let i = 0; i < this.recvSlots; i++) this.recvReqs.push(this.mcapi.msgRecvC(this.ep, null, this));
     }
   }
 
@@ -226,7 +226,8 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.inflight++;
     let req: Request<number> | null = null;
     try {
-      req = this.mcapi.msgSendI(this.ep, this.peers[to]!, data);
+      // Told through this transport's complete (no promise per send).
+      req = this.mcapi.msgSendC(this.ep, this.peers[to]!, data, this);
     } catch (e) {
       this.inflight--;
       this.sendFailed(to, e as Error);
@@ -236,7 +237,6 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.sendReqs.push(req);
     this.sendRanks.push(to);
     assert(this.sendReqs.length <= this.sendSlots, 'dsm transport: more sends in flight than send slots');
-    this.mcapi.onComplete(req, this);
   }
 
   /** A send or a posted receive completed (MCAPI's Completion, a microtask after it did). */
@@ -252,31 +252,28 @@ export class McapiDsmTransport implements DsmTransport, Completion {
       this.sendReqs.pop();
       this.sendRanks.pop();
       if (r.status !== Status.MCAPI_SUCCESS) this.sendFailed(to, r.error ?? new McapiError(r.status));
-      this.sendDone();
+      // sendDone written out: no pump call when nothing waits.
+      this.inflight--;
+      if (!this.closed && this.queue.length > 0) this.pump();
       return;
     }
-    const i = this.recvReqs.indexOf(r);
-    if (i < 0 || this.closed) return;
-    const buf = this.recvBufs[i]!;
-    const normal = buf.length === this.maxMessage + 1;
-    if (r.status === Status.MCAPI_SUCCESS) {
-      const n = r.size;
-      // A buffer taken for a message longer than this board's (below): another slot may have
-      // taken the long one, and what came instead is delivered as usual.
-      if (!normal && n > this.maxMessage + 1) this.stats.dropped++;
-      else this.deliver(buf, n);
-      // The handler may have closed the transport.
-      if (this.closed) return;
-      if (!normal) this.recvBufs[i] = new Uint8Array(this.maxMessage + 1);
-    } else if (r.status === Status.MCAPI_ERR_MSG_TRUNCATED) {
-      // A message longer than this board's buffers (a peer with other DSM options) stays at the
-      // head of the endpoint's queue: take it out once with a buffer of its size, drop it then.
-      this.recvBufs[i] = new Uint8Array((r.error as McapiError).size);
+    if (this.closed || this.recvReqs.indexOf(r) < 0) return;
+    if (r.status !== Status.MCAPI_SUCCESS) return; // cancelled, or the endpoint went away: this receive slot ends
+    // A view receive's value is the message itself (msgRecvC), never written again by MCAPI.
+    const msg = (r as Request<unknown>).value as Uint8Array;
+    // The sender's rank, then the DSM message: one view of it to the handler. A message longer
+    // than this board's (a peer with other DSM options) or from no peer's rank is dropped.
+    const n = msg.length;
+    const from = n > 0 ? msg[0]! : -1;
+    if (n > this.maxMessage + 1 || from < 0 || from >= this.size || from === this.rank) {
+      this.stats.dropped++;
     } else {
-      // Cancelled, or the endpoint went away: this receive slot ends.
-      return;
+      this.stats.received++;
+      this.handler?.(from, msg.subarray(1, n));
     }
-    this.mcapi.msgRecvC(this.ep, this.recvBufs[i]!, this, r);
+    // The handler may have closed the transport.
+    if (this.closed) return;
+    this.mcapi.msgRecvC(this.ep, null, this, r);
   }
 
   /** Find `rank`'s endpoint, then send what waits for it; a peer that never appears fails its messages. */
@@ -304,25 +301,9 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     );
   }
 
-  private sendDone(): void {
-    this.inflight--;
-    if (!this.closed) this.pump();
-  }
-
   private sendFailed(to: number, e: Error): void {
     this.stats.sendErrors++;
     this.plan.onSendError?.(to, e);
-  }
-
-  /** The `n` bytes received into `buf`: the sender's rank, then the DSM message (one view of it). */
-  private deliver(buf: Uint8Array, n: number): void {
-    const from = n > 0 ? buf[0]! : -1;
-    if (from < 0 || from >= this.size || from === this.rank) {
-      this.stats.dropped++;
-      return;
-    }
-    this.stats.received++;
-    this.handler?.(from, buf.subarray(1, n));
   }
 }
 

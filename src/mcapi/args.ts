@@ -26,7 +26,14 @@ export class Args {
    */
   static target(core: Core, h: unknown, what: string): Endpoint {
     if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
-    if (h.domain !== core.domain || !core.validNode(h.node) || !core.validPort(h.port)) {
+    // Core.validNode and Core.validPort written out: the target of every message send.
+    const node: unknown = h.node;
+    const port: unknown = h.port;
+    if (
+      h.domain !== core.domain
+      || typeof node !== 'number' || !Number.isInteger(node) || node < 0 || node > NODE_ID_MAX
+      || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > core.limits.maxPort
+    ) {
       throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} is not a valid endpoint`);
     }
     return h;

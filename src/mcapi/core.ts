@@ -125,13 +125,19 @@ export class Core {
   private endpointGen = 0;
   private loop: NetFrame[] = [];
   private loopTimer = -1;
-  private readonly outbox: OutFrame[] = [];
+  /** @internal Frames the network refused for a moment, in order (read by MessageSender.transmit: empty is the usual case). */
+  readonly outbox: OutFrame[] = [];
   private outboxData = 0;
   private readonly outboxPerDst = new Map<number, number>();
   private outboxTimer = -1;
   private flushTimer = -1;
-  /** Who batched something for the end-of-turn flush (Core.FLUSH_RESPONSES | Core.FLUSH_CREDITS). */
-  private flushWant = 0;
+  /**
+   * @internal Who batched something for the end-of-turn flush (Core.FLUSH_RESPONSES |
+   * Core.FLUSH_CREDITS). FLUSH_CREDITS is set whenever a channel owes a credit (Credits.owe
+   * asks for the flush with every first credit owed, and drops it only when none is left), so
+   * a clear bit means no credit to send before a data frame (beforeData).
+   */
+  flushWant = 0;
 
   constructor(net: Net, clock: Clock & Pick<Hal, 'bytes'>, limits: Readonly<McapiLimits>, host: CoreHost) {
     this.net = net;
@@ -153,6 +159,8 @@ export class Core {
    * returned before a later message is never overtaken by it.
    */
   beforeData(dst: number, msg: boolean): void {
+    // A message (msg) needs only the credits sent first, and none is owed when FLUSH_CREDITS is clear.
+    if (msg && (this.flushWant & Core.FLUSH_CREDITS) === 0) return;
     this.host.flushBeforeData(dst, msg);
   }
 
@@ -253,7 +261,8 @@ export class Core {
       c.bytesOut += payload.length;
       return true;
     }
-    if ((this.outboxPerDst.get(dst) ?? 0) === 0) {
+    // An empty outbox (the usual case) holds nothing for dst: no Map lookup.
+    if (this.outbox.length === 0 || (this.outboxPerDst.get(dst) ?? 0) === 0) {
       // One reused frame record for the send (Net.send does not keep it): none per frame.
       const f = this.txFrame;
       f.type = type;
@@ -386,6 +395,14 @@ export class Core {
    * request pending (non-destructive) and only rejects with MCAPI_TIMEOUT.
    */
   waitFor<T>(req: Request<T>, timeoutMs: number, abandon: boolean): Promise<T> {
+    // waitImpl's common case written out (every blocking receive without a TIMEOUT): one call less.
+    if (timeoutMs === Infinity && req.status === Status.MCAPI_PENDING && req._resolve === null && req._waiters === null) {
+      req._scopeKeep |= 1;
+      return new Promise<T>((resolve: (this: void, v: T) => void, reject: (this: void, e: McapiError) => void) => {
+        req._resolve = resolve as (this: void, v: unknown) => void;
+        req._reject = reject;
+      });
+    }
     return this.waitImpl(req, timeoutMs, abandon, true) as Promise<T>;
   }
 
@@ -396,6 +413,14 @@ export class Core {
 
   /** waitFor for sends: resolves with nothing once the request completed successfully. */
   waitDone<T>(req: Request<T>): Promise<void> {
+    // waitImpl's common case written out (every blocking send): one call less.
+    if (req.status === Status.MCAPI_PENDING && req._resolve === null && req._waiters === null) {
+      req._scopeKeep &= ~1;
+      return new Promise<void>((resolve: (this: void, v: undefined) => void, reject: (this: void, e: McapiError) => void) => {
+        req._resolve = resolve as (this: void, v: unknown) => void;
+        req._reject = reject;
+      });
+    }
     return this.waitImpl(req, Infinity, false, false) as Promise<void>;
   }
 

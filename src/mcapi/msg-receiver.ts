@@ -4,7 +4,7 @@
  * of refused sequence numbers per (sender node, endpoint) that keep a refused message from
  * being overtaken, and RESUME when an endpoint has room again.
  */
-import { assert } from '../util/assert.js';
+import { assert, InvariantError } from '../util/assert.js';
 import { NATIVE_COPY_MIN } from '../util/native-copy.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
@@ -16,7 +16,6 @@ import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
 import { Request } from './request.js';
 import type { EndpointState } from './state.js';
-import { waitBuffer } from './state.js';
 import { McapiError, Status } from './status.js';
 import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
 
@@ -42,14 +41,18 @@ export class MessageReceiver {
 
   /**
    * A receive on a checked endpoint, as `req` (a new 'msg-recv' request, or one reused:
-   * RequestTable.reuse): completes at once when a message is queued.
+   * RequestTable.reuse): completes at once when a message is queued. `buf` null (the runtime's
+   * own users, McapiNode.msgRecvC): the request's value is the message's view, not copied.
    */
-  post(st: EndpointState, buf: Uint8Array, req: Request<number>): Request<number> {
+  post(st: EndpointState, buf: Uint8Array | null, req: Request<number>): Request<number> {
     const core = this.core;
     const m = st.queued > 0 ? st.peek() : null;
     if (m !== null) {
-      if (buf.length >= m.length) {
-        const n = this.take(st, buf);
+      if (buf === null) {
+        const n = this.take(st, null).length;
+        core.requests.succeed(req as Request<unknown>, m, n);
+      } else if (buf.length >= m.length) {
+        const n = this.take(st, buf).length;
         core.requests.succeed(req, n, n);
       } else {
         core.requests.fail(req, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.length)} bytes, buffer of ${String(buf.length)}`, m.length);
@@ -57,12 +60,12 @@ export class MessageReceiver {
       return req;
     }
     // No closure or record per waiting receive (32 of them fill the request table): the
-    // request waits in the endpoint's list with the buffer in its result field, and the
-    // endpoint undoes the wait (Core.abort calls `st.undo(req)`).
+    // request waits in the endpoint's list with the buffer (or null: a view) in its result
+    // field, and the endpoint undoes the wait (Core.abort calls `st.undo(req)`).
     req._out = buf;
     req._cancel = st;
     st.recvWaiters.push(req);
-    this.maybeResume(st);
+    if (this.blockedTotal !== 0) this.maybeResume(st);
     return req;
   }
 
@@ -83,22 +86,27 @@ export class MessageReceiver {
       e.size = m.length;
       throw e;
     }
-    return this.take(st, buf);
+    return this.take(st, buf).length;
   }
 
-  private take(st: EndpointState, buf: Uint8Array): number {
+  /** Take the head message of `st` into `buf` (null: not copied); returns the message. */
+  private take(st: EndpointState, buf: Uint8Array | null): Uint8Array {
     const m = st.shift();
+    const core = this.core;
+    const n = m.length;
     // copyBytes' rule written out (as in MessageSender.transmit): short messages pay one comparison.
-    if (m.length < NATIVE_COPY_MIN || this.core.copy === undefined) copyInto(buf, 0, m);
-    else this.core.copy(m, 0, m.length, buf, 0);
-    this.core.queuedMsgs--;
-    this.core.queuedBytes -= m.length;
-    assert(this.core.queuedMsgs >= 0 && this.core.queuedBytes >= 0 && st.queuedBytes >= 0, 'mcapi: message queue counts went negative');
-    this.core.counters.msgReceived++;
+    if (buf !== null) {
+      if (n < NATIVE_COPY_MIN || core.copy === undefined) copyInto(buf, 0, m);
+      else core.copy(m, 0, n, buf, 0);
+    }
+    const msgs = --core.queuedMsgs;
+    const bytes = (core.queuedBytes -= n);
+    if (msgs < 0 || bytes < 0 || st.queuedBytes < 0) throw new InvariantError('mcapi: message queue counts went negative');
+    core.counters.msgReceived++;
     // The node's message memory is shared: room freed here may be what another endpoint's
     // refused senders wait for.
-    this.resumeAll();
-    return m.length;
+    if (this.blockedTotal !== 0) this.resumeAll();
+    return m;
   }
 
   /** An endpoint is going away: its queue and receives go first (MessageEngine.endpointDeleted). */
@@ -135,7 +143,7 @@ export class MessageReceiver {
     let peer = this.peers.get(f.src);
     if (peer === undefined) peer = Peer.of(this.peers, f.src);
     if ((flags & MsgFlag.ACK1) !== 0) {
-      MalformedFrame.check(p.length >= 3, 'mcapi: MSG without its ACK1 byte');
+      if (p.length < 3) throw new MalformedFrame('mcapi: MSG without its ACK1 byte');
       this.sender.acked(peer, p[2]!);
       off = 3;
     }
@@ -145,7 +153,8 @@ export class MessageReceiver {
       const end = off + 1 + len;
       this.sender.onResponses(f.src, p, off + 1, end);
       off = end;
-    } else if ((flags & MsgFlag.ACK1) !== 0) {
+    } else if ((flags & MsgFlag.ACK1) !== 0 && (peer.queue.length !== 0 || peer.sweptEpoch !== core.net.epoch)) {
+      // pump's own first test written out: an answered message already pumped (finish).
       this.sender.pump(peer);
     }
     const port = f.dstPort;
@@ -205,31 +214,37 @@ export class MessageReceiver {
     r.respond(peer, Resp.NACK, seq, Nack.FULL);
   }
 
-  private hasCapacity(st: EndpointState, n: number): boolean {
-    const core = this.core;
-    const l = core.limits;
-    return st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + n <= l.maxQueuedBytes;
-  }
-
   private deliver(st: EndpointState, prio: number, data: Uint8Array): boolean {
     const core = this.core;
     const w = st.recvWaiters[0];
-    if (w !== undefined && st.queued === 0 && waitBuffer(w).length >= data.length) {
-      st.recvWaiters.shift();
-      if (data.length < NATIVE_COPY_MIN || core.copy === undefined) copyInto(waitBuffer(w), 0, data);
-      else core.copy(data, 0, data.length, waitBuffer(w), 0);
-      core.counters.msgReceived++;
-      core.requests.succeed(w, data.length, data.length);
-      return true;
+    if (w !== undefined && st.queued === 0) {
+      // The waiting receive's buffer, or null: the runtime's own user takes the view (post).
+      const buf = w._out as Uint8Array | null;
+      const n = data.length;
+      if (buf === null) {
+        st.recvWaiters.shift();
+        core.counters.msgReceived++;
+        core.requests.succeed(w as Request<unknown>, data, n);
+        return true;
+      }
+      if (buf.length >= n) {
+        st.recvWaiters.shift();
+        if (n < NATIVE_COPY_MIN || core.copy === undefined) copyInto(buf, 0, data);
+        else core.copy(data, 0, n, buf, 0);
+        core.counters.msgReceived++;
+        core.requests.succeed(w, n, n);
+        return true;
+      }
     }
-    if (!this.hasCapacity(st, data.length)) return false;
+    const l = core.limits;
+    if (!(st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + data.length <= l.maxQueuedBytes)) return false;
     // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
     st.enqueue(data, prio);
     st.queued++;
     st.queuedBytes += data.length;
     core.queuedMsgs++;
     core.queuedBytes += data.length;
-    this.serveWaiters(st);
+    if (st.recvWaiters.length > 0) this.serveWaiters(st);
     return true;
   }
 
@@ -241,9 +256,11 @@ export class MessageReceiver {
       if (w === undefined || st.queued === 0) return;
       const m = st.peek()!; // queued > 0
       st.recvWaiters.shift();
-      const buf = waitBuffer(w);
-      if (buf.length >= m.length) {
-        const n = this.take(st, buf);
+      const buf = w._out as Uint8Array | null;
+      if (buf === null) {
+        core.requests.succeed(w as Request<unknown>, this.take(st, null), m.length);
+      } else if (buf.length >= m.length) {
+        const n = this.take(st, buf).length;
         core.requests.succeed(w, n, n);
       } else {
         core.requests.fail(w, Status.MCAPI_ERR_MSG_TRUNCATED, `message of ${String(m.length)} bytes, buffer of ${String(buf.length)}`, m.length);

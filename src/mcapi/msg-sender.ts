@@ -4,12 +4,12 @@
  * piggybacked responses, the outcome of each message (ACK, NACK, RESUME), withdrawal on
  * timeout or cancel, and zombies that hold a sequence number until their answer arrives.
  */
-import { assert } from '../util/assert.js';
+import { InvariantError } from '../util/assert.js';
 import { NATIVE_COPY_MIN } from '../util/native-copy.js';
 import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import { Args } from './args.js';
-import type { Core } from './core.js';
+import { Core } from './core.js';
 import type { Endpoint } from './handles.js';
 import { OutFlag, OutMsg, OutState, Peer } from './msg-peer.js';
 import { Responses } from './msg-responses.js';
@@ -57,7 +57,8 @@ export class MessageSender implements Undo {
         throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the receive endpoint's MAX_PAYLOAD_SIZE ${String(dst.maxPayload)}`);
       }
     }
-    const peer = Peer.of(this.peers, to.node);
+    let peer = this.peers.get(to.node);
+    if (peer === undefined) peer = Peer.of(this.peers, to.node);
     // The request is the message (OutMsg): one record per message in flight. A full request
     // table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not.
     const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
@@ -66,6 +67,23 @@ export class MessageSender implements Undo {
     om._cancel = this;
     if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;
+    // Nothing queued before it, no retry pending, no sweep due and fewer than MSG_PORT_WINDOW
+    // transmitted (no endpoint window full): pump's first step for this message, without
+    // queueing it first (the usual case). Same order, numbers and frames.
+    const out = peer.out;
+    if (
+      peer.queue.length === 0 && peer.retryTimer < 0 && peer.sweptEpoch === core.net.epoch && out.length < MSG_PORT_WINDOW
+      // windowOpen, written out
+      && (out.length === 0 || ((peer.nextSeq - ((out[0]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff)) & 0xff) < MSG_WINDOW)
+    ) {
+      if (this.transmit(om, peer.nextSeq)) {
+        this.sent(peer, om);
+        return om;
+      }
+      peer.queue.push(om);
+      this.retryLater(peer);
+      return om;
+    }
     peer.queue.push(om);
     this.pump(peer);
     return om;
@@ -114,7 +132,10 @@ export class MessageSender implements Undo {
    * per destination endpoint).
    */
   pump(peer: Peer): void {
-    if (peer.sweptEpoch !== this.core.net.epoch) this.sweepZombies(peer);
+    const epoch = this.core.net.epoch;
+    // Nothing queued and no sweep due: nothing to do (after every answer; no loop set up).
+    if (peer.queue.length === 0 && peer.sweptEpoch === epoch) return;
+    if (peer.sweptEpoch !== epoch) this.sweepZombies(peer);
     let i = 0;
     while (i < peer.queue.length && peer.retryTimer < 0 && this.windowOpen(peer)) {
       const om = peer.queue[i]!; // i < peer.queue.length
@@ -130,14 +151,20 @@ export class MessageSender implements Undo {
       }
       if (i === 0) peer.queue.shift();
       else peer.queue.splice(i, 1);
-      const seq = peer.nextSeq;
-      // windowOpen keeps every outstanding number within MSG_WINDOW below seq; the newest is checked.
-      assert(peer.out.length === 0 || ((peer.out[peer.out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff) !== seq, 'mcapi: a sequence number was reused while outstanding');
-      // The net's epoch is 0..65535 (NetLayer.epoch): 16 bits, exact (compared masked alike).
-      om.flags = (om.flags & OutFlag.BELOW_SEQ) | (seq << OutFlag.SEQ_SHIFT) | ((this.core.net.epoch & 0xffff) << OutFlag.EPOCH_SHIFT);
-      peer.nextSeq = (seq + 1) & 0xff;
-      peer.out.push(om);
+      this.sent(peer, om);
     }
+  }
+
+  /** `om` went out with the peer's next sequence number: it is outstanding now. */
+  private sent(peer: Peer, om: OutMsg): void {
+    const seq = peer.nextSeq;
+    const out = peer.out;
+    // windowOpen keeps every outstanding number within MSG_WINDOW below seq; the newest is checked.
+    if (out.length > 0 && ((out[out.length - 1]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff) === seq) throw new InvariantError('mcapi: a sequence number was reused while outstanding');
+    // The net's epoch is 0..65535 (NetLayer.epoch): 16 bits, exact (compared masked alike).
+    om.flags = (om.flags & OutFlag.BELOW_SEQ) | (seq << OutFlag.SEQ_SHIFT) | ((this.core.net.epoch & 0xffff) << OutFlag.EPOCH_SHIFT);
+    peer.nextSeq = (seq + 1) & 0xff;
+    out.push(om);
   }
 
   /**
@@ -171,12 +198,14 @@ export class MessageSender implements Undo {
     const data = om._out as Uint8Array;
     const n = data.length;
     const flags = om.flags;
-    assert((flags & OutFlag.STATE) !== OutState.INFLIGHT, 'mcapi: a message in flight was transmitted again');
-    core.beforeData(om.peer.node, true);
+    // The invariant's test without assert's call (every message).
+    if ((flags & OutFlag.STATE) === OutState.INFLIGHT) throw new InvariantError('mcapi: a message in flight was transmitted again');
+    // Core.beforeData's first test written out: no call when no channel owes a credit.
+    if ((core.flushWant & Core.FLUSH_CREDITS) !== 0) core.beforeData(peer.node, true);
     let ack1 = -1;
     let piggy = 0;
     if (peer.respLen > 0) {
-      if (!core.outboxEmpty()) {
+      if (core.outbox.length !== 0) {
         this.responses.flushPeer(peer);
       } else if (peer.respLen === Responses.ENTRY && peer.resp[0] === Resp.ACK && peer.resp[2] === 1) {
         ack1 = peer.resp[1]!;
@@ -199,7 +228,7 @@ export class MessageSender implements Undo {
     // copyBytes' rule written out: a 24-byte message pays one comparison, not a call more.
     if (n < NATIVE_COPY_MIN || core.copy === undefined) copyInto(p, head, data);
     else core.copy(data, 0, n, p, head);
-    if (!core.tx(McapiFrame.MSG, om.peer.node, om.ports >>> 16, om.ports & 0xffff, p, true)) return false;
+    if (!core.tx(McapiFrame.MSG, peer.node, om.ports >>> 16, om.ports & 0xffff, p, true)) return false;
     // INFLIGHT is state 0: clearing the state bits sets it.
     om.flags &= ~OutFlag.STATE;
     if (ack1 >= 0 || piggy > 0) {
@@ -236,7 +265,8 @@ export class MessageSender implements Undo {
     } else {
       core.requests.fail(om, status, detail);
     }
-    this.pump(peer);
+    // pump's own first test, without the call when there is nothing to do (every answer).
+    if (peer.queue.length !== 0 || peer.sweptEpoch !== core.net.epoch) this.pump(peer);
   }
 
   private forget(om: OutMsg): void {
@@ -251,11 +281,11 @@ export class MessageSender implements Undo {
         out.shift();
       } else {
         const i = out.indexOf(om);
-        if (i < 0) return this.stopTimer(om);
-        out.splice(i, 1);
+        if (i >= 0) out.splice(i, 1);
       }
     }
-    this.stopTimer(om);
+    // Most messages have no TIMEOUT timer: no call then.
+    if (om.timer >= 0) this.stopTimer(om);
   }
 
   private stopTimer(om: OutMsg): void {

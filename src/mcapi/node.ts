@@ -17,7 +17,7 @@ import type {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
 } from './handles.js';
 import { McapiNodeBase } from './node-base.js';
-import { Request } from './request.js';
+import { Request, RequestTable } from './request.js';
 import type { Completion } from './request.js';
 import { scopedMethods } from './scope.js';
 import type { ScopedMethods } from './scope.js';
@@ -34,20 +34,49 @@ export class McapiNode extends McapiNodeBase {
 
   // ---------------------------------------------------------------- messages
 
-  /** mcapi_msg_send_i: completes when the receiving node has queued the message. */
+  /**
+   * mcapi_msg_send_i: completes when the receiving node has queued the message. The checks of
+   * Core.checkInit, Args.bytes and Args.priority are written out here (their calls are made
+   * only to throw): every message passes them, and a call with arguments costs ~20-40 XS units
+   * (docs/PERFORMANCE.md "Round 13: the message path"). Same checks, same order, same errors.
+   */
   msgSendI(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Request<number> {
     const core = this.core;
-    core.checkInit();
-    const buf = Args.bytes(data);
-    const prio = Args.priority(core, priority);
+    if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
+    if (!(data instanceof Uint8Array)) Args.bytes(data);
+    // 0 is always a priority of this node (limits.priorities >= 1).
+    if (priority !== 0) Args.priority(core, priority);
     const st = Args.local(core, from, 'send endpoint');
-    return this.msg.sender.sendI(st, Args.target(core, to, 'receive endpoint'), buf, prio);
+    return this.msg.sender.sendI(st, Args.target(core, to, 'receive endpoint'), data, priority);
+  }
+
+  /**
+   * For the runtime's own users (the DSM transport's sends), not part of the C API: msgSendI
+   * whose outcome goes to `done.complete(req)` (McapiNodeBase.onComplete, without re-checking a
+   * request this call just made). The sending checks are msgSendI's.
+   */
+  msgSendC(from: Endpoint, to: Endpoint, data: Uint8Array, done: Completion): Request<number> {
+    const req = this.msgSendI(from, to, data);
+    // RequestTable.attach for a request this call just made (no wait on it yet): its checks of
+    // the Completion, the request's only in the unusual case, and no call.
+    if (typeof done !== 'object' || done === null || typeof done.complete !== 'function' || req.status !== Status.MCAPI_PENDING) {
+      this.core.requests.attach(req, done);
+    } else {
+      req._resolve = done;
+    }
+    return req;
   }
 
   /** mcapi_msg_send. */
   msgSend(from: Endpoint, to: Endpoint, data: Uint8Array, priority = 0): Promise<void> {
     try {
-      return this.core.waitDone(this.msgSendI(from, to, data, priority));
+      // msgSendI's body (the same checks in the same order), without its call: every blocking send.
+      const core = this.core;
+      if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
+      if (!(data instanceof Uint8Array)) Args.bytes(data);
+      if (priority !== 0) Args.priority(core, priority);
+      const st = Args.local(core, from, 'send endpoint');
+      return core.waitDone(this.msg.sender.sendI(st, Args.target(core, to, 'receive endpoint'), data, priority));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -66,29 +95,42 @@ export class McapiNode extends McapiNodeBase {
    * already free; RequestTable.attach), with no promise or reaction per receive. `reuse`: this
    * receive's previous request, once told, made pending again instead of a new one (a posted
    * receive then costs no object per message). The app-facing msgRecvI / wait keep promises.
+   *
+   * `buffer` null: a receive without a copy. The request's value (`req.value`, `_out`) is then
+   * a view of the message itself, as the Net handed it over (its payload is never reused:
+   * NetFrame), and its size the message's; the receive takes a message of any size up to the
+   * endpoint's MAX_PAYLOAD_SIZE. The view is the receiver's to keep: MCAPI never writes it again.
    */
-  msgRecvC(ep: Endpoint, buffer: Uint8Array, done: Completion, reuse: Request<number> | null = null): Request<number> {
-    this.core.checkInit();
-    const st = Args.local(this.core, ep, 'receive endpoint');
+  msgRecvC(ep: Endpoint, buffer: Uint8Array | null, done: Completion, reuse: Request<number> | null = null): Request<number> {
+    const core = this.core;
+    if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
+    const st = Args.local(core, ep, 'receive endpoint');
     if (st.chan !== null || st.connecting !== null) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
-    const buf = Args.bytes(buffer);
-    const requests = this.core.requests;
-    const req = this.msg.receiver.post(st, buf, reuse === null ? requests.alloc<number>(Request.KIND.MSG_RECV) : requests.reuse(reuse, Request.KIND.MSG_RECV));
-    requests.attach(req, done);
+    if (buffer !== null && !(buffer instanceof Uint8Array)) Args.bytes(buffer);
+    const requests = core.requests;
+    const req = reuse === null ? requests.alloc<number>(Request.KIND.MSG_RECV) : requests.reuse(reuse, Request.KIND.MSG_RECV);
+    // Attached before it is posted: a receive that completes at once is then told as any (in
+    // a microtask), and the Completion is checked before the receive takes a message.
+    // RequestTable.attach for a request just made or reused (pending, no wait on it): its
+    // check of the Completion (which throws), and no call.
+    if (typeof done !== 'object' || done === null || typeof done.complete !== 'function') requests.attach(req, done);
+    req._resolve = done;
+    this.msg.receiver.post(st, buffer, req);
     return req;
   }
 
   /** mcapi_msg_recv: resolves with the message size; waits up to the endpoint's TIMEOUT. */
   msgRecv(ep: Endpoint, buffer: Uint8Array): Promise<number> {
     try {
-      this.core.checkInit();
-      const st = Args.local(this.core, ep, 'receive endpoint');
-      const buf = Args.bytes(buffer);
+      const core = this.core;
+      if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
+      const st = Args.local(core, ep, 'receive endpoint');
+      if (!(buffer instanceof Uint8Array)) Args.bytes(buffer);
       const rx = this.msg.receiver;
-      const n = rx.recvNow(st, buf);
-      return n >= 0 ? Promise.resolve(n) : this.core.waitFor(rx.post(st, buf, this.core.requests.alloc<number>(Request.KIND.MSG_RECV)), st.timeoutMs, true);
+      const n = rx.recvNow(st, buffer);
+      return n >= 0 ? Promise.resolve(n) : core.waitFor(rx.post(st, buffer, core.requests.alloc<number>(Request.KIND.MSG_RECV)), st.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -134,6 +134,33 @@ async function withPageSize(dsm: Dsm): Promise<{ fetches: number; bytes: number;
   return result;
 }
 
+test('the DSM gets MCAPI\'s view of each message (no posted buffer, no copy) and keeps nothing of it: views overwritten right after delivery change nothing read', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const views: Uint8Array[] = [];
+  const run = Promise.all(
+    nodes.map(async (mcapi, rank) => {
+      const options = { pageSize: 4096 };
+      const transport = await McapiDsmTransport.open(mcapi, { rank, size: 2, domain: 1, nodeOfRank: (r) => r + 1, recvSlots: Dsm.recvSlotsFor(options), maxMessage: Dsm.messageBytesFor(options) });
+      const dsm = new Dsm(transport, hub.clock, options);
+      // The DSM's handler, then the view scribbled over as if its memory were reused at once.
+      const handler = transport.onMessage!;
+      transport.onMessage = (from, bytes) => {
+        views.push(bytes);
+        handler(from, bytes);
+        bytes.fill(0xee);
+      };
+      return withPageSize(dsm);
+    }),
+  );
+  const out = await hub.run(run);
+  t.deepEqual(out[0], { fetches: 1, bytes: 4096, ok: true }, 'the page read is the page written');
+  const page = views.find((v) => v.length >= 4096);
+  t.truthy(page, 'the page came as one message');
+  // A view of the MSG frame's payload past MCAPI's header and the rank byte (a copy into a
+  // posted buffer would start 1 byte into that buffer).
+  t.true(page!.byteOffset >= 3, `byteOffset ${page!.byteOffset}`);
+});
+
 test('receive buffers are sized to the page (messageBytesFor), not to MCAPI maxPayload; a FETCH still carries at least a whole page', async (t) => {
   // 1 KiB pages (the default): two pages + 2 x 16 header room, half of MCAPI's 4160-byte payload.
   t.is(Dsm.messageBytesFor({}), 2080);

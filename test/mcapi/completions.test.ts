@@ -79,6 +79,43 @@ test('a receive that completes at once (a message was queued) is still told late
   t.is(core(b!).requests.used, 0);
 });
 
+test('a receive without a buffer (msgRecvC null) is told a view of the message, of any size, that MCAPI never writes again', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  const eb = b!.createEndpoint(10);
+  const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
+  // One message queued before the receive is posted (taken at once), the rest into a waiting receive.
+  await hub.run(a!.msgSend(ea, toB, new Uint8Array([1, 2, 3])));
+  const rec = new Recorder();
+  const views: Uint8Array[] = [];
+  rec.onTold = (r) => {
+    views.push(r.value as Uint8Array);
+    if (views.length < 3) b!.msgRecvC(eb, null, rec, r as Request<number>);
+  };
+  const first = b!.msgRecvC(eb, null, rec);
+  t.false(first.pending, 'the queued message was taken at once');
+  await hub.settle();
+  const big = new Uint8Array(4000).map((_, i) => i & 0xff);
+  await hub.run(a!.msgSend(ea, toB, big));
+  await hub.run(a!.msgSend(ea, toB, new Uint8Array([9, 9, 9, 9])));
+  await hub.advance(10);
+  t.is(views.length, 3);
+  t.deepEqual([...views[0]!], [1, 2, 3], 'the first view still holds its message after two more arrived');
+  t.deepEqual(views[1], big, 'a message of any size up to MAX_PAYLOAD_SIZE, whole');
+  t.deepEqual([...views[2]!], [9, 9, 9, 9]);
+  t.deepEqual(rec.told.map((x) => x.size), [3, 4000, 4]);
+  // Views of the MSG frames past MCAPI's 2-byte header, not copies into buffers of their own.
+  for (const v of views) t.true(v.byteOffset >= 2, `byteOffset ${v.byteOffset}`);
+  t.is(core(b!).requests.used, 0);
+  // And a buffered receive next to them still copies into its buffer.
+  const buf = new Uint8Array(8);
+  const copy = b!.msgRecvC(eb, buf, new Recorder());
+  await hub.run(a!.msgSend(ea, toB, new Uint8Array([5, 6])));
+  await hub.advance(10);
+  t.is(copy.size, 2);
+  t.deepEqual([...buf.subarray(0, 2)], [5, 6]);
+});
+
 test('a send with a Completion is told its outcome: success, and a failure with its status', async (t) => {
   const { hub, nodes: [a, b] } = makeNodes(2);
   const ea = a!.createEndpoint(10);
@@ -134,7 +171,7 @@ test('bad uses of a Completion are refused with a clear status', async (t) => {
   t.is((after as McapiError).status, Status.MCAPI_ERR_REQUEST_INVALID, 'already waited on with a promise');
   const bad = t.throws(() => b!.msgRecvC(eb, new Uint8Array(4), {} as Completion));
   t.is((bad as McapiError).status, Status.MCAPI_ERR_PARAMETER);
-  t.is(core(b!).requests.used, 1, 'the refused receive still holds its slot: it was posted');
+  t.is(core(b!).requests.used, 1, 'the refused receive still holds its slot (allocated before its Completion was refused)');
   const live = b!.msgRecvC(eb, new Uint8Array(4), rec);
   const reuseLive = t.throws(() => b!.msgRecvC(eb, new Uint8Array(4), rec, live));
   t.is((reuseLive as McapiError).status, Status.MCAPI_ERR_REQUEST_INVALID, 'a live request cannot be reused');

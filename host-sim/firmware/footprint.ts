@@ -315,15 +315,18 @@ export interface FootprintSummary {
  * The runtime's own chunks in the Laplace scenario, beside its data: the largest live chunk
  * peak of the scenario's worst board (heap probe, five runs in Round 10: 141 952 - 150 720 B)
  * minus its commit bound (92 160 B), in whole KiB. ~35 KB of it is held all run long (the board
- * runtime 7.5 KB, FT 3 KB, the DSM's six posted receive buffers 14.3 KB, the run, the app and
+ * runtime 7.5 KB, FT 3 KB, the DSM's six posted receive buffers 14.3 KB (none since Round 13), the run, the app and
  * the arrays' bookkeeping ~8 KB, image indexes), the rest is a checkpoint's capture and frames
  * in flight with their copies (docs/FOOTPRINT.md "Round 10: Laplace footprint"). It replaces
  * Round 7's 68 608 B, the whole live set of the same scenario at N=8 (small grids counted as
  * runtime). Round 11: 4 KiB less, the two posted receive buffers (2 x 2 081 B) the scenario's
  * DSM window of 2 no longer holds; the largest live chunk peak of four probe runs since is
  * 144 912 B, 52 752 B above the commit bound (docs/FOOTPRINT.md "Round 11: Laplace slots").
+ * Round 13: 8 KiB less, the four posted receive buffers left (4 x 2 081 B): MCAPI hands the DSM
+ * transport each message as its view (docs/PERFORMANCE.md "Round 13: the message path"); the
+ * largest live chunk peak of six probe runs since is 125 664 B, 33 504 B above the commit bound.
  */
-export const LAPLACE_RUNTIME_BYTES = 55_296;
+export const LAPLACE_RUNTIME_BYTES = 47_104;
 
 /**
  * Free room the reserved heap keeps above the live peak: XS collects when an allocation does not

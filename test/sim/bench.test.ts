@@ -58,8 +58,12 @@ test('bench dsm: marginal barrier figures grow with the ring, Laplace points car
 });
 
 test('bench dsm page fetch: the window holds one FETCH and its FETCH_DATA, not the barrier around it', async (t) => {
+  // The links' HELLOs (every 500 ms, src/net/options.ts) are keepalive, not the fetch: where one
+  // falls against four ~50 ms windows moves with every change of step cost (round 13's faster
+  // steps put board 0's HELLO at 501 ms inside the third window). This short run sends them
+  // every 5 s, so the frames counted are the fetch's alone.
   const run = (mode: string, link: string): ReturnType<typeof boardTime> =>
-    boardTime({ boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: 150, pageSize: '4096', app: 'dsm-bench', appArgs: ['--mode', mode, '--count', '4', '--size', '4096'] });
+    boardTime({ boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: 150, pageSize: '4096', options: { net: { helloMs: 5000 } }, app: 'dsm-bench', appArgs: ['--mode', mode, '--count', '4', '--size', '4096'] });
   const uart = await run('fetch', 'uart:921600');
   t.is(uart.windows, 4);
   t.is(uart.frames, 2 * 4, 'one request frame and one page frame per fetch on a UART');

@@ -27,7 +27,7 @@ export class EndpointAttributes {
   /** EndpointAttr.TYPE: a message endpoint unless connected to a channel. */
   private static type(st: EndpointState): number {
     const chan = st.chan;
-    if (chan === null) return EndpointType.MESSAGE;
+    if (chan === undefined) return EndpointType.MESSAGE;
     return chan.kind === ChanKind.PKT ? EndpointType.PKTCHAN : EndpointType.SCLCHAN;
   }
 
@@ -35,7 +35,7 @@ export class EndpointAttributes {
   private static status(st: EndpointState): number {
     let s = 0;
     const chan = st.chan;
-    if (chan !== null) {
+    if (chan !== undefined) {
       s |= EndpointStatus.CONNECTED;
       s |= chan.kind === ChanKind.PKT ? EndpointStatus.PKTCHAN : EndpointStatus.SCLCHAN;
       s |= chan.dir === ChanDir.SEND ? EndpointStatus.SEND : EndpointStatus.RECEIVE;
@@ -43,14 +43,14 @@ export class EndpointAttributes {
       else if (chan.local === Side.OPENING) s |= EndpointStatus.OPEN_PENDING;
       else if (chan.local === Side.CLOSED) s |= EndpointStatus.CLOSE_PENDING;
     }
-    if (st.pendingOpen !== null) s |= EndpointStatus.OPEN_PENDING;
+    if (st.pendingOpen !== undefined) s |= EndpointStatus.OPEN_PENDING;
     return s;
   }
 
   /** EndpointAttr.NUM_SEND_BUFFERS: the credits a channel send side holds now, else 0. */
   private static sendCredits(st: EndpointState): number {
     const chan = st.chan;
-    return chan !== null && chan.dir === ChanDir.SEND ? chan.credits : 0;
+    return chan !== undefined && chan.dir === ChanDir.SEND ? chan.credits : 0;
   }
 
   static get(st: EndpointState, attr: number, l: Readonly<McapiLimits>): number {
@@ -92,7 +92,7 @@ export class EndpointAttributes {
         throw EndpointAttributes.numberError(attr, EndpointAttr.TIMEOUT + 1);
     }
     if (typeof value !== 'number') throw new McapiError(Status.MCAPI_ERR_ATTR_SIZE, `attribute ${String(attr)} takes a number`);
-    if (st.chan !== null || st.connecting !== null) {
+    if (st.chan !== undefined || st.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'attributes of a connected endpoint cannot change');
     }
     switch (attr) {

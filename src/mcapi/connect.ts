@@ -65,7 +65,7 @@ export class Connects {
     for (const [h, what] of [[s, 'send endpoint'], [r, 'receive endpoint']] as const) {
       if (h.node !== core.node) continue;
       const st = Args.local(core, h, what);
-      if (st.chan !== null || st.connecting !== null) {
+      if (st.chan !== undefined || st.connecting !== undefined) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, `${what} ${h.toString()} is already connected`);
       }
       locals.push(st);
@@ -92,7 +92,7 @@ export class Connects {
     const st = core.endpoints.get(f.dstPort);
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
-    else if (st.chan !== null || st.connecting !== null) status = Status.MCAPI_ERR_CHAN_CONNECTED;
+    else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (m.recvNode === core.node && m.recvPort === st.port) status = Status.MCAPI_ERR_ENDP_INVALID;
     if (st === undefined || status !== Status.MCAPI_SUCCESS) {
       this.connectResult(f.src, m.token, status);
@@ -110,7 +110,7 @@ export class Connects {
     const st = core.endpoints.get(f.dstPort);
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
-    else if (st.chan !== null || st.connecting !== null) status = Status.MCAPI_ERR_CHAN_CONNECTED;
+    else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (st.maxPayload !== m.maxPayload || st.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
     else if (!this.fits(st, m.kind)) status = Status.MCAPI_ERR_MEM_LIMIT;
     core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, McapiCodec.encodeConnectReply(status, m.connector, m.token));
@@ -128,12 +128,12 @@ export class Connects {
     const core = this.core;
     const m = McapiCodec.decodeConnectReply(f.payload);
     const st = core.endpoints.get(f.dstPort);
-    const c = st === undefined ? null : st.connecting;
-    if (st === undefined || c === null || c.token !== m.token || c.recvNode !== f.src || c.recvPort !== f.srcPort) {
+    const c = st === undefined ? undefined : st.connecting;
+    if (st === undefined || c === undefined || c.token !== m.token || c.recvNode !== f.src || c.recvPort !== f.srcPort) {
       core.counters.dropped++;
       return;
     }
-    st.connecting = null;
+    st.connecting = undefined;
     let chan: Channel | null = null;
     if (m.status === Status.MCAPI_SUCCESS) {
       chan = new Channel(c.kind, ChanDir.SEND, st, f.src, f.srcPort);

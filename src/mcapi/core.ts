@@ -396,7 +396,7 @@ export class Core {
    */
   waitFor<T>(req: Request<T>, timeoutMs: number, abandon: boolean): Promise<T> {
     // waitImpl's common case written out (every blocking receive without a TIMEOUT): one call less.
-    if (timeoutMs === Infinity && req.status === Status.MCAPI_PENDING && req._resolve === null && req._waiters === null) {
+    if (timeoutMs === Infinity && req.status === Status.MCAPI_PENDING && req._resolve === undefined && req._waiters === undefined) {
       req._scopeKeep |= 1;
       return new Promise<T>((resolve: (this: void, v: T) => void, reject: (this: void, e: McapiError) => void) => {
         req._resolve = resolve as (this: void, v: unknown) => void;
@@ -414,7 +414,7 @@ export class Core {
   /** waitFor for sends: resolves with nothing once the request completed successfully. */
   waitDone<T>(req: Request<T>): Promise<void> {
     // waitImpl's common case written out (every blocking send): one call less.
-    if (req.status === Status.MCAPI_PENDING && req._resolve === null && req._waiters === null) {
+    if (req.status === Status.MCAPI_PENDING && req._resolve === undefined && req._waiters === undefined) {
       req._scopeKeep &= ~1;
       return new Promise<void>((resolve: (this: void, v: undefined) => void, reject: (this: void, e: McapiError) => void) => {
         req._resolve = resolve as (this: void, v: unknown) => void;
@@ -425,7 +425,7 @@ export class Core {
   }
 
   private waitImpl<T>(req: Request<T>, timeoutMs: number, abandon: boolean, keep: boolean): Promise<T | undefined> {
-    if (timeoutMs === Infinity && req.pending && req._resolve === null && req._waiters === null) {
+    if (timeoutMs === Infinity && req.pending && req._resolve === undefined && req._waiters === undefined) {
       // The common case (a blocking send or receive without a timeout): the promise's
       // functions go on the request itself; RequestTable settles them.
       // The keep bit of `_scopeKeep` (request.ts).

@@ -42,7 +42,7 @@ export class MessageSender implements Undo {
   /** Send `data` from `from` to `to` (both checked by args.ts) at `prio`. */
   sendI(from: EndpointState, to: Endpoint, data: Uint8Array, prio: number): Request<number> {
     const core = this.core;
-    if (from.chan !== null || from.connecting !== null) {
+    if (from.chan !== undefined || from.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'send endpoint is connected to a channel');
     }
     if (data.length > from.maxPayload) {
@@ -50,7 +50,7 @@ export class MessageSender implements Undo {
     }
     if (to.node === core.node) {
       const dst = Args.local(core, to, 'receive endpoint');
-      if (dst.chan !== null || dst.connecting !== null) {
+      if (dst.chan !== undefined || dst.connecting !== undefined) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'receive endpoint is connected to a channel');
       }
       if (data.length > dst.maxPayload) {

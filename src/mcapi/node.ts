@@ -105,7 +105,7 @@ export class McapiNode extends McapiNodeBase {
     const core = this.core;
     if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
     const st = Args.local(core, ep, 'receive endpoint');
-    if (st.chan !== null || st.connecting !== null) {
+    if (st.chan !== undefined || st.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
     if (buffer !== null && !(buffer instanceof Uint8Array)) Args.bytes(buffer);

@@ -90,7 +90,7 @@ export class Packets {
   onPkt(f: NetFrame, rx: Uint8Array): void {
     const core = this.core;
     const chan = core.endpoints.get(f.dstPort)?.chan;
-    if (chan === undefined || chan === null || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
+    if (chan === undefined || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }

@@ -43,7 +43,7 @@ export class Scalars {
   onScl(f: NetFrame): void {
     const core = this.core;
     const chan = core.endpoints.get(f.dstPort)?.chan;
-    if (chan === undefined || chan === null || !chan.receives(ChanKind.SCL, f.src, f.srcPort)) {
+    if (chan === undefined || !chan.receives(ChanKind.SCL, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }

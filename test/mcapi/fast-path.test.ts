@@ -27,8 +27,8 @@ test('blocking sends and receives settle through the request and free every slot
     const recv = b!.msgRecv(eb, buf);
     const waiting = core(b!).requests.all();
     t.is(waiting.length, 1);
-    t.not(waiting[0]!._resolve, null);
-    t.is(waiting[0]!._waiters, null);
+    t.not(waiting[0]!._resolve, undefined);
+    t.is(waiting[0]!._waiters, undefined);
     await hub.run(a!.msgSend(ea, toB, data));
     t.is(await hub.run(recv), 3);
     t.deepEqual([...buf.subarray(0, 3)], [i, i + 1, i + 2]);

@@ -49,7 +49,8 @@ export class Args {
       throw new McapiError(remote, `${what} ${h.toString()} is not an endpoint of this node`);
     }
     const st = core.endpoints.get(h.port);
-    if (st === undefined || (h._gen !== 0 && h._gen !== st.handle._gen)) {
+    // The endpoint's own handle (the common case) first: its incarnation is the handle's (no copy in the state).
+    if (st === undefined || (h !== st.handle && h._gen !== 0 && h._gen !== st.handle._gen)) {
       throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} does not exist (deleted?)`);
     }
     return st;

@@ -41,7 +41,7 @@ export class Connects {
   }
 
   private compatible(a: EndpointState, b: EndpointState): boolean {
-    return a.maxPayload === b.maxPayload && a.priority === b.priority;
+    return a.attrs.maxPayload === b.attrs.maxPayload && a.attrs.priority === b.attrs.priority;
   }
 
   /**
@@ -50,7 +50,7 @@ export class Connects {
    * that could never be undone), released at disconnect.
    */
   private reserveFor(st: EndpointState, kind: ChanKindCode): number {
-    return st.recvBuffers * (kind === ChanKind.PKT ? st.maxPayload : Connects.SCALAR_BUFFER_BYTES);
+    return st.attrs.recvBuffers * (kind === ChanKind.PKT ? st.attrs.maxPayload : Connects.SCALAR_BUFFER_BYTES);
   }
 
   private fits(st: EndpointState, kind: ChanKindCode): boolean {
@@ -99,7 +99,7 @@ export class Connects {
       return;
     }
     st.connecting = { kind: m.kind, recvNode: m.recvNode, recvPort: m.recvPort, connector: f.src, token: m.token };
-    const q = McapiCodec.encodeConnectRecv({ kind: m.kind, connector: f.src, token: m.token, maxPayload: st.maxPayload, priority: st.priority });
+    const q = McapiCodec.encodeConnectRecv({ kind: m.kind, connector: f.src, token: m.token, maxPayload: st.attrs.maxPayload, priority: st.attrs.priority });
     core.tx(McapiFrame.CONNECT_RECV, m.recvNode, st.port, m.recvPort, q);
   }
 
@@ -111,7 +111,7 @@ export class Connects {
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
     else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
-    else if (st.maxPayload !== m.maxPayload || st.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
+    else if (st.attrs.maxPayload !== m.maxPayload || st.attrs.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
     else if (!this.fits(st, m.kind)) status = Status.MCAPI_ERR_MEM_LIMIT;
     core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, McapiCodec.encodeConnectReply(status, m.connector, m.token));
     if (st !== undefined && status === Status.MCAPI_SUCCESS) {

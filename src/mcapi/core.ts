@@ -18,7 +18,7 @@ import type { McapiLimits } from './limits.js';
 import { RequestTable } from './request.js';
 import { TimedWait, WaitAny } from './timed-wait.js';
 import type { Request } from './request.js';
-import type { EndpointState } from './state.js';
+import type { EndpointAttrs, EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
 
@@ -99,6 +99,8 @@ export class Core {
    */
   readonly copy: NativeCopy | undefined;
   readonly limits: Readonly<McapiLimits>;
+  /** The attributes every endpoint shares until one of its own is set (EndpointAttrs), frozen. */
+  readonly endpointDefaults: Readonly<EndpointAttrs>;
   readonly requests: RequestTable;
   readonly endpoints = new Map<number, EndpointState>();
   readonly counters: McapiCounters = Core.newCounters();
@@ -144,6 +146,14 @@ export class Core {
     this.clock = clock;
     this.copy = clock.bytes?.copy;
     this.limits = limits;
+    this.endpointDefaults = Object.freeze({
+      maxPayload: limits.maxPayload,
+      priority: 0,
+      recvBuffers: limits.defaultRecvBuffers,
+      timeoutMs: limits.defaultTimeoutMs,
+      failOnLimit: limits.fullPolicy === 'fail',
+      ackDelayMs: 0,
+    });
     this.host = host;
     this.requests = new RequestTable(limits.maxRequests);
   }

@@ -135,7 +135,7 @@ export class Credits {
       core.clearTimer(op.timer);
       op.timer = -1;
     };
-    const t = chan.ep.timeoutMs;
+    const t = chan.ep.attrs.timeoutMs;
     if (t !== Infinity) {
       op.timer = core.setTimer(t, () => {
         op.timer = -1;

@@ -175,7 +175,7 @@ export class MessageReceiver {
     const r = this.responses;
     if (st === undefined) return r.respond(peer, Resp.NACK, seq, Nack.NO_ENDPOINT);
     if (st.chan !== undefined || st.connecting !== undefined) return r.respond(peer, Resp.NACK, seq, Nack.CHAN_CONNECTED);
-    if (n > st.maxPayload) return r.respond(peer, Resp.NACK, seq, Nack.SIZE);
+    if (n > st.attrs.maxPayload) return r.respond(peer, Resp.NACK, seq, Nack.SIZE);
     if (prio >= core.limits.priorities) return r.respond(peer, Resp.NACK, seq, Nack.PRIORITY);
     let b = peer.blocked === null ? undefined : peer.blocked.get(port);
     if (b !== undefined && b.list[0] !== seq) {
@@ -199,7 +199,7 @@ export class MessageReceiver {
         assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
         if (b.list.length === 0) peer.blocked!.delete(port);
       }
-      r.respond(peer, Resp.ACK, seq, 1, st.ackDelayMs);
+      r.respond(peer, Resp.ACK, seq, 1, st.attrs.ackDelayMs);
       if (b !== undefined && b.list.length > 0) this.maybeResume(st);
       return;
     }
@@ -243,7 +243,7 @@ export class MessageReceiver {
       }
     }
     const l = core.limits;
-    if (!(st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + data.length <= l.maxQueuedBytes)) return false;
+    if (!(st.queued < st.attrs.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + data.length <= l.maxQueuedBytes)) return false;
     // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
     st.enqueue(data, prio);
     st.queued++;
@@ -310,7 +310,7 @@ export class MessageReceiver {
     const l = core.limits;
     const ws = st.recvWaiters;
     const room = (ws !== undefined && ws.length > 0)
-      || (st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
+      || (st.queued < st.attrs.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
     if (!room) return;
     for (const peer of this.peers.values()) {
       const b = peer.blocked === null ? undefined : peer.blocked.get(st.port);

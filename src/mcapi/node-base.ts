@@ -251,7 +251,7 @@ export abstract class McapiNodeBase implements CoreHost {
     }
     const gen = core.nextGen();
     const handle = new Endpoint(core.domain, core.node, p, gen);
-    const st = new EndpointState(handle, l.maxPayload, l.defaultRecvBuffers, l.defaultTimeoutMs, l.fullPolicy === 'fail');
+    const st = new EndpointState(handle, core.endpointDefaults);
     st.scope = core.requests.scope;
     core.endpoints.set(p, st);
     this.lookup.endpointCreated(st);
@@ -309,7 +309,7 @@ export abstract class McapiNodeBase implements CoreHost {
   /** mcapi_endpoint_set_attribute (local endpoints, not while connected). */
   setEndpointAttribute(ep: Endpoint, attr: number, value: number): void {
     this.core.checkInit();
-    EndpointAttributes.set(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits);
+    EndpointAttributes.set(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits, this.core.endpointDefaults);
   }
 
   /** Local endpoints, in port order (diagnostics; not an MCAPI call). */

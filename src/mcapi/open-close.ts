@@ -82,7 +82,7 @@ export class OpenClose {
   private startOpen(chan: Channel, req: Request<ChannelHandle>): void {
     const st = chan.ep;
     if (chan.dir === ChanDir.RECV) {
-      chan.granted = st.recvBuffers;
+      chan.granted = st.attrs.recvBuffers;
       if (chan.kind === ChanKind.SCL) {
         chan.ring = new Uint32Array(Channel.RING_STRIDE * chan.granted);
         chan.sclHead = 0;

@@ -36,7 +36,7 @@ export class Scalars {
       this.credits.transmitScl(chan, width, hi, lo);
       return null;
     }
-    if (chan.ep.failOnLimit) throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
+    if (chan.ep.attrs.failOnLimit) throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
     return this.credits.queueSend(chan, Request.KIND.SCL_SEND, null, width, hi, lo);
   }
 

@@ -38,18 +38,31 @@ export interface PendingOpen {
   req: Request<ChannelHandle>;
 }
 
-export class EndpointState implements Undo {
-  readonly port: number;
-  /** Its handle; the endpoint's incarnation is the handle's `_gen` (no copy of its own). */
-  readonly handle: Endpoint;
+/**
+ * An endpoint's read-write attributes (mcapi_endpoint_set_attribute). Most endpoints keep them
+ * all at the node's defaults: they share the core's one frozen record (Core.endpointDefaults)
+ * until one is set, then own a copy (EndpointAttributes.set). Six fields an endpoint were 6 XS
+ * slots each (docs/FOOTPRINT.md "Round 13b: endpoint and request slots"); no defaults on the
+ * class's prototype (Moddable freezes preloaded prototypes: an assignment to an inherited
+ * frozen property throws).
+ */
+export interface EndpointAttrs {
   maxPayload: number;
-  priority = 0;
+  priority: number;
   recvBuffers: number;
   timeoutMs: number;
   /** MEMORY_TYPE behaviour: fail with MCAPI_ERR_MEM_LIMIT instead of waiting for room. */
   failOnLimit: boolean;
   /** ACCEPT_ACK_DELAY: ms an acceptance may wait for a message going back (0: end of turn). */
-  ackDelayMs = 0;
+  ackDelayMs: number;
+}
+
+export class EndpointState implements Undo {
+  readonly port: number;
+  /** Its handle; the endpoint's incarnation is the handle's `_gen` (no copy of its own). */
+  readonly handle: Endpoint;
+  /** Its attributes: the core's shared defaults until one is set (EndpointAttrs). */
+  attrs: Readonly<EndpointAttrs>;
   /**
    * Queued messages, highest priority first and in arrival order within a priority: one array
    * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not),
@@ -83,19 +96,10 @@ export class EndpointState implements Undo {
     if (i >= 0) ws.splice(i, 1);
   }
 
-  constructor(
-    handle: Endpoint,
-    maxPayload: number,
-    recvBuffers: number,
-    timeoutMs: number,
-    failOnLimit: boolean,
-  ) {
+  constructor(handle: Endpoint, attrs: Readonly<EndpointAttrs>) {
     this.handle = handle;
     this.port = handle.port;
-    this.maxPayload = maxPayload;
-    this.recvBuffers = recvBuffers;
-    this.timeoutMs = timeoutMs;
-    this.failOnLimit = failOnLimit;
+    this.attrs = attrs;
   }
 
   /** Queue a message's data behind every message of its priority or a higher one. */

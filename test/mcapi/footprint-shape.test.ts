@@ -21,7 +21,7 @@ test('no overrides: the limits are the defaults themselves, not a copy', (t) => 
 });
 
 test('an endpoint holds one queue array, highest priority first, FIFO within a priority, no record per message', (t) => {
-  const st = new EndpointState(new Endpoint(1, 0, 5, 1), 64, 4, Infinity, false);
+  const st = new EndpointState(new Endpoint(1, 0, 5, 1), { maxPayload: 64, priority: 0, recvBuffers: 4, timeoutMs: Infinity, failOnLimit: false, ackDelayMs: 0 });
   // Round 13b: no array, channel or connect fields until used (a property is an XS slot per endpoint).
   t.is(Object.values(st).filter((v) => Array.isArray(v)).length, 0, 'no queue or waiter array before the first message or receive');
   for (const f of ['queue', 'recvWaiters', 'chan', 'connecting', 'pendingOpen', 'deleted', 'gen']) t.false(f in st, `no ${f} before it is needed`);
@@ -347,4 +347,31 @@ test('a scalar receive side queues its scalars in one Uint32Array (width, hi, lo
     t.deepEqual(got, w === 8 ? [hi, lo] : lo, `width ${String(w)}`);
   }
   t.is(b.sclAvailable(hr), 0);
+});
+
+test('endpoints share their node\'s frozen default attributes until one is set; then the endpoint owns a copy, the others keep the defaults (Round 13b)', (t) => {
+  const { nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const e1 = a.createEndpoint(50);
+  const e2 = a.createEndpoint(51);
+  const eps = (a as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints;
+  const [s1, s2] = [eps.get(50)!, eps.get(51)!];
+  t.is(s1.attrs, s2.attrs, 'one shared record');
+  t.true(Object.isFrozen(s1.attrs));
+  for (const f of ['maxPayload', 'priority', 'recvBuffers', 'timeoutMs', 'failOnLimit', 'ackDelayMs']) t.false(f in s1, `no own ${f}`);
+  const defaults = s1.attrs;
+  a.setEndpointAttribute(e1, EndpointAttr.PRIORITY, 1);
+  a.setEndpointAttribute(e1, EndpointAttr.NUM_RECV_BUFFERS, 2);
+  t.not(s1.attrs, defaults, 'its own record after a change');
+  t.is(s2.attrs, defaults, 'the others keep the shared one');
+  t.is(a.getEndpointAttribute(e1, EndpointAttr.PRIORITY), 1);
+  t.is(a.getEndpointAttribute(e1, EndpointAttr.NUM_RECV_BUFFERS), 2);
+  t.is(a.getEndpointAttribute(e2, EndpointAttr.PRIORITY), 0);
+  t.is(a.getEndpointAttribute(e2, EndpointAttr.NUM_RECV_BUFFERS), DEFAULT_LIMITS.defaultRecvBuffers);
+  t.is(a.getEndpointAttribute(e1, EndpointAttr.MAX_PAYLOAD_SIZE), DEFAULT_LIMITS.maxPayload, 'the copy keeps the rest');
+  const own = s1.attrs;
+  a.setEndpointAttribute(e1, EndpointAttr.PRIORITY, 0);
+  t.is(s1.attrs, own, 'copied once');
+  t.throws(() => a.setEndpointAttribute(e2, EndpointAttr.PRIORITY, 99), { message: /PRIORITY|must be/ });
+  t.is(s2.attrs, defaults, 'a refused value leaves the shared record');
 });

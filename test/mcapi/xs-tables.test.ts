@@ -26,9 +26,10 @@ const ENDPOINTS = 12;
 const REQUESTS = 24;
 /**
  * Slots per endpoint, at most (the handle the app keeps included). Before Round 13b: 31 (its
- * state 19, the queue and waiter arrays 4, the handle 5, the core's Map entry 3).
+ * state 19, the queue and waiter arrays 4, the handle 5, the core's Map entry 3); after it 15 (its
+ * state 7: port, handle, attrs, queued, queuedBytes, scope).
  */
-const PER_ENDPOINT_MAX = 21;
+const PER_ENDPOINT_MAX = 16;
 /** Slots per waiting msgRecvI, at most (7: 6 own properties; the half for what the lists around it grow by). Before Round 13b: 10 (9 own properties). */
 const PER_REQUEST_MAX = 7.5;
 

@@ -15,9 +15,8 @@ import type { NativeCopy } from '../util/native-copy.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
-import { RequestTable } from './request.js';
+import { Request, RequestTable } from './request.js';
 import { TimedWait, WaitAny } from './timed-wait.js';
-import type { Request } from './request.js';
 import type { EndpointAttrs, EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
@@ -393,9 +392,15 @@ export class Core {
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
   abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
     const undo = req._cancel;
-    req._cancel = null;
-    if (typeof undo === 'function') undo();
-    else if (undo !== null) undo.undo(req as Request<unknown>);
+    if (undo === undefined) {
+      // A waiting receive sets no undo (a field is an XS slot per request; 31 of them fill the
+      // table): its endpoint lists it, and cancelling one is rare (MessageReceiver.post).
+      if ((req._scopeKeep & 30) === Request.KIND.MSG_RECV * 2) for (const st of this.endpoints.values()) st.undo(req as Request<unknown>);
+    } else {
+      req._cancel = undefined;
+      if (typeof undo === 'function') undo();
+      else undo.undo(req as Request<unknown>);
+    }
     this.requests.fail(req, status, detail);
   }
 

@@ -61,9 +61,9 @@ export class MessageReceiver {
     }
     // No closure or record per waiting receive (32 of them fill the request table): the
     // request waits in the endpoint's list with the buffer (or null: a view) in its result
-    // field, and the endpoint undoes the wait (Core.abort calls `st.undo(req)`).
+    // field, and the endpoint undoes the wait (Core.abort, seeing no `_cancel` on a receive,
+    // asks the endpoints: no field for it, Round 13b).
     req._out = buf;
-    req._cancel = st;
     // Not `(st.recvWaiters ??= []).push(req)`: typescript-to-lua emits that as a field call.
     const ws = st.recvWaiters ?? [];
     ws.push(req);

@@ -69,7 +69,7 @@ export class OpenClose {
     if (po === undefined) return;
     st.pendingOpen = undefined;
     const req = po.req;
-    req._cancel = null;
+    req._cancel = undefined;
     if (po.kind !== chan.kind) {
       this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_TYPE, `endpoint was connected to a ${Args.kindName(chan.kind)} channel`);
     } else if (po.dir !== chan.dir) {

@@ -82,7 +82,7 @@ export class Request<T = number> {
    * for both: every property is an XS slot per request (docs/FOOTPRINT.md, Round 7; no field
    * for a separate record since Round 12: conformance slots).
    */
-  _cancel: (() => void) | Undo | null = null;
+  declare _cancel: (() => void) | Undo | undefined;
   /**
    * @internal callbacks of wait / waitAny calls waiting for completion. This field, `_resolve`,
    * `_reject` and `_out` have no initializer: a property is an XS slot per request from the moment
@@ -274,7 +274,7 @@ export class RequestTable {
     req.status = Status.MCAPI_SUCCESS;
     req._out = value;
     req.size = size;
-    req._cancel = null;
+    req._cancel = undefined;
     this.notify(req);
     return true;
   }
@@ -286,7 +286,7 @@ export class RequestTable {
     req.status = status;
     req._out = detail;
     req.size = size;
-    req._cancel = null;
+    req._cancel = undefined;
     this.notify(req);
     return true;
   }

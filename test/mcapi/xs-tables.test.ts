@@ -30,8 +30,8 @@ const REQUESTS = 24;
  * state 7: port, handle, attrs, queued, queuedBytes, scope).
  */
 const PER_ENDPOINT_MAX = 16;
-/** Slots per waiting msgRecvI, at most (7: 6 own properties; the half for what the lists around it grow by). Before Round 13b: 10 (9 own properties). */
-const PER_REQUEST_MAX = 7.5;
+/** Slots per waiting msgRecvI, at most (6: 5 own properties; the half for what the lists around it grow by). Before Round 13b: 10 (9 own properties). */
+const PER_REQUEST_MAX = 6.5;
 
 test(`an endpoint holds at most ${PER_ENDPOINT_MAX} XS slots and a waiting receive at most ${PER_REQUEST_MAX}`, async (t) => {
   const w = new XsWorker({ name: 'mcapi-tables', stdout: 'ignore' });

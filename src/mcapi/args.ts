@@ -49,7 +49,8 @@ export class Args {
       throw new McapiError(remote, `${what} ${h.toString()} is not an endpoint of this node`);
     }
     const st = core.endpoints.get(h.port);
-    if (st === undefined || (h._gen !== 0 && h._gen !== st.gen)) {
+    // The endpoint's own handle (the common case) first: its incarnation is the handle's (no copy in the state).
+    if (st === undefined || (h !== st.handle && h._gen !== 0 && h._gen !== st.handle._gen)) {
       throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} does not exist (deleted?)`);
     }
     return st;
@@ -82,7 +83,7 @@ export class Args {
       throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'the handle does not belong to an endpoint of this node');
     }
     const chan = st.chan;
-    if (chan === null || chan.handle !== h) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'this side of the channel is closed');
+    if (chan === undefined || chan.handle !== h) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'this side of the channel is closed');
     return chan;
   }
 

@@ -41,7 +41,7 @@ export class ChannelEngine {
   shutdown(): void {
     for (const st of this.core.endpoints.values()) {
       const chan = st.chan;
-      if (chan !== null && chan.local !== Side.CLOSED && !chan.peerClosed) this.openClose.sendClose(chan);
+      if (chan !== undefined && chan.local !== Side.CLOSED && !chan.peerClosed) this.openClose.sendClose(chan);
     }
     this.connects.clear();
     this.credits.clear();
@@ -58,13 +58,13 @@ export class ChannelEngine {
     const why = `node ${String(node)} is unreachable: the network could not confirm delivery`;
     for (const st of this.core.endpoints.values()) {
       const chan = st.chan;
-      if (chan !== null && chan.peerNode === node && chan.local !== Side.CLOSED) this.openClose.peerUnreachable(chan, why);
+      if (chan !== undefined && chan.peerNode === node && chan.local !== Side.CLOSED) this.openClose.peerUnreachable(chan, why);
     }
   }
 
   depths(): { channels: number; packetsInUse: number } {
     let channels = 0;
-    for (const st of this.core.endpoints.values()) if (st.chan !== null && st.chan.local === Side.OPEN) channels++;
+    for (const st of this.core.endpoints.values()) if (st.chan !== undefined && st.chan.local === Side.OPEN) channels++;
     return { channels, packetsInUse: this.packets.held };
   }
 

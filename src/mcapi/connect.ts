@@ -41,7 +41,7 @@ export class Connects {
   }
 
   private compatible(a: EndpointState, b: EndpointState): boolean {
-    return a.maxPayload === b.maxPayload && a.priority === b.priority;
+    return a.attrs.maxPayload === b.attrs.maxPayload && a.attrs.priority === b.attrs.priority;
   }
 
   /**
@@ -50,7 +50,7 @@ export class Connects {
    * that could never be undone), released at disconnect.
    */
   private reserveFor(st: EndpointState, kind: ChanKindCode): number {
-    return st.recvBuffers * (kind === ChanKind.PKT ? st.maxPayload : Connects.SCALAR_BUFFER_BYTES);
+    return st.attrs.recvBuffers * (kind === ChanKind.PKT ? st.attrs.maxPayload : Connects.SCALAR_BUFFER_BYTES);
   }
 
   private fits(st: EndpointState, kind: ChanKindCode): boolean {
@@ -65,7 +65,7 @@ export class Connects {
     for (const [h, what] of [[s, 'send endpoint'], [r, 'receive endpoint']] as const) {
       if (h.node !== core.node) continue;
       const st = Args.local(core, h, what);
-      if (st.chan !== null || st.connecting !== null) {
+      if (st.chan !== undefined || st.connecting !== undefined) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, `${what} ${h.toString()} is already connected`);
       }
       locals.push(st);
@@ -92,14 +92,14 @@ export class Connects {
     const st = core.endpoints.get(f.dstPort);
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
-    else if (st.chan !== null || st.connecting !== null) status = Status.MCAPI_ERR_CHAN_CONNECTED;
+    else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (m.recvNode === core.node && m.recvPort === st.port) status = Status.MCAPI_ERR_ENDP_INVALID;
     if (st === undefined || status !== Status.MCAPI_SUCCESS) {
       this.connectResult(f.src, m.token, status);
       return;
     }
     st.connecting = { kind: m.kind, recvNode: m.recvNode, recvPort: m.recvPort, connector: f.src, token: m.token };
-    const q = McapiCodec.encodeConnectRecv({ kind: m.kind, connector: f.src, token: m.token, maxPayload: st.maxPayload, priority: st.priority });
+    const q = McapiCodec.encodeConnectRecv({ kind: m.kind, connector: f.src, token: m.token, maxPayload: st.attrs.maxPayload, priority: st.attrs.priority });
     core.tx(McapiFrame.CONNECT_RECV, m.recvNode, st.port, m.recvPort, q);
   }
 
@@ -110,8 +110,8 @@ export class Connects {
     const st = core.endpoints.get(f.dstPort);
     let status: StatusCode = Status.MCAPI_SUCCESS;
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
-    else if (st.chan !== null || st.connecting !== null) status = Status.MCAPI_ERR_CHAN_CONNECTED;
-    else if (st.maxPayload !== m.maxPayload || st.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
+    else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
+    else if (st.attrs.maxPayload !== m.maxPayload || st.attrs.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
     else if (!this.fits(st, m.kind)) status = Status.MCAPI_ERR_MEM_LIMIT;
     core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, McapiCodec.encodeConnectReply(status, m.connector, m.token));
     if (st !== undefined && status === Status.MCAPI_SUCCESS) {
@@ -128,12 +128,12 @@ export class Connects {
     const core = this.core;
     const m = McapiCodec.decodeConnectReply(f.payload);
     const st = core.endpoints.get(f.dstPort);
-    const c = st === undefined ? null : st.connecting;
-    if (st === undefined || c === null || c.token !== m.token || c.recvNode !== f.src || c.recvPort !== f.srcPort) {
+    const c = st === undefined ? undefined : st.connecting;
+    if (st === undefined || c === undefined || c.token !== m.token || c.recvNode !== f.src || c.recvPort !== f.srcPort) {
       core.counters.dropped++;
       return;
     }
-    st.connecting = null;
+    st.connecting = undefined;
     let chan: Channel | null = null;
     if (m.status === Status.MCAPI_SUCCESS) {
       chan = new Channel(c.kind, ChanDir.SEND, st, f.src, f.srcPort);

@@ -15,10 +15,9 @@ import type { NativeCopy } from '../util/native-copy.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
 import type { McapiLimits } from './limits.js';
-import { RequestTable } from './request.js';
+import { Request, RequestTable } from './request.js';
 import { TimedWait, WaitAny } from './timed-wait.js';
-import type { Request } from './request.js';
-import type { EndpointState } from './state.js';
+import type { EndpointAttrs, EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
 
@@ -99,6 +98,8 @@ export class Core {
    */
   readonly copy: NativeCopy | undefined;
   readonly limits: Readonly<McapiLimits>;
+  /** The attributes every endpoint shares until one of its own is set (EndpointAttrs), frozen. */
+  readonly endpointDefaults: Readonly<EndpointAttrs>;
   readonly requests: RequestTable;
   readonly endpoints = new Map<number, EndpointState>();
   readonly counters: McapiCounters = Core.newCounters();
@@ -144,6 +145,14 @@ export class Core {
     this.clock = clock;
     this.copy = clock.bytes?.copy;
     this.limits = limits;
+    this.endpointDefaults = Object.freeze({
+      maxPayload: limits.maxPayload,
+      priority: 0,
+      recvBuffers: limits.defaultRecvBuffers,
+      timeoutMs: limits.defaultTimeoutMs,
+      failOnLimit: limits.fullPolicy === 'fail',
+      ackDelayMs: 0,
+    });
     this.host = host;
     this.requests = new RequestTable(limits.maxRequests);
   }
@@ -383,9 +392,15 @@ export class Core {
   /** Complete-or-cancel bookkeeping: undo the operation, then fail the request with `status`. */
   abort<T>(req: Request<T>, status: StatusCode, detail?: string): void {
     const undo = req._cancel;
-    req._cancel = null;
-    if (typeof undo === 'function') undo();
-    else if (undo !== null) undo.undo(req as Request<unknown>);
+    if (undo === undefined) {
+      // A waiting receive sets no undo (a field is an XS slot per request; 31 of them fill the
+      // table): its endpoint lists it, and cancelling one is rare (MessageReceiver.post).
+      if ((req._scopeKeep & 30) === Request.KIND.MSG_RECV * 2) for (const st of this.endpoints.values()) st.undo(req as Request<unknown>);
+    } else {
+      req._cancel = undefined;
+      if (typeof undo === 'function') undo();
+      else undo.undo(req as Request<unknown>);
+    }
     this.requests.fail(req, status, detail);
   }
 
@@ -396,7 +411,7 @@ export class Core {
    */
   waitFor<T>(req: Request<T>, timeoutMs: number, abandon: boolean): Promise<T> {
     // waitImpl's common case written out (every blocking receive without a TIMEOUT): one call less.
-    if (timeoutMs === Infinity && req.status === Status.MCAPI_PENDING && req._resolve === null && req._waiters === null) {
+    if (timeoutMs === Infinity && req.status === Status.MCAPI_PENDING && req._resolve === undefined && req._waiters === undefined) {
       req._scopeKeep |= 1;
       return new Promise<T>((resolve: (this: void, v: T) => void, reject: (this: void, e: McapiError) => void) => {
         req._resolve = resolve as (this: void, v: unknown) => void;
@@ -414,7 +429,7 @@ export class Core {
   /** waitFor for sends: resolves with nothing once the request completed successfully. */
   waitDone<T>(req: Request<T>): Promise<void> {
     // waitImpl's common case written out (every blocking send): one call less.
-    if (req.status === Status.MCAPI_PENDING && req._resolve === null && req._waiters === null) {
+    if (req.status === Status.MCAPI_PENDING && req._resolve === undefined && req._waiters === undefined) {
       req._scopeKeep &= ~1;
       return new Promise<void>((resolve: (this: void, v: undefined) => void, reject: (this: void, e: McapiError) => void) => {
         req._resolve = resolve as (this: void, v: unknown) => void;
@@ -425,7 +440,7 @@ export class Core {
   }
 
   private waitImpl<T>(req: Request<T>, timeoutMs: number, abandon: boolean, keep: boolean): Promise<T | undefined> {
-    if (timeoutMs === Infinity && req.pending && req._resolve === null && req._waiters === null) {
+    if (timeoutMs === Infinity && req.pending && req._resolve === undefined && req._waiters === undefined) {
       // The common case (a blocking send or receive without a timeout): the promise's
       // functions go on the request itself; RequestTable settles them.
       // The keep bit of `_scopeKeep` (request.ts).

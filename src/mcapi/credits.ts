@@ -135,7 +135,7 @@ export class Credits {
       core.clearTimer(op.timer);
       op.timer = -1;
     };
-    const t = chan.ep.timeoutMs;
+    const t = chan.ep.attrs.timeoutMs;
     if (t !== Infinity) {
       op.timer = core.setTimer(t, () => {
         op.timer = -1;
@@ -163,8 +163,8 @@ export class Credits {
    */
   grant(src: number, recvPort: number, sendPort: number, count: number): void {
     const st = this.core.endpoints.get(sendPort);
-    const chan = st === undefined ? null : st.chan;
-    if (chan === null || chan.peerNode !== src || chan.peerPort !== recvPort || chan.dir !== ChanDir.SEND) {
+    const chan = st === undefined ? undefined : st.chan;
+    if (chan === undefined || chan.peerNode !== src || chan.peerPort !== recvPort || chan.dir !== ChanDir.SEND) {
       this.core.counters.dropped++;
       return;
     }

@@ -15,7 +15,7 @@ import type { Blocked } from './msg-peer.js';
 import type { Responses } from './msg-responses.js';
 import type { MessageSender } from './msg-sender.js';
 import { Request } from './request.js';
-import type { EndpointState } from './state.js';
+import type { EndpointState, MsgRecvWait } from './state.js';
 import { McapiError, Status } from './status.js';
 import { MSG_PORT_WINDOW, MsgFlag, Nack, Resp } from './wire.js';
 
@@ -33,7 +33,7 @@ export class MessageReceiver {
   // ---------------------------------------------------------------- application calls
 
   recvI(st: EndpointState, buf: Uint8Array): Request<number> {
-    if (st.chan !== null || st.connecting !== null) {
+    if (st.chan !== undefined || st.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
     return this.post(st, buf, this.core.requests.alloc<number>(Request.KIND.MSG_RECV));
@@ -61,10 +61,13 @@ export class MessageReceiver {
     }
     // No closure or record per waiting receive (32 of them fill the request table): the
     // request waits in the endpoint's list with the buffer (or null: a view) in its result
-    // field, and the endpoint undoes the wait (Core.abort calls `st.undo(req)`).
+    // field, and the endpoint undoes the wait (Core.abort, seeing no `_cancel` on a receive,
+    // asks the endpoints: no field for it, Round 13b).
     req._out = buf;
-    req._cancel = st;
-    st.recvWaiters.push(req);
+    // Not `(st.recvWaiters ??= []).push(req)`: typescript-to-lua emits that as a field call.
+    const ws = st.recvWaiters ?? [];
+    ws.push(req);
+    st.recvWaiters = ws;
     if (this.blockedTotal !== 0) this.maybeResume(st);
     return req;
   }
@@ -76,7 +79,7 @@ export class MessageReceiver {
    * message queued (err.size is its size). No result object per call.
    */
   recvNow(st: EndpointState, buf: Uint8Array): number {
-    if (st.chan !== null || st.connecting !== null) {
+    if (st.chan !== undefined || st.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
     const m = st.queued > 0 ? st.peek() : null;
@@ -114,10 +117,12 @@ export class MessageReceiver {
     const core = this.core;
     core.queuedMsgs -= st.queued;
     core.queuedBytes -= st.queuedBytes;
-    st.queue.length = 0;
+    if (st.queue !== undefined) st.queue.length = 0;
     st.queued = 0;
     st.queuedBytes = 0;
-    for (const w of st.recvWaiters.splice(0)) core.requests.fail(w, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
+    const ws = st.recvWaiters;
+    if (ws === undefined) return;
+    for (const w of ws.splice(0)) core.requests.fail(w, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
   }
 
   /** The senders of messages refused on `port` wait for a RESUME that will never come: end them. */
@@ -169,8 +174,8 @@ export class MessageReceiver {
     const n = p.length - off;
     const r = this.responses;
     if (st === undefined) return r.respond(peer, Resp.NACK, seq, Nack.NO_ENDPOINT);
-    if (st.chan !== null || st.connecting !== null) return r.respond(peer, Resp.NACK, seq, Nack.CHAN_CONNECTED);
-    if (n > st.maxPayload) return r.respond(peer, Resp.NACK, seq, Nack.SIZE);
+    if (st.chan !== undefined || st.connecting !== undefined) return r.respond(peer, Resp.NACK, seq, Nack.CHAN_CONNECTED);
+    if (n > st.attrs.maxPayload) return r.respond(peer, Resp.NACK, seq, Nack.SIZE);
     if (prio >= core.limits.priorities) return r.respond(peer, Resp.NACK, seq, Nack.PRIORITY);
     let b = peer.blocked === null ? undefined : peer.blocked.get(port);
     if (b !== undefined && b.list[0] !== seq) {
@@ -194,7 +199,7 @@ export class MessageReceiver {
         assert(this.blockedTotal >= 0, 'mcapi: refused-message count went negative');
         if (b.list.length === 0) peer.blocked!.delete(port);
       }
-      r.respond(peer, Resp.ACK, seq, 1, st.ackDelayMs);
+      r.respond(peer, Resp.ACK, seq, 1, st.attrs.ackDelayMs);
       if (b !== undefined && b.list.length > 0) this.maybeResume(st);
       return;
     }
@@ -216,19 +221,20 @@ export class MessageReceiver {
 
   private deliver(st: EndpointState, prio: number, data: Uint8Array): boolean {
     const core = this.core;
-    const w = st.recvWaiters[0];
+    const ws = st.recvWaiters;
+    const w = ws === undefined ? undefined : ws[0];
     if (w !== undefined && st.queued === 0) {
       // The waiting receive's buffer, or null: the runtime's own user takes the view (post).
       const buf = w._out as Uint8Array | null;
       const n = data.length;
       if (buf === null) {
-        st.recvWaiters.shift();
+        ws!.shift(); // w came from it
         core.counters.msgReceived++;
         core.requests.succeed(w as Request<unknown>, data, n);
         return true;
       }
       if (buf.length >= n) {
-        st.recvWaiters.shift();
+        ws!.shift();
         if (n < NATIVE_COPY_MIN || core.copy === undefined) copyInto(buf, 0, data);
         else core.copy(data, 0, n, buf, 0);
         core.counters.msgReceived++;
@@ -237,25 +243,25 @@ export class MessageReceiver {
       }
     }
     const l = core.limits;
-    if (!(st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + data.length <= l.maxQueuedBytes)) return false;
+    if (!(st.queued < st.attrs.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes + data.length <= l.maxQueuedBytes)) return false;
     // The Net hands over the payload for keeps (docs/PROTOCOL.md, "What the layers above get").
     st.enqueue(data, prio);
     st.queued++;
     st.queuedBytes += data.length;
     core.queuedMsgs++;
     core.queuedBytes += data.length;
-    if (st.recvWaiters.length > 0) this.serveWaiters(st);
+    if (ws !== undefined && ws.length > 0) this.serveWaiters(ws, st);
     return true;
   }
 
   /** Hand queued messages to waiting receives; a too-small buffer fails with TRUNCATED. */
-  private serveWaiters(st: EndpointState): void {
+  private serveWaiters(ws: MsgRecvWait[], st: EndpointState): void {
     const core = this.core;
     for (;;) {
-      const w = st.recvWaiters[0];
+      const w = ws[0];
       if (w === undefined || st.queued === 0) return;
       const m = st.peek()!; // queued > 0
-      st.recvWaiters.shift();
+      ws.shift();
       const buf = w._out as Uint8Array | null;
       if (buf === null) {
         core.requests.succeed(w as Request<unknown>, this.take(st, null), m.length);
@@ -302,8 +308,9 @@ export class MessageReceiver {
     if (this.blockedTotal === 0) return;
     const core = this.core;
     const l = core.limits;
-    const room = st.recvWaiters.length > 0
-      || (st.queued < st.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
+    const ws = st.recvWaiters;
+    const room = (ws !== undefined && ws.length > 0)
+      || (st.queued < st.attrs.recvBuffers && core.queuedMsgs < l.maxQueuedMessages && core.queuedBytes < l.maxQueuedBytes);
     if (!room) return;
     for (const peer of this.peers.values()) {
       const b = peer.blocked === null ? undefined : peer.blocked.get(st.port);

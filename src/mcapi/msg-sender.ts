@@ -42,30 +42,31 @@ export class MessageSender implements Undo {
   /** Send `data` from `from` to `to` (both checked by args.ts) at `prio`. */
   sendI(from: EndpointState, to: Endpoint, data: Uint8Array, prio: number): Request<number> {
     const core = this.core;
-    if (from.chan !== null || from.connecting !== null) {
+    if (from.chan !== undefined || from.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'send endpoint is connected to a channel');
     }
-    if (data.length > from.maxPayload) {
-      throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the send endpoint's MAX_PAYLOAD_SIZE ${String(from.maxPayload)}`);
+    const fa = from.attrs;
+    if (data.length > fa.maxPayload) {
+      throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the send endpoint's MAX_PAYLOAD_SIZE ${String(fa.maxPayload)}`);
     }
     if (to.node === core.node) {
       const dst = Args.local(core, to, 'receive endpoint');
-      if (dst.chan !== null || dst.connecting !== null) {
+      if (dst.chan !== undefined || dst.connecting !== undefined) {
         throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'receive endpoint is connected to a channel');
       }
-      if (data.length > dst.maxPayload) {
-        throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the receive endpoint's MAX_PAYLOAD_SIZE ${String(dst.maxPayload)}`);
+      if (data.length > dst.attrs.maxPayload) {
+        throw new McapiError(Status.MCAPI_ERR_MSG_SIZE, `${String(data.length)} bytes exceed the receive endpoint's MAX_PAYLOAD_SIZE ${String(dst.attrs.maxPayload)}`);
       }
     }
     let peer = this.peers.get(to.node);
     if (peer === undefined) peer = Peer.of(this.peers, to.node);
     // The request is the message (OutMsg): one record per message in flight. A full request
     // table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not.
-    const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (from.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
+    const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (fa.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
     core.requests.add(om);
     // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
     om._cancel = this;
-    if (from.timeoutMs !== Infinity) om.timer = core.setTimer(from.timeoutMs, () => this.expire(om));
+    if (fa.timeoutMs !== Infinity) om.timer = core.setTimer(fa.timeoutMs, () => this.expire(om));
     core.counters.msgSent++;
     // Nothing queued before it, no retry pending, no sweep due and fewer than MSG_PORT_WINDOW
     // transmitted (no endpoint window full): pump's first step for this message, without

@@ -251,7 +251,7 @@ export abstract class McapiNodeBase implements CoreHost {
     }
     const gen = core.nextGen();
     const handle = new Endpoint(core.domain, core.node, p, gen);
-    const st = new EndpointState(handle, gen, l.maxPayload, l.defaultRecvBuffers, l.defaultTimeoutMs, l.fullPolicy === 'fail');
+    const st = new EndpointState(handle, core.endpointDefaults);
     st.scope = core.requests.scope;
     core.endpoints.set(p, st);
     this.lookup.endpointCreated(st);
@@ -285,14 +285,14 @@ export abstract class McapiNodeBase implements CoreHost {
     core.checkInit();
     const st = Args.local(core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_NOTOWNER);
     const chan = st.chan;
-    if (chan !== null) {
+    if (chan !== undefined) {
       if (chan.handle !== null || chan.openReq !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPEN, 'a channel is open on this endpoint');
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'the endpoint is connected to a channel (close both sides first)');
     }
-    if (st.connecting !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'a connect of this endpoint is in progress');
+    if (st.connecting !== undefined) throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'a connect of this endpoint is in progress');
     const po = st.pendingOpen;
-    if (po !== null) {
-      st.pendingOpen = null;
+    if (po !== undefined) {
+      st.pendingOpen = undefined;
       core.requests.fail(po.req, Status.MCAPI_ERR_ENDP_INVALID, 'endpoint deleted');
     }
     this.msg.endpointDeleted(st);
@@ -309,7 +309,7 @@ export abstract class McapiNodeBase implements CoreHost {
   /** mcapi_endpoint_set_attribute (local endpoints, not while connected). */
   setEndpointAttribute(ep: Endpoint, attr: number, value: number): void {
     this.core.checkInit();
-    EndpointAttributes.set(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits);
+    EndpointAttributes.set(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), attr, value, this.limits, this.core.endpointDefaults);
   }
 
   /** Local endpoints, in port order (diagnostics; not an MCAPI call). */

@@ -105,7 +105,7 @@ export class McapiNode extends McapiNodeBase {
     const core = this.core;
     if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
     const st = Args.local(core, ep, 'receive endpoint');
-    if (st.chan !== null || st.connecting !== null) {
+    if (st.chan !== undefined || st.connecting !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_CHAN_CONNECTED, 'endpoint is connected to a channel');
     }
     if (buffer !== null && !(buffer instanceof Uint8Array)) Args.bytes(buffer);
@@ -130,7 +130,7 @@ export class McapiNode extends McapiNodeBase {
       if (!(buffer instanceof Uint8Array)) Args.bytes(buffer);
       const rx = this.msg.receiver;
       const n = rx.recvNow(st, buffer);
-      return n >= 0 ? Promise.resolve(n) : core.waitFor(rx.post(st, buffer, core.requests.alloc<number>(Request.KIND.MSG_RECV)), st.timeoutMs, true);
+      return n >= 0 ? Promise.resolve(n) : core.waitFor(rx.post(st, buffer, core.requests.alloc<number>(Request.KIND.MSG_RECV)), st.attrs.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -238,7 +238,7 @@ export class McapiNode extends McapiNodeBase {
       const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV);
       const v = this.chan.packets.recvNow(chan);
       if (v !== null) return Promise.resolve(v);
-      return this.core.waitFor(this.chan.packets.recvI(chan), chan.ep.timeoutMs, true);
+      return this.core.waitFor(this.chan.packets.recvI(chan), chan.ep.attrs.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -383,7 +383,7 @@ export class McapiNode extends McapiNodeBase {
       const chan = Args.channel(this.core, h, ChanKind.SCL, ChanDir.RECV);
       const r = this.chan.scalars.recv(chan, width, pair);
       if (!(r instanceof Request)) return Promise.resolve(r.value);
-      return this.core.waitFor(r, chan.ep.timeoutMs, true);
+      return this.core.waitFor(r, chan.ep.attrs.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -38,7 +38,7 @@ export class OpenClose {
     const core = this.core;
     const chan = st.chan;
     const side = dir === ChanDir.SEND ? 'send' : 'receive';
-    if (chan !== null) {
+    if (chan !== undefined) {
       if (chan.kind !== kind) throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `endpoint is connected to a ${Args.kindName(chan.kind)} channel`);
       if (chan.dir !== dir) throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, `endpoint is not the ${side} side of its channel`);
       if (chan.local === Side.OPENING) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
@@ -49,16 +49,16 @@ export class OpenClose {
       return req;
     }
     const c = st.connecting;
-    if (c !== null) {
+    if (c !== undefined) {
       if (c.kind !== kind) throw new McapiError(Status.MCAPI_ERR_CHAN_TYPE, `endpoint is being connected to a ${Args.kindName(c.kind)} channel`);
       if (dir !== ChanDir.SEND) throw new McapiError(Status.MCAPI_ERR_CHAN_DIRECTION, 'endpoint is being connected as a send side');
     }
-    if (st.pendingOpen !== null) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
+    if (st.pendingOpen !== undefined) throw new McapiError(Status.MCAPI_ERR_CHAN_OPENPENDING, 'an open is already pending');
     const req = core.requests.alloc<ChannelHandle>(Request.KIND.OPEN);
     const po = { kind, dir, req };
     st.pendingOpen = po;
     req._cancel = () => {
-      if (st.pendingOpen === po) st.pendingOpen = null;
+      if (st.pendingOpen === po) st.pendingOpen = undefined;
     };
     return req;
   }
@@ -66,10 +66,10 @@ export class OpenClose {
   /** The endpoint was just connected: an open waiting for that starts (or fails) now. */
   attachPendingOpen(st: EndpointState, chan: Channel): void {
     const po = st.pendingOpen;
-    if (po === null) return;
-    st.pendingOpen = null;
+    if (po === undefined) return;
+    st.pendingOpen = undefined;
     const req = po.req;
-    req._cancel = null;
+    req._cancel = undefined;
     if (po.kind !== chan.kind) {
       this.core.requests.fail(req, Status.MCAPI_ERR_CHAN_TYPE, `endpoint was connected to a ${Args.kindName(chan.kind)} channel`);
     } else if (po.dir !== chan.dir) {
@@ -82,7 +82,7 @@ export class OpenClose {
   private startOpen(chan: Channel, req: Request<ChannelHandle>): void {
     const st = chan.ep;
     if (chan.dir === ChanDir.RECV) {
-      chan.granted = st.recvBuffers;
+      chan.granted = st.attrs.recvBuffers;
       if (chan.kind === ChanKind.SCL) {
         chan.ring = new Uint32Array(Channel.RING_STRIDE * chan.granted);
         chan.sclHead = 0;
@@ -125,8 +125,8 @@ export class OpenClose {
   /** The channel of this node a frame from the other side is about, or null (counted dropped). */
   private peerChan(f: NetFrame, kind: ChanKindCode, peerDir: number): Channel | null {
     const st = this.core.endpoints.get(f.dstPort);
-    const chan = st === undefined ? null : st.chan;
-    if (chan === null || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.kind !== kind || chan.dir === peerDir) {
+    const chan = st === undefined ? undefined : st.chan;
+    if (chan === undefined || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.kind !== kind || chan.dir === peerDir) {
       this.core.counters.dropped++;
       return null;
     }
@@ -173,7 +173,7 @@ export class OpenClose {
 
   /** The channel is gone: the endpoint becomes a plain endpoint, its buffers are released. */
   private disconnect(chan: Channel): void {
-    if (chan.ep.chan === chan) chan.ep.chan = null;
+    if (chan.ep.chan === chan) chan.ep.chan = undefined;
     this.credits.forget(chan);
     this.core.channelBytes -= chan.reserved;
     chan.reserved = 0;
@@ -241,12 +241,12 @@ export class OpenClose {
    * CLOSE sent now could reach the peer's next run on the same ports and close that instead.
    */
   abandon(st: EndpointState, why: string): void {
-    st.connecting = null;
+    st.connecting = undefined;
     const po = st.pendingOpen;
-    st.pendingOpen = null;
-    if (po !== null) this.core.requests.fail(po.req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
+    st.pendingOpen = undefined;
+    if (po !== undefined) this.core.requests.fail(po.req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);
     const chan = st.chan;
-    if (chan === null) return;
+    if (chan === undefined) return;
     if (chan.local !== Side.CLOSED) chan.move(Side.CLOSED);
     chan.handle = null;
     const open = chan.openReq;

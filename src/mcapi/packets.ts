@@ -39,11 +39,11 @@ export class Packets {
   }
 
   private sendCheck(chan: Channel, data: Uint8Array): void {
-    if (data.length > chan.ep.maxPayload) {
-      throw new McapiError(Status.MCAPI_ERR_PKT_SIZE, `${String(data.length)} bytes exceed MAX_PAYLOAD_SIZE ${String(chan.ep.maxPayload)}`);
+    if (data.length > chan.ep.attrs.maxPayload) {
+      throw new McapiError(Status.MCAPI_ERR_PKT_SIZE, `${String(data.length)} bytes exceed MAX_PAYLOAD_SIZE ${String(chan.ep.attrs.maxPayload)}`);
     }
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the receive side closed the channel');
-    if ((chan.credits === 0 || chan.sendQ.length > 0) && chan.ep.failOnLimit) {
+    if ((chan.credits === 0 || chan.sendQ.length > 0) && chan.ep.attrs.failOnLimit) {
       throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
     }
   }
@@ -90,12 +90,12 @@ export class Packets {
   onPkt(f: NetFrame, rx: Uint8Array): void {
     const core = this.core;
     const chan = core.endpoints.get(f.dstPort)?.chan;
-    if (chan === undefined || chan === null || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
+    if (chan === undefined || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }
     const n = rx.length;
-    if (chan.rxPackets.length + chan.inUse >= chan.granted || n > chan.ep.maxPayload) {
+    if (chan.rxPackets.length + chan.inUse >= chan.granted || n > chan.ep.attrs.maxPayload) {
       throw new MalformedFrame('mcapi: packet beyond the credits granted or larger than MAX_PAYLOAD_SIZE');
     }
     // The packet is (part of) the Net's payload itself (handed over for keeps): no copy, and no

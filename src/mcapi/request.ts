@@ -73,7 +73,7 @@ export class Request<T = number> {
    * behind `value` and `error` (every property is an XS slot per request; 32 pending requests
    * fill the table, docs/FOOTPRINT.md "Round 9: conformance slots").
    */
-  _out: unknown = undefined;
+  declare _out: unknown;
   /** @internal slot in the table, -1 once the outcome was reported */
   declare _slot: number;
   /**
@@ -82,18 +82,24 @@ export class Request<T = number> {
    * for both: every property is an XS slot per request (docs/FOOTPRINT.md, Round 7; no field
    * for a separate record since Round 12: conformance slots).
    */
-  _cancel: (() => void) | Undo | null = null;
-  /** @internal callbacks of wait / waitAny calls waiting for completion */
-  _waiters: Waiter[] | null = null;
+  declare _cancel: (() => void) | Undo | undefined;
+  /**
+   * @internal callbacks of wait / waitAny calls waiting for completion. This field, `_resolve`,
+   * `_reject` and `_out` have no initializer: a property is an XS slot per request from the moment
+   * it exists, and most requests never set them (31 waiting receives fill the conformance
+   * board's table: 10 -> 7 slots each, docs/FOOTPRINT.md "Round 13b: endpoint and request
+   * slots"). Unset, they read undefined; done with, they are set back to undefined.
+   */
+  declare _waiters: Waiter[] | undefined;
   /**
    * @internal the promise of the first blocking call waiting without a timeout (Core.waitFor),
    * settled before `_waiters` (it registered first): no settle closure or waiter array per call;
    * or the request's Completion (an internal user's): one field for both, every property is an
    * XS slot per request. A Completion stays here while it waits to be told (RequestTable.tell).
    */
-  _resolve: ((this: void, v: unknown) => void) | Completion | null = null;
+  declare _resolve: ((this: void, v: unknown) => void) | Completion | undefined;
   /** @internal its reject */
-  _reject: ((this: void, e: McapiError) => void) | null = null;
+  declare _reject: ((this: void, e: McapiError) => void) | undefined;
   /**
    * @internal three numbers in one field (every property is an XS slot per request,
    * docs/FOOTPRINT.md "Round 12: conformance slots"): the scope (an app run, see scope.ts; 0: the
@@ -240,7 +246,7 @@ export class RequestTable {
    * pays nothing for it.
    */
   reuse<T>(req: Request<T>, kind: RequestKindCode): Request<T> {
-    if (req._slot >= 0 || (req._scopeKeep & 30) !== kind * 2 || req._resolve !== null || req._waiters !== null) {
+    if (req._slot >= 0 || (req._scopeKeep & 30) !== kind * 2 || req._resolve !== undefined || req._waiters !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'only a reported request of the same kind, with no wait on it, can be reused');
     }
     req.status = Status.MCAPI_PENDING;
@@ -268,7 +274,7 @@ export class RequestTable {
     req.status = Status.MCAPI_SUCCESS;
     req._out = value;
     req.size = size;
-    req._cancel = null;
+    req._cancel = undefined;
     this.notify(req);
     return true;
   }
@@ -280,7 +286,7 @@ export class RequestTable {
     req.status = status;
     req._out = detail;
     req.size = size;
-    req._cancel = null;
+    req._cancel = undefined;
     this.notify(req);
     return true;
   }
@@ -338,7 +344,7 @@ export class RequestTable {
     if (typeof done !== 'object' || done === null || typeof done.complete !== 'function') {
       throw new McapiError(Status.MCAPI_ERR_PARAMETER, 'a completion needs a complete(req) method');
     }
-    if (req._resolve !== null || req._waiters !== null) {
+    if (req._resolve !== undefined || req._waiters !== undefined) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_INVALID, 'the request is already waited on');
     }
     req._resolve = done;
@@ -363,23 +369,23 @@ export class RequestTable {
 
   private notify<T>(req: Request<T>): void {
     const resolve = req._resolve;
-    if (resolve !== null) {
+    if (resolve !== undefined) {
       // A blocking call's promise always sets both functions; a Completion leaves `_reject`
-      // null (one compare on the promise path, cheaper on XS than a typeof).
+      // unset (one compare on the promise path, cheaper on XS than a typeof).
       const reject = req._reject;
-      if (reject === null) {
+      if (reject === undefined) {
         this.tell(req);
       } else {
-        req._resolve = null;
-        req._reject = null;
+        req._resolve = undefined;
+        req._reject = undefined;
         this.release(req);
         if (req.status === Status.MCAPI_SUCCESS) (resolve as (this: void, v: unknown) => void)((req._scopeKeep & 1) === 1 ? req.value : undefined);
         else reject(req.error ?? new McapiError(req.status));
       }
     }
     const ws = req._waiters;
-    if (ws === null) return;
-    req._waiters = null;
+    if (ws === undefined) return;
+    req._waiters = undefined;
     for (const w of ws) {
       if (typeof w === 'function') w();
       else w.settled();
@@ -408,7 +414,7 @@ class CompletionQueue {
       while (due.length > 0) {
         const req = due.shift()!;
         const done = req._resolve as Completion;
-        req._resolve = null;
+        req._resolve = undefined;
         done.complete(req);
       }
     } finally {

@@ -36,14 +36,14 @@ export class Scalars {
       this.credits.transmitScl(chan, width, hi, lo);
       return null;
     }
-    if (chan.ep.failOnLimit) throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
+    if (chan.ep.attrs.failOnLimit) throw new McapiError(Status.MCAPI_ERR_MEM_LIMIT, 'the receiver has no free buffer (fail-on-limit policy)');
     return this.credits.queueSend(chan, Request.KIND.SCL_SEND, null, width, hi, lo);
   }
 
   onScl(f: NetFrame): void {
     const core = this.core;
     const chan = core.endpoints.get(f.dstPort)?.chan;
-    if (chan === undefined || chan === null || !chan.receives(ChanKind.SCL, f.src, f.srcPort)) {
+    if (chan === undefined || !chan.receives(ChanKind.SCL, f.src, f.srcPort)) {
       core.counters.dropped++;
       return;
     }

@@ -38,18 +38,31 @@ export interface PendingOpen {
   req: Request<ChannelHandle>;
 }
 
-export class EndpointState implements Undo {
-  readonly port: number;
-  readonly gen: number;
-  readonly handle: Endpoint;
+/**
+ * An endpoint's read-write attributes (mcapi_endpoint_set_attribute). Most endpoints keep them
+ * all at the node's defaults: they share the core's one frozen record (Core.endpointDefaults)
+ * until one is set, then own a copy (EndpointAttributes.set). Six fields an endpoint were 6 XS
+ * slots each (docs/FOOTPRINT.md "Round 13b: endpoint and request slots"); no defaults on the
+ * class's prototype (Moddable freezes preloaded prototypes: an assignment to an inherited
+ * frozen property throws).
+ */
+export interface EndpointAttrs {
   maxPayload: number;
-  priority = 0;
+  priority: number;
   recvBuffers: number;
   timeoutMs: number;
   /** MEMORY_TYPE behaviour: fail with MCAPI_ERR_MEM_LIMIT instead of waiting for room. */
   failOnLimit: boolean;
   /** ACCEPT_ACK_DELAY: ms an acceptance may wait for a message going back (0: end of turn). */
-  ackDelayMs = 0;
+  ackDelayMs: number;
+}
+
+export class EndpointState implements Undo {
+  readonly port: number;
+  /** Its handle; the endpoint's incarnation is the handle's `_gen` (no copy of its own). */
+  readonly handle: Endpoint;
+  /** Its attributes: the core's shared defaults until one is set (EndpointAttrs). */
+  attrs: Readonly<EndpointAttrs>;
   /**
    * Queued messages, highest priority first and in arrival order within a priority: one array
    * for every priority (an array per priority cost ~10 slots per endpoint on XS, queued or not),
@@ -57,43 +70,45 @@ export class EndpointState implements Undo {
    * record was 5 XS slots per queued message, an array's items are chunk memory
    * (docs/FOOTPRINT.md "Round 12: conformance slots"); nothing reads a queued message's source.
    */
-  readonly queue: (Uint8Array | number)[] = [];
+  declare queue: (Uint8Array | number)[] | undefined;
   queued = 0;
   queuedBytes = 0;
-  readonly recvWaiters: MsgRecvWait[] = [];
-  chan: Channel | null = null;
-  connecting: Connecting | null = null;
-  pendingOpen: PendingOpen | null = null;
-  deleted = false;
+  /** Waiting receives (made at the first, as `queue` at the first message). */
+  declare recvWaiters: MsgRecvWait[] | undefined;
+  /**
+   * The channel, a connect in progress, an open waiting for the connect, deleted: unset until
+   * they happen, like `queue` and `recvWaiters` (no initializer: a property is an XS slot per
+   * endpoint from the moment it exists, and most endpoints never connect; 15 endpoints fill the
+   * conformance board's table, docs/FOOTPRINT.md "Round 13b: endpoint and request slots").
+   */
+  declare chan: Channel | undefined;
+  declare connecting: Connecting | undefined;
+  declare pendingOpen: PendingOpen | undefined;
+  declare deleted: true | undefined;
   /** The scope (an app run, McapiNode.openScope) that created it; 0: the board's own. */
   scope = 0;
 
   /** A waiting receive (its request) was cancelled (Core.abort): take it off the list. */
   undo(req: Request<unknown>): void {
-    const i = this.recvWaiters.indexOf(req as MsgRecvWait);
-    if (i >= 0) this.recvWaiters.splice(i, 1);
+    const ws = this.recvWaiters;
+    if (ws === undefined) return;
+    const i = ws.indexOf(req as MsgRecvWait);
+    if (i >= 0) ws.splice(i, 1);
   }
 
-  constructor(
-    handle: Endpoint,
-    gen: number,
-    maxPayload: number,
-    recvBuffers: number,
-    timeoutMs: number,
-    failOnLimit: boolean,
-  ) {
+  constructor(handle: Endpoint, attrs: Readonly<EndpointAttrs>) {
     this.handle = handle;
     this.port = handle.port;
-    this.gen = gen;
-    this.maxPayload = maxPayload;
-    this.recvBuffers = recvBuffers;
-    this.timeoutMs = timeoutMs;
-    this.failOnLimit = failOnLimit;
+    this.attrs = attrs;
   }
 
   /** Queue a message's data behind every message of its priority or a higher one. */
   enqueue(data: Uint8Array, prio: number): void {
-    const q = this.queue;
+    let q = this.queue;
+    if (q === undefined) {
+      q = [];
+      this.queue = q;
+    }
     let i = q.length;
     // Mostly one priority: the new message goes at the end without a step. q[i - 1] is the
     // priority of the pair before i.
@@ -104,14 +119,15 @@ export class EndpointState implements Undo {
 
   /** The data of the head message of the highest non-empty priority, or null. */
   peek(): Uint8Array | null {
-    return (this.queue[0] as Uint8Array | undefined) ?? null;
+    const q = this.queue;
+    return q === undefined ? null : ((q[0] as Uint8Array | undefined) ?? null);
   }
 
   /** Remove the head message and return its data (call only after peek returned one). */
   shift(): Uint8Array {
     const q = this.queue;
-    const data = q.shift() as Uint8Array | undefined;
-    assert(data !== undefined, 'mcapi: EndpointState.shift on an empty queue');
+    const data = q?.shift() as Uint8Array | undefined;
+    assert(q !== undefined && data !== undefined, 'mcapi: EndpointState.shift on an empty queue');
     q.shift();
     this.queued--;
     this.queuedBytes -= data.length;

@@ -80,7 +80,7 @@ export class TimedWait implements Settle {
   private timedOut(): void {
     const req = this.req;
     const ws = req._waiters;
-    if (ws !== null) {
+    if (ws !== undefined) {
       const i = ws.indexOf(this);
       if (i >= 0) ws.splice(i, 1);
     }
@@ -175,7 +175,7 @@ export class WaitAny {
   private detach(): void {
     for (const h of this.hooks) {
       const ws = this.reqs[h.index]!._waiters;
-      if (ws === null) continue;
+      if (ws === undefined) continue;
       const k = ws.indexOf(h);
       if (k >= 0) ws.splice(k, 1);
     }

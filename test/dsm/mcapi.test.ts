@@ -215,7 +215,7 @@ test('a posted DSM receive holds no promise: its request waits with the transpor
     for (const r of posted) {
       t.is(r.kind, 'msg-recv');
       t.is(r._resolve, tb as Completion, 'the transport is told: no promise resolver');
-      t.is(r._waiters, null, 'no waiter closures');
+      t.is(r._waiters, undefined, 'no waiter closures');
     }
     // The first send looks rank 1's endpoint up; the next ones go at once.
     ta.send(1, new Uint8Array([0, 100]).subarray(1));

@@ -35,8 +35,8 @@ test('a posted receive with a Completion holds no promise, is told in a microtas
   let req = b!.msgRecvC(eb, buf, rec);
   // Waiting: the request's one completion field is the Completion itself, no waiter array, no promise.
   t.is(req._resolve, rec);
-  t.is(req._waiters, null);
-  t.is(req._reject, null);
+  t.is(req._waiters, undefined);
+  t.is(req._reject, undefined);
   t.is(core(b!).requests.used, 1);
   const first = req;
   const got: number[] = [];
@@ -152,7 +152,7 @@ test('a cancelled receive with a Completion is told MCAPI_ERR_REQUEST_CANCELLED 
   t.is(rec.told.length, 1);
   t.is(rec.told[0]!.status, Status.MCAPI_ERR_REQUEST_CANCELLED);
   // The endpoint no longer lists it: a message now waits in the queue.
-  t.is(core(b!).endpoints.get(10)!.recvWaiters.length, 0);
+  t.is(core(b!).endpoints.get(10)!.recvWaiters!.length, 0);
 });
 
 test('bad uses of a Completion are refused with a clear status', async (t) => {
@@ -203,7 +203,7 @@ test('request table with Completions: each completion told exactly once, in comp
         if (o.op === 'post') {
           if (live.length >= limit) continue;
           // Reuse a told request half of the time, as a posted receive does.
-          const reuse = live.length % 2 === 0 ? told.find((r) => !r.live && r._resolve === null) ?? null : null;
+          const reuse = live.length % 2 === 0 ? told.find((r) => !r.live && r._resolve === undefined) ?? null : null;
           const r = reuse === null ? table.alloc<unknown>(Request.KIND.MSG_RECV) : table.reuse(reuse, Request.KIND.MSG_RECV);
           table.attach(r, done);
           live.push(r);

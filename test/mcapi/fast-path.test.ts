@@ -27,8 +27,8 @@ test('blocking sends and receives settle through the request and free every slot
     const recv = b!.msgRecv(eb, buf);
     const waiting = core(b!).requests.all();
     t.is(waiting.length, 1);
-    t.not(waiting[0]!._resolve, null);
-    t.is(waiting[0]!._waiters, null);
+    t.not(waiting[0]!._resolve, undefined);
+    t.is(waiting[0]!._waiters, undefined);
     await hub.run(a!.msgSend(ea, toB, data));
     t.is(await hub.run(recv), 3);
     t.deepEqual([...buf.subarray(0, 3)], [i, i + 1, i + 2]);
@@ -58,7 +58,7 @@ test('a message send is cancelled through its sender, with no closure per messag
   const eb = b!.createEndpoint(10);
   const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
   const req: Request<number> = a!.msgSendI(ea, toB, new Uint8Array([9]));
-  t.not(req._cancel, null);
+  t.not(req._cancel, undefined);
   t.not(typeof req._cancel, 'function', 'no closure: the sender undoes its message');
   t.is(core(a!).requests.used, 1);
   a!.cancel(req);

@@ -21,9 +21,11 @@ test('no overrides: the limits are the defaults themselves, not a copy', (t) => 
 });
 
 test('an endpoint holds one queue array, highest priority first, FIFO within a priority, no record per message', (t) => {
-  const st = new EndpointState(new Endpoint(1, 0, 5, 1), 1, 64, 4, Infinity, false);
-  const arrays = Object.values(st).filter((v) => Array.isArray(v));
-  t.is(arrays.length, 2, 'the message queue and the receive waiters, nothing per priority');
+  const st = new EndpointState(new Endpoint(1, 0, 5, 1), { maxPayload: 64, priority: 0, recvBuffers: 4, timeoutMs: Infinity, failOnLimit: false, ackDelayMs: 0 });
+  // Round 13b: no array, channel or connect fields until used (a property is an XS slot per endpoint).
+  t.is(Object.values(st).filter((v) => Array.isArray(v)).length, 0, 'no queue or waiter array before the first message or receive');
+  for (const f of ['queue', 'recvWaiters', 'chan', 'connecting', 'pendingOpen', 'deleted', 'gen']) t.false(f in st, `no ${f} before it is needed`);
+  t.is(st.peek(), null);
   const order: [number, number][] = [[2, 1], [3, 2], [0, 3], [2, 4], [1, 5], [0, 6], [3, 7]];
   for (const [prio, tag] of order) {
     const data = new Uint8Array([tag]);
@@ -32,8 +34,9 @@ test('an endpoint holds one queue array, highest priority first, FIFO within a p
     st.queuedBytes += data.length;
   }
   // A message is its data and its priority in the queue, no record around them (5 XS slots each).
-  t.is(st.queue.length, 2 * order.length);
-  t.true(st.queue.every((v, i) => (i % 2 === 0 ? v instanceof Uint8Array : typeof v === 'number')));
+  t.is(Object.values(st).filter((v) => Array.isArray(v)).length, 1, 'one queue array for every priority, nothing per priority');
+  t.is(st.queue!.length, 2 * order.length);
+  t.true(st.queue!.every((v, i) => (i % 2 === 0 ? v instanceof Uint8Array : typeof v === 'number')));
   const out: number[] = [];
   while (st.peek() !== null) out.push(st.shift()[0]!);
   t.deepEqual(out, [3, 6, 5, 1, 4, 2, 7]);
@@ -68,11 +71,9 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   const ep = b.createEndpoint(21);
   const st = (b as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints.get(21)!;
   const reqs = [b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4)), b.msgRecvI(ep, new Uint8Array(4))];
-  t.is(st.recvWaiters.length, 3);
+  t.is(st.recvWaiters!.length, 3);
   for (const r of reqs) {
-    t.not(r._cancel, null);
-    t.not(typeof r._cancel, 'function', 'no cancel closure: the receiver undoes the wait');
-    t.is(r._cancel, st, 'the endpoint undoes the wait');
+    t.false('_cancel' in r, 'no undo field: Core.abort asks the endpoints (Round 13b)');
     t.false('_op' in r, 'the request is the record the endpoint undoes');
     t.true(r._out instanceof Uint8Array, 'the buffer waits in the result field');
     t.is(r.value, undefined);
@@ -81,27 +82,28 @@ test('a waiting msgRecv is its request in the endpoint\'s list, undone by the en
   // The list holds the requests themselves (a record per wait was 4 XS slots).
   t.deepEqual(st.recvWaiters, reqs);
   b.cancel(reqs[1]!);
-  t.is(st.recvWaiters.length, 2, 'cancel took the middle receive off the list');
-  t.is(st.recvWaiters[0], reqs[0]);
-  t.is(st.recvWaiters[1], reqs[2]);
+  t.is(st.recvWaiters!.length, 2, 'cancel took the middle receive off the list');
+  t.is(st.recvWaiters![0], reqs[0]);
+  t.is(st.recvWaiters![1], reqs[2]);
   await hub.run(b.wait(reqs[1]!, 10).then(() => t.fail('cancelled receive completed'), () => undefined));
   const a = nodes[0]!;
   const s = a.createEndpoint(11);
   await hub.run(a.msgSend(s, await hub.run(a.getEndpoint(1, 2, 21, 100)), new Uint8Array([5])));
   await hub.advance(50);
   t.true(b.test(reqs[0]!), 'the first receive still got the message');
-  t.is(st.recvWaiters.length, 1);
+  t.is(st.recvWaiters!.length, 1);
   b.cancel(reqs[2]!);
-  t.is(st.recvWaiters.length, 0);
+  t.is(st.recvWaiters!.length, 0);
 });
 
-test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 9 (no field naming its table, none for a separate record; scope, kind and keep one number)', (t) => {
+test('a request has one undo field for closures and engines, one for its result or error, and no more own properties than its 5 while it waits (no field naming its table, none for a separate record; scope, kind and keep one number; no wait or undo fields until set, Round 13b)', (t) => {
   const { nodes } = makeNodes(1);
   const a = nodes[0]!;
   const req = a.msgRecvI(a.createEndpoint(30), new Uint8Array(1));
   t.false('_undo' in req, 'no separate field for engines');
   // Every own property is an XS slot per request; 32 pending requests fill the table.
-  t.is(Object.keys(req).length, 9, Object.keys(req).join(','));
+  t.is(Object.keys(req).length, 5, Object.keys(req).join(','));
+  for (const f of ['_resolve', '_reject', '_waiters']) t.false(f in req, `no ${f} until a wait is set`);
   t.false('_keep' in req, 'the keep bit is in _scopeKeep');
   t.false(Object.prototype.hasOwnProperty.call(req, 'kind'), 'kind is a getter over _scopeKeep');
   t.is(req.kind, 'msg-recv');
@@ -136,7 +138,7 @@ test('a core calls its node through one host, no closures set by the node; the f
   t.is(core['host'], a);
 });
 
-test('a message in flight is one record, its request, of 13 fields: its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority, sequence number and epoch one number; its data in the result field', async (t) => {
+test('a message in flight is one record, its request, of 10 fields (13 before Round 13b: no wait fields until a wait is set): its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority, sequence number and epoch one number; its data in the result field', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];
   const ea = a.createEndpoint(40);
@@ -152,7 +154,7 @@ test('a message in flight is one record, its request, of 13 fields: its destinat
   t.is(om.peer.node, 2);
   t.deepEqual(om.peer.out, [req], 'the peer holds the request itself, in an array (a Map entry is 3 XS slots)');
   // Every field is an XS slot per message in flight (12 in flight in one conformance case).
-  t.is(Object.keys(om).length, 13, Object.keys(om).join(','));
+  t.is(Object.keys(om).length, 10, Object.keys(om).join(','));
   t.is(req.kind, 'msg-send');
   t.is(om.ports, 40 * 0x10000 + 41);
   for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data', 'from', 'toPort', 'epoch']) t.false(k in om, `no ${k} field`);
@@ -343,4 +345,31 @@ test('a scalar receive side queues its scalars in one Uint32Array (width, hi, lo
     t.deepEqual(got, w === 8 ? [hi, lo] : lo, `width ${String(w)}`);
   }
   t.is(b.sclAvailable(hr), 0);
+});
+
+test('endpoints share their node\'s frozen default attributes until one is set; then the endpoint owns a copy, the others keep the defaults (Round 13b)', (t) => {
+  const { nodes } = makeNodes(1);
+  const a = nodes[0]!;
+  const e1 = a.createEndpoint(50);
+  const e2 = a.createEndpoint(51);
+  const eps = (a as unknown as { core: { endpoints: Map<number, EndpointState> } }).core.endpoints;
+  const [s1, s2] = [eps.get(50)!, eps.get(51)!];
+  t.is(s1.attrs, s2.attrs, 'one shared record');
+  t.true(Object.isFrozen(s1.attrs));
+  for (const f of ['maxPayload', 'priority', 'recvBuffers', 'timeoutMs', 'failOnLimit', 'ackDelayMs']) t.false(f in s1, `no own ${f}`);
+  const defaults = s1.attrs;
+  a.setEndpointAttribute(e1, EndpointAttr.PRIORITY, 1);
+  a.setEndpointAttribute(e1, EndpointAttr.NUM_RECV_BUFFERS, 2);
+  t.not(s1.attrs, defaults, 'its own record after a change');
+  t.is(s2.attrs, defaults, 'the others keep the shared one');
+  t.is(a.getEndpointAttribute(e1, EndpointAttr.PRIORITY), 1);
+  t.is(a.getEndpointAttribute(e1, EndpointAttr.NUM_RECV_BUFFERS), 2);
+  t.is(a.getEndpointAttribute(e2, EndpointAttr.PRIORITY), 0);
+  t.is(a.getEndpointAttribute(e2, EndpointAttr.NUM_RECV_BUFFERS), DEFAULT_LIMITS.defaultRecvBuffers);
+  t.is(a.getEndpointAttribute(e1, EndpointAttr.MAX_PAYLOAD_SIZE), DEFAULT_LIMITS.maxPayload, 'the copy keeps the rest');
+  const own = s1.attrs;
+  a.setEndpointAttribute(e1, EndpointAttr.PRIORITY, 0);
+  t.is(s1.attrs, own, 'copied once');
+  t.throws(() => a.setEndpointAttribute(e2, EndpointAttr.PRIORITY, 99), { message: /PRIORITY|must be/ });
+  t.is(s2.attrs, defaults, 'a refused value leaves the shared record');
 });

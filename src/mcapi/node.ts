@@ -111,10 +111,10 @@ export class McapiNode extends McapiNodeBase {
     if (buffer !== null && !(buffer instanceof Uint8Array)) Args.bytes(buffer);
     const requests = core.requests;
     const req = reuse === null ? requests.alloc<number>(Request.KIND.MSG_RECV) : requests.reuse(reuse, Request.KIND.MSG_RECV);
-    // Attached before it is posted: a receive that completes at once is then told as any (in
-    // a microtask), and the Completion is checked before the receive takes a message.
-    // RequestTable.attach for a request just made or reused (pending, no wait on it): its
-    // check of the Completion (which throws), and no call.
+    // Attached before it is posted: a receive that completes at once is then told like every
+    // other (in a microtask), and a bad Completion is refused before the receive takes a message.
+    // A request just made or reused is pending with no wait on it, so of RequestTable.attach only
+    // its check of the Completion is needed: the call is made only when that check fails (it throws).
     if (typeof done !== 'object' || done === null || typeof done.complete !== 'function') requests.attach(req, done);
     req._resolve = done;
     this.msg.receiver.post(st, buffer, req);

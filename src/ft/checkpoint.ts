@@ -12,7 +12,7 @@ import { buildPending } from './image.js';
 import type { Lender, Pending } from './image.js';
 import { APP_SEGMENT } from './run.js';
 import type { FtRun } from './run.js';
-import { StreamSender, sourceOfImage, sourceOfPending } from './stream.js';
+import { StreamSender, sourceOfImage, sourceOfPending, S_BASE, S_BYTES_SENT, S_DST } from './stream.js';
 import type { RecvStatus, StreamSource } from './stream.js';
 import type { Segment } from './types.js';
 import { FtError } from './types.js';
@@ -22,11 +22,13 @@ import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter } from './state.js';
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
 import { FF_ABORTED, FF_BYTES_SENT, FF_CHANGED_BYTES, FF_COUNT, FF_FULL_IMAGE_BYTES, FF_GENERATION, FF_LAST_BYTES_SENT, FF_LAST_CHANGED_BYTES, FF_LAST_FULL_IMAGE_BYTES, FF_LAST_MS, FF_LAST_PEAK_MULTIPLE, FF_PROGRESS, FF_ROUND_PEAK_MULTIPLE } from './figures.js';
+import { FS_COMMITTED_PROGRESS, FS_EPOCH, FS_FURTHEST_HEARD, FS_LAST_ABORTED, FS_LAST_COMMITTED, FS_REQUEST_TARGET, FS_VIEW_COORD } from './state-numbers.js';
+import { P_PROGRESS } from './detector.js';
 
 /** A rank's checkpoint call fails: the coordinator hears why at once (the others would otherwise wait for this rank until the round times out). */
 function refuseCall(ft: FtState, round: number, rank: number, e: unknown): Promise<void> {
   const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
-  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
+  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
   return Promise.reject(err);
 }
 
@@ -68,7 +70,7 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
     return Promise.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));
   }
   progressRun(ft, run, progress);
-  const round = Math.max(ft.lastCommitted, ft.lastAborted) + 1;
+  const round = Math.max(ft.figs[FS_LAST_COMMITTED]!, ft.figs[FS_LAST_ABORTED]!) + 1;
   let pending: Pending;
   const image = ft.imageOf(rank);
   // The app state is a fresh encoding nobody else holds, and lending contents keep theirs
@@ -137,7 +139,7 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
       settled,
     };
     ft.rounds.set(rank, entry);
-    ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
+    ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
     ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
     if (background) resolve();
   });
@@ -169,7 +171,7 @@ export function opportunityRun(ft: FtState, run: FtRun, progress: number, state:
   if (!run.active) return never();
   progressRun(ft, run, progress);
   const every = ft.options.checkpointEvery;
-  const due = (every > 0 && progress > 0 && progress % every === 0) || progress === ft.requestTarget;
+  const due = (every > 0 && progress > 0 && progress % every === 0) || progress === ft.figs[FS_REQUEST_TARGET];
   if (!due || ft.phaseV !== 'running') return Promise.resolve(false);
   let s: AppState;
   try {
@@ -214,7 +216,7 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
   const ms = 2 * ft.options.checkpointTimeoutMs;
   return new Promise((resolve, reject) => {
     const w: RequestWaiter = {
-      after: ft.lastCommitted,
+      after: ft.figs[FS_LAST_COMMITTED]!,
       resolve,
       reject,
       timer: ft.hal.setTimer(ms, () => {
@@ -223,7 +225,7 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
       }),
     };
     ft.waiters.push(w);
-    ft.sendCtl(ft.phaseV === 'running' ? ft.viewCoord : ft.candidate(), FtFrame.CKPT_REQUEST, encodeCkptAt({ target: 0, node: ft.node, token: 0 }));
+    ft.sendCtl(ft.phaseV === 'running' ? ft.figs[FS_VIEW_COORD]! : ft.candidate(), FtFrame.CKPT_REQUEST, encodeCkptAt({ target: 0, node: ft.node, token: 0 }));
   });
 }
 
@@ -240,7 +242,7 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
 export function deltaDone(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void {
   const entry = o.entry;
   if (entry === undefined || ft.rounds.get(entry.rank) !== entry) return;
-  const buddy = o.s.dst;
+  const buddy = o.s.ring[S_DST]!;
   if (status === 'stored') {
     assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
     if (--entry.waiting === 0) rankStored(ft, entry);
@@ -251,7 +253,7 @@ export function deltaDone(ft: FtState, o: OutStream, status: 'stored' | 'unsenda
     const img = ft.imageOf(entry.rank);
     startStream(ft, buddy, entry.rank, img.gen, 0, true, sourceOfImage(img), (st) => {
       if (ft.rounds.get(entry.rank) !== entry) return;
-      if (st === 'stored') sendDelta(ft, entry, buddy, o.s.src, o.s.base);
+      if (st === 'stored') sendDelta(ft, entry, buddy, o.s.src, o.s.ring[S_BASE]!);
       else refuseRound(ft, entry, streamFailure(ft, buddy, st));
     });
     return;
@@ -267,12 +269,12 @@ export function streamFailure(ft: FtState, buddy: number, status: 'stored' | 'un
 }
 
 export function refuseRound(ft: FtState, entry: RankRound, reason: string): void {
-  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round: entry.round, rank: entry.rank, reason }));
+  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round: entry.round, rank: entry.rank, reason }));
 }
 
 export function rankStored(ft: FtState, entry: RankRound): void {
   entry.stored = true;
-  ft.sendCtl(ft.viewCoord, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.rank }));
+  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.rank }));
 }
 
 /**
@@ -281,14 +283,14 @@ export function rankStored(ft: FtState, entry: RankRound): void {
  */
 export function repeatRounds(ft: FtState): void {
   for (const e of ft.rounds.values()) {
-    if (e.stored) ft.sendCtl(ft.viewCoord, FtFrame.CKPT_STORED, encodeCkptStored({ round: e.round, rank: e.rank }));
-    else ft.sendCtl(ft.viewCoord, FtFrame.CKPT_START, encodeCkptStart({ round: e.round, rank: e.rank, base: e.base, progress: e.progress }));
+    if (e.stored) ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: e.round, rank: e.rank }));
+    else ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round: e.round, rank: e.rank, base: e.base, progress: e.progress }));
   }
 }
 
 /** The round is committed (everyone stored it): make it the current generation everywhere on this board. */
 export function applyCommit(ft: FtState, round: number): void {
-  if (round <= ft.lastCommitted || round <= ft.lastAborted) return;
+  if (round <= ft.figs[FS_LAST_COMMITTED]! || round <= ft.figs[FS_LAST_ABORTED]!) return;
   ft.figs[FF_LAST_PEAK_MULTIPLE] = Math.max(ft.figs[FF_ROUND_PEAK_MULTIPLE]!, ft.currentMultiple());
   for (const img of ft.images.values()) {
     const p = img.pending;
@@ -297,24 +299,24 @@ export function applyCommit(ft: FtState, round: number): void {
     else if (p.round <= round) img.discard();
   }
   for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
-  ft.lastCommitted = round;
+  ft.figs[FS_LAST_COMMITTED] = round;
   ft.figs[FF_ROUND_PEAK_MULTIPLE] = ft.currentMultiple();
   const now = ft.hal.now();
-  let progress = ft.committedProgress;
+  let progress = ft.figs[FS_COMMITTED_PROGRESS]!;
   let sent = 0;
   let changed = 0;
   let full = 0;
   for (const [rank, e] of [...ft.rounds]) {
     if (e.round !== round) continue;
     ft.rounds.delete(rank);
-    for (const o of e.streams) sent += o.s.bytesSent;
+    for (const o of e.streams) sent += o.s.ring[S_BYTES_SENT]!;
     changed += e.changed;
     full += e.fullBytes;
     progress = ft.imageOf(rank).progress;
     ft.figs[FF_LAST_MS] = now - e.startedAt;
     e.resolve();
   }
-  ft.committedProgress = progress;
+  ft.figs[FS_COMMITTED_PROGRESS] = progress;
   const f = ft.figs;
   f[FF_COUNT]!++;
   f[FF_GENERATION] = round;
@@ -336,8 +338,8 @@ export function applyCommit(ft: FtState, round: number): void {
 }
 
 export function applyAbort(ft: FtState, round: number, reason: string): void {
-  if (round <= ft.lastCommitted || round <= ft.lastAborted) return;
-  ft.lastAborted = round;
+  if (round <= ft.figs[FS_LAST_COMMITTED]! || round <= ft.figs[FS_LAST_ABORTED]!) return;
+  ft.figs[FS_LAST_ABORTED] = round;
   for (const img of ft.images.values()) if (img.pending !== null && img.pending.round <= round) img.discard();
   for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
   const dead = new Set<OutStream>();
@@ -359,7 +361,7 @@ export function applyAbort(ft: FtState, round: number, reason: string): void {
 
 /** The coordinator's tally of `round` (null for a round already decided); the first frame of a round starts its timeout. */
 export function tallyFor(ft: FtState, round: number): Tally | null {
-  if (round <= Math.max(ft.lastCommitted, ft.lastAborted)) return null;
+  if (round <= Math.max(ft.figs[FS_LAST_COMMITTED]!, ft.figs[FS_LAST_ABORTED]!)) return null;
   if (ft.tally !== null && ft.tally.round === round) return ft.tally;
   if (ft.tally !== null && ft.tally.round > round) return null;
   if (ft.tally !== null) ft.hal.clearTimer(ft.tally.timer);
@@ -428,7 +430,7 @@ function commitToRest(ft: FtState, round: number): void {
 export function onCkptStart(ft: FtState, f: NetFrame): void {
   const s = decodeCkptStart(f.payload);
   if (s === null) return ft.malformed();
-  if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[s.rank] !== f.src) return ft.staleFrame();
+  if (!ft.isCoordinator() || f.epoch !== ft.figs[FS_EPOCH] || ft.map[s.rank] !== f.src) return ft.staleFrame();
   const t = tallyFor(ft, s.round);
   if (t !== null) t.ranks[s.rank]! |= TALLY_STARTED;
 }
@@ -436,7 +438,7 @@ export function onCkptStart(ft: FtState, f: NetFrame): void {
 export function onCkptStored(ft: FtState, f: NetFrame): void {
   const s = decodeCkptStored(f.payload);
   if (s === null) return ft.malformed();
-  if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[s.rank] !== f.src) return ft.staleFrame();
+  if (!ft.isCoordinator() || f.epoch !== ft.figs[FS_EPOCH] || ft.map[s.rank] !== f.src) return ft.staleFrame();
   const t = tallyFor(ft, s.round);
   if (t === null || t.decided) return;
   if ((t.ranks[s.rank]! & TALLY_STORED) === 0) {
@@ -450,7 +452,7 @@ export function onCkptStored(ft: FtState, f: NetFrame): void {
 export function onCkptRefuse(ft: FtState, f: NetFrame): void {
   const a = decodeCkptAbort(f.payload);
   if (a === null) return ft.malformed();
-  if (!ft.isCoordinator() || f.epoch !== ft.epochV || ft.map[a.rank] !== f.src) return ft.staleFrame();
+  if (!ft.isCoordinator() || f.epoch !== ft.figs[FS_EPOCH] || ft.map[a.rank] !== f.src) return ft.staleFrame();
   const t = tallyFor(ft, a.round);
   if (t !== null) abortRound(ft, t, `rank ${a.rank} (node ${f.src}) could not checkpoint: ${a.reason}`);
 }
@@ -458,15 +460,15 @@ export function onCkptRefuse(ft: FtState, f: NetFrame): void {
 export function onCkptCommit(ft: FtState, f: NetFrame): void {
   const round = decodeRound(f.payload);
   if (round === null) return ft.malformed();
-  if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
-  if (round <= ft.lastCommitted) return;
+  if (ft.phaseV !== 'running' || f.epoch !== ft.figs[FS_EPOCH] || f.src !== ft.figs[FS_VIEW_COORD]) return ft.staleFrame();
+  if (round <= ft.figs[FS_LAST_COMMITTED]!) return;
   ft.announce(FT_EVENT.CKPT_COMMIT, round, applyCommit, round);
 }
 
 export function onCkptAbort(ft: FtState, f: NetFrame): void {
   const a = decodeCkptAbort(f.payload);
   if (a === null) return ft.malformed();
-  if (ft.phaseV !== 'running' || f.epoch !== ft.epochV || f.src !== ft.viewCoord) return ft.staleFrame();
+  if (ft.phaseV !== 'running' || f.epoch !== ft.figs[FS_EPOCH] || f.src !== ft.figs[FS_VIEW_COORD]) return ft.staleFrame();
   applyAbort(ft, a.round, a.reason);
 }
 
@@ -476,9 +478,9 @@ export function onCkptRequest(ft: FtState, f: NetFrame): void {
   if (!ft.isCoordinator()) return ft.staleFrame();
   let furthest = 0;
   for (const r of ft.runs.values()) furthest = Math.max(furthest, r.lastProgress);
-  for (const n of membersOf(ft.map)) furthest = Math.max(furthest, ft.detector.get(n)?.progress ?? 0);
+  for (const n of membersOf(ft.map)) furthest = Math.max(furthest, ft.detector.get(n)?.v[P_PROGRESS]! ?? 0);
   // Members far along the ring are known by the furthest progress their neighbours pass on.
-  furthest = Math.max(furthest, ft.furthestHeard);
+  furthest = Math.max(furthest, ft.figs[FS_FURTHEST_HEARD]!);
   const target = furthest + ft.options.requestMargin;
   const to = membersOf(ft.map);
   if (!to.includes(f.src)) to.push(f.src);
@@ -488,6 +490,6 @@ export function onCkptRequest(ft: FtState, f: NetFrame): void {
 export function onCkptAt(ft: FtState, f: NetFrame): void {
   const a = decodeCkptAt(f.payload);
   if (a === null) return ft.malformed();
-  if (ft.phaseV !== 'running' || f.epoch !== ft.epochV) return ft.staleFrame();
-  if (a.target > ft.requestTarget) ft.requestTarget = a.target;
+  if (ft.phaseV !== 'running' || f.epoch !== ft.figs[FS_EPOCH]) return ft.staleFrame();
+  if (a.target > ft.figs[FS_REQUEST_TARGET]!) ft.figs[FS_REQUEST_TARGET] = a.target;
 }

@@ -26,38 +26,53 @@ import type { Heartbeat } from './frames.js';
 
 /**
  * What this board knows of one watched board, and what it last told it by heartbeat (the
- * `hb*` fields; a ring neighbour's: membership.sendHeartbeats). Its numbers and flags are one Float64Array
- * (P_*) read through accessors, not 16 properties: an XS object keeps each in a slot of the slot
- * heap a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ * `P_HB_*` numbers; a ring neighbour's: membership.sendHeartbeats). Its numbers and flags (0 / 1)
+ * are one Float64Array indexed by P_*, not 24 properties: an XS object keeps each in a slot of
+ * the slot heap a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ * Its readers index the array (`p.v[P_SUSPECTED] === 1`), not accessors on the class: ~48
+ * accessor functions cost the firmware archive ~7 KB (docs/FOOTPRINT.md "Round 14: FT archive
+ * and slots").
  */
-const P_LAST_HEARD = 0;
-const P_HEARD = 1;
-const P_INCARNATION = 2;
-const P_HASH = 3;
-const P_ROLE = 4;
-const P_EPOCH = 5;
-const P_COORD = 6;
-const P_COMMITTED = 7;
-const P_ABORTED = 8;
-const P_PROGRESS = 9;
-const P_SUSPECTED = 10;
-const P_SUSPECTED_AT = 11;
-const P_TARGET = 12;
-const P_MONITORED = 13;
-const P_LAST_ROUTED = 14;
-const P_HB_SENT = 15;
-const P_HB_AT = 16;
-const P_HB_MARK = 17;
-const P_HB_EPOCH = 18;
-const P_HB_ROLE = 19;
-const P_HB_COORD = 20;
-const P_HB_COMMITTED = 21;
-const P_HB_ABORTED = 22;
-const P_HB_RUNNING = 23;
-const P_COUNT = 24;
+/** Virtual time of the last frame from it (or of when watching began, before the first). */
+export const P_LAST_HEARD = 0;
+/** A frame from it arrived (before that the start grace, not the timeout, applies). */
+export const P_HEARD = 1;
+/** From its heartbeats; -1 until the first. */
+export const P_INCARNATION = 2;
+export const P_HASH = 3;
+export const P_ROLE = 4;
+/** What its last heartbeat said (the epoch it came in). */
+export const P_EPOCH = 5;
+export const P_COORD = 6;
+export const P_COMMITTED = 7;
+export const P_ABORTED = 8;
+export const P_PROGRESS = 9;
+export const P_SUSPECTED = 10;
+export const P_SUSPECTED_AT = 11;
+/** This board sends it heartbeats (a ring neighbour). */
+export const P_TARGET = 12;
+/** A target that has sent heartbeats back since it became one: silence alone counts. */
+export const P_MONITORED = 13;
+/** The last expiry check that found a route to it (-Infinity: none yet). */
+export const P_LAST_ROUTED = 14;
+/** This board sent it a heartbeat while it was a ring neighbour (membership.sendHeartbeats): the P_HB_* numbers below say what, and when. */
+export const P_HB_SENT = 15;
+/** When, and what it said (epoch, role, coordinator, decided rounds). */
+export const P_HB_AT = 16;
+/** The network's sentMark for it right after this board's last tick. */
+export const P_HB_MARK = 17;
+export const P_HB_EPOCH = 18;
+export const P_HB_ROLE = 19;
+export const P_HB_COORD = 20;
+export const P_HB_COMMITTED = 21;
+export const P_HB_ABORTED = 22;
+/** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
+export const P_HB_RUNNING = 23;
+/** Numbers per peer. */
+export const P_COUNT = 24;
 
 export class PeerInfo {
-  /** @internal Its numbers and flags (P_*): the detector's own loops read them here (no accessor call per peer and tick). */
+  /** Its numbers and flags, indexed by P_* (`p.v[P_LAST_HEARD]`). */
   readonly v = new Float64Array(P_COUNT);
 
   constructor(readonly node: number, now: number) {
@@ -66,206 +81,6 @@ export class PeerInfo {
     v[P_INCARNATION] = -1;
     v[P_COORD] = 255;
     v[P_LAST_ROUTED] = -Infinity;
-  }
-
-  /** Virtual time of the last frame from it (or of when watching began, before the first). */
-  get lastHeard(): number {
-    return this.v[P_LAST_HEARD]!;
-  }
-
-  set lastHeard(x: number) {
-    this.v[P_LAST_HEARD] = x;
-  }
-
-  get heard(): boolean {
-    return this.v[P_HEARD] === 1;
-  }
-
-  set heard(x: boolean) {
-    this.v[P_HEARD] = x ? 1 : 0;
-  }
-
-  /** From its heartbeats; -1 until the first. */
-  get incarnation(): number {
-    return this.v[P_INCARNATION]!;
-  }
-
-  set incarnation(x: number) {
-    this.v[P_INCARNATION] = x;
-  }
-
-  get hash(): number {
-    return this.v[P_HASH]!;
-  }
-
-  set hash(x: number) {
-    this.v[P_HASH] = x;
-  }
-
-  get role(): number {
-    return this.v[P_ROLE]!;
-  }
-
-  set role(x: number) {
-    this.v[P_ROLE] = x;
-  }
-
-  get epoch(): number {
-    return this.v[P_EPOCH]!;
-  }
-
-  set epoch(x: number) {
-    this.v[P_EPOCH] = x;
-  }
-
-  get coord(): number {
-    return this.v[P_COORD]!;
-  }
-
-  set coord(x: number) {
-    this.v[P_COORD] = x;
-  }
-
-  get committed(): number {
-    return this.v[P_COMMITTED]!;
-  }
-
-  set committed(x: number) {
-    this.v[P_COMMITTED] = x;
-  }
-
-  get aborted(): number {
-    return this.v[P_ABORTED]!;
-  }
-
-  set aborted(x: number) {
-    this.v[P_ABORTED] = x;
-  }
-
-  get progress(): number {
-    return this.v[P_PROGRESS]!;
-  }
-
-  set progress(x: number) {
-    this.v[P_PROGRESS] = x;
-  }
-
-  get suspected(): boolean {
-    return this.v[P_SUSPECTED] === 1;
-  }
-
-  set suspected(x: boolean) {
-    this.v[P_SUSPECTED] = x ? 1 : 0;
-  }
-
-  get suspectedAt(): number {
-    return this.v[P_SUSPECTED_AT]!;
-  }
-
-  set suspectedAt(x: number) {
-    this.v[P_SUSPECTED_AT] = x;
-  }
-
-  /** This board sends it heartbeats (a ring neighbour). */
-  get target(): boolean {
-    return this.v[P_TARGET] === 1;
-  }
-
-  set target(x: boolean) {
-    this.v[P_TARGET] = x ? 1 : 0;
-  }
-
-  /** A target that has sent heartbeats back since it became one: silence alone counts. */
-  get monitored(): boolean {
-    return this.v[P_MONITORED] === 1;
-  }
-
-  set monitored(x: boolean) {
-    this.v[P_MONITORED] = x ? 1 : 0;
-  }
-
-  /** The last expiry check that found a route to it (-Infinity: none yet). */
-  get lastRouted(): number {
-    return this.v[P_LAST_ROUTED]!;
-  }
-
-  set lastRouted(x: number) {
-    this.v[P_LAST_ROUTED] = x;
-  }
-
-  /** This board sent it a heartbeat while it was a ring neighbour (membership.sendHeartbeats): the hb* numbers below say what, and when. */
-  get hbSent(): boolean {
-    return this.v[P_HB_SENT] === 1;
-  }
-
-  set hbSent(x: boolean) {
-    this.v[P_HB_SENT] = x ? 1 : 0;
-  }
-
-  get hbAt(): number {
-    return this.v[P_HB_AT]!;
-  }
-
-  set hbAt(x: number) {
-    this.v[P_HB_AT] = x;
-  }
-
-  /** The network's sentMark for it right after this board's last tick. */
-  get hbMark(): number {
-    return this.v[P_HB_MARK]!;
-  }
-
-  set hbMark(x: number) {
-    this.v[P_HB_MARK] = x;
-  }
-
-  get hbEpoch(): number {
-    return this.v[P_HB_EPOCH]!;
-  }
-
-  set hbEpoch(x: number) {
-    this.v[P_HB_EPOCH] = x;
-  }
-
-  get hbRole(): number {
-    return this.v[P_HB_ROLE]!;
-  }
-
-  set hbRole(x: number) {
-    this.v[P_HB_ROLE] = x;
-  }
-
-  get hbCoord(): number {
-    return this.v[P_HB_COORD]!;
-  }
-
-  set hbCoord(x: number) {
-    this.v[P_HB_COORD] = x;
-  }
-
-  get hbCommitted(): number {
-    return this.v[P_HB_COMMITTED]!;
-  }
-
-  set hbCommitted(x: number) {
-    this.v[P_HB_COMMITTED] = x;
-  }
-
-  get hbAborted(): number {
-    return this.v[P_HB_ABORTED]!;
-  }
-
-  set hbAborted(x: number) {
-    this.v[P_HB_ABORTED] = x;
-  }
-
-  /** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
-  get hbRunning(): boolean {
-    return this.v[P_HB_RUNNING] === 1;
-  }
-
-  set hbRunning(x: boolean) {
-    this.v[P_HB_RUNNING] = x ? 1 : 0;
   }
 }
 
@@ -320,7 +135,7 @@ export class Detector {
    */
   heartbeat(node: number, epoch: number, h: Heartbeat, now: number): boolean {
     const p = this.watch(node, now);
-    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION]! !== h.incarnation;
+    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION] !== h.incarnation;
     p.v[P_LAST_HEARD] = now;
     p.v[P_HEARD] = 1;
     if (p.v[P_TARGET] === 1) p.v[P_MONITORED] = 1;
@@ -338,7 +153,7 @@ export class Detector {
   /** Record an incarnation learnt another way (a join); same meaning as heartbeat's result. */
   incarnation(node: number, inc: number, now: number): boolean {
     const p = this.watch(node, now);
-    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION]! !== inc;
+    const reborn = p.v[P_INCARNATION]! >= 0 && p.v[P_INCARNATION] !== inc;
     p.v[P_INCARNATION] = inc;
     p.v[P_LAST_HEARD] = now;
     p.v[P_HEARD] = 1;

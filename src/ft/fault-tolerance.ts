@@ -28,6 +28,7 @@ import * as transfer from './transfer.js';
 import type { FtPhase, FtRecoveryFigures, FtStats } from './types.js';
 import { buddiesOf, membersOf, ranksOf, wardsOf } from './view.js';
 import { FF_FRAMES_IN, FF_LAST_PEAK_MULTIPLE, FF_PEAK_BYTES, FF_RECOVERY_COUNT, checkpointFigures, ftCounters } from './figures.js';
+import { FS_EPOCH, FS_HOLD_TIMER, FS_INCARNATION, FS_LAST_COMMITTED, FS_MAX_EPOCH_SEEN, FS_STARTED, FS_STOP_IS_DOMAIN, FS_TICK_TIMER, FS_VERSION_HASH, FS_VIEW_COORD } from './state-numbers.js';
 
 export type { FtHal, FtListener, FtNet } from './state.js';
 
@@ -48,12 +49,12 @@ export class FaultTolerance implements FtRunHost, FtHooks {
 
   /** Hash of options.version, compared in the join handshake. */
   get versionHash(): number {
-    return this.ft.versionHash;
+    return this.ft.figs[FS_VERSION_HASH]!;
   }
 
   /** Random at boot: a board that restarted is told apart by it. */
   get incarnation(): number {
-    return this.ft.incarnation;
+    return this.ft.figs[FS_INCARNATION]!;
   }
 
   // ---- the board's side ------------------------------------------------------------------------
@@ -85,8 +86,8 @@ export class FaultTolerance implements FtRunHost, FtHooks {
   /** Register with the network and start the join handshake and heartbeats. */
   start(): void {
     const ft = this.ft;
-    if (ft.started) return;
-    ft.started = true;
+    if (ft.figs[FS_STARTED] === 1) return;
+    ft.figs[FS_STARTED] = 1;
     const now = ft.hal.now();
     for (const n of membersOf(ft.map)) ft.detector.watch(n, now);
     // Any frame of the layers above the network is a sign of life (heartbeats are one of them).
@@ -100,12 +101,12 @@ export class FaultTolerance implements FtRunHost, FtHooks {
   /** Stop timers (the board is going away). */
   stop(): void {
     const ft = this.ft;
-    ft.started = false;
-    if (ft.tickTimer >= 0) ft.hal.clearTimer(ft.tickTimer);
-    ft.tickTimer = -1;
+    ft.figs[FS_STARTED] = 0;
+    if (ft.figs[FS_TICK_TIMER]! >= 0) ft.hal.clearTimer(ft.figs[FS_TICK_TIMER]!);
+    ft.figs[FS_TICK_TIMER] = -1;
     // A background delta held for the app's compute phase must not be pumped by a stopped board.
-    if (ft.holdTimer >= 0) ft.hal.clearTimer(ft.holdTimer);
-    ft.holdTimer = -1;
+    if (ft.figs[FS_HOLD_TIMER]! >= 0) ft.hal.clearTimer(ft.figs[FS_HOLD_TIMER]!);
+    ft.figs[FS_HOLD_TIMER] = -1;
   }
 
   get phase(): FtPhase {
@@ -113,7 +114,7 @@ export class FaultTolerance implements FtRunHost, FtHooks {
   }
 
   get epoch(): number {
-    return this.ft.epochV;
+    return this.ft.figs[FS_EPOCH]!;
   }
 
   /** Node of each rank in the current view. */
@@ -128,7 +129,7 @@ export class FaultTolerance implements FtRunHost, FtHooks {
 
   /** The last committed checkpoint generation (0: none). */
   get generation(): number {
-    return this.ft.lastCommitted;
+    return this.ft.figs[FS_LAST_COMMITTED]!;
   }
 
   get stopReason(): string {
@@ -158,10 +159,10 @@ export class FaultTolerance implements FtRunHost, FtHooks {
     for (const r of mine) for (const b of buddiesOf(ft.map, r, ft.options.buddies)) buddies.add(b);
     return {
       phase: ft.phaseV,
-      epoch: ft.epochV,
+      epoch: ft.figs[FS_EPOCH]!,
       rankMap: ft.map.slice(),
       ranks: mine,
-      coordinator: ft.viewCoord,
+      coordinator: ft.figs[FS_VIEW_COORD]!,
       buddies: [...buddies].sort((a, b) => a - b),
       wards: ft.phaseV === 'running' ? wardsOf(ft.map, ft.node, ft.options.buddies) : [],
       checkpoints: checkpointFigures(ft.figs, ft.lastAbort),
@@ -213,11 +214,11 @@ export class FaultTolerance implements FtRunHost, FtHooks {
     ft.figs[FF_FRAMES_IN]!++;
     if (ft.phaseV === 'stopped') {
       // A board that joins a run that has stopped learns why instead of waiting forever.
-      if (f.type === FtFrame.JOIN && ft.stopIsDomain) ft.sendCtl(f.src, FtFrame.STOP, encodeReason(ft.stopReasonV));
+      if (f.type === FtFrame.JOIN && ft.figs[FS_STOP_IS_DOMAIN] === 1) ft.sendCtl(f.src, FtFrame.STOP, encodeReason(ft.stopReasonV));
       return;
     }
     ft.detector.heard(f.src, ft.hal.now());
-    if (f.epoch > ft.maxEpochSeen) ft.maxEpochSeen = f.epoch;
+    if (f.epoch > ft.figs[FS_MAX_EPOCH_SEEN]!) ft.figs[FS_MAX_EPOCH_SEEN] = f.epoch;
     switch (f.type) {
       case FtFrame.HEARTBEAT: return member.onHeartbeat(ft, f);
       case FtFrame.JOIN: return member.onJoin(ft, f);

@@ -14,11 +14,14 @@ import { pump } from './transfer.js';
 import { applyCommit, applyAbort, repeatRounds } from './checkpoint.js';
 import { becomeStartupCoordinator, checkStartup, beginRecovery, planPayload, startPayload } from './recovery.js';
 import { FF_HEARTBEATS_RECEIVED, FF_HEARTBEATS_SENT, FF_HEARTBEATS_SKIPPED, FF_SUSPICIONS } from './figures.js';
+import { P_HASH, P_HB_ABORTED, P_HB_AT, P_HB_COMMITTED, P_HB_COORD, P_HB_EPOCH, P_HB_MARK, P_HB_ROLE, P_HB_RUNNING, P_HB_SENT, P_HEARD, P_INCARNATION, P_LAST_HEARD, P_SUSPECTED } from './detector.js';
+import { FS_EPOCH, FS_FURTHEST_HEARD, FS_INCARNATION, FS_ISOLATED, FS_JOIN_TARGET, FS_LAST_ABORTED, FS_LAST_COMMITTED, FS_LAST_JOIN_AT, FS_LAST_ROUND_REPEAT, FS_LAST_SUSPECT_REPEAT, FS_LAST_TICK, FS_RELAYED_ABORTED, FS_RELAYED_COMMITTED, FS_RUNNING_TOLD_EPOCH, FS_STARTED, FS_STOP_IS_DOMAIN, FS_TICK_TIMER, FS_VERSION_HASH, FS_VIEW_COORD } from './state-numbers.js';
+import { S_ACKED, S_NEXT, S_PROGRESS_AT } from './stream.js';
 
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
 export function watched(ft: FtState): number[] {
   const set = new Set<number>(ft.map);
-  for (const p of ft.detector.unordered()) if (p.heard && !ft.refused.has(p.node)) set.add(p.node);
+  for (const p of ft.detector.unordered()) if (p.v[P_HEARD] === 1 && !ft.refused.has(p.node)) set.add(p.node);
   if (ft.part !== null) {
     for (const n of ft.part.participants) set.add(n);
     set.add(ft.part.coord);
@@ -36,7 +39,7 @@ export function ringNodes(ft: FtState): number[] {
   const set = new Set<number>(ft.options.initialMap);
   for (const n of ft.options.spares) set.add(n);
   for (const n of ft.map) set.add(n);
-  for (const p of ft.detector.unordered()) if (p.heard && p.hash === ft.versionHash && !ft.refused.has(p.node)) set.add(p.node);
+  for (const p of ft.detector.unordered()) if (p.v[P_HEARD] === 1 && p.v[P_HASH] === ft.figs[FS_VERSION_HASH] && !ft.refused.has(p.node)) set.add(p.node);
   set.add(ft.node);
   return ascendingNodes(set);
 }
@@ -64,15 +67,15 @@ export function ringTargets(ft: FtState): number[] {
 
 /** The heartbeat timer: send a heartbeat, suspect the silent, repeat protocol steps that wait for an answer, resend stalled streams. */
 export function tick(ft: FtState): void {
-  if (!ft.started) return;
+  if (ft.figs[FS_STARTED] !== 1) return;
   const now = ft.hal.now();
   const o = ft.options;
-  if (ft.lastTick >= 0 && now - ft.lastTick > o.heartbeatMs + o.timeoutMs / 2) {
+  if (ft.figs[FS_LAST_TICK]! >= 0 && now - ft.figs[FS_LAST_TICK]! > o.heartbeatMs + o.timeoutMs / 2) {
     // Our own timer ran late: the board was hung or the app did not yield. That silence is ours.
     ft.detector.stalled(now);
   }
-  ft.lastTick = now;
-  if (ft.phaseV === 'stopped' && ft.stopIsDomain) {
+  ft.figs[FS_LAST_TICK] = now;
+  if (ft.phaseV === 'stopped' && ft.figs[FS_STOP_IS_DOMAIN] === 1) {
     // In place of heartbeats: whoever is still joining (a board that restarted or woke up) learns why.
     ft.trySend(255, FtFrame.STOP, encodeReason(ft.stopReasonV));
   }
@@ -85,12 +88,12 @@ export function tick(ft: FtState): void {
     resend(ft, now);
     checkIsolation(ft, now);
     for (const x of ft.outs) {
-      if (!x.s.complete && x.s.next > x.s.acked && now - x.s.progressAt > o.rtoMs) x.s.goBack(now);
+      if (!x.s.complete && x.s.ring[S_NEXT]! > x.s.ring[S_ACKED]! && now - x.s.ring[S_PROGRESS_AT]! > o.rtoMs) x.s.goBack(now);
     }
     pump(ft);
   }
   // tick itself with the state as the timer's argument: no closure per heartbeat period.
-  ft.tickTimer = ft.hal.setTimer(o.heartbeatMs, tick, ft);
+  ft.figs[FS_TICK_TIMER] = ft.hal.setTimer(o.heartbeatMs, tick, ft);
 }
 
 /**
@@ -103,19 +106,19 @@ export function tick(ft: FtState): void {
 export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
   const progress = ft.progressNow();
   const role = ft.role();
-  const coord = ft.phaseV === 'running' ? ft.viewCoord : ft.part?.coord ?? NO_NODE;
+  const coord = ft.phaseV === 'running' ? ft.figs[FS_VIEW_COORD]! : ft.part?.coord ?? NO_NODE;
   // Built when a first target needs it: on a busy ring most ticks send none (heartbeatRedundant).
   let frame: Uint8Array | null = null;
   const hb = (): Uint8Array =>
     (frame ??= encodeHeartbeat({
       role,
       coord,
-      incarnation: ft.incarnation,
-      hash: ft.versionHash,
-      committed: ft.lastCommitted,
-      aborted: ft.lastAborted,
+      incarnation: ft.figs[FS_INCARNATION]!,
+      hash: ft.figs[FS_VERSION_HASH]!,
+      committed: ft.figs[FS_LAST_COMMITTED]!,
+      aborted: ft.figs[FS_LAST_ABORTED]!,
       progress,
-      furthest: Math.max(progress, ft.furthestHeard),
+      furthest: Math.max(progress, ft.figs[FS_FURTHEST_HEARD]!),
     }));
   ft.figs[FF_HEARTBEATS_SENT]!++;
   if (role !== Role.MEMBER && role !== Role.RECOVERING) {
@@ -129,34 +132,34 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
     if (ft.detector.isSuspected(x) && !ft.net.reachable(x)) continue;
     // Every target is watched (tick: detector.monitor), so this only finds its record.
     const p = ft.detector.watch(x, now);
-    const told = p.hbSent;
+    const told = p.v[P_HB_SENT] === 1;
     if (role === Role.MEMBER && told && heartbeatRedundant(ft, x, p, now, coord, progress > 0)) {
       ft.figs[FF_HEARTBEATS_SKIPPED]!++;
       continue;
     }
     if (ft.trySend(x, FtFrame.HEARTBEAT, hb()) !== 'sent') continue;
     if (!told) {
-      p.hbSent = true;
-      p.hbMark = 0;
+      p.v[P_HB_SENT] = 1;
+      p.v[P_HB_MARK] = 0;
     }
-    p.hbAt = now;
-    p.hbEpoch = ft.epochV;
-    p.hbRole = role;
-    p.hbCoord = coord;
-    p.hbCommitted = ft.lastCommitted;
-    p.hbAborted = ft.lastAborted;
-    p.hbRunning = progress > 0;
+    p.v[P_HB_AT] = now;
+    p.v[P_HB_EPOCH] = ft.figs[FS_EPOCH]!;
+    p.v[P_HB_ROLE] = role;
+    p.v[P_HB_COORD] = coord;
+    p.v[P_HB_COMMITTED] = ft.figs[FS_LAST_COMMITTED]!;
+    p.v[P_HB_ABORTED] = ft.figs[FS_LAST_ABORTED]!;
+    p.v[P_HB_RUNNING] = progress > 0 ? 1 : 0;
   }
   // Read after this tick's own heartbeats: a later change is some other frame sent to x.
   for (const p of ft.detector.unordered()) {
-    if (!p.hbSent) continue;
-    if (targets.includes(p.node)) p.hbMark = ft.net.sentMark?.(p.node) ?? 0;
-    else p.hbSent = false;
+    if (p.v[P_HB_SENT] !== 1) continue;
+    if (targets.includes(p.node)) p.v[P_HB_MARK] = ft.net.sentMark?.(p.node) ?? 0;
+    else p.v[P_HB_SENT] = 0;
   }
-  const c = ft.viewCoord;
-  if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.runningToldEpoch !== ft.epochV && c !== ft.node) {
+  const c = ft.figs[FS_VIEW_COORD]!;
+  if (role === Role.MEMBER && ft.phaseV === 'running' && progress > 0 && ft.figs[FS_RUNNING_TOLD_EPOCH] !== ft.figs[FS_EPOCH] && c !== ft.node) {
     if (!targets.includes(c) && ft.trySend(c, FtFrame.HEARTBEAT, hb()) !== 'sent') return;
-    ft.runningToldEpoch = ft.epochV;
+    ft.figs[FS_RUNNING_TOLD_EPOCH] = ft.figs[FS_EPOCH]!;
   }
 }
 
@@ -173,38 +176,38 @@ export function sendHeartbeats(ft: FtState, targets: readonly number[]): void {
 function heartbeatRedundant(ft: FtState, x: number, last: PeerInfo, now: number, coord: number, running: boolean): boolean {
   const mark = ft.net.sentMark?.(x);
   return (
-    mark !== undefined && mark !== last.hbMark && now - last.hbAt < ft.options.timeoutMs / 2 &&
-    last.hbEpoch === ft.epochV && last.hbRole === Role.MEMBER && last.hbCoord === coord &&
-    last.hbCommitted === ft.lastCommitted && last.hbAborted === ft.lastAborted && last.hbRunning === running
+    mark !== undefined && mark !== last.v[P_HB_MARK] && now - last.v[P_HB_AT]! < ft.options.timeoutMs / 2 &&
+    last.v[P_HB_EPOCH] === ft.figs[FS_EPOCH] && last.v[P_HB_ROLE] === Role.MEMBER && last.v[P_HB_COORD] === coord &&
+    last.v[P_HB_COMMITTED] === ft.figs[FS_LAST_COMMITTED] && last.v[P_HB_ABORTED] === ft.figs[FS_LAST_ABORTED] && (last.v[P_HB_RUNNING] === 1) === running
   );
 }
 
 /** Protocol steps that wait for an answer are repeated every half timeout until it comes. */
 export function resend(ft: FtState, now: number): void {
   const every = Math.max(ft.options.heartbeatMs, ft.options.timeoutMs / 2);
-  if (ft.phaseV === 'joining' && ft.startup === null && now - ft.lastJoinAt >= every) {
-    ft.lastJoinAt = now;
-    const c = ft.joinTarget >= 0 && !ft.detector.isSuspected(ft.joinTarget) ? ft.joinTarget : ft.candidate();
+  if (ft.phaseV === 'joining' && ft.startup === null && now - ft.figs[FS_LAST_JOIN_AT]! >= every) {
+    ft.figs[FS_LAST_JOIN_AT] = now;
+    const c = ft.figs[FS_JOIN_TARGET]! >= 0 && !ft.detector.isSuspected(ft.figs[FS_JOIN_TARGET]!) ? ft.figs[FS_JOIN_TARGET]! : ft.candidate();
     // Cut off from the majority, this board waits to be answered; it coordinates nothing.
-    if (c === ft.node && ft.isolated) return;
-    if (c === ft.node && ft.epochV === 0 && ft.map.includes(ft.node)) becomeStartupCoordinator(ft);
-    else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.incarnation, hash: ft.versionHash }));
+    if (c === ft.node && ft.figs[FS_ISOLATED] === 1) return;
+    if (c === ft.node && ft.figs[FS_EPOCH] === 0 && ft.map.includes(ft.node)) becomeStartupCoordinator(ft);
+    else ft.sendCtl(c, FtFrame.JOIN, encodeJoin({ incarnation: ft.figs[FS_INCARNATION]!, hash: ft.figs[FS_VERSION_HASH]! }));
   }
   if (ft.startup !== null) checkStartup(ft);
-  if (ft.phaseV === 'running' && ft.rec === null && now - ft.lastSuspectRepeat >= every) {
+  if (ft.phaseV === 'running' && ft.rec === null && now - ft.figs[FS_LAST_SUSPECT_REPEAT]! >= every) {
     // A report the coordinator did not act on (it still heard the board, or the frame was
     // lost) is made again: only the suspected board's neighbours watch it by its heartbeats.
-    ft.lastSuspectRepeat = now;
+    ft.figs[FS_LAST_SUSPECT_REPEAT] = now;
     const c = ft.candidate();
     if (c !== ft.node) {
       for (const n of membersOf(ft.map)) {
         if (n === ft.node || !ft.detector.isSuspected(n)) continue;
-        ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: n, incarnation: Math.max(0, ft.detector.get(n)?.incarnation ?? 0) }));
+        ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: n, incarnation: Math.max(0, ft.detector.get(n)?.v[P_INCARNATION]! ?? 0) }));
       }
     }
   }
-  if (ft.phaseV === 'running' && ft.rounds.size > 0 && now - ft.lastRoundRepeat >= every) {
-    ft.lastRoundRepeat = now;
+  if (ft.phaseV === 'running' && ft.rounds.size > 0 && now - ft.figs[FS_LAST_ROUND_REPEAT]! >= every) {
+    ft.figs[FS_LAST_ROUND_REPEAT] = now;
     repeatRounds(ft);
   }
   const r = ft.rec;
@@ -227,45 +230,45 @@ export function onHeartbeat(ft: FtState, f: NetFrame): void {
   const now = ft.hal.now();
   const x = f.src;
   const reborn = ft.detector.heartbeat(x, f.epoch, h, now);
-  if (h.hash !== ft.versionHash) {
+  if (h.hash !== ft.figs[FS_VERSION_HASH]) {
     refuseIfCoordinating(ft, x, h.hash);
     return;
   }
   const member = membersOf(ft.map).includes(x);
   // A board that stood aside for lack of a quorum takes any heartbeat as the way back.
-  if ((!member || ft.isolated) && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
+  if ((!member || ft.figs[FS_ISOLATED] === 1) && ft.detector.isSuspected(x)) ft.detector.clear(x, now);
   if (reborn || coordinatorRestarted(ft, x, f.epoch, h.role)) {
     // It restarted: whatever it held is gone, as if it had crashed (a spare too: see onSuspicion).
     if (ft.detector.suspect(x, now)) onSuspicion(ft, x);
   }
-  if (f.epoch > ft.epochV) {
+  if (f.epoch > ft.figs[FS_EPOCH]!) {
     onNewerEpoch(ft, f.epoch, h.coord);
     return;
   }
-  if (f.epoch === ft.epochV && h.role === Role.MEMBER && h.progress > 0) ft.seenRunning.add(x);
-  if (f.epoch === ft.epochV && h.furthest > ft.furthestHeard) ft.furthestHeard = h.furthest;
-  if (ft.phaseV === 'joining' && f.epoch === ft.epochV && h.coord !== NO_NODE && h.coord !== ft.node) ft.joinTarget = h.coord;
-  if (f.epoch === ft.epochV && ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node) {
+  if (f.epoch === ft.figs[FS_EPOCH] && h.role === Role.MEMBER && h.progress > 0) ft.seenRunning.add(x);
+  if (f.epoch === ft.figs[FS_EPOCH] && h.furthest > ft.figs[FS_FURTHEST_HEARD]!) ft.figs[FS_FURTHEST_HEARD] = h.furthest;
+  if (ft.phaseV === 'joining' && f.epoch === ft.figs[FS_EPOCH] && h.coord !== NO_NODE && h.coord !== ft.node) ft.figs[FS_JOIN_TARGET] = h.coord;
+  if (f.epoch === ft.figs[FS_EPOCH] && ft.phaseV === 'running' && x === ft.figs[FS_VIEW_COORD] && x !== ft.node) {
     // The coordinator's own record of decisions: a lost COMMIT or ABORT is made good here.
-    if (h.committed > ft.lastCommitted && ft.hasPending(h.committed)) applyCommit(ft, h.committed);
-    if (h.aborted > ft.lastAborted && h.aborted > ft.lastCommitted) applyAbort(ft, h.aborted, 'aborted by the coordinator');
-  } else if (f.epoch === ft.epochV && ft.phaseV === 'running' && x !== ft.node && h.role === Role.MEMBER && h.coord === ft.viewCoord) {
+    if (h.committed > ft.figs[FS_LAST_COMMITTED]! && ft.hasPending(h.committed)) applyCommit(ft, h.committed);
+    if (h.aborted > ft.figs[FS_LAST_ABORTED]! && h.aborted > ft.figs[FS_LAST_COMMITTED]!) applyAbort(ft, h.aborted, 'aborted by the coordinator');
+  } else if (f.epoch === ft.figs[FS_EPOCH] && ft.phaseV === 'running' && x !== ft.node && h.role === Role.MEMBER && h.coord === ft.figs[FS_VIEW_COORD]) {
     // The same record passed on by a member of the view (a member's committed and aborted
     // rounds are only ever the coordinator's decisions): kept, and applied at the next tick if
     // the coordinator's own frame has not come by then (repairDecisions), so it repairs a lost
     // decision along the ring without racing the COMMIT on its way.
-    if (h.committed > ft.relayedCommitted) ft.relayedCommitted = h.committed;
-    if (h.aborted > ft.relayedAborted) ft.relayedAborted = h.aborted;
+    if (h.committed > ft.figs[FS_RELAYED_COMMITTED]!) ft.figs[FS_RELAYED_COMMITTED] = h.committed;
+    if (h.aborted > ft.figs[FS_RELAYED_ABORTED]!) ft.figs[FS_RELAYED_ABORTED] = h.aborted;
   }
 }
 
 /** Decisions heard from members of the view (onHeartbeat) that the coordinator's frames have not brought yet. */
 export function repairDecisions(ft: FtState): void {
   if (ft.phaseV !== 'running') return;
-  const c = ft.relayedCommitted;
-  const a = ft.relayedAborted;
-  if (c > ft.lastCommitted && ft.hasPending(c)) applyCommit(ft, c);
-  if (a > ft.lastAborted && a > ft.lastCommitted) applyAbort(ft, a, 'aborted by the coordinator');
+  const c = ft.figs[FS_RELAYED_COMMITTED]!;
+  const a = ft.figs[FS_RELAYED_ABORTED]!;
+  if (c > ft.figs[FS_LAST_COMMITTED]! && ft.hasPending(c)) applyCommit(ft, c);
+  if (a > ft.figs[FS_LAST_ABORTED]! && a > ft.figs[FS_LAST_COMMITTED]!) applyAbort(ft, a, 'aborted by the coordinator');
 }
 
 /**
@@ -275,13 +278,13 @@ export function repairDecisions(ft: FtState): void {
  * and leaves it only for a newer epoch, so nothing else makes it join at this epoch again.
  */
 function coordinatorRestarted(ft: FtState, x: number, epoch: number, role: number): boolean {
-  return ft.phaseV === 'running' && x === ft.viewCoord && x !== ft.node && role === Role.JOINING && epoch <= ft.epochV;
+  return ft.phaseV === 'running' && x === ft.figs[FS_VIEW_COORD] && x !== ft.node && role === Role.JOINING && epoch <= ft.figs[FS_EPOCH]!;
 }
 
 export function refuseIfCoordinating(ft: FtState, x: number, hash: number): void {
   if (!ft.coordinating() || ft.refused.has(x)) return;
   ft.refused.add(x);
-  const reason = `app version mismatch: node ${x} runs version ${hash.toString(16)}, the domain runs ${ft.versionHash.toString(16)}`;
+  const reason = `app version mismatch: node ${x} runs version ${hash.toString(16)}, the domain runs ${ft.figs[FS_VERSION_HASH]!.toString(16)}`;
   ft.hal.log('error', `ft: refused node ${x}: ${reason}`);
   ft.sendCtl(x, FtFrame.REFUSE, encodeReason(reason));
 }
@@ -289,11 +292,11 @@ export function refuseIfCoordinating(ft: FtState, x: number, hash: number): void
 /** Someone is at a newer epoch that this board was not part of: it lost its place. */
 export function onNewerEpoch(ft: FtState, epoch: number, coord: number): void {
   if (ft.phaseV === 'stopped') return;
-  ft.hal.log('warn', `ft: epoch ${epoch} is newer than ours (${ft.epochV}); rejoining`);
+  ft.hal.log('warn', `ft: epoch ${epoch} is newer than ours (${ft.figs[FS_EPOCH]}); rejoining`);
   ft.setEpoch(epoch);
   ft.enterPhase('joining');
-  ft.joinTarget = coord === NO_NODE ? -1 : coord;
-  ft.lastJoinAt = -Infinity;
+  ft.figs[FS_JOIN_TARGET] = coord === NO_NODE ? -1 : coord;
+  ft.figs[FS_LAST_JOIN_AT] = -Infinity;
   resend(ft, ft.hal.now());
 }
 
@@ -302,7 +305,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   const j = decodeJoin(f.payload);
   if (j === null) return ft.malformed();
   const x = f.src;
-  if (j.hash !== ft.versionHash) {
+  if (j.hash !== ft.figs[FS_VERSION_HASH]) {
     ft.refused.delete(x);
     refuseIfCoordinating(ft, x, j.hash);
     return;
@@ -310,7 +313,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   const now = ft.hal.now();
   const reborn = ft.detector.incarnation(x, j.incarnation, now);
   // The join checked the version: a spare known only from its JOIN counts as live in a recovery.
-  ft.detector.watch(x, now).hash = j.hash;
+  ft.detector.watch(x, now).v[P_HASH] = j.hash;
   if (ft.detector.isSuspected(x) && !membersOf(ft.map).includes(x)) ft.detector.clear(x, now);
   if (ft.startup !== null) {
     ft.startup.add(x);
@@ -330,7 +333,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   }
   if (!ft.isCoordinator()) return;
   if (membersOf(ft.map).includes(x)) {
-    if (!reborn && ft.epochV === 0 && f.epoch === 0 && ft.lastCommitted === 0 && ft.phaseV === 'running' && !ft.seenRunning.has(x)) {
+    if (!reborn && ft.figs[FS_EPOCH] === 0 && f.epoch === 0 && ft.figs[FS_LAST_COMMITTED] === 0 && ft.phaseV === 'running' && !ft.seenRunning.has(x)) {
       // Still the start's view: its JOIN crossed the start's REC_RESUME (a busy coordinator
       // answers late), or that frame was lost. It never ran, so nothing is rolled back: it
       // gets the start again.
@@ -344,20 +347,20 @@ export function onJoin(ft: FtState, f: NetFrame): void {
     return;
   }
   // A restarted spare simply joins again: frames it was relaying are resent end to end.
-  ft.sendCtl(x, FtFrame.VIEW, encodeView({ coord: ft.node, generation: ft.lastCommitted, map: ft.map }));
+  ft.sendCtl(x, FtFrame.VIEW, encodeView({ coord: ft.node, generation: ft.figs[FS_LAST_COMMITTED]!, map: ft.map }));
 }
 
 export function onView(ft: FtState, f: NetFrame): void {
   const v = decodeView(f.payload);
   if (v === null) return ft.malformed();
   if (v.map.length !== ft.map.length) return ft.malformed();
-  if (ft.phaseV !== 'joining' || f.epoch < ft.epochV || v.map.includes(ft.node)) return ft.staleFrame();
+  if (ft.phaseV !== 'joining' || f.epoch < ft.figs[FS_EPOCH]! || v.map.includes(ft.node)) return ft.staleFrame();
   ft.setEpoch(f.epoch);
   ft.enterPhase('running');
   ft.map = v.map;
-  ft.viewCoord = v.coord;
-  ft.lastCommitted = v.generation;
-  ft.lastAborted = v.generation;
+  ft.figs[FS_VIEW_COORD] = v.coord;
+  ft.figs[FS_LAST_COMMITTED] = v.generation;
+  ft.figs[FS_LAST_ABORTED] = v.generation;
   // A spare keeps nothing: copies are handed out by recoveries.
   for (const img of ft.images.values()) img.discard();
   ft.images.clear();
@@ -374,19 +377,19 @@ export function onRefuse(ft: FtState, f: NetFrame): void {
 export function onStopFrame(ft: FtState, f: NetFrame): void {
   const reason = decodeReason(f.payload);
   if (reason === null) return ft.malformed();
-  if (f.epoch < ft.epochV && ft.phaseV !== 'joining') return ft.staleFrame();
+  if (f.epoch < ft.figs[FS_EPOCH]! && ft.phaseV !== 'joining') return ft.staleFrame();
   ft.stopWith(reason, true);
 }
 
 export function onSuspectReport(ft: FtState, f: NetFrame): void {
   const s = decodeSuspect(f.payload);
   if (s === null) return ft.malformed();
-  if (f.epoch !== ft.epochV) return ft.staleFrame();
+  if (f.epoch !== ft.figs[FS_EPOCH]) return ft.staleFrame();
   if (!ft.coordinating() && ft.candidate() !== ft.node) return;
   const known = ft.detector.get(s.node);
   // The reporter's route may be what failed: a board this one hears well is not excluded on hearsay.
-  if (known !== undefined && known.heard && !known.suspected && ft.hal.now() - known.lastHeard < ft.options.timeoutMs && ft.net.reachable(s.node)) return;
-  if (known !== undefined && known.incarnation >= 0 && known.incarnation !== s.incarnation && !membersOf(ft.map).includes(s.node)) return;
+  if (known !== undefined && known.v[P_HEARD] === 1 && known.v[P_SUSPECTED] !== 1 && ft.hal.now() - known.v[P_LAST_HEARD]! < ft.options.timeoutMs && ft.net.reachable(s.node)) return;
+  if (known !== undefined && known.v[P_INCARNATION]! >= 0 && known.v[P_INCARNATION] !== s.incarnation && !membersOf(ft.map).includes(s.node)) return;
   if (ft.detector.suspect(s.node, ft.hal.now())) onSuspicion(ft, s.node);
   else if (ft.candidate() === ft.node && ft.rec === null && membersOf(ft.map).includes(s.node) && ft.phaseV !== 'joining') {
     beginRecovery(ft, `node ${s.node} reported failed`);
@@ -397,7 +400,7 @@ export function onSuspectReport(ft: FtState, f: NetFrame): void {
 export function onSuspicion(ft: FtState, x: number): void {
   ft.figs[FF_SUSPICIONS]!++;
   emitFtEvent(ft.hal, { name: FT_EVENT.SUSPECT, node: x });
-  ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.lastHeard ?? 0))} ms)`);
+  ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.v[P_LAST_HEARD]! ?? 0))} ms)`);
   if (ft.phaseV === 'stopped') return;
   if (ft.startup !== null) {
     if (ft.map.includes(x)) beginRecovery(ft, `node ${x} did not join`);
@@ -432,5 +435,5 @@ export function onSuspicion(ft: FtState, x: number): void {
   }
   const c = ft.candidate();
   if (c === ft.node) beginRecovery(ft, `node ${x} failed`);
-  else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.incarnation ?? 0) }));
+  else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.v[P_INCARNATION]! ?? 0) }));
 }

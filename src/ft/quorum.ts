@@ -10,6 +10,8 @@ import { FT_EVENT, emitFtEvent } from './events.js';
 import { membersOf } from './view.js';
 import type { FtState } from './state.js';
 import { FF_NO_QUORUM } from './figures.js';
+import { P_EPOCH, P_HEARD, P_SUSPECTED } from './detector.js';
+import { FS_EPOCH, FS_ISOLATED, FS_ISOLATED_SINCE, FS_JOIN_TARGET, FS_LAST_JOIN_AT } from './state-numbers.js';
 
 /**
  * The domain as this board knows it: the members of its view, every board it has heard in this
@@ -19,7 +21,7 @@ import { FF_NO_QUORUM } from './figures.js';
 export function knownDomain(ft: FtState): number[] {
   const set = new Set<number>(membersOf(ft.map));
   set.add(ft.node);
-  for (const p of ft.detector.all()) if (p.heard && p.epoch >= ft.epochV && !ft.refused.has(p.node)) set.add(p.node);
+  for (const p of ft.detector.all()) if (p.v[P_HEARD] === 1 && p.v[P_EPOCH]! >= ft.figs[FS_EPOCH]! && !ft.refused.has(p.node)) set.add(p.node);
   if (ft.rec !== null) for (const n of ft.rec.participants) set.add(n);
   if (ft.part !== null) for (const n of ft.part.participants) set.add(n);
   return [...set].sort((a, b) => a - b);
@@ -53,17 +55,17 @@ export function standAside(ft: FtState, seen: number): void {
   ft.figs[FF_NO_QUORUM]!++;
   ft.hal.log('warn', `ft: no quorum (this board sees ${seen} of ${domain.length} boards): leaving the run until the majority is heard again`);
   emitFtEvent(ft.hal, { name: FT_EVENT.NO_QUORUM, seen, domain: domain.length });
-  if (!ft.isolated) ft.isolatedSince = ft.hal.now();
-  ft.isolated = true;
+  if (ft.figs[FS_ISOLATED] !== 1) ft.figs[FS_ISOLATED_SINCE] = ft.hal.now();
+  ft.figs[FS_ISOLATED] = 1;
   ft.enterPhase('joining');
-  ft.joinTarget = -1;
-  ft.lastJoinAt = -Infinity;
+  ft.figs[FS_JOIN_TARGET] = -1;
+  ft.figs[FS_LAST_JOIN_AT] = -Infinity;
   const now = ft.hal.now();
-  for (const p of ft.detector.all()) if (p.suspected) ft.detector.clear(p.node, now);
+  for (const p of ft.detector.all()) if (p.v[P_SUSPECTED] === 1) ft.detector.clear(p.node, now);
 }
 
 /** Cut off for longer than quorumWaitMs: halt this board (only this one), with the reason. */
 export function checkIsolation(ft: FtState, now: number): void {
-  if (!ft.isolated || ft.phaseV !== 'joining' || now - ft.isolatedSince < ft.options.quorumWaitMs) return;
-  ft.stopWith(`no quorum for ${Math.round(now - ft.isolatedSince)} ms: cut off from the majority of the view`);
+  if ((ft.figs[FS_ISOLATED] !== 1) || ft.phaseV !== 'joining' || now - ft.figs[FS_ISOLATED_SINCE]! < ft.options.quorumWaitMs) return;
+  ft.stopWith(`no quorum for ${Math.round(now - ft.figs[FS_ISOLATED_SINCE]!)} ms: cut off from the majority of the view`);
 }

@@ -19,6 +19,8 @@ import type { FtState, RecCoord, RecPart } from './state.js';
 import { startStream } from './transfer.js';
 import { assert } from '../util/assert.js';
 import { FF_GENERATION, FF_PROGRESS, FF_RECOVERY_COUNT } from './figures.js';
+import { FS_COMMITTED_PROGRESS, FS_EPOCH, FS_INCARNATION, FS_LAST_ABORTED, FS_LAST_COMMITTED, FS_MAX_EPOCH_SEEN, FS_RECOVERY_PROGRESS, FS_RECOVERY_STARTED_AT, FS_VERSION_HASH, FS_VIEW_COORD } from './state-numbers.js';
+import { P_HASH, P_HEARD, P_INCARNATION, P_LAST_HEARD, P_ROLE, P_SUSPECTED, P_SUSPECTED_AT } from './detector.js';
 
 /** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
 export const RECOVERIES_KEPT = 4;
@@ -33,7 +35,7 @@ export function becomeStartupCoordinator(ft: FtState): void {
 
 /** The REC_RESUME that starts the run (generation 0, the initial map). */
 export function startPayload(ft: FtState): Uint8Array {
-  const incarnations = ft.map.map((n) => (n === ft.node ? ft.incarnation : Math.max(0, ft.detector.get(n)?.incarnation ?? 0)));
+  const incarnations = ft.map.map((n) => (n === ft.node ? ft.figs[FS_INCARNATION]! : Math.max(0, ft.detector.get(n)?.v[P_INCARNATION]! ?? 0)));
   return encodeRecResume({ coord: ft.node, generation: 0, map: ft.map, failed: [], detectMs: 0, restoreMs: 0, lost: 0, bytes: 0, shrink: false, incarnations });
 }
 
@@ -66,7 +68,7 @@ function ownResume(payload: Uint8Array): RecResume {
 export function beginRecovery(ft: FtState, why: string): void {
   if (ft.phaseV === 'stopped') return;
   const now = ft.hal.now();
-  const epoch = Math.max(ft.epochV, ft.maxEpochSeen) + 1;
+  const epoch = Math.max(ft.figs[FS_EPOCH]!, ft.figs[FS_MAX_EPOCH_SEEN]!) + 1;
   if (epoch > 0xffff) {
     ft.stopWith('membership epoch exhausted');
     return;
@@ -75,14 +77,14 @@ export function beginRecovery(ft: FtState, why: string): void {
   const old = ft.rec?.participants ?? [];
   for (const n of [...membersOf(ft.map), ...old]) if (!ft.detector.isSuspected(n)) live.add(n);
   for (const p of ft.detector.all()) {
-    if (p.heard && !p.suspected && p.hash === ft.versionHash && p.role !== Role.STOPPED && !ft.refused.has(p.node)) live.add(p.node);
+    if (p.v[P_HEARD] === 1 && p.v[P_SUSPECTED] !== 1 && p.v[P_HASH] === ft.figs[FS_VERSION_HASH] && p.v[P_ROLE] !== Role.STOPPED && !ft.refused.has(p.node)) live.add(p.node);
   }
   if (ft.startup !== null) for (const n of ft.startup) if (!ft.detector.isSuspected(n)) live.add(n);
   // Spares from the configuration, heard or not yet (a member may fail before their first
   // heartbeat): those the network can reach and nothing says are down.
   for (const n of ft.options.spares) {
     const p = ft.detector.get(n);
-    if (p !== undefined && (p.suspected || (p.heard && (p.hash !== ft.versionHash || p.role === Role.STOPPED)))) continue;
+    if (p !== undefined && (p.v[P_SUSPECTED] === 1 || (p.v[P_HEARD] === 1 && (p.v[P_HASH] !== ft.figs[FS_VERSION_HASH] || p.v[P_ROLE] === Role.STOPPED)))) continue;
     if (!ft.refused.has(n) && ft.net.reachable(n)) live.add(n);
   }
   if (!hasQuorum(ft, live)) {
@@ -90,8 +92,8 @@ export function beginRecovery(ft: FtState, why: string): void {
     return;
   }
   const participants = [...live].sort((a, b) => a - b);
-  if (ft.recoveryStartedAt < 0) ft.recoveryStartedAt = now;
-  ft.recoveryProgress = Math.max(ft.recoveryProgress, ft.progressNow());
+  if (ft.figs[FS_RECOVERY_STARTED_AT]! < 0) ft.figs[FS_RECOVERY_STARTED_AT] = now;
+  ft.figs[FS_RECOVERY_PROGRESS] = Math.max(ft.figs[FS_RECOVERY_PROGRESS]!, ft.progressNow());
   ft.hal.log('warn', `ft: recovery to epoch ${epoch} (${why}); participants ${participants.join(', ')}`);
   enterRecovery(ft, epoch, ft.node, participants);
   const r: RecCoord = {
@@ -189,9 +191,9 @@ export function takeReady(ft: FtState, node: number, bytes: number): void {
   let detect = 0;
   for (const n of plan.failed) {
     const p = ft.detector.get(n);
-    if (p !== undefined && p.suspected) detect = Math.max(detect, p.suspectedAt - p.lastHeard);
+    if (p !== undefined && p.v[P_SUSPECTED] === 1) detect = Math.max(detect, p.v[P_SUSPECTED_AT]! - p.v[P_LAST_HEARD]!);
   }
-  const started = ft.recoveryStartedAt >= 0 ? ft.recoveryStartedAt : now;
+  const started = ft.figs[FS_RECOVERY_STARTED_AT]! >= 0 ? ft.figs[FS_RECOVERY_STARTED_AT]! : now;
   const payload = encodeRecResume({
     coord: ft.node, generation: plan.generation, map: plan.map, failed: plan.failed,
     detectMs: detect, restoreMs: now - started, lost: plan.lostIterations, bytes: r.bytes, shrink: plan.shrink,
@@ -217,8 +219,8 @@ export function stateReport(ft: FtState, coord: number): RecState {
     if (p !== null && p.complete && !p.replica) images.push({ rank: img.rank, gen: p.round, kind: ImageKind.PENDING, progress: p.progress });
   }
   return {
-    coord, incarnation: ft.incarnation, hash: ft.versionHash, role: ft.map.includes(ft.node) ? Role.MEMBER : Role.SPARE,
-    committed: ft.lastCommitted, progress: Math.max(ft.progressNow(), ft.recoveryProgress), images,
+    coord, incarnation: ft.figs[FS_INCARNATION]!, hash: ft.figs[FS_VERSION_HASH]!, role: ft.map.includes(ft.node) ? Role.MEMBER : Role.SPARE,
+    committed: ft.figs[FS_LAST_COMMITTED]!, progress: Math.max(ft.progressNow(), ft.figs[FS_RECOVERY_PROGRESS]!), images,
   };
 }
 
@@ -229,15 +231,15 @@ export function onRecBegin(ft: FtState, f: NetFrame): void {
   const p = ft.part;
   const same = p !== null && p.epoch === f.epoch && p.coord === b.coord;
   const newer =
-    f.epoch > ft.epochV ||
-    (f.epoch === ft.epochV && ft.phaseV === 'joining') ||
-    (f.epoch === ft.epochV && p !== null && b.coord < p.coord);
+    f.epoch > ft.figs[FS_EPOCH]! ||
+    (f.epoch === ft.figs[FS_EPOCH] && ft.phaseV === 'joining') ||
+    (f.epoch === ft.figs[FS_EPOCH] && p !== null && b.coord < p.coord);
   if (!same && !newer) return ft.staleFrame();
   if (!same) {
     // Progress is measured before the runs are revoked: it is what the rollback loses.
     const progress = ft.progressNow();
     enterRecovery(ft, f.epoch, b.coord, b.participants);
-    ft.recoveryProgress = Math.max(ft.recoveryProgress, progress);
+    ft.figs[FS_RECOVERY_PROGRESS] = Math.max(ft.figs[FS_RECOVERY_PROGRESS]!, progress);
   }
   const report = stateReport(ft, b.coord);
   ft.sendCtl(b.coord, FtFrame.REC_STATE, encodeRecState(report));
@@ -267,8 +269,8 @@ export function takePlan(ft: FtState, coord: number, plan: RecPlan): void {
     if (pend.round === g && pend.complete && !pend.replica) img.commit();
     else img.discard();
   }
-  ft.lastCommitted = g;
-  ft.lastAborted = g;
+  ft.figs[FS_LAST_COMMITTED] = g;
+  ft.figs[FS_LAST_ABORTED] = g;
   for (const t of plan.transfers) if (t.dst === ft.node && ft.images.get(t.rank)?.gen !== g) p.expecting.set(t.rank, t.src);
   for (const t of plan.transfers) {
     if (t.src !== ft.node || t.dst === ft.node) continue;
@@ -308,7 +310,7 @@ export function onRecResume(ft: FtState, f: NetFrame): void {
   if (v === null) return ft.malformed();
   const p = ft.part;
   const fromRecovery = p !== null && p.epoch === f.epoch && p.coord === f.src && v.coord === f.src && p.ready;
-  const atStart = ft.phaseV === 'joining' && f.epoch >= ft.epochV && v.generation === 0 && v.coord === f.src;
+  const atStart = ft.phaseV === 'joining' && f.epoch >= ft.figs[FS_EPOCH]! && v.generation === 0 && v.coord === f.src;
   if (!fromRecovery && !atStart) return ft.staleFrame();
   // The number of ranks never changes (a shrink puts two on one board).
   if (v.map.length !== ft.map.length) return ft.malformed();
@@ -325,9 +327,9 @@ export function resume(ft: FtState, v: RecResume): void {
   assert(v.map.length === oldMap.length, 'ft: a view changed the number of ranks');
   ft.enterPhase('running');
   ft.map = v.map.slice();
-  ft.viewCoord = Math.min(...ft.map);
-  ft.lastCommitted = g;
-  ft.lastAborted = g;
+  ft.figs[FS_VIEW_COORD] = Math.min(...ft.map);
+  ft.figs[FS_LAST_COMMITTED] = g;
+  ft.figs[FS_LAST_ABORTED] = g;
   const mine = ranksOf(ft.map, ft.node);
   const keep = new Set([...mine, ...wardsOf(ft.map, ft.node, ft.options.buddies)]);
   for (const [rank, img] of [...ft.images]) {
@@ -343,16 +345,16 @@ export function resume(ft: FtState, v: RecResume): void {
     // never have heard the member itself. Known here, a restart is recognised by any board.
     const told = v.incarnations[rank] ?? 0;
     const p = ft.detector.get(n);
-    if (told !== 0 && n !== ft.node && p !== undefined && p.incarnation < 0) p.incarnation = told;
-    const inc = n === ft.node ? ft.incarnation : told !== 0 ? told : p?.incarnation ?? -1;
+    if (told !== 0 && n !== ft.node && p !== undefined && p.v[P_INCARNATION]! < 0) p.v[P_INCARNATION] = told;
+    const inc = n === ft.node ? ft.figs[FS_INCARNATION]! : told !== 0 ? told : p?.v[P_INCARNATION]! ?? -1;
     if (inc >= 0) ft.viewIncarnations.set(n, inc);
   }
-  ft.recoveryStartedAt = -1;
-  ft.recoveryProgress = 0;
+  ft.figs[FS_RECOVERY_STARTED_AT] = -1;
+  ft.figs[FS_RECOVERY_PROGRESS] = 0;
   // The failed boards are out of the view for good: what the network still holds for them will
   // never be delivered. (One that restarted and took part in this recovery is not among them.)
   for (const n of v.failed) if (n !== ft.node && !participants.includes(n)) ft.net.abandon(n);
-  if (ft.epochV > 0) {
+  if (ft.figs[FS_EPOCH]! > 0) {
     const ranks: number[] = [];
     const replacements: number[] = [];
     for (let r = 0; r < ft.map.length; r++) {
@@ -362,14 +364,14 @@ export function resume(ft: FtState, v: RecResume): void {
       }
     }
     const rec: FtRecoveryFigures = {
-      epoch: ft.epochV, generation: g, failed: v.failed.slice(), ranks, replacements, shrink: v.shrink,
+      epoch: ft.figs[FS_EPOCH]!, generation: g, failed: v.failed.slice(), ranks, replacements, shrink: v.shrink,
       detectMs: v.detectMs, restoreMs: v.restoreMs, totalMs: v.detectMs + v.restoreMs, lostIterations: v.lost, bytes: v.bytes,
     };
     ft.recoveries.push(rec);
     ft.figs[FF_RECOVERY_COUNT]!++;
     // Every recovery used to leave its figures (~0.3 KiB) on every board for good.
     if (ft.recoveries.length > RECOVERIES_KEPT) ft.recoveries.splice(0, ft.recoveries.length - RECOVERIES_KEPT);
-    emitFtEvent(ft.hal, { name: FT_EVENT.RECOVERY, epoch: ft.epochV, generation: g, failed: v.failed, map: ft.map });
+    emitFtEvent(ft.hal, { name: FT_EVENT.RECOVERY, epoch: ft.figs[FS_EPOCH]!, generation: g, failed: v.failed, map: ft.map });
   }
   ft.figs[FF_GENERATION] = g;
   for (const rank of mine) {
@@ -381,11 +383,11 @@ export function resume(ft: FtState, v: RecResume): void {
       return;
     }
   }
-  ft.committedProgress = mine.length > 0 ? ft.imageOf(mine[0] as number).progress : 0;
-  ft.figs[FF_PROGRESS] = ft.committedProgress;
+  ft.figs[FS_COMMITTED_PROGRESS] = mine.length > 0 ? ft.imageOf(mine[0] as number).progress : 0;
+  ft.figs[FF_PROGRESS] = ft.figs[FS_COMMITTED_PROGRESS]!;
   for (const rank of mine) {
     const img = ft.imageOf(rank);
-    const run = new FtRun(ft.host, rank, ft.epochV, g, img.progress, g > 0 ? img.segments() : []);
+    const run = new FtRun(ft.host, rank, ft.figs[FS_EPOCH]!, g, img.progress, g > 0 ? img.segments() : []);
     ft.runs.set(rank, run);
   }
   for (const run of ft.runs.values()) ft.listener?.startRun(run);

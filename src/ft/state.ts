@@ -18,8 +18,9 @@ import { resolveFtOptions } from './options.js';
 import type { Plan } from './plan.js';
 import type { FtRun, FtRunHost } from './run.js';
 import type { RecvStatus, StreamReceiver, StreamSender } from './stream.js';
-import { FF_FRAMES_OUT, FF_MALFORMED, FF_PEAK_BYTES, FF_RETRIES, FF_ROUND_PEAK_MULTIPLE, FF_STALE } from './figures.js';
-import { FtNumbers } from './state-numbers.js';
+import { FF_FRAMES_OUT, FF_MALFORMED, FF_PEAK_BYTES, FF_RETRIES, FF_ROUND_PEAK_MULTIPLE, FF_STALE, newFtFigures } from './figures.js';
+import type { FtFigures } from './figures.js';
+import { FS_CHANGES, FS_COUNT, FS_INCARNATION, FS_VERSION_HASH, FS_COMMITTED_PROGRESS, FS_COMPUTE_AT, FS_EPOCH, FS_FURTHEST_HEARD, FS_HOLD_TIMER, FS_ISOLATED, FS_JOIN_TARGET, FS_LAST_JOIN_AT, FS_LAST_TICK, FS_MAX_EPOCH_SEEN, FS_PUMP_TIMER, FS_RECOVERY_STARTED_AT, FS_RELAYED_ABORTED, FS_RELAYED_COMMITTED, FS_REQUEST_TARGET, FS_RETRY_TIMER, FS_RUNNING_TOLD_EPOCH, FS_STOP_IS_DOMAIN, FS_TICK_TIMER, FS_VIEW_COORD } from './state-numbers.js';
 import type { FtPhase, FtRecoveryFigures } from './types.js';
 import { FtError } from './types.js';
 import { membersOf, ranksOf } from './view.js';
@@ -181,7 +182,7 @@ interface Announced<A> {
 
 function runAnnounced<A>(a: Announced<A>): void {
   const ft = a.ft;
-  if (a.ch === ft.changes && ft.phaseV !== 'stopped') a.effect(ft, a.arg);
+  if (a.ch === ft.figs[FS_CHANGES] && ft.phaseV !== 'stopped') a.effect(ft, a.arg);
 }
 
 /** An effect that is a closure (rare phases: a recovery's copies) for FtState.announce. */
@@ -199,7 +200,10 @@ function flushRetriesOf(ft: FtState): void {
  * checkpoint.ts, transfer.ts, recovery.ts: functions over this object), with the small helpers
  * they all use: sending with retry, announcing a phase, images, memory figures.
  */
-export class FtState extends FtNumbers {
+export class FtState {
+  /** Checkpoint figures, counters, memory peaks (FF_*, figures.ts), then the state's own numbers and flags (FS_*, state-numbers.ts). */
+  readonly figs: FtFigures = newFtFigures(FS_COUNT);
+  readonly node: number;
   readonly options: ResolvedFtOptions;
   readonly net: FtNet;
   readonly hal: FtHal;
@@ -251,25 +255,21 @@ export class FtState extends FtNumbers {
 
   constructor(net: FtNet, hal: FtHal, options: FtOptions, readonly host: FtRunHost & FtHooks) {
     const resolved = resolveFtOptions(options);
-    super(net.node, hash32(resolved.version), Math.floor(hal.random() * 0xffffffff) >>> 0);
+    this.node = net.node;
     this.options = resolved;
     this.net = net;
     this.hal = hal;
-    this.tickTimer = -1;
-    this.lastTick = -1;
-    this.lastJoinAt = -Infinity;
-    this.joinTarget = -1;
-    this.runningToldEpoch = -1;
-    this.requestTarget = -1;
-    this.pumpTimer = -1;
-    this.computeAt = -1;
-    this.holdTimer = -1;
-    this.recoveryStartedAt = -1;
-    this.retryTimer = -1;
+    const f = this.figs;
+    f[FS_VERSION_HASH] = hash32(resolved.version);
+    f[FS_INCARNATION] = Math.floor(hal.random() * 0xffffffff) >>> 0;
+    // Timers and targets: -1 is none.
+    f[FS_TICK_TIMER] = f[FS_LAST_TICK] = f[FS_JOIN_TARGET] = f[FS_RUNNING_TOLD_EPOCH] = f[FS_REQUEST_TARGET] = -1;
+    f[FS_PUMP_TIMER] = f[FS_COMPUTE_AT] = f[FS_HOLD_TIMER] = f[FS_RECOVERY_STARTED_AT] = f[FS_RETRY_TIMER] = -1;
+    f[FS_LAST_JOIN_AT] = -Infinity;
     this.detector = new Detector(this.node, this.options.timeoutMs, this.options.startGraceMs, 3 * this.options.timeoutMs, this.options.routeLagMs);
     this.scratch = new ByteWriter(this.options.frameBytes);
     this.map = this.options.initialMap.slice();
-    this.viewCoord = Math.min(...this.map);
+    this.figs[FS_VIEW_COORD] = Math.min(...this.map);
   }
 
 
@@ -326,8 +326,8 @@ export class FtState extends FtNumbers {
     if (this.trySend(dst, type, payload) !== 'busy') return;
     if (this.retryQueue.length >= MAX_RETRY_QUEUE) this.retryQueue.shift();
     // Steps that need an answer are repeated by the protocol anyway; this only bridges a full queue.
-    this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.changes, until: this.hal.now() + this.options.timeoutMs });
-    if (this.retryTimer < 0) this.retryTimer = this.hal.setTimer(RETRY_MS, flushRetriesOf, this);
+    this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.figs[FS_CHANGES]!, until: this.hal.now() + this.options.timeoutMs });
+    if (this.figs[FS_RETRY_TIMER]! < 0) this.figs[FS_RETRY_TIMER] = this.hal.setTimer(RETRY_MS, flushRetriesOf, this);
   }
 
   /**
@@ -351,18 +351,18 @@ export class FtState extends FtNumbers {
   }
 
   flushRetries(): void {
-    this.retryTimer = -1;
+    this.figs[FS_RETRY_TIMER] = -1;
     const n = this.retryQueue.length;
     for (let i = 0; i < n; i++) {
       const r = this.retryQueue.shift();
       if (r === undefined) break;
-      if (r.changes !== this.changes || this.hal.now() > r.until) continue;
+      if (r.changes !== this.figs[FS_CHANGES] || this.hal.now() > r.until) continue;
       this.figs[FF_RETRIES]!++;
       if (this.trySend(r.dst, r.type, r.payload) === 'busy') {
         this.retryQueue.push(r);
       }
     }
-    if (this.retryQueue.length > 0) this.retryTimer = this.hal.setTimer(RETRY_MS, flushRetriesOf, this);
+    if (this.retryQueue.length > 0) this.figs[FS_RETRY_TIMER] = this.hal.setTimer(RETRY_MS, flushRetriesOf, this);
   }
 
   sendToAll(nodes: readonly number[], type: number, payload: Uint8Array): void {
@@ -376,7 +376,7 @@ export class FtState extends FtNumbers {
    */
   announce<A>(name: FtPhaseEventName, value: number, effect: (this: void, ft: FtState, arg: A) => void, arg: A): void {
     emitFtEvent(this.hal, phaseEvent(name, value));
-    const a: Announced<A> = { ft: this, ch: this.changes, effect, arg };
+    const a: Announced<A> = { ft: this, ch: this.figs[FS_CHANGES]!, effect, arg };
     this.hal.setTimer(0, runAnnounced, a);
   }
 
@@ -401,7 +401,7 @@ export class FtState extends FtNumbers {
 
   /** This board coordinates the current view's checkpoints. */
   isCoordinator(): boolean {
-    return this.phaseV === 'running' && this.viewCoord === this.node;
+    return this.phaseV === 'running' && this.figs[FS_VIEW_COORD] === this.node;
   }
 
   /** Count a frame dropped as malformed. */
@@ -426,7 +426,7 @@ export class FtState extends FtNumbers {
 
   /** The furthest progress of this board's runs (or of its last checkpoint). */
   progressNow(): number {
-    let p = this.committedProgress;
+    let p = this.figs[FS_COMMITTED_PROGRESS]!;
     for (const r of this.runs.values()) if (r.active && r.lastProgress > p) p = r.lastProgress;
     return p;
   }
@@ -451,25 +451,25 @@ export class FtState extends FtNumbers {
   /** Move to `epoch` (never down): the network drops older frames from now on. */
   setEpoch(epoch: number): void {
     // Epochs fence the past: going back would let frames of a superseded view through.
-    assert(epoch >= this.epochV, 'ft: the epoch went back');
-    if (epoch !== this.epochV) {
+    assert(epoch >= this.figs[FS_EPOCH]!, 'ft: the epoch went back');
+    if (epoch !== this.figs[FS_EPOCH]) {
       this.seenRunning.clear();
-      this.furthestHeard = 0;
-      this.relayedCommitted = 0;
-      this.relayedAborted = 0;
+      this.figs[FS_FURTHEST_HEARD] = 0;
+      this.figs[FS_RELAYED_COMMITTED] = 0;
+      this.figs[FS_RELAYED_ABORTED] = 0;
     }
-    this.epochV = epoch;
+    this.figs[FS_EPOCH] = epoch;
     this.net.epoch = epoch;
-    if (epoch > this.maxEpochSeen) this.maxEpochSeen = epoch;
+    if (epoch > this.figs[FS_MAX_EPOCH_SEEN]!) this.figs[FS_MAX_EPOCH_SEEN] = epoch;
   }
 
   // ---- phases ------------------------------------------------------------------------------------
 
   /** Leave whatever this board was doing: runs, rounds, streams, coordination. Images stay. */
   enterPhase(phase: FtPhase): void {
-    this.changes++;
+    this.figs[FS_CHANGES]!++;
     this.phaseV = phase;
-    if (phase !== 'joining') this.isolated = false;
+    if (phase !== 'joining') this.figs[FS_ISOLATED] = 0;
     this.revokeRuns();
     // Promises of the revoked runs' rounds are left unsettled: their main has stopped for good.
     this.rounds.clear();
@@ -477,7 +477,7 @@ export class FtState extends FtNumbers {
     this.tally = null;
     this.outs = [];
     this.receivers.clear();
-    this.requestTarget = -1;
+    this.figs[FS_REQUEST_TARGET] = -1;
     this.startup = null;
     if (this.rec !== null) this.hal.clearTimer(this.rec.timer);
     this.rec = null;
@@ -506,9 +506,9 @@ export class FtState extends FtNumbers {
     if (this.phaseV === 'stopped') return;
     this.enterPhase('stopped');
     this.stopReasonV = reason;
-    this.stopIsDomain = domain;
+    this.figs[FS_STOP_IS_DOMAIN] = domain ? 1 : 0;
     this.hal.log('error', `ft: stopped: ${reason}`);
-    emitFtEvent(this.hal, { name: FT_EVENT.FT_STOP, epoch: this.epochV, reason });
+    emitFtEvent(this.hal, { name: FT_EVENT.FT_STOP, epoch: this.figs[FS_EPOCH]!, reason });
     for (const w of this.waiters.splice(0)) {
       this.hal.clearTimer(w.timer);
       w.reject(new FtError('NOT_RUNNING', `checkpointing stopped: ${reason}`));

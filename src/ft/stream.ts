@@ -90,33 +90,47 @@ export function sourceOfImage(img: Image): StreamSource {
  * records, 2 RUN records, 3 done; the index of the table entry or run; the offset in that run)
  * and its payload bytes: RING_FIELDS numbers in one Float64Array ring indexed by the sequence
  * number, not two Maps and an object per frame (docs/FOOTPRINT.md "Round 12: Laplace slots").
- * The sender's own numbers go before the ring in the same array (S_*), read through accessors:
- * a property is an XS slot for the stream's life, ~16 of them per stream a round holds
- * (docs/FOOTPRINT.md "Round 13: Laplace slots").
+ * The sender's own numbers go before the ring in the same array (S_*; flags 0 / 1): a property
+ * is an XS slot for the stream's life, ~16 of them per stream a round holds (docs/FOOTPRINT.md
+ * "Round 13: Laplace slots"). Its users index the array (`s.ring[S_ACKED]`), not accessors on
+ * the class: ~24 accessor functions cost the firmware archive ~3 KB (docs/FOOTPRINT.md
+ * "Round 14: FT archive and slots").
  */
 const RING_FIELDS = 4;
 const R_STAGE = 0;
 const R_INDEX = 1;
 const R_OFFSET = 2;
 const R_SIZE = 3;
-const S_NEXT = 0;
-const S_ACKED = 1;
-const S_LAST_SEQ = 2;
-const S_IN_FLIGHT = 3;
-const S_PEAK_IN_FLIGHT = 4;
-const S_BYTES_SENT = 5;
-const S_FRAMES = 6;
-const S_PROGRESS_AT = 7;
-const S_DST = 8;
-const S_RANK = 9;
-const S_ROUND = 10;
-const S_BASE = 11;
-const S_REPLICA = 12;
-const S_WINDOW = 13;
-const S_WINDOW_BYTES = 14;
-const S_FRAME_BYTES = 15;
+/** Next sequence number to send. */
+export const S_NEXT = 0;
+/** The first sequence number not yet acknowledged. */
+export const S_ACKED = 1;
+/** Sequence number of the LAST frame, once it has been built (-1 before). */
+export const S_LAST_SEQ = 2;
+/** Payload bytes sent and not yet acknowledged (frames acked .. next-1). */
+export const S_IN_FLIGHT = 3;
+/** The most ever unacknowledged (for figures and tests). */
+export const S_PEAK_IN_FLIGHT = 4;
+/** Payload bytes sent (retransmissions included). */
+export const S_BYTES_SENT = 5;
+/** Frames sent (retransmissions included). */
+export const S_FRAMES = 6;
+/** Time of the last acknowledgement progress (for the resend timer). */
+export const S_PROGRESS_AT = 7;
+/** Where it goes, and the rank, round and base round its frames carry; REPLICA: a full copy. */
+export const S_DST = 8;
+export const S_RANK = 9;
+export const S_ROUND = 10;
+export const S_BASE = 11;
+export const S_REPLICA = 12;
+/** Frames unacknowledged at most. */
+export const S_WINDOW = 13;
+/** Payload bytes unacknowledged at most (FtOptions.windowBytes). */
+export const S_WINDOW_BYTES = 14;
+/** The largest frame. */
+export const S_FRAME_BYTES = 15;
 /** Where the ring starts. */
-const S_HEAD = 16;
+export const S_HEAD = 16;
 
 export interface DataHeader {
   flags: number;
@@ -139,7 +153,7 @@ export class StreamSender {
    * (at most window + 1 of them: `next` is at most `window` past `acked`), at
    * S_HEAD + RING_FIELDS * (seq % (window + 1)).
    */
-  private readonly ring: Float64Array;
+  readonly ring: Float64Array;
 
   constructor(
     dst: number,
@@ -168,112 +182,7 @@ export class StreamSender {
     r[S_FRAME_BYTES] = frameBytes;
   }
 
-  /** Next sequence number to send. */
-  get next(): number {
-    return this.ring[S_NEXT]!;
-  }
-
-  set next(v: number) {
-    this.ring[S_NEXT] = v;
-  }
-
-  /** The first sequence number not yet acknowledged. */
-  get acked(): number {
-    return this.ring[S_ACKED]!;
-  }
-
-  set acked(v: number) {
-    this.ring[S_ACKED] = v;
-  }
-
-  /** Sequence number of the LAST frame, once it has been built (-1 before). */
-  get lastSeq(): number {
-    return this.ring[S_LAST_SEQ]!;
-  }
-
-  set lastSeq(v: number) {
-    this.ring[S_LAST_SEQ] = v;
-  }
-
-  /** Payload bytes sent and not yet acknowledged (frames acked .. next-1). */
-  get inFlight(): number {
-    return this.ring[S_IN_FLIGHT]!;
-  }
-
-  set inFlight(v: number) {
-    this.ring[S_IN_FLIGHT] = v;
-  }
-
-  /** The most ever unacknowledged (for figures and tests). */
-  get peakInFlight(): number {
-    return this.ring[S_PEAK_IN_FLIGHT]!;
-  }
-
-  set peakInFlight(v: number) {
-    this.ring[S_PEAK_IN_FLIGHT] = v;
-  }
-
-  /** Payload bytes sent (retransmissions included). */
-  get bytesSent(): number {
-    return this.ring[S_BYTES_SENT]!;
-  }
-
-  set bytesSent(v: number) {
-    this.ring[S_BYTES_SENT] = v;
-  }
-
-  /** Frames sent (retransmissions included). */
-  get frames(): number {
-    return this.ring[S_FRAMES]!;
-  }
-
-  set frames(v: number) {
-    this.ring[S_FRAMES] = v;
-  }
-
-  /** Time of the last acknowledgement progress (for the resend timer). */
-  get progressAt(): number {
-    return this.ring[S_PROGRESS_AT]!;
-  }
-
-  set progressAt(v: number) {
-    this.ring[S_PROGRESS_AT] = v;
-  }
-
-  get dst(): number {
-    return this.ring[S_DST]!;
-  }
-
-  get rank(): number {
-    return this.ring[S_RANK]!;
-  }
-
-  get round(): number {
-    return this.ring[S_ROUND]!;
-  }
-
-  get base(): number {
-    return this.ring[S_BASE]!;
-  }
-
-  get replica(): boolean {
-    return this.ring[S_REPLICA] === 1;
-  }
-
-  get window(): number {
-    return this.ring[S_WINDOW]!;
-  }
-
-  /** Payload bytes unacknowledged at most (FtOptions.windowBytes). */
-  get windowBytes(): number {
-    return this.ring[S_WINDOW_BYTES]!;
-  }
-
-  /** The largest frame. */
-  get frameBytes(): number {
-    return this.ring[S_FRAME_BYTES]!;
-  }
-
+  /** Every frame, the LAST one included, is acknowledged. */
   get complete(): boolean {
     const r = this.ring;
     const last = r[S_LAST_SEQ]!;
@@ -438,6 +347,7 @@ export class StreamReceiver {
     readonly pending: Pending,
   ) {}
 
+  /** Every frame, the LAST one included, is acknowledged. */
   get complete(): boolean {
     return this.pending.complete;
   }

@@ -6,12 +6,13 @@
 import type { NetFrame } from '../net/net.js';
 import { AckStatus, FtFrame, decodeCkptAck, encodeCkptAck } from './frames.js';
 import { Pending } from './image.js';
-import { FLAG_LAST, FLAG_REPLICA, StreamReceiver, StreamSender, readDataHeader } from './stream.js';
+import { FLAG_LAST, FLAG_REPLICA, StreamReceiver, StreamSender, readDataHeader, S_ACKED, S_DST, S_IN_FLIGHT, S_RANK, S_REPLICA, S_ROUND } from './stream.js';
 import type { RecvStatus, StreamSource } from './stream.js';
 import { buddiesOf } from './view.js';
 import { RETRY_MS } from './state.js';
 import type { FtState, OutStream, StreamDone } from './state.js';
 import { FF_PEAK_IN_FLIGHT } from './figures.js';
+import { FS_COMPUTE_AT, FS_COMPUTE_BURST, FS_COMPUTE_GAP, FS_EPOCH, FS_HOLD_TIMER, FS_LAST_ABORTED, FS_LAST_BURST, FS_LAST_COMMITTED, FS_PUMP_TIMER } from './state-numbers.js';
 
 export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
   const s = new StreamSender(dst, rank, round, base, replica, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes);
@@ -35,18 +36,18 @@ const BURST_BREAK_GAPS = 2;
  */
 export function noteCompute(ft: FtState): void {
   const now = ft.hal.now();
-  const gap = now - ft.computeAt;
+  const gap = now - ft.figs[FS_COMPUTE_AT]!;
   // After an iteration's end (noteIterationEnd) the gap spans the app's communication: it
   // starts a burst and is no compute gap.
-  const inBurst = ft.computeBurst > 0 && ft.computeAt >= 0 && gap < COMPUTE_HOLD_MS && (ft.computeGap === 0 || gap <= BURST_BREAK_GAPS * ft.computeGap);
+  const inBurst = ft.figs[FS_COMPUTE_BURST]! > 0 && ft.figs[FS_COMPUTE_AT]! >= 0 && gap < COMPUTE_HOLD_MS && (ft.figs[FS_COMPUTE_GAP] === 0 || gap <= BURST_BREAK_GAPS * ft.figs[FS_COMPUTE_GAP]!);
   if (inBurst) {
-    ft.computeGap = ft.computeGap === 0 ? gap : (3 * ft.computeGap + gap) / 4;
-    ft.computeBurst++;
+    ft.figs[FS_COMPUTE_GAP] = ft.figs[FS_COMPUTE_GAP] === 0 ? gap : (3 * ft.figs[FS_COMPUTE_GAP]! + gap) / 4;
+    ft.figs[FS_COMPUTE_BURST]!++;
   } else {
-    if (ft.computeBurst > 0) ft.lastBurst = ft.computeBurst;
-    ft.computeBurst = 1;
+    if (ft.figs[FS_COMPUTE_BURST]! > 0) ft.figs[FS_LAST_BURST] = ft.figs[FS_COMPUTE_BURST]!;
+    ft.figs[FS_COMPUTE_BURST] = 1;
   }
-  ft.computeAt = now;
+  ft.figs[FS_COMPUTE_AT] = now;
   if (ft.outs.length > 0) pump(ft);
 }
 
@@ -60,8 +61,8 @@ export function noteCompute(ft: FtState): void {
  * overhead on udp).
  */
 export function noteIterationEnd(ft: FtState): void {
-  if (ft.computeBurst > 0) ft.lastBurst = ft.computeBurst;
-  ft.computeBurst = 0;
+  if (ft.figs[FS_COMPUTE_BURST]! > 0) ft.figs[FS_LAST_BURST] = ft.figs[FS_COMPUTE_BURST]!;
+  ft.figs[FS_COMPUTE_BURST] = 0;
 }
 
 /**
@@ -71,12 +72,12 @@ export function noteIterationEnd(ft: FtState): void {
  * an iteration's end it waits for the next burst's first `yield`.
  */
 function computeGate(ft: FtState): number {
-  if (!ft.options.streamWhileComputing || ft.computeAt < 0) return 0;
-  const idle = ft.hal.now() - ft.computeAt;
+  if (!ft.options.streamWhileComputing || ft.figs[FS_COMPUTE_AT]! < 0) return 0;
+  const idle = ft.hal.now() - ft.figs[FS_COMPUTE_AT]!;
   if (idle >= COMPUTE_HOLD_MS) return 0;
-  if (ft.computeBurst === 0) return COMPUTE_HOLD_MS - idle;
-  const lastSlice = ft.lastBurst > 1 && ft.computeBurst >= ft.lastBurst;
-  if (idle <= COMPUTE_WINDOW_GAPS * ft.computeGap && !lastSlice) return 0;
+  if (ft.figs[FS_COMPUTE_BURST] === 0) return COMPUTE_HOLD_MS - idle;
+  const lastSlice = ft.figs[FS_LAST_BURST]! > 1 && ft.figs[FS_COMPUTE_BURST]! >= ft.figs[FS_LAST_BURST]!;
+  if (idle <= COMPUTE_WINDOW_GAPS * ft.figs[FS_COMPUTE_GAP]! && !lastSlice) return 0;
   return COMPUTE_HOLD_MS - idle;
 }
 
@@ -95,12 +96,12 @@ export function pump(ft: FtState): void {
     while (s.wants()) {
       // Checkpoint data goes only when the link can take it at once (it is low priority,
       // NetLayer.lowPriority): asked before the frame is built, which copies up to 4 KiB.
-      if (!ft.net.ready(s.dst, FtFrame.CKPT_DATA, ft.options.frameBytes)) {
+      if (!ft.net.ready(s.ring[S_DST]!, FtFrame.CKPT_DATA, ft.options.frameBytes)) {
         retryPump(ft);
         break;
       }
       const payload = s.build(ft.scratch, ft.options.frameBytes);
-      const r = ft.trySend(s.dst, FtFrame.CKPT_DATA, payload);
+      const r = ft.trySend(s.ring[S_DST]!, FtFrame.CKPT_DATA, payload);
       if (r === 'failed') {
         // Its frames can never go out: the stream ends here, not waiting for acks of frames never sent.
         if (failed === null) failed = [];
@@ -112,13 +113,13 @@ export function pump(ft: FtState): void {
         break;
       }
       s.sent(payload.length);
-      if (s.inFlight > ft.figs[FF_PEAK_IN_FLIGHT]!) ft.figs[FF_PEAK_IN_FLIGHT] = s.inFlight;
+      if (s.ring[S_IN_FLIGHT]! > ft.figs[FF_PEAK_IN_FLIGHT]!) ft.figs[FF_PEAK_IN_FLIGHT] = s.ring[S_IN_FLIGHT]!;
     }
   }
-  if (hold > 0 && ft.holdTimer < 0) {
+  if (hold > 0 && ft.figs[FS_HOLD_TIMER]! < 0) {
     // Never a zero-time timer: a board's timers may round down, and a gate still shut would
     // set it again at once.
-    ft.holdTimer = ft.hal.setTimer(Math.max(RETRY_MS, Math.ceil(hold)), holdEnded, ft);
+    ft.figs[FS_HOLD_TIMER] = ft.hal.setTimer(Math.max(RETRY_MS, Math.ceil(hold)), holdEnded, ft);
   }
   if (failed === null) return;
   const dead = failed;
@@ -133,19 +134,19 @@ function ended(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | Recv
 }
 
 function retryPump(ft: FtState): void {
-  if (ft.pumpTimer >= 0) return;
-  ft.pumpTimer = ft.hal.setTimer(RETRY_MS, pumpAgain, ft);
+  if (ft.figs[FS_PUMP_TIMER]! >= 0) return;
+  ft.figs[FS_PUMP_TIMER] = ft.hal.setTimer(RETRY_MS, pumpAgain, ft);
 }
 
 // The two timers' callbacks: module-level functions with the state as their argument, not a
 // closure per timer (docs/FOOTPRINT.md "Round 12: Laplace slots").
 function holdEnded(ft: FtState): void {
-  ft.holdTimer = -1;
+  ft.figs[FS_HOLD_TIMER] = -1;
   pump(ft);
 }
 
 function pumpAgain(ft: FtState): void {
-  ft.pumpTimer = -1;
+  ft.figs[FS_PUMP_TIMER] = -1;
   pump(ft);
 }
 
@@ -156,11 +157,11 @@ export function stopStreams(ft: FtState, filter: (o: OutStream) => boolean = () 
 export function onAck(ft: FtState, f: NetFrame): void {
   const a = decodeCkptAck(f.payload);
   if (a === null) return ft.malformed();
-  const o = ft.outs.find((x) => x.s.dst === f.src && x.s.rank === a.rank && x.s.round === a.round && x.s.replica === a.replica);
+  const o = ft.outs.find((x) => x.s.ring[S_DST] === f.src && x.s.ring[S_RANK] === a.rank && x.s.ring[S_ROUND] === a.round && (x.s.ring[S_REPLICA] === 1) === a.replica);
   if (o === undefined) return ft.staleFrame();
   const s = o.s;
   if (a.status === AckStatus.OK || a.status === AckStatus.STORED) {
-    if (s.onAck(a.next, ft.hal.now()) || a.next === s.acked) {
+    if (s.onAck(a.next, ft.hal.now()) || a.next === s.ring[S_ACKED]) {
       if (s.complete) {
         ft.outs.splice(ft.outs.indexOf(o), 1);
         ended(ft, o, 'stored');
@@ -179,7 +180,7 @@ export function sendAck(ft: FtState, dst: number, rank: number, round: number, r
 export function onData(ft: FtState, f: NetFrame): void {
   const h = readDataHeader(f.payload);
   if (h === null) return ft.malformed();
-  if (f.epoch !== ft.epochV) return ft.staleFrame();
+  if (f.epoch !== ft.figs[FS_EPOCH]) return ft.staleFrame();
   if ((h.flags & FLAG_REPLICA) !== 0) onReplicaData(ft, f, h.rank, h.round, h.seq, (h.flags & FLAG_LAST) !== 0);
   else onDeltaData(ft, f, h.rank, h.round, h.base, h.seq, (h.flags & FLAG_LAST) !== 0);
 }
@@ -201,7 +202,7 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
       if (base === old.round) ft.host.applyCommit(old.round);
       else img.discard();
     }
-    if (round <= Math.max(ft.lastCommitted, ft.lastAborted) || (img.pending !== null && img.pending.round === round)) {
+    if (round <= Math.max(ft.figs[FS_LAST_COMMITTED]!, ft.figs[FS_LAST_ABORTED]!) || (img.pending !== null && img.pending.round === round)) {
       // A round already decided, or a resend of one whose stream this board already has.
       if (rx === undefined || rx.round !== round) return ft.staleFrame();
     } else {

@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { Image, ZERO_CHUNK, buildPending, diffSpans, nonZeroSpans } from '../../src/ft/image.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
-import { DATA_HEADER, FLAG_LAST, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending } from '../../src/ft/stream.js';
+import { DATA_HEADER, FLAG_LAST, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
 import { Pending } from '../../src/ft/image.js';
 import type { Segment } from '../../src/ft/types.js';
 import { resolveFtOptions } from '../../src/ft/options.js';
@@ -44,7 +44,7 @@ function transfer(src: Image, dst: Image, replica: boolean, cap = CAP): { bytes:
     dst.pending = rx.pending;
     dst.commit();
   }
-  return { bytes, frames: s.frames };
+  return { bytes, frames: s.ring[S_FRAMES]! };
 }
 
 function same(img: Image, segs: readonly Segment[]): boolean {

@@ -15,7 +15,9 @@ import { FF_COUNT, FF_FRAMES_IN, FF_HEARTBEATS_SENT } from '../../src/ft/figures
 import type { FtState } from '../../src/ft/state.js';
 import type { FaultTolerance } from '../../src/ft/fault-tolerance.js';
 import { Image, Pending, buildPending } from '../../src/ft/image.js';
-import { StreamReceiver, StreamSender, sourceOfPending } from '../../src/ft/stream.js';
+import { StreamReceiver, StreamSender, sourceOfPending, S_ACKED, S_BASE, S_BYTES_SENT, S_DST, S_FRAMES, S_FRAME_BYTES, S_IN_FLIGHT, S_LAST_SEQ, S_NEXT, S_PEAK_IN_FLIGHT, S_PROGRESS_AT, S_RANK, S_REPLICA, S_ROUND, S_WINDOW, S_WINDOW_BYTES } from '../../src/ft/stream.js';
+import { FS_CHANGES, FS_EPOCH, FS_ISOLATED, FS_LAST_COMMITTED, FS_REQUEST_TARGET, FS_STARTED } from '../../src/ft/state-numbers.js';
+import { P_HB_AT, P_HB_EPOCH, P_HB_SENT, P_HEARD } from '../../src/ft/detector.js';
 
 const SPEC: AppSpec = { size: 8192, iters: 30, every: 5, frac: 0.02, iterMs: 20, lend: true };
 
@@ -171,20 +173,20 @@ test("FtState keeps its own numbers and flags in figs, after the figures: no pro
   for (const [node, ft] of c.ft) {
     const st = stateOf(ft);
     const own = Object.keys(st);
-    for (const name of ['node', 'epochV', 'changes', 'lastCommitted', 'lastAborted', 'committedProgress', 'tickTimer', 'computeAt', 'started', 'isolated', 'stopIsDomain', 'incarnation', 'versionHash', 'viewCoord', 'hbSent']) {
+    for (const name of ['epochV', 'changes', 'lastCommitted', 'lastAborted', 'committedProgress', 'tickTimer', 'computeAt', 'started', 'isolated', 'stopIsDomain', 'incarnation', 'versionHash', 'viewCoord', 'hbSent']) {
       t.false(own.includes(name), `no own property ${name}`);
     }
     t.true(own.length <= 32, `${own.length} own properties: ${own.join(', ')}`);
-    // Read back through the accessors as before.
+    // The node is a plain property (read everywhere); the rest by index.
     t.is(st.node, node);
-    t.is(st.lastCommitted, SPEC.iters / SPEC.every);
-    t.is(st.started, true);
-    t.is(st.isolated, false);
-    t.true(st.changes > 0);
-    st.requestTarget = 1234;
-    t.is(st.requestTarget, 1234);
+    t.is(st.figs[FS_LAST_COMMITTED], SPEC.iters / SPEC.every);
+    t.is(st.figs[FS_STARTED], 1);
+    t.is(st.figs[FS_ISOLATED], 0);
+    t.true(st.figs[FS_CHANGES]! > 0);
+    st.figs[FS_REQUEST_TARGET] = 1234;
+    t.is(st.figs[FS_REQUEST_TARGET]!, 1234);
     t.true(st.figs.includes(1234), 'kept in figs');
-    st.requestTarget = -1;
+    st.figs[FS_REQUEST_TARGET] = -1;
   }
 });
 
@@ -213,17 +215,17 @@ test("a stream sender's own numbers are in its ring: two properties, read throug
   const p = buildPending(img, [{ name: 'x', bytes: new Uint8Array(5000).fill(3) }], 1, 1, 32);
   const s = new StreamSender(4, 2, 7, 6, true, sourceOfPending(p), 3, 100, 9000, 1000);
   t.deepEqual(Object.keys(s).sort(), ['ring', 'src']);
-  t.deepEqual([s.dst, s.rank, s.round, s.base, s.replica, s.window, s.windowBytes, s.frameBytes, s.progressAt, s.lastSeq, s.next, s.acked], [4, 2, 7, 6, true, 3, 9000, 1000, 100, -1, 0, 0]);
+  t.deepEqual([s.ring[S_DST]!, s.ring[S_RANK]!, s.ring[S_ROUND]!, s.ring[S_BASE]!, s.ring[S_REPLICA] === 1, s.ring[S_WINDOW]!, s.ring[S_WINDOW_BYTES]!, s.ring[S_FRAME_BYTES]!, s.ring[S_PROGRESS_AT]!, s.ring[S_LAST_SEQ]!, s.ring[S_NEXT]!, s.ring[S_ACKED]!], [4, 2, 7, 6, true, 3, 9000, 1000, 100, -1, 0, 0]);
   const out = s.build(new ByteWriter(1000), 1000);
   s.sent(out.length);
-  t.is(s.next, 1);
-  t.is(s.inFlight, out.length);
-  t.is(s.bytesSent, out.length);
-  t.is(s.frames, 1);
+  t.is(s.ring[S_NEXT]!, 1);
+  t.is(s.ring[S_IN_FLIGHT]!, out.length);
+  t.is(s.ring[S_BYTES_SENT]!, out.length);
+  t.is(s.ring[S_FRAMES]!, 1);
   t.true(s.onAck(1, 150));
-  t.is(s.inFlight, 0);
-  t.is(s.progressAt, 150);
-  t.is(s.peakInFlight, out.length);
+  t.is(s.ring[S_IN_FLIGHT]!, 0);
+  t.is(s.ring[S_PROGRESS_AT]!, 150);
+  t.is(s.ring[S_PEAK_IN_FLIGHT]!, out.length);
 });
 
 test("a detector's peer is one Float64Array, and holds what the board last told it by heartbeat (no Map of records)", async (t) => {
@@ -239,10 +241,10 @@ test("a detector's peer is one Float64Array, and holds what the board last told 
     const others = peers.filter((p) => p.node !== st.node);
     t.is(others.length, 2);
     for (const p of others) {
-      t.true(p.heard);
-      t.true(p.hbSent, 'a ring neighbour was told by heartbeat');
-      t.true(p.hbAt > 0);
-      t.is(p.hbEpoch, st.epochV);
+      t.is(p.v[P_HEARD], 1);
+      t.is(p.v[P_HB_SENT], 1, 'a ring neighbour was told by heartbeat');
+      t.true(p.v[P_HB_AT]! > 0);
+      t.is(p.v[P_HB_EPOCH]!, st.figs[FS_EPOCH]!);
     }
   }
 });
@@ -266,7 +268,7 @@ test("a ward's receiver checks a carrying delta's names against its table, witho
   for (;;) {
     const f = s.build(new ByteWriter(1000), 1000).slice();
     s.sent(f.length);
-    const last = s.lastSeq >= 0;
+    const last = s.ring[S_LAST_SEQ]! >= 0;
     t.is(rx.apply(ward, f, last, 1 << 20), 'ok');
     if (last) break;
   }
@@ -283,4 +285,29 @@ test("a ward's receiver checks a carrying delta's names against its table, witho
   w.u8(4).u32(3).u16(2).u32(0);
   for (let i = 0; i < 2; i++) w.u8(1).u8(0).u32(4096).u8(1).bytes(new Uint8Array([0x61]));
   t.is(dup.apply(ward, w.done().slice(), true, 1 << 20), 'malformed');
+});
+
+// ---- Round 14 (docs/FOOTPRINT.md "Round 14: FT archive and slots") ------------------------------
+
+/** Accessor properties a class's prototype defines (each a function or two in the firmware's preloaded heap). */
+function accessorsOf(proto: object): string[] {
+  return Object.entries(Object.getOwnPropertyDescriptors(proto))
+    .filter(([, d]) => d.get !== undefined || d.set !== undefined)
+    .map(([k]) => k);
+}
+
+test('FtState, a peer record and a stream sender have no accessors: their numbers are read by index at the call sites', async (t) => {
+  const c = new Cluster({ boards: 2, seed: 7 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  const st = stateOf(c.ft.get(0)!);
+  const peer = st.detector.all()[0]!;
+  const s = new StreamSender(1, 0, 1, 0, false, sourceOfPending(buildPending(new Image(0), [{ name: 'a', bytes: new Uint8Array(8) }], 1, 1, 32)), 3, 0);
+  // FtState's and the peer record's prototype chains up to Object.prototype; the sender keeps `complete` (a read with logic).
+  for (let p: object | null = Object.getPrototypeOf(st); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) t.deepEqual(accessorsOf(p), [], 'FtState');
+  t.deepEqual(accessorsOf(Object.getPrototypeOf(peer)), [], 'PeerInfo');
+  t.deepEqual(accessorsOf(Object.getPrototypeOf(s)), ['complete'], 'StreamSender');
+  t.is(st.figs[FS_EPOCH], st.net.epoch, 'the epoch by index is the network\'s');
+  t.is(s.ring[S_WINDOW], 3);
 });

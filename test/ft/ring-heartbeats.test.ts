@@ -8,7 +8,7 @@
 import test from 'ava';
 import { Cluster } from './cluster.js';
 import type { AppSpec } from './cluster.js';
-import { Detector } from '../../src/ft/detector.js';
+import { Detector, P_MONITORED } from '../../src/ft/detector.js';
 import { FrameType } from '../../src/wire/frame-types.js';
 
 const HB_MS = 100;
@@ -91,10 +91,10 @@ test('detector: a board this one does not exchange heartbeats with is judged by 
   t.deepEqual(d.expire(9700, [2], () => false), [2]);
   // Node 1 became a target and was heard at 10 before that: it counts as monitored only once a
   // heartbeat arrives while it is a target; until then routing judges it.
-  t.false(d.get(1)!.monitored);
+  t.false((d.get(1)!.v[P_MONITORED] === 1));
   t.deepEqual(d.expire(5000, [1], () => true), [], 'not monitored yet: routed, so alive');
   d.heartbeat(1, 0, { role: 1, coord: 0, incarnation: 5, hash: 0, committed: 0, aborted: 0, progress: 0, furthest: 0 }, 5000);
-  t.true(d.get(1)!.monitored);
+  t.true((d.get(1)!.v[P_MONITORED] === 1));
   t.deepEqual(d.expire(7900, [1], () => true), []);
   t.deepEqual(d.expire(8100, [1], () => true), [1], 'monitored: silent past the hard limit even with a route');
   // Leaving the targets ends the monitoring.
@@ -102,9 +102,9 @@ test('detector: a board this one does not exchange heartbeats with is judged by 
   e.watch(3, 0);
   e.monitor([3], 0);
   e.heartbeat(3, 0, { role: 1, coord: 0, incarnation: 1, hash: 0, committed: 0, aborted: 0, progress: 0, furthest: 0 }, 0);
-  t.true(e.get(3)!.monitored);
+  t.true((e.get(3)!.v[P_MONITORED] === 1));
   e.monitor([], 100);
-  t.false(e.get(3)!.monitored);
+  t.false((e.get(3)!.v[P_MONITORED] === 1));
   t.deepEqual(e.expire(5000, [3], () => true), []);
 });
 

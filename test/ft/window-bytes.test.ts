@@ -13,7 +13,7 @@ import { ByteWriter } from '../../src/ft/bytes.js';
 import { FF_LAST_BYTES_SENT, FF_PEAK_IN_FLIGHT } from '../../src/ft/figures.js';
 import type { FtState } from '../../src/ft/state.js';
 import { Image, buildPending } from '../../src/ft/image.js';
-import { StreamSender, sourceOfPending } from '../../src/ft/stream.js';
+import { StreamSender, sourceOfPending, S_IN_FLIGHT } from '../../src/ft/stream.js';
 
 const SIZE = 64 * 1024;
 const WIRE = { latencyMs: 1, bytesPerMs: 92, chunkMax: 1_000_000 };
@@ -62,11 +62,11 @@ test('frames are cut at frameBytes and a stream with one frame out always sends 
   }
   t.is(sizes.length, 1, 'a second 2100-byte frame would pass 3000 bytes in flight');
   t.true(sizes[0]! <= 2100);
-  t.is(s.inFlight, sizes[0]);
+  t.is(s.ring[S_IN_FLIGHT]!, sizes[0]);
   s.onAck(1, 1);
-  t.is(s.inFlight, 0);
+  t.is(s.ring[S_IN_FLIGHT]!, 0);
   t.true(s.wants());
   s.sent(s.build(w, 2100).length);
   s.goBack(2);
-  t.is(s.inFlight, 0, 'a resend starts counting again');
+  t.is(s.ring[S_IN_FLIGHT]!, 0, 'a resend starts counting again');
 });

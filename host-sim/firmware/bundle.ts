@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { rollup } from 'rollup';
 import type { Plugin, RollupLog } from 'rollup';
 import ts from 'typescript';
+import { inlineConstants } from './inline-constants.js';
 import { packageRoot } from './sdk.js';
 
 export const BOARD_APPS_MODULE = 'mcdsm:board-apps';
@@ -93,6 +94,14 @@ function plugins(appFile: string): Plugin[] {
           compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
         });
         return { code: out.outputText, map: null };
+      },
+    },
+    {
+      // Numeric module constants as literals: no module binding and no closure slot per function
+      // that reads one in the preloaded heap (inline-constants.ts).
+      name: 'mcdsm-inline-constants',
+      renderChunk(code) {
+        return { code: inlineConstants(code, this.parse(code)).code, map: null };
       },
     },
   ];

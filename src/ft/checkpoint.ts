@@ -365,8 +365,11 @@ export function tallyFor(ft: FtState, round: number): Tally | null {
   if (ft.tally !== null && ft.tally.round === round) return ft.tally;
   if (ft.tally !== null && ft.tally.round > round) return null;
   if (ft.tally !== null) ft.hal.clearTimer(ft.tally.timer);
+  // Filled by push: typescript-to-lua has no `new Array(length)`.
+  const ranks: number[] = [];
+  for (let i = 0; i < ft.map.length; i++) ranks.push(0);
   const t: Tally = {
-    round, ranks: new Uint8Array(ft.map.length), stored: 0, decided: false, firstAt: ft.hal.now(),
+    round, ranks, stored: 0, decided: false, firstAt: ft.hal.now(),
     timer: ft.hal.setTimer(ft.options.checkpointTimeoutMs, timeoutTally, ft),
   };
   ft.tally = t;

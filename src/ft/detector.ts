@@ -68,8 +68,14 @@ export const P_HB_COMMITTED = 21;
 export const P_HB_ABORTED = 22;
 /** Whether that heartbeat carried progress (the first one with progress must not be skipped). */
 export const P_HB_RUNNING = 23;
+/**
+ * Its incarnation when the current view formed, if it is a member (-1: not known): a different
+ * one in a recovery means it restarted (recovery.decidePlan). Here, not in a Map of the state
+ * (~6 XS slots and ~4 per member; docs/FOOTPRINT.md "Round 14: FT archive and slots").
+ */
+export const P_VIEW_INCARNATION = 24;
 /** Numbers per peer. */
-export const P_COUNT = 24;
+export const P_COUNT = 25;
 
 export class PeerInfo {
   /** Its numbers and flags, indexed by P_* (`p.v[P_LAST_HEARD]`). */
@@ -79,6 +85,7 @@ export class PeerInfo {
     const v = this.v;
     v[P_LAST_HEARD] = now;
     v[P_INCARNATION] = -1;
+    v[P_VIEW_INCARNATION] = -1;
     v[P_COORD] = 255;
     v[P_LAST_ROUTED] = -Infinity;
   }

@@ -21,7 +21,7 @@ import { S_ACKED, S_NEXT, S_PROGRESS_AT } from './stream.js';
 /** The nodes this board watches: members, spares it has heard, and the boards of a recovery. */
 export function watched(ft: FtState): number[] {
   const set = new Set<number>(ft.map);
-  for (const p of ft.detector.unordered()) if (p.v[P_HEARD] === 1 && !ft.refused.has(p.node)) set.add(p.node);
+  for (const p of ft.detector.unordered()) if (p.v[P_HEARD] === 1 && !ft.isRefused(p.node)) set.add(p.node);
   if (ft.part !== null) {
     for (const n of ft.part.participants) set.add(n);
     set.add(ft.part.coord);
@@ -39,7 +39,7 @@ export function ringNodes(ft: FtState): number[] {
   const set = new Set<number>(ft.options.initialMap);
   for (const n of ft.options.spares) set.add(n);
   for (const n of ft.map) set.add(n);
-  for (const p of ft.detector.unordered()) if (p.v[P_HEARD] === 1 && p.v[P_HASH] === ft.figs[FS_VERSION_HASH] && !ft.refused.has(p.node)) set.add(p.node);
+  for (const p of ft.detector.unordered()) if (p.v[P_HEARD] === 1 && p.v[P_HASH] === ft.figs[FS_VERSION_HASH] && !ft.isRefused(p.node)) set.add(p.node);
   set.add(ft.node);
   return ascendingNodes(set);
 }
@@ -282,8 +282,8 @@ function coordinatorRestarted(ft: FtState, x: number, epoch: number, role: numbe
 }
 
 export function refuseIfCoordinating(ft: FtState, x: number, hash: number): void {
-  if (!ft.coordinating() || ft.refused.has(x)) return;
-  ft.refused.add(x);
+  if (!ft.coordinating() || ft.isRefused(x)) return;
+  (ft.refused ??= new Set<number>()).add(x);
   const reason = `app version mismatch: node ${x} runs version ${hash.toString(16)}, the domain runs ${ft.figs[FS_VERSION_HASH]!.toString(16)}`;
   ft.hal.log('error', `ft: refused node ${x}: ${reason}`);
   ft.sendCtl(x, FtFrame.REFUSE, encodeReason(reason));
@@ -306,7 +306,7 @@ export function onJoin(ft: FtState, f: NetFrame): void {
   if (j === null) return ft.malformed();
   const x = f.src;
   if (j.hash !== ft.figs[FS_VERSION_HASH]) {
-    ft.refused.delete(x);
+    ft.refused?.delete(x);
     refuseIfCoordinating(ft, x, j.hash);
     return;
   }

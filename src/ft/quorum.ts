@@ -21,7 +21,7 @@ import { FS_EPOCH, FS_ISOLATED, FS_ISOLATED_SINCE, FS_JOIN_TARGET, FS_LAST_JOIN_
 export function knownDomain(ft: FtState): number[] {
   const set = new Set<number>(membersOf(ft.map));
   set.add(ft.node);
-  for (const p of ft.detector.all()) if (p.v[P_HEARD] === 1 && p.v[P_EPOCH]! >= ft.figs[FS_EPOCH]! && !ft.refused.has(p.node)) set.add(p.node);
+  for (const p of ft.detector.all()) if (p.v[P_HEARD] === 1 && p.v[P_EPOCH]! >= ft.figs[FS_EPOCH]! && !ft.isRefused(p.node)) set.add(p.node);
   if (ft.rec !== null) for (const n of ft.rec.participants) set.add(n);
   if (ft.part !== null) for (const n of ft.part.participants) set.add(n);
   return [...set].sort((a, b) => a - b);

@@ -20,7 +20,7 @@ import { startStream } from './transfer.js';
 import { assert } from '../util/assert.js';
 import { FF_GENERATION, FF_PROGRESS, FF_RECOVERY_COUNT } from './figures.js';
 import { FS_COMMITTED_PROGRESS, FS_EPOCH, FS_INCARNATION, FS_LAST_ABORTED, FS_LAST_COMMITTED, FS_MAX_EPOCH_SEEN, FS_RECOVERY_PROGRESS, FS_RECOVERY_STARTED_AT, FS_VERSION_HASH, FS_VIEW_COORD } from './state-numbers.js';
-import { P_HASH, P_HEARD, P_INCARNATION, P_LAST_HEARD, P_ROLE, P_SUSPECTED, P_SUSPECTED_AT } from './detector.js';
+import { P_VIEW_INCARNATION, P_HASH, P_HEARD, P_INCARNATION, P_LAST_HEARD, P_ROLE, P_SUSPECTED, P_SUSPECTED_AT } from './detector.js';
 
 /** Recoveries whose figures a board keeps (stats, `ckpt status`); older ones are counted only. */
 export const RECOVERIES_KEPT = 4;
@@ -77,7 +77,7 @@ export function beginRecovery(ft: FtState, why: string): void {
   const old = ft.rec?.participants ?? [];
   for (const n of [...membersOf(ft.map), ...old]) if (!ft.detector.isSuspected(n)) live.add(n);
   for (const p of ft.detector.all()) {
-    if (p.v[P_HEARD] === 1 && p.v[P_SUSPECTED] !== 1 && p.v[P_HASH] === ft.figs[FS_VERSION_HASH] && p.v[P_ROLE] !== Role.STOPPED && !ft.refused.has(p.node)) live.add(p.node);
+    if (p.v[P_HEARD] === 1 && p.v[P_SUSPECTED] !== 1 && p.v[P_HASH] === ft.figs[FS_VERSION_HASH] && p.v[P_ROLE] !== Role.STOPPED && !ft.isRefused(p.node)) live.add(p.node);
   }
   if (ft.startup !== null) for (const n of ft.startup) if (!ft.detector.isSuspected(n)) live.add(n);
   // Spares from the configuration, heard or not yet (a member may fail before their first
@@ -85,7 +85,7 @@ export function beginRecovery(ft: FtState, why: string): void {
   for (const n of ft.options.spares) {
     const p = ft.detector.get(n);
     if (p !== undefined && (p.v[P_SUSPECTED] === 1 || (p.v[P_HEARD] === 1 && (p.v[P_HASH] !== ft.figs[FS_VERSION_HASH] || p.v[P_ROLE] === Role.STOPPED)))) continue;
-    if (!ft.refused.has(n) && ft.net.reachable(n)) live.add(n);
+    if (!ft.isRefused(n) && ft.net.reachable(n)) live.add(n);
   }
   if (!hasQuorum(ft, live)) {
     standAside(ft, live.size);
@@ -137,8 +137,8 @@ export function decidePlan(ft: FtState, r: RecCoord): void {
   const reborn: number[] = [];
   for (const n of membersOf(ft.map)) {
     const s = r.states.get(n);
-    const was = ft.viewIncarnations.get(n);
-    if (s !== undefined && was !== undefined && s.incarnation !== was) reborn.push(n);
+    const was = ft.detector.get(n)?.v[P_VIEW_INCARNATION] ?? -1;
+    if (s !== undefined && was >= 0 && s.incarnation !== was) reborn.push(n);
   }
   const plan = planRecovery({
     map: ft.map, reports, reborn, buddies: ft.options.buddies, shrink: ft.options.shrink,
@@ -338,16 +338,18 @@ export function resume(ft: FtState, v: RecResume): void {
       if (!keep.has(rank)) ft.images.delete(rank);
     }
   }
-  ft.viewIncarnations = new Map();
+  // Only this view's members have one.
+  for (const p of ft.detector.unordered()) p.v[P_VIEW_INCARNATION] = -1;
   for (const [rank, n] of ft.map.entries()) {
     ft.detector.clear(n, now);
     // The coordinator's record first: heartbeats reach only ring neighbours, so this board may
     // never have heard the member itself. Known here, a restart is recognised by any board.
     const told = v.incarnations[rank] ?? 0;
-    const p = ft.detector.get(n);
-    if (told !== 0 && n !== ft.node && p !== undefined && p.v[P_INCARNATION]! < 0) p.v[P_INCARNATION] = told;
-    const inc = n === ft.node ? ft.figs[FS_INCARNATION]! : told !== 0 ? told : p?.v[P_INCARNATION]! ?? -1;
-    if (inc >= 0) ft.viewIncarnations.set(n, inc);
+    // Watched from here on (detector.clear), so its record keeps the incarnation of the view.
+    const p = ft.detector.watch(n, now);
+    if (told !== 0 && n !== ft.node && p.v[P_INCARNATION]! < 0) p.v[P_INCARNATION] = told;
+    const inc = n === ft.node ? ft.figs[FS_INCARNATION]! : told !== 0 ? told : p.v[P_INCARNATION]!;
+    p.v[P_VIEW_INCARNATION] = inc >= 0 ? inc : -1;
   }
   ft.figs[FS_RECOVERY_STARTED_AT] = -1;
   ft.figs[FS_RECOVERY_PROGRESS] = 0;

@@ -120,8 +120,11 @@ export const TALLY_STORED = 2;
 /** The coordinator's tally of one round. */
 export interface Tally {
   round: number;
-  /** Per rank of the view, TALLY_* bits: one typed array, not two Sets (their slots) per round. */
-  ranks: Uint8Array;
+  /**
+   * Per rank of the view, TALLY_* bits: one Array (1 XS slot, its items in the chunk heap), not
+   * two Sets (their slots) per round, nor a typed array (7 slots).
+   */
+  ranks: number[];
   /** Ranks with TALLY_STORED. */
   stored: number;
   decided: boolean;
@@ -215,12 +218,11 @@ export class FtState {
   phaseV: FtPhase = 'joining';
   /** The node of each rank in the current view (during a recovery: the view being replaced). */
   map: number[];
-  /** Incarnation of every member when the current view formed: a different one later means it restarted. */
-  viewIncarnations = new Map<number, number>();
   stopReasonV = '';
   /** Members heard running (a member heartbeat with progress) in this epoch: a JOIN from one means it lost its run. */
   readonly seenRunning = new Set<number>();
-  readonly refused = new Set<number>();
+  /** Boards refused (another app version): null until the first, a Set is ~6 XS slots a board holds all run (docs/FOOTPRINT.md "Round 14: FT archive and slots"). */
+  refused: Set<number> | null = null;
 
   // Images and runs.
   readonly images = new Map<number, Image>();
@@ -272,6 +274,11 @@ export class FtState {
     this.figs[FS_VIEW_COORD] = Math.min(...this.map);
   }
 
+
+  /** Whether `node` was refused (membership.refuse). */
+  isRefused(node: number): boolean {
+    return this.refused !== null && this.refused.has(node);
+  }
 
   /** Forget a `ckpt now` waiter (it timed out). */
   dropWaiter(w: RequestWaiter): void {

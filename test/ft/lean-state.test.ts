@@ -16,8 +16,8 @@ import type { FtState } from '../../src/ft/state.js';
 import type { FaultTolerance } from '../../src/ft/fault-tolerance.js';
 import { Image, Pending, buildPending } from '../../src/ft/image.js';
 import { StreamReceiver, StreamSender, sourceOfPending, S_ACKED, S_BASE, S_BYTES_SENT, S_DST, S_FRAMES, S_FRAME_BYTES, S_IN_FLIGHT, S_LAST_SEQ, S_NEXT, S_PEAK_IN_FLIGHT, S_PROGRESS_AT, S_RANK, S_REPLICA, S_ROUND, S_WINDOW, S_WINDOW_BYTES } from '../../src/ft/stream.js';
-import { FS_CHANGES, FS_EPOCH, FS_ISOLATED, FS_LAST_COMMITTED, FS_REQUEST_TARGET, FS_STARTED } from '../../src/ft/state-numbers.js';
-import { P_HB_AT, P_HB_EPOCH, P_HB_SENT, P_HEARD } from '../../src/ft/detector.js';
+import { FS_CHANGES, FS_EPOCH, FS_INCARNATION, FS_ISOLATED, FS_LAST_COMMITTED, FS_REQUEST_TARGET, FS_STARTED } from '../../src/ft/state-numbers.js';
+import { P_HB_AT, P_HB_EPOCH, P_HB_SENT, P_HEARD, P_VIEW_INCARNATION } from '../../src/ft/detector.js';
 
 const SPEC: AppSpec = { size: 8192, iters: 30, every: 5, frac: 0.02, iterMs: 20, lend: true };
 
@@ -82,7 +82,7 @@ test('figures and counters are one Float64Array, no timer or phase carries a clo
   }
 });
 
-test("the coordinator's tally keeps its ranks in a Uint8Array", async (t) => {
+test("the coordinator's tally keeps its ranks in one Array (Round 14: not a typed array's 7 XS slots)", async (t) => {
   const c = new Cluster({ boards: 3, seed: 6 });
   c.spec = SPEC;
   const coordinator = stateOf(c.ft.get(0)!);
@@ -92,7 +92,8 @@ test("the coordinator's tally keeps its ranks in a Uint8Array", async (t) => {
       const tally = coordinator.tally;
       if (tally !== null) {
         seen++;
-        if (!(tally.ranks instanceof Uint8Array) || tally.ranks.length !== 3) throw new Error('a tally without its Uint8Array of ranks');
+        if (!Array.isArray(tally.ranks) || tally.ranks.length !== 3) throw new Error('a tally without its Array of ranks');
+        if (tally.ranks.some((b) => b !== 0 && b !== 1 && b !== 3)) throw new Error(`tally bits ${tally.ranks.join(',')}`);
         if (field(tally, 'started') !== undefined) throw new Error('a tally with a Set of started ranks');
       }
       return c.finished();
@@ -310,4 +311,32 @@ test('FtState, a peer record and a stream sender have no accessors: their number
   t.deepEqual(accessorsOf(Object.getPrototypeOf(s)), ['complete'], 'StreamSender');
   t.is(st.figs[FS_EPOCH], st.net.epoch, 'the epoch by index is the network\'s');
   t.is(s.ring[S_WINDOW], 3);
+});
+
+test('a board that refused nobody holds no Set of refused boards', async (t) => {
+  const c = new Cluster({ boards: 2, seed: 7 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  for (const ft of c.ft.values()) {
+    const st = stateOf(ft);
+    t.is(st.refused, null);
+    t.false(st.isRefused(1));
+  }
+});
+
+test("each member's incarnation at the view's forming is in its peer record, not in a Map of the state", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 8 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  const incarnations = new Map([...c.ft].map(([n, ft]) => [n, stateOf(ft).figs[FS_INCARNATION]!]));
+  for (const ft of c.ft.values()) {
+    const st = stateOf(ft);
+    t.is(field(st, 'viewIncarnations'), undefined, 'no Map of incarnations');
+    for (const n of st.map) {
+      if (n === st.node) continue;
+      t.is(st.detector.get(n)?.v[P_VIEW_INCARNATION], incarnations.get(n), `member ${n} as node ${st.node} saw it`);
+    }
+  }
 });

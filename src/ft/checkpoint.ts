@@ -481,7 +481,7 @@ export function onCkptRequest(ft: FtState, f: NetFrame): void {
   if (!ft.isCoordinator()) return ft.staleFrame();
   let furthest = 0;
   for (const r of ft.runs.values()) furthest = Math.max(furthest, r.lastProgress);
-  for (const n of membersOf(ft.map)) furthest = Math.max(furthest, ft.detector.get(n)?.v[P_PROGRESS]! ?? 0);
+  for (const n of membersOf(ft.map)) furthest = Math.max(furthest, ft.detector.get(n)?.v[P_PROGRESS] ?? 0);
   // Members far along the ring are known by the furthest progress their neighbours pass on.
   furthest = Math.max(furthest, ft.figs[FS_FURTHEST_HEARD]!);
   const target = furthest + ft.options.requestMargin;

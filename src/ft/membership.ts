@@ -202,7 +202,7 @@ export function resend(ft: FtState, now: number): void {
     if (c !== ft.node) {
       for (const n of membersOf(ft.map)) {
         if (n === ft.node || !ft.detector.isSuspected(n)) continue;
-        ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: n, incarnation: Math.max(0, ft.detector.get(n)?.v[P_INCARNATION]! ?? 0) }));
+        ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: n, incarnation: Math.max(0, ft.detector.get(n)?.v[P_INCARNATION] ?? 0) }));
       }
     }
   }
@@ -400,7 +400,7 @@ export function onSuspectReport(ft: FtState, f: NetFrame): void {
 export function onSuspicion(ft: FtState, x: number): void {
   ft.figs[FF_SUSPICIONS]!++;
   emitFtEvent(ft.hal, { name: FT_EVENT.SUSPECT, node: x });
-  ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.v[P_LAST_HEARD]! ?? 0))} ms)`);
+  ft.hal.log('warn', `ft: node ${x} suspected (silent for ${Math.round(ft.hal.now() - (ft.detector.get(x)?.v[P_LAST_HEARD] ?? 0))} ms)`);
   if (ft.phaseV === 'stopped') return;
   if (ft.startup !== null) {
     if (ft.map.includes(x)) beginRecovery(ft, `node ${x} did not join`);
@@ -435,5 +435,5 @@ export function onSuspicion(ft: FtState, x: number): void {
   }
   const c = ft.candidate();
   if (c === ft.node) beginRecovery(ft, `node ${x} failed`);
-  else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.v[P_INCARNATION]! ?? 0) }));
+  else ft.sendCtl(c, FtFrame.SUSPECT, encodeSuspect({ node: x, incarnation: Math.max(0, ft.detector.get(x)?.v[P_INCARNATION] ?? 0) }));
 }

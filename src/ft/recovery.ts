@@ -35,7 +35,7 @@ export function becomeStartupCoordinator(ft: FtState): void {
 
 /** The REC_RESUME that starts the run (generation 0, the initial map). */
 export function startPayload(ft: FtState): Uint8Array {
-  const incarnations = ft.map.map((n) => (n === ft.node ? ft.figs[FS_INCARNATION]! : Math.max(0, ft.detector.get(n)?.v[P_INCARNATION]! ?? 0)));
+  const incarnations = ft.map.map((n) => (n === ft.node ? ft.figs[FS_INCARNATION]! : Math.max(0, ft.detector.get(n)?.v[P_INCARNATION] ?? 0)));
   return encodeRecResume({ coord: ft.node, generation: 0, map: ft.map, failed: [], detectMs: 0, restoreMs: 0, lost: 0, bytes: 0, shrink: false, incarnations });
 }
 

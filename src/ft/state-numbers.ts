@@ -13,13 +13,16 @@ import { FF_SIZE } from './figures.js';
 export const FS_VERSION_HASH = FF_SIZE + 0;
 /** Random at boot: tells a restarted board from the one that was there before. */
 export const FS_INCARNATION = FF_SIZE + 1;
+/** The current epoch (setEpoch: never down), the highest heard of, and the coordinator of the current view. */
 export const FS_EPOCH = FF_SIZE + 2;
 export const FS_MAX_EPOCH_SEEN = FF_SIZE + 3;
 export const FS_VIEW_COORD = FF_SIZE + 4;
 /** Bumped at every change of epoch or phase; deferred effects of an older state do nothing. */
 export const FS_CHANGES = FF_SIZE + 5;
+/** Timers are -1 when none is set. The heartbeat timer, and when it last ran (-1: never). */
 export const FS_TICK_TIMER = FF_SIZE + 6;
 export const FS_LAST_TICK = FF_SIZE + 7;
+/** When this board last asked to join (-Infinity: never), since when it has been isolated, and whom it asks (-1: the lowest member it does not suspect). */
 export const FS_LAST_JOIN_AT = FF_SIZE + 8;
 export const FS_ISOLATED_SINCE = FF_SIZE + 9;
 export const FS_JOIN_TARGET = FF_SIZE + 10;
@@ -32,6 +35,7 @@ export const FS_RELAYED_COMMITTED = FF_SIZE + 13;
 export const FS_RELAYED_ABORTED = FF_SIZE + 14;
 /** When SUSPECT reports were last repeated (membership.resend). */
 export const FS_LAST_SUSPECT_REPEAT = FF_SIZE + 15;
+/** The last round committed and aborted on this board, and the progress of the last commit. */
 export const FS_LAST_COMMITTED = FF_SIZE + 16;
 export const FS_LAST_ABORTED = FF_SIZE + 17;
 export const FS_COMMITTED_PROGRESS = FF_SIZE + 18;
@@ -52,6 +56,7 @@ export const FS_RECOVERY_PROGRESS = FF_SIZE + 28;
 export const FS_RETRY_TIMER = FF_SIZE + 29;
 /** The stop is the domain's (a recovery found the run cannot go on), not just this board's. */
 export const FS_STOP_IS_DOMAIN = FF_SIZE + 30;
+/** FaultTolerance.start ran (and stop did not). */
 export const FS_STARTED = FF_SIZE + 31;
 /** Left its run for lack of a quorum (quorum.ts): judges nobody until it is admitted again. */
 export const FS_ISOLATED = FF_SIZE + 32;

@@ -12,9 +12,9 @@
  * or are stale, so growing fills them with zeros and validity stays with the stale map.
  */
 import { DsmError, type DsmArray, type DsmElementType, type DsmHome, type DsmViewOf } from './types.js';
-import { copyBytes, copyInto, copyOf, sliceBuffer, type FromArrayBuffer, type NativeCopy } from './bytes.js';
+import { copyBytes, copyInto, copyOf, sliceBuffer, type NativeCopy } from './bytes.js';
 import { RangeList } from './range-list.js';
-import { ReadChecker, type ReadCheck, type SnapshotBudget } from './read-check.js';
+import type { CheckedBytes, ReadCheck, ReadChecker } from './read-check.js';
 import { StaleMap } from './stale-map.js';
 
 /** Words per chunk compared natively before a twin's words are scanned (128 bytes: pages are >= 256). */
@@ -47,7 +47,7 @@ export function bytesPerElement(type: DsmElementType): number {
   }
 }
 
-export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T> {
+export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T>, CheckedBytes {
   readonly bytesPerElement: number;
   /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. */
   readonly byteLength: number;
@@ -57,7 +57,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   bytes: Uint8Array;
   /** First byte of the window (a multiple of the page size). */
   lo = 0;
-  private words: Int32Array;
   /**
    * Windows left behind by a growth while views of them were out in this interval: their
    * bytes and a copy as they were when left, so the release can carry over what the app wrote
@@ -93,8 +92,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Every writable range acquired (bytes): the source of write notices for home pages. */
   readonly declared: RangeList;
   private readonly reads: ReadCheck[] = [];
-  private readonly checker: ReadChecker;
-  private readonly fromBuffer: FromArrayBuffer | undefined;
 
   constructor(
     readonly id: number,
@@ -108,7 +105,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     homes: Uint8Array,
     readonly rank: number,
     private readonly maxRanges: number,
-    budget: SnapshotBudget,
+    /** The DSM's read checker, shared by its arrays (it reads this array's window through `bytes` and `lo`). */
+    private readonly checker: ReadChecker,
     /** Homes push written granules to the boards that fetched them (DsmAllocOptions.push; push.ts). */
     readonly push = false,
   ) {
@@ -130,15 +128,12 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     this.homePages = mine;
     this.lo = mine > 0 ? first * pageSize : 0;
     this.bytes = new Uint8Array(mine > 0 ? (last - first) * pageSize : 0);
-    this.words = new Int32Array(this.bytes.buffer, 0, this.bytes.length >>> 2);
     this.runEnd = new Uint32Array(this.pages);
     for (let p = this.pages - 1; p >= 0; p--) {
       this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
     }
     this.writeOnly = new RangeList();
     this.declared = new RangeList(maxRanges);
-    this.checker = new ReadChecker(this.bytes, this.words, budget, this.lo);
-    this.fromBuffer = budget.fromBuffer;
   }
 
   /** Bytes held locally (the window), for figures and tests. */
@@ -167,8 +162,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     this.bytes = grown;
     this.lo = s;
-    this.words = new Int32Array(grown.buffer, 0, grown.length >>> 2);
-    this.checker.rebase(grown, this.words, s);
   }
 
   /** Bytes [start, end) of the array as a view of the window (which must hold them). */
@@ -297,11 +290,11 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         `dsm.acquire(${this.describe(start, end)}, 'r'): more than maxRangesPerInterval=${this.maxRanges} separate read-only ranges of '${this.name}' in one interval`,
       );
     }
-    this.reads.push(this.checker.take(start, end));
+    this.reads.push(this.checker.take(this, start, end));
   }
 
   private verify(r: ReadCheck, violations: string[]): void {
-    if (!this.checker.unchanged(r)) violations.push(this.readViolation(r));
+    if (!this.checker.unchanged(this, r)) violations.push(this.readViolation(r));
   }
 
   private readViolation(r: ReadCheck): string {
@@ -316,8 +309,8 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       this.verify(r, violations);
       this.checker.drop(r);
       this.reads.splice(i, 1);
-      if (r.start < start) this.reads.push(this.checker.take(r.start, start));
-      if (r.end > end) this.reads.push(this.checker.take(end, r.end));
+      if (r.start < start) this.reads.push(this.checker.take(this, r.start, start));
+      if (r.end > end) this.reads.push(this.checker.take(this, end, r.end));
     }
   }
 
@@ -342,7 +335,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const touched: ReadCheck[] = [];
     for (const r of this.reads) {
       if (r.end > off && r.start < end) {
-        if (!this.checker.unchangedIn(r, off, end)) violations.push(this.readViolation(r));
+        if (!this.checker.unchangedIn(this, r, off, end)) violations.push(this.readViolation(r));
         touched.push(r);
       }
     }
@@ -362,7 +355,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         if (cursor < e) this.storeSegment(p, cursor, e, data, off, copy);
       }
     }
-    for (const r of touched) this.checker.refreshIn(r, off, end);
+    for (const r of touched) this.checker.refreshIn(this, r, off, end);
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number, copy: NativeCopy | undefined): void {
@@ -444,10 +437,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const twin = this.twins?.get(page);
     if (twin) {
       const tw = new Int32Array(twin.buffer, twin.byteOffset, twin.length >>> 2);
-      const w = this.words;
       const b = this.local(base, end);
-      const w0 = (base - this.lo) >>> 2;
-      const from = this.fromBuffer;
+      // The page's 32-bit view, made here (a twin is rare: Laplace has none), not one of the window held by every array.
+      const w = new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
+      const from = this.checker.fromBuffer;
       let runStart = -1;
       let runEnd = -1;
       for (let c = 0; c < tw.length; c += TWIN_CHUNK_WORDS) {
@@ -456,7 +449,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
           continue;
         }
         for (let k = c; k < c + TWIN_CHUNK_WORDS; k++) {
-          if (w[w0 + k] === tw[k]) continue;
+          if (w[k] === tw[k]) continue;
           for (let j = 0; j < 4; j++) {
             const i = base + 4 * k + j;
             if (b[i - base] === twin[i - base]) continue;

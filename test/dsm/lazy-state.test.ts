@@ -170,3 +170,59 @@ test("a lend is an object of three fields (no closure), and a push reader's empt
   t.true(out.every((o) => o.ok), JSON.stringify(out));
   for (const o of out) if (o.ok) t.true(Array.isArray(o.value), 'emptyRun is an Array');
 });
+
+// ---- Round 14 (docs/FOOTPRINT.md "Round 14: DSM member slots") ---------------------------------
+
+test("a DSM's arrays share its read checker and keep no 32-bit view of their window; read checks still find a write", async (t) => {
+  const rig = makeRig(2);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    const b = await dsm.alloc('b', 'Int32', 1024);
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    (await dsm.acquire(b, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    // Both arrays read through their read-only views, which grow the windows; rank 1 writes through one.
+    const ra = await dsm.acquire(a, 0, 1024, 'r');
+    const rb = await dsm.acquire(b, 0, 1024, 'r');
+    if (rank === 1) rb[3] = 99;
+    try {
+      await dsm.barrier();
+    } catch (e) {
+      return `${(e as { code?: string }).code}: ${ra[0]}, ${rb[600]}`;
+    }
+    return `ok: ${ra[0]}, ${rb[600]}`;
+  });
+  t.deepEqual(out.map((o) => (o.ok ? o.value : o.error.message)), ['ok: 1, 2', 'READ_ONLY_WRITE: 1, 2']);
+  for (const dsm of rig.dsms) {
+    const checker = field(dsm, 'checker');
+    t.truthy(checker, 'the DSM holds one checker');
+    for (const st of dsm.sharedArrays()) {
+      t.is(field(st, 'checker'), checker, `'${st.name}' uses the DSM's checker`);
+      t.false('words' in st, `'${st.name}' keeps no Int32Array of its window`);
+      t.false('fromBuffer' in st, `'${st.name}' keeps no copy of the checker's BigInt function`);
+    }
+    t.false('snapshots' in dsm, "the snapshot budget is the checker's");
+  }
+});
+
+test('a home holds no held-diff list until a diff is held, and a DSM no lock notice list until its first lock', async (t) => {
+  const rig = makeRig(2);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    const none = [field(field(dsm, 'home') as object, 'heldDiffs'), field(dsm, 'known')];
+    if (rank === 0) {
+      // Rank 0 writes rank 1's half under a lock: its grant, release and notices as before.
+      await dsm.lock('l');
+      (await dsm.acquire(a, 512, 520, 'w')).fill(7);
+      dsm.unlock('l');
+    }
+    await dsm.barrier();
+    return [none, field(dsm, 'known') !== null, (await dsm.acquire(a, 510, 522, 'r')).join(',')];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.deepEqual((o.value as unknown[])[0], [null, null], 'none after an alloc, a write and a barrier');
+  t.deepEqual(out.map((o) => (o.ok ? (o.value as unknown[])[1] : undefined)), [true, false], 'rank 0 made its list at its lock');
+  for (const o of out) if (o.ok) t.is((o.value as unknown[])[2], '1,1,7,7,7,7,7,7,7,7,2,2');
+});

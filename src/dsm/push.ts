@@ -81,11 +81,16 @@ function hasAny(lists: Lists | undefined): boolean {
   return false;
 }
 
-/** Add every range of `lists` (rank `rank`'s) to `to`, array by array. */
+/**
+ * Add every range of `lists` (rank `rank`'s) to `to`, array by array. An empty list makes
+ * nothing in `to`: a reader that read all it was pushed (Laplace) leaves nothing, and kept no
+ * Map entry and empty lists for it until its next release (~15 XS slots, docs/FOOTPRINT.md
+ * "Round 14: DSM member slots").
+ */
 function copyLists(lists: Lists, rank: number, to: Subs): void {
   for (let a = 0; a < lists.length; a++) {
     const list = lists[a];
-    if (!list) continue;
+    if (!list || list.empty) continue;
     const dst = listOf(to, rank, a);
     for (let i = 0; i < list.count; i++) dst.add(list.start(i), list.end(i));
   }
@@ -245,8 +250,13 @@ export class PushReader {
   /** Barriers taken (the epoch pushes must carry to be stored). */
   private epoch = 0;
   /** Homes this board had subscriptions with when it took barrier `epoch`: each sends a batch. */
-  private expected = new Set<number>();
-  private readonly batches = new Map<number, Batch>();
+  private expected: number[] = [];
+  /**
+   * The batches of the current barrier by home rank: an Array (made afresh at each barrier; its
+   * items are not slots), not a Map and a Set of ~10 XS slots each (Round 14). Read by index
+   * only, never walked: a rank without a batch is a hole.
+   */
+  private batches: (Batch | undefined)[] = [];
   /** Parts of the next barrier's batches, which arrived before this board took it. */
   private early: { from: number; m: PushMsg }[] = [];
   /** Batches in a row without data, by home rank: an Array (its items are not slots), not a Map of ~10 slots. */
@@ -285,9 +295,9 @@ export class PushReader {
   barrierTaken(epoch: number): void {
     this.epoch = epoch;
     this.granted = false;
-    this.batches.clear();
-    this.expected = new Set();
-    for (const [h, lists] of this.subs) if (hasAny(lists)) this.expected.add(h);
+    this.batches = [];
+    const expected: number[] = (this.expected = []);
+    for (const [h, lists] of this.subs) if (hasAny(lists)) expected.push(h);
     const early = this.early;
     this.early = [];
     for (const { from, m } of early) this.receive(from, m);
@@ -311,10 +321,10 @@ export class PushReader {
       this.figures[DS_PUSHES_DROPPED]!++;
       return;
     }
-    let b = this.batches.get(from);
+    let b = this.batches[from];
     if (!b) {
       // The first part of this home's batch: what its previous batch brought and nobody read is left.
-      this.batches.set(from, (b = { parts: m.parts, got: 0, granules: 0 }));
+      this.batches[from] = b = { parts: m.parts, got: 0, granules: 0 };
       const unread = this.unread.get(from);
       if (unread) {
         copyLists(unread, from, this.leaving);
@@ -372,7 +382,7 @@ export class PushReader {
   }
 
   private complete(home: number): boolean {
-    const b = this.batches.get(home);
+    const b = this.batches[home];
     return b !== undefined && b.got >= b.parts;
   }
 

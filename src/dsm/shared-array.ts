@@ -87,11 +87,18 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * board slots for nothing (docs/FOOTPRINT.md "Round 11: Laplace slots"; so does `retired`).
    */
   private twins: Map<number, Uint8Array> | null = null;
-  /** Write-only ranges (bytes): exact, sent whole to the home. */
-  readonly writeOnly: RangeList;
+  /**
+   * Write-only ranges (bytes): exact, sent whole to the home. This one, `declared` and `reads`
+   * are made by the interval's first acquisition that needs them and dropped at the release,
+   * like the twins: between a barrier and the next acquisition (where a checkpoint runs, the
+   * board's peak) an array holds none of them (~14 XS slots an array, docs/FOOTPRINT.md "Round
+   * 14: DSM member slots").
+   */
+  writeOnly: RangeList | null = null;
   /** Every writable range acquired (bytes): the source of write notices for home pages. */
-  readonly declared: RangeList;
-  private readonly reads: ReadCheck[] = [];
+  declared: RangeList | null = null;
+  /** The read-only ranges watched in this interval. */
+  private reads: ReadCheck[] | null = null;
 
   constructor(
     readonly id: number,
@@ -132,8 +139,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     for (let p = this.pages - 1; p >= 0; p--) {
       this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
     }
-    this.writeOnly = new RangeList();
-    this.declared = new RangeList(maxRanges);
   }
 
   /** Bytes held locally (the window), for figures and tests. */
@@ -266,17 +271,18 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   watchRead(start: number, end: number, violations: string[]): void {
     let s = start;
     let e = end;
-    for (let i = this.reads.length - 1; i >= 0; i--) {
-      const r = this.reads[i]!;
+    const reads = this.reads;
+    for (let i = reads === null ? -1 : reads.length - 1; i >= 0; i--) {
+      const r = reads![i]!;
       if (r.end < s || r.start > e) continue;
       this.verify(r, violations);
       if (r.start < s) s = r.start;
       if (r.end > e) e = r.end;
       this.checker.drop(r);
-      this.reads.splice(i, 1);
+      reads!.splice(i, 1);
     }
     let cursor = s;
-    this.declared.forEachIn(s, e, (ds, de) => {
+    this.declared?.forEachIn(s, e, (ds, de) => {
       if (ds > cursor) this.addRead(cursor, ds);
       cursor = de;
     });
@@ -284,13 +290,14 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   }
 
   private addRead(start: number, end: number): void {
-    if (this.reads.length >= this.maxRanges) {
+    const reads = (this.reads ??= []);
+    if (reads.length >= this.maxRanges) {
       throw new DsmError(
         'LIMIT',
         `dsm.acquire(${this.describe(start, end)}, 'r'): more than maxRangesPerInterval=${this.maxRanges} separate read-only ranges of '${this.name}' in one interval`,
       );
     }
-    this.reads.push(this.checker.take(this, start, end));
+    reads.push(this.checker.take(this, start, end));
   }
 
   private verify(r: ReadCheck, violations: string[]): void {
@@ -303,20 +310,22 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /** A writable acquisition of [start, end) ends read checking there (after one last check). */
   unwatch(start: number, end: number, violations: string[]): void {
-    for (let i = this.reads.length - 1; i >= 0; i--) {
-      const r = this.reads[i]!;
+    const reads = this.reads;
+    if (reads === null) return;
+    for (let i = reads.length - 1; i >= 0; i--) {
+      const r = reads[i]!;
       if (r.end <= start || r.start >= end) continue;
       this.verify(r, violations);
       this.checker.drop(r);
-      this.reads.splice(i, 1);
-      if (r.start < start) this.reads.push(this.checker.take(this, r.start, start));
-      if (r.end > end) this.reads.push(this.checker.take(this, end, r.end));
+      reads.splice(i, 1);
+      if (r.start < start) reads.push(this.checker.take(this, r.start, start));
+      if (r.end > end) reads.push(this.checker.take(this, end, r.end));
     }
   }
 
   /** Verify every watched range; used at release. */
   verifyReads(violations: string[]): void {
-    for (const r of this.reads) this.verify(r, violations);
+    if (this.reads !== null) for (const r of this.reads) this.verify(r, violations);
   }
 
   // ---- incoming data ---------------------------------------------------------------------
@@ -333,14 +342,17 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   storeIncoming(off: number, data: Uint8Array, violations: string[], copy?: NativeCopy): void {
     const end = off + data.length;
     const touched: ReadCheck[] = [];
-    for (const r of this.reads) {
-      if (r.end > off && r.start < end) {
-        if (!this.checker.unchangedIn(this, r, off, end)) violations.push(this.readViolation(r));
-        touched.push(r);
+    if (this.reads !== null) {
+      for (const r of this.reads) {
+        if (r.end > off && r.start < end) {
+          if (!this.checker.unchangedIn(this, r, off, end)) violations.push(this.readViolation(r));
+          touched.push(r);
+        }
       }
     }
     this.cover(off, end);
-    if (this.twins === null && this.writeOnly.empty) {
+    const wo = this.writeOnly;
+    if (this.twins === null && (wo === null || wo.empty)) {
       copyBytes(this.bytes, off - this.lo, data, copy);
     } else {
       const ps = this.pageSize;
@@ -348,7 +360,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         const s = Math.max(off, p * ps);
         const e = Math.min(end, (p + 1) * ps);
         let cursor = s;
-        this.writeOnly.forEachIn(s, e, (ws, we) => {
+        wo?.forEachIn(s, e, (ws, we) => {
           if (ws > cursor) this.storeSegment(p, cursor, ws, data, off, copy);
           cursor = we;
         });
@@ -379,16 +391,17 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /** Begin tracking writes to [start, end) (bytes) for `mode` 'w' or 'rw'. */
   declareWrite(start: number, end: number, mode: 'w' | 'rw', violations: string[]): void {
-    if (mode === 'w' && this.writeOnly.count >= this.maxRanges && !this.writeOnly.overlaps(start - 1, end + 1)) {
+    const wo = this.writeOnly;
+    if (mode === 'w' && wo !== null && wo.count >= this.maxRanges && !wo.overlaps(start - 1, end + 1)) {
       throw new DsmError(
         'LIMIT',
         `dsm.acquire(${this.describe(start, end)}, 'w'): more than maxRangesPerInterval=${this.maxRanges} separate write-only ranges of '${this.name}' in one interval`,
       );
     }
     this.unwatch(start, end, violations);
-    this.declared.add(start, end);
+    (this.declared ??= new RangeList(this.maxRanges)).add(start, end);
     if (mode === 'w') {
-      this.writeOnly.add(start, end);
+      (this.writeOnly ??= new RangeList()).add(start, end);
       // Whole granules the caller overwrites need no fetch later in this interval.
       const g = this.granule;
       const g0 = Math.ceil(start / g);
@@ -408,9 +421,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const out: number[] = [];
     if (this.twins !== null) for (const p of this.twins.keys()) out.push(p);
     const ps = this.pageSize;
-    for (let i = 0; i < this.writeOnly.count; i++) {
-      const s = this.writeOnly.start(i);
-      const e = this.writeOnly.end(i);
+    const wo = this.writeOnly;
+    for (let i = 0; wo !== null && i < wo.count; i++) {
+      const s = wo.start(i);
+      const e = wo.end(i);
       for (let p = Math.floor(s / ps); p * ps < e; ) {
         const q = this.runEnd[p]!;
         if (this.homes[p] !== this.rank) for (; p < q && p * ps < e; p++) out.push(p);
@@ -465,7 +479,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       }
       if (runStart >= 0) out.add(runStart, runEnd);
     }
-    this.writeOnly.forEachIn(base, end, (s, e) => out.add(s, e));
+    this.writeOnly?.forEachIn(base, end, (s, e) => out.add(s, e));
   }
 
   /** Forget the interval: twins, write-only and declared ranges, read checks. */
@@ -473,10 +487,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     this.viewsOut = false;
     this.retired = null;
     this.twins = null;
-    this.writeOnly.clear();
-    this.declared.clear();
-    for (const r of this.reads) this.checker.drop(r);
-    this.reads.length = 0;
+    this.writeOnly = null;
+    this.declared = null;
+    if (this.reads !== null) for (const r of this.reads) this.checker.drop(r);
+    this.reads = null;
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import test from 'ava';
 import { drive, makeRig } from './memnet.js';
+import { RangeList } from '../../src/dsm/range-list.js';
 
 const field = (o: object, name: string): unknown => (o as Record<string, unknown>)[name];
 
@@ -225,4 +226,78 @@ test('a home holds no held-diff list until a diff is held, and a DSM no lock not
   for (const o of out) if (o.ok) t.deepEqual((o.value as unknown[])[0], [null, null], 'none after an alloc, a write and a barrier');
   t.deepEqual(out.map((o) => (o.ok ? (o.value as unknown[])[1] : undefined)), [true, false], 'rank 0 made its list at its lock');
   for (const o of out) if (o.ok) t.is((o.value as unknown[])[2], '1,1,7,7,7,7,7,7,7,7,2,2');
+});
+
+test('an array holds its write-only, declared and read lists only from the acquisition that needs them to the release', async (t) => {
+  const rig = makeRig(2);
+  const lists = (st: object): unknown[] => ['writeOnly', 'declared', 'reads'].map((k) => field(st, k));
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    const st = dsm.sharedArrays()[0]!;
+    const seen: unknown[] = [lists(st).every((l) => l === null)];
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    const other = (1 - rank) * 512;
+    await dsm.acquire(a, other, other + 8, 'r');
+    seen.push(lists(st).map((l) => l !== null));
+    await dsm.barrier();
+    seen.push(lists(st).every((l) => l === null));
+    // The next interval reads what the other rank wrote, and a write-only range still goes whole to its home.
+    const r = await dsm.acquire(a, other, other + 4, 'r');
+    seen.push(r.join(','));
+    if (rank === 0) (await dsm.acquire(a, 600, 602, 'w')).fill(9);
+    await dsm.barrier();
+    seen.push((await dsm.acquire(a, 598, 604, 'r')).join(','));
+    return seen;
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) {
+    if (!o.ok) continue;
+    const [before, during, after, read, whole] = o.value as unknown[];
+    t.true(before, 'none before the first acquisition');
+    t.deepEqual(during, [true, true, true], 'all three while the interval has writes and reads');
+    t.true(after, 'none after the release');
+    t.truthy(read);
+    t.is(whole, '2,2,9,9,2,2');
+  }
+});
+
+test('a range list sets its cap and join gap only when it has them', (t) => {
+  t.deepEqual(Object.keys(new RangeList()), ['r']);
+  t.deepEqual(Object.keys(new RangeList(8)).sort(), ['lossyCap', 'r']);
+  const l = new RangeList(2, 4);
+  l.add(0, 2);
+  l.add(5, 6);
+  l.add(20, 22);
+  l.add(40, 41);
+  // Joined across the gap (2..5), then the two closest merged at the cap of 2.
+  t.deepEqual([l.count, l.start(0), l.end(0), l.start(1), l.end(1)], [2, 0, 22, 40, 41]);
+  const exact = new RangeList();
+  exact.add(0, 2);
+  exact.add(3, 4);
+  t.is(exact.count, 2);
+});
+
+test("a push reader keeps the current barrier's batches and expected homes in Arrays, and leaves nothing it read", async (t) => {
+  const rig = makeRig(2, {}, { pageSize: 256 });
+  const home = { ranges: [[0, 512], [512, 1024]] as [number, number][] };
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Uint8', 1024, { home, push: true });
+    const b = await dsm.alloc('b', 'Uint8', 1024, { home, push: true });
+    const leaving: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const w = k % 2 === 0 ? a : b;
+      (await dsm.acquire(w, rank * 512, rank * 512 + 512, 'w')).fill(k + 1);
+      await dsm.barrier();
+      // Laplace's pattern: the halo of the array written last, read after every barrier.
+      const other = (1 - rank) * 512;
+      const v = await dsm.acquire(w, other, other + 64, 'r');
+      if (v[0] !== k + 1) throw new Error(`rank ${rank} iteration ${k}: read ${v[0]}`);
+      const reader = field(field(dsm, 'client') as object, 'push') as object;
+      leaving.push((field(reader, 'leaving') as Map<number, unknown>).size);
+    }
+    const reader = field(field(dsm, 'client') as object, 'push') as object;
+    return [Array.isArray(field(reader, 'batches')), Array.isArray(field(reader, 'expected')), leaving, dsm.stats().pushGranulesApplied > 0];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.deepEqual(o.value, [true, true, [0, 0, 0, 0], true]);
 });

@@ -37,6 +37,9 @@ export const DSM_ACCEPT_ACK_DELAY_MS = 100;
 /** A peer's entry while its endpoint is being looked up (McapiDsmTransport.peers). */
 const LOOKING = 0;
 
+/** Receives kept posted when the plan names none (McapiDsmPlan.recvSlots). */
+const DEFAULT_RECV_SLOTS = 6;
+
 export interface McapiDsmPlan {
   rank: number;
   size: number;
@@ -94,12 +97,14 @@ export class McapiDsmTransport implements DsmTransport, Completion {
   readonly size: number;
   readonly maxMessage: number;
   /** The sender's rank goes into the byte before each message. */
-  readonly headroom = 1;
+  get headroom(): number {
+    // A getter (on the prototype: in flash on Moddable), not a property of every transport: the DSM reads it once.
+    return 1;
+  }
   readonly stats: McapiDsmTransportStats = { sent: 0, received: 0, sendErrors: 0, dropped: 0, maxQueued: 0 };
   private readonly queue: { to: number; data: Uint8Array }[] = [];
   private inflight = 0;
   private readonly sendSlots: number;
-  private readonly recvSlots: number;
   /**
    * The sends in flight and the rank each goes to, packed (no holes: a hole ends a Lua array).
    */
@@ -132,7 +137,6 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.size = plan.size;
     this.maxMessage = maxMessage;
     this.sendSlots = plan.sendSlots ?? 8;
-    this.recvSlots = plan.recvSlots ?? 6;
     this.peers = [];
     for (let r = 0; r < plan.size; r++) this.peers.push(null);
   }
@@ -167,7 +171,8 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.sink = r;
     if (r && !this.receiving && !this.closed) {
       this.receiving = true;
-      for (let i = 0; i < this.recvSlots; i++) this.recvReqs.push(this.mcapi.msgRecvC(this.ep, null, this));
+      const slots = this.plan.recvSlots ?? DEFAULT_RECV_SLOTS;
+      for (let i = 0; i < slots; i++) this.recvReqs.push(this.mcapi.msgRecvC(this.ep, null, this));
     }
   }
 

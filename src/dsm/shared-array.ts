@@ -63,7 +63,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * through those views since (reconcile). Empty almost always: growth happens at an array's
    * first touch of a region, and Laplace never grows with a view out.
    */
-  private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] | null = null;
+  declare private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] | undefined;
   /** A view of this array was handed out since the last release. */
   private viewsOut = false;
   /** Home rank of each page. */
@@ -85,8 +85,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * the first twin and dropped at the release: most arrays in most intervals have none (a
    * Laplace board writes only its own pages), and an empty Map held by every array costs a
    * board slots for nothing (docs/FOOTPRINT.md "Round 11: Laplace slots"; so does `retired`).
+   * Unset until the first twin (a field without an initializer reads undefined): an array that
+   * never has one holds no property for it either (Round 14).
    */
-  private twins: Map<number, Uint8Array> | null = null;
+  declare private twins: Map<number, Uint8Array> | undefined;
   /**
    * Write-only ranges (bytes): exact, sent whole to the home. This one, `declared` and `reads`
    * are made by the interval's first acquisition that needs them and dropped at the release,
@@ -180,13 +182,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * write keep what arrived since (a diff from another writer, a fetch).
    */
   reconcile(): void {
-    if (this.retired === null) return;
+    if (this.retired === undefined) return;
     for (const r of this.retired) {
       const at = r.lo - this.lo;
       const b = this.bytes;
       for (let i = 0; i < r.bytes.length; i++) if (r.bytes[i] !== r.copy[i]) b[at + i] = r.bytes[i]!;
     }
-    this.retired = null;
+    this.retired = undefined;
   }
 
   get granulesPerPage(): number {
@@ -352,7 +354,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     this.cover(off, end);
     const wo = this.writeOnly;
-    if (this.twins === null && (wo === null || wo.empty)) {
+    if (this.twins === undefined && (wo === null || wo.empty)) {
       copyBytes(this.bytes, off - this.lo, data, copy);
     } else {
       const ps = this.pageSize;
@@ -419,7 +421,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Non-home pages written in this interval, ascending. */
   dirtyPages(): number[] {
     const out: number[] = [];
-    if (this.twins !== null) for (const p of this.twins.keys()) out.push(p);
+    if (this.twins !== undefined) for (const p of this.twins.keys()) out.push(p);
     const ps = this.pageSize;
     const wo = this.writeOnly;
     for (let i = 0; wo !== null && i < wo.count; i++) {
@@ -485,8 +487,9 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Forget the interval: twins, write-only and declared ranges, read checks. */
   endInterval(): void {
     this.viewsOut = false;
-    this.retired = null;
-    this.twins = null;
+    // Set back to undefined (when they were set), not null: an array that never had them has no such property.
+    if (this.retired !== undefined) this.retired = undefined;
+    if (this.twins !== undefined) this.twins = undefined;
     this.writeOnly = null;
     this.declared = null;
     if (this.reads !== null) for (const r of this.reads) this.checker.drop(r);

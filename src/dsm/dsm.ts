@@ -139,7 +139,7 @@ export class Dsm implements DsmPort, DsmReceiver {
    */
   constructor(
     private readonly transport: DsmTransport,
-    private readonly clock: Clock & Pick<Hal, 'bytes'> & Partial<Pick<Hal, 'memory'>>,
+    clock: Clock & Pick<Hal, 'bytes'> & Partial<Pick<Hal, 'memory'>>,
     options: DsmOptions = {},
   ) {
     const { rank, size } = transport;

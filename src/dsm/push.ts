@@ -62,11 +62,24 @@ const LEAVE_FIXED_ROOM = 11;
  * of these and a home one (docs/FOOTPRINT.md "Round 12: Laplace slots"). Walks go by array id.
  */
 type Lists = (RangeList | undefined)[];
-type Subs = Map<number, Lists>;
+/**
+ * By rank: an Array too, not a Map (6 XS slots and 4 an entry; a reader keeps three of these
+ * and a home one, docs/FOOTPRINT.md "Round 14: DSM member slots"), walked in rank order. A rank
+ * without lists holds NO_LISTS, never a hole (a hole ends a Lua array).
+ */
+type Subs = (Lists | typeof NO_LISTS)[];
+const NO_LISTS = 0;
+
+/** `rank`'s lists, or undefined. */
+function listsOf(subs: Subs, rank: number): Lists | undefined {
+  const lists = rank < subs.length ? subs[rank]! : NO_LISTS;
+  return lists === NO_LISTS ? undefined : lists;
+}
 
 function listOf(subs: Subs, rank: number, array: number): RangeList {
-  let lists = subs.get(rank);
-  if (!lists) subs.set(rank, (lists = []));
+  while (subs.length <= rank) subs.push(NO_LISTS);
+  let lists = subs[rank]!;
+  if (lists === NO_LISTS) subs[rank] = lists = [];
   let list = lists[array];
   if (!list) lists[array] = list = new RangeList();
   return list;
@@ -120,7 +133,7 @@ interface Part {
 
 /** The home's side: subscriptions, and the batch each subscriber gets at a barrier. */
 export class PushHome {
-  private readonly subs: Subs = new Map();
+  private readonly subs: Subs = [];
 
   constructor(
     private readonly arrays: readonly SharedArrayState[],
@@ -140,7 +153,7 @@ export class PushHome {
     const st = this.arrays[m.array];
     if (!st || !st.push) return false;
     for (let i = 0; i < m.ranges.length; i += 2) if (m.ranges[i + 1]! > st.granules) return false;
-    const list = this.subs.get(from)?.[m.array];
+    const list = listsOf(this.subs, from)?.[m.array];
     if (list) for (let i = 0; i < m.ranges.length; i += 2) list.remove(m.ranges[i]!, m.ranges[i + 1]!);
     return true;
   }
@@ -148,8 +161,8 @@ export class PushHome {
   /** Subscribers and their granules of array `array` (tests and figures). */
   subscribers(array: number): Map<number, RangeList> {
     const out = new Map<number, RangeList>();
-    for (const [r, lists] of this.subs) {
-      const l = lists[array];
+    for (let r = 0; r < this.subs.length; r++) {
+      const l = listsOf(this.subs, r)?.[array];
       if (l && !l.empty) out.set(r, l);
     }
     return out;
@@ -161,12 +174,13 @@ export class PushHome {
    * are the home's as of its release.
    */
   release(epoch: number, own: RangeList, others: RangeList): void {
-    if (this.subs.size === 0) return;
+    if (this.subs.length === 0) return;
     const written = new RangeList();
     written.addAll(own);
     written.addAll(others);
-    for (const [to, lists] of this.subs) {
-      if (!hasAny(lists)) continue;
+    for (let to = 0; to < this.subs.length; to++) {
+      const lists = listsOf(this.subs, to);
+      if (lists === undefined || !hasAny(lists)) continue;
       const parts: Part[] = [];
       for (let array = 0; array < lists.length; array++) {
         const list = lists[array];
@@ -222,7 +236,7 @@ export class PushHome {
   }
 
   close(): void {
-    this.subs.clear();
+    this.subs.length = 0;
   }
 }
 
@@ -242,11 +256,11 @@ interface Waiter {
 
 /** The reader's side: its subscriptions, the batches of the current barrier, waiting and leaving. */
 export class PushReader {
-  private readonly subs: Subs = new Map();
+  private readonly subs: Subs = [];
   /** Granules pushed and stored here that were not read since. */
-  private readonly unread: Subs = new Map();
+  private readonly unread: Subs = [];
   /** Granules to leave with the next release. */
-  private readonly leaving: Subs = new Map();
+  private readonly leaving: Subs = [];
   /** Barriers taken (the epoch pushes must carry to be stored). */
   private epoch = 0;
   /** Homes this board had subscriptions with when it took barrier `epoch`: each sends a batch. */
@@ -284,8 +298,8 @@ export class PushReader {
   /** The homes and granules of `st` this board is subscribed to (tests). */
   subscriptions(st: SharedArrayState): Map<number, RangeList> {
     const out = new Map<number, RangeList>();
-    for (const [h, lists] of this.subs) {
-      const l = lists[st.id];
+    for (let h = 0; h < this.subs.length; h++) {
+      const l = listsOf(this.subs, h)?.[st.id];
       if (l && !l.empty) out.set(h, l);
     }
     return out;
@@ -297,7 +311,7 @@ export class PushReader {
     this.granted = false;
     this.batches = [];
     const expected: number[] = (this.expected = []);
-    for (const [h, lists] of this.subs) if (hasAny(lists)) expected.push(h);
+    for (let h = 0; h < this.subs.length; h++) if (hasAny(listsOf(this.subs, h))) expected.push(h);
     const early = this.early;
     this.early = [];
     for (const { from, m } of early) this.receive(from, m);
@@ -325,10 +339,10 @@ export class PushReader {
     if (!b) {
       // The first part of this home's batch: what its previous batch brought and nobody read is left.
       this.batches[from] = b = { parts: m.parts, got: 0, granules: 0 };
-      const unread = this.unread.get(from);
+      const unread = listsOf(this.unread, from);
       if (unread) {
         copyLists(unread, from, this.leaving);
-        this.unread.delete(from);
+        this.unread[from] = NO_LISTS;
       }
     }
     b.got++;
@@ -367,7 +381,7 @@ export class PushReader {
     const run = b.granules > 0 ? 0 : (this.emptyRun[from] ?? 0) + 1;
     this.emptyRun[from] = run;
     if (run >= EMPTY_BATCHES_TO_LEAVE) {
-      const lists = this.subs.get(from);
+      const lists = listsOf(this.subs, from);
       if (lists) copyLists(lists, from, this.leaving);
     }
     if (this.waiters.length === 0) return;
@@ -395,7 +409,7 @@ export class PushReader {
     const homes: number[] = [];
     for (const h of this.expected) {
       if (this.complete(h)) continue;
-      const list = this.subs.get(h)?.[st.id];
+      const list = listsOf(this.subs, h)?.[st.id];
       if (!list) continue;
       let stale = false;
       list.forEachIn(g0, g1, (s, e) => {
@@ -418,16 +432,19 @@ export class PushReader {
 
   /** Granules [g0, g1) of `st` were read: what was pushed there is wanted. */
   read(st: SharedArrayState, g0: number, g1: number): void {
-    for (const lists of this.unread.values()) lists[st.id]?.remove(g0, g1);
+    const unread = this.unread;
+    for (let h = 0; h < unread.length; h++) listsOf(unread, h)?.[st.id]?.remove(g0, g1);
   }
 
   /** LEAVE requests for what is to be left (taken out of the subscriptions now), for a release to send with its diffs. */
   leaves(newId: () => number): DsmRequest[] {
     const out: DsmRequest[] = [];
-    for (const [h, lists] of this.leaving) {
+    for (let h = 0; h < this.leaving.length; h++) {
+      const lists = listsOf(this.leaving, h);
+      if (lists === undefined) continue;
       for (let array = 0; array < lists.length; array++) {
         const list = lists[array];
-        const sub = this.subs.get(h)?.[array];
+        const sub = listsOf(this.subs, h)?.[array];
         if (!list || !sub) continue;
         const ranges: number[] = [];
         for (let i = 0; i < list.count; i++) sub.forEachIn(list.start(i), list.end(i), (s, e) => ranges.push(s, e));
@@ -439,7 +456,7 @@ export class PushReader {
         }
       }
     }
-    this.leaving.clear();
+    this.leaving.length = 0;
     this.figures[DS_LEAVES]! += out.length;
     return out;
   }
@@ -452,6 +469,6 @@ export class PushReader {
     }
     this.waiters = [];
     this.early = [];
-    this.subs.clear();
+    this.subs.length = 0;
   }
 }

@@ -49,8 +49,6 @@ export function bytesPerElement(type: DsmElementType): number {
 
 export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T>, CheckedBytes {
   readonly bytesPerElement: number;
-  /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. */
-  readonly byteLength: number;
   readonly pages: number;
   readonly granules: number;
   /** The window: bytes [lo, lo + bytes.length) of the array; index i here is array byte lo + i. */
@@ -71,8 +69,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** For each page, the first later page with another home (or `pages`): loops go by runs. */
   readonly runEnd: Uint32Array;
   readonly stale: StaleMap;
-  /** Pages this board homes (for figures and checkpoints). */
-  readonly homePages: number;
 
   /**
    * Checkpoints that reference (lend) this array's home pages now (Dsm.lend): while above 0,
@@ -120,7 +116,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     readonly push = false,
   ) {
     this.bytesPerElement = bytesPerElement(type);
-    this.byteLength = length * this.bytesPerElement;
     this.pages = homes.length;
     this.granules = (this.pages * pageSize) / granule;
     this.homes = homes;
@@ -134,13 +129,24 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       if (p < first) first = p;
       last = p + 1;
     }
-    this.homePages = mine;
     this.lo = mine > 0 ? first * pageSize : 0;
     this.bytes = new Uint8Array(mine > 0 ? (last - first) * pageSize : 0);
     this.runEnd = new Uint32Array(this.pages);
     for (let p = this.pages - 1; p >= 0; p--) {
       this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
     }
+  }
+
+  /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. A getter: nothing reads it on a hot path. */
+  get byteLength(): number {
+    return this.length * this.bytesPerElement;
+  }
+
+  /** Pages this board homes (figures and tests; counted, not kept: ~1 XS slot an array). */
+  get homePages(): number {
+    let n = 0;
+    for (let p = 0; p < this.pages; p++) if (this.homes[p] === this.rank) n++;
+    return n;
   }
 
   /** Bytes held locally (the window), for figures and tests. */

@@ -304,3 +304,21 @@ test("a push reader keeps the current barrier's batches and expected homes in Ar
   t.true(out.every((o) => o.ok), JSON.stringify(out));
   for (const o of out) if (o.ok) t.deepEqual(o.value, [true, true, [0, 0, 0, 0], true]);
 });
+
+test("a barrier node holds no present-ranks array unless a late board reported itself, and drops it when the barrier ends", async (t) => {
+  // The root of a 3-board tree hears BARRIER_PRESENT only from a board whose barrier is late.
+  const rig = makeRig(3);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 768);
+    (await dsm.acquire(a, rank * 256, rank * 256 + 256, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    await dsm.barrier();
+    return (await dsm.acquire(a, 0, 768, 'r')).reduce((x, y) => x + y, 0);
+  });
+  t.true(out.every((o) => o.ok && o.value === 256 * 6), JSON.stringify(out));
+  for (const dsm of rig.dsms) t.is(field(field(field(dsm, 'sync') as object, 'barrierNode') as object, 'present'), null);
+  // A BARRIER_PRESENT for the next barrier makes it at the root; the end of that barrier drops it.
+  const root = field(field(rig.dsms[0]!, 'sync') as object, 'barrierNode') as { reportedPresent(from: number, epoch: number): boolean };
+  t.true(root.reportedPresent(2, 3));
+  t.true(field(root, 'present') instanceof Uint8Array);
+});

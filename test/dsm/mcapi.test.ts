@@ -37,6 +37,18 @@ test('Laplace over MCAPI messages gives the sequential digest', async (t) => {
   t.log(`${frames} MCAPI frames, ${bytes} payload bytes`);
 });
 
+test('the MCAPI transport holds no flags array for its peer look-ups, its headroom on the prototype, the Dsm as its receiver', async (t) => {
+  // Round 14 (docs/FOOTPRINT.md "Round 14: DSM member slots"): a Uint8Array of look-up flags,
+  // a headroom and a receive count per transport, and the onMessage closure, were ~20 XS slots.
+  const { out } = await onMcapi(2, async (dsm) => {
+    const tr = (dsm as unknown as { transport: McapiDsmTransport }).transport;
+    await dsm.barrier();
+    const own = Object.keys(tr);
+    return [own.includes('looking'), own.includes('headroom'), own.includes('recvSlots'), tr.headroom, tr.receiver === dsm];
+  });
+  for (const o of out) t.deepEqual(o, [false, false, false, 1, true]);
+});
+
 test('the counter over MCAPI messages is exact', async (t) => {
   const { out } = await onMcapi(4, (dsm) => counterOnDsm(dsm, 6));
   t.deepEqual(out[0], { counter: 24 });

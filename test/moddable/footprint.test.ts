@@ -120,7 +120,7 @@ if (sdk !== null) {
     // Round 10: 3 811-3 874 (the DSM's and FT's closures, ~10 slots each, gone; a delta's
     // pieces one run), 3 307 after round 10's MCAPI completions; round 11 3 181 (a shared array
     // fewer during the iterations, lazy DSM state, a DSM window of 2), round 11b 3 118, round 12
-    // 2 992-3 055, round 13 2 803: a bound one heap step (~64 slots) above the worst run.
+    // 2 992-3 055, round 13 2 803, round 14 2 551-2 614: a bound one heap step (~64 slots) above the worst run.
     t.true(f.slots <= LAPLACE_FT_SLOTS, `Laplace N=64 + FT grew its slot heap to ${f.slots} slots`);
     // The reserve is bound + the runtime measured beside it + a margin: the board never grows past it.
     t.true(f.chunkBytes <= laplaceReserveBytes(lap), `Laplace N=64 + FT grew its chunk heap to ${f.chunkBytes} B, past its reserve of ${laplaceReserveBytes(lap)} B`);

@@ -12,10 +12,10 @@
  * to 10 when a failure could be recovered from (the domain has spares or may shrink), else to
  * 0: checkpoints nobody could use are not taken.
  */
-import type { App, AppContext } from '../../src/app.js';
+import type { App, AppContext, AppFt } from '../../src/app.js';
 import type { DsmArray } from '../../src/dsm/index.js';
 import { FtError } from '../../src/ft/index.js';
-import { laplaceOnDsm } from './laplace.js';
+import { laplaceOnDsm, type LaplaceRun } from './laplace.js';
 import { intOption } from './options.js';
 
 /** Checkpoint period when the domain can recover from a failure. */
@@ -30,6 +30,53 @@ function restoredIteration(ctx: AppContext, iters: number): number {
     throw new Error(`laplace: restored checkpoint state.iteration must be an integer in 0..${iters} (got ${JSON.stringify(k)})`);
   }
   return k;
+}
+
+/**
+ * A run under fault tolerance as laplaceOnDsm sees it: one object whose methods are the
+ * iteration event, the pause and the checkpoint after a barrier, not three closures over
+ * `main` and an object holding them for the whole run (~35 XS slots on a board,
+ * docs/FOOTPRINT.md "Round 14: DSM member slots").
+ */
+class FtLaplaceRun implements LaplaceRun {
+  constructor(
+    readonly n: number,
+    readonly iters: number,
+    readonly start: number,
+    private readonly ctx: AppContext,
+    private readonly ft: AppFt,
+    /** Checkpoint period (0: only where a console asks, `ft.opportunity`). */
+    private readonly every: number,
+    private readonly background: boolean,
+  ) {}
+
+  onIter(k: number): void {
+    this.ctx.event('iter', k);
+  }
+
+  /** Heartbeats must keep flowing while a slow board computes. */
+  pause(): Promise<void> {
+    return this.ft.yield();
+  }
+
+  async afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<void> {
+    const ft = this.ft;
+    const state = { iteration: k };
+    // The other grid is scratch: only the current one (its pages this rank homes) is saved.
+    ft.checkpointArrays([current]);
+    if (this.every === 0 || k % this.every !== 0) {
+      // `ckpt now` from a console checkpoints here too.
+      await ft.opportunity(k, () => state);
+      return;
+    }
+    try {
+      await ft.checkpoint(state, k, { background: this.background });
+    } catch (e) {
+      // The previous checkpoint stays good: go on and try again at the next one.
+      if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
+      this.ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
+    }
+  }
 }
 
 export const laplaceApp: App = {
@@ -49,32 +96,9 @@ export const laplaceApp: App = {
     const background = intOption(ctx.args, 'ckpt-background', 1, 0, 1) === 1;
     const start = restoredIteration(ctx, iters);
     const dsm = await ctx.dsm();
-    const afterBarrier =
-      ft === undefined
-        ? undefined
-        : async (k: number, current: DsmArray<'Float64'>): Promise<void> => {
-            const state = { iteration: k };
-            // The other grid is scratch: only the current one (its pages this rank homes) is saved.
-            ft.checkpointArrays([current]);
-            if (every === 0 || k % every !== 0) {
-              // `ckpt now` from a console checkpoints here too.
-              await ft.opportunity(k, () => state);
-              return;
-            }
-            try {
-              await ft.checkpoint(state, k, { background });
-            } catch (e) {
-              // The previous checkpoint stays good: go on and try again at the next one.
-              if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
-              ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
-            }
-          };
-    const result = await laplaceOnDsm(dsm, {
-      n, iters, start, onIter: (k) => ctx.event('iter', k),
-      // With fault tolerance on, heartbeats must keep flowing while a slow board computes.
-      ...(ft !== undefined ? { pause: () => ft.yield() } : {}),
-      ...(afterBarrier ? { afterBarrier } : {}),
-    });
+    const run: LaplaceRun =
+      ft === undefined ? { n, iters, start, onIter: (k) => ctx.event('iter', k) } : new FtLaplaceRun(n, iters, start, ctx, ft, every, background);
+    const result = await laplaceOnDsm(dsm, run);
     // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
     ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
     return result;

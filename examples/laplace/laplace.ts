@@ -222,7 +222,8 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
   // Homes on the DSM's page boundaries: the same pages for every board (dsm.limits is agreed by all).
   const home = { ranges: laplaceHomes(n, boards, dsm.limits.pageSize) };
   const start = run.start ?? 0;
-  const pause = run.pause;
+  // Called as the run's method (a run may be an object whose methods are on its class).
+  const paused = run.pause !== undefined;
   const slice = Math.max(1, run.sliceCells ?? 4096);
   // Pushed: every rank reads the same halo rows of its neighbours every other iteration, so
   // the homes send them at the barrier instead of waiting to be asked (docs/DSM.md, "Pushing").
@@ -250,13 +251,13 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
       const srcBase = c0 - xs;
       const src = await dsm.acquire(u, srcBase, c1 + xs, 'r');
       const dst = await dsm.acquire(uu, c0, c1, 'w');
-      if (pause === undefined) sweepRange(dst, c0, src, srcBase, xs, n, c0, c1);
+      if (!paused) sweepRange(dst, c0, src, srcBase, xs, n, c0, c1);
       else {
         // The views stay valid until the next barrier, so the sweep can stop between slices,
         // each ending at the start of a row.
         const rows = Math.max(1, Math.floor(slice / xs));
         for (let c = c0; c < c1; ) {
-          if (c > c0) await pause();
+          if (c > c0) await run.pause!();
           const next = Math.min(c1, (Math.floor(c / xs) + rows) * xs + 1);
           sweepRange(dst, c0, src, srcBase, xs, n, c, next);
           c = next;
@@ -292,12 +293,12 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
       const state = await dsm.acquire(hashState, 0, stateBytes, 'rw');
       const mine = r === 0 ? new Sha256() : new Sha256().loadState(state);
       const band = await dsm.acquire(u, s, e, 'r');
-      if (pause === undefined) digestInto(mine, band);
+      if (!paused) digestInto(mine, band);
       else {
         // Hashing a value (SHA-256 in XS: about 190 units per byte) costs some 16 sweep steps.
         const hashSlice = Math.max(1, slice >>> 4);
         for (let i = 0; i < band.length; i += hashSlice) {
-          if (i > 0) await pause();
+          if (i > 0) await run.pause!();
           digestInto(mine, band.subarray(i, i + hashSlice));
         }
       }

@@ -108,8 +108,13 @@ export class BarrierNode {
   private readonly fromChild: (RangeList | null)[];
   private arrivedChildren = 0;
   private sentUp = false;
-  /** Root: ranks that reported themselves present in barrier done + 1. */
-  private readonly present: Uint8Array;
+  /**
+   * Root: ranks that reported themselves present in barrier done + 1, made by the first report
+   * (a board sends one only when its barrier is late) and dropped when the barrier ends: not a
+   * Uint8Array held by every board all run (~8 XS slots, docs/FOOTPRINT.md "Round 14: DSM
+   * member slots").
+   */
+  private present: Uint8Array | null = null;
   private timer = -1;
   /** Indices into `children` in the order releases are sent: farthest around the ring first (releaseOrder). */
   private readonly releaseOrder: number[];
@@ -128,7 +133,6 @@ export class BarrierNode {
     this.children = barrierChildren(rank, size);
     this.fromChild = this.children.map(() => null);
     this.releaseOrder = releaseOrder(rank, size, this.children);
-    this.present = new Uint8Array(rank === BARRIER_ROOT ? size : 0);
   }
 
   /** This board reached barrier `epoch` with `notices` (its diffs are all acknowledged). */
@@ -174,7 +178,7 @@ export class BarrierNode {
     // One that crossed the release (or the failure) on the way is late, not wrong.
     if (epoch <= this.done) return true;
     if (epoch !== this.done + 1) return false;
-    this.present[from] = 1;
+    (this.present ??= new Uint8Array(this.size))[from] = 1;
     return true;
   }
 
@@ -224,7 +228,8 @@ export class BarrierNode {
     }
     const heard = new Uint8Array(this.size);
     heard[this.rank] = 1;
-    for (let r = 0; r < this.size; r++) if (this.present[r]) heard[r] = 1;
+    const present = this.present;
+    if (present !== null) for (let r = 0; r < this.size; r++) if (present[r]) heard[r] = 1;
     for (let i = 0; i < this.children.length; i++) if (this.fromChild[i] !== null) this.markSubtree(this.children[i]!, heard);
     const missing: number[] = [];
     for (let r = 0; r < this.size; r++) if (!heard[r]) missing.push(r);
@@ -251,7 +256,7 @@ export class BarrierNode {
     this.fromChild.fill(null);
     this.arrivedChildren = 0;
     this.sentUp = false;
-    this.present.fill(0);
+    this.present = null;
   }
 
   private stopTimer(): void {

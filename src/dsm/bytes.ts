@@ -32,8 +32,8 @@ export function bigintFromBuffer(): FromArrayBuffer | undefined {
   return typeof f === 'function' ? (f as FromArrayBuffer) : undefined;
 }
 
-/** XS's ArrayBuffer.prototype.concat: a new buffer holding this one's bytes, then each argument's. */
-export type ConcatBuffers = (head: ArrayBuffer, parts: ArrayBuffer[]) => ArrayBuffer;
+/** XS's ArrayBuffer.prototype.concat: a new buffer holding this one's bytes, then each argument's (call it with `apply`). */
+export type ConcatBuffers = (this: ArrayBuffer, ...parts: ArrayBuffer[]) => ArrayBuffer;
 
 /**
  * The engine's ArrayBuffer.prototype.concat as a function, or undefined (standard engines have
@@ -42,9 +42,8 @@ export type ConcatBuffers = (head: ArrayBuffer, parts: ArrayBuffer[]) => ArrayBu
  */
 export function bufferConcat(): ConcatBuffers | undefined {
   const f = (ArrayBuffer.prototype as unknown as { concat?: unknown }).concat;
-  if (typeof f !== 'function') return undefined;
-  const concat = f as (this: ArrayBuffer, ...parts: ArrayBuffer[]) => ArrayBuffer;
-  return (head, parts) => concat.apply(head, parts);
+  // The native method itself, not a closure over it that every DSM's home would keep (~9 XS slots).
+  return typeof f === 'function' ? (f as ConcatBuffers) : undefined;
 }
 
 /** A copy of bytes [start, end) of `src` in a buffer of its own (one memcpy). */

@@ -1,6 +1,6 @@
 /**
  * The DSM protocol core: home-based release consistency with multiple writers, in the manner
- * of SCASH, as a sans-I/O state machine. Inputs: application calls, `transport.onMessage`,
+ * of SCASH, as a sans-I/O state machine. Inputs: application calls, messages (`receive`, the transport's receiver),
  * timers from the Clock. Outputs: `transport.send` and settled promises. It never blocks and
  * owns no I/O, so the same core runs on XS, V8 and in a test driving any interleaving.
  *
@@ -31,7 +31,7 @@ import { Msg, decodeMessage, encodeAlloc, encodeLockRelease, encodeLockReq, type
 import type { DsmRequest } from './outgoing.js';
 import type { DsmPort } from './port.js';
 import { RangeList } from './range-list.js';
-import { snapshotBudget, type SnapshotBudget } from './read-check.js';
+import { ReadChecker, snapshotBudget } from './read-check.js';
 import { SharedArrayState } from './shared-array.js';
 import { Sync, lockManagerOf } from './sync.js';
 import {
@@ -55,6 +55,7 @@ import {
   type DsmLimits,
   type DsmMode,
   type DsmOptions,
+  type DsmReceiver,
   type DsmFigures,
   type DsmStats,
   type DsmTransport,
@@ -84,15 +85,15 @@ function ignoreDsmError(e: unknown): void {
   if (!(e instanceof DsmError)) throw e;
 }
 
-export class Dsm implements DsmPort {
+export class Dsm implements DsmPort, DsmReceiver {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
   private readonly figures: DsmFigures = newDsmFigures();
 
   private readonly arrays: SharedArrayState[] = [];
-  /** Bytes of read-only snapshots held now (all arrays). */
-  private readonly snapshots: SnapshotBudget;
+  /** Read-only checks of every array, and the bytes of snapshots they hold now (its budget). */
+  private readonly checker: ReadChecker;
   private granuleTotal = 0;
   /** Application operations run one after another in call order. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -111,7 +112,11 @@ export class Dsm implements DsmPort {
   /** Granules this board wrote since the last barrier. */
   private readonly own: RangeList;
   /** `own` plus what lock grants reported since the last barrier (passed on at lock release). */
-  private readonly known: RangeList;
+  /**
+   * Made by the first lock (then holding `own` so far): an app without locks needs no second
+   * list beside `own` (Laplace; ~6 XS slots, docs/FOOTPRINT.md "Round 14: DSM member slots").
+   */
+  private known: RangeList | null = null;
   /** Writes through read-only views noticed while data arrived; reported by the next acquire or release. */
   private readonly pendingViolations: string[] = [];
 
@@ -134,7 +139,7 @@ export class Dsm implements DsmPort {
    */
   constructor(
     private readonly transport: DsmTransport,
-    private readonly clock: Clock & Pick<Hal, 'bytes'> & Partial<Pick<Hal, 'memory'>>,
+    clock: Clock & Pick<Hal, 'bytes'> & Partial<Pick<Hal, 'memory'>>,
     options: DsmOptions = {},
   ) {
     const { rank, size } = transport;
@@ -147,15 +152,13 @@ export class Dsm implements DsmPort {
     this.rank = rank;
     this.size = size;
     const limits = (this.limits = resolveLimits(options, transport));
-    const memory = clock.memory;
-    this.snapshots = snapshotBudget(limits.maxReadSnapshot, clock.bytes?.crc32, memory === undefined ? undefined : () => (clock as Pick<Hal, 'memory'>).memory());
+    this.checker = new ReadChecker(snapshotBudget(limits.maxReadSnapshot, clock.bytes?.crc32, clock.memory === undefined ? undefined : (clock as Pick<Hal, 'memory'>)));
     this.own = new RangeList(limits.maxNoticeRanges);
-    this.known = new RangeList(limits.maxNoticeRanges);
     // The parts reach back through the Dsm itself (DsmPort), not through closures.
     this.sync = new Sync(rank, size, limits, this.figures, clock, this);
     this.home = new Home(rank, this.arrays, limits, this.figures, clock, this, this.pendingViolations);
     this.client = new Client(rank, limits, this.figures, clock, this, this.pendingViolations, this.arrays);
-    transport.onMessage = (from, bytes) => this.receive(from, bytes);
+    transport.receiver = this;
   }
 
   /** A copy of the DSM's figures. */
@@ -275,7 +278,7 @@ export class Dsm implements DsmPort {
         homes,
         this.rank,
         this.limits.maxRangesPerInterval,
-        this.snapshots,
+        this.checker,
         spec.push,
       );
       // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
@@ -366,7 +369,7 @@ export class Dsm implements DsmPort {
       this.home.push.release(epoch, this.own, notices);
       this.epoch = epoch;
       this.own.clear();
-      this.known.clear();
+      this.known?.clear();
       this.invalidate(notices);
       // After the invalidation: pushes of this barrier are stored into exactly its stale granules.
       this.client.push.barrierTaken(epoch);
@@ -385,7 +388,7 @@ export class Dsm implements DsmPort {
     }
     const p = this.enqueue(async () => {
       const notices = await this.sync.lock(name, encodeLockReq(this.epoch, name));
-      this.known.addAll(notices);
+      this.knownList().addAll(notices);
       this.invalidate(notices);
       if (notices.count > 0) this.client.push.grantTaken();
       this.sync.held(name);
@@ -408,9 +411,10 @@ export class Dsm implements DsmPort {
     const epoch = this.epoch;
     this.enqueue(async () => {
       await this.client.send(rel.diffs);
-      const message = encodeLockRelease(epoch, name, this.known);
+      const known = this.knownList();
+      const message = encodeLockRelease(epoch, name, known);
       assert(message.length <= this.limits.maxMessage, 'dsm: a lock release outgrew maxMessage');
-      this.figures[DS_NOTICES_SENT]! += this.known.count;
+      this.figures[DS_NOTICES_SENT]! += known.count;
       this.post(mgr, message);
     }).catch(ignoreDsmError);
     if (rel.violations.length > 0) throw this.violation(rel.violations);
@@ -459,6 +463,16 @@ export class Dsm implements DsmPort {
 
   // ---- releasing -------------------------------------------------------------------------
 
+  /** `known`, made from `own` at the first lock. */
+  private knownList(): RangeList {
+    let k = this.known;
+    if (k === null) {
+      k = this.known = new RangeList(this.limits.maxNoticeRanges);
+      k.addAll(this.own);
+    }
+    return k;
+  }
+
   /**
    * End the interval: check read-only ranges, record write notices, and build the diffs of
    * every written non-home page (not yet sent). Synchronous, so the data is what the app
@@ -468,7 +482,7 @@ export class Dsm implements DsmPort {
     const violations = this.pendingViolations.splice(0);
     const diffs = this.client.release(this.arrays, violations, (s, e) => {
       this.own.add(s, e);
-      this.known.add(s, e);
+      this.known?.add(s, e);
     });
     return { diffs, violations };
   }
@@ -504,7 +518,8 @@ export class Dsm implements DsmPort {
     while (this.local.length > 0 && !this.closed) this.dispatch(this.rank, this.local.shift()!);
   }
 
-  private receive(from: number, bytes: Uint8Array): void {
+  /** @internal DsmReceiver: a message from rank `from` (the transport calls it). */
+  receive(from: number, bytes: Uint8Array): void {
     if (this.closed) return;
     this.figures[DS_MESSAGES_RECEIVED]!++;
     this.figures[DS_BYTES_RECEIVED]! += bytes.length;

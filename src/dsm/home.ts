@@ -43,8 +43,12 @@ class HomeLend implements DsmLend {
 }
 
 export class Home implements HeldOwner {
-  /** DIFFs for lent home pages, applied when the lend ends. */
-  private readonly heldDiffs: HeldDiffs;
+  /**
+   * DIFFs for lent home pages, applied when the lend ends: made by the first diff held. A
+   * board whose pages only it writes (Laplace) never holds one, and the list and its figures
+   * were ~11 XS slots of every DSM (docs/FOOTPRINT.md "Round 14: DSM member slots").
+   */
+  private heldDiffs: HeldDiffs | null = null;
   /** Writable acquisitions waiting for a lend of their home pages to end. */
   private lendWaiters: (() => void)[] = [];
   private closed = false;
@@ -61,13 +65,12 @@ export class Home implements HeldOwner {
     private readonly arrays: readonly SharedArrayState[],
     private readonly limits: DsmLimits,
     private readonly figures: DsmFigures,
-    clock: Clock & Pick<Hal, 'bytes'>,
+    private readonly clock: Clock & Pick<Hal, 'bytes'>,
     private readonly port: DsmPost,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
     this.push = new PushHome(arrays, limits.maxMessage, figures, port);
-    this.heldDiffs = new HeldDiffs(clock, limits.maxDeferred, limits.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, figures, this);
     this.copy = clock.bytes?.copy;
   }
 
@@ -102,7 +105,7 @@ export class Home implements HeldOwner {
   /** The run is over: drop what is held back and every lend. */
   close(): void {
     this.closed = true;
-    this.heldDiffs.clear();
+    this.heldDiffs?.clear();
     this.push.close();
     this.lendWaiters = [];
     for (const st of this.arrays) st.lends = 0;
@@ -158,14 +161,16 @@ export class Home implements HeldOwner {
   }
 
   private holdDiff(from: number, st: SharedArrayState, m: DiffMsg): void {
-    if (!this.heldDiffs.hold(from, st, m)) {
+    const l = this.limits;
+    const held = (this.heldDiffs ??= new HeldDiffs(this.clock, l.maxDeferred, l.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, this.figures, this));
+    if (!held.hold(from, st, m)) {
       this.refuse(from, m.req, `rank ${this.rank} already holds maxDeferred=${this.limits.maxDeferred} diffs back while a checkpoint references its pages`);
     }
   }
 
   /** A lend ended: apply the diffs no lend holds back any more (in arrival order), wake waiting acquisitions. */
   private lendEnded(): void {
-    for (const h of this.heldDiffs.takeReady()) this.applyDiff(h.from, h.st, h.msg);
+    if (this.heldDiffs !== null) for (const h of this.heldDiffs.takeReady()) this.applyDiff(h.from, h.st, h.msg);
     if (this.lendWaiters.length > 0) for (const w of this.lendWaiters.splice(0)) w();
   }
 

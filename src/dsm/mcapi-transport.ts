@@ -20,7 +20,7 @@ import type { Clock, Hal } from '../hal.js';
 import type { Completion, Endpoint, McapiNode, Request } from '../mcapi/index.js';
 import { EndpointAttr, McapiError, Status } from '../mcapi/index.js';
 import { Dsm } from './dsm.js';
-import { DsmError, type DsmOptions, type DsmTransport } from './types.js';
+import { DsmError, type DsmOptions, type DsmReceiver, type DsmTransport } from './types.js';
 import { assert } from '../util/assert.js';
 import { MAX_BOARDS, messageBytesFor } from './limits.js';
 
@@ -33,6 +33,12 @@ export const DSM_PORT = 40;
  * the end-to-end ack instead of a frame of its own (docs/PERFORMANCE.md "Round 8").
  */
 export const DSM_ACCEPT_ACK_DELAY_MS = 100;
+
+/** A peer's entry while its endpoint is being looked up (McapiDsmTransport.peers). */
+const LOOKING = 0;
+
+/** Receives kept posted when the plan names none (McapiDsmPlan.recvSlots). */
+const DEFAULT_RECV_SLOTS = 6;
 
 export interface McapiDsmPlan {
   rank: number;
@@ -91,12 +97,14 @@ export class McapiDsmTransport implements DsmTransport, Completion {
   readonly size: number;
   readonly maxMessage: number;
   /** The sender's rank goes into the byte before each message. */
-  readonly headroom = 1;
+  get headroom(): number {
+    // A getter (on the prototype: in flash on Moddable), not a property of every transport: the DSM reads it once.
+    return 1;
+  }
   readonly stats: McapiDsmTransportStats = { sent: 0, received: 0, sendErrors: 0, dropped: 0, maxQueued: 0 };
   private readonly queue: { to: number; data: Uint8Array }[] = [];
   private inflight = 0;
   private readonly sendSlots: number;
-  private readonly recvSlots: number;
   /**
    * The sends in flight and the rank each goes to, packed (no holes: a hole ends a Lua array).
    */
@@ -110,13 +118,14 @@ export class McapiDsmTransport implements DsmTransport, Completion {
    */
   private readonly recvReqs: Request<number>[] = [];
   private closed = false;
-  private handler: ((fromRank: number, bytes: Uint8Array) => void) | null = null;
+  private sink: DsmReceiver | null = null;
   private receiving = false;
 
-  /** Each rank's endpoint once looked up (null: not yet; this board's own stays null). */
-  private readonly peers: (Endpoint | null)[];
-  /** 1 while a rank's endpoint is being looked up. */
-  private readonly looking: Uint8Array;
+  /**
+   * Each rank's endpoint once looked up: null, not yet (this board's own stays null); LOOKING
+   * while it is being looked up (no Uint8Array of flags beside it: 8 XS slots).
+   */
+  private readonly peers: (Endpoint | null | typeof LOOKING)[];
 
   private constructor(
     private readonly mcapi: McapiNode,
@@ -128,13 +137,11 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.size = plan.size;
     this.maxMessage = maxMessage;
     this.sendSlots = plan.sendSlots ?? 8;
-    this.recvSlots = plan.recvSlots ?? 6;
     this.peers = [];
     for (let r = 0; r < plan.size; r++) this.peers.push(null);
-    this.looking = new Uint8Array(plan.size);
   }
 
-  /** Create this board's endpoint; peers are looked up on first send, receiving starts with onMessage. */
+  /** Create this board's endpoint; peers are looked up on first send, receiving starts with `receiver`. */
   static async open(mcapi: McapiNode, plan: McapiDsmPlan): Promise<McapiDsmTransport> {
     const { rank, size } = plan;
     if (!Number.isInteger(size) || size < 1 || size > MAX_BOARDS || !Number.isInteger(rank) || rank < 0 || rank >= size) {
@@ -151,20 +158,21 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     return new McapiDsmTransport(mcapi, ep, plan, maxMessage);
   }
 
-  get onMessage(): ((fromRank: number, bytes: Uint8Array) => void) | null {
-    return this.handler;
+  get receiver(): DsmReceiver | null {
+    return this.sink;
   }
 
   /**
-   * Receiving starts when the DSM installs its handler, not in `open`: a peer that is ahead
-   * may already have sent (an ALLOC, a BARRIER_ARRIVE), and a receive posted before anyone
-   * listens could complete into the void. Until then messages wait in MCAPI's node queue.
+   * Receiving starts when the DSM installs itself as the receiver, not in `open`: a peer that
+   * is ahead may already have sent (an ALLOC, a BARRIER_ARRIVE), and a receive posted before
+   * anyone listens could complete into the void. Until then messages wait in MCAPI's node queue.
    */
-  set onMessage(fn: ((fromRank: number, bytes: Uint8Array) => void) | null) {
-    this.handler = fn;
-    if (fn && !this.receiving && !this.closed) {
+  set receiver(r: DsmReceiver | null) {
+    this.sink = r;
+    if (r && !this.receiving && !this.closed) {
       this.receiving = true;
-      for (let i = 0; i < this.recvSlots; i++) this.recvReqs.push(this.mcapi.msgRecvC(this.ep, null, this));
+      const slots = this.plan.recvSlots ?? DEFAULT_RECV_SLOTS;
+      for (let i = 0; i < slots; i++) this.recvReqs.push(this.mcapi.msgRecvC(this.ep, null, this));
     }
   }
 
@@ -185,7 +193,8 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     data[0] = this.rank;
     // Straight out when nothing waits before it, a slot is free and the peer is known (no
     // queue entry: the usual case, a home's reply to a fetch among them).
-    if (this.queue.length === 0 && this.inflight < this.sendSlots && this.peers[toRank] !== null) {
+    const peer = this.peers[toRank];
+    if (this.queue.length === 0 && this.inflight < this.sendSlots && peer !== null && peer !== LOOKING) {
       this.transmit(toRank, data);
       return;
     }
@@ -210,7 +219,8 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     let i = 0;
     while (this.inflight < this.sendSlots && i < this.queue.length) {
       const { to, data } = this.queue[i]!;
-      if (this.peers[to] === null) {
+      const peer = this.peers[to];
+      if (peer === null || peer === LOOKING) {
         // Waits for its endpoint; messages to other peers go on (the DSM needs no order).
         this.lookUp(to);
         i++;
@@ -227,7 +237,7 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     let req: Request<number> | null = null;
     try {
       // Told through this transport's complete (no promise per send).
-      req = this.mcapi.msgSendC(this.ep, this.peers[to]!, data, this);
+      req = this.mcapi.msgSendC(this.ep, this.peers[to] as Endpoint, data, this);
     } catch (e) {
       this.inflight--;
       this.sendFailed(to, e as Error);
@@ -269,29 +279,28 @@ export class McapiDsmTransport implements DsmTransport, Completion {
       this.stats.dropped++;
     } else {
       this.stats.received++;
-      this.handler?.(from, msg.subarray(1, n));
+      this.sink?.receive(from, msg.subarray(1, n));
     }
-    // The handler may have closed the transport.
+    // The receiver may have closed the transport.
     if (this.closed) return;
     this.mcapi.msgRecvC(this.ep, null, this, r);
   }
 
   /** Find `rank`'s endpoint, then send what waits for it; a peer that never appears fails its messages. */
   private lookUp(rank: number): void {
-    if (this.looking[rank] === 1) return;
-    this.looking[rank] = 1;
+    if (this.peers[rank] === LOOKING) return;
+    this.peers[rank] = LOOKING;
     const node = this.plan.nodeOfRank(rank);
     const plan = this.plan;
     const port = plan.portOfRank !== undefined ? plan.portOfRank(rank) : (plan.port ?? DSM_PORT);
     const timeout = this.plan.connectTimeoutMs ?? 30000;
     this.mcapi.getEndpoint(this.plan.domain, node, port, timeout).then(
       (peer) => {
-        this.looking[rank] = 0;
         this.peers[rank] = peer;
         if (!this.closed) this.pump();
       },
       (e: Error) => {
-        this.looking[rank] = 0;
+        this.peers[rank] = null;
         if (this.closed) return;
         const err = new DsmError('TIMEOUT', `dsm transport: no DSM endpoint on rank ${rank} (node ${node}, port ${port}) within ${timeout} ms: ${e.message}`);
         // Its messages are dropped and reported; a later send looks it up again.

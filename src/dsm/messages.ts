@@ -390,7 +390,7 @@ export function concatFetchData(req: number, parts: ArrayBuffer[], dataBytes: nu
   const front = new Uint8Array(MAX_HEADROOM + headBytes);
   front[MAX_HEADROOM] = Msg.FETCH_DATA;
   putVarint(front, MAX_HEADROOM + 1, req);
-  return new Uint8Array(concat(front.buffer as ArrayBuffer, parts), MAX_HEADROOM, headBytes + dataBytes);
+  return new Uint8Array(concat.apply(front.buffer as ArrayBuffer, parts), MAX_HEADROOM, headBytes + dataBytes);
 }
 
 /**

@@ -97,9 +97,10 @@ export function buildDiffs(
   const g = st.granule;
   const ps = st.pageSize;
   const gb = st.granuleBase;
-  for (let i = 0; i < st.declared.count; i++) {
-    const s = st.declared.start(i);
-    const e = st.declared.end(i);
+  const declared = st.declared;
+  for (let i = 0; declared !== null && i < declared.count; i++) {
+    const s = declared.start(i);
+    const e = declared.end(i);
     for (let p = Math.floor(s / ps); p * ps < e; p = st.runEnd[p]!) {
       if (!st.isHome(p)) continue;
       notice(gb + Math.floor(Math.max(s, p * ps) / g), gb + Math.ceil(Math.min(e, st.runEnd[p]! * ps) / g));

@@ -62,11 +62,24 @@ const LEAVE_FIXED_ROOM = 11;
  * of these and a home one (docs/FOOTPRINT.md "Round 12: Laplace slots"). Walks go by array id.
  */
 type Lists = (RangeList | undefined)[];
-type Subs = Map<number, Lists>;
+/**
+ * By rank: an Array too, not a Map (6 XS slots and 4 an entry; a reader keeps three of these
+ * and a home one, docs/FOOTPRINT.md "Round 14: DSM member slots"), walked in rank order. A rank
+ * without lists holds NO_LISTS, never a hole (a hole ends a Lua array).
+ */
+type Subs = (Lists | typeof NO_LISTS)[];
+const NO_LISTS = 0;
+
+/** `rank`'s lists, or undefined. */
+function listsOf(subs: Subs, rank: number): Lists | undefined {
+  const lists = rank < subs.length ? subs[rank]! : NO_LISTS;
+  return lists === NO_LISTS ? undefined : lists;
+}
 
 function listOf(subs: Subs, rank: number, array: number): RangeList {
-  let lists = subs.get(rank);
-  if (!lists) subs.set(rank, (lists = []));
+  while (subs.length <= rank) subs.push(NO_LISTS);
+  let lists = subs[rank]!;
+  if (lists === NO_LISTS) subs[rank] = lists = [];
   let list = lists[array];
   if (!list) lists[array] = list = new RangeList();
   return list;
@@ -81,11 +94,16 @@ function hasAny(lists: Lists | undefined): boolean {
   return false;
 }
 
-/** Add every range of `lists` (rank `rank`'s) to `to`, array by array. */
+/**
+ * Add every range of `lists` (rank `rank`'s) to `to`, array by array. An empty list makes
+ * nothing in `to`: a reader that read all it was pushed (Laplace) leaves nothing, and kept no
+ * Map entry and empty lists for it until its next release (~15 XS slots, docs/FOOTPRINT.md
+ * "Round 14: DSM member slots").
+ */
 function copyLists(lists: Lists, rank: number, to: Subs): void {
   for (let a = 0; a < lists.length; a++) {
     const list = lists[a];
-    if (!list) continue;
+    if (!list || list.empty) continue;
     const dst = listOf(to, rank, a);
     for (let i = 0; i < list.count; i++) dst.add(list.start(i), list.end(i));
   }
@@ -115,7 +133,7 @@ interface Part {
 
 /** The home's side: subscriptions, and the batch each subscriber gets at a barrier. */
 export class PushHome {
-  private readonly subs: Subs = new Map();
+  private readonly subs: Subs = [];
 
   constructor(
     private readonly arrays: readonly SharedArrayState[],
@@ -135,7 +153,7 @@ export class PushHome {
     const st = this.arrays[m.array];
     if (!st || !st.push) return false;
     for (let i = 0; i < m.ranges.length; i += 2) if (m.ranges[i + 1]! > st.granules) return false;
-    const list = this.subs.get(from)?.[m.array];
+    const list = listsOf(this.subs, from)?.[m.array];
     if (list) for (let i = 0; i < m.ranges.length; i += 2) list.remove(m.ranges[i]!, m.ranges[i + 1]!);
     return true;
   }
@@ -143,8 +161,8 @@ export class PushHome {
   /** Subscribers and their granules of array `array` (tests and figures). */
   subscribers(array: number): Map<number, RangeList> {
     const out = new Map<number, RangeList>();
-    for (const [r, lists] of this.subs) {
-      const l = lists[array];
+    for (let r = 0; r < this.subs.length; r++) {
+      const l = listsOf(this.subs, r)?.[array];
       if (l && !l.empty) out.set(r, l);
     }
     return out;
@@ -156,12 +174,13 @@ export class PushHome {
    * are the home's as of its release.
    */
   release(epoch: number, own: RangeList, others: RangeList): void {
-    if (this.subs.size === 0) return;
+    if (this.subs.length === 0) return;
     const written = new RangeList();
     written.addAll(own);
     written.addAll(others);
-    for (const [to, lists] of this.subs) {
-      if (!hasAny(lists)) continue;
+    for (let to = 0; to < this.subs.length; to++) {
+      const lists = listsOf(this.subs, to);
+      if (lists === undefined || !hasAny(lists)) continue;
       const parts: Part[] = [];
       for (let array = 0; array < lists.length; array++) {
         const list = lists[array];
@@ -217,7 +236,7 @@ export class PushHome {
   }
 
   close(): void {
-    this.subs.clear();
+    this.subs.length = 0;
   }
 }
 
@@ -237,16 +256,21 @@ interface Waiter {
 
 /** The reader's side: its subscriptions, the batches of the current barrier, waiting and leaving. */
 export class PushReader {
-  private readonly subs: Subs = new Map();
+  private readonly subs: Subs = [];
   /** Granules pushed and stored here that were not read since. */
-  private readonly unread: Subs = new Map();
+  private readonly unread: Subs = [];
   /** Granules to leave with the next release. */
-  private readonly leaving: Subs = new Map();
+  private readonly leaving: Subs = [];
   /** Barriers taken (the epoch pushes must carry to be stored). */
   private epoch = 0;
   /** Homes this board had subscriptions with when it took barrier `epoch`: each sends a batch. */
-  private expected = new Set<number>();
-  private readonly batches = new Map<number, Batch>();
+  private expected: number[] = [];
+  /**
+   * The batches of the current barrier by home rank: an Array (made afresh at each barrier; its
+   * items are not slots), not a Map and a Set of ~10 XS slots each (Round 14). Read by index
+   * only, never walked: a rank without a batch is a hole.
+   */
+  private batches: (Batch | undefined)[] = [];
   /** Parts of the next barrier's batches, which arrived before this board took it. */
   private early: { from: number; m: PushMsg }[] = [];
   /** Batches in a row without data, by home rank: an Array (its items are not slots), not a Map of ~10 slots. */
@@ -274,8 +298,8 @@ export class PushReader {
   /** The homes and granules of `st` this board is subscribed to (tests). */
   subscriptions(st: SharedArrayState): Map<number, RangeList> {
     const out = new Map<number, RangeList>();
-    for (const [h, lists] of this.subs) {
-      const l = lists[st.id];
+    for (let h = 0; h < this.subs.length; h++) {
+      const l = listsOf(this.subs, h)?.[st.id];
       if (l && !l.empty) out.set(h, l);
     }
     return out;
@@ -285,9 +309,9 @@ export class PushReader {
   barrierTaken(epoch: number): void {
     this.epoch = epoch;
     this.granted = false;
-    this.batches.clear();
-    this.expected = new Set();
-    for (const [h, lists] of this.subs) if (hasAny(lists)) this.expected.add(h);
+    this.batches = [];
+    const expected: number[] = (this.expected = []);
+    for (let h = 0; h < this.subs.length; h++) if (hasAny(listsOf(this.subs, h))) expected.push(h);
     const early = this.early;
     this.early = [];
     for (const { from, m } of early) this.receive(from, m);
@@ -311,14 +335,14 @@ export class PushReader {
       this.figures[DS_PUSHES_DROPPED]!++;
       return;
     }
-    let b = this.batches.get(from);
+    let b = this.batches[from];
     if (!b) {
       // The first part of this home's batch: what its previous batch brought and nobody read is left.
-      this.batches.set(from, (b = { parts: m.parts, got: 0, granules: 0 }));
-      const unread = this.unread.get(from);
+      this.batches[from] = b = { parts: m.parts, got: 0, granules: 0 };
+      const unread = listsOf(this.unread, from);
       if (unread) {
         copyLists(unread, from, this.leaving);
-        this.unread.delete(from);
+        this.unread[from] = NO_LISTS;
       }
     }
     b.got++;
@@ -357,7 +381,7 @@ export class PushReader {
     const run = b.granules > 0 ? 0 : (this.emptyRun[from] ?? 0) + 1;
     this.emptyRun[from] = run;
     if (run >= EMPTY_BATCHES_TO_LEAVE) {
-      const lists = this.subs.get(from);
+      const lists = listsOf(this.subs, from);
       if (lists) copyLists(lists, from, this.leaving);
     }
     if (this.waiters.length === 0) return;
@@ -372,7 +396,7 @@ export class PushReader {
   }
 
   private complete(home: number): boolean {
-    const b = this.batches.get(home);
+    const b = this.batches[home];
     return b !== undefined && b.got >= b.parts;
   }
 
@@ -385,7 +409,7 @@ export class PushReader {
     const homes: number[] = [];
     for (const h of this.expected) {
       if (this.complete(h)) continue;
-      const list = this.subs.get(h)?.[st.id];
+      const list = listsOf(this.subs, h)?.[st.id];
       if (!list) continue;
       let stale = false;
       list.forEachIn(g0, g1, (s, e) => {
@@ -408,16 +432,19 @@ export class PushReader {
 
   /** Granules [g0, g1) of `st` were read: what was pushed there is wanted. */
   read(st: SharedArrayState, g0: number, g1: number): void {
-    for (const lists of this.unread.values()) lists[st.id]?.remove(g0, g1);
+    const unread = this.unread;
+    for (let h = 0; h < unread.length; h++) listsOf(unread, h)?.[st.id]?.remove(g0, g1);
   }
 
   /** LEAVE requests for what is to be left (taken out of the subscriptions now), for a release to send with its diffs. */
   leaves(newId: () => number): DsmRequest[] {
     const out: DsmRequest[] = [];
-    for (const [h, lists] of this.leaving) {
+    for (let h = 0; h < this.leaving.length; h++) {
+      const lists = listsOf(this.leaving, h);
+      if (lists === undefined) continue;
       for (let array = 0; array < lists.length; array++) {
         const list = lists[array];
-        const sub = this.subs.get(h)?.[array];
+        const sub = listsOf(this.subs, h)?.[array];
         if (!list || !sub) continue;
         const ranges: number[] = [];
         for (let i = 0; i < list.count; i++) sub.forEachIn(list.start(i), list.end(i), (s, e) => ranges.push(s, e));
@@ -429,7 +456,7 @@ export class PushReader {
         }
       }
     }
-    this.leaving.clear();
+    this.leaving.length = 0;
     this.figures[DS_LEAVES]! += out.length;
     return out;
   }
@@ -442,6 +469,6 @@ export class PushReader {
     }
     this.waiters = [];
     this.early = [];
-    this.subs.clear();
+    this.subs.length = 0;
   }
 }

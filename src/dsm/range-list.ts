@@ -10,14 +10,21 @@ export class RangeList {
   private readonly r: number[] = [];
 
   /**
+   * Set only when above 0 (unset, a field reads undefined): most lists have neither, and a
+   * property is an XS slot of every list a board holds (Round 14: DSM member slots).
+   */
+  declare private readonly lossyCap: number | undefined;
+  declare private readonly joinGap: number | undefined;
+
+  /**
    * `joinGap`: ranges at most this far apart are joined as if they touched (the gap goes in
    * too): a superset, so only for lists where more is harmless (write notices: the barrier's,
    * docs/DSM.md "Barrier"). 0 keeps the list exact but for `lossyCap`.
    */
-  constructor(
-    private readonly lossyCap = 0,
-    private readonly joinGap = 0,
-  ) {}
+  constructor(lossyCap = 0, joinGap = 0) {
+    if (lossyCap > 0) this.lossyCap = lossyCap;
+    if (joinGap > 0) this.joinGap = joinGap;
+  }
 
   get count(): number {
     return this.r.length >>> 1;
@@ -43,7 +50,7 @@ export class RangeList {
   add(start: number, end: number): number {
     if (end <= start) return this.count;
     const r = this.r;
-    const gap = this.joinGap;
+    const gap = this.joinGap ?? 0;
     // First range whose end >= start - gap (it may touch, overlap or join the new one).
     let lo = 0;
     let hi = r.length >>> 1;
@@ -62,7 +69,8 @@ export class RangeList {
     }
     r.splice(2 * lo, 2 * (j - lo), s, e);
     const n = r.length >>> 1;
-    if (this.lossyCap > 0 && n > this.lossyCap) this.mergeClosest();
+    const cap = this.lossyCap;
+    if (cap !== undefined && n > cap) this.mergeClosest();
     return n;
   }
 

@@ -45,7 +45,15 @@ export interface SnapshotBudget {
    * copy of a band is what grows the heap (Laplace N=64 on 2 Moddable boards: ~18 KB,
    * docs/FOOTPRINT.md "Round 7"). A limit of 0 or less means unknown.
    */
-  readonly memory?: (() => MemoryFigures) | undefined;
+  readonly memory?: MemorySource | undefined;
+}
+
+/**
+ * Where the memory figures come from: the board's Hal itself (its `memory` method), not a
+ * closure over it kept by every DSM (~10 XS slots, docs/FOOTPRINT.md "Round 14: DSM member slots").
+ */
+export interface MemorySource {
+  memory(): MemoryFigures;
 }
 
 /** A budget of `max` bytes using what this engine offers. */
@@ -57,7 +65,7 @@ export function snapshotBudget(max: number, crc32?: SnapshotBudget['crc32'], mem
 export function snapshotFits(b: SnapshotBudget, n: number): boolean {
   if (b.used + n > b.max) return false;
   if (b.memory === undefined) return true;
-  const m = b.memory();
+  const m = b.memory.memory();
   return !(m.limit > 0 && m.used + n > m.limit);
 }
 
@@ -72,98 +80,100 @@ export interface ReadCheck {
   hash: number;
 }
 
-export class ReadChecker {
-  private readonly fromBuffer: FromArrayBuffer | undefined;
+/** The bytes a check reads: a shared array's window (SharedArrayState), bytes [lo, lo + bytes.length) of the array. */
+export interface CheckedBytes {
+  readonly bytes: Uint8Array;
+  readonly lo: number;
+}
 
-  /** `bytes` (and `words`, its 32-bit view) hold the array's bytes from `lo` on; ranges are array offsets. */
-  constructor(
-    private bytes: Uint8Array,
-    private words: Int32Array,
-    private readonly budget: SnapshotBudget,
-    private lo = 0,
-  ) {
+/**
+ * One per DSM, shared by its arrays: each call names the array's window (`CheckedBytes`), so an
+ * array holds no checker of its own and no 32-bit view of its window for the hash (a checker
+ * and a view were ~25 XS slots of every shared array, docs/FOOTPRINT.md "Round 14: DSM member
+ * slots"). Ranges are array offsets; a record stays valid when the window moves (grows).
+ */
+export class ReadChecker {
+  readonly fromBuffer: FromArrayBuffer | undefined;
+
+  constructor(readonly budget: SnapshotBudget) {
     this.fromBuffer = budget.fromBuffer;
   }
 
-  /** The array's window moved to a new buffer (SharedArrayState.cover): records stay valid. */
-  rebase(bytes: Uint8Array, words: Int32Array, lo: number): void {
-    this.bytes = bytes;
-    this.words = words;
-    this.lo = lo;
-  }
-
   /** Start watching bytes [start, end). */
-  take(start: number, end: number): ReadCheck {
+  take(w: CheckedBytes, start: number, end: number): ReadCheck {
     const r: ReadCheck = { start, end, big: null, copy: null, hash: 0 };
-    this.record(r);
+    this.record(w, r);
     return r;
   }
 
   /** True when the range still holds what was recorded. */
-  unchanged(r: ReadCheck): boolean {
+  unchanged(w: CheckedBytes, r: ReadCheck): boolean {
+    const bytes = w.bytes;
+    const lo = w.lo;
     if (r.big !== null) {
       const from = this.fromBuffer!;
-      const lo = this.lo;
       for (let i = 0, a = r.start; a < r.end; i++, a += CHUNK) {
-        if (from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
+        if (from(sliceBuffer(bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
       }
       return true;
     }
-    if (r.copy !== null) return sameBytes(this.bytes, r.start - this.lo, r.copy, 0, r.end - r.start);
-    return this.hash(r.start, r.end) === r.hash;
+    if (r.copy !== null) return sameBytes(bytes, r.start - lo, r.copy, 0, r.end - r.start);
+    return this.hash(bytes, r.start - lo, r.end - lo) === r.hash;
   }
 
   /**
    * True when the part of the range within bytes [s, e) still holds what was recorded: only the
    * snapshot chunks overlapping it are compared (a hash can only be checked whole).
    */
-  unchangedIn(r: ReadCheck, s: number, e: number): boolean {
+  unchangedIn(w: CheckedBytes, r: ReadCheck, s: number, e: number): boolean {
+    const bytes = w.bytes;
+    const lo = w.lo;
     if (r.big !== null) {
       const from = this.fromBuffer!;
-      const lo = this.lo;
       const i1 = Math.ceil((Math.min(e, r.end) - r.start) / CHUNK);
       for (let i = Math.floor((Math.max(s, r.start) - r.start) / CHUNK); i < i1; i++) {
         const a = r.start + i * CHUNK;
-        if (from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
+        if (from(sliceBuffer(bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)) !== r.big[i]) return false;
       }
       return true;
     }
     if (r.copy !== null) {
       const a = Math.max(s, r.start);
       const b = Math.min(e, r.end);
-      return b <= a || sameBytes(this.bytes, a - this.lo, r.copy, a - r.start, b - a);
+      return b <= a || sameBytes(bytes, a - lo, r.copy, a - r.start, b - a);
     }
-    return this.unchanged(r);
+    return this.unchanged(w, r);
   }
 
   /**
    * Record again the part of the range within bytes [s, e) (data arrived there legitimately):
    * a board's halo or another writer's diff refreshes the chunks it landed in, not the band.
    */
-  refreshIn(r: ReadCheck, s: number, e: number): void {
-    const lo = this.lo;
+  refreshIn(w: CheckedBytes, r: ReadCheck, s: number, e: number): void {
+    const bytes = w.bytes;
+    const lo = w.lo;
     if (r.big !== null) {
       const from = this.fromBuffer!;
       const i1 = Math.ceil((Math.min(e, r.end) - r.start) / CHUNK);
       for (let i = Math.floor((Math.max(s, r.start) - r.start) / CHUNK); i < i1; i++) {
         const a = r.start + i * CHUNK;
-        r.big[i] = from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo));
+        r.big[i] = from(sliceBuffer(bytes, a - lo, Math.min(a + CHUNK, r.end) - lo));
       }
       return;
     }
     if (r.copy !== null) {
       const a = Math.max(s, r.start);
       const b = Math.min(e, r.end);
-      if (b > a) r.copy.set(this.bytes.subarray(a - lo, b - lo), a - r.start);
+      if (b > a) r.copy.set(bytes.subarray(a - lo, b - lo), a - r.start);
       return;
     }
-    this.refresh(r);
+    this.refresh(w, r);
   }
 
   /** Record the range's current bytes (after data arrived into it legitimately). */
-  refresh(r: ReadCheck): void {
+  refresh(w: CheckedBytes, r: ReadCheck): void {
     this.drop(r);
-    this.record(r);
+    this.record(w, r);
   }
 
   /** Stop watching: the snapshot's bytes go back to the budget. */
@@ -173,21 +183,22 @@ export class ReadChecker {
     r.copy = null;
   }
 
-  private record(r: ReadCheck): void {
+  private record(w: CheckedBytes, r: ReadCheck): void {
     const n = r.end - r.start;
+    const bytes = w.bytes;
+    const lo = w.lo;
     if (!snapshotFits(this.budget, n)) {
-      r.hash = this.hash(r.start, r.end);
+      r.hash = this.hash(bytes, r.start - lo, r.end - lo);
       return;
     }
     this.budget.used += n;
     const from = this.fromBuffer;
     if (from === undefined) {
-      r.copy = copyOf(this.bytes.subarray(r.start - this.lo, r.end - this.lo));
+      r.copy = copyOf(bytes.subarray(r.start - lo, r.end - lo));
       return;
     }
     const big: bigint[] = [];
-    const lo = this.lo;
-    for (let a = r.start; a < r.end; a += CHUNK) big.push(from(sliceBuffer(this.bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)));
+    for (let a = r.start; a < r.end; a += CHUNK) big.push(from(sliceBuffer(bytes, a - lo, Math.min(a + CHUNK, r.end) - lo)));
     r.big = big;
   }
 
@@ -196,17 +207,16 @@ export class ReadChecker {
    * of the running hash, so changing any single word always changes the result. The native
    * CRC-32, when the board has one, instead.
    */
-  private hash(from: number, to: number): number {
-    const start = from - this.lo;
-    const end = to - this.lo;
+  private hash(b: Uint8Array, start: number, end: number): number {
     const crc = this.budget.crc32;
-    if (crc !== undefined) return crc(this.bytes, start, end);
-    const b = this.bytes;
+    if (crc !== undefined) return crc(b, start, end);
     let h = 0x811c9dc5 | 0;
     let i = start;
     while (i < end && (i & 3) !== 0) h = Math.imul(h ^ b[i++]!, 0x01000193);
     const wEnd = end >>> 2;
-    const w = this.words;
+    // The window's 32-bit view, made here: a hash is the over-budget path (~6.5 units a byte),
+    // and a view kept per array was 8 XS slots of it for the whole run.
+    const w = new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
     for (let k = i >>> 2; k < wEnd; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
     if (wEnd << 2 > i) i = wEnd << 2;
     while (i < end) h = Math.imul(h ^ b[i++]!, 0x01000193);

@@ -12,9 +12,9 @@
  * or are stale, so growing fills them with zeros and validity stays with the stale map.
  */
 import { DsmError, type DsmArray, type DsmElementType, type DsmHome, type DsmViewOf } from './types.js';
-import { copyBytes, copyInto, copyOf, sliceBuffer, type FromArrayBuffer, type NativeCopy } from './bytes.js';
+import { copyBytes, copyInto, copyOf, sliceBuffer, type NativeCopy } from './bytes.js';
 import { RangeList } from './range-list.js';
-import { ReadChecker, type ReadCheck, type SnapshotBudget } from './read-check.js';
+import type { CheckedBytes, ReadCheck, ReadChecker } from './read-check.js';
 import { StaleMap } from './stale-map.js';
 
 /** Words per chunk compared natively before a twin's words are scanned (128 bytes: pages are >= 256). */
@@ -47,24 +47,21 @@ export function bytesPerElement(type: DsmElementType): number {
   }
 }
 
-export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T> {
+export class SharedArrayState<T extends DsmElementType = DsmElementType> implements DsmArray<T>, CheckedBytes {
   readonly bytesPerElement: number;
-  /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. */
-  readonly byteLength: number;
   readonly pages: number;
   readonly granules: number;
   /** The window: bytes [lo, lo + bytes.length) of the array; index i here is array byte lo + i. */
   bytes: Uint8Array;
   /** First byte of the window (a multiple of the page size). */
   lo = 0;
-  private words: Int32Array;
   /**
    * Windows left behind by a growth while views of them were out in this interval: their
    * bytes and a copy as they were when left, so the release can carry over what the app wrote
    * through those views since (reconcile). Empty almost always: growth happens at an array's
    * first touch of a region, and Laplace never grows with a view out.
    */
-  private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] | null = null;
+  declare private retired: { lo: number; bytes: Uint8Array; copy: Uint8Array }[] | undefined;
   /** A view of this array was handed out since the last release. */
   private viewsOut = false;
   /** Home rank of each page. */
@@ -72,8 +69,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** For each page, the first later page with another home (or `pages`): loops go by runs. */
   readonly runEnd: Uint32Array;
   readonly stale: StaleMap;
-  /** Pages this board homes (for figures and checkpoints). */
-  readonly homePages: number;
 
   /**
    * Checkpoints that reference (lend) this array's home pages now (Dsm.lend): while above 0,
@@ -86,15 +81,22 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * the first twin and dropped at the release: most arrays in most intervals have none (a
    * Laplace board writes only its own pages), and an empty Map held by every array costs a
    * board slots for nothing (docs/FOOTPRINT.md "Round 11: Laplace slots"; so does `retired`).
+   * Unset until the first twin (a field without an initializer reads undefined): an array that
+   * never has one holds no property for it either (Round 14).
    */
-  private twins: Map<number, Uint8Array> | null = null;
-  /** Write-only ranges (bytes): exact, sent whole to the home. */
-  readonly writeOnly: RangeList;
+  declare private twins: Map<number, Uint8Array> | undefined;
+  /**
+   * Write-only ranges (bytes): exact, sent whole to the home. This one, `declared` and `reads`
+   * are made by the interval's first acquisition that needs them and dropped at the release,
+   * like the twins: between a barrier and the next acquisition (where a checkpoint runs, the
+   * board's peak) an array holds none of them (~14 XS slots an array, docs/FOOTPRINT.md "Round
+   * 14: DSM member slots").
+   */
+  writeOnly: RangeList | null = null;
   /** Every writable range acquired (bytes): the source of write notices for home pages. */
-  readonly declared: RangeList;
-  private readonly reads: ReadCheck[] = [];
-  private readonly checker: ReadChecker;
-  private readonly fromBuffer: FromArrayBuffer | undefined;
+  declared: RangeList | null = null;
+  /** The read-only ranges watched in this interval. */
+  private reads: ReadCheck[] | null = null;
 
   constructor(
     readonly id: number,
@@ -108,12 +110,12 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     homes: Uint8Array,
     readonly rank: number,
     private readonly maxRanges: number,
-    budget: SnapshotBudget,
+    /** The DSM's read checker, shared by its arrays (it reads this array's window through `bytes` and `lo`). */
+    private readonly checker: ReadChecker,
     /** Homes push written granules to the boards that fetched them (DsmAllocOptions.push; push.ts). */
     readonly push = false,
   ) {
     this.bytesPerElement = bytesPerElement(type);
-    this.byteLength = length * this.bytesPerElement;
     this.pages = homes.length;
     this.granules = (this.pages * pageSize) / granule;
     this.homes = homes;
@@ -127,18 +129,24 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       if (p < first) first = p;
       last = p + 1;
     }
-    this.homePages = mine;
     this.lo = mine > 0 ? first * pageSize : 0;
     this.bytes = new Uint8Array(mine > 0 ? (last - first) * pageSize : 0);
-    this.words = new Int32Array(this.bytes.buffer, 0, this.bytes.length >>> 2);
     this.runEnd = new Uint32Array(this.pages);
     for (let p = this.pages - 1; p >= 0; p--) {
       this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
     }
-    this.writeOnly = new RangeList();
-    this.declared = new RangeList(maxRanges);
-    this.checker = new ReadChecker(this.bytes, this.words, budget, this.lo);
-    this.fromBuffer = budget.fromBuffer;
+  }
+
+  /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. A getter: nothing reads it on a hot path. */
+  get byteLength(): number {
+    return this.length * this.bytesPerElement;
+  }
+
+  /** Pages this board homes (figures and tests; counted, not kept: ~1 XS slot an array). */
+  get homePages(): number {
+    let n = 0;
+    for (let p = 0; p < this.pages; p++) if (this.homes[p] === this.rank) n++;
+    return n;
   }
 
   /** Bytes held locally (the window), for figures and tests. */
@@ -167,8 +175,6 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     this.bytes = grown;
     this.lo = s;
-    this.words = new Int32Array(grown.buffer, 0, grown.length >>> 2);
-    this.checker.rebase(grown, this.words, s);
   }
 
   /** Bytes [start, end) of the array as a view of the window (which must hold them). */
@@ -182,13 +188,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    * write keep what arrived since (a diff from another writer, a fetch).
    */
   reconcile(): void {
-    if (this.retired === null) return;
+    if (this.retired === undefined) return;
     for (const r of this.retired) {
       const at = r.lo - this.lo;
       const b = this.bytes;
       for (let i = 0; i < r.bytes.length; i++) if (r.bytes[i] !== r.copy[i]) b[at + i] = r.bytes[i]!;
     }
-    this.retired = null;
+    this.retired = undefined;
   }
 
   get granulesPerPage(): number {
@@ -273,17 +279,18 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   watchRead(start: number, end: number, violations: string[]): void {
     let s = start;
     let e = end;
-    for (let i = this.reads.length - 1; i >= 0; i--) {
-      const r = this.reads[i]!;
+    const reads = this.reads;
+    for (let i = reads === null ? -1 : reads.length - 1; i >= 0; i--) {
+      const r = reads![i]!;
       if (r.end < s || r.start > e) continue;
       this.verify(r, violations);
       if (r.start < s) s = r.start;
       if (r.end > e) e = r.end;
       this.checker.drop(r);
-      this.reads.splice(i, 1);
+      reads!.splice(i, 1);
     }
     let cursor = s;
-    this.declared.forEachIn(s, e, (ds, de) => {
+    this.declared?.forEachIn(s, e, (ds, de) => {
       if (ds > cursor) this.addRead(cursor, ds);
       cursor = de;
     });
@@ -291,17 +298,18 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   }
 
   private addRead(start: number, end: number): void {
-    if (this.reads.length >= this.maxRanges) {
+    const reads = (this.reads ??= []);
+    if (reads.length >= this.maxRanges) {
       throw new DsmError(
         'LIMIT',
         `dsm.acquire(${this.describe(start, end)}, 'r'): more than maxRangesPerInterval=${this.maxRanges} separate read-only ranges of '${this.name}' in one interval`,
       );
     }
-    this.reads.push(this.checker.take(start, end));
+    reads.push(this.checker.take(this, start, end));
   }
 
   private verify(r: ReadCheck, violations: string[]): void {
-    if (!this.checker.unchanged(r)) violations.push(this.readViolation(r));
+    if (!this.checker.unchanged(this, r)) violations.push(this.readViolation(r));
   }
 
   private readViolation(r: ReadCheck): string {
@@ -310,20 +318,22 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /** A writable acquisition of [start, end) ends read checking there (after one last check). */
   unwatch(start: number, end: number, violations: string[]): void {
-    for (let i = this.reads.length - 1; i >= 0; i--) {
-      const r = this.reads[i]!;
+    const reads = this.reads;
+    if (reads === null) return;
+    for (let i = reads.length - 1; i >= 0; i--) {
+      const r = reads[i]!;
       if (r.end <= start || r.start >= end) continue;
       this.verify(r, violations);
       this.checker.drop(r);
-      this.reads.splice(i, 1);
-      if (r.start < start) this.reads.push(this.checker.take(r.start, start));
-      if (r.end > end) this.reads.push(this.checker.take(end, r.end));
+      reads.splice(i, 1);
+      if (r.start < start) reads.push(this.checker.take(this, r.start, start));
+      if (r.end > end) reads.push(this.checker.take(this, end, r.end));
     }
   }
 
   /** Verify every watched range; used at release. */
   verifyReads(violations: string[]): void {
-    for (const r of this.reads) this.verify(r, violations);
+    if (this.reads !== null) for (const r of this.reads) this.verify(r, violations);
   }
 
   // ---- incoming data ---------------------------------------------------------------------
@@ -340,14 +350,17 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   storeIncoming(off: number, data: Uint8Array, violations: string[], copy?: NativeCopy): void {
     const end = off + data.length;
     const touched: ReadCheck[] = [];
-    for (const r of this.reads) {
-      if (r.end > off && r.start < end) {
-        if (!this.checker.unchangedIn(r, off, end)) violations.push(this.readViolation(r));
-        touched.push(r);
+    if (this.reads !== null) {
+      for (const r of this.reads) {
+        if (r.end > off && r.start < end) {
+          if (!this.checker.unchangedIn(this, r, off, end)) violations.push(this.readViolation(r));
+          touched.push(r);
+        }
       }
     }
     this.cover(off, end);
-    if (this.twins === null && this.writeOnly.empty) {
+    const wo = this.writeOnly;
+    if (this.twins === undefined && (wo === null || wo.empty)) {
       copyBytes(this.bytes, off - this.lo, data, copy);
     } else {
       const ps = this.pageSize;
@@ -355,14 +368,14 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         const s = Math.max(off, p * ps);
         const e = Math.min(end, (p + 1) * ps);
         let cursor = s;
-        this.writeOnly.forEachIn(s, e, (ws, we) => {
+        wo?.forEachIn(s, e, (ws, we) => {
           if (ws > cursor) this.storeSegment(p, cursor, ws, data, off, copy);
           cursor = we;
         });
         if (cursor < e) this.storeSegment(p, cursor, e, data, off, copy);
       }
     }
-    for (const r of touched) this.checker.refreshIn(r, off, end);
+    for (const r of touched) this.checker.refreshIn(this, r, off, end);
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number, copy: NativeCopy | undefined): void {
@@ -386,16 +399,17 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
 
   /** Begin tracking writes to [start, end) (bytes) for `mode` 'w' or 'rw'. */
   declareWrite(start: number, end: number, mode: 'w' | 'rw', violations: string[]): void {
-    if (mode === 'w' && this.writeOnly.count >= this.maxRanges && !this.writeOnly.overlaps(start - 1, end + 1)) {
+    const wo = this.writeOnly;
+    if (mode === 'w' && wo !== null && wo.count >= this.maxRanges && !wo.overlaps(start - 1, end + 1)) {
       throw new DsmError(
         'LIMIT',
         `dsm.acquire(${this.describe(start, end)}, 'w'): more than maxRangesPerInterval=${this.maxRanges} separate write-only ranges of '${this.name}' in one interval`,
       );
     }
     this.unwatch(start, end, violations);
-    this.declared.add(start, end);
+    (this.declared ??= new RangeList(this.maxRanges)).add(start, end);
     if (mode === 'w') {
-      this.writeOnly.add(start, end);
+      (this.writeOnly ??= new RangeList()).add(start, end);
       // Whole granules the caller overwrites need no fetch later in this interval.
       const g = this.granule;
       const g0 = Math.ceil(start / g);
@@ -413,11 +427,12 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** Non-home pages written in this interval, ascending. */
   dirtyPages(): number[] {
     const out: number[] = [];
-    if (this.twins !== null) for (const p of this.twins.keys()) out.push(p);
+    if (this.twins !== undefined) for (const p of this.twins.keys()) out.push(p);
     const ps = this.pageSize;
-    for (let i = 0; i < this.writeOnly.count; i++) {
-      const s = this.writeOnly.start(i);
-      const e = this.writeOnly.end(i);
+    const wo = this.writeOnly;
+    for (let i = 0; wo !== null && i < wo.count; i++) {
+      const s = wo.start(i);
+      const e = wo.end(i);
       for (let p = Math.floor(s / ps); p * ps < e; ) {
         const q = this.runEnd[p]!;
         if (this.homes[p] !== this.rank) for (; p < q && p * ps < e; p++) out.push(p);
@@ -444,10 +459,10 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     const twin = this.twins?.get(page);
     if (twin) {
       const tw = new Int32Array(twin.buffer, twin.byteOffset, twin.length >>> 2);
-      const w = this.words;
       const b = this.local(base, end);
-      const w0 = (base - this.lo) >>> 2;
-      const from = this.fromBuffer;
+      // The page's 32-bit view, made here (a twin is rare: Laplace has none), not one of the window held by every array.
+      const w = new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
+      const from = this.checker.fromBuffer;
       let runStart = -1;
       let runEnd = -1;
       for (let c = 0; c < tw.length; c += TWIN_CHUNK_WORDS) {
@@ -456,7 +471,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
           continue;
         }
         for (let k = c; k < c + TWIN_CHUNK_WORDS; k++) {
-          if (w[w0 + k] === tw[k]) continue;
+          if (w[k] === tw[k]) continue;
           for (let j = 0; j < 4; j++) {
             const i = base + 4 * k + j;
             if (b[i - base] === twin[i - base]) continue;
@@ -472,18 +487,19 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
       }
       if (runStart >= 0) out.add(runStart, runEnd);
     }
-    this.writeOnly.forEachIn(base, end, (s, e) => out.add(s, e));
+    this.writeOnly?.forEachIn(base, end, (s, e) => out.add(s, e));
   }
 
   /** Forget the interval: twins, write-only and declared ranges, read checks. */
   endInterval(): void {
     this.viewsOut = false;
-    this.retired = null;
-    this.twins = null;
-    this.writeOnly.clear();
-    this.declared.clear();
-    for (const r of this.reads) this.checker.drop(r);
-    this.reads.length = 0;
+    // Set back to undefined (when they were set), not null: an array that never had them has no such property.
+    if (this.retired !== undefined) this.retired = undefined;
+    if (this.twins !== undefined) this.twins = undefined;
+    this.writeOnly = null;
+    this.declared = null;
+    if (this.reads !== null) for (const r of this.reads) this.checker.drop(r);
+    this.reads = null;
   }
 }
 

@@ -65,10 +65,16 @@ export interface DsmArray<T extends DsmElementType = DsmElementType> {
   readonly id: number;
 }
 
+/** Who takes a transport's messages: the Dsm itself (its `receive`), set as the transport's `receiver`. */
+export interface DsmReceiver {
+  receive(fromRank: number, bytes: Uint8Array): void;
+}
+
 /**
  * A DSM message path between boards. `send` never blocks; the transport owns the bytes it
- * is given. `onMessage` is installed by the DSM and must be called from the event loop, never
- * re-entrantly from inside `send`. Delivery must be reliable (no loss, no corruption, no
+ * is given. `receiver` is installed by the DSM (the Dsm itself: an object with a method, not a
+ * closure kept by every transport, docs/FOOTPRINT.md "Round 14: DSM member slots"); the
+ * transport calls its `receive` from the event loop, never re-entrantly from inside `send`. Delivery must be reliable (no loss, no corruption, no
  * duplicates); order between a pair of boards need not be kept.
  */
 export interface DsmTransport {
@@ -82,7 +88,7 @@ export interface DsmTransport {
    */
   readonly headroom?: number;
   send(toRank: number, bytes: Uint8Array): void;
-  onMessage: ((fromRank: number, bytes: Uint8Array) => void) | null;
+  receiver: DsmReceiver | null;
 }
 
 export interface DsmOptions {

@@ -260,7 +260,7 @@ test('bad options are refused naming the option', (t) => {
   t.throws(make({ maxMessage: 20 }), { message: /maxMessage must be an integer >= 128/ });
   t.throws(make({ maxMessage: 256 }), { message: /maxNoticeRanges needs messages of 682 bytes, more than maxMessage=256/ });
   t.throws(make({ checkReads: 'yes' }), { message: /checkReads must be a boolean/ });
-  t.throws(() => new Dsm({ rank: 3, size: 2, send() {}, onMessage: null }, clock), { message: /transport\.rank must be an integer in 0\.\.1/ });
+  t.throws(() => new Dsm({ rank: 3, size: 2, send() {}, receiver: null }, clock), { message: /transport\.rank must be an integer in 0\.\.1/ });
 });
 
 test('malformed and unexpected messages are dropped and counted, never fatal', async (t) => {
@@ -294,7 +294,7 @@ test('malformed and unexpected messages are dropped and counted, never fatal', a
   const dsm = rig.dsms[1]!;
   // ... including a release before this board arrived and a BARRIER_PRESENT to a board that is not the barrier's root.
   for (const bytes of [[], [0xff], [0x05, 0x01], [0x0a, 0x01, 0x00], [0x08, 0x80, 0x80, 0x80, 0x80, 0x80], [0x10, 0x01]]) {
-    rig.net.transports[1]!.onMessage!(0, new Uint8Array(bytes));
+    rig.net.transports[1]!.receiver!.receive(0, new Uint8Array(bytes));
   }
   t.is(dsm.stats().malformed, 6);
 });

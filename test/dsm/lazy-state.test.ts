@@ -8,6 +8,7 @@
  */
 import test from 'ava';
 import { drive, makeRig } from './memnet.js';
+import { RangeList } from '../../src/dsm/range-list.js';
 
 const field = (o: object, name: string): unknown => (o as Record<string, unknown>)[name];
 
@@ -36,19 +37,19 @@ test("an array has twins only while an interval has 'rw' writes to pages homed e
   const out = await drive(rig, async (dsm, rank) => {
     const a = await dsm.alloc('a', 'Uint8', 1024, { home: { ranges: [[0, 512], [512, 1024]] } });
     const st = dsm.sharedArrays()[0]!;
-    t.is(field(st, 'twins'), null);
-    t.is(field(st, 'retired'), null);
+    t.false('twins' in st, 'no twins property before the first twin');
+    t.false('retired' in st, 'no retired property before a growth with views out');
     // Writes to its own pages only ('w' and 'rw'): no twin.
     (await dsm.acquire(a, rank * 512, rank * 512 + 256, 'w')).fill(1);
     (await dsm.acquire(a, rank * 512 + 256, rank * 512 + 512, 'rw'))[0] = 2;
-    t.is(field(st, 'twins'), null, `rank ${rank}: own pages need no twin`);
+    t.false('twins' in st, `rank ${rank}: own pages need no twin`);
     await dsm.barrier();
     // A 'rw' write to the other rank's page twins it until the release.
     const other = (1 - rank) * 512;
     (await dsm.acquire(a, other + rank * 8, other + rank * 8 + 8, 'rw')).fill(9);
     t.true(field(st, 'twins') instanceof Map, `rank ${rank}: a twin of the other rank's page`);
     await dsm.barrier();
-    t.is(field(st, 'twins'), null, `rank ${rank}: dropped at the release`);
+    t.is(field(st, 'twins'), undefined, `rank ${rank}: dropped at the release`);
     const all = await dsm.acquire(a, 0, 1024, 'r');
     return [all[0], all[256], all[512], all[768], all[512 + 0], all[8]];
   });
@@ -94,7 +95,7 @@ test("a DSM's limits hold only what differs from the frozen defaults, and read e
   t.is(Object.getPrototypeOf(rig.dsms[0]!.limits), Object.getPrototypeOf(rig.dsms[1]!.limits));
 });
 
-test('push subscriptions keep an Array of range lists per rank (indexed by array id), not a Map per rank', async (t) => {
+test('push subscriptions keep an Array of range lists per rank (indexed by array id) in an Array by rank, no Map', async (t) => {
   const rig = makeRig(2, {}, { pageSize: 256 });
   const home = { ranges: [[0, 512], [512, 1024]] as [number, number][] };
   const out = await drive(rig, async (dsm, rank) => {
@@ -118,9 +119,12 @@ test('push subscriptions keep an Array of range lists per rank (indexed by array
     const reader = field(field(dsm, 'client') as object, 'push') as object;
     const writer = field(field(dsm, 'home') as object, 'push') as object;
     for (const [side, subs] of [['reader', field(reader, 'subs')], ['unread', field(reader, 'unread')], ['home', field(writer, 'subs')]] as const) {
-      t.true(subs instanceof Map, side);
-      const values = [...(subs as Map<number, unknown>).values()];
+      // Round 14: by rank an Array too (no Map), a rank without lists holding 0, never a hole.
+      t.true(Array.isArray(subs), `${side}: an Array by rank, not a Map`);
+      const byRank = subs as unknown[];
+      const values = byRank.filter((v) => v !== 0);
       t.true(values.length >= 1, `${side}: subscriptions kept`);
+      t.is(byRank.length, byRank.filter((v) => v !== undefined).length, `${side}: no holes`);
       for (const v of values) t.true(Array.isArray(v), `${side}: an Array of range lists per rank, indexed by array id, no Map of Maps`);
     }
   }
@@ -169,4 +173,152 @@ test("a lend is an object of three fields (no closure), and a push reader's empt
   });
   t.true(out.every((o) => o.ok), JSON.stringify(out));
   for (const o of out) if (o.ok) t.true(Array.isArray(o.value), 'emptyRun is an Array');
+});
+
+// ---- Round 14 (docs/FOOTPRINT.md "Round 14: DSM member slots") ---------------------------------
+
+test("a DSM's arrays share its read checker and keep no 32-bit view of their window; read checks still find a write", async (t) => {
+  const rig = makeRig(2);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    const b = await dsm.alloc('b', 'Int32', 1024);
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    (await dsm.acquire(b, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    // Both arrays read through their read-only views, which grow the windows; rank 1 writes through one.
+    const ra = await dsm.acquire(a, 0, 1024, 'r');
+    const rb = await dsm.acquire(b, 0, 1024, 'r');
+    if (rank === 1) rb[3] = 99;
+    try {
+      await dsm.barrier();
+    } catch (e) {
+      return `${(e as { code?: string }).code}: ${ra[0]}, ${rb[600]}`;
+    }
+    return `ok: ${ra[0]}, ${rb[600]}`;
+  });
+  t.deepEqual(out.map((o) => (o.ok ? o.value : o.error.message)), ['ok: 1, 2', 'READ_ONLY_WRITE: 1, 2']);
+  for (const dsm of rig.dsms) {
+    const checker = field(dsm, 'checker');
+    t.truthy(checker, 'the DSM holds one checker');
+    for (const st of dsm.sharedArrays()) {
+      t.is(field(st, 'checker'), checker, `'${st.name}' uses the DSM's checker`);
+      t.false('words' in st, `'${st.name}' keeps no Int32Array of its window`);
+      t.false('fromBuffer' in st, `'${st.name}' keeps no copy of the checker's BigInt function`);
+    }
+    t.false('snapshots' in dsm, "the snapshot budget is the checker's");
+  }
+});
+
+test('a home holds no held-diff list until a diff is held, and a DSM no lock notice list until its first lock', async (t) => {
+  const rig = makeRig(2);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    const none = [field(field(dsm, 'home') as object, 'heldDiffs'), field(dsm, 'known')];
+    if (rank === 0) {
+      // Rank 0 writes rank 1's half under a lock: its grant, release and notices as before.
+      await dsm.lock('l');
+      (await dsm.acquire(a, 512, 520, 'w')).fill(7);
+      dsm.unlock('l');
+    }
+    await dsm.barrier();
+    return [none, field(dsm, 'known') !== null, (await dsm.acquire(a, 510, 522, 'r')).join(',')];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.deepEqual((o.value as unknown[])[0], [null, null], 'none after an alloc, a write and a barrier');
+  t.deepEqual(out.map((o) => (o.ok ? (o.value as unknown[])[1] : undefined)), [true, false], 'rank 0 made its list at its lock');
+  for (const o of out) if (o.ok) t.is((o.value as unknown[])[2], '1,1,7,7,7,7,7,7,7,7,2,2');
+});
+
+test('an array holds its write-only, declared and read lists only from the acquisition that needs them to the release', async (t) => {
+  const rig = makeRig(2);
+  const lists = (st: object): unknown[] => ['writeOnly', 'declared', 'reads'].map((k) => field(st, k));
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    const st = dsm.sharedArrays()[0]!;
+    const seen: unknown[] = [lists(st).every((l) => l === null)];
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    const other = (1 - rank) * 512;
+    await dsm.acquire(a, other, other + 8, 'r');
+    seen.push(lists(st).map((l) => l !== null));
+    await dsm.barrier();
+    seen.push(lists(st).every((l) => l === null));
+    // The next interval reads what the other rank wrote, and a write-only range still goes whole to its home.
+    const r = await dsm.acquire(a, other, other + 4, 'r');
+    seen.push(r.join(','));
+    if (rank === 0) (await dsm.acquire(a, 600, 602, 'w')).fill(9);
+    await dsm.barrier();
+    seen.push((await dsm.acquire(a, 598, 604, 'r')).join(','));
+    return seen;
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) {
+    if (!o.ok) continue;
+    const [before, during, after, read, whole] = o.value as unknown[];
+    t.true(before, 'none before the first acquisition');
+    t.deepEqual(during, [true, true, true], 'all three while the interval has writes and reads');
+    t.true(after, 'none after the release');
+    t.truthy(read);
+    t.is(whole, '2,2,9,9,2,2');
+  }
+});
+
+test('a range list sets its cap and join gap only when it has them', (t) => {
+  t.deepEqual(Object.keys(new RangeList()), ['r']);
+  t.deepEqual(Object.keys(new RangeList(8)).sort(), ['lossyCap', 'r']);
+  const l = new RangeList(2, 4);
+  l.add(0, 2);
+  l.add(5, 6);
+  l.add(20, 22);
+  l.add(40, 41);
+  // Joined across the gap (2..5), then the two closest merged at the cap of 2.
+  t.deepEqual([l.count, l.start(0), l.end(0), l.start(1), l.end(1)], [2, 0, 22, 40, 41]);
+  const exact = new RangeList();
+  exact.add(0, 2);
+  exact.add(3, 4);
+  t.is(exact.count, 2);
+});
+
+test("a push reader keeps the current barrier's batches and expected homes in Arrays, and leaves nothing it read", async (t) => {
+  const rig = makeRig(2, {}, { pageSize: 256 });
+  const home = { ranges: [[0, 512], [512, 1024]] as [number, number][] };
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Uint8', 1024, { home, push: true });
+    const b = await dsm.alloc('b', 'Uint8', 1024, { home, push: true });
+    const leaving: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const w = k % 2 === 0 ? a : b;
+      (await dsm.acquire(w, rank * 512, rank * 512 + 512, 'w')).fill(k + 1);
+      await dsm.barrier();
+      // Laplace's pattern: the halo of the array written last, read after every barrier.
+      const other = (1 - rank) * 512;
+      const v = await dsm.acquire(w, other, other + 64, 'r');
+      if (v[0] !== k + 1) throw new Error(`rank ${rank} iteration ${k}: read ${v[0]}`);
+      const reader = field(field(dsm, 'client') as object, 'push') as object;
+      leaving.push((field(reader, 'leaving') as unknown[]).filter((v) => v !== 0).length);
+    }
+    const reader = field(field(dsm, 'client') as object, 'push') as object;
+    return [Array.isArray(field(reader, 'batches')), Array.isArray(field(reader, 'expected')), leaving, dsm.stats().pushGranulesApplied > 0];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) if (o.ok) t.deepEqual(o.value, [true, true, [0, 0, 0, 0], true]);
+});
+
+test("a barrier node holds no present-ranks array unless a late board reported itself, and drops it when the barrier ends", async (t) => {
+  // The root of a 3-board tree hears BARRIER_PRESENT only from a board whose barrier is late.
+  const rig = makeRig(3);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 768);
+    (await dsm.acquire(a, rank * 256, rank * 256 + 256, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    await dsm.barrier();
+    return (await dsm.acquire(a, 0, 768, 'r')).reduce((x, y) => x + y, 0);
+  });
+  t.true(out.every((o) => o.ok && o.value === 256 * 6), JSON.stringify(out));
+  for (const dsm of rig.dsms) t.is(field(field(field(dsm, 'sync') as object, 'barrierNode') as object, 'present'), null);
+  // A BARRIER_PRESENT for the next barrier makes it at the root; the end of that barrier drops it.
+  const root = field(field(rig.dsms[0]!, 'sync') as object, 'barrierNode') as { reportedPresent(from: number, epoch: number): boolean };
+  t.true(root.reportedPresent(2, 3));
+  t.true(field(root, 'present') instanceof Uint8Array);
 });

@@ -37,6 +37,18 @@ test('Laplace over MCAPI messages gives the sequential digest', async (t) => {
   t.log(`${frames} MCAPI frames, ${bytes} payload bytes`);
 });
 
+test('the MCAPI transport holds no flags array for its peer look-ups, its headroom on the prototype, the Dsm as its receiver', async (t) => {
+  // Round 14 (docs/FOOTPRINT.md "Round 14: DSM member slots"): a Uint8Array of look-up flags,
+  // a headroom and a receive count per transport, and the onMessage closure, were ~20 XS slots.
+  const { out } = await onMcapi(2, async (dsm) => {
+    const tr = (dsm as unknown as { transport: McapiDsmTransport }).transport;
+    await dsm.barrier();
+    const own = Object.keys(tr);
+    return [own.includes('looking'), own.includes('headroom'), own.includes('recvSlots'), tr.headroom, tr.receiver === dsm];
+  });
+  for (const o of out) t.deepEqual(o, [false, false, false, 1, true]);
+});
+
 test('the counter over MCAPI messages is exact', async (t) => {
   const { out } = await onMcapi(4, (dsm) => counterOnDsm(dsm, 6));
   t.deepEqual(out[0], { counter: 24 });
@@ -50,7 +62,7 @@ test('the transport looks a peer up when it first sends to it; a missing one is 
     // Rank 2 (node 3) never opens its DSM endpoint.
     const plan = { size: 3, domain: 1, nodeOfRank: (r: number) => r + 1, connectTimeoutMs: 500, onSendError: (r: number, e: Error) => errors.push(`${r}: ${e.message}`) };
     const [ta, tb] = await Promise.all([McapiDsmTransport.open(nodes[0]!, { rank: 0, ...plan }), McapiDsmTransport.open(nodes[1]!, { rank: 1, ...plan })]);
-    tb.onMessage = (from, bytes) => got.push(from, bytes[0]!);
+    tb.receiver = { receive: (from, bytes) => void got.push(from, bytes[0]!) };
     const opened = hub.clock.now();
     ta.send(2, new Uint8Array([0, 7]).subarray(1));
     ta.send(1, new Uint8Array([0, 5]).subarray(1));
@@ -94,7 +106,7 @@ test('messages from outside the domain are dropped, not delivered', async (t) =>
       McapiDsmTransport.open(a, { rank: 0, size: 2, domain: 1, nodeOfRank: (r) => r + 1 }),
       McapiDsmTransport.open(b, { rank: 1, size: 2, domain: 1, nodeOfRank: (r) => r + 1 }),
     ]);
-    ta.onMessage = (from, bytes) => got.push(from, bytes.length);
+    ta.receiver = { receive: (from, bytes) => void got.push(from, bytes.length) };
     const stray = b.createEndpoint(41);
     const dst = await b.getEndpoint(1, 1, 40, 100);
     await b.msgSend(stray, dst, new Uint8Array([9, 1, 2]));
@@ -142,12 +154,14 @@ test('the DSM gets MCAPI\'s view of each message (no posted buffer, no copy) and
       const options = { pageSize: 4096 };
       const transport = await McapiDsmTransport.open(mcapi, { rank, size: 2, domain: 1, nodeOfRank: (r) => r + 1, recvSlots: Dsm.recvSlotsFor(options), maxMessage: Dsm.messageBytesFor(options) });
       const dsm = new Dsm(transport, hub.clock, options);
-      // The DSM's handler, then the view scribbled over as if its memory were reused at once.
-      const handler = transport.onMessage!;
-      transport.onMessage = (from, bytes) => {
-        views.push(bytes);
-        handler(from, bytes);
-        bytes.fill(0xee);
+      // The DSM's receive, then the view scribbled over as if its memory were reused at once.
+      const inner = transport.receiver!;
+      transport.receiver = {
+        receive: (from, bytes) => {
+          views.push(bytes);
+          inner.receive(from, bytes);
+          bytes.fill(0xee);
+        },
       };
       return withPageSize(dsm);
     }),
@@ -187,7 +201,7 @@ test('a message longer than the receive buffers (a peer with other options) is d
       McapiDsmTransport.open(a, { rank: 0, size: 2, domain: 1, nodeOfRank: (r) => r + 1, maxMessage: 100, recvSlots: 2 }),
       McapiDsmTransport.open(b, { rank: 1, size: 2, domain: 1, nodeOfRank: (r) => r + 1 }),
     ]);
-    ta.onMessage = (from, bytes) => got.push(from, bytes.length);
+    ta.receiver = { receive: (from, bytes) => void got.push(from, bytes.length) };
     const stray = b.createEndpoint(41);
     const dst = await b.getEndpoint(1, 1, 40, 100);
     await b.msgSend(stray, dst, new Uint8Array(102).fill(1));
@@ -209,7 +223,7 @@ test('a posted DSM receive holds no promise: its request waits with the transpor
   const run = (async () => {
     const plan = { size: 2, domain: 1, nodeOfRank: (r: number) => r + 1, recvSlots: 3 };
     const [ta, tb] = await Promise.all([McapiDsmTransport.open(a, { rank: 0, ...plan }), McapiDsmTransport.open(b, { rank: 1, ...plan })]);
-    tb.onMessage = (_from, bytes) => got.push(bytes[0]!);
+    tb.receiver = { receive: (_from, bytes) => void got.push(bytes[0]!) };
     const posted = requestsOf(b);
     t.is(posted.length, 3);
     for (const r of posted) {
@@ -259,7 +273,7 @@ test("a plan's nodeOfRank and portOfRank are called as its methods (a class's, n
   const got: number[] = [];
   const run = (async () => {
     const [ta, tb] = await Promise.all([McapiDsmTransport.open(a, new Plan(0, 300)), McapiDsmTransport.open(b, new Plan(1, 300))]);
-    tb.onMessage = (_from, bytes) => got.push(bytes[0]!);
+    tb.receiver = { receive: (_from, bytes) => void got.push(bytes[0]!) };
     ta.send(1, new Uint8Array([0, 7]).subarray(1));
     await hub.sleep(50);
     ta.close();

@@ -74,7 +74,7 @@ export class MemNet {
           this.pairBytes[rank * size + to]! += bytes.length;
           this.pool.push({ from: rank, to, bytes: bytes.slice() });
         },
-        onMessage: null,
+        receiver: null,
       };
       this.transports.push(t);
     }
@@ -102,7 +102,7 @@ export class MemNet {
     }
     const [m] = this.pool.splice(i, 1);
     const t = this.transports[m!.to]!;
-    t.onMessage?.(m!.from, m!.bytes);
+    t.receiver?.receive(m!.from, m!.bytes);
   }
 }
 

@@ -25,8 +25,9 @@ import { RangeList } from '../../src/dsm/range-list.js';
 import { MAX_HEADROOM } from '../../src/dsm/codec.js';
 
 /** ArrayBuffer.prototype.concat as XS has it (V8 has none): this buffer's bytes, then each part's. */
-function jsConcat(head: ArrayBuffer, parts: ArrayBuffer[]): ArrayBuffer {
-  const all = [head, ...parts];
+/** XS's ArrayBuffer.prototype.concat in JavaScript (called as a method of the head buffer). */
+function jsConcat(this: ArrayBuffer, ...parts: ArrayBuffer[]): ArrayBuffer {
+  const all = [this, ...parts];
   const out = new Uint8Array(all.reduce((n, b) => n + b.byteLength, 0));
   let at = 0;
   for (const b of all) {

@@ -17,7 +17,7 @@ import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 import { PushHome, PushReader } from '../../src/dsm/push.js';
 import { RangeList } from '../../src/dsm/range-list.js';
 import { SharedArrayState } from '../../src/dsm/shared-array.js';
-import { snapshotBudget } from '../../src/dsm/read-check.js';
+import { ReadChecker, snapshotBudget } from '../../src/dsm/read-check.js';
 import { decodeMessage, encodePush, type PushMsg } from '../../src/dsm/messages.js';
 import { dsmStats, newDsmFigures } from '../../src/dsm/types.js';
 
@@ -26,7 +26,7 @@ const REQUEST_TIMEOUT_MS = 1000;
 /** Rank 1's view of the test array (page r homed by rank r) with its PushReader, no network. */
 function readerRig() {
   const clock = new VirtualClock();
-  const st = new SharedArrayState(0, 'g', 'Int32', LENGTH, 1024, 8, 0, new Uint8Array([0, 1, 2]), 1, 64, snapshotBudget(1 << 18), true);
+  const st = new SharedArrayState(0, 'g', 'Int32', LENGTH, 1024, 8, 0, new Uint8Array([0, 1, 2]), 1, 64, new ReadChecker(snapshotBudget(1 << 18)), true);
   st.cover(0, LENGTH * 4);
   const figures = newDsmFigures();
   const reader = new PushReader([st], clock, REQUEST_TIMEOUT_MS, 1024, figures, [], { fail: (e: DsmError) => e });
@@ -294,7 +294,7 @@ function pairsOf(l: RangeList): number[] {
 /** Rank 0's PushHome over one Float64 array of 1 KiB pages all homed by rank 0; the PUSHes it posts. */
 function homeRig(maxMessage: number, elements: number) {
   const pages = Math.ceil((elements * 8) / 1024);
-  const st = new SharedArrayState(0, 'h', 'Float64', elements, 1024, 8, 0, new Uint8Array(pages), 0, 64, snapshotBudget(1 << 18), true);
+  const st = new SharedArrayState(0, 'h', 'Float64', elements, 1024, 8, 0, new Uint8Array(pages), 0, 64, new ReadChecker(snapshotBudget(1 << 18)), true);
   st.cover(0, elements * 8);
   const sent: { to: number; bytes: Uint8Array }[] = [];
   const home = new PushHome([st], maxMessage, newDsmFigures(), { post: (to: number, bytes: Uint8Array) => void sent.push({ to, bytes }) });

@@ -1,0 +1,61 @@
+/**
+ * The XS slots a DSM member holds, counted in a real XS machine (gc() + currentHeapCount
+ * around each step): two DSMs (window 2, as bench footprint's Laplace) joined by an in-VM
+ * transport run Laplace N=64's DSM calls: the Dsm and its parts, the two pushed grids, then the
+ * iterations whose pushes set up the halo subscriptions. What the Laplace + FT board holds from
+ * the run's start to `iter 1` (docs/FOOTPRINT.md "Round 14: DSM member slots").
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+
+async function bundle(): Promise<string> {
+  const b = await rollup({
+    input: fileURLToPath(new URL('./fixtures/xs-slots-main.js', import.meta.url)),
+    onwarn: (w) => {
+      throw new Error(`rollup: ${w.message}`);
+    },
+  });
+  const { output } = await b.generate({ format: 'iife', strict: true });
+  await b.close();
+  return output[0].code;
+}
+
+/**
+ * Bounds, XS slots. Before Round 14 (main b369b8e): a Dsm 256 (two: 513), a Laplace grid 87.5
+ * (four: 350, the alloc's promises included), a board from `new Dsm` through six iterations
+ * 510. After it: 209.5, 59.5 and 380.5.
+ */
+const PER_DSM_MAX = 215;
+const PER_GRID_MAX = 64;
+const PER_BOARD_MAX = 395;
+
+test(`a DSM holds at most ${PER_DSM_MAX} XS slots, a Laplace grid ${PER_GRID_MAX}, a Laplace board's DSM after six iterations ${PER_BOARD_MAX}`, async (t) => {
+  const w = new XsWorker({ name: 'dsm-slots', stdout: 'ignore' });
+  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
+  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('setup()');
+    const l0 = await live();
+    await w.evaluate('makeDsms()');
+    const l1 = await live();
+    await w.evaluate('allocGrids()');
+    const l2 = await live();
+    await w.evaluate('firstBarrier()');
+    for (let i = 0; i < 6; i++) await w.evaluate('iterate()');
+    const l3 = await live();
+    // Two DSMs, two grids each, seven barriers each, no timer left behind but the two it had.
+    t.regex(await text('counts()'), /^2 2,2 7,7 \d+$/);
+    const perDsm = (l1 - l0) / 2;
+    const perGrid = (l2 - l1) / 4;
+    const perBoard = (l3 - l0) / 2;
+    t.log(`a Dsm ${perDsm} slots, a grid ${perGrid}, a board after six iterations ${perBoard}`);
+    t.true(perDsm <= PER_DSM_MAX, `${perDsm} slots per Dsm`);
+    t.true(perGrid <= PER_GRID_MAX, `${perGrid} slots per grid`);
+    t.true(perBoard <= PER_BOARD_MAX, `${perBoard} slots per board`);
+  } finally {
+    await w.kill();
+  }
+});

@@ -98,6 +98,7 @@ export class CommandRegistry {
   // The registered tables as three parallel arrays (their commands, what their handlers get,
   // for placeholders the ERR reason), not an object per table: a board registers four tables
   // at boot, and an object each was ~4 XS slots (docs/FOOTPRINT.md "Round 14: boot slots").
+  // Only the first `specs.length` entries of `owners` and `reasons` count.
   private readonly specs: (readonly CommandSpec<never>[])[] = [];
   private readonly owners: unknown[] = [];
   private readonly reasons: (string | null)[] = [];
@@ -131,15 +132,18 @@ export class CommandRegistry {
 
   private add(specs: readonly CommandSpec<never>[] | readonly CommandSpec<unknown>[], owner: unknown, reserved: string | null): void {
     const table = specs as readonly CommandSpec<never>[];
+    const ti = this.specs.length;
     this.specs.push(table);
-    this.owners.push(owner);
-    this.reasons.push(reserved);
+    // Set by index, never pushed: an owner or reason may be undefined / null, and under Lua a
+    // push of nil adds nothing (the next push would land at this table's index).
+    this.owners[ti] = owner;
+    this.reasons[ti] = reserved;
     try {
-      for (let i = 0; i < table.length; i++) this.check(this.specs.length - 1, i);
+      for (let i = 0; i < table.length; i++) this.check(ti, i);
     } catch (e) {
       this.specs.pop();
-      this.owners.pop();
-      this.reasons.pop();
+      this.owners[ti] = undefined;
+      this.reasons[ti] = null;
       throw e;
     }
   }

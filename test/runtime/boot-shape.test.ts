@@ -49,6 +49,12 @@ test('the command registry keeps its tables as parallel arrays: no record per ta
   t.deepEqual(reg.subcommands('beta'), ['one']);
   t.throws(() => reg.register({ name: 'alpha', args: [], help: '', handler: () => undefined }), { message: /already registered/ });
   t.is(reg.get('beta two'), undefined);
+  // A table after a refused one, and after tables with no owner or reason, gets its own (the
+  // arrays are set by index: under Lua a pushed nil would shift every later entry).
+  reg.registerTable(commandTable<number>([{ name: 'delta', args: [], help: 'd', handler: () => undefined }]), 4);
+  t.is(reg.get('delta')?.owner, 4);
+  t.is(reg.get('delta')?.reserved, null);
+  t.is(reg.get('alpha')?.reserved, null);
 });
 
 test('nodes at the default limits share MCAPI\'s module-level endpoint defaults; other limits get their own', (t) => {

@@ -48,6 +48,12 @@ export interface FirmwareBuildOptions {
    * need (Laplace: examples/laplace/memory.ts) reserves it in one block (creation.ts).
    */
   chunkBytes?: number;
+  /**
+   * lin only, for the heap probe (heap-probe.ts): XS compiled with `mxReport`, so every garbage
+   * collection prints the live slots it left (`# Slot collection: ... used <bytes> ...`). Its own
+   * build folder and cache key: the SDK's objects differ from a normal build's.
+   */
+  reportCollections?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -81,6 +87,11 @@ const LOCK_POLL_MS = 250;
 const STUB_IDF_VERSION = 'v5.4.1';
 /** Hex characters of the checkout's path hash in its build folder's name. */
 const CHECKOUT_KEY_CHARS = 12;
+/**
+ * The C flags of a lin build that reports every collection (FirmwareBuildOptions.reportCollections):
+ * make.lin.mk only appends to C_FLAGS, so the environment's value reaches every compile.
+ */
+const REPORT_C_FLAGS = '-DmxReport=1';
 
 /** Where the generated manifest takes the SDK parts from; every include is one the subset has. */
 const INCLUDES = [
@@ -237,6 +248,8 @@ function archiveBytes(xsC: string): number {
 export async function buildFirmware(options: FirmwareBuildOptions): Promise<FirmwareBuildResult> {
   const log = options.log ?? (() => undefined);
   const { platform, full: fullTarget } = parseTarget(options.target);
+  const report = options.reportCollections === true;
+  if (report && platform !== 'lin') throw new FirmwareBuildError('reportCollections: lin builds only (the heap probe)');
   const found = findModdableSdk();
   if (!found.ok) throw new FirmwareBuildError(found.reason);
   const sdk = found.sdk;
@@ -252,7 +265,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   const platformDir = join(packageRoot(), 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu');
   const hash = createHash('sha256');
-  hash.update(`${fullTarget}\n${sdk.moddable}\n`).update(bundle.code).update(manifestText);
+  hash.update(`${fullTarget}\n${sdk.moddable}\n${report ? `${REPORT_C_FLAGS}\n` : ''}`).update(bundle.code).update(manifestText);
   for (const f of readdirSync(platformDir).sort()) hash.update(f).update(readFileSync(join(platformDir, f)));
   const key = hash.digest('hex');
   const infoFile = join(out, 'firmware.json');
@@ -269,7 +282,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
       // rebuild
     }
   }
-  const buildRoot = buildFolder(packageRoot(), fullTarget);
+  const buildRoot = buildFolder(packageRoot(), report ? `${fullTarget}-report` : fullTarget);
   mkdirSync(buildRoot, { recursive: true });
   const result = await withLock(buildRoot, async (): Promise<FirmwareBuildResult> => {
     // Written only once the build folder is ours: every app's project has the same name, so
@@ -280,7 +293,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
     writePrivate(join(project, 'manifest.json'), manifestText);
     if (platform === 'lin') {
       log(`mcconfig -i -m -t build -p lin (${bundle.files.length} modules, ${bundle.code.length} bytes of JS)`);
-      run('mcconfig', ['-i', '-m', '-t', 'build', '-p', 'lin', '-o', buildRoot, join(project, 'manifest.json')], sdkEnv(sdk), project, 'mcconfig -p lin');
+      run('mcconfig', ['-i', '-m', '-t', 'build', '-p', 'lin', '-o', buildRoot, join(project, 'manifest.json')], sdkEnv(sdk, report ? { C_FLAGS: REPORT_C_FLAGS } : {}), project, 'mcconfig -p lin');
       const so = findFile(join(buildRoot, 'bin', 'lin'), 'mc.so', `/${PROJECT_NAME}/`);
       if (so === null) throw new FirmwareBuildError(`mcconfig finished but no mc.so under ${join(buildRoot, 'bin', 'lin')}`);
       const mcSo = join(out, 'mc.so');

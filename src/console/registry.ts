@@ -81,13 +81,6 @@ export function placeholder(name: string, help: string): CommandSpec<never> {
   return Object.freeze({ name, args: NO_ARGS, help, handler: noHandler });
 }
 
-/** One registered table: its commands, what their handlers get, and for placeholders the ERR reason. */
-interface Table {
-  readonly specs: readonly CommandSpec<never>[];
-  readonly owner: unknown;
-  readonly reserved: string | null;
-}
-
 /** A command found by name. */
 export interface CommandEntry {
   readonly spec: CommandSpec<never>;
@@ -102,11 +95,17 @@ export interface CommandEntry {
  * per-command entries a board would otherwise build at every boot.
  */
 export class CommandRegistry {
-  private readonly tables: Table[] = [];
+  // The registered tables as three parallel arrays (their commands, what their handlers get,
+  // for placeholders the ERR reason), not an object per table: a board registers four tables
+  // at boot, and an object each was ~4 XS slots (docs/FOOTPRINT.md "Round 14: boot slots").
+  // Only the first `specs.length` entries of `owners` and `reasons` count.
+  private readonly specs: (readonly CommandSpec<never>[])[] = [];
+  private readonly owners: unknown[] = [];
+  private readonly reasons: (string | null)[] = [];
 
   /** Add one command whose handler needs no owner (tests, a user's own module). */
   register(spec: CommandSpec): void {
-    this.add({ specs: [spec], owner: undefined, reserved: null });
+    this.add([spec], undefined, null);
   }
 
   /**
@@ -115,7 +114,7 @@ export class CommandRegistry {
    * nothing of the table is added.
    */
   registerTable<O>(specs: readonly CommandSpec<O>[], owner: O): void {
-    this.add({ specs, owner, reserved: null });
+    this.add(specs, owner, null);
   }
 
   /**
@@ -123,7 +122,7 @@ export class CommandRegistry {
    * the commands, each answers `ERR <reason>` (and shows in help as such).
    */
   reserveTable(specs: readonly CommandSpec<never>[], reason: string): void {
-    this.add({ specs, owner: undefined, reserved: reason });
+    this.add(specs, undefined, reason);
   }
 
   /** Reserve one name (reserveTable with a placeholder made now). */
@@ -131,29 +130,38 @@ export class CommandRegistry {
     this.reserveTable([placeholder(name, help)], reason);
   }
 
-  private add(table: Table): void {
-    this.tables.push(table);
+  private add(specs: readonly CommandSpec<never>[] | readonly CommandSpec<unknown>[], owner: unknown, reserved: string | null): void {
+    const table = specs as readonly CommandSpec<never>[];
+    const ti = this.specs.length;
+    this.specs.push(table);
+    // Set by index, never pushed: an owner or reason may be undefined / null, and under Lua a
+    // push of nil adds nothing (the next push would land at this table's index).
+    this.owners[ti] = owner;
+    this.reasons[ti] = reserved;
     try {
-      for (let i = 0; i < table.specs.length; i++) this.check(table, i);
+      for (let i = 0; i < table.length; i++) this.check(ti, i);
     } catch (e) {
-      this.tables.pop();
+      this.specs.pop();
+      this.owners[ti] = undefined;
+      this.reasons[ti] = null;
       throw e;
     }
   }
 
-  /** Checks the i-th command of `table` (the last one in the list) against every command before it. */
-  private check(table: Table, i: number): void {
-    const name = (table.specs[i] as CommandSpec<never>).name;
+  /** Checks the i-th command of table `ti` (the last one in the list) against every command before it. */
+  private check(ti: number, i: number): void {
+    const name = (this.specs[ti]![i] as CommandSpec<never>).name;
     if (!isCommandName(name)) throw new Error(`console command name '${name}': expected one or two lower-case words`);
     const sp = name.indexOf(' ');
     const first = sp < 0 ? name : name.slice(0, sp);
-    for (const t of this.tables) {
-      const n = t === table ? i : t.specs.length;
+    for (let t = 0; t <= ti; t++) {
+      const specs = this.specs[t]!;
+      const n = t === ti ? i : specs.length;
       for (let j = 0; j < n; j++) {
-        const other = (t.specs[j] as CommandSpec<never>).name;
+        const other = (specs[j] as CommandSpec<never>).name;
         if (other === name) {
           // A placeholder gives way (to the real command or a newer placeholder); a command does not.
-          if (t === table || t.reserved === null) throw new Error(`console command '${name}' is already registered`);
+          if (t === ti || this.reasons[t] === null) throw new Error(`console command '${name}' is already registered`);
         } else if (sp < 0 && other.startsWith(name + ' ')) {
           throw new Error(`console command '${name}' clashes with the '${name} ...' commands`);
         } else if (sp > 0 && other === first) {
@@ -165,18 +173,19 @@ export class CommandRegistry {
 
   isGroup(word: string): boolean {
     const prefix = word + ' ';
-    for (const t of this.tables) for (const s of t.specs) if (s.name.startsWith(prefix)) return true;
+    for (const specs of this.specs) for (const s of specs) if (s.name.startsWith(prefix)) return true;
     return false;
   }
 
   /** The command called `name`: a registered one before a placeholder (the newest placeholder). */
   get(name: string): CommandEntry | undefined {
     let found: CommandEntry | undefined;
-    for (const t of this.tables) {
-      for (const s of t.specs) {
+    for (let t = 0; t < this.specs.length; t++) {
+      const reserved = this.reasons[t] ?? null;
+      for (const s of this.specs[t]!) {
         if (s.name !== name) continue;
-        if (t.reserved === null) return { spec: s, owner: t.owner, reserved: null };
-        found = { spec: s, owner: undefined, reserved: t.reserved };
+        if (reserved === null) return { spec: s, owner: this.owners[t], reserved: null };
+        found = { spec: s, owner: undefined, reserved };
       }
     }
     return found;
@@ -198,7 +207,7 @@ export class CommandRegistry {
   /** Every name once, sorted. */
   private names(): string[] {
     const out: string[] = [];
-    for (const t of this.tables) for (const s of t.specs) if (out.indexOf(s.name) < 0) out.push(s.name);
+    for (const specs of this.specs) for (const s of specs) if (out.indexOf(s.name) < 0) out.push(s.name);
     return out.sort();
   }
 }

@@ -48,6 +48,10 @@ interface Pending {
   done: boolean;
 }
 
+function newStats(): ShellStats {
+  return { lines: 0, ok: 0, err: 0, overlong: 0, busy: 0, interrupted: 0, internal: 0 };
+}
+
 export class ConsoleShell implements ShellState {
   readonly registry = new CommandRegistry();
   faultsArmed: boolean;
@@ -60,10 +64,15 @@ export class ConsoleShell implements ShellState {
   private assembler: LineAssembler | null = null;
   private readonly lineLimit: number;
   private echoOn: boolean;
-  private readonly counters: ShellStats = { lines: 0, ok: 0, err: 0, overlong: 0, busy: 0, interrupted: 0, internal: 0 };
+  /**
+   * The counters and the queue, like the assembler, are made on the first input line: on a
+   * board nobody types at they would be ~10 XS slots for nothing (docs/FOOTPRINT.md "Round 14:
+   * boot slots").
+   */
+  private counters: ShellStats | null = null;
   private pending: Pending | null = null;
   /** Lines waiting for an asynchronous command; null stands for an overlong line. */
-  private readonly queue: QueuedLine[] = [];
+  private queue: QueuedLine[] | null = null;
   private stopped = false;
 
   constructor(
@@ -136,7 +145,12 @@ export class ConsoleShell implements ShellState {
   }
 
   stats(): ShellStats {
-    return { ...this.counters };
+    return this.counters === null ? newStats() : { ...this.counters };
+  }
+
+  /** The counters, made on the first line. */
+  private count(): ShellStats {
+    return (this.counters ??= newStats());
   }
 
   /** Raw input, as HalConsole.onInput delivers it. */
@@ -157,14 +171,15 @@ export class ConsoleShell implements ShellState {
   private onLine(text: QueuedLine): void {
     if (this.stopped) return;
     if (typeof text === 'string' && text.trim().length === 0) return;
-    this.counters.lines++;
+    this.count().lines++;
     if (this.pending !== null) {
-      if (this.queue.length >= this.maxQueued) {
-        this.counters.busy++;
+      const queue = (this.queue ??= []);
+      if (queue.length >= this.maxQueued) {
+        this.count().busy++;
         this.answer([], 'busy: an earlier command is still running');
         return;
       }
-      this.queue.push(text);
+      queue.push(text);
       return;
     }
     this.run(text);
@@ -175,18 +190,20 @@ export class ConsoleShell implements ShellState {
     if (p === null || this.stopped) return;
     p.done = true;
     this.pending = null;
-    this.counters.interrupted++;
+    this.count().interrupted++;
     this.answer([], 'interrupted');
     this.drain();
   }
 
   private drain(): void {
-    while (this.pending === null && !this.stopped && this.queue.length > 0) this.run(this.queue.shift() as QueuedLine);
+    const queue = this.queue;
+    if (queue === null) return;
+    while (this.pending === null && !this.stopped && queue.length > 0) this.run(queue.shift() as QueuedLine);
   }
 
   private run(text: QueuedLine): void {
     if (text === null) {
-      this.counters.overlong++;
+      this.count().overlong++;
       this.answer([], `line too long (max ${this.lineLimit} characters)`);
       return;
     }
@@ -271,15 +288,15 @@ export class ConsoleShell implements ShellState {
 
   private reasonOf(e: unknown): string {
     if (e instanceof ConsoleError) return e.reason;
-    this.counters.internal++;
+    this.count().internal++;
     const msg = e instanceof Error ? e.message : String(e);
     return `internal error: ${msg}`;
   }
 
   /** Write one answer: `out` lines then OK (err null) or ERR err. */
   private answer(out: readonly string[], err: string | null): void {
-    if (err === null) this.counters.ok++;
-    else this.counters.err++;
+    if (err === null) this.count().ok++;
+    else this.count().err++;
     let text = '';
     if (err === null) for (const l of out) text += l + EOL;
     text += (err === null ? OK_LINE : errLine(err)) + EOL;

@@ -14,6 +14,7 @@ import type { Clock, Hal } from '../hal.js';
 import type { NativeCopy } from '../util/native-copy.js';
 import type { Net, NetFrame } from '../net/net.js';
 import { MalformedFrame } from './frames.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import type { McapiLimits } from './limits.js';
 import { Request, RequestTable } from './request.js';
 import { TimedWait, WaitAny } from './timed-wait.js';
@@ -69,6 +70,21 @@ export interface CoreHost {
   /** Send what is batched for `dst` before a data frame to it (Core.beforeData). */
   flushBeforeData(dst: number, msg: boolean): void;
 }
+
+/** The endpoint attributes every endpoint of a node with `limits` starts with, frozen. */
+function endpointDefaultsOf(limits: Readonly<McapiLimits>): Readonly<EndpointAttrs> {
+  return Object.freeze({
+    maxPayload: limits.maxPayload,
+    priority: 0,
+    recvBuffers: limits.defaultRecvBuffers,
+    timeoutMs: limits.defaultTimeoutMs,
+    failOnLimit: limits.fullPolicy === 'fail',
+    ackDelayMs: 0,
+  });
+}
+
+/** Those of a node at the default limits (every board's): module-level, in flash on a preloaded firmware. */
+const DEFAULT_ENDPOINT_ATTRS = endpointDefaultsOf(DEFAULT_LIMITS);
 
 /** The end-of-turn flush timer of every core: one module-level function, the core as its argument. */
 function onFlushTimer(core: Core): void {
@@ -145,14 +161,8 @@ export class Core {
     this.clock = clock;
     this.copy = clock.bytes?.copy;
     this.limits = limits;
-    this.endpointDefaults = Object.freeze({
-      maxPayload: limits.maxPayload,
-      priority: 0,
-      recvBuffers: limits.defaultRecvBuffers,
-      timeoutMs: limits.defaultTimeoutMs,
-      failOnLimit: limits.fullPolicy === 'fail',
-      ackDelayMs: 0,
-    });
+    // At the default limits the module-level record: a copy per node was 7 XS slots (Round 14).
+    this.endpointDefaults = limits === DEFAULT_LIMITS ? DEFAULT_ENDPOINT_ATTRS : endpointDefaultsOf(limits);
     this.host = host;
     this.requests = new RequestTable(limits.maxRequests);
   }

@@ -93,11 +93,17 @@ export class AppRunner {
       emitEvent(hal, appResultEvent(run.rank, result));
     } catch (e) {
       if (!run.isActive()) return;
-      board.appState = 'failed';
-      const message = errorText(e);
-      this.board.log('error', `app ${board.app.name}${run.hostedByFt ? ` (rank ${run.rank})` : ''} failed: ${message}`);
-      emitRuntimeEvent(hal, { name: 'app-error', rank: run.rank, reason: message });
+      this.fail(run, e);
     }
+  }
+
+  /** `run` failed with `e` (its main threw, or a plain run's network did not converge): app-error. */
+  fail(run: AppRun, e: unknown): void {
+    const board = this.board;
+    board.appState = 'failed';
+    const message = errorText(e);
+    board.log('error', `app ${board.app.name}${run.hostedByFt ? ` (rank ${run.rank})` : ''} failed: ${message}`);
+    emitRuntimeEvent(board.hal, { name: 'app-error', rank: run.rank, reason: message });
   }
 
   /** The context of one run of `main`. */
@@ -170,26 +176,104 @@ class RunDsmPlan implements McapiDsmPlan {
   }
 }
 
+/** What a plain run needs of its board (BoardRuntime). */
+export interface PlainRunBoard {
+  readonly hal: Hal;
+  readonly config: CheckedBoardConfig;
+  readonly mcapi: McapiNode;
+  readonly net: { whenConverged(expected: readonly number[]): Promise<void>; reachable(node: number): boolean };
+  readonly runner: AppRunner;
+  /** The working boards and the spares after them: the run starts once all are reachable. */
+  members(): number[];
+}
+
 /**
  * The run of a board without fault tolerance: epoch 0, rank = the configured rank, rank r on
- * node r, the board's own MCAPI, started once every member is reachable (or failed with the
- * nodes that were not within `options.convergeMs`), and never superseded.
+ * node r, the board's own MCAPI, started once every member is reachable, and never superseded;
+ * when they are not all reachable within `options.convergeMs` the run fails with the nodes that
+ * were not (app-error), and is no longer active, so a later convergence starts nothing.
+ *
+ * One object that is also its own view, its functions methods (in flash on a preloaded
+ * firmware), its convergence wait the network's own promise and a timer whose argument is the
+ * run: no closures, no promise of its own. Before Round 14 a plain run was an object, a view
+ * and two closures (~36 XS slots the whole run long) and its wait a promise over the network's
+ * with four more closures (~85 more until convergence; docs/FOOTPRINT.md "Round 14: boot slots").
  */
-export function plainRun(rank: number, mcapi: McapiNode, converge: (this: unknown) => Promise<void>): AppRun {
-  // The functions that are the same for every plain run are module-level (in flash on a
-  // preloaded firmware): a closure each per run would cost slots the whole run long.
-  const view: RunView = { mcapi, nodeOfRank: sameRank, onRevoke: ignoreRevoke, ft: null };
-  return { rank, epoch: 0, hostedByFt: false, isActive: alwaysActive, ready: converge, begin: () => view };
+export class PlainRun implements AppRun, RunView {
+  readonly rank: number;
+  readonly mcapi: McapiNode;
+  /** The convergence timer while it is armed, else -1. */
+  private timer = -1;
+  private active = true;
+
+  constructor(
+    rank: number,
+    private readonly board: PlainRunBoard,
+  ) {
+    this.rank = rank;
+    this.mcapi = board.mcapi;
+  }
+
+  get epoch(): number {
+    return 0;
+  }
+
+  get hostedByFt(): boolean {
+    return false;
+  }
+
+  get ft(): RunFt | null {
+    return null;
+  }
+
+  isActive(): boolean {
+    return this.active;
+  }
+
+  ready(): Promise<void> {
+    const b = this.board;
+    this.timer = b.hal.setTimer(b.config.options.convergeMs, onConvergeTimer, this);
+    return b.net.whenConverged(b.members());
+  }
+
+  begin(): RunView {
+    if (this.timer >= 0) this.board.hal.clearTimer(this.timer);
+    this.timer = -1;
+    return this;
+  }
+
+  nodeOfRank(rank: number): number {
+    return rank;
+  }
+
+  onRevoke(): void {}
+
+  /** @internal The convergence timer fired: the run fails with the members not reachable. */
+  timedOut(): void {
+    this.timer = -1;
+    const b = this.board;
+    const missing = b.members().filter((n) => !b.net.reachable(n));
+    this.active = false;
+    b.runner.fail(this, new Error(`network did not converge in ${b.config.options.convergeMs} ms: nodes ${missing.join(', ')} unreachable`));
+  }
 }
 
-function sameRank(this: unknown, rank: number): number {
-  return rank;
+function onConvergeTimer(run: PlainRun): void {
+  run.timedOut();
 }
 
-function ignoreRevoke(this: unknown): void {}
+/** A pending `ctx.sleep`: its run and the promise's resolve. */
+class Sleeper {
+  constructor(
+    readonly run: AppRun,
+    readonly resolve: (this: unknown) => void,
+  ) {}
+}
 
-function alwaysActive(this: unknown): boolean {
-  return true;
+/** A sleep's timer: a superseded run's timers never wake it, its main stops where it stands. */
+function wakeSleeper(s: Sleeper): void {
+  const resolve = s.resolve;
+  if (s.run.isActive()) resolve();
 }
 
 /** The context's functions (their types as AppContext declares them: the Lua build's calling convention). */
@@ -289,12 +373,11 @@ class RunContext implements AppContext {
   }
 
   private sleepFn(ms: number): Promise<void> {
-    // A superseded run's timers never wake it: its main stops where it stands.
-    return new Promise((resolve) =>
-      this.board.hal.setTimer(ms, () => {
-        if (this.run.isActive()) resolve();
-      }),
-    );
+    // The timer's argument is a small record and its function module-level: a closure over the
+    // context and `resolve` was ~9 XS slots more for every sleep pending (Round 14).
+    return new Promise((resolve) => {
+      this.board.hal.setTimer(ms, wakeSleeper, new Sleeper(this.run, resolve));
+    });
   }
 
   private logFn(level: LogLevel, message: string): void {

@@ -20,7 +20,7 @@ import { McapiNode } from '../mcapi/index.js';
 import type { FaultTolerance } from '../ft/index.js';
 import { ConsoleShell } from '../console/index.js';
 import { RpcLayer } from '../rpc/index.js';
-import { AppRunner, plainRun, type AppState } from './app-runner.js';
+import { AppRunner, PlainRun, type AppState } from './app-runner.js';
 import { BoardConsoleTarget } from './console-target.js';
 import { FtHost, reserveCheckpointCommands } from './ft-host.js';
 
@@ -79,7 +79,7 @@ export class BoardRuntime {
       this.ftHost.start();
       return;
     }
-    if (this.config.rank >= 0) void this.runner.run(plainRun(this.config.rank, this.mcapi, () => this.converge()));
+    if (this.config.rank >= 0) void this.runner.run(new PlainRun(this.config.rank, this));
   }
 
   /**
@@ -110,22 +110,6 @@ export class BoardRuntime {
       nodes: () => this.members(),
       event: (name, value, detail) => this.hal.event(name, value, detail),
       ...(limits !== null ? { limits } : {}),
-    });
-  }
-
-  /** Every member reachable, or an error naming the ones that were not within `options.convergeMs`. */
-  private converge(): Promise<void> {
-    const members = this.members();
-    const limit = this.config.options.convergeMs;
-    return new Promise((resolve, reject) => {
-      const timer = this.hal.setTimer(limit, () => {
-        const missing = members.filter((n) => !this.net.reachable(n));
-        reject(new Error(`network did not converge in ${limit} ms: nodes ${missing.join(', ')} unreachable`));
-      });
-      this.net.whenConverged(members).then(() => {
-        this.hal.clearTimer(timer);
-        resolve();
-      }, reject);
     });
   }
 }

@@ -7,7 +7,8 @@
 import test from 'ava';
 import { simulate } from '../../host-sim/api/index.js';
 import { project } from '../apps/helpers.js';
-import { plainRun } from '../../src/runtime/app-runner.js';
+import { PlainRun } from '../../src/runtime/app-runner.js';
+import type { AppRun, PlainRunBoard } from '../../src/runtime/app-runner.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
 import { FtAppRun, HostedRun } from '../../src/runtime/ft-host.js';
 import type { FtHost } from '../../src/runtime/ft-host.js';
@@ -54,16 +55,72 @@ for (const engine of ['node', 'xs'] as const) {
 
 const field = (o: object, name: string): unknown => (o as Record<string, unknown>)[name];
 
-test('a plain run shares its constant functions (no closures per run)', (t) => {
-  const a = plainRun(0, null as unknown as McapiNode, () => Promise.resolve());
-  const b = plainRun(1, null as unknown as McapiNode, () => Promise.resolve());
+/** A board for plain runs: timers kept by hand, members 0 and 1, node 1 reachable only when `up`. */
+function plainBoard(): { board: PlainRunBoard; timers: Map<number, () => void>; failed: string[]; waits: number[][] } {
+  const timers = new Map<number, () => void>();
+  const failed: string[] = [];
+  const waits: number[][] = [];
+  let next = 1;
+  const board = {
+    hal: {
+      setTimer: <A>(_ms: number, fire: (arg: A) => void, arg?: A): number => {
+        const id = next++;
+        timers.set(id, () => fire(arg as A));
+        return id;
+      },
+      clearTimer: (id: number): void => void timers.delete(id),
+    },
+    config: { options: { convergeMs: 500 } },
+    mcapi: null,
+    net: {
+      whenConverged: (expected: readonly number[]): Promise<void> => {
+        waits.push(expected.slice());
+        return new Promise<void>(() => undefined);
+      },
+      reachable: (n: number): boolean => n === 0,
+    },
+    runner: { fail: (run: AppRun, e: unknown): void => void failed.push(`${run.rank} ${(e as Error).message}`) },
+    members: (): number[] => [0, 1],
+  };
+  return { board: board as unknown as PlainRunBoard, timers, failed, waits };
+}
+
+test('a plain run is one object of methods and its own view: no closure, no view object (Round 14)', (t) => {
+  const { board } = plainBoard();
+  const a = new PlainRun(0, board);
+  const b = new PlainRun(1, board);
+  // Before Round 14: `begin` a closure per run, and `ready` the board's converge closure.
+  for (const [k, v] of Object.entries(a)) t.not(typeof v, 'function', `own function ${k}`);
   t.is(a.isActive, b.isActive);
+  t.is(a.ready, b.ready);
+  t.is(a.begin, b.begin);
   t.true(a.isActive());
+  t.is(a.epoch, 0);
+  t.false(a.hostedByFt);
   const va = a.begin();
-  const vb = b.begin();
-  t.is(va.nodeOfRank, vb.nodeOfRank);
-  t.is(va.onRevoke, vb.onRevoke);
+  t.is(va, a, 'the run is its own view');
+  t.is(va.nodeOfRank, b.begin().nodeOfRank);
+  t.is(va.onRevoke, b.begin().onRevoke);
   t.is(va.nodeOfRank(3), 3);
+  t.is(va.ft, null);
+  t.is(va.mcapi, board.mcapi);
+});
+
+test('a plain run waits on the network\'s own promise; begin clears its timer, a timeout fails it with the unreachable nodes', (t) => {
+  const ok = plainBoard();
+  const run = new PlainRun(0, ok.board);
+  void run.ready();
+  t.deepEqual(ok.waits, [[0, 1]]);
+  t.is(ok.timers.size, 1);
+  run.begin();
+  t.is(ok.timers.size, 0, 'converged: the timer is cleared');
+
+  const late = plainBoard();
+  const r2 = new PlainRun(1, late.board);
+  void r2.ready();
+  for (const fire of [...late.timers.values()]) fire();
+  t.deepEqual(late.failed, ['1 network did not converge in 500 ms: nodes 1 unreachable']);
+  t.false(r2.isActive(), 'a later convergence starts nothing');
 });
 
 test('an FT run is one object of methods: run view, ctx.ft and the runner side hold no closures', async (t) => {

@@ -49,6 +49,14 @@ void xs_mcdsm_heap_probe_mode(txMachine *the)
 			gProbeMode = 2;
 		else
 			gProbeMode = 1;
+#if mxReport
+		/* A build that reports every collection (XS's `# Slot collection: ... used <bytes>`):
+		   the probe divides those bytes by this to get slots. */
+		if (gProbeMode > 0) {
+			printf("heap-probe-collections slot-bytes=%d\n", (int)sizeof(txSlot));
+			fflush(stdout);
+		}
+#endif
 	}
 	xsResult = xsInteger(gProbeMode);
 }
@@ -70,6 +78,10 @@ void xs_mcdsm_heap_probe(txMachine *the)
 		return;
 	strncpy(label, xsToString(xsArg(0)), PROBE_LABEL_MAX);
 	label[PROBE_LABEL_MAX] = 0;
+#if mxReport
+	/* The collection below reports itself like XS's own: this line tells the probe it is ours. */
+	printf("heap-probe-forced\n");
+#endif
 	fxCollectGarbage(the);
 	slots = the->currentHeapCount;
 	chunks = the->currentChunksSize;

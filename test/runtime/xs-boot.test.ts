@@ -1,0 +1,51 @@
+/**
+ * The XS slots an idle member's runtime holds at boot, counted in a real XS machine (xsnap):
+ * BoardRuntime's constructor (net, MCAPI node, console, app runner) and its `start` (the net
+ * started, the plain run waiting for the network to converge). docs/FOOTPRINT.md "Round 14:
+ * boot slots"; the lin heap probe measures the same steps on the real runtime.
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+
+async function bundle(): Promise<string> {
+  const b = await rollup({
+    input: fileURLToPath(new URL('./fixtures/xs-boot-main.js', import.meta.url)),
+    onwarn: (w) => {
+      throw new Error(`rollup: ${w.message}`);
+    },
+  });
+  const { output } = await b.generate({ format: 'iife', strict: true });
+  await b.close();
+  return output[0].code;
+}
+
+/**
+ * At most, in xsnap (Round 14: 658 and 126): the constructor (before: 681; the shell's counters, queue and
+ * table records -24, MCAPI's endpoint defaults -7) and `start` up to convergence (before: 227;
+ * the plain run one object of methods and its wait the network's own promise, ~-110).
+ */
+const CONSTRUCT_MAX = 665;
+const START_MAX = 135;
+
+test(`an idle member's runtime holds at most ${CONSTRUCT_MAX} + ${START_MAX} XS slots at boot`, async (t) => {
+  const w = new XsWorker({ name: 'boot-slots', stdout: 'ignore' });
+  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('makeHal()');
+    const s0 = await live();
+    await w.evaluate('construct()');
+    const s1 = await live();
+    await w.evaluate('start()');
+    const s2 = await live();
+    t.is(await text('state()'), 'waiting', 'the run waits for the network');
+    t.log(`constructor ${s1 - s0} slots, start ${s2 - s1}`);
+    t.true(s1 - s0 <= CONSTRUCT_MAX, `constructor: ${s1 - s0} slots`);
+    t.true(s2 - s1 <= START_MAX, `start: ${s2 - s1} slots`);
+  } finally {
+    await w.kill();
+  }
+});

@@ -290,6 +290,9 @@ export class LayerMeter {
   private wrapAll(target: object, layer: Layer, core: boolean, reset: NonNullable<MeterGlobals['resetMeter']>, limit: () => number): void {
     for (const name of Object.getOwnPropertyNames(target)) {
       if (name === 'constructor' || name === 'prototype' || name === 'length' || name === 'name') continue;
+      // The driven HAL's `record` runs only inside its exclusion from the meter (SimCost, the
+      // meter reads from 0 there): a wrapper would read that meter and charge nonsense.
+      if (name === 'record' && layer === 'HAL, clock, board glue') continue;
       const d = Object.getOwnPropertyDescriptor(target, name);
       if (d === undefined || typeof d.value !== 'function' || d.writable !== true) continue;
       const orig = d.value as Fn;

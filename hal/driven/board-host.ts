@@ -12,7 +12,7 @@ import type { BoardConfig } from '../../src/config.js';
 import type { NativeBytes } from '../../src/wire/native.js';
 import type { BoardAction, BoardEvent } from './events.js';
 import { DrivenHal } from './driven-hal.js';
-import type { DrivenLinkSpec, StopKind } from './driven-hal.js';
+import type { DrivenLinkSpec, SimCost, StopKind } from './driven-hal.js';
 
 export type BootFunction = (hal: Hal, config: BoardConfig) => void;
 
@@ -34,10 +34,14 @@ export class BoardHost {
   private failed = false;
   readonly counters: BoardHostCounters = { dropped: 0, crashes: 0 };
 
-  /** `natives`: asked at each boot for the board's native byte helpers (Hal.bytes), if any. */
+  /**
+   * `natives`: asked at each boot for the board's native byte helpers (Hal.bytes), if any.
+   * `sim`: keeps the simulator's own work out of the board's meter (DrivenHalOptions.sim).
+   */
   constructor(
     private readonly boot: BootFunction,
     private readonly natives: () => NativeBytes | undefined = () => undefined,
+    private readonly sim?: SimCost,
   ) {}
 
   get state(): BoardState {
@@ -51,8 +55,25 @@ export class BoardHost {
     return this.hal;
   }
 
-  apply(events: readonly BoardEvent[]): void {
-    for (let i = 0; i < events.length; i++) this.applyOne(events[i]!);
+  /** Applies `events` from index `from` on, in order. */
+  apply(events: readonly BoardEvent[], from = 0): void {
+    for (let i = from; i < events.length; i++) this.applyOne(events[i]!);
+  }
+
+  /**
+   * Applies the batch's leading `time` and `memory` events (facts about the world: no board
+   * code runs for them) and returns the index of the first other event, for `apply`. The XS
+   * entry applies them with the batch's decoding, outside the board's meter: a real board
+   * reads its clock when it asks and gets no event for it.
+   */
+  applyFacts(events: readonly BoardEvent[]): number {
+    let i = 0;
+    for (; i < events.length; i++) {
+      const k = events[i]!.kind;
+      if (k !== 'time' && k !== 'memory') break;
+      this.applyOne(events[i]!);
+    }
+    return i;
   }
 
   /**
@@ -146,6 +167,7 @@ export class BoardHost {
       links: config.links, seed: config.seed, ramLimit: config.ramLimit, now: this.now,
       zeroDelayToHost: config.options['cpuModel'] === true,
       bytes: this.natives(),
+      sim: this.sim,
     });
     if (this.memLimit >= 0) hal.setMemory(this.memUsed, this.memLimit);
     this.hal = hal;

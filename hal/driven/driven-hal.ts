@@ -32,7 +32,24 @@ export interface DrivenHalOptions {
   now?: number;
   /** The board's native byte helpers (XS boards whose host serves them), see src/wire/native.ts. */
   bytes?: NativeBytes | undefined;
+  /** Keeps the recording of actions out of the board's meter (XS boards); none elsewhere. */
+  sim?: SimCost | undefined;
 }
+
+/**
+ * The simulator's own work inside a board, kept out of the board's meter: `end(begin())`
+ * around it (XS boards: hal/xsnap/meter.ts; it nests). Recording an action (the action
+ * record, its place in the batch and a copy of a frame's bytes for it) is such work: a real
+ * board's HAL hands the frame or the timer to its native layer instead, and what that costs
+ * it (the HalLink / setTimer call, its checks, the timer bookkeeping) stays counted.
+ */
+export interface SimCost {
+  begin(): number;
+  end(mark: number): void;
+}
+
+/** Where nothing is metered (V8, Lua): no exclusion. */
+const NO_SIM: SimCost = { begin: () => 0, end: () => {} };
 
 /** Why a board stopped producing actions. */
 export type StopKind = 'halt' | 'reset';
@@ -60,8 +77,13 @@ class DrivenLink implements HalLink {
       throw new RangeError(`links[${this.index}].write: datagram of ${bytes.length} bytes exceeds mtu ${this.mtu}`);
     }
     if (bytes.length === 0) return;
-    // The caller may reuse its buffer as soon as write returns: the action keeps a copy.
-    this.hal.record({ kind: 'tx', link: this.index, bytes: copyBytes(bytes) });
+    // The caller may reuse its buffer as soon as write returns: the action keeps a copy. The
+    // copy and the record are the simulator's (a real HAL's native write takes the bytes).
+    const hal = this.hal;
+    const sim = hal.sim;
+    const m = sim.begin();
+    hal.record({ kind: 'tx', link: this.index, bytes: copyBytes(bytes) });
+    sim.end(m);
   }
 }
 
@@ -81,6 +103,8 @@ export class DrivenHal implements Hal {
   readonly links: readonly HalLink[];
   readonly bytes?: NativeBytes;
   readonly console: HalConsole;
+  /** @internal Keeps the recording of actions out of the meter (DrivenHalOptions.sim). */
+  readonly sim: SimCost;
   private readonly linkList: DrivenLink[];
   private readonly consoleImpl: DrivenConsole;
   private readonly timers = new Map<number, (arg: unknown) => void>();
@@ -117,6 +141,7 @@ export class DrivenHal implements Hal {
     this.time = options.now ?? 0;
     this.zeroDelayToHost = options.zeroDelayToHost === true;
     if (options.bytes !== undefined) this.bytes = options.bytes;
+    this.sim = options.sim ?? NO_SIM;
   }
 
   // ---- Hal (what the runtime calls) ----
@@ -143,7 +168,10 @@ export class DrivenHal implements Hal {
     }
     this.timers.set(id, fire as (arg: unknown) => void);
     if (arg !== undefined) this.timerArgs.set(id, arg);
+    const sim = this.sim;
+    const m = sim.begin();
     this.record({ kind: 'timer-set', id, at: this.time + Math.max(0, delayMs) });
+    sim.end(m);
     return id;
   }
 
@@ -160,7 +188,10 @@ export class DrivenHal implements Hal {
     }
     if (this.timers.delete(id)) {
       this.timerArgs.delete(id);
+      const sim = this.sim;
+      const m = sim.begin();
       this.record({ kind: 'timer-clear', id });
+      sim.end(m);
     }
   }
 

@@ -6,8 +6,9 @@
  * batch caused, in one pipe round trip.
  *
  * The reply is the encoded actions followed by a 4-byte trailer (meter-trailer.ts): the XS
- * units of the simulator's own work in this step (decoding the batch, encoding the reply,
- * marshalling native helpers), which are kept out of the board's meter (meter.ts).
+ * units of the simulator's own work in this step (decoding the batch and applying its time
+ * event, recording the actions, encoding the reply, marshalling native helpers), which are
+ * kept out of the board's meter (meter.ts).
  */
 import { BoardHost, errorText } from '../driven/board-host.js';
 import type { BootFunction } from '../driven/board-host.js';
@@ -35,7 +36,7 @@ export function installBoard(boot: BootFunction): void {
   const host = new BoardHost(boot, () => {
     if (natives === null) natives = probeNativeBytes(meter);
     return natives;
-  });
+  }, meter);
   const global = globalThis as unknown as WorkerGlobal;
   const immediate = global.setImmediate;
   // xsnap-worker's run loop alternates promise jobs and immediates until both are empty, and
@@ -56,19 +57,22 @@ export function installBoard(boot: BootFunction): void {
     },
   };
   global.handleCommand = (message: ArrayBuffer): CommandResult => {
-    const m0 = meter.mark();
+    meter.step();
+    const m0 = meter.begin();
     let events;
     try {
       events = decodeEvents(new Uint8Array(message));
     } catch (err) {
       // Only an undecodable batch gets here (BoardHost catches the runtime's exceptions).
-      meter.exclude(m0);
+      meter.end(m0);
       host.fail(`bad event batch: ${errorText(err)}`);
       events = null;
     }
     if (events !== null) {
-      meter.exclude(m0);
-      host.apply(events);
+      // The batch's time (and memory) events go with its decoding: no board code runs for them.
+      const from = host.applyFacts(events);
+      meter.end(m0);
+      host.apply(events, from);
     }
     if (immediate !== undefined) immediate(settle);
     return result;

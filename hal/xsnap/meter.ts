@@ -6,7 +6,14 @@
  * global) sets the meter back to where such work began; the units taken out are summed and
  * reported to the host with every step (install.ts), which shows them as `simHalUnits`.
  *
- * A few units per exclusion (the resetMeter calls themselves, after the mark) stay counted.
+ * Also the driven HAL's recording of its actions (hal/driven/driven-hal.ts `SimCost`).
+ *
+ * `begin()` / `end(mark)` is the cheap pair (two host calls): `begin` sets the meter to 0
+ * and returns where it was, `end` reads the units since (the excluded work) and puts the
+ * meter back; pairs nest. What stays counted per exclusion is the call into `begin` up to
+ * its host call and the return out of `end` after it: ~15-20 units (measured: docs/
+ * PERFORMANCE.md "Round 14"). The meter's limit is the command's (xsnap-worker sets it for
+ * every command): read once per step (`step()`), not at every exclusion.
  */
 
 interface MeterGlobals {
@@ -19,11 +26,33 @@ export class SimMeter {
   private excluded = 0;
   private readonly reset: MeterGlobals['resetMeter'];
   private readonly limit: MeterGlobals['currentMeterLimit'];
+  /** The command's meter limit (step()); resetMeter must be given it back. */
+  private lim = 0;
+  /** begin / end as closures over the meter (hal/driven's SimCost): no `this` to look up. */
+  readonly begin: () => number;
+  readonly end: (mark: number) => void;
 
   constructor() {
     const g = globalThis as unknown as MeterGlobals;
-    this.reset = typeof g.resetMeter === 'function' ? g.resetMeter : undefined;
+    const reset = typeof g.resetMeter === 'function' ? g.resetMeter : undefined;
+    this.reset = reset;
     this.limit = typeof g.currentMeterLimit === 'function' ? g.currentMeterLimit : undefined;
+    this.step();
+    if (reset === undefined) {
+      this.begin = () => 0;
+      this.end = () => {};
+    } else {
+      this.begin = () => reset(this.lim, 0);
+      this.end = (mark) => {
+        this.excluded += reset(this.lim, mark);
+      };
+    }
+  }
+
+  /** A command began: read its meter limit (every begin / end of the step gives it back). */
+  step(): void {
+    const limit = this.limit;
+    if (limit !== undefined) this.lim = limit();
   }
 
   /** The meter now (0 where there is no meter). */
@@ -35,16 +64,6 @@ export class SimMeter {
     const now = reset(lim, 0);
     reset(lim, now);
     return now;
-  }
-
-  /** Take what ran since `from` (a mark) out of the meter, and count it. */
-  exclude(from: number): void {
-    const reset = this.reset;
-    const limit = this.limit;
-    if (reset === undefined || limit === undefined) return;
-    const lim = limit();
-    const now = reset(lim, from);
-    if (now > from) this.excluded += now - from;
   }
 
   /** Count units that ran outside any crank (never metered), e.g. encoding the reply. */

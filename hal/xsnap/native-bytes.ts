@@ -28,43 +28,43 @@ export function probeNativeBytes(meter: SimMeter): NativeBytes | undefined {
   const issue = g.issueCommand;
   const concat = (ArrayBuffer.prototype as unknown as { concat?: Concat }).concat;
   if (typeof issue !== 'function' || concat === undefined) return undefined;
-  const m0 = meter.mark();
+  const m0 = meter.begin();
   const answer = new Uint8Array(issue(new Uint8Array([NATIVE_MARK, OP_PROBE]).buffer as ArrayBuffer));
   const mask = answer.length === 1 ? answer[0]! : 0;
-  meter.exclude(m0);
+  meter.end(m0);
   if (mask === 0) return undefined;
   const call = (head: Uint8Array, ...data: ArrayBuffer[]): Uint8Array =>
     new Uint8Array(issue(concat.call(head.buffer as ArrayBuffer, ...data)));
   const natives: NativeBytes = {};
   if ((mask & opBit(OP_CRC32)) !== 0) {
     natives.crc32 = (bytes, start, end) => {
-      const m = meter.mark();
+      const m = meter.begin();
       const r = call(new Uint8Array([NATIVE_MARK, OP_CRC32]), part(bytes, start, end));
       const crc = (r[0]! | (r[1]! << 8) | (r[2]! << 16) | (r[3]! << 24)) >>> 0;
-      meter.exclude(m);
+      meter.end(m);
       return crc;
     };
   }
   if ((mask & opBit(OP_COBS_ENC)) !== 0) {
     natives.cobsEncode = (src, start, end, lead) => {
-      const m = meter.mark();
+      const m = meter.begin();
       const r = call(new Uint8Array([NATIVE_MARK, OP_COBS_ENC, lead ? 1 : 0]), part(src, start, end));
-      meter.exclude(m);
+      meter.end(m);
       return r;
     };
   }
   if ((mask & opBit(OP_COBS_DEC)) !== 0) {
     natives.cobsDecode = (src, start, end) => {
-      const m = meter.mark();
+      const m = meter.begin();
       const r = call(new Uint8Array([NATIVE_MARK, OP_COBS_DEC]), part(src, start, end));
       const out = r.length > 0 && r[0] === 1 ? r.subarray(1) : null;
-      meter.exclude(m);
+      meter.end(m);
       return out;
     };
   }
   if ((mask & opBit(OP_DIFF)) !== 0) {
     natives.diffSpans = (a, b, gap) => {
-      const m = meter.mark();
+      const m = meter.begin();
       const n = Math.min(a.length, b.length);
       const head = new Uint8Array(10);
       head[0] = NATIVE_MARK;
@@ -74,25 +74,25 @@ export function probeNativeBytes(meter: SimMeter): NativeBytes | undefined {
       dv.setUint32(6, n, true);
       const r = call(head, part(a, 0, n), part(b, 0, n));
       const spans = new Uint32Array(r.buffer, r.byteOffset, r.length >> 2);
-      meter.exclude(m);
+      meter.end(m);
       return spans;
     };
   }
   if ((mask & opBit(OP_FIND_ZERO)) !== 0) {
     natives.findZero = (bytes, start, end) => {
-      const m = meter.mark();
+      const m = meter.begin();
       const r = call(new Uint8Array([NATIVE_MARK, OP_FIND_ZERO]), part(bytes, start, end));
       const at = r[0]! | (r[1]! << 8) | (r[2]! << 16) | (r[3]! << 24);
-      meter.exclude(m);
+      meter.end(m);
       return at < 0 ? -1 : start + at;
     };
   }
   if ((mask & opBit(OP_COPY)) !== 0) {
     natives.copy = (src, start, end, dst, at) => {
-      const m = meter.mark();
+      const m = meter.begin();
       const r = call(new Uint8Array([NATIVE_MARK, OP_COPY]), part(src, start, end));
       dst.set(r, at);
-      meter.exclude(m);
+      meter.end(m);
     };
   }
   return natives;

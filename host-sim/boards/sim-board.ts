@@ -15,8 +15,9 @@ export interface BoardFigures {
   compute: number;
   computeTotal: number;
   /**
-   * XS units of the simulator's own work inside the board (decoding event batches, encoding
-   * replies, marshalling native helpers over the pipe), kept out of `compute`: a real board
+   * XS units of the simulator's own work inside the board (decoding event batches, recording
+   * the driven HAL's actions, encoding replies, marshalling native helpers over the pipe),
+   * kept out of `compute`: a real board
    * pays none of it (hal/xsnap/meter.ts). 0 on V8.
    */
   simHalTotal: number;

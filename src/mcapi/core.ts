@@ -10,6 +10,7 @@
 import { assert } from '../util/assert.js';
 import { nonZeroNext } from '../util/next-id.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
+import { SPLICE_MIN, bufferConcat, ownBuffer } from '../wire/bytes.js';
 import type { Clock, Hal } from '../hal.js';
 import type { NativeCopy } from '../util/native-copy.js';
 import type { Net, NetFrame } from '../net/net.js';
@@ -297,6 +298,48 @@ export class Core {
         return true;
       }
     }
+    return this.hold(type, dst, srcPort, dstPort, payload, data);
+  }
+
+  /**
+   * tx of `head` then `payload` (a message's MSG header and its data, a packet's credit entries
+   * and the packet): the net writes both into its frame (Net.sendHead), so the data is copied
+   * once. A frame looped back or held in the outbox (or a Net without sendHead) gets the two
+   * joined, as tx would.
+   */
+  txHead(type: number, dst: number, srcPort: number, dstPort: number, head: Uint8Array, payload: Uint8Array, data = false): boolean {
+    const net = this.net;
+    if (dst === this.node || this.outbox.length !== 0 || net.sendHead === undefined) return this.tx(type, dst, srcPort, dstPort, Core.joined(head, payload), data);
+    const f = this.txFrame;
+    f.type = type;
+    f.dst = dst;
+    f.srcPort = srcPort;
+    f.dstPort = dstPort;
+    f.payload = payload;
+    const sent = net.sendHead(f, head);
+    f.payload = this.noPayload;
+    if (sent) {
+      const c = this.counters;
+      c.framesOut++;
+      c.bytesOut += head.length + payload.length;
+      return true;
+    }
+    return this.hold(type, dst, srcPort, dstPort, Core.joined(head, payload), data);
+  }
+
+  /** `head` then `payload` in one new array (txHead's rare paths; XS joins a long one by memcpy, as Credits did). */
+  private static joined(head: Uint8Array, payload: Uint8Array): Uint8Array {
+    const concat = payload.length >= SPLICE_MIN ? bufferConcat() : undefined;
+    if (concat !== undefined) return new Uint8Array(concat.call(ownBuffer(head), ownBuffer(payload)));
+    const out = new Uint8Array(head.length + payload.length);
+    out.set(head, 0);
+    out.set(payload, head.length);
+    return out;
+  }
+
+  /** A frame the net refused, or one behind others to `dst`: it waits in the outbox (tx). */
+  private hold(type: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array, data: boolean): boolean {
+    const c = this.counters;
     const frame = { type, dst, srcPort, dstPort, payload };
     if (data && this.outboxData >= this.limits.outboxFrames) {
       c.txRefused++;

@@ -9,9 +9,6 @@
  * negative credit count, so a receiver never holds more than it granted.
  */
 import { assert } from '../util/assert.js';
-import { bufferConcat, ownBuffer, SPLICE_MIN } from '../wire/bytes.js';
-import type { BufferConcat } from '../wire/bytes.js';
-import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import { Core } from './core.js';
 import { McapiCodec } from './frames.js';
@@ -31,8 +28,6 @@ export class Credits {
   private readonly owing = new Set<Channel>();
   /** The channels whose credits ride on the packet being sent (reused: ride() empties it). */
   private readonly picked: Channel[] = [];
-  /** XS's ArrayBuffer concat (undefined elsewhere): a packet joins its credit head by one memcpy. */
-  private readonly concat: BufferConcat | undefined = bufferConcat();
 
   constructor(private readonly core: Core) {}
 
@@ -45,21 +40,22 @@ export class Credits {
   transmitPkt(chan: Channel, data: Uint8Array): void {
     const core = this.core;
     const node = chan.peerNode;
-    const payload = this.owing.size === 0 ? null : this.ride(node, data);
+    const head = this.owing.size === 0 ? null : this.ride(node, data.length);
     core.beforeData(node, false);
     assert(chan.credits > 0, 'mcapi: packet sent without a credit');
     chan.credits--;
     core.counters.pktSent++;
-    if (payload === null) core.tx(McapiFrame.PKT, node, chan.ep.port, chan.peerPort, data);
-    else core.tx(McapiFrame.PKT_CR, node, chan.ep.port, chan.peerPort, payload);
+    if (head === null) core.tx(McapiFrame.PKT, node, chan.ep.port, chan.peerPort, data);
+    else core.txHead(McapiFrame.PKT_CR, node, chan.ep.port, chan.peerPort, head, data);
   }
 
   /**
-   * The PKT_CR payload for `data` going to `node`, with every credit owed there taken off the
-   * books (docs/MCAPI.md §4: `k u8`, k entries, the packet), or null when none is owed there, or
-   * too many, or the head would not fit the frame: then they go as CREDIT frames first.
+   * The PKT_CR head for a packet of `n` bytes going to `node` (docs/MCAPI.md §4: `k u8`, k
+   * entries; the packet follows it in the frame: Net.send's head, no joined copy), with every
+   * credit owed there taken off the books, or null when none is owed there, or too many, or the
+   * head would not fit the frame: then they go as CREDIT frames first.
    */
-  private ride(node: number, data: Uint8Array): Uint8Array | null {
+  private ride(node: number, n: number): Uint8Array | null {
     // One pass over the owing set (an iterator per pass on XS); the channels in a reused array.
     const picked = this.picked;
     let k = 0;
@@ -67,13 +63,11 @@ export class Credits {
       if (chan.peerNode === node && chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) picked[k++] = chan;
     }
     const h = 1 + k * Credits.RIDE_ENTRY;
-    const n = data.length;
     if (k === 0 || k > Credits.RIDE_MAX || h + n > this.core.limits.maxFramePayload) {
       picked.length = 0;
       return null;
     }
-    const concat = n >= SPLICE_MIN ? this.concat : undefined;
-    const head = new Uint8Array(concat === undefined ? h + n : h);
+    const head = new Uint8Array(h);
     head[0] = k;
     for (let i = 0, off = 1; i < k; i++, off += Credits.RIDE_ENTRY) {
       const chan = picked[i]!;
@@ -92,12 +86,7 @@ export class Credits {
     picked.length = 0;
     this.core.counters.creditsRidden += k;
     if (this.owing.size === 0) this.core.dropFlush(Core.FLUSH_CREDITS);
-    if (concat === undefined) {
-      copyInto(head, h, data);
-      return head;
-    }
-    // One memcpy for the packet, not a typed-array copy metered per byte.
-    return new Uint8Array(concat.call(head.buffer as ArrayBuffer, ownBuffer(data)));
+    return head;
   }
 
   /** A receive side whose owed credits still go to its sender (sendCredit's condition). */

@@ -5,8 +5,6 @@
  * timeout or cancel, and zombies that hold a sequence number until their answer arrives.
  */
 import { InvariantError } from '../util/assert.js';
-import { NATIVE_COPY_MIN } from '../util/native-copy.js';
-import { copyInto } from '../util/wide-copy.js';
 import type { NetFrame } from '../net/net.js';
 import { Args } from './args.js';
 import { Core } from './core.js';
@@ -216,8 +214,9 @@ export class MessageSender implements Undo {
         this.responses.flushPeer(peer);
       }
     }
-    const head = MessageSender.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0);
-    const p = new Uint8Array(head + n);
+    // The MSG header alone: the net writes it into the frame before the data (Net.send's head),
+    // so the data is copied once, by the net, and not first into a payload of MCAPI's own.
+    const p = new Uint8Array(MessageSender.HEAD + (ack1 >= 0 ? 1 : 0) + (piggy > 0 ? 1 + piggy : 0));
     p[0] = ((flags >>> OutFlag.PRIO_SHIFT) & 7) | ((flags & OutFlag.BLOCK) !== 0 ? MsgFlag.BLOCK : 0) | (ack1 >= 0 ? MsgFlag.ACK1 : 0) | (piggy > 0 ? MsgFlag.PIGGYBACK : 0);
     p[1] = seq;
     let off = MessageSender.HEAD;
@@ -226,10 +225,7 @@ export class MessageSender implements Undo {
       p[off] = piggy;
       p.set(peer.resp.subarray(0, piggy), off + 1);
     }
-    // copyBytes' rule written out: a 24-byte message pays one comparison, not a call more.
-    if (n < NATIVE_COPY_MIN || core.copy === undefined) copyInto(p, head, data);
-    else core.copy(data, 0, n, p, head);
-    if (!core.tx(McapiFrame.MSG, peer.node, om.ports >>> 16, om.ports & 0xffff, p, true)) return false;
+    if (!core.txHead(McapiFrame.MSG, peer.node, om.ports >>> 16, om.ports & 0xffff, p, data, true)) return false;
     // INFLIGHT is state 0: clearing the state bits sets it.
     om.flags &= ~OutFlag.STATE;
     if (ack1 >= 0 || piggy > 0) {

@@ -51,6 +51,13 @@ export interface Net {
    * nor is the frame record kept (MCAPI's Core reuses one record for every send).
    */
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean;
+  /**
+   * send of a frame whose payload is `head` then `frame.payload`: an upper layer's own header
+   * (MCAPI's MSG header, a PKT_CR's credit entries) written into the frame with the payload,
+   * instead of a joined copy that the net would copy again. Both are copied before it returns.
+   * Optional: a net without it is sent the two joined (a test double, an example's wrapper).
+   */
+  sendHead?(frame: Omit<NetFrame, 'src' | 'epoch'>, head: Uint8Array): boolean;
   /** Receive every frame whose type is in [first, last] and addressed to this node (or broadcast). */
   register(first: number, last: number, handler: NetHandler): void;
   /**

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { DEFERRED_PER_BATCH, DrivenHal } from '../../hal/driven/driven-hal.js';
 import { BoardHost, parseBootConfig } from '../../hal/driven/board-host.js';
-import type { BoardAction } from '../../hal/driven/events.js';
+import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
 import { probeBoot } from '../xs/fixtures/probe-boot.js';
 import { bootConfig } from '../xs/fixtures/bundle.js';
 
@@ -323,4 +323,27 @@ test('timers: fire gets setTimer\'s argument, for host and end-of-turn timers; a
   t.false(hal.fireTimer(c));
   t.deepEqual(got, [2, 1]);
   t.is(hal.pendingTimers, 0);
+});
+
+test('BoardHost.applyFacts takes the leading time and memory events; the rest from there give what apply gives', (t) => {
+  // The XS entry applies a batch's facts with its decoding, outside the meter (hal/xsnap/install.ts).
+  const batches: BoardEvent[][] = [
+    [{ kind: 'time', now: 3 }, { kind: 'boot', config: bootConfig(4) }],
+    [{ kind: 'time', now: 8 }, { kind: 'memory', used: 10, limit: 99 }, { kind: 'timer', id: 1 }, { kind: 'console', text: 'mem' }],
+    [{ kind: 'time', now: 9 }, { kind: 'console', text: 'now' }, { kind: 'time', now: 9.5 }, { kind: 'console', text: 'now' }],
+  ];
+  const whole = new BoardHost(probeBoot);
+  const split = new BoardHost(probeBoot);
+  const froms: number[] = [];
+  for (const b of batches) {
+    whole.apply(b);
+    const from = split.applyFacts(b);
+    froms.push(from);
+    split.apply(b, from);
+    while (whole.settle());
+    while (split.settle());
+    t.deepEqual(split.takeActions(), whole.takeActions());
+  }
+  // Only the leading facts: a time event after other events stays in order with them.
+  t.deepEqual(froms, [1, 2, 1]);
 });

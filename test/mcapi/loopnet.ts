@@ -7,6 +7,7 @@
  */
 import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 import type { Net, NetFrame, NetHandler, NetStats } from '../../src/net/net.js';
+import { bufferConcat, ownBuffer } from '../../src/wire/bytes.js';
 import { McapiNode } from '../../src/mcapi/index.js';
 import type { McapiLimits } from '../../src/mcapi/index.js';
 import type { AppContext } from '../../src/app.js';
@@ -35,6 +36,21 @@ export class LoopNet implements Net {
     this.hub = hub;
     this.domain = domain;
     this.node = node;
+  }
+
+  /** Net.sendHead: `head` then the payload, as one payload. */
+  sendHead(frame: Omit<NetFrame, 'src' | 'epoch'>, head: Uint8Array): boolean {
+    // On XS joined by memcpy (test/mcapi/xs-cost: nothing per byte), elsewhere by set().
+    const concat = bufferConcat();
+    let payload: Uint8Array;
+    if (concat !== undefined) {
+      payload = new Uint8Array(concat.call(ownBuffer(head), ownBuffer(frame.payload)));
+    } else {
+      payload = new Uint8Array(head.length + frame.payload.length);
+      payload.set(head, 0);
+      payload.set(frame.payload, head.length);
+    }
+    return this.send({ type: frame.type, dst: frame.dst, srcPort: frame.srcPort, dstPort: frame.dstPort, payload });
   }
 
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {

@@ -227,3 +227,31 @@ test('the real runtime computes an app to the same result on V8 and XS', async (
     await xs.kill();
   }
 });
+
+test('an XS board meters a HAL output, not the simulator recording it (simHalUnits)', async (t) => {
+  // A frame written and a timer set and cleared cost the board its HAL calls and their
+  // checks; recording the tx, timer-set and timer-clear actions (the records and a copy of
+  // the frame) is the simulator's own work, counted apart (hal/driven/driven-hal.ts SimCost).
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), reportMemory: false, name: 'simhal' });
+  try {
+    await xs.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(2) }]);
+    const run = async (n: number, now: number): Promise<{ units: number; sim: number; tx: number }> => {
+      const sim0 = xs.figures().simHalTotal;
+      const actions = await xs.step([{ kind: 'time', now }, { kind: 'console', text: `frames ${n}` }]);
+      return { units: xs.figures().compute, sim: xs.figures().simHalTotal - sim0, tx: actions.filter((a) => a.kind === 'tx').length };
+    };
+    const none = await run(0, 1);
+    const many = await run(40, 2);
+    t.is(many.tx, 40);
+    const unitsEach = (many.units - none.units) / 40;
+    const simEach = (many.sim - none.sim) / 40;
+    // Measured per round (a frame written, a timer set and cleared): before, 452 units on the
+    // board and 856 apart (the reply's encoding only); now 314 on the board (the calls, their
+    // checks, the timer bookkeeping and ~28 a record of the exclusion itself) and 1 194 apart.
+    t.log(`board units ${unitsEach}, apart ${simEach} per frame and timer pair`);
+    t.true(unitsEach <= 380, `board units per frame and timer pair: ${unitsEach}`);
+    t.true(simEach >= 1000, `left out per frame and timer pair: ${simEach}`);
+  } finally {
+    await xs.kill();
+  }
+});

@@ -133,7 +133,11 @@ export function inlineConstants(code: string, program: AstNode): { code: string;
       if (v !== undefined && isReference(parent, key)) {
         if (parent.type === 'Property' && parent['shorthand'] === true) {
           if (key === 'value') edits.push({ start: parent.start, end: parent.end, text: `${n['name'] as string}: ${literal(v)}` });
-        } else edits.push({ start: n.start, end: n.end, text: literal(v) });
+        } else {
+          // `28.toFixed()` would not parse: a literal that is a member expression's object goes in parentheses.
+          const asObject = parent.type === 'MemberExpression' && key === 'object';
+          edits.push({ start: n.start, end: n.end, text: asObject ? `(${literal(v)})` : literal(v) });
+        }
       }
       return;
     }

@@ -20,7 +20,7 @@ test('numeric constants, and constants folded from them, become literals; their 
     'const EPOCH = BASE + 2;',
     'const NONE = -1;',
     'const MASK = ~0 >>> 24;',
-    'function f() { const a = new Float64Array(40); a[EPOCH] = 7; return [a[EPOCH], NONE, MASK, `${EPOCH}`, { EPOCH }, { k: EPOCH }.k, 5 - NONE]; }',
+    'function f() { const a = new Float64Array(40); a[EPOCH] = 7; return [a[EPOCH], NONE, MASK, `${EPOCH}`, { EPOCH }, { k: EPOCH }.k, 5 - NONE, EPOCH.toString(16), BASE.constructor === Number]; }',
   ].join('\n');
   const out = inline(src);
   t.is(out.inlined, 4);
@@ -28,6 +28,7 @@ test('numeric constants, and constants folded from them, become literals; their 
   t.true(out.code.includes('a[28] = 7'), out.code);
   t.true(out.code.includes('{ EPOCH: 28 }'), 'a shorthand property keeps its name');
   t.true(out.code.includes('5 - (-1)'), 'a negative literal in parentheses');
+  t.true(out.code.includes('(28).toString(16)'), 'a literal read as an object is in parentheses');
   t.deepEqual(run(out.code), run(src));
 });
 

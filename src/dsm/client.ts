@@ -31,7 +31,7 @@ export class Client implements WindowOwner {
     arrays: readonly SharedArrayState[],
   ) {
     const { limits, clock } = port;
-    this.push = new PushReader(arrays, clock, limits.requestTimeoutMs, limits.maxMessage, port.figures, violations, port);
+    this.push = new PushReader(arrays, violations, port);
     this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, port, this);
     this.copy = clock.bytes?.copy;
   }

@@ -65,7 +65,7 @@ export class Home implements HeldOwner {
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
-    this.push = new PushHome(arrays, port.limits.maxMessage, port.figures, port);
+    this.push = new PushHome(arrays, port);
     this.copy = port.clock.bytes?.copy;
   }
 

@@ -72,8 +72,7 @@ export class Sync implements BarrierOwner {
   private lockMgrV: LockManager | null = null;
 
   constructor(private readonly port: DsmPort & DsmShared) {
-    const l = port.limits;
-    this.barrierNode = new BarrierNode(port.rank, port.size, port.clock, l.barrierTimeoutMs, l.maxNoticeRanges, port, this);
+    this.barrierNode = new BarrierNode(port, this);
   }
 
   /** Sequence number of the next collective alloc (the same on every board: allocs are called in the same order). */

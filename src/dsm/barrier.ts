@@ -20,13 +20,12 @@
  * tells the root directly that it is there (BARRIER_PRESENT): the failure names exactly the
  * boards that never arrived and reaches every board that did.
  */
-import type { Clock } from '../hal.js';
 import { assert } from '../util/assert.js';
 import { Msg, encodeBarrier, encodeBarrierFail, encodeBarrierPresent } from './messages.js';
 import { RangeList } from './range-list.js';
 
 export type { DsmPost as Post } from './port.js';
-import type { DsmPost } from './port.js';
+import type { DsmPost, DsmShared } from './port.js';
 
 /** Who hears how a barrier ended at this node (Sync: a method, not a closure). */
 export interface BarrierOwner {
@@ -120,15 +119,12 @@ export class BarrierNode {
   private readonly releaseOrder: number[];
 
   constructor(
-    private readonly rank: number,
-    private readonly size: number,
-    private readonly clock: Clock,
-    private readonly timeoutMs: number,
-    private readonly noticeCap: number,
-    private readonly port: DsmPost,
+    /** The Dsm: its posts, rank, size, clock and limits (DsmShared: no copy of them here). */
+    private readonly port: DsmPost & DsmShared,
     /** Told once per barrier of this board when it ends. */
     private readonly owner: BarrierOwner,
   ) {
+    const { rank, size } = port;
     this.parent = rank === BARRIER_ROOT ? -1 : barrierParent(rank, size);
     this.children = barrierChildren(rank, size);
     this.fromChild = this.children.map(() => null);
@@ -138,11 +134,11 @@ export class BarrierNode {
   /** This board reached barrier `epoch` with `notices` (its diffs are all acknowledged). */
   arrive(epoch: number, notices: RangeList): void {
     assert(epoch === this.done + 1 && this.own === null, 'barrier: arrived out of order');
-    const own = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
+    const own = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
     own.addAll(notices);
     this.own = own;
-    const ms = this.rank === BARRIER_ROOT ? this.timeoutMs : Math.floor(this.timeoutMs / PRESENT_DIVISOR);
-    this.timer = this.clock.setTimer(ms, () => this.expire(epoch));
+    const ms = this.port.rank === BARRIER_ROOT ? this.port.limits.barrierTimeoutMs : Math.floor(this.port.limits.barrierTimeoutMs / PRESENT_DIVISOR);
+    this.timer = this.port.clock.setTimer(ms, () => this.expire(epoch));
     this.climb(epoch);
   }
 
@@ -166,7 +162,7 @@ export class BarrierNode {
 
   /** BARRIER_FAIL from the root: the barrier this board waits in failed. */
   failed(from: number, epoch: number, missing: number[]): boolean {
-    if (from !== BARRIER_ROOT || this.rank === BARRIER_ROOT || epoch !== this.done + 1 || this.own === null) return false;
+    if (from !== BARRIER_ROOT || this.port.rank === BARRIER_ROOT || epoch !== this.done + 1 || this.own === null) return false;
     this.finish(epoch);
     this.owner.barrierEnded(epoch, { ok: false, missing });
     return true;
@@ -174,11 +170,11 @@ export class BarrierNode {
 
   /** BARRIER_PRESENT: `from` waits in barrier `epoch` (root only). */
   reportedPresent(from: number, epoch: number): boolean {
-    if (this.rank !== BARRIER_ROOT || from === this.rank) return false;
+    if (this.port.rank !== BARRIER_ROOT || from === this.port.rank) return false;
     // One that crossed the release (or the failure) on the way is late, not wrong.
     if (epoch <= this.done) return true;
     if (epoch !== this.done + 1) return false;
-    (this.present ??= new Uint8Array(this.size))[from] = 1;
+    (this.present ??= new Uint8Array(this.port.size))[from] = 1;
     return true;
   }
 
@@ -190,12 +186,12 @@ export class BarrierNode {
   /** The subtree is complete: pass its notices up, or (the root) release everyone. */
   private climb(epoch: number): void {
     if (this.own === null || this.arrivedChildren < this.children.length || this.sentUp) return;
-    if (this.rank === BARRIER_ROOT) {
+    if (this.port.rank === BARRIER_ROOT) {
       this.release(epoch, new RangeList(0, NOTICE_JOIN_GRANULES));
       return;
     }
     this.sentUp = true;
-    const up = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
+    const up = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
     up.addAll(this.own);
     for (const n of this.fromChild) up.addAll(n!);
     this.port.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
@@ -203,7 +199,7 @@ export class BarrierNode {
 
   private release(epoch: number, outside: RangeList): void {
     const own = this.own!;
-    const merged = new RangeList(this.noticeCap, NOTICE_JOIN_GRANULES);
+    const merged = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
     for (const i of this.releaseOrder) {
       merged.clear();
       merged.addAll(outside);
@@ -221,29 +217,29 @@ export class BarrierNode {
   private expire(epoch: number): void {
     this.timer = -1;
     if (epoch !== this.done + 1) return;
-    if (this.rank !== BARRIER_ROOT) {
+    if (this.port.rank !== BARRIER_ROOT) {
       // Still waiting: the root learns directly that this board is here.
       this.port.post(BARRIER_ROOT, encodeBarrierPresent(epoch));
       return;
     }
-    const heard = new Uint8Array(this.size);
-    heard[this.rank] = 1;
+    const heard = new Uint8Array(this.port.size);
+    heard[this.port.rank] = 1;
     const present = this.present;
-    if (present !== null) for (let r = 0; r < this.size; r++) if (present[r]) heard[r] = 1;
+    if (present !== null) for (let r = 0; r < this.port.size; r++) if (present[r]) heard[r] = 1;
     for (let i = 0; i < this.children.length; i++) if (this.fromChild[i] !== null) this.markSubtree(this.children[i]!, heard);
     const missing: number[] = [];
-    for (let r = 0; r < this.size; r++) if (!heard[r]) missing.push(r);
+    for (let r = 0; r < this.port.size; r++) if (!heard[r]) missing.push(r);
     assert(missing.length > 0, 'barrier: timed out with every board heard of');
-    for (let r = 0; r < this.size; r++) if (heard[r] && r !== this.rank) this.port.post(r, encodeBarrierFail(epoch, missing));
+    for (let r = 0; r < this.port.size; r++) if (heard[r] && r !== this.port.rank) this.port.post(r, encodeBarrierFail(epoch, missing));
     this.finish(epoch);
     this.owner.barrierEnded(epoch, { ok: false, missing });
   }
 
   /** Mark `top` and every rank below it in the tree. */
   private markSubtree(top: number, heard: Uint8Array): void {
-    for (let r = 1; r < this.size; r++) {
+    for (let r = 1; r < this.port.size; r++) {
       let a = r;
-      while (a !== top && a !== BARRIER_ROOT) a = barrierParent(a, this.size);
+      while (a !== top && a !== BARRIER_ROOT) a = barrierParent(a, this.port.size);
       if (a === top) heard[r] = 1;
     }
   }
@@ -260,7 +256,7 @@ export class BarrierNode {
   }
 
   private stopTimer(): void {
-    if (this.timer >= 0) this.clock.clearTimer(this.timer);
+    if (this.timer >= 0) this.port.clock.clearTimer(this.timer);
     this.timer = -1;
   }
 }

@@ -3,16 +3,15 @@
  * and taking the replies (FETCH_DATA, DIFF_ACK, DIFF_HELD, REQ_ERR) through the request
  * window. What the requests hold is built in outgoing.ts.
  */
-import type { Clock, Hal } from '../hal.js';
 import type { NativeCopy } from './bytes.js';
 import { Msg, type DsmMessage, type FetchDataMsg, type PushMsg } from './messages.js';
 import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
 import { PushReader } from './push.js';
 import { RangeList } from './range-list.js';
 import { RequestWindow, type WindowOwner } from './request-window.js';
-import type { DsmPort } from './port.js';
+import type { DsmPort, DsmShared } from './port.js';
 import type { SharedArrayState } from './shared-array.js';
-import { DS_DIFFS, DS_FETCHED_BYTES, DS_FETCHES, DS_MALFORMED, DsmError, type DsmFigures, type DsmLimits } from './types.js';
+import { DS_DIFFS, DS_FETCHED_BYTES, DS_FETCHES, DS_MALFORMED, DsmError } from './types.js';
 
 /** The replies a client takes. */
 export type ReplyMessage = Extract<DsmMessage, { type: typeof Msg.FETCH_DATA | typeof Msg.DIFF_ACK | typeof Msg.DIFF_HELD | typeof Msg.REQ_ERR }>;
@@ -26,23 +25,20 @@ export class Client implements WindowOwner {
   readonly push: PushReader;
 
   constructor(
-    private readonly rank: number,
-    private readonly limits: DsmLimits,
-    private readonly figures: DsmFigures,
-    clock: Clock & Pick<Hal, 'bytes'>,
-    private readonly port: DsmPort,
+    private readonly port: DsmPort & DsmShared,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
     arrays: readonly SharedArrayState[],
   ) {
-    this.push = new PushReader(arrays, clock, limits.requestTimeoutMs, limits.maxMessage, figures, violations, port);
+    const { limits, clock } = port;
+    this.push = new PushReader(arrays, violations, port);
     this.requests = new RequestWindow<FetchInfo | null>(clock, limits.window, limits.requestTimeoutMs, port, this);
     this.copy = clock.bytes?.copy;
   }
 
   /** @internal WindowOwner: what the requests fail with when nobody answers. */
   timedOut(silent: number[]): Error {
-    return this.port.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${this.limits.requestTimeoutMs} ms`));
+    return this.port.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${this.port.limits.requestTimeoutMs} ms`));
   }
 
   /**
@@ -65,9 +61,9 @@ export class Client implements WindowOwner {
   }
 
   private fetchNow(st: SharedArrayState, b0: number, b1: number): Promise<void> {
-    const out = buildFetches(st, b0, b1, this.rank, this.limits.maxMessage, () => this.requests.newId());
+    const out = buildFetches(st, b0, b1, this.port.rank, this.port.limits.maxMessage, () => this.requests.newId());
     if (out.length === 0) return Promise.resolve();
-    this.figures[DS_FETCHES]! += out.length;
+    this.port.figures[DS_FETCHES]! += out.length;
     // The home subscribes this board to what it serves of a push array (push.ts).
     if (st.push) for (const o of out) if (o.info) this.push.subscribed(o.to, st, o.info.ranges);
     return this.requests.sendBatch(interleave(out));
@@ -88,11 +84,11 @@ export class Client implements WindowOwner {
     const newId = (): number => this.requests.newId();
     for (const st of arrays) {
       st.reconcile();
-      if (this.limits.checkReads) st.verifyReads(violations);
-      buildDiffs(st, this.limits.maxMessage, this.scratch, newId, notice, this.figures, diffs);
+      if (this.port.limits.checkReads) st.verifyReads(violations);
+      buildDiffs(st, this.port.limits.maxMessage, this.scratch, newId, notice, this.port.figures, diffs);
       st.endInterval();
     }
-    this.figures[DS_DIFFS]! += diffs.length;
+    this.port.figures[DS_DIFFS]! += diffs.length;
     // LEAVEs go with the diffs: answered before this board arrives, so the home's subscriptions
     // at its release are the ones this board counts on.
     for (const l of this.push.leaves(newId)) diffs.push(l);
@@ -125,7 +121,7 @@ export class Client implements WindowOwner {
       case Msg.DIFF_ACK: {
         const p = this.requests.peek(from, m.req);
         if (!p || p.info) {
-          this.figures[DS_MALFORMED]!++;
+          this.port.figures[DS_MALFORMED]!++;
           return;
         }
         this.requests.take(from, m.req);
@@ -134,7 +130,7 @@ export class Client implements WindowOwner {
       case Msg.REQ_ERR: {
         const p = this.requests.take(from, m.req);
         if (!p) {
-          this.figures[DS_MALFORMED]!++;
+          this.port.figures[DS_MALFORMED]!++;
           return;
         }
         return this.requests.reject(p, this.port.fail(new DsmError('REMOTE', `dsm: rank ${from} refused a request: ${m.text}`)));
@@ -147,7 +143,7 @@ export class Client implements WindowOwner {
     const info = p === null ? null : p.info;
     // A reply to no fetch, or of the wrong length, leaves the request waiting (the watchdog names a silent home).
     if (p === null || info === null || m.data.length !== info.bytes) {
-      this.figures[DS_MALFORMED]!++;
+      this.port.figures[DS_MALFORMED]!++;
       return;
     }
     this.requests.taken(m.req);
@@ -168,7 +164,7 @@ export class Client implements WindowOwner {
         at += n;
       }
     }
-    this.figures[DS_FETCHED_BYTES]! += info.bytes;
+    this.port.figures[DS_FETCHED_BYTES]! += info.bytes;
     this.requests.complete(p);
   }
 }

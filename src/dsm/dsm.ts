@@ -29,7 +29,7 @@ import { Home, type DsmLend } from './home.js';
 import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
-import type { DsmPort } from './port.js';
+import type { DsmPort, DsmShared } from './port.js';
 import { RangeList } from './range-list.js';
 import { ReadChecker, snapshotBudget } from './read-check.js';
 import { SharedArrayState } from './shared-array.js';
@@ -85,11 +85,14 @@ function ignoreDsmError(e: unknown): void {
   if (!(e instanceof DsmError)) throw e;
 }
 
-export class Dsm implements DsmPort, DsmReceiver {
+export class Dsm implements DsmPort, DsmShared, DsmReceiver {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
-  private readonly figures: DsmFigures = newDsmFigures();
+  /** @internal DsmShared: the DSM's figures (DS_*), read by its parts; `stats()` is the app's copy. */
+  readonly figures: DsmFigures = newDsmFigures();
+  /** @internal DsmShared: the board's clock and byte helpers, read by the parts (one property here, not one in each). */
+  readonly clock: Clock & Pick<Hal, 'bytes'>;
 
   private readonly arrays: SharedArrayState[] = [];
   /** Read-only checks of every array, and the bytes of snapshots they hold now (its budget). */
@@ -155,9 +158,10 @@ export class Dsm implements DsmPort, DsmReceiver {
     this.checker = new ReadChecker(snapshotBudget(limits.maxReadSnapshot, clock.bytes?.crc32, clock.memory === undefined ? undefined : (clock as Pick<Hal, 'memory'>)));
     this.own = new RangeList(limits.maxNoticeRanges);
     // The parts reach back through the Dsm itself (DsmPort), not through closures.
-    this.sync = new Sync(rank, size, limits, this.figures, clock, this);
-    this.home = new Home(rank, this.arrays, limits, this.figures, clock, this, this.pendingViolations);
-    this.client = new Client(rank, limits, this.figures, clock, this, this.pendingViolations, this.arrays);
+    this.clock = clock;
+    this.sync = new Sync(this);
+    this.home = new Home(this.arrays, this, this.pendingViolations);
+    this.client = new Client(this, this.pendingViolations, this.arrays);
     transport.receiver = this;
   }
 

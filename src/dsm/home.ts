@@ -3,8 +3,7 @@
  * other boards send at release, and lending home pages to a checkpoint (diffs for lent pages
  * are held, unapplied and unacknowledged, until the lend ends: held-diffs.ts).
  */
-import type { DsmPost } from './port.js';
-import type { Clock, Hal } from '../hal.js';
+import type { DsmPost, DsmShared } from './port.js';
 import { assert } from '../util/assert.js';
 import { bufferConcat, sliceBuffer, type ConcatBuffers, type NativeCopy } from './bytes.js';
 import { varintSize } from './codec.js';
@@ -13,7 +12,7 @@ import { HELD_KEEPALIVES_PER_TIMEOUT } from './limits.js';
 import { Msg, beginFetchData, concatFetchData, encodeReq, encodeReqErr, type DiffMsg, type FetchMsg, type LeaveMsg } from './messages.js';
 import { PushHome } from './push.js';
 import type { SharedArrayState } from './shared-array.js';
-import { DS_DIFFS_APPLIED, DS_FETCHES_SERVED, DS_LENDS, DS_MALFORMED, type DsmFigures, type DsmLimits } from './types.js';
+import { DS_DIFFS_APPLIED, DS_FETCHES_SERVED, DS_LENDS, DS_MALFORMED } from './types.js';
 
 /** A lend of home pages to a checkpoint (Dsm.lendPages): `end` lets them change again; once, later calls do nothing. */
 export interface DsmLend {
@@ -60,18 +59,14 @@ export class Home implements HeldOwner {
   readonly push: PushHome;
 
   constructor(
-    private readonly rank: number,
     /** The DSM's arrays in allocation order (shared, not copied: allocs append to it). */
     private readonly arrays: readonly SharedArrayState[],
-    private readonly limits: DsmLimits,
-    private readonly figures: DsmFigures,
-    private readonly clock: Clock & Pick<Hal, 'bytes'>,
-    private readonly port: DsmPost,
+    private readonly port: DsmPost & DsmShared,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
-    this.push = new PushHome(arrays, limits.maxMessage, figures, port);
-    this.copy = clock.bytes?.copy;
+    this.push = new PushHome(arrays, port);
+    this.copy = port.clock.bytes?.copy;
   }
 
   /** @internal HeldOwner: tell `to` that its diff `req` is held. */
@@ -83,7 +78,7 @@ export class Home implements HeldOwner {
   lend(states: readonly SharedArrayState[]): DsmLend {
     if (this.closed || states.length === 0) return NO_LEND;
     for (const st of states) st.lends++;
-    this.figures[DS_LENDS]!++;
+    this.port.figures[DS_LENDS]!++;
     return new HomeLend(this, states);
   }
 
@@ -113,7 +108,7 @@ export class Home implements HeldOwner {
 
   serveFetch(from: number, m: FetchMsg): void {
     const st = this.arrays[m.array];
-    if (!st) return this.refuse(from, m.req, `rank ${this.rank} has no such shared array`);
+    if (!st) return this.refuse(from, m.req, `rank ${this.port.rank} has no such shared array`);
     const g = st.granule;
     const ranges = m.ranges;
     let total = 0;
@@ -121,22 +116,22 @@ export class Home implements HeldOwner {
       const s = ranges[i]!;
       const e = ranges[i + 1]!;
       if (e > st.granules) {
-        this.figures[DS_MALFORMED]!++;
+        this.port.figures[DS_MALFORMED]!++;
         return;
       }
       if (!st.homesBytes(s * g, e * g)) {
-        return this.refuse(from, m.req, `rank ${this.rank} is not the home of every page of '${st.name}' granules ${s}..${e - 1}`);
+        return this.refuse(from, m.req, `rank ${this.port.rank} is not the home of every page of '${st.name}' granules ${s}..${e - 1}`);
       }
       total += (e - s) * g;
     }
-    this.figures[DS_FETCHES_SERVED]!++;
+    this.port.figures[DS_FETCHES_SERVED]!++;
     if (st.push) this.push.subscribe(from, st, ranges);
     this.port.post(from, this.fetchData(st, m.req, ranges, total));
   }
 
   /** LEAVE: stop pushing these granules to `from`; acknowledged like a diff. */
   leave(from: number, m: LeaveMsg): void {
-    if (!this.push.leave(from, m)) return this.refuse(from, m.req, `rank ${this.rank} pushes no such granules of array ${m.array}`);
+    if (!this.push.leave(from, m)) return this.refuse(from, m.req, `rank ${this.port.rank} pushes no such granules of array ${m.array}`);
     this.port.post(from, encodeReq(Msg.DIFF_ACK, m.req));
   }
 
@@ -161,10 +156,10 @@ export class Home implements HeldOwner {
   }
 
   private holdDiff(from: number, st: SharedArrayState, m: DiffMsg): void {
-    const l = this.limits;
-    const held = (this.heldDiffs ??= new HeldDiffs(this.clock, l.maxDeferred, l.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, this.figures, this));
+    const l = this.port.limits;
+    const held = (this.heldDiffs ??= new HeldDiffs(this.port.clock, l.maxDeferred, l.requestTimeoutMs / HELD_KEEPALIVES_PER_TIMEOUT, this.port.figures, this));
     if (!held.hold(from, st, m)) {
-      this.refuse(from, m.req, `rank ${this.rank} already holds maxDeferred=${this.limits.maxDeferred} diffs back while a checkpoint references its pages`);
+      this.refuse(from, m.req, `rank ${this.port.rank} already holds maxDeferred=${this.port.limits.maxDeferred} diffs back while a checkpoint references its pages`);
     }
   }
 
@@ -175,7 +170,7 @@ export class Home implements HeldOwner {
   }
 
   private applyDiff(from: number, st: SharedArrayState | undefined, m: DiffMsg): void {
-    if (!st) return this.refuse(from, m.req, `rank ${this.rank} has no such shared array`);
+    if (!st) return this.refuse(from, m.req, `rank ${this.port.rank} has no such shared array`);
     assert(st.lends === 0, 'home: a diff applied to lent pages');
     // Validate every run before touching data: a bad diff changes nothing.
     const runs = m.runs;
@@ -183,11 +178,11 @@ export class Home implements HeldOwner {
       const s = runs[i]!;
       const n = runs[i + 1]!;
       if (s + n > st.pages * st.pageSize) {
-        this.figures[DS_MALFORMED]!++;
+        this.port.figures[DS_MALFORMED]!++;
         return;
       }
       if (!st.homesBytes(s, s + n)) {
-        return this.refuse(from, m.req, `rank ${this.rank} is not the home of every page of '${st.name}' bytes ${s}..${s + n - 1}`);
+        return this.refuse(from, m.req, `rank ${this.port.rank} is not the home of every page of '${st.name}' bytes ${s}..${s + n - 1}`);
       }
     }
     for (let i = 0; i < runs.length; i += 3) {
@@ -196,12 +191,12 @@ export class Home implements HeldOwner {
       const at = runs[i + 2]!;
       st.storeIncoming(s, m.bytes.subarray(at, at + n), this.violations, this.copy);
     }
-    this.figures[DS_DIFFS_APPLIED]!++;
+    this.port.figures[DS_DIFFS_APPLIED]!++;
     this.port.post(from, encodeReq(Msg.DIFF_ACK, m.req));
   }
 
   private refuse(to: number, req: number, text: string): void {
-    this.figures[DS_MALFORMED]!++;
+    this.port.figures[DS_MALFORMED]!++;
     this.port.post(to, encodeReqErr(req, text));
   }
 }

@@ -23,13 +23,12 @@
  * arrives are left (Laplace reads u and uu alternately: each is pushed at one barrier and read
  * before the next), and so is everything with a home whose last two batches were empty.
  */
-import type { DsmFail, DsmPost } from './port.js';
-import type { Clock } from '../hal.js';
+import type { DsmFail, DsmPost, DsmShared } from './port.js';
 import { encodeLeave, encodePush, type LeaveMsg, type PushMsg } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
 import type { SharedArrayState } from './shared-array.js';
-import { DS_LEAVES, DS_MALFORMED, DS_PUSHED_BYTES, DS_PUSHES_DROPPED, DS_PUSHES_SENT, DS_PUSH_GRANULES_APPLIED, DS_PUSH_WAITS, DsmError, type DsmFigures } from './types.js';
+import { DS_LEAVES, DS_MALFORMED, DS_PUSHED_BYTES, DS_PUSHES_DROPPED, DS_PUSHES_SENT, DS_PUSH_GRANULES_APPLIED, DS_PUSH_WAITS, DsmError } from './types.js';
 import { assert } from '../util/assert.js';
 
 /** Bytes of `v` (a non-negative integer) as a LEB128 varint. */
@@ -137,9 +136,8 @@ export class PushHome {
 
   constructor(
     private readonly arrays: readonly SharedArrayState[],
-    private readonly maxMessage: number,
-    private readonly figures: DsmFigures,
-    private readonly port: DsmPost,
+    /** The Dsm: its posts, limits and figures (DsmShared: no copy of them here). */
+    private readonly port: DsmPost & DsmShared,
   ) {}
 
   /** A FETCH of these granule ranges of a push array was served to `from` (ranges checked). */
@@ -190,10 +188,10 @@ export class PushHome {
       }
       if (parts.length === 0) parts.push({ array: 0, ranges: [], data: [], bytes: 0 });
       for (const p of parts) {
-        this.figures[DS_PUSHES_SENT]!++;
-        this.figures[DS_PUSHED_BYTES]! += p.bytes;
+        this.port.figures[DS_PUSHES_SENT]!++;
+        this.port.figures[DS_PUSHED_BYTES]! += p.bytes;
         const message = encodePush(epoch, parts.length, p.array, p.ranges, p.data, p.bytes);
-        assert(message.length <= this.maxMessage, 'dsm: a PUSH part outgrew maxMessage');
+        assert(message.length <= this.port.limits.maxMessage, 'dsm: a PUSH part outgrew maxMessage');
         this.port.post(to, message);
       }
     }
@@ -214,13 +212,13 @@ export class PushHome {
     // A pair is a start delta and a length, both at most the array's granules; a part has fewer
     // pairs than maxMessage / 2 (each pair takes two bytes at least).
     const pairRoom = 2 * varintBytes(st.granules);
-    const fixedRoom = 1 + varintBytes(epoch) + PUSH_PARTS_ROOM + varintBytes(st.id) + varintBytes(this.maxMessage >>> 1);
+    const fixedRoom = 1 + varintBytes(epoch) + PUSH_PARTS_ROOM + varintBytes(st.id) + varintBytes(this.port.limits.maxMessage >>> 1);
     let cur: Part | null = null;
     for (let i = 0; i < wanted.length; i += 2) {
       let s = wanted[i]!;
       const e = wanted[i + 1]!;
       while (s < e) {
-        const room = cur === null ? 0 : Math.floor((this.maxMessage - fixedRoom - pairRoom * (cur.ranges.length / 2 + 1) - cur.bytes) / g);
+        const room = cur === null ? 0 : Math.floor((this.port.limits.maxMessage - fixedRoom - pairRoom * (cur.ranges.length / 2 + 1) - cur.bytes) / g);
         if (cur === null || room <= 0) {
           cur = { array: st.id, ranges: [], data: [], bytes: 0 };
           parts.push(cur);
@@ -281,12 +279,9 @@ export class PushReader {
 
   constructor(
     private readonly arrays: readonly SharedArrayState[],
-    private readonly clock: Clock,
-    private readonly timeoutMs: number,
-    private readonly maxMessage: number,
-    private readonly figures: DsmFigures,
     private readonly violations: string[],
-    private readonly port: DsmFail,
+    /** The Dsm: its failure record, clock, limits and figures (DsmShared: no copy of them here). */
+    private readonly port: DsmFail & DsmShared,
   ) {}
 
   /** This board sent a FETCH of these ranges of a push array to `home`: the home subscribes it on serving it. */
@@ -328,11 +323,11 @@ export class PushReader {
       return;
     }
     if (m.epoch > this.epoch + 1) {
-      this.figures[DS_MALFORMED]!++;
+      this.port.figures[DS_MALFORMED]!++;
       return;
     }
     if (m.epoch < this.epoch) {
-      this.figures[DS_PUSHES_DROPPED]!++;
+      this.port.figures[DS_PUSHES_DROPPED]!++;
       return;
     }
     let b = this.batches[from];
@@ -346,7 +341,7 @@ export class PushReader {
       }
     }
     b.got++;
-    if (this.granted) this.figures[DS_PUSHES_DROPPED]!++;
+    if (this.granted) this.port.figures[DS_PUSHES_DROPPED]!++;
     else if (m.ranges.length > 0) b.granules += this.store(from, m);
     if (b.got >= b.parts) this.batchDone(from, b);
   }
@@ -357,7 +352,7 @@ export class PushReader {
     let total = 0;
     for (let i = 0; i < m.ranges.length; i += 2) total += m.ranges[i + 1]! - m.ranges[i]!;
     if (!st || !st.push || !validRanges(st, m.ranges, from) || m.data.length !== total * st.granule) {
-      this.figures[DS_MALFORMED]!++;
+      this.port.figures[DS_MALFORMED]!++;
       return 0;
     }
     const g = st.granule;
@@ -369,7 +364,7 @@ export class PushReader {
         st.storeIncoming(a * g, m.data.subarray(at + (a - s) * g, at + (z - s) * g), this.violations);
         st.stale.clear(a, z);
         listOf(this.unread, from, st.id).add(a, z);
-        this.figures[DS_PUSH_GRANULES_APPLIED]! += z - a;
+        this.port.figures[DS_PUSH_GRANULES_APPLIED]! += z - a;
         a = z < e ? st.stale.next(z, e, true) : e;
       }
       at += (e - s) * g;
@@ -388,7 +383,7 @@ export class PushReader {
     const still: Waiter[] = [];
     for (const w of this.waiters) {
       if (w.homes.every((h) => this.complete(h))) {
-        this.clock.clearTimer(w.timer);
+        this.port.clock.clearTimer(w.timer);
         w.resolve();
       } else still.push(w);
     }
@@ -418,13 +413,13 @@ export class PushReader {
       if (stale) homes.push(h);
     }
     if (homes.length === 0) return null;
-    this.figures[DS_PUSH_WAITS]!++;
+    this.port.figures[DS_PUSH_WAITS]!++;
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { homes, resolve, reject, timer: -1 };
-      w.timer = this.clock.setTimer(this.timeoutMs, () => {
+      w.timer = this.port.clock.setTimer(this.port.limits.requestTimeoutMs, () => {
         this.waiters = this.waiters.filter((x) => x !== w);
         const silent = homes.filter((h) => !this.complete(h));
-        reject(this.port.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.timeoutMs} ms`)));
+        reject(this.port.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.port.limits.requestTimeoutMs} ms`)));
       });
       this.waiters.push(w);
     });
@@ -449,7 +444,7 @@ export class PushReader {
         const ranges: number[] = [];
         for (let i = 0; i < list.count; i++) sub.forEachIn(list.start(i), list.end(i), (s, e) => ranges.push(s, e));
         for (let i = 0; i < ranges.length; i += 2) sub.remove(ranges[i]!, ranges[i + 1]!);
-        const perMessage = 2 * Math.floor((this.maxMessage - LEAVE_FIXED_ROOM) / PUSH_PAIR_ROOM);
+        const perMessage = 2 * Math.floor((this.port.limits.maxMessage - LEAVE_FIXED_ROOM) / PUSH_PAIR_ROOM);
         for (let i = 0; i < ranges.length; i += perMessage) {
           const req = newId();
           out.push({ to: h, req, bytes: encodeLeave(req, array, ranges.slice(i, i + perMessage)), info: null });
@@ -457,14 +452,14 @@ export class PushReader {
       }
     }
     this.leaving.length = 0;
-    this.figures[DS_LEAVES]! += out.length;
+    this.port.figures[DS_LEAVES]! += out.length;
     return out;
   }
 
   /** The DSM is closed: nothing waits any more. */
   close(): void {
     for (const w of this.waiters) {
-      this.clock.clearTimer(w.timer);
+      this.port.clock.clearTimer(w.timer);
       w.reject(this.port.fail(new DsmError('FAILED', 'dsm: closed while waiting for a push')));
     }
     this.waiters = [];

@@ -5,15 +5,14 @@
  * locks whose name hashes to it). Routes the barrier, lock and alloc messages; the data path
  * (fetches, diffs) is not here.
  */
-import type { Clock } from '../hal.js';
 import { AllocChecker, LockManager } from './managers.js';
-import type { DsmPort } from './port.js';
+import type { DsmPort, DsmShared } from './port.js';
 import { BARRIER_ROOT, BarrierNode, describeMissing, type BarrierOutcome, type BarrierOwner } from './barrier.js';
 import { Msg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
 import { assert } from '../util/assert.js';
 import { MAX_NAME, NON_MANAGER_WAIT, validName } from './limits.js';
-import { DS_MALFORMED, DsmError, type DsmFigures, type DsmLimits } from './types.js';
+import { DS_MALFORMED, DsmError } from './types.js';
 
 /** The rank that manages lock `name`: FNV-1a of the name modulo the boards. */
 export function lockManagerOf(name: string, size: number): number {
@@ -72,16 +71,8 @@ export class Sync implements BarrierOwner {
   /** The locks this board manages: made by the first lock request it gets (an app without locks never has one). */
   private lockMgrV: LockManager | null = null;
 
-  constructor(
-    private readonly rank: number,
-    private readonly size: number,
-    private readonly limits: DsmLimits,
-    private readonly figures: DsmFigures,
-    private readonly clock: Clock,
-    private readonly port: DsmPort,
-  ) {
-    const l = limits;
-    this.barrierNode = new BarrierNode(rank, size, clock, l.barrierTimeoutMs, l.maxNoticeRanges, port, this);
+  constructor(private readonly port: DsmPort & DsmShared) {
+    this.barrierNode = new BarrierNode(port, this);
   }
 
   /** Sequence number of the next collective alloc (the same on every board: allocs are called in the same order). */
@@ -93,12 +84,12 @@ export class Sync implements BarrierOwner {
   barrier(epoch: number, notices: RangeList): Promise<RangeList> {
     return new Promise<RangeList>((resolve, reject) => {
       let timer = -1;
-      if (this.rank !== BARRIER_ROOT) {
+      if (this.port.rank !== BARRIER_ROOT) {
         // The root names the missing boards at barrierTimeoutMs; this only fires when it cannot.
-        const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
+        const ms = NON_MANAGER_WAIT * this.port.limits.barrierTimeoutMs;
         const parent = this.barrierNode.parent;
         const via = parent === BARRIER_ROOT ? '' : ` (or rank ${parent}, this board's parent in the barrier tree)`;
-        timer = this.clock.setTimer(ms, () => {
+        timer = this.port.clock.setTimer(ms, () => {
           this.waits.barrier = null;
           reject(
             this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager)${via} is missing or unreachable`)),
@@ -117,11 +108,11 @@ export class Sync implements BarrierOwner {
     }
     const l = (this.locks ??= { granted: new Set(), claimed: new Set(), used: new Set() });
     if (l.claimed.has(name)) {
-      throw new DsmError('ALREADY_HELD', `dsm.lock('${name}'): rank ${this.rank} already holds or awaits lock '${name}'`);
+      throw new DsmError('ALREADY_HELD', `dsm.lock('${name}'): rank ${this.port.rank} already holds or awaits lock '${name}'`);
     }
     if (!l.used.has(name)) {
-      if (l.used.size >= this.limits.maxLocks) {
-        throw new DsmError('LIMIT', `dsm.lock('${name}'): more than maxLocks=${this.limits.maxLocks} distinct lock names`);
+      if (l.used.size >= this.port.limits.maxLocks) {
+        throw new DsmError('LIMIT', `dsm.lock('${name}'): more than maxLocks=${this.port.limits.maxLocks} distinct lock names`);
       }
       l.used.add(name);
     }
@@ -144,7 +135,7 @@ export class Sync implements BarrierOwner {
   unheld(name: string): void {
     const l = this.locks;
     if (l === null || !l.granted.has(name)) {
-      throw new DsmError('NOT_HELD', `dsm.unlock('${String(name)}'): lock '${String(name)}' is not held by rank ${this.rank}`);
+      throw new DsmError('NOT_HELD', `dsm.unlock('${String(name)}'): lock '${String(name)}' is not held by rank ${this.port.rank}`);
     }
     l.granted.delete(name);
     l.claimed.delete(name);
@@ -152,11 +143,11 @@ export class Sync implements BarrierOwner {
 
   /** Send LOCK_REQ `message` to the lock's manager; resolves with the notices of the grant. */
   lock(name: string, message: Uint8Array): Promise<RangeList> {
-    const mgr = lockManagerOf(name, this.size);
+    const mgr = lockManagerOf(name, this.port.size);
     return new Promise<RangeList>((resolve, reject) => {
-      const timer = this.clock.setTimer(this.limits.lockTimeoutMs, () => {
+      const timer = this.port.clock.setTimer(this.port.limits.lockTimeoutMs, () => {
         this.waits.lock = null;
-        reject(this.port.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.limits.lockTimeoutMs} ms`)));
+        reject(this.port.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.port.limits.lockTimeoutMs} ms`)));
       });
       this.waits.lock = { name, resolve, reject, timer };
       this.port.post(mgr, message);
@@ -166,8 +157,8 @@ export class Sync implements BarrierOwner {
   /** Send ALLOC `message` (sequence `seq`) to rank 0; resolves with null (every board agrees) or the mismatch text. */
   alloc(seq: number, message: Uint8Array, where: string): Promise<string | null> {
     return new Promise<string | null>((resolve, reject) => {
-      const ms = NON_MANAGER_WAIT * this.limits.barrierTimeoutMs;
-      const timer = this.clock.setTimer(ms, () => {
+      const ms = NON_MANAGER_WAIT * this.port.limits.barrierTimeoutMs;
+      const timer = this.port.clock.setTimer(ms, () => {
         this.waits.alloc = null;
         reject(this.port.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
       });
@@ -178,19 +169,19 @@ export class Sync implements BarrierOwner {
 
   /** Stop the timers of what this board waits for (the DSM is closed). */
   close(): void {
-    for (const w of [this.waits.barrier, this.waits.lock, this.waits.alloc]) if (w && w.timer >= 0) this.clock.clearTimer(w.timer);
+    for (const w of [this.waits.barrier, this.waits.lock, this.waits.alloc]) if (w && w.timer >= 0) this.port.clock.clearTimer(w.timer);
     this.barrierNode.close();
   }
 
   /** An ALLOC at the alloc manager (rank 0; anywhere else it is malformed). */
   private allocArrive(from: number, seq: number, spec: Uint8Array): void {
-    if (this.rank !== MANAGER_RANK) {
-      this.figures[DS_MALFORMED]!++;
+    if (this.port.rank !== MANAGER_RANK) {
+      this.port.figures[DS_MALFORMED]!++;
       return;
     }
-    const l = this.limits;
-    const mgr = (this.allocMgr ??= new AllocChecker(MANAGER_RANK, this.size, this.clock, l.barrierTimeoutMs, l.maxMessage, this.port, this.allocDone));
-    if (!mgr.arrive(from, seq, spec)) this.figures[DS_MALFORMED]!++;
+    const l = this.port.limits;
+    const mgr = (this.allocMgr ??= new AllocChecker(MANAGER_RANK, this.port.size, this.port.clock, l.barrierTimeoutMs, l.maxMessage, this.port, this.allocDone));
+    if (!mgr.arrive(from, seq, spec)) this.port.figures[DS_MALFORMED]!++;
     if (mgr.idle) {
       this.allocDone = mgr.last;
       this.allocMgr = null;
@@ -206,25 +197,25 @@ export class Sync implements BarrierOwner {
   receive(from: number, m: SyncMessage): void {
     switch (m.type) {
       case Msg.BARRIER_ARRIVE:
-        if (!this.barrierNode.childArrived(from, m.epoch, m.notices)) this.figures[DS_MALFORMED]!++;
+        if (!this.barrierNode.childArrived(from, m.epoch, m.notices)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.BARRIER_RELEASE:
-        if (!this.barrierNode.released(from, m.epoch, m.notices)) this.figures[DS_MALFORMED]!++;
+        if (!this.barrierNode.released(from, m.epoch, m.notices)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.BARRIER_FAIL:
-        if (!this.barrierNode.failed(from, m.epoch, m.missing)) this.figures[DS_MALFORMED]!++;
+        if (!this.barrierNode.failed(from, m.epoch, m.missing)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.BARRIER_PRESENT:
-        if (!this.barrierNode.reportedPresent(from, m.epoch)) this.figures[DS_MALFORMED]!++;
+        if (!this.barrierNode.reportedPresent(from, m.epoch)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_REQ:
-        if (lockManagerOf(m.name, this.size) !== this.rank || !this.lockMgr().request(from, m.epoch, m.name)) this.figures[DS_MALFORMED]!++;
+        if (lockManagerOf(m.name, this.port.size) !== this.port.rank || !this.lockMgr().request(from, m.epoch, m.name)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_RELEASE:
-        if (this.lockMgrV === null || !this.lockMgrV.release(from, m.epoch, m.name, m.notices)) this.figures[DS_MALFORMED]!++;
+        if (this.lockMgrV === null || !this.lockMgrV.release(from, m.epoch, m.name, m.notices)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_GRANT:
-        return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.size))?.resolve(m.notices);
+        return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.port.size))?.resolve(m.notices);
       case Msg.ALLOC:
         this.allocArrive(from, m.seq, m.spec);
         return;
@@ -238,17 +229,17 @@ export class Sync implements BarrierOwner {
   private answered<K extends keyof Waits>(kind: K, ok: (wait: NonNullable<Waits[K]>) => boolean): NonNullable<Waits[K]> | null {
     const wait = this.waits[kind];
     if (!wait || !ok(wait as NonNullable<Waits[K]>)) {
-      this.figures[DS_MALFORMED]!++;
+      this.port.figures[DS_MALFORMED]!++;
       return null;
     }
     this.waits[kind] = null as Waits[K];
-    if (wait.timer >= 0) this.clock.clearTimer(wait.timer);
+    if (wait.timer >= 0) this.port.clock.clearTimer(wait.timer);
     return wait as NonNullable<Waits[K]>;
   }
 
   /** This board's barrier `epoch` ended at its node of the tree. */
   private lockMgr(): LockManager {
-    return (this.lockMgrV ??= new LockManager(this.size, this.limits.maxLocks * this.size, this.limits.maxNoticeRanges, this.port));
+    return (this.lockMgrV ??= new LockManager(this.port.size, this.port.limits.maxLocks * this.port.size, this.port.limits.maxNoticeRanges, this.port));
   }
 
   /** @internal BarrierOwner. */
@@ -256,6 +247,6 @@ export class Sync implements BarrierOwner {
     const wait = this.answered('barrier', (w) => w.epoch === epoch);
     if (!wait) return;
     if (outcome.ok) wait.resolve(outcome.notices);
-    else wait.reject(this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
+    else wait.reject(this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.port.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
   }
 }

@@ -77,13 +77,14 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   // unchanged until released: both are referenced rather than copied. In the background the
   // app writes on at once: the contents' bytes are copied, not lent (the app state's encoding
   // is FT's own either way).
-  const lent = new Set<Segment>();
+  // An Array, not a Set (~6 XS slots and ~4 a segment through the capture): a few segments.
+  const lent: Segment[] = [];
   // The contents whose capture is lent: each gets `release()` exactly once (Pending.release,
   // or giveBack below). The contents themselves, not a closure per content and round.
   const lenders: Lender[] = [];
   try {
     const app: Segment = { name: APP_SEGMENT, bytes: encodeAppState(state) };
-    lent.add(app);
+    lent.push(app);
     const segs: Segment[] = [app];
     for (const c of run.contents) {
       const captured = c.capture();
@@ -93,7 +94,7 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
           throw new FtError('BAD_ARG', `checkpoint content "${c.prefix}" captured segment "${s.name}" outside its prefix`);
         }
         segs.push(s);
-        if (c.release !== undefined && !background) lent.add(s);
+        if (c.release !== undefined && !background) lent.push(s);
       }
     }
     pending = buildPending(image, segs, round, progress, ft.options.mergeGap, lent, ft.hal.bytes, !ft.options.listAll);
@@ -119,30 +120,29 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   image.pending = pending;
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {
-    let settle = (): void => {};
-    const settled = background
-      ? new Promise<void>((r) => {
-          settle = () => r();
-        })
-      : null;
     const entry: RankRound = {
       run, rank, round, startedAt: ft.hal.now(), waiting: 0, stored: false, progress, base: pending.base, streams: [],
-      fullBytes: pending.size, changed: pending.changed,
-      // The app's call resolved at capture: a decision only lets the rank's next call start.
-      resolve: background ? () => settle() : resolve,
-      reject: background
-        ? (e) => {
-            ft.hal.log('warn', `ft: background checkpoint ${round} of rank ${rank} not taken: ${e.message}`);
-            settle();
-          }
-        : reject,
-      settled,
+      fullBytes: pending.size, changed: pending.changed, resolve, reject, settled: null,
     };
+    // The app's call resolves at capture: a decision only lets the rank's next call start. A
+    // blocking round makes no function of its own (a closure is ~10 XS slots while it is open).
+    if (background) backgroundEntry(ft, entry);
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
     ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
     if (background) resolve();
   });
+}
+
+/** A background round's entry settles its own promise (`settled`) at the decision, not the app's. */
+function backgroundEntry(ft: FtState, entry: RankRound): void {
+  entry.settled = new Promise<void>((r) => {
+    entry.resolve = () => r();
+  });
+  entry.reject = (e) => {
+    ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.rank} not taken: ${e.message}`);
+    entry.resolve();
+  };
 }
 
 /** CKPT_SEND's effect (FtState.announce): the round's delta goes to every buddy of the rank. */

@@ -425,11 +425,17 @@ export function nonZeroSpans(
 /** Longest segment name (bytes of UTF-8), so that a SEG record fits the smallest frame. */
 export const MAX_NAME = 200;
 
+/** Whether a segment before `end` is named `name` (buildPending's check for a few segments). */
+function capturedBefore(segments: readonly Segment[], end: number, name: string): boolean {
+  for (let j = 0; j < end; j++) if (segments[j]!.name === name) return true;
+  return false;
+}
+
 /**
  * The tentative data of `round` for `image`: each captured segment is diffed against the
  * committed segment of the same name and length (changed spans are copied), or, new or
  * resized, against zeros (its non-zero spans are copied; `SegEntry.zero`).
- * Segments for which `lent` says so are referenced instead of copied (their owner keeps them
+ * Segments `lent` lists are referenced instead of copied (their owner keeps them
  * unchanged until the pending data is released). Throws FtError('BAD_ARG') for a duplicate,
  * empty or over-long name. `native`: the target's byte helpers; its diffSpans, when present,
  * finds the changed spans (the same spans as the JS code). With `carry`, an unchanged segment
@@ -438,7 +444,7 @@ export const MAX_NAME = 200;
  */
 export function buildPending(
   image: Image, segments: readonly Segment[], round: number, progress: number, gap: number,
-  lent: ReadonlySet<Segment> | null = null, native?: NativeBytes, carry = false,
+  lent: readonly Segment[] | null = null, native?: NativeBytes, carry = false,
 ): Pending {
   const p = new Pending(round, image.gen, false, progress);
   if (carry && image.names.length > 0) {
@@ -449,7 +455,11 @@ export function buildPending(
   }
   /** Segments left out as unchanged: their bytes still count in the image's size. */
   let keptSize = 0;
-  const seen = new Set<string>();
+  // Names seen so far: a scan of the earlier segments up to INDEX_MIN_NAMES of them (Laplace
+  // captures 3), a Set only above (a Set is ~6 XS slots and ~4 per name, live through the
+  // capture: docs/FOOTPRINT.md "Round 14b: the checkpoint round's slots").
+  const seen = segments.length > INDEX_MIN_NAMES ? new Set<string>() : null;
+  let i = -1;
   /** Zero bytes the new segments are compared with (allocated at the first new segment). */
   let zeros: Uint8Array | null = null;
   if (segments.length > 0xffff) throw new FtError('BAD_ARG', `checkpoint: ${segments.length} segments, more than 65535`);
@@ -458,11 +468,12 @@ export function buildPending(
       throw new FtError('BAD_ARG', `checkpoint segment name ${JSON.stringify(s.name)}: expected 1..${MAX_NAME} bytes`);
     }
     if (!(s.bytes instanceof Uint8Array)) throw new FtError('BAD_ARG', `checkpoint segment ${s.name}: bytes must be a Uint8Array`);
-    if (seen.has(s.name)) throw new FtError('BAD_ARG', `checkpoint segment ${s.name}: captured twice`);
-    seen.add(s.name);
+    i++;
+    if (seen !== null ? seen.has(s.name) : capturedBefore(segments, i, s.name)) throw new FtError('BAD_ARG', `checkpoint segment ${s.name}: captured twice`);
+    seen?.add(s.name);
     const j = image.find(s.name);
     const old = j >= 0 ? (image.data[j] as Uint8Array) : null;
-    const byRef = lent !== null && lent.has(s);
+    const byRef = lent !== null && lent.includes(s);
     if (old !== null && old.length === s.bytes.length) {
       const bytes = s.bytes;
       const nativeDiff = native?.diffSpans;

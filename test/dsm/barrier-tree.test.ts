@@ -4,6 +4,7 @@ import { BarrierNode, NOTICE_JOIN_GRANULES, barrierChildren, barrierParent, rele
 import { Msg, decodeMessage } from '../../src/dsm/messages.js';
 import { RangeList } from '../../src/dsm/range-list.js';
 import type { Clock } from '../../src/hal.js';
+import { newDsmFigures, type DsmLimits } from '../../src/dsm/types.js';
 import { drive, makeRig, values } from './memnet.js';
 
 function failure(o: { ok: boolean; error?: Error }): DsmError {
@@ -140,7 +141,7 @@ test('the barrier joins notices a few granules apart: bands of 16 boards reach e
   const queue: { from: number; to: number; bytes: Uint8Array }[] = [];
   const got = new Map<number, RangeList>();
   const nodes = Array.from({ length: size }, (_, r) =>
-    new BarrierNode(r, size, clock as unknown as Clock, 1000, 64, { post: (to: number, bytes: Uint8Array) => void queue.push({ from: r, to, bytes }) }, {
+    new BarrierNode({ post: (to: number, bytes: Uint8Array) => void queue.push({ from: r, to, bytes }), rank: r, size, clock: clock as unknown as Clock, figures: newDsmFigures(), limits: { barrierTimeoutMs: 1000, maxNoticeRanges: 64 } as DsmLimits }, {
       barrierEnded: (_e: number, o: BarrierOutcome) => {
         if (o.ok) got.set(r, o.notices);
       },

@@ -322,3 +322,30 @@ test("a barrier node holds no present-ranks array unless a late board reported i
   t.true(root.reportedPresent(2, 3));
   t.true(field(root, 'present') instanceof Uint8Array);
 });
+
+test("a DSM's sync, barrier node, home, client and push sides keep no copy of its rank, size, limits, figures or clock: they read the Dsm's (Round 14b)", async (t) => {
+  const rig = makeRig(2);
+  const out = await drive(rig, async (dsm, rank) => {
+    const a = await dsm.alloc('a', 'Int32', 1024);
+    (await dsm.acquire(a, rank * 512, rank * 512 + 512, 'w')).fill(rank + 1);
+    await dsm.barrier();
+    const copies: string[] = [];
+    const sync = field(dsm, 'sync') as object;
+    const home = field(dsm, 'home') as object;
+    const client = field(dsm, 'client') as object;
+    const parts: [string, object][] = [['sync', sync], ['barrier node', field(sync, 'barrierNode') as object], ['home', home], ['push home', field(home, 'push') as object], ['client', client], ['push reader', field(client, 'push') as object]];
+    const names = ['rank', 'size', 'limits', 'figures', 'clock', 'timeoutMs', 'noticeCap', 'maxMessage'];
+    for (const [part, o] of parts) for (const k of names) if (Object.prototype.hasOwnProperty.call(o, k)) copies.push(`${part}.${k}`);
+    // The figures the parts count into are the DSM's own: a fetch served and a diff applied show in stats().
+    const s = dsm.stats();
+    return [copies, s.barriers, (await dsm.acquire(a, 510, 514, 'r')).join(',')];
+  });
+  t.true(out.every((o) => o.ok), JSON.stringify(out));
+  for (const o of out) {
+    if (!o.ok) continue;
+    const [copies, barriers, read] = o.value as [string[], number, string];
+    t.deepEqual(copies, [], 'no part keeps a copy');
+    t.is(barriers, 1);
+    t.is(read, '1,1,2,2');
+  }
+});

@@ -43,7 +43,7 @@ function contentsOf(rig: Rig): DsmCheckpointContent[] {
 
 /** What FT does at the call: diff the capture against the committed image, referencing the lent bytes. */
 function pendingOf(img: Image, segs: readonly Segment[], round: number): void {
-  img.pending = buildPending(img, segs, round, round, 8, new Set(segs));
+  img.pending = buildPending(img, segs, round, round, 8, segs);
 }
 
 function int32(bytes: Uint8Array): Int32Array {

@@ -19,7 +19,7 @@ import { RangeList } from '../../src/dsm/range-list.js';
 import { SharedArrayState } from '../../src/dsm/shared-array.js';
 import { ReadChecker, snapshotBudget } from '../../src/dsm/read-check.js';
 import { decodeMessage, encodePush, type PushMsg } from '../../src/dsm/messages.js';
-import { dsmStats, newDsmFigures } from '../../src/dsm/types.js';
+import { dsmStats, newDsmFigures, type DsmLimits } from '../../src/dsm/types.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 
@@ -29,7 +29,9 @@ function readerRig() {
   const st = new SharedArrayState(0, 'g', 'Int32', LENGTH, 1024, 8, 0, new Uint8Array([0, 1, 2]), 1, 64, new ReadChecker(snapshotBudget(1 << 18)), true);
   st.cover(0, LENGTH * 4);
   const figures = newDsmFigures();
-  const reader = new PushReader([st], clock, REQUEST_TIMEOUT_MS, 1024, figures, [], { fail: (e: DsmError) => e });
+  // The Dsm's part of it a reader reads (DsmShared): its clock, limits and figures.
+  const port = { fail: (e: DsmError) => e, rank: 1, size: 3, clock, figures, limits: { requestTimeoutMs: REQUEST_TIMEOUT_MS, maxMessage: 1024 } as DsmLimits };
+  const reader = new PushReader([st], [], port);
   return { st, reader, clock, figures };
 }
 
@@ -297,7 +299,8 @@ function homeRig(maxMessage: number, elements: number) {
   const st = new SharedArrayState(0, 'h', 'Float64', elements, 1024, 8, 0, new Uint8Array(pages), 0, 64, new ReadChecker(snapshotBudget(1 << 18)), true);
   st.cover(0, elements * 8);
   const sent: { to: number; bytes: Uint8Array }[] = [];
-  const home = new PushHome([st], maxMessage, newDsmFigures(), { post: (to: number, bytes: Uint8Array) => void sent.push({ to, bytes }) });
+  const port = { post: (to: number, bytes: Uint8Array) => void sent.push({ to, bytes }), rank: 0, size: 2, clock: new VirtualClock(), figures: newDsmFigures(), limits: { maxMessage } as DsmLimits };
+  const home = new PushHome([st], port);
   return { st, home, sent };
 }
 

@@ -344,7 +344,7 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   t.is(img.data[0]![5], 2, 'the image does not share memory with the live state');
   // Lent: the run is a view of live memory, so commit copies it.
   const third = segs();
-  img.pending = buildPending(img, third, 3, 3, 8, new Set(third));
+  img.pending = buildPending(img, third, 3, 3, 8, third);
   const lent = img.pending.runs.find((r) => r.seg === 0)!;
   img.commit();
   t.not(img.data[0], lent.bytes);

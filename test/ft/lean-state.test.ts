@@ -340,3 +340,35 @@ test("each member's incarnation at the view's forming is in its peer record, not
     }
   }
 });
+
+test("a capture of a few segments makes no Set: the lent segments are an Array, names are checked by a scan (Round 14b)", (t) => {
+  const img = new Image(0);
+  const seg = (name: string, v: number): { name: string; bytes: Uint8Array } => ({ name, bytes: new Uint8Array(2048).fill(v) });
+  img.pending = buildPending(img, [seg('app', 1), seg('dsm', 2), seg('dsm/g/0', 3)], 1, 1, 32);
+  img.commit();
+  const RealSet = globalThis.Set;
+  let made = 0;
+  // Counts every Set made while the capture runs (a Set is ~6 XS slots and ~4 per entry).
+  globalThis.Set = class extends RealSet<unknown> {
+    constructor(items?: Iterable<unknown> | null) {
+      super(items);
+      made++;
+    }
+  } as SetConstructor;
+  try {
+    const segs = [seg('app', 1), seg('dsm', 2), seg('dsm/g/0', 4)];
+    const lent = [segs[2]!];
+    const p = buildPending(img, segs, 2, 2, 32, lent, undefined, true);
+    t.is(made, 0, 'no Set made by a capture of three segments');
+    // The lent segment's changed span is a view of the content's memory; the others are copies.
+    t.is(p.runs.length, 1);
+    t.is(p.runs[0]!.bytes.buffer, segs[2]!.bytes.buffer);
+    t.false(p.runs[0]!.own);
+    t.throws(() => buildPending(img, [seg('app', 1), seg('app', 2)], 3, 3, 32), { message: /captured twice/ });
+  } finally {
+    globalThis.Set = RealSet;
+  }
+  // Above INDEX_MIN_NAMES segments a Set finds repeats (a scan would be quadratic).
+  const many = Array.from({ length: 20 }, (_, i) => seg(`s${i}`, i));
+  t.throws(() => buildPending(new Image(1), [...many, seg('s3', 0)], 1, 1, 32), { message: /captured twice/ });
+});

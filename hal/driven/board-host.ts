@@ -35,7 +35,7 @@ export class BoardHost {
   readonly counters: BoardHostCounters = { dropped: 0, crashes: 0 };
 
   /**
-   * `natives`: asked at each boot for the board's native byte helpers (Hal.bytes), if any.
+   * `natives`: asked at each boot for the board's native byte helpers (Hal.bytes), when it has them.
    * `sim`: keeps the simulator's own work out of the board's meter (DrivenHalOptions.sim).
    */
   constructor(

@@ -1,7 +1,8 @@
 // Board bundles with every built-in app (examples/registry.ts), the default of the simulator
 // and of `mcdsm firmware build` without an app:
 //   dist/bundles/board.xs.js        one classic script (iife) for xsnap-worker: the runtime behind
-//                                   hal/xsnap's handleCommand, from tsc's output in dist/.
+//                                   hal/xsnap's handleCommand, from tsc's output in dist/, with
+//                                   the firmware's constants and enums inlined.
 // Board entries take their apps from the virtual module `mcdsm:board-apps`; here it is the
 // registry. A user's app is bundled on the fly by host-sim/apps/ (same plugins, from dist/).
 // A bundle whose entry does not exist yet is skipped with a note instead of failing the build.
@@ -12,6 +13,8 @@ const pluginsFile = resolve('dist/host-sim/apps/plugins.js');
 const { boardApps, typescriptSources } = existsSync(pluginsFile) ? await import(pluginsFile) : {};
 const frameFile = resolve('dist/host-sim/apps/xs-frame.js');
 const { xsBundleFrame } = existsSync(frameFile) ? await import(frameFile) : {};
+const inlineFile = resolve('dist/host-sim/firmware/inline-constants.js');
+const { inlineConstantsPlugin } = existsSync(inlineFile) ? await import(inlineFile) : {};
 
 /** An unresolved import in a board bundle is a build error, not a warning. */
 function strictWarnings(warning, warn) {
@@ -23,10 +26,13 @@ function strictWarnings(warning, warn) {
 
 const configs = [];
 
-if (boardApps && xsBundleFrame && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
+if (boardApps && xsBundleFrame && inlineConstantsPlugin && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
   configs.push({
     input: 'dist/hal/xsnap/main.js',
-    plugins: [boardApps({ registry: resolve('dist/examples/registry.js') }), xsBundleFrame()],
+    // The firmware's inlining of numeric constants and enums (host-sim/firmware/inline-constants.ts),
+    // so a simulated XS board runs and is metered on the code a board runs; before the frame
+    // step, which counts the module-level names left.
+    plugins: [boardApps({ registry: resolve('dist/examples/registry.js') }), inlineConstantsPlugin(), xsBundleFrame()],
     onwarn: strictWarnings,
     output: { file: 'dist/bundles/board.xs.js', format: 'iife', strict: true, sourcemap: false },
   });

@@ -51,7 +51,16 @@ interface Manifest {
   bundleHash: string;
 }
 
-const TOOLS = `mcdsm ${packageVersion()} rollup ${versionOf('rollup')} typescript ${versionOf('typescript')}`;
+// The inlining step is part of the tools: a bundle cached before it changed is built again.
+const TOOLS = `mcdsm ${packageVersion()} rollup ${versionOf('rollup')} typescript ${versionOf('typescript')} inline ${stepHash()}`;
+
+function stepHash(): string {
+  try {
+    return sha256(readFileSync(new URL('../firmware/inline-constants.js', import.meta.url))).slice(0, 12);
+  } catch {
+    return '?';
+  }
+}
 
 /** A tool's version without loading it: a cached run needs neither rollup nor TypeScript. */
 function versionOf(pkg: string): string {
@@ -103,6 +112,7 @@ async function build(target: BundleTarget, app: ResolvedApp, entry: string, file
       : { app: entry, appExports: target === 'moddable' ? join(PACKAGE_ROOT, 'hal', 'driven', 'app-exports.ts') : join(DIST, 'hal', 'driven', 'app-exports.js') };
   const { rollup } = await import('rollup');
   const { appApi, boardApps, boardSafety, typescriptSources } = await import('./plugins.js');
+  const { inlineConstantsPlugin } = await import('../firmware/inline-constants.js');
   const { nodeResolve } = await import('@rollup/plugin-node-resolve');
   const packages = nodeResolve({
     extensions: ['.ts', '.mts', '.mjs', '.js'],
@@ -117,12 +127,14 @@ async function build(target: BundleTarget, app: ResolvedApp, entry: string, file
   switch (target) {
     case 'xs':
       input = join(DIST, 'hal', 'xsnap', 'main.js');
-      plugins = [appApi(APP_API_JS), ...common, (await import('./xs-frame.js')).xsBundleFrame()];
+      // The firmware's inlining first (a simulated board runs the code a board runs), then the
+      // frame, which counts the module-level names the inlining left.
+      plugins = [appApi(APP_API_JS), ...common, inlineConstantsPlugin(), (await import('./xs-frame.js')).xsBundleFrame()];
       break;
     case 'moddable':
       input = join(PACKAGE_ROOT, 'firmware', 'main.ts');
       if (!existsSync(input)) throw new AppError(`${input} is missing: this mcdsm has no Moddable firmware sources`);
-      plugins = [appApi(APP_API_TS), ...common];
+      plugins = [appApi(APP_API_TS), ...common, inlineConstantsPlugin()];
       // The firmware's and the Moddable HAL's bare imports ("timer", "embedded:io/serial") are
       // Moddable SDK modules, resolved by mcconfig.
       external = (id, importer, isResolved) =>

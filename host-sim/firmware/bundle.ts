@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { rollup } from 'rollup';
 import type { Plugin, RollupLog } from 'rollup';
 import ts from 'typescript';
-import { inlineConstants } from './inline-constants.js';
+import { inlineConstantsPlugin } from './inline-constants.js';
 import { packageRoot } from './sdk.js';
 
 export const BOARD_APPS_MODULE = 'mcdsm:board-apps';
@@ -96,14 +96,9 @@ function plugins(appFile: string): Plugin[] {
         return { code: out.outputText, map: null };
       },
     },
-    {
-      // Numeric module constants as literals: no module binding and no closure slot per function
-      // that reads one in the preloaded heap (inline-constants.ts).
-      name: 'mcdsm-inline-constants',
-      renderChunk(code) {
-        return { code: inlineConstants(code, this.parse(code)).code, map: null };
-      },
-    },
+    // Numeric module constants and enum members as literals: no module binding and no closure
+    // slot per function that reads one in the preloaded heap (inline-constants.ts).
+    inlineConstantsPlugin(),
   ];
 }
 

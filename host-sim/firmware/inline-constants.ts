@@ -40,7 +40,7 @@
  *     and a literal is what every read would give. A preloaded Moddable firmware freezes module
  *     objects anyway; the freeze makes the simulator and a board's own boot code agree with it.
  *   - no use left: the declaration goes.
- * An enum whose member another candidate's value read is inlined only with it.
+ * A constant or enum whose value reads an enum's member is inlined only if that enum is.
  *
  * A bundle that names `eval` anywhere is left as it is (code in a string could read or write any
  * of these names).

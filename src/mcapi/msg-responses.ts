@@ -106,8 +106,9 @@ export class Responses implements AfterTold {
     // A message taken by a receive with a Completion (the DSM transport's) is handled in the
     // microtask that tells it, and what it sends back (a home's page) carries the acceptance:
     // the timer is armed only if the acceptance is still batched at the end of that microtask
-    // (afterTold), not set and cleared in the same turn with the net's hold (~0.6k XS units a
-    // page fetch, docs/PERFORMANCE.md "Round 15"). Armed then, it is armed at the same time.
+    // (afterTold), not set and cleared in the same turn with two closures and the net's hold
+    // (the home's step of every page fetch, docs/PERFORMANCE.md "Round 15"). Armed then, it
+    // is armed at the same virtual time (a microtask of the same turn).
     const q = this.core.requests.told;
     if (q !== null && q.due.length > 0 && q.after === undefined) {
       // -(2 + delay): deferred, and the delay it is to be armed with.

@@ -266,7 +266,7 @@ export class RequestTable {
     req.size = 0;
     req._out = undefined;
     // add's slot search written out here too (a posted receive made pending again after every
-    // message: a call less, ~40 XS units, docs/PERFORMANCE.md "Round 15").
+    // message: a call less, docs/PERFORMANCE.md "Round 15").
     if (this.count >= this.limit) this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;

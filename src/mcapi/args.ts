@@ -10,7 +10,7 @@
  */
 import type { Core } from './core.js';
 import { ChannelHandle, Endpoint } from './handles.js';
-import { Request } from './request.js';
+import { Request, RequestTable } from './request.js';
 import type { Channel, EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
@@ -66,7 +66,8 @@ export class Args {
    * that the node is initialized (every channel call starts here).
    */
   static channel(core: Core, h: unknown, kind: ChanKindCode, dir: ChanDirCode): Channel {
-    core.checkInit();
+    // checkInit's own tests, its call only to throw: every packet and scalar call.
+    if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
     if (!(h instanceof ChannelHandle)) throw new McapiError(Status.MCAPI_ERR_CHAN_INVALID, 'not a channel handle');
     const hk = h.kind === 'packet' ? ChanKind.PKT : ChanKind.SCL;
     if (hk !== kind) {

@@ -114,7 +114,8 @@ export class Peer {
   lastAck = -1;
   /**
    * The timer that sends batched acceptances nobody needs at once (ACCEPT_ACK_DELAY) unless
-   * they ride on a message first; -1 when none is set.
+   * they ride on a message first; -1 when none is set; below -1, -(2 + its delay) while it
+   * waits for the end of the Completions' microtask to be armed (Responses.schedule).
    */
   respTimer = -1;
   /** Acceptances batched under that timer (bounded: Responses.DELAYED_MAX). */

@@ -9,10 +9,11 @@
  * RESUMEs never wait (a refused sender is stalled), and take what was batched with them.
  */
 import { Core } from './core.js';
+import type { AfterTold } from './request.js';
 import { Peer } from './msg-peer.js';
 import { McapiFrame, MSG_PORT_WINDOW, Resp } from './wire.js';
 
-export class Responses {
+export class Responses implements AfterTold {
   /** Bytes of one response entry: ACK first count, NACK seq reason, RESUME port. */
   static readonly ENTRY = 3;
   /** Largest count of one ACK range entry. */
@@ -26,11 +27,18 @@ export class Responses {
   private static readonly HOLD_SLACK_MS = 1;
   /** Peers with responses batched for the end of this turn. */
   private readonly pending = new Set<Peer>();
+  /**
+   * The peer whose delayed acceptance's timer waits for the end of the Completions' microtask
+   * (schedule): its `respTimer` is then below -1. No initializer: the property exists (an XS
+   * slot) only on a node whose receives have Completions (the DSM transport's).
+   */
+  declare private deferred: Peer | undefined;
 
   constructor(private readonly core: Core, private readonly peers: Map<number, Peer>) {}
 
   reset(): void {
     this.pending.clear();
+    if (this.deferred !== undefined) this.deferred = undefined;
   }
 
   /**
@@ -65,7 +73,7 @@ export class Responses {
     } else if (!this.pending.has(peer)) {
       // The usual case inline, as before delays existed (a call more per message costs ~45
       // XS units): no delay, or a refusal.
-      if (peer.respTimer >= 0) {
+      if (peer.respTimer !== -1) {
         this.endOfTurn(peer);
         return;
       }
@@ -76,9 +84,10 @@ export class Responses {
 
   /** The responses batched for `peer` go at the end of this turn (its delay timer, if any, is moot). */
   private endOfTurn(peer: Peer): void {
-    if (peer.respTimer >= 0) {
+    const t = peer.respTimer;
+    if (t !== -1) {
       peer.delayedAcks = 0;
-      this.core.clearTimer(peer.respTimer);
+      if (t >= 0) this.core.clearTimer(t);
       peer.respTimer = -1;
     }
     this.pending.add(peer);
@@ -93,25 +102,56 @@ export class Responses {
       return;
     }
     // The first delayed entry bounds the wait of every later one.
-    if (peer.respTimer < 0) {
-      peer.respTimer = this.core.setTimer(delayMs, () => {
-        peer.respTimer = -1;
-        peer.delayedAcks = 0;
-        this.flushPeer(peer);
-      });
-      // What goes to the peer by then carries the end-to-end ack as well: the net need not
-      // send one of its own first (1 ms after ours, so ours fires first).
-      this.core.net.holdAck?.(peer.node, delayMs + Responses.HOLD_SLACK_MS);
+    if (peer.respTimer !== -1) return;
+    // A message taken by a receive with a Completion (the DSM transport's) is handled in the
+    // microtask that tells it, and what it sends back (a home's page) carries the acceptance:
+    // the timer is armed only if the acceptance is still batched at the end of that microtask
+    // (afterTold), not set and cleared in the same turn with two closures and the net's hold
+    // (the home's step of every page fetch, docs/PERFORMANCE.md "Round 15"). Armed then, it
+    // is armed at the same virtual time (a microtask of the same turn).
+    const q = this.core.requests.told;
+    if (q !== null && q.due.length > 0 && q.after === undefined) {
+      // -(2 + delay): deferred, and the delay it is to be armed with.
+      peer.respTimer = -2 - delayMs;
+      this.deferred = peer;
+      q.after = this;
+      return;
     }
+    peer.respTimer = this.core.setTimer(delayMs, () => {
+      peer.respTimer = -1;
+      peer.delayedAcks = 0;
+      this.flushPeer(peer);
+    });
+    // What goes to the peer by then carries the end-to-end ack as well: the net need not
+    // send one of its own first (1 ms after ours, so ours fires first).
+    this.core.net.holdAck?.(peer.node, delayMs + Responses.HOLD_SLACK_MS);
+  }
+
+  /** @internal CompletionQueue's hook: the Completions were told; arm the deferred peer's timer if its acceptance still waits. */
+  afterTold(): void {
+    const peer = this.deferred;
+    if (peer === undefined) return;
+    this.deferred = undefined;
+    const t = peer.respTimer;
+    if (t >= -1) return;
+    // schedule's timer, armed now (its own copy: a call less on the reader's step).
+    const delayMs = -2 - t;
+    peer.respTimer = this.core.setTimer(delayMs, () => {
+      peer.respTimer = -1;
+      peer.delayedAcks = 0;
+      this.flushPeer(peer);
+    });
+    this.core.net.holdAck?.(peer.node, delayMs + Responses.HOLD_SLACK_MS);
   }
 
   /** The responses batched for `peer` rode on a message to it: nothing left to send. */
   taken(peer: Peer): void {
     peer.respLen = 0;
     peer.lastAck = -1;
-    if (peer.respTimer >= 0) {
+    const t = peer.respTimer;
+    if (t !== -1) {
       peer.delayedAcks = 0;
-      this.core.clearTimer(peer.respTimer);
+      if (t >= 0) this.core.clearTimer(t);
       peer.respTimer = -1;
     }
     if (this.pending.delete(peer) && this.pending.size === 0) this.core.dropFlush(Core.FLUSH_RESPONSES);

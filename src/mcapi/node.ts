@@ -251,7 +251,8 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_release: give a received buffer back (it may be reused from now on). */
   pktRelease(buffer: Uint8Array): void {
-    this.core.checkInit();
+    const core = this.core;
+    if (!core.initialized || core.requests.scope === RequestTable.CLOSED_SCOPE) core.checkInit();
     if (!(buffer instanceof Uint8Array)) {
       throw new McapiError(Status.MCAPI_ERR_BUF_INVALID, 'not a packet buffer held by the application (released already?)');
     }

@@ -28,6 +28,14 @@ export interface Completion {
 }
 
 /**
+ * Called once at the end of the microtask that tells the Completions due (CompletionQueue.after):
+ * what they did in it (a reply sent by the DSM) is then known.
+ */
+export interface AfterTold {
+  afterTold(): void;
+}
+
+/**
  * Undoes a pending operation's bookkeeping when its request is cancelled, given the request:
  * the hot paths set an engine instead of a closure per request, and the request is the
  * operation's record (a send is an OutMsg, a waiting receive waits in its endpoint's list).
@@ -182,10 +190,11 @@ export class RequestTable {
    */
   scope = 0;
   /**
-   * The Completions due (tell), made at the first one: a node whose requests all have
-   * promises (the conformance board, pingpong) pays one slot, not ~25.
+   * @internal The Completions due (tell), made at the first one: a node whose requests all have
+   * promises (the conformance board, pingpong) pays one slot, not ~25. Read by Responses to
+   * hook the end of their microtask (CompletionQueue.after).
    */
-  private told: CompletionQueue | null = null;
+  told: CompletionQueue | null = null;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -256,10 +265,8 @@ export class RequestTable {
     req.status = Status.MCAPI_PENDING;
     req.size = 0;
     req._out = undefined;
-    return this.place(req);
-  }
-
-  private place<T>(req: Request<T>): Request<T> {
+    // add's slot search written out here too (a posted receive made pending again after every
+    // message: a call less, docs/PERFORMANCE.md "Round 15").
     if (this.count >= this.limit) this.checkRoom();
     let i = this.hint;
     while (this.slots[i] !== null && this.slots[i] !== undefined) i = i + 1 === this.limit ? 0 : i + 1;
@@ -279,7 +286,43 @@ export class RequestTable {
     req._out = value;
     req.size = size;
     req._cancel = undefined;
-    this.notify(req);
+    // notify's work written out, with tell, release and the queue's add for a Completion (every
+    // message of the DSM transport, sent or received): one call instead of five, and a blocking
+    // call's promise one call less (docs/PERFORMANCE.md "Round 15"). fail keeps notify.
+    const resolve = req._resolve;
+    if (resolve !== undefined) {
+      // Reported: the slot is free (release's work).
+      const slot = req._slot;
+      if (slot >= 0) {
+        if (this.slots[slot] === (req as Request<unknown>)) {
+          this.slots[slot] = null;
+          this.count--;
+        }
+        req._slot = -1;
+      }
+      if (req._reject === undefined) {
+        // A Completion (tell's work): told in the batch's microtask.
+        let q = this.told;
+        if (q === null) {
+          q = new CompletionQueue();
+          this.told = q;
+        }
+        const due = q.due;
+        due.push(req as Request<unknown>);
+        if (due.length === 1) q.schedule();
+      } else {
+        req._resolve = undefined;
+        req._reject = undefined;
+        (resolve as (this: void, v: unknown) => void)((req._scopeKeep & 1) === 1 ? value : undefined);
+      }
+    }
+    const ws = req._waiters;
+    if (ws === undefined) return true;
+    req._waiters = undefined;
+    for (const w of ws) {
+      if (typeof w === 'function') w();
+      else w.settled();
+    }
     return true;
   }
 
@@ -398,17 +441,28 @@ export class RequestTable {
 }
 
 /** Completed requests whose Completion is still to be told, in completion order, and their microtask. */
-class CompletionQueue {
+export class CompletionQueue {
   readonly due: Request<unknown>[] = [];
   /** A settled promise: `tick.then(drain)` runs the Completions in a microtask. */
   private readonly tick: Promise<void> = Promise.resolve();
   private readonly drain = (): void => this.tellAll();
+  /**
+   * @internal Told once at the end of the microtask, after every Completion due (set while
+   * `due` is not empty, by Responses.schedule). The queue itself is made only on a node whose
+   * requests have Completions.
+   */
+  after: AfterTold | undefined = undefined;
 
   add(req: Request<unknown>): void {
     const due = this.due;
     due.push(req);
     // One microtask per batch: the first completion of a turn schedules it, the rest join the list.
-    if (due.length === 1) void this.tick.then(this.drain);
+    if (due.length === 1) this.schedule();
+  }
+
+  /** The batch's microtask (RequestTable.succeed adds to `due` itself and calls this at its first). */
+  schedule(): void {
+    void this.tick.then(this.drain);
   }
 
   /** The microtask: every Completion due, in completion order, including those due meanwhile. */
@@ -420,6 +474,11 @@ class CompletionQueue {
         const done = req._resolve as Completion;
         req._resolve = undefined;
         done.complete(req);
+      }
+      const a = this.after;
+      if (a !== undefined) {
+        this.after = undefined;
+        a.afterTold();
       }
     } finally {
       // A Completion threw (a bug, seen as an unhandled rejection): the rest still get told.

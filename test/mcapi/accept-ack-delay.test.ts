@@ -202,3 +202,82 @@ test('the DSM endpoint holds its acceptances: Laplace over MCAPI sends few MSG_R
   t.log(`${String(sent)} messages, ${String(resp)} MSG_RESP frames`);
   t.true(resp * 10 < sent, `${String(resp)} MSG_RESP frames for ${String(sent)} messages`);
 });
+
+/**
+ * A receive with a Completion (the DSM transport's) is handled in the microtask that tells it:
+ * the delayed acceptance's timer is armed at the end of that microtask, and only if nothing
+ * took the acceptance meanwhile (docs/PERFORMANCE.md "Round 15"): a home that answers a FETCH
+ * sets no 100 ms timer and no net hold, a reader that answers nothing arms both as before.
+ */
+test('with a delay, a Completion that answers in its microtask sets no acceptance timer; one that does not arms it after its microtask', async (t) => {
+  const p = await pair(100);
+  // Microtasks (the Completions', the promises') run between the 1 ms steps.
+  const waitFor = async (done: () => boolean): Promise<number> => {
+    const t0 = p.net.now;
+    while (!done()) {
+      if (p.net.now - t0 > 1000) throw new Error('not done within 1000 ms');
+      p.net.run(1);
+      await settle();
+    }
+    return p.net.now - t0;
+  };
+  const clock = p.net.node(2).clock;
+  const set: number[] = [];
+  const setTimer = clock.setTimer.bind(clock);
+  clock.setTimer = ((ms: number, fire: (arg: unknown) => void, arg?: unknown) => {
+    set.push(ms);
+    return setTimer(ms, fire, arg);
+  }) as typeof clock.setTimer;
+  let answer = true;
+  const timersWhenTold: number[] = [];
+  const done = {
+    complete(req: Request<unknown>): void {
+      // A send's completion (node 2's answers) or a receive's: only receives are re-posted.
+      if (req.kind !== 'msg-recv') return;
+      timersWhenTold.push(set.filter((ms) => ms === 100).length);
+      if (answer) p.m2.msgSendC(p.e2, p.to1, new Uint8Array(24), done);
+      p.m2.msgRecvC(p.e2, null, done, req as Request<number>);
+    },
+  };
+  p.m2.msgRecvC(p.e2, null, done);
+  const r0 = p.m2.stats().respFrames;
+  const a0 = p.net.net(2).stats().e2eAcksOut;
+  for (let i = 0; i < ROUNDS; i++) {
+    let ok = false;
+    void p.m1.msgSend(p.e1, p.to2, new Uint8Array(24)).then(() => (ok = true));
+    await waitFor(() => ok);
+    const buf = new Uint8Array(24);
+    let back = false;
+    void p.m1.msgRecv(p.e1, buf).then(() => (back = true));
+    await waitFor(() => back);
+    for (let k = 0; k < 250; k++) {
+      p.net.run(1);
+      await settle();
+    }
+  }
+  t.is(timersWhenTold.length, ROUNDS);
+  t.deepEqual(timersWhenTold, new Array<number>(ROUNDS).fill(0), 'not armed before the Completion ran');
+  t.is(set.filter((ms) => ms === 100).length, 0, 'answered in the microtask: no acceptance timer at all');
+  t.is(p.m2.stats().respFrames - r0, 0, 'the acceptances rode on the answers');
+  t.is(p.net.net(2).stats().e2eAcksOut - a0, 0);
+
+  // Nothing goes back: the timer is armed after the microtask, and the acceptance and the e2e
+  // ack go 100 ms later in one MSG_RESP.
+  answer = false;
+  const r1 = p.m2.stats().respFrames;
+  const a1 = p.net.net(2).stats().e2eAcksOut;
+  for (let i = 0; i < ROUNDS; i++) {
+    let ok = false;
+    void p.m1.msgSend(p.e1, p.to2, new Uint8Array(24)).then(() => (ok = true));
+    const ms = await waitFor(() => ok);
+    t.true(ms >= 100 && ms < 130, `accepted after the delay (${String(ms)} ms)`);
+    for (let k = 0; k < 250; k++) {
+      p.net.run(1);
+      await settle();
+    }
+  }
+  t.is(set.filter((ms) => ms === 100).length, ROUNDS, 'one acceptance timer per message');
+  t.deepEqual(timersWhenTold.slice(ROUNDS), new Array<number>(ROUNDS).fill(0).map((_, i) => i), 'each armed after its Completion was told');
+  t.is(p.m2.stats().respFrames - r1, ROUNDS);
+  t.is(p.net.net(2).stats().e2eAcksOut - a1, 0, 'the e2e ack held for the MSG_RESP');
+});

@@ -93,20 +93,23 @@ export interface OutStream {
   compute?: boolean;
 }
 
-/** One rank's part in a checkpoint round on this board. */
+/**
+ * One rank's part in a checkpoint round on this board. Its rank is its run's (`run.rank`); its
+ * base, progress, size and changed bytes are its data's (the image's `pending`, held while the
+ * round is open): not copies here, each a slot for the round (docs/FOOTPRINT.md "Round 15:
+ * Laplace slots").
+ */
 export interface RankRound {
   run: FtRun;
-  rank: number;
   round: number;
   startedAt: number;
   waiting: number;
   /** Every buddy holds the data (CKPT_STORED sent). */
   stored: boolean;
-  progress: number;
-  base: number;
+  /** Its deltas still streaming: one that was stored leaves (its sender is garbage), its bytes counted in `sent`. */
   streams: OutStream[];
-  fullBytes: number;
-  changed: number;
+  /** Payload bytes of the deltas stored so far (retransmissions included). */
+  sent: number;
   resolve: () => void;
   reject: (e: Error) => void;
   /** A background round (the app's call resolved at capture): settles when the round is decided. */
@@ -304,7 +307,7 @@ export class FtState {
       pending += img.pendingBytes;
       lent += img.pending?.lentBytes ?? 0;
     }
-    for (const rx of this.receivers.values()) if (rx.replica) pending += rx.pending.bytes;
+    for (const rx of this.receivers.values()) if (rx.pending.replica) pending += rx.pending.bytes;
     return { own, ward, pending, lent, state };
   }
 

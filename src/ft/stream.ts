@@ -311,15 +311,33 @@ function continues(run: Run | undefined, seg: number, offset: number, arena: Uin
 
 export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 
-/** Receiving side of one stream: records into `pending`, checked against the image it patches. */
+/**
+ * A StreamReceiver's numbers, then the bytes of whole segments filled so far (by table index,
+ * from RX_HEAD): one Array (~3 XS slots, its items in the chunk heap), not a property each
+ * (~8 slots more through every ward's round; docs/FOOTPRINT.md "Round 15: Laplace slots").
+ * Flags are 0 / 1.
+ */
+/** The next frame expected (in-order delivery): what acknowledgements carry. */
+export const RX_EXPECTED = 0;
+/** What the stream's META announced (segments, data bytes; -1 before it), checked when it ends. */
+const RX_EXPECT_SEGS = 1;
+const RX_EXPECT_DATA = 2;
+/** Data bytes received so far. */
+const RX_GOT_DATA = 3;
+/** Bytes of the arena used, and whether it was tried (StreamReceiver.piece). */
+const RX_ARENA_USED = 4;
+const RX_ARENA_TRIED = 5;
+/** Where the filled counts of whole segments start. */
+const RX_HEAD = 6;
+
+/**
+ * Receiving side of one stream: records into `pending`, checked against the image it patches.
+ * Its round and whether it is a full copy are the Pending's (`pending.round`, `pending.replica`);
+ * which board and rank it comes from, the key it is kept under (FtState.receivers).
+ */
 export class StreamReceiver {
-  expected = 0;
-  /** What the stream's META announced (segments, data bytes; -1 before it), checked when it ends. */
-  private expectSegs = -1;
-  private expectData = -1;
-  /** Bytes of whole segments filled so far, by table index. */
-  private readonly filled: number[] = [];
-  private gotData = 0;
+  /** RX_* numbers, then the filled bytes of whole segments by table index. */
+  readonly v: number[] = [0, -1, -1, 0, 0, 0];
   /**
    * Names listed so far, once the table has more than INDEX_MIN_NAMES (a carrying delta places
    * each by name: a repeat would misplace one). Below that the table itself is scanned: a Set and
@@ -336,16 +354,8 @@ export class StreamReceiver {
    * copied one by one as before, and so they are on a board without a native memcpy.
    */
   private arena: Uint8Array | null = null;
-  private arenaUsed = 0;
-  private arenaTried = false;
 
-  constructor(
-    readonly src: number,
-    readonly rank: number,
-    readonly round: number,
-    readonly replica: boolean,
-    readonly pending: Pending,
-  ) {}
+  constructor(readonly pending: Pending) {}
 
   /** Every frame, the LAST one included, is acknowledged. */
   get complete(): boolean {
@@ -359,23 +369,24 @@ export class StreamReceiver {
    */
   apply(image: Image, payload: Uint8Array, last: boolean, budget: number, native?: NativeBytes): RecvStatus {
     const p = this.pending;
+    const v = this.v;
     const r = new ByteReader(payload, DATA_HEADER);
     let room = budget;
     while (r.remaining > 0) {
       const tag = r.u8();
       if (tag === TAG_META || tag === TAG_META_CARRY) {
         // A full copy (REPLICA) is the whole image: it has nothing to carry over.
-        if (this.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
+        if (v[RX_EXPECT_SEGS]! >= 0 || (tag === TAG_META_CARRY && p.replica)) return 'malformed';
         p.carry = tag === TAG_META_CARRY;
         p.progress = r.u32();
-        this.expectSegs = r.u16();
-        this.expectData = r.u32();
+        v[RX_EXPECT_SEGS] = r.u16();
+        v[RX_EXPECT_DATA] = r.u32();
         if (!r.ok) return 'malformed';
       } else if (tag === TAG_SEG) {
         const kind = r.u8();
         const length = r.u32();
         const name = r.str();
-        if (!r.ok || this.expectSegs < 0 || p.table.length >= this.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (!r.ok || v[RX_EXPECT_SEGS]! < 0 || p.table.length >= v[RX_EXPECT_SEGS]! || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry && this.listedBefore(name)) return 'malformed';
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
@@ -383,12 +394,12 @@ export class StreamReceiver {
           // A new segment starts as zeros; its RUNs are written into it as they come.
           p.addSeg(kind === KIND_ZERO ? { name, length, whole: true, zero: true } : { name, length, whole: true }, new Uint8Array(length));
         } else {
-          if (this.replica) return 'malformed';
+          if (p.replica) return 'malformed';
           const j = image.find(name);
           if (j < 0 || (image.data[j] as Uint8Array).length !== length) return 'need-full';
           p.addSeg({ name, length, whole: false }, null);
         }
-        this.filled.push(0);
+        v.push(0);
       } else if (tag === TAG_RUN) {
         const seg = r.u16();
         const offset = r.u32();
@@ -400,26 +411,26 @@ export class StreamReceiver {
         const w = p.whole[seg];
         if (w !== null && w !== undefined) {
           // Whole segments arrive in order, so coverage is exact; a zero-based one takes any spans.
-          if (e.zero !== true && offset !== this.filled[seg]) return 'malformed';
+          if (e.zero !== true && offset !== v[RX_HEAD + seg]) return 'malformed';
           w.set(bytes, offset);
-          this.filled[seg] = offset + n;
+          v[RX_HEAD + seg] = offset + n;
         } else {
           if (n > room) return 'nomem';
           room -= n;
           this.piece(seg, offset, bytes, room + n, native?.copy);
         }
-        this.gotData += n;
+        v[RX_GOT_DATA]! += n;
       } else {
         return 'malformed';
       }
     }
-    this.expected++;
+    v[RX_EXPECTED]!++;
     if (last) {
       this.arena = null;
-      if (p.table.length !== this.expectSegs || this.gotData !== this.expectData) return 'malformed';
+      if (p.table.length !== v[RX_EXPECT_SEGS] || v[RX_GOT_DATA] !== v[RX_EXPECT_DATA]) return 'malformed';
       for (let i = 0; i < p.table.length; i++) {
         const e = p.table[i] as SegEntry;
-        if (e.whole && e.zero !== true && this.filled[i] !== e.length) return 'malformed';
+        if (e.whole && e.zero !== true && v[RX_HEAD + i] !== e.length) return 'malformed';
       }
       p.complete = true;
     }
@@ -450,22 +461,23 @@ export class StreamReceiver {
    */
   private piece(seg: number, offset: number, bytes: Uint8Array, budget: number, copy: NativeBytes['copy']): void {
     const p = this.pending;
+    const v = this.v;
     const n = bytes.length;
-    if (!this.arenaTried && copy !== undefined) {
-      this.arenaTried = true;
+    if (v[RX_ARENA_TRIED] === 0 && copy !== undefined) {
+      v[RX_ARENA_TRIED] = 1;
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
       // the announced data is exactly the patches, unless a zero-based segment's spans are
       // still to come (they go into that segment, not here).
-      const rest = this.expectData - this.gotData;
+      const rest = v[RX_EXPECT_DATA]! - v[RX_GOT_DATA]!;
       let zeroSegs = false;
       for (const e of p.table) if (e.zero === true) zeroSegs = true;
       if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
     }
     const arena = this.arena;
-    if (arena !== null && copy !== undefined && this.arenaUsed + n <= arena.length) {
-      const at = this.arenaUsed;
+    const at = v[RX_ARENA_USED]!;
+    if (arena !== null && copy !== undefined && at + n <= arena.length) {
       copy(bytes, 0, n, arena, at);
-      this.arenaUsed = at + n;
+      v[RX_ARENA_USED] = at + n;
       const prev = p.runs[p.runs.length - 1];
       if (continues(prev, seg, offset, arena, at)) p.extendRun(prev, arena.subarray(prev.bytes.byteOffset, at + n), n);
       else p.addRun(seg, offset, arena.subarray(at, at + n));

@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { Image, ZERO_CHUNK, buildPending, diffSpans, nonZeroSpans } from '../../src/ft/image.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
-import { DATA_HEADER, FLAG_LAST, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
+import { DATA_HEADER, FLAG_LAST, RX_EXPECTED, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
 import { Pending } from '../../src/ft/image.js';
 import type { Segment } from '../../src/ft/types.js';
 import { resolveFtOptions } from '../../src/ft/options.js';
@@ -22,20 +22,20 @@ function transfer(src: Image, dst: Image, replica: boolean, cap = CAP): { bytes:
   const round = replica || p === null ? src.gen : p.round;
   const base = replica || p === null ? 0 : p.base;
   const s = new StreamSender(9, src.rank, round, base, replica, source, 4, 0);
-  const rx = new StreamReceiver(1, src.rank, round, replica, new Pending(round, base, replica, 0));
+  const rx = new StreamReceiver(new Pending(round, base, replica, 0));
   let bytes = 0;
   while (!s.complete) {
     while (s.wants()) {
       const payload = s.build(w, cap).slice();
       if (payload.length > cap) throw new Error(`frame of ${payload.length} bytes`);
       const h = readDataHeader(payload);
-      if (h === null || h.seq !== rx.expected) throw new Error('bad header');
+      if (h === null || h.seq !== rx.v[RX_EXPECTED]) throw new Error('bad header');
       const status = rx.apply(dst, payload, (h.flags & FLAG_LAST) !== 0, 1 << 30);
       if (status !== 'ok') throw new Error(`receiver said ${status}`);
       s.sent(payload.length);
       bytes += payload.length;
     }
-    s.onAck(rx.expected, 0);
+    s.onAck(rx.v[RX_EXPECTED], 0);
   }
   if (!rx.complete) throw new Error('receiver not complete');
   if (replica) {
@@ -275,8 +275,8 @@ test('a zero-based segment may not exceed the receiver budget and its spans stay
   owner.pending = buildPending(owner, [{ name: 'n', bytes: state }], 1, 0, 8);
   const s = new StreamSender(2, 2, 1, 0, false, sourceOfPending(owner.pending), 4, 0);
   const payload = s.build(new ByteWriter(CAP), CAP).slice();
-  t.is(new StreamReceiver(1, 2, 1, false, new Pending(1, 0, false, 0)).apply(new Image(2), payload, true, 4999), 'nomem', 'the receiver holds the whole segment');
-  const rx = new StreamReceiver(1, 2, 1, false, new Pending(1, 0, false, 0));
+  t.is(new StreamReceiver(new Pending(1, 0, false, 0)).apply(new Image(2), payload, true, 4999), 'nomem', 'the receiver holds the whole segment');
+  const rx = new StreamReceiver(new Pending(1, 0, false, 0));
   t.is(rx.apply(new Image(2), payload, true, 5000), 'ok');
   t.is(rx.pending.whole[0]![4000], 1);
   t.is(rx.pending.whole[0]!.reduce((a, b) => a + b, 0), 1);
@@ -297,9 +297,9 @@ test('receiver rejects malformed and inconsistent streams without throwing', (t)
   const other = new Image(1);
   other.pending = buildPending(other, [{ name: 'a', bytes: new Uint8Array(50) }], 1, 0, 8);
   other.commit();
-  t.is(new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0)).apply(other, good, true, 1 << 20), 'need-full');
+  t.is(new StreamReceiver(new Pending(2, 1, false, 0)).apply(other, good, true, 1 << 20), 'need-full');
   // Not enough memory.
-  t.is(new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0)).apply(base, good, true, 10), 'nomem');
+  t.is(new StreamReceiver(new Pending(2, 1, false, 0)).apply(base, good, true, 10), 'nomem');
   // Random corruption of every byte after the header: never throws, and never 'ok' with a wrong result.
   fc.assert(
     fc.property(fc.nat(good.length - DATA_HEADER - 1), fc.integer({ min: 1, max: 255 }), (pos, x) => {
@@ -307,7 +307,7 @@ test('receiver rejects malformed and inconsistent streams without throwing', (t)
       bad[DATA_HEADER + pos] ^= x;
       const img = new Image(1);
       img.install(['a'], [new Uint8Array(100)], 1, 0);
-      const rx = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+      const rx = new StreamReceiver(new Pending(2, 1, false, 0));
       const st = rx.apply(img, bad, true, 1 << 20);
       if (st !== 'ok') return true;
       img.pending = rx.pending;
@@ -444,13 +444,13 @@ test('receiver refuses a carrying META in a replica stream and a carrying delta 
     w.u8(tag).u32(0).u16(segs).u32(0);
     return w;
   };
-  const replica = new StreamReceiver(1, 1, 2, true, new Pending(2, 0, true, 0));
+  const replica = new StreamReceiver(new Pending(2, 0, true, 0));
   t.is(replica.apply(new Image(1), meta(4, 0).done(), true, 1 << 20), 'malformed');
   const seg = (w: ByteWriter, name: string): ByteWriter => w.u8(1).u8(2).u32(4).u8(name.length).bytes(new TextEncoder().encode(name));
-  const dup = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const dup = new StreamReceiver(new Pending(2, 1, false, 0));
   t.is(dup.apply(base, seg(seg(meta(4, 2), 'n'), 'n').done(), true, 1 << 20), 'malformed');
   // Distinct names are fine.
-  const ok = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const ok = new StreamReceiver(new Pending(2, 1, false, 0));
   t.is(ok.apply(base, seg(seg(meta(4, 2), 'n'), 'm').done(), true, 1 << 20), 'ok');
   t.true(ok.pending.carry);
 });
@@ -488,7 +488,7 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   const cap = 2100;
   const w = new ByteWriter(cap);
   const s = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
-  const rx = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const rx = new StreamReceiver(new Pending(2, 1, false, 0));
   // The board's memcpy (a native on XS boards); without one the pieces are kept one by one (below).
   const native = { copy: (src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void => dst.set(src.subarray(start, end), at) };
   let frames = 0;
@@ -511,7 +511,7 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   t.true(same(buddy, [{ name: 'dsm/u/0', bytes: after }]));
 
   // The rest over the budget when the first piece came (memory freed later): pieces are kept one by one.
-  const small = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const small = new StreamReceiver(new Pending(2, 1, false, 0));
   const s2 = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
   let pieces = 0;
   while (s2.wants()) {
@@ -525,7 +525,7 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   t.is(small.pending.runs.length, pieces, 'no arena over the budget: a run per frame');
 
   // Without a native memcpy (XS's TypedArray set costs ~2 units a byte): a run per frame.
-  const plain = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const plain = new StreamReceiver(new Pending(2, 1, false, 0));
   const s3 = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
   while (s3.wants()) {
     const payload = s3.build(w, cap).slice();

@@ -265,7 +265,7 @@ test("a ward's receiver checks a carrying delta's names against its table, witho
   const delta = buildPending(img, [{ name: 'a', bytes: a2 }, { name: 'b', bytes: b2 }], 2, 2, 32, null, undefined, true);
   t.true(delta.carry);
   const s = new StreamSender(1, 0, 2, 1, false, sourceOfPending(delta), 4, 0, Infinity, 1000);
-  const rx = new StreamReceiver(0, 0, 2, false, new Pending(2, 1, false, 0));
+  const rx = new StreamReceiver(new Pending(2, 1, false, 0));
   for (;;) {
     const f = s.build(new ByteWriter(1000), 1000).slice();
     s.sent(f.length);
@@ -280,7 +280,7 @@ test("a ward's receiver checks a carrying delta's names against its table, witho
   t.is(ward.data[0]![10], 9);
   t.is(ward.data[1]![20], 9);
   // A name listed twice is still refused.
-  const dup = new StreamReceiver(0, 0, 3, false, new Pending(3, 2, false, 0));
+  const dup = new StreamReceiver(new Pending(3, 2, false, 0));
   const w = new ByteWriter(200);
   w.u8(0).u8(0).u32(3).u32(2).u16(0);
   w.u8(4).u32(3).u16(2).u32(0);

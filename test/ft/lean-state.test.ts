@@ -11,7 +11,8 @@ import { Cluster } from './cluster.js';
 import type { AppSpec } from './cluster.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
 import { resolveFtOptions } from '../../src/ft/options.js';
-import { FF_COUNT, FF_FRAMES_IN, FF_HEARTBEATS_SENT } from '../../src/ft/figures.js';
+import { FF_ABORTED, FF_BYTES_SENT, FF_CHANGED_BYTES, FF_COUNT, FF_FRAMES_IN, FF_HEARTBEATS_SENT } from '../../src/ft/figures.js';
+import { AckStatus, FtFrame, decodeCkptAck } from '../../src/ft/frames.js';
 import type { FtState } from '../../src/ft/state.js';
 import type { FaultTolerance } from '../../src/ft/fault-tolerance.js';
 import { Image, Pending, buildPending } from '../../src/ft/image.js';
@@ -371,4 +372,59 @@ test("a capture of a few segments makes no Set: the lent segments are an Array, 
   // Above INDEX_MIN_NAMES segments a Set finds repeats (a scan would be quadratic).
   const many = Array.from({ length: 20 }, (_, i) => seg(`s${i}`, i));
   t.throws(() => buildPending(new Image(1), [...many, seg('s3', 0)], 1, 1, 32), { message: /captured twice/ });
+});
+
+// ---- Round 15 (docs/FOOTPRINT.md "Round 15: Laplace slots") -------------------------------------
+
+test("a round keeps no copy of its data's numbers, and a stored delta's sender or a complete delta's receiver is not kept until the decision", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 11 });
+  c.spec = SPEC;
+  const states = [0, 1, 2].map((n) => stateOf(c.ft.get(n)!));
+  let rounds = 0;
+  let heldComplete = 0;
+  t.true(
+    await c.runUntil(() => {
+      for (const ft of states) {
+        for (const [rank, e] of ft.rounds) {
+          rounds++;
+          for (const k of ['rank', 'base', 'progress', 'fullBytes', 'changed']) if (field(e, k) !== undefined) throw new Error(`a round keeps its ${k}`);
+          if (e.run.rank !== rank) throw new Error('a round of another rank');
+          for (const o of e.streams) if (o.s.complete) throw new Error('a round holds a delta its buddy stored');
+        }
+        for (const rx of ft.receivers.values()) if (!rx.pending.replica && rx.complete) throw new Error('a complete delta keeps its receiver');
+        for (const img of ft.images.values()) if (img.pending !== null && img.pending.complete && !ft.runs.has(img.rank)) heldComplete++;
+      }
+      return c.finished();
+    }, 60_000),
+  );
+  t.true(rounds > 0, 'sampled while rounds were open');
+  t.true(heldComplete > 0, "sampled a ward's complete delta held until the decision");
+  t.deepEqual(c.wrong(SPEC), []);
+  // A round's bytes sent are still counted (the stored deltas' senders are gone by the commit).
+  const f = states[0]!.figs;
+  t.true(f[FF_COUNT]! >= 5);
+  t.true(f[FF_BYTES_SENT]! >= f[FF_CHANGED_BYTES]! && f[FF_CHANGED_BYTES]! > 0, `sent ${f[FF_BYTES_SENT]}, changed ${f[FF_CHANGED_BYTES]}`);
+});
+
+test("a frame of a delta the ward already holds whole is confirmed STORED: a lost last acknowledgement still ends the stream", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 12 });
+  c.spec = SPEC;
+  // Board 1 loses its first two STORED acknowledgements: their senders resend (rtoMs) to a
+  // board that no longer has the stream's receiver.
+  const net = stateOf(c.ft.get(1)!).net;
+  const send = net.send.bind(net);
+  let dropped = 0;
+  net.send = (f) => {
+    if (f.type === FtFrame.CKPT_ACK && dropped < 2 && decodeCkptAck(f.payload)?.status === AckStatus.STORED) {
+      dropped++;
+      return true;
+    }
+    return send(f);
+  };
+  t.true(await c.runUntil(() => c.finished(), 120_000));
+  t.is(dropped, 2);
+  t.deepEqual(c.wrong(SPEC), []);
+  const f = stateOf(c.ft.get(0)!).figs;
+  t.is(f[FF_ABORTED], 0, 'no round aborted for a lost acknowledgement');
+  t.true(f[FF_COUNT]! >= 5);
 });

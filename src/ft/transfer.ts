@@ -287,7 +287,7 @@ export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: numbe
   }
   ft.receivers.delete(key);
   const pend = rx.pending;
-  img.install(pend.table.map((e) => e.name), pend.whole.map((w) => w ?? new Uint8Array(0)), gen, pend.progress);
+  img.install(pend.names, pend.whole.map((w) => w ?? new Uint8Array(0)), gen, pend.progress);
   ft.notePeak();
   sendAck(ft, f.src, rank, gen, true, rx.v[RX_EXPECTED]!, AckStatus.STORED);
   if (forRecovery && p !== null) {

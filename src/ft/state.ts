@@ -23,7 +23,7 @@ import type { FtFigures } from './figures.js';
 import { FS_CHANGES, FS_COUNT, FS_INCARNATION, FS_VERSION_HASH, FS_COMMITTED_PROGRESS, FS_COMPUTE_AT, FS_EPOCH, FS_FURTHEST_HEARD, FS_HOLD_TIMER, FS_ISOLATED, FS_JOIN_TARGET, FS_LAST_JOIN_AT, FS_LAST_TICK, FS_MAX_EPOCH_SEEN, FS_PUMP_TIMER, FS_RECOVERY_STARTED_AT, FS_RELAYED_ABORTED, FS_RELAYED_COMMITTED, FS_REQUEST_TARGET, FS_RETRY_TIMER, FS_RUNNING_TOLD_EPOCH, FS_STOP_IS_DOMAIN, FS_TICK_TIMER, FS_VIEW_COORD } from './state-numbers.js';
 import type { FtPhase, FtRecoveryFigures } from './types.js';
 import { FtError } from './types.js';
-import { membersOf, ranksOf } from './view.js';
+import { membersOf } from './view.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
 
 /**
@@ -293,14 +293,16 @@ export class FtState {
 
   /** Checkpoint RAM of this board: own committed images, wards' committed images, tentative data; and its own state's size. */
   memoryParts(): { own: number; ward: number; pending: number; lent: number; state: number } {
-    const mine = new Set(this.phaseV === 'running' ? ranksOf(this.map, this.node) : []);
+    // A rank is this board's own when the running view maps it here (ranksOf), asked per image:
+    // no Set of them per call (memoryTotal runs at every frame of checkpoint data).
+    const running = this.phaseV === 'running';
     let own = 0;
     let ward = 0;
     let pending = 0;
     let lent = 0;
     let state = 0;
     for (const img of this.images.values()) {
-      if (mine.has(img.rank)) {
+      if (running && this.map[img.rank] === this.node) {
         own += img.committedBytes;
         state += img.pending !== null ? img.pending.size : img.committedBytes;
       } else ward += img.committedBytes;
@@ -311,9 +313,15 @@ export class FtState {
     return { own, ward, pending, lent, state };
   }
 
+  /**
+   * memoryParts' own + ward + pending, without its record: asked at every frame of checkpoint
+   * data a board receives (a record, ~6 XS slots, live in the job that receives the frame).
+   */
   memoryTotal(): number {
-    const m = this.memoryParts();
-    return m.own + m.ward + m.pending;
+    let total = 0;
+    for (const img of this.images.values()) total += img.committedBytes + img.pendingBytes;
+    for (const rx of this.receivers.values()) if (rx.pending.replica) total += rx.pending.bytes;
+    return total;
   }
 
   /** Record the memory peak (tentative data just arrived or was built). */

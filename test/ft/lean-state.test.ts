@@ -428,3 +428,37 @@ test("a frame of a delta the ward already holds whole is confirmed STORED: a los
   t.is(f[FF_ABORTED], 0, 'no round aborted for a lost acknowledgement');
   t.true(f[FF_COUNT]! >= 5);
 });
+
+test("memoryTotal, asked at every frame of checkpoint data, is memoryParts' sum and makes no Set or record", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 13 });
+  c.spec = SPEC;
+  const states = [0, 1, 2].map((n) => stateOf(c.ft.get(n)!));
+  const RealSet = globalThis.Set;
+  let sampled = 0;
+  t.true(
+    await c.runUntil(() => {
+      for (const ft of states) {
+        const m = ft.memoryParts();
+        let made = 0;
+        globalThis.Set = class extends RealSet<unknown> {
+          constructor(items?: Iterable<unknown> | null) {
+            super(items);
+            made++;
+          }
+        } as SetConstructor;
+        let total: number;
+        try {
+          total = ft.memoryTotal();
+        } finally {
+          globalThis.Set = RealSet;
+        }
+        if (made !== 0) throw new Error('memoryTotal made a Set');
+        if (total !== m.own + m.ward + m.pending) throw new Error(`memoryTotal ${total}, parts ${JSON.stringify(m)}`);
+        if (m.pending > 0) sampled++;
+      }
+      return c.finished();
+    }, 60_000),
+  );
+  t.true(sampled > 0, 'sampled while tentative data was held');
+  t.deepEqual(c.wrong(SPEC), []);
+});

@@ -238,8 +238,9 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
 /** A round's delta to one buddy ended (FtHooks.deltaDone): stored, or a full copy first, or the round is refused. */
 export function deltaDone(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void {
   const entry = o.entry;
-  const rank = entry?.run.rank;
-  if (entry === undefined || ft.rounds.get(rank!) !== entry) return;
+  if (entry === undefined) return;
+  const rank = entry.run.rank;
+  if (ft.rounds.get(rank) !== entry) return;
   const buddy = o.s.ring[S_DST]!;
   if (status === 'stored') {
     assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
@@ -253,9 +254,9 @@ export function deltaDone(ft: FtState, o: OutStream, status: 'stored' | 'unsenda
   }
   if (status === 'need-full') {
     // The buddy lacks the base generation (it is new, or lost it): give it a full copy first.
-    const img = ft.imageOf(rank!);
-    startStream(ft, buddy, rank!, img.gen, 0, true, sourceOfImage(img), (st) => {
-      if (ft.rounds.get(rank!) !== entry) return;
+    const img = ft.imageOf(rank);
+    startStream(ft, buddy, rank, img.gen, 0, true, sourceOfImage(img), (st) => {
+      if (ft.rounds.get(rank) !== entry) return;
       if (st === 'stored') sendDelta(ft, entry, buddy, o.s.src, o.s.ring[S_BASE]!);
       else refuseRound(ft, entry, streamFailure(ft, buddy, st));
     });

@@ -50,7 +50,7 @@ const sdk = moddableSdkOrReport(test);
  * Round 15 ("Round 15: Laplace slots": a round's segment tables and runs as Arrays, no stored
  * stream or whole delta's receiver kept to the decision, a data frame allocating no reader or
  * records) 2 488 with them in every run (bench footprint, this test's run, five heap probe runs:
- * boards 2 488 / 2 488 or 2 488 / 2 425) and 2 362 without (this test's run).
+ * boards 2 488 / 2 488 or 2 488 / 2 425) and 2 362 and 2 425 without (this test's two runs).
  */
 const LAPLACE_NO_CKPT_SLOTS = 2_488;
 const LAPLACE_FT_SLOTS = 2_551;

@@ -75,6 +75,24 @@ export class ByteWriter {
   }
 }
 
+/** The little-endian u16 at `at` of `p` (in bounds: the caller checked the length). */
+export function le16(p: Uint8Array, at: number): number {
+  return p[at]! | (p[at + 1]! << 8);
+}
+
+/** The little-endian u32 at `at` of `p` (in bounds). */
+export function le32(p: Uint8Array, at: number): number {
+  return (p[at]! | (p[at + 1]! << 8) | (p[at + 2]! << 16) | (p[at + 3]! << 24)) >>> 0;
+}
+
+/** Write `v` as a little-endian u32 at `at` of `p` (in bounds). */
+export function putLe32(p: Uint8Array, at: number, v: number): void {
+  p[at] = v & 0xff;
+  p[at + 1] = (v >>> 8) & 0xff;
+  p[at + 2] = (v >>> 16) & 0xff;
+  p[at + 3] = (v >>> 24) & 0xff;
+}
+
 export class ByteReader {
   ok = true;
   pos: number;

@@ -120,10 +120,7 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   image.pending = pending;
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {
-    const entry: RankRound = {
-      run, rank, round, startedAt: ft.hal.now(), waiting: 0, stored: false, progress, base: pending.base, streams: [],
-      fullBytes: pending.size, changed: pending.changed, resolve, reject, settled: null,
-    };
+    const entry: RankRound = { run, round, startedAt: ft.hal.now(), waiting: 0, stored: false, streams: [], sent: 0, resolve, reject, settled: null };
     // The app's call resolves at capture: a decision only lets the rank's next call start. A
     // blocking round makes no function of its own (a closure is ~10 XS slots while it is open).
     if (background) backgroundEntry(ft, entry);
@@ -140,14 +137,14 @@ function backgroundEntry(ft: FtState, entry: RankRound): void {
     entry.resolve = () => r();
   });
   entry.reject = (e) => {
-    ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.rank} not taken: ${e.message}`);
+    ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.run.rank} not taken: ${e.message}`);
     entry.resolve();
   };
 }
 
 /** CKPT_SEND's effect (FtState.announce): the round's delta goes to every buddy of the rank. */
 function sendRound(ft: FtState, entry: RankRound): void {
-  const rank = entry.rank;
+  const rank = entry.run.rank;
   if (ft.rounds.get(rank) !== entry) return;
   const pending = ft.imageOf(rank).pending;
   // The round is open, so the image holds its data (only a decision or a new phase drops it).
@@ -232,7 +229,7 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
 /** Stream a rank's delta to one buddy; a buddy without the base generation gets a full copy first. */
 export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: StreamSource, base: number): void {
   // A background round's delta yields the line to the app's own traffic (computeGate).
-  const o: OutStream = { s: new StreamSender(buddy, entry.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: entry.settled !== null };
+  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: entry.settled !== null };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);
@@ -241,18 +238,25 @@ export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: Str
 /** A round's delta to one buddy ended (FtHooks.deltaDone): stored, or a full copy first, or the round is refused. */
 export function deltaDone(ft: FtState, o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void {
   const entry = o.entry;
-  if (entry === undefined || ft.rounds.get(entry.rank) !== entry) return;
+  if (entry === undefined) return;
+  const rank = entry.run.rank;
+  if (ft.rounds.get(rank) !== entry) return;
   const buddy = o.s.ring[S_DST]!;
   if (status === 'stored') {
     assert(entry.waiting > 0, 'ft: a buddy stored a round twice');
+    // The buddy holds it: the stream's sender (~20 XS slots with its record) is not kept
+    // until the decision, only its bytes for the round's figures.
+    entry.sent += o.s.ring[S_BYTES_SENT]!;
+    const i = entry.streams.indexOf(o);
+    if (i >= 0) entry.streams.splice(i, 1);
     if (--entry.waiting === 0) rankStored(ft, entry);
     return;
   }
   if (status === 'need-full') {
     // The buddy lacks the base generation (it is new, or lost it): give it a full copy first.
-    const img = ft.imageOf(entry.rank);
-    startStream(ft, buddy, entry.rank, img.gen, 0, true, sourceOfImage(img), (st) => {
-      if (ft.rounds.get(entry.rank) !== entry) return;
+    const img = ft.imageOf(rank);
+    startStream(ft, buddy, rank, img.gen, 0, true, sourceOfImage(img), (st) => {
+      if (ft.rounds.get(rank) !== entry) return;
       if (st === 'stored') sendDelta(ft, entry, buddy, o.s.src, o.s.ring[S_BASE]!);
       else refuseRound(ft, entry, streamFailure(ft, buddy, st));
     });
@@ -269,12 +273,12 @@ export function streamFailure(ft: FtState, buddy: number, status: 'stored' | 'un
 }
 
 export function refuseRound(ft: FtState, entry: RankRound, reason: string): void {
-  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round: entry.round, rank: entry.rank, reason }));
+  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round: entry.round, rank: entry.run.rank, reason }));
 }
 
 export function rankStored(ft: FtState, entry: RankRound): void {
   entry.stored = true;
-  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.rank }));
+  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.run.rank }));
 }
 
 /**
@@ -282,9 +286,15 @@ export function rankStored(ft: FtState, entry: RankRound): void {
  * a START or STORED can be lost while routes change; the coordinator's tally takes repeats.
  */
 export function repeatRounds(ft: FtState): void {
-  for (const e of ft.rounds.values()) {
-    if (e.stored) ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: e.round, rank: e.rank }));
-    else ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round: e.round, rank: e.rank, base: e.base, progress: e.progress }));
+  for (const [rank, e] of ft.rounds) {
+    if (e.stored) {
+      ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: e.round, rank }));
+      continue;
+    }
+    // An open round's data is its image's pending (only a decision or a new phase drops it).
+    const p = ft.imageOf(rank).pending;
+    assert(p !== null && p.round === e.round, 'ft: an open round without its data');
+    ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round: e.round, rank, base: p.base, progress: p.progress }));
   }
 }
 
@@ -292,26 +302,32 @@ export function repeatRounds(ft: FtState): void {
 export function applyCommit(ft: FtState, round: number): void {
   if (round <= ft.figs[FS_LAST_COMMITTED]! || round <= ft.figs[FS_LAST_ABORTED]!) return;
   ft.figs[FF_LAST_PEAK_MULTIPLE] = Math.max(ft.figs[FF_ROUND_PEAK_MULTIPLE]!, ft.currentMultiple());
+  let changed = 0;
+  let full = 0;
+  // The round's figures are its data's (RankRound keeps no copy): read before the commit takes it.
+  for (const [rank, e] of ft.rounds) {
+    const p = e.round === round ? ft.imageOf(rank).pending : null;
+    if (p === null || p.round !== round) continue;
+    changed += p.changed;
+    full += p.size;
+  }
   for (const img of ft.images.values()) {
     const p = img.pending;
     if (p === null) continue;
     if (p.round === round && p.complete) img.commit();
     else if (p.round <= round) img.discard();
   }
-  for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
+  for (const [key, rx] of ft.receivers) if (!rx.pending.replica && rx.pending.round <= round) ft.receivers.delete(key);
   ft.figs[FS_LAST_COMMITTED] = round;
   ft.figs[FF_ROUND_PEAK_MULTIPLE] = ft.currentMultiple();
   const now = ft.hal.now();
   let progress = ft.figs[FS_COMMITTED_PROGRESS]!;
   let sent = 0;
-  let changed = 0;
-  let full = 0;
   for (const [rank, e] of [...ft.rounds]) {
     if (e.round !== round) continue;
     ft.rounds.delete(rank);
+    sent += e.sent;
     for (const o of e.streams) sent += o.s.ring[S_BYTES_SENT]!;
-    changed += e.changed;
-    full += e.fullBytes;
     progress = ft.imageOf(rank).progress;
     ft.figs[FF_LAST_MS] = now - e.startedAt;
     e.resolve();
@@ -341,7 +357,7 @@ export function applyAbort(ft: FtState, round: number, reason: string): void {
   if (round <= ft.figs[FS_LAST_COMMITTED]! || round <= ft.figs[FS_LAST_ABORTED]!) return;
   ft.figs[FS_LAST_ABORTED] = round;
   for (const img of ft.images.values()) if (img.pending !== null && img.pending.round <= round) img.discard();
-  for (const [key, rx] of ft.receivers) if (!rx.replica && rx.round <= round) ft.receivers.delete(key);
+  for (const [key, rx] of ft.receivers) if (!rx.pending.replica && rx.pending.round <= round) ft.receivers.delete(key);
   const dead = new Set<OutStream>();
   for (const [rank, e] of [...ft.rounds]) {
     if (e.round > round) continue;

@@ -7,7 +7,7 @@
  * docs/FT.md lists the layouts.
  */
 import { NO_NODE } from '../wire/ids.js';
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter, le16, le32, putLe32 } from './bytes.js';
 
 export const FtFrame = {
   HEARTBEAT: 0x50,
@@ -177,14 +177,28 @@ export interface CkptAck {
   info: number;
 }
 
+/** CKPT_ACK's size: u32 round | u8 rank | u8 replica | u16 next | u8 status | u32 info. */
+const ACK_BYTES = 13;
+
+/**
+ * Encoded and decoded in place, not through a ByteWriter / ByteReader (an object, a DataView and
+ * for the writer its buffer: ~8-14 XS slots): one goes each way for every frame of checkpoint data.
+ */
 export function encodeCkptAck(a: CkptAck): Uint8Array {
-  return new ByteWriter(13).u32(a.round).u8(a.rank).u8(a.replica ? 1 : 0).u16(a.next).u8(a.status).u32(a.info).done();
+  const b = new Uint8Array(ACK_BYTES);
+  putLe32(b, 0, a.round);
+  b[4] = a.rank;
+  b[5] = a.replica ? 1 : 0;
+  b[6] = a.next & 0xff;
+  b[7] = (a.next >>> 8) & 0xff;
+  b[8] = a.status;
+  putLe32(b, 9, a.info);
+  return b;
 }
 
 export function decodeCkptAck(p: Uint8Array): CkptAck | null {
-  const r = new ByteReader(p);
-  const a = { round: r.u32(), rank: r.u8(), replica: r.u8() === 1, next: r.u16(), status: r.u8(), info: r.u32() };
-  return r.exact && a.status <= AckStatus.MALFORMED ? a : null;
+  if (p.length !== ACK_BYTES || p[8]! > AckStatus.MALFORMED) return null;
+  return { round: le32(p, 0), rank: p[4]!, replica: p[5] === 1, next: le16(p, 6), status: p[8]!, info: le32(p, 9) };
 }
 
 /** CKPT_STORED (rank → coordinator): every buddy of the rank holds its data for `round`. */

@@ -11,32 +11,33 @@ import { assert } from '../util/assert.js';
 import { utf8Length } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
 
-export interface SegEntry {
-  name: string;
-  length: number;
-  /** Sent whole (new or resized segment); otherwise patched onto the committed copy of the same name and length. */
-  whole: boolean;
-  /**
-   * A new or resized segment sent as its non-zero spans: its base is `length` zero bytes, not a
-   * committed copy. A fresh state is mostly zeros (a DSM array is allocated zeroed, and a
-   * Laplace grid far from its hot edge stays zero for many iterations), so a first checkpoint
-   * sends what was written, not the whole state.
-   */
-  zero?: boolean;
-}
+/**
+ * A Pending's segment table and runs are parallel Arrays of names, numbers and bytes (an Array
+ * is ~3 XS slots whatever it holds, its items in the chunk heap), not an object per segment
+ * (4-5 slots each) and per run (5 each): ~14 slots of each of a round's two Pendings on a
+ * Laplace board (docs/FOOTPRINT.md "Round 15: Laplace slots").
+ *
+ * `segs`: SEG_FIELDS numbers per segment: its length, then its SEG_* flags.
+ */
+export const SEG_FIELDS = 2;
+/** Sent whole (new or resized segment); otherwise patched onto the committed copy of the same name and length. */
+export const SEG_WHOLE = 1;
+/**
+ * A new or resized segment sent as its non-zero spans: its base is `length` zero bytes, not a
+ * committed copy. A fresh state is mostly zeros (a DSM array is allocated zeroed, and a
+ * Laplace grid far from its hot edge stays zero for many iterations), so a first checkpoint
+ * sends what was written, not the whole state.
+ */
+export const SEG_ZERO = 2;
+/** `runAt`: RUN_FIELDS numbers per run: its segment (a table index), its offset in it, 1 if its bytes are a copy of FT's own (not lent: commit may keep the array itself). */
+export const RUN_FIELDS = 3;
+export const RUN_SEG = 0;
+export const RUN_OFFSET = 1;
+export const RUN_OWN = 2;
 
 /** A content whose captured bytes a round references (CheckpointContent.release). */
 export interface Lender {
   release?(): void;
-}
-
-/** Bytes for [offset, offset + bytes.length) of segment `seg` (an index in the table). */
-export interface Run {
-  seg: number;
-  offset: number;
-  bytes: Uint8Array;
-  /** The bytes are a copy of FT's own (not lent): commit may keep the array itself. */
-  own: boolean;
 }
 
 /** No lenders: a Pending's own until a round's capture lends it its contents (module-level, frozen: in flash on Moddable). */
@@ -49,17 +50,21 @@ const NO_LENDERS: readonly Lender[] = Object.freeze([]);
  * practice) and `lenders` (only a capture's), docs/FOOTPRINT.md "Round 12: Laplace slots".
  */
 export class Pending {
-  readonly table: SegEntry[] = [];
+  /** The segment table: names, and SEG_FIELDS numbers each (length, SEG_* flags). */
+  readonly names: string[] = [];
+  readonly segs: number[] = [];
   /** Data of whole segments (null for patched ones), by table index. */
   readonly whole: (Uint8Array | null)[] = [];
   /** Indexes of whole data that is lent (the content's own memory): copied at commit, never kept. Null: none. */
   private lentWhole: number[] | null = null;
-  readonly runs: Run[] = [];
+  /** Bytes for [offset, offset + bytes.length) of a segment, by run, and each run's RUN_FIELDS numbers in `runAt`. */
+  readonly runBytes: Uint8Array[] = [];
+  readonly runAt: number[] = [];
   /** Memory held: whole arrays and run bytes FT copied (lent bytes are not FT's). */
   bytes = 0;
   /** Bytes referenced in lent memory. */
   lentBytes = 0;
-  /** Bytes the commit allocates for zero-based segments (SegEntry.zero): memory the image will grow by. */
+  /** Bytes the commit allocates for zero-based segments (SEG_ZERO): memory the image will grow by. */
   zeroBytes = 0;
   /** Contents that lent their bytes: each released once when the data leaves (committed or dropped). */
   lenders: readonly Lender[] = NO_LENDERS;
@@ -84,25 +89,28 @@ export class Pending {
     public progress: number,
   ) {}
 
-  addSeg(e: SegEntry, data: Uint8Array | null, lent = false): number {
-    this.table.push(e);
+  /** Add a segment of `length` bytes with SEG_* `flags` (and its whole data, or null); returns its table index. */
+  addSeg(name: string, length: number, flags: number, data: Uint8Array | null, lent = false): number {
+    const i = this.names.length;
+    this.names.push(name);
+    this.segs.push(length, flags);
     this.whole.push(data);
-    if (lent && data !== null) (this.lentWhole ??= []).push(this.table.length - 1);
-    this.size += e.length;
-    if (e.zero === true && data === null) this.zeroBytes += e.length;
+    if (lent && data !== null) (this.lentWhole ??= []).push(i);
+    this.size += length;
+    if ((flags & SEG_ZERO) !== 0 && data === null) this.zeroBytes += length;
     if (data !== null) {
       if (lent) this.lentBytes += data.length;
       else this.bytes += data.length;
       this.changed += data.length;
     }
-    return this.table.length - 1;
+    return i;
   }
 
   /** Bytes of its runs and whole data: what a stream of it carries (StreamSource.dataBytes). */
   get dataBytes(): number {
     let n = 0;
     for (const w of this.whole) if (w !== null) n += w.length;
-    for (const r of this.runs) n += r.bytes.length;
+    for (const b of this.runBytes) n += b.length;
     return n;
   }
 
@@ -112,15 +120,16 @@ export class Pending {
   }
 
   addRun(seg: number, offset: number, bytes: Uint8Array, lent = false): void {
-    this.runs.push({ seg, offset, bytes, own: !lent });
+    this.runBytes.push(bytes);
+    this.runAt.push(seg, offset, lent ? 0 : 1);
     if (lent) this.lentBytes += bytes.length;
     else this.bytes += bytes.length;
     this.changed += bytes.length;
   }
 
-  /** `run` (FT's own bytes) now ends `n` bytes further: `bytes` is its whole new extent. */
-  extendRun(run: Run, bytes: Uint8Array, n: number): void {
-    run.bytes = bytes;
+  /** Run `k` (FT's own bytes) now ends `n` bytes further: `bytes` is its whole new extent. */
+  extendRun(k: number, bytes: Uint8Array, n: number): void {
+    this.runBytes[k] = bytes;
     this.bytes += n;
     this.changed += n;
   }
@@ -202,31 +211,10 @@ export class Image {
       this.commitCarry(p);
       return;
     }
-    const names: string[] = [];
+    const names = p.names;
     const data: Uint8Array[] = [];
-    for (let i = 0; i < p.table.length; i++) {
-      const e = p.table[i] as SegEntry;
-      const w = p.whole[i];
-      let arr: Uint8Array;
-      // Lent memory goes back to its owner: the image keeps a copy.
-      if (w !== null && w !== undefined) arr = p.isLent(i) ? w.slice() : w;
-      else if (e.zero === true) arr = new Uint8Array(e.length);
-      else {
-        const j = this.find(e.name);
-        // Checked when the entry was accepted; a mismatch here is a bug, not bad input.
-        if (j < 0 || (this.data[j] as Uint8Array).length !== e.length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${e.name}`);
-        arr = this.data[j] as Uint8Array;
-      }
-      names.push(e.name);
-      data.push(arr);
-    }
-    for (const r of p.runs) {
-      const d = data[r.seg] as Uint8Array;
-      // A run that rewrites a whole segment (a DSM page that changed throughout) replaces it:
-      // no copy. Only an array of its own qualifies, so no larger buffer is kept alive.
-      if (r.own && r.offset === 0 && r.bytes.length === d.length && r.bytes.byteOffset === 0 && r.bytes.buffer.byteLength === d.length) data[r.seg] = r.bytes;
-      else d.set(r.bytes, r.offset);
-    }
+    for (let i = 0; i < names.length; i++) data.push(this.segmentData(p, i));
+    this.applyRuns(p, data, null);
     this.install(names, data, p.round, p.progress);
   }
 
@@ -241,17 +229,10 @@ export class Image {
     /** Where each table entry lands in `data`. */
     const at: number[] = [];
     let added: string[] | null = null;
-    for (let i = 0; i < p.table.length; i++) {
-      const e = p.table[i] as SegEntry;
-      const w = p.whole[i];
-      const j = this.find(e.name);
-      let arr: Uint8Array;
-      if (w !== null && w !== undefined) arr = p.isLent(i) ? w.slice() : w;
-      else if (e.zero === true) arr = new Uint8Array(e.length);
-      else {
-        if (j < 0 || (this.data[j] as Uint8Array).length !== e.length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${e.name}`);
-        arr = this.data[j] as Uint8Array;
-      }
+    for (let i = 0; i < p.names.length; i++) {
+      const name = p.names[i]!;
+      const j = this.find(name);
+      const arr = this.segmentData(p, i);
       if (j >= 0) {
         data[j] = arr;
         at.push(j);
@@ -260,18 +241,13 @@ export class Image {
           added = [];
           names = names.slice();
         }
-        added.push(e.name);
+        added.push(name);
         at.push(names.length);
-        names.push(e.name);
+        names.push(name);
         data.push(arr);
       }
     }
-    for (const r of p.runs) {
-      const k = at[r.seg] as number;
-      const d = data[k] as Uint8Array;
-      if (r.own && r.offset === 0 && r.bytes.length === d.length && r.bytes.byteOffset === 0 && r.bytes.buffer.byteLength === d.length) data[k] = r.bytes;
-      else d.set(r.bytes, r.offset);
-    }
+    this.applyRuns(p, data, at);
     p.release();
     this.pending = null;
     this.names = names;
@@ -286,6 +262,38 @@ export class Image {
     let total = 0;
     for (const d of data) total += d.length;
     this.committed = total;
+  }
+
+  /**
+   * The array segment `i` of `p` starts from at a commit: its whole data (a copy if lent: lent
+   * memory goes back to its owner), zeros, or the committed segment it patches.
+   */
+  private segmentData(p: Pending, i: number): Uint8Array {
+    const w = p.whole[i];
+    if (w !== null && w !== undefined) return p.isLent(i) ? w.slice() : w;
+    const length = p.segs[SEG_FIELDS * i]!;
+    if ((p.segs[SEG_FIELDS * i + 1]! & SEG_ZERO) !== 0) return new Uint8Array(length);
+    const name = p.names[i]!;
+    const j = this.find(name);
+    // Checked when the entry was accepted; a mismatch here is a bug, not bad input.
+    if (j < 0 || (this.data[j] as Uint8Array).length !== length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${name}`);
+    return this.data[j] as Uint8Array;
+  }
+
+  /** Write `p`'s runs into `data` (segment i at `at[i]`, or at i without `at`). */
+  private applyRuns(p: Pending, data: Uint8Array[], at: readonly number[] | null): void {
+    const ra = p.runAt;
+    for (let k = 0; k < p.runBytes.length; k++) {
+      const b = p.runBytes[k]!;
+      const seg = ra[RUN_FIELDS * k + RUN_SEG]!;
+      const offset = ra[RUN_FIELDS * k + RUN_OFFSET]!;
+      const i = at === null ? seg : at[seg]!;
+      const d = data[i] as Uint8Array;
+      // A run that rewrites a whole segment (a DSM page that changed throughout) replaces it:
+      // no copy. Only an array of its own qualifies, so no larger buffer is kept alive.
+      if (ra[RUN_FIELDS * k + RUN_OWN] === 1 && offset === 0 && b.length === d.length && b.byteOffset === 0 && b.buffer.byteLength === d.length) data[i] = b;
+      else d.set(b, offset);
+    }
   }
 
   discard(): void {
@@ -434,7 +442,7 @@ function capturedBefore(segments: readonly Segment[], end: number, name: string)
 /**
  * The tentative data of `round` for `image`: each captured segment is diffed against the
  * committed segment of the same name and length (changed spans are copied), or, new or
- * resized, against zeros (its non-zero spans are copied; `SegEntry.zero`).
+ * resized, against zeros (its non-zero spans are copied; SEG_ZERO).
  * Segments `lent` lists are referenced instead of copied (their owner keeps them
  * unchanged until the pending data is released). Throws FtError('BAD_ARG') for a duplicate,
  * empty or over-long name. `native`: the target's byte helpers; its diffSpans, when present,
@@ -490,7 +498,7 @@ export function buildPending(
         keptSize += bytes.length;
         continue;
       }
-      const seg = p.addSeg({ name: s.name, length: bytes.length, whole: false }, null);
+      const seg = p.addSeg(s.name, bytes.length, 0, null);
       // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice is metered per byte).
       const o = bytes.byteOffset;
       for (let k = 0; k + 1 < spans.length; k += 2) {
@@ -500,7 +508,7 @@ export function buildPending(
       }
     } else if (s.bytes.length > 0) {
       // New or resized: only its non-zero spans travel (the receiver starts from zeros).
-      const seg = p.addSeg({ name: s.name, length: s.bytes.length, whole: false, zero: true }, null);
+      const seg = p.addSeg(s.name, s.bytes.length, SEG_ZERO, null);
       const bytes = s.bytes;
       const o = bytes.byteOffset;
       const want = Math.min(ZERO_CHUNK, bytes.length);
@@ -509,7 +517,7 @@ export function buildPending(
       nonZeroSpans(bytes, z.length > bytes.length ? z.subarray(0, bytes.length) : z, gap, native, (start, end) =>
         p.addRun(seg, start, byRef ? bytes.subarray(start, end) : new Uint8Array((bytes.buffer as ArrayBuffer).slice(o + start, o + end)), byRef));
     } else {
-      p.addSeg({ name: s.name, length: 0, whole: true }, new Uint8Array(0));
+      p.addSeg(s.name, 0, SEG_WHOLE, new Uint8Array(0));
     }
   }
   p.size += keptSize;

@@ -23,7 +23,7 @@ import type { FtFigures } from './figures.js';
 import { FS_CHANGES, FS_COUNT, FS_INCARNATION, FS_VERSION_HASH, FS_COMMITTED_PROGRESS, FS_COMPUTE_AT, FS_EPOCH, FS_FURTHEST_HEARD, FS_HOLD_TIMER, FS_ISOLATED, FS_JOIN_TARGET, FS_LAST_JOIN_AT, FS_LAST_TICK, FS_MAX_EPOCH_SEEN, FS_PUMP_TIMER, FS_RECOVERY_STARTED_AT, FS_RELAYED_ABORTED, FS_RELAYED_COMMITTED, FS_REQUEST_TARGET, FS_RETRY_TIMER, FS_RUNNING_TOLD_EPOCH, FS_STOP_IS_DOMAIN, FS_TICK_TIMER, FS_VIEW_COORD } from './state-numbers.js';
 import type { FtPhase, FtRecoveryFigures } from './types.js';
 import { FtError } from './types.js';
-import { membersOf, ranksOf } from './view.js';
+import { membersOf } from './view.js';
 import { NODE_ID_MAX } from '../wire/ids.js';
 
 /**
@@ -93,20 +93,23 @@ export interface OutStream {
   compute?: boolean;
 }
 
-/** One rank's part in a checkpoint round on this board. */
+/**
+ * One rank's part in a checkpoint round on this board. Its rank is its run's (`run.rank`); its
+ * base, progress, size and changed bytes are its data's (the image's `pending`, held while the
+ * round is open): not copies here, each a slot for the round (docs/FOOTPRINT.md "Round 15:
+ * Laplace slots").
+ */
 export interface RankRound {
   run: FtRun;
-  rank: number;
   round: number;
   startedAt: number;
   waiting: number;
   /** Every buddy holds the data (CKPT_STORED sent). */
   stored: boolean;
-  progress: number;
-  base: number;
+  /** Its deltas still streaming: one that was stored leaves (its sender is garbage), its bytes counted in `sent`. */
   streams: OutStream[];
-  fullBytes: number;
-  changed: number;
+  /** Payload bytes of the deltas stored so far (retransmissions included). */
+  sent: number;
   resolve: () => void;
   reject: (e: Error) => void;
   /** A background round (the app's call resolved at capture): settles when the round is decided. */
@@ -290,27 +293,35 @@ export class FtState {
 
   /** Checkpoint RAM of this board: own committed images, wards' committed images, tentative data; and its own state's size. */
   memoryParts(): { own: number; ward: number; pending: number; lent: number; state: number } {
-    const mine = new Set(this.phaseV === 'running' ? ranksOf(this.map, this.node) : []);
+    // A rank is this board's own when the running view maps it here (ranksOf), asked per image:
+    // no Set of them per call (memoryTotal runs at every frame of checkpoint data).
+    const running = this.phaseV === 'running';
     let own = 0;
     let ward = 0;
     let pending = 0;
     let lent = 0;
     let state = 0;
     for (const img of this.images.values()) {
-      if (mine.has(img.rank)) {
+      if (running && this.map[img.rank] === this.node) {
         own += img.committedBytes;
         state += img.pending !== null ? img.pending.size : img.committedBytes;
       } else ward += img.committedBytes;
       pending += img.pendingBytes;
       lent += img.pending?.lentBytes ?? 0;
     }
-    for (const rx of this.receivers.values()) if (rx.replica) pending += rx.pending.bytes;
+    for (const rx of this.receivers.values()) if (rx.pending.replica) pending += rx.pending.bytes;
     return { own, ward, pending, lent, state };
   }
 
+  /**
+   * memoryParts' own + ward + pending, without its record: asked at every frame of checkpoint
+   * data a board receives (a record, ~6 XS slots, live in the job that receives the frame).
+   */
   memoryTotal(): number {
-    const m = this.memoryParts();
-    return m.own + m.ward + m.pending;
+    let total = 0;
+    for (const img of this.images.values()) total += img.committedBytes + img.pendingBytes;
+    for (const rx of this.receivers.values()) if (rx.pending.replica) total += rx.pending.bytes;
+    return total;
   }
 
   /** Record the memory peak (tentative data just arrived or was built). */

@@ -13,8 +13,8 @@
  * what it has sent: going back N frames rebuilds them from the cursor saved for each.
  */
 import { ByteReader, ByteWriter } from './bytes.js';
-import { INDEX_MIN_NAMES } from './image.js';
-import type { Image, Pending, Run, SegEntry } from './image.js';
+import { INDEX_MIN_NAMES, RUN_FIELDS, RUN_OFFSET, RUN_OWN, RUN_SEG, SEG_FIELDS, SEG_WHOLE, SEG_ZERO } from './image.js';
+import type { Image, Pending } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
 import { assert } from '../util/assert.js';
@@ -35,9 +35,15 @@ const RUN_HEADER = 9;
 const MIN_RUN_START = RUN_HEADER + 16;
 
 export interface StreamSource {
-  table: readonly SegEntry[];
-  /** Runs in send order: whole segments' data first (in table order, each from offset 0), then patches. */
-  runs: readonly Run[];
+  /** The segment table: names, and SEG_FIELDS numbers each (length, SEG_* flags; Pending.segs). */
+  names: readonly string[];
+  segs: readonly number[];
+  /**
+   * Runs in send order: whole segments' data first (in table order, each from offset 0), then
+   * patches: their bytes, and RUN_FIELDS numbers each in `runAt` (Pending.runAt).
+   */
+  runBytes: readonly Uint8Array[];
+  runAt: readonly number[];
   progress: number;
   /** Sum of run lengths. */
   dataBytes: number;
@@ -55,34 +61,43 @@ export function sourceOfPending(p: Pending): StreamSource {
   let wholeData = false;
   for (const w of p.whole) if (w !== null && w.length > 0) wholeData = true;
   if (!wholeData) return p;
-  const runs: Run[] = [];
+  const runBytes: Uint8Array[] = [];
+  const runAt: number[] = [];
   let data = 0;
-  for (let i = 0; i < p.table.length; i++) {
+  for (let i = 0; i < p.names.length; i++) {
     const w = p.whole[i];
     if (w !== null && w !== undefined && w.length > 0) {
-      runs.push({ seg: i, offset: 0, bytes: w, own: false });
+      runBytes.push(w);
+      runAt.push(i, 0, 0);
       data += w.length;
     }
   }
-  for (const r of p.runs) {
-    runs.push(r);
-    data += r.bytes.length;
+  for (let k = 0; k < p.runBytes.length; k++) {
+    const b = p.runBytes[k]!;
+    runBytes.push(b);
+    runAt.push(p.runAt[RUN_FIELDS * k + RUN_SEG]!, p.runAt[RUN_FIELDS * k + RUN_OFFSET]!, p.runAt[RUN_FIELDS * k + RUN_OWN]!);
+    data += b.length;
   }
-  return { table: p.table, runs, progress: p.progress, dataBytes: data, carry: p.carry };
+  return { names: p.names, segs: p.segs, runBytes, runAt, progress: p.progress, dataBytes: data, carry: p.carry };
 }
 
 /** The committed image as a full copy (recovery transfers, rebuilt buddy copies). */
 export function sourceOfImage(img: Image): StreamSource {
-  const table: SegEntry[] = [];
-  const runs: Run[] = [];
+  const segs: number[] = [];
+  const runBytes: Uint8Array[] = [];
+  const runAt: number[] = [];
   let data = 0;
   for (let i = 0; i < img.names.length; i++) {
     const bytes = img.data[i] as Uint8Array;
-    table.push({ name: img.names[i] as string, length: bytes.length, whole: true });
-    if (bytes.length > 0) runs.push({ seg: i, offset: 0, bytes, own: false });
+    segs.push(bytes.length, SEG_WHOLE);
+    if (bytes.length > 0) {
+      runBytes.push(bytes);
+      runAt.push(i, 0, 0);
+    }
     data += bytes.length;
   }
-  return { table, runs, progress: img.progress, dataBytes: data, carry: false };
+  // The image's names as they are: a commit or an install replaces the array, never changes it.
+  return { names: img.names, segs, runBytes, runAt, progress: img.progress, dataBytes: data, carry: false };
 }
 
 /**
@@ -214,37 +229,38 @@ export class StreamSender {
     w.u8(0).u8(ring[S_RANK]!).u32(ring[S_ROUND]!).u32(ring[S_BASE]!).u16(seq);
     const src = this.src;
     if (stage === 0) {
-      w.u8(src.carry ? TAG_META_CARRY : TAG_META).u32(src.progress).u16(src.table.length).u32(src.dataBytes);
+      w.u8(src.carry ? TAG_META_CARRY : TAG_META).u32(src.progress).u16(src.names.length).u32(src.dataBytes);
       stage = 1;
     }
     while (stage === 1) {
-      if (index >= src.table.length) {
+      if (index >= src.names.length) {
         stage = 2;
         index = 0;
         offset = 0;
         break;
       }
-      const e = src.table[index] as SegEntry;
       // Encoded as its SEG record is written (in the first frames only), not kept for the
       // stream's life: an array per segment is ~7 XS slots while the round lasts.
-      const name = utf8Encode(e.name);
+      const name = utf8Encode(src.names[index]!);
       if (w.pos + 7 + name.length > cap) break;
-      w.u8(TAG_SEG).u8(e.zero === true ? KIND_ZERO : e.whole ? KIND_WHOLE : KIND_PATCH).u32(e.length).u8(name.length).bytes(name);
+      const flags = src.segs[SEG_FIELDS * index + 1]!;
+      w.u8(TAG_SEG).u8((flags & SEG_ZERO) !== 0 ? KIND_ZERO : (flags & SEG_WHOLE) !== 0 ? KIND_WHOLE : KIND_PATCH).u32(src.segs[SEG_FIELDS * index]!).u8(name.length).bytes(name);
       index++;
     }
     while (stage === 2) {
-      if (index >= src.runs.length) {
+      if (index >= src.runBytes.length) {
         stage = 3;
         break;
       }
-      const run = src.runs[index] as Run;
-      const left = run.bytes.length - offset;
+      const bytes = src.runBytes[index]!;
+      const left = bytes.length - offset;
       const room = cap - w.pos - RUN_HEADER;
       if (room < Math.min(left, MIN_RUN_START - RUN_HEADER) || room <= 0) break;
       const n = Math.min(left, room, 0xffff);
-      w.u8(TAG_RUN).u16(run.seg).u32(run.offset + offset).u16(n).bytes(run.bytes.subarray(offset, offset + n));
+      const at = RUN_FIELDS * index;
+      w.u8(TAG_RUN).u16(src.runAt[at + RUN_SEG]!).u32(src.runAt[at + RUN_OFFSET]! + offset).u16(n).bytes(bytes.subarray(offset, offset + n));
       offset += n;
-      if (offset >= run.bytes.length) {
+      if (offset >= bytes.length) {
         index++;
         offset = 0;
       }
@@ -304,22 +320,41 @@ export class StreamSender {
   }
 }
 
-/** Whether a patch run may extend `run` with `n` bytes at `offset` of `seg`, placed at `at` in `arena`. */
-function continues(run: Run | undefined, seg: number, offset: number, arena: Uint8Array, at: number): run is Run {
-  return run !== undefined && run.seg === seg && run.offset + run.bytes.length === offset && run.bytes.buffer === arena.buffer && run.bytes.byteOffset + run.bytes.length === arena.byteOffset + at;
+/** Whether `p`'s run `k` (a patch) may be extended by a piece at `offset` of `seg`, placed at `at` in `arena`. */
+function continues(p: Pending, k: number, seg: number, offset: number, arena: Uint8Array, at: number): boolean {
+  const b = p.runBytes[k];
+  return b !== undefined && p.runAt[RUN_FIELDS * k + RUN_SEG] === seg && p.runAt[RUN_FIELDS * k + RUN_OFFSET]! + b.length === offset && b.buffer === arena.buffer && b.byteOffset + b.length === arena.byteOffset + at;
 }
 
 export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 
-/** Receiving side of one stream: records into `pending`, checked against the image it patches. */
+/**
+ * A StreamReceiver's numbers, then the bytes of whole segments filled so far (by table index,
+ * from RX_HEAD): one Array (~3 XS slots, its items in the chunk heap), not a property each
+ * (~8 slots more through every ward's round; docs/FOOTPRINT.md "Round 15: Laplace slots").
+ * Flags are 0 / 1.
+ */
+/** The next frame expected (in-order delivery): what acknowledgements carry. */
+export const RX_EXPECTED = 0;
+/** What the stream's META announced (segments, data bytes; -1 before it), checked when it ends. */
+const RX_EXPECT_SEGS = 1;
+const RX_EXPECT_DATA = 2;
+/** Data bytes received so far. */
+const RX_GOT_DATA = 3;
+/** Bytes of the arena used, and whether it was tried (StreamReceiver.piece). */
+const RX_ARENA_USED = 4;
+const RX_ARENA_TRIED = 5;
+/** Where the filled counts of whole segments start. */
+const RX_HEAD = 6;
+
+/**
+ * Receiving side of one stream: records into `pending`, checked against the image it patches.
+ * Its round and whether it is a full copy are the Pending's (`pending.round`, `pending.replica`);
+ * which board and rank it comes from, the key it is kept under (FtState.receivers).
+ */
 export class StreamReceiver {
-  expected = 0;
-  /** What the stream's META announced (segments, data bytes; -1 before it), checked when it ends. */
-  private expectSegs = -1;
-  private expectData = -1;
-  /** Bytes of whole segments filled so far, by table index. */
-  private readonly filled: number[] = [];
-  private gotData = 0;
+  /** RX_* numbers, then the filled bytes of whole segments by table index. */
+  readonly v: number[] = [0, -1, -1, 0, 0, 0];
   /**
    * Names listed so far, once the table has more than INDEX_MIN_NAMES (a carrying delta places
    * each by name: a repeat would misplace one). Below that the table itself is scanned: a Set and
@@ -336,16 +371,8 @@ export class StreamReceiver {
    * copied one by one as before, and so they are on a board without a native memcpy.
    */
   private arena: Uint8Array | null = null;
-  private arenaUsed = 0;
-  private arenaTried = false;
 
-  constructor(
-    readonly src: number,
-    readonly rank: number,
-    readonly round: number,
-    readonly replica: boolean,
-    readonly pending: Pending,
-  ) {}
+  constructor(readonly pending: Pending) {}
 
   /** Every frame, the LAST one included, is acknowledged. */
   get complete(): boolean {
@@ -359,67 +386,67 @@ export class StreamReceiver {
    */
   apply(image: Image, payload: Uint8Array, last: boolean, budget: number, native?: NativeBytes): RecvStatus {
     const p = this.pending;
+    const v = this.v;
     const r = new ByteReader(payload, DATA_HEADER);
     let room = budget;
     while (r.remaining > 0) {
       const tag = r.u8();
       if (tag === TAG_META || tag === TAG_META_CARRY) {
         // A full copy (REPLICA) is the whole image: it has nothing to carry over.
-        if (this.expectSegs >= 0 || (tag === TAG_META_CARRY && this.replica)) return 'malformed';
+        if (v[RX_EXPECT_SEGS]! >= 0 || (tag === TAG_META_CARRY && p.replica)) return 'malformed';
         p.carry = tag === TAG_META_CARRY;
         p.progress = r.u32();
-        this.expectSegs = r.u16();
-        this.expectData = r.u32();
+        v[RX_EXPECT_SEGS] = r.u16();
+        v[RX_EXPECT_DATA] = r.u32();
         if (!r.ok) return 'malformed';
       } else if (tag === TAG_SEG) {
         const kind = r.u8();
         const length = r.u32();
         const name = r.str();
-        if (!r.ok || this.expectSegs < 0 || p.table.length >= this.expectSegs || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (!r.ok || v[RX_EXPECT_SEGS]! < 0 || p.names.length >= v[RX_EXPECT_SEGS]! || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry && this.listedBefore(name)) return 'malformed';
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
           room -= length;
           // A new segment starts as zeros; its RUNs are written into it as they come.
-          p.addSeg(kind === KIND_ZERO ? { name, length, whole: true, zero: true } : { name, length, whole: true }, new Uint8Array(length));
+          p.addSeg(name, length, kind === KIND_ZERO ? SEG_WHOLE | SEG_ZERO : SEG_WHOLE, new Uint8Array(length));
         } else {
-          if (this.replica) return 'malformed';
+          if (p.replica) return 'malformed';
           const j = image.find(name);
           if (j < 0 || (image.data[j] as Uint8Array).length !== length) return 'need-full';
-          p.addSeg({ name, length, whole: false }, null);
+          p.addSeg(name, length, 0, null);
         }
-        this.filled.push(0);
+        v.push(0);
       } else if (tag === TAG_RUN) {
         const seg = r.u16();
         const offset = r.u32();
         const n = r.u16();
         const bytes = r.view(n);
-        if (!r.ok || seg >= p.table.length || n === 0) return 'malformed';
-        const e = p.table[seg] as SegEntry;
-        if (offset + n > e.length) return 'malformed';
+        if (!r.ok || seg >= p.names.length || n === 0) return 'malformed';
+        if (offset + n > p.segs[SEG_FIELDS * seg]!) return 'malformed';
         const w = p.whole[seg];
         if (w !== null && w !== undefined) {
           // Whole segments arrive in order, so coverage is exact; a zero-based one takes any spans.
-          if (e.zero !== true && offset !== this.filled[seg]) return 'malformed';
+          if ((p.segs[SEG_FIELDS * seg + 1]! & SEG_ZERO) === 0 && offset !== v[RX_HEAD + seg]) return 'malformed';
           w.set(bytes, offset);
-          this.filled[seg] = offset + n;
+          v[RX_HEAD + seg] = offset + n;
         } else {
           if (n > room) return 'nomem';
           room -= n;
           this.piece(seg, offset, bytes, room + n, native?.copy);
         }
-        this.gotData += n;
+        v[RX_GOT_DATA]! += n;
       } else {
         return 'malformed';
       }
     }
-    this.expected++;
+    v[RX_EXPECTED]!++;
     if (last) {
       this.arena = null;
-      if (p.table.length !== this.expectSegs || this.gotData !== this.expectData) return 'malformed';
-      for (let i = 0; i < p.table.length; i++) {
-        const e = p.table[i] as SegEntry;
-        if (e.whole && e.zero !== true && this.filled[i] !== e.length) return 'malformed';
+      if (p.names.length !== v[RX_EXPECT_SEGS] || v[RX_GOT_DATA] !== v[RX_EXPECT_DATA]) return 'malformed';
+      for (let i = 0; i < p.names.length; i++) {
+        const flags = p.segs[SEG_FIELDS * i + 1]!;
+        if ((flags & SEG_WHOLE) !== 0 && (flags & SEG_ZERO) === 0 && v[RX_HEAD + i] !== p.segs[SEG_FIELDS * i]) return 'malformed';
       }
       p.complete = true;
     }
@@ -428,19 +455,18 @@ export class StreamReceiver {
 
   /** Whether the table already lists `name` (a carrying delta's SEG records); keeps the names in a Set once there are many. */
   private listedBefore(name: string): boolean {
-    const table = this.pending.table;
+    const names = this.pending.names;
     let listed = this.listed;
-    if (listed === null && table.length >= INDEX_MIN_NAMES) {
+    if (listed === null && names.length >= INDEX_MIN_NAMES) {
       listed = this.listed = new Set<string>();
-      for (const e of table) listed.add(e.name);
+      for (const n of names) listed.add(n);
     }
     if (listed !== null) {
       if (listed.has(name)) return true;
       listed.add(name);
       return false;
     }
-    for (const e of table) if (e.name === name) return true;
-    return false;
+    return names.includes(name);
   }
 
   /**
@@ -450,24 +476,25 @@ export class StreamReceiver {
    */
   private piece(seg: number, offset: number, bytes: Uint8Array, budget: number, copy: NativeBytes['copy']): void {
     const p = this.pending;
+    const v = this.v;
     const n = bytes.length;
-    if (!this.arenaTried && copy !== undefined) {
-      this.arenaTried = true;
+    if (v[RX_ARENA_TRIED] === 0 && copy !== undefined) {
+      v[RX_ARENA_TRIED] = 1;
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
       // the announced data is exactly the patches, unless a zero-based segment's spans are
       // still to come (they go into that segment, not here).
-      const rest = this.expectData - this.gotData;
+      const rest = v[RX_EXPECT_DATA]! - v[RX_GOT_DATA]!;
       let zeroSegs = false;
-      for (const e of p.table) if (e.zero === true) zeroSegs = true;
+      for (let i = 0; i < p.names.length; i++) if ((p.segs[SEG_FIELDS * i + 1]! & SEG_ZERO) !== 0) zeroSegs = true;
       if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
     }
     const arena = this.arena;
-    if (arena !== null && copy !== undefined && this.arenaUsed + n <= arena.length) {
-      const at = this.arenaUsed;
+    const at = v[RX_ARENA_USED]!;
+    if (arena !== null && copy !== undefined && at + n <= arena.length) {
       copy(bytes, 0, n, arena, at);
-      this.arenaUsed = at + n;
-      const prev = p.runs[p.runs.length - 1];
-      if (continues(prev, seg, offset, arena, at)) p.extendRun(prev, arena.subarray(prev.bytes.byteOffset, at + n), n);
+      v[RX_ARENA_USED] = at + n;
+      const k = p.runBytes.length - 1;
+      if (continues(p, k, seg, offset, arena, at)) p.extendRun(k, arena.subarray(p.runBytes[k]!.byteOffset, at + n), n);
       else p.addRun(seg, offset, arena.subarray(at, at + n));
       return;
     }

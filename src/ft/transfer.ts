@@ -5,8 +5,9 @@
  */
 import type { NetFrame } from '../net/net.js';
 import { AckStatus, FtFrame, decodeCkptAck, encodeCkptAck } from './frames.js';
+import { le16, le32 } from './bytes.js';
 import { Pending } from './image.js';
-import { FLAG_LAST, FLAG_REPLICA, StreamReceiver, StreamSender, readDataHeader, S_ACKED, S_DST, S_IN_FLIGHT, S_RANK, S_REPLICA, S_ROUND } from './stream.js';
+import { DATA_HEADER, FLAG_LAST, FLAG_REPLICA, RX_EXPECTED, StreamReceiver, StreamSender, S_ACKED, S_DST, S_IN_FLIGHT, S_RANK, S_REPLICA, S_ROUND } from './stream.js';
 import type { RecvStatus, StreamSource } from './stream.js';
 import { buddiesOf } from './view.js';
 import { RETRY_MS } from './state.js';
@@ -178,11 +179,15 @@ export function sendAck(ft: FtState, dst: number, rank: number, round: number, r
 }
 
 export function onData(ft: FtState, f: NetFrame): void {
-  const h = readDataHeader(f.payload);
-  if (h === null) return ft.malformed();
+  const p = f.payload;
+  // The header (readDataHeader's layout) read in place: no reader and record per frame of
+  // checkpoint data (~14 XS slots live in the job that receives it).
+  if (p.length < DATA_HEADER) return ft.malformed();
   if (f.epoch !== ft.figs[FS_EPOCH]) return ft.staleFrame();
-  if ((h.flags & FLAG_REPLICA) !== 0) onReplicaData(ft, f, h.rank, h.round, h.seq, (h.flags & FLAG_LAST) !== 0);
-  else onDeltaData(ft, f, h.rank, h.round, h.base, h.seq, (h.flags & FLAG_LAST) !== 0);
+  const flags = p[0]!;
+  const last = (flags & FLAG_LAST) !== 0;
+  if ((flags & FLAG_REPLICA) !== 0) onReplicaData(ft, f, p[1]!, le32(p, 2), le16(p, 10), last);
+  else onDeltaData(ft, f, p[1]!, le32(p, 2), le32(p, 6), le16(p, 10), last);
 }
 
 /** A frame of a ward's delta: stored beside the committed copy it patches. */
@@ -195,7 +200,15 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
   const key = `${f.src}/${rank}`;
   let rx = ft.receivers.get(key);
   const img = ft.imageOf(rank);
-  if (seq === 0 && (rx === undefined || rx.round !== round || rx.replica)) {
+  const held = img.pending;
+  if (rx === undefined && held !== null && held.round === round && held.complete && !held.replica) {
+    // The whole delta is here (its receiver went with the last frame): a frame again means the
+    // sender missed the STORED acknowledgement. Each resent frame is confirmed up to itself, so
+    // the sender ends at the resend of its last frame.
+    sendAck(ft, f.src, rank, round, false, seq + 1, AckStatus.STORED);
+    return;
+  }
+  if (seq === 0 && (rx === undefined || rx.pending.round !== round || rx.pending.replica)) {
     const old = img.pending;
     if (old !== null && old.round !== round) {
       // The ward moved on, so its previous round was decided: committed if it is now its base.
@@ -204,7 +217,7 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
     }
     if (round <= Math.max(ft.figs[FS_LAST_COMMITTED]!, ft.figs[FS_LAST_ABORTED]!) || (img.pending !== null && img.pending.round === round)) {
       // A round already decided, or a resend of one whose stream this board already has.
-      if (rx === undefined || rx.round !== round) return ft.staleFrame();
+      if (rx === undefined || rx.pending.round !== round) return ft.staleFrame();
     } else {
       if (img.gen !== base) {
         sendAck(ft, f.src, rank, round, false, 0, AckStatus.NEED_FULL);
@@ -213,25 +226,30 @@ export function onDeltaData(ft: FtState, f: NetFrame, rank: number, round: numbe
       const pending = new Pending(round, base, false, 0);
       img.discard();
       img.pending = pending;
-      rx = new StreamReceiver(f.src, rank, round, false, pending);
+      rx = new StreamReceiver(pending);
       ft.receivers.set(key, rx);
     }
   }
-  if (rx === undefined || rx.round !== round || rx.replica) return ft.staleFrame();
-  if (seq !== rx.expected) {
-    sendAck(ft, f.src, rank, round, false, rx.expected, rx.complete ? AckStatus.STORED : AckStatus.OK);
+  if (rx === undefined || rx.pending.round !== round || rx.pending.replica) return ft.staleFrame();
+  if (seq !== rx.v[RX_EXPECTED]) {
+    sendAck(ft, f.src, rank, round, false, rx.v[RX_EXPECTED]!, AckStatus.OK);
     return;
   }
   const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal(), ft.hal.bytes);
   if (status !== 'ok') {
     img.discard();
     ft.receivers.delete(key);
-    sendAck(ft, f.src, rank, round, false, rx.expected, status === 'nomem' ? AckStatus.NO_MEMORY : status === 'need-full' ? AckStatus.NEED_FULL : AckStatus.MALFORMED);
+    sendAck(ft, f.src, rank, round, false, rx.v[RX_EXPECTED]!, status === 'nomem' ? AckStatus.NO_MEMORY : status === 'need-full' ? AckStatus.NEED_FULL : AckStatus.MALFORMED);
     if (status === 'malformed') ft.malformed();
     return;
   }
-  if (rx.complete) ft.notePeak();
-  sendAck(ft, f.src, rank, round, false, rx.expected, rx.complete ? AckStatus.STORED : AckStatus.OK);
+  if (rx.complete) {
+    // The image holds the complete delta until the decision: the receiver (its numbers, its
+    // entry in `receivers`: ~12 XS slots) is not kept for the rest of the round.
+    ft.receivers.delete(key);
+    ft.notePeak();
+  }
+  sendAck(ft, f.src, rank, round, false, rx.v[RX_EXPECTED]!, rx.complete ? AckStatus.STORED : AckStatus.OK);
 }
 
 /** A frame of a full copy (a recovery's, or a repair of a buddy's copy): installed when complete. */
@@ -246,37 +264,37 @@ export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: numbe
   let rx = ft.receivers.get(key);
   if (!forRecovery && !forRepair) {
     // A resend after completion: confirm it again so the sender stops.
-    if (ft.images.get(rank)?.gen === gen && (rx === undefined || rx.round !== gen)) sendAck(ft, f.src, rank, gen, true, seq + 1, AckStatus.STORED);
+    if (ft.images.get(rank)?.gen === gen && (rx === undefined || rx.pending.round !== gen)) sendAck(ft, f.src, rank, gen, true, seq + 1, AckStatus.STORED);
     else ft.staleFrame();
     return;
   }
-  if (seq === 0 && (rx === undefined || rx.round !== gen || !rx.replica)) {
-    rx = new StreamReceiver(f.src, rank, gen, true, new Pending(gen, 0, true, 0));
+  if (seq === 0 && (rx === undefined || rx.pending.round !== gen || !rx.pending.replica)) {
+    rx = new StreamReceiver(new Pending(gen, 0, true, 0));
     ft.receivers.set(key, rx);
   }
-  if (rx === undefined || rx.round !== gen || !rx.replica) return ft.staleFrame();
-  if (seq !== rx.expected) {
-    sendAck(ft, f.src, rank, gen, true, rx.expected, AckStatus.OK);
+  if (rx === undefined || rx.pending.round !== gen || !rx.pending.replica) return ft.staleFrame();
+  if (seq !== rx.v[RX_EXPECTED]) {
+    sendAck(ft, f.src, rank, gen, true, rx.v[RX_EXPECTED]!, AckStatus.OK);
     return;
   }
   const img = ft.imageOf(rank);
   const status = rx.apply(img, f.payload, last, ft.options.maxStoreBytes - ft.memoryTotal(), ft.hal.bytes);
   if (status !== 'ok') {
     ft.receivers.delete(key);
-    sendAck(ft, f.src, rank, gen, true, rx.expected, status === 'nomem' ? AckStatus.NO_MEMORY : AckStatus.MALFORMED);
+    sendAck(ft, f.src, rank, gen, true, rx.v[RX_EXPECTED]!, status === 'nomem' ? AckStatus.NO_MEMORY : AckStatus.MALFORMED);
     if (status === 'malformed') ft.malformed();
     return;
   }
   if (!rx.complete) {
     ft.notePeak();
-    sendAck(ft, f.src, rank, gen, true, rx.expected, AckStatus.OK);
+    sendAck(ft, f.src, rank, gen, true, rx.v[RX_EXPECTED]!, AckStatus.OK);
     return;
   }
   ft.receivers.delete(key);
   const pend = rx.pending;
-  img.install(pend.table.map((e) => e.name), pend.whole.map((w) => w ?? new Uint8Array(0)), gen, pend.progress);
+  img.install(pend.names, pend.whole.map((w) => w ?? new Uint8Array(0)), gen, pend.progress);
   ft.notePeak();
-  sendAck(ft, f.src, rank, gen, true, rx.expected, AckStatus.STORED);
+  sendAck(ft, f.src, rank, gen, true, rx.v[RX_EXPECTED]!, AckStatus.STORED);
   if (forRecovery && p !== null) {
     p.expecting.delete(rank);
     p.bytesIn += pend.size;

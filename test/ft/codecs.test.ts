@@ -124,3 +124,13 @@ test('board glue: FT options come from the board config; a bad field names optio
   t.throws(() => ftOptionsFor(checkBoardConfig({ ...raw, options: { ft: { buddies: 9 } } }, 0), 4200), { message: /^options\.ft: ft option buddies/ });
   t.throws(() => checkBoardConfig({ ...raw, options: { ft: 3 } }, 0), { message: /^options\.ft: expected an object/ });
 });
+
+test('CKPT_ACK, encoded and decoded in place: 13 bytes, little-endian; a wrong length or status is refused', (t) => {
+  const b = F.encodeCkptAck({ round: 0x01020304, rank: 7, replica: false, next: 0xabcd, status: F.AckStatus.STORED, info: 0xfffffffe });
+  t.deepEqual([...b], [4, 3, 2, 1, 7, 0, 0xcd, 0xab, 1, 0xfe, 0xff, 0xff, 0xff]);
+  t.is(F.decodeCkptAck(b.subarray(0, 12)), null);
+  const bad = b.slice();
+  bad[8] = F.AckStatus.MALFORMED + 1;
+  t.is(F.decodeCkptAck(bad), null);
+  t.deepEqual(F.decodeCkptAck(b), { round: 0x01020304, rank: 7, replica: false, next: 0xabcd, status: F.AckStatus.STORED, info: 0xfffffffe });
+});

@@ -5,12 +5,18 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { Image, ZERO_CHUNK, buildPending, diffSpans, nonZeroSpans } from '../../src/ft/image.js';
+import { Image, RUN_FIELDS, RUN_SEG, SEG_FIELDS, SEG_ZERO, ZERO_CHUNK, buildPending, diffSpans, nonZeroSpans } from '../../src/ft/image.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
-import { DATA_HEADER, FLAG_LAST, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
+import { DATA_HEADER, FLAG_LAST, RX_EXPECTED, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
 import { Pending } from '../../src/ft/image.js';
 import type { Segment } from '../../src/ft/types.js';
 import { resolveFtOptions } from '../../src/ft/options.js';
+
+/** The index of `p`'s first run in segment `seg`. */
+function runOfSeg(p: Pending, seg: number): number {
+  for (let k = 0; k < p.runBytes.length; k++) if (p.runAt[RUN_FIELDS * k + RUN_SEG] === seg) return k;
+  return -1;
+}
 
 const CAP = 4200;
 
@@ -22,24 +28,24 @@ function transfer(src: Image, dst: Image, replica: boolean, cap = CAP): { bytes:
   const round = replica || p === null ? src.gen : p.round;
   const base = replica || p === null ? 0 : p.base;
   const s = new StreamSender(9, src.rank, round, base, replica, source, 4, 0);
-  const rx = new StreamReceiver(1, src.rank, round, replica, new Pending(round, base, replica, 0));
+  const rx = new StreamReceiver(new Pending(round, base, replica, 0));
   let bytes = 0;
   while (!s.complete) {
     while (s.wants()) {
       const payload = s.build(w, cap).slice();
       if (payload.length > cap) throw new Error(`frame of ${payload.length} bytes`);
       const h = readDataHeader(payload);
-      if (h === null || h.seq !== rx.expected) throw new Error('bad header');
+      if (h === null || h.seq !== rx.v[RX_EXPECTED]) throw new Error('bad header');
       const status = rx.apply(dst, payload, (h.flags & FLAG_LAST) !== 0, 1 << 30);
       if (status !== 'ok') throw new Error(`receiver said ${status}`);
       s.sent(payload.length);
       bytes += payload.length;
     }
-    s.onAck(rx.expected, 0);
+    s.onAck(rx.v[RX_EXPECTED], 0);
   }
   if (!rx.complete) throw new Error('receiver not complete');
   if (replica) {
-    dst.install(rx.pending.table.map((e) => e.name), rx.pending.whole.map((x) => x ?? new Uint8Array(0)), round, rx.pending.progress);
+    dst.install(rx.pending.names, rx.pending.whole.map((x) => x ?? new Uint8Array(0)), round, rx.pending.progress);
   } else {
     dst.pending = rx.pending;
     dst.commit();
@@ -196,7 +202,7 @@ test('incremental: bytes on the wire stay within 5% of the changed bytes plus he
     edit(state);
     owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: state }], gen, gen, 8);
     const changed = owner.pending.changed;
-    const runs = owner.pending.runs.length;
+    const runs = owner.pending.runBytes.length;
     const r = transfer(owner, buddy, false);
     owner.commit();
     gen++;
@@ -220,7 +226,7 @@ test('a new segment travels as its non-zero spans: a first checkpoint of a mostl
   const buddy = new Image(0);
   owner.pending = buildPending(owner, [{ name: 'app', bytes: new Uint8Array([1, 2]) }, { name: 'dsm/s', bytes: state }, { name: 'empty', bytes: new Uint8Array(0) }], 1, 1, 8);
   t.is(owner.pending.changed, 2 + 2064 + 10 + 1, 'only the non-zero bytes are data');
-  t.true(owner.pending.table[1]!.zero === true && !owner.pending.table[1]!.whole, 'the new segment is zero-based');
+  t.is(owner.pending.segs[SEG_FIELDS * 1 + 1], SEG_ZERO, 'the new segment is zero-based, not whole');
   const r = transfer(owner, buddy, false);
   owner.commit();
   t.true(r.bytes < 2200, `${r.bytes} bytes on the wire for ${size} B of state`);
@@ -232,13 +238,13 @@ test('a new segment travels as its non-zero spans: a first checkpoint of a mostl
   grown.set(state);
   grown[size + 3] = 9;
   owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: grown }], 2, 2, 8);
-  t.true(owner.pending.table[0]!.zero === true);
+  t.is(owner.pending.segs[1], SEG_ZERO);
   transfer(owner, buddy, false);
   owner.commit();
   t.true(same(buddy, [{ name: 'dsm/s', bytes: grown }]));
   grown[100] = 5;
   owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: grown }], 3, 3, 8);
-  t.false(owner.pending.table[0]!.zero === true);
+  t.is(owner.pending.segs[1]! & SEG_ZERO, 0);
   t.is(owner.pending.changed, 1);
   transfer(owner, buddy, false);
   t.true(same(buddy, [{ name: 'dsm/s', bytes: grown }]));
@@ -275,8 +281,8 @@ test('a zero-based segment may not exceed the receiver budget and its spans stay
   owner.pending = buildPending(owner, [{ name: 'n', bytes: state }], 1, 0, 8);
   const s = new StreamSender(2, 2, 1, 0, false, sourceOfPending(owner.pending), 4, 0);
   const payload = s.build(new ByteWriter(CAP), CAP).slice();
-  t.is(new StreamReceiver(1, 2, 1, false, new Pending(1, 0, false, 0)).apply(new Image(2), payload, true, 4999), 'nomem', 'the receiver holds the whole segment');
-  const rx = new StreamReceiver(1, 2, 1, false, new Pending(1, 0, false, 0));
+  t.is(new StreamReceiver(new Pending(1, 0, false, 0)).apply(new Image(2), payload, true, 4999), 'nomem', 'the receiver holds the whole segment');
+  const rx = new StreamReceiver(new Pending(1, 0, false, 0));
   t.is(rx.apply(new Image(2), payload, true, 5000), 'ok');
   t.is(rx.pending.whole[0]![4000], 1);
   t.is(rx.pending.whole[0]!.reduce((a, b) => a + b, 0), 1);
@@ -297,9 +303,9 @@ test('receiver rejects malformed and inconsistent streams without throwing', (t)
   const other = new Image(1);
   other.pending = buildPending(other, [{ name: 'a', bytes: new Uint8Array(50) }], 1, 0, 8);
   other.commit();
-  t.is(new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0)).apply(other, good, true, 1 << 20), 'need-full');
+  t.is(new StreamReceiver(new Pending(2, 1, false, 0)).apply(other, good, true, 1 << 20), 'need-full');
   // Not enough memory.
-  t.is(new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0)).apply(base, good, true, 10), 'nomem');
+  t.is(new StreamReceiver(new Pending(2, 1, false, 0)).apply(base, good, true, 10), 'nomem');
   // Random corruption of every byte after the header: never throws, and never 'ok' with a wrong result.
   fc.assert(
     fc.property(fc.nat(good.length - DATA_HEADER - 1), fc.integer({ min: 1, max: 255 }), (pos, x) => {
@@ -307,7 +313,7 @@ test('receiver rejects malformed and inconsistent streams without throwing', (t)
       bad[DATA_HEADER + pos] ^= x;
       const img = new Image(1);
       img.install(['a'], [new Uint8Array(100)], 1, 0);
-      const rx = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+      const rx = new StreamReceiver(new Pending(2, 1, false, 0));
       const st = rx.apply(img, bad, true, 1 << 20);
       if (st !== 'ok') return true;
       img.pending = rx.pending;
@@ -336,18 +342,18 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   live.fill(2, 0, 1024); // page 0 changes throughout, page 1 not at all
   live[1500] = 9;
   img.pending = buildPending(img, segs(), 2, 2, 8);
-  const run = img.pending.runs.find((r) => r.seg === 0)!;
+  const run = img.pending.runBytes[runOfSeg(img.pending, 0)]!;
   img.commit();
-  t.is(img.data[0], run.bytes, 'the copied run became the segment');
+  t.is(img.data[0], run, 'the copied run became the segment');
   t.deepEqual([img.data[0]![0], img.data[0]![1023], img.data[1]![476], img.data[1]![0]], [2, 2, 9, 1]);
   live.fill(3, 0, 1024);
   t.is(img.data[0]![5], 2, 'the image does not share memory with the live state');
   // Lent: the run is a view of live memory, so commit copies it.
   const third = segs();
   img.pending = buildPending(img, third, 3, 3, 8, third);
-  const lent = img.pending.runs.find((r) => r.seg === 0)!;
+  const lent = img.pending.runBytes[runOfSeg(img.pending, 0)]!;
   img.commit();
-  t.not(img.data[0], lent.bytes);
+  t.not(img.data[0], lent);
   live.fill(4, 0, 1024);
   t.is(img.data[0]![5], 3);
 });
@@ -410,7 +416,7 @@ test('a carrying delta lists only the changed segments; a round that changed not
     const second = pages((i) => (i === 5 ? 99 : i & 0xff));
     owner.pending = buildPending(owner, second, 2, 2, 8, undefined, undefined, carry);
     t.is(owner.pending.carry, carry);
-    t.is(owner.pending.table.length, carry ? 1 : 130);
+    t.is(owner.pending.names.length, carry ? 1 : 130);
     t.is(owner.pending.size, 130 * 512, 'the image size counts the carried segments');
     t.is(owner.pending.changed, 512);
     const r2 = transfer(owner, buddy, false);
@@ -423,7 +429,7 @@ test('a carrying delta lists only the changed segments; a round that changed not
     const namesBefore = owner.names;
     const buddyNames = buddy.names;
     owner.pending = buildPending(owner, second, 3, 3, 8, undefined, undefined, carry);
-    t.is(owner.pending.table.length, carry ? 0 : 130);
+    t.is(owner.pending.names.length, carry ? 0 : 130);
     const r3 = transfer(owner, buddy, false);
     owner.commit();
     t.is(owner.gen, 3);
@@ -444,13 +450,13 @@ test('receiver refuses a carrying META in a replica stream and a carrying delta 
     w.u8(tag).u32(0).u16(segs).u32(0);
     return w;
   };
-  const replica = new StreamReceiver(1, 1, 2, true, new Pending(2, 0, true, 0));
+  const replica = new StreamReceiver(new Pending(2, 0, true, 0));
   t.is(replica.apply(new Image(1), meta(4, 0).done(), true, 1 << 20), 'malformed');
   const seg = (w: ByteWriter, name: string): ByteWriter => w.u8(1).u8(2).u32(4).u8(name.length).bytes(new TextEncoder().encode(name));
-  const dup = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const dup = new StreamReceiver(new Pending(2, 1, false, 0));
   t.is(dup.apply(base, seg(seg(meta(4, 2), 'n'), 'n').done(), true, 1 << 20), 'malformed');
   // Distinct names are fine.
-  const ok = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const ok = new StreamReceiver(new Pending(2, 1, false, 0));
   t.is(ok.apply(base, seg(seg(meta(4, 2), 'n'), 'm').done(), true, 1 << 20), 'ok');
   t.true(ok.pending.carry);
 });
@@ -468,8 +474,8 @@ test('with the default mergeGap a grid band changed in every row is one run, not
   img.pending = buildPending(img, seg(before), 1, 1, resolveFtOptions({ boards: 2 }).mergeGap);
   img.commit();
   const p = buildPending(img, seg(after), 2, 2, resolveFtOptions({ boards: 2 }).mergeGap);
-  t.is(p.runs.length, 1);
-  t.is(buildPending(img, seg(after), 2, 2, 8).runs.length, 8, 'a gap of 8 cuts at every row');
+  t.is(p.runBytes.length, 1);
+  t.is(buildPending(img, seg(after), 2, 2, 8).runBytes.length, 8, 'a gap of 8 cuts at every row');
 });
 
 test('a delta span that crosses many frames arrives as one run in one buffer (receive arena), and commits exactly', (t) => {
@@ -484,11 +490,11 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   transfer(owner, buddy, false);
   owner.commit();
   owner.pending = buildPending(owner, [{ name: 'dsm/u/0', bytes: after }], 2, 2, 32);
-  t.is(owner.pending.runs.length, 1);
+  t.is(owner.pending.runBytes.length, 1);
   const cap = 2100;
   const w = new ByteWriter(cap);
   const s = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
-  const rx = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const rx = new StreamReceiver(new Pending(2, 1, false, 0));
   // The board's memcpy (a native on XS boards); without one the pieces are kept one by one (below).
   const native = { copy: (src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void => dst.set(src.subarray(start, end), at) };
   let frames = 0;
@@ -501,17 +507,17 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   }
   t.true(frames >= 9, `the span crossed ${frames} frames`);
   t.true(rx.complete);
-  t.is(rx.pending.runs.length, 1, 'one run, not one per frame');
-  const run = rx.pending.runs[0]!;
-  t.is(run.bytes.length, 18_000);
-  t.is(run.bytes.buffer.byteLength, 18_000, 'one buffer exactly the size of the announced data');
+  t.is(rx.pending.runBytes.length, 1, 'one run, not one per frame');
+  const run = rx.pending.runBytes[0]!;
+  t.is(run.length, 18_000);
+  t.is(run.buffer.byteLength, 18_000, 'one buffer exactly the size of the announced data');
   t.is(rx.pending.bytes, 18_000);
   buddy.pending = rx.pending;
   buddy.commit();
   t.true(same(buddy, [{ name: 'dsm/u/0', bytes: after }]));
 
   // The rest over the budget when the first piece came (memory freed later): pieces are kept one by one.
-  const small = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const small = new StreamReceiver(new Pending(2, 1, false, 0));
   const s2 = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
   let pieces = 0;
   while (s2.wants()) {
@@ -522,10 +528,10 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
     pieces++;
   }
   t.true(small.complete);
-  t.is(small.pending.runs.length, pieces, 'no arena over the budget: a run per frame');
+  t.is(small.pending.runBytes.length, pieces, 'no arena over the budget: a run per frame');
 
   // Without a native memcpy (XS's TypedArray set costs ~2 units a byte): a run per frame.
-  const plain = new StreamReceiver(1, 1, 2, false, new Pending(2, 1, false, 0));
+  const plain = new StreamReceiver(new Pending(2, 1, false, 0));
   const s3 = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
   while (s3.wants()) {
     const payload = s3.build(w, cap).slice();
@@ -533,5 +539,5 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
     t.is(plain.apply(buddy, payload, h !== null && (h.flags & FLAG_LAST) !== 0, 1 << 20), 'ok');
     s3.sent(payload.length);
   }
-  t.is(plain.pending.runs.length, frames);
+  t.is(plain.pending.runBytes.length, frames);
 });

@@ -11,10 +11,11 @@ import { Cluster } from './cluster.js';
 import type { AppSpec } from './cluster.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
 import { resolveFtOptions } from '../../src/ft/options.js';
-import { FF_COUNT, FF_FRAMES_IN, FF_HEARTBEATS_SENT } from '../../src/ft/figures.js';
+import { FF_ABORTED, FF_BYTES_SENT, FF_CHANGED_BYTES, FF_COUNT, FF_FRAMES_IN, FF_HEARTBEATS_SENT } from '../../src/ft/figures.js';
+import { AckStatus, FtFrame, decodeCkptAck } from '../../src/ft/frames.js';
 import type { FtState } from '../../src/ft/state.js';
 import type { FaultTolerance } from '../../src/ft/fault-tolerance.js';
-import { Image, Pending, buildPending } from '../../src/ft/image.js';
+import { Image, Pending, RUN_OWN, SEG_WHOLE, buildPending } from '../../src/ft/image.js';
 import { StreamReceiver, StreamSender, sourceOfPending, S_ACKED, S_BASE, S_BYTES_SENT, S_DST, S_FRAMES, S_FRAME_BYTES, S_IN_FLIGHT, S_LAST_SEQ, S_NEXT, S_PEAK_IN_FLIGHT, S_PROGRESS_AT, S_RANK, S_REPLICA, S_ROUND, S_WINDOW, S_WINDOW_BYTES } from '../../src/ft/stream.js';
 import { FS_CHANGES, FS_EPOCH, FS_INCARNATION, FS_ISOLATED, FS_LAST_COMMITTED, FS_REQUEST_TARGET, FS_STARTED } from '../../src/ft/state-numbers.js';
 import { P_HB_AT, P_HB_EPOCH, P_HB_SENT, P_HEARD, P_VIEW_INCARNATION } from '../../src/ft/detector.js';
@@ -131,9 +132,9 @@ test("a Pending makes its list of lent segments and its lenders only when it has
   t.is(field(rx, 'lentWhole'), null);
   t.true(Object.isFrozen(rx.lenders) && rx.lenders.length === 0, 'the shared empty list of lenders');
   t.false(rx.isLent(0));
-  rx.addSeg({ name: 'a', length: 4, whole: true }, new Uint8Array(4));
+  rx.addSeg('a', 4, SEG_WHOLE, new Uint8Array(4));
   t.is(field(rx, 'lentWhole'), null, 'data of its own: no list');
-  rx.addSeg({ name: 'b', length: 4, whole: true }, new Uint8Array(4), true);
+  rx.addSeg('b', 4, SEG_WHOLE, new Uint8Array(4), true);
   t.false(rx.isLent(0));
   t.true(rx.isLent(1));
   t.is(rx.lentBytes, 4);
@@ -154,14 +155,14 @@ test("a round's data without whole segments is its own stream source: no object 
   const src = sourceOfPending(delta);
   t.is(src, delta, 'the Pending itself');
   t.is(src.dataBytes, 2);
-  t.is(src.runs.length, 2);
+  t.is(src.runBytes.length, 2);
   // Whole data (a replica being copied) still goes first, in a source of its own.
   const copy = new Pending(1, 0, true, 0);
-  copy.addSeg({ name: 'x', length: 4, whole: true }, new Uint8Array([1, 2, 3, 4]));
+  copy.addSeg('x', 4, SEG_WHOLE, new Uint8Array([1, 2, 3, 4]));
   const s2 = sourceOfPending(copy);
   t.not(s2, copy);
   t.is(s2.dataBytes, 4);
-  t.deepEqual(s2.runs.map((r) => r.bytes.length), [4]);
+  t.deepEqual(s2.runBytes.map((b) => b.length), [4]);
 });
 
 // ---- Round 13 (docs/FOOTPRINT.md "Round 13: Laplace slots") ------------------------------------
@@ -265,7 +266,7 @@ test("a ward's receiver checks a carrying delta's names against its table, witho
   const delta = buildPending(img, [{ name: 'a', bytes: a2 }, { name: 'b', bytes: b2 }], 2, 2, 32, null, undefined, true);
   t.true(delta.carry);
   const s = new StreamSender(1, 0, 2, 1, false, sourceOfPending(delta), 4, 0, Infinity, 1000);
-  const rx = new StreamReceiver(0, 0, 2, false, new Pending(2, 1, false, 0));
+  const rx = new StreamReceiver(new Pending(2, 1, false, 0));
   for (;;) {
     const f = s.build(new ByteWriter(1000), 1000).slice();
     s.sent(f.length);
@@ -280,7 +281,7 @@ test("a ward's receiver checks a carrying delta's names against its table, witho
   t.is(ward.data[0]![10], 9);
   t.is(ward.data[1]![20], 9);
   // A name listed twice is still refused.
-  const dup = new StreamReceiver(0, 0, 3, false, new Pending(3, 2, false, 0));
+  const dup = new StreamReceiver(new Pending(3, 2, false, 0));
   const w = new ByteWriter(200);
   w.u8(0).u8(0).u32(3).u32(2).u16(0);
   w.u8(4).u32(3).u16(2).u32(0);
@@ -361,9 +362,9 @@ test("a capture of a few segments makes no Set: the lent segments are an Array, 
     const p = buildPending(img, segs, 2, 2, 32, lent, undefined, true);
     t.is(made, 0, 'no Set made by a capture of three segments');
     // The lent segment's changed span is a view of the content's memory; the others are copies.
-    t.is(p.runs.length, 1);
-    t.is(p.runs[0]!.bytes.buffer, segs[2]!.bytes.buffer);
-    t.false(p.runs[0]!.own);
+    t.is(p.runBytes.length, 1);
+    t.is(p.runBytes[0]!.buffer, segs[2]!.bytes.buffer);
+    t.is(p.runAt[RUN_OWN], 0);
     t.throws(() => buildPending(img, [seg('app', 1), seg('app', 2)], 3, 3, 32), { message: /captured twice/ });
   } finally {
     globalThis.Set = RealSet;
@@ -371,4 +372,93 @@ test("a capture of a few segments makes no Set: the lent segments are an Array, 
   // Above INDEX_MIN_NAMES segments a Set finds repeats (a scan would be quadratic).
   const many = Array.from({ length: 20 }, (_, i) => seg(`s${i}`, i));
   t.throws(() => buildPending(new Image(1), [...many, seg('s3', 0)], 1, 1, 32), { message: /captured twice/ });
+});
+
+// ---- Round 15 (docs/FOOTPRINT.md "Round 15: Laplace slots") -------------------------------------
+
+test("a round keeps no copy of its data's numbers, and a stored delta's sender or a complete delta's receiver is not kept until the decision", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 11 });
+  c.spec = SPEC;
+  const states = [0, 1, 2].map((n) => stateOf(c.ft.get(n)!));
+  let rounds = 0;
+  let heldComplete = 0;
+  t.true(
+    await c.runUntil(() => {
+      for (const ft of states) {
+        for (const [rank, e] of ft.rounds) {
+          rounds++;
+          for (const k of ['rank', 'base', 'progress', 'fullBytes', 'changed']) if (field(e, k) !== undefined) throw new Error(`a round keeps its ${k}`);
+          if (e.run.rank !== rank) throw new Error('a round of another rank');
+          for (const o of e.streams) if (o.s.complete) throw new Error('a round holds a delta its buddy stored');
+        }
+        for (const rx of ft.receivers.values()) if (!rx.pending.replica && rx.complete) throw new Error('a complete delta keeps its receiver');
+        for (const img of ft.images.values()) if (img.pending !== null && img.pending.complete && !ft.runs.has(img.rank)) heldComplete++;
+      }
+      return c.finished();
+    }, 60_000),
+  );
+  t.true(rounds > 0, 'sampled while rounds were open');
+  t.true(heldComplete > 0, "sampled a ward's complete delta held until the decision");
+  t.deepEqual(c.wrong(SPEC), []);
+  // A round's bytes sent are still counted (the stored deltas' senders are gone by the commit).
+  const f = states[0]!.figs;
+  t.true(f[FF_COUNT]! >= 5);
+  t.true(f[FF_BYTES_SENT]! >= f[FF_CHANGED_BYTES]! && f[FF_CHANGED_BYTES]! > 0, `sent ${f[FF_BYTES_SENT]}, changed ${f[FF_CHANGED_BYTES]}`);
+});
+
+test("a frame of a delta the ward already holds whole is confirmed STORED: a lost last acknowledgement still ends the stream", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 12 });
+  c.spec = SPEC;
+  // Board 1 loses its first two STORED acknowledgements: their senders resend (rtoMs) to a
+  // board that no longer has the stream's receiver.
+  const net = stateOf(c.ft.get(1)!).net;
+  const send = net.send.bind(net);
+  let dropped = 0;
+  net.send = (f) => {
+    if (f.type === FtFrame.CKPT_ACK && dropped < 2 && decodeCkptAck(f.payload)?.status === AckStatus.STORED) {
+      dropped++;
+      return true;
+    }
+    return send(f);
+  };
+  t.true(await c.runUntil(() => c.finished(), 120_000));
+  t.is(dropped, 2);
+  t.deepEqual(c.wrong(SPEC), []);
+  const f = stateOf(c.ft.get(0)!).figs;
+  t.is(f[FF_ABORTED], 0, 'no round aborted for a lost acknowledgement');
+  t.true(f[FF_COUNT]! >= 5);
+});
+
+test("memoryTotal, asked at every frame of checkpoint data, is memoryParts' sum and makes no Set or record", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 13 });
+  c.spec = SPEC;
+  const states = [0, 1, 2].map((n) => stateOf(c.ft.get(n)!));
+  const RealSet = globalThis.Set;
+  let sampled = 0;
+  t.true(
+    await c.runUntil(() => {
+      for (const ft of states) {
+        const m = ft.memoryParts();
+        let made = 0;
+        globalThis.Set = class extends RealSet<unknown> {
+          constructor(items?: Iterable<unknown> | null) {
+            super(items);
+            made++;
+          }
+        } as SetConstructor;
+        let total: number;
+        try {
+          total = ft.memoryTotal();
+        } finally {
+          globalThis.Set = RealSet;
+        }
+        if (made !== 0) throw new Error('memoryTotal made a Set');
+        if (total !== m.own + m.ward + m.pending) throw new Error(`memoryTotal ${total}, parts ${JSON.stringify(m)}`);
+        if (m.pending > 0) sampled++;
+      }
+      return c.finished();
+    }, 60_000),
+  );
+  t.true(sampled > 0, 'sampled while tentative data was held');
+  t.deepEqual(c.wrong(SPEC), []);
 });

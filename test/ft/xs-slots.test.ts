@@ -1,0 +1,64 @@
+/**
+ * The XS slots of a checkpoint round's parts on a Laplace board, counted in a real XS machine
+ * (gc() + currentHeapCount around each step; test/ft/fixtures/xs-slots-main.ts): the rank's own
+ * tentative data, the round's record with the app's promise, the buddy's receiver and the delta
+ * it holds. They sit at every checkpoint round's peak (docs/FOOTPRINT.md "Round 15: Laplace slots").
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+
+async function bundle(): Promise<string> {
+  const b = await rollup({
+    input: fileURLToPath(new URL('./fixtures/xs-slots-main.js', import.meta.url)),
+    onwarn: (w) => {
+      throw new Error(`rollup: ${w.message}`);
+    },
+  });
+  const { output } = await b.generate({ format: 'iife', strict: true });
+  await b.close();
+  return output[0].code;
+}
+
+/**
+ * Bounds, XS slots. Main c592b57 (before Round 15), the same steps: own data 54, record and
+ * promise 38, the buddy's delta with its receiver 73, and 73 once whole (the receiver was kept to
+ * the decision). Round 15: 41, 34, 50 and 43 (segment tables and runs as Arrays, no copies in the
+ * record, the receiver's numbers in one Array, no receiver once the delta is whole).
+ */
+const OWN_MAX = 46;
+const ENTRY_MAX = 35;
+const WARD_MAX = 55;
+const WARD_HELD_MAX = 48;
+
+test(`a checkpoint round holds at most ${OWN_MAX} XS slots of own data, ${ENTRY_MAX} of record and promise, ${WARD_MAX} of a buddy's delta and receiver (${WARD_HELD_MAX} once whole)`, async (t) => {
+  const w = new XsWorker({ name: 'ft-slots', stdout: 'ignore' });
+  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
+  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  // Each evaluate leaves the same few slots (its own step): measured by an empty one.
+  const step = async (name: string): Promise<number> => {
+    const before = await live();
+    await w.evaluate(`${name}()`);
+    return (await live()) - before;
+  };
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('globalThis.none = () => undefined');
+    await step('setup');
+    const base = await step('none');
+    const own = (await step('capture')) - base;
+    const entry = (await step('entry')) - base;
+    const ward = (await step('receive')) - base;
+    const dropped = (await step('dropReceiver')) - base;
+    // One run of the app's bytes and one of the band's on each side; the delta whole.
+    t.is(await text('check()'), '2 2 1');
+    t.log(`own data ${own}, record and promise ${entry}, the buddy's delta and receiver ${ward}, once whole ${ward + dropped}`);
+    t.true(own <= OWN_MAX, `own data ${own} slots`);
+    t.true(entry <= ENTRY_MAX, `record and promise ${entry} slots`);
+    t.true(ward <= WARD_MAX, `the buddy's delta and receiver ${ward} slots`);
+    t.true(ward + dropped <= WARD_HELD_MAX, `the buddy's whole delta ${ward + dropped} slots`);
+  } finally {
+    await w.kill();
+  }
+});

@@ -124,7 +124,7 @@ export abstract class McapiNodeBase implements CoreHost {
 
   /**
    * The network reports that frames for `node` will never be delivered (NetLayer
-   * onUndeliverable, docs/PROTOCOL.md §8): pending message sends to it, and every request
+   * NetHost.undeliverable, docs/PROTOCOL.md §8): pending message sends to it, and every request
    * waiting on a channel to it, end with MCAPI_ERR_TRANSMISSION. Not part of the C API; the
    * board wires it.
    */

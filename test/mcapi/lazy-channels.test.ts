@@ -2,10 +2,11 @@
  * The channel engine (connect, open/close, credits, packets, scalars: ~50 XS slots) is made by
  * a node's first channel call or channel frame, never by messages or lookups: an idle member,
  * the DSM and FT never hold it (docs/FOOTPRINT.md "Round 15: boot slots"). Calls that reach a
- * node without it fail with the same MCAPI status as before.
+ * node without it fail with the same MCAPI status as before. The same for two collections of
+ * rare paths: the remote node-attribute queries and the outbox's per-destination counts.
  */
 import test from 'ava';
-import { EndpointAttr, McapiError, Status } from '../../src/mcapi/index.js';
+import { EndpointAttr, McapiError, NodeAttr, Status } from '../../src/mcapi/index.js';
 import type { McapiNode, PacketRecvHandle } from '../../src/mcapi/index.js';
 import { makeNodes } from './loopnet.js';
 
@@ -53,4 +54,18 @@ test('a node without a channel engine answers channel calls with the same status
   t.is(status(() => a!.pktRelease(new Uint8Array(4))), Status.MCAPI_ERR_BUF_INVALID);
   a!.finalize();
   t.false(a!.initialized);
+});
+
+test('a node holds no node-attribute query Map until it asks another node, and no outbox count Map until a frame waits', async (t) => {
+  const { hub, nodes: [a] } = makeNodes(2);
+  const lookup = (a as unknown as { lookup: { attrQueries: unknown } }).lookup;
+  const core = (a as unknown as { core: { outboxPerDst: unknown } }).core;
+  t.is(lookup.attrQueries, null);
+  t.is(core.outboxPerDst, null);
+  t.is(await hub.run(a!.getNodeAttribute(1, 1, NodeAttr.TYPE)), 0, 'its own attribute: no query');
+  t.is(lookup.attrQueries, null);
+  t.is(await hub.run(a!.getNodeAttribute(1, 2, NodeAttr.TYPE)), 0, 'node 2 answers');
+  t.true(lookup.attrQueries instanceof Map);
+  a!.finalize();
+  t.is(lookup.attrQueries, null, 'finalize forgets it');
 });

@@ -146,7 +146,8 @@ export class Core {
   /** @internal Frames the network refused for a moment, in order (read by MessageSender.transmit: empty is the usual case). */
   readonly outbox: OutFrame[] = [];
   private outboxData = 0;
-  private readonly outboxPerDst = new Map<number, number>();
+  /** Frames in the outbox per destination, made with the first refused frame (non-null while the outbox holds any). */
+  private outboxPerDst: Map<number, number> | null = null;
   private outboxTimer = -1;
   private flushTimer = -1;
   /**
@@ -233,7 +234,7 @@ export class Core {
     this.loopTimer = -1;
     this.outbox.length = 0;
     this.outboxData = 0;
-    this.outboxPerDst.clear();
+    this.outboxPerDst = null;
     this.outboxTimer = -1;
     if (this.flushTimer >= 0) this.clock.clearTimer(this.flushTimer);
     this.flushTimer = -1;
@@ -282,7 +283,7 @@ export class Core {
       return true;
     }
     // An empty outbox (the usual case) holds nothing for dst: no Map lookup.
-    if (this.outbox.length === 0 || (this.outboxPerDst.get(dst) ?? 0) === 0) {
+    if (this.outbox.length === 0 || (this.outboxPerDst!.get(dst) ?? 0) === 0) {
       // One reused frame record for the send (Net.send does not keep it): none per frame.
       const f = this.txFrame;
       f.type = type;
@@ -351,7 +352,8 @@ export class Core {
     this.outbox.push({ frame, data, epoch: this.net.epoch });
     if (data) this.outboxData++;
     assert(this.outboxData <= this.limits.outboxFrames, 'mcapi: outbox holds more message frames than limits.outboxFrames');
-    this.outboxPerDst.set(dst, (this.outboxPerDst.get(dst) ?? 0) + 1);
+    const perDst = this.outboxPerDst ?? (this.outboxPerDst = new Map());
+    perDst.set(dst, (perDst.get(dst) ?? 0) + 1);
     if (this.outboxTimer < 0) this.outboxTimer = this.setTimer(this.limits.retryMs, () => this.drainOutbox());
     return true;
   }
@@ -381,10 +383,11 @@ export class Core {
       if (stale || (!stuck.has(dst) && this.net.send(o.frame))) {
         this.outbox.splice(i, 1);
         if (o.data) this.outboxData--;
-        const left = (this.outboxPerDst.get(dst) ?? 0) - 1;
+        const perDst = this.outboxPerDst!;
+        const left = (perDst.get(dst) ?? 0) - 1;
         assert(left >= 0 && this.outboxData >= 0, 'mcapi: outbox per-destination count went negative');
-        if (left === 0) this.outboxPerDst.delete(dst);
-        else this.outboxPerDst.set(dst, left);
+        if (left === 0) perDst.delete(dst);
+        else perDst.set(dst, left);
         if (stale) {
           this.counters.dropped++;
           continue;

@@ -37,7 +37,8 @@ export class LookupEngine {
   private readonly lookups = new Map<number, Lookup>();
   private readonly localWaits: { port: number; req: Request<Endpoint> }[] = [];
   private readonly watches: Watch[] = [];
-  private readonly attrQueries = new Map<number, { req: Request<number>; timer: number }>();
+  /** Remote node-attribute queries in flight, made by the first (a board that asks none holds no Map: ~6 XS slots). */
+  private attrQueries: Map<number, { req: Request<number>; timer: number }> | null = null;
   private nextToken = 1;
   /** The local node's NodeAttr.TYPE (set at initialize). */
   nodeType = 0;
@@ -50,7 +51,7 @@ export class LookupEngine {
     this.lookups.clear();
     this.localWaits.length = 0;
     this.watches.length = 0;
-    this.attrQueries.clear();
+    this.attrQueries = null;
   }
 
   private token(): number {
@@ -183,9 +184,10 @@ export class LookupEngine {
     }
     const token = this.token();
     const q = { req, timer: -1 };
-    this.attrQueries.set(token, q);
+    const queries = this.attrQueries ?? (this.attrQueries = new Map());
+    queries.set(token, q);
     req._cancel = () => {
-      this.attrQueries.delete(token);
+      queries.delete(token);
       core.clearTimer(q.timer);
     };
     q.timer = core.setTimer(core.limits.controlTimeoutMs, () => {
@@ -206,12 +208,13 @@ export class LookupEngine {
   onAttrReply(f: NetFrame): void {
     const core = this.core;
     const m = McapiCodec.decodeNodeAttrReply(f.payload);
-    const q = this.attrQueries.get(m.token);
-    if (q === undefined) {
+    const queries = this.attrQueries;
+    const q = queries === null ? undefined : queries.get(m.token);
+    if (queries === null || q === undefined) {
       core.counters.dropped++;
       return;
     }
-    this.attrQueries.delete(m.token);
+    queries.delete(m.token);
     core.clearTimer(q.timer);
     if (m.status === Status.MCAPI_SUCCESS) core.requests.succeed(q.req, m.value, 4);
     else core.requests.fail(q.req, m.status, `node ${String(f.src)} refused the attribute query`);

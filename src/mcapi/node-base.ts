@@ -36,7 +36,17 @@ export abstract class McapiNodeBase implements CoreHost {
   readonly limits: Readonly<McapiLimits>;
   protected readonly core: Core;
   protected readonly msg: MessageEngine;
-  protected readonly chan: ChannelEngine;
+  /**
+   * The channel engine and its five parts (~50 XS slots), made by the first channel call or
+   * channel frame (`channels()`): a board that never uses a channel (an idle member, the DSM,
+   * FT) never holds it (docs/FOOTPRINT.md "Round 15: boot slots"). What may come first (connect,
+   * open, a channel frame, a buffer release) goes through `this.chans ?? this.channels()` (no
+   * call once made); a call whose handle passed `Args.channel` reads `this.chans!`: only the
+   * engine makes a Channel, so there is one (no test on the packet and scalar paths). Set in
+   * the constructor, where the engine was: the node's fields keep their order (XS finds a
+   * property by walking the object's list).
+   */
+  protected chans: ChannelEngine | null;
   protected readonly lookup: LookupEngine;
   private portCursor: number;
   private scopeCount = 0;
@@ -48,43 +58,48 @@ export abstract class McapiNodeBase implements CoreHost {
     const core = new Core(net, clock, l, this);
     this.core = core;
     this.msg = new MessageEngine(core);
-    this.chan = new ChannelEngine(core);
+    this.chans = null;
     this.lookup = new LookupEngine(core);
     this.portCursor = l.firstDynamicPort;
     net.register(FrameType.MCAPI_FIRST, FrameType.MCAPI_LAST, (f) => core.receive(f));
   }
 
+  /** The channel engine, made now if this is the first channel call or frame (see `chans`). */
+  protected channels(): ChannelEngine {
+    return this.chans ?? (this.chans = new ChannelEngine(this.core));
+  }
+
   /** @internal CoreHost: send what the engines batched. */
   flushAll(): void {
     this.msg.flush();
-    this.chan.flush();
+    this.chans?.flush();
   }
 
   /** @internal CoreHost: credits (and for channel data the message responses) batched for `dst` go first. */
   flushBeforeData(dst: number, msg: boolean): void {
-    this.chan.flushTo(dst);
+    this.chans?.flushTo(dst);
     if (!msg) this.msg.flushNode(dst);
   }
 
   /** @internal CoreHost: one MCAPI frame to its engine. */
   dispatchFrame(f: NetFrame): void {
-    const c = this.chan;
+    // The channel engine only for a channel frame: a message never makes it.
     switch (f.type) {
       case McapiFrame.MSG: return this.msg.receiver.onMsg(f);
       case McapiFrame.MSG_RESP: return this.msg.sender.onResp(f);
-      case McapiFrame.PKT: return c.packets.onPkt(f, f.payload);
-      case McapiFrame.PKT_CR: return c.packets.onPktCredited(f);
-      case McapiFrame.SCL: return c.scalars.onScl(f);
-      case McapiFrame.CREDIT: return c.credits.onCredit(f);
+      case McapiFrame.PKT: return (this.chans ?? this.channels()).packets.onPkt(f, f.payload);
+      case McapiFrame.PKT_CR: return (this.chans ?? this.channels()).packets.onPktCredited(f);
+      case McapiFrame.SCL: return (this.chans ?? this.channels()).scalars.onScl(f);
+      case McapiFrame.CREDIT: return (this.chans ?? this.channels()).credits.onCredit(f);
       case McapiFrame.EP_GET: return this.lookup.onGet(f);
       case McapiFrame.EP_GET_REPLY: return this.lookup.onGetReply(f);
       case McapiFrame.EP_GET_CANCEL: return this.lookup.onGetCancel(f);
-      case McapiFrame.CONNECT: return c.connects.onConnect(f);
-      case McapiFrame.CONNECT_RECV: return c.connects.onConnectRecv(f);
-      case McapiFrame.CONNECT_REPLY: return c.connects.onConnectReply(f);
-      case McapiFrame.CONNECT_RESULT: return c.connects.onConnectResult(f);
-      case McapiFrame.OPEN: return c.openClose.onOpen(f);
-      case McapiFrame.CLOSE: return c.openClose.onClose(f);
+      case McapiFrame.CONNECT: return (this.chans ?? this.channels()).connects.onConnect(f);
+      case McapiFrame.CONNECT_RECV: return (this.chans ?? this.channels()).connects.onConnectRecv(f);
+      case McapiFrame.CONNECT_REPLY: return (this.chans ?? this.channels()).connects.onConnectReply(f);
+      case McapiFrame.CONNECT_RESULT: return (this.chans ?? this.channels()).connects.onConnectResult(f);
+      case McapiFrame.OPEN: return (this.chans ?? this.channels()).openClose.onOpen(f);
+      case McapiFrame.CLOSE: return (this.chans ?? this.channels()).openClose.onClose(f);
       case McapiFrame.NODE_ATTR_GET: return this.lookup.onAttrGet(f);
       case McapiFrame.NODE_ATTR_REPLY: return this.lookup.onAttrReply(f);
       default:
@@ -124,14 +139,15 @@ export abstract class McapiNodeBase implements CoreHost {
 
   /**
    * The network reports that frames for `node` will never be delivered (NetLayer
-   * onUndeliverable, docs/PROTOCOL.md §8): pending message sends to it, and every request
+   * NetHost.undeliverable, docs/PROTOCOL.md §8): pending message sends to it, and every request
    * waiting on a channel to it, end with MCAPI_ERR_TRANSMISSION. Not part of the C API; the
    * board wires it.
    */
   peerUnreachable(node: number): void {
     if (!this.core.initialized) return;
     this.msg.unreachable(node);
-    this.chan.peerUnreachable(node);
+    const c = this.chans;
+    if (c !== null) c.peerUnreachable(node);
   }
 
   /**
@@ -141,7 +157,8 @@ export abstract class McapiNodeBase implements CoreHost {
   finalize(): void {
     const core = this.core;
     core.checkInit();
-    this.chan.shutdown();
+    const chans = this.chans;
+    if (chans !== null) chans.shutdown();
     this.lookup.shutdown();
     for (const req of core.requests.all()) {
       if (req.pending) core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, 'mcapi node finalized');
@@ -183,7 +200,7 @@ export abstract class McapiNodeBase implements CoreHost {
     }
     for (const st of [...core.endpoints.values()]) {
       if (st.scope !== id) continue;
-      this.chan.abandon(st, why);
+      if (this.chans !== null) this.chans.abandon(st, why);
       this.msg.endpointDeleted(st);
       st.deleted = true;
       core.endpoints.delete(st.port);
@@ -398,7 +415,8 @@ export abstract class McapiNodeBase implements CoreHost {
   stats(): McapiStats {
     const core = this.core;
     const m = this.msg.depths();
-    const c = this.chan.depths();
+    const chans = this.chans;
+    const c = chans !== null ? chans.depths() : { channels: 0, packetsInUse: 0 };
     const g = this.lookup.depths();
     return {
       ...core.counters,

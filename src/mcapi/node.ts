@@ -148,16 +148,17 @@ export class McapiNode extends McapiNodeBase {
     const core = this.core;
     core.checkInit();
     const s = Args.target(core, sendEp, 'send endpoint');
-    return this.chan.connects.connectI(kind, s, Args.target(core, recvEp, 'receive endpoint'));
+    return (this.chans ?? this.channels()).connects.connectI(kind, s, Args.target(core, recvEp, 'receive endpoint'));
   }
 
   private openI(kind: ChanKindCode, dir: ChanDirCode, ep: unknown): Request<ChannelHandle> {
     this.core.checkInit();
-    return this.chan.openClose.openI(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), kind, dir);
+    return (this.chans ?? this.channels()).openClose.openI(Args.local(this.core, ep, 'endpoint', Status.MCAPI_ERR_ENDP_REMOTE), kind, dir);
   }
 
   private closeI(kind: ChanKindCode, dir: ChanDirCode, h: unknown): Request<number> {
-    return this.chan.openClose.closeI(Args.channel(this.core, h, kind, dir));
+    const chan = Args.channel(this.core, h, kind, dir);
+    return this.chans!.openClose.closeI(chan);
   }
 
   // ---------------------------------------------------------------- packet channels
@@ -213,14 +214,14 @@ export class McapiNode extends McapiNodeBase {
   /** mcapi_pktchan_send_i: the buffer must stay untouched until the request completes. */
   pktSendI(h: PacketSendHandle, data: Uint8Array): Request<number> {
     const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.SEND);
-    return this.chan.packets.sendI(chan, Args.bytes(data));
+    return this.chans!.packets.sendI(chan, Args.bytes(data));
   }
 
   /** mcapi_pktchan_send: resolves once the packet is sent (a receive buffer was free). */
   pktSend(h: PacketSendHandle, data: Uint8Array): Promise<void> {
     try {
       const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.SEND);
-      const req = this.chan.packets.sendNow(chan, Args.bytes(data));
+      const req = this.chans!.packets.sendNow(chan, Args.bytes(data));
       return req === null ? Promise.resolve() : this.core.waitDone(req);
     } catch (e) {
       return Promise.reject(e);
@@ -229,16 +230,18 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_recv_i: the request's value is a buffer owned by MCAPI until pktRelease. */
   pktRecvI(h: PacketRecvHandle): Request<Uint8Array> {
-    return this.chan.packets.recvI(Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV));
+    const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV);
+    return this.chans!.packets.recvI(chan);
   }
 
   /** mcapi_pktchan_recv: a buffer owned by MCAPI until pktRelease; waits up to the TIMEOUT. */
   pktRecv(h: PacketRecvHandle): Promise<Uint8Array> {
     try {
       const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV);
-      const v = this.chan.packets.recvNow(chan);
+      const packets = this.chans!.packets;
+      const v = packets.recvNow(chan);
       if (v !== null) return Promise.resolve(v);
-      return this.core.waitFor(this.chan.packets.recvI(chan), chan.ep.attrs.timeoutMs, true);
+      return this.core.waitFor(packets.recvI(chan), chan.ep.attrs.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -246,7 +249,8 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_pktchan_available. */
   pktAvailable(h: PacketRecvHandle): number {
-    return this.chan.packets.available(Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV));
+    const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV);
+    return this.chans!.packets.available(chan);
   }
 
   /** mcapi_pktchan_release: give a received buffer back (it may be reused from now on). */
@@ -256,14 +260,14 @@ export class McapiNode extends McapiNodeBase {
     if (!(buffer instanceof Uint8Array)) {
       throw new McapiError(Status.MCAPI_ERR_BUF_INVALID, 'not a packet buffer held by the application (released already?)');
     }
-    this.chan.packets.release(buffer);
+    (this.chans ?? this.channels()).packets.release(buffer);
   }
 
   /** mcapi_pktchan_release_test: true once the buffer was released. */
   pktReleaseTest(buffer: Uint8Array): boolean {
     this.core.checkInit();
     if (!(buffer instanceof Uint8Array)) throw new McapiError(Status.MCAPI_ERR_BUF_INVALID, 'not a packet buffer from this node');
-    return this.chan.packets.releaseTest(buffer);
+    return (this.chans ?? this.channels()).packets.releaseTest(buffer);
   }
 
   /** mcapi_pktchan_send_close_i. */
@@ -344,7 +348,8 @@ export class McapiNode extends McapiNodeBase {
   }
 
   private sclSendHiLo(h: ScalarSendHandle, width: number, hi: number, lo: number): Promise<void> {
-    const req = this.chan.scalars.send(Args.channel(this.core, h, ChanKind.SCL, ChanDir.SEND), width, hi, lo);
+    const chan = Args.channel(this.core, h, ChanKind.SCL, ChanDir.SEND);
+    const req = this.chans!.scalars.send(chan, width, hi, lo);
     return req === null ? Promise.resolve() : this.core.waitDone(req);
   }
 
@@ -382,7 +387,7 @@ export class McapiNode extends McapiNodeBase {
   private sclRecvWidth(h: ScalarRecvHandle, width: number, pair: boolean): Promise<ScalarValue> {
     try {
       const chan = Args.channel(this.core, h, ChanKind.SCL, ChanDir.RECV);
-      const r = this.chan.scalars.recv(chan, width, pair);
+      const r = this.chans!.scalars.recv(chan, width, pair);
       if (!(r instanceof Request)) return Promise.resolve(r.value);
       return this.core.waitFor(r, chan.ep.attrs.timeoutMs, true);
     } catch (e) {
@@ -421,7 +426,8 @@ export class McapiNode extends McapiNodeBase {
 
   /** mcapi_sclchan_available. */
   sclAvailable(h: ScalarRecvHandle): number {
-    return this.chan.scalars.available(Args.channel(this.core, h, ChanKind.SCL, ChanDir.RECV));
+    const chan = Args.channel(this.core, h, ChanKind.SCL, ChanDir.RECV);
+    return this.chans!.scalars.available(chan);
   }
 
   /** mcapi_sclchan_send_close_i. */

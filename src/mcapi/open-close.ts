@@ -188,7 +188,7 @@ export class OpenClose {
   }
 
   /**
-   * The network gave up frames to this channel's peer (NetLayer onUndeliverable): data, credits
+   * The network gave up frames to this channel's peer (NetHost.undeliverable): data, credits
    * or the open handshake may be lost, so whatever waits on the channel could wait forever. Every
    * waiting request ends with MCAPI_ERR_TRANSMISSION; the channel itself stays, for the
    * application to close (docs/MCAPI.md). Returns the requests ended.

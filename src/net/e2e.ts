@@ -310,7 +310,7 @@ export class E2eLayer {
     for (;;) {
       // xor of signed 32-bit operands, back to unsigned by arithmetic: the same on every engine,
       // Lua 5.1's `bit` included (it takes int32 operands and returns signed results).
-      const r = Math.floor(this.host.opts.random() * 0x100000000);
+      const r = Math.floor(this.host.opts.host.random() * 0x100000000);
       const salt = this.idSalt;
       const x = (r >= 0x80000000 ? r - 0x100000000 : r) ^ (salt >= 0x80000000 ? salt - 0x100000000 : salt);
       // 31 bits: the stream field's top bit is the DIRECT flag.

@@ -300,7 +300,7 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
 
   private newSession(): number {
     // 1 .. 2^32-1: zero means "none" in HELLO's echo field.
-    return 1 + Math.floor(this.host.opts.random() * 0xfffffffe);
+    return 1 + Math.floor(this.host.opts.host.random() * 0xfffffffe);
   }
 
   private onHello(f: FrameFields): void {

@@ -12,7 +12,7 @@ import { Deadline } from './deadline.js';
 import type { ResolvedFault } from './fault.js';
 import { Fifo } from './fifo.js';
 import type { HopLink } from './hop-link.js';
-import type { ResolvedNetOptions } from './options.js';
+import type { NetHost, ResolvedNetOptions } from './options.js';
 import type { NetCounters } from './stats.js';
 import { NS_FAULT_DROPPED, NS_FRAMES_IN, NS_MALFORMED, NS_VERSION_MISMATCH, NS_WRONG_DOMAIN, LS_FAULT_DROPPED, LS_MALFORMED, LS_PEER_VERSION, LS_VERSION_MISMATCH, LS_WRONG_DOMAIN } from './stats.js';
 
@@ -27,7 +27,8 @@ export class Ingress {
   fault: ResolvedFault | null = null;
 
   private readonly clock: Clock;
-  private readonly random: () => number;
+  /** The board's random numbers (NetHost.random): only a fault in force draws them. */
+  private readonly host: NetHost;
   private readonly codec: FrameCodec;
   private readonly domain: number;
   private readonly st: NetCounters;
@@ -42,7 +43,7 @@ export class Ingress {
 
   constructor(clock: Clock, opts: ResolvedNetOptions, codec: FrameCodec, stats: NetCounters) {
     this.clock = clock;
-    this.random = opts.random;
+    this.host = opts.host;
     this.codec = codec;
     this.domain = opts.domain;
     this.st = stats;
@@ -62,13 +63,13 @@ export class Ingress {
     }
     let bytes = frame;
     if (fault !== null) {
-      const random = this.random;
-      if (fault.drop > 0 && random() < fault.drop) {
+      const host = this.host;
+      if (fault.drop > 0 && host.random() < fault.drop) {
         this.st[NS_FAULT_DROPPED]!++;
         link.stats[LS_FAULT_DROPPED]!++;
         return;
       }
-      if (fault.corrupt > 0 && random() < fault.corrupt && bytes.length > 0) {
+      if (fault.corrupt > 0 && host.random() < fault.corrupt && bytes.length > 0) {
         if (link.kind === 'datagram') {
           // What a damaged datagram meets on a real board: the transport's own check (UDP
           // checksum, the MAC's CRC-32) discards it before it reaches us; our CRC may be absent.
@@ -77,7 +78,7 @@ export class Ingress {
           return;
         }
         bytes = copyBytes(bytes);
-        const bit = Math.floor(random() * bytes.length * 8);
+        const bit = Math.floor(host.random() * bytes.length * 8);
         bytes[bit >>> 3]! ^= 1 << (bit & 7);
       }
     }

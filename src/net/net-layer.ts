@@ -44,13 +44,6 @@ export class NetLayer implements Net {
   readonly options: Readonly<ResolvedNetOptions>;
   /** Called whenever the set of reachable nodes changes (from inside event processing). */
   onTopology: ((nodes: readonly number[]) => void) | null = null;
-  /**
-   * Called when frames this layer accepted for `node` will never be delivered (the node
-   * restarted, was declared dead with `abandon`, or acknowledged nothing for e2eGiveUpMs).
-   */
-  onUndeliverable: ((node: number, frames: number) => void) | null = null;
-  /** A neighbour on link `link` speaks frame version `version`: once per link and version (the board reports it). */
-  onVersionMismatch: ((link: number, version: number) => void) | null = null;
 
   // Public for the sub-layers only: this object is their host (LinkHost, UpperHost,
   // RoutingHost, BroadcastHost, E2eHost). One host instead of five option objects of arrow
@@ -91,7 +84,7 @@ export class NetLayer implements Net {
     this.tagged = this.auth !== null;
     const tag = this.auth === null ? 0 : TAG_SIZE;
     // Drawn before the links' session ids: the order of random draws is part of a seeded run.
-    const bcastFirst = Broadcast.firstNumber(opts.random());
+    const bcastFirst = Broadcast.firstNumber(opts.host.random());
     for (let i = 0; i < links.length; i++) {
       const l = links[i]!;
       if (l.kind === 'datagram' && l.mtu < FRAME_OVERHEAD + tag + E2E_HEADER + opts.maxPayload) {
@@ -159,8 +152,9 @@ export class NetLayer implements Net {
 
   /** @internal */
   undeliverable(node: number, frames: number): void {
-    this.options.log('warn', `net: ${frames} frame(s) for node ${node} will not be delivered`);
-    if (this.onUndeliverable !== null) this.onUndeliverable(node, frames);
+    const host = this.options.host;
+    if (host.log !== undefined) host.log('warn', `net: ${frames} frame(s) for node ${node} will not be delivered`);
+    if (host.undeliverable !== undefined) host.undeliverable(node, frames);
   }
 
   /**
@@ -173,8 +167,9 @@ export class NetLayer implements Net {
 
   /** @internal LinkHost: a neighbour speaks another frame version, so the link can never come up; say why (ingress.ts). */
   versionMismatch(link: HopLink, version: number): void {
-    this.options.log('warn', NetLayer.versionText(link.index, version, FRAME_VERSION));
-    if (this.onVersionMismatch !== null) this.onVersionMismatch(link.index, version);
+    const host = this.options.host;
+    if (host.log !== undefined) host.log('warn', NetLayer.versionText(link.index, version, FRAME_VERSION));
+    if (host.versionMismatch !== undefined) host.versionMismatch(link.index, version);
   }
 
   /** Install the receive callbacks, advertise ourselves and start discovery. */
@@ -288,7 +283,7 @@ export class NetLayer implements Net {
 
   /**
    * The layers above declared `node` dead: frames held for it end now as undeliverable
-   * (`onUndeliverable`), and later frames to it start a new end-to-end stream.
+   * (`NetHost.undeliverable`), and later frames to it start a new end-to-end stream.
    */
   abandon(node: number): void {
     this.e2e.abandon(node);

@@ -8,13 +8,33 @@ import { DOMAIN_ID_MAX, NODE_ID_MAX } from '../wire/ids.js';
 import type { NativeBytes } from '../wire/native.js';
 import { overDefaults } from './over-defaults.js';
 
+/**
+ * What the layer asks of its board and tells it: one object with methods (a board's runtime
+ * keeps one such object, not a closure per hook: four closures were ~30 live XS slots per board,
+ * docs/FOOTPRINT.md "Round 15: boot slots"). A `Hal` is a NetHost (`random`, `log`).
+ */
+export interface NetHost {
+  /** Uniform in [0, 1): Hal.random. Session ids and injected faults use it (deterministic in the simulator). */
+  random(): number;
+  /** Where the layer reports problems (a handler that threw, frames given up); Hal.log fits. None: silent. */
+  log?(level: 'error' | 'warn' | 'info' | 'debug', message: string): void;
+  /**
+   * Frames this layer accepted for `node` will never be delivered (the node restarted, was
+   * declared dead with `abandon`, or acknowledged nothing for e2eGiveUpMs): a board fails the
+   * sends waiting on them (McapiNode.peerUnreachable). Called from inside event processing.
+   */
+  undeliverable?(node: number, frames: number): void;
+  /** A neighbour on link `link` speaks frame version `version`: once per link and version (the board reports it). */
+  versionMismatch?(link: number, version: number): void;
+}
+
 export interface NetOptions {
   /** Domain id (0..255); frames of other domains are dropped. */
   domain: number;
   /** This board's node id (0..254). */
   node: number;
-  /** Uniform in [0, 1): Hal.random. Session ids and injected faults use it (deterministic in the simulator). */
-  random: () => number;
+  /** The board's side of the layer: its random numbers, its log and the layer's reports (NetHost). */
+  host: NetHost;
   /** Starting membership epoch (0..65535). Default 0. */
   epoch?: number;
   /** Frames in flight per link before an ack (1..64). Default 8. */
@@ -86,8 +106,6 @@ export interface NetOptions {
    * dropped (`authFailed`). Default null: no key, no MAC.
    */
   domainKey?: string | null;
-  /** Where the layer reports problems (a handler that threw); Hal.log fits. Default: silent. */
-  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
 
 export type ResolvedNetOptions = Required<NetOptions>;
@@ -99,25 +117,28 @@ export const MAX_WINDOW = 64;
 /** End-to-end sequence numbers are 16 bits; a window this far below half the space is unambiguous. */
 export const E2E_MAX_WINDOW = 1024;
 
-function silent(): void {}
+const HOST_TEXT = 'net option host must be an object with a random() method returning [0, 1)';
 
-function noRandom(): number {
-  throw new TypeError('net option random must be a function returning [0, 1)');
-}
+/** The defaults' host: never used (resolveNetOptions requires one), it only completes the record. */
+const NO_HOST: NetHost = Object.freeze({
+  random(): number {
+    throw new TypeError(HOST_TEXT);
+  },
+});
 
 const NO_BYTES: NativeBytes = Object.freeze({});
 
 /**
- * Every option at its default (domain, node and random have none: they are always set).
+ * Every option at its default (domain, node and host have none: they are always set).
  * Resolved options inherit from it and hold only what differs (over-defaults.ts).
  */
 const NET_DEFAULTS: Readonly<ResolvedNetOptions> = Object.freeze({
-  domain: 0, node: 0, random: noRandom, epoch: 0, window: 8, rtoMs: 250, minRtoMs: 20, maxRtoMs: 2000,
+  domain: 0, node: 0, host: NO_HOST, epoch: 0, window: 8, rtoMs: 250, minRtoMs: 20, maxRtoMs: 2000,
   maxRetries: 8, maxQueue: 32, maxPayload: DEFAULT_MAX_PAYLOAD, helloMs: 500, deadMs: 2000, ackDelayMs: 5,
   streamAckDelayMs: 25,
   ackEvery: 4, reorderThreshold: 2, ttl: 16, lsaRefreshMs: 30000, crcSlices: 8, datagramCrc: false,
   bytes: NO_BYTES, e2eWindow: 32, e2eMaxBytes: 65536, e2eRtoMs: 1000, e2eMinRtoMs: 250, e2eMaxRtoMs: 8000,
-  e2eGiveUpMs: 30000, e2eAckDelayMs: 50, domainKey: null, log: silent,
+  e2eGiveUpMs: 30000, e2eAckDelayMs: 50, domainKey: null,
 });
 
 export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
@@ -153,12 +174,15 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
   const minRtoMs = ms('minRtoMs', o.minRtoMs ?? 20, 1);
   const maxRtoMs = ms('maxRtoMs', o.maxRtoMs ?? 2000, minRtoMs);
   const e2eMinRtoMs = ms('e2eMinRtoMs', o.e2eMinRtoMs ?? 250, 1);
-  if (typeof o.random !== 'function') throw new TypeError('net option random must be a function returning [0, 1)');
-  if (o.log !== undefined && typeof o.log !== 'function') throw new TypeError('net option log must be a function');
+  const host = o.host;
+  if (typeof host !== 'object' || host === null || typeof host.random !== 'function') throw new TypeError(HOST_TEXT);
+  for (const hook of ['log', 'undeliverable', 'versionMismatch'] as const) {
+    if (host[hook] !== undefined && typeof host[hook] !== 'function') throw new TypeError(`net option host.${hook} must be a method`);
+  }
   return overDefaults<ResolvedNetOptions>({
     domain: int('domain', o.domain, 0, DOMAIN_ID_MAX),
     node: int('node', o.node, 0, NODE_ID_MAX),
-    random: o.random,
+    host,
     epoch: int('epoch', o.epoch ?? 0, 0, 0xffff),
     window,
     rtoMs: ms('rtoMs', o.rtoMs ?? 250, minRtoMs),
@@ -187,6 +211,5 @@ export function resolveNetOptions(o: NetOptions): ResolvedNetOptions {
     e2eGiveUpMs: ms('e2eGiveUpMs', o.e2eGiveUpMs ?? 30000, 1),
     e2eAckDelayMs: ms('e2eAckDelayMs', o.e2eAckDelayMs ?? 50, 0),
     domainKey: o.domainKey === undefined || o.domainKey === null ? null : (parseDomainKey(o.domainKey, 'net option domainKey'), o.domainKey),
-    log: o.log ?? silent,
   }, NET_DEFAULTS);
 }

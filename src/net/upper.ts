@@ -129,7 +129,8 @@ export class UpperLayers {
         // A broken invariant stops the board (src/util/assert.ts); an upper layer's error is counted.
         if (e instanceof InvariantError) throw e;
         this.st[NS_HANDLER_ERRORS]!++;
-        this.host.opts.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
+        const board = this.host.opts.host;
+        if (board.log !== undefined) board.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
       }
     }
     if (taken) this.st[NS_DELIVERED]!++;

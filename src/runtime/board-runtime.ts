@@ -14,6 +14,7 @@ import type { Hal, LogLevel } from '../hal.js';
 import type { App } from '../app.js';
 import type { CheckedBoardConfig } from '../config.js';
 import { NetLayer } from '../net/index.js';
+import type { NetHost } from '../net/index.js';
 import { FRAME_VERSION } from '../wire/frame.js';
 import { emitRuntimeEvent } from '../events.js';
 import { McapiNode } from '../mcapi/index.js';
@@ -23,6 +24,33 @@ import { RpcLayer } from '../rpc/index.js';
 import { AppRunner, PlainRun, type AppState } from './app-runner.js';
 import { BoardConsoleTarget } from './console-target.js';
 import { FtHost, reserveCheckpointCommands } from './ft-host.js';
+
+/**
+ * The board's side of its network layer (NetHost): one object of methods over the board, where
+ * four closures were (random, log, onUndeliverable, onVersionMismatch: ~30 live XS slots a
+ * board, docs/FOOTPRINT.md "Round 15: boot slots").
+ */
+export class BoardNetHost implements NetHost {
+  constructor(private readonly board: BoardRuntime) {}
+
+  random(): number {
+    return this.board.hal.random();
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.board.log(level, `net: ${message}`);
+  }
+
+  /** Nothing accepted is lost silently: what the network gives up on fails the sends (MCAPI status). */
+  undeliverable(node: number): void {
+    this.board.mcapi.peerUnreachable(node);
+  }
+
+  /** A neighbour flashed with another mcdsm version: its link never comes up; the tools say why. */
+  versionMismatch(link: number, peer: number): void {
+    emitRuntimeEvent(this.board.hal, { name: 'link-version', link, peer, ours: FRAME_VERSION });
+  }
+}
 
 const LEVEL_RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
@@ -51,15 +79,10 @@ export class BoardRuntime {
       ...config.options.net,
       domain: config.domain,
       node: config.node,
-      random: () => hal.random(),
+      host: new BoardNetHost(this),
       ...(hal.bytes !== undefined ? { bytes: hal.bytes } : {}),
-      log: (level, message) => this.log(level, `net: ${message}`),
     });
     this.mcapi = new McapiNode(this.net, hal);
-    // Nothing accepted is lost silently: what the network gives up on fails the sends (MCAPI status).
-    this.net.onUndeliverable = (node) => this.mcapi.peerUnreachable(node);
-    // A neighbour flashed with another mcdsm version: its link never comes up; the tools say why.
-    this.net.onVersionMismatch = (link, peer) => emitRuntimeEvent(hal, { name: 'link-version', link, peer, ours: FRAME_VERSION });
     this.target = new BoardConsoleTarget(this);
     this.shell = new ConsoleShell(hal.console, this.target, { faultsArmed: config.options.faultsArmed });
     reserveCheckpointCommands(this.shell.registry);

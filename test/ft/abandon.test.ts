@@ -14,7 +14,7 @@ test('frames held for a member that failed are given up when the new view forms'
   const c = new Cluster({ boards: 4, spares: 1, seed: 31, topology: 'full' });
   c.spec = SPEC;
   const lost: { by: number; node: number; frames: number; at: number }[] = [];
-  for (const n of c.nodes) c.net.node(n).net.onUndeliverable = (node, frames) => lost.push({ by: n, node, frames, at: c.now });
+  for (const n of c.nodes) c.net.node(n).onUndeliverable = (node, frames) => lost.push({ by: n, node, frames, at: c.now });
   // Rank 1 (node 1) starts streaming its second checkpoint to its buddy, node 2, which dies then.
   let crashAt = -1;
   c.on((e) => {

@@ -42,7 +42,7 @@ test('SipHash-2-4 gives the reference outputs (key 00..0f, message 00..n-1)', (t
 test('a bad key names the field', (t) => {
   t.throws(() => parseDomainKey('abc', 'domainKey'), { message: /domainKey must be 32 hex digits/ });
   const loop = new VirtualClock();
-  t.throws(() => new NetLayer([], new NodeClock(loop), { domain: 1, node: 1, random: () => 0.5, domainKey: 'zz' }), { message: /net option domainKey/ });
+  t.throws(() => new NetLayer([], new NodeClock(loop), { domain: 1, node: 1, host: { random: () => 0.5 }, domainKey: 'zz' }), { message: /net option domainKey/ });
 });
 
 interface Pair {
@@ -71,8 +71,8 @@ function pair(keyA: string | null, keyB: string | null, seed = 1): Pair {
     const c = bytes.slice();
     clock.setTimer(0.2, () => la.receiver?.input(c));
   };
-  const a = new NetLayer([la], clock, { domain: 1, node: 1, random: () => rng.random(), domainKey: keyA, helloMs: 50 });
-  const b = new NetLayer([lb], clock, { domain: 1, node: 2, random: () => rng.random(), domainKey: keyB, helloMs: 50 });
+  const a = new NetLayer([la], clock, { domain: 1, node: 1, host: { random: () => rng.random() }, domainKey: keyA, helloMs: 50 });
+  const b = new NetLayer([lb], clock, { domain: 1, node: 2, host: { random: () => rng.random() }, domainKey: keyB, helloMs: 50 });
   const got: NetFrame[] = [];
   b.register(0x10, 0x10, (f) => got.push(f));
   a.start();
@@ -168,7 +168,7 @@ test('frames recorded before a restart are refused after it (new link sessions)'
   p.b.stop();
   const lb = { index: 0, kind: 'datagram' as const, mtu: 65535, receiver: null as LinkReceiver | null, write: (_: Uint8Array) => {} };
   const rng = new Prng(99);
-  const b2 = new NetLayer([lb], new NodeClock(p.loop), { domain: 1, node: 2, random: () => rng.random(), domainKey: KEY, helloMs: 50 });
+  const b2 = new NetLayer([lb], new NodeClock(p.loop), { domain: 1, node: 2, host: { random: () => rng.random() }, domainKey: KEY, helloMs: 50 });
   const got2: NetFrame[] = [];
   b2.register(0x10, 0x10, (f) => got2.push(f));
   b2.start();

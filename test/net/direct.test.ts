@@ -138,7 +138,7 @@ test('a peer reboot mid-stream: the old incarnation took a prefix, the rest is r
   net.start();
   t.true(net.runUntil(() => net.converged(), 5_000));
   let reported = 0;
-  net.net(1).onUndeliverable = (node, frames) => {
+  net.node(1).onUndeliverable = (node, frames) => {
     t.is(node, 2);
     reported += frames;
   };
@@ -172,7 +172,7 @@ test('a peer reboot after every frame was acknowledged by the link: the next fra
   net.start();
   t.true(net.runUntil(() => net.converged(), 5_000));
   let reported = 0;
-  net.net(1).onUndeliverable = (_node, frames) => void (reported += frames);
+  net.node(1).onUndeliverable = (_node, frames) => void (reported += frames);
   startSender(net, 1, 2, 5, { port: 1 });
   t.true(net.runUntil(() => receivedFrom(net, 2, 1).length === 5 && net.net(1).unacknowledged() === 0, 5_000));
   net.kill(2);

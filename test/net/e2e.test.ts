@@ -1,7 +1,7 @@
 /**
  * End-to-end delivery (docs/PROTOCOL.md §8): frames lost with a link that went down arrive
  * once it is back, exactly once and in order; a destination that restarted or stays silent
- * turns what was held for it into a definite failure (onUndeliverable), never a silent loss.
+ * turns what was held for it into a definite failure (NetHost.undeliverable), never a silent loss.
  */
 import test, { type ExecutionContext } from 'ava';
 import { Endpoint, McapiNode, Status } from '../../src/mcapi/index.js';
@@ -36,7 +36,7 @@ test('a destination that restarts: what it never acknowledged is reported undeli
   net.start();
   t.true(net.runUntil(() => net.converged(), 5_000));
   const lost: [number, number][] = [];
-  net.net(1).onUndeliverable = (node, frames) => lost.push([node, frames]);
+  net.node(1).onUndeliverable = (node, frames) => lost.push([node, frames]);
   const send = (v: number): boolean => net.net(1).send({ type: 0x10, dst: 2, srcPort: 1, dstPort: 1, payload: Uint8Array.of(0, 0, 0, v) });
   for (let i = 0; i < 3; i++) t.true(send(i));
   t.true(net.runUntil(() => net.net(1).unacknowledged() === 0, 2_000), 'acknowledged end to end');
@@ -60,7 +60,7 @@ test('a destination that stays silent: held frames fail after e2eGiveUpMs', (t) 
   net.start();
   t.true(net.runUntil(() => net.converged(), 5_000));
   const lost: [number, number][] = [];
-  net.net(1).onUndeliverable = (node, frames) => lost.push([node, frames]);
+  net.node(1).onUndeliverable = (node, frames) => lost.push([node, frames]);
   net.kill(2);
   for (let i = 0; i < 4; i++) t.true(net.net(1).send({ type: 0x10, dst: 2, srcPort: 1, dstPort: 1, payload: Uint8Array.of(i) }));
   net.run(2_000);
@@ -82,7 +82,7 @@ function mcapiPair(t: ExecutionContext, seed: number): { net: TestNetwork; m1: M
   const m2 = new McapiNode(net.net(2), net.node(2).clock);
   m1.initialize(1, 1);
   m2.initialize(1, 2);
-  net.net(1).onUndeliverable = (node) => m1.peerUnreachable(node);
+  net.node(1).onUndeliverable = (node) => m1.peerUnreachable(node);
   return { net, m1, m2 };
 }
 

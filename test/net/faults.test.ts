@@ -123,7 +123,7 @@ test('fast-check: any bytes into a fresh NetLayer on either link kind never thro
       const loop = new VirtualClock();
       const rng = new Prng(1);
       const link: HalLink = { index: 0, kind: stream ? 'stream' : 'datagram', mtu: 65535, write: () => {}, receiver: null };
-      const n = new NetLayer([link], new NodeClock(loop), { domain: 1, node: 1, random: () => rng.random() });
+      const n = new NetLayer([link], new NodeClock(loop), { domain: 1, node: 1, host: { random: () => rng.random() } });
       n.start();
       for (const c of chunks) link.receiver?.input(c);
       loop.runUntilTime(3_000);
@@ -226,15 +226,19 @@ test('option and argument validation names the field', (t) => {
   const clock = new NodeClock(loop);
   const random = (): number => 0.5;
   const link = (kind: 'stream' | 'datagram', mtu: number): HalLink => ({ index: 0, kind, mtu, write: () => {}, receiver: null });
-  t.throws(() => new NetLayer([], clock, { domain: 1, node: 255, random }), { message: /node/ });
-  t.throws(() => new NetLayer([], clock, { domain: 256, node: 1, random }), { message: /domain/ });
-  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, window: 200 }), { message: /window/ });
-  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, maxPayload: 100 }), { message: /maxPayload/ });
-  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, random, rtoMs: -1 }), { message: /rtoMs/ });
-  t.throws(() => new NetLayer([link('datagram', 1500)], clock, { domain: 1, node: 1, random }), { message: /links\[0\]\.mtu/ });
-  t.notThrows(() => new NetLayer([link('datagram', 1500)], clock, { domain: 1, node: 1, random, maxPayload: 1400 }));
-  t.notThrows(() => new NetLayer([link('stream', 64)], clock, { domain: 1, node: 1, random }));
-  const n = new NetLayer([], clock, { domain: 1, node: 1, random });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 255, host: { random } }), { message: /node/ });
+  t.throws(() => new NetLayer([], clock, { domain: 256, node: 1, host: { random } }), { message: /domain/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, host: { random }, window: 200 }), { message: /window/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, host: { random }, maxPayload: 100 }), { message: /maxPayload/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, host: { random }, rtoMs: -1 }), { message: /rtoMs/ });
+  t.throws(() => new NetLayer([link('datagram', 1500)], clock, { domain: 1, node: 1, host: { random } }), { message: /links\[0\]\.mtu/ });
+  t.notThrows(() => new NetLayer([link('datagram', 1500)], clock, { domain: 1, node: 1, host: { random }, maxPayload: 1400 }));
+  t.notThrows(() => new NetLayer([link('stream', 64)], clock, { domain: 1, node: 1, host: { random } }));
+  // The host is one object of methods (NetHost): without random(), or with a hook that is not a method, it is refused.
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, host: {} as { random(): number } }), { message: /net option host must be an object with a random\(\) method/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, host: null as unknown as { random(): number } }), { message: /net option host/ });
+  t.throws(() => new NetLayer([], clock, { domain: 1, node: 1, host: { random, log: 5 } as unknown as { random(): number } }), { message: /net option host\.log must be a method/ });
+  const n = new NetLayer([], clock, { domain: 1, node: 1, host: { random } });
   const ok = { type: 0x10, dst: 2, srcPort: 0, dstPort: 0, payload: new Uint8Array(0) };
   t.throws(() => n.send({ ...ok, type: 0x03 }), { message: /frame\.type/ });
   t.throws(() => n.send({ ...ok, dst: 300 }), { message: /frame\.dst/ });
@@ -249,7 +253,7 @@ test('option and argument validation names the field', (t) => {
 
 test('a throwing handler is counted and logged; other handlers and later frames still get through', (t) => {
   const logs: string[] = [];
-  const net = new TestNetwork({ seed: 41, net: { log: (_l, m) => logs.push(m) } });
+  const net = new TestNetwork({ seed: 41, log: (_l, m) => logs.push(m) });
   net.addNodes([1, 2]);
   net.connect(1, 2);
   net.start();
@@ -279,7 +283,7 @@ test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA
     },
   };
   const got: number[][] = [];
-  const n = new NetLayer([link], new NodeClock(loop), { domain: 1, node: 1, random: () => rng.random(), ackDelayMs: 5 });
+  const n = new NetLayer([link], new NodeClock(loop), { domain: 1, node: 1, host: { random: () => rng.random() }, ackDelayMs: 5 });
   n.register(0x10, 0x10, (f) => got.push([f.src, f.srcPort, ...f.payload]));
   n.start();
   const hello = sent.find((f) => f.type === 0x02);

@@ -16,12 +16,12 @@ import { startSender } from './traffic.js';
 /**
  * Closures, Deadlines and ordinary objects with their own properties (what an XS board keeps
  * in its slot heap: one slot per object and per property; Arrays' items and typed arrays'
- * numbers go to its chunk heap) reachable from the layer, not following into its clock, links
- * or options.
+ * numbers go to its chunk heap) reachable from the layer, not following into its clock, links,
+ * options or host (the board's: NetHost).
  */
 function census(net: NetLayer): { closures: number; deadlines: number; objects: number; properties: number } {
   const seen = new Set<object>();
-  const skip = new Set<unknown>([net.clock, net.options]);
+  const skip = new Set<unknown>([net.clock, net.options, net.options.host]);
   let closures = 0;
   let deadlines = 0;
   let objects = 0;
@@ -49,7 +49,7 @@ function census(net: NetLayer): { closures: number; deadlines: number; objects: 
 
 /** What test 2 counts (Round 7); see there. */
 const OBJECTS = 26;
-const PROPERTIES = 210;
+const PROPERTIES = 208;
 
 function pair(): TestNetwork {
   const net = new TestNetwork({ seed: 3 });
@@ -89,11 +89,12 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // 6 deadlines (hello + LSA, e2e resend + ack, the hop's resend + ack), none with a closure:
   // they call their owner's deadline(tag) (Round 7: no fire closure each) and their timers
   // call one module-level function with the deadline as the Clock's argument (Round 7,
-  // second wave: no timer closure each). Left: the test's handler and the random source
-  // (Ingress). Before Round 6b: 8 deadlines and 31 closures; before Round 7: 15; before the timer
-  // argument: 9; before Round 11 (the hop link is its deframer's sink): 3.
+  // second wave: no timer closure each). Left: the test's handler. Before Round 6b: 8 deadlines
+  // and 31 closures; before Round 7: 15; before the timer argument: 9; before Round 11 (the hop
+  // link is its deframer's sink): 3; before Round 15: 2 (the random source, a function option;
+  // now a method of the board's NetHost).
   const c = census(layer);
-  t.deepEqual({ closures: c.closures, deadlines: c.deadlines }, { closures: 2, deadlines: 6 });
+  t.deepEqual({ closures: c.closures, deadlines: c.deadlines }, { closures: 1, deadlines: 6 });
   const hop = layer.hops[0]! as unknown as { deframer: { sink: unknown } };
   t.is(hop.deframer.sink, layer.hops[0], 'the hop link is its deframer\'s sink');
   // Ordinary objects and their properties (Round 7: the counters in typed arrays, the
@@ -105,7 +106,8 @@ test('a one-link layer in traffic holds 6 deadlines and no host closures; loopba
   // (a send stream's `link` and `directFrom`: one sequence space on a one-hop route); 210 before
   // hop12 (the layer's `onVersionMismatch` hook, one per board: docs/PROTOCOL.md §1); 211
   // before Round 13 (a link writer's reference to the layer's counters: the layer's bytes and
-  // frames totals are the links' sums, made by NetLayer.stats).
+  // frames totals are the links' sums, made by NetLayer.stats); 210 before Round 15 (the
+  // layer's `onUndeliverable` and `onVersionMismatch` hooks: methods of the board's NetHost now).
   t.deepEqual({ objects: c.objects, properties: c.properties }, { objects: OBJECTS, properties: PROPERTIES });
 
   // A frame to itself builds the loopback queue and its deadline, and is delivered.
@@ -144,16 +146,18 @@ test('counters are typed arrays; the public stats objects are built on demand', 
 });
 
 test('resolved options hold only what differs from the frozen defaults', (t) => {
-  const o = resolveNetOptions({ domain: 1, node: 3, random: () => 0.5, window: 4 });
+  const o = resolveNetOptions({ domain: 1, node: 3, host: { random: () => 0.5 }, window: 4 });
   // window 4 changes ackEvery's default (window / 2) too.
-  t.deepEqual(Object.keys(o).sort(), ['ackEvery', 'domain', 'node', 'random', 'window']);
+  t.deepEqual(Object.keys(o).sort(), ['ackEvery', 'domain', 'host', 'node', 'window']);
   t.is(o.ttl, 16);
   t.is(o.maxPayload, 4200);
   t.is(o.ackEvery, 2);
   t.is(o.deadMs, 2000);
   t.true(Object.isFrozen(Object.getPrototypeOf(o)));
-  const d = resolveNetOptions({ domain: 0, node: 0, random: () => 0.5 });
-  t.deepEqual(Object.keys(d), ['random']);
+  const host = { random: (): number => 0.5 };
+  const d = resolveNetOptions({ domain: 0, node: 0, host });
+  t.deepEqual(Object.keys(d), ['host']);
+  t.is(d.host, host, 'the host object itself, no wrapper');
 });
 
 test('the end-to-end layer holds frames in flight without a record each', (t) => {

@@ -15,7 +15,7 @@
 import type { Clock, HalLink, LinkKind, LinkReceiver } from '../../src/hal.js';
 import { NetLayer } from '../../src/net/net-layer.js';
 import type { NetFrame } from '../../src/net/net.js';
-import type { NetOptions } from '../../src/net/options.js';
+import type { NetHost, NetOptions } from '../../src/net/options.js';
 import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 import { Prng } from '../../src/util/prng.js';
 
@@ -146,12 +146,22 @@ export class Wire {
 }
 
 export interface SimNodeOptions {
-  /** Overrides of the net options for this node (domain/node/random are filled in). */
+  /** Overrides of the net options for this node (domain/node/host are filled in). */
   net?: Partial<NetOptions>;
 }
 
-export class SimNode {
+/** A log line's level, as the net layer reports it (NetHost.log). */
+export type NetLogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * A simulated node, and its net layer's host (NetHost): its random numbers, and the layer's
+ * reports forwarded to the hooks a test sets (they survive a restart, like a board's wiring).
+ */
+export class SimNode implements NetHost {
   alive = true;
+  onLog: ((level: NetLogLevel, message: string) => void) | null = null;
+  onUndeliverable: ((node: number, frames: number) => void) | null = null;
+  onVersionMismatch: ((link: number, version: number) => void) | null = null;
   readonly links: SimLink[] = [];
   readonly clock: NodeClock;
   readonly rng: Prng;
@@ -162,6 +172,22 @@ export class SimNode {
     this.clock = new NodeClock(loop);
     this.rng = new Prng(seed);
   }
+
+  random(): number {
+    return this.rng.random();
+  }
+
+  log(level: NetLogLevel, message: string): void {
+    if (this.onLog !== null) this.onLog(level, message);
+  }
+
+  undeliverable(node: number, frames: number): void {
+    if (this.onUndeliverable !== null) this.onUndeliverable(node, frames);
+  }
+
+  versionMismatch(link: number, version: number): void {
+    if (this.onVersionMismatch !== null) this.onVersionMismatch(link, version);
+  }
 }
 
 export interface TestNetworkOptions {
@@ -171,6 +197,8 @@ export interface TestNetworkOptions {
   net?: Partial<NetOptions>;
   /** Register a catch-all handler for types 0x10..0xff that records into `received`. Default true. */
   record?: boolean;
+  /** Every node's net log (SimNode.onLog at addNode). Default: silent. */
+  log?: (level: NetLogLevel, message: string) => void;
 }
 
 const DEFAULT_WIRE: Required<WireModel> = {
@@ -195,6 +223,7 @@ export class TestNetwork {
 
   addNode(id: number, options: SimNodeOptions = {}): SimNode {
     const n = new SimNode(id, this.loop, this.seed * 1000003 + id * 101 + 5, options);
+    n.onLog = this.options.log ?? null;
     this.nodes.set(id, n);
     return n;
   }
@@ -260,7 +289,7 @@ export class TestNetwork {
     n.net = new NetLayer(n.links, n.clock, {
       domain: this.options.domain ?? 1,
       node: n.id,
-      random: () => n.rng.random(),
+      host: n,
       ...this.options.net,
       ...n.options.net,
     });

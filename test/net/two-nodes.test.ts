@@ -116,7 +116,7 @@ test('a node with one CRC table (crcSlices: 1) and one with eight talk over a co
   t.true(net.runUntil(() => net.node(2).received.length >= 150 && net.node(1).received.length >= 150, 120_000));
   t.true(isRange(receivedFrom(net, 2, 1), 150) && isRange(receivedFrom(net, 1, 2), 150));
   t.true(net.node(2).received.every((f) => intact(f.payload)) && net.node(1).received.every((f) => intact(f.payload)));
-  t.throws(() => resolveNetOptions({ domain: 1, node: 1, random: () => 0.5, crcSlices: 4 as 8 }), { message: /crcSlices/ });
+  t.throws(() => resolveNetOptions({ domain: 1, node: 1, host: { random: () => 0.5 }, crcSlices: 4 as 8 }), { message: /crcSlices/ });
 });
 
 test('per-frame link state lives in rings of the window rounded up to a power of two, not of the 256 sequence numbers', (t) => {

@@ -18,7 +18,7 @@ function mixedPair(datagramCrc: boolean): {
 } {
   const logs: string[] = [];
   const net = new TestNetwork({ seed: 3, net: { datagramCrc } });
-  net.addNode(1, { net: { log: (_level, message) => logs.push(message) } });
+  net.addNode(1).onLog = (_level, message) => void logs.push(message);
   net.addNode(2);
   net.connect(1, 2, 'datagram');
   const sent = { version: 3 };
@@ -35,7 +35,7 @@ function mixedPair(datagramCrc: boolean): {
   };
   net.start();
   const reports: [number, number][] = [];
-  net.net(1).onVersionMismatch = (l, v) => reports.push([l, v]);
+  net.node(1).onVersionMismatch = (l, v) => reports.push([l, v]);
   return { net, sent, reports, logs };
 }
 
@@ -93,7 +93,7 @@ test('line noise in the version nibble is malformed, not a version mismatch (the
   };
   net.start();
   let reports = 0;
-  net.net(1).onVersionMismatch = () => reports++;
+  net.node(1).onVersionMismatch = () => reports++;
   net.run(5_000);
   t.true(net.net(1).stats().malformed > 0);
   t.is(net.net(1).stats().versionMismatch, 0);

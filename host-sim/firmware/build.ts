@@ -24,7 +24,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleFirmware, resolveAppFile } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
@@ -219,6 +219,36 @@ async function withLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Where xsl keeps the symbols of its last link: `<modules folder>/mc.xsi`. */
+const LINKER_SYMBOLS = 'mc.xsi';
+
+/**
+ * Remove the symbol file xsl left in this build folder. xsl reads `<modules>/mc.xsi` when it
+ * exists and links incrementally: every key of every earlier link in the folder (other apps,
+ * older bundles: names that inlining has since removed) stays in the new archive's key table,
+ * a slot and a pointer each. A build folder serves every app of a checkout, so the archive grew
+ * with its history: the same bundle gave 362 247 B in a long-used folder and 347 367 B in a
+ * fresh one (744 stale keys). Removed, every link starts from the bundle alone, as on a clean
+ * clone. Unlinking leaves a hard-linked copy in another checkout as it is.
+ */
+export function forgetLinkerSymbols(buildRoot: string): string[] {
+  const removed: string[] = [];
+  const tmp = join(buildRoot, 'tmp');
+  if (!existsSync(tmp)) return removed;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === LINKER_SYMBOLS && dir.endsWith(`/${PROJECT_NAME}/modules`)) {
+        unlinkSync(path);
+        removed.push(path);
+      }
+    }
+  };
+  walk(tmp);
+  return removed;
+}
+
 /** The modules xsl linked into the archive, from the generated mc.xs.c's script table. */
 function linkedModules(xsC: string): string[] {
   const text = readFileSync(xsC, 'latin1');
@@ -291,6 +321,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
     // and make linked the other app into this firmware.
     writePrivate(join(project, 'board.js'), bundle.code);
     writePrivate(join(project, 'manifest.json'), manifestText);
+    forgetLinkerSymbols(buildRoot);
     if (platform === 'lin') {
       log(`mcconfig -i -m -t build -p lin (${bundle.files.length} modules, ${bundle.code.length} bytes of JS)`);
       run('mcconfig', ['-i', '-m', '-t', 'build', '-p', 'lin', '-o', buildRoot, join(project, 'manifest.json')], sdkEnv(sdk, report ? { C_FLAGS: REPORT_C_FLAGS } : {}), project, 'mcconfig -p lin');

@@ -4,7 +4,7 @@
  * the firmware bundle imports must be linked into it, and nothing of the apps not asked for.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_NAME, buildFirmware, buildFolder } from '../../host-sim/firmware/build.js';
 import { packageRoot } from '../../host-sim/firmware/sdk.js';
@@ -74,6 +74,36 @@ if (sdk !== null) {
     } finally {
       if (held) rmdirSync(lock);
       rmSync(out, { recursive: true, force: true });
+      if (saved !== undefined) process.env['IDF_PATH'] = saved;
+    }
+  });
+}
+
+/** The key table of an xsl archive (mc.xs.c): every preloaded name, one slot and pointer each. */
+function archiveKeys(xsC: string): string[] {
+  return [...readFileSync(xsC, 'latin1').matchAll(/XS_KEY_X?_?KIND\}, \.value = \{ \.key = \{ "([^"]*)"/g)].map((m) => m[1] as string).sort();
+}
+
+if (sdk !== null) {
+  test('an archive holds its own bundle\'s keys only: the same app after another app in the build folder links to the same bytes', async (t) => {
+    const saved = process.env['IDF_PATH'];
+    delete process.env['IDF_PATH'];
+    const outs = [tempDir('fw-keys-a'), tempDir('fw-keys-b'), tempDir('fw-keys-a2')];
+    try {
+      const first = await buildFirmware({ app: 'idle', target: 'esp32', out: outs[0] as string });
+      const other = await buildFirmware({ app: 'conformance', target: 'esp32', out: outs[1] as string });
+      const again = await buildFirmware({ app: 'idle', target: 'esp32', out: outs[2] as string });
+      if (first.archive === undefined || other.archive === undefined || again.archive === undefined) return t.fail('no archive');
+      t.false(again.cached, 'the second idle build must link again, not reuse the first');
+      const firstKeys = archiveKeys(first.archive.path);
+      const otherOnly = archiveKeys(other.archive.path).filter((k) => !firstKeys.includes(k));
+      t.true(otherOnly.length > 0, 'the conformance firmware has names the idle one does not');
+      const againKeys = archiveKeys(again.archive.path);
+      t.deepEqual(againKeys.filter((k) => otherOnly.includes(k)), [], 'keys of the app linked before leaked into this archive');
+      t.is(again.archive.bytes, first.archive.bytes);
+      t.log(`idle ${first.archive.bytes} B (${firstKeys.length} keys), conformance ${other.archive.bytes} B, idle again ${again.archive.bytes} B`);
+    } finally {
+      for (const out of outs) rmSync(out, { recursive: true, force: true });
       if (saved !== undefined) process.env['IDF_PATH'] = saved;
     }
   });

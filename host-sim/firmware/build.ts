@@ -26,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bundleFirmware, resolveAppFile } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
@@ -296,6 +297,9 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   const platformDir = join(packageRoot(), 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu');
   const hash = createHash('sha256');
   hash.update(`${fullTarget}\n${sdk.moddable}\n${report ? `${REPORT_C_FLAGS}\n` : ''}`).update(bundle.code).update(manifestText);
+  // The recipe too: a firmware built by an older build step (one that linked stale keys, say)
+  // is not reused once the step changes.
+  hash.update(readFileSync(fileURLToPath(import.meta.url)));
   for (const f of readdirSync(platformDir).sort()) hash.update(f).update(readFileSync(join(platformDir, f)));
   const key = hash.digest('hex');
   const infoFile = join(out, 'firmware.json');

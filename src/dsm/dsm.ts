@@ -72,8 +72,6 @@ interface Release {
   violations: string[];
 }
 
-function noop(): void {}
-
 /** A call's argument check failed: a rejected promise. Anything else thrown is a bug and is not turned into one. */
 function rejectDsmError(e: unknown): Promise<never> {
   if (!(e instanceof DsmError)) throw e;
@@ -427,11 +425,15 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
   // ---- operation plumbing ----------------------------------------------------------------
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(() => {
+    const go = (): Promise<T> => {
       this.checkFailed();
       return fn();
-    });
-    this.chain = p.then(noop, noop);
+    };
+    // The next call starts when this one settles either way, chained on its own promise: no
+    // second promise and reaction per call held while it waits (an XS board holds those for
+    // every pending call, docs/FOOTPRINT.md "Round 15b: Laplace's final phase").
+    const p = this.chain.then(go, go);
+    this.chain = p;
     return p;
   }
 

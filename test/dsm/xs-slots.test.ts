@@ -9,6 +9,7 @@ import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { digestFloat64, laplaceSequential } from '../../examples/laplace/laplace.js';
 
 async function bundle(): Promise<string> {
   const b = await rollup({
@@ -57,6 +58,43 @@ test(`a DSM holds at most ${PER_DSM_MAX} XS slots, a Laplace grid ${PER_GRID_MAX
     t.true(perDsm <= PER_DSM_MAX, `${perDsm} slots per Dsm`);
     t.true(perGrid <= PER_GRID_MAX, `${perGrid} slots per grid`);
     t.true(perBoard <= PER_BOARD_MAX, `${perBoard} slots per board`);
+  } finally {
+    await w.kill();
+  }
+});
+
+/**
+ * Laplace's final phase on rank 0 while rank 1 is still in its last checkpoint (held after its
+ * last barrier), over what rank 0 held there itself: rank 0 has allocated the hash state
+ * `laplace.sha` and waits for rank 1's ALLOC: the pending alloc's queue link, async frames and
+ * promises, the array (~60), the alloc checker; on a lin board the final phase's peak
+ * (docs/FOOTPRINT.md "Round 15b: Laplace's final phase"). 308 slots on main ecc7756, 283 since
+ * `Dsm.enqueue` chains a call on the previous call's own promise (no second promise and
+ * reaction per pending call). The bound fails on main.
+ */
+const FINAL_PHASE_MAX = 295;
+
+test(`Laplace's final phase holds at most ${FINAL_PHASE_MAX} XS slots on rank 0 while rank 1 is held, and ends with the sequential digest`, async (t) => {
+  const w = new XsWorker({ name: 'dsm-final-slots', stdout: 'ignore' });
+  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
+  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('setup()');
+    await w.evaluate('makeDsms()');
+    await w.evaluate('startLaplace()');
+    await w.evaluate('settle()');
+    // Both boards held after their last barrier, no result yet.
+    t.is(await text('laplaceState()'), '2 0 2,2 null');
+    const l0 = await live();
+    await w.evaluate('releaseRank(0)');
+    const l1 = await live();
+    // Rank 0 allocated the hash state and waits for rank 1.
+    t.is(await text('laplaceState()'), '2 0 3,2 null');
+    await w.evaluate('releaseRank(1)');
+    t.is(await text('laplaceState()'), `2 2 3,3 ${JSON.stringify({ digest: digestFloat64(laplaceSequential(64, 2)), n: 64, iters: 2, boards: 2 })}`);
+    t.log(`rank 0's final phase while rank 1 is held: ${l1 - l0} slots`);
+    t.true(l1 - l0 <= FINAL_PHASE_MAX, `${l1 - l0} slots`);
   } finally {
     await w.kill();
   }

@@ -6,22 +6,11 @@
  * the run's start to `iter 1` (docs/FOOTPRINT.md "Round 14: DSM member slots").
  */
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
 import { digestFloat64, laplaceSequential } from '../../examples/laplace/laplace.js';
 
-async function bundle(): Promise<string> {
-  const b = await rollup({
-    input: fileURLToPath(new URL('./fixtures/xs-slots-main.js', import.meta.url)),
-    onwarn: (w) => {
-      throw new Error(`rollup: ${w.message}`);
-    },
-  });
-  const { output } = await b.generate({ format: 'iife', strict: true });
-  await b.close();
-  return output[0].code;
-}
+const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-slots-main.js', import.meta.url));
 
 /**
  * Bounds, XS slots. Before Round 14 (main b369b8e): a Dsm 256 (two: 513), a Laplace grid 87.5
@@ -36,8 +25,7 @@ const PER_BOARD_MAX = 340;
 
 test(`a DSM holds at most ${PER_DSM_MAX} XS slots, a Laplace grid ${PER_GRID_MAX}, a Laplace board's DSM after six iterations ${PER_BOARD_MAX}`, async (t) => {
   const w = new XsWorker({ name: 'dsm-slots', stdout: 'ignore' });
-  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
-  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  const { text, live } = xsProbe(w);
   try {
     await w.evaluate(await bundle());
     await w.evaluate('setup()');
@@ -76,8 +64,7 @@ const FINAL_PHASE_MAX = 295;
 
 test(`Laplace's final phase holds at most ${FINAL_PHASE_MAX} XS slots on rank 0 while rank 1 is held, and ends with the sequential digest`, async (t) => {
   const w = new XsWorker({ name: 'dsm-final-slots', stdout: 'ignore' });
-  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
-  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  const { text, live } = xsProbe(w);
   try {
     await w.evaluate(await bundle());
     await w.evaluate('setup()');

@@ -342,14 +342,13 @@ test("each member's incarnation at the view's forming is in its peer record, not
   }
 });
 
-test("a capture of a few segments makes no Set: the lent segments are an Array, names are checked by a scan (Round 14b)", (t) => {
-  const img = new Image(0);
-  const seg = (name: string, v: number): { name: string; bytes: Uint8Array } => ({ name, bytes: new Uint8Array(2048).fill(v) });
-  img.pending = buildPending(img, [seg('app', 1), seg('dsm', 2), seg('dsm/g/0', 3)], 1, 1, 32);
-  img.commit();
+/**
+ * Runs `fn` with globalThis.Set counting the Sets made meanwhile (a Set is ~6 XS slots and ~4
+ * per entry); the real Set is back when it returns or throws.
+ */
+function countingSets<T>(fn: () => T): { value: T; made: number } {
   const RealSet = globalThis.Set;
   let made = 0;
-  // Counts every Set made while the capture runs (a Set is ~6 XS slots and ~4 per entry).
   globalThis.Set = class extends RealSet<unknown> {
     constructor(items?: Iterable<unknown> | null) {
       super(items);
@@ -357,17 +356,28 @@ test("a capture of a few segments makes no Set: the lent segments are an Array, 
     }
   } as SetConstructor;
   try {
-    const segs = [seg('app', 1), seg('dsm', 2), seg('dsm/g/0', 4)];
-    const lent = [segs[2]!];
-    const p = buildPending(img, segs, 2, 2, 32, lent, undefined, true);
+    const value = fn();
+    return { value, made };
+  } finally {
+    globalThis.Set = RealSet;
+  }
+}
+
+test("a capture of a few segments makes no Set: the lent segments are an Array, names are checked by a scan (Round 14b)", (t) => {
+  const img = new Image(0);
+  const seg = (name: string, v: number): { name: string; bytes: Uint8Array } => ({ name, bytes: new Uint8Array(2048).fill(v) });
+  img.pending = buildPending(img, [seg('app', 1), seg('dsm', 2), seg('dsm/g/0', 3)], 1, 1, 32);
+  img.commit();
+  const segs = [seg('app', 1), seg('dsm', 2), seg('dsm/g/0', 4)];
+  const lent = [segs[2]!];
+  {
+    const { value: p, made } = countingSets(() => buildPending(img, segs, 2, 2, 32, lent, undefined, true));
     t.is(made, 0, 'no Set made by a capture of three segments');
     // The lent segment's changed span is a view of the content's memory; the others are copies.
     t.is(p.runBytes.length, 1);
     t.is(p.runBytes[0]!.buffer, segs[2]!.bytes.buffer);
     t.is(p.runAt[RUN_OWN], 0);
-    t.throws(() => buildPending(img, [seg('app', 1), seg('app', 2)], 3, 3, 32), { message: /captured twice/ });
-  } finally {
-    globalThis.Set = RealSet;
+    t.throws(() => countingSets(() => buildPending(img, [seg('app', 1), seg('app', 2)], 3, 3, 32)), { message: /captured twice/ });
   }
   // Above INDEX_MIN_NAMES segments a Set finds repeats (a scan would be quadratic).
   const many = Array.from({ length: 20 }, (_, i) => seg(`s${i}`, i));
@@ -433,25 +443,12 @@ test("memoryTotal, asked at every frame of checkpoint data, is memoryParts' sum 
   const c = new Cluster({ boards: 3, seed: 13 });
   c.spec = SPEC;
   const states = [0, 1, 2].map((n) => stateOf(c.ft.get(n)!));
-  const RealSet = globalThis.Set;
   let sampled = 0;
   t.true(
     await c.runUntil(() => {
       for (const ft of states) {
         const m = ft.memoryParts();
-        let made = 0;
-        globalThis.Set = class extends RealSet<unknown> {
-          constructor(items?: Iterable<unknown> | null) {
-            super(items);
-            made++;
-          }
-        } as SetConstructor;
-        let total: number;
-        try {
-          total = ft.memoryTotal();
-        } finally {
-          globalThis.Set = RealSet;
-        }
+        const { value: total, made } = countingSets(() => ft.memoryTotal());
         if (made !== 0) throw new Error('memoryTotal made a Set');
         if (total !== m.own + m.ward + m.pending) throw new Error(`memoryTotal ${total}, parts ${JSON.stringify(m)}`);
         if (m.pending > 0) sampled++;

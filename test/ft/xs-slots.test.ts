@@ -5,21 +5,10 @@
  * it holds. They sit at every checkpoint round's peak (docs/FOOTPRINT.md "Round 15: Laplace slots").
  */
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
 
-async function bundle(): Promise<string> {
-  const b = await rollup({
-    input: fileURLToPath(new URL('./fixtures/xs-slots-main.js', import.meta.url)),
-    onwarn: (w) => {
-      throw new Error(`rollup: ${w.message}`);
-    },
-  });
-  const { output } = await b.generate({ format: 'iife', strict: true });
-  await b.close();
-  return output[0].code;
-}
+const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-slots-main.js', import.meta.url));
 
 /**
  * Bounds, XS slots. Main c592b57 (before Round 15), the same steps: own data 54, record and
@@ -34,8 +23,7 @@ const WARD_HELD_MAX = 48;
 
 test(`a checkpoint round holds at most ${OWN_MAX} XS slots of own data, ${ENTRY_MAX} of record and promise, ${WARD_MAX} of a buddy's delta and receiver (${WARD_HELD_MAX} once whole)`, async (t) => {
   const w = new XsWorker({ name: 'ft-slots', stdout: 'ignore' });
-  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
-  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  const { text, live } = xsProbe(w);
   // Each evaluate leaves the same few slots (its own step): measured by an empty one.
   const step = async (name: string): Promise<number> => {
     const before = await live();

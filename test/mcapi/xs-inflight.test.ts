@@ -5,21 +5,10 @@
  * copy of its frame, and the app's one-byte view it sends.
  */
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
 
-async function bundle(): Promise<string> {
-  const b = await rollup({
-    input: fileURLToPath(new URL('./fixtures/xs-inflight-main.js', import.meta.url)),
-    onwarn: (w) => {
-      throw new Error(`rollup: ${w.message}`);
-    },
-  });
-  const { output } = await b.generate({ format: 'iife', strict: true });
-  await b.close();
-  return output[0].code;
-}
+const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-inflight-main.js', import.meta.url));
 
 /** Messages in flight, as in `msg: FIFO order within one priority`. */
 const N = 12;
@@ -32,8 +21,7 @@ const PER_MESSAGE_MAX = 26;
 
 test(`a message in flight holds at most ${PER_MESSAGE_MAX} XS slots on its sender`, async (t) => {
   const w = new XsWorker({ name: 'mcapi-inflight', stdout: 'ignore' });
-  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
-  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  const { text, live } = xsProbe(w);
   try {
     await w.evaluate(await bundle());
     await w.evaluate('setup()');

@@ -6,21 +6,10 @@
  * slots", "Round 13b: endpoint and request slots").
  */
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
 
-async function bundle(): Promise<string> {
-  const b = await rollup({
-    input: fileURLToPath(new URL('./fixtures/xs-tables-main.js', import.meta.url)),
-    onwarn: (w) => {
-      throw new Error(`rollup: ${w.message}`);
-    },
-  });
-  const { output } = await b.generate({ format: 'iife', strict: true });
-  await b.close();
-  return output[0].code;
-}
+const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-tables-main.js', import.meta.url));
 
 const ENDPOINTS = 12;
 const REQUESTS = 24;
@@ -35,8 +24,7 @@ const PER_REQUEST_MAX = 6.5;
 
 test(`an endpoint holds at most ${PER_ENDPOINT_MAX} XS slots and a waiting receive at most ${PER_REQUEST_MAX}`, async (t) => {
   const w = new XsWorker({ name: 'mcapi-tables', stdout: 'ignore' });
-  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
-  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
+  const { text, live } = xsProbe(w);
   try {
     await w.evaluate(await bundle());
     await w.evaluate('setup()');

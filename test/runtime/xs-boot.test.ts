@@ -6,21 +6,10 @@
  * real runtime.
  */
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
 
-async function bundle(): Promise<string> {
-  const b = await rollup({
-    input: fileURLToPath(new URL('./fixtures/xs-boot-main.js', import.meta.url)),
-    onwarn: (w) => {
-      throw new Error(`rollup: ${w.message}`);
-    },
-  });
-  const { output } = await b.generate({ format: 'iife', strict: true });
-  await b.close();
-  return output[0].code;
-}
+const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-boot-main.js', import.meta.url));
 
 /**
  * At most, in xsnap (Round 15: 563 and 126): the constructor (Round 14: 657; before: 681; the
@@ -35,8 +24,7 @@ const START_MAX = 135;
 
 test(`an idle member's runtime holds at most ${CONSTRUCT_MAX} + ${START_MAX} XS slots at boot`, async (t) => {
   const w = new XsWorker({ name: 'boot-slots', stdout: 'ignore' });
-  const live = async (): Promise<number> => (await w.evaluate('gc();')).meter.currentHeapCount;
-  const text = async (expr: string): Promise<string> => Buffer.from((await w.evaluate(`new TextEncoder().encode(String(${expr})).buffer`)).reply).toString();
+  const { text, live } = xsProbe(w);
   try {
     await w.evaluate(await bundle());
     await w.evaluate('makeHal()');

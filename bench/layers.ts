@@ -1,6 +1,7 @@
 /**
  * Where a 24-byte message round trip's XS units go, per layer (docs/PERFORMANCE.md):
- * `node dist/bench/layers.js [--json]`; with `--pkt` 4 KiB packets too; with `--fetch` the DSM's
+ * `node dist/bench/layers.js [--json]`; with `--pkt` 4 KiB packets too; with `--steps` msg24 and pkt4k
+ * on udp counting only the critical steps (stepLayers); with `--fetch` the DSM's
  * 4 KiB page fetch instead (its two critical steps only: `dsm-bench --mode fetch-steps`). Runs `mcapi-bench --mode rtt-layers` (the profiler of
  * bench/apps/layer-meter.ts on both boards) on uart:921600 and udp at 150 ns/unit, next to
  * the plain `rtt` run and the raw baseline, and prints units per round trip, both boards:
@@ -28,7 +29,8 @@ interface LayerFigures {
   methods: [string, number, number][];
 }
 
-async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg24' | 'pkt4k' | 'fetch4k' = 'msg24'): Promise<LayerFigures> {
+async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg24' | 'pkt4k' | 'fetch4k' = 'msg24', steps = false): Promise<LayerFigures> {
+  const wholeScale = steps ? (await one(linkName, count, what)).scale : undefined;
   const link = BENCH_LINKS[linkName];
   const common = { boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: NS_PER_UNIT[0] } as const;
   const args = ['--size', what === 'msg24' ? '24' : '4096', '--count', String(count)];
@@ -42,7 +44,7 @@ async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg
     raw = await boardTime({ ...common, app: 'raw-fetch', appArgs: args });
   } else {
     plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt' : 'pkt-rtt', ...args] });
-    prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt-layers' : 'pkt-layers', ...args] });
+    prof = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', `${what === 'msg24' ? 'rtt' : 'pkt'}-${steps ? 'steps' : 'layers'}`, ...args] });
     raw = await boardTime({ ...common, app: 'raw-echo', appArgs: args });
   }
   const layers: Record<string, number> = {};
@@ -73,7 +75,9 @@ async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg
   const profiledUnits = prof.units / prof.count;
   // The calibrated wrapper cost is an estimate (an empty method's): scaled so that what the
   // profiler added in all is exactly the profiled run's excess over the plain one.
-  const scale = estimated > 0 ? (profiledUnits - units) / estimated : 0;
+  // In steps mode the profiled run's excess is the whole run's and `estimated` the kept
+  // steps': the scale is the whole run's profile's (`wholeScale`).
+  const scale = wholeScale ?? (estimated > 0 ? (profiledUnits - units) / estimated : 0);
   for (const k of Object.keys(rawOf)) {
     layers[k] = Math.round(rawOf[k]! - scale * wrapOf[k]!);
     sum += layers[k]!;
@@ -92,13 +96,23 @@ export async function benchLayers(count = 40, pkt = false): Promise<LayerFigures
   return figs;
 }
 
+/**
+ * `--steps`: msg24 and pkt4k on udp, the profiler counting only the critical steps (a board
+ * taking the message or packet and sending the next). The layers' figures are those steps';
+ * the wrapper's scale is the whole run's, and `rest` and `units` are the whole run's (the
+ * plain run cannot tell its steps apart): read the layers and the methods.
+ */
+export async function stepLayers(count = 40): Promise<LayerFigures[]> {
+  return [await one('udp', count, 'msg24', true), await one('udp', count, 'pkt4k', true)];
+}
+
 /** The DSM's 4 KiB page fetch on udp and uart: its two critical steps per layer. */
 export async function fetchLayers(count = 30): Promise<LayerFigures[]> {
   return [await one('udp', count, 'fetch4k'), await one('uart', count, 'fetch4k')];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const figs = process.argv.includes('--fetch') ? await fetchLayers() : await benchLayers(40, process.argv.includes('--pkt'));
+  const figs = process.argv.includes('--fetch') ? await fetchLayers() : process.argv.includes('--steps') ? await stepLayers() : await benchLayers(40, process.argv.includes('--pkt'));
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(figs));
   } else {

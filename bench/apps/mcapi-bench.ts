@@ -2,6 +2,9 @@
  * MCAPI side of the MCAPI benchmark (the raw side is raw-echo.ts). Modes:
  *  - `rtt`: rank 0 sends a `--size`-byte message to rank 1, which sends it back; `--count` times.
  *  - `pkt-rtt`: the same over a pair of packet channels (0→1 and 1→0).
+ *  - `rtt-layers` / `pkt-layers`: `rtt` / `pkt-rtt` with the per-layer profiler (layer-meter.ts)
+ *    on both boards; `rtt-steps` / `pkt-steps`: the profiler counting only the critical steps
+ *    (those that take the message or packet, and send the answer or the next one).
  *  - `stream-same`: rank 0 passes `--count` messages between two endpoints of its own.
  *  - `stream-cross`: rank 0 streams `--count` messages to rank 1 with up to `--window` sends
  *    outstanding; rank 1 answers once with a 1-byte message when it has them all.
@@ -16,6 +19,18 @@ const PORT_A = 40;
 const PORT_B = 41;
 const LOOKUP_MS = 10_000;
 
+/**
+ * The profiler of the `-layers` and `-steps` modes (null for the plain ones); `-steps` keeps
+ * only the board steps in which `critical` ran (a step that takes the message or packet).
+ */
+function profiler(mode: string, m: object, critical: string): LayerMeter | null {
+  if (!mode.endsWith('-layers') && !mode.endsWith('-steps')) return null;
+  const meter = new LayerMeter();
+  if (!meter.install(m)) throw new Error(`mcapi-bench: ${mode} needs an XS board (xsnap-worker meter)`);
+  if (mode.endsWith('-steps') && !meter.countSteps([critical])) throw new Error(`mcapi-bench: ${mode} needs xsnap-worker (handleCommand)`);
+  return meter;
+}
+
 async function main(ctx: AppContext): Promise<AppValue> {
   const o = benchArgs(ctx.args);
   const m = ctx.mcapi;
@@ -25,10 +40,9 @@ async function main(ctx: AppContext): Promise<AppValue> {
   const buf = new Uint8Array(Math.max(o.size, 8));
   switch (o.mode) {
     case 'rtt':
-    case 'rtt-layers': {
-      // rtt-layers: the same run with the per-layer profiler (layer-meter.ts) on both boards.
-      const meter = o.mode === 'rtt-layers' ? new LayerMeter() : null;
-      if (meter !== null && !meter.install(m)) throw new Error('mcapi-bench: rtt-layers needs an XS board (xsnap-worker meter)');
+    case 'rtt-layers':
+    case 'rtt-steps': {
+      const meter = profiler(o.mode, m, 'MessageReceiver.onMsg');
       const ep = m.createEndpoint(PORT_A);
       const to = await m.getEndpoint(ctx.domain, peer, PORT_A, LOOKUP_MS);
       if (ctx.rank === 0) {
@@ -51,10 +65,9 @@ async function main(ctx: AppContext): Promise<AppValue> {
       return meter === null ? { mode: o.mode, count: o.count } : { mode: o.mode, count: o.count, layers: meter.stop(), methods: meter.topMethods(80) };
     }
     case 'pkt-rtt':
-    case 'pkt-layers': {
-      // pkt-layers: the same run with the per-layer profiler (layer-meter.ts) on both boards.
-      const meter = o.mode === 'pkt-layers' ? new LayerMeter() : null;
-      if (meter !== null && !meter.install(m)) throw new Error('mcapi-bench: pkt-layers needs an XS board (xsnap-worker meter)');
+    case 'pkt-layers':
+    case 'pkt-steps': {
+      const meter = profiler(o.mode, m, 'Packets.onPkt');
       const out = m.createEndpoint(PORT_A);
       const inp = m.createEndpoint(PORT_B);
       const peerIn = await m.getEndpoint(ctx.domain, peer, PORT_B, LOOKUP_MS);
@@ -116,7 +129,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
       return { mode: o.mode, count: o.count };
     }
     default:
-      throw new Error(`mcapi-bench: unknown mode ${o.mode} (rtt, pkt-rtt, stream-same, stream-cross)`);
+      throw new Error(`mcapi-bench: unknown mode ${o.mode} (rtt, rtt-layers, rtt-steps, pkt-rtt, pkt-layers, pkt-steps, stream-same, stream-cross)`);
   }
 }
 

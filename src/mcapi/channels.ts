@@ -72,9 +72,4 @@ export class ChannelEngine {
   flush(): void {
     this.credits.flush();
   }
-
-  /** Before a data frame to `node`: the credits owed to it first. */
-  flushTo(node: number): void {
-    this.credits.flushTo(node);
-  }
 }

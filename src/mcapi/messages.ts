@@ -35,7 +35,8 @@ import type { EndpointState } from './state.js';
 
 export class MessageEngine {
   private readonly peers = new Map<number, Peer>();
-  private readonly responses: Responses;
+  /** @internal Read by McapiNodeBase.flushBeforeData (before every channel frame). */
+  readonly responses: Responses;
   /** The facade calls the two halves directly (one call less per message on XS). */
   readonly sender: MessageSender;
   readonly receiver: MessageReceiver;
@@ -74,11 +75,6 @@ export class MessageEngine {
   /** See MessageSender.unreachable. */
   unreachable(node: number): void {
     this.sender.unreachable(node);
-  }
-
-  /** Send the responses batched for `node` now (before a channel frame to it). */
-  flushNode(node: number): void {
-    this.responses.flushNode(node);
   }
 
   /** Send every batched response (end of turn). */

@@ -221,7 +221,8 @@ export class McapiNode extends McapiNodeBase {
   pktSend(h: PacketSendHandle, data: Uint8Array): Promise<void> {
     try {
       const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.SEND);
-      const req = this.chans!.packets.sendNow(chan, Args.bytes(data));
+      // Args.bytes's test inline, its call only to throw (every packet sent).
+      const req = this.chans!.packets.sendNow(chan, data instanceof Uint8Array ? data : Args.bytes(data));
       return req === null ? Promise.resolve() : this.core.waitDone(req);
     } catch (e) {
       return Promise.reject(e);
@@ -241,7 +242,7 @@ export class McapiNode extends McapiNodeBase {
       const packets = this.chans!.packets;
       const v = packets.recvNow(chan);
       if (v !== null) return Promise.resolve(v);
-      return this.core.waitFor(packets.recvI(chan), chan.ep.attrs.timeoutMs, true);
+      return this.core.waitFor(packets.recvWait(chan), chan.ep.attrs.timeoutMs, true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -61,6 +61,12 @@ export class Packets {
 
   /** Blocking send: sent now when a credit is at hand, else a request to wait on. */
   sendNow(chan: Channel, data: Uint8Array): Request<number> | null {
+    // The usual case (a credit at hand, nothing queued: sendCheck cannot throw) tested
+    // inline, sendCheck called only otherwise: every packet sent.
+    if (chan.credits > 0 && chan.sendQ.length === 0 && !chan.peerClosed && data.length <= chan.ep.attrs.maxPayload) {
+      this.credits.transmitPkt(chan, data);
+      return null;
+    }
     this.sendCheck(chan, data);
     if (chan.credits > 0 && chan.sendQ.length === 0) {
       this.credits.transmitPkt(chan, data);
@@ -103,8 +109,14 @@ export class Packets {
     // as is (no record around it).
     const w = chan.rxWaiters.shift();
     if (w !== undefined) {
-      core.clearTimer(w.timer);
-      this.give(chan, rx);
+      // A blocking receive without a TIMEOUT has no timer (every packet of the usual case): no call then.
+      if (w.timer >= 0) core.clearTimer(w.timer);
+      // give's work inline (every packet taken by a waiting receive).
+      this.inUse.set(rx, chan);
+      this.handedOut.add(rx);
+      chan.inUse++;
+      if (chan.inUse + chan.rxPackets.length > chan.granted) assert(false, 'mcapi: a receive side holds more packets than it granted');
+      core.counters.pktReceived++;
       core.requests.succeed(w.req as Request<Uint8Array>, rx, n);
     } else {
       chan.rxPackets.push(rx);
@@ -129,6 +141,18 @@ export class Packets {
     }
     if (chan.peerClosed) throw new McapiError(Status.MCAPI_ERR_CHAN_NOTOPEN, 'the send side closed the channel and nothing is left');
     return null;
+  }
+
+  /**
+   * Blocking receive's wait, once recvNow found nothing (and the channel open on the send side):
+   * recvI's request and wait without its second look at the queue.
+   */
+  recvWait(chan: Channel): Request<Uint8Array> {
+    const req = this.core.requests.alloc<Uint8Array>(Request.KIND.PKT_RECV);
+    const w: RxWait = { req, width: 0, pair: false, timer: -1 };
+    chan.rxWaiters.push(w);
+    req._cancel = chan;
+    return req;
   }
 
   recvI(chan: Channel): Request<Uint8Array> {

@@ -74,9 +74,21 @@ export class UpperLayers {
       this.st[NS_STALE]!++;
       return;
     }
-    this.dispatch({
-      type: f.type, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, epoch: f.epoch, payload,
-    });
+    const frame: NetFrame = { type: f.type, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, epoch: f.epoch, payload };
+    // dispatch's usual case inline (every frame delivered): the first registration takes the
+    // type and is the only one that does (ranges are registered apart: MCAPI, DSM, RPC).
+    const handlers = this.handlers;
+    const r = handlers.length === 1 ? handlers[0]! : null;
+    if (r === null || frame.type < r.first || frame.type > r.last) {
+      this.dispatch(frame);
+      return;
+    }
+    try {
+      r.handler(frame);
+    } catch (e) {
+      this.handlerError(r, e);
+    }
+    this.st[NS_DELIVERED]!++;
   }
 
   /** A frame this node sends to itself: queued (a copy of its payload) and delivered from a timer. */
@@ -126,14 +138,18 @@ export class UpperLayers {
       try {
         r.handler(frame);
       } catch (e) {
-        // A broken invariant stops the board (src/util/assert.ts); an upper layer's error is counted.
-        if (e instanceof InvariantError) throw e;
-        this.st[NS_HANDLER_ERRORS]!++;
-        const board = this.host.opts.host;
-        if (board.log !== undefined) board.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
+        this.handlerError(r, e);
       }
     }
     if (taken) this.st[NS_DELIVERED]!++;
     else this.st[NS_UNHANDLED]!++;
+  }
+
+  /** A handler threw: a broken invariant stops the board (src/util/assert.ts); an upper layer's error is counted. */
+  private handlerError(r: Registration, e: unknown): void {
+    if (e instanceof InvariantError) throw e;
+    this.st[NS_HANDLER_ERRORS]!++;
+    const board = this.host.opts.host;
+    if (board.log !== undefined) board.log('error', `net: handler for frame types ${r.first}..${r.last} threw: ${String(e)}`);
   }
 }

@@ -6,6 +6,7 @@ import { FrameCodec, emptyFrame } from '../../src/wire/frame.js';
 import { cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
 import { NodeClock, TestNetwork } from './harness.js';
 import { Prng } from '../../src/util/prng.js';
+import { InvariantError, assert } from '../../src/util/assert.js';
 import { VirtualClock } from '../../host-sim/sim/event-queue.js';
 import { intact, isRange, receivedFrom, startSender } from './traffic.js';
 
@@ -265,6 +266,39 @@ test('a throwing handler is counted and logged; other handlers and later frames 
   t.true(net.runUntil(() => net.node(2).received.length === 3, 2_000));
   t.is(net.net(2).stats().handlerErrors, 3);
   t.regex(logs[0], /app bug/);
+});
+
+test('the only registration (UpperLayers.deliver calls it itself): its errors counted and logged, later frames delivered, an InvariantError stops, other types unhandled', (t) => {
+  const logs: string[] = [];
+  const net = new TestNetwork({ seed: 43, record: false, log: (_l, m) => logs.push(m) });
+  net.addNodes([1, 2]);
+  net.connect(1, 2);
+  net.start();
+  const got: number[] = [];
+  net.net(2).register(0x70, 0x70, (f) => {
+    got.push(f.payload[0]!);
+    if (got.length % 2 === 1) throw new Error('app bug');
+  });
+  t.true(net.runUntil(() => net.converged(), 5_000));
+  startSender(net, 1, 2, 4, { type: 0x70 });
+  t.true(net.runUntil(() => got.length === 4, 2_000));
+  const st = net.net(2).stats();
+  t.is(st.handlerErrors, 2);
+  t.is(st.delivered, 4);
+  t.is(logs.filter((m) => /0x70|112\.\.112.*app bug/.test(m)).length, 2);
+  // A type nobody registered: unhandled, not delivered.
+  startSender(net, 1, 2, 1, { type: 0x71 });
+  t.true(net.runUntil(() => net.net(2).stats().unhandled === 1, 2_000));
+  t.is(net.net(2).stats().delivered, 4);
+  // A broken invariant is not an upper layer's error: it propagates out of the receive.
+  const n3 = new TestNetwork({ seed: 44, record: false });
+  n3.addNodes([1, 2]);
+  n3.connect(1, 2);
+  n3.start();
+  n3.net(2).register(0x70, 0x70, () => assert(false, 'broken'));
+  t.true(n3.runUntil(() => n3.converged(), 5_000));
+  startSender(n3, 1, 2, 1, { type: 0x70 });
+  t.throws(() => n3.runUntil(() => false, 500), { instanceOf: InvariantError });
 });
 
 test('a hand-written peer speaking the documented protocol: HELLO handshake, LSA, data, ack', (t) => {

@@ -160,7 +160,8 @@ export class Credits {
     }
     if (chan.local !== Side.OPEN) return;
     chan.credits += count;
-    this.drainSends(chan);
+    // No send waits for a credit (the usual case): no call.
+    if (chan.sendQ.length > 0) this.drainSends(chan);
   }
 
   private drainSends(chan: Channel): void {

@@ -83,7 +83,8 @@ export class Packets {
     const p = f.payload;
     const k = p.length === 0 ? 0 : p[0]!;
     const h = 1 + k * Credits.RIDE_ENTRY;
-    MalformedFrame.check(k > 0 && p.length >= h, 'mcapi: PKT_CR without credits or shorter than its credit head');
+    // Tested inline, the check called only to throw (every PKT_CR).
+    if (k === 0 || p.length < h) MalformedFrame.check(false, 'mcapi: PKT_CR without credits or shorter than its credit head');
     // Each entry as the CREDIT frame from its receive port to its send port would be.
     const credits = this.credits;
     for (let off = 1; off < h; off += Credits.RIDE_ENTRY) {

@@ -75,20 +75,36 @@ export class UpperLayers {
       return;
     }
     const frame: NetFrame = { type: f.type, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, epoch: f.epoch, payload };
-    // dispatch's usual case inline (every frame delivered): the first registration takes the
-    // type and is the only one that does (ranges are registered apart: MCAPI, DSM, RPC).
+    // dispatch's work inline (every frame delivered: a call fewer a frame), the same tests,
+    // the same order and the same counting; the one registration (MCAPI's on most boards)
+    // without the loop (an XS loop's iteration costs more than the test).
     const handlers = this.handlers;
-    const r = handlers.length === 1 ? handlers[0]! : null;
-    if (r === null || frame.type < r.first || frame.type > r.last) {
-      this.dispatch(frame);
-      return;
+    const type = frame.type;
+    if (handlers.length === 1) {
+      const r = handlers[0]!;
+      if (type >= r.first && type <= r.last) {
+        try {
+          r.handler(frame);
+        } catch (e) {
+          this.handlerError(r, e);
+        }
+        this.st[NS_DELIVERED]!++;
+        return;
+      }
     }
-    try {
-      r.handler(frame);
-    } catch (e) {
-      this.handlerError(r, e);
+    let taken = false;
+    for (let i = 0; i < handlers.length; i++) {
+      const r = handlers[i]!;
+      if (type < r.first || type > r.last) continue;
+      taken = true;
+      try {
+        r.handler(frame);
+      } catch (e) {
+        this.handlerError(r, e);
+      }
     }
-    this.st[NS_DELIVERED]!++;
+    if (taken) this.st[NS_DELIVERED]!++;
+    else this.st[NS_UNHANDLED]!++;
   }
 
   /** A frame this node sends to itself: queued (a copy of its payload) and delivered from a timer. */

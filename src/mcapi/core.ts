@@ -157,6 +157,12 @@ export class Core {
    * a clear bit means no credit to send before a data frame (beforeData).
    */
   flushWant = 0;
+  /**
+   * @internal Peers with message responses batched (Responses: a peer's `respLen` went from 0
+   * or back to 0). With FLUSH_CREDITS clear and this 0, nothing goes before a channel frame
+   * (beforeData): a packet's send pays no call for it.
+   */
+  respHeld = 0;
 
   constructor(net: Net, clock: Clock & Pick<Hal, 'bytes'>, limits: Readonly<McapiLimits>, host: CoreHost) {
     this.net = net;
@@ -180,8 +186,9 @@ export class Core {
    * returned before a later message is never overtaken by it.
    */
   beforeData(dst: number, msg: boolean): void {
-    // A message (msg) needs only the credits sent first, and none is owed when FLUSH_CREDITS is clear.
-    if (msg && (this.flushWant & Core.FLUSH_CREDITS) === 0) return;
+    // A message (msg) needs only the credits sent first, and none is owed when FLUSH_CREDITS
+    // is clear; channel data the responses too, and none is batched when respHeld is 0.
+    if ((this.flushWant & Core.FLUSH_CREDITS) === 0 && (msg || this.respHeld === 0)) return;
     this.host.flushBeforeData(dst, msg);
   }
 

@@ -37,6 +37,8 @@ export class Responses implements AfterTold {
   constructor(private readonly core: Core, private readonly peers: Map<number, Peer>) {}
 
   reset(): void {
+    // The peers go with it (MessageEngine.reset): no response is batched any more.
+    this.core.respHeld = 0;
     this.pending.clear();
     if (this.deferred !== undefined) this.deferred = undefined;
   }
@@ -58,6 +60,7 @@ export class Responses implements AfterTold {
     }
     if (peer.respLen + Responses.ENTRY > Peer.RESP_MAX) this.flushPeer(peer);
     const o = peer.respLen;
+    if (o === 0) this.core.respHeld++;
     r[o] = kind;
     if (kind === Resp.RESUME) {
       r[o + 1] = (a >>> 8) & 0xff;
@@ -146,6 +149,7 @@ export class Responses implements AfterTold {
 
   /** The responses batched for `peer` rode on a message to it: nothing left to send. */
   taken(peer: Peer): void {
+    if (peer.respLen !== 0) this.core.respHeld--;
     peer.respLen = 0;
     peer.lastAck = -1;
     const t = peer.respTimer;

@@ -240,6 +240,9 @@ export class McapiNode extends McapiNodeBase {
     try {
       const chan = Args.channel(this.core, h, ChanKind.PKT, ChanDir.RECV);
       const packets = this.chans!.packets;
+      // Nothing queued and the send side open (the usual blocking receive): wait, without
+      // recvNow's call to find that out.
+      if (chan.rxPackets.length === 0 && !chan.peerClosed) return this.core.waitFor(packets.recvWait(chan), chan.ep.attrs.timeoutMs, true);
       const v = packets.recvNow(chan);
       if (v !== null) return Promise.resolve(v);
       return this.core.waitFor(packets.recvWait(chan), chan.ep.attrs.timeoutMs, true);

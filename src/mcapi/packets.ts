@@ -13,7 +13,7 @@ import { Request } from './request.js';
 import { Side } from './state.js';
 import type { Channel, RxWait } from './state.js';
 import { McapiError, Status } from './status.js';
-import { ChanKind } from './wire.js';
+import { ChanDir, ChanKind } from './wire.js';
 
 export class Packets {
   /** Packets handed to the application, by the view it holds. */
@@ -97,7 +97,11 @@ export class Packets {
   onPkt(f: NetFrame, rx: Uint8Array): void {
     const core = this.core;
     const chan = core.endpoints.get(f.dstPort)?.chan;
-    if (chan === undefined || !chan.receives(ChanKind.PKT, f.src, f.srcPort)) {
+    // Channel.receives written out (every packet taken).
+    if (
+      chan === undefined || chan.peerNode !== f.src || chan.peerPort !== f.srcPort || chan.kind !== ChanKind.PKT
+      || chan.dir !== ChanDir.RECV || chan.local !== Side.OPEN
+    ) {
       core.counters.dropped++;
       return;
     }

@@ -249,3 +249,38 @@ test('two channels in opposite directions: order, intact held buffers, conserved
   );
   t.true(rode > 0, 'credits rode on packets in some runs');
 });
+
+test('message responses batched for a node go before a packet to it, whether they wait for the end of the turn or for an acceptance delay', async (t) => {
+  // Core.respHeld (peers with responses batched) lets a packet skip the flush before it when
+  // nothing is batched: here something is, both ways it can be (end of turn; a delay timer).
+  for (const delay of [0, 50]) {
+    const { hub, a, b, sB } = await pair(2);
+    const ea = a.createEndpoint(30);
+    const eb = b.createEndpoint(31);
+    if (delay > 0) b.setEndpointAttribute(eb, EndpointAttr.ACCEPT_ACK_DELAY, delay);
+    const toB = await hub.run(a.getEndpoint(1, 2, 31, 100));
+    await hub.advance(5);
+    const nb = hub.net(2)!;
+    nb.record = true;
+    // b sends a packet to a in the very turn it takes a's message (its acceptance batched for a).
+    let packet: ReturnType<McapiNode['pktSendI']> | undefined;
+    const deliver = nb.deliver.bind(nb);
+    nb.deliver = (f: NetFrame): void => {
+      deliver(f);
+      if (f.type === McapiFrame.MSG && packet === undefined) packet = b.pktSendI(sB, new Uint8Array([1, 2]));
+    };
+    const buf = new Uint8Array(4);
+    await hub.run(Promise.all([a.msgSend(ea, toB, new Uint8Array([7])), b.msgRecv(eb, buf)]));
+    if (packet === undefined) throw new Error('the message never arrived');
+    await hub.run(b.wait(packet));
+    const types = nb.sent.map((f) => f.type);
+    const resp = types.indexOf(McapiFrame.MSG_RESP);
+    const pkt = types.findIndex((ty) => ty === McapiFrame.PKT || ty === McapiFrame.PKT_CR);
+    t.true(resp >= 0 && pkt > resp, `delay ${delay}: MSG_RESP before the packet (${types.join(',')})`);
+    // Nothing left batched: a later packet goes alone, and no MSG_RESP follows at the end of the turn or the delay.
+    nb.sent.length = 0;
+    await hub.run(b.pktSend(sB, new Uint8Array([3])));
+    await hub.advance(delay + 10);
+    t.deepEqual(nb.sent.map((f) => f.type).filter((ty) => ty === McapiFrame.MSG_RESP), [], `delay ${delay}: the acceptance went once`);
+  }
+});

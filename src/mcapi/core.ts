@@ -158,11 +158,12 @@ export class Core {
    */
   flushWant = 0;
   /**
-   * @internal Peers with message responses batched (Responses: a peer's `respLen` went from 0
-   * or back to 0). With FLUSH_CREDITS clear and this 0, nothing goes before a channel frame
-   * (beforeData): a packet's send pays no call for it.
+   * @internal Peers whose batched acceptances wait for a delay (Responses: a `respTimer` armed or
+   * deferred). Responses batched otherwise wait for the end of the turn, with FLUSH_RESPONSES
+   * set: with FLUSH_CREDITS and FLUSH_RESPONSES clear and this 0, nothing goes before a
+   * channel frame (beforeData), and a packet's send pays no call for it.
    */
-  respHeld = 0;
+  respDelayed = 0;
 
   constructor(net: Net, clock: Clock & Pick<Hal, 'bytes'>, limits: Readonly<McapiLimits>, host: CoreHost) {
     this.net = net;
@@ -187,8 +188,9 @@ export class Core {
    */
   beforeData(dst: number, msg: boolean): void {
     // A message (msg) needs only the credits sent first, and none is owed when FLUSH_CREDITS
-    // is clear; channel data the responses too, and none is batched when respHeld is 0.
-    if ((this.flushWant & Core.FLUSH_CREDITS) === 0 && (msg || this.respHeld === 0)) return;
+    // is clear; channel data the responses too, and none is batched when FLUSH_RESPONSES is
+    // clear and no acceptance waits for a delay.
+    if (msg ? (this.flushWant & Core.FLUSH_CREDITS) === 0 : this.flushWant === 0 && this.respDelayed === 0) return;
     this.host.flushBeforeData(dst, msg);
   }
 

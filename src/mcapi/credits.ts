@@ -46,7 +46,7 @@ export class Credits {
     const node = chan.peerNode;
     const head = this.owing.length === 0 ? null : this.ride(node, data.length);
     // beforeData's test inline, its call only when something is batched (every packet sent).
-    if ((core.flushWant & Core.FLUSH_CREDITS) !== 0 || core.respHeld !== 0) core.beforeData(node, false);
+    if (core.flushWant !== 0 || core.respDelayed !== 0) core.beforeData(node, false);
     // Tested inline, assert called only to throw (every packet sent).
     if (chan.credits <= 0) assert(false, 'mcapi: packet sent without a credit');
     chan.credits--;

@@ -37,8 +37,8 @@ export class Responses implements AfterTold {
   constructor(private readonly core: Core, private readonly peers: Map<number, Peer>) {}
 
   reset(): void {
-    // The peers go with it (MessageEngine.reset): no response is batched any more.
-    this.core.respHeld = 0;
+    // The peers go with it (MessageEngine.reset): no acceptance waits for its delay any more.
+    this.core.respDelayed = 0;
     this.pending.clear();
     if (this.deferred !== undefined) this.deferred = undefined;
   }
@@ -60,7 +60,6 @@ export class Responses implements AfterTold {
     }
     if (peer.respLen + Responses.ENTRY > Peer.RESP_MAX) this.flushPeer(peer);
     const o = peer.respLen;
-    if (o === 0) this.core.respHeld++;
     r[o] = kind;
     if (kind === Resp.RESUME) {
       r[o + 1] = (a >>> 8) & 0xff;
@@ -92,6 +91,7 @@ export class Responses implements AfterTold {
       peer.delayedAcks = 0;
       if (t >= 0) this.core.clearTimer(t);
       peer.respTimer = -1;
+      this.core.respDelayed--;
     }
     this.pending.add(peer);
     this.core.requestFlush(Core.FLUSH_RESPONSES);
@@ -106,6 +106,9 @@ export class Responses implements AfterTold {
     }
     // The first delayed entry bounds the wait of every later one.
     if (peer.respTimer !== -1) return;
+    // From here the peer's respTimer is a timer or a deferral (not -1) until it fires, is
+    // cleared or the responses ride: counted for beforeData (Core.respDelayed).
+    this.core.respDelayed++;
     // A message taken by a receive with a Completion (the DSM transport's) is handled in the
     // microtask that tells it, and what it sends back (a home's page) carries the acceptance:
     // the timer is armed only if the acceptance is still batched at the end of that microtask
@@ -122,6 +125,7 @@ export class Responses implements AfterTold {
     }
     peer.respTimer = this.core.setTimer(delayMs, () => {
       peer.respTimer = -1;
+      this.core.respDelayed--;
       peer.delayedAcks = 0;
       this.flushPeer(peer);
     });
@@ -141,6 +145,7 @@ export class Responses implements AfterTold {
     const delayMs = -2 - t;
     peer.respTimer = this.core.setTimer(delayMs, () => {
       peer.respTimer = -1;
+      this.core.respDelayed--;
       peer.delayedAcks = 0;
       this.flushPeer(peer);
     });
@@ -149,7 +154,6 @@ export class Responses implements AfterTold {
 
   /** The responses batched for `peer` rode on a message to it: nothing left to send. */
   taken(peer: Peer): void {
-    if (peer.respLen !== 0) this.core.respHeld--;
     peer.respLen = 0;
     peer.lastAck = -1;
     const t = peer.respTimer;
@@ -157,6 +161,7 @@ export class Responses implements AfterTold {
       peer.delayedAcks = 0;
       if (t >= 0) this.core.clearTimer(t);
       peer.respTimer = -1;
+      this.core.respDelayed--;
     }
     if (this.pending.delete(peer) && this.pending.size === 0) this.core.dropFlush(Core.FLUSH_RESPONSES);
   }

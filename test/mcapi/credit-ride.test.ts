@@ -251,7 +251,7 @@ test('two channels in opposite directions: order, intact held buffers, conserved
 });
 
 test('message responses batched for a node go before a packet to it, whether they wait for the end of the turn or for an acceptance delay', async (t) => {
-  // Core.respHeld (peers with responses batched) lets a packet skip the flush before it when
+  // Core.flushWant and Core.respDelayed (peers whose acceptance waits for a delay) let a packet skip the flush before it when
   // nothing is batched: here something is, both ways it can be (end of turn; a delay timer).
   for (const delay of [0, 50]) {
     const { hub, a, b, sB } = await pair(2);

@@ -5,6 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './sim/link-model.js';
 
+/** The commands whose words after `--` go to the app. */
+const APP_COMMANDS: readonly string[] = ['sim', 'campaign'];
+
 export async function main(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   const own = dash < 0 ? argv : argv.slice(0, dash);
@@ -16,7 +19,9 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       // `mcdsm sim examples/laplace --n 64` is an app option given before `--`.
-      outputError: (text, write) => write(/unknown option '--/.test(text) ? text.replace(/\n?$/, `\n(app options go after "--": mcdsm sim <app> [flags] -- ${unknownOption(text)} ...)\n`) : text),
+      // Only for the commands that run an app; `mcdsm provision --nod 2` gets no such hint.
+      outputError: (text, write) =>
+        write(/unknown option '--/.test(text) && APP_COMMANDS.includes(own[0] ?? '') ? text.replace(/\n?$/, `\n(app options go after "--": mcdsm ${own[0]} <app> [flags] -- ${unknownOption(text)} ...)\n`) : text),
     });
 
   program

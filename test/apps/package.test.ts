@@ -116,7 +116,11 @@ test.serial('1. npm pack: dist/ with declarations, the bin and the template; no 
   t.is(packed.code, 0, packed.err);
   const info = (JSON.parse(packed.out) as { filename: string; files: { path: string }[] }[])[0]!;
   const files = info.files.map((f) => f.path);
-  for (const f of ['bin/mcdsm.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/host-sim/api/index.d.ts', 'dist/src/board.d.ts', 'dist/bundles/board.xs.js', 'dist/host-sim/cli.js', 'scripts/setup.mjs', 'templates/project/app.ts', 'docs/APPS.md']) {
+  for (const f of ['bin/mcdsm.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/host-sim/api/index.d.ts', 'dist/src/board.d.ts', 'dist/bundles/board.xs.js', 'dist/host-sim/cli.js', 'scripts/setup.mjs', 'templates/project/app.ts', 'docs/APPS.md',
+    // What an installed package needs for Moddable-lin boards and firmware builds: it prepares
+    // the SDK and compiles the lin host itself (before, neither was packed, so an installed
+    // mcdsm could never build firmware nor run --engine moddable).
+    'scripts/moddable-sdk.mjs', 'host-sim/moddable/lin-host.c']) {
     t.true(files.includes(f), `the tarball has ${f}`);
   }
   t.deepEqual(files.filter((f) => /^(test|\.ci|dist\/test)\//.test(f) || f.includes('.test.')), ['templates/project/test/app.test.mjs']);

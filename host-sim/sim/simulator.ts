@@ -371,7 +371,9 @@ export class Simulator {
       slot.steps = f.steps;
       if (f.heapBytes > this.cfg.ramBytes) {
         this.steps.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget', status: 'applied' });
-        this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
+        // A Lua board's bytes cost ~16 B each in tables: the default 160k budget is an XS board's.
+        const hint = slot.engine === 'lua51' || slot.engine === 'lua53' ? ` (a Lua board needs about 4 MB in the simulator: --ram 4M, docs/LUA.md)` : '';
+        this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget${hint}`);
       }
     }
   }

@@ -1,0 +1,48 @@
+// Bad input on the command line as a new user meets it (the audit of session 16): each ends as
+// one clear `mcdsm...: ` line naming the flag or the cause, with exit code 2, and nothing hangs.
+// Every case here failed before its fix: a stack trace, a wrong hint, or a message that did not
+// say what to do.
+import test from 'ava';
+import { mcdsm, project } from '../apps/helpers.js';
+
+const USER_APP = `import type { App } from 'mcdsm';
+export const app: App = { name: 'mine', async main(ctx) { return ctx.rank; } };
+`;
+
+test('a user app on Lua boards: a clear error before any board starts, not an uncaught exception', (t) => {
+  const dir = project({ 'app.ts': USER_APP }, 'mcdsm-cli-lua-');
+  for (const engine of ['lua53', 'xs,lua51,xs']) {
+    const r = mcdsm(dir, ['sim', './app.ts', '--boards', '3', '--engine', engine, '--consoles', 'none', '--quiet']);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, /^mcdsm: --engine lua5[13]: Lua boards run the apps compiled into dist\/lua \(pingpong, conformance, idle\), not mine/m);
+    t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+    t.notRegex(r.out, /boards up/, 'no board started');
+  }
+});
+
+test('Lua boards over the default --ram: the halt says what budget a Lua board needs', (t) => {
+  const dir = project({}, 'mcdsm-cli-luaram-');
+  const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--engine', 'lua53', '--consoles', 'none', '--quiet', '--json']);
+  t.is(r.code, 1, r.err);
+  const summary = JSON.parse(r.out.trim().split('\n').pop()!) as { ok: boolean; reason: string };
+  t.false(summary.ok);
+  t.regex(summary.reason, /out of memory: heap \d+ B exceeds the 163840 B budget \(a Lua board needs about 4 MB in the simulator: --ram 4M/);
+});
+
+test('README\'s examples/<name> from a project of one\'s own: the error names the built-in app', (t) => {
+  const dir = project({}, 'mcdsm-cli-examples-');
+  const r = mcdsm(dir, ['sim', 'examples/idle', '--consoles', 'none']);
+  t.is(r.code, 2, r.err);
+  t.regex(r.err, /app "examples\/idle": no such file or folder: .*examples\/idle \(the built-in app is there by its name: idle\)/);
+});
+
+test('an unknown flag of a command that runs no app gets no "app options go after --" hint', (t) => {
+  const dir = project({}, 'mcdsm-cli-flags-');
+  const provision = mcdsm(dir, ['provision', '/dev/null', '--nod', '2']);
+  t.is(provision.code, 2);
+  t.regex(provision.err, /unknown option '--nod'/);
+  t.notRegex(provision.err, /app options go after/);
+  const sim = mcdsm(dir, ['sim', 'pingpong', '--n', '64']);
+  t.is(sim.code, 2);
+  t.regex(sim.err, /app options go after "--": mcdsm sim <app> \[flags\] -- --n \.\.\./);
+});

@@ -186,9 +186,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mcdsm: ${e.message}\n`);
       return 2;
     }
+    // A file the user named that cannot be read or written (ENOTDIR, EACCES, ENOSPC, ...): the
+    // system's message names the path; a stack trace would only hide it.
+    if (isSystemError(e)) {
+      process.stderr.write(`mcdsm: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
   return code;
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function unknownOption(text: string): string {

@@ -46,3 +46,13 @@ test('an unknown flag of a command that runs no app gets no "app options go afte
   t.is(sim.code, 2);
   t.regex(sim.err, /app options go after "--": mcdsm sim <app> \[flags\] -- --n \.\.\./);
 });
+
+test('mcdsm init: a folder that cannot be made, an empty --mcdsm: one line naming the cause', (t) => {
+  const dir = project({ 'file.txt': 'x' }, 'mcdsm-cli-init-');
+  const under = mcdsm(dir, ['init', 'file.txt/boards']);
+  t.is(under.code, 1, under.err);
+  t.regex(under.err, /^mcdsm: ENOTDIR: not a directory, mkdir '.*file\.txt\/boards'\n$/);
+  const empty = mcdsm(dir, ['init', 'boards', '--mcdsm', '']);
+  t.is(empty.code, 2, empty.err);
+  t.regex(empty.err, /--mcdsm needs a dependency spec/);
+});

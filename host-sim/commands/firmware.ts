@@ -9,6 +9,7 @@ import { FirmwareAppError } from '../firmware/bundle.js';
 import { parseConfigValue, PROVISION_FIELDS } from '../../firmware/firmware-config.js';
 import type { SerialKind } from '../../firmware/firmware-config.js';
 import { ConsoleSession } from '../console/session.js';
+import { parseIntFlag } from '../sim/options.js';
 
 function parseSets(sets: readonly string[], serial: SerialKind): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -130,8 +131,9 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
       return 2;
     }
   }
-  const timeoutMs = Number(flags.timeout);
-  const baudRate = Number(flags.baud);
+  // Checked like `mcdsm inject`'s (before: NaN went on to the serial port and the timers).
+  const timeoutMs = parseIntFlag(flags.timeout, '--timeout', 1, 3_600_000);
+  const baudRate = parseIntFlag(flags.baud, '--baud', 300, 20_000_000);
   let session: ConsoleSession;
   try {
     session = await ConsoleSession.open(device, { baudRate, timeoutMs });

@@ -56,3 +56,13 @@ test('mcdsm init: a folder that cannot be made, an empty --mcdsm: one line namin
   t.is(empty.code, 2, empty.err);
   t.regex(empty.err, /--mcdsm needs a dependency spec/);
 });
+
+test('mcdsm provision: a bad --baud or --timeout names the flag and exits 2 before any device is opened', (t) => {
+  const dir = project({}, 'mcdsm-cli-provision-');
+  const baud = mcdsm(dir, ['provision', '/dev/null', '--node', '1', '--baud', 'abc']);
+  t.is(baud.code, 2, baud.err);
+  t.regex(baud.err, /^mcdsm: --baud: "abc" must be an integer from 300 to 20000000\n$/);
+  const timeout = mcdsm(dir, ['provision', '/dev/null', '--node', '1', '--timeout', 'soon']);
+  t.is(timeout.code, 2, timeout.err);
+  t.regex(timeout.err, /^mcdsm: --timeout: "soon" must be an integer from 1 to 3600000\n$/);
+});

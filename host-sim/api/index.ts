@@ -27,8 +27,8 @@ export interface SimulateOptions {
   boards?: number;
   /** Standby spares (default 0). */
   spares?: number;
-  /** `xs` (default): each board an XS machine; `node`: in-process V8; `mixed`. */
-  engine?: 'xs' | 'node' | 'mixed';
+  /** `xs` (default): each board an XS machine; `node`: in-process V8; `mixed`; `moddable`: Moddable-lin processes (real time); `lua51`/`lua53` (built-in apps only). */
+  engine?: 'xs' | 'node' | 'mixed' | 'moddable' | 'lua51' | 'lua53';
   /** `ring` (default), `line`, `star`, `full`, or a topology .json file. */
   topology?: string;
   /** Link model (default `uart:921600`). */

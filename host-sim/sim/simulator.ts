@@ -258,6 +258,7 @@ export class Simulator {
       if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
       else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = `every working board is down${haltList(this.slots)}`;
+      else if (this.nobodyLeftToFinish()) this.stopReason = `every board is done or halted, and no rank's result can still come${haltList(this.slots)}`;
     }
   }
 
@@ -270,6 +271,18 @@ export class Simulator {
         this.wake = () => (clearTimeout(timer), (this.wake = null), resolve());
       });
     }
+  }
+
+  /**
+   * With real boards in the run (paced to the wall clock): every board has either finished or
+   * halted, no spare stands by and nothing reboots, yet a rank has no result. A done real board
+   * still retransmits to the dead one, so the queue never empties and the run went on until
+   * --max-virtual, ten minutes of wall time by default (a Moddable board that aborted after its
+   * first frames). Simulated-only runs end on their own in virtual time and are left as they were.
+   */
+  private nobodyLeftToFinish(): boolean {
+    if (!this.slots.some((s) => s.real !== null) || this.rebooting.size > 0) return false;
+    return this.slots.some((s) => s.state === 'halted') && this.slots.every((s) => s.state === 'halted' || s.state === 'done');
   }
 
   private allDone(): boolean {

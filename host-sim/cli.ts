@@ -5,6 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './sim/link-model.js';
 
+/** The commands whose words after `--` go to the app. */
+const APP_COMMANDS: readonly string[] = ['sim', 'campaign'];
+
 export async function main(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   const own = dash < 0 ? argv : argv.slice(0, dash);
@@ -16,7 +19,9 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       // `mcdsm sim examples/laplace --n 64` is an app option given before `--`.
-      outputError: (text, write) => write(/unknown option '--/.test(text) ? text.replace(/\n?$/, `\n(app options go after "--": mcdsm sim <app> [flags] -- ${unknownOption(text)} ...)\n`) : text),
+      // Only for the commands that run an app; `mcdsm provision --nod 2` gets no such hint.
+      outputError: (text, write) =>
+        write(/unknown option '--/.test(text) && APP_COMMANDS.includes(own[0] ?? '') ? text.replace(/\n?$/, `\n(app options go after "--": mcdsm ${own[0]} <app> [flags] -- ${unknownOption(text)} ...)\n`) : text),
     });
 
   program
@@ -181,9 +186,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mcdsm: ${e.message}\n`);
       return 2;
     }
+    // A file the user named that cannot be read or written (ENOTDIR, EACCES, ENOSPC, ...): the
+    // system's message names the path; a stack trace would only hide it.
+    if (isSystemError(e)) {
+      process.stderr.write(`mcdsm: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
   return code;
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function unknownOption(text: string): string {

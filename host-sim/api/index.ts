@@ -10,7 +10,8 @@
  */
 import { buildSimConfig, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { boardFactory } from '../sim/factory.js';
+import { boardFactory, luaAppError } from '../sim/factory.js';
+import { SpecError } from '../sim/link-model.js';
 import { prepareApp } from '../apps/prepare.js';
 
 export type { SimSummary, BoardSummary, FaultRecord, RecoverySummary, LinkSummary, CheckpointSummary, EngineName } from '../sim/simulator.js';
@@ -26,8 +27,8 @@ export interface SimulateOptions {
   boards?: number;
   /** Standby spares (default 0). */
   spares?: number;
-  /** `xs` (default): each board an XS machine; `node`: in-process V8; `mixed`. */
-  engine?: 'xs' | 'node' | 'mixed';
+  /** `xs` (default): each board an XS machine; `node`: in-process V8; `mixed`; `moddable`: Moddable-lin processes (real time); `lua51`/`lua53` (built-in apps only). */
+  engine?: 'xs' | 'node' | 'mixed' | 'moddable' | 'lua51' | 'lua53';
   /** `ring` (default), `line`, `star`, `full`, or a topology .json file. */
   topology?: string;
   /** Link model (default `uart:921600`). */
@@ -70,6 +71,8 @@ export async function simulate(o: SimulateOptions): Promise<SimSummary> {
   const cfg = buildSimConfig(flags, o.app, [...(o.args ?? [])]);
   const app = await prepareApp(o.app, { engines: cfg.engines, ...(o.cwd !== undefined ? { cwd: o.cwd } : {}) });
   cfg.app = app.name;
+  const badLua = luaAppError(cfg.engines, app);
+  if (badLua !== null) throw new SpecError(badLua);
   const sim = new Simulator(cfg, boardFactory({ app }), {});
   try {
     await sim.start();

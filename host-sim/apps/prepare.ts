@@ -52,17 +52,7 @@ export async function prepareApp(spec: string, options: PrepareOptions = {}): Pr
     return { resolved, name: resolved.name, declared: builtinApp(resolved.name), label: resolved.name, bundles: [], xsBundleText: undefined, nodeBoot: builtinBoot, places: identityPlaces };
   }
   const common = { app: resolved, cwd, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) };
-  // The V8 bundle is always made: importing it is how the host learns the app's name.
-  const node = await bundleBoard({ ...common, target: 'node' });
-  const module = (await import(`${pathToFileURL(node.file).href}?${node.hash.slice(0, 16)}`)) as Record<string, unknown>;
-  const apps = appsOf([module]);
-  const shown = relative(cwd, resolved.entry) || resolved.entry;
-  if (apps.size === 0) {
-    throw new AppError(
-      `app ${shown}: exports no App — export an object with a string \`name\` and an async \`main(ctx)\`, e.g.\n` +
-        `  import type { App } from 'mcdsm';\n  export const app: App = { name: 'my-app', async main(ctx) { return ctx.rank; } };`,
-    );
-  }
+  const { node, module, apps, shown } = await loadAppExports(resolved, cwd, options.cacheDir);
   const name = chooseApp(module, apps, shown);
   const engines = options.engines ?? ['xs'];
   const bundles: BoardBundle[] = [node];
@@ -80,8 +70,38 @@ export async function prepareApp(spec: string, options: PrepareOptions = {}): Pr
   return { resolved, name, declared: apps.get(name), label: `${shown} (${name})`, bundles, xsBundleText, nodeBoot, places };
 }
 
+export interface AppExports {
+  /** The V8 bundle of the app's modules (type-checked when it was made). */
+  readonly node: BoardBundle;
+  readonly module: Record<string, unknown>;
+  /** Every App the module exports, by name (the default export first). */
+  readonly apps: Map<string, App | RawApp>;
+  /** The entry as shown to people (relative to cwd). */
+  readonly shown: string;
+}
+
+/**
+ * Type-checks and bundles a user's app for V8 and loads it in the host: importing it is how the
+ * host learns the names of the apps it exports (the simulator and the firmware builder).
+ * Throws AppError for everything `mcdsm sim` rejects before a board starts, and for a module
+ * that exports no App.
+ */
+export async function loadAppExports(resolved: ResolvedApp & { kind: 'file' }, cwd: string, cacheDir?: string): Promise<AppExports> {
+  const node = await bundleBoard({ app: resolved, cwd, target: 'node', ...(cacheDir !== undefined ? { cacheDir } : {}) });
+  const module = (await import(`${pathToFileURL(node.file).href}?${node.hash.slice(0, 16)}`)) as Record<string, unknown>;
+  const apps = appsOf([module]);
+  const shown = relative(cwd, resolved.entry) || resolved.entry;
+  if (apps.size === 0) {
+    throw new AppError(
+      `app ${shown}: exports no App — export an object with a string \`name\` and an async \`main(ctx)\`, e.g.\n` +
+        `  import type { App } from 'mcdsm';\n  export const app: App = { name: 'my-app', async main(ctx) { return ctx.rank; } };`,
+    );
+  }
+  return { node, module, apps, shown };
+}
+
 /** The default export if it is an App, else the only App; several without a default: error. */
-function chooseApp(module: Record<string, unknown>, apps: Map<string, App | RawApp>, shown: string): string {
+export function chooseApp(module: Record<string, unknown>, apps: Map<string, App | RawApp>, shown: string): string {
   const fallback = module['default'];
   if (fallback !== undefined && appsOf([{ default: fallback }]).size === 1) return (fallback as App).name;
   if (apps.size === 1) return [...apps.keys()][0]!;

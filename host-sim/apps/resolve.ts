@@ -51,7 +51,13 @@ function looksLikePath(text: string): boolean {
 }
 
 function fromPath(spec: string, path: string, builtins: readonly string[]): ResolvedApp {
-  if (!existsSync(path)) throw new AppError(`app "${spec}": no such file or folder: ${path}`);
+  if (!existsSync(path)) {
+    // README's tour says `examples/pingpong` (run inside the mcdsm checkout); in a project of
+    // one's own that path does not exist, but the built-in app does, by its name.
+    const m = /^(?:\.\/)?examples\/([^/]+)\/?$/.exec(spec.trim());
+    const hint = m !== null && builtins.includes(m[1]!) ? ` (the built-in app is there by its name: ${m[1]!})` : '';
+    throw new AppError(`app "${spec}": no such file or folder: ${path}${hint}`);
+  }
   const real = realpathSync(path);
   const builtin = builtinAt(real, builtins);
   if (builtin !== null) return { kind: 'builtin', spec, name: builtin };

@@ -30,14 +30,16 @@ const PTY_BAUD = 921600;
 const KILL_GRACE_MS = 2000;
 
 /** lin-host's exit codes (host-sim/moddable/lin-host.c). */
-function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+export function exitText(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `killed by ${signal}`;
   if (code === null) return 'exited';
   if (code === 3) return 'exit 3: mc.so could not be loaded';
   if (code === 4) return 'exit 4: the XS machine could not be created';
   if (code === 75) return 'exit 75: boot loop (restarted too often)';
   if (code >= 100 && code < 128) {
-    const why: Record<number, string> = { 1: 'debugger', 2: 'native stack overflow', 3: 'JavaScript stack overflow', 4: 'not enough memory', 5: 'dead strip', 6: 'unhandled exception', 7: 'not enough keys', 8: 'too much computation', 9: 'unhandled rejection' };
+    // The XS_*_EXIT values of xs/sources/xsCommon.h (SDK 8.2.3); the table was off by one and
+    // named a JavaScript stack overflow (2) a native one.
+    const why: Record<number, string> = { 0: 'debugger', 1: 'not enough memory', 2: 'JavaScript stack overflow', 3: 'fatal check', 4: 'dead strip', 5: 'unhandled exception', 6: 'not enough keys', 7: 'too much computation', 8: 'unhandled rejection', 9: 'native stack overflow' };
     return `XS abort (${why[code - 100] ?? `status ${code - 100}`})`;
   }
   if (code >= 128) return `killed by signal ${code - 128}`;

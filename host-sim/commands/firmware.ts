@@ -9,6 +9,7 @@ import { FirmwareAppError } from '../firmware/bundle.js';
 import { parseConfigValue, PROVISION_FIELDS } from '../../firmware/firmware-config.js';
 import type { SerialKind } from '../../firmware/firmware-config.js';
 import { ConsoleSession } from '../console/session.js';
+import { parseIntFlag } from '../sim/options.js';
 
 function parseSets(sets: readonly string[], serial: SerialKind): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -17,7 +18,11 @@ function parseSets(sets: readonly string[], serial: SerialKind): Record<string, 
     if (eq <= 0) throw new Error(`--set ${s}: expected field=value (fields: ${PROVISION_FIELDS.join(', ')})`);
     const field = PROVISION_FIELDS.find((f) => f.toLowerCase() === s.slice(0, eq).toLowerCase());
     if (field === undefined) throw new Error(`--set ${s}: ${s.slice(0, eq)} is not a config field (have: ${PROVISION_FIELDS.join(', ')})`);
-    out[field] = parseConfigValue(field, s.slice(eq + 1), serial);
+    try {
+      out[field] = parseConfigValue(field, s.slice(eq + 1), serial);
+    } catch (e) {
+      throw new Error(`--set ${s}: ${(e as Error).message}`);
+    }
   }
   return out;
 }
@@ -37,6 +42,7 @@ export async function firmwareBuildCommand(app: string, flags: FirmwareBuildFlag
     const serial: SerialKind = flags.target === 'lin' ? 'device' : 'pins';
     const defaults = parseSets(flags.set, serial);
     const log = flags.json === true ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
+    if (flags.chunkHeap !== undefined && !/^\d+$/.test(flags.chunkHeap)) throw new Error(`--chunk-heap: "${flags.chunkHeap}" is not a number of bytes (e.g. 147456)`);
     const reserve = flags.chunkHeap === undefined ? {} : { chunkBytes: Number(flags.chunkHeap) };
     const r = await buildFirmware({ app, target: flags.target, out: flags.out, defaults, preload: flags.preload !== false, ...reserve, log });
     const summary = {
@@ -63,7 +69,7 @@ export async function firmwareBuildCommand(app: string, flags: FirmwareBuildFlag
   } catch (e) {
     if (e instanceof FirmwareBuildError || e instanceof FirmwareAppError || e instanceof Error) {
       process.stderr.write(`mcdsm firmware build: ${e.message}\n`);
-      return e instanceof FirmwareAppError || /--set|--target/.test(e.message) ? 2 : 1;
+      return e instanceof FirmwareAppError || /^(--set|--target|--chunk-heap|chunkBytes)/.test(e.message) ? 2 : 1;
     }
     throw e;
   }
@@ -125,8 +131,9 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
       return 2;
     }
   }
-  const timeoutMs = Number(flags.timeout);
-  const baudRate = Number(flags.baud);
+  // Checked like `mcdsm inject`'s (before: NaN went on to the serial port and the timers).
+  const timeoutMs = parseIntFlag(flags.timeout, '--timeout', 1, 3_600_000);
+  const baudRate = parseIntFlag(flags.baud, '--baud', 300, 20_000_000);
   let session: ConsoleSession;
   try {
     session = await ConsoleSession.open(device, { baudRate, timeoutMs });

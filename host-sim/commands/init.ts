@@ -28,6 +28,7 @@ export function initCommand(dir: string, flags: InitFlags): number {
   }
   const name = flags.name ?? basename(target).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '');
   if (!/^(@[a-z0-9._-]+\/)?[a-z0-9][a-z0-9._-]*$/.test(name)) throw new SpecError(`init: "${name}" is not a valid package name (use --name)`);
+  if (flags.mcdsm !== undefined && flags.mcdsm.trim() === '') throw new SpecError('init: --mcdsm needs a dependency spec (a version range, file:<tarball or folder>, ...)');
   const mcdsm = flags.mcdsm ?? defaultDependency();
   const written: string[] = [];
   const copy = (from: string, to: string): void => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSimConfig, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { appOptionsError, boardFactory } from '../sim/factory.js';
+import { appOptionsError, boardFactory, luaAppError } from '../sim/factory.js';
 import { SpecError } from '../sim/link-model.js';
 import { prepareApp } from '../apps/prepare.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
@@ -24,6 +24,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const prepared = await prepareApp(appPath, { engines: cfg.engines });
   cfg.app = prepared.name;
   const app = prepared.label;
+  const badLua = luaAppError(cfg.engines, prepared);
+  if (badLua !== null) throw new SpecError(badLua);
   const badArgs = appOptionsError(prepared.declared, appArgs);
   if (badArgs !== null) throw new SpecError(badArgs);
   const cpuWarning = cpuModelWarning(cfg);

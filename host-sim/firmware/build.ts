@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleFirmware, resolveAppFile } from './bundle.js';
+import { bundleFirmware, FirmwareAppError, resolveAppFile } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
 import { CHUNK_INITIAL, CHUNK_RESERVE_MAX, creationFor } from './creation.js';
@@ -276,6 +276,39 @@ function archiveBytes(xsC: string): number {
   return bytes;
 }
 
+/**
+ * The app's source file and the name the firmware runs. A built-in name is its own name. A path
+ * (a file, or a folder: the same rules as `mcdsm sim`) is type-checked and loaded in the host
+ * like `mcdsm sim` does, so the firmware gets the same errors before mcconfig runs (minutes
+ * later) and its name from its exports: the default export, else the only App; `--set app=NAME`
+ * picks one of several and must name an App the file exports.
+ */
+export async function firmwareApp(spec: string, wanted: unknown, cwd = process.cwd()): Promise<{ appFile: string; appName: string }> {
+  const looksLikePath = spec.includes('/') || spec.endsWith('.ts') || spec.endsWith('.js') || spec.startsWith('.');
+  if (looksLikePath && existsSync(resolve(cwd, spec))) {
+    const { resolveApp } = await import('../apps/resolve.js');
+    const { AppError } = await import('../apps/errors.js');
+    try {
+      const resolved = resolveApp(spec, { cwd });
+      if (resolved.kind === 'file') {
+        const { loadAppExports, chooseApp } = await import('../apps/prepare.js');
+        const { module, apps, shown } = await loadAppExports(resolved, cwd);
+        if (wanted === undefined) return { appFile: resolved.entry, appName: chooseApp(module, apps, shown) };
+        if (typeof wanted !== 'string' || !apps.has(wanted)) {
+          throw new FirmwareAppError(`--set app=${String(wanted)}: ${shown} exports no App of that name (it exports: ${[...apps.keys()].join(', ')})`);
+        }
+        return { appFile: resolved.entry, appName: wanted };
+      }
+      spec = resolved.name;
+    } catch (e) {
+      if (e instanceof AppError) throw new FirmwareAppError(e.message);
+      throw e;
+    }
+  }
+  const appFile = resolveAppFile(spec, cwd);
+  return { appFile, appName: typeof wanted === 'string' ? wanted : spec };
+}
+
 export async function buildFirmware(options: FirmwareBuildOptions): Promise<FirmwareBuildResult> {
   const log = options.log ?? (() => undefined);
   const { platform, full: fullTarget } = parseTarget(options.target);
@@ -284,14 +317,12 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   const found = findModdableSdk();
   if (!found.ok) throw new FirmwareBuildError(found.reason);
   const sdk = found.sdk;
-  const appFile = resolveAppFile(options.app);
+  const { appFile, appName } = await firmwareApp(options.app, options.defaults?.['app']);
   const bundle = await bundleFirmware(appFile);
   const out = resolve(options.out);
   const project = join(out, PROJECT_NAME);
   mkdirSync(project, { recursive: true });
-  const appName = options.app.includes('/') || /\.(ts|js)$/.test(options.app) ? String(options.defaults?.['app'] ?? '') : options.app;
-  const defaults = { ...defaultConfig(options.target, appName), ...(options.defaults ?? {}) };
-  if (defaults['app'] === '') throw new FirmwareBuildError('the app file is a path: say which app it exports with --config app=<name> (defaults.app)');
+  const defaults = { ...defaultConfig(options.target, appName), ...(options.defaults ?? {}), app: appName };
   const manifest = manifestFor(options.target, defaults, options.preload ?? true, options.chunkBytes);
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   const platformDir = join(packageRoot(), 'firmware', 'platform', platform === 'lin' ? 'lin' : 'mcu');

@@ -6,9 +6,10 @@
  * imports for mcconfig to resolve.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { rollup } from 'rollup';
-import type { Plugin, RollupLog } from 'rollup';
+import type { Plugin, PluginContext, ResolveIdHook, RollupLog } from 'rollup';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import ts from 'typescript';
 import { inlineConstantsPlugin } from './inline-constants.js';
 import { packageRoot } from './sdk.js';
@@ -68,8 +69,39 @@ function boardAppsSource(appFile: string): string {
   ].join('\n');
 }
 
+/** mcdsm's own sources (their bare imports are Moddable SDK modules), not the user's app. */
+function isMcdsmSource(root: string, file: string): boolean {
+  return ['firmware', 'hal', 'src', 'examples', join('bench', 'apps')].some((d) => file.startsWith(join(root, d) + sep));
+}
+
+function isBare(id: string): boolean {
+  return !id.startsWith('.') && !id.startsWith('\0') && !isAbsolute(id) && id !== BOARD_APPS_MODULE;
+}
+
+/**
+ * The bare imports of a user's app: `mcdsm` is the app API from this package's TypeScript
+ * sources (as in the simulator's bundles); anything else is an installed package, bundled
+ * from node_modules (conditions as for the simulator). Before this a user's `import { Status }
+ * from 'mcdsm'` stayed an import and mcconfig failed minutes later: module "mcdsm" not found.
+ */
+function userImports(root: string): Plugin {
+  const packages = nodeResolve({ extensions: ['.ts', '.mts', '.mjs', '.js'], exportConditions: ['mcdsm', 'import', 'module', 'default'], preferBuiltins: false, browser: false });
+  const hook = packages.resolveId as { handler: (this: PluginContext, ...args: Parameters<ResolveIdHook>) => ReturnType<ResolveIdHook> };
+  return {
+    ...packages,
+    name: 'mcdsm-user-imports',
+    resolveId(source, importer, options) {
+      if (importer === undefined || !isBare(source) || importer.startsWith('\0') || isMcdsmSource(root, importer)) return null;
+      if (source === 'mcdsm') return join(root, 'src', 'index.ts');
+      if (source.startsWith('mcdsm/')) throw new Error(`${importer}: imports "${source}", which is host-side (the simulator and tools): an app imports "mcdsm" only`);
+      return hook.handler.call(this, source, importer, options);
+    },
+  };
+}
+
 function plugins(appFile: string): Plugin[] {
   return [
+    userImports(packageRoot()),
     {
       name: 'mcdsm-board-apps',
       resolveId: (id) => (id === BOARD_APPS_MODULE ? VIRTUAL_ID : null),
@@ -115,7 +147,9 @@ export async function bundleFirmware(appFile: string): Promise<FirmwareBundle> {
   const errors: string[] = [];
   const build = await rollup({
     input: join(root, 'firmware', 'main.ts'),
-    external: (id) => id !== BOARD_APPS_MODULE && !id.startsWith('\0') && !id.startsWith('.') && !isAbsolute(id),
+    // Bare imports of mcdsm's own sources are Moddable SDK modules, for mcconfig to resolve;
+    // the app's are resolved above (and reported when they do not resolve).
+    external: (id, importer) => isBare(id) && importer !== undefined && !importer.startsWith('\0') && isMcdsmSource(root, importer),
     plugins: plugins(appFile),
     onwarn: (warning: RollupLog, warn) => {
       if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_EXPORT') errors.push(warning.message);

@@ -29,9 +29,21 @@ export function sdkCacheDir(): string {
   return join(packageRoot(), 'node_modules', '.cache', 'mcdsm', 'moddable-sdk');
 }
 
-const HOW_TO_GET =
-  'set MODDABLE to a Moddable SDK with built host tools, or put moddable-sdk-8.2.3-subset.tar.gz in ../shared/toolchains/ ' +
-  'beside the checkout and run npm install (needs apt packages build-essential libglib2.0-dev); see docs/TARGETS.md';
+/**
+ * The command that prepares the SDK and compiles the lin host, with this package's own path:
+ * in an installed package (node_modules/mcdsm) "npm install" of the user's project is not what
+ * runs it again, and a relative `scripts/...` would name a file the user's project lacks.
+ */
+export function setupCommand(): string {
+  return `node ${join(packageRoot(), 'scripts', 'moddable-sdk.mjs')}`;
+}
+
+function howToGet(): string {
+  return (
+    `set MODDABLE to a Moddable SDK with built host tools, or put moddable-sdk-8.2.3-subset.tar.gz in ${join(packageRoot(), '..', 'shared', 'toolchains')} ` +
+    `(or in $MCDSM_TOOLCHAINS), then run ${setupCommand()} (needs apt packages build-essential libglib2.0-dev); see docs/TARGETS.md`
+  );
+}
 
 function toolsIn(moddable: string): string | null {
   const bin = join(moddable, 'build', 'bin', 'lin', 'release');
@@ -46,22 +58,22 @@ export function findModdableSdk(): SdkLookup {
   if (env !== undefined && env !== '') {
     const moddable = resolve(env);
     const bin = toolsIn(moddable);
-    if (bin === null) return { ok: false, reason: `MODDABLE=${moddable} has no built host tools (build/bin/lin/release/mcconfig); ${HOW_TO_GET}` };
-    if (!existsSync(linHost)) return { ok: false, reason: `the lin host is not compiled (${linHost}): run node scripts/moddable-sdk.mjs (npm install does)` };
+    if (bin === null) return { ok: false, reason: `MODDABLE=${moddable} has no built host tools (build/bin/lin/release/mcconfig); ${howToGet()}` };
+    if (!existsSync(linHost)) return { ok: false, reason: `the lin host is not compiled (${linHost}): run MODDABLE=${moddable} ${setupCommand()}` };
     return { ok: true, sdk: { moddable, binDir: bin, linHost, source: 'env' } };
   }
   const statusFile = join(cache, 'status.json');
-  if (!existsSync(statusFile)) return { ok: false, reason: `no Moddable SDK: MODDABLE is not set and npm install has not prepared one; ${HOW_TO_GET}` };
+  if (!existsSync(statusFile)) return { ok: false, reason: `no Moddable SDK: MODDABLE is not set and npm install has not prepared one; ${howToGet()}` };
   let status: { ok?: boolean; reason?: string; moddable?: string; linHost?: string };
   try {
     status = JSON.parse(readFileSync(statusFile, 'utf8')) as typeof status;
   } catch {
-    return { ok: false, reason: `${statusFile} is unreadable: run npm install again` };
+    return { ok: false, reason: `${statusFile} is unreadable: run ${setupCommand()}` };
   }
-  if (status.ok !== true || typeof status.moddable !== 'string') return { ok: false, reason: `${status.reason ?? 'no Moddable SDK'}; ${HOW_TO_GET}` };
+  if (status.ok !== true || typeof status.moddable !== 'string') return { ok: false, reason: `${status.reason ?? 'no Moddable SDK'}; ${howToGet()}` };
   const bin = toolsIn(status.moddable);
-  if (bin === null) return { ok: false, reason: `the Moddable SDK at ${status.moddable} lost its host tools: run npm install again` };
-  if (!existsSync(linHost)) return { ok: false, reason: `the lin host is missing (${linHost}): run npm install again` };
+  if (bin === null) return { ok: false, reason: `the Moddable SDK at ${status.moddable} lost its host tools: run ${setupCommand()}` };
+  if (!existsSync(linHost)) return { ok: false, reason: `the lin host is missing (${linHost}): run ${setupCommand()}` };
   return { ok: true, sdk: { moddable: status.moddable, binDir: bin, linHost, source: 'tarball' } };
 }
 

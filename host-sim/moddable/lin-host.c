@@ -17,8 +17,8 @@
  * with EXIT_RESTART; this host runs each boot in a child process and starts a fresh one then,
  * so RAM is lost exactly as on a chip reset. Exit codes of lin-host: 0 the board quit,
  * 2 usage, 3 mc.so cannot be loaded, 4 the machine could not be created, 100 + status an XS
- * abort (status as in xs.h: 1 debugger, 2 native stack overflow, 3 JS stack overflow, 4 not
- * enough memory, 6 unhandled exception, ...), 128 + signal when killed.
+ * abort (status as XS_*_EXIT in xsCommon.h: 0 debugger, 1 not enough memory, 2 JS stack
+ * overflow, 5 unhandled exception, 9 native stack overflow, ...), 128 + signal when killed.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -71,14 +71,23 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
       return new ModdableBoard(await image, dir, () => cleanup(dir));
     }
     if (engine === 'lua51' || engine === 'lua53') {
-      const app = options.app;
-      if (app !== undefined && !(app.resolved.kind === 'builtin' && LUA_APPS.includes(app.name))) {
-        throw new Error(`--engine ${engine}: Lua boards run the apps compiled into dist/lua (${LUA_APPS.join(', ')}), not ${app.name}`);
-      }
+      const why = options.app === undefined ? null : luaAppError([engine], options.app);
+      if (why !== null) throw new Error(why);
       return new LuaBoard({ version: engine === 'lua51' ? '5.1' : '5.3', name: `board${node}` });
     }
     return simulated(engine, node, board);
   };
+}
+
+/**
+ * Null when every Lua engine among `engines` can run the app; else why not. Checked by
+ * `mcdsm sim` and `simulate()` before any board starts (before, the board factory threw it
+ * while the run was booting, out of `mcdsm sim` as an uncaught exception with a stack trace).
+ */
+export function luaAppError(engines: readonly string[], app: PreparedApp): string | null {
+  const lua = engines.find((e) => e === 'lua51' || e === 'lua53');
+  if (lua === undefined || (app.resolved.kind === 'builtin' && LUA_APPS.includes(app.name))) return null;
+  return `--engine ${lua}: Lua boards run the apps compiled into dist/lua (${LUA_APPS.join(', ')}), not ${app.name} (docs/LUA.md)`;
 }
 
 function cleanup(dir: string): void {

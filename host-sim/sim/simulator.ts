@@ -258,6 +258,7 @@ export class Simulator {
       if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
       else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = `every working board is down${haltList(this.slots)}`;
+      else if (this.nobodyLeftToFinish()) this.stopReason = `every board is done or halted, and no rank's result can still come${haltList(this.slots)}`;
     }
   }
 
@@ -270,6 +271,18 @@ export class Simulator {
         this.wake = () => (clearTimeout(timer), (this.wake = null), resolve());
       });
     }
+  }
+
+  /**
+   * With real boards in the run (paced to the wall clock): every board has either finished or
+   * halted, no spare stands by and nothing reboots, yet a rank has no result. A done real board
+   * still retransmits to the dead one, so the queue never empties and the run went on until
+   * --max-virtual, ten minutes of wall time by default (a Moddable board that aborted after its
+   * first frames). Simulated-only runs end on their own in virtual time and are left as they were.
+   */
+  private nobodyLeftToFinish(): boolean {
+    if (!this.slots.some((s) => s.real !== null) || this.rebooting.size > 0) return false;
+    return this.slots.some((s) => s.state === 'halted') && this.slots.every((s) => s.state === 'halted' || s.state === 'done');
   }
 
   private allDone(): boolean {
@@ -371,7 +384,9 @@ export class Simulator {
       slot.steps = f.steps;
       if (f.heapBytes > this.cfg.ramBytes) {
         this.steps.faults.push({ atMs: t, board: node, command: 'out of memory', source: 'budget', status: 'applied' });
-        this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget`);
+        // A Lua board's bytes cost ~16 B each in tables: the default 160k budget is an XS board's.
+        const hint = slot.engine === 'lua51' || slot.engine === 'lua53' ? ` (a Lua board needs about 4 MB in the simulator: --ram 4M, docs/LUA.md)` : '';
+        this.halt(slot, `out of memory: heap ${f.heapBytes} B exceeds the ${this.cfg.ramBytes} B budget${hint}`);
       }
     }
   }

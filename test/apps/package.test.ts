@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { BIN, REPO } from './helpers.js';
+import { findModdableSdk } from '../../host-sim/firmware/sdk.js';
 
 const FLOW_APP = `import type { App, AppContext } from 'mcdsm';
 
@@ -116,7 +117,11 @@ test.serial('1. npm pack: dist/ with declarations, the bin and the template; no 
   t.is(packed.code, 0, packed.err);
   const info = (JSON.parse(packed.out) as { filename: string; files: { path: string }[] }[])[0]!;
   const files = info.files.map((f) => f.path);
-  for (const f of ['bin/mcdsm.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/host-sim/api/index.d.ts', 'dist/src/board.d.ts', 'dist/bundles/board.xs.js', 'dist/host-sim/cli.js', 'scripts/setup.mjs', 'templates/project/app.ts', 'docs/APPS.md']) {
+  for (const f of ['bin/mcdsm.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/host-sim/api/index.d.ts', 'dist/src/board.d.ts', 'dist/bundles/board.xs.js', 'dist/host-sim/cli.js', 'scripts/setup.mjs', 'templates/project/app.ts', 'docs/APPS.md',
+    // What an installed package needs for Moddable-lin boards and firmware builds: it prepares
+    // the SDK and compiles the lin host itself (before, neither was packed, so an installed
+    // mcdsm could never build firmware nor run --engine moddable).
+    'scripts/moddable-sdk.mjs', 'host-sim/moddable/lin-host.c']) {
     t.true(files.includes(f), `the tarball has ${f}`);
   }
   t.deepEqual(files.filter((f) => /^(test|\.ci|dist\/test)\//.test(f) || f.includes('.test.')), ['templates/project/test/app.test.mjs']);
@@ -193,4 +198,41 @@ test.serial('4. a user app (messages, packet channels, DSM): mcdsm sim on XS, th
   const second = run(mcdsmBin, ['init', 'second'], root);
   t.is(second.code, 0, second.err);
   t.true(readFileSync(join(root, 'second', 'package.json'), 'utf8').includes('"mcdsm": "^0.1.0"'));
+  reached = 4;
+});
+
+// Before session 16 an installed mcdsm could build no firmware at all: the script that prepares
+// the SDK and the lin host's source were not packed ("run node scripts/moddable-sdk.mjs", a file
+// the package lacked), a path app needed --set app=NAME, and its `mcdsm` import reached mcconfig.
+const sdk = findModdableSdk();
+test.serial('5. the installed package builds firmware for the user\'s app with the user\'s SDK ($MODDABLE)', (t) => {
+  t.timeout(10 * 60_000);
+  if (!step(5)(t)) return;
+  if (!sdk.ok) {
+    const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
+    if (ci) t.fail(`CI=true and no Moddable SDK: ${sdk.reason}`);
+    else {
+      t.log(`Moddable part did NOT run: ${sdk.reason}`);
+      t.pass();
+    }
+    return;
+  }
+  const env = { MODDABLE: sdk.sdk.moddable };
+  // The postinstall (step 2) compiled no lin host unless MODDABLE was set then: the error says
+  // what to run, with the installed package's own path.
+  if (!existsSync(join(proj, 'node_modules', 'mcdsm', 'node_modules', '.cache', 'mcdsm', 'moddable-sdk', 'lin-host'))) {
+    const before = run(mcdsmBin, ['firmware', 'build', './flow-app.ts', '--target', 'esp32', '--out', 'fw'], proj, env);
+    t.is(before.code, 1, before.out + before.err);
+    t.true(before.err.includes(`MODDABLE=${sdk.sdk.moddable} node ${join(proj, 'node_modules', 'mcdsm', 'scripts', 'moddable-sdk.mjs')}`), before.err);
+  }
+  const setup = run(process.execPath, [join(proj, 'node_modules', 'mcdsm', 'scripts', 'moddable-sdk.mjs')], proj, env);
+  t.is(setup.code, 0, setup.out + setup.err);
+  t.regex(setup.out, /lin host compiled/);
+  const built = run(mcdsmBin, ['firmware', 'build', './flow-app.ts', '--target', 'esp32', '--out', 'fw', '--json'], proj, env);
+  t.is(built.code, 0, built.out + built.err);
+  const summary = JSON.parse(built.out.trim().split('\n').pop()!) as { app: string; archiveBytes: number; modules: string[] };
+  t.is(summary.app, 'flow', 'named from its default export, no --set app');
+  t.true(summary.archiveBytes > 100_000);
+  t.true(summary.modules.includes('main') && summary.modules.includes('mcdsm-platform'), summary.modules.join(', '));
+  t.false(summary.modules.includes('mcdsm'), 'the app API is inside the bundle, not a module for mcconfig');
 });

@@ -1,0 +1,68 @@
+// Bad input on the command line as a new user meets it (the audit of session 16): each ends as
+// one clear `mcdsm...: ` line naming the flag or the cause, with exit code 2, and nothing hangs.
+// Every case here failed before its fix: a stack trace, a wrong hint, or a message that did not
+// say what to do.
+import test from 'ava';
+import { mcdsm, project } from '../apps/helpers.js';
+
+const USER_APP = `import type { App } from 'mcdsm';
+export const app: App = { name: 'mine', async main(ctx) { return ctx.rank; } };
+`;
+
+test('a user app on Lua boards: a clear error before any board starts, not an uncaught exception', (t) => {
+  const dir = project({ 'app.ts': USER_APP }, 'mcdsm-cli-lua-');
+  for (const engine of ['lua53', 'xs,lua51,xs']) {
+    const r = mcdsm(dir, ['sim', './app.ts', '--boards', '3', '--engine', engine, '--consoles', 'none', '--quiet']);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, /^mcdsm: --engine lua5[13]: Lua boards run the apps compiled into dist\/lua \(pingpong, conformance, idle\), not mine/m);
+    t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+    t.notRegex(r.out, /boards up/, 'no board started');
+  }
+});
+
+test('Lua boards over the default --ram: the halt says what budget a Lua board needs', (t) => {
+  const dir = project({}, 'mcdsm-cli-luaram-');
+  const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--engine', 'lua53', '--consoles', 'none', '--quiet', '--json']);
+  t.is(r.code, 1, r.err);
+  const summary = JSON.parse(r.out.trim().split('\n').pop()!) as { ok: boolean; reason: string };
+  t.false(summary.ok);
+  t.regex(summary.reason, /out of memory: heap \d+ B exceeds the 163840 B budget \(a Lua board needs about 4 MB in the simulator: --ram 4M/);
+});
+
+test('README\'s examples/<name> from a project of one\'s own: the error names the built-in app', (t) => {
+  const dir = project({}, 'mcdsm-cli-examples-');
+  const r = mcdsm(dir, ['sim', 'examples/idle', '--consoles', 'none']);
+  t.is(r.code, 2, r.err);
+  t.regex(r.err, /app "examples\/idle": no such file or folder: .*examples\/idle \(the built-in app is there by its name: idle\)/);
+});
+
+test('an unknown flag of a command that runs no app gets no "app options go after --" hint', (t) => {
+  const dir = project({}, 'mcdsm-cli-flags-');
+  const provision = mcdsm(dir, ['provision', '/dev/null', '--nod', '2']);
+  t.is(provision.code, 2);
+  t.regex(provision.err, /unknown option '--nod'/);
+  t.notRegex(provision.err, /app options go after/);
+  const sim = mcdsm(dir, ['sim', 'pingpong', '--n', '64']);
+  t.is(sim.code, 2);
+  t.regex(sim.err, /app options go after "--": mcdsm sim <app> \[flags\] -- --n \.\.\./);
+});
+
+test('mcdsm init: a folder that cannot be made, an empty --mcdsm: one line naming the cause', (t) => {
+  const dir = project({ 'file.txt': 'x' }, 'mcdsm-cli-init-');
+  const under = mcdsm(dir, ['init', 'file.txt/boards']);
+  t.is(under.code, 1, under.err);
+  t.regex(under.err, /^mcdsm: ENOTDIR: not a directory, mkdir '.*file\.txt\/boards'\n$/);
+  const empty = mcdsm(dir, ['init', 'boards', '--mcdsm', '']);
+  t.is(empty.code, 2, empty.err);
+  t.regex(empty.err, /--mcdsm needs a dependency spec/);
+});
+
+test('mcdsm provision: a bad --baud or --timeout names the flag and exits 2 before any device is opened', (t) => {
+  const dir = project({}, 'mcdsm-cli-provision-');
+  const baud = mcdsm(dir, ['provision', '/dev/null', '--node', '1', '--baud', 'abc']);
+  t.is(baud.code, 2, baud.err);
+  t.regex(baud.err, /^mcdsm: --baud: "abc" must be an integer from 300 to 20000000\n$/);
+  const timeout = mcdsm(dir, ['provision', '/dev/null', '--node', '1', '--timeout', 'soon']);
+  t.is(timeout.code, 2, timeout.err);
+  t.regex(timeout.err, /^mcdsm: --timeout: "soon" must be an integer from 1 to 3600000\n$/);
+});

@@ -131,8 +131,12 @@ export const FIRMWARE_COMMANDS: readonly CommandSpec<FirmwareCommandDeps>[] = co
     },
 ]);
 
-/** A config value as the console shows it: the domain key is a secret, shown only as set or not. */
+/**
+ * A config value as the console shows it: the domain key is a secret, shown only as set or not.
+ * A string is shown as itself: the record line quotes it where needed, and JSON on top of that
+ * showed `app` as `"\"pingpong\""`.
+ */
 function shownValue(field: string, value: unknown): string {
   if (field === 'domainKey') return value === null ? 'none' : 'set';
-  return JSON.stringify(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -70,6 +70,7 @@ if (sdk !== null) {
         t.is((await s.command('config set colour red')).final, `ERR colour: not a config field (have: ${PROVISION_FIELDS.join(', ')})`);
         const before = await s.command('config show');
         t.true(before.lines.includes('field=node value=0 from=host'), before.text);
+        t.true(before.lines.includes('field=app value=pingpong from=manifest'), before.text);
         t.true(before.lines.includes('field=domainKey value=- from=unset'), before.text);
         // The domain key is a secret: stored, shown only as set, never echoed.
         const key = '00112233445566778899aabbccddeeff';

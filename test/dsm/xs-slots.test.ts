@@ -86,3 +86,39 @@ test(`Laplace's final phase holds at most ${FINAL_PHASE_MAX} XS slots on rank 0 
     await w.kill();
   }
 });
+
+/**
+ * A DSM call that waits, by kind (docs/FOOTPRINT.md "Round 16: DSM calls without promises"):
+ * the live slots one board holds while the call waits for the other board, over what it held
+ * before the call, the call's own promise (held by the caller) included. Each kind runs twice
+ * and the second is counted, so what a first call makes for good (a lock manager, the request
+ * window's watchdog) is not counted as the wait.
+ */
+const WAIT_KINDS = ['barrier', 'fetch', 'diff', 'alloc', 'lock', 'lend'] as const;
+
+test('the XS slots a waiting DSM call holds, by kind', async (t) => {
+  const w = new XsWorker({ name: 'dsm-wait-slots', stdout: 'ignore' });
+  const { text, live } = xsProbe(w);
+  const held: Record<string, number> = {};
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('setup()');
+    await w.evaluate('makeDsms()');
+    await w.evaluate('allocSmall()');
+    for (const kind of WAIT_KINDS) {
+      for (let round = 0; round < 2; round++) {
+        await w.evaluate(`prep(${JSON.stringify(kind)})`);
+        const l0 = await live();
+        await w.evaluate(`pend(${JSON.stringify(kind)})`);
+        const l1 = await live();
+        t.regex(await text('pendingState()'), /^false /, `${kind}: the call waits`);
+        await w.evaluate(`finish(${JSON.stringify(kind)})`);
+        t.regex(await text('pendingState()'), /^true /, `${kind}: the call ended`);
+        held[kind] = l1 - l0;
+      }
+    }
+    t.log(JSON.stringify(held));
+  } finally {
+    await w.kill();
+  }
+});

@@ -1,9 +1,11 @@
 /**
  * Requests with a window and a watchdog: at most `window` requests in flight (the rest queued
  * in order), replies matched by request id and sender, and one watchdog that fails everything
- * outstanding when no request made progress for `timeoutMs`. Requests go out in batches; a
- * batch's promise resolves when every request in it completed and rejects at the first
- * failure. What a request carries for its reply (`T`) is the caller's.
+ * outstanding when no request made progress for `timeoutMs`. Requests go out in batches; the
+ * owner hears once per batch (`batchEnded`) when every request in it completed or at the first
+ * failure: a batch holds no promise or resolving functions while it waits (docs/FOOTPRINT.md
+ * "Round 16: DSM calls without promises"). What a request carries for its reply (`T`) is the
+ * caller's.
  */
 import type { DsmPost } from './port.js';
 import type { Clock } from '../hal.js';
@@ -22,8 +24,6 @@ export interface Outgoing<T> {
 interface Batch {
   remaining: number;
   settled: boolean;
-  resolve: () => void;
-  reject: (e: Error) => void;
 }
 
 /** A request waiting for its reply. */
@@ -35,9 +35,12 @@ export interface Pending<T> {
   readonly batch: Batch;
 }
 
-/** Who gives the error a window's batches fail with when nothing answers: `silent`, the destinations waited on, ascending. */
+/** Who hears how a window's batches end, and gives the error they fail with when nothing answers. */
 export interface WindowOwner {
+  /** The error for when nothing answers: `silent`, the destinations waited on, ascending. */
   timedOut(silent: number[]): Error;
+  /** A batch ended: every request completed (`error` null) or the first failure. Once per batch. */
+  batchEnded(error: Error | null): void;
 }
 
 export class RequestWindow<T> implements DeadlineOwner {
@@ -74,23 +77,25 @@ export class RequestWindow<T> implements DeadlineOwner {
     return this.nextReq++;
   }
 
-  /** Send `list` through the window; resolves when every request in it completed. */
-  sendBatch(list: Outgoing<T>[]): Promise<void> {
-    if (list.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const batch: Batch = { remaining: list.length, settled: false, resolve, reject };
-      for (const o of list) {
-        assert(!this.pending.has(o.req), 'request window: request id in use');
-        this.pending.set(o.req, { to: o.to, info: o.info, sent: false, batch });
-        this.queue.push(o);
-      }
-      this.pump();
-      if (this.watchdogAt < 0) {
-        this.lastProgress = this.clock.now();
-        this.watchdogAt = this.lastProgress + this.timeoutMs;
-        this.watchdog.arm(this.watchdogAt);
-      }
-    });
+  /**
+   * Send `list` through the window: true when the owner will hear of the batch (`batchEnded`),
+   * false when there is nothing to send (nothing to wait for).
+   */
+  sendBatch(list: Outgoing<T>[]): boolean {
+    if (list.length === 0) return false;
+    const batch: Batch = { remaining: list.length, settled: false };
+    for (const o of list) {
+      assert(!this.pending.has(o.req), 'request window: request id in use');
+      this.pending.set(o.req, { to: o.to, info: o.info, sent: false, batch });
+      this.queue.push(o);
+    }
+    this.pump();
+    if (this.watchdogAt < 0) {
+      this.lastProgress = this.clock.now();
+      this.watchdogAt = this.lastProgress + this.timeoutMs;
+      this.watchdog.arm(this.watchdogAt);
+    }
+    return true;
   }
 
   /** The sent request `req` to `from`, still waiting for its reply; null when there is none. */
@@ -137,15 +142,15 @@ export class RequestWindow<T> implements DeadlineOwner {
     assert(b.remaining > 0, 'request window: an open batch has no request left');
     if (--b.remaining === 0) {
       b.settled = true;
-      b.resolve();
+      this.owner.batchEnded(null);
     }
   }
 
-  /** A taken request failed: its batch rejects with `err` (unless it already settled). */
+  /** A taken request failed: its batch fails with `err` (unless it already ended). */
   reject(p: Pending<T>, err: Error): void {
     if (p.batch.settled) return;
     p.batch.settled = true;
-    p.batch.reject(err);
+    this.owner.batchEnded(err);
   }
 
   /** Forget everything (the DSM is closed); no batch settles any more. */

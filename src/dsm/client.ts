@@ -41,12 +41,6 @@ export class Client implements WindowOwner {
     return this.port.fail(new DsmError('TIMEOUT', `dsm: no reply from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${this.port.limits.requestTimeoutMs} ms`));
   }
 
-  /** @internal WindowOwner: a batch of fetches or diffs ended; the running call goes on or fails. */
-  batchEnded(error: Error | null): void {
-    if (error === null) this.port.waitOver(undefined);
-    else this.port.waitFailed(error);
-  }
-
   /**
    * Bytes [b0, b1) are about to be read, of a push array: true when the running call must first
    * wait for the batches of homes that will push stale subscribed granules of it (the Dsm hears,

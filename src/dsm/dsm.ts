@@ -140,9 +140,9 @@ interface UnlockOp extends OpBase {
 
 type Op = AllocOp | AcquireOp | BarrierOp | LockOp | UnlockOp;
 
-/** The promise job a wait's end queues (a module function and the Dsm as its argument: no closure per wait). */
-function goOn(dsm: Dsm): void {
-  dsm.goOn();
+/** The promise job a failed wait queues (a module function and the Dsm as its argument: no closure per wait). */
+function failRunning(dsm: Dsm): void {
+  dsm.failRunning();
 }
 
 /** A call's argument check failed: a rejected promise. Anything else thrown is a bug and is not turned into one. */
@@ -168,6 +168,8 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
   private running: Op | null = null;
   private head: Op | null = null;
   private tail: Op | null = null;
+  /** `pump` is starting calls (a call that ends inside it leaves the next to its loop). */
+  private pumping = false;
   private failure: DsmError | null = null;
 
   private readonly client: Client;
@@ -425,11 +427,17 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
     if (this.running === null) this.pump();
   }
 
-  /** Start queued calls while none runs (a call that waits stays `running` until it ends). */
+  /**
+   * Start queued calls while none runs (a call that waits stays `running` until it ends). Not
+   * re-entered: a call that ends inside another's step (a one-board barrier) leaves the next to
+   * this loop, so the stack does not grow with the queue.
+   */
   private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
     while (this.running === null) {
       const op = this.head;
-      if (op === null) return;
+      if (op === null) break;
       this.head = op.next;
       if (this.head === null) this.tail = null;
       op.next = null;
@@ -437,31 +445,60 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
       if (this.failure) this.end(op, false, this.failure);
       else this.advance(op);
     }
+    this.pumping = false;
   }
 
-  /** @internal DsmWaits: what the running call waits for is over; it goes on in a promise job (never inside the part that tells). */
+  /**
+   * @internal DsmWaits: what the running call waits for is over: it goes on at once, inside
+   * the part that tells (each part tells last, its own state settled), with no promise job in
+   * between; then the next queued calls start.
+   */
   waitOver(value: WaitValue): void {
-    const op = this.running;
-    assert(op !== null, 'dsm: a wait ended with no call running');
+    // A part tells only while the call that started its wait runs (one call runs at a time).
+    const op = this.running!;
     op.value = value;
-    void Promise.resolve(this).then(goOn);
+    // `advance` inlined: this is on the way of every reply a call waits for (a fetch's page).
+    try {
+      switch (op.kind) {
+        case OP_ACQUIRE:
+          this.stepAcquire(op);
+          break;
+        case OP_BARRIER:
+          this.stepBarrier(op);
+          break;
+        case OP_ALLOC:
+          this.stepAlloc(op);
+          break;
+        case OP_LOCK:
+          this.stepLock(op);
+          break;
+        case OP_UNLOCK:
+          this.stepUnlock(op);
+          break;
+      }
+    } catch (e) {
+      this.end(op, false, e);
+    }
+    if (this.head !== null) this.pump();
   }
 
-  /** @internal DsmWaits: what the running call waits for failed; the call rejects with `e` in a promise job. */
+  /**
+   * @internal DsmWaits: what the running call waits for failed; the call rejects with `e` in a
+   * promise job (a failure may be told while a part walks its requests: the request window's
+   * watchdog). Rare: the job costs nothing on a call's way.
+   */
   waitFailed(e: Error): void {
     const op = this.running;
     assert(op !== null, 'dsm: a wait failed with no call running');
     op.failure = e;
-    void Promise.resolve(this).then(goOn);
+    void Promise.resolve(this).then(failRunning);
   }
 
-  /** @internal The running call's wait is over (the job waitOver / waitFailed queued): it goes on, then the next calls start. */
-  goOn(): void {
+  /** @internal The job waitFailed queued: the running call rejects, the next calls start. */
+  failRunning(): void {
     const op = this.running;
-    assert(op !== null, 'dsm: no call to go on with');
-    const e = op.failure;
-    if (e === null) this.advance(op);
-    else this.end(op, false, e);
+    assert(op !== null && op.failure !== null, 'dsm: no failed call');
+    this.end(op, false, op.failure);
     this.pump();
   }
 
@@ -487,7 +524,6 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
 
   /** The running call ended: settle its promise (`ok`: with `v`, else rejected with `v`); the next may start. */
   private end(op: Op, ok: boolean, v: unknown): void {
-    assert(this.running === op, 'dsm: a call ended that was not running');
     this.running = null;
     if (ok) {
       op.resolve?.(v as never);
@@ -550,6 +586,7 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
     const b0 = op.start * st.bytesPerElement;
     const b1 = op.end * st.bytesPerElement;
     let step = op.step;
+    // A wait's step is set before the wait starts: its end may be told at once (waitOver).
     if (step === 0) {
       if (op.mode !== 'r' && st.lends > 0 && st.homesAny(b0, b1)) {
         // A checkpoint references these home pages: they are written only once it lets go.
@@ -569,16 +606,13 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
       st.cover(b0, b1);
       if (op.mode === 'w' || b1 <= b0) step = 4;
       else {
-        step = 3;
-        if (this.client.awaitPushes(st, b0, b1)) {
-          op.step = 3;
-          return;
-        }
+        step = op.step = 3;
+        if (this.client.awaitPushes(st, b0, b1)) return;
       }
     }
-    if (step === 3 && this.client.fetchStale(st, b0, b1)) {
+    if (step === 3) {
       op.step = 4;
-      return;
+      if (this.client.fetchStale(st, b0, b1)) return;
     }
     const violations = this.pendingViolations.splice(0);
     if (op.mode === 'r') {
@@ -587,7 +621,8 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
       st.declareWrite(b0, b1, op.mode, violations);
     }
     if (violations.length > 0) throw this.violation(violations);
-    this.end(op, true, st.view(op.start, op.end));
+    this.running = null;
+    op.resolve!(st.view(op.start, op.end) as never);
   }
 
   private stepBarrier(op: BarrierOp): void {
@@ -615,7 +650,8 @@ export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
     this.client.push.barrierTaken(epoch);
     this.figures[DS_BARRIERS]!++;
     if (op.violations.length > 0) throw this.violation(op.violations);
-    this.end(op, true, undefined);
+    this.running = null;
+    op.resolve!(undefined as never);
   }
 
   private stepLock(op: LockOp): void {

@@ -1,13 +1,13 @@
 /**
  * Requests with a window and a watchdog: at most `window` requests in flight (the rest queued
  * in order), replies matched by request id and sender, and one watchdog that fails everything
- * outstanding when no request made progress for `timeoutMs`. Requests go out in batches; the
- * owner hears once per batch (`batchEnded`) when every request in it completed or at the first
- * failure: a batch holds no promise or resolving functions while it waits (docs/FOOTPRINT.md
- * "Round 16: DSM calls without promises"). What a request carries for its reply (`T`) is the
- * caller's.
+ * outstanding when no request made progress for `timeoutMs`. Requests go out in batches, one
+ * at a time (the running DSM call's); the Dsm hears once per batch (DsmWaits: `waitOver` when
+ * every request in it completed, `waitFailed` at the first failure): a batch holds no promise
+ * or resolving functions while it waits (docs/FOOTPRINT.md "Round 16: DSM calls without
+ * promises"). What a request carries for its reply (`T`) is the caller's.
  */
-import type { DsmPost } from './port.js';
+import type { DsmPost, DsmWaits } from './port.js';
 import type { Clock } from '../hal.js';
 import { Deadline, type DeadlineOwner } from '../net/deadline.js';
 import { assert } from '../util/assert.js';
@@ -35,12 +35,9 @@ export interface Pending<T> {
   readonly batch: Batch;
 }
 
-/** Who hears how a window's batches end, and gives the error they fail with when nothing answers. */
+/** Who gives the error a window's batches fail with when nothing answers: `silent`, the destinations waited on, ascending. */
 export interface WindowOwner {
-  /** The error for when nothing answers: `silent`, the destinations waited on, ascending. */
   timedOut(silent: number[]): Error;
-  /** A batch ended: every request completed (`error` null) or the first failure. Once per batch. */
-  batchEnded(error: Error | null): void;
 }
 
 export class RequestWindow<T> implements DeadlineOwner {
@@ -63,7 +60,8 @@ export class RequestWindow<T> implements DeadlineOwner {
     private readonly clock: Clock,
     private readonly window: number,
     private readonly timeoutMs: number,
-    private readonly port: DsmPost,
+    /** The Dsm: the requests' way out, and who hears how each batch ends. */
+    private readonly port: DsmPost & DsmWaits,
     /** Gives the error every outstanding batch fails with when the watchdog fires. */
     private readonly owner: WindowOwner,
   ) {
@@ -78,7 +76,7 @@ export class RequestWindow<T> implements DeadlineOwner {
   }
 
   /**
-   * Send `list` through the window: true when the owner will hear of the batch (`batchEnded`),
+   * Send `list` through the window: true when the Dsm will hear how the batch ends (DsmWaits),
    * false when there is nothing to send (nothing to wait for).
    */
   sendBatch(list: Outgoing<T>[]): boolean {
@@ -142,7 +140,7 @@ export class RequestWindow<T> implements DeadlineOwner {
     assert(b.remaining > 0, 'request window: an open batch has no request left');
     if (--b.remaining === 0) {
       b.settled = true;
-      this.owner.batchEnded(null);
+      this.port.waitOver(undefined);
     }
   }
 
@@ -150,7 +148,7 @@ export class RequestWindow<T> implements DeadlineOwner {
   reject(p: Pending<T>, err: Error): void {
     if (p.batch.settled) return;
     p.batch.settled = true;
-    this.owner.batchEnded(err);
+    this.port.waitFailed(err);
   }
 
   /** Forget everything (the DSM is closed); no batch settles any more. */

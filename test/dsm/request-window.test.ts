@@ -13,13 +13,16 @@ function rig(window = 2, timeoutMs = 100) {
     clock,
     window,
     timeoutMs,
-    { post: (to: number, bytes: Uint8Array) => void sent.push({ to, req: bytes[0]! }) },
+    {
+      post: (to: number, bytes: Uint8Array) => void sent.push({ to, req: bytes[0]! }),
+      waitOver: () => void ended.push(null),
+      waitFailed: (error: Error) => void ended.push(error.message),
+    },
     {
       timedOut: (silent: number[]) => {
         timeouts.push(silent);
         return new Error(`silent ${silent.join(',')}`);
       },
-      batchEnded: (error: Error | null) => void ended.push(error === null ? null : error.message),
     },
   );
   const req = (to: number): Outgoing<string> => {

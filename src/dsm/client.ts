@@ -9,7 +9,7 @@ import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo }
 import { PushReader } from './push.js';
 import { RangeList } from './range-list.js';
 import { RequestWindow, type WindowOwner } from './request-window.js';
-import type { DsmPort, DsmShared } from './port.js';
+import type { DsmPort, DsmShared, DsmWaits } from './port.js';
 import type { SharedArrayState } from './shared-array.js';
 import { DS_DIFFS, DS_FETCHED_BYTES, DS_FETCHES, DS_MALFORMED, DsmError } from './types.js';
 
@@ -25,7 +25,7 @@ export class Client implements WindowOwner {
   readonly push: PushReader;
 
   constructor(
-    private readonly port: DsmPort & DsmShared,
+    private readonly port: DsmPort & DsmShared & DsmWaits,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
     arrays: readonly SharedArrayState[],
@@ -42,27 +42,23 @@ export class Client implements WindowOwner {
   }
 
   /**
-   * Bytes [b0, b1) are about to be read: for a push array, wait for the batches of homes that
-   * will push stale subscribed granules of it; then fetch what is still stale from its homes.
+   * Bytes [b0, b1) are about to be read, of a push array: true when the running call must first
+   * wait for the batches of homes that will push stale subscribed granules of it (the Dsm hears,
+   * `waitOver`). Then `fetchStale`.
    */
-  fetchStale(st: SharedArrayState, b0: number, b1: number): Promise<void> {
-    if (!st.push) return this.fetchNow(st, b0, b1);
-    const g0 = Math.floor(b0 / st.granule);
-    const g1 = Math.ceil(b1 / st.granule);
-    const wait = this.push.waitFor(st, g0, g1);
-    if (wait === null) {
-      this.push.read(st, g0, g1);
-      return this.fetchNow(st, b0, b1);
-    }
-    return wait.then(() => {
-      this.push.read(st, g0, g1);
-      return this.fetchNow(st, b0, b1);
-    });
+  awaitPushes(st: SharedArrayState, b0: number, b1: number): boolean {
+    return st.push && this.push.waitFor(st, Math.floor(b0 / st.granule), Math.ceil(b1 / st.granule));
   }
 
-  private fetchNow(st: SharedArrayState, b0: number, b1: number): Promise<void> {
+  /**
+   * Fetch what is still stale of bytes [b0, b1) from its homes (what was pushed there counts as
+   * read): true when the running call waits for the replies (the Dsm hears, `waitOver` or
+   * `waitFailed`), false when nothing was stale.
+   */
+  fetchStale(st: SharedArrayState, b0: number, b1: number): boolean {
+    if (st.push) this.push.read(st, Math.floor(b0 / st.granule), Math.ceil(b1 / st.granule));
     const out = buildFetches(st, b0, b1, this.port.rank, this.port.limits.maxMessage, () => this.requests.newId());
-    if (out.length === 0) return Promise.resolve();
+    if (out.length === 0) return false;
     this.port.figures[DS_FETCHES]! += out.length;
     // The home subscribes this board to what it serves of a push array (push.ts).
     if (st.push) for (const o of out) if (o.info) this.push.subscribed(o.to, st, o.info.ranges);
@@ -95,8 +91,8 @@ export class Client implements WindowOwner {
     return interleave(diffs);
   }
 
-  /** Send a release's diffs; resolves when every home acknowledged its own. */
-  send(diffs: DsmRequest[]): Promise<void> {
+  /** Send a release's diffs: true when the running call waits until every home acknowledged its own (`waitOver` or `waitFailed`). */
+  send(diffs: DsmRequest[]): boolean {
     return this.requests.sendBatch(diffs);
   }
 

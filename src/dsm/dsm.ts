@@ -29,7 +29,7 @@ import { Home, type DsmLend } from './home.js';
 import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, encodeAlloc, encodeLockRelease, encodeLockReq, type DsmMessage } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
-import type { DsmPort, DsmShared } from './port.js';
+import type { DsmPort, DsmShared, DsmWaits, WaitValue } from './port.js';
 import { RangeList } from './range-list.js';
 import { ReadChecker, snapshotBudget } from './read-check.js';
 import { SharedArrayState } from './shared-array.js';
@@ -72,18 +72,86 @@ interface Release {
   violations: string[];
 }
 
+/** The kinds of DSM call (Op.kind). */
+const OP_ALLOC = 0;
+const OP_ACQUIRE = 1;
+const OP_BARRIER = 2;
+const OP_LOCK = 3;
+const OP_UNLOCK = 4;
+
+/**
+ * A DSM call while it is queued or runs: one record per call, and the app's promise (made by
+ * `call`) the only promise. The record is the call's whole state between its steps; the part
+ * it waits for (request window, barrier, lock or alloc wait, push batches, a lend) tells the
+ * Dsm when that is over (DsmWaits), and the Dsm runs the call's next step. An async function
+ * suspended at an `await` held ~68 XS slots, and each promise on the way with its resolving
+ * functions ~17-25 more (docs/FOOTPRINT.md "Round 16: DSM calls without promises").
+ */
+interface OpBase {
+  /** The next call in the queue. */
+  next: Op | null;
+  /** Where the call goes on when its wait is over (its step function's own numbering). */
+  step: number;
+  /** What the call's last wait ended with (DsmWaits.waitOver). */
+  value: WaitValue;
+  /** The call's wait failed (DsmWaits.waitFailed): it rejects with this. */
+  failure: Error | null;
+  /** The app's promise's resolving functions; null for unlock's background work. */
+  resolve: ((value: never) => void) | null;
+  reject: ((e: unknown) => void) | null;
+}
+
+interface AllocOp extends OpBase {
+  kind: typeof OP_ALLOC;
+  /** What the ALLOC says (null once it is sent). */
+  spec: AllocSpec | null;
+  homes: Uint8Array;
+  /** The array, allocated here before the ALLOC is sent. */
+  st: SharedArrayState | null;
+}
+
+interface AcquireOp extends OpBase {
+  kind: typeof OP_ACQUIRE;
+  st: SharedArrayState;
+  start: number;
+  end: number;
+  mode: DsmMode;
+}
+
+interface BarrierOp extends OpBase {
+  kind: typeof OP_BARRIER;
+  /** The release's diffs until they are handed to the request window. */
+  diffs: DsmRequest[] | null;
+  violations: string[];
+}
+
+interface LockOp extends OpBase {
+  kind: typeof OP_LOCK;
+  name: string;
+}
+
+interface UnlockOp extends OpBase {
+  kind: typeof OP_UNLOCK;
+  name: string;
+  diffs: DsmRequest[] | null;
+  /** The barrier epoch of the release. */
+  epoch: number;
+}
+
+type Op = AllocOp | AcquireOp | BarrierOp | LockOp | UnlockOp;
+
+/** The promise job a failed wait queues (a module function and the Dsm as its argument: no closure per wait). */
+function failRunning(dsm: Dsm): void {
+  dsm.failRunning();
+}
+
 /** A call's argument check failed: a rejected promise. Anything else thrown is a bug and is not turned into one. */
 function rejectDsmError(e: unknown): Promise<never> {
   if (!(e instanceof DsmError)) throw e;
   return Promise.reject(e);
 }
 
-/** Background work whose DsmError is recorded (`fail`) and reported by the next call. */
-function ignoreDsmError(e: unknown): void {
-  if (!(e instanceof DsmError)) throw e;
-}
-
-export class Dsm implements DsmPort, DsmShared, DsmReceiver {
+export class Dsm implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
@@ -96,8 +164,12 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
   /** Read-only checks of every array, and the bytes of snapshots they hold now (its budget). */
   private readonly checker: ReadChecker;
   private granuleTotal = 0;
-  /** Application operations run one after another in call order. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Application calls run one after another in call order: the one running (it may wait), then the queue from `head` to `tail`. */
+  private running: Op | null = null;
+  private head: Op | null = null;
+  private tail: Op | null = null;
+  /** `pump` is starting calls (a call that ends inside it leaves the next to its loop). */
+  private pumping = false;
   private failure: DsmError | null = null;
 
   private readonly client: Client;
@@ -267,42 +339,7 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
     } catch (e) {
       return rejectDsmError(e);
     }
-    return this.enqueue(async () => {
-      this.checkAllocLimits(name);
-      const st = new SharedArrayState(
-        this.arrays.length,
-        name,
-        type,
-        length,
-        this.limits.pageSize,
-        this.limits.granule,
-        this.granuleTotal,
-        homes,
-        this.rank,
-        this.limits.maxRangesPerInterval,
-        this.checker,
-        spec.push,
-      );
-      // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
-      this.arrays.push(st);
-      this.granuleTotal += st.granules;
-      // A checkpoint's home pages go in before anyone can fetch them (src/runtime/dsm-content.ts).
-      this.onAllocated?.arrayAllocated(st);
-      const seq = this.sync.nextAllocSeq();
-      const message = encodeAlloc(seq, spec);
-      if (message.length > this.limits.maxMessage) {
-        this.arrays.pop();
-        this.granuleTotal -= st.granules;
-        throw new DsmError('BAD_ARG', `${where}: home.ranges do not fit one message of maxMessage=${this.limits.maxMessage} bytes`);
-      }
-      const error = await this.sync.alloc(seq, message, where);
-      if (error !== null) {
-        this.arrays.pop();
-        this.granuleTotal -= st.granules;
-        throw new DsmError('ALLOC_MISMATCH', error);
-      }
-      return st as DsmArray as DsmArray<T>;
-    });
+    return this.call({ kind: OP_ALLOC, next: null, step: 0, value: undefined, failure: null, resolve: null, reject: null, spec, homes, st: null });
   }
 
   /**
@@ -326,28 +363,7 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
     } catch (e) {
       return rejectDsmError(e);
     }
-    return this.enqueue(async () => {
-      const b0 = start * st.bytesPerElement;
-      const b1 = end * st.bytesPerElement;
-      if (mode !== 'r' && st.lends > 0 && st.homesAny(b0, b1)) {
-        // A checkpoint references these home pages: they are written only once it lets go.
-        this.figures[DS_LEND_WAITS]!++;
-        do await this.home.lendEnd();
-        while (st.lends > 0 && st.homesAny(b0, b1));
-        this.checkFailed();
-      }
-      // The local window takes in the range first: fetched bytes land there, the view is of it.
-      st.cover(b0, b1);
-      if (mode !== 'w' && b1 > b0) await this.client.fetchStale(st, b0, b1);
-      const violations = this.pendingViolations.splice(0);
-      if (mode === 'r') {
-        if (this.limits.checkReads && b1 > b0) st.watchRead(b0, b1, violations);
-      } else if (b1 > b0) {
-        st.declareWrite(b0, b1, mode, violations);
-      }
-      if (violations.length > 0) throw this.violation(violations);
-      return st.view(start, end);
-    });
+    return this.call({ kind: OP_ACQUIRE, next: null, step: 0, value: undefined, failure: null, resolve: null, reject: null, st, start, end, mode });
   }
 
   /**
@@ -362,22 +378,7 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
     } catch (e) {
       return rejectDsmError(e);
     }
-    return this.enqueue(async () => {
-      await this.client.send(rel.diffs);
-      const epoch = this.epoch + 1;
-      this.figures[DS_NOTICES_SENT]! += this.own.count;
-      const notices = await this.sync.barrier(epoch, this.own);
-      // Before the application runs again: the pushed bytes are this home's as of its release.
-      this.home.push.release(epoch, this.own, notices);
-      this.epoch = epoch;
-      this.own.clear();
-      this.known?.clear();
-      this.invalidate(notices);
-      // After the invalidation: pushes of this barrier are stored into exactly its stale granules.
-      this.client.push.barrierTaken(epoch);
-      this.figures[DS_BARRIERS]!++;
-      if (rel.violations.length > 0) throw this.violation(rel.violations);
-    });
+    return this.call({ kind: OP_BARRIER, next: null, step: 0, value: undefined, failure: null, resolve: null, reject: null, diffs: rel.diffs, violations: rel.violations });
   }
 
   /** Acquire the named lock; writes released under it by earlier holders become visible. */
@@ -388,16 +389,7 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
     } catch (e) {
       return rejectDsmError(e);
     }
-    const p = this.enqueue(async () => {
-      const notices = await this.sync.lock(name, encodeLockReq(this.epoch, name));
-      this.knownList().addAll(notices);
-      this.invalidate(notices);
-      if (notices.count > 0) this.client.push.grantTaken();
-      this.sync.held(name);
-      this.figures[DS_LOCK_ACQUIRES]!++;
-    });
-    p.catch(() => this.sync.unclaim(name));
-    return p;
+    return this.call({ kind: OP_LOCK, next: null, step: 0, value: undefined, failure: null, resolve: null, reject: null, name });
   }
 
   /**
@@ -409,32 +401,286 @@ export class Dsm implements DsmPort, DsmShared, DsmReceiver {
     this.checkFailed();
     this.sync.unheld(name);
     const rel = this.closeInterval();
-    const mgr = lockManagerOf(name, this.size);
-    const epoch = this.epoch;
-    this.enqueue(async () => {
-      await this.client.send(rel.diffs);
-      const known = this.knownList();
-      const message = encodeLockRelease(epoch, name, known);
-      assert(message.length <= this.limits.maxMessage, 'dsm: a lock release outgrew maxMessage');
-      this.figures[DS_NOTICES_SENT]! += known.count;
-      this.post(mgr, message);
-    }).catch(ignoreDsmError);
+    // Background work: no promise (a failure is recorded by `fail` and reported by the next call).
+    this.queue({ kind: OP_UNLOCK, next: null, step: 0, value: undefined, failure: null, resolve: null, reject: null, name, diffs: rel.diffs, epoch: this.epoch });
     if (rel.violations.length > 0) throw this.violation(rel.violations);
   }
 
-  // ---- operation plumbing ----------------------------------------------------------------
+  // ---- the calls, one after another --------------------------------------------------------
 
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const go = (): Promise<T> => {
-      this.checkFailed();
-      return fn();
-    };
-    // The next call starts when this one settles either way, chained on its own promise: no
-    // second promise and reaction per call held while it waits (an XS board holds those for
-    // every pending call, docs/FOOTPRINT.md "Round 15b: Laplace's final phase").
-    const p = this.chain.then(go, go);
-    this.chain = p;
+  /** Queue `op` with a promise of its result: the one promise of the call, the app's. */
+  private call<R>(op: Op): Promise<R> {
+    // The executor is gone once it ran; the call's record keeps the resolving functions.
+    const p = new Promise<R>((resolve, reject) => {
+      op.resolve = resolve;
+      op.reject = reject;
+    });
+    this.queue(op);
     return p;
+  }
+
+  /** Calls run one after another in call order: `op` starts now when none runs, else after those before it. */
+  private queue(op: Op): void {
+    if (this.tail === null) this.head = op;
+    else this.tail.next = op;
+    this.tail = op;
+    if (this.running === null) this.pump();
+  }
+
+  /**
+   * Start queued calls while none runs (a call that waits stays `running` until it ends). Not
+   * re-entered: a call that ends inside another's step (a one-board barrier) leaves the next to
+   * this loop, so the stack does not grow with the queue.
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    while (this.running === null) {
+      const op = this.head;
+      if (op === null) break;
+      this.head = op.next;
+      if (this.head === null) this.tail = null;
+      op.next = null;
+      this.running = op;
+      if (this.failure) this.end(op, false, this.failure);
+      else this.advance(op);
+    }
+    this.pumping = false;
+  }
+
+  /**
+   * @internal DsmWaits: what the running call waits for is over: it goes on at once, inside
+   * the part that tells (each part tells last, its own state settled), with no promise job in
+   * between; then the next queued calls start.
+   */
+  waitOver(value: WaitValue): void {
+    // A part tells only while the call that started its wait runs (one call runs at a time).
+    const op = this.running!;
+    op.value = value;
+    // `advance` inlined: this is on the way of every reply a call waits for (a fetch's page).
+    try {
+      switch (op.kind) {
+        case OP_ACQUIRE:
+          this.stepAcquire(op);
+          break;
+        case OP_BARRIER:
+          this.stepBarrier(op);
+          break;
+        case OP_ALLOC:
+          this.stepAlloc(op);
+          break;
+        case OP_LOCK:
+          this.stepLock(op);
+          break;
+        case OP_UNLOCK:
+          this.stepUnlock(op);
+          break;
+      }
+    } catch (e) {
+      this.end(op, false, e);
+    }
+    if (this.head !== null) this.pump();
+  }
+
+  /**
+   * @internal DsmWaits: what the running call waits for failed; the call rejects with `e` in a
+   * promise job (a failure may be told while a part walks its requests: the request window's
+   * watchdog). Rare: the job costs nothing on a call's way.
+   */
+  waitFailed(e: Error): void {
+    const op = this.running;
+    assert(op !== null, 'dsm: a wait failed with no call running');
+    op.failure = e;
+    void Promise.resolve(this).then(failRunning);
+  }
+
+  /** @internal The job waitFailed queued: the running call rejects, the next calls start. */
+  failRunning(): void {
+    const op = this.running;
+    assert(op !== null && op.failure !== null, 'dsm: no failed call');
+    this.end(op, false, op.failure);
+    this.pump();
+  }
+
+  /** Run `op` from its step until it waits (DsmWaits tells when that is over) or ends. */
+  private advance(op: Op): void {
+    try {
+      switch (op.kind) {
+        case OP_ALLOC:
+          return this.stepAlloc(op);
+        case OP_ACQUIRE:
+          return this.stepAcquire(op);
+        case OP_BARRIER:
+          return this.stepBarrier(op);
+        case OP_LOCK:
+          return this.stepLock(op);
+        case OP_UNLOCK:
+          return this.stepUnlock(op);
+      }
+    } catch (e) {
+      this.end(op, false, e);
+    }
+  }
+
+  /** The running call ended: settle its promise (`ok`: with `v`, else rejected with `v`); the next may start. */
+  private end(op: Op, ok: boolean, v: unknown): void {
+    this.running = null;
+    if (ok) {
+      op.resolve?.(v as never);
+      return;
+    }
+    if (op.kind === OP_LOCK) this.sync.unclaim(op.name);
+    if (op.reject !== null) op.reject(v);
+    // Unlock's background work: a DsmError is recorded (`fail`) for the next call; anything else is a bug, not swallowed.
+    else if (!(v instanceof DsmError)) void Promise.reject(v);
+  }
+
+  private stepAlloc(op: AllocOp): void {
+    if (op.step === 0) {
+      const spec = op.spec!;
+      const name = spec.name;
+      this.checkAllocLimits(name);
+      const st = new SharedArrayState(
+        this.arrays.length,
+        name,
+        spec.type,
+        spec.length,
+        this.limits.pageSize,
+        this.limits.granule,
+        this.granuleTotal,
+        op.homes,
+        this.rank,
+        this.limits.maxRangesPerInterval,
+        this.checker,
+        spec.push,
+      );
+      // Allocated before asking, so a home can serve a fetch from a board that heard OK first.
+      this.arrays.push(st);
+      this.granuleTotal += st.granules;
+      // A checkpoint's home pages go in before anyone can fetch them (src/runtime/dsm-content.ts).
+      this.onAllocated?.arrayAllocated(st);
+      const seq = this.sync.nextAllocSeq();
+      const message = encodeAlloc(seq, spec);
+      if (message.length > this.limits.maxMessage) {
+        this.arrays.pop();
+        this.granuleTotal -= st.granules;
+        throw new DsmError('BAD_ARG', `dsm.alloc('${name}'): home.ranges do not fit one message of maxMessage=${this.limits.maxMessage} bytes`);
+      }
+      op.st = st;
+      op.spec = null;
+      op.step = 1;
+      this.sync.alloc(seq, message, `dsm.alloc('${name}')`);
+      return;
+    }
+    const st = op.st!;
+    if (typeof op.value === 'string') {
+      this.arrays.pop();
+      this.granuleTotal -= st.granules;
+      throw new DsmError('ALLOC_MISMATCH', op.value);
+    }
+    this.end(op, true, st);
+  }
+
+  private stepAcquire(op: AcquireOp): void {
+    const st = op.st;
+    const b0 = op.start * st.bytesPerElement;
+    const b1 = op.end * st.bytesPerElement;
+    let step = op.step;
+    // A wait's step is set before the wait starts: its end may be told at once (waitOver).
+    if (step === 0) {
+      if (op.mode !== 'r' && st.lends > 0 && st.homesAny(b0, b1)) {
+        // A checkpoint references these home pages: they are written only once it lets go.
+        this.figures[DS_LEND_WAITS]!++;
+        op.step = 1;
+        return this.home.waitLendEnd();
+      }
+      step = 2;
+    } else if (step === 1) {
+      // A lend ended: wait on while one still holds these pages.
+      if (st.lends > 0 && st.homesAny(b0, b1)) return this.home.waitLendEnd();
+      this.checkFailed();
+      step = 2;
+    }
+    if (step === 2) {
+      // The local window takes in the range first: fetched bytes land there, the view is of it.
+      st.cover(b0, b1);
+      if (op.mode === 'w' || b1 <= b0) step = 4;
+      else {
+        step = op.step = 3;
+        if (this.client.awaitPushes(st, b0, b1)) return;
+      }
+    }
+    if (step === 3) {
+      op.step = 4;
+      if (this.client.fetchStale(st, b0, b1)) return;
+    }
+    const violations = this.pendingViolations.splice(0);
+    if (op.mode === 'r') {
+      if (this.limits.checkReads && b1 > b0) st.watchRead(b0, b1, violations);
+    } else if (b1 > b0) {
+      st.declareWrite(b0, b1, op.mode, violations);
+    }
+    if (violations.length > 0) throw this.violation(violations);
+    this.running = null;
+    op.resolve!(st.view(op.start, op.end) as never);
+  }
+
+  private stepBarrier(op: BarrierOp): void {
+    if (op.step === 0) {
+      op.step = 1;
+      const diffs = op.diffs!;
+      // Sent: the window holds what it still needs, the call not the bytes.
+      op.diffs = null;
+      if (this.client.send(diffs)) return;
+    }
+    const epoch = this.epoch + 1;
+    if (op.step === 1) {
+      this.figures[DS_NOTICES_SENT]! += this.own.count;
+      op.step = 2;
+      return this.sync.barrier(epoch, this.own);
+    }
+    const notices = op.value as RangeList;
+    // Before the application runs again: the pushed bytes are this home's as of its release.
+    this.home.push.release(epoch, this.own, notices);
+    this.epoch = epoch;
+    this.own.clear();
+    this.known?.clear();
+    this.invalidate(notices);
+    // After the invalidation: pushes of this barrier are stored into exactly its stale granules.
+    this.client.push.barrierTaken(epoch);
+    this.figures[DS_BARRIERS]!++;
+    if (op.violations.length > 0) throw this.violation(op.violations);
+    this.running = null;
+    op.resolve!(undefined as never);
+  }
+
+  private stepLock(op: LockOp): void {
+    if (op.step === 0) {
+      op.step = 1;
+      return this.sync.lock(op.name, encodeLockReq(this.epoch, op.name));
+    }
+    const notices = op.value as RangeList;
+    this.knownList().addAll(notices);
+    this.invalidate(notices);
+    if (notices.count > 0) this.client.push.grantTaken();
+    this.sync.held(op.name);
+    this.figures[DS_LOCK_ACQUIRES]!++;
+    this.end(op, true, undefined);
+  }
+
+  private stepUnlock(op: UnlockOp): void {
+    if (op.step === 0) {
+      op.step = 1;
+      const diffs = op.diffs!;
+      op.diffs = null;
+      if (this.client.send(diffs)) return;
+    }
+    const known = this.knownList();
+    const message = encodeLockRelease(op.epoch, op.name, known);
+    assert(message.length <= this.limits.maxMessage, 'dsm: a lock release outgrew maxMessage');
+    this.figures[DS_NOTICES_SENT]! += known.count;
+    this.post(lockManagerOf(op.name, this.size), message);
+    this.end(op, true, undefined);
   }
 
   private checkFailed(): void {

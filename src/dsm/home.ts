@@ -3,7 +3,7 @@
  * other boards send at release, and lending home pages to a checkpoint (diffs for lent pages
  * are held, unapplied and unacknowledged, until the lend ends: held-diffs.ts).
  */
-import type { DsmPost, DsmShared } from './port.js';
+import type { DsmPost, DsmShared, DsmWaits } from './port.js';
 import { assert } from '../util/assert.js';
 import { bufferConcat, sliceBuffer, type ConcatBuffers, type NativeCopy } from './bytes.js';
 import { varintSize } from './codec.js';
@@ -48,8 +48,8 @@ export class Home implements HeldOwner {
    * were ~11 XS slots of every DSM (docs/FOOTPRINT.md "Round 14: DSM member slots").
    */
   private heldDiffs: HeldDiffs | null = null;
-  /** Writable acquisitions waiting for a lend of their home pages to end. */
-  private lendWaiters: (() => void)[] = [];
+  /** The running call (a writable acquisition) waits for a lend of its home pages to end (the Dsm hears, `waitOver`). */
+  private lendWait = false;
   private closed = false;
   /** The engine's one-call buffer join (XS), which builds FETCH_DATA without a JS copy of the pages. */
   private readonly concat: ConcatBuffers | undefined = bufferConcat();
@@ -61,7 +61,7 @@ export class Home implements HeldOwner {
   constructor(
     /** The DSM's arrays in allocation order (shared, not copied: allocs append to it). */
     private readonly arrays: readonly SharedArrayState[],
-    private readonly port: DsmPost & DsmShared,
+    private readonly port: DsmPost & DsmShared & DsmWaits,
     /** Writes through read-only views noticed while data arrived (reported by the next acquire or release). */
     private readonly violations: string[],
   ) {
@@ -92,9 +92,9 @@ export class Home implements HeldOwner {
     this.lendEnded();
   }
 
-  /** Resolves when some lend ends (the caller checks again whether its pages are still lent). */
-  lendEnd(): Promise<void> {
-    return new Promise<void>((resolve) => this.lendWaiters.push(resolve));
+  /** The running call waits until some lend ends (`waitOver`; the caller checks again whether its pages are still lent). */
+  waitLendEnd(): void {
+    this.lendWait = true;
   }
 
   /** The run is over: drop what is held back and every lend. */
@@ -102,7 +102,7 @@ export class Home implements HeldOwner {
     this.closed = true;
     this.heldDiffs?.clear();
     this.push.close();
-    this.lendWaiters = [];
+    this.lendWait = false;
     for (const st of this.arrays) st.lends = 0;
   }
 
@@ -166,7 +166,10 @@ export class Home implements HeldOwner {
   /** A lend ended: apply the diffs no lend holds back any more (in arrival order), wake waiting acquisitions. */
   private lendEnded(): void {
     if (this.heldDiffs !== null) for (const h of this.heldDiffs.takeReady()) this.applyDiff(h.from, h.st, h.msg);
-    if (this.lendWaiters.length > 0) for (const w of this.lendWaiters.splice(0)) w();
+    if (this.lendWait) {
+      this.lendWait = false;
+      this.port.waitOver(undefined);
+    }
   }
 
   private applyDiff(from: number, st: SharedArrayState | undefined, m: DiffMsg): void {

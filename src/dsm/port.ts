@@ -5,6 +5,7 @@
  * a DSM held a dozen of them for its whole life (docs/FOOTPRINT.md "Round 10: Laplace footprint").
  */
 import type { Clock, Hal } from '../hal.js';
+import type { RangeList } from './range-list.js';
 import type { DsmError, DsmFigures, DsmLimits } from './types.js';
 
 export interface DsmPost {
@@ -18,6 +19,23 @@ export interface DsmFail {
 }
 
 export type DsmPort = DsmPost & DsmFail;
+
+/** What a wait of a DSM call ends with: notices (barrier, lock), an alloc's verdict (null: agreed), nothing (replies, pushes, a lend). */
+export type WaitValue = RangeList | string | null | undefined;
+
+/**
+ * How a part tells the Dsm that what its running call waits for is over (a barrier's release,
+ * a batch's last reply, a push batch, a lend's end): one call runs at a time, so a part keeps
+ * no promise, resolving functions or closure per wait, only the Dsm to call back
+ * (docs/FOOTPRINT.md "Round 16: DSM calls without promises"). Either may be called while the
+ * part starts the wait; the call goes on in a later promise job.
+ */
+export interface DsmWaits {
+  /** The wait ended with `value`. */
+  waitOver(value: WaitValue): void;
+  /** The wait failed: the call rejects with `e`. */
+  waitFailed(e: Error): void;
+}
 
 /**
  * What the Dsm's own parts (sync, home, client) read of it rather than keep a copy each: its

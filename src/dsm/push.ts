@@ -23,7 +23,7 @@
  * arrives are left (Laplace reads u and uu alternately: each is pushed at one barrier and read
  * before the next), and so is everything with a home whose last two batches were empty.
  */
-import type { DsmFail, DsmPost, DsmShared } from './port.js';
+import type { DsmFail, DsmPost, DsmShared, DsmWaits } from './port.js';
 import { encodeLeave, encodePush, type LeaveMsg, type PushMsg } from './messages.js';
 import type { DsmRequest } from './outgoing.js';
 import { RangeList } from './range-list.js';
@@ -245,11 +245,15 @@ interface Batch {
   granules: number;
 }
 
+/** The running DSM call's wait for the batches of `homes` (one call runs at a time: at most one wait). */
 interface Waiter {
   homes: number[];
-  resolve: () => void;
-  reject: (e: Error) => void;
   timer: number;
+}
+
+/** The push wait's timer fired (a function and the reader as its argument: no closure per wait). */
+function pushesLate(reader: PushReader): void {
+  reader.late();
 }
 
 /** The reader's side: its subscriptions, the batches of the current barrier, waiting and leaving. */
@@ -275,13 +279,13 @@ export class PushReader {
   private readonly emptyRun: number[] = [];
   /** A lock grant marked granules stale since the barrier: pushes (as of the barrier) may not be stored over them. */
   private granted = false;
-  private waiters: Waiter[] = [];
+  private waiter: Waiter | null = null;
 
   constructor(
     private readonly arrays: readonly SharedArrayState[],
     private readonly violations: string[],
     /** The Dsm: its failure record, clock, limits and figures (DsmShared: no copy of them here). */
-    private readonly port: DsmFail & DsmShared,
+    private readonly port: DsmFail & DsmShared & DsmWaits,
   ) {}
 
   /** This board sent a FETCH of these ranges of a push array to `home`: the home subscribes it on serving it. */
@@ -379,15 +383,11 @@ export class PushReader {
       const lists = listsOf(this.subs, from);
       if (lists) copyLists(lists, from, this.leaving);
     }
-    if (this.waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const w of this.waiters) {
-      if (w.homes.every((h) => this.complete(h))) {
-        this.port.clock.clearTimer(w.timer);
-        w.resolve();
-      } else still.push(w);
-    }
-    this.waiters = still;
+    const w = this.waiter;
+    if (w === null || !w.homes.every((h) => this.complete(h))) return;
+    this.waiter = null;
+    this.port.clock.clearTimer(w.timer);
+    this.port.waitOver(undefined);
   }
 
   private complete(home: number): boolean {
@@ -396,11 +396,14 @@ export class PushReader {
   }
 
   /**
-   * Granules [g0, g1) of `st` are about to be read: null when nothing need wait, else a promise
-   * of the batches (of homes this board counts on) that will bring stale subscribed granules.
+   * Granules [g0, g1) of `st` are about to be read: false when nothing need wait, else true, and
+   * the Dsm hears (`waitOver`, or `waitFailed` naming the silent homes after requestTimeoutMs)
+   * when the batches of homes this board counts on that will bring stale subscribed granules
+   * have come.
    */
-  waitFor(st: SharedArrayState, g0: number, g1: number): Promise<void> | null {
-    if (this.granted) return null;
+  waitFor(st: SharedArrayState, g0: number, g1: number): boolean {
+    assert(this.waiter === null, 'push: two waits at once');
+    if (this.granted) return false;
     const homes: number[] = [];
     for (const h of this.expected) {
       if (this.complete(h)) continue;
@@ -412,17 +415,21 @@ export class PushReader {
       });
       if (stale) homes.push(h);
     }
-    if (homes.length === 0) return null;
+    if (homes.length === 0) return false;
     this.port.figures[DS_PUSH_WAITS]!++;
-    return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { homes, resolve, reject, timer: -1 };
-      w.timer = this.port.clock.setTimer(this.port.limits.requestTimeoutMs, () => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        const silent = homes.filter((h) => !this.complete(h));
-        reject(this.port.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.port.limits.requestTimeoutMs} ms`)));
-      });
-      this.waiters.push(w);
-    });
+    this.waiter = { homes, timer: this.port.clock.setTimer(this.port.limits.requestTimeoutMs, pushesLate, this) };
+    return true;
+  }
+
+  /** @internal The push wait's timer fired: the wait fails naming the homes still silent. */
+  late(): void {
+    const w = this.waiter;
+    if (w === null) return;
+    this.waiter = null;
+    const silent = w.homes.filter((h) => !this.complete(h));
+    this.port.waitFailed(
+      this.port.fail(new DsmError('TIMEOUT', `dsm: no push from rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} for barrier ${this.epoch} within ${this.port.limits.requestTimeoutMs} ms`)),
+    );
   }
 
   /** Granules [g0, g1) of `st` were read: what was pushed there is wanted. */
@@ -458,11 +465,12 @@ export class PushReader {
 
   /** The DSM is closed: nothing waits any more. */
   close(): void {
-    for (const w of this.waiters) {
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
       this.port.clock.clearTimer(w.timer);
-      w.reject(this.port.fail(new DsmError('FAILED', 'dsm: closed while waiting for a push')));
+      this.port.waitFailed(this.port.fail(new DsmError('FAILED', 'dsm: closed while waiting for a push')));
     }
-    this.waiters = [];
     this.early = [];
     this.subs.length = 0;
   }

@@ -1,11 +1,13 @@
 /**
  * Requests with a window and a watchdog: at most `window` requests in flight (the rest queued
  * in order), replies matched by request id and sender, and one watchdog that fails everything
- * outstanding when no request made progress for `timeoutMs`. Requests go out in batches; a
- * batch's promise resolves when every request in it completed and rejects at the first
- * failure. What a request carries for its reply (`T`) is the caller's.
+ * outstanding when no request made progress for `timeoutMs`. Requests go out in batches, one
+ * at a time (the running DSM call's); the Dsm hears once per batch (DsmWaits: `waitOver` when
+ * every request in it completed, `waitFailed` at the first failure): a batch holds no promise
+ * or resolving functions while it waits (docs/FOOTPRINT.md "Round 16: DSM calls without
+ * promises"). What a request carries for its reply (`T`) is the caller's.
  */
-import type { DsmPost } from './port.js';
+import type { DsmPost, DsmWaits } from './port.js';
 import type { Clock } from '../hal.js';
 import { Deadline, type DeadlineOwner } from '../net/deadline.js';
 import { assert } from '../util/assert.js';
@@ -22,8 +24,6 @@ export interface Outgoing<T> {
 interface Batch {
   remaining: number;
   settled: boolean;
-  resolve: () => void;
-  reject: (e: Error) => void;
 }
 
 /** A request waiting for its reply. */
@@ -60,7 +60,8 @@ export class RequestWindow<T> implements DeadlineOwner {
     private readonly clock: Clock,
     private readonly window: number,
     private readonly timeoutMs: number,
-    private readonly port: DsmPost,
+    /** The Dsm: the requests' way out, and who hears how each batch ends. */
+    private readonly port: DsmPost & DsmWaits,
     /** Gives the error every outstanding batch fails with when the watchdog fires. */
     private readonly owner: WindowOwner,
   ) {
@@ -74,23 +75,25 @@ export class RequestWindow<T> implements DeadlineOwner {
     return this.nextReq++;
   }
 
-  /** Send `list` through the window; resolves when every request in it completed. */
-  sendBatch(list: Outgoing<T>[]): Promise<void> {
-    if (list.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const batch: Batch = { remaining: list.length, settled: false, resolve, reject };
-      for (const o of list) {
-        assert(!this.pending.has(o.req), 'request window: request id in use');
-        this.pending.set(o.req, { to: o.to, info: o.info, sent: false, batch });
-        this.queue.push(o);
-      }
-      this.pump();
-      if (this.watchdogAt < 0) {
-        this.lastProgress = this.clock.now();
-        this.watchdogAt = this.lastProgress + this.timeoutMs;
-        this.watchdog.arm(this.watchdogAt);
-      }
-    });
+  /**
+   * Send `list` through the window: true when the Dsm will hear how the batch ends (DsmWaits),
+   * false when there is nothing to send (nothing to wait for).
+   */
+  sendBatch(list: Outgoing<T>[]): boolean {
+    if (list.length === 0) return false;
+    const batch: Batch = { remaining: list.length, settled: false };
+    for (const o of list) {
+      assert(!this.pending.has(o.req), 'request window: request id in use');
+      this.pending.set(o.req, { to: o.to, info: o.info, sent: false, batch });
+      this.queue.push(o);
+    }
+    this.pump();
+    if (this.watchdogAt < 0) {
+      this.lastProgress = this.clock.now();
+      this.watchdogAt = this.lastProgress + this.timeoutMs;
+      this.watchdog.arm(this.watchdogAt);
+    }
+    return true;
   }
 
   /** The sent request `req` to `from`, still waiting for its reply; null when there is none. */
@@ -137,15 +140,15 @@ export class RequestWindow<T> implements DeadlineOwner {
     assert(b.remaining > 0, 'request window: an open batch has no request left');
     if (--b.remaining === 0) {
       b.settled = true;
-      b.resolve();
+      this.port.waitOver(undefined);
     }
   }
 
-  /** A taken request failed: its batch rejects with `err` (unless it already settled). */
+  /** A taken request failed: its batch fails with `err` (unless it already ended). */
   reject(p: Pending<T>, err: Error): void {
     if (p.batch.settled) return;
     p.batch.settled = true;
-    p.batch.reject(err);
+    this.port.waitFailed(err);
   }
 
   /** Forget everything (the DSM is closed); no batch settles any more. */

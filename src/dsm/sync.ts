@@ -6,7 +6,7 @@
  * (fetches, diffs) is not here.
  */
 import { AllocChecker, LockManager } from './managers.js';
-import type { DsmPort, DsmShared } from './port.js';
+import type { DsmPort, DsmShared, DsmWaits } from './port.js';
 import { BARRIER_ROOT, BarrierNode, describeMissing, type BarrierOutcome, type BarrierOwner } from './barrier.js';
 import { Msg, type DsmMessage } from './messages.js';
 import type { RangeList } from './range-list.js';
@@ -24,17 +24,31 @@ export function lockManagerOf(name: string, size: number): number {
 /** The alloc manager (and the barrier tree's root). */
 export const MANAGER_RANK = BARRIER_ROOT;
 
-interface Waiter<T> {
-  resolve: (v: T) => void;
-  reject: (e: DsmError) => void;
+/**
+ * A wait of the running DSM call: its timer; the Dsm hears how it ends (DsmWaits), so it holds
+ * no promise, resolving functions or timer closure (docs/FOOTPRINT.md "Round 16: DSM calls
+ * without promises").
+ */
+interface Waiter {
   timer: number;
 }
 
 /** What this board waits for: at most one of each (operations on a board run one after another). */
 interface Waits {
-  barrier: (Waiter<RangeList> & { epoch: number }) | null;
-  lock: (Waiter<RangeList> & { name: string }) | null;
-  alloc: (Waiter<string | null> & { seq: number }) | null;
+  barrier: (Waiter & { epoch: number }) | null;
+  lock: (Waiter & { name: string }) | null;
+  alloc: (Waiter & { seq: number; where: string }) | null;
+}
+
+/** The waits' timers fire into these (a module function and the Sync as its argument: no closure per wait). */
+function barrierLate(sync: Sync): void {
+  sync.late('barrier');
+}
+function lockLate(sync: Sync): void {
+  sync.late('lock');
+}
+function allocLate(sync: Sync): void {
+  sync.late('alloc');
 }
 
 /** Messages Sync routes (everything but the data path). */
@@ -71,7 +85,7 @@ export class Sync implements BarrierOwner {
   /** The locks this board manages: made by the first lock request it gets (an app without locks never has one). */
   private lockMgrV: LockManager | null = null;
 
-  constructor(private readonly port: DsmPort & DsmShared) {
+  constructor(private readonly port: DsmPort & DsmShared & DsmWaits) {
     this.barrierNode = new BarrierNode(port, this);
   }
 
@@ -80,25 +94,36 @@ export class Sync implements BarrierOwner {
     return ++this.allocSeq;
   }
 
-  /** Arrive at barrier `epoch` with this board's `notices`; resolves with the other boards' notices. */
-  barrier(epoch: number, notices: RangeList): Promise<RangeList> {
-    return new Promise<RangeList>((resolve, reject) => {
-      let timer = -1;
-      if (this.port.rank !== BARRIER_ROOT) {
-        // The root names the missing boards at barrierTimeoutMs; this only fires when it cannot.
-        const ms = NON_MANAGER_WAIT * this.port.limits.barrierTimeoutMs;
-        const parent = this.barrierNode.parent;
-        const via = parent === BARRIER_ROOT ? '' : ` (or rank ${parent}, this board's parent in the barrier tree)`;
-        timer = this.port.clock.setTimer(ms, () => {
-          this.waits.barrier = null;
-          reject(
-            this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch}: no release within ${ms} ms: rank 0 (the barrier manager)${via} is missing or unreachable`)),
-          );
-        });
-      }
-      this.waits.barrier = { epoch, resolve, reject, timer };
-      this.barrierNode.arrive(epoch, notices);
-    });
+  /** Arrive at barrier `epoch` with this board's `notices`; the Dsm hears the other boards' notices (`waitOver`) or the failure. */
+  barrier(epoch: number, notices: RangeList): void {
+    // The root names the missing boards at barrierTimeoutMs; the timer only fires when it cannot.
+    const timer = this.port.rank !== BARRIER_ROOT ? this.port.clock.setTimer(NON_MANAGER_WAIT * this.port.limits.barrierTimeoutMs, barrierLate, this) : -1;
+    this.waits.barrier = { epoch, timer };
+    this.barrierNode.arrive(epoch, notices);
+  }
+
+  /** @internal A wait's timer fired: the running call fails naming whom it waited for. */
+  late(kind: keyof Waits): void {
+    const l = this.port.limits;
+    let e: DsmError;
+    if (kind === 'barrier') {
+      const w = this.waits.barrier;
+      if (w === null) return;
+      const ms = NON_MANAGER_WAIT * l.barrierTimeoutMs;
+      const parent = this.barrierNode.parent;
+      const via = parent === BARRIER_ROOT ? '' : ` (or rank ${parent}, this board's parent in the barrier tree)`;
+      e = new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${w.epoch}: no release within ${ms} ms: rank 0 (the barrier manager)${via} is missing or unreachable`);
+    } else if (kind === 'lock') {
+      const w = this.waits.lock;
+      if (w === null) return;
+      e = new DsmError('TIMEOUT', `dsm.lock('${w.name}'): no grant from rank ${lockManagerOf(w.name, this.port.size)} (its manager) within ${l.lockTimeoutMs} ms`);
+    } else {
+      const w = this.waits.alloc;
+      if (w === null) return;
+      e = new DsmError('TIMEOUT', `${w.where}: no answer from rank 0 within ${NON_MANAGER_WAIT * l.barrierTimeoutMs} ms`);
+    }
+    this.waits[kind] = null;
+    this.port.waitFailed(this.port.fail(e));
   }
 
   /** `dsm.lock(name)` may ask for the lock: the name is valid, not held or awaited, within maxLocks. Throws naming why not. */
@@ -141,30 +166,16 @@ export class Sync implements BarrierOwner {
     l.claimed.delete(name);
   }
 
-  /** Send LOCK_REQ `message` to the lock's manager; resolves with the notices of the grant. */
-  lock(name: string, message: Uint8Array): Promise<RangeList> {
-    const mgr = lockManagerOf(name, this.port.size);
-    return new Promise<RangeList>((resolve, reject) => {
-      const timer = this.port.clock.setTimer(this.port.limits.lockTimeoutMs, () => {
-        this.waits.lock = null;
-        reject(this.port.fail(new DsmError('TIMEOUT', `dsm.lock('${name}'): no grant from rank ${mgr} (its manager) within ${this.port.limits.lockTimeoutMs} ms`)));
-      });
-      this.waits.lock = { name, resolve, reject, timer };
-      this.port.post(mgr, message);
-    });
+  /** Send LOCK_REQ `message` to the lock's manager; the Dsm hears the notices of the grant (`waitOver`) or the timeout. */
+  lock(name: string, message: Uint8Array): void {
+    this.waits.lock = { name, timer: this.port.clock.setTimer(this.port.limits.lockTimeoutMs, lockLate, this) };
+    this.port.post(lockManagerOf(name, this.port.size), message);
   }
 
-  /** Send ALLOC `message` (sequence `seq`) to rank 0; resolves with null (every board agrees) or the mismatch text. */
-  alloc(seq: number, message: Uint8Array, where: string): Promise<string | null> {
-    return new Promise<string | null>((resolve, reject) => {
-      const ms = NON_MANAGER_WAIT * this.port.limits.barrierTimeoutMs;
-      const timer = this.port.clock.setTimer(ms, () => {
-        this.waits.alloc = null;
-        reject(this.port.fail(new DsmError('TIMEOUT', `${where}: no answer from rank 0 within ${ms} ms`)));
-      });
-      this.waits.alloc = { seq, resolve, reject, timer };
-      this.port.post(MANAGER_RANK, message);
-    });
+  /** Send ALLOC `message` (sequence `seq`) to rank 0; the Dsm hears null (every board agrees) or the mismatch text (`waitOver`), or the timeout. */
+  alloc(seq: number, message: Uint8Array, where: string): void {
+    this.waits.alloc = { seq, where, timer: this.port.clock.setTimer(NON_MANAGER_WAIT * this.port.limits.barrierTimeoutMs, allocLate, this) };
+    this.port.post(MANAGER_RANK, message);
   }
 
   /** Stop the timers of what this board waits for (the DSM is closed). */
@@ -215,13 +226,15 @@ export class Sync implements BarrierOwner {
         if (this.lockMgrV === null || !this.lockMgrV.release(from, m.epoch, m.name, m.notices)) this.port.figures[DS_MALFORMED]!++;
         return;
       case Msg.LOCK_GRANT:
-        return this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.port.size))?.resolve(m.notices);
+        if (this.answered('lock', (w) => w.name === m.name && from === lockManagerOf(m.name, this.port.size))) this.port.waitOver(m.notices);
+        return;
       case Msg.ALLOC:
         this.allocArrive(from, m.seq, m.spec);
         return;
       case Msg.ALLOC_OK:
       case Msg.ALLOC_ERR:
-        return this.answered('alloc', (w) => from === MANAGER_RANK && w.seq === m.seq)?.resolve(m.error);
+        if (this.answered('alloc', (w) => from === MANAGER_RANK && w.seq === m.seq)) this.port.waitOver(m.error);
+        return;
     }
   }
 
@@ -244,9 +257,8 @@ export class Sync implements BarrierOwner {
 
   /** @internal BarrierOwner. */
   barrierEnded(epoch: number, outcome: BarrierOutcome): void {
-    const wait = this.answered('barrier', (w) => w.epoch === epoch);
-    if (!wait) return;
-    if (outcome.ok) wait.resolve(outcome.notices);
-    else wait.reject(this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.port.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
+    if (!this.answered('barrier', (w) => w.epoch === epoch)) return;
+    if (outcome.ok) this.port.waitOver(outcome.notices);
+    else this.port.waitFailed(this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.port.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
   }
 }

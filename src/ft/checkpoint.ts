@@ -64,7 +64,7 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   const open = ft.rounds.get(rank);
   // A background round still open: this call starts once it is decided (its generation is
   // then the base of this one, or it was aborted and the one before is).
-  if (open !== undefined && open.settled !== null) return open.settled.then(() => captureRun(ft, run, state, progress, background));
+  if (open !== undefined && open.reject === null) return decidedOf(open).then(() => captureRun(ft, run, state, progress, background));
   if (open !== undefined) return Promise.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
   if (typeof progress !== 'number' || !Number.isInteger(progress) || progress < 0 || progress > 0xffffffff) {
     return Promise.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));
@@ -120,10 +120,21 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   image.pending = pending;
   ft.notePeak();
   return new Promise<void>((resolve, reject) => {
-    const entry: RankRound = { run, round, startedAt: ft.hal.now(), waiting: 0, stored: false, streams: [], sent: 0, resolve, reject, settled: null };
-    // The app's call resolves at capture: a decision only lets the rank's next call start. A
-    // blocking round makes no function of its own (a closure is ~10 XS slots while it is open).
-    if (background) backgroundEntry(ft, entry);
+    // A background round: the app's call resolves at capture; a decision only lets the rank's
+    // next call start (decidedOf). Neither kind makes a function of its own (a closure is ~10
+    // XS slots while the round is open).
+    const entry: RankRound = {
+      run,
+      round,
+      startedAt: ft.hal.now(),
+      waiting: 0,
+      stored: false,
+      streams: [],
+      sent: 0,
+      resolve: background ? null : resolve,
+      reject: background ? null : reject,
+      settled: null,
+    };
     ft.rounds.set(rank, entry);
     ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
     ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
@@ -131,15 +142,23 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   });
 }
 
-/** A background round's entry settles its own promise (`settled`) at the decision, not the app's. */
-function backgroundEntry(ft: FtState, entry: RankRound): void {
-  entry.settled = new Promise<void>((r) => {
-    entry.resolve = () => r();
-  });
-  entry.reject = (e) => {
-    ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.run.rank} not taken: ${e.message}`);
-    entry.resolve();
-  };
+/** Settles once the background round `entry` is decided (committed or aborted): made on the first ask. */
+function decidedOf(entry: RankRound): Promise<void> {
+  return (entry.settled ??= new Promise<void>((r) => {
+    entry.resolve = r;
+  }));
+}
+
+/** Round `entry` committed: the app's blocking call resolves, or who waits for the background round's decision. */
+function committed(entry: RankRound): void {
+  entry.resolve?.();
+}
+
+/** Round `entry` aborted: the app's blocking call rejects; a background round's is logged and counts as decided. */
+function aborted(ft: FtState, entry: RankRound, e: Error): void {
+  if (entry.reject !== null) return entry.reject(e);
+  ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.run.rank} not taken: ${e.message}`);
+  entry.resolve?.();
 }
 
 /** CKPT_SEND's effect (FtState.announce): the round's delta goes to every buddy of the rank. */
@@ -160,7 +179,7 @@ function sendRound(ft: FtState, entry: RankRound): void {
 export function settledRun(ft: FtState, run: FtRun): Promise<void> {
   if (!run.active) return never();
   const open = ft.rounds.get(run.rank);
-  return open?.settled ?? Promise.resolve();
+  return open !== undefined && open.reject === null ? decidedOf(open) : Promise.resolve();
 }
 
 /** Checkpoint here if the period or a `ckpt now` request says so. */
@@ -229,7 +248,7 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
 /** Stream a rank's delta to one buddy; a buddy without the base generation gets a full copy first. */
 export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: StreamSource, base: number): void {
   // A background round's delta yields the line to the app's own traffic (computeGate).
-  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: entry.settled !== null };
+  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: entry.reject === null };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);
@@ -330,7 +349,7 @@ export function applyCommit(ft: FtState, round: number): void {
     for (const o of e.streams) sent += o.s.ring[S_BYTES_SENT]!;
     progress = ft.imageOf(rank).progress;
     ft.figs[FF_LAST_MS] = now - e.startedAt;
-    e.resolve();
+    committed(e);
   }
   ft.figs[FS_COMMITTED_PROGRESS] = progress;
   const f = ft.figs;
@@ -363,7 +382,7 @@ export function applyAbort(ft: FtState, round: number, reason: string): void {
     if (e.round > round) continue;
     ft.rounds.delete(rank);
     for (const o of e.streams) dead.add(o);
-    e.reject(new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
+    aborted(ft, e, new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
   }
   stopStreams(ft, (o) => dead.has(o));
   ft.figs[FF_ABORTED]!++;

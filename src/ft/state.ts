@@ -110,9 +110,15 @@ export interface RankRound {
   streams: OutStream[];
   /** Payload bytes of the deltas stored so far (retransmissions included). */
   sent: number;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  /** A background round (the app's call resolved at capture): settles when the round is decided. */
+  /**
+   * A blocking round: the app's call, settled at the decision. A background round (the app's
+   * call resolved at capture; `reject` null): `resolve` settles `settled`, the decision as a
+   * promise, made only when someone waits for it (the rank's next checkpoint call,
+   * `settled()`): a background round holds no promise, resolving functions or closures while
+   * it streams (~40 XS slots, docs/FOOTPRINT.md "Round 16: DSM calls without promises").
+   */
+  resolve: (() => void) | null;
+  reject: ((e: Error) => void) | null;
   settled: Promise<void> | null;
 }
 

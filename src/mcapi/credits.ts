@@ -5,8 +5,13 @@
  * batched per turn in one CREDIT frame per channel, and sent before any later data frame to the
  * same node so a credit is never overtaken. A packet going to that node carries the credits
  * owed there itself (a PKT_CR frame: they are applied before its packet is taken), so the
- * usual exchange of packets both ways sends no CREDIT frame at all. A sender never holds a
- * negative credit count, so a receiver never holds more than it granted.
+ * usual exchange of packets both ways sends no CREDIT frame at all. A packet channel's
+ * receive side holds its credits (no end-of-turn flush) while fewer than half of the buffers it
+ * granted are owed, so a ping-pong whose receiver releases after its echo (the echo has gone
+ * without them) sends its credit on the next echo, not in a CREDIT frame of its own that the
+ * other side's hop link must then acknowledge alone; HOLD_MS bounds how long a held credit
+ * waits. A sender never holds a negative credit count, so a receiver never holds more than it
+ * granted.
  */
 import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
@@ -16,7 +21,12 @@ import type { Request, RequestKindCode } from './request.js';
 import { Side } from './state.js';
 import type { Channel, SendOp } from './state.js';
 import { Status, type StatusCode } from './status.js';
-import { ChanDir, McapiFrame, writeU16, writeU32 } from './wire.js';
+import { ChanDir, ChanKind, McapiFrame, writeU16, writeU32 } from './wire.js';
+
+/** The hold timer of every Credits: one module-level function, the Credits as its argument. */
+function onHoldTimer(credits: Credits): void {
+  credits.holdTimerFired();
+}
 
 export class Credits {
   /** Bytes of one credit entry of a PKT_CR head: send port (at the packet's receiver), receive port (at its sender), count, u16 each. */
@@ -32,6 +42,24 @@ export class Credits {
   private readonly owing: Channel[] = [];
   /** The channels whose credits ride on the packet being sent (reused: ride() empties it). */
   private readonly picked: Channel[] = [];
+  /** The head of a packet one channel's credits ride on (k = 1; reused: a head is copied when sent). */
+  private readonly head1 = new Uint8Array(1 + Credits.RIDE_ENTRY);
+
+  /**
+   * Longest a held credit waits for a packet to ride on (ms): a sender that spent every credit
+   * while its receiver holds fewer than half of them (its application released some and then
+   * stopped taking packets) gets them back after at most this long. Above a packet round trip
+   * on the slowest link (a 4 KiB ping-pong on uart:921600 is ~94 ms), so a ping-pong's credit
+   * rides; well under MAX_ACCEPT_ACK_DELAY_MS, the delay a message's sender may already see.
+   */
+  static readonly HOLD_MS = 250;
+
+  /**
+   * The hold timer (setTimerFor id), -1 when not armed. Armed by the first credit held while it
+   * is not, never cleared when the held credits ride (the clear would cost more than its one
+   * firing per HOLD_MS): when it fires it sends whatever is held then.
+   */
+  private holdTimer = -1;
 
   constructor(private readonly core: Core) {}
 
@@ -62,16 +90,43 @@ export class Credits {
    * head would not fit the frame: then they go as CREDIT frames first.
    */
   private ride(node: number, n: number): Uint8Array | null {
+    const owing = this.owing;
+    const core = this.core;
+    // The usual case (a ping-pong's, every packet): one channel owing, to this node, its entry
+    // written into the reused one-entry head (Net.sendHead and Core.txHead copy a head, never
+    // keep it), no pass over the list, no allocation, no keepOwed.
+    if (owing.length === 1) {
+      const chan = owing[0]!;
+      if (chan.peerNode !== node) return null;
+      if (chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed && 1 + Credits.RIDE_ENTRY + n <= core.limits.maxFramePayload) {
+        const head = this.head1;
+        const a = chan.peerPort;
+        const b = chan.ep.port;
+        const c = chan.owed;
+        head[0] = 1;
+        head[1] = a >>> 8;
+        head[2] = a & 0xff;
+        head[3] = b >>> 8;
+        head[4] = b & 0xff;
+        head[5] = c >>> 8;
+        head[6] = c & 0xff;
+        chan.owed = 0;
+        owing.length = 0;
+        core.counters.creditsRidden++;
+        // A held credit asked for no flush: no call then.
+        if ((core.flushWant & Core.FLUSH_CREDITS) !== 0) core.dropFlush(Core.FLUSH_CREDITS);
+        return head;
+      }
+    }
     // One pass over the owing list; the channels in a reused array.
     const picked = this.picked;
-    const owing = this.owing;
     let k = 0;
     for (let i = 0; i < owing.length; i++) {
       const chan = owing[i]!;
       if (chan.peerNode === node && chan.owed > 0 && chan.ep.chan === chan && chan.local === Side.OPEN && !chan.peerClosed) picked[k++] = chan;
     }
     const h = 1 + k * Credits.RIDE_ENTRY;
-    if (k === 0 || k > Credits.RIDE_MAX || h + n > this.core.limits.maxFramePayload) {
+    if (k === 0 || k > Credits.RIDE_MAX || h + n > core.limits.maxFramePayload) {
       picked.length = 0;
       return null;
     }
@@ -93,8 +148,8 @@ export class Credits {
     picked.length = 0;
     // The ridden channels off the list, the others kept in order (owed is 0 exactly for those).
     Credits.keepOwed(owing);
-    this.core.counters.creditsRidden += k;
-    if (owing.length === 0) this.core.dropFlush(Core.FLUSH_CREDITS);
+    core.counters.creditsRidden += k;
+    if (owing.length === 0 && (core.flushWant & Core.FLUSH_CREDITS) !== 0) core.dropFlush(Core.FLUSH_CREDITS);
     return head;
   }
 
@@ -198,14 +253,29 @@ export class Credits {
 
   // ---------------------------------------------------------------- receive side
 
-  /** One receive buffer of `chan` became free: return its credit at the next flush. */
+  /**
+   * One receive buffer of `chan` became free: return its credit at the next flush, or hold it
+   * (a packet channel owing fewer than half of the buffers it granted) for a packet to ride on.
+   */
   owe(chan: Channel): void {
     if (chan.peerClosed || chan.local !== Side.OPEN) return;
-    chan.owed++;
-    if (!this.owing.includes(chan)) {
-      this.owing.push(chan);
-      this.core.requestFlush(Core.FLUSH_CREDITS);
+    const owed = ++chan.owed;
+    // A channel is on the list exactly while it owes (every path that zeroes owed takes it off).
+    if (owed === 1) this.owing.push(chan);
+    if (chan.kind === ChanKind.PKT && owed * 2 < chan.granted) {
+      if (this.holdTimer < 0) this.holdTimer = this.core.setTimerFor(Credits.HOLD_MS, onHoldTimer, this);
+      return;
     }
+    this.core.requestFlush(Core.FLUSH_CREDITS);
+  }
+
+  /** The hold timer fired: every credit still owed goes now. */
+  holdTimerFired(): void {
+    this.core.timerFired(this.holdTimer);
+    this.holdTimer = -1;
+    if (this.owing.length === 0) return;
+    this.flush();
+    this.core.dropFlush(Core.FLUSH_CREDITS);
   }
 
   /** Nothing more is owed on `chan` (its data was discarded, or it is gone). */
@@ -218,6 +288,8 @@ export class Credits {
   /** Drop every owed credit (finalize). */
   clear(): void {
     this.owing.length = 0;
+    this.core.clearTimer(this.holdTimer);
+    this.holdTimer = -1;
   }
 
   private sendCredit(chan: Channel): void {

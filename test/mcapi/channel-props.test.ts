@@ -7,6 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { EndpointAttr, McapiError, Status } from '../../src/mcapi/index.js';
 import type { McapiNode, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle } from '../../src/mcapi/index.js';
+import { Credits } from '../../src/mcapi/credits.js';
 import { makeNodes } from './loopnet.js';
 import type { LoopHub } from './loopnet.js';
 
@@ -76,7 +77,8 @@ test('packets: order, intact held buffers, conserved credits', async (t) => {
           b.pktRelease(buf);
         }
         await hub.run(Promise.all(sends));
-        await hub.advance(5);
+        // Held credits (fewer than half the buffers owed) go within Credits.HOLD_MS.
+        await hub.advance(Credits.HOLD_MS + 5);
         const credits = a.getEndpointAttribute(hs.endpoint, EndpointAttr.NUM_SEND_BUFFERS);
         if (credits !== buffers) throw new Error(`credits ${String(credits)} after quiescence, granted ${String(buffers)}`);
         if (b.stats().packetsInUse !== 0) throw new Error('buffers still in use');

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { EndpointAttr, McapiFrame } from '../../src/mcapi/index.js';
 import type { McapiLimits, McapiNode, PacketRecvHandle, PacketSendHandle } from '../../src/mcapi/index.js';
 import type { NetFrame } from '../../src/net/net.js';
+import { Credits } from '../../src/mcapi/credits.js';
 import { makeNodes } from './loopnet.js';
 import type { LoopHub } from './loopnet.js';
 
@@ -235,7 +236,8 @@ test('two channels in opposite directions: order, intact held buffers, conserved
           }
         }
         await hub.run(Promise.all([...sides.A.sends, ...sides.B.sends]));
-        await hub.advance(5);
+        // Held credits (fewer than half the buffers owed) go within Credits.HOLD_MS.
+        await hub.advance(Credits.HOLD_MS + 5);
         for (const [dir, d] of Object.entries(sides)) {
           const credits = d.from.getEndpointAttribute(d.s.endpoint, EndpointAttr.NUM_SEND_BUFFERS);
           if (credits !== buffers) throw new Error(`${dir}: credits ${String(credits)} after quiescence, granted ${String(buffers)}`);
@@ -283,4 +285,79 @@ test('message responses batched for a node go before a packet to it, whether the
     await hub.advance(delay + 10);
     t.deepEqual(nb.sent.map((f) => f.type).filter((ty) => ty === McapiFrame.MSG_RESP), [], `delay ${delay}: the acceptance went once`);
   }
+});
+
+test('a ping-pong whose receiver releases after its echo holds the credit for the next echo: no CREDIT frame either way', async (t) => {
+  // 4 buffers: one owed is fewer than half, so it is held (the bench's echo order: send, then release).
+  const { hub, a, b, sA, rA, sB, rB } = await pair(4);
+  const na = hub.net(1)!;
+  const nb = hub.net(2)!;
+  na.record = true;
+  nb.record = true;
+  const rounds = 10;
+  const data = new Uint8Array(300).map((_, i) => (i * 5) & 0xff);
+  const ping = (async () => {
+    for (let i = 0; i < rounds; i++) {
+      await a.pktSend(sA, data);
+      a.pktRelease(await a.pktRecv(rB));
+    }
+  })();
+  const pong = (async () => {
+    for (let i = 0; i < rounds; i++) {
+      const got = await b.pktRecv(rA);
+      await b.pktSend(sB, got);
+      b.pktRelease(got);
+    }
+  })();
+  await hub.run(Promise.all([ping, pong]));
+  // Every echo after the first carries the credit of the packet b released after the previous one.
+  t.is(of(nb.sent, McapiFrame.PKT).length, 1);
+  const echoes = of(nb.sent, McapiFrame.PKT_CR);
+  t.is(echoes.length, rounds - 1);
+  for (const f of echoes) t.deepEqual([...f.payload.subarray(0, 7)], [1, 0, 10, 0, 20, 0, 1], 'send port 10 (at a), receive port 20 (at b), 1 credit');
+  t.is(of(nb.sent, McapiFrame.CREDIT).length, 0, 'b sent no CREDIT frame during the ping-pong');
+  t.is(of(na.sent, McapiFrame.CREDIT).length, 0, 'a sent no CREDIT frame during the ping-pong');
+  t.is(a.getEndpointAttribute(sA.endpoint, EndpointAttr.NUM_SEND_BUFFERS), 3, "b holds the credit of a's last packet");
+  // Nothing more goes to a: the held credits go in CREDIT frames once the hold timer fires.
+  await hub.advance(Credits.HOLD_MS - 20);
+  t.is(of(nb.sent, McapiFrame.CREDIT).length, 0, 'still held before HOLD_MS');
+  await hub.advance(40);
+  t.is(of(nb.sent, McapiFrame.CREDIT).length, 1);
+  t.is(of(na.sent, McapiFrame.CREDIT).length, 1);
+  t.is(a.getEndpointAttribute(sA.endpoint, EndpointAttr.NUM_SEND_BUFFERS), 4);
+  t.is(b.getEndpointAttribute(sB.endpoint, EndpointAttr.NUM_SEND_BUFFERS), 4);
+});
+
+test('credits go at the end of the turn once half the buffers are owed, and on a channel of one or two buffers at once', async (t) => {
+  for (const [buffers, heldUpTo] of [[6, 2], [5, 2], [2, 0], [1, 0]] as const) {
+    const { hub, a, b, sA, rA } = await pair(buffers);
+    const nb = hub.net(2)!;
+    nb.record = true;
+    for (let i = 0; i < buffers; i++) await hub.run(a.pktSend(sA, new Uint8Array([i])));
+    t.is(a.getEndpointAttribute(sA.endpoint, EndpointAttr.NUM_SEND_BUFFERS), 0);
+    // b takes and releases one at a time: held while fewer than half are owed, then all go.
+    for (let i = 0; i < buffers; i++) {
+      b.pktRelease(await hub.run(b.pktRecv(rA)));
+      await hub.advance(1);
+      const back = a.getEndpointAttribute(sA.endpoint, EndpointAttr.NUM_SEND_BUFFERS);
+      if (i + 1 <= heldUpTo) t.is(back, 0, `${String(buffers)} buffers, ${String(i + 1)} released: held`);
+      else if (i + 1 === heldUpTo + 1) t.is(back, heldUpTo + 1, `${String(buffers)} buffers, ${String(i + 1)} released: all owed go`);
+    }
+    t.is(of(nb.sent, McapiFrame.PKT).length + of(nb.sent, McapiFrame.PKT_CR).length, 0);
+  }
+});
+
+test('a sender out of credits whose receiver stopped releasing below half gets the held credit within HOLD_MS', async (t) => {
+  const { hub, a, b, sA, rA } = await pair(4);
+  for (let i = 0; i < 4; i++) await hub.run(a.pktSend(sA, new Uint8Array([i])));
+  const fifth = a.pktSendI(sA, new Uint8Array([4]));
+  t.true(fifth.pending);
+  // b's application takes one packet, releases it, and takes no other for now.
+  b.pktRelease(await hub.run(b.pktRecv(rA)));
+  await hub.advance(Credits.HOLD_MS - 10);
+  t.true(fifth.pending, 'the credit is held');
+  await hub.advance(20);
+  t.false(fifth.pending, 'the held credit went when the hold timer fired');
+  await hub.run(a.wait(fifth));
+  for (let i = 1; i <= 4; i++) t.deepEqual([...(await hub.run(b.pktRecv(rA)))], [i]);
 });

@@ -9,9 +9,9 @@
  * receive side holds its credits (no end-of-turn flush) while fewer than half of the buffers it
  * granted are owed, so a ping-pong whose receiver releases after its echo (the echo has gone
  * without them) sends its credit on the next echo, not in a CREDIT frame of its own that the
- * other side's hop link must then acknowledge alone; HOLD_MS bounds how long a held credit
- * waits. A sender never holds a negative credit count, so a receiver never holds more than it
- * granted.
+ * other side's hop link must then acknowledge alone; two HOLD_MS periods bound how long a held
+ * credit waits. A sender never holds a negative credit count, so a receiver never holds more
+ * than it granted.
  */
 import { assert } from '../util/assert.js';
 import type { NetFrame } from '../net/net.js';
@@ -46,20 +46,24 @@ export class Credits {
   private readonly head1 = new Uint8Array(1 + Credits.RIDE_ENTRY);
 
   /**
-   * Longest a held credit waits for a packet to ride on (ms): a sender that spent every credit
-   * while its receiver holds fewer than half of them (its application released some and then
-   * stopped taking packets) gets them back after at most this long. Above a packet round trip
-   * on the slowest link (a 4 KiB ping-pong on uart:921600 is ~94 ms), so a ping-pong's credit
-   * rides; well under MAX_ACCEPT_ACK_DELAY_MS, the delay a message's sender may already see.
+   * The hold period (ms): a credit held through a whole period goes when it ends, so a sender
+   * that spent every credit while its receiver holds fewer than half of them (its application
+   * released some and then stopped taking packets) gets them back within two periods. Above a
+   * packet round trip on the slowest link (a 4 KiB ping-pong on uart:921600 is ~94 ms), so a
+   * ping-pong's credit rides before its period ends; two periods are under
+   * MAX_ACCEPT_ACK_DELAY_MS, the delay a message's sender may already see.
    */
   static readonly HOLD_MS = 250;
 
   /**
    * The hold timer (setTimerFor id), -1 when not armed. Armed by the first credit held while it
    * is not, never cleared when the held credits ride (the clear would cost more than its one
-   * firing per HOLD_MS): when it fires it sends whatever is held then.
+   * firing per HOLD_MS); when it fires it sends the credits held since before the period began,
+   * and is armed again while any credit is still held.
    */
   private holdTimer = -1;
+  /** The hold period: counts the hold timer's firings (Channel.heldIn: the period a credit began in). */
+  private period = 0;
 
   constructor(private readonly core: Core) {}
 
@@ -255,13 +259,17 @@ export class Credits {
 
   /**
    * One receive buffer of `chan` became free: return its credit at the next flush, or hold it
-   * (a packet channel owing fewer than half of the buffers it granted) for a packet to ride on.
+   * (a packet channel owing fewer than half of the buffers it granted) for a packet to ride on,
+   * two hold periods at most (holdTimerFired).
    */
   owe(chan: Channel): void {
     if (chan.peerClosed || chan.local !== Side.OPEN) return;
     const owed = ++chan.owed;
     // A channel is on the list exactly while it owes (every path that zeroes owed takes it off).
-    if (owed === 1) this.owing.push(chan);
+    if (owed === 1) {
+      this.owing.push(chan);
+      chan.heldIn = this.period;
+    }
     if (chan.kind === ChanKind.PKT && owed * 2 < chan.granted) {
       if (this.holdTimer < 0) this.holdTimer = this.core.setTimerFor(Credits.HOLD_MS, onHoldTimer, this);
       return;
@@ -269,13 +277,28 @@ export class Credits {
     this.core.requestFlush(Core.FLUSH_CREDITS);
   }
 
-  /** The hold timer fired: every credit still owed goes now. */
+  /**
+   * The hold timer fired: the credits owed since before this period began go now (held at
+   * least HOLD_MS, at most twice that); the ones owed since it began (a ping-pong's, which ride
+   * on its next packet) wait for the next period, the timer armed again for them.
+   */
   holdTimerFired(): void {
-    this.core.timerFired(this.holdTimer);
+    const core = this.core;
+    core.timerFired(this.holdTimer);
     this.holdTimer = -1;
-    if (this.owing.length === 0) return;
-    this.flush();
-    this.core.dropFlush(Core.FLUSH_CREDITS);
+    const period = this.period;
+    // Equality, not order: a wrapped counter still tells this period from every earlier one.
+    this.period = (period + 1) | 0;
+    const owing = this.owing;
+    let j = 0;
+    for (let i = 0; i < owing.length; i++) {
+      const chan = owing[i]!;
+      if (chan.heldIn !== period) this.sendCredit(chan);
+      else owing[j++] = chan;
+    }
+    owing.length = j;
+    if (j > 0) this.holdTimer = core.setTimerFor(Credits.HOLD_MS, onHoldTimer, this);
+    else if ((core.flushWant & Core.FLUSH_CREDITS) !== 0) core.dropFlush(Core.FLUSH_CREDITS);
   }
 
   /** Nothing more is owed on `chan` (its data was discarded, or it is gone). */

@@ -196,6 +196,8 @@ export class Channel implements Undo {
   reserved = 0;
   /** Receive side: credits to return at the next flush. */
   owed = 0;
+  /** Receive side: the hold period (Credits) in which `owed` last went from 0 to 1. */
+  heldIn = 0;
   /** Received packets not taken yet: the Net's payloads, handed to the application as is. */
   readonly rxPackets: Uint8Array[] = [];
   readonly rxWaiters: RxWait[] = [];

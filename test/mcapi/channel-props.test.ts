@@ -77,8 +77,8 @@ test('packets: order, intact held buffers, conserved credits', async (t) => {
           b.pktRelease(buf);
         }
         await hub.run(Promise.all(sends));
-        // Held credits (fewer than half the buffers owed) go within Credits.HOLD_MS.
-        await hub.advance(Credits.HOLD_MS + 5);
+        // Held credits (fewer than half the buffers owed) go within two Credits.HOLD_MS periods.
+        await hub.advance(2 * Credits.HOLD_MS + 5);
         const credits = a.getEndpointAttribute(hs.endpoint, EndpointAttr.NUM_SEND_BUFFERS);
         if (credits !== buffers) throw new Error(`credits ${String(credits)} after quiescence, granted ${String(buffers)}`);
         if (b.stats().packetsInUse !== 0) throw new Error('buffers still in use');

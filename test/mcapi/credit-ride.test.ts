@@ -236,8 +236,8 @@ test('two channels in opposite directions: order, intact held buffers, conserved
           }
         }
         await hub.run(Promise.all([...sides.A.sends, ...sides.B.sends]));
-        // Held credits (fewer than half the buffers owed) go within Credits.HOLD_MS.
-        await hub.advance(Credits.HOLD_MS + 5);
+        // Held credits (fewer than half the buffers owed) go within two Credits.HOLD_MS periods.
+        await hub.advance(2 * Credits.HOLD_MS + 5);
         for (const [dir, d] of Object.entries(sides)) {
           const credits = d.from.getEndpointAttribute(d.s.endpoint, EndpointAttr.NUM_SEND_BUFFERS);
           if (credits !== buffers) throw new Error(`${dir}: credits ${String(credits)} after quiescence, granted ${String(buffers)}`);
@@ -318,10 +318,10 @@ test('a ping-pong whose receiver releases after its echo holds the credit for th
   t.is(of(nb.sent, McapiFrame.CREDIT).length, 0, 'b sent no CREDIT frame during the ping-pong');
   t.is(of(na.sent, McapiFrame.CREDIT).length, 0, 'a sent no CREDIT frame during the ping-pong');
   t.is(a.getEndpointAttribute(sA.endpoint, EndpointAttr.NUM_SEND_BUFFERS), 3, "b holds the credit of a's last packet");
-  // Nothing more goes to a: the held credits go in CREDIT frames once the hold timer fires.
+  // Nothing more goes to a: the held credits go in CREDIT frames once held through a whole hold period.
   await hub.advance(Credits.HOLD_MS - 20);
   t.is(of(nb.sent, McapiFrame.CREDIT).length, 0, 'still held before HOLD_MS');
-  await hub.advance(40);
+  await hub.advance(Credits.HOLD_MS + 30);
   t.is(of(nb.sent, McapiFrame.CREDIT).length, 1);
   t.is(of(na.sent, McapiFrame.CREDIT).length, 1);
   t.is(a.getEndpointAttribute(sA.endpoint, EndpointAttr.NUM_SEND_BUFFERS), 4);
@@ -347,7 +347,7 @@ test('credits go at the end of the turn once half the buffers are owed, and on a
   }
 });
 
-test('a sender out of credits whose receiver stopped releasing below half gets the held credit within HOLD_MS', async (t) => {
+test('a sender out of credits whose receiver stopped releasing below half gets the held credit within two HOLD_MS periods', async (t) => {
   const { hub, a, b, sA, rA } = await pair(4);
   for (let i = 0; i < 4; i++) await hub.run(a.pktSend(sA, new Uint8Array([i])));
   const fifth = a.pktSendI(sA, new Uint8Array([4]));
@@ -356,8 +356,33 @@ test('a sender out of credits whose receiver stopped releasing below half gets t
   b.pktRelease(await hub.run(b.pktRecv(rA)));
   await hub.advance(Credits.HOLD_MS - 10);
   t.true(fifth.pending, 'the credit is held');
-  await hub.advance(20);
+  await hub.advance(Credits.HOLD_MS + 20);
   t.false(fifth.pending, 'the held credit went when the hold timer fired');
   await hub.run(a.wait(fifth));
   for (let i = 1; i <= 4; i++) t.deepEqual([...(await hub.run(b.pktRecv(rA)))], [i]);
+});
+
+test('a ping-pong slower than the hold period: the credit held since the period began waits for the next period and rides', async (t) => {
+  // 30 ms between rounds, 20 rounds: the hold timer fires twice during the ping-pong, each time
+  // with a credit released in its own period (a's or b's latest): none goes as a CREDIT frame.
+  const { hub, a, b, sA, rA, sB, rB } = await pair(4);
+  const na = hub.net(1)!;
+  const nb = hub.net(2)!;
+  na.record = true;
+  nb.record = true;
+  const rounds = 20;
+  const data = new Uint8Array([1, 2, 3]);
+  for (let i = 0; i < rounds; i++) {
+    await hub.run(a.pktSend(sA, data));
+    const got = await hub.run(b.pktRecv(rA));
+    await hub.run(b.pktSend(sB, got));
+    b.pktRelease(got);
+    a.pktRelease(await hub.run(a.pktRecv(rB)));
+    await hub.advance(30);
+  }
+  t.true(rounds * 30 > 2 * Credits.HOLD_MS, 'the hold timer fired during the ping-pong');
+  t.is(of(nb.sent, McapiFrame.CREDIT).length, 0, 'b sent no CREDIT frame');
+  t.is(of(na.sent, McapiFrame.CREDIT).length, 0, 'a sent no CREDIT frame');
+  t.is(b.stats().creditsRidden, rounds - 1);
+  t.is(a.stats().creditsRidden, rounds - 1);
 });

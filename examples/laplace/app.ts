@@ -59,23 +59,24 @@ class FtLaplaceRun implements LaplaceRun {
     return this.ft.yield();
   }
 
-  async afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<void> {
+  /**
+   * Not an async function: one suspended at its `await` is ~68 XS slots, live in the job of
+   * every barrier's release (docs/FOOTPRINT.md "Round 17: ..."). It returns FT's own promise,
+   * or a checkpoint's with its refusal caught.
+   */
+  afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<unknown> {
     const ft = this.ft;
-    const state = { iteration: k };
     // The other grid is scratch: only the current one (its pages this rank homes) is saved.
     ft.checkpointArrays([current]);
-    if (this.every === 0 || k % this.every !== 0) {
-      // `ckpt now` from a console checkpoints here too.
-      await ft.opportunity(k, () => state);
-      return;
-    }
-    try {
-      await ft.checkpoint(state, k, { background: this.background });
-    } catch (e) {
-      // The previous checkpoint stays good: go on and try again at the next one.
-      if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
-      this.ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
-    }
+    // `ckpt now` from a console checkpoints here too (the state is made only if it does).
+    if (this.every === 0 || k % this.every !== 0) return ft.opportunity(k, () => ({ iteration: k }));
+    return ft.checkpoint({ iteration: k }, k, { background: this.background }).catch((e: unknown) => this.notTaken(k, e));
+  }
+
+  /** The previous checkpoint stays good: go on and try again at the next one. */
+  private notTaken(k: number, e: unknown): void {
+    if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
+    this.ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
   }
 }
 
@@ -88,19 +89,24 @@ export const laplaceApp: App = {
     { name: 'ckpt-every', value: 'K', help: 'checkpoint period (10 when recoverable, else 0)' },
     { name: 'ckpt-background', value: '0|1', help: '1: a checkpoint streams while the iterations go on (default); 0: each waits for its commit' },
   ],
-  async main(ctx) {
+  // Not async functions: `main` suspended at its `await` for the whole run would hold ~70 XS
+  // slots at every peak of it (docs/FOOTPRINT.md "Round 17: ..."); a reaction waiting for the
+  // run's result holds its few captured values.
+  main(ctx) {
     const n = intOption(ctx.args, 'n', 256, 1, 4094);
     const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);
     const ft = ctx.ft;
     const every = intOption(ctx.args, 'ckpt-every', ft?.recoverable === true ? DEFAULT_CKPT_EVERY : 0, 0, 1_000_000);
     const background = intOption(ctx.args, 'ckpt-background', 1, 0, 1) === 1;
     const start = restoredIteration(ctx, iters);
-    const dsm = await ctx.dsm();
     const run: LaplaceRun =
       ft === undefined ? { n, iters, start, onIter: (k) => ctx.event('iter', k) } : new FtLaplaceRun(n, iters, start, ctx, ft, every, background);
-    const result = await laplaceOnDsm(dsm, run);
-    // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
-    ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
-    return result;
+    return ctx.dsm().then((dsm) =>
+      laplaceOnDsm(dsm, run).then((result) => {
+        // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
+        ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
+        return result;
+      }),
+    );
   },
 };

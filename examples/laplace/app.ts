@@ -89,24 +89,19 @@ export const laplaceApp: App = {
     { name: 'ckpt-every', value: 'K', help: 'checkpoint period (10 when recoverable, else 0)' },
     { name: 'ckpt-background', value: '0|1', help: '1: a checkpoint streams while the iterations go on (default); 0: each waits for its commit' },
   ],
-  // Not async functions: `main` suspended at its `await` for the whole run would hold ~70 XS
-  // slots at every peak of it (docs/FOOTPRINT.md "Round 17: ..."); a reaction waiting for the
-  // run's result holds its few captured values.
-  main(ctx) {
+  async main(ctx) {
     const n = intOption(ctx.args, 'n', 256, 1, 4094);
     const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);
     const ft = ctx.ft;
     const every = intOption(ctx.args, 'ckpt-every', ft?.recoverable === true ? DEFAULT_CKPT_EVERY : 0, 0, 1_000_000);
     const background = intOption(ctx.args, 'ckpt-background', 1, 0, 1) === 1;
     const start = restoredIteration(ctx, iters);
+    const dsm = await ctx.dsm();
     const run: LaplaceRun =
       ft === undefined ? { n, iters, start, onIter: (k) => ctx.event('iter', k) } : new FtLaplaceRun(n, iters, start, ctx, ft, every, background);
-    return ctx.dsm().then((dsm) =>
-      laplaceOnDsm(dsm, run).then((result) => {
-        // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
-        ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
-        return result;
-      }),
-    );
+    const result = await laplaceOnDsm(dsm, run);
+    // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
+    ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
+    return result;
   },
 };

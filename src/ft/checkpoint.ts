@@ -68,9 +68,18 @@ export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress
     // rank 0 releases the barrier every other rank waits for in the turn that calls:
     // docs/PERFORMANCE.md "Round 8: checkpoint overhead on udp"). A blocking call keeps its round
     // number from the moment of the call (a round aborted meanwhile is not skipped).
-    if (background) ft.hal.setTimer(0, captureRun, call);
+    if (background) ft.hal.setTimer(0, captureLater, call);
     else captureRun(call);
   });
+}
+
+/** A call's capture in a later turn: what it throws rejects the call (as the promise chain it replaced did). */
+function captureLater(call: CkptCall): void {
+  try {
+    captureRun(call);
+  } catch (e) {
+    call.reject(e as Error);
+  }
 }
 
 function captureRun(call: CkptCall): void {
@@ -84,7 +93,7 @@ function captureRun(call: CkptCall): void {
   // A background round still open: this call starts once it is decided (its generation is
   // then the base of this one, or it was aborted and the one before is).
   if (open !== undefined && open.reject === null) {
-    void decidedOf(open).then(() => captureRun(call));
+    void decidedOf(open).then(() => captureLater(call));
     return;
   }
   if (open !== undefined) return call.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));

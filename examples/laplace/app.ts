@@ -60,9 +60,9 @@ class FtLaplaceRun implements LaplaceRun {
   }
 
   /**
-   * Not an async function: one suspended at its `await` is ~68 XS slots, live in the job of
-   * every barrier's release (docs/FOOTPRINT.md "Round 17: ..."). It returns FT's own promise,
-   * or a checkpoint's with its refusal caught.
+   * Not an async function: one suspended at its `await` is ~65 XS slots, live in the job of
+   * every barrier's release (docs/FOOTPRINT.md "Round 17: FT's waiting calls as records"). It
+   * returns FT's own promise, or a checkpoint's with its refusal caught.
    */
   afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<unknown> {
     const ft = this.ft;

@@ -2,7 +2,7 @@
  * The XS slots an app's FT call holds while it waits for its timer, counted in a real XS machine
  * (gc() + currentHeapCount around each step; test/ft/fixtures/xs-calls-main.ts): a `yield`
  * (Laplace's final digest pauses at every slice) and a background `checkpoint` before its capture
- * runs in a turn of its own (docs/FOOTPRINT.md "Round 17: ...").
+ * runs in a turn of its own (docs/FOOTPRINT.md "Round 17: FT's waiting calls as records").
  */
 import test from 'ava';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';

@@ -59,23 +59,24 @@ class FtLaplaceRun implements LaplaceRun {
     return this.ft.yield();
   }
 
-  async afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<void> {
+  /**
+   * Not an async function: one suspended at its `await` is ~65 XS slots, live in the job of
+   * every barrier's release (docs/FOOTPRINT.md "Round 17: FT's waiting calls as records"). It
+   * returns FT's own promise, or a checkpoint's with its refusal caught.
+   */
+  afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<unknown> {
     const ft = this.ft;
-    const state = { iteration: k };
     // The other grid is scratch: only the current one (its pages this rank homes) is saved.
     ft.checkpointArrays([current]);
-    if (this.every === 0 || k % this.every !== 0) {
-      // `ckpt now` from a console checkpoints here too.
-      await ft.opportunity(k, () => state);
-      return;
-    }
-    try {
-      await ft.checkpoint(state, k, { background: this.background });
-    } catch (e) {
-      // The previous checkpoint stays good: go on and try again at the next one.
-      if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
-      this.ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
-    }
+    // `ckpt now` from a console checkpoints here too (the state is made only if it does).
+    if (this.every === 0 || k % this.every !== 0) return ft.opportunity(k, () => ({ iteration: k }));
+    return ft.checkpoint({ iteration: k }, k, { background: this.background }).catch((e: unknown) => this.notTaken(k, e));
+  }
+
+  /** The previous checkpoint stays good: go on and try again at the next one. */
+  private notTaken(k: number, e: unknown): void {
+    if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
+    this.ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
   }
 }
 

@@ -26,15 +26,31 @@ import { FS_COMMITTED_PROGRESS, FS_EPOCH, FS_FURTHEST_HEARD, FS_LAST_ABORTED, FS
 import { P_PROGRESS } from './detector.js';
 
 /** A rank's checkpoint call fails: the coordinator hears why at once (the others would otherwise wait for this rank until the round times out). */
-function refuseCall(ft: FtState, round: number, rank: number, e: unknown): Promise<void> {
+function refuseCall(ft: FtState, round: number, rank: number, e: unknown, call: CkptCall): void {
   const err = e instanceof FtError ? e : new FtError('BAD_ARG', `checkpoint: ${(e as Error).message ?? String(e)}`);
   ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_REFUSE, encodeCkptAbort({ round, rank, reason: err.message }));
-  return Promise.reject(err);
+  call.reject(err);
 }
 
 /** Give back captures lent to a round that will not hold them (each once: the round never got them). */
 function giveBack(lenders: readonly Lender[]): void {
   for (const c of lenders) c.release?.();
+}
+
+/**
+ * A checkpoint call on its way to its capture: its arguments and the app promise's resolving
+ * functions, one record (the timer's argument for a background call) instead of a closure over
+ * the arguments and a second promise chained on the first (78 -> 7 XS slots through the turn
+ * a background call waits for its capture, test/ft/xs-calls; docs/FOOTPRINT.md "Round 17: FT's waiting calls as records").
+ */
+interface CkptCall {
+  ft: FtState;
+  run: FtRun;
+  state: AppState;
+  progress: number;
+  background: boolean;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 /**
@@ -44,30 +60,45 @@ function giveBack(lenders: readonly Lender[]): void {
  */
 export function checkpointRun(ft: FtState, run: FtRun, state: AppState, progress: number, background = false): Promise<void> {
   if (!run.active) return never();
-  if (!background) return captureRun(ft, run, state, progress, false);
-  // A background capture (the diff of every content, the copy of the changed bytes) is the
-  // longest step of its round: it runs in a turn of its own, so what the app's turn sent first
-  // goes out before it rather than after (a board's frames leave when its turn ends; Laplace's
-  // rank 0 releases the barrier every other rank waits for in the turn that calls:
-  // docs/PERFORMANCE.md "Round 8: checkpoint overhead on udp"). A blocking call keeps its round
-  // number from the moment of the call (a round aborted meanwhile is not skipped).
-  return new Promise<void>((resolve) => {
-    ft.hal.setTimer(0, () => resolve());
-  }).then(() => captureRun(ft, run, state, progress, background));
+  return new Promise<void>((resolve, reject) => {
+    const call: CkptCall = { ft, run, state, progress, background, resolve, reject };
+    // A background capture (the diff of every content, the copy of the changed bytes) is the
+    // longest step of its round: it runs in a turn of its own, so what the app's turn sent first
+    // goes out before it rather than after (a board's frames leave when its turn ends; Laplace's
+    // rank 0 releases the barrier every other rank waits for in the turn that calls:
+    // docs/PERFORMANCE.md "Round 8: checkpoint overhead on udp"). A blocking call keeps its round
+    // number from the moment of the call (a round aborted meanwhile is not skipped).
+    if (background) ft.hal.setTimer(0, captureLater, call);
+    else captureRun(call);
+  });
 }
 
-function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, background: boolean): Promise<void> {
-  if (!run.active) return never();
+/** A call's capture in a later turn: what it throws rejects the call (as the promise chain it replaced did). */
+function captureLater(call: CkptCall): void {
+  try {
+    captureRun(call);
+  } catch (e) {
+    call.reject(e as Error);
+  }
+}
+
+function captureRun(call: CkptCall): void {
+  const { ft, run, state, progress, background } = call;
+  // A superseded run's call never settles.
+  if (!run.active) return;
   run.releaseRestored();
-  if (ft.phaseV !== 'running') return Promise.reject(new FtError('NOT_RUNNING', `checkpoint: the board is ${ft.phaseV}`));
+  if (ft.phaseV !== 'running') return call.reject(new FtError('NOT_RUNNING', `checkpoint: the board is ${ft.phaseV}`));
   const rank = run.rank;
   const open = ft.rounds.get(rank);
   // A background round still open: this call starts once it is decided (its generation is
   // then the base of this one, or it was aborted and the one before is).
-  if (open !== undefined && open.reject === null) return decidedOf(open).then(() => captureRun(ft, run, state, progress, background));
-  if (open !== undefined) return Promise.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
+  if (open !== undefined && open.reject === null) {
+    void decidedOf(open).then(() => captureLater(call));
+    return;
+  }
+  if (open !== undefined) return call.reject(new FtError('BUSY', `checkpoint: rank ${rank} already has a checkpoint in progress`));
   if (typeof progress !== 'number' || !Number.isInteger(progress) || progress < 0 || progress > 0xffffffff) {
-    return Promise.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));
+    return call.reject(new FtError('BAD_ARG', `checkpoint progress: expected an integer >= 0, got ${String(progress)}`));
   }
   progressRun(ft, run, progress);
   const round = Math.max(ft.figs[FS_LAST_COMMITTED]!, ft.figs[FS_LAST_ABORTED]!) + 1;
@@ -104,14 +135,14 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
     }
   } catch (e) {
     giveBack(lenders);
-    return refuseCall(ft, round, rank, e);
+    return refuseCall(ft, round, rank, e, call);
   }
   const limit = ft.options.maxStoreBytes;
   // A zero-based segment costs nothing until the commit allocates it: counted here all the same.
   const needs = pending.bytes + pending.zeroBytes;
   if (ft.memoryTotal() + needs > limit) {
     giveBack(lenders);
-    return refuseCall(ft, round, rank, new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`));
+    return refuseCall(ft, round, rank, new FtError('MEM_LIMIT', `checkpoint of rank ${rank} needs ${needs} more bytes; checkpoint memory would exceed its limit of ${limit} bytes`), call);
   }
   assert(round > image.gen, 'ft: a checkpoint round not above its base generation');
   // None (a content that copies): the Pending keeps its shared empty list, not an array of its own.
@@ -119,27 +150,25 @@ function captureRun(ft: FtState, run: FtRun, state: AppState, progress: number, 
   image.discard();
   image.pending = pending;
   ft.notePeak();
-  return new Promise<void>((resolve, reject) => {
-    // A background round: the app's call resolves at capture; a decision only lets the rank's
-    // next call start (decidedOf). Neither kind makes a function of its own (a closure is ~10
-    // XS slots while the round is open).
-    const entry: RankRound = {
-      run,
-      round,
-      startedAt: ft.hal.now(),
-      waiting: 0,
-      stored: false,
-      streams: [],
-      sent: 0,
-      resolve: background ? null : resolve,
-      reject: background ? null : reject,
-      settled: null,
-    };
-    ft.rounds.set(rank, entry);
-    ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
-    ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
-    if (background) resolve();
-  });
+  // A background round: the app's call resolves at capture; a decision only lets the rank's
+  // next call start (decidedOf). Neither kind makes a function of its own (a closure is ~10
+  // XS slots while the round is open).
+  const entry: RankRound = {
+    run,
+    round,
+    startedAt: ft.hal.now(),
+    waiting: 0,
+    stored: false,
+    streams: [],
+    sent: 0,
+    resolve: background ? null : call.resolve,
+    reject: background ? null : call.reject,
+    settled: null,
+  };
+  ft.rounds.set(rank, entry);
+  ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
+  ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
+  if (background) call.resolve();
 }
 
 /** Settles once the background round `entry` is decided (committed or aborted): made on the first ask. */
@@ -207,14 +236,27 @@ export function opportunityRun(ft: FtState, run: FtRun, progress: number, state:
   );
 }
 
+/**
+ * A pending `yield`: its run and the app promise's resolve, the zero-delay timer's argument,
+ * not a closure over both per call (35 -> 7 XS slots while it waits, test/ft/xs-calls; docs/FOOTPRINT.md
+ * "Round 17: FT's waiting calls as records").
+ */
+interface YieldCall {
+  run: FtRun;
+  resolve: () => void;
+}
+
+function endYield(y: YieldCall): void {
+  // A superseded run's yield never settles.
+  if (y.run.active) y.resolve();
+}
+
 /** Resolves from a zero-delay timer, so the board's timers (heartbeats) run first. */
 export function yieldRun(ft: FtState, run: FtRun): Promise<void> {
   if (!run.active) return never();
   noteCompute(ft);
   return new Promise<void>((resolve) => {
-    ft.hal.setTimer(0, () => {
-      if (run.active) resolve();
-    });
+    ft.hal.setTimer(0, endYield, { run, resolve });
   });
 }
 

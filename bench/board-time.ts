@@ -1,7 +1,7 @@
 /**
  * Board time: what a benchmark reports. A run is simulated with the CPU model on (each XS
- * board's step costs its metering units x ns/unit of virtual time, actions land when the step
- * ends) over the link model (bytes take their time on the wire), so the virtual time between
+ * board's step costs its metering units x ns/unit of virtual time; a frame or event lands at
+ * the units spent when it was written, the step's other actions when it ends) over the link model (bytes take their time on the wire), so the virtual time between
  * two events of board 0 is what the boards would take: computing and the wire together.
  * The simulator's own work inside the boards (the driven HAL's batch encoding, marshalling
  * native helpers) is kept out of the meter and reported apart as simHal units.

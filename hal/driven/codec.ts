@@ -34,6 +34,10 @@ const AC_EVENT = 6;
 const AC_HALT = 7;
 const AC_RESET = 8;
 const AC_HANG = 9;
+/** A tx with the units the board had run when it wrote it (and its native calls before it). */
+const AC_TX_AT = 10;
+/** An event with the units the board had run when it raised it (and its native calls before it). */
+const AC_EVENT_AT = 11;
 
 /** A batch that cannot be decoded (truncated, unknown tag or record type). */
 export class CodecError extends Error {
@@ -316,7 +320,8 @@ export function encodeActions(actions: readonly BoardAction[]): Uint8Array {
   let payload = 0;
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i]!;
-    if (a.kind === 'tx') payload += a.bytes.length;
+    // The bytes, and a tx's units and native calls (AC_TX_AT) beyond a record's usual size.
+    if (a.kind === 'tx') payload += a.bytes.length + 10;
   }
   const w = new Writer(initialSize(actions.length, payload));
   w.u8(TAG_ACTIONS);
@@ -325,8 +330,16 @@ export function encodeActions(actions: readonly BoardAction[]): Uint8Array {
     const a = actions[i]!;
     switch (a.kind) {
       case 'tx':
-        w.u8(AC_TX);
-        w.varint(a.link, 'tx.link');
+        if (a.units === undefined) {
+          w.u8(AC_TX);
+          w.varint(a.link, 'tx.link');
+        } else {
+          w.u8(AC_TX_AT);
+          w.varint(a.link, 'tx.link');
+          // f64: a step may run more units than a varint's 2^32 (the watchdog's limit is the user's).
+          w.f64(a.units, 'tx.units');
+          w.varint(a.natives ?? 0, 'tx.natives');
+        }
         w.bytes(a.bytes, 'tx.bytes');
         break;
       case 'timer-set':
@@ -348,10 +361,14 @@ export function encodeActions(actions: readonly BoardAction[]): Uint8Array {
         w.text(a.message, 'log.message');
         break;
       case 'event':
-        w.u8(AC_EVENT);
+        w.u8(a.units === undefined ? AC_EVENT : AC_EVENT_AT);
         w.text(a.name, 'event.name');
         w.f64(a.value, 'event.value');
         w.text(a.detail, 'event.detail');
+        if (a.units !== undefined) {
+          w.f64(a.units, 'event.units');
+          w.varint(a.natives ?? 0, 'event.natives');
+        }
         break;
       case 'halt':
         w.u8(AC_HALT);
@@ -383,6 +400,13 @@ export function decodeActions(bytes: Uint8Array): BoardAction[] {
         out.push({ kind: 'tx', link, bytes: r.bytes('tx.bytes') });
         break;
       }
+      case AC_TX_AT: {
+        const link = r.varint('tx.link');
+        const units = r.f64('tx.units');
+        const natives = r.varint('tx.natives');
+        out.push({ kind: 'tx', link, bytes: r.bytes('tx.bytes'), units, natives });
+        break;
+      }
       case AC_TIMER_SET: {
         const id = r.varint('timer-set.id');
         out.push({ kind: 'timer-set', id, at: r.f64('timer-set.at') });
@@ -403,6 +427,14 @@ export function decodeActions(bytes: Uint8Array): BoardAction[] {
         const name = r.text('event.name');
         const value = r.f64('event.value');
         out.push({ kind: 'event', name, value, detail: r.text('event.detail') });
+        break;
+      }
+      case AC_EVENT_AT: {
+        const name = r.text('event.name');
+        const value = r.f64('event.value');
+        const detail = r.text('event.detail');
+        const units = r.f64('event.units');
+        out.push({ kind: 'event', name, value, detail, units, natives: r.varint('event.natives') });
         break;
       }
       case AC_HALT:

@@ -46,10 +46,19 @@ export interface DrivenHalOptions {
 export interface SimCost {
   begin(): number;
   end(mark: number): void;
+  /**
+   * True where `begin()` reads the board's meter: the units its VM has run in this step so far
+   * (XS: the meter, the simulator's own work taken out; Lua: its instruction count). A frame's
+   * tx action then carries them (BoardAction tx `units`) and the CPU model sends the frame at
+   * that point of the step, as a board's UART or socket sends it when it is written.
+   */
+  readonly metered: boolean;
+  /** Native byte-helper calls made so far in this step (XS boards; the host adds their cost). */
+  readonly nativeCalls: number;
 }
 
-/** Where nothing is metered (V8, Lua): no exclusion. */
-const NO_SIM: SimCost = { begin: () => 0, end: () => {} };
+/** Where nothing is metered (V8): no exclusion, and frames go at the step's end. */
+const NO_SIM: SimCost = { begin: () => 0, end: () => {}, metered: false, nativeCalls: 0 };
 
 /** Why a board stopped producing actions. */
 export type StopKind = 'halt' | 'reset';
@@ -82,7 +91,9 @@ class DrivenLink implements HalLink {
     const hal = this.hal;
     const sim = hal.sim;
     const m = sim.begin();
-    hal.record({ kind: 'tx', link: this.index, bytes: copyBytes(bytes) });
+    hal.record(sim.metered
+      ? { kind: 'tx', link: this.index, bytes: copyBytes(bytes), units: m, natives: sim.nativeCalls }
+      : { kind: 'tx', link: this.index, bytes: copyBytes(bytes) });
     sim.end(m);
   }
 }
@@ -214,7 +225,14 @@ export class DrivenHal implements Hal {
    * lets a fault triggered by `x` land before `f`, as it would with the timer on a real board.
    */
   event(name: string, value: number, detail?: string): void {
-    this.record({ kind: 'event', name, value, detail: detail ?? '' });
+    // Stamped like a frame (the CPU model lands it when it was raised: a bench window opens
+    // where its first frame is written); the record is the simulator's work, as a frame's.
+    const sim = this.sim;
+    const m = sim.begin();
+    this.record(sim.metered
+      ? { kind: 'event', name, value, detail: detail ?? '', units: m, natives: sim.nativeCalls }
+      : { kind: 'event', name, value, detail: detail ?? '' });
+    sim.end(m);
     this.holdDeferred = true;
     this.deferToHost();
   }

@@ -18,13 +18,22 @@ export type BoardEvent =
   | { kind: 'memory'; used: number; limit: number };
 
 export type BoardAction =
-  | { kind: 'tx'; link: number; bytes: Uint8Array }
+  /**
+   * A frame written to link `link`. `units`: where the board's VM is metered (XS, Lua), the
+   * units it had run in this step when it wrote the frame, so the CPU model sends the frame then
+   * (a board's UART or socket sends it when it is written), not when the step ends; absent
+   * elsewhere (V8: no meter), and the frame goes at the step's end. `natives`: native byte-helper
+   * calls made before it in the step (XS boards), whose declared cost only the host knows: the
+   * host adds it to `units` and drops the field (host-sim/boards/xs-board.ts).
+   */
+  | { kind: 'tx'; link: number; bytes: Uint8Array; units?: number; natives?: number }
   /** Fire timer `id` at virtual time `at` (absolute ms). */
   | { kind: 'timer-set'; id: number; at: number }
   | { kind: 'timer-clear'; id: number }
   | { kind: 'console'; text: string }
   | { kind: 'log'; level: string; message: string }
-  | { kind: 'event'; name: string; value: number; detail: string }
+  /** A runtime event; `units` and `natives` as a tx's: the CPU model lands it when it was raised. */
+  | { kind: 'event'; name: string; value: number; detail: string; units?: number; natives?: number }
   | { kind: 'halt'; reason: string }
   | { kind: 'reset' }
   /** The board stops processing events for `ms` of virtual time (injected hang). */

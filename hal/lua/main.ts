@@ -11,6 +11,7 @@
  * the line `gc` asks for a full collection and answers `0 BYTES 0\n` with the live figure.
  */
 import { BoardHost, errorText } from '../driven/board-host.js';
+import type { SimCost } from '../driven/driven-hal.js';
 import { decodeEvents, encodeActions } from '../driven/codec.js';
 import { bootBoard } from '../../src/board.js';
 import { luaApps } from './apps.js';
@@ -22,11 +23,14 @@ const UNIT_GRAIN = 100;
 declare const debug: { sethook(this: void, hook: () => void, mask: string, count: number): void };
 
 function main(): void {
-  const host = new BoardHost((hal, config) => bootBoard(hal, config, luaApps()));
+  let units = 0;
+  // The instruction count so far in this step: a frame written carries it (the CPU model sends
+  // it then). Nothing is taken out of the count: `end` leaves it as it is.
+  const sim: SimCost = { begin: () => units, end: () => {}, metered: true, nativeCalls: 0 };
+  const host = new BoardHost((hal, config) => bootBoard(hal, config, luaApps()), undefined, sim);
   collectgarbage('collect');
   const baseline = collectgarbage('count');
   const heapBytes = (): number => Math.max(0, Math.floor((collectgarbage('count') - baseline) * 1024));
-  let units = 0;
   debug.sethook(() => {
     units += UNIT_GRAIN;
   }, '', UNIT_GRAIN);

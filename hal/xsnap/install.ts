@@ -59,6 +59,7 @@ export function installBoard(boot: BootFunction): void {
   global.handleCommand = (message: ArrayBuffer): CommandResult => {
     meter.step();
     const m0 = meter.begin();
+    meter.nativeCalls = 0;
     let events;
     try {
       events = decodeEvents(new Uint8Array(message));

@@ -31,6 +31,14 @@ export class SimMeter {
   /** begin / end as closures over the meter (hal/driven's SimCost): no `this` to look up. */
   readonly begin: () => number;
   readonly end: (mark: number) => void;
+  /** Whether `begin()` reads a meter (hal/driven's SimCost): a frame then carries the units spent. */
+  readonly metered: boolean;
+  /**
+   * Native byte-helper calls made in this step (native-bytes.ts counts them, inside their
+   * exclusion; install.ts sets it to 0 inside the batch's): a frame carries the count, and the host adds the declared cost of those calls
+   * (host-sim/boards/native-host.ts) to the units the frame was written at.
+   */
+  nativeCalls = 0;
 
   constructor() {
     const g = globalThis as unknown as MeterGlobals;
@@ -38,6 +46,7 @@ export class SimMeter {
     this.reset = reset;
     this.limit = typeof g.currentMeterLimit === 'function' ? g.currentMeterLimit : undefined;
     this.step();
+    this.metered = reset !== undefined;
     if (reset === undefined) {
       this.begin = () => 0;
       this.end = () => {};

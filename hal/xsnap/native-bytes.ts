@@ -33,8 +33,11 @@ export function probeNativeBytes(meter: SimMeter): NativeBytes | undefined {
   const mask = answer.length === 1 ? answer[0]! : 0;
   meter.end(m0);
   if (mask === 0) return undefined;
-  const call = (head: Uint8Array, ...data: ArrayBuffer[]): Uint8Array =>
-    new Uint8Array(issue(concat.call(head.buffer as ArrayBuffer, ...data)));
+  // Counted (inside the caller's exclusion) so a frame written later in the step carries it.
+  const call = (head: Uint8Array, ...data: ArrayBuffer[]): Uint8Array => {
+    meter.nativeCalls++;
+    return new Uint8Array(issue(concat.call(head.buffer as ArrayBuffer, ...data)));
+  };
   const natives: NativeBytes = {};
   if ((mask & opBit(OP_CRC32)) !== 0) {
     natives.crc32 = (bytes, start, end) => {

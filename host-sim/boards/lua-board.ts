@@ -111,7 +111,11 @@ export class LuaBoard implements SimBoard {
       const body = await this.readBytes(len);
       if (body === null) return this.deathActions();
       const actions = decodeActions(body);
-      for (const a of actions) if (a.kind === 'halt' || a.kind === 'reset') this.halted = true;
+      for (const a of actions) {
+        if (a.kind === 'halt' || a.kind === 'reset') this.halted = true;
+        // A Lua board has no native helpers: a frame's units are its instruction count.
+        if (a.kind === 'tx' || a.kind === 'event') delete a.natives;
+      }
       let heap = heapBytes;
       if (this.ramLimit > 0 && heap > this.ramLimit) {
         this.proc.stdin.write('gc\n');

@@ -47,14 +47,28 @@ export class NativeHost {
 
   constructor(private readonly ops: number = ALL_NATIVE_OPS) {}
 
+  /** What had been charged after each call since the last take(): a frame's units add it. */
+  private readonly after: number[] = [];
+
   take(): number {
     const c = this.charged;
     this.charged = 0;
+    this.after.length = 0;
     return c;
+  }
+
+  /**
+   * Declared units of the first `calls` calls since the last take(): what the board had spent
+   * in native helpers when it wrote a frame that came after them (BoardAction tx `natives`).
+   */
+  chargedBy(calls: number): number {
+    const n = Math.min(calls, this.after.length);
+    return n <= 0 ? 0 : this.after[n - 1]!;
   }
 
   private charge(op: number, perByte: number, n: number): void {
     this.charged += NATIVE_CALL_UNITS + perByte * n;
+    this.after.push(this.charged);
     this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
   }
 

@@ -189,6 +189,12 @@ export class XsBoard implements SimBoard {
           // The VM died collecting: these actions still happened; the next step reports the death.
         }
       }
+      // A frame's (or event's) units: the VM's meter when it was written plus the native calls' before it.
+      for (const a of actions) {
+        if ((a.kind !== 'tx' && a.kind !== 'event') || a.units === undefined) continue;
+        if (this.natives !== null && a.natives !== undefined) a.units += Math.round(this.natives.chargedBy(a.natives));
+        delete a.natives;
+      }
       const native = this.natives === null ? 0 : Math.round(this.natives.take());
       this.stats.nativeTotal += native;
       this.account(r.meter.compute + native, live);

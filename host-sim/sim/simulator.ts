@@ -335,6 +335,12 @@ export class Simulator {
         this.trace.add({ name: 'reboot', cat: 'fault', ph: 'i', s: 'g', ts: t * 1000, tid: slot.node });
         continue;
       }
+      if (item.t === 'tx') {
+        // A frame or event of a step that still computes (the same test as its 'apply').
+        const slot = this.slots[item.board]!;
+        if (item.gen === slot.gen && slot.busy) this.apply(slot, item.action);
+        continue;
+      }
       if (item.t === 'apply') {
         const slot = this.slots[item.board]!;
         if (item.gen !== slot.gen || !slot.busy) continue;
@@ -364,11 +370,33 @@ export class Simulator {
         slot.hostMs = out.figures.hostMs;
         slot.compute = out.figures.computeTotal;
         slot.steps = out.figures.steps;
-        this.queue.push(t + costMs, { t: 'apply', board: node, gen: slot.gen, actions: out.actions, figures: out.figures });
+        const rest = this.sendWhenWritten(slot, t, out.actions, out.units, nsPerUnit);
+        this.queue.push(t + costMs, { t: 'apply', board: node, gen: slot.gen, actions: rest, figures: out.figures });
       } else {
         this.finishStep(slot, out.actions, out.figures);
       }
     });
+  }
+
+  /**
+   * CPU model: a board's UART or socket sends a frame when it is written, not when the step
+   * that wrote it ends. Each frame or runtime event that carries the units its board had run
+   * when it wrote it (BoardAction tx / event `units`: XS and Lua boards) lands at
+   * `t + units x ns`, in the order written; the rest of the step's actions (timers, console
+   * output, halts; and frames without units) are returned for its end.
+   */
+  private sendWhenWritten(slot: Slot, t: number, actions: readonly BoardAction[], units: number, nsPerUnit: number): BoardAction[] {
+    const rest: BoardAction[] = [];
+    for (const a of actions) {
+      if ((a.kind !== 'tx' && a.kind !== 'event') || a.units === undefined) {
+        rest.push(a);
+        continue;
+      }
+      const at = t + (Math.min(Math.max(0, a.units), units) * nsPerUnit) / 1e6;
+      if (at > t) this.queue.push(at, { t: 'tx', board: slot.node, gen: slot.gen, action: a });
+      else this.apply(slot, a);
+    }
+    return rest;
   }
 
   /** A step's effects, at the current virtual time: its actions, then its figures (and the --ram check). */

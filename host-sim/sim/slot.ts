@@ -19,6 +19,8 @@ export type QItem =
   | { t: 'scenario'; step: ScenarioStep }
   /** CPU model: the end of a step that cost virtual time; its actions take effect now. */
   | { t: 'apply'; board: number; gen: number; actions: BoardAction[]; figures: BoardFigures }
+  /** CPU model: a frame or event of a step, landing at the units the board had run when it wrote it. */
+  | { t: 'tx'; board: number; gen: number; action: BoardAction }
   /** Something a real board did (sent bytes, printed, halted), stamped with the virtual time it was seen at. */
   | { t: 'real'; board: number; gen: number; action: BoardAction }
   /** A real board restarted by itself (its reset). */

@@ -21,11 +21,14 @@ const eventArb: fc.Arbitrary<BoardEvent> = fc.oneof(
 
 const actionArb: fc.Arbitrary<BoardAction> = fc.oneof(
   fc.record({ kind: fc.constant('tx' as const), link: u32, bytes }),
+  // A metered board's frame: the units it had run when it wrote it (any size: f64) and its native calls before it.
+  fc.record({ kind: fc.constant('tx' as const), link: u32, bytes, units: fc.double({ min: 0, max: 1e12, noNaN: true }), natives: u32 }),
   fc.record({ kind: fc.constant('timer-set' as const), id: u32, at: num }),
   fc.record({ kind: fc.constant('timer-clear' as const), id: u32 }),
   fc.record({ kind: fc.constant('console' as const), text }),
   fc.record({ kind: fc.constant('log' as const), level: text, message: text }),
   fc.record({ kind: fc.constant('event' as const), name: text, value: num, detail: text }),
+  fc.record({ kind: fc.constant('event' as const), name: text, value: num, detail: text, units: fc.double({ min: 0, max: 1e12, noNaN: true }), natives: u32 }),
   fc.record({ kind: fc.constant('halt' as const), reason: text }),
   fc.record({ kind: fc.constant('reset' as const) }),
   fc.record({ kind: fc.constant('hang' as const), ms: num }),

@@ -11,6 +11,8 @@ import { resultDigest } from '../../host-sim/campaign/classify.js';
 import { runCampaign } from '../../host-sim/campaign/campaign.js';
 import { emptyFigures, type BoardFigures, type SimBoard } from '../../host-sim/boards/sim-board.js';
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import { NATIVE_CALL_UNITS, NATIVE_UNITS_PER_BYTE, NativeHost } from '../../host-sim/boards/native-host.js';
+import { NATIVE_MARK, OP_CRC32 } from '../../hal/xsnap/native-protocol.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 const pingpong = { app: 'pingpong', boards: '4', topology: 'ring', link: 'uart:921600', appArgs: ['--rounds', '3', '--packets', '4', '--scalars', '4'] };
@@ -215,6 +217,43 @@ test('events that fall due while a board computes are delivered in the order the
   t.is(s.boards[1]!.cpuMs, 4.01);
   t.is(s.boards[0]!.cpuMs, 0);
   t.is(s.virtualMs, 4.011);
+});
+
+test('a frame goes when it was written: two frames of one step land apart by the units between them', async (t) => {
+  // Board 0's boot step costs 1000 units (1 ms at 1000 ns/unit): it writes A after 200 units,
+  // B after 900 and reports its result; C carries no units (a board with no meter) and goes at
+  // the step's end, with the rest of the step. Board 1 is free and takes each when it arrives.
+  const at = (text: string, units: number): BoardAction => ({ kind: 'tx', link: 0, bytes: new TextEncoder().encode(text), units });
+  const b0 = new ScriptedBoard((_now, evs) => ({ units: evs.some((e) => e.kind === 'boot') ? 1000 : 0, actions: evs.some((e) => e.kind === 'boot') ? [at('A', 200), at('B', 900), frame('C'), result(0)] : [] }));
+  let frames = 0;
+  const b1 = new ScriptedBoard((_now, evs) => {
+    frames += evs.filter((e) => e.kind === 'rx').length;
+    return { units: evs.some((e) => e.kind === 'boot') ? 0 : 10, actions: frames === 3 ? [result(1)] : [] };
+  });
+  const boards = [b0, b1];
+  const cfg = runConfig({ app: 'idle', boards: '2', link: 'ideal', cpu: '1000' });
+  const sim = new Simulator(cfg, async (_e: EngineName, node: number) => boards[node]!);
+  const s = await sim.run();
+  await sim.shutdown();
+  t.true(s.ok, s.reason);
+  // Ideal link: 1 us latency. A at 0.2 ms, B 700 units (0.7 ms) later, C at the step's end.
+  t.deepEqual(b1.seen.map((x) => [round(x.now), x.events]), [[0, ['boot']], [0.201, ['rx:A']], [0.901, ['rx:B']], [1.001, ['rx:C']]]);
+  // The run ends when board 1's last step (10 units, on C) has taken effect.
+  t.is(s.virtualMs, 1.011);
+});
+
+test('a frame written after native calls carries their declared cost (the host knows it, the board counts the calls)', (t) => {
+  const host = new NativeHost();
+  const crc = (n: number): void => {
+    host.answer(new Uint8Array([NATIVE_MARK, OP_CRC32, ...new Uint8Array(n)]));
+  };
+  crc(100);
+  crc(1000);
+  const one = NATIVE_CALL_UNITS + 100 * NATIVE_UNITS_PER_BYTE.crc32;
+  const two = one + NATIVE_CALL_UNITS + 1000 * NATIVE_UNITS_PER_BYTE.crc32;
+  t.deepEqual([host.chargedBy(0), host.chargedBy(1), host.chargedBy(2), host.chargedBy(9)], [0, one, two, two]);
+  t.is(host.take(), two);
+  t.is(host.chargedBy(1), 0, 'a new step counts its own calls');
 });
 
 function round(v: number): number {

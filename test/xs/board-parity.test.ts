@@ -34,9 +34,16 @@ async function runScript(board: SimBoard, batches: BoardEvent[][]): Promise<Boar
   return out;
 }
 
-/** Uint8Array views from a pipe and fresh arrays compare equal by content. */
+/**
+ * Uint8Array views from a pipe and fresh arrays compare equal by content. A frame's or an
+ * event's `units` (the meter when it was written) is XS's alone: a V8 board has no meter.
+ */
 function plain(actions: BoardAction[][]): unknown {
-  return actions.map((batch) => batch.map((a) => (a.kind === 'tx' ? { ...a, bytes: [...a.bytes] } : a)));
+  return actions.map((batch) => batch.map((a) => {
+    if (a.kind === 'tx') return { kind: a.kind, link: a.link, bytes: [...a.bytes] };
+    if (a.kind === 'event') return { kind: a.kind, name: a.name, value: a.value, detail: a.detail };
+    return a;
+  }));
 }
 
 test('a V8 board and an XS board given the same batches take the same actions', async (t) => {
@@ -251,6 +258,36 @@ test('an XS board meters a HAL output, not the simulator recording it (simHalUni
     t.log(`board units ${unitsEach}, apart ${simEach} per frame and timer pair`);
     t.true(unitsEach <= 380, `board units per frame and timer pair: ${unitsEach}`);
     t.true(simEach >= 1000, `left out per frame and timer pair: ${simEach}`);
+  } finally {
+    await xs.kill();
+  }
+});
+
+test('an XS board stamps each frame with the units it had run when it wrote it (the CPU model sends it then)', async (t) => {
+  const xs = await XsBoard.create({ bundleText: await probeBundle(), reportMemory: false, name: 'spaced' });
+  try {
+    await xs.step([{ kind: 'time', now: 0 }, { kind: 'boot', config: bootConfig(2) }]);
+    const run = async (n: number, now: number): Promise<{ a: number; b: number; step: number }> => {
+      const tx = (await xs.step([{ kind: 'time', now }, { kind: 'console', text: `spaced ${n}` }])).filter((x) => x.kind === 'tx');
+      t.is(tx.length, 2);
+      const [a, b] = tx.map((x) => (x.kind === 'tx' ? x.units : undefined));
+      t.true(a !== undefined && b !== undefined, 'both frames carry their units');
+      t.true(tx.every((x) => x.kind === 'tx' && x.natives === undefined), 'the host resolved the native calls');
+      return { a: a!, b: b!, step: xs.figures().compute };
+    };
+    const short = await run(10, 1);
+    const long = await run(2010, 2);
+    t.log(`frames at ${short.a} / ${short.b} of ${short.step} units (10 rounds), ${long.a} / ${long.b} of ${long.step} (2010 rounds)`);
+    for (const r of [short, long]) {
+      t.true(r.a > 0 && r.a < r.b && r.b <= r.step, `0 < ${r.a} < ${r.b} <= ${r.step}`);
+    }
+    // The first frame is written before the loop: about the same point of both steps (reading
+    // a longer number costs a unit or two), and what follows the second is the same code.
+    t.true(Math.abs(long.a - short.a) <= 8, `${long.a} vs ${short.a}`);
+    t.is(long.step - long.b, short.step - short.b, 'the same units after the second frame');
+    // So the second is later by the loop's 2000 more rounds.
+    const gap = (long.b - long.a) - (short.b - short.a);
+    t.true(gap > 2000 * 5 && Math.abs(gap - (long.step - short.step)) <= 8, `2000 rounds cost ${gap} units (steps ${short.step} / ${long.step})`);
   } finally {
     await xs.kill();
   }

@@ -74,3 +74,11 @@ test('mcdsm campaign of an app whose result has no digest: one line saying what 
   t.regex(r.err, /^mcdsm campaign: pingpong: a campaign compares every run's result with the fault-free one by its digest, and rank 0's result has none \(\{.*\}\); campaign an app whose rank 0 returns \{ digest: string, \.\.\. \}, like laplace\n$/);
   t.notRegex(r.err, /\n\s+at /, 'no stack trace');
 });
+
+test('mcdsm conformance --case that matches no case: exit 1 and a line saying so', (t) => {
+  const dir = project({}, 'mcdsm-cli-conformance-');
+  const r = mcdsm(dir, ['conformance', '--engine', 'node', '--case', 'no-such-case']);
+  t.is(r.code, 1, r.err);
+  t.regex(r.out, /0 passed, 0 failed, 0 skipped/);
+  t.is(r.err, 'mcdsm conformance: --case "no-such-case": no case name contains it\n');
+});

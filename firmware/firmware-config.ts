@@ -223,7 +223,10 @@ export function parseConfigValue(field: string, text: string, serial: SerialKind
     case 'node':
       return intText(field, text, 0, 254);
     case 'rank':
-      return text === 'spare' ? -1 : intText(field, text, -1, 253);
+      if (text === 'spare') return -1;
+      // -1 is what `spare` stores; the message names the forms a user types.
+      if (!/^-?\d+$/.test(text) || Number(text) < -1 || Number(text) > 253) throw new Error(`rank: expected an integer from 0 to 253, or spare, got ${JSON.stringify(text)}`);
+      return Number(text);
     case 'boards':
       return intText(field, text, 1, 254);
     case 'spares':

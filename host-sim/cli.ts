@@ -134,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   firmware
     .command('build')
     .description('bundle the runtime with one app and build it with the Moddable SDK (mcconfig)')
-    .argument('<app>', 'a built-in app name (pingpong) or a .ts/.js file exporting an App')
+    .argument('<app>', 'your app (./app.ts, a folder, a package) or a built-in one (pingpong), as mcdsm sim takes it')
     .requiredOption('--target <target>', 'lin | esp32 | esp32/<subplatform>')
     .requiredOption('--out <dir>', 'output folder (project, mc.so or mc.xs.c, firmware.json)')
     .option('--set <field=value>', 'a config default in the manifest, as `config set` takes it (repeatable)', collect, [])

@@ -20,6 +20,16 @@ const HORIZON_PROBES = 3;
 /** Wall-clock bound of one run unless the caller sets one: far above any healthy run. */
 export const DEFAULT_RUN_WALL_MS = 180_000;
 
+/** A campaign that cannot start: its message is one line for the user; `exitCode` 1 or 2 (usage). */
+export class CampaignError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
 export interface RunReport extends RunPlan {
   outcome: Outcome;
   reason: string;
@@ -94,7 +104,14 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   };
   const ref = await runDomain({ ...common, seed: String(o.seed) });
   const expected = resultDigest(ref);
-  if (!ref.ok || expected === null) throw new Error(`the fault-free run did not produce a result digest: ${ref.reason}`);
+  if (!ref.ok) throw new CampaignError(`the fault-free run of ${o.app} failed: ${ref.reason}`, 1);
+  if (expected === null) {
+    throw new CampaignError(
+      `${o.app}: a campaign compares every run's result with the fault-free one by its digest, and rank 0's result has none ` +
+        `(${JSON.stringify(ref.app.result)}); campaign an app whose rank 0 returns { digest: string, ... }, like laplace`,
+      2,
+    );
+  }
   log(`fault-free run: digest ${expected}, ${Math.round(ref.virtualMs)} ms virtual`);
   // Time triggers must fall inside the run they are scheduled in, and how long a run lasts
   // depends on its seed (losses and retransmissions: 697 to 953 ms for one slice's seeds). So

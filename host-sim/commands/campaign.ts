@@ -6,7 +6,7 @@
 import { appNameOf, cpuModelWarning, engineList, parseCpuFlag, parseIntFlag } from '../sim/options.js';
 import { knownApps } from '../sim/factory.js';
 import { parseLinkSpec, parseProbability, SpecError } from '../sim/link-model.js';
-import { runCampaign, type RunReport } from '../campaign/campaign.js';
+import { CampaignError, runCampaign, type RunReport } from '../campaign/campaign.js';
 import { parseFaultKinds } from '../campaign/schedule.js';
 import { builtinApp } from '../apps/builtin.js';
 import { RPC_CAMPAIGN_LINK, rpcCampaignCommand } from './rpc-campaign.js';
@@ -82,26 +82,33 @@ export async function campaignCommand(appPath: string, flags: CampaignFlags, app
   const link = campaignLink(flags.link, flags.loss, flags.corrupt);
   let maxVirtual = '';
   const pendingReplays: RunReport[] = [];
-  const s = await runCampaign({
-    app,
-    appArgs,
-    boards,
-    spares,
-    engine: flags.engine,
-    runs: parseIntFlag(flags.runs, '--runs', 1, 100_000),
-    seed: parseIntFlag(flags.seed, '--seed', 0, 2 ** 32 - 1),
-    link,
-    topology: flags.topology,
-    kinds,
-    ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
-    iterations: argOf(appArgs, '--iters'),
-    ckptEvery: argOf(appArgs, '--ckpt-every'),
-    ...(flags.workers !== undefined ? { workers: parseIntFlag(flags.workers, '--workers', 1, 64) } : {}),
-    log: out,
-    onRun: (r) => {
-      if (r.outcome !== 'identical' || r.fired < r.faults.length) pendingReplays.push(r);
-    },
-  });
+  let s;
+  try {
+    s = await runCampaign({
+      app,
+      appArgs,
+      boards,
+      spares,
+      engine: flags.engine,
+      runs: parseIntFlag(flags.runs, '--runs', 1, 100_000),
+      seed: parseIntFlag(flags.seed, '--seed', 0, 2 ** 32 - 1),
+      link,
+      topology: flags.topology,
+      kinds,
+      ...(cpuNsPerUnit > 0 ? { cpuNsPerUnit } : {}),
+      iterations: argOf(appArgs, '--iters'),
+      ckptEvery: argOf(appArgs, '--ckpt-every'),
+      ...(flags.workers !== undefined ? { workers: parseIntFlag(flags.workers, '--workers', 1, 64) } : {}),
+      log: out,
+      onRun: (r) => {
+        if (r.outcome !== 'identical' || r.fired < r.faults.length) pendingReplays.push(r);
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof CampaignError)) throw e;
+    process.stderr.write(`mcdsm campaign: ${e.message}\n`);
+    return e.exitCode;
+  }
   maxVirtual = s.maxVirtual;
   for (const r of s.reports) {
     if (!pendingReplays.includes(r)) continue;

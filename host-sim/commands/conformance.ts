@@ -45,6 +45,8 @@ export async function conformanceCommand(flags: { engine: ConformanceEngine; cas
   const r = await runConformance(flags.engine, flags.case);
   for (const f of r.failures) process.stdout.write(`FAIL ${f.name}: ${f.message}\n`);
   process.stdout.write(`conformance on ${flags.engine} boards: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);
+  // A --case that matches nothing ran nothing: say so rather than leave "0 passed" to be read.
+  if (r.ok && r.passed + r.failed + r.skipped === 0 && flags.case !== undefined) process.stderr.write(`mcdsm conformance: --case ${JSON.stringify(flags.case)}: no case name contains it\n`);
   if (flags.json) process.stdout.write(JSON.stringify({ engine: r.engine, passed: r.passed, failed: r.failed, skipped: r.skipped }) + '\n');
   return r.failed === 0 && r.passed > 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 /** `mcdsm sim <app>`: boot the boards, expose their consoles, run, show, summarise. */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSimConfig, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
@@ -44,8 +44,14 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
       if (level === 'error' && !flags.quiet) process.stderr.write(`board ${board}: ${message}\n`);
     },
   });
-  const onSigint = () => sim.stop('interrupted (Ctrl-C)');
-  process.once('SIGINT', onSigint);
+  // A user stopping the run gets the summary of what ran and an exit code saying it was stopped
+  // (128 + the signal's number, as a shell reports it). A second signal ends the process at once.
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    sim.stop(signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`);
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
   let summary: SimSummary;
   const live = !flags.quiet && process.stderr.isTTY ? new LiveBlock(process.stderr) : null;
   let timer: NodeJS.Timeout | null = null;
@@ -55,7 +61,13 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
       for (let b = 0; b < sim.boardCount; b++) {
         let info;
         try {
-          info = await hub.attach(b, (text) => sim.consoleInput(b, text));
+          info = await hub.attach(b, (text) => {
+            // A halted simulated board reads nothing; say so, the way a halting firmware does
+            // (`# HALT <reason>`), so `mcdsm inject` and `mcdsm console` can tell the user why.
+            const halted = /[\r\n]/.test(text) ? sim.boardSummaries()[b] : undefined;
+            if (halted?.state === 'halted') hub.output(b, `# HALT ${halted.haltReason ?? 'halted'}\r\n`);
+            sim.consoleInput(b, text);
+          });
         } catch (e) {
           throw new SpecError(`board ${b} console: ${(e as Error).message}`);
         }
@@ -71,7 +83,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   } finally {
     if (timer) clearInterval(timer);
     live?.clear();
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await sim.shutdown();
     await hub?.close();
     if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
@@ -82,8 +94,12 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   }
   out(summaryText(summary));
   if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  if (stoppedBy !== null) return 128 + (osConstants.signals[stoppedBy] ?? 0);
   return summary.ok ? 0 : 1;
 }
+
+/** The signals that stop a run with its summary: Ctrl-C, and `kill`'s default. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export interface ConsolesChoice {
   kind: 'pty' | 'tcp' | 'none';

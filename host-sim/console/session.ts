@@ -12,6 +12,13 @@ import { connectConsole, formatConsoleAddress } from './connection.js';
 import type { ConnectOptions, ConsoleAddress, ConsoleConnection } from './connection.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+/**
+ * How long a board that printed `# HALT <reason>` gets to answer the ping all the same: a
+ * Moddable firmware keeps its shell after a halt and answers at once; a simulated board that
+ * crashed reads no input at all, and waiting the whole timeout for it tells the user nothing.
+ */
+export const HALTED_ANSWER_GRACE_MS = 500;
+const HALT_NOTICE = /^# HALT (.*)$/;
 
 /** Splits text into lines at LF, CRLF or CR (CRLF split across chunks counts once). */
 export class LineSplitter {
@@ -78,6 +85,9 @@ interface Waiter {
   echoDropped: boolean;
   lines: string[];
   skipped: string[];
+  /** The reason of a `# HALT <reason>` notice seen while waiting, or null. */
+  halted: string | null;
+  timeoutMs: number;
   resolve(a: ConsoleAnswer): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
@@ -142,16 +152,25 @@ export class ConsoleSession {
         echoDropped: false,
         lines: [],
         skipped: [],
+        halted: null,
+        timeoutMs,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          const got = w.phase === 'sync' ? `no pong from the board (is it running the mcdsm shell?)${w.skipped.length > 0 ? `; saw: ${w.skipped.slice(-3).join(' | ')}` : ''}` : `got so far: ${w.lines.join(' | ') || 'nothing'}`;
-          this.fail(w, new Error(`console ${formatConsoleAddress(this.connection.address)}: no OK/ERR answer to '${command}' within ${timeoutMs} ms (${got})`));
-        }, timeoutMs),
+        timer: setTimeout(() => this.timedOut(w), timeoutMs),
       };
       this.waiter = w;
       this.connection.write(`\x15ping ${token}\r\n${command}\r\n`).catch((e: Error) => this.fail(w, e));
     });
+  }
+
+  /** One line that says what went wrong (before: three levels of parentheses). */
+  private timedOut(w: Waiter): void {
+    const where = `console ${formatConsoleAddress(this.connection.address)}`;
+    let why: string;
+    if (w.halted !== null) why = `the board has halted (${w.halted}) and answers no commands; '${w.command}' was not run`;
+    else if (w.phase === 'sync') why = `no answer to '${w.command}' within ${w.timeoutMs} ms: the board did not answer a ping; is it running the mcdsm shell?${w.skipped.length > 0 ? ` It printed: ${w.skipped.slice(-3).join(' | ')}` : ''}`;
+    else why = `no OK/ERR answer to '${w.command}' within ${w.timeoutMs} ms; got so far: ${w.lines.join(' | ') || 'nothing'}`;
+    this.fail(w, new Error(`${where}: ${why}`));
   }
 
   private fail(w: Waiter, e: Error): void {
@@ -171,6 +190,12 @@ export class ConsoleSession {
     if (line.length === 0) return;
     if (isNoticeLine(line)) {
       this.onUnsolicited?.(line);
+      const halt = HALT_NOTICE.exec(line);
+      if (halt !== null && w.phase === 'sync' && w.halted === null) {
+        w.halted = halt[1]!;
+        clearTimeout(w.timer);
+        w.timer = setTimeout(() => this.timedOut(w), Math.min(HALTED_ANSWER_GRACE_MS, w.timeoutMs));
+      }
       return;
     }
     switch (w.phase) {

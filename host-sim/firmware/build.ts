@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleFirmware, FirmwareAppError, resolveAppFile } from './bundle.js';
+import { builtinAppFile, bundleFirmware, FirmwareAppError } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
 import { CHUNK_INITIAL, CHUNK_RESERVE_MAX, creationFor } from './creation.js';
@@ -277,36 +277,31 @@ function archiveBytes(xsC: string): number {
 }
 
 /**
- * The app's source file and the name the firmware runs. A built-in name is its own name. A path
- * (a file, or a folder: the same rules as `mcdsm sim`) is type-checked and loaded in the host
- * like `mcdsm sim` does, so the firmware gets the same errors before mcconfig runs (minutes
- * later) and its name from its exports: the default export, else the only App; `--set app=NAME`
- * picks one of several and must name an App the file exports.
+ * The app's source file and the name the firmware runs, found by the rules of `mcdsm sim`
+ * (host-sim/apps/resolve.ts: a built-in name or folder, a path, a folder's entry, an installed
+ * package), so both commands take the same apps. A built-in is its own name. A user's app is
+ * type-checked and loaded in the host like `mcdsm sim` does, so the firmware gets the same
+ * errors before mcconfig runs (minutes later) and its name from its exports: the default
+ * export, else the only App; `--set app=NAME` picks one of several and must name an App the
+ * file exports.
  */
 export async function firmwareApp(spec: string, wanted: unknown, cwd = process.cwd()): Promise<{ appFile: string; appName: string }> {
-  const looksLikePath = spec.includes('/') || spec.endsWith('.ts') || spec.endsWith('.js') || spec.startsWith('.');
-  if (looksLikePath && existsSync(resolve(cwd, spec))) {
-    const { resolveApp } = await import('../apps/resolve.js');
-    const { AppError } = await import('../apps/errors.js');
-    try {
-      const resolved = resolveApp(spec, { cwd });
-      if (resolved.kind === 'file') {
-        const { loadAppExports, chooseApp } = await import('../apps/prepare.js');
-        const { module, apps, shown } = await loadAppExports(resolved, cwd);
-        if (wanted === undefined) return { appFile: resolved.entry, appName: chooseApp(module, apps, shown) };
-        if (typeof wanted !== 'string' || !apps.has(wanted)) {
-          throw new FirmwareAppError(`--set app=${String(wanted)}: ${shown} exports no App of that name (it exports: ${[...apps.keys()].join(', ')})`);
-        }
-        return { appFile: resolved.entry, appName: wanted };
-      }
-      spec = resolved.name;
-    } catch (e) {
-      if (e instanceof AppError) throw new FirmwareAppError(e.message);
-      throw e;
+  const { resolveApp } = await import('../apps/resolve.js');
+  const { AppError } = await import('../apps/errors.js');
+  try {
+    const resolved = resolveApp(spec, { cwd });
+    if (resolved.kind === 'builtin') return { appFile: builtinAppFile(resolved.name), appName: typeof wanted === 'string' ? wanted : resolved.name };
+    const { loadAppExports, chooseApp } = await import('../apps/prepare.js');
+    const { module, apps, shown } = await loadAppExports(resolved, cwd);
+    if (wanted === undefined) return { appFile: resolved.entry, appName: chooseApp(module, apps, shown) };
+    if (typeof wanted !== 'string' || !apps.has(wanted)) {
+      throw new FirmwareAppError(`--set app=${String(wanted)}: ${shown} exports no App of that name (it exports: ${[...apps.keys()].join(', ')})`);
     }
+    return { appFile: resolved.entry, appName: wanted };
+  } catch (e) {
+    if (e instanceof AppError) throw new FirmwareAppError(e.message);
+    throw e;
   }
-  const appFile = resolveAppFile(spec, cwd);
-  return { appFile, appName: typeof wanted === 'string' ? wanted : spec };
 }
 
 export async function buildFirmware(options: FirmwareBuildOptions): Promise<FirmwareBuildResult> {

@@ -5,7 +5,7 @@
  * file; Moddable SDK modules (`timer`, `embedded:io/serial`, `mcdsm-platform`, ...) stay
  * imports for mcconfig to resolve.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { rollup } from 'rollup';
 import type { Plugin, PluginContext, ResolveIdHook, RollupLog } from 'rollup';
@@ -19,39 +19,18 @@ const VIRTUAL_ID = '\0mcdsm-board-apps';
 
 export class FirmwareAppError extends Error {}
 
-/** Built-in apps: examples/<name>/app.ts, bench/apps/<name>.ts, examples/<dir>/<name>-app.ts. */
-function builtinAppFile(root: string, name: string): string | null {
+/**
+ * The source file of a built-in app (a name of examples/registry.ts): examples/<name>/app.ts,
+ * bench/apps/<name>.ts or examples/<dir>/<name>-app.ts. A user's app is found by
+ * host-sim/apps/resolve.ts (`firmwareApp` in build.ts), the same rules as `mcdsm sim`.
+ */
+export function builtinAppFile(name: string): string {
+  const root = packageRoot();
   const candidates = [join(root, 'examples', name, 'app.ts'), join(root, 'bench', 'apps', `${name}.ts`)];
   const dash = name.lastIndexOf('-');
   if (dash > 0) candidates.push(join(root, 'examples', name.slice(0, dash), `${name.slice(dash + 1)}-app.ts`));
   for (const c of candidates) if (existsSync(c)) return c;
-  return null;
-}
-
-function builtinNames(root: string): string[] {
-  const names: string[] = [];
-  const ex = join(root, 'examples');
-  if (existsSync(ex)) for (const d of readdirSync(ex)) if (existsSync(join(ex, d, 'app.ts'))) names.push(d);
-  return names.sort();
-}
-
-/**
- * The app's source file: a built-in example name (`pingpong`), a path to a .ts/.js file
- * exporting an App, or a folder holding app.ts/app.js.
- */
-export function resolveAppFile(app: string, cwd = process.cwd()): string {
-  const root = packageRoot();
-  const looksLikePath = app.includes('/') || app.endsWith('.ts') || app.endsWith('.js') || app.startsWith('.');
-  if (!looksLikePath) {
-    const file = builtinAppFile(root, app);
-    if (file !== null) return file;
-    throw new FirmwareAppError(`app "${app}": not a built-in app (have: ${builtinNames(root).join(', ')}) nor a file`);
-  }
-  const p = isAbsolute(app) ? app : resolve(cwd, app);
-  if (!existsSync(p)) throw new FirmwareAppError(`app "${app}": ${p} does not exist`);
-  for (const inner of ['app.ts', 'app.js']) if (existsSync(join(p, inner))) return join(p, inner);
-  if (!/\.(ts|js|mjs)$/.test(p)) throw new FirmwareAppError(`app "${app}": expected a .ts or .js file exporting an App, or a folder with app.ts`);
-  return p;
+  throw new FirmwareAppError(`app "${name}": a built-in app without a source file (looked for ${candidates.join(', ')})`);
 }
 
 /** `mcdsm:board-apps` for one app file: every export that is an App (name + main, or a raw app). */

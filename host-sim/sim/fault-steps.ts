@@ -34,7 +34,9 @@ export class FaultSteps {
       atMs: now, board: step.board, command: step.command, source: 'scenario', status: 'unfired', trigger: triggerText(step), origin: step.origin,
     };
     this.faults.push(record);
-    if (!slot || slot.state === 'halted' || !slot.board) {
+    // `up`, not `board`: a real board (Moddable process, attached device) has no simulated
+    // board object, and a step to it came out "down" though it was running (session 17).
+    if (!slot || !slot.up) {
       record.reason = `board ${step.board} was down${slot?.haltReason ? ` (${slot.haltReason})` : ''} when the step came due`;
       return null;
     }

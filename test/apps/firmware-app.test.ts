@@ -83,3 +83,36 @@ test('mcdsm firmware build: bad --set values and --chunk-heap name the flag and 
   t.is(chunk.code, 2, chunk.err);
   t.regex(chunk.err, /--chunk-heap: "lots" is not a number of bytes/);
 });
+
+// Session 17: `mcdsm firmware build` found a user's app by rules of its own (host-sim/firmware/
+// bundle.ts) unless the argument looked like an existing path; `mcdsm sim` (host-sim/apps/
+// resolve.ts) took more. Every form `mcdsm sim` takes must give the firmware the same entry.
+test('firmware build resolves an app as mcdsm sim does: bare folder, installed package, index.ts, .mts, missing path', async (t) => {
+  const ONE = "import type { App } from 'mcdsm';\nexport const one: App = { name: 'one', async main() { return 1; } };\n";
+  const dir = project(
+    {
+      'fusion/index.ts': ONE,
+      'solo.mts': ONE,
+      'node_modules/my-app/package.json': JSON.stringify({ name: 'my-app', version: '1.0.0', type: 'module', mcdsm: { app: './app.ts' } }),
+      'node_modules/my-app/app.ts': ONE,
+      'node_modules/@me/scoped/package.json': JSON.stringify({ name: '@me/scoped', version: '1.0.0', type: 'module', main: './src/app.ts' }),
+      'node_modules/@me/scoped/src/app.ts': ONE,
+    },
+    'mcdsm-fw-resolve-',
+  );
+  const { resolveApp } = await import('../../host-sim/apps/resolve.js');
+  for (const spec of ['fusion', './fusion', 'my-app', '@me/scoped', 'solo.mts', './solo.mts']) {
+    const sim = resolveApp(spec, { cwd: dir });
+    const fw = await firmwareApp(spec, undefined, dir);
+    t.is(sim.kind, 'file', spec);
+    t.is(fw.appFile, sim.kind === 'file' ? sim.entry : '', spec);
+    t.is(fw.appName, 'one', spec);
+  }
+  // A built-in by name or by its folder: the same app.
+  t.is((await firmwareApp('pingpong', undefined, dir)).appName, 'pingpong');
+  // A path that is not there: the simulator's message, for both.
+  const missing = await t.throwsAsync(firmwareApp('./nope.ts', undefined, dir), { instanceOf: FirmwareAppError });
+  t.regex(missing.message, /^app "\.\/nope\.ts": no such file or folder: /);
+  const examples = await t.throwsAsync(firmwareApp('examples/idle', undefined, dir), { instanceOf: FirmwareAppError });
+  t.regex(examples.message, /\(the built-in app is there by its name: idle\)$/);
+});

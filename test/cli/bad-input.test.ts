@@ -66,3 +66,19 @@ test('mcdsm provision: a bad --baud or --timeout names the flag and exits 2 befo
   t.is(timeout.code, 2, timeout.err);
   t.regex(timeout.err, /^mcdsm: --timeout: "soon" must be an integer from 1 to 3600000\n$/);
 });
+
+test('mcdsm campaign of an app whose result has no digest: one line saying what a campaign needs, not a stack trace', (t) => {
+  const dir = project({}, 'mcdsm-cli-campaign-');
+  const r = mcdsm(dir, ['campaign', 'pingpong', '--runs', '1', '--engine', 'node', '--workers', '1']);
+  t.is(r.code, 2, r.err);
+  t.regex(r.err, /^mcdsm campaign: pingpong: a campaign compares every run's result with the fault-free one by its digest, and rank 0's result has none \(\{.*\}\); campaign an app whose rank 0 returns \{ digest: string, \.\.\. \}, like laplace\n$/);
+  t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+});
+
+test('mcdsm conformance --case that matches no case: exit 1 and a line saying so', (t) => {
+  const dir = project({}, 'mcdsm-cli-conformance-');
+  const r = mcdsm(dir, ['conformance', '--engine', 'node', '--case', 'no-such-case']);
+  t.is(r.code, 1, r.err);
+  t.regex(r.out, /0 passed, 0 failed, 0 skipped/);
+  t.is(r.err, 'mcdsm conformance: --case "no-such-case": no case name contains it\n');
+});

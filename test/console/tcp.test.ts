@@ -71,7 +71,32 @@ test('a session runs commands one at a time, in the order asked', async (t) => {
 test('inject rejects when the board never answers, naming the command', async (t) => {
   const server = await ConsoleServer.listen({ onInput: () => undefined });
   try {
-    await t.throwsAsync(() => inject(server.url, 'status', 300), { message: /no OK\/ERR answer to 'status' within 300 ms \(no pong/ });
+    await t.throwsAsync(() => inject(server.url, 'status', 300), { message: /: no answer to 'status' within 300 ms: the board did not answer a ping; is it running the mcdsm shell\?$/ });
+  } finally {
+    await server.close();
+  }
+});
+
+test('a board that printed # HALT and reads nothing: inject says it halted, within the grace, not the timeout', async (t) => {
+  const server: ConsoleServer = await ConsoleServer.listen({ onInput: () => server.write('# HALT fault crash\r\n') });
+  try {
+    const t0 = Date.now();
+    await t.throwsAsync(() => inject(server.url, 'status', 5000), { message: /^console tcp:\/\/\S+: the board has halted \(fault crash\) and answers no commands; 'status' was not run$/ });
+    t.true(Date.now() - t0 < 3000);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a board that printed # HALT but still runs its shell (the firmware): its answer comes through', async (t) => {
+  const server: ConsoleServer = await ConsoleServer.listen({
+    onInput: (text) => {
+      const token = /ping (\S+)/.exec(text)?.[1];
+      server.write(`# HALT out of memory\r\n${token === undefined ? '' : `pong=${token}\r\nOK\r\nnode=1\r\nOK\r\n`}`);
+    },
+  });
+  try {
+    t.is(await inject(server.url, 'status', 2000), 'node=1\nOK');
   } finally {
     await server.close();
   }

@@ -30,7 +30,9 @@ test('bad values name the field', (t) => {
   t.throws(() => checkFirmwareConfig({ ...defaults, console: { device: '' } }), { message: /^console\.device:/ });
   t.throws(() => mergeConfig({ defaults, stored: '{x' }), { message: 'preference mcdsm/config: not JSON' });
   t.throws(() => parseConfigValue('node', '255', 'device'), { message: 'node: expected an integer from 0 to 254, got "255"' });
-  t.throws(() => parseConfigValue('rank', 'two', 'device'), { message: /^rank: / });
+  t.throws(() => parseConfigValue('rank', 'two', 'device'), { message: 'rank: expected an integer from 0 to 253, or spare, got "two"' });
+  t.throws(() => parseConfigValue('rank', '254', 'device'), { message: /^rank: expected an integer from 0 to 253, or spare/ });
+  t.is(parseConfigValue('rank', '-1', 'device'), -1);
   t.throws(() => parseConfigValue('links', '/dev/a@fast', 'device'), { message: /^links\[0\]: bad baud rate/ });
   t.throws(() => parseConfigValue('links', '2:16', 'pins'), { message: /^links\[0\]: expected a device path/ });
   t.throws(() => parseConfigValue('links', '2:16:17', 'device'), { message: /^links\[0\]\.device:/ });

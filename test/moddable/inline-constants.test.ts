@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inlineConstants, type InlineResult } from '../../host-sim/firmware/inline-constants.js';
-import { bundleFirmware, resolveAppFile } from '../../host-sim/firmware/bundle.js';
+import { builtinAppFile, bundleFirmware } from '../../host-sim/firmware/bundle.js';
 import { bundleBoard } from '../../host-sim/apps/bundle.js';
 import { DEFAULT_XS_BUNDLE, PACKAGE_ROOT } from '../../host-sim/apps/package-root.js';
 
@@ -76,7 +76,7 @@ test('a constant bound again anywhere, exported, or not a finite number is left 
 });
 
 test("the firmware bundle reads FT's index constants as literals", async (t) => {
-  const b = await bundleFirmware(resolveAppFile('pingpong'));
+  const b = await bundleFirmware(builtinAppFile('pingpong'));
   t.false(/\bconst FS_EPOCH\b/.test(b.code), 'FS_EPOCH is not a module binding');
   t.false(/\bconst P_SUSPECTED\b/.test(b.code));
   t.false(/figs\[FS_[A-Z_]+\](?!`)/.test(b.code), "no read of figs by a named constant (a comment's example aside)");
@@ -192,7 +192,7 @@ test("the module scope of an iife bundle (the simulator's XS bundle) is its func
 });
 
 test("the firmware bundle reads the runtime's enums as literals", async (t) => {
-  const b = await bundleFirmware(resolveAppFile('pingpong'));
+  const b = await bundleFirmware(builtinAppFile('pingpong'));
   t.false(/\bStatus\.MCAPI_/.test(b.code), 'no read of Status.MCAPI_*');
   t.true(/\bconst Status = \{/.test(b.code), 'Status stays: Object.keys(Status) names a code');
   for (const name of ['ChanDir', 'ChanKind', 'FtFrame', 'McapiFrame', 'FrameType', 'Msg']) t.false(new RegExp(`\\bconst ${name}\\b`).test(b.code), name);

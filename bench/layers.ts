@@ -2,7 +2,8 @@
  * Where a 24-byte message round trip's XS units go, per layer (docs/PERFORMANCE.md):
  * `node dist/bench/layers.js [--json]`; with `--pkt` 4 KiB packets too; with `--steps` msg24 and pkt4k
  * on udp counting only the critical steps (stepLayers); with `--fetch` the DSM's
- * 4 KiB page fetch instead (its two critical steps only: `dsm-bench --mode fetch-steps`). Runs `mcapi-bench --mode rtt-layers` (the profiler of
+ * 4 KiB page fetch instead (its two critical steps after the request, `dsm-bench --mode fetch-steps`,
+ * and on udp the reader's step that sends the request, `--mode fetch-request-steps`). Runs `mcapi-bench --mode rtt-layers` (the profiler of
  * bench/apps/layer-meter.ts on both boards) on uart:921600 and udp at 150 ns/unit, next to
  * the plain `rtt` run and the raw baseline, and prints units per round trip, both boards:
  * each layer's own work, and the rest (the app's own code, promise reactions, the board
@@ -15,8 +16,12 @@ import { BENCH_LINKS } from './mcapi.js';
 
 interface LayerFigures {
   link: string;
-  /** msg24 (24-byte messages, `rtt`), pkt4k (4 KiB packets, `pkt-rtt`) or fetch4k (the DSM page fetch's two critical steps, `dsm-bench --mode fetch-steps`). */
-  what: 'msg24' | 'pkt4k' | 'fetch4k';
+  /**
+   * msg24 (24-byte messages, `rtt`), pkt4k (4 KiB packets, `pkt-rtt`), fetch4k (the DSM page
+   * fetch's two critical steps after the request, `dsm-bench --mode fetch-steps`) or fetchReq
+   * (the reader's step that sends the FETCH, `--mode fetch-request-steps`).
+   */
+  what: What;
   units: number;
   rawUnits: number;
   profiledUnits: number;
@@ -29,18 +34,23 @@ interface LayerFigures {
   methods: [string, number, number][];
 }
 
-async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: 'msg24' | 'pkt4k' | 'fetch4k' = 'msg24', steps = false): Promise<LayerFigures> {
-  const wholeScale = steps ? (await one(linkName, count, what)).scale : undefined;
+type What = 'msg24' | 'pkt4k' | 'fetch4k' | 'fetchReq';
+
+async function one(linkName: keyof typeof BENCH_LINKS, count: number, what: What = 'msg24', steps = false): Promise<LayerFigures> {
+  // The request step's profile has no whole run of its own to scale by: the fetch's (fetch4k) is the same run.
+  const wholeScale = steps || what === 'fetchReq' ? (await one(linkName, count, what === 'fetchReq' ? 'fetch4k' : what)).scale : undefined;
   const link = BENCH_LINKS[linkName];
   const common = { boards: '2', engine: 'xs', topology: 'line', link, ram: '8M', nsPerUnit: NS_PER_UNIT[0] } as const;
   const args = ['--size', what === 'msg24' ? '24' : '4096', '--count', String(count)];
   let plain, prof, raw;
-  if (what === 'fetch4k') {
-    // The page fetch's two critical steps (bench dsm's window: the home takes the FETCH and
-    // sends the page, the reader takes it), the profiler counting only those steps.
+  if (what === 'fetch4k' || what === 'fetchReq') {
+    // The page fetch's two critical steps after the request (the home takes the FETCH and
+    // sends the page, the reader takes it), or the reader's step that sends the FETCH (from
+    // bench-start, since the CPU model lands a frame when it is written), the profiler
+    // counting only those steps.
     const dsm = { ...common, pageSize: '4096', app: 'dsm-bench' };
     plain = await boardTime({ ...dsm, appArgs: ['--mode', 'fetch', ...args] });
-    prof = await boardTime({ ...dsm, appArgs: ['--mode', 'fetch-steps', ...args] });
+    prof = await boardTime({ ...dsm, appArgs: ['--mode', what === 'fetch4k' ? 'fetch-steps' : 'fetch-request-steps', ...args] });
     raw = await boardTime({ ...common, app: 'raw-fetch', appArgs: args });
   } else {
     plain = await boardTime({ ...common, app: 'mcapi-bench', appArgs: ['--mode', what === 'msg24' ? 'rtt' : 'pkt-rtt', ...args] });
@@ -106,9 +116,9 @@ export async function stepLayers(count = 40): Promise<LayerFigures[]> {
   return [await one('udp', count, 'msg24', true), await one('udp', count, 'pkt4k', true)];
 }
 
-/** The DSM's 4 KiB page fetch on udp and uart: its two critical steps per layer. */
+/** The DSM's 4 KiB page fetch on udp and uart: its two critical steps after the request per layer, and on udp the request's step. */
 export async function fetchLayers(count = 30): Promise<LayerFigures[]> {
-  return [await one('udp', count, 'fetch4k'), await one('uart', count, 'fetch4k')];
+  return [await one('udp', count, 'fetchReq'), await one('udp', count, 'fetch4k'), await one('uart', count, 'fetch4k')];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -17,6 +17,8 @@
  *  - `fetch-steps`: `fetch` with the profiler counting only the fetch's two critical steps
  *    (the home's step that serves the FETCH, the reader's that takes the page: the board steps
  *    in which `Home.serveFetch` or `Client.fetched` ran); `node dist/bench/layers.js --fetch`.
+ *  - `fetch-request-steps`: the same for the reader's step that sends the FETCH (the one in
+ *    which `Client.fetchStale` ran: `bench-start` to the request on the wire and the step's tail).
  *  - `barrier`: every board meets at `--count` barriers; rank 0 brackets each one.
  *  - `disjoint`: every board writes its own bytes (index mod boards) of one page homed on the
  *    last rank, `--count` rounds, then reads the whole page back and checks every byte: the
@@ -69,10 +71,13 @@ function dsmMeter(ctx: AppContext): LayerMeter {
   return meter;
 }
 
-/** The profiler of `fetch-steps`: only the fetch's critical steps (the home serving, the reader taking the page). */
-function stepMeter(ctx: AppContext): LayerMeter {
+/**
+ * The profiler of `fetch-steps`: only the fetch's critical steps (the home serving, the reader
+ * taking the page); of `fetch-request-steps`: only the reader's step that sends the FETCH.
+ */
+function stepMeter(ctx: AppContext, marks: string[]): LayerMeter {
   const meter = dsmMeter(ctx);
-  if (!meter.countSteps(['Home.serveFetch', 'Client.fetched'])) throw new Error('dsm-bench: fetch-steps needs xsnap-worker (handleCommand)');
+  if (!meter.countSteps(marks)) throw new Error('dsm-bench: fetch-steps needs xsnap-worker (handleCommand)');
   return meter;
 }
 
@@ -163,6 +168,13 @@ async function badAcquire(ctx: AppContext, dsm: Dsm): Promise<AppValue> {
   return ctx.rank === 0 ? { mode: 'bad-acquire', unexpected: 'the out-of-range acquire succeeded' } : null;
 }
 
+function fetchMeter(ctx: AppContext, mode: string): LayerMeter | null {
+  if (mode === 'fetch-layers') return dsmMeter(ctx);
+  if (mode === 'fetch-steps') return stepMeter(ctx, ['Home.serveFetch', 'Client.fetched']);
+  if (mode === 'fetch-request-steps') return stepMeter(ctx, ['Client.fetchStale']);
+  return null;
+}
+
 async function main(ctx: AppContext): Promise<AppValue> {
   const o = benchArgs(ctx.args);
   const dsm = await ctx.dsm();
@@ -174,7 +186,8 @@ async function main(ctx: AppContext): Promise<AppValue> {
     case 'fetch-barrier':
     case 'fetch-layers':
     case 'fetch-steps':
-      return fetchMode(ctx, dsm, size, o.count, o.mode !== 'fetch-barrier', o.mode === 'fetch-layers' ? dsmMeter(ctx) : o.mode === 'fetch-steps' ? stepMeter(ctx) : null);
+    case 'fetch-request-steps':
+      return fetchMode(ctx, dsm, size, o.count, o.mode !== 'fetch-barrier', fetchMeter(ctx, o.mode));
     case 'barrier':
     case 'barrier-layers':
       return barrierMode(ctx, dsm, o.count, o.mode === 'barrier-layers' ? dsmMeter(ctx) : null);
@@ -185,7 +198,7 @@ async function main(ctx: AppContext): Promise<AppValue> {
     case 'bad-acquire':
       return badAcquire(ctx, dsm);
     default:
-      throw new Error(`dsm-bench: unknown mode ${o.mode} (fetch, fetch-barrier, fetch-layers, fetch-steps, barrier, barrier-layers, disjoint, bad-alloc, bad-acquire)`);
+      throw new Error(`dsm-bench: unknown mode ${o.mode} (fetch, fetch-barrier, fetch-layers, fetch-steps, fetch-request-steps, barrier, barrier-layers, disjoint, bad-alloc, bad-acquire)`);
   }
 }
 

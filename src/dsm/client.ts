@@ -57,7 +57,7 @@ export class Client implements WindowOwner {
    */
   fetchStale(st: SharedArrayState, b0: number, b1: number): boolean {
     if (st.push) this.push.read(st, Math.floor(b0 / st.granule), Math.ceil(b1 / st.granule));
-    const out = buildFetches(st, b0, b1, this.port.rank, this.port.limits.maxMessage, () => this.requests.newId());
+    const out = buildFetches(st, b0, b1, this.port.rank, this.port.limits.maxMessage, this.requests);
     if (out.length === 0) return false;
     this.port.figures[DS_FETCHES]! += out.length;
     // The home subscribes this board to what it serves of a push array (push.ts).

@@ -36,6 +36,11 @@ function failRunning(dsm: Dsm): void {
   dsm.failRunning();
 }
 
+/** `dsm.acquire('name', start, end, mode)`, for an acquisition's error texts. */
+function acquireText(st: SharedArrayState, start: unknown, end: unknown, mode: unknown): string {
+  return `dsm.acquire('${st.name}', ${String(start)}, ${String(end)}, ${String(mode)})`;
+}
+
 /** A call's argument check failed: a rejected promise. Anything else thrown is a bug and is not turned into one. */
 function rejectDsmError(e: unknown): Promise<never> {
   if (!(e instanceof DsmError)) throw e;
@@ -84,15 +89,16 @@ export class Dsm extends DsmBase implements DsmWaits {
     let st: SharedArrayState<T>;
     try {
       st = this.stateOf(arr, 'dsm.acquire') as SharedArrayState<T>;
-      const where = `dsm.acquire('${st.name}', ${String(start)}, ${String(end)}, ${String(mode)})`;
+      // The call's text is built only for an error: on the way of every acquisition (a page
+      // fetch's request step) the template cost ~0.2k XS units (docs/PERFORMANCE.md "Round 17b").
       if (mode !== 'r' && mode !== 'w' && mode !== 'rw') {
-        throw new DsmError('BAD_ARG', `${where}: mode must be 'r', 'w' or 'rw'`);
+        throw new DsmError('BAD_ARG', `${acquireText(st, start, end, mode)}: mode must be 'r', 'w' or 'rw'`);
       }
       if (!Number.isInteger(start) || !Number.isInteger(end)) {
-        throw new DsmError('BAD_ARG', `${where}: start and end must be integers`);
+        throw new DsmError('BAD_ARG', `${acquireText(st, start, end, mode)}: start and end must be integers`);
       }
       if (start < 0 || end > st.length || start > end) {
-        throw new DsmError('OUT_OF_RANGE', `${where}: range outside '${st.name}' (elements 0..${st.length}, need 0 <= start <= end <= ${st.length})`);
+        throw new DsmError('OUT_OF_RANGE', `${acquireText(st, start, end, mode)}: range outside '${st.name}' (elements 0..${st.length}, need 0 <= start <= end <= ${st.length})`);
       }
     } catch (e) {
       return rejectDsmError(e);
@@ -155,6 +161,17 @@ export class Dsm extends DsmBase implements DsmWaits {
 
   /** Calls run one after another in call order: `op` starts now when none runs, else after those before it. */
   private queue(op: Op): void {
+    if (this.running === null && this.head === null && !this.pumping) {
+      // Nothing runs or waits (an acquisition after a barrier, a page fetch's request step):
+      // `pump`'s loop for this one call, without the queue.
+      this.pumping = true;
+      this.running = op;
+      if (this.failure) this.end(op, false, this.failure);
+      else this.advance(op);
+      this.pumping = false;
+      if (this.running === null && this.head !== null) this.pump();
+      return;
+    }
     if (this.tail === null) this.head = op;
     else this.tail.next = op;
     this.tail = op;
@@ -348,13 +365,15 @@ export class Dsm extends DsmBase implements DsmWaits {
       op.step = 4;
       if (this.client.fetchStale(st, b0, b1)) return;
     }
-    const violations = this.pendingViolations.splice(0);
+    // What was noticed while data arrived and what this acquisition notices, reported together;
+    // the list itself, not a copy made by every acquisition (on the way of a fetched page).
+    const violations = this.pendingViolations;
     if (op.mode === 'r') {
       if (this.limits.checkReads && b1 > b0) st.watchRead(b0, b1, violations);
     } else if (b1 > b0) {
       st.declareWrite(b0, b1, op.mode, violations);
     }
-    if (violations.length > 0) throw this.violation(violations);
+    if (violations.length > 0) throw this.violation(violations.splice(0));
     this.running = null;
     op.resolve!(st.view(op.start, op.end) as never);
   }

@@ -349,12 +349,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
    */
   storeIncoming(off: number, data: Uint8Array, violations: string[], copy?: NativeCopy): void {
     const end = off + data.length;
-    const touched: ReadCheck[] = [];
+    // Made only when a watched range is touched (a fetch into a range not read yet touches none).
+    let touched: ReadCheck[] | null = null;
     if (this.reads !== null) {
       for (const r of this.reads) {
         if (r.end > off && r.start < end) {
           if (!this.checker.unchangedIn(this, r, off, end)) violations.push(this.readViolation(r));
-          touched.push(r);
+          (touched ??= []).push(r);
         }
       }
     }
@@ -375,7 +376,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
         if (cursor < e) this.storeSegment(p, cursor, e, data, off, copy);
       }
     }
-    for (const r of touched) this.checker.refreshIn(this, r, off, end);
+    if (touched !== null) for (const r of touched) this.checker.refreshIn(this, r, off, end);
   }
 
   private storeSegment(page: number, s: number, e: number, data: Uint8Array, dataOff: number, copy: NativeCopy | undefined): void {

@@ -8,6 +8,8 @@ import {
   beginFetch,
   beginFetchData,
   concatFetchData,
+  encodeFetch,
+  encodeFetchRange,
   decodeMessage,
   encodeAlloc,
   encodeAllocAnswer,
@@ -204,4 +206,61 @@ test('the largest notice message (LOCK_RELEASE) is within noticeMessageBytes: 42
   // The bound allows 3 bytes for the count; 7 takes one.
   t.is(m.length, noticeMessageBytes(7) - 3 + varintSize(7));
   t.true(m.length <= noticeMessageBytes(7));
+});
+
+test('encodeFetch and encodeFetchRange write what beginFetch and its pairs write; FETCH decodes as over a Reader', (t) => {
+  const value = fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: VARINT_MAX }));
+  fc.assert(
+    fc.property(value, fc.integer({ min: 0, max: 300 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 20_000 })), { minLength: 1, maxLength: 5 }), (req, array, pairs) => {
+      const w = beginFetch(req, array);
+      const ranges: number[] = [];
+      let prev = 0;
+      for (const [d, n] of pairs) {
+        w.varint(d).varint(n);
+        ranges.push(prev + d, prev + d + n);
+        prev += d + n;
+      }
+      const want = [...w.finish()];
+      const got = encodeFetch(req, array, ranges);
+      t.deepEqual([...got], want);
+      t.true(got.byteOffset >= MAX_HEADROOM, 'headroom free before the message');
+      if (pairs.length === 1) t.deepEqual([...encodeFetchRange(req, array, ranges[0]!, ranges[1]! - ranges[0]!)], want);
+      t.deepEqual(decode(got), { type: Msg.FETCH, req, array, ranges });
+      return true;
+    }),
+    { seed: 17, numRuns: 500 },
+  );
+  // Any bytes after the FETCH type: the same message or the same DecodeError as readRuns over a Reader.
+  const overReader = (bytes: Uint8Array): unknown => {
+    const r = new Reader(bytes);
+    r.u8();
+    const req = r.varint();
+    const array = r.varint();
+    const ranges: number[] = [];
+    let prev = 0;
+    while (r.offset < bytes.length) {
+      const s = prev + r.varint();
+      const n = r.varint();
+      if (n === 0) throw new DecodeError('empty range');
+      ranges.push(s, s + n);
+      prev = s + n;
+    }
+    return { type: Msg.FETCH, req, array, ranges };
+  };
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return `DecodeError: ${e.message}`;
+    }
+  };
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0x80, 0xff, 0x7f, 1)), { maxLength: 14 }), (tail) => {
+      const bytes = new Uint8Array([Msg.FETCH, ...tail]);
+      t.deepEqual(outcome(() => decode(bytes)), outcome(() => overReader(bytes)));
+      return true;
+    }),
+    { seed: 18, numRuns: 2000 },
+  );
 });

@@ -64,6 +64,19 @@ test('the DSM on XS: native read checks, exact wide copies, and no per-byte cost
       }
       return units / 3;
     };
+    // The reader's acquisition up to its FETCH handed to the transport, metered alone: on a
+    // board that is the reader's step before its request leaves, on the fetch's critical path
+    // (docs/PERFORMANCE.md "Round 17b": 3 722 units before, 2 366 with the one-request path).
+    await w.evaluate('fetchSetup(4096)');
+    await w.evaluate('fetchWrite()');
+    await w.evaluate('fetchRead()');
+    await w.evaluate('fetchWrite()');
+    const ask = await w.evaluate('fetchAsk()');
+    await w.evaluate('fetchTake()');
+    t.deepEqual(await out(), { ok: true, fetches: 2, askedMessages: 1 }, 'the FETCH is sent within the acquire call');
+    t.log(`the reader's acquisition up to its FETCH on XS: ${ask.meter.compute} units`);
+    t.true(ask.meter.compute < 2_800, `the acquisition up to its FETCH costs ${ask.meter.compute} units`);
+
     const big = await perFetch(4096);
     const small = await perFetch(256);
     t.log(`DSM code per page fetch on XS (both boards, in-VM transport): 4096 B ${Math.round(big)} units, 256 B ${Math.round(small)} units`);

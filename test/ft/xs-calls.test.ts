@@ -21,13 +21,8 @@ const BACKGROUND_MAX = 20;
 
 test(`a waiting yield holds at most ${YIELD_MAX} XS slots, a background checkpoint call before its capture ${BACKGROUND_MAX}`, async (t) => {
   const w = new XsWorker({ name: 'ft-calls', stdout: 'ignore' });
-  const { text, live } = xsProbe(w);
+  const { text, step } = xsProbe(w);
   // Each evaluate leaves the same few slots (its own step): measured by an empty one.
-  const step = async (name: string): Promise<number> => {
-    const before = await live();
-    await w.evaluate(`${name}()`);
-    return (await live()) - before;
-  };
   try {
     await w.evaluate(await bundle());
     await w.evaluate('globalThis.none = () => undefined');

@@ -23,13 +23,8 @@ const WARD_HELD_MAX = 48;
 
 test(`a checkpoint round holds at most ${OWN_MAX} XS slots of own data, ${ENTRY_MAX} of record and promise, ${WARD_MAX} of a buddy's delta and receiver (${WARD_HELD_MAX} once whole)`, async (t) => {
   const w = new XsWorker({ name: 'ft-slots', stdout: 'ignore' });
-  const { text, live } = xsProbe(w);
+  const { text, step } = xsProbe(w);
   // Each evaluate leaves the same few slots (its own step): measured by an empty one.
-  const step = async (name: string): Promise<number> => {
-    const before = await live();
-    await w.evaluate(`${name}()`);
-    return (await live()) - before;
-  };
   try {
     await w.evaluate(await bundle());
     await w.evaluate('globalThis.none = () => undefined');

@@ -117,7 +117,7 @@ export const laplaceApp: App = {
     { name: 'ckpt-background', value: '0|1', help: '1: a checkpoint streams while the iterations go on (default); 0: each waits for its commit' },
   ],
   // Not an async function: suspended at its `await` for the whole run, `main` was ~40 XS slots
-  // live at every peak of the board (docs/FOOTPRINT.md "Round 17b: ..."). It hands the DSM's
+  // live at every peak of the board (docs/FOOTPRINT.md "Round 17b: the app's frames"). It hands the DSM's
   // promise to laplaceOnDsm, whose own frame waits for it, and returns that frame's promise.
   main(ctx) {
     let run: LaplaceRun;

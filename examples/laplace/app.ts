@@ -116,9 +116,9 @@ export const laplaceApp: App = {
     { name: 'ckpt-every', value: 'K', help: 'checkpoint period (10 when recoverable, else 0)' },
     { name: 'ckpt-background', value: '0|1', help: '1: a checkpoint streams while the iterations go on (default); 0: each waits for its commit' },
   ],
-  // Not an async function: suspended at its `await` for the whole run, `main` was ~40 XS slots
-  // live at every peak of the board (docs/FOOTPRINT.md "Round 17b: the app's frames"). It hands the DSM's
-  // promise to laplaceOnDsm, whose own frame waits for it, and returns that frame's promise.
+  // Not an async function: suspended at its `await` for the whole run, `main` was ~43 XS slots
+  // live at every peak of the board (docs/FOOTPRINT.md "Round 17b: the app's frames"). It hands
+  // the DSM's promise to laplaceOnDsm, whose own frame waits for it, and returns its promise.
   main(ctx) {
     let run: LaplaceRun;
     try {

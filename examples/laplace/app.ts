@@ -13,7 +13,7 @@
  * 0: checkpoints nobody could use are not taken.
  */
 import type { App, AppContext, AppFt } from '../../src/app.js';
-import type { DsmArray } from '../../src/dsm/index.js';
+import type { Dsm, DsmArray } from '../../src/dsm/index.js';
 import { FtError } from '../../src/ft/index.js';
 import { laplaceOnDsm, type LaplaceRun } from './laplace.js';
 import { intOption } from './options.js';
@@ -30,6 +30,29 @@ function restoredIteration(ctx: AppContext, iters: number): number {
     throw new Error(`laplace: restored checkpoint state.iteration must be an integer in 0..${iters} (got ${JSON.stringify(k)})`);
   }
   return k;
+}
+
+/** Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos"). */
+function pushedEvent(ctx: AppContext, dsm: Dsm): void {
+  ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
+}
+
+/** A run without fault tolerance as laplaceOnDsm sees it. */
+class PlainLaplaceRun implements LaplaceRun {
+  constructor(
+    readonly n: number,
+    readonly iters: number,
+    readonly start: number,
+    private readonly ctx: AppContext,
+  ) {}
+
+  onIter(k: number): void {
+    this.ctx.event('iter', k);
+  }
+
+  onDone(dsm: Dsm): void {
+    pushedEvent(this.ctx, dsm);
+  }
 }
 
 /**
@@ -52,6 +75,10 @@ class FtLaplaceRun implements LaplaceRun {
 
   onIter(k: number): void {
     this.ctx.event('iter', k);
+  }
+
+  onDone(dsm: Dsm): void {
+    pushedEvent(this.ctx, dsm);
   }
 
   /** Heartbeats must keep flowing while a slow board computes. */
@@ -89,19 +116,23 @@ export const laplaceApp: App = {
     { name: 'ckpt-every', value: 'K', help: 'checkpoint period (10 when recoverable, else 0)' },
     { name: 'ckpt-background', value: '0|1', help: '1: a checkpoint streams while the iterations go on (default); 0: each waits for its commit' },
   ],
-  async main(ctx) {
-    const n = intOption(ctx.args, 'n', 256, 1, 4094);
-    const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);
-    const ft = ctx.ft;
-    const every = intOption(ctx.args, 'ckpt-every', ft?.recoverable === true ? DEFAULT_CKPT_EVERY : 0, 0, 1_000_000);
-    const background = intOption(ctx.args, 'ckpt-background', 1, 0, 1) === 1;
-    const start = restoredIteration(ctx, iters);
-    const dsm = await ctx.dsm();
-    const run: LaplaceRun =
-      ft === undefined ? { n, iters, start, onIter: (k) => ctx.event('iter', k) } : new FtLaplaceRun(n, iters, start, ctx, ft, every, background);
-    const result = await laplaceOnDsm(dsm, run);
-    // Halo granules this rank's DSM took from its neighbours' pushes (docs/DSM.md, "Pushing halos").
-    ctx.event('dsm-pushed', dsm.stats().pushGranulesApplied);
-    return result;
+  // Not an async function: suspended at its `await` for the whole run, `main` was ~43 XS slots
+  // live at every peak of the board (docs/FOOTPRINT.md "Round 17b: the app's frames"). It hands
+  // the DSM's promise to laplaceOnDsm, whose own frame waits for it, and returns its promise.
+  main(ctx) {
+    let run: LaplaceRun;
+    try {
+      const n = intOption(ctx.args, 'n', 256, 1, 4094);
+      const iters = intOption(ctx.args, 'iters', 100, 0, 1_000_000);
+      const ft = ctx.ft;
+      const every = intOption(ctx.args, 'ckpt-every', ft?.recoverable === true ? DEFAULT_CKPT_EVERY : 0, 0, 1_000_000);
+      const background = intOption(ctx.args, 'ckpt-background', 1, 0, 1) === 1;
+      const start = restoredIteration(ctx, iters);
+      run = ft === undefined ? new PlainLaplaceRun(n, iters, start, ctx) : new FtLaplaceRun(n, iters, start, ctx, ft, every, background);
+    } catch (e) {
+      // A bad argument rejects the run's promise, as from an async function.
+      return Promise.reject(e);
+    }
+    return laplaceOnDsm(ctx.dsm(), run);
   },
 };

@@ -198,6 +198,8 @@ export interface LaplaceRun extends LaplaceOptions {
   afterBarrier?: (k: number, current: DsmArray<'Float64'>) => Promise<unknown>;
   /** Called between the last iteration and the result digest (figures per phase). */
   onComputed?: () => void;
+  /** Called with the DSM once the result is known, just before laplaceOnDsm returns it. */
+  onDone?: (dsm: Dsm) => void;
   /**
    * Lets the board's timers run (fault tolerance: `ctx.ft.yield`): awaited between slices of
    * the sweep and of the final digest, each about `sliceCells` values, so that no stretch of
@@ -209,11 +211,13 @@ export interface LaplaceRun extends LaplaceOptions {
 }
 
 /**
- * Run the benchmark on a DSM whose every board calls this. The ranks hash their home ranges of
+ * Run the benchmark on a DSM whose every board calls this (`dsm` may be the promise of it: an
+ * app's `main` then returns this function's promise and is not itself suspended for the run). The ranks hash their home ranges of
  * the final grid in turn (the SHA-256 state handed on through the DSM); rank 0 returns
  * `{ digest, n, iters, boards }`, the other ranks return null.
  */
-export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue> {
+export async function laplaceOnDsm(dsmOrPromise: Dsm | Promise<Dsm>, run: LaplaceRun): Promise<AppValue> {
+  const dsm = await dsmOrPromise;
   const { n, iters } = run;
   const boards = dsm.size;
   const rank = dsm.rank;
@@ -307,5 +311,6 @@ export async function laplaceOnDsm(dsm: Dsm, run: LaplaceRun): Promise<AppValue>
     if (e > s) await dsm.barrier();
   }
   if (rank === 0) sha = new Sha256().loadState(await dsm.acquire(hashState, 0, stateBytes, 'r'));
+  run.onDone?.(dsm);
   return sha ? { digest: sha.digestHex(), n, iters, boards } : null;
 }

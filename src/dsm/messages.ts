@@ -431,7 +431,9 @@ export function encodeFetchRange(req: number, array: number, start: number, coun
 
 /**
  * FETCH read without a Reader (the home's step that serves a page: its request's decoding is
- * on the fetch's path): the same fields, bounds and errors as readRuns over a Reader.
+ * on the fetch's path): the same fields, bounds and errors as readRuns over a Reader. Its
+ * varint loop is written out here as in decodeFetchData on purpose: a shared helper would
+ * return a value and a position (an object per field, or state outside the call).
  */
 function decodeFetch(bytes: Uint8Array): FetchMsg {
   const n = bytes.length;

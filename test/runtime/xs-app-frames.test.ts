@@ -20,13 +20,8 @@ const LAPLACE_FRAMES_MAX = 75;
 
 test(`Laplace's main holds at most ${LAPLACE_FRAMES_MAX} XS slots in suspended frames while a DSM call waits`, async (t) => {
   const w = new XsWorker({ name: 'app-frames', stdout: 'ignore' });
-  const { text, live } = xsProbe(w);
+  const { text, step } = xsProbe(w);
   // Each evaluate leaves the same few slots (its own step): measured by an empty one.
-  const step = async (name: string): Promise<number> => {
-    const before = await live();
-    await w.evaluate(`${name}()`);
-    return (await live()) - before;
-  };
   try {
     await w.evaluate(await bundle());
     await w.evaluate('globalThis.none = () => undefined');

@@ -200,7 +200,8 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
   };
 }
 
-function parseDuration(text: string, flag: string): number {
+/** `60s`, `500ms`, `2min`, or a bare number of seconds. */
+export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/.exec(text.trim());
   if (!m) throw new SpecError(`${flag}: "${text}" is not a duration (e.g. 60s, 500ms)`);
   const v = Number(m[1]);

@@ -3,6 +3,7 @@
 // Every case here failed before its fix: a stack trace, a wrong hint, or a message that did not
 // say what to do.
 import test from 'ava';
+import { join } from 'node:path';
 import { mcdsm, project } from '../apps/helpers.js';
 
 const USER_APP = `import type { App } from 'mcdsm';
@@ -81,4 +82,13 @@ test('mcdsm conformance --case that matches no case: exit 1 and a line saying so
   t.is(r.code, 1, r.err);
   t.regex(r.out, /0 passed, 0 failed, 0 skipped/);
   t.is(r.err, 'mcdsm conformance: --case "no-such-case": no case name contains it\n');
+});
+
+test('the XS engine not built (install scripts skipped): one line naming the binary and the command that builds it, exit 1', (t) => {
+  // npm 12 skips dependencies' install scripts not in "allowScripts"; --ignore-scripts always did.
+  const dir = project({}, 'mcdsm-cli-noengine-');
+  const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--consoles', 'none', '--quiet'], { MCDSM_XSNAP_WORKER: join(dir, 'no-such-xsnap-worker') });
+  t.is(r.code, 1, r.err);
+  t.regex(r.err, /^mcdsm: the XS engine is not built: .*no-such-xsnap-worker does not exist\. Build it with `node .*scripts\/setup\.mjs --no-build`/m);
+  t.notRegex(r.err, /\n\s+at /, 'no stack trace');
 });

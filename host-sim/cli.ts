@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { HostError, SpecError } from './sim/link-model.js';
+import { packageVersion } from './apps/package-root.js';
 
 /** The commands whose words after `--` go to the app. */
 const APP_COMMANDS: readonly string[] = ['sim', 'campaign'];
@@ -15,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('mcdsm')
     .description('MCAPI, DSM and buddy-RAM checkpoints for XS boards — simulator and tools')
+    // The version a bug report needs (and `mcdsm init` writes into a project's dependency).
+    .version(packageVersion(), '-V, --version', 'print the mcdsm version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({

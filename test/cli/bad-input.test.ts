@@ -120,3 +120,11 @@ test('mcdsm provision pointed at a simulated board: the board\'s ERR and why (no
     sim.kill('SIGTERM');
   }
 });
+
+test('bench footprint without a usable Moddable SDK: one line saying what to set, exit 1, no stack trace', (t) => {
+  const dir = project({}, 'mcdsm-cli-nosdk-');
+  const r = mcdsm(dir, ['bench', 'footprint', '--json'], { MODDABLE: join(dir, 'no-sdk') });
+  t.is(r.code, 1, r.err);
+  t.regex(r.err, /^mcdsm: MODDABLE=.*no-sdk has no built host tools/);
+  t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+});

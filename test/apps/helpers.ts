@@ -9,10 +9,15 @@ import { fileURLToPath } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(REPO, 'bin', 'mcdsm.js');
 
+/** The folders project() made, removed when the process exits. */
+const made: string[] = [];
+
 /** A fresh folder outside the repository with `files` (path -> text) written into it. */
 export function project(files: Record<string, string>, prefix = 'mcdsm-app-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // One exit listener for every folder (a listener each warned past ten projects in a file).
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  made.push(dir);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);

@@ -3,7 +3,8 @@
  * flags to them. App options go after `--` and are handed to the app untouched.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { SpecError } from './sim/link-model.js';
+import { HostError, SpecError } from './sim/link-model.js';
+import { packageVersion } from './apps/package-root.js';
 
 /** The commands whose words after `--` go to the app. */
 const APP_COMMANDS: readonly string[] = ['sim', 'campaign'];
@@ -15,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('mcdsm')
     .description('MCAPI, DSM and buddy-RAM checkpoints for XS boards — simulator and tools')
+    // The version a bug report needs (and `mcdsm init` writes into a project's dependency).
+    .version(packageVersion(), '-V, --version', 'print the mcdsm version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -173,7 +176,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('benchmarks: mcapi | sim | dsm | ft | footprint (XS heap on the real Moddable runtime)')
     .argument('<which>')
     .option('--json', 'print a JSON summary as the last line')
-    .action(async (which: string, flags: { json?: boolean }) => {
+    .option('--run-limit <time>', 'footprint: how long a scenario\'s real boards may take to print their results before the scenario counts as failed (default 180s)')
+    .action(async (which: string, flags: import('./commands/bench.js').BenchFlags) => {
       const { benchCommand } = await import('./commands/bench.js');
       code = await benchCommand(which, flags, appArgs);
     });
@@ -185,6 +189,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof SpecError) {
       process.stderr.write(`mcdsm: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof HostError) {
+      process.stderr.write(`mcdsm: ${e.message}\n`);
+      return 1;
     }
     // A file the user named that cannot be read or written (ENOTDIR, EACCES, ENOSPC, ...): the
     // system's message names the path; a stack trace would only hide it.

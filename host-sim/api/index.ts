@@ -10,9 +10,10 @@
  */
 import { buildSimConfig, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { boardFactory, luaAppError } from '../sim/factory.js';
+import { appOptionsError, boardFactory, luaAppError } from '../sim/factory.js';
 import { SpecError } from '../sim/link-model.js';
 import { prepareApp } from '../apps/prepare.js';
+import type { EngineName } from '../sim/engines.js';
 
 export type { SimSummary, BoardSummary, FaultRecord, RecoverySummary, LinkSummary, CheckpointSummary, EngineName } from '../sim/simulator.js';
 export { resolveApp, bundleBoard, prepareApp, typecheckApp, AppError, builtinAppNames } from '../apps/index.js';
@@ -27,8 +28,14 @@ export interface SimulateOptions {
   boards?: number;
   /** Standby spares (default 0). */
   spares?: number;
-  /** `xs` (default): each board an XS machine; `node`: in-process V8; `mixed`; `moddable`: Moddable-lin processes (real time); `lua51`/`lua53` (built-in apps only). */
-  engine?: 'xs' | 'node' | 'mixed' | 'moddable' | 'lua51' | 'lua53';
+  /**
+   * One engine for every board: `xs` (default): each board an XS machine; `node`: in-process
+   * V8; `moddable`: Moddable-lin processes (real time); `lua51`/`lua53` (built-in apps only);
+   * the preset `mixed`. Or one engine per board, working boards first and spares last, as
+   * `--engine` takes it: `['xs', 'xs', 'moddable', 'moddable', 'xs']` or
+   * `'xs,xs,moddable,moddable,xs'` (a list of another length is an error).
+   */
+  engine?: SimulateEngine;
   /** `ring` (default), `line`, `star`, `full`, or a topology .json file. */
   topology?: string;
   /** Link model (default `uart:921600`). */
@@ -48,15 +55,32 @@ export interface SimulateOptions {
   cpu?: number;
   /** Write a Chrome trace-event file. */
   trace?: string;
+  /** The domain key (32 hex digits), as `--domain-key`: every frame is authenticated. */
+  domainKey?: string;
+  /** The task watchdog, as `--watchdog`: `off`, XS metering units, or a time. */
+  watchdog?: string;
+  /** As `--allow-unfired-faults`: a fault step that never fired does not fail the run. */
+  allowUnfiredFaults?: boolean;
+  /** Boards outside the simulator, as `--attach` takes them: `2=/dev/ttyUSB1,console=/dev/ttyUSB0`. */
+  attach?: readonly string[];
   /** Base of a relative `app` path (default process.cwd()). */
   cwd?: string;
+}
+
+/** What `engine` takes: an engine or preset for every board, or one per board (a list or a comma-separated string). */
+export type SimulateEngine = EngineName | 'mixed' | readonly EngineName[] | `${EngineName},${string}`;
+
+/** `engine` as the `--engine` flag's text. */
+function engineFlag(engine: SimulateEngine | undefined): string {
+  if (engine === undefined) return 'xs';
+  return typeof engine === 'string' ? engine : engine.join(',');
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimSummary> {
   const flags: SimFlags = {
     boards: String(o.boards ?? 4),
     spares: String(o.spares ?? 0),
-    engine: o.engine ?? 'xs',
+    engine: engineFlag(o.engine),
     topology: o.topology ?? 'ring',
     link: o.link ?? 'uart:921600',
     seed: String(o.seed ?? 1),
@@ -67,12 +91,19 @@ export async function simulate(o: SimulateOptions): Promise<SimSummary> {
     ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
     ...(o.trace !== undefined ? { trace: o.trace } : {}),
     ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+    ...(o.domainKey !== undefined ? { domainKey: o.domainKey } : {}),
+    ...(o.watchdog !== undefined ? { watchdog: o.watchdog } : {}),
+    ...(o.allowUnfiredFaults !== undefined ? { allowUnfiredFaults: o.allowUnfiredFaults } : {}),
+    ...(o.attach !== undefined ? { attach: [...o.attach] } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, [...(o.args ?? [])]);
   const app = await prepareApp(o.app, { engines: cfg.engines, ...(o.cwd !== undefined ? { cwd: o.cwd } : {}) });
   cfg.app = app.name;
   const badLua = luaAppError(cfg.engines, app);
   if (badLua !== null) throw new SpecError(badLua);
+  // The app's own options are checked as `mcdsm sim` checks them, before any board starts.
+  const badArgs = appOptionsError(app.declared, [...(o.args ?? [])]);
+  if (badArgs !== null) throw new SpecError(badArgs);
   const sim = new Simulator(cfg, boardFactory({ app }), {});
   try {
     await sim.start();

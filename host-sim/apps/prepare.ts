@@ -88,9 +88,15 @@ export interface AppExports {
  */
 export async function loadAppExports(resolved: ResolvedApp & { kind: 'file' }, cwd: string, cacheDir?: string): Promise<AppExports> {
   const node = await bundleBoard({ app: resolved, cwd, target: 'node', ...(cacheDir !== undefined ? { cacheDir } : {}) });
-  const module = (await import(`${pathToFileURL(node.file).href}?${node.hash.slice(0, 16)}`)) as Record<string, unknown>;
-  const apps = appsOf([module]);
   const shown = relative(cwd, resolved.entry) || resolved.entry;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(`${pathToFileURL(node.file).href}?${node.hash.slice(0, 16)}`)) as Record<string, unknown>;
+  } catch (e) {
+    // Top-level code that throws: the user's line, not an uncaught exception in the bundle.
+    throw new AppError(`app ${shown}: its top-level code threw while the host loaded it to learn the app's name: ${placeMapper(node.file, node.mapFile ?? '', cwd)(loadErrorText(e))} (keep a module's top level to declarations; do the work in main)`);
+  }
+  const apps = appsOf([module]);
   if (apps.size === 0) {
     throw new AppError(
       `app ${shown}: exports no App — export an object with a string \`name\` and an async \`main(ctx)\`, e.g.\n` +
@@ -98,6 +104,21 @@ export async function loadAppExports(resolved: ResolvedApp & { kind: 'file' }, c
     );
   }
   return { node, module, apps, shown };
+}
+
+/** Frames of a load error named in its text: the first places of a V8 stack, `at f (file:l:c)` or `at file:l:c`. */
+const LOAD_ERROR_FRAMES = 3;
+
+/** `Name: message (at place, ...)` of an error thrown while importing a module (V8's stack). */
+function loadErrorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const places: string[] = [];
+  for (const line of (e.stack ?? '').split('\n')) {
+    const m = /^\s+at (?:.*\()?([^()\s]+:\d+:\d+)\)?$/.exec(line);
+    // Node's own loader frames (node:internal/...) say nothing about the app.
+    if (m !== null && !m[1]!.startsWith('node:') && places.length < LOAD_ERROR_FRAMES) places.push(m[1]!);
+  }
+  return `${e.name}: ${e.message}${places.length > 0 ? ` (at ${places.join(', ')})` : ''}`;
 }
 
 /** The default export if it is an App, else the only App; several without a default: error. */

@@ -5,14 +5,16 @@
  * job in the VM has settled.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeActions, encodeEvents } from '../../hal/driven/codec.js';
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
 import { splitMeterTrailer } from '../../hal/xsnap/meter-trailer.js';
-import { XsEvalError, XsWorker, XsWorkerExited, defaultXsnapBinary } from '../xsnap/worker.js';
+import { XsEvalError, XsWorker, XsWorkerExited, defaultXsnapBinary, xsnapMissingText } from '../xsnap/worker.js';
+import { HostError } from '../sim/link-model.js';
+import { PACKAGE_ROOT } from '../apps/package-root.js';
 import { ALL_NATIVE_OPS, NativeHost } from './native-host.js';
 import type { XsOutput } from '../xsnap/worker.js';
 import { emptyFigures } from './sim-board.js';
@@ -129,6 +131,7 @@ export class XsBoard implements SimBoard {
   static async create(options: XsBoardOptions = {}): Promise<XsBoard> {
     const text = options.bundleText ?? loadBundle(options.bundlePath ?? defaultBundlePath());
     const binary = options.binary ?? defaultXsnapBinary();
+    if (!existsSync(binary)) throw new HostError(xsnapMissingText(binary, join(PACKAGE_ROOT, 'scripts', 'setup.mjs')));
     const snapshot = options.snapshot === false ? null : await snapshotFor(binary, text);
     const natives = options.nativeBytes === false ? null : new NativeHost(ALL_NATIVE_OPS);
     const worker = new XsWorker({

@@ -145,7 +145,9 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
     for (const [field, value] of pairs) {
       const a = await session.command(`config set ${field} ${value}`, timeoutMs);
       if (!a.ok) {
-        process.stderr.write(`mcdsm provision: ${a.final}\n`);
+        // A simulated board's console has no `config`: the simulator gives it its config.
+        const hint = /unknown command 'config'/.test(a.final) ? ' — this board has no `config` command: it is not running mcdsm firmware (a board of `mcdsm sim` gets its config from the simulator\'s flags)' : '';
+        process.stderr.write(`mcdsm provision: ${a.final}${hint}\n`);
         return 1;
       }
       process.stdout.write(`${field} = ${value}\n`);

@@ -40,7 +40,7 @@ export function initCommand(dir: string, flags: InitFlags): number {
         continue;
       }
       mkdirSync(to, { recursive: true });
-      const text = readFileSync(src, 'utf8').replaceAll('{{name}}', name).replaceAll('{{mcdsm}}', mcdsm);
+      const text = readFileSync(src, 'utf8').replaceAll('{{name}}', name).replaceAll('{{mcdsm}}', mcdsm).replaceAll('{{mcdsmScripts}}', jsonText(scriptsKey(mcdsm)));
       writeFileSync(dst, text);
       written.push(relative(target, dst));
     }
@@ -53,6 +53,21 @@ export function initCommand(dir: string, flags: InitFlags): number {
       `next:\n  cd ${shown}\n  npm install\n  npm test\n  npx mcdsm sim ./app.ts --spares 1 --fault crash:2@iter=25\n`,
   );
   return 0;
+}
+
+/**
+ * mcdsm's key in the project's `allowScripts` (npm 11.16+; npm 12 skips a dependency's install
+ * script without one, and mcdsm's postinstall builds the XS engine): npm matches a registry
+ * package by name, but a tarball, folder, git or URL dependency by its spec
+ * (`npm install-scripts approve` writes `"file:/path/mcdsm-0.1.0.tgz": true` for one).
+ */
+export function scriptsKey(spec: string): string {
+  return /^(file:|git\+|git:|github:|https?:)/.test(spec) ? spec : 'mcdsm';
+}
+
+/** A string as it goes between the quotes of a JSON string. */
+function jsonText(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 /**

@@ -77,7 +77,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     await sim.start();
     out(`boards up: ${sim.boardSummaries().map((b) => `${b.node}:${b.engine}${b.rank < 0 ? '(spare)' : ''}`).join(' ')}`);
     for (const r of sim.realBoardInfo()) out(`board ${r.node}: ${r.description}`);
-    if (sim.realBoardInfo().length) out('real boards take part: the run is paced to the wall clock');
+    // A real board's app that never ends holds the run for --max-virtual of wall time: say so up front.
+    if (sim.realBoardInfo().length) out(`real boards take part: the run is paced to the wall clock and ends at the latest after --max-virtual ${flags.maxVirtual} of wall time`);
     if (live) timer = setInterval(() => live.draw(boardTable(sim.boardSummaries(), sim.virtualNow())), 250);
     summary = await sim.run();
   } finally {

@@ -26,12 +26,13 @@ import type { FirmwareBuildResult } from './build.js';
 import { STACK_SLOTS } from './creation.js';
 import { findModdableSdk, packageRoot } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
-import { LinBoard, ptyPair } from '../moddable/lin-board.js';
+import { LinBoard, LinWaitError, ptyPair } from '../moddable/lin-board.js';
 import type { PtyPair } from '../moddable/lin-board.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { laplaceMemory } from '../../examples/laplace/memory.js';
 import { DSM_DEFAULTS } from '../../src/dsm/limits.js';
 import { tmpdir } from 'node:os';
+import { HostError } from '../sim/link-model.js';
 
 /** Slot size of a 32-bit chip (ESP32) and of the 64-bit lin build. */
 const CHIP_SLOT_BYTES = 16;
@@ -112,8 +113,36 @@ export function footprintLimits(c: Esp32Creation): FootprintLimits {
     archiveBytes: ARCHIVE_LIMIT_BYTES,
   };
 }
-/** A run that has not produced every board's result by then is a failure. */
-const RUN_LIMIT_MS = 180_000;
+/**
+ * A scenario whose boards have not all printed their result by then has failed (`mcdsm bench
+ * footprint --run-limit` changes it: a heavily loaded host can take longer).
+ */
+export const RUN_LIMIT_MS = 180_000;
+/** The line each board prints when its app ends (src/runtime/app-runner.ts). */
+const RESULT_LINE = /^app-(result|error) rank=/;
+/** How much of a failed scenario's reason the summary keeps (the whole text goes to the log). */
+const FAILURE_REASON_CHARS = 400;
+
+/**
+ * A scenario that did not run to its end: which one, and a one-line reason (what was awaited,
+ * and the bound). The board's last lines are in `detail` (the log shows them).
+ */
+export class FootprintScenarioError extends Error {
+  constructor(
+    readonly scenario: Scenario,
+    readonly reason: string,
+    readonly detail = '',
+  ) {
+    super(`scenario ${scenario.key} (${scenario.what}): ${reason}`);
+  }
+}
+
+/** A scenario `bench footprint` could not measure, as its JSON's `failed` lists it. */
+export interface FootprintFailure {
+  scenario: Scenario['key'];
+  what: string;
+  reason: string;
+}
 /** How much of each board's app-result line the log shows (its failures, with their reasons). */
 const RESULT_LOG_CHARS = 2000;
 /** Samples come once a second; wait for two after the result so the last growth is in. */
@@ -204,7 +233,14 @@ export function outDir(app: string, target: string): string {
  * `lines`: everything each board printed (its trace), for tools that read more than the samples
  * (bench/heap-probe.ts).
  */
-export async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBuildResult, log: (l: string) => void, env?: Record<string, string>): Promise<{ samples: BoardSample[][]; results: string[]; lines: string[][] }> {
+export async function runScenario(
+  sdk: ModdableSdk,
+  s: Scenario,
+  fw: FirmwareBuildResult,
+  log: (l: string) => void,
+  env?: Record<string, string>,
+  runLimitMs = RUN_LIMIT_MS,
+): Promise<{ samples: BoardSample[][]; results: string[]; lines: string[][] }> {
   const dir = mkdtempSync(join(tmpdir(), `mcdsm-footprint-${s.key}-`));
   const pairs: PtyPair[] = [];
   const boards: LinBoard[] = [];
@@ -229,7 +265,7 @@ export async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBui
         }),
       );
     }
-    const results = await Promise.all(boards.map((b) => b.waitFor(/^app-(result|error) rank=/, RUN_LIMIT_MS)));
+    const results = await Promise.all(boards.map((b, i) => b.waitFor(RESULT_LINE, runLimitMs).catch((e: unknown) => Promise.reject(waitFailure(s, i, e, runLimitMs)))));
     // A board's whole verdict up to RESULT_LOG_CHARS: a failed case's name and reason, not only
     // that there was one (a heap figure of a run whose cases failed is not the scenario's).
     log(`${s.key}: ${results.map((r) => r.slice(0, RESULT_LOG_CHARS)).join(' | ')}`);
@@ -242,22 +278,32 @@ export async function runScenario(sdk: ModdableSdk, s: Scenario, fw: FirmwareBui
   }
 }
 
+/** A board's `waitFor` failure as the scenario's: which board, what it did not print, the bound. */
+function waitFailure(s: Scenario, board: number, e: unknown, runLimitMs: number): Error {
+  if (!(e instanceof LinWaitError)) return e instanceof Error ? e : new Error(String(e));
+  const reason = e.timedOut
+    ? `board ${board} printed no app result (app-result/app-error line) within the run limit of ${runLimitMs} ms (--run-limit raises it)`
+    : `board ${board} ${e.reason.replace(/ before printing .*$/, '')} before printing its app result`;
+  return new FootprintScenarioError(s, reason, e.tail);
+}
+
 /**
  * One scenario on lin boards: the worst board's grown heaps and deepest stack. `esp32` also
  * builds the esp32 archive (the bench does; a test that only checks the heap does not).
  */
-export async function measureScenario(sdk: ModdableSdk, s: Scenario, log: (line: string) => void, esp32 = true): Promise<ScenarioFootprint> {
+export async function measureScenario(sdk: ModdableSdk, s: Scenario, log: (line: string) => void, esp32 = true, runLimitMs = RUN_LIMIT_MS): Promise<ScenarioFootprint> {
   const reserve = s.key === 'laplace' ? { chunkBytes: laplaceReserveBytes(s) } : {};
   const fw = await buildFirmware({ app: s.app, target: 'lin', out: outDir(s.app, 'lin'), ...reserve, log });
   const esp = esp32 ? await buildFirmware({ app: s.app, target: 'esp32', out: outDir(s.app, 'esp32'), ...reserve, log }) : null;
-  const { samples, results } = await runScenario(sdk, s, fw, log);
-  if (results.some((r) => r.startsWith('app-error'))) throw new Error(`${s.key}: ${results.join(' | ')}`);
+  const { samples, results } = await runScenario(sdk, s, fw, log, undefined, runLimitMs);
+  const failed = results.filter((r) => r.startsWith('app-error'));
+  if (failed.length > 0) throw new FootprintScenarioError(s, `the app failed: ${failed.join(' | ')}`);
   let heapBytes = 0;
   let slots = 0;
   let chunkBytes = 0;
   let stack = 0;
   for (const board of samples) {
-    if (board.length === 0) throw new Error(`${s.key}: a board printed no instrumentation samples`);
+    if (board.length === 0) throw new FootprintScenarioError(s, 'a board printed no instrumentation samples');
     const boardSlots = Math.max(...board.map((x) => x.slotAvailable)) / LIN_SLOT_BYTES;
     const boardChunks = Math.max(...board.map((x) => x.chunkAvailable));
     const bytes = boardSlots * CHIP_SLOT_BYTES + boardChunks;
@@ -271,12 +317,26 @@ export async function measureScenario(sdk: ModdableSdk, s: Scenario, log: (line:
   return { key: s.key, what: s.what, heapBytes, slots, chunkBytes, stackSlots: stack, results, archiveBytes: esp?.archive?.bytes ?? 0, bundleBytes: fw.bundleBytes };
 }
 
-export async function measureFootprint(log: (line: string) => void): Promise<ScenarioFootprint[]> {
+/**
+ * Every scenario in turn. One that fails (its boards time out, crash, or its app fails) is
+ * reported in `failed` with a one-line reason, and the others are still measured: their figures
+ * stand on their own, and a long bench should not lose them to one scenario.
+ */
+export async function measureFootprint(log: (line: string) => void, runLimitMs = RUN_LIMIT_MS): Promise<{ measured: ScenarioFootprint[]; failed: FootprintFailure[] }> {
   const found = findModdableSdk();
-  if (!found.ok) throw new Error(found.reason);
-  const out: ScenarioFootprint[] = [];
-  for (const s of SCENARIOS) out.push(await measureScenario(found.sdk, s, log));
-  return out;
+  if (!found.ok) throw new HostError(found.reason);
+  const measured: ScenarioFootprint[] = [];
+  const failed: FootprintFailure[] = [];
+  for (const s of SCENARIOS) {
+    try {
+      measured.push(await measureScenario(found.sdk, s, log, true, runLimitMs));
+    } catch (e) {
+      const reason = e instanceof FootprintScenarioError ? e.reason : (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+      log(`${s.key}: FAILED: ${e instanceof Error ? e.message : String(e)}${e instanceof FootprintScenarioError && e.detail ? `; last lines:\n${e.detail}` : ''}`);
+      failed.push({ scenario: s.key, what: s.what, reason: reason.slice(0, FAILURE_REASON_CHARS) });
+    }
+  }
+  return { measured, failed };
 }
 
 /** One scenario's worst board against the limits. */
@@ -289,13 +349,18 @@ export interface ScenarioFit {
 }
 
 export interface FootprintSummary {
-  idleHeapBytes: number;
-  laplaceHeapBytes: number;
-  conformanceHeapBytes: number;
+  /** null: that scenario failed (see `failed`). */
+  idleHeapBytes: number | null;
+  laplaceHeapBytes: number | null;
+  conformanceHeapBytes: number | null;
+  /** Over the scenarios measured. */
   stackSlots: number;
   archiveBytes: number;
-  /** Every scenario's slots and chunks within the ESP32 default creation, stacks within ours, archive within 400 KiB. */
-  fitsEsp32: boolean;
+  /**
+   * Every scenario's slots and chunks within the ESP32 default creation, stacks within ours,
+   * archive within 400 KiB; null when a scenario failed (unknown).
+   */
+  fitsEsp32: boolean | null;
   /** What each figure was compared with. */
   limits: FootprintLimits;
   /** Per scenario (idle, pingpong, laplace, conformance): the worst board's figures and whether they fit. */
@@ -309,6 +374,8 @@ export interface FootprintSummary {
   laplaceCommitBoundBytes: number;
   /** The chunk heap the Laplace firmware reserves at creation (commit bound + runtime, whole 4 KiB). */
   laplaceReserveBytes: number;
+  /** Scenarios that did not run to their end, with why (empty when every one did). */
+  failed: FootprintFailure[];
 }
 
 /**
@@ -359,30 +426,32 @@ export function scenarioFits(s: Pick<ScenarioFootprint, 'slots' | 'chunkBytes' |
   return s.slots <= limits.slots && s.chunkBytes <= limits.chunkBytes && s.stackSlots <= limits.stackSlots;
 }
 
-export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimits): FootprintSummary {
-  const by = (k: Scenario['key']): ScenarioFootprint => {
+export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimits, failed: readonly FootprintFailure[] = []): FootprintSummary {
+  const heap = (k: Scenario['key']): number | null => {
+    if (failed.some((x) => x.scenario === k)) return null;
     const s = f.find((x) => x.key === k);
     if (s === undefined) throw new Error(`no ${k} scenario`);
-    return s;
+    return s.heapBytes;
   };
-  const archiveBytes = Math.max(...f.map((x) => x.archiveBytes));
+  const archiveBytes = Math.max(0, ...f.map((x) => x.archiveBytes));
   const boards: Record<string, ScenarioFit> = {};
   for (const s of f) boards[s.key] = { slots: s.slots, chunkBytes: s.chunkBytes, heapBytes: s.heapBytes, stackSlots: s.stackSlots, fits: scenarioFits(s, limits) };
   const lap = SCENARIOS.find((x) => x.key === 'laplace');
   if (lap === undefined) throw new Error('no laplace scenario');
   const bound = laplaceBound(lap);
   return {
-    idleHeapBytes: by('idle').heapBytes,
-    laplaceHeapBytes: by('laplace').heapBytes,
-    conformanceHeapBytes: by('conformance').heapBytes,
-    stackSlots: Math.max(...f.map((x) => x.stackSlots)),
+    idleHeapBytes: heap('idle'),
+    laplaceHeapBytes: heap('laplace'),
+    conformanceHeapBytes: heap('conformance'),
+    stackSlots: Math.max(0, ...f.map((x) => x.stackSlots)),
     archiveBytes,
-    fitsEsp32: f.every((s) => scenarioFits(s, limits)) && archiveBytes <= limits.archiveBytes,
+    fitsEsp32: failed.length > 0 ? null : f.every((s) => scenarioFits(s, limits)) && archiveBytes <= limits.archiveBytes,
     limits,
     boards,
     laplaceBoundBytes: bound.floorBytes,
     laplaceCommitBoundBytes: bound.commitBytes,
     laplaceReserveBytes: laplaceReserveBytes(lap),
+    failed: [...failed],
   };
 }
 
@@ -391,11 +460,11 @@ function versus(value: number, limit: number, unit = ''): string {
 }
 
 /** `mcdsm bench footprint`: figures per scenario through `log`; the summary is the JSON last line. */
-export async function benchFootprint(o: { log: (line: string) => void }): Promise<FootprintSummary> {
+export async function benchFootprint(o: { log: (line: string) => void; runLimitMs?: number }): Promise<FootprintSummary> {
   const found = findModdableSdk();
-  if (!found.ok) throw new Error(found.reason);
+  if (!found.ok) throw new HostError(found.reason);
   const limits = footprintLimits(esp32DefaultCreation(found.sdk.moddable));
-  const f = await measureFootprint((l) => process.stderr.write(`${l}\n`));
+  const { measured: f, failed } = await measureFootprint((l) => process.stderr.write(`${l}\n`), o.runLimitMs);
   o.log(
     `footprint on the real Moddable runtime (lin, instrumented; slots at ${CHIP_SLOT_BYTES} B, chunks as lin measures them, an upper bound for a chip). ` +
       `Limits: the SDK's ESP32 default creation, ${limits.slots} slots and ${limits.chunkBytes} B of chunks, each on its own; ` +
@@ -407,10 +476,18 @@ export async function benchFootprint(o: { log: (line: string) => void }): Promis
         ` (heap ${s.heapBytes} B); esp32 archive ${versus(s.archiveBytes, limits.archiveBytes, ' B')}, bundle ${s.bundleBytes} B: ${scenarioFits(s, limits) ? 'fits' : 'does not fit'}`,
     );
   }
-  const summary = summarize(f, limits);
+  for (const x of failed) o.log(`  ${x.what.padEnd(44)} FAILED: ${x.reason}`);
+  const summary = summarize(f, limits, failed);
   o.log(
     `  Laplace's floor (examples/laplace/memory.ts: both grids' windows + own image + ward image): ${summary.laplaceBoundBytes} B of chunks, ` +
-      `${summary.laplaceCommitBoundBytes} B at a commit (the ward's whole band in flight); + runtime reserved at creation: ${summary.laplaceReserveBytes} B; measured ${summary.boards.laplace?.chunkBytes ?? 0} B`,
+      `${summary.laplaceCommitBoundBytes} B at a commit (the ward's whole band in flight); + runtime reserved at creation: ${summary.laplaceReserveBytes} B; measured ${summary.boards.laplace?.chunkBytes ?? 'nothing (failed)'}${summary.boards.laplace ? ' B' : ''}`,
   );
   return summary;
+}
+
+/** The one line `mcdsm bench footprint` ends with when a scenario failed (null when none did). */
+export function footprintFailureText(summary: Pick<FootprintSummary, 'failed'>): string | null {
+  if (summary.failed.length === 0) return null;
+  const each = summary.failed.map((x) => `scenario ${x.scenario} (${x.what}): ${x.reason}`).join('; ');
+  return `bench footprint: ${summary.failed.length} of ${SCENARIOS.length} scenarios did not finish: ${each}. The other scenarios' figures are above (their fields in the JSON; the failed ones' are null, fitsEsp32 is null)`;
 }

@@ -22,6 +22,21 @@ function exists(p: string): boolean {
   }
 }
 
+/**
+ * What `LinBoard.waitFor` throws: `reason` is one line (what was awaited and why it did not
+ * come), `tail` the board's last lines; the message holds both, as it always did.
+ */
+export class LinWaitError extends Error {
+  constructor(
+    readonly reason: string,
+    /** True when the time ran out; false when the board ended first. */
+    readonly timedOut: boolean,
+    readonly tail: string,
+  ) {
+    super(`${reason}; last lines:\n${tail}`);
+  }
+}
+
 /** lin-host's exit codes (host-sim/moddable/lin-host.c). */
 export const LIN_HOST_EXIT = { usage: 2, load: 3, machine: 4, restartLoop: 75, abortBase: 100 } as const;
 
@@ -148,9 +163,9 @@ export class LinBoard {
     for (;;) {
       for (; from < this.lines.length; from++) if (re.test(this.lines[from] as string)) return this.lines[from] as string;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`board ended (${describeLinHostExit(this.child.exitCode, this.child.signalCode)}) before printing ${re}; last lines:\n${this.tail()}`);
+        throw new LinWaitError(`board ended (${describeLinHostExit(this.child.exitCode, this.child.signalCode)}) before printing ${re}`, false, this.tail());
       }
-      if (Date.now() > until) throw new Error(`no line matching ${re} within ${timeoutMs} ms; last lines:\n${this.tail()}`);
+      if (Date.now() > until) throw new LinWaitError(`no line matching ${re} within ${timeoutMs} ms`, true, this.tail());
       await sleep(PTY_POLL_MS * 5);
     }
   }

@@ -25,6 +25,13 @@ export interface LinkModel {
 
 export class SpecError extends Error {}
 
+/**
+ * What this machine lacks or did, not the command line: an engine not built, an SDK missing, a
+ * real board that did not answer in time. The CLI prints `mcdsm: <message>` and exits 1 (no
+ * stack trace: the message names the cause and the fix).
+ */
+export class HostError extends Error {}
+
 const DEFAULTS: Record<LinkKindName, Omit<LinkModel, 'kind'>> = {
   uart: { halKind: 'stream', baud: 921600, bytesPerMs: 92.16, latencyMs: 0.05, loss: 0, corrupt: 0, reorder: 0, mtu: 256 },
   udp: { halKind: 'datagram', baud: 0, bytesPerMs: 1250, latencyMs: 1, loss: 0, corrupt: 0, reorder: 0, mtu: 8192 },

@@ -2,6 +2,7 @@
  * From command-line words to a checked SimConfig. Every problem is reported before anything
  * starts, naming the flag or file at fault.
  */
+import { existsSync } from 'node:fs';
 import { resolveApp } from '../apps/resolve.js';
 import { parseLinkSpec, SpecError } from './link-model.js';
 import { buildTopology, disconnected, loadTopologyFile, type Topology } from './topology.js';
@@ -78,6 +79,24 @@ function checkRealLinks(topology: Topology, real: (node: number) => string | nul
         throw new SpecError(`--link: board ${n} (${what}) talks over UARTs, but its link ${e.a}-${e.b} is ${e.model.kind}: use --link uart:BAUD[,...] for a domain with real boards`);
       }
     }
+  }
+}
+
+/**
+ * An attached board's devices, checked before any board starts: one per link the topology
+ * gives it (its HAL links are its edges in the topology's order), and each one there.
+ */
+function checkAttached(a: AttachSpec, topology: Topology): void {
+  const peers = topology.edges.filter((e) => e.a === a.node || e.b === a.node).map((e) => (e.a === a.node ? e.b : e.a));
+  if (peers.length !== a.links.length) {
+    const example = peers.map((_, i) => `/dev/ttyUSB${i + 1}`).join('+');
+    throw new SpecError(
+      `--attach: board ${a.node} has ${peers.length} link(s) in this topology (to board${peers.length === 1 ? '' : 's'} ${peers.join(', ')}, in that order) but ${a.links.length} device(s) are named: ` +
+        `give one device per link joined by "+" (${a.node}=${example}), or choose a topology that gives it ${a.links.length} (--topology line, a .json file)`,
+    );
+  }
+  for (const device of [...a.links, ...(a.console === null ? [] : [a.console])]) {
+    if (!existsSync(device)) throw new SpecError(`--attach: board ${a.node}: serial device ${device} does not exist (a real board's USB serial, e.g. /dev/ttyUSB0, or a pty)`);
   }
 }
 
@@ -178,6 +197,7 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
   const twice = attach.find((a, i) => attach.findIndex((b) => b.node === a.node) !== i);
   if (twice) throw new SpecError(`--attach: board ${twice.node} is attached twice`);
   checkRealLinks(topology, (n) => (attach.some((a) => a.node === n) ? 'attached' : isRealEngine(engines[n]!) ? `engine ${engines[n]}` : null));
+  for (const a of attach) checkAttached(a, topology);
   return {
     domain: 1,
     boards,
@@ -200,7 +220,8 @@ export function buildSimConfig(flags: SimFlags, app: string, appArgs: string[]):
   };
 }
 
-function parseDuration(text: string, flag: string): number {
+/** `60s`, `500ms`, `2min`, or a bare number of seconds. */
+export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/.exec(text.trim());
   if (!m) throw new SpecError(`${flag}: "${text}" is not a duration (e.g. 60s, 500ms)`);
   const v = Number(m[1]);

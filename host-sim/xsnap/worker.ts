@@ -127,6 +127,20 @@ export function boardXsnapBinary(): string {
   return join(xsnapPackageDir(), '..', '..', '.cache', 'mcdsm', 'xsnap-worker');
 }
 
+/**
+ * Why a simulated XS board cannot start when its engine binary is missing, and the fix. npm runs
+ * scripts/setup.mjs (mcdsm's postinstall) at install; it is skipped under `--ignore-scripts` or
+ * by an npm that blocks dependencies' install scripts the project has not allowed (npm 12;
+ * `allowScripts` in package.json, docs/TARGETS.md "Install scripts").
+ */
+export function xsnapMissingText(binary: string, setupScript: string): string {
+  return (
+    `the XS engine is not built: ${binary} does not exist. Build it with \`node ${setupScript} --no-build\` ` +
+    `(mcdsm's install script does this; it did not run: npm install --ignore-scripts, or an npm that skips install scripts ` +
+    `not listed in your package.json's "allowScripts": add "mcdsm": true, "@agoric/xsnap": true)`
+  );
+}
+
 let cachedBinary: string | null = null;
 
 /** $MCDSM_XSNAP_WORKER if set, else the board-sized build if present, else the stock one. */

@@ -109,3 +109,22 @@ test('an error thrown by the app names the app\'s file and line, on XS and on V8
     t.regex(summary.reason, /app failed: Error: rank 1 refuses \(at throws\.ts:4(:\d+)?, throws\.ts:1[01](:\d+)?\)/, engine);
   }
 });
+
+test('an app whose top-level code throws: one line naming the app\'s file and line, exit 2, not an uncaught exception in the cached bundle', (t) => {
+  const top = project({
+    'top.ts': `import type { App } from 'mcdsm';
+
+const table: number[] = [];
+if (table.length === 0) throw new Error('no table');
+
+export const app: App = { name: 'top', async main(ctx) { return ctx.rank; } };
+`,
+  }, 'mcdsm-toplevel-');
+  for (const engine of ['xs', 'node']) {
+    const r = mcdsm(top, ['sim', './top.ts', '--boards', '2', '--engine', engine, '--consoles', 'none', '--quiet']);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, /^mcdsm: app top\.ts: its top-level code threw while the host loaded it to learn the app's name: Error: no table \(at top\.ts:4:\d+\)/);
+    t.notRegex(r.err, /\.node\.mjs/, 'no place in the cached bundle');
+    t.notRegex(r.out, /boards up/);
+  }
+});

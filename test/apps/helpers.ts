@@ -1,5 +1,5 @@
 /** Apps written into temporary folders outside the repository, and the mcdsm command. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,10 +9,15 @@ import { fileURLToPath } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(REPO, 'bin', 'mcdsm.js');
 
+/** The folders project() made, removed when the process exits. */
+const made: string[] = [];
+
 /** A fresh folder outside the repository with `files` (path -> text) written into it. */
 export function project(files: Record<string, string>, prefix = 'mcdsm-app-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // One exit listener for every folder (a listener each warned past ten projects in a file).
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  made.push(dir);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -23,6 +28,16 @@ export function project(files: Record<string, string>, prefix = 'mcdsm-app-'): s
 export function mcdsm(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** `mcdsm` as a child that may run for minutes: ava's worker stays responsive (a long spawnSync would stall it). */
+export function mcdsmAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
 }
 
 /** A small app of the user's: every rank adds its rank + 1 into a shared counter under a lock. */

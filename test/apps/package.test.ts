@@ -133,6 +133,14 @@ test.serial('1. npm pack: dist/ with declarations, the bin and the template; no 
   const installed = run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], proj);
   t.is(installed.code, 0, installed.err);
   for (const dev of ['ava', 'fast-check', '@moddable/typings']) t.false(existsSync(join(proj, 'node_modules', dev)), `devDependency ${dev} is not installed`);
+  // npm 11.16+ reads package.json's allowScripts (npm 12 skips the install scripts it does not
+  // cover; npm 11 prints a notice): the project and mcdsm itself cover every one they have.
+  // An npm without the command (10, Node 20's) runs every script anyway.
+  for (const [where, dir] of [['the template', proj], ['mcdsm', REPO]] as const) {
+    const ls = run('npm', ['install-scripts', 'ls'], dir);
+    if (/Unknown command/i.test(ls.out + ls.err)) t.log(`npm has no install-scripts command: ${where}'s allowScripts not checked`);
+    else t.regex(ls.out, /No packages with unreviewed install scripts/, `${where}: ${ls.out}${ls.err}`);
+  }
   reached = 1;
 });
 

@@ -3,7 +3,9 @@
 // Every case here failed before its fix: a stack trace, a wrong hint, or a message that did not
 // say what to do.
 import test from 'ava';
-import { mcdsm, project } from '../apps/helpers.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
 const USER_APP = `import type { App } from 'mcdsm';
 export const app: App = { name: 'mine', async main(ctx) { return ctx.rank; } };
@@ -81,4 +83,48 @@ test('mcdsm conformance --case that matches no case: exit 1 and a line saying so
   t.is(r.code, 1, r.err);
   t.regex(r.out, /0 passed, 0 failed, 0 skipped/);
   t.is(r.err, 'mcdsm conformance: --case "no-such-case": no case name contains it\n');
+});
+
+test('the XS engine not built (install scripts skipped): one line naming the binary and the command that builds it, exit 1', (t) => {
+  // npm 12 skips dependencies' install scripts not in "allowScripts"; --ignore-scripts always did.
+  const dir = project({}, 'mcdsm-cli-noengine-');
+  const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--consoles', 'none', '--quiet'], { MCDSM_XSNAP_WORKER: join(dir, 'no-such-xsnap-worker') });
+  t.is(r.code, 1, r.err);
+  t.regex(r.err, /^mcdsm: the XS engine is not built: .*no-such-xsnap-worker does not exist\. Build it with `node .*scripts\/setup\.mjs --no-build`/m);
+  t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+});
+
+test('mcdsm --version prints the package version', (t) => {
+  const r = mcdsm(project({}, 'mcdsm-cli-version-'), ['--version']);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /^\d+\.\d+\.\d+\n$/);
+});
+
+test('mcdsm provision pointed at a simulated board: the board\'s ERR and why (no firmware there), exit 1', async (t) => {
+  const dir = project({}, 'mcdsm-cli-provision-sim-');
+  const sim = spawn(process.execPath, [BIN, 'sim', 'idle', '--boards', '2', '--realtime', '--consoles', 'tcp', '--quiet', '--', '--ms', '60000'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      sim.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /board 1 console: (tcp:\/\/\S+)/.exec(out);
+        if (m !== null && /boards up/.test(out)) resolve(m[1]!);
+      });
+      sim.once('exit', (code) => reject(new Error(`sim ended (${String(code)}): ${out}`)));
+    });
+    const r = await mcdsmAsync(dir, ['provision', url, '--node', '1']);
+    t.is(r.code, 1, r.err);
+    t.regex(r.err, /^mcdsm provision: ERR unknown command 'config' \(try: help\) — this board has no `config` command: it is not running mcdsm firmware/);
+  } finally {
+    sim.kill('SIGTERM');
+  }
+});
+
+test('bench footprint without a usable Moddable SDK: one line saying what to set, exit 1, no stack trace', (t) => {
+  const dir = project({}, 'mcdsm-cli-nosdk-');
+  const r = mcdsm(dir, ['bench', 'footprint', '--json'], { MODDABLE: join(dir, 'no-sdk') });
+  t.is(r.code, 1, r.err);
+  t.regex(r.err, /^mcdsm: MODDABLE=.*no-sdk has no built host tools/);
+  t.notRegex(r.err, /\n\s+at /, 'no stack trace');
 });

@@ -7,6 +7,7 @@ import { CHUNK_INITIAL, HEAP_INITIAL_SLOTS, STACK_SLOTS } from '../../host-sim/f
 import { esp32DefaultCreation, footprintLimits, laplaceReserveBytes, measureScenario, SCENARIOS, summarize } from '../../host-sim/firmware/footprint.js';
 import type { ScenarioFootprint } from '../../host-sim/firmware/footprint.js';
 import { moddableSdkOrReport } from './helpers.js';
+import { mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
 /** Failed cases summed over the boards' `app-result` lines (a board without one counts as one). */
 function failedCases(f: ScenarioFootprint): number {
@@ -82,7 +83,7 @@ if (sdk !== null) {
     t.deepEqual(Object.keys(ok).slice(0, 6), ['idleHeapBytes', 'laplaceHeapBytes', 'conformanceHeapBytes', 'stackSlots', 'archiveBytes', 'fitsEsp32']);
     // 2100 slots + 20 000 B of chunks is 53 600 B, under the 65 536 B sum, but the slot heap is over.
     const slotsOver = summarize([scenario('idle', 2100, 20_000), ...fitting.slice(1)], limits);
-    t.true(slotsOver.idleHeapBytes < limits.heapBytes);
+    t.true(slotsOver.idleHeapBytes !== null && slotsOver.idleHeapBytes < limits.heapBytes);
     t.false(slotsOver.fitsEsp32);
     t.false(slotsOver.boards['idle']?.fits);
     t.true(slotsOver.boards['pingpong']?.fits);
@@ -90,6 +91,42 @@ if (sdk !== null) {
     t.false(summarize([scenario('idle', 500, 40_000), ...fitting.slice(1)], limits).fitsEsp32);
     // A stack deeper than the firmware's creation does not run.
     t.false(summarize([scenario('idle', 2000, 30_000, STACK_SLOTS + 1), ...fitting.slice(1)], limits).fitsEsp32);
+  });
+
+  test('a scenario that failed: its figures are null, fitsEsp32 unknown, the others reported', (t) => {
+    const limits = footprintLimits(esp32DefaultCreation(sdk.moddable));
+    const measured = [scenario('idle', 2000, 30_000), scenario('pingpong', 2000, 30_000), scenario('laplace', 2000, 30_000)];
+    const failed = [{ scenario: 'conformance' as const, what: 'MCAPI conformance (3 boards)', reason: 'board 2 printed no app result (app-result/app-error line) within the run limit of 180000 ms (--run-limit raises it)' }];
+    const s = summarize(measured, limits, failed);
+    t.is(s.conformanceHeapBytes, null);
+    t.is(s.idleHeapBytes, 2000 * 16 + 30_000);
+    t.is(s.fitsEsp32, null, 'a scenario not measured: whether everything fits is unknown, not true');
+    t.deepEqual(Object.keys(s.boards), ['idle', 'pingpong', 'laplace']);
+    t.deepEqual(s.failed, failed);
+    t.deepEqual(summarize([...measured, scenario('conformance', 2000, 30_000)], limits).failed, []);
+  });
+
+  test.serial('bench footprint with scenarios that time out: one line per scenario naming the board, the bound; exit 1; the JSON still printed', async (t) => {
+    // --run-limit 1ms: idle (3 s), Laplace and the conformance suite cannot print their results
+    // that fast; pingpong on two lin boards may (its result can come within the first poll).
+    // Builds are cached by content: the first run of a checkout builds each firmware once.
+    t.timeout(20 * 60_000);
+    const dir = project({}, 'mcdsm-footprint-limit-');
+    const r = await mcdsmAsync(dir, ['bench', 'footprint', '--json', '--run-limit', '1ms']);
+    t.is(r.code, 1, r.err.slice(-3000));
+    t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+    const last = r.err.trim().split('\n').pop()!;
+    t.regex(last, /^mcdsm: bench footprint: [34] of 4 scenarios did not finish: scenario idle \(idle domain member \(2 boards\)\): board \d printed no app result \(app-result\/app-error line\) within the run limit of 1 ms \(--run-limit raises it\);.* The other scenarios' figures are above/);
+    const summary = JSON.parse(r.out.trim().split('\n').pop()!) as { fitsEsp32: unknown; failed: { scenario: string }[]; idleHeapBytes: unknown; boards: Record<string, unknown> };
+    const failed = summary.failed.map((f) => f.scenario);
+    for (const key of ['idle', 'laplace', 'conformance']) t.true(failed.includes(key), `${key} timed out: ${failed.join(', ')}`);
+    // A scenario that finished is reported as ever.
+    for (const key of SCENARIOS.map((x) => x.key).filter((k) => !failed.includes(k))) t.truthy(summary.boards[key], key);
+    t.is(summary.fitsEsp32, null);
+    t.is(summary.idleHeapBytes, null);
+    const bad = mcdsm(dir, ['bench', 'mcapi', '--run-limit', '10s']);
+    t.is(bad.code, 2);
+    t.regex(bad.err, /^mcdsm: bench mcapi: --run-limit is for bench footprint only/);
   });
 
   test.serial('an idle domain member stays within the ESP32 default slot heap on the real runtime', async (t) => {

@@ -46,10 +46,21 @@ test('--attach: board, devices, console, baud; bad forms are named', (t) => {
   t.throws(() => parseAttach('/dev/ttyUSB0', 4), { message: /expected <board>=<serial device>/ });
   t.throws(() => parseAttach('7=/dev/ttyUSB0', 4), { message: /board 7 does not exist/ });
   t.throws(() => parseAttach('1=/dev/ttyUSB0,speed=9', 4), { message: /unknown option "speed=9"/ });
-  const cfg = buildSimConfig(flags({ attach: ['3=/dev/null'] }), 'pingpong', []);
-  t.deepEqual(cfg.attach?.map((a) => a.node), [3]);
+  // The last board of a line has one link.
+  const cfg = buildSimConfig(flags({ topology: 'line', attach: ['4=/dev/null'] }), 'pingpong', []);
+  t.deepEqual(cfg.attach?.map((a) => a.node), [4]);
   t.throws(() => buildSimConfig(flags({ attach: ['3=/dev/a', '3=/dev/b'] }), 'pingpong', []), { message: /board 3 is attached twice/ });
   t.throws(() => buildSimConfig(flags({ attach: ['3=/dev/a'], link: 'ideal' }), 'pingpong', []), { message: /board 3 \(attached\) talks over UARTs/ });
+});
+
+test('--attach: a device per link and every device there, checked before any board starts', (t) => {
+  // Board 1 of a ring has two links (to 0, then to 2): one device is not enough.
+  const few = t.throws(() => buildSimConfig(flags({ topology: 'ring', attach: ['1=/dev/null'] }), 'pingpong', []));
+  t.is(few.message, '--attach: board 1 has 2 link(s) in this topology (to boards 0, 2, in that order) but 1 device(s) are named: give one device per link joined by "+" (1=/dev/ttyUSB1+/dev/ttyUSB2), or choose a topology that gives it 1 (--topology line, a .json file)');
+  const missing = t.throws(() => buildSimConfig(flags({ topology: 'line', attach: ['4=/dev/mcdsm-no-such-tty'] }), 'pingpong', []));
+  t.regex(missing.message, /^--attach: board 4: serial device \/dev\/mcdsm-no-such-tty does not exist/);
+  const console = t.throws(() => buildSimConfig(flags({ topology: 'line', attach: ['4=/dev/null,console=/dev/mcdsm-no-console'] }), 'pingpong', []));
+  t.regex(console.message, /serial device \/dev\/mcdsm-no-console does not exist/);
 });
 
 test('board output: events and halts are picked out of whole lines, the rest is console text', (t) => {

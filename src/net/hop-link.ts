@@ -548,7 +548,7 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
       if (!this.up) return;
       // Still holding frames past a gap: tell the sender at once where the gap is.
       if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
-      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs));
+      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs), now);
     } else if (d < this.host.opts.window) {
       if (this.held[seq & this.ring] !== undefined) {
         this.countDuplicate();

@@ -175,8 +175,8 @@ export class E2eLayer {
     // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a
     // frame. The clock is read only where it is used: an in-order direct frame without an ack
     // (a one-hop ping-pong's every frame) needs none.
-    const ackStream = p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216;
-    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, this.host.clock.now());
+    // No ack (a direct stream's frames carry none): told by one test, not the field's value.
+    if ((p[6]! | p[7]! | p[8]! | p[9]!) !== 0) this.onAck(src, p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216, p[10]! | (p[11]! << 8), false, this.host.clock.now());
     const top = p[3]!;
     const id = p[0]! + p[1]! * 256 + p[2]! * 65536 + (top & 0x7f) * 16777216;
     const seq = p[4]! | (p[5]! << 8);

@@ -171,7 +171,7 @@ export class E2eLayer {
    * payload is to be delivered (new and in sequence); acks are processed in any case.
    */
   accept(src: number, p: Uint8Array): boolean {
-    const st = this.host.st;
+    // The counters are read where they are counted (an in-order frame counts nothing).
     // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a
     // frame. The clock is read only where it is used: an in-order direct frame without an ack
     // (a one-hop ping-pong's every frame) needs none.
@@ -183,13 +183,13 @@ export class E2eLayer {
     let r = this.rx.get(src);
     if (r === undefined || r.id !== id) {
       if (id === 0 || (r !== undefined && r.retired.includes(id))) {
-        st[NS_E2E_STALE]!++;
+        this.host.st[NS_E2E_STALE]!++;
         return false;
       }
       if (seq !== 0) {
         // The first frame of a new stream was lost (it will be resent), or we restarted and
         // know nothing of a stream the sender thinks we know: tell it.
-        st[NS_E2E_OUT_OF_ORDER]!++;
+        this.host.st[NS_E2E_OUT_OF_ORDER]!++;
         this.owe(src).unknown = id;
         return false;
       }
@@ -204,7 +204,7 @@ export class E2eLayer {
         r.expected = 0;
       }
       if (r.unknown === id) r.unknown = 0;
-      st[NS_E2E_STREAMS]!++;
+      this.host.st[NS_E2E_STREAMS]!++;
     }
     const d = (seq - r.expected) & 0xffff;
     if (d === 0) {
@@ -214,8 +214,8 @@ export class E2eLayer {
       return true;
     }
     this.markOwed(r, this.host.clock.now());
-    if (d < SEQ_HALF) st[NS_E2E_OUT_OF_ORDER]!++;
-    else st[NS_E2E_DUPLICATES]!++;
+    if (d < SEQ_HALF) this.host.st[NS_E2E_OUT_OF_ORDER]!++;
+    else this.host.st[NS_E2E_DUPLICATES]!++;
     return false;
   }
 

@@ -58,14 +58,11 @@ export class MessageSender implements Undo {
     }
     let peer = this.peers.get(to.node);
     if (peer === undefined) peer = Peer.of(this.peers, to.node);
-    // The request is the message (OutMsg): one record per message in flight. A full request
-    // table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not.
-    const om = new OutMsg(peer, from.port * 0x10000 + to.port, OutState.QUEUED | (fa.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT), data);
-    core.requests.add(om);
-    // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
-    om._cancel = this;
-    if (fa.timeoutMs !== Infinity) om.timer = core.setTimer(fa.timeoutMs, () => this.expire(om));
-    core.counters.msgSent++;
+    // A full request table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not, and
+    // before anything is sent: the request itself is made and added after its frame is written.
+    core.requests.checkRoom();
+    const ports = from.port * 0x10000 + to.port;
+    const flags = (fa.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT);
     // Nothing queued before it, no retry pending, no sweep due and fewer than MSG_PORT_WINDOW
     // transmitted (no endpoint window full): pump's first step for this message, without
     // queueing it first (the usual case). Same order, numbers and frames.
@@ -75,16 +72,42 @@ export class MessageSender implements Undo {
       // windowOpen, written out
       && (out.length === 0 || ((peer.nextSeq - ((out[0]!.flags >>> OutFlag.SEQ_SHIFT) & 0xff)) & 0xff) < MSG_WINDOW)
     ) {
-      if (this.transmit(om, peer.nextSeq)) {
+      // The frame first (a board's UART or socket sends it when it is written), then the
+      // message's request and its books: nothing of them goes in the frame, and nothing
+      // between the two can see them (docs/PERFORMANCE.md "Round 18").
+      if (this.frame(peer, ports, flags, data, peer.nextSeq)) {
+        // book's work written out (every message): INFLIGHT is state 0.
+        const om = new OutMsg(peer, ports, flags, data);
+        core.requests.add(om);
+        om._cancel = this;
+        if (fa.timeoutMs !== Infinity) om.timer = core.setTimer(fa.timeoutMs, () => this.expire(om));
+        core.counters.msgSent++;
         this.sent(peer, om);
         return om;
       }
+      const om = this.book(peer, ports, OutState.QUEUED | flags, data, fa.timeoutMs);
       peer.queue.push(om);
       this.retryLater(peer);
       return om;
     }
+    const om = this.book(peer, ports, OutState.QUEUED | flags, data, fa.timeoutMs);
     peer.queue.push(om);
     this.pump(peer);
+    return om;
+  }
+
+  /**
+   * The request of a message (OutMsg: one record per message in flight) into the request table
+   * (sendI checked it has room), with its TIMEOUT timer when the endpoint has one.
+   */
+  private book(peer: Peer, ports: number, flags: number, data: Uint8Array, timeoutMs: number): OutMsg {
+    const core = this.core;
+    const om = new OutMsg(peer, ports, flags, data);
+    core.requests.add(om);
+    // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
+    om._cancel = this;
+    if (timeoutMs !== Infinity) om.timer = core.setTimer(timeoutMs, () => this.expire(om));
+    core.counters.msgSent++;
     return om;
   }
 
@@ -189,16 +212,26 @@ export class MessageSender implements Undo {
     });
   }
 
-  /** Build and send one MSG frame for `om` with sequence number `seq`; false when refused. */
+  /** Send one MSG frame for the queued or refused message `om` with sequence number `seq`; false when refused. */
   private transmit(om: OutMsg, seq: number): boolean {
-    const core = this.core;
-    const peer = om.peer;
-    // A pending send's result field holds its data (OutMsg).
-    const data = om._out as Uint8Array;
-    const n = data.length;
     const flags = om.flags;
     // The invariant's test without assert's call (every message).
     if ((flags & OutFlag.STATE) === OutState.INFLIGHT) throw new InvariantError('mcapi: a message in flight was transmitted again');
+    // A pending send's result field holds its data (OutMsg).
+    if (!this.frame(om.peer, om.ports, flags, om._out as Uint8Array, seq)) return false;
+    // INFLIGHT is state 0: clearing the state bits sets it.
+    om.flags &= ~OutFlag.STATE;
+    return true;
+  }
+
+  /**
+   * Build and send the MSG frame of a message from port `ports >>> 16` to `peer`'s port
+   * `ports & 0xffff` (flags: OutFlag's priority and BLOCK) with sequence number `seq`, the
+   * responses owed to `peer` riding on it where they fit; false when refused.
+   */
+  private frame(peer: Peer, ports: number, flags: number, data: Uint8Array, seq: number): boolean {
+    const core = this.core;
+    const n = data.length;
     // Core.beforeData's first test written out: no call when no channel owes a credit.
     if ((core.flushWant & Core.FLUSH_CREDITS) !== 0) core.beforeData(peer.node, true);
     let ack1 = -1;
@@ -225,9 +258,7 @@ export class MessageSender implements Undo {
       p[off] = piggy;
       p.set(peer.resp.subarray(0, piggy), off + 1);
     }
-    if (!core.txHead(McapiFrame.MSG, peer.node, om.ports >>> 16, om.ports & 0xffff, p, data, true)) return false;
-    // INFLIGHT is state 0: clearing the state bits sets it.
-    om.flags &= ~OutFlag.STATE;
+    if (!core.txHead(McapiFrame.MSG, peer.node, ports >>> 16, ports & 0xffff, p, data, true)) return false;
     if (ack1 >= 0 || piggy > 0) {
       this.responses.taken(peer);
       core.counters.piggybacked++;

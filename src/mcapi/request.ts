@@ -227,8 +227,8 @@ export class RequestTable {
     return req;
   }
 
-  /** MCAPI_ERR_REQUEST_LIMIT when every slot is taken. */
-  private checkRoom(): void {
+  /** MCAPI_ERR_REQUEST_LIMIT when every slot is taken (a send checks before its frame goes, MessageSender.sendI). */
+  checkRoom(): void {
     if (this.count >= this.limit) {
       throw new McapiError(Status.MCAPI_ERR_REQUEST_LIMIT, `all ${String(this.limit)} requests are in use`);
     }

@@ -109,11 +109,13 @@ export class E2eLayer {
 
   /**
    * Number a freshly built frame for dst (its prefix, at the start of its payload, still zero
-   * as FrameCodec.originate left it), piggyback the ack owed to dst, and hold it until
-   * acknowledged, unless the stream is direct on `link`, the first hop it goes to (then the
-   * hop link's slot is its only copy). Call right before its first transmission on `link`.
+   * as FrameCodec.originate left it) and piggyback the ack owed to dst. Call right before its
+   * first transmission on `link`. Returns null when the stream is direct on `link`, the first
+   * hop it goes to (the hop link's slot is then the frame's only copy); else the stream, which
+   * the caller gives to `hold` with the frame once it is written: what only a resend needs is
+   * not on the frame's way out (docs/PERFORMANCE.md "Round 18").
    */
-  track(dst: number, frame: Uint8Array, link: DirectLink): void {
+  track(dst: number, frame: Uint8Array, link: DirectLink): TxStream | null {
     const s = this.tx.get(dst) ?? this.stream(dst);
     // The route moved off the link this stream was direct on: what that link still holds comes back.
     if (s.link !== null && s.link !== link) this.reclaim(dst, s);
@@ -151,8 +153,16 @@ export class E2eLayer {
         s.directFrom = seq;
       }
       s.base = s.next; // nothing held: base .. next-1 is empty
-      return;
+      return null;
     }
+    return s;
+  }
+
+  /**
+   * Hold `frame`, the one `track` numbered last for stream `s` (not direct), until it is
+   * acknowledged: called right after its first transmission (NetLayer.send), in the same turn.
+   */
+  hold(s: TxStream, frame: Uint8Array): void {
     const now = this.host.clock.now();
     if (s.held.length === 0) {
       s.lastProgress = now;

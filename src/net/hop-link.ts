@@ -451,10 +451,12 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
       this.signExt = this.fs[((s & this.ring) << 2) + 3]!; // the frame's extended sequence number
       this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
     }
-    // ackSent's work inline (the ack rides on this frame): one call fewer per frame.
+    // ackSent's work inline (the ack rides on this frame): one call fewer per frame. The frame
+    // first: a board's UART or socket sends it when it is written, and the ack deadline's clear
+    // (a timer call into the HAL) is nothing the frame needs (docs/PERFORMANCE.md "Round 18").
     this.ackOwed = 0;
-    this.ackDeadline.stop();
     this.out.write(frame);
+    this.ackDeadline.stop();
     return this.out.departed;
   }
 

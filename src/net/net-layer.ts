@@ -232,8 +232,10 @@ export class NetLayer implements Net {
     const bytes = this.codec.originate(
       type, this.domain, this.node, dst, this.options.ttl, srcPort, dstPort, this.epoch & 0xffff, E2E_HEADER, payload, this.tagged,
     );
-    this.e2e.track(dst, bytes, hop);
+    // Numbered, written, then held for resending (a direct stream's frame is not: null).
+    const s = this.e2e.track(dst, bytes, hop);
     hop.admit(bytes);
+    if (s !== null) this.e2e.hold(s, bytes);
     this.st[NS_SENT]!++;
     return true;
   }
@@ -275,8 +277,10 @@ export class NetLayer implements Net {
       type, this.domain, this.node, dst, this.options.ttl, srcPort, dstPort, this.epoch & 0xffff, E2E_HEADER + head.length, payload, this.tagged,
     );
     bytes.set(head, HEADER_SIZE + E2E_HEADER);
-    this.e2e.track(dst, bytes, hop);
+    // Numbered, written, then held for resending (a direct stream's frame is not: null).
+    const s = this.e2e.track(dst, bytes, hop);
     hop.admit(bytes);
+    if (s !== null) this.e2e.hold(s, bytes);
     this.st[NS_SENT]!++;
     return true;
   }

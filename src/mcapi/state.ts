@@ -126,9 +126,10 @@ export class EndpointState implements Undo {
   /** Remove the head message and return its data (call only after peek returned one). */
   shift(): Uint8Array {
     const q = this.queue;
-    const data = q?.shift() as Uint8Array | undefined;
-    assert(q !== undefined && data !== undefined, 'mcapi: EndpointState.shift on an empty queue');
-    q.shift();
+    const data = q === undefined ? undefined : q.shift() as Uint8Array | undefined;
+    // The test inline, assert's call only to throw: every message a receive takes from the queue.
+    if (q === undefined || data === undefined) assert(false, 'mcapi: EndpointState.shift on an empty queue');
+    q!.shift();
     this.queued--;
     this.queuedBytes -= data.length;
     return data;

@@ -68,15 +68,21 @@ export class Deadline {
     this.schedule(at);
   }
 
-  /** Fire at `at` unless already armed for earlier. */
-  armNoLaterThan(at: number): void {
+  /**
+   * Fire at `at` unless already armed for earlier. `now`, when the caller has just read the
+   * clock: the timer's delay is taken from it, without reading the clock again (a hop link
+   * arms its ack's deadline for every frame it takes, with the time it read for the frame).
+   */
+  armNoLaterThan(at: number, now?: number): void {
     if (this.at >= 0 && at >= this.at) return;
-    // arm's work inline: a hop link calls this for every frame it takes (its ack's deadline).
+    // arm's work inline, and schedule's.
     this.at = at;
     const pending = this.timerAt >= 0;
     if (pending && this.timerAt <= at) return;
     if (pending) this.clock.clearTimer(this.timer);
-    this.schedule(at);
+    const d = at - (now === undefined ? this.clock.now() : now);
+    this.timerAt = at;
+    this.timer = this.clock.setTimer(d > 0 ? d : 0, onDeadlineTimer, this);
   }
 
   /** Fire at `at` unless armed already (a hop link's retransmission deadline, armed as a frame leaves). */
@@ -103,6 +109,8 @@ export class Deadline {
 
   private schedule(at: number): void {
     this.timerAt = at;
-    this.timer = this.clock.setTimer(Math.max(0, at - this.clock.now()), onDeadlineTimer, this);
+    // A conditional, not Math.max: a call fewer each time a timer is set.
+    const d = at - this.clock.now();
+    this.timer = this.clock.setTimer(d > 0 ? d : 0, onDeadlineTimer, this);
   }
 }

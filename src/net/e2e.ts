@@ -181,25 +181,25 @@ export class E2eLayer {
    * payload is to be delivered (new and in sequence); acks are processed in any case.
    */
   accept(src: number, p: Uint8Array): boolean {
-    const st = this.host.st;
+    // The counters are read where they are counted (an in-order frame counts nothing).
     // readU32's arithmetic inline (unsigned on every engine, Lua's included): two calls fewer a
     // frame. The clock is read only where it is used: an in-order direct frame without an ack
     // (a one-hop ping-pong's every frame) needs none.
-    const ackStream = p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216;
-    if (ackStream !== 0) this.onAck(src, ackStream, p[10]! | (p[11]! << 8), false, this.host.clock.now());
+    // No ack (a direct stream's frames carry none): told by one test, not the field's value.
+    if ((p[6]! | p[7]! | p[8]! | p[9]!) !== 0) this.onAck(src, p[6]! + p[7]! * 256 + p[8]! * 65536 + p[9]! * 16777216, p[10]! | (p[11]! << 8), false, this.host.clock.now());
     const top = p[3]!;
     const id = p[0]! + p[1]! * 256 + p[2]! * 65536 + (top & 0x7f) * 16777216;
     const seq = p[4]! | (p[5]! << 8);
     let r = this.rx.get(src);
     if (r === undefined || r.id !== id) {
       if (id === 0 || (r !== undefined && r.retired.includes(id))) {
-        st[NS_E2E_STALE]!++;
+        this.host.st[NS_E2E_STALE]!++;
         return false;
       }
       if (seq !== 0) {
         // The first frame of a new stream was lost (it will be resent), or we restarted and
         // know nothing of a stream the sender thinks we know: tell it.
-        st[NS_E2E_OUT_OF_ORDER]!++;
+        this.host.st[NS_E2E_OUT_OF_ORDER]!++;
         this.owe(src).unknown = id;
         return false;
       }
@@ -214,7 +214,7 @@ export class E2eLayer {
         r.expected = 0;
       }
       if (r.unknown === id) r.unknown = 0;
-      st[NS_E2E_STREAMS]!++;
+      this.host.st[NS_E2E_STREAMS]!++;
     }
     const d = (seq - r.expected) & 0xffff;
     if (d === 0) {
@@ -224,8 +224,8 @@ export class E2eLayer {
       return true;
     }
     this.markOwed(r, this.host.clock.now());
-    if (d < SEQ_HALF) st[NS_E2E_OUT_OF_ORDER]!++;
-    else st[NS_E2E_DUPLICATES]!++;
+    if (d < SEQ_HALF) this.host.st[NS_E2E_OUT_OF_ORDER]!++;
+    else this.host.st[NS_E2E_DUPLICATES]!++;
     return false;
   }
 

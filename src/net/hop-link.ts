@@ -213,25 +213,53 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
     this.stats[LS_FRAMES_IN]!++;
     const ms = bytes.length * this.out.msPerByte;
     if (ms > this.peerFrameMs) this.peerFrameMs = ms;
-    if (f.type === FrameType.HELLO) {
+    const flags = f.flags;
+    const type = f.type;
+    if (type === FrameType.HELLO) {
       this.onHello(f);
       return;
     }
     if (!this.up) {
-      if ((f.flags & FLAG_SEQ_VALID) !== 0) this.stats[LS_NO_SESSION]!++;
+      if ((flags & FLAG_SEQ_VALID) !== 0) this.stats[LS_NO_SESSION]!++;
       return;
     }
-    if ((f.flags & FLAG_ACK_VALID) !== 0) {
-      const standalone = f.type === FrameType.LINK_ACK && (f.flags & FLAG_SEQ_VALID) === 0;
-      this.onAck(f.lack, standalone ? f.payload : null, now);
-    }
-    if ((f.flags & FLAG_SEQ_VALID) !== 0) {
-      this.onSequenced(f, bytes, now);
-    } else if (f.type !== FrameType.LINK_ACK) {
+    if ((flags & FLAG_ACK_VALID) !== 0) this.onAck(f.lack, type === FrameType.LINK_ACK && (flags & FLAG_SEQ_VALID) === 0 ? f.payload : null, now);
+    if ((flags & FLAG_SEQ_VALID) === 0) {
       // Only HELLO and LINK_ACK travel unsequenced.
-      this.stats[LS_MALFORMED]!++;
-      this.host.st[NS_MALFORMED]!++;
+      if (type !== FrameType.LINK_ACK) {
+        this.stats[LS_MALFORMED]!++;
+        this.host.st[NS_MALFORMED]!++;
+      }
+      return;
     }
+    const seq = f.lseq;
+    if (seq !== this.expected) {
+      this.onUnexpected(seq, bytes);
+      return;
+    }
+    // The next in sequence (the usual case), taken here: a call fewer on every frame.
+    this.expected = (seq + 1) & 0xff;
+    this.rxExt++;
+    this.ackOwed++;
+    // A datagram is the HAL's gift (HalLink.receiver), and so is a frame of the native
+    // deframer (a fresh array): kept without a copy. The JS deframer's live in a reused buffer.
+    this.host.receive(this, bytes, f, this.deframer === null || this.deframer.framesOwned);
+    while (this.heldCount > 0 && this.up) {
+      const held = this.held[this.expected & this.ring];
+      if (held === undefined) break;
+      delete this.held[this.expected & this.ring];
+      this.heldCount--;
+      this.expected = (this.expected + 1) & 0xff;
+      this.rxExt++;
+      this.ackOwed++;
+      // Into `f`, read by nobody once `receive` returned: no fields record per link (Round 10).
+      this.host.codec.decode(held, f, false, true);
+      this.host.receive(this, held, f, true);
+    }
+    if (!this.up) return;
+    // Still holding frames past a gap: tell the sender at once where the gap is.
+    if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
+    else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs), now);
   }
 
   /**
@@ -525,47 +553,18 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
 
   // --- receive side -----------------------------------------------------------------------
 
-  private onSequenced(f: FrameFields, bytes: Uint8Array, now: number): void {
-    const seq = f.lseq;
-    const d = (seq - this.expected) & 0xff;
-    if (d === 0) {
-      this.expected = (seq + 1) & 0xff;
-      this.rxExt++;
-      this.ackOwed++;
-      // A datagram is the HAL's gift (HalLink.receiver), and so is a frame of the native
-      // deframer (a fresh array): kept without a copy. The JS deframer's live in a reused buffer.
-      this.host.receive(this, bytes, f, this.deframer === null || this.deframer.framesOwned);
-      while (this.heldCount > 0 && this.up) {
-        const held = this.held[this.expected & this.ring];
-        if (held === undefined) break;
-        delete this.held[this.expected & this.ring];
-        this.heldCount--;
-        this.expected = (this.expected + 1) & 0xff;
-        this.rxExt++;
-        this.ackOwed++;
-        // Into `f`, read by nobody once `receive` returned: no fields record per link (Round 10).
-        this.host.codec.decode(held, f, false, true);
-        this.host.receive(this, held, f, true);
-      }
-      if (!this.up) return;
-      // Still holding frames past a gap: tell the sender at once where the gap is.
-      if (this.heldCount > 0 || this.ackOwed >= this.host.opts.ackEvery) this.sendAck();
-      else if (this.ackOwed > 0) this.ackDeadline.armNoLaterThan(now + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs));
-    } else if (d < this.host.opts.window) {
-      if (this.held[seq & this.ring] !== undefined) {
-        this.countDuplicate();
-      } else {
-        this.held[seq & this.ring] = this.deframer === null || this.deframer.framesOwned ? bytes : copyBytes(bytes);
-        this.heldCount++;
-        assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
-        this.stats[LS_OUT_OF_ORDER]!++;
-      }
-      this.sendAck();
-    } else {
-      // Behind the window: a retransmission of something delivered; our ack was lost.
+  /** A sequenced frame that is not the next expected (onFrame takes that one): held beyond a gap, or a duplicate. */
+  private onUnexpected(seq: number, bytes: Uint8Array): void {
+    if (((seq - this.expected) & 0xff) >= this.host.opts.window || this.held[seq & this.ring] !== undefined) {
+      // Behind the window (a retransmission of something delivered: our ack was lost), or held already.
       this.countDuplicate();
-      this.sendAck();
+    } else {
+      this.held[seq & this.ring] = this.deframer === null || this.deframer.framesOwned ? bytes : copyBytes(bytes);
+      this.heldCount++;
+      assert(this.heldCount < this.host.opts.window, 'hop: frames held beyond a gap fit the window');
+      this.stats[LS_OUT_OF_ORDER]!++;
     }
+    this.sendAck();
   }
 
   private countDuplicate(): void {

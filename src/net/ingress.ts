@@ -14,7 +14,7 @@ import { Fifo } from './fifo.js';
 import type { HopLink } from './hop-link.js';
 import type { NetHost, ResolvedNetOptions } from './options.js';
 import type { NetCounters } from './stats.js';
-import { NS_FAULT_DROPPED, NS_FRAMES_IN, NS_MALFORMED, NS_VERSION_MISMATCH, NS_WRONG_DOMAIN, LS_FAULT_DROPPED, LS_MALFORMED, LS_PEER_VERSION, LS_VERSION_MISMATCH, LS_WRONG_DOMAIN } from './stats.js';
+import { NS_FAULT_DROPPED, NS_MALFORMED, NS_VERSION_MISMATCH, NS_WRONG_DOMAIN, LS_FAULT_DROPPED, LS_MALFORMED, LS_PEER_VERSION, LS_VERSION_MISMATCH, LS_WRONG_DOMAIN } from './stats.js';
 
 interface DelayedFrame {
   link: HopLink;
@@ -160,7 +160,7 @@ export class Ingress {
         return;
       }
     }
-    this.st[NS_FRAMES_IN]!++;
+    // Counted in: by the link (its framesIn, or the net's authFailed), summed by NetLayer.stats().
     link.onFrame(f, bytes);
   }
 }

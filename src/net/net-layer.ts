@@ -33,7 +33,7 @@ import { BCAST_HEADER } from './broadcast.js';
 /** Tags of the layer's deadlines. */
 const HELLO_TIMER = 0;
 const LSA_TIMER = 1;
-import { NS_BYTES_IN, NS_BYTES_OUT, NS_E2E_FULL, NS_FAULT_DROPPED, NS_FORWARDED, NS_FRAMES_OUT, NS_MALFORMED, NS_SENT, NS_TTL_EXPIRED, NS_UNROUTABLE, LS_BYTES_IN, LS_BYTES_OUT, LS_FAULT_DROPPED, LS_FRAMES_OUT, LS_MALFORMED } from './stats.js';
+import { NS_AUTH_FAILED, NS_BYTES_IN, NS_BYTES_OUT, NS_FRAMES_IN, NS_E2E_FULL, NS_FAULT_DROPPED, NS_FORWARDED, NS_FRAMES_OUT, NS_MALFORMED, NS_SENT, NS_TTL_EXPIRED, NS_UNROUTABLE, LS_BYTES_IN, LS_BYTES_OUT, LS_FAULT_DROPPED, LS_FRAMES_IN, LS_FRAMES_OUT, LS_MALFORMED } from './stats.js';
 
 
 export class NetLayer implements Net {
@@ -338,12 +338,15 @@ export class NetLayer implements Net {
   }
 
   stats(): NetLayerStats {
-    // Bytes in and frames and bytes out are the links' sums: kept per link only, not twice per frame.
+    // Bytes in, frames in and out and bytes out are the links' sums: kept per link only, not
+    // twice per frame. A frame taken in is counted by its link, or refused for its MAC (authFailed).
     const st = this.st;
+    st[NS_FRAMES_IN] = st[NS_AUTH_FAILED]!;
     st[NS_BYTES_IN] = 0;
     st[NS_FRAMES_OUT] = 0;
     st[NS_BYTES_OUT] = 0;
     for (const h of this.hops) {
+      st[NS_FRAMES_IN]! += h.stats[LS_FRAMES_IN]!;
       st[NS_BYTES_IN]! += h.stats[LS_BYTES_IN]!;
       st[NS_FRAMES_OUT]! += h.stats[LS_FRAMES_OUT]!;
       st[NS_BYTES_OUT]! += h.stats[LS_BYTES_OUT]!;

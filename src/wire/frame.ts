@@ -276,7 +276,9 @@ export class FrameCodec {
    * `allowNoCrc` (it came over a datagram link); otherwise it is `no-crc`. A NO_CRC frame whose
    * CRC field is not zero is `crc`.
    */
-  decode(bytes: Uint8Array, into: FrameFields, verifyCrc = true, allowNoCrc = false): FrameError {
+  decode(bytes: Uint8Array, into: FrameFields, verifyCrc?: boolean, allowNoCrc?: boolean): FrameError {
+    // verifyCrc true and allowNoCrc false when not given, tested as such below rather than as
+    // default values: a default is a test and a store at every call (a board decodes every frame).
     const len = bytes.length;
     if (len < FRAME_OVERHEAD) return 'short';
     // From here every header index (and the CRC field's) is within the FRAME_OVERHEAD bytes checked.
@@ -287,12 +289,11 @@ export class FrameCodec {
     if (n > this.maxPayload) return 'too-large';
     if (len !== FRAME_OVERHEAD + n + ((vf & FLAG_AUTH) !== 0 ? TAG_SIZE : 0)) return 'length';
     if ((vf & FLAG_NO_CRC) !== 0) {
-      if (!allowNoCrc) return 'no-crc';
+      if (allowNoCrc !== true) return 'no-crc';
       // The field must be zero (PROTOCOL.md §1): anything else is a damaged or forged frame.
       // It is the last 4 bytes (an AUTH frame's tag comes before it).
-      const end = len - CRC_SIZE;
-      if ((bytes[end]! | bytes[end + 1]! | bytes[end + 2]! | bytes[end + 3]!) !== 0) return 'crc';
-    } else if (verifyCrc) {
+      if ((bytes[len - 4]! | bytes[len - 3]! | bytes[len - 2]! | bytes[len - 1]!) !== 0) return 'crc';
+    } else if (verifyCrc !== false) {
       const end = len - CRC_SIZE;
       if (!this.crc.matches(bytes, 0, end, end)) return 'crc';
     }

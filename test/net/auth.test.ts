@@ -121,10 +121,13 @@ test('forged, altered and replayed frames are dropped and counted, never deliver
 
   // Altered: one payload bit of a recorded frame flipped (a datagram: no CRC to fix).
   let before = failed();
+  const inBefore = p.b.stats().framesIn;
   const altered = recorded[recorded.length - 1]!.slice();
   altered[20] ^= 0x01;
   p.inject(altered);
   t.is(failed(), before + 1);
+  // Taken in (it decoded as a frame of the domain), then refused for its MAC: framesIn counts it.
+  t.is(p.b.stats().framesIn, inBefore + 1);
 
   // Forged: a well-formed next-in-sequence frame with a made-up tag.
   before = failed();

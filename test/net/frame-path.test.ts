@@ -64,6 +64,9 @@ test('the layer\'s bytes and frames totals are its links\' sums, and each wire\'
     t.is(s.framesOut, links.reduce((a, l) => a + l.framesOut, 0), `node ${n} framesOut`);
     t.is(s.bytesOut, links.reduce((a, l) => a + l.bytesOut, 0), `node ${n} bytesOut`);
     t.is(s.bytesIn, links.reduce((a, l) => a + l.bytesIn, 0), `node ${n} bytesIn`);
+    // Frames taken in: the links' counts, and those refused for their MAC (none here).
+    t.true(s.framesIn > 0);
+    t.is(s.framesIn, links.reduce((a, l) => a + l.framesIn, 0) + s.authFailed, `node ${n} framesIn`);
     // A second reading after more traffic grows with it (the sums are made afresh each time).
     t.true(s.framesOut >= links.length);
   }

@@ -95,6 +95,15 @@ export function describeMissing(missing: readonly number[]): string {
 /** How a barrier of this node ended: the other boards' notices, or the ranks the root never heard of. */
 export type BarrierOutcome = { ok: true; notices: RangeList } | { ok: false; missing: number[] };
 
+/**
+ * A node's barrier timer fires into this (a module function and the node as its argument): not a
+ * closure over the node and the epoch made at every arrival and held by the clock until the
+ * barrier ends (docs/FOOTPRINT.md "Round 18").
+ */
+function barrierExpired(node: BarrierNode): void {
+  node.expire();
+}
+
 /** One board's part in the barrier tree. */
 export class BarrierNode {
   readonly parent: number;
@@ -138,7 +147,7 @@ export class BarrierNode {
     own.addAll(notices);
     this.own = own;
     const ms = this.port.rank === BARRIER_ROOT ? this.port.limits.barrierTimeoutMs : Math.floor(this.port.limits.barrierTimeoutMs / PRESENT_DIVISOR);
-    this.timer = this.port.clock.setTimer(ms, () => this.expire(epoch));
+    this.timer = this.port.clock.setTimer(ms, barrierExpired, this);
     this.climb(epoch);
   }
 
@@ -214,9 +223,11 @@ export class BarrierNode {
     this.owner.barrierEnded(epoch, { ok: true, notices: merged });
   }
 
-  private expire(epoch: number): void {
+  /** @internal The timer of the barrier this board waits in (done + 1) fired: it is late (`finish` stops it when the barrier ends). */
+  expire(): void {
     this.timer = -1;
-    if (epoch !== this.done + 1) return;
+    if (this.own === null) return;
+    const epoch = this.done + 1;
     if (this.port.rank !== BARRIER_ROOT) {
       // Still waiting: the root learns directly that this board is here.
       this.port.post(BARRIER_ROOT, encodeBarrierPresent(epoch));

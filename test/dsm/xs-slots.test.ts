@@ -100,9 +100,11 @@ test(`Laplace's final phase holds at most ${FINAL_PHASE_MAX} XS slots on rank 0 
  * the previous call's promise, a promise and resolving functions in each part waited for, a
  * closure per timer): barrier 185, fetch 175, diff 174, alloc 317 (the new array's ~60
  * included), lock 235, lend 146. Round 16 (one record per call, the parts tell the Dsm): 88,
- * 86, 75, 173, 81, 58. Every bound fails on main.
+ * 86, 75, 173, 81, 58. Every bound fails on main. Round 18: barrier 77 (the barrier node's timer
+ * fires a module function with the node as argument, no closure per arrival); its bound (85)
+ * fails on main b152785 (88).
  */
-const WAIT_MAX = { barrier: 100, fetch: 100, diff: 90, alloc: 190, lock: 95, lend: 70 } as const;
+const WAIT_MAX = { barrier: 85, fetch: 100, diff: 90, alloc: 190, lock: 95, lend: 70 } as const;
 const WAIT_KINDS = Object.keys(WAIT_MAX) as (keyof typeof WAIT_MAX)[];
 
 test(`a waiting DSM call holds at most ${JSON.stringify(WAIT_MAX)} XS slots, by kind`, async (t) => {

@@ -36,3 +36,31 @@ test(`Laplace's main holds at most ${LAPLACE_FRAMES_MAX} XS slots in suspended f
     await w.kill();
   }
 });
+
+/**
+ * Bound, XS slots over the stub checkpoint's own pending promise, while Laplace under FT waits
+ * in its blocking checkpoint after iteration 10 (the footprint scenario's rounds): the run's
+ * frame and object, its homes and the last views included. Main b152785: 106, the checkpoint's
+ * promise observed through `.catch` with a closure over `k` and the run (a derived promise, its
+ * reaction and the closure held through the round). Round 18: 71, laplaceOnDsm's own `await`
+ * catches (run.refused); the bound fails on main.
+ */
+const LAPLACE_CKPT_MAX = 80;
+
+test(`Laplace under FT holds at most ${LAPLACE_CKPT_MAX} XS slots while it waits in a blocking checkpoint`, async (t) => {
+  const w = new XsWorker({ name: 'app-frames-ckpt', stdout: 'ignore' });
+  const { text, step } = xsProbe(w);
+  try {
+    await w.evaluate(await bundle());
+    await w.evaluate('globalThis.none = () => undefined');
+    await step('setup');
+    const base = await step('none');
+    const pending = (await step('pending')) - base;
+    const held = (await step('laplaceCkpt')) - base - pending;
+    t.is(await text('checkpoints()'), '1', 'Laplace waits in its first checkpoint');
+    t.log(`a pending promise ${pending}, Laplace waiting in a checkpoint ${held}`);
+    t.true(held <= LAPLACE_CKPT_MAX, `Laplace waiting in a checkpoint: ${held} slots`);
+  } finally {
+    await w.kill();
+  }
+});

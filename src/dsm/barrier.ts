@@ -202,23 +202,28 @@ export class BarrierNode {
     this.sentUp = true;
     const up = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
     up.addAll(this.own);
-    for (const n of this.fromChild) up.addAll(n!);
+    const from = this.fromChild;
+    for (let j = 0; j < from.length; j++) up.addAll(from[j]!);
     this.port.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
   }
 
   private release(epoch: number, outside: RangeList): void {
     const own = this.own!;
     const merged = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
-    for (const i of this.releaseOrder) {
+    // Index loops (an array's iterator costs XS units at every barrier of every board).
+    const order = this.releaseOrder;
+    const from = this.fromChild;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
       merged.clear();
       merged.addAll(outside);
       merged.addAll(own);
-      for (let j = 0; j < this.children.length; j++) if (j !== i) merged.addAll(this.fromChild[j]!);
+      for (let j = 0; j < from.length; j++) if (j !== i) merged.addAll(from[j]!);
       this.port.post(this.children[i]!, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
     }
     merged.clear();
     merged.addAll(outside);
-    for (const n of this.fromChild) merged.addAll(n!);
+    for (let j = 0; j < from.length; j++) merged.addAll(from[j]!);
     this.finish(epoch);
     this.owner.barrierEnded(epoch, { ok: true, notices: merged });
   }

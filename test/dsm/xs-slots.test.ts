@@ -134,3 +134,39 @@ test(`a waiting DSM call holds at most ${JSON.stringify(WAIT_MAX)} XS slots, by 
     await w.kill();
   }
 });
+
+/**
+ * The XS slots a Laplace iteration allocates (live or garbage) on the two boards: the heap count
+ * right after the step, without a collection, over the live set before it. Garbage is what makes
+ * XS collect inside a job, and every collection is a chance for two tight ones in a row (the heap
+ * grows): on a lin board nearly every barrier's `closeInterval` triggered one (docs/FOOTPRINT.md
+ * "Round 18"). Main b152785: 4 558 (a closure for the notices and one for request ids at every
+ * release, a Map of DIFF writers and a closure per array, a closure per barrier timer and per
+ * barrier end). Round 18: 4 286 (objects with methods, the Map made by the first page to diff).
+ * The bound fails on main.
+ */
+const ITERATION_ALLOC_MAX = 4400;
+
+test(`a Laplace iteration allocates at most ${ITERATION_ALLOC_MAX} XS slots on two boards`, async (t) => {
+  const w = new XsWorker({ name: 'dsm-alloc', stdout: 'ignore' });
+  const { text, live } = xsProbe(w);
+  try {
+    await w.evaluate(await bundle());
+    // Past the iterations that set up the halo subscriptions (fetches first, then pushes).
+    for (const s of ['setup()', 'makeDsms()', 'allocGrids()', 'firstBarrier()', 'iterate()', 'iterate()', 'iterate()', 'iterate()']) await w.evaluate(s);
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = await live();
+      const after = (await w.evaluate('iterate()')).meter.currentHeapCount;
+      counts.push(after - before);
+    }
+    // Two DSMs, two grids each, eight barriers each (the first and seven iterations).
+    t.regex(await text('counts()'), /^2 2,2 8,8 \d+$/);
+    t.log(`allocated per iteration: ${counts.join(', ')}`);
+    // The same every iteration (a steady state): the largest counts.
+    const most = Math.max(...counts);
+    t.true(most <= ITERATION_ALLOC_MAX, `${most} slots allocated by an iteration`);
+  } finally {
+    await w.kill();
+  }
+});

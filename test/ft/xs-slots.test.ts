@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
-import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
+import { bundleFixture, loadAndBase, xsProbe } from '../xs/fixtures/slot-probe.js';
 
 const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-slots-main.js', import.meta.url));
 
@@ -25,13 +25,10 @@ const WARD_HELD_MAX = 38;
 
 test(`a checkpoint round holds at most ${OWN_MAX} XS slots of own data, ${ENTRY_MAX} of record and promise, ${WARD_MAX} of a buddy's delta and receiver (${WARD_HELD_MAX} once whole)`, async (t) => {
   const w = new XsWorker({ name: 'ft-slots', stdout: 'ignore' });
-  const { text, step } = xsProbe(w);
-  // Each evaluate leaves the same few slots (its own step): measured by an empty one.
+  const probe = xsProbe(w);
+  const { text, step } = probe;
   try {
-    await w.evaluate(await bundle());
-    await w.evaluate('globalThis.none = () => undefined');
-    await step('setup');
-    const base = await step('none');
+    const base = await loadAndBase(w, probe, await bundle());
     const own = (await step('capture')) - base;
     const entry = (await step('entry')) - base;
     const ward = (await step('receive')) - base;

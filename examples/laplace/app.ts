@@ -86,23 +86,29 @@ class FtLaplaceRun implements LaplaceRun {
     return this.ft.yield();
   }
 
+  /** The last `afterBarrier` returned a checkpoint's own promise (not the opportunity's): its refusal is `refused`'s to judge. */
+  private checkpointing = false;
+
   /**
    * Not an async function: one suspended at its `await` is ~65 XS slots, live in the job of
    * every barrier's release (docs/FOOTPRINT.md "Round 17: FT's waiting calls as records"). It
-   * returns FT's own promise, or a checkpoint's with its refusal caught.
+   * returns FT's own promise: a checkpoint's refusal is caught by laplaceOnDsm's `await`
+   * (`refused`), not by a `.catch` whose derived promise and closure over `k` were ~20 XS
+   * slots live through every blocking round (docs/FOOTPRINT.md "Round 18").
    */
   afterBarrier(k: number, current: DsmArray<'Float64'>): Promise<unknown> {
     const ft = this.ft;
     // The other grid is scratch: only the current one (its pages this rank homes) is saved.
     ft.checkpointArrays([current]);
+    this.checkpointing = this.every !== 0 && k % this.every === 0;
     // `ckpt now` from a console checkpoints here too (the state is made only if it does).
-    if (this.every === 0 || k % this.every !== 0) return ft.opportunity(k, () => ({ iteration: k }));
-    return ft.checkpoint({ iteration: k }, k, { background: this.background }).catch((e: unknown) => this.notTaken(k, e));
+    if (!this.checkpointing) return ft.opportunity(k, () => ({ iteration: k }));
+    return ft.checkpoint({ iteration: k }, k, { background: this.background });
   }
 
-  /** The previous checkpoint stays good: go on and try again at the next one. */
-  private notTaken(k: number, e: unknown): void {
-    if (!(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
+  /** The previous checkpoint stays good: go on and try again at the next one. Anything else (and an opportunity's failure) ends the run. */
+  refused(k: number, e: unknown): void {
+    if (!this.checkpointing || !(e instanceof FtError) || (e.code !== 'ABORTED' && e.code !== 'MEM_LIMIT' && e.code !== 'TIMEOUT')) throw e;
     this.ctx.log('warn', `laplace: checkpoint at iteration ${k} not taken: ${e.message}`);
   }
 }

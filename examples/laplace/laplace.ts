@@ -196,6 +196,13 @@ export interface LaplaceRun extends LaplaceOptions {
    * iterations; the other array is scratch (its interior is rewritten before it is read).
    */
   afterBarrier?: (k: number, current: DsmArray<'Float64'>) => Promise<unknown>;
+  /**
+   * Called when afterBarrier's promise rejects, with its `k` and the reason: returns to go on
+   * (a checkpoint not taken), throws to end the run. Absent: the rejection ends the run. A
+   * handler the run's own `await` calls, not a `.catch` on afterBarrier's promise: the derived
+   * promise and its closure would be held through every checkpoint it waits for.
+   */
+  refused?: (k: number, e: unknown) => void;
   /** Called between the last iteration and the result digest (figures per phase). */
   onComputed?: () => void;
   /** Called with the DSM once the result is known, just before laplaceOnDsm returns it. */
@@ -273,7 +280,14 @@ export async function laplaceOnDsm(dsmOrPromise: Dsm | Promise<Dsm>, run: Laplac
     uu = t;
     await dsm.barrier();
     run.onIter?.(k + 1);
-    if (run.afterBarrier) await run.afterBarrier(k + 1, u);
+    if (run.afterBarrier) {
+      try {
+        await run.afterBarrier(k + 1, u);
+      } catch (e) {
+        if (run.refused === undefined) throw e;
+        run.refused(k + 1, e);
+      }
+    }
   }
   run.onComputed?.();
   // The running SHA-256 state the ranks hand on to each other at the end, homed on rank 0.

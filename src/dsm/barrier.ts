@@ -95,6 +95,15 @@ export function describeMissing(missing: readonly number[]): string {
 /** How a barrier of this node ended: the other boards' notices, or the ranks the root never heard of. */
 export type BarrierOutcome = { ok: true; notices: RangeList } | { ok: false; missing: number[] };
 
+/**
+ * A node's barrier timer fires into this (a module function and the node as its argument): not a
+ * closure over the node and the epoch made at every arrival and held by the clock until the
+ * barrier ends (docs/FOOTPRINT.md "Round 18").
+ */
+function barrierExpired(node: BarrierNode): void {
+  node.expire();
+}
+
 /** One board's part in the barrier tree. */
 export class BarrierNode {
   readonly parent: number;
@@ -138,7 +147,7 @@ export class BarrierNode {
     own.addAll(notices);
     this.own = own;
     const ms = this.port.rank === BARRIER_ROOT ? this.port.limits.barrierTimeoutMs : Math.floor(this.port.limits.barrierTimeoutMs / PRESENT_DIVISOR);
-    this.timer = this.port.clock.setTimer(ms, () => this.expire(epoch));
+    this.timer = this.port.clock.setTimer(ms, barrierExpired, this);
     this.climb(epoch);
   }
 
@@ -193,30 +202,37 @@ export class BarrierNode {
     this.sentUp = true;
     const up = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
     up.addAll(this.own);
-    for (const n of this.fromChild) up.addAll(n!);
+    const from = this.fromChild;
+    for (let j = 0; j < from.length; j++) up.addAll(from[j]!);
     this.port.post(this.parent, encodeBarrier(Msg.BARRIER_ARRIVE, epoch, up));
   }
 
   private release(epoch: number, outside: RangeList): void {
     const own = this.own!;
     const merged = new RangeList(this.port.limits.maxNoticeRanges, NOTICE_JOIN_GRANULES);
-    for (const i of this.releaseOrder) {
+    // Index loops (an array's iterator costs XS units at every barrier of every board).
+    const order = this.releaseOrder;
+    const from = this.fromChild;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
       merged.clear();
       merged.addAll(outside);
       merged.addAll(own);
-      for (let j = 0; j < this.children.length; j++) if (j !== i) merged.addAll(this.fromChild[j]!);
+      for (let j = 0; j < from.length; j++) if (j !== i) merged.addAll(from[j]!);
       this.port.post(this.children[i]!, encodeBarrier(Msg.BARRIER_RELEASE, epoch, merged));
     }
     merged.clear();
     merged.addAll(outside);
-    for (const n of this.fromChild) merged.addAll(n!);
+    for (let j = 0; j < from.length; j++) merged.addAll(from[j]!);
     this.finish(epoch);
     this.owner.barrierEnded(epoch, { ok: true, notices: merged });
   }
 
-  private expire(epoch: number): void {
+  /** @internal The timer of the barrier this board waits in (done + 1) fired: it is late (`finish` stops it when the barrier ends). */
+  expire(): void {
     this.timer = -1;
-    if (epoch !== this.done + 1) return;
+    if (this.own === null) return;
+    const epoch = this.done + 1;
     if (this.port.rank !== BARRIER_ROOT) {
       // Still waiting: the root learns directly that this board is here.
       this.port.post(BARRIER_ROOT, encodeBarrierPresent(epoch));

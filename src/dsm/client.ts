@@ -5,7 +5,7 @@
  */
 import type { NativeCopy } from './bytes.js';
 import { Msg, type DsmMessage, type FetchDataMsg, type PushMsg } from './messages.js';
-import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo } from './outgoing.js';
+import { buildDiffs, buildFetches, interleave, type DsmRequest, type FetchInfo, type NoticeSink } from './outgoing.js';
 import { PushReader } from './push.js';
 import { RangeList } from './range-list.js';
 import { RequestWindow, type WindowOwner } from './request-window.js';
@@ -72,22 +72,22 @@ export class Client implements WindowOwner {
 
   /**
    * End the interval of every array: check read-only ranges (into `violations`), record
-   * write notices (`notice`, global granules), and build the diffs of every written
+   * write notices (to `sink`, global granules), and build the diffs of every written
    * non-home page, to be sent with `send`.
    */
-  release(arrays: readonly SharedArrayState[], violations: string[], notice: (s: number, e: number) => void): DsmRequest[] {
+  release(arrays: readonly SharedArrayState[], violations: string[], sink: NoticeSink): DsmRequest[] {
     const diffs: DsmRequest[] = [];
-    const newId = (): number => this.requests.newId();
+    const ids = this.requests;
     for (const st of arrays) {
       st.reconcile();
       if (this.port.limits.checkReads) st.verifyReads(violations);
-      buildDiffs(st, this.port.limits.maxMessage, this.scratch, newId, notice, this.port.figures, diffs);
+      buildDiffs(st, this.port.limits.maxMessage, this.scratch, ids, sink, this.port.figures, diffs);
       st.endInterval();
     }
     this.port.figures[DS_DIFFS]! += diffs.length;
     // LEAVEs go with the diffs: answered before this board arrives, so the home's subscriptions
     // at its release are the ones this board counts on.
-    for (const l of this.push.leaves(newId)) diffs.push(l);
+    for (const l of this.push.leaves(ids)) diffs.push(l);
     return interleave(diffs);
   }
 

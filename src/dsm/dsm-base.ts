@@ -27,7 +27,7 @@ import { DecodeError } from './codec.js';
 import { Home, type DsmLend } from './home.js';
 import { MAX_BOARDS, messageBytesFor, recvSlotsFor, resolveLimits } from './limits.js';
 import { Msg, decodeMessage, type DsmMessage } from './messages.js';
-import type { DsmRequest } from './outgoing.js';
+import type { DsmRequest, NoticeSink } from './outgoing.js';
 import type { DsmPort, DsmShared, DsmWaits, WaitValue } from './port.js';
 import { RangeList } from './range-list.js';
 import { ReadChecker, snapshotBudget } from './read-check.js';
@@ -70,7 +70,7 @@ export interface Release {
  * The DSM's state and message side; `Dsm` (dsm.ts) adds the application's calls. Split by what
  * each holds (the file limit), not a second public type: users and parts see a `Dsm`.
  */
-export abstract class DsmBase implements DsmPort, DsmShared, DsmWaits, DsmReceiver {
+export abstract class DsmBase implements DsmPort, DsmShared, DsmWaits, DsmReceiver, NoticeSink {
   readonly rank: number;
   readonly size: number;
   readonly limits: DsmLimits;
@@ -283,11 +283,15 @@ export abstract class DsmBase implements DsmPort, DsmShared, DsmWaits, DsmReceiv
    */
   protected closeInterval(): Release {
     const violations = this.pendingViolations.splice(0);
-    const diffs = this.client.release(this.arrays, violations, (s, e) => {
-      this.own.add(s, e);
-      this.known?.add(s, e);
-    });
+    // The Dsm itself hears the notices (`notice`): no closure at every barrier and unlock.
+    const diffs = this.client.release(this.arrays, violations, this);
     return { diffs, violations };
+  }
+
+  /** @internal NoticeSink: granules [s, e) (global) were written in the interval that ends. */
+  notice(s: number, e: number): void {
+    this.own.add(s, e);
+    this.known?.add(s, e);
   }
 
   /** Mark the granules of these global ranges stale, except on pages this board homes. */

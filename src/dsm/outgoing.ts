@@ -28,6 +28,28 @@ export interface RequestIds {
   newId(): number;
 }
 
+/** Who hears a release's write notices, in global granules (the Dsm: its `own` list, and `known` once it locks). */
+export interface NoticeSink {
+  notice(s: number, e: number): void;
+}
+
+/** The DIFF being built for one home (buildDiffs). */
+interface DiffWriter {
+  w: Writer;
+  req: number;
+  prev: number;
+}
+
+/** The DIFF for `home` is full or the array's diffs are built: it joins `diffs`. */
+function flushDiff(writers: Map<number, DiffWriter>, home: number, max: number, diffs: DsmRequest[]): void {
+  const cur = writers.get(home);
+  if (!cur) return;
+  // Each run took at most what was left after its header (RUN_HEADER_BYTES).
+  assert(cur.w.length <= max, 'release: a diff outgrew maxMessage');
+  diffs.push({ to: home, req: cur.req, bytes: cur.w.finish(), info: null });
+  writers.delete(home);
+}
+
 /**
  * FETCH requests for the stale granules of bytes [b0, b1) of `st`, per home, in order. On the
  * way of every fetch (the reader's step before its FETCH leaves): the stale ranges of the first
@@ -131,16 +153,18 @@ function fetchesOf(st: SharedArrayState, home: number, list: number[], max: numb
 }
 
 /**
- * The writes of one array in the interval that ends: a notice (via `notice`, global granules)
+ * The writes of one array in the interval that ends: a notice (to `sink`, global granules)
  * for every declared range of a home page and for every run of a page homed elsewhere, and
- * the DIFF messages carrying those runs, appended to `diffs`.
+ * the DIFF messages carrying those runs, appended to `diffs`. Objects with methods, not
+ * closures, and no Map of writers until a page homed elsewhere was written: at every barrier,
+ * for every array (docs/FOOTPRINT.md "Round 18").
  */
 export function buildDiffs(
   st: SharedArrayState,
   max: number,
   scratch: RangeList,
-  newId: () => number,
-  notice: (s: number, e: number) => void,
+  ids: RequestIds,
+  sink: NoticeSink,
   figures: DsmFigures,
   diffs: DsmRequest[],
 ): void {
@@ -153,33 +177,27 @@ export function buildDiffs(
     const e = declared.end(i);
     for (let p = Math.floor(s / ps); p * ps < e; p = st.runEnd[p]!) {
       if (!st.isHome(p)) continue;
-      notice(gb + Math.floor(Math.max(s, p * ps) / g), gb + Math.ceil(Math.min(e, st.runEnd[p]! * ps) / g));
+      sink.notice(gb + Math.floor(Math.max(s, p * ps) / g), gb + Math.ceil(Math.min(e, st.runEnd[p]! * ps) / g));
     }
   }
-  const writers = new Map<number, { w: Writer; req: number; prev: number }>();
-  const flush = (home: number): void => {
-    const cur = writers.get(home);
-    if (!cur) return;
-    // Each run took at most what was left after its header (RUN_HEADER_BYTES).
-    assert(cur.w.length <= max, 'release: a diff outgrew maxMessage');
-    diffs.push({ to: home, req: cur.req, bytes: cur.w.finish(), info: null });
-    writers.delete(home);
-  };
+  // Made by the first page homed elsewhere that was written (Laplace's bands write none).
+  let writers: Map<number, DiffWriter> | null = null;
   for (const page of st.dirtyPages()) {
     const home = st.homes[page]!;
+    writers ??= new Map<number, DiffWriter>();
     st.pageRuns(page, scratch);
     for (let i = 0; i < scratch.count; i++) {
       let s = scratch.start(i);
       const e = scratch.end(i);
-      notice(gb + Math.floor(s / g), gb + Math.ceil(e / g));
+      sink.notice(gb + Math.floor(s / g), gb + Math.ceil(e / g));
       while (s < e) {
         let cur = writers.get(home);
         if (cur && cur.w.length + RUN_ROOM >= max) {
-          flush(home);
+          flushDiff(writers, home, max, diffs);
           cur = undefined;
         }
         if (!cur) {
-          const req = newId();
+          const req = ids.newId();
           cur = { w: beginDiff(req, st.id, max), req, prev: 0 };
           writers.set(home, cur);
         }
@@ -191,7 +209,7 @@ export function buildDiffs(
       }
     }
   }
-  for (const home of [...writers.keys()]) flush(home);
+  if (writers !== null) for (const home of [...writers.keys()]) flushDiff(writers, home, max, diffs);
 }
 
 /** Requests reordered round-robin over their destinations, so transfers from several homes overlap. */

@@ -25,7 +25,7 @@
  */
 import type { DsmFail, DsmPost, DsmShared, DsmWaits } from './port.js';
 import { encodeLeave, encodePush, type LeaveMsg, type PushMsg } from './messages.js';
-import type { DsmRequest } from './outgoing.js';
+import type { DsmRequest, RequestIds } from './outgoing.js';
 import { RangeList } from './range-list.js';
 import type { SharedArrayState } from './shared-array.js';
 import { DS_LEAVES, DS_MALFORMED, DS_PUSHED_BYTES, DS_PUSHES_DROPPED, DS_PUSHES_SENT, DS_PUSH_GRANULES_APPLIED, DS_PUSH_WAITS, DsmError } from './types.js';
@@ -439,7 +439,7 @@ export class PushReader {
   }
 
   /** LEAVE requests for what is to be left (taken out of the subscriptions now), for a release to send with its diffs. */
-  leaves(newId: () => number): DsmRequest[] {
+  leaves(ids: RequestIds): DsmRequest[] {
     const out: DsmRequest[] = [];
     for (let h = 0; h < this.leaving.length; h++) {
       const lists = listsOf(this.leaving, h);
@@ -453,7 +453,7 @@ export class PushReader {
         for (let i = 0; i < ranges.length; i += 2) sub.remove(ranges[i]!, ranges[i + 1]!);
         const perMessage = 2 * Math.floor((this.port.limits.maxMessage - LEAVE_FIXED_ROOM) / PUSH_PAIR_ROOM);
         for (let i = 0; i < ranges.length; i += perMessage) {
-          const req = newId();
+          const req = ids.newId();
           out.push({ to: h, req, bytes: encodeLeave(req, array, ranges.slice(i, i + perMessage)), info: null });
         }
       }

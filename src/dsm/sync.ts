@@ -257,7 +257,15 @@ export class Sync implements BarrierOwner {
 
   /** @internal BarrierOwner. */
   barrierEnded(epoch: number, outcome: BarrierOutcome): void {
-    if (!this.answered('barrier', (w) => w.epoch === epoch)) return;
+    // `answered` written out: no closure over `epoch` at every barrier's end (its XS units pay
+    // for the timer argument the barrier node's timer now takes: docs/FOOTPRINT.md "Round 18").
+    const w = this.waits.barrier;
+    if (w === null || w.epoch !== epoch) {
+      this.port.figures[DS_MALFORMED]!++;
+      return;
+    }
+    this.waits.barrier = null;
+    if (w.timer >= 0) this.port.clock.clearTimer(w.timer);
     if (outcome.ok) this.port.waitOver(outcome.notices);
     else this.port.waitFailed(this.port.fail(new DsmError('BARRIER_TIMEOUT', `dsm.barrier #${epoch} timed out after ${this.port.limits.barrierTimeoutMs} ms: ${describeMissing(outcome.missing)}`)));
   }

@@ -49,6 +49,22 @@ const NO_LENDERS: readonly Lender[] = Object.freeze([]);
  * by its first use: `lent` (whole data lent by a content: an empty segment at most, in
  * practice) and `lenders` (only a capture's), docs/FOOTPRINT.md "Round 12: Laplace slots".
  */
+/** Pending.n: its numbers, by index (one Array: its items are not XS slots). */
+const P_ROUND = 0;
+const P_BASE = 1;
+const P_PROGRESS = 2;
+const P_BYTES = 3;
+const P_LENT_BYTES = 4;
+const P_ZERO_BYTES = 5;
+const P_CHANGED = 6;
+const P_SIZE = 7;
+const P_FLAGS = 8;
+/** P_FLAGS bits. */
+const PF_REPLICA = 1;
+const PF_COMPLETE = 2;
+const PF_CARRY = 4;
+const PF_RELEASED = 8;
+
 export class Pending {
   /** The segment table: names, and SEG_FIELDS numbers each (length, SEG_* flags). */
   readonly names: string[] = [];
@@ -60,34 +76,110 @@ export class Pending {
   /** Bytes for [offset, offset + bytes.length) of a segment, by run, and each run's RUN_FIELDS numbers in `runAt`. */
   readonly runBytes: Uint8Array[] = [];
   readonly runAt: number[] = [];
-  /** Memory held: whole arrays and run bytes FT copied (lent bytes are not FT's). */
-  bytes = 0;
-  /** Bytes referenced in lent memory. */
-  lentBytes = 0;
-  /** Bytes the commit allocates for zero-based segments (SEG_ZERO): memory the image will grow by. */
-  zeroBytes = 0;
   /** Contents that lent their bytes: each released once when the data leaves (committed or dropped). */
   lenders: readonly Lender[] = NO_LENDERS;
+  /**
+   * Its numbers and flags (P_*): one Array, read through the accessors below, instead of nine
+   * properties (an XS slot each in both of a round's Pendings, the rank's own and its ward's:
+   * docs/FOOTPRINT.md "Round 18"). The accessors are on the class, not on each Pending.
+   */
+  private readonly n: number[];
+
+  constructor(round: number, base: number, replica: boolean, progress: number) {
+    this.n = [round, base, progress, 0, 0, 0, 0, 0, replica ? PF_REPLICA : 0];
+  }
+
+  get round(): number {
+    return this.n[P_ROUND]!;
+  }
+
+  get base(): number {
+    return this.n[P_BASE]!;
+  }
+
+  /** A full image that replaces the committed one on completion (recovery copies). */
+  get replica(): boolean {
+    return (this.n[P_FLAGS]! & PF_REPLICA) !== 0;
+  }
+
+  get progress(): number {
+    return this.n[P_PROGRESS]!;
+  }
+
+  set progress(v: number) {
+    this.n[P_PROGRESS] = v;
+  }
+
+  /** Memory held: whole arrays and run bytes FT copied (lent bytes are not FT's). */
+  get bytes(): number {
+    return this.n[P_BYTES]!;
+  }
+
+  set bytes(v: number) {
+    this.n[P_BYTES] = v;
+  }
+
+  /** Bytes referenced in lent memory. */
+  get lentBytes(): number {
+    return this.n[P_LENT_BYTES]!;
+  }
+
+  set lentBytes(v: number) {
+    this.n[P_LENT_BYTES] = v;
+  }
+
+  /** Bytes the commit allocates for zero-based segments (SEG_ZERO): memory the image will grow by. */
+  get zeroBytes(): number {
+    return this.n[P_ZERO_BYTES]!;
+  }
+
+  set zeroBytes(v: number) {
+    this.n[P_ZERO_BYTES] = v;
+  }
+
   /** Changed bytes: the spans a delta carries (whole segments count in full). */
-  changed = 0;
+  get changed(): number {
+    return this.n[P_CHANGED]!;
+  }
+
+  set changed(v: number) {
+    this.n[P_CHANGED] = v;
+  }
+
   /** Size of the image this data produces (sum of segment lengths). */
-  size = 0;
-  complete = false;
+  get size(): number {
+    return this.n[P_SIZE]!;
+  }
+
+  set size(v: number) {
+    this.n[P_SIZE] = v;
+  }
+
+  get complete(): boolean {
+    return (this.n[P_FLAGS]! & PF_COMPLETE) !== 0;
+  }
+
+  set complete(v: boolean) {
+    this.flag(PF_COMPLETE, v);
+  }
+
   /**
    * A carrying delta: the table lists only the segments that changed (or are new or resized);
    * every other segment of the base generation is kept as it is. Without it the table is the
    * whole new generation (a segment it does not list is dropped).
    */
-  carry = false;
-  private released = false;
+  get carry(): boolean {
+    return (this.n[P_FLAGS]! & PF_CARRY) !== 0;
+  }
 
-  constructor(
-    readonly round: number,
-    readonly base: number,
-    /** A full image that replaces the committed one on completion (recovery copies). */
-    readonly replica: boolean,
-    public progress: number,
-  ) {}
+  set carry(v: boolean) {
+    this.flag(PF_CARRY, v);
+  }
+
+  private flag(bit: number, on: boolean): void {
+    const f = this.n[P_FLAGS]!;
+    this.n[P_FLAGS] = on ? f | bit : f & ~bit;
+  }
 
   /** Add a segment of `length` bytes with SEG_* `flags` (and its whole data, or null); returns its table index. */
   addSeg(name: string, length: number, flags: number, data: Uint8Array | null, lent = false): number {
@@ -136,8 +228,8 @@ export class Pending {
 
   /** The data is no longer needed: give lent memory back (once: the data leaves once). */
   release(): void {
-    assert(!this.released, 'ft: tentative checkpoint data released twice');
-    this.released = true;
+    assert((this.n[P_FLAGS]! & PF_RELEASED) === 0, 'ft: tentative checkpoint data released twice');
+    this.flag(PF_RELEASED, true);
     const l = this.lenders;
     this.lenders = NO_LENDERS;
     for (const c of l) c.release?.();

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
-import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
+import { bundleFixture, loadAndBase, xsProbe } from '../xs/fixtures/slot-probe.js';
 
 const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-calls-main.js', import.meta.url));
 
@@ -21,13 +21,10 @@ const BACKGROUND_MAX = 20;
 
 test(`a waiting yield holds at most ${YIELD_MAX} XS slots, a background checkpoint call before its capture ${BACKGROUND_MAX}`, async (t) => {
   const w = new XsWorker({ name: 'ft-calls', stdout: 'ignore' });
-  const { text, step } = xsProbe(w);
-  // Each evaluate leaves the same few slots (its own step): measured by an empty one.
+  const probe = xsProbe(w);
+  const { text, step } = probe;
   try {
-    await w.evaluate(await bundle());
-    await w.evaluate('globalThis.none = () => undefined');
-    await step('setup');
-    const base = await step('none');
+    const base = await loadAndBase(w, probe, await bundle());
     const yielded = (await step('yieldCall')) - base;
     const background = (await step('backgroundCall')) - base;
     // Both wait for their timers.

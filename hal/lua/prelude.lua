@@ -18,7 +18,21 @@ local unpack = unpack or table.unpack
 
 -- ---------------------------------------------------------------- bit (5.1)
 if LUA51 then
-  if bit == nil then bit = require("bit") end
+  -- NodeMCU has `bit` built in; a desktop lua5.1 needs LuaBitOp. Without it, one line that says
+  -- so (exit 1), not require's search list and a stack trace.
+  if bit == nil then
+    local ok, mod = pcall(require, "bit")
+    if not ok or type(mod) ~= "table" then
+      local msg = "mcdsm: a Lua 5.1 board needs the `bit` module (LuaBitOp: apt-get install lua-bitop;"
+        .. " NodeMCU: a firmware built with the bit module), docs/LUA.md"
+      if io ~= nil and io.stderr ~= nil and os ~= nil and os.exit ~= nil then
+        io.stderr:write(msg, "\n")
+        os.exit(1)
+      end
+      error(msg, 0)
+    end
+    bit = mod
+  end
   if os ~= nil and os.getenv ~= nil and os.getenv("MCDSM_STRICT_BIT") == "1" then
     local raw = bit
     local function check(name, v)

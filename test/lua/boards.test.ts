@@ -104,3 +104,18 @@ for (const engine of ['lua51', 'lua53'] as const) {
     t.is(lua[3]?.replace(/heap=\d+ /, ''), v8[3]?.replace(/heap=\d+ /, ''));
   });
 }
+
+test('--cpu charges a Lua board its instruction count, as docs/LUA.md says (not zero virtual time)', async (t) => {
+  const run = (cpu: string): Promise<DomainSummary> =>
+    runDomain({ app: 'pingpong', appArgs: [], boards: '2', engine: 'xs,lua53', topology: 'ring', link: 'uart:921600', ram: '4M', seed: '1', cpu });
+  const off = await run('0');
+  const on = await run('150');
+  t.true(off.ok && on.ok, `${String(off.reason)} ${String(on.reason)}`);
+  const lua = on.boards[1]!;
+  t.is(lua.engine, 'lua53');
+  // 150 ns per instruction: the Lua board's CPU time is its instruction count's, and the run
+  // takes longer in virtual time than with the model off.
+  t.true(lua.compute > 0);
+  t.true(Math.abs(lua.cpuMs - (lua.compute * 150) / 1e6) <= 0.05 * lua.cpuMs + 1, `${String(lua.cpuMs)} ms for ${String(lua.compute)} units`);
+  t.true(on.virtualMs > off.virtualMs + 50, `${String(on.virtualMs)} vs ${String(off.virtualMs)}`);
+});

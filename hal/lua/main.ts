@@ -9,13 +9,34 @@
  * in flash, LFS) and UNITS the Lua VM instructions the step executed (counted by a
  * debug.sethook count hook, in steps of UNIT_GRAIN). Lua counts garbage until it collects:
  * the line `gc` asks for a full collection and answers `0 BYTES 0\n` with the live figure.
+ * The board reports that heap figure to itself (`Hal.memory().used`, the console's `status`
+ * `heap=`) as an XS board's host does: a `memory` event ahead of each batch once the boot config
+ * has given the budget (`ramLimit`); without it `status` said `heap=0`.
  */
 import { BoardHost, errorText } from '../driven/board-host.js';
 import type { SimCost } from '../driven/driven-hal.js';
 import { decodeEvents, encodeActions } from '../driven/codec.js';
+import type { BoardEvent } from '../driven/events.js';
 import { bootBoard } from '../../src/board.js';
 import { luaApps } from './apps.js';
 import { bytesToString, stringToBytes } from './lua-bytes.js';
+
+/** The memory budget a boot config gives, or -1 (a bad config: the board reports it itself). */
+function configRamLimit(config: string): number {
+  try {
+    const limit = (JSON.parse(config) as { ramLimit?: unknown }).ramLimit;
+    return typeof limit === 'number' ? limit : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** `events` with the board's heap figure ahead of them (after a leading `time`), as XsBoard sends it. */
+function withMemory(events: BoardEvent[], used: number, limit: number): BoardEvent[] {
+  const at = events.length > 0 && events[0]!.kind === 'time' ? 1 : 0;
+  events.splice(at, 0, { kind: 'memory', used, limit });
+  return events;
+}
 
 /** Instructions per count-hook call: fine enough for per-message figures, cheap enough to leave on. */
 const UNIT_GRAIN = 100;
@@ -31,6 +52,7 @@ function main(): void {
   collectgarbage('collect');
   const baseline = collectgarbage('count');
   const heapBytes = (): number => Math.max(0, Math.floor((collectgarbage('count') - baseline) * 1024));
+  let ramLimit = -1;
   debug.sethook(() => {
     units += UNIT_GRAIN;
   }, '', UNIT_GRAIN);
@@ -47,7 +69,9 @@ function main(): void {
     const data = n > 0 ? io.read(n) ?? '' : '';
     units = 0;
     try {
-      host.apply(decodeEvents(stringToBytes(data, n)));
+      const events = decodeEvents(stringToBytes(data, n));
+      for (const e of events) if (e.kind === 'boot') ramLimit = configRamLimit(e.config);
+      host.apply(ramLimit >= 0 ? withMemory(events, heapBytes(), ramLimit) : events);
     } catch (err) {
       host.fail(`bad event batch: ${errorText(err)}`);
     }

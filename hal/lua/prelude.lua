@@ -18,7 +18,21 @@ local unpack = unpack or table.unpack
 
 -- ---------------------------------------------------------------- bit (5.1)
 if LUA51 then
-  if bit == nil then bit = require("bit") end
+  -- NodeMCU has `bit` built in; a desktop lua5.1 needs LuaBitOp. Without it, one line that says
+  -- so (exit 1), not require's search list and a stack trace.
+  if bit == nil then
+    local ok, mod = pcall(require, "bit")
+    if not ok or type(mod) ~= "table" then
+      local msg = "mcdsm: a Lua 5.1 board needs the `bit` module (LuaBitOp: apt-get install lua-bitop;"
+        .. " NodeMCU: a firmware built with the bit module), docs/LUA.md"
+      if io ~= nil and io.stderr ~= nil and os ~= nil and os.exit ~= nil then
+        io.stderr:write(msg, "\n")
+        os.exit(1)
+      end
+      error(msg, 0)
+    end
+    bit = mod
+  end
   if os ~= nil and os.getenv ~= nil and os.getenv("MCDSM_STRICT_BIT") == "1" then
     local raw = bit
     local function check(name, v)
@@ -113,11 +127,87 @@ if math.type ~= nil and math.maxinteger ~= nil and math.maxinteger > 2147483647 
   ]])()
 end
 
+-- ---------------------------------------------------------------- keys added later
+-- JavaScript lists an object's keys in insertion order; a Lua table has none. An object
+-- literal's shape (scripts/lua-object-order.mjs) gives its own keys' order; keys added after it
+-- (`o[k] = v` on a key the table lacks: `__newindex`, one call per key added, none per update)
+-- are recorded here per object, so `namedFigures`' records (the console's `stats`), spreads
+-- and JSON.parse's objects grown later print as on XS. Deleting a key is a plain nil store
+-- (no hook): the list keeps it until it is added again (then it moves last, as in JavaScript)
+-- or a compaction drops it. Keys set without the hook (rawset, numbers) come after, sorted.
+local laterKeys
+do
+  local added = setmetatable({}, { __mode = "k" }) -- object -> { keys as added, pos = {k -> i} }
+  -- A list longer than this is compacted (deleted keys dropped) before it grows further.
+  local COMPACT_FLOOR = 16
+  local function shapeSet(mt)
+    local set = rawget(mt, "____set")
+    if set == nil then
+      set = {}
+      local order = rawget(mt, "____order")
+      if order ~= nil then for i = 1, #order do set[order[i]] = true end end
+      rawset(mt, "____set", set)
+    end
+    return set
+  end
+  function mcdsm_key_added(obj, k, v)
+    rawset(obj, k, v)
+    if v == nil or type(k) ~= "string" then return end
+    local mt = getmetatable(obj)
+    if mt ~= nil and shapeSet(mt)[k] then return end
+    local list = added[obj]
+    if list == nil then
+      list = { pos = {}, n = 0, limit = COMPACT_FLOOR }
+      added[obj] = list
+    end
+    local pos = list.pos
+    if pos[k] ~= nil then list[pos[k]] = false end
+    if list.n >= list.limit then
+      local n = 0
+      for i = 1, list.n do
+        local key = list[i]
+        if key and rawget(obj, key) ~= nil then n = n + 1; list[n] = key; pos[key] = n
+        elseif key then pos[key] = nil end
+        if i > n then list[i] = nil end
+      end
+      list.n = n
+      list.limit = math.max(COMPACT_FLOOR, 2 * n)
+    end
+    list.n = list.n + 1
+    list[list.n] = k
+    pos[k] = list.n
+  end
+  -- The keys of `obj` not in `listed`: those added later in their order, then the rest sorted
+  -- (numbers first); `strings`: string keys only (JSON).
+  function laterKeys(obj, listed, strings)
+    local out, seen = {}, {}
+    local list = added[obj]
+    if list ~= nil then
+      for i = 1, list.n do
+        local k = list[i]
+        if k and not listed[k] and rawget(obj, k) ~= nil then out[#out + 1] = k; seen[k] = true end
+      end
+    end
+    local rest = {}
+    for k in pairs(obj) do
+      if not listed[k] and not seen[k] and (not strings or type(k) == "string") then rest[#rest + 1] = k end
+    end
+    table.sort(rest, function(a, b)
+      local ta, tb = type(a), type(b)
+      if ta ~= tb then return ta == "number" end
+      return a < b
+    end)
+    for i = 1, #rest do out[#out + 1] = rest[i] end
+    return out
+  end
+end
+
 -- ---------------------------------------------------------------- JSON
 -- JSON.stringify / JSON.parse for what the runtime exchanges (boot config, app results):
 -- tables with keys 1..n are arrays, other tables objects. An object literal carries its shape
--- (scripts/lua-object-order.mjs: source key order, null members), so it is written as JavaScript
--- writes it; other tables (JSON.parse's, spreads) keep no key order: their keys come out sorted.
+-- (scripts/lua-object-order.mjs: source key order, null members; keys added later in their
+-- order), so it is written as JavaScript writes it; so do JSON.parse's objects and spreads.
+-- Other tables keep no key order: their keys come out sorted.
 -- An empty table without a shape is written as [].
 JSON = {}
 do
@@ -146,7 +236,7 @@ do
         out[#out + 1] = "}"
       elseif mt ~= nil and rawget(mt, "____order") ~= nil then
         -- An object literal's shape (scripts/lua-object-order.mjs): JavaScript's key order and
-        -- its null members, then keys added later, sorted.
+        -- its null members, then keys added later, in the order they were added.
         local order, nulls, listed, first = rawget(mt, "____order"), rawget(mt, "____nulls"), {}, true
         local function member(k, x)
           if x == nil and not (nulls ~= nil and nulls[k]) then return end
@@ -162,11 +252,7 @@ do
           listed[k] = true
           member(k, rawget(v, k))
         end
-        local extra = {}
-        for k in pairs(v) do
-          if type(k) == "string" and not listed[k] then extra[#extra + 1] = k end
-        end
-        table.sort(extra)
+        local extra = laterKeys(v, listed, true)
         for i = 1, #extra do member(extra[i], rawget(v, extra[i])) end
         out[#out + 1] = "}"
       elseif n > 0 or next(v) == nil then
@@ -243,11 +329,13 @@ do
     local c = sub(s, i, i)
     if c == "{" then
       -- An object keeps its shape (key order, null members) like an object literal: it is
-      -- written back as it was read, and Array.isArray says false even when it is empty.
+      -- written back as it was read, and Array.isArray says false even when it is empty. Keys
+      -- added once it is read come after, in their order (the hook is set when it is complete).
       local order, nulls = {}, {}
-      local o = setmetatable({}, { ____order = order, ____nulls = nulls })
+      local mt = { ____order = order, ____nulls = nulls }
+      local o = setmetatable({}, mt)
       i = ws(s, i + 1)
-      if sub(s, i, i) == "}" then return o, i + 1 end
+      if sub(s, i, i) == "}" then mt.__newindex = mcdsm_key_added; return o, i + 1 end
       while true do
         i = ws(s, i)
         if sub(s, i, i) ~= '"' then fail(s, i, "expected a key") end
@@ -260,7 +348,7 @@ do
         if o[k] == nil then nulls[k] = true end
         i = ws(s, i)
         local d = sub(s, i, i)
-        if d == "}" then return o, i + 1 end
+        if d == "}" then mt.__newindex = mcdsm_key_added; return o, i + 1 end
         if d ~= "," then fail(s, i, "expected ',' or '}'") end
         i = i + 1
       end
@@ -849,8 +937,9 @@ local function await(x)
 end
 
 -- Object.keys / entries / values and object spreads follow an object's shape (its literal's key
--- order, scripts/lua-object-order.mjs) as JavaScript follows insertion order; keys without one
--- come after, sorted (pairs() order is a hash order, different on every Lua). So a console
+-- order, scripts/lua-object-order.mjs) and the keys added later (laterKeys) as JavaScript follows
+-- insertion order; other keys come after, sorted (pairs() order is a hash order, different on
+-- every Lua). So a console
 -- record prints its fields in the order XS prints them.
 do
   local function orderedKeys(obj)
@@ -865,15 +954,7 @@ do
         listed[k] = true
       end
     end
-    local extra = {}
-    for k in pairs(obj) do
-      if not listed[k] then extra[#extra + 1] = k end
-    end
-    table.sort(extra, function(a, b)
-      local ta, tb = type(a), type(b)
-      if ta ~= tb then return ta == "number" end
-      return a < b
-    end)
+    local extra = laterKeys(obj, listed, false)
     for i = 1, #extra do keys[#keys + 1] = extra[i] end
     return keys
   end
@@ -917,7 +998,7 @@ do
         if plain then shapeOf(source) end
       end
     end
-    if plain then setmetatable(target, { ____order = order, ____nulls = nulls }) end
+    if plain then setmetatable(target, { ____order = order, ____nulls = nulls, __newindex = mcdsm_key_added }) end
     return target
   end
 end

@@ -74,5 +74,19 @@ export function semanticsProbe(): string[] {
   const parsed: unknown = JSON.parse('{"b":1,"a":null,"c":[],"d":{}}');
   const arrays = [Array.isArray({}), Array.isArray(JSON.parse('{}')), Array.isArray([]), Array.isArray(new Uint8Array(2))];
   out.push(`parse: ${JSON.stringify(parsed)} isArray ${arrays.map((x) => String(x)).join(',')}`);
+  // Keys added to an object after its literal come in insertion order (src/util/figures.ts
+  // builds the console's `stats` records so; the Lua build had sorted them); one deleted and
+  // added again goes last; JSON.parse's and spread objects take later keys the same way, and
+  // a spread's own keys keep their source order (McapiNode.stats).
+  const added: Record<string, number> = { first: 0 };
+  for (const k of ['zulu', 'bravo', 'mike', 'alpha']) added[k] = k.length;
+  delete added['bravo'];
+  added['bravo'] = 9;
+  const grown = JSON.parse('{"b":1}') as Record<string, number>;
+  grown['z'] = 2;
+  grown['a'] = 3;
+  const spread: Record<string, number> = { ...added, q: 1, d: 2 };
+  spread['c'] = 5;
+  out.push(`added keys: ${Object.keys(added).join(',')} ${JSON.stringify(added)} ${JSON.stringify(grown)} ${Object.entries(spread).map(([k]) => k).join(',')}`);
   return out;
 }

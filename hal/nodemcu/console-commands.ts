@@ -16,16 +16,23 @@ function reason(e: unknown): string {
   return String(e);
 }
 
-function stored(prefs: FilePrefs, name: string): Record<string, unknown> {
-  const text = prefs.read(name);
-  if (text === undefined) return {};
+/** The file's object, or why it is not one (`config show` says so; `config set` starts afresh). */
+function parseStored(text: string): Record<string, unknown> | string {
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // A file that is not JSON is replaced by what `config set` writes rather than kept broken.
+    return 'not a JSON object';
+  } catch (e) {
+    return `not JSON (${reason(e)})`;
   }
-  return {};
+}
+
+function stored(prefs: FilePrefs, name: string): Record<string, unknown> {
+  const text = prefs.read(name);
+  if (text === undefined) return {};
+  const o = parseStored(text);
+  // A file that is not JSON is replaced by what `config set` writes rather than kept broken.
+  return typeof o === 'string' ? {} : o;
 }
 
 export function nodemcuCommands(prefs: FilePrefs, file: string, restart: () => void): CommandSpec[] {
@@ -35,7 +42,10 @@ export function nodemcuCommands(prefs: FilePrefs, file: string, restart: () => v
       args: [],
       help: `the config file ${file}, field by field (values as JSON)`,
       handler: (ctx) => {
-        const o = stored(prefs, file);
+        const text = prefs.read(file);
+        const o = text === undefined ? {} : parseStored(text);
+        // A broken file is not "missing or empty": say what is wrong, as the boot's HALT does.
+        if (typeof o === 'string') throw new ConsoleError(`${file}: ${o}; config set rewrites it`);
         const keys = Object.keys(o);
         if (keys.length === 0) ctx.print(`${file} is missing or empty`);
         for (const k of keys) ctx.record({ field: k, value: JSON.stringify(o[k]) ?? 'null' });

@@ -39,7 +39,9 @@ export function luaDistDir(version: LuaVersion): string {
 
 export class LuaBoard implements SimBoard {
   readonly engine: 'lua51' | 'lua53';
-  private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly proc: ChildProcessByStdio<Writable, Readable, Readable>;
+  /** The interpreter's last error line on stderr: why it exited (e.g. the prelude's missing `bit` module). */
+  private lastError = '';
   private readonly stats: BoardFigures = emptyFigures();
   private buf: Buffer = Buffer.alloc(0);
   private waiter: (() => void) | null = null;
@@ -55,7 +57,7 @@ export class LuaBoard implements SimBoard {
     if (!existsSync(run)) throw new Error(`Lua board build ${run} is missing: run \`npm run build\``);
     const binary = options.binary ?? (options.version === '5.1' ? 'lua5.1' : 'lua5.3');
     this.proc = spawn(binary, [run, 'hal.lua.main'], {
-      stdio: ['pipe', 'pipe', options.stderr === 'ignore' ? 'ignore' : 'inherit'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, MCDSM_STRICT_BIT: options.version === '5.1' && options.strictBit !== false ? '1' : '0' },
     });
     this.proc.stdout.on('data', (chunk: Buffer) => {
@@ -66,8 +68,18 @@ export class LuaBoard implements SimBoard {
       this.exited = `could not start ${binary}: ${e.message}`;
       this.wake();
     });
-    this.proc.on('exit', (code, signal) => {
-      this.exited ??= signal !== null ? `killed by ${signal}` : `exited with code ${String(code)}`;
+    // Passed through (unless `stderr: 'ignore'`); the last line also goes into the halt reason.
+    const passStderr = options.stderr !== 'ignore';
+    this.proc.stderr.on('data', (chunk: Buffer) => {
+      if (passStderr) process.stderr.write(chunk);
+      // A Lua error's own line, not its traceback (tab-indented, after `stack traceback:`).
+      const lines = chunk.toString('utf8').split('\n').filter((l) => /^\S/.test(l) && l !== 'stack traceback:').map((l) => l.trim());
+      if (lines.length > 0) this.lastError = lines[lines.length - 1]!;
+    });
+    // 'close': after the process exited and its stderr was read to the end.
+    this.proc.on('close', (code, signal) => {
+      const why = this.lastError !== '' && code !== 0 ? `: ${this.lastError}` : '';
+      this.exited ??= signal !== null ? `killed by ${signal}` : `exited with code ${String(code)}${why}`;
       this.wake();
     });
     this.proc.stdin.on('error', () => undefined);

@@ -119,7 +119,7 @@ export function parseCpuFlag(text: string): number {
 /** The one-line warning a run with the CPU model on and V8 boards deserves, or null. */
 export function cpuModelWarning(cfg: Pick<SimConfig, 'cpuNsPerUnit' | 'engines'>): string | null {
   if (!cfg.cpuNsPerUnit || !cfg.engines.includes('node')) return null;
-  return `--cpu ${cfg.cpuNsPerUnit}: V8 boards have no deterministic meter and are modelled as infinitely fast; only XS boards cost CPU time`;
+  return `--cpu ${cfg.cpuNsPerUnit}: V8 boards have no deterministic meter and are modelled as infinitely fast; only XS and Lua boards cost CPU time`;
 }
 
 export function parseIntFlag(text: string, flag: string, min: number, max: number): number {

@@ -134,6 +134,22 @@ test('a config file with a bad field halts the board naming it; a missing file t
   t.true(c1.includes('field=node value=1'), c1.join('\n'));
 });
 
+test('config show on a file that is not JSON says so (it said "missing or empty"); config set rewrites it', (t) => {
+  const run = runStub('5.1', [
+    'board esp8266',
+    'file 0 mcdsm.json {notjson',
+    'input 0 10 config show',
+    'input 0 20 config set node 1',
+    'input 0 30 config show',
+    'run 100',
+  ]);
+  const c0 = run.console.get(0) ?? [];
+  t.is(c0[0], '# HALT bad config in mcdsm.json: not JSON (JSON.parse: expected a key at position 1)');
+  t.is(c0[1], 'ERR mcdsm.json: not JSON (JSON.parse: expected a key at position 1); config set rewrites it');
+  t.true(c0.includes('field=node value=1'), c0.join('\n'));
+  t.false(c0.some((l) => l.includes('missing or empty')), c0.join('\n'));
+});
+
 for (const target of ['5.1', '5.3'] as const) {
   test(`Lua ${target}: the staged NodeMCU image (init.lua + nodemcu/lfs, modules found through node.LFS.get) boots and runs pingpong`, async (t) => {
     const uart = { kind: 'stream', mtu: 256, uart: 2, baud: 921600 };

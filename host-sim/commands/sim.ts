@@ -79,6 +79,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     out(`boards up: ${sim.boardSummaries().map((b) => `${b.node}:${b.engine}${b.rank < 0 ? '(spare)' : ''}`).join(' ')}`);
     for (const r of sim.realBoardInfo()) out(`board ${r.node}: ${r.description}`);
     // A real board's app that never ends holds the run for --max-virtual of wall time: say so up front.
+    // The default stays 600 s for real boards too (docs/SIMULATOR.md "The clock": working real
+    // runs take minutes, and one flag keeps one bound whatever the engines).
     if (sim.realBoardInfo().length) out(`real boards take part: the run is paced to the wall clock and ends at the latest after --max-virtual ${flags.maxVirtual} of wall time`);
     if (live) timer = setInterval(() => live.draw(boardTable(sim.boardSummaries(), sim.virtualNow())), 250);
     summary = await sim.run();

@@ -45,9 +45,9 @@ test('a Lua board whose interpreter is not installed: the halt reason and the su
 
 test('a folder that cannot be made (under /proc): one line and exit 2 at once, not a hang', (t) => {
   // Node's mkdirSync(dir, { recursive: true }) loops forever on such a path: these hung.
-  const dir = project({ 'file.txt': 'x' }, 'mcdsm-cli-mkdir-');
-  const run = (args: string[]): { code: number | null; err: string } => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  const dir = project({ 'file.txt': 'x', 'app.ts': USER_APP }, 'mcdsm-cli-mkdir-');
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; err: string } => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
     return { code: r.status, err: r.stderr };
   };
   const consoles = run(['sim', 'pingpong', '--boards', '2', '--consoles', 'pty:/proc/mcdsm-x', '--quiet']);
@@ -62,6 +62,10 @@ test('a folder that cannot be made (under /proc): one line and exit 2 at once, n
   const underFile = run(['sim', 'pingpong', '--boards', '2', '--consoles', 'pty:file.txt/links', '--quiet']);
   t.is(underFile.code, 2, underFile.err);
   t.regex(underFile.err, /^mcdsm: --consoles pty:file\.txt\/links: cannot create file\.txt\/links: .*file\.txt is not a directory\n$/);
+  // Not a flag but the environment: exit 1, naming the variable.
+  const cache = run(['sim', './app.ts', '--boards', '2', '--consoles', 'none', '--quiet'], { MCDSM_CACHE_DIR: '/proc/mcdsm-x' });
+  t.is(cache.code, 1, cache.err);
+  t.regex(cache.err, /^mcdsm: the app bundle cache \(MCDSM_CACHE_DIR=\/proc\/mcdsm-x\): cannot create \/proc\/mcdsm-x\/\w+: \/proc does not take new folders/);
 });
 
 test('mcdsm provision: a bad field or value names its flag and exits 2 before the device is opened', (t) => {

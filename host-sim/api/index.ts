@@ -99,7 +99,7 @@ export async function simulate(o: SimulateOptions): Promise<SimSummary> {
   const cfg = buildSimConfig(flags, o.app, [...(o.args ?? [])]);
   const app = await prepareApp(o.app, { engines: cfg.engines, ...(o.cwd !== undefined ? { cwd: o.cwd } : {}) });
   cfg.app = app.name;
-  const badLua = luaAppError(cfg.engines, app);
+  const badLua = luaAppError(cfg.engines, app, flags.engine);
   if (badLua !== null) throw new SpecError(badLua);
   // The app's own options are checked as `mcdsm sim` checks them, before any board starts.
   const badArgs = appOptionsError(app.declared, [...(o.args ?? [])]);

@@ -4,9 +4,11 @@
  * bundled, the declarations it was checked against) still has the content hash it had.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { HostError } from '../sim/link-model.js';
+import { DirectoryError, makeDirectory } from '../sim/make-dir.js';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -65,7 +67,14 @@ export function readJson<T>(file: string): T | null {
 
 /** Write-then-rename: a run that reads the cache meanwhile sees the old or the new file, never half. */
 export function writeAtomic(file: string, data: string): void {
-  mkdirSync(dirname(file), { recursive: true });
+  try {
+    // Level by level (make-dir.ts): MCDSM_CACHE_DIR=/proc/x hung in a recursive mkdir.
+    makeDirectory(dirname(file));
+  } catch (e) {
+    if (!(e instanceof DirectoryError)) throw e;
+    const forced = process.env['MCDSM_CACHE_DIR'];
+    throw new HostError(`the app bundle cache${forced !== undefined && forced !== '' ? ` (MCDSM_CACHE_DIR=${forced})` : ''}: ${e.message}`);
+  }
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);

@@ -32,6 +32,9 @@ export interface LuaBoardOptions {
   stderr?: 'inherit' | 'ignore';
 }
 
+/** The Debian packages a Lua board's interpreter comes from (README.md; .ci/run installs them). */
+const LUA_PACKAGES: Record<LuaVersion, string> = { '5.1': 'lua5.1 lua-bitop', '5.3': 'lua5.3' };
+
 export function luaDistDir(version: LuaVersion): string {
   // dist/host-sim/boards/lua-board.js -> dist/lua/<version>
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lua', version);
@@ -64,8 +67,10 @@ export class LuaBoard implements SimBoard {
       this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
       this.wake();
     });
-    this.proc.on('error', (e) => {
-      this.exited = `could not start ${binary}: ${e.message}`;
+    this.proc.on('error', (e: NodeJS.ErrnoException) => {
+      // "spawn lua5.1 ENOENT" said nothing about the fix: the packages README.md lists.
+      const missing = e.code === 'ENOENT' ? (options.binary === undefined ? `${binary} is not on PATH (install it: apt-get install ${LUA_PACKAGES[options.version]})` : `${binary} not found`) : null;
+      this.exited = missing !== null ? `could not start: ${missing}` : `could not start ${binary}: ${e.message}`;
       this.wake();
     });
     // Passed through (unless `stderr: 'ignore'`); the last line also goes into the halt reason.

@@ -10,6 +10,7 @@ import { parseConfigValue, PROVISION_FIELDS } from '../../firmware/firmware-conf
 import type { SerialKind } from '../../firmware/firmware-config.js';
 import { ConsoleSession } from '../console/session.js';
 import { parseIntFlag } from '../sim/options.js';
+import { DirectoryError } from '../sim/make-dir.js';
 
 function parseSets(sets: readonly string[], serial: SerialKind): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -67,6 +68,10 @@ export async function firmwareBuildCommand(app: string, flags: FirmwareBuildFlag
     }
     return 0;
   } catch (e) {
+    if (e instanceof DirectoryError) {
+      process.stderr.write(`mcdsm firmware build: --out ${flags.out}: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof FirmwareBuildError || e instanceof FirmwareAppError || e instanceof Error) {
       process.stderr.write(`mcdsm firmware build: ${e.message}\n`);
       return e instanceof FirmwareAppError || /^(--set|--target|--chunk-heap|chunkBytes)/.test(e.message) ? 2 : 1;
@@ -97,21 +102,23 @@ export interface ProvisionFlags {
  * reason (which names the field) and nothing after it is sent.
  */
 export async function provisionCommand(device: string, flags: ProvisionFlags): Promise<number> {
-  const pairs: [string, string][] = [];
-  const direct: [keyof ProvisionFlags, string][] = [
-    ['domain', 'domain'],
-    ['node', 'node'],
-    ['rank', 'rank'],
-    ['boards', 'boards'],
-    ['spares', 'spares'],
-    ['app', 'app'],
-    ['links', 'links'],
-    ['console', 'console'],
-    ['domainKey', 'domainKey'],
+  // [field, value, the flag as the user gave it]
+  const pairs: [string, string, string][] = [];
+  const direct: [keyof ProvisionFlags, string, string][] = [
+    ['domain', 'domain', '--domain'],
+    ['node', 'node', '--node'],
+    ['rank', 'rank', '--rank'],
+    ['boards', 'boards', '--boards'],
+    ['spares', 'spares', '--spares'],
+    ['app', 'app', '--app'],
+    ['links', 'links', '--links'],
+    ['console', 'console', '--console'],
+    ['domainKey', 'domainKey', '--domain-key'],
   ];
-  for (const [flag, field] of direct) {
+  for (const [flag, field, name] of direct) {
     const v = flags[flag];
-    if (typeof v === 'string') pairs.push([field, v]);
+    // The domain key is a secret: an error names its flag, never its digits.
+    if (typeof v === 'string') pairs.push([field, v, field === 'domainKey' ? name : `${name} ${v}`]);
   }
   for (const s of flags.set) {
     const eq = s.indexOf('=');
@@ -119,15 +126,19 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
       process.stderr.write(`mcdsm provision: --set ${s}: expected field=value\n`);
       return 2;
     }
-    pairs.push([s.slice(0, eq), s.slice(eq + 1)]);
+    const field = s.slice(0, eq);
+    pairs.push([field, s.slice(eq + 1), field.toLowerCase() === 'domainkey' ? `--set ${field}=...` : `--set ${s}`]);
   }
   if (pairs.length === 0) {
     process.stderr.write('mcdsm provision: nothing to set (give --node, --links, ... or --set field=value)\n');
     return 2;
   }
-  for (const [field, value] of pairs) {
-    if (/\s/.test(value)) {
-      process.stderr.write(`mcdsm provision: ${field}: the value must be one word (no spaces): ${JSON.stringify(value)}\n`);
+  // Every field and value checked here, before the device is opened: a bad one used to reach
+  // the board, come back as its ERR and end with exit 1 after the fields before it were stored.
+  for (const [field, value, given] of pairs) {
+    const why = /\s/.test(value) ? `${field}: the value must be one word (no spaces)` : provisionValueError(field, value);
+    if (why !== null) {
+      process.stderr.write(`mcdsm provision: ${given}: ${why}\n`);
       return 2;
     }
   }
@@ -169,4 +180,25 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Why the board would refuse `config set <field> <value>`, or null. The board's own check
+ * (parseConfigValue) with either serial kind: the host does not know whether the board opens
+ * devices by path (lin) or pins (ESP32), and the board still has the last word.
+ */
+function provisionValueError(field: string, value: string): string | null {
+  const known = PROVISION_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase());
+  if (known === undefined) return `${field} is not a config field (have: ${PROVISION_FIELDS.join(', ')})`;
+  const errors: string[] = [];
+  for (const serial of ['device', 'pins'] as const) {
+    try {
+      parseConfigValue(known, value, serial);
+      return null;
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  // The message of the form the value is written in: a device path or port:rx:tx pins.
+  return value.includes('/') ? errors[0]! : errors[1]!;
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve } from 'node:path';
 import { PACKAGE_ROOT, packageVersion } from '../apps/package-root.js';
 import { SpecError } from '../sim/link-model.js';
+import { DirectoryError, makeDirectory } from '../sim/make-dir.js';
 
 export interface InitFlags {
   /** package.json "name" (default: the folder's name). */
@@ -45,6 +46,14 @@ export function initCommand(dir: string, flags: InitFlags): number {
       written.push(relative(target, dst));
     }
   };
+  // The folder itself level by level (make-dir.ts: a recursive mkdir loops forever under /proc);
+  // the template's subfolders then go inside a folder that exists.
+  try {
+    makeDirectory(target);
+  } catch (e) {
+    if (e instanceof DirectoryError) throw new SpecError(`init: ${e.message}`);
+    throw e;
+  }
   copy(TEMPLATE, target);
   const shown = relative(process.cwd(), target) || '.';
   process.stdout.write(

@@ -1,11 +1,12 @@
 /** `mcdsm sim <app>`: boot the boards, expose their consoles, run, show, summarise. */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSimConfig, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
 import { appOptionsError, boardFactory, luaAppError } from '../sim/factory.js';
 import { SpecError } from '../sim/link-model.js';
+import { DirectoryError, makeDirectory } from '../sim/make-dir.js';
 import { prepareApp } from '../apps/prepare.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
 import { ConsoleHub } from '../console/index.js';
@@ -24,7 +25,7 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
   const prepared = await prepareApp(appPath, { engines: cfg.engines });
   cfg.app = prepared.name;
   const app = prepared.label;
-  const badLua = luaAppError(cfg.engines, prepared);
+  const badLua = luaAppError(cfg.engines, prepared, flags.engine);
   if (badLua !== null) throw new SpecError(badLua);
   const badArgs = appOptionsError(prepared.declared, appArgs);
   if (badArgs !== null) throw new SpecError(badArgs);
@@ -78,6 +79,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     out(`boards up: ${sim.boardSummaries().map((b) => `${b.node}:${b.engine}${b.rank < 0 ? '(spare)' : ''}`).join(' ')}`);
     for (const r of sim.realBoardInfo()) out(`board ${r.node}: ${r.description}`);
     // A real board's app that never ends holds the run for --max-virtual of wall time: say so up front.
+    // The default stays 600 s for real boards too (docs/SIMULATOR.md "The clock": working real
+    // runs take minutes, and one flag keeps one bound whatever the engines).
     if (sim.realBoardInfo().length) out(`real boards take part: the run is paced to the wall clock and ends at the latest after --max-virtual ${flags.maxVirtual} of wall time`);
     if (live) timer = setInterval(() => live.draw(boardTable(sim.boardSummaries(), sim.virtualNow())), 250);
     summary = await sim.run();
@@ -122,6 +125,11 @@ export function parseConsolesFlag(text: string): ConsolesChoice {
   }
   const dir = m[2]!;
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new SpecError(`--consoles: pty:${dir} is not a directory`);
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirectory(dir);
+  } catch (e) {
+    if (e instanceof DirectoryError) throw new SpecError(`--consoles pty:${dir}: ${e.message}`);
+    throw e;
+  }
   return { kind: 'pty', dir };
 }

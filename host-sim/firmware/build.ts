@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { builtinAppFile, bundleFirmware, FirmwareAppError } from './bundle.js';
 import { findModdableSdk, packageRoot, sdkEnv } from './sdk.js';
 import type { ModdableSdk } from './sdk.js';
+import { makeDirectory } from '../sim/make-dir.js';
 import { CHUNK_INITIAL, CHUNK_RESERVE_MAX, creationFor } from './creation.js';
 
 export class FirmwareBuildError extends Error {}
@@ -309,14 +310,17 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   const { platform, full: fullTarget } = parseTarget(options.target);
   const report = options.reportCollections === true;
   if (report && platform !== 'lin') throw new FirmwareBuildError('reportCollections: lin builds only (the heap probe)');
+  // First, before the SDK and the bundle: a folder that cannot be made fails in a moment
+  // (DirectoryError), not after the bundling.
+  const out = resolve(options.out);
+  const project = join(out, PROJECT_NAME);
+  makeDirectory(out);
+  makeDirectory(project);
   const found = findModdableSdk();
   if (!found.ok) throw new FirmwareBuildError(found.reason);
   const sdk = found.sdk;
   const { appFile, appName } = await firmwareApp(options.app, options.defaults?.['app']);
   const bundle = await bundleFirmware(appFile);
-  const out = resolve(options.out);
-  const project = join(out, PROJECT_NAME);
-  mkdirSync(project, { recursive: true });
   const defaults = { ...defaultConfig(options.target, appName), ...(options.defaults ?? {}), app: appName };
   const manifest = manifestFor(options.target, defaults, options.preload ?? true, options.chunkBytes);
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';

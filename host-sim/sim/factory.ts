@@ -14,6 +14,7 @@ import { linImage } from '../boards/moddable-image.js';
 import { builtinAppNames, builtinBoot } from '../apps/builtin.js';
 import { preparedBoardFactory, type PreparedApp } from '../apps/prepare.js';
 import type { BoardFactory, BoardOptions } from './simulator.js';
+import type { EngineName } from './engines.js';
 import type { App, RawApp } from '../../src/app.js';
 import { appArgsError } from '../../src/app-options.js';
 
@@ -83,11 +84,17 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
  * Null when every Lua engine among `engines` can run the app; else why not. Checked by
  * `mcdsm sim` and `simulate()` before any board starts (before, the board factory threw it
  * while the run was booting, out of `mcdsm sim` as an uncaught exception with a stack trace).
+ * `given` is `--engine` as the user wrote it: with one engine per board the message quotes
+ * that list and names the boards that cannot run the app (it named one engine as if it were
+ * the whole flag).
  */
-export function luaAppError(engines: readonly string[], app: PreparedApp): string | null {
-  const lua = engines.find((e) => e === 'lua51' || e === 'lua53');
-  if (lua === undefined || (app.resolved.kind === 'builtin' && LUA_APPS.includes(app.name))) return null;
-  return `--engine ${lua}: Lua boards run the apps compiled into dist/lua (${LUA_APPS.join(', ')}), not ${app.name} (docs/LUA.md)`;
+export function luaAppError(engines: readonly EngineName[], app: PreparedApp, given?: string): string | null {
+  const lua = engines.flatMap((e, board) => (e === 'lua51' || e === 'lua53' ? [`${board} (${e})`] : []));
+  if (lua.length === 0 || (app.resolved.kind === 'builtin' && LUA_APPS.includes(app.name))) return null;
+  const why = `Lua boards run the apps compiled into dist/lua (${LUA_APPS.join(', ')}), not ${app.name} (docs/LUA.md)`;
+  if (engines.every((e) => e === engines[0])) return `--engine ${given ?? engines[0]!}: ${why}`;
+  const boards = lua.length === 1 ? `board ${lua[0]!}` : `boards ${lua.slice(0, -1).join(', ')} and ${lua[lua.length - 1]!}`;
+  return `--engine ${given ?? engines.join(',')}: ${boards} cannot run ${app.name}: ${why}`;
 }
 
 function cleanup(dir: string): void {

@@ -3,7 +3,7 @@
 // Every case here failed before its fix: a stack trace, a wrong hint, or a message that did not
 // say what to do.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
@@ -13,12 +13,84 @@ export const app: App = { name: 'mine', async main(ctx) { return ctx.rank; } };
 
 test('a user app on Lua boards: a clear error before any board starts, not an uncaught exception', (t) => {
   const dir = project({ 'app.ts': USER_APP }, 'mcdsm-cli-lua-');
-  for (const engine of ['lua53', 'xs,lua51,xs']) {
+  // One engine for all: the flag as given. One per board: the list as given and the boards
+  // that cannot run it (it said "--engine lua51", a flag nobody typed).
+  const cases: [string, string][] = [
+    ['lua53', '--engine lua53: '],
+    ['xs,lua51,xs', '--engine xs,lua51,xs: board 1 \\(lua51\\) cannot run mine: '],
+    ['lua53,xs,lua51', '--engine lua53,xs,lua51: boards 0 \\(lua53\\) and 2 \\(lua51\\) cannot run mine: '],
+  ];
+  for (const [engine, head] of cases) {
     const r = mcdsm(dir, ['sim', './app.ts', '--boards', '3', '--engine', engine, '--consoles', 'none', '--quiet']);
     t.is(r.code, 2, r.err);
-    t.regex(r.err, /^mcdsm: --engine lua5[13]: Lua boards run the apps compiled into dist\/lua \(pingpong, conformance, idle\), not mine/m);
+    t.regex(r.err, new RegExp(`^mcdsm: ${head}Lua boards run the apps compiled into dist/lua \\(pingpong, conformance, idle\\), not mine`, 'm'));
     t.notRegex(r.err, /\n\s+at /, 'no stack trace');
     t.notRegex(r.out, /boards up/, 'no board started');
+  }
+});
+
+test('a Lua board whose interpreter is not installed: the halt reason and the summary say what to install', (t) => {
+  // A PATH without lua5.1 / lua5.3 (the node binary is spawned by its full path).
+  const dir = project({ 'bin/.keep': '' }, 'mcdsm-cli-nolua-');
+  for (const [engine, packages] of [['lua53', 'lua5\\.3'], ['lua51', 'lua5\\.1 lua-bitop']] as const) {
+    const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--engine', engine, '--ram', '4M', '--consoles', 'none', '--quiet', '--json'], { PATH: join(dir, 'bin') });
+    t.is(r.code, 1, r.err);
+    const summary = JSON.parse(r.out.trim().split('\n').pop()!) as { ok: boolean; reason: string; boards: { haltReason?: string }[] };
+    t.false(summary.ok);
+    const install = new RegExp(`lua vm could not start: lua5\\.[13] is not on PATH \\(install it: apt-get install ${packages}\\)`);
+    t.regex(summary.reason, install);
+    t.notRegex(summary.reason, /ENOENT/);
+  }
+});
+
+test('a folder that cannot be made (under /proc): one line and exit 2 at once, not a hang', (t) => {
+  // Node's mkdirSync(dir, { recursive: true }) loops forever on such a path: these hung.
+  const dir = project({ 'file.txt': 'x', 'app.ts': USER_APP }, 'mcdsm-cli-mkdir-');
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; err: string } => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+    return { code: r.status, err: r.stderr };
+  };
+  const consoles = run(['sim', 'pingpong', '--boards', '2', '--consoles', 'pty:/proc/mcdsm-x', '--quiet']);
+  t.is(consoles.code, 2, consoles.err);
+  t.is(consoles.err, 'mcdsm: --consoles pty:/proc/mcdsm-x: cannot create /proc/mcdsm-x: /proc does not take new folders (mkdir /proc/mcdsm-x: ENOENT)\n');
+  const out = run(['firmware', 'build', 'pingpong', '--target', 'lin', '--out', '/proc/mcdsm-x/fw']);
+  t.is(out.code, 2, out.err);
+  t.regex(out.err, /^mcdsm firmware build: --out \/proc\/mcdsm-x\/fw: cannot create \/proc\/mcdsm-x\/fw: \/proc does not take new folders/);
+  const init = run(['init', '/proc/mcdsm-x']);
+  t.is(init.code, 2, init.err);
+  t.regex(init.err, /^mcdsm: init: cannot create \/proc\/mcdsm-x: /);
+  const underFile = run(['sim', 'pingpong', '--boards', '2', '--consoles', 'pty:file.txt/links', '--quiet']);
+  t.is(underFile.code, 2, underFile.err);
+  t.regex(underFile.err, /^mcdsm: --consoles pty:file\.txt\/links: cannot create file\.txt\/links: .*file\.txt is not a directory\n$/);
+  // Not a flag but the environment: exit 1, naming the variable.
+  const cache = run(['sim', './app.ts', '--boards', '2', '--consoles', 'none', '--quiet'], { MCDSM_CACHE_DIR: '/proc/mcdsm-x' });
+  t.is(cache.code, 1, cache.err);
+  t.regex(cache.err, /^mcdsm: the app bundle cache \(MCDSM_CACHE_DIR=\/proc\/mcdsm-x\): cannot create \/proc\/mcdsm-x\/\w+: \/proc does not take new folders/);
+});
+
+test('mcdsm provision: a bad field or value names its flag and exits 2 before the device is opened', (t) => {
+  const dir = project({}, 'mcdsm-cli-provision-values-');
+  // A device that does not exist: before, each case got as far as "cannot open" (exit 1), or on
+  // a real board as far as its ERR after the fields before it were stored.
+  const device = join(dir, 'no-such-tty');
+  const cases: [string[], RegExp][] = [
+    [['--node', 'banana'], /^mcdsm provision: --node banana: node: expected an integer from 0 to 254, got "banana"\n$/],
+    [['--node', '2', '--rank', 'first'], /^mcdsm provision: --rank first: rank: expected an integer from 0 to 253, or spare/],
+    [['--set', 'nodes=3'], /^mcdsm provision: --set nodes=3: nodes is not a config field \(have: domain, node,/],
+    [['--links', '2:16'], /^mcdsm provision: --links 2:16: links\[0\]: expected a device path/],
+    [['--domain-key', '0123456789abcdef'], /^mcdsm provision: --domain-key: domainKey must be 32 hex digits \(a 128-bit key\), got 16 characters\n$/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = mcdsm(dir, ['provision', device, ...flags]);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, message);
+    t.notRegex(r.err, /0123456789abcdef|cannot open/, 'no key digits, no device opened');
+  }
+  // Both board kinds' forms pass the host's check (then the missing device is what fails).
+  for (const links of ['/dev/ttyUSB1@115200', '2:16:17,1:18:19']) {
+    const r = mcdsm(dir, ['provision', device, '--node', '2', '--rank', 'spare', '--links', links, '--console', 'none']);
+    t.is(r.code, 1, r.err);
+    t.regex(r.err, /^mcdsm provision: cannot open /);
   }
 });
 
@@ -52,8 +124,8 @@ test('an unknown flag of a command that runs no app gets no "app options go afte
 test('mcdsm init: a folder that cannot be made, an empty --mcdsm: one line naming the cause', (t) => {
   const dir = project({ 'file.txt': 'x' }, 'mcdsm-cli-init-');
   const under = mcdsm(dir, ['init', 'file.txt/boards']);
-  t.is(under.code, 1, under.err);
-  t.regex(under.err, /^mcdsm: ENOTDIR: not a directory, mkdir '.*file\.txt\/boards'\n$/);
+  t.is(under.code, 2, under.err);
+  t.regex(under.err, /^mcdsm: init: cannot create .*file\.txt\/boards: .*file\.txt is not a directory\n$/);
   const empty = mcdsm(dir, ['init', 'boards', '--mcdsm', '']);
   t.is(empty.code, 2, empty.err);
   t.regex(empty.err, /--mcdsm needs a dependency spec/);

@@ -18,7 +18,7 @@
 import { Crc32 } from '../../src/wire/crc32.js';
 import { cobsDecode, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
 import { findZero } from '../../src/wire/bytes.js';
-import { diffSpans } from '../../src/ft/image.js';
+import { diffSpans } from '../../src/ft/spans.js';
 import {
   NATIVE_MARK, OP_COBS_DEC, OP_COBS_ENC, OP_COPY, OP_CRC32, OP_DIFF, OP_FIND_ZERO, OP_PROBE, opBit,
 } from '../../hal/xsnap/native-protocol.js';

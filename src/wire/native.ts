@@ -1,6 +1,6 @@
 /**
  * Byte work a target may do in native code: the optional `Hal.bytes`. Every function gives
- * exactly the bytes of the JS reference (crc32.ts, cobs.ts, ft/image.ts diffSpans), which
+ * exactly the bytes of the JS reference (crc32.ts, cobs.ts, ft/spans.ts diffSpans), which
  * stays the fallback: a board without natives and one with them interoperate byte for byte.
  *
  * Targets: the simulator's XS boards (a synchronous xsnap host call that charges a declared

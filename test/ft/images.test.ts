@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { Image, RUN_FIELDS, RUN_SEG, SEG_FIELDS, SEG_ZERO, ZERO_CHUNK, buildPending, diffSpans, nonZeroSpans } from '../../src/ft/image.js';
+import { Image, RUN_FIELDS, RUN_SEG, SEG_FIELDS, SEG_ZERO, buildPending } from '../../src/ft/image.js';
+import { ZERO_CHUNK, diffSpans, nonZeroSpans } from '../../src/ft/spans.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
 import { DATA_HEADER, FLAG_LAST, RX_EXPECTED, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
 import { Pending } from '../../src/ft/image.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Crc32 } from '../../src/wire/crc32.js';
 import { cobsDecode, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
-import { diffSpans } from '../../src/ft/image.js';
+import { diffSpans } from '../../src/ft/spans.js';
 
 const source = fileURLToPath(new URL('../../../firmware/native/test-harness.c', import.meta.url));
 const hex = (b: Uint8Array): string => (b.length === 0 ? '-' : Buffer.from(b).toString('hex'));

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { Crc32 } from '../../src/wire/crc32.js';
 import { CobsDeframer, cobsDecode, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
 import { findZero } from '../../src/wire/bytes.js';
-import { diffSpans } from '../../src/ft/image.js';
+import { diffSpans } from '../../src/ft/spans.js';
 import type { NativeBytes } from '../../src/wire/native.js';
 import { NATIVE_CALL_UNITS, NATIVE_UNITS_PER_BYTE, NativeHost } from '../../host-sim/boards/native-host.js';
 import {

@@ -177,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<which>')
     .option('--json', 'print a JSON summary as the last line')
     .option('--run-limit <time>', 'footprint: how long a scenario\'s real boards may take to print their results before the scenario counts as failed (default 180s)')
+    .option('--scenarios <list>', 'footprint: measure only these (idle,pingpong,laplace,conformance); the others\' fields and fitsEsp32 are null')
     .action(async (which: string, flags: import('./commands/bench.js').BenchFlags) => {
       const { benchCommand } = await import('./commands/bench.js');
       code = await benchCommand(which, flags, appArgs);

@@ -6,11 +6,14 @@ export interface BenchFlags {
   json?: boolean;
   /** footprint: how long a scenario's boards may take to print their results (a duration). */
   runLimit?: string;
+  /** footprint: the scenarios to measure (comma-separated keys; default all). */
+  scenarios?: string;
 }
 
 export async function benchCommand(which: string, flags: BenchFlags, _appArgs: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(line + '\n');
   if (flags.runLimit !== undefined && which !== 'footprint') throw new SpecError(`bench ${which}: --run-limit is for bench footprint only (its boards run in real time)`);
+  if (flags.scenarios !== undefined && which !== 'footprint') throw new SpecError(`bench ${which}: --scenarios is for bench footprint only`);
   let result: unknown;
   let failure: string | null = null;
   switch (which) {
@@ -35,10 +38,12 @@ export async function benchCommand(which: string, flags: BenchFlags, _appArgs: s
       break;
     }
     case 'footprint': {
-      const { benchFootprint, footprintFailureText } = await import('../firmware/footprint.js');
+      const { benchFootprint, footprintFailureText, parseScenarioList } = await import('../firmware/footprint.js');
+      const only = flags.scenarios === undefined ? undefined : parseScenarioList(flags.scenarios);
+      if (typeof only === 'string') throw new SpecError(only);
       const runLimitMs = flags.runLimit === undefined ? undefined : parseDuration(flags.runLimit, '--run-limit');
       if (runLimitMs !== undefined && !(runLimitMs > 0)) throw new SpecError(`--run-limit: "${flags.runLimit}" must be more than 0 (e.g. 300s)`);
-      const summary = await benchFootprint({ log, ...(runLimitMs !== undefined ? { runLimitMs } : {}) });
+      const summary = await benchFootprint({ log, ...(runLimitMs !== undefined ? { runLimitMs } : {}), ...(only !== undefined ? { only } : {}) });
       result = summary;
       failure = footprintFailureText(summary);
       break;

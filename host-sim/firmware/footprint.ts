@@ -322,12 +322,15 @@ export async function measureScenario(sdk: ModdableSdk, s: Scenario, log: (line:
  * reported in `failed` with a one-line reason, and the others are still measured: their figures
  * stand on their own, and a long bench should not lose them to one scenario.
  */
-export async function measureFootprint(log: (line: string) => void, runLimitMs = RUN_LIMIT_MS): Promise<{ measured: ScenarioFootprint[]; failed: FootprintFailure[] }> {
+export async function measureFootprint(
+  log: (line: string) => void, runLimitMs = RUN_LIMIT_MS, only: readonly Scenario['key'][] = SCENARIOS.map((x) => x.key),
+): Promise<{ measured: ScenarioFootprint[]; failed: FootprintFailure[] }> {
   const found = findModdableSdk();
   if (!found.ok) throw new HostError(found.reason);
   const measured: ScenarioFootprint[] = [];
   const failed: FootprintFailure[] = [];
   for (const s of SCENARIOS) {
+    if (!only.includes(s.key)) continue;
     try {
       measured.push(await measureScenario(found.sdk, s, log, true, runLimitMs));
     } catch (e) {
@@ -376,6 +379,21 @@ export interface FootprintSummary {
   laplaceReserveBytes: number;
   /** Scenarios that did not run to their end, with why (empty when every one did). */
   failed: FootprintFailure[];
+  /** Scenarios left out by `--scenarios` (their fields null, fitsEsp32 null). */
+  skipped: Scenario['key'][];
+}
+
+/**
+ * `--scenarios idle,laplace`: the scenario keys named, in SCENARIOS' order; a SpecError-style
+ * message (returned, not thrown: the caller owns its error class) for an empty list or a name
+ * that is not a scenario.
+ */
+export function parseScenarioList(text: string): Scenario['key'][] | string {
+  const names = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const keys = SCENARIOS.map((x) => x.key);
+  const bad = names.filter((n) => !(keys as string[]).includes(n));
+  if (names.length === 0 || bad.length > 0) return `--scenarios: ${names.length === 0 ? 'no scenario named' : `unknown scenario ${bad.map((b) => `"${b}"`).join(', ')}`} (the scenarios: ${keys.join(', ')})`;
+  return keys.filter((k) => names.includes(k));
 }
 
 /**
@@ -428,10 +446,8 @@ export function scenarioFits(s: Pick<ScenarioFootprint, 'slots' | 'chunkBytes' |
 
 export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimits, failed: readonly FootprintFailure[] = []): FootprintSummary {
   const heap = (k: Scenario['key']): number | null => {
-    if (failed.some((x) => x.scenario === k)) return null;
-    const s = f.find((x) => x.key === k);
-    if (s === undefined) throw new Error(`no ${k} scenario`);
-    return s.heapBytes;
+    // Failed, or left out by --scenarios: unknown.
+    return f.find((x) => x.key === k)?.heapBytes ?? null;
   };
   const archiveBytes = Math.max(0, ...f.map((x) => x.archiveBytes));
   const boards: Record<string, ScenarioFit> = {};
@@ -445,13 +461,15 @@ export function summarize(f: readonly ScenarioFootprint[], limits: FootprintLimi
     conformanceHeapBytes: heap('conformance'),
     stackSlots: Math.max(0, ...f.map((x) => x.stackSlots)),
     archiveBytes,
-    fitsEsp32: failed.length > 0 ? null : f.every((s) => scenarioFits(s, limits)) && archiveBytes <= limits.archiveBytes,
+    // Unknown (null) unless every scenario was measured: a scenario failed or left out may not fit.
+    fitsEsp32: f.length < SCENARIOS.length ? null : f.every((s) => scenarioFits(s, limits)) && archiveBytes <= limits.archiveBytes,
     limits,
     boards,
     laplaceBoundBytes: bound.floorBytes,
     laplaceCommitBoundBytes: bound.commitBytes,
     laplaceReserveBytes: laplaceReserveBytes(lap),
     failed: [...failed],
+    skipped: SCENARIOS.map((x) => x.key).filter((k) => !f.some((x) => x.key === k) && !failed.some((x) => x.scenario === k)),
   };
 }
 
@@ -460,11 +478,11 @@ function versus(value: number, limit: number, unit = ''): string {
 }
 
 /** `mcdsm bench footprint`: figures per scenario through `log`; the summary is the JSON last line. */
-export async function benchFootprint(o: { log: (line: string) => void; runLimitMs?: number }): Promise<FootprintSummary> {
+export async function benchFootprint(o: { log: (line: string) => void; runLimitMs?: number; only?: readonly Scenario['key'][] }): Promise<FootprintSummary> {
   const found = findModdableSdk();
   if (!found.ok) throw new HostError(found.reason);
   const limits = footprintLimits(esp32DefaultCreation(found.sdk.moddable));
-  const { measured: f, failed } = await measureFootprint((l) => process.stderr.write(`${l}\n`), o.runLimitMs);
+  const { measured: f, failed } = await measureFootprint((l) => process.stderr.write(`${l}\n`), o.runLimitMs, o.only);
   o.log(
     `footprint on the real Moddable runtime (lin, instrumented; slots at ${CHIP_SLOT_BYTES} B, chunks as lin measures them, an upper bound for a chip). ` +
       `Limits: the SDK's ESP32 default creation, ${limits.slots} slots and ${limits.chunkBytes} B of chunks, each on its own; ` +
@@ -478,6 +496,7 @@ export async function benchFootprint(o: { log: (line: string) => void; runLimitM
   }
   for (const x of failed) o.log(`  ${x.what.padEnd(44)} FAILED: ${x.reason}`);
   const summary = summarize(f, limits, failed);
+  if (summary.skipped.length > 0) o.log(`  left out (--scenarios): ${summary.skipped.join(', ')}; fitsEsp32 is null (not every scenario measured)`);
   o.log(
     `  Laplace's floor (examples/laplace/memory.ts: both grids' windows + own image + ward image): ${summary.laplaceBoundBytes} B of chunks, ` +
       `${summary.laplaceCommitBoundBytes} B at a commit (the ward's whole band in flight); + runtime reserved at creation: ${summary.laplaceReserveBytes} B; measured ${summary.boards.laplace?.chunkBytes ?? 'nothing (failed)'}${summary.boards.laplace ? ' B' : ''}`,
@@ -486,8 +505,8 @@ export async function benchFootprint(o: { log: (line: string) => void; runLimitM
 }
 
 /** The one line `mcdsm bench footprint` ends with when a scenario failed (null when none did). */
-export function footprintFailureText(summary: Pick<FootprintSummary, 'failed'>): string | null {
+export function footprintFailureText(summary: Pick<FootprintSummary, 'failed' | 'skipped'>): string | null {
   if (summary.failed.length === 0) return null;
   const each = summary.failed.map((x) => `scenario ${x.scenario} (${x.what}): ${x.reason}`).join('; ');
-  return `bench footprint: ${summary.failed.length} of ${SCENARIOS.length} scenarios did not finish: ${each}. The other scenarios' figures are above (their fields in the JSON; the failed ones' are null, fitsEsp32 is null)`;
+  return `bench footprint: ${summary.failed.length} of ${SCENARIOS.length - summary.skipped.length} scenarios did not finish: ${each}. The other scenarios' figures are above (their fields in the JSON; the failed ones' are null, fitsEsp32 is null)`;
 }

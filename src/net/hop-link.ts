@@ -8,46 +8,38 @@
  *
  * Sessions, the transmit window and the receive window are one state machine (a HELLO resets
  * both sequence spaces, every frame carries the other direction's ack, the MAC context needs
- * both sessions and both extended sequence numbers), so they stay in one class. What is not
- * part of it lives beside it: the queue classes (queue-class.ts), and the transmit ring's
- * layout and the bookkeeping that only touches the ring (tx-ring.ts: statics over the link's
- * arrays, so no object per link).
+ * both sessions and both extended sequence numbers), so they stay in one object: the send half
+ * (the transmit window, writing frames, retransmission, control frames) is its base class in
+ * hop-send.ts, a file of its own only for the size limit (Round 19). What is not part of it
+ * lives beside it: the queue classes (queue-class.ts), and the transmit ring's layout and the
+ * bookkeeping that only touches the ring (tx-ring.ts: statics over the link's arrays, so no
+ * object per link).
  */
 import type { HalLink, LinkKind, LinkReceiver } from '../hal.js';
 import { assert } from '../util/assert.js';
-import { filledArray } from '../util/next-id.js';
 import { copyBytes } from '../wire/bytes.js';
 import { CobsDeframer } from '../wire/cobs.js';
 import type { FrameSink } from '../wire/cobs.js';
 import { FrameType } from '../wire/frame-types.js';
 import type { FrameAuth } from '../wire/auth.js';
-import {
-  CRC_SIZE, FLAG_ACK_VALID, FLAG_AUTH, FLAG_NO_CRC, FLAG_SEQ_VALID, FRAME_OVERHEAD, FRAME_VERSION, OFF_LACK, OFF_LSEQ, OFF_TTL, OFF_VERSION_FLAGS, TAG_SIZE,
-} from '../wire/frame.js';
+import { FLAG_ACK_VALID, FLAG_AUTH, FLAG_SEQ_VALID, FRAME_OVERHEAD, TAG_SIZE } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
-import { BROADCAST_NODE, NODE_TABLE_SIZE } from '../wire/ids.js';
+import { BROADCAST_NODE } from '../wire/ids.js';
 import { HELLO_LENGTH, SACK_MAX_LENGTH, SackBitmap, readU32, writeHello } from './control.js';
 import { Deadline } from './deadline.js';
-import { Fifo } from './fifo.js';
-import type { QueueClass } from './queue-class.js';
-import { LinkWriter, SourceLinkWriter } from './link-writer.js';
+import { HopSend } from './hop-send.js';
 import type { LinkHost } from './link-host.js';
 import { MAX_WINDOW } from './options.js';
 import { Rtt } from './rtt.js';
 import { TxRing } from './tx-ring.js';
-import type { Resender } from './tx-ring.js';
-import type { RttEstimate } from './rtt.js';
-import { linkStats, newLinkCounters } from './stats.js';
-import type { LinkCounters, LinkStats } from './stats.js';
-import { NS_AUTH_FAILED, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, NS_RETRANSMITS, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_PEER_VERSION, LS_RETRANSMITS, LS_UPS } from './stats.js';
+import { linkStats } from './stats.js';
+import type { LinkStats } from './stats.js';
+import { NS_AUTH_FAILED, NS_DUPLICATES, NS_LINK_DROPPED, NS_MALFORMED, LS_AUTH_FAILED, LS_BYTES_IN, LS_DOWNS, LS_DROPPED, LS_DUPLICATES, LS_FRAMES_IN, LS_GARBAGE, LS_MALFORMED, LS_NO_SESSION, LS_OUT_OF_ORDER, LS_OVERRUNS, LS_PEER_VERSION, LS_UPS } from './stats.js';
 
-/** Room for one LSA per possible origin: a database exchange never finds the queue full. */
-const CONTROL_SLACK = NODE_TABLE_SIZE;
-/** Tags of the link's deadlines. */
-const RTX_TIMER = 0;
+/** The tag of the link's ack deadline (hop-send.ts's retransmission deadline has 0). */
 const ACK_TIMER = 1;
 
-export class HopLink implements LinkReceiver, FrameSink, Resender {
+export class HopLink extends HopSend<HopLink> implements LinkReceiver, FrameSink {
   /**
    * Link sequence numbers (lseq, lack) are 8 bits: distances are taken mod LSEQ_SPACE (written
    * `& 0xff`); per-frame state is indexed by them mod the ring (see `ring`). A static, not a module constant:
@@ -57,56 +49,21 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
 
   readonly index: number;
   readonly kind: LinkKind;
-  /** Frames sent here carry our CRC (always on streams; on datagrams only with `datagramCrc`). */
-  readonly crc: boolean;
-  readonly stats: LinkCounters;
-  up = false;
   /** Node id of the neighbour, -1 until a HELLO was heard. */
   peer = -1;
 
-  /** @internal Also for ingress.ts (a frame of another version): its host, without a reference of its own. */
-  readonly host: LinkHost<HopLink>;
   private readonly deframer: CobsDeframer | null;
-  private readonly out: LinkWriter;
   /** A HELLO's or LINK_ACK's payload: one buffer, `out.control` copies it (Round 10: conformance slots). */
   private readonly ctrlPayload = new Uint8Array(HELLO_LENGTH > SACK_MAX_LENGTH ? HELLO_LENGTH : SACK_MAX_LENGTH);
   /** Frames held beyond a gap before the gap is resent: 1 on a stream (it never reorders). */
   private readonly lossThreshold: number;
 
-  /** Extended (not wrapping) sequence numbers of this session, for the MAC: next to send, next expected. */
-  private txExt = 0;
+  /** Extended (not wrapping) sequence number of this session, for the MAC: next expected (hop-send.ts: next to send). */
   private rxExt = 0;
-  private signExt = 0;
-  private readonly signer: ((frame: Uint8Array) => void) | null;
-
-  /** Line time of the largest frame heard from the peer: an ack it owes may wait behind one such. */
-  private peerFrameMs = 0;
-  private localSession = 0;
-  private peerSession = 0;
   private lastHeard = 0;
 
-  /**
-   * Per-frame state lives in rings of the window rounded up to a power of two, indexed by
-   * `lseq & ring`: the frames in flight (base .. next-1) and the frames held beyond a gap
-   * (expected+1 .. expected+window-1) each span less than the window, so no two share a place.
-   * Sized by the whole sequence space (256) they cost 23 KiB of chunks per link on Moddable
-   * lin (two 256-entry Arrays, three Float64Arrays) for the default window of 8.
-   */
-  private readonly ring: number;
-  // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
-  private readonly slots: (Uint8Array | null)[];
-  /** The transmit ring's per-frame numbers, four per place (their layout: tx-ring.ts). */
-  private readonly fs: Float64Array;
-  private readonly queue = new Fifo<Uint8Array>();
-  private base = 0;
-  private next = 0;
-  private rto: number;
-  private readonly rtt: RttEstimate = { srtt: -1, rttvar: 0 };
-  private timeouts = 0;
-  private readonly rtxDeadline: Deadline;
-
-  // Receive side.
-  private expected = 0;
+  // Receive side (the transmit side and its ring: hop-send.ts).
+  protected override expected = 0;
   /**
    * Frames held beyond a gap, by `lseq & ring`; a place with none is a hole, not a null. An XS
    * array keeps only the items it has (each a slot in one chunk): filled with nulls it was
@@ -116,36 +73,22 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
    */
   private readonly held: (Uint8Array | undefined)[] = [];
   private heldCount = 0;
-  private ackOwed = 0;
-  private readonly ackDeadline: Deadline;
+  protected override ackOwed = 0;
+  protected override readonly ackDeadline: Deadline;
 
   constructor(hal: HalLink, host: LinkHost<HopLink>) {
-    this.host = host;
-    this.index = hal.index;
-    this.kind = hal.kind;
-    this.crc = hal.kind === 'stream' || host.opts.datagramCrc;
-    this.stats = newLinkCounters();
     const maxFrame = FRAME_OVERHEAD + host.codec.maxPayload + (host.auth !== null ? TAG_SIZE : 0);
     // Both ends must tell new frames from old within the 8-bit sequence space, and a LINK_ACK's
     // bitmap must cover every frame that can be held beyond a gap.
     assert(host.opts.window <= MAX_WINDOW && MAX_WINDOW * 4 <= HopLink.LSEQ_SPACE, 'hop: window within a quarter of the sequence space');
     assert(host.opts.window - 1 <= SACK_MAX_LENGTH * 8, 'hop: the sack bitmap covers the window');
-    const cap = TxRing.size(host.opts.window);
-    this.ring = cap - 1;
-    this.fs = new Float64Array(4 * cap);
-    this.slots = filledArray<Uint8Array | null>(cap, null);
+    super(hal, host, maxFrame);
+    this.index = hal.index;
+    this.kind = hal.kind;
     this.deframer = hal.kind === 'stream'
       ? new CobsDeframer(maxFrame, this, host.opts.bytes)
       : null;
-    // A stream target that reads sources gets large frames encoded as it drains (link-writer.ts).
-    this.out = hal.kind === 'stream' && hal.writeSource !== undefined
-      ? new SourceLinkWriter(hal, host, maxFrame, this.crc, this.stats)
-      : new LinkWriter(hal, host, maxFrame, this.crc, this.stats);
-    const auth = host.auth;
-    this.signer = auth === null ? null : (frame) => auth.sign(frame, this.localSession, this.peerSession, this.signExt);
     this.lossThreshold = hal.kind === 'stream' ? 1 : host.opts.reorderThreshold;
-    this.rto = host.opts.rtoMs;
-    this.rtxDeadline = new Deadline(host.clock, this, RTX_TIMER);
     this.ackDeadline = new Deadline(host.clock, this, ACK_TIMER);
     this.localSession = this.newSession();
   }
@@ -165,38 +108,6 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
   /** @internal FrameSink: a whole frame out of the link's deframer (stream links). */
   deframed(frame: Uint8Array): void {
     this.host.ingress(this, frame);
-  }
-
-  /** Whether enqueue would take a frame of this class now. */
-  canEnqueue(cls: QueueClass): boolean {
-    const max = this.host.opts.maxQueue;
-    if (cls === 'bulk') {
-      const out = this.out;
-      return this.up && this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window &&
-        (out.frameMs === 0 || out.backlog() < out.frameMs);
-    }
-    const limit = cls === 'local' ? max : cls === 'transit' ? 2 * max : 2 * max + CONTROL_SLACK;
-    return this.up && this.queue.length < limit;
-  }
-
-  /** Queue a frame (hop fields are filled at transmission). False when down or full. */
-  enqueue(frame: Uint8Array, cls: QueueClass): boolean {
-    if (!this.canEnqueue(cls)) return false;
-    this.admit(frame);
-    return true;
-  }
-
-  /** Queue a frame canEnqueue took in this turn (NetLayer.send asks before it builds one). */
-  admit(frame: Uint8Array): void {
-    if (this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
-      // The usual case: nothing waiting and room in the window, so straight into a slot.
-      this.send(frame);
-      return;
-    }
-    this.queue.push(frame);
-    // Only here, off the fast path above: canEnqueue bounds every class by the control limit.
-    assert(this.queue.length <= 2 * this.host.opts.maxQueue + CONTROL_SLACK, 'hop: the queue stays within its largest class limit');
-    this.pump();
   }
 
   /** A decoded, validated frame of our domain that arrived on this link. */
@@ -291,7 +202,7 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
   }
 
   /** Forget everything about the neighbour and start a new session (as on reset). */
-  down(): void {
+  override down(): void {
     const wasUp = this.up;
     this.resetTraffic();
     this.localSession = this.newSession();
@@ -302,12 +213,6 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
       this.host.changed(this);
     }
     this.sendHello();
-  }
-
-  /** Deadline dispatch (deadline.ts: an owner and a tag instead of a closure each). */
-  deadline(tag: number): void {
-    if (tag === RTX_TIMER) this.onRetransmitTimeout();
-    else this.sendAck();
   }
 
   stop(): void {
@@ -367,14 +272,6 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
     if (cameUp) this.host.changed(this);
   }
 
-  /**
-   * The frames queued or in flight, not yet acknowledged by the peer, oldest first (e2e takes
-   * back a direct stream's from here, e2e-types.ts `DirectLink`).
-   */
-  pending(out: Uint8Array[]): void {
-    TxRing.pending(this.slots, this.ring, this.base, this.next, this.queue, out);
-  }
-
   /** Drop queued and in-flight frames and reset both sequence spaces. */
   private resetTraffic(): void {
     // Before anything is dropped: a direct e2e stream's only copies of its frames are here.
@@ -394,82 +291,6 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
     this.heldCount = 0;
     this.ackOwed = 0;
     this.ackDeadline.cancel();
-  }
-
-  // --- transmit side ----------------------------------------------------------------------
-
-  private pump(): void {
-    if (this.queue.length === 0) return;
-    const window = this.host.opts.window;
-    while (this.up && ((this.next - this.base) & 0xff) < window && this.queue.length > 0) {
-      this.send(this.queue.shift() as Uint8Array);
-    }
-  }
-
-  /** Put a frame in the next slot of the window and transmit it. */
-  private send(frame: Uint8Array): void {
-    const s = this.next;
-    const r = s & this.ring;
-    // Callers keep next - base below the window, so the slot is never an unacknowledged frame's
-    // (the test inline, assert's call only to throw: ~20 XS units a frame).
-    if (this.slots[r] !== null) assert(false, 'hop: a new frame never takes the slot of an unacknowledged one');
-    this.slots[r] = frame;
-    // Its flags are 0 already: cleared when the frame that had the place was acknowledged.
-    const fs = this.fs;
-    const i = r << 2;
-    fs[i + 3] = this.txExt++; // its extended sequence number
-    this.next = (s + 1) & 0xff;
-    // Times count from when the frame has left (after the frames queued ahead of it in the
-    // target's transmit buffer, and its own bytes): the peer cannot ack it sooner.
-    const left = this.transmit(s);
-    fs[i + 1] = left; // sent at
-    // armRetransmit's deadline, without its call and the `armed` getter's.
-    this.rtxDeadline.armIfIdle(left + this.rto + this.peerFrameMs);
-  }
-
-  /** Write frame `s` (its hop fields filled now); returns when it will have left the link. */
-  private transmit(s: number): number {
-    const frame = this.slots[s & this.ring] as Uint8Array;
-    if (this.signer === null) {
-      // No key, so no MAC: setHop's work without its call, its ttl rewrite and its AUTH bit.
-      frame[OFF_LSEQ] = s;
-      frame[OFF_LACK] = this.expected;
-      if (this.crc) {
-        frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | FLAG_SEQ_VALID | FLAG_ACK_VALID;
-        this.host.codec.seal(frame, true);
-      } else {
-        // seal(frame, false) without its call: NO_CRC, and a zero field (a frame forwarded
-        // from a stream link, or resent by e2e after one, may still carry a CRC there).
-        frame[OFF_VERSION_FLAGS] = (FRAME_VERSION << 4) | FLAG_SEQ_VALID | FLAG_ACK_VALID | FLAG_NO_CRC;
-        const end = frame.length - CRC_SIZE;
-        frame[end] = 0;
-        frame[end + 1] = 0;
-        frame[end + 2] = 0;
-        frame[end + 3] = 0;
-      }
-    } else {
-      this.signExt = this.fs[((s & this.ring) << 2) + 3]!; // the frame's extended sequence number
-      this.host.codec.setHop(frame, FLAG_SEQ_VALID | FLAG_ACK_VALID, s, this.expected, frame[OFF_TTL]!, this.crc, this.signer);
-    }
-    // ackSent's work inline (the ack rides on this frame): one call fewer per frame. The frame
-    // first: a board's UART or socket sends it when it is written, and the ack deadline's clear
-    // (a timer call into the HAL) is nothing the frame needs (docs/PERFORMANCE.md "Round 18").
-    this.ackOwed = 0;
-    this.out.write(frame);
-    this.ackDeadline.stop();
-    return this.out.departed;
-  }
-
-  /** @internal Resend frame `s`; returns when it will have left the link (also TxRing.resendLost). */
-  retransmit(s: number): number {
-    const fs = this.fs;
-    const i = (s & this.ring) << 2;
-    fs[i] = fs[i]! | 1; // resent
-    this.stats[LS_RETRANSMITS]!++;
-    this.host.st[NS_RETRANSMITS]!++;
-    const left = this.transmit(s);
-    fs[i + 2] = left; // resent at
-    return left;
   }
 
   /** A cumulative ack, and (standalone LINK_ACK) the bitmap of frames held beyond it. */
@@ -522,33 +343,9 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
     TxRing.resendLost(this, sack, this.fs, this.ring, this.base, (this.next - this.base) & 0xff, this.lossThreshold, guard, now);
   }
 
-  /**
-   * The retransmission deadline of a frame that has left at `left`: the timeout, plus the line
-   * time of the largest frame heard from the peer, which its ack may have to wait behind (on a
-   * UART a frame is not interrupted: 45 ms for 4 KiB at 921600 baud). Without the second term
-   * a round trip learned while the peer sent small frames times out each time it sends a large
-   * one, and Karn's rule discards the very samples that would have taught it. The largest the
-   * peer has sent, not the largest it could: where it only sends small frames, losses are
-   * still found as soon as before.
-   */
-  private armRetransmit(left: number): void {
-    this.rtxDeadline.arm(left + this.rto + this.peerFrameMs);
-  }
-
   private currentRto(): number {
     const o = this.host.opts;
     return Rtt.rto(this.rtt, this.deframer === null ? o.ackDelayMs : o.streamAckDelayMs, o.rtoMs, o.minRtoMs, o.maxRtoMs);
-  }
-
-  private onRetransmitTimeout(): void {
-    if (((this.next - this.base) & 0xff) === 0 || !this.up) return;
-    this.timeouts++;
-    if (this.timeouts > this.host.opts.maxRetries) {
-      this.down();
-      return;
-    }
-    this.rto = Math.min(this.rto * 2, this.host.opts.maxRtoMs);
-    this.armRetransmit(this.retransmit(this.base));
   }
 
   // --- receive side -----------------------------------------------------------------------
@@ -572,26 +369,10 @@ export class HopLink implements LinkReceiver, FrameSink, Resender {
     this.host.st[NS_DUPLICATES]!++;
   }
 
-  private ackSent(): void {
-    this.ackOwed = 0;
-    // Cleared, not left to fire: the ack rode on a frame (the usual case on a busy link), and a
-    // timer that fires with nothing to do is a board step of its own (docs/PERFORMANCE.md, round 6).
-    this.ackDeadline.stop();
-  }
-
-  private sendAck(): void {
+  protected override sendAck(): void {
     if (!this.up) return;
     const len = this.heldCount > 0 ? SackBitmap.write(this.held, this.ring, this.expected, this.host.opts.window, this.ctrlPayload) : 0;
     this.sendControl(FrameType.LINK_ACK, this.peer, this.ctrlPayload, len);
   }
 
-  // --- output -----------------------------------------------------------------------------
-
-  /** An unsequenced frame of the link's own with payload[0, n). */
-  private sendControl(type: number, dst: number, payload: Uint8Array, n: number): void {
-    const up = this.up;
-    // Written after the ack is marked sent, as it always was: nothing below reads that state.
-    if (up) this.ackSent();
-    this.out.control(type, dst, up ? this.expected : -1, payload, n, this.localSession, this.peerSession);
-  }
 }

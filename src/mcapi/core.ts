@@ -9,7 +9,7 @@
  */
 import { assert } from '../util/assert.js';
 import { nonZeroNext } from '../util/next-id.js';
-import { NODE_ID_MAX } from '../wire/ids.js';
+import { BROADCAST_NODE, NODE_ID_MAX } from '../wire/ids.js';
 import { SPLICE_MIN, bufferConcat, ownBuffer } from '../wire/bytes.js';
 import type { Clock, Hal } from '../hal.js';
 import type { NativeCopy } from '../util/native-copy.js';
@@ -237,6 +237,8 @@ export class Core {
 
   /** Drop every timer, queued frame and batched output (finalize). */
   reset(): void {
+    // The answers batched for this turn's end go with the rest (Net.answering).
+    if (this.flushTimer >= 0) this.net.unanswered?.(BROADCAST_NODE);
     for (const id of this.timers) this.clock.clearTimer(id);
     this.timers.clear();
     this.loop = [];
@@ -350,6 +352,8 @@ export class Core {
   /** A frame the net refused, or one behind others to `dst`: it waits in the outbox (tx). */
   private hold(type: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array, data: boolean): boolean {
     const c = this.counters;
+    // An answer the net was told leaves this turn (Net.answering) does not: it times its ack again.
+    this.net.unanswered?.(dst);
     const frame = { type, dst, srcPort, dstPort, payload };
     if (data && this.outboxData >= this.limits.outboxFrames) {
       c.txRefused++;

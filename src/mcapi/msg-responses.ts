@@ -81,6 +81,8 @@ export class Responses implements AfterTold {
       }
       this.pending.add(peer);
       this.core.requestFlush(Core.FLUSH_RESPONSES);
+      // A frame to the peer leaves this turn: its link's ack may ride on it (Net.answering).
+      this.core.net.answering?.(peer.node);
     }
   }
 
@@ -95,6 +97,7 @@ export class Responses implements AfterTold {
     }
     this.pending.add(peer);
     this.core.requestFlush(Core.FLUSH_RESPONSES);
+    this.core.net.answering?.(peer.node);
   }
 
   /** A delayed acceptance: by its timer, unless too many wait already (then the end of the turn). */

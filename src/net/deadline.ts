@@ -85,6 +85,20 @@ export class Deadline {
     this.timer = this.clock.setTimer(d > 0 ? d : 0, onDeadlineTimer, this);
   }
 
+  /**
+   * Due at `at`, without a timer: something already under way meets it before then (a hop
+   * link's ack, when the layer above answers the frame in this turn). `armed` is true and
+   * `stop` forgets it; `release` sets the timer should that answer not go after all.
+   */
+  hold(at: number): void {
+    if (this.at < 0) this.at = at;
+  }
+
+  /** A deadline `hold` set gets its timer now (its answer will not go): for the same due time. */
+  release(): void {
+    if (this.at >= 0) this.arm(this.at);
+  }
+
   /** Fire at `at` unless armed already (a hop link's retransmission deadline, armed as a frame leaves). */
   armIfIdle(at: number): void {
     if (this.at < 0) this.arm(at);

@@ -364,6 +364,25 @@ export class HopLink extends HopSend<HopLink> implements LinkReceiver, FrameSink
     this.sendAck();
   }
 
+  /**
+   * NetLayer.answering: the layer above sends the peer a frame before this turn ends, and this
+   * link is its route. If that frame would leave at once (nothing queued, room in the window),
+   * the ack owed rides on it: nothing is owed any more (onFrame arms no deadline), and the
+   * deadline is held for when it would have been due, without a timer (`transmit` stops it;
+   * `unanswered` sets the timer should the answer not go).
+   */
+  answering(): void {
+    if (this.ackOwed > 0 && this.queue.length === 0 && ((this.next - this.base) & 0xff) < this.host.opts.window) {
+      this.ackOwed = 0;
+      this.ackDeadline.hold(this.lastHeard + (this.deframer === null ? this.host.opts.ackDelayMs : this.host.opts.streamAckDelayMs));
+    }
+  }
+
+  /** An answer `answering` counted on will not go this turn: the held ack deadline gets its timer. */
+  unanswered(): void {
+    this.ackDeadline.release();
+  }
+
   private countDuplicate(): void {
     this.stats[LS_DUPLICATES]!++;
     this.host.st[NS_DUPLICATES]!++;

@@ -297,6 +297,22 @@ export class NetLayer implements Net {
     this.e2e.holdAck(dst, ms);
   }
 
+  /**
+   * Net.answering: a frame to `dst` leaves in this turn. The link that is dst's route, dst its
+   * neighbour, lets the ack it owes ride on it (HopLink.answering).
+   */
+  answering(dst: number): void {
+    // A board of one link sends dst's frame there or nowhere (refused: Core.hold says so).
+    const hops = this.hops;
+    const hop = hops.length === 1 ? hops[0]! : this.routing.route(dst);
+    if (hop !== null && hop.peer === dst) hop.answering();
+  }
+
+  /** Net.unanswered: what answerTo announced will not go this turn; BROADCAST_NODE: anything announced. */
+  unanswered(dst: number): void {
+    for (const hop of this.hops) if (dst === BROADCAST_NODE || hop.peer === dst) hop.unanswered();
+  }
+
   /** Changes whenever this node originates a new unicast frame of the layers above to `dst` (E2eLayer.sentMark). */
   sentMark(dst: number): number {
     return this.e2e.sentMark(dst);

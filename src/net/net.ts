@@ -66,6 +66,18 @@ export interface Net {
    * end-to-end acks has nothing to hold.
    */
   holdAck?(dst: number, ms: number): void;
+  /**
+   * The layer above sends `dst` a frame before the current turn ends (MCAPI's answers batched
+   * for the turn's end): called while a frame from dst is delivered, so that the link ack owed
+   * to dst, a neighbour, may ride on that frame instead of being timed. Optional: a net
+   * without link acks has nothing to spare.
+   */
+  answering?(dst: number): void;
+  /**
+   * What `answering(dst)` announced for `dst` will not go in this turn after all (refused into an
+   * outbox, or the layer reset): the net times the ack again. BROADCAST_NODE: every one. Optional.
+   */
+  unanswered?(dst: number): void;
   /** True when a route to `node` is known. */
   reachable(node: number): boolean;
   /** Nodes currently known in the domain (from routing), including this one, ascending. */

@@ -126,10 +126,13 @@ export class EndpointState implements Undo {
   /** Remove the head message and return its data (call only after peek returned one). */
   shift(): Uint8Array {
     const q = this.queue;
-    const data = q === undefined ? undefined : q.shift() as Uint8Array | undefined;
+    const data = q === undefined ? undefined : q[0] as Uint8Array | undefined;
     // The test inline, assert's call only to throw: every message a receive takes from the queue.
     if (q === undefined || data === undefined) assert(false, 'mcapi: EndpointState.shift on an empty queue');
-    q!.shift();
+    // The pair out: the only one (a ping-pong's every message) by emptying the array, no method
+    // call; else one splice, not a shift for the data and another for its priority.
+    if (q!.length === 2) q!.length = 0;
+    else q!.splice(0, 2);
     this.queued--;
     this.queuedBytes -= data.length;
     return data;

@@ -16,6 +16,7 @@ import { copyBytes, copyInto, copyOf, sliceBuffer, type NativeCopy } from './byt
 import { RangeList } from './range-list.js';
 import type { CheckedBytes, ReadCheck, ReadChecker } from './read-check.js';
 import { StaleMap } from './stale-map.js';
+import { zeros } from '../util/figures.js';
 
 /** Words per chunk compared natively before a twin's words are scanned (128 bytes: pages are >= 256). */
 const TWIN_CHUNK_WORDS = 32;
@@ -65,9 +66,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** A view of this array was handed out since the last release. */
   private viewsOut = false;
   /** Home rank of each page. */
-  readonly homes: Uint8Array;
-  /** For each page, the first later page with another home (or `pages`): loops go by runs. */
-  readonly runEnd: Uint32Array;
+  readonly homes: ArrayLike<number>;
+  /**
+   * For each page, the first later page with another home (or `pages`): loops go by runs. A
+   * plain Array (2 XS slots an array, its items in the chunk heap), not a Uint32Array (7;
+   * docs/FOOTPRINT.md "Round 19").
+   */
+  readonly runEnd: number[];
   readonly stale: StaleMap;
 
   /**
@@ -107,7 +112,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     readonly granule: number,
     /** First granule of this array in the global granule space that write notices use. */
     readonly granuleBase: number,
-    homes: Uint8Array,
+    homes: ArrayLike<number>,
     readonly rank: number,
     private readonly maxRanges: number,
     /** The DSM's read checker, shared by its arrays (it reads this array's window through `bytes` and `lo`). */
@@ -131,7 +136,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     this.lo = mine > 0 ? first * pageSize : 0;
     this.bytes = new Uint8Array(mine > 0 ? (last - first) * pageSize : 0);
-    this.runEnd = new Uint32Array(this.pages);
+    this.runEnd = zeros(this.pages);
     for (let p = this.pages - 1; p >= 0; p--) {
       this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
     }
@@ -512,9 +517,10 @@ export function computeHomes(
   bpe: number,
   pageSize: number,
   size: number,
-): Uint8Array {
+): number[] {
   const pages = Math.ceil((length * bpe) / pageSize);
-  const homes = new Uint8Array(pages);
+  // A plain Array, kept by the array's state for the run: 2 XS slots, a Uint8Array 7 (docs/FOOTPRINT.md "Round 19").
+  const homes = zeros(pages);
   if (home === 'block') {
     const per = Math.floor(pages / size);
     const rem = pages % size;

@@ -16,10 +16,12 @@ const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-slots
  * the decision). Round 15: 41, 34, 50 and 43 (segment tables and runs as Arrays, no copies in the
  * record, the receiver's numbers in one Array, no receiver once the delta is whole). Round 18:
  * 32, 34, 41 and 34 (a Pending's nine numbers and flags in one Array behind accessors); the
- * bounds on own data and the buddy's delta fail on main b152785.
+ * bounds on own data and the buddy's delta fail on main b152785. Round 19: record and promise
+ * 29 (a blocking round keeps the app promise's resolve, not its reject); the bound fails on
+ * main 0df1b0e (34).
  */
 const OWN_MAX = 36;
-const ENTRY_MAX = 35;
+const ENTRY_MAX = 31;
 const WARD_MAX = 45;
 const WARD_HELD_MAX = 38;
 

@@ -93,7 +93,7 @@ export function checkAlloc(
   options: DsmAllocOptions,
   limits: Pick<DsmLimits, 'pageSize' | 'granule'>,
   boards: number,
-): { spec: AllocSpec; homes: Uint8Array } {
+): { spec: AllocSpec; homes: number[] } {
   if (!validName(name)) {
     throw new DsmError('BAD_ARG', `dsm.alloc: name must be 1..${MAX_NAME} printable ASCII characters (got ${JSON.stringify(String(name))})`);
   }

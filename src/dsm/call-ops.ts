@@ -41,7 +41,7 @@ export interface AllocOp extends OpBase {
   kind: typeof OP_ALLOC;
   /** What the ALLOC says (null once it is sent). */
   spec: AllocSpec | null;
-  homes: Uint8Array;
+  homes: number[];
   /** The array, allocated here before the ALLOC is sent. */
   st: SharedArrayState | null;
 }

@@ -71,7 +71,7 @@ export class Dsm extends DsmBase implements DsmWaits {
   ): Promise<DsmArray<T>> {
     const where = `dsm.alloc('${String(name)}')`;
     let spec: AllocSpec;
-    let homes: Uint8Array;
+    let homes: number[];
     try {
       ({ spec, homes } = checkAlloc(where, name, type, length, options, this.limits, this.size));
       this.checkAllocLimits(name);

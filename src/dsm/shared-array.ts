@@ -65,9 +65,13 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
   /** A view of this array was handed out since the last release. */
   private viewsOut = false;
   /** Home rank of each page. */
-  readonly homes: Uint8Array;
-  /** For each page, the first later page with another home (or `pages`): loops go by runs. */
-  readonly runEnd: Uint32Array;
+  readonly homes: ArrayLike<number>;
+  /**
+   * For each page, the first later page with another home (or `pages`): loops go by runs. A
+   * plain Array (2 XS slots an array, its items in the chunk heap), not a Uint32Array (7;
+   * docs/FOOTPRINT.md "Round 19").
+   */
+  readonly runEnd: number[];
   readonly stale: StaleMap;
 
   /**
@@ -107,7 +111,7 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     readonly granule: number,
     /** First granule of this array in the global granule space that write notices use. */
     readonly granuleBase: number,
-    homes: Uint8Array,
+    homes: ArrayLike<number>,
     readonly rank: number,
     private readonly maxRanges: number,
     /** The DSM's read checker, shared by its arrays (it reads this array's window through `bytes` and `lo`). */
@@ -131,10 +135,14 @@ export class SharedArrayState<T extends DsmElementType = DsmElementType> impleme
     }
     this.lo = mine > 0 ? first * pageSize : 0;
     this.bytes = new Uint8Array(mine > 0 ? (last - first) * pageSize : 0);
-    this.runEnd = new Uint32Array(this.pages);
-    for (let p = this.pages - 1; p >= 0; p--) {
-      this.runEnd[p] = p + 1 < this.pages && homes[p + 1] === homes[p] ? this.runEnd[p + 1]! : p + 1;
+    // Built by push in one pass over the runs (not zeros first): an array's pages can be many.
+    const runEnd: number[] = [];
+    for (let p = 0; p < this.pages; ) {
+      let e = p + 1;
+      while (e < this.pages && homes[e] === homes[p]) e++;
+      for (; p < e; p++) runEnd.push(e);
     }
+    this.runEnd = runEnd;
   }
 
   /** Exact bytes of data (length x element size); the buffer is rounded up to whole pages. A getter: nothing reads it on a hot path. */
@@ -512,21 +520,22 @@ export function computeHomes(
   bpe: number,
   pageSize: number,
   size: number,
-): Uint8Array {
+): number[] {
   const pages = Math.ceil((length * bpe) / pageSize);
-  const homes = new Uint8Array(pages);
+  // A plain Array, kept by the array's state for the run: 2 XS slots, a Uint8Array 7
+  // (docs/FOOTPRINT.md "Round 19"). Built by push, page by page, in each case below.
+  const homes: number[] = [];
   if (home === 'block') {
     const per = Math.floor(pages / size);
     const rem = pages % size;
-    let p = 0;
     for (let r = 0; r < size; r++) {
       const n = per + (r < rem ? 1 : 0);
-      for (let k = 0; k < n; k++) homes[p++] = r;
+      for (let k = 0; k < n; k++) homes.push(r);
     }
     return homes;
   }
   if (home === 'cyclic') {
-    for (let p = 0; p < pages; p++) homes[p] = p % size;
+    for (let p = 0; p < pages; p++) homes.push(p % size);
     return homes;
   }
   const ranges = home.ranges;
@@ -554,13 +563,16 @@ export function computeHomes(
   }
   for (let p = 0; p < pages; p++) {
     const elem = (p * pageSize) / bpe;
+    // Every page's first element lies in one range (they cover the array); 0 if not (as a zeroed typed array had it).
+    let home = 0;
     for (let r = 0; r < size; r++) {
       const pair = ranges[r]!;
       if (elem >= pair[0] && elem < pair[1]) {
-        homes[p] = r;
+        home = r;
         break;
       }
     }
+    homes.push(home);
   }
   return homes;
 }

@@ -3,7 +3,7 @@
  * errors and figures. Everything an application or the runtime touches is declared here.
  */
 
-import { namedFigures } from '../util/figures.js';
+import { namedFigures, zeros } from '../util/figures.js';
 
 export type DsmElementType =
   | 'Float64'
@@ -228,13 +228,14 @@ export interface DsmStats {
 }
 
 /**
- * The figures as a DSM keeps them: one Float64Array indexed by the DS_* constants below, not
- * an object of 28 properties. An XS board keeps an object's every property in a slot of its
- * slot heap (~30 slots here) and a typed array's numbers in its chunk heap; the slot heap is
- * what a Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 11b: Laplace slots", the
- * net's counters the same way: src/net/stats.ts). `Dsm.stats()` builds the public object.
+ * The figures as a DSM keeps them: one Array of numbers indexed by the DS_* constants below,
+ * not an object of 28 properties. An XS board keeps an object's every property in a slot of its
+ * slot heap (~30 slots here) and an Array's items in its chunk heap; the slot heap is what a
+ * Laplace + FT board runs short of (docs/FOOTPRINT.md "Round 11b: Laplace slots"). A plain
+ * Array, not a Float64Array: 2 XS slots, not 7 (docs/FOOTPRINT.md "Round 19"). `Dsm.stats()`
+ * builds the public object.
  */
-export type DsmFigures = Float64Array;
+export type DsmFigures = number[];
 
 export const DS_BYTES_SENT = 0;
 export const DS_BYTES_RECEIVED = 1;
@@ -299,7 +300,7 @@ export const DSM_STAT_KEYS: readonly (keyof DsmStats)[] = Object.freeze([
 
 /** Figures of a DSM that has done nothing yet, as kept. */
 export function newDsmFigures(): DsmFigures {
-  return new Float64Array(DSM_STAT_KEYS.length);
+  return zeros(DSM_STAT_KEYS.length);
 }
 
 /** The public DsmStats object of `f` (fields in their documented order). */

@@ -49,7 +49,7 @@ interface CkptCall {
   state: AppState;
   progress: number;
   background: boolean;
-  resolve: () => void;
+  resolve: (value?: Promise<void>) => void;
   reject: (e: Error) => void;
 }
 
@@ -92,7 +92,7 @@ function captureRun(call: CkptCall): void {
   const open = ft.rounds.get(rank);
   // A background round still open: this call starts once it is decided (its generation is
   // then the base of this one, or it was aborted and the one before is).
-  if (open !== undefined && open.reject === null) {
+  if (open !== undefined && !open.blocking) {
     void decidedOf(open).then(() => captureLater(call));
     return;
   }
@@ -162,7 +162,7 @@ function captureRun(call: CkptCall): void {
     streams: [],
     sent: 0,
     resolve: background ? null : call.resolve,
-    reject: background ? null : call.reject,
+    blocking: !background,
     settled: null,
   };
   ft.rounds.set(rank, entry);
@@ -183,9 +183,12 @@ function committed(entry: RankRound): void {
   entry.resolve?.();
 }
 
-/** Round `entry` aborted: the app's blocking call rejects; a background round's is logged and counts as decided. */
+/**
+ * Round `entry` aborted: the app's blocking call rejects (resolved with a rejected promise: the
+ * round keeps no `reject`); a background round's is logged and counts as decided.
+ */
 function aborted(ft: FtState, entry: RankRound, e: Error): void {
-  if (entry.reject !== null) return entry.reject(e);
+  if (entry.blocking) return entry.resolve?.(Promise.reject(e));
   ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.run.rank} not taken: ${e.message}`);
   entry.resolve?.();
 }
@@ -208,7 +211,7 @@ function sendRound(ft: FtState, entry: RankRound): void {
 export function settledRun(ft: FtState, run: FtRun): Promise<void> {
   if (!run.active) return never();
   const open = ft.rounds.get(run.rank);
-  return open !== undefined && open.reject === null ? decidedOf(open) : Promise.resolve();
+  return open !== undefined && !open.blocking ? decidedOf(open) : Promise.resolve();
 }
 
 /** Checkpoint here if the period or a `ckpt now` request says so. */
@@ -290,7 +293,7 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
 /** Stream a rank's delta to one buddy; a buddy without the base generation gets a full copy first. */
 export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: StreamSource, base: number): void {
   // A background round's delta yields the line to the app's own traffic (computeGate).
-  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: entry.reject === null };
+  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: !entry.blocking };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);

@@ -23,6 +23,7 @@
  * bound as a monitored board's, without its heartbeats.
  */
 import type { Heartbeat } from './frames.js';
+import { zeros } from '../util/figures.js';
 
 /**
  * What this board knows of one watched board, and what it last told it by heartbeat (the
@@ -78,8 +79,11 @@ export const P_VIEW_INCARNATION = 24;
 export const P_COUNT = 25;
 
 export class PeerInfo {
-  /** Its numbers and flags, indexed by P_* (`p.v[P_LAST_HEARD]`). */
-  readonly v = new Float64Array(P_COUNT);
+  /**
+   * Its numbers and flags, indexed by P_* (`p.v[P_LAST_HEARD]`): a plain Array (2 XS slots for
+   * the whole run, its items in the chunk heap), not a Float64Array (7; docs/FOOTPRINT.md "Round 19").
+   */
+  readonly v: number[] = zeros(P_COUNT);
 
   constructor(readonly node: number, now: number) {
     const v = this.v;

@@ -1,15 +1,15 @@
 /**
- * The figures and counters a board's FT module keeps: one Float64Array indexed by the FF_*
+ * The figures and counters a board's FT module keeps: one Array of numbers indexed by the FF_*
  * constants below, not two objects of 12 and 10 properties and five number fields. An XS
- * board keeps an object's every property in a slot of its slot heap and a typed array's
- * numbers in its chunk heap; the slot heap is what a Laplace + FT board runs short of
- * (docs/FOOTPRINT.md "Round 12: Laplace slots"; the DSM's figures and the net's counters the same
- * way: src/dsm/types.ts, src/net/stats.ts). `FaultTolerance.stats()` builds the public objects.
+ * board keeps an object's every property in a slot of its slot heap and an Array's items in
+ * its chunk heap; the slot heap is what a Laplace + FT board runs short of (docs/FOOTPRINT.md
+ * "Round 12: Laplace slots"). A plain Array, not a Float64Array: 2 XS slots, not 7 (Round 19).
+ * `FaultTolerance.stats()` builds the public objects.
  */
 import type { FtCheckpointFigures } from './types.js';
-import { namedFigures } from '../util/figures.js';
+import { namedFigures, zeros } from '../util/figures.js';
 
-export type FtFigures = Float64Array;
+export type FtFigures = number[];
 
 // Checkpoint figures (FtCheckpointFigures, in its order; `lastAbort` is a string: FtState.lastAbort).
 export const FF_COUNT = 0;
@@ -62,7 +62,7 @@ export type FtCounters = { [K in (typeof FT_COUNTER_KEYS)[number]]: number };
 
 /** Figures of a module that has done nothing yet, as kept, and `extra` numbers of its state after them. */
 export function newFtFigures(extra = 0): FtFigures {
-  return new Float64Array(FF_SIZE + extra);
+  return zeros(FF_SIZE + extra);
 }
 
 /** The public checkpoint figures of `f`. */

@@ -111,14 +111,16 @@ export interface RankRound {
   /** Payload bytes of the deltas stored so far (retransmissions included). */
   sent: number;
   /**
-   * A blocking round: the app's call, settled at the decision. A background round (the app's
-   * call resolved at capture; `reject` null): `resolve` settles `settled`, the decision as a
-   * promise, made only when someone waits for it (the rank's next checkpoint call,
-   * `settled()`): a background round holds no promise, resolving functions or closures while
-   * it streams (~40 XS slots, docs/FOOTPRINT.md "Round 16: DSM calls without promises").
+   * A blocking round (`blocking`): `resolve` settles the app's call at the decision, an abort
+   * with a rejected promise (the call adopts it), so the round keeps one resolving function,
+   * not two (~5 XS slots; docs/FOOTPRINT.md "Round 19"). A background round (the app's call
+   * resolved at capture): `resolve` settles `settled`, the decision as a promise, made only
+   * when someone waits for it (the rank's next checkpoint call, `settled()`): a background
+   * round holds no promise, resolving functions or closures while it streams (~40 XS slots,
+   * docs/FOOTPRINT.md "Round 16: DSM calls without promises").
    */
-  resolve: (() => void) | null;
-  reject: ((e: Error) => void) | null;
+  resolve: ((value?: Promise<void>) => void) | null;
+  blocking: boolean;
   settled: Promise<void> | null;
 }
 

@@ -18,6 +18,7 @@ import type { Image, Pending } from './image.js';
 import { utf8Encode } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
 import { assert } from '../util/assert.js';
+import { zeros } from '../util/figures.js';
 
 export const DATA_HEADER = 12;
 export const FLAG_LAST = 1;
@@ -33,6 +34,12 @@ const META_SIZE = 11;
 const RUN_HEADER = 9;
 /** A run is not started in the last few bytes of a frame: a header for a handful of bytes is waste. */
 const MIN_RUN_START = RUN_HEADER + 16;
+/**
+ * A ward's delta keeps its arena (StreamReceiver.arena) when its zero-based (new or resized)
+ * segments are this long at most: the bytes the arena may leave unused (their spans go into
+ * the segments themselves). An app state's encoding is a few bytes to a few hundred.
+ */
+const ARENA_ZERO_SLACK = 512;
 
 export interface StreamSource {
   /** The segment table: names, and SEG_FIELDS numbers each (length, SEG_* flags; Pending.segs). */
@@ -166,9 +173,10 @@ export class StreamSender {
   /**
    * The sender's numbers (S_*), then the cursor and payload bytes of frames `acked` .. `next`
    * (at most window + 1 of them: `next` is at most `window` past `acked`), at
-   * S_HEAD + RING_FIELDS * (seq % (window + 1)).
+   * S_HEAD + RING_FIELDS * (seq % (window + 1)). A plain Array: 2 XS slots through the round,
+   * not a Float64Array's 7 (docs/FOOTPRINT.md "Round 19").
    */
-  readonly ring: Float64Array;
+  readonly ring: number[];
 
   constructor(
     dst: number,
@@ -184,7 +192,7 @@ export class StreamSender {
     frameBytes = 0,
   ) {
     // Frame 0 starts at stage 0, index 0, offset 0: the ring's zeros.
-    const r = (this.ring = new Float64Array(S_HEAD + RING_FIELDS * (window + 1)));
+    const r = (this.ring = zeros(S_HEAD + RING_FIELDS * (window + 1)));
     r[S_LAST_SEQ] = -1;
     r[S_PROGRESS_AT] = now;
     r[S_DST] = dst;
@@ -366,9 +374,10 @@ export class StreamReceiver {
    * much), pieces that continue the previous one extend its run. A delta then holds one array
    * and one run per changed span instead of a run, an array and a buffer per frame it crossed
    * (Laplace's band: 9 pieces -> 1 run; docs/FOOTPRINT.md "Round 10: Laplace footprint"). Null
-   * until the first patch piece, and for good when it cannot be used (a zero-based segment's
-   * pieces make the rest's size unknown, or the rest is over the budget): pieces are then
-   * copied one by one as before, and so they are on a board without a native memcpy.
+   * until the first patch piece, and for good when it cannot be used (zero-based segments
+   * longer than ARENA_ZERO_SLACK make the rest's size unknown, or the rest is over the budget):
+   * pieces are then copied one by one as before, and so they are on a board without a native
+   * memcpy.
    */
   private arena: Uint8Array | null = null;
 
@@ -481,12 +490,16 @@ export class StreamReceiver {
     if (v[RX_ARENA_TRIED] === 0 && copy !== undefined) {
       v[RX_ARENA_TRIED] = 1;
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
-      // the announced data is exactly the patches, unless a zero-based segment's spans are
-      // still to come (they go into that segment, not here).
+      // the announced data is the patches and any zero-based segment's spans still to come
+      // (they go into that segment, not here): an arena of the rest leaves at most the
+      // zero-based segments' length unused. Short ones (an app state whose encoding grew a
+      // digit, Laplace's `{ iteration: 100 }` after `90`) keep the arena; without it every
+      // frame's piece was a run and an array of its own, ~50 XS slots more for the rest of the
+      // ward's round (docs/FOOTPRINT.md "Round 19").
       const rest = v[RX_EXPECT_DATA]! - v[RX_GOT_DATA]!;
-      let zeroSegs = false;
-      for (let i = 0; i < p.names.length; i++) if ((p.segs[SEG_FIELDS * i + 1]! & SEG_ZERO) !== 0) zeroSegs = true;
-      if (!zeroSegs && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
+      let zeroLength = 0;
+      for (let i = 0; i < p.names.length; i++) if ((p.segs[SEG_FIELDS * i + 1]! & SEG_ZERO) !== 0) zeroLength += p.segs[SEG_FIELDS * i]!;
+      if (zeroLength <= ARENA_ZERO_SLACK && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
     }
     const arena = this.arena;
     const at = v[RX_ARENA_USED]!;

@@ -354,7 +354,7 @@ test('stop() clears the timer that holds a background delta for the compute phas
   await c.runUntil(() => loop.now() >= t0 + 160 + 3 * 20 + 1, 1000);
   runs.forEach((run) => void run.checkpoint({ k: 1 }, 1, { background: true }).catch(() => undefined));
   await c.runUntil(() => false, 20);
-  const hold = (n: number): number => (c.ft.get(n) as unknown as { ft: { figs: Float64Array } }).ft.figs[FS_HOLD_TIMER]!;
+  const hold = (n: number): number => (c.ft.get(n) as unknown as { ft: { figs: number[] } }).ft.figs[FS_HOLD_TIMER]!;
   t.true(c.nodes.some((n) => hold(n) >= 0), 'a delta is held after the burst');
   for (const n of c.nodes) c.ft.get(n)!.stop();
   t.deepEqual(c.nodes.map(hold), c.nodes.map(() => -1));

@@ -1,8 +1,8 @@
 /**
  * What a board's FT module holds, in XS slots (docs/FOOTPRINT.md "Round 12: Laplace slots"): its
  * resolved options only as far as they differ from the frozen defaults (a preloaded firmware
- * keeps those in flash), its figures and counters in one Float64Array, no closure per timer or
- * announced phase, a round's tally in a Uint8Array, a stream's cursors in a Float64Array ring,
+ * keeps those in flash), its figures and counters in one Array, no closure per timer or
+ * announced phase, a round's tally in an Array, a stream's cursors in an Array ring,
  * and a Pending's rarely used lists only once used. Each was a few to a few dozen slots of a
  * Laplace + FT board's peak.
  */
@@ -47,7 +47,7 @@ test('resolved options hold only what differs from the frozen defaults, and read
   t.deepEqual(Object.keys(resolveFtOptions({ boards: 2, window: 4, version: '' })).sort(), ['boards', 'initialMap']);
 });
 
-test('figures and counters are one Float64Array, no timer or phase carries a closure, and stats() reads the figures back', async (t) => {
+test('figures and counters are one plain Array of numbers, no timer or phase carries a closure, and stats() reads the figures back', async (t) => {
   const c = new Cluster({ boards: 3, seed: 5 });
   // Every function a board's FT module hands its HAL for a timer from now on.
   const fires: unknown[] = [];
@@ -70,7 +70,8 @@ test('figures and counters are one Float64Array, no timer or phase carries a clo
   t.true(distinct <= 8, `${distinct} distinct timer functions for ${fires.length} timers`);
   for (const ft of c.ft.values()) {
     const st = stateOf(ft);
-    t.true(st.figs instanceof Float64Array);
+    // A plain Array (2 XS slots), not a typed array (7): docs/FOOTPRINT.md "Round 19".
+    t.true(Array.isArray(st.figs));
     t.is(field(st, 'figures'), undefined, 'no figures object');
     t.is(field(st, 'counters'), undefined, 'no counters object');
     const s = ft.stats();
@@ -230,7 +231,7 @@ test("a stream sender's own numbers are in its ring: two properties, read throug
   t.is(s.ring[S_PEAK_IN_FLIGHT]!, out.length);
 });
 
-test("a detector's peer is one Float64Array, and holds what the board last told it by heartbeat (no Map of records)", async (t) => {
+test("a detector's peer is one plain Array of numbers, and holds what the board last told it by heartbeat (no Map of records)", async (t) => {
   const c = new Cluster({ boards: 3, seed: 8 });
   c.spec = SPEC;
   t.true(await c.runUntil(() => c.finished(), 60_000));
@@ -239,7 +240,10 @@ test("a detector's peer is one Float64Array, and holds what the board last told 
     const st = stateOf(ft);
     t.is(field(st, 'hbSent'), undefined, 'no Map of heartbeat records');
     const peers = st.detector.all();
-    for (const p of peers) t.deepEqual(Object.keys(p).sort(), ['node', 'v']);
+    for (const p of peers) {
+      t.deepEqual(Object.keys(p).sort(), ['node', 'v']);
+      t.true(Array.isArray(p.v), 'a plain Array (2 XS slots, a typed array 7)');
+    }
     const others = peers.filter((p) => p.node !== st.node);
     t.is(others.length, 2);
     for (const p of others) {

@@ -16,10 +16,12 @@ const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-slots
  * the decision). Round 15: 41, 34, 50 and 43 (segment tables and runs as Arrays, no copies in the
  * record, the receiver's numbers in one Array, no receiver once the delta is whole). Round 18:
  * 32, 34, 41 and 34 (a Pending's nine numbers and flags in one Array behind accessors); the
- * bounds on own data and the buddy's delta fail on main b152785.
+ * bounds on own data and the buddy's delta fail on main b152785. Round 19: record and promise
+ * 29 (a blocking round keeps the app promise's resolve, not its reject); the bound fails on
+ * main 0df1b0e (34).
  */
 const OWN_MAX = 36;
-const ENTRY_MAX = 35;
+const ENTRY_MAX = 31;
 const WARD_MAX = 45;
 const WARD_HELD_MAX = 38;
 
@@ -40,6 +42,61 @@ test(`a checkpoint round holds at most ${OWN_MAX} XS slots of own data, ${ENTRY_
     t.true(entry <= ENTRY_MAX, `record and promise ${entry} slots`);
     t.true(ward <= WARD_MAX, `the buddy's delta and receiver ${ward} slots`);
     t.true(ward + dropped <= WARD_HELD_MAX, `the buddy's whole delta ${ward + dropped} slots`);
+  } finally {
+    await w.kill();
+  }
+});
+
+/**
+ * Bounds, XS slots. Main 0df1b0e (before Round 19): a stream's sender in its record 16, a
+ * detector's peer 11, the module's figures 8 (each a Float64Array: the view and its buffer, 7
+ * slots). Round 19: 11, 6 and 3 (plain Arrays of numbers, 2 slots; docs/FOOTPRINT.md "Round 19");
+ * each bound fails on main (main: 16, 11, 8).
+ */
+const SENDER_MAX = 13;
+const PEER_MAX = 7;
+const FIGURES_MAX = 4;
+
+test(`a round's stream sender holds at most ${SENDER_MAX} XS slots, a detector's peer ${PEER_MAX}, FT's figures ${FIGURES_MAX}`, async (t) => {
+  const w = new XsWorker({ name: 'ft-slots-run', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  const { step } = probe;
+  try {
+    const base = await loadAndBase(w, probe, await bundle());
+    await step('capture');
+    const sender = (await step('sender')) - base;
+    const peer = (await step('peer')) - base;
+    const figures = (await step('figures')) - base;
+    t.log(`a stream's sender ${sender}, a detector's peer ${peer}, the figures ${figures}`);
+    t.true(sender <= SENDER_MAX, `a stream's sender ${sender} slots`);
+    t.true(peer <= PEER_MAX, `a detector's peer ${peer} slots`);
+    t.true(figures <= FIGURES_MAX, `FT's figures ${figures} slots`);
+  } finally {
+    await w.kill();
+  }
+});
+
+/**
+ * Bound, XS slots: a buddy's delta and receiver in a round whose app state's encoding grew a
+ * byte (a resized, zero-based segment beside the band's ~17 KB patch in 2 100-byte frames).
+ * Main 0df1b0e: 99 (a zero-based segment kept the receiver from its arena: a run and an array
+ * per frame, 9 runs). Round 19: 44 (the arena kept when the zero-based segments are short: the
+ * band's patch one run; 41 when the app state keeps its size, the test above).
+ */
+const WARD_RESIZED_MAX = 50;
+
+test(`a buddy's delta whose app state grew a byte holds at most ${WARD_RESIZED_MAX} XS slots with its receiver`, async (t) => {
+  const w = new XsWorker({ name: 'ft-slots-resized', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  const { text, step } = probe;
+  try {
+    const base = await loadAndBase(w, probe, await bundle());
+    await step('captureResized');
+    const ward = (await step('receiveResized')) - base;
+    // The app's spans went into its zero-based segment; the band's patch is one run, not one per frame.
+    t.is(await text('checkResized()'), '1 1');
+    t.log(`the buddy's delta and receiver ${ward}`);
+    t.true(ward <= WARD_RESIZED_MAX, `the buddy's delta and receiver ${ward} slots`);
   } finally {
     await w.kill();
   }

@@ -40,6 +40,7 @@ import * as deadline from '../../src/net/deadline.js';
 import * as e2e from '../../src/net/e2e.js';
 import * as fifo from '../../src/net/fifo.js';
 import * as hopLink from '../../src/net/hop-link.js';
+import * as hopSend from '../../src/net/hop-send.js';
 import * as ingress from '../../src/net/ingress.js';
 import * as linkState from '../../src/net/link-state.js';
 import * as linkWriter from '../../src/net/link-writer.js';
@@ -66,7 +67,7 @@ const GROUPS: [Layer, Namespace[]][] = [
   ['requests + promises', [request]],
   ['net layer', [netLayer, upper, ingress, routing, broadcast, linkState, rtt]],
   ['e2e', [e2e]],
-  ['hop link', [hopLink, linkWriter, fifo, deadline]],
+  ['hop link', [hopLink, hopSend, linkWriter, fifo, deadline]],
   ['frame codec', [frame, cobs, crc32, auth]],
 ];
 

@@ -27,12 +27,14 @@ export class Args {
   static target(core: Core, h: unknown, what: string): Endpoint {
     if (!(h instanceof Endpoint)) throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} is not an endpoint`);
     // Core.validNode and Core.validPort written out: the target of every message send.
+    // For a number, `(v & m) === v` holds exactly for the integers 0..m (NaN, 1.5 and -1 fail
+    // it): Number.isInteger's call and a comparison fewer (NODE_ID_MAX < 0xff, maxPort <= 0xffff).
     const node: unknown = h.node;
     const port: unknown = h.port;
     if (
       h.domain !== core.domain
-      || typeof node !== 'number' || !Number.isInteger(node) || node < 0 || node > NODE_ID_MAX
-      || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > core.limits.maxPort
+      || typeof node !== 'number' || (node & 0xff) !== node || node > NODE_ID_MAX
+      || typeof port !== 'number' || (port & 0xffff) !== port || port < 1 || port > core.limits.maxPort
     ) {
       throw new McapiError(Status.MCAPI_ERR_ENDP_INVALID, `${what} ${h.toString()} is not a valid endpoint`);
     }

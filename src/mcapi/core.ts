@@ -322,15 +322,7 @@ export class Core {
   txHead(type: number, dst: number, srcPort: number, dstPort: number, head: Uint8Array, payload: Uint8Array, data = false): boolean {
     const net = this.net;
     if (dst === this.node || this.outbox.length !== 0 || net.sendHead === undefined) return this.tx(type, dst, srcPort, dstPort, Core.joined(head, payload), data);
-    const f = this.txFrame;
-    f.type = type;
-    f.dst = dst;
-    f.srcPort = srcPort;
-    f.dstPort = dstPort;
-    f.payload = payload;
-    const sent = net.sendHead(f, head);
-    f.payload = this.noPayload;
-    if (sent) {
+    if (net.sendHead(type, dst, srcPort, dstPort, head, payload)) {
       const c = this.counters;
       c.framesOut++;
       c.bytesOut += head.length + payload.length;

@@ -60,7 +60,9 @@ export class MessageSender implements Undo {
     if (peer === undefined) peer = Peer.of(this.peers, to.node);
     // A full request table throws here (MCAPI_ERR_REQUEST_LIMIT), the peer made or not, and
     // before anything is sent: the request itself is made and added after its frame is written.
-    core.requests.checkRoom();
+    // (checkRoom's test written out, its call only to throw: every message.)
+    const rq = core.requests;
+    if (rq.count >= rq.limit) rq.checkRoom();
     const ports = from.port * 0x10000 + to.port;
     const flags = (fa.failOnLimit ? 0 : OutFlag.BLOCK) | (prio << OutFlag.PRIO_SHIFT);
     // Nothing queued before it, no retry pending, no sweep due and fewer than MSG_PORT_WINDOW

@@ -182,7 +182,8 @@ export class RequestTable {
   readonly limit: number;
   private readonly slots: (Request<unknown> | null)[];
   private hint = 0;
-  private count = 0;
+  /** @internal Requests in the table; written only here (MessageSender.sendI reads it: checkRoom's test without a call). */
+  count = 0;
   /**
    * The scope the node is working for during the current call (McapiNode.openScope): requests
    * allocated meanwhile belong to it. 0: the board's own; CLOSED_SCOPE: a call through a scope

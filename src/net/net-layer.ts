@@ -223,8 +223,8 @@ export class NetLayer implements Net {
     if (!this.started) return this.refuse();
     if (bcast) return this.bcast.send(frame);
     const hop = this.routing.route(dst);
-    const cls = this.bulkTypes[type] === 1 ? 'bulk' : 'local';
-    if (hop === null || !hop.canEnqueue(cls)) return this.refuse();
+    // HopLink.canEnqueue's 'local' rule written out (every frame of the layers above), its call for 'bulk'.
+    if (hop === null || (this.bulkTypes[type] === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
     if (!this.e2e.canAccept(dst, E2E_HEADER + n)) {
       this.st[NS_E2E_FULL]!++;
       return false;
@@ -247,12 +247,11 @@ export class NetLayer implements Net {
    * parameter: a headless frame pays no test for a head (XS units on every frame). Loopback,
    * broadcast and a refusal before originating take the joined payload through send.
    */
-  sendHead(frame: Omit<NetFrame, 'src' | 'epoch'>, head: Uint8Array): boolean {
-    const { type, dst, srcPort, dstPort, payload } = frame;
+  sendHead(type: number, dst: number, srcPort: number, dstPort: number, head: Uint8Array, payload: Uint8Array): boolean {
     if (!(head instanceof Uint8Array) || !(payload instanceof Uint8Array) || dst === this.node || dst === BROADCAST_NODE || !this.started) {
       if (!(head instanceof Uint8Array)) throw new TypeError('head must be a Uint8Array');
       // send names a bad payload; loopback, broadcast and a layer not started are send's.
-      return this.send(payload instanceof Uint8Array ? withHead(frame, head) : frame);
+      return this.send({ type, dst, srcPort, dstPort, payload: payload instanceof Uint8Array ? joined(head, payload) : payload });
     }
     if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
       checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
@@ -265,8 +264,8 @@ export class NetLayer implements Net {
       throw new RangeError(`head and frame.payload are ${n} bytes, more than ${this.options.maxPayload} (maxPayload)`);
     }
     const hop = this.routing.route(dst);
-    const cls = this.bulkTypes[type] === 1 ? 'bulk' : 'local';
-    if (hop === null || !hop.canEnqueue(cls)) return this.refuse();
+    // As in send: canEnqueue's 'local' rule written out.
+    if (hop === null || (this.bulkTypes[type] === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
     if (!this.e2e.canAccept(dst, E2E_HEADER + n)) {
       this.st[NS_E2E_FULL]!++;
       return false;
@@ -513,10 +512,10 @@ export class NetLayer implements Net {
   }
 }
 
-/** `frame` with `head` joined before its payload (sendHead's frames that are not originated there). */
-function withHead(frame: Omit<NetFrame, 'src' | 'epoch'>, head: Uint8Array): Omit<NetFrame, 'src' | 'epoch'> {
-  const payload = new Uint8Array(head.length + frame.payload.length);
-  payload.set(head, 0);
-  payload.set(frame.payload, head.length);
-  return { type: frame.type, dst: frame.dst, srcPort: frame.srcPort, dstPort: frame.dstPort, payload };
+/** `head` then `payload` in one new array (sendHead's frames that are not originated there). */
+function joined(head: Uint8Array, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head, 0);
+  out.set(payload, head.length);
+  return out;
 }

@@ -56,8 +56,10 @@ export interface Net {
    * (MCAPI's MSG header, a PKT_CR's credit entries) written into the frame with the payload,
    * instead of a joined copy that the net would copy again. Both are copied before it returns.
    * Optional: a net without it is sent the two joined (a test double, an example's wrapper).
+   * The frame's fields as arguments, not a record: MCAPI's every message and packet, and a
+   * record's stores and reads are XS units before the frame is written (Round 19).
    */
-  sendHead?(frame: Omit<NetFrame, 'src' | 'epoch'>, head: Uint8Array): boolean;
+  sendHead?(type: number, dst: number, srcPort: number, dstPort: number, head: Uint8Array, payload: Uint8Array): boolean;
   /** Receive every frame whose type is in [first, last] and addressed to this node (or broadcast). */
   register(first: number, last: number, handler: NetHandler): void;
   /**

@@ -4,8 +4,9 @@
  * the ring's size, finding the frames a selective ack shows lost, listing what is still
  * unacknowledged, and emptying it on a reset. Statics of one class over arrays the link owns:
  * no object or closure per link (test/net/footprint-shape), and one module-level binding (see
- * HopLink.LSEQ_SPACE). Sending, acks and timeouts stay in HopLink (they need the sessions and
- * the receive side's ack), and so does freeing the places an ack covers: on the frame path, a
+ * HopLink.LSEQ_SPACE). Sending, acks and timeouts stay in the link, HopLink and its send half
+ * HopSend (they need the sessions and the receive side's ack), and so does freeing the places an
+ * ack covers (HopLink.onAck): on the frame path, a
  * call there cost bench mcapi msg24 +74 XS units a round trip (+0.4 %, Round 12).
  *
  * A ring has the window rounded up to a power of two places, indexed by `lseq & ring` (`ring`

@@ -39,18 +39,18 @@ export class LoopNet implements Net {
   }
 
   /** Net.sendHead: `head` then the payload, as one payload. */
-  sendHead(frame: Omit<NetFrame, 'src' | 'epoch'>, head: Uint8Array): boolean {
+  sendHead(type: number, dst: number, srcPort: number, dstPort: number, head: Uint8Array, data: Uint8Array): boolean {
     // On XS joined by memcpy (test/mcapi/xs-cost: nothing per byte), elsewhere by set().
     const concat = bufferConcat();
     let payload: Uint8Array;
     if (concat !== undefined) {
-      payload = new Uint8Array(concat.call(ownBuffer(head), ownBuffer(frame.payload)));
+      payload = new Uint8Array(concat.call(ownBuffer(head), ownBuffer(data)));
     } else {
-      payload = new Uint8Array(head.length + frame.payload.length);
+      payload = new Uint8Array(head.length + data.length);
       payload.set(head, 0);
-      payload.set(frame.payload, head.length);
+      payload.set(data, head.length);
     }
-    return this.send({ type: frame.type, dst: frame.dst, srcPort: frame.srcPort, dstPort: frame.dstPort, payload });
+    return this.send({ type, dst, srcPort, dstPort, payload });
   }
 
   send(frame: Omit<NetFrame, 'src' | 'epoch'>): boolean {

@@ -22,7 +22,7 @@ test('a head goes before the payload, to another node, to itself and by broadcas
   const n1 = net.net(1);
   const head = Uint8Array.of(0xa1, 0xa2, 0xa3);
   const payload = Uint8Array.of(1, 2, 3, 4, 5);
-  for (const dst of [3, 1, BROADCAST_NODE]) t.true(n1.sendHead({ type: 0x70, dst, srcPort: 5, dstPort: 6, payload }, head));
+  for (const dst of [3, 1, BROADCAST_NODE]) t.true(n1.sendHead(0x70, dst, 5, 6, head, payload));
   head.fill(0);
   payload.fill(0);
   net.run(200);
@@ -41,6 +41,6 @@ test('the head counts toward maxPayload', (t) => {
   t.true(net.runUntil(() => net.converged(), 5_000));
   const n1 = net.net(1);
   const max = n1.options.maxPayload;
-  t.throws(() => n1.sendHead({ type: 0x70, dst: 3, srcPort: 0, dstPort: 0, payload: new Uint8Array(max - 2) }, new Uint8Array(3)), { instanceOf: RangeError });
-  t.true(n1.sendHead({ type: 0x70, dst: 3, srcPort: 0, dstPort: 0, payload: new Uint8Array(max - 3) }, new Uint8Array(3)));
+  t.throws(() => n1.sendHead(0x70, 3, 0, 0, new Uint8Array(3), new Uint8Array(max - 2)), { instanceOf: RangeError });
+  t.true(n1.sendHead(0x70, 3, 0, 0, new Uint8Array(3), new Uint8Array(max - 3)));
 });

@@ -4,6 +4,7 @@
 // say what to do.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
@@ -199,4 +200,34 @@ test('bench footprint without a usable Moddable SDK: one line saying what to set
   t.is(r.code, 1, r.err);
   t.regex(r.err, /^mcdsm: MODDABLE=.*no-sdk has no built host tools/);
   t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+});
+
+test('MCDSM_MODDABLE_LOG naming a missing folder: one line naming the variable before anything is built, exit 2, not an uncaught ENOENT at the first trace line', (t) => {
+  const dir = project({ 'not-a-folder': 'x' }, 'mcdsm-cli-modlog-');
+  for (const [folder, why] of [[join(dir, 'no', 'logs'), 'no such folder'], [join(dir, 'not-a-folder'), 'not a folder']] as const) {
+    const started = Date.now();
+    const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--engine', 'moddable', '--consoles', 'none', '--quiet'], { MCDSM_MODDABLE_LOG: folder });
+    t.is(r.code, 2, r.err);
+    t.is(r.err, `mcdsm: MCDSM_MODDABLE_LOG=${folder}: ${why}${why === 'no such folder' ? ' (make it first, or unset MCDSM_MODDABLE_LOG)' : ''}\n`);
+    t.notRegex(r.out, /boards up/, 'no board started');
+    // Before the firmware build (which takes tens of seconds the first time).
+    t.true(Date.now() - started < 20_000, `${Date.now() - started} ms`);
+  }
+  // Only a run with Moddable boards cares.
+  const xs = mcdsm(dir, ['sim', 'counter', '--boards', '2', '--engine', 'xs', '--consoles', 'none', '--quiet'], { MCDSM_MODDABLE_LOG: join(dir, 'nowhere') });
+  t.is(xs.code, 0, xs.err);
+});
+
+test('firmware build --out <new folders> without an SDK: the error, and no empty folders left behind', (t) => {
+  const dir = project({}, 'mcdsm-cli-fwout-');
+  const r = mcdsm(dir, ['firmware', 'build', 'pingpong', '--target', 'lin', '--out', 'build/fw'], { MODDABLE: join(dir, 'no-sdk') });
+  t.is(r.code, 1, r.err);
+  t.regex(r.err, /^mcdsm firmware build: MODDABLE=.*no-sdk has no built host tools/);
+  t.false(existsSync(join(dir, 'build')), 'build/ (made by the command) is gone');
+  // A folder that was there before stays.
+  mkdirSync(join(dir, 'mine'));
+  const again = mcdsm(dir, ['firmware', 'build', 'pingpong', '--target', 'lin', '--out', 'mine/fw'], { MODDABLE: join(dir, 'no-sdk') });
+  t.is(again.code, 1, again.err);
+  t.true(existsSync(join(dir, 'mine')));
+  t.deepEqual(readdirSync(join(dir, 'mine')), []);
 });

@@ -4,9 +4,9 @@
 // say what to do.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
+import { BIN, REPO, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
 const USER_APP = `import type { App } from 'mcdsm';
 export const app: App = { name: 'mine', async main(ctx) { return ctx.rank; } };
@@ -230,4 +230,21 @@ test('firmware build --out <new folders> without an SDK: the error, and no empty
   t.is(again.code, 1, again.err);
   t.true(existsSync(join(dir, 'mine')));
   t.deepEqual(readdirSync(join(dir, 'mine')), []);
+});
+
+test('setup without a Moddable SDK: status.json keeps the cause alone, so `firmware build` says how to get one once, not twice with two different commands', (t) => {
+  // A copy of the script in a folder of its own: it writes status.json under its own root.
+  const dir = project({}, 'mcdsm-cli-sdkhint-');
+  mkdirSync(join(dir, 'pkg', 'scripts'), { recursive: true });
+  copyFileSync(join(REPO, 'scripts', 'moddable-sdk.mjs'), join(dir, 'pkg', 'scripts', 'moddable-sdk.mjs'));
+  const env: NodeJS.ProcessEnv = { ...process.env, MCDSM_TOOLCHAINS: join(dir, 'none') };
+  delete env['MODDABLE'];
+  const r = spawnSync(process.execPath, [join(dir, 'pkg', 'scripts', 'moddable-sdk.mjs')], { encoding: 'utf8', env });
+  const status = JSON.parse(readFileSync(join(dir, 'pkg', 'node_modules', '.cache', 'mcdsm', 'moddable-sdk', 'status.json'), 'utf8')) as { ok: boolean; reason: string };
+  t.false(status.ok);
+  t.is(status.reason, `no Moddable SDK: $MODDABLE is not set and ${join(dir, 'none', 'moddable-sdk-8.2.3-subset.tar.gz')} does not exist`);
+  // The warning at install still says what to do, with this copy's own command.
+  t.regex(r.stdout, /WARNING: no Moddable SDK.*does not exist; set MODDABLE to a Moddable SDK/);
+  t.true(r.stdout.includes(`then run node ${join(dir, 'pkg', 'scripts', 'moddable-sdk.mjs')}`), r.stdout);
+  t.notRegex(r.stdout, /npm install again|beside this repository/);
 });

@@ -6,7 +6,7 @@
 // Board entries take their apps from the virtual module `mcdsm:board-apps`; here it is the
 // registry. A user's app is bundled on the fly by host-sim/apps/ (same plugins, from dist/).
 // A bundle whose entry does not exist yet is skipped with a note instead of failing the build.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const pluginsFile = resolve('dist/host-sim/apps/plugins.js');
@@ -24,6 +24,26 @@ function strictWarnings(warning, warn) {
   warn(warning);
 }
 
+/**
+ * tsc's source maps of the dist/ files, so the bundle's own map (board.xs.js.map) reaches the
+ * TypeScript sources: an error in a built-in example names examples/<app>/<file>.ts:line.
+ */
+function tscSourceMaps() {
+  return {
+    name: 'mcdsm-tsc-source-maps',
+    load(id) {
+      if (!id.endsWith('.js') || !existsSync(`${id}.map`)) return null;
+      const code = readFileSync(id, 'utf8').replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n');
+      return { code, map: JSON.parse(readFileSync(`${id}.map`, 'utf8')) };
+    },
+  };
+}
+
+// XS names the script in its stack frames after a sourceURL comment (without one: `#0:27852`);
+// host-sim/apps/source-places.ts maps `board.xs.js:LINE` through the map. The map's sources stay
+// relative to dist/bundles/, so an installed package maps to its own shipped sources.
+const XS_OUTPUT = { file: 'dist/bundles/board.xs.js', format: 'iife', strict: true, sourcemap: true, footer: '//# sourceURL=board.xs.js' };
+
 const configs = [];
 
 if (boardApps && xsBundleFrame && inlineConstantsPlugin && existsSync('dist/hal/xsnap/main.js') && existsSync('dist/src/board.js') && existsSync('dist/examples/registry.js')) {
@@ -32,9 +52,9 @@ if (boardApps && xsBundleFrame && inlineConstantsPlugin && existsSync('dist/hal/
     // The firmware's inlining of numeric constants and enums (host-sim/firmware/inline-constants.ts),
     // so a simulated XS board runs and is metered on the code a board runs; before the frame
     // step, which counts the module-level names left.
-    plugins: [boardApps({ registry: resolve('dist/examples/registry.js') }), inlineConstantsPlugin(), xsBundleFrame()],
+    plugins: [tscSourceMaps(), boardApps({ registry: resolve('dist/examples/registry.js') }), inlineConstantsPlugin(), xsBundleFrame()],
     onwarn: strictWarnings,
-    output: { file: 'dist/bundles/board.xs.js', format: 'iife', strict: true, sourcemap: false },
+    output: XS_OUTPUT,
   });
 } else if (existsSync('dist/hal/xsnap/install.js')) {
   // Until the runtime exists, the XS board bundle still builds: every board halts at boot

@@ -55,10 +55,15 @@ function portSpec(raw: unknown, where: string, serial: SerialKind, defaultBaud: 
   if (serial === 'device') {
     const device = o['device'];
     if (typeof device !== 'string' || device === '') {
-      throw new Error(`${where}.device: this firmware opens serial devices by path; expected a path like /dev/ttyUSB0, got ${JSON.stringify(device)}`);
+      // The pins form (`2:16:17` on the command line) given to a lin firmware: say so, not "got undefined".
+      const got = device === undefined && o['port'] !== undefined ? `the pins form port:rx:tx (${String(o['port'])}:${String(o['receive'])}:${String(o['transmit'])}), which is for ESP32/Pico firmware` : JSON.stringify(device);
+      throw new Error(`${where}.device: this firmware opens serial devices by path; expected a path like /dev/ttyUSB0, got ${got}`);
     }
     const baud = o['baud'] === undefined ? defaultBaud : integer(o, 'baud', where, 300, 20_000_000);
     return { port: 0, receive: 0, transmit: 0, baud, device };
+  }
+  if (o['port'] === undefined && typeof o['device'] === 'string') {
+    throw new Error(`${where}.port: this firmware opens UARTs by port and pins; expected port:rx:tx like 2:16:17, got the device ${o['device']}, which is for lin firmware`);
   }
   return {
     port: integer(o, 'port', where, 0, 15),

@@ -33,10 +33,12 @@ const statusFile = join(cacheDir, 'status.json');
 const say = (line) => console.log(`setup: ${line}`);
 
 const APT_HINT = 'on Debian/Ubuntu: apt-get install build-essential libglib2.0-dev';
+// Printed with the warning only, not stored in status.json: the host (host-sim/firmware/sdk.ts)
+// adds its own hint to the stored reason, and the two in one line said it twice, differently.
 const GET_SDK_HINT =
   `set MODDABLE to a Moddable SDK with its host tools built (https://github.com/Moddable-OpenSource/moddable, ` +
-  `"Getting started" for Linux), or put ${SDK_TARBALL} in ../shared/toolchains/ beside this repository ` +
-  `(or in $MCDSM_TOOLCHAINS), then run npm install again`;
+  `"Getting started" for Linux), or put ${SDK_TARBALL} in ${toolchainsDir()} ` +
+  `(or in $MCDSM_TOOLCHAINS), then run node ${join(root, 'scripts', 'moddable-sdk.mjs')}`;
 
 /**
  * Write a file by replacing it (a new file renamed over the old), never in place: checkouts that
@@ -80,7 +82,7 @@ const hasTools = (moddable) => ['mcconfig', 'xsc', 'xsl', 'xsid'].every((t) => e
 /** Unpack the tarball and build the host tools, unless the stamp says it was done for this tarball. */
 function sdkFromTarball() {
   const tarball = join(toolchainsDir(), SDK_TARBALL);
-  if (!existsSync(tarball)) return { reason: `no Moddable SDK: $MODDABLE is not set and ${tarball} does not exist; ${GET_SDK_HINT}` };
+  if (!existsSync(tarball)) return { reason: `no Moddable SDK: $MODDABLE is not set and ${tarball} does not exist`, hint: true };
   const st = statSync(tarball);
   const stampKey = `${SDK_TARBALL} ${st.size} ${Math.floor(st.mtimeMs)}`;
   const moddable = join(cacheDir, 'moddable');
@@ -166,7 +168,7 @@ export function ensureModdableSdk() {
         : { ok: true, moddable: sdk.moddable, binDir: toolsBin(sdk.moddable), linHost: host.linHost, source: sdk.source };
   }
   replaceFile(statusFile, JSON.stringify(status, null, 2) + '\n');
-  if (!status.ok) say(`WARNING: no Moddable SDK, so no firmware builds and no Moddable tests: ${status.reason}`);
+  if (!status.ok) say(`WARNING: no Moddable SDK, so no firmware builds and no Moddable tests: ${status.reason}${sdk.hint ? `; ${GET_SDK_HINT}` : ''}`);
   return status;
 }
 

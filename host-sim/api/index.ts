@@ -10,7 +10,7 @@
  */
 import { buildSimConfig, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { appOptionsError, boardFactory, luaAppError } from '../sim/factory.js';
+import { appOptionsError, boardFactory, luaAppError, moddableRunError } from '../sim/factory.js';
 import { SpecError } from '../sim/link-model.js';
 import { prepareApp } from '../apps/prepare.js';
 import type { EngineName } from '../sim/engines.js';
@@ -97,6 +97,8 @@ export async function simulate(o: SimulateOptions): Promise<SimSummary> {
     ...(o.attach !== undefined ? { attach: [...o.attach] } : {}),
   };
   const cfg = buildSimConfig(flags, o.app, [...(o.args ?? [])]);
+  const badLog = moddableRunError(cfg.engines);
+  if (badLog !== null) throw new SpecError(badLog);
   const app = await prepareApp(o.app, { engines: cfg.engines, ...(o.cwd !== undefined ? { cwd: o.cwd } : {}) });
   cfg.app = app.name;
   const badLua = luaAppError(cfg.engines, app, flags.engine);

@@ -37,7 +37,7 @@ export interface BoardBundle {
   readonly app: ResolvedApp;
   /** The bundle file (built-in xs: the default bundle). */
   readonly file: string;
-  /** Its source map (null for built-in apps). */
+  /** Its source map (built-in apps: the default bundle's, null when it was built without one). */
   readonly mapFile: string | null;
   /** Content hash of the bundle. */
   readonly hash: string;
@@ -76,7 +76,7 @@ export async function bundleBoard(req: BundleRequest): Promise<BoardBundle> {
   const app = typeof req.app === 'string' ? resolveApp(req.app, { cwd }) : req.app;
   if (app.kind === 'builtin' && req.target === 'xs') {
     if (!existsSync(DEFAULT_XS_BUNDLE)) throw new AppError(`the default XS bundle ${DEFAULT_XS_BUNDLE} is missing: run \`npm run build\` in mcdsm`);
-    return { target: 'xs', app, file: DEFAULT_XS_BUNDLE, mapFile: null, hash: sha256(readFileSync(DEFAULT_XS_BUNDLE)), cached: true };
+    return { target: 'xs', app, file: DEFAULT_XS_BUNDLE, mapFile: existsSync(`${DEFAULT_XS_BUNDLE}.map`) ? `${DEFAULT_XS_BUNDLE}.map` : null, hash: sha256(readFileSync(DEFAULT_XS_BUNDLE)), cached: true };
   }
   if (app.kind === 'builtin' && req.target === 'node') {
     throw new AppError(`built-in app ${app.name}: V8 boards boot built-in apps from the registry, no bundle is made (host-sim/apps/builtin.ts)`);

@@ -18,7 +18,8 @@ import { AppError } from './errors.js';
 import { bundleBoard, type BoardBundle } from './bundle.js';
 import { builtinApp, builtinBoot } from './builtin.js';
 import { resolveApp, type ResolvedApp } from './resolve.js';
-import { identityPlaces, placeMapper, type PlaceMapper } from './source-places.js';
+import { distPlaces, identityPlaces, placeMapper, type PlaceMapper } from './source-places.js';
+import { DEFAULT_XS_BUNDLE, DIST } from './package-root.js';
 
 export interface PrepareOptions {
   cwd?: string;
@@ -49,7 +50,11 @@ export async function prepareApp(spec: string, options: PrepareOptions = {}): Pr
   const cwd = options.cwd ?? process.cwd();
   const resolved = resolveApp(spec, { cwd });
   if (resolved.kind === 'builtin') {
-    return { resolved, name: resolved.name, declared: builtinApp(resolved.name), label: resolved.name, bundles: [], xsBundleText: undefined, nodeBoot: builtinBoot, places: identityPlaces };
+    // XS boards run the default bundle, V8 boards tsc's output: both maps lead back to examples/<app>/*.ts.
+    const fromXs = defaultBundlePlaces(cwd);
+    const fromDist = distPlaces(DIST, cwd);
+    const places: PlaceMapper = (text) => fromXs(fromDist(text));
+    return { resolved, name: resolved.name, declared: builtinApp(resolved.name), label: resolved.name, bundles: [], xsBundleText: undefined, nodeBoot: builtinBoot, places };
   }
   const common = { app: resolved, cwd, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) };
   const { node, module, apps, shown } = await loadAppExports(resolved, cwd, options.cacheDir);
@@ -68,6 +73,11 @@ export async function prepareApp(spec: string, options: PrepareOptions = {}): Pr
   }
   const nodeBoot: BootFunction = (hal, config) => bootBoard(hal, config, appsOf([module]));
   return { resolved, name, declared: apps.get(name), label: `${shown} (${name})`, bundles, xsBundleText, nodeBoot, places };
+}
+
+/** Places of the default XS bundle (built-in apps) mapped to mcdsm's TypeScript sources. */
+export function defaultBundlePlaces(cwd: string = process.cwd()): PlaceMapper {
+  return placeMapper(DEFAULT_XS_BUNDLE, `${DEFAULT_XS_BUNDLE}.map`, cwd);
 }
 
 export interface AppExports {
@@ -142,9 +152,10 @@ export function preparedBoardFactory(app: PreparedApp, xsOptions: (node: number,
 }
 
 /** Rewrites the texts of a board's actions in place of its own step (the board keeps all else). */
-function mapPlaces(board: SimBoard, places: PlaceMapper): void {
+export function mapPlaces(board: SimBoard, places: PlaceMapper): SimBoard {
   const step = board.step.bind(board);
   board.step = async (events) => (await step(events)).map((a) => mapAction(a, places));
+  return board;
 }
 
 function mapAction(a: BoardAction, places: PlaceMapper): BoardAction {

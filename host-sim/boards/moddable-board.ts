@@ -29,6 +29,31 @@ const PTY_BAUD = 921600;
 /** How long a killed board gets to exit before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
+/** Names a folder where each Moddable board's trace (lin-host's stdout) is kept as board<N>.log. */
+export const MODDABLE_LOG_VAR = 'MCDSM_MODDABLE_LOG';
+
+/**
+ * What is wrong with the folder MCDSM_MODDABLE_LOG names, or null (unset, or a folder): checked
+ * before any board starts, not at a board's first trace line (an uncaught ENOENT in the run).
+ */
+export function moddableLogError(env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = env[MODDABLE_LOG_VAR];
+  if (dir === undefined || dir === '') return null;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return `${MODDABLE_LOG_VAR}=${dir}: no such folder (make it first, or unset ${MODDABLE_LOG_VAR})`;
+  }
+  if (!stat.isDirectory()) return `${MODDABLE_LOG_VAR}=${dir}: not a folder`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    return `${MODDABLE_LOG_VAR}=${dir}: the folder is not writable`;
+  }
+  return null;
+}
+
 /** lin-host's exit codes (host-sim/moddable/lin-host.c). */
 export function exitText(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `killed by ${signal}`;
@@ -68,6 +93,8 @@ export class ModdableBoard implements RealBoard {
   }
 
   async start(config: BoardConfig, hooks: RealBoardHooks): Promise<void> {
+    const badLog = moddableLogError();
+    if (badLog !== null) throw new Error(badLog);
     fs.mkdirSync(this.dir, { recursive: true });
     for (const f of [this.image.linHost, this.image.mcSo]) if (!fs.existsSync(f)) throw new Error(`${f} is missing`);
     try {
@@ -94,11 +121,16 @@ export class ModdableBoard implements RealBoard {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    // MCDSM_MODDABLE_LOG=<folder>: keep each board's trace (lin-host's stdout) as board<N>.log there.
-    const keep = process.env['MCDSM_MODDABLE_LOG'];
-    const logFile = keep ? path.join(keep, `board${config.node}.log`) : null;
+    // MCDSM_MODDABLE_LOG=<folder>: keep each board's trace (lin-host's stdout) as board<N>.log there
+    // (the folder was checked before the run; a write that fails later stops the copy, not the run).
+    const keep = process.env[MODDABLE_LOG_VAR];
+    let logFile = keep ? path.join(keep, `board${config.node}.log`) : null;
     child.stdout!.on('data', (b: Buffer) => {
-      if (logFile !== null) fs.appendFileSync(logFile, b);
+      try {
+        if (logFile !== null) fs.appendFileSync(logFile, b);
+      } catch {
+        logFile = null;
+      }
       log.push(logText.push(new Uint8Array(b.buffer, b.byteOffset, b.length)));
     });
     let stderr = '';

@@ -153,14 +153,19 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
     return 1;
   }
   try {
-    for (const [field, value] of pairs) {
+    const stored: string[] = [];
+    for (const [field, value, given] of pairs) {
       const a = await session.command(`config set ${field} ${value}`, timeoutMs);
       if (!a.ok) {
         // A simulated board's console has no `config`: the simulator gives it its config.
         const hint = /unknown command 'config'/.test(a.final) ? ' — this board has no `config` command: it is not running mcdsm firmware (a board of `mcdsm sim` gets its config from the simulator\'s flags)' : '';
-        process.stderr.write(`mcdsm provision: ${a.final}${hint}\n`);
+        // Only the board knows its serial kind (a lin board refuses 2:16:17): the fields before
+        // the refused one are stored already, which the board's ERR alone did not say.
+        const partly = stored.length > 0 ? `\nmcdsm provision: ${stored.join(', ')} ${stored.length === 1 ? 'is' : 'are'} stored on the board already; it was not reset: correct ${given.split(' ')[0]} and provision again` : '';
+        process.stderr.write(`mcdsm provision: ${a.final}${hint}${partly}\n`);
         return 1;
       }
+      stored.push(field);
       process.stdout.write(`${field} = ${value}\n`);
     }
     const shown = await session.command('config show', timeoutMs);

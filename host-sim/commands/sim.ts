@@ -4,7 +4,7 @@ import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSimConfig, cpuModelWarning, type SimFlags } from '../sim/options.js';
 import { Simulator, type SimSummary } from '../sim/simulator.js';
-import { appOptionsError, boardFactory, luaAppError } from '../sim/factory.js';
+import { appOptionsError, boardFactory, luaAppError, moddableRunError } from '../sim/factory.js';
 import { SpecError } from '../sim/link-model.js';
 import { DirectoryError, makeDirectory } from '../sim/make-dir.js';
 import { prepareApp } from '../apps/prepare.js';
@@ -21,6 +21,8 @@ export interface SimCommandFlags extends SimFlags {
 export async function simCommand(appPath: string, rawFlags: Record<string, unknown>, appArgs: string[]): Promise<number> {
   const flags = rawFlags as unknown as SimCommandFlags;
   const cfg = buildSimConfig(flags, appPath, appArgs);
+  const badLog = moddableRunError(cfg.engines);
+  if (badLog !== null) throw new SpecError(badLog);
   // Resolved, type-checked and bundled (or taken from the cache) before any board starts.
   const prepared = await prepareApp(appPath, { engines: cfg.engines });
   cfg.app = prepared.name;

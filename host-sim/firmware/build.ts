@@ -313,9 +313,25 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   // First, before the SDK and the bundle: a folder that cannot be made fails in a moment
   // (DirectoryError), not after the bundling.
   const out = resolve(options.out);
+  const made = [...makeDirectory(out), ...makeDirectory(join(out, PROJECT_NAME))];
+  try {
+    return await buildInto(options, out, platform, fullTarget, report, log);
+  } catch (e) {
+    // A build that fails before writing anything (no SDK, a bad app) leaves no empty folders
+    // behind; a folder with files in it (mcconfig's project) stays, to look into.
+    for (const dir of made.reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        break;
+      }
+    }
+    throw e;
+  }
+}
+
+async function buildInto(options: FirmwareBuildOptions, out: string, platform: string, fullTarget: string, report: boolean, log: (line: string) => void): Promise<FirmwareBuildResult> {
   const project = join(out, PROJECT_NAME);
-  makeDirectory(out);
-  makeDirectory(project);
   const found = findModdableSdk();
   if (!found.ok) throw new FirmwareBuildError(found.reason);
   const sdk = found.sdk;

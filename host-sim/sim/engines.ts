@@ -2,7 +2,7 @@
  * The engines a simulated domain's boards can run on, in one table: what `--engine` accepts
  * per board, and whether the simulator steps the board in virtual time (`simulated`) or the
  * board runs on its own in real time (`real`: a separate runtime the simulator only talks to
- * through its UARTs and console, docs/SIMULATOR.md "Real boards").
+ * through its UARTs and console, docs/SIMULATOR.md "Real boards"), and whether its heap is measured.
  *
  * To add an engine: one entry in ENGINES (and its board factory in host-sim/sim/factory.ts).
  */
@@ -10,16 +10,16 @@ import { SpecError } from './link-model.js';
 
 export const ENGINES = {
   /** Each board an xsnap-worker process, stepped through the driven HAL. */
-  xs: { clock: 'virtual', help: 'XS (xsnap) process stepped by the simulator' },
+  xs: { clock: 'virtual', heap: true, help: 'XS (xsnap) process stepped by the simulator' },
   /** In-process V8 board. */
-  node: { clock: 'virtual', help: 'in-process V8 board' },
+  node: { clock: 'virtual', heap: false, help: 'in-process V8 board' },
   /** A Moddable-`lin` process (the firmware on Moddable's own XS port), UARTs on ptys. */
-  moddable: { clock: 'wall', help: 'Moddable-lin firmware process, UART links on ptys (real time)' },
+  moddable: { clock: 'wall', heap: false, help: 'Moddable-lin firmware process, UART links on ptys (real time)' },
   /** A lua5.1 process (strict `bit`) running dist/lua/5.1, stepped through the driven HAL. */
-  lua51: { clock: 'virtual', help: 'Lua 5.1 (+bit) process stepped by the simulator' },
+  lua51: { clock: 'virtual', heap: true, help: 'Lua 5.1 (+bit) process stepped by the simulator' },
   /** A lua5.3 process running dist/lua/5.3, stepped through the driven HAL. */
-  lua53: { clock: 'virtual', help: 'Lua 5.3 process stepped by the simulator' },
-} as const satisfies Record<string, { clock: 'virtual' | 'wall'; help: string }>;
+  lua53: { clock: 'virtual', heap: true, help: 'Lua 5.3 process stepped by the simulator' },
+} as const satisfies Record<string, { clock: 'virtual' | 'wall'; heap: boolean; help: string }>;
 
 export type EngineName = keyof typeof ENGINES;
 
@@ -28,6 +28,14 @@ export type EngineName = keyof typeof ENGINES;
  * simulator, so it is not an `--engine` choice.
  */
 export type BoardEngineName = EngineName | 'attached';
+
+/**
+ * Whether the simulator measures a board's heap (`heap: true` in ENGINES): V8 boards live in the
+ * host's heap, Moddable and attached boards in processes or chips of their own; their heapBytes is 0.
+ */
+export function measuresHeap(engine: BoardEngineName): boolean {
+  return engine !== 'attached' && ENGINES[engine].heap;
+}
 
 /** Whole-domain presets `--engine` also accepts. */
 const PRESETS: Record<string, (i: number) => EngineName> = {

@@ -9,10 +9,10 @@ import { NodeBoard } from '../boards/node-board.js';
 import { XsBoard } from '../boards/xs-board.js';
 import { LuaBoard } from '../boards/lua-board.js';
 import { AttachedBoard } from '../boards/attached-board.js';
-import { ModdableBoard, type LinImage } from '../boards/moddable-board.js';
+import { ModdableBoard, moddableLogError, type LinImage } from '../boards/moddable-board.js';
 import { linImage } from '../boards/moddable-image.js';
 import { builtinAppNames, builtinBoot } from '../apps/builtin.js';
-import { preparedBoardFactory, type PreparedApp } from '../apps/prepare.js';
+import { defaultBundlePlaces, mapPlaces, preparedBoardFactory, type PreparedApp } from '../apps/prepare.js';
 import type { BoardFactory, BoardOptions } from './simulator.js';
 import type { EngineName } from './engines.js';
 import type { App, RawApp } from '../../src/app.js';
@@ -55,10 +55,11 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
     const limit = board.meteringLimit ?? options.meteringLimit;
     return { name: `board${node}`, nativeBytes: nativeFor(options.nativeBytes, node), ...(limit ? { meteringLimit: limit } : {}) };
   };
+  const builtinPlaces = defaultBundlePlaces();
   const simulated: BoardFactory =
     options.app !== undefined
       ? preparedBoardFactory(options.app, xsOptions)
-      : async (engine, node, board = {}) => (engine === 'node' ? new NodeBoard(builtinBoot) : XsBoard.create(xsOptions(node, board)));
+      : async (engine, node, board = {}) => (engine === 'node' ? new NodeBoard(builtinBoot) : mapPlaces(await XsBoard.create(xsOptions(node, board)), builtinPlaces));
   let image: Promise<LinImage> | null = null;
   let runDir: string | null = null;
   return async (engine, node, board = {}) => {
@@ -66,6 +67,8 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
     if (engine === 'moddable') {
       const app = options.app;
       if (app === undefined) throw new Error('a Moddable board needs the app its firmware is built for');
+      const badLog = moddableLogError();
+      if (badLog !== null) throw new Error(badLog);
       image ??= linImage(app.resolved.kind === 'builtin' ? app.name : app.resolved.entry, app.name, options.log);
       runDir ??= mkdtempSync(join(tmpdir(), 'mcdsm-moddable-'));
       const dir = join(runDir, `board${node}-${Date.now().toString(36)}`);
@@ -88,6 +91,11 @@ export function boardFactory(options: FactoryOptions = {}): BoardFactory {
  * that list and names the boards that cannot run the app (it named one engine as if it were
  * the whole flag).
  */
+/** A run with Moddable boards and a bad MCDSM_MODDABLE_LOG: the error, before the firmware is built. */
+export function moddableRunError(engines: readonly EngineName[]): string | null {
+  return engines.includes('moddable') ? moddableLogError() : null;
+}
+
 export function luaAppError(engines: readonly EngineName[], app: PreparedApp, given?: string): string | null {
   const lua = engines.flatMap((e, board) => (e === 'lua51' || e === 'lua53' ? [`${board} (${e})`] : []));
   if (lua.length === 0 || (app.resolved.kind === 'builtin' && LUA_APPS.includes(app.name))) return null;

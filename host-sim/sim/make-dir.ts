@@ -13,8 +13,11 @@ import { dirname, resolve } from 'node:path';
 /** A folder that cannot be made; the message is `cannot create <dir>: <why>`. */
 export class DirectoryError extends Error {}
 
-/** Makes `dir` and its missing parents; throws DirectoryError (one line, no stack needed). */
-export function makeDirectory(dir: string): void {
+/**
+ * Makes `dir` and its missing parents; throws DirectoryError (one line, no stack needed).
+ * Returns the folders it made, outermost first (a caller that fails later can take them back).
+ */
+export function makeDirectory(dir: string): string[] {
   const target = resolve(dir);
   const missing: string[] = [];
   let at = target;
@@ -40,6 +43,7 @@ export function makeDirectory(dir: string): void {
       throw new DirectoryError(`cannot create ${dir}: ${why(err, d)}`);
     }
   }
+  return missing;
 }
 
 function statOrWhy(p: string): Stats | null | string {

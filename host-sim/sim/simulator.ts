@@ -258,7 +258,8 @@ export class Simulator {
       if (this.stopReason) break;
       if (this.allDone()) this.stopReason = 'done';
       else if (this.slots.every((s) => s.state === 'halted' || s.state === 'spare')) this.stopReason = `every working board is down${haltList(this.slots)}`;
-      else if (this.nobodyLeftToFinish()) this.stopReason = `every board is done or halted, and no rank's result can still come${haltList(this.slots)}`;
+      // Every halted board named, a crash too: here it is why the run ends.
+      else if (this.nobodyLeftToFinish()) this.stopReason = `every board is done or halted, and no rank's result can still come: ${this.slots.filter((s) => s.state === 'halted').map((s) => `board ${s.node} (${s.engine}): ${s.haltReason ?? 'halted'}`).join('; ')}`;
     }
   }
 
@@ -274,14 +275,15 @@ export class Simulator {
   }
 
   /**
-   * With real boards in the run (paced to the wall clock): every board has either finished or
-   * halted, no spare stands by and nothing reboots, yet a rank has no result. A done real board
+   * In a run paced to the wall clock (real boards, or --realtime): every board has either finished
+   * or halted, no spare stands by and nothing reboots, yet a rank has no result. A done board
    * still retransmits to the dead one, so the queue never empties and the run went on until
    * --max-virtual, ten minutes of wall time by default (a Moddable board that aborted after its
-   * first frames). Simulated-only runs end on their own in virtual time and are left as they were.
+   * first frames; `fault crash` typed into a --realtime run's console). Runs in virtual time end
+   * on their own in seconds and are left as they were.
    */
   private nobodyLeftToFinish(): boolean {
-    if (!this.slots.some((s) => s.real !== null) || this.rebooting.size > 0) return false;
+    if (!this.paced || this.rebooting.size > 0) return false;
     return this.slots.some((s) => s.state === 'halted') && this.slots.every((s) => s.state === 'halted' || s.state === 'done');
   }
 

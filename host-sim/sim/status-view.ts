@@ -3,6 +3,7 @@
  * event), redrawn in place on a terminal, and the summary table printed at the end.
  */
 import type { BoardSummary, LinkSummary, SimSummary } from './simulator.js';
+import { measuresHeap } from './engines.js';
 
 export function boardTable(boards: BoardSummary[], virtualMs: number): string {
   // The CPU column only appears when the CPU model (--cpu) charged some board for computing.
@@ -22,7 +23,8 @@ export function boardTable(boards: BoardSummary[], virtualMs: number): string {
         b.state.padEnd(9),
         `${b.framesIn}/${b.framesOut}`.padEnd(18),
         `${fmtBytes(b.bytesIn)}/${fmtBytes(b.bytesOut)}`.padEnd(19),
-        fmtBytes(b.heapBytes).padEnd(8),
+        // 0 B would read as an empty heap: an engine whose heap the simulator cannot see shows '-'.
+        (measuresHeap(b.engine) ? fmtBytes(b.heapBytes) : '-').padEnd(8),
         ...(cpu ? [fmtMs(b.cpuMs).padEnd(8)] : []),
         ev,
       ].join(' '),

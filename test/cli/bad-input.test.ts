@@ -4,8 +4,9 @@
 // say what to do.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
+import { BIN, REPO, mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
 const USER_APP = `import type { App } from 'mcdsm';
 export const app: App = { name: 'mine', async main(ctx) { return ctx.rank; } };
@@ -199,4 +200,51 @@ test('bench footprint without a usable Moddable SDK: one line saying what to set
   t.is(r.code, 1, r.err);
   t.regex(r.err, /^mcdsm: MODDABLE=.*no-sdk has no built host tools/);
   t.notRegex(r.err, /\n\s+at /, 'no stack trace');
+});
+
+test('MCDSM_MODDABLE_LOG naming a missing folder: one line naming the variable before anything is built, exit 2, not an uncaught ENOENT at the first trace line', (t) => {
+  const dir = project({ 'not-a-folder': 'x' }, 'mcdsm-cli-modlog-');
+  for (const [folder, why] of [[join(dir, 'no', 'logs'), 'no such folder'], [join(dir, 'not-a-folder'), 'not a folder']] as const) {
+    const started = Date.now();
+    const r = mcdsm(dir, ['sim', 'pingpong', '--boards', '2', '--engine', 'moddable', '--consoles', 'none', '--quiet'], { MCDSM_MODDABLE_LOG: folder });
+    t.is(r.code, 2, r.err);
+    t.is(r.err, `mcdsm: MCDSM_MODDABLE_LOG=${folder}: ${why}${why === 'no such folder' ? ' (make it first, or unset MCDSM_MODDABLE_LOG)' : ''}\n`);
+    t.notRegex(r.out, /boards up/, 'no board started');
+    // Before the firmware build (which takes tens of seconds the first time).
+    t.true(Date.now() - started < 20_000, `${Date.now() - started} ms`);
+  }
+  // Only a run with Moddable boards cares.
+  const xs = mcdsm(dir, ['sim', 'counter', '--boards', '2', '--engine', 'xs', '--consoles', 'none', '--quiet'], { MCDSM_MODDABLE_LOG: join(dir, 'nowhere') });
+  t.is(xs.code, 0, xs.err);
+});
+
+test('firmware build --out <new folders> without an SDK: the error, and no empty folders left behind', (t) => {
+  const dir = project({}, 'mcdsm-cli-fwout-');
+  const r = mcdsm(dir, ['firmware', 'build', 'pingpong', '--target', 'lin', '--out', 'build/fw'], { MODDABLE: join(dir, 'no-sdk') });
+  t.is(r.code, 1, r.err);
+  t.regex(r.err, /^mcdsm firmware build: MODDABLE=.*no-sdk has no built host tools/);
+  t.false(existsSync(join(dir, 'build')), 'build/ (made by the command) is gone');
+  // A folder that was there before stays.
+  mkdirSync(join(dir, 'mine'));
+  const again = mcdsm(dir, ['firmware', 'build', 'pingpong', '--target', 'lin', '--out', 'mine/fw'], { MODDABLE: join(dir, 'no-sdk') });
+  t.is(again.code, 1, again.err);
+  t.true(existsSync(join(dir, 'mine')));
+  t.deepEqual(readdirSync(join(dir, 'mine')), []);
+});
+
+test('setup without a Moddable SDK: status.json keeps the cause alone, so `firmware build` says how to get one once, not twice with two different commands', (t) => {
+  // A copy of the script in a folder of its own: it writes status.json under its own root.
+  const dir = project({}, 'mcdsm-cli-sdkhint-');
+  mkdirSync(join(dir, 'pkg', 'scripts'), { recursive: true });
+  copyFileSync(join(REPO, 'scripts', 'moddable-sdk.mjs'), join(dir, 'pkg', 'scripts', 'moddable-sdk.mjs'));
+  const env: NodeJS.ProcessEnv = { ...process.env, MCDSM_TOOLCHAINS: join(dir, 'none') };
+  delete env['MODDABLE'];
+  const r = spawnSync(process.execPath, [join(dir, 'pkg', 'scripts', 'moddable-sdk.mjs')], { encoding: 'utf8', env });
+  const status = JSON.parse(readFileSync(join(dir, 'pkg', 'node_modules', '.cache', 'mcdsm', 'moddable-sdk', 'status.json'), 'utf8')) as { ok: boolean; reason: string };
+  t.false(status.ok);
+  t.is(status.reason, `no Moddable SDK: $MODDABLE is not set and ${join(dir, 'none', 'moddable-sdk-8.2.3-subset.tar.gz')} does not exist`);
+  // The warning at install still says what to do, with this copy's own command.
+  t.regex(r.stdout, /WARNING: no Moddable SDK.*does not exist; set MODDABLE to a Moddable SDK/);
+  t.true(r.stdout.includes(`then run node ${join(dir, 'pkg', 'scripts', 'moddable-sdk.mjs')}`), r.stdout);
+  t.notRegex(r.stdout, /npm install again|beside this repository/);
 });

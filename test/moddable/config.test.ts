@@ -36,6 +36,9 @@ test('bad values name the field', (t) => {
   t.throws(() => parseConfigValue('links', '/dev/a@fast', 'device'), { message: /^links\[0\]: bad baud rate/ });
   t.throws(() => parseConfigValue('links', '2:16', 'pins'), { message: /^links\[0\]: expected a device path/ });
   t.throws(() => parseConfigValue('links', '2:16:17', 'device'), { message: /^links\[0\]\.device:/ });
+  // The other platform's form is named as such, not as `got undefined` (the provision audit of session 19).
+  t.throws(() => parseConfigValue('links', '2:16:17', 'device'), { message: 'links[0].device: this firmware opens serial devices by path; expected a path like /dev/ttyUSB0, got the pins form port:rx:tx (2:16:17), which is for ESP32/Pico firmware' });
+  t.throws(() => parseConfigValue('console', '/dev/ttyUSB0', 'pins'), { message: 'console.port: this firmware opens UARTs by port and pins; expected port:rx:tx like 2:16:17, got the device /dev/ttyUSB0, which is for lin firmware' });
   t.throws(() => parseConfigValue('options', '[1]', 'device'), { message: 'options: expected a JSON object' });
   t.throws(() => parseConfigValue('colour', 'red', 'device'), { message: /^colour: not a config field/ });
 });

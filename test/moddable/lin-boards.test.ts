@@ -84,6 +84,23 @@ if (sdk !== null) {
       } finally {
         await s.close();
       }
+      // A field only the board can refuse (a lin board opens devices by path, not 2:16:17): the
+      // error says which fields it stored before it and that it was not reset (session 19).
+      const errors: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string | Uint8Array) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
+      let refused: number;
+      try {
+        refused = await provisionCommand(con.b, { node: '7', rank: '0', links: '2:16:17', set: [], baud: '115200', timeout: '5000' });
+      } finally {
+        process.stderr.write = write;
+      }
+      t.is(refused, 1);
+      t.is(
+        errors.join(''),
+        'mcdsm provision: ERR links[0].device: this firmware opens serial devices by path; expected a path like /dev/ttyUSB0, got the pins form port:rx:tx (2:16:17), which is for ESP32/Pico firmware\n' +
+          'mcdsm provision: node, rank are stored on the board already; it was not reset: correct --links and provision again\n',
+      );
       // mcdsm provision: config set for each field, config show, reset.
       t.is(await provisionCommand(con.b, { node: '7', set: ['appArgs=--rounds,3'], baud: '115200', timeout: '5000' }), 0);
       await board.waitFor(/^lin-host: restart$/, 10_000);

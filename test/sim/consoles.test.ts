@@ -64,3 +64,14 @@ test('a board over its memory budget stops with an out-of-memory fault', async (
   t.false(s.ok);
   t.true(s.boards.every((b) => b.state === 'halted' && /out of memory/.test(b.haltReason ?? '')), JSON.stringify(s.boards.map((b) => b.haltReason)));
 });
+
+test('--realtime: a board crashed for good with no spare ends the run once the others are done, not at --max-virtual in wall time', async (t) => {
+  // The audit of session 19: `fault crash` typed into a --realtime run's console left it running
+  // until --max-virtual (ten minutes of wall clock by default) after every other board was done.
+  const started = Date.now();
+  const s = await runDomain({ app: 'idle', appArgs: ['--ms', '1500'], boards: '3', engine: 'xs', topology: 'ring', realtime: true, maxVirtual: '30s', fault: ['crash:2@300ms'] });
+  t.false(s.ok);
+  t.regex(s.reason ?? '', /^every board is done or halted, and no rank's result can still come: board 2 .*fault crash/);
+  t.is(s.boards[0]!.state, 'done');
+  t.true(Date.now() - started < 15_000, `${Date.now() - started} ms of wall time`);
+});

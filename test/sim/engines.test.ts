@@ -3,7 +3,9 @@
  * that name the entry, and the presets still work.
  */
 import test from 'ava';
-import { engineList, isRealEngine } from '../../host-sim/sim/engines.js';
+import { engineList, isRealEngine, measuresHeap } from '../../host-sim/sim/engines.js';
+import { boardTable } from '../../host-sim/sim/status-view.js';
+import type { BoardSummary } from '../../host-sim/sim/sim-types.js';
 import { buildSimConfig, parseAttach, type SimFlags } from '../../host-sim/sim/options.js';
 import { BoardOutput } from '../../host-sim/boards/board-output.js';
 
@@ -76,4 +78,14 @@ test('board output: events and halts are picked out of whole lines, the rest is 
   t.deepEqual(halts, ['fault crash']);
   t.is(restarts, 1);
   t.is(text.join(''), 'OK\r\n> # app-result rank=1 {"sum":3}\r\n# HALT fault crash\r\n');
+});
+
+test('the board table shows heap figures only for engines whose heap the simulator measures ("-" for V8, Moddable and attached boards, not 0B)', (t) => {
+  const row = (node: number, engine: BoardSummary['engine'], heapBytes: number): BoardSummary =>
+    ({ node, rank: node, engine, state: 'done', framesIn: 1, framesOut: 1, bytesIn: 10, bytesOut: 10, heapBytes, heapPeakBytes: heapBytes, hostMs: 0, compute: 0, cpuMs: 0, steps: 1, boots: 1 });
+  const lines = boardTable([row(0, 'xs', 46_080), row(1, 'node', 0), row(2, 'moddable', 0), row(3, 'attached', 0), row(4, 'lua53', 2_048)], 10).split('\n').slice(2);
+  const heapColumn = lines.map((l) => l.split(/\s+/)[7]);
+  t.deepEqual(heapColumn, ['45.0K', '-', '-', '-', '2048B']);
+  t.true(measuresHeap('xs'));
+  t.false(measuresHeap('moddable'));
 });

@@ -8,7 +8,9 @@
  *
  * A window opens at board 0's `bench-start` and closes at its `bench-end`; windows are summed.
  * Units, simHal units and native units count the steps (of every board) that began inside a
- * window; bytes are every link's bytes on the wire inside the windows.
+ * window; bytes are every link's bytes on the wire inside the windows. `whole` counts every
+ * step of every board and every byte of the run, windows or not: a figure taken as the
+ * difference of two runs (marginalRun) counts the work other boards do between board 0's windows.
  */
 import { isRealBoard } from '../host-sim/boards/real-board.js';
 import { runConfig, type RunOptions } from '../host-sim/sim/run.js';
@@ -35,13 +37,26 @@ export interface BoardTime {
   bytes: number;
   /** Frames on every link inside the windows (both directions). */
   frames: number;
+  /** The whole run: every board's every step, every link's bytes, virtual ms to the end. */
+  whole: RunTotals;
+}
+
+export interface RunTotals {
+  /** XS metering units of every board's every step (native helpers at their declared cost). */
+  units: number;
+  /** The simulator's own work inside the boards over the run, kept out of `units`. */
+  simHalUnits: number;
+  /** Bytes on every link over the run. */
+  bytes: number;
+  /** Virtual ms from the start to the end of the run. */
+  ms: number;
 }
 
 class WindowBoard implements SimBoard {
   constructor(
     private readonly inner: SimBoard,
     private readonly open: () => boolean,
-    private readonly add: (f: BoardFigures, before: BoardFigures) => void,
+    private readonly add: (f: BoardFigures, before: BoardFigures, inWindow: boolean) => void,
   ) {}
 
   get engine(): BoardEngine {
@@ -60,7 +75,7 @@ class WindowBoard implements SimBoard {
     const counted = this.open();
     const before = this.inner.figures();
     const actions = await this.inner.step(events);
-    if (counted) this.add(this.inner.figures(), before);
+    this.add(this.inner.figures(), before, counted);
     return actions;
   }
 
@@ -86,11 +101,15 @@ export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
   let bytesAt = 0;
   let framesAt = 0;
   const r = { windows: 0, count: 0, ms: 0, units: 0, nativeUnits: 0, simHalUnits: 0, bytes: 0, frames: 0 };
+  const whole: RunTotals = { units: 0, simHalUnits: 0, bytes: 0, ms: 0 };
   const factory: BoardFactory = async (engine, node) => {
     const made = await base(engine, node);
     // Board time is metered on simulated boards; a real one has no meter to read.
     if (isRealBoard(made)) throw new Error(`board ${node}: board time is measured on simulated boards, not ${engine}`);
-    return new WindowBoard(made, () => open, (f, b) => {
+    return new WindowBoard(made, () => open, (f, b, inWindow) => {
+      whole.units += f.computeTotal - b.computeTotal;
+      whole.simHalUnits += f.simHalTotal - b.simHalTotal;
+      if (!inWindow) return;
       r.units += f.computeTotal - b.computeTotal;
       r.nativeUnits += f.nativeTotal - b.nativeTotal;
       r.simHalUnits += f.simHalTotal - b.simHalTotal;
@@ -129,7 +148,9 @@ export async function boardTime(o: BoardTimeOptions): Promise<BoardTime> {
       const why = summary.boards.filter((b) => b.haltReason).map((b) => `board ${b.node}: ${b.haltReason}`).join('; ');
       throw new Error(`benchmark run of ${o.app} ${(o.appArgs ?? []).join(' ')} failed: ${summary.reason}${why ? ` (${why})` : ''}`);
     }
-    return { summary, ...r };
+    whole.bytes = wire();
+    whole.ms = sim.virtualNow();
+    return { summary, ...r, whole };
   } finally {
     await sim.shutdown();
   }

@@ -11,8 +11,10 @@
  *    fetch is timed: the apps bracket each one with bench-start / bench-end, and the DSM side
  *    lets the barrier before it end first (dsm-bench.ts SETTLE_MS), as the raw home is idle.
  *  - barrier: per barrier on 2, 4, 8 and 16 boards (a ring of uart:921600 links, a line for
- *    2): XS units of every board and bytes on every link inside the barrier's own window —
- *    marginal figures, the run's start-up (HELLOs, link-state floods, allocation) left out.
+ *    2): XS units of every board and bytes on every link, marginal — two whole runs with
+ *    barriers/2 and barriers barriers, the difference divided by the barriers added (see
+ *    `barriers` below), so the run's start-up (HELLOs, link-state floods, allocation) and its
+ *    end cancel out and no board's work falls between windows.
  *  - laplace: N = 256, 100 iterations, 1 KiB pages, on 4, 8 and 16 boards in a ring of
  *    uart:921600 links and on 4 boards fully meshed by udp. cpuRatio = XS units of the whole
  *    run summed over the boards / the units of `laplace-seq` (the sequential kernel and the
@@ -21,7 +23,7 @@
  *    Two boards on one UART are printed as well.
  */
 import { meteredWindows, round } from './timing.js';
-import { boardTime } from './board-time.js';
+import { boardTime, type RunTotals } from './board-time.js';
 import type { RunOptions } from '../host-sim/sim/run.js';
 import type { SimSummary, Simulator } from '../host-sim/sim/simulator.js';
 
@@ -42,7 +44,7 @@ export interface DsmBenchResult {
 export interface DsmBenchOptions {
   /** Timed fetches per run (default 30). */
   fetches?: number;
-  /** Barriers timed per run (default 20). */
+  /** Barriers of the longer of the two barrier runs (default 20; the shorter has half). */
   barriers?: number;
   /** Laplace iterations (default 100: the figure is defined for 100). */
   iters?: number;
@@ -82,18 +84,44 @@ async function pageFetch(count: number, log: (line: string) => void): Promise<Ds
   return { ratio: round(ratio, 3) };
 }
 
-async function barriers(count: number, boardCounts: readonly number[], log: (line: string) => void): Promise<DsmBenchResult['barrier']> {
+/**
+ * The marginal barrier: two runs of the barrier mode that differ only in their barrier count,
+ * each measured whole (every board's every step, every link's bytes, start-up to exit), the
+ * difference divided by the barriers the longer run adds. Every board's work a barrier causes
+ * counts wherever it falls: board 0's windows (one a barrier) left out the steps other boards
+ * took between them (at 16 boards, rank 12 passing releases on after board 0 had left), so a
+ * change that only moved such a step across a window's edge moved the figure.
+ */
+export function barrierCounts(count: number): [number, number] {
+  if (!Number.isInteger(count) || count < 2) throw new RangeError(`bench dsm: barriers must be an integer >= 2, got ${count}`);
+  return [count >> 1, count];
+}
+
+/** Per extra barrier: (longer run - shorter run) / (barriers it adds), rounded. */
+export function marginal(short: RunTotals, long: RunTotals, added: number): RunTotals {
+  const per = (f: keyof RunTotals): number => (long[f] - short[f]) / added;
+  return { units: Math.round(per('units')), simHalUnits: Math.round(per('simHalUnits')), bytes: Math.round(per('bytes')), ms: round(per('ms'), 3) };
+}
+
+export async function benchBarriers(count: number, boardCounts: readonly number[], log: (line: string) => void): Promise<DsmBenchResult['barrier']> {
   const out: DsmBenchResult['barrier'] = [];
+  const [few, many] = barrierCounts(count);
   for (const boards of boardCounts) {
     const topology = boards > 2 ? 'ring' : 'line';
-    const r = await boardTime({
+    const run = (n: number): ReturnType<typeof boardTime> => boardTime({
       boards: String(boards), engine: 'xs', topology, link: UART, ram: '8M', nsPerUnit: NS,
-      app: 'dsm-bench', appArgs: ['--mode', 'barrier', '--count', String(count)],
+      app: 'dsm-bench', appArgs: ['--mode', 'barrier', '--count', String(n)],
     });
-    const units = Math.round(r.units / r.windows);
-    const bytes = Math.round(r.bytes / r.windows);
-    out.push({ boards, units, bytes });
-    log(`barrier on ${boards} XS boards (${topology} of ${UART}, ${NS} ns/unit): ${round(r.ms / r.windows, 3)} ms, ${kilo(units)} XS units (all boards), ${bytes} bytes on the wire per barrier`);
+    const short = await run(few);
+    const long = await run(many);
+    const m = marginal(short.whole, long.whole, many - few);
+    out.push({ boards, units: m.units, bytes: m.bytes });
+    const windowed = Math.round(long.units / long.windows);
+    log(
+      `barrier on ${boards} XS boards (${topology} of ${UART}, ${NS} ns/unit; runs of ${few} and ${many} barriers, the difference per barrier): ` +
+        `${m.ms} ms, ${kilo(m.units)} XS units (all boards), ${m.bytes} bytes on the wire per barrier; ` +
+        `board 0's windows alone ${kilo(windowed)} units, ${Math.round(long.bytes / long.windows)} B; simulator-only work left out ${kilo(m.simHalUnits)}`,
+    );
   }
   return out;
 }
@@ -170,7 +198,7 @@ async function laplace(iters: number, ringBoards: readonly number[], log: (line:
 export async function benchDsm(opts: DsmBenchOptions = {}): Promise<DsmBenchResult> {
   const log = opts.log ?? (() => {});
   const pageFetch4k = await pageFetch(opts.fetches ?? 30, log);
-  const barrier = await barriers(opts.barriers ?? 20, opts.barrierBoards ?? [2, 4, 8, 16], log);
+  const barrier = await benchBarriers(opts.barriers ?? 20, opts.barrierBoards ?? [2, 4, 8, 16], log);
   const lap = await laplace(opts.iters ?? 100, opts.laplaceBoards ?? [4, 8, 16], log);
   return { pageFetch4k, barrier, laplace: lap };
 }

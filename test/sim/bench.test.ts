@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { benchMac, benchMcapi, wireLimitMs, minimalWireBytes } from '../../bench/mcapi.js';
-import { benchDsm } from '../../bench/dsm.js';
+import { benchBarriers, benchDsm, barrierCounts, marginal } from '../../bench/dsm.js';
+import { runMetered } from '../../bench/timing.js';
 import { boardTime } from '../../bench/board-time.js';
 import type { RunOptions } from '../../host-sim/sim/run.js';
 
@@ -55,6 +56,36 @@ test('bench dsm: marginal barrier figures grow with the ring, Laplace points car
   t.true(r.barrier[1]!.units > r.barrier[0]!.units);
   t.deepEqual(r.laplace.map((p) => [p.boards, p.link, p.topology]), [[4, 'uart', 'ring'], [4, 'udp', 'full']]);
   for (const p of r.laplace) t.deepEqual(Object.keys(p), ['boards', 'link', 'topology', 'cpuRatio', 'wireRatio']);
+});
+
+test('bench dsm barrier: the marginal of two whole runs over every board, not board 0\'s windows', async (t) => {
+  const lines: string[] = [];
+  const [r] = await benchBarriers(4, [2], (l) => lines.push(l));
+  // Counted another way (timing.ts's meter, every step of every board; the run's wire bytes):
+  // runs of 2 and 4 barriers on the same line, the difference per added barrier.
+  const whole = async (n: number): Promise<{ units: number; bytes: number }> => {
+    const { summary, compute } = await runMetered(
+      { boards: '2', engine: 'xs', topology: 'line', link: 'uart:921600', ram: '8M', cpu: '150', app: 'dsm-bench', appArgs: ['--mode', 'barrier', '--count', String(n)] },
+      {},
+      () => true,
+    );
+    t.true(summary.ok, summary.reason);
+    return { units: compute.reduce((a, b) => a + b, 0), bytes: summary.wire.bytes };
+  };
+  const two = await whole(2);
+  const four = await whole(4);
+  // Board 0's windows (the old figure) gave 28.9k units and 102 B here: the first timed
+  // barrier's settling work in, other boards' steps between windows out.
+  t.deepEqual(r, { boards: 2, units: Math.round((four.units - two.units) / 2), bytes: Math.round((four.bytes - two.bytes) / 2) });
+  t.true(r!.bytes > 0 && r!.bytes < 200, `${r!.bytes} B`);
+  t.true(lines.some((l) => l.includes('runs of 2 and 4 barriers')), lines.join('\n'));
+});
+
+test('bench dsm barrier: counts halve, a marginal needs two runs that differ', (t) => {
+  t.deepEqual(barrierCounts(20), [10, 20]);
+  t.deepEqual(barrierCounts(3), [1, 3]);
+  t.throws(() => barrierCounts(1), { instanceOf: RangeError });
+  t.deepEqual(marginal({ units: 100, simHalUnits: 10, bytes: 50, ms: 1 }, { units: 300, simHalUnits: 30, bytes: 90, ms: 2 }, 4), { units: 50, simHalUnits: 5, bytes: 10, ms: 0.25 });
 });
 
 test('bench dsm page fetch: the window holds one FETCH and its FETCH_DATA, not the barrier around it', async (t) => {

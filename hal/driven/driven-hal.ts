@@ -125,9 +125,7 @@ export class DrivenHal implements Hal {
   // parallel arrays from `soonHead` on (a cleared one leaves a null), `soonLive` of them live.
   // Their length is soonIds.length: soonFns has holes under Lua, where `#` is unreliable.
   private soonIds: number[] = [];
-  private soonFns: (((arg: unknown) => void) | null)[] = [];
-  /** The argument of each zero-delay timer set with one (holes where none), beside soonFns. */
-  private soonArgs: unknown[] = [];
+  private soonFns: ((() => void) | null)[] = [];
   private soonHead = 0;
   private soonLive = 0;
   /** Bumped whenever the arrays are emptied, so a round in progress knows to stop. */
@@ -172,12 +170,9 @@ export class DrivenHal implements Hal {
     if (this.stopKind !== null) return id;
     if (delayMs <= 0 && !this.holdDeferred && !this.zeroDelayToHost) {
       // The end of this turn is still in this batch (see src/hal.ts): no host timer, no extra step.
-      // By index, not push: soonFns may have holes (see above). The argument waits beside the
-      // callback (MCAPI's end-of-turn flush sets one every receive): no closure per timer, as
-      // the Moddable HAL keeps it, so the board is not charged for an allocation it never makes.
-      const i = this.soonIds.length;
-      this.soonFns[i] = fire as (arg: unknown) => void;
-      if (arg !== undefined) this.soonArgs[i] = arg;
+      // By index, not push: soonFns may have holes (see above). A timer with an argument due
+      // this turn (rare: a deadline already passed) gets a closure for the few steps it waits.
+      this.soonFns[this.soonIds.length] = arg === undefined ? (fire as () => void) : () => fire(arg);
       this.soonIds.push(id);
       this.soonLive++;
       return id;
@@ -324,14 +319,12 @@ export class DrivenHal implements Hal {
       const fire = fns[i];
       if (fire === null || fire === undefined) continue;
       fns[i] = null;
-      const arg = this.soonArgs[i];
-      if (arg !== undefined) this.soonArgs[i] = undefined;
       this.soonLive--;
       this.soonHead = i + 1;
       this.deferredRun++;
       ran = true;
       try {
-        fire(arg);
+        fire();
       } catch (err) {
         onError(err);
       }
@@ -382,8 +375,6 @@ export class DrivenHal implements Hal {
       if (fire === null || fire === undefined) continue;
       const id = this.soonIds[i]!;
       this.timers.set(id, fire);
-      const arg = this.soonArgs[i];
-      if (arg !== undefined) this.timerArgs.set(id, arg);
       this.record({ kind: 'timer-set', id, at: this.time });
     }
     this.clearSoon();
@@ -393,7 +384,6 @@ export class DrivenHal implements Hal {
     this.soonGen++;
     this.soonIds = [];
     this.soonFns = [];
-    this.soonArgs = [];
     this.soonHead = 0;
     this.soonLive = 0;
   }

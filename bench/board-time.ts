@@ -10,7 +10,7 @@
  * Units, simHal units and native units count the steps (of every board) that began inside a
  * window; bytes are every link's bytes on the wire inside the windows. `whole` counts every
  * step of every board and every byte of the run, windows or not: a figure taken as the
- * difference of two runs (marginalRun) counts the work other boards do between board 0's windows.
+ * difference of two runs (bench/dsm.ts `benchBarriers`) counts the work other boards do between board 0's windows.
  */
 import { isRealBoard } from '../host-sim/boards/real-board.js';
 import { runConfig, type RunOptions } from '../host-sim/sim/run.js';

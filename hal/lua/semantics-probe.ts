@@ -4,6 +4,8 @@
  * this under Node and inside lua5.1 / lua5.3 / fengari (hal/lua/selftest.ts `semantics`) and
  * requires the same lines. Each line names what it probes.
  */
+import { namedFigures, zeros } from '../../src/util/figures.js';
+
 export function semanticsProbe(): string[] {
   const out: string[] = [];
 
@@ -88,5 +90,12 @@ export function semanticsProbe(): string[] {
   const spread: Record<string, number> = { ...added, q: 1, d: 2 };
   spread['c'] = 5;
   out.push(`added keys: ${Object.keys(added).join(',')} ${JSON.stringify(added)} ${JSON.stringify(grown)} ${Object.entries(spread).map(([k]) => k).join(',')}`);
+  // zeros(n) (src/util/figures.ts: the net's counters, the DSM's and FT's figures, a hop link's
+  // ring numbers) holds n zeros that count up, on Lua too (it held none there before Round 19b),
+  // and namedFigures reads them from the right places (it read one early on Lua).
+  const z = zeros(5);
+  z[4] = z[4]! + 2;
+  z[0] = z[0]! | 1;
+  out.push(`zeros: ${String(z.length)} ${z.join(',')} ${JSON.stringify(namedFigures(['x', 'y'], z, 3))}`);
   return out;
 }

@@ -4,19 +4,17 @@
  * A `Timer` per `setTimer` was a host object with three properties and a Map entry, ~8 XS
  * slots a pending timer, and a board has ten or more pending at any time (the hop links',
  * end-to-end and hello deadlines, MCAPI's flush and timed waits, an app's sleeps). Here a timer
- * is an index into two number arrays (due time, id) and two arrays of references (callback,
- * argument): their items live in the chunk heap, 16 + 2 x 16 bytes a timer on a 32-bit chip,
- * and no slot is made per timer (docs/FOOTPRINT.md "Round 10: conformance slots").
+ * is an index into four plain Arrays (due time, id, callback, argument), kept in step: their
+ * items live in the chunk heap, 4 x 16 bytes a timer on a 32-bit chip, and no slot is made per
+ * timer (docs/FOOTPRINT.md "Round 10: conformance slots"). Plain Arrays, not Float64Arrays, for
+ * the numbers: 2 XS slots each where a typed array is 7 (the view and its buffer; "Round 19b").
  */
 
 export type TimerFire = (arg: unknown) => void;
 
-/** Initial room, in timers; doubled when full. */
-const INITIAL_ROOM = 16;
-
 export class TimerSchedule {
-  private at = new Float64Array(INITIAL_ROOM);
-  private ids = new Float64Array(INITIAL_ROOM);
+  private readonly at: number[] = [];
+  private readonly ids: number[] = [];
   private readonly fns: TimerFire[] = [];
   private readonly args: unknown[] = [];
   private count = 0;
@@ -36,27 +34,19 @@ export class TimerSchedule {
   add(at: number, fire: TimerFire, arg: unknown): number {
     const id = this.nextId++;
     const n = this.count;
-    if (n === this.at.length) {
-      const at2 = new Float64Array(2 * n);
-      at2.set(this.at);
-      this.at = at2;
-      const ids2 = new Float64Array(2 * n);
-      ids2.set(this.ids);
-      this.ids = ids2;
-    }
     let i = n;
     while (i > 0 && this.at[i - 1]! > at) i--;
     if (i < n) {
-      this.at.copyWithin(i + 1, i, n);
-      this.ids.copyWithin(i + 1, i, n);
+      this.at.splice(i, 0, at);
+      this.ids.splice(i, 0, id);
       this.fns.splice(i, 0, fire);
       this.args.splice(i, 0, arg);
     } else {
+      this.at.push(at);
+      this.ids.push(id);
       this.fns.push(fire);
       this.args.push(arg);
     }
-    this.at[i] = at;
-    this.ids[i] = id;
     this.count = n + 1;
     return id;
   }
@@ -90,6 +80,8 @@ export class TimerSchedule {
   /** Forget every timer. */
   clear(): void {
     this.count = 0;
+    this.at.length = 0;
+    this.ids.length = 0;
     this.fns.length = 0;
     this.args.length = 0;
     this.takenArg = undefined;
@@ -97,8 +89,8 @@ export class TimerSchedule {
 
   private drop(i: number): void {
     const n = this.count;
-    this.at.copyWithin(i, i + 1, n);
-    this.ids.copyWithin(i, i + 1, n);
+    this.at.splice(i, 1);
+    this.ids.splice(i, 1);
     this.fns.splice(i, 1);
     this.args.splice(i, 1);
     this.count = n - 1;

@@ -86,7 +86,7 @@ static write(held: readonly (Uint8Array | undefined)[], mask: number, expected: 
  * Set `flag` in state[((first + i) & mask) << 2] for each of the first `bits` bits of a LINK_ACK
  * bitmap that is set (the flags of the hop link's per-frame numbers, four per place: hop-link.ts `fs`).
  */
-static mark(sack: Uint8Array, bits: number, first: number, state: Float64Array, mask: number, flag: number): void {
+static mark(sack: Uint8Array, bits: number, first: number, state: number[], mask: number, flag: number): void {
   for (let i = 0; i < bits; i++) {
     if ((sack[i >>> 3]! & (1 << (i & 7))) !== 0) {
       const k = ((first + i) & mask) << 2;

@@ -10,6 +10,7 @@
  */
 import type { HalLink } from '../hal.js';
 import { assert } from '../util/assert.js';
+import { zeros } from '../util/figures.js';
 import { filledArray } from '../util/next-id.js';
 import { CRC_SIZE, FLAG_ACK_VALID, FLAG_NO_CRC, FLAG_SEQ_VALID, FRAME_VERSION, OFF_LACK, OFF_LSEQ, OFF_TTL, OFF_VERSION_FLAGS } from '../wire/frame.js';
 import { NODE_TABLE_SIZE } from '../wire/ids.js';
@@ -62,8 +63,11 @@ export abstract class HopSend<L> implements Resender, DeadlineOwner {
   protected readonly ring: number;
   // Transmit side. In flight: base .. next-1 (mod HopLink.LSEQ_SPACE).
   protected readonly slots: (Uint8Array | null)[];
-  /** The transmit ring's per-frame numbers, four per place (their layout: tx-ring.ts). */
-  protected readonly fs: Float64Array;
+  /**
+   * The transmit ring's per-frame numbers, four per place (their layout: tx-ring.ts): a plain
+   * Array, 2 XS slots where a Float64Array is 7 (docs/FOOTPRINT.md "Round 19b").
+   */
+  protected readonly fs: number[];
   /** @internal Frames waiting for the window; read by NetLayer.sendHead (canEnqueue's 'local' rule without a call). */
   readonly queue = new Fifo<Uint8Array>();
   protected base = 0;
@@ -86,7 +90,7 @@ export abstract class HopSend<L> implements Resender, DeadlineOwner {
     this.stats = newLinkCounters();
     const cap = TxRing.size(host.opts.window);
     this.ring = cap - 1;
-    this.fs = new Float64Array(4 * cap);
+    this.fs = zeros(4 * cap);
     this.slots = filledArray<Uint8Array | null>(cap, null);
     // A stream target that reads sources gets large frames encoded as it drains (link-writer.ts).
     this.out = hal.kind === 'stream' && hal.writeSource !== undefined

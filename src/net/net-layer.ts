@@ -50,7 +50,7 @@ export class NetLayer implements Net {
   // functions saves ~100 live slots on an XS board (docs/FOOTPRINT.md, Round 6b).
   /** @internal */ readonly clock: Clock;
   /** @internal */ readonly codec: FrameCodec;
-  /** @internal The counters (stats.ts: a Float64Array indexed by NS_*). */ readonly st: NetCounters = newNetCounters();
+  /** @internal The counters (stats.ts: a plain Array indexed by NS_*). */ readonly st: NetCounters = newNetCounters();
   /** @internal The resolved options again, under the name the sub-layers' host contracts use. */
   readonly opts: Readonly<ResolvedNetOptions>;
   private readonly halLinks: readonly HalLink[];

@@ -4,7 +4,7 @@
  */
 import type { LinkKind } from '../hal.js';
 import type { NetStats } from './net.js';
-import { namedFigures } from '../util/figures.js';
+import { namedFigures, zeros } from '../util/figures.js';
 
 export interface NetLayerStats extends NetStats {
   /** Frames accepted by send() (broadcasts count once). */
@@ -104,15 +104,16 @@ export interface LinkStats {
 }
 
 /**
- * The counters as they are kept: one Float64Array per layer and per link, indexed by the
- * constants below, instead of an object of 33 (layer) or 25 (link) properties. An XS board
- * keeps an object's every property in a slot of its slot heap (~55 slots with one link) and a
- * typed array's numbers in its chunk heap; the slot heap is what a board runs short of
- * (docs/FOOTPRINT.md, "Round 7: pingpong slots"). `stats()` / `linkStats()` build the public
- * objects on demand. Float64: exact integers up to 2^53, no wrap-around.
+ * The counters as they are kept: one plain Array of numbers per layer and per link, indexed by
+ * the constants below, instead of an object of 33 (layer) or 25 (link) properties. An XS board
+ * keeps an object's every property in a slot of its slot heap (~55 slots with one link) and an
+ * Array's items in its chunk heap; the slot heap is what a board runs short of (docs/FOOTPRINT.md,
+ * "Round 7: pingpong slots"). A plain Array is 2 XS slots, a Float64Array 7 (the view and its
+ * buffer; "Round 19b"). `stats()` / `linkStats()` build the public objects on demand. Numbers:
+ * exact integers up to 2^53, no wrap-around (nothing here relies on typed storage).
  */
-export type NetCounters = Float64Array;
-export type LinkCounters = Float64Array;
+export type NetCounters = number[];
+export type LinkCounters = number[];
 
 export const NS_FRAMES_IN = 0;
 export const NS_FRAMES_OUT = 1;
@@ -187,11 +188,11 @@ export const LINK_COUNTER_KEYS: readonly (keyof LinkStats)[] = Object.freeze([
 ]);
 
 export function newNetCounters(): NetCounters {
-  return new Float64Array(NET_STAT_KEYS.length);
+  return zeros(NET_STAT_KEYS.length);
 }
 
 export function newLinkCounters(): LinkCounters {
-  return new Float64Array(LINK_COUNTER_KEYS.length);
+  return zeros(LINK_COUNTER_KEYS.length);
 }
 
 /** The public NetLayerStats object of `c` (fields in their documented order). */

@@ -10,12 +10,13 @@
  * call there cost bench mcapi msg24 +74 XS units a round trip (+0.4 %, Round 12).
  *
  * A ring has the window rounded up to a power of two places, indexed by `lseq & ring` (`ring`
- * is the size minus one). Its numbers are one Float64Array, four per place, place r's at
+ * is the size minus one). Its numbers are one plain Array, four per place, place r's at
  * (r << 2) + 0: flags (1 resent: Karn, no RTT sample; 2 held by the peer: sacked, no resend;
  * 0 while the place is free, cleared on ack and reset, so sending writes none), 1: when it left
  * the link, 2: when its last resend left, 3: its extended sequence number (the MAC's). One typed
  * array with literal offsets: ~27 XS slots per link fewer than five views of two buffers, and
- * no more units on the frame path (docs/FOOTPRINT.md "Round 11: conformance slots").
+ * no more units on the frame path (docs/FOOTPRINT.md "Round 11: conformance slots"); a plain
+ * Array rather than a Float64Array, 5 slots fewer again ("Round 19b").
  */
 import { SackBitmap } from './control.js';
 import type { Fifo } from './fifo.js';
@@ -40,7 +41,7 @@ export class TxRing {
    * it, at most once per `guard` (about a round trip). Off the frame path: a bitmap is sent
    * only while the peer holds frames beyond a gap.
    */
-  static resendLost(link: Resender, sack: Uint8Array, fs: Float64Array, ring: number, base: number, inflight: number, lossThreshold: number, guard: number, now: number): void {
+  static resendLost(link: Resender, sack: Uint8Array, fs: number[], ring: number, base: number, inflight: number, lossThreshold: number, guard: number, now: number): void {
     SackBitmap.mark(sack, Math.min(sack.length * 8, inflight - 1), base + 1, fs, ring, 2); // flag 2: held by the peer
     let heldAbove = 0;
     for (let off = inflight - 1; off >= 0; off--) {
@@ -62,7 +63,7 @@ export class TxRing {
   }
 
   /** Empty every place and its numbers; returns how many frames were dropped. */
-  static clear(slots: (Uint8Array | null)[], fs: Float64Array): number {
+  static clear(slots: (Uint8Array | null)[], fs: number[]): number {
     let dropped = 0;
     for (let s = 0; s < slots.length; s++) {
       if (slots[s] !== null) {

@@ -14,11 +14,17 @@
 export function zeros(n: number): number[] {
   const a: number[] = [];
   a.length = n;
-  return a.fill(0);
+  // The end is given: on Lua (typescript-to-lua) setting `length` only shortens a table, and a
+  // fill to the table's length filled nothing (a Lua board's figures were empty).
+  return a.fill(0, 0, n);
 }
 
-/** `{ keys[i]: f[from + i] }` for every key, in the keys' order. */
-export function namedFigures(keys: readonly string[], f: ArrayLike<number>, from = 0): Record<string, number> {
+/**
+ * `{ keys[i]: f[from + i] }` for every key, in the keys' order. `f` is a plain Array (zeros'):
+ * typescript-to-lua indexes an Array from 1 and an ArrayLike (a typed array's table) from 0, so
+ * an ArrayLike here read every figure one place early on Lua (Round 19b).
+ */
+export function namedFigures(keys: readonly string[], f: readonly number[], from = 0): Record<string, number> {
   const o: Record<string, number> = {};
   for (let i = 0; i < keys.length; i++) o[keys[i]!] = f[from + i]!;
   return o;

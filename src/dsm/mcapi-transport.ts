@@ -23,6 +23,7 @@ import { Dsm } from './dsm.js';
 import { DsmError, type DsmOptions, type DsmReceiver, type DsmTransport } from './types.js';
 import { assert } from '../util/assert.js';
 import { MAX_BOARDS, messageBytesFor } from './limits.js';
+import { Msg } from './messages.js';
 
 /** The port of every board's DSM endpoint. */
 export const DSM_PORT = 40;
@@ -33,6 +34,11 @@ export const DSM_PORT = 40;
  * the end-to-end ack instead of a frame of its own (docs/PERFORMANCE.md "Round 8").
  */
 export const DSM_ACCEPT_ACK_DELAY_MS = 100;
+
+/** MCAPI_SUCCESS, read for every completion (a module constant, not a property of Status each time). */
+const SUCCESS = Status.MCAPI_SUCCESS;
+/** A page's type byte (Msg.FETCH_DATA), read after the rank byte of every message received (complete). */
+const FETCH_DATA = Msg.FETCH_DATA;
 
 /** A peer's entry while its endpoint is being looked up (McapiDsmTransport.peers). */
 const LOOKING = 0;
@@ -117,6 +123,13 @@ export class McapiDsmTransport implements DsmTransport, Completion {
    * maxMessage + 1 bytes (docs/PERFORMANCE.md "Round 13: the message path").
    */
   private readonly recvReqs: Request<number>[] = [];
+  /**
+   * The receive of the last page (FETCH_DATA), posted again after the next send's write (or at
+   * the next page), not before the reader's app resumes (complete). One at most. Made last (the
+   * constructor's end): an XS lookup walks an object's properties in order, and the fields read
+   * on every message come before it.
+   */
+  private idle: Request<number> | null;
   private closed = false;
   private sink: DsmReceiver | null = null;
   private receiving = false;
@@ -139,6 +152,7 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     this.sendSlots = plan.sendSlots ?? 8;
     this.peers = [];
     for (let r = 0; r < plan.size; r++) this.peers.push(null);
+    this.idle = null;
   }
 
   /** Create this board's endpoint; peers are looked up on first send, receiving starts with `receiver`. */
@@ -178,7 +192,8 @@ export class McapiDsmTransport implements DsmTransport, Completion {
 
   send(toRank: number, bytes: Uint8Array): void {
     if (this.closed) return;
-    if (!Number.isInteger(toRank) || toRank < 0 || toRank >= this.size || toRank === this.rank) {
+    // `% 1` for the integer test: no Number.isInteger call per message (NaN fails it too).
+    if (toRank < 0 || toRank >= this.size || toRank === this.rank || toRank % 1 !== 0) {
       throw new DsmError('BAD_ARG', `dsm transport: no peer with rank ${toRank}`);
     }
     // The DSM leaves `headroom` free bytes before every message (DsmTransport.headroom): the
@@ -196,11 +211,17 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     const peer = this.peers[toRank];
     if (this.queue.length === 0 && this.inflight < this.sendSlots && peer !== null && peer !== LOOKING) {
       this.transmit(toRank, data);
-      return;
+    } else {
+      this.queue.push({ to: toRank, data });
+      if (this.queue.length > this.stats.maxQueued) this.stats.maxQueued = this.queue.length;
+      this.pump();
     }
-    this.queue.push({ to: toRank, data });
-    if (this.queue.length > this.stats.maxQueued) this.stats.maxQueued = this.queue.length;
-    this.pump();
+    // The frame is written: the receive held back since the last message is posted now.
+    const idle = this.idle;
+    if (idle !== null) {
+      this.idle = null;
+      this.mcapi.msgRecvC(this.ep, null, this, idle);
+    }
   }
 
   /** Stop receiving and sending; the endpoint is deleted. */
@@ -261,14 +282,16 @@ export class McapiDsmTransport implements DsmTransport, Completion {
       this.sendRanks[slot] = this.sendRanks[last]!;
       this.sendReqs.pop();
       this.sendRanks.pop();
-      if (r.status !== Status.MCAPI_SUCCESS) this.sendFailed(to, r.error ?? new McapiError(r.status));
+      if (r.status !== SUCCESS) this.sendFailed(to, r.error ?? new McapiError(r.status));
       // sendDone written out: no pump call when nothing waits.
       this.inflight--;
       if (!this.closed && this.queue.length > 0) this.pump();
       return;
     }
-    if (this.closed || this.recvReqs.indexOf(r) < 0) return;
-    if (r.status !== Status.MCAPI_SUCCESS) return; // cancelled, or the endpoint went away: this receive slot ends
+    // Not a send: one of recvReqs (this transport is the Completion of its own requests only;
+    // no indexOf per message to check it).
+    if (this.closed) return;
+    if (r.status !== SUCCESS) return; // cancelled, or the endpoint went away: this receive slot ends
     // A view receive's value is the message itself (msgRecvC), never written again by MCAPI.
     const msg = (r as Request<unknown>).value as Uint8Array;
     // The sender's rank, then the DSM message: one view of it to the handler. A message longer
@@ -283,6 +306,17 @@ export class McapiDsmTransport implements DsmTransport, Completion {
     }
     // The receiver may have closed the transport.
     if (this.closed) return;
+    if (msg[1] === FETCH_DATA && this.recvReqs.length > 1) {
+      // A page resumes the reader's acquisition (the app's continuation, a microtask after
+      // this one): its receive is posted again after the next send's write or at the next
+      // page, not on the way there. The one held back before goes now: recvSlots - 1 stay
+      // posted. Holding no message meanwhile (the page would stay in the heap until then).
+      const prev = this.idle;
+      r.dropValue();
+      this.idle = r;
+      if (prev !== null) this.mcapi.msgRecvC(this.ep, null, this, prev);
+      return;
+    }
     this.mcapi.msgRecvC(this.ep, null, this, r);
   }
 

@@ -174,6 +174,15 @@ export class Request<T = number> {
   get live(): boolean {
     return this._slot >= 0;
   }
+
+  /**
+   * A reported request lets go of its value (a message's view): a receive its Completion keeps to
+   * post again later (McapiNode.msgRecvC's `reuse`) holds no message meanwhile. Pending: no effect.
+   * Last in the class: XS finds a prototype's properties in order, and the getters come first.
+   */
+  dropValue(): void {
+    if (this._slot < 0 && this.status === Status.MCAPI_SUCCESS) this._out = undefined;
+  }
 }
 
 export class RequestTable {

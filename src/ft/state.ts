@@ -10,7 +10,7 @@ import { ByteWriter } from './bytes.js';
 import { Detector } from './detector.js';
 import { FT_EVENT, emitFtEvent, phaseEvent } from './events.js';
 import type { FtPhaseEventName } from './events.js';
-import { Role } from './frames.js';
+import { FtFrame, Role } from './frames.js';
 import type { RecPlan, RecState } from './frames.js';
 import { Image } from './image.js';
 import type { FtOptions, ResolvedFtOptions } from './options.js';
@@ -379,10 +379,12 @@ export class FtState {
    */
   trySend(dst: number, type: number, payload: Uint8Array): SendResult {
     if (dst === this.node) {
-      // The frame is the timer's argument: one record, no closure. The payload is copied (as
-      // the loopback copies it): a handler may keep what it is given, and a caller may send
-      // one payload to several nodes.
-      const f = { ft: this, type, src: dst, dst, srcPort: FT_PORT, dstPort: FT_PORT, epoch: this.net.epoch & 0xffff, payload: payload.slice() };
+      // The frame is the timer's argument: one record, no closure. Its payload is not copied
+      // (the loopback copied it: a Uint8Array and its buffer, 7 XS slots held to the next turn):
+      // a control frame's payload is a fresh encoding that nothing writes after. Only a stream's
+      // CKPT_DATA is built in FT's scratch, and it goes to buddies, never to this board.
+      assert(type !== FtFrame.CKPT_DATA, 'ft: checkpoint data sent to its own board');
+      const f = { ft: this, type, src: dst, dst, srcPort: FT_PORT, dstPort: FT_PORT, epoch: this.net.epoch & 0xffff, payload };
       this.hal.setTimer(0, deliverOwn, f);
       this.figs[FF_FRAMES_OUT]!++;
       return 'sent';

@@ -383,6 +383,7 @@ export function applyCommit(ft: FtState, round: number): void {
   }
   for (const [key, rx] of ft.receivers) if (!rx.pending.replica && rx.pending.round <= round) ft.receivers.delete(key);
   ft.figs[FS_LAST_COMMITTED] = round;
+  dropTally(ft, round);
   ft.figs[FF_ROUND_PEAK_MULTIPLE] = ft.currentMultiple();
   const now = ft.hal.now();
   let progress = ft.figs[FS_COMMITTED_PROGRESS]!;
@@ -420,6 +421,7 @@ export function applyCommit(ft: FtState, round: number): void {
 export function applyAbort(ft: FtState, round: number, reason: string): void {
   if (round <= ft.figs[FS_LAST_COMMITTED]! || round <= ft.figs[FS_LAST_ABORTED]!) return;
   ft.figs[FS_LAST_ABORTED] = round;
+  dropTally(ft, round);
   for (const img of ft.images.values()) if (img.pending !== null && img.pending.round <= round) img.discard();
   for (const [key, rx] of ft.receivers) if (!rx.pending.replica && rx.pending.round <= round) ft.receivers.delete(key);
   const dead = new Set<OutStream>();
@@ -437,6 +439,18 @@ export function applyAbort(ft: FtState, round: number, reason: string): void {
     w.reject(new FtError('ABORTED', `checkpoint ${round} aborted: ${reason}`));
   }
   ft.hal.log('warn', `ft: checkpoint ${round} aborted: ${reason}`);
+}
+
+/**
+ * The coordinator's tally of a round decided here (committed or aborted) goes: tallyFor answers
+ * null for it from the decided figures, so it is not held between rounds (~9 XS slots only the
+ * coordinator held; docs/FOOTPRINT.md "Round 20").
+ */
+function dropTally(ft: FtState, round: number): void {
+  const t = ft.tally;
+  if (t === null || t.round > round) return;
+  if (!t.decided) ft.hal.clearTimer(t.timer);
+  ft.tally = null;
 }
 
 /** The coordinator's tally of `round` (null for a round already decided); the first frame of a round starts its timeout. */

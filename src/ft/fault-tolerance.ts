@@ -78,6 +78,11 @@ export class FaultTolerance implements FtRunHost, FtHooks {
     ckpt.deltaDone(this.ft, o, status);
   }
 
+  /** @internal FtHooks: a frame this board sent itself. */
+  ownFrame(f: NetFrame): void {
+    this.onFrame(f);
+  }
+
   /** @internal FtHooks: a recovery copy was installed. */
   copyInstalled(): void {
     recovery.checkReady(this.ft);

@@ -2,7 +2,7 @@
  * Shared state and helpers of the fault-tolerance module (docs/FT.md).
  */
 import type { Hal } from '../hal.js';
-import type { Net } from '../net/net.js';
+import type { Net, NetFrame } from '../net/net.js';
 import { InvariantError, assert } from '../util/assert.js';
 import { Sha256 } from '../util/sha256.js';
 import { utf8Encode } from '../util/utf8.js';
@@ -10,7 +10,7 @@ import { ByteWriter } from './bytes.js';
 import { Detector } from './detector.js';
 import { FT_EVENT, emitFtEvent, phaseEvent } from './events.js';
 import type { FtPhaseEventName } from './events.js';
-import { Role } from './frames.js';
+import { FtFrame, Role } from './frames.js';
 import type { RecPlan, RecState } from './frames.js';
 import { Image } from './image.js';
 import type { FtOptions, ResolvedFtOptions } from './options.js';
@@ -65,6 +65,8 @@ export interface FtHooks {
   copyInstalled(): void;
   /** A round's delta stream ended (OutStream.done null). */
   deltaDone(o: OutStream, status: 'stored' | 'unsendable' | RecvStatus): void;
+  /** A frame this board sent itself (FtState.trySend), in a later turn: as one from the network. */
+  ownFrame(f: NetFrame): void;
 }
 
 /** Who starts each run (at start, after every recovery) and hears once if the module stops for good. */
@@ -202,6 +204,20 @@ function runAnnounced<A>(a: Announced<A>): void {
 /** An effect that is a closure (rare phases: a recovery's copies) for FtState.announce. */
 export function runEffect(_ft: FtState, effect: () => void): void {
   effect();
+}
+
+/**
+ * A frame this board sends itself (the coordinator's own CKPT_START and CKPT_STORED every
+ * round), delivered from a zero-delay timer: handlers must not re-enter their caller, as the
+ * net's loopback guarantees. Not through the net's loopback: its queue and deadline, made by
+ * the first such frame, are held all run by the coordinator alone (~15 XS slots of board 0's
+ * level over board 1's; docs/FOOTPRINT.md "Round 20").
+ */
+function deliverOwn(f: NetFrame & { ft: FtState }): void {
+  const ft = f.ft;
+  // As the loopback: a frame of an older epoch than the board's now is stale.
+  if (f.epoch < (ft.net.epoch & 0xffff)) ft.staleFrame();
+  else ft.host.ownFrame(f);
 }
 
 /** The retry timer's callback: a module-level function with the state as its argument, not a closure per timer. */
@@ -362,6 +378,17 @@ export class FtState {
    * this runtime's own bug: nothing catches it.
    */
   trySend(dst: number, type: number, payload: Uint8Array): SendResult {
+    if (dst === this.node) {
+      // The frame is the timer's argument: one record, no closure. Its payload is not copied
+      // (the loopback copied it: a Uint8Array and its buffer, 7 XS slots held to the next turn):
+      // a control frame's payload is a fresh encoding that nothing writes after. Only a stream's
+      // CKPT_DATA is built in FT's scratch, and it goes to buddies, never to this board.
+      assert(type !== FtFrame.CKPT_DATA, 'ft: checkpoint data sent to its own board');
+      const f = { ft: this, type, src: dst, dst, srcPort: FT_PORT, dstPort: FT_PORT, epoch: this.net.epoch & 0xffff, payload };
+      this.hal.setTimer(0, deliverOwn, f);
+      this.figs[FF_FRAMES_OUT]!++;
+      return 'sent';
+    }
     let ok: boolean;
     try {
       ok = this.net.send({ type, dst, srcPort: FT_PORT, dstPort: FT_PORT, payload });

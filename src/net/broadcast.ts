@@ -9,7 +9,6 @@ import { assert } from '../util/assert.js';
 import { copyBytes } from '../wire/bytes.js';
 import { HEADER_SIZE, OFF_TTL } from '../wire/frame.js';
 import type { FrameFields } from '../wire/frame.js';
-import { NODE_TABLE_SIZE } from '../wire/ids.js';
 import type { HopLink } from './hop-link.js';
 import type { LinkStateRouting } from './link-state.js';
 import type { NetFrame } from './net.js';
@@ -49,8 +48,13 @@ export class Broadcast {
   private readonly st: NetCounters;
   /** Number of our next broadcast. */
   private next: number;
-  /** Newest broadcast number taken from each source, -1 for none yet. */
-  private readonly newest = new Int32Array(NODE_TABLE_SIZE).fill(-1);
+  /**
+   * Newest broadcast number taken from each source, by node id (undefined: none yet). A plain
+   * Array grown to the largest source heard, not an Int32Array of every possible node: 2 XS
+   * slots and an item per node up to it, not 7 slots and 1 KB of chunks a board holds all run
+   * (docs/FOOTPRINT.md "Round 20").
+   */
+  private readonly newest: number[] = [];
 
   /** `first`: Broadcast.firstNumber(), drawn when the layer is built. */
   constructor(host: BroadcastHost, first: number) {
@@ -93,8 +97,8 @@ export class Broadcast {
     const number = p[0]! | (p[1]! << 8);
     // Take the first copy that is newer than anything taken from this source, from whichever
     // neighbour: no loops, no duplicates, never out of order.
-    const newest = this.newest[f.src]!;
-    if (f.src === this.host.node || (newest >= 0 && !this.isNewer(number, newest))) {
+    const newest = this.newest[f.src];
+    if (f.src === this.host.node || (newest !== undefined && !this.isNewer(number, newest))) {
       this.st[NS_BROADCAST_REJECTED]!++;
       return;
     }

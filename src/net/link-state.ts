@@ -6,7 +6,7 @@
  */
 import { assert } from '../util/assert.js';
 import type { FrameFields } from '../wire/frame.js';
-import { BROADCAST_NODE, NODE_ID_MAX, NODE_TABLE_SIZE } from '../wire/ids.js';
+import { BROADCAST_NODE, NODE_ID_MAX } from '../wire/ids.js';
 import { decodeLsa, encodeLsa } from './control.js';
 import type { Lsa } from './control.js';
 import type { HopLink } from './hop-link.js';
@@ -44,8 +44,8 @@ export class LinkStateRouting {
   private readonly st: NetCounters;
   private readonly db = new LinkStateDb();
   private mySeq = 0;
-  /** firstHop[dst]: the neighbour towards dst, -1 when unreachable (or dst is this node). */
-  private firstHop: Int16Array = new Int16Array(NODE_TABLE_SIZE).fill(-1);
+  /** firstHop[dst]: the neighbour towards dst, -1 (or undefined past its end) when unreachable or dst is this node (Routes.firstHop). */
+  private firstHop: number[] = [];
   private reachableNodes: number[];
   /** Every adjacency advertised by a reachable node is confirmed by the other end too. */
   private settled = true;
@@ -62,8 +62,9 @@ export class LinkStateRouting {
 
   /** The up link towards `dst` (a node-id byte), or null when it is unreachable (or this node). */
   route(dst: number): HopLink | null {
-    const fh = this.firstHop[dst]!;
-    if (fh < 0) return null;
+    // No test of the first hop itself: -1 (unreachable) and undefined (past the routes' end)
+    // match no up link, whose peer is a node id; a compare fewer on every send and forward.
+    const fh = this.firstHop[dst];
     // linkTo's loop inline: every unicast send and forward routes, a call fewer each.
     const hops = this.hops;
     for (let i = 0; i < hops.length; i++) {
@@ -94,7 +95,7 @@ export class LinkStateRouting {
   }
 
   reachable(node: number): boolean {
-    return node === this.node || (node >= 0 && node <= NODE_ID_MAX && this.firstHop[node]! >= 0);
+    return node === this.node || (node >= 0 && node <= NODE_ID_MAX && (this.firstHop[node] ?? -1) >= 0);
   }
 
   nodes(): number[] {

@@ -69,15 +69,24 @@ export function breadthFirst(db: LinkStateDb, root: number): SearchResult {
 }
 
 export interface Routes {
-  /** firstHop[dst]: the neighbour to send through, dst itself for a neighbour, -1 when unreachable or self. */
-  firstHop: Int16Array;
+  /**
+   * firstHop[dst]: the neighbour to send through, dst itself for a neighbour, -1 when unreachable
+   * or self, undefined past the largest reachable node id. A plain Array as long as that id + 1,
+   * not an Int16Array of every possible node a board holds all run: 2 XS slots and an item per
+   * node id up to it, not 7 slots and 512 B of chunks (docs/FOOTPRINT.md "Round 20").
+   */
+  firstHop: number[];
   /** Reachable nodes including `self`, ascending. */
   reachable: number[];
 }
 
 export function shortestPaths(db: LinkStateDb, self: number): Routes {
   const { parent, order } = breadthFirst(db, self);
-  const firstHop = new Int16Array(NODE_TABLE_SIZE).fill(-1);
+  let top = self;
+  for (let i = 1; i < order.length; i++) top = Math.max(top, order[i]!);
+  // Filled by push (no holes: a hole ends a Lua array; typescript-to-lua has no `new Array(n)`).
+  const firstHop: number[] = [];
+  for (let v = 0; v <= top; v++) firstHop.push(-1);
   // BFS order puts every node after its parent, so the parent's first hop is known.
   for (let i = 1; i < order.length; i++) {
     const v = order[i]!;

@@ -101,3 +101,37 @@ test(`a buddy's delta whose app state grew a byte holds at most ${WARD_RESIZED_M
     await w.kill();
   }
 });
+
+/**
+ * Bounds, XS slots: what committed rounds leave held on a coordinator and its one member (two
+ * FaultTolerance modules in one XS machine; test/ft/fixtures/xs-roles-main.ts), each step a
+ * blocking round run to its commit and on for the rest of a second. The first round leaves the
+ * committed images of both ranks on both boards, and on main 1c9a4c7 the coordinator's role
+ * too: its tally of the decided round (held to the next round) and the net's loopback queue and
+ * deadline, made by the coordinator's CKPT_START and CKPT_STORED to itself and held all run:
+ * 110. Round 20: the tally goes at the decision and the coordinator's frames to itself go
+ * through a zero-delay timer: 88 (docs/FOOTPRINT.md "Round 20"); the bound fails on main. Later
+ * rounds leave nothing (0 on main too: a guard).
+ */
+const FIRST_ROUND_MAX = 92;
+const NEXT_ROUND_MAX = 4;
+
+test(`a first committed round leaves at most ${FIRST_ROUND_MAX} XS slots held on a coordinator and its member, a later one ${NEXT_ROUND_MAX}`, async (t) => {
+  const w = new XsWorker({ name: 'ft-slots-roles', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  const { text, step } = probe;
+  try {
+    const base = await loadAndBase(w, probe, await bundleFixture(new URL('./fixtures/xs-roles-main.js', import.meta.url)));
+    await step('start');
+    const first = (await step('round')) - base;
+    const second = (await step('round')) - base;
+    const third = (await step('round')) - base;
+    // Both runs started, six calls resolved, three rounds committed on each board, no failure.
+    t.is(await text('check()'), '2 6 3,3 ');
+    t.log(`held after the first round ${first}, the second ${second}, the third ${third}`);
+    t.true(first <= FIRST_ROUND_MAX, `first round ${first} slots`);
+    t.true(second <= NEXT_ROUND_MAX && third <= NEXT_ROUND_MAX, `later rounds ${second}, ${third} slots`);
+  } finally {
+    await w.kill();
+  }
+});

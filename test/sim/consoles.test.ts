@@ -58,9 +58,10 @@ test('scenario faults reach boards through their consoles: reboot, hang, crash',
 });
 
 test('a board over its memory budget stops with an out-of-memory fault', async (t) => {
-  // pingpong, not idle: since round 14's boot cuts an idle board is within a few bytes of the
-  // smallest budget --ram takes (16k), pingpong's MCAPI endpoints and channels ~2 KB over it.
-  const s = await runDomain({ app: 'pingpong', boards: '2', engine: 'xs', ram: '16k', maxVirtual: '1s' });
+  // Laplace N=64, not pingpong or idle: since round 14's boot cuts an idle board is within a few
+  // bytes of the smallest budget --ram takes (16k), and since round 20's per-node maps (1.5 KB of
+  // chunks less a board) a pingpong board is under it; Laplace's grids are ~10 KB over on both.
+  const s = await runDomain({ app: 'laplace', appArgs: ['--n', '64'], boards: '2', engine: 'xs', ram: '16k', maxVirtual: '1s' });
   t.false(s.ok);
   t.true(s.boards.every((b) => b.state === 'halted' && /out of memory/.test(b.haltReason ?? '')), JSON.stringify(s.boards.map((b) => b.haltReason)));
 });

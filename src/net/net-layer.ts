@@ -204,10 +204,7 @@ export class NetLayer implements Net {
     const { type, dst, srcPort, dstPort, payload } = frame;
     // `(v & m) === v` holds exactly for the integers 0..m: the slow checks only to name a bad field.
     if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
-      checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
-      checkInt('frame.dst', dst, 0, BROADCAST_NODE);
-      checkInt('frame.srcPort', srcPort, 0, 0xffff);
-      checkInt('frame.dstPort', dstPort, 0, 0xffff);
+      badField(type, dst, srcPort, dstPort);
     }
     if (!(payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
     const n = payload.length;
@@ -254,10 +251,7 @@ export class NetLayer implements Net {
       return this.send({ type, dst, srcPort, dstPort, payload: payload instanceof Uint8Array ? joined(head, payload) : payload });
     }
     if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
-      checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
-      checkInt('frame.dst', dst, 0, BROADCAST_NODE);
-      checkInt('frame.srcPort', srcPort, 0, 0xffff);
-      checkInt('frame.dstPort', dstPort, 0, 0xffff);
+      badField(type, dst, srcPort, dstPort);
     }
     const n = head.length + payload.length;
     if (n > this.options.maxPayload) {
@@ -280,6 +274,47 @@ export class NetLayer implements Net {
     const s = this.e2e.track(dst, bytes, hop);
     hop.admit(bytes);
     if (s !== null) this.e2e.hold(s, bytes);
+    this.st[NS_SENT]!++;
+    return true;
+  }
+
+  /**
+   * Net.sendBuilt: send's checks and path for a frame whose payload `write` writes in place, at
+   * the end-to-end prefix's end of the frame FrameCodec.originateRoom makes (one allocation,
+   * exactly the frame's size). Loopback,
+   * broadcast and a layer not started take the payload written apart through send.
+   */
+  sendBuilt<A, B>(
+    type: number, dst: number, srcPort: number, dstPort: number, bytes: number,
+    write: (frame: Uint8Array, at: number, a: A, b: B) => void, a: A, b: B,
+  ): boolean {
+    if ((bytes >>> 0) !== bytes || bytes > this.options.maxPayload) {
+      checkInt('bytes', bytes, 0, 0xffff);
+      throw new RangeError(`frame.payload is ${bytes} bytes, more than ${this.options.maxPayload} (maxPayload ${this.options.maxPayload})`);
+    }
+    if (dst === this.node || dst === BROADCAST_NODE || !this.started) {
+      const payload = new Uint8Array(bytes);
+      write(payload, 0, a, b);
+      return this.send({ type, dst, srcPort, dstPort, payload });
+    }
+    if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
+      badField(type, dst, srcPort, dstPort);
+    }
+    const hop = this.routing.route(dst);
+    // As in send: canEnqueue's 'local' rule written out.
+    if (hop === null || (this.bulkTypes[type] === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
+    if (!this.e2e.canAccept(dst, E2E_HEADER + bytes)) {
+      this.st[NS_E2E_FULL]!++;
+      return false;
+    }
+    const frame = this.codec.originateRoom(
+      type, this.domain, this.node, dst, this.options.ttl, srcPort, dstPort, this.epoch & 0xffff, E2E_HEADER, bytes, this.tagged,
+    );
+    write(frame, HEADER_SIZE + E2E_HEADER, a, b);
+    // Numbered, written, then held for resending (a direct stream's frame is not: null).
+    const s = this.e2e.track(dst, frame, hop);
+    hop.admit(frame);
+    if (s !== null) this.e2e.hold(s, frame);
     this.st[NS_SENT]!++;
     return true;
   }
@@ -510,6 +545,14 @@ export class NetLayer implements Net {
     this.routing.originate();
     this.lsaDeadline.arm(this.clock.now() + this.options.lsaRefreshMs);
   }
+}
+
+/** Throws naming the first of a frame's fields out of range (the sends' slow path: their inline test failed). */
+function badField(type: number, dst: number, srcPort: number, dstPort: number): void {
+  checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
+  checkInt('frame.dst', dst, 0, BROADCAST_NODE);
+  checkInt('frame.srcPort', srcPort, 0, 0xffff);
+  checkInt('frame.dstPort', dstPort, 0, 0xffff);
 }
 
 /** `head` then `payload` in one new array (sendHead's frames that are not originated there). */

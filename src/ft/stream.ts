@@ -225,7 +225,7 @@ export class StreamSender {
   /**
    * The payload length of frame `this.next` (at most `cap` bytes): what `write` will write. The
    * net then makes the frame with exactly that room and the payload is written in place
-   * (Net.sendBuilt): no copy of it, no view, no record per frame (docs/FOOTPRINT.md "Round 20").
+   * (Net.sendBuilt): no copy of it, no view, no record per frame (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place").
    */
   size(cap: number): number {
     return this.walk(null, 0, cap, undefined);

@@ -141,7 +141,7 @@ export function pump(ft: FtState): void {
 /**
  * A frame of `s` (`bytes` of payload, `s.size`) written by the net into the frame it makes
  * (Net.sendBuilt): the payload's bytes go straight into the frame held until it is acked, not
- * into FT's scratch, a view of it, a record and the net's copy (docs/FOOTPRINT.md "Round 20").
+ * into FT's scratch, a view of it, a record and the net's copy (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place").
  * As trySend: a throw from the network is no send but `failed`.
  */
 function sendData(ft: FtState, s: StreamSender, bytes: number): SendResult {

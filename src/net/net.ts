@@ -65,7 +65,7 @@ export interface Net {
    * a, b)` writes it at `frame[at..at + bytes)` of the frame the net makes and keeps (zeros
    * there until written), before send's path goes on. FT's checkpoint data is built straight
    * into the frame held until it is acked: no copy of it, no view, no record per frame
-   * (docs/FOOTPRINT.md "Round 20"). `write` a module-level function, its two arguments the
+   * (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place"). `write` a module-level function, its two arguments the
    * caller's state: no closure per frame. Not called when the frame is refused (false).
    * Optional: a net without it is sent the payload built apart.
    */

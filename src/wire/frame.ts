@@ -241,7 +241,7 @@ export class FrameCodec {
    * `originate` of a frame whose sender writes its payload in place (NetLayer.sendBuilt): zeros
    * for `prefix` + `n` bytes, allocated once at exactly the frame's size. Its own method, its
    * header stores written out again: a test for a missing payload in originate was ~28 XS units
-   * on every frame MCAPI sends (bench mcapi, docs/FOOTPRINT.md "Round 20").
+   * on every frame MCAPI sends (bench mcapi, docs/FOOTPRINT.md "Round 20: checkpoint data framed in place").
    */
   originateRoom(
     type: number, domain: number, src: number, dst: number, ttl: number, srcPort: number, dstPort: number, epoch: number,

@@ -1,6 +1,6 @@
 /**
  * A checkpoint stream's frames written in place (StreamSender.size / write, Net.sendBuilt;
- * docs/FOOTPRINT.md "Round 20"): each frame is `size` bytes, written at any offset of the frame
+ * docs/FOOTPRINT.md "Round 20: checkpoint data framed in place"): each frame is `size` bytes, written at any offset of the frame
  * the net makes, the same bytes with the board's memcpy as without, and a receiver rebuilds the
  * image from them (names of several UTF-8 bytes, runs across frames, a last short frame).
  */

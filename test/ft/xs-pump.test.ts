@@ -3,17 +3,19 @@
  * XS machine (test/ft/fixtures/xs-pump-main.ts): FT's pump sends a stream's window of ~4 KB
  * CKPT_DATA frames into a NetLayer whose link loses them, so they stay in the hop link's ring as
  * until acked. Board 0's heap peaks in a checkpoint round came from a ward's frame received while
- * its own stream's frames were in flight (docs/FOOTPRINT.md "Round 19b", "Round 20").
+ * its own stream's frames were in flight (docs/FOOTPRINT.md "Round 19b", "Round 20: checkpoint data framed in place").
  */
 import test from 'ava';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
 import { bundleFixture, loadAndBase, xsProbe } from '../xs/fixtures/slot-probe.js';
 
 /**
- * Bounds, per frame sent. Main 1c9a4c7: the pump made XS slots for each frame beyond what stays
- * held (the send's record, the payload's view of FT's scratch, a view per run, the net's slice of
- * the payload and the two buffers it joined them with), and copied every byte twice. Round 20:
- * the payload is written into the frame the net makes and holds (Net.sendBuilt).
+ * Bounds, per frame sent (four frames of ~4.2 KB on a datagram link, no native memcpy). Main
+ * 1c9a4c7: 64 XS slots made a frame (the send's record, the payload's view of FT's scratch, a
+ * view per run, the net's slice of the payload and the two buffers it joined them with), 19.8
+ * held (the frame and its buffer in the hop link's ring; the stream's sender and record). Round
+ * 20: 53.5 made, the payload written into the frame the net makes and holds (Net.sendBuilt); the
+ * made bound fails on main. Held is unchanged: the frame in flight is the one copy either way.
  */
 const MADE_PER_FRAME_MAX = 58;
 const HELD_PER_FRAME_MAX = 20;

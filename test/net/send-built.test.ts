@@ -1,5 +1,5 @@
 /**
- * Net.sendBuilt (docs/FOOTPRINT.md "Round 20"): a payload its sender writes in place, into the
+ * Net.sendBuilt (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place"): a payload its sender writes in place, into the
  * frame the net makes and keeps (FT's checkpoint data). What arrives is what the writer wrote, to
  * another node, to this node (loopback) and by broadcast; a unicast frame is the same frame on
  * the wire as send of that payload; a refused frame is never written; the size counts toward
@@ -7,16 +7,21 @@
  */
 import test from 'ava';
 import { TestNetwork } from './harness.js';
+import type { Wire } from './harness.js';
 import { BROADCAST_NODE } from '../../src/net/net.js';
+import type { NetFrame } from '../../src/net/net.js';
 import { HEADER_SIZE } from '../../src/wire/frame.js';
 import { E2E_HEADER } from '../../src/net/e2e.js';
 
-function line(): TestNetwork {
+/** Nodes 1 - 2 - 3 in a line, converged; `w12` the wire between 1 and 2. */
+function network(): { net: TestNetwork; w12: Wire } {
   const net = new TestNetwork({ seed: 14 });
   net.addNodes([1, 2, 3]);
-  net.line([1, 2, 3]);
+  const w12 = net.connect(1, 2);
+  net.connect(2, 3);
   net.start();
-  return net;
+  if (!net.runUntil(() => net.converged(), 5_000)) throw new Error('the line did not converge');
+  return { net, w12 };
 }
 
 /** The writer: `bytes` of a pattern at `at`, counting its calls and where it wrote. */
@@ -28,20 +33,16 @@ function writer(seen: number[]): (frame: Uint8Array, at: number, base: number, s
 }
 
 test('what the writer writes arrives, to another node, to itself and by broadcast', (t) => {
-  const net = line();
-  t.true(net.runUntil(() => net.converged(), 5_000));
+  const { net } = network();
   const n1 = net.net(1);
   const seen: number[] = [];
   for (const dst of [3, 1, BROADCAST_NODE]) t.true(n1.sendBuilt(0x70, dst, 5, 6, 6, writer(seen), 10, 3));
   net.run(200);
   const want = [10, 13, 16, 19, 22, 25];
-  const at3 = net.node(3).received.filter((f) => f.type === 0x70);
-  const at1 = net.node(1).received.filter((f) => f.type === 0x70);
-  const at2 = net.node(2).received.filter((f) => f.type === 0x70);
-  t.deepEqual(at3.map((f) => [...f.payload]), [want, want], 'unicast and broadcast at node 3');
-  t.deepEqual(at1.map((f) => [...f.payload]), [want], 'loopback');
-  t.deepEqual(at2.map((f) => [...f.payload]), [want], 'broadcast at node 2');
-  t.deepEqual(at3.map((f) => [f.src, f.srcPort, f.dstPort]), [[1, 5, 6], [1, 5, 6]]);
+  const got = (id: number): NetFrame[] => net.node(id).received.filter((f) => f.type === 0x70);
+  // Node 3: unicast and broadcast; node 1: loopback; node 2: broadcast.
+  t.deepEqual([3, 1, 2].map((id) => got(id).map((f) => [...f.payload])), [[want, want], [want], [want]]);
+  t.deepEqual(got(3).map((f) => [f.src, f.srcPort, f.dstPort]), [[1, 5, 6], [1, 5, 6]]);
   // Unicast: written into the frame itself, behind the header and the end-to-end prefix.
   t.is(seen[0], HEADER_SIZE + E2E_HEADER);
   // Loopback and broadcast: into a payload of their own, sent on by send.
@@ -51,12 +52,7 @@ test('what the writer writes arrives, to another node, to itself and by broadcas
 test('a unicast frame is the frame send makes of the same payload, byte for byte', (t) => {
   const frames: Uint8Array[][] = [];
   for (const built of [false, true]) {
-    const net = new TestNetwork({ seed: 14 });
-    net.addNodes([1, 2, 3]);
-    const w12 = net.connect(1, 2);
-    net.connect(2, 3);
-    net.start();
-    t.true(net.runUntil(() => net.converged(), 5_000));
+    const { net, w12 } = network();
     const n1 = net.net(1);
     const payload = new Uint8Array(600);
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 13) & 0xff;
@@ -80,8 +76,7 @@ test('a unicast frame is the frame send makes of the same payload, byte for byte
 });
 
 test('a refused frame is not written; the size counts toward maxPayload', (t) => {
-  const net = line();
-  t.true(net.runUntil(() => net.converged(), 5_000));
+  const { net } = network();
   const n1 = net.net(1);
   const seen: number[] = [];
   // No route to node 9: refused before the frame is made.

@@ -12,10 +12,10 @@
  * Frames are built on demand from a cursor into the source, so the sender keeps no copy of
  * what it has sent: going back N frames rebuilds them from the cursor saved for each.
  */
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter, putLe32 } from './bytes.js';
 import { INDEX_MIN_NAMES, RUN_FIELDS, RUN_OFFSET, RUN_OWN, RUN_SEG, SEG_FIELDS, SEG_WHOLE, SEG_ZERO } from './image.js';
 import type { Image, Pending } from './image.js';
-import { utf8Encode } from '../util/utf8.js';
+import { utf8EncodeInto, utf8Length } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
 import { assert } from '../util/assert.js';
 import { zeros } from '../util/figures.js';
@@ -222,22 +222,67 @@ export class StreamSender {
       (inFlight === 0 || inFlight + r[S_FRAME_BYTES]! <= r[S_WINDOW_BYTES]!);
   }
 
+  /**
+   * The payload length of frame `this.next` (at most `cap` bytes): what `write` will write. The
+   * net then makes the frame with exactly that room and the payload is written in place
+   * (Net.sendBuilt): no copy of it, no view, no record per frame (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place").
+   */
+  size(cap: number): number {
+    return this.walk(null, 0, cap, undefined);
+  }
+
+  /**
+   * Write frame `this.next` (`size(cap)` bytes) into `out` at `at`; returns its length. `copy`:
+   * the board's native memcpy for the runs' bytes (a typed array's set costs XS ~2 units a
+   * byte). Call `sent` once the network took it.
+   */
+  write(out: Uint8Array, at: number, cap: number, copy: NativeBytes['copy']): number {
+    return this.walk(out, at, cap, copy);
+  }
+
   /** Frame `this.next` into `w` (reset to 0 first); returns its payload (a view of w's buffer). Call `sent` once the network took it. */
   build(w: ByteWriter, cap: number): Uint8Array {
+    if (w.buf.length < cap) w.buf = new Uint8Array(cap);
+    w.pos = this.walk(w.buf, 0, cap, undefined);
+    return w.done();
+  }
+
+  /**
+   * Frame `this.next` from its cursor: its length; with `out`, its bytes written at `at` and the
+   * next frame's cursor kept (without, nothing is changed: `size`). One walk for both, so the
+   * size the net allots is the length written.
+   */
+  private walk(out: Uint8Array | null, at: number, cap: number, copy: NativeBytes['copy']): number {
     const ring = this.ring;
     const seq = ring[S_NEXT]!;
     if (seq > 0xffff) throw new RangeError('checkpoint stream longer than 65535 frames');
     // Kept for every frame from the first unacknowledged one to the next to build.
     assert(seq >= ring[S_ACKED]! && seq - ring[S_ACKED]! <= ring[S_WINDOW]!, 'ft: no cursor for the frame to build');
-    const at = this.slot(seq);
-    let stage = ring[at + R_STAGE]!;
-    let index = ring[at + R_INDEX]!;
-    let offset = ring[at + R_OFFSET]!;
-    w.pos = 0;
-    w.u8(0).u8(ring[S_RANK]!).u32(ring[S_ROUND]!).u32(ring[S_BASE]!).u16(seq);
+    const slot = this.slot(seq);
+    let stage = ring[slot + R_STAGE]!;
+    let index = ring[slot + R_INDEX]!;
+    let offset = ring[slot + R_OFFSET]!;
     const src = this.src;
+    // Positions from the payload's start; `out` is written at `at` + pos.
+    let pos = DATA_HEADER;
+    if (out !== null) {
+      // Flags (byte 0) once the frame's end is known.
+      out[at + 1] = ring[S_RANK]!;
+      putLe32(out, at + 2, ring[S_ROUND]!);
+      putLe32(out, at + 6, ring[S_BASE]!);
+      out[at + 10] = seq & 0xff;
+      out[at + 11] = seq >>> 8;
+    }
     if (stage === 0) {
-      w.u8(src.carry ? TAG_META_CARRY : TAG_META).u32(src.progress).u16(src.names.length).u32(src.dataBytes);
+      if (out !== null) {
+        const o = at + pos;
+        out[o] = src.carry ? TAG_META_CARRY : TAG_META;
+        putLe32(out, o + 1, src.progress);
+        out[o + 5] = src.names.length & 0xff;
+        out[o + 6] = (src.names.length >>> 8) & 0xff;
+        putLe32(out, o + 7, src.dataBytes);
+      }
+      pos += META_SIZE;
       stage = 1;
     }
     while (stage === 1) {
@@ -247,12 +292,21 @@ export class StreamSender {
         offset = 0;
         break;
       }
-      // Encoded as its SEG record is written (in the first frames only), not kept for the
-      // stream's life: an array per segment is ~7 XS slots while the round lasts.
-      const name = utf8Encode(src.names[index]!);
-      if (w.pos + 7 + name.length > cap) break;
-      const flags = src.segs[SEG_FIELDS * index + 1]!;
-      w.u8(TAG_SEG).u8((flags & SEG_ZERO) !== 0 ? KIND_ZERO : (flags & SEG_WHOLE) !== 0 ? KIND_WHOLE : KIND_PATCH).u32(src.segs[SEG_FIELDS * index]!).u8(name.length).bytes(name);
+      // Encoded in place as its SEG record is written (in the first frames only), not kept for
+      // the stream's life: an array per segment is ~7 XS slots while the round lasts.
+      const name = src.names[index]!;
+      const nameBytes = utf8Length(name);
+      if (pos + 7 + nameBytes > cap) break;
+      if (out !== null) {
+        const o = at + pos;
+        const flags = src.segs[SEG_FIELDS * index + 1]!;
+        out[o] = TAG_SEG;
+        out[o + 1] = (flags & SEG_ZERO) !== 0 ? KIND_ZERO : (flags & SEG_WHOLE) !== 0 ? KIND_WHOLE : KIND_PATCH;
+        putLe32(out, o + 2, src.segs[SEG_FIELDS * index]!);
+        out[o + 6] = nameBytes;
+        utf8EncodeInto(name, out, o + 7);
+      }
+      pos += 7 + nameBytes;
       index++;
     }
     while (stage === 2) {
@@ -262,17 +316,31 @@ export class StreamSender {
       }
       const bytes = src.runBytes[index]!;
       const left = bytes.length - offset;
-      const room = cap - w.pos - RUN_HEADER;
+      const room = cap - pos - RUN_HEADER;
       if (room < Math.min(left, MIN_RUN_START - RUN_HEADER) || room <= 0) break;
       const n = Math.min(left, room, 0xffff);
-      const at = RUN_FIELDS * index;
-      w.u8(TAG_RUN).u16(src.runAt[at + RUN_SEG]!).u32(src.runAt[at + RUN_OFFSET]! + offset).u16(n).bytes(bytes.subarray(offset, offset + n));
+      if (out !== null) {
+        const o = at + pos;
+        const r = RUN_FIELDS * index;
+        const seg = src.runAt[r + RUN_SEG]!;
+        out[o] = TAG_RUN;
+        out[o + 1] = seg & 0xff;
+        out[o + 2] = seg >>> 8;
+        putLe32(out, o + 3, src.runAt[r + RUN_OFFSET]! + offset);
+        out[o + 7] = n & 0xff;
+        out[o + 8] = n >>> 8;
+        // Native: a memcpy, no view. Else a view only for a part of the run (set costs ~2 units a byte).
+        if (copy !== undefined) copy(bytes, offset, offset + n, out, o + RUN_HEADER);
+        else out.set(n === bytes.length ? bytes : bytes.subarray(offset, offset + n), o + RUN_HEADER);
+      }
+      pos += RUN_HEADER + n;
       offset += n;
       if (offset >= bytes.length) {
         index++;
         offset = 0;
       }
     }
+    if (out === null) return pos;
     let flags = ring[S_REPLICA] === 1 ? FLAG_REPLICA : 0;
     if (stage === 3) {
       flags |= FLAG_LAST;
@@ -283,8 +351,8 @@ export class StreamSender {
       ring[nx + R_INDEX] = index;
       ring[nx + R_OFFSET] = offset;
     }
-    w.buf[0] = flags;
-    return w.done();
+    out[at] = flags;
+    return pos;
   }
 
   /** The frame just built was accepted by the network. */

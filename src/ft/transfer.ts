@@ -10,9 +10,10 @@ import { Pending } from './image.js';
 import { DATA_HEADER, FLAG_LAST, FLAG_REPLICA, RX_EXPECTED, StreamReceiver, StreamSender, S_ACKED, S_DST, S_IN_FLIGHT, S_RANK, S_REPLICA, S_ROUND } from './stream.js';
 import type { RecvStatus, StreamSource } from './stream.js';
 import { buddiesOf } from './view.js';
-import { RETRY_MS } from './state.js';
-import type { FtState, OutStream, StreamDone } from './state.js';
-import { FF_PEAK_IN_FLIGHT } from './figures.js';
+import { FT_PORT, RETRY_MS } from './state.js';
+import type { FtState, OutStream, SendResult, StreamDone } from './state.js';
+import { FF_FRAMES_OUT, FF_PEAK_IN_FLIGHT } from './figures.js';
+import { InvariantError } from '../util/assert.js';
 import { FS_COMPUTE_AT, FS_COMPUTE_BURST, FS_COMPUTE_GAP, FS_EPOCH, FS_HOLD_TIMER, FS_LAST_ABORTED, FS_LAST_BURST, FS_LAST_COMMITTED, FS_PUMP_TIMER } from './state-numbers.js';
 
 export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
@@ -101,8 +102,17 @@ export function pump(ft: FtState): void {
         retryPump(ft);
         break;
       }
-      const payload = s.build(ft.scratch, ft.options.frameBytes);
-      const r = ft.trySend(s.ring[S_DST]!, FtFrame.CKPT_DATA, payload);
+      const cap = ft.options.frameBytes;
+      let bytes: number;
+      let r: SendResult;
+      if (ft.net.sendBuilt !== undefined) {
+        bytes = s.size(cap);
+        r = sendData(ft, s, bytes);
+      } else {
+        const payload = s.build(ft.scratch, cap);
+        bytes = payload.length;
+        r = ft.trySend(s.ring[S_DST]!, FtFrame.CKPT_DATA, payload);
+      }
       if (r === 'failed') {
         // Its frames can never go out: the stream ends here, not waiting for acks of frames never sent.
         if (failed === null) failed = [];
@@ -113,7 +123,7 @@ export function pump(ft: FtState): void {
         retryPump(ft);
         break;
       }
-      s.sent(payload.length);
+      s.sent(bytes);
       if (s.ring[S_IN_FLIGHT]! > ft.figs[FF_PEAK_IN_FLIGHT]!) ft.figs[FF_PEAK_IN_FLIGHT] = s.ring[S_IN_FLIGHT]!;
     }
   }
@@ -126,6 +136,32 @@ export function pump(ft: FtState): void {
   const dead = failed;
   stopStreams(ft, (o) => dead.includes(o));
   for (const o of dead) ended(ft, o, 'unsendable');
+}
+
+/**
+ * A frame of `s` (`bytes` of payload, `s.size`) written by the net into the frame it makes
+ * (Net.sendBuilt): the payload's bytes go straight into the frame held until it is acked, not
+ * into FT's scratch, a view of it, a record and the net's copy (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place").
+ * As trySend: a throw from the network is no send but `failed`.
+ */
+function sendData(ft: FtState, s: StreamSender, bytes: number): SendResult {
+  let ok: boolean;
+  try {
+    ok = ft.net.sendBuilt!(FtFrame.CKPT_DATA, s.ring[S_DST]!, FT_PORT, FT_PORT, bytes, writeData, s, ft);
+  } catch (e) {
+    if (e instanceof InvariantError) throw e;
+    ft.sendError = e instanceof Error ? e.message : String(e);
+    ft.hal.log('error', `ft: frame 0x${FtFrame.CKPT_DATA.toString(16)} to node ${s.ring[S_DST]!} cannot be sent: ${ft.sendError}`);
+    return 'failed';
+  }
+  if (!ok) return 'busy';
+  ft.figs[FF_FRAMES_OUT]!++;
+  return 'sent';
+}
+
+/** Net.sendBuilt's writer: a module-level function with the sender and the state as arguments, no closure per frame. */
+function writeData(frame: Uint8Array, at: number, s: StreamSender, ft: FtState): void {
+  s.write(frame, at, ft.options.frameBytes, ft.hal.bytes?.copy);
 }
 
 /** A stream ended: its own callback, or for a round's delta the checkpoint's handler. */

@@ -24,12 +24,15 @@ import { Ingress } from './ingress.js';
 import { LinkStateRouting } from './link-state.js';
 import type { Net, NetFrame, NetHandler } from './net.js';
 import { resolveNetOptions } from './options.js';
+import { zeros } from '../util/figures.js';
 import type { NetOptions, ResolvedNetOptions } from './options.js';
 import { netLayerStats, newNetCounters } from './stats.js';
 import type { LinkStats, NetCounters, NetLayerStats } from './stats.js';
 import { FIRST_UPPER_TYPE, UpperLayers, checkInt } from './upper.js';
 import { BCAST_HEADER } from './broadcast.js';
 
+/** 256 frame types, 32 to a word. */
+const BULK_WORDS = 8;
 /** Tags of the layer's deadlines. */
 const HELLO_TIMER = 0;
 const LSA_TIMER = 1;
@@ -67,8 +70,13 @@ export class NetLayer implements Net {
   private readonly bcast: Broadcast;
   /** @internal */ readonly upper: UpperLayers;
   private readonly inbound: Ingress;
-  /** 1 for frame types sent in the hop links' bulk class (lowPriority). */
-  private readonly bulkTypes = new Uint8Array(256);
+  /**
+   * Frame types sent in the hop links' bulk class (lowPriority): bit `type & 31` of word
+   * `type >>> 5`. Eight numbers in a plain Array (2 XS slots, not a 256-byte typed array's 7 and
+   * its chunk; docs/FOOTPRINT.md "Round 20: checkpoint data framed in place"). The sends test
+   * the word first: MCAPI's types are in words of no bulk type, a read and a compare.
+   */
+  private readonly bulkTypes: number[] = zeros(BULK_WORDS);
 
   constructor(links: readonly HalLink[], clock: Clock, options: NetOptions) {
     const opts = resolveNetOptions(options);
@@ -204,10 +212,7 @@ export class NetLayer implements Net {
     const { type, dst, srcPort, dstPort, payload } = frame;
     // `(v & m) === v` holds exactly for the integers 0..m: the slow checks only to name a bad field.
     if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
-      checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
-      checkInt('frame.dst', dst, 0, BROADCAST_NODE);
-      checkInt('frame.srcPort', srcPort, 0, 0xffff);
-      checkInt('frame.dstPort', dstPort, 0, 0xffff);
+      badField(type, dst, srcPort, dstPort);
     }
     if (!(payload instanceof Uint8Array)) throw new TypeError('frame.payload must be a Uint8Array');
     const n = payload.length;
@@ -224,7 +229,7 @@ export class NetLayer implements Net {
     if (bcast) return this.bcast.send(frame);
     const hop = this.routing.route(dst);
     // HopLink.canEnqueue's 'local' rule written out (every frame of the layers above), its call for 'bulk'.
-    if (hop === null || (this.bulkTypes[type] === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
+    if (hop === null || (this.bulkTypes[type >>> 5] !== 0 && ((this.bulkTypes[type >>> 5]! >>> (type & 31)) & 1) === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
     if (!this.e2e.canAccept(dst, E2E_HEADER + n)) {
       this.st[NS_E2E_FULL]!++;
       return false;
@@ -254,10 +259,7 @@ export class NetLayer implements Net {
       return this.send({ type, dst, srcPort, dstPort, payload: payload instanceof Uint8Array ? joined(head, payload) : payload });
     }
     if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
-      checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
-      checkInt('frame.dst', dst, 0, BROADCAST_NODE);
-      checkInt('frame.srcPort', srcPort, 0, 0xffff);
-      checkInt('frame.dstPort', dstPort, 0, 0xffff);
+      badField(type, dst, srcPort, dstPort);
     }
     const n = head.length + payload.length;
     if (n > this.options.maxPayload) {
@@ -265,7 +267,7 @@ export class NetLayer implements Net {
     }
     const hop = this.routing.route(dst);
     // As in send: canEnqueue's 'local' rule written out.
-    if (hop === null || (this.bulkTypes[type] === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
+    if (hop === null || (this.bulkTypes[type >>> 5] !== 0 && ((this.bulkTypes[type >>> 5]! >>> (type & 31)) & 1) === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
     if (!this.e2e.canAccept(dst, E2E_HEADER + n)) {
       this.st[NS_E2E_FULL]!++;
       return false;
@@ -280,6 +282,47 @@ export class NetLayer implements Net {
     const s = this.e2e.track(dst, bytes, hop);
     hop.admit(bytes);
     if (s !== null) this.e2e.hold(s, bytes);
+    this.st[NS_SENT]!++;
+    return true;
+  }
+
+  /**
+   * Net.sendBuilt: send's checks and path for a frame whose payload `write` writes in place, at
+   * the end-to-end prefix's end of the frame FrameCodec.originateRoom makes (one allocation,
+   * exactly the frame's size). Loopback,
+   * broadcast and a layer not started take the payload written apart through send.
+   */
+  sendBuilt<A, B>(
+    type: number, dst: number, srcPort: number, dstPort: number, bytes: number,
+    write: (frame: Uint8Array, at: number, a: A, b: B) => void, a: A, b: B,
+  ): boolean {
+    if ((bytes >>> 0) !== bytes || bytes > this.options.maxPayload) {
+      checkInt('bytes', bytes, 0, 0xffff);
+      throw new RangeError(`frame.payload is ${bytes} bytes, more than ${this.options.maxPayload} (maxPayload ${this.options.maxPayload})`);
+    }
+    if (dst === this.node || dst === BROADCAST_NODE || !this.started) {
+      const payload = new Uint8Array(bytes);
+      write(payload, 0, a, b);
+      return this.send({ type, dst, srcPort, dstPort, payload });
+    }
+    if (type < FIRST_UPPER_TYPE || (type & 0xff) !== type || (dst & 0xff) !== dst || (srcPort & 0xffff) !== srcPort || (dstPort & 0xffff) !== dstPort) {
+      badField(type, dst, srcPort, dstPort);
+    }
+    const hop = this.routing.route(dst);
+    // As in send: canEnqueue's 'local' rule written out.
+    if (hop === null || (this.bulkTypes[type >>> 5] !== 0 && ((this.bulkTypes[type >>> 5]! >>> (type & 31)) & 1) === 1 ? !hop.canEnqueue('bulk') : !hop.up || hop.queue.length >= this.options.maxQueue)) return this.refuse();
+    if (!this.e2e.canAccept(dst, E2E_HEADER + bytes)) {
+      this.st[NS_E2E_FULL]!++;
+      return false;
+    }
+    const frame = this.codec.originateRoom(
+      type, this.domain, this.node, dst, this.options.ttl, srcPort, dstPort, this.epoch & 0xffff, E2E_HEADER, bytes, this.tagged,
+    );
+    write(frame, HEADER_SIZE + E2E_HEADER, a, b);
+    // Numbered, written, then held for resending (a direct stream's frame is not: null).
+    const s = this.e2e.track(dst, frame, hop);
+    hop.admit(frame);
+    if (s !== null) this.e2e.hold(s, frame);
     this.st[NS_SENT]!++;
     return true;
   }
@@ -328,7 +371,7 @@ export class NetLayer implements Net {
    * messages. Only unicast sends are classed; forwarded frames keep their transit class.
    */
   lowPriority(first: number, last: number): void {
-    for (let t = first; t <= last; t++) this.bulkTypes[t & 0xff] = 1;
+    for (let t = first; t <= last; t++) this.bulkTypes[(t & 0xff) >>> 5] = this.bulkTypes[(t & 0xff) >>> 5]! | (1 << (t & 31));
   }
 
   /**
@@ -337,7 +380,7 @@ export class NetLayer implements Net {
    */
   ready(dst: number, type: number, bytes: number): boolean {
     const hop = this.started ? this.routing.route(dst) : null;
-    return hop !== null && hop.canEnqueue(this.bulkTypes[type & 0xff] === 1 ? 'bulk' : 'local') && this.e2e.canAccept(dst, E2E_HEADER + bytes);
+    return hop !== null && hop.canEnqueue(((this.bulkTypes[(type & 0xff) >>> 5]! >>> (type & 31)) & 1) === 1 ? 'bulk' : 'local') && this.e2e.canAccept(dst, E2E_HEADER + bytes);
   }
 
   register(first: number, last: number, handler: NetHandler): void {
@@ -510,6 +553,14 @@ export class NetLayer implements Net {
     this.routing.originate();
     this.lsaDeadline.arm(this.clock.now() + this.options.lsaRefreshMs);
   }
+}
+
+/** Throws naming the first of a frame's fields out of range (the sends' slow path: their inline test failed). */
+function badField(type: number, dst: number, srcPort: number, dstPort: number): void {
+  checkInt('frame.type', type, FIRST_UPPER_TYPE, 0xff);
+  checkInt('frame.dst', dst, 0, BROADCAST_NODE);
+  checkInt('frame.srcPort', srcPort, 0, 0xffff);
+  checkInt('frame.dstPort', dstPort, 0, 0xffff);
 }
 
 /** `head` then `payload` in one new array (sendHead's frames that are not originated there). */

@@ -60,6 +60,19 @@ export interface Net {
    * record's stores and reads are XS units before the frame is written (Round 19).
    */
   sendHead?(type: number, dst: number, srcPort: number, dstPort: number, head: Uint8Array, payload: Uint8Array): boolean;
+  /**
+   * send of a frame whose payload of `bytes` bytes the caller writes in place: `write(frame, at,
+   * a, b)` writes it at `frame[at..at + bytes)` of the frame the net makes and keeps (zeros
+   * there until written), before send's path goes on. FT's checkpoint data is built straight
+   * into the frame held until it is acked: no copy of it, no view, no record per frame
+   * (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place"). `write` a module-level function, its two arguments the
+   * caller's state: no closure per frame. Not called when the frame is refused (false).
+   * Optional: a net without it is sent the payload built apart.
+   */
+  sendBuilt?<A, B>(
+    type: number, dst: number, srcPort: number, dstPort: number, bytes: number,
+    write: (frame: Uint8Array, at: number, a: A, b: B) => void, a: A, b: B,
+  ): boolean;
   /** Receive every frame whose type is in [first, last] and addressed to this node (or broadcast). */
   register(first: number, last: number, handler: NetHandler): void;
   /**

@@ -2,35 +2,8 @@
 // a console but did not succeed there, 2 it never reached one. Before session 20 a console that
 // did not answer in time exited 2 (like a typo in the address) while an ERR answer exited 1.
 import test from 'ava';
-import { createServer, type Server, type Socket } from 'node:net';
 import { mcdsmAsync, project } from '../apps/helpers.js';
-
-/** A TCP "console" that answers each line with `answer(line)` (null: silence). */
-async function fakeConsole(answer: (line: string) => string | null): Promise<{ url: string; server: Server }> {
-  const server = createServer((s: Socket) => {
-    let buf = '';
-    s.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).replace(/[\r\x15]/g, '');
-        buf = buf.slice(i + 1);
-        const a = answer(line);
-        if (a !== null) s.write(a);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { url: `tcp://127.0.0.1:${port}`, server };
-}
-
-/** A shell that answers ping and refuses everything else with ERR. */
-const refusing = (line: string): string | null => {
-  const ping = /^ping (\S+)$/.exec(line);
-  if (ping !== null) return `pong=${ping[1]}\r\nOK\r\n`;
-  return 'ERR unknown command\r\n';
-};
+import { fakeConsole, refusing } from './fake-console.js';
 
 test('inject: a console that never answers exits 1 (the command reached it), not 2', async (t) => {
   const { url, server } = await fakeConsole(() => null);

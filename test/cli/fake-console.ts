@@ -28,3 +28,13 @@ export const refusing = (line: string): string | null => {
   return 'ERR unknown command\r\n';
 };
 
+
+/** Run `body` with a fake console's URL; the console is closed afterwards whatever happens. */
+export async function withFakeConsole<T>(answer: (line: string) => string | null, body: (url: string) => Promise<T>): Promise<T> {
+  const { url, server } = await fakeConsole(answer);
+  try {
+    return await body(url);
+  } finally {
+    server.close();
+  }
+}

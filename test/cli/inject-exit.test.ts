@@ -3,22 +3,18 @@
 // did not answer in time exited 2 (like a typo in the address) while an ERR answer exited 1.
 import test from 'ava';
 import { mcdsmAsync, project } from '../apps/helpers.js';
-import { fakeConsole, refusing } from './fake-console.js';
+import { refusing, withFakeConsole } from './fake-console.js';
 
 test('inject: a console that never answers exits 1 (the command reached it), not 2', async (t) => {
-  const { url, server } = await fakeConsole(() => null);
-  try {
+  await withFakeConsole(() => null, async (url) => {
     const r = await mcdsmAsync(project({}, 'mcdsm-inject-'), ['inject', url, 'status', '--timeout', '300']);
     t.is(r.code, 1, r.err);
     t.regex(r.err, /^mcdsm inject: console tcp:\/\/\S+: no answer to 'status' within 300 ms/);
-  } finally {
-    server.close();
-  }
+  });
 });
 
 test('inject: an ERR answer exits 1 and prints the answer; OK exits 0', async (t) => {
-  const { url, server } = await fakeConsole((line) => (line === 'status' ? 'node=1\r\nOK\r\n' : refusing(line)));
-  try {
+  await withFakeConsole((line) => (line === 'status' ? 'node=1\r\nOK\r\n' : refusing(line)), async (url) => {
     const dir = project({}, 'mcdsm-inject-');
     const err = await mcdsmAsync(dir, ['inject', url, 'bogus']);
     t.is(err.code, 1, err.err);
@@ -26,9 +22,7 @@ test('inject: an ERR answer exits 1 and prints the answer; OK exits 0', async (t
     const ok = await mcdsmAsync(dir, ['inject', url, 'status']);
     t.is(ok.code, 0, ok.err);
     t.is(ok.out, 'node=1\nOK\n');
-  } finally {
-    server.close();
-  }
+  });
 });
 
 test('inject: a command that never reaches a console exits 2 (refused connection, empty command)', async (t) => {
@@ -36,14 +30,11 @@ test('inject: a command that never reaches a console exits 2 (refused connection
   const refused = await mcdsmAsync(dir, ['inject', 'tcp://127.0.0.1:1', 'status', '--timeout', '2000']);
   t.is(refused.code, 2, refused.err);
   t.regex(refused.err, /^mcdsm inject: console tcp:\/\/127\.0\.0\.1:1: .*refused/);
-  const { url, server } = await fakeConsole(refusing);
-  try {
+  await withFakeConsole(refusing, async (url) => {
     const empty = await mcdsmAsync(dir, ['inject', url, '  ']);
     t.is(empty.code, 2, empty.err);
     t.is(empty.err, 'mcdsm inject: console command: empty line\n');
-  } finally {
-    server.close();
-  }
+  });
 });
 
 test('inject --help names the exit codes', async (t) => {

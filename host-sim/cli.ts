@@ -86,6 +86,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<command>')
     .option('--baud <rate>', 'serial baud rate', '115200')
     .option('--timeout <ms>', 'how long to wait for the answer', '5000')
+    .addHelpText('after', `
+Exit status: 0  the board answered OK (its answer on stdout)
+             1  the command reached the console but did not succeed: an ERR answer (on stdout),
+                a halted board, no answer within --timeout, the console closed while waiting
+             2  the command never reached a board: a bad flag or command, a console that
+                cannot be opened (no such device, connection refused)`)
     .action(async (target: string, command: string, flags: { baud: string; timeout: string }) => {
       const { injectCommand } = await import('./commands/console.js');
       code = await injectCommand(target, command, flags);

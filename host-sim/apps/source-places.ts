@@ -84,14 +84,18 @@ export function distPlaces(dist: string, cwd: string = process.cwd()): PlaceMapp
  * (mcdsm's sources or dist/) once a frame of the app is there. A process with source maps on
  * (node --enable-source-maps) has mapped V8's places already; they get the same treatment.
  */
+/** Places named when none is the app's: the board sends up to 8, the first few locate it. */
+const RUNTIME_PLACES = 3;
+
 export function tidyPlaces(text: string, cwd: string = process.cwd()): string {
   return text.replace(/\(at ([^()]*)\)/g, (whole: string, list: string) => {
     const places = list.split(', ').map((p) => {
       const path = p.startsWith('file://') ? fileURLToPath(p.replace(/(:\d+)+$/, '')) + (/(:\d+)+$/.exec(p)?.[0] ?? '') : p;
       return isAbsolute(path) ? relative(cwd, path) : path;
     });
-    const own = places.filter((p) => !isRuntimePlace(resolve(cwd, p)));
-    return `(at ${(own.length > 0 ? own : places).join(', ')})`;
+    // Node's own frames (`node:internal/...`, under a V8 board's timers) are nobody's code to fix.
+    const own = places.filter((p) => !p.startsWith('node:') && !isRuntimePlace(resolve(cwd, p)));
+    return `(at ${(own.length > 0 ? own : places.slice(0, RUNTIME_PLACES)).join(', ')})`;
   });
 }
 

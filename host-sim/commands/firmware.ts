@@ -153,16 +153,35 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
     return 1;
   }
   try {
+    // First read the board's config, writing nothing: a device that is not an mcdsm board (no
+    // shell, other firmware, a simulated board) stops here, and the config's console or links
+    // say whether the board opens devices by path (lin) or pins (a chip), so a value of the
+    // other form is refused before any field is stored (it was refused by the board after the
+    // fields before it were stored).
+    const probe = await probeBoard(session, device, Math.min(timeoutMs, PROBE_TIMEOUT_MS));
+    if (typeof probe === 'string') {
+      process.stderr.write(`mcdsm provision: ${probe}; nothing was written\n`);
+      return 1;
+    }
+    if (probe !== null) {
+      for (const [field, value, given] of pairs) {
+        if (field !== 'links' && field !== 'console') continue;
+        try {
+          parseConfigValue(field, value, probe.serial);
+        } catch (e) {
+          process.stderr.write(`mcdsm provision: ${given}: ${(e as Error).message} (this board's ${probe.from}); nothing was written\n`);
+          return 1;
+        }
+      }
+    }
     const stored: string[] = [];
     for (const [field, value, given] of pairs) {
       const a = await session.command(`config set ${field} ${value}`, timeoutMs);
       if (!a.ok) {
-        // A simulated board's console has no `config`: the simulator gives it its config.
-        const hint = /unknown command 'config'/.test(a.final) ? ' — this board has no `config` command: it is not running mcdsm firmware (a board of `mcdsm sim` gets its config from the simulator\'s flags)' : '';
         // Only the board knows its serial kind (a lin board refuses 2:16:17): the fields before
         // the refused one are stored already, which the board's ERR alone did not say.
         const partly = stored.length > 0 ? `\nmcdsm provision: ${stored.join(', ')} ${stored.length === 1 ? 'is' : 'are'} stored on the board already; it was not reset: correct ${given.split(' ')[0]} and provision again` : '';
-        process.stderr.write(`mcdsm provision: ${a.final}${hint}${partly}\n`);
+        process.stderr.write(`mcdsm provision: ${a.final}${partly}\n`);
         return 1;
       }
       stored.push(field);
@@ -185,6 +204,45 @@ export async function provisionCommand(device: string, flags: ProvisionFlags): P
   } finally {
     await session.close();
   }
+}
+
+/** How long provision waits for a board's first answer before saying it is not an mcdsm board. */
+const PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * Ask the board for `config show`: why it is not an mcdsm firmware board (a string), its serial
+ * kind and the line that told it, or null when its config does not tell (no console or links).
+ */
+async function probeBoard(session: ConsoleSession, device: string, timeoutMs: number): Promise<{ serial: SerialKind; from: string } | string | null> {
+  let a;
+  try {
+    a = await session.command('config show', timeoutMs);
+  } catch (e) {
+    const a = session.connection.address;
+    const baud = a.kind === 'serial' ? `, and does it talk at ${a.baudRate} baud (--baud)` : '';
+    return `${device} does not answer like an mcdsm board (${(e as Error).message.replace(/^console \S+: /, '')}): is it running mcdsm firmware${baud}?`;
+  }
+  if (!a.ok) {
+    // A simulated board's console has no `config`: the simulator gives it its config.
+    if (/unknown command 'config'/.test(a.final)) return `${device} has no \`config\` command: it is not running mcdsm firmware (a board of \`mcdsm sim\` gets its config from the simulator's flags)`;
+    return `config show: ${a.final}`;
+  }
+  return serialKindOf(a.lines);
+}
+
+/** The serial kind `config show`'s console or links line reveals (a device path, or port/rx/tx pins), or null. */
+export function serialKindOf(lines: readonly string[]): { serial: SerialKind; from: string } | null {
+  for (const line of lines) {
+    const m = /^field=(console|links) value=(.*) from=(\S+)$/.exec(line);
+    if (m === null) continue;
+    // The record line quotes a value with spaces or quotes in it: `"{\"device\":\"/dev/pts/3\"}"`.
+    const raw = m[2]!;
+    const value = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replace(/\\"/g, '"') : raw;
+    const shown = `${m[1]!} is ${value}`;
+    if (/"device"/.test(value)) return { serial: 'device', from: `${shown}: it opens serial devices by path` };
+    if (/"(port|rx|tx)"/.test(value)) return { serial: 'pins', from: `${shown}: it opens serial ports by pins` };
+  }
+  return null;
 }
 
 /**

@@ -10,6 +10,7 @@ import { DirectoryError, makeDirectory } from '../sim/make-dir.js';
 import { prepareApp } from '../apps/prepare.js';
 import { boardTable, LiveBlock, summaryText } from '../sim/status-view.js';
 import { ConsoleHub } from '../console/index.js';
+import { errorText } from '../../src/runtime/error-text.js';
 
 export interface SimCommandFlags extends SimFlags {
   /** `pty`, `pty:DIR`, `tcp`, `tcp:BASEPORT` or `none`. */
@@ -55,6 +56,15 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     sim.stop(signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`);
   };
   for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
+  // V8 boards run in this process: an exception their code throws outside any board step (an
+  // app's callback the runtime calls from a promise job, say a Completion's `complete`) ended
+  // the whole simulator with Node's raw stack and no summary. End the run with it as the reason,
+  // its places mapped to the app's lines, and the summary (exit 1).
+  const onStray = (e: unknown) => sim.stop(`a V8 board's code threw outside a board step (an app callback the runtime called?): ${prepared.places(errorText(e))}`);
+  if (cfg.engines.includes('node')) {
+    process.on('uncaughtException', onStray);
+    process.on('unhandledRejection', onStray);
+  }
   let summary: SimSummary;
   const live = !flags.quiet && process.stderr.isTTY ? new LiveBlock(process.stderr) : null;
   let timer: NodeJS.Timeout | null = null;
@@ -90,6 +100,8 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     if (timer) clearInterval(timer);
     live?.clear();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    process.off('uncaughtException', onStray);
+    process.off('unhandledRejection', onStray);
     await sim.shutdown();
     await hub?.close();
     if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });

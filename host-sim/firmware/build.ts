@@ -12,7 +12,8 @@
  *                  and linked into the archive that would go to flash (<out>/mc.xs.c).
  *
  * Cached by content: <out>/firmware.json records a hash of everything that goes in (bundle,
- * manifest, platform module, SDK path, target); the same inputs again skip mcconfig. The SDK's
+ * manifest, platform module, SDK path, target); the same inputs again skip mcconfig, in <out> or
+ * in any other folder (the content store keeps each build's files under its hash). The SDK's
  * object files live in one build folder per target and checkout, shared by every app of that
  * checkout (buildFolder), so a second app only recompiles mc.xs.c.
  *
@@ -66,7 +67,10 @@ export interface FirmwareBuildResult {
   app: string;
   appFile: string;
   hash: string;
-  /** True when the inputs matched the last build in <out> and mcconfig did not run. */
+  /**
+   * True when mcconfig did not run: the inputs matched the last build in <out>, or a build for
+   * another folder (the content store, firmwareStore).
+   */
   cached: boolean;
   /** lin: the shared library for lin-host. */
   mcSo?: string;
@@ -83,6 +87,8 @@ export interface FirmwareBuildResult {
 
 /** The project folder's name: mcconfig names its build folders after it, so all apps share one. */
 export const PROJECT_NAME = 'mcdsm-board';
+/** The content store's record of a build (firmwareStore). */
+const STORE_INFO = 'firmware.json';
 const LOCK_WAIT_MS = 15 * 60_000;
 const LOCK_POLL_MS = 250;
 /** The ESP-IDF version the esp32 makefile asks for when IDF is absent (only the JS half runs). */
@@ -330,7 +336,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   }
 }
 
-async function buildInto(options: FirmwareBuildOptions, out: string, platform: string, fullTarget: string, report: boolean, log: (line: string) => void): Promise<FirmwareBuildResult> {
+async function buildInto(options: FirmwareBuildOptions, out: string, platform: 'lin' | 'esp32', fullTarget: string, report: boolean, log: (line: string) => void): Promise<FirmwareBuildResult> {
   const project = join(out, PROJECT_NAME);
   const found = findModdableSdk();
   if (!found.ok) throw new FirmwareBuildError(found.reason);
@@ -361,6 +367,18 @@ async function buildInto(options: FirmwareBuildOptions, out: string, platform: s
     } catch {
       // rebuild
     }
+  }
+  // Built before for another folder (`sim --engine moddable`'s image after `firmware build
+  // --out`, or the other way round): the same inputs, the same firmware; copy it (~20 s saved).
+  const stored = fromStore(key, out, platform);
+  if (stored !== null) {
+    writePrivate(join(project, 'board.js'), bundle.code);
+    writePrivate(join(project, 'manifest.json'), manifestText);
+    const result: FirmwareBuildResult = { ...base, ...stored, cached: true };
+    const { sdk: _sdk, ...info } = result;
+    writePrivate(infoFile, JSON.stringify(info, null, 2) + '\n');
+    log(`firmware up to date (${key.slice(0, 12)}, built before for another folder): ${out}`);
+    return result;
   }
   const buildRoot = buildFolder(packageRoot(), report ? `${fullTarget}-report` : fullTarget);
   mkdirSync(buildRoot, { recursive: true });
@@ -410,6 +428,61 @@ async function buildInto(options: FirmwareBuildOptions, out: string, platform: s
   });
   const { sdk: _sdk, ...info } = result;
   writePrivate(infoFile, JSON.stringify(info, null, 2) + '\n');
+  try {
+    toStore(key, result);
+  } catch (e) {
+    // An install whose cache cannot be written (read-only, full) still has its firmware in <out>.
+    log(`firmware not kept in the content store: ${(e as Error).message}`);
+  }
   log(`firmware built: ${out}`);
   return result;
+}
+
+/** What the content store keeps of a build besides its files (mc.so, mc.xs.c). */
+interface StoredFirmware {
+  full: boolean;
+  archive?: { bytes: number; modules: string[] };
+}
+
+/**
+ * The firmware built from inputs hashing to `key`, whatever folder it was built for: one store
+ * per mcdsm install (next to the SDK's build folders), so `firmware build --out` and the
+ * simulator's lin images (and every test's folder) build each firmware once.
+ */
+export function firmwareStore(key: string): string {
+  return join(packageRoot(), 'node_modules', '.cache', 'mcdsm', 'firmware-store', key);
+}
+
+/** Copy the stored firmware of `key` into `out`; null when none is stored (or it is incomplete). */
+function fromStore(key: string, out: string, platform: 'lin' | 'esp32'): Pick<FirmwareBuildResult, 'full' | 'mcSo' | 'archive'> | null {
+  const dir = firmwareStore(key);
+  let stored: StoredFirmware;
+  try {
+    stored = JSON.parse(readFileSync(join(dir, STORE_INFO), 'utf8')) as StoredFirmware;
+  } catch {
+    return null;
+  }
+  const so = join(dir, 'mc.so');
+  const xsC = join(dir, 'mc.xs.c');
+  if ((platform === 'lin' && !existsSync(so)) || (stored.archive !== undefined && !existsSync(xsC))) return null;
+  const r: Pick<FirmwareBuildResult, 'full' | 'mcSo' | 'archive'> = { full: stored.full };
+  if (platform === 'lin') {
+    r.mcSo = join(out, 'mc.so');
+    writePrivate(r.mcSo, { from: so });
+  }
+  if (stored.archive !== undefined) {
+    r.archive = { path: join(out, 'mc.xs.c'), ...stored.archive };
+    writePrivate(r.archive.path, { from: xsC });
+  }
+  return r;
+}
+
+/** Keep a fresh build's files under its key; the info file last, so a half-written entry is never read. */
+function toStore(key: string, r: FirmwareBuildResult): void {
+  const dir = firmwareStore(key);
+  mkdirSync(dir, { recursive: true });
+  if (r.mcSo !== undefined) writePrivate(join(dir, 'mc.so'), { from: r.mcSo });
+  if (r.archive !== undefined) writePrivate(join(dir, 'mc.xs.c'), { from: r.archive.path });
+  const stored: StoredFirmware = { full: r.full, ...(r.archive === undefined ? {} : { archive: { bytes: r.archive.bytes, modules: r.archive.modules } }) };
+  writePrivate(join(dir, STORE_INFO), JSON.stringify(stored) + '\n');
 }

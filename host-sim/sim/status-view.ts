@@ -67,10 +67,19 @@ export function summaryText(s: SimSummary): string {
     `wire: ${s.wire.frames} frames, ${fmtBytes(s.wire.bytes)}   virtual ${fmtMs(s.virtualMs)}   wall ${fmtMs(s.wallMs)}   seed ${s.seed}`,
     ...(s.clock === 'wall' ? [`clock: paced to the wall clock — real board(s) ${s.realBoards.join(', ')} run in real time, so timings and the trace digest vary from run to run`] : []),
     `trace digest: ${s.traceDigest}`,
-    `result (rank 0): ${JSON.stringify(s.app.result)}`,
+    // `null` is a result an app may give; a rank 0 that gave none says so (it printed `null`).
+    `result (rank 0): ${0 in s.app.results ? JSON.stringify(s.app.result) : 'none'}`,
+    ...givenResults(s),
     s.ok ? 'run completed' : `run did not complete: ${s.reason}`,
   ];
   return lines.join('\n');
+}
+
+/** A failed run's results that were given (the other ranks'), one line: they stand. */
+function givenResults(s: SimSummary): string[] {
+  if (s.ok) return [];
+  const given = Object.entries(s.app.results).filter(([rank]) => rank !== '0');
+  return given.length === 0 ? [] : [`results given: ${given.map(([rank, v]) => `rank ${rank}: ${JSON.stringify(v)}`).join(', ')}`];
 }
 
 /** Redraws a block of text in place on a terminal. */

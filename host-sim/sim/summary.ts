@@ -71,7 +71,7 @@ export function buildSummary(r: RunState): SimSummary {
   for (const [rank, v] of [...r.figures.results.entries()].sort((a, b) => a[0] - b[0])) results[rank] = v;
   return {
     ok: r.stopReason === 'done' && stepFailure === null,
-    reason: stepFailure ?? r.stopReason,
+    reason: stepFailure ?? finishedRankNote(r.stopReason, r.figures.results),
     app: { name: r.cfg.app, result: r.figures.results.get(0) ?? null, results },
     traceDigest: r.traceDigest,
     boards: boardSummaries(r.slots, r.now),
@@ -91,4 +91,21 @@ export function buildSummary(r: RunState): SimSummary {
     realBoards: r.slots.filter((s) => s.isReal).map((s) => s.node),
     linkProblems: [...r.linkProblems],
   };
+}
+
+/**
+ * FT stops a domain without a spare when a rank fails, even a rank that had given its result
+ * and that nothing needed any more (docs/FT.md "A member that fails after its app finished";
+ * letting it go needs FT to know a rank is done and whose pages are read). What the user then
+ * needs is that its result stands (app.results keeps it) and why the ranks still running have
+ * none: the stop reason says so, naming the result, rather than only "rank 1 failed".
+ */
+export function finishedRankNote(reason: string, results: ReadonlyMap<number, unknown>): string {
+  const finished: string[] = [];
+  for (const m of reason.matchAll(/rank (\d+) \(node \d+\) failed and (?:no spare|the spare|no board)/g)) {
+    const rank = Number(m[1]);
+    if (results.has(rank)) finished.push(`rank ${rank} had given its result (${JSON.stringify(results.get(rank))}) before it failed`);
+  }
+  if (finished.length === 0) return reason;
+  return `${reason}; ${finished.join(', ')}: the results given stand, the ranks still running were stopped (a spare, or the app's \`shrink\`, lets them finish: docs/FT.md)`;
 }

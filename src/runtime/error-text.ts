@@ -4,8 +4,13 @@
  */
 import { allDigits, isSpace } from '../console/chars.js';
 
-/** Stack frames named in an app failure: enough to find the line, short enough for a log line. */
-const ERROR_FRAMES = 3;
+/**
+ * Stack frames named in an app failure. A bad argument the runtime rejects is raised 3-4 frames
+ * below the app's call (`Args.bytes` <- `msgSend` <- the app; the error's own helper first):
+ * with 3 frames, XS boards named only the runtime's places. The host shows only the app's
+ * places when the list has any, else the first three (host-sim/apps/source-places.ts).
+ */
+const ERROR_FRAMES = 8;
 
 /**
  * `Name: message (at file:line, ...)`: the places come from the stack where the engine keeps

@@ -4,6 +4,8 @@
 // Real XS boards, a user's app outside examples/, through `simulate()` as a user's test would.
 import test from 'ava';
 import { simulate } from '../../host-sim/api/index.js';
+import { finishedRankNote } from '../../host-sim/sim/summary.js';
+import { summaryText } from '../../host-sim/sim/status-view.js';
 import { project } from './helpers.js';
 
 /**
@@ -59,8 +61,19 @@ test('a rank still runs when the failure is detected: the spare takes the finish
   t.not(s.boards[3]?.state, 'spare', 'the spare ran rank 1 again from the last checkpoint');
 });
 
-test('a rank still runs and there is no spare: the run fails, though nothing needed the finished rank (a known gap)', async (t) => {
+test('a rank still runs and there is no spare: the run fails, though nothing needed the finished rank (a known gap); the results given stand and the reason says so', async (t) => {
   const s = await simulate({ ...base, spares: 0, args: ['--linger', '6000'] });
   t.false(s.ok);
-  t.regex(s.reason, /rank 1 \(node 1\) failed and no spare is available; the app does not allow running on fewer boards/);
+  t.regex(s.reason, /rank 1 \(node 1\) failed and no spare is available; the app does not allow running on fewer boards; rank 1 had given its result \(1\) before it failed: the results given stand, the ranks still running were stopped/);
+  // Ranks 1 and 2 finished: their results are the fault-free ones; rank 0 was stopped.
+  t.deepEqual(s.app.results, { 1: 1, 2: 2 });
+  const text = summaryText(s);
+  t.regex(text, /\nresult \(rank 0\): none\nresults given: rank 1: 1, rank 2: 2\nrun did not complete: /, 'was "result (rank 0): null" and no word of the others');
+});
+
+test('finishedRankNote: only a failed rank that had a result gets the note', (t) => {
+  const reason = 'board 0 (rank 0): app failed: rank 2 (node 2) failed and no spare is available; the app does not allow running on fewer boards';
+  t.is(finishedRankNote(reason, new Map([[1, 1]])), reason);
+  t.regex(finishedRankNote(reason, new Map([[2, null]])), /; rank 2 had given its result \(null\) before it failed: /);
+  t.is(finishedRankNote('stalled: no pending events', new Map([[2, 1]])), 'stalled: no pending events');
 });

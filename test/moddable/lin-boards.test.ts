@@ -84,8 +84,9 @@ if (sdk !== null) {
       } finally {
         await s.close();
       }
-      // A field only the board can refuse (a lin board opens devices by path, not 2:16:17): the
-      // error says which fields it stored before it and that it was not reset (session 19).
+      // A value of the other platform's form (a lin board opens devices by path, not 2:16:17):
+      // provision reads `config show` first and refuses it before storing any field (session 20;
+      // session 19 said which fields the board had stored before refusing it).
       const errors: string[] = [];
       const write = process.stderr.write.bind(process.stderr);
       process.stderr.write = ((chunk: string | Uint8Array) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
@@ -98,9 +99,17 @@ if (sdk !== null) {
       t.is(refused, 1);
       t.is(
         errors.join(''),
-        'mcdsm provision: ERR links[0].device: this firmware opens serial devices by path; expected a path like /dev/ttyUSB0, got the pins form port:rx:tx (2:16:17), which is for ESP32/Pico firmware\n' +
-          'mcdsm provision: node, rank are stored on the board already; it was not reset: correct --links and provision again\n',
+        'mcdsm provision: --links 2:16:17: links[0].device: this firmware opens serial devices by path; expected a path like /dev/ttyUSB0, got the pins form port:rx:tx (2:16:17), which is for ESP32/Pico firmware' +
+          ` (this board's console is {"device":"${con.a}"}: it opens serial devices by path); nothing was written\n`,
       );
+      {
+        const s1 = await ConsoleSession.open(con.b, { timeoutMs: 5000 });
+        try {
+          t.true((await s1.command('config show')).lines.includes('field=node value=0 from=host'), 'node 7 was not stored');
+        } finally {
+          await s1.close();
+        }
+      }
       // mcdsm provision: config set for each field, config show, reset.
       t.is(await provisionCommand(con.b, { node: '7', set: ['appArgs=--rounds,3'], baud: '115200', timeout: '5000' }), 0);
       await board.waitFor(/^lin-host: restart$/, 10_000);

@@ -6,7 +6,7 @@ import type { Net, NetFrame } from '../net/net.js';
 import { InvariantError, assert } from '../util/assert.js';
 import { Sha256 } from '../util/sha256.js';
 import { utf8Encode } from '../util/utf8.js';
-import { ByteWriter } from './bytes.js';
+import type { ByteWriter } from './bytes.js';
 import { Detector } from './detector.js';
 import { FT_EVENT, emitFtEvent, phaseEvent } from './events.js';
 import type { FtPhaseEventName } from './events.js';
@@ -238,8 +238,12 @@ export class FtState {
   readonly net: FtNet;
   readonly hal: FtHal;
   readonly detector: Detector;
-  /** Where data frames are built (the network copies what it sends). */
-  readonly scratch: ByteWriter;
+  /**
+   * Where data frames are built for a net without `sendBuilt` (the network copies what it
+   * sends); made at the first such frame: a net that frames in place never needs its
+   * frameBytes of chunks and ~10 XS slots (docs/FOOTPRINT.md "Round 20, merged").
+   */
+  scratch: ByteWriter | null = null;
 
   // Membership.
   phaseV: FtPhase = 'joining';
@@ -296,7 +300,6 @@ export class FtState {
     f[FS_PUMP_TIMER] = f[FS_COMPUTE_AT] = f[FS_HOLD_TIMER] = f[FS_RECOVERY_STARTED_AT] = f[FS_RETRY_TIMER] = -1;
     f[FS_LAST_JOIN_AT] = -Infinity;
     this.detector = new Detector(this.node, this.options.timeoutMs, this.options.startGraceMs, 3 * this.options.timeoutMs, this.options.routeLagMs);
-    this.scratch = new ByteWriter(this.options.frameBytes);
     this.map = this.options.initialMap.slice();
     this.figs[FS_VIEW_COORD] = Math.min(...this.map);
   }

@@ -14,6 +14,7 @@ import { FT_PORT, RETRY_MS } from './state.js';
 import type { FtState, OutStream, SendResult, StreamDone } from './state.js';
 import { FF_FRAMES_OUT, FF_PEAK_IN_FLIGHT } from './figures.js';
 import { InvariantError } from '../util/assert.js';
+import { ByteWriter } from './bytes.js';
 import { FS_COMPUTE_AT, FS_COMPUTE_BURST, FS_COMPUTE_GAP, FS_EPOCH, FS_HOLD_TIMER, FS_LAST_ABORTED, FS_LAST_BURST, FS_LAST_COMMITTED, FS_PUMP_TIMER } from './state-numbers.js';
 
 export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
@@ -109,7 +110,7 @@ export function pump(ft: FtState): void {
         bytes = s.size(cap);
         r = sendData(ft, s, bytes);
       } else {
-        const payload = s.build(ft.scratch, cap);
+        const payload = s.build(ft.scratch ?? (ft.scratch = new ByteWriter(cap)), cap);
         bytes = payload.length;
         r = ft.trySend(s.ring[S_DST]!, FtFrame.CKPT_DATA, payload);
       }

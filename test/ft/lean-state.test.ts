@@ -463,3 +463,15 @@ test("memoryTotal, asked at every frame of checkpoint data, is memoryParts' sum 
   t.true(sampled > 0, 'sampled while tentative data was held');
   t.deepEqual(c.wrong(SPEC), []);
 });
+
+test("a board whose net frames in place (Net.sendBuilt) never makes FT's scratch: no frameBytes of chunks held all run", async (t) => {
+  const c = new Cluster({ boards: 3, seed: 9 });
+  c.spec = SPEC;
+  t.true(await c.runUntil(() => c.finished(), 60_000));
+  t.deepEqual(c.wrong(SPEC), []);
+  for (const ft of c.ft.values()) {
+    const st = stateOf(ft);
+    t.true(st.figs[FF_COUNT]! > 0, 'rounds committed: data frames were streamed');
+    t.is(st.scratch, null);
+  }
+});

@@ -10,7 +10,7 @@ import test from 'ava';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
 import { bundleFixture, xsProbe } from '../xs/fixtures/slot-probe.js';
 
-/** XS units of a zero-delay timer with an argument set then cleared (the fixture's bundle): 223 on main for the first, +5 a message after (the arrays grew); 249 now, every message. */
+/** XS units of a zero-delay timer with an argument set then cleared (the fixture's bundle): 223 on main for the first, +5 a message after (the arrays grew); 253 now, every message. */
 const SET_CLEAR_MAX = 255;
 
 async function withWorker<T>(f: (w: XsWorker) => Promise<T>): Promise<T> {

@@ -192,7 +192,18 @@ export class DrivenHal implements Hal {
       if (i >= 0) {
         if (this.soonFns[i] !== null && this.soonFns[i] !== undefined) {
           this.soonFns[i] = null;
+          // The last one waiting cleared (MCAPI's flush timer when the answer carried the
+          // batch: every message of a ping-pong): empty the arrays now. Left to the next
+          // runDeferred that runs one, they grew by an entry a message, and this indexOf with them.
+          // Not `--this.soonLive === 0`: typescript-to-lua emits that through a string-keyed temporary.
           this.soonLive--;
+          if (this.soonLive === 0) {
+            // clearSoon without new arrays (nobody else holds them; a round in progress stops).
+            this.soonGen++;
+            this.soonIds.length = 0;
+            this.soonFns.length = 0;
+            this.soonHead = 0;
+          }
         }
         return;
       }

@@ -57,6 +57,11 @@ export interface FirmwareBuildOptions {
    * build folder and cache key: the SDK's objects differ from a normal build's.
    */
   reportCollections?: boolean;
+  /**
+   * false: run the link step even when the content store holds a build of the same inputs for
+   * another folder (tests of the link step itself: test/moddable/esp32-archive). Default true.
+   */
+  useStore?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -370,7 +375,7 @@ async function buildInto(options: FirmwareBuildOptions, out: string, platform: '
   }
   // Built before for another folder (`sim --engine moddable`'s image after `firmware build
   // --out`, or the other way round): the same inputs, the same firmware; copy it (~20 s saved).
-  const stored = fromStore(key, out, platform);
+  const stored = options.useStore === false ? null : fromStore(key, out, platform);
   if (stored !== null) {
     writePrivate(join(project, 'board.js'), bundle.code);
     writePrivate(join(project, 'manifest.json'), manifestText);

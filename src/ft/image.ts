@@ -13,14 +13,21 @@ import type { NativeBytes } from '../wire/native.js';
 import { ZERO_CHUNK, diffSpans, nonZeroSpans } from './spans.js';
 
 /**
- * A Pending's segment table and runs are parallel Arrays of names, numbers and bytes (an Array
- * is ~3 XS slots whatever it holds, its items in the chunk heap), not an object per segment
- * (4-5 slots each) and per run (5 each): ~14 slots of each of a round's two Pendings on a
- * Laplace board (docs/FOOTPRINT.md "Round 15: Laplace slots").
+ * A Pending's segment table and its runs are one Array each of names, numbers and bytes (an
+ * Array is ~3 XS slots whatever it holds, its items in the chunk heap), not an object per
+ * segment (4-5 slots each) and per run (5 each), nor parallel Arrays (names, numbers, whole
+ * data; bytes, numbers: ~9 slots more in each of a round's two Pendings; docs/FOOTPRINT.md
+ * "Round 20b: a Pending's tables").
  *
- * `segs`: SEG_FIELDS numbers per segment: its length, then its SEG_* flags.
+ * `table`: SEG_FIELDS items per segment: its name, its length, its SEG_* flags, its whole data
+ * (null for a patched segment).
  */
-export const SEG_FIELDS = 2;
+export const SEG_FIELDS = 4;
+export const SEG_NAME = 0;
+export const SEG_LENGTH = 1;
+export const SEG_FLAGS = 2;
+export const SEG_DATA = 3;
+export type TableItem = string | number | Uint8Array | null;
 /** Sent whole (new or resized segment); otherwise patched onto the committed copy of the same name and length. */
 export const SEG_WHOLE = 1;
 /**
@@ -30,11 +37,33 @@ export const SEG_WHOLE = 1;
  * sends what was written, not the whole state.
  */
 export const SEG_ZERO = 2;
-/** `runAt`: RUN_FIELDS numbers per run: its segment (a table index), its offset in it, 1 if its bytes are a copy of FT's own (not lent: commit may keep the array itself). */
-export const RUN_FIELDS = 3;
-export const RUN_SEG = 0;
-export const RUN_OFFSET = 1;
-export const RUN_OWN = 2;
+/** `runs`: RUN_FIELDS items per run: its bytes, its segment (a table index), its offset in it, 1 if its bytes are a copy of FT's own (not lent: commit may keep the array itself). */
+export const RUN_FIELDS = 4;
+export const RUN_BYTES = 0;
+export const RUN_SEG = 1;
+export const RUN_OFFSET = 2;
+export const RUN_OWN = 3;
+export type RunItem = Uint8Array | number;
+
+/** Segment `i`'s name in a table (Pending.table, StreamSource.table). */
+export function segName(table: readonly TableItem[], i: number): string {
+  return table[SEG_FIELDS * i + SEG_NAME] as string;
+}
+
+/** Segment `i`'s number `field` (SEG_LENGTH, SEG_FLAGS) in a table. */
+export function segNum(table: readonly TableItem[], i: number, field: number): number {
+  return table[SEG_FIELDS * i + field] as number;
+}
+
+/** Run `k`'s bytes (Pending.runs, StreamSource.runs). */
+export function runBytes(runs: readonly RunItem[], k: number): Uint8Array {
+  return runs[RUN_FIELDS * k + RUN_BYTES] as Uint8Array;
+}
+
+/** Run `k`'s number `field` (RUN_SEG, RUN_OFFSET, RUN_OWN). */
+export function runNum(runs: readonly RunItem[], k: number, field: number): number {
+  return runs[RUN_FIELDS * k + field] as number;
+}
 
 /** A content whose captured bytes a round references (CheckpointContent.release). */
 export interface Lender {
@@ -67,16 +96,12 @@ const PF_CARRY = 4;
 const PF_RELEASED = 8;
 
 export class Pending {
-  /** The segment table: names, and SEG_FIELDS numbers each (length, SEG_* flags). */
-  readonly names: string[] = [];
-  readonly segs: number[] = [];
-  /** Data of whole segments (null for patched ones), by table index. */
-  readonly whole: (Uint8Array | null)[] = [];
+  /** The segment table: SEG_FIELDS items a segment (name, length, SEG_* flags, whole data or null). */
+  readonly table: TableItem[] = [];
   /** Indexes of whole data that is lent (the content's own memory): copied at commit, never kept. Null: none. */
   private lentWhole: number[] | null = null;
-  /** Bytes for [offset, offset + bytes.length) of a segment, by run, and each run's RUN_FIELDS numbers in `runAt`. */
-  readonly runBytes: Uint8Array[] = [];
-  readonly runAt: number[] = [];
+  /** Runs: RUN_FIELDS items each, its bytes for [offset, offset + bytes.length) of a segment, then its numbers. */
+  readonly runs: RunItem[] = [];
   /** Contents that lent their bytes: each released once when the data leaves (committed or dropped). */
   lenders: readonly Lender[] = NO_LENDERS;
   /**
@@ -182,12 +207,33 @@ export class Pending {
     this.n[P_FLAGS] = on ? f | bit : f & ~bit;
   }
 
+  /** Segments in the table. */
+  get segCount(): number {
+    return this.table.length / SEG_FIELDS;
+  }
+
+  /** Segment `i`'s whole data (null: patched onto the committed copy). */
+  whole(i: number): Uint8Array | null {
+    return this.table[SEG_FIELDS * i + SEG_DATA] as Uint8Array | null;
+  }
+
+  /** Runs held. */
+  get runCount(): number {
+    return this.runs.length / RUN_FIELDS;
+  }
+
+  /** The table's names in an Array of their own (an image installs it). */
+  tableNames(): string[] {
+    const t = this.table;
+    const out: string[] = [];
+    for (let i = 0; i < t.length; i += SEG_FIELDS) out.push(t[i + SEG_NAME] as string);
+    return out;
+  }
+
   /** Add a segment of `length` bytes with SEG_* `flags` (and its whole data, or null); returns its table index. */
   addSeg(name: string, length: number, flags: number, data: Uint8Array | null, lent = false): number {
-    const i = this.names.length;
-    this.names.push(name);
-    this.segs.push(length, flags);
-    this.whole.push(data);
+    const i = this.table.length / SEG_FIELDS;
+    this.table.push(name, length, flags, data);
     if (lent && data !== null) (this.lentWhole ??= []).push(i);
     this.size += length;
     if ((flags & SEG_ZERO) !== 0 && data === null) this.zeroBytes += length;
@@ -202,8 +248,13 @@ export class Pending {
   /** Bytes of its runs and whole data: what a stream of it carries (StreamSource.dataBytes). */
   get dataBytes(): number {
     let n = 0;
-    for (const w of this.whole) if (w !== null) n += w.length;
-    for (const b of this.runBytes) n += b.length;
+    const t = this.table;
+    for (let i = SEG_DATA; i < t.length; i += SEG_FIELDS) {
+      const w = t[i] as Uint8Array | null;
+      if (w !== null) n += w.length;
+    }
+    const r = this.runs;
+    for (let k = RUN_BYTES; k < r.length; k += RUN_FIELDS) n += (r[k] as Uint8Array).length;
     return n;
   }
 
@@ -213,8 +264,7 @@ export class Pending {
   }
 
   addRun(seg: number, offset: number, bytes: Uint8Array, lent = false): void {
-    this.runBytes.push(bytes);
-    this.runAt.push(seg, offset, lent ? 0 : 1);
+    this.runs.push(bytes, seg, offset, lent ? 0 : 1);
     if (lent) this.lentBytes += bytes.length;
     else this.bytes += bytes.length;
     this.changed += bytes.length;
@@ -222,7 +272,7 @@ export class Pending {
 
   /** Run `k` (FT's own bytes) now ends `n` bytes further: `bytes` is its whole new extent. */
   extendRun(k: number, bytes: Uint8Array, n: number): void {
-    this.runBytes[k] = bytes;
+    this.runs[RUN_FIELDS * k + RUN_BYTES] = bytes;
     this.bytes += n;
     this.changed += n;
   }
@@ -304,7 +354,7 @@ export class Image {
       this.commitCarry(p);
       return;
     }
-    const names = p.names;
+    const names = p.tableNames();
     const data: Uint8Array[] = [];
     for (let i = 0; i < names.length; i++) data.push(this.segmentData(p, i));
     this.applyRuns(p, data, null);
@@ -322,8 +372,8 @@ export class Image {
     /** Where each table entry lands in `data`. */
     const at: number[] = [];
     let added: string[] | null = null;
-    for (let i = 0; i < p.names.length; i++) {
-      const name = p.names[i]!;
+    for (let i = 0; i < p.segCount; i++) {
+      const name = segName(p.table, i);
       const j = this.find(name);
       const arr = this.segmentData(p, i);
       if (j >= 0) {
@@ -362,11 +412,11 @@ export class Image {
    * memory goes back to its owner), zeros, or the committed segment it patches.
    */
   private segmentData(p: Pending, i: number): Uint8Array {
-    const w = p.whole[i];
-    if (w !== null && w !== undefined) return p.isLent(i) ? w.slice() : w;
-    const length = p.segs[SEG_FIELDS * i]!;
-    if ((p.segs[SEG_FIELDS * i + 1]! & SEG_ZERO) !== 0) return new Uint8Array(length);
-    const name = p.names[i]!;
+    const w = p.whole(i);
+    if (w !== null) return p.isLent(i) ? w.slice() : w;
+    const length = segNum(p.table, i, SEG_LENGTH);
+    if ((segNum(p.table, i, SEG_FLAGS) & SEG_ZERO) !== 0) return new Uint8Array(length);
+    const name = segName(p.table, i);
     const j = this.find(name);
     // Checked when the entry was accepted; a mismatch here is a bug, not bad input.
     if (j < 0 || (this.data[j] as Uint8Array).length !== length) throw new FtError('BAD_ARG', `image of rank ${this.rank}: no base for segment ${name}`);
@@ -375,16 +425,17 @@ export class Image {
 
   /** Write `p`'s runs into `data` (segment i at `at[i]`, or at i without `at`). */
   private applyRuns(p: Pending, data: Uint8Array[], at: readonly number[] | null): void {
-    const ra = p.runAt;
-    for (let k = 0; k < p.runBytes.length; k++) {
-      const b = p.runBytes[k]!;
-      const seg = ra[RUN_FIELDS * k + RUN_SEG]!;
-      const offset = ra[RUN_FIELDS * k + RUN_OFFSET]!;
+    const ra = p.runs;
+    // Read in place: a call per field is units per run.
+    for (let r = 0; r < ra.length; r += RUN_FIELDS) {
+      const b = ra[r + RUN_BYTES] as Uint8Array;
+      const seg = ra[r + RUN_SEG] as number;
+      const offset = ra[r + RUN_OFFSET] as number;
       const i = at === null ? seg : at[seg]!;
       const d = data[i] as Uint8Array;
       // A run that rewrites a whole segment (a DSM page that changed throughout) replaces it:
       // no copy. Only an array of its own qualifies, so no larger buffer is kept alive.
-      if (ra[RUN_FIELDS * k + RUN_OWN] === 1 && offset === 0 && b.length === d.length && b.byteOffset === 0 && b.buffer.byteLength === d.length) data[i] = b;
+      if (ra[r + RUN_OWN] === 1 && offset === 0 && b.length === d.length && b.byteOffset === 0 && b.buffer.byteLength === d.length) data[i] = b;
       else d.set(b, offset);
     }
   }

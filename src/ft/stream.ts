@@ -13,8 +13,8 @@
  * what it has sent: going back N frames rebuilds them from the cursor saved for each.
  */
 import { ByteReader, ByteWriter, putLe32 } from './bytes.js';
-import { INDEX_MIN_NAMES, RUN_FIELDS, RUN_OFFSET, RUN_OWN, RUN_SEG, SEG_FIELDS, SEG_WHOLE, SEG_ZERO } from './image.js';
-import type { Image, Pending } from './image.js';
+import { INDEX_MIN_NAMES, RUN_BYTES, RUN_FIELDS, RUN_OFFSET, RUN_SEG, SEG_DATA, SEG_FIELDS, SEG_FLAGS, SEG_LENGTH, SEG_NAME, SEG_WHOLE, SEG_ZERO } from './image.js';
+import type { Image, Pending, RunItem, TableItem } from './image.js';
 import { utf8EncodeInto, utf8Length } from '../util/utf8.js';
 import type { NativeBytes } from '../wire/native.js';
 import { assert } from '../util/assert.js';
@@ -42,15 +42,13 @@ const MIN_RUN_START = RUN_HEADER + 16;
 const ARENA_ZERO_SLACK = 512;
 
 export interface StreamSource {
-  /** The segment table: names, and SEG_FIELDS numbers each (length, SEG_* flags; Pending.segs). */
-  names: readonly string[];
-  segs: readonly number[];
+  /** The segment table: SEG_FIELDS items a segment (name, length, SEG_* flags, data; Pending.table): the stream reads names, lengths and flags. */
+  table: readonly TableItem[];
   /**
-   * Runs in send order: whole segments' data first (in table order, each from offset 0), then
-   * patches: their bytes, and RUN_FIELDS numbers each in `runAt` (Pending.runAt).
+   * Runs in send order, RUN_FIELDS items each (Pending.runs): whole segments' data first (in
+   * table order, each from offset 0), then patches.
    */
-  runBytes: readonly Uint8Array[];
-  runAt: readonly number[];
+  runs: readonly RunItem[];
   progress: number;
   /** Sum of run lengths. */
   dataBytes: number;
@@ -65,46 +63,37 @@ export interface StreamSource {
  * (docs/FOOTPRINT.md "Round 12: Laplace slots").
  */
 export function sourceOfPending(p: Pending): StreamSource {
+  const t = p.table;
   let wholeData = false;
-  for (const w of p.whole) if (w !== null && w.length > 0) wholeData = true;
+  for (let i = SEG_DATA; i < t.length; i += SEG_FIELDS) {
+    const w = t[i] as Uint8Array | null;
+    if (w !== null && w.length > 0) wholeData = true;
+  }
   if (!wholeData) return p;
-  const runBytes: Uint8Array[] = [];
-  const runAt: number[] = [];
-  let data = 0;
-  for (let i = 0; i < p.names.length; i++) {
-    const w = p.whole[i];
-    if (w !== null && w !== undefined && w.length > 0) {
-      runBytes.push(w);
-      runAt.push(i, 0, 0);
-      data += w.length;
-    }
+  const runs: RunItem[] = [];
+  for (let i = 0; i < t.length; i += SEG_FIELDS) {
+    const w = t[i + SEG_DATA] as Uint8Array | null;
+    if (w !== null && w.length > 0) runs.push(w, i / SEG_FIELDS, 0, 0);
   }
-  for (let k = 0; k < p.runBytes.length; k++) {
-    const b = p.runBytes[k]!;
-    runBytes.push(b);
-    runAt.push(p.runAt[RUN_FIELDS * k + RUN_SEG]!, p.runAt[RUN_FIELDS * k + RUN_OFFSET]!, p.runAt[RUN_FIELDS * k + RUN_OWN]!);
-    data += b.length;
-  }
-  return { names: p.names, segs: p.segs, runBytes, runAt, progress: p.progress, dataBytes: data, carry: p.carry };
+  // The patches after them, as they are (RUN_FIELDS items each).
+  for (const item of p.runs) runs.push(item);
+  const data = p.dataBytes;
+  return { table: p.table, runs, progress: p.progress, dataBytes: data, carry: p.carry };
 }
 
 /** The committed image as a full copy (recovery transfers, rebuilt buddy copies). */
 export function sourceOfImage(img: Image): StreamSource {
-  const segs: number[] = [];
-  const runBytes: Uint8Array[] = [];
-  const runAt: number[] = [];
+  const table: TableItem[] = [];
+  const runs: RunItem[] = [];
   let data = 0;
   for (let i = 0; i < img.names.length; i++) {
     const bytes = img.data[i] as Uint8Array;
-    segs.push(bytes.length, SEG_WHOLE);
-    if (bytes.length > 0) {
-      runBytes.push(bytes);
-      runAt.push(i, 0, 0);
-    }
+    // The stream sends the bytes as runs: the table needs no data of its own.
+    table.push(img.names[i] as string, bytes.length, SEG_WHOLE, null);
+    if (bytes.length > 0) runs.push(bytes, i, 0, 0);
     data += bytes.length;
   }
-  // The image's names as they are: a commit or an install replaces the array, never changes it.
-  return { names: img.names, segs, runBytes, runAt, progress: img.progress, dataBytes: data, carry: false };
+  return { table, runs, progress: img.progress, dataBytes: data, carry: false };
 }
 
 /**
@@ -278,15 +267,16 @@ export class StreamSender {
         const o = at + pos;
         out[o] = src.carry ? TAG_META_CARRY : TAG_META;
         putLe32(out, o + 1, src.progress);
-        out[o + 5] = src.names.length & 0xff;
-        out[o + 6] = (src.names.length >>> 8) & 0xff;
+        const count = src.table.length / SEG_FIELDS;
+        out[o + 5] = count & 0xff;
+        out[o + 6] = (count >>> 8) & 0xff;
         putLe32(out, o + 7, src.dataBytes);
       }
       pos += META_SIZE;
       stage = 1;
     }
     while (stage === 1) {
-      if (index >= src.names.length) {
+      if (index >= src.table.length / SEG_FIELDS) {
         stage = 2;
         index = 0;
         offset = 0;
@@ -294,15 +284,17 @@ export class StreamSender {
       }
       // Encoded in place as its SEG record is written (in the first frames only), not kept for
       // the stream's life: an array per segment is ~7 XS slots while the round lasts.
-      const name = src.names[index]!;
+      // Read in place, not through segName/segNum: a call per field is units per record.
+      const t = SEG_FIELDS * index;
+      const name = src.table[t + SEG_NAME] as string;
       const nameBytes = utf8Length(name);
       if (pos + 7 + nameBytes > cap) break;
       if (out !== null) {
         const o = at + pos;
-        const flags = src.segs[SEG_FIELDS * index + 1]!;
+        const flags = src.table[t + SEG_FLAGS] as number;
         out[o] = TAG_SEG;
         out[o + 1] = (flags & SEG_ZERO) !== 0 ? KIND_ZERO : (flags & SEG_WHOLE) !== 0 ? KIND_WHOLE : KIND_PATCH;
-        putLe32(out, o + 2, src.segs[SEG_FIELDS * index]!);
+        putLe32(out, o + 2, src.table[t + SEG_LENGTH] as number);
         out[o + 6] = nameBytes;
         utf8EncodeInto(name, out, o + 7);
       }
@@ -310,23 +302,23 @@ export class StreamSender {
       index++;
     }
     while (stage === 2) {
-      if (index >= src.runBytes.length) {
+      if (index >= src.runs.length / RUN_FIELDS) {
         stage = 3;
         break;
       }
-      const bytes = src.runBytes[index]!;
+      const r = RUN_FIELDS * index;
+      const bytes = src.runs[r + RUN_BYTES] as Uint8Array;
       const left = bytes.length - offset;
       const room = cap - pos - RUN_HEADER;
       if (room < Math.min(left, MIN_RUN_START - RUN_HEADER) || room <= 0) break;
       const n = Math.min(left, room, 0xffff);
       if (out !== null) {
         const o = at + pos;
-        const r = RUN_FIELDS * index;
-        const seg = src.runAt[r + RUN_SEG]!;
+        const seg = src.runs[r + RUN_SEG] as number;
         out[o] = TAG_RUN;
         out[o + 1] = seg & 0xff;
         out[o + 2] = seg >>> 8;
-        putLe32(out, o + 3, src.runAt[r + RUN_OFFSET]! + offset);
+        putLe32(out, o + 3, (src.runs[r + RUN_OFFSET] as number) + offset);
         out[o + 7] = n & 0xff;
         out[o + 8] = n >>> 8;
         // Native: a memcpy, no view. Else a view only for a part of the run (set costs ~2 units a byte).
@@ -398,8 +390,11 @@ export class StreamSender {
 
 /** Whether `p`'s run `k` (a patch) may be extended by a piece at `offset` of `seg`, placed at `at` in `arena`. */
 function continues(p: Pending, k: number, seg: number, offset: number, arena: Uint8Array, at: number): boolean {
-  const b = p.runBytes[k];
-  return b !== undefined && p.runAt[RUN_FIELDS * k + RUN_SEG] === seg && p.runAt[RUN_FIELDS * k + RUN_OFFSET]! + b.length === offset && b.buffer === arena.buffer && b.byteOffset + b.length === arena.byteOffset + at;
+  const runs = p.runs;
+  const r = RUN_FIELDS * k;
+  if (k < 0 || r >= runs.length) return false;
+  const b = runs[r + RUN_BYTES] as Uint8Array;
+  return runs[r + RUN_SEG] === seg && (runs[r + RUN_OFFSET] as number) + b.length === offset && b.buffer === arena.buffer && b.byteOffset + b.length === arena.byteOffset + at;
 }
 
 export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
@@ -480,7 +475,7 @@ export class StreamReceiver {
         const kind = r.u8();
         const length = r.u32();
         const name = r.str();
-        if (!r.ok || v[RX_EXPECT_SEGS]! < 0 || p.names.length >= v[RX_EXPECT_SEGS]! || kind > KIND_ZERO || name.length === 0) return 'malformed';
+        if (!r.ok || v[RX_EXPECT_SEGS]! < 0 || p.segCount >= v[RX_EXPECT_SEGS]! || kind > KIND_ZERO || name.length === 0) return 'malformed';
         if (p.carry && this.listedBefore(name)) return 'malformed';
         if (kind === KIND_WHOLE || kind === KIND_ZERO) {
           if (length > room) return 'nomem';
@@ -499,12 +494,14 @@ export class StreamReceiver {
         const offset = r.u32();
         const n = r.u16();
         const bytes = r.view(n);
-        if (!r.ok || seg >= p.names.length || n === 0) return 'malformed';
-        if (offset + n > p.segs[SEG_FIELDS * seg]!) return 'malformed';
-        const w = p.whole[seg];
-        if (w !== null && w !== undefined) {
+        // The table read in place (a call per field is units per record).
+        const t = SEG_FIELDS * seg;
+        if (!r.ok || t >= p.table.length || n === 0) return 'malformed';
+        if (offset + n > (p.table[t + SEG_LENGTH] as number)) return 'malformed';
+        const w = p.table[t + SEG_DATA] as Uint8Array | null;
+        if (w !== null) {
           // Whole segments arrive in order, so coverage is exact; a zero-based one takes any spans.
-          if ((p.segs[SEG_FIELDS * seg + 1]! & SEG_ZERO) === 0 && offset !== v[RX_HEAD + seg]) return 'malformed';
+          if (((p.table[t + SEG_FLAGS] as number) & SEG_ZERO) === 0 && offset !== v[RX_HEAD + seg]) return 'malformed';
           w.set(bytes, offset);
           v[RX_HEAD + seg] = offset + n;
         } else {
@@ -520,10 +517,11 @@ export class StreamReceiver {
     v[RX_EXPECTED]!++;
     if (last) {
       this.arena = null;
-      if (p.names.length !== v[RX_EXPECT_SEGS] || v[RX_GOT_DATA] !== v[RX_EXPECT_DATA]) return 'malformed';
-      for (let i = 0; i < p.names.length; i++) {
-        const flags = p.segs[SEG_FIELDS * i + 1]!;
-        if ((flags & SEG_WHOLE) !== 0 && (flags & SEG_ZERO) === 0 && v[RX_HEAD + i] !== p.segs[SEG_FIELDS * i]) return 'malformed';
+      const t = p.table;
+      if (t.length / SEG_FIELDS !== v[RX_EXPECT_SEGS] || v[RX_GOT_DATA] !== v[RX_EXPECT_DATA]) return 'malformed';
+      for (let i = 0; i < t.length / SEG_FIELDS; i++) {
+        const flags = t[SEG_FIELDS * i + SEG_FLAGS] as number;
+        if ((flags & SEG_WHOLE) !== 0 && (flags & SEG_ZERO) === 0 && v[RX_HEAD + i] !== t[SEG_FIELDS * i + SEG_LENGTH]) return 'malformed';
       }
       p.complete = true;
     }
@@ -532,18 +530,19 @@ export class StreamReceiver {
 
   /** Whether the table already lists `name` (a carrying delta's SEG records); keeps the names in a Set once there are many. */
   private listedBefore(name: string): boolean {
-    const names = this.pending.names;
+    const t = this.pending.table;
     let listed = this.listed;
-    if (listed === null && names.length >= INDEX_MIN_NAMES) {
+    if (listed === null && t.length >= SEG_FIELDS * INDEX_MIN_NAMES) {
       listed = this.listed = new Set<string>();
-      for (const n of names) listed.add(n);
+      for (let i = SEG_NAME; i < t.length; i += SEG_FIELDS) listed.add(t[i] as string);
     }
     if (listed !== null) {
       if (listed.has(name)) return true;
       listed.add(name);
       return false;
     }
-    return names.includes(name);
+    for (let i = SEG_NAME; i < t.length; i += SEG_FIELDS) if (t[i] === name) return true;
+    return false;
   }
 
   /**
@@ -566,7 +565,8 @@ export class StreamReceiver {
       // ward's round (docs/FOOTPRINT.md "Round 19").
       const rest = v[RX_EXPECT_DATA]! - v[RX_GOT_DATA]!;
       let zeroLength = 0;
-      for (let i = 0; i < p.names.length; i++) if ((p.segs[SEG_FIELDS * i + 1]! & SEG_ZERO) !== 0) zeroLength += p.segs[SEG_FIELDS * i]!;
+      const t = p.table;
+      for (let i = 0; i < t.length; i += SEG_FIELDS) if (((t[i + SEG_FLAGS] as number) & SEG_ZERO) !== 0) zeroLength += t[i + SEG_LENGTH] as number;
       if (zeroLength <= ARENA_ZERO_SLACK && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
     }
     const arena = this.arena;
@@ -574,8 +574,8 @@ export class StreamReceiver {
     if (arena !== null && copy !== undefined && at + n <= arena.length) {
       copy(bytes, 0, n, arena, at);
       v[RX_ARENA_USED] = at + n;
-      const k = p.runBytes.length - 1;
-      if (continues(p, k, seg, offset, arena, at)) p.extendRun(k, arena.subarray(p.runBytes[k]!.byteOffset, at + n), n);
+      const k = p.runs.length / RUN_FIELDS - 1;
+      if (continues(p, k, seg, offset, arena, at)) p.extendRun(k, arena.subarray((p.runs[RUN_FIELDS * k + RUN_BYTES] as Uint8Array).byteOffset, at + n), n);
       else p.addRun(seg, offset, arena.subarray(at, at + n));
       return;
     }

@@ -329,7 +329,9 @@ export function onReplicaData(ft: FtState, f: NetFrame, rank: number, gen: numbe
   }
   ft.receivers.delete(key);
   const pend = rx.pending;
-  img.install(pend.names, pend.whole.map((w) => w ?? new Uint8Array(0)), gen, pend.progress);
+  const data: Uint8Array[] = [];
+  for (let i = 0; i < pend.segCount; i++) data.push(pend.whole(i) ?? new Uint8Array(0));
+  img.install(pend.tableNames(), data, gen, pend.progress);
   ft.notePeak();
   sendAck(ft, f.src, rank, gen, true, rx.v[RX_EXPECTED]!, AckStatus.STORED);
   if (forRecovery && p !== null) {

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { Image, RUN_FIELDS, RUN_SEG, SEG_FIELDS, SEG_ZERO, buildPending } from '../../src/ft/image.js';
+import { Image, RUN_SEG, SEG_FLAGS, SEG_ZERO, buildPending, runBytes, runNum, segNum } from '../../src/ft/image.js';
 import { ZERO_CHUNK, diffSpans, nonZeroSpans } from '../../src/ft/spans.js';
 import { ByteWriter } from '../../src/ft/bytes.js';
 import { DATA_HEADER, FLAG_LAST, RX_EXPECTED, StreamReceiver, StreamSender, readDataHeader, sourceOfImage, sourceOfPending, S_FRAMES } from '../../src/ft/stream.js';
@@ -15,7 +15,7 @@ import { resolveFtOptions } from '../../src/ft/options.js';
 
 /** The index of `p`'s first run in segment `seg`. */
 function runOfSeg(p: Pending, seg: number): number {
-  for (let k = 0; k < p.runBytes.length; k++) if (p.runAt[RUN_FIELDS * k + RUN_SEG] === seg) return k;
+  for (let k = 0; k < p.runCount; k++) if (runNum(p.runs, k, RUN_SEG) === seg) return k;
   return -1;
 }
 
@@ -46,7 +46,7 @@ function transfer(src: Image, dst: Image, replica: boolean, cap = CAP): { bytes:
   }
   if (!rx.complete) throw new Error('receiver not complete');
   if (replica) {
-    dst.install(rx.pending.names, rx.pending.whole.map((x) => x ?? new Uint8Array(0)), round, rx.pending.progress);
+    dst.install(rx.pending.tableNames(), Array.from({ length: rx.pending.segCount }, (_, i) => rx.pending.whole(i) ?? new Uint8Array(0)), round, rx.pending.progress);
   } else {
     dst.pending = rx.pending;
     dst.commit();
@@ -203,7 +203,7 @@ test('incremental: bytes on the wire stay within 5% of the changed bytes plus he
     edit(state);
     owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: state }], gen, gen, 8);
     const changed = owner.pending.changed;
-    const runs = owner.pending.runBytes.length;
+    const runs = owner.pending.runCount;
     const r = transfer(owner, buddy, false);
     owner.commit();
     gen++;
@@ -227,7 +227,7 @@ test('a new segment travels as its non-zero spans: a first checkpoint of a mostl
   const buddy = new Image(0);
   owner.pending = buildPending(owner, [{ name: 'app', bytes: new Uint8Array([1, 2]) }, { name: 'dsm/s', bytes: state }, { name: 'empty', bytes: new Uint8Array(0) }], 1, 1, 8);
   t.is(owner.pending.changed, 2 + 2064 + 10 + 1, 'only the non-zero bytes are data');
-  t.is(owner.pending.segs[SEG_FIELDS * 1 + 1], SEG_ZERO, 'the new segment is zero-based, not whole');
+  t.is(segNum(owner.pending.table, 1, SEG_FLAGS), SEG_ZERO, 'the new segment is zero-based, not whole');
   const r = transfer(owner, buddy, false);
   owner.commit();
   t.true(r.bytes < 2200, `${r.bytes} bytes on the wire for ${size} B of state`);
@@ -239,13 +239,13 @@ test('a new segment travels as its non-zero spans: a first checkpoint of a mostl
   grown.set(state);
   grown[size + 3] = 9;
   owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: grown }], 2, 2, 8);
-  t.is(owner.pending.segs[1], SEG_ZERO);
+  t.is(segNum(owner.pending.table, 0, SEG_FLAGS), SEG_ZERO);
   transfer(owner, buddy, false);
   owner.commit();
   t.true(same(buddy, [{ name: 'dsm/s', bytes: grown }]));
   grown[100] = 5;
   owner.pending = buildPending(owner, [{ name: 'dsm/s', bytes: grown }], 3, 3, 8);
-  t.is(owner.pending.segs[1]! & SEG_ZERO, 0);
+  t.is(segNum(owner.pending.table, 0, SEG_FLAGS) & SEG_ZERO, 0);
   t.is(owner.pending.changed, 1);
   transfer(owner, buddy, false);
   t.true(same(buddy, [{ name: 'dsm/s', bytes: grown }]));
@@ -285,8 +285,8 @@ test('a zero-based segment may not exceed the receiver budget and its spans stay
   t.is(new StreamReceiver(new Pending(1, 0, false, 0)).apply(new Image(2), payload, true, 4999), 'nomem', 'the receiver holds the whole segment');
   const rx = new StreamReceiver(new Pending(1, 0, false, 0));
   t.is(rx.apply(new Image(2), payload, true, 5000), 'ok');
-  t.is(rx.pending.whole[0]![4000], 1);
-  t.is(rx.pending.whole[0]!.reduce((a, b) => a + b, 0), 1);
+  t.is(rx.pending.whole(0)![4000], 1);
+  t.is(rx.pending.whole(0)!.reduce((a, b) => a + b, 0), 1);
 });
 
 test('receiver rejects malformed and inconsistent streams without throwing', (t) => {
@@ -343,7 +343,7 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   live.fill(2, 0, 1024); // page 0 changes throughout, page 1 not at all
   live[1500] = 9;
   img.pending = buildPending(img, segs(), 2, 2, 8);
-  const run = img.pending.runBytes[runOfSeg(img.pending, 0)]!;
+  const run = runBytes(img.pending.runs, runOfSeg(img.pending, 0));
   img.commit();
   t.is(img.data[0], run, 'the copied run became the segment');
   t.deepEqual([img.data[0]![0], img.data[0]![1023], img.data[1]![476], img.data[1]![0]], [2, 2, 9, 1]);
@@ -352,7 +352,7 @@ test('commit keeps a run that rewrites a whole segment as the segment (no copy),
   // Lent: the run is a view of live memory, so commit copies it.
   const third = segs();
   img.pending = buildPending(img, third, 3, 3, 8, third);
-  const lent = img.pending.runBytes[runOfSeg(img.pending, 0)]!;
+  const lent = runBytes(img.pending.runs, runOfSeg(img.pending, 0));
   img.commit();
   t.not(img.data[0], lent);
   live.fill(4, 0, 1024);
@@ -417,7 +417,7 @@ test('a carrying delta lists only the changed segments; a round that changed not
     const second = pages((i) => (i === 5 ? 99 : i & 0xff));
     owner.pending = buildPending(owner, second, 2, 2, 8, undefined, undefined, carry);
     t.is(owner.pending.carry, carry);
-    t.is(owner.pending.names.length, carry ? 1 : 130);
+    t.is(owner.pending.segCount, carry ? 1 : 130);
     t.is(owner.pending.size, 130 * 512, 'the image size counts the carried segments');
     t.is(owner.pending.changed, 512);
     const r2 = transfer(owner, buddy, false);
@@ -430,7 +430,7 @@ test('a carrying delta lists only the changed segments; a round that changed not
     const namesBefore = owner.names;
     const buddyNames = buddy.names;
     owner.pending = buildPending(owner, second, 3, 3, 8, undefined, undefined, carry);
-    t.is(owner.pending.names.length, carry ? 0 : 130);
+    t.is(owner.pending.segCount, carry ? 0 : 130);
     const r3 = transfer(owner, buddy, false);
     owner.commit();
     t.is(owner.gen, 3);
@@ -475,8 +475,8 @@ test('with the default mergeGap a grid band changed in every row is one run, not
   img.pending = buildPending(img, seg(before), 1, 1, resolveFtOptions({ boards: 2 }).mergeGap);
   img.commit();
   const p = buildPending(img, seg(after), 2, 2, resolveFtOptions({ boards: 2 }).mergeGap);
-  t.is(p.runBytes.length, 1);
-  t.is(buildPending(img, seg(after), 2, 2, 8).runBytes.length, 8, 'a gap of 8 cuts at every row');
+  t.is(p.runCount, 1);
+  t.is(buildPending(img, seg(after), 2, 2, 8).runCount, 8, 'a gap of 8 cuts at every row');
 });
 
 test('a delta span that crosses many frames arrives as one run in one buffer (receive arena), and commits exactly', (t) => {
@@ -491,7 +491,7 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   transfer(owner, buddy, false);
   owner.commit();
   owner.pending = buildPending(owner, [{ name: 'dsm/u/0', bytes: after }], 2, 2, 32);
-  t.is(owner.pending.runBytes.length, 1);
+  t.is(owner.pending.runCount, 1);
   const cap = 2100;
   const w = new ByteWriter(cap);
   const s = new StreamSender(9, 1, 2, 1, false, sourceOfPending(owner.pending), 64, 0);
@@ -508,8 +508,8 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
   }
   t.true(frames >= 9, `the span crossed ${frames} frames`);
   t.true(rx.complete);
-  t.is(rx.pending.runBytes.length, 1, 'one run, not one per frame');
-  const run = rx.pending.runBytes[0]!;
+  t.is(rx.pending.runCount, 1, 'one run, not one per frame');
+  const run = runBytes(rx.pending.runs, 0);
   t.is(run.length, 18_000);
   t.is(run.buffer.byteLength, 18_000, 'one buffer exactly the size of the announced data');
   t.is(rx.pending.bytes, 18_000);
@@ -529,7 +529,7 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
     pieces++;
   }
   t.true(small.complete);
-  t.is(small.pending.runBytes.length, pieces, 'no arena over the budget: a run per frame');
+  t.is(small.pending.runCount, pieces, 'no arena over the budget: a run per frame');
 
   // Without a native memcpy (XS's TypedArray set costs ~2 units a byte): a run per frame.
   const plain = new StreamReceiver(new Pending(2, 1, false, 0));
@@ -540,5 +540,5 @@ test('a delta span that crosses many frames arrives as one run in one buffer (re
     t.is(plain.apply(buddy, payload, h !== null && (h.flags & FLAG_LAST) !== 0, 1 << 20), 'ok');
     s3.sent(payload.length);
   }
-  t.is(plain.pending.runBytes.length, frames);
+  t.is(plain.pending.runCount, frames);
 });

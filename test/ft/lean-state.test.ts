@@ -15,7 +15,7 @@ import { FF_ABORTED, FF_BYTES_SENT, FF_CHANGED_BYTES, FF_COUNT, FF_FRAMES_IN, FF
 import { AckStatus, FtFrame, decodeCkptAck } from '../../src/ft/frames.js';
 import type { FtState } from '../../src/ft/state.js';
 import type { FaultTolerance } from '../../src/ft/fault-tolerance.js';
-import { Image, Pending, RUN_OWN, SEG_WHOLE, buildPending } from '../../src/ft/image.js';
+import { Image, Pending, RUN_BYTES, RUN_FIELDS, RUN_OWN, SEG_WHOLE, buildPending, runBytes, runNum } from '../../src/ft/image.js';
 import { StreamReceiver, StreamSender, sourceOfPending, S_ACKED, S_BASE, S_BYTES_SENT, S_DST, S_FRAMES, S_FRAME_BYTES, S_IN_FLIGHT, S_LAST_SEQ, S_NEXT, S_PEAK_IN_FLIGHT, S_PROGRESS_AT, S_RANK, S_REPLICA, S_ROUND, S_WINDOW, S_WINDOW_BYTES } from '../../src/ft/stream.js';
 import { FS_CHANGES, FS_EPOCH, FS_INCARNATION, FS_ISOLATED, FS_LAST_COMMITTED, FS_REQUEST_TARGET, FS_STARTED } from '../../src/ft/state-numbers.js';
 import { P_HB_AT, P_HB_EPOCH, P_HB_SENT, P_HEARD, P_VIEW_INCARNATION } from '../../src/ft/detector.js';
@@ -156,14 +156,14 @@ test("a round's data without whole segments is its own stream source: no object 
   const src = sourceOfPending(delta);
   t.is(src, delta, 'the Pending itself');
   t.is(src.dataBytes, 2);
-  t.is(src.runBytes.length, 2);
+  t.is(src.runs.length, 2 * RUN_FIELDS);
   // Whole data (a replica being copied) still goes first, in a source of its own.
   const copy = new Pending(1, 0, true, 0);
   copy.addSeg('x', 4, SEG_WHOLE, new Uint8Array([1, 2, 3, 4]));
   const s2 = sourceOfPending(copy);
   t.not(s2, copy);
   t.is(s2.dataBytes, 4);
-  t.deepEqual(s2.runBytes.map((b) => b.length), [4]);
+  t.deepEqual(s2.runs.filter((_, k) => k % RUN_FIELDS === RUN_BYTES).map((b) => (b as Uint8Array).length), [4]);
 });
 
 // ---- Round 13 (docs/FOOTPRINT.md "Round 13: Laplace slots") ------------------------------------
@@ -378,9 +378,9 @@ test("a capture of a few segments makes no Set: the lent segments are an Array, 
     const { value: p, made } = countingSets(() => buildPending(img, segs, 2, 2, 32, lent, undefined, true));
     t.is(made, 0, 'no Set made by a capture of three segments');
     // The lent segment's changed span is a view of the content's memory; the others are copies.
-    t.is(p.runBytes.length, 1);
-    t.is(p.runBytes[0]!.buffer, segs[2]!.bytes.buffer);
-    t.is(p.runAt[RUN_OWN], 0);
+    t.is(p.runCount, 1);
+    t.is(runBytes(p.runs, 0).buffer, segs[2]!.bytes.buffer);
+    t.is(runNum(p.runs, 0, RUN_OWN), 0);
     t.throws(() => countingSets(() => buildPending(img, [seg('app', 1), seg('app', 2)], 3, 3, 32)), { message: /captured twice/ });
   }
   // Above INDEX_MIN_NAMES segments a Set finds repeats (a scan would be quadratic).

@@ -57,6 +57,6 @@ test('frames written in place are size() long, equal with and without a memcpy, 
   t.true(frames >= 4, `${frames} frames`);
   t.true(rx.complete && plain.complete);
   const p = rx.pending;
-  t.deepEqual(p.names, img.names);
-  t.deepEqual(p.whole.map((x) => [...(x ?? [])]), img.data.map((x) => [...x]));
+  t.deepEqual(p.tableNames(), img.names);
+  t.deepEqual(Array.from({ length: p.segCount }, (_, i) => [...(p.whole(i) ?? [])]), img.data.map((x) => [...x]));
 });

@@ -8,7 +8,7 @@ import { allDigits, isSpace } from '../console/chars.js';
  * Stack frames named in an app failure. A bad argument the runtime rejects is raised 3-4 frames
  * below the app's call (`Args.bytes` <- `msgSend` <- the app; the error's own helper first):
  * with 3 frames, XS boards named only the runtime's places. The host shows only the app's
- * places when the list has any, else the first three (host-sim/apps/source-places.ts).
+ * places when the list names one of them, else the first three (host-sim/apps/source-places.ts).
  */
 const ERROR_FRAMES = 8;
 

@@ -7,6 +7,8 @@ import { runConfig, runDomain } from '../../host-sim/sim/run.js';
 import { boardFactory } from '../../host-sim/sim/factory.js';
 import { ConsoleHub, inject } from '../../host-sim/console/index.js';
 
+const PEERS_UP_WITHIN_MS = 1500;
+
 test('a simulated board answers through its pseudo-terminal and over TCP, and a crash injected there kills it', async (t) => {
   const hub = new ConsoleHub({ ptyDir: mkdtempSync(join(tmpdir(), 'mcdsm-test-pty-')) });
   const cfg = runConfig({ app: 'idle', appArgs: ['--ms', '2500'], boards: '2', engine: 'xs', realtime: true, maxVirtual: '3s' });
@@ -21,7 +23,15 @@ test('a simulated board answers through its pseudo-terminal and over TCP, and a 
     const status = await inject(device, 'status', 5000);
     t.regex(status, /node=1 /);
     t.regex(status, /(^|\n)OK$/);
-    const peers = await inject(info[0]!.url, 'peers', 5000);
+    // Board 1 becomes reachable once both HELLOs crossed the link: in a run paced to the wall
+    // clock that is a few ms after boot, and a fast host can ask before then (CI once did). Ask
+    // again until it is, within a bound of a few HELLO periods (500 ms each).
+    let peers = await inject(info[0]!.url, 'peers', 5000);
+    const until = Date.now() + PEERS_UP_WITHIN_MS;
+    while (!/node=1 reachable=1/.test(peers) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      peers = await inject(info[0]!.url, 'peers', 5000);
+    }
     t.regex(peers, /node=1 reachable=1/);
     const bad = await inject(info[0]!.url, 'fault explode', 5000);
     t.regex(bad, /^ERR /);

@@ -88,6 +88,10 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
 
 /** A COBS block holds at most this many data bytes (code 0xff). */
 const BLOCK_MAX = 254;
+/** CobsSource's bits: the leading 0x00 is still to come; the open block ends at a zero of the frame; the open block is the last. */
+const SRC_LEAD = 1;
+const SRC_ZERO_AFTER = 2;
+const SRC_LAST = 4;
 
 /**
  * The COBS encoding of one frame, produced a piece at a time as a port drains (a `TxSource`,
@@ -102,19 +106,26 @@ export class CobsSource {
   /** Encoded bytes not produced yet. */
   left: number;
   private readonly frame: Uint8Array;
-  /** frame[0, head) then frame[bodyEnd, n), as they were at the start. */
-  private readonly edges: Uint8Array;
+  /**
+   * frame[0, head) then frame[bodyEnd, n), as they were at the start: one character a byte
+   * (0..255) of a string, which XS keeps in the property's own slot and the chunk heap, where
+   * a Uint8Array was 7 slots more for each frame queued (docs/FOOTPRINT.md "Round 21: the
+   * frames in flight").
+   */
+  private readonly edges: string;
   private readonly head: number;
   private readonly bodyEnd: number;
   /** Next frame byte to read. */
   private pos = 0;
   /** Data bytes of the open block still to copy; -1 between blocks. */
   private run = -1;
-  /** The open block ends at a zero of the frame (skipped when the block is done). */
-  private zeroAfter = false;
-  /** The open block is the last one: the delimiter follows it. */
-  private last = false;
-  private lead: boolean;
+  /**
+   * SRC_* bits: the leading 0x00 is still to come, the open block ends at a zero of the frame
+   * (skipped when the block is done), the open block is the last one (the delimiter follows).
+   * One property, not three booleans: a property is an XS slot for as long as the source is
+   * queued.
+   */
+  private bits: number;
   private readonly natives: NativeBytes;
 
   constructor(frame: Uint8Array, lead: boolean, natives: NativeBytes, head = 0, tail = 0) {
@@ -126,11 +137,11 @@ export class CobsSource {
     this.frame = frame;
     this.head = head;
     this.bodyEnd = n - tail;
-    const edges = new Uint8Array(head + tail);
-    for (let k = 0; k < head; k++) edges[k] = frame[k]!;
-    for (let k = 0; k < tail; k++) edges[head + k] = frame[n - tail + k]!;
+    let edges = '';
+    for (let k = 0; k < head; k++) edges += String.fromCharCode(frame[k]!);
+    for (let k = n - tail; k < n; k++) edges += String.fromCharCode(frame[k]!);
     this.edges = edges;
-    this.lead = lead;
+    this.bits = lead ? SRC_LEAD : 0;
     this.natives = natives;
     // Every block is a code byte and its data, a zero of the frame is a block's end: the
     // length is the frame's non-zero bytes, one code per block, the delimiter (and the lead).
@@ -155,17 +166,17 @@ export class CobsSource {
     this.left -= count;
     const end = at + count;
     let w = at;
-    if (this.lead && w < end) {
+    if ((this.bits & SRC_LEAD) !== 0 && w < end) {
       out[w++] = 0;
-      this.lead = false;
+      this.bits = 0;
     }
     while (w < end) {
       if (this.run < 0) {
         // Open the next block: its code byte says how long it is.
         const k = this.blockLength(this.pos);
         this.run = k;
-        this.zeroAfter = k < BLOCK_MAX && this.pos + k < this.frame.length;
-        this.last = k < BLOCK_MAX && !this.zeroAfter;
+        // The lead went before any block: SRC_LEAD is clear here.
+        this.bits = k === BLOCK_MAX ? 0 : this.pos + k < this.frame.length ? SRC_ZERO_AFTER : SRC_LAST;
         out[w++] = k === BLOCK_MAX ? 0xff : k + 1;
       } else if (this.run > 0) {
         const m = this.run < end - w ? this.run : end - w;
@@ -173,11 +184,11 @@ export class CobsSource {
         this.pos += m;
         this.run -= m;
         w += m;
-      } else if (this.last) {
+      } else if ((this.bits & SRC_LAST) !== 0) {
         // The block's data is out: end with the delimiter, or skip the zero the block stands for.
         out[w++] = 0;
       } else {
-        if (this.zeroAfter) this.pos++;
+        if ((this.bits & SRC_ZERO_AFTER) !== 0) this.pos++;
         this.run = -1;
       }
     }
@@ -185,7 +196,7 @@ export class CobsSource {
 
   /** Byte i of the frame as it was at the start. */
   private at(i: number): number {
-    return i < this.head ? this.edges[i]! : i >= this.bodyEnd ? this.edges[this.head + i - this.bodyEnd]! : this.frame[i]!;
+    return i < this.head ? this.edges.charCodeAt(i) : i >= this.bodyEnd ? this.edges.charCodeAt(this.head + i - this.bodyEnd) : this.frame[i]!;
   }
 
   /** Non-zero bytes from `i`, up to a zero, the frame's end or a full block. */

@@ -1,0 +1,27 @@
+/**
+ * What a bulk frame in flight holds on its sender, counted in a real XS machine
+ * (fixtures/xs-in-flight-main.ts): a checkpoint stream's ~2.1 KB CKPT_DATA frame on a Moddable
+ * serial link is held by the hop link until acked and, as a COBS source, by the target's
+ * transmit queue until drained (docs/FOOTPRINT.md "Round 21: the frames in flight").
+ */
+import test from 'ava';
+import { XsWorker } from '../../host-sim/xsnap/worker.js';
+import { bundleFixture, loadAndBase, xsProbe } from '../xs/fixtures/slot-probe.js';
+
+const HELD_PER_FRAME_MAX = 1000;
+
+test(`a bulk frame in flight on a serial link holds at most ${HELD_PER_FRAME_MAX} XS slots`, async (t) => {
+  const w = new XsWorker({ name: 'net-in-flight', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  try {
+    const base = await loadAndBase(w, probe, await bundleFixture(new URL('./fixtures/xs-in-flight-main.js', import.meta.url)));
+    const first = (await probe.step('send')) - base;
+    const second = (await probe.step('send')) - base;
+    t.is(await probe.text('send()'), 'true');
+    t.is(await probe.text('check()'), '3 3', 'three frames queued as sources and unacknowledged');
+    t.log(`held: the first frame ${first} XS slots, the second ${second}`);
+    t.true(second <= HELD_PER_FRAME_MAX, `${second} slots held a frame`);
+  } finally {
+    await w.kill();
+  }
+});

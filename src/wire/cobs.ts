@@ -89,9 +89,13 @@ export function cobsEncode(src: Uint8Array, out: Uint8Array, offset = 0, start =
 /** A COBS block holds at most this many data bytes (code 0xff). */
 const BLOCK_MAX = 254;
 /** CobsSource's bits: the leading 0x00 is still to come; the open block ends at a zero of the frame; the open block is the last. */
-const SRC_LEAD = 1;
-const SRC_ZERO_AFTER = 2;
-const SRC_LAST = 4;
+const SRC_LEAD = 1, SRC_ZERO_AFTER = 2, SRC_LAST = 4;
+/**
+ * CobsSource's numbers (`n`): encoded bytes not produced yet; the copied head's length; where
+ * the copied tail starts; the next frame byte to read; the open block's data bytes still to
+ * copy (-1 between blocks); SRC_* bits.
+ */
+const C_LEFT = 0, C_HEAD = 1, C_BODY_END = 2, C_POS = 3, C_RUN = 4, C_BITS = 5;
 
 /**
  * The COBS encoding of one frame, produced a piece at a time as a port drains (a `TxSource`,
@@ -101,31 +105,15 @@ const SRC_LAST = 4;
  * maybe while this encoding is still queued); the rest is read as the port drains and must not
  * change until `left` is 0. The length is known at the start (one scan for the blocks): the
  * transmit queue and the link's timing need it. docs/FOOTPRINT.md "Round 9: conformance chunks".
+ * Queued per large frame until drained: its numbers one plain Array and the copied bytes a string,
+ * 7 XS slots where properties and a Uint8Array were 19 (FOOTPRINT.md "Round 21: the frames in flight").
  */
 export class CobsSource {
-  /** Encoded bytes not produced yet. */
-  left: number;
   private readonly frame: Uint8Array;
-  /**
-   * frame[0, head) then frame[bodyEnd, n), as they were at the start: one character a byte
-   * (0..255) of a string, which XS keeps in the property's own slot and the chunk heap, where
-   * a Uint8Array was 7 slots more for each frame queued (docs/FOOTPRINT.md "Round 21: the
-   * frames in flight").
-   */
+  /** frame[0, head) then frame[bodyEnd, n) as they were at the start, a character a byte (0..255): XS keeps a string in the property's slot. */
   private readonly edges: string;
-  private readonly head: number;
-  private readonly bodyEnd: number;
-  /** Next frame byte to read. */
-  private pos = 0;
-  /** Data bytes of the open block still to copy; -1 between blocks. */
-  private run = -1;
-  /**
-   * SRC_* bits: the leading 0x00 is still to come, the open block ends at a zero of the frame
-   * (skipped when the block is done), the open block is the last one (the delimiter follows).
-   * One property, not three booleans: a property is an XS slot for as long as the source is
-   * queued.
-   */
-  private bits: number;
+  /** The C_* numbers. */
+  private readonly n: number[];
   private readonly natives: NativeBytes;
 
   constructor(frame: Uint8Array, lead: boolean, natives: NativeBytes, head = 0, tail = 0) {
@@ -135,19 +123,15 @@ export class CobsSource {
       tail = 0;
     }
     this.frame = frame;
-    this.head = head;
-    this.bodyEnd = n - tail;
     let edges = '';
     for (let k = 0; k < head; k++) edges += String.fromCharCode(frame[k]!);
     for (let k = n - tail; k < n; k++) edges += String.fromCharCode(frame[k]!);
     this.edges = edges;
-    this.bits = lead ? SRC_LEAD : 0;
+    const v = (this.n = [0, head, n - tail, 0, -1, lead ? SRC_LEAD : 0]);
     this.natives = natives;
     // Every block is a code byte and its data, a zero of the frame is a block's end: the
     // length is the frame's non-zero bytes, one code per block, the delimiter (and the lead).
-    let codes = 0;
-    let zeros = 0;
-    let i = 0;
+    let codes = 0, zeros = 0, i = 0;
     for (;;) {
       codes++;
       const k = this.blockLength(i);
@@ -157,73 +141,86 @@ export class CobsSource {
       zeros++;
       i++;
     }
-    this.left = (lead ? 1 : 0) + n - zeros + codes + 1;
+    v[C_LEFT] = (lead ? 1 : 0) + n - zeros + codes + 1;
+  }
+
+  /** Encoded bytes not produced yet (TxSource.left): read from the numbers, no property of its own. */
+  get left(): number {
+    return this.n[C_LEFT]!;
   }
 
   /** Write the next `count` encoded bytes (at most `left`) into out[at, at + count). */
   read(out: Uint8Array, at: number, count: number): void {
-    if (count > this.left || count < 0) throw new RangeError(`CobsSource.read: ${count} bytes asked, ${this.left} left`);
-    this.left -= count;
+    const v = this.n;
+    if (count > v[C_LEFT]! || count < 0) throw new RangeError(`CobsSource.read: ${count} bytes asked, ${v[C_LEFT]!} left`);
+    v[C_LEFT] = v[C_LEFT]! - count;
     const end = at + count;
     let w = at;
-    if ((this.bits & SRC_LEAD) !== 0 && w < end) {
+    // The state in locals during the call, stored back at its end.
+    let pos = v[C_POS]!, run = v[C_RUN]!, bits = v[C_BITS]!;
+    if ((bits & SRC_LEAD) !== 0 && w < end) {
       out[w++] = 0;
-      this.bits = 0;
+      bits = 0;
     }
     while (w < end) {
-      if (this.run < 0) {
+      if (run < 0) {
         // Open the next block: its code byte says how long it is.
-        const k = this.blockLength(this.pos);
-        this.run = k;
+        const k = this.blockLength(pos);
+        run = k;
         // The lead went before any block: SRC_LEAD is clear here.
-        this.bits = k === BLOCK_MAX ? 0 : this.pos + k < this.frame.length ? SRC_ZERO_AFTER : SRC_LAST;
+        bits = k === BLOCK_MAX ? 0 : pos + k < this.frame.length ? SRC_ZERO_AFTER : SRC_LAST;
         out[w++] = k === BLOCK_MAX ? 0xff : k + 1;
-      } else if (this.run > 0) {
-        const m = this.run < end - w ? this.run : end - w;
-        this.copy(this.pos, this.pos + m, out, w);
-        this.pos += m;
-        this.run -= m;
+      } else if (run > 0) {
+        const m = run < end - w ? run : end - w;
+        this.copy(pos, pos + m, out, w);
+        pos += m;
+        run -= m;
         w += m;
-      } else if ((this.bits & SRC_LAST) !== 0) {
+      } else if ((bits & SRC_LAST) !== 0) {
         // The block's data is out: end with the delimiter, or skip the zero the block stands for.
         out[w++] = 0;
       } else {
-        if ((this.bits & SRC_ZERO_AFTER) !== 0) this.pos++;
-        this.run = -1;
+        if ((bits & SRC_ZERO_AFTER) !== 0) pos++;
+        run = -1;
       }
     }
+    v[C_POS] = pos;
+    v[C_RUN] = run;
+    v[C_BITS] = bits;
   }
 
-  /** Byte i of the frame as it was at the start. */
-  private at(i: number): number {
-    return i < this.head ? this.edges.charCodeAt(i) : i >= this.bodyEnd ? this.edges.charCodeAt(this.head + i - this.bodyEnd) : this.frame[i]!;
+  /** Byte i of the frame as it was at the start (`head`, `bodyEnd`: the numbers', read once by the caller). */
+  private at(i: number, head: number, bodyEnd: number): number {
+    return i < head ? this.edges.charCodeAt(i) : i >= bodyEnd ? this.edges.charCodeAt(head + i - bodyEnd) : this.frame[i]!;
   }
 
   /** Non-zero bytes from `i`, up to a zero, the frame's end or a full block. */
   private blockLength(i: number): number {
     const n = this.frame.length;
+    const head = this.n[C_HEAD]!, bodyEnd = this.n[C_BODY_END]!;
     const stop = n - i > BLOCK_MAX ? i + BLOCK_MAX : n;
     let j = i;
-    // The edges, and a few bytes of the body by loop: zero-heavy data ends most blocks there.
-    const short = j < this.head ? this.head + PREFIX : j + PREFIX;
-    const loopEnd = short < stop ? short : stop;
-    while (j < loopEnd && this.at(j) !== 0) j++;
+    // The edges, and a few bytes of the body by loop (read in place: at() only for the copied
+    // edges): zero-heavy data ends most blocks there.
+    const short = j < head ? head + PREFIX : j + PREFIX, loopEnd = short < stop ? short : stop, frame = this.frame;
+    while (j < loopEnd && (j < head || j >= bodyEnd ? this.at(j, head, bodyEnd) : frame[j]!) !== 0) j++;
     if (j < loopEnd || j === stop) return j - i;
-    const bodyStop = stop < this.bodyEnd ? stop : this.bodyEnd;
+    const bodyStop = stop < bodyEnd ? stop : bodyEnd;
     if (j < bodyStop) {
       const find = this.natives.findZero;
       const z = find !== undefined ? find(this.frame, j, bodyStop) : findZero(this.frame, j, bodyStop);
       if (z >= 0) return z - i;
       j = bodyStop;
     }
-    while (j < stop && this.at(j) !== 0) j++;
+    while (j < stop && (j >= bodyEnd ? this.at(j, head, bodyEnd) : frame[j]!) !== 0) j++;
     return j - i;
   }
 
   /** Copy frame[from, to) as it was at the start into out at `w`. */
   private copy(from: number, to: number, out: Uint8Array, w: number): void {
-    while (from < to && (from < this.head || from >= this.bodyEnd)) out[w++] = this.at(from++);
-    const bodyTo = to < this.bodyEnd ? to : this.bodyEnd;
+    const head = this.n[C_HEAD]!, bodyEnd = this.n[C_BODY_END]!;
+    while (from < to && (from < head || from >= bodyEnd)) out[w++] = this.at(from++, head, bodyEnd);
+    const bodyTo = to < bodyEnd ? to : bodyEnd;
     if (from < bodyTo) {
       const copy = this.natives.copy;
       if (bodyTo - from > PREFIX && copy !== undefined) copy(this.frame, from, bodyTo, out, w);
@@ -231,7 +228,7 @@ export class CobsSource {
       w += bodyTo - from;
       from = bodyTo;
     }
-    while (from < to) out[w++] = this.at(from++);
+    while (from < to) out[w++] = this.at(from++, head, bodyEnd);
   }
 }
 

@@ -9,7 +9,8 @@
  * buffer, so a frame written behind 4 KiB of others on a 921600-baud UART leaves 45 ms later.
  */
 import type { Clock, HalLink } from '../hal.js';
-import { CobsSource, cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { cobsEncode, cobsEncodedLength } from '../wire/cobs.js';
+import { CobsSource } from '../wire/cobs-source.js';
 import { FrameType } from '../wire/frame-types.js';
 import { CRC_SIZE, FLAG_ACK_VALID, FRAME_OVERHEAD, HEADER_SIZE, TAG_SIZE } from '../wire/frame.js';
 import type { NativeBytes } from '../wire/native.js';

@@ -3,7 +3,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { TX_PIECE_MAX, TxQueue } from '../../hal/moddable/tx-queue.js';
-import { CobsSource, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { CobsSource } from '../../src/wire/cobs-source.js';
 import type { TxSource } from '../../src/hal.js';
 import { Utf8Carry, completeUtf8Length } from '../../hal/moddable/utf8-carry.js';
 import { readFirmwareConfig } from '../../firmware/firmware-config.js';

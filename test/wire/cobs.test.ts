@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { CobsDeframer, CobsSource, cobsDecode, cobsDecodeInPlace, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { CobsDeframer, cobsDecode, cobsDecodeInPlace, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
+import { CobsSource } from '../../src/wire/cobs-source.js';
 
 function encode(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(cobsEncodedLength(data.length));

@@ -11,13 +11,14 @@ import { LinBoard, ptyPair } from '../../host-sim/moddable/lin-board.js';
 import { runDomain } from '../../host-sim/sim/run.js';
 import { provisionCommand } from '../../host-sim/commands/firmware.js';
 import { PROVISION_FIELDS } from '../../firmware/firmware-config.js';
-import { linFirmware, moddableSdkOrReport, startRing, tempDir } from './helpers.js';
+import { linFirmware, moddableSdkOrReport, startRing, tempDir, FIRMWARE_TEST_MS } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 const RUN_MS = 60_000;
 
 if (sdk !== null) {
   test.serial('lin firmware: only the runtime and the one app are bundled', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     t.truthy(fw.mcSo);
     t.true(fw.files.includes('examples/pingpong/app.ts'));
@@ -27,6 +28,7 @@ if (sdk !== null) {
   });
 
   test.serial('3 lin boards in a ring over pty UARTs run pingpong to the simulator\'s results; console status and a bad line', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     const ring = await startRing(sdk, fw.mcSo as string, 3);
     try {
@@ -56,6 +58,7 @@ if (sdk !== null) {
   });
 
   test.serial('provisioning: config set names a bad field; config set + reset boots with the new node; mcdsm provision', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     const dir = tempDir('prov');
     const con = await ptyPair(join(dir, 'c-board'), join(dir, 'c'));
@@ -135,6 +138,7 @@ if (sdk !== null) {
   });
 
   test.serial('a serial device that does not exist and a bad host field: halts with the reason, console still answers', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     const dir = tempDir('halt');
     const con = await ptyPair(join(dir, 'c-board'), join(dir, 'c'));

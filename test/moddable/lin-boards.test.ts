@@ -12,6 +12,7 @@ import { runDomain } from '../../host-sim/sim/run.js';
 import { provisionCommand } from '../../host-sim/commands/firmware.js';
 import { PROVISION_FIELDS } from '../../firmware/firmware-config.js';
 import { linFirmware, moddableSdkOrReport, startRing, tempDir, FIRMWARE_TEST_MS } from './helpers.js';
+import { eventually } from '../util/wait.js';
 
 const sdk = moddableSdkOrReport(test);
 const RUN_MS = 60_000;
@@ -118,11 +119,9 @@ if (sdk !== null) {
       await board.waitFor(/^lin-host: restart$/, 10_000);
       const s2 = await ConsoleSession.open(con.b, { timeoutMs: 5000 });
       try {
-        let status = '';
-        for (let i = 0; i < 50 && !/node=7/.test(status); i++) {
-          status = (await s2.command('status').catch(() => ({ text: '' }))).text;
-          if (!/node=7/.test(status)) await new Promise((r) => setTimeout(r, 100));
-        }
+        // Asked until the restarted board answers as node 7: its boot is wall time (50 tries
+        // 100 ms apart, ~5 s, before: short for a loaded host).
+        const status = await eventually('the restarted board to answer as node 7', async () => (await s2.command('status').catch(() => ({ text: '' }))).text, (text) => /node=7/.test(text));
         t.regex(status, /^node=7 rank=0 /);
         const shown = await s2.command('config show');
         t.true(shown.lines.includes('field=node value=7 from=pref'), shown.text);

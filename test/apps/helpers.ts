@@ -1,9 +1,10 @@
 /** Apps written into temporary folders outside the repository, and the mcdsm command. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from '../util/child.js';
 
 /** dist/test/apps/helpers.js -> the repository. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -26,8 +27,8 @@ export function project(files: Record<string, string>, prefix = 'mcdsm-app-'): s
 }
 
 export function mcdsm(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  const r = runChild(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
+  return { code: r.code, out: r.out, err: r.err };
 }
 
 /** `mcdsm` as a child that may run for minutes: ava's worker stays responsive (a long spawnSync would stall it). */

@@ -81,8 +81,9 @@ test('a board that printed # HALT and reads nothing: inject says it halted, with
   const server: ConsoleServer = await ConsoleServer.listen({ onInput: () => server.write('# HALT fault crash\r\n') });
   try {
     const t0 = Date.now();
-    await t.throwsAsync(() => inject(server.url, 'status', 5000), { message: /^console tcp:\/\/\S+: the board has halted \(fault crash\) and answers no commands; 'status' was not run$/ });
-    t.true(Date.now() - t0 < 3000);
+    // A timeout far above the 500 ms grace: a loaded host's delays cannot blur the two.
+    await t.throwsAsync(() => inject(server.url, 'status', 60_000), { message: /^console tcp:\/\/\S+: the board has halted \(fault crash\) and answers no commands; 'status' was not run$/ });
+    t.true(Date.now() - t0 < 30_000, `${Date.now() - t0} ms`);
   } finally {
     await server.close();
   }

@@ -9,13 +9,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleSession } from '../../host-sim/console/session.js';
 import { LinBoard, ptyPair } from '../../host-sim/moddable/lin-board.js';
-import { linFirmware, moddableSdkOrReport, tempDir } from './helpers.js';
+import { linFirmware, moddableSdkOrReport, tempDir, FIRMWARE_TEST_MS } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 
 if (sdk !== null) {
   for (const [stored, field] of [['{"node":999}', /node: expected an integer from 0 to 254/], ['{"appArgs":"--rounds 3"}', /appArgs: expected an array of strings/]] as const) {
     test.serial(`a stored preference ${stored}: the board halts naming the field, on the trace and its console`, async (t) => {
+      t.timeout(FIRMWARE_TEST_MS);
       const fw = await linFirmware('pingpong');
       const dir = tempDir('bad-pref');
       const con = await ptyPair(join(dir, 'c-board'), join(dir, 'c'));

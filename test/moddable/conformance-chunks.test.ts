@@ -10,12 +10,13 @@ import test from 'ava';
 import { CHUNK_INITIAL } from '../../host-sim/firmware/creation.js';
 import { outDir, runScenario, SCENARIOS } from '../../host-sim/firmware/footprint.js';
 import { buildFirmware } from '../../host-sim/firmware/build.js';
-import { moddableSdkOrReport } from './helpers.js';
+import { moddableSdkOrReport, FIRMWARE_TEST_MS } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 
 if (sdk !== null) {
   test.serial('the 4 KiB packet case keeps every lin board within the 32 KiB chunk heap', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const conf = SCENARIOS.find((s) => s.key === 'conformance');
     if (conf === undefined) throw new Error('no conformance scenario');
     const fw = await buildFirmware({ app: conf.app, target: 'lin', out: outDir(conf.app, 'lin'), log: (l) => t.log(l) });

@@ -8,12 +8,13 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { PROJECT_NAME, buildFirmware, buildFolder } from '../../host-sim/firmware/build.js';
 import { packageRoot } from '../../host-sim/firmware/sdk.js';
-import { firmwareOut, moddableSdkOrReport, tempDir } from './helpers.js';
+import { firmwareOut, moddableSdkOrReport, tempDir, FIRMWARE_TEST_MS } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 
 if (sdk !== null) {
   test('esp32 without ESP-IDF: the xsc/xsl archive step links every module the bundle imports', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const saved = process.env['IDF_PATH'];
     delete process.env['IDF_PATH'];
     try {
@@ -38,6 +39,7 @@ if (sdk !== null) {
   // two Moddable test files at once: "app pingpong is not built into this firmware (have:
   // idle)"). The project files must be written only once the build holds the folder's lock.
   test('a build writes its project only once it holds the build folder, then builds its own app', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const saved = process.env['IDF_PATH'];
     delete process.env['IDF_PATH'];
     const out = tempDir('fw-lock');
@@ -86,6 +88,7 @@ function archiveKeys(xsC: string): string[] {
 
 if (sdk !== null) {
   test('an archive holds its own bundle\'s keys only: the same app after another app in the build folder links to the same bytes', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const saved = process.env['IDF_PATH'];
     delete process.env['IDF_PATH'];
     const outs = [tempDir('fw-keys-a'), tempDir('fw-keys-b'), tempDir('fw-keys-a2')];

@@ -11,12 +11,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFirmware, firmwareStore } from '../../host-sim/firmware/build.js';
 import { linImage, linImageDir } from '../../host-sim/boards/moddable-image.js';
-import { moddableSdkOrReport, tempDir } from './helpers.js';
+import { moddableSdkOrReport, tempDir, FIRMWARE_TEST_MS } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 
 if (sdk !== null) {
   test('firmware build --out A, then --out B and the simulator\'s lin image: mcconfig runs once', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const token = `store-${process.pid}-${Date.now().toString(36)}`;
     const dir = tempDir('fw-store');
     const appFile = join(dir, 'app.ts');

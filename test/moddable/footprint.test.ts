@@ -6,7 +6,7 @@ import test from 'ava';
 import { CHUNK_INITIAL, HEAP_INITIAL_SLOTS, STACK_SLOTS } from '../../host-sim/firmware/creation.js';
 import { esp32DefaultCreation, footprintLimits, laplaceReserveBytes, measureScenario, parseScenarioList, SCENARIOS, summarize } from '../../host-sim/firmware/footprint.js';
 import type { ScenarioFootprint } from '../../host-sim/firmware/footprint.js';
-import { moddableSdkOrReport } from './helpers.js';
+import { moddableSdkOrReport, FIRMWARE_TEST_MS } from './helpers.js';
 import { mcdsm, mcdsmAsync, project } from '../apps/helpers.js';
 
 /** Failed cases summed over the boards' `app-result` lines (a board without one counts as one). */
@@ -144,6 +144,7 @@ if (sdk !== null) {
   });
 
   test.serial('an idle domain member stays within the ESP32 default slot heap on the real runtime', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     // Measured, not modelled: the idle firmware on two lin boards, instrumented. It grew to 2 425
     // slots while the console's command specs were built per board at boot (now in flash).
     const limits = footprintLimits(esp32DefaultCreation(sdk.moddable));
@@ -157,6 +158,7 @@ if (sdk !== null) {
 
 if (sdk !== null) {
   test.serial('Laplace N=64 on two lin boards holds its bands, not both grids whole (chunk heap, no checkpoints)', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     // Without checkpoints the peak is steady (~152 KB, 147-154 KB over runs); it was 211 968 B
     // while every board held both grids whole (2 x 35 840 B) and checked reads in 16 KiB chunks.
     // With checkpoints it moves by ~±20 KB with the transfers in flight, too much for a bound.
@@ -172,6 +174,7 @@ if (sdk !== null) {
   });
 
   test.serial('Laplace N=64 + FT checkpointing to its buddy stays within its round-15 slot heap and its reserved chunk heap', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     // The bench footprint scenario itself. 6 205 slots on main after round 8; 4 000 after round 9
     // (one checkpoint segment per run of home pages, not per page: ~850 at the peak; a grid's
     // rows as one diff run, mergeGap 32: ~500; the MCAPI scope's shared wrappers: ~700).
@@ -191,6 +194,7 @@ if (sdk !== null) {
 
 if (sdk !== null) {
   test.serial('the conformance suite on three lin boards keeps its slot heap under the round-9 figure', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     // docs/FOOTPRINT.md "Round 9: conformance slots": 2 866 slots in every round-8 run, 2 677-2 740
     // with the MCAPI core's host, closure-free waits and harness. "Round 10: conformance slots":
     // 2 488 with closure-free serial ports, one Moddable Timer for every Hal timer and a leaner

@@ -8,7 +8,7 @@ import test from 'ava';
 import { buildFirmware } from '../../host-sim/firmware/build.js';
 import { outDir, runScenario, SCENARIOS } from '../../host-sim/firmware/footprint.js';
 import { parseCollections, parseProbeLines, probePeaks, probeScenario, probeSteps } from '../../host-sim/firmware/heap-probe.js';
-import { moddableSdkOrReport } from './helpers.js';
+import { moddableSdkOrReport, FIRMWARE_TEST_MS } from './helpers.js';
 
 const sdk = moddableSdkOrReport(test);
 
@@ -58,6 +58,7 @@ test('collection reports parse: XS\'s own and the probe\'s, placed after the sam
 
 if (sdk !== null) {
   test.serial('an idle member with MCDSM_HEAP_PROBE samples its live set after collections', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const idle = SCENARIOS.find((s) => s.key === 'idle');
     if (idle === undefined) throw new Error('no idle scenario');
     const run = await probeScenario(sdk, { ...idle, appArgs: ['--ms', '1000'] }, 'peak', (l) => t.log(l));
@@ -93,6 +94,7 @@ if (sdk !== null) {
 
 if (sdk !== null) {
   test.serial('without MCDSM_HEAP_PROBE a board prints no probe line', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const idle = SCENARIOS.find((s) => s.key === 'idle');
     if (idle === undefined) throw new Error('no idle scenario');
     const fw = await buildFirmware({ app: idle.app, target: 'lin', out: outDir(idle.app, 'lin'), log: (l) => t.log(l) });

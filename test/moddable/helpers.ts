@@ -28,6 +28,16 @@ export function moddableSdkOrReport(test: TestFn): ModdableSdk | null {
   return null;
 }
 
+/**
+ * The bound of a test that builds Moddable firmware or runs lin boards, set with `t.timeout`
+ * first thing. ava's own timeout (3 min in package.json) counts silence: no test result from
+ * ANY file. One build takes 1-3 min on a loaded 2-core host and builds wait for each other
+ * (the build folder's lock), so two files building at once (or one such file run alone) went
+ * over 3 min without a result: firmware-store alone took 3 min 5 s here. `t.timeout` tells ava
+ * this test may be silent that long (sim-moddable, abort-ends-run, never-ends already did).
+ */
+export const FIRMWARE_TEST_MS = 10 * 60_000;
+
 export function firmwareOut(name: string): string {
   return join(packageRoot(), 'node_modules', '.cache', 'mcdsm', 'firmware-test', name);
 }

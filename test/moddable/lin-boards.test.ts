@@ -11,13 +11,15 @@ import { LinBoard, ptyPair } from '../../host-sim/moddable/lin-board.js';
 import { runDomain } from '../../host-sim/sim/run.js';
 import { provisionCommand } from '../../host-sim/commands/firmware.js';
 import { PROVISION_FIELDS } from '../../firmware/firmware-config.js';
-import { linFirmware, moddableSdkOrReport, startRing, tempDir } from './helpers.js';
+import { linFirmware, moddableSdkOrReport, startRing, tempDir, FIRMWARE_TEST_MS } from './helpers.js';
+import { eventually } from '../util/wait.js';
 
 const sdk = moddableSdkOrReport(test);
 const RUN_MS = 60_000;
 
 if (sdk !== null) {
   test.serial('lin firmware: only the runtime and the one app are bundled', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     t.truthy(fw.mcSo);
     t.true(fw.files.includes('examples/pingpong/app.ts'));
@@ -27,6 +29,7 @@ if (sdk !== null) {
   });
 
   test.serial('3 lin boards in a ring over pty UARTs run pingpong to the simulator\'s results; console status and a bad line', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     const ring = await startRing(sdk, fw.mcSo as string, 3);
     try {
@@ -56,6 +59,7 @@ if (sdk !== null) {
   });
 
   test.serial('provisioning: config set names a bad field; config set + reset boots with the new node; mcdsm provision', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     const dir = tempDir('prov');
     const con = await ptyPair(join(dir, 'c-board'), join(dir, 'c'));
@@ -115,11 +119,9 @@ if (sdk !== null) {
       await board.waitFor(/^lin-host: restart$/, 10_000);
       const s2 = await ConsoleSession.open(con.b, { timeoutMs: 5000 });
       try {
-        let status = '';
-        for (let i = 0; i < 50 && !/node=7/.test(status); i++) {
-          status = (await s2.command('status').catch(() => ({ text: '' }))).text;
-          if (!/node=7/.test(status)) await new Promise((r) => setTimeout(r, 100));
-        }
+        // Asked until the restarted board answers as node 7: its boot is wall time (50 tries
+        // 100 ms apart, ~5 s, before: short for a loaded host).
+        const status = await eventually('the restarted board to answer as node 7', async () => (await s2.command('status').catch(() => ({ text: '' }))).text, (text) => /node=7/.test(text));
         t.regex(status, /^node=7 rank=0 /);
         const shown = await s2.command('config show');
         t.true(shown.lines.includes('field=node value=7 from=pref'), shown.text);
@@ -135,6 +137,7 @@ if (sdk !== null) {
   });
 
   test.serial('a serial device that does not exist and a bad host field: halts with the reason, console still answers', async (t) => {
+    t.timeout(FIRMWARE_TEST_MS);
     const fw = await linFirmware('pingpong');
     const dir = tempDir('halt');
     const con = await ptyPair(join(dir, 'c-board'), join(dir, 'c'));

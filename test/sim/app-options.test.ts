@@ -4,16 +4,15 @@
  * `main` on a board. `--n 64` before `--` hints at `--`. Before, laplace ignored `--bogus`.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { appArgsError } from '../../src/app-options.js';
 import { laplaceApp } from '../../examples/laplace/app.js';
 import { runDomain } from '../../host-sim/sim/run.js';
+import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 
 function mcdsm(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runChild(process.execPath, [bin, ...args]);
 }
 
 test('an unknown app option fails before anything starts, naming it and the options', (t) => {

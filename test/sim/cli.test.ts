@@ -1,15 +1,14 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'mcdsm-cli-'));
 
 function mcdsm(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runChild(process.execPath, [bin, ...args]);
 }
 
 test('sim --json ends with a JSON summary carrying the documented fields', (t) => {

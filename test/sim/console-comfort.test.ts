@@ -4,16 +4,16 @@
  * a refused connection or a missing device.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePortRun } from '../util/wait.js';
+import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 
 function mcdsm(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, input: '' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runChild(process.execPath, [bin, ...args], { input: '' });
 }
 
 test('--consoles pty (default): the links folder is gone after the run', (t) => {
@@ -34,8 +34,11 @@ test('--consoles pty:DIR: stable links DIR/boardN, removed after the run, the fo
   t.deepEqual(readdirSync(dir), []);
 });
 
-test('--consoles tcp:BASEPORT: board N listens on BASEPORT + N; bad values are named', (t) => {
-  const base = 20000 + (process.pid % 20000);
+test('--consoles tcp:BASEPORT: board N listens on BASEPORT + N; bad values are named', async (t) => {
+  // Two ports found free just now, below the ephemeral range: a base from the pid alone could be
+  // held by any process (another checkout running this test, an outgoing connection) and the
+  // run then failed with EADDRINUSE.
+  const base = await freePortRun(2);
   const r = mcdsm('sim', 'examples/idle', '--boards', '2', '--engine', 'node', '--quiet', '--consoles', `tcp:${base}`, '--', '--ms', '10');
   t.is(r.code, 0, r.err);
   t.regex(r.out, new RegExp(`board 0 console: tcp://127\\.0\\.0\\.1:${base}\\b`));

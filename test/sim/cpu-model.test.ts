@@ -4,7 +4,6 @@
  * it ends. Off (0), runs are what they always were.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { runConfig, runDomain } from '../../host-sim/sim/run.js';
 import { Simulator, type EngineName } from '../../host-sim/sim/simulator.js';
 import { resultDigest } from '../../host-sim/campaign/classify.js';
@@ -13,6 +12,7 @@ import { emptyFigures, type BoardFigures, type SimBoard } from '../../host-sim/b
 import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
 import { NATIVE_CALL_UNITS, NATIVE_UNITS_PER_BYTE, NativeHost } from '../../host-sim/boards/native-host.js';
 import { NATIVE_MARK, OP_CRC32 } from '../../hal/xsnap/native-protocol.js';
+import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 const pingpong = { app: 'pingpong', boards: '4', topology: 'ring', link: 'uart:921600', appArgs: ['--rounds', '3', '--packets', '4', '--scalars', '4'] };
@@ -261,8 +261,8 @@ function round(v: number): number {
 }
 
 function mcdsm(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  const r = runChild(process.execPath, [bin, ...args]);
+  return { code: r.code, out: r.out, err: r.err };
 }
 
 for (const bad of ['-5', 'fast', '1e3x', '']) {

@@ -5,19 +5,19 @@
  * these ended with rc 0 and `faults: []`.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDomain } from '../../host-sim/sim/run.js';
 import type { FaultRecord } from '../../host-sim/sim/simulator.js';
+import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'mcdsm-faults-'));
 
 function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, 'sim', 'examples/pingpong', '--boards', '3', '--engine', 'node', '--consoles', 'none', '--quiet', '--json', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, summary: JSON.parse(r.stdout) as { ok: boolean; reason: string; faults: FaultRecord[] }, err: r.stderr };
+  const r = runChild(process.execPath, [bin, 'sim', 'examples/pingpong', '--boards', '3', '--engine', 'node', '--consoles', 'none', '--quiet', '--json', ...args]);
+  return { code: r.code, summary: JSON.parse(r.out) as { ok: boolean; reason: string; faults: FaultRecord[] }, err: r.err };
 }
 
 const refused: [string, string, RegExp][] = [

@@ -5,9 +5,9 @@
  * guard thread ends the process with a clear message instead of leaving it frozen.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { runDomain } from '../../host-sim/sim/run.js';
 import { DEFAULT_WATCHDOG_BOARD_MS, DEFAULT_WATCHDOG_UNITS, parseWatchdog } from '../../host-sim/sim/watchdog.js';
+import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
 
@@ -38,11 +38,13 @@ test('boards that yield are not touched by the default watchdog', async (t) => {
 
 test('a V8 board in for (;;) {} ends the process with a message instead of freezing it', (t) => {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [bin, 'sim', 'examples/idle', '--boards', '2', '--engine', 'node', '--consoles', 'none', '--quiet', '--watchdog', '2s', '--', '--spin', '1'], { encoding: 'utf8', timeout: 60_000 });
+  const r = runChild(process.execPath, [bin, 'sim', 'examples/idle', '--boards', '2', '--engine', 'node', '--consoles', 'none', '--quiet', '--watchdog', '2s', '--', '--spin', '1']);
   t.is(r.signal, 'SIGKILL');
-  t.regex(r.stderr, /board (1|\(one of [\d, ]+\)) did not yield for 2 s of wall-clock time \(task watchdog\)/);
-  t.regex(r.stderr, /cannot be interrupted/);
-  t.true(Date.now() - started < 30_000, 'ended within seconds');
+  t.regex(r.err, /board (1|\(one of [\d, ]+\)) did not yield for 2 s of wall-clock time \(task watchdog\)/);
+  t.regex(r.err, /cannot be interrupted/);
+  // A frozen process runs until runChild's bound kills it (that throws); 30 s here was tight for
+  // a loaded host, where bundling and starting the boards alone took ~20 s.
+  t.true(Date.now() - started < 120_000, `ended after ${Date.now() - started} ms, on its own`);
 });
 
 test('--watchdog: on by default, off, units, times; bad values are named', (t) => {

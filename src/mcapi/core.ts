@@ -462,10 +462,12 @@ export class Core {
     if (undo === undefined) {
       // A waiting receive sets no undo (a field is an XS slot per request; 31 of them fill the
       // table): its endpoint lists it, and cancelling one is rare (MessageReceiver.post). Nor
-      // does a message send (an OutMsg, every message in flight): the message sender undoes it.
+      // does a message send (an OutMsg, every message in flight): the message sender undoes it,
+      // while it is pending (a completed one had its undo field cleared, as every request has).
       const kind = req._scopeKeep & 30;
-      if (kind === Request.KIND.MSG_SEND * 2) this.msgUndo?.undo(req as Request<unknown>);
-      else if (kind === Request.KIND.MSG_RECV * 2) for (const st of this.endpoints.values()) st.undo(req as Request<unknown>);
+      if (kind === Request.KIND.MSG_SEND * 2) {
+        if (req.status === Status.MCAPI_PENDING) this.msgUndo?.undo(req as Request<unknown>);
+      } else if (kind === Request.KIND.MSG_RECV * 2) for (const st of this.endpoints.values()) st.undo(req as Request<unknown>);
     } else {
       req._cancel = undefined;
       if (typeof undo === 'function') undo();

@@ -17,7 +17,7 @@ import type { RecvStatus, StreamSource } from './stream.js';
 import type { Segment } from './types.js';
 import { FtError } from './types.js';
 import { buddiesOf, membersOf } from './view.js';
-import { TALLY_STARTED, TALLY_STORED, never } from './state.js';
+import { ROUND_STORED, TALLY_STARTED, TALLY_STORED, never, newRankRound, roundBlocking } from './state.js';
 import { assert } from '../util/assert.js';
 import type { FtState, OutStream, RankRound, Tally, RequestWaiter } from './state.js';
 import { noteCompute, noteIterationEnd, startStream, pump, stopStreams } from './transfer.js';
@@ -92,7 +92,7 @@ function captureRun(call: CkptCall): void {
   const open = ft.rounds.get(rank);
   // A background round still open: this call starts once it is decided (its generation is
   // then the base of this one, or it was aborted and the one before is).
-  if (open !== undefined && !open.blocking) {
+  if (open !== undefined && !roundBlocking(open)) {
     void decidedOf(open).then(() => captureLater(call));
     return;
   }
@@ -153,18 +153,7 @@ function captureRun(call: CkptCall): void {
   // A background round: the app's call resolves at capture; a decision only lets the rank's
   // next call start (decidedOf). Neither kind makes a function of its own (a closure is ~10
   // XS slots while the round is open).
-  const entry: RankRound = {
-    run,
-    round,
-    startedAt: ft.hal.now(),
-    waiting: 0,
-    stored: false,
-    streams: [],
-    sent: 0,
-    resolve: background ? null : call.resolve,
-    blocking: !background,
-    settled: null,
-  };
+  const entry = newRankRound(run, round, ft.hal.now(), background ? null : call.resolve);
   ft.rounds.set(rank, entry);
   ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_START, encodeCkptStart({ round, rank, base: pending.base, progress }));
   ft.announce(FT_EVENT.CKPT_SEND, round, sendRound, entry);
@@ -188,7 +177,7 @@ function committed(entry: RankRound): void {
  * round keeps no `reject`); a background round's is logged and counts as decided.
  */
 function aborted(ft: FtState, entry: RankRound, e: Error): void {
-  if (entry.blocking) return entry.resolve?.(Promise.reject(e));
+  if (roundBlocking(entry)) return entry.resolve?.(Promise.reject(e));
   ft.hal.log('warn', `ft: background checkpoint ${entry.round} of rank ${entry.run.rank} not taken: ${e.message}`);
   entry.resolve?.();
 }
@@ -211,7 +200,7 @@ function sendRound(ft: FtState, entry: RankRound): void {
 export function settledRun(ft: FtState, run: FtRun): Promise<void> {
   if (!run.active) return never();
   const open = ft.rounds.get(run.rank);
-  return open !== undefined && !open.blocking ? decidedOf(open) : Promise.resolve();
+  return open !== undefined && !roundBlocking(open) ? decidedOf(open) : Promise.resolve();
 }
 
 /** Checkpoint here if the period or a `ckpt now` request says so. */
@@ -293,7 +282,7 @@ export function requestCheckpoint(ft: FtState): Promise<{ generation: number; pr
 /** Stream a rank's delta to one buddy; a buddy without the base generation gets a full copy first. */
 export function sendDelta(ft: FtState, entry: RankRound, buddy: number, src: StreamSource, base: number): void {
   // A background round's delta yields the line to the app's own traffic (computeGate).
-  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: !entry.blocking };
+  const o: OutStream = { s: new StreamSender(buddy, entry.run.rank, entry.round, base, false, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes), done: null, entry, compute: !roundBlocking(entry) };
   entry.streams.push(o);
   ft.outs.push(o);
   pump(ft);
@@ -341,7 +330,7 @@ export function refuseRound(ft: FtState, entry: RankRound, reason: string): void
 }
 
 export function rankStored(ft: FtState, entry: RankRound): void {
-  entry.stored = true;
+  entry.waiting = ROUND_STORED;
   ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: entry.round, rank: entry.run.rank }));
 }
 
@@ -351,7 +340,7 @@ export function rankStored(ft: FtState, entry: RankRound): void {
  */
 export function repeatRounds(ft: FtState): void {
   for (const [rank, e] of ft.rounds) {
-    if (e.stored) {
+    if (e.waiting === ROUND_STORED) {
       ft.sendCtl(ft.figs[FS_VIEW_COORD]!, FtFrame.CKPT_STORED, encodeCkptStored({ round: e.round, rank }));
       continue;
     }

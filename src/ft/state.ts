@@ -105,25 +105,45 @@ export interface RankRound {
   run: FtRun;
   round: number;
   startedAt: number;
+  /**
+   * Buddies still to store the data; ROUND_STORED once every buddy holds it (CKPT_STORED sent).
+   * One field for both: every property is an XS slot of every open round (docs/FOOTPRINT.md
+   * "Round 21: the round peaks").
+   */
   waiting: number;
-  /** Every buddy holds the data (CKPT_STORED sent). */
-  stored: boolean;
   /** Its deltas still streaming: one that was stored leaves (its sender is garbage), its bytes counted in `sent`. */
   streams: OutStream[];
   /** Payload bytes of the deltas stored so far (retransmissions included). */
   sent: number;
   /**
-   * A blocking round (`blocking`): `resolve` settles the app's call at the decision, an abort
-   * with a rejected promise (the call adopts it), so the round keeps one resolving function,
-   * not two (~5 XS slots; docs/FOOTPRINT.md "Round 19"). A background round (the app's call
-   * resolved at capture): `resolve` settles `settled`, the decision as a promise, made only
-   * when someone waits for it (the rank's next checkpoint call, `settled()`): a background
-   * round holds no promise, resolving functions or closures while it streams (~40 XS slots,
-   * docs/FOOTPRINT.md "Round 16: DSM calls without promises").
+   * A blocking round (`roundBlocking`): `resolve` settles the app's call at the decision, an
+   * abort with a rejected promise (the call adopts it), so the round keeps one resolving
+   * function, not two (~5 XS slots; docs/FOOTPRINT.md "Round 19"). A background round (the
+   * app's call resolved at capture): `resolve` settles `settled`, the decision as a promise,
+   * made only when someone waits for it (the rank's next checkpoint call, `settled()`): a
+   * background round holds no promise, resolving functions or closures while it streams (~40
+   * XS slots, docs/FOOTPRINT.md "Round 16: DSM calls without promises"). Which kind it is
+   * follows from the two (roundBlocking), not a field of its own.
    */
   resolve: ((value?: Promise<void>) => void) | null;
-  blocking: boolean;
   settled: Promise<void> | null;
+}
+
+/** RankRound.waiting once every buddy holds the round's data. */
+export const ROUND_STORED = -1;
+
+/** A rank's open round as its checkpoint call makes it (capture): no buddy asked yet. */
+export function newRankRound(run: FtRun, round: number, startedAt: number, resolve: ((value?: Promise<void>) => void) | null): RankRound {
+  return { run, round, startedAt, waiting: 0, streams: [], sent: 0, resolve, settled: null };
+}
+
+/**
+ * A blocking round: made with the app call's `resolve` and never with a `settled` promise. A
+ * background round has no `resolve` until someone waits for its decision, and then `settled`
+ * too (decidedOf).
+ */
+export function roundBlocking(e: RankRound): boolean {
+  return e.resolve !== null && e.settled === null;
 }
 
 /** Tally.ranks bits: the rank called (CKPT_START), its data is stored with its buddies (CKPT_STORED). */

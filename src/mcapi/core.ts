@@ -18,6 +18,7 @@ import { MalformedFrame } from './frames.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { McapiLimits } from './limits.js';
 import { Request, RequestTable } from './request.js';
+import type { Undo } from './request.js';
 import { TimedWait, WaitAny } from './timed-wait.js';
 import type { EndpointAttrs, EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
@@ -130,6 +131,11 @@ export class Core {
   channelBytes = 0;
   /** Why the last malformed frame was dropped ('' if none). */
   lastHandlerError = '';
+  /**
+   * @internal Undoes a cancelled message send (the MessageSender sets itself here): an OutMsg
+   * has no `_cancel` field of its own, an XS slot of every message in flight (abort).
+   */
+  msgUndo: Undo | null = null;
   /**
    * The node this core serves (McapiNodeBase): it routes frames to its engines and flushes
    * their batches. One host object instead of three closures set by the node (~15 XS slots
@@ -455,8 +461,13 @@ export class Core {
     const undo = req._cancel;
     if (undo === undefined) {
       // A waiting receive sets no undo (a field is an XS slot per request; 31 of them fill the
-      // table): its endpoint lists it, and cancelling one is rare (MessageReceiver.post).
-      if ((req._scopeKeep & 30) === Request.KIND.MSG_RECV * 2) for (const st of this.endpoints.values()) st.undo(req as Request<unknown>);
+      // table): its endpoint lists it, and cancelling one is rare (MessageReceiver.post). Nor
+      // does a message send (an OutMsg, every message in flight): the message sender undoes it,
+      // while it is pending (a completed one had its undo field cleared, as every request has).
+      const kind = req._scopeKeep & 30;
+      if (kind === Request.KIND.MSG_SEND * 2) {
+        if (req.status === Status.MCAPI_PENDING) this.msgUndo?.undo(req as Request<unknown>);
+      } else if (kind === Request.KIND.MSG_RECV * 2) for (const st of this.endpoints.values()) st.undo(req as Request<unknown>);
     } else {
       req._cancel = undefined;
       if (typeof undo === 'function') undo();

@@ -65,15 +65,17 @@ export class OutMsg extends Request<number> {
   declare readonly ports: number;
   /** @internal OutFlag bits: state, yes/no facts, priority, sequence number, epoch */
   declare flags: number;
-  /** @internal its TIMEOUT timer, -1 when none */
-  declare timer: number;
+  // No `timer` field (a send endpoint's TIMEOUT timer is in MessageSender.timers, made only
+  // for an endpoint that has one) and no `_cancel` (Core.abort asks the message sender by the
+  // request's kind): every property is an XS slot of every message in flight, and the DSM's
+  // messages (a barrier's release until its acceptance rides back, a push) have no timeout
+  // (docs/FOOTPRINT.md "Round 21: the round peaks").
 
   constructor(peer: Peer, ports: number, flags: number, data: Uint8Array) {
     super(-1, Request.KIND.MSG_SEND);
     this.peer = peer;
     this.ports = ports;
     this.flags = flags;
-    this.timer = -1;
     this._out = data;
   }
 }

@@ -28,7 +28,17 @@ export class MessageSender implements Undo {
   private static readonly PIGGY_HEAD_BUDGET = 5;
 
 
-  constructor(private readonly core: Core, private readonly peers: Map<number, Peer>, private readonly responses: Responses) {}
+  /**
+   * The TIMEOUT timer of each message whose send endpoint has one, made at the first such
+   * message and dropped when the last one ends: not a field of every OutMsg (an XS slot per
+   * message in flight; most endpoints, the DSM's among them, have no TIMEOUT).
+   */
+  private timers: Map<OutMsg, number> | null = null;
+
+  constructor(private readonly core: Core, private readonly peers: Map<number, Peer>, private readonly responses: Responses) {
+    // Core.abort undoes a cancelled send here (no `_cancel` field per message).
+    core.msgUndo = this;
+  }
 
   /** Outgoing messages not yet acknowledged. */
   pending(): number {
@@ -81,8 +91,7 @@ export class MessageSender implements Undo {
         // book's work written out (every message): INFLIGHT is state 0.
         const om = new OutMsg(peer, ports, flags, data);
         core.requests.add(om);
-        om._cancel = this;
-        if (fa.timeoutMs !== Infinity) om.timer = core.setTimer(fa.timeoutMs, () => this.expire(om));
+        if (fa.timeoutMs !== Infinity) this.startTimer(om, fa.timeoutMs);
         core.counters.msgSent++;
         this.sent(peer, om);
         return om;
@@ -106,9 +115,8 @@ export class MessageSender implements Undo {
     const core = this.core;
     const om = new OutMsg(peer, ports, flags, data);
     core.requests.add(om);
-    // No closure per message: the request names this sender, which undoes the message itself (Core.abort).
-    om._cancel = this;
-    if (timeoutMs !== Infinity) om.timer = core.setTimer(timeoutMs, () => this.expire(om));
+    // No closure or field per message: Core.abort asks this sender (core.msgUndo) to undo it.
+    if (timeoutMs !== Infinity) this.startTimer(om, timeoutMs);
     core.counters.msgSent++;
     return om;
   }
@@ -315,17 +323,32 @@ export class MessageSender implements Undo {
       }
     }
     // Most messages have no TIMEOUT timer: no call then.
-    if (om.timer >= 0) this.stopTimer(om);
+    if (this.timers !== null) this.stopTimer(om);
   }
 
+  /** `om`'s TIMEOUT timer (its send endpoint has one). */
+  private startTimer(om: OutMsg, ms: number): void {
+    (this.timers ??= new Map()).set(om, this.core.setTimer(ms, () => this.expire(om)));
+  }
+
+  /** `om`'s TIMEOUT timer, if it has one, is cleared and forgotten. */
   private stopTimer(om: OutMsg): void {
-    this.core.clearTimer(om.timer);
-    om.timer = -1;
+    const timers = this.timers;
+    if (timers === null) return;
+    const t = timers.get(om);
+    if (t === undefined) return;
+    this.core.clearTimer(t);
+    this.dropTimer(timers, om);
+  }
+
+  private dropTimer(timers: Map<OutMsg, number>, om: OutMsg): void {
+    timers.delete(om);
+    if (timers.size === 0) this.timers = null;
   }
 
   /** The TIMEOUT attribute ran out: give up unless a response is on its way. */
   private expire(om: OutMsg): void {
-    om.timer = -1;
+    if (this.timers !== null) this.dropTimer(this.timers, om);
     om.flags |= OutFlag.EXPIRED;
     const state = om.flags & OutFlag.STATE;
     if (state === OutState.INFLIGHT) return;
@@ -353,8 +376,7 @@ export class MessageSender implements Undo {
     if (state === OutState.INFLIGHT) {
       om.flags |= OutFlag.ZOMBIE;
       if (withdraw) this.withdraw(om);
-      this.core.clearTimer(om.timer);
-      om.timer = -1;
+      this.stopTimer(om);
       return;
     }
     if (state === OutState.REJECTED && withdraw) this.withdraw(om);

@@ -52,14 +52,31 @@ test('a failed blocking send rejects through the request with its status', async
   t.is(core(a!).requests.used, 0);
 });
 
+test('an abort that reaches a completed send undoes nothing: no withdrawal goes out, its outcome stays', async (t) => {
+  const { hub, nodes: [a, b] } = makeNodes(2);
+  const ea = a!.createEndpoint(10);
+  b!.createEndpoint(10);
+  const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
+  const req: Request<number> = a!.msgSendI(ea, toB, new Uint8Array([9]));
+  await hub.run(a!.wait(req, 100));
+  t.is(req.status, Status.MCAPI_SUCCESS);
+  const c = core(a!);
+  const out = c.counters.framesOut;
+  // A late timer's abort (TimedWait) finds it done: the sender is not asked to withdraw it.
+  c.abort(req, Status.MCAPI_TIMEOUT);
+  await hub.advance(50);
+  t.is(req.status, Status.MCAPI_SUCCESS);
+  t.is(c.counters.framesOut, out, 'no WITHDRAW frame for a completed send');
+});
+
 test('a message send is cancelled through its sender, with no closure per message', async (t) => {
   const { hub, nodes: [a, b] } = makeNodes(2);
   const ea = a!.createEndpoint(10);
   const eb = b!.createEndpoint(10);
   const toB = await hub.run(a!.getEndpoint(1, 2, 10, 100));
   const req: Request<number> = a!.msgSendI(ea, toB, new Uint8Array([9]));
-  t.not(req._cancel, undefined);
-  t.not(typeof req._cancel, 'function', 'no closure: the sender undoes its message');
+  // No undo field (an XS slot of every message in flight): Core.abort asks the message sender.
+  t.false('_cancel' in req, 'no undo field: the sender undoes its message by the request kind');
   t.is(core(a!).requests.used, 1);
   a!.cancel(req);
   t.is(req.status, Status.MCAPI_ERR_REQUEST_CANCELLED);

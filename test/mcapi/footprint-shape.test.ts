@@ -138,7 +138,7 @@ test('a core calls its node through one host, no closures set by the node; the f
   t.is(core['host'], a);
 });
 
-test('a message in flight is one record, its request, of 10 fields (13 before Round 13b: no wait fields until a wait is set): its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority, sequence number and epoch one number; its data in the result field', async (t) => {
+test('a message in flight is one record, its request, of 8 fields (13 before Round 13b: no wait fields until a wait is set; 10 before Round 21: no TIMEOUT timer or undo field): its destination node is its peer\'s, its two ports one number; state, yes/no facts, priority, sequence number and epoch one number; its data in the result field', async (t) => {
   const { hub, nodes } = makeNodes(2);
   const [a, b] = [nodes[0]!, nodes[1]!];
   const ea = a.createEndpoint(40);
@@ -154,7 +154,10 @@ test('a message in flight is one record, its request, of 10 fields (13 before Ro
   t.is(om.peer.node, 2);
   t.deepEqual(om.peer.out, [req], 'the peer holds the request itself, in an array (a Map entry is 3 XS slots)');
   // Every field is an XS slot per message in flight (12 in flight in one conformance case).
-  t.is(Object.keys(om).length, 10, Object.keys(om).join(','));
+  t.is(Object.keys(om).length, 8, Object.keys(om).join(','));
+  // Its endpoint has no TIMEOUT: no timer field; the message sender undoes it (Core.abort, by its kind).
+  t.false('timer' in om, 'no timer field');
+  t.false('_cancel' in om, 'no undo field');
   t.is(req.kind, 'msg-send');
   t.is(om.ports, 40 * 0x10000 + 41);
   for (const k of ['block', 'expired', 'zombie', 'state', 'prio', 'seq', 'data', 'from', 'toPort', 'epoch']) t.false(k in om, `no ${k} field`);
@@ -214,6 +217,27 @@ test('waitAny is the core\'s promise itself (no async layer); a bad argument rej
   await t.throwsAsync(hub.run(w), { message: /TIMEOUT/ });
   await t.throwsAsync(a.waitAny([]), { message: /non-empty/ });
   a.cancel(r);
+});
+
+test('a send endpoint with a TIMEOUT keeps its messages\' timers in the sender, made with the first and dropped with the last; a cancelled timed send clears its timer (Round 21)', async (t) => {
+  const { hub, nodes } = makeNodes(2);
+  const [a, b] = [nodes[0]!, nodes[1]!];
+  const ea = a.createEndpoint(40);
+  a.setEndpointAttribute(ea, EndpointAttr.TIMEOUT, 50);
+  b.createEndpoint(41);
+  const to = await hub.run(a.getEndpoint(1, 2, 41, 100));
+  const sender = (a as unknown as { msg: { sender: { timers: Map<unknown, number> | null } } }).msg.sender;
+  t.is(sender.timers, null, 'no map before a timed message');
+  const r1 = a.msgSendI(ea, to, new Uint8Array([1]));
+  const r2 = a.msgSendI(ea, to, new Uint8Array([2]));
+  t.is(sender.timers?.size, 2);
+  t.false('timer' in r1, 'no timer field on the message itself');
+  a.cancel(r2);
+  t.is(r2.status, Status.MCAPI_ERR_REQUEST_CANCELLED);
+  t.is(sender.timers?.size, 1, 'the cancelled message\'s timer is gone');
+  await hub.run(a.wait(r1, 100));
+  t.is(r1.status, Status.MCAPI_SUCCESS);
+  t.is(sender.timers, null, 'the map goes with the last timed message');
 });
 
 test('a peer builds its refusal collections (blocked ports, ports to resend) only at the first refusal', async (t) => {

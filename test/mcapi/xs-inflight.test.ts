@@ -13,11 +13,14 @@ const bundle = (): Promise<string> => bundleFixture(new URL('./fixtures/xs-infli
 /** Messages in flight, as in `msg: FIFO order within one priority`. */
 const N = 12;
 /**
- * Slots per message in flight, at most: the send's record (its request, 13 fields: 14 slots), the frame
- * the network holds for retransmission (a Uint8Array, 7) and the app's view (4). Before Round 12
- * it was ~39 (a Request 13, an OutMsg 12, a Map entry 3, the frame 7, the view 4).
+ * Slots per message in flight, at most: the send's record (its request), the frame the network
+ * holds for retransmission (a Uint8Array, 7) and the app's view (4). Before Round 12 it was ~39
+ * (a Request 13, an OutMsg 12, a Map entry 3, the frame 7, the view 4); main d585e90 22.2. Round
+ * 21: 20.2, the record without its `timer` (kept by the sender only for an endpoint with a
+ * TIMEOUT) and `_cancel` (Core.abort asks the sender by the request's kind) fields; the bound
+ * fails on main (docs/FOOTPRINT.md "Round 21: the round peaks").
  */
-const PER_MESSAGE_MAX = 26;
+const PER_MESSAGE_MAX = 21;
 
 test(`a message in flight holds at most ${PER_MESSAGE_MAX} XS slots on its sender`, async (t) => {
   const w = new XsWorker({ name: 'mcapi-inflight', stdout: 'ignore' });

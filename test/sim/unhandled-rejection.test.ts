@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulate } from '../../host-sim/api/index.js';
+import { summaryText } from '../../host-sim/sim/status-view.js';
 import { REJECTION_APP, REJECTION_CASES } from './fixtures/rejection-app.js';
 
 /** Building the app's XS bundle takes a loaded 2-core host a minute or more. */
@@ -38,3 +39,11 @@ for (const engine of ['xs', 'node'] as const) {
     t.deepEqual(s.app.results, { 0: 'handled', 1: 'fine' });
   });
 }
+
+test('node, a spare: the run goes on past the halt, and its summary names the halt when the run ends for another reason', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const s = await simulate({ app: './app.ts', args: ['sleep'], cwd: dir, boards: 2, spares: 1, engine: 'node', maxVirtual: '120s' });
+  t.false(s.ok);
+  t.notRegex(s.reason, /unhandled rejection/, `another reason ends the run (${s.reason})`);
+  t.regex(summaryText(s), /\nhalted: board 0 \(node\): unhandled rejection \(a Moddable board aborts here\): Error: late sleep failed \(at app\.ts:9/);
+});

@@ -19,7 +19,6 @@ export async function main(argv: string[]): Promise<number> {
     // The version a bug report needs (and `mcdsm init` writes into a project's dependency).
     .version(packageVersion(), '-V, --version', 'print the mcdsm version')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       // `mcdsm sim examples/laplace --n 64` is an app option given before `--`.
       // Only for the commands that run an app; `mcdsm provision --nod 2` gets no such hint.
@@ -189,6 +188,7 @@ Exit status: 0  the board answered OK (its answer on stdout)
       code = await benchCommand(which, flags, appArgs);
     });
 
+  helpAfterErrors(program, 'mcdsm');
   try {
     await program.parseAsync(own, { from: 'user' });
   } catch (e) {
@@ -218,6 +218,16 @@ function isSystemError(e: unknown): e is NodeJS.ErrnoException {
 
 function unknownOption(text: string): string {
   return /unknown option '([^']+)'/.exec(text)?.[1] ?? '--option';
+}
+
+/**
+ * Each command's error ends with the help that lists its own flags: `mcdsm provision` without
+ * its device said `(run with --help for usage)`, leaving the user to guess that `mcdsm --help`
+ * lists the commands, not the flags of the one that failed.
+ */
+function helpAfterErrors(cmd: Command, path: string): void {
+  cmd.showHelpAfterError(`(run "${path} --help" for usage)`);
+  for (const sub of cmd.commands) helpAfterErrors(sub, `${path} ${sub.name()}`);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -10,8 +10,9 @@
 import type { Hal } from '../../src/hal.js';
 import type { BoardConfig } from '../../src/config.js';
 import type { NativeBytes } from '../../src/wire/native.js';
-import type { BoardAction, BoardEvent } from './events.js';
+import { UNHANDLED_REJECTION, type BoardAction, type BoardEvent } from './events.js';
 import { DrivenHal } from './driven-hal.js';
+import { errorText as placedErrorText } from '../../src/runtime/error-text.js';
 import type { DrivenLinkSpec, SimCost, StopKind } from './driven-hal.js';
 
 export type BootFunction = (hal: Hal, config: BoardConfig) => void;
@@ -21,7 +22,7 @@ export type BoardState = 'new' | 'running' | StopKind;
 export interface BoardHostCounters {
   /** Events that found nobody to take them: before boot, after a stop, unknown link or timer, no listener. */
   dropped: number;
-  /** Callbacks that threw (each halts the board). */
+  /** Callbacks that threw, and rejections nobody handled (each halts the board). */
   crashes: number;
 }
 
@@ -176,6 +177,22 @@ export class BoardHost {
     } catch (err) {
       this.crash(hal, 'boot', err);
     }
+  }
+
+  /**
+   * A promise of the board's code rejected and nobody handled it by the end of the turn (an app
+   * callback the runtime called from a promise job threw, an async function nobody awaited
+   * failed): the board halts naming the error and its places. A Moddable firmware aborts
+   * there (XS exit 8); before, the simulated board printed `Unhandled exception` and went on.
+   * The engine tells: xsnap's end of turn (hal/xsnap/install.ts), Node's `unhandledRejection`
+   * during the board's step (host-sim/boards/node-board.ts).
+   */
+  unhandledRejection(reason: unknown): void {
+    const hal = this.hal;
+    this.counters.crashes++;
+    const text = `${UNHANDLED_REJECTION}: ${placedErrorText(reason)}`;
+    if (hal === null) this.fail(text);
+    else hal.halt(text);
   }
 
   private crash(hal: DrivenHal, where: string, err: unknown): void {

@@ -38,3 +38,9 @@ export type BoardAction =
   | { kind: 'reset' }
   /** The board stops processing events for `ms` of virtual time (injected hang). */
   | { kind: 'hang'; ms: number };
+
+/**
+ * How the halt of a board whose promise rejected with nobody to handle it begins (BoardHost):
+ * the simulator ends the run on it as on an app failure (host-sim/sim/simulator.ts).
+ */
+export const UNHANDLED_REJECTION = 'unhandled rejection (a Moddable board aborts here)';

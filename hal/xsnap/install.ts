@@ -56,6 +56,7 @@ export function installBoard(boot: BootFunction): void {
       return withMeterTrailer(bytes, meter.take());
     },
   };
+  reportUnhandledRejections(host);
   global.handleCommand = (message: ArrayBuffer): CommandResult => {
     meter.step();
     const m0 = meter.begin();
@@ -78,4 +79,26 @@ export function installBoard(boot: BootFunction): void {
     if (immediate !== undefined) immediate(settle);
     return result;
   };
+}
+
+/** What xsnap reports an unhandled rejection with (xsnapPlatform.c, fxAbort). */
+const XSNAP_REJECTION_LABEL = 'UnhandledPromiseRejectionWarning:';
+
+/**
+ * xsnap-worker ends each command's run loop with fxCheckUnhandledRejections(atExit): every
+ * rejected promise nobody handled is reported as `console.error(label, reason)`, before the
+ * command's `result` is read, and the VM goes on. Without a `console` global the call threw
+ * and xsnap printed `Unhandled exception <reason>` on stderr: the board went on where a
+ * Moddable firmware aborts. This `console` halts the board instead, its reason in this very
+ * step's actions. Its only method is the one xsnap calls (apps get no host `console`: the app
+ * build rejects one, host-sim/apps/host-names.ts).
+ */
+function reportUnhandledRejections(host: BoardHost): void {
+  const report = {
+    error(label: unknown, reason: unknown): void {
+      if (label === XSNAP_REJECTION_LABEL) host.unhandledRejection(reason);
+      else host.fail(`${String(label)} ${errorText(reason)}`);
+    },
+  };
+  Object.defineProperty(globalThis, 'console', { value: Object.freeze(report), writable: false, enumerable: false, configurable: false });
 }

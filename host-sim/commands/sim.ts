@@ -56,9 +56,9 @@ export async function simCommand(appPath: string, rawFlags: Record<string, unkno
     sim.stop(signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`);
   };
   for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
-  // V8 boards run in this process: an exception their code throws outside any board step (an
-  // app's callback the runtime calls from a promise job, say a Completion's `complete`) ended
-  // the whole simulator with Node's raw stack and no summary. End the run with it as the reason,
+  // V8 boards run in this process. A rejection nobody handled during a board's step halts that
+  // board (host-sim/boards/node-board.ts), as on XS; anything thrown outside every step would end
+  // the whole simulator with Node's raw stack and no summary: end the run with it as the reason,
   // its places mapped to the app's lines, and the summary (exit 1).
   const onStray = (e: unknown) => sim.stop(`a V8 board's code threw outside a board step (an app callback the runtime called?): ${prepared.places(errorText(e))}`);
   if (cfg.engines.includes('node')) {

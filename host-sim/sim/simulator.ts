@@ -12,7 +12,7 @@
  * entry queued at that instant), and whatever falls due for the board meanwhile waits in
  * arrival order until then (docs/SIMULATOR.md, "CPU model").
  */
-import type { BoardAction, BoardEvent } from '../../hal/driven/events.js';
+import { UNHANDLED_REJECTION, type BoardAction, type BoardEvent } from '../../hal/driven/events.js';
 import type { BoardConfig } from '../../src/config.js';
 import { EventQueue } from './event-queue.js';
 import { Prng } from '../../src/util/prng.js';
@@ -496,6 +496,10 @@ export class Simulator {
       // than let the others wait for it until the time limit.
       this.stopReason ||= `board ${slot.node} (${slot.engine}) did not boot: ${reason}`;
     }
+    // The app's own error (a rejection nobody handled: hal/driven/board-host.ts) ends the run
+    // as an app failure does, unless a spare takes the rank over; before, the halted board's
+    // peers went on retransmitting to it until --max-virtual, and the reason was not shown.
+    if (reason.startsWith(UNHANDLED_REJECTION) && this.cfg.spares === 0) this.stopReason ||= `board ${slot.node} (${slot.engine}) halted: ${reason}`;
     void slot.board?.kill();
     slot.board = null;
     // A halted real board is powered off: its process (or our hold on its devices) goes.

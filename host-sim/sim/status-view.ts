@@ -4,6 +4,7 @@
  */
 import type { BoardSummary, LinkSummary, SimSummary } from './simulator.js';
 import { measuresHeap } from './engines.js';
+import { UNHANDLED_REJECTION } from '../../hal/driven/events.js';
 
 export function boardTable(boards: BoardSummary[], virtualMs: number): string {
   // The CPU column only appears when the CPU model (--cpu) charged some board for computing.
@@ -70,6 +71,7 @@ export function summaryText(s: SimSummary): string {
     // `null` is a result an app may give; a rank 0 that gave none says so (it printed `null`).
     `result (rank 0): ${0 in s.app.results ? JSON.stringify(s.app.result) : 'none'}`,
     ...givenResults(s),
+    ...haltedBoards(s),
     s.ok ? 'run completed' : `run did not complete: ${s.reason}`,
   ];
   return lines.join('\n');
@@ -80,6 +82,18 @@ function givenResults(s: SimSummary): string[] {
   if (s.ok) return [];
   const given = Object.entries(s.app.results).filter(([rank]) => rank !== '0');
   return given.length === 0 ? [] : [`results given: ${given.map(([rank, v]) => `rank ${rank}: ${JSON.stringify(v)}`).join(', ')}`];
+}
+
+/**
+ * A failed run's boards that the app's own error halted (a rejection nobody handled:
+ * hal/driven/board-host.ts), one line each, unless the reason already names it: with spares
+ * such a board was replaced, and the run ended later for another reason (`no quorum ...`)
+ * that did not say why.
+ */
+function haltedBoards(s: SimSummary): string[] {
+  if (s.ok) return [];
+  const halted = s.boards.filter((b) => b.haltReason?.startsWith(UNHANDLED_REJECTION) === true && !s.reason.includes(b.haltReason));
+  return halted.map((b) => `halted: board ${b.node} (${b.engine}): ${b.haltReason!}`);
 }
 
 /** Redraws a block of text in place on a terminal. */

@@ -5,7 +5,8 @@
  * docs/FOOTPRINT.md "Round 9: conformance slots"; ~10 now, docs/FOOTPRINT.md "Round 10: MCAPI
  * completions").
  */
-import type { Request, RequestTable, Settle } from './request.js';
+import { Request } from './request.js';
+import type { RequestTable, Settle } from './request.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
 
@@ -25,6 +26,24 @@ export class TimedWait implements Settle {
    */
   static onTimer(this: void, w: TimedWait): void {
     w.fired();
+  }
+
+  /**
+   * The app's calls that wait on each request kind (by Request.KIND code): a timeout is raised
+   * from a timer, so its stack names only the runtime's places; the message names the app's
+   * call instead (it read `endpoint-get did not complete`, and the app called `getEndpoint`).
+   * On the class, not a module-level name (docs/MCAPI.md, "Files").
+   */
+  static readonly CALLS: readonly string[] = [
+    'msgSend', 'msgRecv', 'pktSend', 'pktRecv', 'sclRecv', 'pktConnect/sclConnect',
+    'pktSendOpen/pktRecvOpen/sclSendOpen/sclRecvOpen', 'a close', 'getEndpoint', 'getNodeAttribute', 'sclSend',
+  ];
+
+  /** `getEndpoint (endpoint-get)`; `wait (on a msg-recv request)` for mcapi_wait (no abandon). */
+  static callText(kind: string, abandon: boolean): string {
+    if (!abandon) return `wait (on a ${kind} request)`;
+    const call = TimedWait.CALLS[Request.KINDS.indexOf(kind)];
+    return call === undefined ? kind : `${call} (${kind})`;
   }
 
   /** Core.setTimerFor's id while the timeout is armed, else -1. */
@@ -88,7 +107,7 @@ export class TimedWait implements Settle {
       this.core.abort(req, Status.MCAPI_TIMEOUT);
       this.core.requests.release(req);
     }
-    this.reject(new McapiError(Status.MCAPI_TIMEOUT, `${req.kind} did not complete within ${String(this.timeoutMs)} ms`));
+    this.reject(new McapiError(Status.MCAPI_TIMEOUT, `${TimedWait.callText(req.kind, this.abandon)} did not complete within ${String(this.timeoutMs)} ms`));
   }
 }
 

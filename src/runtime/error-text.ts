@@ -31,16 +31,26 @@ export function errorText(e: unknown): string {
 }
 
 /**
- * `file:line[:column]` of a stack line ending in `(file:line[:column])`, or null (what
+ * `file:line[:column]` of a stack line ending in `(file:line[:column])`, or of V8's line for an
+ * anonymous function, `at file:line:column` without parentheses (an arrow function given to
+ * `then`: without it, a rejection's halt named no place on V8 boards); else null (what
  * /\(([^()\s]+:\d+(?::\d+)?)\)\s*$/ matched; no regular expression: the Lua build has none).
  */
 function framePlace(line: string): string | null {
-  const t = line.trimEnd();
-  if (!t.endsWith(')')) return null;
-  const open = t.lastIndexOf('(');
-  if (open < 0) return null;
-  const inner = t.slice(open + 1, t.length - 1);
-  for (let i = 0; i < inner.length; i++) if (isSpace(inner.charCodeAt(i)) || inner.charAt(i) === ')') return null;
+  const t = line.trim();
+  let inner: string;
+  if (t.endsWith(')')) {
+    const open = t.lastIndexOf('(');
+    if (open < 0) return null;
+    inner = t.slice(open + 1, t.length - 1);
+  } else if (t.startsWith('at ')) {
+    // Literals, not module constants: each module-level name is a slot on a board.
+    inner = t.slice(3);
+    if (inner.startsWith('async ')) inner = inner.slice(6);
+  } else {
+    return null;
+  }
+  for (let i = 0; i < inner.length; i++) if (isSpace(inner.charCodeAt(i)) || inner.charAt(i) === ')' || inner.charAt(i) === '(') return null;
   const parts = inner.split(':');
   const n = parts.length;
   if (n >= 3 && allDigits(parts[n - 1]!) && allDigits(parts[n - 2]!) && parts.slice(0, n - 2).join(':').length > 0) return inner;

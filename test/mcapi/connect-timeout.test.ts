@@ -46,24 +46,24 @@ async function reusable(t: import('ava').ExecutionContext, hub: LoopHub, a: Mcap
   t.is(a.stats().endpoints + b.stats().endpoints, 0);
 }
 
-test('a connect that times out after the receive side committed is closed again on both sides', async (t) => {
+/** Node 2 connects 21 -> 20 with a 10 ms timeout while frames of `late` take 50 ms more; then checks reuse. */
+async function lateFrameConnect(t: import('ava').ExecutionContext, late: number): Promise<void> {
   const { hub, a, b } = await setup();
   const r = await hub.run(b.getEndpoint(1, 1, 20, 100));
   const s = await hub.run(b.getEndpoint(1, 2, 21, 100));
-  // The receive side's answer takes 50 ms: it commits (reserving its buffers) long before the
-  // connector gives up at 10 ms, and the send side hears of it after.
-  hub.extraLatency = (f) => (f.type === McapiFrame.CONNECT_REPLY ? 50 : 0);
+  hub.extraLatency = (f) => (f.type === late ? 50 : 0);
   await timesOut(t, hub.run(b.pktConnect(s, r, 10)));
   await reusable(t, hub, a, b);
+}
+
+test('a connect that times out after the receive side committed is closed again on both sides', async (t) => {
+  // The receive side's answer takes 50 ms: it commits (reserving its buffers) long before the
+  // connector gives up at 10 ms, and the send side hears of it after.
+  await lateFrameConnect(t, McapiFrame.CONNECT_REPLY);
 });
 
 test('a connect that times out before the receive side heard of it is refused there', async (t) => {
-  const { hub, a, b } = await setup();
-  const r = await hub.run(b.getEndpoint(1, 1, 20, 100));
-  const s = await hub.run(b.getEndpoint(1, 2, 21, 100));
-  hub.extraLatency = (f) => (f.type === McapiFrame.CONNECT_RECV ? 50 : 0);
-  await timesOut(t, hub.run(b.pktConnect(s, r, 10)));
-  await reusable(t, hub, a, b);
+  await lateFrameConnect(t, McapiFrame.CONNECT_RECV);
 });
 
 test('a connect that times out before its CONNECT reached its own node does nothing', async (t) => {

@@ -10,7 +10,8 @@ import test from 'ava';
 import type { AppContext } from '../../src/app.js';
 import type { McapiNode } from '../../src/mcapi/index.js';
 import { McapiFrame } from '../../src/mcapi/index.js';
-import { parseConformanceArgs, runConformance } from '../../examples/conformance/app.js';
+import { DEFAULT_OP_TIMEOUT_MS, parseConformanceArgs, runConformance } from '../../examples/conformance/app.js';
+import { conformanceArgs, MODDABLE_OP_TIMEOUT_MS } from '../../host-sim/commands/conformance.js';
 import { hubContexts, makeNodes } from './loopnet.js';
 import type { LoopHub } from './loopnet.js';
 
@@ -52,4 +53,12 @@ test('--timeout-ms sets the case timeout to 5 operations unless --case-timeout i
   t.like(parseConformanceArgs(['--timeout-ms', '3000']), { timeoutMs: 3000, caseTimeoutMs: 15_000 });
   t.like(parseConformanceArgs(['--timeout-ms', '3000', '--case-timeout', '4000']), { timeoutMs: 3000, caseTimeoutMs: 4000 });
   t.throws(() => parseConformanceArgs(['--timeout-ms', '0']), { message: '--timeout-ms must be a positive number of ms, got 0' });
+});
+
+test('mcdsm conformance gives Moddable boards (wall-clock time) a longer operation timeout', (t) => {
+  t.deepEqual(conformanceArgs('moddable'), ['--timeout-ms', String(MODDABLE_OP_TIMEOUT_MS)]);
+  t.deepEqual(conformanceArgs('node'), [], 'simulated boards keep the app\'s default (virtual ms)');
+  t.deepEqual(conformanceArgs('xs', 'pkt:', 250), ['--case', 'pkt:', '--timeout-ms', '250']);
+  t.deepEqual(conformanceArgs('moddable', undefined, 800), ['--timeout-ms', '800']);
+  t.true(MODDABLE_OP_TIMEOUT_MS > DEFAULT_OP_TIMEOUT_MS);
 });

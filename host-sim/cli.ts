@@ -101,8 +101,9 @@ Exit status: 0  the board answered OK (its answer on stdout)
     .description('run the MCAPI conformance suite on simulated boards')
     .addOption(new Option('--engine <engine>', 'xs, node, moddable (three Moddable-lin firmware processes on pty UARTs), lua51 or lua53').choices(['xs', 'node', 'moddable', 'lua51', 'lua53']).default('node'))
     .option('--case <substring>', 'only cases whose name contains this')
+    .option('--timeout-ms <ms>', 'how long one operation of a case waits for another board (default 1000; 5000 on moddable, whose boards run in wall-clock time)')
     .option('--json', 'print a JSON summary as the last line')
-    .action(async (flags: { engine: 'xs' | 'node' | 'moddable' | 'lua51' | 'lua53'; case?: string; json?: boolean }) => {
+    .action(async (flags: { engine: 'xs' | 'node' | 'moddable' | 'lua51' | 'lua53'; case?: string; timeoutMs?: string; json?: boolean }) => {
       const { conformanceCommand } = await import('./commands/conformance.js');
       code = await conformanceCommand(flags);
     });

@@ -1,14 +1,19 @@
 /**
  * The MCAPI conformance suite as a board app: every board runs the cases with its own rank, in
  * the same order, kept in step by a barrier. `conformance -- --case <substring>` runs the cases
- * whose name contains the substring; `--case-timeout <ms>` bounds each case (virtual ms in the
- * simulator). Every board returns the same { passed, failed, skipped, failures }.
+ * whose name contains the substring; `--timeout-ms <ms>` is how long one operation of a case
+ * waits for another board (default 1000) and `--case-timeout <ms>` bounds each case (default 5
+ * operations' worth); virtual ms in the simulator. Every board returns the same { passed,
+ * failed, skipped, failures }.
  *
  * Besides each case's own assertions, a case fails when it leaves requests or endpoints behind
- * on any board (bounded memory is part of conformance).
+ * on any board (bounded memory is part of conformance). A case that failed (timed out, most
+ * likely) may have left endpoints and channels on its ports: the runner removes them before the
+ * next case, so one slow case does not make the later ones fail (cleanCasePorts).
  */
 import type { App, AppContext, AppValue } from '../../src/app.js';
-import type { Endpoint, McapiError, McapiNode, StatusCode } from '../../src/mcapi/index.js';
+import { Endpoint, McapiError, Status } from '../../src/mcapi/index.js';
+import type { McapiNode, StatusCode } from '../../src/mcapi/index.js';
 import { Barrier } from './barrier.js';
 import { allCases } from './cases/index.js';
 import { assertions, describeError } from './context.js';
@@ -22,16 +27,27 @@ const SETTLE_STEP_MS = 20;
 export const BARRIER_PORT = 100;
 export const FIRST_CASE_PORT = 101;
 const DEFAULT_PORTS = 4;
-const DEFAULT_CASE_TIMEOUT_MS = 5000;
+/** How long one operation of a case waits for another board (CaseContext.timeoutMs), by default. */
+export const DEFAULT_OP_TIMEOUT_MS = 1000;
+/** A case's timeout, unless given, in operation timeouts (5000 ms at the default). */
+const CASE_TIMEOUT_OPS = 5;
 
 export interface ConformanceOptions {
   /** Run only cases whose name contains this. */
   filter: string;
+  /** One operation's timeout (CaseContext.timeoutMs; DEFAULT_OP_TIMEOUT_MS if not given). */
+  timeoutMs?: number;
   caseTimeoutMs: number;
 }
 
+function positiveMs(flag: string, v: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number of ms, got ${v}`);
+  return n;
+}
+
 export function parseConformanceArgs(args: readonly string[]): ConformanceOptions {
-  const o: ConformanceOptions = { filter: '', caseTimeoutMs: DEFAULT_CASE_TIMEOUT_MS };
+  const o: ConformanceOptions = { filter: '', timeoutMs: DEFAULT_OP_TIMEOUT_MS, caseTimeoutMs: 0 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const v = args[i + 1];
@@ -39,14 +55,16 @@ export function parseConformanceArgs(args: readonly string[]): ConformanceOption
       o.filter = v;
       i++;
     } else if (a === '--case-timeout' && v !== undefined) {
-      const n = Number(v);
-      if (!(n > 0)) throw new Error(`--case-timeout must be a positive number of ms, got ${v}`);
-      o.caseTimeoutMs = n;
+      o.caseTimeoutMs = positiveMs(a, v);
+      i++;
+    } else if (a === '--timeout-ms' && v !== undefined) {
+      o.timeoutMs = positiveMs(a, v);
       i++;
     } else {
-      throw new Error(`conformance: unknown argument ${String(a)} (use --case <substring>, --case-timeout <ms>)`);
+      throw new Error(`conformance: unknown argument ${String(a)} (use --case <substring>, --timeout-ms <ms>, --case-timeout <ms>)`);
     }
   }
+  if (o.caseTimeoutMs === 0) o.caseTimeoutMs = CASE_TIMEOUT_OPS * (o.timeoutMs ?? DEFAULT_OP_TIMEOUT_MS);
   return o;
 }
 
@@ -146,6 +164,7 @@ export class CaseRun implements CaseContext {
     private readonly index: number,
     private readonly base: number,
     private readonly ports: number,
+    readonly timeoutMs: number = DEFAULT_OP_TIMEOUT_MS,
   ) {}
 
   // Read through from the app context and the case: five copies were five XS slots per case
@@ -188,7 +207,7 @@ export class CaseRun implements CaseContext {
     return this.barrier.sync(`c${String(this.index)}:${String(this.phase)}:${tag}`, this.c.boards) as Promise<unknown> as Promise<void>;
   }
 
-  peer(r: number, k: number, timeoutMs = 1000): Promise<Endpoint> {
+  peer(r: number, k: number, timeoutMs = this.timeoutMs): Promise<Endpoint> {
     return this.mcapi.getEndpoint(this.domain, this.app.nodeOfRank(r), this.port(k), timeoutMs);
   }
 
@@ -241,6 +260,36 @@ function endpointCount(mcapi: McapiNode): number {
   return mcapi.stats().endpoints;
 }
 
+/** Delete this node's endpoint on `port`: true when none is left there. */
+function removeEndpoint(ctx: AppContext, port: number): boolean {
+  try {
+    ctx.mcapi.deleteEndpoint(new Endpoint(ctx.domain, ctx.node, port));
+    return true;
+  } catch (e) {
+    // None there; anything else (still connected, open, a connect in flight) keeps it for now.
+    return e instanceof McapiError && e.status === Status.MCAPI_ERR_ENDP_INVALID;
+  }
+}
+
+/**
+ * After a failed case (on every board, between its end and the next case's start): delete the
+ * endpoints left on the case's ports. A case that timed out stops at its await, so its own
+ * cleanup never ran, and what it left held the node's bounded resources: on three starved lin
+ * boards a packet connect timed out and its receive endpoint's buffer reservation made every
+ * later packet case fail with MCAPI_ERR_MEM_LIMIT (docs/MCAPI.md 7, "A case that times out").
+ * An endpoint whose timed-out connect is still being closed (src/mcapi/connect.ts) becomes
+ * deletable within a round trip: retried for SETTLE_MS. Returns the endpoints still there (a
+ * channel side the case opened and never closed: only its handle closes it).
+ */
+export async function cleanCasePorts(ctx: AppContext, base: number, ports: number): Promise<number> {
+  for (let waited = 0; ; waited += SETTLE_STEP_MS) {
+    let left = 0;
+    for (let p = base; p < base + ports; p++) if (!removeEndpoint(ctx, p)) left++;
+    if (left === 0 || waited >= SETTLE_MS) return left;
+    await ctx.sleep(SETTLE_STEP_MS);
+  }
+}
+
 export async function runConformance(ctx: AppContext, options: ConformanceOptions): Promise<{
   passed: number; failed: number; skipped: number; failures: { name: string; message: string }[];
 }> {
@@ -278,7 +327,7 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
       let message = '';
       if (ctx.rank < c.boards) {
         const ports = c.ports ?? DEFAULT_PORTS;
-        const cctx = new CaseRun(ctx, barrier, c, i, base, ports);
+        const cctx = new CaseRun(ctx, barrier, c, i, base, ports, options.timeoutMs);
         try {
           try {
             await watchdog.guard(c.run(cctx), options.caseTimeoutMs);
@@ -312,6 +361,10 @@ export async function runConformance(ctx: AppContext, options: ConformanceOption
         failed++;
         failures.push({ name: c.name, message: v.message });
         ctx.log('warn', `conformance: FAIL ${c.name}: ${v.message}`);
+        if (ctx.rank < c.boards) {
+          const left = await cleanCasePorts(ctx, base, c.ports ?? DEFAULT_PORTS);
+          if (left > 0) ctx.log('warn', `conformance: ${c.name} left ${String(left)} endpoint(s) with an open channel on its ports`);
+        }
       }
     }
     await barrier.sync('done', ctx.boards);
@@ -325,7 +378,8 @@ export const conformanceApp: App = {
   name: 'conformance',
   options: [
     { name: 'case', value: 'SUBSTRING', help: 'only cases whose name contains it' },
-    { name: 'case-timeout', value: 'MS', help: 'per-case timeout' },
+    { name: 'timeout-ms', value: 'MS', help: 'how long one operation of a case waits for another board (default 1000)' },
+    { name: 'case-timeout', value: 'MS', help: 'per-case timeout (default 5 x --timeout-ms)' },
   ],
   /**
    * The suite's own promise, not an `async` layer around it: a suspended frame held through the

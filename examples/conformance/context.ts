@@ -20,6 +20,12 @@ export interface CaseContext {
   peerNode(rank: number): number;
   /** Barrier among the case's boards; `tag` names the phase (unique within the case). */
   sync(tag: string): Promise<void>;
+  /**
+   * How long one operation of the case waits for another board (a connect, an open, a wait, a
+   * lookup), in ms: the run's `--timeout-ms` (default 1000). Virtual time in the simulator; on
+   * wall-clock boards a loaded host stretches every step, so the runner raises it there.
+   */
+  readonly timeoutMs: number;
   /** Look up <domain, peerNode(rank), port(k)> (waits for it to be created, up to timeoutMs). */
   peer(rank: number, k: number, timeoutMs?: number): Promise<Endpoint>;
   sleep(ms: number): Promise<void>;

@@ -10,6 +10,21 @@ export type ConformanceEngine = 'xs' | 'node' | 'moddable' | 'lua51' | 'lua53';
 /** Wall-clock bound of a run on real (Moddable) boards: the suite takes seconds there. */
 const MODDABLE_MAX_MS = 120_000;
 
+/**
+ * The cases' operation timeout (the app's --timeout-ms) on Moddable boards unless given: their
+ * time is the host's wall clock, which a loaded host stretches (three lin boards at load ~20 ran
+ * a packet connect past 1000 ms). Simulated boards keep the app's default (virtual time).
+ */
+export const MODDABLE_OP_TIMEOUT_MS = 5000;
+
+/** The conformance app's arguments for a run. */
+export function conformanceArgs(engine: ConformanceEngine, filter?: string, timeoutMs?: number): string[] {
+  const args = filter ? ['--case', filter] : [];
+  const ms = timeoutMs ?? (engine === 'moddable' ? MODDABLE_OP_TIMEOUT_MS : undefined);
+  if (ms !== undefined) args.push('--timeout-ms', String(ms));
+  return args;
+}
+
 export interface ConformanceResult {
   engine: ConformanceEngine;
   passed: number;
@@ -20,11 +35,11 @@ export interface ConformanceResult {
   reason: string;
 }
 
-export async function runConformance(engine: ConformanceEngine, filter?: string): Promise<ConformanceResult> {
+export async function runConformance(engine: ConformanceEngine, filter?: string, timeoutMs?: number): Promise<ConformanceResult> {
   const real = engine === 'moddable';
   const summary = await runDomain({
     app: 'conformance',
-    appArgs: filter ? ['--case', filter] : [],
+    appArgs: conformanceArgs(engine, filter, timeoutMs),
     boards: '3',
     engine,
     topology: 'full',
@@ -41,8 +56,16 @@ export async function runConformance(engine: ConformanceEngine, filter?: string)
   return { engine, passed: r.passed, failed: r.failed ?? 0, skipped: r.skipped ?? 0, failures: r.failures ?? [], ok: true, reason: summary.reason };
 }
 
-export async function conformanceCommand(flags: { engine: ConformanceEngine; case?: string; json?: boolean }): Promise<number> {
-  const r = await runConformance(flags.engine, flags.case);
+export async function conformanceCommand(flags: { engine: ConformanceEngine; case?: string; timeoutMs?: string; json?: boolean }): Promise<number> {
+  let timeoutMs: number | undefined;
+  if (flags.timeoutMs !== undefined) {
+    timeoutMs = Number(flags.timeoutMs);
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      process.stderr.write(`mcdsm conformance: --timeout-ms must be a positive number of ms, got ${flags.timeoutMs}\n`);
+      return 2;
+    }
+  }
+  const r = await runConformance(flags.engine, flags.case, timeoutMs);
   for (const f of r.failures) process.stdout.write(`FAIL ${f.name}: ${f.message}\n`);
   process.stdout.write(`conformance on ${flags.engine} boards: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);
   // A --case that matches nothing ran nothing: say so rather than leave "0 passed" to be read.

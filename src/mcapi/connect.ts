@@ -5,6 +5,14 @@
  * (CONNECT_RECV); that node checks the attributes, reserves its receive buffers, commits and
  * answers (CONNECT_REPLY); the send side commits (or releases) and tells the connector
  * (CONNECT_RESULT). An open waiting for the connect starts as each side commits.
+ *
+ * A connect that timed out (a blocking pktConnect / sclConnect cancels its request then) must
+ * leave the endpoints reusable: the handshake goes on without the connector, so a side of this
+ * node that hears of a cancelled connect of this node's refuses it (before it commits) or
+ * closes what it committed with the ordinary CLOSE handshake (after), which disconnects both
+ * sides and releases the receive side's buffers. Before, both sides stayed connected, nobody
+ * held a handle to close them, and the receive side's reservation made every later connect to
+ * that node fail with MCAPI_ERR_MEM_LIMIT (docs/MCAPI.md 7, "A case that times out").
  */
 import { nonZeroNext } from '../util/next-id.js';
 import type { NetFrame } from '../net/net.js';
@@ -14,7 +22,7 @@ import { McapiCodec } from './frames.js';
 import type { Endpoint } from './handles.js';
 import type { OpenClose } from './open-close.js';
 import { Request } from './request.js';
-import { Channel } from './state.js';
+import { Channel, Side } from './state.js';
 import type { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import type { StatusCode } from './status.js';
@@ -38,6 +46,11 @@ export class Connects {
     const t = this.nextToken;
     this.nextToken = nonZeroNext(t);
     return t;
+  }
+
+  /** A connect this node asked for and has since cancelled (its request timed out). */
+  private cancelled(connector: number, token: number): boolean {
+    return connector === this.core.node && !this.connects.has(token);
   }
 
   private compatible(a: EndpointState, b: EndpointState): boolean {
@@ -94,6 +107,8 @@ export class Connects {
     if (st === undefined) status = Status.MCAPI_ERR_ENDP_INVALID;
     else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (m.recvNode === core.node && m.recvPort === st.port) status = Status.MCAPI_ERR_ENDP_INVALID;
+    // Cancelled before its CONNECT reached this (its own) node: nothing to reserve, nobody to tell.
+    if (this.cancelled(f.src, m.token)) return;
     if (st === undefined || status !== Status.MCAPI_SUCCESS) {
       this.connectResult(f.src, m.token, status);
       return;
@@ -113,6 +128,7 @@ export class Connects {
     else if (st.chan !== undefined || st.connecting !== undefined) status = Status.MCAPI_ERR_CHAN_CONNECTED;
     else if (st.attrs.maxPayload !== m.maxPayload || st.attrs.priority !== m.priority) status = Status.MCAPI_ERR_ATTR_INCOMPATIBLE;
     else if (!this.fits(st, m.kind)) status = Status.MCAPI_ERR_MEM_LIMIT;
+    else if (this.cancelled(m.connector, m.token)) status = Status.MCAPI_ERR_REQUEST_CANCELLED;
     core.tx(McapiFrame.CONNECT_REPLY, f.src, f.dstPort, f.srcPort, McapiCodec.encodeConnectReply(status, m.connector, m.token));
     if (st !== undefined && status === Status.MCAPI_SUCCESS) {
       const chan = new Channel(m.kind, ChanDir.RECV, st, f.src, f.srcPort);
@@ -138,6 +154,15 @@ export class Connects {
     if (m.status === Status.MCAPI_SUCCESS) {
       chan = new Channel(c.kind, ChanDir.SEND, st, f.src, f.srcPort);
       st.chan = chan;
+      if (this.cancelled(c.connector, m.token)) {
+        // The receive side committed after this node gave the connect up: close the channel at
+        // once (the receive side answers with its own CLOSE, which disconnects this side). Until
+        // then the endpoint is busy, so a new connect cannot be closed by that late CLOSE. An
+        // open waiting on the endpoint keeps waiting for a connect of its own.
+        chan.move(Side.CLOSED);
+        this.openClose.sendClose(chan);
+        return;
+      }
     }
     this.connectResult(c.connector, m.token, m.status);
     if (chan !== null) this.openClose.attachPendingOpen(st, chan);

@@ -46,8 +46,10 @@ test('a case context keeps its methods on the prototype: no closure or assertion
   t.is(run.domain, app.domain);
   t.is(run.node, app.node);
   // Round 11b: the five read through, not copied (a slot each per case on XS); what stays is
-  // the phase and the six constructor arguments.
-  t.deepEqual(Object.keys(run).sort(), ['app', 'barrier', 'base', 'c', 'index', 'phase', 'ports']);
+  // the phase and the seven constructor arguments (the run's operation timeout, --timeout-ms,
+  // is one number: a slot while the case runs).
+  t.deepEqual(Object.keys(run).sort(), ['app', 'barrier', 'base', 'c', 'index', 'phase', 'ports', 'timeoutMs']);
+  t.is(run.timeoutMs, 1000, 'the default operation timeout');
   t.is(run.port(0), 140);
   t.is(run.port(2), 142);
   t.throws(() => run.port(3), { message: /reserved 3 ports/ });

@@ -138,7 +138,7 @@ export const endpointCases: Case[] = [
         const req = m.getEndpointI(ctx.domain, ctx.peerNode(1), ctx.port(0));
         ctx.assert(!m.test(req), 'pending before the endpoint exists');
         await ctx.sync('asked');
-        const e = await m.wait(req, 1000);
+        const e = await m.wait(req, ctx.timeoutMs);
         ctx.assertEqual(e.port, ctx.port(0), 'value of the completed request');
         ctx.assertEqual(req.value?.port, ctx.port(0), 'request.value');
         ctx.assertThrowsStatus(() => m.test(req), Status.MCAPI_ERR_REQUEST_INVALID, 'test after the outcome was reported');

@@ -48,12 +48,12 @@ export const msgCases: Case[] = [
       if (ctx.rank === 1) {
         const data = pattern(100, 1);
         const req = m.msgSendI(mine, other, data, 0);
-        ctx.assertEqual(await m.wait(req, 1000), 100, 'send request value is the size');
+        ctx.assertEqual(await m.wait(req, ctx.timeoutMs), 100, 'send request value is the size');
         ctx.assertEqual(req.size, 100, 'send request size');
       } else {
         const buf = new Uint8Array(128);
         const req = m.msgRecvI(mine, buf);
-        ctx.assertEqual(await m.wait(req, 1000), 100, 'receive request value is the size');
+        ctx.assertEqual(await m.wait(req, ctx.timeoutMs), 100, 'receive request value is the size');
         ctx.assertBytes(buf.subarray(0, 100), pattern(100, 1), 'data in the caller buffer');
       }
       await unpair(ctx, mine);
@@ -99,7 +99,7 @@ export const msgCases: Case[] = [
         for (let i = 0; i < N; i++) reqs.push(m.msgSendI(mine, other, payloads.subarray(i, i + 1), 1));
         // By index: a for-of's iterator and its result object stay live across each await (8 XS
         // slots at this case's peak, docs/FOOTPRINT.md "Round 13: conformance slots").
-        for (let i = 0; i < N; i++) await m.wait(reqs[i]!, 1000);
+        for (let i = 0; i < N; i++) await m.wait(reqs[i]!, ctx.timeoutMs);
       } else {
         m.setEndpointAttribute(mine, EndpointAttr.NUM_RECV_BUFFERS, N);
         const buf = new Uint8Array(1);
@@ -185,7 +185,7 @@ export const msgCases: Case[] = [
       if (ctx.rank === 0) {
         const req = m.msgRecvI(mine, new Uint8Array(2));
         await ctx.sync('posted');
-        const e = await ctx.assertRejectsStatus(m.wait(req, 1000), Status.MCAPI_ERR_MSG_TRUNCATED, 'pending small receive');
+        const e = await ctx.assertRejectsStatus(m.wait(req, ctx.timeoutMs), Status.MCAPI_ERR_MSG_TRUNCATED, 'pending small receive');
         ctx.assertEqual(e.size, 8, 'size of the message that did not fit');
         const buf = new Uint8Array(8);
         ctx.assertEqual(await m.msgRecv(mine, buf), 8, 'received afterwards');
@@ -242,7 +242,7 @@ export const msgCases: Case[] = [
       if (ctx.rank === 1) {
         await ctx.assertRejectsStatus(m.msgSend(mine, other, new Uint8Array([1])), Status.MCAPI_ERR_ENDP_INVALID, 'send to a deleted endpoint');
         const req = m.msgSendI(mine, other, new Uint8Array([2]));
-        await ctx.assertRejectsStatus(m.wait(req, 1000), Status.MCAPI_ERR_ENDP_INVALID, 'msgSendI to a deleted endpoint');
+        await ctx.assertRejectsStatus(m.wait(req, ctx.timeoutMs), Status.MCAPI_ERR_ENDP_INVALID, 'msgSendI to a deleted endpoint');
         m.deleteEndpoint(mine);
       }
       await ctx.sync('done');
@@ -276,12 +276,12 @@ export const msgCases: Case[] = [
       if (ctx.rank === 1) {
         m.setEndpointAttribute(mine, EndpointAttr.MEMORY_TYPE, MemoryType.BLOCK_ON_MEM_LIMIT);
         const reqs = [0, 1, 2, 3, 4].map((i) => m.msgSendI(mine, other, new Uint8Array([i])));
-        await m.wait(reqs[0]!, 1000);
-        await m.wait(reqs[1]!, 1000);
+        await m.wait(reqs[0]!, ctx.timeoutMs);
+        await m.wait(reqs[1]!, ctx.timeoutMs);
         await ctx.sleep(10);
         ctx.assert(reqs[2]!.pending && reqs[3]!.pending && reqs[4]!.pending, 'sends beyond two buffers wait');
         await ctx.sync('waiting');
-        for (const r of reqs.slice(2)) await m.wait(r, 1000);
+        for (const r of reqs.slice(2)) await m.wait(r, ctx.timeoutMs);
       } else {
         await ctx.sync('waiting');
         ctx.assertEqual(m.msgAvailable(mine), 2, 'receiver holds its two buffers');
@@ -368,7 +368,7 @@ export const msgCases: Case[] = [
         const to = await ctx.peer(0, 0);
         const reqs = [];
         for (let i = 0; i < N; i++) reqs.push(m.msgSendI(mine, to, new Uint8Array([ctx.rank, i])));
-        for (let i = 0; i < N; i++) await m.wait(reqs[i]!, 2000); // by index, as in the FIFO case
+        for (let i = 0; i < N; i++) await m.wait(reqs[i]!, 2 * ctx.timeoutMs); // by index, as in the FIFO case
       } else {
         const next = [0, 0, 0];
         const buf = new Uint8Array(2);

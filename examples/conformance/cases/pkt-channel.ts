@@ -46,10 +46,10 @@ export async function openChannel(ctx: CaseContext, o: ChannelSetup = {}): Promi
   if (ctx.rank === 1 && o.sendTimeoutMs !== undefined) m.setEndpointAttribute(ep, EndpointAttr.TIMEOUT, o.sendTimeoutMs);
   if (ctx.rank === 1 && o.failOnLimit === true) m.setEndpointAttribute(ep, EndpointAttr.MEMORY_TYPE, MemoryType.FAIL_ON_MEM_LIMIT);
   await ctx.sync('created');
-  if (ctx.rank === 1) await m.pktConnect(ep, await ctx.peer(0, 0), 1000);
+  if (ctx.rank === 1) await m.pktConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
   await ctx.sync('connected');
-  if (ctx.rank === 0) return { ep, send: null, recv: await m.pktRecvOpen(ep, 1000) };
-  return { ep, send: await m.pktSendOpen(ep, 1000), recv: null };
+  if (ctx.rank === 0) return { ep, send: null, recv: await m.pktRecvOpen(ep, ctx.timeoutMs) };
+  return { ep, send: await m.pktSendOpen(ep, ctx.timeoutMs), recv: null };
 }
 
 /** Close this side, wait for the other side's close, delete the endpoint. */

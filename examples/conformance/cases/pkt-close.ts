@@ -81,14 +81,14 @@ export const pktCloseCases: Case[] = [
       // endpoint at any time). docs/FOOTPRINT.md "Round 11: the pkt close race".
       await ctx.sync('looked');
       const other = await ctx.peer(1 - ctx.rank, 1 - ctx.rank);
-      if (ctx.rank === 1) await m.pktConnect(s.ep, other, 1000);
+      if (ctx.rank === 1) await m.pktConnect(s.ep, other, ctx.timeoutMs);
       await ctx.sync('connected-2');
       if (ctx.rank === 1) {
-        const h = await m.pktSendOpen(s.ep, 1000);
+        const h = await m.pktSendOpen(s.ep, ctx.timeoutMs);
         await m.pktSend(h, new Uint8Array([7]));
         m.pktSendClose(h);
       } else {
-        const h = await m.pktRecvOpen(s.ep, 1000);
+        const h = await m.pktRecvOpen(s.ep, ctx.timeoutMs);
         const b = await m.pktRecv(h);
         ctx.assertEqual(b[0], 7, 'packet on the second connection');
         m.pktRelease(b);
@@ -108,7 +108,7 @@ export const pktCloseCases: Case[] = [
       const m = ctx.mcapi;
       const ep = m.createEndpoint(ctx.port(ctx.rank));
       await ctx.sync('created');
-      if (ctx.rank === 1) await m.pktConnect(ep, await ctx.peer(0, 0), 1000);
+      if (ctx.rank === 1) await m.pktConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
       await ctx.sync('connected');
       ctx.assertThrowsStatus(() => m.deleteEndpoint(ep), Status.MCAPI_ERR_CHAN_CONNECTED, 'delete a connected endpoint');
       ctx.assertThrowsStatus(() => m.setEndpointAttribute(ep, EndpointAttr.NUM_RECV_BUFFERS, 2), Status.MCAPI_ERR_CHAN_CONNECTED, 'change an attribute while connected');
@@ -116,8 +116,8 @@ export const pktCloseCases: Case[] = [
       ctx.assertEqual(st & (EndpointStatus.CONNECTED | EndpointStatus.PKTCHAN), EndpointStatus.CONNECTED | EndpointStatus.PKTCHAN, 'STATUS connected, packet channel');
       ctx.assertEqual(st & (EndpointStatus.SEND | EndpointStatus.RECEIVE), ctx.rank === 1 ? EndpointStatus.SEND : EndpointStatus.RECEIVE, 'STATUS direction');
       const s: Side = ctx.rank === 0
-        ? { ep, send: null, recv: await m.pktRecvOpen(ep, 1000) }
-        : { ep, send: await m.pktSendOpen(ep, 1000), recv: null };
+        ? { ep, send: null, recv: await m.pktRecvOpen(ep, ctx.timeoutMs) }
+        : { ep, send: await m.pktSendOpen(ep, ctx.timeoutMs), recv: null };
       ctx.assertThrowsStatus(() => m.deleteEndpoint(ep), Status.MCAPI_ERR_CHAN_OPEN, 'delete an endpoint with an open channel');
       ctx.assertEqual(m.getEndpointAttribute(ep, EndpointAttr.STATUS) & EndpointStatus.OPEN, EndpointStatus.OPEN, 'STATUS open');
       await closeChannel(ctx, s);
@@ -216,16 +216,16 @@ export const pktCloseCases: Case[] = [
         ctx.assertEqual(m.getEndpointAttribute(ep, EndpointAttr.STATUS), 0, 'no open pending after the cancel');
         await ctx.sync('created');
         await ctx.sync('connected');
-        const h = await m.pktRecvOpen(ep, 1000);
+        const h = await m.pktRecvOpen(ep, ctx.timeoutMs);
         const b = await m.pktRecv(h);
         ctx.assertEqual(b[0], 5, 'data after the second open');
         m.pktRelease(b);
         await closeChannel(ctx, { ep, send: null, recv: h });
       } else {
         await ctx.sync('created');
-        await m.pktConnect(ep, await ctx.peer(0, 0), 1000);
+        await m.pktConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
         await ctx.sync('connected');
-        const h = await m.pktSendOpen(ep, 1000);
+        const h = await m.pktSendOpen(ep, ctx.timeoutMs);
         await m.pktSend(h, new Uint8Array([5]));
         await closeChannel(ctx, { ep, send: h, recv: null });
       }
@@ -242,7 +242,7 @@ export const pktCloseCases: Case[] = [
         const r2 = m.pktRecvI(s.recv);
         m.cancel(r2);
         await ctx.sync('posted');
-        const b = await m.wait(r1, 1000);
+        const b = await m.wait(r1, ctx.timeoutMs);
         ctx.assertEqual(b[0], 1, 'first pending receive gets the first packet');
         m.pktRelease(b);
         await ctx.sleep(5);
@@ -271,7 +271,7 @@ export const pktCloseCases: Case[] = [
       if (ctx.rank === 0 && canTest) m.setEndpointAttribute(ep, EndpointAttr.NUM_RECV_BUFFERS, want);
       await ctx.sync('created');
       if (ctx.rank === 1 && canTest) {
-        await ctx.assertRejectsStatus(m.pktConnect(ep, await ctx.peer(0, 0), 1000), Status.MCAPI_ERR_MEM_LIMIT, `${String(want)} buffers of ${String(per)} bytes`);
+        await ctx.assertRejectsStatus(m.pktConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs), Status.MCAPI_ERR_MEM_LIMIT, `${String(want)} buffers of ${String(per)} bytes`);
         ctx.assertEqual(m.getEndpointAttribute(ep, EndpointAttr.STATUS), 0, 'the refused connect left the send side unconnected');
       }
       await ctx.sync('refused');
@@ -280,13 +280,13 @@ export const pktCloseCases: Case[] = [
         m.setEndpointAttribute(ep, EndpointAttr.NUM_RECV_BUFFERS, 1);
       }
       await ctx.sync('shrunk');
-      if (ctx.rank === 1) await m.pktConnect(ep, await ctx.peer(0, 0), 1000);
+      if (ctx.rank === 1) await m.pktConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
       await ctx.sync('connected');
       if (ctx.rank === 0) {
         ctx.assertEqual(m.stats().channelBufferBytes >= per, true, 'the connection reserved its buffer');
-        m.pktRecvClose(await m.pktRecvOpen(ep, 1000));
+        m.pktRecvClose(await m.pktRecvOpen(ep, ctx.timeoutMs));
       } else {
-        m.pktSendClose(await m.pktSendOpen(ep, 1000));
+        m.pktSendClose(await m.pktSendOpen(ep, ctx.timeoutMs));
       }
       await ctx.sync('closed');
       m.deleteEndpoint(ep);

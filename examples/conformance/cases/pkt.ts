@@ -43,17 +43,17 @@ export const pktCases: Case[] = [
         await ctx.sleep(10);
         ctx.assert(!m.test(req), 'still pending: the send side has not opened');
         await ctx.sync('checked');
-        const h = await m.wait(req, 1000);
+        const h = await m.wait(req, ctx.timeoutMs);
         const buf = await m.pktRecv(h);
         ctx.assertBytes(buf, pattern(5), 'packet');
         m.pktRelease(buf);
         await closeChannel(ctx, { ep, send: null, recv: h });
       } else {
         await ctx.sync('created');
-        await m.pktConnect(ep, await ctx.peer(0, 0), 1000);
+        await m.pktConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
         await ctx.sync('connected');
         await ctx.sync('checked');
-        const h = await m.pktSendOpen(ep, 1000);
+        const h = await m.pktSendOpen(ep, ctx.timeoutMs);
         await m.pktSend(h, pattern(5));
         await closeChannel(ctx, { ep, send: h, recv: null });
       }
@@ -69,7 +69,7 @@ export const pktCases: Case[] = [
         const snd = await ctx.peer(0, 0);
         const rcv = await ctx.peer(1, 1);
         const req = m.pktConnectI(snd, rcv);
-        await m.wait(req, 1000);
+        await m.wait(req, ctx.timeoutMs);
         await ctx.sync('connected');
         await ctx.sync('closed');
         return;
@@ -79,11 +79,11 @@ export const pktCases: Case[] = [
       await ctx.sync('connected');
       ctx.assertEqual(m.getEndpointAttribute(ep, EndpointAttr.TYPE), EndpointType.PKTCHAN, 'TYPE after a third-party connect');
       if (ctx.rank === 0) {
-        const h = await m.pktSendOpen(ep, 1000);
+        const h = await m.pktSendOpen(ep, ctx.timeoutMs);
         await m.pktSend(h, pattern(40, 9));
         m.pktSendClose(h);
       } else {
-        const h = await m.pktRecvOpen(ep, 1000);
+        const h = await m.pktRecvOpen(ep, ctx.timeoutMs);
         const buf = await m.pktRecv(h);
         ctx.assertBytes(buf, pattern(40, 9), 'packet over the third-party channel');
         m.pktRelease(buf);
@@ -109,20 +109,20 @@ export const pktCases: Case[] = [
         ctx.assertThrowsStatus(() => m.pktConnectI(a, a), Status.MCAPI_ERR_ENDP_INVALID, 'an endpoint to itself');
         ctx.assertThrowsStatus(() => m.pktConnectI(a, {} as Endpoint), Status.MCAPI_ERR_ENDP_INVALID, 'a non-endpoint');
         const missing = new Endpoint(ctx.domain, ctx.peerNode(0), ctx.port(3));
-        await ctx.assertRejectsStatus(m.pktConnect(a, missing, 1000), Status.MCAPI_ERR_ENDP_INVALID, 'a receive endpoint that does not exist');
-        await ctx.assertRejectsStatus(m.pktConnect(a, r2, 1000), Status.MCAPI_ERR_ATTR_INCOMPATIBLE, 'different MAX_PAYLOAD_SIZE');
+        await ctx.assertRejectsStatus(m.pktConnect(a, missing, ctx.timeoutMs), Status.MCAPI_ERR_ENDP_INVALID, 'a receive endpoint that does not exist');
+        await ctx.assertRejectsStatus(m.pktConnect(a, r2, ctx.timeoutMs), Status.MCAPI_ERR_ATTR_INCOMPATIBLE, 'different MAX_PAYLOAD_SIZE');
         ctx.assertEqual(m.getEndpointAttribute(a, EndpointAttr.STATUS), 0, 'a refused connect leaves the endpoint unconnected');
-        await m.pktConnect(a, r0, 1000);
+        await m.pktConnect(a, r0, ctx.timeoutMs);
         ctx.assertThrowsStatus(() => m.pktConnectI(a, r2), Status.MCAPI_ERR_CHAN_CONNECTED, 'the local send endpoint is connected');
-        await ctx.assertRejectsStatus(m.pktConnect(b, r0, 1000), Status.MCAPI_ERR_CHAN_CONNECTED, 'the remote receive endpoint is connected');
+        await ctx.assertRejectsStatus(m.pktConnect(b, r0, ctx.timeoutMs), Status.MCAPI_ERR_CHAN_CONNECTED, 'the remote receive endpoint is connected');
       }
       await ctx.sync('tried');
       if (ctx.rank === 0) {
         ctx.assertEqual(m.getEndpointAttribute(a, EndpointAttr.STATUS) & EndpointStatus.CONNECTED, EndpointStatus.CONNECTED, 'receive endpoint connected');
-        const h = await m.pktRecvOpen(a, 1000);
+        const h = await m.pktRecvOpen(a, ctx.timeoutMs);
         m.pktRecvClose(h);
       } else {
-        const h = await m.pktSendOpen(a, 1000);
+        const h = await m.pktSendOpen(a, ctx.timeoutMs);
         m.pktSendClose(h);
       }
       await ctx.sync('closed');
@@ -139,7 +139,7 @@ export const pktCases: Case[] = [
       await ctx.sync('created');
       const other = await ctx.peer(1 - ctx.rank, 1 - ctx.rank);
       ctx.assertThrowsStatus(() => m.pktSendOpenI(other), Status.MCAPI_ERR_ENDP_REMOTE, 'open on a remote endpoint');
-      if (ctx.rank === 1) await m.pktConnect(ep, other, 1000);
+      if (ctx.rank === 1) await m.pktConnect(ep, other, ctx.timeoutMs);
       await ctx.sync('connected');
       if (ctx.rank === 0) {
         ctx.assertThrowsStatus(() => m.pktSendOpenI(ep), Status.MCAPI_ERR_CHAN_DIRECTION, 'send open on the receive side');
@@ -147,14 +147,14 @@ export const pktCases: Case[] = [
         const req = m.pktRecvOpenI(ep);
         ctx.assertThrowsStatus(() => m.pktRecvOpenI(ep), Status.MCAPI_ERR_CHAN_OPENPENDING, 'second open while pending');
         await ctx.sync('opening');
-        const h = await m.wait(req, 1000);
+        const h = await m.wait(req, ctx.timeoutMs);
         ctx.assertThrowsStatus(() => m.pktRecvOpenI(ep), Status.MCAPI_ERR_CHAN_OPEN, 'open when open');
         await closeChannel(ctx, { ep, send: null, recv: h });
       } else {
         ctx.assertThrowsStatus(() => m.pktRecvOpenI(ep), Status.MCAPI_ERR_CHAN_DIRECTION, 'receive open on the send side');
         ctx.assertThrowsStatus(() => m.sclSendOpenI(ep), Status.MCAPI_ERR_CHAN_TYPE, 'scalar open on a packet channel');
         await ctx.sync('opening');
-        const h = await m.pktSendOpen(ep, 1000);
+        const h = await m.pktSendOpen(ep, ctx.timeoutMs);
         await closeChannel(ctx, { ep, send: h, recv: null });
       }
     },
@@ -172,7 +172,7 @@ export const pktCases: Case[] = [
         ctx.assert(reqs[2]!.pending, 'the third waits for a buffer');
         ctx.assertEqual(m.getEndpointAttribute(s.ep, EndpointAttr.NUM_SEND_BUFFERS), 0, 'no credit left');
         await ctx.sync('sent');
-        await m.wait(reqs[2]!, 1000);
+        await m.wait(reqs[2]!, ctx.timeoutMs);
         m.test(reqs[0]!);
         m.test(reqs[1]!);
         await ctx.sync('done');

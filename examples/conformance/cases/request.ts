@@ -74,7 +74,7 @@ export const requestCases: Case[] = [
         await ctx.assertRejectsStatus(m.wait(req, 0), Status.MCAPI_TIMEOUT, 'immediate wait');
         ctx.assert(req.pending && req.live, 'still pending after the timeouts');
         await ctx.sync('timed-out');
-        ctx.assertEqual(await m.wait(req, 1000), 1, 'completes on a later wait');
+        ctx.assertEqual(await m.wait(req, ctx.timeoutMs), 1, 'completes on a later wait');
         ctx.assertEqual(buf[0], 9, 'data');
       } else {
         await ctx.sync('timed-out');
@@ -96,11 +96,11 @@ export const requestCases: Case[] = [
         const ra = m.msgRecvI(a, new Uint8Array(1));
         const rb = m.msgRecvI(b, new Uint8Array(1));
         await ctx.sync('posted');
-        ctx.assertEqual(await m.waitAny([ra, rb], 1000), 1, 'the request on the second endpoint completed');
+        ctx.assertEqual(await m.waitAny([ra, rb], ctx.timeoutMs), 1, 'the request on the second endpoint completed');
         ctx.assert(ra.pending, 'the other stays pending');
         ctx.assertThrowsStatus(() => m.test(rb), Status.MCAPI_ERR_REQUEST_INVALID, 'the completed one was reported');
         await ctx.sync('first');
-        ctx.assertEqual(await m.waitAny([ra], 1000), 0, 'then the first');
+        ctx.assertEqual(await m.waitAny([ra], ctx.timeoutMs), 0, 'then the first');
       } else {
         const toB = await ctx.peer(0, 1);
         const toA = await ctx.peer(0, 0);
@@ -131,7 +131,7 @@ export const requestCases: Case[] = [
       m.cancel(r2);
       const small = m.msgRecvI(e, new Uint8Array(0));
       const fits = m.msgRecvI(e, new Uint8Array(1));
-      const any = ctx.assertRejectsStatus(m.waitAny([fits, small], 1000), Status.MCAPI_ERR_MSG_TRUNCATED, 'the zero-byte receive fails first');
+      const any = ctx.assertRejectsStatus(m.waitAny([fits, small], ctx.timeoutMs), Status.MCAPI_ERR_MSG_TRUNCATED, 'the zero-byte receive fails first');
       await m.msgSend(b, e, new Uint8Array([5]));
       const err = await any;
       ctx.assertEqual(err.index, 1, 'error index');
@@ -172,8 +172,8 @@ export const requestCases: Case[] = [
       const m = ctx.mcapi;
       const e = m.createEndpoint(ctx.port(0));
       const req = m.msgRecvI(e, new Uint8Array(1));
-      const w1 = ctx.assertRejectsStatus(m.wait(req, 1000), Status.MCAPI_ERR_REQUEST_CANCELLED, 'wait');
-      const w2 = ctx.assertRejectsStatus(m.waitAny([req], 1000), Status.MCAPI_ERR_REQUEST_CANCELLED, 'waitAny');
+      const w1 = ctx.assertRejectsStatus(m.wait(req, ctx.timeoutMs), Status.MCAPI_ERR_REQUEST_CANCELLED, 'wait');
+      const w2 = ctx.assertRejectsStatus(m.waitAny([req], ctx.timeoutMs), Status.MCAPI_ERR_REQUEST_CANCELLED, 'waitAny');
       await ctx.sleep(2);
       m.cancel(req);
       await w1;

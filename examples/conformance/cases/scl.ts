@@ -27,10 +27,10 @@ async function open(ctx: CaseContext, o: SclSetup = {}): Promise<Side> {
   if (ctx.rank === 1 && o.sendTimeoutMs !== undefined) m.setEndpointAttribute(ep, EndpointAttr.TIMEOUT, o.sendTimeoutMs);
   if (ctx.rank === 1 && o.failOnLimit === true) m.setEndpointAttribute(ep, EndpointAttr.MEMORY_TYPE, MemoryType.FAIL_ON_MEM_LIMIT);
   await ctx.sync('created');
-  if (ctx.rank === 1) await m.sclConnect(ep, await ctx.peer(0, 0), 1000);
+  if (ctx.rank === 1) await m.sclConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
   await ctx.sync('connected');
-  if (ctx.rank === 0) return { ep, send: null, recv: await m.sclRecvOpen(ep, 1000) };
-  return { ep, send: await m.sclSendOpen(ep, 1000), recv: null };
+  if (ctx.rank === 0) return { ep, send: null, recv: await m.sclRecvOpen(ep, ctx.timeoutMs) };
+  return { ep, send: await m.sclSendOpen(ep, ctx.timeoutMs), recv: null };
 }
 
 /** A 64-bit scalar's halves as hex words, comparable on every engine. */
@@ -200,16 +200,16 @@ export const sclCases: Case[] = [
       }
       await ctx.sync('closed-1');
       const other = await ctx.peer(1 - ctx.rank, 1 - ctx.rank);
-      if (ctx.rank === 1) await m.sclConnect(s.ep, other, 1000);
+      if (ctx.rank === 1) await m.sclConnect(s.ep, other, ctx.timeoutMs);
       await ctx.sync('connected-2');
       if (ctx.rank === 1) {
-        const h = await m.sclSendOpen(s.ep, 1000);
+        const h = await m.sclSendOpen(s.ep, ctx.timeoutMs);
         await m.sclSendUint16(h, 10);
         await m.sclSendUint16(h, 11);
         m.sclSendClose(h);
         await ctx.sync('sender-closed');
       } else {
-        const h = await m.sclRecvOpen(s.ep, 1000);
+        const h = await m.sclRecvOpen(s.ep, ctx.timeoutMs);
         await ctx.sync('sender-closed');
         ctx.assertEqual(await m.sclRecvUint16(h), 10, 'first kept scalar');
         ctx.assertEqual(await m.sclRecvUint16(h), 11, 'second kept scalar');
@@ -306,17 +306,17 @@ export const sclCases: Case[] = [
       const ep = m.createEndpoint(ctx.port(ctx.rank));
       if (ctx.rank === 0) m.setEndpointAttribute(ep, EndpointAttr.TIMEOUT, 12);
       await ctx.sync('created');
-      if (ctx.rank === 1) await m.sclConnect(ep, await ctx.peer(0, 0), 1000);
+      if (ctx.rank === 1) await m.sclConnect(ep, await ctx.peer(0, 0), ctx.timeoutMs);
       await ctx.sync('connected');
       if (ctx.rank === 0) {
-        const h = await m.sclRecvOpen(ep, 1000);
+        const h = await m.sclRecvOpen(ep, ctx.timeoutMs);
         const t0 = ctx.now();
         await ctx.assertRejectsStatus(m.sclRecvUint32(h), Status.MCAPI_TIMEOUT, 'nothing sent');
         ctx.assert(ctx.now() - t0 >= 12 - 1e-6, 'waited for the TIMEOUT');
         await ctx.sync('timed-out');
         await close(ctx, { ep, send: null, recv: h });
       } else {
-        const h = await m.sclSendOpen(ep, 1000);
+        const h = await m.sclSendOpen(ep, ctx.timeoutMs);
         await ctx.sync('timed-out');
         await close(ctx, { ep, send: h, recv: null });
       }

@@ -403,15 +403,16 @@ const RX_EXPECT_SEGS = 1;
 const RX_EXPECT_DATA = 2;
 /** Data bytes received so far. */
 const RX_GOT_DATA = 3;
-/** Bytes of the arena used, and its state (ARENA_*; StreamReceiver.piece). */
+/** Bytes of the arena used, its state (ARENA_*) and its size (StreamReceiver.piece). */
 const RX_ARENA_USED = 4;
 const RX_ARENA = 5;
+const RX_ARENA_END = 6;
 /** Arena states: not tried (no patch piece yet); not used (pieces copied one by one); in use (the Pending's last run is a view of it, ending where the next piece goes). */
 const ARENA_UNTRIED = 0;
 const ARENA_OFF = 1;
 const ARENA_ON = 2;
 /** Where the filled counts of whole segments start. */
-const RX_HEAD = 6;
+const RX_HEAD = 7;
 
 /**
  * Receiving side of one stream: records into `pending`, checked against the image it patches.
@@ -420,7 +421,7 @@ const RX_HEAD = 6;
  */
 export class StreamReceiver {
   /** RX_* numbers, then the filled bytes of whole segments by table index. */
-  readonly v: number[] = [0, -1, -1, 0, 0, 0];
+  readonly v: number[] = [0, -1, -1, 0, 0, 0, 0];
   /**
    * Names listed so far, once the table has more than INDEX_MIN_NAMES (a carrying delta places
    * each by name: a repeat would misplace one). Below that the table itself is scanned: a Set and
@@ -559,11 +560,11 @@ export class StreamReceiver {
       const t = p.table;
       for (let i = 0; i < t.length; i += SEG_FIELDS) if (((t[i + SEG_FLAGS] as number) & SEG_ZERO) !== 0) zeroLength += t[i + SEG_LENGTH] as number;
       if (zeroLength <= ARENA_ZERO_SLACK && rest >= n && rest <= budget) {
-        // The first piece's run is the arena's first view: no view over the whole buffer is made.
         const run = new Uint8Array(new ArrayBuffer(rest), 0, n);
         copy(bytes, 0, n, run, 0);
         v[RX_ARENA] = ARENA_ON;
         v[RX_ARENA_USED] = n;
+        v[RX_ARENA_END] = rest;
         p.addRun(seg, offset, run);
         return;
       }
@@ -572,10 +573,10 @@ export class StreamReceiver {
       const runs = p.runs;
       const k = runs.length / RUN_FIELDS - 1;
       const r = RUN_FIELDS * k;
-      const prev = runs[r + RUN_BYTES] as Uint8Array;
-      const buf = prev.buffer as ArrayBuffer;
       const at = v[RX_ARENA_USED]!;
-      if (at + n <= buf.byteLength) {
+      if (at + n <= v[RX_ARENA_END]!) {
+        const prev = runs[r + RUN_BYTES] as Uint8Array;
+        const buf = prev.buffer as ArrayBuffer;
         v[RX_ARENA_USED] = at + n;
         if (runs[r + RUN_SEG] === seg && (runs[r + RUN_OFFSET] as number) + prev.length === offset) {
           // The piece continues the last run (the arena's pieces lie in order: it ends at `at`).
@@ -590,8 +591,7 @@ export class StreamReceiver {
         }
         return;
       }
-      // More than the META announced (apply's LAST check refuses it): copied piece by piece.
-      v[RX_ARENA] = ARENA_OFF;
+      v[RX_ARENA] = ARENA_OFF; // more than the META announced (its LAST check refuses it): piece by piece
     }
     // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
     const o = bytes.byteOffset;

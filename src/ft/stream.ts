@@ -35,7 +35,7 @@ const RUN_HEADER = 9;
 /** A run is not started in the last few bytes of a frame: a header for a handful of bytes is waste. */
 const MIN_RUN_START = RUN_HEADER + 16;
 /**
- * A ward's delta keeps its arena (StreamReceiver.arena) when its zero-based (new or resized)
+ * A ward's delta keeps its arena (StreamReceiver.piece) when its zero-based (new or resized)
  * segments are this long at most: the bytes the arena may leave unused (their spans go into
  * the segments themselves). An app state's encoding is a few bytes to a few hundred.
  */
@@ -388,15 +388,6 @@ export class StreamSender {
   }
 }
 
-/** Whether `p`'s run `k` (a patch) may be extended by a piece at `offset` of `seg`, placed at `at` in `arena`. */
-function continues(p: Pending, k: number, seg: number, offset: number, arena: Uint8Array, at: number): boolean {
-  const runs = p.runs;
-  const r = RUN_FIELDS * k;
-  if (k < 0 || r >= runs.length) return false;
-  const b = runs[r + RUN_BYTES] as Uint8Array;
-  return runs[r + RUN_SEG] === seg && (runs[r + RUN_OFFSET] as number) + b.length === offset && b.buffer === arena.buffer && b.byteOffset + b.length === arena.byteOffset + at;
-}
-
 export type RecvStatus = 'ok' | 'malformed' | 'nomem' | 'need-full';
 
 /**
@@ -412,11 +403,16 @@ const RX_EXPECT_SEGS = 1;
 const RX_EXPECT_DATA = 2;
 /** Data bytes received so far. */
 const RX_GOT_DATA = 3;
-/** Bytes of the arena used, and whether it was tried (StreamReceiver.piece). */
+/** Bytes of the arena used, its state (ARENA_*) and its size (StreamReceiver.piece). */
 const RX_ARENA_USED = 4;
-const RX_ARENA_TRIED = 5;
+const RX_ARENA = 5;
+const RX_ARENA_END = 6;
+/** Arena states: not tried (no patch piece yet); not used (pieces copied one by one); in use (the Pending's last run is a view of it, ending where the next piece goes). */
+const ARENA_UNTRIED = 0;
+const ARENA_OFF = 1;
+const ARENA_ON = 2;
 /** Where the filled counts of whole segments start. */
-const RX_HEAD = 6;
+const RX_HEAD = 7;
 
 /**
  * Receiving side of one stream: records into `pending`, checked against the image it patches.
@@ -425,24 +421,21 @@ const RX_HEAD = 6;
  */
 export class StreamReceiver {
   /** RX_* numbers, then the filled bytes of whole segments by table index. */
-  readonly v: number[] = [0, -1, -1, 0, 0, 0];
+  readonly v: number[] = [0, -1, -1, 0, 0, 0, 0];
   /**
    * Names listed so far, once the table has more than INDEX_MIN_NAMES (a carrying delta places
    * each by name: a repeat would misplace one). Below that the table itself is scanned: a Set and
    * its entries were ~14 XS slots of every ward's round (docs/FOOTPRINT.md "Round 13: Laplace slots").
    */
   private listed: Set<string> | null = null;
-  /**
-   * Where patch pieces land: one buffer for the rest of the stream's data (its META says how
-   * much), pieces that continue the previous one extend its run. A delta then holds one array
-   * and one run per changed span instead of a run, an array and a buffer per frame it crossed
-   * (Laplace's band: 9 pieces -> 1 run; docs/FOOTPRINT.md "Round 10: Laplace footprint"). Null
-   * until the first patch piece, and for good when it cannot be used (zero-based segments
-   * longer than ARENA_ZERO_SLACK make the rest's size unknown, or the rest is over the budget):
-   * pieces are then copied one by one as before, and so they are on a board without a native
-   * memcpy.
+  /*
+   * Patch pieces land in one buffer for the rest of the stream's data (the arena, its size from
+   * the META; piece): one array and run per changed span, not a run, an array and a buffer per
+   * frame (docs/FOOTPRINT.md "Round 10: Laplace footprint"). The receiver keeps no view of its
+   * own over it: while in use (v[RX_ARENA] ARENA_ON) the Pending's last run is a view of it; a
+   * whole view and its field were 5 XS slots more in every receive job of the ward's stream
+   * (docs/FOOTPRINT.md "Round 21: the ward's delta").
    */
-  private arena: Uint8Array | null = null;
 
   constructor(readonly pending: Pending) {}
 
@@ -516,7 +509,6 @@ export class StreamReceiver {
     }
     v[RX_EXPECTED]!++;
     if (last) {
-      this.arena = null;
       const t = p.table;
       if (t.length / SEG_FIELDS !== v[RX_EXPECT_SEGS] || v[RX_GOT_DATA] !== v[RX_EXPECT_DATA]) return 'malformed';
       for (let i = 0; i < t.length / SEG_FIELDS; i++) {
@@ -554,8 +546,8 @@ export class StreamReceiver {
     const p = this.pending;
     const v = this.v;
     const n = bytes.length;
-    if (v[RX_ARENA_TRIED] === 0 && copy !== undefined) {
-      v[RX_ARENA_TRIED] = 1;
+    if (v[RX_ARENA] === ARENA_UNTRIED && copy !== undefined) {
+      v[RX_ARENA] = ARENA_OFF;
       // Whole segments' data comes before every patch (sourceOfPending), so what is left of
       // the announced data is the patches and any zero-based segment's spans still to come
       // (they go into that segment, not here): an arena of the rest leaves at most the
@@ -567,17 +559,39 @@ export class StreamReceiver {
       let zeroLength = 0;
       const t = p.table;
       for (let i = 0; i < t.length; i += SEG_FIELDS) if (((t[i + SEG_FLAGS] as number) & SEG_ZERO) !== 0) zeroLength += t[i + SEG_LENGTH] as number;
-      if (zeroLength <= ARENA_ZERO_SLACK && rest >= n && rest <= budget) this.arena = new Uint8Array(rest);
+      if (zeroLength <= ARENA_ZERO_SLACK && rest >= n && rest <= budget) {
+        const run = new Uint8Array(new ArrayBuffer(rest), 0, n);
+        copy(bytes, 0, n, run, 0);
+        v[RX_ARENA] = ARENA_ON;
+        v[RX_ARENA_USED] = n;
+        v[RX_ARENA_END] = rest;
+        p.addRun(seg, offset, run);
+        return;
+      }
     }
-    const arena = this.arena;
-    const at = v[RX_ARENA_USED]!;
-    if (arena !== null && copy !== undefined && at + n <= arena.length) {
-      copy(bytes, 0, n, arena, at);
-      v[RX_ARENA_USED] = at + n;
-      const k = p.runs.length / RUN_FIELDS - 1;
-      if (continues(p, k, seg, offset, arena, at)) p.extendRun(k, arena.subarray((p.runs[RUN_FIELDS * k + RUN_BYTES] as Uint8Array).byteOffset, at + n), n);
-      else p.addRun(seg, offset, arena.subarray(at, at + n));
-      return;
+    if (v[RX_ARENA] === ARENA_ON && copy !== undefined) {
+      const runs = p.runs;
+      const k = runs.length / RUN_FIELDS - 1;
+      const r = RUN_FIELDS * k;
+      const at = v[RX_ARENA_USED]!;
+      if (at + n <= v[RX_ARENA_END]!) {
+        const prev = runs[r + RUN_BYTES] as Uint8Array;
+        const buf = prev.buffer as ArrayBuffer;
+        v[RX_ARENA_USED] = at + n;
+        if (runs[r + RUN_SEG] === seg && (runs[r + RUN_OFFSET] as number) + prev.length === offset) {
+          // The piece continues the last run (the arena's pieces lie in order: it ends at `at`).
+          const start = prev.byteOffset;
+          const run = new Uint8Array(buf, start, at + n - start);
+          copy(bytes, 0, n, run, at - start);
+          p.extendRun(k, run, n);
+        } else {
+          const run = new Uint8Array(buf, at, n);
+          copy(bytes, 0, n, run, 0);
+          p.addRun(seg, offset, run);
+        }
+        return;
+      }
+      v[RX_ARENA] = ARENA_OFF; // more than the META announced (its LAST check refuses it): piece by piece
     }
     // ArrayBuffer slice: one memcpy at a flat cost on XS (a typed array's slice costs 2 units a byte).
     const o = bytes.byteOffset;

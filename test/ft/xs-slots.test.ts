@@ -109,6 +109,34 @@ test(`a buddy's delta whose app state grew a byte holds at most ${WARD_RESIZED_M
 });
 
 /**
+ * Bound, XS slots: what a buddy holds between the ward's first CKPT_DATA frame and its second
+ * (its Pending with the table and the first runs, the receiver, the place for the rest of the
+ * delta): live in every `links[0] receive` job of the ward's stream, the jobs where the lin
+ * boards' collections peak in checkpoint rounds (docs/FOOTPRINT.md "Round 21: the ward's delta").
+ * Main 049e14d: 36 (the arena kept as a view over its whole buffer, in a field, beside the
+ * runs' views of it). Round 21: 31 (the Pending's last run is the receiver's way to the arena);
+ * the bound fails on main.
+ */
+const WARD_FIRST_MAX = 33;
+
+test(`a buddy holds at most ${WARD_FIRST_MAX} XS slots between the ward's first frame and its second`, async (t) => {
+  const w = new XsWorker({ name: 'ft-slots-first', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  const { text, step } = probe;
+  try {
+    const base = await loadAndBase(w, probe, await bundle());
+    await step('setupFirst');
+    const first = (await step('receiveFirst')) - base;
+    // The app's byte and the band's first piece: two runs in an arena of the whole rest.
+    t.is(await text('checkFirst()'), '2 17414');
+    t.log(`after the first frame ${first}`);
+    t.true(first <= WARD_FIRST_MAX, `the buddy's receiver after one frame ${first} slots`);
+  } finally {
+    await w.kill();
+  }
+});
+
+/**
  * Bounds, XS slots: what committed rounds leave held on a coordinator and its one member (two
  * FaultTolerance modules in one XS machine; test/ft/fixtures/xs-roles-main.ts), each step a
  * blocking round run to its commit and on for the rest of a second. The first round leaves the

@@ -6,13 +6,10 @@
  * handler (docs/FOOTPRINT.md "Round 21: the receive chain").
  */
 import test from 'ava';
-import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import { XsWorker } from '../../host-sim/xsnap/worker.js';
 import { loadAndBase, xsProbe } from '../xs/fixtures/slot-probe.js';
-import { cobsDecode, cobsDecodeInPlace, cobsEncode, cobsEncodedLength } from '../../src/wire/cobs.js';
-import type { NativeBytes } from '../../src/wire/native.js';
 
 /** The fixture bundled as a board's code, the SDK's serial module resolved to the stand-in. */
 async function bundle(): Promise<string> {
@@ -63,44 +60,4 @@ test(`a received bulk frame's chain on a Moddable serial link makes at most ${MA
   } finally {
     await w.kill();
   }
-});
-
-/** A Moddable board's native copy (a memmove), here in JS. */
-const MEMMOVE: NativeBytes = {
-  copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
-    if (src.buffer === dst.buffer) dst.copyWithin(at, start + src.byteOffset - dst.byteOffset, end + src.byteOffset - dst.byteOffset);
-    else dst.set(src.subarray(start, end), at);
-  },
-};
-
-test('cobsDecodeInPlace with a native copy gives the bytes and refusals of cobsDecode', (t) => {
-  const blocks = fc.oneof(
-    fc.uint8Array({ maxLength: 1200 }).map((d) => {
-      const enc = new Uint8Array(cobsEncodedLength(d.length));
-      const n = cobsEncode(d, enc);
-      return enc.subarray(0, n - 1); // without the delimiter
-    }),
-    fc.uint8Array({ minLength: 1, maxLength: 600 }).map((b) => b.map((x) => (x === 0 ? 1 : x))),
-  );
-  let copies = 0;
-  const counted: NativeBytes = {
-    copy(src, start, end, dst, at): void {
-      copies++;
-      MEMMOVE.copy!(src, start, end, dst, at);
-    },
-  };
-  fc.assert(
-    fc.property(blocks, (block) => {
-      const out = new Uint8Array(block.length + 1);
-      const want = cobsDecode(block, out);
-      const buf = block.slice();
-      const n = cobsDecodeInPlace(buf, buf.length, counted);
-      if (want < 0) return n < 0;
-      return n === want && Buffer.from(buf.subarray(0, n)).equals(Buffer.from(out.subarray(0, want)));
-    }),
-    { seed: 21, numRuns: 500 },
-  );
-  t.true(copies > 0, 'the runs moved by the native copy');
-  t.is(cobsDecodeInPlace(new Uint8Array([3, 1]), 2, counted), -1, 'a truncated run');
-  t.is(cobsDecodeInPlace(new Uint8Array([0, 1]), 2, counted), -1, 'a zero code');
 });

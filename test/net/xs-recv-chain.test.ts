@@ -28,7 +28,7 @@ async function bundle(): Promise<string> {
 
 /**
  * Bound, XS slots made by node 2 from the port's reads of a ~2.1 KB frame of doubles (nine reads
- * of 256 bytes and its ack's read) to the handler, with nothing collected. Main 2d8a9f3: 2 108,
+ * of 256 bytes, and a short frame's read) to the handler, with nothing collected. Main 2d8a9f3: 2 108,
  * ~1 830 of them a view per COBS run in the kept block's in-place decode (a double of few
  * significant bits has zero bytes: a run every few bytes) and ~13 a read in SerialLink (a
  * closure and the place's name for the Hal's guard). Round 21: 164 (281 with the decode's cut

@@ -13,7 +13,7 @@ import Time from 'time';
 import Instrumentation from 'instrumentation';
 import type { Hal, HalConsole, HalLink, LogLevel, MemoryFigures } from '../../src/hal.js';
 import type { NativeBytes } from '../../src/wire/native.js';
-import { SerialLink, portName } from './serial-link.js';
+import { SerialLink, linkWhere, portName } from './serial-link.js';
 import { SerialConsole, TraceConsole } from './serial-console.js';
 import type { SerialLinkSpec, SerialPortSpec } from './specs.js';
 import type { TxStats } from './tx-queue.js';
@@ -269,7 +269,22 @@ export class ModdableHal implements Hal {
     this.guard(where, run);
   }
 
-  /** @internal Runs a link's callback; an exception halts the board with where it came from (SerialLink's LinkGuard). */
+  /**
+   * @internal SerialLink's LinkGuard: a link's received bytes to its receiver; an exception
+   * halts the board with where it came from. The place's name is made only for a halt or the probe.
+   */
+  linkInput(link: SerialLink, bytes: Uint8Array): void {
+    const receiver = link.receiver;
+    if (this.halted !== null || receiver === null) return;
+    try {
+      receiver.input(bytes);
+    } catch (err) {
+      this.halt(`uncaught exception in ${linkWhere(link.index)}: ${errorText(err)}`);
+    }
+    if (this.probe !== null) this.probe(linkWhere(link.index), false);
+  }
+
+  /** @internal Runs the console's callback; an exception halts the board with where it came from. */
   guard(where: string, run: () => void): void {
     if (this.halted !== null) return;
     try {

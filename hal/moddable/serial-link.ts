@@ -7,7 +7,17 @@ import type { TxStats } from './tx-queue.js';
 
 /** What runs a link's callbacks (the Moddable Hal): a halt, not an XS abort, when one throws. */
 export interface LinkGuard {
-  guard(where: string, run: () => void): void;
+  /**
+   * Hand `bytes` to `link.receiver`. A method taking the link, not a closure and a name per
+   * read: those were ~15 XS slots made on every port read, ~9 reads a 2.1 KB checkpoint frame
+   * (test/net/xs-recv-chain, docs/FOOTPRINT.md "Round 21: the receive chain").
+   */
+  linkInput(link: SerialLink, bytes: Uint8Array): void;
+}
+
+/** How a link's receive is named in a halt reason and by the heap probe. */
+export function linkWhere(index: number): string {
+  return `links[${index}] receive`;
 }
 
 export class SerialLink implements HalLink, PortOwner {
@@ -41,8 +51,7 @@ export class SerialLink implements HalLink, PortOwner {
 
   /** @internal PortOwner: bytes the port received. */
   portBytes(bytes: Uint8Array): void {
-    const receiver = this.receiver;
-    if (receiver !== null) this.hal.guard(`links[${this.index}] receive`, () => receiver.input(bytes));
+    if (this.receiver !== null) this.hal.linkInput(this, bytes);
   }
 
   write(bytes: Uint8Array): void {

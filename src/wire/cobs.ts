@@ -137,10 +137,12 @@ export function cobsDecode(src: Uint8Array, out: Uint8Array, start = 0, end = sr
 /**
  * Decode one COBS block buf[0, end) (no delimiter, no 0x00 in it) in place: the same bytes and
  * the same refusals as cobsDecode (a truncated run; a 0x00 code). The decoded bytes never
- * overtake the encoded ones, so each run moves down in the same buffer. Returns the
- * decoded length or -1.
+ * overtake the encoded ones, so each run moves down in the same buffer: by the target's native
+ * copy (a memmove) when `natives` has one. Returns the decoded length or -1.
  */
-export function cobsDecodeInPlace(buf: Uint8Array, end: number): number {
+export function cobsDecodeInPlace(buf: Uint8Array, end: number, natives: NativeBytes | null = null): number {
+  // Called as the object's method (a TSTL method takes its object as `self`).
+  const native = natives !== null && natives.copy !== undefined ? natives : null;
   let r = 0;
   let w = 0;
   while (r < end) {
@@ -149,9 +151,15 @@ export function cobsDecodeInPlace(buf: Uint8Array, end: number): number {
     const len = code - 1;
     if (len > end - r) return -1;
     if (len > 0) {
-      // set() of a view of the same buffer moves like memmove (the spec copies the source
-      // first when the buffers are the same); the Lua build's arrays have set, not copyWithin.
-      if (w !== r) buf.set(buf.subarray(r, r + len), w);
+      // A native copy is a memmove and makes nothing; set() of a view of the same buffer moves
+      // like memmove too (the spec copies the source first when the buffers are the same), but
+      // the view is ~7 XS slots a run, and a checkpoint frame's doubles have a zero every few
+      // bytes (docs/FOOTPRINT.md "Round 21: the receive chain"). The Lua build's arrays have
+      // set, not copyWithin.
+      if (w !== r) {
+        if (native !== null) native.copy!(buf, r, r + len, buf, w);
+        else buf.set(buf.subarray(r, r + len), w);
+      }
       r += len;
       w += len;
     }
@@ -413,7 +421,7 @@ export class CobsDeframer {
    */
   private keptBlock(): void {
     const enc = this.enc as Uint8Array;
-    const n = cobsDecodeInPlace(enc, this.len);
+    const n = cobsDecodeInPlace(enc, this.len, this.natives);
     if (n < 0) {
       this.garbage++;
     } else if (n > this.maxFrame) {

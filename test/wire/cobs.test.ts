@@ -301,7 +301,15 @@ test('all-zero frames of every length around the word and block sizes', (t) => {
 
 test('cobsDecodeInPlace gives the bytes and refusals of cobsDecode on any block without a zero', (t) => {
   // The native deframer decodes a block kept across reads in its own buffer (Round 8): the
-  // decoded bytes move down with copyWithin and must equal the reference's.
+  // decoded bytes move down (by set, or by the board's native copy, a memmove: Round 21) and
+  // must equal the reference's.
+  let copies = 0;
+  const memmove = {
+    copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+      copies++;
+      dst.copyWithin(at, start, end); // the same buffer here, at offset 0
+    },
+  };
   const blocks = fc.oneof(
     fc.uint8Array({ maxLength: 1200 }).map((d) => {
       const enc = new Uint8Array(cobsEncodedLength(d.length));
@@ -316,13 +324,19 @@ test('cobsDecodeInPlace gives the bytes and refusals of cobsDecode on any block 
       const want = cobsDecode(block, out);
       const buf = block.slice();
       const n = cobsDecodeInPlace(buf, buf.length);
-      if (want < 0) return n < 0;
-      return n === want && Buffer.from(buf.subarray(0, n)).equals(Buffer.from(out.subarray(0, want)));
+      const moved = block.slice();
+      const m = cobsDecodeInPlace(moved, moved.length, memmove);
+      if (want < 0) return n < 0 && m < 0;
+      return n === want && m === want && Buffer.from(buf.subarray(0, n)).equals(Buffer.from(out.subarray(0, want))) &&
+        Buffer.from(moved.subarray(0, m)).equals(Buffer.from(out.subarray(0, want)));
     }),
     { seed: 23, numRuns: 500 },
   );
+  t.true(copies > 0, 'runs moved by the native copy');
   t.is(cobsDecodeInPlace(new Uint8Array([3, 1]), 2), -1, 'a truncated run');
   t.is(cobsDecodeInPlace(new Uint8Array([0, 1]), 2), -1, 'a zero code');
+  t.is(cobsDecodeInPlace(new Uint8Array([3, 1]), 2, memmove), -1, 'a truncated run, native copy');
+  t.is(cobsDecodeInPlace(new Uint8Array([0, 1]), 2, memmove), -1, 'a zero code, native copy');
   t.pass();
 });
 

@@ -23,12 +23,19 @@ import { NodeAttributes } from './node-info.js';
 import type { McapiInfo, McapiStats } from './node-info.js';
 import type { Completion, Request } from './request.js';
 import { McapiScope } from './scope.js';
-import type { ScopedMethods } from './scope.js';
+import type { ScopedMethods, ScopeOwner } from './scope.js';
 import { EndpointState } from './state.js';
 import { McapiError, Status } from './status.js';
 import { McapiFrame } from './wire.js';
 
-export abstract class McapiNodeBase implements CoreHost {
+/**
+ * The node's own fields, in the order the constructor makes them: a scope's view reads them
+ * through getters on its class's frozen prototype (scope.ts scopedMethods), since the view no
+ * longer inherits from the node itself. test/mcapi/scope-view checks the list against a node.
+ */
+export const NODE_FIELDS: readonly string[] = ['limits', 'core', 'msg', 'chans', 'lookup', 'portCursor', 'scopeCount'];
+
+export abstract class McapiNodeBase implements CoreHost, ScopeOwner {
   /** mcapi_info_t's organization id: 'mc'. */
   private static readonly ORGANIZATION_ID = 0x6d63;
   /** mcapi_info_t's implementation version. */
@@ -189,13 +196,14 @@ export abstract class McapiNodeBase implements CoreHost {
    */
   openScope(): McapiScope<this> {
     this.scopeCount = (this.scopeCount + 1) % McapiScope.IDS || 1;
-    return new McapiScope<this>(this, this.core, this.scopeCount, (id, why) => this.closeScope(id, why), this.scopedMethods());
+    return new McapiScope<this>(this, this.core, this.scopeCount, this.scopedMethods());
   }
 
   /** The scoped wrappers of this node's class (scope.ts scopedMethods, built once at module level). */
   protected abstract scopedMethods(): ScopedMethods;
 
-  private closeScope(id: number, why: string): void {
+  /** @internal McapiScope.close: the node itself, where a closure per scope was (~5 XS slots). */
+  closeScopeOf(id: number, why: string): void {
     const core = this.core;
     for (const req of core.requests.ofScope(id)) {
       if (req.pending) core.abort(req, Status.MCAPI_ERR_REQUEST_CANCELLED, why);

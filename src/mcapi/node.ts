@@ -16,7 +16,7 @@ import { Args } from './args.js';
 import type {
   ChannelHandle, Endpoint, PacketRecvHandle, PacketSendHandle, ScalarRecvHandle, ScalarSendHandle,
 } from './handles.js';
-import { McapiNodeBase } from './node-base.js';
+import { McapiNodeBase, NODE_FIELDS } from './node-base.js';
 import { Request, RequestTable } from './request.js';
 import type { Completion } from './request.js';
 import { scopedMethods } from './scope.js';
@@ -453,5 +453,5 @@ export class McapiNode extends McapiNodeBase {
   }
 }
 
-/** Every method of McapiNode wrapped for a scope, once (frozen: in flash on Moddable; scope.ts). */
-const SCOPED_METHODS: ScopedMethods = scopedMethods(McapiNode.prototype);
+/** The prototype of McapiNode's scoped views: every method wrapped, once (frozen: in flash on Moddable; scope.ts). */
+const SCOPED_METHODS: ScopedMethods = scopedMethods(McapiNode.prototype, NODE_FIELDS);

@@ -8,7 +8,12 @@ import type { RequestTable } from './request.js';
 /** scope.ts's table of scoped wrappers: none on Lua (the view is the node). */
 export type ScopedMethods = Readonly<Record<string, unknown>>;
 
-export function scopedMethods(_proto: object): ScopedMethods {
+/** scope.ts's ScopeOwner: what a scope ends its objects through. */
+export interface ScopeOwner {
+  closeScopeOf(id: number, why: string): void;
+}
+
+export function scopedMethods(_proto: object, _fields: readonly string[]): ScopedMethods {
   return {};
 }
 
@@ -23,10 +28,9 @@ export class McapiScope<N extends object> {
   private closedV = false;
 
   constructor(
-    node: N,
+    private readonly node: N & ScopeOwner,
     _table: { readonly requests: RequestTable },
     readonly id: number,
-    private readonly closer: (this: void, id: number, why: string) => void,
     _methods: ScopedMethods,
   ) {
     this.mcapi = node;
@@ -39,6 +43,6 @@ export class McapiScope<N extends object> {
   close(why: string): void {
     if (this.closedV) return;
     this.closedV = true;
-    this.closer(this.id, why);
+    this.node.closeScopeOf(this.id, why);
   }
 }

@@ -14,37 +14,65 @@ import { RequestTable } from './request.js';
 
 type Method = (...args: unknown[]) => unknown;
 
-/** The name of each method of a node class and its scoped wrapper (scopedMethods). */
-export type ScopedMethods = Readonly<Record<string, Method>>;
+/**
+ * The prototype of every scope's view of one node class (scopedView): frozen and built once at
+ * module level, so in flash on a preloaded Moddable firmware.
+ */
+export type ScopedMethods = object;
 
-/** Where a scope's view keeps its scope (an own, non-enumerable property). */
+/** Where a scope's view keeps its scope (its one own property). */
 const SCOPE_OF = Symbol('mcapi scope');
 
 interface ScopedView {
   readonly [SCOPE_OF]: McapiScope<object>;
 }
 
+/** What a scope ends its objects through: the node (McapiNodeBase), not a closure over it. */
+export interface ScopeOwner {
+  /** @internal End what scope `id` made (McapiScope.close). */
+  closeScopeOf(id: number, why: string): void;
+}
+
 /**
- * The scoped wrapper of every method of a node class (of every class in its prototype chain,
- * the most derived first: a method it overrides is wrapped once), built once per class at
- * module level: frozen, so in flash on a preloaded Moddable firmware. Each wrapper finds its
- * scope through the view it is called on. A wrapper per method per view cost ~7 XS slots each,
- * ~400 slots for every fault-tolerant run (docs/FOOTPRINT.md "Round 9: Laplace slots"); a view
- * now holds one property slot per method.
+ * The prototype of a node class's scoped views, built once per class at module level and
+ * frozen (in flash on a preloaded Moddable firmware): inheriting from `proto` (a view is an
+ * instance of the node's class), a wrapper of every method of every class in the chain (the
+ * most derived first: a method it overrides is wrapped once) that finds its scope through the
+ * view it is called on, a getter for each of the node's own fields (`fields`: what the node's
+ * getters and an owner read, e.g. `limits`), and `finalize`. A view is then an object with one
+ * property, its scope. It was an object inheriting from the node with one property slot per
+ * method (~85 XS slots every fault-tolerant run held while it ran: docs/FOOTPRINT.md "Round 22:
+ * the resident set"); before that a wrapper per method per view (Round 9).
  */
-export function scopedMethods(proto: object): ScopedMethods {
-  const out: Record<string, Method> = {};
+export function scopedMethods(proto: object, fields: readonly string[]): ScopedMethods {
+  const out = Object.create(proto) as Record<string, unknown>;
+  const own = (name: string): boolean => Object.prototype.hasOwnProperty.call(out, name);
   for (let p = proto as object | null; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
     for (const name of Object.getOwnPropertyNames(p)) {
-      if (name === 'constructor' || name === 'finalize' || Object.prototype.hasOwnProperty.call(out, name)) continue;
+      if (name === 'constructor' || name === 'finalize' || own(name)) continue;
       const d = Object.getOwnPropertyDescriptor(p, name);
       if (d === undefined || typeof d.value !== 'function') continue;
       const fn = d.value as Method;
-      out[name] = function (this: ScopedView, ...args: unknown[]): unknown {
-        return this[SCOPE_OF]._call(fn, args);
-      };
+      Object.defineProperty(out, name, {
+        value: function (this: ScopedView, ...args: unknown[]): unknown {
+          return this[SCOPE_OF]._call(fn, args);
+        },
+      });
     }
   }
+  for (const name of fields) {
+    Object.defineProperty(out, name, {
+      get(this: ScopedView): unknown {
+        return this[SCOPE_OF]._field(name);
+      },
+    });
+  }
+  // mcapi_finalize from the owner ends its own objects, never the board's node.
+  Object.defineProperty(out, 'finalize', {
+    value: function (this: ScopedView): void {
+      this[SCOPE_OF].close('finalized by its owner');
+    },
+  });
   return Object.freeze(out);
 }
 
@@ -60,18 +88,14 @@ export class McapiScope<N extends object> {
   private closedV = false;
 
   constructor(
-    private readonly node: N,
+    private readonly node: N & ScopeOwner,
     private readonly table: { readonly requests: RequestTable },
     readonly id: number,
-    private readonly closer: (id: number, why: string) => void,
     /** scopedMethods of the node's class (module-level: shared by every scope of every node). */
     methods: ScopedMethods,
   ) {
-    const view = Object.create(node) as N;
+    const view = Object.create(methods) as N;
     Object.defineProperty(view, SCOPE_OF, { value: this });
-    for (const name of Object.keys(methods)) Object.defineProperty(view, name, { value: methods[name] });
-    // mcapi_finalize from the owner ends its own objects, never the board's node.
-    Object.defineProperty(view, 'finalize', { value: (): void => this.close('finalized by its owner') });
     this.mcapi = view;
   }
 
@@ -83,7 +107,7 @@ export class McapiScope<N extends object> {
   close(why: string): void {
     if (this.closedV) return;
     this.closedV = true;
-    this.closer(this.id, why);
+    this.node.closeScopeOf(this.id, why);
   }
 
   /** @internal a method of the node, called for this scope (the wrappers of scopedMethods). */
@@ -96,5 +120,10 @@ export class McapiScope<N extends object> {
     } finally {
       requests.scope = prev;
     }
+  }
+
+  /** @internal one of the node's own fields, read through the view (scopedMethods' getters). */
+  _field(name: string): unknown {
+    return (this.node as unknown as Record<string, unknown>)[name];
   }
 }

@@ -88,6 +88,13 @@ function endpointDefaultsOf(limits: Readonly<McapiLimits>): Readonly<EndpointAtt
 /** Those of a node at the default limits (every board's): module-level, in flash on a preloaded firmware. */
 const DEFAULT_ENDPOINT_ATTRS = endpointDefaultsOf(DEFAULT_LIMITS);
 
+/**
+ * What every core's reused frame record holds between sends (not the application's last
+ * buffer): empty and frozen, so nothing can be written into it; module-level, so in flash on a preloaded
+ * firmware, where one per core was ~5 XS slots (docs/FOOTPRINT.md "Round 22: the resident set").
+ */
+const NO_PAYLOAD: Uint8Array = Object.freeze(new Uint8Array(0));
+
 /** The end-of-turn flush timer of every core: one module-level function, the core as its argument. */
 function onFlushTimer(core: Core): void {
   core.flushTimerFired();
@@ -142,9 +149,7 @@ export class Core {
    * each, docs/FOOTPRINT.md "Round 9: conformance slots").
    */
   private readonly host: CoreHost;
-  /** What the reused frame record holds between sends (not the application's last buffer). */
-  private readonly noPayload = new Uint8Array(0);
-  private readonly txFrame: Omit<NetFrame, 'src' | 'epoch'> = { type: 0, dst: 0, srcPort: 0, dstPort: 0, payload: this.noPayload };
+  private readonly txFrame: Omit<NetFrame, 'src' | 'epoch'> = { type: 0, dst: 0, srcPort: 0, dstPort: 0, payload: NO_PAYLOAD };
   private readonly timers = new Set<number>();
   private endpointGen = 0;
   private loop: NetFrame[] = [];
@@ -309,7 +314,7 @@ export class Core {
       f.dstPort = dstPort;
       f.payload = payload;
       const sent = this.net.send(f);
-      f.payload = this.noPayload;
+      f.payload = NO_PAYLOAD;
       if (sent) {
         c.framesOut++;
         c.bytesOut += payload.length;

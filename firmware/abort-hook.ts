@@ -7,8 +7,12 @@
  * with the error's name, message and innermost places, or for an out-of-memory abort which
  * heap and its size:
  *
- *   trace:   ABORT: unhandled rejection: Error: late sleep failed (at <anonymous>, ...; node 0, app rejects)
- *   console: # ABORT unhandled rejection: Error: late sleep failed (...)
+ *   trace:   ABORT: unhandled rejection: Error: late sleep failed (at work, main)
+ *   console: # ABORT unhandled rejection: Error: late sleep failed (at work, main)
+ *   trace:   ABORT: memory full: the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live)
+ *
+ * The places are the named functions of the error's stack, innermost first: a release build has
+ * no line numbers, and an arrow function no name.
  *
  * Returning anything but `false` lets the abort go on (false would make XS carry on as if
  * nothing had happened: never).
@@ -20,6 +24,8 @@ type AbortHook = (why: string, exception: unknown) => void;
 
 interface AbortGlobal {
   abort?: AbortHook;
+  /** The Hal whose console gets the line (installAbortHook). */
+  mcdsmAbortHal?: ModdableHal;
 }
 
 /** heapFigure's indexes (firmware/native/mcdsm_abort.c MCDSM_FIGURE_*). */
@@ -63,37 +69,38 @@ function placesOf(e: Error): string {
 }
 
 /** One line: why XS aborts and what it knows of the cause. */
-export function abortText(why: string, exception: unknown, board: string): string {
-  const where: string[] = [];
-  let text = why;
-  if (why === MEMORY_FULL || why === NOT_ENOUGH_MEMORY) {
-    text += `: ${memoryText()}`;
-  } else if (exception instanceof Error) {
-    text += `: ${exception.name}: ${exception.message}`;
+export function abortText(why: string, exception: unknown): string {
+  if (why === MEMORY_FULL || why === NOT_ENOUGH_MEMORY) return `${why}: ${memoryText()}`;
+  if (exception instanceof Error) {
     const places = placesOf(exception);
-    if (places !== '') where.push(places);
-  } else if (exception !== undefined) {
-    text += `: ${typeof exception === 'string' ? exception : String(exception)}`;
+    return `${why}: ${exception.name}: ${exception.message}${places !== '' ? ` (${places})` : ''}`;
   }
-  where.push(board);
-  return `${text} (${where.join('; ')})`;
+  if (exception === undefined) return why;
+  return `${why}: ${typeof exception === 'string' ? exception : String(exception)}`;
 }
 
 /**
- * Installs the hook for a board whose Hal is `hal`; `board` names it in the line (`node 0, app
- * pingpong`). One closure for the board's life (a few slots); it removes itself first, so an
- * abort while it runs (no memory left even for this line) goes straight on.
+ * The hook: a module-level function (preloaded, it lives in flash with the code) that finds the
+ * board's Hal on the global object, so a board pays two global properties for it, not a closure
+ * and its environment (13 slots and 192 B of chunks on an idle board, heap probe). It removes
+ * itself first, so an abort while it runs (no memory left even for this line) goes straight on.
  */
-export function installAbortHook(hal: ModdableHal, board: string): void {
+function abortHook(why: string, exception: unknown): void {
   const g = globalThis as unknown as AbortGlobal;
-  g.abort = (why: string, exception: unknown): void => {
-    delete g.abort;
-    try {
-      const line = abortText(why, exception, board);
-      trace(`ABORT: ${line}\n`);
-      hal.abortNotice(line);
-    } catch {
-      // XS aborts anyway; its own `XS abort: <why>` line is printed
-    }
-  };
+  const hal = g.mcdsmAbortHal;
+  delete g.abort;
+  try {
+    const line = abortText(why, exception);
+    trace(`ABORT: ${line}\n`);
+    hal?.abortNotice(line);
+  } catch {
+    // XS aborts anyway; its own `XS abort: <why>` line is printed
+  }
+}
+
+/** From here an XS abort of this board says why, on `hal`'s console and in the trace. */
+export function installAbortHook(hal: ModdableHal): void {
+  const g = globalThis as unknown as AbortGlobal;
+  g.mcdsmAbortHal = hal;
+  g.abort = abortHook;
 }

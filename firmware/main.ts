@@ -127,7 +127,7 @@ export default function main(): void {
   });
   hal = h;
   // From here an XS abort (an unhandled rejection, no memory left) says why on the console.
-  installAbortHook(h, `node ${String(merged['node'] ?? '?')}, app ${String(merged['app'] ?? '?')}`);
+  installAbortHook(h);
   if (problem === null && h.openErrors.length > 0) problem = h.openErrors.join('; ');
   const deps: FirmwareCommandDeps = { store, defaults, host, serial, results, restart };
 

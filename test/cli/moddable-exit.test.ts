@@ -26,15 +26,15 @@ test('LinBoard names an XS abort as the simulator does, not by its number', (t) 
 test('the cause of an abort is the board\'s last ABORT line (trace or console), XS\'s word for it said once', (t) => {
   const lines = [
     'XS abort: memory full',
-    'ABORT: memory full: the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live) (node 1, app x)',
+    'ABORT: memory full: the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live)',
     'lin-host: XS abort (status 1)',
   ];
-  t.is(abortCause(lines), 'memory full: the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live) (node 1, app x)');
-  t.is(abortCause(['# ABORT unhandled rejection: Error: boom (node 0, app y)']), 'unhandled rejection: Error: boom (node 0, app y)');
+  t.is(abortCause(lines), 'memory full: the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live)');
+  t.is(abortCause(['# ABORT unhandled rejection: Error: boom']), 'unhandled rejection: Error: boom');
   t.is(abortCause(['XS abort: unhandled rejection', 'lin-host: XS abort (status 8)']), null);
   t.is(
     endedText(101, null, lines, 'last | words'),
-    'board process ended (XS abort (not enough memory)): the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live) (node 1, app x)',
+    'board process ended (XS abort (not enough memory)): the chunk heap could not grow: chunk heap 32768 B (30000 B used); slot heap 2048 slots (1900 live)',
   );
   // Without an ABORT line (a firmware from before, a board killed): the last words, as before.
   t.is(endedText(108, null, ['XS abort: unhandled rejection'], 'XS abort: unhandled rejection | lin-host: XS abort (status 8)'), 'board process ended (XS abort (unhandled rejection)): XS abort: unhandled rejection | lin-host: XS abort (status 8)');

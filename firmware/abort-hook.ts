@@ -61,8 +61,10 @@ function placesOf(e: Error): string {
   const places: string[] = [];
   for (const line of stack.split('\n')) {
     const t = line.trim();
-    // A release build's places carry no line and often no name (`at ()`): only named ones say something.
-    const place = t.startsWith('at') ? t.slice(2).trim() : '';
+    // A release build's places carry no path or line (`at failLater ()`) and often no name
+    // (`at ()`): the named ones are what says something.
+    let place = t.startsWith('at') ? t.slice(2).trim() : '';
+    if (place.endsWith(' ()')) place = place.slice(0, -3);
     if (place !== '' && !place.startsWith('(') && places.length < STACK_PLACES) places.push(place);
   }
   return places.length > 0 ? `at ${places.join(', ')}` : '';

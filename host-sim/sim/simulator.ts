@@ -34,6 +34,7 @@ import { LIVELOCK_STEPS, LivelockGuard } from './livelock.js';
 import { TRACE_TAG as TAG } from './trace.js';
 import { admitEvent, stepBoard } from './board-step.js';
 import { startReal, toReal } from './real-io.js';
+import { boundedStart, ENGINE_START_MS } from './engine-start.js';
 
 export type { EngineName, BoardEngineName };
 export type {
@@ -57,9 +58,8 @@ export class Simulator {
   /** Wall start of the run (maxWallMs, wallMs); with real boards, the first one's start (not its build). */
   private wallStart = 0;
   /**
-   * A paced run's wall instant of virtual 0: once every engine is up (or the first real board
-   * starts its own clock), moved on while a simulated engine restarts. It was the run's start:
-   * the engines' start (2.6 s on a loaded host) was replayed as a burst of unpaced virtual time.
+   * A paced run's wall instant of virtual 0: once every engine is up (or a real board starts its own clock), moved
+   * on while a simulated engine restarts. It was the run's start: the engines' start was a burst of unpaced time.
    */
   private paceStart = 0;
   private stopReason = '';
@@ -144,8 +144,7 @@ export class Simulator {
 
   async start(): Promise<void> {
     this.wallStart = Date.now();
-    // Real boards start once every simulated engine is up (a real board's clock runs from its
-    // start); their firmware is built meanwhile, in the factory.
+    // Real boards (whose clock runs from their start) start once every simulated engine is up; built meanwhile.
     const simulated = Promise.all(this.slots.filter((s) => !s.isReal).map((s) => this.bootSlot(s)));
     const simulatedUp = simulated.then(() => undefined, () => undefined);
     await Promise.all([simulated, ...this.slots.filter((s) => s.isReal).map((s) => this.bootSlot(s, simulatedUp))]);
@@ -170,15 +169,16 @@ export class Simulator {
     if (!this.slots.some((s) => s.isReal)) this.paceStart += Date.now() - since;
   }
 
-  /** `before`: what a real board's start waits for (the simulated engines, at the run's start). */
-  private async bootSlot(slot: Slot, before?: Promise<void>): Promise<void> {
+  private async bootSlot(slot: Slot, realAfter?: Promise<void>): Promise<void> {
     const units = this.cfg.watchdog?.units ?? 0;
     let made: SimBoard | RealBoard;
     try {
-      made = await this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, {
+      const making = this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, {
         ...(units > 0 ? { meteringLimit: units } : {}),
         ...(slot.attach ? { attach: slot.attach } : {}),
       });
+      // A real board's factory builds its firmware (bounded there); a simulated engine only starts.
+      made = slot.isReal ? await making : await boundedStart(making, this.cfg.engineStartMs ?? ENGINE_START_MS, `board ${slot.node} (${slot.engine})`);
     } catch (e) {
       if (!slot.isReal) throw e;
       // No firmware (no SDK, a failed build): the board cannot exist, and the run says why.
@@ -186,7 +186,7 @@ export class Simulator {
       this.halt(slot, (e as Error).message);
       return;
     }
-    if (isRealBoard(made)) return this.bootReal(slot, made, before);
+    if (isRealBoard(made)) return this.bootReal(slot, made, realAfter);
     slot.board = made;
     slot.freshBoot();
     this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });

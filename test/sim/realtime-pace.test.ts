@@ -20,6 +20,12 @@ const ENGINE_START_MS = 1500;
 const APP_MS = 600;
 /** Date.now() is whole milliseconds: the pace's bound can look 1-2 ms short when read back. */
 const CLOCK_SLACK_MS = 5;
+/**
+ * The reboot's engine start is timed from the factory call, the pace's pause from when the loop
+ * waits for it: the host work between the two (the rest of the step that reset the board) is
+ * not paused, and takes longer on a loaded host. Before, the whole app (600 ms) was lost.
+ */
+const RESTART_SLACK_MS = 300;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -73,7 +79,7 @@ test('the pace waits while a rebooted board\'s engine starts again', async (t) =
     t.true(s.boards[0]!.boots >= 2, `boots ${s.boards[0]!.boots}`);
     t.true(s.virtualMs >= 100 + APP_MS, `virtual ${s.virtualMs} ms`);
     // Before: the reboot's 1.5 s start was replayed as a burst: ~0.1 s of wall time besides it.
-    t.true(paced >= s.virtualMs - CLOCK_SLACK_MS, `${paced} ms of wall time besides the engine's restart, for ${s.virtualMs} ms of virtual time`);
+    t.true(paced >= s.virtualMs - RESTART_SLACK_MS, `${paced} ms of wall time besides the engine's restart, for ${s.virtualMs} ms of virtual time`);
   } finally {
     await sim.shutdown();
   }

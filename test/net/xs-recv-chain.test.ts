@@ -61,3 +61,36 @@ test(`a received bulk frame's chain on a Moddable serial link makes at most ${MA
     await w.kill();
   }
 });
+
+/**
+ * Bound, XS slots: what the chain holds while the upper layer's handler runs (a collection forced
+ * in the handler; the count after the step is what was live there plus the little the chain
+ * makes after it, the ack's deadline). A handler that allocates (FT's arena, a CKPT_ACK, the
+ * next frame of its own stream) collects with this live. Main 7099533: 49 (the kept block's own
+ * array a local of the deframer's call to the sink, beside the frame's view of its buffer).
+ * Round 22: 45 (the block decoded in a call of its own, CobsDeframer.keptFrame: only the view
+ * is live); the bound fails on main.
+ */
+const IN_HANDLER_MAX = 47;
+
+test(`a received bulk frame's chain holds at most ${IN_HANDLER_MAX} XS slots while the handler runs`, async (t) => {
+  const w = new XsWorker({ name: 'net-recv-chain-handler', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  try {
+    const base = await loadAndBase(w, probe, await bundle());
+    const live: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await w.evaluate('send()');
+      const before = (await w.evaluate('gc();')).meter.currentHeapCount;
+      const r = await w.evaluate('recvCollect()');
+      live.push(r.meter.currentHeapCount - before - base);
+      await w.evaluate('settle()');
+    }
+    t.is(await probe.text('check()'), '4 0', 'every frame reached the handler and was acknowledged');
+    t.log(`live in the handler ${live.join(', ')}`);
+    // The most: the first receive runs with less held around it (no frame received before its own).
+    t.true(Math.max(...live) <= IN_HANDLER_MAX, `${live.join(', ')} slots live in the handler`);
+  } finally {
+    await w.kill();
+  }
+});

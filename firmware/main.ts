@@ -20,6 +20,7 @@ import { checkFirmwareConfig, consoleSpecOf, mergeConfig } from './firmware-conf
 import type { SerialKind } from './firmware-config.js';
 import type { SerialPortSpec } from '../hal/moddable/specs.js';
 import { FIRMWARE_COMMANDS } from './console-commands.js';
+import { installAbortHook } from './abort-hook.js';
 import type { ConfigStore, FirmwareCommandDeps, ResultBook } from './console-commands.js';
 
 /** 16-byte slots of a 32-bit chip over the 32-byte slots of 64-bit lin. */
@@ -125,6 +126,8 @@ export default function main(): void {
     ...(probing ? { probe: heapProbe } : {}),
   });
   hal = h;
+  // From here an XS abort (an unhandled rejection, no memory left) says why on the console.
+  installAbortHook(h);
   if (problem === null && h.openErrors.length > 0) problem = h.openErrors.join('; ');
   const deps: FirmwareCommandDeps = { store, defaults, host, serial, results, restart };
 

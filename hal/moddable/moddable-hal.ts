@@ -222,6 +222,15 @@ export class ModdableHal implements Hal {
   }
 
   /**
+   * The board's last line, `# ABORT <why>`, when XS is about to abort (firmware/abort-hook.ts):
+   * written to the console port at once, after whatever it still had queued, since nothing
+   * queued is sent once XS has aborted. A TraceConsole board has it in the trace already.
+   */
+  abortNotice(why: string): void {
+    if (this.consoleImpl instanceof SerialConsole) this.consoleImpl.writeNow(`# ABORT ${why}\r\n`, Timer.delay);
+  }
+
+  /**
    * Keep serving console input after a halt: the firmware's provisioning shell (`config set`,
    * `reset`) stays usable on a board that could not boot. Output still works after a halt.
    */

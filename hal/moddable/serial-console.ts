@@ -37,6 +37,11 @@ export class SerialConsole implements HalConsole, PortOwner {
     this.port.write(utf8Encode(text));
   }
 
+  /** A last line before XS aborts: straight to the port, after what is queued (SerialPort.writeNow). */
+  writeNow(text: string, wait: (ms: number) => void): void {
+    this.port.writeNow(utf8Encode(text), wait);
+  }
+
   stats(): TxStats {
     return this.port.stats();
   }

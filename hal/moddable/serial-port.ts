@@ -16,6 +16,17 @@ import type { TxSource } from '../../src/hal.js';
 
 import type { SerialPortSpec } from './specs.js';
 
+/**
+ * A last write before XS aborts (writeNow): at most this many bytes a port write (half an
+ * ESP32 UART's 128-byte FIFO, which throws "output full" past its room)...
+ */
+const NOW_PIECE = 64;
+/** ...retried every NOW_RETRY_MS while the FIFO drains, for at most NOW_WAIT_MS in all... */
+const NOW_RETRY_MS = 2;
+const NOW_WAIT_MS = 500;
+/** ...then a full FIFO's time at 115 200 baud (128 bytes, 11 ms) before the chip restarts. */
+const NOW_DRAIN_MS = 12;
+
 /** Who gets a port's received bytes. */
 export interface PortOwner {
   portBytes(bytes: Uint8Array): void;
@@ -75,6 +86,33 @@ export class SerialPort {
   write(bytes: Uint8Array, owned = false): boolean {
     if (this.closed || this.tx === null) return false;
     return this.tx.push(bytes, owned);
+  }
+
+  /**
+   * What is queued, then `bytes`, written to the port now, waiting for its FIFO with `wait`
+   * (Timer.delay: the VM blocks, nothing else runs) rather than for onWritable: XS aborts right
+   * after this (the abort hook, firmware/abort-hook.ts), so a queued byte would never be sent.
+   * Gives up silently when the port takes nothing for NOW_WAIT_MS.
+   */
+  writeNow(bytes: Uint8Array, wait: (ms: number) => void): void {
+    if (this.closed || this.tx === null) return;
+    const all = this.tx.takeQueued();
+    all.push(bytes);
+    let waited = 0;
+    for (const b of all) {
+      for (let at = 0; at < b.length; ) {
+        const n = Math.min(NOW_PIECE, b.length - at);
+        try {
+          this.serial.write(b.slice(at, at + n).buffer);
+          at += n;
+        } catch {
+          if (waited >= NOW_WAIT_MS) return;
+          wait(NOW_RETRY_MS);
+          waited += NOW_RETRY_MS;
+        }
+      }
+    }
+    wait(NOW_DRAIN_MS);
   }
 
   /** Queue a source, read in pieces as the port drains; false when the queue is full (dropped and counted). */

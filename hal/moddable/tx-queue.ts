@@ -101,6 +101,26 @@ export class TxQueue {
     return { ...this.counts };
   }
 
+  /**
+   * Everything still queued, in order, and the queue emptied (sources read out whole): what an
+   * abort writes to the port itself before its last line (SerialPort.writeNow).
+   */
+  takeQueued(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      if (c instanceof Uint8Array) {
+        out.push(i === 0 ? c.subarray(this.offset) : c);
+      } else {
+        const rest = new Uint8Array(c.left);
+        c.read(rest, 0, rest.length);
+        out.push(rest);
+      }
+    }
+    this.clear();
+    return out;
+  }
+
   /** Forget everything queued (the port is closing). */
   clear(): void {
     this.chunks.length = 0;

@@ -17,6 +17,7 @@ import { Utf8Stream } from './attached-board.js';
 import { BoardOutput } from './board-output.js';
 import type { RealBoard, RealBoardHooks } from './real-board.js';
 import { openPtyPipe, type TtyPipe } from './tty-pipe.js';
+import { abortCause, LIN_HOST_EXIT, xsAbortName } from '../moddable/lin-board.js';
 
 /** What a Moddable-lin board runs: our host and the firmware build of one app. */
 export interface LinImage {
@@ -61,14 +62,27 @@ export function exitText(code: number | null, signal: NodeJS.Signals | null): st
   if (code === 3) return 'exit 3: mc.so could not be loaded';
   if (code === 4) return 'exit 4: the XS machine could not be created';
   if (code === 75) return 'exit 75: boot loop (restarted too often)';
-  if (code >= 100 && code < 128) {
-    // The XS_*_EXIT values of xs/sources/xsCommon.h (SDK 8.2.3); the table was off by one and
-    // named a JavaScript stack overflow (2) a native one.
-    const why: Record<number, string> = { 0: 'debugger', 1: 'not enough memory', 2: 'JavaScript stack overflow', 3: 'fatal check', 4: 'dead strip', 5: 'unhandled exception', 6: 'not enough keys', 7: 'too much computation', 8: 'unhandled rejection', 9: 'native stack overflow' };
-    return `XS abort (${why[code - 100] ?? `status ${code - 100}`})`;
-  }
-  if (code >= 128) return `killed by signal ${code - 128}`;
+  if (code >= LIN_HOST_EXIT.abortBase && code < LIN_HOST_EXIT.signalBase) return `XS abort (${xsAbortName(code - LIN_HOST_EXIT.abortBase)})`;
+  if (code >= LIN_HOST_EXIT.signalBase) return `killed by signal ${code - LIN_HOST_EXIT.signalBase}`;
   return `exit ${code}`;
+}
+
+/**
+ * Why a board process ended, for the run's summary: the exit, then the board's own account of
+ * an abort (its `ABORT` line: the error, or the heap or stack that ran out, and where; the
+ * abort's name is not said twice), else its last words.
+ */
+export function endedText(code: number | null, signal: NodeJS.Signals | null, lines: readonly string[], lastWords: string): string {
+  const exit = exitText(code, signal);
+  let words = abortCause(lines);
+  if (words !== null && code !== null && code >= LIN_HOST_EXIT.abortBase && code < LIN_HOST_EXIT.signalBase) {
+    // The line starts with XS's own word for the abort (fxAbortString: `memory full` where the
+    // exit says `not enough memory`), which the exit has said already.
+    const cut = words.indexOf(': ');
+    if (cut > 0) words = words.slice(cut + 2);
+  }
+  words ??= lastWords;
+  return `board process ended (${exit})${words !== '' ? `: ${words}` : ''}`;
 }
 
 export class ModdableBoard implements RealBoard {
@@ -146,7 +160,7 @@ export class ModdableBoard implements RealBoard {
       child.once('exit', (code, signal) => {
         if (!this.killing) {
           const words = [log.lastWords(), consoleOut.lastWords(), stderr.trim().split('\n').slice(-2).join(' | ')].filter((w) => w !== '').join(' | ');
-          hooks.halted(`board process ended (${exitText(code, signal)})${words ? `: ${words}` : ''}`);
+          hooks.halted(endedText(code, signal, [...consoleOut.tail, ...log.tail], words));
         }
         resolve();
       });

@@ -13,6 +13,8 @@ interface Job {
 
 const job = workerData as Job;
 for (const plan of job.plans) {
+  // The pool's bound on this run counts from here, not from the worker's start (host-sim/campaign/pool.ts).
+  parentPort!.postMessage({ t: 'start', index: plan.index } satisfies WorkerMessage<RpcRunReport>);
   let report: RpcRunReport;
   try {
     const s = await runDomain({ ...job.base, seed: String(plan.seed), fault: plan.faults, maxWallMs: job.maxWallMs, allowUnfiredFaults: true });

@@ -16,6 +16,8 @@ interface Job {
 
 const job = workerData as Job;
 for (const plan of job.plans) {
+  // The pool's bound on this run counts from here, not from the worker's start (host-sim/campaign/pool.ts).
+  parentPort!.postMessage({ t: 'start', index: plan.index } satisfies WorkerMessage<RunReport>);
   let report: RunReport;
   try {
     // Unfired faults are counted here, not refused: allowUnfiredFaults keeps the run going.

@@ -358,6 +358,10 @@ async function buildInto(options: FirmwareBuildOptions, out: string, platform: '
   // is not reused once the step changes.
   hash.update(readFileSync(fileURLToPath(import.meta.url)));
   for (const f of readdirSync(platformDir).sort()) hash.update(f).update(readFileSync(join(platformDir, f)));
+  // The native modules every build includes (firmware/native/manifest.json, its C and JS): a
+  // change there alone (the abort report's C, say) must not reuse a firmware built before it.
+  const nativeDir = join(packageRoot(), 'firmware', 'native');
+  for (const f of readdirSync(nativeDir).sort()) hash.update(f).update(readFileSync(join(nativeDir, f)));
   const key = hash.digest('hex');
   const infoFile = join(out, 'firmware.json');
   const base = { out, target: fullTarget, app: String(defaults['app']), appFile, hash: key, files: bundle.files, sdkImports: bundle.sdkImports, bundleBytes: bundle.code.length, sdk };

@@ -38,7 +38,7 @@ export class LinWaitError extends Error {
 }
 
 /** lin-host's exit codes (host-sim/moddable/lin-host.c). */
-export const LIN_HOST_EXIT = { usage: 2, load: 3, machine: 4, restartLoop: 75, abortBase: 100 } as const;
+export const LIN_HOST_EXIT = { usage: 2, load: 3, machine: 4, restartLoop: 75, abortBase: 100, signalBase: 128 } as const;
 
 /** How long socat gets to create a pty pair. */
 const PTY_WAIT_MS = 5000;
@@ -110,6 +110,35 @@ export interface LinBoardExit {
   why: string;
 }
 
+/**
+ * What XS aborted for, by status (the XS_*_EXIT values of xs/sources/xsCommon.h, SDK 8.2.3;
+ * the words of its fxAbortString): lin-host exits with 100 + status.
+ */
+const XS_ABORTS: readonly string[] = [
+  'debugger', 'not enough memory', 'JavaScript stack overflow', 'fatal check', 'dead strip', 'unhandled exception',
+  'not enough keys', 'too much computation', 'unhandled rejection', 'native stack overflow',
+];
+
+export function xsAbortName(status: number): string {
+  return XS_ABORTS[status] ?? `status ${status}`;
+}
+
+/** `ABORT: <why>: <cause>` in the trace, `# ABORT <why>: <cause>` on the console. */
+const ABORT_LINE = /^(?:# )?ABORT:? (.+)$/;
+
+/**
+ * The board's own account of its abort, `<why>: <cause> (<where>)`, from the last ABORT line
+ * among `lines` (the firmware's abort hook, firmware/abort-hook.ts, or for a stack overflow
+ * lin-host's report from firmware/native/mcdsm_abort.c), or null when it printed none.
+ */
+export function abortCause(lines: readonly string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = ABORT_LINE.exec(lines[i] as string);
+    if (m) return (m[1] as string).trim();
+  }
+  return null;
+}
+
 export function describeLinHostExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal !== null) return `killed by ${signal}`;
   if (code === 0) return 'ended';
@@ -117,7 +146,7 @@ export function describeLinHostExit(code: number | null, signal: NodeJS.Signals 
   if (code === LIN_HOST_EXIT.load) return 'mc.so could not be loaded';
   if (code === LIN_HOST_EXIT.machine) return 'the XS machine could not be created';
   if (code === LIN_HOST_EXIT.restartLoop) return 'boot loop (restarted too often)';
-  if (code !== null && code >= LIN_HOST_EXIT.abortBase) return `XS abort (status ${code - LIN_HOST_EXIT.abortBase})`;
+  if (code !== null && code >= LIN_HOST_EXIT.abortBase && code < LIN_HOST_EXIT.signalBase) return `XS abort (${xsAbortName(code - LIN_HOST_EXIT.abortBase)})`;
   return `exit ${String(code)}`;
 }
 

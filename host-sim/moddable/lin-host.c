@@ -45,13 +45,24 @@
 #define RESTART_LOOP_LIMIT 20
 
 typedef void (*LaunchProc)(txScreen *screen);
+typedef void (*AbortReportProc)(void *machine, int status);
+
+/* XS_*_EXIT of xsCommon.h: the aborts XS calls no JavaScript abort hook for (no stack left). */
+#define XS_JAVASCRIPT_STACK_OVERFLOW 2
+#define XS_NATIVE_STACK_OVERFLOW 9
 
 static guint gIdleSource = 0;
 static volatile pid_t gChild = 0;
+/* The firmware's mcdsm_abort_report (firmware/native/mcdsm_abort.c), when its mc.so has one. */
+static AbortReportProc gAbortReport = NULL;
 
 static void hostAbort(txScreen *screen, int status)
 {
-	/* fxAbort has printed "XS abort: <why>"; the machine is unusable from here on. */
+	/* fxAbort has printed "XS abort: <why>"; the machine is unusable from here on. For a stack
+	   overflow the firmware's abort hook did not run: its native report says which stack and
+	   in which functions (`ABORT: ...`), reading the machine without allocating. */
+	if (gAbortReport && screen->machine && (status == XS_JAVASCRIPT_STACK_OVERFLOW || status == XS_NATIVE_STACK_OVERFLOW))
+		gAbortReport(screen->machine, status);
 	fprintf(stdout, "lin-host: XS abort (status %d)\n", status);
 	fflush(stdout);
 	fflush(stderr);
@@ -96,6 +107,7 @@ static int runBoard(const char *library, int width, int height)
 		fprintf(stderr, "lin-host: %s has no fxScreenLaunch (not a Moddable lin build?)\n", library);
 		return EXIT_LOAD;
 	}
+	gAbortReport = (AbortReportProc)dlsym(handle, "mcdsm_abort_report");
 	size_t size = sizeof(txScreen) - 1 + (size_t)width * height * screenBytesPerPixel;
 	txScreen *screen = calloc(1, size);
 	if (!screen) {

@@ -53,6 +53,8 @@ export interface SimConfig {
   recordTrace: boolean;
   /** Stop a run that takes longer than this on the wall clock (benchmarks). */
   maxWallMs?: number;
+  /** Wall-clock bound of a simulated board's engine start (default ENGINE_START_MS, host-sim/sim/engine-start.ts). */
+  engineStartMs?: number;
   /**
    * A scenario step the board refused or that never fired leaves the run `ok` (exploratory
    * runs, `--allow-unfired-faults`). Default: the run fails naming the step.

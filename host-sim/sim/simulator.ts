@@ -34,6 +34,7 @@ import { LIVELOCK_STEPS, LivelockGuard } from './livelock.js';
 import { TRACE_TAG as TAG } from './trace.js';
 import { admitEvent, stepBoard } from './board-step.js';
 import { startReal, toReal } from './real-io.js';
+import { boundedStart, ENGINE_START_MS } from './engine-start.js';
 
 export type { EngineName, BoardEngineName };
 export type {
@@ -54,7 +55,13 @@ export class Simulator {
   private readonly steps = new FaultSteps();
   private now = 0;
   private events = 0;
+  /** Wall start of the run (maxWallMs, wallMs); with real boards, the first one's start (not its build). */
   private wallStart = 0;
+  /**
+   * A paced run's wall instant of virtual 0: once every engine is up (or a real board starts its own clock), moved
+   * on while a simulated engine restarts. It was the run's start: the engines' start was a burst of unpaced time.
+   */
+  private paceStart = 0;
   private stopReason = '';
   /** What boards reported of links that cannot come up (`link-version` events), for the summary. */
   private readonly linkProblems: string[] = [];
@@ -137,7 +144,11 @@ export class Simulator {
 
   async start(): Promise<void> {
     this.wallStart = Date.now();
-    await Promise.all(this.slots.map((s) => this.bootSlot(s)));
+    // Real boards (whose clock runs from their start) start once every simulated engine is up; built meanwhile.
+    const simulated = Promise.all(this.slots.filter((s) => !s.isReal).map((s) => this.bootSlot(s)));
+    const simulatedUp = simulated.then(() => undefined, () => undefined);
+    await Promise.all([simulated, ...this.slots.filter((s) => s.isReal).map((s) => this.bootSlot(s, simulatedUp))]);
+    if (!this.realClockStarted) this.paceStart = Date.now() - this.now;
   }
 
   /** Start a reset board again; a simulated one is waited for by the loop (see `rebooting`). */
@@ -152,17 +163,22 @@ export class Simulator {
   }
 
   private async settleReboots(): Promise<void> {
+    const since = Date.now();
     while (this.rebooting.size > 0) await Promise.all([...this.rebooting]);
+    // An engine's restart is no board time: the pace waits too, unless a real board's clock runs.
+    if (!this.slots.some((s) => s.isReal)) this.paceStart += Date.now() - since;
   }
 
-  private async bootSlot(slot: Slot): Promise<void> {
+  private async bootSlot(slot: Slot, realAfter?: Promise<void>): Promise<void> {
     const units = this.cfg.watchdog?.units ?? 0;
     let made: SimBoard | RealBoard;
     try {
-      made = await this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, {
+      const making = this.factory(slot.engine === 'attached' ? (this.cfg.engines[slot.node] ?? 'xs') : slot.engine, slot.node, {
         ...(units > 0 ? { meteringLimit: units } : {}),
         ...(slot.attach ? { attach: slot.attach } : {}),
       });
+      // A real board's factory builds its firmware (bounded there); a simulated engine only starts.
+      made = slot.isReal ? await making : await boundedStart(making, this.cfg.engineStartMs ?? ENGINE_START_MS, `board ${slot.node} (${slot.engine})`);
     } catch (e) {
       if (!slot.isReal) throw e;
       // No firmware (no SDK, a failed build): the board cannot exist, and the run says why.
@@ -170,7 +186,7 @@ export class Simulator {
       this.halt(slot, (e as Error).message);
       return;
     }
-    if (isRealBoard(made)) return this.bootReal(slot, made);
+    if (isRealBoard(made)) return this.bootReal(slot, made, realAfter);
     slot.board = made;
     slot.freshBoot();
     this.queue.push(this.now, { t: 'ev', board: slot.node, gen: slot.gen, ev: { kind: 'boot', config: JSON.stringify(this.bootConfig(slot.node)) } });
@@ -181,7 +197,8 @@ export class Simulator {
    * queued as `real` items at the virtual time it was seen, so the loop applies it like a
    * simulated board's actions.
    */
-  private async bootReal(slot: Slot, real: RealBoard): Promise<void> {
+  private async bootReal(slot: Slot, real: RealBoard, before?: Promise<void>): Promise<void> {
+    await before;
     slot.real = real;
     slot.freshBoot();
     this.trace.digest(this.now, slot.node, TAG.boot, '');
@@ -189,7 +206,7 @@ export class Simulator {
       // The wall clock the real boards share starts when the first of them does, not before
       // its firmware was built (that can take a minute).
       this.realClockStarted = true;
-      this.wallStart = Date.now();
+      this.paceStart = this.wallStart = Date.now();
     }
     try {
       await startReal(slot, real, this.bootConfig(slot.node), (item) => {
@@ -203,7 +220,7 @@ export class Simulator {
 
   /** The virtual time of something a real board did just now: the wall clock's, never before the loop's. */
   private realNow(): number {
-    return Math.max(this.now, Date.now() - this.wallStart);
+    return Math.max(this.now, Date.now() - this.paceStart);
   }
 
   private realAlive(): boolean {
@@ -264,7 +281,7 @@ export class Simulator {
   }
 
   private async waitWall(t: number): Promise<void> {
-    const due = this.wallStart + t;
+    const due = this.paceStart + t;
     const wait = due - Date.now();
     if (wait > 1) {
       await new Promise<void>((resolve) => {

@@ -178,7 +178,7 @@ export interface CkptAck {
 }
 
 /** CKPT_ACK's size: u32 round | u8 rank | u8 replica | u16 next | u8 status | u32 info. */
-const ACK_BYTES = 13;
+export const ACK_BYTES = 13;
 
 /**
  * Encoded and decoded in place, not through a ByteWriter / ByteReader (an object, a DataView and
@@ -186,14 +186,22 @@ const ACK_BYTES = 13;
  */
 export function encodeCkptAck(a: CkptAck): Uint8Array {
   const b = new Uint8Array(ACK_BYTES);
-  putLe32(b, 0, a.round);
-  b[4] = a.rank;
-  b[5] = a.replica ? 1 : 0;
-  b[6] = a.next & 0xff;
-  b[7] = (a.next >>> 8) & 0xff;
-  b[8] = a.status;
-  putLe32(b, 9, a.info);
+  putCkptAck(b, 0, a.round, a.rank, a.replica, a.next, a.status, a.info);
   return b;
+}
+
+/**
+ * CKPT_ACK's fields written at `b[at]`, as arguments: a buddy writes one into the frame the net
+ * makes (transfer.ts sendAck), with no record and no payload of its own.
+ */
+export function putCkptAck(b: Uint8Array, at: number, round: number, rank: number, replica: boolean, next: number, status: number, info: number): void {
+  putLe32(b, at, round);
+  b[at + 4] = rank;
+  b[at + 5] = replica ? 1 : 0;
+  b[at + 6] = next & 0xff;
+  b[at + 7] = (next >>> 8) & 0xff;
+  b[at + 8] = status;
+  putLe32(b, at + 9, info);
 }
 
 export function decodeCkptAck(p: Uint8Array): CkptAck | null {

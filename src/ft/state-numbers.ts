@@ -60,5 +60,10 @@ export const FS_STOP_IS_DOMAIN = FF_SIZE + 30;
 export const FS_STARTED = FF_SIZE + 31;
 /** Left its run for lack of a quorum (quorum.ts): judges nobody until it is admitted again. */
 export const FS_ISOLATED = FF_SIZE + 32;
+/**
+ * The CKPT_ACK being written into its frame (transfer.ts sendAck): its rank, replica flag,
+ * status and next sequence number as one number, read by the frame's writer.
+ */
+export const FS_ACK_FIELDS = FF_SIZE + 33;
 /** Numbers FtState keeps after the figures. */
-export const FS_COUNT = 33;
+export const FS_COUNT = 34;

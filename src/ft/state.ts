@@ -389,6 +389,11 @@ export class FtState {
   sendCtl(dst: number, type: number, payload: Uint8Array): void {
     if (dst < 0 || dst > NODE_ID_MAX) return;
     if (this.trySend(dst, type, payload) !== 'busy') return;
+    this.retryLater(dst, type, payload);
+  }
+
+  /** A control frame the network refused for now: tried again for a while (sendCtl). */
+  retryLater(dst: number, type: number, payload: Uint8Array): void {
     if (this.retryQueue.length >= MAX_RETRY_QUEUE) this.retryQueue.shift();
     // Steps that need an answer are repeated by the protocol anyway; this only bridges a full queue.
     this.retryQueue.push({ dst, type, payload: payload.slice(), changes: this.figs[FS_CHANGES]!, until: this.hal.now() + this.options.timeoutMs });

@@ -4,18 +4,19 @@
  * the committed image they patch (or installed whole, for a copy).
  */
 import type { NetFrame } from '../net/net.js';
-import { AckStatus, FtFrame, decodeCkptAck, encodeCkptAck } from './frames.js';
+import { ACK_BYTES, AckStatus, FtFrame, putCkptAck } from './frames.js';
 import { le16, le32 } from './bytes.js';
 import { Pending } from './image.js';
 import { DATA_HEADER, FLAG_LAST, FLAG_REPLICA, RX_EXPECTED, StreamReceiver, StreamSender, S_ACKED, S_DST, S_IN_FLIGHT, S_RANK, S_REPLICA, S_ROUND } from './stream.js';
 import type { RecvStatus, StreamSource } from './stream.js';
 import { buddiesOf } from './view.js';
 import { FT_PORT, RETRY_MS } from './state.js';
+import { NODE_ID_MAX } from '../wire/ids.js';
 import type { FtState, OutStream, SendResult, StreamDone } from './state.js';
 import { FF_FRAMES_OUT, FF_PEAK_IN_FLIGHT } from './figures.js';
 import { InvariantError } from '../util/assert.js';
 import { ByteWriter } from './bytes.js';
-import { FS_COMPUTE_AT, FS_COMPUTE_BURST, FS_COMPUTE_GAP, FS_EPOCH, FS_HOLD_TIMER, FS_LAST_ABORTED, FS_LAST_BURST, FS_LAST_COMMITTED, FS_PUMP_TIMER } from './state-numbers.js';
+import { FS_ACK_FIELDS, FS_COMPUTE_AT, FS_COMPUTE_BURST, FS_COMPUTE_GAP, FS_EPOCH, FS_HOLD_TIMER, FS_LAST_ABORTED, FS_LAST_BURST, FS_LAST_COMMITTED, FS_PUMP_TIMER } from './state-numbers.js';
 
 export function startStream(ft: FtState, dst: number, rank: number, round: number, base: number, replica: boolean, src: StreamSource, done: StreamDone): void {
   const s = new StreamSender(dst, rank, round, base, replica, src, ft.options.window, ft.hal.now(), ft.options.windowBytes, ft.options.frameBytes);
@@ -87,7 +88,10 @@ function computeGate(ft: FtState): number {
 export function pump(ft: FtState): void {
   let failed: OutStream[] | null = null;
   let hold = -1;
-  for (const o of ft.outs) {
+  // By index, not for-of: no iterator live while a frame is built (XS slots in every stream job).
+  const outs = ft.outs;
+  for (let i = 0; i < outs.length; i++) {
+    const o = outs[i]!;
     const s = o.s;
     if (o.compute === true && s.wants()) {
       const wait = computeGate(ft);
@@ -108,7 +112,7 @@ export function pump(ft: FtState): void {
       let r: SendResult;
       if (ft.net.sendBuilt !== undefined) {
         bytes = s.size(cap);
-        r = sendData(ft, s, bytes);
+        r = sendWith(ft, FtFrame.CKPT_DATA, s.ring[S_DST]!, bytes, writeData, s, ft);
       } else {
         const payload = s.build(ft.scratch ?? (ft.scratch = new ByteWriter(cap)), cap);
         bytes = payload.length;
@@ -140,19 +144,20 @@ export function pump(ft: FtState): void {
 }
 
 /**
- * A frame of `s` (`bytes` of payload, `s.size`) written by the net into the frame it makes
- * (Net.sendBuilt): the payload's bytes go straight into the frame held until it is acked, not
- * into FT's scratch, a view of it, a record and the net's copy (docs/FOOTPRINT.md "Round 20: checkpoint data framed in place").
- * As trySend: a throw from the network is no send but `failed`.
+ * A frame of `bytes` of payload that `write(frame, at, a, b)` writes into the frame the net
+ * makes (Net.sendBuilt): a stream's data goes straight into the frame held until it is acked,
+ * not into FT's scratch, a view of it, a record and the net's copy (docs/FOOTPRINT.md "Round
+ * 20: checkpoint data framed in place"); a CKPT_ACK has no record and no payload of its own
+ * (sendAck). As trySend: a throw from the network is no send but `failed`.
  */
-function sendData(ft: FtState, s: StreamSender, bytes: number): SendResult {
+function sendWith<A, B>(ft: FtState, type: number, dst: number, bytes: number, write: (frame: Uint8Array, at: number, a: A, b: B) => void, a: A, b: B): SendResult {
   let ok: boolean;
   try {
-    ok = ft.net.sendBuilt!(FtFrame.CKPT_DATA, s.ring[S_DST]!, FT_PORT, FT_PORT, bytes, writeData, s, ft);
+    ok = ft.net.sendBuilt!(type, dst, FT_PORT, FT_PORT, bytes, write, a, b);
   } catch (e) {
     if (e instanceof InvariantError) throw e;
     ft.sendError = e instanceof Error ? e.message : String(e);
-    ft.hal.log('error', `ft: frame 0x${FtFrame.CKPT_DATA.toString(16)} to node ${s.ring[S_DST]!} cannot be sent: ${ft.sendError}`);
+    ft.hal.log('error', `ft: frame 0x${type.toString(16)} to node ${dst} cannot be sent: ${ft.sendError}`);
     return 'failed';
   }
   if (!ok) return 'busy';
@@ -193,26 +198,68 @@ export function stopStreams(ft: FtState, filter: (o: OutStream) => boolean = () 
 }
 
 export function onAck(ft: FtState, f: NetFrame): void {
-  const a = decodeCkptAck(f.payload);
-  if (a === null) return ft.malformed();
-  const o = ft.outs.find((x) => x.s.ring[S_DST] === f.src && x.s.ring[S_RANK] === a.rank && x.s.ring[S_ROUND] === a.round && (x.s.ring[S_REPLICA] === 1) === a.replica);
-  if (o === undefined) return ft.staleFrame();
+  const p = f.payload;
+  // Read in place (decodeCkptAck's checks), the stream found by a loop: no record and no
+  // closure with its environment live while the pump below builds the next frame (~4 KB, where
+  // the sender's collections fall: docs/FOOTPRINT.md "Round 22: the round peaks").
+  if (p.length !== ACK_BYTES || p[8]! > AckStatus.MALFORMED) return ft.malformed();
+  const round = le32(p, 0);
+  const rank = p[4]!;
+  const replica = p[5] === 1 ? 1 : 0;
+  const next = le16(p, 6);
+  const status = p[8]!;
+  const outs = ft.outs;
+  let i = 0;
+  for (; i < outs.length; i++) {
+    const r = outs[i]!.s.ring;
+    if (r[S_DST] === f.src && r[S_RANK] === rank && r[S_ROUND] === round && r[S_REPLICA] === replica) break;
+  }
+  if (i === outs.length) return ft.staleFrame();
+  const o = outs[i]!;
   const s = o.s;
-  if (a.status === AckStatus.OK || a.status === AckStatus.STORED) {
-    if (s.onAck(a.next, ft.hal.now()) || a.next === s.ring[S_ACKED]) {
+  if (status === AckStatus.OK || status === AckStatus.STORED) {
+    if (s.onAck(next, ft.hal.now()) || next === s.ring[S_ACKED]) {
       if (s.complete) {
-        ft.outs.splice(ft.outs.indexOf(o), 1);
+        outs.splice(i, 1);
         ended(ft, o, 'stored');
       } else pump(ft);
     }
     return;
   }
-  ft.outs.splice(ft.outs.indexOf(o), 1);
-  ended(ft, o, a.status === AckStatus.NEED_FULL ? 'need-full' : a.status === AckStatus.NO_MEMORY ? 'nomem' : 'malformed');
+  outs.splice(i, 1);
+  ended(ft, o, status === AckStatus.NEED_FULL ? 'need-full' : status === AckStatus.NO_MEMORY ? 'nomem' : 'malformed');
 }
 
+/**
+ * CKPT_ACK to a ward's (or a copy's) sender, one for every frame of data. Written into the frame
+ * the net makes (sendWith): no record of its fields, no payload array and no send record (~21 XS
+ * slots in the receive job of every frame of the ward's stream, where a buddy's collections
+ * peak: docs/FOOTPRINT.md "Round 22: the round peaks"). A refused one is encoded apart and
+ * retried as every control frame is (FtState.sendCtl).
+ */
 export function sendAck(ft: FtState, dst: number, rank: number, round: number, replica: boolean, next: number, status: number): void {
-  ft.sendCtl(dst, FtFrame.CKPT_ACK, encodeCkptAck({ round, rank, replica, next, status, info: ft.options.maxStoreBytes }));
+  if (dst < 0 || dst > NODE_ID_MAX) return;
+  if (ft.net.sendBuilt === undefined || dst === ft.node) {
+    ft.sendCtl(dst, FtFrame.CKPT_ACK, ackPayload(ft, rank, round, replica, next, status));
+    return;
+  }
+  // rank (8 bits), replica (1), status (3), next (16): under 2^32, read back with >>> and &.
+  ft.figs[FS_ACK_FIELDS] = rank + (replica ? 256 : 0) + status * 512 + next * 65536;
+  if (sendWith(ft, FtFrame.CKPT_ACK, dst, ACK_BYTES, writeAck, ft, round) === 'busy') {
+    ft.retryLater(dst, FtFrame.CKPT_ACK, ackPayload(ft, rank, round, replica, next, status));
+  }
+}
+
+function ackPayload(ft: FtState, rank: number, round: number, replica: boolean, next: number, status: number): Uint8Array {
+  const b = new Uint8Array(ACK_BYTES);
+  putCkptAck(b, 0, round, rank, replica, next, status, ft.options.maxStoreBytes);
+  return b;
+}
+
+/** Net.sendBuilt's writer of a CKPT_ACK: its fields from FS_ACK_FIELDS and the round. */
+function writeAck(frame: Uint8Array, at: number, ft: FtState, round: number): void {
+  const v = ft.figs[FS_ACK_FIELDS]!;
+  putCkptAck(frame, at, round, v & 0xff, (v & 256) !== 0, v >>> 16, (v >>> 9) & 7, ft.options.maxStoreBytes);
 }
 
 export function onData(ft: FtState, f: NetFrame): void {

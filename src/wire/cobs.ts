@@ -420,6 +420,17 @@ export class CobsDeframer {
    * block gets a new one), so a large frame is never held twice, encoded and decoded.
    */
   private keptBlock(): void {
+    const frame = this.keptFrame();
+    if (frame !== null) this.sink.deframed(frame);
+  }
+
+  /**
+   * The kept block decoded: a view of the decoded bytes in its buffer, or null (counted). Apart
+   * from keptBlock so that the block's own array is not one of the sink's caller's locals: the
+   * view alone is live while the layers above take the frame (XS keeps a function's locals
+   * until it returns; docs/FOOTPRINT.md "Round 22: the round peaks").
+   */
+  private keptFrame(): Uint8Array | null {
     const enc = this.enc as Uint8Array;
     const n = cobsDecodeInPlace(enc, this.len, this.natives);
     if (n < 0) {
@@ -429,8 +440,9 @@ export class CobsDeframer {
     } else {
       this.frames++;
       this.enc = null;
-      this.sink.deframed(enc.subarray(0, n));
+      return enc.subarray(0, n);
     }
+    return null;
   }
 
   private block(src: Uint8Array, start: number, end: number, natives: NativeBytes): void {

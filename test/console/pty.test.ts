@@ -99,8 +99,9 @@ test('openPty: socat lifecycle, a stale link replaced, clear errors', async (t) 
     await t.throwsAsync(() => openPty({ link, port, socat: path.join(dir, 'no-such-socat') }), { instanceOf: SocatMissingError, message: /needs socat .*apt-get install -y socat/ });
     await t.throwsAsync(() => openPty({ link: path.join(dir, 'missing-dir', 'b'), port }), { message: /does not exist/ });
     await t.throwsAsync(() => openPty({ link: path.join(dir, 'a,b'), port }), { message: /cannot hold/ });
-    // Nothing listens any more: socat fails to connect and says so.
-    await t.throwsAsync(() => openPty({ link, port }), { message: /socat exited .*before creating/ });
+    // Nothing listens on port 1 (the closed server's port could be taken by another process's
+    // listen(0) meanwhile): socat fails to connect and says so.
+    await t.throwsAsync(() => openPty({ link, port: 1 }), { message: /socat exited .*before creating/ });
     fs.writeFileSync(path.join(dir, 'plain'), '');
     await t.throwsAsync(() => openPty({ link: path.join(dir, 'plain'), port }), { message: /not a symlink/ });
   } finally {

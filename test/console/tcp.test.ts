@@ -4,6 +4,7 @@ import { ConsoleServer, ConsoleHub } from '../../host-sim/console/tcp-server.js'
 import { ConsoleSession, inject, LineSplitter } from '../../host-sim/console/session.js';
 import { parseConsoleAddress } from '../../host-sim/console/connection.js';
 import { startBoards } from './helpers.js';
+import { onFreePorts } from '../util/wait.js';
 
 test('inject over tcp:// gets each command its own answer', async (t) => {
   const { hub, boards, infos } = await startBoards([1, 2, 3]);
@@ -104,11 +105,10 @@ test('a board that printed # HALT but still runs its shell (the firmware): its a
 });
 
 test('inject rejects quickly when nothing listens', async (t) => {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  await t.throwsAsync(() => inject(`tcp://127.0.0.1:${port}`, 'status', 2000), { message: /connection refused/ });
+  // Port 1 (tcpmux): no test and no unprivileged process listens there. A port found free with
+  // listen(0) and closed again is an ephemeral one, which another process's listen(0) can take
+  // before the connect.
+  await t.throwsAsync(() => inject('tcp://127.0.0.1:1', 'status', 2000), { message: /connection refused/ });
 });
 
 test('the server sends board output to every client and forwards what any client types', async (t) => {
@@ -158,14 +158,18 @@ test('output to a client that does not read is dropped past the limit, not buffe
 });
 
 test('the hub: base ports, listing, unknown boards ignored, close', async (t) => {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const free = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  const base = free - 5;
-  const hub = new ConsoleHub({ basePort: base });
+  // A port found free just now (below the ephemeral range); taken by another process before the
+  // hub listened on it, the hub is made again on a fresh one.
+  const { hub, free, info } = await onFreePorts(1, async (port) => {
+    const h = new ConsoleHub({ basePort: port - 5 });
+    try {
+      return { hub: h, free: port, info: await h.attach(5, () => undefined) };
+    } catch (e) {
+      await h.close();
+      throw e;
+    }
+  });
   try {
-    const info = await hub.attach(5, () => undefined);
     t.is(info.port, free);
     t.is(info.url, `tcp://127.0.0.1:${free}`);
     t.deepEqual(hub.list().map((i) => i.board), [5]);

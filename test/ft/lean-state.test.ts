@@ -435,6 +435,19 @@ test("a frame of a delta the ward already holds whole is confirmed STORED: a los
     }
     return send(f);
   };
+  // An ack is written into the net's frame (transfer.ts sendAck): read it the same way.
+  const sendBuilt = net.sendBuilt!.bind(net);
+  net.sendBuilt = (type, dst, srcPort, dstPort, bytes, write, a, b) => {
+    if (type === FtFrame.CKPT_ACK && dropped < 2) {
+      const p = new Uint8Array(bytes);
+      write(p, 0, a, b);
+      if (decodeCkptAck(p)?.status === AckStatus.STORED) {
+        dropped++;
+        return true;
+      }
+    }
+    return sendBuilt(type, dst, srcPort, dstPort, bytes, write, a, b);
+  };
   t.true(await c.runUntil(() => c.finished(), 120_000));
   t.is(dropped, 2);
   t.deepEqual(c.wrong(SPEC), []);

@@ -169,3 +169,25 @@ test(`a first committed round leaves at most ${FIRST_ROUND_MAX} XS slots held on
     await w.kill();
   }
 });
+
+/**
+ * Bound, XS slots: a ByteReader over a frame's payload, two numbers read (a StreamReceiver's for
+ * every frame of a ward's delta, live through the frame's apply and the arena's allocation,
+ * where the buddy's collections peak). Main 7099533: 9 (its own DataView over the payload, an
+ * object and its view). Round 22: 5 (numbers read byte by byte); the bound fails on main.
+ */
+const READER_MAX = 7;
+
+test(`a frame's ByteReader holds at most ${READER_MAX} XS slots`, async (t) => {
+  const w = new XsWorker({ name: 'ft-slots-reader', stdout: 'ignore' });
+  const probe = xsProbe(w);
+  try {
+    const base = await loadAndBase(w, probe, await bundle());
+    await probe.step('payloadForReader');
+    const reader = (await probe.step('reader')) - base;
+    t.log(`a reader ${reader}`);
+    t.true(reader <= READER_MAX, `a reader ${reader} slots`);
+  } finally {
+    await w.kill();
+  }
+});

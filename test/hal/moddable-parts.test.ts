@@ -196,6 +196,26 @@ test('a source is dropped whole, and counted, when the queue is at its limit; it
   t.deepEqual(q.stats(), { queued: 0, sent: n, droppedWrites: 1, droppedBytes: 604, limit: 4096 });
 });
 
+test('takeQueued hands over what is still queued, in order, the head from where the port stopped, and empties the queue', (t) => {
+  // What an abort writes to the port itself before its last line (SerialPort.writeNow): before,
+  // the queue had no way to give its bytes up, and a console's queued lines were lost at an abort.
+  const fifo = new Fifo();
+  const q = new TxQueue(fifo, 1 << 20);
+  q.push(Uint8Array.of(1, 2, 3, 4));
+  q.push(Uint8Array.of(5, 6));
+  const frame = Uint8Array.of(9, 0, 9);
+  const enc = new Uint8Array(cobsEncodedLength(frame.length));
+  const encoded = [...enc.subarray(0, cobsEncode(frame, enc))];
+  q.pushSource(new CobsSource(frame, false, {}));
+  fifo.room = 3;
+  q.onWritable(3);
+  t.deepEqual(fifo.out, [1, 2, 3]);
+  const rest = q.takeQueued().flatMap((b) => [...b]);
+  t.deepEqual(rest, [4, 5, 6, ...encoded]);
+  t.is(q.stats().queued, 0);
+  t.deepEqual(q.takeQueued(), []);
+});
+
 test('console text split anywhere decodes to the same text', (t) => {
   const text = 'a→b 世界 🎉 ok\n';
   const bytes = new TextEncoder().encode(text);

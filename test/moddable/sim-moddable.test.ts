@@ -61,7 +61,7 @@ mtest('a mixed domain (XS in the simulator + Moddable processes, a spare) runs p
 mtest('the MCAPI conformance suite passes on Moddable-lin boards', async (t) => {
   t.timeout(300_000);
   const r = await runConformance('moddable');
-  t.true(r.passed > 10, `passed ${r.passed}`);
+  t.true(r.passed > 10, `passed ${r.passed}: ${r.reason}; ${r.failures.map((f) => `${f.name}: ${f.message}`).join('; ')}`);
   // Real boards run in wall-clock time: on a loaded host a case's 5 s budget can run out. A case
   // that failed gets one more run on its own, and must pass it; both outcomes are logged.
   for (const f of r.failures) {

@@ -7,7 +7,7 @@ import test from 'ava';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortRun } from '../util/wait.js';
+import { onFreePorts, portTaken } from '../util/wait.js';
 import { runChild } from '../util/child.js';
 
 const bin = new URL('../../../bin/mcdsm.js', import.meta.url).pathname;
@@ -37,9 +37,13 @@ test('--consoles pty:DIR: stable links DIR/boardN, removed after the run, the fo
 test('--consoles tcp:BASEPORT: board N listens on BASEPORT + N; bad values are named', async (t) => {
   // Two ports found free just now, below the ephemeral range: a base from the pid alone could be
   // held by any process (another checkout running this test, an outgoing connection) and the
-  // run then failed with EADDRINUSE.
-  const base = await freePortRun(2);
-  const r = mcdsm('sim', 'examples/idle', '--boards', '2', '--engine', 'node', '--quiet', '--consoles', `tcp:${base}`, '--', '--ms', '10');
+  // run then failed with EADDRINUSE. A port free when found can still be taken before the run
+  // listens on it: then the run is made again on fresh ones.
+  const { base, r } = await onFreePorts(
+    2,
+    (b) => ({ base: b, r: mcdsm('sim', 'examples/idle', '--boards', '2', '--engine', 'node', '--quiet', '--consoles', `tcp:${b}`, '--', '--ms', '10') }),
+    ({ r: ran }) => ran.code === 2 && portTaken(ran.err),
+  );
   t.is(r.code, 0, r.err);
   t.regex(r.out, new RegExp(`board 0 console: tcp://127\\.0\\.0\\.1:${base}\\b`));
   t.regex(r.out, new RegExp(`board 1 console: tcp://127\\.0\\.0\\.1:${base + 1}\\b`));

@@ -73,3 +73,35 @@ export async function freePortRun(count: number): Promise<number> {
   }
   throw new Error(`no ${count} consecutive free ports from ${first} to ${lo}`);
 }
+
+/**
+ * How many times a test takes fresh ports after one it found free was taken before it listened:
+ * a port can only be found free, not kept free for another process (`mcdsm sim`) to listen on.
+ * Each lost race needs another process to listen on that very port in a few milliseconds.
+ */
+export const PORT_ATTEMPTS = 5;
+
+/** True for what a listen on a port someone else holds ends with: Node's error, or a CLI's stderr naming it. */
+export function portTaken(e: unknown): boolean {
+  if (typeof e === 'string') return e.includes('EADDRINUSE');
+  return (e as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE' || (e instanceof Error && e.message.includes('EADDRINUSE'));
+}
+
+/**
+ * Run `body` on `count` consecutive ports found free just now (`freePortRun`), and again on
+ * fresh ones when another process took one in between: `body` threw EADDRINUSE, or `taken`
+ * says its result shows it (a CLI run's stderr). After PORT_ATTEMPTS lost races the last
+ * outcome stands (the error is thrown, the result returned) for the test to fail on.
+ */
+export async function onFreePorts<T>(count: number, body: (base: number) => Promise<T> | T, taken: (r: T) => boolean = () => false, find = freePortRun): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const base = await find(count);
+    const last = attempt >= PORT_ATTEMPTS;
+    try {
+      const r = await body(base);
+      if (last || !taken(r)) return r;
+    } catch (e) {
+      if (last || !portTaken(e)) throw e;
+    }
+  }
+}

@@ -295,7 +295,9 @@ export class RequestTable {
     req.status = Status.MCAPI_SUCCESS;
     req._out = value;
     req.size = size;
-    req._cancel = undefined;
+    // Written only when set: a request that never had an undo (a message, a posted receive)
+    // would gain the property, an XS slot it keeps for as long as it is reused (FOOTPRINT Round 22).
+    if (req._cancel !== undefined) req._cancel = undefined;
     // notify's work written out, with tell, release and the queue's add for a Completion (every
     // message of the DSM transport, sent or received): one call instead of five, and a blocking
     // call's promise one call less (docs/PERFORMANCE.md "Round 15"). fail keeps notify.
@@ -343,7 +345,7 @@ export class RequestTable {
     req.status = status;
     req._out = detail;
     req.size = size;
-    req._cancel = undefined;
+    if (req._cancel !== undefined) req._cancel = undefined;
     this.notify(req);
     return true;
   }

@@ -57,3 +57,20 @@ test('request table: limit, slot reuse, pending() and all() over free slots', (t
   );
   t.pass();
 });
+
+test('a request completed without an undo gains no _cancel property (an XS slot it would keep while reused)', (t) => {
+  const table = new RequestTable(4);
+  const ok = table.alloc<number>(Request.KIND.MSG_RECV);
+  table.succeed(ok, 1, 0);
+  t.false(Object.prototype.hasOwnProperty.call(ok, '_cancel'), 'succeed added _cancel');
+  const bad = table.alloc<number>(Request.KIND.MSG_RECV);
+  table.fail(bad, Status.MCAPI_ERR_TRANSMISSION);
+  t.false(Object.prototype.hasOwnProperty.call(bad, '_cancel'), 'fail added _cancel');
+  // One that had an undo drops it on completion, so a late cancel cannot run it.
+  const undone = table.alloc<number>(Request.KIND.MSG_RECV);
+  let ran = 0;
+  undone._cancel = () => ran++;
+  table.succeed(undone, 2, 0);
+  t.is((undone as Request<number>)._cancel, undefined);
+  t.is(ran, 0);
+});

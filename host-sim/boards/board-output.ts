@@ -33,6 +33,8 @@ export class BoardOutput {
     private readonly sink: OutputSink,
     /** Event lines are echoed to the console too (a user watching a real board sees them there). */
     private readonly keepEventsInText: boolean,
+    /** Lines that never become last words (a Moddable board's SDK warnings: lin-board.ts isSdkNoise). */
+    private readonly noise: (line: string) => boolean = () => false,
   ) {}
 
   push(chunk: string): void {
@@ -44,7 +46,7 @@ export class BoardOutput {
       const raw = text.slice(0, nl + 1);
       text = text.slice(nl + 1);
       const line = raw.replace(/\r?\n$/, '').replace(/^\r/, '');
-      if (line.trim() !== '') {
+      if (line.trim() !== '' && !this.noise(line)) {
         this.tail.push(line);
         if (this.tail.length > 8) this.tail.shift();
       }

@@ -17,7 +17,7 @@ import { Utf8Stream } from './attached-board.js';
 import { BoardOutput } from './board-output.js';
 import type { RealBoard, RealBoardHooks } from './real-board.js';
 import { openPtyPipe, type TtyPipe } from './tty-pipe.js';
-import { abortCause, LIN_HOST_EXIT, xsAbortName } from '../moddable/lin-board.js';
+import { abortCause, isSdkNoise, LIN_HOST_EXIT, xsAbortName } from '../moddable/lin-board.js';
 
 /** What a Moddable-lin board runs: our host and the firmware build of one app. */
 export interface LinImage {
@@ -118,12 +118,12 @@ export class ModdableBoard implements RealBoard {
       await this.kill();
       throw e;
     }
-    const consoleOut = new BoardOutput({ text: (t) => hooks.consoleText(t), event: hooks.event, halt: hooks.halted }, false);
+    const consoleOut = new BoardOutput({ text: (t) => hooks.consoleText(t), event: hooks.event, halt: hooks.halted }, false, isSdkNoise);
     const consoleText = new Utf8Stream();
     this.console.onData = (b) => consoleOut.push(consoleText.push(b));
     this.links.forEach((l, i) => (l.onData = (bytes) => hooks.linkData(i, bytes)));
     // The log (trace) carries the events; HALT lines there repeat the console's.
-    const log = new BoardOutput({ text: () => undefined, event: hooks.event, halt: () => undefined, restarted: () => hooks.restarted() }, false);
+    const log = new BoardOutput({ text: () => undefined, event: hooks.event, halt: () => undefined, restarted: () => hooks.restarted() }, false, isSdkNoise);
     const logText = new Utf8Stream();
     const provision = {
       ...config,
@@ -159,7 +159,8 @@ export class ModdableBoard implements RealBoard {
       });
       child.once('exit', (code, signal) => {
         if (!this.killing) {
-          const words = [log.lastWords(), consoleOut.lastWords(), stderr.trim().split('\n').slice(-2).join(' | ')].filter((w) => w !== '').join(' | ');
+          const errWords = stderr.trim().split('\n').filter((l) => !isSdkNoise(l)).slice(-2).join(' | ');
+          const words = [log.lastWords(), consoleOut.lastWords(), errWords].filter((w) => w !== '').join(' | ');
           hooks.halted(endedText(code, signal, [...consoleOut.tail, ...log.tail], words));
         }
         resolve();

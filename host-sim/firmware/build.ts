@@ -24,6 +24,7 @@
  * every file written here goes to a fresh inode (writePrivate), never into a shared one.
  */
 import { spawnSync } from 'node:child_process';
+import type { SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -94,7 +95,18 @@ export interface FirmwareBuildResult {
 export const PROJECT_NAME = 'mcdsm-board';
 /** The content store's record of a build (firmwareStore). */
 const STORE_INFO = 'firmware.json';
-const LOCK_WAIT_MS = 15 * 60_000;
+/**
+ * The wall-clock bound of one SDK tool run (mcconfig, or make running xsc/xsid/xsl): a tool that
+ * hangs must not hang `mcdsm firmware build`, `sim --engine moddable` or CI. Generous: a lin
+ * build takes 20 s - 3 min on a loaded 2-core host, a full ESP-IDF build several minutes more.
+ * `$MCDSM_FIRMWARE_TOOL_MS` overrides it (docs/TARGETS.md "Building firmware").
+ */
+export const FIRMWARE_TOOL_MS = 15 * 60_000;
+export const FIRMWARE_TOOL_MS_ENV = 'MCDSM_FIRMWARE_TOOL_MS';
+/** Tool runs one build makes while it holds the build folder's lock (esp32 without IDF: mcconfig, make). */
+const TOOL_RUNS_PER_BUILD = 2;
+/** Beyond the tool runs, what a lock holder does (copies, the bundle's files): seconds. */
+const LOCK_MARGIN_MS = 60_000;
 const LOCK_POLL_MS = 250;
 /** The ESP-IDF version the esp32 makefile asks for when IDF is absent (only the JS half runs). */
 const STUB_IDF_VERSION = 'v5.4.1';
@@ -183,9 +195,51 @@ export function defaultConfig(target: string, app: string): Record<string, unkno
   };
 }
 
+/** The bound of one tool run: FIRMWARE_TOOL_MS unless `$MCDSM_FIRMWARE_TOOL_MS` names another. */
+export function firmwareToolMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[FIRMWARE_TOOL_MS_ENV];
+  if (text === undefined || text === '') return FIRMWARE_TOOL_MS;
+  const ms = Number(text);
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new FirmwareBuildError(`${FIRMWARE_TOOL_MS_ENV}=${text}: expected a whole number of milliseconds above 0`);
+  return ms;
+}
+
+/**
+ * How long a lock may be held: a build runs at most TOOL_RUNS_PER_BUILD bounded tools under it,
+ * so a lock older than that is left over from a killed process, and a waiter never gives up
+ * while the holder may still be working.
+ */
+function lockWaitMs(): number {
+  return TOOL_RUNS_PER_BUILD * firmwareToolMs() + LOCK_MARGIN_MS;
+}
+
+/**
+ * Run an SDK tool, bounded by firmwareToolMs(). The tool starts in its own process group
+ * (detached: setsid) because mcconfig runs make, make runs cc and xsc: on expiry spawnSync kills
+ * only the tool itself, so the rest of the group is killed after it, or an orphaned compiler
+ * would keep running (and writing into the shared build folder) after the build said it failed.
+ */
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, what: string): string {
-  const r = spawnSync(cmd, args, { env, cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const bound = firmwareToolMs();
+  // spawnSync honours `detached` as spawn does (one normalizeSpawnArguments for both) though
+  // @types/node leaves it out; test/cli/firmware-tool-bound checks the tool's children die.
+  const options: SpawnSyncOptionsWithStringEncoding & { detached: boolean } = { env, cwd, encoding: 'utf8', maxBuffer: 256 << 20, timeout: bound, killSignal: 'SIGKILL', detached: true };
+  const r = spawnSync(cmd, args, options);
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  if (timedOut && r.pid !== undefined && r.pid > 0) {
+    try {
+      process.kill(-r.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  }
+  if (timedOut) {
+    throw new FirmwareBuildError(
+      `${what}: ${cmd} did not finish within ${String(bound)} ms (the firmware tool bound), killed with its process group; ` +
+        `a slow host may need more: set ${FIRMWARE_TOOL_MS_ENV}=<ms> (default ${String(FIRMWARE_TOOL_MS)})`,
+    );
+  }
   if (r.error) throw new FirmwareBuildError(`${what}: ${cmd} could not run: ${r.error.message}`);
   if (r.status !== 0) {
     const lines = out.trim().split('\n');
@@ -209,7 +263,8 @@ function findFile(dir: string, name: string, within: string): string | null {
 
 async function withLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
-  const until = Date.now() + LOCK_WAIT_MS;
+  const waitMs = lockWaitMs();
+  const until = Date.now() + waitMs;
   for (;;) {
     try {
       mkdirSync(lock);
@@ -217,7 +272,7 @@ async function withLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
     } catch {
       // A lock older than the longest build is left over from a killed process.
       try {
-        if (Date.now() - statSync(lock).mtimeMs > LOCK_WAIT_MS) rmdirSync(lock);
+        if (Date.now() - statSync(lock).mtimeMs > waitMs) rmdirSync(lock);
       } catch {
         // gone meanwhile
       }

@@ -123,6 +123,25 @@ export function xsAbortName(status: number): string {
   return XS_ABORTS[status] ?? `status ${status}`;
 }
 
+/**
+ * Lines the Moddable SDK prints by itself (fxReport, to lin-host's stdout) that say nothing of why
+ * a board ended, left out of its last words (LinBoard.tail, the simulator's summary). A board
+ * that ends without an ABORT line is summed up by its last lines, and on lin those were the
+ * first warning below, repeated: the SDK's lin serial driver shrinks a plain ArrayBuffer on
+ * every read (modules/io/serial/lin/serial.c, xsDataView.c warns each time). Allocation
+ * FAILURES stay: they are a cause.
+ */
+export const SDK_NOISE_LINES: readonly RegExp[] = [
+  /^# Use xsArrayBufferResizable instead of xsArrayBuffer$/,
+  /^# Use standard String\.prototype\.localeCompare instead of soon obsolete String\.prototype\.compare$/,
+  // mxReport builds (the heap probe's firmware): bookkeeping at every collection and growth.
+  /^# (?:Slot|Chunk) (?:allocation|collection): reserved -?\d+ used -?\d+ peak -?\d+ bytes/,
+];
+
+export function isSdkNoise(line: string): boolean {
+  return SDK_NOISE_LINES.some((re) => re.test(line));
+}
+
 /** `ABORT: <why>: <cause>` in the trace, `# ABORT <why>: <cause>` on the console. */
 const ABORT_LINE = /^(?:# )?ABORT:? (.+)$/;
 
@@ -199,10 +218,10 @@ export class LinBoard {
     }
   }
 
-  /** The last lines it printed, without the instrumentation samples. */
+  /** The last lines it printed, without the instrumentation samples and the SDK's noise. */
   tail(n = 12): string {
     return this.lines
-      .filter((l) => !l.startsWith('instruments'))
+      .filter((l) => !l.startsWith('instruments') && !isSdkNoise(l))
       .slice(-n)
       .join('\n');
   }

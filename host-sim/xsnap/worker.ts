@@ -56,6 +56,11 @@ export interface XsWorkerOptions {
   stderr?: XsOutput;
   /** Name used in error messages. */
   name?: string;
+  /**
+   * Wall-clock bound on one reply, ms (see replyBoundMs); 0: none. Default: replyBoundMs of
+   * `meteringLimit`, none without a limit.
+   */
+  replyMs?: number;
 }
 
 /** The VM threw (or the script failed to parse); the worker is still alive. */
@@ -163,6 +168,24 @@ const PREFIX_SNAPSHOT = 0x77; // w
 const PREFIX_ANSWER = 0x2f; // /
 const STDERR_TAIL = 2048;
 
+/**
+ * The wall-clock bound on a reply: a worker that neither answers a command nor asks the host
+ * anything (issueCommand) for this long is killed and its board fails, naming it; it held a plain
+ * `mcdsm sim` for ever (a stopped or wedged process, a host answer that never came). Only with a
+ * metering limit: the limit bounds a step's computation (1e9 units, the default watchdog, is ~20 s
+ * of a loaded host: docs/SIMULATOR.md), so a step that legitimately runs long cannot reach a
+ * bound of REPLY_NS_PER_UNIT per unit (50x that host's ~20 ns) and never less than
+ * REPLY_FLOOR_MS. Without a limit (`--watchdog off`) a step may compute for as long as the app
+ * wants: no wall-clock figure is safe, so there is none.
+ */
+const REPLY_FLOOR_MS = 10 * 60_000;
+const REPLY_NS_PER_UNIT = 1000;
+
+export function replyBoundMs(meteringLimit: number | undefined): number {
+  if (meteringLimit === undefined || meteringLimit <= 0) return 0;
+  return Math.max(REPLY_FLOOR_MS, Math.ceil((meteringLimit * REPLY_NS_PER_UNIT) / 1e6));
+}
+
 interface Pending {
   frame: Buffer;
   resolve: (r: XsReply) => void;
@@ -180,10 +203,15 @@ export class XsWorker {
   private stderrTail = '';
   private readonly closed: Promise<void>;
   private readonly onIssueCommand: XsWorkerOptions['onIssueCommand'];
+  private readonly replyMs: number;
+  /** One timer per worker, re-armed (refresh) at each command and each message from the worker. */
+  private replyTimer: NodeJS.Timeout | null = null;
+  private stalled: string | null = null;
 
   constructor(options: XsWorkerOptions = {}) {
     this.name = options.name ?? 'xs';
     this.onIssueCommand = options.onIssueCommand;
+    this.replyMs = options.replyMs ?? replyBoundMs(options.meteringLimit);
     const args: string[] = [];
     if (options.meteringLimit !== undefined && options.meteringLimit > 0) {
       args.push('-l', String(Math.floor(options.meteringLimit)));
@@ -292,11 +320,30 @@ export class XsWorker {
     const next = this.queue.shift();
     if (next === undefined) return;
     this.current = next;
+    this.armReplyBound();
     this.toWorker.write(next.frame);
+  }
+
+  private armReplyBound(): void {
+    if (this.replyMs <= 0) return;
+    if (this.replyTimer === null) {
+      this.replyTimer = setTimeout(() => this.replyOverdue(), this.replyMs);
+      // Idle workers do not keep the host alive; a pending command's worker pipes do anyway.
+      this.replyTimer.unref();
+    } else this.replyTimer.refresh();
+  }
+
+  private replyOverdue(): void {
+    // Fired while idle (the last reply came in time): nothing is owed.
+    if (this.current === null || this.exitError !== null) return;
+    this.stalled = `gave no reply within ${String(this.replyMs)} ms of wall time (the reply bound; a stopped or wedged worker), killed`;
+    this.child.kill('SIGKILL');
   }
 
   private onMessage(m: Uint8Array): void {
     const kind = m[0];
+    // Any message is progress: the bound counts silence, not a step's length.
+    if (this.current !== null) this.armReplyBound();
     if (kind === QUESTION) {
       void this.answerIssueCommand(m.subarray(1));
       return;
@@ -347,9 +394,10 @@ export class XsWorker {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, startError: string | null): void {
     if (this.exitError !== null) return;
-    let reason = startError ?? (this.killedByHost ? 'killed by the host' : exitReason(code, signal));
+    if (this.replyTimer !== null) clearTimeout(this.replyTimer);
+    let reason = startError ?? this.stalled ?? (this.killedByHost ? 'killed by the host' : exitReason(code, signal));
     const tail = this.stderrTail.trim();
-    if (tail !== '' && !this.killedByHost && code !== 0) reason += ` — stderr: ${tail.split('\n').slice(-3).join(' | ')}`;
+    if (tail !== '' && !this.killedByHost && this.stalled === null && code !== 0) reason += ` — stderr: ${tail.split('\n').slice(-3).join(' | ')}`;
     this.exitError = new XsWorkerExited(this.name, reason, code, signal);
     const failed = this.current === null ? this.queue.splice(0) : [this.current, ...this.queue.splice(0)];
     this.current = null;

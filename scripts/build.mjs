@@ -21,6 +21,14 @@ for (const [name, cmd, args] of steps) {
   }
 }
 
+// The lin host is C compiled at setup; a change to its source since then is compiled here.
+const { refreshLinHost } = await import('./moddable-sdk.mjs');
+const linHostFailure = refreshLinHost();
+if (linHostFailure !== null) {
+  console.error(`build: the Moddable lin host could not be compiled again: ${linHostFailure}`);
+  process.exit(1);
+}
+
 // What setup.mjs compares against to leave a build that is up to date alone (`npx mcdsm` in a
 // checkout links the project and runs its postinstall again).
 writeFileSync('dist/.build-stamp', `${new Date().toISOString()}\n`);

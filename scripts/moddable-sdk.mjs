@@ -154,6 +154,21 @@ function buildLinHost(moddable) {
   return { linHost: out };
 }
 
+/**
+ * Recompile the lin host when host-sim/moddable/lin-host.c changed since setup (scripts/build.mjs:
+ * `npm test` after a pull must not run Moddable boards on a host built from older source). Does
+ * nothing without a working SDK (setup said why); a failed compile is recorded in status.json.
+ */
+export function refreshLinHost() {
+  if (!existsSync(statusFile)) return null;
+  const status = JSON.parse(readFileSync(statusFile, 'utf8'));
+  if (status.ok !== true) return null;
+  const host = buildLinHost(status.moddable);
+  if (host.reason === undefined) return null;
+  replaceFile(statusFile, JSON.stringify({ ok: false, reason: host.reason }, null, 2) + '\n');
+  return host.reason;
+}
+
 export function ensureModdableSdk() {
   mkdirSync(cacheDir, { recursive: true });
   const env = process.env.MODDABLE;
